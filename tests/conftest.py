@@ -1,0 +1,46 @@
+"""Shared test fixtures. Real-data tests skip with a clear reason when the data is absent."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from medts.config import dataset_dir  # noqa: E402
+
+
+def require_dataset(name: str) -> Path:
+    """The shared dataset folder ``name`` (e.g. ``"ludb"``), or skip the test."""
+    path = dataset_dir(name)
+    if path is None:
+        pytest.skip(f"dataset {name!r} not found: set $MEDTS_DATA or put it at ../shared/data/{name}")
+    return path
+
+
+@pytest.fixture
+def ludb_dir() -> Path:
+    return require_dataset("ludb")
+
+
+@pytest.fixture
+def qtdb_dir() -> Path:
+    return require_dataset("qtdb")
+
+
+@pytest.fixture
+def mitdb_dir() -> Path:
+    return require_dataset("mitdb")
+
+
+@pytest.fixture
+def cpsc2019_dir() -> Path:
+    return require_dataset("cpsc2019")
+
+
+@pytest.fixture
+def ptbxl_dir() -> Path:
+    return require_dataset("ptbxl")
