@@ -1,0 +1,1 @@
+"""Benchmark harness: each benchmark module writes eval/results/<name>.json and .md."""
