@@ -1,0 +1,247 @@
+"""1-D CNN classifiers for 12-lead ECGs: a small xresnet1d and a small inception1d.
+
+Both follow the two best model families of the PTB-XL benchmark (Strodthoff et al., 2021,
+IEEE JBHI 25(5)), shrunk so that they train in minutes on a CPU. Input is
+``float32 [batch, leads, time]`` (preprocessed, see :mod:`medts.classify.preprocess`),
+output is one logit per statement ``[batch, n_classes]``. Both end in global average + max
+pooling, so any window length of at least ``ModelConfig.window_samples`` works.
+
+The architecture is fully described by :class:`ModelConfig`, which is stored next to the
+weights; :func:`build_model` rebuilds the exact module from it.
+
+Example
+-------
+>>> import torch
+>>> from medts.classify.models import ModelConfig, build_model
+>>> model = build_model(ModelConfig(arch="xresnet1d", n_classes=5)).eval()
+>>> model(torch.zeros(2, 12, 250)).shape
+torch.Size([2, 5])
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+import torch
+from torch import nn
+
+ARCHITECTURES = ("xresnet1d", "inception1d")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Everything needed to rebuild a classifier network (saved in checkpoints).
+
+    Parameters
+    ----------
+    arch : {"xresnet1d", "inception1d"}
+    n_classes : int
+        Number of statements (outputs).
+    n_leads : int
+        Input channels, 12 in canonical order (I, II, III, aVR, aVL, aVF, V1-V6).
+    fs_hz : float
+        Sampling rate the network was trained at (100 Hz for PTB-XL ``records100``).
+    window_samples : int
+        Training crop and test window length in samples (250 = 2.5 s at 100 Hz).
+    widths, blocks : tuple of int
+        xresnet1d: channels and number of residual blocks per stage.
+    stem : tuple of int
+        xresnet1d: channels of the three stem convolutions.
+    kernel_size : int
+        xresnet1d: convolution kernel size (odd).
+    filters, depth, kernels : int, int, tuple of int
+        inception1d: filters per branch, number of inception blocks, branch kernel sizes.
+    head_hidden : int
+        Width of the hidden layer of the classification head.
+    dropout : float
+        Dropout in the head.
+    """
+
+    arch: str = "xresnet1d"
+    n_classes: int = 5
+    n_leads: int = 12
+    fs_hz: float = 100.0
+    window_samples: int = 250
+    widths: tuple[int, ...] = (64, 128, 192, 256)
+    blocks: tuple[int, ...] = (1, 1, 1, 1)
+    stem: tuple[int, ...] = (32, 32, 64)
+    kernel_size: int = 5
+    filters: int = 32
+    depth: int = 6
+    kernels: tuple[int, ...] = (39, 19, 9)
+    head_hidden: int = 128
+    dropout: float = 0.25
+
+    def __post_init__(self) -> None:
+        if self.arch not in ARCHITECTURES:
+            raise ValueError(f"unknown architecture {self.arch!r}; choose one of {', '.join(ARCHITECTURES)}")
+        if len(self.widths) != len(self.blocks):
+            raise ValueError("widths and blocks must have the same length")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown model config keys: {', '.join(unknown)}")
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+
+
+def _conv_bn_act(c_in: int, c_out: int, kernel: int, stride: int = 1, act: bool = True) -> nn.Sequential:
+    layers: list[nn.Module] = [
+        nn.Conv1d(c_in, c_out, kernel, stride=stride, padding=kernel // 2, bias=False),
+        nn.BatchNorm1d(c_out),
+    ]
+    if act:
+        layers.append(nn.ReLU(inplace=True))
+    return nn.Sequential(*layers)
+
+
+class ResBlock1d(nn.Module):
+    """xresnet basic block: two convolutions; the shortcut downsamples by average pooling (ResNet-D)."""
+
+    def __init__(self, c_in: int, c_out: int, kernel: int, stride: int):
+        super().__init__()
+        self.convs = nn.Sequential(
+            _conv_bn_act(c_in, c_out, kernel, stride=stride),
+            _conv_bn_act(c_out, c_out, kernel, act=False),
+        )
+        # Zero-init the last BN so each block starts as the identity (fastai xresnet).
+        nn.init.zeros_(self.convs[1][1].weight)
+        shortcut: list[nn.Module] = []
+        if stride != 1:
+            shortcut.append(nn.AvgPool1d(stride, stride, ceil_mode=True))
+        if c_in != c_out:
+            shortcut.append(_conv_bn_act(c_in, c_out, 1, act=False))
+        self.shortcut = nn.Sequential(*shortcut)
+        self.act = nn.ReLU(inplace=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.act(self.convs(x) + self.shortcut(x))
+
+
+class InceptionBlock1d(nn.Module):
+    """Inception block: bottleneck, parallel convolutions of several lengths, max-pool branch."""
+
+    def __init__(self, c_in: int, filters: int, kernels: tuple[int, ...]):
+        super().__init__()
+        self.bottleneck = nn.Conv1d(c_in, filters, 1, bias=False) if c_in > 1 else nn.Identity()
+        c_b = filters if c_in > 1 else c_in
+        self.branches = nn.ModuleList(nn.Conv1d(c_b, filters, k, padding=k // 2, bias=False) for k in kernels)
+        self.pool_branch = nn.Sequential(nn.MaxPool1d(3, 1, padding=1), nn.Conv1d(c_in, filters, 1, bias=False))
+        self.out = nn.Sequential(nn.BatchNorm1d(filters * (len(kernels) + 1)), nn.ReLU(inplace=True))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b = self.bottleneck(x)
+        return self.out(torch.cat([conv(b) for conv in self.branches] + [self.pool_branch(x)], dim=1))
+
+
+class Inception1d(nn.Module):
+    """InceptionTime-style body: ``depth`` blocks with a residual shortcut every three."""
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        c_out = cfg.filters * (len(cfg.kernels) + 1)
+        self.blocks = nn.ModuleList()
+        self.shortcuts = nn.ModuleList()
+        c_in, c_res = cfg.n_leads, cfg.n_leads
+        for d in range(cfg.depth):
+            self.blocks.append(InceptionBlock1d(c_in, cfg.filters, cfg.kernels))
+            c_in = c_out
+            if d % 3 == 2:
+                self.shortcuts.append(_conv_bn_act(c_res, c_out, 1, act=False))
+                c_res = c_out
+        self.out_channels = c_out
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        residual = x
+        for d, block in enumerate(self.blocks):
+            x = block(x)
+            if d % 3 == 2:
+                x = torch.relu(x + self.shortcuts[d // 3](residual))
+                residual = x
+        return x
+
+
+class XResNet1d(nn.Module):
+    """xresnet1d body: three-conv stem, max-pool, then stages of residual blocks."""
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        k = cfg.kernel_size
+        stem_in = (cfg.n_leads, *cfg.stem[:-1])
+        self.stem = nn.Sequential(
+            *[_conv_bn_act(c_in, c_out, k, stride=2 if i == 0 else 1)
+              for i, (c_in, c_out) in enumerate(zip(stem_in, cfg.stem))],
+            nn.MaxPool1d(3, 2, padding=1),
+        )
+        stages: list[nn.Module] = []
+        c_in = cfg.stem[-1]
+        for i, (width, n_blocks) in enumerate(zip(cfg.widths, cfg.blocks)):
+            for b in range(n_blocks):
+                stride = 2 if (i > 0 and b == 0) else 1
+                stages.append(ResBlock1d(c_in, width, k, stride))
+                c_in = width
+        self.stages = nn.Sequential(*stages)
+        self.out_channels = c_in
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.stages(self.stem(x))
+
+
+class ConcatPoolHead(nn.Module):
+    """Global average and max pooling, concatenated, then a two-layer classifier (fastai head)."""
+
+    def __init__(self, c_in: int, n_classes: int, hidden: int, dropout: float):
+        super().__init__()
+        self.mlp = nn.Sequential(
+            nn.BatchNorm1d(2 * c_in), nn.Dropout(dropout / 2), nn.Linear(2 * c_in, hidden), nn.ReLU(inplace=True),
+            nn.BatchNorm1d(hidden), nn.Dropout(dropout), nn.Linear(hidden, n_classes),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        pooled = torch.cat([x.mean(dim=-1), x.amax(dim=-1)], dim=1)  # [batch, 2 * channels]
+        return self.mlp(pooled)
+
+
+class ECGClassifierNet(nn.Module):
+    """Body + head. ``forward(x [batch, leads, time]) -> logits [batch, n_classes]``."""
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.config = cfg
+        self.body = XResNet1d(cfg) if cfg.arch == "xresnet1d" else Inception1d(cfg)
+        self.head = ConcatPoolHead(self.body.out_channels, cfg.n_classes, cfg.head_hidden, cfg.dropout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.body(x))
+
+
+def build_model(cfg: ModelConfig) -> ECGClassifierNet:
+    """The network described by ``cfg`` (randomly initialised; seed torch first for reproducibility)."""
+    return ECGClassifierNet(cfg)
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Number of trainable parameters."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+PRESETS: dict[str, dict[str, Any]] = {
+    "xresnet1d": {"arch": "xresnet1d"},
+    "xresnet1d-small": {"arch": "xresnet1d", "widths": (32, 64, 96, 128), "stem": (16, 16, 32)},
+    "inception1d": {"arch": "inception1d", "filters": 24, "depth": 6, "kernels": (19, 9, 5)},
+    "inception1d-large": {"arch": "inception1d", "filters": 32, "depth": 6, "kernels": (39, 19, 9)},
+}
+"""Named model sizes for ``medts train classifier --model NAME`` (all train on a CPU)."""
+
+
+def preset_config(name: str, n_classes: int, **overrides: Any) -> ModelConfig:
+    """The :class:`ModelConfig` of a named preset (see :data:`PRESETS`)."""
+    if name not in PRESETS:
+        raise ValueError(f"unknown model {name!r}; choose one of {', '.join(PRESETS)}")
+    return ModelConfig(**{**PRESETS[name], "n_classes": n_classes, **overrides})

@@ -1,0 +1,257 @@
+"""Load a shipped classifier and predict PTB-XL statements for any ECG.
+
+An adapter folder (``adapters/classifier-<level>/``) holds ``model.safetensors`` (one or more
+member networks, prefixed ``members.<i>.``), ``manifest.json`` (member configs, labels,
+thresholds, preprocessing, data, metrics, the training command and reference probabilities
+for a few validation records) and ``MODEL_CARD.md``. :meth:`Classifier.load` rebuilds the
+networks from the manifest and loads the weights strictly.
+
+Inference: the record is put in canonical 12-lead order (missing leads **zeroed and listed in
+the output**), resampled to the model rate, band-passed and z-scored per lead, cut into 2.5 s
+windows (stride 1.25 s); window probabilities are averaged per record and over ensemble
+members. Every output is a draft for clinician review.
+
+Example
+-------
+>>> from medts.classify.predict import Classifier, default_adapter_dir
+>>> clf = Classifier.load(default_adapter_dir("superdiagnostic"))   # doctest: +SKIP
+>>> clf.predict(ecg).present                                        # doctest: +SKIP
+['NORM']
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from pydantic import BaseModel
+
+from medts.classify.calibrate import Threshold
+from medts.classify.data import sliding_windows
+from medts.classify.models import ECGClassifierNet, ModelConfig, build_model
+from medts.classify.preprocess import model_input
+from medts.config import PROJECT_ROOT
+from medts.errors import MedtsError
+from medts.record import ECG
+
+SCHEMA_VERSION = 1
+AGGREGATES = ("mean", "max")
+
+
+class StatementPrediction(BaseModel):
+    """One statement's score for one record."""
+
+    code: str
+    description: str | None
+    probability: float
+    threshold: float
+    present: bool
+
+
+class ClassifierPrediction(BaseModel):
+    """JSON-ready classifier output for one record (``medts classify --json``)."""
+
+    schema_version: int = SCHEMA_VERSION
+    record_id: str
+    source: str | None
+    model: str
+    level: str
+    fs_hz_input: float
+    fs_hz_model: float
+    resampled: bool
+    missing_leads: list[str]
+    notes: list[str]
+    present: list[str]
+    statements: list[StatementPrediction]
+    disclaimer: str = "Draft for clinician review; not a diagnosis."
+
+
+def default_adapter_dir(level: str) -> Path:
+    """``adapters/classifier-<level>`` in the checkout."""
+    return PROJECT_ROOT / "adapters" / f"classifier-{level}"
+
+
+@torch.inference_mode()
+def predict_signals(
+    members: list[ECGClassifierNet],
+    signals: np.ndarray,
+    *,
+    window: int,
+    stride: int,
+    aggregate: str = "mean",
+    batch_size: int = 1024,
+) -> np.ndarray:
+    """Probabilities ``float32 [n_records, n_classes]`` for preprocessed ``signals [n, n_samples, 12]``.
+
+    Each record is cut into windows; window probabilities are aggregated (``mean`` or ``max``)
+    per record, then averaged over ensemble ``members``.
+    """
+    if aggregate not in AGGREGATES:
+        raise ValueError(f"aggregate must be one of {AGGREGATES}, got {aggregate!r}")
+    n = len(signals)
+    out = None
+    for start in range(0, n, max(1, batch_size // 8)):
+        windows = sliding_windows(signals[start : start + max(1, batch_size // 8)], window, stride)
+        x = torch.from_numpy(windows)
+        chunk = []
+        for net in members:
+            net.eval()
+            device = next(net.parameters()).device
+            probs = torch.sigmoid(net(x.to(device)).float()).cpu().numpy()  # [n_chunk * w, k]
+            probs = probs.reshape(-1, windows.shape[0] // max(1, min(n - start, batch_size // 8)), probs.shape[1])
+            chunk.append(probs.mean(axis=1) if aggregate == "mean" else probs.max(axis=1))
+        block = np.mean(chunk, axis=0).astype(np.float32)
+        out = block if out is None else np.concatenate([out, block])
+    return out if out is not None else np.zeros((0, members[0].config.n_classes), np.float32)
+
+
+class Classifier:
+    """One or more networks (an ensemble averages probabilities) with labels and thresholds.
+
+    Parameters
+    ----------
+    members : list of ECGClassifierNet
+    classes : list of str
+        Output order (``medts.labels.level_classes(level)``).
+    thresholds : dict of str to Threshold
+    manifest : dict
+        Everything else recorded with the weights (level, window, stride, aggregate, data, metrics).
+    """
+
+    def __init__(self, members: list[ECGClassifierNet], classes: list[str],
+                 thresholds: dict[str, Threshold], manifest: dict[str, Any]):
+        if not members:
+            raise ValueError("a classifier needs at least one member network")
+        self.members = [m.eval() for m in members]
+        self.classes = list(classes)
+        self.thresholds = thresholds
+        self.manifest = manifest
+        cfg = members[0].config
+        self.fs_hz = cfg.fs_hz
+        self.window = int(manifest.get("window_samples", cfg.window_samples))
+        self.stride = int(manifest.get("stride_samples", self.window // 2))
+        self.aggregate = str(manifest.get("aggregate", "mean"))
+        self.level = str(manifest.get("level", "?"))
+        self.name = str(manifest.get("name", f"classifier-{self.level}"))
+
+    # -- persistence -------------------------------------------------------------------------
+    def save(self, folder: str | Path) -> Path:
+        """Write ``model.safetensors`` and ``manifest.json`` to ``folder``."""
+        from safetensors.torch import save_file
+
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        tensors = {f"members.{i}.{k}": v.detach().cpu().contiguous()
+                   for i, m in enumerate(self.members) for k, v in m.state_dict().items()}
+        save_file(tensors, folder / "model.safetensors", metadata={"format": "pt", "medts": "classifier"})
+        manifest = {
+            **self.manifest,
+            "members": [m.config.to_dict() for m in self.members],
+            "classes": self.classes,
+            "thresholds": {c: t.to_dict() for c, t in self.thresholds.items()},
+            "fs_hz": self.fs_hz,
+            "window_samples": self.window,
+            "stride_samples": self.stride,
+            "aggregate": self.aggregate,
+            "level": self.level,
+            "name": self.name,
+        }
+        (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, default=_json_default) + "\n")
+        return folder
+
+    @classmethod
+    def load(cls, folder: str | Path) -> Classifier:
+        """Rebuild a classifier from an adapter folder (strict weight loading).
+
+        Raises
+        ------
+        MedtsError
+            When the folder, manifest or weights are missing or do not match.
+        """
+        from safetensors.torch import load_file
+
+        folder = Path(folder)
+        manifest_path, weights_path = folder / "manifest.json", folder / "model.safetensors"
+        if not manifest_path.is_file() or not weights_path.is_file():
+            raise MedtsError(f"{folder}: not a classifier adapter (needs manifest.json and model.safetensors)")
+        manifest = json.loads(manifest_path.read_text())
+        tensors = load_file(weights_path)
+        members = []
+        for i, cfg_dict in enumerate(manifest["members"]):
+            net = build_model(ModelConfig.from_dict(cfg_dict))
+            prefix = f"members.{i}."
+            state = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+            try:
+                net.load_state_dict(state, strict=True)
+            except RuntimeError as error:
+                raise MedtsError(f"{weights_path}: weights do not match manifest member {i}: {error}") from None
+            members.append(net.eval())
+        thresholds = {c: Threshold(**t) for c, t in manifest["thresholds"].items()}
+        return cls(members, manifest["classes"], thresholds, manifest)
+
+    # -- inference ---------------------------------------------------------------------------
+    def predict_proba(self, signals: np.ndarray) -> np.ndarray:
+        """Probabilities for preprocessed ``signals float32 [n, n_samples, 12]`` at the model rate."""
+        return predict_signals(self.members, signals, window=self.window, stride=self.stride,
+                               aggregate=self.aggregate)
+
+    def predict(self, ecg: ECG) -> ClassifierPrediction:
+        """Statements for one record (see :meth:`predict_many`)."""
+        return self.predict_many([ecg])[0]
+
+    def predict_many(self, ecgs: list[ECG]) -> list[ClassifierPrediction]:
+        """Statements with probabilities, thresholds and present/absent for each record.
+
+        Records of equal length are scored in one batch. Missing leads are zeroed and named in
+        ``missing_leads`` and ``notes``; other sampling rates are resampled to the model rate.
+        """
+        from medts.labels import STATEMENTS
+
+        inputs = [model_input(ecg, fs_hz=self.fs_hz) for ecg in ecgs]
+        probs: list[np.ndarray | None] = [None] * len(ecgs)
+        by_length: dict[int, list[int]] = {}
+        for i, (x, _) in enumerate(inputs):
+            by_length.setdefault(x.shape[0], []).append(i)
+        for idx in by_length.values():
+            batch = self.predict_proba(np.stack([inputs[i][0] for i in idx]))
+            for row, i in enumerate(idx):
+                probs[i] = batch[row]
+        results = []
+        for ecg, (x, missing), p in zip(ecgs, inputs, probs):
+            statements = []
+            for code, prob in zip(self.classes, p):
+                threshold = self.thresholds[code].threshold
+                statement = STATEMENTS.get(code)
+                statements.append(StatementPrediction(
+                    code=code, description=statement.description if statement else None,
+                    probability=round(float(prob), 6), threshold=round(threshold, 6), present=bool(prob >= threshold),
+                ))
+            notes = []
+            if missing:
+                notes.append(
+                    f"lead(s) {', '.join(missing)} missing: zeroed before classification; the model was "
+                    "trained on 12 leads, so these outputs are less reliable"
+                )
+            if ecg.fs != self.fs_hz:
+                notes.append(f"resampled from {ecg.fs:g} Hz to {self.fs_hz:g} Hz")
+            results.append(ClassifierPrediction(
+                record_id=ecg.record_id, source=ecg.source, model=self.name, level=self.level,
+                fs_hz_input=ecg.fs, fs_hz_model=self.fs_hz, resampled=ecg.fs != self.fs_hz,
+                missing_leads=missing, notes=notes,
+                present=[s.code for s in sorted(statements, key=lambda s: -s.probability) if s.present],
+                statements=statements,
+            ))
+        return results
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")

@@ -1,0 +1,405 @@
+"""WFDB records and annotations: read into :class:`~medts.record.ECG`, write back.
+
+``read_wfdb`` reads any record ``wfdb`` reads (formats 8, 16, 24, 32, 61, 80, 160, 212, 310,
+311, FLAC, ``.mat`` with byte offset, multi-segment), converts the signal to mV, checks the
+header checksums against the data (a mismatch means a truncated, corrupted or wrong ``.dat``)
+and parses age and sex from the usual comment styles. Header comments are kept verbatim in
+``ecg.metadata["comments"]``: they are data, never instructions.
+
+Every failure raises :class:`~medts.errors.ECGReadError` naming the file and the problem.
+
+Example
+-------
+>>> import numpy as np, tempfile, pathlib
+>>> from medts.record import ECG
+>>> from medts.io.wfdb_io import write_wfdb, read_wfdb
+>>> t = np.arange(2500) / 500
+>>> ecg = ECG(np.stack([np.sin(t), np.cos(t)], 1), fs=500, leads=("I", "II"), age=56, sex="F")
+>>> hea = write_wfdb(ecg, pathlib.Path(tempfile.mkdtemp()) / "demo")
+>>> back = read_wfdb(hea)
+>>> back.leads, back.fs, back.age, back.sex
+(('I', 'II'), 500.0, 56.0, 'F')
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import wfdb
+
+from medts.errors import ECGReadError, InvalidECGError
+from medts.record import ECG
+
+# Physical units -> factor to mV. Anything else is left unscaled and reported in metadata.
+UNIT_TO_MV = {"mv": 1.0, "uv": 1e-3, "µv": 1e-3, "μv": 1e-3, "microvolt": 1e-3, "v": 1e3, "nv": 1e-6}
+
+_KEY_VALUE = re.compile(r"^\s*<?\s*([A-Za-z][\w .\-/]*?)\s*>?\s*:\s*(.*?)\s*$")
+# MIT-BIH / QTDB first comment: "69 M 1085 1629 x1" (age, sex, then other numbers).
+_MITBIH_AGE_SEX = re.compile(r"^\s*(\d{1,3})\s+([MF])\b", re.IGNORECASE)
+
+
+def unit_scale_to_mv(unit: str | None) -> float | None:
+    """Factor that converts ``unit`` (``"mV"``, ``"uV"``, ``"V"``, ...) to mV, or ``None`` if unknown.
+
+    >>> unit_scale_to_mv("uV"), unit_scale_to_mv("mV"), unit_scale_to_mv("bpm")
+    (0.001, 1.0, None)
+    """
+    if unit is None:
+        return None
+    return UNIT_TO_MV.get(str(unit).strip().lower())
+
+
+def parse_comments(comments: list[str]) -> dict[str, Any]:
+    """Age, sex, key/value fields and SNOMED codes from WFDB header comments.
+
+    Understands PTB-XL / CinC (``Age: 56``, ``Sex: Female``, ``Dx: 426783006,164889003``),
+    LUDB (``<age>: 51``, ``<sex>: F``) and MIT-BIH/QTDB (``69 M 1085 1629 x1``).
+    Unknown or unparseable values become ``None``.
+
+    Returns
+    -------
+    dict with keys ``age`` (float | None, years), ``sex`` ("M" | "F" | None),
+    ``fields`` (dict lower-case key -> str) and ``snomed_codes`` (list of str, from ``Dx``).
+
+    >>> parse_comments(["<age>: 51", "<sex>: F"])["age"]
+    51.0
+    >>> parse_comments(["69 M 1085 1629 x1"])["sex"]
+    'M'
+    """
+    fields: dict[str, str] = {}
+    age: float | None = None
+    sex: str | None = None
+    for comment in comments:
+        match = _KEY_VALUE.match(comment)
+        if match:
+            key = match.group(1).strip().lower()
+            fields.setdefault(key, match.group(2))
+            continue
+        mitbih = _MITBIH_AGE_SEX.match(comment)
+        if mitbih and age is None and sex is None:
+            age = _parse_age(mitbih.group(1))
+            sex = _parse_sex(mitbih.group(2))
+    if "age" in fields:
+        age = _parse_age(fields["age"])
+    if "sex" in fields:
+        sex = _parse_sex(fields["sex"])
+    elif "gender" in fields:
+        sex = _parse_sex(fields["gender"])
+    snomed = [c.strip() for c in fields.get("dx", "").split(",") if c.strip().isdigit()]
+    return {"age": age, "sex": sex, "fields": fields, "snomed_codes": snomed}
+
+
+def _parse_age(text: str) -> float | None:
+    match = re.match(r"^\s*(\d+(?:\.\d+)?)", str(text))
+    if not match:
+        return None
+    value = float(match.group(1))
+    # PTB-XL codes ages over 89 as 300 in some releases; ages outside 0-130 are not ages.
+    return value if 0 <= value <= 130 else None
+
+
+def _parse_sex(text: str) -> str | None:
+    key = str(text).strip().lower()
+    if key in {"m", "male", "man"}:
+        return "M"
+    if key in {"f", "female", "woman"}:
+        return "F"
+    return None
+
+
+def record_base(path: str | Path) -> Path:
+    """The record path without extension: ``a/b.hea`` (or ``.dat``, ``.mat``) -> ``a/b``."""
+    path = Path(path)
+    if path.suffix.lower() in {".hea", ".dat", ".mat"}:
+        return path.with_suffix("")
+    return path
+
+
+def read_wfdb(path: str | Path, *, verify_checksum: bool = True) -> ECG:
+    """Read a WFDB record (``.hea`` + signal file) as an :class:`ECG` in mV.
+
+    Parameters
+    ----------
+    path : str or Path
+        The record, with or without ``.hea`` (``data/1``, ``data/1.hea``).
+    verify_checksum : bool
+        Compare the header's per-signal checksums with the data (when the header has them).
+        A mismatch means the signal file does not belong to the header, is truncated or
+        corrupted.
+
+    Returns
+    -------
+    ECG
+        ``record_id`` is the record name, ``source`` the ``.hea`` path; ``metadata`` holds
+        ``comments`` (list of str, verbatim), ``header_fields`` (dict), ``units`` (as in the
+        header), ``snomed_codes`` (from ``#Dx:`` when numeric), ``base_datetime`` (ISO string or
+        None) and ``format: "wfdb"``.
+
+    Raises
+    ------
+    ECGReadError
+        Missing header or signal file, syntax errors, truncated data, checksum or size
+        mismatch, NaN/inf (or WFDB "invalid") samples, too-short records, duplicate leads.
+    """
+    base = record_base(path)
+    header = Path(f"{base}.hea")
+    if not header.is_file():
+        raise ECGReadError(header, "WFDB header file not found")
+    try:
+        record = _read_record(base, verify_checksum=verify_checksum, header=header)
+        return _record_to_ecg(record, header)
+    except ECGReadError:
+        raise
+    except InvalidECGError as error:
+        raise ECGReadError(header, str(error)) from error
+    except FileNotFoundError as error:
+        missing = getattr(error, "filename", None) or str(error)
+        raise ECGReadError(header, f"signal file named in the header is missing: {missing}") from error
+    except Exception as error:  # wfdb raises ValueError, IndexError, HeaderSyntaxError, ...
+        raise ECGReadError(header, _describe_wfdb_error(error)) from error
+
+
+def _describe_wfdb_error(error: Exception) -> str:
+    text = str(error) or type(error).__name__
+    if "Samples were not loaded correctly" in text or "reshape" in text:
+        return f"signal data does not match the header (truncated .dat or wrong signal count): {text}"
+    if type(error).__name__ == "HeaderSyntaxError":
+        return f"invalid WFDB header: {text}"
+    return f"cannot read WFDB record ({type(error).__name__}: {text})"
+
+
+def _read_record(base: Path, *, verify_checksum: bool, header: Path) -> wfdb.Record:
+    record = wfdb.rdrecord(str(base), physical=False)
+    if record.n_sig == 0 or record.sig_len == 0:
+        raise ECGReadError(header, "record has no samples")
+    single_frame = all(int(s) == 1 for s in (record.samps_per_frame or [1]))
+    if verify_checksum and record.checksum is not None and record.d_signal is not None and single_frame:
+        computed = record.calc_checksum()
+        # Headers store checksums as signed 16-bit numbers; wfdb computes them unsigned.
+        bad = [
+            record.sig_name[i]
+            for i, (want, got) in enumerate(zip(record.checksum, computed))
+            if want is not None and int(want) % 65536 != int(got) % 65536
+        ]
+        if bad:
+            raise ECGReadError(
+                header,
+                f"checksum mismatch in signal(s) {', '.join(map(str, bad))}: the signal file does not "
+                "match the header (truncated, corrupted or from another record)",
+            )
+    if record.d_signal is not None:
+        record.dac(expanded=False, return_res=64, inplace=True)
+    return record
+
+
+def _record_to_ecg(record: wfdb.Record, header: Path) -> ECG:
+    signal = record.p_signal
+    if signal is None or signal.ndim != 2 or signal.shape[0] == 0:
+        raise ECGReadError(header, "record has no samples")
+    units = [str(u) if u is not None else "" for u in (record.units or [""] * record.n_sig)]
+    unknown_units = []
+    scales = []
+    for name, unit in zip(record.sig_name, units):
+        scale = unit_scale_to_mv(unit)
+        if scale is None:
+            unknown_units.append(f"{name}: {unit or '(none)'}")
+            scale = 1.0
+        scales.append(scale)
+    if any(s != 1.0 for s in scales):
+        signal = signal * np.asarray(scales)[None, :]
+    n_invalid = int(np.isnan(signal).sum())
+    if n_invalid:
+        raise ECGReadError(
+            header,
+            f"{n_invalid} NaN samples (WFDB 'invalid sample' markers or NaN values) in the signal",
+        )
+    comments = [str(c) for c in (record.comments or [])]
+    parsed = parse_comments(comments)
+    metadata: dict[str, Any] = {
+        "format": "wfdb",
+        "comments": comments,
+        "header_fields": parsed["fields"],
+        "units": units,
+        "snomed_codes": parsed["snomed_codes"],
+        "base_datetime": _base_datetime(record),
+    }
+    if unknown_units:
+        metadata["unit_warnings"] = [f"unknown unit, left unscaled: {u}" for u in unknown_units]
+    return ECG(
+        signal=signal,
+        fs=float(record.fs),
+        leads=tuple(str(n) for n in record.sig_name),
+        record_id=str(record.record_name),
+        source=str(header),
+        age=parsed["age"],
+        sex=parsed["sex"],
+        metadata=metadata,
+    )
+
+
+def _base_datetime(record: wfdb.Record) -> str | None:
+    try:
+        if record.base_date is not None and record.base_time is not None:
+            import datetime as _dt
+
+            return _dt.datetime.combine(record.base_date, record.base_time).isoformat()
+        if record.base_time is not None:
+            return record.base_time.isoformat()
+    except Exception:  # noqa: BLE001 - a date is a nicety, never a reason to fail a read
+        return None
+    return None
+
+
+_AGE_SEX_COMMENT = re.compile(r"^\s*<?\s*(age|sex|gender)\s*>?\s*:", re.IGNORECASE)
+_RECORD_NAME = re.compile(r"^[-\w]+$")
+
+
+def write_wfdb(ecg: ECG, path_without_ext: str | Path, *, fmt: str = "16") -> Path:
+    """Write ``ecg`` as a WFDB record (``.hea`` + ``.dat``, units mV) and return the ``.hea`` path.
+
+    Age and sex go into ``# Age: ..`` / ``# Sex: ..`` comments (read back by :func:`read_wfdb`);
+    other comments from ``ecg.metadata["comments"]`` are kept (newlines replaced by spaces).
+    Gains are chosen by ``wfdb`` to use the full digital range of ``fmt``, so the round-trip
+    error is below one quantisation step.
+
+    Raises
+    ------
+    ECGReadError
+        If the record name is not a valid WFDB name or writing fails.
+    """
+    base = record_base(path_without_ext)
+    name = base.name
+    if not _RECORD_NAME.match(name):
+        raise ECGReadError(base, "WFDB record names may only contain letters, digits, '-' and '_'")
+    base.parent.mkdir(parents=True, exist_ok=True)
+    comments = []
+    if ecg.age is not None:
+        comments.append(f"Age: {ecg.age:g}")
+    if ecg.sex is not None:
+        comments.append(f"Sex: {'Male' if ecg.sex == 'M' else 'Female'}")
+    for comment in ecg.metadata.get("comments", []) or []:
+        text = " ".join(str(comment).splitlines())
+        if not _AGE_SEX_COMMENT.match(text):
+            comments.append(text)
+    try:
+        wfdb.wrsamp(
+            name,
+            fs=float(ecg.fs),
+            units=["mV"] * ecg.n_leads,
+            sig_name=list(ecg.leads),
+            p_signal=ecg.signal.astype(np.float64),
+            fmt=[str(fmt)] * ecg.n_leads,
+            comments=comments,
+            write_dir=str(base.parent),
+        )
+    except Exception as error:  # noqa: BLE001
+        raise ECGReadError(base, f"cannot write WFDB record ({type(error).__name__}: {error})") from error
+    return base.parent / f"{name}.hea"
+
+
+# -- annotations --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WfdbAnnotation:
+    """A WFDB annotation file as plain arrays.
+
+    Attributes
+    ----------
+    sample : np.ndarray int64 [n]
+        Sample index of each annotation.
+    symbol : list of str
+        Annotation symbols (``N``, ``V``, ``(``, ``p``, ``)``, ...).
+    subtype, chan, num : np.ndarray int64 [n]
+        WFDB's extra integer fields (``num`` encodes the wave type in ecgpuwave/QTDB files).
+    aux_note : list of str
+    fs : float or None
+        Sampling rate stored in the annotation file, if any.
+    """
+
+    sample: np.ndarray
+    symbol: list[str]
+    subtype: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    chan: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    num: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    aux_note: list[str] = field(default_factory=list)
+    fs: float | None = None
+
+    def __len__(self) -> int:
+        return len(self.symbol)
+
+
+def read_wfdb_annotation(path_without_ext: str | Path, extension: str) -> WfdbAnnotation:
+    """Read annotation file ``<path_without_ext>.<extension>`` (e.g. ``100``, ``"atr"``).
+
+    Raises
+    ------
+    ECGReadError
+        Missing or unreadable annotation file.
+    """
+    base = record_base(path_without_ext)
+    ann_path = Path(f"{base}.{extension}")
+    if not ann_path.is_file():
+        raise ECGReadError(ann_path, "annotation file not found")
+    try:
+        ann = wfdb.rdann(str(base), extension)
+    except Exception as error:  # noqa: BLE001 - wfdb raises many types on bad files
+        raise ECGReadError(ann_path, f"cannot read WFDB annotation ({type(error).__name__}: {error})") from error
+    n = len(ann.sample)
+    return WfdbAnnotation(
+        sample=np.asarray(ann.sample, dtype=np.int64),
+        symbol=[str(s) for s in (ann.symbol or [])],
+        subtype=_int_field(ann.subtype, n),
+        chan=_int_field(ann.chan, n),
+        num=_int_field(ann.num, n),
+        aux_note=[str(a) for a in (ann.aux_note or [""] * n)],
+        fs=float(ann.fs) if ann.fs is not None else None,
+    )
+
+
+def _int_field(values: Any, n: int) -> np.ndarray:
+    if values is None:
+        return np.zeros(n, np.int64)
+    return np.asarray(values, dtype=np.int64).reshape(-1)
+
+
+def write_wfdb_annotation(
+    path_without_ext: str | Path, extension: str, annotation: WfdbAnnotation
+) -> Path:
+    """Write ``annotation`` to ``<path_without_ext>.<extension>`` and return that path.
+
+    Samples must be non-decreasing (WFDB stores differences). Missing ``subtype``/``chan``/
+    ``num``/``aux_note`` are written as zeros / empty.
+    """
+    base = record_base(path_without_ext)
+    n = len(annotation.symbol)
+    sample = np.asarray(annotation.sample, dtype=np.int64)
+    if len(sample) != n:
+        raise ECGReadError(base, f"annotation has {len(sample)} samples but {n} symbols")
+    if n and np.any(np.diff(sample) < 0):
+        raise ECGReadError(base, "annotation samples must be in non-decreasing order")
+
+    def column(values: np.ndarray) -> np.ndarray:
+        return np.asarray(values, np.int64) if len(values) == n else np.zeros(n, np.int64)
+
+    base.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        wfdb.wrann(
+            base.name,
+            extension,
+            sample=sample,
+            symbol=list(annotation.symbol),
+            subtype=column(annotation.subtype),
+            chan=column(annotation.chan),
+            num=column(annotation.num),
+            aux_note=list(annotation.aux_note) if len(annotation.aux_note) == n else None,
+            fs=annotation.fs,
+            write_dir=str(base.parent),
+        )
+    except Exception as error:  # noqa: BLE001
+        raise ECGReadError(base, f"cannot write WFDB annotation ({type(error).__name__}: {error})") from error
+    return Path(f"{base}.{extension}")

@@ -1,0 +1,185 @@
+"""Configuration dataclasses for MedTsLLM; one ``MedTsLLMConfig`` describes a whole model.
+
+Configs round-trip through plain dicts (``to_dict`` / ``from_dict``) so they live in YAML
+files and in every checkpoint's ``manifest.json``.
+
+Example
+-------
+>>> cfg = MedTsLLMConfig(task="segmentation")
+>>> MedTsLLMConfig.from_dict(cfg.to_dict()) == cfg
+True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from medts.errors import MedtsError
+
+Task = Literal["segmentation", "anomaly"]
+LeadMode = Literal["independent", "concatenated"]
+
+
+@dataclass(frozen=True)
+class BackboneConfig:
+    """Which causal LM to load. ``source``: ``"smollm2"`` (packaged GGUF) or a local HF folder.
+
+    ``dtype``: ``"auto"`` picks bf16 on GPUs and on CPUs with native bf16 (AVX512-BF16/AMX)
+    and float32 otherwise: on AVX2-only CPUs bf16 matmuls were measured 4x slower than fp32.
+    ``n_layers`` keeps only the first layers (Time-LLM's ``llm_layers``); ``None`` keeps all.
+    ``use_llm=False`` replaces the LLM by a small trainable transformer of similar trainable
+    size (the no-LLM baseline).
+    """
+
+    source: str = "smollm2"
+    dtype: str = "auto"
+    n_layers: int | None = None
+    trust_remote_code: bool = False
+    use_llm: bool = True
+    baseline_layers: int = 2
+    baseline_width: int = 128
+
+
+@dataclass(frozen=True)
+class LoraSettings:
+    """peft LoRA: rank ``r``, scaling ``alpha``, target module names."""
+
+    r: int = 8
+    alpha: int = 16
+    dropout: float = 0.0
+    targets: tuple[str, ...] = ("q_proj", "v_proj")
+
+
+@dataclass(frozen=True)
+class EncoderConfig:
+    """Patch encoder: patches of ``patch_len`` samples every ``stride`` samples, embedded to
+    ``d_model``, reprogrammed by ``n_heads``-head cross-attention onto ``n_prototypes`` text
+    prototypes, then projected to the LLM hidden size."""
+
+    patch_len: int = 10
+    stride: int = 10
+    d_model: int = 64
+    n_heads: int = 4
+    n_prototypes: int = 64
+    dropout: float = 0.0
+    revin: bool = True
+
+
+@dataclass(frozen=True)
+class PromptConfig:
+    """Which prompt parts to include (ablations need no code change)."""
+
+    template: str = "ecg"
+    dataset: bool = True
+    task: bool = True
+    covariates: bool = True
+    statistics: bool = True
+    n_lags: int = 3
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Windows: ``window_s`` seconds resampled to ``fs`` Hz; ``lead_mode`` independent (one lead
+    per sequence) or concatenated (all ``leads`` in one sequence)."""
+
+    fs: float = 100.0
+    window_s: float = 2.0
+    hop_s: float = 1.0
+    lead_mode: LeadMode = "independent"
+    leads: tuple[str, ...] = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
+    train_records: tuple[int, int] = (1, 130)
+    val_records: tuple[int, int] = (131, 160)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation: AdamW, ``steps`` optimizer steps of ``batch_size`` x ``grad_accum`` windows."""
+
+    steps: int = 200
+    batch_size: int = 8
+    grad_accum: int = 1
+    lr: float = 2e-3
+    weight_decay: float = 1e-4
+    seed: int = 0
+    threads: int | None = None
+    eval_every: int = 50
+    max_val_windows: int | None = 512
+
+
+@dataclass(frozen=True)
+class MedTsLLMConfig:
+    """A whole MedTsLLM model: task, backbone, LoRA, encoder, prompt, data and training."""
+
+    task: Task = "segmentation"
+    backbone: BackboneConfig = field(default_factory=BackboneConfig)
+    lora: LoraSettings = field(default_factory=LoraSettings)
+    encoder: EncoderConfig = field(default_factory=EncoderConfig)
+    prompt: PromptConfig = field(default_factory=PromptConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    @property
+    def n_channels(self) -> int:
+        """Leads per sequence: 1 when independent, all leads when concatenated."""
+        return 1 if self.data.lead_mode == "independent" else len(self.data.leads)
+
+    @property
+    def n_outputs(self) -> int:
+        """Per-sample outputs: 4 classes (none/P/QRS/T) or 1 reconstructed value."""
+        return 4 if self.task == "segmentation" else 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> MedTsLLMConfig:
+        parts = {
+            "backbone": BackboneConfig, "lora": LoraSettings, "encoder": EncoderConfig,
+            "prompt": PromptConfig, "data": DataConfig, "train": TrainConfig,
+        }
+        unknown = set(d) - set(parts) - {"task"}
+        if unknown:
+            raise MedtsError(f"unknown MedTsLLM config keys: {sorted(unknown)}")
+        kwargs: dict[str, Any] = {"task": d.get("task", "segmentation")}
+        for name, klass in parts.items():
+            sub = dict(d.get(name) or {})
+            names = {f.name for f in dataclasses.fields(klass)}
+            bad = set(sub) - names
+            if bad:
+                raise MedtsError(f"unknown keys in MedTsLLM config section {name!r}: {sorted(bad)}")
+            for f in dataclasses.fields(klass):  # YAML gives lists; frozen configs keep tuples
+                if f.name in sub and isinstance(sub[f.name], list):
+                    sub[f.name] = tuple(sub[f.name])
+            kwargs[name] = klass(**sub)
+        return cls(**kwargs)
+
+    def replace(self, **sections: Any) -> MedTsLLMConfig:
+        """A copy with whole sections or fields replaced: ``cfg.replace(train={"steps": 5})``."""
+        d = self.to_dict()
+        for key, value in sections.items():
+            if isinstance(value, dict):
+                d[key] = {**d[key], **value}
+            else:
+                d[key] = value
+        return MedTsLLMConfig.from_dict(d)
+
+
+def load_config(path: str | Path | None, *, task: Task | None = None) -> MedTsLLMConfig:
+    """Read a YAML config (``None`` gives defaults); ``task`` overrides the file's task."""
+    d: dict[str, Any] = {}
+    if path is not None:
+        p = Path(path)
+        try:
+            d = yaml.safe_load(p.read_text()) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise MedtsError(f"{p}: cannot read MedTsLLM config ({exc})") from exc
+        if not isinstance(d, dict):
+            raise MedtsError(f"{p}: a MedTsLLM config must be a mapping")
+    if task is not None:
+        d["task"] = task
+    return MedTsLLMConfig.from_dict(d)
