@@ -19,17 +19,23 @@ Example
 from __future__ import annotations
 
 import numpy as np
-from sklearn.metrics import roc_auc_score
+from scipy.stats import rankdata
 
 
 def auc_per_class(y_true: np.ndarray, probs: np.ndarray) -> np.ndarray:
-    """ROC AUC per column ``float64 [n_classes]``; NaN where a column has only one label value."""
-    out = np.full(y_true.shape[1], np.nan)
-    for j in range(y_true.shape[1]):
-        positives = y_true[:, j].sum()
-        if 0 < positives < len(y_true):
-            out[j] = roc_auc_score(y_true[:, j], probs[:, j])
-    return out
+    """ROC AUC per column ``float64 [n_classes]``; NaN where a column has only one label value.
+
+    Computed from mid-ranks (Mann-Whitney U), identical to ``sklearn.metrics.roc_auc_score``
+    but vectorised over columns so that bootstrapping 71 statements stays fast.
+    """
+    y = np.asarray(y_true, bool)
+    ranks = rankdata(np.asarray(probs, np.float64), axis=0)  # mid-ranks for ties
+    n_pos = y.sum(axis=0)
+    n_neg = len(y) - n_pos
+    rank_sum = (ranks * y).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        auc = (rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+    return np.where((n_pos > 0) & (n_neg > 0), auc, np.nan)
 
 
 def macro_auc(y_true: np.ndarray, probs: np.ndarray) -> float:

@@ -30,7 +30,7 @@ import torch
 from pydantic import BaseModel
 
 from medts.classify.calibrate import Threshold
-from medts.classify.data import sliding_windows
+from medts.classify.data import sliding_windows, window_starts
 from medts.classify.models import ECGClassifierNet, ModelConfig, build_model
 from medts.classify.preprocess import model_input
 from medts.config import PROJECT_ROOT
@@ -69,6 +69,27 @@ class ClassifierPrediction(BaseModel):
     disclaimer: str = "Draft for clinician review; not a diagnosis."
 
 
+_SUPERCLASS_TEXT = {
+    "NORM": "normal ECG",
+    "MI": "myocardial infarction (any site or age)",
+    "STTC": "ST/T change (ischaemic or non-specific)",
+    "CD": "conduction disturbance (bundle branch or fascicular block, AV block, WPW, ...)",
+    "HYP": "hypertrophy or atrial enlargement",
+}
+
+
+def describe_label(code: str) -> str | None:
+    """Plain-language meaning of a statement, diagnostic subclass or superclass code."""
+    from medts.labels import STATEMENTS
+
+    if code in STATEMENTS:
+        return STATEMENTS[code].description
+    if code in _SUPERCLASS_TEXT:
+        return _SUPERCLASS_TEXT[code]
+    members = sorted(s.code for s in STATEMENTS.values() if s.diagnostic and s.diagnostic_subclass == code)
+    return f"diagnostic subclass grouping {', '.join(members)}" if members else None
+
+
 def default_adapter_dir(level: str) -> Path:
     """``adapters/classifier-<level>`` in the checkout."""
     return PROJECT_ROOT / "adapters" / f"classifier-{level}"
@@ -91,21 +112,23 @@ def predict_signals(
     """
     if aggregate not in AGGREGATES:
         raise ValueError(f"aggregate must be one of {AGGREGATES}, got {aggregate!r}")
-    n = len(signals)
-    out = None
-    for start in range(0, n, max(1, batch_size // 8)):
-        windows = sliding_windows(signals[start : start + max(1, batch_size // 8)], window, stride)
-        x = torch.from_numpy(windows)
-        chunk = []
+    n_classes = members[0].config.n_classes
+    if len(signals) == 0:
+        return np.zeros((0, n_classes), np.float32)
+    n_windows = len(window_starts(max(signals.shape[1], window), window, stride))
+    per_chunk = max(1, batch_size // n_windows)
+    blocks = []
+    for start in range(0, len(signals), per_chunk):
+        chunk = signals[start : start + per_chunk]
+        x = torch.from_numpy(sliding_windows(chunk, window, stride))  # [records * windows, leads, window]
+        member_probs = []
         for net in members:
-            net.eval()
             device = next(net.parameters()).device
-            probs = torch.sigmoid(net(x.to(device)).float()).cpu().numpy()  # [n_chunk * w, k]
-            probs = probs.reshape(-1, windows.shape[0] // max(1, min(n - start, batch_size // 8)), probs.shape[1])
-            chunk.append(probs.mean(axis=1) if aggregate == "mean" else probs.max(axis=1))
-        block = np.mean(chunk, axis=0).astype(np.float32)
-        out = block if out is None else np.concatenate([out, block])
-    return out if out is not None else np.zeros((0, members[0].config.n_classes), np.float32)
+            probs = torch.sigmoid(net.eval()(x.to(device)).float()).cpu().numpy()
+            probs = probs.reshape(len(chunk), n_windows, n_classes)
+            member_probs.append(probs.mean(axis=1) if aggregate == "mean" else probs.max(axis=1))
+        blocks.append(np.mean(member_probs, axis=0).astype(np.float32))
+    return np.concatenate(blocks)
 
 
 class Classifier:
@@ -208,8 +231,6 @@ class Classifier:
         Records of equal length are scored in one batch. Missing leads are zeroed and named in
         ``missing_leads`` and ``notes``; other sampling rates are resampled to the model rate.
         """
-        from medts.labels import STATEMENTS
-
         inputs = [model_input(ecg, fs_hz=self.fs_hz) for ecg in ecgs]
         probs: list[np.ndarray | None] = [None] * len(ecgs)
         by_length: dict[int, list[int]] = {}
@@ -224,9 +245,8 @@ class Classifier:
             statements = []
             for code, prob in zip(self.classes, p):
                 threshold = self.thresholds[code].threshold
-                statement = STATEMENTS.get(code)
                 statements.append(StatementPrediction(
-                    code=code, description=statement.description if statement else None,
+                    code=code, description=describe_label(code),
                     probability=round(float(prob), 6), threshold=round(threshold, 6), present=bool(prob >= threshold),
                 ))
             notes = []

@@ -160,7 +160,41 @@ def read_wfdb(path: str | Path, *, verify_checksum: bool = True) -> ECG:
         missing = getattr(error, "filename", None) or str(error)
         raise ECGReadError(header, f"signal file named in the header is missing: {missing}") from error
     except Exception as error:  # wfdb raises ValueError, IndexError, HeaderSyntaxError, ...
-        raise ECGReadError(header, _describe_wfdb_error(error)) from error
+        problem = _diagnose_header(header) or _describe_wfdb_error(error)
+        raise ECGReadError(header, problem) from error
+
+
+_WFDB_FORMATS = {"8", "16", "24", "32", "61", "80", "160", "212", "310", "311", "508", "516", "524"}
+
+
+def _diagnose_header(header: Path) -> str | None:
+    """A plain-words reason why wfdb failed on ``header``, or ``None`` if nothing obvious.
+
+    Runs only after a failure, so successful reads pay nothing for it.
+    """
+    lines = [
+        line.split("#", 1)[0].strip()
+        for line in header.read_text(errors="replace").splitlines()
+    ]
+    lines = [line for line in lines if line]
+    if not lines:
+        return "WFDB header is empty"
+    fields = lines[0].split()
+    if len(fields) < 2 or not fields[1].isdigit():
+        return "WFDB header record line must be 'name n_signals [fs [n_samples]]'"
+    n_sig = int(fields[1])
+    if n_sig == 0:
+        return "WFDB header declares no signals"
+    if n_sig > 0 and "/" not in fields[0] and len(lines) - 1 < n_sig:
+        return f"WFDB header declares {n_sig} signals but has {len(lines) - 1} signal lines"
+    for number, line in enumerate(lines[1 : n_sig + 1], start=1):
+        parts = line.split()
+        fmt = parts[1].split("x")[0].split(":")[0].split("+")[0] if len(parts) > 1 else ""
+        if fmt not in _WFDB_FORMATS:
+            return f"signal line {number}: unsupported WFDB storage format {fmt or '(none)'!r}"
+    if len(fields) >= 4 and fields[3].isdigit() and int(fields[3]) == 0:
+        return "WFDB header declares 0 samples"
+    return None
 
 
 def _describe_wfdb_error(error: Exception) -> str:
@@ -350,9 +384,14 @@ def read_wfdb_annotation(path_without_ext: str | Path, extension: str) -> WfdbAn
     except Exception as error:  # noqa: BLE001 - wfdb raises many types on bad files
         raise ECGReadError(ann_path, f"cannot read WFDB annotation ({type(error).__name__}: {error})") from error
     n = len(ann.sample)
+    symbols = list(ann.symbol or [])
+    unknown = sum(1 for s in symbols if not isinstance(s, str))
+    if unknown:
+        # wfdb maps annotation codes it does not know to NaN: the file is not a WFDB annotation.
+        raise ECGReadError(ann_path, f"{unknown} of {n} annotation codes are not WFDB codes (not an annotation file?)")
     return WfdbAnnotation(
         sample=np.asarray(ann.sample, dtype=np.int64),
-        symbol=[str(s) for s in (ann.symbol or [])],
+        symbol=[str(s) for s in symbols],
         subtype=_int_field(ann.subtype, n),
         chan=_int_field(ann.chan, n),
         num=_int_field(ann.num, n),
@@ -387,10 +426,13 @@ def write_wfdb_annotation(
         return np.asarray(values, np.int64) if len(values) == n else np.zeros(n, np.int64)
 
     base.parent.mkdir(parents=True, exist_ok=True)
+    # wfdb.wrann accepts letters-only extensions, but real ones have digits (q1c, pu0, v1):
+    # write under a letters-only name, then rename.
+    write_ext = extension if extension.isalpha() else "medtstmp"
     try:
         wfdb.wrann(
             base.name,
-            extension,
+            write_ext,
             sample=sample,
             symbol=list(annotation.symbol),
             subtype=column(annotation.subtype),
@@ -402,4 +444,7 @@ def write_wfdb_annotation(
         )
     except Exception as error:  # noqa: BLE001
         raise ECGReadError(base, f"cannot write WFDB annotation ({type(error).__name__}: {error})") from error
-    return Path(f"{base}.{extension}")
+    target = Path(f"{base}.{extension}")
+    if write_ext != extension:
+        Path(f"{base}.{write_ext}").replace(target)
+    return target

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import torch
 from peft import LoraConfig, PeftModel, get_peft_model
+from transformers import logging as hf_logging
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
 from medts.config import cache_dir
@@ -118,15 +119,35 @@ def load_backbone(config: BackboneConfig) -> tuple[PreTrainedModel, PreTrainedTo
     folder = resolve_backbone_folder(config)
     dtype = resolve_dtype(config.dtype)
     kwargs = {"num_hidden_layers": config.n_layers} if config.n_layers else {}
-    model = AutoModelForCausalLM.from_pretrained(
-        folder, dtype=dtype, trust_remote_code=config.trust_remote_code, local_files_only=True, **kwargs
-    )
+    previous = hf_logging.get_verbosity()
+    if config.n_layers:  # the dropped layers are reported as "unexpected" keys: expected here
+        hf_logging.set_verbosity_error()
+    try:
+        model = AutoModelForCausalLM.from_pretrained(
+            folder, dtype=dtype, trust_remote_code=config.trust_remote_code, local_files_only=True, **kwargs
+        )
+    finally:
+        hf_logging.set_verbosity(previous)
     tokenizer = AutoTokenizer.from_pretrained(
         folder, trust_remote_code=config.trust_remote_code, local_files_only=True
     )
     model.requires_grad_(False)
     model.eval()
     return model, tokenizer
+
+
+def load_tokenizer(config: BackboneConfig) -> PreTrainedTokenizerBase:
+    """Only the tokenizer: from the converted cache if present, else straight from the GGUF
+    (seconds, no weight conversion) for the default backbone; else from ``config.source``."""
+    if config.source == DEFAULT_BACKBONE:
+        gguf = smollm2_gguf_path()
+        cached = converted_cache_path(gguf)
+        if (cached / "tokenizer.json").is_file():
+            return AutoTokenizer.from_pretrained(cached, local_files_only=True)
+        return AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    return AutoTokenizer.from_pretrained(
+        resolve_backbone_folder(config), trust_remote_code=config.trust_remote_code, local_files_only=True
+    )
 
 
 def add_lora(model: PreTrainedModel, settings: LoraSettings) -> PeftModel:
@@ -148,3 +169,17 @@ def decoder_of(model: torch.nn.Module) -> torch.nn.Module:
     """
     base = model.get_base_model() if isinstance(model, PeftModel) else model
     return base.get_decoder()
+
+
+def tiny_llama(vocab_size: int, *, seed: int = 0, hidden_size: int = 64, n_layers: int = 2) -> PreTrainedModel:
+    """A random-initialised 2-layer Llama of the given vocabulary (smoke tests, docs; seconds)."""
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(seed)
+    cfg = LlamaConfig(
+        vocab_size=vocab_size, hidden_size=hidden_size, intermediate_size=2 * hidden_size,
+        num_hidden_layers=n_layers, num_attention_heads=4, num_key_value_heads=2, pad_token_id=0,
+    )
+    model = LlamaForCausalLM(cfg)
+    model.requires_grad_(False)
+    return model.eval()

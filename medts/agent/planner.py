@@ -1,0 +1,318 @@
+"""Plan, then compose: for models that cannot call tools (SmolLM2-135M).
+
+1. :func:`intents` reads the question with rules (regular expressions) and :func:`plan` turns
+   the intents into tool calls (``record_summary`` always first, for the quality check).
+2. The tools run (:class:`medts.agent.tools.ToolBox`).
+3. :func:`fact_lines` writes short fact sentences from the tool JSON, only those relevant to the
+   question, each number copied from a tool field (rounded within the grounding tolerance).
+4. The LLM phrases the answer from the fact lines (:func:`compose_messages`, template in
+   ``prompts/agent/compose.yaml``); the grounding check then removes anything it invented.
+
+Example
+-------
+>>> intents("What is the heart rate?")
+['rate']
+>>> [c.name for c in plan("Is there atrial fibrillation?")]
+['record_summary', 'measurements', 'classify']
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import jinja2
+import yaml
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+
+from medts.config import PROJECT_ROOT
+
+PROMPT_DIR = PROJECT_ROOT / "prompts" / "agent"
+
+INTENT_RULES: tuple[tuple[str, str], ...] = (
+    ("compare", r"compar|previous|prior|earlier|older|changed|change since|differen|what changed|vs\.?\s"),
+    ("glossary", r"\bmean(?:s|ing)?\b|\bdefin|criteria|stand for|what (?:is|are) (?:an? )(?!heart)"),
+    ("quality", r"quality|nois|artifact|artefact|electrode|interpretab|reversed|lead.*(?:off|missing|flat)"),
+    ("rate", r"heart ?rate|\brate\b|\bbpm\b|pulse|tachy|brady|how fast|too (?:fast|slow)"),
+    ("intervals", r"\bPR\b|\bQRS\b|\bQTc?\b|interval|duration|wide|narrow|AV block|first[- ]degree"),
+    ("axis", r"\baxis\b|deviation"),
+    ("hrv", r"\bHRV\b|variability|SDNN|RMSSD"),
+    ("st", r"\bST\b|isch[a]?emi|injur|elevation|depression|T[- ]waves?\b|infarct|\bMI\b"),
+    ("voltage", r"voltage|\bLVH\b|\bRVH\b|hypertroph|Sokolow|Cornell"),
+    ("rhythm", r"rhythm|fibrillation|flutter|a-?fib|\bAF\b|sinus|irregular|arrhythm|regular"),
+    ("diagnosis", r"diagnos|normal|abnormal|finding|statement|interpret|summar|what do you see|report|"
+                  r"conclusion|bundle|block|\bLVH\b|\bRVH\b|infarct|\bMI\b|hypertroph|ischa?emi|\bWPW\b|"
+                  r"fibrillation|flutter|a-?fib|\bAF\b|BBB|what.*wrong|anything"),
+    ("explain", r"\bwhy\b|evidence|explain|which leads?|what makes|based on|how do you know"),
+    ("anomaly", r"anomal|unusual|\bodd\b|ectopic|premature|\bPVCs?\b|\bPACs?\b|extra ?systol|outlier|strange"),
+    ("waves", r"\bwaves?\b|delineat|segment|onset|offset|fiducial|P[- ]waves?"),
+)
+_MEASURE_INTENTS = {"rate", "intervals", "axis", "hrv", "st", "voltage", "rhythm", "diagnosis", "explain"}
+_CLASSIFY_INTENTS = {"rhythm", "diagnosis", "explain", "st", "voltage"}
+_PREVIOUS = re.compile(r"\b(previous|prior|earlier|older|first|other|last) (ecg|one|record|tracing|recording)\b", re.I)
+
+
+def intents(question: str) -> list[str]:
+    """The question's intents in rule order (``[]`` when no rule matches)."""
+    return [name for name, pattern in INTENT_RULES if re.search(pattern, question, re.IGNORECASE)]
+
+
+@dataclass(frozen=True)
+class PlannedCall:
+    name: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+def statement_codes(question: str) -> list[str]:
+    """SCP codes (and pseudo-codes) the question mentions, in order."""
+    from medts.agent.grounding import find_statements
+
+    return [code for _, code, _ in find_statements(question)]
+
+
+def plan(question: str, *, has_previous: bool = False, found: list[str] | None = None,
+         record: str = "current") -> list[PlannedCall]:
+    """Tool calls for ``question`` (``found``: intents to use instead of reading the question)."""
+    from medts.labels import STATEMENTS
+
+    kinds = found if found is not None else intents(question)
+    if "compare" in kinds and not has_previous:
+        kinds = [k for k in kinds if k != "compare"]
+    if not kinds:
+        kinds = ["rate", "rhythm", "diagnosis"]  # "interpret this ECG"
+    rec = {"record": record}
+    calls = [PlannedCall("record_summary", rec)]
+    if "compare" in kinds:
+        return calls + [PlannedCall("record_summary", {"record": "previous"}), PlannedCall("compare", {})]
+    codes = [c for c in statement_codes(question) if c in STATEMENTS]
+    if "glossary" in kinds:
+        term = codes[0] if codes else _glossary_term(question)
+        glossary_only = not (set(kinds) & (_MEASURE_INTENTS - {"diagnosis"}))
+        if glossary_only:
+            return [PlannedCall("glossary", {"term": term})]
+        calls.append(PlannedCall("glossary", {"term": term}))
+    if set(kinds) & _MEASURE_INTENTS:
+        calls.append(PlannedCall("measurements", rec))
+    if set(kinds) & _CLASSIFY_INTENTS:
+        calls.append(PlannedCall("classify", {**rec, "level": "all"}))
+    if "explain" in kinds:
+        calls.append(PlannedCall("explain", {**rec, "code": codes[0] if codes else "?"}))
+    if "anomaly" in kinds:
+        calls.append(PlannedCall("anomalies", rec))
+    if "waves" in kinds:
+        calls.append(PlannedCall("delineation", rec))
+    return calls
+
+
+def _glossary_term(question: str) -> str:
+    m = re.search(r"(?:what (?:is|are|does)|define|criteria (?:for|of)|meaning of)\s+(?:an?\s+|the\s+)?(.+?)"
+                  r"(?:\s+mean|\s+stand for)?\s*\??$", question.strip(), re.IGNORECASE)
+    return (m.group(1) if m else question).strip(" ?.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Fact lines
+# ---------------------------------------------------------------------------------------------
+def _v(d: Any, *keys: str) -> float | None:
+    for k in keys:
+        if not isinstance(d, dict):
+            return None
+        d = d.get(k)
+    if isinstance(d, dict):
+        d = d.get("value")
+    return float(d) if isinstance(d, (int, float)) and not isinstance(d, bool) else None
+
+
+def _note(d: Any) -> str:
+    """`` (uncertain: reason)`` for a Value whose quality is not good."""
+    if isinstance(d, dict) and d.get("quality") == "uncertain":
+        return f" (uncertain: {d.get('reason') or 'see quality'})"
+    return ""
+
+
+def _missing(name: str, d: Any) -> str:
+    reason = d.get("reason") if isinstance(d, dict) else None
+    return f"{name}: not measurable ({reason or 'not available'})"
+
+
+def _interval_line(m: dict[str, Any], key: str, name: str) -> str:
+    v = _v(m, key)
+    if v is None:
+        return _missing(name, m.get(key))
+    lim = (m.get("reference_limits") or {}).get(key) or {}
+    flag = (m.get("flags") or {}).get(key)
+    text = f"{name}: {v:.0f} ms{_note(m.get(key))}"
+    if flag and (lim.get("low") is not None or lim.get("high") is not None):
+        rng = " to ".join(f"{x:.0f} ms" for x in (lim.get("low"), lim.get("high")) if x is not None)
+        word = {"normal": "within", "high": "above", "low": "below"}[flag]
+        bound = "the limit of" if (lim.get("low") is None or lim.get("high") is None) else "the range"
+        text += f", {word} {bound} {rng}"
+    return text
+
+
+def measurement_lines(m: dict[str, Any], kinds: set[str]) -> list[str]:
+    lines: list[str] = []
+    if kinds & {"rate", "rhythm", "diagnosis"}:
+        hr = _v(m, "hr_bpm")
+        lines.append(f"heart rate: {hr:.0f} bpm{_note(m.get('hr_bpm'))}" if hr is not None else _missing("heart rate", m.get("hr_bpm")))
+        flag = (m.get("flags") or {}).get("hr_bpm")
+        if flag == "high":
+            lines.append("the heart rate is above 100 bpm (tachycardia)")
+        elif flag == "low":
+            lines.append("the heart rate is below 60 bpm (bradycardia)")
+    if kinds & {"rhythm", "diagnosis", "anomaly"}:
+        rh = m.get("rhythm") or {}
+        pf, cv = _v(rh, "p_wave_fraction"), _v(rh, "rr_cv")
+        if cv is not None:
+            lines.append("RR intervals: " + ("irregular" if m.get("rr_irregular") else "regular")
+                         + f" (variation {100 * cv:.0f}%)")
+        if pf is not None:
+            lines.append(f"P waves found before {100 * pf:.0f}% of beats")
+        if m.get("af_like_irregular_without_p_waves") is True:
+            lines.append("irregular rhythm without consistent P waves, as in atrial fibrillation")
+    if kinds & {"intervals", "diagnosis"}:
+        for key, name in (("pr_ms", "PR interval"), ("qrs_ms", "QRS duration"), ("qt_ms", "QT interval"),
+                          ("qtc_bazett_ms", "QTc (Bazett)")):
+            lines.append(_interval_line(m, key, name))
+        if "intervals" in kinds and _v(m, "qtc_fridericia_ms") is not None:
+            lines.append(f"QTc (Fridericia): {_v(m, 'qtc_fridericia_ms'):.0f} ms")
+        if m.get("qtc_prolonged") is not None:
+            lines.append("the QTc is prolonged" if m["qtc_prolonged"] else "the QTc is not prolonged")
+    if kinds & {"axis", "diagnosis"}:
+        ax = _v(m, "qrs_axis_deg")
+        lines.append(f"QRS axis: {ax:.0f} degrees ({m.get('qrs_axis_category')})" if ax is not None
+                     else _missing("QRS axis", m.get("qrs_axis_deg")))
+    if "hrv" in kinds:
+        hrv = m.get("hrv") or {}
+        for key, name in (("sdnn_ms", "SDNN"), ("rmssd_ms", "RMSSD")):
+            v = _v(hrv, key)
+            lines.append(f"{name}: {v:.0f} ms{_note(hrv.get(key))}" if v is not None else _missing(name, hrv.get(key)))
+    if "st" in kinds:
+        st = {lead: _v(val) for lead, val in (m.get("st_j60_mv") or {}).items() if _v(val) is not None}
+        if st:
+            hi = max(st, key=lambda k: st[k])
+            lo = min(st, key=lambda k: st[k])
+            lines.append(f"highest ST level at J+60 ms: {st[hi]:.2f} mV in lead {hi}")
+            lines.append(f"lowest ST level at J+60 ms: {st[lo]:.2f} mV in lead {lo}")
+    if "voltage" in kinds:
+        for key, name in (("sokolow_lyon_mv", "Sokolow-Lyon voltage"), ("cornell_mv", "Cornell voltage")):
+            v = _v(m, key)
+            if v is None:
+                lines.append(_missing(name, m.get(key)))
+                continue
+            lim = ((m.get("reference_limits") or {}).get(key) or {}).get("high")
+            word = "above" if lim is not None and v > lim else "within"
+            lines.append(f"{name}: {v:.2f} mV, {word} the limit of {lim:.1f} mV" if lim else f"{name}: {v:.2f} mV")
+    return lines
+
+
+def classifier_lines(c: dict[str, Any], codes: list[str]) -> list[str]:
+    if not c.get("available", True):
+        return [f"PTB-XL statement classifier: not available ({c.get('reason', '')[:80]})",
+                "no diagnostic statement can be made without the classifier"]
+    by_code = {s["code"]: s for s in c.get("statements") or []}
+    lines = []
+    for s in (by_code[k] for k in c.get("present") or [] if k in by_code):
+        lines.append(f"classifier finds {s['description']} ({s['code']}), probability {100 * s['probability']:.0f}%")
+    if not c.get("present"):
+        lines.append("classifier: no statement reached its threshold")
+    for code in codes:
+        if code in by_code and not by_code[code]["present"]:
+            s = by_code[code]
+            lines.append(f"classifier does not find {s['description']} ({code}): probability "
+                         f"{100 * s['probability']:.0f}%, below its threshold of {100 * s['threshold']:.0f}%")
+        elif code not in by_code and code in (c.get("evaluated_codes") or []):
+            lines.append(f"classifier does not find {code} (below its threshold)")
+    return lines
+
+
+def fact_lines(question: str, results: list[dict[str, Any]], kinds: list[str] | None = None) -> list[str]:
+    """Short fact sentences for the question from the tool results (numbers copied from them)."""
+    from medts.labels import STATEMENTS
+
+    kinds_set = set(kinds if kinds is not None else intents(question)) or {"rate", "rhythm", "diagnosis"}
+    codes = [c for c in statement_codes(question) if c in STATEMENTS]
+    lines: list[str] = []
+    for r in results:
+        tool = r.get("tool")
+        if tool == "record_summary":
+            q = r.get("quality") or {}
+            if "quality" in kinds_set or q.get("overall") != "good":
+                lines.append(f"signal quality: {q.get('overall')} ({q.get('n_usable_leads')} of {q.get('n_leads')} leads usable)")
+                for lead, flags in list((q.get("lead_flags") or {}).items())[:4]:
+                    lines.append(f"lead {lead}: {', '.join(flags)}")
+                if q.get("limb_lead_reversal"):
+                    lines.append(f"possible limb-lead reversal: {q['limb_lead_reversal']}")
+        elif not r.get("available", True) and tool != "classify":
+            lines.append(f"{tool}: not available ({str(r.get('reason', ''))[:80]})")
+        elif tool == "measurements":
+            lines += measurement_lines(r, kinds_set)
+        elif tool == "classify":
+            lines += classifier_lines(r, codes)
+        elif tool == "explain":
+            lines += explain_lines(r)
+        elif tool == "anomalies":
+            n, total = r.get("n_anomalous_beats"), r.get("n_beats")
+            if n is None:
+                lines.append(f"anomaly check: not possible ({r.get('reason')})")
+            else:
+                lines.append(f"unusual beats: {n} of {total} beats ({r.get('method')})")
+                for item in (r.get("anomalous_beats") or [])[:3]:
+                    lines.append(f"beat at {item['time_s']:.2f} s: {'; '.join(item['why'])}")
+        elif tool == "delineation":
+            for kind, w in (r.get("waves") or {}).items():
+                if isinstance(w, dict):
+                    dur = w.get("median_duration_ms")
+                    lines.append(f"{kind} waves found: {w.get('n_waves')}" + (f", median duration {dur:.0f} ms" if dur else ""))
+            lines.append(f"delineation method: {r.get('method')}")
+        elif tool == "glossary":
+            for e in r.get("entries") or []:
+                lines.append(f"{e['code']} means {e['description']}; typical criteria: {e['typical_criteria']}")
+        elif tool == "compare":
+            for key, ch in (r.get("measurements") or {}).items():
+                unit = key.rsplit("_", 1)[-1]
+                unit_word = {"deg": "degrees"}.get(unit, unit)
+                if ch.get("before") is not None and ch.get("after") is not None:
+                    lines.append(f"{key.rsplit('_', 1)[0].replace('_', ' ')}: {ch['before']:.0f} {unit_word} before, "
+                                 f"{ch['after']:.0f} {unit_word} now")
+            st = r.get("statements") or {}
+            if st.get("available", True) and "new" in st:
+                lines.append("new statements: " + (", ".join(st["new"]) or "none"))
+                lines.append("resolved statements: " + (", ".join(st["resolved"]) or "none"))
+            else:
+                lines.append("statement comparison: not available (no classifier)")
+    return lines
+
+
+def explain_lines(r: dict[str, Any]) -> list[str]:
+    if not r.get("available", True):
+        return [f"explanation for {r.get('code')}: not available ({str(r.get('reason', ''))[:100]})"]
+    if "top_leads" in r:
+        return [f"the classifier's {r['code']} probability is {100 * r['probability']:.0f}%",
+                f"the {r['code']} evidence is strongest in leads {', '.join(r['top_leads'])} ({r['method']})"]
+    return [f"explanation for {r.get('code')} from {r.get('method')}"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Prompts
+# ---------------------------------------------------------------------------------------------
+@cache
+def load_prompt(name: str) -> dict[str, Any]:
+    """``prompts/agent/<name>.yaml`` as a dict (keys: name, version, text/system/user...)."""
+    path = PROMPT_DIR / f"{name}.yaml"
+    return yaml.safe_load(path.read_text())
+
+
+_ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
+
+
+def render(template: str, **values: Any) -> str:
+    return _ENV.from_string(template).render(**values)
+
+
+def compose_messages(question: str, facts: list[str]) -> list[BaseMessage]:
+    """System + user messages asking the LLM to phrase the answer from ``facts``."""
+    p = load_prompt("compose")
+    return [SystemMessage(p["system"].strip()), HumanMessage(render(p["user"], facts=facts, question=question).strip())]

@@ -1,0 +1,624 @@
+"""The agent's tools: thin LangChain tools over medts, each with a pydantic schema and a JSON result.
+
+A :class:`Workspace` holds the loaded ECGs by name (``"current"``, ``"previous"``, ...); a
+:class:`ToolBox` runs tools on them, caches results per record, and keeps a trace of every call
+(the grounding check reads it). ``ToolBox.langchain_tools()`` gives the same tools as LangChain
+``StructuredTool`` objects for any LangChain agent.
+
+===================  ==================================================================
+tool                 medts component underneath
+===================  ==================================================================
+record_summary       ``ECG.summary`` + lead quality from ``medts.signal.measure_ecg``
+measurements         ``medts.signal.measure_ecg`` (intervals, QTc, axes, HRV, rhythm)
+delineation          MedTsLLM segmentation head (``medts.medtsllm.infer``), else the
+                     NeuroKit2-based fused delineation in ``measure_ecg``
+classify             ``medts.classify.predict.Classifier`` (``adapters/classifier-*``)
+explain              ``medts.classify.attribution``, else lead occlusion on the classifier
+anomalies            MedTsLLM anomaly head, else beat-template correlation + RR prematurity
+glossary             ``medts.labels.STATEMENTS`` + typical criteria (below)
+compare              measurements and statements of two records
+===================  ==================================================================
+
+Every result has ``tool``, ``record``, ``available`` and, when unavailable, ``reason``; numbers
+carry their unit in the field name (``hr_bpm``) or in a ``unit`` field next to ``value``.
+Text from the input file (header comments) appears only under keys containing ``untrusted``:
+it is data to show, never instructions, and never evidence for the grounding check.
+
+Example
+-------
+>>> from medts.examples import simulate_example
+>>> box = ToolBox(Workspace({"current": simulate_example("sinus")}))
+>>> m = box.run("measurements", {})
+>>> 55 < m["hr_bpm"]["value"] < 80
+True
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from medts.record import ECG
+
+RecordName = str
+
+# Adult resting-ECG reference limits (AHA/ACCF/HRS 2009 recommendations; QTc by sex).
+REFERENCE = {
+    "hr_bpm": (60.0, 100.0),
+    "pr_ms": (120.0, 200.0),
+    "qrs_ms": (None, 110.0),
+    "qtc_bazett_ms": (None, 450.0),  # 460 ms for women, set in ``reference_limits``
+    "qrs_axis_deg": (-30.0, 90.0),
+    "sokolow_lyon_mv": (None, 3.5),
+    "cornell_mv": (None, 2.8),  # 2.0 mV for women
+}
+ABSTAIN_USABLE_FRACTION = 0.5
+"""Below this fraction of usable leads (or with no beats) the agent abstains from interpretation."""
+
+# Typical criteria shown by the glossary (our wording, standard adult criteria).
+CRITERIA: dict[str, str] = {
+    "NORM": "sinus rhythm 60-100 bpm, PR 120-200 ms, QRS < 110 ms, QTc < 450 ms (men) / 460 ms (women), axis -30 to +90 deg, no ST-T abnormality",
+    "SR": "regular rhythm with an upright P wave before every QRS in lead II, rate 60-100 bpm",
+    "STACH": "sinus rhythm faster than 100 bpm",
+    "SBRAD": "sinus rhythm slower than 60 bpm",
+    "SARRH": "sinus rhythm whose RR intervals vary by more than about 120 ms, usually with breathing",
+    "AFIB": "irregularly irregular RR intervals, no distinct P waves, fibrillatory baseline",
+    "AFLT": "regular saw-tooth flutter waves at about 250-350 per minute, often 2:1 conduction",
+    "1AVB": "PR interval longer than 200 ms with every P wave conducted",
+    "2AVB": "some P waves not followed by a QRS (Mobitz I: progressive PR lengthening; Mobitz II: fixed PR)",
+    "3AVB": "P waves and QRS complexes independent of each other (AV dissociation)",
+    "CRBBB": "QRS >= 120 ms, rsR' in V1-V2, wide S wave in I and V6",
+    "IRBBB": "rsR' in V1-V2 with QRS 110-119 ms",
+    "CLBBB": "QRS >= 120 ms, broad notched R in I, aVL, V5-V6, absent Q waves in lateral leads",
+    "ILBBB": "LBBB morphology with QRS 110-119 ms",
+    "LAFB": "QRS axis -45 deg or more negative, qR in aVL, rS in II, III, aVF, QRS < 120 ms",
+    "LPFB": "QRS axis +90 to +180 deg, rS in I and aVL, qR in III and aVF, no other cause of right axis",
+    "IVCD": "QRS >= 110 ms without typical bundle-branch-block morphology",
+    "WPW": "short PR (< 120 ms), delta wave, QRS widening",
+    "LVH": "high QRS voltage (Sokolow-Lyon S V1 + R V5/V6 > 3.5 mV or Cornell R aVL + S V3 > 2.8 mV men / 2.0 mV women), often with ST-T strain",
+    "RVH": "right axis deviation, dominant R in V1 (R/S > 1), deep S in V5-V6",
+    "LAO/LAE": "P wave >= 120 ms, notched in II, deep terminal negative P in V1",
+    "RAO/RAE": "tall P wave > 2.5 mm in II (P pulmonale)",
+    "LNGQT": "QTc above 450 ms (men) / 460 ms (women)",
+    "LVOLT": "QRS amplitude < 0.5 mV in all limb leads and < 1.0 mV in all chest leads",
+    "PVC": "early wide QRS (>= 120 ms) without a preceding P wave, usually followed by a compensatory pause",
+    "PAC": "early beat with an abnormal P wave and a normal QRS",
+    "IMI": "pathological Q waves (>= 40 ms) in II, III and aVF",
+    "ASMI": "pathological Q waves or QS complexes in V1-V3",
+    "STE_": "ST elevation at the J point above 0.1 mV in two contiguous leads (higher limits in V2-V3)",
+    "STD_": "horizontal or down-sloping ST depression of 0.05 mV or more in two contiguous leads",
+    "INVT": "negative T waves in leads where they are normally upright",
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Workspace and JSON helpers
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class Workspace:
+    """The ECGs the conversation is about, by name (``current`` is the default target)."""
+
+    records: dict[str, ECG] = field(default_factory=dict)
+
+    def get(self, name: str) -> ECG:
+        if name not in self.records:
+            known = ", ".join(self.records) or "none loaded"
+            raise KeyError(f"no ECG named {name!r} (loaded: {known})")
+        return self.records[name]
+
+
+def to_jsonable(value: Any) -> Any:
+    """Pydantic models, dataclasses, numpy values -> plain JSON types (NaN/inf -> None)."""
+    if hasattr(value, "model_dump"):
+        return to_jsonable(value.model_dump(mode="json"))
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return to_jsonable(value.tolist())
+    if isinstance(value, (np.floating, float)):
+        v = float(value)
+        return v if math.isfinite(v) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
+
+
+def find_callable(candidates: tuple[tuple[str, str], ...]) -> tuple[Callable | None, str]:
+    """First importable ``module.attr`` in ``candidates`` (components that may not exist yet)."""
+    reasons = []
+    for module_name, attr in candidates:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as error:
+            why = f"{module_name} not importable ({error.msg})"
+            if why not in reasons:
+                reasons.append(why)
+            continue
+        func = getattr(module, attr, None)
+        if callable(func):
+            return func, f"{module_name}.{attr}"
+        reasons.append(f"{module_name}.{attr} not defined")
+    return None, "; ".join(reasons)
+
+
+def _value(v: Any) -> float | None:
+    """The number of a ``Value``-like dict (``{"value": x, ...}``) or a plain number."""
+    if isinstance(v, dict):
+        v = v.get("value")
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) else None
+
+
+def reference_limits(sex: str | None) -> dict[str, dict[str, float | None]]:
+    """Reference limits (low/high) per measurement, sex-specific for QTc and Cornell."""
+    out = {k: {"low": lo, "high": hi} for k, (lo, hi) in REFERENCE.items()}
+    if sex == "F":
+        out["qtc_bazett_ms"]["high"] = 460.0
+        out["cornell_mv"]["high"] = 2.0
+    return out
+
+
+def axis_category(axis: float | None) -> str | None:
+    """normal (-30..90), left axis deviation (-90..-30), right axis deviation (90..180), extreme."""
+    if axis is None:
+        return None
+    a = (axis + 180.0) % 360.0 - 180.0
+    if -30.0 <= a <= 90.0:
+        return "normal axis"
+    if -90.0 <= a < -30.0:
+        return "left axis deviation"
+    if 90.0 < a <= 180.0:
+        return "right axis deviation"
+    return "extreme axis deviation"
+
+
+# ---------------------------------------------------------------------------------------------
+# Tool implementations: ECG (+ args) -> JSON-ready dict
+# ---------------------------------------------------------------------------------------------
+def run_measure(ecg: ECG) -> dict[str, Any]:
+    """The full ``medts.signal.measure_ecg`` result as JSON (cached by :class:`ToolBox`)."""
+    from medts.signal import measure_ecg
+
+    return to_jsonable(measure_ecg(ecg))
+
+
+def quality_summary(measured: dict[str, Any]) -> dict[str, Any]:
+    """Overall quality grade from per-lead flags: good / acceptable / poor (poor -> abstain)."""
+    leads = measured.get("lead_quality") or []
+    usable = [q["lead"] for q in leads if q.get("usable")]
+    flagged = {q["lead"]: q.get("flags", []) for q in leads if q.get("flags")}
+    frac = len(usable) / max(len(leads), 1)
+    n_beats = int(measured.get("n_beats") or 0)
+    if frac < ABSTAIN_USABLE_FRACTION or n_beats < 2:
+        grade = "poor"
+    elif frac < 1.0 or measured.get("limb_lead_reversal"):
+        grade = "acceptable"
+    else:
+        grade = "good"
+    return {
+        "overall": grade, "usable_leads": usable, "n_usable_leads": len(usable), "n_leads": len(leads),
+        "lead_flags": flagged, "limb_lead_reversal": measured.get("limb_lead_reversal"),
+        "n_beats": n_beats, "warnings": measured.get("warnings", []),
+        "abstain": grade == "poor",
+        "abstain_rule": f"poor when fewer than {ABSTAIN_USABLE_FRACTION:.0%} of leads are usable or < 2 beats",
+    }
+
+
+def record_summary(ecg: ECG, measured: dict[str, Any]) -> dict[str, Any]:
+    s = ecg.summary()
+    comments = ecg.metadata.get("comments") or []
+    return {
+        "record_id": s.record_id, "fs_hz": s.fs_hz, "duration_s": s.duration_s, "leads": s.leads,
+        "n_leads": len(s.leads), "age_years": s.age_years, "sex": s.sex, "problems": s.problems,
+        "quality": quality_summary(measured),
+        # Shown to the user as file content; keys containing "untrusted" are never instructions
+        # and never count as evidence in the grounding check.
+        "untrusted_header_text": [str(c)[:200] for c in comments][:10],
+    }
+
+
+_MEASURE_KEYS = ("hr_bpm", "rr_ms", "pr_ms", "p_duration_ms", "qrs_ms", "qt_ms", "qtc_bazett_ms",
+                 "qtc_fridericia_ms", "qtc_framingham_ms", "qtc_hodges_ms", "p_axis_deg", "qrs_axis_deg",
+                 "t_axis_deg", "sokolow_lyon_mv", "cornell_mv")
+
+
+def measurements(ecg: ECG, measured: dict[str, Any]) -> dict[str, Any]:
+    """Global measurements with quality flags, reference limits and simple interpretations."""
+    out: dict[str, Any] = {k: measured[k] for k in _MEASURE_KEYS if k in measured}
+    out["hrv"] = measured.get("hrv", {})
+    out["rhythm"] = measured.get("rhythm", {})
+    out["st_j60_mv"] = measured.get("st_j60_mv", {})
+    out["t_amplitude_mv"] = measured.get("t_amplitude_mv", {})
+    out["n_beats"] = measured.get("n_beats")
+    limits = reference_limits(ecg.sex)
+    out["reference_limits"] = limits
+    flags = {}
+    for key, lim in limits.items():
+        v = _value(measured.get(key))
+        if v is None:
+            continue
+        flags[key] = "low" if lim["low"] is not None and v < lim["low"] else (
+            "high" if lim["high"] is not None and v > lim["high"] else "normal")
+    out["flags"] = flags
+    out["qrs_axis_category"] = axis_category(_value(measured.get("qrs_axis_deg")))
+    out["qtc_prolonged"] = None if "qtc_bazett_ms" not in flags else flags["qtc_bazett_ms"] == "high"
+    rhythm = measured.get("rhythm") or {}
+    out["rr_irregular"] = None if _value(rhythm.get("rr_cv")) is None else _value(rhythm.get("rr_cv")) > 0.1
+    out["af_like_irregular_without_p_waves"] = rhythm.get("irregular_without_p_waves")
+    out["warnings"] = measured.get("warnings", [])
+    return out
+
+
+_SEGMENT_CANDIDATES = (("medts.medtsllm.infer", "segment_ecg"), ("medts.medtsllm.infer", "segment"),
+                       ("medts.medtsllm", "segment_ecg"))
+_ANOMALY_CANDIDATES = (("medts.medtsllm.infer", "detect_anomalies"), ("medts.medtsllm", "detect_anomalies"))
+_ATTRIBUTION_CANDIDATES = (("medts.classify.attribution", "explain_statement"),
+                           ("medts.classify.attribution", "attribute_statement"),
+                           ("medts.classify.attribution", "explain"))
+
+
+def _wave_table(beats: list[dict[str, Any]], fs: float) -> dict[str, Any]:
+    """Per-wave counts, median durations (ms) and the first beats' boundaries (s)."""
+    out: dict[str, Any] = {}
+    for kind, on, off in (("P", "p_on", "p_off"), ("QRS", "qrs_on", "qrs_off"), ("T", "t_on", "t_off")):
+        pairs = [(b[on], b[off]) for b in beats if b.get(on) is not None and b.get(off) is not None and b[off] > b[on]]
+        dur = [1000.0 * (b - a) / fs for a, b in pairs]
+        out[kind] = {
+            "n_waves": len(pairs),
+            "median_duration_ms": round(float(np.median(dur)), 1) if dur else None,
+            "first_waves_s": [[round(a / fs, 3), round(b / fs, 3)] for a, b in pairs[:4]],
+        }
+    return out
+
+
+def delineation(ecg: ECG, measured: dict[str, Any], method: str) -> dict[str, Any]:
+    func, where = find_callable(_SEGMENT_CANDIDATES)
+    if method in ("auto", "medtsllm") and func is not None:
+        try:
+            result = to_jsonable(func(ecg))
+            waves = result.get("waves") if isinstance(result, dict) else result
+            beats = result.get("beats") if isinstance(result, dict) else None
+            data = {"method": "medtsllm segmentation head", "source": where}
+            data["waves"] = _wave_table(beats, ecg.fs) if beats else waves
+            return data
+        except Exception as error:  # noqa: BLE001 - fall back to NeuroKit2, saying why
+            where = f"{where} failed: {type(error).__name__}: {error}"
+    if method == "medtsllm" and func is None:
+        note = f"MedTsLLM segmentation head unavailable ({where}); used the NeuroKit2 fallback"
+    else:
+        note = None if method == "neurokit2" else f"MedTsLLM segmentation head unavailable ({where})"
+    beats = measured.get("beats") or []
+    return {
+        "method": "neurokit2 per-lead delineation fused across leads (medts.signal)",
+        "source": "medts.signal.measure_ecg", "note": note, "n_beats": len(beats),
+        "waves": _wave_table(beats, ecg.fs),
+        "p_wave_fraction": _value((measured.get("rhythm") or {}).get("p_wave_fraction")),
+    }
+
+
+def anomalies(ecg: ECG, measured: dict[str, Any]) -> dict[str, Any]:
+    func, where = find_callable(_ANOMALY_CANDIDATES)
+    if func is not None:
+        try:
+            result = to_jsonable(func(ecg))
+            return {"method": "medtsllm anomaly head", "source": where, "result": result}
+        except Exception as error:  # noqa: BLE001
+            where = f"{where} failed: {type(error).__name__}: {error}"
+    return {**template_anomalies(ecg, measured), "note": f"MedTsLLM anomaly head unavailable ({where})"}
+
+
+def template_anomalies(ecg: ECG, measured: dict[str, Any], *, min_corr: float = 0.8,
+                       premature: float = 0.8) -> dict[str, Any]:
+    """Beats unlike the median beat (correlation < ``min_corr`` on the usable leads) or premature
+    (RR < ``premature`` x median RR). A fallback detector, reported as such."""
+    r = np.array([b["r_peak"] for b in measured.get("beats") or []], dtype=int)
+    usable = [j for j, q in enumerate(measured.get("lead_quality") or []) if q.get("usable")]
+    base = {"method": "beat-template correlation and RR prematurity (fallback)", "source": "medts.agent.tools"}
+    if len(r) < 4 or not usable:
+        return {**base, "n_beats": int(len(r)), "n_anomalous_beats": None,
+                "reason": "needs at least 4 beats on usable leads"}
+    half = int(0.25 * ecg.fs)
+    keep = r[(r >= half) & (r + half < ecg.n_samples)]
+    x = ecg.signal[:, usable].astype(float)
+    segs = np.stack([x[k - half:k + half] for k in keep])  # [beats, 2*half, leads]
+    segs = segs - segs.mean(axis=1, keepdims=True)
+    template = np.median(segs, axis=0)
+    num = (segs * template).sum(axis=(1, 2))
+    den = np.sqrt((segs ** 2).sum(axis=(1, 2)) * (template ** 2).sum()) + 1e-12
+    corr = num / den
+    rr = np.diff(r) / ecg.fs
+    med = float(np.median(rr))
+    early = {int(r[i + 1]) for i in np.flatnonzero(rr < premature * med)}
+    items = []
+    for k, c in zip(keep, corr):
+        why = []
+        if c < min_corr:
+            why.append(f"shape differs from the median beat (correlation {c:.2f})")
+        if int(k) in early:
+            why.append("premature (RR < 80% of median)")
+        if why:
+            items.append({"time_s": round(k / ecg.fs, 3), "correlation": round(float(c), 3), "why": why})
+    return {**base, "n_beats": int(len(r)), "n_anomalous_beats": len(items), "anomalous_beats": items[:10],
+            "median_beat_correlation": round(float(np.median(corr)), 3)}
+
+
+# -- classifiers --------------------------------------------------------------------------------
+CLASSIFIER_LEVELS = ("all", "rhythm", "form", "diagnostic", "superdiagnostic")
+
+
+@dataclass
+class ClassifierBank:
+    """The shipped PTB-XL classifiers, loaded once on first use (``adapters/classifier-<level>``)."""
+
+    adapter_dirs: dict[str, Path] | None = None
+    _loaded: dict[str, Any] = field(default_factory=dict)
+    _reason: str | None = None
+
+    def get(self, level: str) -> Any:
+        """The classifier for ``level``, else the one for ``all``; ``None`` with ``reason`` if none."""
+        if not self._loaded and self._reason is None:
+            self._load()
+        return self._loaded.get(level) or self._loaded.get("all")
+
+    @property
+    def reason(self) -> str:
+        return self._reason or "no classifier adapter found"
+
+    def levels(self) -> list[str]:
+        self.get("all")
+        return list(self._loaded)
+
+    def _load(self) -> None:
+        from medts.classify.predict import Classifier, default_adapter_dir
+
+        dirs = self.adapter_dirs or {lvl: default_adapter_dir(lvl) for lvl in CLASSIFIER_LEVELS}
+        for level, folder in dirs.items():
+            if (Path(folder) / "manifest.json").is_file():
+                try:
+                    self._loaded[level] = Classifier.load(folder)
+                except Exception as error:  # noqa: BLE001 - one broken adapter must not hide the others
+                    self._reason = f"{folder}: {error}"
+        if not self._loaded:
+            self._reason = self._reason or ("no classifier adapter shipped (looked in "
+                                            + ", ".join(str(d) for d in dirs.values()) + ")")
+
+
+def classify(ecg: ECG, bank: ClassifierBank, level: str, top_k: int) -> dict[str, Any]:
+    clf = bank.get(level)
+    if clf is None:
+        return {"available": False, "reason": bank.reason}
+    pred = to_jsonable(clf.predict(ecg))
+    ranked = sorted(pred["statements"], key=lambda s: -s["probability"])
+    shown = [s for s in ranked if s["present"]] + [s for s in ranked if not s["present"]][: max(top_k, 0)]
+    return {
+        "model": pred["model"], "level": pred["level"], "present": pred["present"],
+        "statements": [{k: s[k] for k in ("code", "description", "probability", "threshold", "present")}
+                       for s in shown],
+        "evaluated_codes": [s["code"] for s in ranked],
+        "notes": pred["notes"], "missing_leads": pred["missing_leads"],
+        "rule": "present when probability >= the statement's calibrated threshold",
+    }
+
+
+def explain(ecg: ECG, bank: ClassifierBank, code: str) -> dict[str, Any]:
+    """Where the evidence for ``code`` lies: attribution by lead (and time where available)."""
+    code = code.upper()
+    func, where = find_callable(_ATTRIBUTION_CANDIDATES)
+    if func is not None:
+        try:
+            return {"code": code, "method": where, "result": to_jsonable(func(ecg, code))}
+        except Exception as error:  # noqa: BLE001
+            where = f"{where} failed: {type(error).__name__}: {error}"
+    clf = bank.get("all")
+    if clf is None or code not in clf.classes:
+        clf = next((c for c in bank._loaded.values() if code in c.classes), None)
+    if clf is None:
+        return {"available": False, "code": code,
+                "reason": f"no classifier scores {code} ({bank.reason}); attribution: {where}"}
+    return {"code": code, **lead_occlusion(ecg, clf, code), "note": f"attribution module unavailable ({where})"}
+
+
+def lead_occlusion(ecg: ECG, clf: Any, code: str) -> dict[str, Any]:
+    """Drop in the probability of ``code`` when each lead is zeroed (a simple attribution)."""
+    ecg12, _ = ecg.with_standard_leads()
+    k = clf.classes.index(code)
+    base = float(clf.predict(ecg12).statements[k].probability)
+    variants = []
+    for j in range(ecg12.n_leads):
+        x = ecg12.signal.copy()
+        x[:, j] = 0.0
+        variants.append(ECG(x, fs=ecg12.fs, leads=ecg12.leads, record_id=ecg12.record_id))
+    probs = [float(p.statements[k].probability) for p in clf.predict_many(variants)]
+    drops = {lead: round(base - p, 4) for lead, p in zip(ecg12.leads, probs)}
+    top = sorted(drops, key=lambda lead: -drops[lead])
+    return {"method": "lead occlusion (probability drop when the lead is zeroed)", "model": clf.name,
+            "probability": round(base, 4), "probability_drop_by_lead": drops, "top_leads": top[:3]}
+
+
+# -- glossary and comparison ------------------------------------------------------------------
+def glossary(term: str) -> dict[str, Any]:
+    from medts.labels import STATEMENTS
+
+    key = term.strip()
+    hits = [c for c in STATEMENTS if c.upper() == key.upper()]
+    if not hits:
+        words = [w for w in key.lower().replace("-", " ").split() if len(w) > 2]
+        scored = [(sum(w in s.description.lower() for w in words), c) for c, s in STATEMENTS.items()]
+        best = max((n for n, _ in scored), default=0)
+        hits = [c for n, c in scored if n == best and n > 0][:3]
+    if not hits:
+        return {"available": False, "term": term, "reason": f"no statement matches {term!r}"}
+    return {"term": term, "entries": [{
+        "code": c, "description": STATEMENTS[c].description,
+        "kind": [k for k in ("diagnostic", "form", "rhythm") if getattr(STATEMENTS[c], k)],
+        "diagnostic_class": STATEMENTS[c].diagnostic_class,
+        "typical_criteria": CRITERIA.get(c, "no criteria text in the glossary yet"),
+    } for c in hits]}
+
+
+_COMPARE_KEYS = ("hr_bpm", "pr_ms", "qrs_ms", "qt_ms", "qtc_bazett_ms", "qrs_axis_deg")
+
+
+def compare(a: dict[str, Any], b: dict[str, Any], stmt_a: dict[str, Any] | None,
+            stmt_b: dict[str, Any] | None) -> dict[str, Any]:
+    """What changed from record a (earlier) to record b (later): measurement deltas, statements."""
+    changes = {}
+    for key in _COMPARE_KEYS:
+        va, vb = _value(a.get(key)), _value(b.get(key))
+        unit = key.rsplit("_", 1)[-1]
+        changes[key] = {"before": va, "after": vb,
+                        f"change_{unit}": None if va is None or vb is None else round(vb - va, 1)}
+    out: dict[str, Any] = {"measurements": changes}
+    if stmt_a and stmt_b and stmt_a.get("present") is not None and stmt_b.get("present") is not None:
+        pa, pb = set(stmt_a["present"]), set(stmt_b["present"])
+        out["statements"] = {"new": sorted(pb - pa), "resolved": sorted(pa - pb), "unchanged": sorted(pa & pb)}
+    else:
+        out["statements"] = {"available": False, "reason": (stmt_b or {}).get("reason", "no classifier")}
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Argument schemas (what an LLM sees) and the ToolBox
+# ---------------------------------------------------------------------------------------------
+class RecordArgs(BaseModel):
+    record: str = Field("current", description="which loaded ECG: 'current' (default) or 'previous'")
+
+
+class DelineationArgs(RecordArgs):
+    method: Literal["auto", "medtsllm", "neurokit2"] = Field(
+        "auto", description="'medtsllm' segmentation head, 'neurokit2' fallback, or 'auto'")
+
+
+class ClassifyArgs(RecordArgs):
+    level: Literal["all", "rhythm", "form", "diagnostic", "superdiagnostic"] = Field(
+        "all", description="PTB-XL label level")
+    top_k: int = Field(5, ge=0, le=71, description="also list this many absent statements with probabilities")
+
+
+class ExplainArgs(RecordArgs):
+    code: str = Field(..., description="SCP statement code to explain, e.g. 'LVH', 'AFIB'")
+
+
+class GlossaryArgs(BaseModel):
+    term: str = Field(..., description="SCP code ('IRBBB') or words ('right bundle branch block')")
+
+
+class CompareArgs(BaseModel):
+    before: str = Field("previous", description="the earlier ECG")
+    after: str = Field("current", description="the later ECG")
+
+
+TOOL_SPECS: dict[str, tuple[type[BaseModel], str]] = {
+    "record_summary": (RecordArgs, "Record facts (duration, leads, fs, age, sex) and signal quality; "
+                                   "quality 'poor' means the ECG cannot be interpreted."),
+    "measurements": (RecordArgs, "Heart rate, PR, QRS, QT, QTc (4 formulas), P/QRS/T axes, ST at J+60 ms, "
+                                 "T amplitude, LVH voltages, HRV, rhythm features, reference limits."),
+    "delineation": (DelineationArgs, "P/QRS/T onsets and offsets: wave counts and median durations."),
+    "classify": (ClassifyArgs, "PTB-XL statements with probabilities, thresholds and present/absent."),
+    "explain": (ExplainArgs, "Evidence for one statement: which leads (and times) drive the classifier."),
+    "anomalies": (RecordArgs, "Unusual beats (anomaly head, or beat-template correlation fallback)."),
+    "glossary": (GlossaryArgs, "Definition and typical criteria of an ECG statement."),
+    "compare": (CompareArgs, "What changed between two loaded ECGs: measurements and statements."),
+}
+
+
+@dataclass
+class ToolCall:
+    """One executed tool call (the trace the grounding check and the UI read)."""
+
+    name: str
+    args: dict[str, Any]
+    result: dict[str, Any]
+    seconds: float
+
+
+class ToolBox:
+    """Runs the tools on a :class:`Workspace`, caching per record and tracing every call."""
+
+    def __init__(self, workspace: Workspace | None = None, classifiers: ClassifierBank | None = None):
+        self.workspace = workspace or Workspace()
+        self.classifiers = classifiers or ClassifierBank()
+        self.trace: list[ToolCall] = []
+        # Keyed by the ECG object itself (identity hash), which also keeps it alive: an id() key
+        # could be reused by a new record after the old one is freed.
+        self._cache: dict[tuple[ECG, str], dict[str, Any]] = {}
+
+    def _cached(self, ecg: ECG, key: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        k = (ecg, key)
+        if k not in self._cache:
+            self._cache[k] = compute()
+        return self._cache[k]
+
+    def measured(self, name: str) -> dict[str, Any]:
+        ecg = self.workspace.get(name)
+        return self._cached(ecg, "measure", lambda: run_measure(ecg))
+
+    def classified(self, name: str, level: str = "all", top_k: int = 5) -> dict[str, Any]:
+        ecg = self.workspace.get(name)
+        return self._cached(ecg, f"classify:{level}:{top_k}", lambda: classify(ecg, self.classifiers, level, top_k))
+
+    def _dispatch(self, name: str, a: BaseModel) -> dict[str, Any]:
+        if name == "glossary":
+            return glossary(a.term)
+        if name == "compare":
+            return compare(self.measured(a.before), self.measured(a.after),
+                           self.classified(a.before), self.classified(a.after))
+        ecg = self.workspace.get(a.record)
+        if name == "record_summary":
+            return record_summary(ecg, self.measured(a.record))
+        if name == "measurements":
+            return measurements(ecg, self.measured(a.record))
+        if name == "delineation":
+            return delineation(ecg, self.measured(a.record), a.method)
+        if name == "classify":
+            return self.classified(a.record, a.level, a.top_k)
+        if name == "explain":
+            return self._cached(ecg, f"explain:{a.code.upper()}", lambda: explain(ecg, self.classifiers, a.code))
+        if name == "anomalies":
+            return self._cached(ecg, "anomalies", lambda: anomalies(ecg, self.measured(a.record)))
+        raise KeyError(f"unknown tool {name!r}")
+
+    def run(self, name: str, args: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Run tool ``name`` with ``args`` (validated by its schema); errors become JSON, not raises."""
+        if name not in TOOL_SPECS:
+            result: dict[str, Any] = {"available": False, "reason": f"unknown tool {name!r}"}
+            self.trace.append(ToolCall(name, dict(args or {}), result, 0.0))
+            return {"tool": name, **result}
+        schema, _ = TOOL_SPECS[name]
+        t0 = time.perf_counter()
+        try:
+            parsed = schema(**(args or {}))
+            body = self._dispatch(name, parsed)
+            result = {"available": True, **body} if "available" not in body else dict(body)
+        except Exception as error:  # noqa: BLE001 - the LLM sees a reason, the chat goes on
+            parsed = None
+            result = {"available": False, "reason": f"{type(error).__name__}: {error}"}
+        record = getattr(parsed, "record", None) if parsed is not None else (args or {}).get("record")
+        result = {"tool": name, **({"record": record} if record else {}), **to_jsonable(result)}
+        self.trace.append(ToolCall(name, parsed.model_dump() if parsed else dict(args or {}), result,
+                                   round(time.perf_counter() - t0, 4)))
+        return result
+
+    def langchain_tools(self) -> list:
+        """The tools as LangChain ``StructuredTool`` objects (JSON string results)."""
+        from langchain_core.tools import StructuredTool
+
+        def make(name: str, schema: type[BaseModel], description: str) -> StructuredTool:
+            def call(**kwargs: Any) -> str:
+                return json.dumps(self.run(name, kwargs))
+
+            return StructuredTool.from_function(func=call, name=name, description=description, args_schema=schema)
+
+        return [make(n, s, d) for n, (s, d) in TOOL_SPECS.items()]

@@ -1,0 +1,504 @@
+"""``medts bench delineation``: medts's fused delineation against cardiologists and NeuroKit2.
+
+Figures (all in one run, written to ``eval/results/delineation.json`` and ``.md``):
+
+1. **LUDB** (12 leads, 500 Hz): per fiducial (P/QRS/T onset, peak, offset) sensitivity, PPV,
+   F1 at ±150 ms and the mean / SD of the signed error and MAE (ms), pooled over the 12 leads,
+   for medts (fused fiducials placed in every lead) and NeuroKit2 ``dwt`` and ``prominence``
+   run per lead (``nk.ecg_clean`` -> ``nk.ecg_peaks`` -> ``nk.ecg_delineate``). Reported on all
+   records, on the tuning records (1-80) and on the held-out records (81-160).
+2. **Global intervals on LUDB**: PR, QRS and QT per record against the same intervals from the
+   cardiologist annotations (median over leads of each lead's median per-beat interval).
+3. **QTDB** ``.q1c``: the same fiducial metrics on the annotated beats (sensitivity and errors
+   only: the cardiologist marked selected beats, so unmatched detections cannot be judged).
+4. **R peaks**: F1 at 75 ms on CPSC2019 and MIT-BIH MLII against ``nk.ecg_peaks``.
+5. **Speed and memory**: full ``measure_ecg`` of a 12-lead 10 s 500 Hz record against
+   ``nk.ecg_process`` on each of the 12 leads.
+
+Example
+-------
+>>> from medts.bench.delineation import parse_records
+>>> parse_records("1-3,7")
+[1, 2, 3, 7]
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import time
+import tracemalloc
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import neurokit2 as nk
+import numpy as np
+
+from medts.bench.metrics import FiducialScore, match_fiducials
+from medts.bench.results import markdown_table, write_results
+from medts.signal.clean import clean_ecg
+from medts.signal.delineate import FIDUCIALS, delineate_lead_nk
+from medts.signal.fuse import TUNED_ON
+from medts.signal.measure import analyse_ecg, measure_ecg, measurements_from_analysis
+from medts.signal.peaks import consensus_rpeaks
+
+TOLERANCE_MS = 150.0
+RPEAK_TOLERANCE_MS = 75.0
+METHODS = ("medts", "nk_dwt", "nk_prominence")
+CSE_SD_MS = {"P_on": 10.2, "P_off": 12.7, "QRS_on": 6.5, "QRS_off": 11.6, "T_off": 30.6}
+
+RULES = [
+    "LUDB: each lead is evaluated only inside its annotated span (first to last annotated sample; "
+    "LUDB skips the first and last beats). Annotations outside the span are ignored; a detection is a "
+    "false positive only if unmatched and inside the span.",
+    f"Matching: one-to-one, same fiducial kind, closest pairs first, tolerance ±{TOLERANCE_MS:g} ms; "
+    "errors are detected minus annotated (ms); metrics pooled over all leads and records.",
+    "medts places its fused (global, one per beat) onsets/offsets in every usable lead; its peaks are "
+    "lead-specific. NeuroKit2 baselines run per lead: nk.ecg_clean -> nk.ecg_peaks -> nk.ecg_delineate "
+    "(method dwt or prominence), QRS peak = that lead's R peak.",
+    f"Tuning: medts constants were chosen on LUDB records {TUNED_ON[0]}-{TUNED_ON[-1]} only; records "
+    f"{TUNED_ON[-1] + 1}-160 and all of QTDB, CPSC2019 and MIT-BIH are held out.",
+    "Intervals: reference per record = median over leads of each lead's median per-beat annotated "
+    "interval (PR = QRS on - P on, QRS = QRS off - QRS on, QT = T off - QRS on). NeuroKit2's interval "
+    "is computed the same way from its per-lead fiducials; medts's is its measure_ecg value. MAE over "
+    "records where both the reference and the method give a value; missing counts are reported.",
+    "QTDB q1c: the cardiologist marked selected beats only, so unmatched detections cannot be judged: "
+    "sensitivity and errors are reported (no PPV/F1). medts fuses both leads into one fiducial; "
+    "NeuroKit2 is run per lead and pooled over the two leads. Only the part of each record that holds "
+    "annotations (±5 s) is processed.",
+    f"R peaks: F1 at ±{RPEAK_TOLERANCE_MS:g} ms; medts = clean_ecg + consensus_rpeaks (one lead here), "
+    "NeuroKit2 = nk.ecg_clean + nk.ecg_peaks.",
+    "Speed: wall time per 12-lead 10 s 500 Hz LUDB record (median over records, after a warm-up), "
+    "single process; peak Python memory by tracemalloc.",
+]
+
+
+def parse_records(spec: str) -> list[int]:
+    """``"1-80,90"`` -> ``[1, ..., 80, 90]``."""
+    out: list[int] = []
+    for part in spec.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if "-" in part:
+            a, b = part.split("-", 1)
+            out.extend(range(int(a), int(b) + 1))
+        else:
+            out.append(int(part))
+    return out
+
+
+# --------------------------------------------------------------------------- per-lead detections
+def nk_lead_fiducials(lead: np.ndarray, fs: float, method: str) -> dict[str, np.ndarray]:
+    """NeuroKit2 per-lead pipeline: ecg_clean -> ecg_peaks -> ecg_delineate(method)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            cleaned = nk.ecg_clean(np.asarray(lead, float), sampling_rate=int(round(fs)))
+            _, info = nk.ecg_peaks(cleaned, sampling_rate=int(round(fs)))
+            rpeaks = np.asarray(info["ECG_R_Peaks"], dtype=np.int64)
+        except Exception:  # noqa: BLE001 - a baseline failing on a lead counts as no detections
+            return {k: np.zeros(0) for k in FIDUCIALS}
+        return _public_delineate(cleaned, rpeaks, fs, method)
+
+
+def _public_delineate(cleaned: np.ndarray, rpeaks: np.ndarray, fs: float, method: str) -> dict[str, np.ndarray]:
+    """Baselines use the public ``nk.ecg_delineate`` exactly as a user would."""
+    out = {k: np.full(len(rpeaks), np.nan) for k in FIDUCIALS}
+    out["QRS_peak"] = rpeaks.astype(float)
+    if len(rpeaks) < 2:
+        return out
+    try:
+        _, waves = nk.ecg_delineate(cleaned, rpeaks, sampling_rate=int(round(fs)), method=method)
+    except Exception:  # noqa: BLE001
+        return out
+    keys = {"P_on": "ECG_P_Onsets", "P_peak": "ECG_P_Peaks", "P_off": "ECG_P_Offsets",
+            "QRS_on": "ECG_R_Onsets", "QRS_off": "ECG_R_Offsets", "T_on": "ECG_T_Onsets",
+            "T_peak": "ECG_T_Peaks", "T_off": "ECG_T_Offsets"}
+    for kind, key in keys.items():
+        values = np.asarray(waves.get(key, []), dtype=float)
+        if len(values) == len(rpeaks):
+            out[kind] = values
+    return out
+
+
+def waves_to_fiducials(waves: list) -> dict[str, np.ndarray]:
+    """Annotated ``Wave`` list -> {fiducial kind: sample array}."""
+    out: dict[str, list[int]] = {k: [] for k in FIDUCIALS}
+    for w in waves:
+        for part, value in (("on", w.onset), ("peak", w.peak), ("off", w.offset)):
+            if value is not None:
+                out[f"{w.kind}_{part}"].append(int(value))
+    return {k: np.asarray(v, dtype=np.int64) for k, v in out.items()}
+
+
+# --------------------------------------------------------------------------- intervals
+def annotated_intervals_ms(waves: list, fs: float) -> dict[str, float | None]:
+    """Median per-beat PR, QRS and QT (ms) of one lead's annotated waves."""
+    pr, qrs, qt = [], [], []
+    seq = sorted(waves, key=lambda w: (w.peak if w.peak is not None else (w.onset or 0)))
+    for i, w in enumerate(seq):
+        if w.kind != "QRS" or w.onset is None:
+            continue
+        if w.offset is not None:
+            qrs.append(w.offset - w.onset)
+        prev = seq[i - 1] if i > 0 else None
+        if prev is not None and prev.kind == "P" and prev.onset is not None and w.onset - prev.onset < 0.4 * fs:
+            pr.append(w.onset - prev.onset)
+        nxt = seq[i + 1] if i + 1 < len(seq) else None
+        if nxt is not None and nxt.kind == "T" and nxt.offset is not None and nxt.offset - w.onset < 0.75 * fs:
+            qt.append(nxt.offset - w.onset)
+    k = 1000.0 / fs
+    return {name: float(np.median(v)) * k if v else None for name, v in (("PR", pr), ("QRS", qrs), ("QT", qt))}
+
+
+def fiducial_intervals_ms(f: dict[str, np.ndarray], fs: float) -> dict[str, float | None]:
+    """Median per-beat PR, QRS and QT (ms) from per-beat fiducial arrays of one lead."""
+    out: dict[str, float | None] = {}
+    for name, (a, b, lo, hi) in {"PR": ("P_on", "QRS_on", 40, 400), "QRS": ("QRS_on", "QRS_off", 20, 250),
+                                 "QT": ("QRS_on", "T_off", 150, 750)}.items():
+        if len(f[a]) != len(f[b]):
+            out[name] = None
+            continue
+        d = (f[b] - f[a]) * 1000.0 / fs
+        d = d[np.isfinite(d) & (d >= lo) & (d <= hi)]
+        out[name] = float(np.median(d)) if len(d) else None
+    return out
+
+
+def _median_or_none(values: list[float | None]) -> float | None:
+    v = [x for x in values if x is not None]
+    return float(np.median(v)) if v else None
+
+
+def _interval_summary(pairs: list[tuple[float | None, float | None]]) -> dict[str, Any]:
+    both = [(m, r) for m, r in pairs if m is not None and r is not None]
+    err = np.array([m - r for m, r in both], dtype=float)
+    return {
+        "n_records_compared": len(both),
+        "n_reference_only": sum(1 for m, r in pairs if m is None and r is not None),
+        "n_method_only": sum(1 for m, r in pairs if m is not None and r is None),
+        "mae_ms": float(np.abs(err).mean()) if len(err) else None,
+        "mean_error_ms": float(err.mean()) if len(err) else None,
+        "sd_error_ms": float(err.std(ddof=1)) if len(err) > 1 else None,
+    }
+
+
+# --------------------------------------------------------------------------- LUDB
+def bench_ludb(root: Path, records: list[int], methods: tuple[str, ...] = METHODS,
+               progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Per-fiducial scores and global intervals on LUDB ``records`` for each method."""
+    from medts.io.ludb import read_ludb
+
+    subsets = {"all": set(records), "tuning": set(records) & set(TUNED_ON),
+               "held_out": set(records) - set(TUNED_ON)}
+    scores = {m: {s: {k: FiducialScore() for k in FIDUCIALS} for s in subsets} for m in methods}
+    intervals: dict[str, dict[str, list]] = {m: {"PR": [], "QRS": [], "QT": []} for m in methods}
+    af_records = []
+    for n, rid in enumerate(records):
+        rec = read_ludb(root, rid)
+        ecg, fs = rec.ecg, rec.ecg.fs
+        tol = int(round(TOLERANCE_MS * fs / 1000))
+        ann = {lead: waves_to_fiducials(rec.waves[lead]) for lead in ecg.leads}
+        spans = {lead: rec.annotated_span(lead) for lead in ecg.leads}
+        ref_iv = {name: _median_or_none([annotated_intervals_ms(rec.waves[lead], fs)[name] for lead in ecg.leads])
+                  for name in ("PR", "QRS", "QT")}
+        rhythm = " ".join(rec.diagnoses.get("Rhythms", []))
+        for method in methods:
+            if method == "medts":
+                a = analyse_ecg(ecg)
+                per = a.delineation.per_lead
+                lead_fids = {lead: {k: per[k][j] for k in FIDUCIALS} for j, lead in enumerate(ecg.leads)}
+                m = measurements_from_analysis(ecg, a)
+                method_iv = {"PR": m.pr_ms.value, "QRS": m.qrs_ms.value, "QT": m.qt_ms.value}
+                if "fibrillation" in rhythm.lower():
+                    af_records.append({"record": rid, "rhythm": rhythm, "pr_ms": m.pr_ms.value,
+                                       "pr_reason": m.pr_ms.reason, "p_wave_fraction": m.rhythm.p_wave_fraction.value})
+            else:
+                nk_method = method.removeprefix("nk_")
+                lead_fids = {lead: nk_lead_fiducials(ecg.lead(lead), fs, nk_method) for lead in ecg.leads}
+                per_lead_iv = [fiducial_intervals_ms(lead_fids[lead], fs) for lead in ecg.leads]
+                method_iv = {name: _median_or_none([iv[name] for iv in per_lead_iv]) for name in ("PR", "QRS", "QT")}
+            for name in ("PR", "QRS", "QT"):
+                intervals[method][name].append((method_iv[name], ref_iv[name]))
+            for lead in ecg.leads:
+                for kind in FIDUCIALS:
+                    match = match_fiducials(lead_fids[lead][kind], ann[lead][kind], tolerance=tol, span=spans[lead])
+                    for subset, ids in subsets.items():
+                        if rid in ids:
+                            scores[method][subset][kind].add(match, fs)
+        if progress:
+            progress(f"LUDB {n + 1}/{len(records)} (record {rid})")
+    return {
+        "fiducials": {m: {s: {k: scores[m][s][k].summary() for k in FIDUCIALS} for s in subsets if subsets[s]}
+                      for m in methods},
+        "intervals": {m: {name: _interval_summary(pairs) for name, pairs in intervals[m].items()} for m in methods},
+        "atrial_fibrillation_records": af_records,
+    }
+
+
+# --------------------------------------------------------------------------- QTDB
+def bench_qtdb(root: Path, names: list[str], methods: tuple[str, ...] = METHODS,
+               progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Sensitivity and errors against QTDB ``.q1c`` annotations (annotated region only)."""
+    from medts.io.qtdb import read_qtdb
+    from medts.record import ECG
+
+    scores = {m: {k: FiducialScore() for k in FIDUCIALS} for m in methods}
+    used = []
+    for n, name in enumerate(names):
+        rec = read_qtdb(root, name)
+        if not rec.q1c:
+            continue
+        fs = rec.ecg.fs
+        ann = waves_to_fiducials(rec.q1c)
+        points = np.concatenate([v for v in ann.values() if len(v)])
+        start = max(0, int(points.min() - 5 * fs))
+        stop = min(rec.ecg.n_samples, int(points.max() + 5 * fs))
+        ecg = ECG(rec.ecg.signal[start:stop], fs=fs, leads=rec.ecg.leads, record_id=rec.ecg.record_id)
+        ann = {k: v - start for k, v in ann.items()}
+        tol = int(round(TOLERANCE_MS * fs / 1000))
+        used.append(name)
+        for method in methods:
+            if method == "medts":
+                g = analyse_ecg(ecg).delineation.global_
+                # one fused fiducial per beat, compared with the lead-independent q1c marks
+                candidates = [{k: g[k] for k in FIDUCIALS}]
+            else:
+                candidates = [nk_lead_fiducials(ecg.signal[:, j], fs, method.removeprefix("nk_"))
+                              for j in range(ecg.n_leads)]
+            for fids in candidates:
+                for kind in FIDUCIALS:
+                    if len(ann[kind]) == 0:
+                        continue
+                    match = match_fiducials(fids[kind], ann[kind], tolerance=tol)
+                    match.fp = 0  # unannotated beats: unmatched detections cannot be judged
+                    scores[method][kind].add(match, fs)
+        if progress:
+            progress(f"QTDB {n + 1}/{len(names)} ({name})")
+    out = {}
+    for m in methods:
+        out[m] = {}
+        for k in FIDUCIALS:
+            s = scores[m][k].summary()
+            out[m][k] = {key: s[key] for key in ("tp", "fn", "sensitivity", "mean_error_ms", "sd_error_ms", "mae_ms")}
+    return {"records": used, "fiducials": out}
+
+
+# --------------------------------------------------------------------------- R peaks
+def _rpeak_f1(detected: np.ndarray, reference: np.ndarray, fs: float) -> tuple[int, int, int]:
+    m = match_fiducials(detected, reference, tolerance=int(round(RPEAK_TOLERANCE_MS * fs / 1000)))
+    return m.tp, m.fp, m.fn
+
+
+def medts_rpeaks(x: np.ndarray, fs: float) -> np.ndarray:
+    """medts R peaks of a single-lead signal (cleaning + consensus detector)."""
+    return consensus_rpeaks(clean_ecg(x[:, None], fs), fs)
+
+
+def nk_rpeaks(x: np.ndarray, fs: float) -> np.ndarray:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cleaned = nk.ecg_clean(x, sampling_rate=int(round(fs)))
+        _, info = nk.ecg_peaks(cleaned, sampling_rate=int(round(fs)))
+    return np.asarray(info["ECG_R_Peaks"], dtype=np.int64)
+
+
+def bench_rpeaks(signals: list[tuple[str, np.ndarray, float, np.ndarray]]) -> dict[str, Any]:
+    """Pooled R-peak F1 (75 ms) for medts and ``nk.ecg_peaks`` over ``(name, x, fs, reference)``."""
+    totals = {"medts": [0, 0, 0], "nk_ecg_peaks": [0, 0, 0]}
+    for _name, x, fs, ref in signals:
+        for method, fn in (("medts", medts_rpeaks), ("nk_ecg_peaks", nk_rpeaks)):
+            tp, fp, fn_ = _rpeak_f1(fn(x, fs), ref, fs)
+            t = totals[method]
+            t[0] += tp
+            t[1] += fp
+            t[2] += fn_
+    out = {}
+    for method, (tp, fp, fn_) in totals.items():
+        out[method] = {"tp": tp, "fp": fp, "fn": fn_, "sensitivity": tp / max(1, tp + fn_),
+                       "ppv": tp / max(1, tp + fp), "f1": 2 * tp / max(1, 2 * tp + fp + fn_)}
+    return {"n_records": len(signals), **out}
+
+
+def load_cpsc2019(root: Path) -> list[tuple[str, np.ndarray, float, np.ndarray]]:
+    """CPSC2019 records (10 s, 500 Hz, one lead) with reference R peaks (0-based samples)."""
+    import scipy.io
+
+    out = []
+    for path in sorted(glob.glob(str(root / "data" / "data_*.mat"))):
+        ident = Path(path).stem.split("_")[-1]
+        ref_path = root / "ref" / f"R_{ident}.mat"
+        if not ref_path.is_file():
+            continue
+        x = np.asarray(scipy.io.loadmat(path)["ecg"], dtype=float).ravel()
+        ref = np.asarray(scipy.io.loadmat(ref_path)["R_peak"], dtype=np.int64).ravel()
+        out.append((ident, x, 500.0, ref))
+    return out
+
+
+def load_mitdb_mlii(root: Path) -> list[tuple[str, np.ndarray, float, np.ndarray]]:
+    """MIT-BIH MLII ``.npz`` excerpts (360 Hz) with all reference beats."""
+    out = []
+    for path in sorted(glob.glob(str(root / "mlii_npz" / "*.npz"))):
+        z = np.load(path)
+        out.append((Path(path).stem, np.asarray(z["ecg_mlii_mV"], float), float(z["fs"]), np.asarray(z["r_peaks"], np.int64)))
+    return out
+
+
+# --------------------------------------------------------------------------- speed
+def bench_speed(root: Path, records: list[int]) -> dict[str, Any]:
+    """Median wall time (s) per 12-lead record and peak traced memory (MiB) per pipeline."""
+    from medts.io.ludb import read_ludb
+
+    ecgs = [read_ludb(root, rid).ecg for rid in records]
+
+    def nk_process(ecg):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for j in range(ecg.n_leads):
+                nk.ecg_process(ecg.signal[:, j].astype(float), sampling_rate=int(ecg.fs))
+
+    def nk_delineate(method):
+        def run(ecg):
+            for j in range(ecg.n_leads):
+                nk_lead_fiducials(ecg.signal[:, j], ecg.fs, method)
+        return run
+
+    pipelines = {"medts_measure_ecg": measure_ecg, "nk_ecg_process_12_leads": nk_process,
+                 "nk_clean_peaks_dwt_12_leads": nk_delineate("dwt"),
+                 "nk_clean_peaks_prominence_12_leads": nk_delineate("prominence")}
+    out: dict[str, Any] = {"records": records}
+    for name, fn in pipelines.items():
+        fn(ecgs[0])  # warm-up (imports, caches)
+        times = []
+        for ecg in ecgs:
+            t0 = time.perf_counter()
+            fn(ecg)
+            times.append(time.perf_counter() - t0)
+        tracemalloc.start()
+        fn(ecgs[0])
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        out[name] = {"median_s": float(np.median(times)), "mean_s": float(np.mean(times)),
+                     "peak_traced_mib": peak / 2**20}
+    base = out["medts_measure_ecg"]["median_s"]
+    for name in pipelines:
+        out[name]["speedup_of_medts"] = out[name]["median_s"] / base
+    return out
+
+
+# --------------------------------------------------------------------------- report
+def _fid_rows(fid: dict[str, Any], subset: str, methods: tuple[str, ...]) -> list[list[Any]]:
+    rows = []
+    for kind in FIDUCIALS:
+        row: list[Any] = [kind]
+        for m in methods:
+            s = fid[m][subset][kind]
+            row += [s["f1"], s["mean_error_ms"], s["sd_error_ms"], s["mae_ms"]]
+        best_f1 = max(fid[m][subset][kind]["f1"] or 0 for m in methods if m != "medts")
+        best_mae = min(fid[m][subset][kind]["mae_ms"] or 1e9 for m in methods if m != "medts")
+        ours = fid["medts"][subset][kind]
+        row += [ours["f1"] / best_f1 if best_f1 else None,
+                ours["mae_ms"] / best_mae if ours["mae_ms"] is not None and best_mae < 1e9 else None,
+                CSE_SD_MS.get(kind)]
+        rows.append(row)
+    return rows
+
+
+def _tables(metrics: dict[str, Any], methods: tuple[str, ...]) -> list[str]:
+    tables = []
+    ludb = metrics.get("ludb")
+    if ludb:
+        header = ["fiducial"]
+        for m in methods:
+            header += [f"{m} F1", f"{m} mean", f"{m} SD", f"{m} MAE"]
+        header += ["F1 ratio (medts / best NK)", "MAE ratio (medts / best NK)", "CSE SD limit"]
+        for subset in ludb["fiducials"]["medts"]:
+            tables.append(f"## LUDB fiducials ({subset}; ms; ±{TOLERANCE_MS:g} ms)\n\n"
+                          + markdown_table(header, _fid_rows(ludb["fiducials"], subset, methods)))
+        rows = []
+        for name in ("PR", "QRS", "QT"):
+            row: list[Any] = [name]
+            for m in methods:
+                s = ludb["intervals"][m][name]
+                row += [s["mae_ms"], s["mean_error_ms"], s["n_records_compared"], s["n_reference_only"]]
+            rows.append(row)
+        header = ["interval"] + [f"{m} {c}" for m in methods for c in ("MAE", "mean", "n", "missed")]
+        tables.append("## LUDB global intervals vs cardiologists (ms)\n\n" + markdown_table(header, rows))
+    qtdb = metrics.get("qtdb")
+    if qtdb:
+        rows = []
+        for kind in FIDUCIALS:
+            row = [kind]
+            for m in methods:
+                s = qtdb["fiducials"][m][kind]
+                row += [s["sensitivity"], s["mean_error_ms"], s["sd_error_ms"], s["mae_ms"]]
+            rows.append(row)
+        header = ["fiducial"] + [f"{m} {c}" for m in methods for c in ("Se", "mean", "SD", "MAE")]
+        tables.append(f"## QTDB q1c ({len(qtdb['records'])} records; ms)\n\n" + markdown_table(header, rows))
+    rows = []
+    for ds in ("rpeaks_cpsc2019", "rpeaks_mitdb_mlii"):
+        if ds in metrics:
+            r = metrics[ds]
+            rows.append([ds, r["n_records"], r["medts"]["f1"], r["nk_ecg_peaks"]["f1"],
+                         r["medts"]["sensitivity"], r["medts"]["ppv"]])
+    if rows:
+        tables.append(f"## R peaks (F1 at {RPEAK_TOLERANCE_MS:g} ms)\n\n"
+                      + markdown_table(["dataset", "records", "medts F1", "nk.ecg_peaks F1", "medts Se", "medts PPV"], rows))
+    speed = metrics.get("speed")
+    if speed:
+        rows = [[name, v["median_s"], v["speedup_of_medts"], v["peak_traced_mib"]]
+                for name, v in speed.items() if isinstance(v, dict)]
+        tables.append("## Speed per 12-lead 10 s 500 Hz record\n\n"
+                      + markdown_table(["pipeline", "median s", "x slower than medts", "peak traced MiB"], rows))
+    return tables
+
+
+def run(
+    *,
+    data_root: Path,
+    ludb_records: list[int],
+    qtdb_limit: int | None = None,
+    speed_records: int = 10,
+    methods: tuple[str, ...] = METHODS,
+    parts: tuple[str, ...] = ("ludb", "qtdb", "rpeaks", "speed"),
+    name: str = "delineation",
+    command: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[dict[str, Any], Path, Path]:
+    """Run the benchmark parts and write ``eval/results/<name>.json`` / ``.md``."""
+    metrics: dict[str, Any] = {}
+    data: dict[str, Any] = {"tuning_records_ludb": list(TUNED_ON)}
+    notes = list(RULES)
+    ludb_root, qtdb_root = data_root / "ludb", data_root / "qtdb"
+    if "ludb" in parts and ludb_root.is_dir():
+        metrics["ludb"] = bench_ludb(ludb_root, ludb_records, methods, progress)
+        data["ludb"] = {"root": str(ludb_root), "records": ludb_records}
+    if "qtdb" in parts and qtdb_root.is_dir():
+        from medts.io.qtdb import qtdb_record_names
+
+        names = qtdb_record_names(qtdb_root)[: qtdb_limit or None]
+        metrics["qtdb"] = bench_qtdb(qtdb_root, names, methods, progress)
+        data["qtdb"] = {"root": str(qtdb_root), "records": metrics["qtdb"]["records"], "annotation": "q1c"}
+    if "rpeaks" in parts:
+        if (data_root / "cpsc2019").is_dir():
+            sig = load_cpsc2019(data_root / "cpsc2019")
+            metrics["rpeaks_cpsc2019"] = bench_rpeaks(sig)
+            data["cpsc2019"] = {"records": [s[0] for s in sig]}
+        if (data_root / "mitdb" / "mlii_npz").is_dir():
+            sig = load_mitdb_mlii(data_root / "mitdb")
+            metrics["rpeaks_mitdb_mlii"] = bench_rpeaks(sig)
+            data["mitdb_mlii"] = {"records": [s[0] for s in sig]}
+        if progress:
+            progress("R peaks done")
+    if "speed" in parts and ludb_root.is_dir():
+        metrics["speed"] = bench_speed(ludb_root, ludb_records[:speed_records])
+    data["threads"] = {"OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS")}
+    baselines = {m: "see metrics.*.<method>" for m in methods if m != "medts"}
+    baselines["nk_ecg_peaks"] = "see metrics.rpeaks_*.nk_ecg_peaks"
+    json_path, md_path = write_results(name, command=command, data=data, metrics=metrics, baselines=baselines,
+                                       notes=notes, markdown_tables=_tables(metrics, methods))
+    return metrics, json_path, md_path

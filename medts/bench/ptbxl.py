@@ -1,0 +1,249 @@
+"""``medts bench ptbxl``: PTB-XL statement classification scored as in Strodthoff et al. (2021).
+
+Three separate steps, each writing to ``<work>/`` so any can be rerun alone:
+
+1. :func:`prepare` picks the test fold (10 when the root has fold-10 signals, otherwise the
+   fold given, e.g. 9 on the partial shared copy), lists its records and their labels at every
+   level, and the training-fold label prevalence (for the naive-prior baseline)
+   -> ``prepared.json``.
+2. :func:`predict` runs each classifier adapter on those records -> ``predictions/<name>.npz``
+   (ecg_ids, classes, probabilities) and times batch and single-record inference.
+3. :func:`evaluate` scores every level: macro-AUC and Fmax with bootstrap 95% CIs, a per-statement
+   AUC table, and a naive-prior baseline (training prevalence as the score for every record).
+
+Levels without their own adapter are scored from the all-statements model: ``diagnostic``,
+``form`` and ``rhythm`` are column subsets of it; ``subdiagnostic``/``superdiagnostic`` take the
+maximum over their member statements. The source of each level's scores is recorded.
+
+Example
+-------
+>>> from medts.bench.ptbxl import run_benchmark                      # doctest: +SKIP
+>>> run_benchmark("/data/ptbxl", fold=10)                            # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from medts.classify.data import TEST_FOLD, TRAIN_FOLDS, VAL_FOLD, load_ptbxl_cache
+from medts.classify.metrics import auc_per_class, bootstrap_ci, fmax, macro_auc
+from medts.errors import MedtsError
+from medts.labels import LEVELS, STATEMENTS, level_classes
+
+LEVEL_COUNTS = {"all": 71, "diagnostic": 44, "subdiagnostic": 23, "superdiagnostic": 5, "form": 19, "rhythm": 12}
+"""Label counts of the PTB-XL benchmark per level (checked in :func:`prepare`)."""
+
+
+def prepare(root: str | Path, work: Path, *, fold: int = VAL_FOLD, levels: tuple[str, ...] = LEVELS) -> dict:
+    """Choose the test fold and write ``work/prepared.json`` (records, labels, training prevalence)."""
+    cache = load_ptbxl_cache(root)
+    for level in levels:
+        if len(level_classes(level)) != LEVEL_COUNTS[level]:
+            raise MedtsError(f"label level {level} has {len(level_classes(level))} classes, expected {LEVEL_COUNTS[level]}")
+    test_fold = TEST_FOLD if (cache.folds == TEST_FOLD).any() else fold
+    rows = cache.rows([test_fold])
+    if len(rows) == 0:
+        raise MedtsError(f"{root}: no records with signals in fold {test_fold}")
+    train_rows = cache.rows(TRAIN_FOLDS)
+    labels, prevalence = {}, {}
+    for level in levels:
+        y, classes = cache.label_matrix(level)
+        labels[level] = {"classes": classes, "y": y[rows].astype(np.int8).tolist()}
+        y_train = y[train_rows][y[train_rows].sum(axis=1) > 0]
+        prevalence[level] = y_train.mean(axis=0).tolist() if len(y_train) else [0.0] * len(classes)
+    prepared = {
+        "root": str(cache.root),
+        "test_fold": test_fold,
+        "fold_10_present": bool((cache.folds == TEST_FOLD).any()),
+        "ecg_ids": cache.ecg_ids[rows].tolist(),
+        "sources": [cache.sources[r] for r in rows],
+        "records_per_fold_and_source": cache.record_counts(),
+        "n_rows_without_signal": cache.n_missing,
+        "levels": list(levels),
+        "labels": labels,
+        "train_prevalence": prevalence,
+    }
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "prepared.json").write_text(json.dumps(prepared))
+    return prepared
+
+
+def predict(work: Path, adapters: list[Path], *, timing_records: int = 64) -> dict[str, dict]:
+    """Run each adapter on the prepared records; write ``work/predictions/<name>.npz``.
+
+    Returns per-adapter throughput: records/s for one batch call over all test records and for
+    single-record calls (``timing_records`` records, preprocessing included).
+    """
+    from medts.classify.predict import Classifier
+    from medts.classify.train import reference_ecg
+
+    prepared = json.loads((work / "prepared.json").read_text())
+    cache = load_ptbxl_cache(prepared["root"])
+    row_of = {int(i): r for r, i in enumerate(cache.ecg_ids.tolist())}
+    rows = np.array([row_of[i] for i in prepared["ecg_ids"]])
+    signals = np.asarray(cache.signals[rows], np.float32)
+    out_dir = work / "predictions"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    timings = {}
+    for adapter in adapters:
+        clf = Classifier.load(adapter)
+        start = time.perf_counter()
+        probs = clf.predict_proba(signals)
+        batch_s = time.perf_counter() - start
+        ecgs = [reference_ecg(cache, int(r)) for r in rows[:timing_records]]
+        start = time.perf_counter()
+        for ecg in ecgs:
+            clf.predict(ecg)
+        single_s = time.perf_counter() - start
+        np.savez(out_dir / f"{clf.name}.npz", ecg_ids=np.asarray(prepared["ecg_ids"]), probs=probs,
+                 classes=np.asarray(clf.classes))
+        timings[clf.name] = {
+            "adapter": str(adapter), "level": clf.level, "n_members": len(clf.members),
+            "batch_records_per_s": len(rows) / batch_s, "batch_records": len(rows),
+            "single_records_per_s": len(ecgs) / single_s, "single_records": len(ecgs),
+            "manifest_val_metrics": clf.manifest.get("val_metrics"),
+            "training": [{k: v for k, v in m.items() if k != "history"} for m in clf.manifest.get("training", [])],
+        }
+    (work / "timings.json").write_text(json.dumps(timings, indent=2))
+    return timings
+
+
+def level_scores(level: str, predictions: dict[str, dict]) -> tuple[np.ndarray, list[str], str] | None:
+    """Scores for ``level``: its own adapter's, else derived from the all-statements adapter."""
+    own = f"classifier-{level}"
+    if own in predictions:
+        p = predictions[own]
+        return p["probs"], list(p["classes"]), own
+    if "classifier-all" not in predictions:
+        return None
+    p = predictions["classifier-all"]
+    col = {c: j for j, c in enumerate(p["classes"])}
+    classes = level_classes(level)
+    if level in ("diagnostic", "form", "rhythm"):
+        return p["probs"][:, [col[c] for c in classes]], classes, "classifier-all (column subset)"
+    attr = "diagnostic_subclass" if level == "subdiagnostic" else "diagnostic_class"
+    scores = np.zeros((len(p["probs"]), len(classes)), np.float32)
+    for j, label in enumerate(classes):
+        members = [col[s.code] for s in STATEMENTS.values() if s.diagnostic and getattr(s, attr) == label]
+        scores[:, j] = p["probs"][:, members].max(axis=1)
+    return scores, classes, "classifier-all (max over member statements)"
+
+
+def evaluate(work: Path, *, n_boot: int = 1000, seed: int = 0) -> dict[str, Any]:
+    """Score the saved predictions at every prepared level (records with no label at a level are left out)."""
+    prepared = json.loads((work / "prepared.json").read_text())
+    predictions = {}
+    for path in sorted((work / "predictions").glob("*.npz")):
+        with np.load(path) as npz:
+            predictions[path.stem] = {"probs": npz["probs"], "classes": npz["classes"].tolist()}
+    metrics: dict[str, Any] = {}
+    baselines: dict[str, Any] = {}
+    for level in prepared["levels"]:
+        scored = level_scores(level, predictions)
+        if scored is None:
+            continue
+        probs, classes, source = scored
+        y = np.asarray(prepared["labels"][level]["y"], np.float32)
+        if classes != prepared["labels"][level]["classes"]:
+            raise MedtsError(f"class order of {source} does not match level {level}")
+        keep = y.sum(axis=1) > 0
+        y, probs = y[keep], probs[keep]
+        prior = np.tile(np.asarray(prepared["train_prevalence"][level], np.float32), (len(y), 1))
+        aucs = auc_per_class(y, probs)
+        metrics[level] = {
+            "scores_from": source,
+            "n_records": int(keep.sum()),
+            "n_classes": len(classes),
+            "n_classes_with_auc": int(np.isfinite(aucs).sum()),
+            "macro_auc": macro_auc(y, probs),
+            "macro_auc_ci95": bootstrap_ci(y, probs, macro_auc, n_boot=n_boot, seed=seed),
+            "fmax": fmax(y, probs),
+            "fmax_ci95": bootstrap_ci(y, probs, fmax, n_boot=min(n_boot, 200), seed=seed),
+            "per_statement": [
+                {"code": c, "n_positive": int(y[:, j].sum()), "auc": None if not np.isfinite(aucs[j]) else float(aucs[j])}
+                for j, c in enumerate(classes)
+            ],
+        }
+        baselines.setdefault("naive_prior", {})[level] = {
+            "macro_auc": macro_auc(y, prior),
+            "fmax": fmax(y, prior),
+            "fmax_ci95": bootstrap_ci(y, prior, fmax, n_boot=min(n_boot, 200), seed=seed),
+        }
+    return {"metrics": metrics, "baselines": baselines}
+
+
+def markdown_tables(result: dict[str, Any], timings: dict[str, Any], test_fold: int) -> list[str]:
+    """The summary, throughput and per-statement tables of the ``.md`` file."""
+    from medts.bench.results import markdown_table
+    from medts.classify.predict import describe_label
+
+    def ci(pair):
+        return f"{pair[0]:.3f}-{pair[1]:.3f}"
+
+    rows = []
+    for level, m in result["metrics"].items():
+        b = result["baselines"]["naive_prior"][level]
+        rows.append([level, m["scores_from"], m["n_records"], f"{m['n_classes_with_auc']}/{m['n_classes']}",
+                     round(m["macro_auc"], 4), ci(m["macro_auc_ci95"]), round(m["fmax"], 4), ci(m["fmax_ci95"]),
+                     round(b["macro_auc"], 4), round(b["fmax"], 4)])
+    tables = [f"## Fold {test_fold} results\n\n" + markdown_table(
+        ["level", "scores from", "records", "classes with AUC", "macro-AUC", "95% CI", "Fmax", "Fmax 95% CI",
+         "naive prior AUC", "naive prior Fmax"], rows)]
+    trows = []
+    for name, t in timings.items():
+        for member in t["training"]:
+            trows.append([name, member["model"], member["seed"], member["n_parameters"], member["best_epoch"],
+                          round(member["best_val_macro_auc"], 4),
+                          round(next(v for k, v in member.items() if k.startswith("mean_last")), 4),
+                          round(member["seconds_per_epoch"], 1), member["device"]])
+    tables.append("## Shipped members (training on folds 1-8, selection on fold 9)\n\n" + markdown_table(
+        ["adapter", "model", "seed", "parameters", "best epoch", "fold-9 AUC best epoch", "mean last epochs",
+         "s/epoch", "device"], trows))
+    tables.append("## Inference throughput (CPU, 10 s 100 Hz records, preprocessing included for single calls)\n\n"
+                  + markdown_table(["adapter", "members", "batch records/s", "single records/s"],
+                                   [[n, t["n_members"], round(t["batch_records_per_s"], 1),
+                                     round(t["single_records_per_s"], 1)] for n, t in timings.items()]))
+    for level, m in result["metrics"].items():
+        rows = [[s["code"], describe_label(s["code"]) or "", s["n_positive"],
+                 None if s["auc"] is None else round(s["auc"], 4)] for s in m["per_statement"]]
+        tables.append(f"## Per-statement AUC, level {level}\n\n" + markdown_table(
+            ["statement", "meaning", "positives", "AUC"], rows))
+    return tables
+
+
+def run_benchmark(
+    root: str | Path, *, fold: int = VAL_FOLD, levels: tuple[str, ...] = LEVELS,
+    adapters: list[Path] | None = None, work: Path | None = None, n_boot: int = 1000,
+    name: str = "ptbxl", command: str | None = None,
+) -> tuple[Path, Path]:
+    """prepare -> predict -> evaluate, then write ``eval/results/<name>.json`` and ``.md``."""
+    from medts.bench.results import results_dir, write_results
+    from medts.classify.predict import default_adapter_dir
+
+    work = work or results_dir() / f"{name}_work"
+    prepared = prepare(root, work, fold=fold, levels=levels)
+    if adapters is None:
+        adapters = [d for d in (default_adapter_dir(level) for level in LEVELS) if (d / "manifest.json").is_file()]
+    if not adapters:
+        raise MedtsError("no classifier adapters found (adapters/classifier-*/); train one with `medts train classifier`")
+    timings = predict(work, adapters)
+    result = evaluate(work, n_boot=n_boot)
+    notes = [
+        f"Test fold {prepared['test_fold']}" + ("" if prepared["fold_10_present"] else
+            " (fold 10 is absent from this root; fold 9 is also the model-selection and threshold fold, "
+            "so these figures are optimistic)"),
+        "Protocol of Strodthoff et al. 2021: folds 1-8 train, 9 validation, 10 test; records without a label "
+        "at a level are left out; macro-AUC over statements with positives and negatives in the test set.",
+        "95% CIs: percentile bootstrap over records (1000 resamples for AUC, 200 for Fmax).",
+        "Naive prior: each statement scored with its training-fold prevalence (AUC 0.5 by construction).",
+    ]
+    data = {k: prepared[k] for k in ("root", "test_fold", "fold_10_present", "records_per_fold_and_source",
+                                     "n_rows_without_signal", "ecg_ids", "sources")}
+    return write_results(name, command=command, data=data, metrics={**result["metrics"], "throughput": timings},
+                         baselines=result["baselines"], notes=notes,
+                         markdown_tables=markdown_tables(result, timings, prepared["test_fold"]))

@@ -1,0 +1,218 @@
+"""``medts bench ui``: how fast the app shows a record, how fast the chat answers, how much memory.
+
+Figures (goals from the issue):
+
+* **upload -> tracing + measurements** (goal <= 2 s on CPU). Measured two ways:
+  - *server*: the upload handler's work, timed in process: staging the uploaded WFDB pair
+    (:func:`medts.ui.uploads.load_upload`), the report sections and the figure
+    (:func:`medts.ui.app.open_record`) and the figure's JSON (what Gradio sends);
+  - *browser* (when Chromium and Playwright are installed): a headless Chromium uploads the
+    pair into the running app and the clock stops when the measurements table shows a value.
+  The first record after start-up also loads the tools (NeuroKit2, classifier weights); that
+  cold time is reported separately from the warm median/p95.
+* **chat answer latency**, median and p95, with the local model (SmolLM2 through
+  :mod:`medts.agent`), over a fixed list of questions; unavailable until the agent lands.
+* **memory**: resident set size of the app process after all of the above, and its peak.
+"""
+
+from __future__ import annotations
+
+import resource
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+QUESTIONS = (
+    "What is the heart rate?", "What is the QRS duration?", "Is the QTc prolonged?",
+    "What is the rhythm?", "What is the axis?", "What is the PR interval?",
+    "Is there atrial fibrillation?", "Is the signal quality good?",
+)
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    return None if not values else float(np.percentile(values, q))
+
+
+def summarise(values: list[float]) -> dict[str, Any]:
+    """Median, p95, max and count of ``values`` (seconds)."""
+    return {"n": len(values), "median_s": None if not values else round(statistics.median(values), 4),
+            "p95_s": None if not values else round(percentile(values, 95), 4),
+            "max_s": None if not values else round(max(values), 4)}
+
+
+def record_files(limit_ludb: int) -> list[tuple[str, list[Path]]]:
+    """``(name, files)`` to upload: the bundled examples, then LUDB records 1.. when present."""
+    from medts.config import dataset_dir
+    from medts.examples import example_names, example_path, write_examples
+
+    out = []
+    tmp = Path(tempfile.mkdtemp(prefix="medts-bench-ui-"))
+    example_dir = example_path(example_names()[0]).parent
+    if not example_path(example_names()[0]).is_file():
+        write_examples(tmp)  # the bundled files are not generated in this checkout yet
+        example_dir = tmp
+    for name in example_names():
+        out.append((f"example:{name}", [example_dir / f"{name}.hea", example_dir / f"{name}.dat"]))
+    ludb = dataset_dir("ludb")
+    if ludb is not None:
+        from medts.io.ludb import ludb_record_ids, ludb_record_path
+
+        for rid in ludb_record_ids(ludb)[:limit_ludb]:
+            base = Path(ludb_record_path(ludb, rid))
+            hea = base if base.suffix == ".hea" else base.with_suffix(".hea")
+            out.append((f"ludb:{rid}", [hea, hea.with_suffix(".dat")]))
+    return out
+
+
+def time_server_path(files: list[Path]) -> float:
+    """Seconds from uploaded files to a ready figure (as JSON) and measurement rows."""
+    from medts.ui.app import open_record
+    from medts.ui.state import SessionState
+    from medts.ui.uploads import load_upload
+
+    state = SessionState.new()
+    try:
+        t0 = time.perf_counter()
+        result = load_upload(files, workdir=state.fresh_dir("upload"))
+        panels = open_record(state, result.ecg, "bench")
+        panels["figure"].to_json()
+        elapsed = time.perf_counter() - t0
+        if not panels["measurements"]:
+            raise RuntimeError(f"no measurements for {files[0].name}")
+        return elapsed
+    finally:
+        state.cleanup()
+
+
+def time_browser_path(records: list[tuple[str, list[Path]]], repeats: int) -> dict[str, Any]:
+    """Upload each record in headless Chromium; seconds until the measurements table fills."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return {"available": False, "reason": "playwright is not installed"}
+    if not Path("/usr/bin/chromium").is_file():
+        return {"available": False, "reason": "/usr/bin/chromium is not installed"}
+    from medts.ui.check import free_port
+    from medts.ui.server import launch
+
+    demo, url = launch(port=free_port(), block=False)
+    times: list[float] = []
+    try:
+        with sync_playwright() as p:
+            profile = tempfile.mkdtemp(prefix="medts-chromium-")
+            browser = p.chromium.launch_persistent_context(
+                profile, executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_FLAGS)
+            page = browser.new_page()
+            page.goto(url)
+            page.wait_for_selector("#upload input[type=file]", state="attached", timeout=60_000)
+            n_loaded = 0
+            for _ in range(repeats):
+                for _name, files in records:
+                    n_loaded += 1
+                    t0 = time.perf_counter()
+                    page.set_input_files("#upload input[type=file]", [str(f) for f in files])
+                    page.wait_for_function(
+                        "(n) => { const s = document.querySelector('#status'); return s && s.innerText.includes('(load ' + n + ')'); }",
+                        arg=str(n_loaded), timeout=60_000)
+                    page.wait_for_selector("#measurements table tbody tr", timeout=60_000)
+                    times.append(time.perf_counter() - t0)
+            browser.close()
+            shutil.rmtree(profile, ignore_errors=True)
+    finally:
+        demo.close()
+    first, warm = times[0], times[1:]
+    return {"available": True, "first_s": round(first, 4), **summarise(warm)}
+
+
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def time_chat(n_questions: int) -> dict[str, Any]:
+    """Latency of answers to :data:`QUESTIONS` about the bundled sinus example, local model."""
+    from medts.ui import chat as chat_bridge
+    from medts.ui.app import EXAMPLE_PREFIX, open_record, read_choice
+    from medts.ui.state import SessionState
+
+    ok, reason = chat_bridge.agent_status()
+    if not ok:
+        return {"available": False, "reason": reason}
+    state = SessionState.new()
+    open_record(state, read_choice(EXAMPLE_PREFIX + "sinus"), "bench")
+    totals, firsts, answers = [], [], []
+    t_open = time.perf_counter()
+    chat_bridge.open_session(state)
+    open_s = time.perf_counter() - t_open
+    for q in (QUESTIONS * 4)[:n_questions]:
+        t0 = time.perf_counter()
+        first = None
+        text = ""
+        for text, _ in chat_bridge.stream_reply(state, q):
+            if first is None and text:
+                first = time.perf_counter() - t0
+        totals.append(time.perf_counter() - t0)
+        firsts.append(first if first is not None else totals[-1])
+        answers.append({"question": q, "answer": text[:400]})
+    state.cleanup()
+    return {"available": True, "session_open_s": round(open_s, 3), "answer": summarise(totals),
+            "first_text": summarise(firsts), "examples": answers[:3]}
+
+
+def rss_mb() -> dict[str, float]:
+    import psutil
+
+    rss = psutil.Process().memory_info().rss / 1024**2
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kB
+    return {"rss_mb": round(rss, 1), "peak_rss_mb": round(peak, 1)}
+
+
+def run_ui_bench(*, repeats: int = 5, limit_ludb: int = 5, n_questions: int = 8, browser: bool = True,
+                 command: str | None = None) -> tuple[Path, Path]:
+    """Run every figure and write ``eval/results/ui.json`` and ``ui.md``."""
+    from medts.bench.results import markdown_table, write_results
+    from medts.ui.server import quiet_gradio
+
+    quiet_gradio()
+    records = record_files(limit_ludb)
+    t0 = time.perf_counter()
+    cold = time_server_path(records[0][1])
+    warm = [time_server_path(files) for _ in range(repeats) for _, files in records]
+    server = {"cold_first_record_s": round(cold, 4), **summarise(warm)}
+    del t0
+    browser_fig = time_browser_path(records, max(1, repeats // 2)) if browser else {"available": False, "reason": "--no-browser"}
+    chat = time_chat(n_questions)
+    memory = rss_mb()
+    goal_ok = server["p95_s"] is not None and server["p95_s"] <= 2.0
+    metrics = {"upload_to_tracing_and_measurements_server": server,
+               "upload_to_tracing_and_measurements_browser": browser_fig,
+               "chat_latency_local_model": chat, "memory": memory,
+               "goals": {"upload_to_panels_p95_le_2s": goal_ok,
+                         "memory_le_2gb": memory["peak_rss_mb"] <= 2048}}
+    rows = [["upload -> tracing + measurements (server, warm)", server["median_s"], server["p95_s"], "<= 2 s"],
+            ["same, first record after start (cold)", server["cold_first_record_s"], None, ""]]
+    if browser_fig.get("available"):
+        rows.append(["same, in headless Chromium (warm)", browser_fig["median_s"], browser_fig["p95_s"], "<= 2 s"])
+    else:
+        rows.append(["same, in headless Chromium", None, None, f"not run: {browser_fig.get('reason')}"])
+    if chat.get("available"):
+        rows.append(["chat answer, local model", chat["answer"]["median_s"], chat["answer"]["p95_s"], ""])
+        rows.append(["chat first text, local model", chat["first_text"]["median_s"], chat["first_text"]["p95_s"], ""])
+    else:
+        rows.append(["chat answer, local model", None, None, f"not run: {chat.get('reason')}"])
+    table = markdown_table(["figure", "median (s)", "p95 (s)", "goal / note"], rows)
+    mem_table = markdown_table(["memory", "MB", "goal"], [["app RSS at end", memory["rss_mb"], ""],
+                                                         ["app peak RSS", memory["peak_rss_mb"], "<= 2048"]])
+    data = {"records": [name for name, _ in records], "repeats": repeats,
+            "questions": list((QUESTIONS * 4)[:n_questions])}
+    notes = ["server time: load_upload + report sections + figure + figure.to_json(), in process, warm "
+             "(tools already loaded); the cold first record includes loading NeuroKit2 and classifier weights",
+             "browser time: set_input_files on the upload box until the status says Loaded and the "
+             "measurements table has rows (includes Gradio's upload and websocket round trips)",
+             "memory: one process serving the app (and, when measured, the local LLM)"]
+    return write_results("ui", command=command, data=data, metrics=metrics, notes=notes,
+                         markdown_tables=[table, mem_table])

@@ -1,0 +1,59 @@
+"""``medts train classifier``: train PTB-XL statement classifiers (see :mod:`medts.classify.train`).
+
+Runs under ``accelerate``: ``accelerate launch -m medts.cli train classifier ...`` uses GPUs or
+several processes; plain ``medts train classifier`` runs on one CPU or GPU. Several ``--model``
+and ``--seed`` values train one network per pair and save them as one ensemble.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from medts.commands.train import train_app
+
+
+@train_app.command("classifier")
+def train_classifier(
+    data: Optional[Path] = typer.Option(None, "--data", help="PTB-XL root (default: the shared data folder)."),
+    level: str = typer.Option("superdiagnostic", "--level", help="Label level: all, diagnostic, subdiagnostic, superdiagnostic, form, rhythm."),
+    model: list[str] = typer.Option(["xresnet1d"], "--model", help="Model preset (repeat for an ensemble): xresnet1d, xresnet1d-small, inception1d, inception1d-large."),
+    seed: list[int] = typer.Option([0], "--seed", help="Random seed (repeat for a seed ensemble)."),
+    epochs: int = typer.Option(15, "--epochs", min=1),
+    batch_size: int = typer.Option(64, "--batch-size", min=2),
+    lr: float = typer.Option(1e-2, "--lr", help="Peak learning rate of the one-cycle schedule."),
+    threads: Optional[int] = typer.Option(None, "--threads", help="torch CPU threads."),
+    no_processed: bool = typer.Option(False, "--no-processed", help="Ignore processed100_zscore arrays."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Adapter folder to write (default adapters/classifier-<level>)."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
+) -> None:
+    """Train on folds 1-8, select on fold 9, save safetensors + manifest (+ thresholds) to --out."""
+    from medts.classify.predict import default_adapter_dir
+    from medts.classify.train import TrainConfig, train_ensemble
+    from medts.config import dataset_dir
+    from medts.errors import MedtsError
+    from medts.labels import LEVELS
+
+    if level not in LEVELS:
+        raise MedtsError(f"unknown level {level!r}; choose one of {', '.join(LEVELS)}")
+    root = data or dataset_dir("ptbxl")
+    if root is None:
+        raise MedtsError("no PTB-XL root: pass --data ROOT")
+    cfg = TrainConfig(level=level, model=model[0], epochs=epochs, batch_size=batch_size, lr=lr, seed=seed[0],
+                      num_threads=threads, use_processed=not no_processed)
+    command = "medts " + " ".join(sys.argv[1:]) if Path(sys.argv[0]).name in ("medts", "cli.py") else " ".join(sys.argv)
+    clf, summary = train_ensemble(root, cfg, models=list(model), seeds=list(seed), command=command)
+    folder = clf.save(out or default_adapter_dir(level))
+    result = {"adapter": str(folder), "val_metrics": clf.manifest["val_metrics"], "data": clf.manifest["data"]}
+    if as_json:
+        typer.echo(json.dumps(result, default=str))
+    else:
+        typer.echo(f"wrote {folder}; fold-{cfg.val_fold} macro-AUC {clf.manifest['val_metrics']['macro_auc']:.4f}", err=True)
+
+
+def register(app: typer.Typer) -> None:  # the command hangs on train_app, registered by train.py
+    pass

@@ -1,0 +1,93 @@
+"""``medts train segmentation|anomaly --data ROOT --config cfg.yaml --out DIR``: MedTsLLM training."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from medts.commands.train import train_app
+from medts.errors import MedtsError
+
+
+def _log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _run(task: str, data: Optional[Path], config: Optional[Path], out: Path, steps: Optional[int], as_json: bool) -> None:
+    from medts.config import dataset_dir
+    from medts.medtsllm.checkpoint import save_checkpoint
+    from medts.medtsllm.config import load_config
+    from medts.medtsllm.train import train_model
+
+    cfg = load_config(config, task=task)  # type: ignore[arg-type]
+    if steps is not None:
+        cfg = cfg.replace(train={"steps": steps})
+    if task == "segmentation":
+        from medts.medtsllm.data import LudbWindows
+
+        root = data or dataset_dir("ludb")
+        if root is None or not Path(root).is_dir():
+            raise MedtsError(f"{root}: LUDB folder not found (pass --data)")
+        a, b = cfg.data.train_records
+        c, d = cfg.data.val_records
+        with_prompts = cfg.backbone.use_llm
+        _log(f"reading LUDB records {a}-{b} (train) and {c}-{d} (validation) from {root}")
+        train_set = LudbWindows(root, range(a, b + 1), cfg, with_prompts=with_prompts)
+        val_set = LudbWindows(root, range(c, d + 1), cfg, with_prompts=with_prompts)
+        data_info = {"dataset": "ludb", "root": str(root), "train_records": [a, b], "val_records": [c, d],
+                     "train_windows": len(train_set), "val_windows": len(val_set)}
+    else:
+        raise MedtsError("medts train anomaly: not implemented yet (see issue 5); only segmentation trains today")
+    _log(f"{len(train_set)} training windows, {len(val_set)} validation windows")
+    result = train_model(cfg, train_set, val_set, log=_log)
+    metrics = {
+        "final_val": result.val_history[-1] if result.val_history else None,
+        "val_history": result.val_history,
+        "train_loss_first": result.train_losses[0] if result.train_losses else None,
+        "train_loss_last10_mean": float(sum(result.train_losses[-10:]) / max(1, len(result.train_losses[-10:]))),
+        "train_seconds": result.seconds,
+        "steps": result.steps,
+        "windows_seen": result.windows_seen,
+        "seconds_per_step": result.seconds / max(1, result.steps),
+    }
+    command = "medts " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    manifest = save_checkpoint(result.model, out, data=data_info, metrics=metrics, command=command,
+                               extra={"train_losses": result.train_losses})
+    summary = {"checkpoint": str(out), "manifest": str(manifest), **metrics}
+    if as_json:
+        print(json.dumps(summary, default=str))
+    else:
+        _log(f"saved {out}")
+
+
+def register(app: typer.Typer) -> None:  # the commands hang on train_app, registered by train.py
+    del app
+
+
+@train_app.command("segmentation")
+def train_segmentation(
+    data: Optional[Path] = typer.Option(None, help="LUDB root (default: the shared data folder)"),
+    config: Optional[Path] = typer.Option(None, help="YAML MedTsLLM config (default: built-in defaults)"),
+    out: Path = typer.Option(Path("runs/medtsllm-segmentation"), help="checkpoint folder to write"),
+    steps: Optional[int] = typer.Option(None, help="override train.steps"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON summary on stdout"),
+) -> None:
+    """Train the MedTsLLM segmentation head (P/QRS/T/none per sample) on LUDB."""
+    _run("segmentation", data, config, out, steps, as_json)
+
+
+@train_app.command("anomaly")
+def train_anomaly(
+    data: Optional[Path] = typer.Option(None, help="MIT-BIH folder"),
+    config: Optional[Path] = typer.Option(None, help="YAML MedTsLLM config"),
+    out: Path = typer.Option(Path("runs/medtsllm-anomaly"), help="checkpoint folder to write"),
+    steps: Optional[int] = typer.Option(None, help="override train.steps"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON summary on stdout"),
+) -> None:
+    """Train the MedTsLLM anomaly (reconstruction) head on normal-rhythm windows."""
+    _run("anomaly", data, config, out, steps, as_json)

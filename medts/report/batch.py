@@ -1,0 +1,470 @@
+"""Batch reports: many inputs -> one folder of reports, resumable, one failure never stops it.
+
+Layout of ``out``::
+
+    records/<key>/report.json    written LAST: its presence means the record is done
+    records/<key>/report.md, report.html, report.pdf, paper.png
+    errors.jsonl                 one JSON line per failed record (key, input, error)
+    summary.csv, index.html      rebuilt from every report.json at the end of each run
+
+Every file is written atomically (temporary file, fsync, ``os.replace``), so a ``kill -9``
+leaves complete files only; a rerun skips records whose ``report.json`` exists (and never
+overwrites them without ``overwrite=True``) and retries the failed ones.
+
+Scale: with ``--workers N`` records are processed in N processes (chunks of records so the
+classifier scores them in batches). Under ``accelerate launch`` (or ``torchrun``) each process
+takes the inputs ``rank::world_size`` (from the ``RANK``/``WORLD_SIZE`` environment variables
+those launchers set); rank 0 writes ``summary.csv``/``index.html`` after all ranks finish.
+
+Example
+-------
+>>> from pathlib import Path; import tempfile
+>>> from medts.examples import simulate_example
+>>> from medts.io.wfdb_io import write_wfdb
+>>> out = Path(tempfile.mkdtemp())
+>>> hea = write_wfdb(simulate_example("sinus"), out / "in" / "sinus")
+>>> result = run_batch([str(out / "in")], out, formats=("json", "md"), text="template", progress=False)
+>>> result.n_done, (out / "records" / "sinus" / "report.json").is_file()
+(1, True)
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import html
+import io
+import json
+import os
+import re
+import resource
+import time
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field, replace
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from medts.errors import ECGReadError, MedtsError
+from medts.report.schema import SAFETY_NOTICE, Report
+
+FORMATS = ("json", "md", "html", "pdf", "png")
+DONE_FILE = "report.json"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One record to report: ``key`` names its output folder; ``path`` or ``ecg_id`` locates it."""
+
+    key: str
+    input: str
+    path: str | None = None
+    ptbxl_root: str | None = None
+    ecg_id: int | None = None
+    sampling_rate: int = 100
+
+
+@dataclass
+class BatchConfig:
+    out: str
+    formats: tuple[str, ...] = ("json", "md", "html", "pdf")
+    text: str = "template"
+    deidentify: bool = False
+    salt: str = ""
+    overlays: bool = True
+    fs: float | None = None
+
+
+@dataclass
+class JobResult:
+    key: str
+    input: str
+    status: str  # "done" | "failed" | "skipped"
+    error: str | None = None
+    seconds: float = 0.0
+    peak_rss_mb: float | None = None
+    worker_pid: int | None = None
+
+
+@dataclass
+class BatchResult:
+    out: str
+    n_inputs: int
+    n_done: int = 0
+    n_skipped: int = 0
+    n_failed: int = 0
+    seconds: float = 0.0
+    results: list[JobResult] = field(default_factory=list)
+
+    @property
+    def records_per_s(self) -> float:
+        return self.n_done / self.seconds if self.seconds > 0 else 0.0
+
+
+# -- inputs ------------------------------------------------------------------------------------
+def _safe_key(text: str) -> str:
+    """A file-system-safe folder name (keeps ``/`` for sub-folders)."""
+    parts = [re.sub(r"[^A-Za-z0-9._+-]+", "_", p).strip(".") or "_" for p in Path(text).parts if p not in ("/", "..")]
+    return "/".join(parts) or "record"
+
+
+def is_ptbxl_root(path: Path) -> bool:
+    return path.is_dir() and (path / "ptbxl_database.csv").is_file()
+
+
+def resolve_inputs(inputs: Iterable[str], *, folds: list[int] | None = None, limit: int | None = None,
+                   sampling_rate: int = 100) -> list[Job]:
+    """Files, folders (recursive), globs and PTB-XL roots -> jobs with unique keys, input order kept.
+
+    A PTB-XL root (a folder holding ``ptbxl_database.csv``) yields its records with signals,
+    restricted to ``folds``; ``limit`` caps the total number of jobs.
+
+    Raises
+    ------
+    ECGReadError
+        For an input that matches no record (from :func:`medts.io.find_records`).
+    """
+    from medts.io import find_records
+
+    jobs: list[Job] = []
+    seen: set[str] = set()
+
+    def add(job: Job) -> None:
+        key, n = job.key, 1
+        while key in seen:  # a.hea and a.csv in one folder: keep both
+            n += 1
+            key = f"{job.key}~{n}"
+        seen.add(key)
+        jobs.append(Job(**{**asdict(job), "key": key}))
+
+    for item in inputs:
+        path = Path(item)
+        if is_ptbxl_root(path):
+            from medts.io.ptbxl import PtbxlIndex
+
+            index = PtbxlIndex.open(path, sampling_rate=sampling_rate)
+            for ecg_id in index.ecg_ids(folds):
+                add(Job(key=f"ptbxl-{ecg_id:05d}", input=f"{path}#{ecg_id}", ptbxl_root=str(path), ecg_id=int(ecg_id),
+                        sampling_rate=sampling_rate))
+        else:
+            base = path if path.is_dir() else None
+            for record in find_records(item):
+                rel = record.relative_to(base) if base is not None and record.is_relative_to(base) else Path(record.name)
+                add(Job(key=_safe_key(str(rel.with_suffix(""))), input=str(record), path=str(record)))
+        if limit is not None and len(jobs) >= limit:
+            break
+    return jobs[:limit] if limit is not None else jobs
+
+
+# -- writing -------------------------------------------------------------------------------------
+def atomic_write(path: Path, data: bytes | str) -> None:
+    """Write ``data`` to ``path`` so that readers (and a crash) only ever see the whole file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as handle:
+        handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def append_line(path: Path, obj: dict) -> None:
+    """Append one JSON line durably (O_APPEND: concurrent writers never interleave short lines)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        os.write(fd, (json.dumps(obj) + "\n").encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def record_dir(out: Path, key: str) -> Path:
+    return out / "records" / key
+
+
+def is_done(out: Path, key: str) -> bool:
+    return (record_dir(out, key) / DONE_FILE).is_file()
+
+
+def write_outputs(report: Report, ecg: Any, folder: Path, formats: tuple[str, ...], *, overlays: bool = True) -> None:
+    """Render ``report`` in ``formats`` into ``folder``; ``report.json`` is written last."""
+    from medts.report.paper import Overlay, figure_bytes, plot_paper
+    from medts.report.render_html import render_html
+    from medts.report.render_markdown import render_markdown
+    from medts.report.render_pdf import paper_subtitle, render_pdf
+
+    overlay = overlay_of(report) if overlays else None
+    png = None
+    if {"png", "html"} & set(formats):
+        png = figure_bytes(plot_paper(ecg, title=f"Draft ECG report: {report.record.record_id}",
+                                      subtitle=paper_subtitle(report), notice=report.notice, overlay=overlay))
+        if "png" in formats:
+            atomic_write(folder / "paper.png", png)
+    if "md" in formats:
+        atomic_write(folder / "report.md", render_markdown(report, image="paper.png" if "png" in formats else None))
+    if "html" in formats:
+        atomic_write(folder / "report.html", render_html(report, image=png))
+    if "pdf" in formats:
+        atomic_write(folder / "report.pdf", render_pdf(report, ecg, overlay=overlay))
+    atomic_write(folder / DONE_FILE, report.model_dump_json(indent=1))
+
+
+def overlay_of(report: Report):
+    from medts.report.paper import Overlay
+
+    return Overlay(waves=tuple((w.kind, w.onset_s, w.offset_s) for w in report.waves.items),
+                   anomalies=tuple((a.start_s, a.end_s) for a in report.anomalies.items))
+
+
+# -- workers -------------------------------------------------------------------------------------
+_STATE: dict[str, Any] = {}
+
+
+def _init_worker(config: BatchConfig) -> None:
+    """Load the sources once per process (classifier weights, PTB-XL indexes on demand)."""
+    import torch
+
+    from medts.report.build import ReportBuilder
+
+    torch.set_num_threads(1)  # N worker processes on N cores: no oversubscription
+    _STATE["config"] = config
+    _STATE["builder"] = ReportBuilder(text=config.text, deidentify=config.deidentify, salt=config.salt)
+    _STATE["ptbxl"] = {}
+
+
+def _read(job: Job, config: BatchConfig):
+    from medts.io import read_record
+
+    if job.ptbxl_root is not None:
+        indexes = _STATE.setdefault("ptbxl", {})
+        key = (job.ptbxl_root, job.sampling_rate)
+        if key not in indexes:
+            from medts.io.ptbxl import PtbxlIndex
+
+            indexes[key] = PtbxlIndex.open(job.ptbxl_root, sampling_rate=job.sampling_rate)
+        return indexes[key].read(job.ecg_id)
+    return read_record(job.path, fs=config.fs)
+
+
+def _describe(error: BaseException) -> str:
+    return str(error) if isinstance(error, MedtsError) else f"{type(error).__name__}: {error}"
+
+
+def process_chunk(jobs: list[Job]) -> list[JobResult]:
+    """Read, report and write a chunk of jobs in this worker; every failure is caught per record."""
+    config: BatchConfig = _STATE["config"]
+    builder = _STATE["builder"]
+    out = Path(config.out)
+    results: dict[str, JobResult] = {}
+    ecgs, ok_jobs = [], []
+    t0 = time.perf_counter()
+    for job in jobs:
+        try:
+            ecg = _read(job, config)
+            # De-identified outputs are named by the pseudonym of the job key (stable across runs).
+            ecgs.append(replace(ecg, record_id=job.key) if config.deidentify else ecg)
+            ok_jobs.append(job)
+        except Exception as error:  # noqa: BLE001 - a bad record is logged, the batch goes on
+            results[job.key] = JobResult(job.key, job.input, "failed", _describe(error))
+    try:
+        reports = builder.build_many(ecgs) if ecgs else []
+    except Exception:  # noqa: BLE001 - isolate the record that broke the batch call
+        reports = []
+        for job, ecg in zip(ok_jobs, ecgs):
+            try:
+                reports.append(builder.build(ecg))
+            except Exception as error:  # noqa: BLE001
+                reports.append(error)
+    for job, ecg, report in zip(ok_jobs, ecgs, reports):
+        if isinstance(report, BaseException):
+            results[job.key] = JobResult(job.key, job.input, "failed", _describe(report))
+            continue
+        try:
+            write_outputs(report, ecg, record_dir(out, output_key(job, config)), config.formats, overlays=config.overlays)
+            results[job.key] = JobResult(job.key, job.input, "done")
+        except Exception as error:  # noqa: BLE001
+            results[job.key] = JobResult(job.key, job.input, "failed", _describe(error))
+    per = (time.perf_counter() - t0) / max(len(jobs), 1)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB -> MiB on Linux
+    return [JobResult(**{**asdict(results[j.key]), "seconds": per, "peak_rss_mb": rss, "worker_pid": os.getpid()})
+            for j in jobs]
+
+
+# -- driver --------------------------------------------------------------------------------------
+def _distributed() -> tuple[int, int]:
+    """(rank, world size) under ``accelerate launch`` / ``torchrun``; (0, 1) otherwise."""
+    return int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
+
+
+def output_key(job: Job, config: BatchConfig) -> str:
+    """The folder a job's report goes to (the pseudonym when de-identifying)."""
+    if not config.deidentify:
+        return job.key
+    from medts.report.build import deidentified_id
+
+    return deidentified_id(job.key, config.salt)
+
+
+def run_batch(inputs: list[str], out: str | Path, *, formats: Iterable[str] = ("json", "md", "html", "pdf"),
+              text: str = "template", workers: int = 1, overwrite: bool = False, deidentify: bool = False,
+              salt: str = "", folds: list[int] | None = None, limit: int | None = None, sampling_rate: int = 100,
+              fs: float | None = None, overlays: bool = True, chunk_size: int = 8, progress: bool = True,
+              jobs: list[Job] | None = None) -> BatchResult:
+    """Report every record of ``inputs`` into ``out`` (see the module docstring for the layout).
+
+    Parameters
+    ----------
+    formats : iterable of {"json", "md", "html", "pdf", "png"}
+        ``json`` is always written (it marks the record done).
+    text : {"template", "auto", "llm"}
+        ``template`` is ``--no-llm``.
+    workers : int
+        Processes; 1 runs in this process.
+    overwrite : bool
+        Redo records that already have a ``report.json`` (else they are skipped: resume).
+    """
+    formats = tuple(dict.fromkeys(["json", *formats]))
+    unknown = set(formats) - set(FORMATS)
+    if unknown:
+        raise MedtsError(f"unknown output format(s) {', '.join(sorted(unknown))}; choose from {', '.join(FORMATS)}")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    config = BatchConfig(out=str(out), formats=formats, text=text, deidentify=deidentify, salt=salt,
+                         overlays=overlays, fs=fs)
+    all_jobs = jobs if jobs is not None else resolve_inputs(inputs, folds=folds, limit=limit, sampling_rate=sampling_rate)
+    rank, world = _distributed()
+    my_jobs = all_jobs[rank::world]
+    result = BatchResult(out=str(out), n_inputs=len(all_jobs))
+    by_key: dict[str, JobResult] = {}
+    todo = []
+    for job in my_jobs:
+        if not overwrite and is_done(out, output_key(job, config)):
+            by_key[job.key] = JobResult(job.key, job.input, "skipped")
+        else:
+            todo.append(job)
+    errors_path = out / "errors.jsonl"
+    t0 = time.perf_counter()
+    chunks = [todo[i:i + chunk_size] for i in range(0, len(todo), chunk_size)]
+    bar = _progress(len(my_jobs), len(my_jobs) - len(todo), progress)
+    try:
+        for chunk_results in _run_chunks(chunks, config, workers):
+            for r in chunk_results:
+                by_key[r.key] = r
+                if r.status == "failed":
+                    append_line(errors_path, {"key": r.key, "input": r.input, "error": r.error,
+                                              "time": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")})
+            if bar is not None:
+                bar.update(len(chunk_results))
+    finally:
+        if bar is not None:
+            bar.close()
+    result.seconds = time.perf_counter() - t0
+    result.results = [by_key[j.key] for j in my_jobs if j.key in by_key]
+    result.n_done = sum(r.status == "done" for r in result.results)
+    result.n_skipped = sum(r.status == "skipped" for r in result.results)
+    result.n_failed = sum(r.status == "failed" for r in result.results)
+    if world > 1:
+        from accelerate import PartialState
+
+        PartialState().wait_for_everyone()
+    if rank == 0:
+        finish(out, {j.key: j for j in all_jobs}, config)
+    return result
+
+
+def _progress(total: int, initial: int, enabled: bool):
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=initial, unit="rec", desc="reports", dynamic_ncols=True, file=None, smoothing=0.1)
+
+
+def _run_chunks(chunks: list[list[Job]], config: BatchConfig, workers: int):
+    """Yield each chunk's results as it finishes (in this process or a pool of ``workers``)."""
+    if workers <= 1:
+        _init_worker(config)
+        for chunk in chunks:
+            yield process_chunk(chunk)
+        return
+    # spawn: torch and BLAS thread pools are not fork-safe
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_init_worker,
+                             initargs=(config,)) as pool:
+        futures = [pool.submit(process_chunk, chunk) for chunk in chunks]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+# -- end of run: errors, summary.csv, index.html ------------------------------------------------
+SUMMARY_COLUMNS = ("key", "record_id", "status", "quality", "hr_bpm", "pr_ms", "qrs_ms", "qtc_bazett_ms",
+                   "qrs_axis_deg", "rhythm", "statements", "n_anomalies", "text", "error")
+
+
+def finish(out: Path, jobs: dict[str, Job], config: BatchConfig) -> None:
+    """Rewrite ``errors.jsonl`` (only records still failing), ``summary.csv`` and ``index.html``."""
+    errors = {}
+    errors_path = out / "errors.jsonl"
+    if errors_path.is_file():
+        for line in errors_path.read_text().splitlines():
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # a torn last line from a killed run
+            errors[item["key"]] = item
+    rows = []
+    for key, job in jobs.items():
+        folder = record_dir(out, output_key(job, config))
+        if (folder / DONE_FILE).is_file():
+            errors.pop(key, None)
+            rows.append(summary_row(key, Report.model_validate_json((folder / DONE_FILE).read_text()), folder, out))
+        elif key in errors:
+            rows.append({"key": key, "record_id": "", "status": "failed", "error": errors[key]["error"]})
+    atomic_write(errors_path, "".join(json.dumps(e) + "\n" for e in errors.values()))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=[*SUMMARY_COLUMNS, "report"], extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    atomic_write(out / "summary.csv", buffer.getvalue())
+    atomic_write(out / "index.html", index_html(rows))
+
+
+def summary_row(key: str, report: Report, folder: Path, out: Path) -> dict[str, Any]:
+    def value(name: str):
+        m = report.measurements.get(name)
+        return "" if m is None or m.value is None else m.value
+
+    return {
+        "key": key, "record_id": report.record.record_id, "status": "done", "quality": report.quality.overall,
+        "hr_bpm": value("hr_bpm"), "pr_ms": value("pr_ms"), "qrs_ms": value("qrs_ms"),
+        "qtc_bazett_ms": value("qtc_bazett_ms"), "qrs_axis_deg": value("qrs_axis_deg"),
+        "rhythm": report.rhythm_axis.rhythm or "", "statements": " ".join(report.statements.codes()),
+        "n_anomalies": len(report.anomalies.items) if report.anomalies.status.available else "",
+        "text": report.interpretation.generator, "error": "",
+        "report": str(folder.relative_to(out)),
+    }
+
+
+def index_html(rows: list[dict[str, Any]]) -> str:
+    """The batch index: notice, counts, one table row per record (links to its HTML report)."""
+    n_failed = sum(r["status"] == "failed" for r in rows)
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in SUMMARY_COLUMNS)
+    body = []
+    for r in rows:
+        cells = []
+        for c in SUMMARY_COLUMNS:
+            text = html.escape(str(r.get(c, "")))
+            if c == "key" and r.get("report") and r["status"] == "done":
+                text = f'<a href="{html.escape(r["report"])}/report.html">{text}</a>'
+            cells.append(f"<td>{text}</td>")
+        body.append(f'<tr class="{r["status"]}">' + "".join(cells) + "</tr>")
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>DRAFT ECG reports</title><style>"
+        "body{font-family:system-ui,sans-serif;margin:1em}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
+        "padding:.2em .5em}tr.failed{background:#fee}.notice{border:3px solid #b00000;background:#fff2f2;color:#b00000;"
+        "font-weight:bold;padding:.7em 1em}</style></head><body>"
+        f"<div class='notice'>&#9888; {html.escape(SAFETY_NOTICE)}</div>"
+        f"<h1>Draft ECG reports</h1><p>{len(rows) - n_failed} reported, {n_failed} failed "
+        "(see errors.jsonl).</p>"
+        f"<table><tr>{head}</tr>{''.join(body)}</table></body></html>\n"
+    )

@@ -1,0 +1,144 @@
+"""Record -> :class:`~medts.report.schema.Report`.
+
+A :class:`ReportBuilder` loads its sources once (classifier weights, ...) and then turns ECG
+records into reports; :meth:`ReportBuilder.build_many` scores a list of records in one
+classifier batch and one text-generation batch, which is what the batch runner uses.
+
+Example
+-------
+>>> from medts.examples import simulate_example
+>>> from medts.report.build import ReportBuilder
+>>> report = ReportBuilder(text="template").build(simulate_example("sinus"))
+>>> report.notice.startswith("DRAFT for clinician review")
+True
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import medts
+from medts.record import ECG, STANDARD_LEADS
+from medts.report.schema import RecordInfo, Report, SectionStatus, StatementFinding, Statements
+from medts.report.sources import ClassifierSource, SegmentationSource, SignalSource
+from medts.report.text import AgentText, TemplateText
+
+
+@dataclass
+class Sources:
+    """One object per report section; any object with the same method can replace a default."""
+
+    signal: Any = None
+    statements: Any = None
+    anomalies: Any = None
+    text: Any = None
+
+    @classmethod
+    def default(cls, text: str = "auto") -> Sources:
+        """The medts components; ``text`` is ``template`` (``--no-llm``), ``llm`` or ``auto``."""
+        if text not in ("auto", "template", "llm"):
+            raise ValueError(f"text must be auto, template or llm, got {text!r}")
+        generator = TemplateText() if text == "template" else AgentText()
+        if text == "llm" and not generator.available:
+            from medts.errors import MedtsError
+
+            raise MedtsError(f"LLM text requested but unavailable: {generator._reason}; use --no-llm")
+        return cls(signal=SignalSource(), statements=ClassifierSource(), anomalies=SegmentationSource(), text=generator)
+
+
+def merge_rhythm_statements(statements: Statements, rhythm: list[StatementFinding]) -> Statements:
+    """Add the measurement rules' rhythm codes that no classifier asserted (classifier first)."""
+    if not rhythm:
+        return statements
+    have = set(statements.codes())
+    extra = [f for f in rhythm if f.code not in have]
+    if not statements.status.available:
+        return Statements(status=SectionStatus(available=True, tool="medts.signal rules",
+                                               reason=f"classifier statements unavailable: {statements.status.reason}"),
+                          asserted=extra, notes=statements.notes)
+    return statements.model_copy(update={"asserted": statements.asserted + extra})
+
+
+def age_band(age: float | None) -> str | None:
+    """Ten-year band (``"50-59"``), ``"90+"`` above 89 (HIPAA safe harbour)."""
+    if age is None:
+        return None
+    if age >= 90:
+        return "90+"
+    low = int(age // 10) * 10
+    return f"{low}-{low + 9}"
+
+
+def deidentified_id(record_id: str, salt: str = "") -> str:
+    """A stable pseudonym ``anon-<10 hex>`` (SHA-256 of salt + id), so resumed runs find their outputs."""
+    return "anon-" + hashlib.sha256((salt + record_id).encode()).hexdigest()[:10]
+
+
+def record_info(ecg: ECG, *, deidentify: bool = False, salt: str = "") -> RecordInfo:
+    """Metadata section; with ``deidentify`` the id is pseudonymised, source/date dropped, age banded."""
+    meta = ecg.metadata or {}
+    sex = ecg.sex if ecg.sex in ("M", "F") else None
+    info = RecordInfo(
+        record_id=ecg.record_id, source=ecg.source, dataset=meta.get("dataset"), fs_hz=ecg.fs,
+        n_samples=ecg.n_samples, duration_s=round(ecg.duration_s, 3), leads=list(ecg.leads),
+        missing_standard_leads=[lead for lead in STANDARD_LEADS if lead not in ecg.leads],
+        age_years=ecg.age, age_band=age_band(ecg.age), sex=sex, recorded_at=meta.get("base_datetime"),
+    )
+    if deidentify:
+        info = info.model_copy(update={"record_id": deidentified_id(ecg.record_id, salt), "source": None,
+                                       "age_years": None, "recorded_at": None, "deidentified": True})
+    return info
+
+
+@dataclass
+class ReportBuilder:
+    """Builds reports with one set of loaded sources (reuse it for many records).
+
+    Parameters
+    ----------
+    text : {"auto", "template", "llm"}
+        Free-text generator: ``template`` is ``--no-llm``; ``auto`` uses the agent when present.
+    deidentify : bool
+        Pseudonymise ids, drop file paths and dates, band ages.
+    sources : Sources, optional
+        Replace any default source (tests, other tools).
+    """
+
+    text: str = "auto"
+    deidentify: bool = False
+    salt: str = ""
+    sources: Sources | None = None
+    _tools: dict[str, str] = field(default_factory=dict, init=False)
+
+    def __post_init__(self) -> None:
+        self.sources = self.sources or Sources.default(self.text)
+        s = self.sources
+        self._tools = {"medts": medts.__version__, "signal": s.signal.name, "statements": s.statements.name,
+                       "anomalies": s.anomalies.name, "text": s.text.name}
+
+    def build(self, ecg: ECG) -> Report:
+        return self.build_many([ecg])[0]
+
+    def build_many(self, ecgs: list[ECG]) -> list[Report]:
+        """Reports for ``ecgs`` (classifier and text generation batched over the list)."""
+        s = self.sources
+        statements: list[Statements] = s.statements.statements_many(ecgs)
+        now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+        drafts = []
+        for ecg, stm in zip(ecgs, statements):
+            sig = s.signal.sections(ecg)
+            stm = merge_rhythm_statements(stm, sig.rhythm_statements)
+            drafts.append(Report.model_construct(
+                medts_version=medts.__version__, generated_at=now,
+                record=record_info(ecg, deidentify=self.deidentify, salt=self.salt),
+                quality=sig.quality, measurements=sig.measurements, rhythm_axis=sig.rhythm_axis,
+                statements=stm, anomalies=s.anomalies.anomalies(ecg), waves=sig.waves,
+                interpretation=None, tools=dict(self._tools),
+                schema_version="1.0", notice=Report.model_fields["notice"].default,
+            ))
+        texts = s.text.interpretations(drafts)
+        # Validate the finished report (model_construct above skipped validation on purpose).
+        return [Report.model_validate({**d.__dict__, "interpretation": t}) for d, t in zip(drafts, texts)]

@@ -1,0 +1,218 @@
+"""Multi-lead fusion: one global fiducial per beat, as ECG machines measure intervals.
+
+QRS onset and offset come from the spatial velocity of all usable leads
+(:func:`medts.signal.delineate.qrs_bounds`). P and T boundaries are fused from the per-lead
+NeuroKit2 ``prominence`` delineation with a robust percentile across leads (an earlier
+percentile for onsets, as the earliest robust onset; a later one for offsets) plus a
+constant shift. Percentiles and shifts were tuned on LUDB records 1-80 only (``TUNED_ON``);
+records 81-160 and QTDB are held out.
+
+Example
+-------
+>>> import numpy as np
+>>> per = {k: np.array([[10.0, 110.0], [14.0, 114.0], [12.0, np.nan]]) for k in ("P_on",)}
+>>> fuse_percentile(per["P_on"], 50.0, 0.0).tolist()
+[12.0, 112.0]
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from medts.signal.delineate import FIDUCIALS, delineate_lead_nk, qrs_bounds, spatial_velocity
+
+TUNED_ON: tuple[int, ...] = tuple(range(1, 81))
+"""LUDB records used to choose the constants below (records 81-160 are held out)."""
+
+QRS_PARAMS = {"k_on": 0.05, "k_off": 0.08, "hold_ms": 6.0}
+"""Spatial-velocity thresholds (fraction of the QRS velocity peak) chosen on ``TUNED_ON``."""
+
+FUSION = {
+    # kind: (percentile across leads, shift in ms), chosen on TUNED_ON
+    "QRS_on": (None, -2.0),
+    "QRS_off": (None, 1.0),
+    "P_on": (25.0, 4.0),
+    "P_off": (40.0, 3.0),
+    "T_on": (40.0, 2.0),
+    "T_off": (40.0, -4.0),
+}
+
+PEAKS_IN_FUSED_WINDOW = True
+"""Place per-lead P and T peaks inside the fused wave boundaries (else NeuroKit2's own peaks)."""
+
+PR_SPREAD_MS = 20.0
+"""Robust SD of the per-beat PR distance above which P waves are judged absent / uncoupled."""
+
+QRS_PEAK_POSITIVE_RATIO = 0.5
+"""A lead's QRS peak is its positive extremum unless that is smaller than this fraction of the
+negative one (QS-like complexes), as LUDB annotators mark R rather than S where R is visible."""
+
+
+@dataclass
+class Delineation:
+    """Per-beat fiducials (samples, float with NaN) of one record.
+
+    ``global_`` maps each kind in ``FIDUCIALS`` to an array [n_beats] (one fused fiducial
+    per beat; peaks there are the median over leads); ``per_lead`` maps each kind to an array
+    [n_leads, n_beats] (peaks are lead-specific, boundaries the fused ones, NaN in unusable leads).
+    """
+
+    fs: float
+    rpeaks: np.ndarray
+    leads: list[str]
+    global_: dict[str, np.ndarray]
+    per_lead: dict[str, np.ndarray]
+    p_present: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+
+
+def fuse_percentile(values: np.ndarray, percentile: float, shift_samples: float) -> np.ndarray:
+    """NaN-aware percentile across leads (axis 0) plus a shift; NaN where no lead has a value."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns are expected
+        return np.nanpercentile(values, percentile, axis=0) + shift_samples
+
+
+def lead_qrs_peaks(cleaned: np.ndarray, on: np.ndarray, off: np.ndarray, rpeaks: np.ndarray) -> np.ndarray:
+    """Per-lead QRS peak inside the fused QRS: R (positive extremum) unless a QS complex.
+
+    Returns float array [n_leads, n_beats] of sample indices.
+    """
+    n, n_leads = cleaned.shape
+    out = np.full((n_leads, len(rpeaks)), np.nan)
+    for i, r in enumerate(rpeaks):
+        lo = int(on[i]) if np.isfinite(on[i]) else int(r) - 1
+        hi = int(off[i]) if np.isfinite(off[i]) else int(r) + 1
+        lo, hi = max(0, lo), min(n, max(hi, lo + 2))
+        seg = cleaned[lo:hi] - cleaned[lo]  # [len, n_leads], relative to the onset level
+        pos, neg = seg.max(axis=0), -seg.min(axis=0)
+        use_pos = pos >= QRS_PEAK_POSITIVE_RATIO * neg
+        out[:, i] = lo + np.where(use_pos, seg.argmax(axis=0), seg.argmin(axis=0))
+    return out
+
+
+def p_waves_present(per_p_peak: np.ndarray, rpeaks: np.ndarray, fs: float) -> np.ndarray:
+    """Whether each beat has a P wave: False for all beats when the rhythm looks like AF.
+
+    NeuroKit2's prominence method always proposes some P peak. A record is judged to lack
+    consistent P waves when the PR distance of the proposed P peaks varies by more than
+    ``PR_SPREAD_MS`` (robust SD) across beats; a beat lacks one when fewer than half the usable
+    leads propose one.
+    """
+    n_beats = len(rpeaks)
+    if n_beats == 0:
+        return np.zeros(0, bool)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        pr = np.nanmedian(rpeaks[None, :] - per_p_peak, axis=0) * 1000.0 / fs
+    count = np.isfinite(per_p_peak).sum(axis=0)
+    present = count >= max(1, 0.5 * per_p_peak.shape[0])
+    if np.isfinite(pr).sum() >= 3:
+        # Robust spread: one edge beat or one mis-placed P must not decide the rhythm. A PR
+        # that wanders by more than 20 ms (robust SD) means the proposed "P waves" are not
+        # coupled to the QRS (atrial fibrillation or flutter, AV dissociation): no PR exists.
+        good = pr[np.isfinite(pr)]
+        if 1.4826 * np.median(np.abs(good - np.median(good))) > PR_SPREAD_MS:
+            present[:] = False
+        # A "P peak" closer than 60 ms to the R peak is part of the QRS, not a P wave.
+        if np.median(good) < 60.0:
+            present[:] = False
+    return present
+
+
+def delineate_ecg(cleaned: np.ndarray, fs: float, rpeaks: np.ndarray, leads: list[str], usable: list[int]) -> Delineation:
+    """Delineate every usable lead and fuse the fiducials across leads.
+
+    Parameters
+    ----------
+    cleaned : array [n_samples, n_leads] (mV), output of :func:`medts.signal.clean.clean_ecg`
+    fs : float
+        Sampling rate (Hz).
+    rpeaks : int array [n_beats]
+        Consensus R peaks.
+    leads : list of str
+        Lead names of the columns.
+    usable : list of int
+        Columns that passed the quality checks; the others get NaN.
+    """
+    n_leads = cleaned.shape[1]
+    rpeaks = np.asarray(rpeaks, dtype=np.int64)
+    n_beats = len(rpeaks)
+    per = {k: np.full((n_leads, n_beats), np.nan) for k in FIDUCIALS}
+    glob = {k: np.full(n_beats, np.nan) for k in FIDUCIALS}
+    if n_beats == 0 or not usable:
+        return Delineation(fs, rpeaks, list(leads), glob, per, np.zeros(n_beats, bool))
+    w = max(1, int(0.04 * fs))
+    for j in usable:
+        # NeuroKit2's prominence method expects the lead's own (positive) R peak: move the
+        # consensus R to this lead's local maximum, as nk.ecg_peaks would place it.
+        lead_r = _local_max(cleaned[:, j], rpeaks, w)
+        d = delineate_lead_nk(cleaned[:, j], lead_r, fs, method="prominence")
+        for k in ("P_on", "P_peak", "P_off", "T_on", "T_peak", "T_off"):
+            per[k][j] = d[k]
+    sub = {k: per[k][usable] for k in per}  # [n_usable, n_beats]
+    velocity = spatial_velocity(cleaned, fs, usable)
+    on, off = qrs_bounds(velocity, rpeaks, fs, **QRS_PARAMS)
+    ms = fs / 1000.0
+    glob["QRS_on"] = on + FUSION["QRS_on"][1] * ms
+    glob["QRS_off"] = off + FUSION["QRS_off"][1] * ms
+    for kind in ("P_on", "P_off", "T_on", "T_off"):
+        q, shift = FUSION[kind]
+        glob[kind] = fuse_percentile(sub[kind], q, shift * ms)
+    present = p_waves_present(sub["P_peak"], rpeaks, fs)
+    for kind in ("P_on", "P_peak", "P_off"):
+        per[kind][:, ~present] = np.nan
+    for kind in ("P_on", "P_off"):
+        glob[kind][~present] = np.nan
+    per["QRS_peak"][usable] = lead_qrs_peaks(cleaned[:, usable], glob["QRS_on"], glob["QRS_off"], rpeaks)
+    if PEAKS_IN_FUSED_WINDOW:
+        for wave in ("P", "T"):
+            per[f"{wave}_peak"][usable] = wave_peaks_in_window(
+                cleaned[:, usable], glob[f"{wave}_on"], glob[f"{wave}_off"])
+    for kind in ("P_peak", "QRS_peak", "T_peak"):
+        glob[kind] = fuse_percentile(per[kind][usable], 50.0, 0.0)
+    for kind in ("P_on", "P_off", "QRS_on", "QRS_off", "T_on", "T_off"):
+        per[kind][usable] = glob[kind][None, :]
+    _order_fiducials(glob)
+    return Delineation(fs, rpeaks, list(leads), glob, per, present)
+
+
+def wave_peaks_in_window(cleaned: np.ndarray, on: np.ndarray, off: np.ndarray) -> np.ndarray:
+    """Per-lead P or T peak: the largest deviation from the onset-offset chord inside the fused wave.
+
+    Returns float array [n_leads, n_beats] (NaN where the fused window is missing).
+    """
+    n, n_leads = cleaned.shape
+    out = np.full((n_leads, len(on)), np.nan)
+    for i, (a, b) in enumerate(zip(on, off)):
+        if not (np.isfinite(a) and np.isfinite(b)) or b - a < 2:
+            continue
+        a, b = int(a), min(int(b), n - 1)
+        seg = cleaned[a : b + 1]  # [len, n_leads]
+        frac = np.linspace(0.0, 1.0, len(seg))[:, None]
+        chord = seg[0] + frac * (seg[-1] - seg[0])  # straight line between the wave's ends
+        out[:, i] = a + np.argmax(np.abs(seg - chord), axis=0)
+    return out
+
+
+def _local_max(x: np.ndarray, peaks: np.ndarray, half: int) -> np.ndarray:
+    """Index of the maximum of ``x`` within ``±half`` samples of each peak."""
+    out = np.empty(len(peaks), np.int64)
+    for i, p in enumerate(peaks):
+        lo, hi = max(0, int(p) - half), min(len(x), int(p) + half + 1)
+        out[i] = lo + int(np.argmax(x[lo:hi]))
+    return out
+
+
+def _order_fiducials(glob: dict[str, np.ndarray]) -> None:
+    """Drop fused boundaries that contradict the wave order P_on < P_off <= QRS_on < QRS_off <= T_on < T_off."""
+    order = ["P_on", "P_off", "QRS_on", "QRS_off", "T_on", "T_off"]
+    for a, b in zip(order[:-1], order[1:]):
+        bad = np.isfinite(glob[a]) & np.isfinite(glob[b]) & (glob[a] > glob[b])
+        if bad.any():
+            # The later boundary of a P or T pair is the less reliable one.
+            victim = b if b.startswith(("P", "T")) else a if a.startswith(("P", "T")) else None
+            if victim is not None:
+                glob[victim][bad] = np.nan

@@ -1,0 +1,182 @@
+"""Per-lead signal quality flags and limb-lead reversal detection.
+
+Flags (strings in :attr:`LeadQuality.flags`):
+
+- ``disconnected``: the raw lead is constant (an electrode off or a zero-filled channel);
+- ``flat``: peak-to-peak amplitude of the cleaned lead below 0.1 mV;
+- ``saturated``: more than 0.5 % of samples sit on the lead's extreme values in runs (clipping);
+- ``noisy``: the beats do not resemble each other (median correlation with the average beat
+  below 0.6) or high-frequency residual above 25 % of the QRS amplitude;
+- ``possibly_inverted``: the lead contradicts Einthoven's law only with a sign flip (limb
+  leads), correlates negatively with both neighbours (V1-V6), or, for lead II on its own, has
+  a dominantly negative QRS.
+
+A lead with ``disconnected``, ``flat``, ``saturated`` or ``noisy`` is not used for delineation.
+
+Example
+-------
+>>> import numpy as np, neurokit2 as nk
+>>> x = nk.ecg_simulate(duration=10, sampling_rate=500, random_state=3)
+>>> sig = np.stack([x, np.zeros_like(x)], axis=1)
+>>> from medts.signal.clean import clean_ecg
+>>> q = assess_leads(sig, clean_ecg(sig, 500.0), 500.0, ["II", "V1"], np.array([500, 1000]))
+>>> q[1].flags
+['disconnected']
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.signal
+from pydantic import BaseModel
+
+UNUSABLE_FLAGS = frozenset({"disconnected", "flat", "saturated", "noisy"})
+
+_EINTHOVEN = {
+    # lead: ways to compute it from other limb leads (coefficients on named leads)
+    "I": [{"II": 1, "III": -1}, {"aVR": -2, "II": -1}, {"aVL": 2, "III": 1}],
+    "II": [{"I": 1, "III": 1}, {"aVR": -2, "I": -1}, {"aVF": 2, "I": -1}],
+    "III": [{"II": 1, "I": -1}, {"aVF": 2, "II": -1}, {"aVL": -2, "I": 1}],
+    "aVR": [{"I": -0.5, "II": -0.5}],
+    "aVL": [{"I": 1, "II": -0.5}],
+    "aVF": [{"II": 1, "I": -0.5}],
+}
+
+
+class LeadQuality(BaseModel):
+    """Quality of one lead: flags (empty when fine) and whether delineation uses it."""
+
+    lead: str
+    flags: list[str]
+    usable: bool
+    amplitude_mv: float
+    beat_correlation: float | None
+
+
+def assess_leads(
+    raw: np.ndarray, cleaned: np.ndarray, fs: float, leads: list[str], rpeaks: np.ndarray
+) -> list[LeadQuality]:
+    """Quality flags for every lead.
+
+    Parameters
+    ----------
+    raw, cleaned : arrays [n_samples, n_leads] (mV)
+    fs : float
+        Sampling rate (Hz).
+    leads : list of str
+        Canonical lead names.
+    rpeaks : int array
+        R peaks from all leads (used for the beat-similarity check); may be empty.
+    """
+    raw = np.asarray(raw, float)
+    out = []
+    inverted = possibly_inverted_leads(cleaned, leads, rpeaks, fs)
+    hf = cleaned - scipy.signal.sosfiltfilt(
+        scipy.signal.butter(2, min(40.0, 0.45 * fs), "lowpass", fs=fs, output="sos"), cleaned, axis=0
+    )
+    for j, name in enumerate(leads):
+        flags: list[str] = []
+        x, y = raw[:, j], cleaned[:, j]
+        amplitude = float(np.percentile(y, 99.5) - np.percentile(y, 0.5))
+        corr = None
+        if np.ptp(x) < 1e-6:
+            flags.append("disconnected")
+        else:
+            if amplitude < 0.1:
+                flags.append("flat")
+            if _is_saturated(x):
+                flags.append("saturated")
+            corr = beat_correlation(y, rpeaks, fs)
+            hf_ratio = float(np.std(hf[:, j]) / (amplitude + 1e-9))
+            if "flat" not in flags and ((corr is not None and corr < 0.6) or hf_ratio > 0.25):
+                flags.append("noisy")
+            if name in inverted:
+                flags.append("possibly_inverted")
+        out.append(
+            LeadQuality(
+                lead=name, flags=flags, usable=not (set(flags) & UNUSABLE_FLAGS),
+                amplitude_mv=round(amplitude, 4), beat_correlation=None if corr is None else round(corr, 3),
+            )
+        )
+    return out
+
+
+def _is_saturated(x: np.ndarray, fraction: float = 0.005) -> bool:
+    """True when many samples sit exactly on the maximum or minimum (the ADC rail)."""
+    hi, lo = x.max(), x.min()
+    tol = 1e-6 * max(1.0, hi - lo)
+    at_rail = max(np.sum(x >= hi - tol), np.sum(x <= lo + tol))
+    return at_rail / len(x) > fraction and at_rail >= 5
+
+
+def beat_correlation(lead: np.ndarray, rpeaks: np.ndarray, fs: float) -> float | None:
+    """Median correlation of each beat (R-250 ms .. R+400 ms) with the average beat; None if < 3 beats."""
+    before, after = int(0.25 * fs), int(0.4 * fs)
+    r = np.asarray(rpeaks, dtype=np.int64)
+    r = r[(r - before >= 0) & (r + after <= len(lead))]
+    if len(r) < 3:
+        return None
+    beats = np.stack([lead[i - before : i + after] for i in r])  # [n_beats, window]
+    template = np.median(beats, axis=0)
+    t = template - template.mean()
+    b = beats - beats.mean(axis=1, keepdims=True)
+    denom = np.linalg.norm(b, axis=1) * np.linalg.norm(t) + 1e-12
+    return float(np.median(b @ t / denom))
+
+
+def possibly_inverted_leads(cleaned: np.ndarray, leads: list[str], rpeaks: np.ndarray, fs: float) -> set[str]:
+    """Leads whose polarity looks reversed (see module docstring)."""
+    idx = {name: j for j, name in enumerate(leads)}
+    out: set[str] = set()
+    for name, recipes in _EINTHOVEN.items():
+        if name not in idx:
+            continue
+        votes = []
+        for recipe in recipes:
+            if all(k in idx for k in recipe):
+                pred = sum(c * cleaned[:, idx[k]] for k, c in recipe.items())
+                votes.append(_corr(cleaned[:, idx[name]], pred))
+        # Inverting one limb lead breaks every recipe for it: all its predictions anti-correlate.
+        if votes and all(v < -0.5 for v in votes):
+            out.add(name)
+    for k in range(1, 7):
+        name = f"V{k}"
+        neighbours = [f"V{m}" for m in (k - 1, k + 1) if 1 <= m <= 6 and f"V{m}" in idx]
+        if name in idx and len(neighbours) == 2:
+            if all(_corr(cleaned[:, idx[name]], cleaned[:, idx[n]]) < -0.3 for n in neighbours):
+                out.add(name)
+    if "II" in idx and not any(n in idx for n in ("I", "III", "aVF")) and len(rpeaks):
+        y = cleaned[:, idx["II"]]
+        w = int(0.06 * fs)
+        seg = np.concatenate([y[max(0, r - w) : r + w] for r in rpeaks])
+        if -seg.min() > 1.5 * seg.max():
+            out.add("II")
+    return out
+
+
+def limb_lead_reversal(cleaned: np.ndarray, leads: list[str], rpeaks: np.ndarray, fs: float) -> str | None:
+    """Describe a likely left/right-arm electrode reversal, or None.
+
+    With LA/RA swapped, lead I is inverted (negative P, QRS and T) and aVR becomes upright;
+    this is also what dextrocardia looks like, so the result says both.
+    """
+    idx = {name: j for j, name in enumerate(leads)}
+    if not {"I", "aVR"} <= idx.keys() or len(rpeaks) < 2:
+        return None
+    w = int(0.06 * fs)
+    r = [p for p in rpeaks if p - w >= 0 and p + w < cleaned.shape[0]]
+    if not r:
+        return None
+
+    def net_qrs(j: int) -> float:
+        return float(np.mean([cleaned[p - w : p + w, j].max() + cleaned[p - w : p + w, j].min() for p in r]))
+
+    if net_qrs(idx["I"]) < 0 and net_qrs(idx["aVR"]) > 0:
+        return "lead I has a negative and aVR a positive QRS: possible left/right arm electrode reversal (or dextrocardia)"
+    return None
+
+
+def _corr(a: np.ndarray, b: np.ndarray) -> float:
+    a = a - a.mean()
+    b = b - b.mean()
+    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-12))

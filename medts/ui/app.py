@@ -1,0 +1,474 @@
+"""The Gradio app: load an ECG, see the tracing with what the models found, chat, download the report.
+
+Layout: a loading column (upload, bundled examples, records under ``$MEDTS_DATA``) and the
+12-lead tracing on ECG paper with lead/time selection; below it, panels for measurements
+(normal ranges and flags), statements (click one to highlight its evidence), per-lead signal
+quality and the draft report with HTML/PDF/JSON downloads; beside them the chat with the agent
+(streamed answers with citations and a collapsible tool trace) and the LLM settings.
+
+Every event handler goes through :func:`guarded`: an exception becomes a message in the status
+box (never a traceback in the page); unexpected ones are logged with their traceback on the
+server. State lives in one ``gr.State`` per browser session (:mod:`medts.ui.state`).
+
+Example
+-------
+>>> from medts.ui.app import build_app
+>>> demo = build_app()            # doctest: +SKIP
+>>> demo.launch(server_name="127.0.0.1")   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import json
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from medts.errors import MedtsError
+from medts.record import ECG
+from medts.ui import analysis as an
+from medts.ui import chat as chat_bridge
+from medts.ui.plots import ecg_figure
+from medts.ui.state import SessionState, ensure
+from medts.ui.uploads import MAX_UPLOAD_BYTES, load_upload
+
+log = logging.getLogger("medts.ui")
+
+NOTICE = ("**Draft for clinician review - not a diagnosis.** Numbers come from medts tools "
+          "(NeuroKit2-based measurements, PTB-XL classifiers, MedTsLLM heads); the chat only phrases them.")
+EXAMPLE_PREFIX = "example: "
+MAX_DATA_CHOICES = 40  # records listed per dataset from $MEDTS_DATA (others can be typed)
+
+CSS = """
+#status .prose, #status {font-size: 0.95em}
+.medts-error {color: #b00020; font-weight: 600}
+.medts-ok {color: #1b5e20}
+"""
+
+
+def error_message(error: BaseException) -> str:
+    """The one line a user sees for ``error`` (no traceback, no internal paths of the server)."""
+    if isinstance(error, (MedtsError, LookupError, ValueError, RuntimeError, OSError)):
+        text = str(error) or type(error).__name__
+    else:
+        text = f"unexpected {type(error).__name__}: {error}"
+    return f'<span class="medts-error">Error: {html.escape(text)}</span>'
+
+
+def ok_message(text: str) -> str:
+    return f'<span class="medts-ok">{html.escape(text)}</span>'
+
+
+def guarded(status: gr.components.Component) -> Callable:
+    """Decorator: a handler returning ``{component: value}`` reports any exception in ``status``."""
+
+    def wrap(func: Callable) -> Callable:
+        @functools.wraps(func)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return func(*args, **kwargs)
+            except Exception as error:  # noqa: BLE001 - the UI's single choke point
+                if not isinstance(error, (MedtsError, LookupError, ValueError)):
+                    log.exception("handler %s failed", func.__name__)
+                return {status: error_message(error)}
+
+        return run
+
+    return wrap
+
+
+# -------------------------------------------------------------------------------------------
+# Record sources
+# -------------------------------------------------------------------------------------------
+def record_choices() -> list[str]:
+    """Bundled examples, then up to :data:`MAX_DATA_CHOICES` records per dataset under the data root."""
+    from medts.examples import example_names
+
+    choices = [EXAMPLE_PREFIX + name for name in example_names()]
+    from medts.config import data_root
+
+    root = data_root()
+    if root is None:
+        return choices
+    for dataset in sorted(p for p in root.iterdir() if p.is_dir()):
+        choices += [str(p.relative_to(root)) for p in _first_records(dataset, MAX_DATA_CHOICES)]
+    return choices
+
+
+def _first_records(folder: Path, limit: int) -> list[Path]:
+    """The first ``limit`` WFDB headers under ``folder`` in walk order (bounded: never a full scan)."""
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames.sort()
+        for name in sorted(filenames):
+            if name.endswith(".hea"):
+                found.append(Path(dirpath) / name)
+                if len(found) >= limit:
+                    return found
+    return found
+
+
+def resolve_choice(choice: str) -> tuple[Path, str]:
+    """The file behind a dropdown choice; data-root paths may not leave the data root."""
+    choice = (choice or "").strip()
+    if not choice:
+        raise ValueError("choose an example or type a record path under $MEDTS_DATA")
+    if choice.startswith(EXAMPLE_PREFIX):
+        from medts.examples import example_path
+
+        name = choice[len(EXAMPLE_PREFIX):]
+        try:
+            return example_path(name), f"bundled example '{name}' (simulated)"
+        except KeyError as error:
+            raise ValueError(str(error.args[0])) from None
+    from medts.config import data_root
+
+    root = data_root()
+    if root is None:
+        raise ValueError("no data folder: set $MEDTS_DATA to list real records")
+    path = (root / choice).resolve()
+    if not path.is_relative_to(root.resolve()):
+        raise ValueError(f"{choice}: not inside the data folder")
+    if not path.exists() and Path(f"{path}.hea").is_file():
+        path = Path(f"{path}.hea")
+    if not path.exists():
+        raise ValueError(f"{choice}: no such record under the data folder")
+    return path, choice
+
+
+def read_choice(choice: str, *, fs: float | None = None) -> ECG:
+    """Read the record behind a dropdown choice (a bundled example not yet written is simulated)."""
+    path, _ = resolve_choice(choice)
+    if choice.strip().startswith(EXAMPLE_PREFIX) and not path.is_file():
+        from medts.examples import simulate_example
+
+        return simulate_example(path.stem)
+    from medts.io import read_record
+
+    return read_record(path, fs=fs)
+
+
+# -------------------------------------------------------------------------------------------
+# Pure helpers the handlers share (also used by the benchmark)
+# -------------------------------------------------------------------------------------------
+def figure_for(state: SessionState) -> Any:
+    ecg = state.ecg
+    report = state.analysis.report if state.analysis else None
+    v = state.view
+    ev = state.evidence
+    return ecg_figure(
+        ecg, leads=v.leads, start_s=v.start_s, window_s=v.window_s,
+        waves=an.wave_boxes(report) if report is not None and v.show_waves else None,
+        anomalies=an.anomaly_regions(report) if report is not None and v.show_anomalies else None,
+        evidence=ev.regions if ev else None, evidence_label=ev.code if ev else None,
+        title=f"{ecg.record_id}  ({ecg.n_leads} leads, {ecg.fs:g} Hz, {ecg.duration_s:.1f} s)",
+    )
+
+
+def open_record(state: SessionState, ecg: ECG, label: str) -> dict[str, Any]:
+    """Switch ``state`` to ``ecg``, analyse it and return everything the panels show."""
+    t0 = time.perf_counter()
+    state.set_record(ecg, label)
+    state.analysis = an.analyse(ecg)
+    report = state.analysis.report
+    fig = figure_for(state)
+    seconds = time.perf_counter() - t0
+    state.analysis.seconds["record_to_panels"] = round(seconds, 3)
+    return {
+        "figure": fig,
+        "measurements": an.measurement_rows(report),
+        "measurements_note": an.section_status(report.measurements) or _rhythm_line(report),
+        "statements": an.statement_rows(report),
+        "statements_note": an.section_status(report.statements) or
+        ("No statement reached its threshold." if not report.statements.asserted else
+         "Click a statement to highlight its evidence on the tracing."),
+        "quality": an.quality_rows(report),
+        "quality_note": f"Overall quality: **{report.quality.overall}**" +
+        ("" if not report.quality.problems else " - " + "; ".join(report.quality.problems[:6])),
+        "overlays_note": _overlay_line(report),
+        "interpretation": report.interpretation.text,
+        "seconds": seconds,
+    }
+
+
+def _rhythm_line(report: Any) -> str:
+    ra = report.rhythm_axis
+    if not ra.status.available:
+        return ""
+    parts = [f"Rhythm: **{ra.rhythm}**" if ra.rhythm else "", f"QRS axis {ra.axis_deg:.0f} deg ({ra.axis_category})"
+             if ra.axis_deg is not None else ""]
+    return " - ".join(p for p in parts if p)
+
+
+def _overlay_line(report: Any) -> str:
+    w, a = report.waves, report.anomalies
+    waves = (f"P/QRS/T from {w.status.tool} ({len(w.items)} waves)" if w.status.available
+             else f"P/QRS/T overlay unavailable: {w.status.reason}")
+    anomalies = (f"{len(a.items)} anomaly region(s) from {a.status.tool}" if a.status.available
+                 else f"anomaly overlay unavailable: {a.status.reason}")
+    return f"{waves}. {anomalies}."
+
+
+def write_downloads(state: SessionState) -> tuple[list[str], list[str]]:
+    """Render the report of the session's record as JSON, HTML and PDF; ``(files, notes)``."""
+    if state.analysis is None:
+        raise ValueError("load a record first")
+    report = state.analysis.report
+    folder = state.fresh_dir("report")
+    stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in report.record.record_id) or "record"
+    files, notes = [], []
+    path = folder / f"{stem}.report.json"
+    path.write_text(report.model_dump_json(indent=2) + "\n")
+    files.append(str(path))
+    for fmt in ("html", "pdf"):
+        try:
+            files.append(str(render_report(report, fmt, folder / f"{stem}.report.{fmt}", state.ecg)))
+        except Exception as error:  # noqa: BLE001 - one missing renderer must not hide the others
+            notes.append(f"{fmt.upper()} unavailable: {error}")
+    return files, notes
+
+
+def render_report(report: Any, fmt: str, path: Path, ecg: ECG | None) -> Path:
+    """Write ``report`` as ``fmt`` (``html`` or ``pdf``) with the batch renderer of :mod:`medts.report`
+    (ECG paper with the P/QRS/T and anomaly overlays), to ``path``."""
+    from medts.report.batch import write_outputs
+
+    if ecg is None:
+        raise ValueError("no record loaded")
+    scratch = path.parent / f".{fmt}"
+    scratch.mkdir(exist_ok=True)
+    write_outputs(report, ecg, scratch, (fmt,))
+    (scratch / f"report.{fmt}").replace(path)
+    shutil.rmtree(scratch, ignore_errors=True)
+    return path
+
+
+# -------------------------------------------------------------------------------------------
+# The Blocks
+# -------------------------------------------------------------------------------------------
+def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_BYTES) -> gr.Blocks:
+    """The app. ``initial``: a record choice (e.g. ``"example: sinus"``) loaded when a page opens."""
+    choices = record_choices()
+    chat_ok, chat_reason = chat_bridge.agent_status()
+
+    with gr.Blocks(title="medts - chat with an ECG", analytics_enabled=False) as demo:
+        state = gr.State(None, delete_callback=lambda s: s.cleanup() if isinstance(s, SessionState) else None)
+        gr.Markdown("# medts - chat with an ECG\n" + NOTICE)
+        with gr.Row():
+            with gr.Column(scale=1, min_width=260):
+                upload = gr.File(label="Upload ECG (WFDB .hea+.dat, zip, EDF, CSV, NPY, CinC .mat+.hea)",
+                                 file_count="multiple", elem_id="upload")
+                fs_box = gr.Number(label="Sampling rate (Hz) for NPY/CSV without one", value=None,
+                                   elem_id="fs")
+                picker = gr.Dropdown(choices=choices, value=initial if initial in choices else (choices[0] if choices else None),
+                                     label="Or pick a bundled example / a record under $MEDTS_DATA",
+                                     allow_custom_value=True, elem_id="picker")
+                load_btn = gr.Button("Load record", variant="primary", elem_id="load")
+                status = gr.HTML("Load a record to start.", elem_id="status")
+                record_md = gr.Markdown("", elem_id="record-info")
+            with gr.Column(scale=4):
+                plot = gr.Plot(label="Tracing (drag to zoom, double-click to reset)", elem_id="tracing")
+                with gr.Row():
+                    leads_box = gr.CheckboxGroup(label="Leads", choices=[], elem_id="leads")
+                with gr.Row():
+                    start_slider = gr.Slider(0, 10, value=0, step=0.5, label="Start (s)", elem_id="start")
+                    window_slider = gr.Slider(1, 60, value=10, step=1, label="Window (s)", elem_id="window")
+                    overlays = gr.CheckboxGroup(["P/QRS/T", "anomalies"], value=["P/QRS/T", "anomalies"],
+                                                label="Overlays", elem_id="overlays")
+                overlays_md = gr.Markdown("", elem_id="overlays-note")
+        with gr.Row():
+            with gr.Column(scale=3):
+                with gr.Tabs():
+                    with gr.Tab("Measurements"):
+                        meas_note = gr.Markdown("", elem_id="measurements-note")
+                        meas_df = gr.Dataframe(headers=["measurement", "value", "unit", "normal range", "flag"],
+                                               interactive=False, elem_id="measurements", wrap=True)
+                    with gr.Tab("Statements"):
+                        stm_note = gr.Markdown("", elem_id="statements-note")
+                        stm_df = gr.Dataframe(headers=["code", "statement", "probability", "threshold", "evidence leads"],
+                                              interactive=False, elem_id="statements", wrap=True)
+                        evidence_md = gr.Markdown("", elem_id="evidence")
+                    with gr.Tab("Signal quality"):
+                        quality_note = gr.Markdown("", elem_id="quality-note")
+                        quality_df = gr.Dataframe(headers=["lead", "usable", "problems", "score"],
+                                                  interactive=False, elem_id="quality")
+                    with gr.Tab("Report"):
+                        interp_md = gr.Markdown("", elem_id="interpretation")
+                        report_btn = gr.Button("Prepare downloads (HTML, PDF, JSON)", elem_id="report-btn")
+                        report_files = gr.File(label="Report files", file_count="multiple", interactive=False,
+                                               elem_id="report-files")
+                        report_note = gr.Markdown("", elem_id="report-note")
+            with gr.Column(scale=3):
+                chat_note = gr.Markdown("" if chat_ok else chat_reason, elem_id="chat-note")
+                chatbot = gr.Chatbot(label="Chat about this ECG", height=420, elem_id="chat")
+                with gr.Row():
+                    question = gr.Textbox(placeholder="e.g. What is the heart rate?", show_label=False,
+                                          scale=5, elem_id="question", interactive=chat_ok)
+                    ask_btn = gr.Button("Ask", scale=1, elem_id="ask", interactive=chat_ok)
+                with gr.Accordion("Compare with another ECG", open=False):
+                    compare_upload = gr.File(label="Second ECG", file_count="multiple", elem_id="compare-upload")
+                    compare_picker = gr.Dropdown(choices=choices, value=None, label="or pick one",
+                                                 allow_custom_value=True, elem_id="compare-picker")
+                    compare_btn = gr.Button("Compare", elem_id="compare")
+                with gr.Accordion("Settings (LLM backend)", open=False):
+                    backend = gr.Radio(["local", "hf", "openai"], value="local", elem_id="backend",
+                                       label="Backend: local SmolLM2, a local HF folder, or an OpenAI-compatible URL")
+                    model_path = gr.Textbox(label="Local HF model folder", elem_id="model-path")
+                    base_url = gr.Textbox(label="OpenAI-compatible base URL (e.g. http://127.0.0.1:8000/v1)",
+                                          elem_id="base-url")
+                    model_name = gr.Textbox(label="Model name on that server", elem_id="model-name")
+                    mode = gr.Radio(["auto", "native", "plan"], value="auto", elem_id="mode",
+                                    label="Agent mode (native tool calling or plan-then-compose)")
+                    apply_btn = gr.Button("Apply settings", elem_id="apply")
+
+        panel_outputs = [state, status, record_md, plot, leads_box, start_slider, window_slider, overlays_md,
+                         meas_note, meas_df, stm_note, stm_df, evidence_md, quality_note, quality_df, interp_md,
+                         report_files, report_note, chatbot]
+
+        def show_record(st: SessionState, ecg: ECG, label: str, notes: list[str]) -> dict:
+            p = open_record(st, ecg, label)
+            info = (f"**{html.escape(ecg.record_id)}** - {label}<br>{ecg.n_leads} leads, {ecg.fs:g} Hz, "
+                    f"{ecg.duration_s:.1f} s; age {ecg.age if ecg.age is not None else '-'}, sex {ecg.sex or '-'}")
+            done = ok_message(f"Loaded {ecg.record_id} in {p['seconds']:.2f} s (load {st.loads})." + (" " + " ".join(notes) if notes else ""))
+            return {
+                state: st, status: done, record_md: info, plot: p["figure"],
+                leads_box: gr.update(choices=list(ecg.leads), value=list(ecg.leads)),
+                start_slider: gr.update(maximum=max(0.0, round(ecg.duration_s - 1.0, 1)), value=0),
+                window_slider: gr.update(maximum=max(1.0, round(ecg.duration_s)), value=st.view.window_s),
+                overlays_md: p["overlays_note"], meas_note: p["measurements_note"], meas_df: p["measurements"],
+                stm_note: p["statements_note"], stm_df: p["statements"], evidence_md: "",
+                quality_note: p["quality_note"], quality_df: p["quality"], interp_md: p["interpretation"],
+                report_files: None, report_note: "", chatbot: [],
+            }
+
+        @guarded(status)
+        def on_upload(files: list[str] | None, fs: float | None, st: SessionState | None) -> dict:
+            st = ensure(st)
+            if not files:
+                return {state: st}
+            result = load_upload(files, fs=fs or None, workdir=st.fresh_dir("upload"), max_bytes=max_upload_bytes)
+            return show_record(st, result.ecg, f"uploaded {result.path.name}", result.notes)
+
+        @guarded(status)
+        def on_pick(choice: str, fs: float | None, st: SessionState | None) -> dict:
+            st = ensure(st)
+            return show_record(st, read_choice(choice, fs=fs or None), resolve_choice(choice)[1], [])
+
+        @guarded(status)
+        def on_view(leads: list[str], start: float, window: float, shown: list[str], st: SessionState | None) -> dict:
+            st = ensure(st)
+            if st.ecg is None:
+                return {state: st}
+            st.view.leads = list(leads) or None
+            st.view.start_s, st.view.window_s = float(start), float(window)
+            st.view.show_waves, st.view.show_anomalies = "P/QRS/T" in shown, "anomalies" in shown
+            return {state: st, plot: figure_for(st)}
+
+        @guarded(status)
+        def on_statement(evt: gr.SelectData, st: SessionState | None) -> dict:
+            st = ensure(st)
+            if st.analysis is None:
+                raise ValueError("load a record first")
+            row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+            asserted = st.analysis.report.statements.asserted
+            if not 0 <= int(row) < len(asserted):
+                raise LookupError("no statement in that row")
+            code = asserted[int(row)].code
+            st.evidence = an.statement_evidence(st.ecg, st.analysis.report, code)
+            return {state: st, plot: figure_for(st), evidence_md: f"Highlighted on the tracing: {st.evidence.summary} "
+                    f"(method: {st.evidence.method})", status: ok_message(f"Evidence for {code} highlighted.")}
+
+        @guarded(status)
+        def on_report(st: SessionState | None) -> dict:
+            st = ensure(st)
+            files, notes = write_downloads(st)
+            return {state: st, report_files: files, report_note: "\n\n".join(notes),
+                    status: ok_message(f"Report ready: {', '.join(Path(f).suffix.lstrip('.') for f in files)}.")}
+
+        @guarded(status)
+        def on_settings(b: str, path: str, url: str, name: str, m: str, st: SessionState | None) -> dict:
+            st = ensure(st)
+            st.settings.backend, st.settings.model_path = b, path.strip()
+            st.settings.base_url, st.settings.model_name, st.settings.mode = url.strip(), name.strip(), m
+            if b == "hf" and not Path(st.settings.model_path).is_dir():
+                raise ValueError(f"model folder not found: {st.settings.model_path or '(empty)'}")
+            if b == "openai" and not st.settings.base_url.startswith(("http://", "https://")):
+                raise ValueError("the OpenAI-compatible base URL must start with http:// or https://")
+            st.chat = None  # the next question opens a session with the new backend
+            return {state: st, status: ok_message(f"Settings applied: backend {b}, mode {m}.")}
+
+        def on_ask(q: str, history: list[dict] | None, st: SessionState | None):
+            st = ensure(st)
+            history = list(history or [])
+            q = (q or "").strip()
+            if not q:
+                yield {state: st}
+                return
+            if st.ecg is None:
+                yield {state: st, status: error_message(ValueError("load a record before asking"))}
+                return
+            history.append({"role": "user", "content": q})
+            history.append({"role": "assistant", "content": ""})
+            yield {state: st, chatbot: history, question: ""}
+            try:
+                calls: list[Any] = []
+                for text, calls in chat_bridge.stream_reply(st, q):
+                    history[-1] = {"role": "assistant", "content": text}
+                    yield {chatbot: history}
+                trace = chat_bridge.tool_trace_message(calls)
+                if trace:
+                    history.insert(len(history) - 1, trace)
+                st.messages = history
+                yield {state: st, chatbot: history}
+            except Exception as error:  # noqa: BLE001 - shown in the chat, never a traceback
+                if not isinstance(error, (MedtsError, LookupError, ValueError)):
+                    log.exception("chat failed")
+                history[-1] = {"role": "assistant", "content": f"Sorry, I could not answer: {error}"}
+                yield {state: st, chatbot: history, status: error_message(error)}
+
+        def on_compare(files: list[str] | None, choice: str | None, history: list[dict] | None,
+                       st: SessionState | None):
+            st = ensure(st)
+            try:
+                if st.ecg is None:
+                    raise ValueError("load a record before comparing")
+                if files:
+                    res = load_upload(files, workdir=st.fresh_dir("compare"), max_bytes=max_upload_bytes)
+                    other, label = res.ecg, res.path.name
+                else:
+                    other, label = read_choice(choice or ""), resolve_choice(choice or "")[1]
+                st.compare_ecg, st.compare_label = other, label
+                session = chat_bridge.open_session(st)
+                if hasattr(session, "set_compare"):
+                    session.set_compare(other)
+                elif hasattr(session, "compare_with"):
+                    session.compare_with(other)
+            except Exception as error:  # noqa: BLE001
+                yield {state: st, status: error_message(error)}
+                return
+            yield from on_ask(f"Compare this ECG with {label}: what changed?", history, st)
+
+        upload.upload(on_upload, [upload, fs_box, state], panel_outputs, show_progress="minimal")
+        load_btn.click(on_pick, [picker, fs_box, state], panel_outputs)
+        for control in (leads_box, overlays):
+            control.input(on_view, [leads_box, start_slider, window_slider, overlays, state], [state, plot, status])
+        for control in (start_slider, window_slider):
+            control.release(on_view, [leads_box, start_slider, window_slider, overlays, state], [state, plot, status])
+        stm_df.select(on_statement, [state], [state, plot, evidence_md, status])
+        report_btn.click(on_report, [state], [state, report_files, report_note, status])
+        apply_btn.click(on_settings, [backend, model_path, base_url, model_name, mode, state], [state, status])
+        ask_outputs = [state, chatbot, question, status]
+        question.submit(on_ask, [question, chatbot, state], ask_outputs)
+        ask_btn.click(on_ask, [question, chatbot, state], ask_outputs)
+        compare_btn.click(on_compare, [compare_upload, compare_picker, chatbot, state], ask_outputs)
+        if initial:
+            demo.load(on_pick, [picker, fs_box, state], panel_outputs)
+    return demo

@@ -1,0 +1,188 @@
+"""The 12-lead tracing on ECG paper as an interactive plotly figure.
+
+Leads are stacked in one panel (one shared time axis, so zooming in time zooms every lead) at
+vertical offsets that are whole multiples of 0.5 mV, so the paper grid stays a true millivolt
+grid for every lead: minor lines every 0.04 s / 0.1 mV, major lines every 0.2 s / 0.5 mV
+(25 mm/s and 10 mm/mV paper). Overlays are drawn as one filled trace per kind (``None``
+separators between rectangles), which keeps hundreds of wave boxes cheap to render and lets
+the legend toggle them:
+
+* P / QRS / T waves (per lead, or "all" for fused fiducials drawn across every lead),
+* anomaly regions (red), and
+* the evidence of a clicked statement (orange, per lead and time), with its leads drawn bold.
+
+Example
+-------
+>>> from medts.simulate import simulate_12lead
+>>> from medts.ui.plots import WaveBox, ecg_figure
+>>> ecg = simulate_12lead(duration_s=10.0, fs=500.0, hr_bpm=70.0, seed=1)
+>>> fig = ecg_figure(ecg, waves=[WaveBox("QRS", 0.40, 0.50)])
+>>> sorted({t.name for t in fig.data})[:2]
+['I', 'II']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+
+from medts.record import ECG
+
+PAPER = "#fff5f5"
+MINOR_GRID = "#f7c6c6"
+MAJOR_GRID = "#e88f8f"
+LEAD_SPACING_MV = 3.0  # a multiple of 0.5 mV keeps every lead's baseline on a major line
+MAX_POINTS_PER_LEAD = 6000  # beyond this the view is decimated (min/max per bucket keeps peaks)
+WAVE_COLOURS = {"P": "rgba(66, 133, 244, 0.18)", "QRS": "rgba(52, 168, 83, 0.20)",
+                "T": "rgba(171, 71, 188, 0.18)"}
+ANOMALY_COLOUR = "rgba(220, 0, 0, 0.22)"
+EVIDENCE_COLOUR = "rgba(255, 140, 0, 0.45)"
+
+
+@dataclass(frozen=True)
+class WaveBox:
+    """One P wave, QRS complex or T wave: seconds from record start; ``lead=None`` means all leads."""
+
+    kind: str
+    onset_s: float
+    offset_s: float
+    lead: str | None = None
+
+
+@dataclass(frozen=True)
+class Region:
+    """A time span on one lead (or all leads) with a score: an anomaly or a piece of evidence."""
+
+    start_s: float
+    end_s: float
+    lead: str | None = None
+    score: float | None = None
+
+
+def decimate_minmax(t: np.ndarray, y: np.ndarray, max_points: int) -> tuple[np.ndarray, np.ndarray]:
+    """Keep the min and max of each bucket so a long view still shows every R peak.
+
+    ``t``, ``y``: ``[n]``; returns at most ``max_points`` points in time order.
+    """
+    n = len(y)
+    if n <= max_points:
+        return t, y
+    buckets = max_points // 2
+    edges = np.linspace(0, n, buckets + 1).astype(int)
+    idx = []
+    for a, b in zip(edges[:-1], edges[1:]):
+        seg = y[a:b]
+        i, j = a + int(np.argmin(seg)), a + int(np.argmax(seg))
+        idx += sorted((i, j))
+    idx = np.asarray(idx)
+    return t[idx], y[idx]
+
+
+def _boxes_trace(spans: list[tuple[float, float, float, float]], name: str, colour: str,
+                 *, visible: bool | str = True) -> go.Scatter:
+    """One filled trace of rectangles ``(x0, x1, y0, y1)``."""
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    for x0, x1, y0, y1 in spans:
+        xs += [x0, x0, x1, x1, x0, None]
+        ys += [y0, y1, y1, y0, y0, None]
+    return go.Scatter(x=xs, y=ys, fill="toself", fillcolor=colour, mode="none", name=name,
+                      hoverinfo="name", visible=visible, legendgroup=name)
+
+
+def _lead_band(offset: float) -> tuple[float, float]:
+    half = LEAD_SPACING_MV / 2 - 0.1
+    return offset - half, offset + half
+
+
+def ecg_figure(
+    ecg: ECG,
+    *,
+    leads: list[str] | None = None,
+    start_s: float = 0.0,
+    window_s: float | None = None,
+    waves: list[WaveBox] | None = None,
+    anomalies: list[Region] | None = None,
+    evidence: list[Region] | None = None,
+    evidence_label: str | None = None,
+    title: str | None = None,
+) -> go.Figure:
+    """The tracing of ``ecg`` (selected ``leads``, ``start_s`` .. ``start_s + window_s``) on ECG paper.
+
+    Parameters
+    ----------
+    leads : list of str, optional
+        Leads to show, top to bottom (default: all, in the record's order).
+    start_s, window_s : float
+        Time window in seconds (default: the whole record).
+    waves, anomalies, evidence : lists, optional
+        Overlays (see module doc); ``evidence_label`` names the statement in the legend.
+    """
+    shown = [lead for lead in (leads or list(ecg.leads)) if lead in ecg.leads] or list(ecg.leads)
+    t_all = ecg.time_s
+    start_s = float(np.clip(start_s, 0.0, max(ecg.duration_s - 0.5, 0.0)))
+    end_s = ecg.duration_s if window_s is None else min(ecg.duration_s, start_s + float(window_s))
+    a, b = int(start_s * ecg.fs), max(int(start_s * ecg.fs) + 2, int(np.ceil(end_s * ecg.fs)))
+    t = t_all[a:b]
+    offsets = {lead: -i * LEAD_SPACING_MV for i, lead in enumerate(shown)}
+    evidence_leads = {r.lead for r in evidence or [] if r.lead is not None}
+
+    fig = go.Figure()
+    for kind in ("P", "QRS", "T"):
+        spans = []
+        for w in waves or []:
+            if w.kind != kind or w.offset_s < start_s or w.onset_s > end_s:
+                continue
+            targets = shown if w.lead is None else [w.lead] if w.lead in offsets else []
+            spans += [(w.onset_s, w.offset_s, *_lead_band(offsets[lead])) for lead in targets]
+        if spans:
+            fig.add_trace(_boxes_trace(spans, kind, WAVE_COLOURS[kind]))
+    for regions, name, colour in ((anomalies, "anomaly", ANOMALY_COLOUR),
+                                  (evidence, f"evidence: {evidence_label}" if evidence_label else "evidence",
+                                   EVIDENCE_COLOUR)):
+        spans = []
+        for r in regions or []:
+            if r.end_s < start_s or r.start_s > end_s:
+                continue
+            targets = shown if r.lead is None else [r.lead] if r.lead in offsets else []
+            spans += [(r.start_s, r.end_s, *_lead_band(offsets[lead])) for lead in targets]
+        if spans:
+            fig.add_trace(_boxes_trace(spans, name, colour))
+
+    for lead in shown:
+        y = ecg.signal[a:b, ecg.leads.index(lead)].astype(np.float64)
+        tx, yx = decimate_minmax(t, y, MAX_POINTS_PER_LEAD)
+        bold = lead in evidence_leads
+        fig.add_trace(go.Scatter(
+            x=tx, y=yx + offsets[lead], mode="lines", name=lead, showlegend=False,
+            line=dict(color="#b00000" if bold else "#111111", width=2.0 if bold else 1.0),
+            customdata=yx, hovertemplate=f"{lead}: %{{customdata:.3f}} mV at %{{x:.3f}} s<extra></extra>",
+        ))
+    _paper_layout(fig, shown, offsets, start_s, end_s, title)
+    return fig
+
+
+def _paper_layout(fig: go.Figure, shown: list[str], offsets: dict[str, float], start_s: float,
+                  end_s: float, title: str | None) -> None:
+    y_top = LEAD_SPACING_MV / 2
+    y_bottom = -LEAD_SPACING_MV * (len(shown) - 0.5)
+    grid = dict(showgrid=True, gridcolor=MAJOR_GRID, gridwidth=1, zeroline=False)
+    fig.update_layout(
+        title=dict(text=title or "", x=0.01, font=dict(size=14)),
+        plot_bgcolor=PAPER, paper_bgcolor="white",
+        height=max(260, 70 * len(shown) + 80), margin=dict(l=60, r=20, t=40 if title else 20, b=40),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
+        xaxis=dict(range=[start_s, end_s], dtick=0.2, title="time (s)  -  25 mm/s, 10 mm/mV",
+                   minor=dict(dtick=0.04, showgrid=True, gridcolor=MINOR_GRID, gridwidth=0.5), **grid),
+        yaxis=dict(range=[y_bottom, y_top], dtick=0.5, showticklabels=True,
+                   tickmode="array", tickvals=list(offsets.values()), ticktext=list(offsets),
+                   minor=dict(dtick=0.1, showgrid=True, gridcolor=MINOR_GRID, gridwidth=0.5),
+                   fixedrange=False, **grid),
+        hovermode="closest", dragmode="zoom", uirevision="ecg",
+    )
+    # tickvals replace the 0.5 mV grid lines, so draw the major millivolt lines as shapes.
+    lines = np.arange(np.ceil(y_bottom / 0.5) * 0.5, y_top + 1e-9, 0.5)
+    fig.update_layout(shapes=[dict(type="line", xref="paper", x0=0, x1=1, y0=v, y1=v, layer="below",
+                                   line=dict(color=MAJOR_GRID, width=1)) for v in lines])

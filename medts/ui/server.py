@@ -1,0 +1,100 @@
+"""Serving the app: host/port, authentication, upload limit, and the ``python app.py`` CLI.
+
+Binds to 127.0.0.1 unless told otherwise; ``share`` is always off (no public tunnel). For a
+server, set a password with ``--auth user:password`` or ``$MEDTS_UI_AUTH`` (``user:password``,
+several separated by commas). Gradio's analytics are switched off before it is imported, so
+the app makes no outbound connection.
+
+Example
+-------
+>>> from medts.ui.server import parse_auth
+>>> parse_auth("ann:secret,bob:pw")
+[('ann', 'secret'), ('bob', 'pw')]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import threading
+from collections.abc import Sequence
+
+from medts.errors import MedtsError
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 7860
+
+
+def parse_auth(text: str | None) -> list[tuple[str, str]] | None:
+    """``"user:pw[,user2:pw2]"`` -> credential pairs; ``None`` for no authentication."""
+    if not text:
+        return None
+    pairs = []
+    for item in text.split(","):
+        user, sep, password = item.strip().partition(":")
+        if not sep or not user or not password:
+            raise MedtsError("authentication must be given as user:password (comma-separated for several)")
+        pairs.append((user, password))
+    return pairs
+
+
+def quiet_gradio() -> None:
+    """No telemetry, no update checks: the app must run offline."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def warm_up() -> threading.Thread:
+    """Load the report pipeline (classifier weights, NeuroKit2) in the background at start-up."""
+
+    def run() -> None:
+        try:
+            from medts.ui.analysis import report_builder
+
+            report_builder()
+        except Exception:  # noqa: BLE001 - a failure shows later, in the panel that needs it
+            pass
+
+    thread = threading.Thread(target=run, name="medts-ui-warmup", daemon=True)
+    thread.start()
+    return thread
+
+
+def launch(*, host: str = DEFAULT_HOST, port: int | None = DEFAULT_PORT, auth: str | None = None,
+           initial: str | None = None, open_browser: bool = False, block: bool = True,
+           max_upload_mb: float = 100.0):
+    """Build and serve the app; returns ``(demo, url)`` when ``block`` is false."""
+    quiet_gradio()
+    warm_up()
+    from medts.ui.app import CSS, build_app
+
+    max_bytes = int(max_upload_mb * 1024**2)
+    demo = build_app(initial=initial, max_upload_bytes=max_bytes)
+    demo.queue(default_concurrency_limit=4)
+    _, url, _ = demo.launch(
+        server_name=host, server_port=port, share=False, auth=parse_auth(auth or os.environ.get("MEDTS_UI_AUTH")),
+        inbrowser=open_browser, prevent_thread_lock=not block, show_error=False, max_file_size=max_bytes,
+        ssr_mode=False, quiet=True, css=CSS, footer_links=[],
+    )
+    return demo, url
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="app.py", description="medts: chat with an ECG (Gradio app)")
+    p.add_argument("--host", default=DEFAULT_HOST, help="interface to bind (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default 7860)")
+    p.add_argument("--auth", default=None, help="user:password for login (or $MEDTS_UI_AUTH)")
+    p.add_argument("--example", default=None, help="bundled example to open, e.g. sinus")
+    p.add_argument("--max-upload-mb", type=float, default=100.0, help="upload size limit in MB")
+    p.add_argument("--open-browser", action="store_true", help="open a browser tab")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python app.py [--host H] [--port P] [--auth user:pw] [--example sinus]``."""
+    args = parser().parse_args(argv)
+    if args.host not in ("127.0.0.1", "localhost") and not (args.auth or os.environ.get("MEDTS_UI_AUTH")):
+        print(f"warning: serving on {args.host} without --auth; anyone who can reach it can use it")
+    launch(host=args.host, port=args.port, auth=args.auth, open_browser=args.open_browser,
+           initial=f"example: {args.example}" if args.example else None, max_upload_mb=args.max_upload_mb)

@@ -1,0 +1,94 @@
+"""Batch robustness: good records reported, bad ones listed, nothing lost after ``kill -9`` and a resume."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from medts.report.batch import resolve_inputs, run_batch
+from medts.report.schema import Report
+from report_helpers import write_corrupt_files, write_good_records
+
+
+def _load_errors(out: Path) -> dict[str, str]:
+    return {json.loads(l)["key"]: json.loads(l)["error"] for l in (out / "errors.jsonl").read_text().splitlines()}
+
+
+def test_batch_reports_good_records_lists_bad_ones_and_never_overwrites(tmp_path):
+    data = tmp_path / "in"
+    good = write_good_records(data / "sub", 3)
+    bad = write_corrupt_files(data / "sub")
+    out = tmp_path / "out"
+    result = run_batch([str(data)], out, formats=("json", "md", "html"), text="template", progress=False)
+    assert result.n_done == 3 and result.n_failed == 3
+    for name in good:
+        report = Report.model_validate_json((out / "records" / "sub" / name / "report.json").read_text())
+        assert report.record.record_id == name and (out / "records" / "sub" / name / "report.html").is_file()
+    errors = _load_errors(out)
+    assert sorted(errors) == sorted(f"sub/{b}" for b in bad)
+    assert all(str(data) in e for e in errors.values())  # each reason names the file
+    rows = list(csv.DictReader((out / "summary.csv").open()))
+    assert sorted(r["status"] for r in rows) == ["done"] * 3 + ["failed"] * 3
+    assert "DRAFT for clinician review" in (out / "index.html").read_text()
+
+    stamp = (out / "records" / "sub" / good[0] / "report.json").stat().st_mtime_ns
+    again = run_batch([str(data)], out, formats=("json",), text="template", progress=False)
+    assert again.n_skipped == 3 and again.n_done == 0 and again.n_failed == 3
+    assert (out / "records" / "sub" / good[0] / "report.json").stat().st_mtime_ns == stamp
+    assert len(_load_errors(out)) == 3  # failures are listed once, not once per run
+    forced = run_batch([str(data / "sub" / f"{good[0]}.hea")], out, formats=("json",), text="template",
+                       progress=False, overwrite=True)
+    assert forced.n_done == 1
+
+
+def test_deidentified_batch_hides_names_and_paths(tmp_path):
+    data = tmp_path / "Doe_John"
+    write_good_records(data, 1)
+    out = tmp_path / "out"
+    run_batch([str(data)], out, formats=("json", "md"), text="template", deidentify=True, salt="k", progress=False)
+    folders = [p for p in (out / "records").iterdir()]
+    assert len(folders) == 1 and folders[0].name.startswith("anon-")
+    for f in folders[0].iterdir():
+        body = f.read_text()
+        assert "Doe_John" not in body and "good00" not in body and str(tmp_path) not in body
+
+
+def test_kill_9_mid_run_then_resume_loses_nothing(tmp_path):
+    data = tmp_path / "in"
+    good = write_good_records(data, 14)
+    bad = write_corrupt_files(data)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "medts.cli", "report", str(data), "--out", str(out), "--no-llm",
+           "--formats", "json,md", "--no-progress"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(out.glob("records/*/report.json"))) < 3:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    before = {p.parent.name: p.stat().st_mtime_ns for p in out.glob("records/*/report.json")}
+    assert 3 <= len(before) < len(good), "the run must be killed mid-way"
+    for p in out.glob("records/*/report.json"):
+        Report.model_validate_json(p.read_text())  # atomic writes: no torn report
+
+    done = subprocess.run(cmd + ["--json"], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    listing = json.loads(done.stdout)
+    assert [r["key"] for r in listing] == [r.key for r in resolve_inputs([str(data)])]  # input order
+    statuses = {r["key"]: r["status"] for r in listing}
+    assert {k for k, s in statuses.items() if s == "skipped"} == set(before)
+    assert {k for k, s in statuses.items() if s == "failed"} == set(bad)
+    reports = {p.parent.name for p in out.glob("records/*/report.json")}
+    assert reports == set(good)
+    for name, stamp in before.items():  # finished records were not redone
+        assert (out / "records" / name / "report.json").stat().st_mtime_ns == stamp
+    assert sorted(_load_errors(out)) == sorted(bad)

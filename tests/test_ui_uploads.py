@@ -1,0 +1,140 @@
+"""Tests of medts.ui.uploads: every accepted upload shape, and the ones that must be refused."""
+
+from __future__ import annotations
+
+import io
+import stat
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import wfdb
+
+from medts.errors import ECGReadError
+from medts.simulate import simulate_12lead
+from medts.ui.uploads import UploadError, extract_zip_safely, load_upload, safe_member_name
+
+
+@pytest.fixture
+def wfdb_pair(tmp_path: Path) -> tuple[Path, Path, np.ndarray]:
+    """A 12-lead WFDB record written with wfdb.wrsamp (not by medts) in its own folder."""
+    ecg = simulate_12lead(duration_s=4.0, fs=250.0, hr_bpm=75.0, seed=3)
+    folder = tmp_path / "src"
+    folder.mkdir()
+    wfdb.wrsamp("rec1", fs=250, units=["mV"] * 12, sig_name=list(ecg.leads), p_signal=ecg.signal.astype(np.float64),
+                fmt=["16"] * 12, adc_gain=[1000.0] * 12, baseline=[0] * 12, write_dir=str(folder))
+    return folder / "rec1.hea", folder / "rec1.dat", ecg.signal
+
+
+def test_wfdb_pair_from_different_temp_folders(wfdb_pair, tmp_path: Path) -> None:
+    hea, dat, signal = wfdb_pair
+    # Gradio stores each uploaded file in its own temporary folder; the pair must meet again.
+    a, b = tmp_path / "u1", tmp_path / "u2"
+    a.mkdir(), b.mkdir()
+    (a / hea.name).write_bytes(hea.read_bytes())
+    (b / dat.name).write_bytes(dat.read_bytes())
+    result = load_upload([a / hea.name, b / dat.name], workdir=tmp_path / "stage")
+    assert result.ecg.fs == 250.0 and result.ecg.n_leads == 12
+    np.testing.assert_allclose(result.ecg.signal, signal, atol=1e-3)
+
+
+def test_zip_of_wfdb_pair_in_a_subfolder(wfdb_pair, tmp_path: Path) -> None:
+    hea, dat, signal = wfdb_pair
+    archive = tmp_path / "rec.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.write(hea, "records/rec1.hea")
+        zf.write(dat, "records/rec1.dat")
+    result = load_upload([archive], workdir=tmp_path / "stage")
+    np.testing.assert_allclose(result.ecg.signal, signal, atol=1e-3)
+    assert result.path.is_relative_to(tmp_path / "stage")
+
+
+def test_npy_needs_and_uses_fs(tmp_path: Path) -> None:
+    p = tmp_path / "x.npy"
+    np.save(p, np.random.default_rng(0).normal(size=(1500, 3)).astype(np.float32))
+    assert load_upload([p], fs=500, workdir=tmp_path / "s1").ecg.duration_s == pytest.approx(3.0)
+    with pytest.raises(ECGReadError, match="x.npy"):
+        load_upload([p], workdir=tmp_path / "s2")
+
+
+def test_dat_without_header_is_refused_with_advice(wfdb_pair, tmp_path: Path) -> None:
+    _, dat, _ = wfdb_pair
+    with pytest.raises(UploadError, match=r"rec1\.dat: a WFDB signal file needs its \.hea"):
+        load_upload([dat], workdir=tmp_path / "stage")
+
+
+def test_corrupt_header_names_the_file(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.hea"
+    bad.write_text("this is not a header\n\x00\x01garbage")
+    with pytest.raises(ECGReadError) as info:
+        load_upload([bad], workdir=tmp_path / "stage")
+    assert str(info.value).startswith("broken.hea:")
+    assert str(tmp_path) not in str(info.value)  # the staging folder is not shown to the user
+
+
+def test_unsupported_type_and_size_limit(tmp_path: Path) -> None:
+    exe = tmp_path / "run.exe"
+    exe.write_bytes(b"MZ")
+    with pytest.raises(UploadError, match="unsupported file type"):
+        load_upload([exe], workdir=tmp_path / "s1")
+    big = tmp_path / "big.npy"
+    np.save(big, np.zeros((300_000, 2), np.float32))  # 2.4 MB
+    with pytest.raises(UploadError, match="limit is 1 MB"):
+        load_upload([big], fs=500, workdir=tmp_path / "s2", max_bytes=1024**2)
+
+
+@pytest.mark.parametrize("name", ["../evil.hea", "/etc/evil.hea", "a/../../evil.hea", "C:/evil.hea", "..\\evil.hea"])
+def test_traversal_names_are_refused(name: str, tmp_path: Path) -> None:
+    with pytest.raises(UploadError, match="outside the archive"):
+        safe_member_name(name)
+    archive = tmp_path / "t.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr(name, "x")
+    with pytest.raises(UploadError):
+        extract_zip_safely(archive, tmp_path / "out")
+    assert not (tmp_path / "evil.hea").exists()
+
+
+def test_zip_bomb_is_stopped(tmp_path: Path) -> None:
+    archive = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("zeros.dat", b"\x00" * (20 * 1024**2))  # deflates ~1000x
+    with pytest.raises(UploadError, match="zip bomb"):
+        extract_zip_safely(archive, tmp_path / "out")
+    with pytest.raises(UploadError, match="unpacks to"):
+        extract_zip_safely(archive, tmp_path / "out2", max_bytes=1024**2, max_ratio=1e9)
+
+
+def test_zip_with_lying_size_header_is_refused(tmp_path: Path) -> None:
+    # The central directory claims 10 bytes for a 3 MB member: extraction must fail cleanly.
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("a.dat", b"\x01" * (3 * 1024**2))
+    data = bytearray(buf.getvalue())
+    central = data.rfind(b"PK\x01\x02")
+    data[central + 24:central + 28] = (10).to_bytes(4, "little")  # uncompressed size field
+    archive = tmp_path / "liar.zip"
+    archive.write_bytes(bytes(data))
+    with zipfile.ZipFile(archive) as zf:
+        assert zf.infolist()[0].file_size == 10
+    with pytest.raises(UploadError, match="liar.zip"):
+        extract_zip_safely(archive, tmp_path / "out")
+
+
+def test_symlink_member_is_refused(tmp_path: Path) -> None:
+    archive = tmp_path / "link.zip"
+    info = zipfile.ZipInfo("rec.hea")
+    info.external_attr = (stat.S_IFLNK | 0o777) << 16
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr(info, "/etc/passwd")
+    with pytest.raises(UploadError, match="link or special file"):
+        extract_zip_safely(archive, tmp_path / "out")
+    assert not (tmp_path / "out" / "rec.hea").exists()
+
+
+def test_not_a_zip(tmp_path: Path) -> None:
+    fake = tmp_path / "fake.zip"
+    fake.write_bytes(b"not a zip at all")
+    with pytest.raises(UploadError, match="not a readable zip"):
+        load_upload([fake], workdir=tmp_path / "stage")
