@@ -8,7 +8,7 @@ import scipy.io
 import wfdb
 
 from medts.errors import ECGReadError
-from medts.io import FORMATS, find_records, read_record
+from medts.io import FORMATS, find_records, formats_markdown, read_record
 from medts.io.tabular import write_csv
 from medts.io.wfdb_io import write_wfdb
 from medts.record import ECG
@@ -87,6 +87,8 @@ def test_formats_table_covers_all_readers():
     assert set(FORMATS) == {"wfdb", "cinc", "edf", "csv", "npy", "npz"}
     for info in FORMATS.values():
         assert info.extensions and info.description and info.needs_fs
+    table = formats_markdown().splitlines()
+    assert len(table) == 2 + len(FORMATS) and all(f"`{name}`" in "".join(table) for name in FORMATS)
 
 
 @pytest.mark.realdata

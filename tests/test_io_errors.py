@@ -110,7 +110,7 @@ def test_zero_length_and_too_short_signals(tmp_path):
     header_only = tmp_path / "zero.hea"
     header_only.write_text("zero 1 500 0\nzero.dat 16 200/mV 16 0 0 0 0 II\n")
     (tmp_path / "zero.dat").write_bytes(b"")
-    _raises(header_only, "no samples|at least 2 s|cannot read")
+    _raises(header_only, "declares 0 samples")
 
 
 def test_duplicate_lead_names(tmp_path):

@@ -43,7 +43,7 @@ def test_write_read_round_trip_preserves_signal_fs_leads_age_sex(tmp_path):
     assert np.array_equal(read_wfdb(tmp_path / "rec.dat").signal, back.signal)
 
 
-@pytest.mark.parametrize("fmt", ["16", "212", "24", "32", "80"])
+@pytest.mark.parametrize("fmt", ["16", "212", "24", "32", "80", "508", "516"])
 def test_reads_every_common_storage_format_like_wfdb_physical(tmp_path, fmt):
     x = _signal(1500, 2, seed=int(fmt))
     wfdb.wrsamp("f", fs=500, units=["mV", "mV"], sig_name=["II", "V5"], p_signal=x, fmt=[fmt, fmt],
@@ -51,6 +51,18 @@ def test_reads_every_common_storage_format_like_wfdb_physical(tmp_path, fmt):
     ours = read_wfdb(tmp_path / "f.hea")
     reference = wfdb.rdrecord(str(tmp_path / "f"), physical=True).p_signal
     np.testing.assert_allclose(ours.signal, reference.astype(np.float32), rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize(("fmt", "dtype", "offset"), [("61", ">i2", 0), ("160", "<u2", 32768)])
+def test_reads_formats_wfdb_cannot_write(tmp_path, fmt, dtype, offset):
+    # Format 61 is big-endian 16-bit, 160 is offset-binary 16-bit: write the bytes by hand.
+    digital = (np.sin(np.arange(1500) / 20.0) * 2000).astype(np.int64)[:, None] * np.array([[1, -1]])
+    (tmp_path / "h.dat").write_bytes((digital + offset).astype(dtype).tobytes())
+    (tmp_path / "h.hea").write_text(
+        f"h 2 250 1500\nh.dat {fmt} 1000/mV 16 0 0 0 0 I\nh.dat {fmt} 1000/mV 16 0 0 0 0 II\n"
+    )
+    ecg = read_wfdb(tmp_path / "h")
+    np.testing.assert_allclose(ecg.signal, digital / 1000.0, atol=1e-6)
 
 
 def test_units_uv_and_v_are_converted_to_mv(tmp_path):
@@ -158,3 +170,17 @@ def test_real_records_read_like_wfdb(ludb_dir, qtdb_dir, mitdb_dir):
     assert (mit.age, mit.sex, mit.leads) == (69.0, "M", ("II", "V5"))
     ludb = read_wfdb(ludb_dir / "data" / "1.hea")
     assert (ludb.age, ludb.sex) == (51.0, "F")
+
+
+def test_multi_segment_record_with_different_gains(tmp_path):
+    parts = []
+    for i, name in enumerate(["seg1", "seg2"]):
+        x = _signal(1500, 2, seed=i) * (1 + 3 * i)  # the second segment gets other gains
+        parts.append(x)
+        wfdb.wrsamp(name, fs=500, units=["mV", "mV"], sig_name=["I", "II"], p_signal=x, fmt=["16", "16"],
+                    write_dir=str(tmp_path))
+    (tmp_path / "multi.hea").write_text("multi/2 2 500 3000\nseg1 1500\nseg2 1500\n#Age: 40\n")
+    ecg = read_wfdb(tmp_path / "multi.hea")
+    expected = np.vstack(parts)
+    assert ecg.n_samples == 3000 and ecg.age == 40.0
+    assert np.max(np.abs(ecg.signal - expected)) < 8 * np.ptp(expected) / 65536

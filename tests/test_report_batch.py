@@ -63,7 +63,7 @@ def test_deidentified_batch_hides_names_and_paths(tmp_path):
 
 def test_kill_9_mid_run_then_resume_loses_nothing(tmp_path):
     data = tmp_path / "in"
-    good = write_good_records(data, 14)
+    good = write_good_records(data, 10)
     bad = write_corrupt_files(data)
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "medts.cli", "report", str(data), "--out", str(out), "--no-llm",

@@ -125,7 +125,7 @@ def explain(
             attr = IntegratedGradients(model).attribute(x, baselines=torch.zeros_like(x), target=target, n_steps=n_steps)
         else:
             attr = Occlusion(model).attribute(x, sliding_window_shapes=(1, span), strides=(1, span), target=target,
-                                              baselines=0.0)
+                                              baselines=0.0, perturbations_per_eval=16)
         results.append(_summarise(code, probs[code], method, attr[0].detach().numpy(), classifier.fs_hz, span, top_k))
     return AttributionResult(record_id=ecg.record_id, model=classifier.name, missing_leads=missing, statements=results)
 

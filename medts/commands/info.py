@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Optional
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -65,14 +65,18 @@ def _problems(summary: Any) -> str:
 
 
 def info(
-    paths: list[str] = typer.Argument(..., help="ECG files, folders (recursive) or glob patterns."),
-    json_output: bool = typer.Option(False, "--json", help="Print one JSON document (a list) on stdout."),
-    format: Optional[str] = typer.Option(
-        None, "--format", help="Force a format: wfdb, cinc, edf, csv, npy, npz (default: by extension)."
-    ),
-    fs: Optional[float] = typer.Option(
-        None, "--fs", help="Sampling rate in Hz for files that do not carry it (.npy, CSV without time, bare .mat)."
-    ),
+    paths: Annotated[list[str], typer.Argument(help="ECG files, folders (recursive) or glob patterns.")],
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print one JSON document (a list) on stdout.")
+    ] = False,
+    format: Annotated[
+        str | None,
+        typer.Option("--format", help="Force a format: wfdb, cinc, edf, csv, npy, npz (default: by extension)."),
+    ] = None,
+    fs: Annotated[
+        float | None,
+        typer.Option("--fs", help="Sampling rate in Hz for files that do not carry it (.npy, CSV without time, bare .mat)."),
+    ] = None,
 ) -> None:
     """Show leads, sampling rate, duration, amplitude range and obvious problems of ECG records."""
     from medts.io import read_record

@@ -46,7 +46,7 @@ FORMATS: dict[str, FormatInfo] = {
         FormatInfo(
             "wfdb", (".hea", ".dat"), "no (from the header)",
             "PhysioNet WFDB record: .hea header + signal file in any format wfdb reads "
-            "(16, 212, 24, 32, 80, 310, 311, FLAC, ...); age/sex from header comments; checksums verified.",
+            "(tested: 16, 24, 32, 61, 80, 160, 212, FLAC 508/516); age/sex from header comments; checksums verified.",
         ),
         FormatInfo(
             "cinc", (".mat",), "no with a .hea; yes for a bare .mat",
@@ -73,6 +73,18 @@ FORMATS: dict[str, FormatInfo] = {
     )
 }
 """Supported formats by name (the names ``read_record(..., format=...)`` accepts)."""
+
+def formats_markdown() -> str:
+    """:data:`FORMATS` as a Markdown table (for the README and docs).
+
+    >>> formats_markdown().splitlines()[0]
+    '| format | extensions | fs needed | what |'
+    """
+    rows = ["| format | extensions | fs needed | what |", "|---|---|---|---|"]
+    for info in FORMATS.values():
+        rows.append(f"| `{info.name}` | {', '.join(info.extensions)} | {info.needs_fs} | {info.description} |")
+    return "\n".join(rows)
+
 
 _FORMAT_ALIASES = {"mat": "cinc", "hea": "wfdb", "bdf": "edf", "tsv": "csv", "edf+": "edf"}
 _EXTENSION_FORMAT = {ext: info.name for info in FORMATS.values() for ext in info.extensions}
@@ -147,7 +159,7 @@ def read_record(path: str | Path, *, format: str | None = None, fs: float | None
         raise ECGReadError(path, str(error)) from error
     except UnicodeDecodeError as error:
         raise ECGReadError(path, f"file is not valid text ({error.reason} at byte {error.start})") from error
-    except Exception as error:  # noqa: BLE001 - the single choke point: never a bare traceback
+    except Exception as error:  # the single choke point: never a bare traceback
         raise ECGReadError(path, f"cannot read ({type(error).__name__}: {error})") from error
     return ecg
 
@@ -257,4 +269,4 @@ def find_records(path_or_folder_or_glob: str | Path) -> list[Path]:
     raise ECGReadError(path, "no such file or folder")
 
 
-__all__ = ["FORMATS", "FormatInfo", "find_records", "read_record"]
+__all__ = ["FORMATS", "FormatInfo", "find_records", "formats_markdown", "read_record"]

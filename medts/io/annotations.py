@@ -22,8 +22,9 @@ Wave(kind='QRS', onset=9, peak=None, offset=12)
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Literal
+from typing import Literal
 
 import numpy as np
 

@@ -67,7 +67,7 @@ def read_cinc(path: str | Path, *, fs: float | None = None) -> ECG:
         raise
     except InvalidECGError as error:
         raise ECGReadError(mat, str(error)) from error
-    except Exception as error:  # noqa: BLE001 - scipy / wfdb raise many types on bad files
+    except Exception as error:  # scipy / wfdb raise many types on bad files
         raise ECGReadError(mat, f"cannot read .mat record ({type(error).__name__}: {error})") from error
 
 
@@ -76,7 +76,7 @@ def _load_array(mat: Path) -> tuple[str, np.ndarray]:
         content = scipy.io.loadmat(str(mat))
     except NotImplementedError as error:  # MATLAB v7.3 (HDF5) files
         raise ECGReadError(mat, f"unsupported MATLAB file version: {error}") from error
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         raise ECGReadError(mat, f"not a readable MATLAB file ({type(error).__name__}: {error})") from error
     arrays = {
         k: v for k, v in content.items()
@@ -94,7 +94,7 @@ def _load_array(mat: Path) -> tuple[str, np.ndarray]:
 def _read_with_header(mat: Path, hea: Path, fs: float | None) -> ECG:
     try:
         header = wfdb.rdheader(str(hea.with_suffix("")))
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         raise ECGReadError(hea, f"invalid WFDB header ({type(error).__name__}: {error})") from error
     _, val = _load_array(mat)
     if val.ndim != 2:

@@ -64,7 +64,7 @@ def read_edf(path: str | Path) -> ECG:
         raise ECGReadError(path, "file not found")
     try:
         reader = pyedflib.EdfReader(str(path))
-    except Exception as error:  # noqa: BLE001 - pyedflib raises OSError with its own wording
+    except Exception as error:  # pyedflib raises OSError with its own wording
         raise ECGReadError(path, f"not a readable EDF/EDF+ file ({error})") from error
     try:
         return _read_open(path, reader)
@@ -72,7 +72,7 @@ def read_edf(path: str | Path) -> ECG:
         raise
     except InvalidECGError as error:
         raise ECGReadError(path, str(error)) from error
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         raise ECGReadError(path, f"cannot read EDF signals ({type(error).__name__}: {error})") from error
     finally:
         reader.close()
@@ -88,7 +88,7 @@ def _read_open(path: Path, reader) -> ECG:
     voltage = [i for i in range(n) if unit_scale_to_mv(units[i]) is not None]
     if not voltage:
         raise ECGReadError(
-            path, f"no channel in voltage units (uV, mV, V); channels: "
+            path, "no channel in voltage units (uV, mV, V); channels: "
             + ", ".join(f"{labels[i]} [{units[i] or 'no unit'}]" for i in range(n))
         )
     counts = collections.Counter(rates[i] for i in voltage)

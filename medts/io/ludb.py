@@ -150,7 +150,7 @@ def ludb_diagnoses(root: str | Path) -> dict[int, dict[str, list[str]]]:
 def _read_diagnoses(path: str, _mtime_ns: int) -> dict[int, dict[str, list[str]]]:
     try:
         table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         raise ECGReadError(path, f"cannot read LUDB diagnoses table ({type(error).__name__}: {error})") from error
     if "ID" not in table.columns:
         raise ECGReadError(path, "LUDB diagnoses table has no ID column")

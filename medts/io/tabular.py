@@ -191,7 +191,7 @@ def read_npy(path: str | Path, *, fs: float | None = None, leads: list[str] | No
         raise ECGReadError(path, "a .npy file carries no sampling rate: pass fs (e.g. --fs 500)")
     try:
         array = np.load(path, allow_pickle=False)
-    except Exception as error:  # noqa: BLE001 - numpy raises ValueError/OSError/EOFError...
+    except Exception as error:  # numpy raises ValueError/OSError/EOFError...
         raise ECGReadError(path, f"not a readable .npy array ({type(error).__name__}: {error})") from error
     signal = _orient(path, array, "array")
     return _make_ecg(path, signal, fs, _default_leads(signal.shape[1], leads), {"format": "npy"})
@@ -208,7 +208,7 @@ def read_npz(path: str | Path, *, fs: float | None = None, leads: list[str] | No
             content = {k: archive[k] for k in archive.files}
     except ECGReadError:
         raise
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         raise ECGReadError(path, f"not a readable .npz archive ({type(error).__name__}: {error})") from error
     key = next((k for k in NPZ_SIGNAL_KEYS if k in content), None)
     if key is None:

@@ -1,7 +1,7 @@
 """WFDB records and annotations: read into :class:`~medts.record.ECG`, write back.
 
-``read_wfdb`` reads any record ``wfdb`` reads (formats 8, 16, 24, 32, 61, 80, 160, 212, 310,
-311, FLAC, ``.mat`` with byte offset, multi-segment), converts the signal to mV, checks the
+``read_wfdb`` reads any record ``wfdb`` reads (tested: formats 16, 24, 32, 61, 80, 160, 212,
+FLAC 508/516, multi-segment records), converts the signal to mV, checks the
 header checksums against the data (a mismatch means a truncated, corrupted or wrong ``.dat``)
 and parses age and sex from the usual comment styles. Header comments are kept verbatim in
 ``ecg.metadata["comments"]``: they are data, never instructions.
@@ -206,7 +206,24 @@ def _describe_wfdb_error(error: Exception) -> str:
     return f"cannot read WFDB record ({type(error).__name__}: {text})"
 
 
+def _is_multi_segment(header: Path) -> bool:
+    """True for a multi-segment header (record line ``name/n_segments ...``)."""
+    with open(header, encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            text = line.split("#", 1)[0].strip()
+            if text:
+                return "/" in text.split()[0]
+    return False
+
+
 def _read_record(base: Path, *, verify_checksum: bool, header: Path) -> wfdb.Record:
+    if _is_multi_segment(header):
+        # Segments may have different gains: only wfdb's physical merge is correct, and the
+        # checksums live in the segment headers, so there is nothing to verify here.
+        record = wfdb.rdrecord(str(base), physical=True)
+        if record.n_sig == 0 or record.sig_len == 0:
+            raise ECGReadError(header, "record has no samples")
+        return record
     record = wfdb.rdrecord(str(base), physical=False)
     if record.n_sig == 0 or record.sig_len == 0:
         raise ECGReadError(header, "record has no samples")
@@ -330,7 +347,7 @@ def write_wfdb(ecg: ECG, path_without_ext: str | Path, *, fmt: str = "16") -> Pa
             comments=comments,
             write_dir=str(base.parent),
         )
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         raise ECGReadError(base, f"cannot write WFDB record ({type(error).__name__}: {error})") from error
     return base.parent / f"{name}.hea"
 
@@ -381,7 +398,7 @@ def read_wfdb_annotation(path_without_ext: str | Path, extension: str) -> WfdbAn
         raise ECGReadError(ann_path, "annotation file not found")
     try:
         ann = wfdb.rdann(str(base), extension)
-    except Exception as error:  # noqa: BLE001 - wfdb raises many types on bad files
+    except Exception as error:  # wfdb raises many types on bad files
         raise ECGReadError(ann_path, f"cannot read WFDB annotation ({type(error).__name__}: {error})") from error
     n = len(ann.sample)
     symbols = list(ann.symbol or [])
@@ -442,7 +459,7 @@ def write_wfdb_annotation(
             fs=annotation.fs,
             write_dir=str(base.parent),
         )
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         raise ECGReadError(base, f"cannot write WFDB annotation ({type(error).__name__}: {error})") from error
     target = Path(f"{base}.{extension}")
     if write_ext != extension:

@@ -396,23 +396,29 @@ class AnomalyProvider(Protocol):
 
 
 class SegmentationSource:
-    """Anomalies (and waves as a fallback) from the MedTsLLM heads.
+    """Anomalies from the MedTsLLM anomaly head.
 
-    Looks for ``medts.medtsllm.infer.detect_anomalies(ecg) -> list of dicts with start_s,
-    end_s, score, lead`` and shipped weights; until they exist the section says why it is empty.
+    The hook: shipped weights under ``adapters/medtsllm-anomaly*/`` and a function
+    ``medts.medtsllm.infer.detect_anomalies(ecg, adapter_dir) -> {"threshold": float, "items": [{start_s,
+    end_s, score, lead}]}``. Nothing heavy is imported until both exist; until then the section says why
+    it is empty.
     """
 
-    CANDIDATES = (("medts.medtsllm.infer", "detect_anomalies"), ("medts.medtsllm", "detect_anomalies"))
+    def __init__(self, adapter_dirs: list[Path] | None = None) -> None:
+        from medts.config import PROJECT_ROOT
 
-    def __init__(self) -> None:
-        self._func, self._where = _find_callable(self.CANDIDATES)
+        dirs = adapter_dirs if adapter_dirs is not None else sorted((PROJECT_ROOT / "adapters").glob("medtsllm-anomaly*"))
+        self._adapter = next((Path(d) for d in dirs if (Path(d) / "manifest.json").is_file()), None)
+        self._func, self._where = None, "no MedTsLLM anomaly adapter shipped (adapters/medtsllm-anomaly*/manifest.json)"
+        if self._adapter is not None:
+            self._func, self._where = _find_callable((("medts.medtsllm.infer", "detect_anomalies"),))
         self.name = self._where if self._func else "medts.medtsllm (unavailable)"
 
     def anomalies(self, ecg: ECG) -> Anomalies:
         if self._func is None:
             return Anomalies(status=_unavailable("medts.medtsllm", f"anomaly head not available: {self._where}"))
         try:
-            result = self._func(ecg)
+            result = self._func(ecg, self._adapter)
         except Exception as error:  # noqa: BLE001
             return Anomalies(status=_unavailable(self._where, f"failed: {type(error).__name__}: {error}"))
         data = result.model_dump(mode="json") if hasattr(result, "model_dump") else result

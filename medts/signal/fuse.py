@@ -46,7 +46,7 @@ PEAKS_IN_FUSED_WINDOW = True
 PR_SPREAD_MS = 20.0
 """Robust SD of the per-beat PR distance above which P waves are judged absent / uncoupled."""
 
-QRS_PEAK_POSITIVE_RATIO = 0.5
+QRS_PEAK_POSITIVE_RATIO = 0.1
 """A lead's QRS peak is its positive extremum unless that is smaller than this fraction of the
 negative one (QS-like complexes), as LUDB annotators mark R rather than S where R is visible."""
 

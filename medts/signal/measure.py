@@ -37,6 +37,16 @@ from medts.signal.quality import LeadQuality, assess_leads, limb_lead_reversal
 
 SCHEMA_VERSION = 1
 
+PR_MIN_MS = 60.0
+PR_MAX_SPREAD_MS = 40.0
+"""A PR below 60 ms or varying by more than 40 ms (IQR over beats) is not reported: such
+"P waves" are not conducted P waves (fibrillatory waves, flutter, dissociation, QRS parts)."""
+
+
+def _iqr_ms(d: np.ndarray, fs: float) -> float:
+    d = d[np.isfinite(d)] * 1000.0 / fs
+    return float(np.subtract(*np.percentile(d, [75, 25]))) if len(d) else 0.0
+
 
 class BeatFiducials(BaseModel):
     """Fused fiducials of one beat (sample indices; None where not found)."""
@@ -168,6 +178,12 @@ def _assemble(ecg, cleaned, d: Delineation, quality, usable, reversal, line, mis
     else:
         pr = interval_ms(g["P_on"], g["QRS_on"], fs, name="PR")
         pdur = interval_ms(g["P_on"], g["P_off"], fs, name="P")
+        spread = _iqr_ms(g["QRS_on"] - g["P_on"], fs)
+        if pr.value is not None and (pr.value < PR_MIN_MS or spread > PR_MAX_SPREAD_MS):
+            why = (f"P waves not consistently coupled to the QRS (PR {pr.value:g} ms, beat-to-beat "
+                   f"spread {spread:.0f} ms): e.g. atrial fibrillation, flutter or AV dissociation")
+            pr = Value.missing("ms", why)
+            pdur = Value.missing("ms", why)
     qrs = interval_ms(g["QRS_on"], g["QRS_off"], fs, name="QRS")
     qt = interval_ms(g["QRS_on"], g["T_off"], fs, name="QT")
     qt_quality = "uncertain" if qt.quality != "good" or rr.quality != "good" else "good"
@@ -186,8 +202,8 @@ def _assemble(ecg, cleaned, d: Delineation, quality, usable, reversal, line, mis
 
     li, bi = lead_or_derived("I")
     lf, bf = lead_or_derived("aVF")
-    p_axis = axis_deg(li, lf, g["P_on"], g["P_off"], bi, bf, wave="P") if presence.value is None or presence.value >= 0.5 \
-        else Value.missing("deg", "no consistent P waves")
+    p_axis = axis_deg(li, lf, g["P_on"], g["P_off"], bi, bf, wave="P") if pdur.value is not None \
+        else Value.missing("deg", pdur.reason or "no consistent P waves")
     qrs_axis = axis_deg(li, lf, g["QRS_on"], g["QRS_off"], bi, bf, wave="QRS")
     t_axis = axis_deg(li, lf, g["T_on"], g["T_off"], bi, bf, wave="T")
     st, tamp = {}, {}

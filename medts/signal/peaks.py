@@ -60,8 +60,8 @@ def consensus_rpeaks(
     Returns
     -------
     array int64 [n_beats]: sample index of each beat, placed at the sample of largest
-    spatial magnitude (root sum of squares over the used leads) near the median of the
-    per-lead positions.
+    spatial magnitude (root sum of squares over the used leads) within ±10 ms of the median
+    of the per-lead positions.
     """
     x = np.asarray(cleaned, dtype=float)
     x = x[:, None] if x.ndim == 1 else x
@@ -83,7 +83,9 @@ def consensus_rpeaks(
         if len(cluster) < need:
             continue
         centre = int(np.median(cluster))
-        lo, hi = max(0, centre - tol // 2), min(len(magnitude), centre + tol // 2 + 1)
+        # Refine only within ±10 ms: a wider search lets one noisy lead pull the beat away.
+        half = max(1, int(round(0.01 * fs)))
+        lo, hi = max(0, centre - half), min(len(magnitude), centre + half + 1)
         beats.append(lo + int(np.argmax(magnitude[lo:hi])))
     beats = np.unique(np.asarray(beats, dtype=np.int64))
     # Two clusters closer than a refractory 200 ms are one beat seen twice: keep the larger.

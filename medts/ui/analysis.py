@@ -18,7 +18,6 @@ True
 from __future__ import annotations
 
 import functools
-import importlib
 import threading
 import time
 from dataclasses import dataclass, field
@@ -122,76 +121,37 @@ class Evidence:
     method: str
 
 
-def relevance_regions(relevance: np.ndarray, leads: list[str], fs: float, *, top_fraction: float = 0.05,
-                      min_gap_s: float = 0.04) -> list[Region]:
-    """Spans where ``relevance [n_samples, n_leads]`` is in the top ``top_fraction`` of all values.
+@functools.cache
+def classifier_for(level: str | None) -> Any:
+    """The shipped classifier of ``level`` (loaded once per process), as the report used it."""
+    from medts.classify.predict import Classifier, default_adapter_dir
 
-    Spans closer than ``min_gap_s`` on one lead are merged, so a QRS shows as one box.
-    """
-    rel = np.abs(np.asarray(relevance, dtype=np.float64))
-    if rel.ndim != 2 or rel.size == 0 or not np.isfinite(rel).all() or rel.max() <= 0:
-        return []
-    cut = np.quantile(rel, 1.0 - top_fraction)
-    regions = []
-    gap = int(min_gap_s * fs)
-    for j, lead in enumerate(leads):
-        hot = np.flatnonzero(rel[:, j] >= cut)
-        if hot.size == 0:
-            continue
-        breaks = np.flatnonzero(np.diff(hot) > gap)
-        starts = np.r_[hot[0], hot[breaks + 1]]
-        ends = np.r_[hot[breaks], hot[-1]]
-        for s, e in zip(starts, ends):
-            regions.append(Region(s / fs, (e + 1) / fs, lead, float(rel[s:e + 1, j].mean() / rel.max())))
-    return regions
+    return Classifier.load(default_adapter_dir(level or "superdiagnostic"))
 
 
-_ATTRIBUTION_CANDIDATES = ("explain_statement", "attribute_statement", "explain", "attribution")
-
-
-def statement_evidence(ecg: ECG, report: Any, code: str) -> Evidence:
-    """Evidence of statement ``code``: attribution from :mod:`medts.classify.attribution` when it
-    offers a per-sample map, else the statement's evidence leads from the report (whole leads).
+def statement_evidence(ecg: ECG, report: Any, code: str, *, n_steps: int = 16) -> Evidence:
+    """Evidence of statement ``code`` from :func:`medts.classify.attribution.explain`
+    (integrated gradients): its strongest leads, and its strongest time spans on those leads.
 
     Raises
     ------
     LookupError
-        When the report does not assert ``code`` or nothing can locate its evidence.
+        When the report does not assert ``code`` or attribution is not available.
     """
     finding = next((s for s in report.statements.asserted if s.code == code), None)
     if finding is None:
         raise LookupError(f"statement {code} is not in this report")
     try:
-        module = importlib.import_module("medts.classify.attribution")
-    except ImportError:
-        module = None
-    func = next((getattr(module, n) for n in _ATTRIBUTION_CANDIDATES if module and callable(getattr(module, n, None))), None)
-    if func is not None:
-        result = func(ecg, code)
-        relevance, leads, fs = _relevance_of(result, ecg)
-        regions = relevance_regions(relevance, leads, fs)
-        if regions:
-            top = sorted({r.lead for r in regions}, key=lambda lead: -sum(r.score or 0 for r in regions if r.lead == lead))
-            return Evidence(code, regions, f"{code}: strongest evidence in lead(s) {', '.join(top[:4])}",
-                            f"medts.classify.attribution.{func.__name__}")
-    if finding.evidence_leads:
-        regions = [Region(0.0, ecg.duration_s, lead, None) for lead in finding.evidence_leads]
-        return Evidence(code, regions, f"{code}: evidence in lead(s) {', '.join(finding.evidence_leads)}",
-                        "report evidence leads")
-    raise LookupError(f"no attribution available for {code} (medts.classify.attribution is not installed yet)")
-
-
-def _relevance_of(result: Any, ecg: ECG) -> tuple[np.ndarray, list[str], float]:
-    """Accept a bare ``[n_samples, n_leads]`` array or an object/dict with ``relevance``/``leads``/``fs``."""
-    if isinstance(result, np.ndarray):
-        return result, list(ecg.leads), ecg.fs
-    data = result if isinstance(result, dict) else getattr(result, "__dict__", {})
-    rel = next((data[k] for k in ("relevance", "attribution", "attributions", "map") if k in data), None)
-    if rel is None:
-        return np.zeros((0, 0)), [], ecg.fs
-    rel = np.asarray(rel)
-    leads = list(data.get("leads") or ecg.leads)
-    if rel.shape[0] == len(leads) and rel.shape[1] != len(leads):
-        rel = rel.T  # [leads, time] -> [time, leads]
-    fs = float(data.get("fs_hz") or data.get("fs") or ecg.fs * rel.shape[0] / ecg.n_samples)
-    return rel, leads, fs
+        from medts.classify.attribution import explain
+    except ImportError as error:
+        raise LookupError(f"no attribution available for {code}: {error.msg}") from None
+    result = explain(classifier_for(finding.level), ecg, codes=[code], n_steps=n_steps)
+    sa = result.statements[0]
+    leads = [lead for lead in sa.top_leads if lead in ecg.leads]
+    if not leads or not sa.top_spans:
+        raise LookupError(f"the attribution of {code} found no evidence (missing leads: {', '.join(result.missing_leads) or 'none'})")
+    regions = [Region(sp.start_s, sp.end_s, lead, sp.importance) for lead in leads for sp in sa.top_spans]
+    lead_text = ", ".join(f"{lead} ({sa.lead_importance.get(lead, 0.0):.0%})" for lead in leads)
+    span_text = ", ".join(f"{sp.start_s:.1f}-{sp.end_s:.1f} s" for sp in sa.top_spans)
+    return Evidence(code, regions, f"{code} ({finding.description}): strongest leads {lead_text}; "
+                    f"strongest spans {span_text}", f"{sa.method} ({result.model})")

@@ -446,15 +446,11 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
                 else:
                     other, label = read_choice(choice or ""), resolve_choice(choice or "")[1]
                 st.compare_ecg, st.compare_label = other, label
-                session = chat_bridge.open_session(st)
-                if hasattr(session, "set_compare"):
-                    session.set_compare(other)
-                elif hasattr(session, "compare_with"):
-                    session.compare_with(other)
+                chat_bridge.set_compare(st)
             except Exception as error:  # noqa: BLE001
                 yield {state: st, status: error_message(error)}
                 return
-            yield from on_ask(f"Compare this ECG with {label}: what changed?", history, st)
+            yield from on_ask(f"Compare with the previous ECG ({label}): what changed?", history, st)
 
         upload.upload(on_upload, [upload, fs_box, state], panel_outputs, show_progress="minimal")
         load_btn.click(on_pick, [picker, fs_box, state], panel_outputs)

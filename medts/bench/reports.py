@@ -1,0 +1,219 @@
+"""``medts bench reports``: score generated reports against PTB-XL ``scp_codes``; throughput and memory.
+
+For every record of the chosen folds a report is generated (:func:`medts.report.batch.run_batch`).
+The statements each report asserts are scored twice: as listed in its JSON
+(``statements.asserted``) and as parsed from its free text (every SCP code written in it, see
+:func:`codes_in_text`). Truth is the record's ``scp_codes`` (any likelihood, the PTB-XL
+benchmark rule), aggregated to the ``all`` and ``superdiagnostic`` levels with
+:func:`medts.labels.aggregate_codes`. Metrics: macro F1 (over classes with at least one true
+record) and micro F1, each with a 95 % percentile bootstrap CI over records. A text-vs-JSON
+disagreement is a record whose text asserts a different code set, or states a measurement value
+different from its JSON (goal: 0).
+
+Throughput is records/s with ``--workers`` processes for PTB-XL 100 Hz and LUDB 500 Hz records,
+with JSON+Markdown output only and with every format (plots, HTML, PDF); peak RSS per worker.
+
+Example
+-------
+>>> codes_in_text("Statements suggested: SR (sinus rhythm); STACH (sinus tachycardia, p=0.91).")
+['SR', 'STACH']
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from medts.labels import STATEMENTS, SUPERCLASSES, aggregate_codes, level_classes
+from medts.report.render_markdown import format_value
+from medts.report.schema import Report
+
+_CODE_PATTERN = re.compile(
+    r"(?<![A-Za-z0-9_/])(" + "|".join(re.escape(c) for c in sorted(set(STATEMENTS) | set(SUPERCLASSES), key=len, reverse=True))
+    + r")(?![A-Za-z0-9_/])"
+)
+
+
+def codes_in_text(text: str) -> list[str]:
+    """SCP statement (and superclass) codes written in ``text``, in order, without repeats."""
+    return list(dict.fromkeys(_CODE_PATTERN.findall(text)))
+
+
+def numbers_in_text(text: str, report: Report) -> dict[str, str]:
+    """``{measurement name: value as written}`` for each measurement label the text mentions."""
+    found = {}
+    for m in report.measurements.items:
+        match = re.search(re.escape(m.label) + r"\s+(-?\d+(?:\.\d+)?)\s*" + re.escape(m.unit), text)
+        if match:
+            found[m.name] = match.group(1)
+    return found
+
+
+def text_json_disagreements(report: Report) -> list[str]:
+    """Ways the report's free text contradicts its own JSON (empty when consistent)."""
+    text = report.interpretation.text
+    problems = []
+    json_codes, text_codes = set(report.statements.codes()), set(codes_in_text(text))
+    if json_codes != text_codes:
+        problems.append(f"codes: text {sorted(text_codes)} vs JSON {sorted(json_codes)}")
+    for name, written in numbers_in_text(text, report).items():
+        m = report.measurements.get(name)
+        if m is None or m.value is None or written != format_value(m.value, m.unit):
+            problems.append(f"{name}: text {written} vs JSON {None if m is None else m.value}")
+    return problems
+
+
+def level_sets(codes: list[str], level: str) -> set[str]:
+    """Codes aggregated to ``level`` (superclass codes asserted directly count at superdiagnostic)."""
+    scp = {c: 100.0 for c in codes if c in STATEMENTS}
+    out = set(aggregate_codes(scp, level))
+    if level == "superdiagnostic":
+        out |= {c for c in codes if c in SUPERCLASSES}
+    return out
+
+
+def f1_scores(truth: np.ndarray, pred: np.ndarray) -> tuple[float, float]:
+    """(macro F1 over classes with a true record, micro F1) for boolean ``[n_records, n_classes]``."""
+    tp = (truth & pred).sum(axis=0).astype(float)
+    fp = (~truth & pred).sum(axis=0).astype(float)
+    fn = (truth & ~pred).sum(axis=0).astype(float)
+    has = truth.sum(axis=0) > 0
+    denom = 2 * tp + fp + fn
+    per_class = np.divide(2 * tp, denom, out=np.zeros_like(tp), where=denom > 0)
+    macro = float(per_class[has].mean()) if has.any() else float("nan")
+    total = 2 * tp.sum() + fp.sum() + fn.sum()
+    micro = float(2 * tp.sum() / total) if total > 0 else float("nan")
+    return macro, micro
+
+
+def bootstrap_f1(truth: np.ndarray, pred: np.ndarray, *, n_boot: int = 1000, seed: int = 0) -> dict[str, Any]:
+    """Point estimates and 95 % percentile bootstrap CIs (records resampled with replacement)."""
+    rng = np.random.default_rng(seed)
+    macro, micro = f1_scores(truth, pred)
+    samples = []
+    for _ in range(n_boot):
+        idx = rng.integers(0, len(truth), len(truth))
+        samples.append(f1_scores(truth[idx], pred[idx]))
+    arr = np.array(samples)
+
+    def ci(col: int) -> list[float]:
+        values = arr[:, col][np.isfinite(arr[:, col])]
+        return [round(float(np.percentile(values, 2.5)), 4), round(float(np.percentile(values, 97.5)), 4)] if len(values) else [None, None]
+
+    return {"macro_f1": round(macro, 4), "macro_f1_ci95": ci(0), "micro_f1": round(micro, 4), "micro_f1_ci95": ci(1),
+            "n_records": int(len(truth)), "n_boot": n_boot}
+
+
+def score_reports(reports: dict[int, Report], truth_codes: dict[int, dict[str, float]], *, n_boot: int = 1000) -> dict:
+    """F1 of JSON and text statements at the ``all`` and ``superdiagnostic`` levels, and disagreements."""
+    ids = sorted(reports)
+    metrics: dict[str, Any] = {}
+    for level in ("superdiagnostic", "all"):
+        classes = level_classes(level)
+        col = {c: i for i, c in enumerate(classes)}
+        truth = np.zeros((len(ids), len(classes)), bool)
+        from_json = np.zeros_like(truth)
+        from_text = np.zeros_like(truth)
+        for row, ecg_id in enumerate(ids):
+            for c in aggregate_codes(truth_codes[ecg_id], level):
+                truth[row, col[c]] = True
+            for c in level_sets(reports[ecg_id].statements.codes(), level):
+                from_json[row, col[c]] = True
+            for c in level_sets(codes_in_text(reports[ecg_id].interpretation.text), level):
+                from_text[row, col[c]] = True
+        metrics[level] = {"json": bootstrap_f1(truth, from_json, n_boot=n_boot),
+                          "text": bootstrap_f1(truth, from_text, n_boot=n_boot),
+                          "n_classes": len(classes), "n_classes_with_truth": int((truth.sum(0) > 0).sum()),
+                          "n_classes_asserted": int((from_json.sum(0) > 0).sum())}
+    disagreements = {ecg_id: text_json_disagreements(reports[ecg_id]) for ecg_id in ids}
+    metrics["text_json_disagreements"] = sum(bool(v) for v in disagreements.values())
+    metrics["disagreement_examples"] = {str(k): v for k, v in disagreements.items() if v}
+    counts: dict[str, int] = defaultdict(int)
+    for r in reports.values():
+        for c in r.statements.codes():
+            counts[c] += 1
+    metrics["asserted_code_counts"] = dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+    return metrics
+
+
+def throughput(inputs: list[str], *, workers: int, formats: tuple[str, ...], limit: int | None, folds=None,
+               sampling_rate: int = 100) -> dict[str, Any]:
+    """Records/s and peak RSS per worker of one fresh batch run into a temporary folder."""
+    from medts.report.batch import run_batch
+
+    out = Path(tempfile.mkdtemp(prefix="medts-bench-reports-"))
+    try:
+        t0 = time.perf_counter()
+        result = run_batch(inputs, out, formats=formats, text="template", workers=workers, folds=folds, limit=limit,
+                           sampling_rate=sampling_rate, progress=False)
+        wall = time.perf_counter() - t0
+        peaks: dict[int, float] = {}
+        for r in result.results:
+            if r.worker_pid is not None and r.peak_rss_mb is not None:
+                peaks[r.worker_pid] = max(peaks.get(r.worker_pid, 0.0), r.peak_rss_mb)
+        return {"records": result.n_done, "failed": result.n_failed, "workers": workers, "formats": list(formats),
+                "records_per_s_processing": round(result.records_per_s, 3),
+                "records_per_s_wall_incl_startup": round(result.n_done / wall, 3) if wall > 0 else None,
+                "peak_rss_mb_per_worker": round(max(peaks.values()), 1) if peaks else None}
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def run(data: Path, *, folds: list[int], out: Path, workers: int = 2, limit: int | None = None,
+        ludb: Path | None = None, speed_limit: int = 40, n_boot: int = 1000, command: str | None = None) -> tuple[Path, Path]:
+    """Generate and score fold reports, measure throughput, write ``eval/results/reports.{json,md}``."""
+    from medts.bench.results import markdown_table, write_results
+    from medts.io.ptbxl import PtbxlIndex
+    from medts.report.batch import output_key, record_dir, resolve_inputs, run_batch, BatchConfig
+
+    index = PtbxlIndex.open(data, sampling_rate=100)
+    batch = run_batch([str(data)], out, formats=("json", "md"), text="template", workers=workers, folds=folds,
+                      limit=limit, progress=True)
+    config = BatchConfig(out=str(out))
+    reports: dict[int, Report] = {}
+    for job in resolve_inputs([str(data)], folds=folds, limit=limit):
+        path = record_dir(out, output_key(job, config)) / "report.json"
+        if path.is_file():
+            reports[job.ecg_id] = Report.model_validate_json(path.read_text())
+    truth = {i: dict(index.table.loc[i, "scp_codes"]) for i in reports}
+    metrics = score_reports(reports, truth, n_boot=n_boot)
+    metrics["generation"] = {"records": len(reports), "failed": batch.n_failed, "skipped_existing": batch.n_skipped}
+    metrics["statement_sources"] = sorted({f.source for r in reports.values() for f in r.statements.asserted})
+    metrics["classifier_status"] = next(iter(reports.values())).tools.get("statements") if reports else None
+    speed = {"ptbxl_100hz_json_md": throughput([str(data)], workers=workers, formats=("json", "md"), limit=speed_limit, folds=folds),
+             "ptbxl_100hz_all_formats": throughput([str(data)], workers=workers, formats=("json", "md", "html", "pdf"),
+                                                   limit=max(4, speed_limit // 4), folds=folds)}
+    if ludb is not None:
+        ludb_inputs = [str(p) for p in sorted((ludb / "data").glob("*.hea"), key=lambda p: int(p.stem))] if (ludb / "data").is_dir() \
+            else [str(ludb)]
+        speed["ludb_500hz_json_md"] = throughput(ludb_inputs, workers=workers, formats=("json", "md"), limit=speed_limit)
+    metrics["throughput"] = speed
+    rows = []
+    for level in ("superdiagnostic", "all"):
+        for src in ("json", "text"):
+            m = metrics[level][src]
+            rows.append([level, src, m["macro_f1"], f"{m['macro_f1_ci95']}", m["micro_f1"], f"{m['micro_f1_ci95']}", m["n_records"]])
+    speed_rows = [[k, v["records"], v["workers"], v["records_per_s_processing"], v["records_per_s_wall_incl_startup"],
+                   v["peak_rss_mb_per_worker"]] for k, v in speed.items()]
+    tables = [
+        markdown_table(["level", "statements from", "macro F1", "95% CI", "micro F1", "95% CI", "records"], rows),
+        f"Text-vs-JSON disagreements: **{metrics['text_json_disagreements']}** of {len(reports)} reports (goal 0).",
+        markdown_table(["throughput run", "records", "workers", "records/s (processing)", "records/s (wall, incl. start-up)",
+                        "peak RSS per worker (MB)"], speed_rows),
+    ]
+    notes = [
+        "Truth: scp_codes keys with any likelihood (PTB-XL benchmark rule), aggregated with medts.labels.aggregate_codes.",
+        "Macro F1 averages over classes with at least one true record in the evaluated set; CIs: 95% percentile bootstrap over records.",
+        f"Statement sources in these reports: {metrics['statement_sources']}; classifier: {metrics['classifier_status']}.",
+        "Text: template (--no-llm); the LLM text (agent) is not yet wired, so text and JSON agree by construction.",
+    ]
+    data_info = {"dataset": "PTB-XL (partial shared copy, 100 Hz)", "root": str(data), "folds": folds,
+                 "ecg_ids": sorted(reports), "ludb": str(ludb) if ludb else None}
+    return write_results("reports", command=command, data=data_info, metrics=metrics, notes=notes, markdown_tables=tables)

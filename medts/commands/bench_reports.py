@@ -1,0 +1,35 @@
+"""``medts bench reports``: score draft reports against PTB-XL labels; throughput and memory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from medts.commands.bench import bench_app
+
+
+@bench_app.command("reports")
+def bench_reports(
+    data: Path = typer.Option(..., "--data", help="PTB-XL root (ptbxl_database.csv, records100/)."),
+    fold: list[int] = typer.Option([9], "--fold", help="strat_fold(s) to report and score."),
+    out: Path = typer.Option(None, "--out", help="Where the reports go (default: <cache>/bench-reports)."),
+    workers: int = typer.Option(2, "--workers", min=1),
+    limit: int = typer.Option(None, "--limit", min=1, help="Score at most this many records."),
+    ludb: Path = typer.Option(None, "--ludb", help="LUDB root for the 500 Hz throughput run (default: shared data)."),
+    speed_limit: int = typer.Option(40, "--speed-limit", min=4, help="Records per throughput run."),
+    n_boot: int = typer.Option(1000, "--n-boot", min=10),
+) -> None:
+    """Generate reports for the fold and score their statements (JSON and text) against scp_codes."""
+    from medts.bench.reports import run
+    from medts.config import cache_dir, dataset_dir
+
+    out = out or Path(cache_dir()) / "bench-reports"
+    ludb = ludb or dataset_dir("ludb")
+    json_path, md_path = run(data, folds=list(fold), out=out, workers=workers, limit=limit, ludb=ludb,
+                             speed_limit=speed_limit, n_boot=n_boot)
+    typer.echo(md_path.read_text())
+
+
+def register(app: typer.Typer) -> None:
+    """Registered through ``bench_app`` (imported above); nothing to add to the root app."""

@@ -1,0 +1,54 @@
+"""Tests of medts.classify.models: shapes, config round trip, sizes, window-length independence."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from medts.classify.models import PRESETS, ModelConfig, build_model, count_parameters, preset_config
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_every_preset_maps_batch_leads_time_to_logits(name):
+    torch.manual_seed(0)
+    net = build_model(preset_config(name, 7)).eval()
+    with torch.inference_mode():
+        for length in (250, 1000, 313):
+            assert net(torch.randn(3, 12, length)).shape == (3, 7)
+
+
+def test_config_round_trips_through_json_types():
+    cfg = preset_config("inception1d", 71, dropout=0.1)
+    back = ModelConfig.from_dict(__import__("json").loads(__import__("json").dumps(cfg.to_dict())))
+    assert back == cfg
+    with pytest.raises(ValueError, match="unknown model config keys"):
+        ModelConfig.from_dict({**cfg.to_dict(), "bogus": 1})
+    with pytest.raises(ValueError, match="unknown architecture"):
+        ModelConfig(arch="lstm")
+
+
+def test_sizes_stay_cpu_friendly():
+    big = count_parameters(build_model(preset_config("xresnet1d", 71)))
+    small = count_parameters(build_model(preset_config("xresnet1d-small", 5)))
+    assert 1.0e6 < big < 1.5e6  # the ~1.3M-parameter model of the issue
+    assert small < 0.4e6
+
+
+def test_same_seed_same_weights_and_strict_load_rejects_other_shapes():
+    torch.manual_seed(1)
+    a = build_model(preset_config("xresnet1d-small", 5))
+    torch.manual_seed(1)
+    b = build_model(preset_config("xresnet1d-small", 5))
+    for (ka, va), (kb, vb) in zip(a.state_dict().items(), b.state_dict().items()):
+        assert ka == kb and torch.equal(va, vb)
+    other = build_model(preset_config("xresnet1d-small", 6))
+    with pytest.raises(RuntimeError):
+        other.load_state_dict(a.state_dict(), strict=True)
+
+
+def test_eval_output_depends_on_every_lead():
+    torch.manual_seed(0)
+    net = build_model(preset_config("xresnet1d-small", 3)).eval()
+    x = torch.randn(1, 12, 250, requires_grad=True)
+    net(x).sum().backward()
+    assert (x.grad.abs().sum(dim=-1) > 0).all()

@@ -1,0 +1,197 @@
+"""The app in a real browser: Playwright driving Debian's Chromium, headless.
+
+Run with ``pytest -m browser tests/test_ui_browser.py``. Skips with a reason when Chromium
+(``apt-get install chromium``) or Playwright (``pip install playwright``; never
+``playwright install``) is missing. Screenshots go to ``test-artifacts/``.
+
+The app runs in this process on a free local port. The chat uses the real agent (tools,
+planner, grounding, citations) with the agent's scripted chat model in place of SmolLM2, so the
+test takes seconds; ``medts bench ui`` times the real local model.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run", "--disable-quic"]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+
+def _require_browser():
+    if not Path(CHROMIUM).is_file():
+        pytest.skip(f"{CHROMIUM} not found: apt-get install -y chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright not installed: pip install playwright (no 'playwright install' needed)")
+    return sync_playwright
+
+
+def _write_record(folder: Path, name: str, hr_bpm: float, seed: int) -> list[Path]:
+    """A 12-lead WFDB pair written with wfdb.wrsamp from the dipole simulator."""
+    import wfdb
+
+    from medts.simulate import simulate_12lead
+
+    ecg = simulate_12lead(duration_s=10.0, fs=500.0, hr_bpm=hr_bpm, seed=seed)
+    wfdb.wrsamp(name, fs=500, units=["mV"] * 12, sig_name=list(ecg.leads), p_signal=ecg.signal.astype(np.float64),
+                fmt=["16"] * 12, adc_gain=[1000.0] * 12, baseline=[0] * 12, write_dir=str(folder))
+    return [folder / f"{name}.hea", folder / f"{name}.dat"]
+
+
+def _scripted_model(_settings):
+    from medts.agent.backends import ScriptedChatModel
+
+    # Text without numbers: the agent itself appends the measured facts with their citations.
+    return ScriptedChatModel(script=["Here is what the measurements show for this record."] * 50,
+                             supports_tools=False)
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    _require_browser()
+    from medts.ui import chat as chat_bridge
+    from medts.ui.check import free_port
+    from medts.ui.server import launch
+
+    original = chat_bridge.CHAT_MODEL_FACTORY
+    chat_bridge.CHAT_MODEL_FACTORY = _scripted_model
+    demo, url = launch(port=free_port(), block=False)
+    try:
+        yield url
+    finally:
+        demo.close()
+        chat_bridge.CHAT_MODEL_FACTORY = original
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_playwright = _require_browser()
+    profile = tempfile.mkdtemp(prefix="medts-chromium-")
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, headless=True, args=FLAGS,
+                                                       viewport={"width": 1400, "height": 1100})
+        try:
+            yield context
+        finally:
+            context.close()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def _wait_status(page, text: str, timeout_ms: int = 60_000) -> str:
+    page.wait_for_function("(t) => document.querySelector('#status')?.innerText.includes(t)", arg=text,
+                           timeout=timeout_ms)
+    return page.inner_text("#status")
+
+
+def _table_rows(page, elem_id: str) -> list[list[str]]:
+    # Gradio's dataframe is a virtual table (plus a hidden copy for measuring): read visible cells.
+    rows = page.evaluate(
+        """(id) => Array.from(document.querySelectorAll('#' + id + ' tr')).filter(tr => tr.offsetParent !== null)
+               .map(tr => Array.from(tr.querySelectorAll('td')).map(td => td.textContent.trim()))
+               .filter(r => r.length)""", elem_id)
+    return rows
+
+
+def _classifier_shipped() -> bool:
+    from medts.classify.predict import default_adapter_dir
+    from medts.report.sources import STATEMENT_LEVELS
+
+    return any((default_adapter_dir(level) / "manifest.json").is_file() for level in STATEMENT_LEVELS)
+
+
+def test_upload_trace_measure_chat_highlight_and_errors(app_url, browser, tmp_path: Path) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    files = _write_record(tmp_path, "walk72", hr_bpm=72.0, seed=5)
+    page = browser.new_page()
+    page.goto(app_url)
+    page.wait_for_selector("#upload input[type=file]", state="attached", timeout=60_000)
+
+    # Upload a WFDB pair; wait for the tracing and the measurements.
+    t0 = time.perf_counter()
+    page.set_input_files("#upload input[type=file]", [str(f) for f in files])
+    status = _wait_status(page, "Loaded walk72")
+    page.wait_for_selector("#tracing .js-plotly-plot .scatterlayer .trace", timeout=30_000)
+    page.locator("#measurements td:visible").first.wait_for(timeout=30_000)
+    upload_s = time.perf_counter() - t0
+    assert "Error" not in status
+    traces = page.evaluate("() => document.querySelector('#tracing .js-plotly-plot').data.map(t => t.name)")
+    assert {"I", "II", "V6"} <= set(traces) and "QRS" in traces
+    rows = {r[0]: r for r in _table_rows(page, "measurements")}
+    hr_text = rows["Heart rate"][1]
+    hr = float(hr_text)
+    assert 67 <= hr <= 77, f"measured heart rate {hr} bpm for a 72 bpm simulation"
+    page.screenshot(path=str(ARTIFACTS / "ui-1-loaded.png"), full_page=True)
+
+    # Ask; the streamed answer must carry the measured value and a citation of the tool field.
+    page.fill("#question textarea", "What is the heart rate?")
+    page.click("#ask")
+    page.wait_for_function(
+        "() => { const m = document.querySelectorAll('#chat .message'); return m.length >= 2 && "
+        "document.querySelector('#chat').innerText.includes('not a diagnosis'); }", timeout=60_000)
+    chat_text = page.inner_text("#chat")
+    assert re.search(rf"\b{round(hr)}\s*bpm", chat_text), chat_text
+    assert re.search(r"\[[a-z_]+\.[a-z_]*hr_bpm[^\]]*\]", chat_text), chat_text
+    assert "Tools called" in chat_text
+    page.screenshot(path=str(ARTIFACTS / "ui-2-chat.png"), full_page=True)
+
+    # Click a statement: its evidence is highlighted on the tracing.
+    page.click("text=Statements")
+    if _classifier_shipped():
+        page.locator("#statements td:visible").first.wait_for(timeout=10_000)
+        code = _table_rows(page, "statements")[0][0]
+        page.locator("#statements td:visible").nth(1).click()
+        _wait_status(page, f"Evidence for {code} highlighted", timeout_ms=60_000)
+        names = page.evaluate("() => document.querySelector('#tracing .js-plotly-plot').data.map(t => t.name)")
+        assert f"evidence: {code}" in names
+        assert "strongest leads" in page.inner_text("#evidence")
+    else:
+        assert "Not available" in page.inner_text("#statements-note")
+    page.screenshot(path=str(ARTIFACTS / "ui-3-statement.png"), full_page=True)
+
+    # A corrupt file: a clear message naming it, no traceback, and the record stays loaded.
+    bad = tmp_path / "corrupt.hea"
+    bad.write_bytes(b"corrupt 12 500\n\x00\xff\xfe not a header")
+    page.set_input_files("#upload input[type=file]", [str(bad)])
+    message = _wait_status(page, "Error")
+    assert "corrupt.hea" in message and "Traceback" not in page.inner_text("body")
+    assert page.evaluate("() => document.querySelector('#tracing .js-plotly-plot').data.some(t => t.name === 'V6')")
+    page.screenshot(path=str(ARTIFACTS / "ui-4-error.png"), full_page=True)
+    (ARTIFACTS / "ui-browser-timing.txt").write_text(f"upload_to_tracing_and_measurements_s {upload_s:.3f}\n")
+    page.close()
+
+
+def test_two_sessions_keep_separate_state(app_url, browser, tmp_path: Path) -> None:
+    a_files = _write_record(tmp_path, "slow55", hr_bpm=55.0, seed=1)
+    b_files = _write_record(tmp_path, "fast110", hr_bpm=110.0, seed=2)
+    a, b = browser.new_page(), browser.new_page()
+    for page in (a, b):
+        page.goto(app_url)
+        page.wait_for_selector("#upload input[type=file]", state="attached", timeout=60_000)
+    a.set_input_files("#upload input[type=file]", [str(f) for f in a_files])
+    _wait_status(a, "Loaded slow55")
+    b.set_input_files("#upload input[type=file]", [str(f) for f in b_files])
+    _wait_status(b, "Loaded fast110")
+    # After b loaded, a still shows its own record and heart rate, and vice versa.
+    a.locator("#measurements td:visible").first.wait_for(timeout=30_000)
+    hr_a = float({r[0]: r for r in _table_rows(a, "measurements")}["Heart rate"][1])
+    hr_b = float({r[0]: r for r in _table_rows(b, "measurements")}["Heart rate"][1])
+    assert hr_a < 65 < 95 < hr_b
+    assert "slow55" in a.inner_text("#record-info") and "fast110" in b.inner_text("#record-info")
+    # A view change in a redraws a's record, not b's.
+    a.click("#overlays label:has-text('P/QRS/T')")
+    a.wait_for_function("() => !document.querySelector('#tracing .js-plotly-plot').data.some(t => t.name === 'QRS')")
+    title = a.evaluate("() => document.querySelector('#tracing .js-plotly-plot').layout.title.text")
+    assert title.startswith("slow55")
+    a.close(), b.close()
