@@ -58,8 +58,9 @@ def test_reads_formats_wfdb_cannot_write(tmp_path, fmt, dtype, offset):
     # Format 61 is big-endian 16-bit, 160 is offset-binary 16-bit: write the bytes by hand.
     digital = (np.sin(np.arange(1500) / 20.0) * 2000).astype(np.int64)[:, None] * np.array([[1, -1]])
     (tmp_path / "h.dat").write_bytes((digital + offset).astype(dtype).tobytes())
+    check = [int(digital[:, i].sum()) % 65536 for i in range(2)]
     (tmp_path / "h.hea").write_text(
-        f"h 2 250 1500\nh.dat {fmt} 1000/mV 16 0 0 0 0 I\nh.dat {fmt} 1000/mV 16 0 0 0 0 II\n"
+        f"h 2 250 1500\nh.dat {fmt} 1000/mV 16 0 0 {check[0]} 0 I\nh.dat {fmt} 1000/mV 16 0 0 {check[1]} 0 II\n"
     )
     ecg = read_wfdb(tmp_path / "h")
     np.testing.assert_allclose(ecg.signal, digital / 1000.0, atol=1e-6)

@@ -96,11 +96,10 @@ def _wait_status(page, text: str, timeout_ms: int = 60_000) -> str:
 
 
 def _table_rows(page, elem_id: str) -> list[list[str]]:
-    # Gradio's dataframe is a virtual table (plus a hidden copy for measuring): read visible cells.
+    # Gradio's dataframe renders a virtual table of div rows/cells (plus a hidden <table> for sizing).
     rows = page.evaluate(
-        """(id) => Array.from(document.querySelectorAll('#' + id + ' tr')).filter(tr => tr.offsetParent !== null)
-               .map(tr => Array.from(tr.querySelectorAll('td')).map(td => td.textContent.trim()))
-               .filter(r => r.length)""", elem_id)
+        """(id) => Array.from(document.querySelectorAll('#' + id + ' [role=row].virtual-row'))
+               .map(r => Array.from(r.querySelectorAll('[role=gridcell]')).map(c => c.textContent.trim()))""", elem_id)
     return rows
 
 
@@ -123,7 +122,7 @@ def test_upload_trace_measure_chat_highlight_and_errors(app_url, browser, tmp_pa
     page.set_input_files("#upload input[type=file]", [str(f) for f in files])
     status = _wait_status(page, "Loaded walk72")
     page.wait_for_selector("#tracing .js-plotly-plot .scatterlayer .trace", timeout=30_000)
-    page.locator("#measurements td:visible").first.wait_for(timeout=30_000)
+    page.locator("#measurements [role=gridcell]").first.wait_for(timeout=30_000)
     upload_s = time.perf_counter() - t0
     assert "Error" not in status
     traces = page.evaluate("() => document.querySelector('#tracing .js-plotly-plot').data.map(t => t.name)")
@@ -149,9 +148,9 @@ def test_upload_trace_measure_chat_highlight_and_errors(app_url, browser, tmp_pa
     # Click a statement: its evidence is highlighted on the tracing.
     page.click("text=Statements")
     if _classifier_shipped():
-        page.locator("#statements td:visible").first.wait_for(timeout=10_000)
+        page.locator("#statements [role=gridcell]").first.wait_for(timeout=10_000)
         code = _table_rows(page, "statements")[0][0]
-        page.locator("#statements td:visible").nth(1).click()
+        page.locator("#statements [role=gridcell]").nth(1).click()
         _wait_status(page, f"Evidence for {code} highlighted", timeout_ms=60_000)
         names = page.evaluate("() => document.querySelector('#tracing .js-plotly-plot').data.map(t => t.name)")
         assert f"evidence: {code}" in names
@@ -184,7 +183,7 @@ def test_two_sessions_keep_separate_state(app_url, browser, tmp_path: Path) -> N
     b.set_input_files("#upload input[type=file]", [str(f) for f in b_files])
     _wait_status(b, "Loaded fast110")
     # After b loaded, a still shows its own record and heart rate, and vice versa.
-    a.locator("#measurements td:visible").first.wait_for(timeout=30_000)
+    a.locator("#measurements [role=gridcell]").first.wait_for(timeout=30_000)
     hr_a = float({r[0]: r for r in _table_rows(a, "measurements")}["Heart rate"][1])
     hr_b = float({r[0]: r for r in _table_rows(b, "measurements")}["Heart rate"][1])
     assert hr_a < 65 < 95 < hr_b

@@ -218,7 +218,7 @@ def train_ensemble(
             "n_rows_without_signal": cache.n_missing,
         },
         "val_metrics": {
-            "macro_auc": macro_auc(data.y_val, val_probs),
+            **validation_metrics(data.y_val, val_probs),
             "members": [{k: v for k, v in m.items() if k != "history"} for m in members_summary],
         },
         "training": members_summary,
@@ -228,6 +228,19 @@ def train_ensemble(
         classifier, cache, pick_reference_rows(cache, data.val_rows, n_reference))
     summary = {"val_probs": val_probs, "y_val": data.y_val, "results": results, "data": data}
     return classifier, summary
+
+
+def validation_metrics(y_val: np.ndarray, probs: np.ndarray, *, n_boot: int = 1000) -> dict[str, Any]:
+    """Macro-AUC and Fmax with bootstrap 95% CIs on the validation fold (stored in manifests)."""
+    from medts.classify.metrics import bootstrap_ci, fmax
+
+    return {
+        "macro_auc": macro_auc(y_val, probs),
+        "macro_auc_ci95": list(bootstrap_ci(y_val, probs, macro_auc, n_boot=n_boot)),
+        "fmax": fmax(y_val, probs),
+        "fmax_ci95": list(bootstrap_ci(y_val, probs, fmax, n_boot=min(n_boot, 200))),
+        "n_records": int(len(y_val)),
+    }
 
 
 def _preprocessing_manifest() -> dict[str, Any]:

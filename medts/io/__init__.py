@@ -106,7 +106,7 @@ def _resolve_format(path: Path, format: str | None) -> str:
     if Path(f"{path}.hea").is_file():  # a WFDB record name without extension: data/1
         return "wfdb"
     known = ", ".join(sorted(_EXTENSION_FORMAT))
-    raise ECGReadError(path, f"unknown file extension {suffix or '(none)'!r}: supported are {known} (or pass format=)")
+    raise ECGReadError(path, f"unknown file extension {suffix or '(none)'!r}: supported are {known} (or give the format explicitly, e.g. --format csv)")
 
 
 def _hea_signal_file(header: Path) -> str | None:

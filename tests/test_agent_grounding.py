@@ -1,0 +1,100 @@
+"""Grounding check against real tool results with planted wrong numbers and statements."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from medts.agent.grounding import find_numbers, find_statements, ground_answer
+from medts.agent.tools import ToolBox, ToolCall, Workspace
+from medts.examples import simulate_example
+
+
+@pytest.fixture(scope="module")
+def sinus_trace():
+    box = ToolBox(Workspace({"current": simulate_example("sinus")}))
+    box.run("record_summary", {})
+    m = box.run("measurements", {})
+    return box.trace, m
+
+
+def test_true_numbers_are_cited_and_planted_wrong_numbers_removed(sinus_trace):
+    trace, m = sinus_trace
+    hr, qrs, pr = m["hr_bpm"]["value"], m["qrs_ms"]["value"], m["pr_ms"]["value"]
+    answer = (f"The heart rate is {hr:.0f} bpm. "
+              f"The QRS duration is {qrs + 40:.0f} ms. "          # planted: 40 ms too long
+              f"The PR interval is {pr:.0f} ms. "
+              f"The heart rate is {hr + 15:.0f} bpm at rest.")     # planted: 15 bpm too fast
+    g = ground_answer(answer, trace)
+    assert g.n_claims == 4 and g.n_ungrounded == 2
+    assert f"{hr:.0f} bpm [measurements.hr_bpm]" in g.text
+    assert f"{pr:.0f} ms [measurements.pr_ms]" in g.text
+    assert f"{qrs + 40:.0f}" not in g.text and f"{hr + 15:.0f}" not in g.text
+    assert len(g.removed) == 2
+
+
+def test_number_of_another_quantity_does_not_ground(sinus_trace):
+    trace, m = sinus_trace
+    pr = m["pr_ms"]["value"]
+    # the PR value stated as the QRS duration: same unit, wrong quantity
+    g = ground_answer(f"The QRS duration is {pr:.0f} ms.", trace)
+    assert g.n_ungrounded == 1 and g.text == ""
+
+
+def test_flag_mode_keeps_the_sentence_visibly_marked(sinus_trace):
+    trace, m = sinus_trace
+    g = ground_answer(f"The QTc is {m['qtc_bazett_ms']['value'] + 90:.0f} ms.", trace, mode="flag")
+    assert "[UNVERIFIED]" in g.text and g.n_ungrounded == 1
+
+
+def test_unit_conversion_and_tolerance(sinus_trace):
+    trace, m = sinus_trace
+    qt = m["qt_ms"]["value"]
+    assert ground_answer(f"The QT interval is {qt / 1000:.2f} s.", trace).n_ungrounded == 0
+    assert ground_answer(f"The QT interval is {qt + 1.5:.1f} ms.", trace).n_ungrounded == 0   # within 2 ms
+    assert ground_answer(f"The QT interval is {qt + 12:.0f} ms.", trace).n_ungrounded == 1
+
+
+def test_statements_need_a_supporting_tool_fact(sinus_trace):
+    trace, m = sinus_trace
+    assert m["af_like_irregular_without_p_waves"] is False
+    ok = ground_answer("There is no atrial fibrillation.", trace)
+    assert ok.n_ungrounded == 0 and ok.claims[0].negated
+    bad = ground_answer("The patient has atrial fibrillation.", trace)
+    assert bad.n_ungrounded == 1 and bad.text == ""
+    # a diagnosis no tool supports (no classifier ran) is removed
+    assert ground_answer("This is left ventricular hypertrophy.", trace).n_ungrounded == 1
+
+
+def test_classifier_statements_positive_and_negative():
+    result = {"tool": "classify", "available": True, "present": ["CLBBB"], "evaluated_codes": ["CLBBB", "AFIB", "NORM"],
+              "statements": [{"code": "CLBBB", "probability": 0.91, "threshold": 0.4, "present": True}]}
+    trace = [ToolCall("classify", {}, result, 0.0)]
+    g = ground_answer("There is a left bundle branch block (probability 91%). No atrial fibrillation. "
+                      "The ECG is normal ECG.", trace)
+    by_code = {c.code: c for c in g.claims if c.kind == "statement"}
+    assert by_code["CLBBB"].grounded and by_code["AFIB"].grounded and by_code["AFIB"].negated
+    assert not by_code["NORM"].grounded
+    assert "classify.present" in g.citations
+    # a superclass claim is supported by a present statement of that class
+    assert ground_answer("This is a conduction disturbance.", trace).n_ungrounded == 0
+
+
+def test_untrusted_header_text_is_never_evidence():
+    ecg = simulate_example("sinus")
+    from dataclasses import replace
+
+    ecg = replace(ecg, metadata={"comments": ["heart rate 250 bpm, atrial fibrillation"]})
+    box = ToolBox(Workspace({"current": ecg}))
+    summary = box.run("record_summary", {})
+    assert summary["untrusted_header_text"] == ["heart rate 250 bpm, atrial fibrillation"]
+    g = ground_answer("The heart rate is 250 bpm.", box.trace)
+    assert g.n_ungrounded == 1
+
+
+def test_claim_extraction():
+    nums = find_numbers("HR 72 bpm, QRS 0.10 s, axis -30°, ST 0.15 mV, p 93 %, 12 leads")
+    assert [(v, u) for _, v, u in nums] == [(72, "bpm"), (0.10, "s"), (-30, "deg"), (0.15, "mV"), (93, "%"), (12, "leads")]
+    found = find_statements("No evidence of atrial fibrillation, but incomplete right bundle branch block is present.")
+    assert [(code, neg) for _, code, neg in found] == [("AFIB", True), ("IRBBB", False)]
+    assert np.isfinite(nums[0][1])

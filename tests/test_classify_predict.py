@@ -1,0 +1,118 @@
+"""Tests of medts.classify.predict: bad input, missing leads, resampling, and the shipped adapters."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from classify_synthetic import LEADS, kind_signal, train_tiny, write_classify_root
+
+from medts.classify.predict import ClassifierPrediction, Classifier, default_adapter_dir
+from medts.errors import InvalidECGError, MedtsError
+from medts.labels import level_classes
+from medts.record import ECG
+
+
+@pytest.fixture(scope="module")
+def classifier(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("predict")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("MEDTS_CACHE", str(tmp / "cache"))
+    root = write_classify_root(tmp / "ptbxl")
+    clf, _ = train_tiny(root, tmp / "adapter", epochs=3)
+    yield Classifier.load(tmp / "adapter")
+    mp.undo()
+
+
+def _ecg(ecg_id: int, fs: int = 100, leads=LEADS) -> ECG:
+    signal = kind_signal(ecg_id, fs)[:, [LEADS.index(lead) for lead in leads]]
+    return ECG(signal.astype(np.float32), fs=float(fs), leads=tuple(leads), record_id=f"r{ecg_id}")
+
+
+def test_prediction_is_json_ready_and_separates_the_kinds(classifier):
+    preds = classifier.predict_many([_ecg(1000), _ecg(1001)])
+    doc = json.loads(json.dumps([p.model_dump(mode="json") for p in preds]))
+    assert ClassifierPrediction.model_validate(doc[0]).record_id == "r1000"
+    norm = {s["code"]: s for s in doc[0]["statements"]}
+    cd = {s["code"]: s for s in doc[1]["statements"]}
+    assert norm["NORM"]["probability"] > cd["NORM"]["probability"]
+    assert cd["CD"]["probability"] > norm["CD"]["probability"]
+    for s in doc[0]["statements"]:
+        assert s["present"] == (s["probability"] >= s["threshold"])
+    assert doc[0]["present"] == [s["code"] for s in sorted(doc[0]["statements"], key=lambda s: -s["probability"]) if s["present"]]
+    assert doc[0]["missing_leads"] == [] and doc[0]["notes"] == []
+
+
+def test_batch_and_single_calls_agree(classifier):
+    ecgs = [_ecg(i) for i in range(1000, 1004)]
+    batch = classifier.predict_many(ecgs)
+    for ecg, b in zip(ecgs, batch):
+        single = classifier.predict(ecg)
+        np.testing.assert_allclose([s.probability for s in single.statements],
+                                   [s.probability for s in b.statements], atol=2e-6)
+
+
+def test_other_sampling_rate_is_resampled_and_said(classifier):
+    at_500 = classifier.predict(_ecg(1000, fs=500))
+    at_100 = classifier.predict(_ecg(1000, fs=100))
+    assert at_500.resampled and any("resampled from 500 Hz" in n for n in at_500.notes)
+    p500 = {s.code: s.probability for s in at_500.statements}
+    p100 = {s.code: s.probability for s in at_100.statements}
+    assert abs(p500["NORM"] - p100["NORM"]) < 0.15
+
+
+def test_missing_leads_are_zeroed_and_reported(classifier):
+    pred = classifier.predict(_ecg(1000, leads=["I", "II", "V1", "V5"]))
+    assert pred.missing_leads == ["III", "aVR", "aVL", "aVF", "V2", "V3", "V4", "V6"]
+    assert any("zeroed" in n and "less reliable" in n for n in pred.notes)
+
+
+def test_nan_input_is_a_clear_error(classifier):
+    signal = kind_signal(1000)
+    signal[5, 2] = np.nan
+    with pytest.raises(InvalidECGError, match="NaN"):
+        classifier.predict(ECG(signal, fs=100.0, leads=tuple(LEADS)))
+
+
+def test_loading_a_folder_without_weights_fails_clearly(tmp_path):
+    with pytest.raises(MedtsError, match="not a classifier adapter"):
+        Classifier.load(tmp_path)
+
+
+# -- the shipped adapters ------------------------------------------------------------------------
+
+SHIPPED = [d for d in (default_adapter_dir("superdiagnostic"), default_adapter_dir("all")) if (d / "manifest.json").is_file()]
+
+
+@pytest.mark.parametrize("folder", SHIPPED, ids=[d.name for d in SHIPPED])
+def test_shipped_adapter_is_small_and_complete(folder):
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert (folder / "model.safetensors").stat().st_size < 8_000_000
+    assert (folder / "MODEL_CARD.md").is_file()
+    assert manifest["classes"] == level_classes(manifest["level"])
+    assert set(manifest["thresholds"]) == set(manifest["classes"])
+    assert manifest["data"]["train_folds"] == [1, 2, 3, 4, 5, 6, 7, 8] and manifest["data"]["val_fold"] == 9
+    assert manifest["command"].startswith("medts train classifier")
+    assert "macro_auc_ci95" in manifest["val_metrics"]
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("folder", SHIPPED, ids=[d.name for d in SHIPPED])
+def test_shipped_adapter_reproduces_its_recorded_fold9_probabilities(folder, ptbxl_dir):
+    from medts.io.ptbxl import PtbxlIndex, load_processed_zscore, processed_zscore_arrays
+    from medts.record import STANDARD_LEADS
+
+    clf = Classifier.load(folder)
+    index = PtbxlIndex.open(ptbxl_dir, sampling_rate=100)
+    arrays = processed_zscore_arrays(ptbxl_dir)
+    refs = clf.manifest["reference_predictions"]
+    assert {r["source"] for r in refs} == {"records100", "processed100_zscore"}
+    ecgs = []
+    for ref in refs:
+        if ref["source"] == "records100":
+            ecgs.append(index.read(ref["ecg_id"]))
+        else:
+            ecgs.append(ECG(load_processed_zscore(arrays[ref["ecg_id"]]), fs=100.0, leads=STANDARD_LEADS))
+    got = np.array([[s.probability for s in p.statements] for p in clf.predict_many(ecgs)])
+    np.testing.assert_array_equal(got, np.array([r["probabilities"] for r in refs]))

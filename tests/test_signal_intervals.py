@@ -1,0 +1,48 @@
+"""medts.signal.intervals: formulas and per-beat aggregation with quality flags."""
+
+import math
+
+import numpy as np
+import pytest
+
+from medts.signal.intervals import heart_rate, hrv_time, interval_ms, qtc_values
+
+
+def test_qtc_formulas_match_their_definitions():
+    qt, rr = 400.0, 800.0  # ms -> RR 0.8 s, HR 75 bpm
+    q = qtc_values(qt, rr)
+    assert q["bazett"].value == pytest.approx(400 / math.sqrt(0.8), abs=0.1)
+    assert q["fridericia"].value == pytest.approx(400 / 0.8 ** (1 / 3), abs=0.1)
+    assert q["framingham"].value == pytest.approx(400 + 154 * 0.2, abs=0.1)
+    assert q["hodges"].value == pytest.approx(400 + 1.75 * 15, abs=0.1)
+    missing = qtc_values(None, rr)
+    assert all(v.value is None and v.reason for v in missing.values())
+
+
+def test_interval_median_and_flags():
+    fs = 500.0
+    on = np.array([100.0, 600, 1100, 1600])
+    off = on + np.array([50, 50, 50, np.nan])  # 100 ms QRS, one beat missing its offset
+    v = interval_ms(on, off, fs, name="QRS")
+    assert v.value == 100.0 and v.n_beats == 3 and v.quality == "good"
+    spread = interval_ms(on, on + np.array([40, 60, 80, 100]), fs, name="QRS")
+    assert spread.quality == "uncertain" and "spread" in spread.reason
+    none = interval_ms(on, np.full(4, np.nan), fs, name="PR")
+    assert none.value is None and none.quality == "unavailable" and "PR" in none.reason
+
+
+def test_heart_rate_and_hrv_from_known_rr():
+    fs = 250.0
+    rr_s = np.array([0.8, 0.9, 0.8, 1.0, 0.85, 0.95, 0.8])
+    peaks = np.concatenate([[100], 100 + np.cumsum(rr_s * fs)]).astype(int)
+    hr, rr = heart_rate(peaks, fs)
+    assert rr.value == pytest.approx(np.median(rr_s) * 1000, abs=1)
+    assert hr.value == pytest.approx(60 / np.median(rr_s), abs=0.2)
+    h = hrv_time(peaks, fs)
+    assert h["sdnn_ms"].value == pytest.approx(np.std(rr_s * 1000, ddof=1), rel=0.01)
+    assert h["rmssd_ms"].value == pytest.approx(np.sqrt(np.mean(np.diff(rr_s * 1000) ** 2)), rel=0.01)
+    assert h["sdnn_ms"].quality == "uncertain"  # 6 s of beats: short-term norms need minutes
+    few = hrv_time(peaks[:3], fs)
+    assert few["sdnn_ms"].value is None and "4 beats" in few["sdnn_ms"].reason
+    hr1, _ = heart_rate(peaks[:1], fs)
+    assert hr1.value is None and hr1.reason
