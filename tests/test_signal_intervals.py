@@ -32,7 +32,7 @@ def test_interval_median_and_flags():
 
 
 def test_heart_rate_and_hrv_from_known_rr():
-    fs = 250.0
+    fs = 1000.0  # RR values are whole samples: no rounding
     rr_s = np.array([0.8, 0.9, 0.8, 1.0, 0.85, 0.95, 0.8])
     peaks = np.concatenate([[100], 100 + np.cumsum(rr_s * fs)]).astype(int)
     hr, rr = heart_rate(peaks, fs)

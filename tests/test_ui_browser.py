@@ -146,7 +146,7 @@ def test_upload_trace_measure_chat_highlight_and_errors(app_url, browser, tmp_pa
     page.screenshot(path=str(ARTIFACTS / "ui-2-chat.png"), full_page=True)
 
     # Click a statement: its evidence is highlighted on the tracing.
-    page.click("text=Statements")
+    page.get_by_role("tab", name="Statements").click()
     if _classifier_shipped():
         page.locator("#statements [role=gridcell]").first.wait_for(timeout=10_000)
         code = _table_rows(page, "statements")[0][0]
