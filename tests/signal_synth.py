@@ -58,7 +58,7 @@ def synth_ecg(
     onsets = []
     t = 0.35
     while t + 0.5 < duration_s:
-        onsets.append(int(round(t * fs)))
+        onsets.append(round(t * fs))
         t += rr_mean * (1 + rng.uniform(-rr_jitter, rr_jitter))
     amps = lead_amplitudes(axis_deg)
     sig = np.zeros((n, len(STANDARD_LEADS)))
@@ -70,17 +70,17 @@ def synth_ecg(
             for key, start_ms, width_ms, sign in parts:
                 if key == "p" and not p_waves:
                     continue
-                s0, w = q0 + int(round(start_ms * ms)), int(round(width_ms * ms))
+                s0, w = q0 + round(start_ms * ms), round(width_ms * ms)
                 if s0 < 0 or s0 + w > n:
                     continue
                 sig[s0 : s0 + w, j] += sign * a[key] * hann(w)
             if st_mv and name in st_mv:
-                s0, s1 = q0 + int(round(QRS_MS * ms)), q0 + int(round((QRS_MS + 100) * ms))
+                s0, s1 = q0 + round(QRS_MS * ms), q0 + round((QRS_MS + 100) * ms)
                 if s1 + int(200 * ms) < n:
                     ramp = np.ones(s1 - s0)
                     sig[s0:s1, j] += st_mv[name] * ramp
                     # slur the deviation into the T wave so the ST level is a plateau, as in real ECGs
-                    tw = int(round(200 * ms))
+                    tw = round(200 * ms)
                     sig[s1 : s1 + tw, j] += st_mv[name] * np.cos(np.linspace(0, np.pi / 2, tw))
         if not p_waves:
             sig[:, j] += 0.03 * np.sin(2 * np.pi * 6.3 * np.arange(n) / fs + j) * rng.uniform(0.5, 1.0)

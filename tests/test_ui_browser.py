@@ -103,11 +103,11 @@ def _table_rows(page, elem_id: str) -> list[list[str]]:
     return rows
 
 
-def _classifier_shipped() -> bool:
-    from medts.classify.predict import default_adapter_dir
-    from medts.report.sources import STATEMENT_LEVELS
+def _classifier_loaded() -> bool:
+    """Whether the app's report pipeline (same process) loaded a statement classifier."""
+    from medts.ui.analysis import report_builder
 
-    return any((default_adapter_dir(level) / "manifest.json").is_file() for level in STATEMENT_LEVELS)
+    return bool(report_builder().sources.statements.available)
 
 
 def test_upload_trace_measure_chat_highlight_and_errors(app_url, browser, tmp_path: Path) -> None:
@@ -147,16 +147,17 @@ def test_upload_trace_measure_chat_highlight_and_errors(app_url, browser, tmp_pa
 
     # Click a statement: its evidence is highlighted on the tracing.
     page.get_by_role("tab", name="Statements").click()
-    if _classifier_shipped():
-        page.locator("#statements [role=gridcell]").first.wait_for(timeout=10_000)
-        code = _table_rows(page, "statements")[0][0]
-        page.locator("#statements [role=gridcell]").nth(1).click()
+    page.locator("#statements [role=gridcell]").first.wait_for(timeout=10_000)
+    code = _table_rows(page, "statements")[0][0]
+    page.locator("#statements [role=gridcell]").nth(1).click()
+    if _classifier_loaded():
         _wait_status(page, f"Evidence for {code} highlighted", timeout_ms=60_000)
         names = page.evaluate("() => document.querySelector('#tracing .js-plotly-plot').data.map(t => t.name)")
         assert f"evidence: {code}" in names
         assert "strongest leads" in page.inner_text("#evidence")
-    else:
-        assert "Not available" in page.inner_text("#statements-note")
+    else:  # statements from measurement rules: the panel says why there is no attribution map
+        _wait_status(page, f"No attribution map for {code}", timeout_ms=60_000)
+        assert "not a classifier" in page.inner_text("#evidence")
     page.screenshot(path=str(ARTIFACTS / "ui-3-statement.png"), full_page=True)
 
     # A corrupt file: a clear message naming it, no traceback, and the record stays loaded.

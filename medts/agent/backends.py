@@ -75,8 +75,8 @@ class LocalChatModel(BaseChatModel):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     source: str = "smollm2"
-    dtype: str = "bfloat16"
-    max_new_tokens: int = 120
+    dtype: str = "auto"
+    max_new_tokens: int = 80
     repetition_penalty: float = 1.15
     supports_tools: bool = False
 
@@ -180,6 +180,7 @@ class ScriptedChatModel(BaseChatModel):
     bound_tools: list[str] = Field(default_factory=list)
     state: dict[str, int] = Field(default_factory=lambda: {"i": 0})
     supports_tools: bool = True
+    then: Any = Field(None, description="step used for every call after the script (None: raise)")
 
     @property
     def _llm_type(self) -> str:
@@ -193,10 +194,10 @@ class ScriptedChatModel(BaseChatModel):
     def _next(self, messages: list[BaseMessage]) -> AIMessage:
         self.seen.append(list(messages))
         i = self.state["i"]
-        if i >= len(self.script):
+        if i >= len(self.script) and self.then is None:
             raise BackendError(f"scripted model: script exhausted after {i} replies")
         self.state["i"] = i + 1
-        step = self.script[i]
+        step = self.script[i] if i < len(self.script) else self.then
         if callable(step):
             step = step(list(messages))
         return step if isinstance(step, AIMessage) else AIMessage(content=str(step))

@@ -39,7 +39,7 @@ from pydantic import BaseModel
 # unit -> (absolute tolerance, relative tolerance); a claim matches when |claim - fact| <= max(abs, rel*|fact|)
 TOLERANCE: dict[str, tuple[float, float]] = {
     "bpm": (1.0, 0.01), "ms": (2.0, 0.01), "s": (0.02, 0.01), "mV": (0.02, 0.03), "deg": (2.0, 0.0),
-    "%": (1.0, 0.0), "Hz": (0.5, 0.0), "years": (0.5, 0.0), "beats": (0.0, 0.0), "leads": (0.0, 0.0),
+    "%": (1.0, 0.0), "Hz": (0.5, 0.0), "": (0.5, 0.01), "years": (0.5, 0.0), "beats": (0.0, 0.0), "leads": (0.0, 0.0),
 }
 
 _UNIT_WORDS = [
@@ -53,9 +53,11 @@ _UNIT_WORDS = [
     (r"s|sec|seconds?", "s"),
     (r"beats?", "beats"),
     (r"leads?", "leads"),
+    # units no tool reports: such claims can never be grounded (small models invent them)
+    (r"minutes?|mins?|hours?|days?|weeks?|months?|cm|mm|kg|mmHg|times", "other"),
 ]
 _NUMBER_UNIT = re.compile(
-    r"(?<![\w.])([-+−]?\d+(?:\.\d+)?)\s*(" + "|".join(f"(?:{w})" for w, _ in _UNIT_WORDS) + r")(?![\w])",
+    r"(?<![\w.])(?<!\w\+)([-+−]?\d+(?:\.\d+)?)\s*(" + "|".join(f"(?:{w})" for w, _ in _UNIT_WORDS) + r")(?![\w])",
     re.IGNORECASE,
 )
 _KEY_UNITS = (("_ms", "ms"), ("_bpm", "bpm"), ("_deg", "deg"), ("_mv", "mV"), ("_s", "s"), ("_hz", "Hz"),
@@ -145,8 +147,23 @@ def numeric_facts(tool: str, data: Any, path: str = "", unit: str | None = None)
     elif isinstance(data, list):
         for i, value in enumerate(data):
             out += numeric_facts(tool, value, f"{path}[{i}]", unit)
-    elif isinstance(data, (int, float)) and not isinstance(data, bool) and math.isfinite(data) and unit:
-        out.append(Fact(tool, path, float(data), canonical_unit(unit) if unit not in ("probability", "fraction") else unit))
+    elif isinstance(data, (int, float)) and not isinstance(data, bool) and math.isfinite(data):
+        unit = unit or ""  # unit-less numbers (counts) can only ground bare numbers
+        keep = unit in ("probability", "fraction", "ratio")
+        out.append(Fact(tool, path, float(data), unit if keep else canonical_unit(unit)))
+    return out
+
+
+def glossary_facts(trace: Iterable[Any]) -> list[Fact]:
+    """Numbers with units inside the glossary's own criteria text (medts's text, not the file's)."""
+    out = []
+    for call in trace:
+        if call.name != "glossary":
+            continue
+        for i, entry in enumerate(call.result.get("entries") or []):
+            for field_name in ("description", "typical_criteria"):
+                for _, value, unit in find_numbers(str(entry.get(field_name, ""))):
+                    out.append(Fact("glossary", f"entries[{i}].{field_name}", value, unit))
     return out
 
 
@@ -188,9 +205,11 @@ def statement_facts(trace: Iterable[Any]) -> StatementFacts:
                     facts.absent.setdefault(code, f"classify.statements ({code} below threshold)")
         elif tool == "measurements":
             _measurement_statements(r, facts, "measurements")
-        elif tool == "glossary":
+        elif tool == "glossary":  # definitions: statements named in them may be mentioned
             for e in r.get("entries") or []:
                 facts.defined[e["code"]] = "glossary.entries"
+                for _, code, _ in find_statements(f"{e.get('description', '')}. {e.get('typical_criteria', '')}"):
+                    facts.defined.setdefault(code, "glossary.entries")
         elif tool == "compare":
             st = r.get("statements") or {}
             for code in (st.get("new") or []) + (st.get("unchanged") or []):
@@ -320,7 +339,6 @@ def _statement_patterns() -> list[tuple[re.Pattern, str]]:
     for code in STATEMENTS:
         if len(code.rstrip("_")) >= 3:
             compiled.append((re.compile(r"(?<![\w/])" + re.escape(code) + r"(?![\w/])"), code))
-    compiled.sort(key=lambda pc: -len(pc[0].pattern))  # longest first: specific beats generic
     return compiled
 
 
@@ -332,14 +350,15 @@ def find_statements(sentence: str) -> list[tuple[str, str, bool]]:
     global _PATTERNS
     if _PATTERNS is None:
         _PATTERNS = _statement_patterns()
+    matches = [(m, code) for pattern, code in _PATTERNS for m in pattern.finditer(sentence)]
+    matches.sort(key=lambda mc: -(mc[0].end() - mc[0].start()))  # longest match first
     taken: list[tuple[int, int]] = []
     found = []
-    for pattern, code in _PATTERNS:
-        for m in pattern.finditer(sentence):
-            if any(m.start() < b and a < m.end() for a, b in taken):
-                continue
-            taken.append((m.start(), m.end()))
-            found.append((m.start(), m.group(0), code, _negated(sentence, m.start(), m.end())))
+    for m, code in matches:
+        if any(m.start() < b and a < m.end() for a, b in taken):
+            continue
+        taken.append((m.start(), m.end()))
+        found.append((m.start(), m.group(0), code, _negated(sentence, m.start(), m.end())))
     return [(text, code, neg) for _, text, code, neg in sorted(found)]
 
 
@@ -359,11 +378,20 @@ def find_numbers(sentence: str) -> list[tuple[str, float, str]]:
     return [(text, value, unit) for text, value, unit, _ in _numbers_with_keys(sentence)]
 
 
+_BARE_NUMBER = re.compile(r"(?<![\w.+\-/])(\d+(?:\.\d+)?)(?![\w%°/]|\.\d|-\w)")
+
+
 def _numbers_with_keys(sentence: str) -> list[tuple[str, float, str, tuple[str, ...] | None]]:
-    out = []
+    """Numbers with units, then bare numbers (unit ``""``) outside them."""
+    out, spans = [], []
     for m in _NUMBER_UNIT.finditer(sentence):
         value = float(m.group(1).replace("−", "-").replace("+", ""))
         out.append((m.group(0), value, canonical_unit(m.group(2)), quantity_keys(sentence, m.start(), m.end())))
+        spans.append((m.start(), m.end()))
+    for m in _BARE_NUMBER.finditer(sentence):
+        if any(a <= m.start() < b for a, b in spans):
+            continue
+        out.append((m.group(0), float(m.group(1)), "", quantity_keys(sentence, m.start(), m.end())))
     return out
 
 
@@ -379,9 +407,9 @@ QUANTITIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"limit|upper|lower|normal range|reference|cut-?off", ("reference_limits",)),
     (r"axis", ("axis",)),
     (r"QTc|corrected QT", ("qtc",)),
-    (r"\bQT\b", ("qt_ms", "qt")),
+    (r"\bQT\b", ("qt_ms",)),
     (r"\bPR\b|P-R|\bPQ\b", ("pr_ms",)),
-    (r"P[- ]wave|\bP duration", ("p_duration", "waves.P")),
+    (r"P[- ]wave|\bP duration", ("p_duration", "waves.P", "p_wave")),
     (r"\bQRS\b", ("qrs",)),
     (r"\bRR\b|R-R|\bNN\b", ("rr_ms", "mean_rr", "rr")),
     (r"heart rate|\brate\b|\bHR\b|pulse", ("hr_bpm", "hr")),
@@ -425,15 +453,17 @@ def match_number(value: float, unit: str, facts: list[Fact], keys: tuple[str, ..
     """
     candidates: list[tuple[float, Fact]] = []
     for f in facts:
-        if keys is not None and not any(k in f.path.lower() for k in keys):
+        if keys is not None and f.tool != "glossary" and not any(k in f.path.lower() for k in keys):
             continue
-        if f.unit == unit:
+        if unit == "":  # a bare number may cite any field
+            v = f.value
+        elif f.unit == unit:
             v = f.value
         elif unit == "ms" and f.unit == "s":
             v = f.value * 1000.0
         elif unit == "s" and f.unit == "ms":
             v = f.value / 1000.0
-        elif unit == "%" and f.unit in ("probability", "fraction"):
+        elif unit == "%" and f.unit in ("probability", "fraction", "ratio"):
             v = f.value * 100.0
         elif unit == "deg" and f.unit == "deg":
             v = f.value
@@ -509,6 +539,7 @@ class Grounder:
         trace = list(trace)
         numbers = [f for call in trace if call.result.get("available", True)
                    for f in numeric_facts(call.name, call.result)]
+        numbers += glossary_facts(trace)
         qnums = [(v, u) for _, v, u in find_numbers(question)]
         return cls(numbers, statement_facts(trace), qnums, mode)
 

@@ -25,14 +25,14 @@ from typing import Any
 
 import jinja2
 import yaml
-from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
 from medts.config import PROJECT_ROOT
 
 PROMPT_DIR = PROJECT_ROOT / "prompts" / "agent"
 
 INTENT_RULES: tuple[tuple[str, str], ...] = (
-    ("compare", r"compar|previous|prior|earlier|older|changed|change since|differen|what changed|vs\.?\s"),
+    ("compare", r"compar|changed|change since|differen|\bvs\.?\s|versus|since the (?:previous|last|prior)"),
     ("glossary", r"\bmean(?:s|ing)?\b|\bdefin|criteria|stand for|what (?:is|are) (?:an? )(?!heart)"),
     ("quality", r"quality|nois|artifact|artefact|electrode|interpretab|reversed|lead.*(?:off|missing|flat)"),
     ("rate", r"heart ?rate|\brate\b|\bbpm\b|pulse|tachy|brady|how fast|too (?:fast|slow)"),
@@ -44,7 +44,7 @@ INTENT_RULES: tuple[tuple[str, str], ...] = (
     ("rhythm", r"rhythm|fibrillation|flutter|a-?fib|\bAF\b|sinus|irregular|arrhythm|regular"),
     ("diagnosis", r"diagnos|normal|abnormal|finding|statement|interpret|summar|what do you see|report|"
                   r"conclusion|bundle|block|\bLVH\b|\bRVH\b|infarct|\bMI\b|hypertroph|ischa?emi|\bWPW\b|"
-                  r"fibrillation|flutter|a-?fib|\bAF\b|BBB|what.*wrong|anything"),
+                  r"BBB|what.*wrong|anything"),
     ("explain", r"\bwhy\b|evidence|explain|which leads?|what makes|based on|how do you know"),
     ("anomaly", r"anomal|unusual|\bodd\b|ectopic|premature|\bPVCs?\b|\bPACs?\b|extra ?systol|outlier|strange"),
     ("waves", r"\bwaves?\b|delineat|segment|onset|offset|fiducial|P[- ]waves?"),
@@ -172,6 +172,8 @@ def measurement_lines(m: dict[str, Any], kinds: set[str]) -> list[str]:
             lines.append(f"P waves found before {100 * pf:.0f}% of beats")
         if m.get("af_like_irregular_without_p_waves") is True:
             lines.append("irregular rhythm without consistent P waves, as in atrial fibrillation")
+        elif m.get("af_like_irregular_without_p_waves") is False and pf is not None and pf >= 0.5:
+            lines.append("no sign of atrial fibrillation in the rhythm features (P waves present)")
     if kinds & {"intervals", "diagnosis"}:
         for key, name in (("pr_ms", "PR interval"), ("qrs_ms", "QRS duration"), ("qt_ms", "QT interval"),
                           ("qtc_bazett_ms", "QTc (Bazett)")):
@@ -315,4 +317,9 @@ def render(template: str, **values: Any) -> str:
 def compose_messages(question: str, facts: list[str]) -> list[BaseMessage]:
     """System + user messages asking the LLM to phrase the answer from ``facts``."""
     p = load_prompt("compose")
-    return [SystemMessage(p["system"].strip()), HumanMessage(render(p["user"], facts=facts, question=question).strip())]
+    messages: list[BaseMessage] = [SystemMessage(p["system"].strip())]
+    for shot in p.get("examples") or []:  # one worked example: small models copy its form
+        messages.append(HumanMessage(render(p["user"], facts=shot["facts"], question=shot["question"]).strip()))
+        messages.append(AIMessage(shot["answer"].strip()))
+    messages.append(HumanMessage(render(p["user"], facts=facts, question=question).strip()))
+    return messages

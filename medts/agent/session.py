@@ -93,7 +93,7 @@ class ChatSession:
         self.last: AgentAnswer | None = None
 
     @classmethod
-    def with_local_model(cls, source: str = "smollm2", *, dtype: str = "bfloat16", max_new_tokens: int = 120,
+    def with_local_model(cls, source: str = "smollm2", *, dtype: str = "auto", max_new_tokens: int = 80,
                          config: AgentConfig | None = None) -> ChatSession:
         from medts.agent.backends import LocalChatModel
 
@@ -166,6 +166,9 @@ class ChatSession:
         results = []
         for call in calls:
             args = dict(call.args)
+            if call.name == "record_summary" and args.get("record", "current") == record:
+                results.append(self.toolbox.trace[start].result)  # already run for the quality check
+                continue
             if call.name == "explain" and args.get("code") == "?":
                 args["code"] = _top_statement(results)
             results.append(self.toolbox.run(call.name, args))

@@ -39,7 +39,7 @@ import numpy as np
 from medts.bench.metrics import FiducialScore, match_fiducials
 from medts.bench.results import markdown_table, write_results
 from medts.signal.clean import clean_ecg
-from medts.signal.delineate import FIDUCIALS, delineate_lead_nk
+from medts.signal.delineate import FIDUCIALS
 from medts.signal.fuse import TUNED_ON
 from medts.signal.measure import analyse_ecg, measure_ecg, measurements_from_analysis
 from medts.signal.peaks import consensus_rpeaks
@@ -50,28 +50,28 @@ METHODS = ("medts", "nk_dwt", "nk_prominence")
 CSE_SD_MS = {"P_on": 10.2, "P_off": 12.7, "QRS_on": 6.5, "QRS_off": 11.6, "T_off": 30.6}
 
 RULES = [
-    "LUDB: each lead is evaluated only inside its annotated span (first to last annotated sample; "
+    ("LUDB: each lead is evaluated only inside its annotated span (first to last annotated sample; "
     "LUDB skips the first and last beats). Annotations outside the span are ignored; a detection is a "
-    "false positive only if unmatched and inside the span.",
-    f"Matching: one-to-one, same fiducial kind, closest pairs first, tolerance ±{TOLERANCE_MS:g} ms; "
-    "errors are detected minus annotated (ms); metrics pooled over all leads and records.",
-    "medts places its fused (global, one per beat) onsets/offsets in every usable lead; its peaks are "
+    "false positive only if unmatched and inside the span."),
+    (f"Matching: one-to-one, same fiducial kind, closest pairs first, tolerance ±{TOLERANCE_MS:g} ms; "
+    "errors are detected minus annotated (ms); metrics pooled over all leads and records."),
+    ("medts places its fused (global, one per beat) onsets/offsets in every usable lead; its peaks are "
     "lead-specific. NeuroKit2 baselines run per lead: nk.ecg_clean -> nk.ecg_peaks -> nk.ecg_delineate "
-    "(method dwt or prominence), QRS peak = that lead's R peak.",
-    f"Tuning: medts constants were chosen on LUDB records {TUNED_ON[0]}-{TUNED_ON[-1]} only; records "
-    f"{TUNED_ON[-1] + 1}-160 and all of QTDB, CPSC2019 and MIT-BIH are held out.",
-    "Intervals: reference per record = median over leads of each lead's median per-beat annotated "
+    "(method dwt or prominence), QRS peak = that lead's R peak."),
+    (f"Tuning: medts constants were chosen on LUDB records {TUNED_ON[0]}-{TUNED_ON[-1]} only; records "
+    f"{TUNED_ON[-1] + 1}-160 and all of QTDB, CPSC2019 and MIT-BIH are held out."),
+    ("Intervals: reference per record = median over leads of each lead's median per-beat annotated "
     "interval (PR = QRS on - P on, QRS = QRS off - QRS on, QT = T off - QRS on). NeuroKit2's interval "
     "is computed the same way from its per-lead fiducials; medts's is its measure_ecg value. MAE over "
-    "records where both the reference and the method give a value; missing counts are reported.",
-    "QTDB q1c: the cardiologist marked selected beats only, so unmatched detections cannot be judged: "
+    "records where both the reference and the method give a value; missing counts are reported."),
+    ("QTDB q1c: the cardiologist marked selected beats only, so unmatched detections cannot be judged: "
     "sensitivity and errors are reported (no PPV/F1). medts fuses both leads into one fiducial; "
-    "NeuroKit2 is run per lead and pooled over the two leads. Only the part of each record that holds "
-    "annotations (±5 s) is processed.",
-    f"R peaks: F1 at ±{RPEAK_TOLERANCE_MS:g} ms; medts = clean_ecg + consensus_rpeaks (one lead here), "
-    "NeuroKit2 = nk.ecg_clean + nk.ecg_peaks.",
-    "Speed: wall time per 12-lead 10 s 500 Hz LUDB record (median over records, after a warm-up), "
-    "single process; peak Python memory by tracemalloc.",
+    "NeuroKit2 is run per lead and pooled over the two leads. To bound the run time, 60 s of each "
+    "record are processed, from 5 s before its first q1c mark; marks at least 1 s inside that window are scored."),
+    (f"R peaks: F1 at ±{RPEAK_TOLERANCE_MS:g} ms; medts = clean_ecg + consensus_rpeaks (one lead here), "
+    "NeuroKit2 = nk.ecg_clean + nk.ecg_peaks."),
+    ("Speed: wall time per 12-lead 10 s 500 Hz LUDB record (median over records, after a warm-up), "
+    "single process; peak Python memory by tracemalloc."),
 ]
 
 
@@ -96,8 +96,8 @@ def nk_lead_fiducials(lead: np.ndarray, fs: float, method: str) -> dict[str, np.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            cleaned = nk.ecg_clean(np.asarray(lead, float), sampling_rate=int(round(fs)))
-            _, info = nk.ecg_peaks(cleaned, sampling_rate=int(round(fs)))
+            cleaned = nk.ecg_clean(np.asarray(lead, float), sampling_rate=round(fs))
+            _, info = nk.ecg_peaks(cleaned, sampling_rate=round(fs))
             rpeaks = np.asarray(info["ECG_R_Peaks"], dtype=np.int64)
         except Exception:  # noqa: BLE001 - a baseline failing on a lead counts as no detections
             return {k: np.zeros(0) for k in FIDUCIALS}
@@ -111,7 +111,7 @@ def _public_delineate(cleaned: np.ndarray, rpeaks: np.ndarray, fs: float, method
     if len(rpeaks) < 2:
         return out
     try:
-        _, waves = nk.ecg_delineate(cleaned, rpeaks, sampling_rate=int(round(fs)), method=method)
+        _, waves = nk.ecg_delineate(cleaned, rpeaks, sampling_rate=round(fs), method=method)
     except Exception:  # noqa: BLE001
         return out
     keys = {"P_on": "ECG_P_Onsets", "P_peak": "ECG_P_Peaks", "P_off": "ECG_P_Offsets",
@@ -187,48 +187,65 @@ def _interval_summary(pairs: list[tuple[float | None, float | None]]) -> dict[st
 
 
 # --------------------------------------------------------------------------- LUDB
-def bench_ludb(root: Path, records: list[int], methods: tuple[str, ...] = METHODS,
-               progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Per-fiducial scores and global intervals on LUDB ``records`` for each method."""
+def ludb_record_result(root: Path, rid: int, methods: tuple[str, ...]) -> dict[str, Any]:
+    """Matches (per method, lead and fiducial), intervals and AF rows of one LUDB record."""
     from medts.io.ludb import read_ludb
 
+    rec = read_ludb(root, rid)
+    ecg, fs = rec.ecg, rec.ecg.fs
+    tol = round(TOLERANCE_MS * fs / 1000)
+    ann = {lead: waves_to_fiducials(rec.waves[lead]) for lead in ecg.leads}
+    spans = {lead: rec.annotated_span(lead) for lead in ecg.leads}
+    ref_iv = {name: _median_or_none([annotated_intervals_ms(rec.waves[lead], fs)[name] for lead in ecg.leads])
+              for name in ("PR", "QRS", "QT")}
+    rhythm = " ".join(rec.diagnoses.get("Rhythms", []))
+    out: dict[str, Any] = {"record": rid, "fs": fs, "matches": {}, "intervals": {}, "af": None}
+    for method in methods:
+        if method == "medts":
+            a = analyse_ecg(ecg)
+            per = a.delineation.per_lead
+            lead_fids = {lead: {k: per[k][j] for k in FIDUCIALS} for j, lead in enumerate(ecg.leads)}
+            m = measurements_from_analysis(ecg, a)
+            method_iv = {"PR": m.pr_ms.value, "QRS": m.qrs_ms.value, "QT": m.qt_ms.value}
+            if "fibrillation" in rhythm.lower():
+                out["af"] = {"record": rid, "rhythm": rhythm, "pr_ms": m.pr_ms.value,
+                             "pr_reason": m.pr_ms.reason, "p_wave_fraction": m.rhythm.p_wave_fraction.value}
+        else:
+            nk_method = method.removeprefix("nk_")
+            lead_fids = {lead: nk_lead_fiducials(ecg.lead(lead), fs, nk_method) for lead in ecg.leads}
+            per_lead_iv = [fiducial_intervals_ms(lead_fids[lead], fs) for lead in ecg.leads]
+            method_iv = {name: _median_or_none([iv[name] for iv in per_lead_iv]) for name in ("PR", "QRS", "QT")}
+        out["intervals"][method] = {name: (method_iv[name], ref_iv[name]) for name in ("PR", "QRS", "QT")}
+        out["matches"][method] = [
+            (kind, match_fiducials(lead_fids[lead][kind], ann[lead][kind], tolerance=tol, span=spans[lead]))
+            for lead in ecg.leads for kind in FIDUCIALS
+        ]
+    return out
+
+
+def bench_ludb(root: Path, records: list[int], methods: tuple[str, ...] = METHODS,
+               progress: Callable[[str], None] | None = None, workers: int = 1) -> dict[str, Any]:
+    """Per-fiducial scores and global intervals on LUDB ``records`` for each method.
+
+    ``workers`` > 1 scores records in that many processes (results are identical).
+    """
     subsets = {"all": set(records), "tuning": set(records) & set(TUNED_ON),
                "held_out": set(records) - set(TUNED_ON)}
     scores = {m: {s: {k: FiducialScore() for k in FIDUCIALS} for s in subsets} for m in methods}
     intervals: dict[str, dict[str, list]] = {m: {"PR": [], "QRS": [], "QT": []} for m in methods}
     af_records = []
-    for n, rid in enumerate(records):
-        rec = read_ludb(root, rid)
-        ecg, fs = rec.ecg, rec.ecg.fs
-        tol = int(round(TOLERANCE_MS * fs / 1000))
-        ann = {lead: waves_to_fiducials(rec.waves[lead]) for lead in ecg.leads}
-        spans = {lead: rec.annotated_span(lead) for lead in ecg.leads}
-        ref_iv = {name: _median_or_none([annotated_intervals_ms(rec.waves[lead], fs)[name] for lead in ecg.leads])
-                  for name in ("PR", "QRS", "QT")}
-        rhythm = " ".join(rec.diagnoses.get("Rhythms", []))
+    results = _map(ludb_record_result, [(root, rid, methods) for rid in records], workers)
+    for n, res in enumerate(results):
+        rid = res["record"]
         for method in methods:
-            if method == "medts":
-                a = analyse_ecg(ecg)
-                per = a.delineation.per_lead
-                lead_fids = {lead: {k: per[k][j] for k in FIDUCIALS} for j, lead in enumerate(ecg.leads)}
-                m = measurements_from_analysis(ecg, a)
-                method_iv = {"PR": m.pr_ms.value, "QRS": m.qrs_ms.value, "QT": m.qt_ms.value}
-                if "fibrillation" in rhythm.lower():
-                    af_records.append({"record": rid, "rhythm": rhythm, "pr_ms": m.pr_ms.value,
-                                       "pr_reason": m.pr_ms.reason, "p_wave_fraction": m.rhythm.p_wave_fraction.value})
-            else:
-                nk_method = method.removeprefix("nk_")
-                lead_fids = {lead: nk_lead_fiducials(ecg.lead(lead), fs, nk_method) for lead in ecg.leads}
-                per_lead_iv = [fiducial_intervals_ms(lead_fids[lead], fs) for lead in ecg.leads]
-                method_iv = {name: _median_or_none([iv[name] for iv in per_lead_iv]) for name in ("PR", "QRS", "QT")}
-            for name in ("PR", "QRS", "QT"):
-                intervals[method][name].append((method_iv[name], ref_iv[name]))
-            for lead in ecg.leads:
-                for kind in FIDUCIALS:
-                    match = match_fiducials(lead_fids[lead][kind], ann[lead][kind], tolerance=tol, span=spans[lead])
-                    for subset, ids in subsets.items():
-                        if rid in ids:
-                            scores[method][subset][kind].add(match, fs)
+            for name, pair in res["intervals"][method].items():
+                intervals[method][name].append(pair)
+            for kind, match in res["matches"][method]:
+                for subset, ids in subsets.items():
+                    if rid in ids:
+                        scores[method][subset][kind].add(match, res["fs"])
+        if res["af"]:
+            af_records.append(res["af"])
         if progress:
             progress(f"LUDB {n + 1}/{len(records)} (record {rid})")
     return {
@@ -239,57 +256,85 @@ def bench_ludb(root: Path, records: list[int], methods: tuple[str, ...] = METHOD
     }
 
 
+def _map(fn: Callable, args: list[tuple], workers: int):
+    """``fn(*a)`` for each ``a`` in order, in ``workers`` processes when > 1 (a generator)."""
+    if workers <= 1:
+        for a in args:
+            yield fn(*a)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(fn, *zip(*args))
+
+
 # --------------------------------------------------------------------------- QTDB
-def bench_qtdb(root: Path, names: list[str], methods: tuple[str, ...] = METHODS,
-               progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Sensitivity and errors against QTDB ``.q1c`` annotations (annotated region only)."""
+QTDB_WINDOW_S = 60.0
+"""Seconds of each QTDB record processed, from 5 s before its first ``.q1c`` mark."""
+
+
+def qtdb_record_result(root: Path, name: str, methods: tuple[str, ...]) -> dict[str, Any] | None:
+    """Matches per method and fiducial for one QTDB record (``None`` without q1c marks)."""
     from medts.io.qtdb import read_qtdb
     from medts.record import ECG
 
-    scores = {m: {k: FiducialScore() for k in FIDUCIALS} for m in methods}
-    used = []
-    for n, name in enumerate(names):
-        rec = read_qtdb(root, name)
-        if not rec.q1c:
-            continue
-        fs = rec.ecg.fs
-        ann = waves_to_fiducials(rec.q1c)
-        points = np.concatenate([v for v in ann.values() if len(v)])
-        start = max(0, int(points.min() - 5 * fs))
-        stop = min(rec.ecg.n_samples, int(points.max() + 5 * fs))
-        ecg = ECG(rec.ecg.signal[start:stop], fs=fs, leads=rec.ecg.leads, record_id=rec.ecg.record_id)
-        ann = {k: v - start for k, v in ann.items()}
-        tol = int(round(TOLERANCE_MS * fs / 1000))
-        used.append(name)
-        for method in methods:
-            if method == "medts":
-                g = analyse_ecg(ecg).delineation.global_
-                # one fused fiducial per beat, compared with the lead-independent q1c marks
-                candidates = [{k: g[k] for k in FIDUCIALS}]
-            else:
-                candidates = [nk_lead_fiducials(ecg.signal[:, j], fs, method.removeprefix("nk_"))
-                              for j in range(ecg.n_leads)]
-            for fids in candidates:
-                for kind in FIDUCIALS:
-                    if len(ann[kind]) == 0:
-                        continue
+    rec = read_qtdb(root, name)
+    if not rec.q1c:
+        return None
+    fs = rec.ecg.fs
+    ann = waves_to_fiducials(rec.q1c)
+    points = np.concatenate([v for v in ann.values() if len(v)])
+    start = max(0, int(points.min() - 5 * fs))
+    stop = min(rec.ecg.n_samples, start + int(QTDB_WINDOW_S * fs))
+    ecg = ECG(rec.ecg.signal[start:stop], fs=fs, leads=rec.ecg.leads, record_id=rec.ecg.record_id)
+    # only marks at least 1 s inside the processed window are scored
+    ann = {k: v[(v >= start + fs) & (v < stop - fs)] - start for k, v in ann.items()}
+    tol = round(TOLERANCE_MS * fs / 1000)
+    out: dict[str, Any] = {"record": name, "fs": fs, "matches": {}}
+    for method in methods:
+        if method == "medts":
+            g = analyse_ecg(ecg).delineation.global_
+            candidates = [{k: g[k] for k in FIDUCIALS}]  # one fused fiducial per beat
+        else:
+            candidates = [nk_lead_fiducials(ecg.signal[:, j], fs, method.removeprefix("nk_"))
+                          for j in range(ecg.n_leads)]
+        matches = []
+        for fids in candidates:
+            for kind in FIDUCIALS:
+                if len(ann[kind]):
                     match = match_fiducials(fids[kind], ann[kind], tolerance=tol)
                     match.fp = 0  # unannotated beats: unmatched detections cannot be judged
-                    scores[method][kind].add(match, fs)
+                    matches.append((kind, match))
+        out["matches"][method] = matches
+    return out
+
+
+def bench_qtdb(root: Path, names: list[str], methods: tuple[str, ...] = METHODS,
+               progress: Callable[[str], None] | None = None, workers: int = 1) -> dict[str, Any]:
+    """Sensitivity and errors against QTDB ``.q1c`` annotations (annotated region only)."""
+    scores = {m: {k: FiducialScore() for k in FIDUCIALS} for m in methods}
+    used = []
+    for n, res in enumerate(_map(qtdb_record_result, [(root, name, methods) for name in names], workers)):
+        if res is None:
+            continue
+        used.append(res["record"])
+        for method in methods:
+            for kind, match in res["matches"][method]:
+                scores[method][kind].add(match, res["fs"])
         if progress:
-            progress(f"QTDB {n + 1}/{len(names)} ({name})")
+            progress(f"QTDB {n + 1}/{len(names)} ({res['record']})")
     out = {}
     for m in methods:
         out[m] = {}
         for k in FIDUCIALS:
             s = scores[m][k].summary()
             out[m][k] = {key: s[key] for key in ("tp", "fn", "sensitivity", "mean_error_ms", "sd_error_ms", "mae_ms")}
-    return {"records": used, "fiducials": out}
+    return {"records": used, "window_s": QTDB_WINDOW_S, "fiducials": out}
 
 
 # --------------------------------------------------------------------------- R peaks
 def _rpeak_f1(detected: np.ndarray, reference: np.ndarray, fs: float) -> tuple[int, int, int]:
-    m = match_fiducials(detected, reference, tolerance=int(round(RPEAK_TOLERANCE_MS * fs / 1000)))
+    m = match_fiducials(detected, reference, tolerance=round(RPEAK_TOLERANCE_MS * fs / 1000))
     return m.tp, m.fp, m.fn
 
 
@@ -301,8 +346,8 @@ def medts_rpeaks(x: np.ndarray, fs: float) -> np.ndarray:
 def nk_rpeaks(x: np.ndarray, fs: float) -> np.ndarray:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        cleaned = nk.ecg_clean(x, sampling_rate=int(round(fs)))
-        _, info = nk.ecg_peaks(cleaned, sampling_rate=int(round(fs)))
+        cleaned = nk.ecg_clean(x, sampling_rate=round(fs))
+        _, info = nk.ecg_peaks(cleaned, sampling_rate=round(fs))
     return np.asarray(info["ECG_R_Peaks"], dtype=np.int64)
 
 
@@ -468,6 +513,7 @@ def run(
     name: str = "delineation",
     command: str | None = None,
     progress: Callable[[str], None] | None = None,
+    workers: int = 1,
 ) -> tuple[dict[str, Any], Path, Path]:
     """Run the benchmark parts and write ``eval/results/<name>.json`` / ``.md``."""
     metrics: dict[str, Any] = {}
@@ -475,13 +521,13 @@ def run(
     notes = list(RULES)
     ludb_root, qtdb_root = data_root / "ludb", data_root / "qtdb"
     if "ludb" in parts and ludb_root.is_dir():
-        metrics["ludb"] = bench_ludb(ludb_root, ludb_records, methods, progress)
+        metrics["ludb"] = bench_ludb(ludb_root, ludb_records, methods, progress, workers)
         data["ludb"] = {"root": str(ludb_root), "records": ludb_records}
     if "qtdb" in parts and qtdb_root.is_dir():
         from medts.io.qtdb import qtdb_record_names
 
         names = qtdb_record_names(qtdb_root)[: qtdb_limit or None]
-        metrics["qtdb"] = bench_qtdb(qtdb_root, names, methods, progress)
+        metrics["qtdb"] = bench_qtdb(qtdb_root, names, methods, progress, workers)
         data["qtdb"] = {"root": str(qtdb_root), "records": metrics["qtdb"]["records"], "annotation": "q1c"}
     if "rpeaks" in parts:
         if (data_root / "cpsc2019").is_dir():
@@ -496,7 +542,7 @@ def run(
             progress("R peaks done")
     if "speed" in parts and ludb_root.is_dir():
         metrics["speed"] = bench_speed(ludb_root, ludb_records[:speed_records])
-    data["threads"] = {"OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS")}
+    data["threads"] = {"OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS"), "workers": workers}
     baselines = {m: "see metrics.*.<method>" for m in methods if m != "medts"}
     baselines["nk_ecg_peaks"] = "see metrics.rpeaks_*.nk_ecg_peaks"
     json_path, md_path = write_results(name, command=command, data=data, metrics=metrics, baselines=baselines,

@@ -77,7 +77,7 @@ def match_fiducials(
         unmatched = unmatched[(unmatched >= span[0]) & (unmatched <= span[1])]
     return Match(
         tp=int(used_a.sum()),
-        fp=int(len(unmatched)),
+        fp=len(unmatched),
         fn=int((~used_a).sum()),
         errors=np.array([e for _, e in errors], dtype=np.int64),
     )

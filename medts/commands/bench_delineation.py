@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
 from medts.commands.bench import bench_app
 
 
-def register(app: typer.Typer) -> None:  # noqa: ARG001 - the subcommand registers on bench_app below
+def register(app: typer.Typer) -> None:
     """Nothing to add at the top level: the command lives in the ``bench`` group."""
 
 
@@ -21,8 +22,10 @@ def bench_delineation(
     parts: str = typer.Option("ludb,qtdb,rpeaks,speed", help="Comma-separated parts to run."),
     methods: str = typer.Option("medts,nk_dwt,nk_prominence", help="Methods to score on LUDB and QTDB."),
     speed_records: int = typer.Option(10, help="LUDB records timed for the speed comparison."),
+    workers: int = typer.Option(1, help="Processes for the LUDB and QTDB parts (speed is always timed in one)."),
     name: str = typer.Option("delineation", help="Results name: eval/results/<name>.json and .md."),
-    data: Path = typer.Option(None, help="Data root holding ludb/, qtdb/, cpsc2019/, mitdb/ (default: $MEDTS_DATA or ../shared/data)."),
+    data: Annotated[Path | None, typer.Option(
+        help="Data root holding ludb/, qtdb/, cpsc2019/, mitdb/ (default: $MEDTS_DATA or ../shared/data).")] = None,
 ) -> None:
     """Score medts delineation against cardiologists (LUDB, QTDB) and NeuroKit2, in one run."""
     from medts.bench.delineation import METHODS, parse_records, run
@@ -40,6 +43,6 @@ def bench_delineation(
     _, json_path, md_path = run(
         data_root=Path(root), ludb_records=parse_records(records), qtdb_limit=qtdb_limit or None,
         speed_records=speed_records, methods=chosen, parts=tuple(p.strip() for p in parts.split(",")),
-        name=name, command=command, progress=lambda msg: print(msg, file=sys.stderr, flush=True),
+        name=name, command=command, workers=workers, progress=lambda msg: print(msg, file=sys.stderr, flush=True),
     )
     print(f"wrote {json_path} and {md_path}", file=sys.stderr)

@@ -42,8 +42,8 @@ def register(app: typer.Typer) -> None:
         model: Optional[str] = typer.Option(None, help="local model folder (default: packaged SmolLM2) or server model name"),
         base_url: Optional[str] = typer.Option(None, help="OpenAI-compatible base URL, e.g. http://localhost:8000/v1"),
         mode: str = typer.Option("auto", help="auto, native (tool calling) or plan (plan-then-compose)"),
-        dtype: str = typer.Option("bfloat16", help="local model dtype: bfloat16, float32 or auto"),
-        max_new_tokens: int = typer.Option(120, help="local model answer length cap"),
+        dtype: str = typer.Option("auto", help="local model dtype: auto (bf16 where the CPU/GPU runs it natively, else float32), bfloat16 or float32"),
+        max_new_tokens: int = typer.Option(80, help="local model answer length cap"),
         grounding: str = typer.Option("remove", help="unsupported claims: remove the sentence, or flag it"),
         as_json: bool = typer.Option(False, "--json", help="with -q: print the answers as one JSON list"),
     ) -> None:

@@ -30,7 +30,6 @@ def classify(
 ) -> None:
     """Classify ECG records into PTB-XL statements (drafts for clinician review)."""
     from medts.classify.predict import Classifier, default_adapter_dir
-    from medts.commands.info import _expand
     from medts.io import read_record
 
     folder = adapter or default_adapter_dir(level)
@@ -55,6 +54,19 @@ def classify(
         typer.echo(json.dumps(results, indent=2))
     if failed:
         raise typer.Exit(1)
+
+
+def _expand(paths: list[str]) -> list[tuple[str, Path | None, str | None]]:
+    """``(source, record_path, error)`` per record, in input order (folders and globs expanded)."""
+    from medts.io import find_records
+
+    out: list[tuple[str, Path | None, str | None]] = []
+    for text in paths:
+        try:
+            out.extend((str(p), p, None) for p in find_records(text))
+        except MedtsError as error:
+            out.append((text, None, str(error)))
+    return out
 
 
 def _print(prediction, show_all: bool) -> None:

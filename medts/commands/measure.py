@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -39,8 +38,9 @@ def _powerline(text: str) -> float | str | None:
 
 
 def _text_report(m: Any) -> str:
-    lines = [f"{m.record_id}: {len(m.leads)} leads, {m.fs_hz:g} Hz, {m.duration_s:g} s, {m.n_beats} beats "
-             f"(draft for clinician review)"]
+    head = (f"{m.record_id}: {len(m.leads)} leads, {m.fs_hz:g} Hz, {m.duration_s:g} s, {m.n_beats} beats "
+            "(draft for clinician review)")
+    lines = [head]
     for field, label in _SUMMARY:
         v = getattr(m, field)
         shown = "-" if v.value is None else f"{v.value:g} {v.unit}"

@@ -58,10 +58,10 @@ def delineate_lead_nk(lead: np.ndarray, rpeaks: np.ndarray, fs: float, *, method
             if method == "prominence" and _PROMINENCE is not None:
                 # The same NeuroKit2 code as ecg_delineate(method="prominence"), without the
                 # per-sample DataFrame that ecg_delineate builds and we do not use (3x faster).
-                waves = _PROMINENCE(np.asarray(lead, float), rpeaks=rpeaks, sampling_rate=int(round(fs)))
+                waves = _PROMINENCE(np.asarray(lead, float), rpeaks=rpeaks, sampling_rate=round(fs))
             else:
                 _, waves = nk.ecg_delineate(
-                    np.asarray(lead, float), rpeaks, sampling_rate=int(round(fs)), method=method
+                    np.asarray(lead, float), rpeaks, sampling_rate=round(fs), method=method
                 )
     except Exception:  # noqa: BLE001 - NeuroKit2 raises many types on degenerate input
         return out
@@ -112,7 +112,7 @@ def qrs_bounds(
     v = np.asarray(velocity, float)
     n = len(v)
     floor = np.percentile(v, 10)
-    hold = max(1, int(round(hold_ms * fs / 1000)))
+    hold = max(1, round(hold_ms * fs / 1000))
     half = int(0.08 * fs)
     on = np.full(len(rpeaks), np.nan)
     off = np.full(len(rpeaks), np.nan)

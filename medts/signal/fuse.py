@@ -17,6 +17,7 @@ Example
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from dataclasses import dataclass, field
 
@@ -209,7 +210,7 @@ def _local_max(x: np.ndarray, peaks: np.ndarray, half: int) -> np.ndarray:
 def _order_fiducials(glob: dict[str, np.ndarray]) -> None:
     """Drop fused boundaries that contradict the wave order P_on < P_off <= QRS_on < QRS_off <= T_on < T_off."""
     order = ["P_on", "P_off", "QRS_on", "QRS_off", "T_on", "T_off"]
-    for a, b in zip(order[:-1], order[1:]):
+    for a, b in itertools.pairwise(order):
         bad = np.isfinite(glob[a]) & np.isfinite(glob[b]) & (glob[a] > glob[b])
         if bad.any():
             # The later boundary of a P or T pair is the less reliable one.

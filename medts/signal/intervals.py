@@ -158,7 +158,7 @@ def isoelectric_level(lead: np.ndarray, qrs_on: np.ndarray, fs: float) -> np.nda
 
 def st_level_mv(lead: np.ndarray, qrs_off: np.ndarray, baseline: np.ndarray, fs: float, *, after_ms: float = 60.0) -> Value:
     """ST level at J + ``after_ms`` (mV, median over beats) relative to the PR baseline."""
-    k = int(round(after_ms * fs / 1000))
+    k = round(after_ms * fs / 1000)
     vals = [lead[int(j) + k] - b for j, b in zip(qrs_off, baseline)
             if np.isfinite(j) and np.isfinite(b) and int(j) + k < len(lead)]
     if not vals:
@@ -210,7 +210,7 @@ def hrv_time(rpeaks: np.ndarray, fs: float) -> dict[str, Value]:
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            table = nk.hrv_time(r, sampling_rate=int(round(fs)))
+            table = nk.hrv_time(r, sampling_rate=round(fs))
     except Exception as exc:  # noqa: BLE001 - NeuroKit2 raises many types on odd input
         return {k: Value.missing(u, f"NeuroKit2 hrv_time failed: {exc}") for k, (_, u) in names.items()}
     duration_s = (r[-1] - r[0]) / fs

@@ -29,8 +29,16 @@ from medts.record import ECG, STANDARD_LEADS
 from medts.signal.clean import clean_ecg, detect_powerline
 from medts.signal.fuse import Delineation, delineate_ecg
 from medts.signal.intervals import (
-    Value, axis_deg, heart_rate, hrv_time, interval_ms, isoelectric_level, qrs_r_s_mv, qtc_values,
-    st_level_mv, t_amplitude_mv,
+    Value,
+    axis_deg,
+    heart_rate,
+    hrv_time,
+    interval_ms,
+    isoelectric_level,
+    qrs_r_s_mv,
+    qtc_values,
+    st_level_mv,
+    t_amplitude_mv,
 )
 from medts.signal.peaks import consensus_rpeaks, lead_rpeaks
 from medts.signal.quality import LeadQuality, assess_leads, limb_lead_reversal
@@ -132,7 +140,7 @@ def analyse_ecg(ecg: ECG, *, powerline: float | str | None = "auto") -> Analysis
     live = [j for j in range(len(leads)) if np.ptp(raw[:, j]) > 1e-6]
     per_lead = {j: lead_rpeaks(cleaned[:, j], fs) for j in live}
     r_all = consensus_rpeaks(cleaned, fs, leads=live, per_lead=per_lead) if live else np.zeros(0, np.int64)
-    quality = assess_leads(raw, cleaned, fs, leads, r_all)
+    quality = assess_leads(raw, cleaned, fs, leads, r_all, lead_peaks=per_lead)
     usable = [j for j, q in enumerate(quality) if q.usable]
     if not usable:
         notes.append("no usable lead: every lead is flat, disconnected, saturated or noisy")
@@ -274,7 +282,7 @@ def _beats(d: Delineation) -> list[BeatFiducials]:
 
     def at(kind: str, i: int) -> int | None:
         v = g[kind][i]
-        return int(round(v)) if np.isfinite(v) else None
+        return round(v) if np.isfinite(v) else None
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -29,7 +29,7 @@ def lead_rpeaks(lead: np.ndarray, fs: float) -> np.ndarray:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             # ecg_findpeaks is ecg_peaks without building a per-sample DataFrame (4x faster).
-            info = nk.ecg_findpeaks(np.asarray(lead, float), sampling_rate=int(round(fs)), method="neurokit")
+            info = nk.ecg_findpeaks(np.asarray(lead, float), sampling_rate=round(fs), method="neurokit")
         return np.asarray(info["ECG_R_Peaks"], dtype=np.int64)
     except Exception:  # noqa: BLE001 - NeuroKit2 raises many types on degenerate input
         return np.zeros(0, np.int64)
@@ -73,7 +73,7 @@ def consensus_rpeaks(
     allp = np.sort(np.concatenate(found)) if found else np.zeros(0, np.int64)
     if len(allp) == 0:
         return np.zeros(0, np.int64)
-    tol = int(round(CLUSTER_MS * fs / 1000))
+    tol = round(CLUSTER_MS * fs / 1000)
     # Split the pooled peaks into clusters wherever consecutive peaks are further apart than tol.
     breaks = np.flatnonzero(np.diff(allp) > tol) + 1
     need = max(1, int(np.ceil(min_fraction * len(cols))))
@@ -84,7 +84,7 @@ def consensus_rpeaks(
             continue
         centre = int(np.median(cluster))
         # Refine only within ±10 ms: a wider search lets one noisy lead pull the beat away.
-        half = max(1, int(round(0.01 * fs)))
+        half = max(1, round(0.01 * fs))
         lo, hi = max(0, centre - half), min(len(magnitude), centre + half + 1)
         beats.append(lo + int(np.argmax(magnitude[lo:hi])))
     beats = np.unique(np.asarray(beats, dtype=np.int64))

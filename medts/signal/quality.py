@@ -6,7 +6,8 @@ Flags (strings in :attr:`LeadQuality.flags`):
 - ``flat``: peak-to-peak amplitude of the cleaned lead below 0.1 mV;
 - ``saturated``: more than 0.5 % of samples sit on the lead's extreme values in runs (clipping);
 - ``noisy``: the beats do not resemble each other (median correlation with the average beat
-  below 0.6) or high-frequency residual above 25 % of the QRS amplitude;
+  below 0.6), high-frequency residual above 25 % of the QRS amplitude, or no recognisable
+  beat at all in 6 s or more;
 - ``possibly_inverted``: the lead contradicts Einthoven's law only with a sign flip (limb
   leads), correlates negatively with both neighbours (V1-V6), or, for lead II on its own, has
   a dominantly negative QRS.
@@ -54,7 +55,8 @@ class LeadQuality(BaseModel):
 
 
 def assess_leads(
-    raw: np.ndarray, cleaned: np.ndarray, fs: float, leads: list[str], rpeaks: np.ndarray
+    raw: np.ndarray, cleaned: np.ndarray, fs: float, leads: list[str], rpeaks: np.ndarray,
+    lead_peaks: dict[int, np.ndarray] | None = None,
 ) -> list[LeadQuality]:
     """Quality flags for every lead.
 
@@ -67,6 +69,9 @@ def assess_leads(
         Canonical lead names.
     rpeaks : int array
         R peaks from all leads (used for the beat-similarity check); may be empty.
+    lead_peaks : dict column -> int array, optional
+        Each lead's own R peaks, used for the beat-similarity check when the consensus has
+        fewer than 3 beats (e.g. every lead is noise and no two agree).
     """
     raw = np.asarray(raw, float)
     out = []
@@ -87,8 +92,14 @@ def assess_leads(
             if _is_saturated(x):
                 flags.append("saturated")
             corr = beat_correlation(y, rpeaks, fs)
+            if corr is None and lead_peaks is not None and j in lead_peaks:
+                corr = beat_correlation(y, lead_peaks[j], fs)
             hf_ratio = float(np.std(hf[:, j]) / (amplitude + 1e-9))
-            if "flat" not in flags and ((corr is not None and corr < 0.6) or hf_ratio > 0.25):
+            duration_s = len(y) / fs
+            own = None if lead_peaks is None else lead_peaks.get(j)
+            # No recognisable beat in 6+ s of signal (fewer than one per 3 s) is noise, not ECG.
+            beatless = corr is None and own is not None and duration_s >= 6 and len(own) < duration_s / 3
+            if "flat" not in flags and ((corr is not None and corr < 0.6) or hf_ratio > 0.25 or beatless):
                 flags.append("noisy")
             if name in inverted:
                 flags.append("possibly_inverted")
@@ -142,9 +153,10 @@ def possibly_inverted_leads(cleaned: np.ndarray, leads: list[str], rpeaks: np.nd
     for k in range(1, 7):
         name = f"V{k}"
         neighbours = [f"V{m}" for m in (k - 1, k + 1) if 1 <= m <= 6 and f"V{m}" in idx]
-        if name in idx and len(neighbours) == 2:
-            if all(_corr(cleaned[:, idx[name]], cleaned[:, idx[n]]) < -0.3 for n in neighbours):
-                out.add(name)
+        if name in idx and len(neighbours) == 2 and all(
+            _corr(cleaned[:, idx[name]], cleaned[:, idx[n]]) < -0.3 for n in neighbours
+        ):
+            out.add(name)
     if "II" in idx and not any(n in idx for n in ("I", "III", "aVF")) and len(rpeaks):
         y = cleaned[:, idx["II"]]
         w = int(0.06 * fs)

@@ -141,6 +141,11 @@ def statement_evidence(ecg: ECG, report: Any, code: str, *, n_steps: int = 16) -
     finding = next((s for s in report.statements.asserted if s.code == code), None)
     if finding is None:
         raise LookupError(f"statement {code} is not in this report")
+    if finding.probability is None:  # not from a classifier (e.g. measurement rules): nothing to attribute
+        regions = [Region(0.0, ecg.duration_s, lead, None) for lead in finding.evidence_leads if lead in ecg.leads]
+        why = finding.evidence or "no evidence text"
+        return Evidence(code, regions, f"{code} ({finding.description}) comes from {finding.source}, not a "
+                        f"classifier, so there is no attribution map; its evidence: {why}", finding.source)
     try:
         from medts.classify.attribution import explain
     except ImportError as error:

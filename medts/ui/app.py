@@ -383,8 +383,9 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
                 raise LookupError("no statement in that row")
             code = asserted[int(row)].code
             st.evidence = an.statement_evidence(st.ecg, st.analysis.report, code)
-            return {state: st, plot: figure_for(st), evidence_md: f"Highlighted on the tracing: {st.evidence.summary} "
-                    f"(method: {st.evidence.method})", status: ok_message(f"Evidence for {code} highlighted.")}
+            return {state: st, plot: figure_for(st), evidence_md: ("Highlighted on the tracing: " if st.evidence.regions else "") + f"{st.evidence.summary} "
+                    f"(method: {st.evidence.method})", status: ok_message(f"Evidence for {code} highlighted." if st.evidence.regions
+                                      else f"No attribution map for {code}.")}
 
         @guarded(status)
         def on_report(st: SessionState | None) -> dict:

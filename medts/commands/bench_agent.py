@@ -1,0 +1,39 @@
+"""``medts bench agent``: question suite (accuracy, ungrounded claims, latency) and SmolLM2 CPU latency."""
+
+from __future__ import annotations
+
+import sys
+from typing import Optional
+
+import typer
+
+from medts.commands.bench import bench_app
+from medts.errors import MedtsError
+
+
+def register(app: typer.Typer) -> None:  # the command hangs on the shared ``bench`` group
+    pass
+
+
+@bench_app.command("agent")
+def bench_agent(
+    backend: list[str] = typer.Option(["smollm2", "fake-native"], help="smollm2 (plan-then-compose) and/or fake-native"),
+    limit: Optional[int] = typer.Option(None, help="only the first N questions"),
+    latency_dtype: list[str] = typer.Option(["bfloat16", "float32"], help="dtypes for the SmolLM2 CPU latency figure"),
+    write_questions: bool = typer.Option(False, help="regenerate eval/questions.yaml from the datasets first"),
+) -> None:
+    """Ask eval/questions.yaml about real records; write eval/results/agent.json and .md."""
+    from medts.bench.agent import run_agent_bench
+    from medts.bench.agent import write_questions as write_q
+    from medts.config import dataset_dir
+
+    ludb = dataset_dir("ludb")
+    if ludb is None:
+        raise MedtsError("the agent benchmark needs LUDB (../shared/data/ludb or $MEDTS_DATA)")
+    ptbxl = dataset_dir("ptbxl")
+    if write_questions:
+        write_q(ludb_root=ludb, ptbxl_root=ptbxl)
+    paths = run_agent_bench(ludb_root=ludb, ptbxl_root=ptbxl, limit=limit, backends=backend,
+                            latency_dtypes=latency_dtype, command="medts bench agent " + " ".join(sys.argv[3:]))
+    for p in paths:
+        print(p)

@@ -1,0 +1,131 @@
+"""Agent tools on simulated and written records: JSON results, schemas, classifier, occlusion,
+glossary, comparison, quality grading, and the LangChain wrappers."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from medts.agent.tools import TOOL_SPECS, ClassifierBank, ToolBox, Workspace, axis_category
+from medts.classify.calibrate import Threshold
+from medts.classify.models import ModelConfig, build_model
+from medts.classify.predict import Classifier
+from medts.examples import simulate_example
+from medts.labels import STATEMENTS
+from medts.record import ECG
+
+
+@pytest.fixture(scope="module")
+def box():
+    return ToolBox(Workspace({"current": simulate_example("sinus"), "previous": simulate_example("afib")}))
+
+
+@pytest.fixture(scope="module")
+def tiny_adapter(tmp_path_factory):
+    """A randomly initialised (untrained) 4-statement classifier saved as a real adapter folder."""
+    import torch
+
+    torch.manual_seed(0)
+    classes = ["NORM", "AFIB", "LVH", "CLBBB"]
+    cfg = ModelConfig(arch="xresnet1d", n_classes=4, widths=(8, 8), blocks=(1, 1), stem=(8, 8, 8), head_hidden=8)
+    clf = Classifier([build_model(cfg)], classes,
+                     {c: Threshold(0.5, "test", None, 0) for c in classes}, {"level": "all", "name": "tiny-test"})
+    return clf.save(tmp_path_factory.mktemp("adapter") / "classifier-all")
+
+
+def test_measurements_match_the_simulated_rates(box):
+    sinus = box.run("measurements", {})
+    afib = box.run("measurements", {"record": "previous"})
+    assert sinus["available"] and 60 < sinus["hr_bpm"]["value"] < 76  # simulated at ~68 bpm
+    assert 90 < afib["hr_bpm"]["value"] < 120  # simulated at ~105 bpm
+    assert afib["pr_ms"]["value"] is None and afib["pr_ms"]["reason"]  # no P waves: PR not invented
+    assert sinus["qtc_prolonged"] is (sinus["qtc_bazett_ms"]["value"] > sinus["reference_limits"]["qtc_bazett_ms"]["high"])
+    json.dumps(sinus)  # plain JSON
+
+
+def test_record_summary_quality_and_header_text_as_data(box):
+    s = box.run("record_summary", {})
+    assert s["quality"]["overall"] == "good" and not s["quality"]["abstain"]
+    assert s["n_leads"] == 12 and s["fs_hz"] == 500.0
+    flat = simulate_example("sinus")
+    x = flat.signal.copy()
+    x[:, :9] = 0.0  # 9 of 12 leads disconnected
+    bad = ToolBox(Workspace({"current": ECG(x, fs=500.0, leads=flat.leads)})).run("record_summary", {})
+    assert bad["quality"]["overall"] == "poor" and bad["quality"]["abstain"]
+    assert bad["quality"]["n_usable_leads"] <= 3
+
+
+def test_delineation_falls_back_to_neurokit2(box):
+    d = box.run("delineation", {"method": "neurokit2"})
+    assert d["method"].startswith("neurokit2")
+    assert d["waves"]["QRS"]["n_waves"] >= 9
+    assert 60 < d["waves"]["QRS"]["median_duration_ms"] < 140
+
+
+def test_classify_and_explain_with_a_real_adapter_folder(box, tiny_adapter):
+    b = ToolBox(box.workspace, ClassifierBank({"all": tiny_adapter}))
+    c = b.run("classify", {"top_k": 4})
+    assert c["available"] and c["model"] == "tiny-test" and set(c["evaluated_codes"]) == {"NORM", "AFIB", "LVH", "CLBBB"}
+    for s in c["statements"]:
+        assert s["present"] == (s["probability"] >= s["threshold"])
+    assert c["present"] == [s["code"] for s in c["statements"] if s["present"]]
+    e = b.run("explain", {"code": "lvh"})
+    assert e["code"] == "LVH" and set(e["probability_drop_by_lead"]) == set(simulate_example("sinus").leads)
+    assert e["top_leads"][0] == max(e["probability_drop_by_lead"], key=e["probability_drop_by_lead"].get)
+
+
+def test_classify_without_adapters_says_why(box, tmp_path):
+    c = ToolBox(box.workspace, ClassifierBank({"all": tmp_path / "nothing"})).run("classify", {})
+    assert c["available"] is False and "no classifier adapter" in c["reason"]
+
+
+def test_glossary_by_code_and_words():
+    b = ToolBox()
+    lvh = b.run("glossary", {"term": "lvh"})
+    assert lvh["entries"][0]["code"] == "LVH" and "Sokolow" in lvh["entries"][0]["typical_criteria"]
+    words = b.run("glossary", {"term": "left bundle branch block"})
+    assert {e["code"] for e in words["entries"]} >= {"CLBBB"}
+    assert all(e["description"] == STATEMENTS[e["code"]].description for e in words["entries"])
+    assert b.run("glossary", {"term": "xyzzy"})["available"] is False
+
+
+def test_compare_reports_changes(box):
+    c = box.run("compare", {})
+    before = box.measured("previous")["hr_bpm"]["value"]
+    after = box.measured("current")["hr_bpm"]["value"]
+    hr = c["measurements"]["hr_bpm"]
+    assert hr["before"] == before and hr["after"] == after
+    assert hr["change_bpm"] == pytest.approx(after - before, abs=0.11)
+
+
+def test_anomaly_fallback_flags_a_premature_odd_beat():
+    ecg = simulate_example("sinus")
+    x = ecg.signal.copy()
+    r = ToolBox(Workspace({"current": ecg})).measured("current")["beats"]
+    k = r[5]["r_peak"]
+    x[k - 60:k + 60] = -x[k - 60:k + 60] * 2.0  # one inverted, doubled complex
+    out = ToolBox(Workspace({"current": ECG(x, fs=ecg.fs, leads=ecg.leads)})).run("anomalies", {})
+    times = [a["time_s"] for a in out["anomalous_beats"]]
+    assert out["n_anomalous_beats"] >= 1 and any(abs(t - k / ecg.fs) < 0.05 for t in times)
+
+
+def test_tool_errors_become_json_and_are_traced(box):
+    r = box.run("measurements", {"record": "nonexistent"})
+    assert r["available"] is False and "nonexistent" in r["reason"]
+    assert box.run("measurements", {"record": 5})["available"] is False  # schema validation error
+    assert box.trace[-1].name == "measurements"
+
+
+def test_langchain_tools_have_schemas_and_return_json(box):
+    tools = {t.name: t for t in box.langchain_tools()}
+    assert set(tools) == set(TOOL_SPECS)
+    assert "code" in tools["explain"].args and "record" in tools["measurements"].args
+    out = json.loads(tools["measurements"].invoke({"record": "current"}))
+    assert out["tool"] == "measurements" and np.isfinite(out["hr_bpm"]["value"])
+
+
+def test_axis_category():
+    assert [axis_category(a) for a in (60, -45, 120, -120, None)] == [
+        "normal axis", "left axis deviation", "right axis deviation", "extreme axis deviation", None]

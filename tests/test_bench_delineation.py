@@ -1,0 +1,83 @@
+"""medts.bench.metrics and medts.bench.delineation: fiducial matching and the benchmark parts."""
+
+import json
+
+import numpy as np
+import pytest
+
+from medts.bench.delineation import (
+    annotated_intervals_ms,
+    bench_rpeaks,
+    fiducial_intervals_ms,
+    parse_records,
+    waves_to_fiducials,
+)
+from medts.bench.metrics import FiducialScore, match_fiducials
+from medts.io.annotations import Wave
+
+
+def test_matching_is_one_to_one_closest_first():
+    m = match_fiducials(np.array([98, 103]), np.array([100]), tolerance=10)
+    assert (m.tp, m.fp, m.fn) == (1, 1, 0) and m.errors.tolist() == [-2]
+    far = match_fiducials(np.array([200]), np.array([100]), tolerance=10)
+    assert (far.tp, far.fp, far.fn) == (0, 1, 1)
+    nan = match_fiducials(np.array([np.nan, 100.0]), np.array([100]), tolerance=10)
+    assert (nan.tp, nan.fp, nan.fn) == (1, 0, 0)
+
+
+def test_span_rule_ignores_outside_annotations_and_detections():
+    # annotated span 100..500: the detection at 50 and the annotation at 900 are not judged
+    m = match_fiducials(np.array([50, 210, 400]), np.array([200, 900]), tolerance=20, span=(100, 500))
+    assert (m.tp, m.fp, m.fn) == (1, 1, 0)
+
+
+def test_score_summary():
+    s = FiducialScore()
+    s.add(match_fiducials(np.array([10, 22, 300]), np.array([12, 20, 100]), tolerance=5), fs=1000.0)
+    out = s.summary()
+    assert out["tp"] == 2 and out["fp"] == 1 and out["fn"] == 1
+    assert out["f1"] == pytest.approx(2 * 2 / (2 * 2 + 1 + 1))
+    assert out["mean_error_ms"] == pytest.approx(0.0) and out["mae_ms"] == pytest.approx(2.0)
+
+
+def test_interval_references_from_waves_and_fiducials():
+    waves = [Wave("P", 100, 120, 150), Wave("QRS", 180, 200, 230), Wave("T", 300, 350, 400),
+             Wave("P", 600, 620, 650), Wave("QRS", 680, 700, 730), Wave("T", 800, 850, 900)]
+    iv = annotated_intervals_ms(waves, 500.0)
+    assert iv == {"PR": 160.0, "QRS": 100.0, "QT": 440.0}
+    f = waves_to_fiducials(waves)
+    assert f["QRS_on"].tolist() == [180, 680] and f["T_off"].tolist() == [400, 900]
+    per_beat = {k: v.astype(float) for k, v in f.items()}
+    assert fiducial_intervals_ms(per_beat, 500.0) == {"PR": 160.0, "QRS": 100.0, "QT": 440.0}
+
+
+def test_parse_records():
+    assert parse_records("1-3, 10") == [1, 2, 3, 10]
+
+
+def test_rpeak_benchmark_on_simulated_signal():
+    import neurokit2 as nk
+
+    x = nk.ecg_simulate(duration=20, sampling_rate=360, heart_rate=80, random_state=4)
+    _, info = nk.ecg_peaks(nk.ecg_clean(x, sampling_rate=360), sampling_rate=360)
+    ref = np.asarray(info["ECG_R_Peaks"])
+    out = bench_rpeaks([("sim", x, 360.0, ref)])
+    assert out["nk_ecg_peaks"]["f1"] == 1.0  # its own output as reference
+    assert out["medts"]["f1"] > 0.95
+
+
+@pytest.mark.realdata
+def test_ludb_benchmark_two_records(ludb_dir, tmp_path, monkeypatch):
+    from medts.bench.delineation import run
+
+    monkeypatch.setenv("MEDTS_RESULTS", str(tmp_path))
+    metrics, json_path, md_path = run(data_root=ludb_dir.parent, ludb_records=[1, 81],
+                                      methods=("medts", "nk_prominence"), parts=("ludb",), name="delin_test")
+    fid = metrics["ludb"]["fiducials"]
+    assert set(fid["medts"]) == {"all", "tuning", "held_out"}
+    assert fid["medts"]["all"]["QRS_on"]["f1"] > 0.9
+    assert fid["medts"]["all"]["QRS_on"]["mae_ms"] < 25
+    record = json.loads(json_path.read_text())
+    assert record["data"]["tuning_records_ludb"][:3] == [1, 2, 3]
+    assert any("annotated span" in note for note in record["notes"])
+    assert "LUDB fiducials" in md_path.read_text()

@@ -1,0 +1,108 @@
+"""Tests of medts.ui (app handlers' helpers, analysis panels, sessions, server options, demo check)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from medts.errors import ECGReadError, MedtsError
+from medts.simulate import simulate_12lead
+from medts.ui import app as ui_app
+from medts.ui import analysis as an
+from medts.ui.server import parse_auth
+from medts.ui.state import SessionState
+
+
+@pytest.fixture(scope="module")
+def opened():
+    state = SessionState.new()
+    ecg = simulate_12lead(duration_s=10.0, fs=500.0, hr_bpm=80.0, seed=4, record_id="hr80")
+    panels = ui_app.open_record(state, ecg, "test")
+    yield state, panels
+    state.cleanup()
+
+
+def test_open_record_fills_panels_from_the_report(opened) -> None:
+    state, panels = opened
+    report = state.analysis.report
+    assert report.notice.startswith("DRAFT")
+    if not report.measurements.status.available:
+        pytest.skip(f"measurements unavailable: {report.measurements.status.reason}")
+    rows = {r[0]: r for r in panels["measurements"]}
+    assert 75 <= float(rows["Heart rate"][1]) <= 85
+    assert rows["Heart rate"][3] == "60-100" and rows["Heart rate"][4] == "normal"
+    assert len(panels["quality"]) == 12
+    names = {t.name for t in panels["figure"].data}
+    assert "QRS" in names and "V6" in names
+
+
+def test_unavailable_sections_say_why(opened) -> None:
+    state, _ = opened
+    for name in ("measurements", "statements", "anomalies", "waves"):
+        section = getattr(state.analysis.report, name)
+        message = an.section_status(section)
+        assert (message is None) == section.status.available
+        if message:
+            assert message.startswith("Not available:") and len(message) > 20
+
+
+def test_downloads_json_html_pdf(opened) -> None:
+    state, _ = opened
+    files, notes = ui_app.write_downloads(state)
+    paths = {Path(f).suffix: Path(f) for f in files}
+    data = json.loads(paths[".json"].read_text())
+    assert data["record"]["record_id"] == "hr80" and data["notice"].startswith("DRAFT")
+    assert paths[".json"].is_relative_to(state.workdir)
+    if ".html" in paths:
+        assert "DRAFT" in paths[".html"].read_text()
+    if ".pdf" in paths:
+        assert paths[".pdf"].read_bytes().startswith(b"%PDF")
+    assert len(files) + len(notes) == 3
+
+
+def test_sessions_are_separate() -> None:
+    a, b = SessionState.new(), SessionState.new()
+    a.set_record(simulate_12lead(duration_s=3.0, fs=250.0, hr_bpm=60.0, seed=1, record_id="a"), "a")
+    assert b.ecg is None and a.session_id != b.session_id
+    da, db = a.fresh_dir("x"), b.fresh_dir("x")
+    assert da.parent != db.parent
+    a.cleanup()
+    assert not da.exists() and db.exists()
+    b.cleanup()
+
+
+def test_errors_become_messages_not_tracebacks() -> None:
+    assert ui_app.error_message(ECGReadError("bad.hea", "not a header")) == \
+        '<span class="medts-error">Error: bad.hea: not a header</span>'
+    text = ui_app.error_message(ZeroDivisionError("division by zero"))
+    assert "Traceback" not in text and "ZeroDivisionError" in text
+    assert "&lt;script&gt;" in ui_app.error_message(ValueError("<script>"))
+
+
+def test_record_choice_cannot_leave_the_data_root(tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "ds").mkdir()
+    monkeypatch.setenv("MEDTS_DATA", str(tmp_path))
+    with pytest.raises(ValueError, match="not inside the data folder"):
+        ui_app.resolve_choice("../../etc/passwd")
+    with pytest.raises(ValueError, match="no such record"):
+        ui_app.resolve_choice("ds/nothing")
+    path, label = ui_app.resolve_choice("example: sinus")
+    assert path.name == "sinus.hea"
+    ecg = ui_app.read_choice("example: sinus")
+    assert ecg.n_leads == 12 and ecg.fs == 500.0
+
+
+def test_parse_auth() -> None:
+    assert parse_auth(None) is None and parse_auth("") is None
+    assert parse_auth("a:b") == [("a", "b")]
+    with pytest.raises(MedtsError):
+        parse_auth("nopassword")
+
+
+def test_build_app_has_the_panels() -> None:
+    demo = ui_app.build_app()
+    ids = {getattr(b, "elem_id", None) for b in demo.blocks.values()}
+    assert {"upload", "tracing", "measurements", "statements", "quality", "chat", "question",
+            "report-files", "status", "leads", "backend", "mode"} <= ids

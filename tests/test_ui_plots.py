@@ -1,0 +1,70 @@
+"""Tests of medts.ui.plots: the tracing figure, its overlays, lead/time selection, decimation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from medts.simulate import simulate_12lead
+from medts.ui.plots import LEAD_SPACING_MV, Region, WaveBox, decimate_minmax, ecg_figure
+
+
+@pytest.fixture(scope="module")
+def ecg():
+    return simulate_12lead(duration_s=10.0, fs=500.0, hr_bpm=70.0, seed=1)
+
+
+def _by_name(fig):
+    return {t.name: t for t in fig.data}
+
+
+def test_all_leads_stacked_on_half_millivolt_baselines(ecg) -> None:
+    fig = ecg_figure(ecg)
+    traces = _by_name(fig)
+    assert list(ecg.leads) == [t.name for t in fig.data if t.mode == "lines"]
+    for i, lead in enumerate(ecg.leads):
+        y = np.asarray(traces[lead].y, float)
+        # The trace is the lead's signal shifted by a multiple of 0.5 mV (grid stays a mV grid).
+        shift = y - ecg.lead(lead)[: len(y)]
+        assert np.allclose(shift, -i * LEAD_SPACING_MV, atol=1e-5)
+        assert (i * LEAD_SPACING_MV) % 0.5 == 0
+    assert fig.layout.xaxis.dtick == 0.2 and fig.layout.xaxis.minor.dtick == 0.04
+    assert fig.layout.yaxis.minor.dtick == 0.1
+
+
+def test_lead_and_time_selection(ecg) -> None:
+    fig = ecg_figure(ecg, leads=["V1", "II", "nonexistent"], start_s=2.0, window_s=3.0)
+    lines = [t for t in fig.data if t.mode == "lines"]
+    assert [t.name for t in lines] == ["V1", "II"]
+    x = np.asarray(lines[0].x, float)
+    assert x[0] == pytest.approx(2.0) and x[-1] == pytest.approx(5.0, abs=0.01)
+    assert list(fig.layout.xaxis.range) == pytest.approx([2.0, 5.0])
+
+
+def test_overlays_are_drawn_on_their_leads_and_window(ecg) -> None:
+    waves = [WaveBox("QRS", 1.00, 1.10), WaveBox("P", 0.80, 0.90, lead="II"), WaveBox("T", 9.5, 9.7)]
+    fig = ecg_figure(ecg, start_s=0.0, window_s=5.0, waves=waves,
+                     anomalies=[Region(3.0, 3.5, None, 0.9)], evidence=[Region(1.0, 2.0, "V2", 0.5)],
+                     evidence_label="LVH")
+    t = _by_name(fig)
+    qrs_x = [v for v in t["QRS"].x if v is not None]
+    assert len(qrs_x) == 5 * 12  # one rectangle per shown lead
+    assert len([v for v in t["P"].x if v is not None]) == 5  # only lead II
+    assert "T" not in t  # outside the 0-5 s window
+    assert "anomaly" in t and "evidence: LVH" in t
+    assert t["V2"].line.width > t["V1"].line.width  # evidence lead drawn bold
+    ys = [v for v in t["evidence: LVH"].y if v is not None]
+    v2 = -ecg.leads.index("V2") * LEAD_SPACING_MV
+    assert min(ys) > v2 - LEAD_SPACING_MV / 2 and max(ys) < v2 + LEAD_SPACING_MV / 2
+
+
+def test_decimation_keeps_extremes() -> None:
+    t = np.arange(100_000) / 1000.0
+    y = np.zeros_like(t)
+    y[54_321], y[77_777] = 5.0, -3.0
+    tx, yx = decimate_minmax(t, y, 2000)
+    assert len(yx) <= 2000 and yx.max() == 5.0 and yx.min() == -3.0
+    assert np.all(np.diff(tx) >= 0)
+    long_ecg = simulate_12lead(duration_s=60.0, fs=500.0, hr_bpm=60.0, seed=2)
+    fig = ecg_figure(long_ecg, window_s=None)
+    assert all(len(tr.x) <= 6000 for tr in fig.data if tr.mode == "lines")
