@@ -13,8 +13,8 @@ def test_every_preset_maps_batch_leads_time_to_logits(name):
     torch.manual_seed(0)
     net = build_model(preset_config(name, 7)).eval()
     with torch.inference_mode():
-        for length in (250, 1000, 313):
-            assert net(torch.randn(3, 12, length)).shape == (3, 7)
+        for length in (250, 313):
+            assert net(torch.randn(2, 12, length)).shape == (2, 7)
 
 
 def test_config_round_trips_through_json_types():

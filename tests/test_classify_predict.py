@@ -116,3 +116,17 @@ def test_shipped_adapter_reproduces_its_recorded_fold9_probabilities(folder, ptb
             ecgs.append(ECG(load_processed_zscore(arrays[ref["ecg_id"]]), fs=100.0, leads=STANDARD_LEADS))
     got = np.array([[s.probability for s in p.statements] for p in clf.predict_many(ecgs)])
     np.testing.assert_array_equal(got, np.array([r["probabilities"] for r in refs]))
+
+
+@pytest.mark.slow
+@pytest.mark.realdata
+@pytest.mark.parametrize("folder", SHIPPED, ids=[d.name for d in SHIPPED])
+def test_shipped_adapter_reproduces_its_recorded_fold9_macro_auc(folder, ptbxl_dir):
+    from medts.classify.data import load_ptbxl_cache
+    from medts.classify.metrics import macro_auc
+    from medts.classify.train import LevelData
+
+    clf = Classifier.load(folder)
+    data = LevelData.build(load_ptbxl_cache(ptbxl_dir), clf.level, list(range(1, 9)), 9)
+    assert len(data.val_rows) == clf.manifest["data"]["n_val_records"]
+    assert macro_auc(data.y_val, clf.predict_proba(data.val_signals)) == clf.manifest["val_metrics"]["macro_auc"]

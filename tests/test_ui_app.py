@@ -9,8 +9,8 @@ import pytest
 
 from medts.errors import ECGReadError, MedtsError
 from medts.simulate import simulate_12lead
-from medts.ui import app as ui_app
 from medts.ui import analysis as an
+from medts.ui import app as ui_app
 from medts.ui.server import parse_auth
 from medts.ui.state import SessionState
 
@@ -88,7 +88,7 @@ def test_record_choice_cannot_leave_the_data_root(tmp_path: Path, monkeypatch) -
         ui_app.resolve_choice("../../etc/passwd")
     with pytest.raises(ValueError, match="no such record"):
         ui_app.resolve_choice("ds/nothing")
-    path, label = ui_app.resolve_choice("example: sinus")
+    path, _ = ui_app.resolve_choice("example: sinus")
     assert path.name == "sinus.hea"
     ecg = ui_app.read_choice("example: sinus")
     assert ecg.n_leads == 12 and ecg.fs == 500.0

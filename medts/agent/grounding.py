@@ -506,9 +506,21 @@ def split_sentences(text: str) -> list[str]:
     return [s for s in (p.strip() for p in _SENTENCE.split(text.strip())) if s]
 
 
+_YES_NO = re.compile(r"^\W*(yes|no)\b", re.IGNORECASE)
+
+
 def check_sentence(sentence: str, numbers: list[Fact], statements: StatementFacts,
-                   question_numbers: list[tuple[float, str]] | None = None) -> list[Claim]:
+                   question_numbers: list[tuple[float, str]] | None = None,
+                   question_codes: list[str] | None = None) -> list[Claim]:
+    """Claims of one sentence, each matched to the facts. A bare "Yes"/"No" answering a question
+    about statements (``question_codes``) asserts / denies them."""
     claims: list[Claim] = []
+    yes_no = _YES_NO.match(sentence)
+    for code in (question_codes or []) if yes_no else []:
+        negated = yes_no.group(1).lower() == "no"
+        citation = match_statement(code, negated, statements)
+        claims.append(Claim(text=yes_no.group(1), kind="statement", code=code, negated=negated,
+                            grounded=citation is not None, citation=citation))
     for text, value, unit, keys in _numbers_with_keys(sentence):
         fact = match_number(value, unit, numbers, keys)
         citation = fact.citation if fact else None
@@ -531,6 +543,7 @@ class Grounder:
     statements: StatementFacts
     question_numbers: list[tuple[float, str]]
     mode: Literal["remove", "flag"] = "remove"
+    question_codes: list[str] = field(default_factory=list)
     claims: list[Claim] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
 
@@ -541,11 +554,12 @@ class Grounder:
                    for f in numeric_facts(call.name, call.result)]
         numbers += glossary_facts(trace)
         qnums = [(v, u) for _, v, u in find_numbers(question)]
-        return cls(numbers, statement_facts(trace), qnums, mode)
+        qcodes = [code for _, code, negated in find_statements(question) if not negated]
+        return cls(numbers, statement_facts(trace), qnums, mode, qcodes)
 
     def sentence(self, sentence: str) -> str:
         """The sentence with citations, or '' (removed) / flagged when a claim is unsupported."""
-        claims = check_sentence(sentence, self.numbers, self.statements, self.question_numbers)
+        claims = check_sentence(sentence, self.numbers, self.statements, self.question_numbers, self.question_codes)
         self.claims += claims
         bad = [c for c in claims if not c.grounded]
         if bad and self.mode == "remove":

@@ -35,6 +35,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import math
@@ -261,8 +262,6 @@ def measurements(ecg: ECG, measured: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-_SEGMENT_CANDIDATES = (("medts.medtsllm.infer", "segment_ecg"), ("medts.medtsllm.infer", "segment"),
-                       ("medts.medtsllm", "segment_ecg"))
 _ANOMALY_CANDIDATES = (("medts.medtsllm.infer", "detect_anomalies"), ("medts.medtsllm", "detect_anomalies"))
 _ATTRIBUTION_CANDIDATES = (("medts.classify.attribution", "explain_statement"),
                            ("medts.classify.attribution", "attribute_statement"),
@@ -283,22 +282,60 @@ def _wave_table(beats: list[dict[str, Any]], fs: float) -> dict[str, Any]:
     return out
 
 
+SEGMENTATION_ADAPTER = "medtsllm-segmentation-smollm2"
+
+
+@functools.lru_cache(maxsize=1)
+def _segmentation_model(folder: str) -> Any:
+    from medts.medtsllm.checkpoint import load_checkpoint
+
+    return load_checkpoint(folder)
+
+
+def medtsllm_segmentation(ecg: ECG, folder: Path) -> dict[str, Any]:
+    """Waves from the MedTsLLM segmentation head (``adapters/medtsllm-segmentation-*``), lead II
+    (or the first lead), at the adapter's sampling rate."""
+    from medts.medtsllm.checkpoint import read_manifest
+    from medts.medtsllm.infer import segment_signal
+
+    manifest = read_manifest(folder)
+    fs = float(manifest["sampling_rate_hz"])
+    model = _segmentation_model(str(folder))
+    x = ecg.resample(fs) if ecg.fs != fs else ecg
+    masks = segment_signal(model, x.signal, list(x.leads), age=ecg.age, sex=ecg.sex)  # [n, leads] int8
+    j = x.leads.index("II") if "II" in x.leads else 0
+    beats = _mask_beats(masks[:, j])
+    metrics = manifest.get("metrics")
+    return {"method": "medtsllm segmentation head", "source": str(folder.name), "lead": x.leads[j],
+            "fs_hz_model": fs, "waves": _wave_table(beats, fs),
+            "validation_metrics": metrics if isinstance(metrics, dict) else str(metrics)[:300]}
+
+
+def _mask_beats(mask: np.ndarray) -> list[dict[str, Any]]:
+    """Runs of one label in a mask as ``{p_on, p_off}`` / ``{qrs_on, ...}`` dicts (one per run)."""
+    out = []
+    names = {1: "p", 2: "qrs", 3: "t"}
+    edges = np.flatnonzero(np.diff(np.r_[-1, mask, -1]))
+    for a, b in zip(edges[:-1], edges[1:]):
+        label = int(mask[a])
+        if label in names:
+            out.append({f"{names[label]}_on": int(a), f"{names[label]}_off": int(b - 1)})
+    return out
+
+
 def delineation(ecg: ECG, measured: dict[str, Any], method: str) -> dict[str, Any]:
-    func, where = find_callable(_SEGMENT_CANDIDATES)
-    if method in ("auto", "medtsllm") and func is not None:
-        try:
-            result = to_jsonable(func(ecg))
-            waves = result.get("waves") if isinstance(result, dict) else result
-            beats = result.get("beats") if isinstance(result, dict) else None
-            data = {"method": "medtsllm segmentation head", "source": where}
-            data["waves"] = _wave_table(beats, ecg.fs) if beats else waves
-            return data
-        except Exception as error:  # noqa: BLE001 - fall back to NeuroKit2, saying why
-            where = f"{where} failed: {type(error).__name__}: {error}"
-    if method == "medtsllm" and func is None:
-        note = f"MedTsLLM segmentation head unavailable ({where}); used the NeuroKit2 fallback"
-    else:
-        note = None if method == "neurokit2" else f"MedTsLLM segmentation head unavailable ({where})"
+    from medts.config import PROJECT_ROOT
+
+    folder = PROJECT_ROOT / "adapters" / SEGMENTATION_ADAPTER
+    note = None
+    if method in ("auto", "medtsllm"):
+        if (folder / "manifest.json").is_file():
+            try:
+                return medtsllm_segmentation(ecg, folder)
+            except Exception as error:  # noqa: BLE001 - fall back to NeuroKit2, saying why
+                note = f"MedTsLLM segmentation head failed ({type(error).__name__}: {error}); used the NeuroKit2 fallback"
+        else:
+            note = f"MedTsLLM segmentation head not shipped ({folder}); used the NeuroKit2 fallback"
     beats = measured.get("beats") or []
     return {
         "method": "neurokit2 per-lead delineation fused across leads (medts.signal)",

@@ -247,3 +247,38 @@ def run_benchmark(
     return write_results(name, command=command, data=data, metrics={**result["metrics"], "throughput": timings},
                          baselines=result["baselines"], notes=notes,
                          markdown_tables=markdown_tables(result, timings, prepared["test_fold"]))
+
+
+def ensemble_report(adapters: list[Path], *, name: str = "ptbxl_ensembles", notes: list[str] | None = None,
+                    command: str | None = None) -> tuple[Path, Path]:
+    """Write single-member vs ensemble figures recorded by :func:`medts.classify.card.finalise_adapter`."""
+    from medts.bench.results import markdown_table, write_results
+
+    metrics: dict[str, Any] = {}
+    rows, trows = [], []
+    for adapter in adapters:
+        manifest = json.loads((Path(adapter) / "manifest.json").read_text())
+        comparison = manifest.get("ensemble_comparison")
+        if not comparison:
+            raise MedtsError(f"{adapter}: run `python -m medts.classify.card {adapter}` first")
+        members = manifest["training"]
+        last_key = next(k for k in members[0] if k.startswith("mean_last"))
+        metrics[manifest["name"]] = {"level": manifest["level"], "comparison": comparison,
+                                     "members": [{k: v for k, v in t.items() if k != "history"} for t in members],
+                                     "val_metrics": manifest["val_metrics"]}
+        for r in comparison:
+            label = " + ".join(f"{members[i]['model']} s{members[i]['seed']}" for i in r["members"])
+            rows.append([manifest["name"], label, round(r["macro_auc"], 4), round(r["batch_records_per_s"], 1)])
+        for t in members:
+            trows.append([manifest["name"], t["model"], t["seed"], t["n_parameters"], t["best_epoch"],
+                          round(t["best_val_macro_auc"], 4), round(t[last_key], 4), round(t["seconds_per_epoch"], 1),
+                          t["device"]])
+    tables = [
+        "## Single models vs ensembles (fold-9 macro-AUC; batch records/s on this CPU)\n\n"
+        + markdown_table(["adapter", "members", "fold-9 macro-AUC", "batch records/s"], rows),
+        "## Training (per member; best epoch and mean over the last epochs; s/epoch on this CPU)\n\n"
+        + markdown_table(["adapter", "model", "seed", "parameters", "best epoch", "AUC best epoch",
+                          "AUC mean last 5 epochs", "s/epoch", "device"], trows),
+    ]
+    return write_results(name, command=command, data={"adapters": [str(a) for a in adapters], "fold": 9},
+                         metrics=metrics, notes=notes, markdown_tables=tables)

@@ -119,7 +119,7 @@ def time_browser_path(records: list[tuple[str, list[Path]]], repeats: int) -> di
                     page.wait_for_function(
                         "(n) => { const s = document.querySelector('#status'); return s && s.innerText.includes('(load ' + n + ')'); }",
                         arg=str(n_loaded), timeout=60_000)
-                    page.wait_for_selector("#measurements table tbody tr", timeout=60_000)
+                    page.locator("#measurements [role=gridcell]").first.wait_for(timeout=60_000)
                     times.append(time.perf_counter() - t0)
             browser.close()
             shutil.rmtree(profile, ignore_errors=True)

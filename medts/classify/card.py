@@ -82,8 +82,9 @@ and present/absent. Every output is a draft for clinician review, never a diagno
 
 **Model.** Ensemble of {len(members)} 1-D CNN(s) ({', '.join(sorted({t['model'] for t in members}))}), {n_params:,} parameters in all,
 weights in `model.safetensors`. Input: 100 Hz, leads {', '.join(m['leads'])}, band-passed
-{m['preprocessing']['bandpass_hz'][0]}-{m['preprocessing']['bandpass_hz'][1]} Hz and z-scored per lead; 2.5 s windows with
-stride 1.25 s, window probabilities averaged, then averaged over members. Other sampling rates are resampled;
+{m['preprocessing']['bandpass_hz'][0]}-{m['preprocessing']['bandpass_hz'][1]} Hz and z-scored per lead; {m['window_samples'] / m['fs_hz']:g} s windows with
+stride {m['stride_samples'] / m['fs_hz']:g} s, window probabilities averaged, then averaged over members (training
+selected epochs with stride {m['train_config']['stride_samples'] / m['fs_hz']:g} s windows). Other sampling rates are resampled;
 missing leads are zeroed and named in the output (less reliable: the model was trained on 12 leads);
 NaN samples are refused.
 

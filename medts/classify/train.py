@@ -281,3 +281,42 @@ def reference_predictions(classifier: Classifier, cache: PtbxlCache, rows: np.nd
     preds = classifier.predict_many(ecgs)
     return [{"ecg_id": int(cache.ecg_ids[r]), "source": cache.sources[r],
              "probabilities": [s.probability for s in p.statements]} for r, p in zip(rows, preds)]
+
+
+def merge_adapters(folders: list[str | Path], root: str | Path, *, n_reference: int = 8,
+                   stride_samples: int | None = None) -> Classifier:
+    """One ensemble from several trained adapters of the same level (members concatenated).
+
+    ``stride_samples`` changes the test-time window stride (default: keep the first adapter's).
+
+    Validation probabilities are recomputed on the validation fold, thresholds re-chosen on them,
+    and the members' training records, commands and reference predictions carried over.
+    """
+    parts = [Classifier.load(f) for f in folders]
+    level = parts[0].level
+    if any(p.level != level or p.classes != parts[0].classes for p in parts):
+        raise MedtsError("only adapters of the same level and label list can be merged")
+    manifest = dict(parts[0].manifest)
+    cache = load_ptbxl_cache(root, use_processed=manifest["train_config"].get("use_processed", True))
+    data = LevelData.build(cache, level, manifest["data"]["train_folds"], manifest["data"]["val_fold"])
+    members = [net for p in parts for net in p.members]
+    stride = stride_samples or parts[0].stride
+    manifest["stride_samples"] = stride
+    probs = predict_signals(members, data.val_signals, window=parts[0].window, stride=stride,
+                            aggregate=parts[0].aggregate)
+    training = [t for p in parts for t in p.manifest["training"]]
+    manifest.update({
+        "command": " && ".join(str(p.manifest["command"]) for p in parts) + " && (members merged with "
+                   "medts.classify.train.merge_adapters)",
+        "training": training,
+        "val_metrics": {**validation_metrics(data.y_val, probs),
+                        "members": [{k: v for k, v in t.items() if k != "history"} for t in training]},
+        "train_config": {**manifest["train_config"], "models": [t["model"] for t in training],
+                         "seeds": [t["seed"] for t in training]},
+    })
+    for drop in ("members", "thresholds", "reference_predictions", "ensemble_comparison"):
+        manifest.pop(drop, None)
+    merged = Classifier(members, parts[0].classes, choose_thresholds(data.y_val, probs, parts[0].classes), manifest)
+    merged.manifest["reference_predictions"] = reference_predictions(
+        merged, cache, pick_reference_rows(cache, data.val_rows, n_reference))
+    return merged

@@ -21,6 +21,7 @@ def bench_agent(
     limit: Optional[int] = typer.Option(None, help="only the first N questions"),
     latency_dtype: list[str] = typer.Option(["bfloat16", "float32"], help="dtypes for the SmolLM2 CPU latency figure"),
     write_questions: bool = typer.Option(False, help="regenerate eval/questions.yaml from the datasets first"),
+    smollm2_every: int = typer.Option(1, help="ask SmolLM2 only every Nth question (CPU time)"),
 ) -> None:
     """Ask eval/questions.yaml about real records; write eval/results/agent.json and .md."""
     from medts.bench.agent import run_agent_bench
@@ -34,6 +35,6 @@ def bench_agent(
     if write_questions:
         write_q(ludb_root=ludb, ptbxl_root=ptbxl)
     paths = run_agent_bench(ludb_root=ludb, ptbxl_root=ptbxl, limit=limit, backends=backend,
-                            latency_dtypes=latency_dtype, command="medts bench agent " + " ".join(sys.argv[3:]))
+                            latency_dtypes=latency_dtype, smollm2_every=smollm2_every, command="medts bench agent " + " ".join(sys.argv[3:]))
     for p in paths:
         print(p)

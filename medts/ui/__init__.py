@@ -14,7 +14,7 @@ from medts.ui.server import launch, main, parse_auth
 __all__ = ["build_app", "launch", "main", "parse_auth"]
 
 
-def build_app(*args, **kwargs):  # noqa: ANN002, ANN003 - forwards to medts.ui.app.build_app
+def build_app(*args, **kwargs):
     """Lazy forwarder so ``import medts.ui`` does not import Gradio."""
     from medts.ui.app import build_app as _build
 

@@ -23,8 +23,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from medts.record import ECG
 from medts.ui.plots import Region, WaveBox
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import functools
 import html
-import json
 import logging
 import os
 import shutil
@@ -75,7 +74,7 @@ def guarded(status: gr.components.Component) -> Callable:
         def run(*args: Any, **kwargs: Any) -> Any:
             try:
                 return func(*args, **kwargs)
-            except Exception as error:  # noqa: BLE001 - the UI's single choke point
+            except Exception as error:
                 if not isinstance(error, (MedtsError, LookupError, ValueError)):
                     log.exception("handler %s failed", func.__name__)
                 return {status: error_message(error)}
@@ -307,7 +306,7 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
                                                elem_id="report-files")
                         report_note = gr.Markdown("", elem_id="report-note")
             with gr.Column(scale=3):
-                chat_note = gr.Markdown("" if chat_ok else chat_reason, elem_id="chat-note")
+                gr.Markdown("" if chat_ok else chat_reason, elem_id="chat-note")
                 chatbot = gr.Chatbot(label="Chat about this ECG", height=420, elem_id="chat")
                 with gr.Row():
                     question = gr.Textbox(placeholder="e.g. What is the heart rate?", show_label=False,
@@ -429,7 +428,7 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
                     history.insert(len(history) - 1, trace)
                 st.messages = history
                 yield {state: st, chatbot: history}
-            except Exception as error:  # noqa: BLE001 - shown in the chat, never a traceback
+            except Exception as error:
                 if not isinstance(error, (MedtsError, LookupError, ValueError)):
                     log.exception("chat failed")
                 history[-1] = {"role": "assistant", "content": f"Sorry, I could not answer: {error}"}

@@ -1,0 +1,50 @@
+"""Rule planner: intents, tool plans, fact lines copied from tool results, compose prompt."""
+
+from __future__ import annotations
+
+from medts.agent.planner import compose_messages, fact_lines, intents, load_prompt, plan
+from medts.agent.tools import ToolBox, Workspace
+from medts.examples import simulate_example
+
+
+def names(question: str, **kw) -> list[str]:
+    return [c.name for c in plan(question, **kw)]
+
+
+def test_intents_and_plans():
+    assert intents("What is the heart rate?") == ["rate"]
+    assert names("What is the heart rate?") == ["record_summary", "measurements"]
+    assert names("Is there atrial fibrillation?") == ["record_summary", "measurements", "classify"]
+    assert names("Why do you think there is LVH?")[-1] == "explain"
+    assert plan("Why do you think there is LVH?")[-1].args["code"] == "LVH"
+    assert names("What does IRBBB mean?") == ["glossary"]
+    assert plan("What does IRBBB mean?")[0].args == {"term": "IRBBB"}
+    assert names("Compare with the previous ECG", has_previous=True)[-1] == "compare"
+    assert "compare" not in names("Compare with the previous ECG", has_previous=False)
+    assert names("Are there any premature beats?")[-1] == "anomalies"
+    assert names("Show me the P waves")[-1] == "delineation"
+    assert names("Please interpret this ECG") == ["record_summary", "measurements", "classify"]
+    assert plan("What is the heart rate?", record="previous")[1].args == {"record": "previous"}
+
+
+def test_fact_lines_copy_tool_numbers():
+    box = ToolBox(Workspace({"current": simulate_example("sinus")}))
+    m = box.run("measurements", {})
+    lines = fact_lines("Is the QTc prolonged?", [m])
+    qtc = m["qtc_bazett_ms"]["value"]
+    assert any(line.startswith(f"QTc (Bazett): {qtc:.0f} ms") for line in lines)
+    assert ("the QTc is prolonged" in lines) is m["qtc_prolonged"]
+    hr_lines = fact_lines("What is the heart rate?", [m])
+    assert hr_lines[0] == f"heart rate: {m['hr_bpm']['value']:.0f} bpm"
+    assert not any("QTc" in line for line in hr_lines)  # only what the question needs
+    unavailable = fact_lines("Is this normal?", [{"tool": "classify", "available": False, "reason": "no adapter"}])
+    assert unavailable[-1] == "no diagnostic statement can be made without the classifier"
+
+
+def test_compose_prompt_is_versioned_yaml_with_one_example():
+    p = load_prompt("compose")
+    assert p["version"] >= 1 and load_prompt("system")["version"] >= 1
+    msgs = compose_messages("What is the heart rate?", ["heart rate: 70 bpm"])
+    assert [m.type for m in msgs] == ["system", "human", "ai", "human"]
+    assert "- heart rate: 70 bpm" in msgs[-1].content
+    assert msgs[-1].content.endswith("Question: What is the heart rate?")
