@@ -406,7 +406,8 @@ def run_agent_bench(*, ludb_root: Path, ptbxl_root: Path | None, limit: int | No
         for r in rws:
             by_kind.setdefault(r["question"], {}).setdefault(b, []).append(r["correct"])
     tables.append(markdown_table(["question", *per_question],
-                                 [[q, *[f"{sum(v[b])}/{len(v[b])}" for b in per_question]] for q, v in by_kind.items()]))
+                                 [[q, *[f"{sum(v.get(b, []))}/{len(v.get(b, []))}" for b in per_question]]
+                                  for q, v in by_kind.items()]))
     notes = [
         "Expected facts come from LUDB cardiologist annotations / ludb.csv and PTB-XL scp_codes (see eval/questions.yaml).",
         "accuracy: the final answer (grounded model sentences + appended tool facts) holds every expected fact; "

@@ -1,6 +1,7 @@
 """``medts bench ptbxl``: PTB-XL statement classification scored as in Strodthoff et al. (2021).
 
-Three separate steps, each writing to ``<work>/`` so any can be rerun alone:
+Three separate steps, each writing to ``<work>/`` (default ``cache_dir()/bench/<name>``, outside the
+repository, since it holds dataset-derived label lists) so any can be rerun alone:
 
 1. :func:`prepare` picks the test fold (10 when the root has fold-10 signals, otherwise the
    fold given, e.g. 9 on the partial shared copy), lists its records and their labels at every
@@ -225,7 +226,10 @@ def run_benchmark(
     from medts.bench.results import results_dir, write_results
     from medts.classify.predict import default_adapter_dir
 
-    work = work or results_dir() / f"{name}_work"
+    from medts.config import cache_dir
+
+    # predictions and label lists derived from the dataset stay outside the repository
+    work = work or cache_dir() / "bench" / name
     prepared = prepare(root, work, fold=fold, levels=levels)
     if adapters is None:
         adapters = [d for d in (default_adapter_dir(level) for level in LEVELS) if (d / "manifest.json").is_file()]

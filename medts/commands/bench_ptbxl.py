@@ -19,9 +19,10 @@ def bench_ptbxl(
     adapter: list[Path] = typer.Option([], "--adapter", help="Classifier folder(s) (default: adapters/classifier-*)."),
     n_boot: int = typer.Option(1000, "--n-boot", min=10, help="Bootstrap resamples for the 95% CIs."),
     name: str = typer.Option("ptbxl", "--name", help="Results name: eval/results/<name>.json and .md."),
+    work: Optional[Path] = typer.Option(None, "--work", help="Folder for prepared.json and predictions/ (default: cache)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result JSON on stdout."),
 ) -> None:
-    """prepare -> predict -> evaluate (predictions saved under eval/results/<name>_work/)."""
+    """prepare -> predict -> evaluate (prepared.json and predictions/*.npz kept in --work)."""
     import sys
 
     from medts.bench.ptbxl import run_benchmark
@@ -37,7 +38,7 @@ def bench_ptbxl(
         raise MedtsError(f"unknown level(s) {', '.join(bad)}; choose from {', '.join(LEVELS)}")
     command = "medts " + " ".join(sys.argv[1:])
     json_path, md_path = run_benchmark(root, fold=fold, levels=tuple(level) or LEVELS, adapters=list(adapter) or None,
-                                       n_boot=n_boot, name=name, command=command)
+                                       n_boot=n_boot, name=name, command=command, work=work)
     if as_json:
         typer.echo(json.dumps(json.loads(json_path.read_text())))
     else:
