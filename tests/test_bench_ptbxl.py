@@ -24,7 +24,7 @@ def setup(tmp_path_factory):
 
 
 def test_fold_10_is_used_when_present_else_the_given_fold(setup, tmp_path, monkeypatch):
-    root, tmp = setup
+    root, _tmp = setup
     prepared = prepare(root, tmp_path / "w10", fold=9)
     assert prepared["test_fold"] == 10 and len(prepared["ecg_ids"]) == 6
     no_test = write_classify_root(tmp_path / "no10", per_fold=2, val_records=4)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
 import wfdb
 from classify_synthetic import LEADS, kind_signal, train_tiny, write_classify_root

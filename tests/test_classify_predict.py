@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from classify_synthetic import LEADS, kind_signal, train_tiny, write_classify_root
 
-from medts.classify.predict import ClassifierPrediction, Classifier, default_adapter_dir
+from medts.classify.predict import Classifier, ClassifierPrediction, default_adapter_dir
 from medts.errors import InvalidECGError, MedtsError
 from medts.labels import level_classes
 from medts.record import ECG
@@ -20,7 +20,7 @@ def classifier(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setenv("MEDTS_CACHE", str(tmp / "cache"))
     root = write_classify_root(tmp / "ptbxl")
-    clf, _ = train_tiny(root, tmp / "adapter", epochs=3)
+    _clf, _ = train_tiny(root, tmp / "adapter", epochs=3)
     yield Classifier.load(tmp / "adapter")
     mp.undo()
 

@@ -24,7 +24,7 @@ def trained(tmp_path_factory):
 
 
 def test_training_learns_the_separable_kinds_and_records_history(trained):
-    root, folder, clf, summary = trained
+    _root, folder, _clf, _summary = trained
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["val_metrics"]["macro_auc"] > 0.9  # NORM vs CD kinds differ clearly
     assert [m["seed"] for m in manifest["training"]] == [0, 1]
@@ -38,7 +38,7 @@ def test_training_learns_the_separable_kinds_and_records_history(trained):
 
 
 def test_same_seed_gives_identical_weights(trained, tmp_path):
-    root, folder, clf, _ = trained
+    root, _folder, clf, _ = trained
     again, _ = train_tiny(root, tmp_path / "again", seeds=(0,))
     first = clf.members[0].state_dict()
     for key, value in again.members[0].state_dict().items():
@@ -49,7 +49,7 @@ def test_reload_reproduces_reference_predictions_and_is_strict(trained, tmp_path
     from medts.classify.data import load_ptbxl_cache
     from medts.classify.train import reference_ecg
 
-    root, folder, clf, _ = trained
+    root, folder, _clf, _ = trained
     loaded = Classifier.load(folder)
     cache = load_ptbxl_cache(root)
     row_of = {int(i): r for r, i in enumerate(cache.ecg_ids)}

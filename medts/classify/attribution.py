@@ -117,7 +117,7 @@ def explain(
         raise ValueError(f"statement(s) {', '.join(unknown)} not produced by {classifier.name}")
     model = RecordProbability(classifier).eval()
     x = torch.from_numpy(np.ascontiguousarray(signal.T))[None]  # [1, 12, n_samples]
-    span = max(1, int(round(span_s * classifier.fs_hz)))
+    span = max(1, round(span_s * classifier.fs_hz))
     results = []
     for code in codes:
         target = classifier.classes.index(code)
@@ -135,7 +135,7 @@ def _summarise(code: str, probability: float, method: str, attr: np.ndarray, fs_
     magnitude = np.abs(attr)  # [12, n_samples]
     total = float(magnitude.sum()) or 1.0
     per_lead = magnitude.sum(axis=1) / total
-    n_spans = int(np.ceil(magnitude.shape[1] / span))
+    n_spans = -(-magnitude.shape[1] // span)  # ceil
     per_span = np.array([magnitude[:, i * span : (i + 1) * span].sum() for i in range(n_spans)]) / total
     lead_importance = {lead: round(float(v), 4) for lead, v in zip(STANDARD_LEADS, per_lead)}
     top_leads = [STANDARD_LEADS[i] for i in np.argsort(-per_lead)[:top_k]]

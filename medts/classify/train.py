@@ -22,15 +22,22 @@ from __future__ import annotations
 import copy
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import torch
 
 from medts.classify.calibrate import choose_thresholds
-from medts.classify.data import TRAIN_FOLDS, VAL_FOLD, PtbxlCache, RandomCropDataset, load_ptbxl_cache
+from medts.classify.data import (
+    TRAIN_FOLDS,
+    VAL_FOLD,
+    PtbxlCache,
+    RandomCropDataset,
+    load_ptbxl_cache,
+)
 from medts.classify.metrics import macro_auc
 from medts.classify.models import ECGClassifierNet, build_model, count_parameters, preset_config
 from medts.classify.predict import Classifier, predict_signals
@@ -212,8 +219,8 @@ def train_ensemble(
             "root": str(cache.root),
             "train_folds": list(cfg.train_folds),
             "val_fold": cfg.val_fold,
-            "n_train_records": int(len(data.train_rows)),
-            "n_val_records": int(len(data.val_rows)),
+            "n_train_records": len(data.train_rows),
+            "n_val_records": len(data.val_rows),
             "records_per_fold_and_source": cache.record_counts(),
             "n_rows_without_signal": cache.n_missing,
         },
@@ -239,7 +246,7 @@ def validation_metrics(y_val: np.ndarray, probs: np.ndarray, *, n_boot: int = 10
         "macro_auc_ci95": list(bootstrap_ci(y_val, probs, macro_auc, n_boot=n_boot)),
         "fmax": fmax(y_val, probs),
         "fmax_ci95": list(bootstrap_ci(y_val, probs, fmax, n_boot=min(n_boot, 200))),
-        "n_records": int(len(y_val)),
+        "n_records": len(y_val),
     }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
+from typing import Annotated
 
 import typer
 
@@ -13,14 +13,14 @@ from medts.commands.bench import bench_app
 
 @bench_app.command("ptbxl")
 def bench_ptbxl(
-    data: Optional[Path] = typer.Option(None, "--data", help="PTB-XL root (default: the shared data folder)."),
-    level: list[str] = typer.Option([], "--level", help="Level(s) to score (default: all six)."),
-    fold: int = typer.Option(9, "--fold", help="Test fold when the root has no fold-10 signals (fold 10 is always used when present)."),
-    adapter: list[Path] = typer.Option([], "--adapter", help="Classifier folder(s) (default: adapters/classifier-*)."),
-    n_boot: int = typer.Option(1000, "--n-boot", min=10, help="Bootstrap resamples for the 95% CIs."),
-    name: str = typer.Option("ptbxl", "--name", help="Results name: eval/results/<name>.json and .md."),
-    work: Optional[Path] = typer.Option(None, "--work", help="Folder for prepared.json and predictions/ (default: cache)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the result JSON on stdout."),
+    data: Annotated[Path | None, typer.Option("--data", help="PTB-XL root (default: the shared data folder).")] = None,
+    level: Annotated[list[str] | None, typer.Option("--level", help="Level(s) to score (default: all six).")] = None,
+    fold: Annotated[int, typer.Option("--fold", help="Test fold when the root has no fold-10 signals (fold 10 is always used when present).")] = 9,
+    adapter: Annotated[list[Path] | None, typer.Option("--adapter", help="Classifier folder(s) (default: adapters/classifier-*).")] = None,
+    n_boot: Annotated[int, typer.Option("--n-boot", min=10, help="Bootstrap resamples for the 95% CIs.")] = 1000,
+    name: Annotated[str, typer.Option("--name", help="Results name: eval/results/<name>.json and .md.")] = "ptbxl",
+    work: Annotated[Path | None, typer.Option("--work", help="Folder for prepared.json and predictions/ (default: cache).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result JSON on stdout.")] = False,
 ) -> None:
     """prepare -> predict -> evaluate (prepared.json and predictions/*.npz kept in --work)."""
     import sys
@@ -33,11 +33,12 @@ def bench_ptbxl(
     root = data or dataset_dir("ptbxl")
     if root is None:
         raise MedtsError("no PTB-XL root: pass --data ROOT")
+    level = level or []
     bad = [lv for lv in level if lv not in LEVELS]
     if bad:
         raise MedtsError(f"unknown level(s) {', '.join(bad)}; choose from {', '.join(LEVELS)}")
     command = "medts " + " ".join(sys.argv[1:])
-    json_path, md_path = run_benchmark(root, fold=fold, levels=tuple(level) or LEVELS, adapters=list(adapter) or None,
+    json_path, md_path = run_benchmark(root, fold=fold, levels=tuple(level) or LEVELS, adapters=list(adapter or []) or None,
                                        n_boot=n_boot, name=name, command=command, work=work)
     if as_json:
         typer.echo(json.dumps(json.loads(json_path.read_text())))

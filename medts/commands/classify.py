@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
+from typing import Annotated
 
 import typer
 
@@ -21,12 +21,12 @@ from medts.errors import MedtsError
 
 
 def classify(
-    paths: list[str] = typer.Argument(..., help="ECG files, folders (recursive) or glob patterns."),
-    json_output: bool = typer.Option(False, "--json", help="Print one JSON document (a list) on stdout."),
-    level: str = typer.Option("superdiagnostic", "--level", help="Which shipped classifier: a PTB-XL label level."),
-    adapter: Optional[Path] = typer.Option(None, "--adapter", help="Classifier folder (overrides --level)."),
-    fs: Optional[float] = typer.Option(None, "--fs", help="Sampling rate in Hz for formats without one (csv, npy)."),
-    show_all: bool = typer.Option(False, "--all", help="List every statement, not only those present."),
+    paths: Annotated[list[str], typer.Argument(help="ECG files, folders (recursive) or glob patterns.")],
+    json_output: Annotated[bool, typer.Option("--json", help="Print one JSON document (a list) on stdout.")] = False,
+    level: Annotated[str, typer.Option("--level", help="Which shipped classifier: a PTB-XL label level.")] = "superdiagnostic",
+    adapter: Annotated[Path | None, typer.Option("--adapter", help="Classifier folder (overrides --level).")] = None,
+    fs: Annotated[float | None, typer.Option("--fs", help="Sampling rate in Hz for formats without one (csv, npy).")] = None,
+    show_all: Annotated[bool, typer.Option("--all", help="List every statement, not only those present.")] = False,
 ) -> None:
     """Classify ECG records into PTB-XL statements (drafts for clinician review)."""
     from medts.classify.predict import Classifier, default_adapter_dir

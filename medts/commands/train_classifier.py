@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Annotated
 
 import typer
 
@@ -19,17 +19,17 @@ from medts.commands.train import train_app
 
 @train_app.command("classifier")
 def train_classifier(
-    data: Optional[Path] = typer.Option(None, "--data", help="PTB-XL root (default: the shared data folder)."),
-    level: str = typer.Option("superdiagnostic", "--level", help="Label level: all, diagnostic, subdiagnostic, superdiagnostic, form, rhythm."),
-    model: list[str] = typer.Option(["xresnet1d"], "--model", help="Model preset (repeat for an ensemble): xresnet1d, xresnet1d-small, inception1d, inception1d-large."),
-    seed: list[int] = typer.Option([0], "--seed", help="Random seed (repeat for a seed ensemble)."),
-    epochs: int = typer.Option(15, "--epochs", min=1),
-    batch_size: int = typer.Option(64, "--batch-size", min=2),
-    lr: float = typer.Option(1e-2, "--lr", help="Peak learning rate of the one-cycle schedule."),
-    threads: Optional[int] = typer.Option(None, "--threads", help="torch CPU threads."),
-    no_processed: bool = typer.Option(False, "--no-processed", help="Ignore processed100_zscore arrays."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Adapter folder to write (default adapters/classifier-<level>)."),
-    as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
+    data: Annotated[Path | None, typer.Option("--data", help="PTB-XL root (default: the shared data folder).")] = None,
+    level: Annotated[str, typer.Option("--level", help="Label level: all, diagnostic, subdiagnostic, superdiagnostic, form, rhythm.")] = "superdiagnostic",
+    model: Annotated[list[str] | None, typer.Option("--model", help="Model preset (repeat for an ensemble): xresnet1d, xresnet1d-small, inception1d, inception1d-large (default xresnet1d).")] = None,
+    seed: Annotated[list[int] | None, typer.Option("--seed", help="Random seed (repeat for a seed ensemble; default 0).")] = None,
+    epochs: Annotated[int, typer.Option("--epochs", min=1)] = 15,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=2)] = 64,
+    lr: Annotated[float, typer.Option("--lr", help="Peak learning rate of the one-cycle schedule.")] = 1e-2,
+    threads: Annotated[int | None, typer.Option("--threads", help="torch CPU threads.")] = None,
+    no_processed: Annotated[bool, typer.Option("--no-processed", help="Ignore processed100_zscore arrays.")] = False,
+    out: Annotated[Path | None, typer.Option("--out", help="Adapter folder to write (default adapters/classifier-<level>).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout.")] = False,
 ) -> None:
     """Train on folds 1-8, select on fold 9, save safetensors + manifest (+ thresholds) to --out."""
     from medts.classify.predict import default_adapter_dir
@@ -38,6 +38,8 @@ def train_classifier(
     from medts.errors import MedtsError
     from medts.labels import LEVELS
 
+    model = model or ["xresnet1d"]
+    seed = seed or [0]
     if level not in LEVELS:
         raise MedtsError(f"unknown level {level!r}; choose one of {', '.join(LEVELS)}")
     root = data or dataset_dir("ptbxl")
@@ -46,7 +48,7 @@ def train_classifier(
     cfg = TrainConfig(level=level, model=model[0], epochs=epochs, batch_size=batch_size, lr=lr, seed=seed[0],
                       num_threads=threads, use_processed=not no_processed)
     command = "medts " + " ".join(sys.argv[1:]) if Path(sys.argv[0]).name in ("medts", "cli.py") else " ".join(sys.argv)
-    clf, summary = train_ensemble(root, cfg, models=list(model), seeds=list(seed), command=command)
+    clf, _ = train_ensemble(root, cfg, models=list(model), seeds=list(seed), command=command)
     folder = clf.save(out or default_adapter_dir(level))
     result = {"adapter": str(folder), "val_metrics": clf.manifest["val_metrics"], "data": clf.manifest["data"]}
     if as_json:
