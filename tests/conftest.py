@@ -44,3 +44,19 @@ def cpsc2019_dir() -> Path:
 @pytest.fixture
 def ptbxl_dir() -> Path:
     return require_dataset("ptbxl")
+
+
+@pytest.fixture(autouse=True)
+def _restore_float_denormals():
+    """Trainers call ``torch.set_flush_denormal(True)`` (a process-wide CPU flag, see DESIGN.md).
+
+    That is right for a training process but leaks into later tests in the same pytest
+    process (hypothesis refuses to generate floats without subnormals), so undo it after
+    every test.
+    """
+    yield
+    import sys
+
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_flush_denormal(False)
