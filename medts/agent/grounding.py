@@ -154,11 +154,29 @@ def numeric_facts(tool: str, data: Any, path: str = "", unit: str | None = None)
     return out
 
 
+def _reason_facts(tool: str, data: Any, path: str = "") -> list[Fact]:
+    """Numbers with units inside the tools' own ``reason`` texts (e.g. "spread 102 ms")."""
+    out: list[Fact] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            sub = f"{path}.{key}" if path else str(key)
+            if key == "reason" and isinstance(value, str):
+                out += [Fact(tool, sub, v, u) for _, v, u in find_numbers(value)]
+            elif "untrusted" not in str(key):
+                out += _reason_facts(tool, value, sub)
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            out += _reason_facts(tool, value, f"{path}[{i}]")
+    return out
+
+
 def glossary_facts(trace: Iterable[Any]) -> list[Fact]:
-    """Numbers with units inside the glossary's own criteria text (medts's text, not the file's)."""
+    """Numbers with units inside medts's own texts: glossary criteria and tool ``reason`` fields
+    (never the input file's text)."""
     out = []
     for call in trace:
         if call.name != "glossary":
+            out += _reason_facts(call.name, call.result)
             continue
         for i, entry in enumerate(call.result.get("entries") or []):
             for field_name in ("description", "typical_criteria"):
@@ -453,7 +471,8 @@ def match_number(value: float, unit: str, facts: list[Fact], keys: tuple[str, ..
     """
     candidates: list[tuple[float, Fact]] = []
     for f in facts:
-        if keys is not None and f.tool != "glossary" and not any(k in f.path.lower() for k in keys):
+        if keys is not None and f.tool != "glossary" and not f.path.endswith(".reason") \
+                and not any(k in f.path.lower() for k in keys):
             continue
         if unit == "":  # a bare number may cite any field
             v = f.value
@@ -506,7 +525,7 @@ def split_sentences(text: str) -> list[str]:
     return [s for s in (p.strip() for p in _SENTENCE.split(text.strip())) if s]
 
 
-_YES_NO = re.compile(r"^\W*(yes|no)\b", re.IGNORECASE)
+_YES_NO = re.compile(r"^\W*(yes|no)\b(?=\s*[,.!;:]|\s*$)", re.IGNORECASE)
 
 
 def check_sentence(sentence: str, numbers: list[Fact], statements: StatementFacts,

@@ -217,13 +217,14 @@ def classifier_lines(c: dict[str, Any], codes: list[str]) -> list[str]:
     by_code = {s["code"]: s for s in c.get("statements") or []}
     lines = []
     for s in (by_code[k] for k in c.get("present") or [] if k in by_code):
-        lines.append(f"classifier finds {s['description']} ({s['code']}), probability {100 * s['probability']:.0f}%")
+        # code first: descriptions may contain "without", which must not read as a negation
+        lines.append(f"classifier finds {s['code']} ({s['description']}), probability {100 * s['probability']:.0f}%")
     if not c.get("present"):
         lines.append("classifier: no statement reached its threshold")
     for code in codes:
         if code in by_code and not by_code[code]["present"]:
             s = by_code[code]
-            lines.append(f"classifier does not find {s['description']} ({code}): probability "
+            lines.append(f"classifier does not find {code} ({s['description']}): probability "
                          f"{100 * s['probability']:.0f}%, below its threshold of {100 * s['threshold']:.0f}%")
         elif code not in by_code and code in (c.get("evaluated_codes") or []):
             lines.append(f"classifier does not find {code} (below its threshold)")

@@ -443,8 +443,8 @@ def _fid_rows(fid: dict[str, Any], subset: str, methods: tuple[str, ...]) -> lis
         for m in methods:
             s = fid[m][subset][kind]
             row += [s["f1"], s["mean_error_ms"], s["sd_error_ms"], s["mae_ms"]]
-        best_f1 = max(fid[m][subset][kind]["f1"] or 0 for m in methods if m != "medts")
-        best_mae = min(fid[m][subset][kind]["mae_ms"] or 1e9 for m in methods if m != "medts")
+        best_f1 = max((fid[m][subset][kind]["f1"] or 0 for m in methods if m != "medts"), default=0)
+        best_mae = min((fid[m][subset][kind]["mae_ms"] or 1e9 for m in methods if m != "medts"), default=1e9)
         ours = fid["medts"][subset][kind]
         row += [ours["f1"] / best_f1 if best_f1 else None,
                 ours["mae_ms"] / best_mae if ours["mae_ms"] is not None and best_mae < 1e9 else None,

@@ -27,7 +27,7 @@ def ensemble_comparison(clf: Classifier, data: LevelData) -> list[dict[str, Any]
     """Fold-9 macro-AUC and batch throughput of each member alone and of the first-k ensembles."""
     rows = []
     per_member = []
-    for i, net in enumerate(clf.members):
+    for i, net in enumerate(clf.inference_members):
         start = time.perf_counter()
         probs = predict_signals([net], data.val_signals, window=clf.window, stride=clf.stride, aggregate=clf.aggregate)
         seconds = time.perf_counter() - start

@@ -226,6 +226,33 @@ def build_model(cfg: ModelConfig) -> ECGClassifierNet:
     return ECGClassifierNet(cfg)
 
 
+def fold_batchnorm(model: ECGClassifierNet) -> ECGClassifierNet:
+    """An inference copy of ``model`` with every convolution + batch-norm pair merged into one convolution.
+
+    Same outputs up to float rounding (about 1e-7 in probability), fewer passes over memory on
+    CPU. The original is left untouched (it is what gets saved and trained).
+
+    Example
+    -------
+    >>> import torch
+    >>> net = build_model(ModelConfig(n_classes=3)).eval()
+    >>> x = torch.randn(2, 12, 250)
+    >>> bool(torch.allclose(net(x), fold_batchnorm(net)(x), atol=1e-4))
+    True
+    """
+    import copy
+
+    from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+    folded = copy.deepcopy(model).eval()
+    for module in folded.modules():
+        if isinstance(module, nn.Sequential) and len(module) >= 2 and isinstance(module[0], nn.Conv1d) \
+                and isinstance(module[1], nn.BatchNorm1d):
+            module[0] = fuse_conv_bn_eval(module[0], module[1])
+            module[1] = nn.Identity()
+    return folded
+
+
 def count_parameters(model: nn.Module) -> int:
     """Number of trainable parameters."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)

@@ -31,7 +31,7 @@ from pydantic import BaseModel
 
 from medts.classify.calibrate import Threshold
 from medts.classify.data import sliding_windows, window_starts
-from medts.classify.models import ECGClassifierNet, ModelConfig, build_model
+from medts.classify.models import ECGClassifierNet, ModelConfig, build_model, fold_batchnorm
 from medts.classify.preprocess import model_input
 from medts.config import PROJECT_ROOT
 from medts.errors import MedtsError
@@ -149,6 +149,8 @@ class Classifier:
         if not members:
             raise ValueError("a classifier needs at least one member network")
         self.members = [m.eval() for m in members]
+        # inference runs on copies with batch norm folded into the convolutions (saved weights unchanged)
+        self.inference_members = [fold_batchnorm(m) for m in self.members]
         self.classes = list(classes)
         self.thresholds = thresholds
         self.manifest = manifest
@@ -218,7 +220,7 @@ class Classifier:
     # -- inference ---------------------------------------------------------------------------
     def predict_proba(self, signals: np.ndarray) -> np.ndarray:
         """Probabilities for preprocessed ``signals float32 [n, n_samples, 12]`` at the model rate."""
-        return predict_signals(self.members, signals, window=self.window, stride=self.stride,
+        return predict_signals(self.inference_members, signals, window=self.window, stride=self.stride,
                                aggregate=self.aggregate)
 
     def predict(self, ecg: ECG) -> ClassifierPrediction:

@@ -39,7 +39,7 @@ from medts.classify.data import (
     load_ptbxl_cache,
 )
 from medts.classify.metrics import macro_auc
-from medts.classify.models import ECGClassifierNet, build_model, count_parameters, preset_config
+from medts.classify.models import ECGClassifierNet, build_model, count_parameters, fold_batchnorm, preset_config
 from medts.classify.predict import Classifier, predict_signals
 from medts.errors import MedtsError
 
@@ -196,7 +196,9 @@ def train_ensemble(
         for seed in seeds:
             run_cfg = TrainConfig(**{**asdict(cfg), "model": model, "seed": seed})
             results.append(train_one(data, run_cfg, log=log))
-    val_probs = np.mean([r.val_probs for r in results], axis=0)
+    # scored through the inference path (batch norm folded) so a reload reproduces the metrics exactly
+    val_probs = predict_signals([fold_batchnorm(r.net) for r in results], data.val_signals,
+                                window=cfg.window_samples, stride=cfg.stride_samples, aggregate=cfg.aggregate)
     thresholds = choose_thresholds(data.y_val, val_probs, data.classes)
     members_summary = [
         {"model": r.config.model, "seed": r.config.seed, "n_parameters": r.n_parameters,
@@ -229,6 +231,8 @@ def train_ensemble(
             "members": [{k: v for k, v in m.items() if k != "history"} for m in members_summary],
         },
         "training": members_summary,
+        "stride_samples": cfg.stride_samples,
+        "aggregate": cfg.aggregate,
     }
     classifier = Classifier([r.net for r in results], data.classes, thresholds, manifest)
     classifier.manifest["reference_predictions"] = reference_predictions(
@@ -290,14 +294,21 @@ def reference_predictions(classifier: Classifier, cache: PtbxlCache, rows: np.nd
              "probabilities": [s.probability for s in p.statements]} for r, p in zip(rows, preds)]
 
 
+MERGE_NOTE = " && (members merged with medts.classify.train.merge_adapters)"
+"""Suffix older manifests used for a merge step that had no command of its own."""
+
+
 def merge_adapters(folders: list[str | Path], root: str | Path, *, n_reference: int = 8,
-                   stride_samples: int | None = None) -> Classifier:
+                   stride_samples: int | None = None, command: str | None = None) -> Classifier:
     """One ensemble from several trained adapters of the same level (members concatenated).
 
     ``stride_samples`` changes the test-time window stride (default: keep the first adapter's).
+    ``command`` is the merge command line (``medts train merge-classifiers ...``); the manifest
+    records the parts' training commands followed by it, so the adapter can be rebuilt.
 
-    Validation probabilities are recomputed on the validation fold, thresholds re-chosen on them,
-    and the members' training records, commands and reference predictions carried over.
+    Validation probabilities are recomputed on the validation fold through the merged
+    classifier's own predict path, thresholds re-chosen on them, and the members' training
+    records carried over; reference predictions are recomputed.
     """
     parts = [Classifier.load(f) for f in folders]
     level = parts[0].level
@@ -309,12 +320,12 @@ def merge_adapters(folders: list[str | Path], root: str | Path, *, n_reference: 
     members = [net for p in parts for net in p.members]
     stride = stride_samples or parts[0].stride
     manifest["stride_samples"] = stride
-    probs = predict_signals(members, data.val_signals, window=parts[0].window, stride=stride,
-                            aggregate=parts[0].aggregate)
+    # the merged classifier's own path (folded batch norm), so a reload reproduces these numbers exactly
+    probs = Classifier(members, parts[0].classes, parts[0].thresholds, manifest).predict_proba(data.val_signals)
     training = [t for p in parts for t in p.manifest["training"]]
+    part_commands = [str(p.manifest["command"]).removesuffix(MERGE_NOTE) for p in parts]
     manifest.update({
-        "command": " && ".join(str(p.manifest["command"]) for p in parts) + " && (members merged with "
-                   "medts.classify.train.merge_adapters)",
+        "command": " && ".join(part_commands + [command or MERGE_NOTE.removeprefix(" && ")]),
         "training": training,
         "val_metrics": {**validation_metrics(data.y_val, probs),
                         "members": [{k: v for k, v in t.items() if k != "history"} for t in training]},

@@ -57,5 +57,35 @@ def train_classifier(
         typer.echo(f"wrote {folder}; fold-{cfg.val_fold} macro-AUC {clf.manifest['val_metrics']['macro_auc']:.4f}", err=True)
 
 
+@train_app.command("merge-classifiers")
+def merge_classifiers(
+    adapters: Annotated[list[Path], typer.Argument(help="Trained adapter folders of one level (members are concatenated in this order).")],
+    out: Annotated[Path, typer.Option("--out", help="Adapter folder to write.")],
+    data: Annotated[Path | None, typer.Option("--data", help="PTB-XL root (default: the shared data folder).")] = None,
+    stride: Annotated[int | None, typer.Option("--stride", min=1, help="Test-time window stride in samples (default: the first adapter's).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout.")] = False,
+) -> None:
+    """Merge trained adapters into one ensemble; re-choose thresholds and re-score on fold 9."""
+    from medts.classify.train import merge_adapters
+    from medts.config import dataset_dir
+    from medts.errors import MedtsError
+
+    root = data or dataset_dir("ptbxl")
+    if root is None:
+        raise MedtsError("no PTB-XL root: pass --data ROOT")
+    for folder in adapters:
+        if not (folder / "manifest.json").is_file():
+            raise MedtsError(f"{folder}: not a classifier adapter (no manifest.json)")
+    command = "medts " + " ".join(sys.argv[1:]) if Path(sys.argv[0]).name in ("medts", "cli.py") else " ".join(sys.argv)
+    merged = merge_adapters(list(adapters), root, stride_samples=stride, command=command)
+    folder = merged.save(out)
+    result = {"adapter": str(folder), "n_members": len(merged.members), "val_metrics": merged.manifest["val_metrics"]}
+    if as_json:
+        typer.echo(json.dumps(result, default=str))
+    else:
+        typer.echo(f"wrote {folder}; {len(merged.members)} members; fold-9 macro-AUC "
+                   f"{merged.manifest['val_metrics']['macro_auc']:.4f}", err=True)
+
+
 def register(app: typer.Typer) -> None:  # the command hangs on train_app, registered by train.py
     pass

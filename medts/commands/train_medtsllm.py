@@ -42,7 +42,7 @@ def _run(task: str, data: Optional[Path], config: Optional[Path], out: Path, ste
         data_info = {"dataset": "ludb", "root": str(root), "train_records": [a, b], "val_records": [c, d],
                      "train_windows": len(train_set), "val_windows": len(val_set)}
     else:
-        raise MedtsError("medts train anomaly: not implemented yet (see issue 5); only segmentation trains today")
+        train_set, val_set, data_info, calib = _anomaly_data(cfg, data)
     _log(f"{len(train_set)} training windows, {len(val_set)} validation windows")
     result = train_model(cfg, train_set, val_set, log=_log)
     metrics = {
@@ -55,14 +55,54 @@ def _run(task: str, data: Optional[Path], config: Optional[Path], out: Path, ste
         "windows_seen": result.windows_seen,
         "seconds_per_step": result.seconds / max(1, result.steps),
     }
+    extra: dict = {"train_losses": result.train_losses}
+    if task == "anomaly":
+        from medts.medtsllm.anomaly import calibrate_threshold
+
+        _log(f"calibrating the beat threshold on {len(calib)} training-record segments")
+        extra["threshold"] = calibrate_threshold(result.model, calib)
+        _log(f"threshold {extra['threshold']['value']:.4f} (F1 {extra['threshold']['f1_on_calibration']})")
     command = "medts " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-    manifest = save_checkpoint(result.model, out, data=data_info, metrics=metrics, command=command,
-                               extra={"train_losses": result.train_losses})
+    manifest = save_checkpoint(result.model, out, data=data_info, metrics=metrics, command=command, extra=extra)
     summary = {"checkpoint": str(out), "manifest": str(manifest), **metrics}
     if as_json:
         print(json.dumps(summary, default=str))
     else:
         _log(f"saved {out}")
+
+
+def _anomaly_data(cfg, data: Optional[Path]):
+    """Training windows (PVC-free, first 90 % of each training record), validation windows (the
+    last 10 %, all windows) and threshold-calibration segments (first ``CALIB_MINUTES`` minutes
+    of each training record) from MIT-BIH ``mlii_npz`` records; held-out records are not read."""
+    from medts.config import dataset_dir
+    from medts.medtsllm.anomaly import AnomalyWindows, mitdb_npz_path, read_beat_record, split_record
+
+    root = data or dataset_dir("mitdb")
+    if root is None or not Path(root).is_dir():
+        raise MedtsError(f"{root}: MIT-BIH folder not found (pass --data .../mitdb/mlii_npz)")
+    ids = list(cfg.data.anomaly_train_records)
+    overlap = set(ids) & set(cfg.data.anomaly_test_records)
+    if overlap:
+        raise MedtsError(f"anomaly_train_records and anomaly_test_records share records {sorted(overlap)}")
+    _log(f"reading MIT-BIH records {ids} from {root}")
+    recs = [read_beat_record(mitdb_npz_path(root, r), cfg.data.fs) for r in ids]
+    parts = [split_record(r, 0.9) for r in recs]
+    with_prompts = cfg.backbone.use_llm
+    train_set = AnomalyWindows([a for a, _ in parts], cfg, normal_only=cfg.data.normal_only, with_prompts=with_prompts)
+    val_set = AnomalyWindows([b for _, b in parts], cfg, normal_only=False, with_prompts=with_prompts)
+    calib = [split_record(r, CALIB_MINUTES * 60 * r.fs / len(r.signal))[0] for r in recs]
+    info = {"dataset": "mitdb/mlii_npz", "root": str(root), "lead": "MLII", "train_records": ids,
+            "held_out_test_records": list(cfg.data.anomaly_test_records),
+            "train_part": "first 90 % of each training record, windows without a ventricular beat" if cfg.data.normal_only
+            else "first 90 % of each training record, all windows",
+            "val_part": "last 10 % of each training record, all windows",
+            "threshold_calibration": f"first {CALIB_MINUTES} min of each training record, detected beats",
+            "train_windows": len(train_set), "val_windows": len(val_set)}
+    return train_set, val_set, info, calib
+
+
+CALIB_MINUTES = 5.0
 
 
 def register(app: typer.Typer) -> None:  # the commands hang on train_app, registered by train.py
@@ -83,7 +123,7 @@ def train_segmentation(
 
 @train_app.command("anomaly")
 def train_anomaly(
-    data: Optional[Path] = typer.Option(None, help="MIT-BIH folder"),
+    data: Optional[Path] = typer.Option(None, help="MIT-BIH folder (mitdb or mitdb/mlii_npz; default: shared data)"),
     config: Optional[Path] = typer.Option(None, help="YAML MedTsLLM config"),
     out: Path = typer.Option(Path("runs/medtsllm-anomaly"), help="checkpoint folder to write"),
     steps: Optional[int] = typer.Option(None, help="override train.steps"),

@@ -59,7 +59,10 @@ class LoraSettings:
 class EncoderConfig:
     """Patch encoder: patches of ``patch_len`` samples every ``stride`` samples, embedded to
     ``d_model``, reprogrammed by ``n_heads``-head cross-attention onto ``n_prototypes`` text
-    prototypes, then projected to the LLM hidden size."""
+    prototypes, then projected to the LLM hidden size. ``prototype_vocab`` limits the prototype
+    source to the first N token ids of the vocabulary (``None``: all of it); byte-level BPE ids
+    are assigned in merge order, so low ids are the most frequent subwords, and the prototype
+    map (vocab x K weights) shrinks from ~3 M to N x K parameters."""
 
     patch_len: int = 10
     stride: int = 10
@@ -68,6 +71,7 @@ class EncoderConfig:
     n_prototypes: int = 64
     dropout: float = 0.0
     revin: bool = True
+    prototype_vocab: int | None = None
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,12 @@ class PromptConfig:
 @dataclass(frozen=True)
 class DataConfig:
     """Windows: ``window_s`` seconds resampled to ``fs`` Hz; ``lead_mode`` independent (one lead
-    per sequence) or concatenated (all ``leads`` in one sequence)."""
+    per sequence) or concatenated (all ``leads`` in one sequence).
+
+    Segmentation uses LUDB ``train_records``/``val_records`` (inclusive id ranges). Anomaly uses
+    MIT-BIH record ids ``anomaly_train_records`` (training windows, PVC-free when
+    ``normal_only``) and ``anomaly_test_records`` (held out, scored by ``medts bench anomaly``);
+    split by record, never by window."""
 
     fs: float = 100.0
     window_s: float = 2.0
@@ -94,6 +103,9 @@ class DataConfig:
     leads: tuple[str, ...] = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
     train_records: tuple[int, int] = (1, 130)
     val_records: tuple[int, int] = (131, 160)
+    anomaly_train_records: tuple[int, ...] = (100, 102, 104, 105, 108, 114, 121, 123)
+    anomaly_test_records: tuple[int, ...] = (106, 116, 119, 200)
+    normal_only: bool = True
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ multi-head cross-attention from patches (queries) to K text prototypes (keys/val
 projection to the backbone hidden size. The prototypes are a learned linear map of the frozen
 word-embedding matrix (K rows mixing the whole vocabulary), so the patches land in the region
 of embedding space the LLM already reads. Without an LLM (the no-LLM baseline) the prototypes
-are free parameters.
+are free parameters. ``EncoderConfig.prototype_vocab`` restricts the vocabulary the prototypes
+mix (the first N token ids) to keep adapters small.
 
 Example
 -------
@@ -70,6 +71,9 @@ class PatchReprogrammingEncoder(nn.Module):
         self.lead_embedding = nn.Embedding(n_channels, config.d_model) if n_channels > 1 else None
         # Held outside the state dict: the backbone owns it, checkpoints must stay small.
         self._word_embeddings = [word_embeddings] if word_embeddings is not None else None
+        if word_embeddings is not None and config.prototype_vocab:
+            word_embeddings = word_embeddings[: config.prototype_vocab]  # a view: no copy, still frozen
+            self._word_embeddings = [word_embeddings]
         if word_embeddings is not None:
             vocab = word_embeddings.shape[0]
             self.prototype_map = nn.Linear(vocab, config.n_prototypes)
