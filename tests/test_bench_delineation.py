@@ -7,6 +7,7 @@ import pytest
 
 from medts.bench.delineation import (
     annotated_intervals_ms,
+    annotator_cross_lead_sd_ms,
     bench_rpeaks,
     fiducial_intervals_ms,
     parse_records,
@@ -49,6 +50,18 @@ def test_interval_references_from_waves_and_fiducials():
     assert f["QRS_on"].tolist() == [180, 680] and f["T_off"].tolist() == [400, 900]
     per_beat = {k: v.astype(float) for k, v in f.items()}
     assert fiducial_intervals_ms(per_beat, 500.0) == {"PR": 160.0, "QRS": 100.0, "QT": 440.0}
+
+
+def test_annotator_cross_lead_sd_groups_marks_into_beats():
+    # two beats 1 s apart at 500 Hz, marked in three leads 2 samples (4 ms) apart, plus a beat
+    # marked in only two leads, which is skipped
+    ann = {lead: {"QRS_on": np.array([1000 + d, 1500 + d, 2000 + d] if lead != "V1" else [1000 + d, 1500 + d])}
+           for lead, d in (("I", 0), ("II", 2), ("V1", 4))}
+    for a in ann.values():
+        a.update({k: np.zeros(0, np.int64) for k in ("P_on", "P_peak", "P_off", "QRS_peak", "QRS_off",
+                                                     "T_on", "T_peak", "T_off")})
+    sd = annotator_cross_lead_sd_ms(ann, 500.0)
+    assert np.allclose(sd["QRS_on"], [4.0, 4.0]) and sd["T_off"] == []
 
 
 def test_parse_records():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import torch
 import wfdb
 from classify_synthetic import LEADS, kind_signal, train_tiny, write_classify_root
 from typer.testing import CliRunner
@@ -60,3 +61,37 @@ def test_train_classifier_cli_writes_an_adapter(adapter, tmp_path):
     manifest = json.loads((out / "manifest.json").read_text())
     assert doc["adapter"] == str(out) and manifest["level"] == "rhythm" and manifest["classes"][0] == "AFIB"
     assert (out / "model.safetensors").is_file()
+
+
+def test_merge_classifiers_cli_concatenates_members_and_records_commands(adapter, tmp_path):
+    from medts.classify.predict import Classifier
+
+    root, first = adapter
+    second = tmp_path / "second"
+    train_tiny(root, second, seeds=(1,), epochs=1)
+    out = tmp_path / "merged"
+    result = CliRunner().invoke(app, ["train", "merge-classifiers", str(first), str(second), "--data", str(root),
+                                      "--stride", "250", "--float16", "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout.strip().splitlines()[-1])
+    merged = Classifier.load(out)
+    assert doc["n_members"] == len(merged.members) == 2 and merged.stride == 250
+    assert [t["seed"] for t in merged.manifest["training"]] == [0, 1]
+    from safetensors.torch import load_file
+
+    stored = load_file(out / "model.safetensors")
+    assert {v.dtype for k, v in stored.items() if not k.endswith("num_batches_tracked")} == {torch.float16}
+    command = merged.manifest["command"]
+    assert command.startswith("pytest train_tiny && pytest train_tiny && ") and "merge-classifiers" in command
+    # the recorded fold-9 figure is the one the reloaded ensemble gives
+    from medts.classify.data import load_ptbxl_cache
+    from medts.classify.metrics import macro_auc
+    from medts.classify.train import LevelData
+
+    data = LevelData.build(load_ptbxl_cache(root), merged.level, list(range(1, 9)), 9)
+    assert macro_auc(data.y_val, merged.predict_proba(data.val_signals)) == doc["val_metrics"]["macro_auc"]
+    from medts.cli import main
+
+    assert main(["train", "merge-classifiers", str(tmp_path / "nope"), "--data", str(root),
+                 "--out", str(tmp_path / "x")]) == 2
+    assert not (tmp_path / "x").exists()

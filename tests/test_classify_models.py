@@ -52,3 +52,24 @@ def test_eval_output_depends_on_every_lead():
     x = torch.randn(1, 12, 250, requires_grad=True)
     net(x).sum().backward()
     assert (x.grad.abs().sum(dim=-1) > 0).all()
+
+
+@pytest.mark.parametrize("name", ["xresnet1d-small", "inception1d"])
+def test_fold_batchnorm_keeps_outputs_and_leaves_the_original_alone(name):
+    from medts.classify.models import fold_batchnorm
+
+    torch.manual_seed(0)
+    net = build_model(preset_config(name, 4))
+    net.train()
+    with torch.no_grad():  # a few batches give the batch norms non-trivial running statistics
+        for _ in range(3):
+            net(3.0 * torch.randn(16, 12, 250) + 1.0)
+    net.eval()
+    folded = fold_batchnorm(net)
+    x = torch.randn(8, 12, 250)
+    n_bn = sum(isinstance(m, torch.nn.BatchNorm1d) for m in net.modules())
+    n_bn_folded = sum(isinstance(m, torch.nn.BatchNorm1d) for m in folded.modules())
+    assert n_bn_folded < n_bn  # some were merged away ...
+    assert sum(isinstance(m, torch.nn.BatchNorm1d) for m in net.modules()) == n_bn  # ... from the copy only
+    with torch.no_grad():
+        torch.testing.assert_close(torch.sigmoid(folded(x)), torch.sigmoid(net(x)), atol=1e-5, rtol=0)

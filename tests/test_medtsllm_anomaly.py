@@ -92,7 +92,7 @@ def test_windows_exclude_abnormal_beats_and_label_them():
 def test_beat_detection_matching_and_baseline_on_synthetic():
     rec = synthetic_record()
     det = detect_beats(rec.signal, FS)
-    m = match_beats(det, rec.beats, FS)
+    m = match_beats(det, rec.beats, FS, tolerance_s=0.15)  # the crude wide beat's peak may shift
     assert (m >= 0).mean() > 0.95  # nearly every detection is a reference beat
     labels = np.where(m >= 0, rec.pvc[np.maximum(m, 0)], False)
     assert labels.sum() >= rec.pvc.sum() - 1
@@ -154,7 +154,7 @@ def test_detect_anomalies_scores_injected_beats_higher():
     assert data["lead"] == "II" and data["threshold"] is not None and data["windows"]
     times = np.array([b["time_s"] for b in data["beats"]])
     scores = np.array([b["score"] for b in data["beats"]])
-    m = match_beats(np.round(times * FS).astype(int), rec.beats, FS)
+    m = match_beats(np.round(times * FS).astype(int), rec.beats, FS, tolerance_s=0.15)
     injected = np.where(m >= 0, rec.pvc[np.maximum(m, 0)], False)
     assert injected.sum() >= 3
     assert np.median(scores[injected]) > np.median(scores[~injected])

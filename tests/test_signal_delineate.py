@@ -5,7 +5,7 @@ from signal_synth import P_MS, PR_MS, QRS_MS, QT_MS, synth_ecg
 
 from medts.signal.clean import clean_ecg
 from medts.signal.delineate import FIDUCIALS, delineate_lead_nk, qrs_bounds, spatial_velocity
-from medts.signal.fuse import delineate_ecg
+from medts.signal.fuse import delineate_ecg, lead_qrs_peaks, wave_peaks_in_window
 from medts.signal.peaks import consensus_rpeaks
 
 
@@ -57,3 +57,23 @@ def test_no_p_waves_in_af_like_rhythm():
     d = delineate_ecg(x, ecg.fs, r, list(ecg.leads), list(range(12)))
     assert not d.p_present.any()
     assert np.isnan(d.global_["P_on"]).all()
+
+
+def test_lead_qrs_peak_is_the_r_of_an_rs_complex_not_the_later_maximum():
+    # rS complex: a 0.1 mV r at sample 110, a -1 mV S at 140, then the window ends 0.3 mV up
+    # (ST elevation): the largest positive sample is the window end, the annotated peak is r.
+    fs = 500.0
+    t = np.arange(200, dtype=float)
+    x = (0.1 * np.exp(-((t - 110) / 5) ** 2) - 1.0 * np.exp(-((t - 140) / 8) ** 2)
+         + 0.3 / (1 + np.exp(-(t - 165) / 3)))
+    peaks = lead_qrs_peaks(x[:, None], np.array([95.0]), np.array([185.0]), np.array([140]), fs)
+    assert abs(peaks[0, 0] - 110) <= 2  # shifted by at most QRS_PEAK_SHIFT_MS (1 sample here)
+
+
+def test_t_peak_window_padding_reaches_a_late_apex():
+    # the T apex at 300 lies after the fused offset 280: found only with the padded window
+    t = np.arange(500, dtype=float)
+    x = 0.4 * np.exp(-((t - 300) / 30) ** 2)
+    on, off = np.array([200.0]), np.array([280.0])
+    assert wave_peaks_in_window(x[:, None], on, off)[0, 0] < 290
+    assert abs(wave_peaks_in_window(x[:, None], on, off, pad=(10, 90))[0, 0] - 300) <= 3

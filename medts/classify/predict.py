@@ -169,7 +169,8 @@ class Classifier:
 
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        tensors = {f"members.{i}.{k}": v.detach().cpu().contiguous()
+        half = self.manifest.get("weights_dtype") == "float16"
+        tensors = {f"members.{i}.{k}": _stored(v, half)
                    for i, m in enumerate(self.members) for k, v in m.state_dict().items()}
         save_file(tensors, folder / "model.safetensors", metadata={"format": "pt", "medts": "classifier"})
         manifest = {
@@ -267,6 +268,24 @@ class Classifier:
                 statements=statements,
             ))
         return results
+
+
+def round_weights_to_float16(net: ECGClassifierNet) -> ECGClassifierNet:
+    """Round ``net``'s floating-point parameters and buffers to float16 values, in place (kept float32).
+
+    An adapter saved with ``weights_dtype: float16`` stores exactly these values, so the
+    network scored before saving is bit-for-bit the one that reloads (half the file size).
+    """
+    with torch.no_grad():
+        for tensor in net.state_dict().values():
+            if tensor.is_floating_point():
+                tensor.copy_(tensor.half().float())
+    return net
+
+
+def _stored(tensor: torch.Tensor, half: bool) -> torch.Tensor:
+    tensor = tensor.detach().cpu().contiguous()
+    return tensor.half() if half and tensor.is_floating_point() else tensor
 
 
 def _json_default(value: Any) -> Any:

@@ -40,7 +40,7 @@ from medts.classify.data import (
 )
 from medts.classify.metrics import macro_auc
 from medts.classify.models import ECGClassifierNet, build_model, count_parameters, fold_batchnorm, preset_config
-from medts.classify.predict import Classifier, predict_signals
+from medts.classify.predict import Classifier, predict_signals, round_weights_to_float16
 from medts.errors import MedtsError
 
 
@@ -299,7 +299,8 @@ MERGE_NOTE = " && (members merged with medts.classify.train.merge_adapters)"
 
 
 def merge_adapters(folders: list[str | Path], root: str | Path, *, n_reference: int = 8,
-                   stride_samples: int | None = None, command: str | None = None) -> Classifier:
+                   stride_samples: int | None = None, command: str | None = None,
+                   float16_weights: bool = False) -> Classifier:
     """One ensemble from several trained adapters of the same level (members concatenated).
 
     ``stride_samples`` changes the test-time window stride (default: keep the first adapter's).
@@ -308,7 +309,8 @@ def merge_adapters(folders: list[str | Path], root: str | Path, *, n_reference: 
 
     Validation probabilities are recomputed on the validation fold through the merged
     classifier's own predict path, thresholds re-chosen on them, and the members' training
-    records carried over; reference predictions are recomputed.
+    records carried over; reference predictions are recomputed. ``float16_weights`` rounds the
+    weights to float16 before scoring and saves them so (half the size; scored as stored).
     """
     parts = [Classifier.load(f) for f in folders]
     level = parts[0].level
@@ -318,6 +320,9 @@ def merge_adapters(folders: list[str | Path], root: str | Path, *, n_reference: 
     cache = load_ptbxl_cache(root, use_processed=manifest["train_config"].get("use_processed", True))
     data = LevelData.build(cache, level, manifest["data"]["train_folds"], manifest["data"]["val_fold"])
     members = [net for p in parts for net in p.members]
+    if float16_weights:
+        members = [round_weights_to_float16(net) for net in members]
+        manifest["weights_dtype"] = "float16"
     stride = stride_samples or parts[0].stride
     manifest["stride_samples"] = stride
     # the merged classifier's own path (folded batch norm), so a reload reproduces these numbers exactly

@@ -63,6 +63,7 @@ def merge_classifiers(
     out: Annotated[Path, typer.Option("--out", help="Adapter folder to write.")],
     data: Annotated[Path | None, typer.Option("--data", help="PTB-XL root (default: the shared data folder).")] = None,
     stride: Annotated[int | None, typer.Option("--stride", min=1, help="Test-time window stride in samples (default: the first adapter's).")] = None,
+    half: Annotated[bool, typer.Option("--float16", help="Store the weights as float16 (scored as stored; half the size).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout.")] = False,
 ) -> None:
     """Merge trained adapters into one ensemble; re-choose thresholds and re-score on fold 9."""
@@ -76,8 +77,11 @@ def merge_classifiers(
     for folder in adapters:
         if not (folder / "manifest.json").is_file():
             raise MedtsError(f"{folder}: not a classifier adapter (no manifest.json)")
-    command = "medts " + " ".join(sys.argv[1:]) if Path(sys.argv[0]).name in ("medts", "cli.py") else " ".join(sys.argv)
-    merged = merge_adapters(list(adapters), root, stride_samples=stride, command=command)
+    # rebuilt from the parameters (not sys.argv) so it reads the same however the command was invoked
+    command = " ".join(["medts train merge-classifiers", *map(str, adapters), "--data", str(root),
+                        *(["--stride", str(stride)] if stride else []), *(["--float16"] if half else []),
+                        "--out", str(out)])
+    merged = merge_adapters(list(adapters), root, stride_samples=stride, command=command, float16_weights=half)
     folder = merged.save(out)
     result = {"adapter": str(folder), "n_members": len(merged.members), "val_metrics": merged.manifest["val_metrics"]}
     if as_json:

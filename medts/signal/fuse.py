@@ -52,6 +52,10 @@ QRS_PEAK_SHIFT_MS = -2.0
 """Shift of each lead's QRS peak (rounded to whole samples), chosen on ``TUNED_ON``: LUDB marks
 the R peak 1-2 samples (at 500 Hz) before the sample maximum of the signal."""
 
+QRS_PEAK_POSITIVE_RATIO = 0.1
+"""For the global QRS peak, a lead's dominant extremum is positive unless smaller than this
+fraction of the negative one (QS-like complexes)."""
+
 T_PEAK_PAD_MS = (20.0, 60.0)
 """The per-lead T peak is searched from this much before the fused T onset to this much after
 the fused T offset (chosen on ``TUNED_ON``): the fused offset is a 40th percentile across leads,
@@ -110,6 +114,26 @@ def lead_qrs_peaks(cleaned: np.ndarray, on: np.ndarray, off: np.ndarray, rpeaks:
             peaks, props = scipy.signal.find_peaks(seg[:, j], prominence=0)
             k = peaks[np.argmax(props["prominences"])] if len(peaks) else int(np.argmax(seg[:, j]))
             out[j, i] = min(n - 1, max(0, lo + k + shift))
+    return out
+
+
+def dominant_qrs_extrema(cleaned: np.ndarray, on: np.ndarray, off: np.ndarray, rpeaks: np.ndarray) -> np.ndarray:
+    """Per-lead dominant QRS extremum: R (positive extremum) unless a QS complex.
+
+    Feeds only the global (median over leads) QRS peak, which is unchanged from the first
+    release; the per-lead peaks follow the annotators' convention (:func:`lead_qrs_peaks`).
+    Returns float array [n_leads, n_beats] of sample indices.
+    """
+    n, n_leads = cleaned.shape
+    out = np.full((n_leads, len(rpeaks)), np.nan)
+    for i, r in enumerate(rpeaks):
+        lo = int(on[i]) if np.isfinite(on[i]) else int(r) - 1
+        hi = int(off[i]) if np.isfinite(off[i]) else int(r) + 1
+        lo, hi = max(0, lo), min(n, max(hi, lo + 2))
+        seg = cleaned[lo:hi] - cleaned[lo]  # [len, n_leads], relative to the onset level
+        pos, neg = seg.max(axis=0), -seg.min(axis=0)
+        use_pos = pos >= QRS_PEAK_POSITIVE_RATIO * neg
+        out[:, i] = lo + np.where(use_pos, seg.argmax(axis=0), seg.argmin(axis=0))
     return out
 
 
@@ -192,8 +216,10 @@ def delineate_ecg(cleaned: np.ndarray, fs: float, rpeaks: np.ndarray, leads: lis
         for wave in ("P", "T"):
             per[f"{wave}_peak"][usable] = wave_peaks_in_window(
                 cleaned[:, usable], glob[f"{wave}_on"], glob[f"{wave}_off"], pad=pads[wave])
-    for kind in ("P_peak", "QRS_peak", "T_peak"):
+    for kind in ("P_peak", "T_peak"):
         glob[kind] = fuse_percentile(per[kind][usable], 50.0, 0.0)
+    glob["QRS_peak"] = fuse_percentile(
+        dominant_qrs_extrema(cleaned[:, usable], glob["QRS_on"], glob["QRS_off"], rpeaks), 50.0, 0.0)
     lead_t_on = per["T_on"][usable]  # NeuroKit2's own per-lead onsets, [n_usable, n_beats]
     for kind in ("P_on", "P_off", "QRS_on", "QRS_off", "T_on", "T_off"):
         per[kind][usable] = glob[kind][None, :]
