@@ -105,6 +105,14 @@ def predict(work: Path, adapters: list[Path], *, timing_records: int = 32, repea
         probs = clf.predict_proba(signals)
         # best of several passes: the machine may be shared, the best pass is the least disturbed one
         batch_s = min(_seconds(lambda c=clf: c.predict_proba(signals)) for _ in range(repeats))
+        # on a shared CPU, torch's default (one thread per core) can lose 2-4x to a single thread
+        # waiting on busy cores, so one thread is timed too
+        default_threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            batch_1t_s = min(_seconds(lambda c=clf: c.predict_proba(signals)) for _ in range(repeats))
+        finally:
+            torch.set_num_threads(default_threads)
         ecgs = [reference_ecg(cache, int(r)) for r in rows[:timing_records]]
         single_s = min(_seconds(lambda c=clf, e=ecgs: [c.predict(x) for x in e]) for _ in range(repeats))
         np.savez(out_dir / f"{clf.name}.npz", ecg_ids=np.asarray(prepared["ecg_ids"]), probs=probs,
@@ -112,6 +120,7 @@ def predict(work: Path, adapters: list[Path], *, timing_records: int = 32, repea
         timings[clf.name] = {
             "adapter": str(adapter), "level": clf.level, "n_members": len(clf.members),
             "batch_records_per_s": len(rows) / batch_s, "batch_records": len(rows),
+            "batch_records_per_s_1_thread": len(rows) / batch_1t_s,
             "single_records_per_s": len(ecgs) / single_s, "single_records": len(ecgs),
             "timing": f"best of {repeats} passes; torch threads {torch.get_num_threads()}; "
                       f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
@@ -214,8 +223,10 @@ def markdown_tables(result: dict[str, Any], timings: dict[str, Any], test_fold: 
         ["adapter", "model", "seed", "parameters", "best epoch", "fold-9 AUC best epoch", "mean last epochs",
          "s/epoch", "device"], trows))
     tables.append("## Inference throughput (CPU, 10 s 100 Hz records, preprocessing included for single calls)\n\n"
-                  + markdown_table(["adapter", "members", "batch records/s", "single records/s"],
+                  + markdown_table(["adapter", "members", "batch records/s (torch default threads)",
+                                                  "batch records/s (1 thread)", "single records/s"],
                                    [[n, t["n_members"], round(t["batch_records_per_s"], 1),
+                                     round(t.get("batch_records_per_s_1_thread", float("nan")), 1),
                                      round(t["single_records_per_s"], 1)] for n, t in timings.items()]))
     for level, m in result["metrics"].items():
         rows = [[s["code"], describe_label(s["code"]) or "", s["n_positive"],

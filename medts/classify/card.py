@@ -81,7 +81,8 @@ from a 12-lead ECG. Output: a probability per label, a per-label threshold chose
 and present/absent. Every output is a draft for clinician review, never a diagnosis.
 
 **Model.** Ensemble of {len(members)} 1-D CNN(s) ({', '.join(sorted({t['model'] for t in members}))}), {n_params:,} parameters in all,
-weights in `model.safetensors`. Input: 100 Hz, leads {', '.join(m['leads'])}, band-passed
+weights in `model.safetensors` ({m.get('weights_dtype', 'float32')}; scored on fold 9 exactly as stored; at inference
+each convolution's batch norm is folded into it). Input: 100 Hz, leads {', '.join(m['leads'])}, band-passed
 {m['preprocessing']['bandpass_hz'][0]}-{m['preprocessing']['bandpass_hz'][1]} Hz and z-scored per lead; {m['window_samples'] / m['fs_hz']:g} s windows with
 stride {m['stride_samples'] / m['fs_hz']:g} s, window probabilities averaged, then averaged over members (training
 selected epochs with stride {m['train_config']['stride_samples'] / m['fs_hz']:g} s windows). Other sampling rates are resampled;

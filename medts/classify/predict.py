@@ -8,8 +8,10 @@ networks from the manifest and loads the weights strictly.
 
 Inference: the record is put in canonical 12-lead order (missing leads **zeroed and listed in
 the output**), resampled to the model rate, band-passed and z-scored per lead, cut into 2.5 s
-windows (stride 1.25 s); window probabilities are averaged per record and over ensemble
-members. Every output is a draft for clinician review.
+windows (stride from the manifest); window probabilities are averaged per record and over ensemble
+members. Inference runs on copies of the members with batch norm folded into the convolutions
+(about 10% faster on CPU) in chunks of 256 windows (smaller chunks stay in cache: faster than 1024
+on the development CPU). Every output is a draft for clinician review.
 
 Example
 -------
@@ -103,7 +105,7 @@ def predict_signals(
     window: int,
     stride: int,
     aggregate: str = "mean",
-    batch_size: int = 1024,
+    batch_size: int = 256,
 ) -> np.ndarray:
     """Probabilities ``float32 [n_records, n_classes]`` for preprocessed ``signals [n, n_samples, 12]``.
 
