@@ -130,3 +130,27 @@ def test_shipped_adapter_reproduces_its_recorded_fold9_macro_auc(folder, ptbxl_d
     data = LevelData.build(load_ptbxl_cache(ptbxl_dir), clf.level, list(range(1, 9)), 9)
     assert len(data.val_rows) == clf.manifest["data"]["n_val_records"]
     assert macro_auc(data.y_val, clf.predict_proba(data.val_signals)) == clf.manifest["val_metrics"]["macro_auc"]
+
+
+def test_small_inputs_run_on_one_thread_and_restore_the_thread_count():
+    import torch
+
+    from medts.classify.models import build_model, preset_config
+    from medts.classify.predict import SMALL_INPUT_WINDOWS, predict_signals
+
+    torch.manual_seed(0)
+    net = build_model(preset_config("xresnet1d-small", 3)).eval()
+    signals = np.random.default_rng(0).standard_normal((2, 1000, 12)).astype(np.float32)
+    assert 2 * 4 < SMALL_INPUT_WINDOWS
+    seen = []
+    hook = net.register_forward_pre_hook(lambda *_: seen.append(torch.get_num_threads()))
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        small = predict_signals([net], signals, window=250, stride=250)
+        assert seen == [1] and torch.get_num_threads() == 2
+        torch.set_num_threads(1)
+        np.testing.assert_allclose(small, predict_signals([net], signals, window=250, stride=250), atol=1e-6)
+    finally:
+        hook.remove()
+        torch.set_num_threads(before)
