@@ -49,6 +49,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from medts.record import ECG
+from medts.signal.intervals import axis_category
 
 RecordName = str
 
@@ -169,20 +170,6 @@ def reference_limits(sex: str | None) -> dict[str, dict[str, float | None]]:
         out["qtc_bazett_ms"]["high"] = 460.0
         out["cornell_mv"]["high"] = 2.0
     return out
-
-
-def axis_category(axis: float | None) -> str | None:
-    """normal (-30..90), left axis deviation (-90..-30), right axis deviation (90..180), extreme."""
-    if axis is None:
-        return None
-    a = (axis + 180.0) % 360.0 - 180.0
-    if -30.0 <= a <= 90.0:
-        return "normal axis"
-    if -90.0 <= a < -30.0:
-        return "left axis deviation"
-    if 90.0 < a <= 180.0:
-        return "right axis deviation"
-    return "extreme axis deviation"
 
 
 # ---------------------------------------------------------------------------------------------

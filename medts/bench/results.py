@@ -109,7 +109,7 @@ def write_results(
     }
     json_path = out / f"{name}.json"
     md_path = out / f"{name}.md"
-    _atomic_write(json_path, json.dumps(record, indent=2, default=_json_default) + "\n")
+    _atomic_write(json_path, json.dumps(record, indent=2, default=json_default) + "\n")
     lines = [
         f"# Benchmark: {name}",
         "",
@@ -146,7 +146,8 @@ def _atomic_write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def _json_default(value: Any) -> Any:
+def json_default(value: Any) -> Any:
+    """``json.dumps(default=...)`` for NumPy scalars/arrays and paths."""
     import numpy as np
 
     if isinstance(value, np.generic):

@@ -32,6 +32,7 @@ import numpy as np
 import torch
 from pydantic import BaseModel
 
+from medts.bench.results import json_default
 from medts.classify.calibrate import Threshold
 from medts.classify.data import sliding_windows, window_starts
 from medts.classify.models import ECGClassifierNet, ModelConfig, build_model, fold_batchnorm
@@ -208,7 +209,7 @@ class Classifier:
             "level": self.level,
             "name": self.name,
         }
-        (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, default=_json_default) + "\n")
+        (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, default=json_default) + "\n")
         return folder
 
     @classmethod
@@ -311,11 +312,3 @@ def _stored(tensor: torch.Tensor, half: bool) -> torch.Tensor:
     return tensor.half() if half and tensor.is_floating_point() else tensor
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")

@@ -45,6 +45,7 @@ from medts.report.schema import (
     WaveMark,
     Waves,
 )
+from medts.signal.intervals import axis_category
 
 # name -> (label, unit, normal low, normal high). Adult resting 12-lead reference ranges as
 # printed by common ECG machines (AHA/ACCF/HRS 2009 recommendations); QTc upper limit is
@@ -269,24 +270,6 @@ def _pct(x: float | None) -> str:
 
 def _num(x: float | None) -> str:
     return "?" if x is None else f"{x:.3g}"
-
-
-def axis_category(axis_deg: float | None) -> str | None:
-    """``normal`` (-30..90), ``left axis deviation`` (-90..-30), ``right axis deviation`` (90..180), ``extreme``.
-
-    >>> axis_category(-45.0), axis_category(60.0)
-    ('left axis deviation', 'normal')
-    """
-    if axis_deg is None or not math.isfinite(axis_deg):
-        return None
-    a = (axis_deg + 180.0) % 360.0 - 180.0
-    if -30.0 <= a <= 90.0:
-        return "normal"
-    if -90.0 <= a < -30.0:
-        return "left axis deviation"
-    if 90.0 < a <= 180.0:
-        return "right axis deviation"
-    return "extreme axis deviation"
 
 
 def waves_from_beats(m: Any, tool: str) -> Waves:
