@@ -212,7 +212,7 @@ def run(data: Path, *, folds: list[int], out: Path, workers: int = 2, limit: int
         "Truth: scp_codes keys with any likelihood (PTB-XL benchmark rule), aggregated with medts.labels.aggregate_codes.",
         "Macro F1 averages over classes with at least one true record in the evaluated set; CIs: 95% percentile bootstrap over records.",
         f"Statement sources in these reports: {metrics['statement_sources']}; classifier: {metrics['classifier_status']}.",
-        "Text: template (--no-llm); the LLM text (agent) is not yet wired, so text and JSON agree by construction.",
+        "Text: template (--no-llm); the LLM text (agent) is not yet wired; disagreements therefore come from the template text or the text parser.",
     ]
     data_info = {"dataset": "PTB-XL (partial shared copy, 100 Hz)", "root": str(data), "folds": folds,
                  "ecg_ids": sorted(reports), "ludb": str(ludb) if ludb else None}
