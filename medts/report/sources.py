@@ -45,6 +45,7 @@ from medts.report.schema import (
     WaveMark,
     Waves,
 )
+from medts.agent.tools import find_callable
 from medts.signal.intervals import axis_category
 
 # name -> (label, unit, normal low, normal high). Adult resting 12-lead reference ranges as
@@ -102,22 +103,6 @@ def _unavailable(tool: str, reason: str) -> SectionStatus:
 
 def _ok(tool: str) -> SectionStatus:
     return SectionStatus(available=True, tool=tool)
-
-
-def _find_callable(candidates: tuple[tuple[str, str], ...]) -> tuple[Any, str] | tuple[None, str]:
-    """First importable ``module:function`` of ``candidates``; else (None, why)."""
-    reasons = []
-    for module_name, attr in candidates:
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError as error:
-            reasons.append(f"{module_name} not importable ({error.msg})")
-            continue
-        func = getattr(module, attr, None)
-        if callable(func):
-            return func, f"{module_name}.{attr}"
-        reasons.append(f"{module_name}.{attr} not defined")
-    return None, "; ".join(reasons)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -394,7 +379,7 @@ class SegmentationSource:
         self._adapter = next((Path(d) for d in dirs if (Path(d) / "manifest.json").is_file()), None)
         self._func, self._where = None, "no MedTsLLM anomaly adapter shipped (adapters/medtsllm-anomaly*/manifest.json)"
         if self._adapter is not None:
-            self._func, self._where = _find_callable((("medts.medtsllm.infer", "detect_anomalies"),))
+            self._func, self._where = find_callable((("medts.medtsllm.infer", "detect_anomalies"),))
         self.name = self._where if self._func else "medts.medtsllm (unavailable)"
 
     def anomalies(self, ecg: ECG) -> Anomalies:
