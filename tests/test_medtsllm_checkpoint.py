@@ -8,18 +8,8 @@ from safetensors.torch import load_file, save_file
 
 from medts.medtsllm.backbone import tiny_llama
 from medts.medtsllm.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from medts.medtsllm.config import BackboneConfig, MedTsLLMConfig
+from medts.medtsllm.config import MedTsLLMConfig
 from medts.medtsllm.model import MedTsLLM
-
-
-@pytest.fixture(scope="module")
-def tokenizer():
-    from medts.medtsllm.backbone import BackboneError, load_tokenizer
-
-    try:
-        return load_tokenizer(BackboneConfig())
-    except BackboneError as exc:
-        pytest.skip(str(exc))
 
 
 def _perturbed_model(tokenizer, seed=0, **sections):

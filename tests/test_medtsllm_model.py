@@ -6,21 +6,10 @@ import pytest
 import torch
 
 from medts.medtsllm.backbone import tiny_llama
-from medts.medtsllm.config import BackboneConfig, MedTsLLMConfig
+from medts.medtsllm.config import MedTsLLMConfig
 from medts.medtsllm.model import MedTsLLM
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-
-
-@pytest.fixture(scope="module")
-def tokenizer():
-    pytest.importorskip("peft")
-    from medts.medtsllm.backbone import BackboneError, load_tokenizer
-
-    try:
-        return load_tokenizer(BackboneConfig())
-    except BackboneError as exc:
-        pytest.skip(str(exc))
 
 
 def tiny_model(tokenizer, **sections):

@@ -4,7 +4,12 @@ import numpy as np
 import pytest
 
 from medts.medtsllm.config import PromptConfig
-from medts.medtsllm.prompt import build_prompt, load_template, top_autocorrelation_lags, window_statistics
+from medts.medtsllm.prompt import (
+    build_prompt,
+    load_template,
+    top_autocorrelation_lags,
+    window_statistics,
+)
 
 
 def _sine(period_s=0.8, fs=100.0, seconds=4.0):

@@ -6,7 +6,7 @@ import torch
 from torch.utils.data import Dataset
 
 from medts.medtsllm.backbone import tiny_llama
-from medts.medtsllm.config import BackboneConfig, MedTsLLMConfig
+from medts.medtsllm.config import MedTsLLMConfig
 from medts.medtsllm.model import MedTsLLM
 from medts.medtsllm.train import confusion, iou_f1, train_model
 
@@ -33,16 +33,6 @@ class PulseWindows(Dataset):
 
     def __getitem__(self, i):
         return self.items[i]
-
-
-@pytest.fixture(scope="module")
-def tokenizer():
-    from medts.medtsllm.backbone import BackboneError, load_tokenizer
-
-    try:
-        return load_tokenizer(BackboneConfig())
-    except BackboneError as exc:
-        pytest.skip(str(exc))
 
 
 def _config():

@@ -30,9 +30,9 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from medts.classify.data import window_starts
 from medts.medtsllm.config import MedTsLLMConfig
 from medts.medtsllm.heads import beat_scores, window_score
-from medts.medtsllm.infer import window_grid
 from medts.medtsllm.model import MedTsLLM
 from medts.medtsllm.prompt import build_prompt
 
@@ -196,7 +196,7 @@ def reconstruction_error(
     hop = int(round((hop_s or cfg.data.window_s / 2) * cfg.data.fs))
     n = len(signal)
     sig = np.pad(signal, (0, max(0, length - n)), mode="edge").astype(np.float32)
-    starts = window_grid(len(sig), length, hop)
+    starts = window_starts(len(sig), length, hop)
     total = np.zeros(len(sig), np.float64)
     count = np.zeros(len(sig), np.float64)
     stds: list[np.ndarray] = []

@@ -16,20 +16,10 @@ import numpy as np
 import torch
 from pydantic import BaseModel
 
-from medts.record import ECG
-
+from medts.classify.data import window_starts
 from medts.medtsllm.model import MedTsLLM
 from medts.medtsllm.prompt import build_prompt
-
-
-def window_grid(n_samples: int, length: int, hop: int) -> list[int]:
-    """Window starts covering ``[0, n_samples)``; the last window is flush with the end."""
-    if n_samples <= length:
-        return [0]
-    starts = list(range(0, n_samples - length + 1, hop))
-    if starts[-1] != n_samples - length:
-        starts.append(n_samples - length)
-    return starts
+from medts.record import ECG
 
 
 @torch.no_grad()
@@ -52,7 +42,7 @@ def segment_logits(
     n, n_leads = signal.shape
     if n < length:  # short records: pad by edge values, crop afterwards
         signal = np.pad(signal, ((0, length - n), (0, 0)), mode="edge")
-    starts = window_grid(signal.shape[0], length, hop)
+    starts = window_starts(signal.shape[0], length, hop)
     xs, prompts, where = [], [], []
     for s in starts:
         win = signal[s:s + length]  # [T, L]
@@ -167,7 +157,12 @@ def detect_anomalies(ecg: ECG, adapter_dir: str | Path, *, lead: str | None = No
     >>> res = detect_anomalies(read_record("106.npz"), "adapters/medtsllm-anomaly-smollm2")  # doctest: +SKIP
     >>> [b.time_s for b in res.items][:3]                                                     # doctest: +SKIP
     """
-    from medts.medtsllm.anomaly import BEAT_HALF_WIDTH_S, detect_beats, reconstruction_error, tile_window_scores
+    from medts.medtsllm.anomaly import (
+        BEAT_HALF_WIDTH_S,
+        detect_beats,
+        reconstruction_error,
+        tile_window_scores,
+    )
     from medts.medtsllm.heads import beat_scores
     from medts.record import canonical_lead_name
 
