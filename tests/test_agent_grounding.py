@@ -98,3 +98,21 @@ def test_claim_extraction():
     found = find_statements("No evidence of atrial fibrillation, but incomplete right bundle branch block is present.")
     assert [(code, neg) for _, code, neg in found] == [("AFIB", True), ("IRBBB", False)]
     assert np.isfinite(nums[0][1])
+
+
+def test_reference_limits_and_criteria_ground_only_limits(sinus_trace):
+    """A normal-range bound is not evidence for a measured value: "the QTc is 450 ms" needs a
+    measured 450 ms; "within the limit of 450 ms" may cite the limit."""
+    trace, m = sinus_trace
+    limit = m["reference_limits"]["qtc_bazett_ms"]["high"]
+    qtc = m["qtc_bazett_ms"]["value"]
+    assert abs(qtc - limit) > 5  # the planted claim below is wrong for this record
+    g = ground_answer(f"The QTc is {limit:.0f} ms.", trace)
+    assert g.n_ungrounded == 1 and g.text == ""
+    g = ground_answer(f"The QTc is {qtc:.0f} ms, within the limit of {limit:.0f} ms.", trace)
+    assert g.n_ungrounded == 0 and "reference_limits.qtc_bazett_ms.high" in g.text
+    # glossary criteria likewise: a criterion may be quoted, not reported as a measurement
+    gloss = [ToolCall("glossary", {}, {"tool": "glossary", "entries": [
+        {"code": "CLBBB", "description": "complete left bundle branch block", "typical_criteria": "QRS >= 120 ms"}]}, 0.0)]
+    assert ground_answer("LBBB needs a QRS of 120 ms or more.", gloss).n_ungrounded == 0
+    assert ground_answer("The QRS is 120 ms.", gloss).n_ungrounded == 1

@@ -95,3 +95,26 @@ def test_merge_classifiers_cli_concatenates_members_and_records_commands(adapter
     assert main(["train", "merge-classifiers", str(tmp_path / "nope"), "--data", str(root),
                  "--out", str(tmp_path / "x")]) == 2
     assert not (tmp_path / "x").exists()
+
+
+def test_merge_classifiers_pick_keeps_only_the_chosen_members_in_order(adapter, tmp_path, capsys):
+    from medts.classify.predict import Classifier
+
+    root, first = adapter
+    second = tmp_path / "second"
+    train_tiny(root, second, seeds=(1, 2), epochs=1)
+    out = tmp_path / "picked"
+    result = CliRunner().invoke(app, ["train", "merge-classifiers", str(first), str(second), "--data", str(root),
+                                      "--pick", "1:1", "--pick", "0:0", "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    merged = Classifier.load(out)
+    assert [t["seed"] for t in merged.manifest["training"]] == [2, 0]
+    source = Classifier.load(second)
+    for key, value in source.members[1].state_dict().items():
+        assert torch.equal(value, merged.members[0].state_dict()[key]), key
+    assert "--pick 1:1 --pick 0:0" in merged.manifest["command"]
+    from medts.cli import main
+
+    assert main(["train", "merge-classifiers", str(first), "--data", str(root), "--pick", "0:5",
+                 "--out", str(tmp_path / "bad")]) == 2
+    assert "no member 5 in adapter 0" in capsys.readouterr().err and not (tmp_path / "bad").exists()

@@ -54,7 +54,7 @@ def test_eval_output_depends_on_every_lead():
     assert (x.grad.abs().sum(dim=-1) > 0).all()
 
 
-@pytest.mark.parametrize("name", ["xresnet1d-small", "inception1d"])
+@pytest.mark.parametrize("name", ["xresnet1d-small", "inception1d", "inception1d-fast"])
 def test_fold_batchnorm_keeps_outputs_and_leaves_the_original_alone(name):
     from medts.classify.models import fold_batchnorm
 
@@ -73,3 +73,13 @@ def test_fold_batchnorm_keeps_outputs_and_leaves_the_original_alone(name):
     assert sum(isinstance(m, torch.nn.BatchNorm1d) for m in net.modules()) == n_bn  # ... from the copy only
     with torch.no_grad():
         torch.testing.assert_close(torch.sigmoid(folded(x)), torch.sigmoid(net(x)), atol=1e-5, rtol=0)
+
+
+def test_inception_downsampling_stem_shortens_time_and_validates():
+    torch.manual_seed(0)
+    fast = build_model(preset_config("inception1d-fast", 5)).eval()
+    with torch.inference_mode():
+        assert fast.body.stem(torch.zeros(1, 12, 250)).shape[-1] == 63  # 250 -> 125 (conv) -> 63 (pool)
+    assert isinstance(build_model(preset_config("inception1d", 5)).body.stem, torch.nn.Identity)
+    with pytest.raises(ValueError, match="downsample"):
+        preset_config("inception1d", 5, downsample=3)

@@ -76,3 +76,50 @@ def test_thresholds_come_from_the_validation_fold(trained):
     assert thresholds["HYP"]["source"].startswith("default")  # no HYP record in the root
     cd = thresholds["CD"]
     assert cd["n_positive"] == int(summary["y_val"][:, 0].sum()) and cd["source"] == "max F1 on validation fold"
+
+
+def test_make_scheduler_cosine_warms_up_then_decays_to_zero():
+    import torch
+
+    from medts.classify.train import make_scheduler
+
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    sched = make_scheduler(opt, "cosine", 1.0, 100)
+    lrs = []
+    for _ in range(100):
+        lrs.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    assert lrs[0] < 0.1 and max(lrs) == pytest.approx(1.0, abs=0.01)
+    assert lrs.index(max(lrs)) <= 6 and lrs[-1] < 0.01
+    with pytest.raises(MedtsError, match="unknown schedule"):
+        make_scheduler(opt, "step", 1.0, 10)
+
+
+def test_distillation_mixes_teacher_probabilities_into_training_targets_only(trained):
+    from medts.classify.data import load_ptbxl_cache
+    from medts.classify.train import LevelData, distillation_targets
+
+    root, folder, clf, _ = trained
+    data = LevelData.build(load_ptbxl_cache(root), "superdiagnostic", list(range(1, 9)), 9)
+    mixed = distillation_targets(data, folder, 0.25, log=lambda _m: None)
+    teacher = clf.predict_proba(np.asarray(data.cache.signals[data.train_rows], np.float32))
+    np.testing.assert_allclose(mixed.y_train, 0.75 * data.y_train + 0.25 * teacher, atol=1e-6)
+    assert not np.array_equal(mixed.y_train, data.y_train)
+    np.testing.assert_array_equal(mixed.y_val, data.y_val)
+    with pytest.raises(MedtsError, match="do not match"):
+        rhythm = LevelData.build(load_ptbxl_cache(root), "rhythm", list(range(1, 9)), 9)
+        distillation_targets(rhythm, folder, 0.5)
+
+
+def test_student_trains_with_teacher_cosine_and_label_smoothing_and_records_them(trained, tmp_path):
+    from medts.classify.train import TrainConfig, train_ensemble
+
+    root, folder, _clf, _ = trained
+    cfg = TrainConfig(level="superdiagnostic", model="inception1d-fast", epochs=2, batch_size=8, num_threads=1,
+                      schedule="cosine", label_smoothing=0.1, teacher=str(folder), distill_weight=0.5)
+    student, _ = train_ensemble(root, cfg, command="pytest student", n_reference=2, log=lambda _m: None)
+    assert student.manifest["train_config"]["teacher"] == str(folder)
+    assert student.manifest["train_config"]["schedule"] == "cosine"
+    assert student.members[0].config.downsample == 4
+    assert student.manifest["val_metrics"]["macro_auc"] > 0.5

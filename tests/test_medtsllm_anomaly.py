@@ -30,7 +30,7 @@ from medts.medtsllm.model import MedTsLLM
 from medts.medtsllm.train import train_model
 
 FS = 100.0
-ADAPTER = PROJECT_ROOT / "adapters" / "medtsllm-anomaly-smollm2"
+ADAPTER = PROJECT_ROOT / "adapters" / "anomaly-smollm2"
 
 
 def synthetic_record(seconds: float = 60.0, seed: int = 3, every: int = 7) -> BeatRecord:

@@ -23,9 +23,9 @@ def _perturbed_model(tokenizer, seed=0, **sections):
     return model.eval()
 
 
-@pytest.mark.parametrize("mode", ["independent", "concatenated"])
-def test_reload_reproduces_logits_exactly(tokenizer, tmp_path, mode):
-    model = _perturbed_model(tokenizer, data={"lead_mode": mode})
+@pytest.mark.parametrize("mode,refine", [("independent", 0), ("concatenated", 0), ("independent", 8), ("concatenated", 8)])
+def test_reload_reproduces_logits_exactly(tokenizer, tmp_path, mode, refine):
+    model = _perturbed_model(tokenizer, data={"lead_mode": mode}, head={"refine_channels": refine, "refine_features": 3})
     c = model.config.n_channels
     x = torch.randn(2, c, 200)
     prompts = ["lead II ECG:", "another prompt ECG:"]
@@ -35,6 +35,7 @@ def test_reload_reproduces_logits_exactly(tokenizer, tmp_path, mode):
     manifest = json.loads((tmp_path / "ck" / "manifest.json").read_text())
     assert manifest["config"]["data"]["lead_mode"] == mode and manifest["command"] == "pytest"
     assert manifest["parameter_counts"]["lora"] > 0
+    assert ("refiner" in manifest["parameter_counts"]) == (refine > 0)
     reloaded = load_checkpoint(tmp_path / "ck", backbone=tiny_llama(len(tokenizer), seed=1), tokenizer=tokenizer)
     with torch.no_grad():
         after = reloaded(x, prompts)

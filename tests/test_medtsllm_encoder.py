@@ -5,7 +5,7 @@ import torch
 
 from medts.medtsllm.config import EncoderConfig
 from medts.medtsllm.encoder import PatchReprogrammingEncoder, make_patches, patch_layout
-from medts.medtsllm.heads import PatchHead, beat_scores, overlap_average
+from medts.medtsllm.heads import PatchHead, SampleRefiner, beat_scores, overlap_average
 from medts.medtsllm.revin import RevIN
 
 
@@ -41,6 +41,21 @@ def test_encoder_and_head_shapes(channels):
     assert "_word_embeddings" not in dict(enc.named_buffers()) and all("word" not in k for k in enc.state_dict())
     out = PatchHead(24, 10, 5, 4)(h, channels, 200)
     assert out.shape == (2, channels, 200, 4)
+
+
+def test_refiner_starts_as_identity_and_then_acts_per_sample():
+    coarse = torch.randn(2, 3, 200, 4 + 5)  # 4 logits + 5 refiner features
+    signal = torch.randn(2, 3, 200)
+    refiner = SampleRefiner(n_in=9, n_outputs=4, channels=8, kernel=5, dilations=(1, 2))
+    torch.testing.assert_close(refiner(coarse, signal), coarse[..., :4], rtol=0, atol=0)  # zero-initialised output
+    with torch.no_grad():
+        refiner.out.weight.normal_()
+    spike = signal.clone()
+    spike[0, 1, 100] += 5.0  # a change at one sample moves outputs only within the receptive field (1 + 4 * 3)
+    delta = (refiner(coarse, spike) - refiner(coarse, signal)).abs().sum(-1)  # [B, C, T]
+    assert delta[0, 1, 100] > 0 and delta[0, 1, 94:107].gt(0).all()
+    assert delta[0, 1, :94].eq(0).all() and delta[0, 1, 107:].eq(0).all()
+    assert delta[1].eq(0).all() and delta[0, 0].eq(0).all() and delta[0, 2].eq(0).all()
 
 
 def test_free_prototypes_without_llm():

@@ -69,6 +69,22 @@ def test_no_llm_baseline_ignores_prompts():
     assert out.output.shape == (2, 1, 200, 4) and out.hidden.shape == (2, 20, 32)
 
 
+@pytest.mark.parametrize("use_llm", [True, False])
+def test_refiner_is_shared_by_llm_and_baseline_and_saved(tokenizer, use_llm):
+    head = {"refine_channels": 8, "refine_features": 3}
+    if use_llm:
+        model = tiny_model(tokenizer, head=head)
+    else:
+        model = MedTsLLM(MedTsLLMConfig().replace(backbone={"use_llm": False, "baseline_width": 32,
+                                                            "baseline_max_positions": 64}, head=head))
+    out = model(torch.randn(2, 1, 200), ["ECG:", "ECG:"] if use_llm else None)
+    assert out.output.shape == (2, 1, 200, 4)
+    assert "refiner" in model.count_parameters() and any(k.startswith("refiner.") for k in model.own_state_dict())
+    assert model.head.linear.out_features == 10 * (4 + 3)  # logits + refiner features per sample
+    if not use_llm:
+        assert model.body.positions.num_embeddings == 64
+
+
 def test_anomaly_reconstruction_is_in_input_units(tokenizer):
     model = tiny_model(tokenizer, task="anomaly").eval()
     x = torch.randn(2, 1, 200) * 0.01 + 50.0  # far from zero mean: RevIN must undo it

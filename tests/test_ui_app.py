@@ -106,3 +106,31 @@ def test_build_app_has_the_panels() -> None:
     ids = {getattr(b, "elem_id", None) for b in demo.blocks.values()}
     assert {"upload", "tracing", "measurements", "statements", "quality", "chat", "question",
             "report-files", "status", "leads", "backend", "mode"} <= ids
+
+
+def test_quick_step_shows_tracing_and_measurements_before_the_report() -> None:
+    state = SessionState.new()
+    ecg = simulate_12lead(duration_s=10.0, fs=500.0, hr_bpm=60.0, seed=7, record_id="q60")
+    quick = ui_app.open_record_quick(state, ecg, "test")
+    assert state.analysis.report is None  # no classifier, no anomaly head yet
+    if not state.analysis.quick.measurements.status.available:
+        pytest.skip(f"measurements unavailable: {state.analysis.quick.measurements.status.reason}")
+    assert 55 <= float({r[0]: r for r in quick["measurements"]}["Heart rate"][1]) <= 65
+    assert {"QRS", "V6"} <= {t.name for t in quick["figure"].data}
+    rest = ui_app.open_record_rest(state)
+    report = state.analysis.report
+    assert report.measurements == state.analysis.quick.measurements
+    # the report reused step 1's measurement (memoised per record object): measured once
+    assert an.report_builder().sources.signal.sections(ecg).measurements is state.analysis.quick.measurements
+    assert rest["statements"] == an.statement_rows(report)
+    files, _ = ui_app.write_downloads(state)
+    assert any(f.endswith(".json") for f in files)
+    state.cleanup()
+
+
+def test_statement_rows_need_the_full_report() -> None:
+    state = SessionState.new()
+    state.set_record(simulate_12lead(duration_s=4.0, fs=250.0, hr_bpm=70.0, seed=3, record_id="s"), "s")
+    with pytest.raises(ValueError, match="load a record first"):
+        ui_app.open_record_rest(SessionState.new())
+    state.cleanup()

@@ -194,4 +194,45 @@ def test_two_sessions_keep_separate_state(app_url, browser, tmp_path: Path) -> N
     a.wait_for_function("() => !document.querySelector('#tracing .js-plotly-plot').data.some(t => t.name === 'QRS')")
     title = a.evaluate("() => document.querySelector('#tracing .js-plotly-plot').layout.title.text")
     assert title.startswith("slow55")
+    # Chat in b stays in b: a's chat is empty, b's answer carries b's heart rate.
+    b.fill("#question textarea", "What is the heart rate?")
+    b.click("#ask")
+    b.wait_for_function("() => document.querySelector('#chat').innerText.includes('not a diagnosis')", timeout=60_000)
+    assert re.search(rf"\b{round(hr_b)}\s*bpm", b.inner_text("#chat"))
+    assert a.locator("#chat .message").count() == 0
+    # An error in a (a corrupt upload) is a message in a only; b keeps its record and status.
+    bad = tmp_path / "broken.dat"
+    bad.write_bytes(b"\x00" * 10)
+    a.set_input_files("#upload input[type=file]", [str(bad)])
+    assert "broken.dat" in _wait_status(a, "Error")
+    assert "Error" not in b.inner_text("#status") and "fast110" in b.inner_text("#record-info")
     a.close(), b.close()
+
+
+def test_errors_are_messages_never_tracebacks(app_url, browser, tmp_path: Path) -> None:
+    page = browser.new_page()
+    page.goto(app_url)
+    page.wait_for_selector("#upload input[type=file]", state="attached", timeout=60_000)
+    # A question before any record.
+    page.fill("#question textarea", "What is the heart rate?")
+    page.click("#ask")
+    assert "load a record before asking" in _wait_status(page, "Error")
+    # Settings that cannot work.
+    page.get_by_text("Settings (LLM backend)").click()
+    page.get_by_label("openai").check()
+    page.fill("#base-url textarea, #base-url input", "ftp://nowhere")
+    page.click("#apply")
+    assert "must start with http" in _wait_status(page, "base URL")
+    # A zip that tries to leave its folder.
+    import zipfile
+
+    evil = tmp_path / "evil.zip"
+    with zipfile.ZipFile(evil, "w") as z:
+        z.writestr("../../escape.hea", "escape 1 500 1000\n")
+    page.set_input_files("#upload input[type=file]", [str(evil)])
+    message = _wait_status(page, "evil.zip")
+    assert "Error" in message
+    body = page.inner_text("body")
+    assert "Traceback" not in body and 'File "' not in body
+    page.screenshot(path=str(ARTIFACTS / "ui-5-errors.png"), full_page=True)
+    page.close()

@@ -18,6 +18,17 @@ def _by_name(fig):
     return {t.name: t for t in fig.data}
 
 
+def _xs(trace) -> np.ndarray:
+    """A trace's time axis: its ``x`` array, or ``x0 + i * dx`` for evenly spaced samples."""
+    if trace.x is not None:
+        return np.asarray(trace.x, float)
+    return trace.x0 + trace.dx * np.arange(len(trace.y))
+
+
+def _finite(values) -> list[float]:
+    return [v for v in np.asarray(values, float) if np.isfinite(v)]
+
+
 def test_all_leads_stacked_on_half_millivolt_baselines(ecg) -> None:
     fig = ecg_figure(ecg)
     traces = _by_name(fig)
@@ -36,7 +47,7 @@ def test_lead_and_time_selection(ecg) -> None:
     fig = ecg_figure(ecg, leads=["V1", "II", "nonexistent"], start_s=2.0, window_s=3.0)
     lines = [t for t in fig.data if t.mode == "lines"]
     assert [t.name for t in lines] == ["V1", "II"]
-    x = np.asarray(lines[0].x, float)
+    x = _xs(lines[0])
     assert x[0] == pytest.approx(2.0) and x[-1] == pytest.approx(5.0, abs=0.01)
     assert list(fig.layout.xaxis.range) == pytest.approx([2.0, 5.0])
 
@@ -47,13 +58,13 @@ def test_overlays_are_drawn_on_their_leads_and_window(ecg) -> None:
                      anomalies=[Region(3.0, 3.5, None, 0.9)], evidence=[Region(1.0, 2.0, "V2", 0.5)],
                      evidence_label="LVH")
     t = _by_name(fig)
-    qrs_x = [v for v in t["QRS"].x if v is not None]
+    qrs_x = _finite(t["QRS"].x)
     assert len(qrs_x) == 5 * 12  # one rectangle per shown lead
-    assert len([v for v in t["P"].x if v is not None]) == 5  # only lead II
+    assert len(_finite(t["P"].x)) == 5  # only lead II
     assert "T" not in t  # outside the 0-5 s window
     assert "anomaly" in t and "evidence: LVH" in t
     assert t["V2"].line.width > t["V1"].line.width  # evidence lead drawn bold
-    ys = [v for v in t["evidence: LVH"].y if v is not None]
+    ys = _finite(t["evidence: LVH"].y)
     v2 = -ecg.leads.index("V2") * LEAD_SPACING_MV
     assert min(ys) > v2 - LEAD_SPACING_MV / 2 and max(ys) < v2 + LEAD_SPACING_MV / 2
 
@@ -67,4 +78,21 @@ def test_decimation_keeps_extremes() -> None:
     assert np.all(np.diff(tx) >= 0)
     long_ecg = simulate_12lead(duration_s=60.0, fs=500.0, hr_bpm=60.0, seed=2)
     fig = ecg_figure(long_ecg, window_s=None)
-    assert all(len(tr.x) <= 6000 for tr in fig.data if tr.mode == "lines")
+    lines = [tr for tr in fig.data if tr.mode == "lines"]
+    assert all(len(tr.x) <= 5000 for tr in lines)
+    # the R peaks of the whole minute survive: every lead's max is the record's max of that lead
+    for tr in lines:
+        assert float(np.max(tr.customdata)) == pytest.approx(float(long_ecg.lead(tr.name).max()), abs=1e-6)
+
+
+def test_figure_is_light_for_the_browser(ecg) -> None:
+    """The figure Gradio sends for a 10 s, 12-lead, 500 Hz record: float32 samples, no time arrays,
+    no layout shapes (lead names are annotations), well under 1 MB of JSON."""
+    waves = [WaveBox(k, i * 0.8 + o, i * 0.8 + o + 0.08) for i in range(12) for k, o in (("P", 0.1), ("QRS", 0.25), ("T", 0.4))]
+    fig = ecg_figure(ecg, waves=waves)
+    lines = [t for t in fig.data if t.mode == "lines"]
+    assert all(t.x is None and t.dx == pytest.approx(1 / 500) for t in lines)
+    assert all(np.asarray(t.y).dtype == np.float32 for t in lines)
+    assert not fig.layout.shapes
+    assert [a.text for a in fig.layout.annotations] == [f"<b>{lead}</b>" for lead in ecg.leads]
+    assert len(fig.to_json()) < 900_000

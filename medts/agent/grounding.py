@@ -401,15 +401,22 @@ _BARE_NUMBER = re.compile(r"(?<![\w.+\-/])(\d+(?:\.\d+)?)(?![\w%°/]|\.\d|-\w)")
 
 def _numbers_with_keys(sentence: str) -> list[tuple[str, float, str, tuple[str, ...] | None]]:
     """Numbers with units, then bare numbers (unit ``""``) outside them."""
+    return [(text, value, unit, keys) for text, value, unit, keys, _ in _numbers_in_context(sentence)]
+
+
+def _numbers_in_context(sentence: str) -> list[tuple[str, float, str, tuple[str, ...] | None, bool]]:
+    """``(text, value, unit, quantity keys, stated as a limit)`` for each number."""
     out, spans = [], []
     for m in _NUMBER_UNIT.finditer(sentence):
         value = float(m.group(1).replace("−", "-").replace("+", ""))
-        out.append((m.group(0), value, canonical_unit(m.group(2)), quantity_keys(sentence, m.start(), m.end())))
+        out.append((m.group(0), value, canonical_unit(m.group(2)), quantity_keys(sentence, m.start(), m.end()),
+                    limit_context(sentence, m.start(), m.end())))
         spans.append((m.start(), m.end()))
     for m in _BARE_NUMBER.finditer(sentence):
         if any(a <= m.start() < b for a, b in spans):
             continue
-        out.append((m.group(0), float(m.group(1)), "", quantity_keys(sentence, m.start(), m.end())))
+        out.append((m.group(0), float(m.group(1)), "", quantity_keys(sentence, m.start(), m.end()),
+                    limit_context(sentence, m.start(), m.end())))
     return out
 
 
@@ -463,14 +470,44 @@ def quantity_keys(sentence: str, start: int, end: int) -> tuple[str, ...] | None
     return None if best is None else best[1]
 
 
-def match_number(value: float, unit: str, facts: list[Fact], keys: tuple[str, ...] | None = None) -> Fact | None:
+# Fact paths that hold limits or criteria, not values measured on this ECG.
+_LIMIT_PATH = re.compile(r"reference_limits|normal_(?:low|high)|threshold|abstain_rule|typical_criteria|"
+                         r"entries\[\d+\]\.description", re.IGNORECASE)
+# Words that make a number a limit or criterion ("above 450 ms", "range 120 ms to 200 ms", ">= 120 ms").
+_LIMIT_CUE_BEFORE = re.compile(r"limit|range|within|between|above|below|over|under|exceed\w*|more than|less than|"
+                               r"longer than|shorter than|greater than|at least|at most|up to|upper|lower|"
+                               r"normal|reference|threshold|cut-?off|criteri\w*|[<>≤≥]=?|\d\s*(?:-|–|to)\s*$", re.IGNORECASE)
+_LIMIT_CUE_AFTER = re.compile(r"^\s*(?:or (?:more|less|longer|shorter|above|below|higher|lower)|\+)", re.IGNORECASE)
+
+
+def is_limit_fact(fact: Fact) -> bool:
+    """True for reference limits, thresholds and glossary criteria (not measured values)."""
+    return fact.tool == "glossary" or bool(_LIMIT_PATH.search(fact.path))
+
+
+def limit_context(sentence: str, start: int, end: int) -> bool:
+    """Whether the number at ``sentence[start:end]`` is stated as a limit or criterion: a cue word
+    (above, below, limit, range, more than, >=...) in its clause before it or "or more" after it."""
+    clause_start = 0
+    for m in _CLAUSE_SPLIT.finditer(sentence[:start]):
+        clause_start = m.end()
+    return bool(_LIMIT_CUE_BEFORE.search(sentence[max(clause_start, start - 40):start])
+                or _LIMIT_CUE_AFTER.match(sentence[end:end + 20]))
+
+
+def match_number(value: float, unit: str, facts: list[Fact], keys: tuple[str, ...] | None = None,
+                 *, as_limit: bool = False) -> Fact | None:
     """The best fact (closest) supporting ``value unit``, with unit conversions; else None.
 
     ``keys`` (from :func:`quantity_keys`) restricts the facts to paths containing one of them, so
-    "QRS 168 ms" is not grounded by a PR of 168 ms.
+    "QRS 168 ms" is not grounded by a PR of 168 ms. Limits and criteria (reference limits,
+    thresholds, glossary text: :func:`is_limit_fact`) ground a number only when it is stated as a
+    limit (``as_limit``, from :func:`limit_context`): "the QTc is 450 ms" needs a measured 450 ms.
     """
     candidates: list[tuple[float, Fact]] = []
     for f in facts:
+        if not as_limit and is_limit_fact(f):
+            continue
         if keys is not None and f.tool != "glossary" and not f.path.endswith(".reason") \
                 and not any(k in f.path.lower() for k in keys):
             continue
@@ -540,8 +577,10 @@ def check_sentence(sentence: str, numbers: list[Fact], statements: StatementFact
         citation = match_statement(code, negated, statements)
         claims.append(Claim(text=yes_no.group(1), kind="statement", code=code, negated=negated,
                             grounded=citation is not None, citation=citation))
-    for text, value, unit, keys in _numbers_with_keys(sentence):
-        fact = match_number(value, unit, numbers, keys)
+    for text, value, unit, keys, as_limit in _numbers_in_context(sentence):
+        if keys in (("reference_limits",), ("threshold",)):  # "the limit of 450 ms", "threshold of 50%"
+            as_limit = True
+        fact = match_number(value, unit, numbers, keys, as_limit=as_limit)
         citation = fact.citation if fact else None
         if fact is None and question_numbers and any(u == unit and _close(value, v, unit) for v, u in question_numbers):
             citation = "question"

@@ -269,7 +269,7 @@ def _wave_table(beats: list[dict[str, Any]], fs: float) -> dict[str, Any]:
     return out
 
 
-SEGMENTATION_ADAPTER = "medtsllm-segmentation-smollm2"
+SEGMENTATION_ADAPTER = "segmentation-smollm2"
 
 
 @functools.lru_cache(maxsize=1)
@@ -346,32 +346,27 @@ def anomalies(ecg: ECG, measured: dict[str, Any]) -> dict[str, Any]:
 def template_anomalies(ecg: ECG, measured: dict[str, Any], *, min_corr: float = 0.8,
                        premature: float = 0.8) -> dict[str, Any]:
     """Beats unlike the median beat (correlation < ``min_corr`` on the usable leads) or premature
-    (RR < ``premature`` x median RR). A fallback detector, reported as such."""
+    (RR < ``premature`` x median RR). A fallback detector, reported as such; the features come
+    from ``medts.signal.beats`` (the same code as the MedTsLLM anomaly baselines)."""
+    from medts.signal.beats import rr_prematurity, template_correlation
+
     r = np.array([b["r_peak"] for b in measured.get("beats") or []], dtype=int)
     usable = [j for j, q in enumerate(measured.get("lead_quality") or []) if q.get("usable")]
-    base = {"method": "beat-template correlation and RR prematurity (fallback)", "source": "medts.agent.tools"}
+    base = {"method": "beat-template correlation and RR prematurity (fallback)", "source": "medts.signal.beats"}
     if len(r) < 4 or not usable:
         return {**base, "n_beats": int(len(r)), "n_anomalous_beats": None,
                 "reason": "needs at least 4 beats on usable leads"}
     half = int(0.25 * ecg.fs)
-    keep = r[(r >= half) & (r + half < ecg.n_samples)]
-    x = ecg.signal[:, usable].astype(float)
-    segs = np.stack([x[k - half:k + half] for k in keep])  # [beats, 2*half, leads]
-    segs = segs - segs.mean(axis=1, keepdims=True)
-    template = np.median(segs, axis=0)
-    num = (segs * template).sum(axis=(1, 2))
-    den = np.sqrt((segs ** 2).sum(axis=(1, 2)) * (template ** 2).sum()) + 1e-12
-    corr = num / den
-    rr = np.diff(r) / ecg.fs
-    med = float(np.median(rr))
-    early = {int(r[i + 1]) for i in np.flatnonzero(rr < premature * med)}
+    keep = r[(r >= half) & (r + half < ecg.n_samples)]  # whole ±0.25 s segments only
+    corr = template_correlation(ecg.signal[:, usable], keep, ecg.fs, before_s=half / ecg.fs, after_s=half / ecg.fs)
+    early = {int(b) for b, p in zip(r, rr_prematurity(r, ecg.fs)) if p > 1.0 - premature}
     items = []
     for k, c in zip(keep, corr):
         why = []
         if c < min_corr:
             why.append(f"shape differs from the median beat (correlation {c:.2f})")
         if int(k) in early:
-            why.append("premature (RR < 80% of median)")
+            why.append(f"premature (RR < {premature:.0%} of median)")
         if why:
             items.append({"time_s": round(k / ecg.fs, 3), "correlation": round(float(c), 3), "why": why})
     return {**base, "n_beats": int(len(r)), "n_anomalous_beats": len(items), "anomalous_beats": items[:10],

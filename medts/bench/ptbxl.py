@@ -81,6 +81,13 @@ def _seconds(fn) -> float:
     return time.perf_counter() - start
 
 
+def _cpu_seconds(fn) -> float:
+    """CPU time of this process while ``fn`` runs (with one torch thread: what a quiet core would take)."""
+    start = time.process_time()
+    fn()
+    return time.process_time() - start
+
+
 def predict(work: Path, adapters: list[Path], *, timing_records: int = 32, repeats: int = 3) -> dict[str, dict]:
     """Run each adapter on the prepared records; write ``work/predictions/<name>.npz``.
 
@@ -89,6 +96,7 @@ def predict(work: Path, adapters: list[Path], *, timing_records: int = 32, repea
     """
     import torch
 
+    from medts.classify.data import window_starts
     from medts.classify.predict import Classifier
     from medts.classify.train import reference_ecg
 
@@ -111,17 +119,25 @@ def predict(work: Path, adapters: list[Path], *, timing_records: int = 32, repea
         torch.set_num_threads(1)
         try:
             batch_1t_s = min(_seconds(lambda c=clf: c.predict_proba(signals)) for _ in range(repeats))
+            # wall time on a CPU shared with training jobs mostly measures the others' load; the
+            # process's own CPU time with one thread is what a dedicated core would need
+            batch_1t_cpu_s = min(_cpu_seconds(lambda c=clf: c.predict_proba(signals)) for _ in range(repeats))
         finally:
             torch.set_num_threads(default_threads)
         ecgs = [reference_ecg(cache, int(r)) for r in rows[:timing_records]]
         single_s = min(_seconds(lambda c=clf, e=ecgs: [c.predict(x) for x in e]) for _ in range(repeats))
+        single_cpu_s = min(_cpu_seconds(lambda c=clf, e=ecgs: [c.predict(x) for x in e]) for _ in range(repeats))
         np.savez(out_dir / f"{clf.name}.npz", ecg_ids=np.asarray(prepared["ecg_ids"]), probs=probs,
                  classes=np.asarray(clf.classes))
         timings[clf.name] = {
             "adapter": str(adapter), "level": clf.level, "n_members": len(clf.members),
             "batch_records_per_s": len(rows) / batch_s, "batch_records": len(rows),
             "batch_records_per_s_1_thread": len(rows) / batch_1t_s,
+            "batch_records_per_cpu_s_1_thread": len(rows) / batch_1t_cpu_s,
             "single_records_per_s": len(ecgs) / single_s, "single_records": len(ecgs),
+            "single_records_per_cpu_s": len(ecgs) / single_cpu_s,
+            "windows_per_record": len(window_starts(signals.shape[1], clf.window, clf.stride)),
+            "window_seconds": clf.window / clf.fs_hz, "stride_seconds": clf.stride / clf.fs_hz,
             "timing": f"best of {repeats} passes; torch threads {torch.get_num_threads()}; "
                       f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
             "manifest_val_metrics": clf.manifest.get("val_metrics"),
@@ -195,10 +211,22 @@ def evaluate(work: Path, *, n_boot: int = 1000, seed: int = 0) -> dict[str, Any]
     return {"metrics": metrics, "baselines": baselines}
 
 
+def recipe_text(member: dict[str, Any]) -> str:
+    """A member's training recipe in a few words (members without a recorded recipe used the defaults)."""
+    r = member.get("recipe") or {"epochs": 15, "lr": 0.01, "schedule": "onecycle"}
+    text = f"{r['epochs']} ep {r.get('schedule', 'onecycle')} lr {r['lr']:g}"
+    if r.get("label_smoothing"):
+        text += f", label smoothing {r['label_smoothing']:g}"
+    if r.get("teacher"):
+        text += f", distilled from {Path(r['teacher']).name} (w {r['distill_weight']:g})"
+    return text
+
+
 def markdown_tables(result: dict[str, Any], timings: dict[str, Any], test_fold: int) -> list[str]:
     """The summary, throughput and per-statement tables of the ``.md`` file."""
     from medts.bench.results import markdown_table
     from medts.classify.predict import describe_label
+    from medts.classify.train import member_label
 
     def ci(pair):
         return f"{pair[0]:.3f}-{pair[1]:.3f}"
@@ -215,19 +243,25 @@ def markdown_tables(result: dict[str, Any], timings: dict[str, Any], test_fold: 
     trows = []
     for name, t in timings.items():
         for member in t["training"]:
-            trows.append([name, member["model"], member["seed"], member["n_parameters"], member["best_epoch"],
+            trows.append([name, member_label(member), recipe_text(member), member["n_parameters"], member["best_epoch"],
                           round(member["best_val_macro_auc"], 4),
                           round(next(v for k, v in member.items() if k.startswith("mean_last")), 4),
                           round(member["seconds_per_epoch"], 1), member["device"]])
     tables.append("## Shipped members (training on folds 1-8, selection on fold 9)\n\n" + markdown_table(
-        ["adapter", "model", "seed", "parameters", "best epoch", "fold-9 AUC best epoch", "mean last epochs",
+        ["adapter", "member", "recipe", "parameters", "best epoch", "fold-9 AUC best epoch", "mean last epochs",
          "s/epoch", "device"], trows))
     tables.append("## Inference throughput (CPU, 10 s 100 Hz records, preprocessing included for single calls)\n\n"
-                  + markdown_table(["adapter", "members", "batch records/s (torch default threads)",
-                                                  "batch records/s (1 thread)", "single records/s"],
-                                   [[n, t["n_members"], round(t["batch_records_per_s"], 1),
+                  + markdown_table(["adapter", "members", "windows/record", "batch records/s (torch default threads)",
+                                    "batch records/s (1 thread)", "batch records per CPU-second (1 thread)",
+                                    "single records/s", "single records per CPU-second"],
+                                   [[n, t["n_members"], t.get("windows_per_record"), round(t["batch_records_per_s"], 1),
                                      round(t.get("batch_records_per_s_1_thread", float("nan")), 1),
-                                     round(t["single_records_per_s"], 1)] for n, t in timings.items()]))
+                                     round(t.get("batch_records_per_cpu_s_1_thread", float("nan")), 1),
+                                     round(t["single_records_per_s"], 1),
+                                     round(t.get("single_records_per_cpu_s", float("nan")), 1)] for n, t in timings.items()])
+                  + "\n\nWall-clock rates are the best of several passes on a machine shared with other jobs (load average "
+                    "in `timing` of the JSON); records per CPU-second count only this process's CPU time with one torch "
+                    "thread, i.e. the rate of one dedicated core.")
     for level, m in result["metrics"].items():
         rows = [[s["code"], describe_label(s["code"]) or "", s["n_positive"],
                  None if s["auc"] is None else round(s["auc"], 4)] for s in m["per_statement"]]
@@ -275,6 +309,7 @@ def ensemble_report(adapters: list[Path], *, name: str = "ptbxl_ensembles", note
                     command: str | None = None) -> tuple[Path, Path]:
     """Write single-member vs ensemble figures recorded by :func:`medts.classify.card.finalise_adapter`."""
     from medts.bench.results import markdown_table, write_results
+    from medts.classify.train import member_label
 
     metrics: dict[str, Any] = {}
     rows, trows = [], []
@@ -288,20 +323,31 @@ def ensemble_report(adapters: list[Path], *, name: str = "ptbxl_ensembles", note
         label = Path(adapter).name
         metrics[label] = {"level": manifest["level"], "comparison": comparison,
                                      "members": [{k: v for k, v in t.items() if k != "history"} for t in members],
-                                     "val_metrics": manifest["val_metrics"]}
+                                     "val_metrics": manifest["val_metrics"], "selection": manifest.get("selection")}
         for r in comparison:
-            members_text = " + ".join(f"{members[i]['model']} s{members[i]['seed']}" for i in r["members"])
-            rows.append([label, members_text, round(r["macro_auc"], 4), round(r["batch_records_per_s"], 1)])
+            members_text = " + ".join(member_label(members[i]) for i in r["members"])
+            rows.append([label, members_text, round(r["macro_auc"], 4), round(r["batch_records_per_s"], 1),
+                         round(r.get("batch_records_per_cpu_s_1_thread", float("nan")), 1)])
         for t in members:
-            trows.append([label, t["model"], t["seed"], t["n_parameters"], t["best_epoch"],
+            trows.append([label, member_label(t), recipe_text(t), t["n_parameters"], t["best_epoch"],
                           round(t["best_val_macro_auc"], 4), round(t[last_key], 4), round(t["seconds_per_epoch"], 1),
                           t["device"]])
     tables = [
         "## Single models vs ensembles (fold-9 macro-AUC; batch records/s on this CPU)\n\n"
-        + markdown_table(["adapter", "members", "fold-9 macro-AUC", "batch records/s"], rows),
+        + markdown_table(["adapter", "members", "fold-9 macro-AUC", "batch records/s (wall, shared machine)",
+                          "batch records per CPU-second (1 thread)"], rows),
         "## Training (per member; best epoch and mean over the last epochs; s/epoch on this CPU)\n\n"
-        + markdown_table(["adapter", "model", "seed", "parameters", "best epoch", "AUC best epoch",
+        + markdown_table(["adapter", "member", "recipe", "parameters", "best epoch", "AUC best epoch",
                           "AUC mean last 5 epochs", "s/epoch", "device"], trows),
     ]
+    auto = []
+    for label, m in metrics.items():
+        members = m["members"]
+        last_key = next(k for k in members[0] if k.startswith("mean_last"))
+        auto.append(f"{label}: {len(members)} member(s); fold-9 macro-AUC {m['val_metrics']['macro_auc']:.4f} "
+                    f"(95% CI {m['val_metrics']['macro_auc_ci95'][0]:.4f}-{m['val_metrics']['macro_auc_ci95'][1]:.4f}); "
+                    f"members' mean over their last epochs {np.mean([t[last_key] for t in members]):.4f} vs "
+                    f"{np.mean([t['best_val_macro_auc'] for t in members]):.4f} at their best epochs"
+                    + (f". Selection: {m['selection']}" if m.get("selection") else ""))
     return write_results(name, command=command, data={"adapters": [str(a) for a in adapters], "fold": 9},
-                         metrics=metrics, notes=notes, markdown_tables=tables)
+                         metrics=metrics, notes=auto + list(notes or []), markdown_tables=tables)

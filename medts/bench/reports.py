@@ -2,26 +2,27 @@
 
 For every record of the chosen folds a report is generated (:func:`medts.report.batch.run_batch`).
 The statements each report asserts are scored twice: as listed in its JSON
-(``statements.asserted``) and as parsed from its free text (every SCP code written in it, see
-:func:`codes_in_text`). Truth is the record's ``scp_codes`` (any likelihood, the PTB-XL
+(``statements.asserted``) and as parsed from its free text (the codes it asserts, see
+:mod:`medts.report.consistency`). Truth is the record's ``scp_codes`` (any likelihood, the PTB-XL
 benchmark rule), aggregated to the ``all`` and ``superdiagnostic`` levels with
 :func:`medts.labels.aggregate_codes`. Metrics: macro F1 (over classes with at least one true
 record) and micro F1, each with a 95 % percentile bootstrap CI over records. A text-vs-JSON
-disagreement is a record whose text asserts a different code set, or states a measurement value
-different from its JSON (goal: 0).
+disagreement is a record whose text asserts a code its JSON does not (or negates one it does), or
+states a measurement value or probability different from its JSON (goal: 0); codes in the JSON that
+the text does not mention are counted separately as omissions
+(:func:`medts.report.consistency.check_text`).
 
 Throughput is records/s with ``--workers`` processes for PTB-XL 100 Hz and LUDB 500 Hz records,
 with JSON+Markdown output only and with every format (plots, HTML, PDF); peak RSS per worker.
 
 Example
 -------
->>> codes_in_text("Statements suggested: SR (sinus rhythm); STACH (sinus tachycardia, p=0.91).")
-['SR', 'STACH']
+>>> codes_in_text("Statements suggested: SR (sinus rhythm); CD (conduction disturbance (AV block, WPW, ...), p=0.91).")
+['SR', 'CD']
 """
 
 from __future__ import annotations
 
-import re
 import shutil
 import tempfile
 import time
@@ -32,43 +33,8 @@ from typing import Any
 import numpy as np
 
 from medts.labels import STATEMENTS, SUPERCLASSES, aggregate_codes, level_classes
-from medts.report.render_markdown import format_value
+from medts.report.consistency import check_text, codes_in_text, text_json_disagreements  # noqa: F401 (re-exported)
 from medts.report.schema import Report
-
-_CODE_PATTERN = re.compile(
-    r"(?<![A-Za-z0-9_/])(" + "|".join(re.escape(c) for c in sorted(set(STATEMENTS) | set(SUPERCLASSES), key=len, reverse=True))
-    + r")(?![A-Za-z0-9_/])"
-)
-
-
-def codes_in_text(text: str) -> list[str]:
-    """SCP statement (and superclass) codes written in ``text``, in order, without repeats."""
-    return list(dict.fromkeys(_CODE_PATTERN.findall(text)))
-
-
-def numbers_in_text(text: str, report: Report) -> dict[str, str]:
-    """``{measurement name: value as written}`` for each measurement label the text mentions."""
-    found = {}
-    for m in report.measurements.items:
-        match = re.search(re.escape(m.label) + r"\s+(-?\d+(?:\.\d+)?)\s*" + re.escape(m.unit), text)
-        if match:
-            found[m.name] = match.group(1)
-    return found
-
-
-def text_json_disagreements(report: Report) -> list[str]:
-    """Ways the report's free text contradicts its own JSON (empty when consistent)."""
-    text = report.interpretation.text
-    problems = []
-    json_codes, text_codes = set(report.statements.codes()), set(codes_in_text(text))
-    if json_codes != text_codes:
-        problems.append(f"codes: text {sorted(text_codes)} vs JSON {sorted(json_codes)}")
-    for name, written in numbers_in_text(text, report).items():
-        m = report.measurements.get(name)
-        if m is None or m.value is None or written != format_value(m.value, m.unit):
-            problems.append(f"{name}: text {written} vs JSON {None if m is None else m.value}")
-    return problems
-
 
 def level_sets(codes: list[str], level: str) -> set[str]:
     """Codes aggregated to ``level`` (superclass codes asserted directly count at superdiagnostic)."""
@@ -132,15 +98,25 @@ def score_reports(reports: dict[int, Report], truth_codes: dict[int, dict[str, f
                           "text": bootstrap_f1(truth, from_text, n_boot=n_boot),
                           "n_classes": len(classes), "n_classes_with_truth": int((truth.sum(0) > 0).sum()),
                           "n_classes_asserted": int((from_json.sum(0) > 0).sum())}
-    disagreements = {ecg_id: text_json_disagreements(reports[ecg_id]) for ecg_id in ids}
-    metrics["text_json_disagreements"] = sum(bool(v) for v in disagreements.values())
-    metrics["disagreement_examples"] = {str(k): v for k, v in disagreements.items() if v}
+    checks = {ecg_id: check_text(reports[ecg_id]) for ecg_id in ids}
+    metrics["text_json_disagreements"] = sum(bool(c.disagreements) for c in checks.values())
+    metrics["disagreement_examples"] = {str(k): c.disagreements for k, c in checks.items() if c.disagreements}
+    metrics["text_omits_json_codes"] = sum(bool(c.omissions) for c in checks.values())
+    metrics["text_number_claims_checked"] = sum(c.n_number_claims for c in checks.values())
+    metrics["text_generators"] = dict(sorted(_count(r.interpretation.generator for r in reports.values()).items()))
     counts: dict[str, int] = defaultdict(int)
     for r in reports.values():
         for c in r.statements.codes():
             counts[c] += 1
     metrics["asserted_code_counts"] = dict(sorted(counts.items(), key=lambda kv: -kv[1]))
     return metrics
+
+
+def _count(items) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for item in items:
+        counts[item] += 1
+    return counts
 
 
 def throughput(inputs: list[str], *, workers: int, formats: tuple[str, ...], limit: int | None, folds=None,

@@ -1,12 +1,22 @@
-"""Segmentation benchmark for MedTsLLM checkpoints on LUDB validation records (131-160).
+"""Segmentation benchmark: MedTsLLM checkpoints against NeuroKit2 and medts's fused delineation.
 
-For every record and lead, the model slides its window over the cardiologists' annotated span
-(``medtsllm.infer.segment_logits``); inside that span we count per-sample IoU and F1 for P, QRS
-and T, decode the mask into waves (``mask_to_waves``) and match onsets and offsets to the
-reference at ±150 ms (``bench.metrics.match_fiducials``), the same matcher the delineation
-benchmark uses. Several checkpoints (the LLM model, the no-LLM baseline, both lead modes) run
-in the same call so their figures sit side by side. Inference time per 10 s 12-lead record and
-peak memory (ru_maxrss) are recorded too.
+In one run, on the same LUDB validation records (default 131-160, every lead):
+
+1. **Models.** Each checkpoint (the LLM model, the no-LLM baseline, both lead modes) slides its
+   window over every lead without overlap (``medtsllm.infer.segment_logits``); the argmax mask,
+   with runs too short to be waves dropped (``infer.drop_short_runs``), is mapped to 500 Hz by
+   nearest sample. Inside each lead's annotated span we count per-sample IoU and F1 for P, QRS
+   and T, decode the mask into waves (onset, chord-deviation peak, offset:
+   ``infer.waves_from_mask``) and match them to the cardiologists' at ±150 ms.
+2. **Baselines.** NeuroKit2 ``dwt`` and ``prominence`` per lead and medts's fused delineation,
+   scored by ``medts.bench.delineation.ludb_record_result`` (the delineation benchmark's own
+   code, matcher and span rule), so every row is measured the same way.
+3. **QTDB ``.q1c`` cross-dataset check.** Leads-independent checkpoints and the same baselines
+   on the window ``medts.bench.delineation.qtdb_record_result`` scores (sensitivity and
+   errors only: the cardiologist marked selected beats).
+4. **Cost.** Trainable parameters and training seconds per step (from each manifest),
+   inference seconds per 10 s 12-lead record (float32, no overlap; plus half-overlapping
+   windows and bf16 autocast on the first records for comparison), peak resident memory.
 
 Example
 -------
@@ -15,67 +25,167 @@ Example
 
 from __future__ import annotations
 
+import copy
 import resource
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
+import torch
 
+from medts.bench.delineation import (
+    QTDB_WINDOW_S,
+    ludb_record_result,
+    qtdb_record_result,
+    waves_to_fiducials,
+)
 from medts.bench.metrics import FiducialScore, match_fiducials
 from medts.bench.results import markdown_table, write_results
-from medts.io.annotations import mask_to_waves
 from medts.io.ludb import read_ludb
 from medts.medtsllm.checkpoint import load_checkpoint, read_manifest
 from medts.medtsllm.data import resample_mask
-from medts.medtsllm.infer import segment_logits
+from medts.medtsllm.infer import drop_short_runs, segment_logits, waves_from_mask
 from medts.medtsllm.train import confusion, iou_f1
+from medts.signal.delineate import FIDUCIALS
 
 TOLERANCE_MS = 150.0
-FIDUCIALS = ("P_onset", "P_offset", "QRS_onset", "QRS_offset", "T_onset", "T_offset")
+BASELINES = ("nk_dwt", "nk_prominence", "medts")
+"""``ludb_record_result`` method names: NeuroKit2 per lead, and medts's fused delineation."""
 
 
-def wave_fiducials(waves, kind: str, which: str) -> np.ndarray:
-    """Sample indices of ``which`` (onset/offset) of waves of ``kind``."""
-    return np.array([getattr(w, which) for w in waves if w.kind == kind and getattr(w, which) is not None], dtype=np.int64)
+def model_masks(model, signal: np.ndarray, leads: list[str], fs_in: float, *, age=None, sex=None,
+                dataset: str = "ludb", hop_s: float | None = None) -> np.ndarray:
+    """Decoded labels int8 [n_in, n_leads] at ``fs_in`` for ``signal`` [n_in, n_leads] (mV)."""
+    from medts.record import ECG
+
+    fs = model.config.data.fs
+    x = ECG(signal, fs=fs_in, leads=leads)
+    sig = x.resample(fs).signal if fs != fs_in else signal
+    probs = segment_logits(model, sig, leads, age=age, sex=sex, dataset=dataset,
+                           hop_s=hop_s or model.config.data.window_s)  # [n_model, L, 4]
+    pred = probs.argmax(-1).astype(np.int8)
+    return np.stack([resample_mask(drop_short_runs(pred[:, j], fs), fs, fs_in, len(signal))
+                     for j in range(len(leads))], axis=1)  # [n_in, L]
+
+
+def mask_fiducials(mask: np.ndarray, lead_signal: np.ndarray, fs: float) -> dict[str, np.ndarray]:
+    """``{fiducial: samples}`` (``medts.signal.delineate.FIDUCIALS`` names) of one decoded lead."""
+    return waves_to_fiducials(waves_from_mask(mask, lead_signal, fs))
 
 
 def evaluate_checkpoint(model, root: Path, record_ids: list[int], log: Callable[[str], None]) -> dict[str, Any]:
-    """Per-sample IoU/F1 and fiducial scores of one loaded model over ``record_ids``."""
-    fs = model.config.data.fs
+    """Per-sample IoU/F1, fiducial scores and inference time of one model over ``record_ids``."""
     conf = np.zeros((4, 4), np.int64)
     scores = {f: FiducialScore() for f in FIDUCIALS}
     seconds: list[float] = []
     for rid in record_ids:
         rec = read_ludb(root, rid)
         ecg = rec.ecg.select_leads(list(model.config.data.leads))
-        fs_in = ecg.fs
-        sig = ecg.resample(fs).signal if fs != fs_in else ecg.signal
         t0 = time.perf_counter()
-        probs = segment_logits(model, sig, list(ecg.leads), age=rec.ecg.age, sex=rec.ecg.sex, dataset="ludb",
-                               hop_s=model.config.data.window_s)  # tiled, no overlap: CPU time
+        pred = model_masks(model, ecg.signal, list(ecg.leads), ecg.fs, age=ecg.age, sex=ecg.sex)  # [n, L]
         seconds.append(time.perf_counter() - t0)
-        pred = probs.argmax(-1).astype(np.int8)  # [n, L] at model rate
+        tol = int(round(TOLERANCE_MS * ecg.fs / 1000.0))
         for li, lead in enumerate(ecg.leads):
             a, b = rec.annotated_span(lead)
             if b <= a:
                 continue
-            ref = rec.mask(lead)  # [n_in] at 500 Hz
-            # Compare at the reference rate: upsample the prediction by nearest sample.
-            pred_in = resample_mask(pred[:, li], fs, fs_in, len(ref))
-            conf += confusion(pred_in[a:b].astype(np.int64), ref[a:b].astype(np.int64))
-            waves_pred = mask_to_waves(pred_in)
-            waves_ref = rec.waves[lead]
-            tol = int(round(TOLERANCE_MS * fs_in / 1000.0))
+            ref = rec.mask(lead)  # [n] at 500 Hz
+            conf += confusion(pred[a:b, li].astype(np.int64), ref[a:b].astype(np.int64))
+            det = mask_fiducials(pred[:, li], ecg.signal[:, li], ecg.fs)
+            ann = waves_to_fiducials(rec.waves[lead])
             for fid in FIDUCIALS:
-                kind, which = fid.split("_")
-                m = match_fiducials(wave_fiducials(waves_pred, kind, which), wave_fiducials(waves_ref, kind, which),
-                                    tolerance=tol, span=(a, b - 1))
-                scores[fid].add(m, fs_in)
+                scores[fid].add(match_fiducials(det[fid], ann[fid], tolerance=tol, span=(a, b)), ecg.fs)
         log(f"record {rid}: {seconds[-1]:.2f} s")
-    out = {"per_sample": iou_f1(conf), "fiducials": {f: s.summary() for f, s in scores.items()},
-           "inference_s_per_record": {"mean": float(np.mean(seconds)), "median": float(np.median(seconds))}}
+    return {"per_sample": iou_f1(conf), "fiducials": {f: s.summary() for f, s in scores.items()},
+            "inference_s_per_record": {"mean": float(np.mean(seconds)), "median": float(np.median(seconds)),
+                                       "records": len(seconds)}}
+
+
+def evaluate_baselines(root: Path, record_ids: list[int], log: Callable[[str], None]) -> dict[str, Any]:
+    """Fiducial scores of NeuroKit2 dwt/prominence and the fused delineation (delineation bench code)."""
+    scores = {m: {f: FiducialScore() for f in FIDUCIALS} for m in BASELINES}
+    for rid in record_ids:
+        res = ludb_record_result(root, rid, BASELINES)
+        for method in BASELINES:
+            for kind, match in res["matches"][method]:
+                scores[method][kind].add(match, res["fs"])
+        log(f"baselines record {rid}")
+    return {m: {"fiducials": {f: s.summary() for f, s in scores[m].items()}} for m in BASELINES}
+
+
+def evaluate_qtdb(models: dict[str, Any], root: Path, names: list[str], log: Callable[[str], None]) -> dict[str, Any]:
+    """Sensitivity and errors against QTDB ``.q1c`` marks for ``models`` (leads independent) and
+    the baselines, each lead scored separately and pooled (as NeuroKit2 in the delineation bench)."""
+    from medts.io.qtdb import read_qtdb
+
+    methods = list(models) + list(BASELINES)
+    scores = {m: {f: FiducialScore() for f in FIDUCIALS} for m in methods}
+    used = []
+    for name in names:
+        base = qtdb_record_result(root, name, BASELINES)
+        if base is None:
+            continue
+        used.append(name)
+        for method in BASELINES:
+            for kind, match in base["matches"][method]:
+                scores[method][kind].add(match, base["fs"])
+        rec = read_qtdb(root, name)
+        fs = rec.ecg.fs
+        ann = waves_to_fiducials(rec.q1c)
+        # the window qtdb_record_result scores: from 5 s before the first mark, QTDB_WINDOW_S long
+        points = np.concatenate([v for v in ann.values() if len(v)])
+        start = max(0, int(points.min() - 5 * fs))
+        stop = min(rec.ecg.n_samples, start + int(QTDB_WINDOW_S * fs))
+        ann = {k: v[(v >= start + fs) & (v < stop - fs)] - start for k, v in ann.items()}
+        sig = rec.ecg.signal[start:stop]
+        tol = round(TOLERANCE_MS * fs / 1000)
+        for label, model in models.items():
+            masks = model_masks(model, sig, list(rec.ecg.leads), fs, dataset="ludb")
+            for j in range(sig.shape[1]):
+                det = mask_fiducials(masks[:, j], sig[:, j], fs)
+                for kind in FIDUCIALS:
+                    if len(ann[kind]):
+                        m = match_fiducials(det[kind], ann[kind], tolerance=tol)
+                        m.fp = 0  # unannotated beats: unmatched detections cannot be judged
+                        scores[label][kind].add(m, fs)
+        log(f"QTDB {name}")
+    keep = ("tp", "fn", "sensitivity", "mean_error_ms", "sd_error_ms", "mae_ms")
+    return {"records": used, "window_s": QTDB_WINDOW_S,
+            "fiducials": {m: {f: {k: s.summary()[k] for k in keep} for f, s in scores[m].items()} for m in methods}}
+
+
+def time_inference(model, root: Path, record_ids: list[int]) -> dict[str, Any]:
+    """Seconds per 10 s 12-lead record: float32 without / with half-overlapping windows, and
+    bf16 autocast (the LLM's weights cast to bf16) without overlap; median over ``record_ids``."""
+    ecgs = [read_ludb(root, rid).ecg.select_leads(list(model.config.data.leads)) for rid in record_ids]
+
+    def run(m, hop_s: float) -> float:
+        times = []
+        for ecg in ecgs:
+            t0 = time.perf_counter()
+            model_masks(m, ecg.signal, list(ecg.leads), ecg.fs, age=ecg.age, sex=ecg.sex, hop_s=hop_s)
+            times.append(time.perf_counter() - t0)
+        return float(np.median(times))
+
+    w = model.config.data.window_s
+    out = {"records": record_ids, "threads": torch.get_num_threads(), "llm_dtype": str(model.llm_dtype)}
+    run(model, w)  # warm-up
+    out["no_overlap_s"] = run(model, w)
+    out["half_overlap_s"] = run(model, w / 2)
+    if model.llm is not None and model.llm_dtype == torch.float32:
+        bf16 = copy.deepcopy(model)  # a copy: casting back to float32 would not restore the weights
+        bf16.llm.to(torch.bfloat16)
+        bf16.llm_dtype = torch.bfloat16  # the forward pass then runs under bf16 autocast
+        run(bf16, w)  # warm-up
+        out["bf16_no_overlap_s"] = run(bf16, w)
+        del bf16
     return out
+
+
+def _records_text(ids: list[int]) -> str:
+    return f"{ids[0]}-{ids[-1]}" if ids == list(range(ids[0], ids[-1] + 1)) else ",".join(map(str, ids))
 
 
 def run_segmentation_bench(
@@ -83,14 +193,18 @@ def run_segmentation_bench(
     root: str | Path,
     *,
     record_ids: list[int] | None = None,
+    qtdb_root: str | Path | None = None,
+    qtdb_names: list[str] | None = None,
+    timing_records: int = 3,
     command: str | None = None,
     name: str = "segmentation",
     log: Callable[[str], None] = print,
 ) -> tuple[Path, Path]:
-    """Evaluate every checkpoint on the same records and write ``eval/results/<name>.*``."""
+    """Evaluate every checkpoint and the baselines on the same records; write ``eval/results/<name>.*``."""
     root = Path(root)
     record_ids = record_ids or list(range(131, 161))
     results: dict[str, Any] = {}
+    models: dict[str, Any] = {}
     for ck in checkpoints:
         manifest = read_manifest(ck)
         model = load_checkpoint(ck)
@@ -98,32 +212,98 @@ def run_segmentation_bench(
         log(f"evaluating {label}")
         res = evaluate_checkpoint(model, root, record_ids, log)
         res["parameter_counts"] = manifest.get("parameter_counts")
-        res["train"] = {k: manifest.get("metrics", {}).get(k) for k in ("train_seconds", "steps", "seconds_per_step", "windows_seen")}
+        res["train"] = {k: (manifest.get("metrics") or {}).get(k) for k in ("train_seconds", "steps", "seconds_per_step", "windows_seen")}
         res["config"] = manifest["config"]
+        res["checkpoint"] = str(ck)
         results[label] = res
-    res_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+        models[label] = model
+    log("baselines: NeuroKit2 dwt / prominence and the fused delineation")
+    baselines = evaluate_baselines(root, record_ids, log)
+    qtdb = None
+    if qtdb_root is not None:
+        from medts.io.qtdb import qtdb_record_names
+
+        names = qtdb_names or qtdb_record_names(qtdb_root)
+        indep = {k: m for k, m in models.items() if m.config.data.lead_mode == "independent"}
+        qtdb = evaluate_qtdb(indep, Path(qtdb_root), names, log)
+    timing = {}
+    for label, model in models.items():
+        if model.llm is not None and timing_records:
+            log(f"timing {label}")
+            timing[label] = time_inference(model, root, record_ids[:timing_records])
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    tables = _tables(results, baselines, qtdb, timing)
+    data = {"dataset": "ludb", "root": str(root), "records": record_ids,
+            "leads": "all 12, each lead scored on its annotated span", "tolerance_ms": TOLERANCE_MS}
+    if qtdb is not None:
+        data["qtdb"] = {"root": str(qtdb_root), "records": qtdb["records"], "annotations": "q1c", "window_s": QTDB_WINDOW_S}
+    notes = [
+        ("Per-sample IoU/F1 are pooled over all validation leads inside each lead's annotated span, at 500 Hz "
+         "(model masks made at the model rate are mapped to the nearest sample)."),
+        ("Model masks are decoded as argmax per sample, then P/QRS runs < 30 ms and T runs < 50 ms are "
+         "relabelled as their neighbour (medts.medtsllm.infer.drop_short_runs); the same decoding feeds IoU "
+         "and fiducials."),
+        ("Fiducials match detections to the cardiologists' marks within ±150 ms, one to one, closest first "
+         "(medts.bench.metrics.match_fiducials); NeuroKit2 and fused-delineation rows come from "
+         "medts.bench.delineation.ludb_record_result on the same records in this run."),
+        "Model peaks: the sample of largest deviation from the chord between the wave's onset and offset values.",
+        ("QTDB q1c: the cardiologist marked selected beats, so only sensitivity and errors are reported; models "
+         "and NeuroKit2 are run on each of the 2 leads and pooled; the fused delineation gives one fiducial per "
+         "beat. Leads-concatenated checkpoints need 12 leads and are not run on QTDB."),
+        ("Inference time: wall seconds per 10 s 12-lead record (resampling, prompts, all windows x leads in "
+         "one batch), median over the records, on a CPU shared with other jobs; "
+         f"peak resident memory of the whole benchmark process: {peak_mb:.0f} MB."),
+    ]
+    metrics = {"models": results, "baselines": baselines, "qtdb": qtdb, "timing": timing, "peak_rss_mb": peak_mb}
+    return write_results(name, command=command, data=data, metrics=metrics, notes=notes, markdown_tables=tables,
+                         baselines={m: baselines[m] for m in BASELINES})
+
+
+def _tables(results: dict[str, Any], baselines: dict[str, Any], qtdb: dict[str, Any] | None,
+            timing: dict[str, Any]) -> list[str]:
     rows = []
     for label, r in results.items():
-        ps = r["per_sample"]
-        rows.append([label, r["config"]["backbone"]["use_llm"], r["config"]["data"]["lead_mode"],
+        ps, cfg = r["per_sample"], r["config"]
+        rows.append([label, cfg["backbone"]["use_llm"], cfg["data"]["lead_mode"], r["train"].get("steps"),
                      ps["iou_P"], ps["iou_QRS"], ps["iou_T"], ps["mean_iou"], ps["mean_f1"],
-                     r["parameter_counts"].get("trainable_total"), r["inference_s_per_record"]["mean"]])
-    t1 = markdown_table(["model", "LLM", "leads", "IoU P", "IoU QRS", "IoU T", "mean IoU", "mean F1 (sample)",
-                         "trainable params", "inference s / 10 s 12-lead record"], rows)
-    frows = []
-    for label, r in results.items():
-        for fid, s in r["fiducials"].items():
-            frows.append([label, fid, s["f1"], s["sensitivity"], s["ppv"], s["mean_error_ms"], s["sd_error_ms"]])
-    t2 = markdown_table(["model", "fiducial", "F1", "Se", "PPV", "mean error ms", "SD ms"], frows)
-    data = {"dataset": "ludb", "root": str(root), "records": record_ids, "leads": "all 12, each lead scored on its annotated span",
-            "tolerance_ms": TOLERANCE_MS}
-    notes = [
-        "Per-sample IoU/F1 are pooled over all validation leads inside each lead's annotated span, at 500 Hz "
-        "(predictions made at the model rate are mapped to the nearest sample).",
-        "Fiducial F1 matches predicted onsets/offsets to the cardiologists' within ±150 ms (medts.bench.metrics).",
-        f"Peak resident memory of the benchmark process: {res_peak_mb:.0f} MB.",
-        "NeuroKit2 dwt/prominence and the fused delineation are scored by `medts bench delineation` on the same "
-        "records and matcher (eval/results/delineation.json); they were not re-run inside this benchmark.",
-    ]
-    return write_results(name, command=command, data=data, metrics={"models": results, "peak_rss_mb": res_peak_mb},
-                         notes=notes, markdown_tables=["## Per-sample segmentation", t1, "## Fiducials (±150 ms)", t2])
+                     (r["parameter_counts"] or {}).get("trainable_total"), r["train"].get("seconds_per_step"),
+                     r["inference_s_per_record"]["median"]])
+    t1 = markdown_table(["model", "LLM", "leads", "steps", "IoU P", "IoU QRS", "IoU T", "mean IoU", "mean F1 (sample)",
+                         "trainable params", "train s / step", "inference s / 10 s 12-lead record"], rows)
+    methods = list(results) + list(BASELINES)
+
+    def fid(m: str) -> dict[str, Any]:
+        return results[m]["fiducials"] if m in results else baselines[m]["fiducials"]
+
+    f1_rows = [[k] + [fid(m)[k]["f1"] for m in methods]
+               + [max(fid(m)[k]["f1"] or 0 for m in ("nk_dwt", "nk_prominence"))] for k in FIDUCIALS]
+    t2 = markdown_table(["fiducial"] + methods + ["best NeuroKit2"], f1_rows)
+    err_rows = [[k] + [_mean_sd(fid(m)[k]) for m in methods] for k in FIDUCIALS]
+    t3 = markdown_table(["fiducial"] + methods, err_rows)
+    tables = ["## LUDB per-sample segmentation", t1, "## LUDB fiducial F1 (±150 ms)", t2,
+              "## LUDB fiducial error, mean ± SD (ms)", t3]
+    if qtdb is not None:
+        qm = list(qtdb["fiducials"])
+        rows = [[k] + [_se_err(qtdb["fiducials"][m][k]) for m in qm] for k in FIDUCIALS]
+        tables += [f"## QTDB q1c ({len(qtdb['records'])} records): sensitivity, mean ± SD error (ms)",
+                   markdown_table(["fiducial"] + qm, rows)]
+    if timing:
+        rows = [[label, t["llm_dtype"], t["threads"], t.get("no_overlap_s"), t.get("half_overlap_s"), t.get("bf16_no_overlap_s"),
+                 _records_text(t["records"])] for label, t in timing.items()]
+        tables += ["## Inference time per 10 s 12-lead record (s, median)",
+                   markdown_table(["model", "dtype (auto)", "threads", "no overlap", "half overlap", "bf16, no overlap", "records"], rows)]
+    return tables
+
+
+def _mean_sd(s: dict[str, Any]) -> str:
+    if s.get("mean_error_ms") is None:
+        return ""
+    return f"{s['mean_error_ms']:.1f} ± {s['sd_error_ms'] or 0:.1f}"
+
+
+def _se_err(s: dict[str, Any]) -> str:
+    if s.get("sensitivity") is None:
+        return ""
+    return f"{s['sensitivity']:.3f} ({_mean_sd(s)})"
+
+

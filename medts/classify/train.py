@@ -4,7 +4,13 @@ Protocol (Strodthoff et al. 2021): train on ``strat_fold`` 1-8, select the epoch
 test on fold 10. Records with no label at the chosen level are left out, as in the benchmark.
 Training samples one random 2.5 s crop per record and epoch; validation scores every record
 with overlapping 2.5 s windows (stride 1.25 s) whose probabilities are averaged.
-Optimiser: AdamW with a one-cycle learning-rate schedule; loss: binary cross-entropy.
+Optimiser: AdamW with a one-cycle (default) or warm-up + cosine learning-rate schedule; loss:
+binary cross-entropy, optionally with label smoothing (targets pulled towards 0.5 by ``eps / 2``).
+
+Distillation (``TrainConfig.teacher``): the targets become ``(1 - w) * labels + w * teacher``, where
+``teacher`` is a trained adapter's (e.g. an ensemble's) probability for each training record
+(sliding windows over the whole record, folds 1-8 only) and ``w = distill_weight``. One student
+network then carries much of an ensemble's accuracy at the inference cost of one member.
 The run is seeded (``accelerate.utils.set_seed``: Python, NumPy, torch).
 
 CPU note: ``torch.set_flush_denormal(True)`` is set, because AdamW state full of denormal
@@ -63,6 +69,26 @@ class TrainConfig:
     use_processed: bool = True
     last_k: int = 5
     num_threads: int | None = None
+    schedule: str = "onecycle"
+    label_smoothing: float = 0.0
+    teacher: str | None = None
+    distill_weight: float = 0.5
+
+
+SCHEDULES = ("onecycle", "cosine")
+
+
+def make_scheduler(optimizer: torch.optim.Optimizer, schedule: str, lr: float, total_steps: int):
+    """``onecycle``: OneCycleLR to ``lr``; ``cosine``: linear warm-up over 5% of the steps, then cosine to 0."""
+    if schedule == "onecycle":
+        return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=total_steps)
+    if schedule == "cosine":
+        warmup = max(1, total_steps // 20)
+        return torch.optim.lr_scheduler.SequentialLR(optimizer, [
+            torch.optim.lr_scheduler.LinearLR(optimizer, start_factor=0.05, total_iters=warmup),
+            torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, total_steps - warmup)),
+        ], milestones=[warmup])
+    raise MedtsError(f"unknown schedule {schedule!r}; choose one of {', '.join(SCHEDULES)}")
 
 
 @dataclass
@@ -130,7 +156,7 @@ def train_one(data: LevelData, cfg: TrainConfig, *, log: Callable[[str], None] =
     loader = torch.utils.data.DataLoader(dataset, batch_size=cfg.batch_size, shuffle=True, drop_last=True,
                                          generator=torch.Generator().manual_seed(cfg.seed))
     optimizer = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=cfg.lr, total_steps=cfg.epochs * len(loader))
+    scheduler = make_scheduler(optimizer, cfg.schedule, cfg.lr, cfg.epochs * len(loader))
     net, optimizer, loader, scheduler = accelerator.prepare(net, optimizer, loader, scheduler)
     loss_fn = torch.nn.BCEWithLogitsLoss()
     history: list[dict[str, float]] = []
@@ -140,6 +166,8 @@ def train_one(data: LevelData, cfg: TrainConfig, *, log: Callable[[str], None] =
         start = time.perf_counter()
         total, steps = 0.0, 0
         for x, y in loader:
+            if cfg.label_smoothing:
+                y = y * (1.0 - cfg.label_smoothing) + cfg.label_smoothing / 2
             loss = loss_fn(net(x), y)
             optimizer.zero_grad()
             accelerator.backward(loss)
@@ -187,8 +215,12 @@ def train_ensemble(
     manifest records data, folds, per-member histories, validation metrics and reference
     probabilities of ``n_reference`` validation records so a reload can be checked exactly.
     """
+    if cfg.num_threads:
+        torch.set_num_threads(cfg.num_threads)
     cache = root if isinstance(root, PtbxlCache) else load_ptbxl_cache(root, use_processed=cfg.use_processed)
     data = LevelData.build(cache, cfg.level, cfg.train_folds, cfg.val_fold)
+    if cfg.teacher:
+        data = distillation_targets(data, cfg.teacher, cfg.distill_weight, log=log)
     models = models or [cfg.model]
     seeds = seeds if seeds is not None else [cfg.seed]
     results = []
@@ -204,7 +236,8 @@ def train_ensemble(
         {"model": r.config.model, "seed": r.config.seed, "n_parameters": r.n_parameters,
          "best_epoch": r.best_epoch, "best_val_macro_auc": r.best_val_macro_auc,
          f"mean_last_{cfg.last_k}_val_macro_auc": r.mean_last_k_val_macro_auc,
-         "seconds_per_epoch": r.seconds_per_epoch, "device": r.device, "history": r.history}
+         "seconds_per_epoch": r.seconds_per_epoch, "device": r.device, "recipe": member_recipe(r.config),
+         "history": r.history}
         for r in results
     ]
     manifest: dict[str, Any] = {
@@ -239,6 +272,50 @@ def train_ensemble(
         classifier, cache, pick_reference_rows(cache, data.val_rows, n_reference))
     summary = {"val_probs": val_probs, "y_val": data.y_val, "results": results, "data": data}
     return classifier, summary
+
+
+RECIPE_KEYS = ("epochs", "batch_size", "lr", "schedule", "label_smoothing", "teacher", "distill_weight")
+
+
+def member_recipe(cfg: TrainConfig) -> dict[str, Any]:
+    """The training settings that can differ between members of a merged ensemble (kept per member)."""
+    recipe = {k: getattr(cfg, k) for k in RECIPE_KEYS}
+    if not cfg.teacher:
+        recipe.pop("distill_weight")
+    return recipe
+
+
+def member_label(member: dict[str, Any]) -> str:
+    """Short name of a trained member for tables, e.g. ``xresnet1d-small s10 KD``.
+
+    Members recorded before recipes were stored were all trained with the defaults (one-cycle).
+    """
+    recipe = member.get("recipe") or {}
+    tags = [" KD" if recipe.get("teacher") else "", " cos" if recipe.get("schedule") == "cosine" else "",
+            f" ls{recipe['label_smoothing']:g}" if recipe.get("label_smoothing") else ""]
+    return f"{member['model']} s{member['seed']}" + "".join(tags)
+
+
+def distillation_targets(data: LevelData, teacher: str | Path, weight: float, *,
+                         log: Callable[[str], None] = _log) -> LevelData:
+    """``data`` with training targets ``(1 - weight) * labels + weight * teacher probabilities``.
+
+    The teacher scores the training records (folds 1-8) only; validation labels are untouched.
+    """
+    import dataclasses
+
+    if not 0.0 <= weight <= 1.0:
+        raise MedtsError(f"distill weight must be in [0, 1], got {weight}")
+    clf = Classifier.load(teacher)
+    if clf.classes != data.classes:
+        raise MedtsError(f"{teacher}: teacher labels ({clf.level}) do not match the training level's labels")
+    start = time.perf_counter()
+    soft = np.concatenate([clf.predict_proba(np.asarray(data.cache.signals[rows], np.float32))
+                           for rows in np.array_split(data.train_rows, max(1, len(data.train_rows) // 256))])
+    log(f"teacher {teacher}: {len(clf.members)} member(s) scored {len(soft)} training records "
+        f"in {time.perf_counter() - start:.0f} s")
+    targets = ((1.0 - weight) * data.y_train + weight * soft).astype(np.float32)
+    return dataclasses.replace(data, y_train=targets)
 
 
 def validation_metrics(y_val: np.ndarray, probs: np.ndarray, *, n_boot: int = 1000) -> dict[str, Any]:
@@ -300,12 +377,16 @@ MERGE_NOTE = " && (members merged with medts.classify.train.merge_adapters)"
 
 def merge_adapters(folders: list[str | Path], root: str | Path, *, n_reference: int = 8,
                    stride_samples: int | None = None, command: str | None = None,
-                   float16_weights: bool = False) -> Classifier:
+                   float16_weights: bool = False, picks: list[tuple[int, int]] | None = None,
+                   selection: str | None = None) -> Classifier:
     """One ensemble from several trained adapters of the same level (members concatenated).
 
     ``stride_samples`` changes the test-time window stride (default: keep the first adapter's).
     ``command`` is the merge command line (``medts train merge-classifiers ...``); the manifest
     records the parts' training commands followed by it, so the adapter can be rebuilt.
+    ``picks`` keeps only the listed ``(adapter index, member index)`` pairs, in that order (default:
+    every member of every adapter), e.g. members chosen on the validation fold; ``selection`` says
+    how they were chosen (kept in the manifest and the model card).
 
     Validation probabilities are recomputed on the validation fold through the merged
     classifier's own predict path, thresholds re-chosen on them, and the members' training
@@ -319,7 +400,11 @@ def merge_adapters(folders: list[str | Path], root: str | Path, *, n_reference: 
     manifest = dict(parts[0].manifest)
     cache = load_ptbxl_cache(root, use_processed=manifest["train_config"].get("use_processed", True))
     data = LevelData.build(cache, level, manifest["data"]["train_folds"], manifest["data"]["val_fold"])
-    members = [net for p in parts for net in p.members]
+    pairs = picks or [(a, m) for a, p in enumerate(parts) for m in range(len(p.members))]
+    for a, m in pairs:
+        if not (0 <= a < len(parts) and 0 <= m < len(parts[a].members)):
+            raise MedtsError(f"no member {m} in adapter {a} ({len(parts)} adapters given)")
+    members = [parts[a].members[m] for a, m in pairs]
     if float16_weights:
         members = [round_weights_to_float16(net) for net in members]
         manifest["weights_dtype"] = "float16"
@@ -327,8 +412,9 @@ def merge_adapters(folders: list[str | Path], root: str | Path, *, n_reference: 
     manifest["stride_samples"] = stride
     # the merged classifier's own path (folded batch norm), so a reload reproduces these numbers exactly
     probs = Classifier(members, parts[0].classes, parts[0].thresholds, manifest).predict_proba(data.val_signals)
-    training = [t for p in parts for t in p.manifest["training"]]
-    part_commands = [str(p.manifest["command"]).removesuffix(MERGE_NOTE) for p in parts]
+    training = [parts[a].manifest["training"][m] for a, m in pairs]
+    used = sorted({a for a, _ in pairs})
+    part_commands = [str(parts[a].manifest["command"]).removesuffix(MERGE_NOTE) for a in used]
     manifest.update({
         "command": " && ".join(part_commands + [command or MERGE_NOTE.removeprefix(" && ")]),
         "training": training,
@@ -337,8 +423,10 @@ def merge_adapters(folders: list[str | Path], root: str | Path, *, n_reference: 
         "train_config": {**manifest["train_config"], "models": [t["model"] for t in training],
                          "seeds": [t["seed"] for t in training]},
     })
-    for drop in ("members", "thresholds", "reference_predictions", "ensemble_comparison"):
+    for drop in ("members", "thresholds", "reference_predictions", "ensemble_comparison", "selection"):
         manifest.pop(drop, None)
+    if selection:
+        manifest["selection"] = selection
     merged = Classifier(members, parts[0].classes, choose_thresholds(data.y_val, probs, parts[0].classes), manifest)
     merged.manifest["reference_predictions"] = reference_predictions(
         merged, cache, pick_reference_rows(cache, data.val_rows, n_reference))

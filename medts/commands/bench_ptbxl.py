@@ -46,5 +46,25 @@ def bench_ptbxl(
         typer.echo(f"wrote {json_path} and {md_path}", err=True)
 
 
+@bench_app.command("ptbxl-ensembles")
+def bench_ptbxl_ensembles(
+    adapter: Annotated[list[Path], typer.Argument(help="Finalised classifier adapters (python -m medts.classify.card ADAPTER first).")],
+    name: Annotated[str, typer.Option("--name", help="Results name: eval/results/<name>.json and .md.")] = "ptbxl_ensembles",
+    note: Annotated[list[str] | None, typer.Option("--note", help="A note for the results (repeatable).")] = None,
+) -> None:
+    """Single members vs ensembles (fold-9 macro-AUC, throughput, training time) from the adapters' manifests."""
+    import sys
+
+    from medts.bench.ptbxl import ensemble_report
+    from medts.errors import MedtsError
+
+    for folder in adapter:
+        if not (folder / "manifest.json").is_file():
+            raise MedtsError(f"{folder}: not a classifier adapter (no manifest.json)")
+    json_path, md_path = ensemble_report(list(adapter), name=name, notes=list(note or []),
+                                         command="medts " + " ".join(sys.argv[1:]))
+    typer.echo(f"wrote {json_path} and {md_path}", err=True)
+
+
 def register(app: typer.Typer) -> None:  # the command hangs on bench_app, registered by bench.py
     pass

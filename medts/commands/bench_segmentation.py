@@ -1,4 +1,5 @@
-"""``medts bench segmentation``: MedTsLLM checkpoints on LUDB validation records."""
+"""``medts bench segmentation``: MedTsLLM checkpoints, NeuroKit2 and the fused delineation on LUDB
+validation records, plus a QTDB ``.q1c`` cross-dataset check."""
 
 from __future__ import annotations
 
@@ -19,9 +20,12 @@ def register(app: typer.Typer) -> None:  # hangs on bench_app, which bench.py re
 
 def _records(spec: str) -> list[int]:
     out: list[int] = []
-    for part in spec.split(","):
-        a, _, b = part.partition("-")
-        out += list(range(int(a), int(b or a) + 1))
+    try:
+        for part in spec.split(","):
+            a, _, b = part.partition("-")
+            out += list(range(int(a), int(b or a) + 1))
+    except ValueError as exc:
+        raise MedtsError(f"--records {spec!r}: expected ids like 131-160 or 131,140-145") from exc
     return out
 
 
@@ -30,16 +34,33 @@ def bench_segmentation(
     checkpoint: List[Path] = typer.Option(..., "--checkpoint", "-c", help="MedTsLLM checkpoint folder (repeat)"),
     data: Optional[Path] = typer.Option(None, help="LUDB root (default: the shared data folder)"),
     records: str = typer.Option("131-160", help="record ids, e.g. 131-160 or 131,140-145"),
+    qtdb: Optional[Path] = typer.Option(None, help="QTDB root (default: the shared data folder, when present)"),
+    qtdb_records: int = typer.Option(0, help="score only the first N QTDB records (0: all; -1: skip QTDB)"),
+    timing_records: int = typer.Option(3, help="LUDB records timed for fp32/bf16 and window overlap (0: skip)"),
     name: str = typer.Option("segmentation", help="results name under eval/results/"),
 ) -> None:
-    """Score segmentation checkpoints (per-sample IoU/F1, fiducial F1 at ±150 ms, timings)."""
+    """Score segmentation checkpoints and baselines (IoU/F1 per sample, fiducial F1 at ±150 ms, timings)."""
     from medts.bench.segmentation import run_segmentation_bench
     from medts.config import dataset_dir
 
     root = data or dataset_dir("ludb")
     if root is None or not Path(root).is_dir():
         raise MedtsError(f"{root}: LUDB folder not found (pass --data)")
+    for ck in checkpoint:
+        if not (Path(ck) / "manifest.json").is_file():
+            raise MedtsError(f"{ck}: not a MedTsLLM checkpoint folder (no manifest.json)")
+    qroot = None
+    names = None
+    if qtdb_records >= 0:
+        qroot = qtdb or dataset_dir("qtdb")
+        if qtdb is not None and not Path(qtdb).is_dir():
+            raise MedtsError(f"{qtdb}: QTDB folder not found")
+        if qroot is not None and qtdb_records > 0:
+            from medts.io.qtdb import qtdb_record_names
+
+            names = qtdb_record_names(qroot)[:qtdb_records]
     command = "medts " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-    paths = run_segmentation_bench(checkpoint, root, record_ids=_records(records), command=command, name=name,
+    paths = run_segmentation_bench(checkpoint, root, record_ids=_records(records), qtdb_root=qroot, qtdb_names=names,
+                                   timing_records=timing_records, command=command, name=name,
                                    log=lambda m: print(m, file=sys.stderr, flush=True))
     print("\n".join(str(p) for p in paths))

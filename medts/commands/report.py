@@ -7,16 +7,37 @@ from pathlib import Path
 
 import typer
 
+HELP = "\n\n".join([
+    "Write a DRAFT report (for clinician review, not a diagnosis) per record, plus index.html and summary.csv.",
+    "Each report: record metadata, signal quality, measurements with normal ranges and flags, rhythm and axis, "
+    "SCP statements with probabilities and evidence leads, anomalous beats, and an interpretation written by the "
+    "local LLM from those sections and checked against them (--no-llm: template text, fastest).",
+    "Default formats: json, md and html (the tracing on ECG paper as vector SVG inside the HTML); add pdf or png "
+    "with --formats (or --formats all). Resumable: records that already have report.json are skipped (never "
+    "overwritten without --overwrite); a bad record goes to errors.jsonl and the batch goes on; files are written "
+    "atomically, so a killed run loses nothing finished.",
+    "Scale: --workers N runs N processes, each loading the models once. The same command under `accelerate "
+    "launch` splits the inputs across processes (GPUs, nodes) with no other change, e.g. "
+    "`accelerate launch --cpu --num_processes 2 -m medts.cli report DATA --out OUT`: each process takes every "
+    "WORLD_SIZE-th record starting at its RANK, and process 0 writes summary.csv and index.html when all are done.",
+])
+
 
 def register(app: typer.Typer) -> None:
-    @app.command("report")
+    @app.command("report", help=HELP)
     def report(
         inputs: list[str] = typer.Argument(..., help="Files, folders (recursive), globs, or a PTB-XL root."),
         out: Path = typer.Option(..., "--out", "-o", help="Output folder (records/<key>/report.*, index.html, summary.csv)."),
-        formats: str = typer.Option("json,md,html,pdf", "--formats", help="Comma list of json, md, html, pdf, png."),
-        no_llm: bool = typer.Option(False, "--no-llm", help="Template text only (no language model)."),
+        formats: str = typer.Option("json,md,html", "--formats",
+                                    help="Comma list of json, md, html, pdf, png, or 'all'. PDF/PNG cost ~0.2-0.3 s CPU per record each."),
+        no_llm: bool = typer.Option(False, "--no-llm", help="Template text only (no language model); fastest."),
         llm: bool = typer.Option(False, "--llm", help="Require LLM text (fail if the agent is unavailable)."),
+        writer: str = typer.Option("auto", "--writer", help="LLM text writer: llm (SmolLM2 chat), tuned (text head), auto."),
+        evidence: str = typer.Option("occlusion", "--evidence",
+                                     help="Evidence leads per statement: occlusion (fast), integrated_gradients (captum, slow), none."),
+        anomaly_head: bool = typer.Option(False, "--anomaly-head", help="Anomalies from the MedTsLLM head (slow) instead of template+RR."),
         workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes."),
+        chunk_size: int = typer.Option(8, "--chunk-size", min=1, help="Records per worker task (classifier and LLM batch)."),
         overwrite: bool = typer.Option(False, "--overwrite", help="Redo records that already have a report."),
         deidentify: bool = typer.Option(False, "--deidentify", help="Pseudonymise ids, drop paths and dates, band ages."),
         salt: str = typer.Option("", "--salt", help="Secret mixed into de-identified pseudonyms."),
@@ -28,18 +49,23 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print one JSON document (a list in input order) on stdout."),
         progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar with ETA on stderr."),
     ) -> None:
-        """Write a DRAFT report (for clinician review, not a diagnosis) per record, plus index.html and summary.csv.
-
-        Resumable: records that already have report.json are skipped; a bad record goes to errors.jsonl
-        and the batch goes on. Under `accelerate launch` the inputs are split across processes.
-        """
+        from medts.errors import MedtsError
         from medts.report.batch import run_batch
+        from medts.report.sources import EVIDENCE_METHODS
+        from medts.report.text import LLM_WRITERS
 
+        if no_llm and llm:
+            raise MedtsError("--no-llm and --llm contradict each other; choose one")
+        if writer not in LLM_WRITERS:
+            raise MedtsError(f"--writer must be one of {', '.join(LLM_WRITERS)}, got {writer!r}")
+        if evidence not in EVIDENCE_METHODS:
+            raise MedtsError(f"--evidence must be one of {', '.join(EVIDENCE_METHODS)}, got {evidence!r}")
         text = "template" if no_llm else ("llm" if llm else "auto")
         result = run_batch(
             inputs, out, formats=[f.strip() for f in formats.split(",") if f.strip()], text=text, workers=workers,
             overwrite=overwrite, deidentify=deidentify, salt=salt, folds=fold or None, limit=limit,
-            sampling_rate=sampling_rate, fs=fs, overlays=not no_overlays, progress=progress,
+            sampling_rate=sampling_rate, fs=fs, overlays=not no_overlays, progress=progress, chunk_size=chunk_size,
+            writer=writer, evidence=evidence, anomaly_head=anomaly_head,
         )
         summary = (f"{result.n_done} reported, {result.n_skipped} already done, {result.n_failed} failed "
                    f"in {result.seconds:.1f} s -> {out}")

@@ -1,5 +1,6 @@
 """Anomaly detection with MedTsLLM: MIT-BIH beat records, training windows, reconstruction
-error, per-beat and per-window scores, simple baselines and the metrics to compare them.
+error, per-beat and per-window scores, the calibrated beat scorer, simple baselines and the
+metrics to compare them.
 
 The anomaly head reconstructs each window (``task: anomaly``); the squared error per sample,
 divided by the record's squared median window standard deviation (so amplitude differences
@@ -7,6 +8,13 @@ between records do not move the scale; see ``reconstruction_error``), is average
 overlapping windows and then around each beat (``heads.beat_scores``, ±0.2 s
 of the R peak) and over each window. The model trains on windows of normal rhythm only
 (windows holding no ventricular beat); split by record, never by window.
+
+Reconstruction error alone does not carry one threshold across records. ``BeatScorer`` turns
+it into a calibrated per-beat probability: a logistic model over the error normalised per
+record (log of the beat's error / the record's median beat error) and record-relative RR,
+shape, QRS-width and amplitude terms (``beat_features``, from ``medts.signal.beats``), with
+weights and threshold fitted on the training records' beats only (``fit_beat_scorer``; stored
+in the adapter manifest as ``beat_scorer``).
 
 Beats are R peaks that the pipeline detects (``detect_beats``: NeuroKit2 clean + peaks, as
 ``medts.signal.peaks``); a detected beat is a PVC when it lies within 100 ms of a reference
@@ -35,6 +43,16 @@ from medts.medtsllm.config import MedTsLLMConfig
 from medts.medtsllm.heads import beat_scores, window_score
 from medts.medtsllm.model import MedTsLLM
 from medts.medtsllm.prompt import build_prompt
+from medts.signal.beats import (  # noqa: F401 - re-exported: one implementation of the beat features
+    amplitude_ratio,
+    beat_matrix,
+    qrs_width_ms,
+    relative_to_median,
+    rr_pause,
+    rr_prematurity,
+    rr_ratio,
+    template_correlation,
+)
 
 BEAT_HALF_WIDTH_S = 0.2
 MATCH_TOLERANCE_S = 0.1
@@ -54,6 +72,8 @@ class BeatRecord:
     beats: np.ndarray
     pvc: np.ndarray
     lead: str = "II"
+    fusion: np.ndarray | None = None
+    """bool [n_beats], True for fusion beats (F) where the labels say so; ``None``: not labelled."""
 
 
 def mitdb_npz_path(root: str | Path, record_id: int | str) -> Path:
@@ -88,6 +108,27 @@ def read_beat_record(path: str | Path, fs: float, *, minutes: float | None = Non
     pvc = np.isin(r, v)
     beats = np.minimum(np.round(r * fs / fs_in).astype(np.int64), len(sig) - 1)
     return BeatRecord(path.stem, sig.astype(np.float32), float(fs), beats, pvc, ecg.leads[0])
+
+
+def read_qtdb_beat_record(root: str | Path, name: str, fs: float, *, minutes: float | None = None) -> BeatRecord:
+    """QTDB record ``name`` (e.g. ``"sel213"``), its first lead resampled to ``fs`` Hz, with the
+    ``.atr`` beat labels: ventricular (V) and fusion (F) beats marked."""
+    from medts.errors import MedtsError
+    from medts.io.qtdb import read_qtdb
+
+    rec = read_qtdb(root, name)
+    if rec.beats_source != "atr":
+        raise MedtsError(f"{Path(root) / name}: no .atr beat labels")
+    ecg = rec.ecg.select_leads([rec.ecg.leads[0]])
+    if minutes is not None:
+        ecg = ecg.slice(0.0, 60.0 * minutes)
+    sig = (ecg.resample(fs) if ecg.fs != fs else ecg).signal[:, 0]
+    ref = np.array([b.sample for b in rec.beats], np.int64)
+    sym = np.array([b.symbol for b in rec.beats])
+    keep = ref < ecg.n_samples
+    beats = np.minimum(np.round(ref[keep] * fs / ecg.fs).astype(np.int64), len(sig) - 1)
+    return BeatRecord(f"qtdb-{name}", sig.astype(np.float32), float(fs), beats, sym[keep] == "V", ecg.leads[0],
+                      fusion=sym[keep] == "F")
 
 
 def detect_beats(signal: np.ndarray, fs: float) -> np.ndarray:
@@ -214,6 +255,35 @@ def reconstruction_error(
     return (total / np.maximum(count, 1) / scale**2)[:n].astype(np.float32)
 
 
+def cached_reconstruction_error(model: MedTsLLM, checkpoint: str | Path, signal: np.ndarray, *, lead: str = "II",
+                                cache: str | Path | None = None) -> np.ndarray:
+    """``reconstruction_error`` of ``signal``, read from / written to ``cache`` (a folder) keyed by
+    the checkpoint's weight files, its config, the lead and the signal's bytes (None: no cache)."""
+    if cache is None:
+        return reconstruction_error(model, signal, lead=lead)
+    path = error_cache_path(model, checkpoint, signal, lead, cache)
+    if path.is_file():
+        return np.load(path)
+    err = reconstruction_error(model, signal, lead=lead)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, err)
+    return err
+
+
+def error_cache_path(model: MedTsLLM, checkpoint: str | Path, signal: np.ndarray, lead: str, cache: str | Path) -> Path:
+    """``cache/<sha256 of weights, config, lead, signal>.npy``."""
+    import hashlib
+    import json
+
+    h = hashlib.sha256()
+    for f in sorted(Path(checkpoint).rglob("*.safetensors")):
+        h.update(f.read_bytes())
+    h.update(json.dumps(model.config.to_dict(), sort_keys=True, default=str).encode())
+    h.update(lead.encode())
+    h.update(np.ascontiguousarray(signal, np.float32).tobytes())
+    return Path(cache) / f"{h.hexdigest()[:32]}.npy"
+
+
 def tile_window_scores(error: np.ndarray, fs: float, window_s: float) -> list[tuple[int, int, float]]:
     """Per-window scores over non-overlapping tiles: (start, end, mean error) in samples."""
     length = max(1, int(round(window_s * fs)))
@@ -221,34 +291,9 @@ def tile_window_scores(error: np.ndarray, fs: float, window_s: float) -> list[tu
 
 
 # ----- baselines ------------------------------------------------------------------------------
-def beat_matrix(signal: np.ndarray, beats: np.ndarray, fs: float, before_s: float = 0.25, after_s: float = 0.4) -> np.ndarray:
-    """[n_beats, samples] segments around each beat (edge-padded at the record ends)."""
-    a, b = int(round(before_s * fs)), int(round(after_s * fs))
-    padded = np.pad(np.asarray(signal, float), (a, b), mode="edge")
-    idx = np.asarray(beats, int)[:, None] + np.arange(a + b)[None, :]  # offsets into padded
-    return padded[idx]
-
-
 def template_scores(signal: np.ndarray, beats: np.ndarray, fs: float) -> np.ndarray:
     """1 − Pearson correlation of each beat with the record's median beat (0 identical .. 2)."""
-    if len(beats) == 0:
-        return np.zeros(0)
-    m = beat_matrix(signal, beats, fs)
-    m = m - m.mean(axis=1, keepdims=True)
-    t = np.median(m, axis=0)
-    t = t - t.mean()
-    denom = np.linalg.norm(m, axis=1) * np.linalg.norm(t) + 1e-12
-    return 1.0 - (m @ t) / denom
-
-
-def rr_prematurity(beats: np.ndarray, fs: float) -> np.ndarray:
-    """1 − RR before the beat / the record's median RR (positive: premature); first beat 0."""
-    beats = np.asarray(beats, float)
-    if len(beats) < 3:
-        return np.zeros(len(beats))
-    rr = np.diff(beats) / fs
-    prem = np.concatenate([[0.0], 1.0 - rr / np.median(rr)])
-    return prem
+    return 1.0 - template_correlation(signal, beats, fs)
 
 
 def baseline_scores(signal: np.ndarray, beats: np.ndarray, fs: float) -> dict[str, np.ndarray]:
@@ -256,6 +301,101 @@ def baseline_scores(signal: np.ndarray, beats: np.ndarray, fs: float) -> dict[st
     tpl = template_scores(signal, beats, fs)
     rr = rr_prematurity(beats, fs)
     return {"template_1-corr": tpl, "rr_prematurity": rr, "template+rr": tpl + np.maximum(rr, 0.0)}
+
+
+# ----- the calibrated beat scorer ----------------------------------------------------------------
+BEAT_FEATURES = ("recon_rel", "template_robust", "qrs_template_robust", "rr_ratio", "rr_prematurity", "qrs_width_rel",
+                 "amplitude_rel")
+"""The features of the shipped beat scorer (``beat_features`` computes these and a few more)."""
+FEATURE_WORDS = {"recon_rel": "reconstruction error", "template_robust": "shape differs from the typical beat",
+                 "qrs_template_robust": "QRS shape differs", "rr_ratio": "premature with a pause after",
+                 "rr_prematurity": "premature", "qrs_width_rel": "wide QRS", "amplitude_rel": "large QRS",
+                 "template_1-corr": "shape differs from the median beat", "rr_pause": "pause after",
+                 "qrs_width_ms": "wide QRS"}
+
+
+def beat_features(signal: np.ndarray, beats: np.ndarray, fs: float, error: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Per-beat features on one scale for every record, float [n_beats] each:
+
+    - ``recon_rel``: log(beat reconstruction error / the record's median beat error), the MedTsLLM
+      term, normalised per record (robust: a typical beat of any record is 0); NaN without ``error``;
+    - ``template_1-corr``: log(1 − correlation with the record's median beat + 0.01);
+    - ``rr_prematurity`` / ``rr_pause``: preceding / following RR against the median RR, clipped to ±1;
+    - ``qrs_width_rel``: log(approximate QRS width / the record's median width).
+    """
+    beats = np.asarray(beats, np.int64)
+    if error is None:
+        recon = np.full(len(beats), np.nan)
+    else:
+        recon = relative_to_median(np.nan_to_num(beat_scores(error, beats, fs, half_width_s=BEAT_HALF_WIDTH_S)))
+    prem = rr_prematurity(beats, fs)
+    tpl_robust = template_correlation(signal, beats, fs, typical=0.5, typical_mask=prem < 0.1)
+    qrs_robust = template_correlation(signal, beats, fs, before_s=0.1, after_s=0.15, typical=0.5, typical_mask=prem < 0.1)
+    return {
+        "recon_rel": recon,
+        "template_1-corr": np.log(np.maximum(template_scores(signal, beats, fs), 0.0) + 0.01),
+        "template_robust": np.log(np.maximum(1.0 - tpl_robust, 0.0) + 0.01),
+        "qrs_template_robust": np.log(np.maximum(1.0 - qrs_robust, 0.0) + 0.01),
+        "rr_prematurity": np.clip(prem, -1.0, 1.0),
+        "rr_pause": np.clip(rr_pause(beats, fs), -1.0, 1.0),
+        "rr_ratio": np.clip(rr_ratio(beats, fs), -1.5, 1.5),
+        "qrs_width_rel": relative_to_median(qrs_width_ms(signal, beats, fs)),
+        "qrs_width_ms": qrs_width_ms(signal, beats, fs) / 100.0,
+        "amplitude_rel": amplitude_ratio(signal, beats, fs),
+    }
+
+
+@dataclass
+class BeatScorer:
+    """Logistic model over ``beat_features``, fitted on training records only; ``score`` is the
+    probability that a beat is ventricular, ``threshold`` the Youden cut on the training beats.
+    Plain numbers, stored in the adapter manifest under ``beat_scorer``."""
+
+    features: list[str]
+    mean: list[float]
+    scale: list[float]
+    coef: list[float]
+    intercept: float
+    threshold: float
+    fitted_on: dict
+
+    def score(self, feats: dict[str, np.ndarray]) -> np.ndarray:
+        """Probability per beat, float [n_beats]."""
+        x = np.stack([np.nan_to_num(np.asarray(feats[f], float)) for f in self.features], axis=1)  # [beats, F]
+        z = ((x - np.asarray(self.mean)) / np.asarray(self.scale)) @ np.asarray(self.coef) + self.intercept
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def contributions(self, feats: dict[str, np.ndarray]) -> np.ndarray:
+        """Each feature's term of the logit, float [n_beats, n_features] (why a beat scored high)."""
+        x = np.stack([np.nan_to_num(np.asarray(feats[f], float)) for f in self.features], axis=1)  # [beats, F]
+        return (x - np.asarray(self.mean)) / np.asarray(self.scale) * np.asarray(self.coef)
+
+    def to_dict(self) -> dict:
+        return {k: getattr(self, k) for k in ("features", "mean", "scale", "coef", "intercept", "threshold", "fitted_on")}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "BeatScorer":
+        return cls(**{k: d[k] for k in ("features", "mean", "scale", "coef", "intercept", "threshold", "fitted_on")})
+
+
+def fit_beat_scorer(feats: Sequence[dict[str, np.ndarray]], labels: Sequence[np.ndarray], features: Sequence[str] = BEAT_FEATURES,
+                    *, c: float = 1.0, fitted_on: dict | None = None) -> BeatScorer:
+    """Fit ``BeatScorer`` (L2 logistic regression, balanced classes) on the beats of the training
+    records (``feats`` and ``labels`` per record) and choose its threshold there (``youden_threshold``)."""
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.concatenate([np.stack([np.nan_to_num(np.asarray(f[k], float)) for k in features], axis=1) for f in feats])  # [beats, F]
+    y = np.concatenate([np.asarray(lab, bool) for lab in labels])
+    mean, scale = x.mean(axis=0), np.maximum(x.std(axis=0), 1e-6)
+    lr = LogisticRegression(C=c, class_weight="balanced", max_iter=1000).fit((x - mean) / scale, y)
+    scorer = BeatScorer(list(features), mean.tolist(), scale.tolist(), lr.coef_[0].tolist(), float(lr.intercept_[0]),
+                        0.5, dict(fitted_on or {}, n_beats=int(len(y)), n_positive=int(y.sum())))
+    s = scorer.score(dict(zip(features, x.T)))
+    scorer.threshold = youden_threshold(s, y)
+    scorer.fitted_on.update(threshold_rule="Youden's J (sensitivity + specificity) on the training beats",
+                            f1_on_training_beats=f1_at(s, y, scorer.threshold),
+                            best_f1_threshold_on_training_beats=best_f1_threshold(s, y)[0])
+    return scorer
 
 
 # ----- metrics --------------------------------------------------------------------------------
@@ -270,6 +410,18 @@ def best_f1_threshold(scores: np.ndarray, labels: np.ndarray) -> tuple[float, fl
     f1 = 2 * p[:-1] * r[:-1] / np.maximum(p[:-1] + r[:-1], 1e-12)
     i = int(np.argmax(f1))
     return float(t[i]), float(f1[i])
+
+
+def youden_threshold(scores: np.ndarray, labels: np.ndarray) -> float:
+    """The threshold maximising sensitivity + specificity (Youden's J): unlike best F1 it does not
+    depend on how frequent positives are, which differs 50-fold between MIT-BIH records."""
+    from sklearn.metrics import roc_curve
+
+    labels = np.asarray(labels, bool)
+    if not labels.any() or labels.all():
+        return float("inf")
+    fpr, tpr, t = roc_curve(labels, np.nan_to_num(np.asarray(scores, float)))
+    return float(t[int(np.argmax(tpr - fpr))])
 
 
 def f1_at(scores: np.ndarray, labels: np.ndarray, threshold: float) -> float:
@@ -343,12 +495,23 @@ def split_record(rec: BeatRecord, fraction: float) -> tuple[BeatRecord, BeatReco
 def detected_beat_labels(rec: BeatRecord) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
     """Detected beats of ``rec`` (``detect_beats``), their PVC labels (matched within 100 ms of a
     reference ventricular beat; unmatched detections are negatives) and matching counts."""
+    det, labels, _, info = detected_beat_labels_with_fusion(rec)
+    return det, labels, info
+
+
+def detected_beat_labels_with_fusion(rec: BeatRecord) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, int]]:
+    """As ``detected_beat_labels`` plus bool [n_detected] fusion labels (all False when the
+    record has none)."""
     det = detect_beats(rec.signal, rec.fs)
     m = match_beats(det, rec.beats, rec.fs)
-    labels = np.where(m >= 0, rec.pvc[np.maximum(m, 0)] if len(rec.pvc) else False, False).astype(bool)
-    info = {"detected": int(len(det)), "reference": int(len(rec.beats)), "matched": int((m >= 0).sum()),
+    hit = m >= 0
+    labels = (hit & rec.pvc[np.maximum(m, 0)]) if len(rec.pvc) else np.zeros(len(det), bool)
+    fusion = (hit & rec.fusion[np.maximum(m, 0)]) if rec.fusion is not None and len(rec.fusion) else np.zeros(len(det), bool)
+    info = {"detected": int(len(det)), "reference": int(len(rec.beats)), "matched": int(hit.sum()),
             "pvc_reference": int(rec.pvc.sum()), "pvc_detected": int(labels.sum())}
-    return det, labels, info
+    if rec.fusion is not None:
+        info.update(fusion_reference=int(rec.fusion.sum()), fusion_detected=int(fusion.sum()))
+    return det, labels.astype(bool), fusion.astype(bool), info
 
 
 def model_beat_scores(model: MedTsLLM, rec: BeatRecord, beats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -14,7 +14,7 @@ after loading (MedTsLLM's reference code silently dropped them on reload).
 
 Example
 -------
->>> model = load_checkpoint("adapters/medtsllm-segmentation-smollm2")   # doctest: +SKIP
+>>> model = load_checkpoint("adapters/segmentation-smollm2")   # doctest: +SKIP
 """
 
 from __future__ import annotations

@@ -33,7 +33,8 @@ class BackboneConfig:
     and float32 otherwise: on AVX2-only CPUs bf16 matmuls were measured 4x slower than fp32.
     ``n_layers`` keeps only the first layers (Time-LLM's ``llm_layers``); ``None`` keeps all.
     ``use_llm=False`` replaces the LLM by a small trainable transformer of similar trainable
-    size (the no-LLM baseline).
+    size (the no-LLM baseline); ``baseline_max_positions`` sizes its learned position table
+    (4096 rows made most of its trainable count while a window uses 20-240 positions).
     """
 
     source: str = "smollm2"
@@ -43,6 +44,7 @@ class BackboneConfig:
     use_llm: bool = True
     baseline_layers: int = 2
     baseline_width: int = 128
+    baseline_max_positions: int = 4096
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,21 @@ class EncoderConfig:
     dropout: float = 0.0
     revin: bool = True
     prototype_vocab: int | None = None
+
+
+@dataclass(frozen=True)
+class HeadConfig:
+    """Task head. ``refine_channels`` > 0 adds a per-sample refinement decoder
+    (``heads.SampleRefiner``): a small dilated 1-D conv stack over [the patch head's upsampled
+    logits and ``refine_features`` extra per-sample features, the RevIN-normalised signal] that
+    adds a residual to the logits, so boundaries are placed per sample rather than per patch.
+    The LLM model and the no-LLM baseline share it, keeping their comparison fair. 0 (the
+    default, and every checkpoint made before it existed) keeps the plain patch head."""
+
+    refine_channels: int = 0
+    refine_features: int = 8
+    refine_kernel: int = 7
+    refine_dilations: tuple[int, ...] = (1, 2, 4, 8)
 
 
 @dataclass(frozen=True)
@@ -125,12 +142,13 @@ class TrainConfig:
 
 @dataclass(frozen=True)
 class MedTsLLMConfig:
-    """A whole MedTsLLM model: task, backbone, LoRA, encoder, prompt, data and training."""
+    """A whole MedTsLLM model: task, backbone, LoRA, encoder, head, prompt, data and training."""
 
     task: Task = "segmentation"
     backbone: BackboneConfig = field(default_factory=BackboneConfig)
     lora: LoraSettings = field(default_factory=LoraSettings)
     encoder: EncoderConfig = field(default_factory=EncoderConfig)
+    head: HeadConfig = field(default_factory=HeadConfig)
     prompt: PromptConfig = field(default_factory=PromptConfig)
     data: DataConfig = field(default_factory=DataConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
@@ -151,7 +169,7 @@ class MedTsLLMConfig:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> MedTsLLMConfig:
         parts = {
-            "backbone": BackboneConfig, "lora": LoraSettings, "encoder": EncoderConfig,
+            "backbone": BackboneConfig, "lora": LoraSettings, "encoder": EncoderConfig, "head": HeadConfig,
             "prompt": PromptConfig, "data": DataConfig, "train": TrainConfig,
         }
         unknown = set(d) - set(parts) - {"task"}

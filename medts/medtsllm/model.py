@@ -27,7 +27,7 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 from medts.medtsllm.backbone import add_lora, decoder_of, load_backbone
 from medts.medtsllm.config import MedTsLLMConfig
 from medts.medtsllm.encoder import PatchReprogrammingEncoder
-from medts.medtsllm.heads import PatchHead
+from medts.medtsllm.heads import PatchHead, SampleRefiner
 from medts.medtsllm.revin import RevIN
 
 
@@ -96,10 +96,15 @@ class MedTsLLM(nn.Module):
             self.llm, self.tokenizer, words = None, None, None
             d_hidden = config.backbone.baseline_width
             self.llm_dtype = torch.float32
-            self.body = BaselineBody(d_hidden, config.backbone.baseline_layers)
+            self.body = BaselineBody(d_hidden, config.backbone.baseline_layers, config.backbone.baseline_max_positions)
         self.d_hidden = d_hidden
         self.encoder = PatchReprogrammingEncoder(enc, n_ch, d_hidden, words)
-        self.head = PatchHead(d_hidden, enc.patch_len, enc.stride, config.n_outputs)
+        hc = config.head
+        n_features = hc.refine_features if hc.refine_channels > 0 else 0
+        self.head = PatchHead(d_hidden, enc.patch_len, enc.stride, config.n_outputs, n_features)
+        self.refiner = (SampleRefiner(config.n_outputs + n_features, config.n_outputs, hc.refine_channels,
+                                      hc.refine_kernel, tuple(hc.refine_dilations))
+                        if hc.refine_channels > 0 else None)
 
     # ----- parameters -------------------------------------------------------------------
     def own_modules(self) -> dict[str, nn.Module]:
@@ -109,6 +114,8 @@ class MedTsLLM(nn.Module):
             mods["revin"] = self.revin
         if self.body is not None:
             mods["body"] = self.body
+        if self.refiner is not None:
+            mods["refiner"] = self.refiner
         return mods
 
     def own_state_dict(self) -> dict[str, torch.Tensor]:
@@ -165,7 +172,9 @@ class MedTsLLM(nn.Module):
                 hidden = hidden[:, text.shape[1]:]  # [B, C*N, d]: the patch positions only
             else:
                 hidden = self.body(patches)  # [B, C*N, d]
-        out = self.head(hidden, channels, n_samples)  # [B, C, T, O] float32
+        out = self.head(hidden, channels, n_samples)  # [B, C, T, O (+ F refiner features)] float32
+        if self.refiner is not None:
+            out = self.refiner(out, z)  # [B, C, T, O]: per-sample corrections from the signal
         recon_norm = None
         if self.config.task == "anomaly":
             recon_norm = out[..., 0]  # [B, C, T]

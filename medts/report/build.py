@@ -23,7 +23,7 @@ from typing import Any
 import medts
 from medts.record import ECG, STANDARD_LEADS
 from medts.report.schema import RecordInfo, Report, SectionStatus, StatementFinding, Statements
-from medts.report.sources import ClassifierSource, SegmentationSource, SignalSource
+from medts.report.sources import AnomalySource, ClassifierSource, SignalSource
 from medts.report.text import AgentText, TemplateText
 
 
@@ -37,16 +37,32 @@ class Sources:
     text: Any = None
 
     @classmethod
-    def default(cls, text: str = "auto") -> Sources:
-        """The medts components; ``text`` is ``template`` (``--no-llm``), ``llm`` or ``auto``."""
+    def default(cls, text: str = "auto", *, writer: str = "auto", text_batch_size: int = 8,
+                evidence: str | bool = "occlusion", anomaly_head: bool = False) -> Sources:
+        """The medts components.
+
+        ``text`` is ``template`` (``--no-llm``), ``llm`` (fail when the agent is missing) or ``auto``
+        (LLM text when the agent is importable); ``writer`` picks the LLM writer (see
+        :data:`medts.report.text.LLM_WRITERS`); ``evidence`` is how statements get evidence leads
+        (see :class:`~medts.report.sources.ClassifierSource`); ``anomaly_head`` uses the MedTsLLM
+        anomaly head instead of the template + RR beat detector.
+        """
         if text not in ("auto", "template", "llm"):
             raise ValueError(f"text must be auto, template or llm, got {text!r}")
-        generator = TemplateText() if text == "template" else AgentText()
+        generator = TemplateText() if text == "template" else AgentText(writer, batch_size=text_batch_size)
         if text == "llm" and not generator.available:
             from medts.errors import MedtsError
 
             raise MedtsError(f"LLM text requested but unavailable: {generator._reason}; use --no-llm")
-        return cls(signal=SignalSource(), statements=ClassifierSource(), anomalies=SegmentationSource(), text=generator)
+        return cls(signal=SignalSource(), statements=ClassifierSource(evidence=evidence), anomalies=AnomalySource(head=anomaly_head),
+                   text=generator)
+
+
+def _takes_ecgs(generator: Any) -> bool:
+    """Whether a text generator's ``interpretations`` accepts the records too (the tuned head needs them)."""
+    import inspect
+
+    return "ecgs" in inspect.signature(generator.interpretations).parameters
 
 
 def merge_rhythm_statements(statements: Statements, rhythm: list[StatementFinding]) -> Statements:
@@ -100,7 +116,15 @@ class ReportBuilder:
     Parameters
     ----------
     text : {"auto", "template", "llm"}
-        Free-text generator: ``template`` is ``--no-llm``; ``auto`` uses the agent when present.
+        Free-text generator: ``template`` is ``--no-llm``; ``auto`` uses the agent's LLM text when present.
+    writer : {"auto", "llm", "tuned"}
+        LLM writer (untuned chat model or the tuned text head; ``auto``: tuned when shipped).
+    text_batch_size : int
+        Records per LLM generation batch.
+    evidence : {"occlusion", "integrated_gradients", "none"}
+        How each asserted classifier statement gets its evidence leads (lead occlusion: cheap).
+    anomaly_head : bool
+        Anomalies from the MedTsLLM anomaly head (slow) instead of the template + RR detector.
     deidentify : bool
         Pseudonymise ids, drop file paths and dates, band ages.
     sources : Sources, optional
@@ -111,10 +135,15 @@ class ReportBuilder:
     deidentify: bool = False
     salt: str = ""
     sources: Sources | None = None
+    writer: str = "auto"
+    text_batch_size: int = 8
+    evidence: str | bool = "occlusion"
+    anomaly_head: bool = False
     _tools: dict[str, str] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
-        self.sources = self.sources or Sources.default(self.text)
+        self.sources = self.sources or Sources.default(self.text, writer=self.writer, text_batch_size=self.text_batch_size,
+                                                       evidence=self.evidence, anomaly_head=self.anomaly_head)
         s = self.sources
         self._tools = {"medts": medts.__version__, "signal": s.signal.name, "statements": s.statements.name,
                        "anomalies": s.anomalies.name, "text": s.text.name}
@@ -131,14 +160,16 @@ class ReportBuilder:
         for ecg, stm in zip(ecgs, statements):
             sig = s.signal.sections(ecg)
             stm = merge_rhythm_statements(stm, sig.rhythm_statements)
+            anomalies = (s.anomalies.anomalies(ecg, r_peaks=sig.r_peaks, usable_leads=sig.usable_leads)
+                         if getattr(s.anomalies, "uses_beats", False) else s.anomalies.anomalies(ecg))
             drafts.append(Report.model_construct(
                 medts_version=medts.__version__, generated_at=now,
                 record=record_info(ecg, deidentify=self.deidentify, salt=self.salt),
                 quality=sig.quality, measurements=sig.measurements, rhythm_axis=sig.rhythm_axis,
-                statements=stm, anomalies=s.anomalies.anomalies(ecg), waves=sig.waves,
+                statements=stm, anomalies=anomalies, waves=sig.waves,
                 interpretation=None, tools=dict(self._tools),
                 schema_version="1.0", notice=Report.model_fields["notice"].default,
             ))
-        texts = s.text.interpretations(drafts)
+        texts = s.text.interpretations(drafts, ecgs) if _takes_ecgs(s.text) else s.text.interpretations(drafts)
         # Validate the finished report (model_construct above skipped validation on purpose).
         return [Report.model_validate({**d.__dict__, "interpretation": t}) for d, t in zip(drafts, texts)]

@@ -28,6 +28,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import PathPatch  # noqa: E402
+from matplotlib.path import Path  # noqa: E402
 
 from medts.record import ECG  # noqa: E402
 
@@ -61,15 +63,29 @@ def mm_per_unit(ax) -> float:
     return width_in * 25.4 / (x1 - x0)
 
 
+def grid_path(width: float, height: float, step: float, *, skip_every: int | None = None) -> Path:
+    """One compound path (MOVETO/LINETO pairs) of vertical and horizontal lines every ``step`` mm.
+
+    ``skip_every=5`` leaves out every 5th line (drawn by the major grid). A single path is one
+    draw call and one element in SVG/PDF, instead of one per line.
+    """
+    xs = np.arange(0.0, width + 1e-6, step)
+    ys = np.arange(0.0, height + 1e-6, step)
+    if skip_every:
+        xs = xs[np.round(xs / step).astype(int) % skip_every != 0]
+        ys = ys[np.round(ys / step).astype(int) % skip_every != 0]
+    vertical = np.stack([np.column_stack([xs, np.zeros_like(xs)]), np.column_stack([xs, np.full_like(xs, height)])], axis=1)
+    horizontal = np.stack([np.column_stack([np.zeros_like(ys), ys]), np.column_stack([np.full_like(ys, width), ys])], axis=1)
+    segments = np.concatenate([vertical, horizontal])  # [n_lines, 2 ends, xy]
+    codes = np.tile([Path.MOVETO, Path.LINETO], len(segments))
+    return Path(segments.reshape(-1, 2), codes)
+
+
 def _grid(ax, width: float, height: float) -> None:
-    """1 mm minor and 5 mm major grid lines as two line collections (fast to draw)."""
-    minor, major = [], []
-    for x in np.arange(0.0, width + 1e-6, 1.0):
-        (major if round(x) % 5 == 0 else minor).append([(x, 0.0), (x, height)])
-    for y in np.arange(0.0, height + 1e-6, 1.0):
-        (major if round(y) % 5 == 0 else minor).append([(0.0, y), (width, y)])
-    ax.add_collection(LineCollection(minor, colors=MINOR_COLOR, linewidths=0.3, zorder=0))
-    ax.add_collection(LineCollection(major, colors=MAJOR_COLOR, linewidths=0.6, zorder=0))
+    """1 mm minor and 5 mm major grid, each one compound path (fast in every backend)."""
+    ax.add_patch(PathPatch(grid_path(width, height, 1.0, skip_every=5), fill=False, edgecolor=MINOR_COLOR,
+                           linewidth=0.3, zorder=0))
+    ax.add_patch(PathPatch(grid_path(width, height, 5.0), fill=False, edgecolor=MAJOR_COLOR, linewidth=0.6, zorder=0))
 
 
 def calibration_pulse(x0: float, baseline: float) -> np.ndarray:
@@ -172,10 +188,16 @@ def _overlays(ax, overlay: Overlay, layout, row_h: float) -> None:
                                color=color, alpha=alpha, lw=0, zorder=1)
 
 
-def figure_bytes(fig: Figure, fmt: str = "png", *, dpi: int = 150) -> bytes:
-    """Render ``fig`` to PNG or SVG bytes (150 dpi PNG: 1 mm = 5.9 px, readable when printed)."""
+def figure_bytes(fig: Figure, fmt: str = "png", *, dpi: int = 150, close: bool = True) -> bytes:
+    """Render ``fig`` to PNG or SVG bytes (150 dpi PNG: 1 mm = 5.9 px, readable when printed).
+
+    SVG keeps text as ``<text>`` elements (``svg.fonttype: none``): no glyph outlines to
+    compute, so it is about 2x faster than PNG and stays sharp at print size.
+    """
     buffer = io.BytesIO()
     extra = {"pil_kwargs": {"compress_level": 3}} if fmt == "png" else {}  # zlib level 6 costs ~30 % more time
-    fig.savefig(buffer, format=fmt, dpi=dpi, facecolor="white", **extra)
-    plt.close(fig)
+    with matplotlib.rc_context({"svg.fonttype": "none"} if fmt == "svg" else {}):
+        fig.savefig(buffer, format=fmt, dpi=dpi, facecolor="white", **extra)
+    if close:
+        plt.close(fig)
     return buffer.getvalue()

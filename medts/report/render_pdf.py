@@ -4,6 +4,12 @@ Page 1 is the tracing on ECG paper (vector, A4 landscape, 1 mm on paper per mm o
 printed at 100 %); page 2 holds the interpretation and the section tables as text. Both pages
 start with the draft notice.
 
+Text uses the PDF standard fonts (Helvetica, Courier; ``pdf.use14corefonts``): nothing is
+embedded, which made PDFs 3x faster to write and 3x smaller than embedded Type 3 fonts
+(0.23 vs 0.71-0.86 s CPU and 32 vs 110 KiB per report). Those fonts cover Latin-1 only, so
+:func:`pdf_safe` spells the few other characters the reports use (dashes, ≤, ≥, arrows) in
+Latin-1 first.
+
 Example
 -------
 >>> import io
@@ -18,6 +24,7 @@ b'%PDF-'
 from __future__ import annotations
 
 import io
+import logging
 import textwrap
 
 import matplotlib
@@ -32,6 +39,19 @@ from medts.report.render_markdown import section_tables  # noqa: E402
 from medts.report.schema import Report  # noqa: E402
 
 _LINES_PER_PAGE = 52
+_PDF_RC = {"pdf.use14corefonts": True, "pdf.compression": 6, "font.family": "sans-serif",
+           "font.sans-serif": ["Helvetica"], "font.monospace": ["Courier"]}
+_LATIN1 = str.maketrans({"—": "-", "–": "-", "≤": "<=", "≥": ">=", "→": "->", "⚠": "!", "−": "-", "…": "...",
+                         "’": "'", "“": '"', "”": '"', "×": "x", "²": "2"})
+
+
+def pdf_safe(text: str) -> str:
+    """``text`` in Latin-1 (what the PDF standard fonts can show); other characters become ``?``.
+
+    >>> pdf_safe("DRAFT — QTc ≤ 450 ms, 37°")
+    'DRAFT - QTc <= 450 ms, 37°'
+    """
+    return text.translate(_LATIN1).encode("latin-1", "replace").decode("latin-1")
 
 
 def _text_lines(report: Report) -> list[tuple[str, str]]:
@@ -61,7 +81,9 @@ def _text_page(report: Report, lines: list[tuple[str, str]], page: int, n_pages:
     fig.text(0.05, 0.885, f"Draft ECG report: {report.record.record_id}  (page {page}/{n_pages})",
              fontsize=11, fontweight="bold")
     y = 0.85
-    for style, text in lines:
+    for k, (style, text) in enumerate(lines):
+        if style == "h" and k:
+            y -= 0.008  # space above a heading, so it never touches the line before it
         kwargs = {"h": {"fontsize": 10, "fontweight": "bold"}, "n": {"fontsize": 8, "style": "italic", "color": "#555"},
                   "m": {"fontsize": 7.5, "family": "monospace"}, "t": {"fontsize": 8.5}}[style]
         fig.text(0.05, y, text, va="top", **kwargs)
@@ -72,15 +94,23 @@ def _text_page(report: Report, lines: list[tuple[str, str]], page: int, n_pages:
 def render_pdf(report: Report, ecg: ECG | None = None, *, overlay: Overlay | None = None) -> bytes:
     """PDF bytes: the paper tracing (when ``ecg`` is given) and the text page(s)."""
     buffer = io.BytesIO()
-    lines = _text_lines(report)
+    safe = report.model_copy(update={"notice": pdf_safe(report.notice)})
+    lines = [(style, pdf_safe(text)) for style, text in _text_lines(report)]
     chunks = [lines[i:i + _LINES_PER_PAGE] for i in range(0, len(lines), _LINES_PER_PAGE)] or [[]]
-    with PdfPages(buffer, metadata={"Title": f"DRAFT ECG report {report.record.record_id}",
-                                    "Subject": report.notice, "Creator": f"medts {report.medts_version}"}) as pdf:
-        if ecg is not None:
-            pdf.savefig(plot_paper(ecg, title=f"Draft ECG report: {report.record.record_id}",
-                                   subtitle=paper_subtitle(report), notice=report.notice, overlay=overlay))
-        for i, chunk in enumerate(chunks, 1):
-            pdf.savefig(_text_page(report, chunk, i, len(chunks)))
+    font_log = logging.getLogger("matplotlib.font_manager")
+    level = font_log.level
+    font_log.setLevel(logging.ERROR)  # "findfont: ... Helvetica, now using medium": expected with core fonts
+    try:
+        with matplotlib.rc_context(_PDF_RC), PdfPages(buffer, metadata={
+                "Title": f"DRAFT ECG report {report.record.record_id}", "Subject": pdf_safe(report.notice),
+                "Creator": f"medts {report.medts_version}"}) as pdf:
+            if ecg is not None:
+                pdf.savefig(plot_paper(ecg, title=pdf_safe(f"Draft ECG report: {report.record.record_id}"),
+                                       subtitle=pdf_safe(paper_subtitle(report)), notice=safe.notice, overlay=overlay))
+            for i, chunk in enumerate(chunks, 1):
+                pdf.savefig(_text_page(safe, chunk, i, len(chunks)))
+    finally:
+        font_log.setLevel(level)
     return buffer.getvalue()
 
 

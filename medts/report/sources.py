@@ -13,8 +13,11 @@ quality, measurements,        :class:`SignalSource`                   ``medts.si
 rhythm/axis, waves
 statements                    :class:`ClassifierSource`               ``medts.classify.predict``
                                                                       (``adapters/classifier-*``)
-anomalies, waves (fallback)   :class:`SegmentationSource`             ``medts.medtsllm`` heads
-interpretation                :class:`~medts.report.text.TemplateText` ``medts.agent`` (hook)
+anomalies                     :class:`AnomalySource`                  ``medts.signal.beats`` (template
+                                                                      + RR on the measured R peaks);
+                                                                      MedTsLLM head with ``head=True``
+interpretation                :class:`~medts.report.text.AgentText`   ``medts.agent.report_text``
+                              (``--no-llm``: ``TemplateText``)
 ============================  ======================================  =============================
 
 To plug in another tool, pass any object with the same method to
@@ -31,7 +34,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from medts.record import ECG
+from medts.record import ECG, STANDARD_LEADS
 from medts.report.schema import (
     Anomalies,
     LeadQuality,
@@ -115,6 +118,8 @@ class SignalSections:
     rhythm_axis: RhythmAxis
     waves: Waves
     rhythm_statements: list[StatementFinding] = field(default_factory=list)
+    r_peaks: list[int] | None = None  # fused R peaks (samples), reused by the anomaly section
+    usable_leads: list[str] = field(default_factory=list)
 
 
 class SignalProvider(Protocol):
@@ -156,7 +161,8 @@ class SignalSource:
         return SignalSections(quality=quality_from_measurements(m, self.name),
                               measurements=measurements_table(m, ecg.sex, self.name),
                               rhythm_axis=rhythm_axis, waves=waves_from_beats(m, self.name),
-                              rhythm_statements=rhythm_codes)
+                              rhythm_statements=rhythm_codes, r_peaks=[int(b.r_peak) for b in m.beats],
+                              usable_leads=[q.lead for q in m.lead_quality if q.usable])
 
     def _empty(self, ecg: ECG, reason: str) -> SignalSections:
         return SignalSections(quality=basic_quality(ecg),
@@ -211,8 +217,9 @@ def measurements_table(m: Any, sex: str | None, tool: str) -> Measurements:
 def rhythm_from_measurements(m: Any, tool: str) -> tuple[RhythmAxis, list[StatementFinding]]:
     """Rhythm label from RR regularity, P-wave presence and rate; QRS axis and its category.
 
-    Rules (stated in ``rhythm_reason``): irregular RR without consistent P waves -> "irregular
-    rhythm without P waves (atrial fibrillation-like)" (AFIB); P waves before >= 80 % of QRS with
+    Rules (stated in ``rhythm_reason``): irregular RR without consistent P waves -> "atrial
+    fibrillation-like rhythm (irregular RR intervals; P waves inconsistent)" (AFIB; worded without
+    "no"/"without" before the finding so that no reader takes it for a negation); P waves before >= 80 % of QRS with
     regular RR -> sinus rhythm (SR), sinus tachycardia > 100 bpm (STACH), sinus bradycardia
     < 60 bpm (SBRAD). Anything else stays "undetermined". The matching SCP rhythm codes are
     returned as statements with ``source = medts.signal rules``.
@@ -226,7 +233,7 @@ def rhythm_from_measurements(m: Any, tool: str) -> tuple[RhythmAxis, list[Statem
     if irregularity is not None:
         regular = irregularity <= 0.06
     if r.irregular_without_p_waves:
-        rhythm, code = "irregular rhythm without consistent P waves (atrial fibrillation-like)", "AFIB"
+        rhythm, code = "atrial fibrillation-like rhythm (irregular RR intervals; P waves inconsistent)", "AFIB"
     elif p_frac is not None and p_frac >= 0.8 and regular and hr is not None:
         if hr > 100:
             rhythm, code = "sinus tachycardia", "STACH"
@@ -287,16 +294,27 @@ class ClassifierSource:
     """Statements from the shipped PTB-XL classifiers (``adapters/classifier-<level>``).
 
     Every adapter present is loaded once; a statement is asserted when its probability reaches
-    the adapter's calibrated threshold. Evidence leads come from ``medts.classify.attribution``
-    when that module offers ``lead_importance``; otherwise the list is empty and a note says so.
+    the adapter's calibrated threshold. Evidence leads (``evidence != "none"``) are computed for
+    the asserted statements only (see :func:`lead_occlusion` and :func:`integrated_gradient_leads`).
+
+    Parameters
+    ----------
+    evidence : {"occlusion", "integrated_gradients", "none"} or bool
+        ``occlusion`` (default, ``True``): each lead zeroed in turn, all statements of a record
+        scored in one batch (13 classifier passes per record); ``integrated_gradients``: captum
+        IG through :func:`medts.classify.attribution.explain` (leads and time spans; ~10x slower).
     """
 
     adapter_dirs: list[Path] | None = None
     name: str = "medts.classify"
+    evidence: str | bool = "occlusion"
     _classifiers: list[Any] = field(default_factory=list, init=False)
     _reason: str | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
+        self.evidence = {True: "occlusion", False: "none"}.get(self.evidence, self.evidence)  # type: ignore[arg-type]
+        if self.evidence not in EVIDENCE_METHODS:
+            raise ValueError(f"evidence must be one of {EVIDENCE_METHODS}, got {self.evidence!r}")
         try:
             from medts.classify.predict import Classifier, default_adapter_dir
         except ImportError as error:
@@ -331,7 +349,8 @@ class ClassifierSource:
                 for s in out:
                     s.notes.append(f"{clf.name} failed: {type(error).__name__}: {error}")
                 continue
-            for section, pred in zip(out, predictions):
+            evidence = self._evidence(clf, ecgs, predictions, out)
+            for section, pred, leads_by_code in zip(out, predictions, evidence):
                 section.notes += [f"{clf.name}: {n}" for n in pred.notes]
                 seen = set(section.codes())
                 for sp in pred.statements:
@@ -339,13 +358,105 @@ class ClassifierSource:
                         continue
                     description = sp.description or (STATEMENTS[sp.code].description if sp.code in STATEMENTS else
                                                       _SUPERCLASS_TEXT.get(sp.code, sp.code))
+                    leads, why = leads_by_code.get(sp.code, ([], None))
                     section.asserted.append(StatementFinding(
                         code=sp.code, description=description, probability=round(sp.probability, 4),
                         threshold=round(sp.threshold, 4), source=clf.name, level=clf.level,
+                        evidence_leads=leads, evidence=why,
                     ))
         for section in out:
             section.asserted.sort(key=lambda s: -(s.probability or 0.0))
         return out
+
+    def _evidence(self, clf: Any, ecgs: list[ECG], predictions: list[Any],
+                  out: list[Statements]) -> list[dict[str, tuple[list[str], str]]]:
+        """``{code: (evidence leads, how)}`` per record for the statements predicted present."""
+        empty: list[dict[str, tuple[list[str], str]]] = [{} for _ in ecgs]
+        if self.evidence == "none":
+            return empty
+        try:
+            if self.evidence == "integrated_gradients":
+                return [integrated_gradient_leads(clf, e, p.present) for e, p in zip(ecgs, predictions)]
+            return lead_occlusion(clf, ecgs, [p.present for p in predictions])
+        except Exception as error:  # noqa: BLE001 - evidence is an extra; the statements stand without it
+            for section in out:
+                section.notes.append(f"{clf.name}: evidence leads failed: {type(error).__name__}: {error}")
+            return empty
+
+
+EVIDENCE_METHODS = ("occlusion", "integrated_gradients", "none")
+EVIDENCE_TOP_K = 3
+"""Evidence leads listed per statement (the leads whose removal lowers its probability most)."""
+
+
+EVIDENCE_MEMBERS = 1
+"""Ensemble members that score the occluded copies (the first; all members would cost 5x more)."""
+
+
+def lead_occlusion(clf: Any, ecgs: list[ECG], codes: list[list[str]], *, top_k: int = EVIDENCE_TOP_K,
+                   members: int | None = EVIDENCE_MEMBERS) -> list[dict[str, tuple[list[str], str]]]:
+    """Evidence leads by lead occlusion: the drop in each statement's probability when one lead is flat.
+
+    For every record with statements in ``codes``, the classifier scores the record and its 12
+    copies with one lead zeroed after standardisation (a flat lead, the baseline of
+    :mod:`medts.classify.attribution`) in one batch; a statement's evidence leads are the
+    ``top_k`` leads whose removal lowers its probability most (positive drops only). This is
+    captum's ``FeatureAblation`` with one feature per lead, computed for all statements at once.
+    To keep it cheap (13 x the windows of one prediction) only the first ``members`` ensemble
+    member(s) score the copies (None: all), with non-overlapping windows, so the probabilities
+    quoted in ``how`` are that member's, close to but not identical with the statement's.
+
+    Returns
+    -------
+    list of dict
+        Per record ``{code: (leads, "lead occlusion: probability 0.81 -> V2 0.42, V3 0.55, V1 0.63")}``.
+    """
+    from medts.classify.predict import predict_signals
+    from medts.classify.preprocess import model_input
+
+    out: list[dict[str, tuple[list[str], str]]] = [{} for _ in ecgs]
+    todo = [i for i, c in enumerate(codes) if c]
+    by_length: dict[int, list[tuple[int, np.ndarray, list[str]]]] = {}
+    for i in todo:
+        x, missing = model_input(ecgs[i], fs_hz=clf.fs_hz)  # [n, 12] standardised
+        by_length.setdefault(x.shape[0], []).append((i, x, missing))
+    n_leads = len(STANDARD_LEADS)
+    for group in by_length.values():
+        batch = []
+        for _, x, _ in group:
+            copies = np.repeat(x[None], n_leads + 1, axis=0)  # [13, n, 12]: original + one flat lead each
+            for j in range(n_leads):
+                copies[j + 1, :, j] = 0.0
+            batch.append(copies)
+        # The original is scored by the same member(s) and windows, so the drops compare like with like.
+        nets = clf.inference_members[:members] if members else clf.inference_members
+        probs = predict_signals(nets, np.concatenate(batch), window=clf.window, stride=clf.window, aggregate=clf.aggregate)
+        probs = probs.reshape(len(group), n_leads + 1, -1)  # [records, 13, classes]
+        who = f"ensemble member{'s' if len(nets) > 1 else ''} 1{f'-{len(nets)}' if len(nets) > 1 else ''}"
+        for (i, _, missing), p in zip(group, probs):
+            for code in codes[i]:
+                c = clf.classes.index(code)
+                drop = p[0, c] - p[1:, c]  # [12]
+                order = [j for j in np.argsort(-drop) if drop[j] > 0 and STANDARD_LEADS[j] not in missing][:top_k]
+                leads = [STANDARD_LEADS[j] for j in order]
+                how = (f"lead occlusion ({who}): probability {p[0, c]:.2f} -> "
+                       + ", ".join(f"{STANDARD_LEADS[j]} flat {p[j + 1, c]:.2f}" for j in order)) if order else \
+                    "lead occlusion: no single lead lowers the probability"
+                out[i][code] = (leads, how)
+    return out
+
+
+def integrated_gradient_leads(clf: Any, ecg: ECG, codes: list[str], *,
+                              top_k: int = EVIDENCE_TOP_K) -> dict[str, tuple[list[str], str]]:
+    """Evidence leads and time spans from :func:`medts.classify.attribution.explain` (captum IG)."""
+    if not codes:
+        return {}
+    from medts.classify.attribution import explain
+
+    result = explain(clf, ecg, codes=list(codes), top_k=top_k)
+    return {a.code: (list(a.top_leads), "integrated gradients: leads " + ", ".join(
+        f"{lead} {a.lead_importance[lead]:.0%}" for lead in a.top_leads) + "; spans " + ", ".join(
+        f"{t.start_s:g}-{t.end_s:g} s" for t in a.top_spans)) for a in result.statements}
 
 
 _SUPERCLASS_TEXT = {
@@ -366,7 +477,7 @@ class AnomalyProvider(Protocol):
 class SegmentationSource:
     """Anomalies from the MedTsLLM anomaly head.
 
-    The hook: shipped weights under ``adapters/medtsllm-anomaly*/`` and a function
+    The hook: shipped weights under ``adapters/*anomaly*/`` and a function
     ``medts.medtsllm.infer.detect_anomalies(ecg, adapter_dir) -> {"threshold": float, "items": [{start_s,
     end_s, score, lead}]}``. Nothing heavy is imported until both exist; until then the section says why
     it is empty.
@@ -375,9 +486,9 @@ class SegmentationSource:
     def __init__(self, adapter_dirs: list[Path] | None = None) -> None:
         from medts.config import PROJECT_ROOT
 
-        dirs = adapter_dirs if adapter_dirs is not None else sorted((PROJECT_ROOT / "adapters").glob("medtsllm-anomaly*"))
+        dirs = adapter_dirs if adapter_dirs is not None else sorted((PROJECT_ROOT / "adapters").glob("*anomaly*"))
         self._adapter = next((Path(d) for d in dirs if (Path(d) / "manifest.json").is_file()), None)
-        self._func, self._where = None, "no MedTsLLM anomaly adapter shipped (adapters/medtsllm-anomaly*/manifest.json)"
+        self._func, self._where = None, "no MedTsLLM anomaly adapter shipped (adapters/*anomaly*/manifest.json)"
         if self._adapter is not None:
             self._func, self._where = find_callable((("medts.medtsllm.infer", "detect_anomalies"),))
         self.name = self._where if self._func else "medts.medtsllm (unavailable)"
@@ -396,6 +507,81 @@ class SegmentationSource:
         return Anomalies(status=_ok(self._where),
                          threshold=data.get("threshold") if isinstance(data, dict) else None,
                          items=[Anomaly(**{k: v for k, v in dict(i).items() if k in Anomaly.model_fields}) for i in items])
+
+
+class AnomalyProviderWithBeats(Protocol):
+    name: str
+    uses_beats: bool
+
+    def anomalies(self, ecg: ECG, *, r_peaks: list[int] | None = None, usable_leads: list[str] | None = None) -> Anomalies: ...
+
+
+ANOMALY_MIN_CORR = 0.8
+ANOMALY_PREMATURE = 0.8
+BEAT_HALF_S = 0.25
+
+
+class AnomalySource:
+    """Unusual beats: correlation with the record's median beat and RR prematurity (``medts.signal.beats``).
+
+    The one template + RR beat detector of medts (the same features as the MedTsLLM anomaly
+    baselines and the agent's ``anomalies`` tool), run on the R peaks the measurements already
+    found (no second beat detection). A beat is listed when its ±0.25 s segment on the usable
+    leads correlates below ``min_corr`` with the median beat, or when it comes before
+    ``premature`` x the median RR; ``score`` is (1 - correlation) + max(prematurity, 0), the
+    ``template+rr`` score of :func:`medts.medtsllm.anomaly.baseline_scores`.
+
+    With ``head=True`` the MedTsLLM anomaly head (:class:`SegmentationSource`) is used instead
+    when its adapter is shipped (an LLM forward pass per window: much slower).
+    """
+
+    uses_beats = True
+
+    def __init__(self, *, min_corr: float = ANOMALY_MIN_CORR, premature: float = ANOMALY_PREMATURE,
+                 head: bool = False) -> None:
+        self.min_corr, self.premature = min_corr, premature
+        self._head = SegmentationSource() if head else None
+        if self._head is not None and self._head._func is not None:
+            self.name = self._head.name
+        else:
+            self._head = None
+            self.name = "medts.signal.beats (template correlation + RR prematurity)"
+
+    def anomalies(self, ecg: ECG, *, r_peaks: list[int] | None = None,
+                  usable_leads: list[str] | None = None) -> Anomalies:
+        if self._head is not None:
+            return self._head.anomalies(ecg)
+        from medts.report.schema import Anomaly
+        from medts.signal.beats import rr_prematurity, template_correlation
+
+        if r_peaks is None:
+            return Anomalies(status=_unavailable(self.name, "no R peaks: the measurements did not run"))
+        leads = [ecg.leads.index(lead) for lead in (usable_leads or []) if lead in ecg.leads]
+        r = np.asarray(r_peaks, dtype=int)
+        if len(r) < 4 or not leads:
+            return Anomalies(status=_unavailable(self.name, f"needs at least 4 beats on usable leads ({len(r)} beats, "
+                                                            f"{len(leads)} usable leads)"))
+        half = int(BEAT_HALF_S * ecg.fs)
+        whole = (r >= half) & (r + half < ecg.n_samples)  # whole ±0.25 s segments only
+        corr = np.full(len(r), np.nan)
+        corr[whole] = template_correlation(ecg.signal[:, leads], r[whole], ecg.fs, before_s=half / ecg.fs,
+                                           after_s=half / ecg.fs)
+        prem = rr_prematurity(r, ecg.fs)
+        items = []
+        for k, c, p in zip(r, corr, prem):
+            shape = bool(np.isfinite(c) and c < self.min_corr)
+            early = bool(p > 1.0 - self.premature)
+            if not (shape or early):
+                continue
+            t = float(k) / ecg.fs
+            score = (1.0 - (c if np.isfinite(c) else 1.0)) + max(float(p), 0.0)
+            kind = "+".join(name for name, hit in (("shape", shape), ("premature", early)) if hit)
+            items.append(Anomaly(start_s=round(max(0.0, t - BEAT_HALF_S), 3), end_s=round(min(ecg.duration_s, t + BEAT_HALF_S), 3),
+                                 score=round(score, 3), lead="usable leads", kind=kind))
+        status = SectionStatus(available=True, tool=self.name,
+                               reason=f"{len(r)} beats; listed when correlation with the median beat < {self.min_corr:g} "
+                                      f"or RR < {self.premature:.0%} of the median RR")
+        return Anomalies(status=status, threshold=None, items=items)
 
 
 def signal_peak_to_peak_mv(ecg: ECG) -> np.ndarray:

@@ -1,13 +1,15 @@
 """The free-text interpretation of a report: template text, or the agent's LLM text.
 
-:class:`TemplateText` writes deterministic sentences from the report's own sections (every
-number and statement code in it comes from the JSON, so text and JSON cannot disagree).
-:class:`AgentText` is the hook for the LLM: it calls ``medts.agent.report_text(reports)``
-(a list of reports without text -> a list of strings, batched generation) when that function
-exists, and falls back to the template, saying so in ``grounding``, when it does not.
+:class:`TemplateText` (``--no-llm``) writes deterministic sentences from the report's own
+sections: every number and statement code in it is copied from the JSON.
+:class:`AgentText` (the default) has the agent write the text with the local LLM
+(:func:`medts.agent.report_text.write_report_texts_detailed`, batched over the records of a
+chunk), grounded in the report's sections; it falls back to the template, saying so in
+``grounding``, when the agent is not importable.
 
-The text states statements as ``CODE (description, p=0.93)`` so that ``medts bench reports``
-can parse what the text asserts and compare it with the JSON.
+Statements are written as ``CODE (description, p=0.93)``; :mod:`medts.report.consistency` reads
+what a text asserts (codes, statements in words, measurement values, probabilities) and
+``medts bench reports`` counts the texts that contradict their JSON (goal 0).
 
 Example
 -------
@@ -18,9 +20,10 @@ Example
 
 from __future__ import annotations
 
-import importlib
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
+from medts.record import ECG
 from medts.report.render_markdown import format_value
 from medts.report.schema import Interpretation, Report
 
@@ -28,7 +31,7 @@ from medts.report.schema import Interpretation, Report
 class TextGenerator(Protocol):
     name: str
 
-    def interpretations(self, reports: list[Report]) -> list[Interpretation]: ...
+    def interpretations(self, reports: list[Report], ecgs: list[ECG] | None = None) -> list[Interpretation]: ...
 
 
 def statement_phrase(code: str, description: str, probability: float | None) -> str:
@@ -89,40 +92,99 @@ class TemplateText:
 
     name = "template"
 
-    def interpretations(self, reports: list[Report]) -> list[Interpretation]:
+    def interpretations(self, reports: list[Report], ecgs: list[ECG] | None = None) -> list[Interpretation]:
         return [Interpretation(generator="template", text=template_text(r),
                                grounding=["every number and code copied from this report's JSON sections"])
                 for r in reports]
 
 
-class AgentText:
-    """LLM text through the agent; template text (with the reason) when the agent is absent.
+LLM_WRITERS = ("auto", "llm", "tuned")
+"""``llm``: the untuned chat LLM (SmolLM2-135M-Instruct) phrases the fact lines; ``tuned``: the LoRA
+text head (``adapters/text-smollm2``) conditioned on the ECG; ``auto``: tuned when shipped, else llm."""
 
-    The hook: ``medts.agent.report_text(reports: list[Report]) -> list[str]`` (and optionally
-    ``medts.agent.REPORT_MODEL_NAME``). The agent is expected to ground its text in the report and
-    run its grounding check; :mod:`medts.bench.reports` counts text-vs-JSON disagreements.
+
+def shipped_text_head() -> Path | None:
+    """``adapters/text-smollm2`` when it holds a manifest, else None."""
+    from medts.config import PROJECT_ROOT
+
+    folder = PROJECT_ROOT / "adapters" / "text-smollm2"
+    return folder if (folder / "manifest.json").is_file() else None
+
+
+class AgentText:
+    """LLM text from :func:`medts.agent.report_text.write_report_texts_detailed`, batched over records.
+
+    Each record's facts come from its own report sections (``facts_from_report``: no recomputation);
+    the agent writes, runs its grounding check (unsupported sentences removed) and ends every text
+    with its draft notice. Then this class runs the report's own text-vs-JSON check
+    (:func:`medts.report.consistency.check_text`) sentence by sentence and drops any sentence that
+    still contradicts the JSON, recording how many in ``grounding`` (a second, independent guard;
+    ``medts bench reports`` reports how often it fired).
+
+    Parameters
+    ----------
+    writer : {"auto", "llm", "tuned"}
+    batch_size : int
+        Records per generation batch (the batch runner hands over chunks of records).
+    options : passed to ``write_report_texts_detailed`` (``source``, ``dtype``, ``max_new_tokens``).
     """
 
-    name = "agent"
+    name = "llm"
 
-    def __init__(self) -> None:
+    def __init__(self, writer: str = "auto", *, batch_size: int = 8, adapter: str | Path | None = None,
+                 **options: Any) -> None:
+        if writer not in LLM_WRITERS:
+            raise ValueError(f"writer must be one of {LLM_WRITERS}, got {writer!r}")
+        self.batch_size, self.options = batch_size, options
+        self.adapter = adapter if adapter is not None else shipped_text_head()
+        self.writer = writer if writer != "auto" else ("tuned" if self.adapter is not None else "llm")
         try:
-            module = importlib.import_module("medts.agent")
-            self._func = getattr(module, "report_text", None)
-            self._model = getattr(module, "REPORT_MODEL_NAME", None)
-            self._reason = None if callable(self._func) else "medts.agent.report_text is not defined yet"
+            from medts.agent import report_text
+
+            self._module, self._reason = report_text, None
         except ImportError as error:
-            self._func, self._model, self._reason = None, None, f"medts.agent not importable ({error.msg})"
+            self._module, self._reason = None, f"medts.agent.report_text not importable ({error.msg})"
+        self.name = f"medts.agent.report_text ({self.writer})" if self._module else "template (LLM unavailable)"
 
     @property
     def available(self) -> bool:
-        return self._func is not None
+        return self._module is not None
 
-    def interpretations(self, reports: list[Report]) -> list[Interpretation]:
-        if self._func is None:
+    def interpretations(self, reports: list[Report], ecgs: list[ECG] | None = None) -> list[Interpretation]:
+        if self._module is None:
             return [Interpretation(generator="template", text=template_text(r),
                                    grounding=[f"LLM text unavailable: {self._reason}; template text used"])
                     for r in reports]
-        texts = self._func(reports)
-        return [Interpretation(generator="llm", model=self._model, text=str(t),
-                               grounding=["LLM text written from this report's JSON sections"]) for t in texts]
+        rt = self._module
+        ecgs = list(ecgs) if ecgs is not None else [None] * len(reports)
+        items = [rt.ReportTextInput(ecg=e, facts=rt.facts_from_report(r), record_id=r.record.record_id)
+                 for r, e in zip(reports, ecgs)]
+        written = rt.write_report_texts_detailed(items, writer=self.writer, adapter=self.adapter,
+                                                 batch_size=self.batch_size, **self.options)
+        model = self.options.get("source", "smollm2") + (f" + {Path(self.adapter).name}" if self.writer == "tuned" else "")
+        out = []
+        for report, w in zip(reports, written):
+            text, dropped = drop_contradicting_sentences(report, w.text)
+            notes = [f"writer: {self.writer}; agent grounding check: {w.n_claims} claim(s), "
+                     f"{w.n_ungrounded} unsupported sentence(s) removed"]
+            if w.abstained:
+                notes.append("abstained: signal quality too poor for an interpretation")
+            notes.append(f"report consistency check: {dropped} sentence(s) contradicting the JSON removed")
+            out.append(Interpretation(generator="llm", model=model, text=text, grounding=notes))
+        return out
+
+
+def drop_contradicting_sentences(report: Report, text: str) -> tuple[str, int]:
+    """``text`` without the sentences that contradict ``report``'s JSON, and how many were dropped."""
+    from medts.agent.grounding import split_sentences
+    from medts.report.consistency import check_text
+
+    if not check_text(report, text).disagreements:
+        return text, 0
+    kept, dropped = [], 0
+    for sentence in split_sentences(text):
+        if check_text(report, sentence).disagreements:
+            dropped += 1
+        else:
+            kept.append(sentence)
+    return " ".join(kept), dropped

@@ -1,17 +1,26 @@
 """What the app shows about one record: the draft report's sections as tables and overlays.
 
 The app runs the same pipeline as ``medts report`` (:class:`medts.report.build.ReportBuilder`
-with template text, so no LLM runs before the tracing appears): quality, measurements with
-normal ranges and flags, rhythm/axis, PTB-XL statements, anomalies and P/QRS/T waves. Each
-section says itself whether its tool was available; this module only turns sections into rows
-and plot overlays, and finds the evidence of a statement for the highlight.
+with template text, so no LLM runs before the tracing appears), in two steps so the tracing
+and the measurements show within a second or two:
+
+1. :func:`quick_sections`: quality, measurements with normal ranges and flags, rhythm/axis and
+   P/QRS/T waves (``medts.signal.measure_ecg``, a few hundred ms);
+2. :func:`analyse`: the full report (PTB-XL statements, MedTsLLM anomalies, interpretation),
+   which reuses step 1's measurements (the signal source is memoised per record).
+
+Each section says itself whether its tool was available; this module only turns sections into
+rows and plot overlays, finds the evidence of a statement for the highlight, and runs the
+MedTsLLM segmentation head for its optional overlay (:func:`medtsllm_waves`).
 
 Example
 -------
 >>> from medts.examples import simulate_example
->>> from medts.ui.analysis import analyse
->>> result = analyse(simulate_example("sinus"))
->>> result.report.notice.startswith("DRAFT")
+>>> from medts.ui.analysis import analyse, quick_sections
+>>> ecg = simulate_example("sinus")
+>>> quick_sections(ecg).measurements.status.available
+True
+>>> analyse(ecg).report.notice.startswith("DRAFT")
 True
 """
 
@@ -20,7 +29,9 @@ from __future__ import annotations
 import functools
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from medts.record import ECG
@@ -29,31 +40,112 @@ from medts.ui.plots import Region, WaveBox
 _BUILDER_LOCK = threading.Lock()
 
 
-@functools.cache
-def report_builder() -> Any:
-    """One :class:`~medts.report.build.ReportBuilder` per process: weights load once, sessions share it."""
-    from medts.report.build import ReportBuilder
+class MemoSignal:
+    """A report signal source that remembers its last ``size`` records (keyed by the ECG object:
+    ``ECG`` hashes by identity), so the quick panels and the full report measure a record once."""
 
-    return ReportBuilder(text="template")
+    def __init__(self, inner: Any, size: int = 16) -> None:
+        self.inner, self.name, self.size = inner, inner.name, size
+        self._memo: OrderedDict[ECG, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def sections(self, ecg: ECG) -> Any:
+        with self._lock:
+            if ecg in self._memo:
+                self._memo.move_to_end(ecg)
+                return self._memo[ecg]
+        result = self.inner.sections(ecg)
+        with self._lock:
+            self._memo[ecg] = result
+            while len(self._memo) > self.size:
+                self._memo.popitem(last=False)
+        return result
+
+    def __getattr__(self, name: str) -> Any:  # anything else the report builder asks of the source
+        return getattr(self.inner, name)
+
+
+@functools.cache
+def signal_source() -> MemoSignal:
+    """The process's measurement source (NeuroKit2-based ``medts.signal``), memoised per record.
+    Step 1 needs only this, so the first record does not wait for classifier or LLM weights."""
+    from medts.report.sources import SignalSource
+
+    return MemoSignal(SignalSource())
+
+
+@functools.cache
+def _report_builder() -> Any:
+    from medts.report.build import ReportBuilder, Sources
+
+    sources = Sources.default("template")
+    sources.signal = signal_source()
+    return ReportBuilder(text="template", sources=sources)
+
+
+def report_builder() -> Any:
+    """One :class:`~medts.report.build.ReportBuilder` per process (weights load once, sessions
+    share it), sharing :func:`signal_source` with step 1."""
+    with _BUILDER_LOCK:  # building the sources the first time must happen once
+        return _report_builder()
+
+
+@dataclass
+class QuickReport:
+    """The sections step 1 fills (same types as the report's; statements etc. come later)."""
+
+    record: Any  # medts.report.schema.RecordInfo
+    quality: Any
+    measurements: Any
+    rhythm_axis: Any
+    waves: Any
 
 
 @dataclass
 class Analysis:
-    """The report of one record plus how long each step took (seconds)."""
+    """The sections of one record: ``quick`` at once, ``report`` (full) when step 2 ran;
+    ``seconds`` says how long each step took."""
 
-    report: Any  # medts.report.schema.Report
+    quick: QuickReport
+    report: Any = None  # medts.report.schema.Report
     seconds: dict[str, float] = field(default_factory=dict)
+    medtsllm: list[WaveBox] | None = None  # segmentation-head waves, when asked for
+
+    @property
+    def sections(self) -> Any:
+        """The full report when ready, else the quick sections (for the panels both fill)."""
+        return self.report if self.report is not None else self.quick
+
+
+def quick_sections(ecg: ECG) -> QuickReport:
+    """Step 1: quality, measurements, rhythm/axis and waves of ``ecg`` (no classifier, no LLM)."""
+    from medts.report.build import record_info
+
+    sig = signal_source().sections(ecg)
+    return QuickReport(record=record_info(ecg), quality=sig.quality, measurements=sig.measurements,
+                       rhythm_axis=sig.rhythm_axis, waves=sig.waves)
+
+
+def analyse_quick(ecg: ECG) -> Analysis:
+    """Step 1 as an :class:`Analysis` (timed)."""
+    t0 = time.perf_counter()
+    signal_source()
+    t1 = time.perf_counter()
+    quick = quick_sections(ecg)
+    return Analysis(quick=quick, seconds={"load_tools": round(t1 - t0, 3), "quick": round(time.perf_counter() - t1, 3)})
+
+
+def complete(analysis: Analysis, ecg: ECG) -> Analysis:
+    """Step 2: the full report of ``ecg`` into ``analysis`` (its measurements are reused)."""
+    t0 = time.perf_counter()
+    analysis.report = report_builder().build(ecg)
+    analysis.seconds["report"] = round(time.perf_counter() - t0, 3)
+    return analysis
 
 
 def analyse(ecg: ECG) -> Analysis:
-    """Build the draft report of ``ecg`` (see module doc) and time it."""
-    t0 = time.perf_counter()
-    with _BUILDER_LOCK:  # building the sources the first time must happen once
-        builder = report_builder()
-    t1 = time.perf_counter()
-    report = builder.build(ecg)
-    t2 = time.perf_counter()
-    return Analysis(report=report, seconds={"load_tools": round(t1 - t0, 3), "report": round(t2 - t1, 3)})
+    """Both steps: the draft report of ``ecg`` (see module doc), timed."""
+    return complete(analyse_quick(ecg), ecg)
 
 
 def section_status(section: Any) -> str | None:
@@ -107,6 +199,73 @@ def wave_boxes(report: Any) -> list[WaveBox]:
 
 def anomaly_regions(report: Any) -> list[Region]:
     return [Region(a.start_s, a.end_s, a.lead, a.score) for a in report.anomalies.items]
+
+
+# -------------------------------------------------------------------------------------------
+# MedTsLLM segmentation overlay (optional: seconds per record on a CPU, so only when asked)
+# -------------------------------------------------------------------------------------------
+_SEGMENTATION_CONSTANTS = (("medts.medtsllm", "SEGMENTATION_ADAPTER_DIR"), ("medts.medtsllm", "SEGMENTATION_ADAPTER"),
+                           ("medts.medtsllm.checkpoint", "SEGMENTATION_ADAPTER"),
+                           ("medts.agent.tools", "SEGMENTATION_ADAPTER"))
+_SEG_LOCK = threading.Lock()
+
+
+def segmentation_adapter() -> Path | None:
+    """The shipped MedTsLLM segmentation adapter, found through the constant its package exports
+    (a folder, or a name under ``adapters/``); ``None`` when none is shipped."""
+    import importlib
+
+    from medts.config import PROJECT_ROOT
+
+    for module_name, attr in _SEGMENTATION_CONSTANTS:
+        try:
+            value = getattr(importlib.import_module(module_name), attr, None)
+        except ImportError:
+            continue
+        if value:
+            folder = Path(value)
+            folder = folder if folder.is_absolute() else (PROJECT_ROOT / "adapters" / folder
+                                                          if len(folder.parts) == 1 else PROJECT_ROOT / folder)
+            if (folder / "manifest.json").is_file():
+                return folder
+    return None
+
+
+@functools.cache
+def _segmentation_model(folder: str) -> Any:
+    from medts.medtsllm.checkpoint import load_checkpoint
+
+    return load_checkpoint(folder)
+
+
+def medtsllm_waves(ecg: ECG, *, lead: str | None = None) -> list[WaveBox]:
+    """P/QRS/T spans from the MedTsLLM segmentation head on one lead (II, else the first), at the
+    adapter's sampling rate, as overlays in seconds.
+
+    Raises
+    ------
+    LookupError
+        When no segmentation adapter is shipped.
+    """
+    import numpy as np
+
+    from medts.medtsllm.checkpoint import read_manifest
+    from medts.medtsllm.infer import segment_signal
+
+    folder = segmentation_adapter()
+    if folder is None:
+        raise LookupError("no MedTsLLM segmentation adapter is shipped")
+    fs = float(read_manifest(folder)["sampling_rate_hz"])
+    lead = lead or ("II" if "II" in ecg.leads else ecg.leads[0])
+    one = ecg.select_leads([lead])
+    x = one.resample(fs) if one.fs != fs else one
+    with _SEG_LOCK:  # one model per process; torch runs one record at a time here
+        model = _segmentation_model(str(folder))
+        mask = segment_signal(model, x.signal, [lead], age=ecg.age, sex=ecg.sex)[:, 0]  # [n] 0 none 1 P 2 QRS 3 T
+    edges = np.flatnonzero(np.diff(np.r_[-1, mask, -1]))  # run boundaries
+    names = {1: "P", 2: "QRS", 3: "T"}
+    return [WaveBox(names[int(mask[a])], a / fs, b / fs, lead)
+            for a, b in zip(edges[:-1], edges[1:]) if int(mask[a]) in names]
 
 
 @dataclass

@@ -44,6 +44,8 @@ log = logging.getLogger("medts.ui")
 NOTICE = ("**Draft for clinician review - not a diagnosis.** Numbers come from medts tools "
           "(NeuroKit2-based measurements, PTB-XL classifiers, MedTsLLM heads); the chat only phrases them.")
 EXAMPLE_PREFIX = "example: "
+MEDTSLLM_OVERLAY = "P/QRS/T by MedTsLLM (lead II, slow)"
+THINKING = "_Running the tools and phrasing the answer..._"  # until the first grounded sentence
 MAX_DATA_CHOICES = 40  # records listed per dataset from $MEDTS_DATA (others can be typed)
 
 CSS = """
@@ -160,42 +162,77 @@ def read_choice(choice: str, *, fs: float | None = None) -> ECG:
 # -------------------------------------------------------------------------------------------
 def figure_for(state: SessionState) -> Any:
     ecg = state.ecg
+    sections = state.analysis.sections if state.analysis else None
     report = state.analysis.report if state.analysis else None
     v = state.view
     ev = state.evidence
+    waves = an.wave_boxes(sections) if sections is not None and v.show_waves else []
+    if v.show_medtsllm and state.analysis is not None and state.analysis.medtsllm:
+        waves = waves + state.analysis.medtsllm
     return ecg_figure(
-        ecg, leads=v.leads, start_s=v.start_s, window_s=v.window_s,
-        waves=an.wave_boxes(report) if report is not None and v.show_waves else None,
+        ecg, leads=v.leads, start_s=v.start_s, window_s=v.window_s, waves=waves or None,
         anomalies=an.anomaly_regions(report) if report is not None and v.show_anomalies else None,
         evidence=ev.regions if ev else None, evidence_label=ev.code if ev else None,
         title=f"{ecg.record_id}  ({ecg.n_leads} leads, {ecg.fs:g} Hz, {ecg.duration_s:.1f} s)",
     )
 
 
-def open_record(state: SessionState, ecg: ECG, label: str) -> dict[str, Any]:
-    """Switch ``state`` to ``ecg``, analyse it and return everything the panels show."""
+def open_record_quick(state: SessionState, ecg: ECG, label: str) -> dict[str, Any]:
+    """Step 1 of opening ``ecg``: switch ``state`` to it and return the tracing, the measurements
+    and the signal quality (no classifier, no LLM: what the upload must show within ~2 s)."""
     t0 = time.perf_counter()
     state.set_record(ecg, label)
-    state.analysis = an.analyse(ecg)
+    state.analysis = an.analyse_quick(ecg)
+    quick = state.analysis.quick
+    fig = figure_for(state)
+    seconds = time.perf_counter() - t0
+    state.analysis.seconds["record_to_tracing"] = round(seconds, 3)
+    return {
+        "figure": fig,
+        "measurements": an.measurement_rows(quick),
+        "measurements_note": an.section_status(quick.measurements) or _rhythm_line(quick),
+        "quality": an.quality_rows(quick),
+        "quality_note": _quality_line(quick),
+        "seconds": seconds,
+    }
+
+
+def open_record_rest(state: SessionState) -> dict[str, Any]:
+    """Step 2: the full report (statements, anomalies, interpretation) for the state's record,
+    and the tracing again with the anomaly overlay."""
+    if state.ecg is None or state.analysis is None:
+        raise ValueError("load a record first")
+    t0 = time.perf_counter()
+    an.complete(state.analysis, state.ecg)
     report = state.analysis.report
     fig = figure_for(state)
     seconds = time.perf_counter() - t0
-    state.analysis.seconds["record_to_panels"] = round(seconds, 3)
+    state.analysis.seconds["report_to_panels"] = round(seconds, 3)
     return {
         "figure": fig,
-        "measurements": an.measurement_rows(report),
-        "measurements_note": an.section_status(report.measurements) or _rhythm_line(report),
         "statements": an.statement_rows(report),
         "statements_note": an.section_status(report.statements) or
         ("No statement reached its threshold." if not report.statements.asserted else
          "Click a statement to highlight its evidence on the tracing."),
-        "quality": an.quality_rows(report),
-        "quality_note": f"Overall quality: **{report.quality.overall}**" +
-        ("" if not report.quality.problems else " - " + "; ".join(report.quality.problems[:6])),
         "overlays_note": _overlay_line(report),
         "interpretation": report.interpretation.text,
         "seconds": seconds,
     }
+
+
+def open_record(state: SessionState, ecg: ECG, label: str) -> dict[str, Any]:
+    """Both steps: switch ``state`` to ``ecg``, analyse it and return everything the panels show."""
+    t0 = time.perf_counter()
+    quick = open_record_quick(state, ecg, label)
+    rest = open_record_rest(state)
+    return {**quick, **rest, "measurements_note": an.section_status(state.analysis.report.measurements)
+            or _rhythm_line(state.analysis.report), "quick_seconds": quick["seconds"],
+            "seconds": time.perf_counter() - t0}
+
+
+def _quality_line(sections: Any) -> str:
+    q = sections.quality
+    return f"Overall quality: **{q.overall}**" + ("" if not q.problems else " - " + "; ".join(q.problems[:6]))
 
 
 def _rhythm_line(report: Any) -> str:
@@ -218,8 +255,10 @@ def _overlay_line(report: Any) -> str:
 
 def write_downloads(state: SessionState) -> tuple[list[str], list[str]]:
     """Render the report of the session's record as JSON, HTML and PDF; ``(files, notes)``."""
-    if state.analysis is None:
+    if state.analysis is None or state.ecg is None:
         raise ValueError("load a record first")
+    if state.analysis.report is None:  # asked before step 2 finished: finish it here
+        an.complete(state.analysis, state.ecg)
     report = state.analysis.report
     folder = state.fresh_dir("report")
     stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in report.record.record_id) or "record"
@@ -280,8 +319,8 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
                 with gr.Row():
                     start_slider = gr.Slider(0, 10, value=0, step=0.5, label="Start (s)", elem_id="start")
                     window_slider = gr.Slider(1, 60, value=10, step=1, label="Window (s)", elem_id="window")
-                    overlays = gr.CheckboxGroup(["P/QRS/T", "anomalies"], value=["P/QRS/T", "anomalies"],
-                                                label="Overlays", elem_id="overlays")
+                    overlays = gr.CheckboxGroup(["P/QRS/T", "anomalies", MEDTSLLM_OVERLAY],
+                                                value=["P/QRS/T", "anomalies"], label="Overlays", elem_id="overlays")
                 overlays_md = gr.Markdown("", elem_id="overlays-note")
         with gr.Row():
             with gr.Column(scale=3):
@@ -328,33 +367,55 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
                                     label="Agent mode (native tool calling or plan-then-compose)")
                     apply_btn = gr.Button("Apply settings", elem_id="apply")
 
-        panel_outputs = [state, status, record_md, plot, leads_box, start_slider, window_slider, overlays_md,
+        quick_outputs = [state, status, record_md, plot, leads_box, start_slider, window_slider, overlays_md,
                          meas_note, meas_df, stm_note, stm_df, evidence_md, quality_note, quality_df, interp_md,
                          report_files, report_note, chatbot]
+        rest_outputs = [state, status, plot, stm_note, stm_df, overlays_md, interp_md]
 
         def show_record(st: SessionState, ecg: ECG, label: str, notes: list[str]) -> dict:
-            p = open_record(st, ecg, label)
-            info = (f"**{html.escape(ecg.record_id)}** - {label}<br>{ecg.n_leads} leads, {ecg.fs:g} Hz, "
+            """Step 1: tracing, measurements and quality now; the other panels say they are coming."""
+            p = open_record_quick(st, ecg, label)
+            info = (f"**{html.escape(ecg.record_id)}** - {html.escape(label)}<br>{ecg.n_leads} leads, {ecg.fs:g} Hz, "
                     f"{ecg.duration_s:.1f} s; age {ecg.age if ecg.age is not None else '-'}, sex {ecg.sex or '-'}")
-            done = ok_message(f"Loaded {ecg.record_id} in {p['seconds']:.2f} s (load {st.loads})." + (" " + " ".join(notes) if notes else ""))
+            st.status_line = (f"Loaded {ecg.record_id} in {p['seconds']:.2f} s (load {st.loads})." +
+                              (" " + " ".join(notes) if notes else ""))
             return {
-                state: st, status: done, record_md: info, plot: p["figure"],
+                state: st, status: ok_message(st.status_line + " Statements and overlays are being computed..."),
+                record_md: info, plot: p["figure"],
                 leads_box: gr.update(choices=list(ecg.leads), value=list(ecg.leads)),
                 start_slider: gr.update(maximum=max(0.0, round(ecg.duration_s - 1.0, 1)), value=0),
                 window_slider: gr.update(maximum=max(1.0, round(ecg.duration_s)), value=st.view.window_s),
-                overlays_md: p["overlays_note"], meas_note: p["measurements_note"], meas_df: p["measurements"],
-                stm_note: p["statements_note"], stm_df: p["statements"], evidence_md: "",
-                quality_note: p["quality_note"], quality_df: p["quality"], interp_md: p["interpretation"],
+                overlays_md: "Computing statements and anomalies...", meas_note: p["measurements_note"],
+                meas_df: p["measurements"], stm_note: "Computing statements...", stm_df: [], evidence_md: "",
+                quality_note: p["quality_note"], quality_df: p["quality"], interp_md: "",
                 report_files: None, report_note: "", chatbot: [],
             }
 
         @guarded(status)
-        def on_upload(files: list[str] | None, fs: float | None, st: SessionState | None) -> dict:
+        def on_rest(st: SessionState | None) -> dict:
+            """Step 2 (chained after a load): statements, anomalies, interpretation; then the chat
+            session for the record is opened so the first question finds its tools warm."""
+            st = ensure(st)
+            if st.ecg is None or st.analysis is None or st.analysis.report is not None:
+                return {state: st}  # nothing new loaded (e.g. the upload failed): keep what is shown
+            p = open_record_rest(st)
+            chat_bridge.prepare(st)
+            return {state: st, status: ok_message(f"{st.status_line} Statements and overlays in {p['seconds']:.2f} s."),
+                    plot: p["figure"], stm_note: p["statements_note"], stm_df: p["statements"],
+                    overlays_md: p["overlays_note"], interp_md: p["interpretation"]}
+
+        @guarded(status)
+        def load_uploaded(files: list[str] | None, fs: float | None, st: SessionState | None) -> dict:
             st = ensure(st)
             if not files:
                 return {state: st}
             result = load_upload(files, fs=fs or None, workdir=st.fresh_dir("upload"), max_bytes=max_upload_bytes)
             return show_record(st, result.ecg, f"uploaded {result.path.name}", result.notes)
+
+        def on_upload(files: list[str] | None, fs: float | None, st: SessionState | None) -> dict:
+            # The box is emptied after each upload (a "multiple" File box would otherwise add the
+            # next upload to this one's files).
+            return {**load_uploaded(files, fs, st), upload: None}
 
         @guarded(status)
         def on_pick(choice: str, fs: float | None, st: SessionState | None) -> dict:
@@ -369,13 +430,23 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
             st.view.leads = list(leads) or None
             st.view.start_s, st.view.window_s = float(start), float(window)
             st.view.show_waves, st.view.show_anomalies = "P/QRS/T" in shown, "anomalies" in shown
-            return {state: st, plot: figure_for(st)}
+            st.view.show_medtsllm = MEDTSLLM_OVERLAY in shown
+            note = None
+            if st.view.show_medtsllm and st.analysis is not None and st.analysis.medtsllm is None:
+                t0 = time.perf_counter()
+                st.analysis.medtsllm = an.medtsllm_waves(st.ecg)
+                note = ok_message(f"MedTsLLM segmentation ({len(st.analysis.medtsllm)} waves on "
+                                  f"{st.analysis.medtsllm[0].lead if st.analysis.medtsllm else '-'}) in "
+                                  f"{time.perf_counter() - t0:.1f} s.")
+            return {state: st, plot: figure_for(st), **({status: note} if note else {})}
 
         @guarded(status)
         def on_statement(evt: gr.SelectData, st: SessionState | None) -> dict:
             st = ensure(st)
             if st.analysis is None:
                 raise ValueError("load a record first")
+            if st.analysis.report is None:
+                raise ValueError("the statements are still being computed; click again in a moment")
             row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
             asserted = st.analysis.report.statements.asserted
             if not 0 <= int(row) < len(asserted):
@@ -416,16 +487,19 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
                 yield {state: st, status: error_message(ValueError("load a record before asking"))}
                 return
             history.append({"role": "user", "content": q})
-            history.append({"role": "assistant", "content": ""})
+            history.append({"role": "assistant", "content": THINKING})
             yield {state: st, chatbot: history, question: ""}
             try:
                 calls: list[Any] = []
+                n_traced = 0
                 for text, calls in chat_bridge.stream_reply(st, q):
-                    history[-1] = {"role": "assistant", "content": text}
+                    history[-1] = {"role": "assistant", "content": text or THINKING}
+                    if len(calls) != n_traced:  # the collapsible tool trace, above the answer, as soon as known
+                        if n_traced:
+                            history.pop(-2)
+                        history.insert(len(history) - 1, chat_bridge.tool_trace_message(calls))
+                        n_traced = len(calls)
                     yield {chatbot: history}
-                trace = chat_bridge.tool_trace_message(calls)
-                if trace:
-                    history.insert(len(history) - 1, trace)
                 st.messages = history
                 yield {state: st, chatbot: history}
             except Exception as error:
@@ -452,8 +526,10 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
                 return
             yield from on_ask(f"Compare with the previous ECG ({label}): what changed?", history, st)
 
-        upload.upload(on_upload, [upload, fs_box, state], panel_outputs, show_progress="minimal")
-        load_btn.click(on_pick, [picker, fs_box, state], panel_outputs)
+        upload.upload(on_upload, [upload, fs_box, state], [*quick_outputs, upload], show_progress="minimal") \
+            .then(on_rest, [state], rest_outputs, show_progress="hidden")
+        load_btn.click(on_pick, [picker, fs_box, state], quick_outputs) \
+            .then(on_rest, [state], rest_outputs, show_progress="hidden")
         for control in (leads_box, overlays):
             control.input(on_view, [leads_box, start_slider, window_slider, overlays, state], [state, plot, status])
         for control in (start_slider, window_slider):
@@ -466,5 +542,5 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
         ask_btn.click(on_ask, [question, chatbot, state], ask_outputs)
         compare_btn.click(on_compare, [compare_upload, compare_picker, chatbot, state], ask_outputs)
         if initial:
-            demo.load(on_pick, [picker, fs_box, state], panel_outputs)
+            demo.load(on_pick, [picker, fs_box, state], quick_outputs).then(on_rest, [state], rest_outputs)
     return demo

@@ -10,6 +10,13 @@ The chat model is made by :data:`CHAT_MODEL_FACTORY` (settings -> LangChain chat
 and embedders may replace it (the browser test uses the agent's scripted model so that it runs
 in seconds; ``medts bench ui`` times the real local model).
 
+Latency: the local model runs in the CPU's fast dtype (``auto``: float32 without native bf16)
+with a short answer cap (:data:`LOCAL_MAX_NEW_TOKENS`); its weights load once per process, in
+the background at start-up (:func:`warm_local_model`); the PTB-XL classifiers are one bank per
+process shared by every session (:func:`shared_classifiers`); and when a record loads,
+:func:`prepare` opens its agent session and runs the measurement and classifier tools, so a
+question only waits for the LLM's phrasing.
+
 Example
 -------
 >>> from medts.ui.chat import agent_status
@@ -19,7 +26,9 @@ True
 
 from __future__ import annotations
 
+import functools
 import json
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -35,6 +44,11 @@ def agent_status() -> tuple[bool, str]:
     return True, "ready"
 
 
+LOCAL_DTYPE = "auto"  # float32 on CPUs without native bf16, where bf16 matmuls are ~4x slower
+LOCAL_MAX_NEW_TOKENS = 48  # the agent phrases tool facts: one or two sentences (as ``medts bench agent``)
+_WARM_LOCK = threading.Lock()
+
+
 def default_chat_model(settings: ChatSettings) -> Any:
     """The LangChain chat model for ``settings`` (local SmolLM2, a local HF folder, or a URL)."""
     from medts.agent.backends import LocalChatModel, openai_chat_model
@@ -42,10 +56,30 @@ def default_chat_model(settings: ChatSettings) -> Any:
     if settings.backend == "openai":
         return openai_chat_model(settings.base_url, settings.model_name or "default")
     source = settings.model_path if settings.backend == "hf" else "smollm2"
-    return LocalChatModel(source=source, dtype="bfloat16", max_new_tokens=120)
+    return LocalChatModel(source=source, dtype=LOCAL_DTYPE, max_new_tokens=LOCAL_MAX_NEW_TOKENS)
 
 
 CHAT_MODEL_FACTORY: Callable[[ChatSettings], Any] = default_chat_model
+
+
+def warm_local_model() -> None:
+    """Load the default local model's weights (once per process); questions wait for it."""
+    if CHAT_MODEL_FACTORY is not default_chat_model or not agent_status()[0]:
+        return  # another model (tests, embedders): nothing of ours to load
+    with _WARM_LOCK:
+        from medts.agent.backends import load_local
+
+        load_local("smollm2", LOCAL_DTYPE)
+
+
+@functools.cache
+def shared_classifiers() -> Any:
+    """One :class:`medts.agent.tools.ClassifierBank` for every session (weights load once)."""
+    from medts.agent.tools import ClassifierBank
+
+    bank = ClassifierBank()
+    bank.levels()  # load now, under the cache, not in two sessions at once
+    return bank
 
 
 def open_session(state: SessionState) -> Any:
@@ -58,13 +92,29 @@ def open_session(state: SessionState) -> Any:
     if state.ecg is None:
         raise ValueError("load a record first")
     from medts.agent.session import AgentConfig, ChatSession
+    from medts.agent.tools import ToolBox, Workspace
 
-    session = ChatSession(CHAT_MODEL_FACTORY(state.settings), AgentConfig(mode=state.settings.mode))
+    toolbox = ToolBox(Workspace(), classifiers=shared_classifiers())
+    session = ChatSession(CHAT_MODEL_FACTORY(state.settings), AgentConfig(mode=state.settings.mode), toolbox)
     session.load(state.ecg)
     if state.compare_ecg is not None:
         session.load(state.compare_ecg, name="previous")
     state.chat = session
     return session
+
+
+def prepare(state: SessionState) -> None:
+    """Open the agent session of the state's record and run its measurement and classifier tools
+    (cached in the session), so the first question only waits for the LLM. Chat is optional:
+    nothing here may fail the record's panels."""
+    if not agent_status()[0] or state.ecg is None:
+        return
+    try:
+        session = open_session(state)
+        session.toolbox.measured("current")
+        session.toolbox.classified("current")
+    except Exception:  # noqa: BLE001 - the question itself will report the problem
+        pass
 
 
 def set_compare(state: SessionState) -> None:
@@ -88,7 +138,8 @@ def tool_trace_message(calls: list[dict[str, Any]]) -> dict | None:
 
 def stream_reply(state: SessionState, question: str) -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """Yield ``(answer so far, tool calls so far)`` while the agent answers ``question``."""
-    session = open_session(state)
+    with _WARM_LOCK:  # the local model may still be loading in the background: wait, never load twice
+        session = open_session(state)
     start = len(session.toolbox.trace)
     text = ""
     for piece in session.stream(question):

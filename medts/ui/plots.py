@@ -3,7 +3,12 @@
 Leads are stacked in one panel (one shared time axis, so zooming in time zooms every lead) at
 vertical offsets that are whole multiples of 0.5 mV, so the paper grid stays a true millivolt
 grid for every lead: minor lines every 0.04 s / 0.1 mV, major lines every 0.2 s / 0.5 mV
-(25 mm/s and 10 mm/mV paper). Overlays are drawn as one filled trace per kind (``None``
+(25 mm/s and 10 mm/mV paper); lead names are annotations, so the grid needs no shapes.
+
+The figure is kept light because it travels to the browser on every record (Gradio sends
+``fig.to_json()``, where plotly packs numpy arrays as base64): samples go as float32, evenly
+spaced views send ``x0``/``dx`` instead of a time array, and views longer than
+:data:`MAX_POINTS_PER_LEAD` samples are min/max-decimated (every R peak survives). Overlays are drawn as one filled trace per kind (``None``
 separators between rectangles), which keeps hundreds of wave boxes cheap to render and lets
 the legend toggle them:
 
@@ -34,7 +39,8 @@ PAPER = "#fff5f5"
 MINOR_GRID = "#f7c6c6"
 MAJOR_GRID = "#e88f8f"
 LEAD_SPACING_MV = 3.0  # a multiple of 0.5 mV keeps every lead's baseline on a major line
-MAX_POINTS_PER_LEAD = 6000  # beyond this the view is decimated (min/max per bucket keeps peaks)
+MAX_POINTS_PER_LEAD = 5000  # beyond this the view is decimated (min/max per bucket keeps peaks):
+# 10 s at 500 Hz passes whole; 2 points per bucket still exceed a wide screen's pixel columns
 WAVE_COLOURS = {"P": "rgba(66, 133, 244, 0.18)", "QRS": "rgba(52, 168, 83, 0.20)",
                 "T": "rgba(171, 71, 188, 0.18)"}
 ANOMALY_COLOUR = "rgba(220, 0, 0, 0.22)"
@@ -70,24 +76,24 @@ def decimate_minmax(t: np.ndarray, y: np.ndarray, max_points: int) -> tuple[np.n
     if n <= max_points:
         return t, y
     buckets = max_points // 2
-    edges = np.linspace(0, n, buckets + 1).astype(int)
-    idx = []
-    for a, b in zip(edges[:-1], edges[1:]):
-        seg = y[a:b]
-        i, j = a + int(np.argmin(seg)), a + int(np.argmax(seg))
-        idx += sorted((i, j))
-    idx = np.asarray(idx)
+    size = -(-n // buckets)  # ceil: equal buckets of `size` samples, the last one padded
+    pad = buckets * size - n
+    yy = np.pad(y, (0, pad), mode="edge").reshape(buckets, size)  # [buckets, size]
+    base = np.arange(buckets) * size
+    lo = np.minimum(base + yy.argmin(1), n - 1)
+    hi = np.minimum(base + yy.argmax(1), n - 1)
+    idx = np.stack([np.minimum(lo, hi), np.maximum(lo, hi)], 1).ravel()  # [2 * buckets], time order
     return t[idx], y[idx]
 
 
 def _boxes_trace(spans: list[tuple[float, float, float, float]], name: str, colour: str,
                  *, visible: bool | str = True) -> go.Scatter:
-    """One filled trace of rectangles ``(x0, x1, y0, y1)``."""
-    xs: list[float | None] = []
-    ys: list[float | None] = []
-    for x0, x1, y0, y1 in spans:
-        xs += [x0, x0, x1, x1, x0, None]
-        ys += [y0, y1, y1, y0, y0, None]
+    """One filled trace of rectangles ``(x0, x1, y0, y1)``; NaN separates them (a gap in plotly)."""
+    box = np.asarray(spans, dtype=np.float32).reshape(-1, 4)  # [n_boxes, (x0, x1, y0, y1)]
+    nan = np.full(len(box), np.nan, np.float32)
+    x0, x1, y0, y1 = box.T
+    xs = np.stack([x0, x0, x1, x1, x0, nan], 1).ravel()  # [6 * n_boxes]
+    ys = np.stack([y0, y1, y1, y0, y0, nan], 1).ravel()
     return go.Scatter(x=xs, y=ys, fill="toself", fillcolor=colour, mode="none", name=name,
                       hoverinfo="name", visible=visible, legendgroup=name)
 
@@ -152,13 +158,18 @@ def ecg_figure(
             fig.add_trace(_boxes_trace(spans, name, colour))
 
     for lead in shown:
-        y = ecg.signal[a:b, ecg.leads.index(lead)].astype(np.float64)
-        tx, yx = decimate_minmax(t, y, MAX_POINTS_PER_LEAD)
+        y = ecg.signal[a:b, ecg.leads.index(lead)]
         bold = lead in evidence_leads
+        if len(y) <= MAX_POINTS_PER_LEAD:  # evenly spaced: x0/dx instead of a time array
+            xs: dict = dict(x0=float(t[0]), dx=1.0 / ecg.fs)
+            yx = y
+        else:
+            tx, yx = decimate_minmax(t, y, MAX_POINTS_PER_LEAD)
+            xs = dict(x=tx.astype(np.float32))
         fig.add_trace(go.Scatter(
-            x=tx, y=yx + offsets[lead], mode="lines", name=lead, showlegend=False,
+            **xs, y=(yx + np.float32(offsets[lead])).astype(np.float32), mode="lines", name=lead, showlegend=False,
             line=dict(color="#b00000" if bold else "#111111", width=2.0 if bold else 1.0),
-            customdata=yx, hovertemplate=f"{lead}: %{{customdata:.3f}} mV at %{{x:.3f}} s<extra></extra>",
+            customdata=yx.astype(np.float32), hovertemplate=f"{lead}: %{{customdata:.3f}} mV at %{{x:.3f}} s<extra></extra>",
         ))
     _paper_layout(fig, shown, offsets, start_s, end_s, title)
     return fig
@@ -172,17 +183,15 @@ def _paper_layout(fig: go.Figure, shown: list[str], offsets: dict[str, float], s
     fig.update_layout(
         title=dict(text=title or "", x=0.01, font=dict(size=14)),
         plot_bgcolor=PAPER, paper_bgcolor="white",
-        height=max(260, 70 * len(shown) + 80), margin=dict(l=60, r=20, t=40 if title else 20, b=40),
+        height=max(260, 70 * len(shown) + 80), margin=dict(l=48, r=20, t=40 if title else 20, b=40),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
         xaxis=dict(range=[start_s, end_s], dtick=0.2, title="time (s)  -  25 mm/s, 10 mm/mV",
                    minor=dict(dtick=0.04, showgrid=True, gridcolor=MINOR_GRID, gridwidth=0.5), **grid),
-        yaxis=dict(range=[y_bottom, y_top], dtick=0.5, showticklabels=True,
-                   tickmode="array", tickvals=list(offsets.values()), ticktext=list(offsets),
+        # Major lines every 0.5 mV from the axis itself; lead names are annotations (no shapes).
+        yaxis=dict(range=[y_bottom, y_top], dtick=0.5, tick0=0.0, showticklabels=False,
                    minor=dict(dtick=0.1, showgrid=True, gridcolor=MINOR_GRID, gridwidth=0.5),
                    fixedrange=False, **grid),
+        annotations=[dict(text=f"<b>{lead}</b>", x=0, xref="paper", xanchor="right", xshift=-4, y=offset,
+                          yref="y", showarrow=False, font=dict(size=12)) for lead, offset in offsets.items()],
         hovermode="closest", dragmode="zoom", uirevision="ecg",
     )
-    # tickvals replace the 0.5 mV grid lines, so draw the major millivolt lines as shapes.
-    lines = np.arange(np.ceil(y_bottom / 0.5) * 0.5, y_top + 1e-9, 0.5)
-    fig.update_layout(shapes=[dict(type="line", xref="paper", x0=0, x1=1, y0=v, y1=v, layer="below",
-                                   line=dict(color=MAJOR_GRID, width=1)) for v in lines])

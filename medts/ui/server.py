@@ -46,15 +46,23 @@ def quiet_gradio() -> None:
 
 
 def warm_up() -> threading.Thread:
-    """Load the report pipeline (classifier weights, NeuroKit2) in the background at start-up."""
+    """Load, in the background at start-up, the report pipeline (NeuroKit2, classifier weights),
+    then the chat's classifier bank and local model, so no user waits for a first load."""
 
     def run() -> None:
-        try:
-            from medts.ui.analysis import report_builder
+        from medts.ui import chat as chat_bridge
+        from medts.ui.analysis import quick_sections, report_builder
 
-            report_builder()
-        except Exception:  # noqa: BLE001 - a failure shows later, in the panel that needs it
-            pass
+        def measure_once() -> None:  # imports NeuroKit2/SciPy and fills their caches
+            from medts.examples import simulate_example
+
+            quick_sections(simulate_example("sinus"))
+
+        for step in (measure_once, report_builder, chat_bridge.shared_classifiers, chat_bridge.warm_local_model):
+            try:
+                step()
+            except Exception:  # noqa: BLE001 - a failure shows later, in the panel that needs it
+                pass
 
     thread = threading.Thread(target=run, name="medts-ui-warmup", daemon=True)
     thread.start()

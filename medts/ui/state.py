@@ -35,6 +35,7 @@ class View:
     window_s: float | None = 10.0
     show_waves: bool = True
     show_anomalies: bool = True
+    show_medtsllm: bool = False  # the MedTsLLM segmentation head's waves (computed when ticked)
 
 
 @dataclass
@@ -65,6 +66,7 @@ class SessionState:
     view: View = field(default_factory=View)
     workdir: Path | None = None
     loads: int = 0  # records opened in this session (shown in the status line)
+    status_line: str = ""  # "Loaded ... (load n)." of the current record, kept by later steps
 
     @classmethod
     def new(cls) -> SessionState:

@@ -100,7 +100,10 @@ def extract_zip_safely(archive: Path, dest: Path, *, max_members: int = MAX_ZIP_
         root = dest.resolve()
         total = 0
         for info in infos:
-            rel = safe_member_name(info.filename)
+            try:
+                rel = safe_member_name(info.filename)
+            except UploadError as error:
+                raise UploadError(f"{archive.name}: {error}") from None
             kind = stat.S_IFMT(info.external_attr >> 16)
             if kind and kind != stat.S_IFREG:
                 raise UploadError(f"{archive.name}: member {info.filename!r} is a link or special file")
@@ -109,7 +112,7 @@ def extract_zip_safely(archive: Path, dest: Path, *, max_members: int = MAX_ZIP_
                                   f"{info.file_size / max(info.compress_size, 1):.0f}x (a zip bomb?)")
             target = (root / rel).resolve()
             if not target.is_relative_to(root):
-                raise UploadError(f"zip member {info.filename!r} points outside the archive")
+                raise UploadError(f"{archive.name}: zip member {info.filename!r} points outside the archive")
             target.parent.mkdir(parents=True, exist_ok=True)
             try:
                 with zf.open(info) as src, open(target, "wb") as out:

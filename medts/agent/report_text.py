@@ -1,0 +1,325 @@
+"""Batched, grounded interpretation text for batch reports: template, untuned LLM, or tuned text head.
+
+:func:`write_report_texts` takes one :class:`ReportTextInput` per record (the ECG and the tool
+JSON) and returns one text per record, in order. Three writers:
+
+=========  =====================================================================================
+template   (a) deterministic sentences made from the fact lines (numbers copied from the tools)
+llm        (b) the untuned chat LLM (SmolLM2-135M-Instruct by default) phrases the fact lines;
+           prompts are batched (left padding, greedy decoding)
+tuned      (c) the LoRA text head (``adapters/text-smollm2``): SmolLM2 + LoRA, prefixed with the
+           MedTsLLM patch embeddings of the ECG, prompted with the fact lines
+=========  =====================================================================================
+
+Every text then goes through the grounding check (:mod:`medts.agent.grounding`) against the
+same tool JSON: sentences with a number or statement no tool supports are removed (``remove``)
+or marked ``[UNVERIFIED]`` (``flag``), and every text ends with :data:`medts.agent.DRAFT_NOTICE`.
+Records whose signal quality is ``poor`` get an abstention instead of an interpretation.
+
+``facts`` is a dict of tool results keyed by tool name, exactly as :class:`medts.agent.tools.ToolBox`
+returns them: ``record_summary`` (quality), ``measurements`` (intervals, axis, rhythm features,
+flags, reference limits) and ``classify`` (statements with probabilities and thresholds). Build it
+with :func:`tool_facts` from an ECG, or with :func:`facts_from_report` from a
+:class:`medts.report.schema.Report`.
+
+Example
+-------
+>>> from medts.examples import simulate_example
+>>> ecg = simulate_example("sinus")
+>>> item = ReportTextInput(ecg=ecg, facts=tool_facts(ecg, classify=False))
+>>> text = write_report_texts([item], writer="template")[0]
+>>> text.startswith("Heart rate:"), text.endswith("not a diagnosis.")
+(True, True)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from medts.agent import DRAFT_NOTICE
+from medts.agent.grounding import ground_answer
+from medts.agent.planner import fact_lines, load_prompt, render
+from medts.agent.tools import ToolBox, ToolCall, Workspace
+from medts.errors import MedtsError
+from medts.record import ECG
+
+Writer = Literal["template", "llm", "tuned"]
+WRITERS: tuple[str, ...] = ("template", "llm", "tuned")
+REPORT_TOOLS = ("record_summary", "measurements", "classify")
+FACT_KINDS = ["diagnosis"]  # planner intents for a whole-record interpretation (rate, rhythm, intervals, axis, statements)
+NO_TEXT = "No interpretation sentence passed the grounding check; see the measurements and statements sections."
+
+
+@dataclass
+class ReportTextInput:
+    """One record to write about: the ECG (needed by the tuned head only) and its tool JSON."""
+
+    ecg: ECG | None
+    facts: dict[str, Any]
+    record_id: str | None = None
+
+
+@dataclass
+class ReportText:
+    """A written text with its grounding summary (``text`` is what a report shows)."""
+
+    text: str
+    raw: str
+    writer: str
+    n_claims: int = 0
+    n_ungrounded: int = 0
+    removed: list[str] = field(default_factory=list)
+    abstained: bool = False
+    seconds: float = 0.0
+
+
+# ---------------------------------------------------------------------------------------------
+# Facts
+# ---------------------------------------------------------------------------------------------
+def tool_facts(ecg: ECG, *, toolbox: ToolBox | None = None, classify: bool = True) -> dict[str, Any]:
+    """The tool JSON a report text is written from (``record_summary``, ``measurements``,
+    ``classify`` as the agent's :class:`ToolBox` returns them)."""
+    box = toolbox or ToolBox(Workspace())
+    box.workspace.records["current"] = ecg
+    names = REPORT_TOOLS if classify else REPORT_TOOLS[:2]
+    return {name: box.run(name, {"record": "current"}) for name in names}
+
+
+def facts_from_report(report: Any) -> dict[str, Any]:
+    """Tool-shaped facts from a :class:`medts.report.schema.Report` (its sections, no recomputation)."""
+    r = report.model_dump(mode="json") if hasattr(report, "model_dump") else dict(report)
+    q = r.get("quality") or {}
+    leads = q.get("leads") or []
+    summary = {"tool": "record_summary", "available": True, "quality": {
+        "overall": q.get("overall"), "n_usable_leads": sum(bool(x.get("usable")) for x in leads),
+        "n_leads": len(leads), "abstain": q.get("overall") == "poor"}}
+    ms = r.get("measurements") or {}
+    m: dict[str, Any] = {"tool": "measurements", "available": bool((ms.get("status") or {}).get("available"))}
+    flags, limits = {}, {}
+    for item in ms.get("items") or []:
+        m[item["name"]] = {"value": item.get("value"), "unit": item.get("unit"), "quality": item.get("quality"),
+                           "reason": item.get("reason")}
+        if item.get("flag") in ("normal", "low", "high"):
+            flags[item["name"]] = item["flag"]
+        limits[item["name"]] = {"low": item.get("normal_low"), "high": item.get("normal_high")}
+    m["flags"], m["reference_limits"] = flags, limits
+    if "qtc_bazett_ms" in flags:
+        m["qtc_prolonged"] = flags["qtc_bazett_ms"] == "high"
+    ra = r.get("rhythm_axis") or {}
+    if ra.get("axis_deg") is not None:
+        m["qrs_axis_deg"] = {"value": ra["axis_deg"], "unit": "deg"}
+        m["qrs_axis_category"] = ra.get("axis_category")
+    if ra.get("regular") is not None:
+        m["rr_irregular"] = not ra["regular"]
+    st = r.get("statements") or {}
+    if (st.get("status") or {}).get("available"):
+        asserted = st.get("asserted") or []
+        c = {"tool": "classify", "available": True, "present": [s["code"] for s in asserted],
+             "statements": [{"code": s["code"], "description": s["description"], "probability": s.get("probability"),
+                             "threshold": s.get("threshold"), "present": True} for s in asserted],
+             "evaluated_codes": [s["code"] for s in asserted]}
+    else:
+        c = {"tool": "classify", "available": False, "reason": (st.get("status") or {}).get("reason") or "no classifier"}
+    return {"record_summary": summary, "measurements": m, "classify": c}
+
+
+def trace_of(facts: dict[str, Any]) -> list[ToolCall]:
+    """The facts as a tool trace (what the grounding check reads)."""
+    return [ToolCall(name, {}, {"tool": name, **result}, 0.0) for name, result in facts.items() if isinstance(result, dict)]
+
+
+def report_fact_lines(facts: dict[str, Any]) -> list[str]:
+    """Fact sentences for a whole-record interpretation (numbers copied from the tool JSON)."""
+    results = [{"tool": name, **facts[name]} for name in REPORT_TOOLS if isinstance(facts.get(name), dict)]
+    return fact_lines("", results, FACT_KINDS)
+
+
+def compact_fact_lines(facts: dict[str, Any]) -> list[str]:
+    """Short fact lines (rate, rhythm, intervals, axis, classifier statements) for the LLM writers:
+    prompt length is what limits batched CPU throughput. Numbers copied from the tool JSON."""
+    from medts.agent.planner import _v
+
+    m = facts.get("measurements") or {}
+    lines: list[str] = []
+    q = (facts.get("record_summary") or {}).get("quality") or {}
+    if q.get("overall") not in (None, "good"):
+        lines.append(f"signal quality {q.get('overall')}")
+    if m.get("available", True):
+        hr = _v(m, "hr_bpm")
+        if hr is not None:
+            lines.append(f"heart rate {hr:.0f} bpm")
+        rh = m.get("rhythm") or {}
+        pf = _v(rh, "p_wave_fraction")
+        if m.get("af_like_irregular_without_p_waves") is True:
+            lines.append("irregular rhythm without P waves")
+        elif m.get("rr_irregular") is not None:
+            lines.append(("irregular" if m["rr_irregular"] else "regular") + " rhythm"
+                         + (f", P waves before {100 * pf:.0f}% of beats" if pf is not None else ""))
+        parts = [f"{name} {_v(m, key):.0f} ms" for key, name in (("pr_ms", "PR"), ("qrs_ms", "QRS"),
+                                                                  ("qtc_bazett_ms", "QTc"))
+                 if _v(m, key) is not None]
+        if parts:
+            lines.append(", ".join(parts))
+        if m.get("qtc_prolonged") is True:
+            lines.append("the QTc is prolonged")
+        ax = _v(m, "qrs_axis_deg")
+        if ax is not None:
+            lines.append(f"QRS axis {ax:.0f} degrees ({m.get('qrs_axis_category')})")
+    c = facts.get("classify") or {}
+    if c.get("available", True) and c:
+        probs = {s["code"]: s.get("probability") for s in c.get("statements") or []}
+        found = [f"{code} ({probs[code]:.2f})" if probs.get(code) is not None else code for code in c.get("present") or []]
+        lines.append("classifier: " + (", ".join(found) if found else "no statement above threshold"))
+    return lines
+
+
+def _poor_quality(facts: dict[str, Any]) -> str | None:
+    q = (facts.get("record_summary") or {}).get("quality") or {}
+    if q.get("overall") == "poor" or q.get("abstain"):
+        return f"{q.get('n_usable_leads')} of {q.get('n_leads')} leads usable"
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Writers: list of fact-line lists -> list of raw texts
+# ---------------------------------------------------------------------------------------------
+def template_texts(lines_per_record: Sequence[list[str]]) -> list[str]:
+    """(a) Each fact line as a sentence (capitalised, full stop)."""
+    return [" ".join(_sentence(line) for line in lines) for lines in lines_per_record]
+
+
+def _sentence(line: str) -> str:
+    line = line.strip()
+    return (line[:1].upper() + line[1:]).rstrip(".") + "."
+
+
+def report_messages(lines: list[str]) -> list[dict[str, str]]:
+    """Chat messages for the untuned LLM writer (``prompts/agent/report.yaml``)."""
+    p = load_prompt("report")
+    return [{"role": "system", "content": p["system"].strip()},
+            {"role": "user", "content": render(p["user"], facts=lines).strip()}]
+
+
+def tuned_prompt(lines: list[str], style: str = "structured") -> str:
+    """The text head's prompt (after the ECG prefix); must match what it was trained with."""
+    return render(load_prompt("report")["tuned"], facts=lines, style=style).strip()
+
+
+def llm_texts(lines_per_record: Sequence[list[str]], *, source: str = "smollm2", dtype: str = "auto",
+              batch_size: int = 8, max_new_tokens: int = 72, progress: bool = False) -> list[str]:
+    """(b) Batched greedy generation with the untuned chat model (left padding)."""
+    import torch
+
+    from medts.agent.backends import load_local
+
+    model, tok = load_local(source, dtype)
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token
+    prompts = [tok.apply_chat_template(report_messages(lines), add_generation_prompt=True, tokenize=False)
+               for lines in lines_per_record]
+    out: list[str] = []
+    for batch in _batches(prompts, batch_size, progress, "llm text"):
+        enc = tok(batch, return_tensors="pt", padding=True, padding_side="left", add_special_tokens=False)
+        with torch.inference_mode():
+            gen = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False, repetition_penalty=1.1,
+                                 pad_token_id=tok.pad_token_id)
+        new = gen[:, enc["input_ids"].shape[1]:]  # [batch, new tokens]: left padding aligns prompt ends
+        out += [t.strip() for t in tok.batch_decode(new, skip_special_tokens=True)]
+    return out
+
+
+def tuned_texts(lines_per_record: Sequence[list[str]], ecgs: Sequence[ECG | None], *, adapter: str | Path | None,
+                batch_size: int = 8, max_new_tokens: int = 72, progress: bool = False) -> list[str]:
+    """(c) The LoRA text head, prefixed with the ECG's patch embeddings."""
+    from medts.agent.text_head import load_text_head
+
+    head = load_text_head(adapter)
+    prompts = [tuned_prompt(lines) for lines in lines_per_record]
+    out: list[str] = []
+    pairs = list(zip(prompts, ecgs))
+    for batch in _batches(pairs, batch_size, progress, "tuned text"):
+        out += head.generate([p for p, _ in batch], [e for _, e in batch], max_new_tokens=max_new_tokens)
+    return out
+
+
+def _batches(items: list, size: int, progress: bool, desc: str) -> Iterable[list]:
+    chunks = [items[i:i + size] for i in range(0, len(items), max(size, 1))]
+    if progress:
+        from tqdm import tqdm
+
+        return tqdm(chunks, desc=desc, unit="batch")
+    return chunks
+
+
+# ---------------------------------------------------------------------------------------------
+# The API
+# ---------------------------------------------------------------------------------------------
+def write_report_texts_detailed(items: Sequence[ReportTextInput], *, writer: Writer = "llm",
+                                adapter: str | Path | None = None, batch_size: int = 8, progress: bool = False,
+                                source: str = "smollm2", dtype: str = "auto", max_new_tokens: int = 72,
+                                grounding: Literal["remove", "flag"] = "remove") -> list[ReportText]:
+    """Like :func:`write_report_texts`, with each text's raw LLM output and grounding summary."""
+    if writer not in WRITERS:
+        raise MedtsError(f"unknown report-text writer {writer!r} (choose from {', '.join(WRITERS)})")
+    items = list(items)
+    t0 = time.perf_counter()
+    abstain = [_poor_quality(it.facts) for it in items]
+    todo = [i for i, why in enumerate(abstain) if why is None]
+    if writer == "template":
+        raw = template_texts([report_fact_lines(items[i].facts) for i in todo])
+    elif writer == "llm":
+        lines = [compact_fact_lines(items[i].facts) for i in todo]
+        raw = llm_texts(lines, source=source, dtype=dtype, batch_size=batch_size, max_new_tokens=max_new_tokens,
+                        progress=progress)
+    else:
+        lines = [compact_fact_lines(items[i].facts) for i in todo]
+        raw = tuned_texts(lines, [items[i].ecg for i in todo], adapter=adapter, batch_size=batch_size,
+                          max_new_tokens=max_new_tokens, progress=progress)
+    per_item = (time.perf_counter() - t0) / max(len(items), 1)
+    out: list[ReportText] = []
+    raw_by_index = dict(zip(todo, raw))
+    abstain_text = load_prompt("compose")["abstain"]
+    for i, item in enumerate(items):
+        if abstain[i] is not None:
+            text = render(abstain_text, reason=abstain[i]).strip()
+            out.append(ReportText(f"{text}\n\n{DRAFT_NOTICE}", text, writer, abstained=True, seconds=per_item))
+            continue
+        g = ground_answer(raw_by_index[i], trace_of(item.facts), mode=grounding)
+        body = g.text.strip() or NO_TEXT
+        out.append(ReportText(f"{body}\n\n{DRAFT_NOTICE}", raw_by_index[i], writer, g.n_claims, g.n_ungrounded,
+                              list(g.removed), seconds=per_item))
+    return out
+
+
+def write_report_texts(items: list[ReportTextInput], *, writer: Writer = "llm", adapter: str | Path | None = None,
+                       batch_size: int = 8, progress: bool = False, **options: Any) -> list[str]:
+    """One grounded interpretation text per item, in order.
+
+    Parameters
+    ----------
+    items : one :class:`ReportTextInput` per record (``facts``: tool JSON, see the module docstring).
+    writer : ``"template"`` (a), ``"llm"`` (b, untuned SmolLM2) or ``"tuned"`` (c, LoRA text head).
+    adapter : the text-head folder for ``"tuned"`` (default ``adapters/text-smollm2``).
+    batch_size : records per generation batch (LLM writers).
+    progress : a tqdm bar on stderr.
+    options : ``source`` (LLM folder, default ``"smollm2"``), ``dtype``, ``max_new_tokens``,
+        ``grounding`` (``"remove"`` or ``"flag"``).
+
+    Returns
+    -------
+    list[str] : texts whose every number and statement matched the tool JSON (unmatched sentences
+    removed or flagged), each ending with :data:`medts.agent.DRAFT_NOTICE`.
+    """
+    return [r.text for r in write_report_texts_detailed(items, writer=writer, adapter=adapter, batch_size=batch_size,
+                                                        progress=progress, **options)]
+
+
+def texts_for_reports(reports: Sequence[Any], *, writer: Writer = "llm", **options: Any) -> list[str]:
+    """Texts for :class:`medts.report.schema.Report` objects (facts from their sections; the
+    ``tuned`` writer needs the ECG and therefore :func:`write_report_texts`)."""
+    items = [ReportTextInput(ecg=None, facts=facts_from_report(r), record_id=r.record.record_id) for r in reports]
+    return write_report_texts(items, writer=writer, **options)

@@ -1,0 +1,140 @@
+"""``medts bench report-text``: statement F1 of generated interpretation texts against labels.
+
+For each evaluation record the tool facts (``record_summary``, ``measurements``, ``classify``;
+cached by :mod:`medts.agent.text_data`) are written up by three writers in the same run
+(:func:`medts.agent.report_text.write_report_texts_detailed`):
+
+(a) ``template``: sentences from the tool facts only (classifier statements + measurements);
+(b) ``llm``: untuned SmolLM2-135M-Instruct composing from the facts (batched);
+(c) ``tuned``: the LoRA text head (``adapters/text-smollm2``) with the ECG patch-embedding prefix.
+
+The statements a text asserts are read with the report package's parser
+(:func:`medts.report.consistency.codes_in_text`, SCP codes and plain-language phrases, negations
+excluded, citations ignored) and scored against the labels: PTB-XL ``scp_codes`` (any likelihood,
+the PTB-XL benchmark rule) of fold 9, and LUDB diagnoses mapped to SCP codes
+(:func:`medts.labels.ludb_text_to_scp`) for records 131-160. Levels ``all`` and
+``superdiagnostic`` (:func:`medts.labels.aggregate_codes`); macro F1 (over classes with a true
+record) and micro F1 with 95 % bootstrap CIs over records (:func:`medts.bench.reports.bootstrap_f1`).
+Each writer is scored on the grounded text (what a report shows) and, for the LLM writers, on the
+raw text before grounding. The classifier's own ``present`` list is scored beside them as the
+reference the texts are grounded in.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from medts.labels import aggregate_codes, level_classes
+
+LEVELS = ("superdiagnostic", "all")
+
+
+def truth_codes(row: dict[str, Any]) -> dict[str, float]:
+    """The record's SCP codes as ``code -> 100`` (any listed statement counts: PTB-XL benchmark rule)."""
+    return {c: 100.0 for c in row["labels"]}
+
+
+def score(predicted: list[list[str]], truths: list[dict[str, float]], *, n_boot: int = 1000) -> dict[str, Any]:
+    """F1 at each level for predicted code lists against truth code dicts (same order)."""
+    from medts.bench.reports import bootstrap_f1, level_sets
+
+    out: dict[str, Any] = {}
+    for level in LEVELS:
+        classes = level_classes(level)
+        col = {c: i for i, c in enumerate(classes)}
+        truth = np.zeros((len(truths), len(classes)), bool)
+        pred = np.zeros_like(truth)
+        for i, (t, p) in enumerate(zip(truths, predicted)):
+            for c in aggregate_codes(t, level):
+                truth[i, col[c]] = True
+            for c in level_sets(p, level):
+                pred[i, col[c]] = True
+        out[level] = bootstrap_f1(truth, pred, n_boot=n_boot)
+    return out
+
+
+def eval_rows(dataset: str, limit: int | None) -> list[dict[str, Any]]:
+    """Cached fact rows of the evaluation records (computed first where missing)."""
+    from medts.agent.text_data import LUDB_EVAL, load_facts, prepare_facts
+    from medts.config import dataset_dir
+
+    if dataset == "ptbxl":
+        from medts.io.ptbxl import PtbxlIndex
+
+        ids = PtbxlIndex.open(dataset_dir("ptbxl"), sampling_rate=100).ecg_ids([9])
+    else:
+        ids = list(LUDB_EVAL)
+    ids = ids[:limit] if limit else ids
+    prepare_facts(dataset, ids)
+    rows = load_facts(dataset)
+    return [rows[str(i)] for i in ids if str(i) in rows]
+
+
+def run_report_text_bench(*, writers: tuple[str, ...] = ("template", "llm", "tuned"), limit: int | None = None,
+                          batch_size: int = 8, n_boot: int = 1000, adapter: str | Path | None = None,
+                          command: str | None = None) -> tuple[Path, Path]:
+    """Run the benchmark; write ``eval/results/report_text.{json,md}``."""
+    from medts.agent.report_text import ReportTextInput, write_report_texts_detailed
+    from medts.agent.text_train import read_ecg
+    from medts.bench.results import markdown_table, write_results
+    from medts.report.consistency import codes_in_text
+
+    data: dict[str, Any] = {}
+    metrics: dict[str, Any] = {}
+    baselines: dict[str, Any] = {}
+    examples: dict[str, Any] = {}
+    for dataset in ("ptbxl", "ludb"):
+        rows = eval_rows(dataset, limit)
+        truths = [truth_codes(r) for r in rows]
+        data[dataset] = {"records": [r["record_id"] for r in rows], "n_records": len(rows),
+                         "split": "PTB-XL strat_fold 9 (raw 100 Hz records present)" if dataset == "ptbxl"
+                         else "LUDB records 131-160 (held out from text-head training)"}
+        present = [list((r["facts"].get("classify") or {}).get("present") or []) for r in rows]
+        baselines[f"{dataset}/classifier_present"] = score(present, truths, n_boot=n_boot)
+        items = [ReportTextInput(ecg=read_ecg(dataset, r["record_id"]) if "tuned" in writers else None,
+                                 facts=r["facts"], record_id=r["record_id"]) for r in rows]
+        for writer in writers:
+            t0 = time.perf_counter()
+            texts = write_report_texts_detailed(items, writer=writer, adapter=adapter, batch_size=batch_size,
+                                                progress=True)
+            seconds = time.perf_counter() - t0
+            grounded = score([codes_in_text(t.text, plain_language=True) for t in texts], truths, n_boot=n_boot)
+            entry: dict[str, Any] = {"grounded": grounded, "seconds": round(seconds, 1),
+                                     "records_per_s": round(len(items) / seconds, 3) if seconds > 0 else None,
+                                     "claims": sum(t.n_claims for t in texts),
+                                     "ungrounded_claims_removed": sum(t.n_ungrounded for t in texts),
+                                     "sentences_removed": sum(len(t.removed) for t in texts),
+                                     "abstained": sum(t.abstained for t in texts)}
+            if writer != "template":
+                entry["raw"] = score([codes_in_text(t.raw, plain_language=True) for t in texts], truths, n_boot=n_boot)
+            metrics[f"{dataset}/{writer}"] = entry
+            examples[f"{dataset}/{writer}"] = [{"record_id": r["record_id"], "raw": t.raw, "text": t.text}
+                                               for r, t in list(zip(rows, texts))[:3]]
+    rows_md = []
+    for key, entry in {**metrics, **{k: {"grounded": v} for k, v in baselines.items()}}.items():
+        for level in LEVELS:
+            g = entry["grounded"][level]
+            raw = entry.get("raw", {}).get(level)
+            rows_md.append([key, level, f"{g['macro_f1']} {g['macro_f1_ci95']}", f"{g['micro_f1']} {g['micro_f1_ci95']}",
+                            f"{raw['micro_f1']}" if raw else "", entry.get("records_per_s", "")])
+    table = markdown_table(["dataset/writer", "level", "macro F1 [95% CI]", "micro F1 [95% CI]",
+                            "raw micro F1 (before grounding)", "records/s"], rows_md)
+    notes = [
+        "Writers: (a) template = fact sentences from the tools (classifier statements + measurements); "
+        "(b) llm = untuned SmolLM2-135M-Instruct phrasing compact facts; (c) tuned = LoRA text head "
+        "(adapters/text-smollm2) with the MedTsLLM ECG prefix.",
+        "Statements read by medts.report.consistency.codes_in_text (plain_language=True); negated mentions do not count.",
+        "'grounded' = the text after the grounding check (unsupported sentences removed), what a report shows; "
+        "'raw' = the LLM output before it. Grounding can only keep statements the tools support, so grounded F1 "
+        "is bounded by classifier_present (the tools' own statement list).",
+        "LUDB truth: ludb_text_to_scp over all diagnosis lines; many LUDB diagnoses (axis, ischemia regions) "
+        "have no or a coarse SCP equivalent.",
+        "records/s measured on this shared machine (other jobs running); see agent.md for idle latency.",
+    ]
+    return write_results("report_text", command=command, data=data, metrics=metrics, baselines=baselines,
+                         notes=notes, markdown_tables=[table, "## Examples\n\n" + "\n".join(
+                             f"- {k} {e['record_id']}: {e['text'][:300]!r}" for k, v in examples.items() for e in v[:1])])

@@ -1,0 +1,101 @@
+"""``medts anomalies PATH... [--json] [--adapter DIR] [--threshold X] [--lead NAME]``: unusual
+(possibly ventricular) beats and per-window scores.
+
+Each PATH may be a file, a folder (searched recursively) or a glob pattern, in any format
+``medts.io.read_record`` reads. R peaks come from the pipeline (NeuroKit2 on the adapter's lead
+at its rate), never from annotation files. The shipped MedTsLLM anomaly adapter
+(``adapters/anomaly-smollm2``, or ``--adapter``) scores each beat
+(:class:`~medts.medtsllm.infer.AnomalyResult`): with its beat scorer, the probability that the
+beat is ventricular (record-normalised reconstruction error + RR timing + shape + QRS width),
+else the reconstruction error; beats at or above the threshold are flagged with the terms that
+pushed them up. A record that cannot be read or scored gives a one-line error naming it and the
+batch goes on (exit code 1 at the end). With ``--json`` exactly one JSON document goes to stdout:
+a list in input order. Every flag is a draft for clinician review.
+
+Example
+-------
+``medts anomalies rec.hea --json``
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from medts.errors import MedtsError
+
+DEFAULT_ADAPTER = "anomaly-smollm2"
+
+
+def default_adapter() -> Path:
+    """The shipped anomaly adapter folder."""
+    from medts.config import PROJECT_ROOT
+
+    return PROJECT_ROOT / "adapters" / DEFAULT_ADAPTER
+
+
+def text_report(res: Any, source: str, max_windows: int = 30) -> str:
+    """Readable summary: flagged beats (time, score, why), then per-window scores."""
+    thr = "none" if res.threshold is None else f"{res.threshold:.3g}"
+    lines = [f"{res.record_id or source}: lead {res.lead}, {len(res.beats)} beats detected, {len(res.items)} flagged "
+             f"({res.score_kind} >= {thr}; {Path(res.adapter).name}; draft for clinician review)"]
+    for it in res.items:
+        lines.append(f"  beat at {it.time_s:8.3f} s  score {it.score:.3f}  detector: {it.kind}"
+                     + (f" ({', '.join(it.reasons)})" if it.reasons else ""))
+    lines.append("  windows (start-end s: mean reconstruction error, largest beat score):")
+    for w in res.windows[:max_windows]:
+        best = "-" if w.max_beat_score is None else f"{w.max_beat_score:.3f}"
+        lines.append(f"    {w.start_s:7.1f}-{w.end_s:7.1f}  {w.score:.3f}  {best}")
+    if len(res.windows) > max_windows:
+        lines.append(f"    ... {len(res.windows) - max_windows} more windows (use --json for all)")
+    return "\n".join(lines)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("anomalies")
+    def anomalies(
+        paths: Annotated[list[str], typer.Argument(help="ECG files, folders or glob patterns.")],
+        json_out: Annotated[bool, typer.Option("--json", help="Print one JSON document (a list) on stdout.")] = False,
+        adapter: Annotated[Path | None, typer.Option("--adapter", help="Anomaly checkpoint folder "
+                                                     "(default: adapters/anomaly-smollm2).")] = None,
+        threshold: Annotated[float | None, typer.Option("--threshold", help="Beat threshold instead of the adapter's "
+                                                        "(same units as the beat score).")] = None,
+        lead: Annotated[str | None, typer.Option("--lead", help="Lead to score (default: II, else the first).")] = None,
+        format: Annotated[str | None, typer.Option("--format", help="Force a reader: wfdb, edf, csv, npy, npz, cinc.")] = None,
+        fs: Annotated[float | None, typer.Option("--fs", help="Sampling rate (Hz) for formats without one.")] = None,
+    ) -> None:
+        """Flag unusual beats (possible ventricular ectopy) with the MedTsLLM anomaly adapter."""
+        from medts.commands.info import _expand
+        from medts.io import read_record
+        from medts.medtsllm.infer import detect_anomalies, load_anomaly_adapter
+
+        folder = adapter or default_adapter()
+        if threshold is not None and not (threshold == threshold and abs(threshold) != float("inf")):
+            raise MedtsError(f"--threshold {threshold}: must be a finite number")
+        load_anomaly_adapter(folder)  # a bad adapter is one error, not one per record
+        results: list[dict[str, Any]] = []
+        failed = False
+        for source, path, error in _expand(paths, format):
+            if error is None:
+                try:
+                    res = detect_anomalies(read_record(path, format=format, fs=fs), folder, lead=lead, threshold=threshold)
+                except MedtsError as exc:
+                    error = str(exc)
+                except Exception as exc:  # noqa: BLE001 - one bad record must not stop the batch
+                    error = f"{source}: anomaly scoring failed: {type(exc).__name__}: {exc}"
+            if error is not None:
+                failed = True
+                print(f"error: {error}", file=sys.stderr)
+                results.append({"source": source, "error": error})
+                continue
+            results.append({"source": str(path), **res.model_dump(mode="json")})
+            if not json_out:
+                print(text_report(res, str(path)))
+        if json_out:
+            print(json.dumps(results))
+        if failed:
+            raise typer.Exit(1)

@@ -1,0 +1,39 @@
+"""``medts bench report-text``: statement F1 of template / untuned-LLM / tuned-head report texts."""
+
+from __future__ import annotations
+
+import sys
+from typing import Optional
+
+import typer
+
+from medts.commands.bench import bench_app
+from medts.errors import MedtsError
+
+
+def register(app: typer.Typer) -> None:  # the command hangs on the shared ``bench`` group
+    pass
+
+
+@bench_app.command("report-text")
+def bench_report_text(
+    writer: list[str] = typer.Option(["template", "llm", "tuned"], help="template (a), llm (b), tuned (c)"),
+    limit: Optional[int] = typer.Option(None, help="only the first N evaluation records per dataset"),
+    batch_size: int = typer.Option(8, help="records per generation batch"),
+    n_boot: int = typer.Option(1000, help="bootstrap resamples for the CIs"),
+    adapter: Optional[str] = typer.Option(None, help="text-head folder (default adapters/text-smollm2)"),
+) -> None:
+    """Score interpretation texts against PTB-XL fold 9 and LUDB 131-160 labels; write eval/results/report_text.*"""
+    from medts.agent.report_text import WRITERS
+    from medts.bench.report_text import run_report_text_bench
+    from medts.config import dataset_dir
+
+    bad = [w for w in writer if w not in WRITERS]
+    if bad:
+        raise MedtsError(f"unknown writer(s) {bad}; choose from {', '.join(WRITERS)}")
+    if dataset_dir("ptbxl") is None or dataset_dir("ludb") is None:
+        raise MedtsError("the report-text benchmark needs PTB-XL and LUDB (../shared/data or $MEDTS_DATA)")
+    paths = run_report_text_bench(writers=tuple(writer), limit=limit, batch_size=batch_size, n_boot=n_boot,
+                                  adapter=adapter, command="medts bench report-text " + " ".join(sys.argv[3:]))
+    for p in paths:
+        print(p)

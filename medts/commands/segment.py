@@ -1,0 +1,99 @@
+"""``medts segment PATH... [--json] [--adapter DIR] [--out FILE]``: P, QRS and T waves per lead.
+
+Each PATH may be a file, a folder (searched recursively) or a glob pattern, in any format
+``medts.io.read_record`` reads. The shipped MedTsLLM segmentation head
+(``adapters/segmentation-smollm2``, or ``--adapter``) labels every sample of every lead; each
+run of one label becomes a wave with onset, peak and offset as sample indices and seconds of
+the input record (:class:`~medts.medtsllm.infer.SegmentationResult`). A record that cannot be
+read or segmented gives a one-line error naming it and the batch goes on (exit code 1 at the
+end). With ``--json`` exactly one JSON document goes to stdout: a list in input order;
+``--out FILE`` writes the same list to FILE. Every wave is a draft for clinician review.
+
+Example
+-------
+``medts segment rec.hea --json --out waves.json``
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from medts.errors import MedtsError
+
+DEFAULT_ADAPTER = "segmentation-smollm2"
+
+
+def default_adapter() -> Path:
+    """The shipped segmentation adapter folder."""
+    from medts.config import PROJECT_ROOT
+
+    return PROJECT_ROOT / "adapters" / DEFAULT_ADAPTER
+
+
+def text_report(res: Any, source: str) -> str:
+    """Readable summary: one line per lead with wave counts, then one line per wave."""
+    head = (f"{res.record_id or source}: {len(res.leads)} leads, {res.fs_input_hz:g} Hz, {res.duration_s:g} s "
+            f"(segmented at {res.fs_model_hz:g} Hz by {Path(res.adapter).name}; draft for clinician review)")
+    lines = [head]
+    for lead in res.leads:
+        counts = ", ".join(f"{k} {v}" for k, v in lead.n_waves.items())
+        lines.append(f"  {lead.lead}: {counts}")
+        for w in lead.waves:
+            flag = "" if w.complete else "  (cut by the record edge)"
+            lines.append(f"    {w.kind:3s} onset {w.onset:6d} ({w.onset_s:7.3f} s)  peak {w.peak:6d} ({w.peak_s:7.3f} s)  "
+                         f"offset {w.offset:6d} ({w.offset_s:7.3f} s)  {w.duration_ms:5.0f} ms{flag}")
+    return "\n".join(lines)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("segment")
+    def segment(
+        paths: Annotated[list[str], typer.Argument(help="ECG files, folders or glob patterns.")],
+        json_out: Annotated[bool, typer.Option("--json", help="Print one JSON document (a list) on stdout.")] = False,
+        adapter: Annotated[Path | None, typer.Option("--adapter", help="Segmentation checkpoint folder "
+                                                     "(default: adapters/segmentation-smollm2).")] = None,
+        out: Annotated[Path | None, typer.Option("--out", help="Also write the JSON list to this file.")] = None,
+        format: Annotated[str | None, typer.Option("--format", help="Force a reader: wfdb, edf, csv, npy, npz, cinc.")] = None,
+        fs: Annotated[float | None, typer.Option("--fs", help="Sampling rate (Hz) for formats without one.")] = None,
+    ) -> None:
+        """Label P waves, QRS complexes and T waves in every lead (MedTsLLM segmentation head)."""
+        from medts.commands.info import _expand
+        from medts.io import read_record
+        from medts.medtsllm.infer import load_segmentation_adapter, segment_record
+
+        folder = adapter or default_adapter()
+        if not (folder / "manifest.json").is_file():
+            raise MedtsError(f"{folder}: not a segmentation adapter folder (no manifest.json)")
+        if out is not None and out.parent and not out.parent.is_dir():
+            raise MedtsError(f"{out}: cannot write there (folder {out.parent} does not exist)")
+        load_segmentation_adapter(folder)  # a bad adapter is one error, not one per record
+        results: list[dict[str, Any]] = []
+        failed = False
+        for source, path, error in _expand(paths, format):
+            if error is None:
+                try:
+                    res = segment_record(read_record(path, format=format, fs=fs), folder)
+                except MedtsError as exc:
+                    error = str(exc)
+                except Exception as exc:  # noqa: BLE001 - one bad record must not stop the batch
+                    error = f"{source}: segmentation failed: {type(exc).__name__}: {exc}"
+            if error is not None:
+                failed = True
+                print(f"error: {error}", file=sys.stderr)
+                results.append({"source": source, "error": error})
+                continue
+            results.append({"source": str(path), **res.model_dump(mode="json")})
+            if not json_out:
+                print(text_report(res, str(path)))
+        if out is not None:
+            out.write_text(json.dumps(results, indent=1) + "\n")
+            print(f"wrote {out}", file=sys.stderr)
+        if json_out:
+            print(json.dumps(results))
+        if failed:
+            raise typer.Exit(1)

@@ -1,0 +1,65 @@
+"""medts.bench.segmentation and the decoding helpers it shares with ``medts segment``."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from medts.bench.segmentation import mask_fiducials, model_masks
+from medts.medtsllm.config import MedTsLLMConfig
+from medts.medtsllm.infer import drop_short_runs, waves_from_mask
+from medts.medtsllm.model import MedTsLLM
+
+
+def test_drop_short_runs_relabels_flicker_only():
+    fs = 100.0
+    mask = np.array([0] * 10 + [1] * 8 + [0] * 5 + [2] * 2 + [2] * 6 + [3] * 2 + [2] * 1 + [0] * 10 + [3] * 20)
+    out = drop_short_runs(mask, fs)
+    # the 20 ms T run after the QRS becomes QRS, the 10 ms QRS run after it too; real waves stay
+    assert out[:23].tolist() == mask[:23].tolist()
+    assert (out[23:34] == 2).all() and (out[34:44] == 0).all() and (out[44:] == 3).all()
+    assert drop_short_runs(np.array([3, 3, 0, 0, 0, 0, 0]), fs).tolist() == [0] * 7  # at the start: next label
+
+
+def test_waves_from_mask_places_peak_at_the_extremum():
+    fs = 500.0
+    t = np.arange(1000) / fs
+    signal = np.exp(-((t - 1.0) / 0.01) ** 2)  # a bump peaking at sample 500
+    mask = np.zeros(1000, np.int8)
+    mask[480:531] = 2
+    mask[:20] = 3  # touches the record start: incomplete
+    waves = waves_from_mask(mask, signal, fs)
+    assert [(w.kind, w.onset, w.offset, w.complete) for w in waves] == [("T", 0, 19, False), ("QRS", 480, 530, True)]
+    assert waves[1].peak == 500 and waves[1].peak_s == pytest.approx(1.0) and waves[1].duration_ms == pytest.approx(102.0)
+    fids = mask_fiducials(mask, signal, fs)
+    assert fids["QRS_on"].tolist() == [480] and fids["QRS_peak"].tolist() == [500] and fids["QRS_off"].tolist() == [530]
+
+
+def test_model_masks_cover_the_record_at_the_input_rate():
+    torch.manual_seed(0)
+    cfg = MedTsLLMConfig().replace(backbone={"use_llm": False, "baseline_width": 32, "baseline_max_positions": 64},
+                                   head={"refine_channels": 8, "refine_features": 3})
+    model = MedTsLLM(cfg).eval()
+    signal = np.random.default_rng(0).normal(size=(2345, 3)).astype(np.float32)  # 4.69 s at 500 Hz
+    masks = model_masks(model, signal, ["I", "II", "V1"], 500.0)
+    assert masks.shape == (2345, 3) and set(np.unique(masks)) <= {0, 1, 2, 3}
+
+
+@pytest.mark.slow
+@pytest.mark.realdata
+def test_bench_writes_results_with_baselines(ludb_dir, tmp_path, monkeypatch):
+    """A one-record run of the whole benchmark with a freshly trained tiny baseline checkpoint."""
+    from medts.bench.segmentation import run_segmentation_bench
+    from medts.medtsllm.checkpoint import save_checkpoint
+
+    monkeypatch.setenv("MEDTS_RESULTS", str(tmp_path / "results"))
+    cfg = MedTsLLMConfig().replace(backbone={"use_llm": False, "baseline_width": 32, "baseline_max_positions": 64})
+    save_checkpoint(MedTsLLM(cfg).eval(), tmp_path / "ck")
+    json_path, md_path = run_segmentation_bench([tmp_path / "ck"], ludb_dir, record_ids=[131], timing_records=0,
+                                                name="segmentation-test", log=lambda m: None)
+    doc = json.loads(json_path.read_text())
+    assert set(doc["metrics"]["baselines"]) == {"nk_dwt", "nk_prominence", "medts"}
+    nk = doc["metrics"]["baselines"]["nk_dwt"]["fiducials"]["QRS_on"]
+    assert nk["tp"] > 0 and nk["f1"] > 0.5
+    assert "ck" in doc["metrics"]["models"] and "## LUDB fiducial F1" in md_path.read_text()
