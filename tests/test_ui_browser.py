@@ -219,8 +219,8 @@ def test_errors_are_messages_never_tracebacks(app_url, browser, tmp_path: Path) 
     assert "load a record before asking" in _wait_status(page, "Error")
     # Settings that cannot work.
     page.get_by_text("Settings (LLM backend)").click()
-    page.get_by_label("openai").check()
-    page.fill("#base-url textarea, #base-url input", "ftp://nowhere")
+    page.get_by_role("radio", name="openai").check()
+    page.fill("#base-url textarea", "ftp://nowhere")
     page.click("#apply")
     assert "must start with http" in _wait_status(page, "base URL")
     # A zip that tries to leave its folder.

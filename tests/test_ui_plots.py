@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from medts.simulate import simulate_12lead
-from medts.ui.plots import LEAD_SPACING_MV, Region, WaveBox, decimate_minmax, ecg_figure
+from medts.ui.plots import LEAD_SPACING_MV, MAX_POINTS_PER_LEAD, Region, WaveBox, decimate_minmax, ecg_figure
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +30,7 @@ def _finite(values) -> list[float]:
 
 
 def test_all_leads_stacked_on_half_millivolt_baselines(ecg) -> None:
-    fig = ecg_figure(ecg)
+    fig = ecg_figure(ecg, window_s=4.0)  # 2000 samples per lead: not decimated
     traces = _by_name(fig)
     assert list(ecg.leads) == [t.name for t in fig.data if t.mode == "lines"]
     for i, lead in enumerate(ecg.leads):
@@ -40,7 +40,7 @@ def test_all_leads_stacked_on_half_millivolt_baselines(ecg) -> None:
         assert np.allclose(shift, -i * LEAD_SPACING_MV, atol=1e-5)
         assert (i * LEAD_SPACING_MV) % 0.5 == 0
     assert fig.layout.xaxis.dtick == 0.2 and fig.layout.xaxis.minor.dtick == 0.04
-    assert fig.layout.yaxis.minor.dtick == 0.1
+    assert fig.layout.yaxis.minor.dtick == 0.1 and fig.layout.yaxis.dtick == 0.5
 
 
 def test_lead_and_time_selection(ecg) -> None:
@@ -79,20 +79,27 @@ def test_decimation_keeps_extremes() -> None:
     long_ecg = simulate_12lead(duration_s=60.0, fs=500.0, hr_bpm=60.0, seed=2)
     fig = ecg_figure(long_ecg, window_s=None)
     lines = [tr for tr in fig.data if tr.mode == "lines"]
-    assert all(len(tr.x) <= 5000 for tr in lines)
+    assert all(len(tr.x) <= MAX_POINTS_PER_LEAD for tr in lines)
     # the R peaks of the whole minute survive: every lead's max is the record's max of that lead
-    for tr in lines:
-        assert float(np.max(tr.customdata)) == pytest.approx(float(long_ecg.lead(tr.name).max()), abs=1e-6)
+    for i, tr in enumerate(lines):
+        y = np.asarray(tr.y, float) + i * LEAD_SPACING_MV
+        assert y.max() == pytest.approx(float(long_ecg.lead(tr.name).max()), abs=1e-5)
 
 
 def test_figure_is_light_for_the_browser(ecg) -> None:
-    """The figure Gradio sends for a 10 s, 12-lead, 500 Hz record: float32 samples, no time arrays,
-    no layout shapes (lead names are annotations), well under 1 MB of JSON."""
+    """The figure Gradio sends for a 10 s, 12-lead, 500 Hz record: float32 samples decimated to
+    :data:`MAX_POINTS_PER_LEAD` per lead, no hover arrays, no layout shapes (lead names are
+    annotations), no 0.1 mV lines at 12 leads, well under 400 kB of JSON; a 4 s window goes whole."""
     waves = [WaveBox(k, i * 0.8 + o, i * 0.8 + o + 0.08) for i in range(12) for k, o in (("P", 0.1), ("QRS", 0.25), ("T", 0.4))]
     fig = ecg_figure(ecg, waves=waves)
     lines = [t for t in fig.data if t.mode == "lines"]
-    assert all(t.x is None and t.dx == pytest.approx(1 / 500) for t in lines)
+    assert all(len(t.y) <= MAX_POINTS_PER_LEAD and t.customdata is None for t in lines)
     assert all(np.asarray(t.y).dtype == np.float32 for t in lines)
-    assert not fig.layout.shapes
+    assert not fig.layout.shapes and fig.layout.yaxis.minor.showgrid is False
     assert [a.text for a in fig.layout.annotations] == [f"<b>{lead}</b>" for lead in ecg.leads]
-    assert len(fig.to_json()) < 900_000
+    assert len(fig.to_json()) < 400_000
+    short = ecg_figure(ecg, leads=["II"], start_s=1.0, window_s=4.0)
+    (trace,) = [t for t in short.data if t.mode == "lines"]
+    assert trace.x is None and trace.dx == pytest.approx(1 / 500) and len(trace.y) == 2000
+    assert np.allclose(np.asarray(trace.y), ecg.lead("II")[500:2500], atol=1e-6)
+    assert short.layout.yaxis.minor.showgrid is True

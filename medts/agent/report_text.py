@@ -280,18 +280,27 @@ def write_report_texts_detailed(items: Sequence[ReportTextInput], *, writer: Wri
         raw = tuned_texts(lines, [items[i].ecg for i in todo], adapter=adapter, batch_size=batch_size,
                           max_new_tokens=max_new_tokens, progress=progress)
     per_item = (time.perf_counter() - t0) / max(len(items), 1)
-    out: list[ReportText] = []
     raw_by_index = dict(zip(todo, raw))
+    return ground_texts(items, [raw_by_index.get(i) for i in range(len(items))], writer=writer,
+                        grounding=grounding, seconds=per_item)
+
+
+def ground_texts(items: Sequence[ReportTextInput], raws: Sequence[str | None], *, writer: str = "llm",
+                 grounding: Literal["remove", "flag"] = "remove", seconds: float = 0.0) -> list[ReportText]:
+    """Check each raw text against its item's facts (``None``: the record abstains for poor
+    quality) and append the draft notice."""
     abstain_text = load_prompt("compose")["abstain"]
-    for i, item in enumerate(items):
-        if abstain[i] is not None:
-            text = render(abstain_text, reason=abstain[i]).strip()
-            out.append(ReportText(f"{text}\n\n{DRAFT_NOTICE}", text, writer, abstained=True, seconds=per_item))
+    out: list[ReportText] = []
+    for item, raw in zip(items, raws):
+        why = _poor_quality(item.facts)
+        if raw is None or why is not None:
+            text = render(abstain_text, reason=why or "not interpreted").strip()
+            out.append(ReportText(f"{text}\n\n{DRAFT_NOTICE}", text, writer, abstained=True, seconds=seconds))
             continue
-        g = ground_answer(raw_by_index[i], trace_of(item.facts), mode=grounding)
+        g = ground_answer(raw, trace_of(item.facts), mode=grounding)
         body = g.text.strip() or NO_TEXT
-        out.append(ReportText(f"{body}\n\n{DRAFT_NOTICE}", raw_by_index[i], writer, g.n_claims, g.n_ungrounded,
-                              list(g.removed), seconds=per_item))
+        out.append(ReportText(f"{body}\n\n{DRAFT_NOTICE}", raw, writer, g.n_claims, g.n_ungrounded,
+                              list(g.removed), seconds=seconds))
     return out
 
 

@@ -115,23 +115,26 @@ def evaluate_baselines(root: Path, record_ids: list[int], log: Callable[[str], N
     return {m: {"fiducials": {f: s.summary() for f, s in scores[m].items()}} for m in BASELINES}
 
 
-def evaluate_qtdb(models: dict[str, Any], root: Path, names: list[str], log: Callable[[str], None]) -> dict[str, Any]:
+def evaluate_qtdb(models: dict[str, Any], root: Path, names: list[str], log: Callable[[str], None], *,
+                  baselines: bool = True) -> dict[str, Any]:
     """Sensitivity and errors against QTDB ``.q1c`` marks for ``models`` (leads independent) and
-    the baselines, each lead scored separately and pooled (as NeuroKit2 in the delineation bench)."""
+    (``baselines``) NeuroKit2 and the fused delineation, each lead scored separately and pooled
+    (as NeuroKit2 in the delineation bench)."""
     from medts.io.qtdb import read_qtdb
 
-    methods = list(models) + list(BASELINES)
+    methods = list(models) + (list(BASELINES) if baselines else [])
     scores = {m: {f: FiducialScore() for f in FIDUCIALS} for m in methods}
     used = []
     for name in names:
-        base = qtdb_record_result(root, name, BASELINES)
-        if base is None:
+        rec = read_qtdb(root, name)
+        if not rec.q1c:
             continue
         used.append(name)
-        for method in BASELINES:
-            for kind, match in base["matches"][method]:
-                scores[method][kind].add(match, base["fs"])
-        rec = read_qtdb(root, name)
+        if baselines:
+            base = qtdb_record_result(root, name, BASELINES)
+            for method in BASELINES:
+                for kind, match in base["matches"][method]:
+                    scores[method][kind].add(match, base["fs"])
         fs = rec.ecg.fs
         ann = waves_to_fiducials(rec.q1c)
         # the window qtdb_record_result scores: from 5 s before the first mark, QTDB_WINDOW_S long
@@ -188,6 +191,27 @@ def _records_text(ids: list[int]) -> str:
     return f"{ids[0]}-{ids[-1]}" if ids == list(range(ids[0], ids[-1] + 1)) else ",".join(map(str, ids))
 
 
+def _log_stderr(msg: str) -> None:
+    import sys
+
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _task(kind: str, target: str | None, root: str, items: list) -> tuple[str, str | None, dict[str, Any]]:
+    """One independent part of the benchmark (run in a worker process when ``workers`` > 1)."""
+    torch.set_num_threads(1)
+    if kind == "ludb_model":
+        model = load_checkpoint(target)
+        _log_stderr(f"evaluating {Path(target).name} on LUDB")
+        return kind, target, evaluate_checkpoint(model, Path(root), items, _log_stderr)
+    if kind == "ludb_baselines":
+        return kind, None, evaluate_baselines(Path(root), items, _log_stderr)
+    if kind == "qtdb_model":
+        models = {Path(target).name: load_checkpoint(target)}
+        return kind, target, evaluate_qtdb(models, Path(root), items, _log_stderr, baselines=False)
+    return kind, None, evaluate_qtdb({}, Path(root), items, _log_stderr, baselines=True)
+
+
 def run_segmentation_bench(
     checkpoints: list[str | Path],
     root: str | Path,
@@ -196,42 +220,67 @@ def run_segmentation_bench(
     qtdb_root: str | Path | None = None,
     qtdb_names: list[str] | None = None,
     timing_records: int = 3,
+    workers: int = 1,
     command: str | None = None,
     name: str = "segmentation",
     log: Callable[[str], None] = print,
 ) -> tuple[Path, Path]:
-    """Evaluate every checkpoint and the baselines on the same records; write ``eval/results/<name>.*``."""
+    """Evaluate every checkpoint and the baselines on the same records; write ``eval/results/<name>.*``.
+
+    ``workers`` > 1 runs the parts (each checkpoint on LUDB, the LUDB baselines, each
+    leads-independent checkpoint on QTDB, the QTDB baselines) in that many processes; the
+    figures are the same, only the per-record inference times then include the contention.
+    Timings (``time_inference``, first leads-independent LLM checkpoint) always run alone at the end.
+    """
     root = Path(root)
     record_ids = record_ids or list(range(131, 161))
-    results: dict[str, Any] = {}
-    models: dict[str, Any] = {}
-    for ck in checkpoints:
-        manifest = read_manifest(ck)
-        model = load_checkpoint(ck)
-        label = Path(ck).name
-        log(f"evaluating {label}")
-        res = evaluate_checkpoint(model, root, record_ids, log)
-        res["parameter_counts"] = manifest.get("parameter_counts")
-        res["train"] = {k: (manifest.get("metrics") or {}).get(k) for k in ("train_seconds", "steps", "seconds_per_step", "windows_seen")}
-        res["config"] = manifest["config"]
-        res["checkpoint"] = str(ck)
-        results[label] = res
-        models[label] = model
-    log("baselines: NeuroKit2 dwt / prominence and the fused delineation")
-    baselines = evaluate_baselines(root, record_ids, log)
-    qtdb = None
+    manifests = {str(ck): read_manifest(ck) for ck in checkpoints}
+    tasks: list[tuple[str, str | None, str, list]] = [("ludb_model", str(ck), str(root), record_ids) for ck in checkpoints]
+    tasks.append(("ludb_baselines", None, str(root), record_ids))
     if qtdb_root is not None:
         from medts.io.qtdb import qtdb_record_names
 
         names = qtdb_names or qtdb_record_names(qtdb_root)
-        indep = {k: m for k, m in models.items() if m.config.data.lead_mode == "independent"}
-        qtdb = evaluate_qtdb(indep, Path(qtdb_root), names, log)
+        indep = [ck for ck, m in manifests.items() if m["config"]["data"]["lead_mode"] == "independent"]
+        tasks += [("qtdb_model", ck, str(qtdb_root), names) for ck in indep]
+        tasks.append(("qtdb_baselines", None, str(qtdb_root), names))
+    if workers > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            done = list(pool.map(_task, *zip(*tasks)))
+    else:
+        done = [_task(*t) for t in tasks]
+    results: dict[str, Any] = {}
+    baselines: dict[str, Any] = {}
+    qtdb: dict[str, Any] | None = None
+    for kind, target, res in done:
+        if kind == "ludb_model":
+            manifest = manifests[target]
+            res["parameter_counts"] = manifest.get("parameter_counts")
+            metrics_m = manifest.get("metrics") or {}
+            res["train"] = {k: metrics_m.get(k) for k in ("train_seconds", "steps", "seconds_per_step", "windows_seen")}
+            res["config"] = manifest["config"]
+            res["checkpoint"] = target
+            results[Path(target).name] = res
+        elif kind == "ludb_baselines":
+            baselines = res
+        else:
+            if qtdb is None:
+                qtdb = {"records": res["records"], "window_s": res["window_s"], "fiducials": {}}
+            qtdb["fiducials"].update(res["fiducials"])
+    if qtdb is not None:  # models first, then the baselines, as in the LUDB tables
+        order = [Path(ck).name for ck in checkpoints] + list(BASELINES)
+        qtdb["fiducials"] = {m: qtdb["fiducials"][m] for m in order if m in qtdb["fiducials"]}
     timing = {}
-    for label, model in models.items():
-        if model.llm is not None and timing_records:
-            log(f"timing {label}")
-            timing[label] = time_inference(model, root, record_ids[:timing_records])
+    timed = [ck for ck, m in manifests.items() if m["config"]["backbone"]["use_llm"]
+             and m["config"]["data"]["lead_mode"] == "independent"][:1]
+    if timed and timing_records:
+        torch.set_num_threads(1)
+        log(f"timing {Path(timed[0]).name}")
+        timing[Path(timed[0]).name] = time_inference(load_checkpoint(timed[0]), root, record_ids[:timing_records])
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    peak_child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
     tables = _tables(results, baselines, qtdb, timing)
     data = {"dataset": "ludb", "root": str(root), "records": record_ids,
             "leads": "all 12, each lead scored on its annotated span", "tolerance_ms": TOLERANCE_MS}
@@ -251,10 +300,15 @@ def run_segmentation_bench(
          "and NeuroKit2 are run on each of the 2 leads and pooled; the fused delineation gives one fiducial per "
          "beat. Leads-concatenated checkpoints need 12 leads and are not run on QTDB."),
         ("Inference time: wall seconds per 10 s 12-lead record (resampling, prompts, all windows x leads in "
-         "one batch), median over the records, on a CPU shared with other jobs; "
-         f"peak resident memory of the whole benchmark process: {peak_mb:.0f} MB."),
+         "one batch, 1 thread), on a 2-core CPU shared with other jobs, so absolute times are inflated; the "
+         "per-model column comes from the evaluation pass"
+         + (f" ({workers} parts in parallel processes)" if workers > 1 else "")
+         + "; the timing table was measured alone at the end of the run."),
+        (f"Peak resident memory: {peak_mb:.0f} MB for the main process"
+         + (f", {peak_child_mb:.0f} MB for the largest worker process." if workers > 1 else ".")),
     ]
-    metrics = {"models": results, "baselines": baselines, "qtdb": qtdb, "timing": timing, "peak_rss_mb": peak_mb}
+    metrics = {"models": results, "baselines": baselines, "qtdb": qtdb, "timing": timing, "peak_rss_mb": peak_mb,
+               "peak_rss_worker_mb": peak_child_mb if workers > 1 else None}
     return write_results(name, command=command, data=data, metrics=metrics, notes=notes, markdown_tables=tables,
                          baselines={m: baselines[m] for m in BASELINES})
 

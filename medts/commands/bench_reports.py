@@ -19,15 +19,18 @@ def bench_reports(
     ludb: Path = typer.Option(None, "--ludb", help="LUDB root for the 500 Hz throughput run (default: shared data)."),
     speed_limit: int = typer.Option(40, "--speed-limit", min=4, help="Records per throughput run."),
     n_boot: int = typer.Option(1000, "--n-boot", min=10),
+    llm_limit: int = typer.Option(16, "--llm-limit", min=1, help="Fold records also reported with LLM text (checked for disagreements)."),
+    llm_speed_limit: int = typer.Option(8, "--llm-speed-limit", min=1, help="Records per LLM-text throughput run."),
 ) -> None:
-    """Generate reports for the fold and score their statements (JSON and text) against scp_codes."""
+    """Generate reports for the fold, score their statements (JSON and text) against scp_codes, count
+    text-vs-JSON disagreements (template and LLM text), and time PTB-XL 100 Hz / LUDB 500 Hz batches."""
     from medts.bench.reports import run
     from medts.config import cache_dir, dataset_dir
 
     out = out or Path(cache_dir()) / "bench-reports"
     ludb = ludb or dataset_dir("ludb")
     json_path, md_path = run(data, folds=list(fold), out=out, workers=workers, limit=limit, ludb=ludb,
-                             speed_limit=speed_limit, n_boot=n_boot)
+                             speed_limit=speed_limit, n_boot=n_boot, llm_limit=llm_limit, llm_speed_limit=llm_speed_limit)
     typer.echo(md_path.read_text())
 
 

@@ -37,6 +37,7 @@ def bench_segmentation(
     qtdb: Optional[Path] = typer.Option(None, help="QTDB root (default: the shared data folder, when present)"),
     qtdb_records: int = typer.Option(0, help="score only the first N QTDB records (0: all; -1: skip QTDB)"),
     timing_records: int = typer.Option(3, help="LUDB records timed for fp32/bf16 and window overlap (0: skip)"),
+    workers: int = typer.Option(1, help="processes for the independent parts (figures unchanged)"),
     name: str = typer.Option("segmentation", help="results name under eval/results/"),
 ) -> None:
     """Score segmentation checkpoints and baselines (IoU/F1 per sample, fiducial F1 at ±150 ms, timings)."""
@@ -61,6 +62,6 @@ def bench_segmentation(
             names = qtdb_record_names(qroot)[:qtdb_records]
     command = "medts " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     paths = run_segmentation_bench(checkpoint, root, record_ids=_records(records), qtdb_root=qroot, qtdb_names=names,
-                                   timing_records=timing_records, command=command, name=name,
+                                   timing_records=timing_records, workers=workers, command=command, name=name,
                                    log=lambda m: print(m, file=sys.stderr, flush=True))
     print("\n".join(str(p) for p in paths))

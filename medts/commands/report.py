@@ -18,8 +18,10 @@ HELP = "\n\n".join([
     "atomically, so a killed run loses nothing finished.",
     "Scale: --workers N runs N processes, each loading the models once. The same command under `accelerate "
     "launch` splits the inputs across processes (GPUs, nodes) with no other change, e.g. "
-    "`accelerate launch --cpu --num_processes 2 -m medts.cli report DATA --out OUT`: each process takes every "
-    "WORLD_SIZE-th record starting at its RANK, and process 0 writes summary.csv and index.html when all are done.",
+    "`accelerate launch --multi_gpu --num_processes 2 -m medts.cli report DATA --out OUT` (on CPU-only machines "
+    "too: it is accelerate's torchrun launcher; `--cpu` would start one process) or `torchrun --nproc_per_node 2 "
+    "-m medts.cli report ...`: each process takes every WORLD_SIZE-th record starting at its RANK; process 0 "
+    "writes summary.csv and index.html when all are done and, with --json, prints the one list of all inputs.",
 ])
 
 
@@ -69,8 +71,10 @@ def register(app: typer.Typer) -> None:
         )
         summary = (f"{result.n_done} reported, {result.n_skipped} already done, {result.n_failed} failed "
                    f"in {result.seconds:.1f} s -> {out}")
+        if result.world_size > 1:
+            summary = f"[process {result.rank}/{result.world_size}] " + summary
         typer.echo(summary, err=True)
-        if as_json:
+        if as_json and result.rank == 0:
             typer.echo(json.dumps([
                 {"key": r.key, "input": r.input, "status": r.status, "error": r.error,
                  "report": str(Path(out) / "records" / r.key / "report.json") if r.status != "failed" else None}

@@ -14,7 +14,15 @@ overwrites them without ``overwrite=True``) and retries the failed ones.
 Scale: with ``--workers N`` records are processed in N processes (chunks of records so the
 classifier scores them in batches). Under ``accelerate launch`` (or ``torchrun``) each process
 takes the inputs ``rank::world_size`` (from the ``RANK``/``WORLD_SIZE`` environment variables
-those launchers set); rank 0 writes ``summary.csv``/``index.html`` after all ranks finish.
+those launchers set); rank 0 writes ``summary.csv``/``index.html`` after all ranks finish and
+returns the results of every input (others return their own). On CPU-only machines accelerate
+starts several processes only through its torchrun launcher::
+
+    accelerate launch --multi_gpu --num_processes 2 -m medts.cli report DATA --out OUT
+    torchrun --nproc_per_node 2 -m medts.cli report DATA --out OUT        # the same
+
+(``accelerate launch --cpu --num_processes 2`` starts ONE process unless an MPI hostfile is
+given; on GPU machines ``--multi_gpu`` spreads the processes over the GPUs.)
 
 Example
 -------
@@ -95,6 +103,7 @@ class JobResult:
     seconds: float = 0.0
     peak_rss_mb: float | None = None
     worker_pid: int | None = None
+    cpu_seconds: float | None = None
 
 
 @dataclass
@@ -106,6 +115,8 @@ class BatchResult:
     n_failed: int = 0
     seconds: float = 0.0
     results: list[JobResult] = field(default_factory=list)
+    rank: int = 0
+    world_size: int = 1
 
     @property
     def records_per_s(self) -> float:
@@ -271,7 +282,7 @@ def process_chunk(jobs: list[Job]) -> list[JobResult]:
     out = Path(config.out)
     results: dict[str, JobResult] = {}
     ecgs, ok_jobs = [], []
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for job in jobs:
         try:
             ecg = _read(job, config)
@@ -299,9 +310,10 @@ def process_chunk(jobs: list[Job]) -> list[JobResult]:
         except Exception as error:  # noqa: BLE001
             results[job.key] = JobResult(job.key, job.input, "failed", _describe(error))
     per = (time.perf_counter() - t0) / max(len(jobs), 1)
+    cpu = (time.process_time() - c0) / max(len(jobs), 1)  # this process's CPU (all its threads)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB -> MiB on Linux
-    return [JobResult(**{**asdict(results[j.key]), "seconds": per, "peak_rss_mb": rss, "worker_pid": os.getpid()})
-            for j in jobs]
+    return [JobResult(**{**asdict(results[j.key]), "seconds": per, "peak_rss_mb": rss, "worker_pid": os.getpid(),
+                         "cpu_seconds": cpu}) for j in jobs]
 
 
 # -- driver --------------------------------------------------------------------------------------
@@ -383,13 +395,42 @@ def run_batch(inputs: list[str], out: str | Path, *, formats: Iterable[str] = DE
     result.n_done = sum(r.status == "done" for r in result.results)
     result.n_skipped = sum(r.status == "skipped" for r in result.results)
     result.n_failed = sum(r.status == "failed" for r in result.results)
+    result.rank, result.world_size = rank, world
     if world > 1:
         from accelerate import PartialState
 
         PartialState().wait_for_everyone()
     if rank == 0:
         finish(out, {j.key: j for j in all_jobs}, config)
+        if world > 1:  # rank 0 speaks for the whole batch: every input, in input order
+            result.results = gather_results(out, all_jobs, config, by_key)
     return result
+
+
+def gather_results(out: Path, jobs: list[Job], config: BatchConfig, mine: dict[str, JobResult]) -> list[JobResult]:
+    """Results of all ``jobs`` after a distributed run: this rank's own, the others' read from ``out``.
+
+    Another rank's record counts as ``done`` when its ``report.json`` exists and ``failed`` when
+    ``errors.jsonl`` lists it (the error text included).
+    """
+    errors = {}
+    errors_path = out / "errors.jsonl"
+    if errors_path.is_file():
+        for line in errors_path.read_text().splitlines():
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            errors[item["key"]] = item.get("error")
+    gathered = []
+    for job in jobs:
+        if job.key in mine:
+            gathered.append(mine[job.key])
+        elif is_done(out, output_key(job, config)):
+            gathered.append(JobResult(job.key, job.input, "done"))
+        else:
+            gathered.append(JobResult(job.key, job.input, "failed", errors.get(job.key, "not reported by any process")))
+    return gathered
 
 
 def _progress(total: int, initial: int, enabled: bool):

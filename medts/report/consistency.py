@@ -24,7 +24,8 @@ What the text asserts
 
 Disagreements (goal 0): a code the text asserts that the JSON does not; a code the JSON asserts
 that the text negates; a measurement whose written value differs from the JSON value by more
-than the rounding of the written number (or whose JSON value is missing, or with another unit);
+than the rounding of the written number (or whose JSON value is missing); a number in a unit the
+named measurement never has (``QRS 1.2 mV``) is not compared;
 a probability that differs from the JSON one. Codes the JSON asserts that the text does not
 mention are **omissions**, counted separately (an LLM text may summarise; the template text
 omits nothing).
@@ -183,6 +184,11 @@ MEASUREMENT_PHRASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"(?:heart|ventricular)\s+rate|HR", ("hr_bpm",)),
     (r"Sokolow(?:-Lyon)?(?:\s+voltage|\s+index)?", ("sokolow_lyon_mv",)),
     (r"Cornell(?:\s+voltage|\s+index)?", ("cornell_mv",)),
+    # Loose wording ("QRS of 96 ms", "the axis is 60 degrees"): the unit picks the measurement.
+    (r"QRS(?:\s+complex(?:es)?)?", ("qrs_ms", "qrs_axis_deg")),
+    (r"axis", ("qrs_axis_deg",)),
+    (r"P[- ]waves?", ("p_duration_ms", "p_axis_deg")),
+    (r"T[- ]waves?", ("t_axis_deg",)),
 )
 _PHRASES = [(re.compile(r"(?<![A-Za-z0-9])(?:" + p + r")(?![A-Za-z0-9])", re.I), names) for p, names in MEASUREMENT_PHRASES]
 _UNITS = {"ms": "ms", "bpm": "bpm", "beats per minute": "bpm", "beats/min": "bpm", "mv": "mV", "deg": "deg",
@@ -219,6 +225,12 @@ def number_claims(text: str) -> list[NumberClaim]:
         written = m.group(1).replace("−", "-")
         claims.append(NumberClaim(best[2], written, float(written), _UNITS[m.group(2).lower()]))
     return claims
+
+
+NORMAL_UNITS = {"hr_bpm": "bpm", "rr_ms": "ms", "pr_ms": "ms", "p_duration_ms": "ms", "qrs_ms": "ms", "qt_ms": "ms",
+                "qtc_bazett_ms": "ms", "qtc_fridericia_ms": "ms", "p_axis_deg": "deg", "qrs_axis_deg": "deg",
+                "t_axis_deg": "deg", "sokolow_lyon_mv": "mV", "cornell_mv": "mV"}
+"""The unit of every measurement a report can hold (a claim in another unit is not about it)."""
 
 
 def _decimal_point(text: str, match: re.Match) -> bool:
@@ -284,7 +296,9 @@ def check_text(report: Report, text: str | None = None) -> Consistency:
     claims = number_claims(text)
     out.n_number_claims = len(claims)
     for claim in claims:
-        candidates = [values[n] for n in claim.names if n in values]
+        candidates = [values[n] for n in claim.names if n in values and values[n].unit == claim.unit]
+        if not candidates and not any(NORMAL_UNITS.get(n) == claim.unit for n in claim.names):
+            continue  # e.g. "QRS 1.2 mV": no measurement of that kind in the report to compare with
         ok = any(m.value is not None and m.unit == claim.unit and abs(claim.value - m.value) <= _rounding(claim.written)
                  for m in candidates)
         if not ok:

@@ -7,8 +7,11 @@ grid for every lead: minor lines every 0.04 s / 0.1 mV, major lines every 0.2 s 
 
 The figure is kept light because it travels to the browser on every record (Gradio sends
 ``fig.to_json()``, where plotly packs numpy arrays as base64): samples go as float32, evenly
-spaced views send ``x0``/``dx`` instead of a time array, and views longer than
-:data:`MAX_POINTS_PER_LEAD` samples are min/max-decimated (every R peak survives). Overlays are drawn as one filled trace per kind (``None``
+spaced views send ``x0``/``dx`` instead of a time array, views longer than
+:data:`MAX_POINTS_PER_LEAD` samples are min/max-decimated (every R peak survives; a shorter
+window shows every sample), there is no per-point hover data, and the 0.1 mV minor lines are
+drawn only when a lead is tall enough to show them (they cost the browser hundreds of SVG
+paths). Overlays are drawn as one filled trace per kind (``None``
 separators between rectangles), which keeps hundreds of wave boxes cheap to render and lets
 the legend toggle them:
 
@@ -39,8 +42,9 @@ PAPER = "#fff5f5"
 MINOR_GRID = "#f7c6c6"
 MAJOR_GRID = "#e88f8f"
 LEAD_SPACING_MV = 3.0  # a multiple of 0.5 mV keeps every lead's baseline on a major line
-MAX_POINTS_PER_LEAD = 5000  # beyond this the view is decimated (min/max per bucket keeps peaks):
-# 10 s at 500 Hz passes whole; 2 points per bucket still exceed a wide screen's pixel columns
+MAX_POINTS_PER_LEAD = 2000  # beyond this the view is decimated (min/max per bucket keeps peaks):
+# a 10 s overview still has ~2 points per screen pixel column; windows <= 4 s at 500 Hz go whole
+MINOR_Y_MAX_LEADS = 3  # 0.1 mV lines only when a lead is tall enough for them (else a pink wash)
 WAVE_COLOURS = {"P": "rgba(66, 133, 244, 0.18)", "QRS": "rgba(52, 168, 83, 0.20)",
                 "T": "rgba(171, 71, 188, 0.18)"}
 ANOMALY_COLOUR = "rgba(220, 0, 0, 0.22)"
@@ -166,10 +170,11 @@ def ecg_figure(
         else:
             tx, yx = decimate_minmax(t, y, MAX_POINTS_PER_LEAD)
             xs = dict(x=tx.astype(np.float32))
+        # No per-point hover data (it would double the samples sent): hover names the lead and time.
         fig.add_trace(go.Scatter(
             **xs, y=(yx + np.float32(offsets[lead])).astype(np.float32), mode="lines", name=lead, showlegend=False,
             line=dict(color="#b00000" if bold else "#111111", width=2.0 if bold else 1.0),
-            customdata=yx.astype(np.float32), hovertemplate=f"{lead}: %{{customdata:.3f}} mV at %{{x:.3f}} s<extra></extra>",
+            hovertemplate=f"{lead} at %{{x:.3f}} s<extra></extra>",
         ))
     _paper_layout(fig, shown, offsets, start_s, end_s, title)
     return fig
@@ -189,7 +194,7 @@ def _paper_layout(fig: go.Figure, shown: list[str], offsets: dict[str, float], s
                    minor=dict(dtick=0.04, showgrid=True, gridcolor=MINOR_GRID, gridwidth=0.5), **grid),
         # Major lines every 0.5 mV from the axis itself; lead names are annotations (no shapes).
         yaxis=dict(range=[y_bottom, y_top], dtick=0.5, tick0=0.0, showticklabels=False,
-                   minor=dict(dtick=0.1, showgrid=True, gridcolor=MINOR_GRID, gridwidth=0.5),
+                   minor=dict(dtick=0.1, showgrid=len(shown) <= MINOR_Y_MAX_LEADS, gridcolor=MINOR_GRID, gridwidth=0.5),
                    fixedrange=False, **grid),
         annotations=[dict(text=f"<b>{lead}</b>", x=0, xref="paper", xanchor="right", xshift=-4, y=offset,
                           yref="y", showarrow=False, font=dict(size=12)) for lead, offset in offsets.items()],

@@ -1,0 +1,88 @@
+"""Report sources: anomalous beats from the template + RR detector, evidence leads by lead occlusion."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from medts.record import STANDARD_LEADS
+from medts.report.sources import AnomalySource, ClassifierSource, SignalSource, lead_occlusion
+from medts.simulate import simulate_12lead
+
+
+@pytest.fixture(scope="module")
+def sinus():
+    ecg = simulate_12lead(duration_s=10.0, fs=250.0, hr_bpm=72.0, seed=5, record_id="sinus72")
+    return ecg, SignalSource().sections(ecg)
+
+
+def test_regular_sinus_has_no_anomalous_beat_and_reuses_the_measured_r_peaks(sinus):
+    ecg, sig = sinus
+    assert sig.r_peaks and len(sig.r_peaks) >= 10 and len(sig.usable_leads) == 12
+    section = AnomalySource().anomalies(ecg, r_peaks=sig.r_peaks, usable_leads=sig.usable_leads)
+    assert section.status.available and f"{len(sig.r_peaks)} beats" in section.status.reason
+    assert section.items == []
+
+
+def test_a_premature_beat_of_another_shape_is_listed_at_its_time(sinus):
+    ecg, sig = sinus
+    r = list(sig.r_peaks)
+    k = len(r) // 2
+    # An ectopic beat: a copy of the QRS region, upside down and widened, 55 % into an RR interval.
+    at = int(r[k] + 0.55 * (r[k + 1] - r[k]))
+    signal = ecg.signal.copy()
+    half = int(0.06 * ecg.fs)
+    beat = ecg.signal[r[k] - half:r[k] + half]
+    wide = np.repeat(beat, 2, axis=0)[: 2 * half * 2]  # [4 * half, 12], twice as long
+    signal[at - 2 * half:at + 2 * half] -= wide
+    ectopic = ecg.__class__(signal, fs=ecg.fs, leads=ecg.leads, record_id="ectopic")
+    peaks = sorted(r + [at])
+    section = AnomalySource().anomalies(ectopic, r_peaks=peaks, usable_leads=sig.usable_leads)
+    times = [round((a.start_s + a.end_s) / 2, 2) for a in section.items]
+    assert round(at / ecg.fs, 2) in times
+    item = section.items[times.index(round(at / ecg.fs, 2))]
+    assert "premature" in item.kind and "shape" in item.kind
+    assert len(section.items) <= 3  # the ectopic beat and at most its neighbours (short RR after it)
+
+
+def test_without_r_peaks_the_section_says_why_it_is_empty(sinus):
+    ecg, _ = sinus
+    section = AnomalySource().anomalies(ecg, r_peaks=None)
+    assert not section.status.available and "R peaks" in section.status.reason
+
+
+@pytest.fixture(scope="module")
+def classifiers():
+    source = ClassifierSource(evidence="occlusion")
+    if not source.available:
+        pytest.skip(f"no classifier adapter shipped: {source._reason}")
+    return source
+
+
+def test_every_asserted_classifier_statement_has_evidence_leads_among_the_present_leads(classifiers):
+    full = simulate_12lead(duration_s=10.0, fs=100.0, hr_bpm=110.0, seed=9, atrial_fibrillation=True, record_id="af")
+    limb = full.select_leads(["I", "II", "III"])
+    sections = classifiers.statements_many([full, limb])
+    for section, present in zip(sections, (set(STANDARD_LEADS), {"I", "II", "III"})):
+        assert section.asserted
+        for finding in section.asserted:
+            assert finding.evidence and finding.evidence.startswith("lead occlusion")
+            assert set(finding.evidence_leads) <= present and len(finding.evidence_leads) <= 3
+
+
+def test_the_first_evidence_lead_lowers_the_full_ensemble_probability_most(classifiers):
+    from medts.classify.preprocess import model_input
+
+    ecg = simulate_12lead(duration_s=10.0, fs=100.0, hr_bpm=58.0, seed=21, record_id="brady")
+    clf = classifiers._classifiers[0]
+    code = clf.predict(ecg).present[0]
+    leads, how = lead_occlusion(clf, [ecg], [[code]], members=None)[0][code]
+    assert leads, how
+    # Independently: zero each lead in the model input and score with the classifier's own predict_proba.
+    x, _ = model_input(ecg, fs_hz=clf.fs_hz)
+    copies = np.repeat(x[None], 12, axis=0)
+    for j in range(12):
+        copies[j, :, j] = 0.0
+    p0 = clf.predict_proba(x[None])[0, clf.classes.index(code)]
+    drops = p0 - clf.predict_proba(copies)[:, clf.classes.index(code)]
+    assert STANDARD_LEADS[int(np.argmax(drops))] == leads[0]
