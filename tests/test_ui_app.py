@@ -128,9 +128,31 @@ def test_quick_step_shows_tracing_and_measurements_before_the_report() -> None:
     state.cleanup()
 
 
-def test_statement_rows_need_the_full_report() -> None:
-    state = SessionState.new()
-    state.set_record(simulate_12lead(duration_s=4.0, fs=250.0, hr_bpm=70.0, seed=3, record_id="s"), "s")
+def test_step_two_and_downloads_need_a_loaded_record() -> None:
     with pytest.raises(ValueError, match="load a record first"):
         ui_app.open_record_rest(SessionState.new())
-    state.cleanup()
+    with pytest.raises(ValueError, match="load a record first"):
+        ui_app.write_downloads(SessionState.new())
+
+
+def test_segmentation_adapter_is_found_through_the_package_constant() -> None:
+    folder = an.segmentation_adapter()
+    if folder is None:
+        pytest.skip("no MedTsLLM segmentation adapter shipped")
+    assert (folder / "manifest.json").is_file()
+    import importlib
+
+    names = {str(getattr(importlib.import_module(m), a, "")) for m, a in an._SEGMENTATION_CONSTANTS
+             if importlib.util.find_spec(m) is not None}
+    assert folder.name in {Path(n).name for n in names if n}
+
+
+@pytest.mark.slow
+def test_medtsllm_overlay_marks_qrs_complexes_on_lead_two() -> None:
+    if an.segmentation_adapter() is None:
+        pytest.skip("no MedTsLLM segmentation adapter shipped")
+    ecg = simulate_12lead(duration_s=10.0, fs=500.0, hr_bpm=60.0, seed=11, record_id="seg")
+    boxes = an.medtsllm_waves(ecg)
+    qrs = [b for b in boxes if b.kind == "QRS"]
+    assert {b.lead for b in boxes} == {"II"} and 6 <= len(qrs) <= 14
+    assert all(0.0 <= b.onset_s < b.offset_s <= ecg.duration_s for b in boxes)

@@ -1,8 +1,16 @@
 """The app in a real browser: Playwright driving Debian's Chromium, headless.
 
-Run with ``pytest -m browser tests/test_ui_browser.py``. Skips with a reason when Chromium
-(``apt-get install chromium``) or Playwright (``pip install playwright``; never
-``playwright install``) is missing. Screenshots go to ``test-artifacts/``.
+Part of the default run (``make test`` installs Chromium); ``pytest -m browser`` runs only these.
+Skips with a reason when Chromium (``apt-get install chromium``) or Playwright (``pip install
+playwright``; never ``playwright install``) is missing. Screenshots go to ``test-artifacts/``,
+with the measured upload -> tracing + measurements time in ``ui-browser-timing.txt``.
+
+Checked: a WFDB pair uploads and shows the tracing (with P/QRS/T) and the measurements; the
+streamed answer to "What is the heart rate?" holds the measured value and a citation, with the
+collapsible tool trace; clicking a statement highlights its evidence; a corrupt file gives a
+message naming it; several sessions keep their records, chats and errors apart; errors (a
+question before a record, bad settings, a zip escaping its folder) are messages, never a
+traceback.
 
 The app runs in this process on a free local port. The chat uses the real agent (tools,
 planner, grounding, citations) with the agent's scripted chat model in place of SmolLM2, so the

@@ -275,6 +275,69 @@ def fold_batchnorm(model: ECGClassifierNet) -> ECGClassifierNet:
     return folded
 
 
+class ChannelsLastNet(nn.Module):
+    """Inference form of a classifier whose body runs as 2-D ``[batch, channels, 1, time]`` in channels-last memory.
+
+    oneDNN's channels-last 2-D convolutions were 1.3-2.5x faster than its 1-D ones for these
+    narrow networks on the development CPU (AVX2, one thread); the arithmetic is the same up
+    to float rounding (about 1e-7 in probability). Built by :func:`to_channels_last_2d`.
+    """
+
+    def __init__(self, body: nn.Module, head: nn.Module, config: ModelConfig):
+        super().__init__()
+        self.body, self.head, self.config = body, head, config
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.unsqueeze(2).contiguous(memory_format=torch.channels_last)  # [batch, leads, 1, time]
+        return self.head(self.body(x).squeeze(2))  # body out [batch, channels, 1, time'] -> [batch, channels, time']
+
+
+def _as_2d(module: nn.Module) -> nn.Module:
+    """The 2-D (height 1) equivalent of a 1-D layer, with the same parameters; other modules unchanged."""
+    if isinstance(module, nn.Conv1d):
+        conv = nn.Conv2d(module.in_channels, module.out_channels, (1, module.kernel_size[0]),
+                         stride=(1, module.stride[0]), padding=(0, module.padding[0]),
+                         dilation=(1, module.dilation[0]), groups=module.groups, bias=module.bias is not None)
+        with torch.no_grad():
+            conv.weight.copy_(module.weight.unsqueeze(2))
+            if module.bias is not None:
+                conv.bias.copy_(module.bias)
+        return conv
+    if isinstance(module, nn.BatchNorm1d):
+        bn = nn.BatchNorm2d(module.num_features, eps=module.eps)
+        bn.load_state_dict(module.state_dict())
+        return bn.eval()
+    if isinstance(module, nn.MaxPool1d):
+        return nn.MaxPool2d((1, module.kernel_size), (1, module.stride), (0, module.padding), ceil_mode=module.ceil_mode)
+    if isinstance(module, nn.AvgPool1d):
+        return nn.AvgPool2d((1, module.kernel_size[0]), (1, module.stride[0]), (0, module.padding[0]),
+                            ceil_mode=module.ceil_mode, count_include_pad=module.count_include_pad)
+    return module
+
+
+def to_channels_last_2d(model: ECGClassifierNet) -> ChannelsLastNet:
+    """A channels-last 2-D inference copy of ``model`` (fold batch norm first: :func:`fold_batchnorm`).
+
+    Example
+    -------
+    >>> import torch
+    >>> net = build_model(ModelConfig(arch="inception1d", n_classes=3, downsample=4)).eval()
+    >>> x = torch.randn(2, 12, 250)
+    >>> bool(torch.allclose(net(x), to_channels_last_2d(net)(x), atol=1e-4))
+    True
+    """
+    import copy
+
+    body = copy.deepcopy(model.body).eval()
+    for parent in list(body.modules()):
+        for name, child in list(parent.named_children()):
+            replaced = _as_2d(child)
+            if replaced is not child:
+                setattr(parent, name, replaced)
+    body = body.to(memory_format=torch.channels_last)
+    return ChannelsLastNet(body, copy.deepcopy(model.head).eval(), model.config).eval()
+
+
 def count_parameters(model: nn.Module) -> int:
     """Number of trainable parameters."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)

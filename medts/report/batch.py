@@ -54,7 +54,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from medts.errors import ECGReadError, MedtsError
+from medts.errors import MedtsError
 from medts.report.schema import SAFETY_NOTICE, Report
 
 FORMATS = ("json", "md", "html", "pdf", "png")
@@ -210,7 +210,7 @@ def is_done(out: Path, key: str) -> bool:
 
 def write_outputs(report: Report, ecg: Any, folder: Path, formats: tuple[str, ...], *, overlays: bool = True) -> None:
     """Render ``report`` in ``formats`` into ``folder``; ``report.json`` is written last."""
-    from medts.report.paper import Overlay, figure_bytes, plot_paper
+    from medts.report.paper import figure_bytes, plot_paper
     from medts.report.render_html import render_html
     from medts.report.render_markdown import render_markdown
     from medts.report.render_pdf import paper_subtitle, render_pdf

@@ -26,7 +26,6 @@ To plug in another tool, pass any object with the same method to
 
 from __future__ import annotations
 
-import importlib
 import math
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -133,7 +133,7 @@ class AgentText:
 
     def __init__(self, writer: str = "auto", *, batch_size: int = 8, adapter: str | Path | None = None,
                  **options: Any) -> None:
-        if writer not in LLM_WRITERS:
+        if writer not in (*LLM_WRITERS, "template"):  # "template": the agent's fact-line writer (no LLM)
             raise ValueError(f"writer must be one of {LLM_WRITERS}, got {writer!r}")
         self.batch_size, self.options = batch_size, options
         self.adapter = adapter if adapter is not None else shipped_text_head()
@@ -157,7 +157,7 @@ class AgentText:
                     for r in reports]
         rt = self._module
         ecgs = list(ecgs) if ecgs is not None else [None] * len(reports)
-        items = [rt.ReportTextInput(ecg=e, facts=rt.facts_from_report(r), record_id=r.record.record_id)
+        items = [rt.ReportTextInput(ecg=e, facts=report_facts(r, rt), record_id=r.record.record_id)
                  for r, e in zip(reports, ecgs)]
         written = rt.write_report_texts_detailed(items, writer=self.writer, adapter=self.adapter,
                                                  batch_size=self.batch_size, **self.options)
@@ -172,6 +172,20 @@ class AgentText:
             notes.append(f"report consistency check: {dropped} sentence(s) contradicting the JSON removed")
             out.append(Interpretation(generator="llm", model=model, text=text, grounding=notes))
         return out
+
+
+def report_facts(report: Report, rt: Any) -> dict[str, Any]:
+    """The agent's tool-shaped facts of ``report`` (``facts_from_report``), with rule statements fitted in.
+
+    Rhythm codes from the measurement rules (SR, STACH, SBRAD, AFIB; ``source = medts.signal rules``)
+    have no probability: they stay in ``classify.present`` (so a sentence stating them is grounded)
+    but are left out of ``classify.statements``, whose lines the agent writes as "probability N %".
+    """
+    facts = rt.facts_from_report(report)
+    c = facts.get("classify") or {}
+    if c.get("statements"):
+        c["statements"] = [st for st in c["statements"] if st.get("probability") is not None]
+    return facts
 
 
 def drop_contradicting_sentences(report: Report, text: str) -> tuple[str, int]:

@@ -190,7 +190,8 @@ def _paper_layout(fig: go.Figure, shown: list[str], offsets: dict[str, float], s
         plot_bgcolor=PAPER, paper_bgcolor="white",
         height=max(260, 70 * len(shown) + 80), margin=dict(l=48, r=20, t=40 if title else 20, b=40),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
-        xaxis=dict(range=[start_s, end_s], dtick=0.2, title="time (s)  -  25 mm/s, 10 mm/mV",
+        xaxis=dict(range=[start_s, end_s], dtick=0.2, ticklabelstep=5 if end_s - start_s > 3 else 1,
+                   title="time (s)  -  25 mm/s, 10 mm/mV",
                    minor=dict(dtick=0.04, showgrid=True, gridcolor=MINOR_GRID, gridwidth=0.5), **grid),
         # Major lines every 0.5 mV from the axis itself; lead names are annotations (no shapes).
         yaxis=dict(range=[y_bottom, y_top], dtick=0.5, tick0=0.0, showticklabels=False,

@@ -64,9 +64,15 @@ def warm_up() -> threading.Thread:
             except Exception:  # noqa: BLE001 - a failure shows later, in the panel that needs it
                 pass
 
+    global WARMUP
     thread = threading.Thread(target=run, name="medts-ui-warmup", daemon=True)
     thread.start()
+    WARMUP = thread
     return thread
+
+
+WARMUP: threading.Thread | None = None
+"""The latest start-up warm-up thread (benchmarks wait for it before timing)."""
 
 
 def launch(*, host: str = DEFAULT_HOST, port: int | None = DEFAULT_PORT, auth: str | None = None,
