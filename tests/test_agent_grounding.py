@@ -116,3 +116,18 @@ def test_reference_limits_and_criteria_ground_only_limits(sinus_trace):
         {"code": "CLBBB", "description": "complete left bundle branch block", "typical_criteria": "QRS >= 120 ms"}]}, 0.0)]
     assert ground_answer("LBBB needs a QRS of 120 ms or more.", gloss).n_ungrounded == 0
     assert ground_answer("The QRS is 120 ms.", gloss).n_ungrounded == 1
+
+
+def test_not_inside_a_statement_name_is_not_a_negation():
+    trace = [ToolCall("classify", {}, {"tool": "classify", "present": ["ISC_"], "evaluated_codes": ["ISC_", "AFIB"],
+                                       "statements": [{"code": "ISC_", "probability": 0.48, "threshold": 0.2}]}, 0.0)]
+    g = ground_answer("Classifier finds ISC_ (ischaemic ST-T changes, location not specified), probability 48%.", trace)
+    assert g.n_ungrounded == 0 and g.n_claims == 3
+    assert ground_answer("There is no ISC_.", trace).n_ungrounded == 1  # a real negation still is one
+
+
+def test_resolved_statements_of_a_comparison_may_be_named():
+    trace = [ToolCall("compare", {}, {"tool": "compare", "statements": {"new": ["AFIB"], "resolved": ["1AVB"],
+                                                                       "unchanged": []}}, 0.0)]
+    assert ground_answer("New statements: AFIB. Resolved statements: 1AVB.", trace).n_ungrounded == 0
+    assert ground_answer("New statements: CLBBB.", trace).n_ungrounded == 1

@@ -8,8 +8,15 @@ import pytest
 from medts.agent import DRAFT_NOTICE
 from medts.agent.grounding import ground_answer
 from medts.agent.report_text import (
-    NO_TEXT, ReportTextInput, compact_fact_lines, facts_from_report, ground_texts, tool_facts, trace_of,
-    write_report_texts, write_report_texts_detailed,
+    NO_TEXT,
+    ReportTextInput,
+    compact_fact_lines,
+    facts_from_report,
+    ground_texts,
+    tool_facts,
+    trace_of,
+    write_report_texts,
+    write_report_texts_detailed,
 )
 from medts.errors import MedtsError
 from medts.examples import simulate_example

@@ -9,7 +9,12 @@ import pytest
 import torch
 
 from medts.agent.text_head import (
-    DEFAULT_ADAPTER, TextHeadConfig, TextHeadError, build_text_head, load_text_head_from, probe_inputs,
+    DEFAULT_ADAPTER,
+    TextHeadConfig,
+    TextHeadError,
+    build_text_head,
+    load_text_head_from,
+    probe_inputs,
 )
 from medts.examples import simulate_example
 from medts.medtsllm.backbone import tiny_llama

@@ -8,7 +8,12 @@ import numpy as np
 import pytest
 import torch
 
-from medts.bench.anomaly import f1_point_adjusted_at, fusion_metrics, run_anomaly_bench, window_labels_and_max
+from medts.bench.anomaly import (
+    f1_point_adjusted_at,
+    fusion_metrics,
+    run_anomaly_bench,
+    window_labels_and_max,
+)
 from medts.medtsllm.anomaly import (
     BeatScorer,
     beat_features,
@@ -51,7 +56,7 @@ def test_fusion_metrics_and_window_labels():
 def test_beat_scorer_round_trips_and_separates_ectopic_beats():
     from test_anomalies_cli import FS, ectopic_simulation
 
-    x, normal, ectopic = ectopic_simulation(seconds=40, seed=2, every=5)
+    x, _, ectopic = ectopic_simulation(seconds=40, seed=2, every=5)
     det = detect_beats(x, float(FS))
     lab = match_beats(det, ectopic, float(FS)) >= 0
     feats = beat_features(x, det, float(FS), error=np.abs(x) ** 2)

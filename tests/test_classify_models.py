@@ -83,3 +83,24 @@ def test_inception_downsampling_stem_shortens_time_and_validates():
     assert isinstance(build_model(preset_config("inception1d", 5)).body.stem, torch.nn.Identity)
     with pytest.raises(ValueError, match="downsample"):
         preset_config("inception1d", 5, downsample=3)
+
+
+@pytest.mark.parametrize("name", ["xresnet1d-small", "inception1d-fast"])
+def test_channels_last_2d_copy_gives_the_same_outputs(name):
+    from medts.classify.models import TimeMaxPool2d, fold_batchnorm, to_channels_last_2d
+
+    torch.manual_seed(0)
+    net = build_model(preset_config(name, 4))
+    net.train()
+    with torch.no_grad():
+        for _ in range(3):
+            net(2.0 * torch.randn(16, 12, 250) + 0.5)
+    net.eval()
+    fast = to_channels_last_2d(fold_batchnorm(net))
+    assert not any(isinstance(m, torch.nn.Conv1d) for m in fast.body.modules())
+    x = torch.randn(8, 12, 313)
+    with torch.inference_mode():
+        torch.testing.assert_close(torch.sigmoid(fast(x)), torch.sigmoid(net(x)), atol=1e-5, rtol=0)
+    pool = TimeMaxPool2d(3, 2, 1)
+    y = torch.randn(2, 5, 1, 31)
+    torch.testing.assert_close(pool(y), torch.nn.functional.max_pool1d(y.squeeze(2), 3, 2, 1).unsqueeze(2), atol=0, rtol=0)

@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from medts.simulate import simulate_12lead
-from medts.ui.plots import LEAD_SPACING_MV, MAX_POINTS_PER_LEAD, Region, WaveBox, decimate_minmax, ecg_figure
+from medts.ui.plots import (
+    LEAD_SPACING_MV,
+    MAX_POINTS_PER_LEAD,
+    Region,
+    WaveBox,
+    decimate_minmax,
+    ecg_figure,
+)
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,10 @@ Every answer is composed from tool results (JSON) and checked against them: each
 unit and each diagnostic statement must match a tool field, else it is removed or flagged.
 Answers are drafts for clinician review.
 
+Batch reports get their interpretation text from :mod:`medts.agent.report_text`
+(``write_report_texts``: template, untuned LLM or the LoRA text head of
+:mod:`medts.agent.text_head`, every text grounded the same way).
+
 Example
 -------
 >>> from medts.agent.session import ChatSession              # doctest: +SKIP

@@ -28,6 +28,7 @@ Example
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable
@@ -83,7 +84,7 @@ class Fact:
 
     @property
     def citation(self) -> str:
-        path = self.path[:-len(".value")] if self.path.endswith(".value") else self.path
+        path = self.path.removesuffix(".value")
         return f"{self.tool}.{path}"
 
 
@@ -232,6 +233,8 @@ def statement_facts(trace: Iterable[Any]) -> StatementFacts:
             st = r.get("statements") or {}
             for code in (st.get("new") or []) + (st.get("unchanged") or []):
                 facts.present.setdefault(code, "compare.statements")
+            for code in st.get("resolved") or []:  # present before, absent now: may be named as resolved
+                facts.defined.setdefault(code, "compare.statements.resolved")
     return facts
 
 
@@ -380,6 +383,15 @@ def find_statements(sentence: str) -> list[tuple[str, str, bool]]:
     return [(text, code, neg) for _, text, code, neg in sorted(found)]
 
 
+@functools.cache
+def _statement_names() -> frozenset[str]:
+    """Lower-case statement descriptions: a "not" inside one is part of its name
+    ("ischaemic ST-T changes, location not specified"), not a negation."""
+    from medts.labels import STATEMENTS
+
+    return frozenset(st.description.split("(")[0].strip().lower() for st in STATEMENTS.values())
+
+
 def _negated(sentence: str, start: int, end: int) -> bool:
     """A negation cue in the same clause before the mention, or inside/just after it ("is not")."""
     clause_start = 0
@@ -387,7 +399,9 @@ def _negated(sentence: str, start: int, end: int) -> bool:
         clause_start = m.end()
     before = sentence[clause_start:start]
     after = re.split(r"[;,.:]", sentence[end:], maxsplit=1)[0][:25]
-    return bool(_NEGATION.search(before) or _NEGATION.search(sentence[start:end])
+    inside = sentence[start:end]
+    return bool(_NEGATION.search(before)
+                or (_NEGATION.search(inside) and inside.lower() not in _statement_names())
                 or re.match(r"\s*(?:is|was|are)?\s*(?:not|absent)\b", after, re.IGNORECASE))
 
 
@@ -475,7 +489,8 @@ _LIMIT_PATH = re.compile(r"reference_limits|normal_(?:low|high)|threshold|abstai
                          r"entries\[\d+\]\.description", re.IGNORECASE)
 # Words that make a number a limit or criterion ("above 450 ms", "range 120 ms to 200 ms", ">= 120 ms").
 _LIMIT_CUE_BEFORE = re.compile(r"limit|range|within|between|above|below|over|under|exceed\w*|more than|less than|"
-                               r"longer than|shorter than|greater than|at least|at most|up to|upper|lower|"
+                               r"longer than|shorter than|greater than|faster than|slower than|wider than|taller than|deeper than|"
+                               r"at least|at most|up to|upper|lower|"
                                r"normal|reference|threshold|cut-?off|criteri\w*|[<>≤≥]=?|\d\s*(?:-|–|to)\s*$", re.IGNORECASE)
 _LIMIT_CUE_AFTER = re.compile(r"^\s*(?:or (?:more|less|longer|shorter|above|below|higher|lower)|\+)", re.IGNORECASE)
 
@@ -511,9 +526,7 @@ def match_number(value: float, unit: str, facts: list[Fact], keys: tuple[str, ..
         if keys is not None and f.tool != "glossary" and not f.path.endswith(".reason") \
                 and not any(k in f.path.lower() for k in keys):
             continue
-        if unit == "":  # a bare number may cite any field
-            v = f.value
-        elif f.unit == unit:
+        if unit == "" or f.unit == unit:  # a bare number may cite any field
             v = f.value
         elif unit == "ms" and f.unit == "s":
             v = f.value * 1000.0

@@ -199,16 +199,14 @@ def fact_correct(fact: dict[str, Any], numbers: list[tuple[float, str]], stateme
 def score_answer_text(text: str, expect: list[dict[str, Any]], question: str = "") -> bool:
     """Whether ``text`` contains every expected fact (see the module docstring). A sentence
     starting with "Yes"/"No" asserts/denies the statements the question names."""
-    import re
-
-    from medts.agent.grounding import find_numbers, find_statements, split_sentences
+    from medts.agent.grounding import _YES_NO, find_numbers, find_statements, split_sentences
 
     sentences = split_sentences(text)
     numbers = [(v, u) for s in sentences for _, v, u in find_numbers(s)]
     statements = [(c, neg) for s in sentences for _, c, neg in find_statements(s)]
     qcodes = [c for _, c, neg in find_statements(question) if not neg]
-    for s in sentences:
-        m = re.match(r"^\W*(yes|no)\b", s, re.IGNORECASE)
+    for s in sentences:  # "No." / "Yes," answer the question; "No sign of AF" does not
+        m = _YES_NO.match(s)
         if m:
             statements += [(c, m.group(1).lower() == "no") for c in qcodes]
     return all(fact_correct(f, numbers, statements, text) for f in expect)

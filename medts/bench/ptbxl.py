@@ -297,7 +297,16 @@ def run_benchmark(
         "at a level are left out; macro-AUC over statements with positives and negatives in the test set."),
         "95% CIs: percentile bootstrap over records (1000 resamples for AUC, 200 for Fmax).",
         "Naive prior: each statement scored with its training-fold prevalence (AUC 0.5 by construction).",
+        ("Training time: the s/epoch column is the mean wall time of an epoch's training steps (no validation) "
+         "on this machine, 1 torch thread, while it was shared with other training jobs (load average up to 17 on "
+         "2 cores), so it mostly measures the load; one epoch is 33 steps of 64 2.5 s crops, 0.14 s (xresnet1d-small) "
+         "and 0.17 s (inception1d-fast) per step measured in isolation, i.e. about 5 s per epoch on a free core. "
+         "GPU: none available to this run; the same command runs on a GPU under accelerate."),
     ]
+    for adapter in adapters:
+        selection = json.loads((Path(adapter) / "manifest.json").read_text()).get("selection")
+        if selection:
+            notes.append(f"{Path(adapter).name}: {selection}")
     data = {k: prepared[k] for k in ("root", "test_fold", "fold_10_present", "records_per_fold_and_source",
                                      "n_rows_without_signal", "ecg_ids", "sources")}
     return write_results(name, command=command, data=data, metrics={**result["metrics"], "throughput": timings},

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
 from medts.labels import aggregate_codes, level_classes
 
@@ -75,9 +76,13 @@ def eval_rows(dataset: str, limit: int | None) -> list[dict[str, Any]]:
 
 
 def run_report_text_bench(*, writers: tuple[str, ...] = ("template", "llm", "tuned"), limit: int | None = None,
-                          batch_size: int = 8, n_boot: int = 1000, adapter: str | Path | None = None,
+                          llm_limit: int | None = None, batch_size: int = 8, n_boot: int = 1000, adapter: str | Path | None = None,
                           command: str | None = None) -> tuple[Path, Path]:
-    """Run the benchmark; write ``eval/results/report_text.{json,md}``."""
+    """Run the benchmark; write ``eval/results/report_text.{json,md}``.
+
+    ``limit``: first N evaluation records per dataset. ``llm_limit``: the writers are compared on
+    the first N of those (paired, same records), and the template and classifier are also scored
+    on all of them (CPU time: LLM generation is the slow part)."""
     from medts.agent.report_text import ReportTextInput, write_report_texts_detailed
     from medts.agent.text_train import read_ecg
     from medts.bench.results import markdown_table, write_results
@@ -88,7 +93,17 @@ def run_report_text_bench(*, writers: tuple[str, ...] = ("template", "llm", "tun
     baselines: dict[str, Any] = {}
     examples: dict[str, Any] = {}
     for dataset in ("ptbxl", "ludb"):
-        rows = eval_rows(dataset, limit)
+        all_rows = eval_rows(dataset, limit)
+        all_truths = [truth_codes(r) for r in all_rows]
+        if llm_limit and llm_limit < len(all_rows):
+            present_all = [list((r["facts"].get("classify") or {}).get("present") or []) for r in all_rows]
+            baselines[f"{dataset}/classifier_present_all_records"] = score(present_all, all_truths, n_boot=n_boot)
+            items_all = [ReportTextInput(ecg=None, facts=r["facts"], record_id=r["record_id"]) for r in all_rows]
+            texts_all = write_report_texts_detailed(items_all, writer="template")
+            baselines[f"{dataset}/template_all_records"] = score(
+                [codes_in_text(t.text, plain_language=True) for t in texts_all], all_truths, n_boot=n_boot)
+            data[f"{dataset}_all_records"] = [r["record_id"] for r in all_rows]
+        rows = all_rows[:llm_limit] if llm_limit else all_rows
         truths = [truth_codes(r) for r in rows]
         data[dataset] = {"records": [r["record_id"] for r in rows], "n_records": len(rows),
                          "split": "PTB-XL strat_fold 9 (raw 100 Hz records present)" if dataset == "ptbxl"
@@ -98,13 +113,17 @@ def run_report_text_bench(*, writers: tuple[str, ...] = ("template", "llm", "tun
         items = [ReportTextInput(ecg=read_ecg(dataset, r["record_id"]) if "tuned" in writers else None,
                                  facts=r["facts"], record_id=r["record_id"]) for r in rows]
         for writer in writers:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             texts = write_report_texts_detailed(items, writer=writer, adapter=adapter, batch_size=batch_size,
                                                 progress=True)
-            seconds = time.perf_counter() - t0
+            seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
             grounded = score([codes_in_text(t.text, plain_language=True) for t in texts], truths, n_boot=n_boot)
             entry: dict[str, Any] = {"grounded": grounded, "seconds": round(seconds, 1),
                                      "records_per_s": round(len(items) / seconds, 3) if seconds > 0 else None,
+                                     "cpu_seconds": round(cpu, 1), "torch_threads": torch.get_num_threads(),
+                                     # on an idle machine wall time ~ CPU time / threads (shared machine: wall >> that)
+                                     "records_per_s_idle_estimate": round(len(items) * torch.get_num_threads() / cpu, 3)
+                                     if cpu > 0 else None,
                                      "claims": sum(t.n_claims for t in texts),
                                      "ungrounded_claims_removed": sum(t.n_ungrounded for t in texts),
                                      "sentences_removed": sum(len(t.removed) for t in texts),
@@ -133,7 +152,8 @@ def run_report_text_bench(*, writers: tuple[str, ...] = ("template", "llm", "tun
         "is bounded by classifier_present (the tools' own statement list).",
         "LUDB truth: ludb_text_to_scp over all diagnosis lines; many LUDB diagnoses (axis, ischemia regions) "
         "have no or a coarse SCP equivalent.",
-        "records/s measured on this shared machine (other jobs running); see agent.md for idle latency.",
+        "records/s measured on this shared 2-core machine with other jobs running (load average ~16); "
+        "records_per_s_idle_estimate = records x torch threads / process CPU seconds (what idle cores would give with the same thread count; 1 thread unless OMP_NUM_THREADS says otherwise).",
     ]
     return write_results("report_text", command=command, data=data, metrics=metrics, baselines=baselines,
                          notes=notes, markdown_tables=[table, "## Examples\n\n" + "\n".join(

@@ -24,6 +24,7 @@ Example
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import tempfile
@@ -161,7 +162,8 @@ def throughput(inputs: list[str], *, workers: int, formats: tuple[str, ...], lim
                 "records_per_s_wall_incl_startup": round(result.n_done / wall, 3) if wall > 0 else None,
                 "cpu_s_per_record": round(cpu_s, 3) if cpu_s else None,
                 "est_records_per_s_2_idle_cores": round(min(2, workers) / cpu_s, 2) if cpu_s else None,
-                "peak_rss_mb_per_worker": round(max(peaks.values()), 1) if peaks else None}
+                "peak_rss_mb_per_worker": round(max(peaks.values()), 1) if peaks else None,
+                "load_average_1min_at_end": round(os.getloadavg()[0], 1)}
     finally:
         shutil.rmtree(out, ignore_errors=True)
 
@@ -260,6 +262,7 @@ def run(data: Path, *, folds: list[int], out: Path, workers: int = 2, limit: int
                                                                       limit=llm_speed_limit, text="auto",
                                                                       chunk_size=llm_chunk)
     metrics["throughput"] = speed
+    loads = [v["load_average_1min_at_end"] for v in speed.values()]
     rows = []
     for level in ("superdiagnostic", "all"):
         for src in ("json", "text"):
@@ -292,7 +295,9 @@ def run(data: Path, *, folds: list[int], out: Path, workers: int = 2, limit: int
         f"LLM text: first {lt['records']} fold records, medts.agent.report_text writer, agent grounding check "
         "then the report's own sentence check; omissions (JSON codes the text does not mention) are not contradictions.",
         "Throughput: wall-clock rates were measured on the shared 2-core development machine while other jobs ran "
-        "(load average 10-15); 'est. records/s on 2 idle cores' = min(2, workers) / the workers' CPU seconds per record.",
+        f"(1-min load average {min(loads):g}-{max(loads):g} at the end of the runs, i.e. {min(loads) / 2:.0f}-"
+        f"{max(loads) / 2:.0f} runnable jobs per core); 'est. records/s on 2 idle cores' = min(2, workers) / the "
+        "workers' CPU seconds per record (CPU time itself is inflated under such contention).",
         f"Default formats of medts report: {'+'.join(DEFAULT_FORMATS)}; all formats adds PDF and PNG.",
     ]
     data_info = {"dataset": "PTB-XL (partial shared copy, 100 Hz)", "root": str(data), "folds": folds,

@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
+from medts.bench.ptbxl import recipe_text
 from medts.classify.data import load_ptbxl_cache
 from medts.classify.metrics import macro_auc
 from medts.classify.predict import Classifier, predict_signals
-from medts.bench.ptbxl import recipe_text
 from medts.classify.train import LevelData, member_label, validation_metrics
 from medts.errors import MedtsError
 

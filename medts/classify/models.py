@@ -292,6 +292,29 @@ class ChannelsLastNet(nn.Module):
         return self.head(self.body(x).squeeze(2))  # body out [batch, channels, 1, time'] -> [batch, channels, time']
 
 
+class TimeMaxPool2d(nn.Module):
+    """Max-pool over the last axis of ``[batch, channels, 1, time]`` as a max of shifted strided views.
+
+    Same values as ``nn.MaxPool1d(kernel, stride, padding)`` (max is exact); several times faster
+    than ``max_pool2d`` on channels-last tensors on the development CPU, which also computes indices.
+    """
+
+    def __init__(self, kernel: int, stride: int, padding: int):
+        super().__init__()
+        self.kernel, self.stride, self.padding = kernel, stride, padding
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n = x.shape[-1] + 2 * self.padding
+        n_out = (n - self.kernel) // self.stride + 1
+        if self.padding:
+            x = torch.nn.functional.pad(x, (self.padding, self.padding), value=float("-inf"))
+        span = self.stride * (n_out - 1) + 1
+        out = x[..., 0:span:self.stride]
+        for i in range(1, self.kernel):
+            out = torch.maximum(out, x[..., i : i + span : self.stride])
+        return out
+
+
 def _as_2d(module: nn.Module) -> nn.Module:
     """The 2-D (height 1) equivalent of a 1-D layer, with the same parameters; other modules unchanged."""
     if isinstance(module, nn.Conv1d):
@@ -307,6 +330,8 @@ def _as_2d(module: nn.Module) -> nn.Module:
         bn = nn.BatchNorm2d(module.num_features, eps=module.eps)
         bn.load_state_dict(module.state_dict())
         return bn.eval()
+    if isinstance(module, nn.MaxPool1d) and not module.ceil_mode and module.dilation == 1:
+        return TimeMaxPool2d(module.kernel_size, module.stride, module.padding)
     if isinstance(module, nn.MaxPool1d):
         return nn.MaxPool2d((1, module.kernel_size), (1, module.stride), (0, module.padding), ceil_mode=module.ceil_mode)
     if isinstance(module, nn.AvgPool1d):

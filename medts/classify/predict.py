@@ -10,8 +10,10 @@ Inference: the record is put in canonical 12-lead order (missing leads **zeroed 
 the output**), resampled to the model rate, band-passed and z-scored per lead, cut into 2.5 s
 windows (stride from the manifest); window probabilities are averaged per record and over ensemble
 members. Inference runs on copies of the members with batch norm folded into the convolutions
-(about 10% faster on CPU) in chunks of 256 windows (smaller chunks stay in cache: faster than 1024
-on the development CPU). Every output is a draft for clinician review.
+(about 10% faster on CPU), run as channels-last 2-D convolutions (:func:`to_channels_last_2d`:
+1.2x faster for xresnet1d, 1.4x for inception1d on the development CPU), in chunks of 256 windows
+(smaller chunks stay in cache: faster than 1024 on the development CPU). Every output is a draft
+for clinician review.
 
 Example
 -------
@@ -35,7 +37,13 @@ from pydantic import BaseModel
 from medts.bench.results import json_default
 from medts.classify.calibrate import Threshold
 from medts.classify.data import sliding_windows, window_starts
-from medts.classify.models import ECGClassifierNet, ModelConfig, build_model, fold_batchnorm
+from medts.classify.models import (
+    ECGClassifierNet,
+    ModelConfig,
+    build_model,
+    fold_batchnorm,
+    to_channels_last_2d,
+)
 from medts.classify.preprocess import model_input
 from medts.config import PROJECT_ROOT
 from medts.errors import MedtsError
@@ -173,8 +181,9 @@ class Classifier:
         if not members:
             raise ValueError("a classifier needs at least one member network")
         self.members = [m.eval() for m in members]
-        # inference runs on copies with batch norm folded into the convolutions (saved weights unchanged)
-        self.inference_members = [fold_batchnorm(m) for m in self.members]
+        # inference runs on copies with batch norm folded into the convolutions, run as channels-last
+        # 2-D convolutions (faster oneDNN kernels); the saved weights are unchanged
+        self.inference_members = [to_channels_last_2d(fold_batchnorm(m)) for m in self.members]
         self.classes = list(classes)
         self.thresholds = thresholds
         self.manifest = manifest

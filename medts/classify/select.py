@@ -77,9 +77,9 @@ def pool_probabilities(folders: list[str | Path], root: str | Path, level: str, 
     """Validation probabilities and CPU seconds of every member of every adapter in ``folders``."""
     import torch
 
-    from medts.classify.data import VAL_FOLD, TRAIN_FOLDS, load_ptbxl_cache
+    from medts.classify.data import TRAIN_FOLDS, VAL_FOLD, load_ptbxl_cache
+    from medts.classify.models import fold_batchnorm, to_channels_last_2d
     from medts.classify.predict import Classifier, predict_signals, round_weights_to_float16
-    from medts.classify.models import fold_batchnorm
     from medts.classify.train import LevelData
 
     data = LevelData.build(load_ptbxl_cache(root), level, TRAIN_FOLDS, VAL_FOLD)
@@ -93,7 +93,7 @@ def pool_probabilities(folders: list[str | Path], root: str | Path, level: str, 
                 raise ValueError(f"{folder}: labels do not match level {level}")
             for m, (net, info) in enumerate(zip(clf.members, clf.manifest["training"])):
                 # scored as a float16-stored member would be, like the shipped adapters
-                folded = fold_batchnorm(round_weights_to_float16(copy.deepcopy(net)))
+                folded = to_channels_last_2d(fold_batchnorm(round_weights_to_float16(copy.deepcopy(net))))
                 start = time.process_time()
                 p = predict_signals([folded], data.val_signals, window=clf.window, stride=stride, aggregate=clf.aggregate)
                 seconds.append(time.process_time() - start)

@@ -45,7 +45,13 @@ from medts.classify.data import (
     load_ptbxl_cache,
 )
 from medts.classify.metrics import macro_auc
-from medts.classify.models import ECGClassifierNet, build_model, count_parameters, fold_batchnorm, preset_config
+from medts.classify.models import (
+    ECGClassifierNet,
+    build_model,
+    count_parameters,
+    fold_batchnorm,
+    preset_config,
+)
 from medts.classify.predict import Classifier, predict_signals, round_weights_to_float16
 from medts.errors import MedtsError
 
@@ -412,7 +418,10 @@ def merge_adapters(folders: list[str | Path], root: str | Path, *, n_reference: 
     manifest["stride_samples"] = stride
     # the merged classifier's own path (folded batch norm), so a reload reproduces these numbers exactly
     probs = Classifier(members, parts[0].classes, parts[0].thresholds, manifest).predict_proba(data.val_signals)
-    training = [parts[a].manifest["training"][m] for a, m in pairs]
+    # members recorded before per-member recipes were stored take their part's training configuration
+    training = [{"recipe": member_recipe(TrainConfig(**{k: v for k, v in parts[a].manifest["train_config"].items()
+                                                         if k in RECIPE_KEYS})),
+                 **parts[a].manifest["training"][m]} for a, m in pairs]
     used = sorted({a for a, _ in pairs})
     part_commands = [str(parts[a].manifest["command"]).removesuffix(MERGE_NOTE) for a in used]
     manifest.update({

@@ -20,6 +20,7 @@ Example
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -74,7 +75,7 @@ def register(app: typer.Typer) -> None:
         from medts.medtsllm.infer import detect_anomalies, load_anomaly_adapter
 
         folder = adapter or default_adapter()
-        if threshold is not None and not (threshold == threshold and abs(threshold) != float("inf")):
+        if threshold is not None and not math.isfinite(threshold):
             raise MedtsError(f"--threshold {threshold}: must be a finite number")
         load_anomaly_adapter(folder)  # a bad adapter is one error, not one per record
         results: list[dict[str, Any]] = []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from typing import Optional
 
 import typer
 
@@ -18,10 +17,12 @@ def register(app: typer.Typer) -> None:  # the command hangs on the shared ``ben
 @bench_app.command("report-text")
 def bench_report_text(
     writer: list[str] = typer.Option(["template", "llm", "tuned"], help="template (a), llm (b), tuned (c)"),
-    limit: Optional[int] = typer.Option(None, help="only the first N evaluation records per dataset"),
+    limit: int | None = typer.Option(None, help="only the first N evaluation records per dataset"),
+    llm_limit: int | None = typer.Option(None, help="compare the writers on the first N of those records "
+                                                       "(template and classifier also on all)"),
     batch_size: int = typer.Option(8, help="records per generation batch"),
     n_boot: int = typer.Option(1000, help="bootstrap resamples for the CIs"),
-    adapter: Optional[str] = typer.Option(None, help="text-head folder (default adapters/text-smollm2)"),
+    adapter: str | None = typer.Option(None, help="text-head folder (default adapters/text-smollm2)"),
 ) -> None:
     """Score interpretation texts against PTB-XL fold 9 and LUDB 131-160 labels; write eval/results/report_text.*"""
     from medts.agent.report_text import WRITERS
@@ -33,7 +34,7 @@ def bench_report_text(
         raise MedtsError(f"unknown writer(s) {bad}; choose from {', '.join(WRITERS)}")
     if dataset_dir("ptbxl") is None or dataset_dir("ludb") is None:
         raise MedtsError("the report-text benchmark needs PTB-XL and LUDB (../shared/data or $MEDTS_DATA)")
-    paths = run_report_text_bench(writers=tuple(writer), limit=limit, batch_size=batch_size, n_boot=n_boot,
+    paths = run_report_text_bench(writers=tuple(writer), limit=limit, llm_limit=llm_limit, batch_size=batch_size, n_boot=n_boot,
                                   adapter=adapter, command="medts bench report-text " + " ".join(sys.argv[3:]))
     for p in paths:
         print(p)

@@ -191,9 +191,10 @@ MEASUREMENT_PHRASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"T[- ]waves?", ("t_axis_deg",)),
 )
 _PHRASES = [(re.compile(r"(?<![A-Za-z0-9])(?:" + p + r")(?![A-Za-z0-9])", re.I), names) for p, names in MEASUREMENT_PHRASES]
-_UNITS = {"ms": "ms", "bpm": "bpm", "beats per minute": "bpm", "beats/min": "bpm", "mv": "mV", "deg": "deg",
+_UNITS = {"ms": "ms", "msec": "ms", "milliseconds": "ms", "millisecond": "ms", "bpm": "bpm", "beats per minute": "bpm", "beats/min": "bpm", "mv": "mV", "deg": "deg",
           "degrees": "deg", "degree": "deg", "°": "deg"}
-_NUMBER = re.compile(r"(?<![\w.])([-−+]?\d+(?:\.\d+)?)\s*(beats per minute|beats/min|degrees|degree|deg|bpm|ms|mV|°)(?![A-Za-z])", re.I)
+_NUMBER = re.compile(r"(?<![\w.])([-−+]?\d+(?:\.\d+)?)\s*(beats per minute|beats/min|degrees|degree|deg|bpm|"
+                     r"milliseconds|millisecond|msec|ms|mV|°)(?![A-Za-z])", re.I)
 
 
 @dataclass

@@ -81,8 +81,8 @@ def template_text(report: Report) -> str:
         lines.append("Statements: not available.")
     an = report.anomalies
     if an.status.available:
-        lines.append(f"Anomalies: {len(an.items)} segment(s) above threshold." if an.items
-                     else "Anomalies: none above threshold.")
+        kind = "beat(s) unlike the median beat or premature" if an.threshold is None else "segment(s) above threshold"
+        lines.append(f"Anomalies: {len(an.items)} {kind}." if an.items else f"Anomalies: no {kind.replace('(s)', '')}.")
     lines.append("To be confirmed by a clinician.")
     return " ".join(lines)
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import json
+import queue
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -45,7 +46,7 @@ def agent_status() -> tuple[bool, str]:
 
 
 LOCAL_DTYPE = "auto"  # float32 on CPUs without native bf16, where bf16 matmuls are ~4x slower
-LOCAL_MAX_NEW_TOKENS = 48  # the agent phrases tool facts: one or two sentences (as ``medts bench agent``)
+LOCAL_MAX_NEW_TOKENS = 32  # one sentence: the facts and their citations come from the tools, not this text
 _WARM_LOCK = threading.Lock()
 
 
@@ -136,15 +137,46 @@ def tool_trace_message(calls: list[dict[str, Any]]) -> dict | None:
             "metadata": {"title": f"Tools called ({len(calls)}) - click to expand", "status": "done"}}
 
 
-def stream_reply(state: SessionState, question: str) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """Yield ``(answer so far, tool calls so far)`` while the agent answers ``question``."""
+def stream_reply(state: SessionState, question: str, *, poll_s: float = 0.1
+                 ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """Yield ``(answer so far, tool calls so far)`` while the agent answers ``question``.
+
+    The agent runs in a worker thread; while its LLM phrases the answer, the tool calls made so
+    far are yielded (with the text so far, possibly empty) as soon as they appear, so the chat
+    shows the tool trace, with the measured values, before the first grounded sentence.
+    """
     with _WARM_LOCK:  # the local model may still be loading in the background: wait, never load twice
         session = open_session(state)
     start = len(session.toolbox.trace)
-    text = ""
-    for piece in session.stream(question):
-        text += piece
-        yield text, _calls(session, start)
+    pieces: queue.Queue = queue.Queue()
+
+    def produce() -> None:
+        try:
+            for piece in session.stream(question):
+                pieces.put(("piece", piece))
+            pieces.put(("done", None))
+        except BaseException as error:  # noqa: BLE001 - re-raised in the caller's thread
+            pieces.put(("error", error))
+
+    threading.Thread(target=produce, name="medts-ui-answer", daemon=True).start()
+    text, n_calls = "", 0
+    while True:
+        try:
+            kind, value = pieces.get(timeout=poll_s)
+        except queue.Empty:
+            calls = _calls(session, start)
+            if len(calls) != n_calls:
+                n_calls = len(calls)
+                yield text, calls
+            continue
+        if kind == "error":
+            raise value
+        if kind == "done":
+            break
+        text += value
+        calls = _calls(session, start)
+        n_calls = len(calls)
+        yield text, calls
     final = session.last.text if session.last is not None else text
     yield final, _calls(session, start)
 

@@ -76,6 +76,10 @@ def run_check(example: str = "sinus", *, serve: bool = True, ask: bool = True,
         available, reason = chat_bridge.agent_status()
         if ask and available:
             t0 = time.perf_counter()
+            chat_bridge.warm_local_model()  # the served app does this at start-up
+            summary["chat_model_load_s"] = round(time.perf_counter() - t0, 3)
+            chat_bridge.prepare(state)
+            t0 = time.perf_counter()
             text = ""
             for text, _ in chat_bridge.stream_reply(state, question):
                 pass
