@@ -32,7 +32,11 @@ def test_youden_threshold_ignores_prevalence():
     neg, pos = rng.normal(0, 1, 5000), rng.normal(4, 1, 20)  # 0.4 % positives
     s, y = np.r_[neg, pos], np.r_[np.zeros(5000, bool), np.ones(20, bool)]
     t = youden_threshold(s, y)
-    assert 1.0 < t < 3.0  # near the midpoint, not pushed up by the rare positives
+    # Youden's J (TPR - FPR) at t is the best over every candidate cut, computed independently here.
+    def j(cut: float) -> float:
+        return (s[y] >= cut).mean() - (s[~y] >= cut).mean()
+    assert j(t) == pytest.approx(max(j(c) for c in np.unique(s)), abs=1e-9)
+    assert t < np.sort(pos)[len(pos) // 2]  # not pushed up by the rare positives, as a best-F1 cut would be
     assert youden_threshold(s, np.zeros(len(s), bool)) == float("inf")
 
 

@@ -30,6 +30,11 @@ def test_config_round_trips_through_json_types():
 def test_sizes_stay_cpu_friendly():
     big = count_parameters(build_model(preset_config("xresnet1d", 71)))
     small = count_parameters(build_model(preset_config("xresnet1d-small", 5)))
+    # frozen tensors are not counted: freezing the first weight lowers the count by exactly its size
+    model = build_model(preset_config("xresnet1d", 71))
+    first = next(model.parameters())
+    first.requires_grad_(False)
+    assert count_parameters(model) == big - first.numel()
     assert 1.0e6 < big < 1.5e6  # the ~1.3M-parameter model of the issue
     assert small < 0.4e6
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -70,32 +69,16 @@ def register(app: typer.Typer) -> None:
         fs: Annotated[float | None, typer.Option("--fs", help="Sampling rate (Hz) for formats without one.")] = None,
     ) -> None:
         """Flag unusual beats (possible ventricular ectopy) with the MedTsLLM anomaly adapter."""
-        from medts.commands.info import _expand
-        from medts.io import read_record
+        from medts.commands.info import run_per_record
         from medts.medtsllm.infer import detect_anomalies, load_anomaly_adapter
 
         folder = adapter or default_adapter()
         if threshold is not None and not math.isfinite(threshold):
             raise MedtsError(f"--threshold {threshold}: must be a finite number")
         load_anomaly_adapter(folder)  # a bad adapter is one error, not one per record
-        results: list[dict[str, Any]] = []
-        failed = False
-        for source, path, error in _expand(paths, format):
-            if error is None:
-                try:
-                    res = detect_anomalies(read_record(path, format=format, fs=fs), folder, lead=lead, threshold=threshold)
-                except MedtsError as exc:
-                    error = str(exc)
-                except Exception as exc:  # noqa: BLE001 - one bad record must not stop the batch
-                    error = f"{source}: anomaly scoring failed: {type(exc).__name__}: {exc}"
-            if error is not None:
-                failed = True
-                print(f"error: {error}", file=sys.stderr)
-                results.append({"source": source, "error": error})
-                continue
-            results.append({"source": str(path), **res.model_dump(mode="json")})
-            if not json_out:
-                print(text_report(res, str(path)))
+        results, failed = run_per_record(
+            paths, format, fs, lambda ecg: detect_anomalies(ecg, folder, lead=lead, threshold=threshold),
+            what="anomaly scoring", text_report=None if json_out else text_report)
         if json_out:
             print(json.dumps(results))
         if failed:

@@ -10,6 +10,8 @@ failure.
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -35,6 +37,45 @@ def _expand(paths: list[str], format: str | None) -> list[tuple[str, Path | None
         except MedtsError as error:
             out.append((text, None, str(error)))
     return out
+
+
+def run_per_record(
+    paths: list[str],
+    format: str | None,
+    fs: float | None,
+    analyse: Callable[[Any], Any],
+    *,
+    what: str,
+    text_report: Callable[[Any, str], str] | None,
+) -> tuple[list[dict[str, Any]], bool]:
+    """Read each record, run ``analyse(ecg)`` and collect JSON rows; one bad record never stops the batch.
+
+    Returns ``(rows, failed)``: a row per record in input order (``{"source", **result}`` or
+    ``{"source", "error"}``), errors also printed to stderr as one line each. ``text_report(result,
+    source)`` is printed for each success when given (``None`` for ``--json``). ``what`` names the step
+    in error messages ("segmentation failed: ...").
+    """
+    from medts.io import read_record
+
+    rows: list[dict[str, Any]] = []
+    failed = False
+    for source, path, error in _expand(paths, format):
+        if error is None:
+            try:
+                result = analyse(read_record(path, format=format, fs=fs))
+            except MedtsError as exc:
+                error = str(exc)
+            except Exception as exc:  # noqa: BLE001 - one bad record must not stop the batch
+                error = f"{source}: {what} failed: {type(exc).__name__}: {exc}"
+        if error is not None:
+            failed = True
+            print(f"error: {error}", file=sys.stderr)
+            rows.append({"source": source, "error": error})
+            continue
+        rows.append({"source": str(path), **result.model_dump(mode="json")})
+        if text_report is not None:
+            print(text_report(result, str(path)))
+    return rows, failed
 
 
 def _heading(summary: Any) -> str:

@@ -10,7 +10,6 @@ Every value is a draft for clinician review.
 from __future__ import annotations
 
 import json
-import sys
 from typing import Annotated, Any
 
 import typer
@@ -68,31 +67,13 @@ def register(app: typer.Typer) -> None:
         powerline: Annotated[str, typer.Option("--powerline", help="Powerline notch: auto, 50, 60 or none.")] = "auto",
     ) -> None:
         """Measure HR, PR, QRS, QT/QTc, axes, ST, T amplitudes, voltages, HRV and rhythm features."""
-        from medts.commands.info import _expand
-        from medts.io import read_record
+        from medts.commands.info import run_per_record
         from medts.signal import measure_ecg
 
         line = _powerline(powerline)
-        results: list[dict[str, Any]] = []
-        failed = False
-        for source, path, error in _expand(paths, format):
-            if error is None:
-                try:
-                    ecg = read_record(path, format=format, fs=fs)
-                    m = measure_ecg(ecg, powerline=line)
-                except MedtsError as exc:
-                    error = str(exc)
-                except Exception as exc:  # noqa: BLE001 - one bad record must not stop the batch
-                    error = f"{source}: measurement failed: {type(exc).__name__}: {exc}"
-            if error is not None:
-                failed = True
-                print(f"error: {error}", file=sys.stderr)
-                results.append({"source": source, "error": error})
-                continue
-            if json_out:
-                results.append({"source": str(path), **m.model_dump(mode="json")})
-            else:
-                print(_text_report(m))
+        results, failed = run_per_record(
+            paths, format, fs, lambda ecg: measure_ecg(ecg, powerline=line),
+            what="measurement", text_report=None if json_out else (lambda m, _source: _text_report(m)))
         if json_out:
             print(json.dumps(results))
         if failed:

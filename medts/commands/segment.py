@@ -62,8 +62,7 @@ def register(app: typer.Typer) -> None:
         fs: Annotated[float | None, typer.Option("--fs", help="Sampling rate (Hz) for formats without one.")] = None,
     ) -> None:
         """Label P waves, QRS complexes and T waves in every lead (MedTsLLM segmentation head)."""
-        from medts.commands.info import _expand
-        from medts.io import read_record
+        from medts.commands.info import run_per_record
         from medts.medtsllm.infer import load_segmentation_adapter, segment_record
 
         folder = adapter or default_adapter()
@@ -72,24 +71,9 @@ def register(app: typer.Typer) -> None:
         if out is not None and out.parent and not out.parent.is_dir():
             raise MedtsError(f"{out}: cannot write there (folder {out.parent} does not exist)")
         load_segmentation_adapter(folder)  # a bad adapter is one error, not one per record
-        results: list[dict[str, Any]] = []
-        failed = False
-        for source, path, error in _expand(paths, format):
-            if error is None:
-                try:
-                    res = segment_record(read_record(path, format=format, fs=fs), folder)
-                except MedtsError as exc:
-                    error = str(exc)
-                except Exception as exc:  # noqa: BLE001 - one bad record must not stop the batch
-                    error = f"{source}: segmentation failed: {type(exc).__name__}: {exc}"
-            if error is not None:
-                failed = True
-                print(f"error: {error}", file=sys.stderr)
-                results.append({"source": source, "error": error})
-                continue
-            results.append({"source": str(path), **res.model_dump(mode="json")})
-            if not json_out:
-                print(text_report(res, str(path)))
+        results, failed = run_per_record(
+            paths, format, fs, lambda ecg: segment_record(ecg, folder),
+            what="segmentation", text_report=None if json_out else text_report)
         if out is not None:
             out.write_text(json.dumps(results, indent=1) + "\n")
             print(f"wrote {out}", file=sys.stderr)
