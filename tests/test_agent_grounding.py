@@ -131,3 +131,63 @@ def test_resolved_statements_of_a_comparison_may_be_named():
                                                                        "unchanged": []}}, 0.0)]
     assert ground_answer("New statements: AFIB. Resolved statements: 1AVB.", trace).n_ungrounded == 0
     assert ground_answer("New statements: CLBBB.", trace).n_ungrounded == 1
+
+
+def _measured_trace(qtc_ms: float, limit_ms: float = 450.0, hr_bpm: float = 72.0, classify_present=()):
+    """A measurements result (flags as tools.measurements sets them) and optionally a classifier
+    result that (wrongly) finds some statements present."""
+    m = {"tool": "measurements", "hr_bpm": {"value": hr_bpm, "unit": "bpm"},
+         "qtc_bazett_ms": {"value": qtc_ms, "unit": "ms"}, "qtc_prolonged": qtc_ms > limit_ms,
+         "reference_limits": {"qtc_bazett_ms": {"low": None, "high": limit_ms}, "hr_bpm": {"low": 60.0, "high": 100.0}},
+         "flags": {"qtc_bazett_ms": "high" if qtc_ms > limit_ms else "normal",
+                   "hr_bpm": "high" if hr_bpm > 100 else "low" if hr_bpm < 60 else "normal"}}
+    trace = [ToolCall("measurements", {}, m, 0.0)]
+    if classify_present:
+        trace.append(ToolCall("classify", {}, {"tool": "classify", "present": list(classify_present),
+                                               "evaluated_codes": list(classify_present), "statements": [
+            {"code": c, "description": c, "probability": 0.6, "threshold": 0.3, "present": True}
+            for c in classify_present]}, 0.0))
+    return trace
+
+
+def test_qualitative_claims_are_checked_against_the_measurement_flag():
+    normal = _measured_trace(439.0, classify_present=("LNGQT",))  # the classifier disagrees with the QTc
+    for wrong in ("QTc prolonged.", "The QTc is 439 ms, which is prolonged.", "The QTc is 439 ms. It is prolonged.",
+                  "The QTc is 439 ms, above the limit of 450 ms.", "The heart rate is fast."):
+        g = ground_answer(wrong, normal)
+        assert g.n_ungrounded >= 1 and "prolonged" not in g.text and "above" not in g.text and "fast" not in g.text, wrong
+    for right in ("The QTc is 439 ms, within the limit of 450 ms.", "The QTc is not prolonged.",
+                  "The QTc of 439 ms is normal.", "The heart rate is 72 bpm, normal."):
+        g = ground_answer(right, normal)
+        assert g.n_ungrounded == 0 and any(c.kind in ("qualifier", "statement") for c in g.claims), right
+    # the classifier's own output may still be reported as such
+    assert ground_answer("The classifier finds LNGQT, probability 60%.", normal).n_ungrounded == 0
+    long = _measured_trace(482.0)
+    assert ground_answer("The QTc is 482 ms, which is prolonged.", long).n_ungrounded == 0
+    assert ground_answer("The QTc is 482 ms, within the limit of 450 ms.", long).n_ungrounded == 1
+    assert ground_answer("There is tachycardia.", _measured_trace(430.0, hr_bpm=118.0)).n_ungrounded == 0
+    assert ground_answer("There is tachycardia.", _measured_trace(430.0, hr_bpm=88.0)).n_ungrounded == 1
+
+
+def test_example_codes_inside_a_description_are_not_asserted():
+    trace = [ToolCall("classify", {}, {"tool": "classify", "present": ["CD"], "evaluated_codes": ["CD", "WPW"],
+                                       "statements": [{"code": "CD", "probability": 0.73, "threshold": 0.4, "present": True}]}, 0.0)]
+    from medts.classify.predict import describe_label
+
+    line = f"The classifier finds CD ({describe_label('CD')}), probability 73%."
+    assert "WPW" in line
+    g = ground_answer(line, trace)
+    assert g.n_ungrounded == 0 and g.text.startswith("The classifier finds CD")
+    assert [c.code for c in g.claims if c.kind == "statement"] == ["CD"]  # the description, once
+    assert ground_answer("There is a WPW pattern.", trace).n_ungrounded == 1  # WPW said on its own still counts
+
+
+def test_a_gloss_after_without_is_not_negated():
+    found = find_statements("Irregular rhythm without consistent P waves (atrial fibrillation).")
+    assert ("atrial fibrillation", "AFIB", False) in found
+    assert ("atrial fibrillation", "AFIB", False) in find_statements("RR irregular without P waves, typical of atrial fibrillation.")
+    # a negated statement keeps its negation inside its own gloss
+    assert [n for _, c, n in find_statements("There is no atrial fibrillation (AFIB).")] == [True, True]
+    afib = [ToolCall("measurements", {}, {"tool": "measurements", "af_like_irregular_without_p_waves": True,
+                                          "rhythm": {"p_wave_fraction": 0.1}}, 0.0)]
+    assert ground_answer("The rhythm is irregular without consistent P waves (atrial fibrillation).", afib).n_ungrounded == 0

@@ -48,3 +48,17 @@ def test_compose_prompt_is_versioned_yaml_with_one_example():
     assert [m.type for m in msgs] == ["system", "human", "ai", "human"]
     assert "- heart rate: 70 bpm" in msgs[-1].content
     assert msgs[-1].content.endswith("Question: What is the heart rate?")
+
+
+def test_classifier_lines_without_a_probability():
+    """A statement whose probability is JSON null (NaN from the model) is reported without one."""
+    from medts.agent.planner import classifier_lines
+
+    c = {"tool": "classify", "present": ["AFIB"], "evaluated_codes": ["AFIB", "LVH"], "statements": [
+        {"code": "AFIB", "description": "atrial fibrillation", "probability": None, "threshold": 0.3, "present": True},
+        {"code": "LVH", "description": "left ventricular hypertrophy", "probability": None, "threshold": None, "present": False}]}
+    lines = classifier_lines(c, ["LVH"])
+    assert lines[0] == "classifier finds AFIB (atrial fibrillation)"
+    assert lines[1] == "classifier does not find LVH (left ventricular hypertrophy): below its threshold"
+    c["statements"][0]["probability"] = 0.81
+    assert classifier_lines(c, [])[0].endswith("probability 81%")

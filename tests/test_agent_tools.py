@@ -11,6 +11,7 @@ import pytest
 from medts.agent.tools import TOOL_SPECS, ClassifierBank, ToolBox, Workspace, axis_category
 from medts.classify.calibrate import Threshold
 from medts.classify.models import ModelConfig, build_model
+from medts.config import PROJECT_ROOT
 from medts.classify.predict import Classifier
 from medts.examples import simulate_example
 from medts.labels import STATEMENTS
@@ -100,15 +101,48 @@ def test_compare_reports_changes(box):
     assert hr["change_bpm"] == pytest.approx(after - before, abs=0.11)
 
 
-def test_anomaly_fallback_flags_a_premature_odd_beat():
+def _odd_beat_record() -> tuple[ECG, float]:
+    """The simulated sinus record with one inverted, doubled complex; (record, its time in s)."""
     ecg = simulate_example("sinus")
     x = ecg.signal.copy()
-    r = ToolBox(Workspace({"current": ecg})).measured("current")["beats"]
-    k = r[5]["r_peak"]
-    x[k - 60:k + 60] = -x[k - 60:k + 60] * 2.0  # one inverted, doubled complex
-    out = ToolBox(Workspace({"current": ECG(x, fs=ecg.fs, leads=ecg.leads)})).run("anomalies", {})
+    k = ToolBox(Workspace({"current": ecg})).measured("current")["beats"][5]["r_peak"]
+    x[k - 60:k + 60] = -x[k - 60:k + 60] * 2.0
+    return ECG(x, fs=ecg.fs, leads=ecg.leads), k / ecg.fs
+
+
+def test_anomaly_fallback_flags_a_premature_odd_beat(tmp_path):
+    ecg, t_odd = _odd_beat_record()
+    out = ToolBox(Workspace({"current": ecg}), anomaly_adapter=tmp_path / "no-adapter").run("anomalies", {})
+    assert out["detector"] == "fallback" and out["adapter"] is None and "not shipped" in out["note"]
     times = [a["time_s"] for a in out["anomalous_beats"]]
-    assert out["n_anomalous_beats"] >= 1 and any(abs(t - k / ecg.fs) < 0.05 for t in times)
+    assert out["n_anomalous_beats"] >= 1 and any(abs(t - t_odd) < 0.05 for t in times)
+
+
+ANOMALY_ADAPTER = PROJECT_ROOT / "adapters" / "anomaly-smollm2"
+SEGMENTATION_ADAPTER = PROJECT_ROOT / "adapters" / "segmentation-smollm2"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (ANOMALY_ADAPTER / "manifest.json").is_file(), reason="anomaly adapter not shipped")
+def test_anomalies_use_the_shipped_adapter():
+    ecg, t_odd = _odd_beat_record()
+    out = ToolBox(Workspace({"current": ecg})).run("anomalies", {})
+    assert out["detector"] == "adapter" and out["adapter"] == "adapters/anomaly-smollm2"
+    assert out["method"] == "medtsllm anomaly head" and out["lead"] == "II"
+    assert out["n_beats"] >= 10 and out["n_anomalous_beats"] == len(out["anomalous_beats"]) >= 1
+    assert any(abs(a["time_s"] - t_odd) < 0.05 for a in out["anomalous_beats"])  # the planted beat
+    assert all(a["why"] for a in out["anomalous_beats"])
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (SEGMENTATION_ADAPTER / "manifest.json").is_file(), reason="segmentation adapter not shipped")
+def test_delineation_uses_the_segmentation_adapter(box):
+    d = box.run("delineation", {})
+    n_beats = box.measured("current")["n_beats"]
+    assert d["method"] == "medtsllm segmentation head" and d["adapter"] == "adapters/segmentation-smollm2"
+    assert d["source"].endswith("segment_record") and d["lead"] == "II"
+    assert abs(d["waves"]["QRS"]["n_waves"] - n_beats) <= 2  # complete complexes of a 10 s record
+    assert 60 < d["waves"]["QRS"]["median_duration_ms"] < 140
 
 
 def test_tool_errors_become_json_and_are_traced(box):

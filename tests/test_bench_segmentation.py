@@ -8,7 +8,8 @@ import torch
 
 from medts.bench.segmentation import mask_fiducials, model_masks
 from medts.medtsllm.config import MedTsLLMConfig
-from medts.medtsllm.infer import drop_short_runs, waves_from_mask
+from medts.medtsllm.data import resample_mask
+from medts.medtsllm.infer import decode_masks, drop_short_runs, waves_from_mask
 from medts.medtsllm.model import MedTsLLM
 
 
@@ -20,6 +21,27 @@ def test_drop_short_runs_relabels_flicker_only():
     assert out[:23].tolist() == mask[:23].tolist()
     assert (out[23:34] == 2).all() and (out[34:44] == 0).all() and (out[44:] == 3).all()
     assert drop_short_runs(np.array([3, 3, 0, 0, 0, 0, 0]), fs).tolist() == [0] * 7  # at the start: next label
+
+
+def test_decode_masks_places_boundaries_between_model_samples():
+    """A QRS whose probability crosses 0.5 between 100 Hz samples: interpolating before the
+    argmax puts the 500 Hz boundary at the crossing; nearest-sample mapping snaps it to the
+    10 ms grid. Short flicker is still removed at the output rate."""
+    n = 40
+    p_qrs = np.zeros(n)
+    p_qrs[10], p_qrs[11:25] = 0.45, 1.0  # crosses 0.5 at model sample 10.09
+    probs = np.zeros((n, 2, 4))
+    probs[:, 0, 2] = p_qrs
+    probs[:, 0, 0] = 1 - p_qrs
+    probs[:, 1, 0] = 1.0
+    probs[30, 1, :] = [0.2, 0.0, 0.0, 0.8]  # one 10 ms T blip in lead 2
+    out = decode_masks(probs, fs_model=100.0, fs_out=500.0, n_out=5 * n)
+    assert out.shape == (200, 2) and out.dtype == np.int8
+    onset = int(np.flatnonzero(out[:, 0] == 2)[0])
+    assert onset == 51  # the first 500 Hz sample past the crossing (10.09 x 5 = 50.5)
+    assert (out[:, 1] == 0).all()  # the blip is shorter than a T wave: dropped
+    nearest = resample_mask(probs[:, 0].argmax(-1), 100.0, 500.0, 200)
+    assert int(np.flatnonzero(nearest == 2)[0]) == 53  # the 10 ms grid: halfway to model sample 11
 
 
 def test_waves_from_mask_places_peak_at_the_extremum():

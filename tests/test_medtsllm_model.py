@@ -52,6 +52,27 @@ def test_prompt_padding_does_not_change_patch_outputs(tokenizer):
     torch.testing.assert_close(both[:1], alone, rtol=1e-4, atol=1e-4)
 
 
+def test_prompt_cache_gives_the_uncached_logits(tokenizer):
+    """Each distinct prompt run once, its key/values shared (inference path), equals running every
+    prompt with its own sequence; 3 prompts of different lengths, shuffled over 7 sequences."""
+    model = tiny_model(tokenizer, head={"refine_channels": 8, "refine_features": 3}).eval()
+    with torch.no_grad():  # give the zero-initialised LoRA B matrices weights, so LoRA counts
+        for name, p in model.llm.named_parameters():
+            if "lora_B" in name:
+                p.normal_(0, 0.2)
+    x = torch.randn(7, 1, 200)
+    kinds = ["lead II. ECG:", "LUDB 12-lead ECG, 100 Hz. 51 y, F, lead V1. ECG:", "x ECG:"]
+    prompts = [kinds[i] for i in (0, 1, 0, 2, 1, 1, 0)]
+    with torch.no_grad():
+        plain = model(x, prompts)
+        cached = model(x, prompts, cache_prompts=True)
+    torch.testing.assert_close(cached.hidden, plain.hidden, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(cached.output, plain.output, rtol=1e-5, atol=1e-5)
+    with torch.no_grad():  # a different prompt really changes the cached result
+        other = model(x, ["lead aVR, male 30 y. ECG:"] * 7, cache_prompts=True)
+    assert not torch.allclose(other.output, plain.output, atol=1e-3)
+
+
 def test_prompt_changes_the_output(tokenizer):
     model = tiny_model(tokenizer).eval()
     x = torch.randn(1, 1, 200)

@@ -8,7 +8,7 @@ from torch.utils.data import Dataset
 from medts.medtsllm.backbone import tiny_llama
 from medts.medtsllm.config import MedTsLLMConfig
 from medts.medtsllm.model import MedTsLLM
-from medts.medtsllm.train import confusion, iou_f1, train_model
+from medts.medtsllm.train import confusion, iou_f1, soft_dice_loss, train_model
 
 
 class PulseWindows(Dataset):
@@ -61,3 +61,29 @@ def test_iou_f1_from_confusion():
     m = iou_f1(confusion(pred, true))
     assert m["iou_QRS"] == 1.0 and m["iou_P"] == 0.5 and m["iou_T"] == pytest.approx(2 / 3)
     assert m["f1_P"] == pytest.approx(2 / 3)
+
+
+def test_soft_dice_is_zero_when_perfect_and_weighs_the_small_class():
+    y = torch.tensor([[0] * 80 + [1] * 4 + [2] * 6 + [3] * 10])  # [1, 100]: a short P run
+    perfect = 50.0 * torch.nn.functional.one_hot(y, 4).float()
+    assert float(soft_dice_loss(perfect, y)) < 1e-3
+    miss_p = perfect.clone()
+    miss_p[0, 80:84] = 50.0 * torch.nn.functional.one_hot(torch.tensor(0), 4).float()  # P called none
+    ce_gain = torch.nn.functional.cross_entropy(miss_p[0], y[0]) - torch.nn.functional.cross_entropy(perfect[0], y[0])
+    dice_gain = soft_dice_loss(miss_p, y) - soft_dice_loss(perfect, y)
+    assert dice_gain > 0.3  # one of three classes lost entirely: ~1/3 of the Dice loss
+    assert dice_gain > ce_gain / 20  # CE spreads the 4 missed samples over 100
+
+
+def test_dice_weight_changes_training_and_save_every_calls_back(tokenizer):
+    cfg = _config().replace(train={"steps": 10, "eval_every": 10, "save_every": 4})
+    saved = []
+    runs = []
+    for w in (0.0, 1.0):
+        c = cfg.replace(train={"dice_weight": w})
+        model = MedTsLLM(c, backbone=tiny_llama(len(tokenizer)), tokenizer=tokenizer)
+        runs.append(train_model(c, PulseWindows(32, 0), None, model=model, log=lambda m: None,
+                                on_save=lambda r: saved.append((w, r.steps, r.model.training))))
+    assert runs[0].train_losses != runs[1].train_losses
+    assert runs[1].train_losses[0] > runs[0].train_losses[0]  # the Dice term adds to the CE
+    assert saved == [(0.0, 4, False), (0.0, 8, False), (1.0, 4, False), (1.0, 8, False)]  # eval mode while saving

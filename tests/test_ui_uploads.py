@@ -138,3 +138,52 @@ def test_not_a_zip(tmp_path: Path) -> None:
     fake.write_bytes(b"not a zip at all")
     with pytest.raises(UploadError, match="not a readable zip"):
         load_upload([fake], workdir=tmp_path / "stage")
+
+
+def _uploaded(tmp_path: Path, *files: Path) -> list[Path]:
+    """Copies of ``files`` each in its own temporary folder, as a browser upload delivers them."""
+    out = []
+    for k, f in enumerate(files):
+        folder = tmp_path / f"gradio-tmp-{k}"
+        folder.mkdir()
+        out.append(folder / f.name)
+        out[-1].write_bytes(f.read_bytes())
+    return out
+
+
+def test_edf_upload(tmp_path: Path) -> None:
+    pyedflib = pytest.importorskip("pyedflib")
+    ecg = simulate_12lead(duration_s=4.0, fs=250.0, hr_bpm=75.0, seed=3)
+    path = tmp_path / "holter.edf"
+    writer = pyedflib.EdfWriter(str(path), 2, file_type=pyedflib.FILETYPE_EDFPLUS)
+    writer.setSignalHeaders([{"label": f"ECG {lead}", "dimension": "mV", "sample_frequency": 250, "physical_max": 5.0,
+                              "physical_min": -5.0, "digital_max": 32767, "digital_min": -32768} for lead in ("I", "II")])
+    writer.writeSamples([ecg.signal[:, 0].astype(np.float64), ecg.signal[:, 1].astype(np.float64)])
+    writer.close()
+    got = load_upload(_uploaded(tmp_path, path), workdir=tmp_path / "stage").ecg
+    assert got.leads == ("I", "II") and got.fs == 250.0 and got.n_samples == 1000
+    np.testing.assert_allclose(got.signal, ecg.signal[:, :2], atol=5e-3)  # 16-bit over +-5 mV
+
+
+def test_csv_upload_with_time_column(tmp_path: Path) -> None:
+    from medts.io.tabular import write_csv
+
+    ecg = simulate_12lead(duration_s=3.0, fs=500.0, hr_bpm=60.0, seed=2)
+    path = write_csv(ecg, tmp_path / "export.csv")
+    got = load_upload(_uploaded(tmp_path, path), workdir=tmp_path / "stage").ecg
+    assert got.fs == 500.0 and got.leads == ecg.leads  # the rate comes from the time column
+    np.testing.assert_allclose(got.signal, ecg.signal, atol=1e-3)
+
+
+def test_cinc_mat_and_header_upload(tmp_path: Path) -> None:
+    import scipy.io
+
+    ecg = simulate_12lead(duration_s=4.0, fs=500.0, hr_bpm=80.0, seed=4)
+    val = np.round(ecg.signal.T * 1000).astype(np.int16)  # [leads, samples] in uV steps
+    scipy.io.savemat(tmp_path / "A0007.mat", {"val": val})
+    lines = [f"A0007 12 500 {ecg.n_samples} 05-Feb-2020 11:39:16"]
+    lines += [f"A0007.mat 16+24 1000/mV 16 0 {row[0]} 0 0 {lead}" for lead, row in zip(ecg.leads, val)]
+    (tmp_path / "A0007.hea").write_text("\n".join(lines + ["#Age: 61", "#Sex: Female"]) + "\n")
+    result = load_upload(_uploaded(tmp_path, tmp_path / "A0007.mat", tmp_path / "A0007.hea"), workdir=tmp_path / "stage")
+    assert result.ecg.metadata["format"] == "cinc" and result.ecg.n_leads == 12 and result.ecg.age == 61.0
+    np.testing.assert_allclose(result.ecg.signal, val.T / 1000.0, atol=1e-6)

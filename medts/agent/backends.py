@@ -94,21 +94,27 @@ class LocalChatModel(BaseChatModel):
                                       return_tensors="pt", return_dict=True)
         return model, tok, dict(enc)
 
-    def _iter_text(self, messages: Sequence[BaseMessage], stop: list[str] | None) -> Iterator[str]:
+    def _iter_text(self, messages: Sequence[BaseMessage], stop: list[str] | None,
+                   info: dict[str, Any] | None = None) -> Iterator[str]:
+        """Answer pieces as decoded; ``info`` gets ``finish_reason`` ("length" when the answer
+        hit ``max_new_tokens``, else "stop") and the prompt / answer token counts."""
         import torch
         from transformers import TextIteratorStreamer
 
+        info = {} if info is None else info
         model, tok, enc = self._inputs(messages)
+        n_prompt = int(enc["input_ids"].shape[-1])
         streamer = TextIteratorStreamer(tok, skip_prompt=True, skip_special_tokens=True)
         kwargs = dict(**enc, max_new_tokens=self.max_new_tokens, do_sample=False,
                       repetition_penalty=self.repetition_penalty, streamer=streamer,
                       pad_token_id=tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id)
         errors: list[BaseException] = []
+        out: list[Any] = []
 
         def generate() -> None:
             try:
                 with torch.inference_mode():
-                    model.generate(**kwargs)
+                    out.append(model.generate(**kwargs))
             except BaseException as error:  # noqa: BLE001 - re-raised in the caller's thread
                 errors.append(error)
                 streamer.end()
@@ -116,30 +122,40 @@ class LocalChatModel(BaseChatModel):
         worker = threading.Thread(target=generate, daemon=True)
         worker.start()
         text = ""
+        stopped = False
         for piece in streamer:
             if not piece:
                 continue
             text += piece
             if stop and any(s in text for s in stop):
                 yield piece.split(next(s for s in stop if s in text))[0]
+                stopped = True
                 break
             yield piece
         worker.join()
         if errors:
             raise BackendError(f"local model {self.source}: generation failed: {errors[0]}")
+        n_new = int(out[0].shape[-1]) - n_prompt if out else 0
+        last = int(out[0][0, -1]) if out and n_new else None
+        hit_limit = not stopped and n_new >= self.max_new_tokens and last != tok.eos_token_id
+        info.update(finish_reason="length" if hit_limit else "stop", prompt_tokens=n_prompt, answer_tokens=n_new)
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
-        text = "".join(self._iter_text(messages, stop))
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+        info: dict[str, Any] = {}
+        text = "".join(self._iter_text(messages, stop, info))
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text, response_metadata=info))])
 
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
-        for piece in self._iter_text(messages, stop):
+        info: dict[str, Any] = {}
+        for piece in self._iter_text(messages, stop, info):
             chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
             if run_manager:
                 run_manager.on_llm_new_token(piece, chunk=chunk)
             yield chunk
+        # the last chunk carries why the answer ended (as OpenAI-compatible servers do)
+        yield ChatGenerationChunk(message=AIMessageChunk(content="", response_metadata=info))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -92,7 +92,7 @@ class Claim(BaseModel):
     """One claim found in an answer and whether a tool result supports it."""
 
     text: str
-    kind: Literal["number", "statement"]
+    kind: Literal["number", "statement", "qualifier"]
     value: float | None = None
     unit: str | None = None
     code: str | None = None
@@ -201,6 +201,12 @@ class StatementFacts:
     present: dict[str, str] = field(default_factory=dict)
     absent: dict[str, str] = field(default_factory=dict)
     defined: dict[str, str] = field(default_factory=dict)
+    # Statements defined by a measurement (QTc above its limit is long QT, HR > 100 bpm is
+    # tachycardia...): the measurement decides them, whatever the classifier says, unless the
+    # sentence reports the classifier's own output. code -> (present, citation)
+    measured: dict[str, tuple[bool, str]] = field(default_factory=dict)
+    # Reference-range flags of measurements: citation "measurements.flags.qtc_bazett_ms" -> "normal"/"high"/"low"
+    flags: dict[str, str] = field(default_factory=dict)
 
 
 def statement_facts(trace: Iterable[Any]) -> StatementFacts:
@@ -238,24 +244,32 @@ def statement_facts(trace: Iterable[Any]) -> StatementFacts:
     return facts
 
 
+def _measured(facts: StatementFacts, code: str, present: bool, citation: str) -> None:
+    facts.measured.setdefault(code, (present, citation))
+    (facts.present if present else facts.absent).setdefault(code, citation)
+
+
 def _measurement_statements(r: dict[str, Any], facts: StatementFacts, tool: str) -> None:
+    for key, flag in (r.get("flags") or {}).items():
+        if isinstance(flag, str):
+            facts.flags.setdefault(f"{tool}.flags.{key}", flag)
     hr, pr = _get(r, "hr_bpm"), _get(r, "pr_ms")
     pfrac = _get(r, "rhythm", "p_wave_fraction")
     af_like = r.get("af_like_irregular_without_p_waves")
     sinus = pfrac is not None and pfrac >= 0.8 and af_like is False
     if hr is not None:
-        if hr > 100:
-            facts.present.setdefault("TACHY", f"{tool}.hr_bpm")
-            (facts.present if sinus else facts.absent).setdefault("STACH", f"{tool}.hr_bpm")
+        cite = f"{tool}.hr_bpm"
+        _measured(facts, "TACHY", hr > 100, cite)
+        _measured(facts, "BRADY", hr < 60, cite)
+        # sinus tachy/bradycardia also need sinus P waves: the rate alone can only rule them out
+        if hr <= 100:
+            _measured(facts, "STACH", False, cite)
         else:
-            facts.absent.setdefault("TACHY", f"{tool}.hr_bpm")
-            facts.absent.setdefault("STACH", f"{tool}.hr_bpm")
-        if hr < 60:
-            facts.present.setdefault("BRADY", f"{tool}.hr_bpm")
-            (facts.present if sinus else facts.absent).setdefault("SBRAD", f"{tool}.hr_bpm")
+            (facts.present if sinus else facts.absent).setdefault("STACH", cite)
+        if hr >= 60:
+            _measured(facts, "SBRAD", False, cite)
         else:
-            facts.absent.setdefault("BRADY", f"{tool}.hr_bpm")
-            facts.absent.setdefault("SBRAD", f"{tool}.hr_bpm")
+            (facts.present if sinus else facts.absent).setdefault("SBRAD", cite)
     if sinus:
         facts.present.setdefault("SR", f"{tool}.rhythm.p_wave_fraction")
     if af_like is True:
@@ -263,12 +277,10 @@ def _measurement_statements(r: dict[str, Any], facts: StatementFacts, tool: str)
     elif af_like is False and pfrac is not None and pfrac >= 0.5:
         facts.absent.setdefault("AFIB", f"{tool}.rhythm.p_wave_fraction")
         facts.absent.setdefault("AFLT", f"{tool}.rhythm.p_wave_fraction")
-    if r.get("qtc_prolonged") is True:
-        facts.present.setdefault("LNGQT", f"{tool}.qtc_prolonged")
-    elif r.get("qtc_prolonged") is False:
-        facts.absent.setdefault("LNGQT", f"{tool}.qtc_prolonged")
+    if r.get("qtc_prolonged") is not None:
+        _measured(facts, "LNGQT", bool(r["qtc_prolonged"]), f"{tool}.qtc_prolonged")
     if pr is not None:
-        (facts.present if pr > 200 else facts.absent).setdefault("1AVB", f"{tool}.pr_ms")
+        _measured(facts, "1AVB", pr > 200, f"{tool}.pr_ms")
     if r.get("rr_irregular") is True:
         facts.present.setdefault("IRREG", f"{tool}.rr_irregular")
     elif r.get("rr_irregular") is False:
@@ -276,16 +288,15 @@ def _measurement_statements(r: dict[str, Any], facts: StatementFacts, tool: str)
     cat = r.get("qrs_axis_category")
     for name, code in (("normal axis", "AXIS_NORMAL"), ("left axis deviation", "AXIS_LEFT"),
                        ("right axis deviation", "AXIS_RIGHT"), ("extreme axis deviation", "AXIS_EXTREME")):
-        if cat is None:
-            continue
-        (facts.present if cat == name else facts.absent).setdefault(code, f"{tool}.qrs_axis_category")
+        if cat is not None:
+            _measured(facts, code, cat == name, f"{tool}.qrs_axis_category")
     flags = r.get("flags") or {}
     lvh_volt = flags.get("sokolow_lyon_mv") == "high" or flags.get("cornell_mv") == "high"
     if "sokolow_lyon_mv" in flags or "cornell_mv" in flags:
-        (facts.present if lvh_volt else facts.absent).setdefault("VCLVH", f"{tool}.flags")
+        _measured(facts, "VCLVH", lvh_volt, f"{tool}.flags")
     qrs = _get(r, "qrs_ms")
     if qrs is not None:
-        (facts.present if qrs >= 120 else facts.absent).setdefault("WIDEQRS", f"{tool}.qrs_ms")
+        _measured(facts, "WIDEQRS", qrs >= 120, f"{tool}.qrs_ms")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -367,20 +378,61 @@ _PATTERNS: list[tuple[re.Pattern, str]] | None = None
 
 
 def find_statements(sentence: str) -> list[tuple[str, str, bool]]:
-    """``(matched text, code, negated)`` for each statement mention (longest match wins)."""
+    """``(matched text, code, negated)`` for each statement mention (longest match wins).
+
+    A statement's own description written out (``"CD (conduction disturbance (bundle branch or
+    fascicular block, AV block, WPW, ...))"``) is one mention of that statement: the example
+    codes listed inside it (WPW) are part of its name, not statements asserted on their own."""
+    return [(text, code, neg) for _, _, text, code, neg in statement_mentions(sentence)]
+
+
+def statement_mentions(sentence: str) -> list[tuple[int, int, str, str, bool]]:
+    """``(start, end, matched text, code, negated)`` for each statement mention, in text order
+    (see :func:`find_statements`)."""
     global _PATTERNS
     if _PATTERNS is None:
         _PATTERNS = _statement_patterns()
+    described = description_spans(sentence)
+    taken: list[tuple[int, int]] = [(a, b) for a, b, _ in described]
+    found = [(a, b, sentence[a:b], code, _negated(sentence, a, b, description=True)) for a, b, code in described]
     matches = [(m, code) for pattern, code in _PATTERNS for m in pattern.finditer(sentence)]
     matches.sort(key=lambda mc: -(mc[0].end() - mc[0].start()))  # longest match first
-    taken: list[tuple[int, int]] = []
-    found = []
     for m, code in matches:
         if any(m.start() < b and a < m.end() for a, b in taken):
             continue
         taken.append((m.start(), m.end()))
-        found.append((m.start(), m.group(0), code, _negated(sentence, m.start(), m.end())))
-    return [(text, code, neg) for _, text, code, neg in sorted(found)]
+        found.append((m.start(), m.end(), m.group(0), code, _negated(sentence, m.start(), m.end())))
+    return sorted(found)
+
+
+@functools.cache
+def _descriptions() -> tuple[tuple[re.Pattern, str], ...]:
+    """Patterns of the descriptions medts writes for statement, subclass and superclass codes
+    (:func:`medts.classify.predict.describe_label`; those with parentheses or commas, whose
+    inner words could read as other statements), longest first."""
+    from medts.classify.predict import describe_label
+    from medts.labels import STATEMENTS, SUPERCLASSES
+
+    codes = [*STATEMENTS, *SUPERCLASSES, *sorted({s.diagnostic_subclass for s in STATEMENTS.values()
+                                                  if getattr(s, "diagnostic_subclass", None)})]
+    texts: dict[str, str] = {}
+    for code in codes:
+        text = describe_label(code)
+        if text and re.search(r"[(,:]", text):
+            texts.setdefault(text, code)
+    ordered = sorted(texts.items(), key=lambda tc: -len(tc[0]))
+    return tuple((re.compile(re.escape(t), re.IGNORECASE), c) for t, c in ordered)
+
+
+def description_spans(sentence: str) -> list[tuple[int, int, str]]:
+    """``(start, end, code)`` of statement descriptions written out in ``sentence`` (see
+    :func:`find_statements`); non-overlapping, longest first."""
+    out: list[tuple[int, int, str]] = []
+    for pattern, code in _descriptions():
+        for m in pattern.finditer(sentence):
+            if not any(m.start() < b and a < m.end() for a, b, _ in out):
+                out.append((m.start(), m.end(), code))
+    return out
 
 
 @functools.cache
@@ -392,17 +444,50 @@ def _statement_names() -> frozenset[str]:
     return frozenset(st.description.split("(")[0].strip().lower() for st in STATEMENTS.values())
 
 
-def _negated(sentence: str, start: int, end: int) -> bool:
-    """A negation cue in the same clause before the mention, or inside/just after it ("is not")."""
+# After a narrow negation ("without P waves"), these end its scope: what follows is asserted
+# ("irregular rhythm without P waves, typical of atrial fibrillation").
+_SCOPE_END = re.compile(r"\(|\bsuggest\w*|\bindicat\w*|\b(?:consistent|compatible) with\b|\btypical of\b|"
+                        r"\bcharacteristic of\b|\bas in\b|\bas seen in\b|\bpointing to\b|\bi\.e\.", re.IGNORECASE)
+
+
+def _negated(sentence: str, start: int, end: int, *, description: bool = False) -> bool:
+    """A negation cue in the same clause before the mention, or inside/just after it ("is not").
+
+    A negation governs what follows it up to the mention unless its scope ends first: a
+    parenthesis that glosses a phrase with no statement in it ("without consistent P waves
+    (atrial fibrillation)": the gloss names what the absence of P waves means), or, after
+    "without", a word such as "suggesting" / "typical of". ``description``: the mention is a
+    statement description, whose inner "not"/"without" are part of its name."""
     clause_start = 0
     for m in _CLAUSE_SPLIT.finditer(sentence[:start]):
         clause_start = m.end()
     before = sentence[clause_start:start]
     after = re.split(r"[;,.:]", sentence[end:], maxsplit=1)[0][:25]
     inside = sentence[start:end]
-    return bool(_NEGATION.search(before)
-                or (_NEGATION.search(inside) and inside.lower() not in _statement_names())
+    cues = list(_NEGATION.finditer(before))
+    negated_before = bool(cues) and not _scope_ended(before[cues[-1].end():], cues[-1].group(0))
+    return bool(negated_before
+                or (not description and _NEGATION.search(inside) and inside.lower() not in _statement_names())
                 or re.match(r"\s*(?:is|was|are)?\s*(?:not|absent)\b", after, re.IGNORECASE))
+
+
+def _scope_ended(between: str, cue: str) -> bool:
+    """Whether the negation ``cue`` no longer governs a mention that follows ``between``."""
+    for m in _SCOPE_END.finditer(between):
+        if m.group(0) == "(":
+            inner = between[:m.start()]
+            if inner.strip() and not _mentions_statement(inner):
+                return True
+        elif cue.lower() == "without":
+            return True
+    return False
+
+
+def _mentions_statement(text: str) -> bool:
+    global _PATTERNS
+    if _PATTERNS is None:
+        _PATTERNS = _statement_patterns()
+    return any(p.search(text) for p, _ in _PATTERNS)
 
 
 def find_numbers(sentence: str) -> list[tuple[str, float, str]]:
@@ -418,10 +503,15 @@ def _numbers_with_keys(sentence: str) -> list[tuple[str, float, str, tuple[str, 
     return [(text, value, unit, keys) for text, value, unit, keys, _ in _numbers_in_context(sentence)]
 
 
-def _numbers_in_context(sentence: str) -> list[tuple[str, float, str, tuple[str, ...] | None, bool]]:
-    """``(text, value, unit, quantity keys, stated as a limit)`` for each number."""
-    out, spans = [], []
+def _numbers_in_context(sentence: str, skip: list[tuple[int, int]] | None = None
+                        ) -> list[tuple[str, float, str, tuple[str, ...] | None, bool]]:
+    """``(text, value, unit, quantity keys, stated as a limit)`` for each number outside the
+    ``skip`` spans (statement descriptions: "faster than 100 bpm" in the STACH description is
+    part of its name, not a claim about this ECG)."""
+    out, spans = [], list(skip or [])
     for m in _NUMBER_UNIT.finditer(sentence):
+        if any(a <= m.start() < b for a, b in spans):
+            continue
         value = float(m.group(1).replace("−", "-").replace("+", ""))
         out.append((m.group(0), value, canonical_unit(m.group(2)), quantity_keys(sentence, m.start(), m.end()),
                     limit_context(sentence, m.start(), m.end())))
@@ -545,8 +635,15 @@ def match_number(value: float, unit: str, facts: list[Fact], keys: tuple[str, ..
     return min(candidates, key=lambda c: c[0])[1]
 
 
-def match_statement(code: str, negated: bool, facts: StatementFacts) -> str | None:
-    """The citation supporting the (possibly negated) statement ``code``; None if unsupported."""
+def match_statement(code: str, negated: bool, facts: StatementFacts, *, classifier_output: bool = False) -> str | None:
+    """The citation supporting the (possibly negated) statement ``code``; None if unsupported.
+
+    A statement a measurement defines (:attr:`StatementFacts.measured`: long QT, tachycardia,
+    axis deviation...) is decided by the measurement, unless ``classifier_output`` (the sentence
+    reports what the classifier found)."""
+    if code in facts.measured and not classifier_output:
+        present, citation = facts.measured[code]
+        return citation if present != negated else None
     if code in facts.defined:
         return facts.defined[code]
     if negated:
@@ -565,6 +662,92 @@ def match_statement(code: str, negated: bool, facts: StatementFacts) -> str | No
 
 
 # ---------------------------------------------------------------------------------------------
+# Qualitative claims about measurements ("the QTc is prolonged", "normal heart rate")
+# ---------------------------------------------------------------------------------------------
+# Quantity words -> the measurement whose reference-range flag decides qualitative claims.
+FLAGGED_QUANTITIES: tuple[tuple[str, str], ...] = (
+    (r"\bQTc\b(?:\s*\(\s*Bazett\s*\))?(?:\s+interval)?|\bcorrected QT(?: interval)?", "qtc_bazett_ms"),
+    (r"\bP-?R\b(?:\s+interval)?|\bPQ\b(?:\s+interval)?", "pr_ms"),
+    (r"\bQRS\b(?!\s+axis)(?:\s+(?:duration|complex(?:es)?|width))?", "qrs_ms"),
+    (r"\bheart rate\b|\b(?:ventricular )?rate\b|\bpulse\b|\bHR\b", "hr_bpm"),
+    (r"\b(?:QRS |electrical |cardiac )?axis\b", "qrs_axis_deg"),
+    (r"\bSokolow(?:-Lyon)?(?:\s+(?:voltage|index|criteri(?:on|a)))?", "sokolow_lyon_mv"),
+    (r"\bCornell(?:\s+(?:voltage|index|criteri(?:on|a)|product))?", "cornell_mv"),
+)
+# Qualifier words -> the flags (tools.measurements "flags": low / normal / high) they claim.
+QUALIFIERS: tuple[tuple[str, frozenset[str]], ...] = (
+    (r"within (?:the )?(?:normal |reference )?(?:limits?|range)|within normal limits|normal|unremarkable|narrow",
+     frozenset({"normal"})),
+    (r"above (?:the )?(?:upper )?(?:normal |reference )?(?:limit|range)|prolonged|lengthened|long|wide(?:ned)?|"
+     r"broad|increased|elevated|high|fast|rapid", frozenset({"high"})),
+    (r"below (?:the )?(?:lower )?(?:normal |reference )?(?:limit|range)|shortened|short|decreased|low|slow",
+     frozenset({"low"})),
+    (r"abnormal", frozenset({"low", "high"})),
+)
+_QUANTITY_FLAG_RE = [(re.compile(p, re.IGNORECASE), key) for p, key in FLAGGED_QUANTITIES]
+_QUALIFIER_RE = re.compile("|".join(f"(?P<q{i}>\\b(?:{p})\\b)" for i, (p, _) in enumerate(QUALIFIERS)), re.IGNORECASE)
+# What may follow a qualifier that refers back to an earlier quantity ("the QTc is 439 ms, normal.")
+_QUALIFIER_ENDS = re.compile(r"\s*(?:$|[,.;:!?)\]]|\(|[-+]?\d|\b(?:and|but|for|at|in|with|of|on|compared|since|"
+                             r"range|limits?|today|now|here|overall)\b)", re.IGNORECASE)
+_QUALIFIER_BREAK = re.compile(r"[;!?]|\.(?!\d)|\b(?:and|but|while|whereas)\s+(?:the|a|an|there|it|this)\b", re.IGNORECASE)
+_PRONOUN_START = re.compile(r"\W*(?:it|this|that|which|both|the value)\b", re.IGNORECASE)
+_QUALIFIER_NEGATION = re.compile(r"\b(?:not|no|never|isn'?t|wasn'?t|aren'?t|neither|nor)\b", re.IGNORECASE)
+
+
+def find_qualifiers(sentence: str, skip: list[tuple[int, int]] | None = None, *, previous: str | None = None
+                    ) -> list[tuple[str, str, frozenset[str], bool]]:
+    """``(text, measurement key, flags claimed, negated)`` for each qualitative claim about a
+    flagged measurement: a qualifier just before the quantity ("prolonged QTc", "normal heart
+    rate") or after it in the same clause ("the QTc is 439 ms, within the limit"; "the PR
+    interval is not prolonged"). Spans in ``skip`` (statement mentions such as "long QT" or
+    "normal sinus rhythm", decided as statements) are ignored. ``previous``: the measurement
+    the last sentence was about, for a sentence that starts with a pronoun ("It is prolonged.").
+
+    Example
+    -------
+    >>> [(k, sorted(f), n) for _, k, f, n in find_qualifiers("The QTc is 439 ms, which is not prolonged.")]
+    [('qtc_bazett_ms', ['high'], True)]
+    """
+    skip = skip or []
+    quantities = sorted((m.start(), m.end(), key) for p, key in _QUANTITY_FLAG_RE for m in p.finditer(sentence))
+    out = []
+    for m in _QUALIFIER_RE.finditer(sentence):
+        if any(m.start() < b and a < m.end() for a, b in skip):
+            continue
+        flags = QUALIFIERS[int(next(k for k, v in m.groupdict().items() if v is not None)[1:])][1]
+        ahead = [q for q in quantities if 0 <= q[0] - m.end() <= 5 and not sentence[m.end():q[0]].strip()]
+        if ahead:  # "prolonged QTc", "no prolonged QTc"
+            key = ahead[0][2]
+            negated = bool(_QUALIFIER_NEGATION.search(sentence[max(0, m.start() - 12):m.start()]))
+        else:  # "the QTc ... is not prolonged": the nearest quantity before, same clause
+            before = [q for q in quantities if q[1] <= m.start() and m.start() - q[1] <= 60
+                      and not _QUALIFIER_BREAK.search(sentence[q[1]:m.start()])]
+            if previous and not quantities and _PRONOUN_START.match(sentence):
+                before = [(0, 0, previous)]
+            if not before or not _QUALIFIER_ENDS.match(sentence[m.end():]):
+                continue
+            key = before[-1][2]
+            negated = bool(_QUALIFIER_NEGATION.search(sentence[before[-1][1]:m.start()]))
+        out.append((m.group(0), key, flags, negated))
+    return out
+
+
+def last_quantity(sentence: str) -> str | None:
+    """The flagged measurement named last in ``sentence`` (what a following "it" refers to)."""
+    found = [(m.start(), key) for p, key in _QUANTITY_FLAG_RE for m in p.finditer(sentence)]
+    return max(found)[1] if found else None
+
+
+def match_qualifier(key: str, flags: frozenset[str], negated: bool, facts: StatementFacts) -> str | None:
+    """The citation (``measurements.flags.<key>``) when the measurement's flag agrees with the
+    claim (a negated claim: the flag is none of ``flags``); None when it disagrees or is unknown."""
+    cite = next((c for c in facts.flags if c.endswith(f".{key}")), None)
+    if cite is None:
+        return None
+    return cite if (facts.flags[cite] in flags) != negated else None
+
+
+# ---------------------------------------------------------------------------------------------
 # The check
 # ---------------------------------------------------------------------------------------------
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[-])|\n+")
@@ -580,9 +763,10 @@ _YES_NO = re.compile(r"^\W*(yes|no)\b(?=\s*[,.!;:]|\s*$)", re.IGNORECASE)
 
 def check_sentence(sentence: str, numbers: list[Fact], statements: StatementFacts,
                    question_numbers: list[tuple[float, str]] | None = None,
-                   question_codes: list[str] | None = None) -> list[Claim]:
+                   question_codes: list[str] | None = None, previous_quantity: str | None = None) -> list[Claim]:
     """Claims of one sentence, each matched to the facts. A bare "Yes"/"No" answering a question
-    about statements (``question_codes``) asserts / denies them."""
+    about statements (``question_codes``) asserts / denies them. ``previous_quantity``: the
+    measurement the previous sentence named (see :func:`find_qualifiers`)."""
     claims: list[Claim] = []
     yes_no = _YES_NO.match(sentence)
     for code in (question_codes or []) if yes_no else []:
@@ -590,7 +774,8 @@ def check_sentence(sentence: str, numbers: list[Fact], statements: StatementFact
         citation = match_statement(code, negated, statements)
         claims.append(Claim(text=yes_no.group(1), kind="statement", code=code, negated=negated,
                             grounded=citation is not None, citation=citation))
-    for text, value, unit, keys, as_limit in _numbers_in_context(sentence):
+    described = [(a, b) for a, b, _ in description_spans(sentence)]
+    for text, value, unit, keys, as_limit in _numbers_in_context(sentence, described):
         if keys in (("reference_limits",), ("threshold",)):  # "the limit of 450 ms", "threshold of 50%"
             as_limit = True
         fact = match_number(value, unit, numbers, keys, as_limit=as_limit)
@@ -599,11 +784,23 @@ def check_sentence(sentence: str, numbers: list[Fact], statements: StatementFact
             citation = "question"
         claims.append(Claim(text=text, kind="number", value=value, unit=unit,
                             grounded=citation is not None, citation=citation))
-    for text, code, negated in find_statements(sentence):
-        citation = match_statement(code, negated, statements)
+    mentions = statement_mentions(sentence)
+    classifier_output = bool(_CLASSIFIER_OUTPUT.search(sentence))
+    for _, _, text, code, negated in mentions:
+        citation = match_statement(code, negated, statements, classifier_output=classifier_output)
         claims.append(Claim(text=text, kind="statement", code=code, negated=negated,
                             grounded=citation is not None, citation=citation))
+    for text, key, flags, negated in find_qualifiers(sentence, [(a, b) for a, b, *_ in mentions],
+                                                     previous=previous_quantity):
+        citation = match_qualifier(key, flags, negated, statements)
+        claims.append(Claim(text=text, kind="qualifier", code=key, negated=negated,
+                            grounded=citation is not None, citation=citation))
     return claims
+
+
+# A sentence that reports the classifier's output ("classifier finds LNGQT ...", "the
+# classifier's probability"): its statements are checked against the classifier, not measurements.
+_CLASSIFIER_OUTPUT = re.compile(r"\bclassifier\b", re.IGNORECASE)
 
 
 @dataclass
@@ -617,6 +814,7 @@ class Grounder:
     question_codes: list[str] = field(default_factory=list)
     claims: list[Claim] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    previous_quantity: str | None = None
 
     @classmethod
     def from_trace(cls, trace: Iterable[Any], question: str = "", mode: Literal["remove", "flag"] = "remove") -> Grounder:
@@ -630,7 +828,9 @@ class Grounder:
 
     def sentence(self, sentence: str) -> str:
         """The sentence with citations, or '' (removed) / flagged when a claim is unsupported."""
-        claims = check_sentence(sentence, self.numbers, self.statements, self.question_numbers, self.question_codes)
+        claims = check_sentence(sentence, self.numbers, self.statements, self.question_numbers, self.question_codes,
+                                previous_quantity=self.previous_quantity)
+        self.previous_quantity = last_quantity(sentence) or self.previous_quantity
         self.claims += claims
         bad = [c for c in claims if not c.grounded]
         if bad and self.mode == "remove":

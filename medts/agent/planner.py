@@ -18,6 +18,7 @@ Example
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -210,7 +211,14 @@ def measurement_lines(m: dict[str, Any], kinds: set[str]) -> list[str]:
     return lines
 
 
+def _percent(p: Any) -> str | None:
+    """``0.734`` -> ``"73%"``; None for a missing probability (JSON null: NaN from the model)."""
+    return f"{100 * p:.0f}%" if isinstance(p, (int, float)) and not isinstance(p, bool) and math.isfinite(p) else None
+
+
 def classifier_lines(c: dict[str, Any], codes: list[str]) -> list[str]:
+    """Fact lines for the classify result: present statements, then the asked-about ``codes``
+    that are absent. A probability the tool could not give (None) is left out, not invented."""
     if not c.get("available", True):
         return [f"PTB-XL statement classifier: not available ({c.get('reason', '')[:80]})",
                 "no diagnostic statement can be made without the classifier"]
@@ -218,14 +226,17 @@ def classifier_lines(c: dict[str, Any], codes: list[str]) -> list[str]:
     lines = []
     for s in (by_code[k] for k in c.get("present") or [] if k in by_code):
         # code first: descriptions may contain "without", which must not read as a negation
-        lines.append(f"classifier finds {s['code']} ({s['description']}), probability {100 * s['probability']:.0f}%")
+        p = _percent(s.get("probability"))
+        lines.append(f"classifier finds {s['code']} ({s['description']})" + (f", probability {p}" if p else ""))
     if not c.get("present"):
         lines.append("classifier: no statement reached its threshold")
     for code in codes:
         if code in by_code and not by_code[code]["present"]:
             s = by_code[code]
-            lines.append(f"classifier does not find {code} ({s['description']}): probability "
-                         f"{100 * s['probability']:.0f}%, below its threshold of {100 * s['threshold']:.0f}%")
+            p, t = _percent(s.get("probability")), _percent(s.get("threshold"))
+            lines.append(f"classifier does not find {code} ({s['description']})"
+                         + (f": probability {p}" if p else ": below its threshold")
+                         + (f", below its threshold of {t}" if p and t else ""))
         elif code not in by_code and code in (c.get("evaluated_codes") or []):
             lines.append(f"classifier does not find {code} (below its threshold)")
     return lines
@@ -293,8 +304,9 @@ def explain_lines(r: dict[str, Any]) -> list[str]:
     if not r.get("available", True):
         return [f"explanation for {r.get('code')}: not available ({str(r.get('reason', ''))[:100]})"]
     if "top_leads" in r:
-        return [f"the classifier's {r['code']} probability is {100 * r['probability']:.0f}%",
-                f"the {r['code']} evidence is strongest in leads {', '.join(r['top_leads'])} ({r['method']})"]
+        p = _percent(r.get("probability"))
+        return ([f"the classifier's {r['code']} probability is {p}"] if p else []) + [
+            f"the {r['code']} evidence is strongest in leads {', '.join(r['top_leads'])} ({r['method']})"]
     return [f"explanation for {r.get('code')} from {r.get('method')}"]
 
 

@@ -10,11 +10,12 @@ tool                 medts component underneath
 ===================  ==================================================================
 record_summary       ``ECG.summary`` + lead quality from ``medts.signal.measure_ecg``
 measurements         ``medts.signal.measure_ecg`` (intervals, QTc, axes, HRV, rhythm)
-delineation          MedTsLLM segmentation head (``medts.medtsllm.infer``), else the
-                     NeuroKit2-based fused delineation in ``measure_ecg``
+delineation          MedTsLLM segmentation head (``segment_record``, ``adapters/segmentation-smollm2``),
+                     else the NeuroKit2-based fused delineation in ``measure_ecg``
 classify             ``medts.classify.predict.Classifier`` (``adapters/classifier-*``)
 explain              ``medts.classify.attribution``, else lead occlusion on the classifier
-anomalies            MedTsLLM anomaly head, else beat-template correlation + RR prematurity
+anomalies            MedTsLLM anomaly head (``detect_anomalies``, ``adapters/anomaly-smollm2``),
+                     else beat-template correlation + RR prematurity (``detector`` says which)
 glossary             ``medts.labels.STATEMENTS`` + typical criteria (below)
 compare              measurements and statements of two records
 ===================  ==================================================================
@@ -35,7 +36,6 @@ True
 
 from __future__ import annotations
 
-import functools
 import importlib
 import json
 import math
@@ -270,50 +270,49 @@ def _wave_table(beats: list[dict[str, Any]], fs: float) -> dict[str, Any]:
 
 
 SEGMENTATION_ADAPTER = "segmentation-smollm2"
+ANOMALY_ADAPTER = "anomaly-smollm2"
+_SEGMENT_CANDIDATES = (("medts.medtsllm", "segment_record"), ("medts.medtsllm.infer", "segment_record"))
 
 
-@functools.lru_cache(maxsize=1)
-def _segmentation_model(folder: str) -> Any:
-    from medts.medtsllm.checkpoint import load_checkpoint
+def adapter_folder(name: str) -> Path:
+    """``adapters/<name>`` in the checkout (the shipped MedTsLLM heads)."""
+    from medts.config import PROJECT_ROOT
 
-    return load_checkpoint(folder)
+    return PROJECT_ROOT / "adapters" / name
 
 
 def medtsllm_segmentation(ecg: ECG, folder: Path) -> dict[str, Any]:
-    """Waves from the MedTsLLM segmentation head (``adapters/medtsllm-segmentation-*``), lead II
-    (or the first lead), at the adapter's sampling rate."""
+    """Waves from the MedTsLLM segmentation head (``adapters/segmentation-smollm2``) through the
+    public ``segment_record`` API: counts, median durations (ms) and the first waves (s) of lead
+    II (or the first lead), at the input record's sampling rate."""
+    segment_record, where = find_callable(_SEGMENT_CANDIDATES)
+    if segment_record is None:
+        raise ImportError(where)
+    res = segment_record(ecg, folder)
+    by_lead = {seg.lead: seg for seg in res.leads}
+    lead = "II" if "II" in by_lead else res.leads[0].lead
+    waves: dict[str, Any] = {}
+    for kind in ("P", "QRS", "T"):
+        found = [w for w in by_lead[lead].waves if w.kind == kind and w.complete]
+        waves[kind] = {
+            "n_waves": len(found),
+            "median_duration_ms": round(float(np.median([w.duration_ms for w in found])), 1) if found else None,
+            "first_waves_s": [[w.onset_s, w.offset_s] for w in found[:4]],
+        }
     from medts.medtsllm.checkpoint import read_manifest
-    from medts.medtsllm.infer import segment_signal
 
-    manifest = read_manifest(folder)
-    fs = float(manifest["sampling_rate_hz"])
-    model = _segmentation_model(str(folder))
-    x = ecg.resample(fs) if ecg.fs != fs else ecg
-    masks = segment_signal(model, x.signal, list(x.leads), age=ecg.age, sex=ecg.sex)  # [n, leads] int8
-    j = x.leads.index("II") if "II" in x.leads else 0
-    beats = _mask_beats(masks[:, j])
-    metrics = manifest.get("metrics")
-    return {"method": "medtsllm segmentation head", "source": str(folder.name), "lead": x.leads[j],
-            "fs_hz_model": fs, "waves": _wave_table(beats, fs),
-            "validation_metrics": metrics if isinstance(metrics, dict) else str(metrics)[:300]}
+    metrics = read_manifest(folder).get("metrics")
+    final = metrics.get("final_val") if isinstance(metrics, dict) else None  # the adapter's validation IoU/F1
+    return {"method": "medtsllm segmentation head", "source": where, "adapter": f"adapters/{folder.name}",
+            "lead": lead, "fs_hz_model": res.fs_model_hz, "waves": waves,
+            "validation_metrics": ({k: v for k, v in final.items() if k.startswith(("iou", "f1", "mean"))}
+                                   if isinstance(final, dict) else None)}
 
 
-def _mask_beats(mask: np.ndarray) -> list[dict[str, Any]]:
-    """Runs of one label in a mask as ``{p_on, p_off}`` / ``{qrs_on, ...}`` dicts (one per run)."""
-    out = []
-    names = {1: "p", 2: "qrs", 3: "t"}
-    edges = np.flatnonzero(np.diff(np.r_[-1, mask, -1]))
-    for a, b in zip(edges[:-1], edges[1:]):
-        label = int(mask[a])
-        if label in names:
-            out.append({f"{names[label]}_on": int(a), f"{names[label]}_off": int(b - 1)})
-    return out
-
-
-def delineation(ecg: ECG, measured: dict[str, Any], method: str) -> dict[str, Any]:
-    from medts.config import PROJECT_ROOT
-
-    folder = PROJECT_ROOT / "adapters" / SEGMENTATION_ADAPTER
+def delineation(ecg: ECG, measured: dict[str, Any], method: str, folder: Path | None = None) -> dict[str, Any]:
+    """Waves from the MedTsLLM segmentation head in ``folder`` (default the shipped
+    ``adapters/segmentation-smollm2``), else NeuroKit2's fused delineation, saying why."""
+    folder = folder or adapter_folder(SEGMENTATION_ADAPTER)
     note = None
     if method in ("auto", "medtsllm"):
         if (folder / "manifest.json").is_file():
@@ -332,15 +331,36 @@ def delineation(ecg: ECG, measured: dict[str, Any], method: str) -> dict[str, An
     }
 
 
-def anomalies(ecg: ECG, measured: dict[str, Any]) -> dict[str, Any]:
-    func, where = find_callable(_ANOMALY_CANDIDATES)
-    if func is not None:
-        try:
-            result = to_jsonable(func(ecg))
-            return {"method": "medtsllm anomaly head", "source": where, "result": result}
-        except Exception as error:  # noqa: BLE001
-            where = f"{where} failed: {type(error).__name__}: {error}"
-    return {**template_anomalies(ecg, measured), "note": f"MedTsLLM anomaly head unavailable ({where})"}
+def anomalies(ecg: ECG, measured: dict[str, Any], folder: Path | None = None) -> dict[str, Any]:
+    """Unusual beats from the MedTsLLM anomaly adapter in ``folder`` (default the shipped
+    ``adapters/anomaly-smollm2``, through ``detect_anomalies``); the beat-template fallback only
+    when the adapter is missing or fails. ``detector`` says which ran (``"adapter"`` /
+    ``"fallback"``); both give ``n_beats``, ``n_anomalous_beats`` and ``anomalous_beats``
+    (``time_s``, ``why``)."""
+    folder = folder or adapter_folder(ANOMALY_ADAPTER)
+    if (folder / "manifest.json").is_file():
+        func, where = find_callable(_ANOMALY_CANDIDATES)
+        if func is not None:
+            try:
+                return _adapter_anomalies(func(ecg, folder), folder, where)
+            except Exception as error:  # noqa: BLE001 - fall back, saying why
+                note = f"MedTsLLM anomaly adapter failed ({where}: {type(error).__name__}: {error}); used the fallback"
+        else:
+            note = f"MedTsLLM anomaly head not importable ({where}); used the fallback"
+    else:
+        note = f"MedTsLLM anomaly adapter not shipped (adapters/{folder.name}); used the fallback"
+    return {**template_anomalies(ecg, measured), "detector": "fallback", "adapter": None, "note": note}
+
+
+def _adapter_anomalies(res: Any, folder: Path, where: str) -> dict[str, Any]:
+    """A ``detect_anomalies`` result in the tool's JSON shape (flagged beats first, 10 at most)."""
+    items = [{"time_s": it.time_s, "score": round(float(it.score), 3),
+              "why": list(it.reasons) or [f"{res.score_kind} score {it.score:.2f} at or above the threshold"]}
+             for it in res.items]
+    return {"method": "medtsllm anomaly head", "detector": "adapter", "adapter": f"adapters/{folder.name}",
+            "source": where, "lead": res.lead, "score_kind": res.score_kind, "threshold": res.threshold,
+            "threshold_method": res.threshold_method, "n_beats": len(res.beats), "n_anomalous_beats": len(items),
+            "anomalous_beats": items[:10], "note": res.note}
 
 
 def template_anomalies(ecg: ECG, measured: dict[str, Any], *, min_corr: float = 0.8,
@@ -566,9 +586,14 @@ class ToolCall:
 class ToolBox:
     """Runs the tools on a :class:`Workspace`, caching per record and tracing every call."""
 
-    def __init__(self, workspace: Workspace | None = None, classifiers: ClassifierBank | None = None):
+    def __init__(self, workspace: Workspace | None = None, classifiers: ClassifierBank | None = None, *,
+                 anomaly_adapter: Path | None = None, segmentation_adapter: Path | None = None):
         self.workspace = workspace or Workspace()
         self.classifiers = classifiers or ClassifierBank()
+        # MedTsLLM heads (default: the shipped adapters/anomaly-smollm2, adapters/segmentation-smollm2)
+        self.anomaly_adapter = Path(anomaly_adapter) if anomaly_adapter else adapter_folder(ANOMALY_ADAPTER)
+        self.segmentation_adapter = (Path(segmentation_adapter) if segmentation_adapter
+                                     else adapter_folder(SEGMENTATION_ADAPTER))
         self.trace: list[ToolCall] = []
         # Keyed by the ECG object itself (identity hash), which also keeps it alive: an id() key
         # could be reused by a new record after the old one is freed.
@@ -600,13 +625,14 @@ class ToolBox:
         if name == "measurements":
             return measurements(ecg, self.measured(a.record))
         if name == "delineation":
-            return delineation(ecg, self.measured(a.record), a.method)
+            return self._cached(ecg, f"delineation:{a.method}", lambda: delineation(
+                ecg, self.measured(a.record), a.method, self.segmentation_adapter))
         if name == "classify":
             return self.classified(a.record, a.level, a.top_k)
         if name == "explain":
             return self._cached(ecg, f"explain:{a.code.upper()}", lambda: explain(ecg, self.classifiers, a.code))
         if name == "anomalies":
-            return self._cached(ecg, "anomalies", lambda: anomalies(ecg, self.measured(a.record)))
+            return self._cached(ecg, "anomalies", lambda: anomalies(ecg, self.measured(a.record), self.anomaly_adapter))
         raise KeyError(f"unknown tool {name!r}")
 
     def run(self, name: str, args: dict[str, Any] | None = None) -> dict[str, Any]:

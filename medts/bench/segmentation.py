@@ -45,8 +45,7 @@ from medts.bench.metrics import FiducialScore, match_fiducials
 from medts.bench.results import markdown_table, write_results
 from medts.io.ludb import read_ludb
 from medts.medtsllm.checkpoint import load_checkpoint, read_manifest
-from medts.medtsllm.data import resample_mask
-from medts.medtsllm.infer import drop_short_runs, segment_logits, waves_from_mask
+from medts.medtsllm.infer import decode_masks, segment_logits, waves_from_mask
 from medts.medtsllm.train import confusion, iou_f1
 from medts.signal.delineate import FIDUCIALS
 
@@ -65,9 +64,7 @@ def model_masks(model, signal: np.ndarray, leads: list[str], fs_in: float, *, ag
     sig = x.resample(fs).signal if fs != fs_in else signal
     probs = segment_logits(model, sig, leads, age=age, sex=sex, dataset=dataset,
                            hop_s=hop_s or model.config.data.window_s)  # [n_model, L, 4]
-    pred = probs.argmax(-1).astype(np.int8)
-    return np.stack([resample_mask(drop_short_runs(pred[:, j], fs), fs, fs_in, len(signal))
-                     for j in range(len(leads))], axis=1)  # [n_in, L]
+    return decode_masks(probs, fs, fs_in, len(signal))  # [n_in, L]
 
 
 def mask_fiducials(mask: np.ndarray, lead_signal: np.ndarray, fs: float) -> dict[str, np.ndarray]:

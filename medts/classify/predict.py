@@ -78,6 +78,8 @@ class ClassifierPrediction(BaseModel):
     notes: list[str]
     present: list[str]
     statements: list[StatementPrediction]
+    decision_rule: str | None = None
+    """How the thresholds were chosen (``manifest['decision_rule']['name']``; None for adapters that predate it)."""
     disclaimer: str = "Draft for clinician review; not a diagnosis."
 
 
@@ -172,6 +174,8 @@ class Classifier:
     classes : list of str
         Output order (``medts.labels.level_classes(level)``).
     thresholds : dict of str to Threshold
+        Present when ``probability >= threshold`` (chosen by ``manifest['decision_rule']``, see
+        :mod:`medts.classify.calibrate`).
     manifest : dict
         Everything else recorded with the weights (level, window, stride, aggregate, data, metrics).
     """
@@ -194,6 +198,8 @@ class Classifier:
         self.aggregate = str(manifest.get("aggregate", "mean"))
         self.level = str(manifest.get("level", "?"))
         self.name = str(manifest.get("name", f"classifier-{self.level}"))
+        rule = manifest.get("decision_rule")
+        self.decision_rule = str(rule["name"]) if isinstance(rule, dict) and "name" in rule else None
 
     # -- persistence -------------------------------------------------------------------------
     def save(self, folder: str | Path) -> Path:
@@ -298,7 +304,7 @@ class Classifier:
                 fs_hz_input=ecg.fs, fs_hz_model=self.fs_hz, resampled=ecg.fs != self.fs_hz,
                 missing_leads=missing, notes=notes,
                 present=[s.code for s in sorted(statements, key=lambda s: -s.probability) if s.present],
-                statements=statements,
+                statements=statements, decision_rule=self.decision_rule,
             ))
         return results
 

@@ -44,8 +44,33 @@ def _run(task: str, data: Optional[Path], config: Optional[Path], out: Path, ste
     else:
         train_set, val_set, data_info, calib = _anomaly_data(cfg, data)
     _log(f"{len(train_set)} training windows, {len(val_set)} validation windows")
-    result = train_model(cfg, train_set, val_set, log=_log)
-    metrics = {
+    command = "medts " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+
+    def save_partial(partial) -> None:  # train.save_every: the latest weights survive a stopped run
+        save_checkpoint(partial.model, out, data=data_info, metrics={**_metrics(partial), "partial": True},
+                        command=command, extra={"train_losses": partial.train_losses})
+        _log(f"saved step {partial.steps} to {out}")
+
+    result = train_model(cfg, train_set, val_set, log=_log, on_save=save_partial)
+    metrics = _metrics(result)
+    extra: dict = {"train_losses": result.train_losses}
+    if task == "anomaly":
+        from medts.medtsllm.anomaly import calibrate_threshold
+
+        _log(f"calibrating the beat threshold on {len(calib)} training-record segments")
+        extra["threshold"] = calibrate_threshold(result.model, calib)
+        _log(f"threshold {extra['threshold']['value']:.4f} (F1 {extra['threshold']['f1_on_calibration']})")
+    manifest = save_checkpoint(result.model, out, data=data_info, metrics=metrics, command=command, extra=extra)
+    summary = {"checkpoint": str(out), "manifest": str(manifest), **metrics}
+    if as_json:
+        print(json.dumps(summary, default=str))
+    else:
+        _log(f"saved {out}")
+
+
+def _metrics(result) -> dict:
+    """Manifest metrics of a (possibly partial) ``TrainResult``."""
+    return {
         "final_val": result.val_history[-1] if result.val_history else None,
         "val_history": result.val_history,
         "train_loss_first": result.train_losses[0] if result.train_losses else None,
@@ -55,20 +80,6 @@ def _run(task: str, data: Optional[Path], config: Optional[Path], out: Path, ste
         "windows_seen": result.windows_seen,
         "seconds_per_step": result.seconds / max(1, result.steps),
     }
-    extra: dict = {"train_losses": result.train_losses}
-    if task == "anomaly":
-        from medts.medtsllm.anomaly import calibrate_threshold
-
-        _log(f"calibrating the beat threshold on {len(calib)} training-record segments")
-        extra["threshold"] = calibrate_threshold(result.model, calib)
-        _log(f"threshold {extra['threshold']['value']:.4f} (F1 {extra['threshold']['f1_on_calibration']})")
-    command = "medts " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-    manifest = save_checkpoint(result.model, out, data=data_info, metrics=metrics, command=command, extra=extra)
-    summary = {"checkpoint": str(out), "manifest": str(manifest), **metrics}
-    if as_json:
-        print(json.dumps(summary, default=str))
-    else:
-        _log(f"saved {out}")
 
 
 def _anomaly_data(cfg, data: Optional[Path]):

@@ -213,7 +213,82 @@ def window_prompt(config: MedTsLLMConfig, x: np.ndarray, lead: str, dataset: str
     return build_prompt(config.prompt, task="anomaly", dataset=dataset, fs=config.data.fs, window=x, lead=lead)
 
 
+@dataclass
+class RecordPass:
+    """One pass of the anomaly model over a whole record (``reconstruction_pass``).
+
+    ``error`` float32 [n_samples]: squared reconstruction error per sample in units of the
+    record's scale (see ``reconstruction_error``); ``hidden`` float32 [n_patches, d_hidden] or
+    None: the model's last hidden state at each patch position (the LLM's, or the no-LLM body's),
+    averaged over the overlapping windows that hold the patch; patch ``i`` starts at sample
+    ``i * stride`` and spans ``patch_len`` samples."""
+
+    error: np.ndarray
+    hidden: np.ndarray | None
+    stride: int
+    patch_len: int
+
+
 @torch.no_grad()
+def reconstruction_pass(
+    model: MedTsLLM,
+    signal: np.ndarray,
+    *,
+    lead: str = "II",
+    dataset: str = "mitdb",
+    hop_s: float | None = None,
+    batch_size: int = 64,
+    with_hidden: bool = True,
+) -> RecordPass:
+    """Reconstruct ``signal`` [n_samples] mV (at ``model.config.data.fs``) window by window
+    (hop ``window_s / 2`` by default) and return the per-sample error and, with ``with_hidden``,
+    the per-patch hidden states on the record's patch grid (``RecordPass``).
+
+    Why the error is in units of the record's scale rather than the per-window RevIN units the
+    model trains in: a window holding a large ventricular beat has a larger standard deviation,
+    so its normalised errors shrink exactly where the anomaly is (measured: pooled AUROC 0.38 on
+    the first 3 min of the test records, below chance). One scale per record keeps scores
+    comparable across records without that inversion."""
+    cfg = model.config
+    length = int(round(cfg.data.window_s * cfg.data.fs))
+    hop = int(round((hop_s or cfg.data.window_s / 2) * cfg.data.fs))
+    stride, patch_len = int(cfg.encoder.stride), int(cfg.encoder.patch_len)
+    n = len(signal)
+    sig = np.pad(signal, (0, max(0, length - n)), mode="edge").astype(np.float32)
+    starts = window_starts(len(sig), length, hop)
+    total = np.zeros(len(sig), np.float64)
+    count = np.zeros(len(sig), np.float64)
+    n_patches = (len(sig) - patch_len) // stride + 1
+    h_sum: np.ndarray | None = None
+    h_count = np.zeros(n_patches, np.float64)
+    stds: list[np.ndarray] = []
+    for b in range(0, len(starts), batch_size):
+        chunk = starts[b:b + batch_size]
+        x = torch.from_numpy(np.stack([sig[s:s + length] for s in chunk])[:, None, :])  # [W, 1, T]
+        prompts = [window_prompt(cfg, sig[s:s + length], lead, dataset) for s in chunk] if model.llm is not None else None
+        out = model(x, prompts)
+        err = ((out.output[..., 0] - x) ** 2)[:, 0].numpy()  # [W, T] mV^2
+        stds.append(x[:, 0].std(dim=-1).numpy())
+        hid = out.hidden.float().numpy() if with_hidden else None  # [W, N, d] (one channel: C*N = N)
+        for wi, (s, e) in enumerate(zip(chunk, err)):
+            total[s:s + length] += e
+            count[s:s + length] += 1
+            if hid is not None:
+                if h_sum is None:
+                    h_sum = np.zeros((n_patches, hid.shape[-1]), np.float64)
+                # window patch p starts at sample s + p*stride: record patch s // stride + p (exact
+                # when the hop is a multiple of the stride; the last, end-aligned window may be off
+                # by less than one patch)
+                first = int(s) // stride
+                k = min(hid.shape[1], n_patches - first)
+                h_sum[first:first + k] += hid[wi, :k]
+                h_count[first:first + k] += 1
+    scale = max(float(np.median(np.concatenate(stds))), 1e-3)  # mV; floor keeps flat lines finite
+    error = (total / np.maximum(count, 1) / scale**2)[:n].astype(np.float32)
+    hidden = None if h_sum is None else (h_sum / np.maximum(h_count, 1)[:, None]).astype(np.float32)
+    return RecordPass(error, hidden, stride, patch_len)
+
+
 def reconstruction_error(
     model: MedTsLLM,
     signal: np.ndarray,
@@ -226,33 +301,31 @@ def reconstruction_error(
     """Squared reconstruction error per sample, float32 [n_samples], of ``signal`` [n_samples] mV
     at ``model.config.data.fs``, in units of the record's scale: the error in mV² divided by the
     squared median of the windows' standard deviations. Overlapping windows (hop ``window_s / 2``
-    by default) are averaged.
+    by default) are averaged (``reconstruction_pass`` without the hidden states)."""
+    return reconstruction_pass(model, signal, lead=lead, dataset=dataset, hop_s=hop_s, batch_size=batch_size,
+                               with_hidden=False).error
 
-    Why not the per-window RevIN units the model trains in: a window holding a large ventricular
-    beat has a larger standard deviation, so its normalised errors shrink exactly where the
-    anomaly is (measured: pooled AUROC 0.38 on the first 3 min of the test records, below chance).
-    One scale per record keeps scores comparable across records without that inversion."""
-    cfg = model.config
-    length = int(round(cfg.data.window_s * cfg.data.fs))
-    hop = int(round((hop_s or cfg.data.window_s / 2) * cfg.data.fs))
-    n = len(signal)
-    sig = np.pad(signal, (0, max(0, length - n)), mode="edge").astype(np.float32)
-    starts = window_starts(len(sig), length, hop)
-    total = np.zeros(len(sig), np.float64)
-    count = np.zeros(len(sig), np.float64)
-    stds: list[np.ndarray] = []
-    for b in range(0, len(starts), batch_size):
-        chunk = starts[b:b + batch_size]
-        x = torch.from_numpy(np.stack([sig[s:s + length] for s in chunk])[:, None, :])  # [W, 1, T]
-        prompts = [window_prompt(cfg, sig[s:s + length], lead, dataset) for s in chunk] if model.llm is not None else None
-        out = model(x, prompts)
-        err = ((out.output[..., 0] - x) ** 2)[:, 0].numpy()  # [W, T] mV^2
-        stds.append(x[:, 0].std(dim=-1).numpy())
-        for s, e in zip(chunk, err):
-            total[s:s + length] += e
-            count[s:s + length] += 1
-    scale = max(float(np.median(np.concatenate(stds))), 1e-3)  # mV; floor keeps flat lines finite
-    return (total / np.maximum(count, 1) / scale**2)[:n].astype(np.float32)
+
+def beat_embeddings(hidden: np.ndarray, stride: int, patch_len: int, beats: np.ndarray, fs: float, *,
+                    before_s: float = 0.1, after_s: float = 0.2) -> np.ndarray:
+    """Per-beat embedding, float32 [n_beats, d_hidden]: the mean of the patch hidden states
+    (``RecordPass.hidden`` [n_patches, d_hidden]) whose centre lies within ``before_s`` before to
+    ``after_s`` after the R peak (the QRS and the start of the T wave at 100 Hz: 3 patches of
+    0.1 s); the nearest patch when none does.
+
+    Example: ``beat_embeddings(p.hidden, p.stride, p.patch_len, beats, 100.0)``."""
+    beats = np.asarray(beats, np.int64)
+    centres = np.arange(len(hidden)) * stride + patch_len / 2.0  # [n_patches] samples
+    lo = np.searchsorted(centres, beats - before_s * fs, side="left")
+    hi = np.searchsorted(centres, beats + after_s * fs, side="right")
+    csum = np.concatenate([np.zeros((1, hidden.shape[1])), np.cumsum(hidden, axis=0, dtype=np.float64)])  # [P+1, d]
+    out = np.empty((len(beats), hidden.shape[1]), np.float32)
+    for i, (a, b) in enumerate(zip(lo, hi)):
+        if b <= a:  # no patch centre inside: the nearest patch
+            a = int(np.clip(np.argmin(np.abs(centres - beats[i])), 0, len(hidden) - 1))
+            b = a + 1
+        out[i] = (csum[b] - csum[a]) / (b - a)
+    return out
 
 
 def cached_reconstruction_error(model: MedTsLLM, checkpoint: str | Path, signal: np.ndarray, *, lead: str = "II",

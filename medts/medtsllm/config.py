@@ -127,9 +127,16 @@ class DataConfig:
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Optimisation: AdamW, ``steps`` optimizer steps of ``batch_size`` x ``grad_accum`` windows."""
+    """Optimisation: AdamW, ``steps`` optimizer steps of ``batch_size`` x ``grad_accum`` windows.
+
+    ``dice_weight`` > 0 adds that times a soft Dice loss over P, QRS and T to the segmentation
+    cross-entropy (Dice is per class, so the short P waves weigh as much as the T waves);
+    ``save_every`` > 0 lets ``medts train`` write the checkpoint every that many steps, so a run
+    stopped early still leaves its latest weights."""
 
     steps: int = 200
+    dice_weight: float = 0.0
+    save_every: int = 0
     batch_size: int = 8
     grad_accum: int = 1
     lr: float = 2e-3

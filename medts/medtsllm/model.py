@@ -156,8 +156,45 @@ class MedTsLLM(nn.Module):
         ids, mask = tok["input_ids"].to(device), tok["attention_mask"].to(device)
         return self.llm.get_input_embeddings()(ids), mask
 
-    def forward(self, x: torch.Tensor, prompts: list[str] | None = None) -> MedTsLLMOutput:
-        """``x`` [batch, channels, time] in mV; ``prompts`` one string per sequence (LLM only)."""
+    def llm_hidden(self, patches: torch.Tensor, prompts: list[str]) -> torch.Tensor:
+        """Last hidden states [B, C*N, d] at the patch positions, prompts and patches in one pass:
+        prompts left-padded to a common length, pads masked out."""
+        text, text_mask = self.embed_prompts(prompts, patches.device)  # [B, L, d], [B, L]
+        seq = torch.cat([text, patches.to(text.dtype)], dim=1)  # [B, L + C*N, d]
+        mask = torch.cat([text_mask, torch.ones(patches.shape[:2], dtype=text_mask.dtype, device=patches.device)], dim=1)
+        hidden = decoder_of(self.llm)(inputs_embeds=seq, attention_mask=mask).last_hidden_state
+        return hidden[:, text.shape[1]:]  # [B, C*N, d]: the patch positions only
+
+    def llm_hidden_cached(self, patches: torch.Tensor, prompts: list[str]) -> torch.Tensor:
+        """As ``llm_hidden``, but each distinct prompt runs through the LLM once and its key/value
+        cache is shared by every sequence with that prompt (e.g. the 5 windows of one lead).
+
+        Two passes: the distinct prompts (left-padded, as in ``llm_hidden``), then all patch
+        sequences at once on top of their prompt's keys/values. Same positions, same masks and
+        fixed LoRA weights, so the patch states equal ``llm_hidden``'s up to float rounding.
+        For a 10 s 12-lead record this runs 12 prompts instead of 60.
+        """
+        from transformers import DynamicCache
+
+        decoder = decoder_of(self.llm)
+        distinct = list(dict.fromkeys(prompts))
+        which = torch.tensor([distinct.index(p) for p in prompts], device=patches.device)  # [B] -> prompt row
+        text, text_mask = self.embed_prompts(distinct, patches.device)  # [U, L, d], [U, L]
+        cache = DynamicCache()
+        decoder(inputs_embeds=text, attention_mask=text_mask, past_key_values=cache, use_cache=True)
+        cache.batch_select_indices(which)  # key/values [U, heads, L, dh] -> [B, heads, L, dh]
+        n_text, n_patches = text.shape[1], patches.shape[1]
+        mask = torch.cat([text_mask[which], torch.ones(patches.shape[:2], dtype=text_mask.dtype, device=patches.device)], dim=1)
+        return decoder(
+            inputs_embeds=patches.to(text.dtype), attention_mask=mask, past_key_values=cache, use_cache=True,
+            cache_position=torch.arange(n_text, n_text + n_patches, device=patches.device),
+        ).last_hidden_state  # [B, C*N, d]
+
+    def forward(self, x: torch.Tensor, prompts: list[str] | None = None, *, cache_prompts: bool = False) -> MedTsLLMOutput:
+        """``x`` [batch, channels, time] in mV; ``prompts`` one string per sequence (LLM only).
+
+        ``cache_prompts`` runs each distinct prompt once and reuses its key/values
+        (``llm_hidden_cached``; inference, where many windows share a prompt)."""
         batch, channels, n_samples = x.shape
         z = self.revin.normalize(x) if self.revin is not None else x  # [B, C, T]
         with self._autocast(x.device):
@@ -165,11 +202,7 @@ class MedTsLLM(nn.Module):
             if self.llm is not None:
                 if prompts is None or len(prompts) != batch:
                     raise ValueError(f"need one prompt per sequence ({batch}), got {None if prompts is None else len(prompts)}")
-                text, text_mask = self.embed_prompts(prompts, x.device)  # [B, L, d], [B, L]
-                seq = torch.cat([text, patches.to(text.dtype)], dim=1)  # [B, L + C*N, d]
-                mask = torch.cat([text_mask, torch.ones(patches.shape[:2], dtype=text_mask.dtype, device=x.device)], dim=1)
-                hidden = decoder_of(self.llm)(inputs_embeds=seq, attention_mask=mask).last_hidden_state
-                hidden = hidden[:, text.shape[1]:]  # [B, C*N, d]: the patch positions only
+                hidden = (self.llm_hidden_cached if cache_prompts else self.llm_hidden)(patches, prompts)  # [B, C*N, d]
             else:
                 hidden = self.body(patches)  # [B, C*N, d]
         out = self.head(hidden, channels, n_samples)  # [B, C, T, O (+ F refiner features)] float32

@@ -45,11 +45,32 @@ class TrainResult:
     windows_seen: int = 0
 
 
+def soft_dice_loss(logits: torch.Tensor, labels: torch.Tensor, classes: tuple[int, ...] = (1, 2, 3)) -> torch.Tensor:
+    """1 - mean soft Dice over ``classes`` of softmax(``logits``) [..., K] against ``labels`` [...].
+
+    Example
+    -------
+    >>> y = torch.tensor([[0, 1, 2, 3]])
+    >>> round(float(soft_dice_loss(100.0 * F.one_hot(y, 4).float(), y)), 4)
+    0.0
+    """
+    probs = logits.float().softmax(-1).reshape(-1, logits.shape[-1])  # [n, K]
+    onehot = F.one_hot(labels.reshape(-1), logits.shape[-1]).to(probs.dtype)  # [n, K]
+    cls = list(classes)
+    inter = (probs[:, cls] * onehot[:, cls]).sum(0)  # [len(classes)]
+    total = probs[:, cls].sum(0) + onehot[:, cls].sum(0)
+    return 1.0 - ((2 * inter + 1.0) / (total + 1.0)).mean()  # +1 smoothing: empty classes score 1
+
+
 def task_loss(model: MedTsLLM, out: MedTsLLMOutput, batch: dict) -> torch.Tensor:
-    """Cross-entropy (segmentation) or normalised MSE (anomaly) for one batch."""
+    """Cross-entropy (plus ``train.dice_weight`` x soft Dice) for segmentation, or normalised
+    MSE (anomaly), for one batch."""
     if model.config.task == "segmentation":
         logits = out.output  # [B, C, T, 4]
-        return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), batch["y"].reshape(-1))
+        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), batch["y"].reshape(-1))
+        if model.config.train.dice_weight > 0:
+            loss = loss + model.config.train.dice_weight * soft_dice_loss(logits, batch["y"])
+        return loss
     return F.mse_loss(out.reconstruction_normalized, out.normalized_input)
 
 
@@ -101,8 +122,11 @@ def train_model(
     *,
     model: MedTsLLM | None = None,
     log: Callable[[str], None] = print,
+    on_save: Callable[[TrainResult], None] | None = None,
 ) -> TrainResult:
-    """Train ``config.train.steps`` optimizer steps; return the model and its history."""
+    """Train ``config.train.steps`` optimizer steps; return the model and its history.
+
+    ``on_save`` (e.g. write a checkpoint) is called every ``train.save_every`` steps."""
     tc = config.train
     torch.set_flush_denormal(True)
     if tc.threads:
@@ -156,6 +180,11 @@ def train_model(
                     metrics = {"step": step, **evaluate(core, val_loader, tc.max_val_windows)}
                     result.val_history.append(metrics)
                     log("val " + " ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in metrics.items()))
+                if on_save is not None and tc.save_every and step % tc.save_every == 0 and step < total:
+                    result.seconds, result.steps = time.perf_counter() - start, step
+                    core.eval()
+                    on_save(result)
+                    core.train()
             if step >= total:
                 break
     result.seconds = time.perf_counter() - start

@@ -210,23 +210,26 @@ def is_done(out: Path, key: str) -> bool:
 
 def write_outputs(report: Report, ecg: Any, folder: Path, formats: tuple[str, ...], *, overlays: bool = True) -> None:
     """Render ``report`` in ``formats`` into ``folder``; ``report.json`` is written last."""
-    from medts.report.paper import figure_bytes, plot_paper
     from medts.report.render_html import render_html
     from medts.report.render_markdown import render_markdown
     from medts.report.render_pdf import paper_subtitle, render_pdf
 
     overlay = overlay_of(report) if overlays else None
-    fig = None
-    if {"png", "html"} & set(formats):
-        fig = plot_paper(ecg, title=f"Draft ECG report: {report.record.record_id}", subtitle=paper_subtitle(report),
-                         notice=report.notice, overlay=overlay)
+    title = f"Draft ECG report: {report.record.record_id}"
     if "png" in formats:
-        atomic_write(folder / "paper.png", figure_bytes(fig, close=False))
+        from medts.report.paper import figure_bytes, plot_paper
+
+        fig = plot_paper(ecg, title=title, subtitle=paper_subtitle(report), notice=report.notice, overlay=overlay)
+        atomic_write(folder / "paper.png", figure_bytes(fig))
     if "md" in formats:
         atomic_write(folder / "report.md", render_markdown(report, image="paper.png" if "png" in formats else None))
     if "html" in formats:
-        # Vector SVG with text kept as text: sharp at any zoom and print size, and 2x cheaper than a PNG.
-        atomic_write(folder / "report.html", render_html(report, image=figure_bytes(fig, "svg"), image_format="svg"))
+        from medts.report.paper import paper_svg
+
+        # Vector SVG written directly (no matplotlib: ~5 ms instead of ~0.3 s), text kept as text,
+        # sharp at any zoom and at print size.
+        svg = paper_svg(ecg, title=title, subtitle=paper_subtitle(report), notice=report.notice, overlay=overlay)
+        atomic_write(folder / "report.html", render_html(report, image=svg.encode("utf-8"), image_format="svg"))
     if "pdf" in formats:
         atomic_write(folder / "report.pdf", render_pdf(report, ecg, overlay=overlay))
     atomic_write(folder / DONE_FILE, report.model_dump_json(indent=1))

@@ -11,7 +11,7 @@ and the measurements show within a second or two:
 
 Each section says itself whether its tool was available; this module only turns sections into
 rows and plot overlays, finds the evidence of a statement for the highlight, and runs the
-MedTsLLM segmentation head for its optional overlay (:func:`medtsllm_waves`).
+MedTsLLM segmentation head on every lead for its optional overlay (:func:`medtsllm_waves`).
 
 Example
 -------
@@ -231,41 +231,24 @@ def segmentation_adapter() -> Path | None:
     return None
 
 
-@functools.cache
-def _segmentation_model(folder: str) -> Any:
-    from medts.medtsllm.checkpoint import load_checkpoint
-
-    return load_checkpoint(folder)
-
-
-def medtsllm_waves(ecg: ECG, *, lead: str | None = None) -> list[WaveBox]:
-    """P/QRS/T spans from the MedTsLLM segmentation head on one lead (II, else the first), at the
-    adapter's sampling rate, as overlays in seconds.
+def medtsllm_waves(ecg: ECG) -> list[WaveBox]:
+    """P/QRS/T spans in every lead from the MedTsLLM segmentation head
+    (:func:`medts.medtsllm.infer.segment_record`: the adapter's rate, short runs dropped, mapped
+    back to the record's rate), as per-lead overlays in seconds.
 
     Raises
     ------
     LookupError
         When no segmentation adapter is shipped.
     """
-    import numpy as np
-
-    from medts.medtsllm.checkpoint import read_manifest
-    from medts.medtsllm.infer import segment_signal
+    from medts.medtsllm.infer import segment_record
 
     folder = segmentation_adapter()
     if folder is None:
         raise LookupError("no MedTsLLM segmentation adapter is shipped")
-    fs = float(read_manifest(folder)["sampling_rate_hz"])
-    lead = lead or ("II" if "II" in ecg.leads else ecg.leads[0])
-    one = ecg.select_leads([lead])
-    x = one.resample(fs) if one.fs != fs else one
     with _SEG_LOCK:  # one model per process; torch runs one record at a time here
-        model = _segmentation_model(str(folder))
-        mask = segment_signal(model, x.signal, [lead], age=ecg.age, sex=ecg.sex)[:, 0]  # [n] 0 none 1 P 2 QRS 3 T
-    edges = np.flatnonzero(np.diff(np.r_[-1, mask, -1]))  # run boundaries
-    names = {1: "P", 2: "QRS", 3: "T"}
-    return [WaveBox(names[int(mask[a])], a / fs, b / fs, lead)
-            for a, b in zip(edges[:-1], edges[1:]) if int(mask[a]) in names]
+        result = segment_record(ecg, folder)
+    return [WaveBox(w.kind, w.onset_s, w.offset_s, lead.lead) for lead in result.leads for w in lead.waves]
 
 
 @dataclass

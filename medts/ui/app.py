@@ -44,8 +44,13 @@ log = logging.getLogger("medts.ui")
 NOTICE = ("**Draft for clinician review - not a diagnosis.** Numbers come from medts tools "
           "(NeuroKit2-based measurements, PTB-XL classifiers, MedTsLLM heads); the chat only phrases them.")
 EXAMPLE_PREFIX = "example: "
-MEDTSLLM_OVERLAY = "P/QRS/T by MedTsLLM (lead II, slow)"
-THINKING = "_Running the tools and phrasing the answer..._"  # until the first grounded sentence
+WAVES_OVERLAY = "P/QRS/T"
+MEDTSLLM_OVERLAY = "P/QRS/T by the MedTsLLM segmentation head (per lead, ~5 s CPU)"
+PROGRESS = {  # the line under the answer until it is complete (sentences appear once grounded)
+    "model": "_Loading the language model (once per server start)..._",
+    "tools": "_Running the tools..._",
+    "writing": "_Writing the answer ({tokens} tokens); each sentence is shown once checked against the tools..._",
+}
 MAX_DATA_CHOICES = 40  # records listed per dataset from $MEDTS_DATA (others can be typed)
 
 CSS = """
@@ -166,9 +171,10 @@ def figure_for(state: SessionState) -> Any:
     report = state.analysis.report if state.analysis else None
     v = state.view
     ev = state.evidence
-    waves = an.wave_boxes(sections) if sections is not None and v.show_waves else []
-    if v.show_medtsllm and state.analysis is not None and state.analysis.medtsllm:
-        waves = waves + state.analysis.medtsllm
+    if v.show_medtsllm and state.analysis is not None and state.analysis.medtsllm is not None:
+        waves = state.analysis.medtsllm  # the head's per-lead waves replace the fused delineation
+    else:
+        waves = an.wave_boxes(sections) if sections is not None and v.show_waves else []
     return ecg_figure(
         ecg, leads=v.leads, start_s=v.start_s, window_s=v.window_s, waves=waves or None,
         anomalies=an.anomaly_regions(report) if report is not None and v.show_anomalies else None,
@@ -228,6 +234,15 @@ def open_record(state: SessionState, ecg: ECG, label: str) -> dict[str, Any]:
     return {**quick, **rest, "measurements_note": an.section_status(state.analysis.report.measurements)
             or _rhythm_line(state.analysis.report), "quick_seconds": quick["seconds"],
             "seconds": time.perf_counter() - t0}
+
+
+def answer_markdown(update: chat_bridge.ReplyUpdate) -> str:
+    """The chat message for a streamed answer: the grounded text so far, then (until it is
+    complete) a progress line saying what the agent is doing."""
+    if update.phase == "done":
+        return update.text
+    progress = PROGRESS[update.phase].format(tokens=update.tokens)
+    return f"{update.text}\n\n{progress}" if update.text else progress
 
 
 def _quality_line(sections: Any) -> str:
@@ -319,8 +334,8 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
                 with gr.Row():
                     start_slider = gr.Slider(0, 10, value=0, step=0.5, label="Start (s)", elem_id="start")
                     window_slider = gr.Slider(1, 60, value=10, step=1, label="Window (s)", elem_id="window")
-                    overlays = gr.CheckboxGroup(["P/QRS/T", "anomalies", MEDTSLLM_OVERLAY],
-                                                value=["P/QRS/T", "anomalies"], label="Overlays", elem_id="overlays")
+                    overlays = gr.CheckboxGroup([WAVES_OVERLAY, "anomalies", MEDTSLLM_OVERLAY],
+                                                value=[WAVES_OVERLAY, "anomalies"], label="Overlays", elem_id="overlays")
                 overlays_md = gr.Markdown("", elem_id="overlays-note")
         with gr.Row():
             with gr.Column(scale=3):
@@ -399,6 +414,7 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
             if st.ecg is None or st.analysis is None or st.analysis.report is not None:
                 return {state: st}  # nothing new loaded (e.g. the upload failed): keep what is shown
             p = open_record_rest(st)
+            chat_bridge.RECORD_SHOWN.set()  # the server's background LLM load may start now
             chat_bridge.prepare(st)
             return {state: st, status: ok_message(f"{st.status_line} Statements and overlays in {p['seconds']:.2f} s."),
                     plot: p["figure"], stm_note: p["statements_note"], stm_df: p["statements"],
@@ -429,15 +445,15 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
                 return {state: st}
             st.view.leads = list(leads) or None
             st.view.start_s, st.view.window_s = float(start), float(window)
-            st.view.show_waves, st.view.show_anomalies = "P/QRS/T" in shown, "anomalies" in shown
+            st.view.show_waves, st.view.show_anomalies = WAVES_OVERLAY in shown, "anomalies" in shown
             st.view.show_medtsllm = MEDTSLLM_OVERLAY in shown
             note = None
             if st.view.show_medtsllm and st.analysis is not None and st.analysis.medtsllm is None:
                 t0 = time.perf_counter()
                 st.analysis.medtsllm = an.medtsllm_waves(st.ecg)
-                note = ok_message(f"MedTsLLM segmentation ({len(st.analysis.medtsllm)} waves on "
-                                  f"{st.analysis.medtsllm[0].lead if st.analysis.medtsllm else '-'}) in "
-                                  f"{time.perf_counter() - t0:.1f} s.")
+                n_leads = len({b.lead for b in st.analysis.medtsllm})
+                note = ok_message(f"MedTsLLM segmentation head: {len(st.analysis.medtsllm)} waves on {n_leads} "
+                                  f"leads in {time.perf_counter() - t0:.1f} s (shown instead of the fused P/QRS/T).")
             return {state: st, plot: figure_for(st), **({status: note} if note else {})}
 
         @guarded(status)
@@ -473,7 +489,7 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
                 raise ValueError(f"model folder not found: {st.settings.model_path or '(empty)'}")
             if b == "openai" and not st.settings.base_url.startswith(("http://", "https://")):
                 raise ValueError("the OpenAI-compatible base URL must start with http:// or https://")
-            st.chat = None  # the next question opens a session with the new backend
+            st.chat = st.token_counter = None  # the next question opens a session with the new backend
             return {state: st, status: ok_message(f"Settings applied: backend {b}, mode {m}.")}
 
         def on_ask(q: str, history: list[dict] | None, st: SessionState | None):
@@ -487,18 +503,17 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
                 yield {state: st, status: error_message(ValueError("load a record before asking"))}
                 return
             history.append({"role": "user", "content": q})
-            history.append({"role": "assistant", "content": THINKING})
+            history.append({"role": "assistant", "content": PROGRESS["tools"]})
             yield {state: st, chatbot: history, question: ""}
             try:
-                calls: list[Any] = []
                 n_traced = 0
-                for text, calls in chat_bridge.stream_reply(st, q):
-                    history[-1] = {"role": "assistant", "content": text or THINKING}
-                    if len(calls) != n_traced:  # the collapsible tool trace, above the answer, as soon as known
+                for up in chat_bridge.stream_reply(st, q):
+                    history[-1] = {"role": "assistant", "content": answer_markdown(up)}
+                    if len(up.calls) != n_traced:  # the collapsible tool trace, above the answer, as soon as known
                         if n_traced:
                             history.pop(-2)
-                        history.insert(len(history) - 1, chat_bridge.tool_trace_message(calls))
-                        n_traced = len(calls)
+                        history.insert(len(history) - 1, chat_bridge.tool_trace_message(up.calls))
+                        n_traced = len(up.calls)
                     yield {chatbot: history}
                 st.messages = history
                 yield {state: st, chatbot: history}

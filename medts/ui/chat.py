@@ -2,20 +2,25 @@
 
 The agent owns tools, backends, grounding and citations; this module opens one
 ``ChatSession`` per browser session and record (with the backend chosen in Settings), streams
-its grounded pieces into the chat, and turns the tool calls of the answer (name, arguments,
-JSON result) into one collapsible message. "Compare with another ECG" loads the second record
-as the session's ``previous`` record, which the agent's ``compare`` tool reads.
+its grounded pieces into the chat (:func:`stream_reply`, one :class:`ReplyUpdate` per change:
+the tool calls as soon as they ran, the number of tokens the LLM has written, each sentence
+once grounding accepted it), and turns the tool calls of the answer (name, arguments, JSON
+result) into one collapsible message. "Compare with another ECG" loads the second record as
+the session's ``previous`` record, which the agent's ``compare`` tool reads.
 
 The chat model is made by :data:`CHAT_MODEL_FACTORY` (settings -> LangChain chat model); tests
 and embedders may replace it (the browser test uses the agent's scripted model so that it runs
 in seconds; ``medts bench ui`` times the real local model).
 
-Latency: the local model runs in the CPU's fast dtype (``auto``: float32 without native bf16)
-with a short answer cap (:data:`LOCAL_MAX_NEW_TOKENS`); its weights load once per process, in
-the background at start-up (:func:`warm_local_model`); the PTB-XL classifiers are one bank per
-process shared by every session (:func:`shared_classifiers`); and when a record loads,
-:func:`prepare` opens its agent session and runs the measurement and classifier tools, so a
-question only waits for the LLM's phrasing.
+Latency and memory: the local model runs in the CPU's fast dtype (``auto``: float32 without
+native bf16) with a short answer cap (:data:`LOCAL_MAX_NEW_TOKENS`). Its weights load once per
+process (:func:`ensure_local_model`, under one lock: every session and turn shares them); the
+server loads them in the background once the first record is on screen
+(:data:`RECORD_SHOWN`), so the tracing never waits for the LLM, and a question asked before
+they are loaded waits for them (the chat says so) instead of failing. The PTB-XL classifiers
+are one bank per process shared by every session (:func:`shared_classifiers`); and when a
+record loads, :func:`prepare` opens its agent session and runs the measurement and classifier
+tools, so a question only waits for the LLM's phrasing.
 
 Example
 -------
@@ -30,7 +35,9 @@ import functools
 import json
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from medts.ui.state import ChatSettings, SessionState
@@ -48,6 +55,10 @@ def agent_status() -> tuple[bool, str]:
 LOCAL_DTYPE = "auto"  # float32 on CPUs without native bf16, where bf16 matmuls are ~4x slower
 LOCAL_MAX_NEW_TOKENS = 32  # one sentence: the facts and their citations come from the tools, not this text
 _WARM_LOCK = threading.Lock()
+_LOADED: set[tuple[str, str]] = set()  # (source, dtype) of the local models loaded in this process
+RECORD_SHOWN = threading.Event()
+"""Set when a record's panels were first shown; the server's background LLM load waits for it
+(or for :data:`medts.ui.server.LLM_WARMUP_DELAY_S`) so the first tracing gets the CPU first."""
 
 
 def default_chat_model(settings: ChatSettings) -> Any:
@@ -56,21 +67,55 @@ def default_chat_model(settings: ChatSettings) -> Any:
 
     if settings.backend == "openai":
         return openai_chat_model(settings.base_url, settings.model_name or "default")
-    source = settings.model_path if settings.backend == "hf" else "smollm2"
-    return LocalChatModel(source=source, dtype=LOCAL_DTYPE, max_new_tokens=LOCAL_MAX_NEW_TOKENS)
+    source, dtype = local_model_key(settings)
+    return LocalChatModel(source=source, dtype=dtype, max_new_tokens=LOCAL_MAX_NEW_TOKENS)
 
 
 CHAT_MODEL_FACTORY: Callable[[ChatSettings], Any] = default_chat_model
 
 
-def warm_local_model() -> None:
-    """Load the default local model's weights (once per process); questions wait for it."""
-    if CHAT_MODEL_FACTORY is not default_chat_model or not agent_status()[0]:
-        return  # another model (tests, embedders): nothing of ours to load
+def local_model_key(settings: ChatSettings) -> tuple[str, str]:
+    """``(source, dtype)`` of the local model ``settings`` use (the key of its loaded weights)."""
+    return (settings.model_path if settings.backend == "hf" else "smollm2"), LOCAL_DTYPE
+
+
+def uses_local_weights(settings: ChatSettings) -> bool:
+    """Whether answering with ``settings`` needs local weights in this process."""
+    return CHAT_MODEL_FACTORY is default_chat_model and settings.backend != "openai" and agent_status()[0]
+
+
+def local_model_loaded(settings: ChatSettings | None = None) -> bool:
+    """Whether the weights ``settings`` (default: the local SmolLM2) need are loaded (or none are needed)."""
+    settings = settings or ChatSettings()
+    return not uses_local_weights(settings) or local_model_key(settings) in _LOADED
+
+
+def ensure_local_model(settings: ChatSettings | None = None) -> float:
+    """Load the local weights ``settings`` need, once per process; seconds spent loading here.
+
+    Every caller (the start-up warm-up, a question, the benchmark) goes through this one lock,
+    so the weights are never loaded twice, and a question asked during the background load
+    waits for it. The model objects of all sessions then share these weights
+    (:func:`medts.agent.backends.load_local` caches them).
+    """
+    settings = settings or ChatSettings()
+    if not uses_local_weights(settings):
+        return 0.0
+    key = local_model_key(settings)
     with _WARM_LOCK:
+        if key in _LOADED:
+            return 0.0
         from medts.agent.backends import load_local
 
-        load_local("smollm2", LOCAL_DTYPE)
+        t0 = time.perf_counter()
+        load_local(*key)
+        _LOADED.add(key)
+        return time.perf_counter() - t0
+
+
+def warm_local_model() -> float:
+    """Load the default local model's weights (see :func:`ensure_local_model`)."""
+    return ensure_local_model(ChatSettings())
 
 
 @functools.cache
@@ -81,6 +126,21 @@ def shared_classifiers() -> Any:
     bank = ClassifierBank()
     bank.levels()  # load now, under the cache, not in two sessions at once
     return bank
+
+
+def _token_counter() -> Any:
+    """A LangChain callback counting the tokens a chat model streams (the progress shown while
+    the LLM writes: sentences appear only once grounded, which can be the end of the answer)."""
+    from langchain_core.callbacks import BaseCallbackHandler
+
+    class TokenCounter(BaseCallbackHandler):
+        def __init__(self) -> None:
+            self.tokens = 0
+
+        def on_llm_new_token(self, token: str, **kwargs: Any) -> None:
+            self.tokens += 1
+
+    return TokenCounter()
 
 
 def open_session(state: SessionState) -> Any:
@@ -95,8 +155,11 @@ def open_session(state: SessionState) -> Any:
     from medts.agent.session import AgentConfig, ChatSession
     from medts.agent.tools import ToolBox, Workspace
 
+    llm = CHAT_MODEL_FACTORY(state.settings)
+    state.token_counter = _token_counter()
+    llm.callbacks = [*(llm.callbacks or []), state.token_counter]
     toolbox = ToolBox(Workspace(), classifiers=shared_classifiers())
-    session = ChatSession(CHAT_MODEL_FACTORY(state.settings), AgentConfig(mode=state.settings.mode), toolbox)
+    session = ChatSession(llm, AgentConfig(mode=state.settings.mode), toolbox)
     session.load(state.ecg)
     if state.compare_ecg is not None:
         session.load(state.compare_ecg, name="previous")
@@ -137,16 +200,38 @@ def tool_trace_message(calls: list[dict[str, Any]]) -> dict | None:
             "metadata": {"title": f"Tools called ({len(calls)}) - click to expand", "status": "done"}}
 
 
-def stream_reply(state: SessionState, question: str, *, poll_s: float = 0.1
-                 ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """Yield ``(answer so far, tool calls so far)`` while the agent answers ``question``.
+@dataclass(frozen=True)
+class ReplyUpdate:
+    """One step of a streamed answer.
+
+    ``phase``: ``"model"`` (waiting for the local weights to finish loading), ``"tools"``
+    (tools running), ``"writing"`` (the LLM is writing; ``tokens`` so far) or ``"done"``
+    (``text`` is the final answer). ``text``: the grounded answer so far; ``calls``: the tool
+    calls so far (name, args, seconds, JSON result).
+    """
+
+    text: str
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    phase: str = "tools"
+    tokens: int = 0
+
+
+def stream_reply(state: SessionState, question: str, *, poll_s: float = 0.1) -> Iterator[ReplyUpdate]:
+    """Yield a :class:`ReplyUpdate` whenever the answer to ``question`` moves on.
 
     The agent runs in a worker thread; while its LLM phrases the answer, the tool calls made so
-    far are yielded (with the text so far, possibly empty) as soon as they appear, so the chat
-    shows the tool trace, with the measured values, before the first grounded sentence.
+    far and the count of tokens written are yielded as soon as they change, so the chat shows
+    the tool trace, with the measured values, and live progress before the first grounded
+    sentence. When the local weights are still loading (a question right after start-up), a
+    ``"model"`` update comes first and the answer follows once they are loaded.
     """
-    with _WARM_LOCK:  # the local model may still be loading in the background: wait, never load twice
-        session = open_session(state)
+    if not local_model_loaded(state.settings):
+        yield ReplyUpdate("", [], "model")
+    ensure_local_model(state.settings)
+    session = open_session(state)
+    counter = state.token_counter
+    if counter is not None:
+        counter.tokens = 0
     start = len(session.toolbox.trace)
     pieces: queue.Queue = queue.Queue()
 
@@ -159,26 +244,32 @@ def stream_reply(state: SessionState, question: str, *, poll_s: float = 0.1
             pieces.put(("error", error))
 
     threading.Thread(target=produce, name="medts-ui-answer", daemon=True).start()
-    text, n_calls = "", 0
+    text, seen = "", (-1, -1)
+
+    def update() -> ReplyUpdate:
+        tokens = counter.tokens if counter is not None else 0
+        calls = _calls(session, start)
+        return ReplyUpdate(text, calls, "writing" if tokens else "tools", tokens)
+
     while True:
         try:
             kind, value = pieces.get(timeout=poll_s)
         except queue.Empty:
-            calls = _calls(session, start)
-            if len(calls) != n_calls:
-                n_calls = len(calls)
-                yield text, calls
+            now = update()
+            if (len(now.calls), now.tokens) != seen:
+                seen = (len(now.calls), now.tokens)
+                yield now
             continue
         if kind == "error":
             raise value
         if kind == "done":
             break
         text += value
-        calls = _calls(session, start)
-        n_calls = len(calls)
-        yield text, calls
+        now = update()
+        seen = (len(now.calls), now.tokens)
+        yield now
     final = session.last.text if session.last is not None else text
-    yield final, _calls(session, start)
+    yield ReplyUpdate(final, _calls(session, start), "done", counter.tokens if counter is not None else 0)
 
 
 def _calls(session: Any, start: int) -> list[dict[str, Any]]:

@@ -45,9 +45,17 @@ def quiet_gradio() -> None:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
-def warm_up() -> threading.Thread:
-    """Load, in the background at start-up, the report pipeline (NeuroKit2, classifier weights),
-    then the chat's classifier bank and local model, so no user waits for a first load."""
+LLM_WARMUP_DELAY_S = 20.0
+"""Longest wait, after the report pipeline is warm, before the background LLM load starts when
+no record has been shown yet (a record shown earlier starts it at once)."""
+
+
+def warm_up(*, llm_delay_s: float = LLM_WARMUP_DELAY_S) -> threading.Thread:
+    """Warm up in the background at start-up, in the order a user needs things: NeuroKit2 and
+    SciPy (the tracing and measurements), the report pipeline and classifier weights (statements),
+    then, once the first record is on screen (:data:`medts.ui.chat.RECORD_SHOWN`) or after
+    ``llm_delay_s`` seconds, the local LLM (chat). So the first tracing never waits for the LLM,
+    and the first question only waits if it comes before the LLM finished loading."""
 
     def run() -> None:
         from medts.ui import chat as chat_bridge
@@ -58,7 +66,11 @@ def warm_up() -> threading.Thread:
 
             quick_sections(simulate_example("sinus"))
 
-        for step in (measure_once, report_builder, chat_bridge.shared_classifiers, chat_bridge.warm_local_model):
+        def load_llm() -> None:
+            chat_bridge.RECORD_SHOWN.wait(timeout=llm_delay_s)
+            chat_bridge.warm_local_model()
+
+        for step in (measure_once, report_builder, chat_bridge.shared_classifiers, load_llm):
             try:
                 step()
             except Exception:  # noqa: BLE001 - a failure shows later, in the panel that needs it
@@ -77,10 +89,10 @@ WARMUP: threading.Thread | None = None
 
 def launch(*, host: str = DEFAULT_HOST, port: int | None = DEFAULT_PORT, auth: str | None = None,
            initial: str | None = None, open_browser: bool = False, block: bool = True,
-           max_upload_mb: float = 100.0):
+           max_upload_mb: float = 100.0, llm_delay_s: float = LLM_WARMUP_DELAY_S):
     """Build and serve the app; returns ``(demo, url)`` when ``block`` is false."""
     quiet_gradio()
-    warm_up()
+    warm_up(llm_delay_s=llm_delay_s)
     from medts.ui.app import CSS, build_app
 
     max_bytes = int(max_upload_mb * 1024**2)

@@ -61,6 +61,7 @@ class SessionState:
     compare_ecg: ECG | None = None
     compare_label: str = ""
     chat: Any = None  # the medts.agent session for this record
+    token_counter: Any = None  # counts the tokens its chat model streams (progress in the chat)
     messages: list[dict] = field(default_factory=list)
     settings: ChatSettings = field(default_factory=ChatSettings)
     view: View = field(default_factory=View)
@@ -83,7 +84,7 @@ class SessionState:
         """Switch to a new record: analysis, highlight, chat and view start over."""
         self.ecg, self.label = ecg, label
         self.loads += 1
-        self.analysis = self.evidence = self.chat = None
+        self.analysis = self.evidence = self.chat = self.token_counter = None
         self.messages = []
         self.view = View(leads=None, start_s=0.0, window_s=min(10.0, ecg.duration_s))
 
