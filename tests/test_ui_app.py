@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from medts.errors import ECGReadError, MedtsError
@@ -147,12 +148,63 @@ def test_segmentation_adapter_is_found_through_the_package_constant() -> None:
     assert folder.name in {Path(n).name for n in names if n}
 
 
+def test_segmentation_head_overlay_replaces_the_fused_waves_per_lead() -> None:
+    """With the MedTsLLM overlay ticked, the tracing shades the head's waves on their own leads
+    (here: QRS on V1 only) instead of the fused delineation drawn on every lead."""
+    from medts.ui.plots import LEAD_SPACING_MV, WaveBox
+
+    state = SessionState.new()
+    ecg = simulate_12lead(duration_s=10.0, fs=500.0, hr_bpm=60.0, seed=7, record_id="per-lead")
+    ui_app.open_record_quick(state, ecg, "test")
+
+    def qrs_band(fig):
+        qrs = next(t for t in fig.data if t.name == "QRS")
+        y = np.asarray([v for v in qrs.y if v is not None], dtype=float)
+        return np.nanmin(y), np.nanmax(y)
+
+    low, high = qrs_band(ui_app.figure_for(state))
+    assert high - low > 10 * LEAD_SPACING_MV  # fused: drawn across all 12 leads
+    state.analysis.medtsllm = [WaveBox("QRS", 1.0, 1.1, "V1")]
+    state.view.show_medtsllm = True
+    low, high = qrs_band(ui_app.figure_for(state))
+    v1 = -ecg.leads.index("V1") * LEAD_SPACING_MV
+    assert v1 - LEAD_SPACING_MV / 2 < low < high < v1 + LEAD_SPACING_MV / 2
+    state.cleanup()
+
+
 @pytest.mark.slow
-def test_medtsllm_overlay_marks_qrs_complexes_on_lead_two() -> None:
+def test_medtsllm_overlay_marks_qrs_complexes_on_every_lead() -> None:
     if an.segmentation_adapter() is None:
         pytest.skip("no MedTsLLM segmentation adapter shipped")
     ecg = simulate_12lead(duration_s=10.0, fs=500.0, hr_bpm=60.0, seed=11, record_id="seg")
     boxes = an.medtsllm_waves(ecg)
-    qrs = [b for b in boxes if b.kind == "QRS"]
-    assert {b.lead for b in boxes} == {"II"} and 6 <= len(qrs) <= 14
+    assert {b.lead for b in boxes} == set(ecg.leads)
+    for lead in ("II", "V5"):
+        qrs = [b for b in boxes if b.kind == "QRS" and b.lead == lead]
+        assert 6 <= len(qrs) <= 14, (lead, len(qrs))
     assert all(0.0 <= b.onset_s < b.offset_s <= ecg.duration_s for b in boxes)
+
+
+def test_auth_protects_the_served_app() -> None:
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    from medts.ui.check import free_port
+    from medts.ui.server import launch
+
+    demo, url = launch(port=free_port(), block=False, auth="ann:secret")
+    try:
+        assert url.startswith("http://127.0.0.1:")  # the default bind: this machine only
+        with pytest.raises(urllib.error.HTTPError) as denied:
+            urllib.request.urlopen(url + "config", timeout=30)
+        assert denied.value.code == 401
+        data = urllib.parse.urlencode({"username": "ann", "password": "wrong"}).encode()
+        with pytest.raises(urllib.error.HTTPError) as wrong:
+            urllib.request.urlopen(url + "login", data=data, timeout=30)
+        assert wrong.value.code == 400
+        data = urllib.parse.urlencode({"username": "ann", "password": "secret"}).encode()
+        with urllib.request.urlopen(url + "login", data=data, timeout=30) as ok:
+            assert ok.status == 200
+    finally:
+        demo.close()

@@ -244,3 +244,35 @@ def test_errors_are_messages_never_tracebacks(app_url, browser, tmp_path: Path) 
     assert "Traceback" not in body and 'File "' not in body
     page.screenshot(path=str(ARTIFACTS / "ui-5-errors.png"), full_page=True)
     page.close()
+
+
+def test_follow_up_question_and_compare_with_another_ecg(app_url, browser, tmp_path: Path) -> None:
+    """Multi-turn: a second question keeps the first answer above it; "Compare with another ECG"
+    loads a second record (a bundled example) and answers with both records' values."""
+    files = _write_record(tmp_path, "base90", hr_bpm=90.0, seed=6)
+    page = browser.new_page()
+    page.goto(app_url)
+    page.wait_for_selector("#upload input[type=file]", state="attached", timeout=60_000)
+    page.set_input_files("#upload input[type=file]", [str(f) for f in files])
+    _wait_status(page, "Loaded base90")
+    for n, q in enumerate(("What is the heart rate?", "And the QRS duration?"), start=1):
+        page.fill("#question textarea", q)
+        page.click("#ask")
+        page.wait_for_function("(n) => (document.querySelector('#chat').innerText.match(/not a diagnosis/g) || [])"
+                               ".length >= n", arg=n, timeout=60_000)
+    chat_text = page.inner_text("#chat")
+    assert chat_text.index("hr_bpm") < chat_text.index("qrs_ms")  # both answers, in order
+    page.get_by_text("Compare with another ECG").click()
+    page.fill("#compare-picker input", "example: sinus")
+    page.keyboard.press("Escape")
+    page.click("#compare")
+    page.wait_for_function("() => (document.querySelector('#chat').innerText.match(/not a diagnosis/g) || [])"
+                           ".length >= 3", timeout=60_000)
+    answer = page.inner_text("#chat")[len(chat_text) - 200:]
+    assert "Compare with the previous ECG (bundled example 'sinus'" in page.inner_text("#chat")
+    rates = {int(x) for x in re.findall(r"(\d+) bpm", answer)}
+    assert any(85 <= r <= 95 for r in rates), answer  # this record
+    assert "compare" in answer  # the compare tool's fields are cited / traced
+    assert "Error" not in page.inner_text("#status")
+    page.screenshot(path=str(ARTIFACTS / "ui-6-compare.png"), full_page=True)
+    page.close()

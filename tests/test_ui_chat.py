@@ -1,9 +1,13 @@
-"""Tests of medts.ui.chat: the chat panel's bridge to the agent (streaming, tool trace, sessions)."""
+"""Tests of medts.ui.chat: the chat panel's bridge to the agent (streaming, tool trace, sessions,
+multi-turn, compare, backends from Settings, one load of the local weights)."""
 
 from __future__ import annotations
 
 import re
+import sys
+import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -12,16 +16,21 @@ pytest.importorskip("medts.agent.session")
 from medts.agent.backends import ScriptedChatModel
 from medts.simulate import simulate_12lead
 from medts.ui import chat as chat_bridge
-from medts.ui.state import SessionState
+from medts.ui.state import ChatSettings, SessionState
+
+sys.path.insert(0, str(Path(__file__).parent))
+from agent_fake_server import FakeOpenAIServer  # noqa: E402
+
+TEXT = "Here is what the measurements show for this record."
 
 
 @pytest.fixture
 def slow_model(monkeypatch):
-    """A scripted model that takes 0.8 s to answer, as a small local LLM would."""
+    """A scripted model that takes 0.8 s before it writes, as a small local LLM would."""
 
     def slow(_messages):
         time.sleep(0.8)
-        return "Here is what the measurements show for this record."
+        return TEXT
 
     monkeypatch.setattr(chat_bridge, "CHAT_MODEL_FACTORY",
                         lambda _settings: ScriptedChatModel(script=[slow] * 10, supports_tools=False))
@@ -33,18 +42,58 @@ def _state(hr_bpm: float, record_id: str) -> SessionState:
     return state
 
 
-def test_tool_trace_streams_before_the_answer_and_the_answer_cites_the_value(slow_model) -> None:
+def _cited_hr(text: str) -> int:
+    hr = re.search(r"(\d+) bpm \[measurements\.hr_bpm\]", text)
+    assert hr, text
+    return int(hr.group(1))
+
+
+def test_tool_trace_and_token_progress_stream_before_the_answer_and_it_cites_the_value(slow_model) -> None:
     state = _state(75.0, "hr75")
     updates = list(chat_bridge.stream_reply(state, "What is the heart rate?"))
-    first_trace = next(i for i, (_, calls) in enumerate(updates) if calls)
-    assert updates[first_trace][0] == ""  # the tool trace came while the model was still writing
-    assert "measurements" in {c["name"] for c in updates[first_trace][1]}
-    text, calls = updates[-1]
-    hr = re.search(r"(\d+) bpm \[measurements\.hr_bpm\]", text)
-    assert hr and 72 <= int(hr.group(1)) <= 78, text
-    message = chat_bridge.tool_trace_message(calls)
-    assert message["metadata"]["title"].startswith(f"Tools called ({len(calls)})")
+    before_text = [u for u in updates if not u.text]
+    assert before_text[0].phase == "tools" and before_text[0].tokens == 0
+    # the tool trace, with the measurements, was streamed before the model wrote a word
+    assert "measurements" in {c["name"] for c in before_text[-1].calls}
+    final = updates[-1]
+    assert final.phase == "done" and [u.phase for u in updates].count("done") == 1
+    assert final.tokens == len(TEXT.split(" "))  # every streamed token was counted
+    assert all(u.phase != "model" for u in updates)  # a scripted model needs no local weights
+    assert 72 <= _cited_hr(final.text) <= 78
+    message = chat_bridge.tool_trace_message(final.calls)
+    assert message["metadata"]["title"].startswith(f"Tools called ({len(final.calls)})")
     assert '"hr_bpm"' in message["content"]
+    state.cleanup()
+
+
+def test_multi_turn_keeps_one_session_and_follows_up(slow_model) -> None:
+    state = _state(70.0, "hr70")
+    first = list(chat_bridge.stream_reply(state, "What is the heart rate?"))[-1]
+    session = state.chat
+    second = list(chat_bridge.stream_reply(state, "And the QRS duration?"))[-1]
+    third = list(chat_bridge.stream_reply(state, "Can you repeat that?"))[-1]  # no topic: the last one's
+    assert state.chat is session and len(session.history) == 3
+    qrs = re.compile(r"QRS duration: (\d+) ms[^\[]*\[[^\]]*measurements\.qrs_ms")
+    assert 66 <= _cited_hr(first.text) <= 74 and "qrs_ms" not in first.text
+    assert qrs.search(second.text) and qrs.search(third.text), third.text
+    assert qrs.search(second.text).group(1) == qrs.search(third.text).group(1)
+    # each answer's tool trace holds only that turn's calls
+    assert {c["name"] for c in third.calls} <= {"record_summary", "measurements"}
+    state.cleanup()
+
+
+def test_compare_with_another_ecg_uses_both_records(slow_model) -> None:
+    state = _state(60.0, "now60")
+    state.compare_ecg = simulate_12lead(duration_s=10.0, fs=500.0, hr_bpm=100.0, seed=8, record_id="then100")
+    chat_bridge.set_compare(state)
+    final = list(chat_bridge.stream_reply(state, "Compare with the previous ECG: what changed?"))[-1]
+    names = [c["name"] for c in final.calls]
+    assert "compare" in names
+    compare = next(c for c in final.calls if c["name"] == "compare")["result"]
+    hr = compare["measurements"]["hr_bpm"]
+    assert 95 <= hr["before"] <= 105 and 55 <= hr["after"] <= 65  # the compared record is "before"
+    rates = {int(x) for x in re.findall(r"(\d+) bpm", final.text)}
+    assert any(55 <= r <= 65 for r in rates) and any(95 <= r <= 105 for r in rates), final.text
     state.cleanup()
 
 
@@ -58,8 +107,92 @@ def test_sessions_are_per_record_and_share_one_classifier_bank(slow_model) -> No
     a.cleanup(), b.cleanup()
 
 
-def test_local_model_settings_are_the_fast_ones() -> None:
-    from medts.ui.state import ChatSettings
+def test_openai_compatible_url_from_settings_streams_through_the_server() -> None:
+    """Settings -> backend "openai": the real ChatOpenAI client against a local fake server."""
+    state = _state(80.0, "hr80")
+    with FakeOpenAIServer(["Here is the heart rate of this record."]) as server:
+        state.settings = ChatSettings(backend="openai", base_url=server.base_url, model_name="fake-model", mode="plan")
+        updates = list(chat_bridge.stream_reply(state, "What is the heart rate?"))
+    assert server.requests[0]["model"] == "fake-model" and server.requests[0]["stream"] is True
+    assert all(u.phase != "model" for u in updates)  # nothing local to load
+    assert updates[-1].tokens >= 7  # the SSE words were counted as they arrived
+    assert 76 <= _cited_hr(updates[-1].text) <= 84
+    state.cleanup()
 
+
+def test_local_weights_load_once_for_concurrent_callers(monkeypatch) -> None:
+    import medts.agent.backends as backends
+
+    calls = []
+
+    def slow_load(source, dtype):
+        calls.append((source, dtype))
+        time.sleep(0.3)
+        return object(), object()
+
+    monkeypatch.setattr(backends, "load_local", slow_load)
+    monkeypatch.setattr(chat_bridge, "_LOADED", set())
+    assert not chat_bridge.local_model_loaded()
+    threads = [threading.Thread(target=chat_bridge.ensure_local_model) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert calls == [("smollm2", chat_bridge.LOCAL_DTYPE)] and chat_bridge.local_model_loaded()
+    hf = ChatSettings(backend="hf", model_path="/models/x")
+    assert not chat_bridge.local_model_loaded(hf)  # another folder is other weights
+    assert chat_bridge.local_model_loaded(ChatSettings(backend="openai", base_url="http://x"))
+
+
+def test_server_loads_the_llm_only_after_the_first_record_is_shown(monkeypatch) -> None:
+    import medts.ui.analysis as an
+    from medts.ui import server
+
+    done = threading.Event()
+    monkeypatch.setattr(an, "quick_sections", lambda ecg: None)
+    monkeypatch.setattr(an, "report_builder", lambda: None)
+    monkeypatch.setattr(chat_bridge, "shared_classifiers", lambda: None)
+    monkeypatch.setattr(chat_bridge, "warm_local_model", done.set)
+    was_set = chat_bridge.RECORD_SHOWN.is_set()
+    chat_bridge.RECORD_SHOWN.clear()
+    try:
+        thread = server.warm_up(llm_delay_s=30.0)
+        assert not done.wait(0.5)  # NeuroKit2 and the classifiers first; the LLM waits for a record
+        chat_bridge.RECORD_SHOWN.set()
+        assert done.wait(5.0)
+        thread.join(5.0)
+        chat_bridge.RECORD_SHOWN.clear()
+        assert server.warm_up(llm_delay_s=0.2).join(5.0) is None and done.is_set()  # or the delay passes
+    finally:
+        if was_set:
+            chat_bridge.RECORD_SHOWN.set()
+
+
+def test_local_model_settings_are_the_fast_ones() -> None:
     model = chat_bridge.default_chat_model(ChatSettings())
     assert model.dtype == "auto" and model.max_new_tokens <= 48 and model.source == "smollm2"
+    hf = chat_bridge.default_chat_model(ChatSettings(backend="hf", model_path="/models/x"))
+    assert hf.source == "/models/x"
+
+
+@pytest.mark.slow
+def test_first_question_during_the_background_load_waits_and_answers_with_smollm2() -> None:
+    """The real local model: a question asked while the weights load in the background waits
+    for them (the chat says so) and is answered; a second session reuses the same weights."""
+    from medts.agent.backends import load_local
+
+    if chat_bridge.local_model_loaded():
+        pytest.skip("the local model is already loaded in this process")
+    loader = threading.Thread(target=chat_bridge.warm_local_model)
+    loader.start()
+    time.sleep(0.2)
+    a, b = _state(72.0, "a72"), _state(90.0, "b90")
+    updates = list(chat_bridge.stream_reply(a, "What is the heart rate?"))
+    loader.join()
+    assert updates[0].phase == "model" and updates[-1].phase == "done"
+    assert 68 <= _cited_hr(updates[-1].text) <= 76 and updates[-1].tokens > 0
+    n_loaded = load_local.cache_info().currsize
+    final_b = list(chat_bridge.stream_reply(b, "What is the heart rate?"))[-1]
+    assert load_local.cache_info().currsize == n_loaded  # no second copy of the weights
+    assert 86 <= _cited_hr(final_b.text) <= 94
+    a.cleanup(), b.cleanup()

@@ -236,6 +236,8 @@ class ScriptedChatModel(BaseChatModel):
             if run_manager:
                 run_manager.on_llm_new_token(piece)
             yield ChatGenerationChunk(message=AIMessageChunk(content=piece))
+        if msg.response_metadata:  # e.g. {"finish_reason": "length"}: a reply cut at the token limit
+            yield ChatGenerationChunk(message=AIMessageChunk(content="", response_metadata=msg.response_metadata))
 
 
 def supports_tool_calling(llm: BaseChatModel) -> bool:

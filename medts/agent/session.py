@@ -73,6 +73,7 @@ class AgentAnswer(BaseModel):
     n_claims: int
     n_ungrounded: int
     removed: list[str]
+    cut: str = Field("", description="unfinished last sentence dropped (the model hit its token limit)")
     citations: list[str]
     facts: list[str]
     latency_s: dict[str, float | None]
@@ -136,6 +137,7 @@ class ChatSession:
         """Yield the answer in grounded pieces (sentence by sentence); ``self.last`` holds the result."""
         t0 = time.perf_counter()
         start = len(self.toolbox.trace)
+        self._cut = ""
         kinds = intents(question)
         if not kinds and self.history:  # a follow-up such as "and for the previous one?"
             kinds = self.history[-1][2]
@@ -194,10 +196,16 @@ class ChatSession:
                      facts, kinds=kinds)
 
     def _grounded_stream(self, messages: list[BaseMessage], grounder: Grounder) -> Iterator[tuple[str, str]]:
-        """(grounded sentence or '', LLM text so far) per completed sentence of the LLM stream."""
+        """(grounded sentence or '', LLM text so far) per completed sentence of the LLM stream.
+
+        When the model stopped at its token limit (``finish_reason == "length"``) the unfinished
+        last sentence is dropped (kept in ``self._cut``), never shown cut mid-sentence."""
         buffer, raw = "", ""
+        finish = None
         self._first_token: float | None = None
+        self._cut = ""
         for chunk in self.llm.stream(messages):
+            finish = (chunk.response_metadata or {}).get("finish_reason") or finish
             piece = chunk.content if isinstance(chunk.content, str) else ""
             if piece and self._first_token is None:
                 self._first_token = time.perf_counter()
@@ -208,8 +216,9 @@ class ChatSession:
                 if done.strip():
                     yield grounder.sentence(done.strip()), raw
             buffer = parts[-1]
-        if buffer.strip():
-            yield grounder.sentence(buffer.strip()), raw
+        last, self._cut = trim_unfinished(buffer, finish)
+        if last:
+            yield grounder.sentence(last), raw
         elif not raw:
             yield "", raw
 
@@ -240,9 +249,13 @@ class ChatSession:
         trace = self.toolbox.trace[start:]
         grounder = Grounder.from_trace(trace, question, self.config.grounding)
         raw = final.content if isinstance(final.content, str) else str(final.content)
+        sentences = [s.strip() for s in _SENTENCE_END.split(raw) if s.strip()]
+        if sentences:
+            kept, self._cut = trim_unfinished(sentences[-1], (final.response_metadata or {}).get("finish_reason"))
+            sentences = sentences[:-1] + ([kept] if kept else [])
         pieces = []
-        for sentence in (s for s in _SENTENCE_END.split(raw) if s.strip()):
-            g = grounder.sentence(sentence.strip())
+        for sentence in sentences:
+            g = grounder.sentence(sentence)
             if g:
                 pieces.append(g)
                 yield g + " "
@@ -263,6 +276,7 @@ class ChatSession:
                    for c in trace],
             claims=grounder.claims, n_claims=len(grounder.claims),
             n_ungrounded=sum(not c.grounded for c in grounder.claims), removed=grounder.removed,
+            cut=getattr(self, "_cut", "") if mode != "abstain" else "",
             citations=sorted({c.citation for c in grounder.claims if c.grounded and c.citation}),
             facts=facts,
             latency_s={
@@ -274,6 +288,22 @@ class ChatSession:
             prompt_versions={"system": load_prompt("system")["version"], "compose": load_prompt("compose")["version"]},
         )
         self.history.append((question, text, kinds if kinds is not None else intents(question)))
+
+
+def trim_unfinished(last: str, finish_reason: str | None) -> tuple[str, str]:
+    """(the last sentence to keep, the cut-off fragment dropped). A model stopped by its token
+    limit (``finish_reason == "length"``) leaves an unfinished sentence: it is dropped unless
+    it ends like a sentence.
+
+    >>> trim_unfinished("The QTc is 430 ms, within the", "length")
+    ('', 'The QTc is 430 ms, within the')
+    >>> trim_unfinished("The QTc is 430 ms.", "length")
+    ('The QTc is 430 ms.', '')
+    """
+    last = last.strip()
+    if finish_reason == "length" and last and not re.search(r"[.!?][\"')\]]*$", last):
+        return "", last
+    return last, ""
 
 
 def _top_statement(results: list[dict[str, Any]]) -> str:

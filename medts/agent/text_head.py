@@ -103,11 +103,16 @@ class TextHead(nn.Module):
         self.word_norm = float(words.float().norm(dim=1).mean())
         self._header = tokenizer(ECG_HEADER, add_special_tokens=False)["input_ids"]
 
+    @property
+    def device(self) -> torch.device:
+        """Where the LLM's weights are (inputs are built there: CPU, or the GPU accelerate chose)."""
+        return self.llm.get_input_embeddings().weight.device
+
     # ----- inputs -----------------------------------------------------------------------
     def ecg_windows(self, ecg: ECG | None) -> torch.Tensor:
         """[n_windows, 1, window] lead II (or the first lead) at ``fs``; zeros without an ECG."""
         c = self.config
-        length = int(round(c.window_s * c.fs))
+        length = round(c.window_s * c.fs)
         total = length * c.n_windows
         if ecg is None:
             return torch.zeros(c.n_windows, 1, length)
@@ -122,7 +127,7 @@ class TextHead(nn.Module):
     def prefix(self, ecgs: list[ECG | None]) -> torch.Tensor:
         """[batch, n_prefix, d] ECG prefix vectors (frozen encoder, pooled, rescaled)."""
         c = self.config
-        x = torch.cat([self.ecg_windows(e) for e in ecgs])  # [B*W, 1, T]
+        x = torch.cat([self.ecg_windows(e) for e in ecgs]).to(self.device)  # [B*W, 1, T]
         z = self.revin.normalize(x)
         h = self.encoder(z.to(self.encoder.projection.weight.dtype))  # [B*W, N, d]
         n = h.shape[1] - h.shape[1] % c.pool
@@ -130,7 +135,7 @@ class TextHead(nn.Module):
         h = h.reshape(len(ecgs), c.n_prefix, -1)  # [B, W*pool, d]
         h = h * (self.word_norm / h.norm(dim=-1, keepdim=True).clamp_min(1e-6))
         # samples with no ECG: zeros (the model learns nothing from them)
-        has = torch.tensor([e is not None for e in ecgs], dtype=h.dtype)[:, None, None]
+        has = torch.tensor([e is not None for e in ecgs], dtype=h.dtype, device=h.device)[:, None, None]
         return (h * has).to(self.llm.get_input_embeddings().weight.dtype)
 
     def sequences(self, prompts: list[str], ecgs: list[ECG | None], targets: list[str] | None = None
@@ -141,34 +146,47 @@ class TextHead(nn.Module):
         emb = self.llm.get_input_embeddings()
         pre = self.prefix(ecgs)  # [B, P, d]
         rows, labels = [], []
+        dev = pre.device
         for i, prompt in enumerate(prompts):
-            head = torch.tensor(self._header)
-            body = torch.tensor(tok(prompt, add_special_tokens=False)["input_ids"])
+            head = torch.tensor(self._header, device=dev)
+            body = torch.tensor(tok(prompt, add_special_tokens=False)["input_ids"], device=dev)
             parts = [emb(head), pre[i], emb(body)]
-            lab = [torch.full((len(head) + pre.shape[1] + len(body),), -100)]
+            lab = [torch.full((len(head) + pre.shape[1] + len(body),), -100, device=dev)]
             if targets is not None:
                 ids = tok(" " + targets[i], add_special_tokens=False)["input_ids"][: self.config.max_target_tokens]
-                ids = torch.tensor(ids + [tok.eos_token_id])
+                ids = torch.tensor(ids + [tok.eos_token_id], device=dev)
                 parts.append(emb(ids))
                 lab.append(ids)
             rows.append(torch.cat(parts))
             labels.append(torch.cat(lab))
         width = max(r.shape[0] for r in rows)
         d = rows[0].shape[1]
-        pad_vec = emb(torch.tensor([tok.pad_token_id]))[0]
+        pad_vec = emb(torch.tensor([tok.pad_token_id], device=dev))[0]
         x = torch.stack([torch.cat([pad_vec.expand(width - r.shape[0], d), r]) for r in rows])  # [B, L, d]
-        mask = torch.stack([torch.cat([torch.zeros(width - r.shape[0], dtype=torch.long),
-                                       torch.ones(r.shape[0], dtype=torch.long)]) for r in rows])  # [B, L]
+        mask = torch.stack([torch.cat([torch.zeros(width - r.shape[0], dtype=torch.long, device=dev),
+                                       torch.ones(r.shape[0], dtype=torch.long, device=dev)]) for r in rows])  # [B, L]
         pos = (mask.cumsum(-1) - 1).clamp_min(0)
         y = None
         if targets is not None:
-            y = torch.stack([torch.cat([torch.full((width - lab.shape[0],), -100), lab]) for lab in labels])
+            y = torch.stack([torch.cat([torch.full((width - lab.shape[0],), -100, device=dev), lab]) for lab in labels])
         return x, mask, pos, y
 
     # ----- training and inference -------------------------------------------------------
     def loss(self, prompts: list[str], ecgs: list[ECG | None], targets: list[str]) -> torch.Tensor:
+        """Mean next-token cross-entropy over the target tokens (and EOS) of the batch.
+
+        The vocabulary projection runs only on the positions that predict a target token (about a
+        third of the sequence): on CPU the full ``[B, L, vocab]`` logits were ~20 % of a step."""
         x, mask, pos, y = self.sequences(prompts, ecgs, targets)
-        return self.llm(inputs_embeds=x, attention_mask=mask, position_ids=pos, labels=y).loss
+        lm = self.llm.get_base_model()  # the LoRA layers are injected in place: still active here
+        hidden = lm.model(inputs_embeds=x, attention_mask=mask, position_ids=pos).last_hidden_state  # [B, L, d]
+        predicts = y[:, 1:] != -100  # [B, L-1]: position t predicts token t+1
+        logits = lm.lm_head(hidden[:, :-1][predicts])  # [n_target_tokens, vocab]
+        return nn.functional.cross_entropy(logits.float(), y[:, 1:][predicts])
+
+    def forward(self, prompts: list[str], ecgs: list[ECG | None], targets: list[str]) -> torch.Tensor:
+        """The training loss (``forward`` so that accelerate/DDP wrappers see the call)."""
+        return self.loss(prompts, ecgs, targets)
 
     @torch.no_grad()
     def logits(self, prompts: list[str], ecgs: list[ECG | None]) -> torch.Tensor:
@@ -246,7 +264,7 @@ def load_text_head_from(folder: str | Path, *, llm: nn.Module | None = None, tok
     path = folder / "manifest.json"
     if not path.is_file():
         raise TextHeadError(f"{folder}: no text-head adapter (manifest.json missing); train one with "
-                            "`python -m medts.agent.text_train`")
+                            "`medts train text`")
     manifest = json.loads(path.read_text())
     if manifest.get("format") != FORMAT:
         raise TextHeadError(f"{path}: not a text-head adapter (format {manifest.get('format')!r})")

@@ -55,7 +55,7 @@ BASELINES = ("nk_dwt", "nk_prominence", "medts")
 
 
 def model_masks(model, signal: np.ndarray, leads: list[str], fs_in: float, *, age=None, sex=None,
-                dataset: str = "ludb", hop_s: float | None = None) -> np.ndarray:
+                dataset: str = "ludb", hop_s: float | None = None, cache_prompts: bool = True) -> np.ndarray:
     """Decoded labels int8 [n_in, n_leads] at ``fs_in`` for ``signal`` [n_in, n_leads] (mV)."""
     from medts.record import ECG
 
@@ -63,7 +63,7 @@ def model_masks(model, signal: np.ndarray, leads: list[str], fs_in: float, *, ag
     x = ECG(signal, fs=fs_in, leads=leads)
     sig = x.resample(fs).signal if fs != fs_in else signal
     probs = segment_logits(model, sig, leads, age=age, sex=sex, dataset=dataset,
-                           hop_s=hop_s or model.config.data.window_s)  # [n_model, L, 4]
+                           hop_s=hop_s or model.config.data.window_s, cache_prompts=cache_prompts)  # [n_model, L, 4]
     return decode_masks(probs, fs, fs_in, len(signal))  # [n_in, L]
 
 
@@ -77,12 +77,14 @@ def evaluate_checkpoint(model, root: Path, record_ids: list[int], log: Callable[
     conf = np.zeros((4, 4), np.int64)
     scores = {f: FiducialScore() for f in FIDUCIALS}
     seconds: list[float] = []
+    cpu: list[float] = []
     for rid in record_ids:
         rec = read_ludb(root, rid)
         ecg = rec.ecg.select_leads(list(model.config.data.leads))
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         pred = model_masks(model, ecg.signal, list(ecg.leads), ecg.fs, age=ecg.age, sex=ecg.sex)  # [n, L]
         seconds.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
         tol = int(round(TOLERANCE_MS * ecg.fs / 1000.0))
         for li, lead in enumerate(ecg.leads):
             a, b = rec.annotated_span(lead)
@@ -97,7 +99,7 @@ def evaluate_checkpoint(model, root: Path, record_ids: list[int], log: Callable[
         log(f"record {rid}: {seconds[-1]:.2f} s")
     return {"per_sample": iou_f1(conf), "fiducials": {f: s.summary() for f, s in scores.items()},
             "inference_s_per_record": {"mean": float(np.mean(seconds)), "median": float(np.median(seconds)),
-                                       "records": len(seconds)}}
+                                       "cpu_median": float(np.median(cpu)), "records": len(seconds)}}
 
 
 def evaluate_baselines(root: Path, record_ids: list[int], log: Callable[[str], None]) -> dict[str, Any]:
@@ -156,32 +158,76 @@ def evaluate_qtdb(models: dict[str, Any], root: Path, names: list[str], log: Cal
             "fiducials": {m: {f: {k: s.summary()[k] for k in keep} for f, s in scores[m].items()} for m in methods}}
 
 
-def time_inference(model, root: Path, record_ids: list[int]) -> dict[str, Any]:
-    """Seconds per 10 s 12-lead record: float32 without / with half-overlapping windows, and
-    bf16 autocast (the LLM's weights cast to bf16) without overlap; median over ``record_ids``."""
+def time_inference(model, root: Path, record_ids: list[int], *, variants: bool = True) -> dict[str, Any]:
+    """Seconds per 10 s 12-lead record (median over ``record_ids``, 1 thread, float32, windows
+    without overlap, each lead's prompt run once): wall and CPU (``time.process_time``) seconds,
+    the load average next to them (the machine is shared), peak resident memory so far.
+
+    ``variants`` (LLM models) adds, for comparison: half-overlapping windows, every prompt run
+    with its own window (no key/value cache, as in training), and bf16 autocast (the LLM's
+    weights cast to bf16)."""
+    import os
+
     ecgs = [read_ludb(root, rid).ecg.select_leads(list(model.config.data.leads)) for rid in record_ids]
 
-    def run(m, hop_s: float) -> float:
-        times = []
+    def run(m, hop_s: float, cache_prompts: bool = True) -> dict[str, float]:
+        wall, cpu = [], []
         for ecg in ecgs:
-            t0 = time.perf_counter()
-            model_masks(m, ecg.signal, list(ecg.leads), ecg.fs, age=ecg.age, sex=ecg.sex, hop_s=hop_s)
-            times.append(time.perf_counter() - t0)
-        return float(np.median(times))
+            t0, c0 = time.perf_counter(), time.process_time()
+            model_masks(m, ecg.signal, list(ecg.leads), ecg.fs, age=ecg.age, sex=ecg.sex, hop_s=hop_s,
+                        cache_prompts=cache_prompts)
+            wall.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
+        return {"wall_s": float(np.median(wall)), "cpu_s": float(np.median(cpu))}
 
     w = model.config.data.window_s
-    out = {"records": record_ids, "threads": torch.get_num_threads(), "llm_dtype": str(model.llm_dtype)}
+    out: dict[str, Any] = {"records": record_ids, "threads": torch.get_num_threads(), "llm_dtype": str(model.llm_dtype),
+                           "load_average_before": list(os.getloadavg())}
     run(model, w)  # warm-up
-    out["no_overlap_s"] = run(model, w)
-    out["half_overlap_s"] = run(model, w / 2)
-    if model.llm is not None and model.llm_dtype == torch.float32:
-        bf16 = copy.deepcopy(model)  # a copy: casting back to float32 would not restore the weights
-        bf16.llm.to(torch.bfloat16)
-        bf16.llm_dtype = torch.bfloat16  # the forward pass then runs under bf16 autocast
-        run(bf16, w)  # warm-up
-        out["bf16_no_overlap_s"] = run(bf16, w)
-        del bf16
+    out["no_overlap"] = run(model, w)
+    if variants and model.llm is not None:
+        out["half_overlap"] = run(model, w / 2)
+        out["no_prompt_cache"] = run(model, w, cache_prompts=False)
+        if model.llm_dtype == torch.float32:
+            bf16 = copy.deepcopy(model)  # a copy: casting back to float32 would not restore the weights
+            bf16.llm.to(torch.bfloat16)
+            bf16.llm_dtype = torch.bfloat16  # the forward pass then runs under bf16 autocast
+            run(bf16, w)  # warm-up
+            out["bf16_no_overlap"] = run(bf16, w)
+            del bf16
+    out["load_average_after"] = list(os.getloadavg())
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     return out
+
+
+def run_timing_only(checkpoints: list[str | Path], root: str | Path, *, record_ids: list[int], command: str | None = None,
+                    name: str = "segmentation_timing", log: Callable[[str], None] = print) -> tuple[Path, Path]:
+    """Only the inference timings (``time_inference``) of ``checkpoints`` on ``record_ids``, written
+    to ``eval/results/<name>.*``: the quick re-run on a quiet machine (a few minutes)."""
+    torch.set_num_threads(1)
+    timing = {}
+    for i, ck in enumerate(checkpoints):
+        log(f"timing {Path(ck).name}")
+        timing[Path(ck).name] = time_inference(load_checkpoint(ck), Path(root), record_ids, variants=(i == 0))
+    rows = _timing_rows(timing)
+    notes = ["Seconds per 10 s 12-lead 500 Hz LUDB record, median over the records; wall and CPU "
+             "(time.process_time) seconds, 1 thread; load average of the machine before/after in the JSON."]
+    return write_results(name, command=command, data={"dataset": "ludb", "root": str(root), "records": record_ids},
+                         metrics={"timing": timing}, notes=notes,
+                         markdown_tables=["## Inference time per 10 s 12-lead record (s, median)", rows])
+
+
+def _timing_rows(timing: dict[str, Any]) -> str:
+    def cell(t: dict[str, Any], key: str) -> str:
+        v = t.get(key)
+        return f"{v['cpu_s']:.2f} ({v['wall_s']:.2f})" if v else ""
+
+    rows = [[label, t["llm_dtype"], t["threads"], cell(t, "no_overlap"), cell(t, "half_overlap"),
+             cell(t, "no_prompt_cache"), cell(t, "bf16_no_overlap"),
+             " / ".join(f"{x:.1f}" for x in t["load_average_before"][:1] + t["load_average_after"][:1]),
+             f"{t['peak_rss_mb']:.0f}", _records_text(t["records"])] for label, t in timing.items()]
+    return markdown_table(["model", "dtype (auto)", "threads", "CPU s (wall s), no overlap", "half overlap",
+                           "no prompt cache", "bf16", "load avg before / after", "peak RSS MB so far", "records"], rows)
 
 
 def _records_text(ids: list[int]) -> str:
@@ -257,6 +303,12 @@ def run_segmentation_bench(
             res["parameter_counts"] = manifest.get("parameter_counts")
             metrics_m = manifest.get("metrics") or {}
             res["train"] = {k: metrics_m.get(k) for k in ("train_seconds", "steps", "seconds_per_step", "windows_seen")}
+            # one epoch = every training window once (batch_size windows per step)
+            n_train = (manifest.get("data") or {}).get("train_windows")
+            bs = manifest["config"]["train"]["batch_size"] * manifest["config"]["train"]["grad_accum"]
+            sps = metrics_m.get("seconds_per_step")
+            res["train"]["train_windows"] = n_train
+            res["train"]["seconds_per_epoch"] = sps * n_train / bs if sps and n_train else None
             res["config"] = manifest["config"]
             res["checkpoint"] = target
             results[Path(target).name] = res
@@ -270,12 +322,15 @@ def run_segmentation_bench(
         order = [Path(ck).name for ck in checkpoints] + list(BASELINES)
         qtdb["fiducials"] = {m: qtdb["fiducials"][m] for m in order if m in qtdb["fiducials"]}
     timing = {}
-    timed = [ck for ck, m in manifests.items() if m["config"]["backbone"]["use_llm"]
-             and m["config"]["data"]["lead_mode"] == "independent"][:1]
-    if timed and timing_records:
+    # every checkpoint, alone after the accuracy parts; the first LLM one also with the variants
+    timed = sorted(manifests, key=lambda ck: not manifests[ck]["config"]["backbone"]["use_llm"])
+    if timing_records:
         torch.set_num_threads(1)
-        log(f"timing {Path(timed[0]).name}")
-        timing[Path(timed[0]).name] = time_inference(load_checkpoint(timed[0]), root, record_ids[:timing_records])
+        first_llm = next((ck for ck in timed if manifests[ck]["config"]["backbone"]["use_llm"]), None)
+        for ck in timed:
+            log(f"timing {Path(ck).name}")
+            timing[Path(ck).name] = time_inference(load_checkpoint(ck), root, record_ids[:timing_records],
+                                                   variants=ck == first_llm)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     peak_child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
     tables = _tables(results, baselines, qtdb, timing)
@@ -318,9 +373,9 @@ def _tables(results: dict[str, Any], baselines: dict[str, Any], qtdb: dict[str, 
         rows.append([label, cfg["backbone"]["use_llm"], cfg["data"]["lead_mode"], r["train"].get("steps"),
                      ps["iou_P"], ps["iou_QRS"], ps["iou_T"], ps["mean_iou"], ps["mean_f1"],
                      (r["parameter_counts"] or {}).get("trainable_total"), r["train"].get("seconds_per_step"),
-                     r["inference_s_per_record"]["median"]])
+                     r["train"].get("seconds_per_epoch"), r["inference_s_per_record"].get("cpu_median")])
     t1 = markdown_table(["model", "LLM", "leads", "steps", "IoU P", "IoU QRS", "IoU T", "mean IoU", "mean F1 (sample)",
-                         "trainable params", "train s / step", "inference s / 10 s 12-lead record"], rows)
+                         "trainable params", "train s / step", "train s / epoch", "inference CPU s / 10 s 12-lead record"], rows)
     methods = list(results) + list(BASELINES)
 
     def fid(m: str) -> dict[str, Any]:
@@ -339,10 +394,7 @@ def _tables(results: dict[str, Any], baselines: dict[str, Any], qtdb: dict[str, 
         tables += [f"## QTDB q1c ({len(qtdb['records'])} records): sensitivity, mean ± SD error (ms)",
                    markdown_table(["fiducial"] + qm, rows)]
     if timing:
-        rows = [[label, t["llm_dtype"], t["threads"], t.get("no_overlap_s"), t.get("half_overlap_s"), t.get("bf16_no_overlap_s"),
-                 _records_text(t["records"])] for label, t in timing.items()]
-        tables += ["## Inference time per 10 s 12-lead record (s, median)",
-                   markdown_table(["model", "dtype (auto)", "threads", "no overlap", "half overlap", "bf16, no overlap", "records"], rows)]
+        tables += ["## Inference time per 10 s 12-lead record: CPU s (wall s), median", _timing_rows(timing)]
     return tables
 
 

@@ -131,17 +131,20 @@ def decision_rule_text(m: dict[str, Any]) -> str:
     for t in m["thresholds"].values():
         sources[t["source"]] = sources.get(t["source"], 0) + 1
     counts = "; ".join(f"{n} x {source}" for source, n in sorted(sources.items(), key=lambda kv: -kv[1]))
+    previous = rule.get("previous")
+    before = (f" The thresholds it replaced ({previous['name']}) went down to {min(previous['thresholds'].values()):.3g}."
+              if previous else "")
     return f"""## When a statement is asserted
 
 Present when its probability is at or above its threshold (`thresholds` in `manifest.json`), chosen on
-{rule['chosen_on']} by the rule *{rule['name']}*: statements with at least {rule['min_support']} positive
-fold-9 records get the F1-optimal threshold, raised to at least {rule['floor']:g}; statements with fewer get
-{rule['default']:g}. The probabilities are close to calibrated on fold 9, so a threshold `t` means an assertion is
-true about `t` of the time or more; the floor stops assertions that are rarely true (the first version of this
-adapter chose thresholds as low as 0.001 from one positive record and asserted about 5 statements per record
-against 2.7 true ones). Thresholds here: {counts}. Measured (thresholds chosen on one patient half of fold 9,
-scored on the other): `{rule['evaluated_in']}` (`medts bench thresholds`). AUCs do not depend on thresholds.
-Thresholds set by: `{rule.get('command', 'python -m medts.classify.card --rethreshold ADAPTER')}`.
+{rule['chosen_on']} by the rule *{rule['name']}*: a statement with at least {rule['min_support']}
+positive fold-9 records gets its F1-optimal threshold, raised to at least {rule['floor']:g}; one with fewer gets
+{rule['default']:g}. The fold-9 probabilities are close to calibrated, so an assertion at threshold `t` is true
+about `t` of the time or more; the floor stops assertions that are rarely true, the support rule stops
+thresholds fitted to one or two records.{before} Thresholds here: {counts}.
+Measured (chosen on one patient half of fold 9, scored on the other): `{rule['evaluated_in']}`
+(`medts bench thresholds`). AUCs do not depend on thresholds. Set by
+`{rule.get('command', 'python -m medts.classify.card --rethreshold ADAPTER')}`.
 
 """
 

@@ -39,6 +39,8 @@ def bench_segmentation(
     timing_records: int = typer.Option(3, help="LUDB records timed for fp32/bf16 and window overlap (0: skip)"),
     workers: int = typer.Option(1, help="processes for the independent parts (figures unchanged)"),
     name: str = typer.Option("segmentation", help="results name under eval/results/"),
+    timing_only: bool = typer.Option(False, "--timing-only", help="only time inference on the first "
+                                     "--timing-records records (writes <name>_timing)"),
 ) -> None:
     """Score segmentation checkpoints and baselines (IoU/F1 per sample, fiducial F1 at ±150 ms, timings)."""
     from medts.bench.segmentation import run_segmentation_bench
@@ -50,6 +52,14 @@ def bench_segmentation(
     for ck in checkpoint:
         if not (Path(ck) / "manifest.json").is_file():
             raise MedtsError(f"{ck}: not a MedTsLLM checkpoint folder (no manifest.json)")
+    command = "medts " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    if timing_only:
+        from medts.bench.segmentation import run_timing_only
+
+        paths = run_timing_only(checkpoint, root, record_ids=_records(records)[:max(1, timing_records)], command=command,
+                                name=f"{name}_timing", log=lambda m: print(m, file=sys.stderr, flush=True))
+        print("\n".join(str(p) for p in paths))
+        return
     qroot = None
     names = None
     if qtdb_records >= 0:
@@ -60,7 +70,6 @@ def bench_segmentation(
             from medts.io.qtdb import qtdb_record_names
 
             names = qtdb_record_names(qroot)[:qtdb_records]
-    command = "medts " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     paths = run_segmentation_bench(checkpoint, root, record_ids=_records(records), qtdb_root=qroot, qtdb_names=names,
                                    timing_records=timing_records, workers=workers, command=command, name=name,
                                    log=lambda m: print(m, file=sys.stderr, flush=True))

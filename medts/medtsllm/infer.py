@@ -32,9 +32,12 @@ def segment_logits(
     sex: str | None = None,
     dataset: str = "default",
     hop_s: float | None = None,
+    cache_prompts: bool = True,
 ) -> np.ndarray:
     """Class probabilities float32 [n_samples, n_leads, 4] for ``signal`` [n_samples, n_leads]
-    (mV) already at ``model.config.data.fs``; all windows and leads run as one batch."""
+    (mV) already at ``model.config.data.fs``; all windows and leads run as one batch, each
+    distinct prompt once (``cache_prompts``; False runs every prompt with its window, as in
+    training: same probabilities up to float rounding, for timing comparisons)."""
     cfg = model.config
     fs = cfg.data.fs
     length = int(round(cfg.data.window_s * fs))
@@ -59,7 +62,7 @@ def segment_logits(
             where.append((s, list(range(n_leads))))
     x = torch.from_numpy(np.stack(xs).astype(np.float32))  # [windows, C, T]
     # the windows of one lead share their prompt: each distinct prompt runs once (key/value cache)
-    out = model(x, prompts if model.llm is not None else None, cache_prompts=True).output.softmax(-1).numpy()  # [W, C, T, 4]
+    out = model(x, prompts if model.llm is not None else None, cache_prompts=cache_prompts).output.softmax(-1).numpy()  # [W, C, T, 4]
     total = np.zeros((signal.shape[0], n_leads, out.shape[-1]), np.float32)
     count = np.zeros((signal.shape[0], n_leads, 1), np.float32)
     for (s, lis), probs in zip(where, out):

@@ -18,6 +18,7 @@ torch.Size([2, 1, 200, 4])
 from __future__ import annotations
 
 import contextlib
+import inspect
 from dataclasses import dataclass
 
 import torch
@@ -177,17 +178,20 @@ class MedTsLLM(nn.Module):
         from transformers import DynamicCache
 
         decoder = decoder_of(self.llm)
+        # transformers 5.x names the argument ``cache`` (``past_key_values`` is deprecated)
+        cache_arg = "cache" if "cache" in inspect.signature(decoder.forward).parameters else "past_key_values"
         distinct = list(dict.fromkeys(prompts))
         which = torch.tensor([distinct.index(p) for p in prompts], device=patches.device)  # [B] -> prompt row
         text, text_mask = self.embed_prompts(distinct, patches.device)  # [U, L, d], [U, L]
         cache = DynamicCache()
-        decoder(inputs_embeds=text, attention_mask=text_mask, past_key_values=cache, use_cache=True)
+        decoder(inputs_embeds=text, attention_mask=text_mask, use_cache=True, **{cache_arg: cache})
         cache.batch_select_indices(which)  # key/values [U, heads, L, dh] -> [B, heads, L, dh]
         n_text, n_patches = text.shape[1], patches.shape[1]
         mask = torch.cat([text_mask[which], torch.ones(patches.shape[:2], dtype=text_mask.dtype, device=patches.device)], dim=1)
+        positions = torch.arange(n_text, n_text + n_patches, device=patches.device)[None]  # [1, C*N], after the prompt
         return decoder(
-            inputs_embeds=patches.to(text.dtype), attention_mask=mask, past_key_values=cache, use_cache=True,
-            cache_position=torch.arange(n_text, n_text + n_patches, device=patches.device),
+            inputs_embeds=patches.to(text.dtype), attention_mask=mask, position_ids=positions, use_cache=True,
+            **{cache_arg: cache},
         ).last_hidden_state  # [B, C*N, d]
 
     def forward(self, x: torch.Tensor, prompts: list[str] | None = None, *, cache_prompts: bool = False) -> MedTsLLMOutput:

@@ -341,6 +341,7 @@ class ClassifierSource:
         from medts.labels import STATEMENTS
 
         out: list[Statements] = [Statements(status=_ok(self.name)) for _ in ecgs]
+        inputs: dict[float, list] = {}  # model rate -> model inputs, shared by the classifiers' evidence
         for clf in self._classifiers:
             try:
                 predictions = clf.predict_many(ecgs)
@@ -348,7 +349,7 @@ class ClassifierSource:
                 for s in out:
                     s.notes.append(f"{clf.name} failed: {type(error).__name__}: {error}")
                 continue
-            evidence = self._evidence(clf, ecgs, predictions, out)
+            evidence = self._evidence(clf, ecgs, predictions, out, inputs)
             for section, pred, leads_by_code in zip(out, predictions, evidence):
                 section.notes += [f"{clf.name}: {n}" for n in pred.notes]
                 seen = set(section.codes())
@@ -367,16 +368,20 @@ class ClassifierSource:
             section.asserted.sort(key=lambda s: -(s.probability or 0.0))
         return out
 
-    def _evidence(self, clf: Any, ecgs: list[ECG], predictions: list[Any],
-                  out: list[Statements]) -> list[dict[str, tuple[list[str], str]]]:
-        """``{code: (evidence leads, how)}`` per record for the statements predicted present."""
+    def _evidence(self, clf: Any, ecgs: list[ECG], predictions: list[Any], out: list[Statements],
+                  inputs: dict[float, list]) -> list[dict[str, tuple[list[str], str]]]:
+        """``{code: (evidence leads, how)}`` per record for the statements predicted present.
+
+        ``inputs`` caches the records' model inputs by model rate across classifiers (the
+        preprocessing is the same for every shipped classifier: computed once per record)."""
         empty: list[dict[str, tuple[list[str], str]]] = [{} for _ in ecgs]
         if self.evidence == "none":
             return empty
         try:
             if self.evidence == "integrated_gradients":
                 return [integrated_gradient_leads(clf, e, p.present) for e, p in zip(ecgs, predictions)]
-            return lead_occlusion(clf, ecgs, [p.present for p in predictions])
+            return lead_occlusion(clf, ecgs, [p.present for p in predictions],
+                                  inputs=inputs.setdefault(clf.fs_hz, [None] * len(ecgs)))
         except Exception as error:  # noqa: BLE001 - evidence is an extra; the statements stand without it
             for section in out:
                 section.notes.append(f"{clf.name}: evidence leads failed: {type(error).__name__}: {error}")
@@ -442,7 +447,8 @@ def evidence_members(clf: Any, members: int | None = EVIDENCE_MEMBERS) -> list[A
 
 
 def lead_occlusion(clf: Any, ecgs: list[ECG], codes: list[list[str]], *, top_k: int = EVIDENCE_TOP_K,
-                   members: int | None = EVIDENCE_MEMBERS) -> list[dict[str, tuple[list[str], str]]]:
+                   members: int | None = EVIDENCE_MEMBERS,
+                   inputs: list[tuple[np.ndarray, list[str]] | None] | None = None) -> list[dict[str, tuple[list[str], str]]]:
     """Evidence leads by lead occlusion: the drop in each statement's probability when one lead is flat.
 
     For every record with statements in ``codes``, the classifier scores the record and its 12
@@ -455,6 +461,9 @@ def lead_occlusion(clf: Any, ecgs: list[ECG], codes: list[list[str]], *, top_k: 
     :func:`evidence_members`), on the classifier's own windows and stride, so the probabilities
     quoted in ``how`` are that member's, close to but not identical with the statement's.
 
+    ``inputs``: a per-record cache of :func:`medts.classify.preprocess.model_input` at ``clf.fs_hz``
+    (entries that are None are computed and stored), so several classifiers preprocess once.
+
     Returns
     -------
     list of dict
@@ -464,10 +473,13 @@ def lead_occlusion(clf: Any, ecgs: list[ECG], codes: list[list[str]], *, top_k: 
     from medts.classify.preprocess import model_input
 
     out: list[dict[str, tuple[list[str], str]]] = [{} for _ in ecgs]
+    cache = inputs if inputs is not None else [None] * len(ecgs)
     todo = [i for i, c in enumerate(codes) if c]
     by_length: dict[int, list[tuple[int, np.ndarray, list[str]]]] = {}
     for i in todo:
-        x, missing = model_input(ecgs[i], fs_hz=clf.fs_hz)  # [n, 12] standardised
+        if cache[i] is None:
+            cache[i] = model_input(ecgs[i], fs_hz=clf.fs_hz)
+        x, missing = cache[i]  # [n, 12] standardised
         by_length.setdefault(x.shape[0], []).append((i, x, missing))
     n_leads = len(STANDARD_LEADS)
     nets = evidence_members(clf, members)

@@ -138,7 +138,7 @@ def _token_counter() -> Any:
             self.tokens = 0
 
         def on_llm_new_token(self, token: str, **kwargs: Any) -> None:
-            self.tokens += 1
+            self.tokens += bool(token)  # LangChain ends a stream with an empty chunk
 
     return TokenCounter()
 
