@@ -87,3 +87,25 @@ def test_dice_weight_changes_training_and_save_every_calls_back(tokenizer):
     assert runs[0].train_losses != runs[1].train_losses
     assert runs[1].train_losses[0] > runs[0].train_losses[0]  # the Dice term adds to the CE
     assert saved == [(0.0, 4, False), (0.0, 8, False), (1.0, 4, False), (1.0, 8, False)]  # eval mode while saving
+
+
+def test_init_from_continues_a_checkpoint_and_refuses_another_architecture(tmp_path):
+    from medts.commands.train_medtsllm import _initial_model
+    from medts.errors import MedtsError
+    from medts.medtsllm.checkpoint import save_checkpoint
+
+    base = MedTsLLMConfig().replace(backbone={"use_llm": False, "baseline_width": 32, "baseline_max_positions": 64},
+                                    head={"refine_channels": 8, "refine_features": 3})
+    torch.manual_seed(0)
+    first = MedTsLLM(base).eval()
+    save_checkpoint(first, tmp_path / "ck")
+    assert _initial_model(base) is None  # no init_from: a fresh model
+    cont = base.replace(train={"init_from": str(tmp_path / "ck"), "dice_weight": 0.5, "lr": 1e-4},
+                        prompt={"statistics": False})
+    model = _initial_model(cont)
+    assert model.config == cont  # the new prompt/loss/schedule, the old weights
+    x = torch.randn(2, 1, 200)
+    with torch.no_grad():
+        torch.testing.assert_close(model(x).output, first(x).output, rtol=0, atol=0)
+    with pytest.raises(MedtsError, match="head"):
+        _initial_model(cont.replace(head={"refine_channels": 16}))

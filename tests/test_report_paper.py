@@ -84,3 +84,73 @@ def test_records_without_12_leads_get_one_strip_per_lead():
     ecg = simulate_example("sinus").select_leads(["II", "V5"])
     fig = plot_paper(ecg)
     assert [segs[0][0] for _, segs in fig.medts_rows] == ["II", "V5"]
+
+
+# -- the direct SVG page (HTML reports) ------------------------------------------------------------
+def _svg_paths(svg: str) -> dict[str, str]:
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(svg)  # well-formed XML
+    ns = "{http://www.w3.org/2000/svg}"
+    assert root.tag == f"{ns}svg" and root.get("width") == "297mm" and root.get("height") == "210mm"
+    assert root.get("viewBox") == "0 0 297 210"  # 1 user unit = 1 mm on paper
+    return {p.get("class"): p for p in root.iter(f"{ns}path")}
+
+
+def _absolute_points(d: str, scale: float) -> list[np.ndarray]:
+    """Subpaths of ``M x y l dx dy ...`` (relative steps) as absolute points in mm."""
+    import re
+
+    out = []
+    for sub in re.findall(r"M(-?\d+) (-?\d+)l([-\d ]*)", d):
+        start = np.array([float(sub[0]), float(sub[1])])
+        steps = np.array(sub[2].split(), dtype=float).reshape(-1, 2)
+        out.append(np.vstack([start, start + np.cumsum(steps, axis=0)]) * scale)
+    return out
+
+
+def test_svg_page_grid_is_1_mm_minor_and_5_mm_major():
+    import re
+
+    from medts.report.paper import paper_svg
+
+    paths = _svg_paths(paper_svg(simulate_example("sinus"), notice="DRAFT for clinician review"))
+    for name, step in (("grid-minor", 1.0), ("grid-major", 5.0)):
+        xs = sorted({float(x) for x in re.findall(r"M([\d.]+) [\d.]+V", paths[name].get("d"))})
+        spacing = np.diff(xs)
+        if name == "grid-minor":  # every 5th line is left to the major grid
+            assert set(np.round(spacing, 6)) == {1.0, 2.0} and len(xs) == 270 * 4 // 5 + 1 - 1
+        else:
+            assert np.allclose(spacing, step) and len(xs) == 270 // 5 + 1
+
+
+def test_svg_traces_are_25_mm_per_s_and_10_mm_per_mv_with_a_1_mv_calibration_pulse():
+    from medts.report.paper import SVG_UNITS_PER_MM, paper_svg
+
+    t = np.arange(2500) / 250.0
+    square = np.where((t % 2.0) < 1.0, 0.0, 1.0).astype(np.float32)  # 1 mV steps every second
+    paths = _svg_paths(paper_svg(ECG(square[:, None], fs=250.0, leads=["II"])))
+    calibration, trace = _absolute_points(paths["traces"].get("d"), 1.0 / SVG_UNITS_PER_MM)
+    # SVG y grows downwards: a 1 mV pulse goes 10 mm up, 200 ms wide (5 mm at 25 mm/s).
+    assert np.ptp(calibration[:, 1]) == pytest.approx(10.0, abs=0.02)
+    top = calibration[calibration[:, 1] == calibration[:, 1].min()]
+    assert np.ptp(top[:, 0]) == pytest.approx(5.0, abs=0.02)
+    rising = np.flatnonzero(np.diff(trace[:, 1]) < -5)  # upward steps
+    assert np.diff(trace[rising, 0]) == pytest.approx(2 * MM_PER_S, abs=0.05)
+    assert np.ptp(trace[:, 1]) == pytest.approx(MM_PER_MV, abs=0.02)
+    assert np.ptp(trace[:, 0]) == pytest.approx(10.0 * MM_PER_S, abs=0.2)  # the 10 s strip
+
+
+def test_svg_and_matplotlib_pages_draw_the_same_layout():
+    from medts.report.paper import Overlay, paper_layout, paper_svg
+
+    ecg = simulate_example("sinus")
+    overlay = Overlay(waves=(("QRS", 1.0, 1.1),), anomalies=((2.0, 2.5),))
+    layout = paper_layout(ecg, overlay)
+    fig = plot_paper(ecg, overlay=overlay)
+    assert fig.medts_rows == layout.rows
+    svg = paper_svg(ecg, title="t <&>", notice="DRAFT", overlay=overlay)
+    assert "t &lt;&amp;&gt;" in svg  # text from records is escaped
+    assert svg.count("<rect") == 1 + 1 + len(layout.spans)  # page, notice box, spans
+    # anomaly span on every row at 2.0-2.5 s; the QRS mark on the rhythm strip only
+    assert len(layout.spans) == 4 + 1 and all(0 <= s.y0 < s.y1 <= 160 for s in layout.spans)

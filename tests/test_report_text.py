@@ -38,7 +38,10 @@ def test_agent_text_writes_one_grounded_text_per_record_in_one_batch(records, te
     reports = builder.build_many(records)
     assert [r.record.record_id for r in reports] == [r.record_id for r in records]
     for report, plain in zip(reports, template_reports):
-        assert report.interpretation.generator == "llm" and report.tools["text"].startswith("medts.agent.report_text")
+        assert report.tools["text"].startswith("medts.agent.report_text")
+        # the agent's fact-line writer uses no language model, and the report says so
+        assert (report.interpretation.generator, report.interpretation.writer, report.interpretation.model) == (
+            "template", "template", None)
         assert report.interpretation.text.rstrip().endswith("not a diagnosis.")
         assert any("report consistency check" in g for g in report.interpretation.grounding)
         assert check_text(report).disagreements == []

@@ -208,3 +208,19 @@ def test_auth_protects_the_served_app() -> None:
             assert ok.status == 200
     finally:
         demo.close()
+
+
+def test_answer_shows_progress_until_it_is_complete() -> None:
+    from medts.ui.chat import ReplyUpdate
+
+    assert "Loading the language model" in ui_app.answer_markdown(ReplyUpdate("", [], "model"))
+    assert ui_app.answer_markdown(ReplyUpdate("", [], "tools")) == ui_app.PROGRESS["tools"]
+    writing = ui_app.answer_markdown(ReplyUpdate("Rate 70 bpm [measurements.hr_bpm].", [], "writing", 12))
+    assert writing.startswith("Rate 70 bpm") and "(12 tokens)" in writing
+    assert ui_app.answer_markdown(ReplyUpdate("Done.", [], "done", 30)) == "Done."
+
+
+def test_bundled_examples_are_read_once_and_shared() -> None:
+    a, b = ui_app.read_choice("example: sinus"), ui_app.read_choice("example: sinus")
+    assert a is b and a.record_id == "sinus"
+    assert ui_app.read_choice("example: afib") is not a

@@ -168,6 +168,13 @@ def test_upload_trace_measure_chat_highlight_and_errors(app_url, browser, tmp_pa
         assert "not a classifier" in page.inner_text("#evidence")
     page.screenshot(path=str(ARTIFACTS / "ui-3-statement.png"), full_page=True)
 
+    # Downloads: the report as JSON, HTML and PDF, as links in the page.
+    page.get_by_role("tab", name="Report").click()
+    page.click("#report-btn")
+    assert "Report ready: json, html, pdf" in _wait_status(page, "Report ready", timeout_ms=120_000)
+    names = page.inner_text("#report-files")
+    assert all(f"walk72.report.{ext}" in names for ext in ("json", "html", "pdf")), names
+
     # A corrupt file: a clear message naming it, no traceback, and the record stays loaded.
     bad = tmp_path / "corrupt.hea"
     bad.write_bytes(b"corrupt 12 500\n\x00\xff\xfe not a header")

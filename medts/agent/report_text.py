@@ -37,6 +37,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -47,8 +48,12 @@ from medts.agent.tools import ToolBox, ToolCall, Workspace
 from medts.errors import MedtsError
 from medts.record import ECG
 
-Writer = Literal["template", "llm", "tuned"]
+Writer = Literal["template", "llm", "tuned", "auto"]
 WRITERS: tuple[str, ...] = ("template", "llm", "tuned")
+AUTO_WRITER = "tuned"
+"""What ``writer="auto"`` (the batch reports' default) resolves to when the text head is shipped;
+:func:`default_writer` falls back to ``"template"`` without it. Chosen from ``medts bench report-text``
+(eval/results/report_text.md): see :func:`default_writer`."""
 REPORT_TOOLS = ("record_summary", "measurements", "classify")
 FACT_KINDS = ["diagnosis"]  # planner intents for a whole-record interpretation (rate, rhythm, intervals, axis, statements)
 NO_TEXT = "No interpretation sentence passed the grounding check; see the measurements and statements sections."
@@ -138,9 +143,14 @@ def report_fact_lines(facts: dict[str, Any]) -> list[str]:
     return fact_lines("", results, FACT_KINDS)
 
 
-def compact_fact_lines(facts: dict[str, Any]) -> list[str]:
+def compact_fact_lines(facts: dict[str, Any], *, describe: bool = False) -> list[str]:
     """Short fact lines (rate, rhythm, intervals, axis, classifier statements) for the LLM writers:
-    prompt length is what limits batched CPU throughput. Numbers copied from the tool JSON."""
+    prompt length is what limits batched CPU throughput. Numbers copied from the tool JSON.
+
+    ``describe=False`` (the tuned head's prompt, fixed by its training): statements as SCP codes
+    with probabilities, ``classifier: NORM (0.91), SR (0.97)``. ``describe=True`` (the untuned LLM):
+    plain-language names without probabilities, ``findings: normal ECG, sinus rhythm`` (a 135M model
+    copies names it can read and turns bare probabilities into invented percentages)."""
     from medts.agent.planner import _v
 
     m = facts.get("measurements") or {}
@@ -171,10 +181,30 @@ def compact_fact_lines(facts: dict[str, Any]) -> list[str]:
             lines.append(f"QRS axis {ax:.0f} degrees ({m.get('qrs_axis_category')})")
     c = facts.get("classify") or {}
     if c.get("available", True) and c:
+        if describe:
+            names = [statement_name(code) for code in c.get("present") or []]
+            lines.append("findings: " + (", ".join(names) if names else "no classifier statement"))
+            return lines
         probs = {s["code"]: s.get("probability") for s in c.get("statements") or []}
         found = [f"{code} ({probs[code]:.2f})" if probs.get(code) is not None else code for code in c.get("present") or []]
         lines.append("classifier: " + (", ".join(found) if found else "no statement above threshold"))
     return lines
+
+
+def statement_name(code: str) -> str:
+    """The plain-language name of an SCP code that the grounding check reads back as that code
+    (:func:`medts.agent.text_data.statement_sentence` without its full stop); the code itself otherwise."""
+    from medts.agent.text_data import statement_sentence
+
+    sentence = statement_sentence(code) if code in _statement_codes() else ""
+    return sentence.rstrip(".") if sentence else code
+
+
+@lru_cache(maxsize=1)
+def _statement_codes() -> frozenset[str]:
+    from medts.labels import STATEMENTS
+
+    return frozenset(STATEMENTS)
 
 
 def _poor_quality(facts: dict[str, Any]) -> str | None:
@@ -197,28 +227,44 @@ def _sentence(line: str) -> str:
     return (line[:1].upper() + line[1:]).rstrip(".") + "."
 
 
+@lru_cache(maxsize=1)
+def report_prompt() -> dict[str, Any]:
+    """``prompts/agent/report.yaml``, read once per process."""
+    return load_prompt("report")
+
+
 def report_messages(lines: list[str]) -> list[dict[str, str]]:
     """Chat messages for the untuned LLM writer (``prompts/agent/report.yaml``)."""
-    p = load_prompt("report")
+    p = report_prompt()
     return [{"role": "system", "content": p["system"].strip()},
             {"role": "user", "content": render(p["user"], facts=lines).strip()}]
 
 
 def tuned_prompt(lines: list[str], style: str = "structured") -> str:
     """The text head's prompt (after the ECG prefix); must match what it was trained with."""
-    return render(load_prompt("report")["tuned"], facts=lines, style=style).strip()
+    return render(report_prompt()["tuned"], facts=lines, style=style).strip()
 
 
-def llm_texts(lines_per_record: Sequence[list[str]], *, source: str = "smollm2", dtype: str = "auto",
-              batch_size: int = 8, max_new_tokens: int = 72, progress: bool = False) -> list[str]:
-    """(b) Batched greedy generation with the untuned chat model (left padding)."""
-    import torch
-
+@lru_cache(maxsize=2)
+def chat_model(source: str, dtype: str) -> tuple[Any, Any]:
+    """(model, tokenizer) for the untuned writer, loaded once per process and kept (a batch report
+    calls :func:`write_report_texts` once per chunk of records; reloading cost seconds each time).
+    ``dtype="auto"``: bf16 only where the CPU runs it natively, else float32
+    (:func:`medts.medtsllm.backbone.resolve_dtype`; bf16 emulated on AVX2 was 4-8x slower)."""
     from medts.agent.backends import load_local
 
     model, tok = load_local(source, dtype)
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
+    return model, tok
+
+
+def llm_texts(lines_per_record: Sequence[list[str]], *, source: str = "smollm2", dtype: str = "auto",
+              batch_size: int = 16, max_new_tokens: int = 48, progress: bool = False) -> list[str]:
+    """(b) Batched greedy generation with the untuned chat model (left padding)."""
+    import torch
+
+    model, tok = chat_model(source, dtype)
     prompts = [tok.apply_chat_template(report_messages(lines), add_generation_prompt=True, tokenize=False)
                for lines in lines_per_record]
     out: list[str] = []
@@ -233,7 +279,7 @@ def llm_texts(lines_per_record: Sequence[list[str]], *, source: str = "smollm2",
 
 
 def tuned_texts(lines_per_record: Sequence[list[str]], ecgs: Sequence[ECG | None], *, adapter: str | Path | None,
-                batch_size: int = 8, max_new_tokens: int = 72, progress: bool = False) -> list[str]:
+                batch_size: int = 16, max_new_tokens: int = 48, progress: bool = False) -> list[str]:
     """(c) The LoRA text head, prefixed with the ECG's patch embeddings."""
     from medts.agent.text_head import load_text_head
 
@@ -258,13 +304,32 @@ def _batches(items: list, size: int, progress: bool, desc: str) -> Iterable[list
 # ---------------------------------------------------------------------------------------------
 # The API
 # ---------------------------------------------------------------------------------------------
+def default_writer(adapter: str | Path | None = None) -> str:
+    """The writer ``"auto"`` means: :data:`AUTO_WRITER` when the text head (``adapter``, default
+    ``adapters/text-smollm2``) is there, else ``"template"``.
+
+    Why: on PTB-XL fold 9 and LUDB 131-160 (``medts bench report-text``) the untuned SmolLM2 text
+    lost every statement to the grounding check (statement F1 0), while the tuned head's grounded
+    text scores like the template text; see the adapter's model card for the figures.
+
+    >>> default_writer("/nonexistent")
+    'template'
+    """
+    from medts.agent.text_head import DEFAULT_ADAPTER
+
+    folder = Path(adapter) if adapter else DEFAULT_ADAPTER
+    return AUTO_WRITER if (folder / "manifest.json").is_file() or AUTO_WRITER != "tuned" else "template"
+
+
 def write_report_texts_detailed(items: Sequence[ReportTextInput], *, writer: Writer = "llm",
-                                adapter: str | Path | None = None, batch_size: int = 8, progress: bool = False,
-                                source: str = "smollm2", dtype: str = "auto", max_new_tokens: int = 72,
+                                adapter: str | Path | None = None, batch_size: int = 16, progress: bool = False,
+                                source: str = "smollm2", dtype: str = "auto", max_new_tokens: int = 48,
                                 grounding: Literal["remove", "flag"] = "remove") -> list[ReportText]:
     """Like :func:`write_report_texts`, with each text's raw LLM output and grounding summary."""
+    if writer == "auto":
+        writer = default_writer(adapter)  # type: ignore[assignment]
     if writer not in WRITERS:
-        raise MedtsError(f"unknown report-text writer {writer!r} (choose from {', '.join(WRITERS)})")
+        raise MedtsError(f"unknown report-text writer {writer!r} (choose from {', '.join(WRITERS)} or auto)")
     items = list(items)
     t0 = time.perf_counter()
     abstain = [_poor_quality(it.facts) for it in items]
@@ -272,7 +337,7 @@ def write_report_texts_detailed(items: Sequence[ReportTextInput], *, writer: Wri
     if writer == "template":
         raw = template_texts([report_fact_lines(items[i].facts) for i in todo])
     elif writer == "llm":
-        lines = [compact_fact_lines(items[i].facts) for i in todo]
+        lines = [compact_fact_lines(items[i].facts, describe=True) for i in todo]
         raw = llm_texts(lines, source=source, dtype=dtype, batch_size=batch_size, max_new_tokens=max_new_tokens,
                         progress=progress)
     else:
@@ -305,18 +370,19 @@ def ground_texts(items: Sequence[ReportTextInput], raws: Sequence[str | None], *
 
 
 def write_report_texts(items: list[ReportTextInput], *, writer: Writer = "llm", adapter: str | Path | None = None,
-                       batch_size: int = 8, progress: bool = False, **options: Any) -> list[str]:
+                       batch_size: int = 16, progress: bool = False, **options: Any) -> list[str]:
     """One grounded interpretation text per item, in order.
 
     Parameters
     ----------
     items : one :class:`ReportTextInput` per record (``facts``: tool JSON, see the module docstring).
-    writer : ``"template"`` (a), ``"llm"`` (b, untuned SmolLM2) or ``"tuned"`` (c, LoRA text head).
+    writer : ``"template"`` (a), ``"llm"`` (b, untuned SmolLM2), ``"tuned"`` (c, LoRA text head), or
+        ``"auto"`` (:func:`default_writer`: the choice the benchmark supports).
     adapter : the text-head folder for ``"tuned"`` (default ``adapters/text-smollm2``).
-    batch_size : records per generation batch (LLM writers).
+    batch_size : records per generation batch (LLM writers; 16 reached >= 1 record/s on 2 CPU cores).
     progress : a tqdm bar on stderr.
-    options : ``source`` (LLM folder, default ``"smollm2"``), ``dtype``, ``max_new_tokens``,
-        ``grounding`` (``"remove"`` or ``"flag"``).
+    options : ``source`` (LLM folder, default ``"smollm2"``), ``dtype`` (``"auto"``: bf16 only where
+        native, else float32), ``max_new_tokens`` (default 48), ``grounding`` (``"remove"`` or ``"flag"``).
 
     Returns
     -------

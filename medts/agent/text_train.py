@@ -50,7 +50,9 @@ class TextTrainConfig:
     warm-up, linear decay to 10 % at ``steps``); ``val_records``: training-fold records held out
     for the validation loss; ``eval_every``: steps between validation losses (the best checkpoint
     is kept); ``deadline``: stop at this UTC time ``HH:MM`` (then save the best checkpoint);
-    ``prepare``: compute missing tool facts first; ``max_ptbxl``: cap on PTB-XL training records.
+    ``prepare``: compute missing tool facts first; ``max_ptbxl``: cap on PTB-XL training records;
+    ``init_from``: an adapter folder to continue training from (its LoRA sizes are used), or None
+    for a fresh LoRA.
     """
 
     steps: int = 400
@@ -65,6 +67,7 @@ class TextTrainConfig:
     deadline: str | None = None
     prepare: bool = True
     max_ptbxl: int | None = None
+    init_from: str | None = None
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TextTrainConfig:
@@ -115,13 +118,20 @@ def training_examples(max_ptbxl: int | None = None) -> list[dict[str, Any]]:
     return out
 
 
-def split_by_record(examples: list[dict[str, Any]], n_val_records: int, seed: int
+def split_by_record(examples: list[dict[str, Any]], n_val_records: int
                     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(train, validation): all examples of ``n_val_records`` random records go to validation, so
-    no record is in both."""
-    keys = sorted({(e["dataset"], e["record_id"]) for e in examples})
-    random.Random(seed).shuffle(keys)
-    held = set(keys[:n_val_records])
+    """(train, validation): all examples of ``n_val_records`` records go to validation (no record is
+    in both): the lowest-id half of the PTB-XL records (the facts cache fills in id order, so they
+    are there first) and the highest-id LUDB training records.
+
+    >>> ex = [{"dataset": "ptbxl", "record_id": str(i)} for i in (5, 1, 9)] + [{"dataset": "ludb", "record_id": "130"}]
+    >>> [e["record_id"] for e in split_by_record(ex, 2)[1]]
+    ['1', '130']
+    """
+    ptb = sorted({e["record_id"] for e in examples if e["dataset"] == "ptbxl"}, key=int)
+    ludb = sorted({e["record_id"] for e in examples if e["dataset"] == "ludb"}, key=int)
+    n_ptb = n_val_records // 2
+    held = {("ptbxl", r) for r in ptb[:n_ptb]} | {("ludb", r) for r in ludb[len(ludb) - (n_val_records - n_ptb):]}
     return ([e for e in examples if (e["dataset"], e["record_id"]) not in held],
             [e for e in examples if (e["dataset"], e["record_id"]) in held])
 
@@ -205,13 +215,15 @@ def validation_loss(head: TextHead, examples: list[dict[str, Any]], batch_size: 
 
 
 def train(head: TextHead, examples: list[dict[str, Any]], cfg: TextTrainConfig, *,
-          validation: list[dict[str, Any]] | None = None, on_best: Any = None, log: Path | None = None
-          ) -> TrainResult:
+          validation: list[dict[str, Any]] | None = None, on_best: Any = None, log: Path | None = None,
+          refresh: Any = None) -> TrainResult:
     """AdamW on the LoRA parameters under :class:`accelerate.Accelerator` (CPU, one or many GPUs).
 
     Every ``cfg.eval_every`` steps (and at the end) the validation loss is computed; when it is the
-    best so far, ``on_best(head, step, loss, history, validation_history)`` is called (it saves the
-    adapter)."""
+    best so far, ``on_best(head, step, loss, history, validation_history, pool)`` is called (it saves
+    the adapter; ``pool`` is the example list in use). ``refresh()``, when given, is called at every
+    epoch end and every ``cfg.eval_every`` steps and returns the current example pool: tool facts
+    that another process is still computing join the training as they land."""
     from accelerate import Accelerator
 
     accelerator = Accelerator(cpu=not torch.cuda.is_available())
@@ -236,16 +248,21 @@ def train(head: TextHead, examples: list[dict[str, Any]], cfg: TextTrainConfig, 
         loss = validation_loss(inner, validation)
         val_hist.append({"step": step, "loss": round(loss, 4)})
         print(f"step {step}: validation loss {loss:.4f}", file=sys.stderr, flush=True)
-        if loss < best[1]:
+        if step > 0 and loss < best[1]:  # step 0 (the starting weights) is a reference, never saved
             best = (step, loss)
             if on_best is not None and accelerator.is_main_process:
-                on_best(inner, step, loss, history, val_hist)
+                on_best(inner, step, loss, history, val_hist, examples)
 
     evaluate(0)
     model.train()
     t0, c0 = time.perf_counter(), time.process_time()
     stopped = False
     for step in range(1, steps + 1):
+        if refresh is not None and (len(order) < cfg.batch_size or step % cfg.eval_every == 0):
+            grown = refresh()
+            if len(grown) > len(examples):
+                print(f"step {step}: example pool {len(examples)} -> {len(grown)}", file=sys.stderr, flush=True)
+                examples, order = grown, []
         if len(order) < cfg.batch_size:
             order += rng.sample(range(len(examples)), len(examples))
         batch = [examples[order.pop()] for _ in range(cfg.batch_size)]
@@ -288,21 +305,36 @@ def run_text_training(cfg: TextTrainConfig, out: Path, *, data_root: Path | None
     examples = training_examples(cfg.max_ptbxl)
     if not examples:
         raise MedtsError("no training examples: no cached tool facts for PTB-XL folds 1-8 or LUDB 1-130")
-    train_set, held = split_by_record(examples, cfg.val_records, cfg.seed)
+    train_set, held = split_by_record(examples, cfg.val_records)
     counts = {k: sum(e["dataset"] + ":" + e["style"] == k for e in train_set)
               for k in ("ptbxl:structured", "ptbxl:report", "ludb:ludb")}
     print(f"training examples: {counts}; validation: {len(held)} examples", file=sys.stderr, flush=True)
-    head = build_text_head(TextHeadConfig(lora_layers=cfg.lora_layers, lora_r=cfg.lora_r, lora_alpha=2 * cfg.lora_r))
-    ids = {d: sorted({e["record_id"] for e in train_set if e["dataset"] == d}, key=int) for d in ("ptbxl", "ludb")}
+    if cfg.init_from:
+        from medts.agent.text_head import load_text_head_from
+
+        head = load_text_head_from(cfg.init_from)  # checks its reference logits before continuing
+        for name, p in head.named_parameters():
+            p.requires_grad_("lora_" in name)
+    else:
+        head = build_text_head(TextHeadConfig(lora_layers=cfg.lora_layers, lora_r=cfg.lora_r, lora_alpha=2 * cfg.lora_r))
     held_ids = sorted({f"{e['dataset']}:{e['record_id']}" for e in held})
     if log is not None:
         log.parent.mkdir(parents=True, exist_ok=True)
         log.write_text("")
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    previous = {}
+    if cfg.init_from:
+        prior = json.loads((Path(cfg.init_from) / "manifest.json").read_text())
+        previous = {"continued_from": {"adapter": str(cfg.init_from), "created": prior.get("created"),
+                                       "steps_done": (prior.get("training") or {}).get("steps_done"),
+                                       "command": prior.get("command")}}
 
-    def manifest(step: int, loss: float, history: list[dict[str, float]], val: list[dict[str, float]]
-                 ) -> dict[str, Any]:
+    def manifest(step: int, loss: float, history: list[dict[str, float]], val: list[dict[str, float]],
+                 pool: list[dict[str, Any]]) -> dict[str, Any]:
         done = [h for h in history if h["step"] <= step]
+        ids = {d: sorted({e["record_id"] for e in pool if e["dataset"] == d}, key=int) for d in ("ptbxl", "ludb")}
+        counts = {k: sum(e["dataset"] + ":" + e["style"] == k for e in pool)
+                  for k in ("ptbxl:structured", "ptbxl:report", "ludb:ludb")}
         return {
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "training_started": started,
@@ -319,18 +351,24 @@ def run_text_training(cfg: TextTrainConfig, out: Path, *, data_root: Path | None
                         "validation_loss_best": round(loss, 4), "best_step": step, "validation_history": val,
                         "n_validation_examples": len(held),
                         "train_loss_last20_mean": round(sum(h["loss"] for h in done[-20:]) / max(len(done[-20:]), 1), 4)},
+            **previous,
             "prompt": "prompts/agent/report.yaml (tuned)",
             "encoder_source": "adapters/segmentation-smollm2 (frozen, weights copied into prefix.safetensors)",
         }
 
     def save_best(h: TextHead, step: int, loss: float, history: list[dict[str, float]],
-                  val: list[dict[str, float]]) -> None:
+                  val: list[dict[str, float]], pool: list[dict[str, Any]]) -> None:
         if step == 0:
             return  # the untrained head is never shipped
-        h.save(out, manifest_extra=manifest(step, loss, history, val))
+        h.save(out, manifest_extra=manifest(step, loss, history, val, pool))
         print(f"saved step {step} (validation loss {loss:.4f}) to {out}", file=sys.stderr, flush=True)
 
-    result = train(head, train_set, cfg, validation=held, on_best=save_best, log=log)
+    held_keys = {(e["dataset"], e["record_id"]) for e in held}
+
+    def refresh() -> list[dict[str, Any]]:  # facts still being cached by another process join the pool
+        return [e for e in training_examples(cfg.max_ptbxl) if (e["dataset"], e["record_id"]) not in held_keys]
+
+    result = train(head, train_set, cfg, validation=held, on_best=save_best, log=log, refresh=refresh)
     return {"out": str(out), "best_step": result.best_step, "validation_loss_best": round(result.best_loss, 4),
             "validation": result.validation, "steps_done": len(result.history),
             "stopped_by_deadline": result.stopped_by_deadline,

@@ -22,6 +22,7 @@ reference the texts are grounded in.
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -76,7 +77,7 @@ def eval_rows(dataset: str, limit: int | None) -> list[dict[str, Any]]:
 
 
 def run_report_text_bench(*, writers: tuple[str, ...] = ("template", "llm", "tuned"), limit: int | None = None,
-                          llm_limit: int | None = None, batch_size: int = 8, n_boot: int = 1000, adapter: str | Path | None = None,
+                          llm_limit: int | None = None, batch_size: int = 16, n_boot: int = 1000, adapter: str | Path | None = None,
                           command: str | None = None) -> tuple[Path, Path]:
     """Run the benchmark; write ``eval/results/report_text.{json,md}``.
 
@@ -113,7 +114,7 @@ def run_report_text_bench(*, writers: tuple[str, ...] = ("template", "llm", "tun
         items = [ReportTextInput(ecg=read_ecg(dataset, r["record_id"]) if "tuned" in writers else None,
                                  facts=r["facts"], record_id=r["record_id"]) for r in rows]
         for writer in writers:
-            t0, c0 = time.perf_counter(), time.process_time()
+            t0, c0, load0 = time.perf_counter(), time.process_time(), os.getloadavg()[0]
             texts = write_report_texts_detailed(items, writer=writer, adapter=adapter, batch_size=batch_size,
                                                 progress=True)
             seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
@@ -121,6 +122,9 @@ def run_report_text_bench(*, writers: tuple[str, ...] = ("template", "llm", "tun
             entry: dict[str, Any] = {"grounded": grounded, "seconds": round(seconds, 1),
                                      "records_per_s": round(len(items) / seconds, 3) if seconds > 0 else None,
                                      "cpu_seconds": round(cpu, 1), "torch_threads": torch.get_num_threads(),
+                                     "cpu_seconds_per_record": round(cpu / max(len(items), 1), 3),
+                                     "load_average_1min": [round(load0, 2), round(os.getloadavg()[0], 2)],
+                                     "batch_size": batch_size,
                                      # on an idle machine wall time ~ CPU time / threads (shared machine: wall >> that)
                                      "records_per_s_idle_estimate": round(len(items) * torch.get_num_threads() / cpu, 3)
                                      if cpu > 0 else None,
@@ -139,21 +143,28 @@ def run_report_text_bench(*, writers: tuple[str, ...] = ("template", "llm", "tun
             g = entry["grounded"][level]
             raw = entry.get("raw", {}).get(level)
             rows_md.append([key, level, f"{g['macro_f1']} {g['macro_f1_ci95']}", f"{g['micro_f1']} {g['micro_f1_ci95']}",
-                            f"{raw['micro_f1']}" if raw else "", entry.get("records_per_s", "")])
+                            f"{raw['micro_f1']}" if raw else "", entry.get("records_per_s", ""),
+                            entry.get("cpu_seconds_per_record", "")])
     table = markdown_table(["dataset/writer", "level", "macro F1 [95% CI]", "micro F1 [95% CI]",
-                            "raw micro F1 (before grounding)", "records/s"], rows_md)
+                            "raw micro F1 (before grounding)", "records/s (wall)", "CPU s/record"], rows_md)
     notes = [
-        "Writers: (a) template = fact sentences from the tools (classifier statements + measurements); "
+        ("Writers: (a) template = fact sentences from the tools (classifier statements + measurements); "
         "(b) llm = untuned SmolLM2-135M-Instruct phrasing compact facts; (c) tuned = LoRA text head "
-        "(adapters/text-smollm2) with the MedTsLLM ECG prefix.",
+        "(adapters/text-smollm2) with the MedTsLLM ECG prefix."),
         "Statements read by medts.report.consistency.codes_in_text (plain_language=True); negated mentions do not count.",
-        "'grounded' = the text after the grounding check (unsupported sentences removed), what a report shows; "
+        ("'grounded' = the text after the grounding check (unsupported sentences removed), what a report shows; "
         "'raw' = the LLM output before it. Grounding can only keep statements the tools support, so grounded F1 "
-        "is bounded by classifier_present (the tools' own statement list).",
-        "LUDB truth: ludb_text_to_scp over all diagnosis lines; many LUDB diagnoses (axis, ischemia regions) "
-        "have no or a coarse SCP equivalent.",
-        "records/s measured on this shared 2-core machine with other jobs running (load average ~16); "
-        "records_per_s_idle_estimate = records x torch threads / process CPU seconds (what idle cores would give with the same thread count; 1 thread unless OMP_NUM_THREADS says otherwise).",
+        "is bounded by classifier_present (the tools' own statement list)."),
+        ("LUDB truth: ludb_text_to_scp over all diagnosis lines; many LUDB diagnoses (axis, ischemia regions) "
+        "have no or a coarse SCP equivalent."),
+        ("records/s = wall clock on the machine as it was (load_average_1min at start and end of each writer; "
+        "a shared 2-core machine); CPU s/record = process CPU seconds / records, the load-independent figure "
+        "with 1 torch thread (with 2+ threads it includes OpenMP spin time); records_per_s_idle_estimate = "
+        "records x torch threads / CPU seconds (what idle cores would give with the same thread count)."),
+        ("Records: every PTB-XL strat_fold 9 record whose raw 100 Hz signal is in the shared data (136 of the "
+        "fold; the data holds no more), and all LUDB records 131-160. None was used to train the text head "
+        "(PTB-XL folds 1-8, LUDB 1-130); fold 9 was used to select and threshold the classifiers whose "
+        "statements every writer is grounded in."),
     ]
     return write_results("report_text", command=command, data=data, metrics=metrics, baselines=baselines,
                          notes=notes, markdown_tables=[table, "## Examples\n\n" + "\n".join(

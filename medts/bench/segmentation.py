@@ -3,9 +3,9 @@
 In one run, on the same LUDB validation records (default 131-160, every lead):
 
 1. **Models.** Each checkpoint (the LLM model, the no-LLM baseline, both lead modes) slides its
-   window over every lead without overlap (``medtsllm.infer.segment_logits``); the argmax mask,
-   with runs too short to be waves dropped (``infer.drop_short_runs``), is mapped to 500 Hz by
-   nearest sample. Inside each lead's annotated span we count per-sample IoU and F1 for P, QRS
+   window over every lead without overlap (``medtsllm.infer.segment_logits``, each lead's prompt
+   run once); the class probabilities are decoded at 500 Hz by ``infer.decode_masks`` (linear
+   interpolation, argmax, runs too short to be waves dropped), the decoder ``medts segment`` uses. Inside each lead's annotated span we count per-sample IoU and F1 for P, QRS
    and T, decode the mask into waves (onset, chord-deviation peak, offset:
    ``infer.waves_from_mask``) and match them to the cardiologists' at ±150 ms.
 2. **Baselines.** NeuroKit2 ``dwt`` and ``prominence`` per lead and medts's fused delineation,
@@ -14,9 +14,10 @@ In one run, on the same LUDB validation records (default 131-160, every lead):
 3. **QTDB ``.q1c`` cross-dataset check.** Leads-independent checkpoints and the same baselines
    on the window ``medts.bench.delineation.qtdb_record_result`` scores (sensitivity and
    errors only: the cardiologist marked selected beats).
-4. **Cost.** Trainable parameters and training seconds per step (from each manifest),
-   inference seconds per 10 s 12-lead record (float32, no overlap; plus half-overlapping
-   windows and bf16 autocast on the first records for comparison), peak resident memory.
+4. **Cost.** Trainable parameters, training seconds per step and per epoch (from each manifest),
+   inference CPU and wall seconds per 10 s 12-lead record (float32, no overlap; for the first
+   LLM checkpoint also half-overlapping windows, no prompt cache and bf16 autocast), the load
+   average next to them, peak resident memory. ``run_timing_only`` re-runs just the timings.
 
 Example
 -------
@@ -165,14 +166,14 @@ def time_inference(model, root: Path, record_ids: list[int], *, variants: bool =
 
     ``variants`` (LLM models) adds, for comparison: half-overlapping windows, every prompt run
     with its own window (no key/value cache, as in training), and bf16 autocast (the LLM's
-    weights cast to bf16)."""
+    weights cast to bf16; first record only, no warm-up)."""
     import os
 
     ecgs = [read_ludb(root, rid).ecg.select_leads(list(model.config.data.leads)) for rid in record_ids]
 
-    def run(m, hop_s: float, cache_prompts: bool = True) -> dict[str, float]:
+    def run(m, hop_s: float, cache_prompts: bool = True, n_records: int | None = None) -> dict[str, float]:
         wall, cpu = [], []
-        for ecg in ecgs:
+        for ecg in ecgs[:n_records]:
             t0, c0 = time.perf_counter(), time.process_time()
             model_masks(m, ecg.signal, list(ecg.leads), ecg.fs, age=ecg.age, sex=ecg.sex, hop_s=hop_s,
                         cache_prompts=cache_prompts)
@@ -192,8 +193,7 @@ def time_inference(model, root: Path, record_ids: list[int], *, variants: bool =
             bf16 = copy.deepcopy(model)  # a copy: casting back to float32 would not restore the weights
             bf16.llm.to(torch.bfloat16)
             bf16.llm_dtype = torch.bfloat16  # the forward pass then runs under bf16 autocast
-            run(bf16, w)  # warm-up
-            out["bf16_no_overlap"] = run(bf16, w)
+            out["bf16_no_overlap"] = run(bf16, w, n_records=1)  # first record only: bf16 is slow here
             del bf16
     out["load_average_after"] = list(os.getloadavg())
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
@@ -341,9 +341,11 @@ def run_segmentation_bench(
     notes = [
         ("Per-sample IoU/F1 are pooled over all validation leads inside each lead's annotated span, at 500 Hz "
          "(model masks made at the model rate are mapped to the nearest sample)."),
-        ("Model masks are decoded as argmax per sample, then P/QRS runs < 30 ms and T runs < 50 ms are "
-         "relabelled as their neighbour (medts.medtsllm.infer.drop_short_runs); the same decoding feeds IoU "
-         "and fiducials."),
+        ("Model masks: class probabilities at the model rate are interpolated linearly to 500 Hz, argmax per "
+         "sample, then P/QRS runs < 30 ms and T runs < 50 ms are relabelled as their neighbour "
+         "(medts.medtsllm.infer.decode_masks, also used by medts segment); the same decoding feeds IoU and "
+         "fiducials. The interpolation was chosen without looking at validation scores (it replaces "
+         "nearest-sample mapping, which snaps boundaries to the model's 10 ms grid)."),
         ("Fiducials match detections to the cardiologists' marks within ±150 ms, one to one, closest first "
          "(medts.bench.metrics.match_fiducials); NeuroKit2 and fused-delineation rows come from "
          "medts.bench.delineation.ludb_record_result on the same records in this run."),
@@ -351,8 +353,9 @@ def run_segmentation_bench(
         ("QTDB q1c: the cardiologist marked selected beats, so only sensitivity and errors are reported; models "
          "and NeuroKit2 are run on each of the 2 leads and pooled; the fused delineation gives one fiducial per "
          "beat. Leads-concatenated checkpoints need 12 leads and are not run on QTDB."),
-        ("Inference time: wall seconds per 10 s 12-lead record (resampling, prompts, all windows x leads in "
-         "one batch, 1 thread), on a 2-core CPU shared with other jobs, so absolute times are inflated; the "
+        ("Inference time: CPU seconds (time.process_time) per 10 s 12-lead record (resampling, prompts, all "
+         "windows x leads in one batch with each distinct prompt run once, decoding; 1 thread), on a 2-core CPU "
+         "shared with other jobs, so wall times are inflated (load averages in the timing table); the "
          "per-model column comes from the evaluation pass"
          + (f" ({workers} parts in parallel processes)" if workers > 1 else "")
          + "; the timing table was measured alone at the end of the run."),

@@ -311,7 +311,10 @@ def run_ui_bench(*, repeats: int = 5, limit_ludb: int = 5, n_questions: int = 8,
 
     quiet_gradio()
     load_start = os.getloadavg()
-    demo_start = time_demo_startup() if browser else {"available": False, "reason": "--no-browser"}
+    try:
+        demo_start = time_demo_startup() if browser else {"available": False, "reason": "--no-browser"}
+    except Exception as error:  # noqa: BLE001 - report it; the other figures still run
+        demo_start = {"available": False, "reason": f"{type(error).__name__}: {error}"}
     records = record_files(limit_ludb)
     cold, _, _ = time_server_path(records[0][1])
     runs = [time_server_path(files) for _ in range(repeats) for _, files in records]

@@ -162,6 +162,16 @@ def choose_thresholds(y_true: np.ndarray, probs: np.ndarray, classes: list[str],
     return out
 
 
+def rule_manifest(rule: DecisionRule, *, fold: int, n_records: int, level: str) -> dict:
+    """The ``decision_rule`` entry of an adapter manifest: the rule and the records it chose on.
+
+    >>> rule_manifest(DEFAULT_RULE, fold=9, n_records=301, level="superdiagnostic")["chosen_on"]
+    'PTB-XL fold 9, 301 records with a superdiagnostic label'
+    """
+    return {**rule.to_dict(), "chosen_on": f"PTB-XL fold {fold}, {n_records} records with a {level} label",
+            "evaluated_in": "eval/results/thresholds.md"}
+
+
 def apply_thresholds(probs: np.ndarray, classes: list[str], thresholds: dict[str, Threshold]) -> np.ndarray:
     """Present/absent ``bool [n, c]`` for scores ``probs [n, c]`` (present when ``p >= threshold``)."""
     cut = np.array([thresholds[c].threshold for c in classes], probs.dtype)

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from medts.bench.ptbxl import recipe_text
-from medts.classify.calibrate import DEFAULT_RULE, LEGACY_RULE, DecisionRule, choose_thresholds
+from medts.classify.calibrate import DEFAULT_RULE, LEGACY_RULE, DecisionRule, choose_thresholds, rule_manifest
 from medts.classify.data import load_ptbxl_cache
 from medts.classify.metrics import macro_auc
 from medts.classify.predict import Classifier, predict_signals
@@ -113,8 +113,8 @@ def rethreshold_adapter(folder: str | Path, root: str | Path, rule: DecisionRule
         "name": f"{LEGACY_RULE.name} (first version)",
         "thresholds": {c: t["threshold"] for c, t in manifest["thresholds"].items()}}
     manifest["thresholds"] = {c: t.to_dict() for c, t in thresholds.items()}
-    manifest["decision_rule"] = {**rule.to_dict(), "previous": previous, "chosen_on": f"PTB-XL fold {d['val_fold']}, {len(data.y_val)} records "
-                                 f"with a {clf.level} label", "evaluated_in": "eval/results/thresholds.md",
+    manifest["decision_rule"] = {**rule_manifest(rule, fold=d["val_fold"], n_records=len(data.y_val), level=clf.level),
+                                 "previous": previous,
                                  "command": f"python -m medts.classify.card --rethreshold {folder} --data {root}"}
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     (folder / "MODEL_CARD.md").write_text(model_card(manifest))

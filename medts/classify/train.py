@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from medts.classify.calibrate import choose_thresholds
+from medts.classify.calibrate import DEFAULT_RULE, choose_thresholds, rule_manifest
 from medts.classify.data import (
     TRAIN_FOLDS,
     VAL_FOLD,
@@ -270,6 +270,7 @@ def train_ensemble(
             "members": [{k: v for k, v in m.items() if k != "history"} for m in members_summary],
         },
         "training": members_summary,
+        "decision_rule": rule_manifest(DEFAULT_RULE, fold=cfg.val_fold, n_records=len(data.y_val), level=cfg.level),
         "stride_samples": cfg.stride_samples,
         "aggregate": cfg.aggregate,
     }
@@ -436,6 +437,8 @@ def merge_adapters(folders: list[str | Path], root: str | Path, *, n_reference: 
         manifest.pop(drop, None)
     if selection:
         manifest["selection"] = selection
+    manifest["decision_rule"] = rule_manifest(DEFAULT_RULE, fold=manifest["data"]["val_fold"], n_records=len(data.y_val),
+                                              level=level)
     merged = Classifier(members, parts[0].classes, choose_thresholds(data.y_val, probs, parts[0].classes), manifest)
     merged.manifest["reference_predictions"] = reference_predictions(
         merged, cache, pick_reference_rows(cache, data.val_rows, n_reference))

@@ -26,17 +26,20 @@ def bench_anomaly(
     checkpoint: List[Path] = typer.Option(..., "--checkpoint", "-c", help="MedTsLLM anomaly checkpoint folder (repeat)"),
     data: Optional[Path] = typer.Option(None, help="MIT-BIH folder (mitdb or mitdb/mlii_npz; default: shared data)"),
     qtdb: Optional[Path] = typer.Option(None, help="QTDB folder for held-out records with fusion beats (default: shared data)"),
-    qtdb_records: Optional[str] = typer.Option(None, help="QTDB record names, e.g. sel213,sel223 ('' for none)"),
+    qtdb_records: Optional[str] = typer.Option(None, help="held-out QTDB record names, e.g. sel213,sel223 ('' for none)"),
+    qtdb_train_records: Optional[str] = typer.Option(None, help="QTDB training record names ('' for none; default: "
+                                                     "medts.bench.anomaly.QTDB_TRAIN)"),
     test_records: Optional[str] = typer.Option(None, help="held-out record ids, e.g. 106,116 (default: the config's)"),
     train_records: Optional[str] = typer.Option(None, help="training record ids for scorers and thresholds (default: the config's)"),
     minutes: Optional[float] = typer.Option(None, help="score only the first minutes of each test record"),
     calib_minutes: Optional[float] = typer.Option(None, help="use only the first minutes of each training record"),
+    pass_hop_s: float = typer.Option(4.0, help="window hop (s) of the reconstruction pass"),
     cache: Optional[Path] = typer.Option(None, help="folder caching reconstruction errors (keyed by weights and signal)"),
     save_scorer: Optional[Path] = typer.Option(None, help="write the fitted beat scorer into this checkpoint's manifest"),
     name: str = typer.Option("anomaly", help="results name under eval/results/"),
 ) -> None:
     """Per-beat PVC detection across records (AUROC, F1 at a training-record threshold, fusion
-    beats) of anomaly checkpoints and their beat scorers beside the trivial baselines."""
+    beats) of anomaly checkpoints and their cross-validated beat scorers beside the baselines."""
     from medts.bench.anomaly import run_anomaly_bench
     from medts.config import dataset_dir
 
@@ -52,9 +55,10 @@ def bench_anomaly(
     if save_scorer is not None and Path(save_scorer).resolve() not in [Path(c).resolve() for c in checkpoint]:
         raise MedtsError(f"{save_scorer}: --save-scorer must be one of the --checkpoint folders")
     qrecs = None if qtdb_records is None else [q for q in qtdb_records.split(",") if q]
+    qtrain = None if qtdb_train_records is None else [q for q in qtdb_train_records.split(",") if q]
     command = "medts " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-    paths = run_anomaly_bench(checkpoint, root, qtdb_root=qroot, qtdb_records=qrecs, test_records=_ids(test_records),
+    paths = run_anomaly_bench(checkpoint, root, qtdb_root=qroot, qtdb_records=qrecs, qtdb_train_records=qtrain, test_records=_ids(test_records),
                               train_records=_ids(train_records), minutes=minutes, calib_minutes=calib_minutes,
-                              cache=cache, save_scorer=save_scorer, command=command, name=name,
+                              pass_hop_s=pass_hop_s, cache=cache, save_scorer=save_scorer, command=command, name=name,
                               log=lambda m: print(m, file=sys.stderr, flush=True))
     print("\n".join(str(p) for p in paths))

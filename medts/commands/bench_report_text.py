@@ -20,7 +20,7 @@ def bench_report_text(
     limit: int | None = typer.Option(None, help="only the first N evaluation records per dataset"),
     llm_limit: int | None = typer.Option(None, help="compare the writers on the first N of those records "
                                                        "(template and classifier also on all)"),
-    batch_size: int = typer.Option(8, help="records per generation batch"),
+    batch_size: int = typer.Option(16, help="records per generation batch"),
     n_boot: int = typer.Option(1000, help="bootstrap resamples for the CIs"),
     adapter: str | None = typer.Option(None, help="text-head folder (default adapters/text-smollm2)"),
 ) -> None:

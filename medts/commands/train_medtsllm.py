@@ -51,7 +51,8 @@ def _run(task: str, data: Optional[Path], config: Optional[Path], out: Path, ste
                         command=command, extra={"train_losses": partial.train_losses})
         _log(f"saved step {partial.steps} to {out}")
 
-    result = train_model(cfg, train_set, val_set, log=_log, on_save=save_partial)
+    model = _initial_model(cfg)
+    result = train_model(cfg, train_set, val_set, log=_log, on_save=save_partial, model=model)
     metrics = _metrics(result)
     extra: dict = {"train_losses": result.train_losses}
     if task == "anomaly":
@@ -66,6 +67,29 @@ def _run(task: str, data: Optional[Path], config: Optional[Path], out: Path, ste
         print(json.dumps(summary, default=str))
     else:
         _log(f"saved {out}")
+
+
+ARCHITECTURE_SECTIONS = ("task", "backbone", "lora", "encoder", "head")
+
+
+def _initial_model(cfg):
+    """``None`` (a fresh model) or, with ``train.init_from``, that checkpoint's model carrying
+    ``cfg`` (prompt, data and training may differ; the architecture may not)."""
+    if not cfg.train.init_from:
+        return None
+    from medts.medtsllm.checkpoint import load_checkpoint, read_manifest
+    from medts.medtsllm.config import MedTsLLMConfig
+
+    start = MedTsLLMConfig.from_dict(read_manifest(cfg.train.init_from)["config"]).to_dict()  # JSON lists -> tuples
+    now = cfg.to_dict()
+    differ = [k for k in ARCHITECTURE_SECTIONS if start.get(k) != now.get(k)]
+    if differ or start["data"]["lead_mode"] != now["data"]["lead_mode"]:
+        raise MedtsError(f"{cfg.train.init_from}: checkpoint architecture differs from the config in "
+                         f"{', '.join(differ) or 'data.lead_mode'}")
+    model = load_checkpoint(cfg.train.init_from)
+    model.config = cfg
+    _log(f"starting from {cfg.train.init_from}")
+    return model
 
 
 def _metrics(result) -> dict:

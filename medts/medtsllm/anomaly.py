@@ -343,15 +343,36 @@ def cached_reconstruction_error(model: MedTsLLM, checkpoint: str | Path, signal:
     return err
 
 
+def cached_reconstruction_pass(model: MedTsLLM, checkpoint: str | Path, signal: np.ndarray, *, lead: str = "II",
+                               hop_s: float | None = None, cache: str | Path | None = None) -> RecordPass:
+    """``reconstruction_pass`` of ``signal`` (with hidden states), read from / written to ``cache``
+    (a folder; None: no cache) keyed as ``error_cache_path`` plus the hop. Hidden states are
+    stored as float16: the model computes them under bf16 autocast, so little is lost."""
+    if cache is None:
+        return reconstruction_pass(model, signal, lead=lead, hop_s=hop_s)
+    key = error_cache_path(model, checkpoint, signal, f"{lead}|pass|hop={hop_s}", cache).with_suffix(".npz")
+    if key.is_file():
+        with np.load(key) as z:
+            return RecordPass(z["error"], z["hidden"].astype(np.float32), int(z["stride"]), int(z["patch_len"]))
+    p = reconstruction_pass(model, signal, lead=lead, hop_s=hop_s)
+    key.parent.mkdir(parents=True, exist_ok=True)
+    tmp = key.with_suffix(".tmp.npz")
+    np.savez(tmp, error=p.error, hidden=p.hidden.astype(np.float16), stride=p.stride, patch_len=p.patch_len)
+    tmp.replace(key)  # atomic: a stopped run leaves no half-written entry
+    return RecordPass(p.error, p.hidden.astype(np.float16).astype(np.float32), p.stride, p.patch_len)
+
+
 def error_cache_path(model: MedTsLLM, checkpoint: str | Path, signal: np.ndarray, lead: str, cache: str | Path) -> Path:
-    """``cache/<sha256 of weights, config, lead, signal>.npy``."""
+    """``cache/<sha256 of weights, config, lead, signal>.npy``. The config's ``train`` section is
+    left out of the key: it does not change the model's outputs."""
     import hashlib
     import json
 
     h = hashlib.sha256()
     for f in sorted(Path(checkpoint).rglob("*.safetensors")):
         h.update(f.read_bytes())
-    h.update(json.dumps(model.config.to_dict(), sort_keys=True, default=str).encode())
+    config = {k: v for k, v in model.config.to_dict().items() if k != "train"}
+    h.update(json.dumps(config, sort_keys=True, default=str).encode())
     h.update(lead.encode())
     h.update(np.ascontiguousarray(signal, np.float32).tobytes())
     return Path(cache) / f"{h.hexdigest()[:32]}.npy"
@@ -384,17 +405,39 @@ FEATURE_WORDS = {"recon_rel": "reconstruction error", "template_robust": "shape 
                  "qrs_template_robust": "QRS shape differs", "rr_ratio": "premature with a pause after",
                  "rr_prematurity": "premature", "qrs_width_rel": "wide QRS", "amplitude_rel": "large QRS",
                  "template_1-corr": "shape differs from the median beat", "rr_pause": "pause after",
-                 "qrs_width_ms": "wide QRS"}
+                 "qrs_width_ms": "wide QRS", "embed_dist": "MedTsLLM embedding differs from the typical beat"}
 
 
-def beat_features(signal: np.ndarray, beats: np.ndarray, fs: float, error: np.ndarray | None = None) -> dict[str, np.ndarray]:
+def embedding_distance(embeddings: np.ndarray, beats: np.ndarray, fs: float) -> np.ndarray:
+    """How far each beat's MedTsLLM embedding lies from the record's typical beat, float [n_beats]:
+    log of the mean absolute robust z-score over the hidden dimensions, where the centre and the
+    scale (median, 1.4826 x MAD per dimension) come from the record's beats that are not premature
+    (``rr_prematurity`` < 0.1), so that frequent ectopic beats (bigeminy) do not become the
+    reference. The learned counterpart of ``template_correlation``: one scale for every record.
+
+    ``embeddings`` float [n_beats, d_hidden] (``beat_embeddings``); ``beats`` their R peaks at ``fs``."""
+    emb = np.asarray(embeddings, float)
+    if len(emb) == 0:
+        return np.zeros(0)
+    typical = rr_prematurity(beats, fs) < 0.1
+    if typical.sum() < 10:  # too few regular beats to define the typical one: use all
+        typical = np.ones(len(emb), bool)
+    centre = np.median(emb[typical], axis=0)  # [d]
+    spread = 1.4826 * np.median(np.abs(emb[typical] - centre), axis=0) + 1e-3  # [d]; floor: constant dims
+    return np.log(np.mean(np.abs(emb - centre) / spread, axis=1) + 1e-6)
+
+
+def beat_features(signal: np.ndarray, beats: np.ndarray, fs: float, error: np.ndarray | None = None, *,
+                  embeddings: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Per-beat features on one scale for every record, float [n_beats] each:
 
     - ``recon_rel``: log(beat reconstruction error / the record's median beat error), the MedTsLLM
       term, normalised per record (robust: a typical beat of any record is 0); NaN without ``error``;
     - ``template_1-corr``: log(1 − correlation with the record's median beat + 0.01);
     - ``rr_prematurity`` / ``rr_pause``: preceding / following RR against the median RR, clipped to ±1;
-    - ``qrs_width_rel``: log(approximate QRS width / the record's median width).
+    - ``qrs_width_rel``: log(approximate QRS width / the record's median width);
+    - ``embed_dist``: ``embedding_distance`` of the MedTsLLM beat ``embeddings`` [n_beats, d]
+      (NaN without them).
     """
     beats = np.asarray(beats, np.int64)
     if error is None:
@@ -415,14 +458,36 @@ def beat_features(signal: np.ndarray, beats: np.ndarray, fs: float, error: np.nd
         "qrs_width_rel": relative_to_median(qrs_width_ms(signal, beats, fs)),
         "qrs_width_ms": qrs_width_ms(signal, beats, fs) / 100.0,
         "amplitude_rel": amplitude_ratio(signal, beats, fs),
+        "embed_dist": np.full(len(beats), np.nan) if embeddings is None else embedding_distance(embeddings, beats, fs),
     }
+
+
+def record_beat_features(model: MedTsLLM, signal: np.ndarray, beats: np.ndarray, *, lead: str, hop_s: float | None,
+                         with_embeddings: bool, dataset: str = "mitdb") -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """``beat_features`` of one record with the model's terms, and its per-sample error.
+
+    ``signal`` [n_samples] mV at the model's rate; ``beats`` R-peak sample indices there; one
+    ``reconstruction_pass`` (hop ``hop_s``, hidden states only when ``with_embeddings``).
+    Returns (features, error float32 [n_samples]).
+
+    Example: ``feats, err = record_beat_features(model, sig, beats, lead="II", hop_s=4.0, with_embeddings=True)``."""
+    fs = float(model.config.data.fs)
+    p = reconstruction_pass(model, signal, lead=lead, dataset=dataset, hop_s=hop_s, with_hidden=with_embeddings)
+    emb = beat_embeddings(p.hidden, p.stride, p.patch_len, beats, fs) if p.hidden is not None else None
+    return beat_features(signal, beats, fs, p.error, embeddings=emb), p.error
 
 
 @dataclass
 class BeatScorer:
     """Logistic model over ``beat_features``, fitted on training records only; ``score`` is the
-    probability that a beat is ventricular, ``threshold`` the Youden cut on the training beats.
-    Plain numbers, stored in the adapter manifest under ``beat_scorer``."""
+    probability that a beat is ventricular, ``threshold`` the cut chosen on the training beats
+    (``fitted_on["threshold_rule"]``). Plain numbers, stored in the adapter manifest under
+    ``beat_scorer``.
+
+    ``center``: each feature has the record's median subtracted first (``score`` and
+    ``contributions`` take ONE record's features), a per-record robust shift that stays put as
+    long as most beats are normal. ``pass_hop_s``: the window hop of the reconstruction pass the
+    features were computed with (None: half a window)."""
 
     features: list[str]
     mean: list[float]
@@ -431,44 +496,76 @@ class BeatScorer:
     intercept: float
     threshold: float
     fitted_on: dict
+    center: bool = False
+    pass_hop_s: float | None = None
+
+    def standardized(self, feats: dict[str, np.ndarray]) -> np.ndarray:
+        """The scaled feature matrix of one record, float [n_beats, n_features]."""
+        x = np.stack([np.nan_to_num(np.asarray(feats[f], float)) for f in self.features], axis=1)  # [beats, F]
+        if self.center and len(x):
+            x = x - np.median(x, axis=0)
+        return (x - np.asarray(self.mean)) / np.asarray(self.scale)
 
     def score(self, feats: dict[str, np.ndarray]) -> np.ndarray:
         """Probability per beat, float [n_beats]."""
-        x = np.stack([np.nan_to_num(np.asarray(feats[f], float)) for f in self.features], axis=1)  # [beats, F]
-        z = ((x - np.asarray(self.mean)) / np.asarray(self.scale)) @ np.asarray(self.coef) + self.intercept
+        z = self.standardized(feats) @ np.asarray(self.coef) + self.intercept
         return 1.0 / (1.0 + np.exp(-z))
 
     def contributions(self, feats: dict[str, np.ndarray]) -> np.ndarray:
         """Each feature's term of the logit, float [n_beats, n_features] (why a beat scored high)."""
-        x = np.stack([np.nan_to_num(np.asarray(feats[f], float)) for f in self.features], axis=1)  # [beats, F]
-        return (x - np.asarray(self.mean)) / np.asarray(self.scale) * np.asarray(self.coef)
+        return self.standardized(feats) * np.asarray(self.coef)
+
+    @property
+    def uses_embeddings(self) -> bool:
+        """True when a feature needs the MedTsLLM hidden states (``embed_dist``)."""
+        return any(f.startswith("embed") for f in self.features)
 
     def to_dict(self) -> dict:
-        return {k: getattr(self, k) for k in ("features", "mean", "scale", "coef", "intercept", "threshold", "fitted_on")}
+        return {k: getattr(self, k) for k in ("features", "mean", "scale", "coef", "intercept", "threshold", "fitted_on",
+                                              "center", "pass_hop_s")}
 
     @classmethod
     def from_dict(cls, d: dict) -> "BeatScorer":
-        return cls(**{k: d[k] for k in ("features", "mean", "scale", "coef", "intercept", "threshold", "fitted_on")})
+        return cls(**{k: d[k] for k in ("features", "mean", "scale", "coef", "intercept", "threshold", "fitted_on")},
+                   center=bool(d.get("center", False)), pass_hop_s=d.get("pass_hop_s"))
+
+
+THRESHOLD_RULES = ("youden", "f1_at_prevalence_0.2")
+"""How ``fit_beat_scorer`` picks its cut on the training beats (see ``rule_threshold``)."""
 
 
 def fit_beat_scorer(feats: Sequence[dict[str, np.ndarray]], labels: Sequence[np.ndarray], features: Sequence[str] = BEAT_FEATURES,
-                    *, c: float = 1.0, fitted_on: dict | None = None) -> BeatScorer:
+                    *, c: float = 1.0, center: bool = False, threshold_rule: str = "youden",
+                    pass_hop_s: float | None = None, fitted_on: dict | None = None) -> BeatScorer:
     """Fit ``BeatScorer`` (L2 logistic regression, balanced classes) on the beats of the training
-    records (``feats`` and ``labels`` per record) and choose its threshold there (``youden_threshold``)."""
+    records (``feats`` and ``labels`` per record) and choose its threshold there with
+    ``threshold_rule`` (``rule_threshold``)."""
     from sklearn.linear_model import LogisticRegression
 
-    x = np.concatenate([np.stack([np.nan_to_num(np.asarray(f[k], float)) for k in features], axis=1) for f in feats])  # [beats, F]
+    def raw(f: dict[str, np.ndarray]) -> np.ndarray:
+        x = np.stack([np.nan_to_num(np.asarray(f[k], float)) for k in features], axis=1)  # [beats, F]
+        return x - np.median(x, axis=0) if center and len(x) else x
+
+    x = np.concatenate([raw(f) for f in feats])  # [beats, F]
     y = np.concatenate([np.asarray(lab, bool) for lab in labels])
     mean, scale = x.mean(axis=0), np.maximum(x.std(axis=0), 1e-6)
     lr = LogisticRegression(C=c, class_weight="balanced", max_iter=1000).fit((x - mean) / scale, y)
     scorer = BeatScorer(list(features), mean.tolist(), scale.tolist(), lr.coef_[0].tolist(), float(lr.intercept_[0]),
-                        0.5, dict(fitted_on or {}, n_beats=int(len(y)), n_positive=int(y.sum())))
-    s = scorer.score(dict(zip(features, x.T)))
-    scorer.threshold = youden_threshold(s, y)
-    scorer.fitted_on.update(threshold_rule="Youden's J (sensitivity + specificity) on the training beats",
+                        0.5, dict(fitted_on or {}, n_beats=int(len(y)), n_positive=int(y.sum()), c=c),
+                        center=center, pass_hop_s=pass_hop_s)
+    s = np.concatenate([scorer.score(f) for f in feats])
+    scorer.threshold = rule_threshold(s, y, threshold_rule)
+    scorer.fitted_on.update(threshold_rule=THRESHOLD_RULE_WORDS[threshold_rule],
                             f1_on_training_beats=f1_at(s, y, scorer.threshold),
                             best_f1_threshold_on_training_beats=best_f1_threshold(s, y)[0])
     return scorer
+
+
+THRESHOLD_RULE_WORDS = {
+    "youden": "Youden's J (sensitivity + specificity) on the training beats",
+    "f1_at_prevalence_0.2": "best F1 on the training beats re-weighted to 20 % ventricular beats (from their "
+                            "sensitivity and false-positive rate)",
+}
 
 
 # ----- metrics --------------------------------------------------------------------------------
@@ -495,6 +592,38 @@ def youden_threshold(scores: np.ndarray, labels: np.ndarray) -> float:
         return float("inf")
     fpr, tpr, t = roc_curve(labels, np.nan_to_num(np.asarray(scores, float)))
     return float(t[int(np.argmax(tpr - fpr))])
+
+
+def f1_at_prevalence(tpr: float, fpr: float, prevalence: float) -> float:
+    """F1 that a detector with sensitivity ``tpr`` and false-positive rate ``fpr`` reaches where a
+    fraction ``prevalence`` of beats are positive (0 when it finds nothing).
+
+    >>> round(f1_at_prevalence(0.9, 0.01, 0.2), 3)
+    0.928
+    """
+    tp, fp, fn = tpr * prevalence, fpr * (1.0 - prevalence), (1.0 - tpr) * prevalence
+    return 2 * tp / (2 * tp + fp + fn) if tp > 0 else 0.0
+
+
+def rule_threshold(scores: np.ndarray, labels: np.ndarray, rule: str, n_candidates: int = 400) -> float:
+    """The cut on training ``scores`` by ``rule``: ``"youden"`` (``youden_threshold``) or
+    ``"f1_at_prevalence_0.2"``, the candidate (score quantiles) maximising ``f1_at_prevalence`` at
+    20 % positives, the "records with many PVCs" the goal is about, from the training beats'
+    sensitivity and false-positive rate (the training records themselves hold ~1 % PVCs, where a
+    best-F1 cut would sit far too high)."""
+    if rule == "youden":
+        return youden_threshold(scores, labels)
+    if rule != "f1_at_prevalence_0.2":
+        raise ValueError(f"unknown threshold rule {rule!r} (expected one of {THRESHOLD_RULES})")
+    s, y = np.nan_to_num(np.asarray(scores, float)), np.asarray(labels, bool)
+    if not y.any() or y.all():
+        return float("inf")
+    cands = np.unique(np.quantile(s, np.linspace(0.0, 1.0, n_candidates)))
+    pos, neg = np.sort(s[y]), np.sort(s[~y])
+    tpr = 1.0 - np.searchsorted(pos, cands, side="left") / len(pos)  # fraction of positives >= cut
+    fpr = 1.0 - np.searchsorted(neg, cands, side="left") / len(neg)
+    f1 = [f1_at_prevalence(t, f, 0.2) for t, f in zip(tpr, fpr)]
+    return float(cands[int(np.argmax(f1))])
 
 
 def f1_at(scores: np.ndarray, labels: np.ndarray, threshold: float) -> float:

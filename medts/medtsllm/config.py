@@ -132,11 +132,14 @@ class TrainConfig:
     ``dice_weight`` > 0 adds that times a soft Dice loss over P, QRS and T to the segmentation
     cross-entropy (Dice is per class, so the short P waves weigh as much as the T waves);
     ``save_every`` > 0 lets ``medts train`` write the checkpoint every that many steps, so a run
-    stopped early still leaves its latest weights."""
+    stopped early still leaves its latest weights. ``init_from`` names a checkpoint folder whose
+    weights (encoder, head, LoRA) start the run: training continues from it, with this config's
+    prompt, loss and schedule; its architecture sections must match this config's."""
 
     steps: int = 200
     dice_weight: float = 0.0
     save_every: int = 0
+    init_from: str | None = None
     batch_size: int = 8
     grad_accum: int = 1
     lr: float = 2e-3

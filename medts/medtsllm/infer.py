@@ -360,9 +360,8 @@ def detect_anomalies(ecg: ECG, adapter_dir: str | Path, *, lead: str | None = No
     from medts.medtsllm.anomaly import (
         BEAT_HALF_WIDTH_S,
         BeatScorer,
-        beat_features,
         detect_beats,
-        reconstruction_error,
+        record_beat_features,
         tile_window_scores,
     )
     from medts.medtsllm.heads import beat_scores
@@ -381,12 +380,11 @@ def detect_anomalies(ecg: ECG, adapter_dir: str | Path, *, lead: str | None = No
     beats = detect_beats(sig, fs)
     # The prompt the adapter was trained with (MIT-BIH description): a different dataset
     # description would be text the LoRA weights never saw.
-    err = reconstruction_error(model, sig, lead=name, dataset="mitdb")
+    scorer = BeatScorer.from_dict(manifest["beat_scorer"]) if manifest.get("beat_scorer") else None
+    feats, err = record_beat_features(model, sig, beats, lead=name, hop_s=scorer.pass_hop_s if scorer else None,
+                                      with_embeddings=bool(scorer and scorer.uses_embeddings), dataset="mitdb")
     recon = np.nan_to_num(beat_scores(err, beats, fs, half_width_s=BEAT_HALF_WIDTH_S))
-    scorer_d = manifest.get("beat_scorer")
-    if scorer_d:
-        scorer = BeatScorer.from_dict(scorer_d)
-        feats = beat_features(sig, beats, fs, err)
+    if scorer is not None:
         scores, contrib = scorer.score(feats), scorer.contributions(feats)  # [n], [n, F]
         kind, thr_default = "beat scorer", scorer.threshold
         method = scorer.fitted_on.get("threshold_rule", "fitted on training records")

@@ -4,6 +4,8 @@ LoRA-tuned causal LLM body -> task head on the patch positions' last hidden stat
 ``MedTsLLM(config)`` loads the backbone named by ``config.backbone`` (or takes one already
 loaded, e.g. a tiny random LlamaConfig model in tests). With ``backbone.use_llm = False`` the
 LLM is replaced by a small trainable transformer (the no-LLM baseline) and prompts are ignored.
+``forward(..., cache_prompts=True)`` runs each distinct prompt once and shares its key/value
+cache across the sequences that use it (inference: the windows of one lead share a prompt).
 
 Example
 -------

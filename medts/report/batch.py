@@ -92,6 +92,7 @@ class BatchConfig:
     writer: str = "auto"
     evidence: str = "occlusion"
     anomaly_head: bool = False
+    text_batch_size: int = 16
 
 
 @dataclass
@@ -252,11 +253,12 @@ def _init_worker(config: BatchConfig) -> None:
 
     from medts.report.build import ReportBuilder
 
-    torch.set_num_threads(1)  # N worker processes on N cores: no oversubscription
+    torch.set_num_threads(1)  # N worker processes on N cores: no oversubscription (the LLM included)
     torch.set_flush_denormal(True)
     _STATE["config"] = config
     _STATE["builder"] = ReportBuilder(text=config.text, deidentify=config.deidentify, salt=config.salt,
-                                      writer=config.writer, evidence=config.evidence, anomaly_head=config.anomaly_head)
+                                      writer=config.writer, evidence=config.evidence, anomaly_head=config.anomaly_head,
+                                      text_batch_size=config.text_batch_size)
     _STATE["ptbxl"] = {}
 
 
@@ -279,7 +281,12 @@ def _describe(error: BaseException) -> str:
 
 
 def process_chunk(jobs: list[Job]) -> list[JobResult]:
-    """Read, report and write a chunk of jobs in this worker; every failure is caught per record."""
+    """Read, report and write a chunk of jobs in this worker; every failure is caught per record.
+
+    The chunk's readable records go to :meth:`ReportBuilder.build_many` together: one classifier
+    batch, one lead-occlusion batch and one call of the agent's text writer
+    (``write_report_texts_detailed``, one generation batch of ``text_batch_size`` records) per chunk.
+    """
     config: BatchConfig = _STATE["config"]
     builder = _STATE["builder"]
     out = Path(config.out)
@@ -337,7 +344,7 @@ def output_key(job: Job, config: BatchConfig) -> str:
 def run_batch(inputs: list[str], out: str | Path, *, formats: Iterable[str] = DEFAULT_FORMATS,
               text: str = "template", workers: int = 1, overwrite: bool = False, deidentify: bool = False,
               salt: str = "", folds: list[int] | None = None, limit: int | None = None, sampling_rate: int = 100,
-              fs: float | None = None, overlays: bool = True, chunk_size: int = 8, progress: bool = True,
+              fs: float | None = None, overlays: bool = True, chunk_size: int = 16, progress: bool = True,
               jobs: list[Job] | None = None, writer: str = "auto", evidence: str = "occlusion",
               anomaly_head: bool = False) -> BatchResult:
     """Report every record of ``inputs`` into ``out`` (see the module docstring for the layout).
@@ -351,8 +358,8 @@ def run_batch(inputs: list[str], out: str | Path, *, formats: Iterable[str] = DE
     workers : int
         Processes; 1 runs in this process. Each loads the models once.
     chunk_size : int
-        Records per worker task: the classifier scores them in one batch and the LLM writes
-        their texts in one generation batch.
+        Records per worker task: the classifier and the lead occlusion score them in one batch
+        each and the LLM writes their texts in one call, one generation batch (default 16).
     overwrite : bool
         Redo records that already have a ``report.json`` (else they are skipped: resume).
     writer, evidence, anomaly_head
@@ -365,7 +372,8 @@ def run_batch(inputs: list[str], out: str | Path, *, formats: Iterable[str] = DE
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     config = BatchConfig(out=str(out), formats=formats, text=text, deidentify=deidentify, salt=salt,
-                         overlays=overlays, fs=fs, writer=writer, evidence=evidence, anomaly_head=anomaly_head)
+                         overlays=overlays, fs=fs, writer=writer, evidence=evidence, anomaly_head=anomaly_head,
+                         text_batch_size=chunk_size)
     all_jobs = jobs if jobs is not None else resolve_inputs(inputs, folds=folds, limit=limit, sampling_rate=sampling_rate)
     rank, world = _distributed()
     my_jobs = all_jobs[rank::world]
@@ -503,7 +511,7 @@ def summary_row(key: str, report: Report, folder: Path, out: Path) -> dict[str, 
         "qtc_bazett_ms": value("qtc_bazett_ms"), "qrs_axis_deg": value("qrs_axis_deg"),
         "rhythm": report.rhythm_axis.rhythm or "", "statements": " ".join(report.statements.codes()),
         "n_anomalies": len(report.anomalies.items) if report.anomalies.status.available else "",
-        "text": report.interpretation.generator, "error": "",
+        "text": report.interpretation.writer or report.interpretation.generator, "error": "",
         "report": str(folder.relative_to(out)),
         "link": str((folder / next((n for n in ("report.html", "report.pdf", "report.md") if (folder / n).is_file()),
                                     DONE_FILE)).relative_to(out)),

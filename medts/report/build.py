@@ -22,7 +22,7 @@ from typing import Any
 
 import medts
 from medts.record import ECG, STANDARD_LEADS
-from medts.report.schema import RecordInfo, Report, SectionStatus, StatementFinding, Statements
+from medts.report.schema import SCHEMA_VERSION, RecordInfo, Report, SectionStatus, StatementFinding, Statements
 from medts.report.sources import AnomalySource, ClassifierSource, SignalSource
 from medts.report.text import AgentText, TemplateText
 
@@ -168,7 +168,7 @@ class ReportBuilder:
                 quality=sig.quality, measurements=sig.measurements, rhythm_axis=sig.rhythm_axis,
                 statements=stm, anomalies=anomalies, waves=sig.waves,
                 interpretation=None, tools=dict(self._tools),
-                schema_version="1.0", notice=Report.model_fields["notice"].default,
+                schema_version=SCHEMA_VERSION, notice=Report.model_fields["notice"].default,
             ))
         texts = s.text.interpretations(drafts, ecgs) if _takes_ecgs(s.text) else s.text.interpretations(drafts)
         # Validate the finished report (model_construct above skipped validation on purpose).

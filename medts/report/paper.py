@@ -12,7 +12,7 @@ Example
 -------
 >>> from medts.examples import simulate_example
 >>> fig = plot_paper(simulate_example("sinus"), title="sinus")
->>> round(mm_per_unit(fig.axes[0]), 3)
+>>> float(round(mm_per_unit(fig.axes[0]), 3))
 1.0
 """
 

@@ -18,7 +18,7 @@ import base64
 
 import jinja2
 
-from medts.report.render_markdown import section_tables
+from medts.report.render_markdown import section_tables, text_source
 from medts.report.schema import Report
 
 _CSS = """
@@ -38,7 +38,7 @@ _TEMPLATE = jinja2.Environment(autoescape=True).from_string("""<!DOCTYPE html>
 {% if image_uri %}<img class="paper" alt="12-lead ECG on paper, 25 mm/s, 10 mm/mV" src="{{ image_uri }}">{% endif %}
 <h2>Interpretation (draft)</h2>
 <div class="interp">{{ r.interpretation.text }}</div>
-<p class="note">Text: {{ r.interpretation.generator }}{% if r.interpretation.model %} ({{ r.interpretation.model }}){% endif %}{% for g in r.interpretation.grounding %}; {{ g }}{% endfor %}.</p>
+<p class="note">Text written by: {{ source }}{% for g in r.interpretation.grounding %}; {{ g }}{% endfor %}.</p>
 {% for title, note, table in sections %}
 <h2>{{ title }}</h2>
 {% if note %}<p class="note">{{ note }}</p>{% endif %}
@@ -60,5 +60,5 @@ def data_uri(data: bytes, fmt: str = "png") -> str:
 
 def render_html(report: Report, *, image: bytes | None = None, image_format: str = "png") -> str:
     """The report as one self-contained HTML page (``image``: the paper plot's PNG or SVG bytes)."""
-    return _TEMPLATE.render(r=report, css=_CSS, sections=section_tables(report),
+    return _TEMPLATE.render(r=report, css=_CSS, sections=section_tables(report), source=text_source(report.interpretation),
                             image_uri=data_uri(image, image_format) if image else None)

@@ -100,14 +100,33 @@ def _md_table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in esc])
 
 
+WRITER_TEXT = {
+    "template": "template sentences (no language model)",
+    "template (LLM unavailable)": "template sentences (the local language model was unavailable)",
+    "llm": "local language model (untuned chat model phrasing the report's facts)",
+    "tuned": "local language model (tuned text head conditioned on the ECG)",
+}
+
+
+def text_source(interpretation) -> str:
+    """Who wrote the interpretation, in words, with the model's weights (``writer`` of schema 1.1).
+
+    >>> from medts.report.schema import Interpretation
+    >>> text_source(Interpretation(generator="llm", writer="tuned", model="smollm2 + text-smollm2", text="..."))
+    'local language model (tuned text head conditioned on the ECG) [writer: tuned; model: smollm2 + text-smollm2]'
+    """
+    key = interpretation.writer or interpretation.generator  # 1.0 documents have no writer
+    tags = [f"writer: {key}"] + ([f"model: {interpretation.model}"] if interpretation.model else [])
+    return f"{WRITER_TEXT.get(key, key)} [{'; '.join(tags)}]"
+
+
 def render_markdown(report: Report, *, image: str | None = None) -> str:
     """The report as Markdown; ``image`` is a relative path to the paper plot, if written."""
     lines = [f"> **{report.notice}**", "", f"# Draft ECG report: {report.record.record_id}", ""]
     if image:
         lines += [f"![12-lead ECG on paper, 25 mm/s, 10 mm/mV]({image})", ""]
     lines += ["## Interpretation (draft)", "", report.interpretation.text, "",
-              f"*Text: {report.interpretation.generator}"
-              + (f" ({report.interpretation.model})" if report.interpretation.model else "")
+              f"*Text written by: {text_source(report.interpretation)}"
               + ("; " + "; ".join(report.interpretation.grounding) if report.interpretation.grounding else "") + ".*", ""]
     for title, note, table in section_tables(report):
         lines += [f"## {title}", ""]

@@ -35,7 +35,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from medts.record import ECG  # noqa: E402
 from medts.report.paper import PAGE_MM, Overlay, plot_paper  # noqa: E402
-from medts.report.render_markdown import section_tables  # noqa: E402
+from medts.report.render_markdown import section_tables, text_source  # noqa: E402
 from medts.report.schema import Report  # noqa: E402
 
 _LINES_PER_PAGE = 52
@@ -58,7 +58,8 @@ def _text_lines(report: Report) -> list[tuple[str, str]]:
     """(style, text) lines of the text page(s): style is ``h`` (heading), ``n`` (note) or ``t``."""
     lines: list[tuple[str, str]] = [("h", "Interpretation (draft)")]
     lines += [("t", w) for w in textwrap.wrap(report.interpretation.text, 120)]
-    lines.append(("n", f"text: {report.interpretation.generator}; " + "; ".join(report.interpretation.grounding)))
+    lines += [("n", w) for w in textwrap.wrap(f"Text written by: {text_source(report.interpretation)}; "
+                                               + "; ".join(report.interpretation.grounding), 130)]
     for title, note, table in section_tables(report):
         lines.append(("h", title))
         if note:

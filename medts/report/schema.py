@@ -9,8 +9,8 @@ report never invents what a tool did not produce. The schema is versioned with
 Example
 -------
 >>> from medts.report.schema import Report, json_schema
->>> json_schema()["properties"]["schema_version"]["const"]
-'1.0'
+>>> json_schema()["properties"]["schema_version"]["enum"]
+['1.0', '1.1']
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0"
-"""Report schema version: ``major.minor``."""
+SCHEMA_VERSION = "1.1"
+"""Report schema version: ``major.minor``. 1.1 added ``interpretation.writer``; 1.0 documents still validate."""
 
 SAFETY_NOTICE = (
     "DRAFT for clinician review — not a diagnosis. Generated automatically by medts from "
@@ -161,9 +161,16 @@ class Waves(_Model):
 
 
 class Interpretation(_Model):
-    """Free text. ``generator`` is ``template`` (deterministic, from the sections) or ``llm``."""
+    """Free text. ``generator`` is ``template`` (deterministic, from the sections) or ``llm``.
+
+    ``writer`` names exactly what wrote the text (schema 1.1), so a reader can tell LLM text from
+    template text: ``template`` (``--no-llm``), ``template (LLM unavailable)`` (LLM text was asked
+    for but the agent was missing), ``llm`` (the untuned chat LLM phrasing the report's facts) or
+    ``tuned`` (the LoRA text head conditioned on the ECG); ``model`` names the weights.
+    """
 
     generator: Literal["template", "llm"]
+    writer: str | None = None
     model: str | None = None
     text: str
     grounding: list[str] = Field(default_factory=list)
@@ -172,7 +179,7 @@ class Interpretation(_Model):
 class Report(_Model):
     """A draft ECG report for one record."""
 
-    schema_version: Literal["1.0"] = SCHEMA_VERSION
+    schema_version: Literal["1.0", "1.1"] = SCHEMA_VERSION
     notice: str = SAFETY_NOTICE
     medts_version: str
     generated_at: str

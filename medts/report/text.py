@@ -93,7 +93,7 @@ class TemplateText:
     name = "template"
 
     def interpretations(self, reports: list[Report], ecgs: list[ECG] | None = None) -> list[Interpretation]:
-        return [Interpretation(generator="template", text=template_text(r),
+        return [Interpretation(generator="template", writer="template", text=template_text(r),
                                grounding=["every number and code copied from this report's JSON sections"])
                 for r in reports]
 
@@ -152,7 +152,7 @@ class AgentText:
 
     def interpretations(self, reports: list[Report], ecgs: list[ECG] | None = None) -> list[Interpretation]:
         if self._module is None:
-            return [Interpretation(generator="template", text=template_text(r),
+            return [Interpretation(generator="template", writer="template (LLM unavailable)", text=template_text(r),
                                    grounding=[f"LLM text unavailable: {self._reason}; template text used"])
                     for r in reports]
         rt = self._module
@@ -161,7 +161,9 @@ class AgentText:
                  for r, e in zip(reports, ecgs)]
         written = rt.write_report_texts_detailed(items, writer=self.writer, adapter=self.adapter,
                                                  batch_size=self.batch_size, **self.options)
-        model = self.options.get("source", "smollm2") + (f" + {Path(self.adapter).name}" if self.writer == "tuned" else "")
+        uses_llm = self.writer != "template"  # "template": the agent's fact-line sentences, no model
+        model = (self.options.get("source", "smollm2") + (f" + {Path(self.adapter).name}" if self.writer == "tuned" else "")
+                 if uses_llm else None)
         out = []
         for report, w in zip(reports, written):
             text, dropped = drop_contradicting_sentences(report, w.text)
@@ -170,7 +172,8 @@ class AgentText:
             if w.abstained:
                 notes.append("abstained: signal quality too poor for an interpretation")
             notes.append(f"report consistency check: {dropped} sentence(s) contradicting the JSON removed")
-            out.append(Interpretation(generator="llm", model=model, text=text, grounding=notes))
+            out.append(Interpretation(generator="llm" if uses_llm else "template", writer=self.writer, model=model,
+                                      text=text, grounding=notes))
         return out
 
 

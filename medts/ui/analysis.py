@@ -38,6 +38,25 @@ from medts.record import ECG
 from medts.ui.plots import Region, WaveBox
 
 _BUILDER_LOCK = threading.Lock()
+EXAMPLE_PREFIX = "example: "
+"""How the record picker names a bundled example (``"example: sinus"``)."""
+
+
+@functools.lru_cache(maxsize=8)
+def bundled_example(path: Path) -> ECG:
+    """The bundled example at ``path``, read (or simulated, when not written) once per process.
+
+    Examples never change and ``ECG`` is immutable, so every session shares one object; the
+    measurements are memoised per object (:func:`signal_source`), so an example measured by
+    the start-up warm-up shows at once when ``medts demo`` opens it.
+    """
+    if not path.is_file():
+        from medts.examples import simulate_example
+
+        return simulate_example(path.stem)
+    from medts.io import read_record
+
+    return read_record(path)
 
 
 class MemoSignal:

@@ -43,7 +43,7 @@ log = logging.getLogger("medts.ui")
 
 NOTICE = ("**Draft for clinician review - not a diagnosis.** Numbers come from medts tools "
           "(NeuroKit2-based measurements, PTB-XL classifiers, MedTsLLM heads); the chat only phrases them.")
-EXAMPLE_PREFIX = "example: "
+EXAMPLE_PREFIX = an.EXAMPLE_PREFIX
 WAVES_OVERLAY = "P/QRS/T"
 MEDTSLLM_OVERLAY = "P/QRS/T by the MedTsLLM segmentation head (per lead, ~5 s CPU)"
 PROGRESS = {  # the line under the answer until it is complete (sentences appear once grounded)
@@ -153,10 +153,8 @@ def resolve_choice(choice: str) -> tuple[Path, str]:
 def read_choice(choice: str, *, fs: float | None = None) -> ECG:
     """Read the record behind a dropdown choice (a bundled example not yet written is simulated)."""
     path, _ = resolve_choice(choice)
-    if choice.strip().startswith(EXAMPLE_PREFIX) and not path.is_file():
-        from medts.examples import simulate_example
-
-        return simulate_example(path.stem)
+    if choice.strip().startswith(EXAMPLE_PREFIX):
+        return an.bundled_example(path)
     from medts.io import read_record
 
     return read_record(path, fs=fs)

@@ -58,7 +58,7 @@ def run_check(example: str = "sinus", *, serve: bool = True, ask: bool = True,
 
             # Gradio prints to stdout; keep stdout for the summary (``--json`` prints one document).
             with contextlib.redirect_stdout(sys.stderr):
-                demo, url = launch(port=free_port(), block=False)
+                demo, url = launch(port=free_port(), block=False, initial=f"example: {example}")
             stack.callback(demo.close)
             with urllib.request.urlopen(url, timeout=60) as response:
                 summary["http_status"] = response.status

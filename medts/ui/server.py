@@ -50,21 +50,25 @@ LLM_WARMUP_DELAY_S = 20.0
 no record has been shown yet (a record shown earlier starts it at once)."""
 
 
-def warm_up(*, llm_delay_s: float = LLM_WARMUP_DELAY_S) -> threading.Thread:
+def warm_up(*, llm_delay_s: float = LLM_WARMUP_DELAY_S, initial: str | None = None) -> threading.Thread:
     """Warm up in the background at start-up, in the order a user needs things: NeuroKit2 and
     SciPy (the tracing and measurements), the report pipeline and classifier weights (statements),
     then, once the first record is on screen (:data:`medts.ui.chat.RECORD_SHOWN`) or after
     ``llm_delay_s`` seconds, the local LLM (chat). So the first tracing never waits for the LLM,
-    and the first question only waits if it comes before the LLM finished loading."""
+    and the first question only waits if it comes before the LLM finished loading. ``initial``
+    (a record choice such as ``"example: sinus"``) is the record measured first, so a page that
+    opens on it shows its tracing without measuring it again."""
 
     def run() -> None:
         from medts.ui import chat as chat_bridge
         from medts.ui.analysis import quick_sections, report_builder
 
         def measure_once() -> None:  # imports NeuroKit2/SciPy and fills their caches
-            from medts.examples import simulate_example
+            from medts.examples import example_path
+            from medts.ui.analysis import EXAMPLE_PREFIX, bundled_example
 
-            quick_sections(simulate_example("sinus"))
+            name = initial[len(EXAMPLE_PREFIX):] if initial and initial.startswith(EXAMPLE_PREFIX) else "sinus"
+            quick_sections(bundled_example(example_path(name)))
 
         def load_llm() -> None:
             chat_bridge.RECORD_SHOWN.wait(timeout=llm_delay_s)
@@ -92,7 +96,7 @@ def launch(*, host: str = DEFAULT_HOST, port: int | None = DEFAULT_PORT, auth: s
            max_upload_mb: float = 100.0, llm_delay_s: float = LLM_WARMUP_DELAY_S):
     """Build and serve the app; returns ``(demo, url)`` when ``block`` is false."""
     quiet_gradio()
-    warm_up(llm_delay_s=llm_delay_s)
+    warm_up(llm_delay_s=llm_delay_s, initial=initial)
     from medts.ui.app import CSS, build_app
 
     max_bytes = int(max_upload_mb * 1024**2)
