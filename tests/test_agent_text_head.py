@@ -52,6 +52,17 @@ def test_sequences_are_left_padded_and_only_targets_are_labelled(tokenizer):
     assert pre[1].abs().sum() == 0
 
 
+def test_target_only_loss_equals_the_full_causal_lm_loss(tokenizer):
+    head = _head(tokenizer)
+    ecg = simulate_example("sinus")
+    args = (["ECG facts:\n- heart rate 70 bpm\nInterpretation (structured):", "short"], [ecg, None],
+            ["Sinus rhythm.", "Normal ECG. Heart rate 70 bpm."])
+    x, mask, pos, y = head.sequences(*args)
+    full = head.llm(inputs_embeds=x, attention_mask=mask, position_ids=pos, labels=y).loss
+    assert torch.allclose(head.loss(*args), full, rtol=1e-5, atol=1e-6)
+    assert torch.equal(head(*args), head.loss(*args))  # forward is the loss (accelerate/DDP call it)
+
+
 def test_training_steps_reduce_the_loss_on_a_target(tokenizer):
     torch.manual_seed(0)
     head = _head(tokenizer, perturb=False)

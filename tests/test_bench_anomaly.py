@@ -105,9 +105,17 @@ def test_cross_record_run_on_synthetic_records(tmp_path, monkeypatch):
     methods = {**doc["metrics"]["methods"], **doc["baselines"]}
     scorer = methods["ck + beat scorer"]
     assert scorer["scorer"]["fitted_on"]["records"] == [1, 2, 3]
-    assert scorer["pooled_mitdb"]["auroc"] > 0.95 and scorer["pooled_mitdb"]["f1_at_youden_threshold"] > 0.8
+    assert scorer["pooled_mitdb"]["auroc"] > 0.95 and scorer["pooled_mitdb"]["f1_at_chosen_threshold"] > 0.8
     assert set(scorer["per_record"]) == {"4", "5"}
-    assert "ck (reconstruction)" in methods and "beat scorer without reconstruction" in methods
+    assert "ck (reconstruction)" in methods and "beat scorer without MedTsLLM terms" in methods
+    assert "ck (embedding distance)" in methods and "template+rr" in methods
+    # the scorer is the cross-validation's pick among candidates with a MedTsLLM term
+    cv = doc["metrics"]["cross_validation"]["ck"]
+    assert len(cv) == 16 and all(r["records"] == 3 for r in cv.values())
+    with_terms = {k: v for k, v in cv.items() if "recon_rel" in k or "embed_dist" in k}
+    assert scorer["candidate"] == max(with_terms, key=lambda k: (round(with_terms[k]["f1_at_prevalence_0.2"], 4),
+                                                                 with_terms[k]["auroc"]))
     manifest = json.loads((ck / "manifest.json").read_text())
     assert manifest["beat_scorer"]["threshold"] == scorer["scorer"]["threshold"]
-    assert "F1 @ train thr." in md_path.read_text()
+    assert manifest["beat_scorer"]["pass_hop_s"] == 4.0 and "leave-one-record-out" in manifest["beat_scorer"]["selection"]
+    assert "F1 @ train thr." in md_path.read_text() and "cross-validation" in md_path.read_text()

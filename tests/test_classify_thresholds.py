@@ -93,7 +93,7 @@ def test_shipped_thresholds_follow_the_recorded_rule(folder):
             assert t["threshold"] == rule.default and t["source"].startswith("default"), code
         else:
             assert t["threshold"] >= rule.floor, code
-            assert t["threshold"] == (t["optimum"] if t["optimum"] >= rule.floor else rule.floor), code
+            assert t["threshold"] == (max(t["optimum"], rule.floor)), code
 
 
 @pytest.mark.skipif(not (default_adapter_dir("all") / "manifest.json").is_file(), reason="no classifier-all adapter")

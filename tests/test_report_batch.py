@@ -136,3 +136,28 @@ def test_accelerate_launch_splits_the_inputs_across_two_processes(tmp_path):
     listing = json.loads(done.stdout)  # one JSON document, from process 0, for every input in order
     assert [r["key"] for r in listing] == good and {r["status"] for r in listing} == {"done"}
     assert len(list(csv.DictReader((out / "summary.csv").open()))) == 4
+
+
+def test_text_is_written_once_per_chunk_and_the_report_names_its_writer(tmp_path, monkeypatch):
+    """The batch hands each chunk's records to the agent's text writer in ONE call (one generation batch)."""
+    report_text = pytest.importorskip("medts.agent.report_text")
+    real = report_text.write_report_texts_detailed
+    calls = []
+
+    def spy(items, **kwargs):
+        calls.append((len(items), kwargs.get("batch_size")))
+        return real(items, **kwargs)
+
+    monkeypatch.setattr(report_text, "write_report_texts_detailed", spy)
+    data = tmp_path / "in"
+    write_good_records(data, 5)
+    out = tmp_path / "out"
+    # writer "template": the agent's own fact-line writer (no model download); the batching is the same.
+    result = run_batch([str(data)], out, formats=("json", "md"), text="auto", writer="template", chunk_size=3,
+                       evidence="none", progress=False)
+    assert result.n_done == 5
+    assert calls == [(3, 3), (2, 3)]  # one call per chunk, batch size = chunk size
+    report = Report.model_validate_json((out / "records" / "good00" / "report.json").read_text())
+    assert report.interpretation.writer == "template" and report.schema_version == "1.1"
+    assert "Text written by: template sentences (no language model) [writer: template]" in \
+        (out / "records" / "good00" / "report.md").read_text()

@@ -86,3 +86,30 @@ def test_the_first_evidence_lead_lowers_the_full_ensemble_probability_most(class
     p0 = clf.predict_proba(x[None])[0, clf.classes.index(code)]
     drops = p0 - clf.predict_proba(copies)[:, clf.classes.index(code)]
     assert STANDARD_LEADS[int(np.argmax(drops))] == leads[0]
+
+
+def test_occlusion_uses_the_cheapest_member_by_multiply_accumulates(classifiers):
+    import torch
+
+    from medts.report.sources import conv_macs, evidence_members
+
+    small, big = torch.nn.Conv1d(12, 4, 5), torch.nn.Conv1d(12, 32, 5)
+    assert conv_macs(small, window=100) == 96 * 4 * 12 * 5  # 96 outputs x 4 channels x 12 x 5 inputs
+    assert conv_macs(big, window=100) == 8 * conv_macs(small, window=100)
+    for clf in classifiers._classifiers:
+        costs = [conv_macs(net, clf.window) for net in clf.inference_members]
+        (picked,) = evidence_members(clf)
+        assert costs[[id(n) for n in clf.inference_members].index(id(picked))] == min(costs)
+        assert evidence_members(clf, None) == list(clf.inference_members)
+
+
+def test_occlusion_batched_over_records_equals_one_record_at_a_time(classifiers):
+    records = [simulate_12lead(duration_s=10.0, fs=100.0, hr_bpm=hr, seed=s, atrial_fibrillation=af, record_id=f"r{s}")
+               for hr, s, af in ((58.0, 31, False), (115.0, 32, True), (75.0, 33, False))]
+    clf = classifiers._classifiers[0]
+    codes = [clf.predict(e).present[:3] for e in records]
+    assert any(codes)
+    together = lead_occlusion(clf, records, codes)
+    alone = [lead_occlusion(clf, [e], [c])[0] for e, c in zip(records, codes)]
+    assert [{k: v[0] for k, v in d.items()} for d in together] == [{k: v[0] for k, v in d.items()} for d in alone]
+    assert all(set(d) == set(c) for d, c in zip(together, codes))

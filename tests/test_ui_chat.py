@@ -4,22 +4,19 @@ multi-turn, compare, backends from Settings, one load of the local weights)."""
 from __future__ import annotations
 
 import re
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
 pytest.importorskip("medts.agent.session")
 
+from agent_fake_server import FakeOpenAIServer  # tests/ helper (on sys.path under pytest)
+
 from medts.agent.backends import ScriptedChatModel
 from medts.simulate import simulate_12lead
 from medts.ui import chat as chat_bridge
 from medts.ui.state import ChatSettings, SessionState
-
-sys.path.insert(0, str(Path(__file__).parent))
-from agent_fake_server import FakeOpenAIServer  # noqa: E402
 
 TEXT = "Here is what the measurements show for this record."
 
@@ -121,7 +118,7 @@ def test_openai_compatible_url_from_settings_streams_through_the_server() -> Non
 
 
 def test_local_weights_load_once_for_concurrent_callers(monkeypatch) -> None:
-    import medts.agent.backends as backends
+    from medts.agent import backends
 
     calls = []
 
@@ -130,7 +127,9 @@ def test_local_weights_load_once_for_concurrent_callers(monkeypatch) -> None:
         time.sleep(0.3)
         return object(), object()
 
+    primed = []
     monkeypatch.setattr(backends, "load_local", slow_load)
+    monkeypatch.setattr(chat_bridge, "prime_local_model", primed.append)
     monkeypatch.setattr(chat_bridge, "_LOADED", set())
     assert not chat_bridge.local_model_loaded()
     threads = [threading.Thread(target=chat_bridge.ensure_local_model) for _ in range(3)]
@@ -139,6 +138,7 @@ def test_local_weights_load_once_for_concurrent_callers(monkeypatch) -> None:
     for t in threads:
         t.join()
     assert calls == [("smollm2", chat_bridge.LOCAL_DTYPE)] and chat_bridge.local_model_loaded()
+    assert len(primed) == 1  # the prompt prefix is computed once, with the load
     hf = ChatSettings(backend="hf", model_path="/models/x")
     assert not chat_bridge.local_model_loaded(hf)  # another folder is other weights
     assert chat_bridge.local_model_loaded(ChatSettings(backend="openai", base_url="http://x"))

@@ -153,7 +153,47 @@ def _interval_line(m: dict[str, Any], key: str, name: str) -> str:
     return text
 
 
-def measurement_lines(m: dict[str, Any], kinds: set[str]) -> list[str]:
+# Which measurements bear on a statement the question names (the compose prompt carries only
+# those: prefill time grows with every fact line).
+_INTERVAL_WORDS = (("pr_ms", r"\bP-?R\b|\bPQ\b|AV block|first[- ]degree"), ("qrs_ms", r"\bQRS\b|\bwide\b|\bnarrow\b"),
+                   ("qt_ms", r"\bQT\b"), ("qtc_bazett_ms", r"\bQTc?\b|corrected"))
+_CODE_INTERVALS = {"1AVB": "pr_ms", "2AVB": "pr_ms", "3AVB": "pr_ms", "WPW": "pr_ms", "LNGQT": "qtc_bazett_ms"}
+
+
+def code_kinds(code: str) -> set[str]:
+    """Measurement intents that bear on statement ``code`` (e.g. LVH -> voltage)."""
+    from medts.labels import STATEMENTS
+
+    st = STATEMENTS.get(code)
+    if code == "NORM":
+        return {"rate", "rhythm", "intervals", "axis"}
+    if code in ("LAFB", "LPFB"):
+        return {"axis", "intervals"}
+    if st is None:
+        return set()
+    if st.rhythm:
+        return {"rhythm"}
+    cls = st.diagnostic_class
+    return {"CD": {"intervals"}, "HYP": {"voltage"}, "MI": {"st"}, "STTC": {"st"}}.get(cls or "", set())
+
+
+def focus(question: str, kinds: set[str], codes: list[str]) -> tuple[set[str], set[str] | None]:
+    """(measurement intents, interval keys) the fact lines should cover. A question naming a
+    statement ("Is there LVH?") gets that statement's measurements instead of all of them;
+    interval keys are those the question or its statements name (None: every interval)."""
+    kinds = set(kinds)
+    if codes and "diagnosis" in kinds and "NORM" not in codes:
+        kinds = (kinds - {"diagnosis"}) | set().union(*(code_kinds(c) for c in codes))
+    keys = {key for key, pattern in _INTERVAL_WORDS if re.search(pattern, question, re.IGNORECASE)}
+    if "NORM" in codes:  # normal means every interval normal
+        return kinds, None
+    keys |= {_CODE_INTERVALS.get(c, "qrs_ms") for c in codes if "intervals" in code_kinds(c)}
+    return kinds, (keys or None)
+
+
+def measurement_lines(m: dict[str, Any], kinds: set[str], intervals: set[str] | None = None) -> list[str]:
+    """Fact lines from the measurements tool for the question's intents ``kinds``; ``intervals``
+    limits the interval lines to those keys (None: all)."""
     lines: list[str] = []
     if kinds & {"rate", "rhythm", "diagnosis"}:
         hr = _v(m, "hr_bpm")
@@ -176,12 +216,12 @@ def measurement_lines(m: dict[str, Any], kinds: set[str]) -> list[str]:
         elif m.get("af_like_irregular_without_p_waves") is False and pf is not None and pf >= 0.5:
             lines.append("no sign of atrial fibrillation in the rhythm features (P waves present)")
     if kinds & {"intervals", "diagnosis"}:
+        shown = intervals if intervals is not None else {"pr_ms", "qrs_ms", "qt_ms", "qtc_bazett_ms"}
         for key, name in (("pr_ms", "PR interval"), ("qrs_ms", "QRS duration"), ("qt_ms", "QT interval"),
                           ("qtc_bazett_ms", "QTc (Bazett)")):
-            lines.append(_interval_line(m, key, name))
-        if "intervals" in kinds and _v(m, "qtc_fridericia_ms") is not None:
-            lines.append(f"QTc (Fridericia): {_v(m, 'qtc_fridericia_ms'):.0f} ms")
-        if m.get("qtc_prolonged") is not None:
+            if key in shown:
+                lines.append(_interval_line(m, key, name))
+        if "qtc_bazett_ms" in shown and m.get("qtc_prolonged") is not None:
             lines.append("the QTc is prolonged" if m["qtc_prolonged"] else "the QTc is not prolonged")
     if kinds & {"axis", "diagnosis"}:
         ax = _v(m, "qrs_axis_deg")
@@ -224,11 +264,13 @@ def classifier_lines(c: dict[str, Any], codes: list[str]) -> list[str]:
                 "no diagnostic statement can be made without the classifier"]
     by_code = {s["code"]: s for s in c.get("statements") or []}
     lines = []
-    for s in (by_code[k] for k in c.get("present") or [] if k in by_code):
+    # a question naming statements gets those; otherwise every present statement (5 at most)
+    present = [k for k in c.get("present") or [] if k in by_code and (not codes or k in codes)]
+    for s in sorted((by_code[k] for k in present), key=lambda s: -(s.get("probability") or 0.0))[:5]:
         # code first: descriptions may contain "without", which must not read as a negation
         p = _percent(s.get("probability"))
         lines.append(f"classifier finds {s['code']} ({s['description']})" + (f", probability {p}" if p else ""))
-    if not c.get("present"):
+    if not c.get("present") and not codes:
         lines.append("classifier: no statement reached its threshold")
     for code in codes:
         if code in by_code and not by_code[code]["present"]:
@@ -248,6 +290,7 @@ def fact_lines(question: str, results: list[dict[str, Any]], kinds: list[str] | 
 
     kinds_set = set(kinds if kinds is not None else intents(question)) or {"rate", "rhythm", "diagnosis"}
     codes = [c for c in statement_codes(question) if c in STATEMENTS]
+    measure_kinds, interval_keys = focus(question, kinds_set, codes)
     lines: list[str] = []
     for r in results:
         tool = r.get("tool")
@@ -262,7 +305,7 @@ def fact_lines(question: str, results: list[dict[str, Any]], kinds: list[str] | 
         elif not r.get("available", True) and tool != "classify":
             lines.append(f"{tool}: not available ({str(r.get('reason', ''))[:80]})")
         elif tool == "measurements":
-            lines += measurement_lines(r, kinds_set)
+            lines += measurement_lines(r, measure_kinds, interval_keys)
         elif tool == "classify":
             lines += classifier_lines(r, codes)
         elif tool == "explain":

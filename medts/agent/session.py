@@ -92,6 +92,8 @@ class ChatSession:
         self.toolbox = toolbox or ToolBox(Workspace())
         self.history: list[tuple[str, str, list[str]]] = []  # (question, answer text, intents)
         self.last: AgentAnswer | None = None
+        self._cut = ""
+        self._cpu_tools = 0.0
 
     @classmethod
     def with_local_model(cls, source: str = "smollm2", *, dtype: str = "auto", max_new_tokens: int = 80,
@@ -175,14 +177,15 @@ class ChatSession:
                 args["code"] = _top_statement(results)
             results.append(self.toolbox.run(call.name, args))
         t_tools = time.perf_counter()
+        self._cpu_tools = time.process_time()
         trace = self.toolbox.trace[start:]
         facts = fact_lines(question, results, kinds or None)
         grounder = Grounder.from_trace(trace, question, self.config.grounding)
         pieces, llm_text, first = [], "", None
         for sentence, raw in self._grounded_stream(compose_messages(question, facts), grounder):
-            first = first if first is not None else time.perf_counter()
             llm_text = raw
             if sentence:
+                first = first if first is not None else time.perf_counter()
                 pieces.append(sentence)
                 yield sentence + " "
         llm_text = llm_text or ""
@@ -217,10 +220,7 @@ class ChatSession:
                     yield grounder.sentence(done.strip()), raw
             buffer = parts[-1]
         last, self._cut = trim_unfinished(buffer, finish)
-        if last:
-            yield grounder.sentence(last), raw
-        elif not raw:
-            yield "", raw
+        yield (grounder.sentence(last) if last else ""), raw  # always: the caller keeps the full raw text
 
     def _missing_facts(self, facts: list[str], grounder: Grounder, trace: list, question: str) -> list[str]:
         """Fact lines whose tool fields the grounded text does not cite (``show_facts``), cited."""
@@ -246,6 +246,7 @@ class ChatSession:
             question = question + " (about the ECG named 'previous')"
         final = run_native(self.llm, self.toolbox, question, history=history)
         t_tools = time.perf_counter()
+        self._cpu_tools = time.process_time()
         trace = self.toolbox.trace[start:]
         grounder = Grounder.from_trace(trace, question, self.config.grounding)
         raw = final.content if isinstance(final.content, str) else str(final.content)
@@ -283,6 +284,10 @@ class ChatSession:
                 "tools": None if t_tools is None else round(t_tools - t0, 3),
                 "first_token_after_tools": None if (first_token is None or t_tools is None) else round(first_token - t_tools, 3),
                 "first_text_after_tools": None if (first is None or t_tools is None) else round(first - t_tools, 3),
+                "answer_after_tools": None if t_tools is None else round(now - t_tools, 3),
+                # CPU seconds of this process (all threads) after the tools: wall time on a loaded
+                # machine includes waiting for the CPU, this does not
+                "cpu_s_after_tools": None if t_tools is None else round(time.process_time() - self._cpu_tools, 3),
                 "total": round(now - t0, 3),
             },
             prompt_versions={"system": load_prompt("system")["version"], "compose": load_prompt("compose")["version"]},

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from medts.config import PROJECT_ROOT
+from medts.errors import MedtsError
 
 CACHE = PROJECT_ROOT / "runs" / "text_head"
 LUDB_TRAIN = range(1, 131)
@@ -172,10 +173,17 @@ def load_facts(dataset: str) -> dict[str, dict[str, Any]]:
     path = facts_path(dataset)
     out: dict[str, dict[str, Any]] = {}
     if path.is_file():
-        for line in path.read_text().splitlines():
-            if line.strip():
+        lines = path.read_text().splitlines()
+        for i, line in enumerate(lines):
+            if not line.strip():
+                continue
+            try:
                 row = json.loads(line)
-                out[str(row["record_id"])] = row
+            except json.JSONDecodeError:
+                if i == len(lines) - 1:  # a row still being appended by another process: read it next time
+                    break
+                raise MedtsError(f"{path}: line {i + 1} is not JSON (delete the file to recompute the facts)") from None
+            out[str(row["record_id"])] = row
     return out
 
 

@@ -78,22 +78,26 @@ def eval_rows(dataset: str, limit: int | None) -> list[dict[str, Any]]:
 
 def run_report_text_bench(*, writers: tuple[str, ...] = ("template", "llm", "tuned"), limit: int | None = None,
                           llm_limit: int | None = None, batch_size: int = 16, n_boot: int = 1000, adapter: str | Path | None = None,
-                          command: str | None = None) -> tuple[Path, Path]:
-    """Run the benchmark; write ``eval/results/report_text.{json,md}``.
+                          command: str | None = None, datasets: tuple[str, ...] = ("ludb", "ptbxl")
+                          ) -> tuple[Path, Path]:
+    """Run the benchmark; write ``eval/results/report_text.{json,md}`` (rewritten after every
+    writer, marked partial until the run ends).
 
     ``limit``: first N evaluation records per dataset. ``llm_limit``: the writers are compared on
     the first N of those (paired, same records), and the template and classifier are also scored
     on all of them (CPU time: LLM generation is the slow part)."""
     from medts.agent.report_text import ReportTextInput, write_report_texts_detailed
     from medts.agent.text_train import read_ecg
-    from medts.bench.results import markdown_table, write_results
     from medts.report.consistency import codes_in_text
 
     data: dict[str, Any] = {}
     metrics: dict[str, Any] = {}
     baselines: dict[str, Any] = {}
     examples: dict[str, Any] = {}
-    for dataset in ("ptbxl", "ludb"):
+    def write(complete: bool) -> tuple[Path, Path]:
+        return _write_results(data, metrics, baselines, examples, command=command, complete=complete)
+
+    for dataset in datasets:
         all_rows = eval_rows(dataset, limit)
         all_truths = [truth_codes(r) for r in all_rows]
         if llm_limit and llm_limit < len(all_rows):
@@ -137,6 +141,15 @@ def run_report_text_bench(*, writers: tuple[str, ...] = ("template", "llm", "tun
             metrics[f"{dataset}/{writer}"] = entry
             examples[f"{dataset}/{writer}"] = [{"record_id": r["record_id"], "raw": t.raw, "text": t.text}
                                                for r, t in list(zip(rows, texts))[:3]]
+            write(complete=False)  # a long run leaves every finished writer's figures behind
+    return write(complete=True)
+
+
+def _write_results(data: dict[str, Any], metrics: dict[str, Any], baselines: dict[str, Any],
+                   examples: dict[str, Any], *, command: str | None, complete: bool) -> tuple[Path, Path]:
+    """``eval/results/report_text.{json,md}`` from what has been scored so far."""
+    from medts.bench.results import markdown_table, write_results
+
     rows_md = []
     for key, entry in {**metrics, **{k: {"grounded": v} for k, v in baselines.items()}}.items():
         for level in LEVELS:
@@ -166,6 +179,57 @@ def run_report_text_bench(*, writers: tuple[str, ...] = ("template", "llm", "tun
         "(PTB-XL folds 1-8, LUDB 1-130); fold 9 was used to select and threshold the classifiers whose "
         "statements every writer is grounded in."),
     ]
+    if not complete:
+        notes.insert(0, "PARTIAL: the run was still going when this was written; only the rows below are done.")
+    data = {**data, "complete": complete}
     return write_results("report_text", command=command, data=data, metrics=metrics, baselines=baselines,
                          notes=notes, markdown_tables=[table, "## Examples\n\n" + "\n".join(
                              f"- {k} {e['record_id']}: {e['text'][:300]!r}" for k, v in examples.items() for e in v[:1])])
+
+
+def run_report_text_speed(*, n: int = 32, batch_size: int = 16, threads: tuple[int, ...] = (1, 2),
+                          writers: tuple[str, ...] = ("llm", "tuned"), adapter: str | Path | None = None,
+                          command: str | None = None) -> tuple[Path, Path]:
+    """Throughput of the LLM writers: ``n`` LUDB 131-160 records (cached facts; ECGs for the tuned
+    head), batches of ``batch_size``, each torch thread count in ``threads``; writes
+    ``eval/results/report_text_speed.{json,md}``.
+
+    Each (writer, threads) pair is timed after an untimed warm-up batch (model loading and the first
+    call's one-off costs are excluded: a batch report loads the model once per process). Reported:
+    records/s (wall), CPU seconds per record (``time.process_time``), and the 1-minute load average
+    before and after (wall figures are only meaningful on an otherwise idle machine).
+    """
+    from medts.agent.report_text import ReportTextInput, write_report_texts_detailed
+    from medts.agent.text_train import read_ecg
+    from medts.bench.results import markdown_table, write_results
+
+    rows = eval_rows("ludb", None)
+    rows = (rows * (n // max(len(rows), 1) + 1))[:n]  # more than 30: the records repeat
+    items = [ReportTextInput(ecg=read_ecg("ludb", r["record_id"]), facts=r["facts"], record_id=r["record_id"])
+             for r in rows]
+    before = torch.get_num_threads()
+    metrics: dict[str, Any] = {}
+    try:
+        for writer in writers:
+            for t in threads:
+                torch.set_num_threads(t)
+                write_report_texts_detailed(items[:2], writer=writer, adapter=adapter, batch_size=2)  # warm-up
+                load0, t0, c0 = os.getloadavg()[0], time.perf_counter(), time.process_time()
+                texts = write_report_texts_detailed(items, writer=writer, adapter=adapter, batch_size=batch_size)
+                wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+                metrics[f"{writer}/threads={t}"] = {
+                    "records": len(items), "batch_size": batch_size, "torch_threads": t, "seconds": round(wall, 2),
+                    "records_per_s": round(len(items) / wall, 3), "cpu_seconds_per_record": round(cpu / len(items), 3),
+                    "load_average_1min": [round(load0, 2), round(os.getloadavg()[0], 2)],
+                    "mean_raw_chars": round(sum(len(x.raw) for x in texts) / len(texts), 1)}
+    finally:
+        torch.set_num_threads(before)
+    table = markdown_table(["writer / threads", "records/s (wall)", "CPU s/record", "load avg (start, end)"],
+                           [[k, v["records_per_s"], v["cpu_seconds_per_record"], v["load_average_1min"]]
+                            for k, v in metrics.items()])
+    notes = [(f"{len(items)} LUDB 131-160 records (facts from runs/text_head/facts-ludb.jsonl), batches of "
+             f"{batch_size}, greedy decoding, max 48 new tokens, fp32 unless the CPU has native bf16."),
+             "The goal for batch reports is >= 1 record/s on 2 CPU cores; wall figures count only on an idle machine."]
+    return write_results("report_text_speed", command=command,
+                         data={"dataset": "ludb", "records": [r["record_id"] for r in rows]},
+                         metrics=metrics, notes=notes, markdown_tables=[table])

@@ -22,7 +22,13 @@ from typing import Any
 import numpy as np
 
 from medts.bench.ptbxl import recipe_text
-from medts.classify.calibrate import DEFAULT_RULE, LEGACY_RULE, DecisionRule, choose_thresholds, rule_manifest
+from medts.classify.calibrate import (
+    DEFAULT_RULE,
+    LEGACY_RULE,
+    DecisionRule,
+    choose_thresholds,
+    rule_manifest,
+)
 from medts.classify.data import load_ptbxl_cache
 from medts.classify.metrics import macro_auc
 from medts.classify.predict import Classifier, predict_signals

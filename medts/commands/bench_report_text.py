@@ -38,3 +38,23 @@ def bench_report_text(
                                   adapter=adapter, command="medts bench report-text " + " ".join(sys.argv[3:]))
     for p in paths:
         print(p)
+
+
+@bench_app.command("report-text-speed")
+def bench_report_text_speed(
+    n: int = typer.Option(32, help="records to write per (writer, threads) run"),
+    batch_size: int = typer.Option(16, help="records per generation batch"),
+    threads: list[int] = typer.Option([1, 2], help="torch thread counts to time"),
+    writer: list[str] = typer.Option(["llm", "tuned"], help="LLM writers to time"),
+    adapter: str | None = typer.Option(None, help="text-head folder (default adapters/text-smollm2)"),
+) -> None:
+    """Records/s and CPU s/record of the LLM report-text writers; write eval/results/report_text_speed.*"""
+    from medts.bench.report_text import run_report_text_speed
+    from medts.config import dataset_dir
+
+    if dataset_dir("ludb") is None:
+        raise MedtsError("the report-text speed benchmark needs LUDB (../shared/data or $MEDTS_DATA)")
+    paths = run_report_text_speed(n=n, batch_size=batch_size, threads=tuple(threads), writers=tuple(writer),
+                                  adapter=adapter, command="medts bench report-text-speed " + " ".join(sys.argv[3:]))
+    for p in paths:
+        print(p)

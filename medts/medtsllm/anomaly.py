@@ -410,21 +410,27 @@ FEATURE_WORDS = {"recon_rel": "reconstruction error", "template_robust": "shape 
 
 def embedding_distance(embeddings: np.ndarray, beats: np.ndarray, fs: float) -> np.ndarray:
     """How far each beat's MedTsLLM embedding lies from the record's typical beat, float [n_beats]:
-    log of the mean absolute robust z-score over the hidden dimensions, where the centre and the
-    scale (median, 1.4826 x MAD per dimension) come from the record's beats that are not premature
-    (``rr_prematurity`` < 0.1), so that frequent ectopic beats (bigeminy) do not become the
-    reference. The learned counterpart of ``template_correlation``: one scale for every record.
+    log of the mean absolute robust z-score over the hidden dimensions. The centre and scale
+    (median and 1.4826 x MAD per dimension) come from the record's typical half of beats: those
+    closest to the median of all beats, so that frequent ectopic beats (bigeminy) do not become
+    the reference; RR timing is not used for this because in bigeminy half the intervals are
+    short. The learned counterpart of ``template_correlation``: one scale for every record.
 
-    ``embeddings`` float [n_beats, d_hidden] (``beat_embeddings``); ``beats`` their R peaks at ``fs``."""
+    ``embeddings`` float [n_beats, d_hidden] (``beat_embeddings``); ``beats`` their R peaks at
+    ``fs`` (kept for a uniform signature with the other beat features)."""
+    del beats, fs
     emb = np.asarray(embeddings, float)
     if len(emb) == 0:
         return np.zeros(0)
-    typical = rr_prematurity(beats, fs) < 0.1
-    if typical.sum() < 10:  # too few regular beats to define the typical one: use all
-        typical = np.ones(len(emb), bool)
-    centre = np.median(emb[typical], axis=0)  # [d]
-    spread = 1.4826 * np.median(np.abs(emb[typical] - centre), axis=0) + 1e-3  # [d]; floor: constant dims
-    return np.log(np.mean(np.abs(emb - centre) / spread, axis=1) + 1e-6)
+
+    def robust_z(ref: np.ndarray) -> np.ndarray:  # [n_beats, d] against the beats in ref
+        centre = np.median(ref, axis=0)  # [d]
+        spread = 1.4826 * np.median(np.abs(ref - centre), axis=0) + 1e-3  # [d]; floor: constant dims
+        return np.abs(emb - centre) / spread
+
+    first = robust_z(emb).mean(axis=1)
+    typical = first <= np.median(first)
+    return np.log(robust_z(emb[typical]).mean(axis=1) + 1e-6)
 
 
 def beat_features(signal: np.ndarray, beats: np.ndarray, fs: float, error: np.ndarray | None = None, *,

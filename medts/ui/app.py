@@ -318,7 +318,7 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
                 upload = gr.File(label="Upload ECG (WFDB .hea+.dat, zip, EDF, CSV, NPY, CinC .mat+.hea)",
                                  file_count="multiple", elem_id="upload")
                 fs_box = gr.Number(label="Sampling rate (Hz) for NPY/CSV without one", value=None,
-                                   elem_id="fs")
+                                   placeholder="e.g. 500", minimum=0, elem_id="fs")
                 picker = gr.Dropdown(choices=choices, value=initial if initial in choices else (choices[0] if choices else None),
                                      label="Or pick a bundled example / a record under $MEDTS_DATA",
                                      allow_custom_value=True, elem_id="picker")

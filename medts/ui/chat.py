@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import queue
 import threading
 import time
@@ -41,6 +42,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from medts.ui.state import ChatSettings, SessionState
+
+log = logging.getLogger("medts.ui")
 
 
 def agent_status() -> tuple[bool, str]:
@@ -109,8 +112,25 @@ def ensure_local_model(settings: ChatSettings | None = None) -> float:
 
         t0 = time.perf_counter()
         load_local(*key)
+        prime_local_model(settings)
         _LOADED.add(key)
         return time.perf_counter() - t0
+
+
+def prime_local_model(settings: ChatSettings) -> None:
+    """Run the local model once on a compose prompt (one new token), so what the backend keeps
+    per process for every later prompt (e.g. the attention cache of the fixed system prompt and
+    worked example) is computed now, not in the first user's question. Best effort: a failure
+    here only means the first question does that work itself."""
+    try:
+        from medts.agent.backends import LocalChatModel
+        from medts.agent.planner import compose_messages
+
+        source, dtype = local_model_key(settings)
+        LocalChatModel(source=source, dtype=dtype, max_new_tokens=1).invoke(
+            compose_messages("What is the heart rate?", ["heart rate: 70 bpm"]))
+    except Exception:  # best effort
+        log.debug("priming the local model failed", exc_info=True)
 
 
 def warm_local_model() -> float:
@@ -177,8 +197,8 @@ def prepare(state: SessionState) -> None:
         session = open_session(state)
         session.toolbox.measured("current")
         session.toolbox.classified("current")
-    except Exception:  # noqa: BLE001 - the question itself will report the problem
-        pass
+    except Exception:  # the question itself will report the problem
+        log.debug("preparing the chat session failed", exc_info=True)
 
 
 def set_compare(state: SessionState) -> None:

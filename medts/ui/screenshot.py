@@ -2,7 +2,8 @@
 and a chat answer, saved as a small PNG.
 
 ``python -m medts.ui.screenshot docs/screenshot.png`` starts the app on a free local port,
-loads the bundled example (``--example sinus``), asks ``--question`` with the app's local model
+loads the bundled example (``--example sinus``), ticks the MedTsLLM segmentation head's
+per-lead overlay (unless ``--no-segmentation-head``), asks ``--question`` with the app's local model
 (``--scripted`` uses the agent's scripted model instead, for machines without SmolLM2), waits
 for the streamed answer, and saves the page. The PNG is reduced to a 256-colour palette so it
 stays well under 400 KB. Needs Playwright and Debian's Chromium (``/usr/bin/chromium``).
@@ -45,8 +46,10 @@ def compress_png(path: Path, colours: int = 256) -> Path:
 
 
 def take_screenshot(out: str | Path, *, example: str = "sinus", question: str = "What is the heart rate?",
-                    scripted: bool = False, width: int = 1440, height: int = 1000, timeout_s: float = 300.0) -> Path:
-    """Save the app's page with ``example`` loaded and ``question`` answered to ``out`` (PNG)."""
+                    scripted: bool = False, segmentation_head: bool = True, width: int = 1440, height: int = 1000,
+                    timeout_s: float = 300.0) -> Path:
+    """Save the app's page with ``example`` loaded (with the MedTsLLM segmentation head's
+    per-lead overlay when ``segmentation_head``) and ``question`` answered to ``out`` (PNG)."""
     from playwright.sync_api import sync_playwright
 
     from medts.ui import chat as chat_bridge
@@ -76,6 +79,10 @@ def take_screenshot(out: str | Path, *, example: str = "sinus", question: str = 
             page.click("#load")
             page.wait_for_function("() => document.querySelector('#status')?.innerText.includes('Statements and overlays in')",
                                    timeout=ms)
+            if segmentation_head:  # the MedTsLLM head's waves, shaded per lead
+                page.click("#overlays label:has-text('MedTsLLM')")
+                page.wait_for_function("() => document.querySelector('#status')?.innerText.includes('segmentation head:')",
+                                       timeout=ms)
             page.fill("#question textarea", question)
             page.click("#ask")
             page.wait_for_function("() => document.querySelector('#chat')?.innerText.includes('not a diagnosis')",
@@ -97,8 +104,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--example", default="sinus", help="bundled example to load")
     p.add_argument("--question", default="What is the heart rate?", help="question to ask")
     p.add_argument("--scripted", action="store_true", help="use the agent's scripted model, not SmolLM2")
+    p.add_argument("--no-segmentation-head", action="store_true",
+                   help="show the fused P/QRS/T delineation instead of the MedTsLLM head's per-lead waves")
     args = p.parse_args(argv)
-    path = take_screenshot(args.out, example=args.example, question=args.question, scripted=args.scripted)
+    path = take_screenshot(args.out, example=args.example, question=args.question, scripted=args.scripted,
+                           segmentation_head=not args.no_segmentation_head)
     print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KB)")
 
 

@@ -15,12 +15,14 @@ Example
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import threading
 from collections.abc import Sequence
 
 from medts.errors import MedtsError
 
+log = logging.getLogger("medts.ui")
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
 
@@ -77,8 +79,8 @@ def warm_up(*, llm_delay_s: float = LLM_WARMUP_DELAY_S, initial: str | None = No
         for step in (measure_once, report_builder, chat_bridge.shared_classifiers, load_llm):
             try:
                 step()
-            except Exception:  # noqa: BLE001 - a failure shows later, in the panel that needs it
-                pass
+            except Exception:  # a failure shows later, in the panel that needs it
+                log.debug("warm-up step %s failed", step.__name__, exc_info=True)
 
     global WARMUP
     thread = threading.Thread(target=run, name="medts-ui-warmup", daemon=True)
