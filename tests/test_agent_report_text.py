@@ -145,3 +145,17 @@ def test_chat_model_is_loaded_once_per_process(tokenizer, tmp_path):
     tokenizer.save_pretrained(folder)
     model, tok = chat_model(str(folder), "float32")
     assert chat_model(str(folder), "float32")[0] is model and tok.pad_token is not None
+
+
+def test_generated_lists_become_sentences_and_a_cut_off_sentence_is_dropped(tokenizer):
+    import torch
+
+    from medts.agent.report_text import decode_new_tokens, tidy_generated
+
+    ids = tokenizer("1. Heart rate 46 bpm\n2. Sinus", add_special_tokens=False)["input_ids"]
+    cut = torch.tensor([ids])  # filled the token cap without EOS: the last item is unfinished
+    assert decode_new_tokens(tokenizer, cut, max_new_tokens=len(ids)) == ["Heart rate 46 bpm."]
+    ended = torch.tensor([ids + [tokenizer.eos_token_id]])
+    assert decode_new_tokens(tokenizer, ended, max_new_tokens=len(ids) + 1) == ["Heart rate 46 bpm. Sinus."]
+    assert tidy_generated("Sinus rhythm. Normal ECG. Heart", truncated=True) == "Sinus rhythm. Normal ECG."
+    assert tidy_generated("- QRS axis 25 degrees (normal axis)", truncated=False) == "QRS axis 25 degrees (normal axis)."

@@ -181,10 +181,27 @@ def test_an_answer_cut_at_the_token_limit_ends_with_its_last_full_sentence():
         hr_line["fact"] = facts[0]
         return AIMessage(f"{facts[0].capitalize()}. The rhythm is regular and the QRS", response_metadata={"finish_reason": "length"})
 
-    s = ChatSession(ScriptedChatModel(script=[cut_reply, "The heart rate is fine and"], supports_tools=False))
+    def unfinished_but_complete(messages):
+        return hr_line["fact"].capitalize() + " and"
+
+    s = ChatSession(ScriptedChatModel(script=[cut_reply, unfinished_but_complete], supports_tools=False))
     s.load(simulate_example("sinus"))
     a = s.ask("What is the heart rate?")
     assert a.cut == "The rhythm is regular and the QRS" and "the QRS" not in a.text
     assert a.text.startswith(hr_line["fact"].capitalize()) and a.n_ungrounded == 0
     b = s.ask("What is the heart rate?")  # no finish_reason "length": a reply is kept as written
-    assert b.cut == "" and "The heart rate is fine and" in b.text
+    assert b.cut == "" and b.text.startswith(hr_line["fact"].capitalize() + " and")
+
+
+def test_plan_mode_drops_filler_sentences_without_claims():
+    s = ChatSession(ScriptedChatModel(script=[
+        lambda m: "The electrical axis refers to the direction of a current in a circuit. " + echo_first_fact(m)],
+        supports_tools=False))
+    s.load(simulate_example("sinus"))
+    a = s.ask("What is the electrical axis?")
+    assert a.claimless == ["The electrical axis refers to the direction of a current in a circuit."]
+    assert "circuit" not in a.text and a.text.startswith("Qrs axis:") and a.n_ungrounded == 0
+    keep = ChatSession(ScriptedChatModel(script=["The axis is a direction."], supports_tools=False),
+                       AgentConfig(claimless="keep"))
+    keep.load(simulate_example("sinus"))
+    assert keep.ask("What is the electrical axis?").text.startswith("The axis is a direction.")

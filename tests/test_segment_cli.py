@@ -95,3 +95,19 @@ def test_bad_adapter_folder_is_one_error(sim_record, tmp_path, capsys):
     assert main(["segment", str(path), "--adapter", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [f"error: {tmp_path}: not a segmentation adapter folder (no manifest.json)"]
+
+
+def test_shipped_adapter_prompt_cache_matches_the_uncached_path(sim_record):
+    """The real SmolLM2 adapter: sharing each lead's prompt key/values across its windows gives
+    the probabilities of running every prompt with its own window (as in training)."""
+    from medts.io import read_record
+    from medts.medtsllm.infer import load_segmentation_adapter, segment_logits
+
+    model, _ = load_segmentation_adapter(default_adapter())
+    ecg = read_record(sim_record[0])
+    sig = ecg.resample(model.config.data.fs).signal
+    kw = dict(age=60, sex="female", dataset="ludb", hop_s=model.config.data.window_s)
+    cached = segment_logits(model, sig, list(ecg.leads), cache_prompts=True, **kw)
+    plain = segment_logits(model, sig, list(ecg.leads), cache_prompts=False, **kw)
+    assert cached.shape == (1000, 2, 4)
+    np.testing.assert_allclose(cached, plain, rtol=0, atol=1e-5)

@@ -815,6 +815,10 @@ class Grounder:
     claims: list[Claim] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     previous_quantity: str | None = None
+    # Drop sentences that state nothing checkable (plan mode: a small model's filler, e.g. a
+    # textbook sentence about "the electrical axis" in physics); kept in ``claimless``.
+    drop_claimless: bool = False
+    claimless: list[str] = field(default_factory=list)
 
     @classmethod
     def from_trace(cls, trace: Iterable[Any], question: str = "", mode: Literal["remove", "flag"] = "remove") -> Grounder:
@@ -835,6 +839,9 @@ class Grounder:
         bad = [c for c in claims if not c.grounded]
         if bad and self.mode == "remove":
             self.removed.append(sentence)
+            return ""
+        if not claims and self.drop_claimless:
+            self.claimless.append(sentence)
             return ""
         out = sentence
         if bad:

@@ -54,6 +54,8 @@ class AgentConfig(BaseModel):
     mode: Literal["auto", "native", "plan"] = "auto"
     grounding: Literal["remove", "flag"] = "remove"
     show_facts: Literal["always", "missing", "never"] = "missing"
+    claimless: Literal["keep", "drop"] = Field(
+        "drop", description="plan mode: model sentences without any number or statement (filler) are dropped")
     history_turns: int = Field(3, ge=0, description="previous turns given to the model (native mode)")
 
 
@@ -74,6 +76,7 @@ class AgentAnswer(BaseModel):
     n_ungrounded: int
     removed: list[str]
     cut: str = Field("", description="unfinished last sentence dropped (the model hit its token limit)")
+    claimless: list[str] = Field(default_factory=list, description="model sentences dropped for stating nothing checkable")
     citations: list[str]
     facts: list[str]
     latency_s: dict[str, float | None]
@@ -181,6 +184,7 @@ class ChatSession:
         trace = self.toolbox.trace[start:]
         facts = fact_lines(question, results, kinds or None)
         grounder = Grounder.from_trace(trace, question, self.config.grounding)
+        grounder.drop_claimless = self.config.claimless == "drop"
         pieces, llm_text, first = [], "", None
         for sentence, raw in self._grounded_stream(compose_messages(question, facts), grounder):
             llm_text = raw
@@ -277,7 +281,7 @@ class ChatSession:
                    for c in trace],
             claims=grounder.claims, n_claims=len(grounder.claims),
             n_ungrounded=sum(not c.grounded for c in grounder.claims), removed=grounder.removed,
-            cut=getattr(self, "_cut", "") if mode != "abstain" else "",
+            cut=getattr(self, "_cut", "") if mode != "abstain" else "", claimless=list(grounder.claimless),
             citations=sorted({c.citation for c in grounder.claims if c.grounded and c.citation}),
             facts=facts,
             latency_s={

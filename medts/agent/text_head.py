@@ -196,12 +196,15 @@ class TextHead(nn.Module):
 
     @torch.no_grad()
     def generate(self, prompts: list[str], ecgs: list[ECG | None], *, max_new_tokens: int = 72) -> list[str]:
-        """Greedy text for each (prompt, ECG), batched."""
+        """Greedy text for each (prompt, ECG), batched (tidied by
+        :func:`medts.agent.report_text.decode_new_tokens`: a sentence cut by the token cap is dropped)."""
+        from medts.agent.report_text import decode_new_tokens
+
         x, mask, _, _ = self.sequences(prompts, ecgs)
         tok = self.tokenizer
         out = self.llm.generate(inputs_embeds=x, attention_mask=mask, max_new_tokens=max_new_tokens, do_sample=False,
                                 repetition_penalty=1.1, pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id)
-        return [t.strip() for t in tok.batch_decode(out, skip_special_tokens=True)]
+        return decode_new_tokens(tok, out, max_new_tokens)  # with inputs_embeds, out holds the new tokens only
 
     # ----- files ------------------------------------------------------------------------
     def save(self, folder: str | Path, *, manifest_extra: dict[str, Any] | None = None) -> Path:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import statistics
 import sys
 import time
@@ -39,6 +40,8 @@ import yaml
 from medts.config import PROJECT_ROOT
 
 QUESTIONS_PATH = PROJECT_ROOT / "eval" / "questions.yaml"
+SMOLLM2_MAX_NEW_TOKENS = 48
+"""Answer cap for SmolLM2 in the suite (about 35 words; a cut answer ends at its last full sentence)."""
 LUDB_QUESTION_RECORDS = tuple(range(131, 143))
 """LUDB records asked about in detail (131-160 is the text-evaluation range of the issue)."""
 
@@ -272,6 +275,7 @@ def run_suite(questions: list[dict[str, Any]], session_factory, roots: dict[str,
             "n_claims_model": len(answer.claims), "n_ungrounded_model": answer.n_ungrounded,
             "n_ungrounded_final": _ungrounded_in_final(answer, session),
             "abstained": answer.abstained, "latency_s": answer.latency_s,
+            "load_average_1min": round(os.getloadavg()[0], 2), "cut": answer.cut,
             "tools": [t["name"] for t in answer.tools], "answer": answer.text, "llm_text": answer.llm_text,
         })
         log(f"{q['id']} {'OK ' if rows[-1]['correct'] else 'BAD'} {q['question']} -> "
@@ -300,6 +304,8 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     totals = [r["latency_s"]["total"] for r in rows]
     first = [r["latency_s"]["first_token_after_tools"] for r in rows if r["latency_s"].get("first_token_after_tools") is not None]
     tools = [r["latency_s"]["tools"] for r in rows if r["latency_s"].get("tools") is not None]
+    cpu = [r["latency_s"]["cpu_s_after_tools"] for r in rows if r["latency_s"].get("cpu_s_after_tools") is not None]
+    loads = [r["load_average_1min"] for r in rows if r.get("load_average_1min") is not None]
     claims = sum(r["n_claims_model"] for r in rows)
     return {
         "n_questions": n,
@@ -312,41 +318,128 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "latency_total_s": {"median": _pct(totals, 50), "p95": _pct(totals, 95)},
         "latency_tools_s": {"median": _pct(tools, 50), "p95": _pct(tools, 95)},
         "latency_first_token_after_tools_s": {"median": _pct(first, 50), "p95": _pct(first, 95)},
+        "cpu_s_after_tools": {"median": _pct(cpu, 50), "p95": _pct(cpu, 95)},
+        "load_average_1min": {"median": _pct(loads, 50), "max": max(loads) if loads else None},
+        "answers_cut_at_token_limit": sum(bool(r.get("cut")) for r in rows),
     }
 
 
-def measure_latency(dtype: str, *, reps: int = 3, max_new_tokens: int = 60) -> dict[str, Any]:
-    """SmolLM2 CPU latency on a typical compose prompt: first token after the tools, full answer."""
-    from medts.agent.backends import LocalChatModel
+LATENCY_QUESTIONS = ("What is the heart rate?", "Is the QTc prolonged?", "Is there atrial fibrillation?",
+                     "What is the electrical axis?")
+"""Typical questions timed for the CPU-latency figure (plan-then-compose, one real record)."""
+
+
+def latency_record(ludb_root: Path | None) -> tuple[Any, str]:
+    """The record the latency figure is timed on: LUDB 131 (simulated sinus ECG without LUDB)."""
+    if ludb_root is not None:
+        from medts.io.ludb import read_ludb
+
+        return read_ludb(ludb_root, 131).ecg, "ludb:131"
+    from medts.examples import simulate_example
+
+    return simulate_example("sinus"), "simulated:sinus"
+
+
+def measure_latency(dtype: str, ecg: Any, *, reps: int = 2, max_new_tokens: int = 48) -> dict[str, Any]:
+    """SmolLM2 CPU latency of whole chat turns (plan-then-compose) on ``ecg``: first token after
+    the tools finish and the full answer after them, for :data:`LATENCY_QUESTIONS` asked
+    ``reps`` times, with CPU seconds and the load average (the machine may be shared).
+
+    One warm-up turn first (it also fills the tool cache and the prompt-prefix cache, as the
+    first question of a chat does); model load time is reported separately."""
+    import os
+
+    import torch
+
+    from medts.agent.backends import LocalChatModel, load_local
     from medts.agent.planner import compose_messages
+    from medts.agent.session import AgentConfig, ChatSession
 
-    facts = ["heart rate: 72 bpm", "PR interval: 160 ms, within the range 120 ms to 200 ms",
-             "QRS duration: 94 ms, within the limit of 110 ms", "QTc (Bazett): 428 ms, within the limit of 450 ms",
-             "the QTc is not prolonged"]
-    messages = compose_messages("Is the QTc prolonged?", facts)
-    llm = LocalChatModel(dtype=dtype, max_new_tokens=max_new_tokens)
+    load_before = os.getloadavg()
+    t, c = time.perf_counter(), time.process_time()
+    _, tok = load_local("smollm2", dtype)
+    load_s, load_cpu = time.perf_counter() - t, time.process_time() - c
+    session = ChatSession(LocalChatModel(dtype=dtype, max_new_tokens=max_new_tokens), AgentConfig(mode="plan"))
+    session.load(ecg)
     t = time.perf_counter()
-    llm.invoke(messages)  # load + warm-up
-    load_s = time.perf_counter() - t
-    firsts, fulls, tokens = [], [], []
+    session.ask(LATENCY_QUESTIONS[0])
+    warmup_s = time.perf_counter() - t
+    turns = []
     for _ in range(reps):
-        t0 = time.perf_counter()
-        first, text = None, ""
-        for chunk in llm.stream(messages):
-            if first is None and chunk.content:
-                first = time.perf_counter() - t0
-            text += chunk.content
-        fulls.append(time.perf_counter() - t0)
-        firsts.append(first)
-        from medts.agent.backends import load_local
+        for question in LATENCY_QUESTIONS:
+            a = session.ask(question)
+            messages = compose_messages(question, a.facts)
+            n_prompt = len(tok.apply_chat_template(_roles(messages), add_generation_prompt=True))
+            n_prefix = len(tok.apply_chat_template(_roles(messages[:-1]), add_generation_prompt=False))
+            turns.append({"question": question, **{k: a.latency_s.get(k) for k in (
+                "first_token_after_tools", "answer_after_tools", "cpu_s_after_tools", "tools")},
+                "prompt_tokens": n_prompt, "prefilled_tokens": n_prompt - n_prefix,
+                "answer_tokens": len(tok(a.llm_text)["input_ids"]), "cut": bool(a.cut), "llm_text": a.llm_text})
+    first = [r["first_token_after_tools"] for r in turns if r["first_token_after_tools"] is not None]
+    full = [r["answer_after_tools"] for r in turns]
+    cpu = [r["cpu_s_after_tools"] for r in turns]
+    return {
+        "dtype": dtype, "resolved_dtype": str(llm_dtype(dtype)), "torch_threads": torch.get_num_threads(),
+        "reps": reps, "max_new_tokens": max_new_tokens, "questions": list(LATENCY_QUESTIONS),
+        "model_load_s": round(load_s, 2), "model_load_cpu_s": round(load_cpu, 2), "warmup_turn_s": round(warmup_s, 2),
+        "first_token_s_median": _pct(first, 50), "first_token_s_p95": _pct(first, 95),
+        "full_answer_s_median": _pct(full, 50), "full_answer_s_p95": _pct(full, 95),
+        "cpu_s_after_tools_median": _pct(cpu, 50),
+        "prefilled_tokens_median": statistics.median(r["prefilled_tokens"] for r in turns),
+        "prompt_tokens_median": statistics.median(r["prompt_tokens"] for r in turns),
+        "answer_tokens_median": statistics.median(r["answer_tokens"] for r in turns),
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "goal_first_token_le_1_5_s": None if not first else _pct(first, 50) <= 1.5,
+        "goal_answer_le_5_s": _pct(full, 50) <= 5.0,
+        "turns": turns,
+    }
 
-        tokens.append(len(load_local("smollm2", dtype)[1](text)["input_ids"]))
-    return {"dtype": dtype, "resolved_dtype": str(llm_dtype(dtype)), "reps": reps, "max_new_tokens": max_new_tokens,
-            "load_and_warmup_s": round(load_s, 2),
-            "first_token_s_median": round(statistics.median(firsts), 3),
-            "full_answer_s_median": round(statistics.median(fulls), 3),
-            "answer_tokens_median": statistics.median(tokens),
-            "first_token_s": [round(x, 3) for x in firsts], "full_answer_s": [round(x, 3) for x in fulls]}
+
+def _roles(messages: list[Any]) -> list[dict[str, str]]:
+    from medts.agent.backends import _role_dicts
+
+    return _role_dicts(messages)
+
+
+def latency_table(latency: dict[str, Any]) -> str:
+    from medts.bench.results import markdown_table
+
+    return markdown_table(
+        ["SmolLM2 dtype", "threads", "first token after tools s (median / p95)", "full answer after tools s (median / p95)",
+         "CPU s after tools (median)", "prefilled / prompt tokens", "answer tokens", "load average (1 min) before/after",
+         "goal: first token <= 1.5 s, answer <= 5 s"],
+        [[f"{d} ({v['resolved_dtype']})", v["torch_threads"], f"{v['first_token_s_median']} / {v['first_token_s_p95']}",
+          f"{v['full_answer_s_median']} / {v['full_answer_s_p95']}", v["cpu_s_after_tools_median"],
+          f"{v['prefilled_tokens_median']} / {v['prompt_tokens_median']}", v["answer_tokens_median"],
+          f"{v['load_average_before'][0]} / {v['load_average_after'][0]}",
+          f"{'met' if v['goal_first_token_le_1_5_s'] else 'missed'} / {'met' if v['goal_answer_le_5_s'] else 'missed'}"]
+         for d, v in latency.items()])
+
+
+LATENCY_NOTES = [
+    "CPU latency: whole plan-then-compose chat turns on one record (see data.latency_record), questions "
+    "'What is the heart rate?', 'Is the QTc prolonged?', 'Is there atrial fibrillation?', 'What is the electrical axis?' "
+    "asked `reps` times after one warm-up turn; 'after tools' = from the moment the tools finished. "
+    "The system prompt and worked example are prefilled once per process (prompt-prefix cache); each turn prefills "
+    "only its facts and question ('prefilled tokens').",
+    "Wall times on a shared machine include waiting for the CPU: compare 'CPU s after tools' and the load average. "
+    "bf16 is emulated on CPUs without AVX512-BF16/AMX (bf16 matmuls several times slower than fp32); "
+    "dtype 'auto' picks float32 there.",
+]
+
+
+def run_latency_bench(*, ludb_root: Path | None, dtypes: list[str], reps: int = 2,
+                      command: str | None = None) -> tuple[Path, Path]:
+    """Only the CPU-latency figure; writes ``eval/results/agent_latency.json`` and ``.md`` (the quick
+    re-measure on a quiet machine)."""
+    from medts.bench.results import write_results
+
+    ecg, name = latency_record(ludb_root)
+    latency = {d: measure_latency(d, ecg, reps=reps) for d in dtypes}
+    return write_results("agent_latency", command=command, data={"latency_record": name},
+                         metrics={"cpu_latency_smollm2": latency}, notes=LATENCY_NOTES,
+                         markdown_tables=[latency_table(latency)])
 
 
 def llm_dtype(name: str) -> Any:
@@ -371,34 +464,37 @@ def run_agent_bench(*, ludb_root: Path, ptbxl_root: Path | None, limit: int | No
     roots = {"ludb": ludb_root, **({"ptbxl": ptbxl_root} if ptbxl_root else {})}
     metrics: dict[str, Any] = {}
     per_question: dict[str, Any] = {}
+    from medts.agent.tools import ClassifierBank, ToolBox
+
+    bank = ClassifierBank()  # loaded once, shared by every question's fresh session
     for backend in backends:
         asked = questions
         if backend == "smollm2":
             asked = questions[::smollm2_every]
-            llm = LocalChatModel(dtype="auto", max_new_tokens=48)
+            llm = LocalChatModel(dtype="auto", max_new_tokens=SMOLLM2_MAX_NEW_TOKENS)
 
             def factory(llm=llm):
-                return ChatSession(llm, AgentConfig(mode="plan"))
+                return ChatSession(llm, AgentConfig(mode="plan"), ToolBox(classifiers=bank))
         elif backend == "fake-native":
             def factory():
-                return ChatSession(planner_driven_fake(), AgentConfig(mode="native"))
+                return ChatSession(planner_driven_fake(), AgentConfig(mode="native"), ToolBox(classifiers=bank))
         else:
             raise ValueError(f"unknown backend {backend!r}")
         result = run_suite(asked, factory, roots)
         metrics[backend] = result["summary"]
         per_question[backend] = result["rows"]
-    latency = {d: measure_latency(d) for d in latency_dtypes}
+    ecg, latency_name = latency_record(ludb_root)
+    latency = {d: measure_latency(d, ecg) for d in latency_dtypes}
     rows = [[b, m["n_questions"], m["accuracy"], m["accuracy_llm_text_only"], m["ungrounded_rate_model_claims"],
              m["ungrounded_claims_in_final_answers"], m["latency_total_s"]["median"], m["latency_total_s"]["p95"],
-             m["latency_first_token_after_tools_s"]["median"]] for b, m in metrics.items()]
+             m["latency_first_token_after_tools_s"]["median"], m["cpu_s_after_tools"]["median"],
+             m["load_average_1min"]["median"]] for b, m in metrics.items()]
     tables = [markdown_table(["backend (mode)", "questions", "accuracy", "accuracy, LLM text only",
                               "ungrounded rate (model claims)", "ungrounded claims left in answers",
-                              "latency median s", "latency p95 s", "first token after tools median s"], rows)]
+                              "latency median s", "latency p95 s", "first token after tools median s",
+                              "CPU s after tools median", "load average (1 min) median"], rows)]
     if latency:
-        tables.append(markdown_table(
-            ["SmolLM2 dtype", "first token after tools s (median)", "full answer s (median)", "answer tokens", "goal"],
-            [[f"{d} ({v['resolved_dtype']})", v["first_token_s_median"], v["full_answer_s_median"],
-              v["answer_tokens_median"], "first token <= 1.5 s, answer <= 5 s"] for d, v in latency.items()]))
+        tables.append(latency_table(latency))
     by_kind: dict[str, dict[str, list[bool]]] = {}
     for b, rws in per_question.items():
         for r in rws:
@@ -407,21 +503,23 @@ def run_agent_bench(*, ludb_root: Path, ptbxl_root: Path | None, limit: int | No
                                  [[q, *[f"{sum(v.get(b, []))}/{len(v.get(b, []))}" for b in per_question]]
                                   for q, v in by_kind.items()]))
     notes = [
-        "Expected facts come from LUDB cardiologist annotations / ludb.csv and PTB-XL scp_codes (see eval/questions.yaml).",
+        "Expected facts come from LUDB cardiologist annotations / ludb.csv and PTB-XL scp_codes (see eval/questions.yaml); "
+        "no record was used to tune prompts or rules against these references.",
         "accuracy: the final answer (grounded model sentences + appended tool facts) holds every expected fact; "
         "'LLM text only' scores the model's grounded sentences alone.",
-        "ungrounded rate: claims (numbers with units, statements) written by the model that no tool result supports; "
-        "they are removed before the answer is shown. 'left in answers' re-checks the final texts.",
-        f"smollm2 (plan-then-compose, max 48 new tokens, dtype auto) answered every {smollm2_every}th question "
-        "(CPU time on the shared machine); fake-native answered all.",
+        "ungrounded rate: claims (numbers with units, statements, qualitative claims about measurements) written by the "
+        "model that no tool result supports; they are removed before the answer is shown. 'left in answers' re-checks "
+        "the final texts.",
+        f"smollm2 (plan-then-compose, max {SMOLLM2_MAX_NEW_TOKENS} new tokens, dtype auto) answered "
+        + ("every question" if smollm2_every == 1 else f"every {smollm2_every}th question") + "; fake-native answered all.",
         "fake-native: a scripted model that drives the LangGraph tool-calling loop with the rule planner's tools and "
         "answers with the tools' fact lines (checks the native loop, not a language model).",
-        "Latency on a shared 2-core CPU with other jobs running; see machine.cpu_count. 'auto' dtype is float32 on "
-        "CPUs without native bf16 (AVX512-BF16/AMX), where bf16 matmuls are slower.",
+        *LATENCY_NOTES,
     ]
     return write_results(
         "agent", command=command,
         data={"questions": str(QUESTIONS_PATH.relative_to(PROJECT_ROOT)), "n_questions": len(questions),
+              "latency_record": latency_name,
               "datasets": sorted({q["record"]["dataset"] for q in questions}),
               "records": sorted({f"{q['record']['dataset']}:{q['record']['id']}" for q in questions})},
         metrics={"suite": metrics, "cpu_latency_smollm2": latency, "per_question": per_question},

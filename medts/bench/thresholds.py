@@ -347,7 +347,7 @@ def run(root: str | Path, *, adapters: list[Path] | None = None, n_boot: int = 1
          "medts.bench.thresholds.patient_halves); thresholds chosen on one half decide the other, both ways, pooled. "
          "In-sample: chosen and scored on all of fold 9 (what the manifests store)."),
         ("The new rule's constants (support >= 5 positives, floor 0.15, default 0.25, F1) were picked from the "
-         "sensitivity grid below (cross-fitted on fold 9, 3 patient splits), i.e. tuned on fold 9 like the thresholds; "
+         "sensitivity grids above (cross-fitted on fold 9, 3 patient splits), i.e. tuned on fold 9 like the thresholds; "
          "the first choice fixed before scoring (floor 0.1, default 0.5) is in the grid too."),
         ("Shipped thresholds are chosen on all of fold 9 (about twice the records of one half), so more statements "
          "reach the support of 5 than in the cross-fit: the cross-fitted figures are, if anything, pessimistic for them."),

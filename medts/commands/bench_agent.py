@@ -22,12 +22,24 @@ def bench_agent(
     latency_dtype: list[str] = typer.Option(["bfloat16", "float32"], help="dtypes for the SmolLM2 CPU latency figure"),
     write_questions: bool = typer.Option(False, help="regenerate eval/questions.yaml from the datasets first"),
     smollm2_every: int = typer.Option(1, help="ask SmolLM2 only every Nth question (CPU time)"),
+    latency_only: bool = typer.Option(False, help="only the SmolLM2 CPU-latency figure (a few minutes): "
+                                                  "writes eval/results/agent_latency.json and .md"),
+    latency_reps: int = typer.Option(2, help="with --latency-only: times each typical question is asked"),
 ) -> None:
-    """Ask eval/questions.yaml about real records; write eval/results/agent.json and .md."""
-    from medts.bench.agent import run_agent_bench
+    """Ask eval/questions.yaml about real records; write eval/results/agent.json and .md.
+
+    Quick re-measure of the latency figure on a quiet machine:
+    ``medts bench agent --latency-only`` (LUDB record 131, bf16 and float32)."""
+    from medts.bench.agent import run_agent_bench, run_latency_bench
     from medts.bench.agent import write_questions as write_q
     from medts.config import dataset_dir
 
+    if latency_only:
+        paths = run_latency_bench(ludb_root=dataset_dir("ludb"), dtypes=latency_dtype, reps=latency_reps,
+                                  command="medts bench agent " + " ".join(sys.argv[3:]))
+        for p in paths:
+            print(p)
+        return
     ludb = dataset_dir("ludb")
     if ludb is None:
         raise MedtsError("the agent benchmark needs LUDB (../shared/data/ludb or $MEDTS_DATA)")

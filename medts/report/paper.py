@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 import textwrap
 from dataclasses import dataclass
 
@@ -283,7 +284,12 @@ def _svg_text(x: float, y: float, text: str, size_pt: float, *, bold: bool = Fal
     weight = ' font-weight="bold"' if bold else ""
     fill = f' fill="{color}"' if color != "black" else ""
     return (f'<text x="{x:.2f}" y="{y:.2f}" font-size="{size_pt * PT_MM:.3f}"{weight}{fill} '
-            f'text-anchor="{anchor}">{html.escape(text)}</text>')
+            f'text-anchor="{anchor}">{html.escape(_keep_spaces(text))}</text>')
+
+
+def _keep_spaces(text: str) -> str:
+    """Runs of spaces as no-break spaces: SVG collapses whitespace (the footer's gaps)."""
+    return re.sub(r" {2,}", lambda m: "\u00a0" * len(m.group()), text)
 
 
 def paper_svg(ecg: ECG, *, title: str = "", subtitle: str = "", notice: str = "",
@@ -301,7 +307,7 @@ def paper_svg(ecg: ECG, *, title: str = "", subtitle: str = "", notice: str = ""
     """
     layout = paper_layout(ecg, overlay)
     w, h = PAGE_MM
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w:g}mm" height="{h:g}mm" viewBox="0 0 {w:g} {h:g}" xml:space="preserve" '
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w:g}mm" height="{h:g}mm" viewBox="0 0 {w:g} {h:g}" '
            'font-family="DejaVu Sans, Helvetica, Arial, sans-serif">',
            f'<rect width="{w:g}" height="{h:g}" fill="white"/>',
            f'<path class="grid-minor" d="{_svg_grid_path(1.0, skip_every=5)}" fill="none" stroke="{MINOR_COLOR}" '
