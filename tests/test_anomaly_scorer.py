@@ -5,6 +5,7 @@ of reconstruction passes and the leave-one-record-out selection of the benchmark
 import numpy as np
 import pytest
 import torch
+from test_medtsllm_anomaly import small_config, synthetic_record
 
 from medts.bench.anomaly import HAND_FEATURES, Candidate, cross_validate, select_by_cv
 from medts.medtsllm.anomaly import (
@@ -20,7 +21,6 @@ from medts.medtsllm.anomaly import (
 )
 from medts.medtsllm.checkpoint import save_checkpoint
 from medts.medtsllm.model import MedTsLLM
-from test_medtsllm_anomaly import FS, small_config, synthetic_record
 
 
 @pytest.fixture(scope="module")

@@ -154,6 +154,8 @@ class LocalChatModel(BaseChatModel):
         kwargs = dict(**enc, max_new_tokens=self.max_new_tokens, do_sample=False,
                       repetition_penalty=self.repetition_penalty, streamer=streamer,
                       pad_token_id=tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id)
+        if stop:  # stop generating there, not only stop streaming (the tokens after it cost CPU time)
+            kwargs.update(stop_strings=list(stop), tokenizer=tok)
         errors: list[BaseException] = []
         out: list[Any] = []
 

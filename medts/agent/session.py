@@ -211,7 +211,8 @@ class ChatSession:
         finish = None
         self._first_token: float | None = None
         self._cut = ""
-        for chunk in self.llm.stream(messages):
+        # a blank line ends a plan-mode answer (one or two sentences): small models go on to a new topic
+        for chunk in self.llm.stream(messages, stop=["\n\n"]):
             finish = (chunk.response_metadata or {}).get("finish_reason") or finish
             piece = chunk.content if isinstance(chunk.content, str) else ""
             if piece and self._first_token is None:

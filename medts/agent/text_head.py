@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -202,8 +203,11 @@ class TextHead(nn.Module):
 
         x, mask, _, _ = self.sequences(prompts, ecgs)
         tok = self.tokenizer
-        out = self.llm.generate(inputs_embeds=x, attention_mask=mask, max_new_tokens=max_new_tokens, do_sample=False,
-                                repetition_penalty=1.1, pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id)
+        with warnings.catch_warnings():  # the penalty on new tokens only is what we want: facts stay copyable
+            warnings.filterwarnings("ignore", message="Passing `repetition_penalty` with `inputs_embeds`")
+            out = self.llm.generate(inputs_embeds=x, attention_mask=mask, max_new_tokens=max_new_tokens,
+                                    do_sample=False, repetition_penalty=1.1, pad_token_id=tok.pad_token_id,
+                                    eos_token_id=tok.eos_token_id)
         return decode_new_tokens(tok, out, max_new_tokens)  # with inputs_embeds, out holds the new tokens only
 
     # ----- files ------------------------------------------------------------------------

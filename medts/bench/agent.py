@@ -40,8 +40,8 @@ import yaml
 from medts.config import PROJECT_ROOT
 
 QUESTIONS_PATH = PROJECT_ROOT / "eval" / "questions.yaml"
-SMOLLM2_MAX_NEW_TOKENS = 48
-"""Answer cap for SmolLM2 in the suite (about 35 words; a cut answer ends at its last full sentence)."""
+SMOLLM2_MAX_NEW_TOKENS = 40
+"""Answer cap for SmolLM2 (about 30 words: two short sentences; a cut answer ends at its last full sentence)."""
 LUDB_QUESTION_RECORDS = tuple(range(131, 143))
 """LUDB records asked about in detail (131-160 is the text-evaluation range of the issue)."""
 
@@ -251,6 +251,17 @@ def planner_driven_fake():
     return ScriptedChatModel(script=[], then=step, supports_tools=True)
 
 
+def spread(items: list[Any], n: int) -> list[Any]:
+    """``n`` items spread evenly over ``items`` (all of them when ``n >= len(items)``).
+
+    >>> spread(list(range(10)), 4)
+    [0, 2, 5, 7]
+    """
+    if n >= len(items):
+        return list(items)
+    return [items[int(k * len(items) / n)] for k in range(n)]
+
+
 def run_suite(questions: list[dict[str, Any]], session_factory, roots: dict[str, Path],
               log=lambda s: print(s, file=sys.stderr)) -> dict[str, Any]:
     """Ask every question in a fresh session; per-question rows and the summary metrics."""
@@ -340,7 +351,7 @@ def latency_record(ludb_root: Path | None) -> tuple[Any, str]:
     return simulate_example("sinus"), "simulated:sinus"
 
 
-def measure_latency(dtype: str, ecg: Any, *, reps: int = 2, max_new_tokens: int = 48) -> dict[str, Any]:
+def measure_latency(dtype: str, ecg: Any, *, reps: int = 2, max_new_tokens: int = SMOLLM2_MAX_NEW_TOKENS) -> dict[str, Any]:
     """SmolLM2 CPU latency of whole chat turns (plan-then-compose) on ``ecg``: first token after
     the tools finish and the full answer after them, for :data:`LATENCY_QUESTIONS` asked
     ``reps`` times, with CPU seconds and the load average (the machine may be shared).
@@ -449,8 +460,10 @@ def llm_dtype(name: str) -> Any:
 
 
 def run_agent_bench(*, ludb_root: Path, ptbxl_root: Path | None, limit: int | None, backends: list[str],
-                    latency_dtypes: list[str], command: str | None = None, smollm2_every: int = 1) -> tuple[Path, Path]:
-    """The full benchmark; writes ``eval/results/agent.json`` and ``.md``."""
+                    latency_dtypes: list[str], command: str | None = None, smollm2_every: int = 1,
+                    smollm2_sample: int | None = None) -> tuple[Path, Path]:
+    """The full benchmark; writes ``eval/results/agent.json`` and ``.md``. SmolLM2 answers every
+    ``smollm2_every``-th question, or ``smollm2_sample`` questions spread evenly over the suite."""
     from medts.agent.backends import LocalChatModel
     from medts.agent.session import AgentConfig, ChatSession
     from medts.bench.results import markdown_table, write_results
@@ -470,7 +483,7 @@ def run_agent_bench(*, ludb_root: Path, ptbxl_root: Path | None, limit: int | No
     for backend in backends:
         asked = questions
         if backend == "smollm2":
-            asked = questions[::smollm2_every]
+            asked = spread(questions, smollm2_sample) if smollm2_sample else questions[::smollm2_every]
             llm = LocalChatModel(dtype="auto", max_new_tokens=SMOLLM2_MAX_NEW_TOKENS)
 
             def factory(llm=llm):
@@ -510,8 +523,10 @@ def run_agent_bench(*, ludb_root: Path, ptbxl_root: Path | None, limit: int | No
         "ungrounded rate: claims (numbers with units, statements, qualitative claims about measurements) written by the "
         "model that no tool result supports; they are removed before the answer is shown. 'left in answers' re-checks "
         "the final texts.",
-        f"smollm2 (plan-then-compose, max {SMOLLM2_MAX_NEW_TOKENS} new tokens, dtype auto) answered "
-        + ("every question" if smollm2_every == 1 else f"every {smollm2_every}th question") + "; fake-native answered all.",
+        f"smollm2 (plan-then-compose, max {SMOLLM2_MAX_NEW_TOKENS} new tokens, stop at a blank line, dtype auto) answered "
+        + (f"{smollm2_sample} questions spread evenly over the suite (CPU time on the shared machine; ids in "
+           "per_question)" if smollm2_sample else "every question" if smollm2_every == 1
+           else f"every {smollm2_every}th question") + "; fake-native answered all.",
         "fake-native: a scripted model that drives the LangGraph tool-calling loop with the rule planner's tools and "
         "answers with the tools' fact lines (checks the native loop, not a language model).",
         *LATENCY_NOTES,

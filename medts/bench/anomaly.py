@@ -50,7 +50,6 @@ from medts.medtsllm.anomaly import (
     baseline_scores,
     beat_embeddings,
     beat_features,
-    best_f1_threshold,
     cached_reconstruction_pass,
     detected_beat_labels_with_fusion,
     detection_metrics,

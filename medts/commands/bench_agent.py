@@ -22,6 +22,7 @@ def bench_agent(
     latency_dtype: list[str] = typer.Option(["bfloat16", "float32"], help="dtypes for the SmolLM2 CPU latency figure"),
     write_questions: bool = typer.Option(False, help="regenerate eval/questions.yaml from the datasets first"),
     smollm2_every: int = typer.Option(1, help="ask SmolLM2 only every Nth question (CPU time)"),
+    smollm2_sample: Optional[int] = typer.Option(None, help="ask SmolLM2 N questions spread evenly over the suite"),
     latency_only: bool = typer.Option(False, help="only the SmolLM2 CPU-latency figure (a few minutes): "
                                                   "writes eval/results/agent_latency.json and .md"),
     latency_reps: int = typer.Option(2, help="with --latency-only: times each typical question is asked"),
@@ -47,6 +48,7 @@ def bench_agent(
     if write_questions:
         write_q(ludb_root=ludb, ptbxl_root=ptbxl)
     paths = run_agent_bench(ludb_root=ludb, ptbxl_root=ptbxl, limit=limit, backends=backend,
-                            latency_dtypes=latency_dtype, smollm2_every=smollm2_every, command="medts bench agent " + " ".join(sys.argv[3:]))
+                            latency_dtypes=latency_dtype, smollm2_every=smollm2_every,
+                            smollm2_sample=smollm2_sample, command="medts bench agent " + " ".join(sys.argv[3:]))
     for p in paths:
         print(p)

@@ -257,10 +257,15 @@ def _rhythm_line(report: Any) -> str:
     return " - ".join(p for p in parts if p)
 
 
-def _overlay_line(report: Any) -> str:
+def _overlay_line(report: Any, head_waves: list | None = None) -> str:
+    """Where the shaded P/QRS/T and anomalies come from; ``head_waves``: the MedTsLLM
+    segmentation head's waves when they are shown instead of the fused delineation."""
     w, a = report.waves, report.anomalies
     waves = (f"P/QRS/T from {w.status.tool} ({len(w.items)} waves)" if w.status.available
              else f"P/QRS/T overlay unavailable: {w.status.reason}")
+    if head_waves is not None:
+        waves = (f"P/QRS/T from the MedTsLLM segmentation head ({len(head_waves)} waves on "
+                 f"{len({b.lead for b in head_waves})} leads, shaded per lead; {waves} hidden)")
     anomalies = (f"{len(a.items)} anomaly region(s) from {a.status.tool}" if a.status.available
                  else f"anomaly overlay unavailable: {a.status.reason}")
     return f"{waves}. {anomalies}."
@@ -452,7 +457,10 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
                 n_leads = len({b.lead for b in st.analysis.medtsllm})
                 note = ok_message(f"MedTsLLM segmentation head: {len(st.analysis.medtsllm)} waves on {n_leads} "
                                   f"leads in {time.perf_counter() - t0:.1f} s (shown instead of the fused P/QRS/T).")
-            return {state: st, plot: figure_for(st), **({status: note} if note else {})}
+            shown_head = st.analysis.medtsllm if st.view.show_medtsllm and st.analysis is not None else None
+            overlay_note = (_overlay_line(st.analysis.report, shown_head)
+                            if st.analysis is not None and st.analysis.report is not None else gr.update())
+            return {state: st, plot: figure_for(st), overlays_md: overlay_note, **({status: note} if note else {})}
 
         @guarded(status)
         def on_statement(evt: gr.SelectData, st: SessionState | None) -> dict:
@@ -544,9 +552,11 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
         load_btn.click(on_pick, [picker, fs_box, state], quick_outputs) \
             .then(on_rest, [state], rest_outputs, show_progress="hidden")
         for control in (leads_box, overlays):
-            control.input(on_view, [leads_box, start_slider, window_slider, overlays, state], [state, plot, status])
+            control.input(on_view, [leads_box, start_slider, window_slider, overlays, state],
+                          [state, plot, status, overlays_md])
         for control in (start_slider, window_slider):
-            control.release(on_view, [leads_box, start_slider, window_slider, overlays, state], [state, plot, status])
+            control.release(on_view, [leads_box, start_slider, window_slider, overlays, state],
+                            [state, plot, status, overlays_md])
         stm_df.select(on_statement, [state], [state, plot, evidence_md, status])
         report_btn.click(on_report, [state], [state, report_files, report_note, status])
         apply_btn.click(on_settings, [backend, model_path, base_url, model_name, mode, state], [state, status])
