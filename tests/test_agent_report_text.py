@@ -98,7 +98,7 @@ def test_llm_writer_batches_with_left_padding(sinus_item, tokenizer, tmp_path):
     other = ReportTextInput(ecg=None, facts={**sinus_item.facts, "measurements": {
         **sinus_item.facts["measurements"], "hr_bpm": {"value": 101.0, "unit": "bpm"}}})
     items = [sinus_item, other, sinus_item]
-    opts = dict(writer="llm", source=str(folder), dtype="float32", max_new_tokens=12)
+    opts = {"writer": "llm", "source": str(folder), "dtype": "float32", "max_new_tokens": 12}
     batched = write_report_texts_detailed(items, batch_size=3, **opts)
     single = [write_report_texts_detailed([it], batch_size=1, **opts)[0] for it in items]
     assert [b.raw for b in batched] == [s.raw for s in single]
@@ -124,13 +124,16 @@ def test_plain_language_findings_are_statements_the_grounding_check_reads(sinus_
     assert r.n_ungrounded == 0 and "bundle branch" in r.text.lower()
 
 
-def test_auto_writer_is_the_tuned_head_only_when_it_is_shipped(tmp_path, sinus_item):
-    from medts.agent.report_text import AUTO_WRITER, default_writer
+def test_auto_writer_follows_the_constant_and_needs_a_shipped_head(tmp_path, sinus_item, monkeypatch):
+    from medts.agent import report_text
+    from medts.agent.report_text import default_writer
 
-    assert default_writer(tmp_path / "none") == "template"
     (tmp_path / "head").mkdir()
     (tmp_path / "head" / "manifest.json").write_text("{}")
-    assert default_writer(tmp_path / "head") == AUTO_WRITER
+    assert default_writer(tmp_path / "head") == report_text.AUTO_WRITER  # the benchmarked choice
+    monkeypatch.setattr(report_text, "AUTO_WRITER", "tuned")
+    assert default_writer(tmp_path / "head") == "tuned"
+    assert default_writer(tmp_path / "none") == "template"  # no adapter: never a missing head
     [auto] = write_report_texts_detailed([sinus_item], writer="auto", adapter=tmp_path / "none")
     [template] = write_report_texts_detailed([sinus_item], writer="template")
     assert auto.writer == "template" and auto.text == template.text

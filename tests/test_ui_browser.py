@@ -283,3 +283,32 @@ def test_follow_up_question_and_compare_with_another_ecg(app_url, browser, tmp_p
     assert "Error" not in page.inner_text("#status")
     page.screenshot(path=str(ARTIFACTS / "ui-6-compare.png"), full_page=True)
     page.close()
+
+
+def test_segmentation_head_overlay_is_shaded_per_lead(app_url, browser, tmp_path: Path, monkeypatch) -> None:
+    """Ticking the MedTsLLM overlay shades the head's waves on their own leads and says so.
+    The head is replaced by a stand-in marking one QRS on V2 (its real output is tested in
+    test_ui_app's slow test), so this checks the page's wiring in seconds."""
+    from medts.ui import analysis as an
+    from medts.ui.plots import WaveBox
+
+    monkeypatch.setattr(an, "medtsllm_waves", lambda ecg: [WaveBox("QRS", 1.0, 1.12, "V2")])
+    files = _write_record(tmp_path, "head60", hr_bpm=60.0, seed=9)
+    page = browser.new_page()
+    page.goto(app_url)
+    page.wait_for_selector("#upload input[type=file]", state="attached", timeout=60_000)
+    page.set_input_files("#upload input[type=file]", [str(f) for f in files])
+    _wait_status(page, "Statements and overlays in")
+    page.click("#overlays label:has-text('MedTsLLM')")
+    assert "1 waves on 1 leads" in _wait_status(page, "segmentation head:")
+    page.wait_for_function("() => document.querySelector('#overlays-note').innerText.includes('shaded per lead')")
+    # _fullData holds the decoded arrays (data keeps plotly's base64 packing of numpy arrays)
+    qrs_y = page.evaluate("""() => Array.from(document.querySelector('#tracing .js-plotly-plot')._fullData
+                               .find(t => t.name === 'QRS').y).filter(v => v !== null && !Number.isNaN(v))""")
+    v2 = -7 * 3.0  # V2 is the 8th lead, 3 mV apart
+    assert qrs_y and all(v2 - 1.5 < y < v2 + 1.5 for y in qrs_y), qrs_y
+    # A new record starts with the default overlays again.
+    page.set_input_files("#upload input[type=file]", [str(f) for f in files])
+    _wait_status(page, "(load 2)")
+    assert not page.is_checked("#overlays label:has-text('MedTsLLM') input")
+    page.close()

@@ -13,7 +13,12 @@ common synonyms), with negation (``no``, ``not``, ``without``...) in the same cl
 matches a fact of the same unit within :data:`TOLERANCE` (ms<->s converted; % also matches
 probabilities and fractions x100). A positive statement matches a classifier ``present`` code (or
 a measurement that shows it, e.g. QTc above the limit for long QT); a negative one matches a code
-the classifier evaluated and found absent (or the measurement showing it is absent).
+the classifier evaluated and found absent (or the measurement showing it is absent). Statements a
+measurement defines (long QT, tachycardia, first-degree AV block, axis deviation, wide QRS) are
+decided by the measurement unless the sentence reports the classifier's output. Qualitative
+claims about a measurement ("the QTc is prolonged", "normal heart rate", "PR within the range")
+must agree with that measurement's reference-range flag (:func:`find_qualifiers`). A statement's
+own description written out ("CD (conduction disturbance (..., WPW, ...))") is one mention of it.
 
 Example
 -------

@@ -99,7 +99,7 @@ class ChatSession:
         self._cpu_tools = 0.0
 
     @classmethod
-    def with_local_model(cls, source: str = "smollm2", *, dtype: str = "auto", max_new_tokens: int = 80,
+    def with_local_model(cls, source: str = "smollm2", *, dtype: str = "auto", max_new_tokens: int = 48,
                          config: AgentConfig | None = None) -> ChatSession:
         from medts.agent.backends import LocalChatModel
 

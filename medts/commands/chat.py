@@ -43,7 +43,7 @@ def register(app: typer.Typer) -> None:
         base_url: Optional[str] = typer.Option(None, help="OpenAI-compatible base URL, e.g. http://localhost:8000/v1"),
         mode: str = typer.Option("auto", help="auto, native (tool calling) or plan (plan-then-compose)"),
         dtype: str = typer.Option("auto", help="local model dtype: auto (bf16 where the CPU/GPU runs it natively, else float32), bfloat16 or float32"),
-        max_new_tokens: int = typer.Option(80, help="local model answer length cap"),
+        max_new_tokens: int = typer.Option(48, help="local model answer length cap (tokens; an answer cut there ends at its last full sentence)"),
         grounding: str = typer.Option("remove", help="unsupported claims: remove the sentence, or flag it"),
         as_json: bool = typer.Option(False, "--json", help="with -q: print the answers as one JSON list"),
     ) -> None:

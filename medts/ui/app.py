@@ -385,7 +385,7 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
                                     label="Agent mode (native tool calling or plan-then-compose)")
                     apply_btn = gr.Button("Apply settings", elem_id="apply")
 
-        quick_outputs = [state, status, record_md, plot, leads_box, start_slider, window_slider, overlays_md,
+        quick_outputs = [state, status, record_md, plot, leads_box, start_slider, window_slider, overlays, overlays_md,
                          meas_note, meas_df, stm_note, stm_df, evidence_md, quality_note, quality_df, interp_md,
                          report_files, report_note, chatbot]
         rest_outputs = [state, status, plot, stm_note, stm_df, overlays_md, interp_md]
@@ -403,6 +403,7 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
                 leads_box: gr.update(choices=list(ecg.leads), value=list(ecg.leads)),
                 start_slider: gr.update(maximum=max(0.0, round(ecg.duration_s - 1.0, 1)), value=0),
                 window_slider: gr.update(maximum=max(1.0, round(ecg.duration_s)), value=st.view.window_s),
+                overlays: [WAVES_OVERLAY, "anomalies"],  # a new record starts with the default view (View())
                 overlays_md: "Computing statements and anomalies...", meas_note: p["measurements_note"],
                 meas_df: p["measurements"], stm_note: "Computing statements...", stm_df: [], evidence_md: "",
                 quality_note: p["quality_note"], quality_df: p["quality"], interp_md: "",
