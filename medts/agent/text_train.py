@@ -273,7 +273,7 @@ def train(head: TextHead, examples: list[dict[str, Any]], cfg: TextTrainConfig, 
         accelerator.clip_grad_norm_(params, 1.0)
         opt.step()
         sched.step()
-        entry = {"step": step, "loss": round(float(loss), 4), "seconds": round(time.perf_counter() - t0, 1),
+        entry = {"step": step, "loss": round(float(loss.detach()), 4), "seconds": round(time.perf_counter() - t0, 1),
                  "cpu_seconds": round(time.process_time() - c0, 1)}
         history.append(entry)
         if log is not None:
