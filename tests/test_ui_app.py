@@ -193,7 +193,7 @@ def test_auth_protects_the_served_app() -> None:
     from medts.ui.check import free_port
     from medts.ui.server import launch
 
-    demo, url = launch(port=free_port(), block=False, auth="ann:secret")
+    demo, url = launch(port=free_port(), block=False, auth="ann:secret", llm_delay_s=None)  # no chat here
     try:
         assert url.startswith("http://127.0.0.1:")  # the default bind: this machine only
         with pytest.raises(urllib.error.HTTPError) as denied:
@@ -224,3 +224,30 @@ def test_bundled_examples_are_read_once_and_shared() -> None:
     a, b = ui_app.read_choice("example: sinus"), ui_app.read_choice("example: sinus")
     assert a is b and a.record_id == "sinus"
     assert ui_app.read_choice("example: afib") is not a
+
+
+def test_a_record_being_measured_is_not_measured_twice() -> None:
+    import threading
+    import time
+
+    class SlowSource:
+        name = "slow"
+        calls = 0
+
+        def sections(self, ecg):
+            SlowSource.calls += 1
+            time.sleep(0.3)
+            return ("sections of", ecg.record_id)
+
+    memo = an.MemoSignal(SlowSource())
+    ecg = simulate_12lead(duration_s=2.0, fs=250.0, hr_bpm=60.0, seed=1, record_id="once")
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(memo.sections(ecg))) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert SlowSource.calls == 1 and results == [("sections of", "once")] * 3
+    other = simulate_12lead(duration_s=2.0, fs=250.0, hr_bpm=60.0, seed=1, record_id="once")
+    memo.sections(other)  # an equal but distinct object is another record (identity keys)
+    assert SlowSource.calls == 2

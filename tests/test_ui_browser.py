@@ -199,7 +199,7 @@ def test_two_sessions_keep_separate_state(app_url, browser, tmp_path: Path) -> N
     b.set_input_files("#upload input[type=file]", [str(f) for f in b_files])
     _wait_status(b, "Loaded fast110")
     # After b loaded, a still shows its own record and heart rate, and vice versa.
-    a.locator("#measurements [role=gridcell]").first.wait_for(timeout=30_000)
+    a.locator("#measurements [role=gridcell]").first.wait_for(timeout=60_000)
     hr_a = float({r[0]: r for r in _table_rows(a, "measurements")}["Heart rate"][1])
     hr_b = float({r[0]: r for r in _table_rows(b, "measurements")}["Heart rate"][1])
     assert hr_a < 65 and hr_b > 95

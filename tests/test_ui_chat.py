@@ -120,28 +120,29 @@ def test_openai_compatible_url_from_settings_streams_through_the_server() -> Non
 def test_local_weights_load_once_for_concurrent_callers(monkeypatch) -> None:
     from medts.agent import backends
 
-    calls = []
+    calls, primed = [], []
 
     def slow_load(source, dtype):
         calls.append((source, dtype))
         time.sleep(0.3)
         return object(), object()
 
-    primed = []
+    # A fresh lock and registry, and a folder no background warm-up of another test touches.
     monkeypatch.setattr(backends, "load_local", slow_load)
     monkeypatch.setattr(chat_bridge, "prime_local_model", primed.append)
+    monkeypatch.setattr(chat_bridge, "_WARM_LOCK", threading.Lock())
     monkeypatch.setattr(chat_bridge, "_LOADED", set())
-    assert not chat_bridge.local_model_loaded()
-    threads = [threading.Thread(target=chat_bridge.ensure_local_model) for _ in range(3)]
+    folder = ChatSettings(backend="hf", model_path="/models/test-only")
+    assert not chat_bridge.local_model_loaded(folder)
+    threads = [threading.Thread(target=chat_bridge.ensure_local_model, args=(folder,)) for _ in range(3)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert calls == [("smollm2", chat_bridge.LOCAL_DTYPE)] and chat_bridge.local_model_loaded()
+    assert calls == [("/models/test-only", chat_bridge.LOCAL_DTYPE)] and chat_bridge.local_model_loaded(folder)
     assert len(primed) == 1  # the prompt prefix is computed once, with the load
-    hf = ChatSettings(backend="hf", model_path="/models/x")
-    assert not chat_bridge.local_model_loaded(hf)  # another folder is other weights
-    assert chat_bridge.local_model_loaded(ChatSettings(backend="openai", base_url="http://x"))
+    assert not chat_bridge.local_model_loaded(ChatSettings(backend="hf", model_path="/models/other"))
+    assert chat_bridge.local_model_loaded(ChatSettings(backend="openai", base_url="http://x"))  # nothing local
 
 
 def test_server_loads_the_llm_only_after_the_first_record_is_shown(monkeypatch) -> None:

@@ -61,24 +61,46 @@ def bundled_example(path: Path) -> ECG:
 
 class MemoSignal:
     """A report signal source that remembers its last ``size`` records (keyed by the ECG object:
-    ``ECG`` hashes by identity), so the quick panels and the full report measure a record once."""
+    ``ECG`` hashes by identity), so the quick panels and the full report measure a record once.
+    A record being measured is not measured again by a second caller, which waits for the
+    first (e.g. the start-up warm-up measuring the example a just-opened demo page asks for)."""
 
     def __init__(self, inner: Any, size: int = 16) -> None:
         self.inner, self.name, self.size = inner, inner.name, size
         self._memo: OrderedDict[ECG, Any] = OrderedDict()
+        self._pending: dict[ECG, threading.Event] = {}
         self._lock = threading.Lock()
+
+    def _cached(self, ecg: ECG) -> Any:
+        """The memoised sections of ``ecg`` or ``None`` (call under ``self._lock``)."""
+        if ecg in self._memo:
+            self._memo.move_to_end(ecg)
+            return self._memo[ecg]
+        return None
 
     def sections(self, ecg: ECG) -> Any:
         with self._lock:
-            if ecg in self._memo:
-                self._memo.move_to_end(ecg)
-                return self._memo[ecg]
-        result = self.inner.sections(ecg)
-        with self._lock:
-            self._memo[ecg] = result
-            while len(self._memo) > self.size:
-                self._memo.popitem(last=False)
-        return result
+            cached = self._cached(ecg)
+            if cached is not None:
+                return cached
+            pending = self._pending.get(ecg)
+            if pending is None:
+                self._pending[ecg] = threading.Event()
+        if pending is not None:  # another caller is measuring this record: wait for its result
+            pending.wait()
+            with self._lock:
+                cached = self._cached(ecg)
+            return cached if cached is not None else self.inner.sections(ecg)  # its run failed
+        try:
+            result = self.inner.sections(ecg)
+            with self._lock:
+                self._memo[ecg] = result
+                while len(self._memo) > self.size:
+                    self._memo.popitem(last=False)
+            return result
+        finally:
+            with self._lock:
+                self._pending.pop(ecg).set()
 
     def __getattr__(self, name: str) -> Any:  # anything else the report builder asks of the source
         return getattr(self.inner, name)

@@ -52,14 +52,15 @@ LLM_WARMUP_DELAY_S = 20.0
 no record has been shown yet (a record shown earlier starts it at once)."""
 
 
-def warm_up(*, llm_delay_s: float = LLM_WARMUP_DELAY_S, initial: str | None = None) -> threading.Thread:
+def warm_up(*, llm_delay_s: float | None = LLM_WARMUP_DELAY_S, initial: str | None = None) -> threading.Thread:
     """Warm up in the background at start-up, in the order a user needs things: NeuroKit2 and
     SciPy (the tracing and measurements), the report pipeline and classifier weights (statements),
     then, once the first record is on screen (:data:`medts.ui.chat.RECORD_SHOWN`) or after
     ``llm_delay_s`` seconds, the local LLM (chat). So the first tracing never waits for the LLM,
     and the first question only waits if it comes before the LLM finished loading. ``initial``
     (a record choice such as ``"example: sinus"``) is the record measured first, so a page that
-    opens on it shows its tracing without measuring it again."""
+    opens on it shows its tracing without measuring it again. ``llm_delay_s=None``: no LLM
+    warm-up (the first question loads it)."""
 
     def run() -> None:
         from medts.ui import chat as chat_bridge
@@ -73,6 +74,8 @@ def warm_up(*, llm_delay_s: float = LLM_WARMUP_DELAY_S, initial: str | None = No
             quick_sections(bundled_example(example_path(name)))
 
         def load_llm() -> None:
+            if llm_delay_s is None:
+                return
             chat_bridge.RECORD_SHOWN.wait(timeout=llm_delay_s)
             chat_bridge.warm_local_model()
 
@@ -95,7 +98,7 @@ WARMUP: threading.Thread | None = None
 
 def launch(*, host: str = DEFAULT_HOST, port: int | None = DEFAULT_PORT, auth: str | None = None,
            initial: str | None = None, open_browser: bool = False, block: bool = True,
-           max_upload_mb: float = 100.0, llm_delay_s: float = LLM_WARMUP_DELAY_S):
+           max_upload_mb: float = 100.0, llm_delay_s: float | None = LLM_WARMUP_DELAY_S):
     """Build and serve the app; returns ``(demo, url)`` when ``block`` is false."""
     quiet_gradio()
     warm_up(llm_delay_s=llm_delay_s, initial=initial)
