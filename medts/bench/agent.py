@@ -380,8 +380,8 @@ def measure_latency(dtype: str, ecg: Any, *, reps: int = 2, max_new_tokens: int 
         for question in LATENCY_QUESTIONS:
             a = session.ask(question)
             messages = compose_messages(question, a.facts)
-            n_prompt = len(tok.apply_chat_template(_roles(messages), add_generation_prompt=True))
-            n_prefix = len(tok.apply_chat_template(_roles(messages[:-1]), add_generation_prompt=False))
+            n_prompt = _n_tokens(tok, messages, add_generation_prompt=True)
+            n_prefix = _n_tokens(tok, messages[:-1], add_generation_prompt=False)
             turns.append({"question": question, **{k: a.latency_s.get(k) for k in (
                 "first_token_after_tools", "answer_after_tools", "cpu_s_after_tools", "tools")},
                 "prompt_tokens": n_prompt, "prefilled_tokens": n_prompt - n_prefix,
@@ -407,10 +407,13 @@ def measure_latency(dtype: str, ecg: Any, *, reps: int = 2, max_new_tokens: int 
     }
 
 
-def _roles(messages: list[Any]) -> list[dict[str, str]]:
+def _n_tokens(tok: Any, messages: list[Any], *, add_generation_prompt: bool) -> int:
+    """Prompt length in tokens of ``messages`` through the chat template."""
     from medts.agent.backends import _role_dicts
 
-    return _role_dicts(messages)
+    enc = tok.apply_chat_template(_role_dicts(messages), add_generation_prompt=add_generation_prompt,
+                                  return_tensors="pt", return_dict=True)
+    return int(enc["input_ids"].shape[-1])
 
 
 def latency_table(latency: dict[str, Any]) -> str:

@@ -97,6 +97,9 @@ def run_report_text_bench(*, writers: tuple[str, ...] = ("template", "llm", "tun
     def write(complete: bool) -> tuple[Path, Path]:
         return _write_results(data, metrics, baselines, examples, command=command, complete=complete)
 
+    if llm_limit:
+        data["writers_compared_on"] = (f"the first {llm_limit} records of each dataset (all writers, same records); "
+                                       "template and classifier also on all records (*_all_records rows)")
     for dataset in datasets:
         all_rows = eval_rows(dataset, limit)
         all_truths = [truth_codes(r) for r in all_rows]
@@ -179,6 +182,8 @@ def _write_results(data: dict[str, Any], metrics: dict[str, Any], baselines: dic
         "(PTB-XL folds 1-8, LUDB 1-130); fold 9 was used to select and threshold the classifiers whose "
         "statements every writer is grounded in."),
     ]
+    if data.get("writers_compared_on"):
+        notes.insert(0, "Writers compared on " + data["writers_compared_on"] + ".")
     if not complete:
         notes.insert(0, "PARTIAL: the run was still going when this was written; only the rows below are done.")
     data = {**data, "complete": complete}
