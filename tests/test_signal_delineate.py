@@ -5,7 +5,7 @@ from signal_synth import P_MS, PR_MS, QRS_MS, QT_MS, synth_ecg
 
 from medts.signal.clean import clean_ecg
 from medts.signal.delineate import FIDUCIALS, delineate_lead_nk, qrs_bounds, spatial_velocity
-from medts.signal.fuse import delineate_ecg, lead_qrs_peaks, wave_peaks_in_window
+from medts.signal.fuse import delineate_ecg, fuse_percentile, lead_qrs_peaks, wave_peaks_in_window
 from medts.signal.peaks import consensus_rpeaks
 
 
@@ -77,3 +77,18 @@ def test_t_peak_window_padding_reaches_a_late_apex():
     on, off = np.array([200.0]), np.array([280.0])
     assert wave_peaks_in_window(x[:, None], on, off)[0, 0] < 290
     assert abs(wave_peaks_in_window(x[:, None], on, off, pad=(10, 90))[0, 0] - 300) <= 3
+
+
+def test_fuse_percentile_equals_numpy_nanpercentile_bit_for_bit():
+    import warnings
+
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        n_leads, n_beats = int(rng.integers(1, 13)), int(rng.integers(0, 16))
+        values = rng.normal(size=(n_leads, n_beats)) * 100
+        values[rng.random((n_leads, n_beats)) < rng.random()] = np.nan  # some all-NaN beats
+        q = float(rng.choice([0.0, 25.0, 50.0, 90.0, 100.0, rng.random() * 100]))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            expected = np.nanpercentile(values, q, axis=0) + 2.0
+        np.testing.assert_array_equal(fuse_percentile(values, q, 2.0), expected)

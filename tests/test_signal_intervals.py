@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from medts.signal.intervals import heart_rate, hrv_time, interval_ms, qtc_values
+from medts.signal.intervals import heart_rate, hrv_time, interval_ms, isoelectric_level, qtc_values
 
 
 def test_qtc_formulas_match_their_definitions():
@@ -46,3 +46,12 @@ def test_heart_rate_and_hrv_from_known_rr():
     assert few["sdnn_ms"].value is None and "4 beats" in few["sdnn_ms"].reason
     hr1, _ = heart_rate(peaks[:1], fs)
     assert hr1.value is None and hr1.reason
+
+
+def test_isoelectric_level_is_the_median_of_the_20_ms_before_each_qrs_onset():
+    rng = np.random.default_rng(1)
+    lead = rng.normal(size=5000)
+    qrs_on = np.array([np.nan, 3.0, 20.0, 100.0, 4999.0, 2500.0])
+    w = 10  # 20 ms at 500 Hz
+    expected = [np.nan, np.nan] + [np.median(lead[int(q) - w: int(q) + 1]) for q in qrs_on[2:]]
+    np.testing.assert_array_equal(isoelectric_level(lead, qrs_on, 500.0), expected)

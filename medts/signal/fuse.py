@@ -84,10 +84,27 @@ class Delineation:
 
 
 def fuse_percentile(values: np.ndarray, percentile: float, shift_samples: float) -> np.ndarray:
-    """NaN-aware percentile across leads (axis 0) plus a shift; NaN where no lead has a value."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns are expected
-        return np.nanpercentile(values, percentile, axis=0) + shift_samples
+    """NaN-aware percentile across leads (axis 0) plus a shift; NaN where no lead has a value.
+
+    Gives exactly ``np.nanpercentile(values, percentile, axis=0)`` (linear method), computed
+    for all beats at once: numpy's NaN path loops over columns in Python, which made this
+    ~10 % of a whole record's measurement time.
+    """
+    values = np.asarray(values, dtype=float)
+    ordered = np.sort(values, axis=0)  # NaN sorts last: the first n_valid rows are the values
+    n_valid = np.sum(np.isfinite(values), axis=0)
+    position = np.maximum(n_valid - 1, 0) * (percentile / 100.0)
+    below = np.floor(position).astype(int)
+    above = np.minimum(below + 1, np.maximum(n_valid - 1, 0))
+    a = np.take_along_axis(ordered, below[None], axis=0)[0]
+    b = np.take_along_axis(ordered, above[None], axis=0)[0]
+    t = position - below
+    with np.errstate(invalid="ignore"):
+        diff = b - a
+        # numpy's own lerp, so results match np.nanpercentile bit for bit
+        fused = np.where(t >= 0.5, b - diff * (1.0 - t), a + diff * t)
+    fused[n_valid == 0] = np.nan
+    return fused + shift_samples
 
 
 def lead_qrs_peaks(cleaned: np.ndarray, on: np.ndarray, off: np.ndarray, rpeaks: np.ndarray, fs: float) -> np.ndarray:

@@ -169,9 +169,12 @@ def isoelectric_level(lead: np.ndarray, qrs_on: np.ndarray, fs: float) -> np.nda
     """Per-beat baseline (mV): median of the 20 ms before the QRS onset (the PR segment)."""
     w = max(1, int(0.02 * fs))
     out = np.full(len(qrs_on), np.nan)
-    for i, q in enumerate(qrs_on):
-        if np.isfinite(q) and int(q) - w >= 0:
-            out[i] = float(np.median(lead[int(q) - w : int(q) + 1]))
+    q = np.asarray(qrs_on, dtype=float)
+    ok = np.isfinite(q)
+    ok[ok] = (q[ok].astype(int) - w >= 0) & (q[ok].astype(int) < len(lead))
+    if ok.any():
+        windows = np.lib.stride_tricks.sliding_window_view(lead, w + 1)  # [n - w, w + 1]
+        out[ok] = np.median(windows[q[ok].astype(int) - w], axis=1)
     return out
 
 
