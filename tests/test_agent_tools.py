@@ -11,8 +11,8 @@ import pytest
 from medts.agent.tools import TOOL_SPECS, ClassifierBank, ToolBox, Workspace, axis_category
 from medts.classify.calibrate import Threshold
 from medts.classify.models import ModelConfig, build_model
-from medts.config import PROJECT_ROOT
 from medts.classify.predict import Classifier
+from medts.config import PROJECT_ROOT
 from medts.examples import simulate_example
 from medts.labels import STATEMENTS
 from medts.record import ECG

@@ -340,7 +340,7 @@ def run_segmentation_bench(
         data["qtdb"] = {"root": str(qtdb_root), "records": qtdb["records"], "annotations": "q1c", "window_s": QTDB_WINDOW_S}
     notes = [
         ("Per-sample IoU/F1 are pooled over all validation leads inside each lead's annotated span, at 500 Hz "
-         "(model masks made at the model rate are mapped to the nearest sample)."),
+         "(model probabilities are decoded at 500 Hz, see the next note)."),
         ("Model masks: class probabilities at the model rate are interpolated linearly to 500 Hz, argmax per "
          "sample, then P/QRS runs < 30 ms and T runs < 50 ms are relabelled as their neighbour "
          "(medts.medtsllm.infer.decode_masks, also used by medts segment); the same decoding feeds IoU and "
