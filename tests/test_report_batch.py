@@ -66,8 +66,9 @@ def test_kill_9_mid_run_then_resume_loses_nothing(tmp_path):
     good = write_good_records(data, 10)
     bad = write_corrupt_files(data)
     out = tmp_path / "out"
+    # chunks of 1: a chunk's reports are written together, so a bigger chunk could finish all 10
     cmd = [sys.executable, "-m", "medts.cli", "report", str(data), "--out", str(out), "--no-llm",
-           "--formats", "json,md", "--no-progress"]
+           "--formats", "json,md", "--no-progress", "--chunk-size", "1"]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.time() + 120
