@@ -124,17 +124,17 @@ def test_plain_language_findings_are_statements_the_grounding_check_reads(sinus_
     assert r.n_ungrounded == 0 and "bundle branch" in r.text.lower()
 
 
-def test_auto_writer_follows_the_constant_and_needs_a_shipped_head(tmp_path, sinus_item, monkeypatch):
+def test_auto_writer_follows_the_constant_and_falls_back_to_the_untuned_llm(tmp_path, sinus_item, monkeypatch):
     from medts.agent import report_text
     from medts.agent.report_text import default_writer
 
     (tmp_path / "head").mkdir()
     (tmp_path / "head" / "manifest.json").write_text("{}")
-    assert default_writer(tmp_path / "head") == report_text.AUTO_WRITER  # the benchmarked choice
-    monkeypatch.setattr(report_text, "AUTO_WRITER", "tuned")
-    assert default_writer(tmp_path / "head") == "tuned"
-    assert default_writer(tmp_path / "none") == "template"  # no adapter: never a missing head
-    [auto] = write_report_texts_detailed([sinus_item], writer="auto", adapter=tmp_path / "none")
+    assert default_writer(tmp_path / "head") == report_text.AUTO_WRITER == "tuned"  # LLM text by default
+    assert default_writer(tmp_path / "none") == "llm"  # no adapter: never a missing head
+    monkeypatch.setattr(report_text, "AUTO_WRITER", "template")
+    assert default_writer(tmp_path / "head") == "template"
+    [auto] = write_report_texts_detailed([sinus_item], writer="auto", adapter=tmp_path / "head")
     [template] = write_report_texts_detailed([sinus_item], writer="template")
     assert auto.writer == "template" and auto.text == template.text
 

@@ -51,9 +51,9 @@ from medts.record import ECG
 
 Writer = Literal["template", "llm", "tuned", "auto"]
 WRITERS: tuple[str, ...] = ("template", "llm", "tuned")
-AUTO_WRITER = "template"
-"""What ``writer="auto"`` (the batch reports' default) resolves to; see :func:`default_writer` for why.
-Set to ``"tuned"`` once a text head beats the template in ``medts bench report-text``."""
+AUTO_WRITER = "tuned"
+"""What ``writer="auto"`` (the batch reports' default: "local LLM text by default") resolves to; see
+:func:`default_writer` for the measured trade-off."""
 REPORT_TOOLS = ("record_summary", "measurements", "classify")
 FACT_KINDS = ["diagnosis"]  # planner intents for a whole-record interpretation (rate, rhythm, intervals, axis, statements)
 NO_TEXT = "No interpretation sentence passed the grounding check; see the measurements and statements sections."
@@ -338,26 +338,26 @@ def _batches(items: list, size: int, progress: bool, desc: str) -> Iterable[list
 # The API
 # ---------------------------------------------------------------------------------------------
 def default_writer(adapter: str | Path | None = None) -> str:
-    """The writer ``"auto"`` means: :data:`AUTO_WRITER`, and ``"template"`` whenever that would be the
-    tuned head but the adapter (``adapter``, default ``adapters/text-smollm2``) is missing.
+    """The writer ``"auto"`` means: :data:`AUTO_WRITER` (the LoRA text head), or the untuned ``"llm"``
+    when the tuned head's adapter (``adapter``, default ``adapters/text-smollm2``) is missing.
 
-    Why ``"template"`` (``medts bench report-text``, eval/results/report_text.md, 2026-11-26; LUDB
+    The measured trade-off (``medts bench report-text``, eval/results/report_text.md, 2026-11-26; LUDB
     131-160 and the first 32 PTB-XL fold-9 records): the tuned head (65 training steps) reaches the
     template's all-statement micro F1 (PTB-XL 0.55 vs 0.46, LUDB 0.38 vs 0.39; CIs overlap) but not
     its macro or superdiagnostic F1 (all-statement macro 0.11 vs 0.25 and 0.07 vs 0.27): it writes
-    short "Sinus rhythm. Heart rate N bpm." texts and leaves out rarer statements. The untuned SmolLM2
-    keeps its grounded sentences but names no statement (F1 0). The template text is also ~100x
-    cheaper (0.02 vs 2 CPU s/record).
+    short "Sinus rhythm. Heart rate N bpm." texts and leaves out rarer statements, which the report's
+    statements section still lists. The untuned SmolLM2 keeps its grounded sentences but names no
+    statement (F1 0). The template (``writer="template"``, ``medts report --no-llm``) is ~100x cheaper.
 
     >>> default_writer("/nonexistent")
-    'template'
+    'llm'
     """
     from medts.agent.text_head import DEFAULT_ADAPTER
 
     if AUTO_WRITER != "tuned":
         return AUTO_WRITER
     folder = Path(adapter) if adapter else DEFAULT_ADAPTER
-    return "tuned" if (folder / "manifest.json").is_file() else "template"
+    return "tuned" if (folder / "manifest.json").is_file() else "llm"
 
 
 def write_report_texts_detailed(items: Sequence[ReportTextInput], *, writer: Writer = "llm",

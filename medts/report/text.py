@@ -100,7 +100,8 @@ class TemplateText:
 
 LLM_WRITERS = ("auto", "llm", "tuned")
 """``llm``: the untuned chat LLM (SmolLM2-135M-Instruct) phrases the fact lines; ``tuned``: the LoRA
-text head (``adapters/text-smollm2``) conditioned on the ECG; ``auto``: tuned when shipped, else llm."""
+text head (``adapters/text-smollm2``) conditioned on the ECG; ``auto``:
+:func:`medts.agent.report_text.default_writer` (tuned when shipped, else llm)."""
 
 
 def shipped_text_head() -> Path | None:
@@ -137,13 +138,14 @@ class AgentText:
             raise ValueError(f"writer must be one of {LLM_WRITERS}, got {writer!r}")
         self.batch_size, self.options = batch_size, options
         self.adapter = adapter if adapter is not None else shipped_text_head()
-        self.writer = writer if writer != "auto" else ("tuned" if self.adapter is not None else "llm")
         try:
             from medts.agent import report_text
 
             self._module, self._reason = report_text, None
         except ImportError as error:
             self._module, self._reason = None, f"medts.agent.report_text not importable ({error.msg})"
+        # one meaning of "auto" everywhere: the agent's default_writer (tuned head, else untuned LLM)
+        self.writer = writer if writer != "auto" or self._module is None else self._module.default_writer(self.adapter)
         self.name = f"medts.agent.report_text ({self.writer})" if self._module else "template (LLM unavailable)"
 
     @property
