@@ -37,3 +37,23 @@ def cache_dir() -> Path:
     path = Path(os.environ.get("MEDTS_CACHE", Path.home() / ".cache" / "medts"))
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def read_yaml_mapping(path: str | Path, what: str) -> dict:
+    """A YAML file that must hold a mapping (an empty file gives ``{}``).
+
+    Raises :class:`medts.errors.MedtsError` naming the file and ``what`` it should have been,
+    e.g. ``runs/x.yaml: cannot read MedTsLLM config (...)``.
+    """
+    import yaml
+
+    from medts.errors import MedtsError
+
+    p = Path(path)
+    try:
+        d = yaml.safe_load(p.read_text()) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise MedtsError(f"{p}: cannot read {what} ({exc})") from exc
+    if not isinstance(d, dict):
+        raise MedtsError(f"{p}: a {what} must be a mapping")
+    return d

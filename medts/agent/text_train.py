@@ -31,11 +31,11 @@ from pathlib import Path
 from typing import Any
 
 import torch
-import yaml
 
 from medts.agent.report_text import compact_fact_lines, tuned_prompt
 from medts.agent.text_data import LUDB_TRAIN, load_facts, prepare_facts, structured_target
 from medts.agent.text_head import TextHead, TextHeadConfig, build_text_head
+from medts.config import read_yaml_mapping
 from medts.errors import MedtsError
 from medts.record import ECG
 
@@ -80,15 +80,7 @@ class TextTrainConfig:
 
 def load_text_train_config(path: str | Path | None, **overrides: Any) -> TextTrainConfig:
     """Settings from a YAML file (``None``: defaults), then ``overrides`` that are not ``None``."""
-    d: dict[str, Any] = {}
-    if path is not None:
-        p = Path(path)
-        try:
-            d = yaml.safe_load(p.read_text()) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise MedtsError(f"{p}: cannot read the text-training config ({exc})") from exc
-        if not isinstance(d, dict):
-            raise MedtsError(f"{p}: a text-training config must be a mapping")
+    d: dict[str, Any] = {} if path is None else read_yaml_mapping(path, "text-training config")
     d.update({k: v for k, v in overrides.items() if v is not None})
     return TextTrainConfig.from_dict(d)
 

@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
+from medts.config import read_yaml_mapping
 from medts.errors import MedtsError
 
 Task = Literal["segmentation", "anomaly"]
@@ -211,15 +210,7 @@ class MedTsLLMConfig:
 
 def load_config(path: str | Path | None, *, task: Task | None = None) -> MedTsLLMConfig:
     """Read a YAML config (``None`` gives defaults); ``task`` overrides the file's task."""
-    d: dict[str, Any] = {}
-    if path is not None:
-        p = Path(path)
-        try:
-            d = yaml.safe_load(p.read_text()) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise MedtsError(f"{p}: cannot read MedTsLLM config ({exc})") from exc
-        if not isinstance(d, dict):
-            raise MedtsError(f"{p}: a MedTsLLM config must be a mapping")
+    d: dict[str, Any] = {} if path is None else read_yaml_mapping(path, "MedTsLLM config")
     if task is not None:
         d["task"] = task
     return MedTsLLMConfig.from_dict(d)

@@ -169,7 +169,7 @@ class AgentText:
         out = []
         for report, w in zip(reports, written):
             text, dropped = drop_contradicting_sentences(report, w.text)
-            notes = [f"writer: {self.writer}; agent grounding check: {w.n_claims} claim(s), "
+            notes = [f"agent grounding check: {w.n_claims} claim(s), "
                      f"{w.n_ungrounded} unsupported sentence(s) removed"]
             if w.abstained:
                 notes.append("abstained: signal quality too poor for an interpretation")
