@@ -328,21 +328,6 @@ def beat_embeddings(hidden: np.ndarray, stride: int, patch_len: int, beats: np.n
     return out
 
 
-def cached_reconstruction_error(model: MedTsLLM, checkpoint: str | Path, signal: np.ndarray, *, lead: str = "II",
-                                cache: str | Path | None = None) -> np.ndarray:
-    """``reconstruction_error`` of ``signal``, read from / written to ``cache`` (a folder) keyed by
-    the checkpoint's weight files, its config, the lead and the signal's bytes (None: no cache)."""
-    if cache is None:
-        return reconstruction_error(model, signal, lead=lead)
-    path = error_cache_path(model, checkpoint, signal, lead, cache)
-    if path.is_file():
-        return np.load(path)
-    err = reconstruction_error(model, signal, lead=lead)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    np.save(path, err)
-    return err
-
-
 def cached_reconstruction_pass(model: MedTsLLM, checkpoint: str | Path, signal: np.ndarray, *, lead: str = "II",
                                hop_s: float | None = None, cache: str | Path | None = None) -> RecordPass:
     """``reconstruction_pass`` of ``signal`` (with hidden states), read from / written to ``cache``
