@@ -40,6 +40,14 @@ MIN_FS_HZ = 50.0
 MAX_FS_HZ = 20_000.0
 """Plausible sampling-rate range for an ECG; outside it ``fs`` is almost surely wrong."""
 
+MAX_PLAUSIBLE_MV = 25.0
+"""Largest deviation from a lead's median (mV) an ECG front end records: diagnostic amplifiers
+span about +/-5 to +/-10 mV (IEC 60601-2-25 asks for +/-5 mV), so a lead beyond this holds wrong
+units (uV read as mV) or corrupt data, and every amplitude measured on it would be wrong."""
+
+MIN_SIGNAL_MV = 0.01
+"""Peak-to-peak below this (mV) is a flat lead (or volts read as millivolts)."""
+
 _LEAD_ALIASES = {
     "i": "I", "ii": "II", "iii": "III",
     "avr": "aVR", "avl": "aVL", "avf": "aVF",
@@ -98,8 +106,10 @@ class ECG:
     fs : float
         Sampling rate in Hz. Required: medts never assumes a default.
     leads : sequence of str
-        One name per column; normalised with :func:`canonical_lead_name`. Duplicates
-        (after normalisation) are an error.
+        One name per column; normalised with :func:`canonical_lead_name`. Blank names and
+        names used twice (after normalisation; e.g. two leads called ``"ECG"``) cannot say which
+        lead a column is: those columns are renamed ``ECG<column number>`` and
+        ``metadata["lead_names_note"]`` says so.
     record_id : str
         A short identifier, e.g. ``"00001_lr"`` or ``"ludb-1"``.
     source : str, optional
@@ -115,7 +125,7 @@ class ECG:
     ------
     InvalidECGError
         On NaN/inf samples, fewer than ``MIN_DURATION_S`` seconds, a missing or implausible
-        ``fs``, a lead count that does not match ``leads``, or duplicate lead names.
+        ``fs``, or a lead count that does not match ``leads``.
     """
 
     signal: np.ndarray
@@ -139,14 +149,17 @@ class ECG:
         n_samples, n_leads = signal.shape
 
         fs = _validate_fs(self.fs)
+        if isinstance(self.leads, str):
+            raise InvalidECGError(f"leads must be a sequence of names, got the string {self.leads!r}")
         leads = tuple(canonical_lead_name(name) for name in self.leads)
         if len(leads) != n_leads:
             raise InvalidECGError(f"{len(leads)} lead names for {n_leads} signal columns")
         if n_leads == 0:
             raise InvalidECGError("record has no leads")
-        duplicates = sorted({name for name in leads if leads.count(name) > 1})
-        if duplicates:
-            raise InvalidECGError(f"duplicate lead names: {', '.join(duplicates)}")
+        metadata = dict(self.metadata)
+        leads, note = _unique_lead_names(leads)
+        if note:
+            metadata["lead_names_note"] = note
         if n_samples < MIN_DURATION_S * fs:
             raise InvalidECGError(
                 f"signal is {n_samples / fs:.3f} s long ({n_samples} samples at {fs:g} Hz); "
@@ -166,7 +179,7 @@ class ECG:
         object.__setattr__(self, "leads", leads)
         object.__setattr__(self, "sex", sex)
         object.__setattr__(self, "age", age)
-        object.__setattr__(self, "metadata", dict(self.metadata))
+        object.__setattr__(self, "metadata", metadata)
 
     # -- shape -------------------------------------------------------------------------
     @property
@@ -242,16 +255,31 @@ class ECG:
 
     # -- summary ---------------------------------------------------------------------------
     def problems(self) -> list[str]:
-        """Obvious problems a human should know about: flat or saturated leads."""
+        """Obvious problems a human should know about: implausible amplitudes (wrong units),
+        flat or saturated leads, units the reader could not convert, renamed leads.
+
+        Lead problems start with ``"lead <name> "`` so a quality grade can tell which lead is
+        unusable (see :func:`implausible_amplitude_leads`)."""
         problems = []
+        too_large = dict(implausible_amplitude_leads(self))
         for i, name in enumerate(self.leads):
             x = self.signal[:, i]
-            if float(np.ptp(x)) < 0.01:
-                problems.append(f"lead {name} is flat (peak-to-peak < 0.01 mV)")
+            if name in too_large:
+                problems.append(
+                    f"lead {name} has an implausible amplitude ({too_large[name]:.4g} mV from its median; an ECG "
+                    f"front end records at most about {MAX_PLAUSIBLE_MV:g} mV): wrong units (uV read as mV?) or "
+                    "corrupt data, so its amplitudes are not used"
+                )
+                continue
+            if float(np.ptp(x)) < MIN_SIGNAL_MV:
+                problems.append(f"lead {name} is flat (peak-to-peak < {MIN_SIGNAL_MV:g} mV)")
                 continue
             extreme = np.isclose(x, x.max()) | np.isclose(x, x.min())
             if extreme.mean() > 0.05:
                 problems.append(f"lead {name} looks saturated ({100 * extreme.mean():.0f}% of samples at its limits)")
+        problems += [str(w) for w in self.metadata.get("unit_warnings", []) or []]
+        if self.metadata.get("lead_names_note"):
+            problems.append(str(self.metadata["lead_names_note"]))
         return problems
 
     def summary(self) -> RecordSummary:
@@ -274,6 +302,41 @@ class ECG:
             f"ECG(record_id={self.record_id!r}, fs={self.fs:g} Hz, duration={self.duration_s:.2f} s, "
             f"leads={list(self.leads)})"
         )
+
+
+def implausible_amplitude_leads(ecg: ECG) -> list[tuple[str, float]]:
+    """``(lead, largest deviation from its median in mV)`` for leads beyond :data:`MAX_PLAUSIBLE_MV`.
+
+    >>> ecg = ECG(np.c_[np.zeros(1000), np.r_[np.zeros(999), 1e6]], fs=250, leads=("I", "II"))
+    >>> implausible_amplitude_leads(ecg)
+    [('II', 1000000.0)]
+    """
+    if ecg.n_samples == 0:
+        return []
+    median = np.median(ecg.signal, axis=0)
+    deviation = np.max(np.abs(ecg.signal - median[None, :]), axis=0)
+    return [(name, float(d)) for name, d in zip(ecg.leads, deviation) if d > MAX_PLAUSIBLE_MV]
+
+
+def _unique_lead_names(leads: tuple[str, ...]) -> tuple[tuple[str, ...], str | None]:
+    """Rename blank or repeated lead names ``ECG<column>``; the note says what was renamed.
+
+    >>> _unique_lead_names(("ECG", "ECG"))
+    (('ECG1', 'ECG2'), 'lead names ECG, ECG do not say which lead each column is: renamed ECG1, ECG2 (pass --leads to name them)')
+    >>> _unique_lead_names(("II", "V1"))
+    (('II', 'V1'), None)
+    """
+    clash = [not name or leads.count(name) > 1 for name in leads]
+    if not any(clash):
+        return leads, None
+    renamed = [f"ECG{i + 1}" if bad else name for i, (name, bad) in enumerate(zip(leads, clash))]
+    if len(set(renamed)) != len(renamed):  # a kept name was already "ECG<k>": number every column
+        renamed = [f"ECG{i + 1}" for i in range(len(leads))]
+    before = [name or "(blank)" for name, bad in zip(leads, clash) if bad]
+    after = [new for new, bad in zip(renamed, clash) if bad]
+    note = (f"lead names {', '.join(before)} do not say which lead each column is: renamed {', '.join(after)} "
+            "(pass --leads to name them)")
+    return tuple(renamed), note
 
 
 def _validate_fs(fs: Any) -> float:

@@ -113,14 +113,21 @@ def test_zero_length_and_too_short_signals(tmp_path):
     _raises(header_only, "declares 0 samples")
 
 
-def test_duplicate_lead_names(tmp_path):
+def test_duplicate_lead_names_are_renamed_with_a_note(tmp_path):
+    from medts.io import read_record
+
     _wfdb(tmp_path, "dup", leads=("MLII", "II"))  # the same lead after normalisation
-    _raises(tmp_path / "dup.hea", "duplicate lead names: II")
+    ecg = read_record(tmp_path / "dup.hea")
+    assert ecg.leads == ("ECG1", "ECG2") and "MLII" not in ecg.metadata["lead_names_note"]
+    assert "II, II" in ecg.metadata["lead_names_note"]
     rows = "\n".join("0.1,0.2" for _ in range(1500))
     (tmp_path / "dup.csv").write_text("V1,v1\n" + rows + "\n")
-    _raises(tmp_path / "dup.csv", "duplicate lead names: V1", fs=500)
-    np.savez(tmp_path / "dup.npz", signal=np.zeros((1500, 2)), fs=500, leads=np.array(["aVR", "AVR"]))
-    _raises(tmp_path / "dup.npz", "duplicate lead names: aVR")
+    assert read_record(tmp_path / "dup.csv", fs=500).leads == ("ECG1", "ECG2")
+    np.savez(tmp_path / "dup.npz", signal=np.zeros((1500, 2)), fs=500, leads=np.array(["ECG", "ECG"]))
+    assert read_record(tmp_path / "dup.npz").leads == ("ECG1", "ECG2")
+    named = read_record(tmp_path / "dup.npz", leads=["II", "V5"])
+    assert named.leads == ("II", "V5") and "lead_names_note" not in named.metadata
+    _raises(tmp_path / "dup.npz", r"--leads names 1 lead\(s\) \(II\) but the record has 2", leads=["II"])
 
 
 def test_csv_text_in_numeric_columns(tmp_path):
@@ -227,3 +234,37 @@ def test_fuzzed_wfdb_headers_raise_only_ecg_read_error(header, data):
         (Path(folder) / "fuzz.hea").write_text(header, encoding="utf-8")
         (Path(folder) / "fuzz.dat").write_bytes(data)
         _accept_only_read_error(Path(folder) / "fuzz.hea", None)
+
+
+@pytest.mark.parametrize(("field", "problem"), [
+    ("-5", "-5 Hz is not plausible"), ("-500", "-500 Hz is not plausible"), ("abc", "'abc' is not a number"),
+    ("", "gives no sampling rate"), ("0", "0 Hz is not plausible"), ("1e9", "1e9 Hz is not plausible"),
+])
+def test_missing_or_impossible_wfdb_sampling_rate_is_an_error_unless_fs_is_given(tmp_path, field, problem):
+    """wfdb reads all of these as 250 Hz (or 1 Hz) without a word; medts refuses and asks for --fs."""
+    hea = _wfdb(tmp_path, "rate", n=5000, fs=500)
+    lines = hea.read_text().splitlines()
+    record_line = lines[0].split()
+    lines[0] = " ".join(record_line[:2] + ([field, record_line[3]] if field else []))
+    hea.write_text("\n".join(lines) + "\n")
+    message = _raises(hea, problem)
+    assert "--fs" in message and message.count("\n") == 0
+    ecg = read_record(hea, fs=500)
+    assert ecg.fs == 500.0 and ecg.duration_s == 10.0
+
+
+def test_wfdb_rate_with_counter_frequency_and_given_fs_that_disagrees(tmp_path):
+    hea = _wfdb(tmp_path, "ctr", n=2000, fs=500)
+    lines = hea.read_text().splitlines()
+    parts = lines[0].split()
+    parts[2] = "500/1000(3)"
+    hea.write_text("\n".join([" ".join(parts), *lines[1:]]) + "\n")
+    assert read_record(hea).fs == 500.0
+    _raises(hea, "fs=250 Hz given but the file says 500 Hz", fs=250)
+
+
+def test_unknown_unit_is_flagged(tmp_path):
+    hea = _wfdb(tmp_path, "units", n=2000)
+    hea.write_text(hea.read_text().replace("/mV", "/mmHg", 1))
+    ecg = read_record(hea)
+    assert any("unit 'mmHg'" in p and p.startswith("lead I ") for p in ecg.problems())

@@ -45,7 +45,6 @@ def test_signal_becomes_readonly_float32_and_leads_canonical() -> None:
         ({"fs": -500}, "sampling rate"),
         ({"fs": None}, "sampling rate"),
         ({"fs": "fast"}, "sampling rate"),
-        ({"leads": ("II", "ii")}, "duplicate"),
         ({"leads": ("I", "II", "III")}, "lead names"),
         ({"signal": np.zeros((2, 500, 1))}, "2-D"),
     ],
@@ -59,6 +58,34 @@ def test_invalid_records_raise_clear_errors(kwargs: dict, message: str) -> None:
         args["leads"] = tuple(f"L{i}" for i in range(args["signal"].shape[1]))
     with pytest.raises(InvalidECGError, match=message):
         ECG(**args)
+
+
+def test_repeated_or_blank_lead_names_are_renamed_with_a_note() -> None:
+    signal = np.random.default_rng(1).normal(size=(1000, 3))
+    ecg = ECG(signal, fs=250, leads=("ECG", "ECG", "V1"))
+    assert ecg.leads == ("ECG1", "ECG2", "V1")
+    assert "renamed ECG1, ECG2" in ecg.metadata["lead_names_note"]
+    assert any("renamed ECG1, ECG2" in p for p in ecg.problems())
+    same = ECG(signal[:, :2], fs=250, leads=("II", "ii"))  # the same lead after normalisation
+    assert same.leads == ("ECG1", "ECG2")
+    clash = ECG(signal, fs=250, leads=("ECG2", "", ""))  # renaming would collide: number every column
+    assert clash.leads == ("ECG1", "ECG2", "ECG3")
+    assert ECG(signal, fs=250, leads=("I", "II", "V1")).metadata == {}
+
+
+def test_implausible_amplitude_is_a_lead_problem() -> None:
+    t = np.arange(2500) / 500
+    normal = np.sin(2 * np.pi * t)
+    ecg = ECG(np.c_[normal, normal * 1e6], fs=500, leads=("I", "II"))
+    problems = ecg.problems()
+    assert len(problems) == 1 and problems[0].startswith("lead II has an implausible amplitude")
+    assert ECG(np.c_[normal, 3 * normal], fs=500, leads=("I", "II")).problems() == []
+
+
+def test_unit_warnings_reach_the_problems() -> None:
+    ecg = ECG(np.sin(np.arange(1000) / 20.0), fs=250, leads=("II",),
+              metadata={"unit_warnings": ["lead II has unit 'mmHg', not a voltage"]})
+    assert ecg.problems() == ["lead II has unit 'mmHg', not a voltage"]
 
 
 def test_nan_error_names_the_lead() -> None:

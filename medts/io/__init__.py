@@ -21,12 +21,13 @@ Example
 from __future__ import annotations
 
 import glob as _glob
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from medts.errors import ECGReadError, MedtsError
+from medts.errors import ECGReadError, InvalidECGError, MedtsError
 from medts.record import ECG
 
 
@@ -121,7 +122,8 @@ def _hea_signal_file(header: Path) -> str | None:
     return body[1].split()[0]
 
 
-def read_record(path: str | Path, *, format: str | None = None, fs: float | None = None) -> ECG:
+def read_record(path: str | Path, *, format: str | None = None, fs: float | None = None,
+                leads: Sequence[str] | None = None) -> ECG:
     """Read one ECG record from any supported format (see :data:`FORMATS`).
 
     Parameters
@@ -134,7 +136,11 @@ def read_record(path: str | Path, *, format: str | None = None, fs: float | None
         instead of choosing it from the extension.
     fs : float, optional
         Sampling rate in Hz, for formats that cannot carry it (NPY, CSV without time column,
-        bare ``.mat``). For formats that carry it, a different value is an error.
+        bare ``.mat``), and for WFDB headers without a valid rate. For formats that carry it, a
+        different value is an error.
+    leads : sequence of str, optional
+        The lead names, one per column, in the file's column order: they replace the names the
+        file gives (generic names like ``ECG1`` or none at all). A different count is an error.
 
     Raises
     ------
@@ -153,6 +159,8 @@ def read_record(path: str | Path, *, format: str | None = None, fs: float | None
         # Overflow/invalid warnings from absurd values are noise: validation reports them.
         with np.errstate(all="ignore"):
             ecg = _READERS[name](path, fs)
+        if leads is not None:
+            ecg = _rename_leads(ecg, leads)
     except ECGReadError:
         raise
     except MedtsError as error:  # InvalidECGError from a constructor, ...
@@ -164,6 +172,18 @@ def read_record(path: str | Path, *, format: str | None = None, fs: float | None
     return ecg
 
 
+def _rename_leads(ecg: ECG, leads: Sequence[str]) -> ECG:
+    names = tuple(str(name).strip() for name in leads)
+    if len(names) != ecg.n_leads:
+        raise InvalidECGError(
+            f"--leads names {len(names)} lead(s) ({', '.join(names)}) but the record has {ecg.n_leads} "
+            f"({', '.join(ecg.leads)})"
+        )
+    metadata = {**ecg.metadata, "leads_in_file": list(ecg.leads)}
+    metadata.pop("lead_names_note", None)  # the caller has now said which lead each column is
+    return replace(ecg, leads=names, metadata=metadata)
+
+
 def _check_fs(path: Path, ecg: ECG, fs: float | None) -> ECG:
     if fs is not None and abs(float(fs) - ecg.fs) > 1e-6 * ecg.fs:
         raise ECGReadError(path, f"fs={float(fs):g} Hz given but the file says {ecg.fs:g} Hz")
@@ -173,7 +193,7 @@ def _check_fs(path: Path, ecg: ECG, fs: float | None) -> ECG:
 def _read_wfdb(path: Path, fs: float | None) -> ECG:
     from medts.io.wfdb_io import read_wfdb
 
-    return _check_fs(path, read_wfdb(path), fs)
+    return read_wfdb(path, fs=fs)
 
 
 def _read_cinc(path: Path, fs: float | None) -> ECG:

@@ -31,7 +31,7 @@ import scipy.io
 import wfdb
 
 from medts.errors import ECGReadError, InvalidECGError
-from medts.io.wfdb_io import parse_comments, unit_scale_to_mv
+from medts.io.wfdb_io import header_sampling_rate, parse_comments, unit_scale_to_mv, unit_warnings
 from medts.record import ECG
 
 _SIGNAL_KEYS = ("val", "ecg", "signal", "data", "ECG", "x")
@@ -108,14 +108,14 @@ def _read_with_header(mat: Path, hea: Path, fs: float | None) -> ECG:
         raise ECGReadError(
             mat, f"header {hea.name} says {header.sig_len} samples but the .mat has {val.shape[1]}"
         )
-    header_fs = float(header.fs)
-    if fs is not None and not np.isclose(float(fs), header_fs):
-        raise ECGReadError(mat, f"fs={fs:g} Hz given but the header says {header_fs:g} Hz")
+    header_fs = header_sampling_rate(hea, fs, holder="header")  # wfdb would read a missing rate as 250 Hz
     gains = np.array([g if g else 200.0 for g in header.adc_gain], dtype=np.float64)
     baselines = np.array([b or 0 for b in header.baseline], dtype=np.float64)
-    scales = []
-    for unit in header.units or ["mV"] * n_sig:
+    scales, unknown = [], []
+    for name, unit in zip(header.sig_name, header.units or ["mV"] * n_sig):
         scale = unit_scale_to_mv(unit or "mV")
+        if scale is None:
+            unknown.append((str(name), str(unit)))
         scales.append(1.0 if scale is None else scale)
     # [n_leads, n_samples] digital -> [n_samples, n_leads] mV
     signal = ((val.astype(np.float64) - baselines[:, None]) / gains[:, None] * np.array(scales)[:, None]).T
@@ -135,6 +135,7 @@ def _read_with_header(mat: Path, hea: Path, fs: float | None) -> ECG:
             "header_fields": parsed["fields"],
             "snomed_codes": parsed["snomed_codes"],
             "units": [str(u) for u in (header.units or [])],
+            **({"unit_warnings": unit_warnings(unknown)} if unknown else {}),
         },
     )
 

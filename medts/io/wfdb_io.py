@@ -32,7 +32,7 @@ import numpy as np
 import wfdb
 
 from medts.errors import ECGReadError, InvalidECGError
-from medts.record import ECG
+from medts.record import ECG, MAX_FS_HZ, MIN_FS_HZ
 
 # Physical units -> factor to mV. Anything else is left unscaled and reported in metadata.
 UNIT_TO_MV = {"mv": 1.0, "uv": 1e-3, "µv": 1e-3, "μv": 1e-3, "microvolt": 1e-3, "v": 1e3, "nv": 1e-6}
@@ -51,6 +51,16 @@ def unit_scale_to_mv(unit: str | None) -> float | None:
     if unit is None:
         return None
     return UNIT_TO_MV.get(str(unit).strip().lower())
+
+
+def unit_warnings(unknown: list[tuple[str, str]]) -> list[str]:
+    """One problem line per ``(lead, unit)`` whose unit is not a voltage medts converts.
+
+    >>> unit_warnings([("II", "mmHg")])
+    ["lead II has unit 'mmHg', not a voltage medts knows (mV, uV, V): left unscaled, so its amplitudes may be wrong"]
+    """
+    return [f"lead {lead} has unit {unit!r}, not a voltage medts knows (mV, uV, V): left unscaled, so its "
+            "amplitudes may be wrong" for lead, unit in unknown]
 
 
 def parse_comments(comments: list[str]) -> dict[str, Any]:
@@ -111,6 +121,66 @@ def _parse_sex(text: str) -> str | None:
     return None
 
 
+# Record-line sampling frequency: "500", "360.5", "500/1000(3)" (counter frequency and base).
+_HEADER_FS = re.compile(r"^([+-]?\d+(?:\.\d*)?|[+-]?\.\d+)(?:[eE][+-]?\d+)?(?:/[^\s(]*)?(?:\([^)]*\))?$")
+
+
+def header_sampling_rate(header: str | Path, given: float | None = None, *, holder: str = "file") -> float:
+    """The sampling rate of a WFDB record: the header's, checked, or ``given`` when the header has none.
+
+    ``wfdb`` reads a missing or unparseable rate (``-5``, ``abc``, no field at all) as 250 Hz and
+    ``1e9`` as 1 Hz without a word, which turns every interval into a wrong number. medts reads
+    the record line itself.
+
+    Raises
+    ------
+    ECGReadError
+        The header has no rate or an impossible one and ``given`` is ``None`` (the message says
+        to pass ``--fs``), or ``given`` disagrees with a valid header rate (``holder`` names what
+        holds the rate in that message: the file, or the header beside a ``.mat``).
+
+    >>> import tempfile, pathlib
+    >>> h = pathlib.Path(tempfile.mkdtemp()) / "r.hea"
+    >>> _ = h.write_text("r 1 500 5000\nr.dat 16 200 16 0 0 0 0 II\n")
+    >>> header_sampling_rate(h)
+    500.0
+    >>> _ = h.write_text("r 1\nr.dat 16 200 16 0 0 0 0 II\n")
+    >>> header_sampling_rate(h, given=360)
+    360.0
+    """
+    header = Path(header)
+    fields = _record_line(header)
+    text = fields[2] if len(fields) > 2 else None
+    value = None
+    if text is not None and _HEADER_FS.match(text):
+        number = text.split("/")[0].split("(")[0]
+        value = float(number)
+    plausible = value is not None and MIN_FS_HZ <= value <= MAX_FS_HZ
+    if plausible:
+        if given is not None and abs(float(given) - value) > 1e-6 * value:
+            raise ECGReadError(header, f"fs={float(given):g} Hz given but the {holder} says {value:g} Hz")
+        return float(value)
+    if given is not None:
+        return float(given)
+    if text is None:
+        problem = "the WFDB header gives no sampling rate"
+    elif value is None:
+        problem = f"the WFDB header's sampling rate {text!r} is not a number"
+    else:
+        problem = (f"the WFDB header's sampling rate {text} Hz is not plausible for an ECG "
+                   f"(expected {MIN_FS_HZ:g}-{MAX_FS_HZ:g} Hz)")
+    raise ECGReadError(header, f"{problem}; pass the true rate with --fs (medts never assumes one)")
+
+
+def _record_line(header: Path) -> list[str]:
+    with open(header, encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            text = line.split("#", 1)[0].strip()
+            if text:
+                return text.split()
+    raise ECGReadError(header, "WFDB header is empty")
+
+
 def record_base(path: str | Path) -> Path:
     """The record path without extension: ``a/b.hea`` (or ``.dat``, ``.mat``) -> ``a/b``."""
     path = Path(path)
@@ -119,7 +189,7 @@ def record_base(path: str | Path) -> Path:
     return path
 
 
-def read_wfdb(path: str | Path, *, verify_checksum: bool = True) -> ECG:
+def read_wfdb(path: str | Path, *, verify_checksum: bool = True, fs: float | None = None) -> ECG:
     """Read a WFDB record (``.hea`` + signal file) as an :class:`ECG` in mV.
 
     Parameters
@@ -130,6 +200,9 @@ def read_wfdb(path: str | Path, *, verify_checksum: bool = True) -> ECG:
         Compare the header's per-signal checksums with the data (when the header has them).
         A mismatch means the signal file does not belong to the header, is truncated or
         corrupted.
+    fs : float, optional
+        The sampling rate when the header lacks one (or has an impossible one); with a valid
+        header rate it must agree (see :func:`header_sampling_rate`).
 
     Returns
     -------
@@ -150,8 +223,9 @@ def read_wfdb(path: str | Path, *, verify_checksum: bool = True) -> ECG:
     if not header.is_file():
         raise ECGReadError(header, "WFDB header file not found")
     try:
+        rate = header_sampling_rate(header, fs)
         record = _read_record(base, verify_checksum=verify_checksum, header=header)
-        return _record_to_ecg(record, header)
+        return _record_to_ecg(record, header, rate)
     except ECGReadError:
         raise
     except InvalidECGError as error:
@@ -208,12 +282,7 @@ def _describe_wfdb_error(error: Exception) -> str:
 
 def _is_multi_segment(header: Path) -> bool:
     """True for a multi-segment header (record line ``name/n_segments ...``)."""
-    with open(header, encoding="utf-8", errors="replace") as handle:
-        for line in handle:
-            text = line.split("#", 1)[0].strip()
-            if text:
-                return "/" in text.split()[0]
-    return False
+    return "/" in _record_line(header)[0]
 
 
 def _read_record(base: Path, *, verify_checksum: bool, header: Path) -> wfdb.Record:
@@ -247,7 +316,7 @@ def _read_record(base: Path, *, verify_checksum: bool, header: Path) -> wfdb.Rec
     return record
 
 
-def _record_to_ecg(record: wfdb.Record, header: Path) -> ECG:
+def _record_to_ecg(record: wfdb.Record, header: Path, fs: float) -> ECG:
     signal = record.p_signal
     if signal is None or signal.ndim != 2 or signal.shape[0] == 0:
         raise ECGReadError(header, "record has no samples")
@@ -257,7 +326,7 @@ def _record_to_ecg(record: wfdb.Record, header: Path) -> ECG:
     for name, unit in zip(record.sig_name, units):
         scale = unit_scale_to_mv(unit)
         if scale is None:
-            unknown_units.append(f"{name}: {unit or '(none)'}")
+            unknown_units.append((str(name), unit or "(none)"))
             scale = 1.0
         scales.append(scale)
     if any(s != 1.0 for s in scales):
@@ -279,10 +348,10 @@ def _record_to_ecg(record: wfdb.Record, header: Path) -> ECG:
         "base_datetime": _base_datetime(record),
     }
     if unknown_units:
-        metadata["unit_warnings"] = [f"unknown unit, left unscaled: {u}" for u in unknown_units]
+        metadata["unit_warnings"] = unit_warnings(unknown_units)
     return ECG(
         signal=signal,
-        fs=float(record.fs),
+        fs=fs,
         leads=tuple(str(n) for n in record.sig_name),
         record_id=str(record.record_name),
         source=str(header),
