@@ -141,10 +141,10 @@ def header_sampling_rate(header: str | Path, given: float | None = None, *, hold
 
     >>> import tempfile, pathlib
     >>> h = pathlib.Path(tempfile.mkdtemp()) / "r.hea"
-    >>> _ = h.write_text("r 1 500 5000\nr.dat 16 200 16 0 0 0 0 II\n")
+    >>> _ = h.write_text("r 1 500 5000\\nr.dat 16 200 16 0 0 0 0 II\\n")
     >>> header_sampling_rate(h)
     500.0
-    >>> _ = h.write_text("r 1\nr.dat 16 200 16 0 0 0 0 II\n")
+    >>> _ = h.write_text("r 1\\nr.dat 16 200 16 0 0 0 0 II\\n")
     >>> header_sampling_rate(h, given=360)
     360.0
     """
