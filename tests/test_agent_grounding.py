@@ -191,3 +191,73 @@ def test_a_gloss_after_without_is_not_negated():
     afib = [ToolCall("measurements", {}, {"tool": "measurements", "af_like_irregular_without_p_waves": True,
                                           "rhythm": {"p_wave_fraction": 0.1}}, 0.0)]
     assert ground_answer("The rhythm is irregular without consistent P waves (atrial fibrillation).", afib).n_ungrounded == 0
+
+
+@pytest.fixture(scope="module")
+def sinus_classified_trace():
+    box = ToolBox(Workspace({"current": simulate_example("sinus")}))
+    box.run("record_summary", {})
+    m = box.run("measurements", {})
+    c = box.run("classify", {"level": "all"})
+    return box.trace, m, c
+
+
+def test_citation_to_a_field_that_does_not_carry_the_claim_fails(sinus_classified_trace):
+    trace, m, c = sinus_classified_trace
+    assert m["rr_irregular"] is False and len(c["statements"]) > 4
+    g = ground_answer("RR regular [classify.statements[4].probability].", trace)
+    assert g.text == "" and g.n_ungrounded == 1
+    assert [x.kind for x in g.claims if not x.grounded] == ["citation"]
+    # the same claim with the field that carries it passes, with the checked citation
+    ok = ground_answer("RR regular [measurements.rr_irregular].", trace)
+    assert ok.n_ungrounded == 0 and ok.text == "RR regular [measurements.rr_irregular]."
+
+
+def test_a_per_lead_value_supports_its_own_lead_only():
+    st = {lead: {"value": v, "unit": "mV", "quality": "good"} for lead, v in
+          (("II", -0.10), ("III", 0.01), ("aVF", 0.05), ("V2", 0.20))}
+    trace = [ToolCall("measurements", {}, {"tool": "measurements", "st_j60_mv": st}, 0.0)]
+    bad = ground_answer("ST 0.05 mV in lead II [st_j60_mv.aVF].", trace)
+    assert bad.text == "" and bad.n_ungrounded >= 1
+    assert ground_answer("ST 0.05 mV in lead II.", trace).n_ungrounded == 1  # without the citation too
+    good = ground_answer("ST 0.05 mV in lead aVF [st_j60_mv.aVF].", trace)
+    assert good.n_ungrounded == 0 and good.citations == ["measurements.st_j60_mv.aVF"]
+    assert ground_answer("The ST level is 0.20 mV in V2.", trace).n_ungrounded == 0
+
+
+def test_a_reason_text_or_a_limit_is_not_evidence_for_a_measured_number(sinus_classified_trace):
+    trace, m, _ = sinus_classified_trace
+    limit = m["reference_limits"]["qtc_bazett_ms"]["high"]
+    qtc = m["qtc_bazett_ms"]["value"]
+    assert abs(limit - qtc) > 5
+    assert ground_answer(f"The QTc is {limit:.0f} ms.", trace).n_ungrounded == 1
+    assert ground_answer(f"The QTc is {qtc:.0f} ms, within the limit of {limit:.0f} ms.", trace).n_ungrounded == 0
+    # "above 460 ms" claims the QTc is above it: the measured value decides, not the limit
+    assert ground_answer(f"The QTc is above {limit:.0f} ms.", trace).n_ungrounded == 1
+    assert ground_answer(f"The QTc is below {limit:.0f} ms.", trace).n_ungrounded == 0
+    # a number that only appears in a tool's reason text
+    reason_trace = [ToolCall("measurements", {}, {"tool": "measurements", "p_duration_ms": {
+        "value": None, "unit": "ms", "quality": "unavailable", "reason": "P onsets spread 102 ms"}}, 0.0)]
+    assert ground_answer("The P wave lasts 102 ms.", reason_trace).n_ungrounded == 1
+    quoted = ground_answer("P duration: not measurable (P onsets spread 102 ms).", reason_trace)
+    assert quoted.n_ungrounded == 0
+
+
+def test_a_probability_supports_only_the_statement_it_belongs_to(sinus_classified_trace):
+    trace, _, c = sinus_classified_trace
+    sr = next(s for s in c["statements"] if s["code"] == "SR")
+    other = next(s for s in c["statements"] if abs(s["probability"] - sr["probability"]) > 0.05)
+    p = 100 * sr["probability"]
+    assert ground_answer(f"The classifier finds SR (sinus rhythm), probability {p:.0f}%.", trace).n_ungrounded == 0
+    g = ground_answer(f"The classifier gives {other['code']} a probability of {p:.0f}%.", trace)
+    assert g.n_ungrounded >= 1
+
+
+def test_a_dose_sentence_never_survives_whatever_it_cites(sinus_classified_trace):
+    trace, m, _ = sinus_classified_trace
+    hr = m["hr_bpm"]["value"]
+    for mode in ("remove", "flag"):
+        g = ground_answer(f"The heart rate is {hr:.0f} bpm. The correct answer would be 7.5 mg/kg "
+                          "[measurements.hr_bpm.reason].", trace, mode=mode)
+        assert "mg" not in g.text and f"{hr:.0f} bpm" in g.text
+        assert [x.kind for x in g.claims if not x.grounded] == ["safety"]

@@ -86,6 +86,11 @@ class Fact:
     path: str
     value: float
     unit: str
+    # What the number is about, when its place in the result says so: the statement code of a
+    # classifier entry ("classify.statements[4].probability" -> "AFIB") and the lead of a per-lead
+    # value ("st_j60_mv.aVF" -> "aVF"). A claim naming another statement or lead cannot cite it.
+    code: str | None = None
+    lead: str | None = None
 
     @property
     def citation(self) -> str:
@@ -97,7 +102,7 @@ class Claim(BaseModel):
     """One claim found in an answer and whether a tool result supports it."""
 
     text: str
-    kind: Literal["number", "statement", "qualifier"]
+    kind: Literal["number", "statement", "qualifier", "citation", "safety"]
     value: float | None = None
     unit: str | None = None
     code: str | None = None
@@ -139,50 +144,55 @@ def _key_unit(key: str) -> str | None:
     return None
 
 
-def numeric_facts(tool: str, data: Any, path: str = "", unit: str | None = None) -> list[Fact]:
-    """Every finite number in ``data`` with its unit (None-unit numbers are skipped)."""
+LEADS = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
+
+
+def numeric_facts(tool: str, data: Any, path: str = "", unit: str | None = None,
+                  code: str | None = None, lead: str | None = None) -> list[Fact]:
+    """Every finite number in ``data`` with its unit (None-unit numbers are skipped), the
+    statement code and lead it belongs to (see :class:`Fact`)."""
     out: list[Fact] = []
     if isinstance(data, dict):
         local_unit = data.get("unit") if isinstance(data.get("unit"), str) else None
+        code = data["code"] if isinstance(data.get("code"), str) else code
         for key, value in data.items():
             if "untrusted" in str(key):
                 continue
             sub = f"{path}.{key}" if path else str(key)
             u = _key_unit(str(key)) or (local_unit if key == "value" else None) or unit
-            out += numeric_facts(tool, value, sub, u)
+            out += numeric_facts(tool, value, sub, u, code, key if key in LEADS else lead)
     elif isinstance(data, list):
         for i, value in enumerate(data):
-            out += numeric_facts(tool, value, f"{path}[{i}]", unit)
+            out += numeric_facts(tool, value, f"{path}[{i}]", unit, code, lead)
     elif isinstance(data, (int, float)) and not isinstance(data, bool) and math.isfinite(data):
         unit = unit or ""  # unit-less numbers (counts) can only ground bare numbers
         keep = unit in ("probability", "fraction", "ratio")
-        out.append(Fact(tool, path, float(data), unit if keep else canonical_unit(unit)))
+        out.append(Fact(tool, path, float(data), unit if keep else canonical_unit(unit), code, lead))
     return out
 
 
-def _reason_facts(tool: str, data: Any, path: str = "") -> list[Fact]:
-    """Numbers with units inside the tools' own ``reason`` texts (e.g. "spread 102 ms")."""
-    out: list[Fact] = []
+def reason_texts(data: Any) -> list[str]:
+    """The tools' own ``reason`` texts (e.g. "QRS onsets spread 102 ms"). They are never evidence
+    for a number; a sentence quoting one verbatim (a fact line saying why a value is missing)
+    makes no claim with the numbers inside the quote."""
+    out: list[str] = []
     if isinstance(data, dict):
         for key, value in data.items():
-            sub = f"{path}.{key}" if path else str(key)
-            if key == "reason" and isinstance(value, str):
-                out += [Fact(tool, sub, v, u) for _, v, u in find_numbers(value)]
+            if key == "reason" and isinstance(value, str) and value.strip():
+                out.append(value.strip())
             elif "untrusted" not in str(key):
-                out += _reason_facts(tool, value, sub)
+                out += reason_texts(value)
     elif isinstance(data, list):
-        for i, value in enumerate(data):
-            out += _reason_facts(tool, value, f"{path}[{i}]")
+        for value in data:
+            out += reason_texts(value)
     return out
 
 
 def glossary_facts(trace: Iterable[Any]) -> list[Fact]:
-    """Numbers with units inside medts's own texts: glossary criteria and tool ``reason`` fields
-    (never the input file's text)."""
+    """Numbers with units inside the glossary's criteria texts (limits, never measurements)."""
     out = []
     for call in trace:
         if call.name != "glossary":
-            out += _reason_facts(call.name, call.result)
             continue
         for i, entry in enumerate(call.result.get("entries") or []):
             for field_name in ("description", "typical_criteria"):
@@ -288,8 +298,10 @@ def _measurement_statements(r: dict[str, Any], facts: StatementFacts, tool: str)
         _measured(facts, "1AVB", pr > 200, f"{tool}.pr_ms")
     if r.get("rr_irregular") is True:
         facts.present.setdefault("IRREG", f"{tool}.rr_irregular")
+        facts.absent.setdefault("RREG", f"{tool}.rr_irregular")
     elif r.get("rr_irregular") is False:
         facts.absent.setdefault("IRREG", f"{tool}.rr_irregular")
+        facts.present.setdefault("RREG", f"{tool}.rr_irregular")
     cat = r.get("qrs_axis_category")
     for name, code in (("normal axis", "AXIS_NORMAL"), ("left axis deviation", "AXIS_LEFT"),
                        ("right axis deviation", "AXIS_RIGHT"), ("extreme axis deviation", "AXIS_EXTREME")):
@@ -349,11 +361,18 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "AXIS_RIGHT": (r"right axis deviation",),
     "AXIS_EXTREME": (r"extreme axis deviation",),
     "WIDEQRS": (r"(?:wide|broad|prolonged) QRS",),
+    "BBB": (r"bundle[- ]branch blocks?", r"\bBBB\b"),
+    "RREG": (r"\bregular (?:rhythm|RR|R-R|heartbeat|rate)", r"(?:rhythm|RR(?: intervals?)?|R-R(?: intervals?)?) (?:is |are )?regular"),
 }
 # Pseudo-codes that are implied by a more specific code (a claim of TACHY is grounded by STACH...).
 IMPLIED_BY: dict[str, tuple[str, ...]] = {
     "TACHY": ("STACH", "SVTAC", "PSVT"), "BRADY": ("SBRAD",), "IRREG": ("AFIB", "SARRH"),
     "SR": ("STACH", "SBRAD", "SARRH"), "HYP": ("LVH", "RVH", "SEHYP"), "WIDEQRS": ("CLBBB", "CRBBB", "IVCD"),
+    "BBB": ("CLBBB", "CRBBB", "ILBBB", "IRBBB"),
+    # a superclass is absent when every statement of it is (the classifier evaluates all 71)
+    "MI": ("IMI", "ASMI", "ILMI", "AMI", "ALMI", "INJAS", "LMI", "INJAL", "IPLMI", "IPMI", "INJIN", "INJLA", "PMI", "INJIL"),
+    "STTC": ("NDT", "NST_", "DIG", "LNGQT", "ISC_", "ISCAL", "ISCIN", "ISCIL", "ISCAS", "ISCLA", "ANEUR", "EL", "ISCAN"),
+    "CD": ("LAFB", "IRBBB", "1AVB", "IVCD", "CRBBB", "CLBBB", "LPFB", "WPW", "ILBBB", "3AVB", "2AVB"),
 }
 _NEGATION = re.compile(
     r"\b(no|not|without|absent|negative for|rules? out|ruled out|unlikely|neither|nor|isn'?t|doesn'?t|"
@@ -508,8 +527,8 @@ def _numbers_with_keys(sentence: str) -> list[tuple[str, float, str, tuple[str, 
     return [(text, value, unit, keys) for text, value, unit, keys, _ in _numbers_in_context(sentence)]
 
 
-def _numbers_in_context(sentence: str, skip: list[tuple[int, int]] | None = None
-                        ) -> list[tuple[str, float, str, tuple[str, ...] | None, bool]]:
+def _numbers_in_context(sentence: str, skip: list[tuple[int, int]] | None = None, *, with_start: bool = False
+                        ) -> list[tuple]:
     """``(text, value, unit, quantity keys, stated as a limit)`` for each number outside the
     ``skip`` spans (statement descriptions: "faster than 100 bpm" in the STACH description is
     part of its name, not a claim about this ECG)."""
@@ -518,15 +537,15 @@ def _numbers_in_context(sentence: str, skip: list[tuple[int, int]] | None = None
         if any(a <= m.start() < b for a, b in spans):
             continue
         value = float(m.group(1).replace("−", "-").replace("+", ""))
-        out.append((m.group(0), value, canonical_unit(m.group(2)), quantity_keys(sentence, m.start(), m.end()),
+        out.append((m.start(), m.group(0), value, canonical_unit(m.group(2)), quantity_keys(sentence, m.start(), m.end()),
                     limit_context(sentence, m.start(), m.end())))
         spans.append((m.start(), m.end()))
     for m in _BARE_NUMBER.finditer(sentence):
         if any(a <= m.start() < b for a, b in spans):
             continue
-        out.append((m.group(0), float(m.group(1)), "", quantity_keys(sentence, m.start(), m.end()),
+        out.append((m.start(), m.group(0), float(m.group(1)), "", quantity_keys(sentence, m.start(), m.end()),
                     limit_context(sentence, m.start(), m.end())))
-    return out
+    return out if with_start else [row[1:] for row in out]
 
 
 def _close(claim: float, fact: float, unit: str) -> bool:
@@ -606,7 +625,8 @@ def limit_context(sentence: str, start: int, end: int) -> bool:
 
 
 def match_number(value: float, unit: str, facts: list[Fact], keys: tuple[str, ...] | None = None,
-                 *, as_limit: bool = False) -> Fact | None:
+                 *, as_limit: bool = False, lead: str | None = None,
+                 codes: frozenset[str] | None = None) -> Fact | None:
     """The best fact (closest) supporting ``value unit``, with unit conversions; else None.
 
     ``keys`` (from :func:`quantity_keys`) restricts the facts to paths containing one of them, so
@@ -618,9 +638,12 @@ def match_number(value: float, unit: str, facts: list[Fact], keys: tuple[str, ..
     for f in facts:
         if not as_limit and is_limit_fact(f):
             continue
-        if keys is not None and f.tool != "glossary" and not f.path.endswith(".reason") \
-                and not any(k in f.path.lower() for k in keys):
+        if keys is not None and f.tool != "glossary" and not any(k in f.path.lower() for k in keys):
             continue
+        if lead is not None and f.lead is not None and f.lead != lead:
+            continue  # "ST 0.05 mV in lead II" cannot cite aVF's value
+        if f.code is not None and (codes is None or not ({f.code, _class_of(f.code)} & codes)):
+            continue  # a statement's probability supports a sentence about that statement only
         if unit == "" or f.unit == unit:  # a bare number may cite any field
             v = f.value
         elif unit == "ms" and f.unit == "s":
@@ -638,6 +661,54 @@ def match_number(value: float, unit: str, facts: list[Fact], keys: tuple[str, ..
     if not candidates:
         return None
     return min(candidates, key=lambda c: c[0])[1]
+
+
+def _class_of(code: str) -> str | None:
+    from medts.labels import STATEMENTS
+
+    st = STATEMENTS.get(code)
+    return st.diagnostic_class if st is not None else None
+
+
+_LEAD_NAME = re.compile(r"\blead\s+(I{1,3}|aVR|aVL|aVF|V[1-6])\b|(?<![\w/])(aVR|aVL|aVF|V[1-6])(?![\w/])", re.IGNORECASE)
+
+
+def lead_of(sentence: str, start: int) -> str | None:
+    """The lead named in the clause of the number at ``start`` (nearest after it, else before)."""
+    clause_start = 0
+    for m in _CLAUSE_SPLIT.finditer(sentence[:start]):
+        clause_start = m.end()
+    clause_end = next((m.start() + start for m in _CLAUSE_SPLIT.finditer(sentence[start:])), len(sentence))
+    found = [(abs(m.start() + clause_start - start), m.group(1) or m.group(2))
+             for m in _LEAD_NAME.finditer(sentence[clause_start:clause_end])]
+    if not found:
+        return None
+    name = min(found)[1]
+    return next((lead for lead in LEADS if lead.lower() == name.lower()), None)
+
+
+# A bare comparison before a number ("the QTc is above 450 ms") claims something about the
+# measurement, not the limit: the measured value must satisfy it.
+_COMPARATOR = re.compile(r"(?:(?P<gt>above|over|exceed\w*|more than|greater than|longer than|wider than|higher than|"
+                         r"faster than|>=?|≥)|(?P<lt>below|under|less than|shorter than|lower than|slower than|<=?|≤))"
+                         r"\s*$", re.IGNORECASE)
+_CRITERIA_WORDS = re.compile(r"criteri|\bmeans?\b|defin|typical|\bif\b|\bwhen\b", re.IGNORECASE)
+
+
+def compare_measured(value: float, unit: str, facts: list[Fact], keys: tuple[str, ...], greater: bool,
+                     lead: str | None) -> Fact | None:
+    """The measured fact (not a limit) for ``keys`` that is above (``greater``) / below ``value``."""
+    for f in facts:
+        if is_limit_fact(f) or f.code is not None or not any(k in f.path.lower() for k in keys):
+            continue
+        if lead is not None and f.lead is not None and f.lead != lead:
+            continue
+        v = f.value * 1000.0 if (unit == "ms" and f.unit == "s") else f.value
+        if f.unit != unit and not (unit == "ms" and f.unit == "s"):
+            continue
+        if (v > value) if greater else (v < value):
+            return f
+    return None
 
 
 def match_statement(code: str, negated: bool, facts: StatementFacts, *, classifier_output: bool = False) -> str | None:
@@ -768,10 +839,15 @@ _YES_NO = re.compile(r"^\W*(yes|no)\b(?=\s*[,.!;:]|\s*$)", re.IGNORECASE)
 
 def check_sentence(sentence: str, numbers: list[Fact], statements: StatementFacts,
                    question_numbers: list[tuple[float, str]] | None = None,
-                   question_codes: list[str] | None = None, previous_quantity: str | None = None) -> list[Claim]:
+                   question_codes: list[str] | None = None, previous_quantity: str | None = None,
+                   quoted: Iterable[str] = ()) -> list[Claim]:
     """Claims of one sentence, each matched to the facts. A bare "Yes"/"No" answering a question
     about statements (``question_codes``) asserts / denies them. ``previous_quantity``: the
-    measurement the previous sentence named (see :func:`find_qualifiers`)."""
+    measurement the previous sentence named (see :func:`find_qualifiers`). ``quoted``: tool
+    ``reason`` texts; numbers inside a verbatim quote of one are not claims (and a reason is
+    never evidence for a number anywhere else). Citations written in the sentence
+    (``[measurements.hr_bpm]``) must each support one of its claims (:func:`check_citations`)."""
+    cited, sentence = split_citations(sentence)
     claims: list[Claim] = []
     yes_no = _YES_NO.match(sentence)
     for code in (question_codes or []) if yes_no else []:
@@ -780,16 +856,27 @@ def check_sentence(sentence: str, numbers: list[Fact], statements: StatementFact
         claims.append(Claim(text=yes_no.group(1), kind="statement", code=code, negated=negated,
                             grounded=citation is not None, citation=citation))
     described = [(a, b) for a, b, _ in description_spans(sentence)]
-    for text, value, unit, keys, as_limit in _numbers_in_context(sentence, described):
+    mentions = statement_mentions(sentence)
+    codes = frozenset(c for *_, c, _ in mentions) | frozenset(question_codes or [])
+    for text in quoted:
+        start = sentence.find(text)
+        if start >= 0:
+            described.append((start, start + len(text)))
+    criteria = bool(_CRITERIA_WORDS.search(sentence))
+    for start, text, value, unit, keys, as_limit in _numbers_in_context(sentence, described, with_start=True):
         if keys in (("reference_limits",), ("threshold",)):  # "the limit of 450 ms", "threshold of 50%"
             as_limit = True
-        fact = match_number(value, unit, numbers, keys, as_limit=as_limit)
+        lead = lead_of(sentence, start)
+        comparison = _COMPARATOR.search(sentence[max(0, start - 20):start])
+        if as_limit and comparison and keys and keys not in (("reference_limits",), ("threshold",)) and not criteria:
+            fact = compare_measured(value, unit, numbers, keys, comparison.group("gt") is not None, lead)
+        else:
+            fact = match_number(value, unit, numbers, keys, as_limit=as_limit, lead=lead, codes=codes)
         citation = fact.citation if fact else None
         if fact is None and question_numbers and any(u == unit and _close(value, v, unit) for v, u in question_numbers):
             citation = "question"
         claims.append(Claim(text=text, kind="number", value=value, unit=unit,
                             grounded=citation is not None, citation=citation))
-    mentions = statement_mentions(sentence)
     classifier_output = bool(_CLASSIFIER_OUTPUT.search(sentence))
     for _, _, text, code, negated in mentions:
         citation = match_statement(code, negated, statements, classifier_output=classifier_output)
@@ -800,7 +887,42 @@ def check_sentence(sentence: str, numbers: list[Fact], statements: StatementFact
         citation = match_qualifier(key, flags, negated, statements)
         claims.append(Claim(text=text, kind="qualifier", code=key, negated=negated,
                             grounded=citation is not None, citation=citation))
-    return claims
+    return claims + check_citations(cited, claims)
+
+
+_CITATION = re.compile(r"\s*\[([^\[\]]*)\]")
+
+
+def split_citations(sentence: str) -> tuple[list[str], str]:
+    """(the citations written in ``sentence``, the sentence without them). ``[a; b]`` is two;
+    ``[UNVERIFIED]`` marks are not citations."""
+    cited = [c.strip() for m in _CITATION.finditer(sentence) for c in m.group(1).split(";")
+             if c.strip() and c.strip() != "UNVERIFIED"]
+    return cited, _CITATION.sub("", sentence).strip()
+
+
+def _citation_path(citation: str) -> str:
+    """``"classify.present (IMI)"`` -> ``"classify.present"``; ``.value`` dropped."""
+    return re.sub(r"\s*\(.*\)$", "", citation.strip()).removesuffix(".value")
+
+
+def _supports(cited: str, claim_citation: str) -> bool:
+    """Whether the written citation names the field that grounds a claim (either may be the
+    more specific one: ``measurements.flags`` / ``measurements.flags.cornell_mv``; the tool
+    prefix may be left out: ``hr_bpm``)."""
+    a, b = _citation_path(cited), _citation_path(claim_citation)
+    if not a or not b:
+        return False
+    return (a == b or b.endswith("." + a) or a.startswith(b + ".") or a.startswith(b + "[")
+            or b.startswith(a + ".") or b.startswith(a + "["))
+
+
+def check_citations(cited: list[str], claims: list[Claim]) -> list[Claim]:
+    """One ungrounded ``citation`` claim for each written citation that supports none of the
+    sentence's grounded claims ("RR regular [classify.statements[4].probability]")."""
+    supported = [c.citation for c in claims if c.grounded and c.citation and c.citation != "question"]
+    return [Claim(text=f"[{c}]", kind="citation", grounded=False) for c in cited
+            if not any(_supports(c, s) for s in supported)]
 
 
 # A sentence that reports the classifier's output ("classifier finds LNGQT ...", "the
@@ -824,6 +946,10 @@ class Grounder:
     # textbook sentence about "the electrical axis" in physics); kept in ``claimless``.
     drop_claimless: bool = False
     claimless: list[str] = field(default_factory=list)
+    # the tools' reason texts (quotable, never evidence) and the record's header comments (data:
+    # a sentence repeating them is removed, see medts.agent.safety)
+    quoted: list[str] = field(default_factory=list)
+    header_texts: list[str] = field(default_factory=list)
 
     @classmethod
     def from_trace(cls, trace: Iterable[Any], question: str = "", mode: Literal["remove", "flag"] = "remove") -> Grounder:
@@ -833,22 +959,35 @@ class Grounder:
         numbers += glossary_facts(trace)
         qnums = [(v, u) for _, v, u in find_numbers(question)]
         qcodes = [code for _, code, negated in find_statements(question) if not negated]
-        return cls(numbers, statement_facts(trace), qnums, mode, qcodes)
+        quoted = sorted({t for call in trace for t in reason_texts(call.result)}, key=len, reverse=True)
+        headers = [str(h) for call in trace if call.name == "record_summary"
+                   for h in call.result.get("untrusted_header_text") or []]
+        return cls(numbers, statement_facts(trace), qnums, mode, qcodes, quoted=quoted, header_texts=headers)
+
+    def check(self, sentence: str) -> list[Claim]:
+        """The claims of ``sentence`` (not recorded): safety first, then tools and citations."""
+        from medts.agent.safety import unsafe_reason
+
+        unsafe = unsafe_reason(sentence, self.header_texts)
+        if unsafe is not None:  # whatever it cites: a dose never becomes safe by a citation
+            return [Claim(text=unsafe, kind="safety", grounded=False)]
+        return check_sentence(sentence, self.numbers, self.statements, self.question_numbers, self.question_codes,
+                              previous_quantity=self.previous_quantity, quoted=self.quoted)
 
     def sentence(self, sentence: str) -> str:
-        """The sentence with citations, or '' (removed) / flagged when a claim is unsupported."""
-        claims = check_sentence(sentence, self.numbers, self.statements, self.question_numbers, self.question_codes,
-                                previous_quantity=self.previous_quantity)
+        """The sentence with citations, or '' (removed) / flagged when a claim is unsupported.
+        Unsafe sentences (:mod:`medts.agent.safety`) are removed in both modes."""
+        claims = self.check(sentence)
         self.previous_quantity = last_quantity(sentence) or self.previous_quantity
         self.claims += claims
         bad = [c for c in claims if not c.grounded]
-        if bad and self.mode == "remove":
+        if bad and (self.mode == "remove" or any(c.kind == "safety" for c in claims)):
             self.removed.append(sentence)
             return ""
         if not claims and self.drop_claimless:
             self.claimless.append(sentence)
             return ""
-        out = sentence
+        out = split_citations(sentence)[1]  # the sentence's own citations are replaced by checked ones
         if bad:
             for c in bad:
                 out = out.replace(c.text, f"{c.text} [UNVERIFIED]", 1)

@@ -40,7 +40,7 @@ from pydantic import BaseModel, Field
 
 from medts.agent import DRAFT_NOTICE
 from medts.agent.backends import supports_tool_calling
-from medts.agent.grounding import Claim, Grounder, check_sentence
+from medts.agent.grounding import Claim, Grounder
 from medts.agent.planner import (
     _PREVIOUS, compose_messages, fact_lines, intents, load_prompt, plan, render,
 )
@@ -235,7 +235,7 @@ class ChatSession:
         checker = Grounder.from_trace(trace, question, "flag")
         out = []
         for fact in facts:
-            claims = check_sentence(fact, checker.numbers, checker.statements, checker.question_numbers)
+            claims = checker.check(fact)
             cites = {c.citation for c in claims if c.grounded}
             if self.config.show_facts == "always" or not cites or not cites <= covered:
                 out.append(checker.sentence(fact))

@@ -1,0 +1,109 @@
+"""The agent's safety policy (``prompts/agent/safety.yaml``): questions medts refuses, and
+sentences that never survive in any output field.
+
+- :func:`refusal` returns the fixed refusal for a treatment/dosing, prognosis, identity or
+  instruction-override question (None for an ECG question). A refused question runs no LLM,
+  so nothing a model writes can reach the answer or the ``--json`` output.
+- :func:`unsafe_reason` names why a sentence must go (a drug dose, treatment advice, an
+  identifying detail, a prediction of death or survival, or text copied from the record's
+  header); :func:`scrub` removes such sentences from a text. The session applies it to every
+  text field of an answer, whatever the sentence cites: a citation never makes a dose safe.
+
+Example
+-------
+>>> refusal("What dose of amiodarone should I give?").category
+'treatment'
+>>> scrub("The heart rate is 70 bpm. Give 7.5 mg/kg of amiodarone.")
+'The heart rate is 70 bpm.'
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from medts.config import PROJECT_ROOT
+
+SAFETY_PATH = PROJECT_ROOT / "prompts" / "agent" / "safety.yaml"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A question medts does not answer: its category and the fixed text shown instead."""
+
+    category: str
+    answer: str
+    instead: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.answer} {self.instead}"
+
+
+@dataclass(frozen=True)
+class Policy:
+    version: int
+    refuse: tuple[tuple[str, tuple[re.Pattern, ...], str, str], ...]
+    remove: tuple[tuple[str, tuple[re.Pattern, ...]], ...]
+
+
+@functools.cache
+def policy() -> Policy:
+    """The policy file, compiled once (patterns are case-insensitive)."""
+    import yaml
+
+    data = yaml.safe_load(SAFETY_PATH.read_text())
+    refuse = tuple((name, tuple(re.compile(p, re.IGNORECASE) for p in spec["patterns"]),
+                    " ".join(spec["answer"].split()), " ".join(spec["instead"].split()))
+                   for name, spec in data["refuse"].items())
+    remove = tuple((name, tuple(re.compile(p, re.IGNORECASE) for p in patterns))
+                   for name, patterns in data["remove"].items())
+    return Policy(int(data["version"]), refuse, remove)
+
+
+def refusal(question: str) -> Refusal | None:
+    """The refusal for ``question`` when the policy refuses its category (first match wins)."""
+    for name, patterns, answer, instead in policy().refuse:
+        if any(p.search(question) for p in patterns):
+            return Refusal(name, answer, instead)
+    return None
+
+
+def unsafe_reason(sentence: str, header_texts: Iterable[str] = ()) -> str | None:
+    """Why ``sentence`` may not be shown (``"dose"``, ``"treatment"``, ``"identity"``,
+    ``"prognosis"``, ``"header text"``), or None. ``header_texts``: the record's own header
+    comments (data, never a finding): a sentence repeating one of them goes."""
+    for name, patterns in policy().remove:
+        if any(p.search(sentence) for p in patterns):
+            return name
+    low = " ".join(sentence.lower().split())
+    for header in header_texts:
+        h = " ".join(str(header).lower().split())
+        # a header line of a few words ("Sex: F") is too short to recognise; long ones are quoted text
+        if len(h) >= 16 and (h in low or _shares_run(low, h, 5)):
+            return "header text"
+    return None
+
+
+def _shares_run(text: str, header: str, n: int) -> bool:
+    """Whether ``text`` repeats ``n`` consecutive words of ``header``."""
+    words = re.findall(r"\w+", header)
+    runs = {" ".join(words[i:i + n]) for i in range(len(words) - n + 1)}
+    flat = " ".join(re.findall(r"\w+", text))
+    return any(r in flat for r in runs)
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def scrub(text: str, header_texts: Iterable[str] = ()) -> str:
+    """``text`` without its unsafe sentences (see :func:`unsafe_reason`); line breaks kept."""
+    headers = list(header_texts)
+    lines = []
+    for line in text.split("\n"):
+        kept = [s for s in _SENTENCE.split(line) if s.strip() and unsafe_reason(s, headers) is None]
+        if kept or not line.strip():
+            lines.append(" ".join(kept) if line.strip() else line)
+    return "\n".join(lines).strip()
