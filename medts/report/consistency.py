@@ -128,12 +128,10 @@ def plain_language_mentions(text: str) -> list[tuple[str, bool]]:
     """``(code, negated)`` for statements written in words (``atrial fibrillation``, ``no LBBB``).
 
     Uses the statement lexicon of :func:`medts.agent.grounding.find_statements` (SCP descriptions
-    plus synonyms), keeping real SCP and superclass codes only; empty when the agent is absent.
+    plus synonyms), keeping real SCP and superclass codes only.
     """
-    try:
-        from medts.agent.grounding import find_statements, split_sentences
-    except ImportError:
-        return []
+    from medts.agent.grounding import find_statements, split_sentences
+
     known = set(STATEMENTS) | set(SUPERCLASSES)
     out = []
     for sentence in split_sentences(without_code_descriptions(text)):
@@ -141,12 +139,10 @@ def plain_language_mentions(text: str) -> list[tuple[str, bool]]:
     return out
 
 
-def _implied_by() -> dict[str, tuple[str, ...]]:
+def implied_by() -> dict[str, tuple[str, ...]]:
     """Codes a more specific asserted code supports (``SR`` by ``STACH``...)."""
-    try:
-        from medts.agent.grounding import IMPLIED_BY
-    except ImportError:
-        return {}
+    from medts.agent.grounding import IMPLIED_BY
+
     return dict(IMPLIED_BY)
 
 
@@ -240,7 +236,7 @@ def _decimal_point(text: str, match: re.Match) -> bool:
     return text[i] == "." and 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit()
 
 
-def _rounding(written: str) -> float:
+def rounding(written: str) -> float:
     """Half a unit of the last written digit (``74`` -> 0.5, ``2.16`` -> 0.005), plus float slack."""
     decimals = len(written.split(".")[1]) if "." in written else 0
     return 0.5 * 10 ** -decimals + 1e-9
@@ -269,7 +265,7 @@ def check_text(report: Report, text: str | None = None) -> Consistency:
     text = report.interpretation.text if text is None else text
     out = Consistency()
     json_codes = set(report.statements.codes())
-    implied = _implied_by()
+    implied = implied_by()
     supported = json_codes | {code for code, by in implied.items() if json_codes & set(by)}
     mentions = code_mentions(text)
     asserted = [c for c in mentions if not c.negated]
@@ -290,7 +286,7 @@ def check_text(report: Report, text: str | None = None) -> Consistency:
             continue
         written = m.group(1) or m.group(2)
         value = float(written) if m.group(1) else float(written) / 100.0
-        tol = _rounding(written) * (1.0 if m.group(1) else 0.01)
+        tol = rounding(written) * (1.0 if m.group(1) else 0.01)
         if abs(value - finding.probability) > tol:
             out.disagreements.append(f"{c.code}: text probability {written} vs JSON {finding.probability}")
     values = {m.name: m for m in report.measurements.items}
@@ -300,7 +296,7 @@ def check_text(report: Report, text: str | None = None) -> Consistency:
         candidates = [values[n] for n in claim.names if n in values and values[n].unit == claim.unit]
         if not candidates and not any(NORMAL_UNITS.get(n) == claim.unit for n in claim.names):
             continue  # e.g. "QRS 1.2 mV": no measurement of that kind in the report to compare with
-        ok = any(m.value is not None and m.unit == claim.unit and abs(claim.value - m.value) <= _rounding(claim.written)
+        ok = any(m.value is not None and m.unit == claim.unit and abs(claim.value - m.value) <= rounding(claim.written)
                  for m in candidates)
         if not ok:
             shown = ", ".join(f"{m.name}={m.value} {m.unit}" for m in candidates) or "not in JSON"

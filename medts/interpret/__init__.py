@@ -1,0 +1,64 @@
+"""The one source of clinical rules in medts: every surface (report, agent, grounding, UI) reads it.
+
+``interpret(measurements, sex=..., scores=...)`` turns a :class:`medts.signal.Measurements`
+(and, optionally, classifier outputs) into :class:`Findings`: reference-range flags, the
+quality grade, the rhythm label, the axis category, the reconciled statements (each asserted
+or withheld with its reason, the classifier's raw probability beside it) and the one-line
+verdict. :func:`find_contradictions` lists what a report, an answer or the app's state says
+against the findings.
+
+Modules: :mod:`.ranges` (reference ranges, flags), :mod:`.quality` (grade),
+:mod:`.rhythm`, :mod:`.axis`, :mod:`.statements` (measurement-defined statements, lead needs),
+:mod:`.reconcile`, :mod:`.verdict`, :mod:`.contradictions`.
+
+Example
+-------
+>>> from medts.examples import simulate_example
+>>> f = interpret_ecg(simulate_example("sinus"))
+>>> f.rhythm.code, f.verdict.startswith("Sinus rhythm")
+('SR', True)
+"""
+
+from __future__ import annotations
+
+from medts.interpret.axis import AxisCall, axis_category, call_axis
+from medts.interpret.quality import QualityGrade, grade_quality
+from medts.interpret.ranges import RANGES, REPORTED_VALUES, MeasurementFlag, flag_measurements, flag_value, reference_range
+from medts.interpret.reconcile import ClassifierScore, Findings, reconcile
+from medts.interpret.rhythm import RhythmCall, call_rhythm
+from medts.interpret.statements import StatementDecision
+from medts.interpret.verdict import make_verdict
+
+__all__ = [
+    "RANGES", "REPORTED_VALUES", "AxisCall", "ClassifierScore", "Findings", "MeasurementFlag", "QualityGrade",
+    "RhythmCall", "StatementDecision", "axis_category", "call_axis", "call_rhythm", "flag_measurements", "flag_value",
+    "grade_quality", "interpret", "interpret_ecg", "make_verdict", "reconcile", "reference_range", "scores_from_predictions",
+]
+
+
+def scores_from_predictions(predictions) -> list[ClassifierScore]:
+    """:class:`ClassifierScore` rows from ``medts.classify.predict.ClassifierPrediction`` objects."""
+    return [ClassifierScore(code=s.code, probability=float(s.probability), threshold=float(s.threshold),
+                            present=bool(s.present), source=f"{p.model} ({p.level})")
+            for p in predictions for s in p.statements]
+
+
+def interpret(m, *, sex: str | None, scores: list[ClassifierScore] | None = None) -> Findings:
+    """Findings for a ``medts.signal.Measurements`` ``m``; ``scores`` None: no classifier was run."""
+    quality = grade_quality(m)
+    flags = flag_measurements(m, sex)
+    rhythm = call_rhythm(m)
+    axis = call_axis(m)
+    decisions = reconcile(m, sex=sex, scores=list(scores or []), quality=quality, rhythm=rhythm, flags=flags)
+    notes = [] if scores is not None else ["no statement classifier was run: statements come from measurements only"]
+    f = Findings(record_id=m.record_id, quality=quality, flags=flags, rhythm=rhythm, axis=axis, statements=decisions,
+                 classifier=list(scores or []), classifier_available=scores is not None, verdict="", notes=notes)
+    return f.model_copy(update={"verdict": make_verdict(f)})
+
+
+def interpret_ecg(ecg, *, predictions=None) -> Findings:
+    """Measure ``ecg`` and interpret it (``predictions``: classifier outputs for it, if any)."""
+    from medts.signal import measure_ecg
+
+    scores = None if predictions is None else scores_from_predictions(predictions)
+    return interpret(measure_ecg(ecg), sex=ecg.sex, scores=scores)

@@ -1,0 +1,51 @@
+"""The frontal QRS axis category (AHA/ACCF/HRS 2009 part III, Surawicz et al.).
+
+normal -30..+90 deg; left axis deviation below -30 (to -90); right axis deviation above +90
+(to +180); extreme (northwest) axis -90..-180. The axis itself is measured by
+:func:`medts.signal.intervals.axis_deg` (net QRS area in I and aVF over the fused QRS span,
+median over beats).
+
+>>> axis_category(-45.0), axis_category(60.0), axis_category(None)
+('left axis deviation', 'normal axis', None)
+"""
+
+from __future__ import annotations
+
+import math
+
+from pydantic import BaseModel
+
+from medts.interpret.ranges import AHA_2009_III
+
+AXIS_SOURCE = AHA_2009_III
+CATEGORIES = ("normal axis", "left axis deviation", "right axis deviation", "extreme axis deviation")
+
+
+class AxisCall(BaseModel):
+    axis_deg: float | None
+    category: str | None
+    reason: str
+    source: str = AXIS_SOURCE
+
+
+def axis_category(axis_deg: float | None) -> str | None:
+    """One of :data:`CATEGORIES`, None when the axis is unknown."""
+    if axis_deg is None or not math.isfinite(axis_deg):
+        return None
+    a = (axis_deg + 180.0) % 360.0 - 180.0
+    if -30.0 <= a <= 90.0:
+        return "normal axis"
+    if -90.0 <= a < -30.0:
+        return "left axis deviation"
+    if 90.0 < a <= 180.0:
+        return "right axis deviation"
+    return "extreme axis deviation"
+
+
+def call_axis(m) -> AxisCall:
+    """Axis and category of a ``medts.signal.Measurements``."""
+    v = m.qrs_axis_deg
+    cat = axis_category(v.value)
+    reason = (f"QRS axis {v.value:.0f} deg" + (f" ({v.reason})" if v.reason else "")) if v.value is not None \
+        else (v.reason or "QRS axis not measured")
+    return AxisCall(axis_deg=v.value, category=cat, reason=reason)

@@ -1,0 +1,121 @@
+"""Adult resting 12-lead reference ranges and the flag of a measured value against them.
+
+One table, :data:`RANGES`: every row names its source. The report table, the agent's
+``measurements`` tool, the grounding check and the NORM rule all read it; nothing else in
+medts holds a limit.
+
+Example
+-------
+>>> reference_range("qtc_bazett_ms", "F")
+(None, 460.0)
+>>> flag_value(212.0, 120.0, 200.0), flag_value(None, 120.0, 200.0)
+('high', 'unmeasured')
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel
+
+Flag = Literal["normal", "low", "high", "unmeasured"]
+
+AHA_2007_I = "AHA/ACCF/HRS 2007 recommendations, part I (Kligfield et al., Circulation 2007;115:1306)"
+AHA_2009_III = "AHA/ACCF/HRS 2009 recommendations, part III: intraventricular conduction (Surawicz et al., Circulation 2009;119:e235)"
+AHA_2009_IV = "AHA/ACCF/HRS 2009 recommendations, part IV: ST segment, T and U waves, QT (Rautaharju et al., Circulation 2009;119:e241)"
+AHA_2009_V = "AHA/ACCF/HRS 2009 recommendations, part V: chamber hypertrophy (Hancock et al., Circulation 2009;119:e251)"
+SOKOLOW_1949 = "Sokolow & Lyon, Am Heart J 1949;37:161 (as adopted by AHA/ACCF/HRS 2009 part V)"
+CORNELL_1985 = "Casale et al. (Cornell voltage), Circulation 1985;72:565 (as adopted by AHA/ACCF/HRS 2009 part V)"
+
+
+@dataclass(frozen=True)
+class ReferenceRange:
+    """Normal adult range of one measurement; ``high_female`` where women have their own limit."""
+
+    name: str
+    label: str
+    unit: str
+    low: float | None
+    high: float | None
+    source: str
+    high_female: float | None = None
+
+
+RANGES: dict[str, ReferenceRange] = {r.name: r for r in (
+    ReferenceRange("hr_bpm", "Heart rate", "bpm", 60.0, 100.0, AHA_2007_I),
+    ReferenceRange("rr_ms", "RR interval", "ms", 600.0, 1000.0, AHA_2007_I + " (60-100 bpm as RR)"),
+    ReferenceRange("pr_ms", "PR interval", "ms", 120.0, 200.0, AHA_2009_III),
+    ReferenceRange("p_duration_ms", "P duration", "ms", None, 120.0, AHA_2009_V),
+    ReferenceRange("qrs_ms", "QRS duration", "ms", None, 110.0, AHA_2009_III),
+    ReferenceRange("qt_ms", "QT interval", "ms", None, None, AHA_2009_IV + " (QT is judged corrected)"),
+    ReferenceRange("qtc_bazett_ms", "QTc (Bazett)", "ms", None, 450.0, AHA_2009_IV, high_female=460.0),
+    ReferenceRange("qtc_fridericia_ms", "QTc (Fridericia)", "ms", None, 450.0, AHA_2009_IV, high_female=460.0),
+    ReferenceRange("p_axis_deg", "P axis", "deg", 0.0, 90.0, AHA_2007_I + " (sinus P axis 0 to +90 deg; negative: ectopic atrial or reversed leads)"),
+    ReferenceRange("qrs_axis_deg", "QRS axis", "deg", -30.0, 90.0, AHA_2009_III),
+    ReferenceRange("t_axis_deg", "T axis", "deg", None, None, AHA_2009_IV),
+    ReferenceRange("sokolow_lyon_mv", "Sokolow-Lyon voltage", "mV", None, 3.5, SOKOLOW_1949),
+    ReferenceRange("cornell_mv", "Cornell voltage", "mV", None, 2.8, CORNELL_1985, high_female=2.0),
+)}
+
+REPORTED_VALUES = tuple(RANGES)
+"""Measurements shown in the report table and the agent's ``measurements`` tool, in this order."""
+
+
+def reference_range(name: str, sex: str | None) -> tuple[float | None, float | None]:
+    """``(low, high)`` of ``name`` for ``sex`` (``"M"``, ``"F"`` or None: the male limit)."""
+    r = RANGES.get(name)
+    if r is None:
+        return None, None
+    high = r.high_female if sex == "F" and r.high_female is not None else r.high
+    return r.low, high
+
+
+def flag_value(value: float | None, low: float | None, high: float | None) -> Flag:
+    """``normal``, ``low`` or ``high`` against the range; ``unmeasured`` for None/NaN."""
+    if value is None or not math.isfinite(value):
+        return "unmeasured"
+    if low is not None and value < low:
+        return "low"
+    if high is not None and value > high:
+        return "high"
+    return "normal"
+
+
+class MeasurementFlag(BaseModel):
+    """One measured value against its reference range."""
+
+    name: str
+    label: str
+    value: float | None
+    unit: str
+    low: float | None
+    high: float | None
+    flag: Flag
+    quality: str | None = None
+    reason: str | None = None
+    source: str
+
+    @property
+    def abnormal(self) -> bool:
+        return self.flag in ("low", "high")
+
+
+def flag_measurements(m, sex: str | None) -> list[MeasurementFlag]:
+    """The :data:`REPORTED_VALUES` of a ``medts.signal.Measurements`` with ranges and flags.
+
+    Values are rounded as shown (1 decimal, 3 for mV) before flagging, so a shown value and its
+    flag always agree.
+    """
+    out = []
+    for name in REPORTED_VALUES:
+        v = getattr(m, name, None)
+        if v is None:
+            continue
+        low, high = reference_range(name, sex)
+        value = None if v.value is None else round(float(v.value), 3 if v.unit == "mV" else 1)
+        out.append(MeasurementFlag(name=name, label=RANGES[name].label, value=value, unit=v.unit, low=low, high=high,
+                                   flag=flag_value(value, low, high), quality=v.quality, reason=v.reason,
+                                   source=RANGES[name].source))
+    return out

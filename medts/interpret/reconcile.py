@@ -1,0 +1,214 @@
+"""Classifier probabilities + measurements -> the final statements, each with its reason.
+
+Order of the rules (the first that applies decides; every decision keeps the classifier's raw
+probability and threshold beside it):
+
+1. Poor signal quality: every statement withheld (medts abstains).
+2. Rhythm statements SR, STACH, SBRAD, SARRH, AFIB come from :func:`medts.interpret.rhythm.call_rhythm`
+   (RR pattern, P waves, rate); the classifier's own calls on them are shown but do not decide.
+   AFLT, SVTAC and PSVT from the classifier are withheld when the measured rhythm is sinus or AFIB.
+3. A classifier statement that needs leads the record lacks (missing, disconnected or flat;
+   :data:`medts.interpret.statements.REQUIRED_LEADS`) is withheld, naming the leads.
+4. Measurement gates (:mod:`medts.interpret.statements`): CLBBB/CRBBB need QRS >= 120 ms and
+   exclude each other (the more probable one stays); incomplete blocks need QRS < 120 ms and
+   give way to the complete block; IVCD needs QRS >= 110 ms and no bundle-branch block;
+   LAFB/LPFB need their axis; 1AVB and LNGQT are what the PR / QTc rule says.
+5. Measurement-defined statements the classifier missed are asserted (1AVB, LNGQT, LVH by
+   voltage, LAFB by axis).
+6. NORM is asserted only when the classifier says NORM and no abnormal statement and no
+   abnormal measurement flag is present, on all 12 leads.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from medts.interpret import statements as rules
+from medts.interpret.axis import AxisCall, call_axis
+from medts.interpret.quality import QualityGrade, grade_quality
+from medts.interpret.ranges import MeasurementFlag, flag_measurements
+from medts.interpret.rhythm import RHYTHM_CODES, RhythmCall, call_rhythm, rhythm_description
+from medts.interpret.statements import StatementDecision
+from medts.labels import STATEMENTS, SUPERCLASSES
+
+NOT_ABNORMAL = ("NORM", "SR", "SARRH")
+"""Asserted statements that do not withhold NORM (sinus arrhythmia is a normal variant)."""
+
+EXCLUSIVE = (("CLBBB", "CRBBB"), ("CLBBB", "ILBBB"), ("CRBBB", "IRBBB"), ("AFIB", "AFLT"))
+
+
+class ClassifierScore(BaseModel):
+    """One classifier output for one statement (raw, before reconciliation)."""
+
+    code: str
+    probability: float
+    threshold: float
+    present: bool
+    source: str
+    evidence_leads: list[str] = []
+    evidence: str | None = None
+
+
+class Findings(BaseModel):
+    """Everything medts concludes about one record: the one clinical truth every surface shows."""
+
+    record_id: str
+    quality: QualityGrade
+    flags: list[MeasurementFlag]
+    rhythm: RhythmCall
+    axis: AxisCall
+    statements: list[StatementDecision]
+    classifier: list[ClassifierScore]
+    classifier_available: bool
+    verdict: str
+    notes: list[str] = []
+
+    def codes(self) -> list[str]:
+        """Asserted statement codes, in report order."""
+        return [s.code for s in self.statements if s.decision == "asserted"]
+
+    @property
+    def asserted(self) -> list[StatementDecision]:
+        return [s for s in self.statements if s.decision == "asserted"]
+
+    @property
+    def withheld(self) -> list[StatementDecision]:
+        return [s for s in self.statements if s.decision == "withheld"]
+
+    def flag(self, name: str) -> MeasurementFlag | None:
+        return next((f for f in self.flags if f.name == name), None)
+
+    @property
+    def abnormal_flags(self) -> list[MeasurementFlag]:
+        return [f for f in self.flags if f.abnormal]
+
+
+def describe(code: str) -> str:
+    if code in RHYTHM_CODES:
+        return rhythm_description(code)
+    if code in STATEMENTS:
+        return STATEMENTS[code].description
+    from medts.classify.predict import describe_label
+
+    return describe_label(code) or code
+
+
+def merge_scores(scores: list[ClassifierScore]) -> dict[str, ClassifierScore]:
+    """One score per code: several classifiers scoring the same code (NORM) keep the most confident."""
+    out: dict[str, ClassifierScore] = {}
+    for s in scores:
+        old = out.get(s.code)
+        if old is None or (s.present, s.probability - s.threshold) > (old.present, old.probability - old.threshold):
+            out[s.code] = s
+    return out
+
+
+def _decision(code: str, decision: str, origin: str, reason: str, score: ClassifierScore | None,
+              source: str | None = None) -> StatementDecision:
+    if score is not None:
+        reason += f"; classifier p={score.probability:.2f} (threshold {score.threshold:.2f})"
+    return StatementDecision(code=code, description=describe(code), decision=decision, origin=origin, reason=reason,
+                             probability=None if score is None else round(score.probability, 4),
+                             threshold=None if score is None else round(score.threshold, 4),
+                             classifier_present=None if score is None else score.present,
+                             source=source or rules.RULE_SOURCES.get(code),
+                             evidence_leads=[] if score is None else list(score.evidence_leads),
+                             evidence=None if score is None else score.evidence)
+
+
+def reconcile(m, *, sex: str | None, scores: list[ClassifierScore], quality: QualityGrade, rhythm: RhythmCall,
+              flags: list[MeasurementFlag]) -> list[StatementDecision]:
+    """The final statement decisions (asserted and withheld) for one record."""
+    by_code = merge_scores(scores)
+    present = {c: s for c, s in by_code.items() if s.present}
+    out: dict[str, StatementDecision] = {}
+
+    def add(code, decision, origin, reason, source=None):
+        out[code] = _decision(code, decision, origin, reason, by_code.get(code), source)
+
+    if quality.abstain:
+        for code in list(present) + rhythm.codes:
+            add(code, "withheld", "quality", f"signal quality poor ({quality.reason}): medts abstains")
+        return list(out.values())
+
+    # 2. rhythm
+    for code in rhythm.codes:
+        origin = "measurement+classifier" if code in present else "measurement"
+        add(code, "asserted", origin, f"{rhythm.label}: {rhythm.reason}", "medts.interpret.rhythm")
+    for code in present:
+        if code in RHYTHM_CODES and code not in rhythm.codes:
+            add(code, "withheld", "classifier", f"measured rhythm is {rhythm.label}: {rhythm.reason}")
+        elif code in ("AFLT", "SVTAC", "PSVT") and (rhythm.sinus or rhythm.code == "AFIB"):
+            add(code, "withheld", "classifier", f"measured rhythm is {rhythm.label}: {rhythm.reason}")
+
+    # 3. leads, 4. gates
+    absent = set(quality.absent_leads)
+    for code, s in present.items():
+        if code in out:
+            continue
+        lacking = [lead for lead in rules.required_leads(code) if lead in absent]
+        if lacking:
+            add(code, "withheld", "classifier", f"needs lead(s) {', '.join(lacking)}, which the record lacks "
+                                                f"(missing, disconnected or flat)")
+            continue
+        gate: tuple[bool | None, str] = (True, "")
+        if code in ("CLBBB", "CRBBB", "IRBBB", "ILBBB", "IVCD"):
+            gate = rules.qrs_gate(m, code)
+        elif code in ("LAFB", "LPFB"):
+            gate = rules.fascicular_gate(m, code)
+        elif code == "1AVB":
+            gate = rules.first_degree_av_block(m, rhythm.p_waves_consistent)
+        elif code == "LNGQT":
+            gate = rules.long_qt(m, sex)
+        ok, why = gate
+        if ok is False:
+            add(code, "withheld", "classifier", f"measurement contradicts it: {why}")
+        elif ok is None:
+            add(code, "withheld", "classifier", f"cannot be checked: {why}")
+        elif code != "NORM":
+            add(code, "asserted", "classifier", f"classifier above threshold{'; ' + why if why else ''}",
+                source=s.source)
+
+    # mutually exclusive pairs: the more probable one stays
+    for a, b in EXCLUSIVE:
+        if out.get(a) and out.get(b) and out[a].decision == out[b].decision == "asserted":
+            pa, pb = out[a].probability or 1.0, out[b].probability or 1.0
+            keep, drop = (a, b) if pa >= pb else (b, a)
+            add(drop, "withheld", out[drop].origin, f"excluded by {keep} (mutually exclusive; {keep} more probable)")
+    if any(out.get(c) and out[c].decision == "asserted" for c in ("CLBBB", "CRBBB")) and \
+            out.get("IVCD") and out["IVCD"].decision == "asserted":
+        add("IVCD", "withheld", "classifier", "a bundle-branch block explains the wide QRS")
+
+    # 5. measurement-defined statements
+    measured = {
+        "1AVB": rules.first_degree_av_block(m, rhythm.p_waves_consistent),
+        "LNGQT": rules.long_qt(m, sex),
+        "LVH": rules.lvh_voltage(m, sex),
+        "LAFB": rules.lafb_by_axis(m),
+    }
+    for code, (holds, why) in measured.items():
+        if holds and code not in out and not set(rules.required_leads(code)) & absent:
+            add(code, "asserted", "measurement", why)
+        elif holds and code in out and out[code].decision == "asserted":
+            out[code] = out[code].model_copy(update={"origin": "measurement+classifier",
+                                                     "reason": f"{why}; {out[code].reason}"})
+
+    # 6. NORM last: it needs everything else settled
+    asserted = [c for c, d in out.items() if d.decision == "asserted"]
+    if "NORM" in present:
+        abnormal = [c for c in asserted if c not in NOT_ABNORMAL]
+        bad_flags = [f"{f.label} {f.value:g} {f.unit} ({f.flag})" for f in flags if f.abnormal]
+        lacking = [lead for lead in rules.required_leads("NORM") if lead in absent]
+        if abnormal or bad_flags or lacking or rhythm.code not in ("SR", "SARRH"):
+            why = "; ".join(filter(None, [
+                f"abnormal statement(s) {', '.join(abnormal)}" if abnormal else "",
+                f"abnormal measurement(s): {', '.join(bad_flags)}" if bad_flags else "",
+                f"lead(s) {', '.join(lacking)} missing" if lacking else "",
+                f"rhythm is {rhythm.label}" if rhythm.code not in ("SR", "SARRH") else ""]))
+            add("NORM", "withheld", "classifier", f"normal ECG needs no abnormality: {why}")
+        else:
+            add("NORM", "asserted", "classifier", "classifier above threshold; sinus rhythm, every measurement "
+                                                  "in range, no abnormal statement")
+    order = {c: i for i, c in enumerate(rhythm.codes)}
+    return sorted(out.values(), key=lambda d: (d.decision != "asserted", order.get(d.code, 99),
+                                              -(d.probability or 0.0), d.code))

@@ -1,0 +1,163 @@
+"""Statements a measurement defines or gates, and the leads a statement needs.
+
+Each rule returns ``(holds, reason)`` from measured values (``None`` when the value needed is
+not measured); :mod:`medts.interpret.reconcile` combines them with the classifier.
+
+============  ===================================================  ===========================
+statement     rule                                                 source
+============  ===================================================  ===========================
+1AVB          PR > 200 ms with consistent P waves                  AHA/ACCF/HRS 2009 part III
+LNGQT         QTc Bazett and Fridericia > 450 ms (men) /           AHA/ACCF/HRS 2009 part IV
+              460 ms (women), QRS < 120 ms (a wide QRS
+              lengthens QT without repolarisation change)
+LVH           Sokolow-Lyon > 3.5 mV or Cornell > 2.8 / 2.0 mV      AHA/ACCF/HRS 2009 part V
+CLBBB, CRBBB  need QRS >= 120 ms                                   AHA/ACCF/HRS 2009 part III
+IRBBB, ILBBB  need QRS < 120 ms                                    AHA/ACCF/HRS 2009 part III
+IVCD          needs QRS >= 110 ms                                  AHA/ACCF/HRS 2009 part III
+LAFB          asserted at axis -45..-90 with QRS < 120 ms;         AHA/ACCF/HRS 2009 part III
+              a classifier LAFB needs axis < -30 deg
+LPFB          needs axis > +90 deg and QRS < 120 ms                AHA/ACCF/HRS 2009 part III
+============  ===================================================  ===========================
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+
+from medts.interpret.ranges import AHA_2009_III, AHA_2009_IV, AHA_2009_V, reference_range
+from medts.labels import STATEMENTS
+from medts.record import STANDARD_LEADS
+
+Decision = Literal["asserted", "withheld"]
+
+WIDE_QRS_MS = 120.0
+IVCD_QRS_MS = 110.0
+LONG_PR_MS = 200.0
+LAFB_AXIS_DEG = -45.0
+LAD_DEG = -30.0
+RAD_DEG = 90.0
+
+RULE_SOURCES = {
+    "1AVB": AHA_2009_III, "LNGQT": AHA_2009_IV, "LVH": AHA_2009_V, "CLBBB": AHA_2009_III, "CRBBB": AHA_2009_III,
+    "IRBBB": AHA_2009_III, "ILBBB": AHA_2009_III, "IVCD": AHA_2009_III, "LAFB": AHA_2009_III, "LPFB": AHA_2009_III,
+}
+
+LIMB = ("I", "II", "III", "aVR", "aVL", "aVF")
+REQUIRED_LEADS: dict[str, tuple[str, ...]] = {
+    # conduction: V1 (right-sided terminal forces), V6 and I (left-sided); AHA/ACCF/HRS 2009 part III
+    "CLBBB": ("I", "V1", "V6"), "CRBBB": ("I", "V1", "V6"), "ILBBB": ("I", "V1", "V6"), "IRBBB": ("V1", "V6"),
+    "IVCD": ("I", "V1", "V6"), "WPW": STANDARD_LEADS,
+    # fascicular blocks and axis: the frontal plane
+    "LAFB": ("I", "II", "aVF"), "LPFB": ("I", "II", "aVF"),
+    # hypertrophy: the voltages it is read from
+    "LVH": ("V1", "V5", "V6"), "VCLVH": ("V1", "V5", "V6"), "RVH": ("V1", "V5", "V6"), "SEHYP": ("V1", "V2"),
+    # infarction and ischaemia: the territory's leads
+    "IMI": ("II", "III", "aVF"), "ILMI": ("II", "III", "aVF", "V5", "V6"), "IPMI": ("II", "III", "aVF", "V1", "V2"),
+    "IPLMI": ("II", "III", "aVF", "V1", "V2", "V5", "V6"), "ASMI": ("V1", "V2", "V3"), "AMI": ("V2", "V3", "V4"),
+    "ALMI": ("I", "aVL", "V3", "V4", "V5", "V6"), "LMI": ("I", "aVL", "V5", "V6"), "PMI": ("V1", "V2", "V3"),
+    "NORM": STANDARD_LEADS, "MI": STANDARD_LEADS, "STTC": STANDARD_LEADS, "CD": STANDARD_LEADS, "HYP": STANDARD_LEADS,
+}
+"""Leads a statement is read from. Statements not listed: rhythm statements need any one lead;
+every other classifier statement needs all 12 (the classifiers were trained on 12-lead records,
+and a missing lead is fed to them as a flat line)."""
+
+
+def required_leads(code: str) -> tuple[str, ...]:
+    if code in REQUIRED_LEADS:
+        return REQUIRED_LEADS[code]
+    s = STATEMENTS.get(code)
+    return () if s is not None and s.rhythm and not s.diagnostic and not s.form else STANDARD_LEADS
+
+
+class StatementDecision(BaseModel):
+    """One statement: asserted or withheld, why, and the classifier's raw output beside it."""
+
+    code: str
+    description: str
+    decision: Decision
+    origin: str
+    reason: str
+    probability: float | None = None
+    threshold: float | None = None
+    classifier_present: bool | None = None
+    source: str | None = None
+    evidence_leads: list[str] = []
+    evidence: str | None = None
+
+
+def _value(m, name: str) -> float | None:
+    v = getattr(m, name, None)
+    return None if v is None else v.value
+
+
+def first_degree_av_block(m, p_consistent: bool | None) -> tuple[bool | None, str]:
+    pr = _value(m, "pr_ms")
+    if pr is None:
+        return None, f"PR not measured ({m.pr_ms.reason or 'no consistent P waves'})"
+    if not p_consistent:
+        return None, f"PR {pr:.0f} ms but P waves not consistent"
+    return pr > LONG_PR_MS, f"PR {pr:.0f} ms ({'>' if pr > LONG_PR_MS else '<='} {LONG_PR_MS:.0f} ms)"
+
+
+def long_qt(m, sex: str | None) -> tuple[bool | None, str]:
+    qb, qf, qrs = _value(m, "qtc_bazett_ms"), _value(m, "qtc_fridericia_ms"), _value(m, "qrs_ms")
+    if qb is None or qf is None:
+        return None, "QTc not measured"
+    limit = reference_range("qtc_bazett_ms", sex)[1]
+    long_ = qb > limit and qf > limit
+    text = f"QTc Bazett {qb:.0f} ms, Fridericia {qf:.0f} ms vs limit {limit:.0f} ms"
+    if long_ and qrs is not None and qrs >= WIDE_QRS_MS:
+        return None, f"{text}, but QRS {qrs:.0f} ms >= {WIDE_QRS_MS:.0f} ms lengthens QT (judge JT instead)"
+    return long_, text
+
+
+def lvh_voltage(m, sex: str | None) -> tuple[bool | None, str]:
+    sl, co = _value(m, "sokolow_lyon_mv"), _value(m, "cornell_mv")
+    if sl is None and co is None:
+        return None, "LVH voltages not measured (" + (m.sokolow_lyon_mv.reason or "") + ")"
+    sl_hi = reference_range("sokolow_lyon_mv", sex)[1]
+    co_hi = reference_range("cornell_mv", sex)[1]
+    parts, hit = [], False
+    if sl is not None:
+        parts.append(f"Sokolow-Lyon {sl:.2f} mV (limit {sl_hi})")
+        hit |= sl > sl_hi
+    if co is not None:
+        parts.append(f"Cornell {co:.2f} mV (limit {co_hi})")
+        hit |= co > co_hi
+    return hit, "; ".join(parts)
+
+
+def qrs_gate(m, code: str) -> tuple[bool | None, str]:
+    """Whether the measured QRS width allows ``code`` (None: QRS not measured)."""
+    qrs = _value(m, "qrs_ms")
+    if qrs is None:
+        return None, "QRS duration not measured"
+    if code in ("CLBBB", "CRBBB"):
+        return qrs >= WIDE_QRS_MS, f"QRS {qrs:.0f} ms ({'>=' if qrs >= WIDE_QRS_MS else '<'} {WIDE_QRS_MS:.0f} ms needed for complete block)"
+    if code in ("IRBBB", "ILBBB"):
+        return qrs < WIDE_QRS_MS, f"QRS {qrs:.0f} ms ({'<' if qrs < WIDE_QRS_MS else '>='} {WIDE_QRS_MS:.0f} ms for incomplete block)"
+    if code == "IVCD":
+        return qrs >= IVCD_QRS_MS, f"QRS {qrs:.0f} ms ({'>=' if qrs >= IVCD_QRS_MS else '<'} {IVCD_QRS_MS:.0f} ms needed)"
+    return True, f"QRS {qrs:.0f} ms"
+
+
+def fascicular_gate(m, code: str) -> tuple[bool | None, str]:
+    """Whether the axis (and QRS width) allow LAFB / LPFB."""
+    axis, qrs = _value(m, "qrs_axis_deg"), _value(m, "qrs_ms")
+    if axis is None:
+        return None, "QRS axis not measured"
+    if qrs is not None and qrs >= WIDE_QRS_MS:
+        return False, f"QRS {qrs:.0f} ms >= {WIDE_QRS_MS:.0f} ms (fascicular block criteria need a narrow QRS)"
+    if code == "LAFB":
+        return axis < LAD_DEG, f"QRS axis {axis:.0f} deg ({'<' if axis < LAD_DEG else '>='} {LAD_DEG:.0f} deg)"
+    return axis > RAD_DEG, f"QRS axis {axis:.0f} deg ({'>' if axis > RAD_DEG else '<='} {RAD_DEG:.0f} deg)"
+
+
+def lafb_by_axis(m) -> tuple[bool | None, str]:
+    axis, qrs = _value(m, "qrs_axis_deg"), _value(m, "qrs_ms")
+    if axis is None or qrs is None:
+        return None, "QRS axis or duration not measured"
+    return (-90.0 <= axis <= LAFB_AXIS_DEG and qrs < WIDE_QRS_MS,
+            f"QRS axis {axis:.0f} deg (LAFB: -45 to -90 deg), QRS {qrs:.0f} ms")

@@ -1,0 +1,56 @@
+"""The one-line verdict every report text and chat answer opens with.
+
+Built only from :class:`~medts.interpret.reconcile.Findings` (asserted statements, rhythm, rate,
+abnormal flags), so no writer, template or LLM can contradict it.
+
+Examples: "Atrial fibrillation with rapid ventricular response, heart rate 102 bpm; no other
+abnormality." / "Sinus rhythm, heart rate 68 bpm; normal ECG." / "Cannot interpret: 3 of 12
+leads usable."
+"""
+
+from __future__ import annotations
+
+from medts.interpret.rhythm import BRADY_BPM, TACHY_BPM
+
+NOT_LISTED = ("NORM", "SR", "STACH", "SBRAD", "SARRH", "AFIB")
+"""Asserted codes the rhythm phrase already says (or NORM, said separately)."""
+
+FLAG_STATEMENTS = {"hr_bpm": ("STACH", "SBRAD", "AFIB"), "rr_ms": ("STACH", "SBRAD", "AFIB"), "pr_ms": ("1AVB",),
+                   "qrs_ms": ("CLBBB", "CRBBB", "IVCD", "ILBBB", "IRBBB", "WPW"), "qtc_bazett_ms": ("LNGQT",),
+                   "qtc_fridericia_ms": ("LNGQT",), "sokolow_lyon_mv": ("LVH",), "cornell_mv": ("LVH",),
+                   "qrs_axis_deg": ("LAFB", "LPFB")}
+"""An abnormal flag is not repeated in the verdict when a statement that explains it is asserted."""
+
+
+def _rate_phrase(f) -> str:
+    hr = f.rhythm.features.hr_bpm
+    if f.rhythm.code == "AFIB" and hr is not None:
+        speed = " with rapid ventricular response" if hr > TACHY_BPM else " with slow ventricular response" if hr < BRADY_BPM else ""
+        return f"Atrial fibrillation{speed}, heart rate {hr:.0f} bpm"
+    if f.rhythm.code is not None:
+        label = f.rhythm.label[0].upper() + f.rhythm.label[1:]
+        return f"{label}, heart rate {hr:.0f} bpm" if hr is not None else label
+    return f"Rhythm: cannot tell ({f.rhythm.reason.split(':')[0]})" + (f", heart rate {hr:.0f} bpm" if hr is not None else "")
+
+
+def make_verdict(f) -> str:
+    """The verdict line of :class:`~medts.interpret.reconcile.Findings` ``f``."""
+    if f.quality.abstain:
+        return f"Cannot interpret: signal quality poor ({f.quality.reason})."
+    head = _rate_phrase(f)
+    codes = f.codes()
+    others = [s.description for s in f.asserted if s.code not in NOT_LISTED]
+    explained = set(codes)
+    flags = [f"{fl.label.lower()} {fl.value:g} {fl.unit} ({fl.flag})" for fl in f.abnormal_flags
+             if not explained & set(FLAG_STATEMENTS.get(fl.name, ())) and fl.name not in ("rr_ms", "hr_bpm")]
+    if f.axis.category not in (None, "normal axis") and not explained & {"LAFB", "LPFB"}:
+        flags = [x for x in flags if not x.startswith("qrs axis")] + [f"{f.axis.category} (QRS axis {f.axis.axis_deg:.0f} deg)"]
+    if "NORM" in codes:
+        tail = "normal ECG"
+    elif others or flags:
+        tail = "; ".join(others + flags)
+    elif not f.classifier_available:
+        tail = "no other abnormal measurement (statement classifier not run)"
+    else:
+        tail = "no other abnormality"
+    return f"{head}; {tail}."
