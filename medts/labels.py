@@ -393,9 +393,18 @@ def ludb_text_to_scp(text: str) -> list[str]:
 
 # ---------------------------------------------------------------------------------------------
 # SNOMED CT (PhysioNet/CinC 2020-2021 diagnosis codes) -> SCP codes, where the SCP statement
-# says the same thing. Unmapped on purpose: axis deviations, generic "bradycardia", generic
-# "myocardial infarction"/"old MI" (no location), generic "bundle branch block",
-# supraventricular premature beats (broader than atrial), early repolarisation.
+# says the same thing. Source of the codes and their names: the Challenge's own tables,
+# ``dx_mapping_scored.csv`` and ``dx_mapping_unscored.csv`` of
+# github.com/physionetchallenges/evaluation-2021 (BSD-2-Clause; Reyna et al., "Will Two Do?
+# Varying Dimensions in Electrocardiography: the PhysioNet/Computing in Cardiology Challenge
+# 2021", CinC 2021); the SCP meanings are PTB-XL's ``scp_statements.csv`` (Wagner et al. 2020).
+# Codes marked "scored" are among the 26 diagnoses (30 codes) the 2021 Challenge scores
+# (:data:`CINC2021_SCORED`). Like the Challenge, we treat 713427006/59118001 (RBBB),
+# 733534002/164909002 (LBBB), 284470004/63593006 (PAC/SVPB) and 427172004/17338001 (PVC/VPB)
+# as one diagnosis each. Unmapped on purpose: axis deviations, generic "bradycardia", generic
+# "myocardial infarction"/"old MI" (no location), generic "bundle branch block", poor R-wave
+# progression, early repolarisation (no SCP statement says the same; the superclass of some of
+# them is in :data:`_SNOMED_SUPERCLASS_ONLY`).
 _SNOMED_TO_SCP: dict[str, tuple[str, ...]] = {
     # rhythm
     "426783006": ("SR",),  # sinus rhythm
@@ -444,7 +453,8 @@ _SNOMED_TO_SCP: dict[str, tuple[str, ...]] = {
     "425623009": ("ISCLA",),  # lateral ischaemia
     "164861001": ("ISC_",),  # myocardial ischaemia (unspecified location)
     # form
-    "284470004": ("PAC",),  # premature atrial contraction
+    "284470004": ("PAC",),  # premature atrial contraction (scored)
+    "63593006": ("PAC",),  # supraventricular premature beats (scored as PAC in CinC 2021)
     "427172004": ("PVC",),  # premature ventricular contractions
     "17338001": ("PVC",),  # ventricular premature beats
     "164884008": ("PVC",),  # ventricular ectopics
@@ -468,3 +478,79 @@ def snomed_to_scp(code: str | int) -> list[str]:
     (['SR'], ['CRBBB'], [])
     """
     return sorted(_SNOMED_TO_SCP.get(str(code).strip(), ()))
+
+
+CINC2021_SCORED: tuple[tuple[str, str], ...] = (
+    ("164889003", "AF"), ("164890007", "AFL"), ("6374002", "BBB"), ("426627000", "Brady"),
+    ("733534002|164909002", "CLBBB|LBBB"), ("713427006|59118001", "CRBBB|RBBB"), ("270492004", "IAVB"),
+    ("713426002", "IRBBB"), ("39732003", "LAD"), ("445118002", "LAnFB"), ("164947007", "LPR"),
+    ("251146004", "LQRSV"), ("111975006", "LQT"), ("698252002", "NSIVCB"), ("426783006", "NSR"),
+    ("284470004|63593006", "PAC|SVPB"), ("10370003", "PR"), ("365413008", "PRWP"),
+    ("427172004|17338001", "PVC|VPB"), ("164917005", "QAb"), ("47665007", "RAD"), ("427393009", "SA"),
+    ("426177001", "SB"), ("427084000", "STach"), ("164934002", "TAb"), ("59931005", "TInv"),
+)
+"""The 26 diagnoses the PhysioNet/CinC Challenge 2021 scores (``weights.csv`` column order of the
+2021 evaluation code), each ``(codes, abbreviations)`` with ``|`` joining codes scored as one."""
+
+# SCP code -> the SNOMED CT code that says the same (the Challenge's scored code where there is
+# one). Used to write SCP-labelled records (LUDB, PTB-XL) as Challenge records and to score SCP
+# outputs with the Challenge metric. BIGU/TRIGU have no code of their own (atrial vs ventricular).
+_SCP_TO_SNOMED: dict[str, str] = {
+    "SR": "426783006", "AFIB": "164889003", "AFLT": "164890007", "STACH": "427084000",
+    "SBRAD": "426177001", "SARRH": "427393009", "SVTAC": "426761007", "PSVT": "67198005",
+    "PACE": "10370003", "1AVB": "270492004", "2AVB": "195042002", "3AVB": "27885002",
+    "CRBBB": "713427006", "IRBBB": "713426002", "CLBBB": "733534002", "ILBBB": "251120003",
+    "LAFB": "445118002", "LPFB": "445211001", "IVCD": "698252002", "WPW": "74390002",
+    "LVH": "164873001", "RVH": "89792004", "LAO/LAE": "67741000119109", "RAO/RAE": "446358003",
+    "AMI": "54329005", "ISCAN": "426434006", "ISCIN": "425419005", "ISCLA": "425623009",
+    "ISC_": "164861001", "PAC": "284470004", "PVC": "427172004", "LPR": "164947007",
+    "LNGQT": "111975006", "QWAVE": "164917005", "ABQRS": "164951009", "LVOLT": "251146004",
+    "TAB_": "164934002", "INVT": "59931005", "STD_": "429622005", "STE_": "164931005",
+    "NST_": "55930002",
+}
+
+# SNOMED codes with no SCP equivalent whose PTB-XL superclass is still clear (codes and names
+# from the Challenge's dx_mapping tables; the class is the one PTB-XL gives the SCP statements
+# of the same family).
+_SNOMED_SUPERCLASS_ONLY: dict[str, str] = {
+    "164865005": "MI",  # myocardial infarction (no location)
+    "164867002": "MI",  # old myocardial infarction
+    "57054005": "MI",  # acute myocardial infarction
+    "6374002": "CD",  # bundle branch block (unspecified)
+    "233917008": "CD",  # AV block (unspecified degree)
+    "428750005": "STTC",  # nonspecific ST-T abnormality
+    "164930006": "STTC",  # ST interval abnormal
+    "413444003": "STTC",  # acute myocardial ischaemia
+    "413844008": "STTC",  # chronic myocardial ischaemia
+    "266249003": "HYP",  # ventricular hypertrophy
+    "195126007": "HYP",  # atrial hypertrophy
+}
+
+
+def scp_to_snomed(code: str) -> str | None:
+    """The SNOMED CT code (CinC 2020-2021 vocabulary) that states an SCP statement, or None.
+
+    >>> scp_to_snomed("CRBBB"), scp_to_snomed("IMI")
+    ('713427006', None)
+    """
+    return _SCP_TO_SNOMED.get(code)
+
+
+def snomed_superclasses(codes: list[str] | tuple[str, ...]) -> list[str]:
+    """PTB-XL diagnostic superclasses (MI, STTC, CD, HYP) stated by SNOMED codes, sorted.
+
+    NORM is never derived: the Challenge's "sinus rhythm" is a rhythm, not a normal ECG.
+
+    >>> snomed_superclasses(["164865005", "713427006", "426783006"])
+    ['CD', 'MI']
+    """
+    classes: set[str] = set()
+    for code in codes:
+        code = str(code).strip()
+        if code in _SNOMED_SUPERCLASS_ONLY:
+            classes.add(_SNOMED_SUPERCLASS_ONLY[code])
+        for scp in snomed_to_scp(code):
+            cls = STATEMENTS[scp].diagnostic_class
+            if STATEMENTS[scp].diagnostic and cls and cls != "NORM":
+                classes.add(cls)
+    return sorted(classes)
