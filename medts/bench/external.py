@@ -104,7 +104,10 @@ def convert_ludb(root: str | Path, out: str | Path, *, record_ids: list[int] | N
     _start_folder(out, {"converted_from": "LUDB 1.0.1 (shared data)", "root": str(root), "records": ids,
                         "labels": "ludb.csv text -> SCP (medts.labels.ludb_text_to_scp) -> SNOMED (medts.labels.scp_to_snomed); "
                                   "axis lines -> LAD 39732003 / RAD 47665007",
-                        "external": False})
+                        "external": False,
+                        "caveat": "the classifiers never saw LUDB (trained and tuned on PTB-XL folds 1-9); LUDB labels "
+                                  "are not exhaustive (e.g. no T-wave or ST statements), so some false positives are "
+                                  "unlabelled findings"})
     diagnoses = ludb_diagnoses(root)
     written, unmapped = [], set()
     for record_id in ids:
@@ -133,7 +136,9 @@ def convert_ptbxl(root: str | Path, out: str | Path, *, folds: tuple[int, ...] =
     if not ids:
         raise MedtsError(f"{root}: no PTB-XL signals in fold(s) {', '.join(map(str, folds))}")
     _start_folder(out, {"converted_from": "PTB-XL (shared data, raw 100 Hz)", "root": str(root), "folds": list(folds),
-                        "records": ids, "labels": "scp_codes -> SNOMED (medts.labels.scp_to_snomed)", "external": False})
+                        "records": ids, "labels": "scp_codes -> SNOMED (medts.labels.scp_to_snomed)", "external": False,
+                        "caveat": "fold 9 chose the shipped classifiers' members, epochs and thresholds and folds 1-8 "
+                                  "trained them: these figures test the harness and the maps, not generalisation"})
     written = []
     for ecg_id in ids:
         ecg = index.read(ecg_id)
@@ -354,7 +359,8 @@ def run(folder: str | Path, *, statements_adapter: Path, superclass_adapter: Pat
     ]
     if source:
         notes.insert(0, f"These are CONVERTED SHARED RECORDS ({source['converted_from']}), not external data: "
-                        "written in the Challenge format by medts' own converter to test the harness.")
+                        "written in the Challenge format by medts' own converter to test the harness. "
+                        + source.get("caveat", ""))
     data = {"folder": str(folder), "source": source or "as given (no SOURCE.json)",
             "skipped": result.skipped, "adapters": {"statements": str(statements_adapter),
                                                     "superclasses": str(superclass_adapter)}}
