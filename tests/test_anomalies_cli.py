@@ -128,7 +128,7 @@ def test_bad_inputs_give_one_line_errors(sim_record, tmp_path):
     garbage.write_text("this is not a header\n")
     missing = tmp_path / "nothing_here.hea"
     result = CliRunner().invoke(app, ["anomalies", str(path), str(garbage), str(missing), "--json"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # bad input (cli_inputs contract)
     doc = json.loads(result.stdout)
     assert len(doc) == 3 and "beats" in doc[0]
     assert "error" in doc[1] and "bad.hea" in doc[1]["error"]
@@ -142,5 +142,5 @@ def test_bad_adapter_folder_and_missing_lead_are_one_line_errors(sim_record, tmp
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [f"error: {tmp_path}: not an anomaly adapter folder (no manifest.json)"]
     result = CliRunner().invoke(app, ["anomalies", str(path), "--lead", "V5", "--json"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # bad input (cli_inputs contract)
     assert "no lead" in json.loads(result.stdout)[0]["error"]

@@ -32,7 +32,7 @@ def test_classify_json_lists_records_in_input_order_and_reports_bad_files(adapte
     (tmp_path / "broken.csv").write_text("not,an\necg,file\n")
     result = CliRunner().invoke(app, ["classify", str(tmp_path / "rec_a.hea"), str(tmp_path / "broken.csv"),
                                       "--adapter", str(folder), "--json"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # bad input (cli_inputs contract)
     docs = json.loads(result.stdout)
     assert len(docs) == 2 and docs[0]["record_id"] == "rec_a"
     assert docs[0]["missing_leads"] == ["III", "aVR", "aVL", "aVF"] and docs[0]["resampled"]

@@ -43,7 +43,7 @@ def test_json_is_one_document_in_input_order_with_errors_inline(files):
     result = CliRunner().invoke(
         app, ["info", str(files / "good.csv"), str(files / "bad.csv"), str(files / "good.hea"), "--json"]
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # bad input (cli_inputs contract)
     document = json.loads(result.stdout)  # stdout holds exactly one JSON document
     assert [d.get("source") for d in document] == [
         str(files / "good.csv"), str(files / "bad.csv"), str(files / "good.hea")
@@ -57,14 +57,14 @@ def test_json_is_one_document_in_input_order_with_errors_inline(files):
 
 def test_bad_file_does_not_stop_the_batch(files):
     result = _run("info", files / "bad.csv", files / "missing.edf", files / "good.hea")
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # bad input (cli_inputs contract)
     assert "bad.csv" in result.stderr and "missing.edf" in result.stderr
     assert "Traceback" not in result.output
     assert "age 61" in result.stdout  # the good record after the bad ones was still shown
 
 
 def test_fs_and_format_options(files):
-    assert _run("info", files / "arr.npy").exit_code == 1
+    assert _run("info", files / "arr.npy").exit_code == 2
     result = _run("info", files / "arr.npy", "--fs", "500", "--json")
     assert result.exit_code == 0
     assert json.loads(result.stdout)[0]["n_samples"] == 2500
@@ -79,5 +79,5 @@ def test_folder_input_expands_and_empty_folder_is_an_error(files, tmp_path_facto
     assert len(sources) == 4  # arr.npy, bad.csv, good.csv, good.hea
     empty = tmp_path_factory.mktemp("empty")
     result = _run("info", empty, "--json")
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # bad input (cli_inputs contract)
     assert "folder contains no ECG records" in json.loads(result.stdout)[0]["error"]

@@ -81,7 +81,7 @@ def test_bad_inputs_give_one_line_errors(sim_record, tmp_path):
     garbage.write_text("this is not a header\n")
     missing = tmp_path / "nothing_here.hea"
     result = CliRunner().invoke(app, ["segment", str(path), str(garbage), str(missing), "--json"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # bad input (cli_inputs contract)
     doc = json.loads(result.stdout)
     assert len(doc) == 3 and "leads" in doc[0]
     assert "error" in doc[1] and "bad.hea" in doc[1]["error"]

@@ -148,7 +148,7 @@ def test_cli_measure_json_and_errors(tmp_path):
     wfdb.wrsamp("rec", fs=ecg.fs, units=["mV"] * 12, sig_name=list(ecg.leads),
                 p_signal=ecg.signal.astype(float), fmt=["16"] * 12, write_dir=str(tmp_path))
     result = CliRunner().invoke(app, ["measure", str(tmp_path / "rec.hea"), str(tmp_path / "missing.hea"), "--json"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # bad input (cli_inputs contract)
     docs = json.loads(result.stdout)
     assert len(docs) == 2
     assert docs[0]["hr_bpm"]["value"] == pytest.approx(70, abs=1.5)

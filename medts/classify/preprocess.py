@@ -106,7 +106,7 @@ def model_input(ecg: ECG, *, fs_hz: float) -> tuple[np.ndarray, list[str]]:
     if len(missing) == len(STANDARD_LEADS):
         raise InvalidECGError(
             f"record {ecg.record_id} has none of the 12 standard leads (has {', '.join(ecg.leads)}); "
-            "the classifier needs at least one"
+            "the classifier needs at least one: name the leads with --leads (e.g. --leads II)"
         )
     if ecg12.fs != fs_hz:
         ecg12 = ecg12.resample(fs_hz)

@@ -9,7 +9,7 @@ at its rate), never from annotation files. The shipped MedTsLLM anomaly adapter
 beat is ventricular (record-normalised reconstruction error + RR timing + shape + QRS width),
 else the reconstruction error; beats at or above the threshold are flagged with the terms that
 pushed them up. A record that cannot be read or scored gives a one-line error naming it and the
-batch goes on (exit code 1 at the end). With ``--json`` exactly one JSON document goes to stdout:
+batch goes on (exit code 2 at the end). With ``--json`` exactly one JSON document goes to stdout:
 a list in input order. Every flag is a draft for clinician review.
 
 Example
@@ -26,9 +26,22 @@ from typing import Annotated, Any
 
 import typer
 
+from medts.cli_inputs import (
+    ANALYSIS_MAX_LEADS,
+    FsOption,
+    InputLimits,
+    LeadsOption,
+    check_fs_option,
+    parse_leads,
+    run_per_record,
+)
 from medts.errors import MedtsError
 
 DEFAULT_ADAPTER = "anomaly-smollm2"
+
+ANOMALY_LIMITS = InputLimits(max_leads=ANALYSIS_MAX_LEADS, max_seconds=3600.0, what="medts anomalies")
+"""One lead is scored over the whole record at once (1.2 GB for 30 minutes of 2 leads was
+measured); records over an hour are refused until scoring works in bounded windows."""
 
 
 def default_adapter() -> Path:
@@ -66,20 +79,30 @@ def register(app: typer.Typer) -> None:
                                                         "(same units as the beat score).")] = None,
         lead: Annotated[str | None, typer.Option("--lead", help="Lead to score (default: II, else the first).")] = None,
         format: Annotated[str | None, typer.Option("--format", help="Force a reader: wfdb, edf, csv, npy, npz, cinc.")] = None,
-        fs: Annotated[float | None, typer.Option("--fs", help="Sampling rate (Hz) for formats without one.")] = None,
+        fs: FsOption = None,
+        leads: LeadsOption = None,
     ) -> None:
         """Flag unusual beats (possible ventricular ectopy) with the MedTsLLM anomaly adapter."""
-        from medts.commands.info import run_per_record
-        from medts.medtsllm.infer import detect_anomalies, load_anomaly_adapter
-
         folder = adapter or default_adapter()
         if threshold is not None and not math.isfinite(threshold):
             raise MedtsError(f"--threshold {threshold}: must be a finite number")
-        load_anomaly_adapter(folder)  # a bad adapter is one error, not one per record
+        if not (folder / "manifest.json").is_file():
+            raise MedtsError(f"{folder}: not an anomaly adapter folder (no manifest.json)")
+
+        def setup() -> None:  # after the first record is read: bad inputs cost no model load
+            from medts.medtsllm.infer import load_anomaly_adapter
+
+            load_anomaly_adapter(folder)  # a bad adapter is one error, not one per record
+
+        def analyse(ecg):
+            from medts.medtsllm.infer import detect_anomalies
+
+            return detect_anomalies(ecg, folder, lead=lead, threshold=threshold)
+
         results, failed = run_per_record(
-            paths, format, fs, lambda ecg: detect_anomalies(ecg, folder, lead=lead, threshold=threshold),
-            what="anomaly scoring", text_report=None if json_out else text_report)
+            paths, format, check_fs_option(fs), analyse, what="anomaly scoring",
+            text_report=None if json_out else text_report, leads=parse_leads(leads), setup=setup,
+            limits=ANOMALY_LIMITS)
         if json_out:
             print(json.dumps(results))
-        if failed:
-            raise typer.Exit(1)
+        failed.exit()

@@ -1,8 +1,8 @@
 """``medts info PATH...``: what is in these ECG files (leads, fs, duration, amplitudes, problems).
 
 Each PATH may be a file, a folder (searched recursively) or a glob pattern. A file that cannot
-be read gives a one-line error naming it and the batch goes on; the exit code is 1 at the end
-if any failed. With ``--json`` exactly one JSON document goes to stdout: a list in input order
+be read gives a one-line error naming it and the batch goes on; the exit code is 2 at the end
+if any failed (see :mod:`medts.cli_inputs` for the contract). With ``--json`` exactly one JSON document goes to stdout: a list in input order
 of :class:`~medts.record.RecordSummary` objects, or ``{"source": ..., "error": ...}`` for a
 failure.
 """
@@ -10,9 +10,6 @@ failure.
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Callable
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -20,62 +17,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from medts.errors import ECGReadError, MedtsError
+from medts.cli_inputs import FsOption, LeadsOption, check_fs_option, expand, parse_leads, run_per_record
 
 
-def _expand(paths: list[str], format: str | None) -> list[tuple[str, Path | None, str | None]]:
-    """``(source, record_path, error)`` per record, in input order."""
-    from medts.io import find_records
-
-    out: list[tuple[str, Path | None, str | None]] = []
-    for text in paths:
-        if format is not None and Path(text).is_file():
-            out.append((text, Path(text), None))  # a forced format ignores the extension
-            continue
-        try:
-            out.extend((str(p), p, None) for p in find_records(text))
-        except MedtsError as error:
-            out.append((text, None, str(error)))
-    return out
-
-
-def run_per_record(
-    paths: list[str],
-    format: str | None,
-    fs: float | None,
-    analyse: Callable[[Any], Any],
-    *,
-    what: str,
-    text_report: Callable[[Any, str], str] | None,
-) -> tuple[list[dict[str, Any]], bool]:
-    """Read each record, run ``analyse(ecg)`` and collect JSON rows; one bad record never stops the batch.
-
-    Returns ``(rows, failed)``: a row per record in input order (``{"source", **result}`` or
-    ``{"source", "error"}``), errors also printed to stderr as one line each. ``text_report(result,
-    source)`` is printed for each success when given (``None`` for ``--json``). ``what`` names the step
-    in error messages ("segmentation failed: ...").
-    """
-    from medts.io import read_record
-
-    rows: list[dict[str, Any]] = []
-    failed = False
-    for source, path, error in _expand(paths, format):
-        if error is None:
-            try:
-                result = analyse(read_record(path, format=format, fs=fs))
-            except MedtsError as exc:
-                error = str(exc)
-            except Exception as exc:  # noqa: BLE001 - one bad record must not stop the batch
-                error = f"{source}: {what} failed: {type(exc).__name__}: {exc}"
-        if error is not None:
-            failed = True
-            print(f"error: {error}", file=sys.stderr)
-            rows.append({"source": source, "error": error})
-            continue
-        rows.append({"source": str(path), **result.model_dump(mode="json")})
-        if text_report is not None:
-            print(text_report(result, str(path)))
-    return rows, failed
+# Shared by the other per-record commands (and kept importable from here).
+_expand = expand
+run_per_record = run_per_record
 
 
 def _heading(summary: Any) -> str:
@@ -114,45 +61,24 @@ def info(
         str | None,
         typer.Option("--format", help="Force a format: wfdb, cinc, edf, csv, npy, npz (default: by extension)."),
     ] = None,
-    fs: Annotated[
-        float | None,
-        typer.Option("--fs", help="Sampling rate in Hz for files that do not carry it (.npy, CSV without time, bare .mat)."),
-    ] = None,
+    fs: FsOption = None,
+    leads: LeadsOption = None,
 ) -> None:
     """Show leads, sampling rate, duration, amplitude range and obvious problems of ECG records."""
-    from medts.io import read_record
-
-    stdout = Console(highlight=False)
-    stderr = Console(stderr=True, highlight=False)
-    results: list[dict[str, Any]] = []
-    failed = 0
-    expanded = _expand(paths, format)
-    for source, record_path, error in expanded:
-        if record_path is not None:
-            try:
-                summary = read_record(record_path, format=format, fs=fs).summary()
-            except ECGReadError as read_error:
-                error = str(read_error)
-            except MedtsError as other:
-                error = f"{record_path}: {other}"
-        if error is not None:
-            failed += 1
-            typer.echo(f"error: {error}", err=True)
-            results.append({"source": source, "error": error})
-            continue
-        if json_output:
-            results.append(summary.model_dump(mode="json"))
-        else:
-            stdout.print(_heading(summary), markup=True)
-            stdout.print(_table(summary))
-            stdout.print(_problems(summary), markup=False)
-            stdout.print()
+    rows, failures = run_per_record(paths, format, check_fs_option(fs), lambda ecg: ecg.summary(), what="reading",
+                                    text_report=None if json_output else _render, leads=parse_leads(leads))
     if json_output:
-        typer.echo(json.dumps(results, indent=2))
-    elif failed:
-        stderr.print(f"{failed} of {len(expanded)} record(s) could not be read", style="red")
-    if failed:
-        raise typer.Exit(1)
+        typer.echo(json.dumps(rows, indent=2))
+    failures.exit()
+
+
+def _render(summary: Any, _source: str) -> str:
+    console = Console(highlight=False)
+    with console.capture() as capture:
+        console.print(_heading(summary), markup=True)
+        console.print(_table(summary))
+        console.print(_problems(summary), markup=False)
+    return capture.get()
 
 
 def register(app: typer.Typer) -> None:

@@ -1,7 +1,7 @@
 """``medts measure PATH... [--json]``: grounded ECG measurements (rate, intervals, QTc, axes, ...).
 
 Each PATH may be a file, a folder (searched recursively) or a glob pattern. A record that
-cannot be read or measured gives a one-line error naming it and the batch goes on (exit code 1
+cannot be read or measured gives a one-line error naming it and the batch goes on (exit code 2
 at the end). With ``--json`` exactly one JSON document goes to stdout: a list in input order of
 :class:`~medts.signal.measure.Measurements` objects, or ``{"source": ..., "error": ...}``.
 Every value is a draft for clinician review.
@@ -14,7 +14,20 @@ from typing import Annotated, Any
 
 import typer
 
+from medts.cli_inputs import (
+    ANALYSIS_MAX_LEADS,
+    FsOption,
+    InputLimits,
+    LeadsOption,
+    check_fs_option,
+    parse_leads,
+    run_per_record,
+)
 from medts.errors import MedtsError
+
+MEASURE_LIMITS = InputLimits(max_leads=ANALYSIS_MAX_LEADS, max_lead_seconds=12 * 3600.0, what="medts measure")
+"""The whole record is measured at once (about 1.4 GB for 60 minutes of 12 leads); longer
+records are refused until measuring works in windows."""
 
 _SUMMARY = [
     ("hr_bpm", "HR"), ("pr_ms", "PR"), ("p_duration_ms", "P duration"), ("qrs_ms", "QRS"),
@@ -63,18 +76,18 @@ def register(app: typer.Typer) -> None:
         paths: Annotated[list[str], typer.Argument(help="ECG files, folders or glob patterns.")],
         json_out: Annotated[bool, typer.Option("--json", help="Print one JSON document (a list) on stdout.")] = False,
         format: Annotated[str | None, typer.Option("--format", help="Force a reader: wfdb, edf, csv, npy, npz, cinc.")] = None,
-        fs: Annotated[float | None, typer.Option("--fs", help="Sampling rate (Hz) for formats without one.")] = None,
+        fs: FsOption = None,
+        leads: LeadsOption = None,
         powerline: Annotated[str, typer.Option("--powerline", help="Powerline notch: auto, 50, 60 or none.")] = "auto",
     ) -> None:
         """Measure HR, PR, QRS, QT/QTc, axes, ST, T amplitudes, voltages, HRV and rhythm features."""
-        from medts.commands.info import run_per_record
         from medts.signal import measure_ecg
 
         line = _powerline(powerline)
         results, failed = run_per_record(
-            paths, format, fs, lambda ecg: measure_ecg(ecg, powerline=line),
-            what="measurement", text_report=None if json_out else (lambda m, _source: _text_report(m)))
+            paths, format, check_fs_option(fs), lambda ecg: measure_ecg(ecg, powerline=line),
+            what="measurement", text_report=None if json_out else (lambda m, _source: _text_report(m)),
+            leads=parse_leads(leads), limits=MEASURE_LIMITS)
         if json_out:
             print(json.dumps(results))
-        if failed:
-            raise typer.Exit(1)
+        failed.exit()

@@ -5,7 +5,7 @@ Each PATH may be a file, a folder (searched recursively) or a glob pattern, in a
 (``adapters/segmentation-smollm2``, or ``--adapter``) labels every sample of every lead; each
 run of one label becomes a wave with onset, peak and offset as sample indices and seconds of
 the input record (:class:`~medts.medtsllm.infer.SegmentationResult`). A record that cannot be
-read or segmented gives a one-line error naming it and the batch goes on (exit code 1 at the
+read or segmented gives a one-line error naming it and the batch goes on (exit code 2 at the
 end). With ``--json`` exactly one JSON document goes to stdout: a list in input order;
 ``--out FILE`` writes the same list to FILE. Every wave is a draft for clinician review.
 
@@ -23,9 +23,23 @@ from typing import Annotated, Any
 
 import typer
 
+from medts.cli_inputs import (
+    ANALYSIS_MAX_LEADS,
+    FsOption,
+    InputLimits,
+    LeadsOption,
+    check_fs_option,
+    parse_leads,
+    run_per_record,
+)
 from medts.errors import MedtsError
 
 DEFAULT_ADAPTER = "segmentation-smollm2"
+
+SEGMENT_LIMITS = InputLimits(max_leads=ANALYSIS_MAX_LEADS, max_lead_seconds=12 * 300.0, what="medts segment")
+"""Every window and lead of a record goes through the model in one batch (measured: 1.0 GB peak
+for 2 minutes of 12 leads; 60 minutes passed 6 GB), so records beyond 12 leads x 5 minutes are
+refused until segmentation works in bounded windows."""
 
 
 def default_adapter() -> Path:
@@ -59,25 +73,33 @@ def register(app: typer.Typer) -> None:
                                                      "(default: adapters/segmentation-smollm2).")] = None,
         out: Annotated[Path | None, typer.Option("--out", help="Also write the JSON list to this file.")] = None,
         format: Annotated[str | None, typer.Option("--format", help="Force a reader: wfdb, edf, csv, npy, npz, cinc.")] = None,
-        fs: Annotated[float | None, typer.Option("--fs", help="Sampling rate (Hz) for formats without one.")] = None,
+        fs: FsOption = None,
+        leads: LeadsOption = None,
     ) -> None:
         """Label P waves, QRS complexes and T waves in every lead (MedTsLLM segmentation head)."""
-        from medts.commands.info import run_per_record
-        from medts.medtsllm.infer import load_segmentation_adapter, segment_record
-
         folder = adapter or default_adapter()
         if not (folder / "manifest.json").is_file():
             raise MedtsError(f"{folder}: not a segmentation adapter folder (no manifest.json)")
         if out is not None and out.parent and not out.parent.is_dir():
             raise MedtsError(f"{out}: cannot write there (folder {out.parent} does not exist)")
-        load_segmentation_adapter(folder)  # a bad adapter is one error, not one per record
+
+        def setup() -> None:  # after the first record is read: bad inputs cost no model load
+            from medts.medtsllm.infer import load_segmentation_adapter
+
+            load_segmentation_adapter(folder)  # a bad adapter is one error, not one per record
+
+        def analyse(ecg):
+            from medts.medtsllm.infer import segment_record
+
+            return segment_record(ecg, folder)
+
         results, failed = run_per_record(
-            paths, format, fs, lambda ecg: segment_record(ecg, folder),
-            what="segmentation", text_report=None if json_out else text_report)
+            paths, format, check_fs_option(fs), analyse, what="segmentation",
+            text_report=None if json_out else text_report, leads=parse_leads(leads), setup=setup,
+            limits=SEGMENT_LIMITS)
         if out is not None:
             out.write_text(json.dumps(results, indent=1) + "\n")
             print(f"wrote {out}", file=sys.stderr)
         if json_out:
             print(json.dumps(results))
-        if failed:
-            raise typer.Exit(1)
+        failed.exit()

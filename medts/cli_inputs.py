@@ -1,0 +1,249 @@
+"""What every ``medts`` command that takes paths shares: ``--fs``/``--leads``, input checks and exit codes.
+
+The exit-code contract (README "Exit codes"), the same for every command:
+
+- ``0``: every input was read and analysed;
+- ``2``: bad input: a file that cannot be read, an impossible value, an option that does not
+  fit, or a batch in which any record failed for such a reason (the count is printed last);
+- ``1``: an internal error (a bug): medts failed on input it accepted.
+
+Inputs are checked before any model loads: paths are expanded and each record is read and
+size-checked before the command's ``setup`` (model loading) runs, so a typo costs no minute of
+loading. Sizes that a command cannot process in bounded memory are refused with one line
+(:class:`InputLimits`), from the file header where the format allows it, before the samples
+are read.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from medts.errors import ECGReadError, MedtsError
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_BAD_INPUT = 2
+
+FS_HELP = ("Sampling rate in Hz: required for files that do not carry one (.npy, CSV without a time column, "
+           "bare .mat) and for WFDB headers without a valid rate; must agree with a rate the file gives.")
+LEADS_HELP = ("Lead names, comma-separated, one per column in file order (e.g. 'II' or 'I,II,V1'): replace the "
+              "names the file gives, such as ECG1.. or two leads both called ECG.")
+
+FsOption = Annotated[float | None, typer.Option("--fs", help=FS_HELP)]
+LeadsOption = Annotated[str | None, typer.Option("--leads", help=LEADS_HELP)]
+
+
+def parse_leads(text: str | None) -> list[str] | None:
+    """``"I, II ,V1"`` -> ``["I", "II", "V1"]``; ``None`` stays ``None``.
+
+    >>> parse_leads("I, II ,V1"), parse_leads(None)
+    (['I', 'II', 'V1'], None)
+    """
+    if text is None:
+        return None
+    names = [name.strip() for name in text.split(",")]
+    if not names or any(not name for name in names):
+        raise MedtsError(f"--leads {text!r}: give one non-empty name per column, separated by commas")
+    return names
+
+
+def check_fs_option(fs: float | None) -> float | None:
+    """The ``--fs`` value, refused when it cannot be a sampling rate (one line, exit 2)."""
+    if fs is None:
+        return None
+    from medts.record import MAX_FS_HZ, MIN_FS_HZ
+
+    if not (MIN_FS_HZ <= fs <= MAX_FS_HZ):  # also refuses nan
+        raise MedtsError(f"--fs {fs:g}: not a plausible ECG sampling rate ({MIN_FS_HZ:g}-{MAX_FS_HZ:g} Hz)")
+    return float(fs)
+
+
+@dataclass(frozen=True)
+class InputLimits:
+    """The largest record a command processes in bounded memory; larger ones are refused.
+
+    ``max_leads`` bounds the width; ``max_lead_seconds`` bounds leads x seconds (what a
+    whole-record model holds at once); ``max_seconds`` bounds the duration. ``None`` means no
+    bound (the command works in windows).
+    """
+
+    max_leads: int | None = None
+    max_lead_seconds: float | None = None
+    max_seconds: float | None = None
+    what: str = "this command"
+
+    def check(self, source: str, n_samples: int, n_leads: int, fs: float) -> None:
+        if self.max_leads is not None and n_leads > self.max_leads:
+            raise ECGReadError(source, f"{n_leads} leads: {self.what} handles at most {self.max_leads} "
+                                       "(select the leads you need, e.g. with --leads on a subset file)")
+        seconds = n_samples / fs
+        if self.max_seconds is not None and seconds > self.max_seconds:
+            raise ECGReadError(source, f"{seconds / 60:.1f} min is too long for {self.what}, which holds the whole "
+                                       f"record in memory (at most {self.max_seconds / 60:.0f} min): cut the record first")
+        if self.max_lead_seconds is not None and n_leads * seconds > self.max_lead_seconds:
+            minutes = self.max_lead_seconds / max(n_leads, 1) / 60
+            raise ECGReadError(source, f"{n_leads} leads x {seconds / 60:.1f} min is too long for {self.what}, "
+                                       f"which holds the whole record in memory (at most {minutes:.1f} min with "
+                                       f"{n_leads} leads): cut the record first")
+
+
+ANALYSIS_MAX_LEADS = 24
+"""Widest record the analysis commands accept: 12 standard leads plus right-sided, posterior and
+Frank leads fit; body-surface maps (64-256 leads) are not ECGs medts interprets."""
+
+
+def peek_shape(path: Path, format: str | None, fs: float | None) -> tuple[int, int, float] | None:
+    """``(n_samples, n_leads, fs)`` from a file's header without reading its samples, when the format allows.
+
+    WFDB headers and ``.npy`` arrays (memory-mapped) are peeked; other formats return ``None``
+    and are checked after reading.
+    """
+    suffix = path.suffix.lower()
+    if format in (None, "wfdb") and suffix == ".hea":
+        from medts.io.wfdb_io import _record_line, header_sampling_rate
+
+        fields = _record_line(path)
+        if "/" in fields[0] or len(fields) < 4 or not fields[1].isdigit() or not fields[3].isdigit():
+            return None  # multi-segment or no length: wfdb reads it, the record is checked after
+        rate = header_sampling_rate(path, fs)
+        return int(fields[3]), int(fields[1]), rate
+    if format in (None, "npy") and suffix == ".npy" and fs is not None:
+        import numpy as np
+
+        try:
+            array = np.load(path, mmap_mode="r", allow_pickle=False)
+        except (ValueError, OSError, EOFError):
+            return None  # the reader names the problem
+        if array.ndim != 2:
+            return None
+        n_samples, n_leads = max(array.shape), min(array.shape)
+        return n_samples, n_leads, float(fs)
+    return None
+
+
+def read_checked(path: Path, *, format: str | None = None, fs: float | None = None,
+                 leads: Sequence[str] | None = None, limits: InputLimits | None = None):
+    """:func:`medts.io.read_record` with ``limits`` checked first from the header, then on the record."""
+    from medts.io import read_record
+
+    if limits is not None:
+        peeked = peek_shape(path, format, fs)
+        if peeked is not None:
+            limits.check(str(path), *peeked)
+    ecg = read_record(path, format=format, fs=fs, leads=leads)
+    if limits is not None:
+        limits.check(str(path), ecg.n_samples, ecg.n_leads, ecg.fs)
+    return ecg
+
+
+def expand(paths: list[str], format: str | None) -> list[tuple[str, Path | None, str | None]]:
+    """``(source, record_path, error)`` per record, in input order (folders and globs expanded)."""
+    from medts.io import find_records
+
+    out: list[tuple[str, Path | None, str | None]] = []
+    for text in paths:
+        if format is not None and Path(text).is_file():
+            out.append((text, Path(text), None))  # a forced format ignores the extension
+            continue
+        try:
+            out.extend((str(p), p, None) for p in find_records(text))
+        except MedtsError as error:
+            out.append((text, None, str(error)))
+    return out
+
+
+@dataclass
+class Failures:
+    """Records that failed in a batch: bad input (exit 2) or internal errors (exit 1).
+
+    Truthy when anything failed, so ``if failed: ...`` reads naturally.
+    """
+
+    total: int = 0
+    bad_input: list[str] = field(default_factory=list)
+    internal: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.bad_input or self.internal)
+
+    @property
+    def exit_code(self) -> int:
+        if self.internal:
+            return EXIT_INTERNAL
+        return EXIT_BAD_INPUT if self.bad_input else EXIT_OK
+
+    def summary(self) -> str:
+        parts = []
+        if self.bad_input:
+            parts.append(f"{len(self.bad_input)} of {self.total} record(s) failed (bad input)")
+        if self.internal:
+            parts.append(f"{len(self.internal)} of {self.total} record(s) hit an internal error (a medts bug: "
+                         "please report it with the file)")
+        return "; ".join(parts)
+
+    def exit(self) -> None:
+        """Print the count on stderr and leave with the contract's exit code (nothing when all went well)."""
+        if self:
+            print(self.summary(), file=sys.stderr)
+            raise typer.Exit(self.exit_code)
+
+
+def run_per_record(
+    paths: list[str],
+    format: str | None,
+    fs: float | None,
+    analyse: Callable[[Any], Any],
+    *,
+    what: str,
+    text_report: Callable[[Any, str], str] | None,
+    leads: Sequence[str] | None = None,
+    setup: Callable[[], None] | None = None,
+    limits: InputLimits | None = None,
+) -> tuple[list[dict[str, Any]], Failures]:
+    """Read each record, run ``analyse(ecg)`` and collect JSON rows; one bad record never stops the batch.
+
+    Every record is read and checked (``limits``) before ``setup`` runs (model loading): ``setup``
+    runs once, when the first record is ready, so bad inputs cost no model load, and an error in
+    ``setup`` (a broken adapter) ends the command with one line instead of one error per record.
+
+    Returns ``(rows, failures)``: a row per record in input order (``{"source", **result}`` or
+    ``{"source", "error"}``), errors also printed to stderr as one line each. ``text_report(result,
+    source)`` is printed for each success when given (``None`` for ``--json``). ``what`` names the step
+    in error messages ("segmentation failed: ...").
+    """
+    rows: list[dict[str, Any]] = []
+    expanded = expand(paths, format)
+    failures = Failures(total=len(expanded))
+    ready = setup is None
+    for source, path, error in expanded:
+        internal = False
+        if error is None:
+            try:
+                ecg = read_checked(path, format=format, fs=fs, leads=leads, limits=limits)
+            except MedtsError as exc:
+                error = str(exc)
+        if error is None:
+            if not ready:
+                setup()  # a MedtsError here ends the command: one line, exit 2
+                ready = True
+            try:
+                result = analyse(ecg)
+            except MedtsError as exc:
+                error = str(exc) if str(path) in str(exc) else f"{source}: {exc}"
+            except Exception as exc:  # noqa: BLE001 - one record's bug must not stop the batch; exit 1 says so
+                error, internal = f"{source}: {what} failed (internal error): {type(exc).__name__}: {exc}", True
+        if error is not None:
+            (failures.internal if internal else failures.bad_input).append(source)
+            print(f"error: {error}", file=sys.stderr)
+            rows.append({"source": source, "error": error})
+            continue
+        rows.append({"source": str(path), **result.model_dump(mode="json")})
+        if text_report is not None:
+            print(text_report(result, str(path)))
+    return rows, failures
