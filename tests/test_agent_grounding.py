@@ -140,7 +140,11 @@ def _measured_trace(qtc_ms: float, limit_ms: float = 450.0, hr_bpm: float = 72.0
          "qtc_bazett_ms": {"value": qtc_ms, "unit": "ms"}, "qtc_prolonged": qtc_ms > limit_ms,
          "reference_limits": {"qtc_bazett_ms": {"low": None, "high": limit_ms}, "hr_bpm": {"low": 60.0, "high": 100.0}},
          "flags": {"qtc_bazett_ms": "high" if qtc_ms > limit_ms else "normal",
-                   "hr_bpm": "high" if hr_bpm > 100 else "low" if hr_bpm < 60 else "normal"}}
+                   "hr_bpm": "high" if hr_bpm > 100 else "low" if hr_bpm < 60 else "normal"},
+         # what medts.interpret.statements.measured_statements gives for these values
+         "measured_statements": {"LNGQT": {"present": qtc_ms > limit_ms, "field": "qtc_bazett_ms", "decisive": True},
+                                 "TACHY": {"present": hr_bpm > 100, "field": "hr_bpm", "decisive": True},
+                                 "BRADY": {"present": hr_bpm < 60, "field": "hr_bpm", "decisive": True}}}
     trace = [ToolCall("measurements", {}, m, 0.0)]
     if classify_present:
         trace.append(ToolCall("classify", {}, {"tool": "classify", "present": list(classify_present),
@@ -189,7 +193,9 @@ def test_a_gloss_after_without_is_not_negated():
     # a negated statement keeps its negation inside its own gloss
     assert [n for _, c, n in find_statements("There is no atrial fibrillation (AFIB).")] == [True, True]
     afib = [ToolCall("measurements", {}, {"tool": "measurements", "af_like_irregular_without_p_waves": True,
-                                          "rhythm": {"p_wave_fraction": 0.1}}, 0.0)]
+                                          "rhythm": {"p_wave_fraction": 0.1}, "measured_statements": {
+                                              "AFIB": {"present": True, "field": "rhythm_label", "decisive": False},
+                                              "IRREG": {"present": True, "field": "rr_irregular", "decisive": False}}}, 0.0)]
     assert ground_answer("The rhythm is irregular without consistent P waves (atrial fibrillation).", afib).n_ungrounded == 0
 
 

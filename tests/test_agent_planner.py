@@ -14,7 +14,7 @@ def names(question: str, **kw) -> list[str]:
 def test_intents_and_plans():
     assert intents("What is the heart rate?") == ["rate"]
     assert names("What is the heart rate?") == ["record_summary", "measurements"]
-    assert names("Is there atrial fibrillation?") == ["record_summary", "measurements", "classify"]
+    assert names("Is there atrial fibrillation?") == ["record_summary", "measurements", "classify", "interpretation"]
     assert names("Why do you think there is LVH?")[-1] == "explain"
     assert plan("Why do you think there is LVH?")[-1].args["code"] == "LVH"
     assert names("What does IRBBB mean?") == ["glossary"]
@@ -23,7 +23,7 @@ def test_intents_and_plans():
     assert "compare" not in names("Compare with the previous ECG", has_previous=False)
     assert names("Are there any premature beats?")[-1] == "anomalies"
     assert names("Show me the P waves")[-1] == "delineation"
-    assert names("Please interpret this ECG") == ["record_summary", "measurements", "classify"]
+    assert names("Please interpret this ECG") == ["record_summary", "measurements", "classify", "interpretation"]
     assert plan("What is the heart rate?", record="previous")[1].args == {"record": "previous"}
 
 

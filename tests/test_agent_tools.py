@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from medts.agent.tools import TOOL_SPECS, ClassifierBank, ToolBox, Workspace, axis_category
+from medts.agent.tools import TOOL_SPECS, ClassifierBank, ToolBox, Workspace
 from medts.classify.calibrate import Threshold
 from medts.classify.models import ModelConfig, build_model
 from medts.classify.predict import Classifier
@@ -73,8 +73,24 @@ def test_classify_and_explain_with_a_real_adapter_folder(box, tiny_adapter):
         assert s["present"] == (s["probability"] >= s["threshold"])
     assert c["present"] == [s["code"] for s in c["statements"] if s["present"]]
     e = b.run("explain", {"code": "lvh"})
-    assert e["code"] == "LVH" and set(e["probability_drop_by_lead"]) == set(simulate_example("sinus").leads)
-    assert e["top_leads"][0] == max(e["probability_drop_by_lead"], key=e["probability_drop_by_lead"].get)
+    # the attribution module answers (it used to be called with the wrong arguments and the tool
+    # always fell back to "attribution module unavailable")
+    assert e["available"] and e["code"] == "LVH" and "attribution" in e["method"] and "note" in e
+    assert "unavailable" not in json.dumps(e)
+    assert set(e["lead_importance"]) == set(simulate_example("sinus").leads)
+    assert abs(sum(e["lead_importance"].values()) - 1.0) < 1e-3
+    assert e["top_leads"][0] == max(e["lead_importance"], key=e["lead_importance"].get)
+    assert b.run("explain", {"code": "WPW"})["available"] is False  # not scored by this classifier
+
+
+def test_interpretation_tool_gives_the_engine_verdict(box, tiny_adapter):
+    b = ToolBox(box.workspace, ClassifierBank({"all": tiny_adapter}))
+    r = b.run("interpretation", {"record": "previous"})  # the simulated atrial fibrillation
+    assert r["verdict"].startswith("Atrial fibrillation")
+    assert "AFIB" in [s["code"] for s in r["asserted"]] and "NORM" not in [s["code"] for s in r["asserted"]]
+    m = b.run("measurements", {"record": "previous"})
+    assert m["rr_irregular"] is True and m["af_like_irregular_without_p_waves"] is True
+    assert m["measured_statements"]["AFIB"]["present"] is True
 
 
 def test_classify_without_adapters_says_why(box, tmp_path):
@@ -160,6 +176,10 @@ def test_langchain_tools_have_schemas_and_return_json(box):
     assert out["tool"] == "measurements" and np.isfinite(out["hr_bpm"]["value"])
 
 
-def test_axis_category():
-    assert [axis_category(a) for a in (60, -45, 120, -120, None)] == [
-        "normal axis", "left axis deviation", "right axis deviation", "extreme axis deviation", None]
+def test_measurements_read_the_engine_flags(box):
+    from medts.interpret import flag_value, reference_range
+
+    m = box.run("measurements", {})
+    for name, flag in m["flags"].items():
+        assert flag == flag_value(round(m[name]["value"], 3 if name.endswith("_mv") else 1), *reference_range(name, "F"))
+    assert m["qrs_axis_category"] == "normal axis" and m["rhythm_label"] == "sinus rhythm"

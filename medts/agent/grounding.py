@@ -201,14 +201,6 @@ def glossary_facts(trace: Iterable[Any]) -> list[Fact]:
     return out
 
 
-def _get(d: Any, *keys: str) -> Any:
-    for k in keys:
-        if not isinstance(d, dict):
-            return None
-        d = d.get(k)
-    return d.get("value") if isinstance(d, dict) and "value" in d else d
-
-
 @dataclass
 class StatementFacts:
     """Codes supported as present / absent, each with the citation that supports it."""
@@ -265,55 +257,17 @@ def _measured(facts: StatementFacts, code: str, present: bool, citation: str) ->
 
 
 def _measurement_statements(r: dict[str, Any], facts: StatementFacts, tool: str) -> None:
+    """Statements the measurements settle or support, as decided by the engine
+    (``measured_statements`` of the measurements tool, :func:`medts.interpret.statements.measured_statements`)."""
     for key, flag in (r.get("flags") or {}).items():
         if isinstance(flag, str):
             facts.flags.setdefault(f"{tool}.flags.{key}", flag)
-    hr, pr = _get(r, "hr_bpm"), _get(r, "pr_ms")
-    pfrac = _get(r, "rhythm", "p_wave_fraction")
-    af_like = r.get("af_like_irregular_without_p_waves")
-    sinus = pfrac is not None and pfrac >= 0.8 and af_like is False
-    if hr is not None:
-        cite = f"{tool}.hr_bpm"
-        _measured(facts, "TACHY", hr > 100, cite)
-        _measured(facts, "BRADY", hr < 60, cite)
-        # sinus tachy/bradycardia also need sinus P waves: the rate alone can only rule them out
-        if hr <= 100:
-            _measured(facts, "STACH", False, cite)
+    for code, s in (r.get("measured_statements") or {}).items():
+        cite = f"{tool}.{s['field']}"
+        if s["decisive"]:
+            _measured(facts, code, s["present"], cite)
         else:
-            (facts.present if sinus else facts.absent).setdefault("STACH", cite)
-        if hr >= 60:
-            _measured(facts, "SBRAD", False, cite)
-        else:
-            (facts.present if sinus else facts.absent).setdefault("SBRAD", cite)
-    if sinus:
-        facts.present.setdefault("SR", f"{tool}.rhythm.p_wave_fraction")
-    if af_like is True:
-        facts.present.setdefault("AFIB", f"{tool}.af_like_irregular_without_p_waves")
-    elif af_like is False and pfrac is not None and pfrac >= 0.5:
-        facts.absent.setdefault("AFIB", f"{tool}.rhythm.p_wave_fraction")
-        facts.absent.setdefault("AFLT", f"{tool}.rhythm.p_wave_fraction")
-    if r.get("qtc_prolonged") is not None:
-        _measured(facts, "LNGQT", bool(r["qtc_prolonged"]), f"{tool}.qtc_prolonged")
-    if pr is not None:
-        _measured(facts, "1AVB", pr > 200, f"{tool}.pr_ms")
-    if r.get("rr_irregular") is True:
-        facts.present.setdefault("IRREG", f"{tool}.rr_irregular")
-        facts.absent.setdefault("RREG", f"{tool}.rr_irregular")
-    elif r.get("rr_irregular") is False:
-        facts.absent.setdefault("IRREG", f"{tool}.rr_irregular")
-        facts.present.setdefault("RREG", f"{tool}.rr_irregular")
-    cat = r.get("qrs_axis_category")
-    for name, code in (("normal axis", "AXIS_NORMAL"), ("left axis deviation", "AXIS_LEFT"),
-                       ("right axis deviation", "AXIS_RIGHT"), ("extreme axis deviation", "AXIS_EXTREME")):
-        if cat is not None:
-            _measured(facts, code, cat == name, f"{tool}.qrs_axis_category")
-    flags = r.get("flags") or {}
-    lvh_volt = flags.get("sokolow_lyon_mv") == "high" or flags.get("cornell_mv") == "high"
-    if "sokolow_lyon_mv" in flags or "cornell_mv" in flags:
-        _measured(facts, "VCLVH", lvh_volt, f"{tool}.flags")
-    qrs = _get(r, "qrs_ms")
-    if qrs is not None:
-        _measured(facts, "WIDEQRS", qrs >= 120, f"{tool}.qrs_ms")
+            (facts.present if s["present"] else facts.absent).setdefault(code, cite)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -941,6 +895,10 @@ class Grounder:
     question_codes: list[str] = field(default_factory=list)
     claims: list[Claim] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    # why each removed sentence went ("unsupported number", "safety: dose"...): what output
+    # fields may show instead of the sentence itself
+    removed_why: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # sentences shown (as written, before citations)
     previous_quantity: str | None = None
     # Drop sentences that state nothing checkable (plan mode: a small model's filler, e.g. a
     # textbook sentence about "the electrical axis" in physics); kept in ``claimless``.
@@ -983,10 +941,12 @@ class Grounder:
         bad = [c for c in claims if not c.grounded]
         if bad and (self.mode == "remove" or any(c.kind == "safety" for c in claims)):
             self.removed.append(sentence)
+            self.removed_why.append(removal_reason(bad))
             return ""
         if not claims and self.drop_claimless:
             self.claimless.append(sentence)
             return ""
+        self.kept.append(sentence)
         out = split_citations(sentence)[1]  # the sentence's own citations are replaced by checked ones
         if bad:
             for c in bad:
@@ -1001,6 +961,14 @@ class Grounder:
         n_bad = sum(not c.grounded for c in self.claims)
         return GroundedAnswer(text=text, original=original, claims=self.claims, removed=self.removed,
                               n_claims=len(self.claims), n_ungrounded=n_bad, mode=self.mode)
+
+
+def removal_reason(bad: list[Claim]) -> str:
+    """``"safety: dose"`` or ``"unsupported number, citation"``: why a sentence was removed."""
+    safety = [c.text for c in bad if c.kind == "safety"]
+    if safety:
+        return f"safety: {safety[0]}"
+    return "unsupported " + ", ".join(dict.fromkeys(c.kind for c in bad))
 
 
 def ground_answer(text: str, trace: Iterable[Any], *, question: str = "",

@@ -13,7 +13,7 @@ Example
 >>> intents("What is the heart rate?")
 ['rate']
 >>> [c.name for c in plan("Is there atrial fibrillation?")]
-['record_summary', 'measurements', 'classify']
+['record_summary', 'measurements', 'classify', 'interpretation']
 """
 
 from __future__ import annotations
@@ -98,6 +98,7 @@ def plan(question: str, *, has_previous: bool = False, found: list[str] | None =
         calls.append(PlannedCall("measurements", rec))
     if set(kinds) & _CLASSIFY_INTENTS:
         calls.append(PlannedCall("classify", {**rec, "level": "all"}))
+        calls.append(PlannedCall("interpretation", rec))
     if "explain" in kinds:
         calls.append(PlannedCall("explain", {**rec, "code": codes[0] if codes else "?"}))
     if "anomaly" in kinds:
@@ -199,22 +200,25 @@ def measurement_lines(m: dict[str, Any], kinds: set[str], intervals: set[str] | 
         hr = _v(m, "hr_bpm")
         lines.append(f"heart rate: {hr:.0f} bpm{_note(m.get('hr_bpm'))}" if hr is not None else _missing("heart rate", m.get("hr_bpm")))
         flag = (m.get("flags") or {}).get("hr_bpm")
-        if flag == "high":
-            lines.append("the heart rate is above 100 bpm (tachycardia)")
-        elif flag == "low":
-            lines.append("the heart rate is below 60 bpm (bradycardia)")
+        lim = (m.get("reference_limits") or {}).get("hr_bpm") or {}
+        if flag == "high" and lim.get("high") is not None:
+            lines.append(f"the heart rate is above the limit of {lim['high']:.0f} bpm (tachycardia)")
+        elif flag == "low" and lim.get("low") is not None:
+            lines.append(f"the heart rate is below the limit of {lim['low']:.0f} bpm (bradycardia)")
     if kinds & {"rhythm", "diagnosis", "anomaly"}:
         rh = m.get("rhythm") or {}
         pf, cv = _v(rh, "p_wave_fraction"), _v(rh, "rr_cv")
-        if cv is not None:
-            lines.append("RR intervals: " + ("irregular" if m.get("rr_irregular") else "regular")
+        if m.get("rhythm_label"):
+            lines.append(f"rhythm: {m['rhythm_label']}")
+        if cv is not None and m.get("rr_irregular") is not None:
+            lines.append("RR intervals: " + ("irregular" if m["rr_irregular"] else "regular")
                          + f" (variation {100 * cv:.0f}%)")
         if pf is not None:
             lines.append(f"P waves found before {100 * pf:.0f}% of beats")
         if m.get("af_like_irregular_without_p_waves") is True:
             lines.append("irregular rhythm without consistent P waves, as in atrial fibrillation")
-        elif m.get("af_like_irregular_without_p_waves") is False and pf is not None and pf >= 0.5:
-            lines.append("no sign of atrial fibrillation in the rhythm features (P waves present)")
+        elif (m.get("measured_statements") or {}).get("AFIB", {}).get("present") is False:
+            lines.append("no sign of atrial fibrillation in the rhythm features (consistent P waves)")
     if kinds & {"intervals", "diagnosis"}:
         shown = intervals if intervals is not None else {"pr_ms", "qrs_ms", "qt_ms", "qtc_bazett_ms"}
         for key, name in (("pr_ms", "PR interval"), ("qrs_ms", "QRS duration"), ("qt_ms", "QT interval"),
@@ -308,6 +312,8 @@ def fact_lines(question: str, results: list[dict[str, Any]], kinds: list[str] | 
             lines += measurement_lines(r, measure_kinds, interval_keys)
         elif tool == "classify":
             lines += classifier_lines(r, codes)
+        elif tool == "interpretation":
+            lines += interpretation_lines(r, codes)
         elif tool == "explain":
             lines += explain_lines(r)
         elif tool == "anomalies":
@@ -340,6 +346,16 @@ def fact_lines(question: str, results: list[dict[str, Any]], kinds: list[str] | 
                 lines.append("resolved statements: " + (", ".join(st["resolved"]) or "none"))
             else:
                 lines.append("statement comparison: not available (no classifier)")
+    return lines
+
+
+def interpretation_lines(r: dict[str, Any], codes: list[str]) -> list[str]:
+    """The engine's verdict first, then the asked-about statements it withheld (code only: the
+    reasons hold numbers that the measurements tool states)."""
+    lines = [f"verdict: {r['verdict']}"]
+    for s in r.get("withheld") or []:
+        if not codes or s["code"] in codes:
+            lines.append(f"{s['code']} is not asserted: the measurement check withheld the classifier's call")
     return lines
 
 

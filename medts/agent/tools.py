@@ -13,7 +13,8 @@ measurements         ``medts.signal.measure_ecg`` (intervals, QTc, axes, HRV, rh
 delineation          MedTsLLM segmentation head (``segment_record``, ``adapters/segmentation-smollm2``),
                      else the NeuroKit2-based fused delineation in ``measure_ecg``
 classify             ``medts.classify.predict.Classifier`` (``adapters/classifier-*``)
-explain              ``medts.classify.attribution``, else lead occlusion on the classifier
+interpretation       ``medts.interpret``: verdict, reconciled statements (asserted / withheld, reasons)
+explain              ``medts.classify.attribution`` (integrated gradients by lead and time span)
 anomalies            MedTsLLM anomaly head (``detect_anomalies``, ``adapters/anomaly-smollm2``),
                      else beat-template correlation + RR prematurity (``detector`` says which)
 glossary             ``medts.labels.STATEMENTS`` + typical criteria (below)
@@ -49,22 +50,8 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from medts.record import ECG
-from medts.signal.intervals import axis_category
 
 RecordName = str
-
-# Adult resting-ECG reference limits (AHA/ACCF/HRS 2009 recommendations; QTc by sex).
-REFERENCE = {
-    "hr_bpm": (60.0, 100.0),
-    "pr_ms": (120.0, 200.0),
-    "qrs_ms": (None, 110.0),
-    "qtc_bazett_ms": (None, 450.0),  # 460 ms for women, set in ``reference_limits``
-    "qrs_axis_deg": (-30.0, 90.0),
-    "sokolow_lyon_mv": (None, 3.5),
-    "cornell_mv": (None, 2.8),  # 2.0 mV for women
-}
-ABSTAIN_USABLE_FRACTION = 0.5
-"""Below this fraction of usable leads (or with no beats) the agent abstains from interpretation."""
 
 # Typical criteria shown by the glossary (our wording, standard adult criteria).
 CRITERIA: dict[str, str] = {
@@ -164,53 +151,38 @@ def _value(v: Any) -> float | None:
 
 
 def reference_limits(sex: str | None) -> dict[str, dict[str, float | None]]:
-    """Reference limits (low/high) per measurement, sex-specific for QTc and Cornell."""
-    out = {k: {"low": lo, "high": hi} for k, (lo, hi) in REFERENCE.items()}
-    if sex == "F":
-        out["qtc_bazett_ms"]["high"] = 460.0
-        out["cornell_mv"]["high"] = 2.0
+    """Reference limits (low/high) per measurement from :mod:`medts.interpret.ranges` (QTc, Cornell by sex)."""
+    from medts.interpret import REPORTED_VALUES, reference_range
+
+    out = {}
+    for name in REPORTED_VALUES:
+        low, high = reference_range(name, sex)
+        if low is not None or high is not None:
+            out[name] = {"low": low, "high": high}
     return out
 
 
 # ---------------------------------------------------------------------------------------------
 # Tool implementations: ECG (+ args) -> JSON-ready dict
 # ---------------------------------------------------------------------------------------------
-def run_measure(ecg: ECG) -> dict[str, Any]:
-    """The full ``medts.signal.measure_ecg`` result as JSON (cached by :class:`ToolBox`)."""
-    from medts.signal import measure_ecg
-
-    return to_jsonable(measure_ecg(ecg))
-
-
-def quality_summary(measured: dict[str, Any]) -> dict[str, Any]:
-    """Overall quality grade from per-lead flags: good / acceptable / poor (poor -> abstain)."""
-    leads = measured.get("lead_quality") or []
-    usable = [q["lead"] for q in leads if q.get("usable")]
-    flagged = {q["lead"]: q.get("flags", []) for q in leads if q.get("flags")}
-    frac = len(usable) / max(len(leads), 1)
-    n_beats = int(measured.get("n_beats") or 0)
-    if frac < ABSTAIN_USABLE_FRACTION or n_beats < 2:
-        grade = "poor"
-    elif frac < 1.0 or measured.get("limb_lead_reversal"):
-        grade = "acceptable"
-    else:
-        grade = "good"
+def quality_summary(grade: Any) -> dict[str, Any]:
+    """The engine's quality grade (:func:`medts.interpret.grade_quality`) as the tool shows it (poor -> abstain)."""
     return {
-        "overall": grade, "usable_leads": usable, "n_usable_leads": len(usable), "n_leads": len(leads),
-        "lead_flags": flagged, "limb_lead_reversal": measured.get("limb_lead_reversal"),
-        "n_beats": n_beats, "warnings": measured.get("warnings", []),
-        "abstain": grade == "poor",
-        "abstain_rule": f"poor when fewer than {ABSTAIN_USABLE_FRACTION:.0%} of leads are usable or < 2 beats",
+        "overall": grade.overall, "usable_leads": grade.usable_leads, "n_usable_leads": len(grade.usable_leads),
+        "n_leads": len(grade.usable_leads) + len(grade.unusable_leads), "lead_flags": grade.lead_flags,
+        "missing_leads": grade.missing_leads, "limb_lead_reversal": grade.limb_lead_reversal,
+        "n_beats": grade.n_beats, "warnings": grade.problems, "abstain": grade.abstain,
+        "reason": grade.reason, "abstain_rule": grade.rule,
     }
 
 
-def record_summary(ecg: ECG, measured: dict[str, Any]) -> dict[str, Any]:
+def record_summary(ecg: ECG, findings: Any) -> dict[str, Any]:
     s = ecg.summary()
     comments = ecg.metadata.get("comments") or []
     return {
         "record_id": s.record_id, "fs_hz": s.fs_hz, "duration_s": s.duration_s, "leads": s.leads,
         "n_leads": len(s.leads), "age_years": s.age_years, "sex": s.sex, "problems": s.problems,
-        "quality": quality_summary(measured),
+        "quality": quality_summary(findings.quality),
         # Shown to the user as file content; keys containing "untrusted" are never instructions
         # and never count as evidence in the grounding check.
         "untrusted_header_text": [str(c)[:200] for c in comments][:10],
@@ -222,38 +194,47 @@ _MEASURE_KEYS = ("hr_bpm", "rr_ms", "pr_ms", "p_duration_ms", "qrs_ms", "qt_ms",
                  "t_axis_deg", "sokolow_lyon_mv", "cornell_mv")
 
 
-def measurements(ecg: ECG, measured: dict[str, Any]) -> dict[str, Any]:
-    """Global measurements with quality flags, reference limits and simple interpretations."""
+def measurements(ecg: ECG, measured: dict[str, Any], findings: Any) -> dict[str, Any]:
+    """Global measurements with quality flags, and the engine's reference limits, flags, rhythm and axis."""
+    from medts.interpret.statements import measured_statements
+
     out: dict[str, Any] = {k: measured[k] for k in _MEASURE_KEYS if k in measured}
     out["hrv"] = measured.get("hrv", {})
-    out["rhythm"] = measured.get("rhythm", {})
+    out["rhythm"] = {**(measured.get("rhythm") or {}), **to_jsonable(findings.rhythm.features)}
     out["st_j60_mv"] = measured.get("st_j60_mv", {})
     out["t_amplitude_mv"] = measured.get("t_amplitude_mv", {})
     out["n_beats"] = measured.get("n_beats")
-    limits = reference_limits(ecg.sex)
-    out["reference_limits"] = limits
-    flags = {}
-    for key, lim in limits.items():
-        v = _value(measured.get(key))
-        if v is None:
-            continue
-        flags[key] = "low" if lim["low"] is not None and v < lim["low"] else (
-            "high" if lim["high"] is not None and v > lim["high"] else "normal")
-    out["flags"] = flags
-    out["qrs_axis_category"] = axis_category(_value(measured.get("qrs_axis_deg")))
-    out["qtc_prolonged"] = None if "qtc_bazett_ms" not in flags else flags["qtc_bazett_ms"] == "high"
-    rhythm = measured.get("rhythm") or {}
-    out["rr_irregular"] = None if _value(rhythm.get("rr_cv")) is None else _value(rhythm.get("rr_cv")) > 0.1
-    out["af_like_irregular_without_p_waves"] = rhythm.get("irregular_without_p_waves")
+    out["reference_limits"] = reference_limits(ecg.sex)
+    out["flags"] = {f.name: f.flag for f in findings.flags if f.flag != "unmeasured"}
+    out["qrs_axis_category"] = findings.axis.category
+    out["rhythm_label"] = findings.rhythm.label
+    out["rhythm_reason"] = findings.rhythm.reason
+    out["rr_irregular"] = None if findings.rhythm.regular is None else not findings.rhythm.regular
+    out["af_like_irregular_without_p_waves"] = (None if findings.rhythm.regular is None
+                                                else findings.rhythm.code == "AFIB")
+    statements = measured_statements(findings)
+    out["measured_statements"] = statements
+    out["qtc_prolonged"] = (statements.get("LNGQT") or {}).get("present")
     out["warnings"] = measured.get("warnings", [])
     return out
 
 
-_ANOMALY_CANDIDATES = (("medts.medtsllm.infer", "detect_anomalies"), ("medts.medtsllm", "detect_anomalies"))
-_ATTRIBUTION_CANDIDATES = (("medts.classify.attribution", "explain_statement"),
-                           ("medts.classify.attribution", "attribute_statement"),
-                           ("medts.classify.attribution", "explain"))
+def interpretation(findings: Any) -> dict[str, Any]:
+    """The engine's verdict and reconciled statements (asserted and withheld, each with its reason)."""
+    return {
+        "verdict": findings.verdict,
+        "rhythm": findings.rhythm.label,
+        "asserted": [{"code": s.code, "description": s.description, "origin": s.origin, "reason": s.reason,
+                      "probability": s.probability} for s in findings.asserted],
+        "withheld": [{"code": s.code, "description": s.description, "reason": s.reason,
+                      "probability": s.probability} for s in findings.withheld],
+        "abnormal_flags": {f.name: f.flag for f in findings.abnormal_flags},
+        "classifier_available": findings.classifier_available,
+        "rule": "statements reconciled by medts.interpret: classifier probabilities checked against the measurements",
+    }
 
+
+_ANOMALY_CANDIDATES = (("medts.medtsllm.infer", "detect_anomalies"), ("medts.medtsllm", "detect_anomalies"))
 
 def _wave_table(beats: list[dict[str, Any]], fs: float) -> dict[str, Any]:
     """Per-wave counts, median durations (ms) and the first beats' boundaries (s)."""
@@ -452,38 +433,23 @@ def classify(ecg: ECG, bank: ClassifierBank, level: str, top_k: int) -> dict[str
 
 
 def explain(ecg: ECG, bank: ClassifierBank, code: str) -> dict[str, Any]:
-    """Where the evidence for ``code`` lies: attribution by lead (and time where available)."""
+    """Where the evidence for ``code`` lies: integrated gradients by lead and time span
+    (:func:`medts.classify.attribution.explain` on the first shipped classifier that scores ``code``)."""
+    from medts.classify.attribution import explain as attribute
+
     code = code.upper()
-    func, where = find_callable(_ATTRIBUTION_CANDIDATES)
-    if func is not None:
-        try:
-            return {"code": code, "method": where, "result": to_jsonable(func(ecg, code))}
-        except Exception as error:  # noqa: BLE001
-            where = f"{where} failed: {type(error).__name__}: {error}"
-    clf = bank.get("all")
-    if clf is None or code not in clf.classes:
-        clf = next((c for c in bank._loaded.values() if code in c.classes), None)
+    bank.get("all")
+    clf = next((c for c in bank._loaded.values() if code in c.classes), None)
     if clf is None:
         return {"available": False, "code": code,
-                "reason": f"no classifier scores {code} ({bank.reason}); attribution: {where}"}
-    return {"code": code, **lead_occlusion(ecg, clf, code), "note": f"attribution module unavailable ({where})"}
-
-
-def lead_occlusion(ecg: ECG, clf: Any, code: str) -> dict[str, Any]:
-    """Drop in the probability of ``code`` when each lead is zeroed (a simple attribution)."""
-    ecg12, _ = ecg.with_standard_leads()
-    k = clf.classes.index(code)
-    base = float(clf.predict(ecg12).statements[k].probability)
-    variants = []
-    for j in range(ecg12.n_leads):
-        x = ecg12.signal.copy()
-        x[:, j] = 0.0
-        variants.append(ECG(x, fs=ecg12.fs, leads=ecg12.leads, record_id=ecg12.record_id))
-    probs = [float(p.statements[k].probability) for p in clf.predict_many(variants)]
-    drops = {lead: round(base - p, 4) for lead, p in zip(ecg12.leads, probs)}
-    top = sorted(drops, key=lambda lead: -drops[lead])
-    return {"method": "lead occlusion (probability drop when the lead is zeroed)", "model": clf.name,
-            "probability": round(base, 4), "probability_drop_by_lead": drops, "top_leads": top[:3]}
+                "reason": f"no shipped classifier scores {code} ({', '.join(bank.levels()) or bank.reason})"}
+    result = attribute(clf, ecg, codes=[code], top_k=3)
+    a = result.statements[0]
+    return {"code": code, "method": f"{a.method} (medts.classify.attribution)", "model": result.model,
+            "probability": round(a.probability, 4), "top_leads": list(a.top_leads),
+            "lead_importance": {lead: round(v, 4) for lead, v in a.lead_importance.items()},
+            "top_spans_s": [[t.start_s, t.end_s] for t in a.top_spans], "missing_leads": result.missing_leads,
+            "note": result.note}
 
 
 # -- glossary and comparison ------------------------------------------------------------------
@@ -566,6 +532,8 @@ TOOL_SPECS: dict[str, tuple[type[BaseModel], str]] = {
                                  "T amplitude, LVH voltages, HRV, rhythm features, reference limits."),
     "delineation": (DelineationArgs, "P/QRS/T onsets and offsets: wave counts and median durations."),
     "classify": (ClassifyArgs, "PTB-XL statements with probabilities, thresholds and present/absent."),
+    "interpretation": (RecordArgs, "The verdict line and the final statements: classifier outputs checked against "
+                                   "the measurements, each asserted or withheld with its reason."),
     "explain": (ExplainArgs, "Evidence for one statement: which leads (and times) drive the classifier."),
     "anomalies": (RecordArgs, "Unusual beats (anomaly head, or beat-template correlation fallback)."),
     "glossary": (GlossaryArgs, "Definition and typical criteria of an ECG statement."),
@@ -598,6 +566,7 @@ class ToolBox:
         # Keyed by the ECG object itself (identity hash), which also keeps it alive: an id() key
         # could be reused by a new record after the old one is freed.
         self._cache: dict[tuple[ECG, str], dict[str, Any]] = {}
+        self._objects: dict[tuple[ECG, str], Any] = {}  # typed results (measurements, findings) by record
 
     def _cached(self, ecg: ECG, key: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         k = (ecg, key)
@@ -606,8 +575,30 @@ class ToolBox:
         return self._cache[k]
 
     def measured(self, name: str) -> dict[str, Any]:
+        """``medts.signal.measure_ecg`` of record ``name`` as JSON (cached)."""
         ecg = self.workspace.get(name)
-        return self._cached(ecg, "measure", lambda: run_measure(ecg))
+        return self._cached(ecg, "measure", lambda: to_jsonable(self._measurement(ecg)))
+
+    def _measurement(self, ecg: ECG) -> Any:
+        from medts.signal import measure_ecg
+
+        key = (ecg, "measure_obj")
+        if key not in self._objects:
+            self._objects[key] = measure_ecg(ecg)
+        return self._objects[key]
+
+    def findings(self, name: str) -> Any:
+        """:class:`medts.interpret.Findings` of record ``name``: measurements + every shipped classifier (cached)."""
+        from medts.interpret import interpret, scores_from_predictions
+
+        ecg = self.workspace.get(name)
+        key = (ecg, "findings")
+        if key not in self._objects:
+            self.classifiers.get("all")
+            loaded = list(self.classifiers._loaded.values())
+            scores = scores_from_predictions([c.predict(ecg) for c in loaded]) if loaded else None
+            self._objects[key] = interpret(self._measurement(ecg), sex=ecg.sex, scores=scores)
+        return self._objects[key]
 
     def classified(self, name: str, level: str = "all", top_k: int = 5) -> dict[str, Any]:
         ecg = self.workspace.get(name)
@@ -621,9 +612,11 @@ class ToolBox:
                            self.classified(a.before), self.classified(a.after))
         ecg = self.workspace.get(a.record)
         if name == "record_summary":
-            return record_summary(ecg, self.measured(a.record))
+            return record_summary(ecg, self.findings(a.record))
         if name == "measurements":
-            return measurements(ecg, self.measured(a.record))
+            return measurements(ecg, self.measured(a.record), self.findings(a.record))
+        if name == "interpretation":
+            return interpretation(self.findings(a.record))
         if name == "delineation":
             return self._cached(ecg, f"delineation:{a.method}", lambda: delineation(
                 ecg, self.measured(a.record), a.method, self.segmentation_adapter))

@@ -51,7 +51,7 @@ def interpret(m, *, sex: str | None, scores: list[ClassifierScore] | None = None
     axis = call_axis(m)
     decisions = reconcile(m, sex=sex, scores=list(scores or []), quality=quality, rhythm=rhythm, flags=flags)
     notes = [] if scores is not None else ["no statement classifier was run: statements come from measurements only"]
-    f = Findings(record_id=m.record_id, quality=quality, flags=flags, rhythm=rhythm, axis=axis, statements=decisions,
+    f = Findings(record_id=m.record_id, sex=sex, quality=quality, flags=flags, rhythm=rhythm, axis=axis, statements=decisions,
                  classifier=list(scores or []), classifier_available=scores is not None, verdict="", notes=notes)
     return f.model_copy(update={"verdict": make_verdict(f)})
 

@@ -53,6 +53,7 @@ class Findings(BaseModel):
     """Everything medts concludes about one record: the one clinical truth every surface shows."""
 
     record_id: str
+    sex: str | None = None
     quality: QualityGrade
     flags: list[MeasurementFlag]
     rhythm: RhythmCall

@@ -88,14 +88,22 @@ class StatementDecision(BaseModel):
 
 
 def _value(m, name: str) -> float | None:
+    """A measured value from a ``Measurements`` or a ``{name: value}`` dict."""
+    if isinstance(m, dict):
+        return m.get(name)
     v = getattr(m, name, None)
     return None if v is None else v.value
+
+
+def _reason(m, name: str, default: str) -> str:
+    v = None if isinstance(m, dict) else getattr(m, name, None)
+    return (v.reason if v is not None else None) or default
 
 
 def first_degree_av_block(m, p_consistent: bool | None) -> tuple[bool | None, str]:
     pr = _value(m, "pr_ms")
     if pr is None:
-        return None, f"PR not measured ({m.pr_ms.reason or 'no consistent P waves'})"
+        return None, f"PR not measured ({_reason(m, 'pr_ms', 'no consistent P waves')})"
     if not p_consistent:
         return None, f"PR {pr:.0f} ms but P waves not consistent"
     return pr > LONG_PR_MS, f"PR {pr:.0f} ms ({'>' if pr > LONG_PR_MS else '<='} {LONG_PR_MS:.0f} ms)"
@@ -116,7 +124,7 @@ def long_qt(m, sex: str | None) -> tuple[bool | None, str]:
 def lvh_voltage(m, sex: str | None) -> tuple[bool | None, str]:
     sl, co = _value(m, "sokolow_lyon_mv"), _value(m, "cornell_mv")
     if sl is None and co is None:
-        return None, "LVH voltages not measured (" + (m.sokolow_lyon_mv.reason or "") + ")"
+        return None, f"LVH voltages not measured ({_reason(m, 'sokolow_lyon_mv', 'leads missing')})"
     sl_hi = reference_range("sokolow_lyon_mv", sex)[1]
     co_hi = reference_range("cornell_mv", sex)[1]
     parts, hit = [], False
@@ -161,3 +169,48 @@ def lafb_by_axis(m) -> tuple[bool | None, str]:
         return None, "QRS axis or duration not measured"
     return (-90.0 <= axis <= LAFB_AXIS_DEG and qrs < WIDE_QRS_MS,
             f"QRS axis {axis:.0f} deg (LAFB: -45 to -90 deg), QRS {qrs:.0f} ms")
+
+
+def measured_statements(f) -> dict[str, dict]:
+    """What the measurements of :class:`~medts.interpret.reconcile.Findings` ``f`` say about statements.
+
+    ``{code: {"present": bool, "field": measurement, "decisive": bool}}``. ``decisive``: the
+    measurement settles the statement whatever a classifier says (a rate of 90 bpm is not
+    tachycardia); otherwise it only supports it (sinus P waves support SR). Pseudo-codes:
+    TACHY/BRADY (rate alone), IRREG/RREG (RR pattern), AXIS_* (axis category), WIDEQRS, VCLVH.
+    The grounding check of the agent reads this instead of keeping its own thresholds.
+    """
+    values = {fl.name: fl.value for fl in f.flags}
+    out: dict[str, dict] = {}
+
+    def put(code: str, present: bool | None, field: str, decisive: bool) -> None:
+        if present is not None:
+            out[code] = {"present": bool(present), "field": field, "decisive": decisive}
+
+    hr, qrs = values.get("hr_bpm"), values.get("qrs_ms")
+    codes = set(f.rhythm.codes)
+    if hr is not None:
+        put("TACHY", hr > 100.0, "hr_bpm", True)
+        put("BRADY", hr < 60.0, "hr_bpm", True)
+        put("STACH", "STACH" in codes, "hr_bpm", hr <= 100.0)
+        put("SBRAD", "SBRAD" in codes, "hr_bpm", hr >= 60.0)
+    if f.rhythm.sinus:
+        put("SR", True, "rhythm.p_wave_fraction", False)
+    if f.rhythm.code == "AFIB":
+        put("AFIB", True, "rhythm_label", False)
+    elif f.rhythm.p_waves_consistent:
+        put("AFIB", False, "rhythm.p_wave_fraction", False)
+        put("AFLT", False, "rhythm.p_wave_fraction", False)
+    if f.rhythm.regular is not None:
+        put("IRREG", not f.rhythm.regular, "rr_irregular", False)
+        put("RREG", f.rhythm.regular, "rr_irregular", False)
+    put("LNGQT", long_qt(values, f.sex)[0], "qtc_bazett_ms", True)
+    put("1AVB", first_degree_av_block(values, f.rhythm.p_waves_consistent)[0], "pr_ms", True)
+    if f.axis.category is not None:
+        for name, code in (("normal axis", "AXIS_NORMAL"), ("left axis deviation", "AXIS_LEFT"),
+                           ("right axis deviation", "AXIS_RIGHT"), ("extreme axis deviation", "AXIS_EXTREME")):
+            put(code, f.axis.category == name, "qrs_axis_category", True)
+    put("VCLVH", lvh_voltage(values, f.sex)[0], "flags", True)
+    if qrs is not None:
+        put("WIDEQRS", qrs >= WIDE_QRS_MS, "qrs_ms", True)
+    return out
