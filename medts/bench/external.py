@@ -39,7 +39,14 @@ import scipy.io
 
 from medts.bench.challenge import SCORED_CLASSES, challenge_score, scored_class
 from medts.errors import MedtsError
-from medts.labels import CINC2021_SCORED, STATEMENTS, ludb_text_to_scp, scp_to_snomed, snomed_superclasses, snomed_to_scp
+from medts.labels import (
+    CINC2021_SCORED,
+    STATEMENTS,
+    ludb_text_to_scp,
+    scp_to_snomed,
+    snomed_superclasses,
+    snomed_to_scp,
+)
 from medts.record import ECG
 
 SOURCE_FILE = "SOURCE.json"
@@ -345,16 +352,17 @@ def run(folder: str | Path, *, statements_adapter: Path, superclass_adapter: Pat
         raise MedtsError(f"{folder}: no record could be read ({len(result.skipped)} skipped)")
     metrics = evaluate(result, n_boot=n_boot)
     notes = [
-        "Truth: each record's #Dx SNOMED CT codes. Per-statement truth maps them to SCP statements "
-        "(medts.labels.snomed_to_scp, sources in medts/labels.py); a statement the source never labels looks absent, "
-        "so its false positives may be unlabelled findings.",
-        "Superclasses from SNOMED codes (medts.labels.snomed_superclasses); NORM is not scored (the Challenge's sinus "
-        "rhythm code is a rhythm, not a normal ECG). Predicted superclasses come from the superdiagnostic adapter.",
-        "Challenge 2021 score: asserted statements written as SNOMED codes, scored with the 26-class weights "
-        "(medts.bench.challenge); 0 = always 'sinus rhythm', 1 = the truth. medts cannot output "
-        + ", ".join(metrics["challenge"]["classes_medts_cannot_output"]) + ", which caps the score.",
-        f"Classifiers: {statements_adapter} (statements, their own thresholds) and {superclass_adapter} (superclasses). "
-        "Nothing was tuned on this folder.",
+        ("Truth: each record's #Dx SNOMED CT codes. Per-statement truth maps them to SCP statements "
+         "(medts.labels.snomed_to_scp, sources in medts/labels.py); a statement the source never labels looks "
+         "absent, so its false positives may be unlabelled findings."),
+        ("Superclasses from SNOMED codes (medts.labels.snomed_superclasses); NORM is not scored (the Challenge's "
+         "sinus rhythm code is a rhythm, not a normal ECG). Predicted superclasses come from the superdiagnostic "
+         "adapter."),
+        ("Challenge 2021 score: asserted statements written as SNOMED codes, scored with the 26-class weights "
+         "(medts.bench.challenge); 0 = always 'sinus rhythm', 1 = the truth. medts cannot output "
+         + ", ".join(metrics["challenge"]["classes_medts_cannot_output"]) + ", which caps the score."),
+        (f"Classifiers: {statements_adapter} (statements, their own thresholds) and {superclass_adapter} "
+         "(superclasses). This benchmark tunes nothing: no threshold or mapping is chosen on the folder."),
         "Drafts for clinician review; this benchmark measures the classifiers alone, not the reconciled report.",
     ]
     if source:

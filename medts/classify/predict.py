@@ -26,6 +26,7 @@ Example
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,6 @@ from medts.classify.models import (
     to_channels_last_2d,
 )
 from medts.classify.preprocess import model_input
-from medts.config import PROJECT_ROOT
 from medts.errors import MedtsError
 from medts.record import ECG
 
@@ -54,13 +54,20 @@ AGGREGATES = ("mean", "max")
 
 
 class StatementPrediction(BaseModel):
-    """One statement's score for one record."""
+    """One statement's score for one record.
+
+    ``present`` is the classifier's raw decision (probability >= threshold). ``withheld`` says why
+    a statement above its threshold is still not asserted: it needs leads the record lacks
+    (``leads_needed``, from :func:`medts.interpret.statements.required_leads`; empty means any one lead).
+    """
 
     code: str
     description: str | None
     probability: float
     threshold: float
     present: bool
+    leads_needed: list[str] = []
+    withheld: str | None = None
 
 
 class ClassifierPrediction(BaseModel):
@@ -77,6 +84,11 @@ class ClassifierPrediction(BaseModel):
     missing_leads: list[str]
     notes: list[str]
     present: list[str]
+    """Statements above threshold whose leads the record has (most probable first)."""
+    withheld: list[str] = []
+    """Statements above threshold but withheld: they need leads the record lacks."""
+    absent_leads: list[str] = []
+    """Leads missing from the record or flat in it (the classifier saw them as zeros)."""
     statements: list[StatementPrediction]
     decision_rule: str | None = None
     """How the thresholds were chosen (``manifest['decision_rule']['name']``; None for adapters that predate it)."""
@@ -105,8 +117,49 @@ def describe_label(code: str) -> str | None:
 
 
 def default_adapter_dir(level: str) -> Path:
-    """``adapters/classifier-<level>`` in the checkout."""
-    return PROJECT_ROOT / "adapters" / f"classifier-{level}"
+    """``adapters/classifier-<level>`` in the checkout (see :mod:`medts.adapters`)."""
+    from medts.adapters import classifier_dir
+
+    return classifier_dir(level)
+
+
+DERIVED_FROM_ALL = ("diagnostic", "form", "rhythm")
+"""Levels whose labels are a subset of the 71 statements, so the all-statement classifier serves them
+with its own per-statement probabilities and thresholds (the sub- and superdiagnostic levels aggregate
+statements into classes, which needs a model and thresholds of their own)."""
+
+
+def level_availability() -> dict[str, str]:
+    """``{level: how it is served}`` for every level that can be classified with the shipped adapters."""
+    from medts.adapters import classifier_levels
+
+    shipped = classifier_levels()
+    out = {level: f"adapters/classifier-{level}" for level in shipped}
+    if "all" in shipped:
+        out.update({level: "statements of adapters/classifier-all" for level in DERIVED_FROM_ALL if level not in out})
+    return out
+
+
+def classifier_for_level(level: str) -> Classifier:
+    """The shipped classifier for a PTB-XL label level, or the all-statement one restricted to the level.
+
+    Raises
+    ------
+    MedtsError
+        When no shipped adapter serves ``level`` (the message lists the levels that have one).
+    """
+    from medts.adapters import classifier_dir, is_classifier
+    from medts.labels import LEVELS, level_classes
+
+    if level not in LEVELS:
+        raise MedtsError(f"unknown level {level!r}; choose from {', '.join(LEVELS)}")
+    if is_classifier(classifier_dir(level)):
+        return Classifier.load(classifier_dir(level))
+    available = level_availability()
+    if level not in available:
+        raise MedtsError(f"no classifier for level {level!r} is shipped and it cannot be derived from another; "
+                         f"levels available: {', '.join(available) or 'none'}")
+    return Classifier.load(classifier_dir("all")).restricted(level, level_classes(level))
 
 
 SMALL_INPUT_WINDOWS = 64
@@ -200,6 +253,19 @@ class Classifier:
         self.name = str(manifest.get("name", f"classifier-{self.level}"))
         rule = manifest.get("decision_rule")
         self.decision_rule = str(rule["name"]) if isinstance(rule, dict) and "name" in rule else None
+        self.reported = list(self.classes)
+        """The classes a prediction lists (a subset when the classifier serves a narrower level)."""
+
+    def restricted(self, level: str, classes: list[str]) -> Classifier:
+        """This classifier reporting only ``classes`` (its own probabilities and thresholds) as ``level``."""
+        unknown = [c for c in classes if c not in self.classes]
+        if unknown:
+            raise MedtsError(f"{self.name} does not score {', '.join(unknown)}")
+        view = copy.copy(self)
+        view.reported = list(classes)
+        view.name = f"{self.name} ({level} statements)"
+        view.level = level
+        return view
 
     # -- persistence -------------------------------------------------------------------------
     def save(self, folder: str | Path) -> Path:
@@ -271,8 +337,12 @@ class Classifier:
         """Statements with probabilities, thresholds and present/absent for each record.
 
         Records of equal length are scored in one batch. Missing leads are zeroed and named in
-        ``missing_leads`` and ``notes``; other sampling rates are resampled to the model rate.
+        ``missing_leads`` and ``notes``; a statement above threshold that needs a missing or flat
+        lead is ``withheld`` with the reason; other sampling rates are resampled to the model rate.
         """
+        from medts.interpret.statements import required_leads
+        from medts.record import STANDARD_LEADS
+
         inputs = [model_input(ecg, fs_hz=self.fs_hz) for ecg in ecgs]
         probs: list[np.ndarray | None] = [None] * len(ecgs)
         by_length: dict[int, list[int]] = {}
@@ -283,27 +353,40 @@ class Classifier:
             for row, i in enumerate(idx):
                 probs[i] = batch[row]
         results = []
+        reported = set(self.reported)
         for ecg, (x, missing), p in zip(ecgs, inputs, probs):
+            flat = {lead for lead, zero in zip(STANDARD_LEADS, ~x.any(axis=0)) if zero}
+            absent = [lead for lead in STANDARD_LEADS if lead in flat or lead in missing]
             statements = []
             for code, prob in zip(self.classes, p):
+                if code not in reported:
+                    continue
                 threshold = self.thresholds[code].threshold
+                needed = list(required_leads(code))
+                lacking = [lead for lead in needed if lead in absent]
+                present = bool(prob >= threshold)
                 statements.append(StatementPrediction(
                     code=code, description=describe_label(code),
-                    probability=round(float(prob), 6), threshold=round(threshold, 6), present=bool(prob >= threshold),
+                    probability=round(float(prob), 6), threshold=round(threshold, 6), present=present,
+                    leads_needed=needed,
+                    withheld=(f"needs lead(s) {', '.join(lacking)}, which the record lacks (missing or flat)"
+                              if present and lacking else None),
                 ))
             notes = []
             if missing:
                 notes.append(
                     f"lead(s) {', '.join(missing)} missing: zeroed before classification; the model was "
-                    "trained on 12 leads, so these outputs are less reliable"
+                    "trained on 12 leads, so these outputs are less reliable, and statements that need "
+                    "those leads are withheld"
                 )
             if ecg.fs != self.fs_hz:
                 notes.append(f"resampled from {ecg.fs:g} Hz to {self.fs_hz:g} Hz")
             results.append(ClassifierPrediction(
                 record_id=ecg.record_id, source=ecg.source, model=self.name, level=self.level,
                 fs_hz_input=ecg.fs, fs_hz_model=self.fs_hz, resampled=ecg.fs != self.fs_hz,
-                missing_leads=missing, notes=notes,
-                present=[s.code for s in sorted(statements, key=lambda s: -s.probability) if s.present],
+                missing_leads=missing, notes=notes, absent_leads=absent,
+                present=[s.code for s in sorted(statements, key=lambda s: -s.probability) if s.present and not s.withheld],
+                withheld=[s.code for s in sorted(statements, key=lambda s: -s.probability) if s.withheld],
                 statements=statements, decision_rule=self.decision_rule,
             ))
         return results

@@ -3,8 +3,11 @@
 Each PATH may be a file, a folder (searched recursively) or a glob. Records are put in the
 12-lead order (missing leads zeroed and named in the output), resampled to the model rate, and
 scored by the shipped classifier (``adapters/classifier-superdiagnostic`` by default; choose
-another with ``--level`` or ``--adapter``). A file that cannot be read gives a one-line error and
-the batch goes on (exit code 2 at the end; see :mod:`medts.cli_inputs`). Name generic leads
+another with ``--level`` or ``--adapter``). The diagnostic, form and rhythm levels are served by the
+all-statement classifier restricted to their statements; a level no shipped adapter serves is refused
+(exit 2) with the list of levels that are. Each statement lists the leads it needs; one above its
+threshold that needs a lead the record lacks (missing or flat) is withheld with the reason. A file
+that cannot be read gives a one-line error and the batch goes on (exit code 2 at the end; see :mod:`medts.cli_inputs`). Name generic leads
 (``ECG1``, one unnamed lead) with ``--leads``. With ``--json`` exactly one JSON document (a list in
 input order of :class:`~medts.classify.predict.ClassifierPrediction` or ``{"source", "error"}``)
 goes to stdout. Outputs are drafts for clinician review.
@@ -12,6 +15,7 @@ goes to stdout. Outputs are drafts for clinician review.
 
 from __future__ import annotations
 
+import enum
 import json
 from pathlib import Path
 from typing import Annotated
@@ -27,6 +31,10 @@ from medts.cli_inputs import (
     parse_leads,
     run_per_record,
 )
+from medts.labels import LEVELS
+
+Level = enum.Enum("Level", {level: level for level in LEVELS}, type=str)
+"""The six PTB-XL label levels as ``--level`` choices (typer lists them in --help)."""
 
 CLASSIFY_LIMITS = InputLimits(max_leads=ANALYSIS_MAX_LEADS, max_seconds=3600.0, what="medts classify")
 """The record's windows are scored in one batch; an hour at the model rate stays small."""
@@ -35,20 +43,26 @@ CLASSIFY_LIMITS = InputLimits(max_leads=ANALYSIS_MAX_LEADS, max_seconds=3600.0, 
 def classify(
     paths: Annotated[list[str], typer.Argument(help="ECG files, folders (recursive) or glob patterns.")],
     json_output: Annotated[bool, typer.Option("--json", help="Print one JSON document (a list) on stdout.")] = False,
-    level: Annotated[str, typer.Option("--level", help="Which shipped classifier: a PTB-XL label level.")] = "superdiagnostic",
+    level: Annotated[Level, typer.Option("--level", help="PTB-XL label level. A level without an adapter of its own "
+                                         "uses the all-statement classifier's statements where they are the level's "
+                                         "labels (diagnostic, form, rhythm); otherwise exit 2 with the levels available.")] = Level.superdiagnostic,
     adapter: Annotated[Path | None, typer.Option("--adapter", help="Classifier folder (overrides --level).")] = None,
     fs: FsOption = None,
     leads: LeadsOption = None,
     show_all: Annotated[bool, typer.Option("--all", help="List every statement, not only those present.")] = False,
 ) -> None:
     """Classify ECG records into PTB-XL statements (drafts for clinician review)."""
-    from medts.classify.predict import Classifier, default_adapter_dir
+    from medts.classify.predict import Classifier, classifier_for_level, level_availability
+    from medts.errors import MedtsError
 
-    folder = adapter or default_adapter_dir(level)
+    level_name = Level(level).value
+    if adapter is None and level_name not in level_availability():
+        available = ", ".join(f"{name} ({how})" for name, how in level_availability().items()) or "none"
+        raise MedtsError(f"--level {level_name}: no shipped classifier serves this level; levels available: {available}")
     loaded: list = []
 
     def setup() -> None:  # after the first record is read: bad inputs cost no model load
-        loaded.append(Classifier.load(folder))
+        loaded.append(Classifier.load(adapter) if adapter is not None else classifier_for_level(level_name))
 
     rows, failed = run_per_record(paths, None, check_fs_option(fs), lambda ecg: loaded[0].predict(ecg),
                                   what="classification", text_report=None if json_output else _text(show_all),
@@ -73,8 +87,12 @@ def _print(prediction, show_all: bool, echo=typer.echo) -> None:
         echo(f"  note: {note}")
     rows = prediction.statements if show_all else [s for s in prediction.statements if s.present]
     for s in sorted(rows, key=lambda s: -s.probability):
-        mark = "present" if s.present else "absent "
-        echo(f"  {mark} {s.code:<6} p={s.probability:.3f} (threshold {s.threshold:.3f})  {s.description or ''}")
+        mark = "withheld" if s.withheld else "present " if s.present else "absent  "
+        needed = "all 12" if len(s.leads_needed) == 12 else ", ".join(s.leads_needed) or "any one"
+        echo(f"  {mark} {s.code:<6} p={s.probability:.3f} (threshold {s.threshold:.3f})  {s.description or ''}"
+             f"  [leads needed: {needed}]")
+        if s.withheld:
+            echo(f"           {s.withheld}")
     if not rows:
         echo("  no statement above its threshold")
     echo(f"  {prediction.disclaimer}")
