@@ -21,7 +21,13 @@ from medts.bench.external import (
 )
 from medts.cli import app
 from medts.io.cinc import read_cinc
-from medts.labels import _SCP_TO_SNOMED, CINC2021_SCORED, scp_to_snomed, snomed_superclasses, snomed_to_scp
+from medts.labels import (
+    _SCP_TO_SNOMED,
+    CINC2021_SCORED,
+    scp_to_snomed,
+    snomed_superclasses,
+    snomed_to_scp,
+)
 from medts.simulate import simulate_12lead
 
 AF, AFL, NSR, RBBB, CRBBB = "164889003", "164890007", "426783006", "59118001", "713427006"
