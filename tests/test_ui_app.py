@@ -123,7 +123,7 @@ def test_quick_step_shows_tracing_and_measurements_before_the_report() -> None:
     assert report.measurements == state.analysis.quick.measurements
     # the report reused step 1's measurement (memoised per record object): measured once
     assert an.report_builder().sources.signal.sections(ecg).measurements is state.analysis.quick.measurements
-    assert rest["statements"] == an.statement_rows(report)
+    assert rest["statements"] == an.statement_rows(state.analysis.findings)
     files, _ = ui_app.write_downloads(state)
     assert any(f.endswith(".json") for f in files)
     state.cleanup()
@@ -151,24 +151,24 @@ def test_segmentation_adapter_is_found_through_the_package_constant() -> None:
 def test_segmentation_head_overlay_replaces_the_fused_waves_per_lead() -> None:
     """With the MedTsLLM overlay ticked, the tracing shades the head's waves on their own leads
     (here: QRS on V1 only) instead of the fused delineation drawn on every lead."""
-    from medts.ui.plots import LEAD_SPACING_MV, WaveBox
+    from medts.ui.plots import WaveBox
 
     state = SessionState.new()
     ecg = simulate_12lead(duration_s=10.0, fs=500.0, hr_bpm=60.0, seed=7, record_id="per-lead")
     ui_app.open_record_quick(state, ecg, "test")
 
-    def qrs_band(fig):
+    def qrs_boxes(fig):
         qrs = next(t for t in fig.data if t.name == "QRS")
-        y = np.asarray([v for v in qrs.y if v is not None], dtype=float)
-        return np.nanmin(y), np.nanmax(y)
+        return len([v for v in qrs.x if v is not None and np.isfinite(v)]) // 5
 
-    low, high = qrs_band(ui_app.figure_for(state))
-    assert high - low > 10 * LEAD_SPACING_MV  # fused: drawn across all 12 leads
-    state.analysis.medtsllm = [WaveBox("QRS", 1.0, 1.1, "V1")]
+    n_fused = qrs_boxes(ui_app.figure_for(state))
+    assert n_fused >= 10 * 4  # ~10 beats, each on the 3 leads of its column and on the rhythm strip
+    state.analysis.medtsllm = [WaveBox("QRS", 5.2, 5.3, "V1"), WaveBox("QRS", 1.0, 1.1, "V1")]
     state.view.show_medtsllm = True
-    low, high = qrs_band(ui_app.figure_for(state))
-    v1 = -ecg.leads.index("V1") * LEAD_SPACING_MV
-    assert v1 - LEAD_SPACING_MV / 2 < low < high < v1 + LEAD_SPACING_MV / 2
+    fig = ui_app.figure_for(state)
+    assert qrs_boxes(fig) == 1  # V1 shows 5-7.5 s in the 3x4 grid: the 1.0 s wave has no place there
+    state.view.layout = "stacked leads"
+    assert qrs_boxes(ui_app.figure_for(state)) == 2
     state.cleanup()
 
 
@@ -251,3 +251,61 @@ def test_a_record_being_measured_is_not_measured_twice() -> None:
     other = simulate_12lead(duration_s=2.0, fs=250.0, hr_bpm=60.0, seed=1, record_id="once")
     memo.sections(other)  # an equal but distinct object is another record (identity keys)
     assert SlowSource.calls == 2
+
+
+def test_af_record_shows_the_engines_reconciled_statements_and_verdict() -> None:
+    """An AF record must not show NORM beside AFIB: the app shows the engine's decisions, each
+    with its reason, and the verdict line opens with the rhythm."""
+    from medts.examples import simulate_example
+
+    state = SessionState.new()
+    panels = ui_app.open_record(state, simulate_example("afib"), "afib")
+    findings = state.analysis.findings
+    decided = {row[0]: row for row in panels["statements"]}
+    assert decided["AFIB"][2] == "asserted" and "irregular" in decided["AFIB"][3]
+    assert "NORM" not in findings.codes()
+    if "NORM" in decided:  # the classifier said NORM: shown withheld, with the engine's reason
+        assert decided["NORM"][2] == "withheld" and "AFIB" in decided["NORM"][3]
+    assert findings.verdict.startswith("Atrial fibrillation") and findings.verdict in panels["verdict"]
+    rows = panels["statements"]
+    assert [r[2] for r in rows] == sorted((r[2] for r in rows), key=lambda d: d != "asserted")
+    # evidence of a measurement-defined statement: the rule's reason over lead II
+    ev = an.statement_evidence(state.ecg, findings, "AFIB")
+    assert "measurements" in ev.summary and {r.lead for r in ev.regions} == {"II"}
+    state.cleanup()
+
+
+def test_measurement_cells_stay_short_and_reasons_go_under_the_table() -> None:
+    from types import SimpleNamespace
+
+    long_reason = "P waves not found consistently: fewer than half of the beats had a P wave " * 3
+    item = SimpleNamespace(label="P duration", value=None, unit="ms", normal_low=60.0, normal_high=120.0,
+                           flag="unmeasured", reason=long_reason)
+    ok = SimpleNamespace(label="QRS duration", value=96.4, unit="ms", normal_low=None, normal_high=120.0,
+                         flag="normal", reason=None)
+    report = SimpleNamespace(measurements=SimpleNamespace(items=[item, ok]),
+                             rhythm_axis=SimpleNamespace(status=SimpleNamespace(available=False)))
+    rows = an.measurement_rows(report)
+    assert rows == [["P duration", "-", "ms", "60-120", "not measured"], ["QRS duration", "96", "ms", "< 120", "normal"]]
+    assert max(len(c) for r in rows for c in r) <= 20
+    assert long_reason.strip() in an.measurement_notes(report)
+
+
+def test_pooled_anomalies_are_drawn_on_every_lead() -> None:
+    from types import SimpleNamespace
+
+    anomaly = SimpleNamespace(start_s=2.0, end_s=2.5, lead="usable leads", score=0.9, kind="shape+premature")
+    other = SimpleNamespace(start_s=4.0, end_s=4.5, lead="V2", score=0.5, kind="shape")
+    report = SimpleNamespace(record=SimpleNamespace(leads=["I", "V2"]), anomalies=SimpleNamespace(items=[anomaly, other]))
+    regions = an.anomaly_regions(report)
+    assert [(r.lead, r.kind) for r in regions] == [(None, "premature beat"), ("V2", "anomaly")]
+
+
+def test_no_server_path_reaches_the_page(opened, tmp_path: Path) -> None:
+    message = ui_app.error_message(ECGReadError(f"{tmp_path}/upload-x1/rec.hea", "header line 1 is not WFDB"))
+    assert str(tmp_path) not in message and "rec.hea: header line 1" in message
+    assert "a/b ratio" in ui_app.hide_server_paths("a/b ratio")
+    state, _ = opened
+    report = state.analysis.report.model_copy(update={"record": state.analysis.report.record.model_copy(
+        update={"source": "/tmp/medts-ui-123/upload-abc/hr80.hea"})})
+    assert ui_app.public_report(report).record.source == "hr80.hea"

@@ -197,3 +197,22 @@ def test_first_question_during_the_background_load_waits_and_answers_with_smollm
     assert load_local.cache_info().currsize == n_loaded  # no second copy of the weights
     assert 86 <= _cited_hr(final_b.text) <= 94
     a.cleanup(), b.cleanup()
+
+
+def test_tool_trace_is_one_readable_line_per_call_each_expandable_to_its_json() -> None:
+    calls = [{"name": "measurements", "args": {"record": "current"}, "seconds": 0.12,
+              "result": {"tool": "measurements", "available": True, "hr_bpm": {"value": 72.31, "unit": "bpm"},
+                         "qrs_ms": {"value": 96.0}, "rhythm": "sinus rhythm", "beats": [1, 2, 3],
+                         "present": ["SR"], "pr_ms": {"value": 150.0}}},
+             {"name": "classify", "args": {"record": "previous", "level": "all"}, "seconds": 1.5,
+              "result": {"available": False, "reason": "no classifier adapter shipped"}}]
+    assert chat_bridge.call_line(calls[0]) == \
+        "measurements() (0.12 s): hr_bpm 72.3; qrs_ms 96; rhythm sinus rhythm; present SR"
+    assert chat_bridge.call_line(calls[1]) == \
+        "classify(record=previous) (1.50 s): unavailable: no classifier adapter shipped"
+    message = chat_bridge.tool_trace_message(calls)
+    content = message["content"]
+    assert content.count("<details") == 2 and content.count("<summary>") == 2
+    assert content.index("hr_bpm 72.3") < content.index('"hr_bpm"')  # the line first, the JSON inside
+    assert "{" not in content.split("<summary>")[1].split("</summary>")[0]  # no JSON on the line
+    assert chat_bridge.tool_trace_message([]) is None

@@ -104,16 +104,18 @@ def _trace(x: np.ndarray, fs: float, x0: float, baseline: float) -> np.ndarray:
     return np.column_stack([x0 + t * MM_PER_S, baseline + (x - np.median(x)) * MM_PER_MV])
 
 
-def _rows(ecg: ECG) -> tuple[list[list[tuple[str, float, float]]], str | None]:
-    """Rows of (lead, start_s, length_s) segments and the rhythm-strip lead."""
-    duration = min(ecg.duration_s, STRIP_S)
-    if all(ecg.has_lead(lead) for row in LAYOUT_3X4 for lead in row):
+def _rows(ecg: ECG, start_s: float, strip_s: float, *, stacked: bool,
+          leads: list[str] | None) -> tuple[list[list[tuple[str, float, float]]], str | None]:
+    """Rows of (lead, start_s, length_s) segments and the rhythm-strip lead (``None``: stacked)."""
+    duration = max(min(ecg.duration_s - start_s, strip_s), 0.0)
+    if not stacked and all(ecg.has_lead(lead) for row in LAYOUT_3X4 for lead in row):
         col = duration / 4
-        rows = [[(lead, i * col, col) for i, lead in enumerate(row)] for row in LAYOUT_3X4]
+        rows = [[(lead, start_s + i * col, col) for i, lead in enumerate(row)] for row in LAYOUT_3X4]
         rhythm = "II"
-        rows.append([(rhythm, 0.0, duration)])
+        rows.append([(rhythm, start_s, duration)])
         return rows, rhythm
-    return [[(lead, 0.0, duration)] for lead in ecg.leads], None
+    shown = [lead for lead in (leads or ecg.leads) if ecg.has_lead(lead)] or list(ecg.leads)
+    return [[(lead, start_s, duration)] for lead in shown], None
 
 
 @dataclass(frozen=True)
@@ -131,11 +133,14 @@ class Span:
 @dataclass(frozen=True)
 class PaperLayout:
     """Everything drawn on the grid, in paper millimetres (x right, y up, origin at the grid's
-    lower-left corner); both renderers (:func:`plot_paper`, :func:`paper_svg`) draw exactly this.
+    lower-left corner); every renderer (:func:`plot_paper`, :func:`paper_svg`, the app's
+    :func:`medts.ui.plots.ecg_figure`) draws exactly this.
 
     ``rows``: each row's baseline (mm) and its (lead, start_s, length_s) segments; ``lines``:
-    vertices ``[n, 2]`` of the calibration pulses and traces; ``labels``: (x, y, lead name);
-    ``footer``: the speed/gain line printed under the grid.
+    vertices ``[n, 2]`` of the calibration pulses and traces (one per segment, in ``rows``
+    order, after each row's pulse); ``labels``: (x, y, lead name); ``footer``: the speed/gain
+    line printed under the grid; ``size_mm``: the grid's width and height; ``row_mm``: one
+    row's height; ``start_s``: the record time at the left edge of the traces.
     """
 
     rows: list[tuple[float, list[tuple[str, float, float]]]]
@@ -143,46 +148,78 @@ class PaperLayout:
     labels: list[tuple[float, float, str]]
     spans: list[Span]
     footer: str
+    size_mm: tuple[float, float] = PLOT_MM
+    row_mm: float = PLOT_MM[1] / 4
+    start_s: float = 0.0
+
+    def x_mm(self, t_s: float) -> float:
+        """Where record time ``t_s`` lies on a full-width strip (mm from the grid's left edge)."""
+        return CAL_MM + (t_s - self.start_s) * MM_PER_S
 
 
-def paper_layout(ecg: ECG, overlay: Overlay | None = None) -> PaperLayout:
-    """The 3 x 4 + rhythm strip layout of ``ecg`` (one strip per lead without the 12 leads), in mm."""
-    width, height = PLOT_MM
-    rows, rhythm = _rows(ecg)
-    row_h = height / max(len(rows), 1)
+def paper_layout(ecg: ECG, overlay: Overlay | None = None, *, start_s: float = 0.0, strip_s: float = STRIP_S,
+                 stacked: bool = False, leads: list[str] | None = None, row_mm: float | None = None) -> PaperLayout:
+    """The 3 x 4 + rhythm strip layout of ``ecg`` (one strip per lead without the 12 leads), in mm.
+
+    The defaults draw the printed page (the first 10 s, rows sharing the 160 mm grid height).
+    The app also asks for: ``start_s`` (the record time the strips start at), ``strip_s`` (a
+    longer or shorter window), ``stacked`` (one full-width strip per lead, ``leads`` in that
+    order, instead of 3 x 4) and ``row_mm`` (a fixed row height; the grid grows with the rows).
+    """
+    start_s = float(min(max(start_s, 0.0), max(ecg.duration_s - 0.5, 0.0)))
+    rows, rhythm = _rows(ecg, start_s, strip_s, stacked=stacked, leads=leads)
+    row_h = row_mm if row_mm is not None else PLOT_MM[1] / max(len(rows), 1)
+    width = PLOT_MM[0] + (strip_s - STRIP_S) * MM_PER_S  # the printed page's right margin kept
+    height = row_h * len(rows) if row_mm is not None else PLOT_MM[1]
     lines, labels, layout = [], [], []
     for r, segments in enumerate(rows):
         baseline = height - (r + 0.6) * row_h
         lines.append(calibration_pulse(1.0, baseline))
-        for lead, start_s, length_s in segments:
-            a, b = int(round(start_s * ecg.fs)), int(round((start_s + length_s) * ecg.fs))
-            x0 = CAL_MM + start_s * MM_PER_S
+        for lead, seg_start, length_s in segments:
+            a, b = int(round(seg_start * ecg.fs)), int(round((seg_start + length_s) * ecg.fs))
+            x0 = CAL_MM + (seg_start - start_s) * MM_PER_S
             lines.append(_trace(ecg.lead(lead)[a:b], ecg.fs, x0, baseline))
             label = f"{lead} (rhythm)" if rhythm and len(segments) == 1 and r == len(rows) - 1 else lead
             labels.append((x0 + 1.0, baseline + 0.35 * row_h, label))
         layout.append((baseline, segments))
     footer = f"{MM_PER_S:g} mm/s   {MM_PER_MV:g} mm/mV   grid 1 mm / 5 mm"
-    if ecg.duration_s > STRIP_S:
-        footer += f"   (first {STRIP_S:g} s of {ecg.duration_s:.0f} s shown)"
-    spans = _overlay_spans(overlay, layout, row_h) if overlay is not None else []
-    return PaperLayout(rows=layout, lines=lines, labels=labels, spans=spans, footer=footer)
+    shown_s = min(strip_s, ecg.duration_s - start_s)
+    if start_s > 0 or ecg.duration_s > start_s + strip_s + 1e-9:
+        footer += f"   ({start_s:g}-{start_s + shown_s:g} s of {ecg.duration_s:.0f} s shown)"
+    result = PaperLayout(rows=layout, lines=lines, labels=labels, spans=[], footer=footer, size_mm=(width, height),
+                         row_mm=row_h, start_s=start_s)
+    if overlay is None:
+        return result
+    return PaperLayout(rows=layout, lines=lines, labels=labels, spans=_overlay_spans(overlay, result), footer=footer,
+                       size_mm=(width, height), row_mm=row_h, start_s=start_s)
 
 
-def _overlay_spans(overlay: Overlay, layout, row_h: float) -> list[Span]:
+def lead_spans(layout: PaperLayout, start_s: float, end_s: float, lead: str | None = None, *,
+               full_width_only: bool = False) -> list[tuple[float, float, float, float]]:
+    """Rectangles ``(x0, x1, y0, y1)`` in mm covering record times ``start_s``..``end_s`` on every
+    segment of ``lead`` (``None``: every segment of every row) that shows those times, each as
+    tall as its row; ``full_width_only``: only on full-width strips (the printed wave marks)."""
+    out = []
+    for baseline, segments in layout.rows:
+        if full_width_only and len(segments) != 1:
+            continue
+        for seg_lead, seg_start, length_s in segments:
+            if lead is not None and seg_lead != lead:
+                continue
+            lo, hi = max(start_s, seg_start), min(end_s, seg_start + length_s)
+            if hi <= lo:
+                continue
+            x0 = CAL_MM + (seg_start - layout.start_s) * MM_PER_S
+            out.append((x0 + (lo - seg_start) * MM_PER_S, x0 + (hi - seg_start) * MM_PER_S,
+                        max(baseline - 0.55 * layout.row_mm, 0.0), min(baseline + 0.4 * layout.row_mm, layout.size_mm[1])))
+    return out
+
+
+def _overlay_spans(overlay: Overlay, layout: PaperLayout) -> list[Span]:
     """Anomaly spans on every row at their time; P/QRS/T spans on full-width strips only."""
-    spans = []
-    for baseline, segments in layout:
-        for _, start_s, length_s in segments:
-            x0 = CAL_MM + start_s * MM_PER_S
-            marks = [(ANOMALY_COLOR, a, b, 0.35) for a, b in overlay.anomalies]
-            if len(segments) == 1:  # full-width strips carry the wave marks
-                marks += [(WAVE_COLORS.get(kind, "grey"), a, b, 0.18) for kind, a, b in overlay.waves]
-            for color, a, b, alpha in marks:
-                lo, hi = max(a, start_s), min(b, start_s + length_s)
-                if hi > lo:
-                    spans.append(Span(x0 + (lo - start_s) * MM_PER_S, x0 + (hi - start_s) * MM_PER_S,
-                                      max(baseline - 0.55 * row_h, 0.0), min(baseline + 0.4 * row_h, PLOT_MM[1]),
-                                      color, alpha))
+    spans = [Span(*box, ANOMALY_COLOR, 0.35) for a, b in overlay.anomalies for box in lead_spans(layout, a, b)]
+    spans += [Span(*box, WAVE_COLORS.get(kind, "grey"), 0.18) for kind, a, b in overlay.waves
+              for box in lead_spans(layout, a, b, full_width_only=True)]
     return spans
 
 

@@ -151,6 +151,7 @@ class Analysis:
     report: Any = None  # medts.report.schema.Report
     seconds: dict[str, float] = field(default_factory=dict)
     medtsllm: list[WaveBox] | None = None  # segmentation-head waves, when asked for
+    findings: Any = None  # medts.interpret.Findings: the verdict and the reconciled statements
 
     @property
     def sections(self) -> Any:
@@ -181,7 +182,28 @@ def complete(analysis: Analysis, ecg: ECG) -> Analysis:
     t0 = time.perf_counter()
     analysis.report = report_builder().build(ecg)
     analysis.seconds["report"] = round(time.perf_counter() - t0, 3)
+    t1 = time.perf_counter()
+    analysis.findings = findings_for(ecg, analysis.report)
+    analysis.seconds["findings"] = round(time.perf_counter() - t1, 3)
     return analysis
+
+
+def findings_for(ecg: ECG, report: Any) -> Any:
+    """The engine's findings (:mod:`medts.interpret`) for ``ecg``: the verdict and every statement
+    asserted or withheld with its reason, from the measurements and every shipped classifier's
+    raw scores (the process's shared classifiers; the report's evidence leads kept beside them).
+    The app decides nothing itself: it shows these."""
+    from medts.interpret import interpret, scores_from_predictions
+    from medts.signal import measure_ecg
+    from medts.ui.chat import shared_classifiers
+
+    bank = shared_classifiers()
+    predictions = [bank.get(level).predict(ecg) for level in bank.levels()]
+    evidence = {s.code: s for s in report.statements.asserted}
+    scores = [score.model_copy(update={"evidence_leads": list(evidence[score.code].evidence_leads),
+                                       "evidence": evidence[score.code].evidence})
+              if score.code in evidence else score for score in scores_from_predictions(predictions)]
+    return interpret(measure_ecg(ecg), sex=ecg.sex, scores=scores if predictions else None)
 
 
 def analyse(ecg: ECG) -> Analysis:
@@ -202,14 +224,15 @@ def _fmt(value: float | None, digits: int = 0) -> str:
 
 
 def measurement_rows(report: Any) -> list[list[str]]:
-    """``[measurement, value, unit, normal range, flag]`` rows; unmeasured values show the reason."""
+    """``[measurement, value, unit, normal range, flag]`` rows: short cells that fit their
+    columns; why a value is missing is listed under the table (:func:`measurement_notes`)."""
     rows = []
     for m in report.measurements.items:
         low, high = m.normal_low, m.normal_high
         rng = ("-" if low is None and high is None else
                f"< {_fmt(high)}" if low is None else f"> {_fmt(low)}" if high is None else f"{_fmt(low)}-{_fmt(high)}")
-        value = _fmt(m.value, 0 if m.unit in ("ms", "bpm", "deg") else 2) if m.value is not None else f"- ({m.reason or 'not measured'})"
-        flag = {"high": "HIGH", "low": "LOW", "normal": "normal", "unmeasured": "-"}[m.flag]
+        value = _fmt(m.value, 0 if m.unit in ("ms", "bpm", "deg") else 2) if m.value is not None else "-"
+        flag = {"high": "HIGH", "low": "LOW", "normal": "normal", "unmeasured": "not measured"}.get(m.flag, m.flag)
         rows.append([m.label, value, m.unit, rng, flag])
     ra = report.rhythm_axis
     if ra.status.available and ra.rhythm:
@@ -219,11 +242,36 @@ def measurement_rows(report: Any) -> list[list[str]]:
     return rows
 
 
-def statement_rows(report: Any) -> list[list[Any]]:
-    """``[code, description, probability, threshold, evidence leads]`` for each asserted statement."""
-    return [[s.code, s.description, round(s.probability, 3) if s.probability is not None else None,
-             round(s.threshold, 3) if s.threshold is not None else None, ", ".join(s.evidence_leads) or "-"]
-            for s in report.statements.asserted]
+def measurement_notes(report: Any) -> str:
+    """One Markdown bullet per unmeasured value with its reason (kept out of the table's cells)."""
+    return "\n".join(f"- *{m.label}* not measured: {m.reason or 'no reason given'}"
+                      for m in report.measurements.items if m.value is None)
+
+
+STATEMENT_HEADERS = ["code", "statement", "decision", "why", "classifier p (threshold)"]
+
+
+def statement_rows(findings: Any) -> list[list[Any]]:
+    """One row per reconciled statement (:attr:`Findings.statements`), asserted ones first:
+    ``[code, description, asserted/withheld, the engine's reason, the classifier's raw output]``."""
+    ordered = sorted(findings.statements, key=lambda d: d.decision != "asserted")
+    return [[d.code, d.description, d.decision, d.reason.split("; classifier p=")[0],
+             "-" if d.probability is None else f"{d.probability:.2f} ({d.threshold:.2f})"] for d in ordered]
+
+
+def statement_codes(findings: Any) -> list[str]:
+    """The codes in :func:`statement_rows` order (a clicked row -> its statement)."""
+    return [d.code for d in sorted(findings.statements, key=lambda d: d.decision != "asserted")]
+
+
+def verdict_html(findings: Any) -> str:
+    """The engine's one-line verdict, as the banner above the tracing."""
+    import html
+
+    asserted = ", ".join(findings.codes()) or "none"
+    return (f'<div class="medts-verdict"><b>Verdict (draft):</b> {html.escape(findings.verdict)}'
+            f'<br><small>Statements asserted: {html.escape(asserted)}; withheld: {len(findings.withheld)} '
+            f'(see Statements, each with its reason)</small></div>')
 
 
 def quality_rows(report: Any) -> list[list[str]]:
@@ -239,7 +287,12 @@ def wave_boxes(report: Any) -> list[WaveBox]:
 
 
 def anomaly_regions(report: Any) -> list[Region]:
-    return [Region(a.start_s, a.end_s, a.lead, a.score) for a in report.anomalies.items]
+    """Anomaly regions, premature (possibly ectopic) beats apart; a lead the record does not have
+    (the detector pooled leads: "usable leads") is drawn on every lead, not dropped."""
+    leads = set(report.record.leads)
+    return [Region(a.start_s, a.end_s, a.lead if a.lead in leads else None, a.score,
+                   "premature beat" if any(k in a.kind.lower() for k in ("premature", "ectop")) else "anomaly")
+            for a in report.anomalies.items]
 
 
 # -------------------------------------------------------------------------------------------
@@ -303,41 +356,53 @@ class Evidence:
 
 
 @functools.cache
-def classifier_for(level: str | None) -> Any:
-    """The shipped classifier of ``level`` (loaded once per process), as the report used it."""
-    from medts.classify.predict import Classifier, default_adapter_dir
+def classifier_for(source: str | None) -> Any:
+    """The shipped classifier that scored a statement, from its ``source`` ("model (level)"; the
+    process's shared bank, loaded once); the one for all statements when the level is not named."""
+    import re
 
-    return Classifier.load(default_adapter_dir(level or "superdiagnostic"))
+    from medts.ui.chat import shared_classifiers
+
+    match = re.search(r"\((\w+)\)\s*$", source or "")
+    clf = shared_classifiers().get(match.group(1) if match else "all")
+    if clf is None:
+        raise LookupError(f"no classifier for attribution: {shared_classifiers().reason}")
+    return clf
 
 
-def statement_evidence(ecg: ECG, report: Any, code: str, *, n_steps: int = 16) -> Evidence:
-    """Evidence of statement ``code`` from :func:`medts.classify.attribution.explain`
-    (integrated gradients): its strongest leads, and its strongest time spans on those leads.
+def statement_evidence(ecg: ECG, findings: Any, code: str, *, n_steps: int = 16) -> Evidence:
+    """Evidence of statement ``code`` (one of the engine's decisions in ``findings``).
+
+    A statement a classifier scored: :func:`medts.classify.attribution.explain` (integrated
+    gradients) of the classifier that scored it, its strongest leads and time spans. A statement only measurements define (e.g. the rhythm, LVH
+    by voltage): its evidence is the rule's reason, highlighted over the leads it names (lead II
+    for the rhythm).
 
     Raises
     ------
     LookupError
-        When the report does not assert ``code`` or attribution is not available.
+        When ``findings`` has no decision on ``code`` or attribution found nothing.
     """
-    finding = next((s for s in report.statements.asserted if s.code == code), None)
-    if finding is None:
-        raise LookupError(f"statement {code} is not in this report")
-    if finding.probability is None:  # not from a classifier (e.g. measurement rules): nothing to attribute
-        regions = [Region(0.0, ecg.duration_s, lead, None) for lead in finding.evidence_leads if lead in ecg.leads]
-        why = finding.evidence or "no evidence text"
-        return Evidence(code, regions, f"{code} ({finding.description}) comes from {finding.source}, not a "
-                        f"classifier, so there is no attribution map; its evidence: {why}", finding.source)
+    decision = next((d for d in findings.statements if d.code == code), None)
+    if decision is None:
+        raise LookupError(f"statement {code} is not among this record's findings")
+    if decision.probability is None or "classifier" not in decision.origin:
+        leads = [lead for lead in decision.evidence_leads if lead in ecg.leads] or (["II"] if "II" in ecg.leads else [])
+        regions = [Region(0.0, ecg.duration_s, lead, None, "evidence") for lead in leads]
+        return Evidence(code, regions, f"{code} ({decision.description}) is {decision.decision} from measurements, "
+                        f"not a classifier, so there is no attribution map; the rule's reason: {decision.reason}",
+                        decision.source or "medts.interpret")
     try:
         from medts.classify.attribution import explain
     except ImportError as error:
         raise LookupError(f"no attribution available for {code}: {error.msg}") from None
-    result = explain(classifier_for(finding.level), ecg, codes=[code], n_steps=n_steps)
+    result = explain(classifier_for(decision.source), ecg, codes=[code], n_steps=n_steps)
     sa = result.statements[0]
     leads = [lead for lead in sa.top_leads if lead in ecg.leads]
     if not leads or not sa.top_spans:
         raise LookupError(f"the attribution of {code} found no evidence (missing leads: {', '.join(result.missing_leads) or 'none'})")
-    regions = [Region(sp.start_s, sp.end_s, lead, sp.importance) for lead in leads for sp in sa.top_spans]
+    regions = [Region(sp.start_s, sp.end_s, lead, sp.importance, "evidence") for lead in leads for sp in sa.top_spans]
     lead_text = ", ".join(f"{lead} ({sa.lead_importance.get(lead, 0.0):.0%})" for lead in leads)
     span_text = ", ".join(f"{sp.start_s:.1f}-{sp.end_s:.1f} s" for sp in sa.top_spans)
-    return Evidence(code, regions, f"{code} ({finding.description}): strongest leads {lead_text}; "
+    return Evidence(code, regions, f"{code} ({decision.description}, {decision.decision}): strongest leads {lead_text}; "
                     f"strongest spans {span_text}", f"{sa.method} ({result.model})")

@@ -23,6 +23,7 @@ import functools
 import html
 import logging
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable
@@ -35,7 +36,7 @@ from medts.errors import MedtsError
 from medts.record import ECG
 from medts.ui import analysis as an
 from medts.ui import chat as chat_bridge
-from medts.ui.plots import ecg_figure
+from medts.ui.plots import VIEWS, ecg_figure
 from medts.ui.state import SessionState, ensure
 from medts.ui.uploads import MAX_UPLOAD_BYTES, load_upload
 
@@ -51,13 +52,27 @@ PROGRESS = {  # the line under the answer until it is complete (sentences appear
     "tools": "_Running the tools..._",
     "writing": "_Writing the answer ({tokens} tokens); each sentence is shown once checked against the tools..._",
 }
+VERDICT_PENDING = '<div class="medts-verdict">Verdict: computing statements...</div>'
+CALIPER_HINT = "Calipers: click two points on the tracing to read the time (ms) and voltage (mV) between them."
 MAX_DATA_CHOICES = 40  # records listed per dataset from $MEDTS_DATA (others can be typed)
 
 CSS = """
 #status .prose, #status {font-size: 0.95em}
 .medts-error {color: #b00020; font-weight: 600}
 .medts-ok {color: #1b5e20}
+.medts-verdict {font-size: 1.1em; padding: 0.4em 0.8em; border-left: 5px solid #3b7dd8; background: #f3f7ff}
+#caliper {font-family: monospace; color: #0044cc}
+details.tool-call summary {cursor: pointer; font-family: monospace; font-size: 0.9em}
 """
+
+
+_SERVER_PATH = re.compile(r"(?<![\w.:/\\])(?:[A-Za-z]:)?(?:[\\/][^\\/\s:'\"`,;()<>\[\]]+){2,}")
+
+
+def hide_server_paths(text: str) -> str:
+    """``text`` with every absolute path of the server cut to its file name: an upload's temporary
+    folder, the package's install path or the data root are nobody's business in the page."""
+    return _SERVER_PATH.sub(lambda m: re.split(r"[\\/]", m.group())[-1], text)
 
 
 def error_message(error: BaseException) -> str:
@@ -66,7 +81,7 @@ def error_message(error: BaseException) -> str:
         text = str(error) or type(error).__name__
     else:
         text = f"unexpected {type(error).__name__}: {error}"
-    return f'<span class="medts-error">Error: {html.escape(text)}</span>'
+    return f'<span class="medts-error">Error: {html.escape(hide_server_paths(text))}</span>'
 
 
 def ok_message(text: str) -> str:
@@ -174,7 +189,7 @@ def figure_for(state: SessionState) -> Any:
     else:
         waves = an.wave_boxes(sections) if sections is not None and v.show_waves else []
     return ecg_figure(
-        ecg, leads=v.leads, start_s=v.start_s, window_s=v.window_s, waves=waves or None,
+        ecg, view=v.layout, leads=v.leads, start_s=v.start_s, window_s=v.window_s, waves=waves or None,
         anomalies=an.anomaly_regions(report) if report is not None and v.show_anomalies else None,
         evidence=ev.regions if ev else None, evidence_label=ev.code if ev else None,
         title=f"{ecg.record_id}  ({ecg.n_leads} leads, {ecg.fs:g} Hz, {ecg.duration_s:.1f} s)",
@@ -194,7 +209,7 @@ def open_record_quick(state: SessionState, ecg: ECG, label: str) -> dict[str, An
     return {
         "figure": fig,
         "measurements": an.measurement_rows(quick),
-        "measurements_note": an.section_status(quick.measurements) or _rhythm_line(quick),
+        "measurements_note": measurements_note(quick),
         "quality": an.quality_rows(quick),
         "quality_note": _quality_line(quick),
         "seconds": seconds,
@@ -212,12 +227,15 @@ def open_record_rest(state: SessionState) -> dict[str, Any]:
     fig = figure_for(state)
     seconds = time.perf_counter() - t0
     state.analysis.seconds["report_to_panels"] = round(seconds, 3)
+    findings = state.analysis.findings
     return {
         "figure": fig,
-        "statements": an.statement_rows(report),
-        "statements_note": an.section_status(report.statements) or
-        ("No statement reached its threshold." if not report.statements.asserted else
-         "Click a statement to highlight its evidence on the tracing."),
+        "verdict": an.verdict_html(findings),
+        "statements": an.statement_rows(findings),
+        "statements_note": " ".join(findings.notes) + (" " if findings.notes else "") +
+        ("No statement asserted." if not findings.asserted else
+         "Each statement is asserted or withheld by the interpretation engine, with its reason and the "
+         "classifier's raw output. Click a statement to highlight its evidence on the tracing."),
         "overlays_note": _overlay_line(report),
         "interpretation": report.interpretation.text,
         "seconds": seconds,
@@ -229,8 +247,8 @@ def open_record(state: SessionState, ecg: ECG, label: str) -> dict[str, Any]:
     t0 = time.perf_counter()
     quick = open_record_quick(state, ecg, label)
     rest = open_record_rest(state)
-    return {**quick, **rest, "measurements_note": an.section_status(state.analysis.report.measurements)
-            or _rhythm_line(state.analysis.report), "quick_seconds": quick["seconds"],
+    return {**quick, **rest, "measurements_note": measurements_note(state.analysis.report),
+            "quick_seconds": quick["seconds"],
             "seconds": time.perf_counter() - t0}
 
 
@@ -241,6 +259,13 @@ def answer_markdown(update: chat_bridge.ReplyUpdate) -> str:
         return update.text
     progress = PROGRESS[update.phase].format(tokens=update.tokens)
     return f"{update.text}\n\n{progress}" if update.text else progress
+
+
+def measurements_note(sections: Any) -> str:
+    """The line above the measurements (rhythm and axis, or why nothing was measured) and, under
+    it, why each missing value is missing."""
+    head = an.section_status(sections.measurements) or _rhythm_line(sections)
+    return "\n\n".join(part for part in (head, an.measurement_notes(sections)) if part)
 
 
 def _quality_line(sections: Any) -> str:
@@ -266,8 +291,14 @@ def _overlay_line(report: Any, head_waves: list | None = None) -> str:
     if head_waves is not None:
         waves = (f"P/QRS/T from the MedTsLLM segmentation head ({len(head_waves)} waves on "
                  f"{len({b.lead for b in head_waves})} leads, shaded per lead; {waves} hidden)")
-    anomalies = (f"{len(a.items)} anomaly region(s) from {a.status.tool}" if a.status.available
-                 else f"anomaly overlay unavailable: {a.status.reason}")
+    if a.status.available:
+        regions = an.anomaly_regions(report)
+        premature = sum(r.kind == "premature beat" for r in regions)
+        pooled = sum(r.lead is None for r in regions)
+        anomalies = (f"{len(regions) - premature} anomaly region(s) and {premature} premature beat(s) from "
+                     f"{a.status.tool}" + (f"; {pooled} pooled over leads, so drawn on every lead" if pooled else ""))
+    else:
+        anomalies = f"anomaly overlay unavailable: {a.status.reason}"
     return f"{waves}. {anomalies}."
 
 
@@ -277,7 +308,7 @@ def write_downloads(state: SessionState) -> tuple[list[str], list[str]]:
         raise ValueError("load a record first")
     if state.analysis.report is None:  # asked before step 2 finished: finish it here
         an.complete(state.analysis, state.ecg)
-    report = state.analysis.report
+    report = public_report(state.analysis.report)
     folder = state.fresh_dir("report")
     stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in report.record.record_id) or "record"
     files, notes = [], []
@@ -290,6 +321,15 @@ def write_downloads(state: SessionState) -> tuple[list[str], list[str]]:
         except Exception as error:  # noqa: BLE001 - one missing renderer must not hide the others
             notes.append(f"{fmt.upper()} unavailable: {error}")
     return files, notes
+
+
+def public_report(report: Any) -> Any:
+    """``report`` as the page hands it out: the record's source file by name, not by the
+    server's (temporary) path."""
+    source = report.record.source
+    if not source:
+        return report
+    return report.model_copy(update={"record": report.record.model_copy(update={"source": Path(source).name})})
 
 
 def render_report(report: Any, fmt: str, path: Path, ecg: ECG | None) -> Path:
@@ -331,12 +371,16 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
                 status = gr.HTML("Load a record to start.", elem_id="status")
                 record_md = gr.Markdown("", elem_id="record-info")
             with gr.Column(scale=4):
-                plot = gr.Plot(label="Tracing (drag to zoom, double-click to reset)", elem_id="tracing")
+                verdict_md = gr.HTML("", elem_id="verdict")
+                plot = gr.Plot(label="Tracing on ECG paper (drag to zoom, double-click to reset)", elem_id="tracing")
+                caliper_md = gr.HTML(CALIPER_HINT, elem_id="caliper")
                 with gr.Row():
-                    leads_box = gr.CheckboxGroup(label="Leads", choices=[], elem_id="leads")
+                    layout_radio = gr.Radio(list(VIEWS), value=VIEWS[0], label="Layout", elem_id="layout")
+                    leads_box = gr.CheckboxGroup(label="Leads (stacked view)", choices=[], elem_id="leads")
                 with gr.Row():
                     start_slider = gr.Slider(0, 10, value=0, step=0.5, label="Start (s)", elem_id="start")
-                    window_slider = gr.Slider(1, 60, value=10, step=1, label="Window (s)", elem_id="window")
+                    window_slider = gr.Slider(1, 60, value=10, step=1, label="Window (s, stacked view)",
+                                              elem_id="window")
                     overlays = gr.CheckboxGroup([WAVES_OVERLAY, "anomalies", MEDTSLLM_OVERLAY],
                                                 value=[WAVES_OVERLAY, "anomalies"], label="Overlays", elem_id="overlays")
                 overlays_md = gr.Markdown("", elem_id="overlays-note")
@@ -344,13 +388,14 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
             with gr.Column(scale=3):
                 with gr.Tabs():
                     with gr.Tab("Measurements"):
-                        meas_note = gr.Markdown("", elem_id="measurements-note")
                         meas_df = gr.Dataframe(headers=["measurement", "value", "unit", "normal range", "flag"],
-                                               interactive=False, elem_id="measurements", wrap=True)
+                                               interactive=False, elem_id="measurements", wrap=True,
+                                               column_widths=["34%", "16%", "12%", "22%", "16%"])
+                        meas_note = gr.Markdown("", elem_id="measurements-note")
                     with gr.Tab("Statements"):
                         stm_note = gr.Markdown("", elem_id="statements-note")
-                        stm_df = gr.Dataframe(headers=["code", "statement", "probability", "threshold", "evidence leads"],
-                                              interactive=False, elem_id="statements", wrap=True)
+                        stm_df = gr.Dataframe(headers=an.STATEMENT_HEADERS, interactive=False, elem_id="statements",
+                                              wrap=True, column_widths=["9%", "22%", "11%", "40%", "18%"])
                         evidence_md = gr.Markdown("", elem_id="evidence")
                     with gr.Tab("Signal quality"):
                         quality_note = gr.Markdown("", elem_id="quality-note")
@@ -385,10 +430,11 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
                                     label="Agent mode (native tool calling or plan-then-compose)")
                     apply_btn = gr.Button("Apply settings", elem_id="apply")
 
-        quick_outputs = [state, status, record_md, plot, leads_box, start_slider, window_slider, overlays, overlays_md,
+        quick_outputs = [state, status, record_md, verdict_md, plot, layout_radio, caliper_md, leads_box, start_slider,
+                         window_slider, overlays, overlays_md,
                          meas_note, meas_df, stm_note, stm_df, evidence_md, quality_note, quality_df, interp_md,
                          report_files, report_note, chatbot]
-        rest_outputs = [state, status, plot, stm_note, stm_df, overlays_md, interp_md]
+        rest_outputs = [state, status, plot, verdict_md, stm_note, stm_df, overlays_md, interp_md]
 
         def show_record(st: SessionState, ecg: ECG, label: str, notes: list[str]) -> dict:
             """Step 1: tracing, measurements and quality now; the other panels say they are coming."""
@@ -399,11 +445,12 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
                               (" " + " ".join(notes) if notes else ""))
             return {
                 state: st, status: ok_message(st.status_line + " Statements and overlays are being computed..."),
-                record_md: info, plot: p["figure"],
+                record_md: info, plot: p["figure"], verdict_md: VERDICT_PENDING,
                 leads_box: gr.update(choices=list(ecg.leads), value=list(ecg.leads)),
                 start_slider: gr.update(maximum=max(0.0, round(ecg.duration_s - 1.0, 1)), value=0),
                 window_slider: gr.update(maximum=max(1.0, round(ecg.duration_s)), value=st.view.window_s),
                 overlays: [WAVES_OVERLAY, "anomalies"],  # a new record starts with the default view (View())
+                layout_radio: VIEWS[0], caliper_md: CALIPER_HINT,
                 overlays_md: "Computing statements and anomalies...", meas_note: p["measurements_note"],
                 meas_df: p["measurements"], stm_note: "Computing statements...", stm_df: [], evidence_md: "",
                 quality_note: p["quality_note"], quality_df: p["quality"], interp_md: "",
@@ -421,7 +468,7 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
             chat_bridge.RECORD_SHOWN.set()  # the server's background LLM load may start now
             chat_bridge.prepare(st)
             return {state: st, status: ok_message(f"{st.status_line} Statements and overlays in {p['seconds']:.2f} s."),
-                    plot: p["figure"], stm_note: p["statements_note"], stm_df: p["statements"],
+                    plot: p["figure"], verdict_md: p["verdict"], stm_note: p["statements_note"], stm_df: p["statements"],
                     overlays_md: p["overlays_note"], interp_md: p["interpretation"]}
 
         @guarded(status)
@@ -443,10 +490,12 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
             return show_record(st, read_choice(choice, fs=fs or None), resolve_choice(choice)[1], [])
 
         @guarded(status)
-        def on_view(leads: list[str], start: float, window: float, shown: list[str], st: SessionState | None) -> dict:
+        def on_view(layout: str, leads: list[str], start: float, window: float, shown: list[str],
+                    st: SessionState | None) -> dict:
             st = ensure(st)
             if st.ecg is None:
                 return {state: st}
+            st.view.layout = layout if layout in VIEWS else VIEWS[0]
             st.view.leads = list(leads) or None
             st.view.start_s, st.view.window_s = float(start), float(window)
             st.view.show_waves, st.view.show_anomalies = WAVES_OVERLAY in shown, "anomalies" in shown
@@ -471,11 +520,11 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
             if st.analysis.report is None:
                 raise ValueError("the statements are still being computed; click again in a moment")
             row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
-            asserted = st.analysis.report.statements.asserted
-            if not 0 <= int(row) < len(asserted):
+            codes = an.statement_codes(st.analysis.findings)
+            if not 0 <= int(row) < len(codes):
                 raise LookupError("no statement in that row")
-            code = asserted[int(row)].code
-            st.evidence = an.statement_evidence(st.ecg, st.analysis.report, code)
+            code = codes[int(row)]
+            st.evidence = an.statement_evidence(st.ecg, st.analysis.findings, code)
             return {state: st, plot: figure_for(st), evidence_md: ("Highlighted on the tracing: " if st.evidence.regions else "") + f"{st.evidence.summary} "
                     f"(method: {st.evidence.method})", status: ok_message(f"Evidence for {code} highlighted." if st.evidence.regions
                                       else f"No attribution map for {code}.")}
@@ -552,12 +601,11 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
             .then(on_rest, [state], rest_outputs, show_progress="hidden")
         load_btn.click(on_pick, [picker, fs_box, state], quick_outputs) \
             .then(on_rest, [state], rest_outputs, show_progress="hidden")
-        for control in (leads_box, overlays):
-            control.input(on_view, [leads_box, start_slider, window_slider, overlays, state],
-                          [state, plot, status, overlays_md])
+        view_inputs = [layout_radio, leads_box, start_slider, window_slider, overlays, state]
+        for control in (layout_radio, leads_box, overlays):
+            control.input(on_view, view_inputs, [state, plot, status, overlays_md])
         for control in (start_slider, window_slider):
-            control.release(on_view, [leads_box, start_slider, window_slider, overlays, state],
-                            [state, plot, status, overlays_md])
+            control.release(on_view, view_inputs, [state, plot, status, overlays_md])
         stm_df.select(on_statement, [state], [state, plot, evidence_md, status])
         report_btn.click(on_report, [state], [state, report_files, report_note, status])
         apply_btn.click(on_settings, [backend, model_path, base_url, model_name, mode, state], [state, status])

@@ -32,6 +32,7 @@ True
 from __future__ import annotations
 
 import functools
+import html
 import json
 import logging
 import queue
@@ -48,10 +49,13 @@ log = logging.getLogger("medts.ui")
 
 def agent_status() -> tuple[bool, str]:
     """``(available, reason)`` for the chat panel."""
-    try:
-        from medts.agent.session import ChatSession  # noqa: F401
-    except ImportError as error:
-        return False, f"Chat is not available: medts.agent is not installed yet ({error.msg})."
+    import importlib.util
+
+    # find_spec, not an import: the agent (LangChain) takes seconds to import and the first
+    # page must not wait for it; a broken install still fails loudly at the first question.
+    for module in ("medts.agent.session", "langchain_core"):
+        if importlib.util.find_spec(module) is None:
+            return False, f"Chat is not available: {module} is not installed."
     return True, "ready"
 
 
@@ -206,17 +210,60 @@ def set_compare(state: SessionState) -> None:
     open_session(state).load(state.compare_ecg, name="previous")
 
 
+TRACE_VALUES = 4  # scalar results shown on a tool call's line (the rest when it is expanded)
+TRACE_JSON_CHARS = 6000
+
+
+def _scalar(value: Any) -> str | None:
+    """A short text for a result value worth a place on the one-line summary, else ``None``."""
+    if isinstance(value, dict) and "value" in value:  # a measurement: {"value": ..., "unit": ...}
+        value = value["value"]
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str) and len(value) <= 40:
+        return value
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value) and len(value) <= 6:
+        return ", ".join(value)
+    return None
+
+
+def call_line(call: dict[str, Any]) -> str:
+    """One line for one tool call: name, non-default arguments, seconds and its main results."""
+    name = call.get("name", "tool")
+    args = ", ".join(f"{k}={v}" for k, v in (call.get("args") or {}).items() if v not in (None, "current", "all"))
+    result = call.get("result") if isinstance(call.get("result"), dict) else {}
+    if result.get("available") is False:
+        what = f"unavailable: {result.get('reason') or 'no reason given'}"
+    else:
+        shown = []
+        for key, value in result.items():
+            text = _scalar(value) if key not in ("tool", "record", "available") else None
+            if text is not None:
+                shown.append(f"{key} {text}")
+            if len(shown) == TRACE_VALUES:
+                break
+        what = "; ".join(shown) or f"{len(result)} fields"
+    seconds = call.get("seconds")
+    timing = f" ({seconds:.2f} s)" if isinstance(seconds, (int, float)) else ""
+    return f"{name}({args}){timing}: {what}"
+
+
 def tool_trace_message(calls: list[dict[str, Any]]) -> dict | None:
-    """One collapsible assistant message listing the tools called, their arguments and JSON."""
+    """One collapsible assistant message: one line per tool call, each expandable to its JSON."""
     if not calls:
         return None
     parts = []
     for call in calls:
         body = json.dumps({k: v for k, v in call.items() if k != "name"}, indent=1, default=str)
-        if len(body) > 6000:
-            body = body[:6000] + "\n... (truncated)"
-        parts.append(f"**{call.get('name', 'tool')}**\n```json\n{body}\n```")
-    return {"role": "assistant", "content": "\n\n".join(parts),
+        if len(body) > TRACE_JSON_CHARS:
+            body = body[:TRACE_JSON_CHARS] + "\n... (truncated)"
+        parts.append(f"<details class=\"tool-call\"><summary>{html.escape(call_line(call))}</summary>\n\n"
+                     f"```json\n{body}\n```\n</details>")
+    return {"role": "assistant", "content": "\n".join(parts),
             "metadata": {"title": f"Tools called ({len(calls)}) - click to expand", "status": "done"}}
 
 

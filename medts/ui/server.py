@@ -25,6 +25,8 @@ from medts.errors import MedtsError
 log = logging.getLogger("medts.ui")
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
+DEFAULT_EXAMPLE = "example: sinus"
+"""The record a page opens on when nothing else is asked for: the app is never blank."""
 
 
 def parse_auth(text: str | None) -> list[tuple[str, str]] | None:
@@ -101,17 +103,23 @@ def launch(*, host: str = DEFAULT_HOST, port: int | None = DEFAULT_PORT, auth: s
            max_upload_mb: float = 100.0, llm_delay_s: float | None = LLM_WARMUP_DELAY_S):
     """Build and serve the app; returns ``(demo, url)`` when ``block`` is false."""
     quiet_gradio()
-    warm_up(llm_delay_s=llm_delay_s, initial=initial)
+    initial = initial or DEFAULT_EXAMPLE
     from medts.ui.app import CSS, build_app
+    from medts.ui.plots import CALIPER_JS
 
     max_bytes = int(max_upload_mb * 1024**2)
     demo = build_app(initial=initial, max_upload_bytes=max_bytes)
     demo.queue(default_concurrency_limit=4)
     _, url, _ = demo.launch(
         server_name=host, server_port=port, share=False, auth=parse_auth(auth or os.environ.get("MEDTS_UI_AUTH")),
-        inbrowser=open_browser, prevent_thread_lock=not block, show_error=False, max_file_size=max_bytes,
-        ssr_mode=False, quiet=True, css=CSS, footer_links=[],
+        inbrowser=open_browser, prevent_thread_lock=True, show_error=False, max_file_size=max_bytes,
+        ssr_mode=False, quiet=True, css=CSS, head=CALIPER_JS, footer_links=[],
     )
+    # The warm-up starts once the page is served: its imports (NeuroKit2, torch) would otherwise
+    # compete with Gradio's for the interpreter and delay the first page.
+    warm_up(llm_delay_s=llm_delay_s, initial=initial)
+    if block:
+        demo.block_thread()
     return demo, url
 
 

@@ -30,6 +30,7 @@ from medts.record import ECG
 class View:
     """What part of the tracing is shown and which overlays."""
 
+    layout: str = "3x4 + rhythm strip"  # or "stacked leads" (medts.ui.plots.VIEWS)
     leads: list[str] | None = None
     start_s: float = 0.0
     window_s: float | None = 10.0
