@@ -13,9 +13,9 @@ from medts.classify.calibrate import (
     DecisionRule,
     Threshold,
     apply_thresholds,
-    best_f1_threshold,
     choose_thresholds,
 )
+from medts.classify.metrics import best_f1_threshold
 
 
 def _scores(seed: int, n: int = 300, prevalence: float = 0.2) -> tuple[np.ndarray, np.ndarray]:

@@ -43,6 +43,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from medts.bench.results import markdown_table, write_results
+from medts.classify.metrics import f1_at
 from medts.medtsllm.anomaly import (
     BEAT_HALF_WIDTH_S,
     THRESHOLD_RULES,
@@ -53,7 +54,6 @@ from medts.medtsllm.anomaly import (
     cached_reconstruction_pass,
     detected_beat_labels_with_fusion,
     detection_metrics,
-    f1_at,
     f1_at_prevalence,
     fit_beat_scorer,
     mitdb_npz_path,
@@ -146,7 +146,7 @@ def leave_one_record_out(feats: list[dict[str, np.ndarray]], labels: list[np.nda
         tpr, fpr = float(p[y].mean()), float(p[~y].mean())
         out[Candidate(tuple(features), center, rule)] = {
             "auroc": float(roc_auc_score(y, s)), "sensitivity": tpr, "false_positive_rate": fpr,
-            "f1_pooled": f1_at(p.astype(float), y, 0.5),
+            "f1_pooled": f1_at(y, p.astype(float), 0.5),
             f"f1_at_prevalence_{CV_PREVALENCE}": f1_at_prevalence(tpr, fpr, CV_PREVALENCE),
             "records": len(feats), "beats": int(len(y)), "positives": int(y.sum())}
     return out
@@ -199,7 +199,7 @@ def v_metrics(scores: np.ndarray, labels: np.ndarray, thr: dict[str, float]) -> 
     """V-vs-rest metrics plus F1 (raw and point-adjusted) at the training-record thresholds."""
     out = detection_metrics(scores, labels)
     for rule, t in thr.items():
-        out[f"f1_at_{rule}_threshold"] = f1_at(scores, labels, t)
+        out[f"f1_at_{rule}_threshold"] = f1_at(labels, scores, t)
         out[f"f1_point_adjusted_at_{rule}_threshold"] = f1_point_adjusted_at(scores, labels, t)
         pred = np.asarray(scores) >= t
         out[f"precision_at_{rule}_threshold"] = float((pred & labels).sum() / max(1, pred.sum()))

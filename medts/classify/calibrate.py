@@ -42,6 +42,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from medts.classify.metrics import best_f1_threshold, f1_at
+
 DEFAULT_THRESHOLD = 0.5
 """The legacy rule's threshold for statements without any positive selection record."""
 
@@ -108,28 +110,6 @@ class Threshold:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-def best_f1_threshold(y: np.ndarray, p: np.ndarray, beta: float = 1.0) -> tuple[float, float]:
-    """The score threshold with the highest F-beta (and that F-beta) for labels ``y [n]`` and scores ``p [n]``."""
-    order = np.argsort(-p, kind="stable")
-    p_sorted, y_sorted = p[order], y[order].astype(bool)
-    tp = np.cumsum(y_sorted)
-    predicted = np.arange(1, len(p) + 1)
-    b2 = beta * beta
-    f = (1 + b2) * tp / (predicted + b2 * y_sorted.sum())
-    # a threshold equal to a score includes every record with that score: use the last of ties
-    last_of_tie = np.r_[p_sorted[1:] != p_sorted[:-1], True]
-    f = np.where(last_of_tie, f, -1.0)
-    best = int(np.argmax(f))
-    return float(p_sorted[best]), float(f[best])
-
-
-def f1_at(y: np.ndarray, p: np.ndarray, threshold: float) -> float:
-    """F1 of ``p >= threshold`` against labels ``y [n]`` (0 when nothing is predicted or true)."""
-    pred, truth = p >= threshold, y.astype(bool)
-    denom = pred.sum() + truth.sum()
-    return float(2 * (pred & truth).sum() / denom) if denom else 0.0
 
 
 def choose_thresholds(y_true: np.ndarray, probs: np.ndarray, classes: list[str],

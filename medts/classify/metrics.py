@@ -1,4 +1,4 @@
-"""Multi-label scores of the PTB-XL benchmark: macro-AUC, Fmax, bootstrap confidence intervals.
+"""Scores: macro-AUC, Fmax and bootstrap CIs of the PTB-XL benchmark, and binary F1 at a threshold.
 
 Following Strodthoff et al. (2021): the macro-AUC averages the per-statement ROC AUC over the
 statements of a level; Fmax is the sample-centred maximum F1 over a common threshold (as in
@@ -95,3 +95,40 @@ def bootstrap_ci(
         return float("nan"), float("nan")
     low, high = np.quantile(values, [alpha / 2, 1 - alpha / 2])
     return float(low), float(high)
+
+
+def best_f1_threshold(y_true: np.ndarray, scores: np.ndarray, beta: float = 1.0) -> tuple[float, float]:
+    """The cut with the highest F-beta of ``scores >= cut`` and that F-beta, for labels ``y_true [n]``.
+
+    Every distinct score is a candidate (a cut equal to a score includes all records with it);
+    ``(inf, 0.0)`` when there is no positive label. The one definition for the classifiers'
+    thresholds and the anomaly detector (arguments in sklearn's order: labels, then scores).
+
+    >>> best_f1_threshold(np.array([0, 1, 1, 0]), np.array([0.1, 0.8, 0.6, 0.7]))
+    (0.6, 0.8)
+    """
+    y = np.asarray(y_true).astype(bool)
+    p = np.asarray(scores, np.float64)
+    if not y.any():
+        return float("inf"), 0.0
+    order = np.argsort(-p, kind="stable")
+    p_sorted, y_sorted = p[order], y[order]
+    tp = np.cumsum(y_sorted)
+    predicted = np.arange(1, len(p) + 1)
+    b2 = beta * beta
+    f = (1 + b2) * tp / (predicted + b2 * y_sorted.sum())
+    last_of_tie = np.r_[p_sorted[1:] != p_sorted[:-1], True]
+    f = np.where(last_of_tie, f, -1.0)
+    best = int(np.argmax(f))
+    return float(p_sorted[best]), float(f[best])
+
+
+def f1_at(y_true: np.ndarray, scores: np.ndarray, threshold: float) -> float:
+    """F1 of ``scores >= threshold`` against labels ``y_true [n]`` (0 when nothing is predicted or true).
+
+    >>> f1_at(np.array([0, 1, 1]), np.array([0.9, 0.8, 0.1]), 0.5)
+    0.5
+    """
+    pred, truth = np.asarray(scores) >= threshold, np.asarray(y_true).astype(bool)
+    denom = int(pred.sum() + truth.sum())
+    return float(2 * (pred & truth).sum() / denom) if denom else 0.0

@@ -39,6 +39,7 @@ import torch
 from torch.utils.data import Dataset
 
 from medts.classify.data import window_starts
+from medts.classify.metrics import best_f1_threshold, f1_at
 from medts.medtsllm.config import MedTsLLMConfig
 from medts.medtsllm.heads import beat_scores, window_score
 from medts.medtsllm.model import MedTsLLM
@@ -547,8 +548,8 @@ def fit_beat_scorer(feats: Sequence[dict[str, np.ndarray]], labels: Sequence[np.
     s = np.concatenate([scorer.score(f) for f in feats])
     scorer.threshold = rule_threshold(s, y, threshold_rule)
     scorer.fitted_on.update(threshold_rule=THRESHOLD_RULE_WORDS[threshold_rule],
-                            f1_on_training_beats=f1_at(s, y, scorer.threshold),
-                            best_f1_threshold_on_training_beats=best_f1_threshold(s, y)[0])
+                            f1_on_training_beats=f1_at(y, s, scorer.threshold),
+                            best_f1_threshold_on_training_beats=best_f1_threshold(y, s)[0])
     return scorer
 
 
@@ -560,19 +561,6 @@ THRESHOLD_RULE_WORDS = {
 
 
 # ----- metrics --------------------------------------------------------------------------------
-def best_f1_threshold(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
-    """(threshold, F1) maximising F1 of ``scores >= threshold``; (inf, 0) without positives."""
-    from sklearn.metrics import precision_recall_curve
-
-    labels = np.asarray(labels, bool)
-    if not labels.any():
-        return float("inf"), 0.0
-    p, r, t = precision_recall_curve(labels, scores)
-    f1 = 2 * p[:-1] * r[:-1] / np.maximum(p[:-1] + r[:-1], 1e-12)
-    i = int(np.argmax(f1))
-    return float(t[i]), float(f1[i])
-
-
 def youden_threshold(scores: np.ndarray, labels: np.ndarray) -> float:
     """The threshold maximising sensitivity + specificity (Youden's J): unlike best F1 it does not
     depend on how frequent positives are, which differs 50-fold between MIT-BIH records."""
@@ -617,14 +605,6 @@ def rule_threshold(scores: np.ndarray, labels: np.ndarray, rule: str, n_candidat
     return float(cands[int(np.argmax(f1))])
 
 
-def f1_at(scores: np.ndarray, labels: np.ndarray, threshold: float) -> float:
-    """F1 of ``scores >= threshold``."""
-    pred, labels = np.asarray(scores) >= threshold, np.asarray(labels, bool)
-    tp = int((pred & labels).sum())
-    fp, fn = int((pred & ~labels).sum()), int((~pred & labels).sum())
-    return 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0
-
-
 def point_adjust(pred: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """Point adjustment: every run of consecutive positive beats counts as detected when any
     beat of it is (the usual convention; it inflates F1, so it is reported beside the raw one)."""
@@ -663,11 +643,11 @@ def detection_metrics(scores: np.ndarray, labels: np.ndarray, threshold: float |
         "n_beats": int(len(labels)), "n_positive": int(labels.sum()),
         "auroc": float(roc_auc_score(labels, scores)) if both else None,
         "auprc": float(average_precision_score(labels, scores)) if both else None,
-        "best_f1": best_f1_threshold(scores, labels)[1] if both else None,
+        "best_f1": best_f1_threshold(labels, scores)[1] if both else None,
         "best_f1_point_adjusted": best_f1_point_adjusted(scores, labels) if both else None,
     }
     if threshold is not None:
-        out["f1_fixed_threshold"] = f1_at(scores, labels, threshold)
+        out["f1_fixed_threshold"] = f1_at(labels, scores, threshold)
     return out
 
 
@@ -719,7 +699,7 @@ def calibrate_threshold(model: MedTsLLM, records: Sequence[BeatRecord]) -> dict[
         labels.append(lab)
     s, y = np.nan_to_num(np.concatenate(scores)), np.concatenate(labels)
     if y.any():
-        thr, f1 = best_f1_threshold(s, y)
+        thr, f1 = best_f1_threshold(y, s)
         method = "best F1 over detected beats of the training records"
     else:  # no positives to calibrate on: a high quantile of normal-beat scores
         thr, f1, method = float(np.quantile(s, 0.995)), None, "99.5th percentile of training-record beat scores"
