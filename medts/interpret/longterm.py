@@ -1,0 +1,91 @@
+"""Clinical rules for long recordings (Holter-style): beat classes, ectopy patterns, atrial
+fibrillation episodes, pauses and P-wave presence per window.
+
+Every threshold here was set on MIT-BIH DS1 (de Chazal et al. 2004: records 101, 106, 108, 109,
+112, 114, 115, 116, 118, 119, 122, 124, 201, 203, 205, 207, 209, 215, 220, 223, 230; in
+``../shared/data/mitdb/full``) unless its comment says otherwise; ``medts bench long`` reports
+them on other records. Durations are seconds, rates bpm.
+"""
+
+from __future__ import annotations
+
+# ---- windows -----------------------------------------------------------------------------------
+WINDOW_S = 60.0
+"""Analysis window: rhythm, rate, quality and P-wave presence are decided per window."""
+
+# ---- P waves per window (medts.longterm.beats.p_wave_present) ------------------------------------
+P_WAVE_MIN_CORR = 0.5
+"""Averaged P regions of two interleaved halves of a window's typical beats must agree this well."""
+P_WAVE_MIN_FRACTION_OF_QRS = 0.05
+"""... and their peak-to-peak must reach this fraction of the averaged QRS."""
+
+# ---- pauses and ectopy patterns (conventional Holter definitions) ---------------------------------
+PAUSE_S = 2.0
+"""An RR interval of at least 2.0 s is reported as a pause (3.0 s and longer flagged as long)."""
+LONG_PAUSE_S = 3.0
+COUPLET_BEATS = 2
+"""Two consecutive ectopic beats of one class."""
+RUN_MIN_BEATS = 3
+"""Three or more consecutive ectopic beats of one class: a run (ventricular: non-sustained VT when
+shorter than 30 s; supraventricular: SVT run)."""
+SUSTAINED_RUN_S = 30.0
+
+# ---- atrial fibrillation episodes -------------------------------------------------------------------
+AF_MIN_EPISODE_S = 30.0
+"""An AF/flutter episode lasts at least 30 s (the conventional definition)."""
+AF_MERGE_GAP_S = 60.0
+"""AF windows separated by at most one non-AF window join into one episode."""
+
+# ---- beat classes (medts.longterm.classify) -------------------------------------------------------
+# Logistic models over the beat features of medts.longterm.beats.FEATURES and their squares
+# (weights in that order: 10 linear, then 10 squared terms), fitted with class-balanced weights on
+# every detected beat of MIT-BIH DS1 (lead MLII, 43,000 beats; ``medts.longterm.train``). The
+# thresholds are the best pooled F1 over leave-one-record-out scores on DS1 (V 0.95, S 0.92).
+BEAT_FEATURE_ORDER = ("qrs_corr", "beat_corr", "qrs_diff", "width_rel", "amp_rel", "prematurity", "pause",
+                      "rr_ratio", "p_corr", "p_amp")
+V_WEIGHTS = (-3.61898, 4.10798, 3.36929, 5.29445, 2.49787, 5.91103, 3.05695, 0.56525, 3.0131, -1.68116,
+             -0.76402, 0.88117, 0.33356, -2.25543, -0.69461, 3.84123, -1.41842, 0.96479, 0.82829, 0.34691)
+V_INTERCEPT = 2.52843
+V_THRESHOLD = 0.95
+"""A beat is ventricular (AAMI V) when its V score reaches this."""
+S_WEIGHTS = (-0.80678, 2.1774, -6.82145, -5.52994, -0.78498, 9.9678, 2.94859, -0.75129, -0.1367, -0.55349,
+             -0.13335, 0.09696, -1.48098, 2.77645, 1.08432, 9.68075, -1.03774, -2.01721, -0.48135, -0.68515)
+S_INTERCEPT = -1.8362
+S_THRESHOLD = 0.92
+"""A beat that is not V is supraventricular (AAMI S) when its S score reaches this."""
+S_NOT_IN_AF = True
+"""Inside atrial fibrillation every irregular beat would look premature: no S beats are called there."""
+
+# ---- atrial fibrillation per window (medts.longterm.rhythm) -------------------------------------------
+AF_MIN_IRREGULARITY = 0.10
+"""Median |successive RR difference| / median RR over the window's beats (non-V) must exceed this..."""
+AF_MIN_FRACTION_CHANGING = 0.7
+"""... at least this fraction of successive RR differences must exceed 5 % of the median RR ..."""
+AF_REQUIRES_NO_P_WAVE = True
+"""... and the window's averaged beats must show no consistent P wave.
+DS1: 40 of 41 AF/flutter windows called; 5 of 1,240 non-AF windows (201: 2, 207: 3)."""
+AF_MIN_BEATS = 12
+"""Fewer beats in a window: no rhythm call."""
+
+
+def beat_class(v_score: float, s_score: float, in_af: bool) -> str:
+    """AAMI class of one beat from its scores: "V", "S" or "N"."""
+    if v_score >= V_THRESHOLD:
+        return "V"
+    if s_score >= S_THRESHOLD and not (S_NOT_IN_AF and in_af):
+        return "S"
+    return "N"
+
+
+def is_af_window(irregularity: float, fraction_changing: float, p_wave: bool, n_beats: int) -> bool:
+    """The per-window AF/flutter rule."""
+    return (n_beats >= AF_MIN_BEATS and irregularity > AF_MIN_IRREGULARITY
+            and fraction_changing > AF_MIN_FRACTION_CHANGING and not (AF_REQUIRES_NO_P_WAVE and p_wave))
+
+# ---- window quality ------------------------------------------------------------------------------------
+WINDOW_MIN_BEAT_CORR = 0.7
+"""A window whose median beat correlates below this with its reference beat is graded "poor"
+(noise or artefact); its rhythm is still reported, marked as such."""
+PREFERRED_LEADS = ("MLII", "II", "ML2", "V5", "I")
+"""The beat-analysis lead: the first of these the record has, else its first lead. The DS1 models
+were fitted on MLII."""

@@ -1,0 +1,150 @@
+"""Analysis of a recording of any length, window by window: quality, rate, rhythm, AF/flutter
+episodes, beat classes and ectopy, pauses and the heart-rate trend.
+
+Memory stays bounded: the signal is read one window (plus a few seconds of context) at a time
+(``medts.longterm.stream``); what is kept per beat is its sample index, class and two scores.
+
+Example
+-------
+>>> res = analyze_recording("../shared/data/mitdb/full/203")   # doctest: +SKIP
+>>> [e.onset_s for e in res.episodes]                            # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from medts.interpret import longterm as rules
+from medts.interpret.ranges import RANGES
+from medts.longterm.beats import BeatExtractor
+from medts.longterm.classify import EctopySummary, beat_classes, beat_scores, summarise_ectopy
+from medts.longterm.rhythm import Episode, Pause, WindowRhythm, af_episodes, find_pauses, window_rhythm
+from medts.longterm.stream import LongSource, iter_chunks, open_long_record
+
+SCHEMA_VERSION = "1.0"
+MARGIN_S = 3.0
+
+
+class RateSummary(BaseModel):
+    mean_bpm: float | None
+    min_bpm: float | None
+    min_at_s: float | None
+    max_bpm: float | None
+    max_at_s: float | None
+    minutes_below_range: float
+    minutes_above_range: float
+    range_bpm: tuple[float | None, float | None]
+
+
+class BeatTable(BaseModel):
+    """Every beat (only with ``with_beats``): sample index, AAMI class, V and S scores."""
+
+    samples: list[int]
+    classes: list[str]
+    v_score: list[float]
+    s_score: list[float]
+
+
+class LongTermResult(BaseModel):
+    """The long-recording analysis; a draft for clinician review."""
+
+    schema_version: str = SCHEMA_VERSION
+    record: str
+    fs: float
+    duration_s: float
+    lead: str
+    window_s: float
+    rate: RateSummary
+    af_burden_percent: float
+    episodes: list[Episode]
+    ectopy: EctopySummary
+    pauses: list[Pause]
+    windows: list[WindowRhythm]
+    poor_quality_windows: int
+    p_wave_windows: int
+    notes: list[str] = Field(default_factory=list)
+    beats: BeatTable | None = None
+    draft: str = "Draft for clinician review: automated Holter-style analysis, not a diagnosis."
+
+
+def beat_lead(leads: tuple[str, ...]) -> int:
+    """Index of the lead used for beat analysis (``rules.PREFERRED_LEADS``)."""
+    upper = [name.upper() for name in leads]
+    for name in rules.PREFERRED_LEADS:
+        if name.upper() in upper:
+            return upper.index(name.upper())
+    return 0
+
+
+def analyze_recording(path_or_source: str | Path | LongSource, *, window_s: float = rules.WINDOW_S,
+                      lead: str | None = None, with_beats: bool = False) -> LongTermResult:
+    """Analyse a recording window by window (see the module docstring)."""
+    src = path_or_source if isinstance(path_or_source, LongSource) else open_long_record(path_or_source)
+    if lead is not None and lead not in src.leads:
+        from medts.errors import MedtsError
+
+        raise MedtsError(f"{src.name}: no lead {lead!r} (leads: {', '.join(src.leads)})")
+    li = src.leads.index(lead) if lead is not None else beat_lead(src.leads)
+    ext = BeatExtractor(fs=src.fs, lead=li)
+    samples, classes, vs, ss = [], [], [], []
+    windows: list[WindowRhythm] = []
+    poor = 0
+    min_corr_feature = float(np.log(1.0 - rules.WINDOW_MIN_BEAT_CORR + 0.01))
+    for chunk in iter_chunks(src, window_s=window_s, margin_s=MARGIN_S):
+        block = ext.add(chunk)
+        v, s = beat_scores(block.features)
+        is_v = v >= rules.V_THRESHOLD
+        provisional = np.where(is_v, "V", "N")
+        w = window_rhythm(chunk.start / src.fs, chunk.stop / src.fs, block.rr_s, provisional, block.p_wave_window,
+                          block.p_wave_note)
+        cls = beat_classes(v, s, np.full(len(v), w.rhythm == "AF/flutter"))
+        w = w.model_copy(update={"counts": {k: int((cls == k).sum()) for k in ("N", "S", "V")}})
+        if len(block.samples) and float(np.median(block.features["beat_corr"])) > min_corr_feature:
+            poor += 1
+            w = w.model_copy(update={"p_wave_note": w.p_wave_note + "; poor signal quality"})
+        windows.append(w)
+        samples.append(block.samples)
+        classes.append(cls)
+        vs.append(v.astype(np.float32))
+        ss.append(s.astype(np.float32))
+    all_samples = np.concatenate(samples) if samples else np.zeros(0, np.int64)
+    all_classes = np.concatenate(classes) if classes else np.zeros(0, "<U1")
+    episodes = af_episodes(windows)
+    af_s = sum(e.duration_s for e in episodes)
+    notes = [f"beat analysis on lead {src.leads[li]}; windows of {window_s:g} s",
+             "fusion (F) and unclassifiable (Q) beats are not called: they appear as N or V"]
+    if src.leads[li].upper() not in ("MLII", "II", "ML2"):
+        notes.append(f"the beat models were fitted on lead MLII; lead {src.leads[li]} may score differently")
+    result = LongTermResult(
+        record=src.name, fs=src.fs, duration_s=round(src.duration_s, 2), lead=src.leads[li], window_s=window_s,
+        rate=rate_summary(windows), af_burden_percent=round(100.0 * af_s / src.duration_s, 2) if src.duration_s else 0.0,
+        episodes=episodes, ectopy=summarise_ectopy(all_samples, all_classes, src.fs),
+        pauses=find_pauses(all_samples, src.fs), windows=windows, poor_quality_windows=poor,
+        p_wave_windows=sum(w.p_wave for w in windows), notes=notes)
+    if with_beats:
+        result.beats = BeatTable(samples=[int(x) for x in all_samples], classes=[str(c) for c in all_classes],
+                                 v_score=[round(float(x), 4) for x in np.concatenate(vs)],
+                                 s_score=[round(float(x), 4) for x in np.concatenate(ss)])
+    return result
+
+
+def rate_summary(windows: list[WindowRhythm]) -> RateSummary:
+    """Mean, slowest and fastest window rate, and minutes outside the resting range
+    (``medts.interpret.ranges`` ``hr_bpm``)."""
+    rng = RANGES["hr_bpm"]
+    rated = [w for w in windows if w.hr_bpm is not None and w.rhythm != "unreadable"]
+    if not rated:
+        return RateSummary(mean_bpm=None, min_bpm=None, min_at_s=None, max_bpm=None, max_at_s=None,
+                           minutes_below_range=0.0, minutes_above_range=0.0, range_bpm=(rng.low, rng.high))
+    lo = min(rated, key=lambda w: w.hr_bpm)
+    hi = max(rated, key=lambda w: w.hr_bpm)
+    minutes = lambda ws: round(sum(w.end_s - w.start_s for w in ws) / 60.0, 1)  # noqa: E731
+    return RateSummary(
+        mean_bpm=round(float(np.average([w.hr_bpm for w in rated], weights=[w.n_beats for w in rated])), 1),
+        min_bpm=lo.hr_bpm, min_at_s=lo.start_s, max_bpm=hi.hr_bpm, max_at_s=hi.start_s,
+        minutes_below_range=minutes([w for w in rated if rng.low is not None and w.hr_bpm < rng.low]),
+        minutes_above_range=minutes([w for w in rated if rng.high is not None and w.hr_bpm > rng.high]),
+        range_bpm=(rng.low, rng.high))

@@ -1,0 +1,117 @@
+"""Per-window rhythm and rate, AF/flutter episodes with onset and offset, pauses, and the
+heart-rate trend of a long recording. The rules are :mod:`medts.interpret.longterm`'s.
+
+Example
+-------
+>>> window_rr_metrics(np.array([1.0, 0.6, 1.1, 0.7, 0.9, 0.5, 1.2, 0.8] * 3))[0] > 0.1
+True
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pydantic import BaseModel
+
+from medts.interpret import longterm as rules
+
+
+def window_rr_metrics(rr_s: np.ndarray) -> tuple[float, float]:
+    """(irregularity, fraction changing) of RR intervals (s): median |successive difference| /
+    median RR, and the fraction of successive differences above 5 % of the median RR. Robust to a
+    few ectopic beats (medians), unlike RMSSD."""
+    rr = np.asarray(rr_s, float)
+    rr = rr[np.isfinite(rr)]
+    if len(rr) < 4:
+        return float("nan"), float("nan")
+    d = np.abs(np.diff(rr))
+    med = float(np.median(rr))
+    return float(np.median(d) / med), float(np.mean(d > 0.05 * med))
+
+
+class WindowRhythm(BaseModel):
+    """One analysis window."""
+
+    start_s: float
+    end_s: float
+    n_beats: int
+    hr_bpm: float | None
+    rhythm: str
+    """"AF/flutter", "regular" or "irregular" (not AF), or "unreadable" (too few beats)."""
+    irregularity: float | None
+    p_wave: bool
+    p_wave_note: str
+    counts: dict[str, int]
+
+
+class Episode(BaseModel):
+    """An AF/flutter episode: onset and offset (s from the start), duration and mean rate."""
+
+    kind: str
+    onset_s: float
+    offset_s: float
+    duration_s: float
+    mean_hr_bpm: float | None
+
+
+class Pause(BaseModel):
+    onset_s: float
+    duration_s: float
+    long: bool
+
+
+def window_rhythm(start_s: float, end_s: float, rr_s: np.ndarray, classes: np.ndarray, p_wave: bool,
+                  p_note: str) -> WindowRhythm:
+    """Rhythm of one window from its beats' RR intervals (those around ventricular beats left out)."""
+    rr = np.asarray(rr_s, float)
+    v = classes == "V"
+    around_v = v | np.concatenate([[False], v[:-1]])  # the V beat's own RR and the pause after it
+    rr_clean = rr[~around_v & np.isfinite(rr)]
+    irregularity, changing = window_rr_metrics(rr_clean)
+    n = len(rr)
+    finite = rr[np.isfinite(rr)]
+    hr = round(60.0 / float(np.median(finite)), 1) if len(finite) else None
+    counts = {k: int((classes == k).sum()) for k in ("N", "S", "V")}
+    if n < rules.AF_MIN_BEATS or not np.isfinite(irregularity):
+        label = "unreadable"
+    elif rules.is_af_window(irregularity, changing, p_wave, len(rr_clean)):
+        label = "AF/flutter"
+    else:
+        label = "irregular" if irregularity > rules.AF_MIN_IRREGULARITY else "regular"
+    return WindowRhythm(start_s=round(start_s, 2), end_s=round(end_s, 2), n_beats=n, hr_bpm=hr, rhythm=label,
+                        irregularity=None if not np.isfinite(irregularity) else round(irregularity, 3),
+                        p_wave=p_wave, p_wave_note=p_note, counts=counts)
+
+
+def af_episodes(windows: list[WindowRhythm]) -> list[Episode]:
+    """Consecutive AF windows (gaps up to ``AF_MERGE_GAP_S`` bridged) lasting ``AF_MIN_EPISODE_S``."""
+    episodes: list[Episode] = []
+    current: list[WindowRhythm] = []
+
+    def close() -> None:
+        if current:
+            dur = current[-1].end_s - current[0].start_s
+            if dur >= rules.AF_MIN_EPISODE_S:
+                rates = [w.hr_bpm for w in current if w.hr_bpm is not None and w.rhythm == "AF/flutter"]
+                episodes.append(Episode(kind="AF/flutter", onset_s=current[0].start_s, offset_s=current[-1].end_s,
+                                        duration_s=round(dur, 1),
+                                        mean_hr_bpm=round(float(np.mean(rates)), 1) if rates else None))
+        current.clear()
+
+    for w in windows:
+        if w.rhythm == "AF/flutter":
+            if current and w.start_s - current[-1].end_s > rules.AF_MERGE_GAP_S:
+                close()
+            current.append(w)
+        elif current and w.start_s - current[-1].end_s >= rules.AF_MERGE_GAP_S:
+            close()
+    close()
+    return episodes
+
+
+def find_pauses(samples: np.ndarray, fs: float) -> list[Pause]:
+    """RR intervals of at least ``PAUSE_S``."""
+    s = np.asarray(samples, float)
+    rr = np.diff(s) / fs
+    idx = np.flatnonzero(rr >= rules.PAUSE_S)
+    return [Pause(onset_s=round(s[i] / fs, 2), duration_s=round(float(rr[i]), 2), long=bool(rr[i] >= rules.LONG_PAUSE_S))
+            for i in idx]
