@@ -211,22 +211,11 @@ def evaluate(work: Path, *, n_boot: int = 1000, seed: int = 0) -> dict[str, Any]
     return {"metrics": metrics, "baselines": baselines}
 
 
-def recipe_text(member: dict[str, Any]) -> str:
-    """A member's training recipe in a few words (members without a recorded recipe used the defaults)."""
-    r = member.get("recipe") or {"epochs": 15, "lr": 0.01, "schedule": "onecycle"}
-    text = f"{r['epochs']} ep {r.get('schedule', 'onecycle')} lr {r['lr']:g}"
-    if r.get("label_smoothing"):
-        text += f", label smoothing {r['label_smoothing']:g}"
-    if r.get("teacher"):
-        text += f", distilled from {Path(r['teacher']).name} (w {r['distill_weight']:g})"
-    return text
-
-
 def markdown_tables(result: dict[str, Any], timings: dict[str, Any], test_fold: int) -> list[str]:
     """The summary, throughput and per-statement tables of the ``.md`` file."""
     from medts.bench.results import markdown_table
     from medts.classify.predict import describe_label
-    from medts.classify.train import member_label
+    from medts.classify.train import member_label, recipe_text
 
     def ci(pair):
         return f"{pair[0]:.3f}-{pair[1]:.3f}"
@@ -318,7 +307,7 @@ def ensemble_report(adapters: list[Path], *, name: str = "ptbxl_ensembles", note
                     command: str | None = None) -> tuple[Path, Path]:
     """Write single-member vs ensemble figures recorded by :func:`medts.classify.card.finalise_adapter`."""
     from medts.bench.results import markdown_table, write_results
-    from medts.classify.train import member_label
+    from medts.classify.train import member_label, recipe_text
 
     metrics: dict[str, Any] = {}
     rows, trows = [], []

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from medts.config import PROJECT_ROOT
+from medts.serialization import json_default
 
 
 def results_dir() -> Path:
@@ -144,16 +145,3 @@ def _atomic_write(path: Path, text: str) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(text)
     os.replace(tmp, path)
-
-
-def json_default(value: Any) -> Any:
-    """``json.dumps(default=...)`` for NumPy scalars/arrays and paths."""
-    import numpy as np
-
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")

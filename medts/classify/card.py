@@ -21,7 +21,6 @@ from typing import Any
 
 import numpy as np
 
-from medts.bench.ptbxl import recipe_text
 from medts.classify.calibrate import (
     DEFAULT_RULE,
     LEGACY_RULE,
@@ -32,7 +31,7 @@ from medts.classify.calibrate import (
 from medts.classify.data import load_ptbxl_cache
 from medts.classify.metrics import macro_auc
 from medts.classify.predict import Classifier, predict_signals
-from medts.classify.train import LevelData, member_label, validation_metrics
+from medts.classify.train import LevelData, member_label, recipe_text, validation_metrics
 from medts.errors import MedtsError
 
 

@@ -35,7 +35,6 @@ import numpy as np
 import torch
 from pydantic import BaseModel
 
-from medts.bench.results import json_default
 from medts.classify.calibrate import Threshold
 from medts.classify.data import sliding_windows, window_starts
 from medts.classify.models import (
@@ -48,6 +47,7 @@ from medts.classify.models import (
 from medts.classify.preprocess import model_input
 from medts.errors import MedtsError
 from medts.record import ECG
+from medts.serialization import json_default
 
 SCHEMA_VERSION = 1
 AGGREGATES = ("mean", "max")

@@ -303,6 +303,17 @@ def member_label(member: dict[str, Any]) -> str:
     return f"{member['model']} s{member['seed']}" + "".join(tags)
 
 
+def recipe_text(member: dict[str, Any]) -> str:
+    """A member's training recipe in a few words (members without a recorded recipe used the defaults)."""
+    r = member.get("recipe") or {"epochs": 15, "lr": 0.01, "schedule": "onecycle"}
+    text = f"{r['epochs']} ep {r.get('schedule', 'onecycle')} lr {r['lr']:g}"
+    if r.get("label_smoothing"):
+        text += f", label smoothing {r['label_smoothing']:g}"
+    if r.get("teacher"):
+        text += f", distilled from {Path(r['teacher']).name} (w {r['distill_weight']:g})"
+    return text
+
+
 def distillation_targets(data: LevelData, teacher: str | Path, weight: float, *,
                          log: Callable[[str], None] = _log) -> LevelData:
     """``data`` with training targets ``(1 - weight) * labels + weight * teacher probabilities``.
