@@ -72,8 +72,8 @@ def test_explicit_format_and_aliases(tmp_path):
     with open(tmp_path / "a.bin", "wb") as handle:  # np.save(path) would append ".npy"
         np.save(handle, ecg.signal)
     assert read_record(tmp_path / "a.bin", format="npy", fs=500).n_leads == 2
-    with pytest.raises(ECGReadError, match="unknown format 'dicom'"):
-        read_record(path, format="dicom")
+    with pytest.raises(ECGReadError, match="unknown format 'hdf5'"):
+        read_record(path, format="hdf5")
 
 
 def test_wfdb_fs_disagreement(tmp_path):
@@ -84,7 +84,7 @@ def test_wfdb_fs_disagreement(tmp_path):
 
 
 def test_formats_table_covers_all_readers():
-    assert set(FORMATS) == {"wfdb", "cinc", "edf", "csv", "npy", "npz"}
+    assert set(FORMATS) == {"wfdb", "cinc", "edf", "csv", "npy", "npz", "xml", "dicom", "scp"}
     for info in FORMATS.values():
         assert info.extensions and info.description and info.needs_fs
     table = formats_markdown().splitlines()

@@ -173,7 +173,7 @@ def test_binary_junk_in_text_formats(tmp_path):
 
 # -- property tests -------------------------------------------------------------------------
 
-EXTENSIONS = [".hea", ".dat", ".mat", ".edf", ".bdf", ".csv", ".tsv", ".npy", ".npz"]
+EXTENSIONS = [".hea", ".dat", ".mat", ".edf", ".bdf", ".csv", ".tsv", ".npy", ".npz", ".xml", ".dcm", ".scp"]
 
 
 def _accept_only_read_error(path: Path, fs) -> None:
@@ -268,3 +268,81 @@ def test_unknown_unit_is_flagged(tmp_path):
     hea.write_text(hea.read_text().replace("/mV", "/mmHg", 1))
     ecg = read_record(hea)
     assert any("unit 'mmHg'" in p and p.startswith("lead I ") for p in ecg.problems())
+
+
+# -- hospital formats: damaged copies of valid files ---------------------------------------------
+def _hospital_files() -> dict[str, bytes]:
+    """One valid file per hospital format (built from the format descriptions, see hospital_fixtures)."""
+    from hospital_fixtures import muse_xml, philips_xml, scp_ecg
+
+    from medts.io.aecg import write_aecg
+    from medts.io.dicom_ecg import write_dicom_ecg
+    from medts.simulate import simulate_12lead
+
+    ecg = simulate_12lead(duration_s=2.5, fs=250.0, hr_bpm=70.0, seed=3, record_id="fuzz", age=60, sex="M")
+    with tempfile.TemporaryDirectory() as folder:
+        aecg = write_aecg(ecg, Path(folder) / "a.xml").read_bytes()
+        dicom = write_dicom_ecg(ecg, Path(folder) / "d.dcm").read_bytes()
+    return {
+        "aecg.xml": aecg, "dicom.dcm": dicom, "muse.xml": muse_xml(ecg).encode("latin-1"),
+        "philips.xml": philips_xml(ecg).encode(), "philips_xli.xml": philips_xml(ecg, compression="XLI").encode(),
+        "scp.scp": scp_ecg(ecg), "scp_huffman.scp": scp_ecg(ecg, difference=2, huffman=True),
+    }
+
+
+_HOSPITAL = _hospital_files()
+
+
+@st.composite
+def _damaged(draw):
+    name = draw(st.sampled_from(sorted(_HOSPITAL)))
+    data = bytearray(_HOSPITAL[name])
+    kind = draw(st.sampled_from(["truncate", "flip", "splice", "zero"]))
+    at = draw(st.integers(0, len(data) - 1))
+    if kind == "truncate":
+        data = data[:at]
+    elif kind == "flip":
+        for offset in draw(st.lists(st.integers(0, len(data) - 1), min_size=1, max_size=8)):
+            data[offset] ^= draw(st.integers(1, 255))
+    elif kind == "splice":
+        data[at:at] = draw(st.binary(min_size=1, max_size=64))
+    else:
+        data[at:at + draw(st.integers(1, 400))] = b"\x00" * 4
+    return name, bytes(data)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=_damaged(), fs=st.sampled_from([None, 250.0]))
+def test_damaged_hospital_files_raise_only_ecg_read_error(case, fs):
+    name, data = case
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        _accept_only_read_error(path, fs)
+
+
+_XML_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="<&"), max_size=12)
+
+
+@st.composite
+def _fuzzed_ecg_xml(draw):
+    """Valid XML with the right root element and random fields, values and attributes."""
+    root = draw(st.sampled_from(["AnnotatedECG", "RestingECG", "restingecgdata"]))
+    source = {"AnnotatedECG": _HOSPITAL["aecg.xml"], "RestingECG": _HOSPITAL["muse.xml"],
+              "restingecgdata": _HOSPITAL["philips.xml"]}[root].decode("latin-1")
+    tokens = re.findall(r">([^<]{1,40})<|\"([^\"]{1,40})\"", source)
+    text = source
+    for _ in range(draw(st.integers(1, 6))):
+        old = draw(st.sampled_from([a or b for a, b in tokens]))
+        new = draw(st.one_of(_XML_TEXT, st.sampled_from(["0", "-1", "nan", "1e309", "", "99999999999", "XLI", "3"])))
+        text = text.replace(f">{old}<", f">{new}<", 1) if f">{old}<" in text else text.replace(f'"{old}"', f'"{new.replace(chr(34), "")}"', 1)
+    return text.encode("latin-1", errors="replace")
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=_fuzzed_ecg_xml())
+def test_fuzzed_ecg_xml_fields_raise_only_ecg_read_error(data):
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "fuzz.xml"
+        path.write_bytes(data)
+        _accept_only_read_error(path, None)

@@ -21,6 +21,7 @@ Example
 from __future__ import annotations
 
 import glob as _glob
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -28,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from medts.errors import ECGReadError, InvalidECGError, MedtsError
+from medts.io import hospital as _hospital
 from medts.record import ECG
 
 
@@ -71,6 +73,23 @@ FORMATS: dict[str, FormatInfo] = {
             "npz", (".npz",), "no if the archive has 'fs', else yes",
             "NumPy archive: signal under 'signal'/'ecg'/'ecg_mlii_mV'/..., 'fs', optional 'leads'.",
         ),
+        FormatInfo(
+            "xml", (".xml",), "no (from the file)",
+            "Hospital ECG XML, told apart by the root element: HL7 aECG (<AnnotatedECG>), GE MUSE "
+            "(<RestingECG>, base64 rhythm + median beats; 8 stored leads, III/aVR/aVL/aVF derived), Philips "
+            "Sierra/PageWriter 1.03/1.04 (<restingecgdata>, uncompressed or XLI via sierraecg). Device "
+            "measurements/statements in metadata.",
+        ),
+        FormatInfo(
+            "dicom", (".dcm",), "no (from the file)",
+            "DICOM 12-lead / General ECG Waveform Storage via pydicom (rhythm + median beat groups, "
+            "waveform annotations as device measurements/statements).",
+        ),
+        FormatInfo(
+            "scp", (".scp",), "no (from the file)",
+            "SCP-ECG (EN 1064): rhythm data uncompressed or default-Huffman, raw or 1st/2nd differences; "
+            "sections 1, 7, 8 as metadata. Not: reference-beat subtraction, bimodal, custom Huffman tables.",
+        ),
     )
 }
 """Supported formats by name (the names ``read_record(..., format=...)`` accepts)."""
@@ -87,10 +106,13 @@ def formats_markdown() -> str:
     return "\n".join(rows)
 
 
-_FORMAT_ALIASES = {"mat": "cinc", "hea": "wfdb", "bdf": "edf", "tsv": "csv", "edf+": "edf"}
+_FORMAT_ALIASES = {"mat": "cinc", "hea": "wfdb", "bdf": "edf", "tsv": "csv", "edf+": "edf",
+                   "aecg": "xml", "hl7": "xml", "muse": "xml", "philips": "xml", "sierra": "xml",
+                   "dcm": "dicom", "scp-ecg": "scp", "scpecg": "scp"}
 _EXTENSION_FORMAT = {ext: info.name for info in FORMATS.values() for ext in info.extensions}
 
 # Dataset metadata tables that live beside records but are not records.
+_log = logging.getLogger("medts.io")
 _NOT_RECORDS = {"ptbxl_database.csv", "scp_statements.csv", "ludb.csv", "records.csv"}
 
 
@@ -229,6 +251,7 @@ def _read_npz(path: Path, fs: float | None) -> ECG:
 _READERS = {
     "wfdb": _read_wfdb, "cinc": _read_cinc, "edf": _read_edf,
     "csv": _read_csv, "npy": _read_npy, "npz": _read_npz,
+    "xml": _hospital.read_xml, "dicom": _hospital.read_dicom, "scp": _hospital.read_scp,
 }
 
 
@@ -244,6 +267,18 @@ def _is_record_file(path: Path) -> bool:
     if suffix == ".mat":
         return not path.with_suffix(".hea").is_file()
     return suffix in _EXTENSION_FORMAT
+
+
+def _skip_non_records(paths: list[Path]) -> list[Path]:
+    """``paths`` without the files that are not ECG records, each skip logged as one line on stderr."""
+    kept = []
+    for path in paths:
+        why = _hospital.not_a_record(path)
+        if why is None:
+            kept.append(path)
+        else:
+            _log.warning("skipped %s: %s", path, why)
+    return kept
 
 
 def find_records(path_or_folder_or_glob: str | Path) -> list[Path]:
@@ -262,8 +297,8 @@ def find_records(path_or_folder_or_glob: str | Path) -> list[Path]:
     text = str(path_or_folder_or_glob)
     path = Path(text)
     if path.is_dir():
-        found = sorted(p for p in path.rglob("*") if p.is_file() and _is_record_file(p)
-                       and not any(part.startswith(".") for part in p.relative_to(path).parts))
+        found = _skip_non_records(sorted(p for p in path.rglob("*") if p.is_file() and _is_record_file(p)
+                                         and not any(part.startswith(".") for part in p.relative_to(path).parts)))
         if not found:
             known = ", ".join(sorted(_EXTENSION_FORMAT))
             raise ECGReadError(path, f"folder contains no ECG records (looked recursively for {known})")
@@ -283,7 +318,7 @@ def find_records(path_or_folder_or_glob: str | Path) -> list[Path]:
                 found.append(match)
         if not found:
             raise ECGReadError(text, "pattern matches no ECG records")
-        return sorted(dict.fromkeys(found))
+        return _skip_non_records(sorted(dict.fromkeys(found)))
     if Path(f"{text}.hea").is_file():  # WFDB record name without extension
         return [Path(f"{text}.hea")]
     raise ECGReadError(path, "no such file or folder")

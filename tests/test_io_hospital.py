@@ -1,0 +1,274 @@
+"""Hospital ECG formats: HL7 aECG, GE MUSE, Philips XML, DICOM waveform, SCP-ECG.
+
+Files are written by the builders in ``tests/hospital_fixtures.py`` (from the public format
+descriptions), by medts' own writers, or are the sample DICOM ECG that pydicom ships. Every
+check compares decoded values with the integers that were written.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pydicom
+import pytest
+from hospital_fixtures import MUSE_LEADS, integers, muse_xml, philips_xml, scp_ecg
+
+from medts.errors import ECGReadError
+from medts.examples import simulate_example
+from medts.io import FORMATS, find_records, read_record
+from medts.io.aecg import write_aecg
+from medts.io.device import MedianBeats
+from medts.io.dicom_ecg import GENERAL_ECG, TWELVE_LEAD_ECG, write_dicom_ecg
+from medts.record import ECG, STANDARD_LEADS
+
+
+@pytest.fixture(scope="module")
+def sinus() -> ECG:
+    ecg = simulate_example("sinus")
+    return replace(ecg, metadata={"base_datetime": "2024-01-02T10:11:12"})
+
+
+def _raises(path: Path, match: str, **kwargs) -> str:
+    with pytest.raises(ECGReadError, match=match) as info:
+        read_record(path, **kwargs)
+    message = str(info.value)
+    assert message.startswith(f"{path}: ") and "\n" not in message
+    return message
+
+
+# -- writers: round trips ----------------------------------------------------------------------
+@pytest.mark.parametrize("writer, suffix", [(write_aecg, ".xml"), (write_dicom_ecg, ".dcm")])
+def test_round_trip_agrees_to_one_microvolt(tmp_path, sinus, writer, suffix):
+    path = writer(sinus, tmp_path / f"sinus{suffix}")
+    back = read_record(path)
+    assert back.leads == sinus.leads and back.fs == sinus.fs and back.n_samples == sinus.n_samples
+    assert float(np.abs(back.signal.astype(np.float64) - sinus.signal).max()) <= 1e-3  # 1 uV
+    assert back.sex == "F" and back.metadata["base_datetime"] == "2024-01-02T10:11:12"
+
+
+def test_round_trip_at_other_rates_and_lead_sets(tmp_path):
+    ecg = simulate_example("afib").select_leads(["II", "V1", "V5"]).resample(360.0)
+    for writer, suffix in ((write_aecg, ".xml"), (write_dicom_ecg, ".dcm")):
+        back = read_record(writer(ecg, tmp_path / f"afib{suffix}"))
+        assert back.leads == ("II", "V1", "V5") and back.fs == 360.0
+        assert float(np.abs(back.signal.astype(np.float64) - ecg.signal).max()) <= 1e-3
+
+
+def test_aecg_without_acquisition_time_uses_relative_time(tmp_path, sinus):
+    path = write_aecg(replace(sinus, metadata={}), tmp_path / "rel.xml")
+    text = path.read_text()
+    assert "TIME_RELATIVE" in text and "TIME_ABSOLUTE" not in text
+    back = read_record(path)
+    assert back.metadata["base_datetime"] is None and back.fs == 500.0
+
+
+def test_aecg_reads_device_annotations_birth_date_and_median_beats(tmp_path, sinus):
+    path = write_aecg(sinus.select_leads(["I", "II", "V1", "V2", "V3", "V4", "V5", "V6"]), tmp_path / "a.xml")
+    text = path.read_text()
+    text = text.replace('<administrativeGenderCode code="F" codeSystem="2.16.840.1.113883.5.1" />',
+                        '<administrativeGenderCode code="F" codeSystem="2.16.840.1.113883.5.1" />'
+                        '<birthTime value="19691015" />')
+    beat = " ".join(["0", "100", "200", "100"] * 100)
+    annotations = (
+        '<subjectOf><annotationSet>'
+        '<component><annotation><code code="MDC_ECG_HEART_RATE" codeSystem="2.16.840.1.113883.6.24"/>'
+        '<value xsi:type="PQ" value="68" unit="bpm"/></annotation></component>'
+        '<component><annotation><code code="MDC_ECG_TIME_PD_QTc" codeSystem="2.16.840.1.113883.6.24"/>'
+        '<value xsi:type="PQ" value="0.408" unit="s"/></annotation></component>'
+        '<component><annotation><code code="MDC_ECG_INTERPRETATION_STATEMENT"/>'
+        '<value xsi:type="ST">Sinus rhythm</value></annotation></component>'
+        '</annotationSet></subjectOf>'
+        '<derivation><derivedSeries><code code="REPRESENTATIVE_BEAT" codeSystem="2.16.840.1.113883.5.4"/>'
+        '<component><sequenceSet><component><sequence><code code="TIME_RELATIVE"/>'
+        '<value xsi:type="GLIST_PQ"><head value="0" unit="s"/><increment value="2" unit="ms"/></value></sequence></component>'
+        '<component><sequence><code code="MDC_ECG_LEAD_II"/><value xsi:type="SLIST_PQ"><origin value="0" unit="uV"/>'
+        f'<scale value="5" unit="uV"/><digits>{beat}</digits></value></sequence></component>'
+        '</sequenceSet></component></derivedSeries></derivation>'
+    )
+    text = text.replace("</series>", annotations + "</series>", 1)
+    path.write_text(text)
+    ecg = read_record(path)
+    assert ecg.age == 54.0  # born 1969-10-15, recorded 2024-01-02
+    assert ecg.metadata["device_measurements"] == {"hr_bpm": 68.0, "qtc_ms": 408.0}
+    assert ecg.metadata["device_statements"] == ["Sinus rhythm"]
+    assert ecg.metadata["derived_leads"] == ["III", "aVR", "aVL", "aVF"] and ecg.leads == STANDARD_LEADS
+    beats = ecg.metadata["median_beats"]
+    assert isinstance(beats, MedianBeats) and beats.fs_hz == 500.0 and beats.leads == ("II",)
+    assert np.allclose(beats.signal_mv[:4, 0], [0, 0.5, 1.0, 0.5])
+
+
+def test_dicom_writer_picks_the_sop_class_and_keeps_large_amplitudes(tmp_path, sinus):
+    assert pydicom.dcmread(write_dicom_ecg(sinus, tmp_path / "a.dcm")).SOPClassUID == TWELVE_LEAD_ECG
+    long = replace(sinus, signal=np.tile(sinus.signal, (4, 1)))  # 40 s: past the 12-lead IOD's 16384 samples
+    assert pydicom.dcmread(write_dicom_ecg(long, tmp_path / "long.dcm")).SOPClassUID == GENERAL_ECG
+    loud = replace(sinus.select_leads(["II", "V2"]), signal=sinus.select_leads(["II", "V2"]).signal * 40)
+    path = write_dicom_ecg(loud, tmp_path / "loud.dcm")
+    ds = pydicom.dcmread(path)  # 40x amplitudes pass +-32.767 mV: the sensitivity grows
+    sensitivity = float(ds.WaveformSequence[0].ChannelDefinitionSequence[0].ChannelSensitivity)
+    assert sensitivity > 1
+    back = read_record(path)
+    assert float(np.abs(back.signal.astype(np.float64) - loud.signal).max()) <= sensitivity / 2 * 1e-3 + 1e-9
+
+
+# -- readers ----------------------------------------------------------------------------------
+def test_dicom_sample_shipped_by_pydicom():
+    path = Path(pydicom.data.get_testdata_file("waveform_ecg.dcm"))
+    ecg = read_record(path)
+    assert ecg.leads == STANDARD_LEADS and ecg.fs == 1000.0 and ecg.n_samples == 10000
+    assert ecg.age == 42.0 and ecg.sex == "F" and ecg.metadata["base_datetime"] == "2013-01-25T10:59:19"
+    device = ecg.metadata["device_measurements"]
+    assert device["qrs_ms"] == 75.0 and device["qtc_ms"] == 370.0 and device["pr_ms"] == 161.0
+    assert ecg.metadata["device_statements"] == ["RITMO SINUSALE", "ECG NORMALE"]
+    assert ecg.metadata["median_beats"].signal_mv.shape == (1200, 12)
+    raw = pydicom.dcmread(path).waveform_array(0)  # pydicom's own scaling, in uV
+    assert np.allclose(ecg.signal, raw / 1000.0, atol=1e-6)
+
+
+@pytest.mark.parametrize("per_bit", [1.0, 4.88])
+def test_muse_stored_leads_exact_and_limb_leads_derived(tmp_path, sinus, per_bit):
+    path = tmp_path / "muse.xml"
+    path.write_text(muse_xml(sinus, per_bit=per_bit), encoding="latin-1")
+    ecg = read_record(path)
+    assert ecg.leads == STANDARD_LEADS and ecg.fs == 500.0
+    for lead in MUSE_LEADS:
+        assert np.allclose(ecg.lead(lead), integers(sinus, lead, per_bit) * per_bit / 1000.0, atol=1e-6)
+    i, ii = ecg.lead("I").astype(np.float64), ecg.lead("II").astype(np.float64)
+    assert np.allclose(ecg.lead("III"), ii - i, atol=1e-6) and np.allclose(ecg.lead("aVR"), -(i + ii) / 2, atol=1e-6)
+    assert np.allclose(ecg.lead("aVL"), i - ii / 2, atol=1e-6) and np.allclose(ecg.lead("aVF"), ii - i / 2, atol=1e-6)
+    assert ecg.metadata["derived_leads"] == ["III", "aVR", "aVL", "aVF"]
+    assert ecg.age == 54.0 and ecg.sex == "F" and ecg.metadata["base_datetime"] == "2024-01-02T10:11:12"
+    assert ecg.metadata["device_measurements"]["qtc_ms"] == 408.0
+    assert ecg.metadata["device_measurements"]["qrs_axis_deg"] == 44.0
+    assert ecg.metadata["device_statements"] == ["Normal sinus rhythm", "Normal ECG"]
+    assert ecg.metadata["median_beats"].signal_mv.shape == (300, 12)
+
+
+def test_muse_damaged_files(tmp_path, sinus):
+    text = muse_xml(sinus, per_bit=1.0)
+    start = text.index("<WaveFormData>", text.index("<WaveformType>Rhythm")) + len("<WaveFormData>")
+    flipped = text[:start] + ("B" if text[start] != "B" else "C") + text[start + 1:]
+    (tmp_path / "crc.xml").write_text(flipped, encoding="latin-1")
+    _raises(tmp_path / "crc.xml", "MUSE Rhythm lead I: CRC32 mismatch")
+    (tmp_path / "norhythm.xml").write_text(text.replace("<WaveformType>Rhythm", "<WaveformType>Other"), encoding="latin-1")
+    _raises(tmp_path / "norhythm.xml", r"no Rhythm waveform \(waveforms: median, other\)")
+    (tmp_path / "b64.xml").write_text(text[:start] + "@@@" + text[start + 3:], encoding="latin-1")
+    _raises(tmp_path / "b64.xml", "not valid base64")
+
+
+@pytest.mark.parametrize("compression", ["Uncompressed", "XLI"])
+def test_philips_uncompressed_and_xli(tmp_path, sinus, compression):
+    path = tmp_path / "philips.xml"
+    path.write_text(philips_xml(sinus, compression=compression))
+    ecg = read_record(path)
+    assert ecg.leads == STANDARD_LEADS and ecg.fs == 500.0
+    for lead in STANDARD_LEADS:  # XLI: sierraecg rebuilds III, aVR, aVL, aVF from the residuals
+        assert np.array_equal(np.rint(ecg.lead(lead).astype(np.float64) * 200).astype(np.int64), integers(sinus, lead, 5.0)), lead
+    assert ecg.metadata["waveform_compression"] == compression
+    assert ecg.metadata["device_measurements"]["qtc_ms"] == 404.0
+    assert ecg.metadata["device_statements"] == ["SINUS RHYTHM V-rate 50-99", "NORMAL ECG"]
+    assert ecg.age == 54.0 and ecg.sex == "F" and ecg.metadata["device"]["model"] == "PageWriter TC70"
+
+
+def test_philips_unsupported_and_damaged(tmp_path, sinus):
+    (tmp_path / "zip.xml").write_text(philips_xml(sinus).replace('compression="Uncompressed"', 'compression="ZIP"'))
+    _raises(tmp_path / "zip.xml", "compression 'ZIP' is not supported")
+    text = philips_xml(sinus)
+    start = text.index('samplespersecond="500">') + len('samplespersecond="500">')
+    end = text.index("</parsedwaveforms>")
+    encoded = "".join(text[start:end].split())[:4000]  # whole base64 quanta, far fewer than 12 x 5000 samples
+    (tmp_path / "short.xml").write_text(text[:start] + encoded + text[end:])
+    _raises(tmp_path / "short.xml", "waveform data is truncated")
+    xli = philips_xml(sinus, compression="XLI")
+    (tmp_path / "v2.xml").write_text(xli.replace("<documentversion>1.04<", "<documentversion>2.00<"))
+    _raises(tmp_path / "v2.xml", "version '2.00' with XLI compression is not supported")
+
+
+@pytest.mark.parametrize("difference, huffman", [(0, False), (1, False), (2, False), (1, True), (2, True)])
+def test_scp_ecg_encodings(tmp_path, sinus, difference, huffman):
+    path = tmp_path / "r.scp"
+    path.write_bytes(scp_ecg(sinus, difference=difference, huffman=huffman))
+    ecg = read_record(path)
+    assert ecg.leads == STANDARD_LEADS and ecg.fs == 500.0
+    assert float(np.abs(ecg.signal.astype(np.float64) - sinus.signal).max()) <= 0.5e-3 + 1e-7
+    assert ecg.age == 54.0 and ecg.sex == "F" and ecg.metadata["base_datetime"] == "2024-01-02T10:11:12"
+    assert ecg.metadata["device_measurements"] == {
+        "hr_bpm": 68.0, "rr_ms": 882.0, "pr_ms": 160.0, "p_duration_ms": 100.0, "qrs_ms": 90.0, "qt_ms": 380.0,
+        "p_axis_deg": 50.0, "qrs_axis_deg": 40.0, "t_axis_deg": 35.0}
+    assert ecg.metadata["device_statements"] == ["Sinus rhythm", "Normal ECG"]
+
+
+def test_scp_ecg_damaged_and_unsupported(tmp_path, sinus):
+    data = bytearray(scp_ecg(sinus))
+    data[500] ^= 0xFF
+    (tmp_path / "crc.scp").write_bytes(bytes(data))
+    _raises(tmp_path / "crc.scp", "CRC mismatch")
+    (tmp_path / "cut.scp").write_bytes(scp_ecg(sinus)[:3000])
+    _raises(tmp_path / "cut.scp", "length field says")
+    (tmp_path / "tiny.scp").write_bytes(b"\x00" * 10)
+    _raises(tmp_path / "tiny.scp", "too short for SCP-ECG")
+
+
+def test_xml_dispatch_and_format_names(tmp_path, sinus):
+    (tmp_path / "other.xml").write_text("<?xml version='1.0'?><svg><g/></svg>")
+    _raises(tmp_path / "other.xml", r"root element <svg> is not an ECG format")
+    (tmp_path / "bomb.xml").write_text('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa">]><AnnotatedECG>&a;</AnnotatedECG>')
+    _raises(tmp_path / "bomb.xml", "entities or DTDs, refused")
+    (tmp_path / "bad.xml").write_text("<AnnotatedECG><series>")
+    _raises(tmp_path / "bad.xml", "not well-formed XML")
+    path = write_aecg(sinus, tmp_path / "sinus.aecg")  # any extension, with the format named
+    assert read_record(path, format="aecg").n_leads == 12
+    assert read_record(path, format="hl7").fs == 500.0
+    _raises(path, "fs=250 Hz given but the file says 500 Hz", format="xml", fs=250)
+    assert {"xml", "dicom", "scp"} <= set(FORMATS)
+
+
+def test_each_fixture_reads_within_two_seconds(tmp_path, sinus):
+    files = {
+        "a.xml": write_aecg(sinus, tmp_path / "a.xml"), "d.dcm": write_dicom_ecg(sinus, tmp_path / "d.dcm"),
+        "dicom-sample.dcm": Path(pydicom.data.get_testdata_file("waveform_ecg.dcm")),
+    }
+    for name, text in (("m.xml", muse_xml(sinus)), ("p.xml", philips_xml(sinus)), ("x.xml", philips_xml(sinus, compression="XLI"))):
+        (tmp_path / name).write_text(text, encoding="latin-1" if name == "m.xml" else "utf-8")
+        files[name] = tmp_path / name
+    (tmp_path / "s.scp").write_bytes(scp_ecg(sinus, difference=2, huffman=True))
+    files["s.scp"] = tmp_path / "s.scp"
+    for name, path in files.items():
+        start = time.perf_counter()
+        summary = read_record(path).summary()  # what `medts info` prints
+        assert time.perf_counter() - start <= 2.0, name
+        assert summary.n_samples > 0
+
+
+# -- folder scans -----------------------------------------------------------------------------
+def test_folder_scan_skips_and_names_what_is_not_a_record(tmp_path, sinus, caplog):
+    write_aecg(sinus, tmp_path / "ecg1.xml")
+    (tmp_path / "ecg2.scp").write_bytes(scp_ecg(sinus))
+    (tmp_path / "signal.csv").write_text("time,I\n" + "\n".join(f"{i / 500:.3f},0.1" for i in range(1500)) + "\n")
+    (tmp_path / "labels.csv").write_text("Recording,First_label\nA0001,1\nA0002,2\n")
+    (tmp_path / "settings.xml").write_text("<settings><theme>dark</theme></settings>")
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+    image = Dataset()
+    image.file_meta = FileMetaDataset()
+    image.file_meta.MediaStorageSOPClassUID = image.SOPClassUID = "1.2.840.10008.5.1.4.1.1.2"  # CT image
+    image.file_meta.MediaStorageSOPInstanceUID = image.SOPInstanceUID = generate_uid()
+    image.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    image.save_as(tmp_path / "ct.dcm", enforce_file_format=True)
+    with caplog.at_level("WARNING", logger="medts.io"):
+        found = find_records(tmp_path)
+    assert [p.name for p in found] == ["ecg1.xml", "ecg2.scp", "signal.csv"]
+    skipped = "\n".join(caplog.messages)
+    assert "labels.csv: a table of words, not samples (first data row has 'A0001')" in skipped
+    assert "settings.xml: XML without an ECG root element" in skipped
+    assert "ct.dcm: DICOM object of another kind (SOP class 1.2.840.10008.5.1.4.1.1.2)" in skipped
+    assert read_record(tmp_path / "signal.csv").fs == 500.0
+
+
+def test_folder_of_only_non_records_is_an_error(tmp_path):
+    (tmp_path / "labels.csv").write_text("Recording,label\nA0001,AF\n")
+    with pytest.raises(ECGReadError, match="folder contains no ECG records"):
+        find_records(tmp_path)
