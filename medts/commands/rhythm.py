@@ -1,0 +1,85 @@
+"""``medts rhythm PATH... [--json] [--window S] [--lead NAME] [--beats]``: long-recording
+(Holter-style) analysis streamed from disk: rate and rhythm per window, AF/flutter episodes,
+ectopy (N / S / V beats, couplets, runs, burden), pauses and the heart-rate trend
+(:func:`medts.longterm.analyze_recording`).
+
+WFDB records are read window by window (bounded memory, any length); other formats are read
+whole first. A record that cannot be read gives one line naming it and the batch goes on (exit
+code 2 at the end). With ``--json`` exactly one JSON document goes to stdout: a list in input
+order. Every result is a draft for clinician review.
+
+Example
+-------
+``medts rhythm ../shared/data/mitdb/full/203.hea --json``
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Annotated
+
+import typer
+
+from medts.errors import MedtsError
+
+
+def text_report(res, source: str, max_windows: int = 20) -> str:  # noqa: ANN001 - LongTermResult
+    """Readable summary: rate, episodes, ectopy, pauses, then the per-window trend."""
+    e, r = res.ectopy, res.rate
+    lines = [f"{res.record or source}: {res.duration_s / 60:.1f} min, lead {res.lead}, {e.n_beats} beats "
+             f"(draft for clinician review)",
+             f"  rate: mean {r.mean_bpm} bpm, slowest {r.min_bpm} bpm at {r.min_at_s} s, fastest {r.max_bpm} bpm "
+             f"at {r.max_at_s} s",
+             f"  AF/flutter: {len(res.episodes)} episode(s), burden {res.af_burden_percent}%"]
+    for ep in res.episodes:
+        lines.append(f"    {ep.onset_s:8.0f}-{ep.offset_s:8.0f} s  {ep.duration_s:7.0f} s  mean {ep.mean_hr_bpm} bpm")
+    lines.append(f"  ectopy: V {e.counts['V']} ({e.burden_percent['V']}%), S {e.counts['S']} ({e.burden_percent['S']}%); "
+                 f"couplets V {e.couplets['V']} S {e.couplets['S']}; runs {len(e.runs)}; V in bigeminy {e.bigeminy_beats}")
+    for run in e.runs[:10]:
+        lines.append(f"    {run.kind} run of {run.beats} at {run.onset_s:.1f} s ({run.rate_bpm} bpm)")
+    lines.append(f"  pauses >= 2 s: {len(res.pauses)}" + (f" (longest {max(p.duration_s for p in res.pauses)} s)"
+                                                        if res.pauses else ""))
+    lines.append(f"  windows: {len(res.windows)} ({res.poor_quality_windows} poor quality, {res.p_wave_windows} with P waves)")
+    for w in res.windows[:max_windows]:
+        lines.append(f"    {w.start_s:8.0f}-{w.end_s:8.0f} s  {w.hr_bpm} bpm  {w.rhythm:10s}  V {w.counts['V']} S {w.counts['S']}")
+    if len(res.windows) > max_windows:
+        lines.append(f"    ... {len(res.windows) - max_windows} more windows (use --json for all)")
+    return "\n".join(lines)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("rhythm")
+    def rhythm(
+        paths: Annotated[list[str], typer.Argument(help="ECG files, folders or glob patterns (any length).")],
+        json_out: Annotated[bool, typer.Option("--json", help="Print one JSON document (a list) on stdout.")] = False,
+        window: Annotated[float, typer.Option("--window", help="Analysis window in seconds.")] = 60.0,
+        lead: Annotated[str | None, typer.Option("--lead", help="Beat-analysis lead (default: MLII/II, else the first).")] = None,
+        beats: Annotated[bool, typer.Option("--beats", help="Include every beat (sample, class, scores) in --json.")] = False,
+    ) -> None:
+        """Long-recording rhythm: AF/flutter episodes, ectopy, pauses, rate trend (windowed, bounded memory)."""
+        from medts.cli_inputs import Failures, expand
+        from medts.longterm import analyze_recording
+
+        if not math.isfinite(window) or not 10.0 <= window <= 600.0:
+            raise MedtsError(f"--window {window}: must be between 10 and 600 seconds")
+        rows = []
+        expanded = expand(paths, None)
+        failed = Failures(total=len(expanded))
+        for source, path, error in expanded:
+            if error is None:
+                try:
+                    res = analyze_recording(path, window_s=window, lead=lead, with_beats=beats)
+                except MedtsError as err:
+                    error = str(err)
+            if error is not None:
+                typer.echo(f"error: {source}: {error}" if source not in error else f"error: {error}", err=True)
+                failed.bad_input.append(source)
+                rows.append({"source": source, "error": error})
+                continue
+            rows.append({"source": source, **res.model_dump(mode="json")})
+            if not json_out:
+                typer.echo(text_report(res, source))
+        if json_out:
+            print(json.dumps(rows))
+        failed.exit()
