@@ -16,6 +16,7 @@ from langchain_core.messages import AIMessage, ToolMessage
 from medts.agent import DRAFT_NOTICE
 from medts.agent.backends import ScriptedChatModel
 from medts.agent.session import AgentConfig, ChatSession
+from medts.agent.tools import TOOL_SPECS
 from medts.examples import simulate_example
 from medts.io import read_record
 
@@ -117,8 +118,9 @@ def test_afib_question_uses_rhythm_features_without_inventing_pr():
     s.load(simulate_example("afib"))
     a = s.ask("Is there atrial fibrillation?")
     assert {"measurements", "classify"} <= {t["name"] for t in a.tools}
-    assert "160 ms" not in a.text and a.removed == ["The PR interval is 160 ms."]
-    assert "irregular rhythm without consistent P waves" in a.text
+    assert "160 ms" not in a.text and a.removed == ["unsupported number"]
+    assert "160 ms" not in a.llm_text and a.llm_text == "[removed: unsupported number]"
+    assert a.text.startswith("Yes: the measured rhythm is atrial fibrillation")
 
 
 def test_abstains_on_unusable_signal():
@@ -145,8 +147,8 @@ def test_native_loop_driven_by_scripted_model():
     s = ChatSession(llm, AgentConfig(mode="auto"))
     s.load(simulate_example("sinus"))
     a = s.ask("What are the QRS duration and axis?")
-    assert a.mode == "native" and "measurements" in llm.bound_tools and len(llm.bound_tools) == 8
-    assert a.n_claims == 2 and a.n_ungrounded == 0
+    assert a.mode == "native" and "measurements" in llm.bound_tools and len(llm.bound_tools) == len(TOOL_SPECS)
+    assert a.n_claims >= 2 and a.n_ungrounded == 0  # the verdict's claims and the model's
     assert {"measurements.qrs_ms", "measurements.qrs_axis_deg"} <= set(a.citations)
 
 
@@ -187,10 +189,11 @@ def test_an_answer_cut_at_the_token_limit_ends_with_its_last_full_sentence():
     s = ChatSession(ScriptedChatModel(script=[cut_reply, unfinished_but_complete], supports_tools=False))
     s.load(simulate_example("sinus"))
     a = s.ask("What is the heart rate?")
-    assert a.cut == "The rhythm is regular and the QRS" and "the QRS" not in a.text
-    assert a.text.startswith(hr_line["fact"].capitalize()) and a.n_ungrounded == 0
+    assert a.cut and "the QRS" not in a.text and "the QRS" not in a.llm_text
+    assert a.llm_text.endswith("[removed: unfinished]")
+    assert hr_line["fact"].capitalize() in a.text and a.n_ungrounded == 0
     b = s.ask("What is the heart rate?")  # no finish_reason "length": a reply is kept as written
-    assert b.cut == "" and b.text.startswith(hr_line["fact"].capitalize() + " and")
+    assert not b.cut and hr_line["fact"].capitalize() + " and" in b.text
 
 
 def test_plan_mode_drops_filler_sentences_without_claims():
@@ -199,9 +202,9 @@ def test_plan_mode_drops_filler_sentences_without_claims():
         supports_tools=False))
     s.load(simulate_example("sinus"))
     a = s.ask("What is the electrical axis?")
-    assert a.claimless == ["The electrical axis refers to the direction of a current in a circuit."]
-    assert "circuit" not in a.text and a.text.startswith("Qrs axis:") and a.n_ungrounded == 0
+    assert a.n_claimless == 1 and "circuit" not in a.llm_text
+    assert "circuit" not in a.text and "Qrs axis:" in a.text and a.n_ungrounded == 0
     keep = ChatSession(ScriptedChatModel(script=["The axis is a direction."], supports_tools=False),
                        AgentConfig(claimless="keep"))
     keep.load(simulate_example("sinus"))
-    assert keep.ask("What is the electrical axis?").text.startswith("The axis is a direction.")
+    assert "The axis is a direction." in keep.ask("What is the electrical axis?").text

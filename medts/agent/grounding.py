@@ -34,6 +34,7 @@ Example
 from __future__ import annotations
 
 import functools
+import html
 import math
 import re
 from collections.abc import Iterable
@@ -68,6 +69,7 @@ _NUMBER_UNIT = re.compile(
 )
 _KEY_UNITS = (("_ms", "ms"), ("_bpm", "bpm"), ("_deg", "deg"), ("_mv", "mV"), ("_s", "s"), ("_hz", "Hz"),
               ("_pct", "%"), ("_years", "years"), ("probability", "probability"), ("_fraction", "fraction"),
+              ("_cv", "fraction"), ("irregularity", "fraction"),
               ("threshold", "probability"))
 
 
@@ -102,7 +104,7 @@ class Claim(BaseModel):
     """One claim found in an answer and whether a tool result supports it."""
 
     text: str
-    kind: Literal["number", "statement", "qualifier", "citation", "safety"]
+    kind: Literal["number", "statement", "qualifier", "citation", "safety", "verdict"]
     value: float | None = None
     unit: str | None = None
     code: str | None = None
@@ -519,6 +521,7 @@ QUANTITIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"P[- ]wave|\bP duration", ("p_duration", "waves.P", "p_wave")),
     (r"\bQRS\b", ("qrs",)),
     (r"\bRR\b|R-R|\bNN\b", ("rr_ms", "mean_rr", "rr")),
+    (r"variation|variability of the RR|coefficient of variation", ("rr_cv",)),
     (r"heart rate|\brate\b|\bHR\b|pulse", ("hr_bpm", "hr")),
     (r"Sokolow", ("sokolow",)),
     (r"Cornell", ("cornell",)),
@@ -801,7 +804,7 @@ def check_sentence(sentence: str, numbers: list[Fact], statements: StatementFact
     ``reason`` texts; numbers inside a verbatim quote of one are not claims (and a reason is
     never evidence for a number anywhere else). Citations written in the sentence
     (``[measurements.hr_bpm]``) must each support one of its claims (:func:`check_citations`)."""
-    cited, sentence = split_citations(sentence)
+    cited, sentence = split_citations(html.unescape(sentence))  # "&#39;" is an apostrophe, not 39
     claims: list[Claim] = []
     yes_no = _YES_NO.match(sentence)
     for code in (question_codes or []) if yes_no else []:
@@ -841,7 +844,18 @@ def check_sentence(sentence: str, numbers: list[Fact], statements: StatementFact
         citation = match_qualifier(key, flags, negated, statements)
         claims.append(Claim(text=text, kind="qualifier", code=key, negated=negated,
                             grounded=citation is not None, citation=citation))
-    return claims + check_citations(cited, claims)
+    return claims + check_citations(cited, claims) + verdict_claims(yes_no, claims)
+
+
+def verdict_claims(yes_no: re.Match | None, claims: list[Claim]) -> list[Claim]:
+    """A "Yes"/"No" opening a sentence is a claim in every mode ("Yes, there is a block."). When
+    the question named no statement it could assert or deny, it is supported only by the other
+    claims of its sentence: at least one, all grounded; otherwise it is ungrounded."""
+    if yes_no is None or any(c.text == yes_no.group(1) and c.kind == "statement" for c in claims):
+        return []
+    grounded = bool(claims) and all(c.grounded for c in claims)
+    return [Claim(text=yes_no.group(1), kind="verdict", negated=yes_no.group(1).lower() == "no",
+                  grounded=grounded, citation=None)]
 
 
 _CITATION = re.compile(r"\s*\[([^\[\]]*)\]")
@@ -935,6 +949,7 @@ class Grounder:
     def sentence(self, sentence: str) -> str:
         """The sentence with citations, or '' (removed) / flagged when a claim is unsupported.
         Unsafe sentences (:mod:`medts.agent.safety`) are removed in both modes."""
+        sentence = html.unescape(sentence)  # servers may HTML-escape the model's text ("&#39;")
         claims = self.check(sentence)
         self.previous_quantity = last_quantity(sentence) or self.previous_quantity
         self.claims += claims

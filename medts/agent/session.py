@@ -41,6 +41,8 @@ from pydantic import BaseModel, Field
 from medts.agent import DRAFT_NOTICE
 from medts.agent.backends import supports_tool_calling
 from medts.agent.grounding import Claim, Grounder
+from medts.agent.safety import Refusal, policy, refusal, scrub
+from medts.agent.verdict import Topic, Verdict, decide, route
 from medts.agent.planner import (
     _PREVIOUS, compose_messages, fact_lines, intents, load_prompt, plan, render,
 )
@@ -57,15 +59,21 @@ class AgentConfig(BaseModel):
     claimless: Literal["keep", "drop"] = Field(
         "drop", description="plan mode: model sentences without any number or statement (filler) are dropped")
     history_turns: int = Field(3, ge=0, description="previous turns given to the model (native mode)")
+    max_facts: int = Field(4, ge=0, description="supporting fact lines shown after the verdict (plan mode)")
 
 
 class AgentAnswer(BaseModel):
     """One answer, JSON-ready (``medts chat --json``)."""
 
-    schema_version: int = 1
+    schema_version: int = 2
     question: str
     text: str
-    llm_text: str = Field(description="what the LLM wrote, before grounding")
+    verdict: str = Field("", description="the direct answer the text opens with (grounded), '' when none applies")
+    verdict_answer: str = Field("", description="yes / no / a category / a number / 'cannot tell'")
+    topic: str = Field("", description="what the question asks, as the intent router read it")
+    refused: str | None = Field(None, description="safety-policy category when the question was refused")
+    llm_text: str = Field(description="the LLM's sentences that passed grounding and the safety policy; every "
+                                      "other sentence it wrote is replaced by a [removed: why] mark")
     notice: str = DRAFT_NOTICE
     mode: str
     record: str | None
@@ -74,9 +82,9 @@ class AgentAnswer(BaseModel):
     claims: list[Claim]
     n_claims: int
     n_ungrounded: int
-    removed: list[str]
-    cut: str = Field("", description="unfinished last sentence dropped (the model hit its token limit)")
-    claimless: list[str] = Field(default_factory=list, description="model sentences dropped for stating nothing checkable")
+    removed: list[str] = Field(description="why each removed sentence went (its text is never kept)")
+    cut: bool = Field(False, description="an unfinished last sentence was dropped (the model hit its token limit)")
+    n_claimless: int = Field(0, description="model sentences dropped for stating nothing checkable")
     citations: list[str]
     facts: list[str]
     latency_s: dict[str, float | None]
@@ -89,7 +97,8 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[-])|\n+")
 class ChatSession:
     """Multi-turn chat about loaded ECGs (see the module docstring)."""
 
-    def __init__(self, llm: BaseChatModel, config: AgentConfig | None = None, toolbox: ToolBox | None = None):
+    def __init__(self, llm: BaseChatModel | None, config: AgentConfig | None = None, toolbox: ToolBox | None = None):
+        # llm None: the planner alone answers (verdict and tool facts, no model text)
         self.llm = llm
         self.config = config or AgentConfig()
         self.toolbox = toolbox or ToolBox(Workspace())
@@ -97,6 +106,10 @@ class ChatSession:
         self.last: AgentAnswer | None = None
         self._cut = ""
         self._cpu_tools = 0.0
+        self._topic: Topic = Topic("unknown")
+        self._topics: list[Topic] = []
+        self._verdict: Verdict | None = None
+        self._verdict_text = ""
 
     @classmethod
     def with_local_model(cls, source: str = "smollm2", *, dtype: str = "auto", max_new_tokens: int = 48,
@@ -108,6 +121,8 @@ class ChatSession:
     # -- records -------------------------------------------------------------------------------
     @property
     def mode(self) -> str:
+        if self.llm is None:
+            return "plan"
         if self.config.mode != "auto":
             return self.config.mode
         return "native" if supports_tool_calling(self.llm) else "plan"
@@ -139,18 +154,27 @@ class ChatSession:
         return self.last
 
     def stream(self, question: str) -> Iterator[str]:
-        """Yield the answer in grounded pieces (sentence by sentence); ``self.last`` holds the result."""
+        """Yield the answer in grounded pieces (the verdict first, then sentence by sentence);
+        ``self.last`` holds the result."""
         t0 = time.perf_counter()
         start = len(self.toolbox.trace)
         self._cut = ""
+        self._verdict, self._verdict_text = None, ""
+        refused = refusal(question)
+        if refused is not None:  # no tool, no LLM: nothing a model writes can reach a refusal
+            yield from self._refuse(question, refused, start, t0)
+            return
         kinds = intents(question)
+        topic = route(question)
         if not kinds and self.history:  # a follow-up such as "and for the previous one?"
             kinds = self.history[-1][2]
+            topic = self._topics[-1] if self._topics else topic
+        self._topic = topic
         record = "previous" if _PREVIOUS.search(question) and "compare" not in kinds \
             and "previous" in self.toolbox.workspace.records else "current"
         summary = self.toolbox.run("record_summary", {"record": record})
         quality = summary.get("quality") or {}
-        if quality.get("abstain") and "quality" not in kinds:
+        if quality.get("abstain") and "quality" not in kinds and topic.name != "quality":
             yield from self._abstain(question, record, summary, start, t0)
             return
         if self.mode == "native":
@@ -158,49 +182,114 @@ class ChatSession:
         else:
             yield from self._plan(question, kinds, record, start, t0)
 
+    def _refuse(self, question: str, refused: Refusal, start: int, t0: float) -> Iterator[str]:
+        text = refused.text + "\n\n" + DRAFT_NOTICE
+        yield text
+        self._verdict = None
+        self._finish(question, text, "", "refused", None, start, t0, None, None, Grounder.from_trace([], question), [],
+                     refused=refused.category, kinds=[])
+
     def _abstain(self, question: str, record: str, summary: dict[str, Any], start: int, t0: float) -> Iterator[str]:
         q = summary["quality"]
         reason = f"{q.get('n_usable_leads')} of {q.get('n_leads')} leads usable, {q.get('n_beats')} beats detected"
         text = render(load_prompt("compose")["abstain"], reason=reason).strip()
         yield text
         yield "\n\n" + DRAFT_NOTICE
-        self._finish(question, text + "\n\n" + DRAFT_NOTICE, text, "abstain", record, start, t0, None, None,
+        self._verdict = None
+        self._finish(question, text + "\n\n" + DRAFT_NOTICE, "", "abstain", record, start, t0, None, None,
                      Grounder.from_trace([], question), [], abstained=True)
 
+    def _tool_calls(self, question: str, kinds: list[str], topic: Topic, record: str) -> list[tuple[str, dict[str, Any]]]:
+        """The planner's tool calls plus those the verdict needs (the classifier with every
+        statement's probability, so a "no" can name the most probable one)."""
+        calls = [(c.name, dict(c.args)) for c in plan(question, has_previous="previous" in self.toolbox.workspace.records,
+                                                       found=kinds or None, record=record)]
+        names = {n for n, _ in calls}
+        rec = {"record": record}
+        if topic.kind in ("statement", "flag", "number", "category", "overview") and "measurements" not in names:
+            calls.append(("measurements", rec))
+        if topic.kind in ("statement", "overview") or (topic.kind == "category" and topic.name == "rhythm"):
+            if "classify" not in names:
+                calls.append(("classify", {**rec, "level": "all"}))
+        return [(n, {**a, "top_k": 71} if n == "classify" else a) for n, a in calls]
+
     def _plan(self, question: str, kinds: list[str], record: str, start: int, t0: float) -> Iterator[str]:
-        calls = plan(question, has_previous="previous" in self.toolbox.workspace.records,
-                     found=kinds or None, record=record)
+        topic = self._topic
         results = []
-        for call in calls:
-            args = dict(call.args)
-            if call.name == "record_summary" and args.get("record", "current") == record:
+        for name, args in self._tool_calls(question, kinds, topic, record):
+            if name == "record_summary" and args.get("record", "current") == record:
                 results.append(self.toolbox.trace[start].result)  # already run for the quality check
                 continue
-            if call.name == "explain" and args.get("code") == "?":
+            if name == "explain" and args.get("code") == "?":
                 args["code"] = _top_statement(results)
-            results.append(self.toolbox.run(call.name, args))
+            results.append(self.toolbox.run(name, args))
         t_tools = time.perf_counter()
         self._cpu_tools = time.process_time()
         trace = self.toolbox.trace[start:]
         facts = fact_lines(question, results, kinds or None)
         grounder = Grounder.from_trace(trace, question, self.config.grounding)
         grounder.drop_claimless = self.config.claimless == "drop"
+        verdict_text, verdict = self._verdict_sentence(topic, results, trace, question, grounder)
         pieces, llm_text, first = [], "", None
-        for sentence, raw in self._grounded_stream(compose_messages(question, facts), grounder):
-            llm_text = raw
-            if sentence:
-                first = first if first is not None else time.perf_counter()
-                pieces.append(sentence)
-                yield sentence + " "
-        llm_text = llm_text or ""
-        extra = self._missing_facts(facts, grounder, trace, question)
-        if extra:
-            block = "\n\nFrom the tools:\n" + "\n".join(f"- {f}" for f in extra)
+        if verdict_text:
+            first = time.perf_counter()
+            pieces.append(verdict_text)
+            yield verdict_text + " "
+        if self.llm is not None:
+            for sentence, raw in self._grounded_stream(compose_messages(question, facts), grounder):
+                llm_text = raw
+                if sentence and sentence not in pieces:
+                    first = first if first is not None else time.perf_counter()
+                    pieces.append(sentence)
+                    yield sentence + " "
+        extra = self._supporting_facts(facts, grounder, trace, question)
+        block = ("\n\n" + "\n".join(f"- {f}" for f in extra)) if extra else ""
+        if block:
             yield block
         yield "\n\n" + DRAFT_NOTICE
-        text = " ".join(pieces) + (block if extra else "") + "\n\n" + DRAFT_NOTICE
-        self._finish(question, text.strip(), llm_text, "plan", record, start, t0, t_tools, first, grounder,
+        text = " ".join(pieces) + block + "\n\n" + DRAFT_NOTICE
+        self._finish(question, text.strip(), llm_text or "", "plan", record, start, t0, t_tools, first, grounder,
                      facts, kinds=kinds)
+
+    def _verdict_sentence(self, topic: Topic, results: list[dict[str, Any]], trace: list, question: str,
+                          grounder: Grounder) -> tuple[str, Verdict | None]:
+        """The grounded verdict sentence ('' when the topic has none: glossary, compare...). A
+        verdict the grounding check would not support is replaced by "cannot tell" (it never is
+        when the tools and the grounding agree; the test suite checks that)."""
+        verdict = decide(topic, results, trace, question)
+        self._verdict, self._verdict_text = verdict, ""
+        if not verdict.sentence:
+            return "", verdict
+        checker = Grounder.from_trace(trace, question, "remove")
+        text = checker.sentence(verdict.sentence)
+        if not text:
+            self._verdict = Verdict(topic, "cannot tell", "Cannot tell from this ECG: the tool results disagree.")
+            self._verdict_text = self._verdict.sentence
+            return self._verdict.sentence, self._verdict
+        grounder.claims += checker.claims
+        self._verdict_text = text
+        return text, verdict
+
+    def _supporting_facts(self, facts: list[str], grounder: Grounder, trace: list, question: str) -> list[str]:
+        """At most ``max_facts`` fact lines the text does not cite yet, each grounded and cited;
+        a fact line the grounding check does not support is left out, never shown flagged."""
+        if self.config.show_facts == "never" or not facts:
+            return []
+        covered = {c.citation for c in grounder.claims if c.grounded}
+        out = []
+        for fact in facts:
+            checker = Grounder.from_trace(trace, question, "remove")
+            claims = checker.check(fact)
+            cites = {c.citation for c in claims if c.grounded}
+            if any(not c.grounded for c in claims):
+                continue
+            if self.config.show_facts == "always" or not cites or not cites <= covered:
+                line = checker.sentence(fact)
+                if line:
+                    out.append(line)
+                    covered |= cites
+        limit = self.config.max_facts if self._verdict is not None and self._verdict.sentence else max(self.config.max_facts, 8)
+        return out[:limit]
 
     def _grounded_stream(self, messages: list[BaseMessage], grounder: Grounder) -> Iterator[tuple[str, str]]:
         """(grounded sentence or '', LLM text so far) per completed sentence of the LLM stream.
@@ -227,64 +316,106 @@ class ChatSession:
         last, self._cut = trim_unfinished(buffer, finish)
         yield (grounder.sentence(last) if last else ""), raw  # always: the caller keeps the full raw text
 
-    def _missing_facts(self, facts: list[str], grounder: Grounder, trace: list, question: str) -> list[str]:
-        """Fact lines whose tool fields the grounded text does not cite (``show_facts``), cited."""
-        if self.config.show_facts == "never" or not facts:
-            return []
-        covered = {c.citation for c in grounder.claims if c.grounded}
-        checker = Grounder.from_trace(trace, question, "flag")
-        out = []
-        for fact in facts:
-            claims = checker.check(fact)
-            cites = {c.citation for c in claims if c.grounded}
-            if self.config.show_facts == "always" or not cites or not cites <= covered:
-                out.append(checker.sentence(fact))
-        return out
-
     def _native(self, question: str, record: str, start: int, t0: float) -> Iterator[str]:
-        from medts.agent.native import run_native
+        """The model calls the tools (:func:`medts.agent.native.stream_native`); its answer is
+        grounded sentence by sentence as it streams. A server that fails mid-answer leaves the
+        grounded part, marked as partial (``self.last``), and the error is raised on."""
+        from medts.agent.backends import BackendError
+        from medts.agent.native import PARTIAL_MARK, NativeTurn, history_messages, stream_native
 
-        history: list[BaseMessage] = []
-        for q, a, _ in self.history[-self.config.history_turns:] if self.config.history_turns else []:
-            history += [HumanMessage(q), AIMessage(a)]
+        turns = self.history[-self.config.history_turns:] if self.config.history_turns else []
         if record == "previous":
             question = question + " (about the ECG named 'previous')"
-        final = run_native(self.llm, self.toolbox, question, history=history)
-        t_tools = time.perf_counter()
+        turn = NativeTurn()
+        grounder: Grounder | None = None
+        pieces: list[str] = []
+        buffer = raw = ""
+        partial = first = None
         self._cpu_tools = time.process_time()
+        try:
+            for piece in stream_native(self.llm, self.toolbox, question, turn=turn,
+                                       history=history_messages([(q, a) for q, a, _ in turns])):
+                if grounder is None:  # the tools are done once the answer streams
+                    grounder, verdict_text = self._native_verdict(question, record, start)
+                    self._cpu_tools = time.process_time()
+                    if verdict_text:
+                        first = time.perf_counter()
+                        pieces.append(verdict_text)
+                        yield verdict_text + " "
+                buffer += piece
+                raw += piece
+                parts = _SENTENCE_END.split(buffer)
+                for done in (p.strip() for p in parts[:-1]):
+                    if done and (g := grounder.sentence(done)):
+                        first = first or time.perf_counter()
+                        pieces.append(g)
+                        yield g + " "
+                buffer = parts[-1]
+        except BackendError as error:
+            if not raw:  # nothing to keep
+                raise
+            partial = str(error)
+        if grounder is None:
+            grounder, verdict_text = self._native_verdict(question, record, start)
+            if verdict_text:
+                first = time.perf_counter()
+                pieces.append(verdict_text)
+                yield verdict_text + " "
+        last, self._cut = trim_unfinished(buffer, "length" if partial else turn.finish_reason)
+        if last and (g := grounder.sentence(last)):
+            first = first or time.perf_counter()
+            pieces.append(g)
+            yield g
+        self._first_token = turn.first_token
+        mark = "\n\n" + PARTIAL_MARK if partial else ""
+        if mark:
+            yield mark
+        yield "\n\n" + DRAFT_NOTICE
+        text = " ".join(pieces) + mark + "\n\n" + DRAFT_NOTICE
+        self._finish(question, text.strip(), raw, "native", record, start, t0, turn.t_tools,
+                     first, grounder, [])
+        if partial:
+            raise BackendError(partial + " (partial answer kept)")
+
+    def _native_verdict(self, question: str, record: str, start: int) -> tuple[Grounder, str]:
+        """After the model's tools: run what the verdict needs (cached), then the grounder and
+        the grounded verdict sentence."""
+        topic = self._topic
+        results = [c.result for c in self.toolbox.trace[start:]]
+        have = {r.get("tool") for r in results}
+        for name, args in self._tool_calls(question, intents(question), topic, record):
+            if name in ("measurements", "classify") and name not in have:
+                results.append(self.toolbox.run(name, args))
         trace = self.toolbox.trace[start:]
         grounder = Grounder.from_trace(trace, question, self.config.grounding)
-        raw = final.content if isinstance(final.content, str) else str(final.content)
-        sentences = [s.strip() for s in _SENTENCE_END.split(raw) if s.strip()]
-        if sentences:
-            kept, self._cut = trim_unfinished(sentences[-1], (final.response_metadata or {}).get("finish_reason"))
-            sentences = sentences[:-1] + ([kept] if kept else [])
-        pieces = []
-        for sentence in sentences:
-            g = grounder.sentence(sentence)
-            if g:
-                pieces.append(g)
-                yield g + " "
-        yield "\n\n" + DRAFT_NOTICE
-        self._first_token = None
-        text = " ".join(pieces) + "\n\n" + DRAFT_NOTICE
-        self._finish(question, text.strip(), raw, "native", record, start, t0, t_tools, None, grounder, [])
+        grounder.drop_claimless = self.config.claimless == "drop"
+        text, _ = self._verdict_sentence(topic, results, trace, question, grounder)
+        return grounder, text
 
     def _finish(self, question: str, text: str, llm_text: str, mode: str, record: str | None, start: int,
                 t0: float, t_tools: float | None, first: float | None, grounder: Grounder, facts: list[str],
-                *, abstained: bool = False, kinds: list[str] | None = None) -> None:
+                *, abstained: bool = False, kinds: list[str] | None = None, refused: str | None = None) -> None:
         now = time.perf_counter()
         first_token = getattr(self, "_first_token", None)
         trace = self.toolbox.trace[start:]
+        verdict = getattr(self, "_verdict", None)
+        headers = grounder.header_texts
         self.last = AgentAnswer(
-            question=question, text=text, llm_text=llm_text, mode=mode, record=record, abstained=abstained,
+            question=question, text=scrub(text, headers), llm_text=redacted_llm_text(llm_text, grounder, self._cut),
+            verdict=self._verdict_text if verdict is not None else "",
+            verdict_answer=verdict.answer if verdict is not None else "", refused=refused,
+            topic=verdict.topic.label if verdict is not None else (f"refused:{refused}" if refused else mode),
+            mode=mode, record=record, abstained=abstained,
             tools=[{"name": c.name, "args": c.args, "seconds": c.seconds, "available": c.result.get("available", True)}
                    for c in trace],
-            claims=grounder.claims, n_claims=len(grounder.claims),
-            n_ungrounded=sum(not c.grounded for c in grounder.claims), removed=grounder.removed,
-            cut=getattr(self, "_cut", "") if mode != "abstain" else "", claimless=list(grounder.claimless),
+            # an unsupported claim keeps its kind and unit, never its text
+            claims=[c if c.grounded else c.model_copy(update={"text": "[removed]", "value": None}) for c in grounder.claims],
+            n_claims=len(grounder.claims),
+            n_ungrounded=sum(not c.grounded for c in grounder.claims), removed=list(grounder.removed_why),
+            cut=bool(getattr(self, "_cut", "")) and mode not in ("abstain", "refused"),
+            n_claimless=len(grounder.claimless),
             citations=sorted({c.citation for c in grounder.claims if c.grounded and c.citation}),
-            facts=facts,
+            facts=[scrub(f, headers) for f in facts],
             latency_s={
                 "tools": None if t_tools is None else round(t_tools - t0, 3),
                 "first_token_after_tools": None if (first_token is None or t_tools is None) else round(first_token - t_tools, 3),
@@ -295,9 +426,32 @@ class ChatSession:
                 "cpu_s_after_tools": None if t_tools is None else round(time.process_time() - self._cpu_tools, 3),
                 "total": round(now - t0, 3),
             },
-            prompt_versions={"system": load_prompt("system")["version"], "compose": load_prompt("compose")["version"]},
+            prompt_versions={"system": load_prompt("system")["version"], "compose": load_prompt("compose")["version"],
+                             "safety": policy().version},
         )
         self.history.append((question, text, kinds if kinds is not None else intents(question)))
+        self._topics.append(self._topic)
+
+
+def redacted_llm_text(raw: str, grounder: Grounder, cut: str) -> str:
+    """The model's text with every sentence that did not pass replaced by ``[removed: why]``
+    (unsupported, unsafe, claimless filler, unfinished): no unverified text reaches ``--json``."""
+    from medts.agent.grounding import split_sentences
+
+    why = dict(zip(grounder.removed, grounder.removed_why))
+    out = []
+    for sentence in split_sentences(raw):
+        if sentence in why:
+            out.append(f"[removed: {why[sentence]}]")
+        elif sentence in grounder.claimless:
+            out.append("[removed: no checkable claim]")
+        elif cut and sentence.strip() == cut.strip():
+            out.append("[removed: unfinished]")
+        elif sentence in grounder.kept:
+            out.append(sentence)
+        else:  # split differently from the stream: keep only what the grounding check let through
+            out.append("[removed: not checked]")
+    return " ".join(out)
 
 
 def trim_unfinished(last: str, finish_reason: str | None) -> tuple[str, str]:

@@ -1,0 +1,399 @@
+"""The direct answer every chat answer opens with: yes / no / a category / a number, with the
+facts that decide it, or "Cannot tell from this ECG" and why.
+
+:func:`route` reads the question with rules (the intent router) into a :class:`Topic`;
+:func:`decide` answers it from the tool results of the turn. Statement questions are decided by
+the same :class:`medts.agent.grounding.StatementFacts` the grounding check uses (a statement a
+measurement defines is decided by the measurement; the others by the statement classifier), so
+a verdict can never be one the grounding check would remove. Every verdict sentence is written
+from tool fields only and is grounded like any other sentence before it is shown.
+
+Example
+-------
+>>> route("Is there an inferior myocardial infarction?").kind, route("What is the PR interval?").name
+('statement', 'pr_ms')
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from medts.agent.grounding import (
+    IMPLIED_BY, StatementFacts, find_qualifiers, find_statements, match_qualifier, match_statement, statement_facts,
+)
+
+Kind = Literal["statement", "flag", "number", "category", "overview", "glossary", "compare", "anomaly", "waves",
+               "explain", "unknown"]
+
+
+@dataclass(frozen=True)
+class Topic:
+    """What the question asks. ``kind``: a yes/no about statements (``codes``) or about a
+    measurement's reference-range flag (``name`` + ``flags``), a number (``name``), a category
+    (``name``: axis, rhythm, quality), an overview, or something else."""
+
+    kind: Kind
+    name: str = ""
+    codes: tuple[str, ...] = ()
+    flags: frozenset[str] = frozenset()
+    negated: bool = False
+
+    @property
+    def label(self) -> str:
+        """A short label (the intent class the LLM router is trained on)."""
+        if self.kind == "statement":
+            return "yes/no:" + "+".join(self.codes)
+        if self.kind == "flag":
+            return f"yes/no:{self.name}:{'+'.join(sorted(self.flags))}"
+        return f"{self.kind}:{self.name}" if self.name else self.kind
+
+
+@dataclass
+class Verdict:
+    """The direct answer: ``answer`` (``yes``, ``no``, a category, a number or ``cannot tell``),
+    the full first ``sentence`` and the topic it answers."""
+
+    topic: Topic
+    answer: str
+    sentence: str
+    facts: list[str] = field(default_factory=list)
+
+    @property
+    def decided(self) -> bool:
+        return self.answer != "cannot tell"
+
+
+_YES_NO_QUESTION = re.compile(r"^\W*(is|are|does|do|did|has|have|was|were|can|could|any|should|would|will|"
+                              r"isn'?t|doesn'?t|shows?|see|tell me if|check (?:if|whether|for))\b|\bor not\b|\bany\b.*\?$",
+                              re.IGNORECASE)
+NUMBERS: tuple[tuple[str, str], ...] = (
+    (r"\bQTc\b|corrected QT", "qtc_bazett_ms"),
+    (r"\bQT\b", "qt_ms"),
+    (r"\bP-?R\b|\bPQ\b", "pr_ms"),
+    (r"\bQRS\b(?!\s+axis)", "qrs_ms"),
+    (r"heart ?rate|\brate\b|\bHR\b|\bbpm\b|pulse|how fast|beats? per minute", "hr_bpm"),
+    (r"\bSDNN\b|\bRMSSD\b|\bHRV\b|variability", "hrv"),
+    (r"Sokolow", "sokolow_lyon_mv"),
+    (r"Cornell", "cornell_mv"),
+)
+CATEGORIES: tuple[tuple[str, str], ...] = (
+    (r"\baxis\b|\bdeviation\b", "axis"),
+    (r"quality|nois|artifact|artefact|electrode|interpretab|usable|lead.*(?:off|missing|flat)", "quality"),
+    (r"rhythm|\bsinus\b|arrhythm|\bregular\b", "rhythm"),
+)
+_OVERVIEW = re.compile(r"diagnos|interpret|summar|what do you see|findings?|conclusion|impression|report|"
+                       r"what.*wrong|anything (?:abnormal|wrong|else)|abnormal(?:ities)?\b(?!.*\b(?:QRS|QT|PR|axis)\b)|"
+                       r"read (?:this|the) ECG|overall", re.IGNORECASE)
+_GLOSSARY = re.compile(r"\bmean(?:s|ing)?\b|\bdefin|criteria|stand for|what (?:is|are) (?:an? )(?!heart)", re.IGNORECASE)
+_COMPARE = re.compile(r"compar|changed|change since|differen|\bvs\.?\s|versus|since the (?:previous|last|prior)",
+                      re.IGNORECASE)
+_EXPLAIN = re.compile(r"\bwhy\b|evidence|explain|which leads?|what makes|based on|how do you know", re.IGNORECASE)
+_ANOMALY = re.compile(r"anomal|unusual|\bodd\b|ectopic|premature|\bPVCs?\b|\bPACs?\b|extra ?systol|outlier|strange",
+                      re.IGNORECASE)
+_WAVES = re.compile(r"delineat|\bwaves? (?:found|boundaries|onsets?|offsets?)|fiducial|segmentation", re.IGNORECASE)
+# family words the statement lexicon does not carry as such
+_FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (r"\bMI\b|infarct|heart attack|\bSTEMI\b|\bQ[- ]waves? (?:of|from) (?:an )?(?:old|prior)", ("MI",)),
+    (r"ischa?emi|ST[- /]T (?:changes?|abnormalit)", ("STTC",)),
+    (r"hypertroph|enlarge", ("HYP",)),
+    (r"fascicular block|hemiblock", ("LAFB", "LPFB")),
+    (r"\bAV block\b|heart block|atrioventricular block", ("1AVB", "2AVB", "3AVB")),
+)
+
+
+def route(question: str) -> Topic:
+    """The question's :class:`Topic`, by rules (the intent router)."""
+    q = question.strip()
+    if _COMPARE.search(q):
+        return Topic("compare")
+    yes_no = bool(_YES_NO_QUESTION.search(q))
+    codes = [c for _, c, neg in find_statements(q)]
+    if not codes:
+        codes = [c for pattern, cs in _FAMILY_WORDS if re.search(pattern, q, re.IGNORECASE) for c in cs]
+    if _GLOSSARY.search(q) and not yes_no:
+        return Topic("glossary", codes=tuple(codes))
+    if _EXPLAIN.search(q):
+        return Topic("explain", codes=tuple(codes))
+    if _ANOMALY.search(q):
+        return Topic("anomaly")
+    if _WAVES.search(q):
+        return Topic("waves")
+    qualifiers = find_qualifiers(q)
+    if yes_no and codes:
+        return Topic("statement", codes=tuple(dict.fromkeys(_expand(codes))))
+    if yes_no and qualifiers:
+        _, key, flags, negated = qualifiers[0]
+        return Topic("flag", name=key, flags=flags, negated=negated)
+    for pattern, name in CATEGORIES:
+        if re.search(pattern, q, re.IGNORECASE):
+            if name == "axis" and yes_no:
+                break
+            return Topic("category", name=name)
+    for pattern, name in NUMBERS:
+        if re.search(pattern, q, re.IGNORECASE):
+            return Topic("number", name=name)
+    if codes:
+        return Topic("statement", codes=tuple(dict.fromkeys(_expand(codes))))
+    if _OVERVIEW.search(q) or re.search(r"\bnormal\b", q, re.IGNORECASE) or not q.rstrip("?. "):
+        return Topic("overview")
+    return Topic("unknown")
+
+
+def _expand(codes: list[str]) -> list[str]:
+    """A tachycardia question asks about sinus tachycardia too (and so on): the pseudo-codes the
+    grounding check knows stay as they are."""
+    return codes
+
+
+# ---------------------------------------------------------------------------------------------
+# Deciding
+# ---------------------------------------------------------------------------------------------
+def _result(results: list[dict[str, Any]], tool: str) -> dict[str, Any] | None:
+    return next((r for r in results if r.get("tool") == tool and r.get("available", True)), None)
+
+
+def _value(d: Any, *keys: str) -> float | None:
+    for k in keys:
+        if not isinstance(d, dict):
+            return None
+        d = d.get(k)
+    if isinstance(d, dict):
+        d = d.get("value")
+    return float(d) if isinstance(d, (int, float)) and not isinstance(d, bool) else None
+
+
+def _reason(d: Any) -> str:
+    reason = d.get("reason") if isinstance(d, dict) else None
+    return f" ({reason})" if reason else ""
+
+
+def _pct(p: Any) -> str | None:
+    return f"{100 * p:.0f}%" if isinstance(p, (int, float)) and not isinstance(p, bool) else None
+
+
+_NAMES = {"hr_bpm": "heart rate", "pr_ms": "PR interval", "qrs_ms": "QRS duration", "qt_ms": "QT interval",
+          "qtc_bazett_ms": "QTc (Bazett)", "qrs_axis_deg": "QRS axis", "sokolow_lyon_mv": "Sokolow-Lyon voltage",
+          "cornell_mv": "Cornell voltage"}
+_UNITS = {"hr_bpm": "bpm", "pr_ms": "ms", "qrs_ms": "ms", "qt_ms": "ms", "qtc_bazett_ms": "ms", "qrs_axis_deg": "degrees",
+          "sokolow_lyon_mv": "mV", "cornell_mv": "mV"}
+
+
+def measurement_phrase(m: dict[str, Any], key: str) -> str | None:
+    """``"the QTc (Bazett) is 439 ms, within the limit of 460 ms"``; None when not measured."""
+    v = _value(m, key)
+    if v is None:
+        return None
+    unit = _UNITS[key]
+    text = f"the {_NAMES[key]} is {v:.2f} {unit}" if unit == "mV" else f"the {_NAMES[key]} is {v:.0f} {unit}"
+    lim = (m.get("reference_limits") or {}).get(key) or {}
+    flag = (m.get("flags") or {}).get(key)
+    lo, hi = lim.get("low"), lim.get("high")
+    if flag in ("normal", "high", "low") and (lo is not None or hi is not None):
+        fmt = (lambda x: f"{x:.1f} {unit}") if unit == "mV" else (lambda x: f"{x:.0f} {unit}")
+        if flag == "normal":
+            text += (f", within the range {fmt(lo)} to {fmt(hi)}" if lo is not None and hi is not None
+                     else f", within the limit of {fmt(hi if hi is not None else lo)}")
+        elif flag == "high" and hi is not None:
+            text += f", above the limit of {fmt(hi)}"
+        elif flag == "low" and lo is not None:
+            text += f", below the limit of {fmt(lo)}"
+    if isinstance(m.get(key), dict) and m[key].get("quality") == "uncertain":
+        text += " (uncertain)"
+    return text
+
+
+# which measurement decides a measurement-defined statement (for the deciding fact)
+_DECIDING_MEASUREMENT = {"TACHY": "hr_bpm", "BRADY": "hr_bpm", "STACH": "hr_bpm", "SBRAD": "hr_bpm", "LNGQT": "qtc_bazett_ms",
+                         "1AVB": "pr_ms", "WIDEQRS": "qrs_ms", "AXIS_NORMAL": "qrs_axis_deg", "AXIS_LEFT": "qrs_axis_deg",
+                         "AXIS_RIGHT": "qrs_axis_deg", "AXIS_EXTREME": "qrs_axis_deg", "VCLVH": "sokolow_lyon_mv"}
+
+
+def _describe(code: str) -> str:
+    from medts.labels import STATEMENTS
+
+    families = {"MI": "myocardial infarction statement", "STTC": "ST-T change statement", "HYP": "hypertrophy statement",
+                "CD": "conduction disturbance statement", "BBB": "bundle-branch block statement"}
+    if code in families:
+        return families[code]
+    st = STATEMENTS.get(code)
+    return f"{code} ({st.description.split('(')[0].strip()})" if st else code.lower().replace("_", " ")
+
+
+def _members(code: str, classify: dict[str, Any]) -> list[dict[str, Any]]:
+    """The classifier entries for ``code`` or, for a family, its member statements (most probable first)."""
+    wanted = {code, *IMPLIED_BY.get(code, ())}
+    rows = [s for s in classify.get("statements") or [] if s["code"] in wanted]
+    return sorted(rows, key=lambda s: -(s.get("probability") or 0.0))
+
+
+def decide_statement(code: str, facts: StatementFacts, results: list[dict[str, Any]]) -> tuple[str, str]:
+    """(``yes`` / ``no`` / ``cannot tell``, the deciding clause) for statement ``code``."""
+    m, c = _result(results, "measurements"), _result(results, "classify")
+    yes, no = match_statement(code, False, facts), match_statement(code, True, facts)
+    if yes is None and no is None:
+        if c is None and code not in _DECIDING_MEASUREMENT:
+            return "cannot tell", "the statement classifier is not available for this record"
+        if code in _DECIDING_MEASUREMENT and (m is None or _value(m, _DECIDING_MEASUREMENT[code]) is None):
+            return "cannot tell", f"the {_NAMES[_DECIDING_MEASUREMENT[code]]} could not be measured" + _reason(
+                (m or {}).get(_DECIDING_MEASUREMENT[code]))
+        return "cannot tell", f"no tool decides {_describe(code)}"
+    answer = "yes" if yes is not None else "no"
+    cite = yes if yes is not None else no
+    if cite.startswith("measurements.") and code in _DECIDING_MEASUREMENT and m is not None:
+        key = _DECIDING_MEASUREMENT[code]
+        if code.startswith("AXIS_"):
+            return answer, f"the QRS axis is {_value(m, key):.0f} degrees ({m.get('qrs_axis_category')})"
+        if code == "VCLVH":
+            phrases = [p for p in (measurement_phrase(m, "sokolow_lyon_mv"), measurement_phrase(m, "cornell_mv")) if p]
+            return answer, " and ".join(phrases)
+        phrase = measurement_phrase(m, key)
+        if phrase:
+            return answer, phrase
+    if cite.startswith("measurements.") and m is not None:
+        clause = _rhythm_clause(m)
+        label = m.get("rhythm_label")
+        if label and clause:
+            return answer, f"the measured rhythm is {label} ({clause})"
+        return answer, clause or f"the measured rhythm is {label}"
+    if c is not None:
+        rows = _members(code, c)
+        present = [s for s in rows if s.get("present")]
+        if answer == "yes" and present:
+            s = present[0]
+            p, t = _pct(s.get("probability")), _pct(s.get("threshold"))
+            return answer, (f"the classifier finds {_describe(s['code'])}" + (f", probability {p}" if p else "")
+                            + (f", threshold {t}" if t else ""))
+        if answer == "no":
+            top = rows[0] if rows else None
+            what = _describe(code)
+            if top is not None and _pct(top.get("probability")) and top["code"] == code:
+                return answer, (f"the classifier does not find {what}: probability {_pct(top['probability'])}, "
+                                f"below its threshold of {_pct(top['threshold'])}")
+            if top is not None and _pct(top.get("probability")):
+                return answer, (f"the classifier does not find {'any ' if code in IMPLIED_BY else ''}{what} "
+                                f"(most probable {top['code']}: probability {_pct(top['probability'])}, "
+                                f"below its threshold of {_pct(top['threshold'])})")
+            return answer, f"the classifier does not find {'any ' if code in IMPLIED_BY else ''}{what}"
+    return answer, f"the tools {'show' if answer == 'yes' else 'do not show'} {_describe(code)}"
+
+
+def _rhythm_clause(m: dict[str, Any]) -> str | None:
+    rh = m.get("rhythm") or {}
+    pf, cv = _value(rh, "p_wave_fraction"), _value(rh, "rr_cv")
+    parts = []
+    if pf is not None:
+        parts.append(f"P waves before {100 * pf:.0f}% of beats")
+    if cv is not None:
+        parts.append(("RR irregular" if m.get("rr_irregular") else "RR regular") + f" (variation {100 * cv:.0f}%)")
+    return " and ".join(parts) or None
+
+
+def _rhythm_category(facts: StatementFacts, m: dict[str, Any] | None, c: dict[str, Any] | None) -> tuple[str, str] | None:
+    """(rhythm name, deciding clause): measured AF / sinus first, else the classifier's rhythm statement."""
+    from medts.labels import STATEMENTS
+
+    clause = _rhythm_clause(m) if m else None
+    for code, name in (("AFIB", "Atrial fibrillation"), ("STACH", "Sinus tachycardia"), ("SBRAD", "Sinus bradycardia"),
+                       ("SR", "Sinus rhythm")):
+        cite = match_statement(code, False, facts)
+        if cite and cite.startswith("measurements."):
+            return name, clause or ""
+    if c is not None:
+        for s in c.get("statements") or []:
+            st = STATEMENTS.get(s["code"])
+            if s.get("present") and st is not None and st.rhythm and match_statement(s["code"], False, facts):
+                p = _pct(s.get("probability"))
+                return (st.description.split("(")[0].strip().capitalize(),
+                        f"the classifier finds {s['code']}" + (f", probability {p}" if p else ""))
+    return None
+
+
+def decide(topic: Topic, results: list[dict[str, Any]], trace: list[Any], question: str = "") -> Verdict:
+    """The verdict for ``topic`` from this turn's tool ``results`` (``trace``: their tool calls)."""
+    facts = statement_facts(trace)
+    m, c = _result(results, "measurements"), _result(results, "classify")
+    summary = _result(results, "record_summary")
+
+    def cannot(why: str) -> Verdict:
+        return Verdict(topic, "cannot tell", f"Cannot tell from this ECG: {why}.")
+
+    if topic.kind == "statement":
+        code = topic.codes[0]
+        answer, clause = decide_statement(code, facts, results)
+        if answer == "cannot tell":
+            return cannot(clause)
+        extra = []
+        for other in topic.codes[1:3]:  # "LBBB or RBBB?": each named statement gets its own clause
+            a2, c2 = decide_statement(other, facts, results)
+            if a2 != "cannot tell":
+                extra.append(f"{_describe(other)}: {a2}, {c2}")
+        return Verdict(topic, answer, f"{answer.capitalize()}: {clause}" + "".join(f"; {e}" for e in extra) + ".")
+    if topic.kind == "flag":
+        if m is None or _value(m, topic.name) is None:
+            return cannot(f"the {_NAMES.get(topic.name, topic.name)} could not be measured" + _reason((m or {}).get(topic.name)))
+        holds = match_qualifier(topic.name, topic.flags, False, facts) is not None
+        answer = "yes" if holds != topic.negated else "no"
+        return Verdict(topic, answer, f"{answer.capitalize()}: {measurement_phrase(m, topic.name)}.")
+    if topic.kind == "number":
+        if topic.name == "hrv":
+            hrv = (m or {}).get("hrv") or {}
+            sdnn, rmssd = _value(hrv, "sdnn_ms"), _value(hrv, "rmssd_ms")
+            if sdnn is None:
+                return cannot("heart rate variability could not be measured" + _reason(hrv.get("sdnn_ms")))
+            return Verdict(topic, f"{sdnn:.0f} ms", f"SDNN is {sdnn:.0f} ms" + (f" and RMSSD {rmssd:.0f} ms" if rmssd is not None else "") + ".")
+        phrase = measurement_phrase(m, topic.name) if m else None
+        if phrase is None:
+            return cannot(f"the {_NAMES[topic.name]} could not be measured" + _reason((m or {}).get(topic.name)))
+        return Verdict(topic, f"{_value(m, topic.name):.0f} {_UNITS[topic.name]}", phrase[0].upper() + phrase[1:] + ".")
+    if topic.kind == "category" and topic.name == "axis":
+        ax = _value(m, "qrs_axis_deg") if m else None
+        if ax is None or not m.get("qrs_axis_category"):
+            return cannot("the QRS axis could not be measured" + _reason((m or {}).get("qrs_axis_deg")))
+        cat = str(m["qrs_axis_category"])
+        return Verdict(topic, cat, f"{cat[0].upper() + cat[1:]}: the QRS axis is {ax:.0f} degrees.")
+    if topic.kind == "category" and topic.name == "rhythm":
+        found = _rhythm_category(facts, m, c)
+        if found is None:
+            return cannot("neither the rhythm measurements nor the classifier identify the rhythm")
+        name, clause = found
+        return Verdict(topic, name.lower(), f"{name}" + (f": {clause}" if clause else "") + ".")
+    if topic.kind == "category" and topic.name == "quality":
+        q = (summary or {}).get("quality") or {}
+        if not q:
+            return cannot("the quality check did not run")
+        return Verdict(topic, str(q.get("overall")), f"Signal quality: {q.get('overall')} "
+                                                     f"({q.get('n_usable_leads')} of {q.get('n_leads')} leads usable).")
+    if topic.kind == "overview":
+        return _overview(topic, facts, m, c)
+    if topic.kind == "unknown":
+        return cannot("no medts tool decides this (the tools measure rate, rhythm, intervals, axis, voltages and "
+                      "ST levels, and the classifier scores the PTB-XL statements)")
+    return Verdict(topic, "", "")  # glossary, compare, explain, anomaly, waves: the fact lines answer
+
+
+def _overview(topic: Topic, facts: StatementFacts, m: dict[str, Any] | None, c: dict[str, Any] | None) -> Verdict:
+    parts = []
+    rhythm = _rhythm_category(facts, m, c)
+    if rhythm:
+        parts.append(rhythm[0])
+    hr = _value(m, "hr_bpm") if m else None
+    if hr is not None:
+        parts.append(f"heart rate {hr:.0f} bpm")
+    if c is not None:
+        shown = [s for s in c.get("statements") or [] if s.get("present") and s["code"] not in ("SR",)
+                 and match_statement(s["code"], False, facts, classifier_output=True)]
+        norm = [s for s in shown if s["code"] == "NORM"]
+        others = [s for s in shown if s["code"] != "NORM"]
+        if others:
+            parts.append("the classifier finds " + ", ".join(
+                f"{s['code']} ({_pct(s.get('probability'))})" for s in others[:4]))
+        elif norm:
+            parts.append(f"the classifier finds NORM (normal ECG, {_pct(norm[0].get('probability'))})")
+        else:
+            parts.append("the classifier finds no statement above its threshold")
+    if not parts:
+        return Verdict(topic, "cannot tell", "Cannot tell from this ECG: no measurement or classifier result is available.")
+    text = "; ".join(parts)
+    return Verdict(topic, parts[0].lower(), text[0].upper() + text[1:] + ".")
