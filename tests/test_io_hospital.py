@@ -248,6 +248,7 @@ def test_folder_scan_skips_and_names_what_is_not_a_record(tmp_path, sinus, caplo
     (tmp_path / "ecg2.scp").write_bytes(scp_ecg(sinus))
     (tmp_path / "signal.csv").write_text("time,I\n" + "\n".join(f"{i / 500:.3f},0.1" for i in range(1500)) + "\n")
     (tmp_path / "labels.csv").write_text("Recording,First_label\nA0001,1\nA0002,2\n")
+    (tmp_path / "broken.csv").write_text("lead I,lead II\nnot,a number\n")  # names leads: a broken record, kept
     (tmp_path / "settings.xml").write_text("<settings><theme>dark</theme></settings>")
     from pydicom.dataset import Dataset, FileMetaDataset
     from pydicom.uid import ExplicitVRLittleEndian, generate_uid
@@ -260,9 +261,9 @@ def test_folder_scan_skips_and_names_what_is_not_a_record(tmp_path, sinus, caplo
     image.save_as(tmp_path / "ct.dcm", enforce_file_format=True)
     with caplog.at_level("WARNING", logger="medts.io"):
         found = find_records(tmp_path)
-    assert [p.name for p in found] == ["ecg1.xml", "ecg2.scp", "signal.csv"]
+    assert [p.name for p in found] == ["broken.csv", "ecg1.xml", "ecg2.scp", "signal.csv"]
     skipped = "\n".join(caplog.messages)
-    assert "labels.csv: a table of words, not samples (first data row has 'A0001')" in skipped
+    assert "labels.csv: a table of words, not samples (no lead names in the header; first data row has 'A0001')" in skipped
     assert "settings.xml: XML without an ECG root element" in skipped
     assert "ct.dcm: DICOM object of another kind (SOP class 1.2.840.10008.5.1.4.1.1.2)" in skipped
     assert read_record(tmp_path / "signal.csv").fs == 500.0

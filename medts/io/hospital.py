@@ -76,13 +76,23 @@ def _table_problem(path: Path) -> str | None:
     if len(lines) < 2:
         return "table with no data rows"
     delimiter = "\t" if path.suffix.lower() == ".tsv" or "\t" in lines[0] else (";" if ";" in lines[0] and "," not in lines[0] else ",")
-    cells = [c.strip().strip('"') for c in lines[1].rstrip("\r\n").split(delimiter)]
-    for cell in cells:
+    header, first = ([c.strip().strip('"') for c in line.rstrip("\r\n").split(delimiter)] for line in lines[:2])
+    if any(_names_a_lead_or_time(name) for name in header):
+        return None  # meant as an ECG table: if it is broken, reading it says so
+    for cell in first:
         try:
             float(cell)
         except ValueError:
-            return f"a table of words, not samples (first data row has {cell[:30]!r})"
+            return f"a table of words, not samples (no lead names in the header; first data row has {cell[:30]!r})"
     return None
+
+
+def _names_a_lead_or_time(column: str) -> bool:
+    from medts.io.tabular import TIME_COLUMNS, _split_unit
+    from medts.record import STANDARD_LEADS, canonical_lead_name
+
+    name = _split_unit(column)[0]
+    return canonical_lead_name(name) in STANDARD_LEADS or name.lower() in TIME_COLUMNS
 
 
 def _dicom_problem(path: Path) -> str | None:

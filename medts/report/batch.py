@@ -57,7 +57,7 @@ from typing import Any
 from medts.errors import MedtsError
 from medts.report.schema import SAFETY_NOTICE, Report
 
-FORMATS = ("json", "md", "html", "pdf", "png")
+FORMATS = ("json", "md", "html", "pdf", "png", "fhir")
 DONE_FILE = "report.json"
 
 
@@ -233,6 +233,10 @@ def write_outputs(report: Report, ecg: Any, folder: Path, formats: tuple[str, ..
         atomic_write(folder / "report.html", render_html(report, image=svg.encode("utf-8"), image_format="svg"))
     if "pdf" in formats:
         atomic_write(folder / "report.pdf", render_pdf(report, ecg, overlay=overlay))
+    if "fhir" in formats:  # FHIR R5 Bundle: preliminary DiagnosticReport + Observations
+        from medts.report.fhir import report_to_fhir_json
+
+        atomic_write(folder / "report.fhir.json", report_to_fhir_json(report))
     atomic_write(folder / DONE_FILE, report.model_dump_json(indent=1))
 
 
