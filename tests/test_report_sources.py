@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from medts.classify.attribution import lead_occlusion
+from medts.interpret.statements import required_leads
 from medts.record import STANDARD_LEADS
-from medts.report.sources import AnomalySource, ClassifierSource, SignalSource, lead_occlusion
+from medts.report.sources import AnomalySource, ClassifierSource, SignalSource
 from medts.simulate import simulate_12lead
 
 
@@ -62,12 +64,31 @@ def classifiers():
 def test_every_asserted_classifier_statement_has_evidence_leads_among_the_present_leads(classifiers):
     full = simulate_12lead(duration_s=10.0, fs=100.0, hr_bpm=110.0, seed=9, atrial_fibrillation=True, record_id="af")
     limb = full.select_leads(["I", "II", "III"])
-    sections = classifiers.statements_many([full, limb])
-    for section, present in zip(sections, (set(STANDARD_LEADS), {"I", "II", "III"})):
-        assert section.asserted
-        for finding in section.asserted:
-            assert finding.evidence and finding.evidence.startswith("lead occlusion")
-            assert set(finding.evidence_leads) <= present and len(finding.evidence_leads) <= 3
+    runs = classifiers.scores_many([full, limb])
+    for run, present in zip(runs, (set(STANDARD_LEADS), {"I", "II", "III"})):
+        above = [s for s in run.scores if s.present]
+        assert run.available and above
+        assert len(run.scores) > len(above)  # every statement's raw score is kept, not only those above threshold
+        for score in above:
+            if not set(required_leads(score.code)) <= present:
+                continue  # withheld for missing leads (by the classifier and the engine): no evidence computed
+            assert score.evidence and score.evidence.startswith("lead occlusion")
+            assert set(score.evidence_leads) <= present and len(score.evidence_leads) <= 3
+
+
+def test_a_limb_lead_record_gets_no_12_lead_statement_from_the_zero_filled_classifier(classifiers):
+    from medts.report.sources import report_sections
+
+    full = simulate_12lead(duration_s=10.0, fs=250.0, hr_bpm=75.0, seed=9, record_id="limb")
+    limb = full.select_leads(["I", "II"])
+    (run,) = classifiers.scores_many([limb])
+    sec = report_sections(limb, SignalSource().sections(limb), run, "medts.signal.measure_ecg")
+    asserted = {s.code for s in sec.statements.asserted}
+    # only rhythm statements, decided by the measurements, survive on 2 leads
+    assert asserted <= {"SR", "STACH", "SBRAD", "SARRH", "AFIB"}, asserted
+    for s in sec.statements.withheld:
+        if s.origin == "classifier" and s.code not in ("SR", "STACH", "SBRAD", "SARRH", "AFIB"):
+            assert "lacks" in s.reason or "measured rhythm" in s.reason or "measurement" in s.reason, s
 
 
 def test_the_first_evidence_lead_lowers_the_full_ensemble_probability_most(classifiers):
@@ -91,7 +112,7 @@ def test_the_first_evidence_lead_lowers_the_full_ensemble_probability_most(class
 def test_occlusion_uses_the_cheapest_member_by_multiply_accumulates(classifiers):
     import torch
 
-    from medts.report.sources import conv_macs, evidence_members
+    from medts.classify.attribution import conv_macs, evidence_members
 
     small, big = torch.nn.Conv1d(12, 4, 5), torch.nn.Conv1d(12, 32, 5)
     assert conv_macs(small, window=100) == 96 * 4 * 12 * 5  # 96 outputs x 4 channels x 12 x 5 inputs

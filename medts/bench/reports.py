@@ -221,13 +221,14 @@ def stage_cpu(inputs: list[str], *, folds: list[int] | None, limit: int, chunk_s
     import torch
 
     from medts.report.batch import BatchConfig, _read, overlay_of, resolve_inputs
-    from medts.report.build import ReportBuilder, merge_rhythm_statements, record_info
+    from medts.report.build import ReportBuilder, record_info
     from medts.report.paper import paper_svg
     from medts.report.render_html import render_html
     from medts.report.render_markdown import render_markdown
     from medts.report.render_pdf import paper_subtitle
     from medts.report.schema import Report
-    from medts.report.sources import lead_occlusion
+    from medts.classify.attribution import lead_occlusion
+    from medts.report.sources import report_sections
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
@@ -248,23 +249,24 @@ def stage_cpu(inputs: list[str], *, folds: list[int] | None, limit: int, chunk_s
         builder.build_many([_read(jobs[0], config)])  # warm-up (lazy imports, first torch call)
         for start in range(0, len(jobs), chunk_size):
             ecgs = [timed("read record", _read, job, config) for job in jobs[start:start + chunk_size]]
-            statements = timed("classifiers (all members)", s.statements.statements_many, ecgs)
+            runs = timed("classifiers (all members)", s.statements.scores_many, ecgs)
             cache: dict[float, list] = {}  # model inputs shared by the classifiers, as in ClassifierSource
             for clf in clfs:
                 present = [p.present for p in clf.predict_many(ecgs)]
                 timed("evidence leads (lead occlusion)", lead_occlusion, clf, ecgs, present,
                       inputs=cache.setdefault(clf.fs_hz, [None] * len(ecgs)))
             reports = []
-            for ecg, stm in zip(ecgs, statements):
+            for ecg, run in zip(ecgs, runs):
                 sig = timed("measurements (medts.signal.measure_ecg)", s.signal.sections, ecg)
+                sec = timed("interpretation (medts.interpret)", report_sections, ecg, sig, run, s.signal.name)
                 anomalies = timed("anomalous beats", s.anomalies.anomalies, ecg, r_peaks=sig.r_peaks,
                                   usable_leads=sig.usable_leads)
                 c = time.process_time()
                 draft = Report.model_construct(
-                    medts_version="bench", generated_at="", record=record_info(ecg), quality=sig.quality,
-                    measurements=sig.measurements, rhythm_axis=sig.rhythm_axis,
-                    statements=merge_rhythm_statements(stm, sig.rhythm_statements), anomalies=anomalies,
-                    waves=sig.waves, interpretation=None, tools={}, schema_version="1.1",
+                    medts_version="bench", generated_at="", record=record_info(ecg), quality=sec.quality,
+                    measurements=sec.measurements, rhythm_axis=sec.rhythm_axis, verdict=sec.verdict,
+                    statements=sec.statements, findings=sec.findings, anomalies=anomalies,
+                    waves=sig.waves, interpretation=None, tools={}, schema_version="1.2",
                     notice=Report.model_fields["notice"].default)
                 text = s.text.interpretations([draft])[0]
                 report = Report.model_validate({**draft.__dict__, "interpretation": text})

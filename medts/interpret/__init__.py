@@ -25,7 +25,7 @@ from medts.interpret.axis import AxisCall, axis_category, call_axis
 from medts.interpret.quality import QualityGrade, grade_quality
 from medts.interpret.ranges import RANGES, REPORTED_VALUES, MeasurementFlag, flag_measurements, flag_value, reference_range
 from medts.interpret.reconcile import ClassifierScore, Findings, reconcile
-from medts.interpret.rhythm import RhythmCall, call_rhythm
+from medts.interpret.rhythm import RhythmCall, abstained_rhythm, call_rhythm
 from medts.interpret.statements import StatementDecision
 from medts.interpret.verdict import make_verdict
 
@@ -47,8 +47,9 @@ def interpret(m, *, sex: str | None, scores: list[ClassifierScore] | None = None
     """Findings for a ``medts.signal.Measurements`` ``m``; ``scores`` None: no classifier was run."""
     quality = grade_quality(m)
     flags = flag_measurements(m, sex)
-    rhythm = call_rhythm(m)
-    axis = call_axis(m)
+    rhythm = call_rhythm(m) if not quality.abstain else abstained_rhythm(quality.reason)
+    axis = call_axis(m) if not quality.abstain else AxisCall(axis_deg=None, category=None,
+                                                                 reason=f"signal quality poor ({quality.reason})")
     decisions = reconcile(m, sex=sex, scores=list(scores or []), quality=quality, rhythm=rhythm, flags=flags)
     notes = [] if scores is not None else ["no statement classifier was run: statements come from measurements only"]
     f = Findings(record_id=m.record_id, sex=sex, quality=quality, flags=flags, rhythm=rhythm, axis=axis, statements=decisions,

@@ -43,6 +43,15 @@ class QualityGrade(BaseModel):
         return list(dict.fromkeys(self.missing_leads + dead))
 
 
+def grade_counts(n_usable: int, n_leads: int, n_beats: int | None, *, reversal: bool = False) -> Grade:
+    """The grade from counts (``n_beats`` None: beats not counted, e.g. when measurement failed)."""
+    if n_leads == 0:
+        return "unknown"
+    if n_usable / n_leads < ABSTAIN_USABLE_FRACTION or (n_beats is not None and n_beats < 2):
+        return "poor"
+    return "acceptable" if n_usable < n_leads or reversal else "good"
+
+
 def grade_quality(m) -> QualityGrade:
     """Grade a ``medts.signal.Measurements``."""
     leads = list(m.lead_quality)
@@ -52,19 +61,17 @@ def grade_quality(m) -> QualityGrade:
     problems = list(m.warnings) + [f"lead {lead}: {', '.join(f)}" for lead, f in flags.items()]
     if m.limb_lead_reversal and m.limb_lead_reversal not in problems:
         problems.append(m.limb_lead_reversal)
-    frac = len(usable) / len(leads) if leads else 0.0
-    if not leads:
-        overall, reason = "unknown", "no lead assessed"
-    elif frac < ABSTAIN_USABLE_FRACTION or m.n_beats < 2:
-        overall = "poor"
-        reason = (f"{len(usable)} of {len(leads)} leads usable" if frac < ABSTAIN_USABLE_FRACTION
+    overall = grade_counts(len(usable), len(leads), m.n_beats, reversal=bool(m.limb_lead_reversal))
+    if overall == "unknown":
+        reason = "no lead assessed"
+    elif overall == "poor":
+        reason = (f"{len(usable)} of {len(leads)} leads usable" if len(usable) / len(leads) < ABSTAIN_USABLE_FRACTION
                   else f"only {m.n_beats} beat(s) detected")
-    elif unusable or m.limb_lead_reversal:
-        overall = "acceptable"
+    elif overall == "acceptable":
         reason = "; ".join(filter(None, [f"unusable lead(s) {', '.join(unusable)}" if unusable else "",
                                          m.limb_lead_reversal or ""]))
     else:
-        overall, reason = "good", f"all {len(leads)} leads usable, {m.n_beats} beats"
+        reason = f"all {len(leads)} leads usable, {m.n_beats} beats"
     return QualityGrade(overall=overall, usable_leads=usable, unusable_leads=unusable,
                         missing_leads=list(m.missing_leads), lead_flags=flags, n_beats=int(m.n_beats),
                         limb_lead_reversal=m.limb_lead_reversal, problems=problems,

@@ -131,7 +131,8 @@ def call_rhythm(m) -> RhythmCall:
     p_ok = (f.p_wave_fraction is not None and f.p_wave_fraction >= P_PRESENT_FRACTION
             and f.pr_spread_ms is not None and f.pr_spread_ms <= PR_SPREAD_MS
             and f.pr_median_ms is not None and f.pr_median_ms >= PR_MIN_MS)
-    ectopy = f" with {f.premature_beats} premature beat(s) set aside" if f.premature_beats else ""
+    # early beats are named in the reason only: by RR alone they are not a statement (PRC(S), PVC)
+    ectopy = f"; {f.premature_beats} early beat(s) set aside" if f.premature_beats else ""
     p_text = (f"P waves before {100 * (f.p_wave_fraction or 0):.0f} % of dominant beats"
               + (f", PR {f.pr_median_ms:.0f} ms (spread {f.pr_spread_ms:.0f} ms)" if f.pr_spread_ms is not None else ""))
     rr_text = f"dominant RR irregularity {f.dominant_irregularity:.3f} (irregular above {IRREGULARITY})"
@@ -152,14 +153,18 @@ def call_rhythm(m) -> RhythmCall:
             codes.append("SR")
         code = codes[0]
         label = RHYTHM_TEXT[code] + (" with sinus arrhythmia" if code != "SARRH" and "SARRH" in codes else "")
-        if f.premature_beats:
-            label += f" with {f.premature_beats} premature beat(s)"
         return RhythmCall(code=code, label=label, regular=not irregular, p_waves_consistent=True, codes=codes,
                           reason=f"consistent P waves ({p_text}); {rr_text}; heart rate {hr:.0f} bpm{ectopy}", features=f)
     why = "regular rhythm without consistent P waves (flutter, junctional or ectopic atrial rhythm, or P waves not found)" \
         if not irregular else "irregular rhythm"
     return RhythmCall(code=None, label="cannot tell", regular=not irregular, p_waves_consistent=p_ok, codes=[],
                       reason=f"{why}: {p_text}; {rr_text}{ectopy}", features=f)
+
+
+def abstained_rhythm(reason: str) -> RhythmCall:
+    """No rhythm call: the signal quality is too poor to interpret."""
+    return RhythmCall(code=None, label="cannot tell", regular=None, p_waves_consistent=None, codes=[],
+                      reason=f"signal quality poor ({reason})", features=RhythmFeatures(n_beats=0, hr_bpm=None))
 
 
 def rhythm_description(code: str) -> str:

@@ -22,6 +22,12 @@ FLAG_STATEMENTS = {"hr_bpm": ("STACH", "SBRAD", "AFIB"), "rr_ms": ("STACH", "SBR
 """An abnormal flag is not repeated in the verdict when a statement that explains it is asserted."""
 
 
+SHORT = {"MI": "myocardial infarction (superclass)", "STTC": "ST/T change (superclass)",
+         "CD": "conduction disturbance (superclass)", "HYP": "hypertrophy (superclass)"}
+"""Superclass codes by name only: their long descriptions list example statements (WPW, ...)
+that a reader would take for findings."""
+
+
 def _rate_phrase(f) -> str:
     hr = f.rhythm.features.hr_bpm
     if f.rhythm.code == "AFIB" and hr is not None:
@@ -39,7 +45,7 @@ def make_verdict(f) -> str:
         return f"Cannot interpret: signal quality poor ({f.quality.reason})."
     head = _rate_phrase(f)
     codes = f.codes()
-    others = [s.description for s in f.asserted if s.code not in NOT_LISTED]
+    others = [SHORT.get(s.code, s.description) for s in f.asserted if s.code not in NOT_LISTED]
     explained = set(codes)
     flags = [f"{fl.label.lower()} {fl.value:g} {fl.unit} ({fl.flag})" for fl in f.abnormal_flags
              if not explained & set(FLAG_STATEMENTS.get(fl.name, ())) and fl.name not in ("rr_ms", "hr_bpm")]
@@ -54,3 +60,8 @@ def make_verdict(f) -> str:
     else:
         tail = "no other abnormality"
     return f"{head}; {tail}."
+
+
+def unavailable_verdict(reason: str) -> str:
+    """The verdict when the measurements could not be made (nothing can be checked)."""
+    return f"Cannot interpret: measurements unavailable ({reason})."

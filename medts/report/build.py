@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import medts
 from medts.record import ECG, STANDARD_LEADS
-from medts.report.schema import SCHEMA_VERSION, RecordInfo, Report, SectionStatus, StatementFinding, Statements
-from medts.report.sources import AnomalySource, ClassifierSource, SignalSource
+from medts.report.schema import SCHEMA_VERSION, RecordInfo, Report
+from medts.report.sources import AnomalySource, ClassifierSource, SignalSource, report_sections
 from medts.report.text import AgentText, TemplateText
 
 
@@ -65,19 +66,6 @@ def _takes_ecgs(generator: Any) -> bool:
     return "ecgs" in inspect.signature(generator.interpretations).parameters
 
 
-def merge_rhythm_statements(statements: Statements, rhythm: list[StatementFinding]) -> Statements:
-    """Add the measurement rules' rhythm codes that no classifier asserted (classifier first)."""
-    if not rhythm:
-        return statements
-    have = set(statements.codes())
-    extra = [f for f in rhythm if f.code not in have]
-    if not statements.status.available:
-        return Statements(status=SectionStatus(available=True, tool="medts.signal rules",
-                                               reason=f"classifier statements unavailable: {statements.status.reason}"),
-                          asserted=extra, notes=statements.notes)
-    return statements.model_copy(update={"asserted": statements.asserted + extra})
-
-
 def age_band(age: float | None) -> str | None:
     """Ten-year band (``"50-59"``), ``"90+"`` above 89 (HIPAA safe harbour)."""
     if age is None:
@@ -89,7 +77,12 @@ def age_band(age: float | None) -> str | None:
 
 
 def deidentified_id(record_id: str, salt: str = "") -> str:
-    """A stable pseudonym ``anon-<10 hex>`` (SHA-256 of salt + id), so resumed runs find their outputs."""
+    """A stable pseudonym ``anon-<10 hex>`` (SHA-256 of salt + id), so resumed runs find their outputs.
+
+    A pseudonym stays itself (the batch runner names records by their pseudonym before building,
+    so no message written on the way can carry the original id)."""
+    if re.fullmatch(r"anon-[0-9a-f]{10}", record_id):
+        return record_id
     return "anon-" + hashlib.sha256((salt + record_id).encode()).hexdigest()[:10]
 
 
@@ -154,19 +147,19 @@ class ReportBuilder:
     def build_many(self, ecgs: list[ECG]) -> list[Report]:
         """Reports for ``ecgs`` (classifier and text generation batched over the list)."""
         s = self.sources
-        statements: list[Statements] = s.statements.statements_many(ecgs)
+        runs = s.statements.scores_many(ecgs)
         now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
         drafts = []
-        for ecg, stm in zip(ecgs, statements):
+        for ecg, run in zip(ecgs, runs):
             sig = s.signal.sections(ecg)
-            stm = merge_rhythm_statements(stm, sig.rhythm_statements)
+            sec = report_sections(ecg, sig, run, s.signal.name)
             anomalies = (s.anomalies.anomalies(ecg, r_peaks=sig.r_peaks, usable_leads=sig.usable_leads)
                          if getattr(s.anomalies, "uses_beats", False) else s.anomalies.anomalies(ecg))
             drafts.append(Report.model_construct(
-                medts_version=medts.__version__, generated_at=now,
+                medts_version=medts.__version__, generated_at=now, verdict=sec.verdict,
                 record=record_info(ecg, deidentify=self.deidentify, salt=self.salt),
-                quality=sig.quality, measurements=sig.measurements, rhythm_axis=sig.rhythm_axis,
-                statements=stm, anomalies=anomalies, waves=sig.waves,
+                quality=sec.quality, measurements=sec.measurements, rhythm_axis=sec.rhythm_axis,
+                statements=sec.statements, anomalies=anomalies, waves=sig.waves, findings=sec.findings,
                 interpretation=None, tools=dict(self._tools),
                 schema_version=SCHEMA_VERSION, notice=Report.model_fields["notice"].default,
             ))

@@ -10,7 +10,7 @@ Example
 -------
 >>> from medts.report.schema import Report, json_schema
 >>> json_schema()["properties"]["schema_version"]["enum"]
-['1.0', '1.1']
+['1.0', '1.1', '1.2']
 """
 
 from __future__ import annotations
@@ -19,8 +19,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.1"
-"""Report schema version: ``major.minor``. 1.1 added ``interpretation.writer``; 1.0 documents still validate."""
+from medts.interpret import Findings
+
+SCHEMA_VERSION = "1.2"
+"""Report schema version: ``major.minor``. 1.1 added ``interpretation.writer``; 1.2 added ``verdict``,
+``findings`` (the :mod:`medts.interpret` result), ``statements.withheld`` and a ``reason``/``origin``
+per statement; 1.0 and 1.1 documents still validate."""
 
 SAFETY_NOTICE = (
     "DRAFT for clinician review — not a diagnosis. Generated automatically by medts from "
@@ -121,11 +125,14 @@ class StatementFinding(_Model):
     level: str | None = None
     evidence_leads: list[str] = Field(default_factory=list)
     evidence: str | None = None
+    origin: str | None = None
+    reason: str | None = None
 
 
 class Statements(_Model):
     status: SectionStatus
     asserted: list[StatementFinding] = Field(default_factory=list)
+    withheld: list[StatementFinding] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
 
     def codes(self) -> list[str]:
@@ -179,8 +186,9 @@ class Interpretation(_Model):
 class Report(_Model):
     """A draft ECG report for one record."""
 
-    schema_version: Literal["1.0", "1.1"] = SCHEMA_VERSION
+    schema_version: Literal["1.0", "1.1", "1.2"] = SCHEMA_VERSION
     notice: str = SAFETY_NOTICE
+    verdict: str | None = None
     medts_version: str
     generated_at: str
     record: RecordInfo
@@ -191,6 +199,7 @@ class Report(_Model):
     anomalies: Anomalies
     waves: Waves
     interpretation: Interpretation
+    findings: Findings | None = None
     tools: dict[str, str] = Field(default_factory=dict)
 
 

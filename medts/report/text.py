@@ -54,7 +54,8 @@ def _measure_sentence(report: Report) -> str | None:
 
 def template_text(report: Report) -> str:
     """Deterministic interpretation from the report sections (numbers and codes copied from it)."""
-    lines = [f"Record {report.record.record_id}: {report.record.duration_s:.1f} s, "
+    lines = [report.verdict] if report.verdict else []
+    lines += [f"Record {report.record.record_id}: {report.record.duration_s:.1f} s, "
              f"{len(report.record.leads)} leads at {report.record.fs_hz:g} Hz; signal quality "
              f"{report.quality.overall}."]
     ra = report.rhythm_axis
@@ -73,10 +74,14 @@ def template_text(report: Report) -> str:
     st = report.statements
     if st.status.available:
         if st.asserted:
-            lines.append("Statements suggested: "
-                         + "; ".join(statement_phrase(s.code, s.description, s.probability) for s in st.asserted) + ".")
+            lines.append("Statements suggested: " + "; ".join(
+                statement_phrase(s.code, s.description, None if s.origin == "measurement" else s.probability)
+                for s in st.asserted) + ".")
         else:
-            lines.append("Statements suggested: none reached its threshold.")
+            lines.append("Statements suggested: none.")
+        if st.withheld:
+            lines.append(f"{len(st.withheld)} classifier statement(s) withheld by the measurement check "
+                         "(listed with the reasons in the statements table).")
     else:
         lines.append("Statements: not available.")
     an = report.anomalies
@@ -169,6 +174,7 @@ class AgentText:
         out = []
         for report, w in zip(reports, written):
             text, dropped = drop_contradicting_sentences(report, w.text)
+            text = with_verdict(report, text)
             notes = [f"agent grounding check: {w.n_claims} claim(s), "
                      f"{w.n_ungrounded} unsupported sentence(s) removed"]
             if w.abstained:
@@ -182,8 +188,8 @@ class AgentText:
 def report_facts(report: Report, rt: Any) -> dict[str, Any]:
     """The agent's tool-shaped facts of ``report`` (``facts_from_report``), with rule statements fitted in.
 
-    Rhythm codes from the measurement rules (SR, STACH, SBRAD, AFIB; ``source = medts.signal rules``)
-    have no probability: they stay in ``classify.present`` (so a sentence stating them is grounded)
+    Statements the engine asserts from measurements alone (``origin = measurement``: rhythm, 1AVB,
+    LNGQT, LVH voltage...) have no probability: they stay in ``classify.present`` (so a sentence stating them is grounded)
     but are left out of ``classify.statements``, whose lines the agent writes as "probability N %".
     """
     facts = rt.facts_from_report(report)
@@ -191,6 +197,13 @@ def report_facts(report: Report, rt: Any) -> dict[str, Any]:
     if c.get("statements"):
         c["statements"] = [st for st in c["statements"] if st.get("probability") is not None]
     return facts
+
+
+def with_verdict(report: Report, text: str) -> str:
+    """``text`` opened by the report's verdict line (the engine's), unless it already is."""
+    if not report.verdict or text.lstrip().startswith(report.verdict):
+        return text
+    return f"{report.verdict} {text}"
 
 
 def drop_contradicting_sentences(report: Report, text: str) -> tuple[str, int]:
