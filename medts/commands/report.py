@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from medts.cli_inputs import FS_HELP, LEADS_HELP
+
 HELP = "\n\n".join([
     "Write a DRAFT report (for clinician review, not a diagnosis) per record, plus index.html and summary.csv.",
     "Each report: record metadata, signal quality, measurements with normal ranges and flags, rhythm and axis, "
@@ -47,13 +49,15 @@ def register(app: typer.Typer) -> None:
         fold: list[int] = typer.Option(None, "--fold", help="PTB-XL strat_fold(s) to report (repeatable)."),
         limit: int = typer.Option(None, "--limit", min=1, help="Report at most this many records."),
         sampling_rate: int = typer.Option(100, "--sampling-rate", help="PTB-XL record set: 100 or 500 Hz."),
-        fs: float = typer.Option(None, "--fs", help="Sampling rate (Hz) for formats without one (bare CSV/NPY)."),
+        fs: float = typer.Option(None, "--fs", help=FS_HELP),
+        leads: str = typer.Option(None, "--leads", help=LEADS_HELP),
         no_overlays: bool = typer.Option(False, "--no-overlays", help="No P/QRS/T or anomaly shading on the plot."),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON document (a list in input order) on stdout."),
         progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar with ETA on stderr."),
     ) -> None:
+        from medts.cli_inputs import Failures, check_fs_option, parse_leads
         from medts.errors import MedtsError
-        from medts.report.batch import run_batch
+        from medts.report.batch import listing, run_batch
         from medts.report.sources import EVIDENCE_METHODS
         from medts.report.text import LLM_WRITERS
 
@@ -67,8 +71,8 @@ def register(app: typer.Typer) -> None:
         result = run_batch(
             inputs, out, formats=[f.strip() for f in formats.split(",") if f.strip()], text=text, workers=workers,
             overwrite=overwrite, deidentify=deidentify, salt=salt, folds=fold or None, limit=limit,
-            sampling_rate=sampling_rate, fs=fs, overlays=not no_overlays, progress=progress, chunk_size=chunk_size,
-            writer=writer, evidence=evidence, anomaly_head=anomaly_head,
+            sampling_rate=sampling_rate, fs=check_fs_option(fs), overlays=not no_overlays, progress=progress,
+            chunk_size=chunk_size, writer=writer, evidence=evidence, anomaly_head=anomaly_head, leads=parse_leads(leads),
         )
         summary = (f"{result.n_done} reported, {result.n_skipped} already done, {result.n_failed} failed "
                    f"in {result.seconds:.1f} s -> {out}")
@@ -76,10 +80,8 @@ def register(app: typer.Typer) -> None:
             summary = f"[process {result.rank}/{result.world_size}] " + summary
         typer.echo(summary, err=True)
         if as_json and result.rank == 0:
-            typer.echo(json.dumps([
-                {"key": r.key, "input": r.input, "status": r.status, "error": r.error,
-                 "report": str(Path(out) / "records" / r.key / "report.json") if r.status != "failed" else None}
-                for r in result.results
-            ], indent=1))
-        if result.n_failed and not (result.n_done or result.n_skipped):
-            raise typer.Exit(1)
+            typer.echo(json.dumps(listing(result, deidentify=deidentify, salt=salt), indent=1))
+        failures = Failures(total=len(result.results),
+                            bad_input=[r.key for r in result.results if r.status == "failed" and not r.internal],
+                            internal=[r.key for r in result.results if r.status == "failed" and r.internal])
+        failures.exit()  # 2 when any record failed on bad input (errors.jsonl lists them), 1 on an internal error

@@ -11,6 +11,18 @@ Every file is written atomically (temporary file, fsync, ``os.replace``), so a `
 leaves complete files only; a rerun skips records whose ``report.json`` exists (and never
 overwrites them without ``overwrite=True``) and retries the failed ones.
 
+Isolation: one record never changes another's report. Records are read one by one, a chunk's
+sources fall back to one record at a time when a batched call fails, and a report is written
+(``report.json``, which marks it done) only when each of its sections succeeded or says why it
+is empty; a section lost to an internal error leaves the record failed, so a rerun redoes it.
+Workers watch their parent and exit when it dies (``kill -9`` of ``medts report`` included), so
+no orphan keeps writing while a rerun starts.
+
+De-identification (``deidentify=True``): reports, ``summary.csv``, ``index.html`` and the
+``--json`` listing carry only the pseudonym (the output folder name), never the input key,
+path or recording date. ``errors.jsonl`` keeps the input path and the reason, so an operator
+can find the failing file: keep it with the source data, not with the de-identified outputs.
+
 Scale: with ``--workers N`` records are processed in N processes (chunks of records so the
 classifier scores them in batches). Under ``accelerate launch`` (or ``torchrun``) each process
 takes the inputs ``rank::world_size`` (from the ``RANK``/``WORLD_SIZE`` environment variables
@@ -89,6 +101,7 @@ class BatchConfig:
     salt: str = ""
     overlays: bool = True
     fs: float | None = None
+    leads: tuple[str, ...] | None = None
     writer: str = "auto"
     evidence: str = "occlusion"
     anomaly_head: bool = False
@@ -101,6 +114,7 @@ class JobResult:
     input: str
     status: str  # "done" | "failed" | "skipped"
     error: str | None = None
+    internal: bool = False  # failed by a medts bug (exit 1), not by bad input (exit 2)
     seconds: float = 0.0
     peak_rss_mb: float | None = None
     worker_pid: int | None = None
@@ -251,6 +265,32 @@ def overlay_of(report: Report):
 _STATE: dict[str, Any] = {}
 
 
+PARENT_CHECK_S = 0.5
+"""How often a worker checks that the process that started it is still alive."""
+
+
+def _watch_parent(parent_pid: int) -> None:
+    """Exit this worker as soon as its parent is gone (``kill -9`` leaves workers orphaned otherwise).
+
+    An orphan is re-parented (to init or a subreaper), so ``os.getppid()`` changes; the worker
+    then exits at once without cleanup: its files are written atomically and ``report.json``
+    last, so a half-done record is simply redone by the next run.
+    """
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="medts-parent-watchdog", daemon=True).start()
+
+
+def _init_pool_worker(config: BatchConfig, parent_pid: int) -> None:
+    _watch_parent(parent_pid)
+    _init_worker(config)
+
+
 def _init_worker(config: BatchConfig) -> None:
     """Load the sources once per process (classifier weights, PTB-XL indexes on demand)."""
     import torch
@@ -277,11 +317,58 @@ def _read(job: Job, config: BatchConfig):
 
             indexes[key] = PtbxlIndex.open(job.ptbxl_root, sampling_rate=job.sampling_rate)
         return indexes[key].read(job.ecg_id)
-    return read_record(job.path, fs=config.fs)
+    from medts.cli_inputs import read_checked
+
+    return read_checked(Path(job.path), fs=config.fs, leads=config.leads, limits=_report_limits())
+
+
+def _report_limits():
+    from medts.cli_inputs import ANALYSIS_MAX_LEADS, InputLimits
+
+    # Measurements, classifier, anomalies and the tracing all hold the whole record.
+    return InputLimits(max_leads=ANALYSIS_MAX_LEADS, max_seconds=3600.0, what="medts report")
 
 
 def _describe(error: BaseException) -> str:
-    return str(error) if isinstance(error, MedtsError) else f"{type(error).__name__}: {error}"
+    return str(error) if isinstance(error, MedtsError) else f"internal error: {type(error).__name__}: {error}"
+
+
+def _failed(job: Job, error: BaseException) -> JobResult:
+    return JobResult(job.key, job.input, "failed", _describe(error), internal=not isinstance(error, MedtsError))
+
+
+_DEIDENTIFIED_METADATA = ("format", "dataset", "lead_names_note", "unit_warnings")
+"""Metadata a de-identified record keeps: nothing that names a person, a place, a file or a date."""
+
+
+def deidentified_record(ecg: Any, job: Job, config: BatchConfig) -> Any:
+    """The record as the report builder may see it when de-identifying: named by its pseudonym,
+    no source path, and only :data:`_DEIDENTIFIED_METADATA` (header comments and dates dropped),
+    so no message written while building (a classifier note, an error) can carry an identifier."""
+    meta = {k: v for k, v in (ecg.metadata or {}).items() if k in _DEIDENTIFIED_METADATA}
+    return replace(ecg, record_id=output_key(job, config), source=None, metadata=meta)
+
+
+SECTIONS = ("quality", "measurements", "rhythm_axis", "statements", "anomalies", "waves")
+
+
+def incomplete_sections(report: Report) -> list[str]:
+    """Sections a report may not be marked done with: empty without a reason, or lost to an
+    internal error (their reason says so). A section empty for a reason the input explains (a
+    missing lead, too few beats) is complete: the report says why."""
+    missing = []
+    for name in SECTIONS:
+        section = getattr(report, name)
+        reason = (section.status.reason or "").strip()
+        # A fallback may stand in for a failed part (rule statements for the classifier's): it
+        # still says so in its reason or notes.
+        said = [reason, *(str(n) for n in getattr(section, "notes", []) or [])]
+        lost = [text for text in said if "internal error" in text]
+        if lost:
+            missing.append(f"{name} ({lost[0]})")
+        elif not section.status.available and not reason:
+            missing.append(f"{name} (empty, no reason given)")
+    return missing
 
 
 def process_chunk(jobs: list[Job]) -> list[JobResult]:
@@ -301,10 +388,10 @@ def process_chunk(jobs: list[Job]) -> list[JobResult]:
         try:
             ecg = _read(job, config)
             # De-identified outputs are named by the pseudonym of the job key (stable across runs).
-            ecgs.append(replace(ecg, record_id=job.key) if config.deidentify else ecg)
+            ecgs.append(deidentified_record(ecg, job, config) if config.deidentify else ecg)
             ok_jobs.append(job)
         except Exception as error:  # noqa: BLE001 - a bad record is logged, the batch goes on
-            results[job.key] = JobResult(job.key, job.input, "failed", _describe(error))
+            results[job.key] = _failed(job, error)
     try:
         reports = builder.build_many(ecgs) if ecgs else []
     except Exception:  # noqa: BLE001 - isolate the record that broke the batch call
@@ -316,13 +403,18 @@ def process_chunk(jobs: list[Job]) -> list[JobResult]:
                 reports.append(error)
     for job, ecg, report in zip(ok_jobs, ecgs, reports):
         if isinstance(report, BaseException):
-            results[job.key] = JobResult(job.key, job.input, "failed", _describe(report))
+            results[job.key] = _failed(job, report)
+            continue
+        missing = incomplete_sections(report)
+        if missing:  # not done: the rerun redoes it
+            results[job.key] = JobResult(job.key, job.input, "failed", "report incomplete, not written: "
+                                         + "; ".join(missing), internal=True)
             continue
         try:
             write_outputs(report, ecg, record_dir(out, output_key(job, config)), config.formats, overlays=config.overlays)
             results[job.key] = JobResult(job.key, job.input, "done")
         except Exception as error:  # noqa: BLE001
-            results[job.key] = JobResult(job.key, job.input, "failed", _describe(error))
+            results[job.key] = _failed(job, error)
     per = (time.perf_counter() - t0) / max(len(jobs), 1)
     cpu = (time.process_time() - c0) / max(len(jobs), 1)  # this process's CPU (all its threads)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB -> MiB on Linux
@@ -350,7 +442,7 @@ def run_batch(inputs: list[str], out: str | Path, *, formats: Iterable[str] = DE
               salt: str = "", folds: list[int] | None = None, limit: int | None = None, sampling_rate: int = 100,
               fs: float | None = None, overlays: bool = True, chunk_size: int = 16, progress: bool = True,
               jobs: list[Job] | None = None, writer: str = "auto", evidence: str = "occlusion",
-              anomaly_head: bool = False) -> BatchResult:
+              anomaly_head: bool = False, leads: list[str] | None = None) -> BatchResult:
     """Report every record of ``inputs`` into ``out`` (see the module docstring for the layout).
 
     Parameters
@@ -368,6 +460,8 @@ def run_batch(inputs: list[str], out: str | Path, *, formats: Iterable[str] = DE
         Redo records that already have a ``report.json`` (else they are skipped: resume).
     writer, evidence, anomaly_head
         See :class:`medts.report.build.ReportBuilder`.
+    fs, leads
+        Sampling rate and lead names for files that lack them (see :func:`medts.io.read_record`).
     """
     formats = tuple(dict.fromkeys(["json", *(FORMATS if "all" in formats else formats)]))
     unknown = set(formats) - set(FORMATS)
@@ -377,7 +471,7 @@ def run_batch(inputs: list[str], out: str | Path, *, formats: Iterable[str] = DE
     out.mkdir(parents=True, exist_ok=True)
     config = BatchConfig(out=str(out), formats=formats, text=text, deidentify=deidentify, salt=salt,
                          overlays=overlays, fs=fs, writer=writer, evidence=evidence, anomaly_head=anomaly_head,
-                         text_batch_size=chunk_size)
+                         text_batch_size=chunk_size, leads=tuple(leads) if leads else None)
     all_jobs = jobs if jobs is not None else resolve_inputs(inputs, folds=folds, limit=limit, sampling_rate=sampling_rate)
     rank, world = _distributed()
     my_jobs = all_jobs[rank::world]
@@ -422,6 +516,24 @@ def run_batch(inputs: list[str], out: str | Path, *, formats: Iterable[str] = DE
     return result
 
 
+def listing(result: BatchResult, *, deidentify: bool = False, salt: str = "") -> list[dict[str, Any]]:
+    """The ``--json`` document of a batch: one entry per input, in input order.
+
+    De-identified, an entry names only the pseudonym and its report (no input path, and no error
+    text, which names the file: that stays in ``errors.jsonl``)."""
+    out = Path(result.out)
+    config = BatchConfig(out=str(out), deidentify=deidentify, salt=salt)
+    entries = []
+    for r in result.results:
+        key = output_key(Job(key=r.key, input=r.input), config)
+        entries.append({
+            "key": key, "input": None if deidentify else r.input, "status": r.status,
+            "error": (DEIDENTIFIED_ERROR if deidentify else r.error) if r.error else None,
+            "report": str(record_dir(out, key) / DONE_FILE) if r.status != "failed" else None,
+        })
+    return entries
+
+
 def gather_results(out: Path, jobs: list[Job], config: BatchConfig, mine: dict[str, JobResult]) -> list[JobResult]:
     """Results of all ``jobs`` after a distributed run: this rank's own, the others' read from ``out``.
 
@@ -464,14 +576,16 @@ def _run_chunks(chunks: list[list[Job]], config: BatchConfig, workers: int):
             yield process_chunk(chunk)
         return
     # spawn: torch and BLAS thread pools are not fork-safe
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_init_worker,
-                             initargs=(config,)) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_init_pool_worker,
+                             initargs=(config, os.getpid())) as pool:
         futures = [pool.submit(process_chunk, chunk) for chunk in chunks]
         for future in as_completed(futures):
             yield future.result()
 
 
 # -- end of run: errors, summary.csv, index.html ------------------------------------------------
+DEIDENTIFIED_ERROR = "failed: the reason names the input, so it is only in errors.jsonl"
+
 SUMMARY_COLUMNS = ("key", "record_id", "status", "quality", "hr_bpm", "pr_ms", "qrs_ms", "qtc_bazett_ms",
                    "qrs_axis_deg", "rhythm", "statements", "n_anomalies", "text", "error")
 
@@ -489,12 +603,14 @@ def finish(out: Path, jobs: dict[str, Job], config: BatchConfig) -> None:
             errors[item["key"]] = item
     rows = []
     for key, job in jobs.items():
-        folder = record_dir(out, output_key(job, config))
+        shown = output_key(job, config)  # the pseudonym when de-identifying: never the input key
+        folder = record_dir(out, shown)
         if (folder / DONE_FILE).is_file():
             errors.pop(key, None)
-            rows.append(summary_row(key, Report.model_validate_json((folder / DONE_FILE).read_text()), folder, out))
+            rows.append(summary_row(shown, Report.model_validate_json((folder / DONE_FILE).read_text()), folder, out))
         elif key in errors:
-            rows.append({"key": key, "record_id": "", "status": "failed", "error": errors[key]["error"]})
+            error = DEIDENTIFIED_ERROR if config.deidentify else errors[key]["error"]
+            rows.append({"key": shown, "record_id": "", "status": "failed", "error": error})
     atomic_write(errors_path, "".join(json.dumps(e) + "\n" for e in errors.values()))
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=[*SUMMARY_COLUMNS, "report"], extrasaction="ignore")
