@@ -38,16 +38,15 @@ from peft import LoraConfig, get_peft_model, get_peft_model_state_dict, set_peft
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from medts.agent.tools import SEGMENTATION_ADAPTER
-from medts.config import PROJECT_ROOT
+from medts.adapters import SEGMENTATION, TEXT_HEAD, adapter_dir
 from medts.errors import MedtsError
 from medts.medtsllm.config import EncoderConfig
 from medts.medtsllm.encoder import PatchReprogrammingEncoder
 from medts.medtsllm.revin import RevIN
 from medts.record import ECG
 
-DEFAULT_ADAPTER = PROJECT_ROOT / "adapters" / "text-smollm2"
-SEGMENTATION_SOURCE = PROJECT_ROOT / "adapters" / SEGMENTATION_ADAPTER  # encoder weights copied at training time
+DEFAULT_ADAPTER = adapter_dir(TEXT_HEAD)
+SEGMENTATION_SOURCE = adapter_dir(SEGMENTATION)  # encoder weights copied at training time
 FORMAT = "medts-text-head/1"
 ECG_HEADER = "ECG lead II:"
 

@@ -49,6 +49,9 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, Field
 
+from medts.adapters import ANOMALY as ANOMALY_ADAPTER
+from medts.adapters import SEGMENTATION as SEGMENTATION_ADAPTER
+from medts.adapters import adapter_dir
 from medts.record import ECG
 
 RecordName = str
@@ -250,16 +253,7 @@ def _wave_table(beats: list[dict[str, Any]], fs: float) -> dict[str, Any]:
     return out
 
 
-SEGMENTATION_ADAPTER = "segmentation-smollm2"
-ANOMALY_ADAPTER = "anomaly-smollm2"
 _SEGMENT_CANDIDATES = (("medts.medtsllm", "segment_record"), ("medts.medtsllm.infer", "segment_record"))
-
-
-def adapter_folder(name: str) -> Path:
-    """``adapters/<name>`` in the checkout (the shipped MedTsLLM heads)."""
-    from medts.config import PROJECT_ROOT
-
-    return PROJECT_ROOT / "adapters" / name
 
 
 def medtsllm_segmentation(ecg: ECG, folder: Path) -> dict[str, Any]:
@@ -293,7 +287,7 @@ def medtsllm_segmentation(ecg: ECG, folder: Path) -> dict[str, Any]:
 def delineation(ecg: ECG, measured: dict[str, Any], method: str, folder: Path | None = None) -> dict[str, Any]:
     """Waves from the MedTsLLM segmentation head in ``folder`` (default the shipped
     ``adapters/segmentation-smollm2``), else NeuroKit2's fused delineation, saying why."""
-    folder = folder or adapter_folder(SEGMENTATION_ADAPTER)
+    folder = folder or adapter_dir(SEGMENTATION_ADAPTER)
     note = None
     if method in ("auto", "medtsllm"):
         if (folder / "manifest.json").is_file():
@@ -318,7 +312,7 @@ def anomalies(ecg: ECG, measured: dict[str, Any], folder: Path | None = None) ->
     when the adapter is missing or fails. ``detector`` says which ran (``"adapter"`` /
     ``"fallback"``); both give ``n_beats``, ``n_anomalous_beats`` and ``anomalous_beats``
     (``time_s``, ``why``)."""
-    folder = folder or adapter_folder(ANOMALY_ADAPTER)
+    folder = folder or adapter_dir(ANOMALY_ADAPTER)
     if (folder / "manifest.json").is_file():
         func, where = find_callable(_ANOMALY_CANDIDATES)
         if func is not None:
@@ -559,9 +553,9 @@ class ToolBox:
         self.workspace = workspace or Workspace()
         self.classifiers = classifiers or ClassifierBank()
         # MedTsLLM heads (default: the shipped adapters/anomaly-smollm2, adapters/segmentation-smollm2)
-        self.anomaly_adapter = Path(anomaly_adapter) if anomaly_adapter else adapter_folder(ANOMALY_ADAPTER)
+        self.anomaly_adapter = Path(anomaly_adapter) if anomaly_adapter else adapter_dir(ANOMALY_ADAPTER)
         self.segmentation_adapter = (Path(segmentation_adapter) if segmentation_adapter
-                                     else adapter_folder(SEGMENTATION_ADAPTER))
+                                     else adapter_dir(SEGMENTATION_ADAPTER))
         self.trace: list[ToolCall] = []
         # Keyed by the ECG object itself (identity hash), which also keeps it alive: an id() key
         # could be reused by a new record after the old one is freed.

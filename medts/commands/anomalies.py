@@ -26,6 +26,7 @@ from typing import Annotated, Any
 
 import typer
 
+from medts.adapters import ANOMALY as DEFAULT_ADAPTER
 from medts.cli_inputs import (
     ANALYSIS_MAX_LEADS,
     FsOption,
@@ -37,8 +38,6 @@ from medts.cli_inputs import (
 )
 from medts.errors import MedtsError
 
-DEFAULT_ADAPTER = "anomaly-smollm2"
-
 ANOMALY_LIMITS = InputLimits(max_leads=ANALYSIS_MAX_LEADS, max_seconds=3600.0, what="medts anomalies")
 """One lead is scored over the whole record at once (1.2 GB for 30 minutes of 2 leads was
 measured); records over an hour are refused until scoring works in bounded windows."""
@@ -46,9 +45,9 @@ measured); records over an hour are refused until scoring works in bounded windo
 
 def default_adapter() -> Path:
     """The shipped anomaly adapter folder."""
-    from medts.config import PROJECT_ROOT
+    from medts.adapters import adapter_dir
 
-    return PROJECT_ROOT / "adapters" / DEFAULT_ADAPTER
+    return adapter_dir(DEFAULT_ADAPTER)
 
 
 def text_report(res: Any, source: str, max_windows: int = 30) -> str:

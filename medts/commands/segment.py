@@ -23,6 +23,7 @@ from typing import Annotated, Any
 
 import typer
 
+from medts.adapters import SEGMENTATION as DEFAULT_ADAPTER
 from medts.cli_inputs import (
     ANALYSIS_MAX_LEADS,
     FsOption,
@@ -34,8 +35,6 @@ from medts.cli_inputs import (
 )
 from medts.errors import MedtsError
 
-DEFAULT_ADAPTER = "segmentation-smollm2"
-
 SEGMENT_LIMITS = InputLimits(max_leads=ANALYSIS_MAX_LEADS, max_lead_seconds=12 * 300.0, what="medts segment")
 """Every window and lead of a record goes through the model in one batch (measured: 1.0 GB peak
 for 2 minutes of 12 leads; 60 minutes passed 6 GB), so records beyond 12 leads x 5 minutes are
@@ -44,9 +43,9 @@ refused until segmentation works in bounded windows."""
 
 def default_adapter() -> Path:
     """The shipped segmentation adapter folder."""
-    from medts.config import PROJECT_ROOT
+    from medts.adapters import adapter_dir
 
-    return PROJECT_ROOT / "adapters" / DEFAULT_ADAPTER
+    return adapter_dir(DEFAULT_ADAPTER)
 
 
 def text_report(res: Any, source: str) -> str:
