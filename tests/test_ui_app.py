@@ -122,8 +122,8 @@ def test_quick_step_shows_tracing_and_measurements_before_the_report() -> None:
     report = state.analysis.report
     assert report.measurements == state.analysis.quick.measurements
     # the report reused step 1's measurement (memoised per record object): measured once
-    assert an.report_builder().sources.signal.sections(ecg).measurements is state.analysis.quick.measurements
-    assert rest["statements"] == an.statement_rows(state.analysis.findings)
+    assert an.report_builder().sources.signal.sections(ecg) is an.signal_source().sections(ecg)
+    assert rest["statements"] == an.statement_rows(report)
     files, _ = ui_app.write_downloads(state)
     assert any(f.endswith(".json") for f in files)
     state.cleanup()
@@ -136,16 +136,13 @@ def test_step_two_and_downloads_need_a_loaded_record() -> None:
         ui_app.write_downloads(SessionState.new())
 
 
-def test_segmentation_adapter_is_found_through_the_package_constant() -> None:
+def test_segmentation_adapter_is_the_registrys() -> None:
+    from medts.adapters import SEGMENTATION, adapter_dir
+
     folder = an.segmentation_adapter()
     if folder is None:
         pytest.skip("no MedTsLLM segmentation adapter shipped")
-    assert (folder / "manifest.json").is_file()
-    import importlib
-
-    names = {str(getattr(importlib.import_module(m), a, "")) for m, a in an._SEGMENTATION_CONSTANTS
-             if importlib.util.find_spec(m) is not None}
-    assert folder.name in {Path(n).name for n in names if n}
+    assert folder == adapter_dir(SEGMENTATION) and (folder / "manifest.json").is_file()
 
 
 def test_segmentation_head_overlay_replaces_the_fused_waves_per_lead() -> None:
@@ -260,17 +257,19 @@ def test_af_record_shows_the_engines_reconciled_statements_and_verdict() -> None
 
     state = SessionState.new()
     panels = ui_app.open_record(state, simulate_example("afib"), "afib")
-    findings = state.analysis.findings
+    report = state.analysis.report
     decided = {row[0]: row for row in panels["statements"]}
     assert decided["AFIB"][2] == "asserted" and "irregular" in decided["AFIB"][3]
-    assert "NORM" not in findings.codes()
+    assert "NORM" not in report.statements.codes()
     if "NORM" in decided:  # the classifier said NORM: shown withheld, with the engine's reason
         assert decided["NORM"][2] == "withheld" and "AFIB" in decided["NORM"][3]
-    assert findings.verdict.startswith("Atrial fibrillation") and findings.verdict in panels["verdict"]
+    assert report.verdict.startswith("Atrial fibrillation") and report.verdict in panels["verdict"]
+    if report.findings is not None:  # the same decisions as the engine's findings
+        assert report.statements.codes() == report.findings.codes()
     rows = panels["statements"]
     assert [r[2] for r in rows] == sorted((r[2] for r in rows), key=lambda d: d != "asserted")
     # evidence of a measurement-defined statement: the rule's reason over lead II
-    ev = an.statement_evidence(state.ecg, findings, "AFIB")
+    ev = an.statement_evidence(state.ecg, report, "AFIB")
     assert "measurements" in ev.summary and {r.lead for r in ev.regions} == {"II"}
     state.cleanup()
 

@@ -151,7 +151,6 @@ class Analysis:
     report: Any = None  # medts.report.schema.Report
     seconds: dict[str, float] = field(default_factory=dict)
     medtsllm: list[WaveBox] | None = None  # segmentation-head waves, when asked for
-    findings: Any = None  # medts.interpret.Findings: the verdict and the reconciled statements
 
     @property
     def sections(self) -> Any:
@@ -160,12 +159,18 @@ class Analysis:
 
 
 def quick_sections(ecg: ECG) -> QuickReport:
-    """Step 1: quality, measurements, rhythm/axis and waves of ``ecg`` (no classifier, no LLM)."""
+    """Step 1: quality, measurements, rhythm/axis and waves of ``ecg`` (no classifier, no LLM),
+    as the report will have them: the engine's flags and grades through the report's own
+    :func:`medts.report.sources.report_sections`, with no classifier scores yet."""
     from medts.report.build import record_info
+    from medts.report.sources import ClassifierRun, report_sections
 
-    sig = signal_source().sections(ecg)
-    return QuickReport(record=record_info(ecg), quality=sig.quality, measurements=sig.measurements,
-                       rhythm_axis=sig.rhythm_axis, waves=sig.waves)
+    source = signal_source()
+    sig = source.sections(ecg)
+    sec = report_sections(ecg, sig, ClassifierRun(available=False, tool="medts.classify", reason="not run yet"),
+                          source.name)
+    return QuickReport(record=record_info(ecg), quality=sec.quality, measurements=sec.measurements,
+                       rhythm_axis=sec.rhythm_axis, waves=sig.waves)
 
 
 def analyse_quick(ecg: ECG) -> Analysis:
@@ -182,28 +187,7 @@ def complete(analysis: Analysis, ecg: ECG) -> Analysis:
     t0 = time.perf_counter()
     analysis.report = report_builder().build(ecg)
     analysis.seconds["report"] = round(time.perf_counter() - t0, 3)
-    t1 = time.perf_counter()
-    analysis.findings = findings_for(ecg, analysis.report)
-    analysis.seconds["findings"] = round(time.perf_counter() - t1, 3)
     return analysis
-
-
-def findings_for(ecg: ECG, report: Any) -> Any:
-    """The engine's findings (:mod:`medts.interpret`) for ``ecg``: the verdict and every statement
-    asserted or withheld with its reason, from the measurements and every shipped classifier's
-    raw scores (the process's shared classifiers; the report's evidence leads kept beside them).
-    The app decides nothing itself: it shows these."""
-    from medts.interpret import interpret, scores_from_predictions
-    from medts.signal import measure_ecg
-    from medts.ui.chat import shared_classifiers
-
-    bank = shared_classifiers()
-    predictions = [bank.get(level).predict(ecg) for level in bank.levels()]
-    evidence = {s.code: s for s in report.statements.asserted}
-    scores = [score.model_copy(update={"evidence_leads": list(evidence[score.code].evidence_leads),
-                                       "evidence": evidence[score.code].evidence})
-              if score.code in evidence else score for score in scores_from_predictions(predictions)]
-    return interpret(measure_ecg(ecg), sex=ecg.sex, scores=scores if predictions else None)
 
 
 def analyse(ecg: ECG) -> Analysis:
@@ -251,26 +235,29 @@ def measurement_notes(report: Any) -> str:
 STATEMENT_HEADERS = ["code", "statement", "decision", "why", "classifier p (threshold)"]
 
 
-def statement_rows(findings: Any) -> list[list[Any]]:
-    """One row per reconciled statement (:attr:`Findings.statements`), asserted ones first:
-    ``[code, description, asserted/withheld, the engine's reason, the classifier's raw output]``."""
-    ordered = sorted(findings.statements, key=lambda d: d.decision != "asserted")
-    return [[d.code, d.description, d.decision, d.reason.split("; classifier p=")[0],
-             "-" if d.probability is None else f"{d.probability:.2f} ({d.threshold:.2f})"] for d in ordered]
+def decided_statements(report: Any) -> list[Any]:
+    """The report's statements as the engine decided them: asserted first, then withheld."""
+    return [*report.statements.asserted, *report.statements.withheld]
 
 
-def statement_codes(findings: Any) -> list[str]:
-    """The codes in :func:`statement_rows` order (a clicked row -> its statement)."""
-    return [d.code for d in sorted(findings.statements, key=lambda d: d.decision != "asserted")]
+def statement_rows(report: Any) -> list[list[Any]]:
+    """One row per reconciled statement (:func:`decided_statements`): ``[code, description,
+    asserted/withheld, the engine's reason, the classifier's raw output]``."""
+    asserted = set(report.statements.codes())
+    return [[s.code, s.description, "asserted" if s.code in asserted else "withheld",
+             (s.reason or s.evidence or "-").split("; classifier p=")[0],
+             "-" if s.probability is None else f"{s.probability:.2f} ({s.threshold:.2f})"]
+            for s in decided_statements(report)]
 
 
-def verdict_html(findings: Any) -> str:
+def verdict_html(report: Any) -> str:
     """The engine's one-line verdict, as the banner above the tracing."""
     import html
 
-    asserted = ", ".join(findings.codes()) or "none"
-    return (f'<div class="medts-verdict"><b>Verdict (draft):</b> {html.escape(findings.verdict)}'
-            f'<br><small>Statements asserted: {html.escape(asserted)}; withheld: {len(findings.withheld)} '
+    st = report.statements
+    asserted = ", ".join(st.codes()) or "none"
+    return (f'<div class="medts-verdict"><b>Verdict (draft):</b> {html.escape(report.verdict or "not available")}'
+            f'<br><small>Statements asserted: {html.escape(asserted)}; withheld: {len(st.withheld)} '
             f'(see Statements, each with its reason)</small></div>')
 
 
@@ -298,31 +285,14 @@ def anomaly_regions(report: Any) -> list[Region]:
 # -------------------------------------------------------------------------------------------
 # MedTsLLM segmentation overlay (optional: seconds per record on a CPU, so only when asked)
 # -------------------------------------------------------------------------------------------
-_SEGMENTATION_CONSTANTS = (("medts.medtsllm", "SEGMENTATION_ADAPTER_DIR"), ("medts.medtsllm", "SEGMENTATION_ADAPTER"),
-                           ("medts.medtsllm.checkpoint", "SEGMENTATION_ADAPTER"),
-                           ("medts.agent.tools", "SEGMENTATION_ADAPTER"))
 _SEG_LOCK = threading.Lock()
 
 
 def segmentation_adapter() -> Path | None:
-    """The shipped MedTsLLM segmentation adapter, found through the constant its package exports
-    (a folder, or a name under ``adapters/``); ``None`` when none is shipped."""
-    import importlib
+    """The shipped MedTsLLM segmentation adapter (:mod:`medts.adapters`); ``None`` when none is shipped."""
+    from medts.adapters import SEGMENTATION, shipped
 
-    from medts.config import PROJECT_ROOT
-
-    for module_name, attr in _SEGMENTATION_CONSTANTS:
-        try:
-            value = getattr(importlib.import_module(module_name), attr, None)
-        except ImportError:
-            continue
-        if value:
-            folder = Path(value)
-            folder = folder if folder.is_absolute() else (PROJECT_ROOT / "adapters" / folder
-                                                          if len(folder.parts) == 1 else PROJECT_ROOT / folder)
-            if (folder / "manifest.json").is_file():
-                return folder
-    return None
+    return shipped(SEGMENTATION)
 
 
 def medtsllm_waves(ecg: ECG) -> list[WaveBox]:
@@ -370,26 +340,27 @@ def classifier_for(source: str | None) -> Any:
     return clf
 
 
-def statement_evidence(ecg: ECG, findings: Any, code: str, *, n_steps: int = 16) -> Evidence:
-    """Evidence of statement ``code`` (one of the engine's decisions in ``findings``).
+def statement_evidence(ecg: ECG, report: Any, code: str, *, n_steps: int = 16) -> Evidence:
+    """Evidence of statement ``code`` (one of the report's decided statements).
 
     A statement a classifier scored: :func:`medts.classify.attribution.explain` (integrated
-    gradients) of the classifier that scored it, its strongest leads and time spans. A statement only measurements define (e.g. the rhythm, LVH
-    by voltage): its evidence is the rule's reason, highlighted over the leads it names (lead II
-    for the rhythm).
+    gradients) of the classifier that scored it, its strongest leads and time spans. A statement
+    only measurements define (e.g. the rhythm, LVH by voltage): its evidence is the rule's
+    reason, highlighted over the leads it names (lead II for the rhythm).
 
     Raises
     ------
     LookupError
-        When ``findings`` has no decision on ``code`` or attribution found nothing.
+        When the report has no decision on ``code`` or attribution found nothing.
     """
-    decision = next((d for d in findings.statements if d.code == code), None)
+    decision = next((d for d in decided_statements(report) if d.code == code), None)
     if decision is None:
-        raise LookupError(f"statement {code} is not among this record's findings")
-    if decision.probability is None or "classifier" not in decision.origin:
+        raise LookupError(f"statement {code} is not among this record's statements")
+    state = "asserted" if code in report.statements.codes() else "withheld"
+    if decision.probability is None or "classifier" not in (decision.origin or "classifier"):
         leads = [lead for lead in decision.evidence_leads if lead in ecg.leads] or (["II"] if "II" in ecg.leads else [])
         regions = [Region(0.0, ecg.duration_s, lead, None, "evidence") for lead in leads]
-        return Evidence(code, regions, f"{code} ({decision.description}) is {decision.decision} from measurements, "
+        return Evidence(code, regions, f"{code} ({decision.description}) is {state} from measurements, "
                         f"not a classifier, so there is no attribution map; the rule's reason: {decision.reason}",
                         decision.source or "medts.interpret")
     try:
@@ -404,5 +375,5 @@ def statement_evidence(ecg: ECG, findings: Any, code: str, *, n_steps: int = 16)
     regions = [Region(sp.start_s, sp.end_s, lead, sp.importance, "evidence") for lead in leads for sp in sa.top_spans]
     lead_text = ", ".join(f"{lead} ({sa.lead_importance.get(lead, 0.0):.0%})" for lead in leads)
     span_text = ", ".join(f"{sp.start_s:.1f}-{sp.end_s:.1f} s" for sp in sa.top_spans)
-    return Evidence(code, regions, f"{code} ({decision.description}, {decision.decision}): strongest leads {lead_text}; "
+    return Evidence(code, regions, f"{code} ({decision.description}, {state}): strongest leads {lead_text}; "
                     f"strongest spans {span_text}", f"{sa.method} ({result.model})")

@@ -227,13 +227,13 @@ def open_record_rest(state: SessionState) -> dict[str, Any]:
     fig = figure_for(state)
     seconds = time.perf_counter() - t0
     state.analysis.seconds["report_to_panels"] = round(seconds, 3)
-    findings = state.analysis.findings
+    notes = " ".join(report.statements.notes)
     return {
         "figure": fig,
-        "verdict": an.verdict_html(findings),
-        "statements": an.statement_rows(findings),
-        "statements_note": " ".join(findings.notes) + (" " if findings.notes else "") +
-        ("No statement asserted." if not findings.asserted else
+        "verdict": an.verdict_html(report),
+        "statements": an.statement_rows(report),
+        "statements_note": (an.section_status(report.statements) or notes) + " " +
+        ("No statement asserted." if not report.statements.asserted else
          "Each statement is asserted or withheld by the interpretation engine, with its reason and the "
          "classifier's raw output. Click a statement to highlight its evidence on the tracing."),
         "overlays_note": _overlay_line(report),
@@ -520,11 +520,11 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
             if st.analysis.report is None:
                 raise ValueError("the statements are still being computed; click again in a moment")
             row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
-            codes = an.statement_codes(st.analysis.findings)
+            codes = [s.code for s in an.decided_statements(st.analysis.report)]
             if not 0 <= int(row) < len(codes):
                 raise LookupError("no statement in that row")
             code = codes[int(row)]
-            st.evidence = an.statement_evidence(st.ecg, st.analysis.findings, code)
+            st.evidence = an.statement_evidence(st.ecg, st.analysis.report, code)
             return {state: st, plot: figure_for(st), evidence_md: ("Highlighted on the tracing: " if st.evidence.regions else "") + f"{st.evidence.summary} "
                     f"(method: {st.evidence.method})", status: ok_message(f"Evidence for {code} highlighted." if st.evidence.regions
                                       else f"No attribution map for {code}.")}
