@@ -120,7 +120,7 @@ def test_afib_question_uses_rhythm_features_without_inventing_pr():
     assert {"measurements", "classify"} <= {t["name"] for t in a.tools}
     assert "160 ms" not in a.text and a.removed == ["unsupported number"]
     assert "160 ms" not in a.llm_text and a.llm_text == "[removed: unsupported number]"
-    assert a.text.startswith("Yes: the measured rhythm is atrial fibrillation")
+    assert a.text.startswith("Yes: medts asserts AFIB (atrial fibrillation) from the measurements (P waves before")
 
 
 def test_abstains_on_unusable_signal():

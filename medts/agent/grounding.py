@@ -250,7 +250,31 @@ def statement_facts(trace: Iterable[Any]) -> StatementFacts:
                 facts.present.setdefault(code, "compare.statements")
             for code in st.get("resolved") or []:  # present before, absent now: may be named as resolved
                 facts.defined.setdefault(code, "compare.statements.resolved")
+    for call in trace:  # last: the engine's reconciled statements overrule the raw classifier
+        if call.name == "interpretation" and call.result.get("available", True):
+            _interpretation_statements(call.result, facts)
     return facts
+
+
+def _interpretation_statements(r: dict[str, Any], facts: StatementFacts) -> None:
+    """The engine's decisions (:mod:`medts.interpret`, the ``interpretation`` tool): an asserted
+    statement is present, a withheld one absent, whatever the raw classifier said; a superclass
+    is present only through an asserted member."""
+    from medts.labels import STATEMENTS, SUPERCLASSES
+
+    asserted = [s["code"] for s in r.get("asserted") or []]
+    for code in asserted:
+        facts.absent.pop(code, None)
+        facts.present[code] = f"interpretation.asserted ({code})"
+    for s in r.get("withheld") or []:
+        facts.present.pop(s["code"], None)
+        facts.absent[s["code"]] = f"interpretation.withheld ({s['code']})"
+    for cls in SUPERCLASSES:
+        members = [c for c in asserted if c in STATEMENTS and STATEMENTS[c].diagnostic_class == cls]
+        if members:
+            facts.present[cls] = f"interpretation.asserted ({members[0]})"
+        elif cls != "NORM":
+            facts.present.pop(cls, None)
 
 
 def _measured(facts: StatementFacts, code: str, present: bool, citation: str) -> None:
@@ -805,6 +829,9 @@ def check_sentence(sentence: str, numbers: list[Fact], statements: StatementFact
     never evidence for a number anywhere else). Citations written in the sentence
     (``[measurements.hr_bpm]``) must each support one of its claims (:func:`check_citations`)."""
     cited, sentence = split_citations(html.unescape(sentence))  # "&#39;" is an apostrophe, not 39
+    for text in quoted:  # a verbatim tool reason is medts's own explanation, not a claim
+        if text in sentence:
+            sentence = sentence.replace(text, " " * len(text))
     claims: list[Claim] = []
     yes_no = _YES_NO.match(sentence)
     for code in (question_codes or []) if yes_no else []:
@@ -815,10 +842,6 @@ def check_sentence(sentence: str, numbers: list[Fact], statements: StatementFact
     described = [(a, b) for a, b, _ in description_spans(sentence)]
     mentions = statement_mentions(sentence)
     codes = frozenset(c for *_, c, _ in mentions) | frozenset(question_codes or [])
-    for text in quoted:
-        start = sentence.find(text)
-        if start >= 0:
-            described.append((start, start + len(text)))
     criteria = bool(_CRITERIA_WORDS.search(sentence))
     for start, text, value, unit, keys, as_limit in _numbers_in_context(sentence, described, with_start=True):
         if keys in (("reference_limits",), ("threshold",)):  # "the limit of 450 ms", "threshold of 50%"

@@ -46,7 +46,7 @@ from medts.agent.verdict import Topic, Verdict, decide, route
 from medts.agent.planner import (
     _PREVIOUS, compose_messages, fact_lines, intents, load_prompt, plan, render,
 )
-from medts.agent.tools import ToolBox, Workspace
+from medts.agent.tools import TOOL_SPECS, ToolBox, Workspace
 from medts.record import ECG
 
 
@@ -211,6 +211,8 @@ class ChatSession:
         if topic.kind in ("statement", "overview") or (topic.kind == "category" and topic.name == "rhythm"):
             if "classify" not in names:
                 calls.append(("classify", {**rec, "level": "all"}))
+            if "interpretation" in TOOL_SPECS and "interpretation" not in names:
+                calls.append(("interpretation", rec))
         return [(n, {**a, "top_k": 71} if n == "classify" else a) for n, a in calls]
 
     def _plan(self, question: str, kinds: list[str], record: str, start: int, t0: float) -> Iterator[str]:
@@ -384,7 +386,7 @@ class ChatSession:
         results = [c.result for c in self.toolbox.trace[start:]]
         have = {r.get("tool") for r in results}
         for name, args in self._tool_calls(question, intents(question), topic, record):
-            if name in ("measurements", "classify") and name not in have:
+            if name in ("measurements", "classify", "interpretation") and name not in have:
                 results.append(self.toolbox.run(name, args))
         trace = self.toolbox.trace[start:]
         grounder = Grounder.from_trace(trace, question, self.config.grounding)

@@ -241,6 +241,8 @@ def decide_statement(code: str, facts: StatementFacts, results: list[dict[str, A
         return "cannot tell", f"no tool decides {_describe(code)}"
     answer = "yes" if yes is not None else "no"
     cite = yes if yes is not None else no
+    if cite.startswith("interpretation."):
+        return answer, _interpretation_clause(code, answer, _result(results, "interpretation") or {}, m)
     if cite.startswith("measurements.") and code in _DECIDING_MEASUREMENT and m is not None:
         key = _DECIDING_MEASUREMENT[code]
         if code.startswith("AXIS_"):
@@ -277,6 +279,32 @@ def decide_statement(code: str, facts: StatementFacts, results: list[dict[str, A
                                 f"below its threshold of {_pct(top['threshold'])})")
             return answer, f"the classifier does not find {'any ' if code in IMPLIED_BY else ''}{what}"
     return answer, f"the tools {'show' if answer == 'yes' else 'do not show'} {_describe(code)}"
+
+
+def _interpretation_clause(code: str, answer: str, r: dict[str, Any], m: dict[str, Any] | None) -> str:
+    """The engine's decision on ``code`` (or a member of its family): asserted with the deciding
+    measurements and/or the classifier probability, or withheld with the engine's reason
+    (quoted, so never a claim)."""
+    wanted = {code, *IMPLIED_BY.get(code, ())}
+    if answer == "yes":
+        s = next((s for s in r.get("asserted") or [] if s["code"] in wanted), None)
+        if s is None:
+            return f"medts asserts {_describe(code)}"
+        origin = str(s.get("origin") or "")
+        text = f"medts asserts {_describe(s['code'])}"
+        if "measurement" in origin and m is not None:
+            key = _DECIDING_MEASUREMENT.get(s["code"], {"LVH": "sokolow_lyon_mv"}.get(s["code"]))
+            measured = measurement_phrase(m, key) if key else _rhythm_clause(m)
+            if measured:
+                text += f" from the measurements ({measured})"
+        p = _pct(s.get("probability"))
+        if "classifier" in origin and p:
+            text += f", classifier probability {p}"
+        return text
+    s = next((s for s in r.get("withheld") or [] if s["code"] in wanted), None)
+    if s is None:
+        return f"medts does not assert {_describe(code)}"
+    return f"medts does not assert {_describe(s['code'])} ({s['reason']})"
 
 
 def _rhythm_clause(m: dict[str, Any]) -> str | None:
@@ -366,6 +394,9 @@ def decide(topic: Topic, results: list[dict[str, Any]], trace: list[Any], questi
         return Verdict(topic, str(q.get("overall")), f"Signal quality: {q.get('overall')} "
                                                      f"({q.get('n_usable_leads')} of {q.get('n_leads')} leads usable).")
     if topic.kind == "overview":
+        interp = _result(results, "interpretation")
+        if interp and interp.get("verdict"):
+            return Verdict(topic, str(interp["verdict"]).split(";")[0].lower(), str(interp["verdict"]))
         return _overview(topic, facts, m, c)
     if topic.kind == "unknown":
         return cannot("no medts tool decides this (the tools measure rate, rhythm, intervals, axis, voltages and "
