@@ -308,3 +308,30 @@ def test_no_server_path_reaches_the_page(opened, tmp_path: Path) -> None:
     report = state.analysis.report.model_copy(update={"record": state.analysis.report.record.model_copy(
         update={"source": "/tmp/medts-ui-123/upload-abc/hr80.hea"})})
     assert ui_app.public_report(report).record.source == "hr80.hea"
+
+
+def test_serial_comparison_tracings_and_table_of_changes() -> None:
+    """Two ECGs side by side with the agent's compare tool's changes: heart rate 60 -> 90 bpm."""
+    pytest.importorskip("medts.agent.session")
+    from medts.agent.backends import ScriptedChatModel
+    from medts.ui import chat as chat_bridge
+
+    original = chat_bridge.CHAT_MODEL_FACTORY
+    chat_bridge.CHAT_MODEL_FACTORY = lambda _s: ScriptedChatModel(script=["ok"] * 5, supports_tools=False)
+    state = SessionState.new()
+    try:
+        state.set_record(simulate_12lead(duration_s=10.0, fs=500.0, hr_bpm=90.0, seed=3, record_id="later"), "later")
+        state.compare_ecg = simulate_12lead(duration_s=10.0, fs=500.0, hr_bpm=60.0, seed=3, record_id="earlier")
+        state.compare_label = "earlier"
+        p = ui_app.comparison(state)
+    finally:
+        chat_bridge.CHAT_MODEL_FACTORY = original
+        state.cleanup()
+    rows = {r[0]: r for r in p["changes"]}
+    hr = rows["hr"]
+    before, after, change = (float(c.split()[0]) for c in hr[1:4])
+    assert 55 <= before <= 65 and 85 <= after <= 95 and change == pytest.approx(after - before, abs=1.5)
+    assert p["previous"].layout.title.text.endswith("earlier") and p["current"].layout.title.text.endswith("later")
+    assert {t.name for t in p["previous"].data} >= {"I", "V6"}
+    with pytest.raises(LookupError, match="not available: no ECG"):
+        ui_app.change_rows({"available": False, "reason": "no ECG named 'previous'"})

@@ -252,6 +252,52 @@ def open_record(state: SessionState, ecg: ECG, label: str) -> dict[str, Any]:
             "seconds": time.perf_counter() - t0}
 
 
+CHANGE_HEADERS = ["what", "previous", "current", "change"]
+
+
+def change_rows(result: dict[str, Any]) -> list[list[str]]:
+    """The agent's ``compare`` tool result as table rows: each measurement before/after/change
+    (with its unit), then the statements that are new, resolved or unchanged."""
+    if result.get("available") is False:
+        raise LookupError(f"comparison not available: {result.get('reason') or 'no reason given'}")
+    rows = []
+    for name, change in (result.get("measurements") or {}).items():
+        unit = name.rsplit("_", 1)[-1]
+        delta = next((v for k, v in change.items() if k.startswith("change")), None)
+
+        def cell(v: Any) -> str:
+            return "-" if v is None else f"{v:.0f} {unit}" if isinstance(v, (int, float)) else str(v)
+
+        rows.append([name.rsplit("_", 1)[0].replace("_", " "), cell(change.get("before")), cell(change.get("after")),
+                     "-" if delta is None else f"{delta:+.0f} {unit}"])
+    statements = result.get("statements") or {}
+    if statements.get("available") is False:
+        rows.append(["statements", "-", "-", f"not compared: {statements.get('reason')}"])
+    else:
+        for kind in ("new", "resolved", "unchanged"):
+            if statements.get(kind):
+                before = ", ".join(statements[kind]) if kind != "new" else "-"
+                after = ", ".join(statements[kind]) if kind != "resolved" else "-"
+                rows.append([f"statements {kind}", before, after, kind])
+    return rows
+
+
+def comparison(state: SessionState) -> dict[str, Any]:
+    """Serial comparison of the session's record (current) with ``state.compare_ecg`` (previous):
+    both tracings on ECG paper and the agent's ``compare`` tool's changes as a table."""
+    if state.ecg is None or state.compare_ecg is None:
+        raise ValueError("load a record and a second ECG to compare")
+    session = chat_bridge.open_session(state)
+    result = session.toolbox.run("compare", {"before": "previous", "after": "current"})
+    prev, cur = state.compare_ecg, state.ecg
+    return {"title": (f"**Serial comparison** - previous: {html.escape(state.compare_label)} "
+                      f"({prev.record_id}); current: {html.escape(state.label)} ({cur.record_id}). "
+                      "Values from the agent's compare tool."),
+            "previous": ecg_figure(prev, title=f"previous: {prev.record_id}"),
+            "current": ecg_figure(cur, title=f"current: {cur.record_id}"),
+            "changes": change_rows(result), "result": result}
+
+
 def answer_markdown(update: chat_bridge.ReplyUpdate) -> str:
     """The chat message for a streamed answer: the grounded text so far, then (until it is
     complete) a progress line saying what the agent is doing."""
@@ -384,6 +430,12 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
                     overlays = gr.CheckboxGroup([WAVES_OVERLAY, "anomalies", MEDTSLLM_OVERLAY],
                                                 value=[WAVES_OVERLAY, "anomalies"], label="Overlays", elem_id="overlays")
                 overlays_md = gr.Markdown("", elem_id="overlays-note")
+        with gr.Column(visible=False, elem_id="comparison") as compare_box:
+            compare_md = gr.Markdown("", elem_id="comparison-title")
+            with gr.Row():
+                compare_prev_plot = gr.Plot(label="Previous ECG", elem_id="compare-previous")
+                compare_cur_plot = gr.Plot(label="Current ECG", elem_id="compare-current")
+            changes_df = gr.Dataframe(headers=CHANGE_HEADERS, interactive=False, elem_id="changes", wrap=True)
         with gr.Row():
             with gr.Column(scale=3):
                 with gr.Tabs():
@@ -430,7 +482,8 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
                                     label="Agent mode (native tool calling or plan-then-compose)")
                     apply_btn = gr.Button("Apply settings", elem_id="apply")
 
-        quick_outputs = [state, status, record_md, verdict_md, plot, layout_radio, caliper_md, leads_box, start_slider,
+        quick_outputs = [state, status, record_md, verdict_md, plot, layout_radio, caliper_md, compare_box, leads_box,
+                         start_slider,
                          window_slider, overlays, overlays_md,
                          meas_note, meas_df, stm_note, stm_df, evidence_md, quality_note, quality_df, interp_md,
                          report_files, report_note, chatbot]
@@ -450,7 +503,7 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
                 start_slider: gr.update(maximum=max(0.0, round(ecg.duration_s - 1.0, 1)), value=0),
                 window_slider: gr.update(maximum=max(1.0, round(ecg.duration_s)), value=st.view.window_s),
                 overlays: [WAVES_OVERLAY, "anomalies"],  # a new record starts with the default view (View())
-                layout_radio: VIEWS[0], caliper_md: CALIPER_HINT,
+                layout_radio: VIEWS[0], caliper_md: CALIPER_HINT, compare_box: gr.update(visible=False),
                 overlays_md: "Computing statements and anomalies...", meas_note: p["measurements_note"],
                 meas_df: p["measurements"], stm_note: "Computing statements...", stm_df: [], evidence_md: "",
                 quality_note: p["quality_note"], quality_df: p["quality"], interp_md: "",
@@ -581,6 +634,8 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
 
         def on_compare(files: list[str] | None, choice: str | None, history: list[dict] | None,
                        st: SessionState | None):
+            """Side-by-side tracings and the table of changes (the agent's compare tool), then the
+            chat's answer about what changed."""
             st = ensure(st)
             try:
                 if st.ecg is None:
@@ -592,9 +647,15 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
                     other, label = read_choice(choice or ""), resolve_choice(choice or "")[1]
                 st.compare_ecg, st.compare_label = other, label
                 chat_bridge.set_compare(st)
-            except Exception as error:  # noqa: BLE001
+                p = comparison(st)
+            except Exception as error:  # noqa: BLE001 - every failure is a message in the page
+                if not isinstance(error, (MedtsError, LookupError, ValueError)):
+                    log.exception("compare failed")
                 yield {state: st, status: error_message(error)}
                 return
+            yield {state: st, compare_box: gr.update(visible=True), compare_md: p["title"],
+                   compare_prev_plot: p["previous"], compare_cur_plot: p["current"], changes_df: p["changes"],
+                   status: ok_message(f"Compared with {label}: {len(p['changes'])} rows of changes.")}
             yield from on_ask(f"Compare with the previous ECG ({label}): what changed?", history, st)
 
         upload.upload(on_upload, [upload, fs_box, state], [*quick_outputs, upload], show_progress="minimal") \
@@ -612,7 +673,8 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
         ask_outputs = [state, chatbot, question, status]
         question.submit(on_ask, [question, chatbot, state], ask_outputs)
         ask_btn.click(on_ask, [question, chatbot, state], ask_outputs)
-        compare_btn.click(on_compare, [compare_upload, compare_picker, chatbot, state], ask_outputs)
+        compare_btn.click(on_compare, [compare_upload, compare_picker, chatbot, state],
+                          [*ask_outputs, compare_box, compare_md, compare_prev_plot, compare_cur_plot, changes_df])
         if initial:
             demo.load(on_pick, [picker, fs_box, state], quick_outputs).then(on_rest, [state], rest_outputs)
     return demo
