@@ -62,3 +62,36 @@ def test_pdf_opens_and_converts_to_images_with_the_tracing_and_the_notice(built)
     assert "DRAFT for clinician review" in text
     hr = report.measurements.get("hr_bpm")
     assert f"{format_value(hr.value, hr.unit)}" in pdf[1].get_textpage().get_text_range()
+
+
+def test_every_renderer_escapes_file_and_lead_names(tmp_path):
+    """A file and a lead named with markup, Markdown and matplotlib math: nothing comes out raw."""
+    import zipfile
+
+    from medts.report.batch import run_batch
+    from medts.report.render_markdown import md_escape
+
+    hostile_lead = "<script>alert(1)</script>"
+    t = np.arange(2500) / 250
+    wave = np.sin(2 * np.pi * 1.2 * t) * 0.8
+    name = "x<img src=q onerror=alert(2)>[a](javascript:alert(3))$\\frac{1}{0}$"
+    path = tmp_path / f"{name}.csv"
+    header = ",".join(["I", "II", hostile_lead, "*bold* | cell"])
+    rows = "\n".join(f"{a:.4f},{a:.4f},{a / 2:.4f},{-a:.4f}" for a in wave)
+    path.write_text("time_s," + header + "\n" + "\n".join(f"{i / 250:.4f},{r}" for i, r in enumerate(rows.splitlines())))
+    out = tmp_path / "out"
+    result = run_batch([str(path)], out, formats=("json", "md", "html", "pdf", "png"), text="template",
+                       evidence="none", progress=False)
+    assert result.n_done == 1, result.results[0].error
+    folder = next((out / "records").iterdir())
+    md = (folder / "report.md").read_text()
+    page = (folder / "report.html").read_text()
+    svg = base64.b64decode(re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', page).group(1)).decode()
+    for text, where in ((md, "report.md"), (page, "report.html"), (svg, "tracing SVG"),
+                        ((out / "index.html").read_text(), "index.html")):
+        for raw in ("<script", "<img src=q"):
+            assert raw not in text, f"{raw} raw in {where}"
+    assert not re.search(r"(?<!\\)\]\(javascript:", md)  # an escaped bracket is no link
+    assert "&lt;script&gt;" in md and "\\[a\\]" in md and "\\*bold\\* \\| cell" in md
+    assert (folder / "report.pdf").read_bytes()[:4] == b"%PDF" and (folder / "paper.png").stat().st_size > 1000
+    assert md_escape("a\nb|c") == "a b\\|c"

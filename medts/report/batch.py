@@ -232,10 +232,13 @@ def write_outputs(report: Report, ecg: Any, folder: Path, formats: tuple[str, ..
     overlay = overlay_of(report) if overlays else None
     title = f"Draft ECG report: {report.record.record_id}"
     if "png" in formats:
+        import matplotlib
+
         from medts.report.paper import figure_bytes, plot_paper
 
-        fig = plot_paper(ecg, title=title, subtitle=paper_subtitle(report), notice=report.notice, overlay=overlay)
-        atomic_write(folder / "paper.png", figure_bytes(fig))
+        with matplotlib.rc_context({"text.parse_math": False}):  # names from files are text, never formulas
+            fig = plot_paper(ecg, title=title, subtitle=paper_subtitle(report), notice=report.notice, overlay=overlay)
+            atomic_write(folder / "paper.png", figure_bytes(fig))
     if "md" in formats:
         atomic_write(folder / "report.md", render_markdown(report, image="paper.png" if "png" in formats else None))
     if "html" in formats:

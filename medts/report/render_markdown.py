@@ -14,6 +14,9 @@ True
 
 from __future__ import annotations
 
+import html
+import re
+
 from medts.report.schema import Report, SectionStatus
 
 Table = tuple[str, list[str], list[list[str]]]  # title, header, rows
@@ -92,11 +95,37 @@ def section_tables(report: Report) -> list[tuple[str, str | None, Table | None]]
     return out
 
 
+_MD_INLINE = re.compile(r"([\\`*_\[\]|~])")
+_MD_LINE_START = re.compile(r"^(\s*)([#>+=-])", re.MULTILINE)
+_MD_ORDERED = re.compile(r"^(\s*\d+)([.)])(?=\s)", re.MULTILINE)
+
+
+def md_escape(text: object, *, inline: bool = True) -> str:
+    r"""``text`` (from input files, models or users) as literal Markdown: no HTML, link, emphasis,
+    table cell break or heading can come out of it.
+
+    ``<``, ``>`` and ``&`` become HTML entities (Markdown passes raw HTML through); Markdown
+    punctuation is backslash-escaped; ``inline`` text (table cells, headings, notes) has its
+    line breaks folded into spaces, block text keeps them with line-start markers escaped.
+
+    >>> md_escape("<script>alert(1)</script> *x* | [a](b)")
+    '&lt;script&gt;alert(1)&lt;/script&gt; \\*x\\* \\| \\[a\\](b)'
+    >>> md_escape("# heading\n- item", inline=False)
+    '\\# heading\n\\- item'
+    """
+    out = html.escape(str(text), quote=False)
+    out = _MD_INLINE.sub(r"\\\1", out)
+    if inline:
+        return " ".join(out.split())
+    out = _MD_ORDERED.sub(lambda m: f"{m.group(1)}\\{m.group(2)}", out)  # "1. x" is a list; "1\. x" is not
+    return _MD_LINE_START.sub(lambda m: f"{m.group(1)}\\{m.group(2)}", out)
+
+
 def _md_table(header: list[str], rows: list[list[str]]) -> str:
-    esc = [[str(c).replace("|", "\\|") for c in row] for row in rows]
+    esc = [[md_escape(c) for c in row] for row in rows]
     if not any(header):
         header = ["", ""]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines = ["| " + " | ".join(md_escape(h) for h in header) + " |", "|" + "---|" * len(header)]
     return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in esc])
 
 
@@ -122,20 +151,22 @@ def text_source(interpretation) -> str:
 
 def render_markdown(report: Report, *, image: str | None = None) -> str:
     """The report as Markdown; ``image`` is a relative path to the paper plot, if written."""
-    lines = [f"> **{report.notice}**", "", f"# Draft ECG report: {report.record.record_id}", ""]
+    # Every text that can come from an input file, a model or a user goes through md_escape.
+    lines = [f"> **{report.notice}**", "", f"# Draft ECG report: {md_escape(report.record.record_id)}", ""]
     if image:
         lines += [f"![12-lead ECG on paper, 25 mm/s, 10 mm/mV]({image})", ""]
-    lines += ["## Interpretation (draft)", "", report.interpretation.text, "",
+    lines += ["## Interpretation (draft)", "", md_escape(report.interpretation.text, inline=False), "",
               f"*Text written by: {text_source(report.interpretation)}"
-              + ("; " + "; ".join(report.interpretation.grounding) if report.interpretation.grounding else "") + ".*", ""]
+              + ("; " + "; ".join(md_escape(g) for g in report.interpretation.grounding)
+                 if report.interpretation.grounding else "") + ".*", ""]
     for title, note, table in section_tables(report):
         lines += [f"## {title}", ""]
         if note:
-            lines += [f"*{note}*", ""]
+            lines += [f"*{md_escape(note)}*", ""]
         if table:
             lines += [_md_table(table[1], table[2]), ""]
         if title.startswith("Statements") and report.statements.notes:
-            lines += [f"- {n}" for n in report.statements.notes] + [""]
+            lines += [f"- {md_escape(n)}" for n in report.statements.notes] + [""]
     lines += ["## Tools", "", _md_table(["Part", "Tool"], [[k, v] for k, v in report.tools.items()]), "",
               f"Schema {report.schema_version}; generated {report.generated_at} by medts {report.medts_version}.", "",
               f"> **{report.notice}**", ""]

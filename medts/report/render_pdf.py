@@ -40,7 +40,8 @@ from medts.report.schema import Report  # noqa: E402
 
 _LINES_PER_PAGE = 52
 _PDF_RC = {"pdf.use14corefonts": True, "pdf.compression": 6, "font.family": "sans-serif",
-           "font.sans-serif": ["Helvetica"], "font.monospace": ["Courier"]}
+           "font.sans-serif": ["Helvetica"], "font.monospace": ["Courier"],
+           "text.parse_math": False}  # "$x$" in a file or lead name is text, not a formula (nor a parse error)
 _LATIN1 = str.maketrans({"—": "-", "–": "-", "≤": "<=", "≥": ">=", "→": "->", "⚠": "!", "−": "-", "…": "...",
                          "’": "'", "“": '"', "”": '"', "×": "x", "²": "2"})
 
