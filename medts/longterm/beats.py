@@ -169,7 +169,7 @@ class BeatExtractor:
         widths = qrs_width_ms(clean, peaks[idx], fs)
         qrs, beat, pw = self._idx(QRS_S), self._idx(BEAT_S), self._idx(P_S)
         seg = ext[:, lag:ext.shape[1] - lag]
-        ref = self._reference(ext, prem, lag, qrs)
+        ref, own_typical = self._reference(ext, prem, lag, qrs)
         feats: dict[str, np.ndarray] = {}
         p_present, p_note = False, "no beats"
         if n and ref is not None:
@@ -195,15 +195,16 @@ class BeatExtractor:
                 "p_corr": _log1m(_corr(seg[:, pw], tpl[pw])),
                 "p_amp": np.log(np.ptp(seg[:, pw], axis=1) / p_ptp + 1e-3),
             }
-            p_present, p_note = p_wave_present(ref, pw, qrs)
+            p_present, p_note = p_wave_present(own_typical, pw, qrs)  # this window's beats only
         else:
             feats = {k: np.zeros(n) for k in FEATURES}
         return BeatBlock(samples.astype(np.int64), feats, rr_before, widths, p_present, p_note)
 
-    def _reference(self, ext: np.ndarray, prem: np.ndarray, lag: int, qrs: slice) -> np.ndarray | None:
+    def _reference(self, ext: np.ndarray, prem: np.ndarray, lag: int,
+                   qrs: slice) -> tuple[np.ndarray | None, np.ndarray]:
         """The typical beats of this window plus the previous window's, aligned on their QRS: not
         premature, and the half most like the median of those (so frequent ectopic beats do not
-        set the shape)."""
+        set the shape). Returns (reference beats or None, this window's typical beats)."""
         pool = ext[prem < 0.1] if (prem < 0.1).sum() >= 3 else ext
         typical = pool[:, lag:pool.shape[1] - lag]
         if len(pool):
@@ -215,7 +216,7 @@ class BeatExtractor:
         ref = typical if self._previous_typical is None else np.concatenate([self._previous_typical, typical])
         if len(typical):
             self._previous_typical = typical[-64:]
-        return ref if len(ref) else None
+        return (ref if len(ref) else None), typical
 
 
 def _align(ext: np.ndarray, tpl: np.ndarray, lag: int, qrs: slice) -> tuple[np.ndarray, np.ndarray]:

