@@ -272,11 +272,10 @@ def test_unknown_unit_is_flagged(tmp_path):
 
 # -- hospital formats: damaged copies of valid files ---------------------------------------------
 def _hospital_files() -> dict[str, bytes]:
-    """One valid file per hospital format (built from the format descriptions, see hospital_fixtures)."""
-    from hospital_fixtures import muse_xml, philips_xml, scp_ecg
-
+    """One valid file per hospital format (built from the format descriptions, see medts.io.samples)."""
     from medts.io.aecg import write_aecg
     from medts.io.dicom_ecg import write_dicom_ecg
+    from medts.io.samples import muse_xml, philips_xml, scp_ecg
     from medts.simulate import simulate_12lead
 
     ecg = simulate_12lead(duration_s=2.5, fs=250.0, hr_bpm=70.0, seed=3, record_id="fuzz", age=60, sex="M")

@@ -1,6 +1,6 @@
 """Hospital ECG formats: HL7 aECG, GE MUSE, Philips XML, DICOM waveform, SCP-ECG.
 
-Files are written by the builders in ``tests/hospital_fixtures.py`` (from the public format
+Files are written by the builders in ``medts/io/samples.py`` (from the public format
 descriptions), by medts' own writers, or are the sample DICOM ECG that pydicom ships. Every
 check compares decoded values with the integers that were written.
 """
@@ -14,7 +14,6 @@ from pathlib import Path
 import numpy as np
 import pydicom
 import pytest
-from hospital_fixtures import MUSE_LEADS, integers, muse_xml, philips_xml, scp_ecg
 
 from medts.errors import ECGReadError
 from medts.examples import simulate_example
@@ -22,6 +21,7 @@ from medts.io import FORMATS, find_records, read_record
 from medts.io.aecg import write_aecg
 from medts.io.device import MedianBeats
 from medts.io.dicom_ecg import GENERAL_ECG, TWELVE_LEAD_ECG, write_dicom_ecg
+from medts.io.samples import MUSE_LEADS, integers, muse_xml, philips_xml, scp_ecg
 from medts.record import ECG, STANDARD_LEADS
 
 

@@ -9,11 +9,11 @@ import os
 import subprocess
 import sys
 
-from hospital_fixtures import muse_xml
 from mcp import ClientSession, StdioServerParameters, stdio_client
 
 from medts.agent.tools import TOOL_SPECS
 from medts.examples import example_path, simulate_example
+from medts.io.samples import muse_xml
 from medts.mcp_server import LoadArgs
 
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}

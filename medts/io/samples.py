@@ -1,4 +1,5 @@
-"""Hospital ECG files made by code from the public format descriptions (no patient data).
+"""Hospital ECG files made by code from the public format descriptions (no patient data): test
+fixtures, benchmark inputs, and sample files for anyone checking their own reader.
 
 The signals come from :func:`medts.examples.simulate_example` (the dipole simulator). Each
 builder writes the format's own integer units, so a test can compare what a reader returns
