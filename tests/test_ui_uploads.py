@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import tempfile
 import stat
 import zipfile
 from pathlib import Path
@@ -187,3 +188,58 @@ def test_cinc_mat_and_header_upload(tmp_path: Path) -> None:
     result = load_upload(_uploaded(tmp_path, tmp_path / "A0007.mat", tmp_path / "A0007.hea"), workdir=tmp_path / "stage")
     assert result.ecg.metadata["format"] == "cinc" and result.ecg.n_leads == 12 and result.ecg.age == 61.0
     np.testing.assert_allclose(result.ecg.signal, val.T / 1000.0, atol=1e-6)
+
+
+def _many_small_members(path: Path, n: int, size: int = 1024**2) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for i in range(n):
+            zf.writestr(f"part{i:03d}.dat", b"\x00" * size)
+    return path
+
+
+def test_zip_of_many_small_members_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    """299 one-megabyte files in a ~300 kB zip passed every per-member check and wrote 300 MB per upload."""
+    archive = _many_small_members(tmp_path / "many.zip", 299)
+    assert archive.stat().st_size < 1024**2
+    with pytest.raises(UploadError, match="299 files in the zip"):
+        load_upload([archive], workdir=tmp_path / "a")
+    with pytest.raises(UploadError, match="refused as a zip bomb"):  # few enough files: the total ratio stops it
+        extract_zip_safely(_many_small_members(tmp_path / "fewer.zip", 40), tmp_path / "b")
+    assert not (tmp_path / "a").exists() and not any((tmp_path / "b").rglob("*.dat"))
+
+
+def test_staged_copies_are_deleted_after_reading_whether_it_worked_or_not(wfdb_pair, tmp_path: Path) -> None:
+    hea, dat, _ = wfdb_pair
+    result = load_upload([hea, dat], workdir=tmp_path / "ok")
+    assert result.ecg.n_leads == 12 and result.path.name == "rec1.hea"
+    assert not (tmp_path / "ok").exists()
+    (tmp_path / "bad.csv").write_text("I,II\nx,y\n")
+    with pytest.raises(ECGReadError):
+        load_upload([tmp_path / "bad.csv"], fs=250, workdir=tmp_path / "bad")
+    assert not (tmp_path / "bad").exists()
+    before = {p.name for p in Path(tempfile.gettempdir()).glob("medts-upload-*")}
+    load_upload([hea, dat])  # default staging folder
+    assert {p.name for p in Path(tempfile.gettempdir()).glob("medts-upload-*")} <= before
+
+
+def test_session_folders_are_deleted_when_the_server_process_is_stopped(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, time\n"
+        "from medts.ui.uploads import install_shutdown_cleanup\n"
+        "from medts.ui.state import SessionState\n"
+        "install_shutdown_cleanup()\n"
+        "folder = SessionState.new().fresh_dir('upload')\n"
+        "(folder / 'staged.dat').write_bytes(b'x' * 1000)\n"
+        "print(folder.parent, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    workdir = Path(proc.stdout.readline().strip())
+    assert workdir.is_dir() and any(workdir.rglob("staged.dat"))
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 128 + signal.SIGTERM
+    assert not workdir.exists()

@@ -26,6 +26,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Serve the web app (chat with an ECG). No public share link is ever made."""
         from medts.ui.server import main
+        from medts.ui.uploads import install_shutdown_cleanup
+
+        install_shutdown_cleanup()  # uploads and session folders are deleted when the server stops
 
         argv = ["--host", host, "--port", str(port), "--max-upload-mb", str(max_upload_mb)]
         argv += ["--auth", auth] if auth else []
@@ -57,6 +60,8 @@ def register(app: typer.Typer) -> None:
                     typer.echo(f"{key}: {value}")
             raise typer.Exit(0 if summary["ok"] else 1)
         from medts.ui.server import launch
+        from medts.ui.uploads import install_shutdown_cleanup
 
+        install_shutdown_cleanup()  # uploads and session folders are deleted when the server stops
         typer.echo(f"medts demo: http://127.0.0.1:{port}/  (Ctrl+C to stop)", err=True)
         launch(port=port, initial=f"example: {example}", open_browser=not no_browser)

@@ -77,7 +77,10 @@ class SessionState:
     def fresh_dir(self, purpose: str) -> Path:
         """A new empty folder under this session's private temporary folder."""
         if self.workdir is None or not self.workdir.is_dir():
+            from medts.ui.uploads import remove_at_exit
+
             self.workdir = Path(tempfile.mkdtemp(prefix=f"medts-ui-{self.session_id}-"))
+            remove_at_exit(self.workdir)  # a server stopped before the session ends leaves nothing
         path = Path(tempfile.mkdtemp(prefix=f"{purpose}-", dir=self.workdir))
         return path
 

@@ -6,9 +6,15 @@ fresh private folder under their *base names only* (a browser chooses names; the
 the two halves of a WFDB record meet again whatever temporary folders the server used.
 
 Zip archives are opened, never blindly extracted: members with absolute paths, ``..`` parts,
-symbolic links or device entries are refused; the member count, the declared total size and the
-per-member compression ratio are bounded before anything is written, and the bytes actually
-inflated are counted while writing, so a zip bomb with lying headers stops at the limit too.
+symbolic links or device entries are refused; the member count, the declared total size, the
+whole archive's and each member's compression ratio are bounded before anything is written, and
+the bytes actually inflated are counted while writing, so a zip bomb with lying headers stops at
+the limit too.
+
+Nothing stays on disk: the staged copies are deleted as soon as the record is read (the
+:class:`~medts.record.ECG` is in memory), whether reading worked or not; folders still staging
+when the process ends are deleted at exit (:func:`install_shutdown_cleanup` makes SIGTERM an
+orderly exit too, so a stopped server leaves nothing behind).
 
 Example
 -------
@@ -24,6 +30,7 @@ from __future__ import annotations
 
 import shutil
 import stat
+import sys
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -34,12 +41,56 @@ from medts.record import ECG
 
 MAX_UPLOAD_BYTES = 100 * 1024**2
 """Largest total upload accepted (bytes); a 12-lead 24-h Holter at 500 Hz, 16 bit is ~1 GB."""
-MAX_ZIP_MEMBERS = 500
-MAX_UNPACKED_BYTES = 300 * 1024**2
+MAX_ZIP_MEMBERS = 64
+"""An upload is one record (a header and its signal file, maybe a few more): 64 files is plenty."""
+MAX_UNPACKED_BYTES = 200 * 1024**2
+"""Largest total a zip may unpack to (bytes); twice the upload limit, for compressed ECGs."""
 MAX_COMPRESSION_RATIO = 200.0
 """ECG signal files compress 2-10x; a ratio far beyond that is a zip bomb, not an ECG."""
+MAX_ARCHIVE_RATIO = 50.0
+"""The same bound for the whole archive: many small members each under the per-member check
+(299 one-megabyte files of zeros in a 336 KB zip) still unpack ~900x in total."""
 
 _SIGNAL_SUFFIXES = {".dat", ".mat", ".edf", ".bdf", ".csv", ".tsv", ".npy", ".npz", ".hea", ".zip"}
+
+
+STAGING_PREFIX = "medts-upload-"
+
+_STAGING: set[Path] = set()
+"""Folders being staged right now, deleted at exit if the process ends mid-upload."""
+_AT_EXIT: set[Path] = set()
+"""Other folders to delete at exit (each UI session's private folder)."""
+_CLEANUP_INSTALLED = False
+
+
+def remove_at_exit(folder: Path) -> None:
+    """Delete ``folder`` when the process ends (normal exit, Ctrl+C, or SIGTERM after
+    :func:`install_shutdown_cleanup`). Deleting it earlier is fine."""
+    _AT_EXIT.add(Path(folder))
+
+
+def _remove_all() -> None:
+    for folder in [*_STAGING, *_AT_EXIT]:
+        shutil.rmtree(folder, ignore_errors=True)
+    _STAGING.clear()
+    _AT_EXIT.clear()
+
+
+def install_shutdown_cleanup() -> None:
+    """Delete staged uploads and registered folders at exit, and turn SIGTERM into an orderly exit
+    (Python's default SIGTERM ends the process without running exit handlers). Call it once from
+    the main thread of a server process; calling it again does nothing."""
+    global _CLEANUP_INSTALLED
+    if _CLEANUP_INSTALLED:
+        return
+    import atexit
+    import signal
+    import threading
+
+    atexit.register(_remove_all)
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    _CLEANUP_INSTALLED = True
 
 
 class UploadError(MedtsError, ValueError):
@@ -75,15 +126,16 @@ def safe_member_name(name: str) -> PurePosixPath:
 
 
 def extract_zip_safely(archive: Path, dest: Path, *, max_members: int = MAX_ZIP_MEMBERS,
-                       max_bytes: int = MAX_UNPACKED_BYTES,
-                       max_ratio: float = MAX_COMPRESSION_RATIO) -> list[Path]:
+                       max_bytes: int = MAX_UNPACKED_BYTES, max_ratio: float = MAX_COMPRESSION_RATIO,
+                       max_archive_ratio: float = MAX_ARCHIVE_RATIO) -> list[Path]:
     """Extract the regular files of ``archive`` under ``dest``; returns the written paths.
 
     Raises
     ------
     UploadError
         Not a zip, too many members, traversal or link members, a declared or actual
-        uncompressed size above ``max_bytes``, or a member compressed more than ``max_ratio``.
+        uncompressed size above ``max_bytes``, a member compressed more than ``max_ratio`` or
+        the whole archive more than ``max_archive_ratio``.
     """
     try:
         zf = zipfile.ZipFile(archive)
@@ -93,10 +145,15 @@ def extract_zip_safely(archive: Path, dest: Path, *, max_members: int = MAX_ZIP_
     with zf:
         infos = [i for i in zf.infolist() if not i.is_dir()]
         if len(infos) > max_members:
-            raise UploadError(f"{archive.name}: {len(infos)} files in the zip (limit {max_members})")
+            raise UploadError(f"{archive.name}: {len(infos)} files in the zip (limit {max_members}: upload one "
+                              "record, e.g. its .hea and .dat)")
         declared = sum(i.file_size for i in infos)
         if declared > max_bytes:
             raise UploadError(f"{archive.name}: unpacks to {declared / 1e6:.0f} MB (limit {max_bytes / 1e6:.0f} MB)")
+        packed = max(archive.stat().st_size, 1)
+        if declared > 1024**2 and declared > max_archive_ratio * packed:
+            raise UploadError(f"{archive.name}: {packed / 1e3:.0f} kB unpacks to {declared / 1e6:.0f} MB "
+                              f"({declared / packed:.0f}x; ECG files compress at most ~10x): refused as a zip bomb")
         root = dest.resolve()
         total = 0
         for info in infos:
@@ -182,24 +239,31 @@ def load_upload(files: list[str | Path], *, fs: float | None = None, workdir: Pa
     fs : float, optional
         Sampling rate in Hz for formats that do not store one (NPY, CSV without a time column).
     workdir : Path, optional
-        Folder to stage into (a fresh temporary folder by default; the caller removes it).
+        Folder to stage into (a fresh temporary folder by default). It is deleted, with
+        everything staged in it, before this function returns; ``UploadResult.path`` then only
+        names the file the record came from.
 
     Raises
     ------
     UploadError, ECGReadError
         With a message naming the file and the problem.
     """
-    dest = Path(workdir) if workdir is not None else Path(tempfile.mkdtemp(prefix="medts-upload-"))
-    staged = stage_files([Path(f) for f in files], dest, max_bytes=max_bytes)
-    records = pick_records(staged, dest)
-    from medts.io import read_record
-
-    path = records[0]
+    dest = Path(workdir) if workdir is not None else Path(tempfile.mkdtemp(prefix=STAGING_PREFIX))
+    _STAGING.add(dest)
     try:
-        ecg = read_record(path, fs=fs)
-    except ECGReadError as error:
-        # Show the name the user knows, not the staging folder.
-        raise ECGReadError(path.relative_to(dest), error.problem) from None
+        staged = stage_files([Path(f) for f in files], dest, max_bytes=max_bytes)
+        records = pick_records(staged, dest)
+        from medts.io import read_record
+
+        path = records[0]
+        try:
+            ecg = read_record(path, fs=fs)
+        except ECGReadError as error:
+            # Show the name the user knows, not the staging folder.
+            raise ECGReadError(path.relative_to(dest), error.problem) from None
+    finally:
+        shutil.rmtree(dest, ignore_errors=True)  # the record is in memory: no copy stays on disk
+        _STAGING.discard(dest)
     notes = []
     if len(records) > 1:
         notes.append(f"{len(records)} records uploaded; showing {path.name} "
