@@ -13,8 +13,9 @@ probability and threshold beside it):
    exclude each other (the more probable one stays); incomplete blocks need QRS < 120 ms and
    give way to the complete block; IVCD needs QRS >= 110 ms and no bundle-branch block;
    LAFB/LPFB need their axis; 1AVB and LNGQT are what the PR / QTc rule says.
-5. Measurement-defined statements the classifier missed are asserted (1AVB, LNGQT, LVH by
-   voltage, LAFB by axis).
+5. Measurement-defined statements the classifier missed are asserted (1AVB, LNGQT, VCLVH:
+   voltage criteria for LVH, LAFB by axis). LVH itself stays the classifier's call: voltage
+   alone is the separate SCP statement VCLVH (as PTB-XL labels it).
 6. NORM is asserted only when the classifier says NORM and no abnormal statement and no
    abnormal measurement flag is present, on all 12 leads.
 """
@@ -161,6 +162,8 @@ def reconcile(m, *, sex: str | None, scores: list[ClassifierScore], quality: Qua
             gate = rules.first_degree_av_block(m, rhythm.p_waves_consistent)
         elif code == "LNGQT":
             gate = rules.long_qt(m, sex)
+        elif code == "VCLVH":
+            gate = rules.lvh_voltage(m, sex)
         ok, why = gate
         if ok is False:
             add(code, "withheld", "classifier", f"measurement contradicts it: {why}")
@@ -184,7 +187,7 @@ def reconcile(m, *, sex: str | None, scores: list[ClassifierScore], quality: Qua
     measured = {
         "1AVB": rules.first_degree_av_block(m, rhythm.p_waves_consistent),
         "LNGQT": rules.long_qt(m, sex),
-        "LVH": rules.lvh_voltage(m, sex),
+        "VCLVH": rules.lvh_voltage(m, sex),
         "LAFB": rules.lafb_by_axis(m),
     }
     for code, (holds, why) in measured.items():
@@ -196,7 +199,7 @@ def reconcile(m, *, sex: str | None, scores: list[ClassifierScore], quality: Qua
 
     # 6. NORM last: it needs everything else settled
     asserted = [c for c, d in out.items() if d.decision == "asserted"]
-    if "NORM" in present:
+    if "NORM" in present and "NORM" not in out:  # not already withheld for missing leads
         abnormal = [c for c in asserted if c not in NOT_ABNORMAL]
         bad_flags = [f"{f.label} {f.value:g} {f.unit} ({f.flag})" for f in flags if f.abnormal]
         lacking = [lead for lead in rules.required_leads("NORM") if lead in absent]
@@ -204,7 +207,7 @@ def reconcile(m, *, sex: str | None, scores: list[ClassifierScore], quality: Qua
             why = "; ".join(filter(None, [
                 f"abnormal statement(s) {', '.join(abnormal)}" if abnormal else "",
                 f"abnormal measurement(s): {', '.join(bad_flags)}" if bad_flags else "",
-                f"lead(s) {', '.join(lacking)} missing" if lacking else "",
+                f"needs lead(s) {', '.join(lacking)}, which the record lacks" if lacking else "",
                 f"rhythm is {rhythm.label}" if rhythm.code not in ("SR", "SARRH") else ""]))
             add("NORM", "withheld", "classifier", f"normal ECG needs no abnormality: {why}")
         else:

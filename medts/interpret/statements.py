@@ -10,7 +10,7 @@ statement     rule                                                 source
 LNGQT         QTc Bazett and Fridericia > 450 ms (men) /           AHA/ACCF/HRS 2009 part IV
               460 ms (women), QRS < 120 ms (a wide QRS
               lengthens QT without repolarisation change)
-LVH           Sokolow-Lyon > 3.5 mV or Cornell > 2.8 / 2.0 mV      AHA/ACCF/HRS 2009 part V
+VCLVH         Sokolow-Lyon > 3.5 mV or Cornell > 2.8 / 2.0 mV      AHA/ACCF/HRS 2009 part V
 CLBBB, CRBBB  need QRS >= 120 ms                                   AHA/ACCF/HRS 2009 part III
 IRBBB, ILBBB  need QRS < 120 ms                                    AHA/ACCF/HRS 2009 part III
 IVCD          needs QRS >= 110 ms                                  AHA/ACCF/HRS 2009 part III
@@ -40,7 +40,7 @@ LAD_DEG = -30.0
 RAD_DEG = 90.0
 
 RULE_SOURCES = {
-    "1AVB": AHA_2009_III, "LNGQT": AHA_2009_IV, "LVH": AHA_2009_V, "CLBBB": AHA_2009_III, "CRBBB": AHA_2009_III,
+    "1AVB": AHA_2009_III, "LNGQT": AHA_2009_IV, "LVH": AHA_2009_V, "VCLVH": AHA_2009_V, "CLBBB": AHA_2009_III, "CRBBB": AHA_2009_III,
     "IRBBB": AHA_2009_III, "ILBBB": AHA_2009_III, "IVCD": AHA_2009_III, "LAFB": AHA_2009_III, "LPFB": AHA_2009_III,
 }
 

@@ -17,7 +17,7 @@ NOT_LISTED = ("NORM", "SR", "STACH", "SBRAD", "SARRH", "AFIB")
 
 FLAG_STATEMENTS = {"hr_bpm": ("STACH", "SBRAD", "AFIB"), "rr_ms": ("STACH", "SBRAD", "AFIB"), "pr_ms": ("1AVB",),
                    "qrs_ms": ("CLBBB", "CRBBB", "IVCD", "ILBBB", "IRBBB", "WPW"), "qtc_bazett_ms": ("LNGQT",),
-                   "qtc_fridericia_ms": ("LNGQT",), "sokolow_lyon_mv": ("LVH",), "cornell_mv": ("LVH",),
+                   "qtc_fridericia_ms": ("LNGQT",), "sokolow_lyon_mv": ("LVH", "VCLVH"), "cornell_mv": ("LVH", "VCLVH"),
                    "qrs_axis_deg": ("LAFB", "LPFB")}
 """An abnormal flag is not repeated in the verdict when a statement that explains it is asserted."""
 
@@ -55,10 +55,10 @@ def make_verdict(f) -> str:
         tail = "normal ECG"
     elif others or flags:
         tail = "; ".join(others + flags)
-    elif not f.classifier_available:
-        tail = "no other abnormal measurement (statement classifier not run)"
     else:
-        tail = "no other abnormality"
+        tail = "no other abnormality" if f.classifier_available else "no other abnormal measurement"
+    if not f.classifier_available:
+        tail += " (statement classifier not run)"
     return f"{head}; {tail}."
 
 

@@ -1,0 +1,79 @@
+"""Reconciliation: classifier probabilities checked against the measurements, each decision with its reason."""
+
+from __future__ import annotations
+
+from interpret_helpers import measured, scores, with_values
+
+from medts.interpret import interpret
+
+
+def _decision(f, code):
+    return next(s for s in f.statements if s.code == code)
+
+
+def test_af_called_by_the_classifier_on_a_regular_tachycardia_with_p_waves_is_withheld():
+    _, m = measured(130.0)
+    f = interpret(m, sex="M", scores=scores(AFIB=0.93, STACH=0.2))
+    assert "AFIB" not in f.codes() and "STACH" in f.codes()
+    afib = _decision(f, "AFIB")
+    assert afib.decision == "withheld" and "sinus tachycardia" in afib.reason and afib.probability == 0.93
+    assert f.verdict.startswith("Sinus tachycardia")
+
+
+def test_clbbb_and_crbbb_never_together_and_need_a_wide_qrs():
+    _, m = measured(70.0)
+    wide = interpret(with_values(m, qrs_ms=140.0), sex="M", scores=scores(CLBBB=0.8, CRBBB=0.6))
+    assert "CLBBB" in wide.codes() and "CRBBB" not in wide.codes()
+    assert "mutually exclusive" in _decision(wide, "CRBBB").reason
+    narrow = interpret(with_values(m, qrs_ms=98.0), sex="M", scores=scores(CLBBB=0.8, CRBBB=0.6))
+    assert not {"CLBBB", "CRBBB"} & set(narrow.codes())
+    assert "QRS 98 ms" in _decision(narrow, "CLBBB").reason
+
+
+def test_norm_is_withheld_beside_lvh():
+    _, m = measured(70.0)
+    f = interpret(m, sex="M", scores=scores(NORM=0.9, LVH=0.7))
+    assert "LVH" in f.codes() and "NORM" not in f.codes()
+    assert "LVH" in _decision(f, "NORM").reason
+
+
+def test_norm_is_withheld_beside_an_abnormal_flag_and_kept_when_all_is_normal():
+    _, m = measured(70.0)
+    clean = interpret(m, sex="F", scores=scores(NORM=0.9))
+    assert clean.codes() == ["SR", "NORM"], [(s.code, s.reason) for s in clean.statements]
+    long_pr = interpret(with_values(m, pr_ms=230.0), sex="F", scores=scores(NORM=0.9))
+    assert "NORM" not in long_pr.codes() and "1AVB" in long_pr.codes()
+
+
+def test_statements_needing_missing_leads_are_withheld_with_the_reason():
+    _, m = measured(70.0, leads=("I", "II", "III"))
+    f = interpret(m, sex="M", scores=scores(CLBBB=0.9, LVH=0.8, NORM=0.7, SBRAD=0.9))
+    assert f.codes() == ["SR"]  # the rhythm is measured on any lead; SBRAD at 70 bpm is the classifier's error
+    for code in ("CLBBB", "LVH", "NORM"):
+        d = _decision(f, code)
+        assert d.decision == "withheld" and "V1" in d.reason and "lacks" in d.reason
+    assert "measured rhythm" in _decision(f, "SBRAD").reason
+
+
+def test_measurement_defined_statements_without_the_classifier():
+    _, m = measured(70.0)
+    f = interpret(with_values(m, pr_ms=240.0, sokolow_lyon_mv=4.1), sex="M", scores=None)
+    assert {"SR", "1AVB", "VCLVH"} <= set(f.codes()) and "LVH" not in f.codes()  # voltage alone is VCLVH
+    assert _decision(f, "1AVB").origin == "measurement" and "PR 240 ms" in _decision(f, "1AVB").reason
+    assert not f.classifier_available and "not run" in f.verdict
+
+
+def test_poor_quality_withholds_everything():
+    _, m = measured(70.0)
+    poor = m.model_copy(update={"lead_quality": [q.model_copy(update={"usable": False, "flags": ["noisy"]})
+                                                 for q in m.lead_quality]})
+    f = interpret(poor, sex="M", scores=scores(NORM=0.9, LVH=0.8))
+    assert f.codes() == [] and f.quality.abstain and f.verdict.startswith("Cannot interpret")
+    assert all(s.decision == "withheld" and "abstains" in s.reason for s in f.statements)
+
+
+def test_raw_probabilities_stay_visible():
+    _, m = measured(70.0)
+    f = interpret(m, sex="M", scores=scores(NORM=0.9, LVH=0.3, AFIB=0.1))
+    assert {s.code: s.probability for s in f.classifier} == {"NORM": 0.9, "LVH": 0.3, "AFIB": 0.1}
+    assert _decision(f, "NORM").probability == 0.9 and _decision(f, "NORM").threshold == 0.5

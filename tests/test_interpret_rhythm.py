@@ -1,0 +1,73 @@
+"""Rhythm label on 10 s records: sinus family, AF, ectopic beats and sinus arrhythmia are not 'undetermined'."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from interpret_helpers import measured
+
+from medts.interpret.rhythm import call_rhythm
+
+
+def _shift_beats(m, shifts: dict[int, int], drop_p: tuple[int, ...] = ()):
+    """Measurements whose beat ``k`` moved by ``shifts[k]`` samples (all its fiducials), P removed for ``drop_p``."""
+    beats = []
+    for k, b in enumerate(m.beats):
+        d = shifts.get(k, 0)
+        moved = {f: (None if v is None else v + d) for f, v in b.model_dump().items()}
+        if k in drop_p:
+            moved.update(p_on=None, p_peak=None, p_off=None)
+        beats.append(type(b)(**moved))
+    return m.model_copy(update={"beats": beats})
+
+
+@pytest.mark.parametrize("hr, code", [(70.0, "SR"), (130.0, "STACH"), (48.0, "SBRAD")])
+def test_sinus_rates(hr, code):
+    _, m = measured(hr)
+    call = call_rhythm(m)
+    assert call.code == code and call.regular and call.p_waves_consistent, call.reason
+    assert "AFIB" not in call.codes
+
+
+def test_atrial_fibrillation():
+    _, m = measured(105.0, af=True, seed=11)
+    call = call_rhythm(m)
+    assert call.code == "AFIB" and call.regular is False and not call.p_waves_consistent
+    assert "irregularly irregular" in call.reason
+
+
+def test_regular_tachycardia_with_p_waves_is_never_af():
+    for seed in (1, 2, 3):
+        _, m = measured(150.0, seed=seed)
+        assert call_rhythm(m).code == "STACH"
+
+
+def test_one_premature_beat_keeps_the_sinus_label():
+    _, m = measured(70.0)
+    rr = m.beats[5].r_peak - m.beats[4].r_peak
+    ectopic = _shift_beats(m, {5: -int(0.35 * rr)}, drop_p=(5,))  # 35 % early, no P wave
+    call = call_rhythm(ectopic)
+    assert call.code == "SR" and call.features.premature_beats == 1 and "early beat" in call.reason
+
+
+def test_sinus_arrhythmia_is_named_not_undetermined():
+    _, m = measured(70.0)
+    rr = m.beats[1].r_peak - m.beats[0].r_peak
+    # breathing-like RR modulation (+-12 %), P waves kept with their QRS
+    offsets = np.cumsum([0] + [int(0.12 * rr * np.sin(2 * np.pi * k / 5)) for k in range(1, len(m.beats))])
+    call = call_rhythm(_shift_beats(m, {k: int(o) for k, o in enumerate(offsets)}))
+    assert call.code == "SARRH" and call.p_waves_consistent and call.regular is False, call.reason
+
+
+def test_regular_rhythm_without_p_waves_cannot_be_told_and_is_not_af():
+    _, m = measured(70.0)
+    no_p = _shift_beats(m, {}, drop_p=tuple(range(len(m.beats))))
+    call = call_rhythm(no_p)
+    assert call.code is None and call.label == "cannot tell" and "without consistent P waves" in call.reason
+
+
+def test_too_few_beats():
+    _, m = measured(70.0)
+    call = call_rhythm(m.model_copy(update={"beats": m.beats[:3]}))
+    assert call.code is None and "at least 4 beats" in call.reason

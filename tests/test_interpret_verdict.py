@@ -1,0 +1,29 @@
+"""The one-line verdict: built from the findings only."""
+
+from __future__ import annotations
+
+from interpret_helpers import measured, scores, with_values
+
+from medts.examples import load_example
+from medts.interpret import interpret, interpret_ecg
+
+
+def test_afib_example_verdict_says_atrial_fibrillation_with_the_shipped_classifiers():
+    from medts.classify.predict import Classifier, default_adapter_dir
+
+    ecg = load_example("afib")
+    folders = [default_adapter_dir(level) for level in ("all", "superdiagnostic")]
+    clfs = [Classifier.load(d) for d in folders if (d / "manifest.json").is_file()]
+    f = interpret_ecg(ecg, predictions=[c.predict(ecg) for c in clfs])
+    assert f.verdict.startswith("Atrial fibrillation with rapid ventricular response, heart rate 10")
+    assert "NORM" not in f.codes() and "Normal ECG" not in f.verdict
+
+
+def test_sinus_verdicts():
+    _, m = measured(70.0)
+    assert interpret(m, sex="F", scores=scores(NORM=0.9)).verdict.endswith("; normal ECG.")
+    f = interpret(with_values(m, qrs_axis_deg=-60.0), sex="F", scores=scores(NORM=0.2))
+    assert "left anterior fascicular block" in f.verdict.lower() and "LAFB" in f.codes()
+    g = interpret(with_values(m, qtc_bazett_ms=480.0, qtc_fridericia_ms=475.0), sex="F", scores=scores(NORM=0.2))
+    assert "long QT" in g.verdict or "QT" in g.verdict
+    assert interpret(m, sex="F", scores=scores(NORM=0.2)).verdict.endswith("; no other abnormality.")
