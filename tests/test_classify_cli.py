@@ -55,12 +55,14 @@ def test_train_classifier_cli_writes_an_adapter(adapter, tmp_path):
     root, _ = adapter
     out = tmp_path / "trained"
     result = CliRunner().invoke(app, ["train", "classifier", "--data", str(root), "--level", "rhythm", "--model",
-                                      "xresnet1d-small", "--epochs", "1", "--batch-size", "8", "--out", str(out), "--json"])
+                                      "xresnet1d-small", "--epochs", "1", "--batch-size", "8", "--lead-dropout", "0.5",
+                                      "--out", str(out), "--json"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout.strip().splitlines()[-1])
     manifest = json.loads((out / "manifest.json").read_text())
     assert doc["adapter"] == str(out) and manifest["level"] == "rhythm" and manifest["classes"][0] == "AFIB"
     assert (out / "model.safetensors").is_file()
+    assert manifest["training"][0]["recipe"]["lead_dropout"] == 0.5
 
 
 def test_merge_classifiers_cli_concatenates_members_and_records_commands(adapter, tmp_path):

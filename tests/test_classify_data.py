@@ -68,3 +68,22 @@ def test_random_crops_are_slices_and_seeded():
         starts = [s for s in range(751) if np.array_equal(signals[row, s : s + 250].T, crop.numpy())]
         assert len(starts) == 1
     assert torch.equal(ds[1][1], torch.tensor([0.0, 1.0]))
+
+
+def test_lead_dropout_keeps_exactly_one_reduced_lead_set_and_is_off_by_default():
+    from medts.classify.data import REDUCED_LEAD_SETS, keep_leads_mask
+
+    signals = np.random.default_rng(1).standard_normal((2, 1000, 12)).astype(np.float32) + 3.0  # no zeros
+    masks = {tuple(keep_leads_mask(s)) for s in REDUCED_LEAD_SETS}
+    always = RandomCropDataset(signals, np.array([0, 1]), np.eye(2, dtype=np.float32), 250, lead_dropout=1.0)
+    torch.manual_seed(0)
+    seen = set()
+    for _ in range(60):
+        kept = tuple((always[0][0] != 0).all(dim=1).numpy())
+        assert kept in masks  # the kept leads are whole, the others all zero
+        seen.add(kept)
+    assert len(seen) == len(REDUCED_LEAD_SETS)  # every set gets drawn
+    never = RandomCropDataset(signals, np.array([0, 1]), np.eye(2, dtype=np.float32), 250)
+    assert all(bool((never[1][0] != 0).all()) for _ in range(20))
+    with pytest.raises(ValueError, match="lead_dropout"):
+        RandomCropDataset(signals, np.array([0]), np.eye(1, dtype=np.float32), 250, lead_dropout=1.5)

@@ -205,19 +205,48 @@ def sliding_windows(signals: np.ndarray, window: int, stride: int) -> np.ndarray
     return np.ascontiguousarray(windows.reshape(-1, window, signals.shape[2]).transpose(0, 2, 1))
 
 
+REDUCED_LEAD_SETS: tuple[tuple[str, ...], ...] = (
+    ("I", "II", "III", "aVR", "aVL", "aVF"),
+    ("I", "II", "III", "V2"),
+    ("I", "II", "V2"),
+    ("I", "II"),
+    ("II",),
+)
+"""Reduced lead sets trained for and scored: the 6-, 4-, 3- and 2-lead sets of the PhysioNet/CinC
+Challenge 2021 ("Will Two Do?") and lead II alone (single-lead monitors)."""
+
+
+def keep_leads_mask(leads: tuple[str, ...]) -> np.ndarray:
+    """``bool [12]``: True for the canonical leads in ``leads``."""
+    from medts.record import STANDARD_LEADS
+
+    unknown = sorted(set(leads) - set(STANDARD_LEADS))
+    if unknown:
+        raise ValueError(f"not standard leads: {', '.join(unknown)}")
+    return np.array([lead in leads for lead in STANDARD_LEADS])
+
+
 class RandomCropDataset(torch.utils.data.Dataset):
     """Random ``window``-sample crops of cached records, as ``(x [leads, window], y [n_classes])``.
 
-    Crops are drawn with torch's global generator, so a seeded run is reproducible.
+    With ``lead_dropout`` p, a crop keeps only one of :data:`REDUCED_LEAD_SETS` (chosen uniformly)
+    with probability p, the other leads set to zero: exactly what inference feeds the model for a
+    lead the record lacks (flat after standardisation), so the model learns to read reduced-lead
+    records. Crops and drops are drawn with torch's global generator: a seeded run is reproducible.
     """
 
-    def __init__(self, signals: np.ndarray, rows: np.ndarray, labels: np.ndarray, window: int):
+    def __init__(self, signals: np.ndarray, rows: np.ndarray, labels: np.ndarray, window: int, *,
+                 lead_dropout: float = 0.0):
         if len(rows) == 0:
             raise MedtsError("no training records: check the folds and the label level")
+        if not 0.0 <= lead_dropout <= 1.0:
+            raise ValueError(f"lead_dropout must be in [0, 1], got {lead_dropout}")
         self.signals = signals
         self.rows = np.asarray(rows)
         self.labels = torch.from_numpy(np.asarray(labels, np.float32))
         self.window = window
+        self.lead_dropout = lead_dropout
+        self._masks = [keep_leads_mask(s) for s in REDUCED_LEAD_SETS]
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -226,4 +255,6 @@ class RandomCropDataset(torch.utils.data.Dataset):
         record = self.signals[self.rows[i]]
         start = int(torch.randint(0, max(1, record.shape[0] - self.window + 1), ()).item())
         crop = np.array(record[start : start + self.window], dtype=np.float32).T  # [leads, window]
+        if self.lead_dropout and float(torch.rand(())) < self.lead_dropout:
+            crop[~self._masks[int(torch.randint(0, len(self._masks), ()))]] = 0.0
         return torch.from_numpy(crop), self.labels[i]

@@ -79,6 +79,8 @@ class TrainConfig:
     label_smoothing: float = 0.0
     teacher: str | None = None
     distill_weight: float = 0.5
+    lead_dropout: float = 0.0
+    """Probability that a training crop keeps only a reduced lead set (see ``data.REDUCED_LEAD_SETS``)."""
 
 
 SCHEDULES = ("onecycle", "cosine")
@@ -158,7 +160,8 @@ def train_one(data: LevelData, cfg: TrainConfig, *, log: Callable[[str], None] =
     set_seed(cfg.seed)
     model_cfg = preset_config(cfg.model, len(data.classes), window_samples=cfg.window_samples)
     net = build_model(model_cfg)
-    dataset = RandomCropDataset(data.cache.signals, data.train_rows, data.y_train, cfg.window_samples)
+    dataset = RandomCropDataset(data.cache.signals, data.train_rows, data.y_train, cfg.window_samples,
+                                lead_dropout=cfg.lead_dropout)
     loader = torch.utils.data.DataLoader(dataset, batch_size=cfg.batch_size, shuffle=True, drop_last=True,
                                          generator=torch.Generator().manual_seed(cfg.seed))
     optimizer = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -281,7 +284,7 @@ def train_ensemble(
     return classifier, summary
 
 
-RECIPE_KEYS = ("epochs", "batch_size", "lr", "schedule", "label_smoothing", "teacher", "distill_weight")
+RECIPE_KEYS = ("epochs", "batch_size", "lr", "schedule", "label_smoothing", "teacher", "distill_weight", "lead_dropout")
 
 
 def member_recipe(cfg: TrainConfig) -> dict[str, Any]:
@@ -299,7 +302,8 @@ def member_label(member: dict[str, Any]) -> str:
     """
     recipe = member.get("recipe") or {}
     tags = [" KD" if recipe.get("teacher") else "", " cos" if recipe.get("schedule") == "cosine" else "",
-            f" ls{recipe['label_smoothing']:g}" if recipe.get("label_smoothing") else ""]
+            f" ls{recipe['label_smoothing']:g}" if recipe.get("label_smoothing") else "",
+            f" ld{recipe['lead_dropout']:g}" if recipe.get("lead_dropout") else ""]
     return f"{member['model']} s{member['seed']}" + "".join(tags)
 
 
@@ -309,6 +313,8 @@ def recipe_text(member: dict[str, Any]) -> str:
     text = f"{r['epochs']} ep {r.get('schedule', 'onecycle')} lr {r['lr']:g}"
     if r.get("label_smoothing"):
         text += f", label smoothing {r['label_smoothing']:g}"
+    if r.get("lead_dropout"):
+        text += f", lead dropout {r['lead_dropout']:g}"
     if r.get("teacher"):
         text += f", distilled from {Path(r['teacher']).name} (w {r['distill_weight']:g})"
     return text

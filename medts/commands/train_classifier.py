@@ -31,6 +31,7 @@ def train_classifier(
     label_smoothing: Annotated[float, typer.Option("--label-smoothing", min=0.0, max=0.5, help="Binary label smoothing eps (targets eps/2 and 1-eps/2).")] = 0.0,
     teacher: Annotated[Path | None, typer.Option("--teacher", help="Distil from this trained adapter (same level): its probabilities on folds 1-8 become part of the targets.")] = None,
     distill_weight: Annotated[float, typer.Option("--distill-weight", min=0.0, max=1.0, help="Weight of the teacher's probabilities in the targets.")] = 0.5,
+    lead_dropout: Annotated[float, typer.Option("--lead-dropout", min=0.0, max=1.0, help="Probability that a training crop keeps only a reduced lead set (6, 4, 3, 2 leads or II; the rest zeroed), so the model reads reduced-lead records.")] = 0.0,
     no_processed: Annotated[bool, typer.Option("--no-processed", help="Ignore processed100_zscore arrays.")] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Adapter folder to write (default adapters/classifier-<level>).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout.")] = False,
@@ -52,7 +53,7 @@ def train_classifier(
     cfg = TrainConfig(level=level, model=model[0], epochs=epochs, batch_size=batch_size, lr=lr, seed=seed[0],
                       num_threads=threads, use_processed=not no_processed, schedule=schedule,
                       label_smoothing=label_smoothing, teacher=str(teacher) if teacher else None,
-                      distill_weight=distill_weight)
+                      distill_weight=distill_weight, lead_dropout=lead_dropout)
     command = "medts " + " ".join(sys.argv[1:]) if Path(sys.argv[0]).name in ("medts", "cli.py") else " ".join(sys.argv)
     clf, _ = train_ensemble(root, cfg, models=list(model), seeds=list(seed), command=command)
     folder = clf.save(out or default_adapter_dir(level))
