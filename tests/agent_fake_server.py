@@ -4,20 +4,37 @@ Replies come from a script: each entry is either text or ``{"tool_calls": [(name
 (or a callable of the request JSON returning one of those). Requests with ``"stream": true``
 get server-sent events, like vLLM / llama.cpp / Ollama. Every request body is kept in
 ``server.requests``.
+
+Strict like the real servers that broke the first native mode (llama-cpp-python's server):
+
+- an assistant message with ``"content": null`` is rejected with HTTP 500;
+- a request without ``tool_choice`` (or with ``"none"``) never gets tool calls: a scripted tool
+  call is answered with :data:`UNGROUNDED_TEXT` instead, as such a server's model would;
+- ``GET /models`` lists ``models`` only.
+
+Slow streaming: ``{"text": ..., "delay": seconds per word}``. Failure steps: ``{"status": 503, "message": ...}`` (an HTTP error), ``{"hang": seconds}`` (no
+answer for that long), ``{"die_after": "text"}`` (streams the text, then drops the connection
+without finishing the response).
 """
 
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 
+UNGROUNDED_TEXT = "Yes, there is a bundle branch block."
+"""What the fake says when it gets a tool step but the request did not allow tools."""
+
+
 class FakeOpenAIServer:
-    def __init__(self, script: list[Any]):
+    def __init__(self, script: list[Any], models: tuple[str, ...] = ("fake-model",)):
         self.script = list(script)
+        self.models = list(models)
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         server = self
@@ -28,7 +45,7 @@ class FakeOpenAIServer:
 
             def do_GET(self) -> None:
                 if self.path.rstrip("/").endswith("/models"):
-                    self._json({"object": "list", "data": [{"id": "fake-model", "object": "model"}]})
+                    self._json({"object": "list", "data": [{"id": m, "object": "model"} for m in server.models]})
                 else:
                     self.send_error(404)
 
@@ -42,20 +59,38 @@ class FakeOpenAIServer:
                     step = server.script.pop(0) if server.script else "script exhausted"
                 if callable(step):
                     step = step(body)
+                if any(m.get("role") == "assistant" and m.get("content", "") is None for m in body["messages"]):
+                    self._json({"error": {"message": "assistant message content must be a string",
+                                          "type": "internal_server_error"}}, 500)
+                    return
+                if isinstance(step, dict) and "tool_calls" in step and body.get("tool_choice", "none") == "none":
+                    step = UNGROUNDED_TEXT
+                if isinstance(step, dict) and "status" in step:
+                    self._json({"error": {"message": step.get("message", "error")}}, step["status"])
+                    return
+                if isinstance(step, dict) and "hang" in step:
+                    time.sleep(step["hang"])
+                    step = step.get("then", "late answer")
+                if isinstance(step, dict) and "die_after" in step:
+                    self._die(step["die_after"])
+                    return
+                delay = 0.0
+                if isinstance(step, dict) and "delay" in step:  # {"text": ..., "delay": s per word}
+                    step, delay = step["text"], step["delay"]
                 if body.get("stream"):
-                    self._sse(step)
+                    self._sse(step, delay)
                 else:
                     self._json(_completion(step))
 
-            def _json(self, data: dict[str, Any]) -> None:
+            def _json(self, data: dict[str, Any], status: int = 200) -> None:
                 raw = json.dumps(data).encode()
-                self.send_response(200)
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(raw)))
                 self.end_headers()
                 self.wfile.write(raw)
 
-            def _sse(self, step: Any) -> None:
+            def _sse(self, step: Any, delay: float = 0.0) -> None:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.send_header("Cache-Control", "no-cache")
@@ -63,8 +98,22 @@ class FakeOpenAIServer:
                 for chunk in _chunks(step):
                     self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
                     self.wfile.flush()
+                    time.sleep(delay)
                 self.wfile.write(b"data: [DONE]\n\n")
                 self.wfile.flush()
+
+            def _die(self, text: str) -> None:
+                """Stream ``text``, then close the connection long before the promised length."""
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Content-Length", "1000000")
+                self.end_headers()
+                for chunk in _chunks(text)[:-1]:  # no finish_reason, no [DONE]
+                    self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                    self.wfile.flush()
+                    time.sleep(0.01)
+                self.connection.shutdown(socket.SHUT_RDWR)
+                self.close_connection = True
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)

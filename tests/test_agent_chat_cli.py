@@ -30,7 +30,7 @@ def test_chat_one_shot_json_over_http(tmp_path):
     script = [{"tool_calls": [("measurements", {"record": "current"})]}, answer]
     with FakeOpenAIServer(script) as server:
         result = CliRunner().invoke(app, ["chat", str(_write(tmp_path)), "--backend", "openai", "--base-url",
-                                          server.base_url, "-q", "What is the heart rate?", "--json"])
+                                          server.base_url, "--mode", "native", "-q", "What is the heart rate?", "--json"])
     assert result.exit_code == 0, result.output
     answers = json.loads(result.stdout)
     assert len(answers) == 1 and answers[0]["mode"] == "native"
@@ -42,7 +42,7 @@ def test_chat_streams_plain_text_and_reports_bad_input(tmp_path, capsys):
     with FakeOpenAIServer([{"tool_calls": [("glossary", {"term": "LVH"})]},
                            "LVH means left ventricular hypertrophy."]) as server:
         result = CliRunner().invoke(app, ["chat", str(_write(tmp_path)), "--backend", "openai", "--base-url",
-                                          server.base_url, "-q", "What does LVH mean?"])
+                                          server.base_url, "--mode", "native", "-q", "What does LVH mean?"])
     assert result.exit_code == 0, result.output
     assert "LVH means left ventricular hypertrophy [glossary.entries]." in result.stdout
     from medts.cli import main

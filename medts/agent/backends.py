@@ -23,6 +23,7 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
@@ -209,19 +210,227 @@ class LocalChatModel(BaseChatModel):
 # ---------------------------------------------------------------------------------------------
 # OpenAI-compatible server
 # ---------------------------------------------------------------------------------------------
-def openai_chat_model(base_url: str, model: str = "default", *, api_key: str | None = None,
-                      temperature: float = 0.0, max_tokens: int | None = 400, timeout_s: float = 120.0) -> BaseChatModel:
+CONNECT_TIMEOUT_S = 5.0
+"""Seconds to open a connection to a server (refused connections fail at once)."""
+
+
+def server_error(base_url: str, error: BaseException, *, timeout_s: float | None = None) -> BackendError:
+    """One line naming the server and what went wrong, for the errors the OpenAI client and its
+    HTTP layer raise (connection refused, timeout, HTTP status, connection dropped mid-answer)."""
+    import httpx2
+    import openai
+
+    where = f"OpenAI-compatible server {base_url}"
+    if isinstance(error, openai.APITimeoutError) or isinstance(error, httpx2.TimeoutException):
+        after = f" within {timeout_s:g} s" if timeout_s else ""
+        return BackendError(f"{where}: no answer{after} (timed out; a slow server needs a larger --timeout)")
+    if isinstance(error, openai.APIStatusError):
+        detail = _status_detail(error)
+        return BackendError(f"{where}: HTTP {error.status_code}" + (f": {detail}" if detail else ""))
+    chain = _chain(error)
+    root = chain[-1]
+    if any(isinstance(e, httpx2.ConnectError) for e in chain):
+        return BackendError(f"{where}: cannot connect ({_short(root)}); is the server running?")
+    if any(isinstance(e, httpx2.RemoteProtocolError | httpx2.ReadError) for e in chain):
+        return BackendError(f"{where}: the connection closed mid-answer ({_short(root)})")
+    if any(isinstance(e, httpx2.TimeoutException) for e in chain):
+        return BackendError(f"{where}: no answer within {timeout_s:g} s (timed out)" if timeout_s else f"{where}: timed out")
+    if isinstance(error, openai.APIConnectionError):
+        return BackendError(f"{where}: connection failed ({_short(root)})")
+    return BackendError(f"{where}: {_short(error)}")
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    """``error`` and the errors under it (the HTTP layer's, under the OpenAI client's wrapper)."""
+    out = [error]
+    while (nxt := out[-1].__cause__ or out[-1].__context__) is not None and nxt not in out:
+        out.append(nxt)
+    return out
+
+
+def _short(error: BaseException) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+def _status_detail(error: Any) -> str:
+    body = getattr(error, "body", None)
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        message = inner.get("message") if isinstance(inner, dict) else inner
+        if message:
+            return _short(Exception(str(message)))
+    return _short(Exception(getattr(error, "message", "") or ""))
+
+
+def _transport_errors() -> tuple[type[BaseException], ...]:
+    import httpx2
+    import openai
+
+    return (openai.APIError, httpx2.TransportError)
+
+
+def served_models(base_url: str, *, api_key: str | None = None, timeout_s: float = 10.0) -> list[str]:
+    """The model names ``base_url`` serves (``GET /models``); a :class:`BackendError` naming the
+    server and the problem when it cannot be reached."""
+    import openai
+
+    client = openai.OpenAI(base_url=base_url, api_key=api_key or os.environ.get("OPENAI_API_KEY", "not-needed"),
+                           timeout=_timeout(timeout_s), max_retries=0)
+    try:
+        return [m.id for m in client.models.list()]
+    except _transport_errors() as error:
+        raise server_error(base_url, error, timeout_s=timeout_s) from None
+
+
+def _timeout(read_s: float) -> Any:
+    import httpx2
+
+    return httpx2.Timeout(read_s, connect=min(CONNECT_TIMEOUT_S, read_s))
+
+
+def resolve_model(base_url: str, model: str | None, *, api_key: str | None = None, timeout_s: float = 10.0) -> str:
+    """The server's name for ``model``: checked against ``GET /models`` (an unknown name is a
+    :class:`BackendError` listing what it serves); None or ``"default"``: the first one served."""
+    names = served_models(base_url, api_key=api_key, timeout_s=timeout_s)
+    if model in (None, "", "default"):
+        if not names:
+            raise BackendError(f"OpenAI-compatible server {base_url}: serves no model (GET /models is empty)")
+        return names[0]
+    if names and model not in names:
+        shown = ", ".join(names[:8]) + (" ..." if len(names) > 8 else "")
+        raise BackendError(f"OpenAI-compatible server {base_url}: no model named {model!r} (it serves: {shown})")
+    return model
+
+
+def _chat_openai_class() -> type:
+    """``ChatOpenAI`` made to speak what every OpenAI-compatible server accepts (defined on first
+    use: langchain-openai is imported only when a server is used)."""
+    global _MedtsChatOpenAI
+    if _MedtsChatOpenAI is not None:
+        return _MedtsChatOpenAI
+    from langchain_openai import ChatOpenAI
+
+    class MedtsChatOpenAI(ChatOpenAI):
+        """``ChatOpenAI`` for vLLM, llama.cpp server, Ollama and llama-cpp-python:
+
+        - an assistant message that carries tool calls is sent with ``content: ""``, never
+          ``null`` (langchain-openai sends null, which some servers reject with HTTP 500);
+        - server failures become one :class:`BackendError` line naming the server;
+        - ``supports_tools``: whether the model proved it calls tools (:func:`probe_tool_calling`,
+          run once per server and model, cached on disk); None until asked.
+        """
+
+        supports_tools: bool | None = None
+        stream_tools: bool | None = None
+        """False once the server sent nothing back for a streamed request with tools (then tool
+        requests are not streamed; see :func:`medts.agent.native.stream_native`)."""
+
+        def _get_request_payload(self, input_: Any, *, stop: list[str] | None = None, **kwargs: Any) -> dict:
+            payload = super()._get_request_payload(input_, stop=stop, **kwargs)
+            for message in payload.get("messages", []):
+                if message.get("role") == "assistant" and message.get("content") is None:
+                    message["content"] = ""
+            return payload
+
+        def _stream(self, *args: Any, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+            try:
+                yield from super()._stream(*args, **kwargs)
+            except _transport_errors() as error:
+                raise server_error(str(self.openai_api_base), error, timeout_s=_read_timeout(self)) from None
+
+        def _generate(self, *args: Any, **kwargs: Any) -> ChatResult:
+            try:
+                return super()._generate(*args, **kwargs)
+            except _transport_errors() as error:
+                raise server_error(str(self.openai_api_base), error, timeout_s=_read_timeout(self)) from None
+
+    _MedtsChatOpenAI = MedtsChatOpenAI
+    return MedtsChatOpenAI
+
+
+_MedtsChatOpenAI: type | None = None
+
+
+def _read_timeout(llm: Any) -> float | None:
+    t = getattr(llm, "request_timeout", None)
+    return getattr(t, "read", t) if t is not None else None
+
+
+def openai_chat_model(base_url: str, model: str | None = None, *, api_key: str | None = None,
+                      temperature: float = 0.0, max_tokens: int | None = 400, timeout_s: float = 60.0,
+                      check: bool = False) -> BaseChatModel:
     """A chat model on any OpenAI-compatible server (``base_url`` like ``http://host:8000/v1``).
 
     The key comes from ``api_key``, else ``$OPENAI_API_KEY``, else a placeholder (local servers
-    usually ignore it).
+    usually ignore it). ``timeout_s``: the longest wait for the server's next bytes (a refused
+    connection fails at once, an unanswered connect after :data:`CONNECT_TIMEOUT_S`); no retries,
+    so a dead server is reported within that bound. ``check``: ask ``GET /models`` first, so an
+    unreachable server or an unknown ``model`` is a :class:`BackendError` now (None or
+    ``"default"`` then means the first model served).
     """
-    try:
-        from langchain_openai import ChatOpenAI
-    except ImportError as error:  # pragma: no cover - installed with medts
-        raise BackendError(f"the OpenAI-compatible backend needs langchain-openai ({error})") from None
-    return ChatOpenAI(base_url=base_url, model=model, api_key=api_key or os.environ.get("OPENAI_API_KEY", "not-needed"),
-                      temperature=temperature, max_tokens=max_tokens, timeout=timeout_s, max_retries=1)
+    if check:
+        model = resolve_model(base_url, model, api_key=api_key, timeout_s=min(timeout_s, 10.0))
+    cls = _chat_openai_class()
+    return cls(base_url=base_url, model=model or "default",
+               api_key=api_key or os.environ.get("OPENAI_API_KEY", "not-needed"),
+               temperature=temperature, max_tokens=max_tokens, timeout=_timeout(timeout_s), max_retries=0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Does a served model call tools? (the one-time probe behind mode="auto")
+# ---------------------------------------------------------------------------------------------
+PROBE_VERSION = 1
+_PROBE_TOOLS = [
+    {"type": "function", "function": {
+        "name": "measurements", "description": "Measured ECG intervals (ms), heart rate (bpm) and axes of a record.",
+        "parameters": {"type": "object", "properties": {"record": {"type": "string", "description": "record name"}},
+                       "required": ["record"]}}},
+    {"type": "function", "function": {
+        "name": "glossary", "description": "What an ECG abbreviation or term means.",
+        "parameters": {"type": "object", "properties": {"term": {"type": "string"}}, "required": ["term"]}}},
+]
+_PROBES = [  # (question, the tool it needs, argument name, what the argument must contain)
+    ("What is the QRS duration of the ECG record named 'rec-417'?", "measurements", "record", "rec-417"),
+    ("What does the ECG abbreviation LBBB stand for?", "glossary", "term", "lbbb"),
+]
+
+
+def cache_dir() -> Path:
+    """``$MEDTS_CACHE``, else ``~/.cache/medts``."""
+    return Path(os.environ.get("MEDTS_CACHE") or Path.home() / ".cache" / "medts")
+
+
+def probe_tool_calling(llm: BaseChatModel, *, cache: Path | None = None) -> bool:
+    """Whether the served model calls tools when it should: two questions that each need one
+    tool (with tools offered and ``tool_choice="auto"``) must each get exactly that tool with the
+    right argument. Asked once per server and model; the verdict is kept in
+    ``cache_dir()/tool_probe.json`` (delete it to ask again). A server failure is a
+    :class:`BackendError`."""
+    import json
+    import time
+
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    key = f"{getattr(llm, 'openai_api_base', '')}|{getattr(llm, 'model_name', '')}|v{PROBE_VERSION}"
+    path = (cache or cache_dir()) / "tool_probe.json"
+    known = json.loads(path.read_text()) if path.is_file() else {}
+    if key in known:
+        return bool(known[key]["native"])
+    bound = llm.bind_tools(_PROBE_TOOLS, tool_choice="auto")
+    passed = []
+    for question, tool, arg, expected in _PROBES:
+        reply = bound.invoke([SystemMessage("You answer questions about ECG records by calling the tools."),
+                              HumanMessage(question)])
+        calls = getattr(reply, "tool_calls", None) or []
+        passed.append(len(calls) == 1 and calls[0]["name"] == tool
+                      and expected in str(calls[0]["args"].get(arg, "")).lower())
+    native = all(passed)
+    known[key] = {"native": native, "probes_passed": sum(passed), "of": len(passed),
+                  "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(known, indent=1, sort_keys=True))
+    return native
 
 
 # ---------------------------------------------------------------------------------------------
@@ -251,7 +460,7 @@ class ScriptedChatModel(BaseChatModel):
         return "medts-scripted"
 
     def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> ScriptedChatModel:
-        names = [getattr(t, "name", None) or t.get("name") for t in tools]
+        names = [getattr(t, "name", None) or t.get("name") or t.get("function", {}).get("name") for t in tools]
         self.bound_tools[:] = names
         return self
 
@@ -289,8 +498,13 @@ class ScriptedChatModel(BaseChatModel):
 
 
 def supports_tool_calling(llm: BaseChatModel) -> bool:
-    """Whether ``llm`` should get native tool calling in ``mode="auto"``."""
+    """Whether ``llm`` should get native tool calling in ``mode="auto"``: its ``supports_tools``
+    flag when set; a served model (:func:`openai_chat_model`) is asked once
+    (:func:`probe_tool_calling`); other models: no (plan-then-compose is always grounded)."""
     flag = getattr(llm, "supports_tools", None)
     if isinstance(flag, bool):
         return flag
-    return type(llm).__name__ in ("ChatOpenAI", "AzureChatOpenAI", "ChatOllama", "ChatAnthropic")
+    if _MedtsChatOpenAI is not None and isinstance(llm, _MedtsChatOpenAI):
+        llm.supports_tools = probe_tool_calling(llm)
+        return llm.supports_tools
+    return False

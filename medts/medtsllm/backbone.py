@@ -19,6 +19,9 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
@@ -110,6 +113,26 @@ def resolve_dtype(name: str) -> torch.dtype:
     return dtype
 
 
+@contextmanager
+def quiet_hf() -> Iterator[None]:
+    """Loading without transformers' own output: its "Loading weights" progress bar, its
+    info/warning log lines, and peft's deprecation warning about ``is_gradient_checkpointing``
+    would otherwise print inside our progress bars and chat answers. Errors still raise; our own
+    messages are untouched."""
+    previous = hf_logging.get_verbosity()
+    bars = hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r".*is_gradient_checkpointing.*", category=FutureWarning)
+            yield
+    finally:
+        hf_logging.set_verbosity(previous)
+        if bars:
+            hf_logging.enable_progress_bar()
+
+
 def load_backbone(config: BackboneConfig) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """Load the causal LM (frozen, eval mode, ``config.dtype``) and its tokenizer.
 
@@ -119,18 +142,14 @@ def load_backbone(config: BackboneConfig) -> tuple[PreTrainedModel, PreTrainedTo
     folder = resolve_backbone_folder(config)
     dtype = resolve_dtype(config.dtype)
     kwargs = {"num_hidden_layers": config.n_layers} if config.n_layers else {}
-    previous = hf_logging.get_verbosity()
-    if config.n_layers:  # the dropped layers are reported as "unexpected" keys: expected here
-        hf_logging.set_verbosity_error()
-    try:
+    # quiet: among others, the layers dropped by n_layers are reported as "unexpected" keys
+    with quiet_hf():
         model = AutoModelForCausalLM.from_pretrained(
             folder, dtype=dtype, trust_remote_code=config.trust_remote_code, local_files_only=True, **kwargs
         )
-    finally:
-        hf_logging.set_verbosity(previous)
-    tokenizer = AutoTokenizer.from_pretrained(
-        folder, trust_remote_code=config.trust_remote_code, local_files_only=True
-    )
+        tokenizer = AutoTokenizer.from_pretrained(
+            folder, trust_remote_code=config.trust_remote_code, local_files_only=True
+        )
     model.requires_grad_(False)
     model.eval()
     return model, tokenizer
@@ -142,12 +161,14 @@ def load_tokenizer(config: BackboneConfig) -> PreTrainedTokenizerBase:
     if config.source == DEFAULT_BACKBONE:
         gguf = smollm2_gguf_path()
         cached = converted_cache_path(gguf)
-        if (cached / "tokenizer.json").is_file():
-            return AutoTokenizer.from_pretrained(cached, local_files_only=True)
-        return AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-    return AutoTokenizer.from_pretrained(
-        resolve_backbone_folder(config), trust_remote_code=config.trust_remote_code, local_files_only=True
-    )
+        with quiet_hf():
+            if (cached / "tokenizer.json").is_file():
+                return AutoTokenizer.from_pretrained(cached, local_files_only=True)
+            return AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    with quiet_hf():
+        return AutoTokenizer.from_pretrained(
+            resolve_backbone_folder(config), trust_remote_code=config.trust_remote_code, local_files_only=True
+        )
 
 
 def add_lora(model: PreTrainedModel, settings: LoraSettings) -> PeftModel:
@@ -159,7 +180,8 @@ def add_lora(model: PreTrainedModel, settings: LoraSettings) -> PeftModel:
         target_modules=list(settings.targets),
         bias="none",
     )
-    return get_peft_model(model, lora)
+    with quiet_hf():
+        return get_peft_model(model, lora)
 
 
 def decoder_of(model: torch.nn.Module) -> torch.nn.Module:

@@ -1,0 +1,134 @@
+"""Native tool calling (medts.agent.native) against the strict fake server: explicit
+tool_choice, tool-call messages strict servers accept, a forced answer when the model stalls,
+streaming, history without notices; and the grounding of yes/no verdicts."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+from agent_fake_server import FakeOpenAIServer
+from langchain_core.messages import AIMessage
+
+from medts.agent import DRAFT_NOTICE
+from medts.agent.backends import ScriptedChatModel, openai_chat_model
+from medts.agent.grounding import Grounder
+from medts.agent.native import NativeTurn, history_messages, stream_native
+from medts.agent.tools import ToolBox, Workspace
+from medts.examples import simulate_example
+
+
+def _box() -> ToolBox:
+    return ToolBox(Workspace({"current": simulate_example("sinus")}))
+
+
+def _hr(body: dict) -> str:
+    tool = next(json.loads(m["content"]) for m in reversed(body["messages"]) if m["role"] == "tool")
+    return f"The heart rate is {tool['hr_bpm']['value']:.0f} bpm."
+
+
+def test_tools_run_with_explicit_tool_choice_and_strict_messages():
+    box = _box()
+    script = [{"tool_calls": [("measurements", {"record": "current"})]}, _hr]
+    with FakeOpenAIServer(script) as server:
+        turn = NativeTurn()
+        text = "".join(stream_native(openai_chat_model(server.base_url), box, "What is the heart rate?", turn=turn))
+    hr = box.trace[0].result["hr_bpm"]["value"]
+    assert text == f"The heart rate is {hr:.0f} bpm."
+    assert [c.name for c in box.trace] == ["measurements"] and turn.steps == 2 and turn.forced_answer is None
+    assert [r["tool_choice"] for r in server.requests] == ["auto", "auto"]
+    call_msg = server.requests[1]["messages"][-2]
+    assert call_msg["role"] == "assistant" and call_msg["content"] == ""
+    assert server.requests[1]["messages"][-1]["role"] == "tool"
+
+
+def test_an_empty_reply_after_the_tools_gets_one_answer_request_without_tools():
+    """llama-cpp-python (chatml-function-calling) sends nothing for a streamed request with tools
+    and an empty message for a plain one after tools: tool requests stop streaming, and the answer
+    is asked for (streamed) without tools."""
+    box = _box()
+    script = [{"tool_calls": [("measurements", {"record": "current"})]}, "", "", _hr]
+    with FakeOpenAIServer(script) as server:
+        turn = NativeTurn()
+        llm = openai_chat_model(server.base_url)
+        text = "".join(stream_native(llm, box, "Heart rate?", turn=turn))
+    assert text.startswith("The heart rate is") and turn.forced_answer == "empty reply"
+    assert llm.stream_tools is False
+    assert [bool(r.get("stream")) for r in server.requests] == [True, True, False, True]
+    assert "tools" not in server.requests[3] and "tool_choice" not in server.requests[3]
+    assert server.requests[3]["messages"][-1]["role"] == "tool"  # the answer request still sees the results
+
+
+def test_a_repeated_call_and_the_step_limit_end_the_tool_rounds():
+    call = AIMessage("", tool_calls=[{"name": "glossary", "args": {"term": "LVH"}, "id": "a"}])
+    box = _box()
+    llm = ScriptedChatModel(script=[call, call, "LVH means left ventricular hypertrophy."])
+    turn = NativeTurn()
+    assert "".join(stream_native(llm, box, "LVH?", turn=turn)).startswith("LVH means")
+    assert turn.forced_answer == "repeated tool call" and [c.name for c in box.trace] == ["glossary"]
+
+    box = _box()
+    calls = [AIMessage("", tool_calls=[{"name": "glossary", "args": {"term": t}, "id": t}]) for t in "ABCDEFGH"]
+    llm = ScriptedChatModel(script=calls[:3], then="Done.")
+    turn = NativeTurn()
+    assert "".join(stream_native(llm, box, "?", turn=turn, max_steps=4)) == "Done."
+    assert turn.steps == 4 and turn.forced_answer == "step limit (4)" and len(box.trace) == 3
+
+
+def test_the_answer_streams_while_the_server_writes_it():
+    box = _box()
+    words = "Left ventricular hypertrophy is a thickened left ventricle wall seen as tall QRS voltages."
+    script = [{"tool_calls": [("glossary", {"term": "LVH"})]}, {"text": words, "delay": 0.15}]
+    arrivals = []
+    with FakeOpenAIServer(script) as server:
+        turn = NativeTurn()
+        t0 = time.perf_counter()
+        for _piece in stream_native(openai_chat_model(server.base_url), box, "What is LVH?", turn=turn):
+            arrivals.append(time.perf_counter() - t0)
+    assert len(arrivals) == len(words.split())
+    assert arrivals[-1] - arrivals[0] > 1.0  # pieces came one by one, not as one reply at the end
+    assert turn.first_token is not None and turn.first_token - turn.t_tools < 1.0
+
+
+def test_history_is_sent_without_the_draft_notice():
+    msgs = history_messages([("Rate?", f"The heart rate is 70 bpm.\n\n{DRAFT_NOTICE}")])
+    assert [m.type for m in msgs] == ["human", "ai"] and msgs[1].content == "The heart rate is 70 bpm."
+    assert all(DRAFT_NOTICE not in str(m.content) for m in msgs)
+
+
+def test_yes_no_verdicts_are_claims_and_html_escapes_are_text():
+    box = _box()
+    m = box.run("measurements", {"record": "current"})
+    hr = round(m["hr_bpm"]["value"])
+    g = Grounder.from_trace(box.trace, "Is there a block?")
+    assert g.sentence("Yes, there is a block.") == ""  # nothing supports the verdict
+    assert [c.kind for c in g.claims] == ["verdict"] and not g.claims[0].grounded
+    g = Grounder.from_trace(box.trace, "Does this patient have a heart problem?")
+    assert g.sentence("No, everything looks fine.") == ""
+    g = Grounder.from_trace(box.trace, "Is the heart rate normal?")
+    assert g.sentence(f"Yes, the heart rate is {hr} bpm.") == f"Yes, the heart rate is {hr} bpm [measurements.hr_bpm]."
+    g = Grounder.from_trace(box.trace, "QRS?")
+    assert g.sentence("The patient&#39;s QRS looks narrow.").startswith("The patient's QRS looks narrow")
+    assert all(c.value != 39 for c in g.claims)
+
+
+def test_a_server_killed_mid_answer_keeps_the_streamed_part():
+    from medts.agent.backends import BackendError
+
+    box = _box()
+    script = [{"tool_calls": [("glossary", {"term": "LVH"})]}, {"die_after": "LVH means left ventricular hypertrophy. It"}]
+    got, errors = [], []
+    with FakeOpenAIServer(script) as server:
+
+        def run() -> None:
+            try:
+                got.extend(stream_native(openai_chat_model(server.base_url), box, "LVH?", turn=NativeTurn()))
+            except BackendError as error:
+                errors.append(str(error))
+
+        worker = threading.Thread(target=run)
+        worker.start()
+        worker.join(10)
+    assert "".join(got).startswith("LVH means left ventricular hypertrophy.")
+    assert len(errors) == 1 and "closed mid-answer" in errors[0] and server.base_url in errors[0]
