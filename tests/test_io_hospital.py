@@ -186,7 +186,7 @@ def test_philips_unsupported_and_damaged(tmp_path, sinus):
     _raises(tmp_path / "v2.xml", "version '2.00' with XLI compression is not supported")
 
 
-@pytest.mark.parametrize("difference, huffman", [(0, False), (1, False), (2, False), (1, True), (2, True)])
+@pytest.mark.parametrize("difference, huffman", [(0, False), (1, False), (2, False), (0, True), (1, True), (2, True)])
 def test_scp_ecg_encodings(tmp_path, sinus, difference, huffman):
     path = tmp_path / "r.scp"
     path.write_bytes(scp_ecg(sinus, difference=difference, huffman=huffman))

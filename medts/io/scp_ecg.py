@@ -232,34 +232,34 @@ def _undo_differences(values: np.ndarray, order: int) -> np.ndarray:
 def _decode_default_huffman(chunk: bytes, count: int, path: Path, lead: int) -> np.ndarray:
     """The SCP-ECG default table: ``0`` -> 0; ``1^k 0 s`` -> +-k (k = 1..8, s = sign);
     ``1111111110`` + 8-bit value; ``1111111111`` + 16-bit value (two's complement)."""
-    bits = np.unpackbits(np.frombuffer(chunk, dtype=np.uint8))
+    bits = np.unpackbits(np.frombuffer(chunk, dtype=np.uint8)).tobytes().translate(_BIT_CHARS).decode("ascii")
+    total = len(bits)
     out = np.empty(count, dtype=np.int64)
-    pos, total = 0, len(bits)
+    pos = 0
     for i in range(count):
-        ones = 0
-        while pos < total and bits[pos] == 1 and ones < 9:
-            ones += 1
-            pos += 1
-        if pos >= total:
+        zero = bits.find("0", pos, pos + 10)  # the prefix: up to 9 ones, then a 0 (or ten ones)
+        ones = (zero - pos) if zero >= 0 else min(10, total - pos)
+        if ones < 9:
+            if zero < 0 or (ones and zero + 1 >= total):
+                raise ECGReadError(path, f"SCP-ECG lead {lead + 1}: Huffman data ends after {i} of {count} samples")
+            if ones == 0:
+                out[i] = 0
+                pos = zero + 1
+            else:
+                out[i] = -ones if bits[zero + 1] == "1" else ones
+                pos = zero + 2
+            continue
+        width = 8 if ones == 9 else 16  # nine ones and a 0: 8-bit value; ten ones: 16-bit value
+        start = pos + 10
+        if ones == 9 and zero < 0 or start + width > total:
             raise ECGReadError(path, f"SCP-ECG lead {lead + 1}: Huffman data ends after {i} of {count} samples")
-        if ones == 0:
-            pos += 1
-            out[i] = 0
-        elif ones < 9:
-            sign = bits[pos + 1] if pos + 1 < total else None
-            if sign is None:
-                raise ECGReadError(path, f"SCP-ECG lead {lead + 1}: Huffman data ends after {i} of {count} samples")
-            out[i] = -ones if sign else ones
-            pos += 2
-        else:  # nine ones then 0 (8-bit) or 1 (16-bit) original value
-            width = 8 if bits[pos] == 0 else 16
-            pos += 1
-            if pos + width > total:
-                raise ECGReadError(path, f"SCP-ECG lead {lead + 1}: Huffman data ends after {i} of {count} samples")
-            raw = int("".join(map(str, bits[pos: pos + width])), 2)
-            pos += width
-            out[i] = raw - (1 << width) if raw >= 1 << (width - 1) else raw
+        raw = int(bits[start:start + width], 2)
+        out[i] = raw - (1 << width) if raw >= 1 << (width - 1) else raw
+        pos = start + width
     return out
+
+
+_BIT_CHARS = bytes.maketrans(b"\x00\x01", b"01")
 
 
 def _measurements(section: _Section | None) -> dict[str, float]:
