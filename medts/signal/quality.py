@@ -8,11 +8,15 @@ Flags (strings in :attr:`LeadQuality.flags`):
 - ``noisy``: the beats do not resemble each other (median correlation with the average beat
   below 0.6), high-frequency residual above 25 % of the QRS amplitude, or no recognisable
   beat at all in 6 s or more;
+- ``implausible_amplitude``: the raw lead strays more than
+  :data:`medts.record.MAX_PLAUSIBLE_MV` from its median, beyond what an ECG front end records
+  (wrong units or corrupt data): every amplitude measured on it would be wrong;
 - ``possibly_inverted``: the lead contradicts Einthoven's law only with a sign flip (limb
   leads), correlates negatively with both neighbours (V1-V6), or, for lead II on its own, has
   a dominantly negative QRS.
 
-A lead with ``disconnected``, ``flat``, ``saturated`` or ``noisy`` is not used for delineation.
+A lead with ``disconnected``, ``flat``, ``saturated``, ``noisy`` or ``implausible_amplitude`` is not
+used for delineation, and counts as unusable in the quality grade (:mod:`medts.interpret.quality`).
 
 Example
 -------
@@ -31,7 +35,9 @@ import numpy as np
 import scipy.signal
 from pydantic import BaseModel
 
-UNUSABLE_FLAGS = frozenset({"disconnected", "flat", "saturated", "noisy"})
+from medts.record import MAX_PLAUSIBLE_MV
+
+UNUSABLE_FLAGS = frozenset({"disconnected", "flat", "saturated", "noisy", "implausible_amplitude"})
 
 _EINTHOVEN = {
     # lead: ways to compute it from other limb leads (coefficients on named leads)
@@ -86,6 +92,8 @@ def assess_leads(
         corr = None
         if np.ptp(x) < 1e-6:
             flags.append("disconnected")
+        elif float(np.max(np.abs(x - np.median(x)))) > MAX_PLAUSIBLE_MV:
+            flags.append("implausible_amplitude")  # nothing else measured on it can be trusted
         else:
             if amplitude < 0.1:
                 flags.append("flat")
