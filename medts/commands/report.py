@@ -33,7 +33,7 @@ def register(app: typer.Typer) -> None:
         inputs: list[str] = typer.Argument(..., help="Files, folders (recursive), globs, or a PTB-XL root."),
         out: Path = typer.Option(..., "--out", "-o", help="Output folder (records/<key>/report.*, index.html, summary.csv)."),
         formats: str = typer.Option("json,md,html", "--formats",
-                                    help="Comma list of json, md, html, pdf, png, or 'all'. PDF/PNG cost ~0.2-0.3 s CPU per record each."),
+                                    help="Comma list of json, md, html, pdf, png, fhir (FHIR R5 Bundle: preliminary DiagnosticReport + Observations), or 'all'. PDF/PNG cost ~0.2-0.3 s CPU per record each."),
         no_llm: bool = typer.Option(False, "--no-llm", help="Template text only (no language model); fastest."),
         llm: bool = typer.Option(False, "--llm", help="Require LLM text (fail if the agent is unavailable)."),
         writer: str = typer.Option("auto", "--writer", help="LLM text writer: llm (SmolLM2 chat), tuned (text head), auto."),
