@@ -51,3 +51,17 @@ def test_width_and_amplitude_are_larger_for_the_wide_beats():
     amp = amplitude_ratio(x, beats, fs)
     assert np.median(amp[ect]) > np.median(amp[~ect])
     assert relative_to_median(np.array([1.0, 2.0, 4.0])).tolist() == [np.log(0.5), 0.0, np.log(2.0)]
+
+
+def test_unusual_beats_lists_the_ectopic_beats_with_their_reasons():
+    from medts.signal.beats import unusual_beats
+
+    x, beats, ect, fs = simulated()
+    listed, corr = unusual_beats(x, beats, fs, min_corr=0.8, premature=0.8)
+    flagged = {b.sample for b in listed}
+    assert set(beats[ect].tolist()) <= flagged
+    assert len(flagged - set(beats[ect].tolist())) <= 2  # at most the beats cut by the record's ends
+    one = next(b for b in listed if b.sample == beats[ect][0])
+    assert one.shape and one.premature and one.kind == "shape+premature"
+    assert one.score > 1.0 - one.correlation
+    assert corr.shape == beats.shape

@@ -341,9 +341,9 @@ def _adapter_anomalies(res: Any, folder: Path, where: str) -> dict[str, Any]:
 def template_anomalies(ecg: ECG, measured: dict[str, Any], *, min_corr: float = 0.8,
                        premature: float = 0.8) -> dict[str, Any]:
     """Beats unlike the median beat (correlation < ``min_corr`` on the usable leads) or premature
-    (RR < ``premature`` x median RR). A fallback detector, reported as such; the features come
-    from ``medts.signal.beats`` (the same code as the MedTsLLM anomaly baselines)."""
-    from medts.signal.beats import rr_prematurity, template_correlation
+    (RR < ``premature`` x median RR). A fallback detector, reported as such: the one template + RR
+    detector, :func:`medts.signal.beats.unusual_beats` (the report's anomaly section uses it too)."""
+    from medts.signal.beats import unusual_beats
 
     r = np.array([b["r_peak"] for b in measured.get("beats") or []], dtype=int)
     usable = [j for j, q in enumerate(measured.get("lead_quality") or []) if q.get("usable")]
@@ -351,21 +351,19 @@ def template_anomalies(ecg: ECG, measured: dict[str, Any], *, min_corr: float = 
     if len(r) < 4 or not usable:
         return {**base, "n_beats": int(len(r)), "n_anomalous_beats": None,
                 "reason": "needs at least 4 beats on usable leads"}
-    half = int(0.25 * ecg.fs)
-    keep = r[(r >= half) & (r + half < ecg.n_samples)]  # whole ±0.25 s segments only
-    corr = template_correlation(ecg.signal[:, usable], keep, ecg.fs, before_s=half / ecg.fs, after_s=half / ecg.fs)
-    early = {int(b) for b, p in zip(r, rr_prematurity(r, ecg.fs)) if p > 1.0 - premature}
+    listed, corr = unusual_beats(ecg.signal[:, usable], r, ecg.fs, min_corr=min_corr, premature=premature)
     items = []
-    for k, c in zip(keep, corr):
+    for b in listed:
         why = []
-        if c < min_corr:
-            why.append(f"shape differs from the median beat (correlation {c:.2f})")
-        if int(k) in early:
+        if b.shape:
+            why.append(f"shape differs from the median beat (correlation {b.correlation:.2f})")
+        if b.premature:
             why.append(f"premature (RR < {premature:.0%} of median)")
-        if why:
-            items.append({"time_s": round(k / ecg.fs, 3), "correlation": round(float(c), 3), "why": why})
+        items.append({"time_s": round(b.sample / ecg.fs, 3),
+                      "correlation": None if b.correlation is None else round(b.correlation, 3), "why": why})
+    corr = corr[np.isfinite(corr)]
     return {**base, "n_beats": int(len(r)), "n_anomalous_beats": len(items), "anomalous_beats": items[:10],
-            "median_beat_correlation": round(float(np.median(corr)), 3)}
+            "median_beat_correlation": round(float(np.median(corr)), 3) if len(corr) else None}
 
 
 # -- classifiers --------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ import time
 import tracemalloc
 import warnings
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -326,7 +327,12 @@ def qtdb_record_result(root: Path, name: str, methods: tuple[str, ...]) -> dict[
     # only marks at least 1 s inside the processed window are scored
     ann = {k: v[(v >= start + fs) & (v < stop - fs)] - start for k, v in ann.items()}
     tol = round(TOLERANCE_MS * fs / 1000)
-    out: dict[str, Any] = {"record": name, "fs": fs, "matches": {}}
+    in_window = [w for w in rec.q1c if all(v is None or start + fs <= v < stop - fs for v in (w.onset, w.peak, w.offset))]
+    ref_qt = annotated_intervals_ms([replace(w, onset=None if w.onset is None else w.onset - start,
+                                             peak=None if w.peak is None else w.peak - start,
+                                             offset=None if w.offset is None else w.offset - start)
+                                     for w in in_window], fs)["QT"]
+    out: dict[str, Any] = {"record": name, "fs": fs, "matches": {}, "qt": {}}
     for method in methods:
         if method == "medts":
             g = analyse_ecg(ecg).delineation.global_
@@ -334,6 +340,8 @@ def qtdb_record_result(root: Path, name: str, methods: tuple[str, ...]) -> dict[
         else:
             candidates = [nk_lead_fiducials(ecg.signal[:, j], fs, method.removeprefix("nk_"))
                           for j in range(ecg.n_leads)]
+        # QT: the median over the window's beats (NeuroKit2: the median of its two leads' QT)
+        out["qt"][method] = (_median_or_none([fiducial_intervals_ms(c, fs)["QT"] for c in candidates]), ref_qt)
         matches = []
         for fids in candidates:
             for kind in FIDUCIALS:
@@ -350,10 +358,13 @@ def bench_qtdb(root: Path, names: list[str], methods: tuple[str, ...] = METHODS,
     """Sensitivity and errors against QTDB ``.q1c`` annotations (annotated region only)."""
     scores = {m: {k: FiducialScore() for k in FIDUCIALS} for m in methods}
     used = []
+    qt_pairs: dict[str, list] = {m: [] for m in methods}
     for n, res in enumerate(_map(qtdb_record_result, [(root, name, methods) for name in names], workers)):
         if res is None:
             continue
         used.append(res["record"])
+        for method in methods:
+            qt_pairs[method].append(res["qt"][method])
         for method in methods:
             for kind, match in res["matches"][method]:
                 scores[method][kind].add(match, res["fs"])
@@ -365,7 +376,8 @@ def bench_qtdb(root: Path, names: list[str], methods: tuple[str, ...] = METHODS,
         for k in FIDUCIALS:
             s = scores[m][k].summary()
             out[m][k] = {key: s[key] for key in ("tp", "fn", "sensitivity", "mean_error_ms", "sd_error_ms", "mae_ms")}
-    return {"records": used, "window_s": QTDB_WINDOW_S, "fiducials": out}
+    return {"records": used, "window_s": QTDB_WINDOW_S, "fiducials": out,
+            "qt_vs_q1c": {m: _interval_summary(qt_pairs[m]) for m in methods}}
 
 
 # --------------------------------------------------------------------------- R peaks
@@ -523,6 +535,11 @@ def _tables(metrics: dict[str, Any], methods: tuple[str, ...]) -> list[str]:
             rows.append(row)
         header = ["fiducial"] + [f"{m} {c}" for m in methods for c in ("Se", "mean", "SD", "MAE")]
         tables.append(f"## QTDB q1c ({len(qtdb['records'])} records; ms)\n\n" + markdown_table(header, rows))
+        if "qt_vs_q1c" in qtdb:
+            rows = [[m, q["mae_ms"], q["mean_error_ms"], q["n_records_compared"], q["n_reference_only"]]
+                    for m, q in qtdb["qt_vs_q1c"].items()]
+            tables.append("## QTDB QT (median over the annotated beats' window) vs q1c (ms)\n\n"
+                          + markdown_table(["method", "MAE", "mean error", "records", "missed"], rows))
     rows = []
     for ds in ("rpeaks_cpsc2019", "rpeaks_mitdb_mlii"):
         if ds in metrics:

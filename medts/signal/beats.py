@@ -2,7 +2,8 @@
 prematurity and the following pause, and an approximate QRS width.
 
 One implementation for every caller: the MedTsLLM anomaly scorer and its baselines
-(``medts.medtsllm.anomaly``) and the agent's fallback anomaly tool (``medts.agent.tools``).
+(``medts.medtsllm.anomaly``), and :func:`unusual_beats`, the one template + RR detector used by the
+agent's fallback anomaly tool (``medts.agent.tools``) and the report (``medts.report.sources``).
 
 All inputs are sample indices at ``fs`` Hz; signals are mV, ``[n_samples]`` or
 ``[n_samples, n_leads]``. Features are dimensionless ratios to the record's own median (beat
@@ -23,6 +24,8 @@ True
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -145,3 +148,57 @@ def relative_to_median(values: np.ndarray) -> np.ndarray:
     med = float(np.median(v))
     med = med if med > 0 else 1e-9
     return np.log(np.maximum(v, 1e-9 * med) / med)
+
+
+# ---- the one template + RR detector of unusual beats (resting ECGs) ----------------------------------------
+UNUSUAL_HALF_S = 0.25
+"""Beat segment half-width (s) for the shape comparison of :func:`unusual_beats`."""
+
+
+@dataclass(frozen=True)
+class UnusualBeat:
+    """One beat listed by :func:`unusual_beats`: R-peak ``sample``, correlation with the median
+    beat (``None`` when its ±0.25 s segment is cut by the record's ends), RR prematurity, and
+    which test listed it."""
+
+    sample: int
+    correlation: float | None
+    prematurity: float
+    shape: bool
+    premature: bool
+
+    @property
+    def score(self) -> float:
+        """(1 - correlation) + max(prematurity, 0): the ``template+rr`` baseline score."""
+        return (1.0 - (self.correlation if self.correlation is not None else 1.0)) + max(self.prematurity, 0.0)
+
+    @property
+    def kind(self) -> str:
+        return "+".join(name for name, hit in (("shape", self.shape), ("premature", self.premature)) if hit)
+
+
+def unusual_beats(signal: np.ndarray, r_peaks: np.ndarray, fs: float, *, min_corr: float,
+                  premature: float) -> tuple[list[UnusualBeat], np.ndarray]:
+    """Beats unlike the median beat (correlation below ``min_corr`` over the given leads) or early
+    (RR before them below ``premature`` x the median RR), for the agent's ``anomalies`` tool and the
+    report's anomaly section alike.
+
+    ``signal`` [n_samples] or [n_samples, n_leads] mV (the usable leads); ``r_peaks`` sample
+    indices. Returns (listed beats, correlation per beat float [n_beats], NaN where the segment is
+    cut by the record's ends). Long recordings use :mod:`medts.longterm` instead (a reference that
+    follows drift, scores fitted on MIT-BIH)."""
+    x = np.asarray(signal, float)
+    r = np.asarray(r_peaks, np.int64)
+    half = int(UNUSUAL_HALF_S * fs)
+    whole = (r >= half) & (r + half < x.shape[0])
+    corr = np.full(len(r), np.nan)
+    if whole.any():
+        corr[whole] = template_correlation(x, r[whole], fs, before_s=half / fs, after_s=half / fs)
+    prem = rr_prematurity(r, fs)
+    out = []
+    for k, c, p in zip(r, corr, prem):
+        shape = bool(np.isfinite(c) and c < min_corr)
+        early = bool(p > 1.0 - premature)
+        if shape or early:
+            out.append(UnusualBeat(int(k), float(c) if np.isfinite(c) else None, float(p), shape, early))
+    return out, corr

@@ -81,6 +81,8 @@ class Delineation:
     global_: dict[str, np.ndarray]
     per_lead: dict[str, np.ndarray]
     p_present: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    p_note: str = ""
+    """What the P-wave decision saw (``p_waves_present``), for the reason of a missing PR."""
 
 
 def fuse_percentile(values: np.ndarray, percentile: float, shift_samples: float) -> np.ndarray:
@@ -154,33 +156,55 @@ def dominant_qrs_extrema(cleaned: np.ndarray, on: np.ndarray, off: np.ndarray, r
     return out
 
 
-def p_waves_present(per_p_peak: np.ndarray, rpeaks: np.ndarray, fs: float) -> np.ndarray:
-    """Whether each beat has a P wave: False for all beats when the rhythm looks like AF.
+P_WINDOW_S = 10.0
+"""P-wave presence is decided per window of this length (a 10-s ECG is one window), so one stretch
+of atrial fibrillation, noise or ectopy does not remove the P waves of a whole long record."""
 
-    NeuroKit2's prominence method always proposes some P peak. A record is judged to lack
-    consistent P waves when the PR distance of the proposed P peaks varies by more than
-    ``PR_SPREAD_MS`` (robust SD) across beats; a beat lacks one when fewer than half the usable
-    leads propose one.
+
+def p_waves_present(per_p_peak: np.ndarray, rpeaks: np.ndarray, fs: float) -> tuple[np.ndarray, str]:
+    """Whether each beat has a P wave, decided per window of ``P_WINDOW_S``, and a note saying what
+    was seen.
+
+    NeuroKit2's prominence method always proposes some P peak. A window is judged to lack
+    consistent P waves when the PR distance of its proposed P peaks varies by more than
+    ``PR_SPREAD_MS`` (robust SD) or sits within 60 ms of the R peak; a beat lacks one when fewer
+    than half the usable leads propose one.
     """
     n_beats = len(rpeaks)
     if n_beats == 0:
-        return np.zeros(0, bool)
+        return np.zeros(0, bool), "no beats"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         pr = np.nanmedian(rpeaks[None, :] - per_p_peak, axis=0) * 1000.0 / fs
     count = np.isfinite(per_p_peak).sum(axis=0)
     present = count >= max(1, 0.5 * per_p_peak.shape[0])
-    if np.isfinite(pr).sum() >= 3:
+    window = np.floor(np.asarray(rpeaks, float) / (P_WINDOW_S * fs)).astype(int)
+    if window[-1] > 0 and (window == window[-1]).sum() < 4:
+        window[window == window[-1]] = window[-1] - 1  # a short tail joins the window before it
+    uncoupled, near_qrs, judged = 0, 0, 0
+    for w in np.unique(window):
+        beats = window == w
+        good = pr[beats & np.isfinite(pr)]
+        if len(good) < 3:
+            continue
+        judged += 1
         # Robust spread: one edge beat or one mis-placed P must not decide the rhythm. A PR
         # that wanders by more than 20 ms (robust SD) means the proposed "P waves" are not
         # coupled to the QRS (atrial fibrillation or flutter, AV dissociation): no PR exists.
-        good = pr[np.isfinite(pr)]
         if 1.4826 * np.median(np.abs(good - np.median(good))) > PR_SPREAD_MS:
-            present[:] = False
-        # A "P peak" closer than 60 ms to the R peak is part of the QRS, not a P wave.
-        if np.median(good) < 60.0:
-            present[:] = False
-    return present
+            present[beats] = False
+            uncoupled += 1
+        elif np.median(good) < 60.0:  # a "P peak" this close to the R peak is part of the QRS
+            present[beats] = False
+            near_qrs += 1
+    parts = []
+    if uncoupled:
+        parts.append(f"proposed P waves not coupled to the QRS (PR spread over {PR_SPREAD_MS:g} ms) in "
+                     f"{uncoupled} of {judged} window(s) of {P_WINDOW_S:g} s")
+    if near_qrs:
+        parts.append(f"proposed P peaks within 60 ms of the R peak in {near_qrs} of {judged} window(s)")
+    note = "; ".join(parts) if parts else f"P waves coupled to the QRS in all {judged} window(s) judged"
+    return present, note
 
 
 def delineate_ecg(cleaned: np.ndarray, fs: float, rpeaks: np.ndarray, leads: list[str], usable: list[int]) -> Delineation:
@@ -222,7 +246,7 @@ def delineate_ecg(cleaned: np.ndarray, fs: float, rpeaks: np.ndarray, leads: lis
     for kind in ("P_on", "P_off", "T_on", "T_off"):
         q, shift = FUSION[kind]
         glob[kind] = fuse_percentile(sub[kind], q, shift * ms)
-    present = p_waves_present(sub["P_peak"], rpeaks, fs)
+    present, p_note = p_waves_present(sub["P_peak"], rpeaks, fs)
     for kind in ("P_on", "P_peak", "P_off"):
         per[kind][:, ~present] = np.nan
     for kind in ("P_on", "P_off"):
@@ -243,7 +267,7 @@ def delineate_ecg(cleaned: np.ndarray, fs: float, rpeaks: np.ndarray, leads: lis
     limit = T_ON_LEAD_LIMIT_MS * ms
     per["T_on"][usable] = glob["T_on"] + np.clip(np.nan_to_num(lead_t_on - glob["T_on"], nan=0.0), -limit, limit)
     _order_fiducials(glob)
-    return Delineation(fs, rpeaks, list(leads), glob, per, present)
+    return Delineation(fs, rpeaks, list(leads), glob, per, present, p_note)
 
 
 def wave_peaks_in_window(cleaned: np.ndarray, on: np.ndarray, off: np.ndarray, *, pad: tuple[int, int] = (0, 0)) -> np.ndarray:
