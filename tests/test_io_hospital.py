@@ -273,3 +273,20 @@ def test_folder_of_only_non_records_is_an_error(tmp_path):
     (tmp_path / "labels.csv").write_text("Recording,label\nA0001,AF\n")
     with pytest.raises(ECGReadError, match="folder contains no ECG records"):
         find_records(tmp_path)
+
+
+def test_report_batch_inputs_skip_a_labels_table_next_to_cinc_records(tmp_path, sinus, caplog):
+    import scipy.io
+
+    from medts.report.batch import resolve_inputs
+
+    digital = np.rint(sinus.signal.T * 1000).astype(np.int16)  # CinC: .mat 'val' in uV steps + .hea
+    scipy.io.savemat(tmp_path / "A0001.mat", {"val": digital})
+    lines = ["A0001 12 500 5000"] + [f"A0001.mat 16+24 1000/mV 16 0 0 0 0 {lead}" for lead in sinus.leads]
+    (tmp_path / "A0001.hea").write_text("\n".join(lines + ["#Age: 54", "#Sex: Female", "#Dx: 426783006"]) + "\n")
+    (tmp_path / "labels.csv").write_text("Recording,First_label,Second_label\nA0001,1,\n")
+    with caplog.at_level("WARNING", logger="medts.io"):
+        jobs = resolve_inputs([str(tmp_path)])
+    assert [job.key for job in jobs] == ["A0001"]
+    assert any("labels.csv: a table of words" in m for m in caplog.messages)
+    assert read_record(jobs[0].path).n_leads == 12
