@@ -71,3 +71,17 @@ def test_too_few_beats():
     _, m = measured(70.0)
     call = call_rhythm(m.model_copy(update={"beats": m.beats[:3]}))
     assert call.code is None and "at least 4 beats" in call.reason
+
+
+def test_the_classifier_confirms_af_unless_the_rr_is_grossly_irregular():
+    from medts.interpret.rhythm import confirm_af
+
+    _, m = measured(105.0, af=True, seed=11)
+    call = call_rhythm(m)
+    assert confirm_af(call, 0.9, 0.3).code == "AFIB" and "confirmed" in confirm_af(call, 0.9, 0.3).reason
+    assert confirm_af(call, None, None) == call  # no classifier: the measurement rule alone
+    mild = call.model_copy(update={"features": call.features.model_copy(update={"dominant_irregularity": 0.08})})
+    assert confirm_af(mild, 0.1, 0.3).code is None  # mildly irregular, no P, classifier says no: cannot tell
+    assert confirm_af(call, 0.1, 0.3).code == "AFIB"  # grossly irregular, no P waves at all
+    _, sinus = measured(130.0)
+    assert confirm_af(call_rhythm(sinus), 0.99, 0.3).code == "STACH"  # a regular tachycardia with P waves stays sinus

@@ -24,8 +24,8 @@ from __future__ import annotations
 from medts.interpret.axis import AxisCall, axis_category, call_axis
 from medts.interpret.quality import QualityGrade, grade_quality
 from medts.interpret.ranges import RANGES, REPORTED_VALUES, MeasurementFlag, flag_measurements, flag_value, reference_range
-from medts.interpret.reconcile import ClassifierScore, Findings, reconcile
-from medts.interpret.rhythm import RhythmCall, abstained_rhythm, call_rhythm
+from medts.interpret.reconcile import ClassifierScore, Findings, merge_scores, reconcile
+from medts.interpret.rhythm import RhythmCall, abstained_rhythm, call_rhythm, confirm_af
 from medts.interpret.statements import StatementDecision
 from medts.interpret.verdict import make_verdict
 
@@ -48,6 +48,8 @@ def interpret(m, *, sex: str | None, scores: list[ClassifierScore] | None = None
     quality = grade_quality(m)
     flags = flag_measurements(m, sex)
     rhythm = call_rhythm(m) if not quality.abstain else abstained_rhythm(quality.reason)
+    afib = merge_scores(list(scores or [])).get("AFIB")
+    rhythm = confirm_af(rhythm, None if afib is None else afib.probability, None if afib is None else afib.threshold)
     axis = call_axis(m) if not quality.abstain else AxisCall(axis_deg=None, category=None,
                                                                  reason=f"signal quality poor ({quality.reason})")
     decisions = reconcile(m, sex=sex, scores=list(scores or []), quality=quality, rhythm=rhythm, flags=flags)

@@ -21,6 +21,15 @@ Rules, in order (each call says which fired, in ``reason``):
 
 A regular rhythm is never AFIB, and a rhythm with consistent P waves is never AFIB.
 
+With a statement classifier (:func:`confirm_af`), AFIB needs the measurements (no consistent P
+waves, RR irregularity above 3 %, raw or after setting early beats aside) and either the
+classifier's AFIB above its threshold or a grossly irregular RR (dominant irregularity > 15 %)
+with P waves before fewer than 30 % of beats. Measurements alone mistake sinus rhythm whose P
+waves the delineation missed (100 Hz records) with a few ectopic beats for AF; the classifier
+alone calls AF on regular tachycardias. On PTB-XL folds 1-9 (where this combination was chosen,
+and where the classifier was trained) it gave sensitivity 0.91 / specificity 0.989 against
+0.84 / 0.983 for the measurements alone.
+
 Thresholds set on LUDB records 1-80 (the 6 % irregularity separates the 2 sinus-arrhythmia and
 3 AF records from all 73 regular sinus records; 60 % coupled P waves keeps the 4 sinus records
 whose delineation misplaced a few P waves; 85 % prematurity is the usual Holter convention);
@@ -41,6 +50,9 @@ IRREGULARITY = 0.06
 P_COUPLED_FRACTION = 0.6
 PR_COUPLING_MS = 40.0
 PR_MIN_MS = 80.0
+AF_CONFIRMED_IRREGULARITY = 0.03
+AF_GROSS_IRREGULARITY = 0.15
+AF_NO_P_FRACTION = 0.3
 TACHY_BPM = 100.0
 BRADY_BPM = 60.0
 
@@ -163,6 +175,37 @@ def call_rhythm(m) -> RhythmCall:
         if not irregular else "irregular rhythm"
     return RhythmCall(code=None, label="cannot tell", regular=not irregular, p_waves_consistent=p_ok, codes=[],
                       reason=f"{why}: {p_text}; {rr_text}{ectopy}", features=f)
+
+
+def confirm_af(call: RhythmCall, afib_probability: float | None, afib_threshold: float | None) -> RhythmCall:
+    """The rhythm call with the classifier's AFIB output taken into account (see the module rules).
+
+    ``afib_probability`` None: no classifier scored AFIB; the measurement rule stands alone.
+    """
+    if afib_probability is None or afib_threshold is None:
+        return call
+    f = call.features
+    says_af = afib_probability >= afib_threshold
+    clf = f"classifier AFIB p={afib_probability:.2f} (threshold {afib_threshold:.2f})"
+    irregularity = max(f.dominant_irregularity or 0.0, f.rr_successive_irregularity or 0.0)
+    gross = (f.dominant_irregularity or 0.0) > AF_GROSS_IRREGULARITY and (f.p_wave_fraction or 0.0) < AF_NO_P_FRACTION
+    if call.code == "AFIB" and not says_af and gross:
+        return call.model_copy(update={"reason": f"{call.reason}; grossly irregular (> {AF_GROSS_IRREGULARITY}) with "
+                                                 f"P waves before < {AF_NO_P_FRACTION:.0%} of beats, although the "
+                                                 f"{clf} does not reach its threshold"})
+    if call.code == "AFIB" and not says_af:
+        return call.model_copy(update={"code": None, "label": "cannot tell", "codes": [],
+                                       "reason": f"irregular RR without consistent P waves, but the {clf} does not "
+                                                 f"confirm atrial fibrillation (ectopic beats or missed P waves "
+                                                 f"possible): {call.reason}"})
+    if call.code is None and says_af and call.p_waves_consistent is False and irregularity > AF_CONFIRMED_IRREGULARITY:
+        return call.model_copy(update={"code": "AFIB", "label": RHYTHM_TEXT["AFIB"], "codes": ["AFIB"], "regular": False,
+                                       "reason": f"irregular RR (irregularity {irregularity:.3f} > "
+                                                 f"{AF_CONFIRMED_IRREGULARITY}) without consistent P waves, confirmed "
+                                                 f"by the {clf}: {call.reason}"})
+    if call.code == "AFIB":
+        return call.model_copy(update={"reason": f"{call.reason}; confirmed by the {clf}"})
+    return call
 
 
 def abstained_rhythm(reason: str) -> RhythmCall:

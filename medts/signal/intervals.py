@@ -126,25 +126,6 @@ def wave_net(lead: np.ndarray, start: np.ndarray, end: np.ndarray, baseline: np.
     return out
 
 
-def axis_category(axis_deg: float | None) -> str | None:
-    """Name the frontal-plane axis: ``normal axis`` (-30..90 deg), ``left axis deviation`` (-90..-30),
-    ``right axis deviation`` (90..180) or ``extreme axis deviation``; ``None`` when unknown.
-
-    >>> axis_category(-45.0), axis_category(60.0), axis_category(None)
-    ('left axis deviation', 'normal axis', None)
-    """
-    if axis_deg is None or not math.isfinite(axis_deg):
-        return None
-    a = (axis_deg + 180.0) % 360.0 - 180.0
-    if -30.0 <= a <= 90.0:
-        return "normal axis"
-    if -90.0 <= a < -30.0:
-        return "left axis deviation"
-    if 90.0 < a <= 180.0:
-        return "right axis deviation"
-    return "extreme axis deviation"
-
-
 def axis_deg(lead_i: np.ndarray | None, lead_avf: np.ndarray | None, start: np.ndarray, end: np.ndarray,
              baseline_i: np.ndarray, baseline_avf: np.ndarray, *, wave: str) -> Value:
     """Frontal-plane axis (degrees, -180..180) of a wave from the net areas in I and aVF.

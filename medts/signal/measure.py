@@ -71,12 +71,12 @@ class BeatFiducials(BaseModel):
 
 
 class Rhythm(BaseModel):
-    """Rhythm features: RR irregularity and P-wave presence."""
+    """Rhythm features: RR irregularity and P-wave presence (the rhythm label is
+    :func:`medts.interpret.call_rhythm`'s: no clinical rule here)."""
 
     rr_cv: Value = Field(description="coefficient of variation of RR intervals")
     rr_successive_irregularity: Value = Field(description="median |RR_i+1 - RR_i| / median RR")
     p_wave_fraction: Value = Field(description="fraction of beats with a P wave found before the QRS")
-    irregular_without_p_waves: bool | None = Field(description="irregular RR and no consistent P waves (AF-like)")
 
 
 class Measurements(BaseModel):
@@ -181,8 +181,9 @@ def _assemble(ecg, cleaned, d: Delineation, quality, usable, reversal, line, mis
     hr, rr = heart_rate(d.rpeaks, fs)
     presence = _p_presence(d)
     if presence.value is not None and presence.value < 0.5:
-        pr = Value.missing("ms", "no consistent P waves (e.g. atrial fibrillation or flutter)")
-        pdur = Value.missing("ms", "no consistent P waves (e.g. atrial fibrillation or flutter)")
+        seen = f"no consistent P waves: {d.p_note}" if d.p_note else "no consistent P waves"
+        pr = Value.missing("ms", seen)
+        pdur = Value.missing("ms", seen)
     else:
         pr = interval_ms(g["P_on"], g["QRS_on"], fs, name="PR")
         pdur = interval_ms(g["P_on"], g["P_off"], fs, name="P")
@@ -265,16 +266,13 @@ def _rhythm(d: Delineation, presence: Value) -> Rhythm:
     if len(rr) < 3:
         why = f"rhythm needs at least 4 beats, found {len(d.rpeaks)}"
         cv = succ = Value.missing("ratio", why)
-        irregular = None
     else:
         quality = "good" if len(rr) >= 6 else "uncertain"
         cv_v = float(np.std(rr) / np.mean(rr))
         succ_v = float(np.median(np.abs(np.diff(rr))) / np.median(rr))
         cv = Value(value=round(cv_v, 4), unit="ratio", quality=quality, n_beats=len(rr) + 1)
         succ = Value(value=round(succ_v, 4), unit="ratio", quality=quality, n_beats=len(rr) + 1)
-        irregular = bool(succ_v > 0.06 and presence.value is not None and presence.value < 0.5)
-    return Rhythm(rr_cv=cv, rr_successive_irregularity=succ, p_wave_fraction=presence,
-                  irregular_without_p_waves=irregular)
+    return Rhythm(rr_cv=cv, rr_successive_irregularity=succ, p_wave_fraction=presence)
 
 
 def _beats(d: Delineation) -> list[BeatFiducials]:
