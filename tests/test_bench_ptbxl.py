@@ -79,3 +79,25 @@ def test_run_benchmark_writes_json_and_markdown(setup):
     assert "naive_prior" in doc["baselines"] and "superdiagnostic" in doc["metrics"]
     text = md_path.read_text()
     assert "| superdiagnostic |" in text and "Per-statement AUC" in text
+
+
+def test_nested_cv_scores_every_outer_fold_with_a_model_that_never_chose_on_it(setup):
+    from medts.bench.nested import OUTER_FOLDS, inner_fold, run
+
+    root, tmp = setup
+    fold9 = tmp / "results" / "ptbxl_test.json"
+    if not fold9.is_file():
+        run_benchmark(root, levels=("superdiagnostic",), adapters=[tmp / "classifier-superdiagnostic"],
+                      n_boot=20, name="ptbxl_test", command="pytest")
+    json_path, md_path = run(root, levels=("superdiagnostic",), epochs=1, batch_size=4, n_boot=10,
+                             name="ptbxl_nested_test", fold9=fold9, command="pytest", log=lambda m: None)
+    doc = json.loads(json_path.read_text())
+    folds = doc["metrics"]["superdiagnostic"]["per_outer_fold"]
+    assert [f["outer_fold"] for f in folds] == list(OUTER_FOLDS)
+    for f in folds:
+        assert f["selection_fold"] == inner_fold(f["outer_fold"]) != f["outer_fold"]
+        assert f["outer_fold"] not in f["train_folds"] and f["selection_fold"] not in f["train_folds"]
+        assert len(f["train_folds"]) == 7
+    assert doc["metrics"]["superdiagnostic"]["n_records"] == sum(f["n_test_records"] for f in folds)
+    assert doc["baselines"]["shipped_fold9"]["superdiagnostic"] is not None
+    assert "optimistic" in md_path.read_text()

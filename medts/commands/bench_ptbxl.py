@@ -21,8 +21,12 @@ def bench_ptbxl(
     name: Annotated[str, typer.Option("--name", help="Results name: eval/results/<name>.json and .md.")] = "ptbxl",
     work: Annotated[Path | None, typer.Option("--work", help="Folder for prepared.json and predictions/ (default: cache).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result JSON on stdout.")] = False,
+    nested: Annotated[bool, typer.Option("--nested", help="Then run nested CV over folds 1-9 (train, choose the epoch on an inner fold, score the outer fold) and write eval/results/ptbxl_nested beside the fold-9 figures.")] = False,
+    nested_level: Annotated[list[str] | None, typer.Option("--nested-level", help="Level(s) for --nested (default: superdiagnostic and all).")] = None,
+    nested_model: Annotated[str, typer.Option("--nested-model", help="Model preset trained per outer fold.")] = "xresnet1d-small",
+    nested_epochs: Annotated[int, typer.Option("--nested-epochs", min=1, help="Epochs per outer fold.")] = 8,
 ) -> None:
-    """prepare -> predict -> evaluate (prepared.json and predictions/*.npz kept in --work)."""
+    """prepare -> predict -> evaluate (prepared.json and predictions/*.npz kept in --work); --nested adds nested CV."""
     import sys
 
     from medts.bench.ptbxl import run_benchmark
@@ -44,6 +48,17 @@ def bench_ptbxl(
         typer.echo(json.dumps(json.loads(json_path.read_text())))
     else:
         typer.echo(f"wrote {json_path} and {md_path}", err=True)
+    if nested:
+        from medts.bench.nested import run as run_nested
+
+        chosen = tuple(nested_level or ("superdiagnostic", "all"))
+        bad = [lv for lv in chosen if lv not in LEVELS]
+        if bad:
+            raise MedtsError(f"unknown --nested-level {', '.join(bad)}; choose from {', '.join(LEVELS)}")
+        nested_json, nested_md = run_nested(root, levels=chosen, model=nested_model, epochs=nested_epochs,
+                                            n_boot=min(n_boot, 200), name=f"{name}_nested", fold9=json_path,
+                                            command=command, log=lambda m: typer.echo(m, err=True))
+        typer.echo(f"wrote {nested_json} and {nested_md}", err=True)
 
 
 @bench_app.command("ptbxl-ensembles")
