@@ -120,3 +120,21 @@ def test_merge_classifiers_pick_keeps_only_the_chosen_members_in_order(adapter, 
     assert main(["train", "merge-classifiers", str(first), "--data", str(root), "--pick", "0:5",
                  "--out", str(tmp_path / "bad")]) == 2
     assert "no member 5 in adapter 0" in capsys.readouterr().err and not (tmp_path / "bad").exists()
+
+
+def test_classify_shows_the_engine_decision_beside_the_raw_probability():
+    from medts.classify.predict import default_adapter_dir
+    from medts.examples import example_path
+
+    if not (default_adapter_dir("superdiagnostic") / "manifest.json").is_file():
+        pytest.skip("no shipped superdiagnostic classifier")
+    result = CliRunner().invoke(app, ["classify", str(example_path("afib")), "--json"])
+    assert result.exit_code == 0, result.output
+    (doc,) = json.loads(result.stdout)
+    assert doc["verdict"].startswith("Atrial fibrillation")
+    decided = {d["code"]: d for d in doc["decisions"]}
+    for s in doc["statements"]:  # every statement the classifier puts above threshold gets the engine's decision
+        if s["present"]:
+            assert s["code"] in decided and decided[s["code"]]["probability"] == pytest.approx(s["probability"], abs=1e-4)
+    if "NORM" in decided:  # the raw classifier may say NORM on this record; the engine never keeps it beside AF
+        assert decided["NORM"]["decision"] == "withheld" and "AFIB" in decided["NORM"]["reason"]

@@ -64,12 +64,28 @@ def classify(
     def setup() -> None:  # after the first record is read: bad inputs cost no model load
         loaded.append(Classifier.load(adapter) if adapter is not None else classifier_for_level(level_name))
 
-    rows, failed = run_per_record(paths, None, check_fs_option(fs), lambda ecg: loaded[0].predict(ecg),
+    rows, failed = run_per_record(paths, None, check_fs_option(fs), lambda ecg: reconciled(loaded[0], ecg),
                                   what="classification", text_report=None if json_output else _text(show_all),
                                   leads=parse_leads(leads), setup=setup, limits=CLASSIFY_LIMITS)
     if json_output:
         typer.echo(json.dumps(rows, indent=2))
     failed.exit()
+
+
+def reconciled(clf, ecg):
+    """The classifier's prediction with the engine's decision on each statement beside it
+    (:func:`medts.interpret.interpret`: the probabilities checked against the measurements)."""
+    from pydantic import create_model
+
+    from medts.classify.predict import ClassifierPrediction
+    from medts.interpret import StatementDecision, interpret, scores_from_predictions
+    from medts.signal import measure_ecg
+
+    prediction = clf.predict(ecg)
+    findings = interpret(measure_ecg(ecg), sex=ecg.sex, scores=scores_from_predictions([prediction]))
+    model = create_model("ReconciledPrediction", __base__=ClassifierPrediction, verdict=(str, ...),
+                         decisions=(list[StatementDecision], ...))
+    return model(**prediction.model_dump(), verdict=findings.verdict, decisions=findings.statements)
 
 
 def _text(show_all: bool):
@@ -85,6 +101,8 @@ def _print(prediction, show_all: bool, echo=typer.echo) -> None:
     echo(f"{prediction.record_id} ({prediction.source}) - {prediction.model}")
     for note in prediction.notes:
         echo(f"  note: {note}")
+    echo(f"  verdict (medts.interpret): {prediction.verdict}")
+    decided = {d.code: d for d in prediction.decisions}
     rows = prediction.statements if show_all else [s for s in prediction.statements if s.present]
     for s in sorted(rows, key=lambda s: -s.probability):
         mark = "withheld" if s.withheld else "present " if s.present else "absent  "
@@ -93,6 +111,8 @@ def _print(prediction, show_all: bool, echo=typer.echo) -> None:
              f"  [leads needed: {needed}]")
         if s.withheld:
             echo(f"           {s.withheld}")
+        if s.code in decided:
+            echo(f"           engine: {decided[s.code].decision} - {decided[s.code].reason}")
     if not rows:
         echo("  no statement above its threshold")
     echo(f"  {prediction.disclaimer}")
