@@ -538,6 +538,9 @@ QUANTITIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"probabilit\w*|likelihood|confidence|\bp\s*=", ("probability", "threshold")),
     (r"threshold", ("threshold",)),
     (r"limit|upper|lower|normal range|reference|cut-?off", ("reference_limits",)),
+    (r"\bQRS axis|electrical axis|cardiac axis|heart axis|\bQRS\b[^.,;]{0,20}\baxis", ("qrs_axis",)),
+    (r"\bP[- ]?(?:wave )?axis", ("p_axis",)),
+    (r"\bT[- ]?(?:wave )?axis", ("t_axis",)),
     (r"axis", ("axis",)),
     (r"QTc|corrected QT", ("qtc",)),
     (r"\bQT\b", ("qt_ms",)),
@@ -881,7 +884,8 @@ def verdict_claims(yes_no: re.Match | None, claims: list[Claim]) -> list[Claim]:
                   grounded=grounded, citation=None)]
 
 
-_CITATION = re.compile(r"\s*\[([^\[\]]*)\]")
+# a bracket group, which may hold list indices of the cited path ("[classify.statements[4].probability]")
+_CITATION = re.compile(r"\s*\[((?:[^\[\]]|\[\d+\])*)\]")
 
 
 def split_citations(sentence: str) -> tuple[list[str], str]:

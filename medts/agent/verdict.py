@@ -100,6 +100,10 @@ _FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"hypertroph|enlarge", ("HYP",)),
     (r"fascicular block|hemiblock", ("LAFB", "LPFB")),
     (r"\bAV block\b|heart block|atrioventricular block", ("1AVB", "2AVB", "3AVB")),
+    (r"\baxis\b.*\bleft\b|\bleft\b.*\baxis\b", ("AXIS_LEFT",)),
+    (r"\baxis\b.*\bright\b|\bright\b.*\baxis\b", ("AXIS_RIGHT",)),
+    (r"\baxis\b.*\bnormal\b|\bnormal\b.*\baxis\b", ("AXIS_NORMAL",)),
+    (r"\b(?:ECG|EKG|tracing|electrocardiogram|it)\b.*\bnormal\b|within normal limits", ("NORM",)),
 )
 
 
@@ -114,6 +118,8 @@ def route(question: str) -> Topic:
         codes = [c for pattern, cs in _FAMILY_WORDS if re.search(pattern, q, re.IGNORECASE) for c in cs]
     if _GLOSSARY.search(q) and not yes_no:
         return Topic("glossary", codes=tuple(codes))
+    if yes_no and codes and not re.search(r"\bwhy\b|explain|which leads?", q, re.IGNORECASE):
+        return Topic("statement", codes=tuple(dict.fromkeys(_expand(codes))))
     if _EXPLAIN.search(q):
         return Topic("explain", codes=tuple(codes))
     if _ANOMALY.search(q):
@@ -307,6 +313,25 @@ def _interpretation_clause(code: str, answer: str, r: dict[str, Any], m: dict[st
     return f"medts does not assert {_describe(s['code'])} ({s['reason']})"
 
 
+# the statement a measurement's flag defines, named after the number when the tools agree on it
+_FLAG_STATEMENTS = {("pr_ms", "high"): ("1AVB", "first-degree AV block"), ("qtc_bazett_ms", "high"): ("LNGQT", "long QT"),
+                    ("qrs_ms", "high"): ("WIDEQRS", "wide QRS"), ("hr_bpm", "high"): ("TACHY", "tachycardia"),
+                    ("hr_bpm", "low"): ("BRADY", "bradycardia")}
+
+
+def _flag_statement(key: str, flags: frozenset[str], facts: StatementFacts) -> str:
+    """`` (no first-degree AV block)`` after a PR verdict, when the statement facts settle it."""
+    found = _FLAG_STATEMENTS.get((key, "low" if flags == frozenset({"low"}) else "high"))
+    if found is None:
+        return ""
+    code, phrase = found
+    if match_statement(code, False, facts):
+        return f" ({phrase})"
+    if match_statement(code, True, facts):
+        return f" (no {phrase})"
+    return ""
+
+
 def _rhythm_clause(m: dict[str, Any]) -> str | None:
     rh = m.get("rhythm") or {}
     pf, cv = _value(rh, "p_wave_fraction"), _value(rh, "rr_cv")
@@ -363,7 +388,8 @@ def decide(topic: Topic, results: list[dict[str, Any]], trace: list[Any], questi
             return cannot(f"the {_NAMES.get(topic.name, topic.name)} could not be measured" + _reason((m or {}).get(topic.name)))
         holds = match_qualifier(topic.name, topic.flags, False, facts) is not None
         answer = "yes" if holds != topic.negated else "no"
-        return Verdict(topic, answer, f"{answer.capitalize()}: {measurement_phrase(m, topic.name)}.")
+        return Verdict(topic, answer, f"{answer.capitalize()}: {measurement_phrase(m, topic.name)}"
+                                      f"{_flag_statement(topic.name, topic.flags, facts)}.")
     if topic.kind == "number":
         if topic.name == "hrv":
             hrv = (m or {}).get("hrv") or {}

@@ -17,9 +17,11 @@ def register(app: typer.Typer) -> None:  # the command hangs on the shared ``ben
 
 @bench_app.command("agent")
 def bench_agent(
-    backend: list[str] = typer.Option(["smollm2", "fake-native"], help="smollm2 (plan-then-compose) and/or fake-native"),
+    backend: list[str] = typer.Option(["planner", "fake-native", "smollm2"],
+                                      help="planner (no LLM), fake-native (scripted tool-calling loop), smollm2"),
     limit: Optional[int] = typer.Option(None, help="only the first N questions"),
-    latency_dtype: list[str] = typer.Option(["bfloat16", "float32"], help="dtypes for the SmolLM2 CPU latency figure"),
+    latency_dtype: Optional[list[str]] = typer.Option(None, help="dtypes for the SmolLM2 CPU latency figure "
+                                                                 "(default: none, or bfloat16 and float32 with --latency-only)"),
     write_questions: bool = typer.Option(False, help="regenerate eval/questions.yaml from the datasets first"),
     smollm2_every: int = typer.Option(1, help="ask SmolLM2 only every Nth question (CPU time)"),
     smollm2_sample: Optional[int] = typer.Option(None, help="ask SmolLM2 N questions spread evenly over the suite"),
@@ -36,7 +38,7 @@ def bench_agent(
     from medts.config import dataset_dir
 
     if latency_only:
-        paths = run_latency_bench(ludb_root=dataset_dir("ludb"), dtypes=latency_dtype, reps=latency_reps,
+        paths = run_latency_bench(ludb_root=dataset_dir("ludb"), dtypes=latency_dtype or ["bfloat16", "float32"], reps=latency_reps,
                                   command="medts bench agent " + " ".join(sys.argv[3:]))
         for p in paths:
             print(p)
@@ -48,7 +50,7 @@ def bench_agent(
     if write_questions:
         write_q(ludb_root=ludb, ptbxl_root=ptbxl)
     paths = run_agent_bench(ludb_root=ludb, ptbxl_root=ptbxl, limit=limit, backends=backend,
-                            latency_dtypes=latency_dtype, smollm2_every=smollm2_every,
+                            latency_dtypes=latency_dtype or [], smollm2_every=smollm2_every,
                             smollm2_sample=smollm2_sample, command="medts bench agent " + " ".join(sys.argv[3:]))
     for p in paths:
         print(p)
