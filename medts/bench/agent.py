@@ -164,6 +164,7 @@ def build_questions(ludb_root: Path, ptbxl_root: Path | None = None) -> list[dic
 
     Each question has ``answer``: the form a direct answer takes (``yes/no``, ``number``,
     ``category``, ``text``, ``refusal``, ``cannot tell``)."""
+    from medts.interpret import reference_range
     from medts.io.ludb import ludb_diagnoses, read_ludb
 
     questions: list[dict[str, Any]] = []
@@ -212,7 +213,7 @@ def build_questions(ludb_root: Path, ptbxl_root: Path | None = None) -> list[dic
         if ref["qtc_bazett_ms"]:
             add(record, _pick("qtc", k), "number",
                 [{"number": "qtc_bazett_ms", "value": ref["qtc_bazett_ms"], "unit": "ms", "tol": 30.0}])
-            limit = 460.0 if rec.ecg.sex == "F" else 450.0
+            limit = reference_range("qtc_bazett_ms", rec.ecg.sex)[1]  # the engine's limit (450 ms men / 460 ms women)
             add(record, _pick("LNGQT", k), "yes/no", [{"statement": "LNGQT", "present": ref["qtc_bazett_ms"] > limit}])
         if "bradycardia" in rhythm or (k % 3 == 0 and "sinus rhythm" in rhythm):
             question = _pick("SBRAD", k)  # "too slow" asks about the rate (bradycardia), not the sinus node
