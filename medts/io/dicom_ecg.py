@@ -74,6 +74,9 @@ def read_dicom_ecg(path: str | Path) -> ECG:
             raise ECGReadError(path, f"not a DICOM file ({error})") from error
         except (OSError, EOFError) as error:
             raise ECGReadError(path, f"cannot read DICOM file ({error})") from error
+        except (ValueError, NotImplementedError, KeyError, OverflowError) as error:  # pydicom parses elements lazily
+            detail = ascii(str(error))[1:-1][:120]
+            raise ECGReadError(path, f"damaged DICOM element ({type(error).__name__}: {detail})") from error
     if caught:
         ecg.metadata["dicom_warnings"] = list(dict.fromkeys(str(w.message)[:200] for w in caught))[:10]
     return ecg
@@ -112,12 +115,12 @@ def _from_dataset(ds, path: Path) -> ECG:
 
 def _group(group, path: Path) -> tuple[float, list[str], np.ndarray]:
     label = str(group.get("MultiplexGroupLabel", "")).strip() or "waveform"
-    n_channels = int(group.get("NumberOfWaveformChannels") or 0)
-    n_samples = int(group.get("NumberOfWaveformSamples") or 0)
+    n_channels = _whole(group.get("NumberOfWaveformChannels"))
+    n_samples = _whole(group.get("NumberOfWaveformSamples"))
     fs = number(group.get("SamplingFrequency"))
     if n_channels <= 0 or n_samples <= 0 or fs is None or fs <= 0:
         raise ECGReadError(path, f"DICOM {label} group: {n_channels} channels, {n_samples} samples at {fs} Hz is not a waveform")
-    key = (int(group.get("WaveformBitsAllocated") or 0), str(group.get("WaveformSampleInterpretation") or ""))
+    key = (_whole(group.get("WaveformBitsAllocated")), str(group.get("WaveformSampleInterpretation") or ""))
     if key not in DTYPES:
         raise ECGReadError(path, f"DICOM {label} group: {key[0]}-bit {key[1]!r} samples are not supported")
     data = bytes(group.get("WaveformData") or b"")
@@ -144,6 +147,12 @@ def _group(group, path: Path) -> tuple[float, list[str], np.ndarray]:
         sources = list(channel.get("ChannelSourceSequence") or [])
         leads.append(_lead_name(str(sources[0].get("CodeMeaning", "")) if sources else "", j))
     return float(fs), leads, raw
+
+
+def _whole(value) -> int:
+    """A count from a DICOM element; 0 when absent or not a single whole number (damaged files)."""
+    number_ = number(value) if isinstance(value, (int, float, str)) else None
+    return int(number_) if number_ is not None and number_ == int(number_) else 0
 
 
 def _lead_name(meaning: str, index: int) -> str:

@@ -43,6 +43,8 @@ def parse_xml(path: Path) -> ET.Element:
         root = SafeET.fromstring(data)
     except ET.ParseError as error:
         raise ECGReadError(path, f"not well-formed XML ({error})") from error
+    except LookupError as error:  # <?xml encoding="..."?> names a codec Python does not have
+        raise ECGReadError(path, f"XML declares an unknown text encoding ({error})") from error
     except DefusedXmlException as error:
         raise ECGReadError(path, f"XML uses entities or DTDs, refused for safety ({type(error).__name__})") from error
     for element in root.iter():

@@ -79,6 +79,8 @@ def _waveform(waveform: ET.Element, path: Path) -> tuple[float, list[str], list[
     exponent = number(text(waveform, "SampleExponent")) or 0.0
     if fs is None or fs <= 0:
         raise ECGReadError(path, f"MUSE {kind} waveform: SampleBase {text(waveform, 'SampleBase')!r} is not a rate in Hz")
+    if exponent != int(exponent) or not -3 <= exponent <= 3:
+        raise ECGReadError(path, f"MUSE {kind} waveform: SampleExponent {exponent:g} is not a plausible power of ten")
     fs *= 10.0 ** exponent
     leads, columns = [], []
     for lead_data in waveform.findall("LeadData"):
