@@ -290,3 +290,34 @@ def test_report_batch_inputs_skip_a_labels_table_next_to_cinc_records(tmp_path, 
     assert [job.key for job in jobs] == ["A0001"]
     assert any("labels.csv: a table of words" in m for m in caplog.messages)
     assert read_record(jobs[0].path).n_leads == 12
+
+
+def test_module_readers_raise_only_read_errors_for_unusable_records(tmp_path, sinus):
+    from medts.io.dicom_ecg import read_dicom_ecg
+    from medts.io.ecg_xml import read_ecg_xml
+    from medts.io.scp_ecg import read_scp_ecg
+
+    two_seconds = sinus.slice(0.0, 2.0)  # 1000 samples: valid at 500 Hz, 1 s (too short) at 1000 Hz
+    aecg = write_aecg(two_seconds, tmp_path / "short.xml")
+    aecg.write_text(aecg.read_text().replace('<increment value="0.002" unit="s"', '<increment value="0.001" unit="s"'))
+    dicom = write_dicom_ecg(two_seconds, tmp_path / "short.dcm")
+    ds = pydicom.dcmread(dicom)
+    ds.WaveformSequence[0].SamplingFrequency = "1000"
+    ds.save_as(dicom)
+    scp = tmp_path / "short.scp"
+    scp.write_bytes(scp_ecg(_FastClock(two_seconds)))
+    for reader, path in ((read_ecg_xml, aecg), (read_dicom_ecg, dicom), (read_scp_ecg, scp)):
+        with pytest.raises(ECGReadError, match=r"short\.\w+: signal is 1\.000 s long \(1000 samples at 1000 Hz\)"):
+            reader(path)
+
+
+class _FastClock:
+    """``ecg`` claiming twice its sampling rate (an SCP-ECG builder input that no ECG could be)."""
+
+    def __init__(self, ecg: ECG):
+        self._ecg = ecg
+        self.fs, self.n_samples, self.n_leads, self.leads = 1000.0, ecg.n_samples, ecg.n_leads, ecg.leads
+        self.age, self.sex = ecg.age, ecg.sex
+
+    def lead(self, name: str) -> np.ndarray:
+        return self._ecg.lead(name)

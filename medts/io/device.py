@@ -124,3 +124,20 @@ def complete_limb_leads(leads: list[str], columns: list[np.ndarray]) -> tuple[li
         out_leads.insert(insert_at + offset, name)
         out_columns.insert(insert_at + offset, formulas[name])
     return out_leads, out_columns, derived
+
+
+def read_errors_only(reader):
+    """Decorate a ``reader(path, ...)`` so that it raises only :class:`ECGReadError`: an unusable
+    record (:class:`InvalidECGError` from :class:`~medts.record.ECG`) is reported with the file."""
+    import functools
+
+    from medts.errors import ECGReadError, InvalidECGError
+
+    @functools.wraps(reader)
+    def read(path, *args, **kwargs):
+        try:
+            return reader(path, *args, **kwargs)
+        except InvalidECGError as error:
+            raise ECGReadError(path, str(error)) from error
+
+    return read

@@ -24,8 +24,15 @@ from pathlib import Path
 import numpy as np
 
 import medts
-from medts.errors import ECGReadError
-from medts.io.device import MedianBeats, age_between, clean_measurements, hl7_timestamp, number
+from medts.errors import ECGReadError, MedtsError
+from medts.io.device import (
+    MedianBeats,
+    age_between,
+    clean_measurements,
+    hl7_timestamp,
+    number,
+    read_errors_only,
+)
 from medts.record import ECG, STANDARD_LEADS
 
 TWELVE_LEAD_ECG = "1.2.840.10008.5.1.4.1.1.9.1.1"
@@ -51,6 +58,7 @@ MEASUREMENT_NAMES = {
 UNIT_SUFFIX = {"ms": "ms", "deg": "deg", "/min": "bpm", "bpm": "bpm", "{beats}/min": "bpm", "s": "s", "uV": "uv", "mV": "mv"}
 
 
+@read_errors_only
 def read_dicom_ecg(path: str | Path) -> ECG:
     """Read a DICOM ECG waveform file.
 
@@ -70,6 +78,8 @@ def read_dicom_ecg(path: str | Path) -> ECG:
         try:
             ds = pydicom.dcmread(path)
             ecg = _from_dataset(ds, path)
+        except MedtsError:  # already says what is wrong (InvalidECGError is also a ValueError)
+            raise
         except InvalidDicomError as error:
             raise ECGReadError(path, f"not a DICOM file ({error})") from error
         except (OSError, EOFError) as error:

@@ -23,6 +23,7 @@ from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
 from medts.errors import ECGReadError
+from medts.io.device import read_errors_only
 from medts.record import ECG
 
 ROOTS = {"AnnotatedECG": "HL7 aECG", "RestingECG": "GE MUSE XML", "restingecgdata": "Philips Sierra XML"}
@@ -66,6 +67,7 @@ def sniff_xml_format(path: Path) -> str | None:
     return ROOTS[match.group(1).decode()] if match else None
 
 
+@read_errors_only
 def read_ecg_xml(path: str | Path) -> ECG:
     """Read an HL7 aECG, GE MUSE or Philips XML file (chosen by its root element).
 

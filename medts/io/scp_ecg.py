@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from medts.errors import ECGReadError
-from medts.io.device import age_between, clean_measurements, iso_datetime
+from medts.io.device import age_between, clean_measurements, iso_datetime, read_errors_only
 
 DEFAULT_HUFFMAN = 19999
 UNDEFINED = {29999, 29998, 29997}
@@ -53,6 +53,7 @@ class _Section:
     version: int
 
 
+@read_errors_only
 def read_scp_ecg(path: str | Path):
     """Read an SCP-ECG file into an :class:`~medts.record.ECG`.
 
