@@ -13,11 +13,11 @@ from medts.agent.report_text import (
     compact_fact_lines,
     facts_from_report,
     ground_texts,
-    tool_facts,
     trace_of,
     write_report_texts,
     write_report_texts_detailed,
 )
+from medts.agent.text_data import tool_facts
 from medts.errors import MedtsError
 from medts.examples import simulate_example
 from medts.record import ECG
@@ -153,7 +153,7 @@ def test_chat_model_is_loaded_once_per_process(tokenizer, tmp_path):
 def test_generated_lists_become_sentences_and_a_cut_off_sentence_is_dropped(tokenizer):
     import torch
 
-    from medts.agent.report_text import decode_new_tokens, tidy_generated
+    from medts.agent.generated_text import decode_new_tokens, tidy_generated
 
     ids = tokenizer("1. Heart rate 46 bpm\n2. Sinus", add_special_tokens=False)["input_ids"]
     cut = torch.tensor([ids])  # filled the token cap without EOS: the last item is unfinished

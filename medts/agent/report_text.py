@@ -34,7 +34,6 @@ Example
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -43,9 +42,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from medts.agent import DRAFT_NOTICE
+from medts.agent.generated_text import decode_new_tokens
 from medts.agent.grounding import ground_answer
 from medts.agent.planner import fact_lines, load_prompt, render
-from medts.agent.tools import ToolBox, ToolCall, Workspace
+from medts.agent.text_data import REPORT_TOOLS, statement_sentence
+from medts.agent.tools import ToolCall
 from medts.errors import MedtsError
 from medts.record import ECG
 
@@ -54,7 +55,6 @@ WRITERS: tuple[str, ...] = ("template", "llm", "tuned")
 AUTO_WRITER = "tuned"
 """What ``writer="auto"`` (the batch reports' default: "local LLM text by default") resolves to; see
 :func:`default_writer` for the measured trade-off."""
-REPORT_TOOLS = ("record_summary", "measurements", "classify")
 FACT_KINDS = ["diagnosis"]  # planner intents for a whole-record interpretation (rate, rhythm, intervals, axis, statements)
 NO_TEXT = "No interpretation sentence passed the grounding check; see the measurements and statements sections."
 
@@ -85,15 +85,6 @@ class ReportText:
 # ---------------------------------------------------------------------------------------------
 # Facts
 # ---------------------------------------------------------------------------------------------
-def tool_facts(ecg: ECG, *, toolbox: ToolBox | None = None, classify: bool = True) -> dict[str, Any]:
-    """The tool JSON a report text is written from (``record_summary``, ``measurements``,
-    ``classify`` as the agent's :class:`ToolBox` returns them)."""
-    box = toolbox or ToolBox(Workspace())
-    box.workspace.records["current"] = ecg
-    names = REPORT_TOOLS if classify else REPORT_TOOLS[:2]
-    return {name: box.run(name, {"record": "current"}) for name in names}
-
-
 def facts_from_report(report: Any) -> dict[str, Any]:
     """Tool-shaped facts from a :class:`medts.report.schema.Report` (its sections, no recomputation)."""
     r = report.model_dump(mode="json") if hasattr(report, "model_dump") else dict(report)
@@ -194,7 +185,6 @@ def compact_fact_lines(facts: dict[str, Any], *, describe: bool = False) -> list
 def statement_name(code: str) -> str:
     """The plain-language name of an SCP code that the grounding check reads back as that code
     (:func:`medts.agent.text_data.statement_sentence` without its full stop); the code itself otherwise."""
-    from medts.agent.text_data import statement_sentence
 
     sentence = statement_sentence(code) if code in _statement_codes() else ""
     return sentence.rstrip(".") if sentence else code
@@ -290,39 +280,6 @@ def tuned_texts(lines_per_record: Sequence[list[str]], ecgs: Sequence[ECG | None
     for batch in _batches(pairs, batch_size, progress, "tuned text"):
         out += head.generate([p for p, _ in batch], [e for _, e in batch], max_new_tokens=max_new_tokens)
     return out
-
-
-_LIST_MARKER = re.compile(r"^\s*(?:\d+[.)]|[-*\u2022])\s+")
-_SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
-
-
-def tidy_generated(text: str, *, truncated: bool) -> str:
-    r"""An LLM output as plain sentences: list markers (``1.``, ``-``) removed, one sentence per line
-    item, and, when generation stopped at the token cap (``truncated``), the unfinished last
-    sentence dropped (a cut-off clause is no claim the grounding check can judge).
-
-    >>> tidy_generated("Findings:\n1. Heart rate 46 bpm\n2. Sinus bradycardia\n3. QRS", truncated=True)
-    'Findings: Heart rate 46 bpm. Sinus bradycardia.'
-    """
-    lines = [_LIST_MARKER.sub("", line).strip() for line in text.strip().splitlines()]
-    lines = [line for line in lines if line]
-    if truncated and lines and not lines[-1].endswith((".", "!", "?")):
-        ends = [m.end() for m in _SENTENCE_END.finditer(lines[-1])]
-        if ends:
-            lines[-1] = lines[-1][:ends[-1]].strip()
-        elif len(lines) > 1:
-            lines.pop()
-    return " ".join(line if line.endswith((".", "!", "?", ":")) else line + "." for line in lines)
-
-
-def decode_new_tokens(tok: Any, new: Any, max_new_tokens: int) -> list[str]:
-    """Greedy continuations ``new`` [batch, new tokens] as tidy texts (:func:`tidy_generated`); a
-    row without EOS that filled ``max_new_tokens`` counts as truncated."""
-    eos = tok.eos_token_id
-    texts = tok.batch_decode(new, skip_special_tokens=True)
-    done = (new == eos).any(dim=1).tolist() if eos is not None else [True] * len(texts)
-    cut = [not d and new.shape[1] >= max_new_tokens for d in done]
-    return [tidy_generated(t, truncated=c) for t, c in zip(texts, cut)]
 
 
 def _batches(items: list, size: int, progress: bool, desc: str) -> Iterable[list]:

@@ -35,18 +35,24 @@ from pathlib import Path
 from typing import Any, Literal
 
 from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from langchain_core.messages import BaseMessage
 from pydantic import BaseModel, Field
 
 from medts.agent import DRAFT_NOTICE
 from medts.agent.backends import supports_tool_calling
 from medts.agent.grounding import Claim, Grounder
-from medts.agent.safety import Refusal, policy, refusal, scrub
-from medts.agent.verdict import Topic, Verdict, decide, route
 from medts.agent.planner import (
-    _PREVIOUS, compose_messages, fact_lines, intents, load_prompt, plan, render,
+    _PREVIOUS,
+    compose_messages,
+    fact_lines,
+    intents,
+    load_prompt,
+    plan,
+    render,
 )
+from medts.agent.safety import Refusal, policy, refusal, scrub
 from medts.agent.tools import TOOL_SPECS, ToolBox, Workspace
+from medts.agent.verdict import Topic, Verdict, decide, route
 from medts.record import ECG
 
 

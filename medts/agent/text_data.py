@@ -33,8 +33,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from medts.agent.tools import ToolBox, Workspace
 from medts.config import PROJECT_ROOT
 from medts.errors import MedtsError
+from medts.record import ECG
 
 CACHE = PROJECT_ROOT / "runs" / "text_head"
 LUDB_TRAIN = range(1, 131)
@@ -202,8 +204,6 @@ def prepare_facts(dataset: str, record_ids: Iterable[int], *, root: str | Path |
     records not cached yet; returns how many were added. One failure never stops the loop."""
     import sys
 
-    from medts.agent.report_text import tool_facts
-    from medts.agent.tools import ToolBox, Workspace
     from medts.config import dataset_dir
 
     root = Path(root) if root else dataset_dir(dataset)
@@ -242,3 +242,16 @@ def prepare_facts(dataset: str, record_ids: Iterable[int], *, root: str | Path |
         cache_facts(dataset, [row])
         n += 1
     return n
+
+
+REPORT_TOOLS = ("record_summary", "measurements", "classify")
+"""The tools a report text is written from."""
+
+
+def tool_facts(ecg: ECG, *, toolbox: ToolBox | None = None, classify: bool = True) -> dict[str, Any]:
+    """The tool JSON a report text is written from (``record_summary``, ``measurements``,
+    ``classify`` as the agent's :class:`ToolBox` returns them)."""
+    box = toolbox or ToolBox(Workspace())
+    box.workspace.records["current"] = ecg
+    names = REPORT_TOOLS if classify else REPORT_TOOLS[:2]
+    return {name: box.run(name, {"record": "current"}) for name in names}
