@@ -39,6 +39,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from medts.adapters import SEGMENTATION, TEXT_HEAD, adapter_dir, write_lora_config
+from medts.agent.generated_text import decode_new_tokens
 from medts.errors import MedtsError
 from medts.medtsllm.backbone import DEFAULT_BACKBONE
 from medts.medtsllm.config import EncoderConfig
@@ -198,8 +199,7 @@ class TextHead(nn.Module):
     @torch.no_grad()
     def generate(self, prompts: list[str], ecgs: list[ECG | None], *, max_new_tokens: int = 72) -> list[str]:
         """Greedy text for each (prompt, ECG), batched (tidied by
-        :func:`medts.agent.report_text.decode_new_tokens`: a sentence cut by the token cap is dropped)."""
-        from medts.agent.report_text import decode_new_tokens
+        :func:`medts.agent.generated_text.decode_new_tokens`: a sentence cut by the token cap is dropped)."""
 
         x, mask, _, _ = self.sequences(prompts, ecgs)
         tok = self.tokenizer
