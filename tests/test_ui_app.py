@@ -328,7 +328,7 @@ def test_serial_comparison_tracings_and_table_of_changes() -> None:
         chat_bridge.CHAT_MODEL_FACTORY = original
         state.cleanup()
     rows = {r[0]: r for r in p["changes"]}
-    hr = rows["hr"]
+    hr = rows["Heart rate"]
     before, after, change = (float(c.split()[0]) for c in hr[1:4])
     assert 55 <= before <= 65 and 85 <= after <= 95 and change == pytest.approx(after - before, abs=1.5)
     assert p["previous"].layout.title.text.endswith("earlier") and p["current"].layout.title.text.endswith("later")

@@ -227,15 +227,16 @@ def open_record_rest(state: SessionState) -> dict[str, Any]:
     fig = figure_for(state)
     seconds = time.perf_counter() - t0
     state.analysis.seconds["report_to_panels"] = round(seconds, 3)
-    notes = " ".join(report.statements.notes)
+    notes = "; ".join(report.statements.notes)
     return {
         "figure": fig,
         "verdict": an.verdict_html(report),
         "statements": an.statement_rows(report),
-        "statements_note": (an.section_status(report.statements) or notes) + " " +
-        ("No statement asserted." if not report.statements.asserted else
-         "Each statement is asserted or withheld by the interpretation engine, with its reason and the "
-         "classifier's raw output. Click a statement to highlight its evidence on the tracing."),
+        "statements_note": (an.section_status(report.statements) or "") +
+        ("No statement asserted. " if not report.statements.asserted else "") +
+        "Each statement is asserted or withheld by the interpretation engine, with its reason and the classifier's "
+        "raw output beside it. Click a statement to highlight its evidence on the tracing." +
+        (f"\n\n<small>Notes: {html.escape(notes)}</small>" if notes else ""),
         "overlays_note": _overlay_line(report),
         "interpretation": report.interpretation.text,
         "seconds": seconds,
@@ -253,22 +254,26 @@ def open_record(state: SessionState, ecg: ECG, label: str) -> dict[str, Any]:
 
 
 CHANGE_HEADERS = ["what", "previous", "current", "change"]
+COMPARE_HEIGHT_PX = 420  # two tracings side by side: each half the page wide
 
 
 def change_rows(result: dict[str, Any]) -> list[list[str]]:
     """The agent's ``compare`` tool result as table rows: each measurement before/after/change
     (with its unit), then the statements that are new, resolved or unchanged."""
+    from medts.interpret import RANGES
+
     if result.get("available") is False:
         raise LookupError(f"comparison not available: {result.get('reason') or 'no reason given'}")
     rows = []
     for name, change in (result.get("measurements") or {}).items():
         unit = name.rsplit("_", 1)[-1]
+        label = RANGES[name].label if name in RANGES else name.rsplit("_", 1)[0].replace("_", " ")
         delta = next((v for k, v in change.items() if k.startswith("change")), None)
 
         def cell(v: Any) -> str:
             return "-" if v is None else f"{v:.0f} {unit}" if isinstance(v, (int, float)) else str(v)
 
-        rows.append([name.rsplit("_", 1)[0].replace("_", " "), cell(change.get("before")), cell(change.get("after")),
+        rows.append([label, cell(change.get("before")), cell(change.get("after")),
                      "-" if delta is None else f"{delta:+.0f} {unit}"])
     statements = result.get("statements") or {}
     if statements.get("available") is False:
@@ -293,8 +298,8 @@ def comparison(state: SessionState) -> dict[str, Any]:
     return {"title": (f"**Serial comparison** - previous: {html.escape(state.compare_label)} "
                       f"({prev.record_id}); current: {html.escape(state.label)} ({cur.record_id}). "
                       "Values from the agent's compare tool."),
-            "previous": ecg_figure(prev, title=f"previous: {prev.record_id}"),
-            "current": ecg_figure(cur, title=f"current: {cur.record_id}"),
+            "previous": ecg_figure(prev, title=f"previous: {prev.record_id}").update_layout(height=COMPARE_HEIGHT_PX),
+            "current": ecg_figure(cur, title=f"current: {cur.record_id}").update_layout(height=COMPARE_HEIGHT_PX),
             "changes": change_rows(result), "result": result}
 
 
@@ -647,15 +652,18 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
                     other, label = read_choice(choice or ""), resolve_choice(choice or "")[1]
                 st.compare_ecg, st.compare_label = other, label
                 chat_bridge.set_compare(st)
+                # shown first, filled by the next update: a hidden column's plots miss values sent
+                # in the same update that shows it
+                yield {state: st, compare_box: gr.update(visible=True), compare_md: "Comparing...",
+                       status: ok_message(f"Comparing with {label}...")}
                 p = comparison(st)
             except Exception as error:  # noqa: BLE001 - every failure is a message in the page
                 if not isinstance(error, (MedtsError, LookupError, ValueError)):
                     log.exception("compare failed")
                 yield {state: st, status: error_message(error)}
                 return
-            yield {state: st, compare_box: gr.update(visible=True), compare_md: p["title"],
-                   compare_prev_plot: p["previous"], compare_cur_plot: p["current"], changes_df: p["changes"],
-                   status: ok_message(f"Compared with {label}: {len(p['changes'])} rows of changes.")}
+            yield {state: st, compare_md: p["title"], compare_prev_plot: p["previous"], compare_cur_plot: p["current"],
+                   changes_df: p["changes"], status: ok_message(f"Compared with {label}: {len(p['changes'])} rows of changes.")}
             yield from on_ask(f"Compare with the previous ECG ({label}): what changed?", history, st)
 
         upload.upload(on_upload, [upload, fs_box, state], [*quick_outputs, upload], show_progress="minimal") \
