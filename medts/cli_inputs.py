@@ -212,8 +212,9 @@ def run_per_record(
     runs once, when the first record is ready, so bad inputs cost no model load, and an error in
     ``setup`` (a broken adapter) ends the command with one line instead of one error per record.
 
-    Returns ``(rows, failures)``: a row per record in input order (``{"source", **result}`` or
-    ``{"source", "error"}``), errors also printed to stderr as one line each. ``text_report(result,
+    Returns ``(rows, failures)``: a row per record in input order (``{"source", **result}`` plus
+    ``input_notes`` when the reader renamed leads or left units unconverted, also printed to stderr
+    as ``note:`` lines; or ``{"source", "error"}``), errors also printed to stderr as one line each. ``text_report(result,
     source)`` is printed for each success when given (``None`` for ``--json``). ``what`` names the step
     in error messages ("segmentation failed: ...").
     """
@@ -243,7 +244,13 @@ def run_per_record(
             print(f"error: {error}", file=sys.stderr)
             rows.append({"source": source, "error": error})
             continue
-        rows.append({"source": str(path), **result.model_dump(mode="json")})
+        row = {"source": str(path), **result.model_dump(mode="json")}
+        notes = ecg.input_notes()
+        if notes:  # renamed leads, unconverted units: no output may hide them
+            row["input_notes"] = notes
+            for note in notes:
+                print(f"note: {path}: {note}", file=sys.stderr)
+        rows.append(row)
         if text_report is not None:
             print(text_report(result, str(path)))
     return rows, failures

@@ -277,10 +277,15 @@ class ECG:
             extreme = np.isclose(x, x.max()) | np.isclose(x, x.min())
             if extreme.mean() > 0.05:
                 problems.append(f"lead {name} looks saturated ({100 * extreme.mean():.0f}% of samples at its limits)")
-        problems += [str(w) for w in self.metadata.get("unit_warnings", []) or []]
+        return problems + self.input_notes()
+
+    def input_notes(self) -> list[str]:
+        """What the reader noticed and every output must repeat: leads renamed because their
+        names were blank or repeated, units it could not convert to mV."""
+        notes = [str(w) for w in self.metadata.get("unit_warnings", []) or []]
         if self.metadata.get("lead_names_note"):
-            problems.append(str(self.metadata["lead_names_note"]))
-        return problems
+            notes.append(str(self.metadata["lead_names_note"]))
+        return notes
 
     def summary(self) -> RecordSummary:
         return RecordSummary(

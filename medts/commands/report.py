@@ -78,6 +78,9 @@ def register(app: typer.Typer) -> None:
                    f"in {result.seconds:.1f} s -> {out}")
         if result.world_size > 1:
             summary = f"[process {result.rank}/{result.world_size}] " + summary
+        for r in result.results:  # one line per failed record, like every other command (errors.jsonl has them too)
+            if r.status == "failed":
+                typer.echo(f"error: {r.error}", err=True)
         typer.echo(summary, err=True)
         if as_json and result.rank == 0:
             typer.echo(json.dumps(listing(result, deidentify=deidentify, salt=salt), indent=1))
