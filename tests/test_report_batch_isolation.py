@@ -97,6 +97,10 @@ def test_deidentified_batch_leaks_no_name_path_or_date_in_any_output(tmp_path):
     assert done.returncode in (0, 2), done.stderr
     listing = json.loads(done.stdout)
     assert any(r["status"] == "done" for r in listing)
+    for entry in listing:  # the --json listing names the pseudonym's report, which exists (issue 13 item 6)
+        assert entry["key"].startswith("anon-") and entry["input"] is None
+        if entry["status"] == "done":
+            assert f"/records/{entry['key']}/report.json" in entry["report"] and Path(entry["report"]).is_file()
     secrets = ["Doe_Jane", "Jane Doe", "Roe_Rick", "Hospital_Zeta", "2019-03-14", "14/03/2019", "08:30:05",
                str(tmp_path)]
     checked = 0
