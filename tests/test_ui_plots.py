@@ -8,7 +8,14 @@ import pytest
 from medts.record import ECG
 from medts.report.paper import CAL_MM, MM_PER_MV, MM_PER_S, paper_layout
 from medts.simulate import simulate_12lead
-from medts.ui.plots import MAX_POINTS_PER_SEGMENT, VIEWS, Region, WaveBox, decimate_minmax, ecg_figure
+from medts.ui.plots import (
+    MAX_POINTS_PER_SEGMENT,
+    VIEWS,
+    Region,
+    WaveBox,
+    decimate_minmax,
+    ecg_figure,
+)
 
 GRID_3X4, STACKED = VIEWS
 

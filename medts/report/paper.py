@@ -23,18 +23,22 @@ import io
 import re
 import textwrap
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")  # headless: reports are rendered in batch workers
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.collections import LineCollection  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import PathPatch  # noqa: E402
-from matplotlib.path import Path  # noqa: E402
+from medts.record import ECG
 
-from medts.record import ECG  # noqa: E402
+if TYPE_CHECKING:  # matplotlib is imported when a page is drawn: the layout and SVG need none of it
+    from matplotlib.figure import Figure
+    from matplotlib.path import Path
+
+
+def _matplotlib() -> None:
+    """Import matplotlib headless (reports are rendered in batch workers and servers)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
 
 MM_PER_S = 25.0
 MM_PER_MV = 10.0
@@ -80,12 +84,16 @@ def grid_path(width: float, height: float, step: float, *, skip_every: int | Non
     vertical = np.stack([np.column_stack([xs, np.zeros_like(xs)]), np.column_stack([xs, np.full_like(xs, height)])], axis=1)
     horizontal = np.stack([np.column_stack([np.zeros_like(ys), ys]), np.column_stack([np.full_like(ys, width), ys])], axis=1)
     segments = np.concatenate([vertical, horizontal])  # [n_lines, 2 ends, xy]
+    from matplotlib.path import Path
+
     codes = np.tile([Path.MOVETO, Path.LINETO], len(segments))
     return Path(segments.reshape(-1, 2), codes)
 
 
 def _grid(ax, width: float, height: float) -> None:
     """1 mm minor and 5 mm major grid, each one compound path (fast in every backend)."""
+    from matplotlib.patches import PathPatch
+
     ax.add_patch(PathPatch(grid_path(width, height, 1.0, skip_every=5), fill=False, edgecolor=MINOR_COLOR,
                            linewidth=0.3, zorder=0))
     ax.add_patch(PathPatch(grid_path(width, height, 5.0), fill=False, edgecolor=MAJOR_COLOR, linewidth=0.6, zorder=0))
@@ -246,8 +254,10 @@ def plot_paper(ecg: ECG, *, title: str = "", subtitle: str = "", notice: str = "
         ``fig.axes[0]`` is the paper axes; ``fig.medts_rows`` lists each row's baseline (mm) and
         segments, for tests and overlays.
     """
-    from matplotlib.collections import PolyCollection
+    _matplotlib()
+    from matplotlib.collections import LineCollection, PolyCollection
     from matplotlib.colors import to_rgba
+    from matplotlib.figure import Figure
 
     layout = paper_layout(ecg, overlay)
     fig = Figure(figsize=(PAGE_MM[0] / 25.4, PAGE_MM[1] / 25.4))
@@ -379,6 +389,10 @@ def figure_bytes(fig: Figure, fmt: str = "png", *, dpi: int = 150, close: bool =
     SVG keeps text as ``<text>`` elements (``svg.fonttype: none``): no glyph outlines to
     compute, so it is about 2x faster than PNG and stays sharp at print size.
     """
+    _matplotlib()
+    import matplotlib
+    import matplotlib.pyplot as plt
+
     buffer = io.BytesIO()
     extra = {"pil_kwargs": {"compress_level": 3}} if fmt == "png" else {}  # zlib level 6 costs ~30 % more time
     with matplotlib.rc_context({"svg.fonttype": "none"} if fmt == "svg" else {}):

@@ -269,11 +269,7 @@ def change_rows(result: dict[str, Any]) -> list[list[str]]:
         unit = name.rsplit("_", 1)[-1]
         label = RANGES[name].label if name in RANGES else name.rsplit("_", 1)[0].replace("_", " ")
         delta = next((v for k, v in change.items() if k.startswith("change")), None)
-
-        def cell(v: Any) -> str:
-            return "-" if v is None else f"{v:.0f} {unit}" if isinstance(v, (int, float)) else str(v)
-
-        rows.append([label, cell(change.get("before")), cell(change.get("after")),
+        rows.append([label, _cell(change.get("before"), unit), _cell(change.get("after"), unit),
                      "-" if delta is None else f"{delta:+.0f} {unit}"])
     statements = result.get("statements") or {}
     if statements.get("available") is False:
@@ -285,6 +281,10 @@ def change_rows(result: dict[str, Any]) -> list[list[str]]:
                 after = ", ".join(statements[kind]) if kind != "resolved" else "-"
                 rows.append([f"statements {kind}", before, after, kind])
     return rows
+
+
+def _cell(value: Any, unit: str) -> str:
+    return "-" if value is None else f"{value:.0f} {unit}" if isinstance(value, (int, float)) else str(value)
 
 
 def comparison(state: SessionState) -> dict[str, Any]:
@@ -657,7 +657,7 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
                 yield {state: st, compare_box: gr.update(visible=True), compare_md: "Comparing...",
                        status: ok_message(f"Comparing with {label}...")}
                 p = comparison(st)
-            except Exception as error:  # noqa: BLE001 - every failure is a message in the page
+            except Exception as error:
                 if not isinstance(error, (MedtsError, LookupError, ValueError)):
                     log.exception("compare failed")
                 yield {state: st, status: error_message(error)}
