@@ -17,11 +17,11 @@ def register(app: typer.Typer) -> None:
 
 @bench_app.command("long")
 def bench_long(
-    parts: str = typer.Option("speed,beats,af", help="Comma-separated parts: speed, beats, af."),
+    parts: str = typer.Option("speed,beats,af,qtdb", help="Comma-separated parts: speed, beats, af, qtdb."),
     data: Annotated[Path | None, typer.Option(
         help="Data root holding mitdb/, qtdb/, ptbxl/ (default: $MEDTS_DATA or ../shared/data).")] = None,
 ) -> None:
-    """Score long-recording analysis on whole records (thresholds from MIT-BIH DS1, tests elsewhere)."""
+    """Score long-recording analysis on whole records (thresholds from MIT-BIH DS1, tests elsewhere) and QTDB."""
     from medts.bench.long import run
     from medts.config import data_root
     from medts.errors import MedtsError
