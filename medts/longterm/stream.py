@@ -72,8 +72,9 @@ def open_long_record(path: str | Path) -> LongSource:
         header = wfdb.rdheader(str(base))
     except (OSError, ValueError) as error:
         raise MedtsError(f"{base}.hea: cannot read the header ({error})") from error
-    if header.fs is None or header.fs <= 0:
-        raise MedtsError(f"{base}.hea: no sampling rate in the header")
+    from medts.io.wfdb_io import header_sampling_rate
+
+    rate = header_sampling_rate(f"{base}.hea")  # wfdb reads a missing or impossible rate as 250 Hz
     if not header.sig_len:
         raise MedtsError(f"{base}.hea: the header gives no signal length")
     scales = []
@@ -83,7 +84,7 @@ def open_long_record(path: str | Path) -> LongSource:
             raise MedtsError(f"{base}.hea: lead {name!r} is in {unit!r}, not a voltage unit")
         scales.append(scale)
     factor = np.asarray(scales, np.float32)
-    fs, n = float(header.fs), int(header.sig_len)
+    fs, n = rate, int(header.sig_len)
 
     def read(start: int, stop: int) -> np.ndarray:
         rec = wfdb.rdrecord(str(base), sampfrom=max(0, start), sampto=min(n, stop), physical=True)
