@@ -61,10 +61,23 @@ def test_sinus_arrhythmia_is_named_not_undetermined():
 
 
 def test_regular_rhythm_without_p_waves_cannot_be_told_and_is_not_af():
-    _, m = measured(70.0)
-    no_p = _shift_beats(m, {}, drop_p=tuple(range(len(m.beats))))
-    call = call_rhythm(no_p)
+    from signal_synth import synth_ecg
+
+    from medts.signal import measure_ecg
+
+    m = measure_ecg(synth_ecg(p_waves=False, rr_jitter=0.0, seed=13)[0])  # junctional-like: no P waves at all
+    call = call_rhythm(m)
     assert call.code is None and call.label == "cannot tell" and "without consistent P waves" in call.reason
+
+
+def test_a_repeated_p_wave_the_delineation_missed_still_makes_a_regular_rhythm_sinus():
+    _, m = measured(70.0)
+    missed = _shift_beats(m, {}, drop_p=tuple(range(len(m.beats))))  # the delineation found no P wave...
+    assert missed.rhythm.p_template_fraction.value >= 0.85  # ...but the same deflection precedes every QRS
+    assert call_rhythm(missed).code == "SR"
+    none = missed.model_copy(update={"rhythm": missed.rhythm.model_copy(
+        update={"p_template_fraction": missed.rhythm.p_template_fraction.model_copy(update={"value": 0.2})})})
+    assert call_rhythm(none).code is None
 
 
 def test_too_few_beats():

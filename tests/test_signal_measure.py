@@ -36,6 +36,7 @@ def test_intervals_rate_and_qtc_match_the_synthetic_truth(normal):
         assert v.quality == "good", v
     assert m.rhythm.p_wave_fraction.value >= 0.8
     assert call_rhythm(m).code == "SR"  # the rhythm label is the engine's
+    assert m.rhythm.p_template_fraction.value >= 0.85  # the P wave repeats before every QRS
     assert m.hrv["sdnn_ms"].value is not None and m.hrv["sdnn_ms"].value < 20
 
 
@@ -75,6 +76,7 @@ def test_atrial_fibrillation_gives_no_pr():
     assert m.p_duration_ms.value is None and m.p_axis_deg.value is None
     assert m.rhythm.rr_successive_irregularity.value > 0.06
     assert call_rhythm(m).code != "SR" and not call_rhythm(m).p_waves_consistent  # 10 beats: AF or "cannot tell"
+    assert m.rhythm.p_template_fraction.value < 0.5  # no repeated pre-QRS deflection without P waves
     assert m.qrs_ms.value == pytest.approx(QRS_MS, abs=15)  # ventricular measurements still work
 
 

@@ -9,6 +9,9 @@ Rules, in order (each call says which fired, in ``reason``):
 3. P waves are *consistent* when >= 60 % of the dominant beats have a P wave whose PR lies within
    40 ms of the median PR, and that median is >= 80 ms (a fixed PR coupling: conducted P waves,
    not fibrillatory waves the delineation happened to pick).
+   For a *regular* rhythm, a P wave the delineation missed still counts when the same
+   deflection precedes >= 85 % of the QRS complexes (``p_template_fraction`` of the
+   measurements: template correlation, independent of the delineation).
 4. Irregular dominant RR (median successive difference > 6 % of the median RR) without
    consistent P waves: atrial fibrillation (AFIB; Kligfield et al. 2007 / AHA/ACCF/HRS 2009:
    irregularly irregular ventricular response, no organised atrial activity).
@@ -50,6 +53,7 @@ IRREGULARITY = 0.06
 P_COUPLED_FRACTION = 0.6
 PR_COUPLING_MS = 40.0
 PR_MIN_MS = 80.0
+P_TEMPLATE_FRACTION = 0.85
 AF_CONFIRMED_IRREGULARITY = 0.03
 AF_GROSS_IRREGULARITY = 0.15
 AF_NO_P_FRACTION = 0.3
@@ -75,6 +79,7 @@ class RhythmFeatures(BaseModel):
     p_coupled_fraction: float | None = None
     pr_median_ms: float | None = None
     pr_spread_ms: float | None = None
+    p_template_fraction: float | None = None
 
 
 class RhythmCall(BaseModel):
@@ -129,6 +134,7 @@ def rhythm_features(m) -> tuple[RhythmFeatures, np.ndarray]:
         if len(found) else 0.0,
         pr_median_ms=_round(float(np.median(found)), 1) if len(found) else None,
         pr_spread_ms=_round(float(np.subtract(*np.percentile(found, [75, 25]))), 1) if len(found) >= 2 else None,
+        p_template_fraction=m.rhythm.p_template_fraction.value,
     )
     return feats, dominant_beat
 
@@ -147,10 +153,14 @@ def call_rhythm(m) -> RhythmCall:
     p_ok = bool(f.p_coupled_fraction is not None and f.p_coupled_fraction >= P_COUPLED_FRACTION
                 and f.pr_median_ms is not None and f.pr_median_ms >= PR_MIN_MS)
     # early beats are named in the reason only: by RR alone they are not a statement (PRC(S), PVC)
+    if not p_ok and not irregular and (f.p_template_fraction or 0.0) >= P_TEMPLATE_FRACTION:
+        p_ok = True  # regular rhythm with a repeated pre-QRS deflection: P waves the delineation missed
     ectopy = f"; {f.premature_beats} early beat(s) set aside" if f.premature_beats else ""
     p_text = (f"P waves before {100 * (f.p_wave_fraction or 0):.0f} % of dominant beats, "
               f"{100 * (f.p_coupled_fraction or 0):.0f} % with a PR within {PR_COUPLING_MS:.0f} ms of the median"
-              + (f" ({f.pr_median_ms:.0f} ms)" if f.pr_median_ms is not None else ""))
+              + (f" ({f.pr_median_ms:.0f} ms)" if f.pr_median_ms is not None else "")
+              + (f"; the same pre-QRS deflection before {100 * f.p_template_fraction:.0f} % of beats"
+                 if f.p_template_fraction is not None else ""))
     rr_text = f"dominant RR irregularity {f.dominant_irregularity:.3f} (irregular above {IRREGULARITY})"
     hr = f.hr_bpm
     if irregular and not p_ok:

@@ -36,7 +36,11 @@ def _rate_phrase(f) -> str:
     if f.rhythm.code is not None:
         label = f.rhythm.label[0].upper() + f.rhythm.label[1:]
         return f"{label}, heart rate {hr:.0f} bpm" if hr is not None else label
-    return f"Rhythm: cannot tell ({f.rhythm.reason.split(':')[0]})" + (f", heart rate {hr:.0f} bpm" if hr is not None else "")
+    if f.rhythm.regular is None:
+        why = "too few beats"
+    else:  # fixed words: the reason text names statements (e.g. the AF the classifier did not confirm)
+        why = f"{'regular' if f.rhythm.regular else 'irregular'} RR, P waves not consistently conducted"
+    return f"Rhythm: cannot tell ({why})" + (f", heart rate {hr:.0f} bpm" if hr is not None else "")
 
 
 def make_verdict(f) -> str:

@@ -77,6 +77,8 @@ class Rhythm(BaseModel):
     rr_cv: Value = Field(description="coefficient of variation of RR intervals")
     rr_successive_irregularity: Value = Field(description="median |RR_i+1 - RR_i| / median RR")
     p_wave_fraction: Value = Field(description="fraction of beats with a P wave found before the QRS")
+    p_template_fraction: Value = Field(description="fraction of beats whose pre-QRS segment matches the median "
+                                                   "pre-QRS segment (a repeated P wave the delineation may miss)")
 
 
 class Measurements(BaseModel):
@@ -236,7 +238,7 @@ def _assemble(ecg, cleaned, d: Delineation, quality, usable, reversal, line, mis
         qtc_framingham_ms=qtc["framingham"], qtc_hodges_ms=qtc["hodges"],
         p_axis_deg=p_axis, qrs_axis_deg=qrs_axis, t_axis_deg=t_axis,
         st_j60_mv=st, t_amplitude_mv=tamp, sokolow_lyon_mv=sokolow, cornell_mv=cornell,
-        hrv=hrv_time(d.rpeaks, fs), rhythm=_rhythm(d, presence), beats=_beats(d), warnings=notes,
+        hrv=hrv_time(d.rpeaks, fs), rhythm=_rhythm(d, presence, p_template_fraction(cleaned, fs, d, usable)), beats=_beats(d), warnings=notes,
     )
 
 
@@ -261,7 +263,45 @@ def _p_presence(d: Delineation) -> Value:
                  reason=None if n >= 4 else f"only {n} beat(s)", n_beats=n)
 
 
-def _rhythm(d: Delineation, presence: Value) -> Rhythm:
+P_TEMPLATE_LEADS = ("II", "V1", "I", "aVF")
+P_TEMPLATE_MIN_MV = 0.04
+P_TEMPLATE_CORRELATION = 0.6
+
+
+def p_template_fraction(cleaned: np.ndarray, fs: float, d: Delineation, usable: list[int]) -> Value:
+    """How consistently the same deflection precedes the QRS: in the 300 ms before the fused QRS
+    onset (leads II, V1, I, aVF, the best one), the fraction of beats whose segment correlates
+    >= 0.6 with the median segment, when that median segment has a deflection >= 0.04 mV.
+
+    A template check independent of the wave delineation: a P wave repeated before every QRS
+    survives the median, fibrillatory waves average out.
+    """
+    r = d.rpeaks.astype(int)
+    if len(r) < 4:
+        return Value.missing("fraction", f"needs at least 4 beats, found {len(r)}")
+    on = d.global_["QRS_on"] - r
+    on_rel = float(np.nanmedian(on)) if np.isfinite(on).any() else -0.04 * fs
+    start, stop = int(on_rel - 0.30 * fs), int(on_rel - 0.02 * fs)
+    head = max(2, int(0.02 * fs))
+    best = 0.0
+    for j in [d.leads.index(n) for n in P_TEMPLATE_LEADS if n in d.leads and d.leads.index(n) in usable]:
+        x = cleaned[:, j]
+        segs = [x[k + start:k + stop] for k in r if k + start >= 0 and k + stop <= len(x)]
+        if len(segs) < 4:
+            continue
+        seg = np.stack(segs)
+        seg = seg - np.median(seg[:, :head], axis=1, keepdims=True)
+        template = np.median(seg, axis=0)
+        if np.ptp(template) < P_TEMPLATE_MIN_MV:
+            continue
+        tc = template - template.mean()
+        sc = seg - seg.mean(axis=1, keepdims=True)
+        corr = sc @ tc / (np.linalg.norm(sc, axis=1) * np.linalg.norm(tc) + 1e-12)
+        best = max(best, float(np.mean(corr >= P_TEMPLATE_CORRELATION)))
+    return Value(value=round(best, 3), unit="fraction", quality="good" if len(r) >= 6 else "uncertain", n_beats=len(r))
+
+
+def _rhythm(d: Delineation, presence: Value, p_template: Value) -> Rhythm:
     rr = np.diff(d.rpeaks.astype(float)) * 1000.0 / d.fs
     if len(rr) < 3:
         why = f"rhythm needs at least 4 beats, found {len(d.rpeaks)}"
@@ -272,7 +312,7 @@ def _rhythm(d: Delineation, presence: Value) -> Rhythm:
         succ_v = float(np.median(np.abs(np.diff(rr))) / np.median(rr))
         cv = Value(value=round(cv_v, 4), unit="ratio", quality=quality, n_beats=len(rr) + 1)
         succ = Value(value=round(succ_v, 4), unit="ratio", quality=quality, n_beats=len(rr) + 1)
-    return Rhythm(rr_cv=cv, rr_successive_irregularity=succ, p_wave_fraction=presence)
+    return Rhythm(rr_cv=cv, rr_successive_irregularity=succ, p_wave_fraction=presence, p_template_fraction=p_template)
 
 
 def _beats(d: Delineation) -> list[BeatFiducials]:
