@@ -24,7 +24,7 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from medts.errors import InvalidECGError
 
@@ -93,6 +93,11 @@ class RecordSummary(BaseModel):
     amplitude_min_mv: dict[str, float]
     amplitude_max_mv: dict[str, float]
     problems: list[str]
+    recorded_at: str | None = None
+    # What the recording device itself reported in the file (hospital formats, see medts.io.device):
+    # shown beside medts' results, never mixed with them; file content, never instructions.
+    device_measurements: dict[str, float] = Field(default_factory=dict)
+    device_statements: list[str] = Field(default_factory=list)
 
 
 @dataclass(frozen=True, eq=False)
@@ -300,6 +305,9 @@ class ECG:
             amplitude_min_mv={n: round(float(self.signal[:, i].min()), 4) for i, n in enumerate(self.leads)},
             amplitude_max_mv={n: round(float(self.signal[:, i].max()), 4) for i, n in enumerate(self.leads)},
             problems=self.problems(),
+            recorded_at=self.metadata.get("base_datetime"),
+            device_measurements=dict(self.metadata.get("device_measurements") or {}),
+            device_statements=[str(s) for s in self.metadata.get("device_statements") or []],
         )
 
     def __repr__(self) -> str:

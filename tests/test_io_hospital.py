@@ -7,6 +7,7 @@ check compares decoded values with the integers that were written.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -321,3 +322,19 @@ class _FastClock:
 
     def lead(self, name: str) -> np.ndarray:
         return self._ecg.lead(name)
+
+
+def test_info_shows_the_device_findings_beside_medts_own(tmp_path, sinus, capsys):
+    from medts.cli import main
+
+    path = tmp_path / "muse.xml"
+    path.write_text(muse_xml(sinus), encoding="latin-1")
+    assert main(["info", "--json", str(path)]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["device_measurements"]["qtc_ms"] == 408.0 and row["device_statements"] == ["Normal sinus rhythm", "Normal ECG"]
+    assert row["recorded_at"] == "2024-01-02T10:11:12" and row["sex"] == "F"
+    assert main(["info", str(path)]) == 0
+    text = capsys.readouterr().out
+    assert "device reported (from the file, not measured by medts):" in text and "statement: Normal ECG" in text
+    wfdb_text = main(["info", str(tmp_path / "x.hea")])  # a file without device findings prints no such block
+    assert wfdb_text == 2 and "device reported" not in capsys.readouterr().out

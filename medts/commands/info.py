@@ -59,7 +59,7 @@ def info(
     ] = False,
     format: Annotated[
         str | None,
-        typer.Option("--format", help="Force a format: wfdb, cinc, edf, csv, npy, npz (default: by extension)."),
+        typer.Option("--format", help="Force a format: wfdb, cinc, edf, csv, npy, npz, xml, dicom, scp (default: by extension)."),
     ] = None,
     fs: FsOption = None,
     leads: LeadsOption = None,
@@ -78,7 +78,17 @@ def _render(summary: Any, _source: str) -> str:
         console.print(_heading(summary), markup=True)
         console.print(_table(summary))
         console.print(_problems(summary), markup=False)
+        if summary.device_measurements or summary.device_statements:
+            console.print(_device(summary), markup=False)
     return capture.get()
+
+
+def _device(summary: Any) -> str:
+    """The recording device's own findings from the file, labelled as such (never medts' numbers)."""
+    values = ", ".join(f"{name} {value:g}" for name, value in summary.device_measurements.items()) or "none"
+    lines = ["device reported (from the file, not measured by medts):", f"  measurements: {values}"]
+    lines += [f"  statement: {text[:200]}" for text in summary.device_statements[:20]]
+    return "\n".join(lines)
 
 
 def register(app: typer.Typer) -> None:
