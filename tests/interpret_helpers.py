@@ -3,7 +3,7 @@ where a test needs a value the simulator does not produce, and classifier scores
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from medts.interpret import ClassifierScore
 from medts.signal import measure_ecg
@@ -11,7 +11,7 @@ from medts.signal.intervals import Value
 from medts.simulate import simulate_12lead
 
 
-@lru_cache(maxsize=None)
+@cache
 def measured(hr_bpm: float = 70.0, af: bool = False, seed: int = 3, leads: tuple[str, ...] | None = None, fs: float = 500.0):
     """``(ecg, measure_ecg(ecg))`` of a simulated 10 s record (cached: measurement is the slow part)."""
     ecg = simulate_12lead(duration_s=10.0, fs=fs, hr_bpm=hr_bpm, seed=seed, atrial_fibrillation=af, record_id=f"sim{hr_bpm:g}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from interpret_helpers import measured, scores
 
 from medts.examples import example_names, load_example
@@ -17,7 +16,7 @@ from medts.interpret.contradictions import (
 
 
 def test_it_finds_planted_contradictions():
-    kinds = lambda cs: [c.kind for c in cs]  # noqa: E731
+    kinds = lambda cs: [c.kind for c in cs]
     assert kinds(statement_contradictions(["CLBBB", "CRBBB"], values={"qrs_ms": 140.0})) == ["exclusive"]
     assert kinds(statement_contradictions(["NORM", "LVH"], values={})) == ["exclusive"]
     assert kinds(statement_contradictions(["NORM"], values={}, abnormal_flags=["hr_bpm"])) == ["exclusive"]

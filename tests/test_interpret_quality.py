@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
+from interpret_helpers import measured
 
 from medts.interpret.quality import grade_counts, grade_quality
 from medts.record import ECG
 from medts.signal import measure_ecg
 from medts.simulate import simulate_12lead
-
-from interpret_helpers import measured
 
 
 def test_grade_counts():

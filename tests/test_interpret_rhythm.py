@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from interpret_helpers import measured
 
 from medts.interpret.rhythm import call_rhythm

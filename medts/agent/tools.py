@@ -37,7 +37,6 @@ True
 
 from __future__ import annotations
 
-import importlib
 import json
 import math
 import time
@@ -126,24 +125,6 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, np.bool_):
         return bool(value)
     return value
-
-
-def find_callable(candidates: tuple[tuple[str, str], ...]) -> tuple[Callable | None, str]:
-    """First importable ``module.attr`` in ``candidates`` (components that may not exist yet)."""
-    reasons = []
-    for module_name, attr in candidates:
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError as error:
-            why = f"{module_name} not importable ({error.msg})"
-            if why not in reasons:
-                reasons.append(why)
-            continue
-        func = getattr(module, attr, None)
-        if callable(func):
-            return func, f"{module_name}.{attr}"
-        reasons.append(f"{module_name}.{attr} not defined")
-    return None, "; ".join(reasons)
 
 
 def _value(v: Any) -> float | None:
@@ -237,7 +218,6 @@ def interpretation(findings: Any) -> dict[str, Any]:
     }
 
 
-_ANOMALY_CANDIDATES = (("medts.medtsllm.infer", "detect_anomalies"), ("medts.medtsllm", "detect_anomalies"))
 
 def _wave_table(beats: list[dict[str, Any]], fs: float) -> dict[str, Any]:
     """Per-wave counts, median durations (ms) and the first beats' boundaries (s)."""
@@ -253,16 +233,13 @@ def _wave_table(beats: list[dict[str, Any]], fs: float) -> dict[str, Any]:
     return out
 
 
-_SEGMENT_CANDIDATES = (("medts.medtsllm", "segment_record"), ("medts.medtsllm.infer", "segment_record"))
-
-
 def medtsllm_segmentation(ecg: ECG, folder: Path) -> dict[str, Any]:
     """Waves from the MedTsLLM segmentation head (``adapters/segmentation-smollm2``) through the
     public ``segment_record`` API: counts, median durations (ms) and the first waves (s) of lead
     II (or the first lead), at the input record's sampling rate."""
-    segment_record, where = find_callable(_SEGMENT_CANDIDATES)
-    if segment_record is None:
-        raise ImportError(where)
+    from medts.medtsllm.infer import segment_record
+
+    where = "medts.medtsllm.infer.segment_record"
     res = segment_record(ecg, folder)
     by_lead = {seg.lead: seg for seg in res.leads}
     lead = "II" if "II" in by_lead else res.leads[0].lead
@@ -314,14 +291,13 @@ def anomalies(ecg: ECG, measured: dict[str, Any], folder: Path | None = None) ->
     (``time_s``, ``why``)."""
     folder = folder or adapter_dir(ANOMALY_ADAPTER)
     if (folder / "manifest.json").is_file():
-        func, where = find_callable(_ANOMALY_CANDIDATES)
-        if func is not None:
-            try:
-                return _adapter_anomalies(func(ecg, folder), folder, where)
-            except Exception as error:  # noqa: BLE001 - fall back, saying why
-                note = f"MedTsLLM anomaly adapter failed ({where}: {type(error).__name__}: {error}); used the fallback"
-        else:
-            note = f"MedTsLLM anomaly head not importable ({where}); used the fallback"
+        from medts.medtsllm.infer import detect_anomalies
+
+        where = "medts.medtsllm.infer.detect_anomalies"
+        try:
+            return _adapter_anomalies(detect_anomalies(ecg, folder), folder, where)
+        except Exception as error:  # noqa: BLE001 - fall back, saying why
+            note = f"MedTsLLM anomaly adapter failed ({where}: {type(error).__name__}: {error}); used the fallback"
     else:
         note = f"MedTsLLM anomaly adapter not shipped (adapters/{folder.name}); used the fallback"
     return {**template_anomalies(ecg, measured), "detector": "fallback", "adapter": None, "note": note}

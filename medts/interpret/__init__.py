@@ -23,7 +23,14 @@ from __future__ import annotations
 
 from medts.interpret.axis import AxisCall, axis_category, call_axis
 from medts.interpret.quality import QualityGrade, grade_quality
-from medts.interpret.ranges import RANGES, REPORTED_VALUES, MeasurementFlag, flag_measurements, flag_value, reference_range
+from medts.interpret.ranges import (
+    RANGES,
+    REPORTED_VALUES,
+    MeasurementFlag,
+    flag_measurements,
+    flag_value,
+    reference_range,
+)
 from medts.interpret.reconcile import ClassifierScore, Findings, merge_scores, reconcile
 from medts.interpret.rhythm import RhythmCall, abstained_rhythm, call_rhythm, confirm_af
 from medts.interpret.statements import StatementDecision

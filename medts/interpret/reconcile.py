@@ -25,12 +25,12 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from medts.interpret import statements as rules
-from medts.interpret.axis import AxisCall, call_axis
-from medts.interpret.quality import QualityGrade, grade_quality
-from medts.interpret.ranges import MeasurementFlag, flag_measurements
-from medts.interpret.rhythm import RHYTHM_CODES, RhythmCall, call_rhythm, rhythm_description
+from medts.interpret.axis import AxisCall
+from medts.interpret.quality import QualityGrade
+from medts.interpret.ranges import MeasurementFlag
+from medts.interpret.rhythm import RHYTHM_CODES, RhythmCall, rhythm_description
 from medts.interpret.statements import StatementDecision
-from medts.labels import STATEMENTS, SUPERCLASSES
+from medts.labels import STATEMENTS
 
 NOT_ABNORMAL = ("NORM", "SR", "SARRH")
 """Asserted statements that do not withhold NORM (sinus arrhythmia is a normal variant)."""
@@ -138,9 +138,7 @@ def reconcile(m, *, sex: str | None, scores: list[ClassifierScore], quality: Qua
         origin = "measurement+classifier" if code in present else "measurement"
         add(code, "asserted", origin, f"{rhythm.label}: {rhythm.reason}", "medts.interpret.rhythm")
     for code in present:
-        if code in RHYTHM_CODES and code not in rhythm.codes:
-            add(code, "withheld", "classifier", f"measured rhythm is {rhythm.label}: {rhythm.reason}")
-        elif code in ("AFLT", "SVTAC", "PSVT") and (rhythm.sinus or rhythm.code == "AFIB"):
+        if code in RHYTHM_CODES and code not in rhythm.codes or code in ("AFLT", "SVTAC", "PSVT") and (rhythm.sinus or rhythm.code == "AFIB"):
             add(code, "withheld", "classifier", f"measured rhythm is {rhythm.label}: {rhythm.reason}")
 
     # 3. leads, 4. gates

@@ -46,7 +46,6 @@ from medts.report.schema import (
     WaveMark,
     Waves,
 )
-from medts.agent.tools import find_callable
 
 def _unavailable(tool: str, reason: str) -> SectionStatus:
     return SectionStatus(available=False, tool=tool, reason=reason)
@@ -139,7 +138,9 @@ def report_sections(ecg: ECG, sig: SignalSections, run: ClassifierRun, signal_to
             verdict=unavailable_verdict(why), findings=None)
     f = interpret(sig.measured, sex=ecg.sex, scores=run.scores if run.available else None)
     q = f.quality
-    quality = Quality(status=_ok("medts.interpret.quality"), overall=q.overall, problems=list(q.problems),
+    # The reader's notes (renamed leads, unconverted units) are problems a reader of the report must see.
+    problems = list(q.problems) + [n for n in ecg.input_notes() if n not in q.problems]
+    quality = Quality(status=_ok("medts.interpret.quality"), overall=q.overall, problems=problems,
                       leads=[LeadQuality(lead=lq.lead, usable=lq.usable, problems=list(lq.flags), score=lq.beat_correlation)
                              for lq in sig.measured.lead_quality])
     items = [Measurement(name=fl.name, label=fl.label, value=fl.value, unit=fl.unit, normal_low=fl.low,
@@ -368,13 +369,15 @@ class SegmentationSource:
     """
 
     def __init__(self, adapter_dirs: list[Path] | None = None) -> None:
-        from medts.config import PROJECT_ROOT
+        from medts.adapters import ANOMALY, adapter_dir
 
-        dirs = adapter_dirs if adapter_dirs is not None else sorted((PROJECT_ROOT / "adapters").glob("*anomaly*"))
+        dirs = adapter_dirs if adapter_dirs is not None else [adapter_dir(ANOMALY)]
         self._adapter = next((Path(d) for d in dirs if (Path(d) / "manifest.json").is_file()), None)
-        self._func, self._where = None, "no MedTsLLM anomaly adapter shipped (adapters/*anomaly*/manifest.json)"
+        self._func, self._where = None, f"no MedTsLLM anomaly adapter shipped (adapters/{ANOMALY}/manifest.json)"
         if self._adapter is not None:
-            self._func, self._where = find_callable((("medts.medtsllm.infer", "detect_anomalies"),))
+            from medts.medtsllm.infer import detect_anomalies
+
+            self._func, self._where = detect_anomalies, "medts.medtsllm.infer.detect_anomalies"
         self.name = self._where if self._func else "medts.medtsllm (unavailable)"
 
     def anomalies(self, ecg: ECG) -> Anomalies:
@@ -436,7 +439,7 @@ class AnomalySource:
         if self._head is not None:
             return self._head.anomalies(ecg)
         from medts.report.schema import Anomaly
-        from medts.signal.beats import rr_prematurity, template_correlation
+        from medts.signal.beats import unusual_beats
 
         if r_peaks is None:
             return Anomalies(status=_unavailable(self.name, "no R peaks: the measurements did not run"))
@@ -445,23 +448,12 @@ class AnomalySource:
         if len(r) < 4 or not leads:
             return Anomalies(status=_unavailable(self.name, f"needs at least 4 beats on usable leads ({len(r)} beats, "
                                                             f"{len(leads)} usable leads)"))
-        half = int(BEAT_HALF_S * ecg.fs)
-        whole = (r >= half) & (r + half < ecg.n_samples)  # whole ±0.25 s segments only
-        corr = np.full(len(r), np.nan)
-        corr[whole] = template_correlation(ecg.signal[:, leads], r[whole], ecg.fs, before_s=half / ecg.fs,
-                                           after_s=half / ecg.fs)
-        prem = rr_prematurity(r, ecg.fs)
+        listed, _ = unusual_beats(ecg.signal[:, leads], r, ecg.fs, min_corr=self.min_corr, premature=self.premature)
         items = []
-        for k, c, p in zip(r, corr, prem):
-            shape = bool(np.isfinite(c) and c < self.min_corr)
-            early = bool(p > 1.0 - self.premature)
-            if not (shape or early):
-                continue
-            t = float(k) / ecg.fs
-            score = (1.0 - (c if np.isfinite(c) else 1.0)) + max(float(p), 0.0)
-            kind = "+".join(name for name, hit in (("shape", shape), ("premature", early)) if hit)
+        for b in listed:
+            t = b.sample / ecg.fs
             items.append(Anomaly(start_s=round(max(0.0, t - BEAT_HALF_S), 3), end_s=round(min(ecg.duration_s, t + BEAT_HALF_S), 3),
-                                 score=round(score, 3), lead="usable leads", kind=kind))
+                                 score=round(b.score, 3), lead="usable leads", kind=b.kind))
         status = SectionStatus(available=True, tool=self.name,
                                reason=f"{len(r)} beats; listed when correlation with the median beat < {self.min_corr:g} "
                                       f"or RR < {self.premature:.0%} of the median RR")

@@ -111,10 +111,9 @@ text head (``adapters/text-smollm2``) conditioned on the ECG; ``auto``:
 
 def shipped_text_head() -> Path | None:
     """``adapters/text-smollm2`` when it holds a manifest, else None."""
-    from medts.config import PROJECT_ROOT
+    from medts.adapters import TEXT_HEAD, shipped
 
-    folder = PROJECT_ROOT / "adapters" / "text-smollm2"
-    return folder if (folder / "manifest.json").is_file() else None
+    return shipped(TEXT_HEAD)
 
 
 class AgentText:
@@ -143,12 +142,9 @@ class AgentText:
             raise ValueError(f"writer must be one of {LLM_WRITERS}, got {writer!r}")
         self.batch_size, self.options = batch_size, options
         self.adapter = adapter if adapter is not None else shipped_text_head()
-        try:
-            from medts.agent import report_text
+        from medts.agent import report_text
 
-            self._module, self._reason = report_text, None
-        except ImportError as error:
-            self._module, self._reason = None, f"medts.agent.report_text not importable ({error.msg})"
+        self._module, self._reason = report_text, None
         # one meaning of "auto" everywhere: the agent's default_writer (tuned head, else untuned LLM)
         self.writer = writer if writer != "auto" or self._module is None else self._module.default_writer(self.adapter)
         self.name = f"medts.agent.report_text ({self.writer})" if self._module else "template (LLM unavailable)"
