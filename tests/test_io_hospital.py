@@ -338,3 +338,14 @@ def test_info_shows_the_device_findings_beside_medts_own(tmp_path, sinus, capsys
     assert "device reported (from the file, not measured by medts):" in text and "statement: Normal ECG" in text
     wfdb_text = main(["info", str(tmp_path / "x.hea")])  # a file without device findings prints no such block
     assert wfdb_text == 2 and "device reported" not in capsys.readouterr().out
+
+
+def test_hospital_files_upload_through_the_ui_staging(tmp_path, sinus):
+    from medts.ui.uploads import load_upload
+
+    for name, data in (("muse.xml", muse_xml(sinus).encode("latin-1")), ("r.scp", scp_ecg(sinus))):
+        (tmp_path / name).write_bytes(data)
+    dicom = write_dicom_ecg(sinus, tmp_path / "d.dcm")
+    for path in (tmp_path / "muse.xml", tmp_path / "r.scp", dicom):
+        result = load_upload([path], workdir=tmp_path / f"work-{path.suffix[1:]}")
+        assert result.ecg.leads == STANDARD_LEADS and result.ecg.fs == 500.0, path

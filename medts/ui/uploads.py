@@ -51,7 +51,8 @@ MAX_ARCHIVE_RATIO = 50.0
 """The same bound for the whole archive: many small members each under the per-member check
 (299 one-megabyte files of zeros in a 336 KB zip) still unpack ~900x in total."""
 
-_SIGNAL_SUFFIXES = {".dat", ".mat", ".edf", ".bdf", ".csv", ".tsv", ".npy", ".npz", ".hea", ".zip"}
+_SIGNAL_SUFFIXES = {".dat", ".mat", ".edf", ".bdf", ".csv", ".tsv", ".npy", ".npz", ".hea", ".zip",
+                    ".xml", ".dcm", ".scp"}  # hospital formats: HL7 aECG / GE MUSE / Philips XML, DICOM, SCP-ECG
 
 
 STAGING_PREFIX = "medts-upload-"
