@@ -54,3 +54,18 @@ def bench_agent(
                             smollm2_sample=smollm2_sample, command="medts bench agent " + " ".join(sys.argv[3:]))
     for p in paths:
         print(p)
+
+
+@bench_app.command("intent")
+def bench_intent(
+    epochs: int = typer.Option(8, help="training epochs over the paraphrases"),
+    max_seconds: float = typer.Option(1200.0, help="training time cap (CPU)"),
+) -> None:
+    """Rule router vs a LoRA intent classifier on SmolLM2, on held-out paraphrases;
+    writes eval/results/intent.json and .md."""
+    from medts.agent.intent import IntentConfig
+    from medts.bench.intent import run_intent_bench
+
+    for p in run_intent_bench(config=IntentConfig(epochs=epochs, max_seconds=max_seconds),
+                              command="medts bench intent " + " ".join(sys.argv[3:])):
+        print(p)
