@@ -349,3 +349,16 @@ def test_hospital_files_upload_through_the_ui_staging(tmp_path, sinus):
     for path in (tmp_path / "muse.xml", tmp_path / "r.scp", dicom):
         result = load_upload([path], workdir=tmp_path / f"work-{path.suffix[1:]}")
         assert result.ecg.leads == STANDARD_LEADS and result.ecg.fs == 500.0, path
+
+
+@pytest.mark.parametrize("compression", ["Uncompressed", "XLI"])
+def test_philips_version_103_without_lead_labels(tmp_path, sinus, compression):
+    text = philips_xml(sinus, compression=compression, version="1.03")
+    attrs = 'compressflag="True" compressmethod="XLI"' if compression == "XLI" else 'compressflag="False"'
+    text = text.replace(f'compression="{compression}"', attrs)
+    text = text.replace(f'numberofleads="12" leadlabels="{" ".join(sinus.leads)}"', "")
+    path = tmp_path / "v103.xml"
+    path.write_text(text)
+    ecg = read_record(path)
+    assert ecg.leads == STANDARD_LEADS
+    assert np.array_equal(np.rint(ecg.lead("aVL").astype(np.float64) * 200).astype(np.int64), integers(sinus, "aVL", 5.0))
