@@ -75,9 +75,9 @@ FORMATS: dict[str, FormatInfo] = {
         ),
         FormatInfo(
             "xml", (".xml",), "no (from the file)",
-            "Hospital ECG XML, told apart by the root element: HL7 aECG (<AnnotatedECG>), GE MUSE "
-            "(<RestingECG>, base64 rhythm + median beats; 8 stored leads, III/aVR/aVL/aVF derived), Philips "
-            "Sierra/PageWriter 1.03/1.04 (<restingecgdata>, uncompressed or XLI via sierraecg). Device "
+            "Hospital ECG XML, told apart by the root element: HL7 aECG (root `AnnotatedECG`), GE MUSE "
+            "(`RestingECG`, base64 rhythm + median beats; 8 stored leads, III/aVR/aVL/aVF derived), Philips "
+            "Sierra/PageWriter 1.03/1.04 (`restingecgdata`, uncompressed or XLI via sierraecg). Device "
             "measurements/statements in metadata.",
         ),
         FormatInfo(
