@@ -57,6 +57,12 @@ def test_every_bundled_example_report_has_no_contradiction(builder):
     afib = next(r for r in reports if r.record.record_id == "afib")
     assert "AFIB" in afib.statements.codes() and "NORM" not in afib.statements.codes()
     assert afib.verdict.startswith("Atrial fibrillation")
+    from medts.report.render_markdown import render_markdown
+
+    md = render_markdown(afib)
+    assert f"**Verdict (draft):** {afib.verdict}" in md.replace("\\", "")
+    for s in afib.statements.withheld:  # every withheld statement is shown with its reason
+        assert f"| {s.code} |" in md and "withheld" in md
 
 
 @pytest.mark.realdata

@@ -82,11 +82,13 @@ def section_tables(report: Report) -> list[tuple[str, str | None, Table | None]]
         rows.append(["QRS axis", f"{ra.axis_deg:.0f}° ({ra.axis_category})"])
     out.append(("Rhythm and axis", unavailable_line(ra.status), ("Rhythm", ["", ""], rows) if rows else None))
     st = report.statements
-    note = unavailable_line(st.status) or (None if st.asserted else "no statement reached its threshold")
+    note = unavailable_line(st.status) or (None if st.asserted else "no statement asserted")
+    decided = [(s, "asserted") for s in st.asserted] + [(s, "withheld") for s in st.withheld]
     out.append(("Statements (SCP-ECG)", note,
-                ("Statements", ["Code", "Description", "Probability", "Threshold", "Evidence leads", "Model"],
-                 [[s.code, s.description, _fmt(s.probability, 2), _fmt(s.threshold, 2), ", ".join(s.evidence_leads) or "—",
-                   s.source] for s in st.asserted]) if st.asserted else None))
+                ("Statements", ["Code", "Description", "Decision", "Why (medts.interpret)", "Probability", "Threshold",
+                                "Evidence leads", "Source"],
+                 [[s.code, s.description, decision, s.reason or "—", _fmt(s.probability, 2), _fmt(s.threshold, 2),
+                   ", ".join(s.evidence_leads) or "—", s.source] for s, decision in decided]) if decided else None))
     an = report.anomalies
     note = unavailable_line(an.status) or (None if an.items else "none above threshold")
     out.append(("Anomalies", note, ("Anomalies", ["Start (s)", "End (s)", "Score", "Lead"],
@@ -155,6 +157,8 @@ def render_markdown(report: Report, *, image: str | None = None) -> str:
     lines = [f"> **{report.notice}**", "", f"# Draft ECG report: {md_escape(report.record.record_id)}", ""]
     if image:
         lines += [f"![12-lead ECG on paper, 25 mm/s, 10 mm/mV]({image})", ""]
+    if report.verdict:
+        lines += [f"**Verdict (draft):** {md_escape(report.verdict)}", ""]
     lines += ["## Interpretation (draft)", "", md_escape(report.interpretation.text, inline=False), "",
               f"*Text written by: {text_source(report.interpretation)}"
               + ("; " + "; ".join(md_escape(g) for g in report.interpretation.grounding)
