@@ -362,3 +362,16 @@ def test_philips_version_103_without_lead_labels(tmp_path, sinus, compression):
     ecg = read_record(path)
     assert ecg.leads == STANDARD_LEADS
     assert np.array_equal(np.rint(ecg.lead("aVL").astype(np.float64) * 200).astype(np.int64), integers(sinus, "aVL", 5.0))
+
+
+def test_info_on_damaged_hospital_files_is_one_line_each_and_exit_2(tmp_path, sinus, capsys):
+    from medts.cli import main
+
+    text = muse_xml(sinus)
+    (tmp_path / "cut.xml").write_text(text[: len(text) // 2], encoding="latin-1")
+    (tmp_path / "bad.scp").write_bytes(scp_ecg(sinus)[:-7])
+    (tmp_path / "bad.dcm").write_bytes(b"DICM" * 100)
+    assert main(["info", str(tmp_path / "cut.xml"), str(tmp_path / "bad.scp"), str(tmp_path / "bad.dcm")]) == 2
+    err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
+    assert len(err) == 3 and "cut.xml: not well-formed XML" in err[0]
+    assert "bad.scp: SCP-ECG record length field says" in err[1] and "bad.dcm: DICOM file has no waveform" in err[2]
