@@ -1,4 +1,4 @@
-"""``medts rhythm PATH... [--json] [--window S] [--lead NAME] [--beats]``: long-recording
+"""``medts rhythm PATH... [--json] [--window S] [--lead NAME] [--beats] [--report DIR]``: long-recording
 (Holter-style) analysis streamed from disk: rate and rhythm per window, AF/flutter episodes,
 ectopy (N / S / V beats, couplets, runs, burden), pauses and the heart-rate trend
 (:func:`medts.longterm.analyze_recording`).
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -56,10 +57,14 @@ def register(app: typer.Typer) -> None:
         window: Annotated[float, typer.Option("--window", help="Analysis window in seconds.")] = 60.0,
         lead: Annotated[str | None, typer.Option("--lead", help="Beat-analysis lead (default: MLII/II, else the first).")] = None,
         beats: Annotated[bool, typer.Option("--beats", help="Include every beat (sample, class, scores) in --json.")] = False,
+        report: Annotated[Path | None, typer.Option("--report", help="Folder for a Markdown section per record with "
+                                                    "its heart-rate trend and strips of the worst events (SVG).")] = None,
     ) -> None:
         """Long-recording rhythm: AF/flutter episodes, ectopy, pauses, rate trend (windowed, bounded memory)."""
         from medts.cli_inputs import Failures, expand
         from medts.longterm import analyze_recording
+        from medts.longterm.report import write_section
+        from medts.longterm.stream import open_long_record
 
         if not math.isfinite(window) or not 10.0 <= window <= 600.0:
             raise MedtsError(f"--window {window}: must be between 10 and 600 seconds")
@@ -69,7 +74,8 @@ def register(app: typer.Typer) -> None:
         for source, path, error in expanded:
             if error is None:
                 try:
-                    res = analyze_recording(path, window_s=window, lead=lead, with_beats=beats)
+                    src = open_long_record(path)
+                    res = analyze_recording(src, window_s=window, lead=lead, with_beats=beats)
                 except MedtsError as err:
                     error = str(err)
             if error is not None:
@@ -78,6 +84,9 @@ def register(app: typer.Typer) -> None:
                 rows.append({"source": source, "error": error})
                 continue
             rows.append({"source": source, **res.model_dump(mode="json")})
+            if report is not None:
+                md = write_section(res, src, report)
+                typer.echo(f"wrote {md}", err=True)
             if not json_out:
                 typer.echo(text_report(res, source))
         if json_out:

@@ -116,6 +116,8 @@ def analyze_recording(path_or_source: str | Path | LongSource, *, window_s: floa
     af_s = sum(e.duration_s for e in episodes)
     notes = [f"beat analysis on lead {src.leads[li]}; windows of {window_s:g} s",
              "fusion (F) and unclassifiable (Q) beats are not called: they appear as N or V"]
+    if src.note:
+        notes.append(src.note)
     if src.leads[li].upper() not in ("MLII", "II", "ML2"):
         notes.append(f"the beat models were fitted on lead MLII; lead {src.leads[li]} may score differently")
     result = LongTermResult(

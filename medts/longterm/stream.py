@@ -32,6 +32,8 @@ class LongSource:
     n_samples: int
     leads: tuple[str, ...]
     read: Callable[[int, int], np.ndarray]
+    note: str | None = None
+    """What the reader changed, e.g. duplicate or blank lead names renamed ECG1, ECG2."""
 
     @property
     def duration_s(self) -> float:
@@ -91,14 +93,17 @@ def open_long_record(path: str | Path) -> LongSource:
         x = np.nan_to_num(np.asarray(rec.p_signal, np.float32), nan=0.0)  # NaN: sample not recorded
         return x * factor[None, :]
 
-    return LongSource(base.name, fs, n, tuple(header.sig_name), read)
+    from medts.record import _unique_lead_names, canonical_lead_name
+
+    leads, note = _unique_lead_names(tuple(canonical_lead_name(str(x)) for x in header.sig_name or []))
+    return LongSource(base.name, fs, n, tuple(leads), read, note)
 
 
 def source_from_ecg(ecg, *, name: str) -> LongSource:  # noqa: ANN001 - medts.record.ECG (import kept lazy)
     """A :class:`LongSource` over a record already in memory."""
     sig = np.asarray(ecg.signal, np.float32)
     return LongSource(name, float(ecg.fs), int(sig.shape[0]), tuple(ecg.leads),
-                      lambda start, stop: sig[max(0, start):min(len(sig), stop)])
+                      lambda start, stop: sig[max(0, start):min(len(sig), stop)], ecg.metadata.get("lead_names_note"))
 
 
 def source_from_array(signal: np.ndarray, fs: float, leads: tuple[str, ...], *, name: str) -> LongSource:
