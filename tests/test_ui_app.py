@@ -335,3 +335,24 @@ def test_serial_comparison_tracings_and_table_of_changes() -> None:
     assert {t.name for t in p["previous"].data} >= {"I", "V6"}
     with pytest.raises(LookupError, match="not available: no ECG"):
         ui_app.change_rows({"available": False, "reason": "no ECG named 'previous'"})
+
+
+def test_step_two_of_a_replaced_record_leaves_the_panels_to_the_new_one(monkeypatch) -> None:
+    """A page that opens on the example and gets an upload at once: the example's step 2 must not
+    fill (or crash on) the panels of the record that replaced it."""
+    state = SessionState.new()
+    first = simulate_12lead(duration_s=4.0, fs=250.0, hr_bpm=60.0, seed=1, record_id="first")
+    second = simulate_12lead(duration_s=4.0, fs=250.0, hr_bpm=90.0, seed=2, record_id="second")
+    ui_app.open_record_quick(state, first, "first")
+    real_complete = an.complete
+
+    def complete_while_a_new_record_arrives(analysis, ecg):
+        ui_app.open_record_quick(state, second, "second")  # the upload's step 1, meanwhile
+        return real_complete(analysis, ecg)
+
+    monkeypatch.setattr(an, "complete", complete_while_a_new_record_arrives)
+    assert ui_app.open_record_rest(state) is None
+    assert state.ecg is second and state.analysis.report is None  # the upload's own step 2 is still to come
+    monkeypatch.setattr(an, "complete", real_complete)
+    assert ui_app.open_record_rest(state)["figure"].layout.title.text.startswith("second")
+    state.cleanup()

@@ -44,6 +44,11 @@ QUESTIONS = (
 )
 
 
+def load_now() -> float:
+    """The 1-minute load average: recorded beside every timing (the CPUs are shared)."""
+    return round(os.getloadavg()[0], 2)
+
+
 def percentile(values: list[float], q: float) -> float | None:
     return None if not values else float(np.percentile(values, q))
 
@@ -146,25 +151,34 @@ def time_demo_startup(question: str = "What is the heart rate?", timeout_s: floa
                     break
             except OSError:
                 time.sleep(0.2)
-        out["page_s"], out["page_cpu_s"] = round(time.perf_counter() - t0, 3), cpu_s()
+        out["page_s"], out["page_cpu_s"], out["page_load"] = round(time.perf_counter() - t0, 3), cpu_s(), load_now()
         ms = int(timeout_s * 1000)
         with sync_playwright() as p:
             profile = tempfile.mkdtemp(prefix="medts-chromium-")
             browser = p.chromium.launch_persistent_context(profile, executable_path="/usr/bin/chromium",
                                                            headless=True, args=CHROMIUM_FLAGS)
             page = browser.new_page()
+            t_open = time.perf_counter()
             page.goto(url)
+            # no click: the page opens on the bundled example by itself
             page.wait_for_function(
                 """() => { const p = document.querySelector('#tracing .js-plotly-plot');
                            return p && p.layout && p.layout.title.text.startsWith('sinus')
                              && document.querySelector('#measurements [role=gridcell]'); }""", timeout=ms)
             out["tracing_s"], out["tracing_cpu_s"] = round(time.perf_counter() - t0, 3), cpu_s()
+            out["example_shown_after_open_s"], out["tracing_load"] = round(time.perf_counter() - t_open, 3), load_now()
+            page.wait_for_function("() => document.querySelector('#verdict')?.innerText.includes('Verdict (draft):')",
+                                   timeout=ms)
+            out["verdict_s"] = round(time.perf_counter() - t0, 3)
             page.fill("#question textarea", question)
             page.click("#ask")
             page.wait_for_function("() => document.querySelector('#chat')?.innerText.includes('not a diagnosis')",
                                    timeout=ms)
             out["first_answer_s"], out["first_answer_cpu_s"] = round(time.perf_counter() - t0, 3), cpu_s()
+            out["first_answer_load"] = load_now()
             out["first_answer"] = page.inner_text("#chat")[-600:]
+            memory = child.memory_info()
+            out["app_rss_mb"] = round(memory.rss / 1024**2, 1)  # the app process with its LLM loaded
             browser.close()
             shutil.rmtree(profile, ignore_errors=True)
     finally:
@@ -202,7 +216,11 @@ def time_browser_path(records: list[tuple[str, list[Path]]], repeats: int) -> di
             page = browser.new_page()
             page.goto(url)
             page.wait_for_selector("#upload input[type=file]", state="attached", timeout=60_000)
-            n_loaded = 0
+            # the page opens on the bundled example (load 1); uploads start once it is shown, as a user's would
+            page.wait_for_function(
+                "() => document.querySelector('#status')?.innerText.includes('Statements and overlays in')",
+                timeout=120_000)
+            n_loaded = 1
             for _ in range(repeats):
                 for name, files in records:
                     n_loaded += 1
@@ -231,7 +249,7 @@ def time_browser_path(records: list[tuple[str, list[Path]]], repeats: int) -> di
     first, warm = times[0], times[1:]
     return {"available": True, "first_s": round(first, 4), **summarise(warm),
             "server_cpu_median_s": round(statistics.median(server_cpu[1:] or server_cpu), 4),
-            "with_statements": summarise(full[1:])}
+            "with_statements": summarise(full[1:]), "load": load_now()}
 
 
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -283,7 +301,7 @@ def time_chat(n_questions: int) -> dict[str, Any]:
             "model_load_s": round(load_s, 3), "session_prepare_s": round(open_s, 3),
             "local_models_loaded": load_local.cache_info().currsize, "answer": summarise(totals),
             "first_token": summarise(tokens), "first_text": summarise(firsts),
-            "tool_trace_shown": summarise(traces), "examples": answers}
+            "tool_trace_shown": summarise(traces), "examples": answers, "load": load_now()}
 
 
 def time_medtsllm_overlay(repeats: int) -> dict[str, Any]:
@@ -329,12 +347,12 @@ def run_ui_bench(*, repeats: int = 5, limit_ludb: int = 5, n_questions: int = 8,
     records = record_files(limit_ludb)
     cold, _, _ = time_server_path(records[0][1])
     runs = [time_server_path(files) for _ in range(repeats) for _, files in records]
-    server = {"cold_first_record_s": round(cold, 4), **summarise([w for w, _, _ in runs]),
+    server = {"cold_first_record_s": round(cold, 4), "load": load_now(), **summarise([w for w, _, _ in runs]),
               "cpu_median_s": round(statistics.median(c for _, c, _ in runs), 4),
               "step2_statements_anomalies": summarise([b for _, _, b in runs])}
     browser_fig = time_browser_path(records, max(1, repeats // 2)) if browser else {"available": False, "reason": "--no-browser"}
     chat = time_chat(n_questions)
-    overlay = time_medtsllm_overlay(2)
+    overlay = {**time_medtsllm_overlay(2), "load": load_now()}
     memory = rss_mb()
     load_end = os.getloadavg()
     upload_ok = (server["p95_s"] is not None and server["p95_s"] <= 2.0
@@ -345,47 +363,63 @@ def run_ui_bench(*, repeats: int = 5, limit_ludb: int = 5, n_questions: int = 8,
                "chat_latency_local_model": chat, "medtsllm_overlay": overlay, "memory": memory,
                "load_average": {"start": [round(x, 2) for x in load_start], "end": [round(x, 2) for x in load_end],
                                 "cpus": os.cpu_count()},
-               "goals": {"upload_to_panels_p95_le_2s": upload_ok, "memory_le_2gb": memory["peak_rss_mb"] <= 2048}}
+               "goals": {"first_page_le_5s": demo_start.get("page_s", 1e9) <= 5.0,
+                         "example_shown_without_a_click": "tracing_s" in demo_start,
+                         "upload_to_panels_p95_le_2s": upload_ok,
+                         "chat_first_answer_median_le_3s_warm": bool(chat.get("available"))
+                         and chat["answer"]["median_s"] <= 3.0,
+                         "memory_le_2gb": memory["peak_rss_mb"] <= 2048
+                         and demo_start.get("app_rss_mb", 0.0) <= 2048}}
     step2 = server["step2_statements_anomalies"]
     rows = []
     if demo_start.get("available"):
-        rows += [["`medts demo` cold start -> page served", demo_start["page_s"], None,
-                  f"fresh process; its CPU {demo_start['page_cpu_s']} s"],
-                 ["`medts demo` cold start -> example's tracing + measurements in Chromium", demo_start["tracing_s"],
-                  None, f"usable; app CPU {demo_start['tracing_cpu_s']} s"],
+        rows += [["`medts demo` cold start -> first page served", demo_start["page_s"], None,
+                  f"<= 5 s; fresh process; its CPU {demo_start['page_cpu_s']} s", demo_start["page_load"]],
+                 ["`medts demo` cold start -> example's tracing + measurements in Chromium (no click)",
+                  demo_start["tracing_s"], None,
+                  f"{demo_start['example_shown_after_open_s']} s after the page opened; app CPU "
+                  f"{demo_start['tracing_cpu_s']} s", demo_start["tracing_load"]],
+                 ["`medts demo` cold start -> engine's verdict shown", demo_start["verdict_s"], None, "", None],
                  ["`medts demo` cold start -> first chat answer complete (asked at once)",
                   demo_start["first_answer_s"], None,
-                  f"waits for the background LLM load; app CPU {demo_start['first_answer_cpu_s']} s"]]
+                  f"waits for the background LLM load; app CPU {demo_start['first_answer_cpu_s']} s",
+                  demo_start["first_answer_load"]]]
     rows += [["upload -> tracing + measurements (server, warm)", server["median_s"], server["p95_s"],
-              f"<= 2 s; CPU median {server['cpu_median_s']} s"],
-             ["same, first record after start (cold)", server["cold_first_record_s"], None, "imports NeuroKit2/SciPy"],
+              f"<= 2 s; CPU median {server['cpu_median_s']} s", server["load"]],
+             ["same, first record after start (cold)", server["cold_first_record_s"], None, "imports NeuroKit2/SciPy",
+              server["load"]],
              ["then statements + anomalies + interpretation (server, step 2)", step2["median_s"], step2["p95_s"],
-              "shown after the tracing"]]
+              "shown after the tracing", server["load"]]]
     if browser_fig.get("available"):
         rows.append(["upload -> tracing + measurements, headless Chromium (warm)", browser_fig["median_s"],
-                     browser_fig["p95_s"], f"<= 2 s; server CPU median {browser_fig['server_cpu_median_s']} s"])
+                     browser_fig["p95_s"], f"<= 2 s; server CPU median {browser_fig['server_cpu_median_s']} s",
+                     browser_fig["load"]])
         rows.append(["upload -> statements shown too, headless Chromium", browser_fig["with_statements"]["median_s"],
-                     browser_fig["with_statements"]["p95_s"], ""])
+                     browser_fig["with_statements"]["p95_s"], "", browser_fig["load"]])
     else:
-        rows.append(["same, in headless Chromium", None, None, f"not run: {browser_fig.get('reason')}"])
+        rows.append(["same, in headless Chromium", None, None, f"not run: {browser_fig.get('reason')}", None])
     if chat.get("available"):
         m = chat["model"]
-        rows.append([f"chat answer, local model ({m['source']}, {m['dtype']}, <= {m['max_new_tokens']} tokens)",
-                     chat["answer"]["median_s"], chat["answer"]["p95_s"], "target 3-5 s"])
+        rows.append([f"chat answer, local model ({m['source']}, {m['dtype']}, <= {m['max_new_tokens']} tokens), warm",
+                     chat["answer"]["median_s"], chat["answer"]["p95_s"], "first answer <= 3 s warm", chat["load"]])
         rows.append(["chat first streamed token (progress shown), local model", chat["first_token"]["median_s"],
-                     chat["first_token"]["p95_s"], "prompt prefill"])
+                     chat["first_token"]["p95_s"], "prompt prefill", chat["load"]])
         rows.append(["chat first grounded text, local model", chat["first_text"]["median_s"], chat["first_text"]["p95_s"],
-                     "a sentence is shown once grounded"])
+                     "a sentence is shown once grounded", chat["load"]])
         rows.append(["chat tool trace (with the measured values) shown", chat["tool_trace_shown"]["median_s"],
-                     chat["tool_trace_shown"]["p95_s"], "before the LLM's text"])
+                     chat["tool_trace_shown"]["p95_s"], "before the LLM's text", chat["load"]])
     else:
-        rows.append(["chat answer, local model", None, None, f"not run: {chat.get('reason')}"])
+        rows.append(["chat answer, local model", None, None, f"not run: {chat.get('reason')}", None])
     if overlay.get("available"):
         rows.append([f"MedTsLLM segmentation overlay, {overlay['leads']} leads (optional)", overlay["median_s"],
-                     overlay["p95_s"], f"CPU median {overlay['cpu_median_s']} s"])
-    table = markdown_table(["figure", "median (s)", "p95 (s)", "goal / note"], rows)
-    mem_table = markdown_table(["memory", "MB", "goal"], [["app RSS at end", memory["rss_mb"], ""],
-                                                         ["app peak RSS", memory["peak_rss_mb"], "<= 2048"]])
+                     overlay["p95_s"], f"CPU median {overlay['cpu_median_s']} s", overlay["load"]])
+    table = markdown_table(["figure", "median (s)", "p95 (s)", "goal / note", "load average (1 min)"], rows)
+    mem_rows = [["bench process (server, classifiers, local LLM, segmentation head) RSS at end", memory["rss_mb"], ""],
+                ["bench process peak RSS", memory["peak_rss_mb"], "<= 2048"]]
+    if "app_rss_mb" in demo_start:
+        mem_rows.insert(0, ["`medts demo` process after its first answer (LLM loaded)", demo_start["app_rss_mb"],
+                            "<= 2048"])
+    mem_table = markdown_table(["memory", "MB", "goal"], mem_rows)
     data = {"records": [name for name, _ in records], "repeats": repeats,
             "questions": list((QUESTIONS * 4)[:n_questions])}
     notes = [("demo start: `python -m medts demo --no-browser` in a fresh process (imports, server, background "

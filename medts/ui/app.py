@@ -1,10 +1,14 @@
 """The Gradio app: load an ECG, see the tracing with what the models found, chat, download the report.
 
-Layout: a loading column (upload, bundled examples, records under ``$MEDTS_DATA``) and the
-12-lead tracing on ECG paper with lead/time selection; below it, panels for measurements
-(normal ranges and flags), statements (click one to highlight its evidence), per-lead signal
-quality and the draft report with HTML/PDF/JSON downloads; beside them the chat with the agent
-(streamed answers with citations and a collapsible tool trace) and the LLM settings.
+Layout: a loading column (upload, bundled examples, records under ``$MEDTS_DATA``) and, opened
+on the bundled example without a click, the interpretation engine's verdict above the tracing on
+ECG paper (the report's 3 x 4 + lead II rhythm strip, or stacked leads; zoom, calipers); below
+it, panels for measurements (normal ranges and flags; why a value is missing under the table),
+statements (asserted and withheld, each with the engine's reason; click one to highlight its
+evidence), per-lead signal quality and the draft report with HTML/PDF/JSON downloads; beside
+them the chat with the agent (streamed answers with citations and a tool trace of one line per
+call), serial comparison with a second ECG (side-by-side tracings, a table of changes) and the
+LLM settings. Nothing the page shows names a path on the server.
 
 Every event handler goes through :func:`guarded`: an exception becomes a message in the status
 box (never a traceback in the page); unexpected ones are logged with their traceback on the
@@ -85,7 +89,7 @@ def error_message(error: BaseException) -> str:
 
 
 def ok_message(text: str) -> str:
-    return f'<span class="medts-ok">{html.escape(text)}</span>'
+    return f'<span class="medts-ok">{html.escape(hide_server_paths(text))}</span>'
 
 
 def guarded(status: gr.components.Component) -> Callable:
@@ -216,17 +220,21 @@ def open_record_quick(state: SessionState, ecg: ECG, label: str) -> dict[str, An
     }
 
 
-def open_record_rest(state: SessionState) -> dict[str, Any]:
+def open_record_rest(state: SessionState) -> dict[str, Any] | None:
     """Step 2: the full report (statements, anomalies, interpretation) for the state's record,
-    and the tracing again with the anomaly overlay."""
-    if state.ecg is None or state.analysis is None:
+    and the tracing again with the anomaly overlay. ``None`` when another record replaced this
+    one meanwhile (a new upload while step 2 ran): its own step 2 fills the panels."""
+    analysis, ecg = state.analysis, state.ecg
+    if ecg is None or analysis is None:
         raise ValueError("load a record first")
     t0 = time.perf_counter()
-    an.complete(state.analysis, state.ecg)
-    report = state.analysis.report
+    an.complete(analysis, ecg)
+    if state.analysis is not analysis:
+        return None
+    report = analysis.report
     fig = figure_for(state)
     seconds = time.perf_counter() - t0
-    state.analysis.seconds["report_to_panels"] = round(seconds, 3)
+    analysis.seconds["report_to_panels"] = round(seconds, 3)
     notes = "; ".join(report.statements.notes)
     return {
         "figure": fig,
@@ -523,6 +531,8 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
             if st.ecg is None or st.analysis is None or st.analysis.report is not None:
                 return {state: st}  # nothing new loaded (e.g. the upload failed): keep what is shown
             p = open_record_rest(st)
+            if p is None:  # a newer record took over while this one's statements were computed
+                return {state: st}
             chat_bridge.RECORD_SHOWN.set()  # the server's background LLM load may start now
             chat_bridge.prepare(st)
             return {state: st, status: ok_message(f"{st.status_line} Statements and overlays in {p['seconds']:.2f} s."),
@@ -634,7 +644,7 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
             except Exception as error:
                 if not isinstance(error, (MedtsError, LookupError, ValueError)):
                     log.exception("chat failed")
-                history[-1] = {"role": "assistant", "content": f"Sorry, I could not answer: {error}"}
+                history[-1] = {"role": "assistant", "content": f"Sorry, I could not answer: {hide_server_paths(str(error))}"}
                 yield {state: st, chatbot: history, status: error_message(error)}
 
         def on_compare(files: list[str] | None, choice: str | None, history: list[dict] | None,
