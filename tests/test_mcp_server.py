@@ -80,3 +80,17 @@ def test_bad_preload_is_one_line_exit_2(tmp_path):
     out = subprocess.run([sys.executable, "-m", "medts", "mcp", str(tmp_path / "nope.xml")], capture_output=True,
                          text=True, env=ENV, stdin=subprocess.DEVNULL, check=False)
     assert out.returncode == 2 and out.stderr.strip().count("\n") == 0 and "nope.xml" in out.stderr
+
+
+def test_every_tool_schema_is_valid_json_schema_and_accepts_its_defaults():
+    from jsonschema import Draft202012Validator
+
+    from medts.mcp_server import MedtsTools
+
+    for name, schema in MedtsTools().input_schemas().items():
+        Draft202012Validator.check_schema(schema)
+        assert schema["type"] == "object", name
+        if not schema.get("required"):
+            assert not list(Draft202012Validator(schema).iter_errors({})), name
+    validator = Draft202012Validator(MedtsTools().input_schemas()["load_ecg"])
+    assert list(validator.iter_errors({"name": "current"}))  # path is required
