@@ -1,9 +1,20 @@
-"""``medts chat PATH``: terminal chat about an ECG, answers streamed as they are grounded."""
+"""``medts chat PATH``: terminal chat about an ECG, answers streamed as they are grounded.
+
+With ``--backend openai`` the server is checked first (``GET /models``: reachable, and serving
+``--model``), so a wrong URL or model name is one line and exit code 2 within seconds; in
+``--mode auto`` a served model gets native tool calling only after it proved it calls tools
+(a one-time probe, cached per server and model). With the local model, its weights load in a
+background thread while the record is read and measured.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
@@ -15,21 +26,64 @@ HELP = """Commands: /load PATH (load another ECG; the first becomes 'previous'),
 and previous), /tools (tool calls of the last answer), /json (last answer as JSON), /quit."""
 
 
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
 def _session(backend: str, model: Optional[str], base_url: Optional[str], mode: str, dtype: str,
-             max_new_tokens: int, grounding: str):
-    from medts.agent.backends import LocalChatModel, openai_chat_model
+             max_new_tokens: int, grounding: str, timeout: float):
     from medts.agent.session import AgentConfig, ChatSession
 
     config = AgentConfig(mode=mode, grounding=grounding)
     if backend == "openai":
+        from medts.agent.backends import openai_chat_model, supports_tool_calling
+
         if not base_url:
             raise MedtsError("--backend openai needs --base-url (e.g. http://localhost:8000/v1)")
-        llm = openai_chat_model(base_url, model or "default")
+        _say(f"Connecting to {base_url} ...")
+        llm = openai_chat_model(base_url, model, timeout_s=timeout, check=True)
+        if mode == "auto":
+            with _waiting(f"{base_url} ({llm.model_name}): does it call tools? (asked once, then cached)"):
+                supports_tool_calling(llm)
     elif backend == "local":
+        from medts.agent.backends import LocalChatModel, load_local
+
         llm = LocalChatModel(source=model or "smollm2", dtype=dtype, max_new_tokens=max_new_tokens)
+        # the weights load while the record is read and measured
+        threading.Thread(target=_warm, args=(load_local, llm.source, llm.dtype), daemon=True).start()
     else:
         raise MedtsError(f"unknown backend {backend!r}; choose local or openai")
     return ChatSession(llm, config)
+
+
+def _warm(load, source: str, dtype: str) -> None:
+    """Load the local weights in the background; a failure shows again (as one line) when the
+    first answer needs them."""
+    try:
+        load(source, dtype)
+    except MedtsError:
+        pass
+
+
+@contextmanager
+def _waiting(what: str, every_s: float = 2.0) -> Iterator[threading.Event]:
+    """Show that we are waiting for ``what`` (a line on stderr every ``every_s`` seconds) until
+    the block ends or the event it yields is set (the first streamed piece arrived)."""
+    done = threading.Event()
+    t0 = time.perf_counter()
+
+    def tick() -> None:
+        while not done.wait(every_s):
+            _say(f"  waiting for {what}: {time.perf_counter() - t0:.0f} s")
+
+    thread = threading.Thread(target=tick, daemon=True)
+    thread.start()
+    try:
+        yield done
+    finally:
+        done.set()
+        thread.join()
 
 
 def register(app: typer.Typer) -> None:
@@ -39,36 +93,48 @@ def register(app: typer.Typer) -> None:
         previous: Optional[Path] = typer.Option(None, "--previous", help="an earlier ECG to compare with"),
         question: list[str] = typer.Option([], "--question", "-q", help="ask and exit (repeatable)"),
         backend: str = typer.Option("local", help="local (transformers) or openai (OpenAI-compatible server)"),
-        model: Optional[str] = typer.Option(None, help="local model folder (default: packaged SmolLM2) or server model name"),
+        model: Optional[str] = typer.Option(None, help="local model folder (default: packaged SmolLM2) or server model name (default: the server's first)"),
         base_url: Optional[str] = typer.Option(None, help="OpenAI-compatible base URL, e.g. http://localhost:8000/v1"),
         mode: str = typer.Option("auto", help="auto, native (tool calling) or plan (plan-then-compose)"),
         dtype: str = typer.Option("auto", help="local model dtype: auto (bf16 where the CPU/GPU runs it natively, else float32), bfloat16 or float32"),
         max_new_tokens: int = typer.Option(48, help="local model answer length cap (tokens; an answer cut there ends at its last full sentence)"),
         grounding: str = typer.Option("remove", help="unsupported claims: remove the sentence, or flag it"),
+        timeout: float = typer.Option(60.0, help="server backend: longest wait (s) for the server's next bytes"),
         as_json: bool = typer.Option(False, "--json", help="with -q: print the answers as one JSON list"),
     ) -> None:
         """Chat about an ECG. Answers are grounded in tool results and are drafts for clinician review."""
-        session = _session(backend, model, base_url, mode, dtype, max_new_tokens, grounding)
+        from medts.agent.backends import BackendError
+        from medts.agent.native import PARTIAL_MARK
+        session = _session(backend, model, base_url, mode, dtype, max_new_tokens, grounding, timeout)
+        what = f"{base_url}" if backend == "openai" else "the local model"
         if previous is not None:
             session.load(previous)
         summary = session.load(path)
         if not summary.get("available", True):
             raise MedtsError(f"{path}: {summary.get('reason')}")
         q = summary.get("quality") or {}
-        print(f"Loaded {summary['record_id']}: {summary['duration_s']:.1f} s, {summary['n_leads']} leads at "
-              f"{summary['fs_hz']:g} Hz; quality {q.get('overall')}. Mode: {session.mode}.", file=sys.stderr)
+        _say(f"Loaded {summary['record_id']}: {summary['duration_s']:.1f} s, {summary['n_leads']} leads at "
+             f"{summary['fs_hz']:g} Hz; quality {q.get('overall')}. Mode: {session.mode}.")
         if question:
             answers = []
             for text in question:
                 if as_json:
-                    answers.append(session.ask(text).model_dump(mode="json"))
+                    try:
+                        with _waiting(what):
+                            answers.append(session.ask(text).model_dump(mode="json"))
+                    except BackendError:
+                        if session.last is not None and session.last.question.startswith(text) \
+                                and PARTIAL_MARK in session.last.text:
+                            answers.append(session.last.model_dump(mode="json"))
+                        print(json.dumps(answers, indent=2))
+                        raise
                 else:
                     print(f"> {text}")
-                    _stream(session, text)
+                    _stream(session, text, what)
             if as_json:
                 print(json.dumps(answers, indent=2))
             return
-        print(HELP, file=sys.stderr)
+        _say(HELP)
         while True:
             try:
                 text = input("\n> ").strip()
@@ -95,17 +161,33 @@ def register(app: typer.Typer) -> None:
             if text == "/json":
                 print(session.last.model_dump_json(indent=2) if session.last else "{}")
                 continue
-            _stream(session, text)
+            try:
+                _stream(session, text, what)
+            except BackendError as error:  # the chat goes on: the server may come back
+                _say(f"error: {error}")
 
 
-def _stream(session, text: str) -> None:
-    for piece in session.stream(text):
-        sys.stdout.write(piece)
-        sys.stdout.flush()
+def _stream(session, text: str, what: str) -> None:
+    from medts.agent.backends import BackendError
+    from medts.agent.native import PARTIAL_MARK
+
+    shown = ""
+    try:
+        with _waiting(what) as first:
+            for piece in session.stream(text):
+                first.set()
+                shown += piece
+                sys.stdout.write(piece)
+                sys.stdout.flush()
+    except BackendError:
+        if shown and PARTIAL_MARK not in shown:  # plan mode: the server died while it composed
+            sys.stdout.write("\n\n" + PARTIAL_MARK)
+        print()
+        raise
     print()
     a = session.last
     if a is not None:
         lat = a.latency_s
-        print(f"[{a.mode}; tools {lat.get('tools')} s, first token {lat.get('first_token_after_tools')} s after tools, "
-              f"total {lat.get('total')} s; {a.n_claims - a.n_ungrounded}/{a.n_claims} claims grounded"
-              + (f", {len(a.removed)} sentence(s) removed" if a.removed else "") + "]", file=sys.stderr)
+        _say(f"[{a.mode}; tools {lat.get('tools')} s, first token {lat.get('first_token_after_tools')} s after tools, "
+             f"total {lat.get('total')} s; {a.n_claims - a.n_ungrounded}/{a.n_claims} claims grounded"
+             + (f", {len(a.removed)} sentence(s) removed" if a.removed else "") + "]")
