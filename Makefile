@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install browser demo test test-all bench lint clean
+.PHONY: install browser demo test test-all test-server bench lint clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,14 @@ test: install browser
 
 test-all: install
 	$(BIN)/python -m pytest -q -m "slow or not slow"
+
+# medts against a real OpenAI-compatible server on 127.0.0.1 (llama-cpp-python serving the packaged
+# SmolLM2 GGUF). llama-cpp-python builds from source once (about 10 min on 2 cores; niced, one job).
+LLAMA_CMAKE_ARGS := -DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF
+test-server: install
+	$(BIN)/python -c "import llama_cpp" 2>/dev/null || nice -n 19 env CMAKE_BUILD_PARALLEL_LEVEL=1 \
+	  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install -c constraints.txt 'llama-cpp-python[server]'
+	$(BIN)/python -m pytest -q -m server tests/test_agent_server.py
 
 bench: install
 	$(BIN)/medts bench io

@@ -26,7 +26,6 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-
 UNGROUNDED_TEXT = "Yes, there is a bundle branch block."
 """What the fake says when it gets a tool step but the request did not allow tools."""
 

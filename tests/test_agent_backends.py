@@ -7,12 +7,12 @@ import json
 import time
 
 import pytest
+from agent_fake_server import UNGROUNDED_TEXT, FakeOpenAIServer
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
 from medts.agent.backends import ScriptedChatModel, openai_chat_model, supports_tool_calling
 from medts.agent.session import AgentConfig, ChatSession
 from medts.examples import simulate_example
-from agent_fake_server import UNGROUNDED_TEXT, FakeOpenAIServer
 
 
 def _tool_json(body: dict, name: str) -> dict:
@@ -122,16 +122,17 @@ def _probe_reply(body: dict) -> dict | str:
 
 def test_auto_mode_probes_a_served_model_once_and_caches_the_verdict(tmp_path, monkeypatch):
     monkeypatch.setenv("MEDTS_CACHE", str(tmp_path))
-    with FakeOpenAIServer([_probe_reply, _probe_reply], models=("capable",)) as server:
+    with FakeOpenAIServer([_probe_reply] * 3, models=("capable",)) as server:
         llm = openai_chat_model(server.base_url, "capable")
         assert ChatSession(llm, AgentConfig(mode="auto")).mode == "native"
         n_probe = len(server.requests)
         again = openai_chat_model(server.base_url, "capable")
         assert supports_tool_calling(again)  # from the cache: no request
-    assert n_probe == 2 and len(server.requests) == 2
-    assert all(r["tool_choice"] == "auto" for r in server.requests)
+    assert n_probe == 3 and len(server.requests) == 3  # two questions, then the first one streamed
+    assert all(r["tool_choice"] == "auto" for r in server.requests) and server.requests[2]["stream"] is True
     cached = json.loads((tmp_path / "tool_probe.json").read_text())
-    assert [v["native"] for k, v in cached.items() if "|capable|" in k] == [True]
+    assert [(v["native"], v["stream_tools"]) for k, v in cached.items() if "|capable|" in k] == [(True, True)]
+    assert llm.stream_tools is True and again.stream_tools is True
 
 
 def test_auto_mode_keeps_plan_for_a_model_that_does_not_call_tools(tmp_path, monkeypatch):

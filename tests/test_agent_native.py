@@ -48,16 +48,16 @@ def test_an_empty_reply_after_the_tools_gets_one_answer_request_without_tools():
     and an empty message for a plain one after tools: tool requests stop streaming, and the answer
     is asked for (streamed) without tools."""
     box = _box()
-    script = [{"tool_calls": [("measurements", {"record": "current"})]}, "", "", _hr]
+    script = [{"tool_calls": [("measurements", {"record": "current"})]}, "", _hr]
     with FakeOpenAIServer(script) as server:
         turn = NativeTurn()
         llm = openai_chat_model(server.base_url)
         text = "".join(stream_native(llm, box, "Heart rate?", turn=turn))
     assert text.startswith("The heart rate is") and turn.forced_answer == "empty reply"
-    assert llm.stream_tools is False
-    assert [bool(r.get("stream")) for r in server.requests] == [True, True, False, True]
-    assert "tools" not in server.requests[3] and "tool_choice" not in server.requests[3]
-    assert server.requests[3]["messages"][-1]["role"] == "tool"  # the answer request still sees the results
+    # tool rounds unstreamed (the server did not prove it streams tool calls), the answer streamed
+    assert [bool(r.get("stream")) for r in server.requests] == [False, False, True]
+    assert "tools" not in server.requests[2] and "tool_choice" not in server.requests[2]
+    assert server.requests[2]["messages"][-1]["role"] == "tool"  # the answer request still sees the results
 
 
 def test_a_repeated_call_and_the_step_limit_end_the_tool_rounds():
@@ -79,16 +79,21 @@ def test_a_repeated_call_and_the_step_limit_end_the_tool_rounds():
 def test_the_answer_streams_while_the_server_writes_it():
     box = _box()
     words = "Left ventricular hypertrophy is a thickened left ventricle wall seen as tall QRS voltages."
-    script = [{"tool_calls": [("glossary", {"term": "LVH"})]}, {"text": words, "delay": 0.15}]
+    script = [{"tool_calls": [("glossary", {"term": "LVH"})]}, {"text": words, "delay": 0.15}] * 2
     arrivals = []
     with FakeOpenAIServer(script) as server:
         turn = NativeTurn()
+        llm = openai_chat_model(server.base_url)
+        llm.stream_tools = True  # as the probe finds for vLLM, llama.cpp server, Ollama
         t0 = time.perf_counter()
-        for _piece in stream_native(openai_chat_model(server.base_url), box, "What is LVH?", turn=turn):
+        for _piece in stream_native(llm, box, "What is LVH?", turn=turn):
             arrivals.append(time.perf_counter() - t0)
+        # a server not known to stream tool calls: the tool round's answer comes whole
+        whole = list(stream_native(openai_chat_model(server.base_url), box, "What is LVH?", turn=NativeTurn()))
     assert len(arrivals) == len(words.split())
     assert arrivals[-1] - arrivals[0] > 1.0  # pieces came one by one, not as one reply at the end
     assert turn.first_token is not None and turn.first_token - turn.t_tools < 1.0
+    assert whole == [words] and [r.get("stream", False) for r in server.requests] == [True, True, False, False]
 
 
 def test_history_is_sent_without_the_draft_notice():
@@ -117,7 +122,7 @@ def test_a_server_killed_mid_answer_keeps_the_streamed_part():
     from medts.agent.backends import BackendError
 
     box = _box()
-    script = [{"tool_calls": [("glossary", {"term": "LVH"})]}, {"die_after": "LVH means left ventricular hypertrophy. It"}]
+    script = [{"tool_calls": [("glossary", {"term": "LVH"})]}, "", {"die_after": "LVH means left ventricular hypertrophy. It"}]
     got, errors = [], []
     with FakeOpenAIServer(script) as server:
 

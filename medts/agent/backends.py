@@ -323,8 +323,8 @@ def _chat_openai_class() -> type:
 
         supports_tools: bool | None = None
         stream_tools: bool | None = None
-        """False once the server sent nothing back for a streamed request with tools (then tool
-        requests are not streamed; see :func:`medts.agent.native.stream_native`)."""
+        """True where the server proved it streams tool calls (:func:`probe_tool_calling`); tool
+        requests are otherwise sent unstreamed (see :func:`medts.agent.native.stream_native`)."""
 
         def _get_request_payload(self, input_: Any, *, stop: list[str] | None = None, **kwargs: Any) -> dict:
             payload = super()._get_request_payload(input_, stop=stop, **kwargs)
@@ -396,16 +396,12 @@ _PROBES = [  # (question, the tool it needs, argument name, what the argument mu
 ]
 
 
-def cache_dir() -> Path:
-    """``$MEDTS_CACHE``, else ``~/.cache/medts``."""
-    return Path(os.environ.get("MEDTS_CACHE") or Path.home() / ".cache" / "medts")
-
-
 def probe_tool_calling(llm: BaseChatModel, *, cache: Path | None = None) -> bool:
     """Whether the served model calls tools when it should: two questions that each need one
     tool (with tools offered and ``tool_choice="auto"``) must each get exactly that tool with the
     right argument. Asked once per server and model; the verdict is kept in
-    ``cache_dir()/tool_probe.json`` (delete it to ask again). A server failure is a
+    ``medts.config.cache_dir()/tool_probe.json`` (``$MEDTS_CACHE``, else ``~/.cache/medts``;
+    delete it to ask again). A server failure is a
     :class:`BackendError`."""
     import json
     import time
@@ -413,24 +409,53 @@ def probe_tool_calling(llm: BaseChatModel, *, cache: Path | None = None) -> bool
     from langchain_core.messages import HumanMessage, SystemMessage
 
     key = f"{getattr(llm, 'openai_api_base', '')}|{getattr(llm, 'model_name', '')}|v{PROBE_VERSION}"
+    from medts.config import cache_dir
+
     path = (cache or cache_dir()) / "tool_probe.json"
     known = json.loads(path.read_text()) if path.is_file() else {}
-    if key in known:
-        return bool(known[key]["native"])
-    bound = llm.bind_tools(_PROBE_TOOLS, tool_choice="auto")
-    passed = []
-    for question, tool, arg, expected in _PROBES:
-        reply = bound.invoke([SystemMessage("You answer questions about ECG records by calling the tools."),
-                              HumanMessage(question)])
-        calls = getattr(reply, "tool_calls", None) or []
-        passed.append(len(calls) == 1 and calls[0]["name"] == tool
-                      and expected in str(calls[0]["args"].get(arg, "")).lower())
-    native = all(passed)
-    known[key] = {"native": native, "probes_passed": sum(passed), "of": len(passed),
-                  "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(known, indent=1, sort_keys=True))
-    return native
+    if key not in known:
+        bound = llm.bind_tools(_PROBE_TOOLS, tool_choice="auto")
+        passed = []
+        for question, tool, arg, expected in _PROBES:
+            reply = bound.invoke([SystemMessage(_PROBE_SYSTEM), HumanMessage(question)])
+            passed.append(_called(reply, tool, arg, expected))
+        native = all(passed)
+        streams = native and _probe_streaming(bound)
+        known[key] = {"native": native, "stream_tools": streams, "probes_passed": sum(passed), "of": len(passed),
+                      "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(known, indent=1, sort_keys=True))
+    if hasattr(llm, "stream_tools") and llm.stream_tools is None:
+        llm.stream_tools = bool(known[key].get("stream_tools"))
+    return bool(known[key]["native"])
+
+
+_PROBE_SYSTEM = "You answer questions about ECG records by calling the tools."
+
+
+def _called(reply: Any, tool: str, arg: str, expected: str) -> bool:
+    calls = getattr(reply, "tool_calls", None) or []
+    return (len(calls) == 1 and calls[0]["name"] == tool and not (reply.content or "").strip()
+            and expected in str(calls[0]["args"].get(arg, "")).lower())
+
+
+def _probe_streaming(bound: Any) -> bool:
+    """Whether the first probe, streamed, still comes back as the right tool call (and nothing
+    else): llama-cpp-python breaks the connection or streams its grammar as text instead."""
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    question, tool, arg, expected = _PROBES[0]
+    reply = None
+    try:
+        for chunk in bound.stream([SystemMessage(_PROBE_SYSTEM), HumanMessage(question)]):
+            reply = chunk if reply is None else reply + chunk
+    except BackendError:
+        return False
+    except ValueError as error:  # langchain: "No generation chunks were returned" (an empty stream)
+        if "no generation chunks" not in str(error).lower():
+            raise
+        return False
+    return reply is not None and _called(reply, tool, arg, expected)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,8 +9,11 @@ in exactly the places a generic loop leaves open:
 - the assistant message that carries tool calls has ``content: ""`` (the OpenAI backend fixes
   that on the wire: some servers answer ``null`` with HTTP 500);
 - a model that repeats a call it already made, returns an empty message after its tools, or
-  reaches :data:`MAX_STEPS` is asked once more without tools, for the answer;
-- the answer streams: text of a step that starts with text is yielded as it arrives.
+  reaches :data:`MAX_STEPS` is asked once more without tools, for the answer, streamed;
+- requests with tools are streamed only where the server proved it streams tool calls
+  (``stream_tools``, found by the probe; llama-cpp-python cannot, and breaks the connection or
+  streams its grammar's ``functions.name:`` as text); there an answer the model writes in a
+  tool round streams as it arrives, elsewhere it comes whole.
 
 Every tool runs through :meth:`medts.agent.tools.ToolBox.run`, so every call lands in the
 toolbox trace and the grounding check sees exactly what the model saw.
@@ -44,6 +47,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
 from medts.agent import DRAFT_NOTICE
+from medts.agent.backends import BackendError
 from medts.agent.tools import TOOL_SPECS, ToolBox
 
 PARTIAL_MARK = "[Partial answer: the server stopped before it finished.]"
@@ -99,21 +103,23 @@ def stream_native(llm: BaseChatModel, toolbox: ToolBox, question: str, *, turn: 
             turn.finish_reason = (reply.response_metadata or {}).get("finish_reason")
             return
         reply = None
-        if getattr(llm, "stream_tools", True) is not False:
-            reply = yield from _streamed(with_tools, messages, turn)
+        if getattr(llm, "stream_tools", True) is True:
+            try:
+                reply = yield from _streamed(with_tools, messages, turn)
+            except BackendError:
+                if turn.first_token is not None or not hasattr(llm, "stream_tools"):
+                    raise  # it broke off an answer: the caller keeps the part it has
             if turn.first_token is not None:  # it answered (tool calls after its text are not run)
                 turn.finish_reason = (reply.response_metadata or {}).get("finish_reason")
                 turn.ignored_calls += [c["name"] or "?" for c in _calls(reply)]
                 return
-            if not _calls(reply) and hasattr(llm, "stream_tools"):
-                # nothing came back: some servers cannot stream a request with tools
-                # (llama-cpp-python); from now on tool requests are not streamed, the answer is
-                llm.stream_tools = False
+            if (reply is None or not _calls(reply)) and hasattr(llm, "stream_tools"):
+                llm.stream_tools = False  # the server cannot stream tool calls after all: ask unstreamed
                 reply = None
         if reply is None:
             reply = with_tools.invoke(messages)
             text = reply.content if isinstance(reply.content, str) else ""
-            if text.strip() and not _calls(reply):
+            if text.strip() and not _calls(reply):  # the model answered in a tool round (whole)
                 turn.first_token = time.perf_counter()
                 turn.finish_reason = (reply.response_metadata or {}).get("finish_reason")
                 yield text

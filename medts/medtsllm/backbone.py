@@ -26,8 +26,13 @@ from pathlib import Path
 
 import torch
 from peft import LoraConfig, PeftModel, get_peft_model
+from transformers import (
+    AutoModelForCausalLM,
+    AutoTokenizer,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+)
 from transformers import logging as hf_logging
-from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
 from medts.config import cache_dir
 from medts.errors import MedtsError
@@ -63,16 +68,22 @@ def converted_cache_path(gguf: Path) -> Path:
 
 def convert_gguf(gguf: Path, out: Path) -> Path:
     """Dequantise ``gguf`` once and save it as a bf16 safetensors folder with its tokenizer."""
+    import sys
+
     folder, name = str(gguf.parent), gguf.name
-    tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
-    model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.bfloat16)
+    print(f"medts: converting {name} to a safetensors cache in {out.parent} (once; about a minute)",
+          file=sys.stderr, flush=True)
+    with quiet_hf():
+        tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
+        model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.bfloat16)
     # The GGUF quantizer marks the model as quantized; a plain save needs both cleared.
     model.hf_quantizer = None
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
     tmp = out.with_name(out.name + f".tmp{os.getpid()}")
-    model.save_pretrained(tmp, safe_serialization=True)
-    tokenizer.save_pretrained(tmp)
+    with quiet_hf():
+        model.save_pretrained(tmp, safe_serialization=True)
+        tokenizer.save_pretrained(tmp)
     tmp.rename(out)  # atomic: a half-written cache is never picked up
     return out
 

@@ -1,0 +1,101 @@
+"""How fast one-record commands start: ``medts info`` / ``measure`` / ``classify`` on the bundled
+sinus example, each run ``repeats`` times as a fresh process (as a user runs it).
+
+Per command: wall seconds (median, min) and the process's CPU seconds (user + system, median),
+which do not grow when other processes share the CPU; the heavy libraries each command
+imported; and the cost of importing each heavy library alone. The 1-minute load average is
+recorded beside every run: wall figures from a loaded machine are not "quiet machine" figures.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HEAVY = ("torch", "neurokit2", "scipy.signal", "scipy.stats", "sklearn", "pandas", "matplotlib", "wfdb",
+         "transformers", "langchain_core", "gradio")
+COMMANDS = ("info", "measure", "classify")
+GOAL_S = 2.0
+
+# Runs one command in-process, then reports which heavy modules it imported (stderr, last line).
+_PROBE = """
+import sys, json
+from medts.cli import main
+code = main(sys.argv[1:])
+heavy = {heavy!r}
+print("MEDTS_IMPORTED " + json.dumps([m for m in heavy if m in sys.modules]), file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def _child_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def time_command(args: list[str], repeats: int) -> dict[str, Any]:
+    """Wall and CPU seconds of ``python -m medts ARGS`` over ``repeats`` fresh processes."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+    walls, cpus, loads = [], [], []
+    for _ in range(repeats):
+        loads.append(os.getloadavg()[0])
+        c0, t0 = _child_cpu(), time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "medts", *args], capture_output=True, text=True, env=env,
+                              check=False)
+        walls.append(time.perf_counter() - t0)
+        cpus.append(_child_cpu() - c0)
+        if done.returncode != 0:
+            raise RuntimeError(f"medts {' '.join(args)} failed: {done.stderr.strip()[-300:]}")
+    probe = subprocess.run([sys.executable, "-c", _PROBE.format(heavy=HEAVY), *args],
+                           capture_output=True, text=True, env=env, check=False)
+    line = next(x for x in reversed(probe.stderr.splitlines()) if x.startswith("MEDTS_IMPORTED "))
+    return {"wall_s_median": round(statistics.median(walls), 3), "wall_s_min": round(min(walls), 3),
+            "cpu_s_median": round(statistics.median(cpus), 3), "load_avg_1min": [round(x, 2) for x in loads],
+            "imports": json.loads(line.split(" ", 1)[1])}
+
+
+def import_cost(module: str, repeats: int) -> dict[str, float]:
+    """Seconds to import ``module`` alone in a fresh interpreter (wall median, CPU median)."""
+    walls, cpus = [], []
+    for _ in range(repeats):
+        c0, t0 = _child_cpu(), time.perf_counter()
+        subprocess.run([sys.executable, "-c", f"import {module}"], check=True)
+        walls.append(time.perf_counter() - t0)
+        cpus.append(_child_cpu() - c0)
+    return {"wall_s_median": round(statistics.median(walls), 3), "cpu_s_median": round(statistics.median(cpus), 3)}
+
+
+def run_startup_bench(record: Path, *, repeats: int = 5, command: str | None = None) -> tuple[Path, Path]:
+    """Time each command and each heavy import; write ``eval/results/cli_startup.{json,md}``."""
+    from medts.bench.results import markdown_table, write_results
+
+    baseline = import_cost("sys", repeats)  # the interpreter itself
+    commands = {name: time_command([name, str(record)], repeats) for name in COMMANDS}
+    imports = {m: import_cost(m, repeats) for m in ("torch", "neurokit2", "wfdb", "pandas", "scipy.signal", "sklearn")}
+    rows = [[name, r["wall_s_median"], r["wall_s_min"], r["cpu_s_median"], "yes" if r["cpu_s_median"] <= GOAL_S else "no",
+             ", ".join(m for m in r["imports"] if m in ("torch", "neurokit2", "transformers", "gradio", "langchain_core")) or "-",
+             f"{min(r['load_avg_1min']):.1f}-{max(r['load_avg_1min']):.1f}"] for name, r in commands.items()]
+    table = markdown_table(["command", "wall s (median)", "wall s (min)", "CPU s (median)", f"CPU <= {GOAL_S:g} s",
+                            "heavy imports", "load avg"], rows)
+    imp_rows = [[m, r["wall_s_median"], r["cpu_s_median"]] for m, r in imports.items()]
+    imp_table = markdown_table(["import alone", "wall s", "CPU s"], [["python (no import)", baseline["wall_s_median"],
+                                                                       baseline["cpu_s_median"]], *imp_rows])
+    return write_results(
+        "cli_startup", command=command,
+        data={"record": str(record), "repeats": repeats, "commands": [f"medts {c} RECORD" for c in COMMANDS]},
+        metrics={"commands": commands, "goal_s": GOAL_S},
+        baselines={"python_startup": baseline, "imports_alone": imports},
+        notes=[("CPU s = user + system seconds of the command's process: what it costs a quiet machine; "
+                "wall s also holds the time spent waiting for a shared CPU (see the load average)."),
+               ("measure and classify need NeuroKit2 (R peaks, delineation, HRV): its import alone loads sklearn, "
+                "pandas and matplotlib (importing only neurokit2.ecg costs the same: its subpackages import them)."),
+               ("classify also needs torch (the classifiers) and measures the record (statements are reconciled "
+                "with the measurements).")],
+        markdown_tables=[table, imp_table])
