@@ -75,7 +75,7 @@ def router_intent(question: str) -> str:
 
 @dataclass
 class IntentConfig:
-    lora_r: int = 8
+    lora_r: int = 8  # 0: the backbone stays frozen and only the head is trained (on cached features)
     lora_alpha: int = 16
     epochs: int = 8
     batch_size: int = 16
@@ -97,20 +97,27 @@ class IntentClassifier:
 
         torch.manual_seed(config.seed)
         base, self.tok = load_local("smollm2", "float32")
-        # a copy: the chat's cached model must not carry the intent LoRA
-        self.model = get_peft_model(copy.deepcopy(base), LoraConfig(
-            r=config.lora_r, lora_alpha=config.lora_alpha, target_modules=["q_proj", "v_proj"], lora_dropout=0.0))
+        if config.lora_r:
+            # a copy: the chat's cached model must not carry the intent LoRA
+            self.model = get_peft_model(copy.deepcopy(base), LoraConfig(
+                r=config.lora_r, lora_alpha=config.lora_alpha, target_modules=["q_proj", "v_proj"], lora_dropout=0.0))
+        else:
+            self.model = base
         hidden = int(base.config.hidden_size)
         self.head = torch.nn.Linear(hidden, len(labels))
         self.labels = labels
         self.config = config
 
-    def _logits(self, questions: list[str]) -> Any:
+    def features(self, questions: list[str]) -> Any:
+        """Mean of the last hidden states over each question's tokens [n, hidden]."""
         enc = self.tok(questions, return_tensors="pt", padding=True)
         out = self.model(**enc, output_hidden_states=True)
         h = out.hidden_states[-1]
         mask = enc["attention_mask"].unsqueeze(-1).to(h.dtype)
-        return self.head((h * mask).sum(1) / mask.sum(1))
+        return (h * mask).sum(1) / mask.sum(1)
+
+    def _logits(self, questions: list[str]) -> Any:
+        return self.head(self.features(questions))
 
     def predict(self, questions: list[str]) -> list[str]:
         import torch
@@ -133,27 +140,36 @@ def train_intent_classifier(examples: dict[str, list[str]], config: IntentConfig
     if clf.tok.pad_token is None:
         clf.tok.pad_token = clf.tok.eos_token
     data = [(q, labels.index(k)) for k, qs in examples.items() for q in qs]
+    frozen = not config.lora_r
+    if frozen:  # the backbone never changes: its features are computed once
+        for p in clf.model.parameters():
+            p.requires_grad_(False)
+        with torch.inference_mode():
+            cached = {q: f for q, f in zip([q for q, _ in data], clf.features([q for q, _ in data]).clone())}
     params = [p for p in clf.model.parameters() if p.requires_grad] + list(clf.head.parameters())
     opt = torch.optim.AdamW(params, lr=config.lr)
     rng = random.Random(config.seed)
-    t0, steps, losses = time.perf_counter(), 0, []
-    for epoch in range(config.epochs):
+    t0, steps, losses, epoch = time.perf_counter(), 0, [], 0
+    for epoch in range(1, config.epochs + 1):
         rng.shuffle(data)
-        clf.model.train()
+        clf.model.train(not frozen)
         for i in range(0, len(data), config.batch_size):
             batch = data[i:i + config.batch_size]
-            logits = clf._logits([q for q, _ in batch])
+            questions = [q for q, _ in batch]
+            logits = clf.head(torch.stack([cached[q] for q in questions])) if frozen else clf._logits(questions)
             loss = torch.nn.functional.cross_entropy(logits, torch.tensor([y for _, y in batch]))
             opt.zero_grad()
             loss.backward()
             opt.step()
             steps += 1
             losses.append(loss.item())
-        log(f"intent classifier: epoch {epoch + 1}/{config.epochs}, loss {sum(losses[-5:]) / len(losses[-5:]):.3f}, "
+            if time.perf_counter() - t0 > config.max_seconds:
+                break
+        log(f"intent classifier: epoch {epoch}/{config.epochs}, loss {sum(losses[-5:]) / len(losses[-5:]):.3f}, "
             f"{time.perf_counter() - t0:.0f} s")
         if time.perf_counter() - t0 > config.max_seconds:
             break
-    record = {"examples": len(data), "labels": labels, "epochs_run": epoch + 1, "steps": steps,
+    record = {"examples": len(data), "labels": labels, "epochs_run": epoch, "steps": steps, "frozen_backbone": frozen,
               "final_loss": round(sum(losses[-5:]) / len(losses[-5:]), 4), "train_s": round(time.perf_counter() - t0, 1),
               "trainable_parameters": sum(p.numel() for p in params), "torch_threads": torch.get_num_threads(),
               "config": config.__dict__}

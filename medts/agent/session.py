@@ -234,9 +234,11 @@ class ChatSession:
         t_tools = time.perf_counter()
         self._cpu_tools = time.process_time()
         trace = self.toolbox.trace[start:]
-        facts = fact_lines(question, results, kinds or None)
         grounder = Grounder.from_trace(trace, question, self.config.grounding)
         grounder.drop_claimless = self.config.claimless == "drop"
+        # only fact lines the grounding check supports reach the model, the answer and --json
+        facts = [f for f in fact_lines(question, results, kinds or None)
+                 if all(c.grounded for c in Grounder.from_trace(trace, question).check(f))]
         verdict_text, verdict = self._verdict_sentence(topic, results, trace, question, grounder)
         pieces, llm_text, first = [], "", None
         if verdict_text:

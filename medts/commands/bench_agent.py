@@ -58,14 +58,15 @@ def bench_agent(
 
 @bench_app.command("intent")
 def bench_intent(
-    epochs: int = typer.Option(8, help="training epochs over the paraphrases"),
-    max_seconds: float = typer.Option(1200.0, help="training time cap (CPU)"),
+    epochs: int = typer.Option(8, help="LoRA training epochs over the paraphrases"),
+    max_seconds: float = typer.Option(1200.0, help="training time cap per classifier (CPU)"),
+    lora_r: int = typer.Option(8, help="LoRA rank of the fine-tuned classifier; 0: only the frozen-backbone head"),
 ) -> None:
     """Rule router vs a LoRA intent classifier on SmolLM2, on held-out paraphrases;
     writes eval/results/intent.json and .md."""
     from medts.agent.intent import IntentConfig
     from medts.bench.intent import run_intent_bench
 
-    for p in run_intent_bench(config=IntentConfig(epochs=epochs, max_seconds=max_seconds),
+    for p in run_intent_bench(config=IntentConfig(epochs=epochs, max_seconds=max_seconds, lora_r=lora_r),
                               command="medts bench intent " + " ".join(sys.argv[3:])):
         print(p)
