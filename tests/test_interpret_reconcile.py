@@ -77,3 +77,11 @@ def test_raw_probabilities_stay_visible():
     f = interpret(m, sex="M", scores=scores(NORM=0.9, LVH=0.3, AFIB=0.1))
     assert {s.code: s.probability for s in f.classifier} == {"NORM": 0.9, "LVH": 0.3, "AFIB": 0.1}
     assert _decision(f, "NORM").probability == 0.9 and _decision(f, "NORM").threshold == 0.5
+
+
+def test_left_axis_with_an_infarction_is_not_called_lafb_by_the_axis_alone():
+    _, m = measured(70.0)
+    lad = with_values(m, qrs_axis_deg=-60.0)
+    assert "LAFB" in interpret(lad, sex="M", scores=scores(NORM=0.1)).codes()
+    f = interpret(lad, sex="M", scores=scores(IMI=0.8))
+    assert "IMI" in f.codes() and "LAFB" not in f.codes()

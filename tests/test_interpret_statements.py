@@ -60,3 +60,9 @@ def test_measured_statements_are_what_the_grounding_reads():
     assert ms["TACHY"] == {"present": True, "field": "hr_bpm", "decisive": True}
     assert ms["STACH"]["present"] and ms["SR"]["present"] and ms["AFIB"]["present"] is False
     assert ms["AXIS_NORMAL"]["present"] is (f.axis.category == "normal axis")
+
+
+def test_fascicular_block_beside_a_wide_qrs_keeps_its_axis_criterion():
+    _, m = measured(70.0)
+    assert rules.fascicular_gate(with_values(m, qrs_axis_deg=-60.0, qrs_ms=140.0), "LAFB")[0] is True  # with RBBB
+    assert rules.lafb_by_axis(with_values(m, qrs_axis_deg=-60.0, qrs_ms=140.0))[0] is False  # not by axis alone

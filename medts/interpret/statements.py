@@ -14,9 +14,10 @@ VCLVH         Sokolow-Lyon > 3.5 mV or Cornell > 2.8 / 2.0 mV      AHA/ACCF/HRS 
 CLBBB, CRBBB  need QRS >= 120 ms                                   AHA/ACCF/HRS 2009 part III
 IRBBB, ILBBB  need QRS < 120 ms                                    AHA/ACCF/HRS 2009 part III
 IVCD          needs QRS >= 110 ms                                  AHA/ACCF/HRS 2009 part III
-LAFB          asserted at axis -45..-90 with QRS < 120 ms;         AHA/ACCF/HRS 2009 part III
+LAFB          asserted at axis -45..-90 with QRS < 120 ms and no   AHA/ACCF/HRS 2009 part III
+              infarction statement (another cause of left axis);
               a classifier LAFB needs axis < -30 deg
-LPFB          needs axis > +90 deg and QRS < 120 ms                AHA/ACCF/HRS 2009 part III
+LPFB          a classifier LPFB needs axis > +90 deg               AHA/ACCF/HRS 2009 part III
 ============  ===================================================  ===========================
 """
 
@@ -153,11 +154,11 @@ def qrs_gate(m, code: str) -> tuple[bool | None, str]:
 
 def fascicular_gate(m, code: str) -> tuple[bool | None, str]:
     """Whether the axis (and QRS width) allow LAFB / LPFB."""
-    axis, qrs = _value(m, "qrs_axis_deg"), _value(m, "qrs_ms")
+    axis = _value(m, "qrs_axis_deg")
     if axis is None:
         return None, "QRS axis not measured"
-    if qrs is not None and qrs >= WIDE_QRS_MS:
-        return False, f"QRS {qrs:.0f} ms >= {WIDE_QRS_MS:.0f} ms (fascicular block criteria need a narrow QRS)"
+    # no QRS-width gate here: a fascicular block beside a right bundle-branch block (bifascicular
+    # block) keeps its axis criterion; the narrow-QRS criterion is for an isolated fascicular block
     if code == "LAFB":
         return axis < LAD_DEG, f"QRS axis {axis:.0f} deg ({'<' if axis < LAD_DEG else '>='} {LAD_DEG:.0f} deg)"
     return axis > RAD_DEG, f"QRS axis {axis:.0f} deg ({'>' if axis > RAD_DEG else '<='} {RAD_DEG:.0f} deg)"
