@@ -95,7 +95,8 @@ def test_formats_table_covers_all_readers():
 def test_find_records_on_real_datasets(ludb_dir, qtdb_dir, mitdb_dir, cpsc2019_dir):
     assert len(find_records(ludb_dir)) == 160  # ludb.csv is skipped
     assert len(find_records(qtdb_dir)) == 84
-    assert len(find_records(mitdb_dir)) == 13  # 100.hea + 12 npz
+    whole = len(list((mitdb_dir / "full").glob("*.hea")))  # whole MIT-BIH records, added later to the share
+    assert len(find_records(mitdb_dir)) == 13 + whole  # 100.hea + 12 npz + full/*.hea
     assert len(find_records(cpsc2019_dir / "data")) == 50
     header = find_records(mitdb_dir / "100.hea")[0]
     assert read_record(header).n_samples == wfdb.rdheader(str(mitdb_dir / "100")).sig_len
