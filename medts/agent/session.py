@@ -239,7 +239,7 @@ class ChatSession:
         # only fact lines the grounding check supports reach the model, the answer and --json
         facts = [f for f in fact_lines(question, results, kinds or None)
                  if all(c.grounded for c in Grounder.from_trace(trace, question).check(f))]
-        verdict_text, verdict = self._verdict_sentence(topic, results, trace, question, grounder)
+        verdict_text = self._verdict_sentence(topic, results, trace, question, grounder)
         pieces, llm_text, first = [], "", None
         if verdict_text:
             first = time.perf_counter()
@@ -262,23 +262,23 @@ class ChatSession:
                      facts, kinds=kinds)
 
     def _verdict_sentence(self, topic: Topic, results: list[dict[str, Any]], trace: list, question: str,
-                          grounder: Grounder) -> tuple[str, Verdict | None]:
+                          grounder: Grounder) -> str:
         """The grounded verdict sentence ('' when the topic has none: glossary, compare...). A
         verdict the grounding check would not support is replaced by "cannot tell" (it never is
         when the tools and the grounding agree; the test suite checks that)."""
         verdict = decide(topic, results, trace, question)
         self._verdict, self._verdict_text = verdict, ""
         if not verdict.sentence:
-            return "", verdict
+            return ""
         checker = Grounder.from_trace(trace, question, "remove")
         text = checker.sentence(verdict.sentence)
         if not text:
             self._verdict = Verdict(topic, "cannot tell", "Cannot tell from this ECG: the tool results disagree.")
             self._verdict_text = self._verdict.sentence
-            return self._verdict.sentence, self._verdict
+            return self._verdict.sentence
         grounder.claims += checker.claims
         self._verdict_text = text
-        return text, verdict
+        return text
 
     def _supporting_facts(self, facts: list[str], grounder: Grounder, trace: list, question: str) -> list[str]:
         """At most ``max_facts`` fact lines the text does not cite yet, each grounded and cited;
@@ -399,7 +399,7 @@ class ChatSession:
         trace = self.toolbox.trace[start:]
         grounder = Grounder.from_trace(trace, question, self.config.grounding)
         grounder.drop_claimless = self.config.claimless == "drop"
-        text, _ = self._verdict_sentence(topic, results, trace, question, grounder)
+        text = self._verdict_sentence(topic, results, trace, question, grounder)
         return grounder, text
 
     def _finish(self, question: str, text: str, llm_text: str, mode: str, record: str | None, start: int,

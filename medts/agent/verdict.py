@@ -17,11 +17,17 @@ Example
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from medts.agent.grounding import (
-    IMPLIED_BY, StatementFacts, find_qualifiers, find_statements, match_qualifier, match_statement, statement_facts,
+    IMPLIED_BY,
+    StatementFacts,
+    find_qualifiers,
+    find_statements,
+    match_qualifier,
+    match_statement,
+    statement_facts,
 )
 
 Kind = Literal["statement", "flag", "number", "category", "overview", "glossary", "compare", "anomaly", "waves",
@@ -58,11 +64,6 @@ class Verdict:
     topic: Topic
     answer: str
     sentence: str
-    facts: list[str] = field(default_factory=list)
-
-    @property
-    def decided(self) -> bool:
-        return self.answer != "cannot tell"
 
 
 _YES_NO_QUESTION = re.compile(r"^\W*(is|are|does|do|did|has|have|was|were|can|could|any|should|would|will|"
@@ -119,7 +120,7 @@ def route(question: str) -> Topic:
     if _GLOSSARY.search(q) and not yes_no:
         return Topic("glossary", codes=tuple(codes))
     if yes_no and codes and not re.search(r"\bwhy\b|explain|which leads?", q, re.IGNORECASE):
-        return Topic("statement", codes=tuple(dict.fromkeys(_expand(codes))))
+        return Topic("statement", codes=tuple(dict.fromkeys(codes)))
     if _EXPLAIN.search(q):
         return Topic("explain", codes=tuple(codes))
     if _ANOMALY.search(q):
@@ -128,7 +129,7 @@ def route(question: str) -> Topic:
         return Topic("waves")
     qualifiers = find_qualifiers(q)
     if yes_no and codes:
-        return Topic("statement", codes=tuple(dict.fromkeys(_expand(codes))))
+        return Topic("statement", codes=tuple(dict.fromkeys(codes)))
     if yes_no and qualifiers:
         _, key, flags, negated = qualifiers[0]
         return Topic("flag", name=key, flags=flags, negated=negated)
@@ -141,16 +142,10 @@ def route(question: str) -> Topic:
         if re.search(pattern, q, re.IGNORECASE):
             return Topic("number", name=name)
     if codes:
-        return Topic("statement", codes=tuple(dict.fromkeys(_expand(codes))))
+        return Topic("statement", codes=tuple(dict.fromkeys(codes)))
     if _OVERVIEW.search(q) or re.search(r"\bnormal\b", q, re.IGNORECASE) or not q.rstrip("?. "):
         return Topic("overview")
     return Topic("unknown")
-
-
-def _expand(codes: list[str]) -> list[str]:
-    """A tachycardia question asks about sinus tachycardia too (and so on): the pseudo-codes the
-    grounding check knows stay as they are."""
-    return codes
 
 
 # ---------------------------------------------------------------------------------------------
