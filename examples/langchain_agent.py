@@ -60,9 +60,13 @@ def build_agent(ecg_path: str, base_url: str | None = None, model: str | None = 
     """A LangChain agent over medts' tools for the ECG in ``ecg_path`` (and the ToolBox behind it)."""
     box = ToolBox(Workspace({"current": read_record(ecg_path)}))
     if base_url:
-        from langchain_openai import ChatOpenAI
+        from medts.agent.backends import openai_chat_model
 
-        chat = ChatOpenAI(base_url=base_url, model=model or "default", api_key="unused", temperature=0)
+        # medts' ChatOpenAI speaks what every OpenAI-compatible server accepts (vLLM, llama.cpp, Ollama,
+        # llama-cpp-python); tool_choice "auto" is said explicitly because some servers never call a
+        # tool without it.
+        chat = openai_chat_model(base_url, model, check=True)
+        chat.model_kwargs = {**chat.model_kwargs, "tool_choice": "auto"}
     else:
         chat = ScriptedModel(messages=iter(()))
     return create_agent(chat, box.langchain_tools(), system_prompt=SYSTEM_PROMPT), box

@@ -37,3 +37,17 @@ def test_langchain_tools_are_the_agent_tools():
     assert [t.name for t in tools] == list(TOOL_SPECS)
     assert all(t.args_schema is TOOL_SPECS[t.name][0] for t in tools)
     assert agent is not None
+
+
+def test_langchain_agent_example_on_an_openai_compatible_server(capsys):
+    """The same agent against a strict OpenAI-compatible server (the project's fake, which like
+    llama-cpp-python rejects null content and calls tools only when tool_choice is sent)."""
+    from agent_fake_server import FakeOpenAIServer
+
+    script = [{"tool_calls": [("measurements", {"record": "current"})]}, "QTc is as the measurements tool says."]
+    with FakeOpenAIServer(script) as server:
+        assert _load_example().main(["--base-url", server.base_url, "--model", "fake-model"]) == 0
+    answer, called = capsys.readouterr().out.strip().splitlines()[-2:]
+    assert answer == "QTc is as the measurements tool says." and called == "tools called: measurements"
+    tool_reply = next(m for m in server.requests[1]["messages"] if m["role"] == "tool")
+    assert '"qtc_bazett_ms"' in tool_reply["content"]  # the model saw the tool's JSON
