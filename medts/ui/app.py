@@ -460,7 +460,7 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
                     with gr.Tab("Statements"):
                         stm_note = gr.Markdown("", elem_id="statements-note")
                         stm_df = gr.Dataframe(headers=an.STATEMENT_HEADERS, interactive=False, elem_id="statements",
-                                              wrap=True, column_widths=["9%", "22%", "11%", "40%", "18%"])
+                                              wrap=True, column_widths=["8%", "20%", "13%", "41%", "18%"])
                         evidence_md = gr.Markdown("", elem_id="evidence")
                     with gr.Tab("Signal quality"):
                         quality_note = gr.Markdown("", elem_id="quality-note")
