@@ -295,18 +295,27 @@ def _init_pool_worker(config: BatchConfig, parent_pid: int) -> None:
 
 
 def _init_worker(config: BatchConfig) -> None:
-    """Load the sources once per process (classifier weights, PTB-XL indexes on demand)."""
-    import torch
-
-    from medts.report.build import ReportBuilder
-
-    torch.set_num_threads(1)  # N worker processes on N cores: no oversubscription (the LLM included)
-    torch.set_flush_denormal(True)
+    """Prepare this process; the sources (classifier weights, ...) load with the first readable record."""
     _STATE["config"] = config
-    _STATE["builder"] = ReportBuilder(text=config.text, deidentify=config.deidentify, salt=config.salt,
-                                      writer=config.writer, evidence=config.evidence, anomaly_head=config.anomaly_head,
-                                      text_batch_size=config.text_batch_size)
+    _STATE["builder"] = None
     _STATE["ptbxl"] = {}
+
+
+def _builder() -> Any:
+    """The report builder of this process, loaded once, when a record is first ready for it (a
+    batch of unreadable inputs costs no model load)."""
+    if _STATE.get("builder") is None:
+        import torch
+
+        from medts.report.build import ReportBuilder
+
+        torch.set_num_threads(1)  # N worker processes on N cores: no oversubscription (the LLM included)
+        torch.set_flush_denormal(True)
+        config: BatchConfig = _STATE["config"]
+        _STATE["builder"] = ReportBuilder(text=config.text, deidentify=config.deidentify, salt=config.salt,
+                                          writer=config.writer, evidence=config.evidence,
+                                          anomaly_head=config.anomaly_head, text_batch_size=config.text_batch_size)
+    return _STATE["builder"]
 
 
 def _read(job: Job, config: BatchConfig):
@@ -382,7 +391,6 @@ def process_chunk(jobs: list[Job]) -> list[JobResult]:
     (``write_report_texts_detailed``, one generation batch of ``text_batch_size`` records) per chunk.
     """
     config: BatchConfig = _STATE["config"]
-    builder = _STATE["builder"]
     out = Path(config.out)
     results: dict[str, JobResult] = {}
     ecgs, ok_jobs = [], []
@@ -395,6 +403,7 @@ def process_chunk(jobs: list[Job]) -> list[JobResult]:
             ok_jobs.append(job)
         except Exception as error:  # noqa: BLE001 - a bad record is logged, the batch goes on
             results[job.key] = _failed(job, error)
+    builder = _builder() if ecgs else None
     try:
         reports = builder.build_many(ecgs) if ecgs else []
     except Exception:  # noqa: BLE001 - isolate the record that broke the batch call
