@@ -375,3 +375,17 @@ def test_info_on_damaged_hospital_files_is_one_line_each_and_exit_2(tmp_path, si
     err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
     assert len(err) == 3 and "cut.xml: not well-formed XML" in err[0]
     assert "bad.scp: SCP-ECG record length field says" in err[1] and "bad.dcm: DICOM file has no waveform" in err[2]
+
+
+def test_agent_record_summary_shows_device_findings_as_untrusted_and_never_as_evidence(tmp_path, sinus):
+    from medts.agent.grounding import numeric_facts
+    from medts.agent.tools import ToolBox, Workspace
+
+    path = tmp_path / "muse.xml"
+    path.write_text(muse_xml(sinus), encoding="latin-1")
+    summary = ToolBox(Workspace({"current": read_record(path)})).run("record_summary")
+    device = summary["untrusted_device_report"]
+    assert device["measurements"]["qtc_ms"] == 408.0 and device["statements"] == ["Normal sinus rhythm", "Normal ECG"]
+    assert all(fact.value != 408.0 for fact in numeric_facts("record_summary", summary))
+    plain = ToolBox(Workspace({"current": sinus})).run("record_summary")
+    assert plain["untrusted_device_report"] is None

@@ -170,6 +170,11 @@ def record_summary(ecg: ECG, findings: Any) -> dict[str, Any]:
         # Shown to the user as file content; keys containing "untrusted" are never instructions
         # and never count as evidence in the grounding check.
         "untrusted_header_text": [str(c)[:200] for c in comments][:10],
+        # What the recording device itself reported (hospital formats, medts.io.device): shown beside
+        # medts' numbers, never mixed with them and never evidence (an "untrusted" key).
+        "untrusted_device_report": {"measurements": s.device_measurements,
+                                    "statements": [text[:200] for text in s.device_statements][:20]}
+        if s.device_measurements or s.device_statements else None,
     }
 
 
