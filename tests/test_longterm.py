@@ -214,3 +214,21 @@ def test_memory_stays_bounded_and_time_scales_with_length():
         assert abs(res.ectopy.n_beats - 70 * minutes) <= 2 * minutes
     assert peaks[40] < 1.5 * peaks[10], peaks
     assert cpu < 10.0 * 2  # tracemalloc slows numpy down; the bench measures about 0.7 CPU-s per hour
+
+
+@pytest.mark.parametrize("af", [False, True])
+def test_no_over_detection_at_40_bpm_on_two_200_hz_leads(af):
+    """Issue 16: 2-lead 200 Hz recordings at 40-51 bpm had 1.2-1.6x too many R peaks (T waves)."""
+    import neurokit2 as nk
+
+    from medts.signal.peaks import consensus_rpeaks
+    from medts.simulate import _rr_intervals
+
+    seconds, fs, hr, seed = 120.0, 200.0, 40.0, 2
+    ecg = simulate_12lead(seconds, fs, hr, seed=seed, atrial_fibrillation=af)
+    rr = _rr_intervals(seconds, hr, af, np.random.default_rng(seed))  # the simulation's own beats
+    true = int((0.35 + np.concatenate([[0.0], np.cumsum(rr[:-1])]) < seconds).sum())
+    x = ecg.signal[:, [ecg.leads.index("II"), ecg.leads.index("V1")]].astype(float)
+    assert abs(len(detect_rpeaks(x[:, 0], fs)[0]) - true) <= 2
+    cleaned = np.stack([nk.ecg_clean(x[:, j], sampling_rate=200) for j in range(2)], axis=1)
+    assert len(consensus_rpeaks(cleaned, fs)) <= 1.1 * true

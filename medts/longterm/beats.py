@@ -37,6 +37,7 @@ import neurokit2 as nk
 import numpy as np
 
 from medts.signal.beats import beat_matrix, qrs_width_ms
+from medts.signal.peaks import drop_t_waves
 
 FEATURES = ("qrs_corr", "beat_corr", "qrs_diff", "width_rel", "amp_rel", "prematurity", "pause", "rr_ratio",
             "p_corr", "p_amp")
@@ -48,8 +49,6 @@ P_S = (-0.25, -0.06)
 LOCAL_RR_BEATS = 8
 ALIGN_S = 0.04
 """Beats are shifted by up to ±40 ms onto the reference before comparing shapes."""
-T_WAVE_GUARD_S = 0.36
-"""A second peak this soon after a beat, with less than half its slope, is its T wave (Pan-Tompkins)."""
 
 
 def detect_rpeaks(lead: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
@@ -57,9 +56,8 @@ def detect_rpeaks(lead: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
 
     NeuroKit2 ``ecg_clean`` + ``ecg_findpeaks`` ("neurokit"), then two corrections that matter
     on long records: each peak moves to the largest absolute cleaned amplitude within ±50 ms
-    (ventricular beats are often negative), and a peak closer than 360 ms to the previous one
-    with less than half its steepest slope is dropped as a T wave (the source of 1.2-1.6x
-    over-detection at 40-50 bpm)."""
+    (ventricular beats are often negative), and T waves taken for beats are dropped
+    (``medts.signal.peaks.drop_t_waves``: the source of 1.2-1.6x over-detection at 40-50 bpm)."""
     x = np.asarray(lead, float)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # NeuroKit2 warns on short or flat input
@@ -74,21 +72,7 @@ def detect_rpeaks(lead: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
     half = max(1, int(round(0.05 * fs)))
     win = beat_matrix(np.abs(clean), peaks, fs, half / fs, (half + 1) / fs)  # [beats, 2*half+1]
     peaks = np.unique(np.clip(peaks - half + np.argmax(win, axis=1), 0, len(clean) - 1))
-    slope = np.abs(np.gradient(clean))
-    hs = max(1, int(round(0.04 * fs)))
-    steep = beat_matrix(slope, peaks, fs, hs / fs, hs / fs).max(axis=1)
-    guard = T_WAVE_GUARD_S * fs
-    keep = [0]
-    for i in range(1, len(peaks)):
-        j = keep[-1]
-        if peaks[i] - peaks[j] < guard and steep[i] < 0.5 * steep[j]:
-            continue
-        if peaks[i] - peaks[j] < 0.2 * fs:  # refractory: one beat seen twice, keep the steeper
-            if steep[i] > steep[j]:
-                keep[-1] = i
-            continue
-        keep.append(i)
-    return peaks[keep], clean
+    return drop_t_waves(peaks, clean, fs), clean
 
 
 def _log1m(corr: np.ndarray) -> np.ndarray:
