@@ -280,23 +280,23 @@ def run(*, ludb_root: Path | None, ptbxl_root: Path | None, ludb_ids: list[int],
     timing = {"wall_s": round(time.perf_counter() - wall0, 1), "cpu_s": round(time.process_time() - cpu0, 1),
               "load_average_1min": round(os.getloadavg()[0], 2)}
     notes = [
-        "Engine = medts.interpret (measurements + shipped classifiers reconciled); baseline = the shipped classifiers "
-        "alone (statements at or above their thresholds), scored in the same run on the same records.",
-        "LUDB 1-80 set the rhythm thresholds (6 % RR irregularity, P waves before >= 70 % of beats, PR spread <= 40 ms, "
-        "85 % prematurity): their figures are in-sample. LUDB 81-160 are held out.",
-        "PTB-XL folds 1-8 trained the classifiers and fold 9 chose their thresholds: classifier rows and classifier-derived "
+        ("Engine = medts.interpret (measurements + shipped classifiers reconciled); baseline = the shipped classifiers "
+        "alone (statements at or above their thresholds), scored in the same run on the same records."),
+        ("LUDB 1-80 set the rhythm thresholds (6 % RR irregularity, P waves before >= 70 % of beats, PR spread <= 40 ms, "
+        "85 % prematurity): their figures are in-sample. LUDB 81-160 are held out."),
+        ("PTB-XL folds 1-8 trained the classifiers and fold 9 chose their thresholds: classifier rows and classifier-derived "
         "engine statements are optimistic there. The measurement rules were not tuned on PTB-XL. Truth: scp_codes at any "
-        "likelihood. PTB-XL is read at 100 Hz (records100).",
-        "LUDB's axis labels do not follow the AHA categories: records labelled 'left axis deviation' have measured axes "
+        "likelihood. PTB-XL is read at 100 Hz (records100)."),
+        ("LUDB's axis labels do not follow the AHA categories: records labelled 'left axis deviation' have measured axes "
         "up to about +60 deg (see measured_axis_by_label_deg); LUDB appears to call 'left' what the AHA calls a "
-        "horizontal normal axis. The axis agreement therefore measures the label convention as much as the measurement.",
-        "Rhythm agreement counts 'cannot tell' as a disagreement; LUDB labels several records of 54-59 bpm as sinus "
+        "horizontal normal axis. The axis agreement therefore measures the label convention as much as the measurement."),
+        ("Rhythm agreement counts 'cannot tell' as a disagreement; LUDB labels several records of 54-59 bpm as sinus "
         "rhythm, which the engine (AHA limit < 60 bpm) calls sinus bradycardia; 'sinus/AF/flutter agreement' compares "
         "the rhythm family only. LUDB 'Sinus rhythm' with third-degree AV block names the atrial rhythm: the engine "
-        "says 'cannot tell' (P waves not coupled to the QRS).",
+        "says 'cannot tell' (P waves not coupled to the QRS)."),
         "LUDB has no normal-ECG or long-QT labels; its LVH label (93 of 160 records) is far broader than voltage criteria.",
-        "Contradictions: medts.interpret.contradictions.report_contradictions on each report (statements vs measurements, "
-        "mutually exclusive statements, flags vs values, template text vs JSON, verdict first).",
+        ("Contradictions: medts.interpret.contradictions.report_contradictions on each report (statements vs measurements, "
+        "mutually exclusive statements, flags vs values, template text vs JSON, verdict first)."),
         f"Run: {timing}",
     ]
     data = {"ludb": str(ludb_root) if ludb_root else None, "ludb_records": [min(ludb_ids), max(ludb_ids)] if ludb_root else None,

@@ -1,18 +1,21 @@
 """The tools a report is built from, each behind one small interface.
 
 A report section comes from exactly one *source*: an object with ``name`` and a method that
-takes an :class:`~medts.record.ECG` and returns that section (a model from
-:mod:`medts.report.schema`). Each default source imports its medts component lazily; when the
-component is not installed yet, has no shipped weights, or fails on the record, the section
-comes back with ``status.available = False`` and the reason, never with made-up content.
+takes an :class:`~medts.record.ECG`. The signal source gives the measurements and the classifier
+source the raw statement scores; :func:`report_sections` hands both to
+:func:`medts.interpret.interpret`, the one place that decides flags, the quality grade, rhythm,
+axis, which statements stand (each with its reason) and the verdict, and copies its decisions
+into the report schema. A tool that fails on a record leaves its section with
+``status.available = False`` and the reason, never with made-up content.
 
 ============================  ======================================  =============================
 section                       default source                          component
 ============================  ======================================  =============================
-quality, measurements,        :class:`SignalSource`                   ``medts.signal.measure_ecg``
-rhythm/axis, waves
-statements                    :class:`ClassifierSource`               ``medts.classify.predict``
+measurements, waves           :class:`SignalSource`                   ``medts.signal.measure_ecg``
+raw statement scores          :class:`ClassifierSource`               ``medts.classify.predict``
                                                                       (``adapters/classifier-*``)
+quality, flags, rhythm/axis,  :func:`report_sections`                 ``medts.interpret.interpret``
+statements, verdict
 anomalies                     :class:`AnomalySource`                  ``medts.signal.beats`` (template
                                                                       + RR on the measured R peaks);
                                                                       MedTsLLM head with ``head=True``
