@@ -114,9 +114,12 @@ def test_cli_scores_a_folder_and_skips_a_broken_record(tmp_path, monkeypatch):
     result = CliRunner().invoke(app, ["bench", "external", str(folder), "--n-boot", "20", "--name", "ext_test"])
     assert result.exit_code == 0, result.output
     out = json.loads((tmp_path / "results" / "ext_test.json").read_text())
-    assert out["metrics"]["n_records"] == 2 and out["metrics"]["n_skipped"] == 1
+    classifier, reconciled = out["metrics"]["classifier"], out["metrics"]["reconciled"]
+    assert classifier["n_records"] == reconciled["n_records"] == 2 and classifier["n_skipped"] == 1
     assert "BAD" in out["data"]["skipped"][0]["record"]
-    assert out["metrics"]["challenge"]["classes_medts_cannot_output"] == ["BBB", "Brady", "LAD", "PRWP", "RAD"]
+    assert classifier["challenge"]["classes_medts_cannot_output"] == ["BBB", "Brady", "LAD", "PRWP", "RAD"]
+    # the engine never asserts AFIB on the regular simulated sinus record S1 (its RR is regular, P waves present)
+    assert {r["code"] for r in reconciled["statements"] if r["code"] == "AFIB" and r["fp"]} == set()
     assert not any("CONVERTED" in note for note in out["notes"])  # no SOURCE.json: said to be the folder as given
 
 

@@ -166,13 +166,23 @@ class ExternalRecord:
     predicted_scp: list[str]
     predicted_superclasses: list[str]
     leads: list[str]
+    predicted_snomed_extra: list[str] = field(default_factory=list)
+    """SNOMED codes asserted outside the SCP vocabulary (the engine's axis deviation)."""
 
 
 @dataclass
 class ExternalRun:
+    """The classifiers' outputs per record, and the engine's reconciled ones when it was run."""
+
     records: list[ExternalRecord] = field(default_factory=list)
+    reconciled: list[ExternalRecord] = field(default_factory=list)
     skipped: list[dict[str, str]] = field(default_factory=list)
     seconds: float = 0.0
+    reconcile_seconds: float = 0.0
+
+
+AXIS_SNOMED = {"left axis deviation": "39732003", "right axis deviation": "47665007"}
+"""The engine's axis categories the Challenge scores (SNOMED codes of dx_mapping_scored.csv)."""
 
 
 def find_challenge_records(folder: Path) -> list[Path]:
@@ -181,8 +191,12 @@ def find_challenge_records(folder: Path) -> list[Path]:
 
 
 def classify_folder(folder: str | Path, *, statements_adapter: Path, superclass_adapter: Path,
-                    chunk: int = 64) -> ExternalRun:
-    """Read and classify every Challenge record under ``folder``; unreadable records are skipped with the reason."""
+                    reconcile: bool = False, chunk: int = 64) -> ExternalRun:
+    """Read and classify every Challenge record under ``folder``; unreadable records are skipped with the reason.
+
+    ``reconcile``: also run the engine (:func:`medts.interpret.interpret_ecg`: measurements, the
+    classifiers' scores reconciled with them, the axis category) and keep what it asserts.
+    """
     from medts.classify.predict import Classifier
     from medts.io.cinc import read_cinc
 
@@ -202,14 +216,34 @@ def classify_folder(folder: str | Path, *, statements_adapter: Path, superclass_
                 run.skipped.append({"record": str(header.relative_to(folder)), "reason": str(error)})
         for ecg, s, c in zip(ecgs, statements.predict_many(ecgs), superclasses.predict_many(ecgs)):
             truth = [str(code) for code in ecg.metadata.get("snomed_codes", [])]
-            run.records.append(ExternalRecord(
+            record = ExternalRecord(
                 name=ecg.record_id, truth_snomed=truth,
                 truth_scp=sorted({scp for code in truth for scp in snomed_to_scp(code)}),
                 truth_superclasses=snomed_superclasses(truth),
                 predicted_scp=sorted(s.present), predicted_superclasses=sorted(c.present), leads=list(ecg.leads),
-            ))
-    run.seconds = time.perf_counter() - start
+            )
+            run.records.append(record)
+            if reconcile:
+                t0 = time.perf_counter()
+                run.reconciled.append(_reconciled(record, ecg, [s, c]))
+                run.reconcile_seconds += time.perf_counter() - t0
+    run.seconds = time.perf_counter() - start - run.reconcile_seconds
     return run
+
+
+def _reconciled(record: ExternalRecord, ecg: ECG, predictions: list[Any]) -> ExternalRecord:
+    """``record`` with the engine's asserted statements, superclasses and axis deviation as its predictions."""
+    from dataclasses import replace
+
+    from medts.interpret import interpret_ecg
+    from medts.labels import SUPERCLASSES
+
+    findings = interpret_ecg(ecg, predictions=predictions)
+    asserted = set(findings.codes())
+    axis = AXIS_SNOMED.get(findings.axis.category or "")
+    return replace(record, predicted_scp=sorted(asserted & set(STATEMENTS)),
+                   predicted_superclasses=sorted(asserted & set(SUPERCLASSES)),
+                   predicted_snomed_extra=[axis] if axis else [])
 
 
 def _ratio(num: int, den: int) -> float | None:
@@ -257,7 +291,8 @@ def mi_false_positives(records: list[ExternalRecord]) -> dict[str, Any]:
 def challenge_summary(records: list[ExternalRecord], *, n_boot: int, seed: int = 0) -> dict[str, Any]:
     """Challenge 2021 score of the asserted statements, a bootstrap CI, and what medts cannot output."""
     truth = [set(r.truth_snomed) for r in records]
-    predicted = [{s for s in (scp_to_snomed(c) for c in r.predicted_scp) if s is not None} for r in records]
+    predicted = [{s for s in (scp_to_snomed(c) for c in r.predicted_scp) if s is not None} | set(r.predicted_snomed_extra)
+                 for r in records]
     score = challenge_score(truth, predicted)
     rng = np.random.default_rng(seed)
     values = []
@@ -268,6 +303,7 @@ def challenge_summary(records: list[ExternalRecord], *, n_boot: int, seed: int =
             values.append(value)
     ci = [float(v) for v in np.quantile(values, [0.025, 0.975])] if values else [None, None]
     producible = {scored_class(s) for s in (scp_to_snomed(c) for c in STATEMENTS) if s is not None} - {None}
+    producible |= {scored_class(s) for r in records for s in r.predicted_snomed_extra}
     cannot = [abbr for i, (_, abbr) in enumerate(CINC2021_SCORED) if i not in producible]
     truth_counts = {abbr: sum(scored_class(c) == i for t in truth for c in t) for i, (_, abbr) in enumerate(CINC2021_SCORED)}
     return {"normalized": score.normalized, "ci95": ci, "observed": score.observed, "correct": score.correct,
@@ -287,14 +323,20 @@ def _record_classes(codes: set[str]) -> list[tuple[str, int]]:
     return out
 
 
-def evaluate(run: ExternalRun, *, n_boot: int) -> dict[str, Any]:
-    """All figures of one run (see the module docstring)."""
-    records = run.records
+def evaluate(run: ExternalRun, *, n_boot: int) -> dict[str, dict[str, Any]]:
+    """All figures per output: ``classifier`` (the classifiers alone) and, when run, ``reconciled`` (the engine)."""
+    out = {"classifier": _evaluate(run.records, run, n_boot=n_boot, seconds=run.seconds)}
+    if run.reconciled:
+        out["reconciled"] = _evaluate(run.reconciled, run, n_boot=n_boot, seconds=run.seconds + run.reconcile_seconds)
+    return out
+
+
+def _evaluate(records: list[ExternalRecord], run: ExternalRun, *, n_boot: int, seconds: float) -> dict[str, Any]:
     statements = statement_table(records)
     pac = next((row for row in statements if row["code"] == "PAC"), None)
     return {
         "n_records": len(records), "n_skipped": len(run.skipped),
-        "records_per_second": len(records) / run.seconds if run.seconds else None,
+        "records_per_second": len(records) / seconds if seconds else None,
         "records_with_mapped_truth": sum(bool(r.truth_scp) for r in records),
         "challenge": challenge_summary(records, n_boot=n_boot),
         "superclasses": superclass_table(records),
@@ -313,18 +355,33 @@ def _lead_sets(records: list[ExternalRecord]) -> dict[str, int]:
     return counts
 
 
-def markdown(metrics: dict[str, Any], source: dict[str, Any] | None) -> list[str]:
+VARIANT_TEXT = {"classifier": "classifiers alone", "reconciled": "reconciled by medts.interpret (+ axis)"}
+
+
+def markdown(variants: dict[str, dict[str, Any]], source: dict[str, Any] | None) -> list[str]:
     from medts.bench.results import markdown_table
 
-    ch = metrics["challenge"]
     what = (f"converted shared records ({source['converted_from']}), NOT external data" if source
             else "records of the given folder")
-    head = markdown_table(
-        ["data", "records", "skipped", "Challenge 2021 score (95% CI)", "MI false positives", "PAC sensitivity", "records/s"],
-        [[what, metrics["n_records"], metrics["n_skipped"],
-          f"{ch['normalized']:.3f} ({ch['ci95'][0]:.3f}-{ch['ci95'][1]:.3f})" if ch["ci95"][0] is not None else ch["normalized"],
-          f"{metrics['mi_false_positives']['n_false_positive']} of {metrics['n_records']}",
-          metrics["pac_sensitivity"], metrics["records_per_second"]]])
+    rows = []
+    for variant, metrics in variants.items():
+        ch = metrics["challenge"]
+        rows.append([VARIANT_TEXT[variant], metrics["n_records"], metrics["n_skipped"],
+                     f"{ch['normalized']:.3f} ({ch['ci95'][0]:.3f}-{ch['ci95'][1]:.3f})" if ch["ci95"][0] is not None
+                     else ch["normalized"],
+                     f"{metrics['mi_false_positives']['n_false_positive']} of {metrics['n_records']}",
+                     metrics["pac_sensitivity"], metrics["records_per_second"]])
+    head = markdown_table(["output", "records", "skipped", "Challenge 2021 score (95% CI)", "MI false positives",
+                           "PAC sensitivity", "records/s"], rows)
+    out = [f"## Summary: {what}\n\n" + head]
+    for variant, metrics in variants.items():
+        out += _variant_tables(metrics, VARIANT_TEXT[variant])
+    return out
+
+
+def _variant_tables(metrics: dict[str, Any], title: str) -> list[str]:
+    from medts.bench.results import markdown_table
+
     sup = markdown_table(
         ["superclass", "n true", "sensitivity", "specificity", "PPV", "agreement"],
         [[c, v["n_true"], v["sensitivity"], v["specificity"], v["ppv"], v["agreement"]]
@@ -334,20 +391,21 @@ def markdown(metrics: dict[str, Any], source: dict[str, Any] | None) -> list[str
         [[r["code"], "yes" if r["in_truth_vocabulary"] else "no", r["n_true"], r["n_asserted"], r["tp"], r["fn"], r["fp"],
           r["sensitivity"], r["ppv"]]
          for r in metrics["statements"] if r["n_true"] or r["fp"]])
-    return ["## Summary\n\n" + head,
-            f"## Superclass agreement (exact over MI/STTC/CD/HYP: {metrics['superclasses']['exact_agreement']:.3f})\n\n" + sup,
-            "## Per SCP statement (truth: SNOMED #Dx mapped to SCP)\n\n" + stm]
+    return [f"## {title}: superclass agreement (exact over MI/STTC/CD/HYP: "
+            f"{metrics['superclasses']['exact_agreement']:.3f})\n\n" + sup,
+            f"## {title}: per SCP statement (truth: SNOMED #Dx mapped to SCP)\n\n" + stm]
 
 
-def run(folder: str | Path, *, statements_adapter: Path, superclass_adapter: Path, n_boot: int = 1000,
-        name: str = "external", command: str | None = None) -> tuple[Path, Path]:
-    """Classify and score ``folder``; write ``eval/results/<name>.json`` and ``.md``."""
+def run(folder: str | Path, *, statements_adapter: Path, superclass_adapter: Path, reconcile: bool = True,
+        n_boot: int = 1000, name: str = "external", command: str | None = None) -> tuple[Path, Path]:
+    """Classify (and reconcile) ``folder``; write ``eval/results/<name>.json`` and ``.md``."""
     from medts.bench.results import write_results
 
     folder = Path(folder)
     source_path = folder / SOURCE_FILE
     source = json.loads(source_path.read_text()) if source_path.is_file() else None
-    result = classify_folder(folder, statements_adapter=statements_adapter, superclass_adapter=superclass_adapter)
+    result = classify_folder(folder, statements_adapter=statements_adapter, superclass_adapter=superclass_adapter,
+                             reconcile=reconcile)
     if not result.records:
         raise MedtsError(f"{folder}: no record could be read ({len(result.skipped)} skipped)")
     metrics = evaluate(result, n_boot=n_boot)
@@ -356,14 +414,15 @@ def run(folder: str | Path, *, statements_adapter: Path, superclass_adapter: Pat
          "(medts.labels.snomed_to_scp, sources in medts/labels.py); a statement the source never labels looks "
          "absent, so its false positives may be unlabelled findings."),
         ("Superclasses from SNOMED codes (medts.labels.snomed_superclasses); NORM is not scored (the Challenge's "
-         "sinus rhythm code is a rhythm, not a normal ECG). Predicted superclasses come from the superdiagnostic "
-         "adapter."),
+         "sinus rhythm code is a rhythm, not a normal ECG)."),
         ("Challenge 2021 score: asserted statements written as SNOMED codes, scored with the 26-class weights "
-         "(medts.bench.challenge); 0 = always 'sinus rhythm', 1 = the truth. medts cannot output "
-         + ", ".join(metrics["challenge"]["classes_medts_cannot_output"]) + ", which caps the score."),
-        (f"Classifiers: {statements_adapter} (statements, their own thresholds) and {superclass_adapter} "
-         "(superclasses). This benchmark tunes nothing: no threshold or mapping is chosen on the folder."),
-        "Drafts for clinician review; this benchmark measures the classifiers alone, not the reconciled report.",
+         "(medts.bench.challenge); 0 = always 'sinus rhythm', 1 = the truth. The classifiers alone cannot output "
+         + ", ".join(metrics["classifier"]["challenge"]["classes_medts_cannot_output"]) + ", which caps their score."),
+        (f"Outputs: 'classifiers alone' = {statements_adapter} (statements, their own thresholds) and "
+         f"{superclass_adapter} (superclasses); 'reconciled' = what medts.interpret asserts from the same scores and "
+         "the measurements (what reports and chat say), plus its axis category as LAD/RAD. This benchmark tunes "
+         "nothing: no threshold, rule or mapping is chosen on the folder."),
+        "Drafts for clinician review.",
     ]
     if source:
         notes.insert(0, f"These are CONVERTED SHARED RECORDS ({source['converted_from']}), not external data: "

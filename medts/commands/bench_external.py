@@ -21,10 +21,12 @@ def bench_external(
     data: Annotated[Path | None, typer.Option("--data", help="Root of the dataset named by --make-from (default: the shared data folder).")] = None,
     statements_adapter: Annotated[Path | None, typer.Option("--statements-adapter", help="All-statement classifier (default: adapters/classifier-all).")] = None,
     superclass_adapter: Annotated[Path | None, typer.Option("--superclass-adapter", help="Superdiagnostic classifier (default: adapters/classifier-superdiagnostic).")] = None,
+    reconcile: Annotated[bool, typer.Option("--reconcile/--classifiers-only", help="Also score what medts.interpret asserts (measurements + classifiers + axis); slower.")] = True,
     n_boot: Annotated[int, typer.Option("--n-boot", min=10, help="Bootstrap resamples for the Challenge-score CI.")] = 1000,
     name: Annotated[str, typer.Option("--name", help="Results name: eval/results/<name>.json and .md.")] = "external",
 ) -> None:
-    """Per-statement sensitivity/PPV, superclass agreement, MI false positives and the Challenge 2021 score."""
+    """Per-statement sensitivity/PPV, superclass agreement, MI false positives and the Challenge 2021 score,
+    for the classifiers alone and as reconciled by medts.interpret."""
     from medts.adapters import classifier_dir
     from medts.bench.external import convert_ludb, convert_ptbxl, run
     from medts.config import dataset_dir
@@ -43,7 +45,7 @@ def bench_external(
     command = "medts " + " ".join(shlex.quote(arg) for arg in sys.argv[1:])
     json_path, md_path = run(folder, statements_adapter=statements_adapter or classifier_dir("all"),
                              superclass_adapter=superclass_adapter or classifier_dir("superdiagnostic"),
-                             n_boot=n_boot, name=name, command=command)
+                             reconcile=reconcile, n_boot=n_boot, name=name, command=command)
     typer.echo(md_path.read_text())
     typer.echo(f"wrote {json_path} and {md_path}", err=True)
 
