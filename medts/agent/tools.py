@@ -51,17 +51,24 @@ from pydantic import BaseModel, Field
 from medts.adapters import ANOMALY as ANOMALY_ADAPTER
 from medts.adapters import SEGMENTATION as SEGMENTATION_ADAPTER
 from medts.adapters import adapter_dir
+from medts.interpret import RANGES
+from medts.interpret import rhythm as rhythm_rules
 from medts.record import ECG
 
 RecordName = str
 
-# Typical criteria shown by the glossary (our wording, standard adult criteria).
+# Typical criteria shown by the glossary (our wording, standard adult criteria); the numbers of
+# the rules medts applies come from medts.interpret, so the glossary says what the engine does.
 CRITERIA: dict[str, str] = {
-    "NORM": "sinus rhythm 60-100 bpm, PR 120-200 ms, QRS < 110 ms, QTc < 450 ms (men) / 460 ms (women), axis -30 to +90 deg, no ST-T abnormality",
+    "NORM": (f"sinus rhythm {RANGES['hr_bpm'].low:g}-{RANGES['hr_bpm'].high:g} bpm, PR {RANGES['pr_ms'].low:g}-"
+             f"{RANGES['pr_ms'].high:g} ms, QRS <= {RANGES['qrs_ms'].high:g} ms, QTc <= {RANGES['qtc_bazett_ms'].high:g} ms "
+             f"(men) / {RANGES['qtc_bazett_ms'].high_female:g} ms (women), axis {RANGES['qrs_axis_deg'].low:g} to "
+             f"+{RANGES['qrs_axis_deg'].high:g} deg, no ST-T abnormality"),
     "SR": "regular rhythm with an upright P wave before every QRS in lead II, rate 60-100 bpm",
-    "STACH": "sinus rhythm faster than 100 bpm",
-    "SBRAD": "sinus rhythm slower than 60 bpm",
-    "SARRH": "sinus rhythm whose RR intervals vary by more than about 120 ms, usually with breathing",
+    "STACH": f"sinus rhythm faster than {rhythm_rules.TACHY_BPM:g} bpm",
+    "SBRAD": f"sinus rhythm slower than {rhythm_rules.BRADY_BPM:g} bpm",
+    "SARRH": (f"sinus rhythm whose successive RR intervals differ by more than {rhythm_rules.IRREGULARITY:.0%} of the "
+              "median RR, usually with breathing"),
     "AFIB": "irregularly irregular RR intervals, no distinct P waves, fibrillatory baseline",
     "AFLT": "regular saw-tooth flutter waves at about 250-350 per minute, often 2:1 conduction",
     "1AVB": "PR interval longer than 200 ms with every P wave conducted",
