@@ -147,3 +147,20 @@ def test_converted_ludb_records_carry_their_labels_and_say_they_are_converted(lu
     with pytest.raises(Exception, match="already holds"):
         convert_ludb(ludb_dir, tmp_path, record_ids=[1])
     assert scp_to_snomed("SR") == NSR
+
+
+def test_converted_ptbxl_records_carry_their_statements_and_axis(ptbxl_dir, tmp_path):
+    from medts.bench.external import convert_ptbxl
+    from medts.io.ptbxl import PtbxlIndex
+
+    headers = convert_ptbxl(ptbxl_dir, tmp_path, folds=(9,))
+    index = PtbxlIndex.open(ptbxl_dir)
+    assert len(headers) == len(index.ecg_ids(folds=[9]))
+    for header in headers[:20]:
+        back = read_cinc(header)
+        original = index.read(int(header.stem[1:]))
+        codes = set(back.metadata["snomed_codes"])
+        assert codes == set(scp_codes_to_snomed(list(original.metadata["scp_codes"]))) | (
+            {"39732003"} if original.metadata.get("heart_axis") in ("LAD", "ALAD") else set()) | (
+            {"47665007"} if original.metadata.get("heart_axis") in ("RAD", "ARAD") else set())
+        assert np.abs(back.signal - original.signal).max() <= 0.0005 + 1e-9

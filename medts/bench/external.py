@@ -143,15 +143,21 @@ def convert_ptbxl(root: str | Path, out: str | Path, *, folds: tuple[int, ...] =
     if not ids:
         raise MedtsError(f"{root}: no PTB-XL signals in fold(s) {', '.join(map(str, folds))}")
     _start_folder(out, {"converted_from": "PTB-XL (shared data, raw 100 Hz)", "root": str(root), "folds": list(folds),
-                        "records": ids, "labels": "scp_codes -> SNOMED (medts.labels.scp_to_snomed)", "external": False,
+                        "records": ids, "labels": "scp_codes -> SNOMED (medts.labels.scp_to_snomed); heart_axis LAD/ALAD, RAD/ARAD -> "
+                                  "39732003 / 47665007", "external": False,
                         "caveat": "fold 9 chose the shipped classifiers' members, epochs and thresholds and folds 1-8 "
                                   "trained them: these figures test the harness and the maps, not generalisation"})
     written = []
     for ecg_id in ids:
         ecg = index.read(ecg_id)
         codes = scp_codes_to_snomed(list(ecg.metadata.get("scp_codes", {})))
-        written.append(write_cinc_record(ecg, out, f"P{ecg_id:05d}", codes))
+        axis = _PTBXL_AXIS.get(str(ecg.metadata.get("heart_axis") or ""))
+        written.append(write_cinc_record(ecg, out, f"P{ecg_id:05d}", codes + ([axis] if axis else [])))
     return written
+
+
+_PTBXL_AXIS = {"LAD": "39732003", "ALAD": "39732003", "RAD": "47665007", "ARAD": "47665007"}
+"""PTB-XL ``heart_axis`` values (left/right, and their "abnormal" grades) as the Challenge's axis codes."""
 
 
 # -- scoring ----------------------------------------------------------------------------------------
