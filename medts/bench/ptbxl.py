@@ -265,15 +265,15 @@ def run_benchmark(
     name: str = "ptbxl", command: str | None = None,
 ) -> tuple[Path, Path]:
     """prepare -> predict -> evaluate, then write ``eval/results/<name>.json`` and ``.md``."""
+    from medts.adapters import classifier_dir, classifier_levels, load_manifest
     from medts.bench.results import write_results
-    from medts.classify.predict import default_adapter_dir
     from medts.config import cache_dir
 
     # predictions and label lists derived from the dataset stay outside the repository
     work = work or cache_dir() / "bench" / name
     prepared = prepare(root, work, fold=fold, levels=levels)
     if adapters is None:
-        adapters = [d for d in (default_adapter_dir(level) for level in LEVELS) if (d / "manifest.json").is_file()]
+        adapters = [classifier_dir(level) for level in classifier_levels()]
     if not adapters:
         raise MedtsError("no classifier adapters found (adapters/classifier-*/); train one with `medts train classifier`")
     timings = predict(work, adapters)
@@ -293,7 +293,7 @@ def run_benchmark(
          "GPU: none available to this run; the same command runs on a GPU under accelerate."),
     ]
     for adapter in adapters:
-        selection = json.loads((Path(adapter) / "manifest.json").read_text()).get("selection")
+        selection = load_manifest(adapter).get("selection")
         if selection:
             notes.append(f"{Path(adapter).name}: {selection}")
     data = {k: prepared[k] for k in ("root", "test_fold", "fold_10_present", "records_per_fold_and_source",
@@ -306,13 +306,14 @@ def run_benchmark(
 def ensemble_report(adapters: list[Path], *, name: str = "ptbxl_ensembles", notes: list[str] | None = None,
                     command: str | None = None) -> tuple[Path, Path]:
     """Write single-member vs ensemble figures recorded by :func:`medts.classify.card.finalise_adapter`."""
+    from medts.adapters import load_manifest
     from medts.bench.results import markdown_table, write_results
     from medts.classify.train import member_label, recipe_text
 
     metrics: dict[str, Any] = {}
     rows, trows = [], []
     for adapter in adapters:
-        manifest = json.loads((Path(adapter) / "manifest.json").read_text())
+        manifest = load_manifest(adapter)
         comparison = manifest.get("ensemble_comparison")
         if not comparison:
             raise MedtsError(f"{adapter}: run `python -m medts.classify.card {adapter}` first")

@@ -327,10 +327,10 @@ def run(root: str | Path, *, adapters: list[Path] | None = None, n_boot: int = 1
     """Score the decision rules for each adapter; write ``eval/results/<name>.{json,md}``."""
     import os
 
+    from medts.adapters import classifier_dir
     from medts.bench.results import write_results
-    from medts.classify.predict import default_adapter_dir
 
-    adapters = adapters or [default_adapter_dir("superdiagnostic"), default_adapter_dir("all")]
+    adapters = adapters or [classifier_dir("superdiagnostic"), classifier_dir("all")]
     wall0, cpu0 = time.perf_counter(), time.process_time()
     scores = [fold_scores(root, a) for a in adapters]
     levels = [evaluate_level(sc, n_boot=n_boot) for sc in scores]
