@@ -330,6 +330,7 @@ def test_serial_comparison_side_by_side_with_a_table_of_changes(app_url, browser
                            " || document.querySelector('#status').innerText.includes('Error')", timeout=90_000)
     assert "Error" not in page.inner_text("#status"), page.inner_text("#status")
     for elem in ("compare-previous", "compare-current"):
+        page.wait_for_function(f"() => document.querySelector('#{elem} .js-plotly-plot')?._fullData", timeout=30_000)
         names = page.evaluate(f"() => document.querySelector('#{elem} .js-plotly-plot')._fullData.map(t => t.name)")
         assert {"I", "V6", "calibration 1 mV"} <= set(names)
     rows = {r[0]: r for r in _table_rows(page, "changes")}

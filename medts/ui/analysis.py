@@ -27,6 +27,7 @@ True
 from __future__ import annotations
 
 import functools
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -244,10 +245,21 @@ def statement_rows(report: Any) -> list[list[Any]]:
     """One row per reconciled statement (:func:`decided_statements`): ``[code, description,
     asserted/withheld, the engine's reason, the classifier's raw output]``."""
     asserted = set(report.statements.codes())
-    return [[s.code, s.description, "asserted" if s.code in asserted else "withheld",
-             (s.reason or s.evidence or "-").split("; classifier p=")[0],
+    return [[s.code, s.description, "asserted" if s.code in asserted else "withheld", short_reason(s.reason or s.evidence),
              "-" if s.probability is None else f"{s.probability:.2f} ({s.threshold:.2f})"]
             for s in decided_statements(report)]
+
+
+REASON_CHARS = 110
+
+
+def short_reason(reason: str | None) -> str:
+    """The head of an engine reason for a table cell (up to its first detail in brackets or its
+    first "; "); the whole reason is shown when the statement is clicked."""
+    if not reason:
+        return "-"
+    head = re.split(r" \(|; ", reason, maxsplit=1)[0]
+    return head if len(head) <= REASON_CHARS else head[: REASON_CHARS - 3].rstrip() + "..."
 
 
 def verdict_html(report: Any) -> str:
@@ -376,4 +388,5 @@ def statement_evidence(ecg: ECG, report: Any, code: str, *, n_steps: int = 16) -
     lead_text = ", ".join(f"{lead} ({sa.lead_importance.get(lead, 0.0):.0%})" for lead in leads)
     span_text = ", ".join(f"{sp.start_s:.1f}-{sp.end_s:.1f} s" for sp in sa.top_spans)
     return Evidence(code, regions, f"{code} ({decision.description}, {state}): strongest leads {lead_text}; "
-                    f"strongest spans {span_text}", f"{sa.method} ({result.model})")
+                    f"strongest spans {span_text}. Why {state}: {decision.reason or 'no reason given'}",
+                    f"{sa.method} ({result.model})")

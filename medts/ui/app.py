@@ -66,6 +66,7 @@ CSS = """
 .medts-ok {color: #1b5e20}
 .medts-verdict {font-size: 1.1em; padding: 0.4em 0.8em; border-left: 5px solid #3b7dd8; background: #f3f7ff}
 #caliper {font-family: monospace; color: #0044cc}
+#statements, #measurements, #changes {font-size: 0.85em}
 details.tool-call summary {cursor: pointer; font-family: monospace; font-size: 0.9em}
 """
 
@@ -460,7 +461,7 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
                     with gr.Tab("Statements"):
                         stm_note = gr.Markdown("", elem_id="statements-note")
                         stm_df = gr.Dataframe(headers=an.STATEMENT_HEADERS, interactive=False, elem_id="statements",
-                                              wrap=True, column_widths=["8%", "20%", "13%", "41%", "18%"])
+                                              wrap=True, column_widths=["11%", "18%", "13%", "42%", "16%"])
                         evidence_md = gr.Markdown("", elem_id="evidence")
                     with gr.Tab("Signal quality"):
                         quality_note = gr.Markdown("", elem_id="quality-note")
