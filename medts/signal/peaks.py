@@ -44,7 +44,7 @@ over-detection on 2-lead recordings, where one lead's detection is enough for a 
 
 T_WAVE_LATE_S = 0.6
 """At slow rates the T wave peaks later than 360 ms: up to this long after a beat, a peak with under
-30 % of its steepest slope is still taken for its T wave."""
+30 % of its steepest slope and under half its height is still taken for its T wave."""
 
 
 def drop_t_waves(peaks: np.ndarray, lead: np.ndarray, fs: float) -> np.ndarray:
@@ -58,6 +58,7 @@ def drop_t_waves(peaks: np.ndarray, lead: np.ndarray, fs: float) -> np.ndarray:
     half = max(1, int(round(0.04 * fs)))
     padded = np.pad(slope, half, mode="edge")
     steep = padded[peaks[:, None] + np.arange(2 * half + 1)[None, :]].max(axis=1)
+    height = np.abs(np.asarray(lead, float))[peaks]
     guard, refractory = T_WAVE_GUARD_S * fs, 0.2 * fs
     keep = [0]
     for i in range(1, len(peaks)):
@@ -67,7 +68,14 @@ def drop_t_waves(peaks: np.ndarray, lead: np.ndarray, fs: float) -> np.ndarray:
             if steep[i] > steep[j]:
                 keep[-1] = i
             continue
-        if (gap < guard and steep[i] < 0.5 * steep[j]) or (gap < T_WAVE_LATE_S * fs and steep[i] < 0.3 * steep[j]):
+        # against the smaller of the previous beat's slope and the recent beats' median, so that
+        # one steep noise spike does not make the next real beat look like a T wave
+        ref = min(steep[j], float(np.median(steep[keep[-8:]])))
+        after = peaks[i + 1] - peaks[i] if i + 1 < len(peaks) else 0
+        # a late T wave: small, flat, and followed by a longer wait for the next beat (slow rates)
+        late_t = (gap < T_WAVE_LATE_S * fs and steep[i] < 0.3 * ref and height[i] < 0.5 * height[j]
+                  and after > max(1.5 * gap, 0.7 * fs))
+        if (gap < guard and steep[i] < 0.5 * ref) or late_t:
             continue
         keep.append(i)
     return peaks[keep]
