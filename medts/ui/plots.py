@@ -236,10 +236,11 @@ CALIPER_JS = """
     if (points.length === 2) {
       const [a, b] = points;
       const ms = Math.abs(b.x - a.x) / MM_PER_S * 1000.0, mv = (b.y - a.y) / MM_PER_MV;
-      marks.push({type: 'line', x0: a.x, x1: b.x, y0: a.y, y1: b.y, line: {color: '#0044cc', width: 1, dash: 'dot'}});
+      const reading = `${ms.toFixed(0)} ms, ${mv >= 0 ? '+' : ''}${mv.toFixed(2)} mV`;
+      marks.push({type: 'line', x0: a.x, x1: b.x, y0: a.y, y1: b.y, line: {color: '#0044cc', width: 1, dash: 'dot'},
+                  label: {text: reading, font: {color: '#0044cc', size: 13}, textposition: 'top center'}});
       const rate = ms > 150 ? `  (${(60000.0 / ms).toFixed(0)} /min if R-R)` : '';
-      show(`Calipers: ${ms.toFixed(0)} ms, ${mv >= 0 ? '+' : ''}${mv.toFixed(2)} mV` + rate +
-           `  [${a.lead} -> ${b.lead}]`);
+      show(`Calipers: ${reading}` + rate + `  [${a.lead} -> ${b.lead}]`);
     } else {
       show(`Calipers: first point on ${p.data.name}; click a second point.`);
     }
