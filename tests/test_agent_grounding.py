@@ -267,3 +267,12 @@ def test_a_dose_sentence_never_survives_whatever_it_cites(sinus_classified_trace
                           "[measurements.hr_bpm.reason].", trace, mode=mode)
         assert "mg" not in g.text and f"{hr:.0f} bpm" in g.text
         assert [x.kind for x in g.claims if not x.grounded] == ["safety"]
+
+
+def test_grounded_text_grounds_again_with_its_own_citations(sinus_classified_trace):
+    trace, m, _ = sinus_classified_trace
+    hr = m["hr_bpm"]["value"]
+    first = ground_answer(f"The heart rate is {hr:.0f} bpm.. RR regular.", trace)
+    assert first.n_ungrounded == 0 and ".." not in first.text
+    again = ground_answer(first.text, trace)  # every written citation must support its sentence
+    assert again.n_ungrounded == 0 and again.text == first.text

@@ -995,7 +995,8 @@ class Grounder:
                 out = out.replace(c.text, f"{c.text} [UNVERIFIED]", 1)
         cites = sorted({c.citation for c in claims if c.grounded and c.citation and c.citation != "question"})
         if cites:
-            body, end = (out[:-1], out[-1]) if out[-1] in ".!?" else (out, "")
+            body = out.rstrip(".!?")  # "normal ECG.." keeps one full stop, after the citations
+            end = out[-1] if body != out else ""
             out = f"{body} [{'; '.join(cites)}]{end}"
         return out
 

@@ -165,8 +165,9 @@ def train_intent_classifier(examples: dict[str, list[str]], config: IntentConfig
             losses.append(loss.item())
             if time.perf_counter() - t0 > config.max_seconds:
                 break
-        log(f"intent classifier: epoch {epoch}/{config.epochs}, loss {sum(losses[-5:]) / len(losses[-5:]):.3f}, "
-            f"{time.perf_counter() - t0:.0f} s")
+        if epoch % max(1, config.epochs // 10) == 0 or epoch == config.epochs:
+            log(f"intent classifier: epoch {epoch}/{config.epochs}, loss {sum(losses[-5:]) / len(losses[-5:]):.3f}, "
+                f"{time.perf_counter() - t0:.0f} s")
         if time.perf_counter() - t0 > config.max_seconds:
             break
     record = {"examples": len(data), "labels": labels, "epochs_run": epoch, "steps": steps, "frozen_backbone": frozen,

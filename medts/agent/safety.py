@@ -81,8 +81,9 @@ def unsafe_reason(sentence: str, header_texts: Iterable[str] = ()) -> str | None
     low = " ".join(sentence.lower().split())
     for header in header_texts:
         h = " ".join(str(header).lower().split())
-        # a header line of a few words ("Sex: F") is too short to recognise; long ones are quoted text
-        if len(h) >= 16 and (h in low or _shares_run(low, h, 5)):
+        # a header line of a few words ("Sex: F", "Rhythm: Sinus rhythm.") may say what a finding
+        # also says; five words in a row from the header are quoted text
+        if len(re.findall(r"\w+", h)) >= 5 and _shares_run(low, h, 5):
             return "header text"
     return None
 
