@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -109,14 +110,18 @@ def test_cli_scores_a_folder_and_skips_a_broken_record(tmp_path, monkeypatch):
     folder.mkdir()
     write_cinc_record(simulate_12lead(10, 500, 72, seed=1), folder, "S1", [NSR])
     write_cinc_record(simulate_12lead(10, 500, 110, seed=2, atrial_fibrillation=True), folder, "S2", [AF])
+    from dataclasses import replace
+
+    one = simulate_12lead(10, 500, 72, seed=3).select_leads(("II",))
+    write_cinc_record(replace(one, leads=("X1",)), folder, "ODD", [NSR])  # no standard lead: refused, batch goes on
     (folder / "BAD.hea").write_text("BAD 12 500 5000\n")
     (folder / "BAD.mat").write_bytes(b"not a matlab file")
     result = CliRunner().invoke(app, ["bench", "external", str(folder), "--n-boot", "20", "--name", "ext_test"])
     assert result.exit_code == 0, result.output
     out = json.loads((tmp_path / "results" / "ext_test.json").read_text())
     classifier, reconciled = out["metrics"]["classifier"], out["metrics"]["reconciled"]
-    assert classifier["n_records"] == reconciled["n_records"] == 2 and classifier["n_skipped"] == 1
-    assert "BAD" in out["data"]["skipped"][0]["record"]
+    assert classifier["n_records"] == reconciled["n_records"] == 2 and classifier["n_skipped"] == 2
+    assert {"BAD", "ODD"} == {Path(s["record"]).stem for s in out["data"]["skipped"]}
     assert classifier["challenge"]["classes_medts_cannot_output"] == ["BBB", "Brady", "LAD", "PRWP", "RAD"]
     # the engine never asserts AFIB on the regular simulated sinus record S1 (its RR is regular, P waves present)
     assert {r["code"] for r in reconciled["statements"] if r["code"] == "AFIB" and r["fp"]} == set()

@@ -220,7 +220,8 @@ def classify_folder(folder: str | Path, *, statements_adapter: Path, superclass_
                 ecgs.append(read_cinc(header))
             except MedtsError as error:
                 run.skipped.append({"record": str(header.relative_to(folder)), "reason": str(error)})
-        for ecg, s, c in zip(ecgs, statements.predict_many(ecgs), superclasses.predict_many(ecgs)):
+        ecgs, predicted = _predict_chunk(ecgs, statements, superclasses, run.skipped)
+        for ecg, (s, c) in zip(ecgs, predicted):
             truth = [str(code) for code in ecg.metadata.get("snomed_codes", [])]
             record = ExternalRecord(
                 name=ecg.record_id, truth_snomed=truth,
@@ -235,6 +236,23 @@ def classify_folder(folder: str | Path, *, statements_adapter: Path, superclass_
                 run.reconcile_seconds += time.perf_counter() - t0
     run.seconds = time.perf_counter() - start - run.reconcile_seconds
     return run
+
+
+def _predict_chunk(ecgs: list[ECG], statements: Any, superclasses: Any,
+                   skipped: list[dict[str, str]]) -> tuple[list[ECG], list[tuple[Any, Any]]]:
+    """Both classifiers' predictions for a chunk in one batch; when a record is refused (e.g. none of
+    the 12 standard leads), record by record, the refused ones skipped with the reason."""
+    try:
+        return ecgs, list(zip(statements.predict_many(ecgs), superclasses.predict_many(ecgs)))
+    except MedtsError:
+        kept, out = [], []
+        for ecg in ecgs:
+            try:
+                out.append((statements.predict(ecg), superclasses.predict(ecg)))
+                kept.append(ecg)
+            except MedtsError as error:
+                skipped.append({"record": ecg.source or ecg.record_id, "reason": str(error)})
+        return kept, out
 
 
 def _reconciled(record: ExternalRecord, ecg: ECG, predictions: list[Any]) -> ExternalRecord:
