@@ -130,7 +130,7 @@ def test_ectopy_summary_counts_couplets_runs_and_bigeminy():
     cls = np.array(list("NNVVNNSSSNVNVNVNNN"))
     s = np.arange(len(cls)) * 250
     e = summarise_ectopy(s, cls, 250.0)
-    assert e.counts == {"N": 10, "S": 3, "V": 5}
+    assert e.counts == {"N": 10, "S": 3, "V": 5, "Q": 0}
     assert e.couplets["V"] == 1 and e.isolated["V"] == 3
     assert [(r.kind, r.beats) for r in e.runs] == [("S", 3)]
     assert e.bigeminy_beats == 3
@@ -232,3 +232,13 @@ def test_no_over_detection_at_40_bpm_on_two_200_hz_leads(af):
     assert abs(len(detect_rpeaks(x[:, 0], fs)[0]) - true) <= 2
     cleaned = np.stack([nk.ecg_clean(x[:, j], sampling_rate=200) for j in range(2)], axis=1)
     assert len(consensus_rpeaks(cleaned, fs)) <= 1.1 * true
+
+
+def test_beats_cut_by_the_record_edges_are_unclassifiable(tmp_path):
+    ecg = simulate_12lead(10.0, 500.0, 68.0, seed=1)
+    src = source_from_array(ecg.signal[:, [1]], 500.0, ("II",), name="short")
+    res = analyze_recording(src, with_beats=True)
+    cls, s = np.asarray(res.beats.classes), np.asarray(res.beats.samples)
+    edge = (s < 0.3 * 500) | (s > 500 * (10.0 - 0.45))
+    assert (cls[edge] == "Q").all() and (cls[~edge] == "N").all()
+    assert res.ectopy.counts["V"] == 0 and res.ectopy.counts["Q"] == int(edge.sum())

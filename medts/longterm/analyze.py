@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 
 from medts.interpret import longterm as rules
 from medts.interpret.ranges import RANGES
-from medts.longterm.beats import BeatExtractor
+from medts.longterm.beats import SEGMENT_AFTER_S, SEGMENT_BEFORE_S, BeatExtractor
 from medts.longterm.classify import EctopySummary, beat_classes, beat_scores, summarise_ectopy
 from medts.longterm.rhythm import Episode, Pause, WindowRhythm, af_episodes, find_pauses, window_rhythm
 from medts.longterm.stream import LongSource, iter_chunks, open_long_record
@@ -101,6 +101,9 @@ def analyze_recording(path_or_source: str | Path | LongSource, *, window_s: floa
         w = window_rhythm(chunk.start / src.fs, chunk.stop / src.fs, block.rr_s, provisional, block.p_wave_window,
                           block.p_wave_note)
         cls = beat_classes(v, s, np.full(len(v), w.rhythm == "AF/flutter"))
+        # a beat whose segment the record's start or end cuts off cannot be compared: AAMI Q
+        cut = (block.samples < SEGMENT_BEFORE_S * src.fs) | (block.samples + SEGMENT_AFTER_S * src.fs > src.n_samples)
+        cls = np.where(cut, "Q", cls)
         w = w.model_copy(update={"counts": {k: int((cls == k).sum()) for k in ("N", "S", "V")}})
         if len(block.samples) and float(np.median(block.features["beat_corr"])) > min_corr_feature:
             poor += 1
@@ -115,7 +118,8 @@ def analyze_recording(path_or_source: str | Path | LongSource, *, window_s: floa
     episodes = af_episodes(windows)
     af_s = sum(e.duration_s for e in episodes)
     notes = [f"beat analysis on lead {src.leads[li]}; windows of {window_s:g} s",
-             "fusion (F) and unclassifiable (Q) beats are not called: they appear as N or V"]
+             "fusion (F) beats are not called (they appear as N or V); Q: beats at the record's very start or "
+             "end, too close to the edge to compare"]
     if src.note:
         notes.append(src.note)
     if src.leads[li].upper() not in ("MLII", "II", "ML2"):

@@ -54,7 +54,7 @@ class EctopyRun(BaseModel):
 
 
 class EctopySummary(BaseModel):
-    """Counts per class, isolated beats, couplets and runs, and burden (% of all beats)."""
+    """Counts per class (Q: unclassifiable), isolated beats, couplets and runs, and burden (% of all beats)."""
 
     n_beats: int
     counts: dict[str, int]
@@ -69,7 +69,7 @@ class EctopySummary(BaseModel):
 def summarise_ectopy(samples: np.ndarray, classes: np.ndarray, fs: float) -> EctopySummary:
     """Counts, couplets (exactly 2 in a row), runs (``rules.RUN_MIN_BEATS`` or more) per class."""
     n = len(classes)
-    counts = {k: int((classes == k).sum()) for k in ("N", "S", "V")}
+    counts = {k: int((classes == k).sum()) for k in ("N", "S", "V", "Q")}
     isolated = {"S": 0, "V": 0}
     couplets = {"S": 0, "V": 0}
     runs: list[EctopyRun] = []
