@@ -4,8 +4,8 @@ The agent owns tools, backends, grounding and citations; this module opens one
 ``ChatSession`` per browser session and record (with the backend chosen in Settings), streams
 its grounded pieces into the chat (:func:`stream_reply`, one :class:`ReplyUpdate` per change:
 the tool calls as soon as they ran, the number of tokens the LLM has written, each sentence
-once grounding accepted it), and turns the tool calls of the answer (name, arguments, JSON
-result) into one collapsible message. "Compare with another ECG" loads the second record as
+once grounding accepted it), and turns the tool calls of the answer into one collapsible message:
+one readable line per call (name, arguments, seconds, main values), each expandable to its JSON. "Compare with another ECG" loads the second record as
 the session's ``previous`` record, which the agent's ``compare`` tool reads.
 
 The chat model is made by :data:`CHAT_MODEL_FACTORY` (settings -> LangChain chat model); tests
