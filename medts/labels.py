@@ -409,6 +409,9 @@ _SNOMED_TO_SCP: dict[str, tuple[str, ...]] = {
     # rhythm
     "426783006": ("SR",),  # sinus rhythm
     "164889003": ("AFIB",),  # atrial fibrillation
+    "426749004": ("AFIB",),  # chronic atrial fibrillation
+    "282825002": ("AFIB",),  # paroxysmal atrial fibrillation
+    "314208002": ("AFIB",),  # rapid atrial fibrillation
     "164890007": ("AFLT",),  # atrial flutter
     "427084000": ("STACH",),  # sinus tachycardia
     "426177001": ("SBRAD",),  # sinus bradycardia
@@ -426,6 +429,7 @@ _SNOMED_TO_SCP: dict[str, tuple[str, ...]] = {
     "195042002": ("2AVB",),  # 2nd degree AV block
     "54016002": ("2AVB",),  # Mobitz I (Wenckebach)
     "28189009": ("2AVB",),  # Mobitz II
+    "426183003": ("2AVB",),  # Mobitz type II atrioventricular block
     "164903001": ("2AVB",),  # 2:1 AV block
     "27885002": ("3AVB",),  # complete heart block
     "713427006": ("CRBBB",),  # complete right bundle branch block
@@ -438,6 +442,7 @@ _SNOMED_TO_SCP: dict[str, tuple[str, ...]] = {
     "445211001": ("LPFB",),  # left posterior fascicular block
     "698252002": ("IVCD",),  # nonspecific intraventricular conduction disorder
     "74390002": ("WPW",),  # Wolff-Parkinson-White pattern
+    "195060002": ("WPW",),  # ventricular pre-excitation
     # hypertrophy
     "164873001": ("LVH",),  # left ventricular hypertrophy
     "89792004": ("RVH",),  # right ventricular hypertrophy
@@ -446,6 +451,8 @@ _SNOMED_TO_SCP: dict[str, tuple[str, ...]] = {
     "253352002": ("LAO/LAE",),  # left atrial abnormality
     "446358003": ("RAO/RAE",),  # right atrial hypertrophy
     "253339007": ("RAO/RAE",),  # right atrial abnormality
+    "67751000119106": ("RAO/RAE",),  # right atrial high voltage
+    "55827005": ("VCLVH",),  # left ventricular high voltage (voltage criteria only, as VCLVH)
     # ischaemia / infarction with a location
     "54329005": ("AMI",),  # anterior myocardial infarction
     "426434006": ("ISCAN",),  # anterior ischaemia

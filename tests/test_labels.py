@@ -169,6 +169,8 @@ def test_ludb_csv_lines_map_to_known_codes(ludb_dir):
         ("270492004", ["1AVB"]),
         ("164873001", ["LVH"]),
         ("11157007", ["BIGU", "PVC"]),
+        ("55827005", ["VCLVH"]),  # left ventricular high voltage: voltage criteria, not the diagnosis LVH
+        ("282825002", ["AFIB"]),
         ("39732003", []),  # left axis deviation: no SCP statement
         ("164865005", []),  # myocardial infarction without a location
         ("not-a-code", []),
