@@ -3,8 +3,11 @@
 A Challenge folder holds records as ``NAME.mat`` (variable ``val``, digital units) beside
 ``NAME.hea`` (WFDB header with ``#Dx:`` SNOMED CT codes), as in the PhysioNet/CinC Challenge
 2020-2021 training sets (CPSC, Georgia, Chapman-Shaoxing, Ningbo, ...). Every record is read
-with :func:`medts.io.cinc.read_cinc`, classified by the all-statement and the superdiagnostic
-adapters, and scored four ways:
+with :func:`medts.io.cinc.read_cinc` and classified by the all-statement and the superdiagnostic
+adapters; with ``reconcile`` (the default of ``medts bench external``) the engine
+(:func:`medts.interpret.interpret_ecg`) also decides the statements from those scores and the
+measurements, and its axis category counts as LAD/RAD. Each output ("classifiers alone",
+"reconciled") is scored four ways:
 
 - **per SCP statement**: the truth is the record's SNOMED codes mapped to SCP statements
   (:func:`medts.labels.snomed_to_scp`); sensitivity and PPV for every statement the folder's
