@@ -93,6 +93,10 @@ def test_af_episode_found_with_onset_and_offset(long_record):
     assert all(w.rhythm != "AF/flutter" for w in sinus)
     assert all(w.p_wave for w in res.windows if w.start_s >= 2 * SEGMENT_S)
     assert not any(w.p_wave for w in res.windows if SEGMENT_S <= w.start_s and w.end_s <= 2 * SEGMENT_S)
+    # QT and PR per window from the resting-ECG measurements; PR missing in AF with the reason
+    assert all(w.qt_ms is not None and 300.0 < w.qt_ms < 500.0 for w in sinus)
+    af = [w for w in res.windows if SEGMENT_S <= w.start_s and w.end_s <= 2 * SEGMENT_S]
+    assert all(w.pr_ms is None and "P wave" in (w.interval_note or "") for w in af)
 
 
 def test_ventricular_beats_found_and_window_length_does_not_change_beats(long_record):

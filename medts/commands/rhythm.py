@@ -43,7 +43,8 @@ def text_report(res, source: str, max_windows: int = 20) -> str:  # noqa: ANN001
                                                         if res.pauses else ""))
     lines.append(f"  windows: {len(res.windows)} ({res.poor_quality_windows} poor quality, {res.p_wave_windows} with P waves)")
     for w in res.windows[:max_windows]:
-        lines.append(f"    {w.start_s:8.0f}-{w.end_s:8.0f} s  {w.hr_bpm} bpm  {w.rhythm:10s}  V {w.counts['V']} S {w.counts['S']}")
+        lines.append(f"    {w.start_s:8.0f}-{w.end_s:8.0f} s  {w.hr_bpm} bpm  {w.rhythm:10s}  V {w.counts['V']} S {w.counts['S']}"
+                     f"  QT {w.qt_ms} ms  PR {w.pr_ms} ms")
     if len(res.windows) > max_windows:
         lines.append(f"    ... {len(res.windows) - max_windows} more windows (use --json for all)")
     return "\n".join(lines)

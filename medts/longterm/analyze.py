@@ -105,6 +105,7 @@ def analyze_recording(path_or_source: str | Path | LongSource, *, window_s: floa
         cut = (block.samples < SEGMENT_BEFORE_S * src.fs) | (block.samples + SEGMENT_AFTER_S * src.fs > src.n_samples)
         cls = np.where(cut, "Q", cls)
         w = w.model_copy(update={"counts": {k: int((cls == k).sum()) for k in ("N", "S", "V")}})
+        w = w.model_copy(update=window_intervals(chunk, src))
         if len(block.samples) and float(np.median(block.features["beat_corr"])) > min_corr_feature:
             poor += 1
             w = w.model_copy(update={"p_wave_note": w.p_wave_note + "; poor signal quality"})
@@ -135,6 +136,25 @@ def analyze_recording(path_or_source: str | Path | LongSource, *, window_s: floa
                                  v_score=[round(float(x), 4) for x in np.concatenate(vs)],
                                  s_score=[round(float(x), 4) for x in np.concatenate(ss)])
     return result
+
+
+INTERVAL_STRIP_S = 10.0
+
+
+def window_intervals(chunk, src: LongSource) -> dict[str, object]:  # noqa: ANN001 - stream.Chunk
+    """QT, QTc (Fridericia) and PR of one window, measured by ``medts.signal.measure`` (the resting
+    ECG pipeline, so the numbers mean the same as in a report) on the window's first 10 s."""
+    from medts.record import ECG
+    from medts.signal.measure import measure_ecg
+
+    a = chunk.start - chunk.read_start
+    n = min(int(round(INTERVAL_STRIP_S * src.fs)), chunk.stop - chunk.start)
+    if n < 5.0 * src.fs:  # a short last window: too few beats for a median interval
+        return {"interval_note": "window shorter than 5 s"}
+    m = measure_ecg(ECG(chunk.signal[a:a + n], fs=src.fs, leads=src.leads, record_id=src.name))
+    reasons = [f"{name}: {v.reason}" for name, v in (("QT", m.qt_ms), ("PR", m.pr_ms)) if v.value is None and v.reason]
+    return {"qt_ms": m.qt_ms.value, "qtc_fridericia_ms": m.qtc_fridericia_ms.value, "pr_ms": m.pr_ms.value,
+            "interval_note": "; ".join(reasons) or None}
 
 
 def rate_summary(windows: list[WindowRhythm]) -> RateSummary:

@@ -94,7 +94,8 @@ def markdown_section(res: LongTermResult, *, trend_file: str | None = None,
              f"- Heart rate: mean {r.mean_bpm} bpm; slowest window {r.min_bpm} bpm at {r.min_at_s} s; fastest "
              f"{r.max_bpm} bpm at {r.max_at_s} s; {r.minutes_below_range} min below and {r.minutes_above_range} min "
              f"above {r.range_bpm[0]:g}-{r.range_bpm[1]:g} bpm.",
-             f"- AF/flutter burden {res.af_burden_percent}% ({len(res.episodes)} episode(s)).", ""]
+             f"- AF/flutter burden {res.af_burden_percent}% ({len(res.episodes)} episode(s)).",
+             qt_line(res), ""]
     if trend_file:
         lines += [f"![heart-rate trend]({trend_file})", ""]
     lines += ["### AF/flutter episodes", ""]
@@ -119,6 +120,17 @@ def markdown_section(res: LongTermResult, *, trend_file: str | None = None,
         lines += [f"![{label}]({name})" for label, name in strip_files]
     lines += ["", "Notes: " + "; ".join(res.notes)]
     return "\n".join(lines) + "\n"
+
+
+def qt_line(res: LongTermResult) -> str:
+    """QT and QTc (Fridericia) over the windows where they were measured (first 10 s of each)."""
+    qt = [w.qt_ms for w in res.windows if w.qt_ms is not None]
+    qtc = [w.qtc_fridericia_ms for w in res.windows if w.qtc_fridericia_ms is not None]
+    if not qt:
+        return "- QT: not measured in any window."
+    return (f"- QT per window (first 10 s of each, medts measurements): median {sorted(qt)[len(qt) // 2]:g} ms, "
+            f"range {min(qt):g}-{max(qt):g} ms in {len(qt)} of {len(res.windows)} windows"
+            + (f"; QTc (Fridericia) up to {max(qtc):g} ms." if qtc else "."))
 
 
 def write_section(res: LongTermResult, src: LongSource, folder: str | Path, *, n_strips: int = 4) -> Path:

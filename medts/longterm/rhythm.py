@@ -41,6 +41,12 @@ class WindowRhythm(BaseModel):
     p_wave: bool
     p_wave_note: str
     counts: dict[str, int]
+    qt_ms: float | None = None
+    """QT (ms) measured by ``medts.signal.measure`` on the window's first 10 s (all leads)."""
+    qtc_fridericia_ms: float | None = None
+    pr_ms: float | None = None
+    interval_note: str | None = None
+    """Why QT or PR is missing in this window (the measurement's own reason)."""
 
 
 class Episode(BaseModel):
