@@ -356,3 +356,31 @@ def test_step_two_of_a_replaced_record_leaves_the_panels_to_the_new_one(monkeypa
     monkeypatch.setattr(an, "complete", real_complete)
     assert ui_app.open_record_rest(state)["figure"].layout.title.text.startswith("second")
     state.cleanup()
+
+
+def test_tracing_shows_before_the_measurements() -> None:
+    """Step 0 draws the tracing without measuring (no waves yet); step 1 adds the measurements and
+    the P/QRS/T overlay, and does nothing for a record that was replaced meanwhile."""
+    state = SessionState.new()
+    ecg = simulate_12lead(duration_s=10.0, fs=500.0, hr_bpm=70.0, seed=8, record_id="steps")
+    tracing = ui_app.open_record_tracing(state, ecg, "steps")
+    names = {t.name for t in tracing["figure"].data}
+    assert {"I", "V6", "calibration 1 mV"} <= names and "QRS" not in names and state.analysis is None
+    measured = ui_app.measure_record(state)
+    assert "QRS" in {t.name for t in measured["figure"].data} and measured["measurements"]
+    ui_app.open_record_tracing(state, simulate_12lead(duration_s=4.0, fs=250.0, hr_bpm=60.0, seed=1), "other")
+    other = state.ecg
+    state.ecg = ecg  # as if this record's step 1 started before "other" arrived ...
+    state.analysis = None
+    real = an.analyse_quick
+
+    def swap_then_measure(e):
+        state.ecg = other  # ... and "other" replaced it while it measured
+        return real(e)
+
+    an.analyse_quick, original = swap_then_measure, an.analyse_quick
+    try:
+        assert ui_app.measure_record(state) is None and state.analysis is None
+    finally:
+        an.analyse_quick = original
+    state.cleanup()

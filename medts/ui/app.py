@@ -201,24 +201,46 @@ def figure_for(state: SessionState) -> Any:
     )
 
 
-def open_record_quick(state: SessionState, ecg: ECG, label: str) -> dict[str, Any]:
-    """Step 1 of opening ``ecg``: switch ``state`` to it and return the tracing, the measurements
-    and the signal quality (no classifier, no LLM: what the upload must show within ~2 s)."""
+def open_record_tracing(state: SessionState, ecg: ECG, label: str) -> dict[str, Any]:
+    """Step 0 of opening ``ecg``: switch ``state`` to it and draw its tracing (the paper layout
+    only: no measurement yet, so it shows at once, even while NeuroKit2 is still being imported)."""
     t0 = time.perf_counter()
     state.set_record(ecg, label)
-    state.analysis = an.analyse_quick(ecg)
-    quick = state.analysis.quick
-    fig = figure_for(state)
-    seconds = time.perf_counter() - t0
-    state.analysis.seconds["record_to_tracing"] = round(seconds, 3)
+    return {"figure": figure_for(state), "seconds": time.perf_counter() - t0}
+
+
+def measure_record(state: SessionState) -> dict[str, Any] | None:
+    """Step 1: the measurements, signal quality and P/QRS/T waves of the state's record and the
+    tracing again with the waves (no classifier, no LLM). ``None`` when another record replaced
+    this one meanwhile."""
+    ecg = state.ecg
+    if ecg is None:
+        raise ValueError("load a record first")
+    t0 = time.perf_counter()
+    analysis = an.analyse_quick(ecg)
+    if state.ecg is not ecg:
+        return None
+    state.analysis = analysis
+    quick = analysis.quick
     return {
-        "figure": fig,
+        "figure": figure_for(state),
         "measurements": an.measurement_rows(quick),
         "measurements_note": measurements_note(quick),
         "quality": an.quality_rows(quick),
         "quality_note": _quality_line(quick),
-        "seconds": seconds,
+        "seconds": time.perf_counter() - t0,
     }
+
+
+def open_record_quick(state: SessionState, ecg: ECG, label: str) -> dict[str, Any]:
+    """Steps 0 and 1 of opening ``ecg``: switch ``state`` to it and return the tracing, the
+    measurements and the signal quality (what an upload must show within ~2 s)."""
+    t0 = time.perf_counter()
+    open_record_tracing(state, ecg, label)
+    panels = measure_record(state)
+    seconds = time.perf_counter() - t0
+    state.analysis.seconds["record_to_tracing"] = round(seconds, 3)
+    return {**panels, "seconds": seconds}
 
 
 def open_record_rest(state: SessionState) -> dict[str, Any] | None:
@@ -504,25 +526,39 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
         rest_outputs = [state, status, plot, verdict_md, stm_note, stm_df, overlays_md, interp_md]
 
         def show_record(st: SessionState, ecg: ECG, label: str, notes: list[str]) -> dict:
-            """Step 1: tracing, measurements and quality now; the other panels say they are coming."""
-            p = open_record_quick(st, ecg, label)
+            """Step 0: the tracing now; the other panels say they are coming (chained steps fill them)."""
+            p = open_record_tracing(st, ecg, label)
             info = (f"**{html.escape(ecg.record_id)}** - {html.escape(label)}<br>{ecg.n_leads} leads, {ecg.fs:g} Hz, "
                     f"{ecg.duration_s:.1f} s; age {ecg.age if ecg.age is not None else '-'}, sex {ecg.sex or '-'}")
-            st.status_line = (f"Loaded {ecg.record_id} in {p['seconds']:.2f} s (load {st.loads})." +
+            st.status_line = (f"Loaded {ecg.record_id} (load {st.loads}): tracing in {p['seconds']:.2f} s." +
                               (" " + " ".join(notes) if notes else ""))
             return {
-                state: st, status: ok_message(st.status_line + " Statements and overlays are being computed..."),
+                state: st, status: ok_message(st.status_line + " Measuring..."),
                 record_md: info, plot: p["figure"], verdict_md: VERDICT_PENDING,
                 leads_box: gr.update(choices=list(ecg.leads), value=list(ecg.leads)),
                 start_slider: gr.update(maximum=max(0.0, round(ecg.duration_s - 1.0, 1)), value=0),
                 window_slider: gr.update(maximum=max(1.0, round(ecg.duration_s)), value=st.view.window_s),
                 overlays: [WAVES_OVERLAY, "anomalies"],  # a new record starts with the default view (View())
                 layout_radio: VIEWS[0], caliper_md: CALIPER_HINT, compare_box: gr.update(visible=False),
-                overlays_md: "Computing statements and anomalies...", meas_note: p["measurements_note"],
-                meas_df: p["measurements"], stm_note: "Computing statements...", stm_df: [], evidence_md: "",
-                quality_note: p["quality_note"], quality_df: p["quality"], interp_md: "",
+                overlays_md: "Computing statements and anomalies...", meas_note: "Measuring...",
+                meas_df: [], stm_note: "Computing statements...", stm_df: [], evidence_md: "",
+                quality_note: "", quality_df: [], interp_md: "",
                 report_files: None, report_note: "", chatbot: [],
             }
+
+        @guarded(status)
+        def on_measure(st: SessionState | None) -> dict:
+            """Step 1 (chained after the tracing): measurements, quality, P/QRS/T on the tracing."""
+            st = ensure(st)
+            if st.ecg is None or st.analysis is not None:
+                return {state: st}  # nothing new loaded (e.g. the upload failed): keep what is shown
+            p = measure_record(st)
+            if p is None:  # a newer record took over meanwhile
+                return {state: st}
+            st.status_line += f" Measured in {p['seconds']:.2f} s."
+            return {state: st, status: ok_message(st.status_line + " Statements and overlays are being computed..."),
+                    plot: p["figure"], meas_note: p["measurements_note"], meas_df: p["measurements"],
+                    quality_note: p["quality_note"], quality_df: p["quality"]}
 
         @guarded(status)
         def on_rest(st: SessionState | None) -> dict:
@@ -677,9 +713,12 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
                    changes_df: p["changes"], status: ok_message(f"Compared with {label}: {len(p['changes'])} rows of changes.")}
             yield from on_ask(f"Compare with the previous ECG ({label}): what changed?", history, st)
 
+        measure_outputs = [state, status, plot, meas_note, meas_df, quality_note, quality_df]
         upload.upload(on_upload, [upload, fs_box, state], [*quick_outputs, upload], show_progress="minimal") \
+            .then(on_measure, [state], measure_outputs, show_progress="hidden") \
             .then(on_rest, [state], rest_outputs, show_progress="hidden")
         load_btn.click(on_pick, [picker, fs_box, state], quick_outputs) \
+            .then(on_measure, [state], measure_outputs, show_progress="hidden") \
             .then(on_rest, [state], rest_outputs, show_progress="hidden")
         view_inputs = [layout_radio, leads_box, start_slider, window_slider, overlays, state]
         for control in (layout_radio, leads_box, overlays):
@@ -695,5 +734,7 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
         compare_btn.click(on_compare, [compare_upload, compare_picker, chatbot, state],
                           [*ask_outputs, compare_box, compare_md, compare_prev_plot, compare_cur_plot, changes_df])
         if initial:
-            demo.load(on_pick, [picker, fs_box, state], quick_outputs).then(on_rest, [state], rest_outputs)
+            demo.load(on_pick, [picker, fs_box, state], quick_outputs) \
+                .then(on_measure, [state], measure_outputs, show_progress="hidden") \
+                .then(on_rest, [state], rest_outputs, show_progress="hidden")
     return demo
