@@ -77,7 +77,9 @@ def take_screenshot(out: str | Path, *, example: str = "sinus", question: str = 
             page.fill("#picker input", f"example: {example}")
             page.keyboard.press("Escape")
             page.click("#load")
-            page.wait_for_function("() => document.querySelector('#status')?.innerText.includes('Statements and overlays in')",
+            # the page opened on the default example (load 1); this is load 2
+            page.wait_for_function("() => { const s = document.querySelector('#status')?.innerText || '';"
+                                   " return s.includes('(load 2)') && s.includes('Statements and overlays in'); }",
                                    timeout=ms)
             if segmentation_head:  # the MedTsLLM head's waves, shaded per lead
                 page.click("#overlays label:has-text('MedTsLLM')")
