@@ -25,13 +25,13 @@ import typer
 from medts.errors import MedtsError
 
 
-def text_report(res, source: str, max_windows: int = 20) -> str:  # noqa: ANN001 - LongTermResult
+def text_report(res, source: str, max_windows: int = 20) -> str:
     """Readable summary: rate, episodes, ectopy, pauses, then the per-window trend."""
     e, r = res.ectopy, res.rate
-    lines = [f"{res.record or source}: {res.duration_s / 60:.1f} min, lead {res.lead}, {e.n_beats} beats "
-             f"(draft for clinician review)",
-             f"  rate: mean {r.mean_bpm} bpm, slowest {r.min_bpm} bpm at {r.min_at_s} s, fastest {r.max_bpm} bpm "
-             f"at {r.max_at_s} s",
+    lines = [(f"{res.record or source}: {res.duration_s / 60:.1f} min, lead {res.lead}, {e.n_beats} beats "
+              f"(draft for clinician review)"),
+             (f"  rate: mean {r.mean_bpm} bpm, slowest {r.min_bpm} bpm at {r.min_at_s} s, fastest {r.max_bpm} bpm "
+              f"at {r.max_at_s} s"),
              f"  AF/flutter: {len(res.episodes)} episode(s), burden {res.af_burden_percent}%"]
     for ep in res.episodes:
         lines.append(f"    {ep.onset_s:8.0f}-{ep.offset_s:8.0f} s  {ep.duration_s:7.0f} s  mean {ep.mean_hr_bpm} bpm")

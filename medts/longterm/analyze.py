@@ -21,7 +21,14 @@ from medts.interpret import longterm as rules
 from medts.interpret.ranges import RANGES
 from medts.longterm.beats import SEGMENT_AFTER_S, SEGMENT_BEFORE_S, BeatExtractor
 from medts.longterm.classify import EctopySummary, beat_classes, beat_scores, summarise_ectopy
-from medts.longterm.rhythm import Episode, Pause, WindowRhythm, af_episodes, find_pauses, window_rhythm
+from medts.longterm.rhythm import (
+    Episode,
+    Pause,
+    WindowRhythm,
+    af_episodes,
+    find_pauses,
+    window_rhythm,
+)
 from medts.longterm.stream import LongSource, iter_chunks, open_long_record
 
 SCHEMA_VERSION = "1.0"
@@ -119,8 +126,8 @@ def analyze_recording(path_or_source: str | Path | LongSource, *, window_s: floa
     episodes = af_episodes(windows)
     af_s = sum(e.duration_s for e in episodes)
     notes = [f"beat analysis on lead {src.leads[li]}; windows of {window_s:g} s",
-             "fusion (F) beats are not called (they appear as N or V); Q: beats at the record's very start or "
-             "end, too close to the edge to compare"]
+             ("fusion (F) beats are not called (they appear as N or V); Q: beats at the record's very start or "
+              "end, too close to the edge to compare")]
     if src.note:
         notes.append(src.note)
     if src.leads[li].upper() not in ("MLII", "II", "ML2"):
@@ -141,7 +148,7 @@ def analyze_recording(path_or_source: str | Path | LongSource, *, window_s: floa
 INTERVAL_STRIP_S = 10.0
 
 
-def window_intervals(chunk, src: LongSource) -> dict[str, object]:  # noqa: ANN001 - stream.Chunk
+def window_intervals(chunk, src: LongSource) -> dict[str, object]:
     """QT, QTc (Fridericia) and PR of one window, measured by ``medts.signal.measure`` (the resting
     ECG pipeline, so the numbers mean the same as in a report) on the window's first 10 s."""
     from medts.record import ECG
@@ -167,7 +174,10 @@ def rate_summary(windows: list[WindowRhythm]) -> RateSummary:
                            minutes_below_range=0.0, minutes_above_range=0.0, range_bpm=(rng.low, rng.high))
     lo = min(rated, key=lambda w: w.hr_bpm)
     hi = max(rated, key=lambda w: w.hr_bpm)
-    minutes = lambda ws: round(sum(w.end_s - w.start_s for w in ws) / 60.0, 1)  # noqa: E731
+
+    def minutes(ws: list[WindowRhythm]) -> float:
+        return round(sum(w.end_s - w.start_s for w in ws) / 60.0, 1)
+
     return RateSummary(
         mean_bpm=round(float(np.average([w.hr_bpm for w in rated], weights=[w.n_beats for w in rated])), 1),
         min_bpm=lo.hr_bpm, min_at_s=lo.start_s, max_bpm=hi.hr_bpm, max_at_s=hi.start_s,

@@ -115,7 +115,7 @@ class BeatExtractor:
         b = int(round((SEGMENT_BEFORE_S + span[1]) * self.fs))
         return slice(a, b)
 
-    def add(self, chunk) -> BeatBlock:  # noqa: ANN001 - medts.longterm.stream.Chunk
+    def add(self, chunk) -> BeatBlock:
         fs = self.fs
         peaks, clean = detect_rpeaks(chunk.signal[:, self.lead], fs)
         absolute = peaks + chunk.read_start

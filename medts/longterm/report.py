@@ -89,11 +89,11 @@ def markdown_section(res: LongTermResult, *, trend_file: str | None = None,
     """The long-recording section in Markdown (tables; image links when files are given)."""
     e, r = res.ectopy, res.rate
     lines = ["## Long recording (Holter-style analysis)", "", f"_{res.draft}_", "",
-             f"- Duration {res.duration_s / 3600:.2f} h, beat analysis on lead {res.lead}, {e.n_beats} beats, "
-             f"{len(res.windows)} windows of {res.window_s:g} s ({res.poor_quality_windows} poor quality).",
-             f"- Heart rate: mean {r.mean_bpm} bpm; slowest window {r.min_bpm} bpm at {r.min_at_s} s; fastest "
-             f"{r.max_bpm} bpm at {r.max_at_s} s; {r.minutes_below_range} min below and {r.minutes_above_range} min "
-             f"above {r.range_bpm[0]:g}-{r.range_bpm[1]:g} bpm.",
+             (f"- Duration {res.duration_s / 3600:.2f} h, beat analysis on lead {res.lead}, {e.n_beats} beats, "
+              f"{len(res.windows)} windows of {res.window_s:g} s ({res.poor_quality_windows} poor quality)."),
+             (f"- Heart rate: mean {r.mean_bpm} bpm; slowest window {r.min_bpm} bpm at {r.min_at_s} s; fastest "
+              f"{r.max_bpm} bpm at {r.max_at_s} s; {r.minutes_below_range} min below and {r.minutes_above_range} min "
+              f"above {r.range_bpm[0]:g}-{r.range_bpm[1]:g} bpm."),
              f"- AF/flutter burden {res.af_burden_percent}% ({len(res.episodes)} episode(s)).",
              qt_line(res), ""]
     if trend_file:

@@ -99,7 +99,7 @@ def open_long_record(path: str | Path) -> LongSource:
     return LongSource(base.name, fs, n, tuple(leads), read, note)
 
 
-def source_from_ecg(ecg, *, name: str) -> LongSource:  # noqa: ANN001 - medts.record.ECG (import kept lazy)
+def source_from_ecg(ecg, *, name: str) -> LongSource:
     """A :class:`LongSource` over a record already in memory."""
     sig = np.asarray(ecg.signal, np.float32)
     return LongSource(name, float(ecg.fs), int(sig.shape[0]), tuple(ecg.leads),
