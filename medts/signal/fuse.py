@@ -161,50 +161,78 @@ P_WINDOW_S = 10.0
 of atrial fibrillation, noise or ectopy does not remove the P waves of a whole long record."""
 
 
-def p_waves_present(per_p_peak: np.ndarray, rpeaks: np.ndarray, fs: float) -> tuple[np.ndarray, str]:
-    """Whether each beat has a P wave, decided per window of ``P_WINDOW_S``, and a note saying what
-    was seen.
+FEW_LEADS = 3
+"""With this many usable leads or fewer, one lead whose P waves are coupled to the QRS is enough for a
+window (2-lead Holter records: a lead without visible P waves made the median PR wander)."""
+
+
+def p_waves_present(per_p_peak: np.ndarray, rpeaks: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray, str]:
+    """Whether each beat has a P wave, decided per window of ``P_WINDOW_S``, which leads' P marks to
+    keep, and a note saying what was seen.
 
     NeuroKit2's prominence method always proposes some P peak. A window is judged to lack
-    consistent P waves when the PR distance of its proposed P peaks varies by more than
-    ``PR_SPREAD_MS`` (robust SD) or sits within 60 ms of the R peak; a beat lacks one when fewer
-    than half the usable leads propose one.
+    consistent P waves when the PR distance of its proposed P peaks (median over leads) varies by
+    more than ``PR_SPREAD_MS`` (robust SD) or sits within 60 ms of the R peak; a beat lacks one
+    when fewer than half the usable leads propose one. With ``FEW_LEADS`` usable leads or fewer, a
+    window the median rejects is kept when one lead on its own is coupled: that lead's marks are
+    kept and the others' dropped in that window.
+
+    Returns (present bool [n_beats], lead_ok bool [n_leads, n_beats], note).
     """
-    n_beats = len(rpeaks)
+    n_leads, n_beats = per_p_peak.shape if per_p_peak.ndim == 2 else (0, len(rpeaks))
+    lead_ok = np.ones((n_leads, n_beats), bool)
     if n_beats == 0:
-        return np.zeros(0, bool), "no beats"
+        return np.zeros(0, bool), lead_ok, "no beats"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        pr = np.nanmedian(rpeaks[None, :] - per_p_peak, axis=0) * 1000.0 / fs
+        pr_lead = (rpeaks[None, :] - per_p_peak) * 1000.0 / fs  # [leads, beats] ms
+        pr = np.nanmedian(pr_lead, axis=0)
     count = np.isfinite(per_p_peak).sum(axis=0)
-    present = count >= max(1, 0.5 * per_p_peak.shape[0])
+    present = count >= max(1, 0.5 * n_leads)
     window = np.floor(np.asarray(rpeaks, float) / (P_WINDOW_S * fs)).astype(int)
     if window[-1] > 0 and (window == window[-1]).sum() < 4:
         window[window == window[-1]] = window[-1] - 1  # a short tail joins the window before it
-    uncoupled, near_qrs, judged = 0, 0, 0
+    uncoupled, near_qrs, judged, one_lead = 0, 0, 0, 0
+
+    def coupled(values: np.ndarray) -> str | None:
+        """None when coupled, else why not. Robust spread: one edge beat or one misplaced P must not
+        decide; a PR wandering by more than 20 ms (robust SD) means the proposed "P waves" are not
+        coupled to the QRS (atrial fibrillation or flutter, AV dissociation): no PR exists."""
+        if 1.4826 * np.median(np.abs(values - np.median(values))) > PR_SPREAD_MS:
+            return "uncoupled"
+        return "near QRS" if np.median(values) < 60.0 else None  # a "P" this close to R is QRS
+
     for w in np.unique(window):
         beats = window == w
         good = pr[beats & np.isfinite(pr)]
         if len(good) < 3:
             continue
         judged += 1
-        # Robust spread: one edge beat or one mis-placed P must not decide the rhythm. A PR
-        # that wanders by more than 20 ms (robust SD) means the proposed "P waves" are not
-        # coupled to the QRS (atrial fibrillation or flutter, AV dissociation): no PR exists.
-        if 1.4826 * np.median(np.abs(good - np.median(good))) > PR_SPREAD_MS:
-            present[beats] = False
-            uncoupled += 1
-        elif np.median(good) < 60.0:  # a "P peak" this close to the R peak is part of the QRS
-            present[beats] = False
-            near_qrs += 1
+        why = coupled(good)
+        if why is None:
+            continue
+        if n_leads <= FEW_LEADS:
+            ok = [j for j in range(n_leads) if np.isfinite(pr_lead[j, beats]).sum() >= 3
+                  and coupled(pr_lead[j, beats][np.isfinite(pr_lead[j, beats])]) is None]
+            if ok:
+                lead_ok[:, beats] = False
+                lead_ok[ok, :] = lead_ok[ok, :] | beats[None, :]
+                present[beats] = np.isfinite(per_p_peak[ok][:, beats]).any(axis=0)
+                one_lead += 1
+                continue
+        present[beats] = False
+        uncoupled += why == "uncoupled"
+        near_qrs += why == "near QRS"
     parts = []
     if uncoupled:
         parts.append(f"proposed P waves not coupled to the QRS (PR spread over {PR_SPREAD_MS:g} ms) in "
                      f"{uncoupled} of {judged} window(s) of {P_WINDOW_S:g} s")
     if near_qrs:
         parts.append(f"proposed P peaks within 60 ms of the R peak in {near_qrs} of {judged} window(s)")
+    if one_lead:
+        parts.append(f"P waves coupled to the QRS in one lead only in {one_lead} of {judged} window(s)")
     note = "; ".join(parts) if parts else f"P waves coupled to the QRS in all {judged} window(s) judged"
-    return present, note
+    return present, lead_ok, note
 
 
 def delineate_ecg(cleaned: np.ndarray, fs: float, rpeaks: np.ndarray, leads: list[str], usable: list[int]) -> Delineation:
@@ -246,7 +274,14 @@ def delineate_ecg(cleaned: np.ndarray, fs: float, rpeaks: np.ndarray, leads: lis
     for kind in ("P_on", "P_off", "T_on", "T_off"):
         q, shift = FUSION[kind]
         glob[kind] = fuse_percentile(sub[kind], q, shift * ms)
-    present, p_note = p_waves_present(sub["P_peak"], rpeaks, fs)
+    present, lead_ok, p_note = p_waves_present(sub["P_peak"], rpeaks, fs)
+    if not lead_ok.all():  # few leads, one coupled: fuse the P boundaries from the coupled leads only
+        for kind in ("P_on", "P_peak", "P_off"):
+            sub[kind] = np.where(lead_ok, sub[kind], np.nan)
+            per[kind][usable] = sub[kind]
+        for kind in ("P_on", "P_off"):
+            q, shift = FUSION[kind]
+            glob[kind] = fuse_percentile(sub[kind], q, shift * ms)
     for kind in ("P_on", "P_peak", "P_off"):
         per[kind][:, ~present] = np.nan
     for kind in ("P_on", "P_off"):
