@@ -105,6 +105,8 @@ def peek_shape(path: Path, format: str | None, fs: float | None) -> tuple[int, i
     and are checked after reading.
     """
     suffix = path.suffix.lower()
+    if not path.is_file():
+        return None  # the reader says what is missing, in its own words
     if format in (None, "wfdb") and suffix == ".hea":
         from medts.io.wfdb_io import _record_line, header_sampling_rate
 

@@ -270,24 +270,27 @@ class ECG:
         for i, name in enumerate(self.leads):
             x = self.signal[:, i]
             if name in too_large:
-                problems.append(
-                    f"lead {name} has an implausible amplitude ({too_large[name]:.4g} mV from its median; an ECG "
-                    f"front end records at most about {MAX_PLAUSIBLE_MV:g} mV): wrong units (uV read as mV?) or "
-                    "corrupt data, so its amplitudes are not used"
-                )
-                continue
+                continue  # said by input_notes
+
             if float(np.ptp(x)) < MIN_SIGNAL_MV:
                 problems.append(f"lead {name} is flat (peak-to-peak < {MIN_SIGNAL_MV:g} mV)")
                 continue
             extreme = np.isclose(x, x.max()) | np.isclose(x, x.min())
             if extreme.mean() > 0.05:
                 problems.append(f"lead {name} looks saturated ({100 * extreme.mean():.0f}% of samples at its limits)")
-        return problems + self.input_notes()
+        return self.input_notes() + problems
 
     def input_notes(self) -> list[str]:
-        """What the reader noticed and every output must repeat: leads renamed because their
-        names were blank or repeated, units it could not convert to mV."""
-        notes = [str(w) for w in self.metadata.get("unit_warnings", []) or []]
+        """What every output must repeat about the input itself: leads with an implausible
+        amplitude (wrong units or corrupt data), leads renamed because their names were blank or
+        repeated, units the reader could not convert to mV."""
+        notes = [
+            f"lead {name} has an implausible amplitude ({deviation:.4g} mV from its median; an ECG front end records "
+            f"at most about {MAX_PLAUSIBLE_MV:g} mV): wrong units (uV read as mV?) or corrupt data, so its "
+            "amplitudes are not used"
+            for name, deviation in implausible_amplitude_leads(self)
+        ]
+        notes += [str(w) for w in self.metadata.get("unit_warnings", []) or []]
         if self.metadata.get("lead_names_note"):
             notes.append(str(self.metadata["lead_names_note"]))
         return notes

@@ -144,3 +144,11 @@ def test_exit_codes_zero_two_and_one(records, tmp_path, capsys):
 
     rows, failures = run_per_record([str(folder / "good.hea")], None, None, buggy, what="step", text_report=None)
     assert failures.exit_code == EXIT_INTERNAL and "internal error" in rows[0]["error"]
+
+
+def test_chat_checks_its_input_before_loading_a_model(records, capsys):
+    folder, _ = records
+    assert main(["chat", str(folder / "missing.hea"), "-q", "hi"]) == EXIT_BAD_INPUT
+    assert main(["chat", str(folder / "lead2.npy"), "-q", "hi"]) == EXIT_BAD_INPUT  # .npy needs --fs
+    err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(err) == 2 and "missing.hea" in err[0] and "lead2.npy" in err[1] and "--fs" in err[1]
