@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import random
 import time
+import warnings
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -98,9 +99,13 @@ class IntentClassifier:
         torch.manual_seed(config.seed)
         base, self.tok = load_local("smollm2", "float32")
         if config.lora_r:
-            # a copy: the chat's cached model must not carry the intent LoRA
-            self.model = get_peft_model(copy.deepcopy(base), LoraConfig(
-                r=config.lora_r, lora_alpha=config.lora_alpha, target_modules=["q_proj", "v_proj"], lora_dropout=0.0))
+            # a copy: the chat's cached model must not carry the intent LoRA; peft's call of a
+            # deprecated transformers method is not ours to report
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", category=FutureWarning, module="transformers")
+                self.model = get_peft_model(copy.deepcopy(base), LoraConfig(
+                    r=config.lora_r, lora_alpha=config.lora_alpha, target_modules=["q_proj", "v_proj"],
+                    lora_dropout=0.0))
         else:
             self.model = base
         hidden = int(base.config.hidden_size)

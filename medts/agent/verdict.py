@@ -105,6 +105,7 @@ _FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"\baxis\b.*\bright\b|\bright\b.*\baxis\b", ("AXIS_RIGHT",)),
     (r"\baxis\b.*\bnormal\b|\bnormal\b.*\baxis\b", ("AXIS_NORMAL",)),
     (r"\b(?:ECG|EKG|tracing|electrocardiogram|it)\b.*\bnormal\b|within normal limits", ("NORM",)),
+    (r"\bsinus\b", ("SR",)),  # "Is the rhythm sinus?"
 )
 
 
