@@ -158,19 +158,28 @@ def test_cli_native_answer_and_unknown_model_without_traceback(server, tmp_path)
 
 
 def test_a_server_killed_mid_answer_leaves_a_marked_partial_answer(tmp_path):
+    from langchain_core.callbacks import BaseCallbackHandler
+
     from medts.agent.backends import BackendError
     from medts.agent.native import PARTIAL_MARK
 
     doomed = LlamaServer(tmp_path / "doomed.log")
+
+    class KillAtFirstToken(BaseCallbackHandler):
+        """Kills the server when the first answer token arrives (before medts does anything with it)."""
+
+        def on_llm_new_token(self, token: str, **kwargs) -> None:
+            if token.strip():
+                doomed.stop()
+
     try:
         session = _session(doomed.base_url)
         session.llm.max_tokens = 400
+        session.llm.callbacks = [KillAtFirstToken()]
         pieces, error = [], None
         try:
             for piece in session.stream("Explain what this ECG shows and what the heart rate is."):
                 pieces.append(piece)
-                if len(pieces) == 1:
-                    doomed.stop()
         except BackendError as e:
             error = str(e)
     finally:

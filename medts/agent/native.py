@@ -53,7 +53,7 @@ from medts.agent.tools import TOOL_SPECS, ToolBox
 PARTIAL_MARK = "[Partial answer: the server stopped before it finished.]"
 """Ends an answer the server broke off (the part before it is grounded like any answer)."""
 
-MAX_STEPS = 6
+MAX_STEPS = 4
 """Model calls per question (each tool round counts one, and the answer one)."""
 
 
