@@ -145,6 +145,12 @@ def _wait_record(page, record_id: str, timeout_ms: int = 120_000) -> None:
         arg=record_id, timeout=timeout_ms)
 
 
+def _wait_status_chat_done(page) -> None:
+    """Until the chat's last update arrived (the question box is enabled again, nothing pending)."""
+    page.wait_for_function("() => !document.querySelector('#chat .pending, #chat .generating')", timeout=60_000)
+    time.sleep(0.5)  # the final re-render of the message list
+
+
 def _table_rows(page, elem_id: str) -> list[list[str]]:
     # Gradio's dataframe renders a virtual table of div rows/cells (plus a hidden <table> for sizing).
     return page.evaluate(
@@ -290,12 +296,14 @@ def test_upload_measurements_fit_tool_trace_and_no_server_paths(app_url, browser
                            timeout=90_000)
     _timing("question -> first answer complete (scripted chat model, real tools)", time.perf_counter() - t0)
     assert re.search(r"\b7\d\s*bpm", page.inner_text("#chat"))
+    _wait_status_chat_done(page)
     page.get_by_text("Tools called").first.click()
     summaries = page.locator("#chat details.tool-call summary")
     summaries.first.wait_for(timeout=10_000)
     lines = summaries.all_inner_texts()
     assert lines and all("{" not in line and "(" in line for line in lines), lines
     assert any(line.startswith("measurements(") and "hr_bpm" in line for line in lines), lines
+    time.sleep(0.8)  # the accordion's opening animation
     _shot(page, "ui-chat.png", "#chat")
     summaries.first.click()
     page.wait_for_function("() => document.querySelector('#chat details.tool-call[open] code')")
