@@ -16,8 +16,9 @@ One test per item of the app's brief (issue 18), each checked as a user meets it
 4. upload -> tracing and measurements, and no server path anywhere (errors, report files);
 5. serial comparison: side-by-side tracings and a table of changes.
 
-Screenshots for the README go to ``docs/`` (small palette PNGs); timings, each with the load
-average beside it (the machine is shared), to ``test-artifacts/ui-browser-timing.txt``.
+Screenshots (small palette PNGs) go to ``test-artifacts/``, or with ``MEDTS_DOCS_SCREENSHOTS=1``
+to ``docs/`` for the README (a plain test run leaves the tracked files alone); timings, each
+with the load average beside it (the machine is shared), to ``test-artifacts/ui-browser-timing.txt``.
 
 The app runs in this process on a free local port. The chat uses the real agent (tools,
 planner, grounding, citations) with the agent's scripted chat model in place of SmolLM2, so the
@@ -44,7 +45,7 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--
          "--disable-sync", "--no-first-run", "--disable-quic"]
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
-DOCS = ROOT / "docs"
+SHOTS = ROOT / ("docs" if os.environ.get("MEDTS_DOCS_SCREENSHOTS") else "test-artifacts")
 PLOT = "#tracing .js-plotly-plot"
 TIMINGS: list[str] = []
 
@@ -67,11 +68,11 @@ def _timing(name: str, seconds: float) -> None:
 
 
 def _shot(page, name: str, selector: str | None = None) -> None:
-    """A README screenshot in docs/ (palette PNG, small), of the page or of one element."""
+    """A screenshot (palette PNG, small) of the page or of one element, for the README (see module doc)."""
     from medts.ui.screenshot import compress_png
 
-    DOCS.mkdir(exist_ok=True)
-    path = DOCS / name
+    SHOTS.mkdir(exist_ok=True)
+    path = SHOTS / name
     if selector:
         page.locator(selector).screenshot(path=str(path))
     else:
