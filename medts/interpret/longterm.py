@@ -62,7 +62,8 @@ AF_MIN_IRREGULARITY = 0.10
 AF_MIN_FRACTION_CHANGING = 0.8
 """... at least this fraction of successive RR differences must exceed 5 % of the median RR ..."""
 AF_REQUIRES_NO_P_WAVE = True
-"""... and the window's averaged beats must show no consistent P wave.
+"""... and the window must show no P wave: neither in its averaged beats nor as a PR interval that the
+resting-ECG measurements (``medts.signal.measure``) find on its first 10 s.
 DS1 (P waves from each window's own beats): 40 of 41 AF/flutter windows called; 4 of 610 non-AF windows
 (118: 1, 207: 3); 0.7 gave 7."""
 AF_MIN_BEATS = 12

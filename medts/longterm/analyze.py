@@ -105,14 +105,17 @@ def analyze_recording(path_or_source: str | Path | LongSource, *, window_s: floa
         v, s = beat_scores(block.features)
         is_v = v >= rules.V_THRESHOLD
         provisional = np.where(is_v, "V", "N")
-        w = window_rhythm(chunk.start / src.fs, chunk.stop / src.fs, block.rr_s, provisional, block.p_wave_window,
-                          block.p_wave_note)
+        intervals = window_intervals(chunk, src)
+        # P-wave evidence from either view: the window's averaged beats, or a PR that the resting-ECG
+        # measurements found coupled to the QRS on the window's first 10 s
+        p_wave = block.p_wave_window or intervals.get("pr_ms") is not None
+        p_note = block.p_wave_note + ("; PR measured on the first 10 s" if intervals.get("pr_ms") is not None else "")
+        w = window_rhythm(chunk.start / src.fs, chunk.stop / src.fs, block.rr_s, provisional, p_wave, p_note)
         cls = beat_classes(v, s, np.full(len(v), w.rhythm == "AF/flutter"))
         # a beat whose segment the record's start or end cuts off cannot be compared: AAMI Q
         cut = (block.samples < SEGMENT_BEFORE_S * src.fs) | (block.samples + SEGMENT_AFTER_S * src.fs > src.n_samples)
         cls = np.where(cut, "Q", cls)
-        w = w.model_copy(update={"counts": {k: int((cls == k).sum()) for k in ("N", "S", "V")}})
-        w = w.model_copy(update=window_intervals(chunk, src))
+        w = w.model_copy(update={"counts": {k: int((cls == k).sum()) for k in ("N", "S", "V", "Q")}, **intervals})
         if len(block.samples) and float(np.median(block.features["beat_corr"])) > min_corr_feature:
             poor += 1
             w = w.model_copy(update={"p_wave_note": w.p_wave_note + "; poor signal quality"})

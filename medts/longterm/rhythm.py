@@ -76,7 +76,7 @@ def window_rhythm(start_s: float, end_s: float, rr_s: np.ndarray, classes: np.nd
     n = len(rr)
     finite = rr[np.isfinite(rr)]
     hr = round(60.0 / float(np.median(finite)), 1) if len(finite) else None
-    counts = {k: int((classes == k).sum()) for k in ("N", "S", "V")}
+    counts = {k: int((classes == k).sum()) for k in ("N", "S", "V", "Q")}
     if n < rules.AF_MIN_BEATS or not np.isfinite(irregularity):
         label = "unreadable"
     elif rules.is_af_window(irregularity, changing, p_wave, len(rr_clean)):
