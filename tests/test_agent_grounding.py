@@ -276,3 +276,15 @@ def test_grounded_text_grounds_again_with_its_own_citations(sinus_classified_tra
     assert first.n_ungrounded == 0 and ".." not in first.text
     again = ground_answer(first.text, trace)  # every written citation must support its sentence
     assert again.n_ungrounded == 0 and again.text == first.text
+
+
+def test_an_asserted_superclass_supports_its_name_and_probability():
+    """The engine may assert a superclass itself (MI from the superdiagnostic classifier); a
+    model writing "MI" makes a checkable claim."""
+    trace = [ToolCall("interpretation", {}, {"tool": "interpretation", "asserted": [
+        {"code": "MI", "description": "myocardial infarction", "origin": "classifier",
+         "reason": "classifier above threshold", "probability": 0.8}], "withheld": []}, 0.0)]
+    g = ground_answer("Yes: medts asserts MI (myocardial infarction), classifier probability 80%.", trace,
+                      question="Any inferior MI?")
+    assert g.n_ungrounded == 0 and "interpretation.asserted (MI)" in g.citations
+    assert ground_answer("There is no MI.", trace).n_ungrounded == 1

@@ -270,7 +270,7 @@ def _interpretation_statements(r: dict[str, Any], facts: StatementFacts) -> None
         facts.present.pop(s["code"], None)
         facts.absent[s["code"]] = f"interpretation.withheld ({s['code']})"
     for cls in SUPERCLASSES:
-        members = [c for c in asserted if c in STATEMENTS and STATEMENTS[c].diagnostic_class == cls]
+        members = [c for c in asserted if c == cls or (c in STATEMENTS and STATEMENTS[c].diagnostic_class == cls)]
         if members:
             facts.present[cls] = f"interpretation.asserted ({members[0]})"
         elif cls != "NORM":
@@ -315,7 +315,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "LAFB": (r"left anterior fascicular block", r"left anterior hemiblock"),
     "LPFB": (r"left posterior fascicular block",),
     "WPW": (r"Wolff[- ]Parkinson[- ]White", r"pre-?excitation"),
-    "MI": (r"myocardial infarction", r"\binfarcts?\b", r"heart attack"),
+    "MI": (r"myocardial infarction", r"\binfarcts?\b", r"heart attack", r"(?<![\w/])MI(?![\w/])", r"\bN?STEMI\b"),
     "STTC": (r"ST[- /]T changes?", r"ischa?emi[ac]\w*"),
     "CD": (r"conduction disturbances?",),
     "HYP": (r"\bhypertrophy\b",),
@@ -833,7 +833,7 @@ def check_sentence(sentence: str, numbers: list[Fact], statements: StatementFact
     (``[measurements.hr_bpm]``) must each support one of its claims (:func:`check_citations`)."""
     cited, sentence = split_citations(html.unescape(sentence))  # "&#39;" is an apostrophe, not 39
     for text in quoted:  # a verbatim tool reason is medts's own explanation, not a claim
-        if text in sentence:
+        if len(text) >= 12 and text in sentence:  # (a short reason could blank ordinary words)
             sentence = sentence.replace(text, " " * len(text))
     claims: list[Claim] = []
     yes_no = _YES_NO.match(sentence)

@@ -293,7 +293,9 @@ def _interpretation_clause(code: str, answer: str, r: dict[str, Any], m: dict[st
         if s is None:
             return f"medts asserts {_describe(code)}"
         origin = str(s.get("origin") or "")
-        text = f"medts asserts {_describe(s['code'])}"
+        superclass = {"MI": "myocardial infarction", "STTC": "ST-T change", "HYP": "hypertrophy",
+                      "CD": "conduction disturbance"}.get(s["code"])
+        text = f"medts asserts {s['code']} ({superclass})" if superclass else f"medts asserts {_describe(s['code'])}"
         if "measurement" in origin and m is not None:
             key = _DECIDING_MEASUREMENT.get(s["code"], {"LVH": "sokolow_lyon_mv"}.get(s["code"]))
             measured = measurement_phrase(m, key) if key else _rhythm_clause(m)
