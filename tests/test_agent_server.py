@@ -178,7 +178,7 @@ def test_a_server_killed_mid_answer_leaves_a_marked_partial_answer(tmp_path):
         session.llm.callbacks = [KillAtFirstToken()]
         pieces, error = [], None
         try:
-            for piece in session.stream("Explain what this ECG shows and what the heart rate is."):
+            for piece in session.stream("What is the heart rate?"):
                 pieces.append(piece)
         except BackendError as e:
             error = str(e)
@@ -188,4 +188,5 @@ def test_a_server_killed_mid_answer_leaves_a_marked_partial_answer(tmp_path):
         pytest.skip("the whole answer arrived before the server was killed")
     assert doomed.base_url in error and "\n" not in error
     assert session.last is not None and PARTIAL_MARK in session.last.text and PARTIAL_MARK in "".join(pieces)
-    assert session.last.text.split(PARTIAL_MARK)[0].strip()  # the grounded part before the break is kept
+    kept = session.last.text.split(PARTIAL_MARK)[0]
+    assert "bpm" in kept and "measurements.hr_bpm" in session.last.citations  # the grounded verdict stays
