@@ -20,7 +20,11 @@ from typing import Optional
 
 import typer
 
+from medts.cli_inputs import ANALYSIS_MAX_LEADS, FS_HELP, LEADS_HELP, InputLimits
 from medts.errors import MedtsError
+
+CHAT_LIMITS = InputLimits(max_leads=ANALYSIS_MAX_LEADS, max_seconds=3600.0, what="medts chat")
+"""The agent's tools measure and classify the whole record at once."""
 
 HELP = """Commands: /load PATH (load another ECG; the first becomes 'previous'), /switch (swap current
 and previous), /tools (tool calls of the last answer), /json (last answer as JSON), /quit."""
@@ -101,15 +105,23 @@ def register(app: typer.Typer) -> None:
         grounding: str = typer.Option("remove", help="unsupported claims: remove the sentence, or flag it"),
         timeout: float = typer.Option(60.0, help="server backend: longest wait (s) for the server's next bytes"),
         as_json: bool = typer.Option(False, "--json", help="with -q: print the answers as one JSON list"),
+        fs: Optional[float] = typer.Option(None, "--fs", help=FS_HELP),
+        leads: Optional[str] = typer.Option(None, "--leads", help=LEADS_HELP),
     ) -> None:
         """Chat about an ECG. Answers are grounded in tool results and are drafts for clinician review."""
         from medts.agent.backends import BackendError
         from medts.agent.native import PARTIAL_MARK
+        from medts.cli_inputs import check_fs_option, parse_leads, read_checked
+
+        # Read (and check) the records before any model loads: a bad path costs no load.
+        rate, names = check_fs_option(fs), parse_leads(leads)
+        earlier = read_checked(previous, fs=rate, leads=names, limits=CHAT_LIMITS) if previous is not None else None
+        ecg = read_checked(path, fs=rate, leads=names, limits=CHAT_LIMITS)
         session = _session(backend, model, base_url, mode, dtype, max_new_tokens, grounding, timeout)
         what = f"{base_url}" if backend == "openai" else "the local model"
-        if previous is not None:
-            session.load(previous)
-        summary = session.load(path)
+        if earlier is not None:
+            session.load(earlier)
+        summary = session.load(ecg)
         if not summary.get("available", True):
             raise MedtsError(f"{path}: {summary.get('reason')}")
         q = summary.get("quality") or {}
