@@ -22,6 +22,7 @@ from typing import Annotated
 
 import typer
 
+from medts.cli_inputs import FsOption, LeadsOption
 from medts.errors import MedtsError
 
 
@@ -60,9 +61,11 @@ def register(app: typer.Typer) -> None:
         beats: Annotated[bool, typer.Option("--beats", help="Include every beat (sample, class, scores) in --json.")] = False,
         report: Annotated[Path | None, typer.Option("--report", help="Folder for a Markdown section per record with "
                                                     "its heart-rate trend and strips of the worst events (SVG).")] = None,
+        fs: FsOption = None,
+        leads: LeadsOption = None,
     ) -> None:
         """Long-recording rhythm: AF/flutter episodes, ectopy, pauses, rate trend (windowed, bounded memory)."""
-        from medts.cli_inputs import Failures, expand
+        from medts.cli_inputs import Failures, check_fs_option, expand, parse_leads
         from medts.longterm import analyze_recording
         from medts.longterm.report import write_section
         from medts.longterm.stream import open_long_record
@@ -75,7 +78,7 @@ def register(app: typer.Typer) -> None:
         for source, path, error in expanded:
             if error is None:
                 try:
-                    src = open_long_record(path)
+                    src = open_long_record(path, fs=check_fs_option(fs), leads=parse_leads(leads))
                     res = analyze_recording(src, window_s=window, lead=lead, with_beats=beats)
                 except MedtsError as err:
                     error = str(err)

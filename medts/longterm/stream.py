@@ -57,9 +57,10 @@ def _wfdb_base(path: Path) -> Path | None:
     return base if base.with_suffix(".hea").is_file() else None
 
 
-def open_long_record(path: str | Path) -> LongSource:
+def open_long_record(path: str | Path, *, fs: float | None = None, leads: list[str] | None = None) -> LongSource:
     """A :class:`LongSource` for ``path`` (WFDB base name, ``.hea``/``.dat``, or any file
-    ``medts.io.read_record`` reads). Raises :class:`MedtsError` with one line on bad input."""
+    ``medts.io.read_record`` reads). ``fs`` and ``leads`` are for files that lack them (as in
+    :func:`medts.io.read_record`). Raises :class:`MedtsError` with one line on bad input."""
     import wfdb
 
     from medts.io.wfdb_io import unit_scale_to_mv
@@ -69,14 +70,14 @@ def open_long_record(path: str | Path) -> LongSource:
     if base is None:
         from medts.io import read_record
 
-        return source_from_ecg(read_record(p), name=p.stem)
+        return source_from_ecg(read_record(p, fs=fs, leads=leads), name=p.stem)
     try:
         header = wfdb.rdheader(str(base))
     except (OSError, ValueError) as error:
         raise MedtsError(f"{base}.hea: cannot read the header ({error})") from error
     from medts.io.wfdb_io import header_sampling_rate
 
-    rate = header_sampling_rate(f"{base}.hea")  # wfdb reads a missing or impossible rate as 250 Hz
+    rate = header_sampling_rate(f"{base}.hea", fs)  # wfdb reads a missing or impossible rate as 250 Hz
     if not header.sig_len:
         raise MedtsError(f"{base}.hea: the header gives no signal length")
     scales = []
@@ -95,8 +96,13 @@ def open_long_record(path: str | Path) -> LongSource:
 
     from medts.record import _unique_lead_names, canonical_lead_name
 
-    leads, note = _unique_lead_names(tuple(canonical_lead_name(str(x)) for x in header.sig_name or []))
-    return LongSource(base.name, fs, n, tuple(leads), read, note)
+    names = [str(x) for x in header.sig_name or []]
+    if leads is not None:  # the caller names the columns (--leads)
+        if len(leads) != len(names):
+            raise MedtsError(f"{base}.hea: --leads names {len(leads)} lead(s) but the record has {len(names)}")
+        names = list(leads)
+    unique, note = _unique_lead_names(tuple(canonical_lead_name(x) for x in names))
+    return LongSource(base.name, fs, n, tuple(unique), read, note)
 
 
 def source_from_ecg(ecg, *, name: str) -> LongSource:
