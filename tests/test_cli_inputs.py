@@ -152,3 +152,11 @@ def test_chat_checks_its_input_before_loading_a_model(records, capsys):
     assert main(["chat", str(folder / "lead2.npy"), "-q", "hi"]) == EXIT_BAD_INPUT  # .npy needs --fs
     err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
     assert len(err) == 2 and "missing.hea" in err[0] and "lead2.npy" in err[1] and "--fs" in err[1]
+
+
+def test_rhythm_takes_fs_for_a_header_without_a_valid_rate(records):
+    folder, _ = records
+    assert _run("rhythm", folder / "minus5.hea", "--json").exit_code == EXIT_BAD_INPUT
+    done = _run("rhythm", folder / "minus5.hea", "--fs", "500", "--json")
+    assert done.exit_code == 0, done.stderr
+    assert json.loads(done.stdout)[0]["fs"] == 500.0
