@@ -6,11 +6,15 @@ Run from the repository root after `make test-server` installed llama-cpp-python
 It starts the server the real-server tests start (tests/test_agent_server.py), asks two questions
 in native mode and adds its figures to eval/results/server_latency.json.
 """
-import json, os, sys, time, subprocess, socket
+import json
+import os
+import sys
+import time
 from pathlib import Path
+
 sys.path.insert(0, "tests")
-from test_agent_server import LlamaServer, _session
 from langchain_core.callbacks import BaseCallbackHandler
+from test_agent_server import LlamaServer, _session
 
 log = Path("/tmp/lat_server.log")
 server = LlamaServer(log)
