@@ -325,9 +325,13 @@ def _family_members(code: str) -> set[str]:
 def score_answer_text(text: str, expect: list[dict[str, Any]], question: str = "") -> bool:
     """Whether ``text`` contains every expected fact (see the module docstring). A sentence
     starting with "Yes"/"No" asserts/denies the statements the question names."""
-    from medts.agent.grounding import _YES_NO, find_numbers, find_statements, split_sentences
-
-    from medts.agent.grounding import split_citations
+    from medts.agent.grounding import (
+        _YES_NO,
+        find_numbers,
+        find_statements,
+        split_citations,
+        split_sentences,
+    )
 
     sentences = [split_citations(s)[1] for s in split_sentences(text)]  # citations name fields, not findings
     numbers = [(v, u) for s in sentences for _, v, u in find_numbers(s)]
