@@ -6,8 +6,8 @@ import os
 
 import neurokit2 as nk
 import numpy as np
-import torch
 import pytest
+import torch
 import wfdb
 from typer.testing import CliRunner
 
@@ -119,7 +119,7 @@ def test_shipped_adapter_prompt_cache_matches_the_uncached_path(sim_record):
     assert model32.llm_dtype == torch.float32
     ecg = read_record(sim_record[0])
     sig = ecg.resample(config.data.fs).signal
-    kw = dict(age=60, sex="female", dataset="ludb", hop_s=config.data.window_s)
+    kw = {"age": 60, "sex": "female", "dataset": "ludb", "hop_s": config.data.window_s}
     cached = segment_logits(model32, sig, list(ecg.leads), cache_prompts=True, **kw)
     plain = segment_logits(model32, sig, list(ecg.leads), cache_prompts=False, **kw)
     assert cached.shape == (1000, 2, 4)
