@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -77,6 +77,17 @@ class InputLimits:
     max_lead_seconds: float | None = None
     max_seconds: float | None = None
     what: str = "this command"
+    excerpt_s: float | None = None
+    """Records longer than this are analysed on their first ``excerpt_s`` seconds only, read by
+    sample range (WFDB) so the rest never enters memory, and every output says so
+    (``metadata["excerpt_note"]``). ``None``: the whole record."""
+
+    def excerpt_samples(self, n_samples: int, fs: float) -> int | None:
+        """Samples to keep of a record of ``n_samples`` at ``fs`` Hz (``None``: all of them)."""
+        if self.excerpt_s is None:
+            return None
+        keep = round(self.excerpt_s * fs)
+        return keep if n_samples > keep else None
 
     def check(self, source: str, n_samples: int, n_leads: int, fs: float) -> None:
         if self.max_leads is not None and n_leads > self.max_leads:
@@ -96,6 +107,14 @@ class InputLimits:
 ANALYSIS_MAX_LEADS = 24
 """Widest record the analysis commands accept: 12 standard leads plus right-sided, posterior and
 Frank leads fit; body-surface maps (64-256 leads) are not ECGs medts interprets."""
+
+
+RESTING_EXCERPT_S = 300.0
+"""The resting-ECG commands (``measure``, ``classify``, ``report``) analyse at most the first 5
+minutes of a record: a resting ECG is 10 s, and 5 minutes already gives hundreds of beats for each
+median. Longer records (Holter, monitoring) are analysed on this excerpt, read by sample range,
+so peak memory does not grow with the record (about 0.5 GB in ``report`` whatever the length);
+``medts rhythm`` streams the whole record in 60-s windows."""
 
 
 def peek_shape(path: Path, format: str | None, fs: float | None) -> tuple[int, int, float] | None:
@@ -134,14 +153,32 @@ def read_checked(path: Path, *, format: str | None = None, fs: float | None = No
     """:func:`medts.io.read_record` with ``limits`` checked first from the header, then on the record."""
     from medts.io import read_record
 
+    keep = total = None
     if limits is not None:
         peeked = peek_shape(path, format, fs)
         if peeked is not None:
-            limits.check(str(path), *peeked)
-    ecg = read_record(path, format=format, fs=fs, leads=leads)
-    if limits is not None:
-        limits.check(str(path), ecg.n_samples, ecg.n_leads, ecg.fs)
+            total = peeked[0]
+            keep = limits.excerpt_samples(peeked[0], peeked[2])
+            limits.check(str(path), keep or peeked[0], *peeked[1:])
+    ecg = read_record(path, format=format, fs=fs, leads=leads, max_samples=keep)
+    if limits is None:
+        return ecg
+    if total is None:  # a format without a header to peek: read whole, cut now
+        total = ecg.n_samples
+        keep = limits.excerpt_samples(ecg.n_samples, ecg.fs)
+        if keep is not None:
+            ecg = ecg.slice(0.0, keep / ecg.fs)
+    limits.check(str(path), ecg.n_samples, ecg.n_leads, ecg.fs)
+    if ecg.n_samples < total:
+        ecg = replace(ecg, metadata={**ecg.metadata, "excerpt_note": excerpt_note(ecg.n_samples, total, ecg.fs, limits)})
     return ecg
+
+
+def excerpt_note(kept: int, total: int, fs: float, limits: InputLimits) -> str:
+    """The line every output repeats when a long record was cut to its first ``kept`` samples."""
+    return (f"long record: {limits.what} analysed its first {kept / fs:g} s of {total / fs:g} s (records longer "
+            f"than {limits.excerpt_s / 60:g} min are analysed on an excerpt so memory stays bounded); "
+            "`medts rhythm` analyses the whole record window by window")
 
 
 def expand(paths: list[str], format: str | None) -> list[tuple[str, Path | None, str | None]]:

@@ -24,6 +24,7 @@ import typer
 
 from medts.cli_inputs import (
     ANALYSIS_MAX_LEADS,
+    RESTING_EXCERPT_S,
     FsOption,
     InputLimits,
     LeadsOption,
@@ -36,8 +37,9 @@ from medts.labels import LEVELS
 Level = enum.Enum("Level", {level: level for level in LEVELS}, type=str)
 """The six PTB-XL label levels as ``--level`` choices (typer lists them in --help)."""
 
-CLASSIFY_LIMITS = InputLimits(max_leads=ANALYSIS_MAX_LEADS, max_seconds=3600.0, what="medts classify")
-"""The record's windows are scored in one batch; an hour at the model rate stays small."""
+CLASSIFY_LIMITS = InputLimits(max_leads=ANALYSIS_MAX_LEADS, excerpt_s=RESTING_EXCERPT_S, what="medts classify")
+"""At most the first 5 minutes are classified and measured (the whole of a 60-minute 12-lead
+record took 1.7 GB); the output says so (``input_notes``)."""
 
 
 def classify(

@@ -145,7 +145,7 @@ def _hea_signal_file(header: Path) -> str | None:
 
 
 def read_record(path: str | Path, *, format: str | None = None, fs: float | None = None,
-                leads: Sequence[str] | None = None) -> ECG:
+                leads: Sequence[str] | None = None, max_samples: int | None = None) -> ECG:
     """Read one ECG record from any supported format (see :data:`FORMATS`).
 
     Parameters
@@ -163,6 +163,9 @@ def read_record(path: str | Path, *, format: str | None = None, fs: float | None
     leads : sequence of str, optional
         The lead names, one per column, in the file's column order: they replace the names the
         file gives (generic names like ``ECG1`` or none at all). A different count is an error.
+    max_samples : int, optional
+        Keep only the first ``max_samples`` samples. WFDB records are read by sample range (the
+        rest never enters memory); other formats are read whole, then cut.
 
     Raises
     ------
@@ -180,7 +183,14 @@ def read_record(path: str | Path, *, format: str | None = None, fs: float | None
                 name = "cinc"
         # Overflow/invalid warnings from absurd values are noise: validation reports them.
         with np.errstate(all="ignore"):
-            ecg = _READERS[name](path, fs)
+            if name == "wfdb" and max_samples is not None:
+                from medts.io.wfdb_io import read_wfdb
+
+                ecg = read_wfdb(path, fs=fs, max_samples=max_samples)
+            else:
+                ecg = _READERS[name](path, fs)
+        if max_samples is not None and ecg.n_samples > max_samples:
+            ecg = replace(ecg, signal=ecg.signal[:max_samples])
         if leads is not None:
             ecg = _rename_leads(ecg, leads)
     except ECGReadError:

@@ -189,7 +189,8 @@ def record_base(path: str | Path) -> Path:
     return path
 
 
-def read_wfdb(path: str | Path, *, verify_checksum: bool = True, fs: float | None = None) -> ECG:
+def read_wfdb(path: str | Path, *, verify_checksum: bool = True, fs: float | None = None,
+              max_samples: int | None = None) -> ECG:
     """Read a WFDB record (``.hea`` + signal file) as an :class:`ECG` in mV.
 
     Parameters
@@ -203,6 +204,9 @@ def read_wfdb(path: str | Path, *, verify_checksum: bool = True, fs: float | Non
     fs : float, optional
         The sampling rate when the header lacks one (or has an impossible one); with a valid
         header rate it must agree (see :func:`header_sampling_rate`).
+    max_samples : int, optional
+        Read only the first ``max_samples`` samples (a sample-range read: the rest of the file is
+        never held in memory; its checksums are still verified, streamed in blocks).
 
     Returns
     -------
@@ -224,7 +228,7 @@ def read_wfdb(path: str | Path, *, verify_checksum: bool = True, fs: float | Non
         raise ECGReadError(header, "WFDB header file not found")
     try:
         rate = header_sampling_rate(header, fs)
-        record = _read_record(base, verify_checksum=verify_checksum, header=header)
+        record = _read_record(base, verify_checksum=verify_checksum, header=header, sampto=max_samples)
         return _record_to_ecg(record, header, rate)
     except ECGReadError:
         raise
@@ -285,24 +289,52 @@ def _is_multi_segment(header: Path) -> bool:
     return "/" in _record_line(header)[0]
 
 
-def _read_record(base: Path, *, verify_checksum: bool, header: Path) -> wfdb.Record:
+def _sampto(header: Path, sampto: int | None) -> int | None:
+    """``sampto`` when the header says the record is longer, else ``None`` (read it all)."""
+    fields = _record_line(header)
+    if sampto is None or len(fields) < 4 or not fields[3].isdigit() or int(fields[3]) <= sampto:
+        return None  # no excerpt asked, no length to check against, or the record is no longer
+    return int(sampto)
+
+
+CHECKSUM_BLOCK_SAMPLES = 1 << 18
+"""Samples per block when a partial read verifies the whole file's checksums (12 leads: 25 MB as int64)."""
+
+
+def _streamed_checksums(base: Path, n_samples: int) -> list[int]:
+    """Per-signal checksums of the whole signal file, read in blocks so memory stays bounded."""
+    total = None
+    for start in range(0, n_samples, CHECKSUM_BLOCK_SAMPLES):
+        block = wfdb.rdrecord(str(base), sampfrom=start, sampto=min(n_samples, start + CHECKSUM_BLOCK_SAMPLES),
+                              physical=False, return_res=64)
+        sums = block.d_signal.sum(axis=0, dtype=np.int64)
+        total = sums if total is None else total + sums
+    return [int(x) % 65536 for x in total]
+
+
+def _read_record(base: Path, *, verify_checksum: bool, header: Path, sampto: int | None = None) -> wfdb.Record:
+    sampto = _sampto(header, sampto)
     if _is_multi_segment(header):
         # Segments may have different gains: only wfdb's physical merge is correct, and the
         # checksums live in the segment headers, so there is nothing to verify here.
-        record = wfdb.rdrecord(str(base), physical=True)
+        record = wfdb.rdrecord(str(base), physical=True, sampto=sampto)
         if record.n_sig == 0 or record.sig_len == 0:
             raise ECGReadError(header, "record has no samples")
         return record
-    record = wfdb.rdrecord(str(base), physical=False)
+    record = wfdb.rdrecord(str(base), physical=False, sampto=sampto)
     if record.n_sig == 0 or record.sig_len == 0:
         raise ECGReadError(header, "record has no samples")
     single_frame = all(int(s) == 1 for s in (record.samps_per_frame or [1]))
-    if verify_checksum and record.checksum is not None and record.d_signal is not None and single_frame:
-        computed = record.calc_checksum()
+    # wfdb replaces the header's checksums by the read part's on a partial read: take them from the header
+    wanted = record.checksum if sampto is None else wfdb.rdheader(str(base)).checksum
+    if verify_checksum and wanted is not None and record.d_signal is not None and single_frame:
+        # A partial read still proves the file whole (truncated, corrupted or another record's data).
+        computed = (record.calc_checksum() if sampto is None
+                    else _streamed_checksums(base, int(_record_line(header)[3])))
         # Headers store checksums as signed 16-bit numbers; wfdb computes them unsigned.
         bad = [
             record.sig_name[i]
-            for i, (want, got) in enumerate(zip(record.checksum, computed))
+            for i, (want, got) in enumerate(zip(wanted, computed))
             if want is not None and int(want) % 65536 != int(got) % 65536
         ]
         if bad:

@@ -335,10 +335,11 @@ def _read(job: Job, config: BatchConfig):
 
 
 def _report_limits():
-    from medts.cli_inputs import ANALYSIS_MAX_LEADS, InputLimits
+    from medts.cli_inputs import ANALYSIS_MAX_LEADS, RESTING_EXCERPT_S, InputLimits
 
-    # Measurements, classifier, anomalies and the tracing all hold the whole record.
-    return InputLimits(max_leads=ANALYSIS_MAX_LEADS, max_seconds=3600.0, what="medts report")
+    # Measurements, classifier, anomalies and the tracing all hold the record: a long one is cut to
+    # its first 5 minutes (read by sample range) and the report's quality problems say so.
+    return InputLimits(max_leads=ANALYSIS_MAX_LEADS, excerpt_s=RESTING_EXCERPT_S, what="medts report")
 
 
 def _describe(error: BaseException) -> str:

@@ -1,0 +1,112 @@
+"""Issue 19, bounded memory: the resting-ECG commands (measure, classify, report) analyse at most
+the first ``RESTING_EXCERPT_S`` of a long record, read by sample range, and say so in the output."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import wfdb
+from typer.testing import CliRunner
+
+from medts.cli import app
+from medts.cli_inputs import RESTING_EXCERPT_S, InputLimits, read_checked
+from medts.errors import ECGReadError
+from medts.io import read_record
+from medts.io import wfdb_io
+from medts.io.wfdb_io import write_wfdb
+from medts.simulate import simulate_12lead
+
+FS = 500.0
+
+
+@pytest.fixture(scope="module")
+def minute(tmp_path_factory):
+    """A 60-s 12-lead WFDB record and a 10-s one."""
+    folder = tmp_path_factory.mktemp("long")
+    ecg = simulate_12lead(duration_s=60.0, fs=FS, hr_bpm=70.0, seed=3)
+    short = simulate_12lead(duration_s=10.0, fs=FS, hr_bpm=65.0, seed=4)
+    return write_wfdb(replace(ecg, record_id="minute"), folder / "minute"), write_wfdb(short, folder / "short")
+
+
+def _count_reads(monkeypatch) -> list[int]:
+    """Record the number of samples of every ``wfdb.rdrecord`` result (what ever enters memory)."""
+    sizes: list[int] = []
+    real = wfdb.rdrecord
+
+    def counting(*args, **kwargs):
+        record = real(*args, **kwargs)
+        sizes.append(int(record.sig_len))
+        return record
+
+    monkeypatch.setattr(wfdb, "rdrecord", counting)
+    return sizes
+
+
+def test_a_long_record_is_read_by_sample_range_and_its_excerpt_named(minute, monkeypatch):
+    hea, _ = minute
+    whole = read_record(hea)
+    monkeypatch.setattr(wfdb_io, "CHECKSUM_BLOCK_SAMPLES", 4096)  # the checksum pass streams small blocks
+    sizes = _count_reads(monkeypatch)
+    ecg = read_checked(hea, limits=InputLimits(excerpt_s=20.0, what="medts measure"))
+    keep = int(20.0 * FS)
+    assert ecg.n_samples == keep
+    assert sizes and max(sizes) <= keep  # never the whole 30,000 samples at once
+    assert sum(sizes) >= whole.n_samples  # ... yet every sample was read once for the checksums
+    np.testing.assert_array_equal(ecg.signal, whole.signal[:keep])
+    assert any("medts measure analysed its first 20 s of 60 s" in note for note in ecg.input_notes())
+
+
+def test_a_corrupt_tail_beyond_the_excerpt_is_still_refused(minute, tmp_path):
+    hea, _ = minute
+    for suffix in (".hea", ".dat"):
+        (tmp_path / f"minute{suffix}").write_bytes(hea.with_suffix(suffix).read_bytes())
+    data = bytearray((tmp_path / "minute.dat").read_bytes())
+    data[-200:] = bytes(200)  # zero the last samples, far past the 20-s excerpt
+    (tmp_path / "minute.dat").write_bytes(bytes(data))
+    with pytest.raises(ECGReadError, match="checksum mismatch"):
+        read_checked(tmp_path / "minute.hea", limits=InputLimits(excerpt_s=20.0))
+
+
+def test_a_record_within_the_excerpt_is_read_whole_and_unchanged(minute):
+    _, short = minute
+    ecg = read_checked(short, limits=InputLimits(excerpt_s=RESTING_EXCERPT_S))
+    whole = read_record(short)
+    np.testing.assert_array_equal(ecg.signal, whole.signal)
+    assert "excerpt_note" not in ecg.metadata and ecg.input_notes() == whole.input_notes()
+
+
+def test_a_format_without_a_header_to_peek_is_cut_after_reading(minute, tmp_path):
+    hea, _ = minute
+    whole = read_record(hea)
+    np.savez(tmp_path / "minute.npz", signal=whole.signal, fs=FS)
+    ecg = read_checked(tmp_path / "minute.npz", limits=InputLimits(excerpt_s=20.0, what="x"))
+    assert ecg.n_samples == int(20.0 * FS)
+    assert any("x analysed its first 20 s of 60 s" in note for note in ecg.input_notes())
+
+
+def test_measure_on_a_long_record_measures_the_excerpt_and_says_so(minute, monkeypatch):
+    hea, _ = minute
+    from medts.commands import measure
+
+    monkeypatch.setattr(measure, "MEASURE_LIMITS", replace(measure.MEASURE_LIMITS, excerpt_s=20.0))
+    result = CliRunner().invoke(app, ["measure", str(hea), "--json"])
+    assert result.exit_code == 0, result.output
+    row = json.loads(result.stdout.splitlines()[-1])[0]
+    assert row["duration_s"] == 20.0
+    assert 18 <= row["n_beats"] <= 26  # 70 bpm over 20 s, not over 60 s
+    assert any("first 20 s of 60 s" in note for note in row["input_notes"])
+
+
+def test_measure_peak_memory_stays_bounded_on_a_30_minute_record(tmp_path):
+    """The whole 30-minute record measured at once peaked near 0.8 GB (60 minutes: 1.35 GB)."""
+    from medts.bench.robustness import Case, run_case
+
+    one = simulate_12lead(duration_s=60.0, fs=FS, hr_bpm=70.0, seed=5)
+    long = replace(one, signal=np.tile(one.signal, (30, 1)), record_id="long30")
+    hea = write_wfdb(long, tmp_path / "long30")
+    run = run_case("measure", Case("long30", "long", (str(hea),), "30 min"), tmp_path / "run", timeout_s=120.0)
+    assert run.exit_code == 0, run.first_line
+    assert run.peak_rss_mb is not None and run.peak_rss_mb < 600.0
