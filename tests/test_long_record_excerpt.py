@@ -14,8 +14,7 @@ from typer.testing import CliRunner
 from medts.cli import app
 from medts.cli_inputs import RESTING_EXCERPT_S, InputLimits, read_checked
 from medts.errors import ECGReadError
-from medts.io import read_record
-from medts.io import wfdb_io
+from medts.io import read_record, wfdb_io
 from medts.io.wfdb_io import write_wfdb
 from medts.simulate import simulate_12lead
 
