@@ -85,3 +85,14 @@ def test_all_ludb_and_ptbxl_fold9_reports_have_no_contradiction(builder, ludb_di
     for start in range(0, len(ecgs), 16):
         for report in builder.build_many(ecgs[start:start + 16]):
             assert report_contradictions(report) == [], (report.record.record_id, report_contradictions(report))
+
+
+def test_rate_statements_follow_the_engine_rate_limits():
+    from medts.interpret.contradictions import statement_contradictions
+
+    # sinus bradycardia is < 50 bpm (2018 ACC/AHA/HRS): 55 bpm is sinus rhythm, not bradycardia
+    assert [c.detail for c in statement_contradictions(["SBRAD"], values={"hr_bpm": 55.0})] == \
+        ["SBRAD asserted but heart rate 55 bpm is not below 50"]
+    assert statement_contradictions(["SBRAD"], values={"hr_bpm": 45.0}) == []
+    assert statement_contradictions(["SR"], values={"hr_bpm": 55.0}) == []
+    assert len(statement_contradictions(["SR"], values={"hr_bpm": 45.0})) == 1

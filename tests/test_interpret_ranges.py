@@ -16,7 +16,8 @@ def test_sex_specific_limits():
     assert reference_range("qtc_bazett_ms", "M") == (None, 450.0)
     assert reference_range("qtc_bazett_ms", "F") == (None, 460.0)
     assert reference_range("cornell_mv", "F") == (None, 2.0) and reference_range("cornell_mv", None) == (None, 2.8)
-    assert reference_range("hr_bpm", "F") == (60.0, 100.0)
+    assert reference_range("hr_bpm", "F") == (50.0, 100.0)  # 2018 ACC/AHA/HRS: sinus bradycardia < 50 bpm
+    assert reference_range("rr_ms", "M") == (600.0, 1200.0)
     assert reference_range("not_a_measurement", "M") == (None, None)
 
 

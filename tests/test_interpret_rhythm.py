@@ -21,7 +21,7 @@ def _shift_beats(m, shifts: dict[int, int], drop_p: tuple[int, ...] = ()):
     return m.model_copy(update={"beats": beats})
 
 
-@pytest.mark.parametrize("hr, code", [(70.0, "SR"), (130.0, "STACH"), (48.0, "SBRAD")])
+@pytest.mark.parametrize("hr, code", [(70.0, "SR"), (130.0, "STACH"), (46.0, "SBRAD"), (55.0, "SR")])
 def test_sinus_rates(hr, code):
     _, m = measured(hr)
     call = call_rhythm(m)

@@ -24,7 +24,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from medts.interpret.ranges import flag_value, reference_range
+from medts.interpret.ranges import BRADY_BPM, TACHY_BPM, flag_value, reference_range
 from medts.interpret.reconcile import NOT_ABNORMAL, Findings
 from medts.interpret.statements import LAD_DEG, LONG_PR_MS, RAD_DEG, WIDE_QRS_MS
 from medts.report import consistency
@@ -67,9 +67,9 @@ def statement_contradictions(codes: Iterable[str], *, values: dict[str, float | 
     hr, qrs, pr = values.get("hr_bpm"), values.get("qrs_ms"), values.get("pr_ms")
     axis, qtc = values.get("qrs_axis_deg"), values.get("qtc_bazett_ms")
     checks = [
-        ("STACH", hr, lambda v: v > 100.0, "heart rate {} bpm is not above 100"),
-        ("SBRAD", hr, lambda v: v < 60.0, "heart rate {} bpm is not below 60"),
-        ("SR", hr, lambda v: 60.0 <= v <= 100.0, "heart rate {} bpm is outside 60-100"),
+        ("STACH", hr, lambda v: v > TACHY_BPM, f"heart rate {{}} bpm is not above {TACHY_BPM:g}"),
+        ("SBRAD", hr, lambda v: v < BRADY_BPM, f"heart rate {{}} bpm is not below {BRADY_BPM:g}"),
+        ("SR", hr, lambda v: BRADY_BPM <= v <= TACHY_BPM, f"heart rate {{}} bpm is outside {BRADY_BPM:g}-{TACHY_BPM:g}"),
         ("CLBBB", qrs, lambda v: v >= WIDE_QRS_MS, "QRS {} ms is below 120"),
         ("CRBBB", qrs, lambda v: v >= WIDE_QRS_MS, "QRS {} ms is below 120"),
         ("IRBBB", qrs, lambda v: v < WIDE_QRS_MS, "QRS {} ms is 120 or more (complete block)"),

@@ -15,8 +15,9 @@ Rules, in order (each call says which fired, in ``reason``):
 4. Irregular dominant RR (median successive difference > 6 % of the median RR) without
    consistent P waves: atrial fibrillation (AFIB; Kligfield et al. 2007 / AHA/ACCF/HRS 2009:
    irregularly irregular ventricular response, no organised atrial activity).
-5. Consistent P waves: sinus. Rate > 100 bpm: sinus tachycardia (STACH); < 60 bpm: sinus
-   bradycardia (SBRAD) (AHA/ACCF/HRS 2007 part I); otherwise irregular dominant RR: sinus
+5. Consistent P waves: sinus. Rate > 100 bpm: sinus tachycardia (STACH; AHA/ACCF/HRS 2007 part I);
+   < 50 bpm: sinus bradycardia (SBRAD; 2018 ACC/AHA/HRS bradycardia guideline, see
+   :data:`medts.interpret.ranges.BRADY_BPM` for why 50 and not 60); otherwise irregular dominant RR: sinus
    arrhythmia (SARRH), else sinus rhythm (SR). A sinus tachycardia or bradycardia with RR
    variation also carries SARRH.
 6. Anything else (for example a regular rhythm without P waves: flutter, junctional, ectopic
@@ -44,6 +45,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import BaseModel
 
+from medts.interpret.ranges import BRADY_BPM, TACHY_BPM
 from medts.labels import STATEMENTS
 
 MIN_BEATS = 4
@@ -57,8 +59,6 @@ P_TEMPLATE_FRACTION = 0.85
 AF_CONFIRMED_IRREGULARITY = 0.03
 AF_GROSS_IRREGULARITY = 0.15
 AF_NO_P_FRACTION = 0.3
-TACHY_BPM = 100.0
-BRADY_BPM = 60.0
 
 RHYTHM_TEXT = {
     "SR": "sinus rhythm", "STACH": "sinus tachycardia", "SBRAD": "sinus bradycardia",

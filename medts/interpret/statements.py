@@ -27,7 +27,14 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from medts.interpret.ranges import AHA_2009_III, AHA_2009_IV, AHA_2009_V, reference_range
+from medts.interpret.ranges import (
+    AHA_2009_III,
+    AHA_2009_IV,
+    AHA_2009_V,
+    BRADY_BPM,
+    TACHY_BPM,
+    reference_range,
+)
 from medts.labels import STATEMENTS
 from medts.record import STANDARD_LEADS
 
@@ -191,10 +198,10 @@ def measured_statements(f) -> dict[str, dict]:
     hr, qrs = values.get("hr_bpm"), values.get("qrs_ms")
     codes = set(f.rhythm.codes)
     if hr is not None:
-        put("TACHY", hr > 100.0, "hr_bpm", True)
-        put("BRADY", hr < 60.0, "hr_bpm", True)
-        put("STACH", "STACH" in codes, "hr_bpm", hr <= 100.0)
-        put("SBRAD", "SBRAD" in codes, "hr_bpm", hr >= 60.0)
+        put("TACHY", hr > TACHY_BPM, "hr_bpm", True)
+        put("BRADY", hr < BRADY_BPM, "hr_bpm", True)
+        put("STACH", "STACH" in codes, "hr_bpm", hr <= TACHY_BPM)
+        put("SBRAD", "SBRAD" in codes, "hr_bpm", hr >= BRADY_BPM)
     if f.rhythm.sinus:
         put("SR", True, "rhythm.p_wave_fraction", False)
     if f.rhythm.code == "AFIB":

@@ -10,7 +10,7 @@ leads usable."
 
 from __future__ import annotations
 
-from medts.interpret.rhythm import BRADY_BPM, TACHY_BPM
+from medts.interpret.ranges import BRADY_BPM, TACHY_BPM
 
 NOT_LISTED = ("NORM", "SR", "STACH", "SBRAD", "SARRH", "AFIB")
 """Asserted codes the rhythm phrase already says (or NORM, said separately)."""
