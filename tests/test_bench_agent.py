@@ -82,3 +82,68 @@ def test_intent_classifier_learns_its_training_paraphrases():
     assert record["steps"] == 12 and record["final_loss"] < 0.5
     questions = [q for qs in few.values() for q in qs]
     assert clf.predict(questions) == [k for k, qs in few.items() for _ in qs]
+
+
+def test_a_named_wall_routes_to_the_located_infarction():
+    """'Any inferior MI?' once routed to MI and got 'Yes' for an anterior infarction."""
+    from medts.agent.grounding import find_statements
+    from medts.agent.verdict import route
+
+    for q in ("Any inferior MI?", "Is there an inferior infarct?", "Is there an inferior wall MI?"):
+        assert route(q).codes == ("IMI",), q
+    assert route("Is there an infarction?").codes == ("MI",)
+    assert [c for _, c, _ in find_statements("No anterolateral infarct.")] == ["ALMI"]
+
+
+def test_yes_no_answers_the_family_the_question_names_in_words(sinus_session):
+    """'Is the axis deviated to the left?' names AXIS_LEFT without the lexicon's phrase."""
+    a = sinus_session.ask("Is the axis deviated to the left?")
+    assert a.text.startswith("No")
+    assert score_answer_text(a.text, [{"statement": "AXIS_LEFT", "present": False}], a.question)
+    assert not score_answer_text(a.text, [{"statement": "AXIS_LEFT", "present": True}], a.question)
+
+
+def test_axis_expectation_uses_the_engine_categories_and_a_number_near_a_limit():
+    from medts.bench.agent import axis_expectation
+
+    assert axis_expectation(5.0) == [{"statement": "AXIS_NORMAL", "present": True}]
+    assert axis_expectation(-60.0) == [{"statement": "AXIS_LEFT", "present": True}]
+    assert axis_expectation(120.0) == [{"statement": "AXIS_RIGHT", "present": True}]
+    assert axis_expectation(-25.0) == [{"number": "qrs_axis_deg", "value": -25.0, "unit": "deg", "tol": 20.0}]
+
+
+def test_annotated_axis_follows_the_net_deflection_in_i_and_avf():
+    """A record whose annotated QRS is positive in I and negative in aVF has an axis between 0 and -90."""
+    import numpy as np
+
+    from medts.bench.agent import annotated_axis_deg
+    from medts.record import ECG
+
+    fs, n = 500.0, 5000
+    sig = np.zeros((n, 2), np.float32)
+    waves = {"I": [], "aVF": []}
+
+    class W:  # the fields annotated_axis_deg reads from an LUDB wave
+        def __init__(self, on, off):
+            self.kind, self.onset, self.offset = "QRS", on, off
+
+    for start in range(500, 4500, 800):
+        sig[start:start + 40, 0] = np.hanning(40) * 1.0   # +1 mV in I
+        sig[start:start + 40, 1] = -np.hanning(40) * 1.0  # -1 mV in aVF
+        waves["I"].append(W(start - 5, start + 45))
+        waves["aVF"].append(W(start - 5, start + 45))
+
+    class Rec:
+        ecg = ECG(sig, fs=fs, leads=("I", "aVF"))
+
+    Rec.waves = waves
+    assert annotated_axis_deg(Rec()) == pytest.approx(-45.0, abs=1.0)
+
+
+def test_hypertrophy_questions_ask_the_family_unless_they_name_the_left_ventricle():
+    from medts.bench.agent import hypertrophy_family
+
+    assert hypertrophy_family("Does the ECG show hypertrophy?") == "HYP"
+    assert hypertrophy_family("Any ventricular hypertrophy?") == "HYP"
+    assert hypertrophy_family("Any signs of LVH?") == "LVH"
+    assert hypertrophy_family("Is the left ventricle hypertrophied?") == "LVH"

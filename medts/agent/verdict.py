@@ -95,7 +95,7 @@ _ANOMALY = re.compile(r"anomal|unusual|\bodd\b|ectopic|premature|\bPVCs?\b|\bPAC
                       re.IGNORECASE)
 _WAVES = re.compile(r"delineat|\bwaves? (?:found|boundaries|onsets?|offsets?)|fiducial|segmentation", re.IGNORECASE)
 # family words the statement lexicon does not carry as such
-_FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"\bMI\b|infarct|heart attack|\bSTEMI\b|\bQ[- ]waves? (?:of|from) (?:an )?(?:old|prior)", ("MI",)),
     (r"ischa?emi|ST[- /]T (?:changes?|abnormalit)", ("STTC",)),
     (r"hypertroph|enlarge", ("HYP",)),
@@ -117,7 +117,7 @@ def route(question: str) -> Topic:
     yes_no = bool(_YES_NO_QUESTION.search(q))
     codes = [c for _, c, neg in find_statements(q)]
     if not codes:
-        codes = [c for pattern, cs in _FAMILY_WORDS if re.search(pattern, q, re.IGNORECASE) for c in cs]
+        codes = [c for pattern, cs in FAMILY_WORDS if re.search(pattern, q, re.IGNORECASE) for c in cs]
     if _GLOSSARY.search(q) and not yes_no:
         return Topic("glossary", codes=tuple(codes))
     if yes_no and codes and not re.search(r"\bwhy\b|explain|which leads?", q, re.IGNORECASE):
