@@ -201,6 +201,22 @@ def test_scp_ecg_encodings(tmp_path, sinus, difference, huffman):
     assert ecg.metadata["device_statements"] == ["Sinus rhythm", "Normal ECG"]
 
 
+def test_scp_ecg_section8_as_the_standard_lays_it_out(tmp_path, sinus):
+    """EN 1064 section 8, built byte by byte: report type (2 = overread), date, time, number of
+    statements, then per statement sequence number u8, length u16, text (NUL-separated lines)."""
+    statements = [(1, b"Sinus bradycardia\x00"), (2, b"Left axis deviation\x00with QRS widening\x00"), (3, b"\x00")]
+    body = bytes([2]) + (2023).to_bytes(2, "little") + bytes([12, 31, 23, 59, 58, len(statements)])
+    for seq, text in statements:
+        body += bytes([seq]) + len(text).to_bytes(2, "little") + text
+    path = tmp_path / "overread.scp"
+    path.write_bytes(scp_ecg(sinus, section8=body))
+    ecg = read_record(path)
+    assert ecg.metadata["device_statements"] == ["Sinus bradycardia", "Left axis deviation with QRS widening"]
+    written = scp_ecg(sinus, statements=("First statement", "B"))
+    at = written.index(b"First statement\x00") - 3 - 9  # our own writer: the same 9-byte header first
+    assert written[at] == 0 and written[at + 8] == 2 and written[at + 1: at + 3] == (2024).to_bytes(2, "little")
+
+
 def test_scp_ecg_damaged_and_unsupported(tmp_path, sinus):
     data = bytearray(scp_ecg(sinus))
     data[500] ^= 0xFF

@@ -212,7 +212,9 @@ def huffman_default(values: list[int]) -> bytes:
 
 
 def scp_ecg(ecg: ECG, *, avm_nv: int = 1000, difference: int = 0, huffman: bool = False,
-            statements: tuple[str, ...] = ("Sinus rhythm", "Normal ECG")) -> bytes:
+            statements: tuple[str, ...] = ("Sinus rhythm", "Normal ECG"), section8: bytes | None = None) -> bytes:
+    """An SCP-ECG record of ``ecg``; ``section8`` replaces the written section 8 body (tests
+    hand-build one byte by byte from the standard)."""
     n = ecg.n_samples
     leads = [integers(ecg, name, avm_nv / 1000.0) for name in ecg.leads]
     encoded = []
@@ -236,11 +238,12 @@ def scp_ecg(ecg: ECG, *, avm_nv: int = 1000, difference: int = 0, huffman: bool 
     s6 += b"".join(struct.pack("<H", len(e)) for e in encoded) + b"".join(encoded)
     # Section 7: 1 reference beat type, no spikes, RR 882 ms, PP 882 ms; P on/off, QRS on/off, T off, axes.
     s7 = struct.pack("<BBHH", 1, 0, 882, 882) + struct.pack("<5H3h", 100, 200, 260, 350, 640, 50, 40, 35)
-    s8 = struct.pack("<HBBBBBB", 2024, 1, 2, 10, 11, 12, len(statements))
+    # Section 8: report type 0 (original, not overread), date, time, number of statements.
+    s8 = struct.pack("<BHBBBBBB", 0, 2024, 1, 2, 10, 11, 12, len(statements))
     for k, said in enumerate(statements):
         text = said.encode("latin-1") + b"\x00"
         s8 += struct.pack("<BH", k + 1, len(text)) + text
-    bodies = {1: s1, 3: s3, 6: s6, 7: s7, 8: s8}
+    bodies = {1: s1, 3: s3, 6: s6, 7: s7, 8: s8 if section8 is None else section8}
     if huffman:
         bodies[2] = struct.pack("<H", 19999)
     ids = list(range(12))

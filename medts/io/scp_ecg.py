@@ -286,17 +286,26 @@ def _measurements(section: _Section | None) -> dict[str, float]:
     })
 
 
+# Section 8 header (EN 1064 / ISO 11073-91064): report type (0 original, 1 confirmed,
+# 2 overread not confirmed), date (year u16, month, day), time (h, m, s), number of statements.
+SECTION8_HEADER = 9
+
+
 def _statements(section: _Section | None) -> list[str]:
-    if section is None or len(section.body) < 8:
+    """Interpretive statements of section 8, each ``seq u8, length u16, text``; a statement may hold
+    several NUL-separated lines, joined with a space. A truncated list keeps what was complete."""
+    if section is None or len(section.body) < SECTION8_HEADER:
         return []
     body, out = section.body, []
-    n, pos = body[7], 8
+    n, pos = body[SECTION8_HEADER - 1], SECTION8_HEADER
     for _ in range(n):
         if pos + 3 > len(body):
             break
         size = struct.unpack_from("<H", body, pos + 1)[0]
-        said = body[pos + 3: pos + 3 + size].split(b"\x00", 1)[0].decode("latin-1").strip()
+        value = body[pos + 3: pos + 3 + size]
         pos += 3 + size
+        lines = (part.decode("latin-1").strip() for part in value.split(b"\x00"))
+        said = " ".join(line for line in lines if line)
         if said:
             out.append(said)
     return out
