@@ -117,6 +117,18 @@ def test_compare_reports_changes(box):
     assert hr["change_bpm"] == pytest.approx(after - before, abs=0.11)
 
 
+def test_compare_uses_the_engine_statements_not_raw_classifier_calls(box, tiny_adapter):
+    b = ToolBox(box.workspace, ClassifierBank({"all": tiny_adapter}))
+    st = b.run("compare", {})["statements"]
+    before, after = b.findings("previous"), b.findings("current")
+    assert st["source"].startswith("medts.interpret")
+    assert sorted(st["new"] + st["unchanged"]) == sorted(after.codes())
+    assert sorted(st["resolved"] + st["unchanged"]) == sorted(before.codes())
+    assert "AFIB" in st["resolved"] and "SR" in st["new"]  # simulated AF before, sinus rhythm now
+    withheld = set(b.classified("current")["present"]) & {d.code for d in after.withheld}
+    assert not withheld & set(st["new"] + st["unchanged"])  # a classifier call the engine withheld is no change
+
+
 def _odd_beat_record() -> tuple[ECG, float]:
     """The simulated sinus record with one inverted, doubled complex; (record, its time in s)."""
     ecg = simulate_example("sinus")

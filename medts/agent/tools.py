@@ -456,9 +456,10 @@ def glossary(term: str) -> dict[str, Any]:
 _COMPARE_KEYS = ("hr_bpm", "pr_ms", "qrs_ms", "qt_ms", "qtc_bazett_ms", "qrs_axis_deg")
 
 
-def compare(a: dict[str, Any], b: dict[str, Any], stmt_a: dict[str, Any] | None,
-            stmt_b: dict[str, Any] | None) -> dict[str, Any]:
-    """What changed from record a (earlier) to record b (later): measurement deltas, statements."""
+def compare(a: dict[str, Any], b: dict[str, Any], findings_a: Any, findings_b: Any) -> dict[str, Any]:
+    """What changed from record a (earlier) to record b (later): measurement deltas and the
+    engine's reconciled statements (:meth:`medts.interpret.Findings.codes`), not raw classifier
+    calls, so a change listed here is one the report and the interpretation tool also assert."""
     changes = {}
     for key in _COMPARE_KEYS:
         va, vb = _value(a.get(key)), _value(b.get(key))
@@ -466,11 +467,16 @@ def compare(a: dict[str, Any], b: dict[str, Any], stmt_a: dict[str, Any] | None,
         changes[key] = {"before": va, "after": vb,
                         f"change_{unit}": None if va is None or vb is None else round(vb - va, 1)}
     out: dict[str, Any] = {"measurements": changes}
-    if stmt_a and stmt_b and stmt_a.get("present") is not None and stmt_b.get("present") is not None:
-        pa, pb = set(stmt_a["present"]), set(stmt_b["present"])
-        out["statements"] = {"new": sorted(pb - pa), "resolved": sorted(pa - pb), "unchanged": sorted(pa & pb)}
-    else:
-        out["statements"] = {"available": False, "reason": (stmt_b or {}).get("reason", "no classifier")}
+    abstained = [f for f in (findings_a, findings_b) if f.quality.abstain]
+    if abstained:
+        out["statements"] = {"available": False, "reason": f"signal quality poor on {abstained[0].record_id}: "
+                                                            f"{abstained[0].quality.reason}"}
+        return out
+    pa, pb = set(findings_a.codes()), set(findings_b.codes())
+    out["statements"] = {"new": sorted(pb - pa), "resolved": sorted(pa - pb), "unchanged": sorted(pa & pb),
+                         "source": "medts.interpret (reconciled statements)"}
+    if not (findings_a.classifier_available and findings_b.classifier_available):
+        out["statements"]["note"] = "no statement classifier: statements come from measurements only"
     return out
 
 
@@ -589,7 +595,7 @@ class ToolBox:
             return glossary(a.term)
         if name == "compare":
             return compare(self.measured(a.before), self.measured(a.after),
-                           self.classified(a.before), self.classified(a.after))
+                           self.findings(a.before), self.findings(a.after))
         ecg = self.workspace.get(a.record)
         if name == "record_summary":
             return record_summary(ecg, self.findings(a.record))
