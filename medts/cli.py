@@ -20,7 +20,7 @@ import medts
 import medts.commands
 from medts.errors import MedtsError
 
-app = typer.Typer(
+_app = typer.Typer(
     name="medts",
     help="LLM-assisted ECG interpretation: read, measure, classify, report. Drafts for clinician review.",
     no_args_is_help=True,
@@ -35,7 +35,7 @@ def _version_callback(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+@_app.callback()
 def _root(
     version: bool = typer.Option(
         False, "--version", callback=_version_callback, is_eager=True, help="Print the version and exit."
@@ -44,21 +44,50 @@ def _root(
     """medts: LLM-assisted ECG interpretation (every output is a draft for clinician review)."""
 
 
-def _register_commands() -> None:
-    for module_info in sorted(pkgutil.iter_modules(medts.commands.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"medts.commands.{module_info.name}")
-        module.register(app)
+# Commands are registered on demand: importing every command module costs about 0.2 CPU-s
+# (pydantic, rich, each module's own imports), a tenth of a one-record `medts measure`.
+_ALIASES = {"demo": "ui"}  # command name -> its module, where they differ
+_registered: set[str] = set()
 
 
-_register_commands()
+def _command_modules() -> list[str]:
+    return sorted(m.name for m in pkgutil.iter_modules(medts.commands.__path__))
+
+
+def _register(names: list[str]) -> None:
+    for name in names:
+        if name not in _registered:
+            _registered.add(name)
+            importlib.import_module(f"medts.commands.{name}").register(_app)
+
+
+def modules_for(argv: list[str]) -> list[str]:
+    """The command modules ``medts ARGV`` needs: the named command's module (for a group such
+    as ``bench``, also its ``bench_*`` subcommand modules); every module for help, ``--version``
+    or a name no module has (typer then lists every command or suggests the nearest)."""
+    names = _command_modules()
+    if not argv or argv[0].startswith("-"):
+        return names
+    module = _ALIASES.get(argv[0], argv[0].replace("-", "_"))
+    return [n for n in names if n == module or n.startswith(module + "_")] or names
+
+
+def __getattr__(name: str):
+    """``medts.cli.app``: the app with every command registered (tests, documentation)."""
+    if name == "app":
+        _register(_command_modules())
+        return _app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``medts`` script; returns the exit code."""
     from medts.cli_inputs import EXIT_BAD_INPUT, EXIT_INTERNAL
 
+    args = sys.argv[1:] if argv is None else list(argv)
+    _register(modules_for(args))
     try:
-        app(args=argv, standalone_mode=True)
+        _app(args=args, standalone_mode=True)
     except MedtsError as error:
         typer.echo(f"error: {error}", err=True)
         return EXIT_BAD_INPUT

@@ -95,3 +95,37 @@ def test_concurrent_first_uses_of_the_local_model_do_not_break_each_other():
                           env={**os.environ, "HF_HUB_OFFLINE": "1"})
     assert done.returncode == 0, done.stderr[-1500:]
     assert done.stdout.strip().splitlines()[-1] == "ERRORS [] 2"
+
+
+def test_each_command_is_found_by_the_modules_its_name_selects():
+    """The CLI imports only the invoked command's module(s): every command and group of the full
+    app must come from the modules :func:`medts.cli.modules_for` picks for its name."""
+    import importlib
+
+    import typer
+
+    from medts.cli import app, modules_for
+
+    def command_names(a: typer.Typer) -> list[str]:  # typer names an unnamed command after its function
+        return ([c.name or c.callback.__name__.replace("_", "-") for c in a.registered_commands]
+                + [g.name for g in a.registered_groups])
+
+    names = command_names(app)
+    assert {"measure", "classify", "info", "bench", "train", "demo", "chat"} <= set(names), names
+    every = modules_for([])
+    for name in names:
+        chosen = modules_for([name, "x"])
+        assert len(chosen) < len(every), (name, chosen)  # not the fall-back "every module"
+        partial = typer.Typer()
+        for module in chosen:
+            importlib.import_module(f"medts.commands.{module}").register(partial)
+        assert name in command_names(partial), (name, chosen)
+
+
+def test_measure_imports_only_its_own_command_module():
+    code = ("import sys, json\nfrom medts.cli import main\n"
+            f"rc = main(['measure', {str(example_path('sinus'))!r}])\n"
+            "print(json.dumps(sorted(m for m in sys.modules if m.startswith('medts.commands.'))))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == ["medts.commands.measure"]
