@@ -1,0 +1,35 @@
+"""The interpretation benchmark's label conventions: LUDB axis families and rate-limit differences."""
+
+from __future__ import annotations
+
+from medts.bench.interpretation import (
+    LUDB_AXIS,
+    LUDB_AXIS_FAMILY,
+    Item,
+    ludb_convention,
+    rate_convention_only,
+)
+
+
+def test_ludb_left_settles_no_aha_category():
+    # Russian convention: 'left' is below 0 deg, which spans AHA normal (-30..0) and AHA LAD (< -30)
+    assert "left axis deviation" not in LUDB_AXIS
+    assert LUDB_AXIS["horizontal"] == LUDB_AXIS["vertical"] == "normal axis"
+    assert ludb_convention(-10.0) == ludb_convention(-60.0) == LUDB_AXIS_FAMILY["left axis deviation"]
+    assert ludb_convention(10.0) == ludb_convention(85.0) == LUDB_AXIS_FAMILY["normal"]
+    assert ludb_convention(120.0) == LUDB_AXIS_FAMILY["right axis deviation"]
+    assert ludb_convention(-150.0) is None and ludb_convention(None) is None
+
+
+def _item(truth: str, engine: str, hr: float | None) -> Item:
+    return Item(set_name="t", record_id="r", truth=set(), labelled=(), engine=set(), classifier=set(),
+                rhythm_truth=truth, rhythm_engine=engine, hr_bpm=hr)
+
+
+def test_rate_convention_only_at_the_disputed_rates():
+    assert rate_convention_only(_item("SBRAD", "SR", 55.0))
+    assert rate_convention_only(_item("STACH", "SR", 92.0))
+    assert not rate_convention_only(_item("SBRAD", "SR", 70.0))  # a real disagreement
+    assert not rate_convention_only(_item("SR", "SR", 55.0))  # agreement, not a difference
+    assert not rate_convention_only(_item("AFIB", "SR", 55.0))  # not a rate question
+    assert not rate_convention_only(_item("SBRAD", "cannot tell", 55.0))
