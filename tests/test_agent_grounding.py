@@ -285,6 +285,9 @@ def test_an_asserted_superclass_supports_its_name_and_probability():
         {"code": "MI", "description": "myocardial infarction", "origin": "classifier",
          "reason": "classifier above threshold", "probability": 0.8}], "withheld": []}, 0.0)]
     g = ground_answer("Yes: medts asserts MI (myocardial infarction), classifier probability 80%.", trace,
-                      question="Any inferior MI?")
+                      question="Any MI?")
     assert g.n_ungrounded == 0 and "interpretation.asserted (MI)" in g.citations
+    # "inferior MI" names IMI: an asserted MI of unknown wall does not support "Yes" to it
+    assert ground_answer("Yes: medts asserts MI (myocardial infarction), classifier probability 80%.", trace,
+                         question="Any inferior MI?").n_ungrounded == 1
     assert ground_answer("There is no MI.", trace).n_ungrounded == 1

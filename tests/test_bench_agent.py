@@ -147,3 +147,11 @@ def test_hypertrophy_questions_ask_the_family_unless_they_name_the_left_ventricl
     assert hypertrophy_family("Any ventricular hypertrophy?") == "HYP"
     assert hypertrophy_family("Any signs of LVH?") == "LVH"
     assert hypertrophy_family("Is the left ventricle hypertrophied?") == "LVH"
+
+
+def test_a_glossary_definition_is_no_evidence_for_a_yes(sinus_session):
+    """'Does this meet criteria for left ventricular hypertrophy?' calls the glossary; its LVH
+    entry once decided 'Yes: the tools show LVH [glossary.entries]'."""
+    a = sinus_session.ask("Does this meet criteria for left ventricular hypertrophy?")
+    assert a.verdict_answer == "no" and a.text.startswith("No"), a.text
+    assert "classify.statements" in a.text.split("\n")[0]  # decided by the classifier

@@ -17,7 +17,7 @@ Example
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from medts.agent.grounding import (
@@ -233,7 +233,10 @@ def _members(code: str, classify: dict[str, Any]) -> list[dict[str, Any]]:
 def decide_statement(code: str, facts: StatementFacts, results: list[dict[str, Any]]) -> tuple[str, str]:
     """(``yes`` / ``no`` / ``cannot tell``, the deciding clause) for statement ``code``."""
     m, c = _result(results, "measurements"), _result(results, "classify")
-    yes, no = match_statement(code, False, facts), match_statement(code, True, facts)
+    # a definition (glossary) or a resolved finding may be named, but says nothing about this
+    # record: "Does this meet criteria for LVH?" once got "Yes" from the LVH glossary entry
+    evidence = replace(facts, defined={})
+    yes, no = match_statement(code, False, evidence), match_statement(code, True, evidence)
     if yes is None and no is None:
         if c is None and code not in _DECIDING_MEASUREMENT:
             return "cannot tell", "the statement classifier is not available for this record"
