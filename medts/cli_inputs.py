@@ -80,7 +80,7 @@ class InputLimits:
     excerpt_s: float | None = None
     """Records longer than this are analysed on their first ``excerpt_s`` seconds only, read by
     sample range (WFDB) so the rest never enters memory, and every output says so
-    (``metadata["excerpt_note"]``). ``None``: the whole record."""
+    (``metadata["carried_notes"]``). ``None``: the whole record."""
 
     def excerpt_samples(self, n_samples: int, fs: float) -> int | None:
         """Samples to keep of a record of ``n_samples`` at ``fs`` Hz (``None``: all of them)."""
@@ -170,8 +170,24 @@ def read_checked(path: Path, *, format: str | None = None, fs: float | None = No
             ecg = ecg.slice(0.0, keep / ecg.fs)
     limits.check(str(path), ecg.n_samples, ecg.n_leads, ecg.fs)
     if ecg.n_samples < total:
-        ecg = replace(ecg, metadata={**ecg.metadata, "excerpt_note": excerpt_note(ecg.n_samples, total, ecg.fs, limits)})
+        ecg = carry_notes(ecg, [excerpt_note(ecg.n_samples, total, ecg.fs, limits)])
     return ecg
+
+
+def carry_notes(ecg, notes: Sequence[str]):
+    """``ecg`` with ``notes`` added to the input notes every output repeats (``ECG.input_notes``)."""
+    carried = list(ecg.metadata.get("carried_notes", []) or [])
+    return replace(ecg, metadata={**ecg.metadata, "carried_notes": carried + [n for n in notes if n not in carried]})
+
+
+def keep_leads(ecg, names: Sequence[str]):
+    """``ecg`` with only the leads ``names`` (a command that analyses one lead need not hold the
+    others), its input notes on the whole record kept; unchanged when a name is not in the record
+    (the analysis then says so in its own words)."""
+    if any(name not in ecg.leads for name in names) or list(names) == list(ecg.leads):
+        return ecg
+    notes = ecg.input_notes()
+    return carry_notes(ecg.select_leads(list(names)), notes)
 
 
 def excerpt_note(kept: int, total: int, fs: float, limits: InputLimits) -> str:
@@ -244,6 +260,7 @@ def run_per_record(
     leads: Sequence[str] | None = None,
     setup: Callable[[], None] | None = None,
     limits: InputLimits | None = None,
+    prepare: Callable[[Any], Any] | None = None,
 ) -> tuple[list[dict[str, Any]], Failures]:
     """Read each record, run ``analyse(ecg)`` and collect JSON rows; one bad record never stops the batch.
 
@@ -255,7 +272,8 @@ def run_per_record(
     ``input_notes`` when the reader renamed leads or left units unconverted, also printed to stderr
     as ``note:`` lines; or ``{"source", "error"}``), errors also printed to stderr as one line each. ``text_report(result,
     source)`` is printed for each success when given (``None`` for ``--json``). ``what`` names the step
-    in error messages ("segmentation failed: ...").
+    in error messages ("segmentation failed: ..."). ``prepare(ecg)`` runs right after each read, before
+    ``setup``: e.g. :func:`keep_leads`, so leads a command does not analyse are not held while its model runs.
     """
     rows: list[dict[str, Any]] = []
     expanded = expand(paths, format)
@@ -266,6 +284,7 @@ def run_per_record(
         if error is None:
             try:
                 ecg = read_checked(path, format=format, fs=fs, leads=leads, limits=limits)
+                ecg = prepare(ecg) if prepare is not None else ecg
             except MedtsError as exc:
                 error = str(exc)
         if error is None:

@@ -283,8 +283,9 @@ class ECG:
     def input_notes(self) -> list[str]:
         """What every output must repeat about the input itself: leads with an implausible
         amplitude (wrong units or corrupt data), leads renamed because their names were blank or
-        repeated, units the reader could not convert to mV, and a long record cut to an excerpt
-        (``metadata["excerpt_note"]``, set by :func:`medts.cli_inputs.read_checked`)."""
+        repeated, units the reader could not convert to mV, and ``metadata["carried_notes"]``: a
+        long record cut to an excerpt, notes on leads dropped before the analysis
+        (:func:`medts.cli_inputs.read_checked`, :func:`medts.cli_inputs.keep_leads`)."""
         notes = [
             f"lead {name} has an implausible amplitude ({deviation:.4g} mV from its median; an ECG front end records "
             f"at most about {MAX_PLAUSIBLE_MV:g} mV): wrong units (uV read as mV?) or corrupt data, so its "
@@ -294,8 +295,9 @@ class ECG:
         notes += [str(w) for w in self.metadata.get("unit_warnings", []) or []]
         if self.metadata.get("lead_names_note"):
             notes.append(str(self.metadata["lead_names_note"]))
-        if self.metadata.get("excerpt_note"):  # a long record of which only the start was analysed
-            notes.append(str(self.metadata["excerpt_note"]))
+        # what an earlier step saw or did to the whole record: an excerpt cut from a long record, notes
+        # on leads dropped before the analysis (medts.cli_inputs)
+        notes += [str(n) for n in self.metadata.get("carried_notes", []) or [] if str(n) not in notes]
         return notes
 
     def summary(self) -> RecordSummary:

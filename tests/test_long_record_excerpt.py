@@ -74,7 +74,7 @@ def test_a_record_within_the_excerpt_is_read_whole_and_unchanged(minute):
     ecg = read_checked(short, limits=InputLimits(excerpt_s=RESTING_EXCERPT_S))
     whole = read_record(short)
     np.testing.assert_array_equal(ecg.signal, whole.signal)
-    assert "excerpt_note" not in ecg.metadata and ecg.input_notes() == whole.input_notes()
+    assert "carried_notes" not in ecg.metadata and ecg.input_notes() == whole.input_notes()
 
 
 def test_a_format_without_a_header_to_peek_is_cut_after_reading(minute, tmp_path):
@@ -109,3 +109,17 @@ def test_measure_peak_memory_stays_bounded_on_a_30_minute_record(tmp_path):
     run = run_case("measure", Case("long30", "long", (str(hea),), "30 min"), tmp_path / "run", timeout_s=120.0)
     assert run.exit_code == 0, run.first_line
     assert run.peak_rss_mb is not None and run.peak_rss_mb < 600.0
+
+
+def test_keep_leads_drops_unanalysed_leads_but_not_their_notes(minute):
+    from medts.cli_inputs import keep_leads
+
+    hea, _ = minute
+    ecg = read_record(hea)
+    loud = ecg.signal.copy()
+    loud[:, ecg.leads.index("V1")] *= 1e6
+    ecg = replace(ecg, signal=loud)
+    kept = keep_leads(ecg, ["II"])
+    assert kept.leads == ("II",) and kept.n_samples == ecg.n_samples
+    assert any(note.startswith("lead V1 has an implausible amplitude") for note in kept.input_notes())
+    assert keep_leads(ecg, ["X9"]) is ecg  # a lead the record lacks: the analysis says so itself

@@ -33,6 +33,7 @@ from medts.cli_inputs import (
     InputLimits,
     LeadsOption,
     check_fs_option,
+    keep_leads,
     parse_leads,
     run_per_record,
 )
@@ -48,6 +49,25 @@ def default_adapter() -> Path:
     from medts.adapters import adapter_dir
 
     return adapter_dir(DEFAULT_ADAPTER)
+
+
+def adapter_leads(folder: Path) -> list[str]:
+    """The leads the adapter was trained on (its manifest's ``leads``), read without importing torch."""
+    try:
+        return [str(x) for x in json.loads((folder / "manifest.json").read_text()).get("leads") or []]
+    except (OSError, ValueError, AttributeError) as error:
+        raise MedtsError(f"{folder / 'manifest.json'}: cannot read the adapter manifest ({error})") from error
+
+
+def scored_lead(ecg: Any, adapter_leads: list[str], lead: str | None) -> str:
+    """The lead ``detect_anomalies`` scores: ``lead``, else the first of the adapter's training
+    leads (``adapter_leads``, from its manifest) in the record, else the record's first lead."""
+    from medts.record import canonical_lead_name
+
+    if lead:
+        return canonical_lead_name(lead)
+    wanted = [canonical_lead_name(x) for x in adapter_leads]
+    return next((x for x in wanted if x in ecg.leads), ecg.leads[0])
 
 
 def text_report(res: Any, source: str, max_windows: int = 30) -> str:
@@ -88,6 +108,8 @@ def register(app: typer.Typer) -> None:
         if not (folder / "manifest.json").is_file():
             raise MedtsError(f"{folder}: not an anomaly adapter folder (no manifest.json)")
 
+        trained_on = adapter_leads(folder)  # only the scored lead is kept once a record is read
+
         def setup() -> None:  # after the first record is read: bad inputs cost no model load
             from medts.medtsllm.infer import load_anomaly_adapter
 
@@ -101,7 +123,7 @@ def register(app: typer.Typer) -> None:
         results, failed = run_per_record(
             paths, format, check_fs_option(fs), analyse, what="anomaly scoring",
             text_report=None if json_out else text_report, leads=parse_leads(leads), setup=setup,
-            limits=ANOMALY_LIMITS)
+            limits=ANOMALY_LIMITS, prepare=lambda ecg: keep_leads(ecg, [scored_lead(ecg, trained_on, lead)]))
         if json_out:
             print(json.dumps(results))
         failed.exit()

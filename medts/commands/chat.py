@@ -20,11 +20,12 @@ from typing import Optional
 
 import typer
 
-from medts.cli_inputs import ANALYSIS_MAX_LEADS, FS_HELP, LEADS_HELP, InputLimits
+from medts.cli_inputs import ANALYSIS_MAX_LEADS, FS_HELP, LEADS_HELP, RESTING_EXCERPT_S, InputLimits
 from medts.errors import MedtsError
 
-CHAT_LIMITS = InputLimits(max_leads=ANALYSIS_MAX_LEADS, max_seconds=3600.0, what="medts chat")
-"""The agent's tools measure and classify the whole record at once."""
+CHAT_LIMITS = InputLimits(max_leads=ANALYSIS_MAX_LEADS, excerpt_s=RESTING_EXCERPT_S, what="medts chat")
+"""The agent's tools measure and classify the record at once: a long one is cut to its first 5
+minutes (read by sample range), and a ``note:`` line says so."""
 
 HELP = """Commands: /load PATH (load another ECG; the first becomes 'previous'), /switch (swap current
 and previous), /tools (tool calls of the last answer), /json (last answer as JSON), /quit."""
@@ -117,6 +118,9 @@ def register(app: typer.Typer) -> None:
         rate, names = check_fs_option(fs), parse_leads(leads)
         earlier = read_checked(previous, fs=rate, leads=names, limits=CHAT_LIMITS) if previous is not None else None
         ecg = read_checked(path, fs=rate, leads=names, limits=CHAT_LIMITS)
+        for record, where in ((earlier, previous), (ecg, path)):  # what every command repeats about its input
+            for note in record.input_notes() if record is not None else []:
+                print(f"note: {where}: {note}", file=sys.stderr)
         session = _session(backend, model, base_url, mode, dtype, max_new_tokens, grounding, timeout)
         what = f"{base_url}" if backend == "openai" else "the local model"
         if earlier is not None:
