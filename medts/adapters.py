@@ -9,6 +9,8 @@ Example
 -------
 >>> classifier_dir("all").name
 'classifier-all'
+>>> REDUCED_LEAD_CLASSIFIERS["superdiagnostic"]
+'classifier-superdiagnostic-reduced'
 >>> TEXT_HEAD, SEGMENTATION, ANOMALY
 ('text-smollm2', 'segmentation-smollm2', 'anomaly-smollm2')
 """
@@ -42,6 +44,18 @@ def adapter_dir(name: str | Path) -> Path:
 def classifier_dir(level: str) -> Path:
     """``adapters/classifier-<level>``: the shipped PTB-XL classifier for a label level (it may not exist)."""
     return ADAPTERS_ROOT / f"{CLASSIFIER_PREFIX}{level}"
+
+
+REDUCED_LEAD_CLASSIFIERS = {"superdiagnostic": "classifier-superdiagnostic-reduced"}
+"""Level -> the adapter that scores records without all 12 standard leads for that level (trained with
+lead dropout); records with a missing or flat lead go there instead of being zero-filled into
+``classifier-<level>`` (see :func:`medts.classify.predict.load_classifier`)."""
+
+
+def reduced_lead_dir(level: str) -> Path | None:
+    """``adapters/<reduced-lead classifier of level>`` when one is registered and shipped, else None."""
+    name = REDUCED_LEAD_CLASSIFIERS.get(level)
+    return None if name is None or not is_classifier(ADAPTERS_ROOT / name) else ADAPTERS_ROOT / name
 
 
 def is_classifier(folder: Path) -> bool:

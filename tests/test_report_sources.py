@@ -70,13 +70,15 @@ def test_every_asserted_classifier_statement_has_evidence_leads_among_the_presen
         assert run.available and above
         assert len(run.scores) > len(above)  # every statement's raw score is kept, not only those above threshold
         for score in above:
-            if not set(required_leads(score.code)) <= present:
+            if not set(required_leads(score.code, reduced_lead_model=score.reduced_lead_model)) <= present:
                 continue  # withheld for missing leads (by the classifier and the engine): no evidence computed
             assert score.evidence and score.evidence.startswith("lead occlusion")
             assert set(score.evidence_leads) <= present and len(score.evidence_leads) <= 3
 
 
-def test_a_limb_lead_record_gets_no_12_lead_statement_from_the_zero_filled_classifier(classifiers):
+def test_a_limb_lead_record_gets_no_12_lead_statement(classifiers):
+    """On I + II only rhythm statements and the superclasses the reduced-lead model may assert from them stand."""
+    from medts.interpret.statements import REDUCED_LEAD_MODEL_LEADS
     from medts.report.sources import report_sections
 
     full = simulate_12lead(duration_s=10.0, fs=250.0, hr_bpm=75.0, seed=9, record_id="limb")
@@ -84,8 +86,10 @@ def test_a_limb_lead_record_gets_no_12_lead_statement_from_the_zero_filled_class
     (run,) = classifiers.scores_many([limb])
     sec = report_sections(limb, SignalSource().sections(limb), run, "medts.signal.measure_ecg")
     asserted = {s.code for s in sec.statements.asserted}
-    # only rhythm statements, decided by the measurements, survive on 2 leads
-    assert asserted <= {"SR", "STACH", "SBRAD", "SARRH", "AFIB"}, asserted
+    # rhythm statements, decided by the measurements, and CD / STTC of the reduced-lead model (lead II) survive
+    from_reduced = {c for c, leads in REDUCED_LEAD_MODEL_LEADS.items() if set(leads) <= {"I", "II"}}
+    assert from_reduced == {"CD", "STTC"}
+    assert asserted <= {"SR", "STACH", "SBRAD", "SARRH", "AFIB"} | from_reduced, asserted
     for s in sec.statements.withheld:
         if s.origin == "classifier" and s.code not in ("SR", "STACH", "SBRAD", "SARRH", "AFIB"):
             assert "lacks" in s.reason or "measured rhythm" in s.reason or "measurement" in s.reason, s

@@ -381,13 +381,13 @@ class ClassifierBank:
         return list(self._loaded)
 
     def _load(self) -> None:
-        from medts.classify.predict import Classifier, default_adapter_dir
+        from medts.classify.predict import default_adapter_dir, load_classifier
 
         dirs = self.adapter_dirs or {lvl: default_adapter_dir(lvl) for lvl in CLASSIFIER_LEVELS}
         for level, folder in dirs.items():
             if (Path(folder) / "manifest.json").is_file():
                 try:
-                    self._loaded[level] = Classifier.load(folder)
+                    self._loaded[level] = load_classifier(folder)
                 except Exception as error:  # noqa: BLE001 - one broken adapter must not hide the others
                     self._reason = f"{folder}: {error}"
         if not self._loaded:
@@ -407,7 +407,7 @@ def classify(ecg: ECG, bank: ClassifierBank, level: str, top_k: int) -> dict[str
         "statements": [{k: s[k] for k in ("code", "description", "probability", "threshold", "present")}
                        for s in shown],
         "evaluated_codes": [s["code"] for s in ranked],
-        "notes": pred["notes"], "missing_leads": pred["missing_leads"],
+        "notes": pred["notes"], "missing_leads": pred["missing_leads"], "leads_present": pred["leads_present"],
         "rule": "present when probability >= the statement's calibrated threshold",
     }
 

@@ -114,6 +114,10 @@ def explain(
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     signal, missing = model_input(ecg, fs_hz=classifier.fs_hz)
+    scorer = classifier.scorer(signal)  # the model that scores this record (the reduced-lead one when it lacks a lead)
+    if scorer.fs_hz != classifier.fs_hz:
+        signal, missing = model_input(ecg, fs_hz=scorer.fs_hz)
+    classifier = scorer
     prediction = classifier.predict(ecg)
     probs = {s.code: s.probability for s in prediction.statements}
     codes = list(prediction.present) if codes is None else codes
@@ -269,6 +273,14 @@ def lead_occlusion(clf: Classifier, ecgs: list[ECG], codes: list[list[str]], *, 
     for i in todo:
         if cache[i] is None:
             cache[i] = model_input(ecgs[i], fs_hz=clf.fs_hz)
+    routed = [i for i in todo if clf.scorer(cache[i][0]) is not clf]  # type: ignore[index]
+    if routed and clf.reduced is not None:  # records lacking a lead: evidence from the model that scored them
+        reduced = clf.reduced
+        sub = [cache[i] if reduced.fs_hz == clf.fs_hz else None for i in routed]
+        for i, found in zip(routed, lead_occlusion(reduced, [ecgs[i] for i in routed], [codes[i] for i in routed],
+                                                   top_k=top_k, members=members, inputs=sub)):
+            out[i] = found
+        todo = [i for i in todo if i not in set(routed)]
     nets = evidence_members(clf, members)
     picked = [k + 1 for k, net in enumerate(clf.inference_members) if any(net is n for n in nets)]
     who = f"ensemble member{'s' if len(picked) > 1 else ''} {', '.join(map(str, picked))}"

@@ -15,6 +15,14 @@ members. Inference runs on copies of the members with batch norm folded into the
 (smaller chunks stay in cache: faster than 1024 on the development CPU). Every output is a draft
 for clinician review.
 
+Reduced-lead records: :func:`load_classifier` is the one loader every classifying surface uses
+(``medts classify``, reports, the agent's tools and through them the app and the MCP server). For a
+level with a registered reduced-lead adapter (:data:`medts.adapters.REDUCED_LEAD_CLASSIFIERS`) it
+attaches that adapter, and :meth:`Classifier.predict_many` scores each record that lacks a standard
+lead (missing or flat) with it instead of zero-filling the record into the 12-lead model; the
+prediction names the model (``model``) and the leads it used (``leads_present``) and says so in
+``notes``. Records with all 12 leads are scored exactly as before.
+
 Example
 -------
 >>> from medts.classify.predict import Classifier, default_adapter_dir
@@ -89,6 +97,11 @@ class ClassifierPrediction(BaseModel):
     """Statements above threshold but withheld: they need leads the record lacks."""
     absent_leads: list[str] = []
     """Leads missing from the record or flat in it (the classifier saw them as zeros)."""
+    leads_present: list[str] = []
+    """Standard leads the record has and that are not flat: the leads the classifier used."""
+    reduced_lead_model: bool = False
+    """Scored by the lead-dropout classifier for records lacking a lead (its statements' ``leads_needed`` are
+    :data:`medts.interpret.statements.REDUCED_LEAD_MODEL_LEADS`)."""
     statements: list[StatementPrediction]
     decision_rule: str | None = None
     """How the thresholds were chosen (``manifest['decision_rule']['name']``; None for adapters that predate it)."""
@@ -140,6 +153,33 @@ def level_availability() -> dict[str, str]:
     return out
 
 
+def load_classifier(folder: str | Path) -> Classifier:
+    """The classifier in ``folder`` as every classifying surface uses it (strict weight loading).
+
+    When ``folder`` is the shipped adapter of a level that has a reduced-lead adapter
+    (:func:`medts.adapters.reduced_lead_dir`), that adapter is attached as :attr:`Classifier.reduced`:
+    records lacking a standard lead are scored by it (see :meth:`Classifier.predict_many`). Any other
+    folder (``--adapter``, a trained copy) is loaded as it is.
+
+    Raises
+    ------
+    MedtsError
+        When an adapter is missing or broken, or the reduced-lead adapter does not score the same
+        classes on the same preprocessing.
+    """
+    from medts.adapters import classifier_dir, reduced_lead_dir
+
+    clf = Classifier.load(folder)
+    reduced = reduced_lead_dir(clf.level)
+    if reduced is None or Path(folder).resolve() != classifier_dir(clf.level).resolve():
+        return clf
+    companion = Classifier.load(reduced)
+    if companion.classes != clf.classes or companion.manifest.get("preprocessing") != clf.manifest.get("preprocessing"):
+        raise MedtsError(f"{reduced}: reduced-lead adapter does not score {clf.name}'s classes on its preprocessing")
+    clf.reduced = companion
+    return clf
+
+
 def classifier_for_level(level: str) -> Classifier:
     """The shipped classifier for a PTB-XL label level, or the all-statement one restricted to the level.
 
@@ -154,7 +194,7 @@ def classifier_for_level(level: str) -> Classifier:
     if level not in LEVELS:
         raise MedtsError(f"unknown level {level!r}; choose from {', '.join(LEVELS)}")
     if is_classifier(classifier_dir(level)):
-        return Classifier.load(classifier_dir(level))
+        return load_classifier(classifier_dir(level))
     available = level_availability()
     if level not in available:
         raise MedtsError(f"no classifier for level {level!r} is shipped and it cannot be derived from another; "
@@ -255,6 +295,14 @@ class Classifier:
         self.decision_rule = str(rule["name"]) if isinstance(rule, dict) and "name" in rule else None
         self.reported = list(self.classes)
         """The classes a prediction lists (a subset when the classifier serves a narrower level)."""
+        self.reduced: Classifier | None = None
+        """Scores the records that lack a standard lead, when set (by :func:`load_classifier`)."""
+        recipe = manifest.get("train_config")
+        self.lead_dropout = float(recipe.get("lead_dropout") or 0.0) if isinstance(recipe, dict) else 0.0
+        """Probability a lead was zeroed per training window (0: trained on 12 leads only)."""
+        self.reduced_lead_model = isinstance(manifest.get("reduced_leads"), dict)
+        """The adapter was validated per lead set (manifest ``reduced_leads``): the engine's lead rule for
+        lead-dropout scores (:data:`medts.interpret.statements.REDUCED_LEAD_MODEL_LEADS`) applies to it."""
 
     def restricted(self, level: str, classes: list[str]) -> Classifier:
         """This classifier reporting only ``classes`` (its own probabilities and thresholds) as ``level``."""
@@ -333,17 +381,43 @@ class Classifier:
         """Statements for one record (see :meth:`predict_many`)."""
         return self.predict_many([ecg])[0]
 
+    def scorer(self, signal: np.ndarray) -> Classifier:
+        """The classifier that scores the model input ``signal [n_samples, 12]``: :attr:`reduced` when
+        it is set and a lead is all zero (missing or flat), else this one."""
+        return self.reduced if self.reduced is not None and not signal.any(axis=0).all() else self
+
     def predict_many(self, ecgs: list[ECG]) -> list[ClassifierPrediction]:
         """Statements with probabilities, thresholds and present/absent for each record.
 
         Records of equal length are scored in one batch. Missing leads are zeroed and named in
         ``missing_leads`` and ``notes``; a statement above threshold that needs a missing or flat
         lead is ``withheld`` with the reason; other sampling rates are resampled to the model rate.
+        With :attr:`reduced` set, records lacking a lead are scored by it (:meth:`scorer`) and the
+        notes say which model scored them instead of this one.
         """
+        inputs = [model_input(ecg, fs_hz=self.fs_hz) for ecg in ecgs]
+        routed = [i for i, (x, _) in enumerate(inputs) if self.scorer(x) is not self]
+        if not routed or self.reduced is None:
+            return self._predict_inputs(ecgs, inputs)
+        reduced = self.reduced
+        kept = [i for i in range(len(ecgs)) if i not in set(routed)]
+        out: list[ClassifierPrediction | None] = [None] * len(ecgs)
+        for clf, idx in ((self, kept), (reduced, routed)):
+            sub = [inputs[i] if clf.fs_hz == self.fs_hz else model_input(ecgs[i], fs_hz=clf.fs_hz) for i in idx]
+            for i, pred in zip(idx, clf._predict_inputs([ecgs[i] for i in idx], sub) if idx else []):
+                out[i] = pred
+        for i in routed:
+            pred = out[i]
+            pred.notes.insert(0, f"scored by {reduced.name} (trained with lead dropout {reduced.lead_dropout:g} "
+                                 f"for records without all 12 leads) instead of the 12-lead {self.name}, on the "
+                                 f"lead(s) present: {', '.join(pred.leads_present)}")
+        return out  # type: ignore[return-value]
+
+    def _predict_inputs(self, ecgs: list[ECG], inputs: list[tuple[np.ndarray, list[str]]]) -> list[ClassifierPrediction]:
+        """:meth:`predict_many` with the model inputs (:func:`model_input` at this model's rate) given."""
         from medts.interpret.statements import required_leads
         from medts.record import STANDARD_LEADS
 
-        inputs = [model_input(ecg, fs_hz=self.fs_hz) for ecg in ecgs]
         probs: list[np.ndarray | None] = [None] * len(ecgs)
         by_length: dict[int, list[int]] = {}
         for i, (x, _) in enumerate(inputs):
@@ -362,7 +436,7 @@ class Classifier:
                 if code not in reported:
                     continue
                 threshold = self.thresholds[code].threshold
-                needed = list(required_leads(code))
+                needed = list(required_leads(code, reduced_lead_model=self.reduced_lead_model))
                 lacking = [lead for lead in needed if lead in absent]
                 present = bool(prob >= threshold)
                 statements.append(StatementPrediction(
@@ -373,7 +447,10 @@ class Classifier:
                               if present and lacking else None),
                 ))
             notes = []
-            if missing:
+            if missing and self.lead_dropout > 0:
+                notes.append(f"lead(s) {', '.join(missing)} missing: zero inputs, as in this model's lead-dropout "
+                             "training; statements that need those leads are withheld")
+            elif missing:
                 notes.append(
                     f"lead(s) {', '.join(missing)} missing: zeroed before classification; the model was "
                     "trained on 12 leads, so these outputs are less reliable, and statements that need "
@@ -385,6 +462,8 @@ class Classifier:
                 record_id=ecg.record_id, source=ecg.source, model=self.name, level=self.level,
                 fs_hz_input=ecg.fs, fs_hz_model=self.fs_hz, resampled=ecg.fs != self.fs_hz,
                 missing_leads=missing, notes=notes, absent_leads=absent,
+                leads_present=[lead for lead in STANDARD_LEADS if lead not in absent],
+                reduced_lead_model=self.reduced_lead_model,
                 present=[s.code for s in sorted(statements, key=lambda s: -s.probability) if s.present and not s.withheld],
                 withheld=[s.code for s in sorted(statements, key=lambda s: -s.probability) if s.withheld],
                 statements=statements, decision_rule=self.decision_rule,

@@ -6,7 +6,11 @@ scored by the shipped classifier (``adapters/classifier-superdiagnostic`` by def
 another with ``--level`` or ``--adapter``). The diagnostic, form and rhythm levels are served by the
 all-statement classifier restricted to their statements; a level no shipped adapter serves is refused
 (exit 2) with the list of levels that are. Each statement lists the leads it needs; one above its
-threshold that needs a lead the record lacks (missing or flat) is withheld with the reason. A file
+threshold that needs a lead the record lacks (missing or flat) is withheld with the reason. At the
+superdiagnostic level a record lacking a standard lead (missing or flat) is scored by the reduced-lead
+adapter ``adapters/classifier-superdiagnostic-reduced`` (trained with lead dropout) instead of being
+zero-filled into the 12-lead model; the output names the model and the leads present
+(:func:`medts.classify.predict.load_classifier`). A file
 that cannot be read gives a one-line error and the batch goes on (exit code 2 at the end; see :mod:`medts.cli_inputs`). Name generic leads
 (``ECG1``, one unnamed lead) with ``--leads``. With ``--json`` exactly one JSON document (a list in
 input order of :class:`~medts.classify.predict.ClassifierPrediction` or ``{"source", "error"}``)
@@ -54,7 +58,7 @@ def classify(
     show_all: Annotated[bool, typer.Option("--all", help="List every statement, not only those present.")] = False,
 ) -> None:
     """Classify ECG records into PTB-XL statements (drafts for clinician review)."""
-    from medts.classify.predict import Classifier, classifier_for_level, level_availability
+    from medts.classify.predict import classifier_for_level, level_availability, load_classifier
     from medts.errors import MedtsError
 
     level_name = Level(level).value
@@ -64,7 +68,7 @@ def classify(
     loaded: list = []
 
     def setup() -> None:  # after the first record is read: bad inputs cost no model load
-        loaded.append(Classifier.load(adapter) if adapter is not None else classifier_for_level(level_name))
+        loaded.append(load_classifier(adapter) if adapter is not None else classifier_for_level(level_name))
 
     rows, failed = run_per_record(paths, None, check_fs_option(fs), lambda ecg: reconciled(loaded[0], ecg),
                                   what="classification", text_report=None if json_output else _text(show_all),

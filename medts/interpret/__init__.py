@@ -46,7 +46,8 @@ __all__ = [
 def scores_from_predictions(predictions) -> list[ClassifierScore]:
     """:class:`ClassifierScore` rows from ``medts.classify.predict.ClassifierPrediction`` objects."""
     return [ClassifierScore(code=s.code, probability=float(s.probability), threshold=float(s.threshold),
-                            present=bool(s.present), source=f"{p.model} ({p.level})")
+                            present=bool(s.present), source=f"{p.model} ({p.level})",
+                            reduced_lead_model=p.reduced_lead_model)
             for p in predictions for s in p.statements]
 
 

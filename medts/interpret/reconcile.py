@@ -48,6 +48,9 @@ class ClassifierScore(BaseModel):
     source: str
     evidence_leads: list[str] = []
     evidence: str | None = None
+    reduced_lead_model: bool = False
+    """Scored by the lead-dropout classifier for records lacking a lead: its statements need only the leads of
+    :data:`medts.interpret.statements.REDUCED_LEAD_MODEL_LEADS`."""
 
 
 class Findings(BaseModel):
@@ -146,7 +149,8 @@ def reconcile(m, *, sex: str | None, scores: list[ClassifierScore], quality: Qua
     for code, s in present.items():
         if code in out:
             continue
-        lacking = [lead for lead in rules.required_leads(code) if lead in absent]
+        lacking = [lead for lead in rules.required_leads(code, reduced_lead_model=s.reduced_lead_model)
+                   if lead in absent]
         if lacking:
             add(code, "withheld", "classifier", f"needs lead(s) {', '.join(lacking)}, which the record lacks "
                                                 f"(missing, disconnected or flat)")

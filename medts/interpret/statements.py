@@ -69,10 +69,28 @@ REQUIRED_LEADS: dict[str, tuple[str, ...]] = {
 }
 """Leads a statement is read from. Statements not listed: rhythm statements need any one lead;
 every other classifier statement needs all 12 (the classifiers were trained on 12-lead records,
-and a missing lead is fed to them as a flat line)."""
+and a missing lead is fed to them as a flat line), except the superclasses the lead-dropout
+classifier scored (:data:`REDUCED_LEAD_MODEL_LEADS`)."""
 
 
-def required_leads(code: str) -> tuple[str, ...]:
+REDUCED_LEAD_MODEL_LEADS: dict[str, tuple[str, ...]] = {"CD": ("II",), "STTC": ("II",), "MI": ("I", "II", "V2")}
+"""Leads a superclass needs when the lead-dropout classifier scored it (``adapters/classifier-superdiagnostic-reduced``,
+which scores the records that lack a standard lead). Rule, chosen on PTB-XL fold 8 (237 records; the fold that also
+chose that model's epoch and thresholds): a superclass may be asserted from a validated lead set (the six limb leads;
+I, II, III, V2; I, II, V2; I, II; II) when on that set its AUC is >= 0.85 and its PPV at threshold >= 0.5; the
+smallest passing set is listed. Every set passed for CD (PPV 0.73-0.82) and STTC (0.64-0.72), so lead II suffices;
+MI passed with I, II, V2 and I, II, III, V2 (PPV 0.51-0.53) but not with the limb leads, I + II or II (0.39-0.45).
+HYP failed on every set (PPV 0.23-0.31); NORM needs all 12 whatever the model (a normal ECG is a statement about
+all 12 leads). Held-out fold-9 figures: the adapter's MODEL_CARD.md."""
+
+
+def required_leads(code: str, *, reduced_lead_model: bool = False) -> tuple[str, ...]:
+    """The leads ``code`` is read from (all must be present and not flat for it to be asserted).
+
+    ``reduced_lead_model``: the score came from the lead-dropout classifier (:data:`REDUCED_LEAD_MODEL_LEADS`).
+    """
+    if reduced_lead_model and code in REDUCED_LEAD_MODEL_LEADS:
+        return REDUCED_LEAD_MODEL_LEADS[code]
     if code in REQUIRED_LEADS:
         return REQUIRED_LEADS[code]
     s = STATEMENTS.get(code)

@@ -241,7 +241,7 @@ class ClassifierSource:
         self.evidence = {True: "occlusion", False: "none"}.get(self.evidence, self.evidence)  # type: ignore[arg-type]
         if self.evidence not in EVIDENCE_METHODS:
             raise ValueError(f"evidence must be one of {EVIDENCE_METHODS}, got {self.evidence!r}")
-        from medts.classify.predict import Classifier, default_adapter_dir
+        from medts.classify.predict import default_adapter_dir, load_classifier
 
         dirs = self.adapter_dirs or [default_adapter_dir(level) for level in STATEMENT_LEVELS]
         found = [d for d in dirs if (Path(d) / "manifest.json").is_file()]
@@ -250,7 +250,7 @@ class ClassifierSource:
             return
         for folder in found:
             try:
-                self._classifiers.append(Classifier.load(folder))
+                self._classifiers.append(load_classifier(folder))
             except Exception as error:  # noqa: BLE001 - a broken adapter must not stop the batch
                 self._reason = f"{folder}: {error}"
         self.name = ", ".join(c.name for c in self._classifiers) or self.name
@@ -286,8 +286,8 @@ class ClassifierSource:
                     leads, why = leads_by_code.get(sp.code, ([], None))
                     run.scores.append(ClassifierScore(code=sp.code, probability=float(sp.probability),
                                                       threshold=float(sp.threshold), present=bool(sp.present),
-                                                      source=f"{clf.name} ({clf.level})", evidence_leads=leads,
-                                                      evidence=why))
+                                                      source=f"{pred.model} ({clf.level})", evidence_leads=leads,
+                                                      evidence=why, reduced_lead_model=pred.reduced_lead_model))
         for run, why in zip(out, failed):
             if len(why) == len(self._classifiers):  # no classifier scored this record: say why
                 run.available, run.reason = False, "; ".join(why)
