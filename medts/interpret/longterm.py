@@ -41,12 +41,19 @@ AF_MERGE_GAP_S = 60.0
 # (weights in that order: 10 linear, then 10 squared terms), fitted with class-balanced weights on
 # every detected beat of MIT-BIH DS1 (lead MLII, 43,000 beats; ``medts.longterm.train``). The
 # thresholds are the best pooled F1 over leave-one-record-out scores on DS1 (V 0.95, S 0.92).
-BEAT_FEATURE_ORDER = ("qrs_corr", "beat_corr", "qrs_diff", "width_rel", "amp_rel", "prematurity", "pause",
+SEED_FEATURE_ORDER = ("qrs_corr", "beat_corr", "qrs_diff", "width_rel", "amp_rel", "prematurity", "pause",
                       "rr_ratio", "p_corr", "p_amp")
-V_WEIGHTS = (-3.61898, 4.10798, 3.36929, 5.29445, 2.49787, 5.91103, 3.05695, 0.56525, 3.0131, -1.68116,
+V_FEATURES = SEED_FEATURE_ORDER + ("v_like2",)
+S_FEATURES = SEED_FEATURE_ORDER
+V_SEED_FEATURES = SEED_FEATURE_ORDER
+V_SEED_WEIGHTS = (-3.61898, 4.10798, 3.36929, 5.29445, 2.49787, 5.91103, 3.05695, 0.56525, 3.0131, -1.68116,
              -0.76402, 0.88117, 0.33356, -2.25543, -0.69461, 3.84123, -1.41842, 0.96479, 0.82829, 0.34691)
-V_INTERCEPT = 2.52843
-V_THRESHOLD = 0.95
+V_SEED_INTERCEPT = 2.52843
+V_SEED_THRESHOLD = 0.99
+V_WEIGHTS = (0.64519, 0.51691, 0.47111, 2.9271, 1.6961, 2.8236, 1.5954, -0.879, 0.48581, -0.60036, -0.47907,
+             -0.10695, 0.053326, -0.05727, -1.1473, -0.53588, 1.8169, -1.4256, -0.033817, 0.2678, 0.19506, 0.17435)
+V_INTERCEPT = 0.66926
+V_THRESHOLD = 0.942
 """A beat is ventricular (AAMI V) when its V score reaches this."""
 S_WEIGHTS = (-0.80678, 2.1774, -6.82145, -5.52994, -0.78498, 9.9678, 2.94859, -0.75129, -0.1367, -0.55349,
              -0.13335, 0.09696, -1.48098, 2.77645, 1.08432, 9.68075, -1.03774, -2.01721, -0.48135, -0.68515)

@@ -19,7 +19,16 @@ Features per beat (float, one scale for every record):
   log(RR before / RR after); local RR = median of the 8 RR intervals before the beat;
 - ``p_corr``: log(1 - correlation + 0.01) of the P-wave region (-250..-60 ms) with the
   reference's, ``p_amp``: log of its peak-to-peak against the reference's (absent or different P
-  waves point to an ectopic origin).
+  waves point to an ectopic origin);
+- ``qrs_corr_rel`` / ``qrs_diff_rel``: ``qrs_corr`` / ``qrs_diff`` minus their median over the
+  window's beats (how unusual a beat is for this window's noise level, not on an absolute scale);
+- ``t_corr``: log(1 - correlation + 0.01) of the ST-T region (+100..+400 ms) with the reference's
+  (ventricular beats carry a discordant T wave);
+- ``width_abs``: log(QRS width / 100 ms);
+- ``compensation``: (RR before + RR after) / local RR - 2 (about 0 after a full compensatory
+  pause, negative for a premature atrial beat that resets the sinus node);
+- ``prematurity_slow``: 1 - RR before / upper quartile of the 24 RR intervals before the beat;
+  ``rr_change``: log(RR before / the RR interval before it).
 
 Example
 -------
@@ -40,13 +49,20 @@ from medts.signal.beats import beat_matrix, qrs_width_ms
 from medts.signal.peaks import drop_t_waves
 
 FEATURES = ("qrs_corr", "beat_corr", "qrs_diff", "width_rel", "amp_rel", "prematurity", "pause", "rr_ratio",
-            "p_corr", "p_amp")
+            "p_corr", "p_amp", "qrs_corr_rel", "qrs_diff_rel", "t_corr", "width_abs", "compensation",
+            "prematurity_slow", "rr_change", "v_like", "v_like2", "v_vs_n")
 
 SEGMENT_BEFORE_S, SEGMENT_AFTER_S = 0.30, 0.45
 QRS_S = (-0.08, 0.10)
 BEAT_S = (-0.25, 0.40)
 P_S = (-0.25, -0.06)
 LOCAL_RR_BEATS = 8
+SLOW_RR_BEATS = 24
+"""The slower local rhythm: upper quartile of the 24 RR intervals before a beat (frequent
+premature beats pull a median down; the upper quartile stays on the underlying rhythm)."""
+T_S = (0.10, 0.40)
+V_BANK_BEATS = 32
+"""The most recent beats the seed model calls ventricular with confidence, kept as examples."""
 ALIGN_S = 0.04
 """Beats are shifted by up to ±40 ms onto the reference before comparing shapes."""
 
@@ -109,6 +125,7 @@ class BeatExtractor:
     _last_beat: int | None = None
     _rr_history: list[float] = field(default_factory=list)
     _previous_typical: np.ndarray | None = None
+    _v_bank: np.ndarray | None = None
 
     def _idx(self, span: tuple[float, float]) -> slice:
         a = int(round((SEGMENT_BEFORE_S + span[0]) * self.fs))
@@ -135,23 +152,29 @@ class BeatExtractor:
             nxt = (later - samples) / fs
         # local RR: median of the LOCAL_RR_BEATS intervals before each beat (history carried over)
         hist = list(self._rr_history)
-        local = np.empty(n)
+        local, slow, prev_rr = np.empty(n), np.empty(n), np.full(n, np.nan)
         for i, rr in enumerate(rr_before):
             local[i] = np.median(hist[-LOCAL_RR_BEATS:]) if hist else (np.nanmedian(rr_before) if n > 1 else np.nan)
+            slow[i] = np.percentile(hist[-SLOW_RR_BEATS:], 75) if hist else local[i]
+            prev_rr[i] = hist[-1] if hist else np.nan
             if np.isfinite(rr):
                 hist.append(float(rr))
-        self._rr_history = hist[-LOCAL_RR_BEATS:]
+        self._rr_history = hist[-SLOW_RR_BEATS:]
         if n:
             self._last_beat = int(samples[-1])
         local = np.where(np.isfinite(local), local, np.nanmedian(rr_before) if n > 1 else 1.0)
         prem = np.nan_to_num(1.0 - rr_before / local, nan=0.0)
         pause = np.nan_to_num(nxt / local - 1.0, nan=0.0)
         rr_ratio = np.nan_to_num(np.log(np.maximum(rr_before, 1e-3) / np.maximum(nxt, 1e-3)), nan=0.0)
+        slow = np.where(np.isfinite(slow), slow, local)
+        prem_slow = np.nan_to_num(1.0 - rr_before / slow, nan=0.0)
+        compensation = np.nan_to_num((rr_before + nxt) / local - 2.0, nan=0.0)
+        rr_change = np.nan_to_num(np.log(np.maximum(rr_before, 1e-3) / np.maximum(prev_rr, 1e-3)), nan=0.0)
 
         lag = int(round(ALIGN_S * fs))
         ext = beat_matrix(clean, peaks[idx], fs, SEGMENT_BEFORE_S + lag / fs, SEGMENT_AFTER_S + lag / fs)
         widths = qrs_width_ms(clean, peaks[idx], fs)
-        qrs, beat, pw = self._idx(QRS_S), self._idx(BEAT_S), self._idx(P_S)
+        qrs, beat, pw, tw = self._idx(QRS_S), self._idx(BEAT_S), self._idx(P_S), self._idx(T_S)
         seg = ext[:, lag:ext.shape[1] - lag]
         ref, own_typical = self._reference(ext, prem, lag, qrs)
         feats: dict[str, np.ndarray] = {}
@@ -167,10 +190,12 @@ class BeatExtractor:
             diff = (q - q.mean(axis=1, keepdims=True)) - (t_q - t_q.mean())
             t_ptp = float(np.ptp(t_q)) + 1e-6
             p_ptp = float(np.ptp(tpl[pw])) + 1e-6
+            qrs_corr = _log1m(_corr(q, t_q))
+            qrs_diff = np.log(np.sqrt(np.mean(diff ** 2, axis=1)) / t_q_rms + 1e-3)
             feats = {
-                "qrs_corr": _log1m(_corr(q, t_q)),
+                "qrs_corr": qrs_corr,
                 "beat_corr": _log1m(_corr(seg[:, beat], tpl[beat])),
-                "qrs_diff": np.log(np.sqrt(np.mean(diff ** 2, axis=1)) / t_q_rms + 1e-3),
+                "qrs_diff": qrs_diff,
                 "width_rel": np.log(np.maximum(widths, 1.0) / max(typical_width, 1.0)),
                 "amp_rel": np.log(np.ptp(q, axis=1) / t_ptp + 1e-3),
                 "prematurity": np.clip(prem, -1.0, 1.0),
@@ -178,11 +203,44 @@ class BeatExtractor:
                 "rr_ratio": np.clip(rr_ratio, -1.5, 1.5),
                 "p_corr": _log1m(_corr(seg[:, pw], tpl[pw])),
                 "p_amp": np.log(np.ptp(seg[:, pw], axis=1) / p_ptp + 1e-3),
+                "qrs_corr_rel": qrs_corr - np.median(qrs_corr),
+                "qrs_diff_rel": qrs_diff - np.median(qrs_diff),
+                "t_corr": _log1m(_corr(seg[:, tw], tpl[tw])),
+                "width_abs": np.log(np.maximum(widths, 1.0) / 100.0),
+                "compensation": np.clip(compensation, -1.5, 2.0),
+                "prematurity_slow": np.clip(prem_slow, -1.0, 1.0),
+                "rr_change": np.clip(rr_change, -1.5, 1.5),
             }
+            feats.update(self._v_bank_features(feats, ext, q, lag, qrs))
             p_present, p_note = p_wave_present(own_typical, pw, qrs)  # this window's beats only
         else:
             feats = {k: np.zeros(n) for k in FEATURES}
         return BeatBlock(samples.astype(np.int64), feats, rr_before, widths, p_present, p_note)
+
+    def _v_bank_features(self, feats: dict[str, np.ndarray], ext: np.ndarray, q: np.ndarray, lag: int,
+                         qrs: slice) -> dict[str, np.ndarray]:
+        """Likeness to this record's own confident ventricular beats: each beat's best and
+        second-best QRS correlation (±ALIGN_S) with the bank of recent beats the seed model scores
+        at least ``rules.V_SEED_THRESHOLD`` (the beat itself excluded), as log(1 - r + 0.01), and
+        ``v_vs_n`` = qrs_corr - v_like (positive: closer to the record's ventricular beats than to
+        its normal reference). Scale-free across records: a subtle ventricular beat of one patient
+        is still nearer that patient's clear ones than the normal beat."""
+        from medts.interpret import longterm as rules
+
+        n = len(q)
+        seed = logistic_score(feats, rules.V_SEED_FEATURES, rules.V_SEED_WEIGHTS, rules.V_SEED_INTERCEPT)
+        new = q[seed >= rules.V_SEED_THRESHOLD]
+        old = self._v_bank if self._v_bank is not None else np.zeros((0, q.shape[1]))
+        bank = np.concatenate([old, new])
+        corr = _bank_corr(ext, bank, lag, qrs)  # [beats, bank]
+        own = np.flatnonzero(seed >= rules.V_SEED_THRESHOLD)
+        corr[own, len(old) + np.arange(len(own))] = -1.0  # not the beat itself
+        top = -np.sort(-corr, axis=1) if corr.shape[1] else np.full((n, 0), -1.0)
+        best = top[:, 0] if top.shape[1] >= 1 else np.full(n, -1.0)
+        second = top[:, 1] if top.shape[1] >= 2 else np.full(n, -1.0)
+        self._v_bank = bank[-V_BANK_BEATS:]
+        v_like = _log1m(np.maximum(best, -1.0))
+        return {"v_like": v_like, "v_like2": _log1m(np.maximum(second, -1.0)), "v_vs_n": feats["qrs_corr"] - v_like}
 
     def _reference(self, ext: np.ndarray, prem: np.ndarray, lag: int,
                    qrs: slice) -> tuple[np.ndarray | None, np.ndarray]:
@@ -201,6 +259,32 @@ class BeatExtractor:
         if len(typical):
             self._previous_typical = typical[-64:]
         return (ref if len(ref) else None), typical
+
+
+def logistic_score(feats: dict[str, np.ndarray], order: tuple[str, ...], weights: tuple[float, ...],
+                   intercept: float) -> np.ndarray:
+    """Logistic model over the named features and their squares (weights: linear terms in
+    ``order``, then the squared terms); float [n_beats] in [0, 1]."""
+    x = np.stack([np.asarray(feats[k], float) for k in order], axis=1)  # [beats, features]
+    z = np.concatenate([x, x ** 2], axis=1) @ np.asarray(weights) + intercept
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -40.0, 40.0)))
+
+
+def _bank_corr(ext: np.ndarray, bank: np.ndarray, lag: int, qrs: slice) -> np.ndarray:
+    """Best Pearson correlation over shifts of ±lag samples between each beat's QRS (rows of
+    ``ext`` [beats, samples + 2*lag]) and each bank QRS (rows of ``bank`` [m, qrs samples]);
+    [beats, m]."""
+    if len(bank) == 0 or len(ext) == 0:
+        return np.full((len(ext), len(bank)), -1.0)
+    b = bank - bank.mean(axis=1, keepdims=True)
+    b /= np.linalg.norm(b, axis=1, keepdims=True) + 1e-12
+    best = np.full((len(ext), len(bank)), -1.0)
+    for s in range(-lag, lag + 1, max(1, lag // 4)):
+        w = ext[:, lag + s + qrs.start:lag + s + qrs.stop]
+        w = w - w.mean(axis=1, keepdims=True)
+        w /= np.linalg.norm(w, axis=1, keepdims=True) + 1e-12
+        best = np.maximum(best, w @ b.T)
+    return best
 
 
 def _align(ext: np.ndarray, tpl: np.ndarray, lag: int, qrs: slice) -> tuple[np.ndarray, np.ndarray]:

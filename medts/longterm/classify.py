@@ -21,20 +21,15 @@ from pydantic import BaseModel
 
 from medts.interpret import longterm as rules
 from medts.longterm.beats import FEATURES as BEAT_FEATURES
+from medts.longterm.beats import logistic_score
 
-assert tuple(rules.BEAT_FEATURE_ORDER) == tuple(BEAT_FEATURES), "interpret.longterm weights out of date"
-
-
-def _logistic(feats: dict[str, np.ndarray], weights: tuple[float, ...], intercept: float) -> np.ndarray:
-    x = np.stack([np.asarray(feats[k], float) for k in BEAT_FEATURES], axis=1)  # [beats, features]
-    z = np.concatenate([x, x ** 2], axis=1) @ np.asarray(weights) + intercept
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -40.0, 40.0)))
+assert set(rules.V_FEATURES) | set(rules.S_FEATURES) <= set(BEAT_FEATURES), "interpret.longterm: unknown feature"
 
 
 def beat_scores(feats: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """(V score, S score), float [n_beats] each in [0, 1]."""
-    return (_logistic(feats, rules.V_WEIGHTS, rules.V_INTERCEPT),
-            _logistic(feats, rules.S_WEIGHTS, rules.S_INTERCEPT))
+    return (logistic_score(feats, rules.V_FEATURES, rules.V_WEIGHTS, rules.V_INTERCEPT),
+            logistic_score(feats, rules.S_FEATURES, rules.S_WEIGHTS, rules.S_INTERCEPT))
 
 
 def beat_classes(v_score: np.ndarray, s_score: np.ndarray, in_af: np.ndarray) -> np.ndarray:
