@@ -8,6 +8,7 @@ check compares decoded values with the integers that were written.
 from __future__ import annotations
 
 import json
+import struct
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -187,10 +188,14 @@ def test_philips_unsupported_and_damaged(tmp_path, sinus):
     _raises(tmp_path / "v2.xml", "version '2.00' with XLI compression is not supported")
 
 
-@pytest.mark.parametrize("difference, huffman", [(0, False), (1, False), (2, False), (0, True), (1, True), (2, True)])
-def test_scp_ecg_encodings(tmp_path, sinus, difference, huffman):
+@pytest.mark.parametrize("difference, huffman, reference_beat", [
+    (0, False, False), (1, False, False), (2, False, False), (0, True, False), (1, True, False), (2, True, False),
+    (0, "custom", False), (2, "custom", False), (0, False, True), (2, True, True), (1, "custom", True)])
+def test_scp_ecg_encodings(tmp_path, sinus, difference, huffman, reference_beat):
+    """Every rhythm encoding: raw, differences, default and custom Huffman tables, and
+    reference-beat subtraction (the residuals only match the signal once the beat is added back)."""
     path = tmp_path / "r.scp"
-    path.write_bytes(scp_ecg(sinus, difference=difference, huffman=huffman))
+    path.write_bytes(scp_ecg(sinus, difference=difference, huffman=huffman, reference_beat=reference_beat))
     ecg = read_record(path)
     assert ecg.leads == STANDARD_LEADS and ecg.fs == 500.0
     assert float(np.abs(ecg.signal.astype(np.float64) - sinus.signal).max()) <= 0.5e-3 + 1e-7
@@ -199,6 +204,35 @@ def test_scp_ecg_encodings(tmp_path, sinus, difference, huffman):
         "hr_bpm": 68.0, "rr_ms": 882.0, "pr_ms": 160.0, "p_duration_ms": 100.0, "qrs_ms": 90.0, "qt_ms": 380.0,
         "p_axis_deg": 50.0, "qrs_axis_deg": 40.0, "t_axis_deg": 35.0}
     assert ecg.metadata["device_statements"] == ["Sinus rhythm", "Normal ECG"]
+    median = ecg.metadata.get("median_beats")
+    if reference_beat:  # section 5: the mean beat, 100 ms before to 400 ms after each R peak
+        assert median.leads == STANDARD_LEADS and median.fs_hz == 500.0 and median.signal_mv.shape == (250, 12)
+        assert 0.5 < float(np.ptp(median.signal_mv[:, 1])) < 5.0
+    else:
+        assert median is None
+
+
+def _patch_section(data: bytes, sid: int, offset: int, value: bytes) -> bytes:
+    """Overwrite bytes of section ``sid``'s body and fix the section and record CRCs."""
+    from medts.io.scp_ecg import crc_ccitt
+
+    out = bytearray(data)
+    for k in range(12):
+        entry_sid, size, index = struct.unpack_from("<HII", out, 6 + 16 + 10 * k)
+        if entry_sid == sid:
+            start = index - 1
+            out[start + 16 + offset: start + 16 + offset + len(value)] = value
+            out[start: start + 2] = struct.pack("<H", crc_ccitt(bytes(out[start + 2: start + size])))
+            out[0:2] = struct.pack("<H", crc_ccitt(bytes(out[2:])))
+            return bytes(out)
+    raise AssertionError(f"no section {sid}")
+
+
+def test_scp_ecg_without_amplitude_scale_is_refused(tmp_path, sinus):
+    """Section 6 amplitude multiplier 0: the samples are raw counts, so the file is refused."""
+    path = tmp_path / "avm0.scp"
+    path.write_bytes(_patch_section(scp_ecg(sinus), 6, 0, struct.pack("<H", 0)))
+    _raises(path, "no usable amplitude scale")
 
 
 def test_scp_ecg_section8_as_the_standard_lays_it_out(tmp_path, sinus):

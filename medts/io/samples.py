@@ -11,8 +11,9 @@ with the exact integers written:
   inverts the ``sierraecg`` decoder: LZW with 10-bit codes (MSB first) over the int16 words split
   into high and low byte halves, second-order prediction with a +64 offset, and limb leads stored
   as residuals that the decoder rebuilds.
-- ``scp_ecg``: an SCP-ECG record (sections 0, 1, 3, 6, 7, 8; optional section 2 = default
-  Huffman table) with CRC-CCITT checksums.
+- ``scp_ecg``: an SCP-ECG record (sections 0, 1, 3, 6, 7, 8; optional section 2 with the
+  default or a custom Huffman table; optional reference-beat subtraction with sections 4 and 5)
+  with CRC-CCITT checksums.
 """
 
 from __future__ import annotations
@@ -211,29 +212,93 @@ def huffman_default(values: list[int]) -> bytes:
     return bytes(int(stream[i:i + 8], 2) for i in range(0, len(stream), 8))
 
 
-def scp_ecg(ecg: ECG, *, avm_nv: int = 1000, difference: int = 0, huffman: bool = False,
-            statements: tuple[str, ...] = ("Sinus rhythm", "Normal ECG"), section8: bytes | None = None) -> bytes:
-    """An SCP-ECG record of ``ecg``; ``section8`` replaces the written section 8 body (tests
-    hand-build one byte by byte from the standard)."""
-    n = ecg.n_samples
-    leads = [integers(ecg, name, avm_nv / 1000.0) for name in ecg.leads]
-    encoded = []
-    for x in leads:
-        if difference == 1:
-            d = np.concatenate([x[:1], np.diff(x)])
-        elif difference == 2:
-            d = x.copy()
-            d[2:] = x[2:] - 2 * x[1:-1] + x[:-2]
+# A custom Huffman table (section 2), each code: prefix bits, total bits, mode (1 = a value),
+# base value, prefix code: "0" -> 0, "10" + 8 bits, "11" + 16 bits (two's complement).
+CUSTOM_HUFFMAN = ((1, 1, 1, 0, "0"), (2, 10, 1, 0, "10"), (2, 18, 1, 0, "11"))
+
+
+def huffman_custom_table() -> bytes:
+    """Section 2 body for :data:`CUSTOM_HUFFMAN`: one table; base codes stored bit-reversed."""
+    body = struct.pack("<HH", 1, len(CUSTOM_HUFFMAN))
+    for prefix, total, mode, value, code in CUSTOM_HUFFMAN:
+        body += struct.pack("<BBBhI", prefix, total, mode, value, int(code[::-1], 2))
+    return body
+
+
+def huffman_custom(values: list[int]) -> bytes:
+    """``values`` coded with :data:`CUSTOM_HUFFMAN`, MSB first."""
+    bits = []
+    for v in values:
+        if v == 0:
+            bits.append("0")
+        elif -128 <= v <= 127:
+            bits.append("10" + format(v & 0xFF, "08b"))
         else:
-            d = x
-        encoded.append(huffman_default(d.tolist()) if huffman else d.astype("<i2").tobytes())
+            bits.append("11" + format(v & 0xFFFF, "016b"))
+    stream = "".join(bits)
+    stream += "0" * (-len(stream) % 8)
+    return bytes(int(stream[i:i + 8], 2) for i in range(0, len(stream), 8))
+
+
+def _differences(x: np.ndarray, order: int) -> np.ndarray:
+    if order == 1:
+        return np.concatenate([x[:1], np.diff(x)])
+    if order == 2:
+        d = x.copy()
+        d[2:] = x[2:] - 2 * x[1:-1] + x[:-2]
+        return d
+    return x
+
+
+def _reference_beat(leads: list[np.ndarray], fs: float, ms_before: int = 100, ms_after: int = 400):
+    """QRS fiducials (R peaks of the first lead), the mean beat per lead around them (integers),
+    and the subtraction zones ``(start, fiducial, end)`` as 1-based sample numbers."""
+    from scipy.signal import find_peaks
+
+    before, after = round(ms_before * fs / 1000), round(ms_after * fs / 1000)
+    peaks, _ = find_peaks(leads[0], distance=round(0.3 * fs), prominence=0.5 * np.ptp(leads[0]))
+    peaks = [int(p) for p in peaks if p - before >= 0 and p + after < len(leads[0])]
+    beats = [np.rint(np.mean([x[p - before: p + after] for p in peaks], axis=0)).astype(np.int64) for x in leads]
+    zones = [(p - before + 1, p + 1, p + after) for p in peaks]
+    return beats, zones, before + 1
+
+
+def scp_ecg(ecg: ECG, *, avm_nv: int = 1000, difference: int = 0, huffman: bool | str = False,
+            reference_beat: bool = False, statements: tuple[str, ...] = ("Sinus rhythm", "Normal ECG"),
+            section8: bytes | None = None) -> bytes:
+    """An SCP-ECG record of ``ecg``.
+
+    ``huffman``: ``True``/``"default"`` codes rhythm (and reference beat) data with the
+    standard's default table, ``"custom"`` with :data:`CUSTOM_HUFFMAN` stored in section 2.
+    ``reference_beat``: "high compression" -- section 4 holds QRS zones, section 5 the mean
+    beat, section 6 the rhythm minus that beat inside each zone (section 3 flag bit 0).
+    ``section8`` replaces the written section 8 body (tests hand-build one from the standard).
+    """
+    n = ecg.n_samples
+    code = {True: huffman_default, "default": huffman_default, "custom": huffman_custom}.get(huffman)
+    leads = [integers(ecg, name, avm_nv / 1000.0) for name in ecg.leads]
+    rhythm = leads
+    if reference_beat:
+        beats, zones, fiducial = _reference_beat(leads, ecg.fs)
+        rhythm = []
+        for x, beat in zip(leads, beats):
+            r = x.copy()
+            for start, fid, end in zones:
+                r[start - 1: end] -= beat[fiducial - fid + start - 1: fiducial - fid + end]
+            rhythm.append(r)
+
+    def encode(x: np.ndarray) -> bytes:
+        d = _differences(x, difference)
+        return code(d.tolist()) if code else d.astype("<i2").tobytes()
+
+    encoded = [encode(x) for x in rhythm]
     age = int(ecg.age or 0)
     s1 = b"".join([
         _tag(2, b"SIM-0001\x00"), _tag(4, struct.pack("<HB", age, 1)),
         _tag(8, bytes([{"M": 1, "F": 2}.get(ecg.sex or "", 0)])),
         _tag(25, struct.pack("<HBB", 2024, 1, 2)), _tag(26, bytes([10, 11, 12])), _tag(255, b""),
     ])
-    s3 = bytes([ecg.n_leads, 0b100]) + b"".join(struct.pack("<IIB", 1, n, SCP_LEAD_IDS[name]) for name in ecg.leads)
+    s3 = bytes([ecg.n_leads, 0b100 | int(reference_beat)]) + b"".join(struct.pack("<IIB", 1, n, SCP_LEAD_IDS[name]) for name in ecg.leads)
     s6 = struct.pack("<HHBB", avm_nv, round(1e6 / ecg.fs), difference, 0)
     s6 += b"".join(struct.pack("<H", len(e)) for e in encoded) + b"".join(encoded)
     # Section 7: 1 reference beat type, no spikes, RR 882 ms, PP 882 ms; P on/off, QRS on/off, T off, axes.
@@ -244,8 +309,17 @@ def scp_ecg(ecg: ECG, *, avm_nv: int = 1000, difference: int = 0, huffman: bool 
         text = said.encode("latin-1") + b"\x00"
         s8 += struct.pack("<BH", k + 1, len(text)) + text
     bodies = {1: s1, 3: s3, 6: s6, 7: s7, 8: s8 if section8 is None else section8}
-    if huffman:
-        bodies[2] = struct.pack("<H", 19999)
+    if code is not None:
+        bodies[2] = huffman_custom_table() if huffman == "custom" else struct.pack("<H", 19999)
+    if reference_beat:
+        length_ms = round(1000 * len(beats[0]) / ecg.fs)
+        s4 = struct.pack("<HHH", length_ms, fiducial, len(zones))
+        s4 += b"".join(struct.pack("<HIII", 0, start, fid, end) for start, fid, end in zones)
+        s4 += b"".join(struct.pack("<II", start, end) for start, _, end in zones)  # protected zones
+        coded = [encode(beat) for beat in beats]
+        s5 = struct.pack("<HHBB", avm_nv, round(1e6 / ecg.fs), difference, 0)
+        s5 += b"".join(struct.pack("<H", len(c)) for c in coded) + b"".join(coded)
+        bodies[4], bodies[5] = s4, s5
     ids = list(range(12))
     pointer_size = 16 + 10 * len(ids)
     sections, offset, pointers = [], 6 + pointer_size, b""
