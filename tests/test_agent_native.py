@@ -40,7 +40,25 @@ def test_tools_run_with_explicit_tool_choice_and_strict_messages():
     assert [r["tool_choice"] for r in server.requests] == ["auto", "auto"]
     call_msg = server.requests[1]["messages"][-2]
     assert call_msg["role"] == "assistant" and call_msg["content"] == ""
-    assert server.requests[1]["messages"][-1]["role"] == "tool"
+    tool_msg = server.requests[1]["messages"][-1]
+    assert tool_msg["role"] == "tool"
+    # compact JSON: no spaces after separators, no null fields (prompt the server must prefill)
+    sent = json.loads(tool_msg["content"])
+    assert tool_msg["content"] == json.dumps(sent, separators=(",", ":"), ensure_ascii=False)
+    assert not _has_null(sent) and _has_null(box.trace[0].result)  # the full result (the trace) keeps them
+    assert sent["hr_bpm"]["value"] == hr
+
+
+def _has_null(value) -> bool:
+    if isinstance(value, dict):
+        return any(v is None or _has_null(v) for v in value.values())
+    return isinstance(value, list) and any(v is None or _has_null(v) for v in value)
+
+
+def _hr_from_facts(body: dict) -> str:
+    user = body["messages"][-1]["content"]
+    line = next(x for x in user.splitlines() if x.startswith("- heart rate:"))
+    return f"The heart rate is {line.split(':')[1].strip()}."
 
 
 def test_an_empty_reply_after_the_tools_gets_one_answer_request_without_tools():
@@ -48,7 +66,7 @@ def test_an_empty_reply_after_the_tools_gets_one_answer_request_without_tools():
     and an empty message for a plain one after tools: tool requests stop streaming, and the answer
     is asked for (streamed) without tools."""
     box = _box()
-    script = [{"tool_calls": [("measurements", {"record": "current"})]}, "", _hr]
+    script = [{"tool_calls": [("measurements", {"record": "current"})]}, "", _hr_from_facts]
     with FakeOpenAIServer(script) as server:
         turn = NativeTurn()
         llm = openai_chat_model(server.base_url)
@@ -57,7 +75,13 @@ def test_an_empty_reply_after_the_tools_gets_one_answer_request_without_tools():
     # tool rounds unstreamed (the server did not prove it streams tool calls), the answer streamed
     assert [bool(r.get("stream")) for r in server.requests] == [False, False, True]
     assert "tools" not in server.requests[2] and "tool_choice" not in server.requests[2]
-    assert server.requests[2]["messages"][-1]["role"] == "tool"  # the answer request still sees the results
+    # the answer request is plain chat (some servers' templates drop tool-message content): the
+    # system prompt first (a prompt-cache prefix), then the question with the grounded fact lines
+    answer = server.requests[2]["messages"]
+    assert [m["role"] for m in answer] == ["system", "user"] and answer[0] == server.requests[0]["messages"][0]
+    hr = round(box.trace[0].result["hr_bpm"]["value"])
+    assert f"- heart rate: {hr} bpm" in answer[1]["content"] and answer[1]["content"].rstrip().endswith("Heart rate?")
+    assert text == f"The heart rate is {hr} bpm." and turn.answer_prompt_chars < 2000
 
 
 def test_a_repeated_call_and_the_step_limit_end_the_tool_rounds():

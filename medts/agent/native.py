@@ -9,7 +9,14 @@ in exactly the places a generic loop leaves open:
 - the assistant message that carries tool calls has ``content: ""`` (the OpenAI backend fixes
   that on the wire: some servers answer ``null`` with HTTP 500);
 - a model that repeats a call it already made, returns an empty message after its tools, or
-  reaches :data:`MAX_STEPS` is asked once more without tools, for the answer, streamed;
+  reaches :data:`MAX_STEPS` is asked once more without tools, for the answer, streamed, as a
+  plain chat: the system prompt, the history and ONE user message with the question and the
+  grounded fact lines of this turn's tool results (:func:`answer_messages`). No tool schemas,
+  no tool-call or tool messages: llama-cpp-python's ``chatml-function-calling`` template drops
+  tool-message content (the model never saw the results), and the fact lines are ~50 tokens
+  where the raw results are ~3,000; the system prompt stays the first message, so the server's
+  prompt cache reuses it and prefills only the question and the facts;
+- tool results go back as compact JSON (no spaces, no null fields: :func:`compact_json`);
 - requests with tools are streamed only where the server proved it streams tool calls
   (``stream_tools``, found by the probe; llama-cpp-python cannot, and breaks the connection or
   streams its grammar's ``functions.name:`` as text); there an answer the model writes in a
@@ -70,6 +77,8 @@ class NativeTurn:
     """Why the model was asked for its answer without tools (repeat call, empty reply, step limit)."""
     ignored_calls: list[str] = field(default_factory=list)
     """Tool calls that came after the model had started writing its answer (not run)."""
+    answer_prompt_chars: int | None = None
+    """Characters of the messages of the answer request without tools (None: the model answered in a tool round)."""
 
 
 def history_messages(turns: Sequence[tuple[str, str]]) -> list[BaseMessage]:
@@ -91,6 +100,7 @@ def stream_native(llm: BaseChatModel, toolbox: ToolBox, question: str, *, turn: 
         system_prompt = load_prompt("system")["text"].strip()
     with_tools = llm.bind_tools(tool_schemas(toolbox), tool_choice="auto")
     messages: list[BaseMessage] = [SystemMessage(system_prompt), *history, HumanMessage(question)]
+    start = len(toolbox.trace)
     done: set[str] = set()
     turn.t_tools = time.perf_counter()
     while True:
@@ -99,7 +109,9 @@ def stream_native(llm: BaseChatModel, toolbox: ToolBox, question: str, *, turn: 
             turn.forced_answer = f"step limit ({max_steps})"
         turn.steps += 1
         if forced:  # no tools: every server streams a plain answer
-            reply = yield from _streamed(llm, messages, turn)
+            answer = answer_messages(system_prompt, history, question, toolbox.trace[start:])
+            turn.answer_prompt_chars = sum(len(str(m.content)) for m in answer)
+            reply = yield from _streamed(llm, answer, turn)
             turn.finish_reason = (reply.response_metadata or {}).get("finish_reason")
             return
         reply = None
@@ -137,8 +149,57 @@ def stream_native(llm: BaseChatModel, toolbox: ToolBox, question: str, *, turn: 
         messages.append(AIMessage(content="", tool_calls=[
             {"name": c["name"] or "unknown", "args": c["args"] or {}, "id": i} for c, i in zip(calls, ids)]))
         for c, i in zip(calls, ids):
-            messages.append(ToolMessage(json.dumps(_run(toolbox, c)), name=c["name"] or "unknown", tool_call_id=i))
+            messages.append(ToolMessage(compact_json(_run(toolbox, c)), name=c["name"] or "unknown", tool_call_id=i))
         turn.t_tools = time.perf_counter()
+
+
+def answer_messages(system_prompt: str, history: Sequence[BaseMessage], question: str,
+                    trace: Sequence[Any]) -> list[BaseMessage]:
+    """The answer request without tools: system prompt, history, then one user message with the
+    grounded fact lines of ``trace`` (this turn's tool calls) and the question (the form of
+    ``prompts/agent/system.yaml`` ``answer``). Plain chat messages every server renders."""
+    from medts.agent.planner import load_prompt, render
+
+    facts = answer_facts(question, trace)
+    user = render(load_prompt("system")["answer"], facts=facts, question=question).strip()
+    return [SystemMessage(system_prompt), *history, HumanMessage(user)]
+
+
+def answer_facts(question: str, trace: Sequence[Any]) -> list[str]:
+    """The fact lines (:func:`medts.agent.planner.fact_lines`, as plan mode gives the model) of
+    the results in ``trace`` that the grounding check supports. Only the results of the tools
+    the planner would call for ``question`` (:func:`medts.agent.planner.plan`) when the model
+    called any of them: a small model calls more than it needs (delineation for a heart rate),
+    and each fact line is ~10 tokens the server prefills before the first answer token. A
+    result no fact line covers goes as :func:`compact_json`."""
+    from medts.agent.grounding import Grounder
+    from medts.agent.planner import fact_lines, plan
+
+    check = Grounder.from_trace(trace, question)
+    wanted = {c.name for c in plan(question, has_previous=True)}
+    relevant = [c for c in trace if c.name in wanted] or list(trace)
+    out: list[str] = []
+    for call in relevant:
+        lines = fact_lines(question, [call.result])
+        if not lines and call.name != "record_summary":  # a good-quality summary says nothing to answer from
+            lines = [f"{call.name}: {compact_json(call.result)}"]
+        out += [f for f in lines if f not in out and all(c.grounded for c in check.check(f))]
+    return out
+
+
+def compact_json(result: Any) -> str:
+    """``result`` as JSON without spaces and without null fields (what a tool message carries):
+    the measurements result drops from ~8.2 to ~5 kB, and every character is prompt the server
+    prefills before it can answer."""
+    return json.dumps(_drop_nulls(result), separators=(",", ":"), ensure_ascii=False)
+
+
+def _drop_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _drop_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_nulls(v) for v in value]
+    return value
 
 
 def _streamed(runnable: Any, messages: list[BaseMessage], turn: NativeTurn) -> Generator[str, None, AIMessage]:
