@@ -95,6 +95,7 @@ class Item:
     axis_deg: float | None = None
     axis_label: str | None = None
     hr_bpm: float | None = None
+    paced: bool = False
     contradictions: list[str] = field(default_factory=list)
     norm_beside_abnormal: bool = False
     afib_on_regular_sinus: bool = False
@@ -130,7 +131,8 @@ def _ludb_rhythm(codes: list[str]) -> str | None:
 
 
 def score_report(report, set_name: str, truth: set[str], labelled: tuple[str, ...], *,
-                 rhythm_truth: str | None = None, axis_truth: str | None = None, axis_label: str | None = None) -> Item:
+                 rhythm_truth: str | None = None, axis_truth: str | None = None, axis_label: str | None = None,
+                 paced: bool = False) -> Item:
     """An :class:`Item` from one built report and its labels."""
     from medts.interpret.contradictions import report_contradictions
     from medts.interpret.reconcile import NOT_ABNORMAL
@@ -146,7 +148,7 @@ def score_report(report, set_name: str, truth: set[str], labelled: tuple[str, ..
         rhythm_engine=(f.rhythm.code or "cannot tell") if f is not None else "cannot tell",
         axis_truth=axis_truth, axis_engine=f.axis.category if f is not None else None,
         axis_deg=f.axis.axis_deg if f is not None else None, axis_label=axis_label,
-        hr_bpm=f.rhythm.features.hr_bpm if f is not None else None,
+        hr_bpm=f.rhythm.features.hr_bpm if f is not None else None, paced=paced,
         contradictions=[c.detail for c in report_contradictions(report)],
         norm_beside_abnormal="NORM" in engine and bool((engine - set(NOT_ABNORMAL)) or abnormal_flags),
         afib_on_regular_sinus="AFIB" in engine and regular_sinus,
@@ -174,7 +176,8 @@ def ludb_items(builder, root: Path, ids: list[int], progress) -> list[Item]:
             set_name = "LUDB 1-80 (tuning)" if rec.record_id <= 80 else "LUDB 81-160 (held out)"
             items.append(score_report(report, set_name, set(codes), LUDB_LABELLED,
                                       rhythm_truth=_ludb_rhythm(ludb_text_to_scp("\n".join(rec.diagnoses.get("Rhythms", [])))),
-                                      axis_truth=LUDB_AXIS.get(axis), axis_label=LUDB_AXIS_FAMILY.get(axis)))
+                                      axis_truth=LUDB_AXIS.get(axis), axis_label=LUDB_AXIS_FAMILY.get(axis),
+                                      paced=bool(rec.diagnoses.get("Cardiac pacing"))))
         progress(len(chunk))
     return items
 
@@ -210,6 +213,7 @@ def example_items(builder) -> list[Item]:
 def set_summary(items: list[Item]) -> dict[str, Any]:
     """Figures of one record set."""
     rhythm = [it for it in items if it.rhythm_truth is not None]
+    unpaced = [it for it in rhythm if not it.paced]
     axis = [it for it in items if it.axis_truth is not None and it.axis_engine is not None]
     axis_unmeasured = sum(1 for it in items if it.axis_truth is not None and it.axis_engine is None)
     labelled = [it for it in items if it.axis_label is not None and it.axis_deg is not None]
@@ -232,6 +236,13 @@ def set_summary(items: list[Item]) -> dict[str, Any]:
                                       / len(rhythm), 4) if rhythm else None,
             "cannot_tell": sum(it.rhythm_engine == "cannot tell" for it in rhythm),
             "rate_convention_only": sum(rate_convention_only(it) for it in rhythm),
+            "paced": len(rhythm) - len(unpaced),
+            "paced_confusion": dict(Counter(f"{it.rhythm_truth} -> {it.rhythm_engine}" for it in rhythm if it.paced)),
+            "agreement_non_paced": round(sum(it.rhythm_engine == it.rhythm_truth for it in unpaced) / len(unpaced), 4)
+            if unpaced else None,
+            "agreement_non_paced_beside_rate_conventions": round(sum(
+                it.rhythm_engine == it.rhythm_truth or rate_convention_only(it) for it in unpaced) / len(unpaced), 4)
+            if unpaced else None,
             "agreement_beside_rate_conventions": round(sum(it.rhythm_engine == it.rhythm_truth or rate_convention_only(it)
                                                            for it in rhythm) / len(rhythm), 4) if rhythm else None,
             "confusion": dict(Counter(f"{it.rhythm_truth} -> {it.rhythm_engine}" for it in rhythm
@@ -273,13 +284,15 @@ def markdown(summaries: dict[str, dict[str, Any]]) -> list[str]:
         rows.append([name, s["n_records"], s["contradictions"], s["norm_beside_abnormal"],
                      s["engine_afib_on_regular_rhythm_with_p_waves"], s["classifier_afib_on_regular_sinus"],
                      s["rhythm_label"]["agreement"], s["rhythm_label"]["family_agreement"], s["rhythm_label"]["n"],
-                     s["rhythm_label"]["agreement_beside_rate_conventions"],
+                     s["rhythm_label"]["agreement_beside_rate_conventions"], s["rhythm_label"]["agreement_non_paced"],
+                     s["rhythm_label"]["agreement_non_paced_beside_rate_conventions"], s["rhythm_label"]["paced"],
                      s["axis_category"]["agreement"], s["axis_category"]["n"],
                      s["axis_category"]["agreement_in_ludb_convention"], s["axis_category"]["n_ludb_convention"]])
     tables.append("## Summary\n\n" + markdown_table(
         ["record set", "records", "contradictions", "NORM beside abnormal", "engine AFIB on regular rhythm with P",
          "classifier AFIB on regular sinus", "rhythm label agreement", "sinus/AF/flutter agreement", "n",
-         "rhythm agreement beside rate-limit conventions", "axis category agreement (AHA)", "n",
+         "rhythm agreement beside rate-limit conventions", "rhythm agreement, not paced",
+         "not paced, beside rate-limit conventions", "paced", "axis category agreement (AHA)", "n",
          "axis agreement (LUDB convention: left < 0 deg)", "n"], rows))
     for name, s in summaries.items():
         rows = [[code, fmt(s["engine"].get(code)), fmt(s["classifier_alone"].get(code))] for code in STATEMENTS_SCORED
@@ -340,7 +353,10 @@ def run(*, ludb_root: Path | None, ptbxl_root: Path | None, ludb_ids: list[int],
         ("Rhythm agreement counts 'cannot tell' as a disagreement. LUDB labels sinus bradycardia up to about 57 bpm and "
         "sinus tachycardia from about 90 bpm; the engine follows < 50 and > 100 bpm. 'Rhythm agreement beside rate-limit "
         "conventions' also counts a sinus label that differs from the engine's only by the rate category at 50-60 or "
-        "90-100 bpm (rate_convention_only); 'sinus/AF/flutter agreement' compares the rhythm family only. LUDB 'Sinus rhythm' with third-degree AV block names the atrial rhythm: the engine "
+        "90-100 bpm (rate_convention_only); 'sinus/AF/flutter agreement' compares the rhythm family only. On paced LUDB "
+        "records (the 'Cardiac pacing' column: 10 of 160) the label names the atrial rhythm under the pacing, which the "
+        "P-QRS coupling the engine reads cannot show (medts has no pacing-spike detector, and the classifiers' PACE "
+        "probability is 0.00 on all 10): 'not paced' columns leave them out; paced_confusion lists them. LUDB 'Sinus rhythm' with third-degree AV block names the atrial rhythm: the engine "
         "says 'cannot tell' (P waves not coupled to the QRS)."),
         "LUDB has no normal-ECG or long-QT labels; its LVH label (93 of 160 records) is far broader than voltage criteria.",
         ("Contradictions: medts.interpret.contradictions.report_contradictions on each report (statements vs measurements, "

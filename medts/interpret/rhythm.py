@@ -181,7 +181,8 @@ def call_rhythm(m) -> RhythmCall:
         label = RHYTHM_TEXT[code] + (" with sinus arrhythmia" if code != "SARRH" and "SARRH" in codes else "")
         return RhythmCall(code=code, label=label, regular=not irregular, p_waves_consistent=True, codes=codes,
                           reason=f"consistent P waves ({p_text}); {rr_text}; heart rate {hr:.0f} bpm{ectopy}", features=f)
-    why = "regular rhythm without consistent P waves (flutter, junctional or ectopic atrial rhythm, or P waves not found)" \
+    why = ("regular rhythm without consistent P waves (flutter, junctional, ectopic atrial or paced rhythm, or P waves "
+           "not found)") \
         if not irregular else "irregular rhythm"
     return RhythmCall(code=None, label="cannot tell", regular=not irregular, p_waves_consistent=p_ok, codes=[],
                       reason=f"{why}: {p_text}; {rr_text}{ectopy}", features=f)
