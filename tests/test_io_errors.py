@@ -286,6 +286,7 @@ def _hospital_files() -> dict[str, bytes]:
         "aecg.xml": aecg, "dicom.dcm": dicom, "muse.xml": muse_xml(ecg).encode("latin-1"),
         "philips.xml": philips_xml(ecg).encode(), "philips_xli.xml": philips_xml(ecg, compression="XLI").encode(),
         "scp.scp": scp_ecg(ecg), "scp_huffman.scp": scp_ecg(ecg, difference=2, huffman=True),
+        "scp_refbeat.scp": scp_ecg(ecg, difference=1, huffman="custom", reference_beat=True),
     }
 
 

@@ -67,6 +67,15 @@ def test_aecg_without_acquisition_time_uses_relative_time(tmp_path, sinus):
     assert back.metadata["base_datetime"] is None and back.fs == 500.0
 
 
+@pytest.mark.parametrize("scale", ["0", "-1", "abc"])
+def test_aecg_scale_that_is_not_a_positive_voltage_is_refused(tmp_path, sinus, scale):
+    """A zero scale once read as a flat lead (found by comparing with ecgdatakit on fuzzed files)."""
+    text = write_aecg(sinus, tmp_path / "a.xml").read_text()
+    assert text.count('<scale value="1" unit="uV"') == 12
+    (tmp_path / "b.xml").write_text(text.replace('<scale value="1" unit="uV"', f'<scale value="{scale}" unit="uV"', 1))
+    _raises(tmp_path / "b.xml", "is not a positive voltage")
+
+
 def test_aecg_reads_device_annotations_birth_date_and_median_beats(tmp_path, sinus):
     path = write_aecg(sinus.select_leads(["I", "II", "V1", "V2", "V3", "V4", "V5", "V6"]), tmp_path / "a.xml")
     text = path.read_text()

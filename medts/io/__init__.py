@@ -87,8 +87,9 @@ FORMATS: dict[str, FormatInfo] = {
         ),
         FormatInfo(
             "scp", (".scp",), "no (from the file)",
-            "SCP-ECG (EN 1064): rhythm data uncompressed or default-Huffman, raw or 1st/2nd differences; "
-            "sections 1, 7, 8 as metadata. Not: reference-beat subtraction, bimodal, custom Huffman tables.",
+            "SCP-ECG (EN 1064) decoded by ecgdatakit: rhythm data uncompressed or Huffman (default or custom "
+            "tables), raw or 1st/2nd differences, reference-beat subtraction (reference beat kept as median "
+            "beats); CRCs checked; sections 1, 7, 8 as metadata. Not: bimodal compression.",
         ),
     )
 }

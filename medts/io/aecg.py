@@ -129,8 +129,10 @@ def _sequence_set(series: ET.Element, path: Path) -> tuple[float, list[str], lis
             scale, origin = number(_attr(scale_el, "value")), number(_attr(origin_el, "value")) or 0.0
             scale_unit = _attr(scale_el, "unit") or "uV"
             origin_unit = _attr(origin_el, "unit") or scale_unit
-            if scale is None or scale_unit not in UNIT_TO_MV or origin_unit not in UNIT_TO_MV:
-                raise ECGReadError(path, f"aECG lead {name}: scale {_attr(scale_el, 'value')!r} {scale_unit!r} is not a voltage")
+            if scale is None or scale <= 0 or scale_unit not in UNIT_TO_MV or origin_unit not in UNIT_TO_MV:
+                # a zero scale would turn every sample into the origin: a flat lead, not an error
+                raise ECGReadError(path, f"aECG lead {name}: scale {_attr(scale_el, 'value')!r} {scale_unit!r} "
+                                         f"(origin unit {origin_unit!r}) is not a positive voltage")
             digits = (child(value, "digits").text or "") if child(value, "digits") is not None else ""
             try:
                 raw = np.array(digits.split(), dtype=np.float64)
