@@ -123,3 +123,34 @@ def test_keep_leads_drops_unanalysed_leads_but_not_their_notes(minute):
     assert kept.leads == ("II",) and kept.n_samples == ecg.n_samples
     assert any(note.startswith("lead V1 has an implausible amplitude") for note in kept.input_notes())
     assert keep_leads(ecg, ["X9"]) is ecg  # a lead the record lacks: the analysis says so itself
+
+
+def test_segmentation_runs_in_bounded_batches_with_the_same_probabilities(tokenizer):
+    """``segment_logits`` calls the model with at most ``batch_size`` sequences (window x lead), and
+    the probabilities equal those of one call for the whole record."""
+    import torch
+
+    from medts.medtsllm.backbone import tiny_llama
+    from medts.medtsllm.config import MedTsLLMConfig
+    from medts.medtsllm.infer import segment_logits
+    from medts.medtsllm.model import MedTsLLM
+
+    torch.manual_seed(0)
+    cfg = MedTsLLMConfig().replace(encoder={"d_model": 16, "n_heads": 2, "n_prototypes": 8}, task="segmentation",
+                                   data={"lead_mode": "independent"})
+    model = MedTsLLM(cfg, backbone=tiny_llama(len(tokenizer)), tokenizer=tokenizer).eval()
+    fs = cfg.data.fs
+    rng = np.random.default_rng(0)
+    signal = rng.normal(size=(int(30 * fs), 3)).astype(np.float32)  # 30 s, 3 leads: 45 sequences
+    sizes: list[int] = []
+    real = model.forward
+
+    def counting(x, *args, **kwargs):
+        sizes.append(int(x.shape[0]))
+        return real(x, *args, **kwargs)
+
+    whole = segment_logits(model, signal, ["I", "II", "V1"], hop_s=cfg.data.window_s, batch_size=None)
+    model.forward = counting
+    batched = segment_logits(model, signal, ["I", "II", "V1"], hop_s=cfg.data.window_s, batch_size=7)
+    assert max(sizes) <= 7 and sum(sizes) == int(30 / cfg.data.window_s) * 3
+    np.testing.assert_allclose(batched, whole, atol=1e-5)

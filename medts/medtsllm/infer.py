@@ -21,6 +21,10 @@ from medts.medtsllm.model import MedTsLLM
 from medts.medtsllm.prompt import build_prompt
 from medts.record import ECG
 
+SEGMENT_BATCH = 240
+"""Sequences (window x lead) per model call in ``segment_logits``: 20 windows of 12 leads. One
+call for every window of a record grew with its length (12 leads: 0.84 GB for 10 s, 1.31 GB for 5 min)."""
+
 
 @torch.no_grad()
 def segment_logits(
@@ -33,11 +37,13 @@ def segment_logits(
     dataset: str = "default",
     hop_s: float | None = None,
     cache_prompts: bool = True,
+    batch_size: int | None = SEGMENT_BATCH,
 ) -> np.ndarray:
     """Class probabilities float32 [n_samples, n_leads, 4] for ``signal`` [n_samples, n_leads]
-    (mV) already at ``model.config.data.fs``; all windows and leads run as one batch, each
-    distinct prompt once (``cache_prompts``; False runs every prompt with its window, as in
-    training: same probabilities up to float rounding, for timing comparisons)."""
+    (mV) already at ``model.config.data.fs``; windows and leads run in batches of ``batch_size``
+    sequences (``None``: one batch), each distinct prompt once per batch (``cache_prompts``; False
+    runs every prompt with its window, as in training: same probabilities up to float rounding,
+    for timing comparisons)."""
     cfg = model.config
     fs = cfg.data.fs
     length = int(round(cfg.data.window_s * fs))
@@ -61,8 +67,13 @@ def segment_logits(
                                         age=age, sex=sex, lead="all 12") if model.llm is not None else "")
             where.append((s, list(range(n_leads))))
     x = torch.from_numpy(np.stack(xs).astype(np.float32))  # [windows, C, T]
-    # the windows of one lead share their prompt: each distinct prompt runs once (key/value cache)
-    out = model(x, prompts if model.llm is not None else None, cache_prompts=cache_prompts).output.softmax(-1).numpy()  # [W, C, T, 4]
+    # the windows of one lead share their prompt: each distinct prompt runs once per batch (key/value
+    # cache); batches of ``batch_size`` sequences bound the activations whatever the record's length
+    step = batch_size or len(x)
+    out = np.concatenate([
+        model(x[b:b + step], prompts[b:b + step] if model.llm is not None else None,
+              cache_prompts=cache_prompts).output.softmax(-1).numpy()
+        for b in range(0, len(x), step)])  # [W, C, T, 4]
     total = np.zeros((signal.shape[0], n_leads, out.shape[-1]), np.float32)
     count = np.zeros((signal.shape[0], n_leads, 1), np.float32)
     for (s, lis), probs in zip(where, out):
