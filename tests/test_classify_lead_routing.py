@@ -150,6 +150,8 @@ def test_a_12_lead_record_still_uses_the_12_lead_model(tmp_path):
 def test_a_batch_mixes_both_models_in_input_order():
     clf = classifier_for_level("superdiagnostic")
     full = simulate_12lead(10, 500, 72, seed=4)
+    clf.predict(full)
+    assert clf.reduced_dir is not None and clf._reduced is None  # 12-lead use does not load the reduced-lead weights
     preds = clf.predict_many([full, full.select_leads(("II",)), full])
     assert [p.model for p in preds] == ["classifier-superdiagnostic", REDUCED, "classifier-superdiagnostic"]
     assert preds[0].statements == preds[2].statements == clf.predict(full).statements

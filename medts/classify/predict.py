@@ -157,9 +157,10 @@ def load_classifier(folder: str | Path) -> Classifier:
     """The classifier in ``folder`` as every classifying surface uses it (strict weight loading).
 
     When ``folder`` is the shipped adapter of a level that has a reduced-lead adapter
-    (:func:`medts.adapters.reduced_lead_dir`), that adapter is attached as :attr:`Classifier.reduced`:
-    records lacking a standard lead are scored by it (see :meth:`Classifier.predict_many`). Any other
-    folder (``--adapter``, a trained copy) is loaded as it is.
+    (:func:`medts.adapters.reduced_lead_dir`), that adapter is attached as :attr:`Classifier.reduced`
+    (its weights load on the first record that needs them: 12-lead use pays nothing): records lacking a
+    standard lead are scored by it (see :meth:`Classifier.predict_many`). Any other folder (``--adapter``,
+    a trained copy) is loaded as it is.
 
     Raises
     ------
@@ -167,16 +168,16 @@ def load_classifier(folder: str | Path) -> Classifier:
         When an adapter is missing or broken, or the reduced-lead adapter does not score the same
         classes on the same preprocessing.
     """
-    from medts.adapters import classifier_dir, reduced_lead_dir
+    from medts.adapters import classifier_dir, load_manifest, reduced_lead_dir
 
     clf = Classifier.load(folder)
     reduced = reduced_lead_dir(clf.level)
     if reduced is None or Path(folder).resolve() != classifier_dir(clf.level).resolve():
         return clf
-    companion = Classifier.load(reduced)
-    if companion.classes != clf.classes or companion.manifest.get("preprocessing") != clf.manifest.get("preprocessing"):
+    companion = load_manifest(reduced)
+    if companion.get("classes") != clf.classes or companion.get("preprocessing") != clf.manifest.get("preprocessing"):
         raise MedtsError(f"{reduced}: reduced-lead adapter does not score {clf.name}'s classes on its preprocessing")
-    clf.reduced = companion
+    clf.reduced_dir = reduced
     return clf
 
 
@@ -295,8 +296,9 @@ class Classifier:
         self.decision_rule = str(rule["name"]) if isinstance(rule, dict) and "name" in rule else None
         self.reported = list(self.classes)
         """The classes a prediction lists (a subset when the classifier serves a narrower level)."""
-        self.reduced: Classifier | None = None
-        """Scores the records that lack a standard lead, when set (by :func:`load_classifier`)."""
+        self.reduced_dir: Path | None = None
+        """Adapter that scores the records lacking a standard lead (set by :func:`load_classifier`); see :attr:`reduced`."""
+        self._reduced: Classifier | None = None
         recipe = manifest.get("train_config")
         self.lead_dropout = float(recipe.get("lead_dropout") or 0.0) if isinstance(recipe, dict) else 0.0
         """Probability a lead was zeroed per training window (0: trained on 12 leads only)."""
@@ -314,6 +316,13 @@ class Classifier:
         view.name = f"{self.name} ({level} statements)"
         view.level = level
         return view
+
+    @property
+    def reduced(self) -> Classifier | None:
+        """The reduced-lead classifier of :attr:`reduced_dir` (loaded on first use), or None."""
+        if self._reduced is None and self.reduced_dir is not None:
+            self._reduced = Classifier.load(self.reduced_dir)
+        return self._reduced
 
     # -- persistence -------------------------------------------------------------------------
     def save(self, folder: str | Path) -> Path:
@@ -384,7 +393,9 @@ class Classifier:
     def scorer(self, signal: np.ndarray) -> Classifier:
         """The classifier that scores the model input ``signal [n_samples, 12]``: :attr:`reduced` when
         it is set and a lead is all zero (missing or flat), else this one."""
-        return self.reduced if self.reduced is not None and not signal.any(axis=0).all() else self
+        if self.reduced_dir is None or signal.any(axis=0).all():
+            return self
+        return self.reduced  # type: ignore[return-value]
 
     def predict_many(self, ecgs: list[ECG]) -> list[ClassifierPrediction]:
         """Statements with probabilities, thresholds and present/absent for each record.
@@ -397,9 +408,9 @@ class Classifier:
         """
         inputs = [model_input(ecg, fs_hz=self.fs_hz) for ecg in ecgs]
         routed = [i for i, (x, _) in enumerate(inputs) if self.scorer(x) is not self]
-        if not routed or self.reduced is None:
+        reduced = self.reduced if routed else None
+        if reduced is None:
             return self._predict_inputs(ecgs, inputs)
-        reduced = self.reduced
         kept = [i for i in range(len(ecgs)) if i not in set(routed)]
         out: list[ClassifierPrediction | None] = [None] * len(ecgs)
         for clf, idx in ((self, kept), (reduced, routed)):
