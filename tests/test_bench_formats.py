@@ -24,7 +24,7 @@ def test_round_trips_report_errors_sizes_and_mismatches(tmp_path):
 
 def test_sample_files_all_read(tmp_path):
     files = sample_files(tmp_path)
-    assert len(files) == 9
+    assert len(files) == 10
     for name, path in files.items():
         ecg = read_record(path)
         assert ecg.n_leads == 12 and np.isfinite(ecg.signal).all(), name
@@ -38,7 +38,7 @@ def test_library_agreement_with_ecgdatakit(tmp_path):
     from medts.bench.formats import decoder, library_agreement
 
     result = library_agreement(sample_files(tmp_path), repeats=1)
-    assert len(result) == 9
+    assert len(result) == 10
     for name, row in result.items():
         assert row["units"] and row["max_abs_difference_uv"] < 0.01, name  # same samples (float rounding only)
         assert row["read_ms_medts"] > 0 and row["read_ms_ecgdatakit"] > 0

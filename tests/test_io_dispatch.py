@@ -84,7 +84,7 @@ def test_wfdb_fs_disagreement(tmp_path):
 
 
 def test_formats_table_covers_all_readers():
-    assert set(FORMATS) == {"wfdb", "cinc", "edf", "csv", "npy", "npz", "xml", "dicom", "scp"}
+    assert set(FORMATS) == {"wfdb", "cinc", "edf", "csv", "npy", "npz", "xml", "dicom", "scp", "ishne"}
     for info in FORMATS.values():
         assert info.extensions and info.description and info.needs_fs
     table = formats_markdown().splitlines()

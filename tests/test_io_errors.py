@@ -173,7 +173,7 @@ def test_binary_junk_in_text_formats(tmp_path):
 
 # -- property tests -------------------------------------------------------------------------
 
-EXTENSIONS = [".hea", ".dat", ".mat", ".edf", ".bdf", ".csv", ".tsv", ".npy", ".npz", ".xml", ".dcm", ".scp"]
+EXTENSIONS = [".hea", ".dat", ".mat", ".edf", ".bdf", ".csv", ".tsv", ".npy", ".npz", ".xml", ".dcm", ".scp", ".ecg"]
 
 
 def _accept_only_read_error(path: Path, fs) -> None:
@@ -275,7 +275,7 @@ def _hospital_files() -> dict[str, bytes]:
     """One valid file per hospital format (built from the format descriptions, see medts.io.samples)."""
     from medts.io.aecg import write_aecg
     from medts.io.dicom_ecg import write_dicom_ecg
-    from medts.io.samples import muse_xml, philips_xml, scp_ecg
+    from medts.io.samples import ishne_holter, muse_xml, philips_xml, scp_ecg
     from medts.simulate import simulate_12lead
 
     ecg = simulate_12lead(duration_s=2.5, fs=250.0, hr_bpm=70.0, seed=3, record_id="fuzz", age=60, sex="M")
@@ -287,6 +287,7 @@ def _hospital_files() -> dict[str, bytes]:
         "philips.xml": philips_xml(ecg).encode(), "philips_xli.xml": philips_xml(ecg, compression="XLI").encode(),
         "scp.scp": scp_ecg(ecg), "scp_huffman.scp": scp_ecg(ecg, difference=2, huffman=True),
         "scp_refbeat.scp": scp_ecg(ecg, difference=1, huffman="custom", reference_beat=True),
+        "holter.ecg": ishne_holter(ecg.select_leads(["I", "II", "V5"])),
     }
 
 

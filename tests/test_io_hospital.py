@@ -23,7 +23,7 @@ from medts.io import FORMATS, find_records, read_record
 from medts.io.aecg import write_aecg
 from medts.io.device import MedianBeats
 from medts.io.dicom_ecg import GENERAL_ECG, TWELVE_LEAD_ECG, write_dicom_ecg
-from medts.io.samples import MUSE_LEADS, integers, muse_xml, philips_xml, scp_ecg
+from medts.io.samples import MUSE_LEADS, integers, ishne_holter, muse_xml, philips_xml, scp_ecg
 from medts.record import ECG, STANDARD_LEADS
 
 
@@ -242,6 +242,32 @@ def test_scp_ecg_without_amplitude_scale_is_refused(tmp_path, sinus):
     path = tmp_path / "avm0.scp"
     path.write_bytes(_patch_section(scp_ecg(sinus), 6, 0, struct.pack("<H", 0)))
     _raises(path, "no usable amplitude scale")
+
+
+def test_ishne_holter_reads_leads_demographics_and_refuses_damage(tmp_path, sinus):
+    """ISHNE 1.0 written from the published layout; decoded by ecgdatakit behind medts' checks."""
+    three = sinus.select_leads(["II", "V1", "V5"])
+    data = ishne_holter(three, resolution_nv=2500)
+    (tmp_path / "h.ecg").write_bytes(data)
+    ecg = read_record(tmp_path / "h.ecg")
+    assert ecg.leads == ("II", "V1", "V5") and ecg.fs == 500.0 and ecg.n_samples == three.n_samples
+    for k, name in enumerate(ecg.leads):  # the exact integers written, in 2.5 uV steps
+        assert np.allclose(ecg.signal[:, k].astype(np.float64), integers(three, name, 2.5) * 0.0025, atol=1e-6)
+    assert ecg.sex == "F" and ecg.age == 53.0 and ecg.metadata["base_datetime"] == "2024-01-02T10:11:12"
+    assert ecg.metadata["format"] == "ISHNE Holter"
+    assert read_record(tmp_path / "h.ecg", format="holter").n_samples == three.n_samples
+    damaged = bytearray(data)
+    damaged[200] ^= 0x01  # a header byte: the CRC no longer matches
+    (tmp_path / "crc.ecg").write_bytes(bytes(damaged))
+    _raises(tmp_path / "crc.ecg", "checksum mismatch")
+    (tmp_path / "cut.ecg").write_bytes(data[:-600])
+    _raises(tmp_path / "cut.ecg", "announces 5000 samples per lead but the file holds 4900")
+    (tmp_path / "other.ecg").write_bytes(b"MFR-ECG\x00" + bytes(2000))
+    _raises(tmp_path / "other.ecg", "not readable as ISHNE Holter: ecgdatakit recognises no format in it")
+    from medts.io.hospital import not_a_record
+
+    assert not_a_record(tmp_path / "other.ecg") == "an .ecg file that is not ISHNE Holter (no ISHNE1.0 magic)"
+    assert not_a_record(tmp_path / "h.ecg") is None
 
 
 def test_scp_ecg_section8_as_the_standard_lays_it_out(tmp_path, sinus):

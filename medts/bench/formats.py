@@ -1,6 +1,6 @@
 """``medts bench formats``: hospital formats on real records and on generated sample files.
 
-Three figures (issue 17):
+Four figures (issue 17):
 
 1. **Round trips on real ECGs.** Every LUDB record (500 Hz, 12 leads, 10 s) and the first PTB-XL
    records (100 Hz, read from the WFDB files) are written as HL7 aECG and as DICOM ECG waveform
@@ -8,10 +8,13 @@ Three figures (issue 17):
    all records (goal: <= 1 uV), with the write and read times and the file sizes. Leads, rate,
    length, age, sex and acquisition time must survive too (counted as mismatches).
 2. **``medts info`` on each sample file** (``medts.io.samples``: aECG, DICOM, the DICOM ECG that
-   pydicom ships, GE MUSE, Philips uncompressed and XLI, SCP-ECG uncompressed and Huffman): the
+   pydicom ships, GE MUSE, Philips uncompressed and XLI, SCP-ECG uncompressed, Huffman and with
+   reference-beat subtraction, ISHNE Holter): the
    wall time of the whole command in a fresh process, median of ``repeats`` (goal: <= 2 s), and
    the read time inside the process.
 3. Which device fields each reader recovered from each sample file (measurements, statements).
+4. medts' readers against ecgdatakit's parsers on the same files (samples, leads, device fields,
+   read time).
 
 Nothing here is tuned: the writers have no parameters chosen on these records.
 """
@@ -86,7 +89,7 @@ def sample_files(folder: Path) -> dict[str, Path]:
     from medts.examples import simulate_example
     from medts.io.aecg import write_aecg
     from medts.io.dicom_ecg import write_dicom_ecg
-    from medts.io.samples import muse_xml, philips_xml, scp_ecg
+    from medts.io.samples import ishne_holter, muse_xml, philips_xml, scp_ecg
 
     ecg = replace(simulate_example("sinus"), metadata={"base_datetime": "2024-01-02T10:11:12"})
     files = {"hl7-aecg": write_aecg(ecg, folder / "aecg.xml"), "dicom (medts writer)": write_dicom_ecg(ecg, folder / "ecg.dcm"),
@@ -97,7 +100,8 @@ def sample_files(folder: Path) -> dict[str, Path]:
              "scp-ecg (uncompressed)": ("plain.scp", scp_ecg(ecg)),
              "scp-ecg (default Huffman, 2nd differences)": ("huffman.scp", scp_ecg(ecg, difference=2, huffman=True)),
              "scp-ecg (reference beat, custom Huffman)": ("refbeat.scp", scp_ecg(ecg, difference=1, huffman="custom",
-                                                                                  reference_beat=True))}
+                                                                                  reference_beat=True)),
+             "ishne-holter (12 leads)": ("holter.ecg", ishne_holter(ecg))}
     for name, (file_name, data) in texts.items():
         (folder / file_name).write_bytes(data)
         files[name] = folder / file_name
@@ -140,7 +144,8 @@ def info_timings(files: dict[str, Path], repeats: int) -> dict[str, dict[str, An
 
 # Which code decodes each sample file's samples (the rest of each reader is medts' own).
 DECODER = {"hl7-aecg": "medts", "dicom": "pydicom + medts", "ge-muse": "medts", "philips (uncompressed)": "medts",
-           "philips (XLI)": "sierraecg + medts", "scp-ecg": "ecgdatakit + medts"}
+           "philips (XLI)": "sierraecg + medts", "scp-ecg": "ecgdatakit + medts",
+           "ishne-holter": "ecgdatakit + medts"}
 
 
 def decoder(name: str) -> str:

@@ -91,6 +91,11 @@ FORMATS: dict[str, FormatInfo] = {
             "tables), raw or 1st/2nd differences, reference-beat subtraction (reference beat kept as median "
             "beats); CRCs checked; sections 1, 7, 8 as metadata. Not: bimodal compression.",
         ),
+        FormatInfo(
+            "ishne", (".ecg",), "no (from the file)",
+            "ISHNE Holter 1.0 (long ambulatory recordings, 1-12 int16 leads) decoded by ecgdatakit; header CRC "
+            "checked, truncated files refused; age/sex/start time from the header. Read whole into memory.",
+        ),
     )
 }
 """Supported formats by name (the names ``read_record(..., format=...)`` accepts)."""
@@ -109,7 +114,7 @@ def formats_markdown() -> str:
 
 _FORMAT_ALIASES = {"mat": "cinc", "hea": "wfdb", "bdf": "edf", "tsv": "csv", "edf+": "edf",
                    "aecg": "xml", "hl7": "xml", "muse": "xml", "philips": "xml", "sierra": "xml",
-                   "dcm": "dicom", "scp-ecg": "scp", "scpecg": "scp"}
+                   "dcm": "dicom", "scp-ecg": "scp", "scpecg": "scp", "holter": "ishne", "ishne-holter": "ishne"}
 _EXTENSION_FORMAT = {ext: info.name for info in FORMATS.values() for ext in info.extensions}
 
 # Dataset metadata tables that live beside records but are not records.
@@ -263,6 +268,7 @@ _READERS = {
     "wfdb": _read_wfdb, "cinc": _read_cinc, "edf": _read_edf,
     "csv": _read_csv, "npy": _read_npy, "npz": _read_npz,
     "xml": _hospital.read_xml, "dicom": _hospital.read_dicom, "scp": _hospital.read_scp,
+    "ishne": _hospital.read_ishne,
 }
 
 

@@ -6,11 +6,13 @@ format     files                           reader
 ``xml``    HL7 aECG, GE MUSE, Philips XML  :func:`medts.io.ecg_xml.read_ecg_xml`
 ``dicom``  ``.dcm`` ECG waveform objects   :func:`medts.io.dicom_ecg.read_dicom_ecg`
 ``scp``    ``.scp`` SCP-ECG                :func:`medts.io.scp_ecg.read_scp_ecg`
+``ishne``  ``.ecg`` ISHNE Holter 1.0       :func:`medts.io.ishne.read_ishne`
 =========  ==============================  ==========================================
 
 All of them carry their own sampling rate: a different ``fs`` from the caller is an error.
 :func:`not_a_record` tells a folder scan which files beside records are not records (a
-``labels.csv`` next to CinC records, an XML that is no ECG, a DICOM image) and why.
+``labels.csv`` next to CinC records, an XML that is no ECG, a DICOM image, another vendor's
+``.ecg``) and why.
 """
 
 from __future__ import annotations
@@ -46,6 +48,12 @@ def read_scp(path: Path, fs: float | None) -> ECG:
     return _check_fs(path, read_scp_ecg(path), fs)
 
 
+def read_ishne(path: Path, fs: float | None) -> ECG:
+    from medts.io.ishne import read_ishne as _read
+
+    return _check_fs(path, _read(path), fs)
+
+
 def not_a_record(path: Path) -> str | None:
     """Why a file a folder scan found is not an ECG record (``None``: it may be one).
 
@@ -61,7 +69,19 @@ def not_a_record(path: Path) -> str | None:
         return None if sniff_xml_format(path) else "XML without an ECG root element (AnnotatedECG, RestingECG, restingecgdata)"
     if suffix == ".dcm":
         return _dicom_problem(path)
+    if suffix == ".ecg":
+        return _ishne_problem(path)
     return None
+
+
+def _ishne_problem(path: Path) -> str | None:
+    """``.ecg`` is used by other vendors too; an ISHNE file starts with ``ISHNE1.0``."""
+    try:
+        with open(path, "rb") as handle:
+            magic = handle.read(8)
+    except OSError as error:
+        return f"cannot read ({error.strerror or error})"
+    return None if magic == b"ISHNE1.0" else "an .ecg file that is not ISHNE Holter (no ISHNE1.0 magic)"
 
 
 def _table_problem(path: Path) -> str | None:

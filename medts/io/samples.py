@@ -336,3 +336,31 @@ def scp_ecg(ecg: ECG, *, avm_nv: int = 1000, difference: int = 0, huffman: bool 
     length = 6 + len(record)
     body = struct.pack("<I", length) + record
     return struct.pack("<H", crc_ccitt(body)) + body
+
+
+# -- ISHNE Holter -------------------------------------------------------------------------------
+ISHNE_LEAD_CODES = {"I": 5, "II": 6, "III": 7, "aVR": 8, "aVL": 9, "aVF": 10,
+                    "V1": 11, "V2": 12, "V3": 13, "V4": 14, "V5": 15, "V6": 16}
+
+
+def ishne_holter(ecg: ECG, *, resolution_nv: int = 2500, comment: str = "simulated record",
+                 crc: bool = True) -> bytes:
+    """An ISHNE Holter 1.0 ``.ecg`` file (Badilini 1998): ``ISHNE1.0``, CRC-CCITT of the header
+    and variable block, a 512-byte fixed header (little-endian), a variable-length text block,
+    then int16 samples interleaved by lead, each lead in steps of ``resolution_nv`` nV."""
+    leads = [integers(ecg, name, resolution_nv / 1000.0) for name in ecg.leads]
+    var = comment.encode("latin-1") + b"\x00"
+    dates = struct.pack("<3h", 15, 3, 1970) + struct.pack("<3h", 2, 1, 2024) + struct.pack("<3h", 2, 1, 2024)
+    codes = [ISHNE_LEAD_CODES.get(name, 1) for name in ecg.leads] + [-9] * (12 - ecg.n_leads)
+    header = b"".join([
+        struct.pack("<iiiih", len(var), ecg.n_samples, 522, 522 + len(var), 1),
+        b"\x00" * 40, b"\x00" * 40, b"SIM-0001".ljust(20, b"\x00"),
+        struct.pack("<hh", {"M": 1, "F": 2}.get(ecg.sex or "", 0), 0), dates, struct.pack("<3h", 10, 11, 12),
+        struct.pack("<h", ecg.n_leads), struct.pack("<12h", *codes), struct.pack("<12h", *([1] * 12)),
+        struct.pack("<12h", *([resolution_nv] * ecg.n_leads + [0] * (12 - ecg.n_leads))), struct.pack("<h", 0),
+        b"digital".ljust(40, b"\x00"), struct.pack("<h", int(ecg.fs)), b"\x00" * 80, b"\x00" * 80, b"\x00" * 88,
+    ])
+    assert len(header) == 512
+    checksum = crc_ccitt(header + var) if crc else 0
+    data = np.stack(leads, axis=1).astype("<i2").tobytes()
+    return b"ISHNE1.0" + struct.pack("<H", checksum) + header + var + data

@@ -4,13 +4,13 @@ ecgdatakit's SCP parser decodes every rhythm encoding the standard defines that 
 uncompressed, the default and custom Huffman tables (section 2), first/second differences, and
 reference-beat subtraction ("high compression", sections 4/5); medts' own decoder read only
 the first three. Its output agreed with medts' former decoder to 6e-8 mV on every sample file,
-and 6000 fuzzed files raised only its own exceptions (see the report of issue 17).
+and 12000 fuzzed hospital files raised only its own exceptions (see the report of issue 17).
 
 What medts adds around it:
 
-- the file's own integrity: a CRC mismatch (``ChecksumWarning`` in ecgdatakit, which would
-  still return the damaged samples) is an :class:`~medts.errors.ECGReadError`, and so is a
-  lead left in raw ADC counts (no usable amplitude multiplier);
+- the file's own integrity (:mod:`medts.io.ecgdatakit_io`): a CRC mismatch (only a
+  ``ChecksumWarning`` in ecgdatakit, which still returns the damaged samples) is an
+  :class:`~medts.errors.ECGReadError`, and so is a lead left in raw ADC counts;
 - the record envelope (size and length field) is checked first for clearer messages;
 - device findings under medts' metadata keys (:mod:`medts.io.device`): global measurements of
   the dominant beat (section 7: RR, and PR, P, QRS, QT from the stored wave boundaries; axes)
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import binascii
 import struct
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +30,6 @@ import numpy as np
 from medts.errors import ECGReadError
 from medts.io.device import clean_measurements, read_errors_only
 
-SEX = {"M": "M", "F": "F"}
 # Section 7 wave boundaries (ms from the start of the reference beat) as ecgdatakit names them.
 BOUNDARIES = ("p_onset", "p_offset", "qrs_onset", "qrs_offset", "t_offset")
 
@@ -55,40 +53,28 @@ def read_scp_ecg(path: str | Path):
         Damaged files (CRC, truncated sections), missing sections 3/6, leads without an
         amplitude scale, or an encoding ecgdatakit does not decode (bimodal compression).
     """
-    from medts.record import ECG, canonical_lead_name
+    from medts.io.ecgdatakit_io import demographics, parse, signal_mv
+    from medts.record import ECG
 
     path = Path(path)
     _check_envelope(path)
-    record = _parse(path)
-    leads = [lead for lead in record.leads if len(lead.samples)]
-    if not leads:
-        raise ECGReadError(path, "SCP-ECG holds no rhythm data")
-    raw = [lead.label for lead in leads if lead.is_raw or lead.units != "mV"]
-    if raw:
-        raise ECGReadError(path, f"SCP-ECG leads {', '.join(raw)} have no usable amplitude scale")
-    lengths = {len(lead.samples) for lead in leads}
-    if len(lengths) != 1:
-        raise ECGReadError(path, f"SCP-ECG leads have different sample counts ({', '.join(map(str, sorted(lengths)))})")
+    record = parse(path, "SCPECGParser", "SCP-ECG")
+    leads, signal = signal_mv(record, path, "SCP-ECG")
     interval_us = record.raw_metadata.get("rhythm_sample_interval_us")
-    fs = round(1e6 / interval_us, 6) if interval_us else float(leads[0].sampling_rate)
-    acquired = record.recording.date
+    fs = round(1e6 / interval_us, 6) if interval_us else float(record.leads[0].sampling_rate)
+    who = demographics(record)
     metadata = {
         "format": "SCP-ECG",
-        "base_datetime": acquired.isoformat() if acquired else None,
+        "base_datetime": who["base_datetime"],
         "device_measurements": _measurements(record),
         "device_statements": _statements(record),
     }
-    device = {k: v for k, v in (("manufacturer", record.recording.device.manufacturer),
-                                 ("model", record.recording.device.model)) if v}
-    if device:
-        metadata["device"] = device
+    if who["device"]:
+        metadata["device"] = who["device"]
     median = _median_beats(record)
     if median is not None:
         metadata["median_beats"] = median
-    age = record.patient.age
-    signal = np.stack([np.asarray(lead.samples, dtype=np.float64) for lead in leads], axis=1)
-    return ECG(signal, fs=fs, leads=tuple(canonical_lead_name(lead.label) for lead in leads), record_id=path.stem,
-               source=str(path), age=float(age) if age is not None else None, sex=SEX.get(record.patient.sex),
+    return ECG(signal, fs=fs, leads=leads, record_id=path.stem, source=str(path), age=who["age"], sex=who["sex"],
                metadata=metadata)
 
 
@@ -105,27 +91,6 @@ def _check_envelope(path: Path) -> None:
     length = struct.unpack_from("<I", head, 2)[0]
     if length != size:
         raise ECGReadError(path, f"SCP-ECG record length field says {length} bytes but the file has {size}")
-
-
-def _parse(path: Path):
-    """ecgdatakit's record in mV; its exceptions (and a CRC mismatch) become ECGReadError."""
-    from ecgdatakit.exceptions import ChecksumWarning, ECGDataKitError
-    from ecgdatakit.parsing.parser import FileParser
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # quiet: its other warnings are about optional fields
-            warnings.simplefilter("error", ChecksumWarning)  # a damaged record is refused, not read
-            record = FileParser.parse(path, auto_scale=True, units="mV")
-    except ChecksumWarning as error:
-        raise ECGReadError(path, f"{error} (file damaged)") from None
-    except ECGDataKitError as error:
-        raise ECGReadError(path, str(error).replace("\n", " ")) from None
-    except OSError as error:
-        raise ECGReadError(path, f"cannot read file: {error.strerror or error}") from error
-    if record.file_format.parser != "SCPECGParser":
-        raise ECGReadError(path, f"not an SCP-ECG record (it reads as {record.file_format.name or 'another format'})")
-    return record
 
 
 def _measurements(record) -> dict[str, float]:
