@@ -97,3 +97,43 @@ def test_the_classifier_confirms_af_unless_the_rr_is_grossly_irregular():
     assert confirm_af(call, 0.1, 0.3).code == "AFIB"  # grossly irregular, no P waves at all
     _, sinus = measured(130.0)
     assert confirm_af(call_rhythm(sinus), 0.99, 0.3).code == "STACH"  # a regular tachycardia with P waves stays sinus
+
+
+def _with_pacing_spikes(ecg, r_peaks, *, before_ms: float = 10.0, mv: float = 0.5):
+    """``ecg`` with a 1-sample pacemaker spike ``before_ms`` before each R peak in every lead."""
+    from dataclasses import replace
+
+    x = ecg.signal.copy()
+    for r in r_peaks:
+        k = r - round(before_ms * ecg.fs / 1000)
+        if k > 0:
+            x[k, :] += mv
+    return replace(ecg, signal=x)
+
+
+def test_pacemaker_spikes_make_a_paced_rhythm_not_undetermined():
+    from medts.signal import measure_ecg
+
+    ecg, m = measured(70.0)
+    assert m.rhythm.pacing_spike_fraction.value == 0.0 and call_rhythm(m).code == "SR"
+    paced = measure_ecg(_with_pacing_spikes(ecg, [b.r_peak for b in m.beats]))
+    assert paced.rhythm.pacing_spike_fraction.value >= 0.9
+    call = call_rhythm(paced)  # sinus P waves still precede the paced beats: atrial-synchronous pacing
+    assert call.codes == ["SR", "PACE"] and call.label == "sinus rhythm with pacing", call.reason
+    assert "pacemaker spikes" in call.reason
+
+
+def test_paced_beats_without_p_waves_are_a_paced_rhythm_never_af():
+    from medts.signal import measure_ecg
+
+    ecg, m = measured(105.0, af=True, seed=11)
+    assert call_rhythm(m).code == "AFIB"
+    call = call_rhythm(measure_ecg(_with_pacing_spikes(ecg, [b.r_peak for b in m.beats])))
+    assert call.code == "PACE" and call.codes == ["PACE"] and "atrial rhythm is not named" in call.reason
+
+
+def test_pacing_spikes_are_not_measured_below_500_hz():
+    _, m = measured(70.0, fs=250.0)
+    v = m.rhythm.pacing_spike_fraction
+    assert v.value is None and "500 Hz" in v.reason
+    assert call_rhythm(m).code == "SR"

@@ -33,7 +33,7 @@ def test_open_record_fills_panels_from_the_report(opened) -> None:
         pytest.skip(f"measurements unavailable: {report.measurements.status.reason}")
     rows = {r[0]: r for r in panels["measurements"]}
     assert 75 <= float(rows["Heart rate"][1]) <= 85
-    assert rows["Heart rate"][3] == "60-100" and rows["Heart rate"][4] == "normal"
+    assert rows["Heart rate"][3] == "50-100" and rows["Heart rate"][4] == "normal"
     assert len(panels["quality"]) == 12
     names = {t.name for t in panels["figure"].data}
     assert "QRS" in names and "V6" in names

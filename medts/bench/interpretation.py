@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-STATEMENTS_SCORED = ("SR", "STACH", "SBRAD", "SARRH", "AFIB", "1AVB", "CLBBB", "CRBBB", "IRBBB", "LAFB", "LVH",
-                     "LNGQT", "NORM")
-LUDB_LABELLED = ("SR", "STACH", "SBRAD", "SARRH", "AFIB", "1AVB", "CLBBB", "CRBBB", "IRBBB", "LAFB", "LVH")
+STATEMENTS_SCORED = ("SR", "STACH", "SBRAD", "SARRH", "AFIB", "PACE", "1AVB", "CLBBB", "CRBBB", "IRBBB", "LAFB",
+                     "LVH", "LNGQT", "NORM")
+LUDB_LABELLED = ("SR", "STACH", "SBRAD", "SARRH", "AFIB", "PACE", "1AVB", "CLBBB", "CRBBB", "IRBBB", "LAFB", "LVH")
 """LUDB has no normal-ECG or long-QT label: those statements are scored on PTB-XL and the examples only."""
 RHYTHM_LABELS = ("SR", "STACH", "SBRAD", "SARRH", "AFIB", "AFLT")
 LUDB_AXIS = {"normal": "normal axis", "vertical": "normal axis", "horizontal": "normal axis",
@@ -354,9 +354,11 @@ def run(*, ludb_root: Path | None, ptbxl_root: Path | None, ludb_ids: list[int],
         "sinus tachycardia from about 90 bpm; the engine follows < 50 and > 100 bpm. 'Rhythm agreement beside rate-limit "
         "conventions' also counts a sinus label that differs from the engine's only by the rate category at 50-60 or "
         "90-100 bpm (rate_convention_only); 'sinus/AF/flutter agreement' compares the rhythm family only. On paced LUDB "
-        "records (the 'Cardiac pacing' column: 10 of 160) the label names the atrial rhythm under the pacing, which the "
-        "P-QRS coupling the engine reads cannot show (medts has no pacing-spike detector, and the classifiers' PACE "
-        "probability is 0.00 on all 10): 'not paced' columns leave them out; paced_confusion lists them. LUDB 'Sinus rhythm' with third-degree AV block names the atrial rhythm: the engine "
+        "records (the 'Cardiac pacing' column: 10 of 160) the label names the atrial rhythm under the pacing; the engine "
+        "says 'paced rhythm' (PACE, from pacemaker spikes in the raw 500 Hz signal; the classifiers' PACE probability is "
+        "0.00 on all 10) and names the atrial rhythm only when P waves are coupled to the paced beats: 'not paced' "
+        "columns leave these records out; paced_confusion lists them; PACE is scored as a statement. The spike threshold "
+        "was set on LUDB 1-80. LUDB 'Sinus rhythm' with third-degree AV block names the atrial rhythm: the engine "
         "says 'cannot tell' (P waves not coupled to the QRS)."),
         "LUDB has no normal-ECG or long-QT labels; its LVH label (93 of 160 records) is far broader than voltage criteria.",
         ("Contradictions: medts.interpret.contradictions.report_contradictions on each report (statements vs measurements, "

@@ -3,6 +3,13 @@
 Rules, in order (each call says which fired, in ``reason``):
 
 1. Fewer than 4 beats: cannot tell.
+1b. Pacemaker spikes (:func:`medts.signal.measure.pacing_spike_fraction`, raw signal at >= 500 Hz)
+   before at least half of the beats: paced rhythm (PACE; an artificial pacemaker rhythm, Mason
+   et al., AHA/ACCF/HRS 2007 part II statement list), never AFIB; when delineated P waves with a
+   fixed PR precede the paced beats (atrial-synchronous pacing) the sinus label is given too
+   ("sinus rhythm with pacing": SR/STACH/SBRAD + PACE). Set on LUDB 1-80 (its 5 paced records: 70-100 % of beats with a spike; its 75
+   others: 0 %); LUDB 81-160 held out. Below 500 Hz the spikes are not measured and this rule is
+   silent (a classifier PACE call then stands or falls by itself).
 2. Isolated premature beats (RR < 85 % of the median RR, at most a third of the beats) are set
    aside with the RR that follows them (the compensatory pause); the rest is the *dominant*
    rhythm. So one ectopic beat does not make a sinus rhythm "irregular" or "undetermined".
@@ -59,10 +66,11 @@ P_TEMPLATE_FRACTION = 0.85
 AF_CONFIRMED_IRREGULARITY = 0.03
 AF_GROSS_IRREGULARITY = 0.15
 AF_NO_P_FRACTION = 0.3
+PACED_BEAT_FRACTION = 0.5
 
 RHYTHM_TEXT = {
     "SR": "sinus rhythm", "STACH": "sinus tachycardia", "SBRAD": "sinus bradycardia",
-    "SARRH": "sinus arrhythmia", "AFIB": "atrial fibrillation",
+    "SARRH": "sinus arrhythmia", "AFIB": "atrial fibrillation", "PACE": "paced rhythm",
 }
 RHYTHM_CODES = ("SR", "STACH", "SBRAD", "SARRH", "AFIB")
 """The rhythm statements the measurements decide (the classifier's own calls on them are overridden)."""
@@ -80,6 +88,7 @@ class RhythmFeatures(BaseModel):
     pr_median_ms: float | None = None
     pr_spread_ms: float | None = None
     p_template_fraction: float | None = None
+    pacing_spike_fraction: float | None = None
 
 
 class RhythmCall(BaseModel):
@@ -135,8 +144,14 @@ def rhythm_features(m) -> tuple[RhythmFeatures, np.ndarray]:
         pr_median_ms=_round(float(np.median(found)), 1) if len(found) else None,
         pr_spread_ms=_round(float(np.subtract(*np.percentile(found, [75, 25]))), 1) if len(found) >= 2 else None,
         p_template_fraction=m.rhythm.p_template_fraction.value,
+        pacing_spike_fraction=_pacing(m),
     )
     return feats, dominant_beat
+
+
+def _pacing(m) -> float | None:
+    v = getattr(m.rhythm, "pacing_spike_fraction", None)
+    return None if v is None else v.value
 
 
 def _round(x: float | None, n: int = 4) -> float | None:
@@ -152,6 +167,7 @@ def call_rhythm(m) -> RhythmCall:
     irregular = f.dominant_irregularity > IRREGULARITY
     p_ok = bool(f.p_coupled_fraction is not None and f.p_coupled_fraction >= P_COUPLED_FRACTION
                 and f.pr_median_ms is not None and f.pr_median_ms >= PR_MIN_MS)
+    p_coupled = p_ok  # delineated P waves with a fixed PR (the template below would also match a pacing spike)
     # early beats are named in the reason only: by RR alone they are not a statement (PRC(S), PVC)
     if not p_ok and not irregular and (f.p_template_fraction or 0.0) >= P_TEMPLATE_FRACTION:
         p_ok = True  # regular rhythm with a repeated pre-QRS deflection: P waves the delineation missed
@@ -163,6 +179,8 @@ def call_rhythm(m) -> RhythmCall:
                  if f.p_template_fraction is not None else ""))
     rr_text = f"dominant RR irregularity {f.dominant_irregularity:.3f} (irregular above {IRREGULARITY})"
     hr = f.hr_bpm
+    if (f.pacing_spike_fraction or 0.0) >= PACED_BEAT_FRACTION:
+        return _paced(f, p_coupled, irregular, p_text, rr_text)
     if irregular and not p_ok:
         return RhythmCall(code="AFIB", label=RHYTHM_TEXT["AFIB"], regular=False, p_waves_consistent=False, codes=["AFIB"],
                           reason=f"irregularly irregular RR ({rr_text}) and no consistent P waves ({p_text}){ectopy}",
@@ -188,12 +206,28 @@ def call_rhythm(m) -> RhythmCall:
                       reason=f"{why}: {p_text}; {rr_text}{ectopy}", features=f)
 
 
+def _paced(f: RhythmFeatures, p_coupled: bool, irregular: bool, p_text: str, rr_text: str) -> RhythmCall:
+    """Paced rhythm; with P waves coupled to the paced beats (atrial-synchronous pacing) the atrial
+    rhythm is named too (sinus rhythm with pacing, rate statements as for sinus rhythm)."""
+    spikes = (f"pacemaker spikes before {100 * (f.pacing_spike_fraction or 0):.0f} % of beats "
+              f"(paced at {100 * PACED_BEAT_FRACTION:.0f} % or more)")
+    rate = f"; heart rate {f.hr_bpm:.0f} bpm" if f.hr_bpm is not None else ""
+    if p_coupled and f.hr_bpm is not None:
+        code = "STACH" if f.hr_bpm > TACHY_BPM else "SBRAD" if f.hr_bpm < BRADY_BPM else "SR"
+        return RhythmCall(code=code, label=f"{RHYTHM_TEXT[code]} with pacing", regular=not irregular,
+                          p_waves_consistent=True, codes=[code, "PACE"], features=f,
+                          reason=f"{spikes}; consistent P waves before the paced beats ({p_text}); {rr_text}{rate}")
+    return RhythmCall(code="PACE", label=RHYTHM_TEXT["PACE"], regular=not irregular, p_waves_consistent=None,
+                      codes=["PACE"], features=f,
+                      reason=f"{spikes}; no P waves coupled to the paced beats, so the atrial rhythm is not named{rate}")
+
+
 def confirm_af(call: RhythmCall, afib_probability: float | None, afib_threshold: float | None) -> RhythmCall:
     """The rhythm call with the classifier's AFIB output taken into account (see the module rules).
 
     ``afib_probability`` None: no classifier scored AFIB; the measurement rule stands alone.
     """
-    if afib_probability is None or afib_threshold is None:
+    if afib_probability is None or afib_threshold is None or call.code == "PACE":
         return call
     f = call.features
     says_af = afib_probability >= afib_threshold

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from medts.interpret.ranges import BRADY_BPM, TACHY_BPM
 
-NOT_LISTED = ("NORM", "SR", "STACH", "SBRAD", "SARRH", "AFIB")
+NOT_LISTED = ("NORM", "SR", "STACH", "SBRAD", "SARRH", "AFIB", "PACE")
 """Asserted codes the rhythm phrase already says (or NORM, said separately)."""
 
 FLAG_STATEMENTS = {"hr_bpm": ("STACH", "SBRAD", "AFIB"), "rr_ms": ("STACH", "SBRAD", "AFIB"), "pr_ms": ("1AVB",),
