@@ -48,14 +48,21 @@ def _free_port() -> int:
 class LlamaServer:
     """``python -m llama_cpp.server`` as a child process on a free local port."""
 
-    def __init__(self, log: Path):
+    def __init__(self, log: Path, *, verbose: bool = False, env: dict[str, str] | None = None,
+                 threads: int | None = None):
+        """``verbose``: the server logs its prompt-cache hits and prompt-eval times to ``log``;
+        ``env``: extra environment (e.g. ``OMP_WAIT_POLICY=PASSIVE``); ``threads``: for both
+        generation and prompt processing (default: 2 for generation, the server's default, all
+        CPUs, for prompt processing)."""
+        threads_args = ["--n_threads_batch", str(threads)] if threads else []
         self.port = _free_port()
         self.log = log
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "llama_cpp.server", "--model", str(_gguf()), "--model_alias", "smollm2",
              "--host", "127.0.0.1", "--port", str(self.port), "--chat_format", "chatml-function-calling",
-             "--n_ctx", "8192", "--n_threads", str(min(2, os.cpu_count() or 1)), "--verbose", "False"],
-            stdout=log.open("w"), stderr=subprocess.STDOUT)
+             "--n_ctx", "8192", "--n_threads", str(threads or min(2, os.cpu_count() or 1)), *threads_args,
+             "--verbose", str(verbose)],
+            stdout=log.open("w"), stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
         self.base_url = f"http://127.0.0.1:{self.port}/v1"
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
@@ -79,9 +86,15 @@ class LlamaServer:
             self.proc.wait(30)
 
 
+SERVER_ENV = {"OMP_WAIT_POLICY": "PASSIVE"}
+"""The tests' server: OpenMP threads sleep while they wait. On a busy 2-core machine (CI, shared
+workstations) the default spinning made the answer request's first token cost 2.5 CPU-s for 34
+prompt tokens and 8 s wall, 0.2 CPU-s and 0.4 s with this (eval/results/server_latency.md)."""
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    s = LlamaServer(tmp_path_factory.mktemp("llama") / "server.log")
+    s = LlamaServer(tmp_path_factory.mktemp("llama") / "server.log", env=SERVER_ENV)
     yield s
     s.stop()
 
@@ -163,7 +176,7 @@ def test_a_server_killed_mid_answer_leaves_a_marked_partial_answer(tmp_path):
     from medts.agent.backends import BackendError
     from medts.agent.native import PARTIAL_MARK
 
-    doomed = LlamaServer(tmp_path / "doomed.log")
+    doomed = LlamaServer(tmp_path / "doomed.log", env=SERVER_ENV)
 
     class KillAtFirstToken(BaseCallbackHandler):
         """Kills the server when the first answer token arrives (before medts does anything with it)."""
