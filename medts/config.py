@@ -39,6 +39,15 @@ def cache_dir() -> Path:
     return path
 
 
+def keep_torch_caches_out_of_tmp() -> None:
+    """Point torch's inductor cache into :func:`cache_dir` unless ``$TORCHINDUCTOR_CACHE_DIR`` is set.
+
+    ``import peft`` imports ``torch._inductor``, which creates ``$TMPDIR/torchinductor_<user>`` at
+    import time: every run that loads an adapter left that folder in the temporary folder (issue 19:
+    nothing left behind). Call before peft is imported."""
+    os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(cache_dir() / "torchinductor"))
+
+
 def read_yaml_mapping(path: str | Path, what: str) -> dict:
     """A YAML file that must hold a mapping (an empty file gives ``{}``).
 

@@ -154,3 +154,18 @@ def test_segmentation_runs_in_bounded_batches_with_the_same_probabilities(tokeni
     batched = segment_logits(model, signal, ["I", "II", "V1"], hop_s=cfg.data.window_s, batch_size=7)
     assert max(sizes) <= 7 and sum(sizes) == int(30 / cfg.data.window_s) * 3
     np.testing.assert_allclose(batched, whole, atol=1e-5)
+
+
+def test_loading_the_adapter_code_leaves_nothing_in_the_temporary_folder(tmp_path):
+    """``import peft`` creates ``$TMPDIR/torchinductor_<user>``; medts points that cache elsewhere."""
+    import os
+    import subprocess
+    import sys
+
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmp), "MEDTS_CACHE": str(tmp_path / "cache"), "HF_HUB_OFFLINE": "1"}
+    env.pop("TORCHINDUCTOR_CACHE_DIR", None)
+    code = "import medts.medtsllm.checkpoint, medts.agent.text_head"
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=120)
+    assert list(tmp.iterdir()) == []

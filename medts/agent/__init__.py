@@ -15,4 +15,8 @@ Example
 >>> s.load("record.hea"); print(s.ask("What is the heart rate?").text)   # doctest: +SKIP
 """
 
+from medts.config import keep_torch_caches_out_of_tmp
+
+keep_torch_caches_out_of_tmp()  # before text_head imports peft (which creates $TMPDIR/torchinductor_*)
+
 DRAFT_NOTICE = "Draft for clinician review - not a diagnosis."
