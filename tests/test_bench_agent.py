@@ -155,3 +155,15 @@ def test_a_glossary_definition_is_no_evidence_for_a_yes(sinus_session):
     a = sinus_session.ask("Does this meet criteria for left ventricular hypertrophy?")
     assert a.verdict_answer == "no" and a.text.startswith("No"), a.text
     assert "classify.statements" in a.text.split("\n")[0]  # decided by the classifier
+
+
+def test_the_rhythm_category_names_the_engines_sinus_rhythm_at_55_bpm():
+    """Sinus at 50-60 bpm is sinus rhythm for the engine (bradycardia is below 50): the rhythm
+    question once answered 'Cannot tell' while the facts listed sinus rhythm."""
+    from medts.simulate import simulate_12lead
+
+    s = ChatSession(None)
+    s.load(simulate_12lead(10.0, 500.0, 55.0, 3))
+    a = s.ask("What rhythm is this?")
+    assert a.text.startswith("Sinus"), a.text[:200]
+    assert direct_verdict(a.text, "category", [{"statement": "SR", "present": True}])

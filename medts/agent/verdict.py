@@ -349,11 +349,16 @@ def _rhythm_category(facts: StatementFacts, m: dict[str, Any] | None, c: dict[st
     from medts.labels import STATEMENTS
 
     clause = _rhythm_clause(m) if m else None
-    for code, name in (("AFIB", "Atrial fibrillation"), ("STACH", "Sinus tachycardia"), ("SBRAD", "Sinus bradycardia"),
-                       ("SR", "Sinus rhythm")):
+    named = (("AFIB", "Atrial fibrillation"), ("STACH", "Sinus tachycardia"), ("SBRAD", "Sinus bradycardia"),
+             ("SR", "Sinus rhythm"))
+    for code, name in named:
         cite = match_statement(code, False, facts)
         if cite and cite.startswith("measurements."):
             return name, clause or ""
+    for code, name in named:  # the engine's asserted rhythm (e.g. sinus rhythm at 51 bpm, not bradycardia below 50)
+        cite = match_statement(code, False, facts)
+        if cite and cite.startswith("interpretation."):
+            return name, f"medts asserts {code}" + (f" ({clause})" if clause else "")
     if c is not None:
         for s in c.get("statements") or []:
             st = STATEMENTS.get(s["code"])
