@@ -1,20 +1,26 @@
 """AAMI beat classes (N / S / V) from the beat features, and the ectopy summary: counts,
 couplets, runs and burden.
 
-The scores are logistic models whose weights and thresholds live in
-:mod:`medts.interpret.longterm` (fitted on MIT-BIH DS1 only). Fusion (F) beats are not called: they
+The V score is a small MLP shipped as ``adapters/beats-longterm`` and the S score a logistic
+model whose weights live in :mod:`medts.interpret.longterm`; both thresholds live there (all
+fitted on MIT-BIH DS1 only). Fusion (F) beats are not called: they
 are scored like any beat and ``medts bench long`` reports what becomes of them.
 
 Example
 -------
 >>> import numpy as np
->>> feats = {k: np.zeros(3) for k in BEAT_FEATURES}
+>>> feats = {k: np.zeros(3) for k in BEAT_FEATURES}   # a beat just like the reference, on time:
+>>> feats.update(qrs_corr=np.full(3, np.log(0.01)), beat_corr=np.full(3, np.log(0.01)),
+...              p_corr=np.full(3, np.log(0.01)), qrs_diff=np.full(3, np.log(1e-3)),
+...              v_like2=np.full(3, np.log(2.01)))   # and no ventricular beat seen yet
 >>> v, s = beat_scores(feats)
 >>> bool((v < 0.5).all())
 True
 """
 
 from __future__ import annotations
+
+from functools import lru_cache
 
 import numpy as np
 from pydantic import BaseModel
@@ -26,9 +32,33 @@ from medts.longterm.beats import logistic_score
 assert set(rules.V_FEATURES) | set(rules.S_FEATURES) <= set(BEAT_FEATURES), "interpret.longterm: unknown feature"
 
 
+@lru_cache(maxsize=1)
+def v_model() -> dict[str, np.ndarray]:
+    """The V-beat MLP of ``adapters/<rules.V_MODEL_ADAPTER>`` (fitted on MIT-BIH DS1 by
+    ``medts.longterm.train``), as float arrays; its feature order must be ``rules.V_FEATURES``."""
+    from medts.adapters import load_manifest
+    from medts.errors import MedtsError
+
+    manifest = load_manifest(rules.V_MODEL_ADAPTER)
+    if tuple(manifest.get("features", ())) != tuple(rules.V_FEATURES):
+        raise MedtsError(f"adapters/{rules.V_MODEL_ADAPTER}: features {manifest.get('features')} are not "
+                         f"medts.interpret.longterm.V_FEATURES {list(rules.V_FEATURES)}")
+    return {k: np.asarray(v, float) for k, v in manifest["model"].items()}
+
+
+def mlp_score(x: np.ndarray, model: dict) -> np.ndarray:
+    """Score in [0, 1] of each row of ``x`` [beats, features] by the one-hidden-layer tanh MLP
+    ``model`` (mean, scale, w1 [hidden, features], b1, w2 [hidden], b2)."""
+    z = (np.asarray(x, float) - np.asarray(model["mean"])) / np.asarray(model["scale"])
+    h = np.tanh(z @ np.asarray(model["w1"]).T + np.asarray(model["b1"]))
+    out = h @ np.asarray(model["w2"]) + float(model["b2"])
+    return 1.0 / (1.0 + np.exp(-np.clip(out, -40.0, 40.0)))
+
+
 def beat_scores(feats: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """(V score, S score), float [n_beats] each in [0, 1]."""
-    return (logistic_score(feats, rules.V_FEATURES, rules.V_WEIGHTS, rules.V_INTERCEPT),
+    x = np.stack([np.asarray(feats[k], float) for k in rules.V_FEATURES], axis=1).reshape(-1, len(rules.V_FEATURES))
+    return (mlp_score(x, v_model()),
             logistic_score(feats, rules.S_FEATURES, rules.S_WEIGHTS, rules.S_INTERCEPT))
 
 
