@@ -366,7 +366,9 @@ def run(data_root: Path, *, parts: tuple[str, ...], command: str,
                                         "records"], rows))
     notes = [
         ("Split by record. Every threshold (V/S beat models, T-wave guard, AF window rule, template+RR baseline "
-         "threshold) was set on MIT-BIH DS1 (mitdb/full, 21 records); DS1 rows are tuning figures, not tests."),
+         "threshold) was set on MIT-BIH DS1 (mitdb/full, 21 records); DS1 rows are tuning figures, not tests. "
+         "The V model (adapters/beats-longterm, an MLP with a feature for likeness to the record's own confident "
+         "V beats) and its threshold were chosen by leave-one-record-out on DS1 (python -m medts.longterm.train)."),
         ("Test beats: QTDB records with .atr labels (15 min excerpts, 250 Hz; DS1 excerpts sel116/sel223/sel230 "
          "excluded), mitdb/100 whole, mlii_npz DS2 records 105, 121, 123, 200 whole (V labels only). Detected beats "
          "are matched to reference beats within 150 ms; reference beats never detected count as misses."),
