@@ -246,3 +246,37 @@ def test_beats_cut_by_the_record_edges_are_unclassifiable(tmp_path):
     edge = (s < 0.3 * 500) | (s > 500 * (10.0 - 0.45))
     assert (cls[edge] == "Q").all() and (cls[~edge] == "N").all()
     assert res.ectopy.counts["V"] == 0 and res.ectopy.counts["Q"] == int(edge.sum())
+
+
+def test_ectopic_beats_resemble_the_records_own_ventricular_beats(long_record):
+    """v_like2 (second-best QRS correlation with the bank of confident V beats seen so far): the
+    repeated ectopic complex matches its earlier copies; normal beats do not."""
+    from medts.longterm.beats import BeatExtractor
+
+    base, _, ectopic = long_record
+    src = open_long_record(base)
+    ext = BeatExtractor(fs=src.fs, lead=0)
+    samples, like = [], []
+    for chunk in iter_chunks(src, window_s=60.0, margin_s=3.0):
+        if chunk.start >= SEGMENT_S * FS:  # the sinus part with ectopic beats only
+            break
+        block = ext.add(chunk)
+        samples.append(block.samples)
+        like.append(block.features["v_like2"])
+    s, v = np.concatenate(samples), np.concatenate(like)
+    near = np.array([np.min(np.abs(ectopic - x)) <= 0.1 * FS for x in s])
+    later = s > 60 * FS  # after the first window the bank holds earlier ectopic beats
+    assert np.median(v[near & later]) < np.log(1 - 0.9 + 0.01)  # r > 0.9 with earlier copies
+    assert np.median(v[~near & later]) > np.log(1 - 0.85 + 0.01)  # normal beats: r < 0.85
+    assert np.median(v[~near & later]) - np.median(v[near & later]) > 1.0
+
+
+def test_v_model_must_match_the_rules_feature_order(monkeypatch):
+    from medts.errors import MedtsError
+    from medts.longterm import classify
+
+    classify.v_model.cache_clear()
+    monkeypatch.setattr(rules, "V_FEATURES", rules.V_FEATURES[::-1])
+    with pytest.raises(MedtsError, match="features"):
+        classify.v_model()
+    classify.v_model.cache_clear()
