@@ -167,3 +167,14 @@ def test_the_rhythm_category_names_the_engines_sinus_rhythm_at_55_bpm():
     a = s.ask("What rhythm is this?")
     assert a.text.startswith("Sinus"), a.text[:200]
     assert direct_verdict(a.text, "category", [{"statement": "SR", "present": True}])
+
+
+def test_a_definition_line_is_not_scored_as_a_finding(sinus_session):
+    """'LVH means left ventricular hypertrophy ... [glossary.entries]' beside 'No: ...' once made
+    a correct 'No' score as wrong."""
+    a = sinus_session.ask("Does this meet criteria for left ventricular hypertrophy?")
+    assert "LVH means" in a.text  # the glossary line is in the answer
+    assert score_answer_text(a.text, [{"statement": "LVH", "present": False}], a.question)
+    assert not score_answer_text(a.text, [{"statement": "LVH", "present": True}], a.question)
+    assert score_answer_text("- LVH means left ventricular hypertrophy [glossary.entries].",
+                             [{"text": "left ventricular hypertrophy"}])

@@ -437,6 +437,11 @@ def _family_members(code: str) -> set[str]:
     return members
 
 
+def _is_definition(citations: list[str]) -> bool:
+    cited = [c for c in citations if not c.startswith("measurements.reference_limits.")]
+    return bool(cited) and all(c.startswith("glossary.") for c in cited)
+
+
 def score_answer_text(text: str, expect: list[dict[str, Any]], question: str = "") -> bool:
     """Whether ``text`` contains every expected fact (see the module docstring). A sentence
     starting with "Yes"/"No" asserts/denies the statements the question names."""
@@ -448,7 +453,10 @@ def score_answer_text(text: str, expect: list[dict[str, Any]], question: str = "
         split_sentences,
     )
 
-    sentences = [split_citations(s)[1] for s in split_sentences(text)]  # citations name fields, not findings
+    # citations name fields, not findings; a definition ("LVH means ...", cited to the glossary and
+    # reference limits only) names a statement without saying the record has it
+    sentences = [body for cites, body in map(split_citations, split_sentences(text))
+                 if not _is_definition(cites)]
     numbers = [(v, u) for s in sentences for _, v, u in find_numbers(s)]
     statements = [(c, neg) for s in sentences for _, c, neg in find_statements(s)]
     qcodes = [c for _, c, neg in find_statements(question) if not neg] or question_family_codes(question)
