@@ -178,3 +178,12 @@ def test_a_definition_line_is_not_scored_as_a_finding(sinus_session):
     assert not score_answer_text(a.text, [{"statement": "LVH", "present": True}], a.question)
     assert score_answer_text("- LVH means left ventricular hypertrophy [glossary.entries].",
                              [{"text": "left ventricular hypertrophy"}])
+
+
+def test_lad_rad_and_leftward_route_to_the_axis_unless_the_artery_is_meant():
+    from medts.agent.verdict import route
+
+    assert route("Is there LAD?").codes == ("AXIS_LEFT",)
+    assert route("Is the QRS axis deviated leftward?").codes == ("AXIS_LEFT",)
+    assert route("Is there RAD?").codes == ("AXIS_RIGHT",)
+    assert route("Is the LAD occluded?").kind == "unknown"

@@ -101,8 +101,10 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"hypertroph|enlarge", ("HYP",)),
     (r"fascicular block|hemiblock", ("LAFB", "LPFB")),
     (r"\bAV block\b|heart block|atrioventricular block", ("1AVB", "2AVB", "3AVB")),
-    (r"\baxis\b.*\bleft\b|\bleft\b.*\baxis\b", ("AXIS_LEFT",)),
-    (r"\baxis\b.*\bright\b|\bright\b.*\baxis\b", ("AXIS_RIGHT",)),
+    # "LAD"/"RAD" as axis deviation unless the question is about the artery (left anterior descending)
+    (r"\baxis\b.*\bleft(?:ward)?\b|\bleft(?:ward)?\b.*\baxis\b|\bLAD\b(?!.*\b(?:arter|territor|occlu|stenos|coronar))",
+     ("AXIS_LEFT",)),
+    (r"\baxis\b.*\bright(?:ward)?\b|\bright(?:ward)?\b.*\baxis\b|\bRAD\b", ("AXIS_RIGHT",)),
     (r"\baxis\b.*\bnormal\b|\bnormal\b.*\baxis\b", ("AXIS_NORMAL",)),
     (r"\b(?:ECG|EKG|tracing|electrocardiogram|it)\b.*\bnormal\b|within normal limits", ("NORM",)),
     (r"\bsinus\b", ("SR",)),  # "Is the rhythm sinus?"

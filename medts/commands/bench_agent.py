@@ -28,8 +28,8 @@ def bench_agent(
     latency_only: bool = typer.Option(False, help="only the SmolLM2 CPU-latency figure (a few minutes): "
                                                   "writes eval/results/agent_latency.json and .md"),
     latency_reps: int = typer.Option(2, help="with --latency-only: times each typical question is asked"),
-    heldout: bool = typer.Option(False, help="ask eval/questions_heldout.yaml (new wordings, same records); "
-                                             "writes eval/results/agent_heldout.json and .md"),
+    suite: str = typer.Option("main", help="main (eval/questions.yaml), heldout or heldout2 (held-out wordings on the "
+                                           "same records, eval/questions_<suite>.yaml; writes eval/results/agent_<suite>.*)"),
 ) -> None:
     """Ask eval/questions.yaml about real records; write eval/results/agent.json and .md.
 
@@ -45,18 +45,20 @@ def bench_agent(
         for p in paths:
             print(p)
         return
+    from medts.bench.agent import SUITE_PATHS
+
+    if suite not in SUITE_PATHS:
+        raise MedtsError(f"--suite {suite}: one of {', '.join(SUITE_PATHS)}")
     ludb = dataset_dir("ludb")
     if ludb is None:
         raise MedtsError("the agent benchmark needs LUDB (../shared/data/ludb or $MEDTS_DATA)")
     ptbxl = dataset_dir("ptbxl")
     if write_questions:
-        from medts.bench.agent import HELDOUT_QUESTIONS_PATH
-
-        write_q(ludb_root=ludb, ptbxl_root=ptbxl)
-        write_q(HELDOUT_QUESTIONS_PATH, ludb_root=ludb, ptbxl_root=ptbxl, heldout=True)
+        for name, path in SUITE_PATHS.items():
+            write_q(path, ludb_root=ludb, ptbxl_root=ptbxl, suite=name)
     paths = run_agent_bench(ludb_root=ludb, ptbxl_root=ptbxl, limit=limit, backends=backend,
                             latency_dtypes=latency_dtype or [], smollm2_every=smollm2_every,
-                            smollm2_sample=smollm2_sample, heldout=heldout, command="medts bench agent " + " ".join(sys.argv[3:]))
+                            smollm2_sample=smollm2_sample, suite=suite, command="medts bench agent " + " ".join(sys.argv[3:]))
     for p in paths:
         print(p)
 
