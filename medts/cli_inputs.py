@@ -81,12 +81,18 @@ class InputLimits:
     """Records longer than this are analysed on their first ``excerpt_s`` seconds only, read by
     sample range (WFDB) so the rest never enters memory, and every output says so
     (``metadata["carried_notes"]``). ``None``: the whole record."""
+    excerpt_lead_seconds: float | None = None
+    """As ``excerpt_s``, as leads x seconds (a per-lead model: 12 leads x 5 min = 2 leads x 30 min)."""
+    whole_record_hint: str = "`medts rhythm` analyses the whole record window by window"
+    """What the excerpt note tells a user who wants the rest of the record."""
 
-    def excerpt_samples(self, n_samples: int, fs: float) -> int | None:
-        """Samples to keep of a record of ``n_samples`` at ``fs`` Hz (``None``: all of them)."""
-        if self.excerpt_s is None:
+    def excerpt_samples(self, n_samples: int, fs: float, n_leads: int = 1) -> int | None:
+        """Samples to keep of a record of ``n_samples`` x ``n_leads`` at ``fs`` Hz (``None``: all of them)."""
+        seconds = [x for x in (self.excerpt_s, None if self.excerpt_lead_seconds is None
+                               else self.excerpt_lead_seconds / max(n_leads, 1)) if x is not None]
+        if not seconds:
             return None
-        keep = round(self.excerpt_s * fs)
+        keep = round(min(seconds) * fs)
         return keep if n_samples > keep else None
 
     def check(self, source: str, n_samples: int, n_leads: int, fs: float) -> None:
@@ -158,14 +164,14 @@ def read_checked(path: Path, *, format: str | None = None, fs: float | None = No
         peeked = peek_shape(path, format, fs)
         if peeked is not None:
             total = peeked[0]
-            keep = limits.excerpt_samples(peeked[0], peeked[2])
+            keep = limits.excerpt_samples(peeked[0], peeked[2], peeked[1])
             limits.check(str(path), keep or peeked[0], *peeked[1:])
     ecg = read_record(path, format=format, fs=fs, leads=leads, max_samples=keep)
     if limits is None:
         return ecg
     if total is None:  # a format without a header to peek: read whole, cut now
         total = ecg.n_samples
-        keep = limits.excerpt_samples(ecg.n_samples, ecg.fs)
+        keep = limits.excerpt_samples(ecg.n_samples, ecg.fs, ecg.n_leads)
         if keep is not None:
             ecg = ecg.slice(0.0, keep / ecg.fs)
     limits.check(str(path), ecg.n_samples, ecg.n_leads, ecg.fs)
@@ -193,8 +199,8 @@ def keep_leads(ecg, names: Sequence[str]):
 def excerpt_note(kept: int, total: int, fs: float, limits: InputLimits) -> str:
     """The line every output repeats when a long record was cut to its first ``kept`` samples."""
     return (f"long record: {limits.what} analysed its first {kept / fs:g} s of {total / fs:g} s (records longer "
-            f"than {limits.excerpt_s / 60:g} min are analysed on an excerpt so memory stays bounded); "
-            "`medts rhythm` analyses the whole record window by window")
+            f"than {kept / fs / 60:g} min are analysed on an excerpt so memory stays bounded); "
+            f"{limits.whole_record_hint}")
 
 
 def expand(paths: list[str], format: str | None) -> list[tuple[str, Path | None, str | None]]:

@@ -169,3 +169,12 @@ def test_loading_the_adapter_code_leaves_nothing_in_the_temporary_folder(tmp_pat
     code = "import medts.medtsllm.checkpoint, medts.agent.text_head"
     subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=120)
     assert list(tmp.iterdir()) == []
+
+
+def test_a_lead_seconds_excerpt_keeps_more_time_on_fewer_leads():
+    limits = InputLimits(excerpt_lead_seconds=12 * 300.0)
+    assert limits.excerpt_samples(int(3600 * FS), FS, 12) == int(300 * FS)
+    assert limits.excerpt_samples(int(3600 * FS), FS, 2) == int(1800 * FS)
+    assert limits.excerpt_samples(int(1800 * FS), FS, 2) is None  # within the budget: the whole record
+    both = InputLimits(excerpt_s=60.0, excerpt_lead_seconds=12 * 300.0)
+    assert both.excerpt_samples(int(3600 * FS), FS, 2) == int(60 * FS)  # the tighter bound wins

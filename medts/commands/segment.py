@@ -35,11 +35,13 @@ from medts.cli_inputs import (
 )
 from medts.errors import MedtsError
 
-SEGMENT_LIMITS = InputLimits(max_leads=ANALYSIS_MAX_LEADS, max_lead_seconds=12 * 300.0, what="medts segment")
-"""The model runs in batches of ``SEGMENT_BATCH`` sequences (peak 0.84 GB for 10 s and for 5 minutes
-of 12 leads; one batch for the whole record took 1.31 GB at 5 minutes and passed 6 GB at 60), but the
-per-sample probabilities and wave lists still hold the whole record, so records beyond 12 leads x
-5 minutes are refused with one line, from the header, before the model loads."""
+SEGMENT_LIMITS = InputLimits(
+    max_leads=ANALYSIS_MAX_LEADS, excerpt_lead_seconds=12 * 300.0, what="medts segment",
+    whole_record_hint="to segment a later part, cut the record there first")
+"""The model runs in batches of ``SEGMENT_BATCH`` sequences (peak 0.81 GB for 10 s and 0.82 GB for 5 min
+of 12 leads; one batch for the whole record took 1.28 GB at 5 minutes and passed 6 GB at 60), but the
+per-sample probabilities and wave lists hold the whole record, so a longer record is segmented on its
+first 12 leads x 5 minutes (2 leads: 30 minutes), read by sample range, and the output says so."""
 
 
 def default_adapter() -> Path:
