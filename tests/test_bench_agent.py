@@ -187,3 +187,14 @@ def test_lad_rad_and_leftward_route_to_the_axis_unless_the_artery_is_meant():
     assert route("Is the QRS axis deviated leftward?").codes == ("AXIS_LEFT",)
     assert route("Is there RAD?").codes == ("AXIS_RIGHT",)
     assert route("Is the LAD occluded?").kind == "unknown"
+
+
+def test_a_finding_named_without_a_question_word_is_a_yes_no_question():
+    from medts.agent.verdict import route
+
+    assert route("Left axis deviation present?").label == "yes/no:AXIS_LEFT"
+    assert route("Long QT on this tracing?").label == "yes/no:LNGQT"
+    assert route("Is this a normal tracing?").label == "yes/no:NORM"
+    assert route("What's the mean electrical axis?").label == "category:axis"  # 'mean' the adjective
+    assert route("What does IRBBB mean?").kind == "glossary"
+    assert route("Heart rate?").label == "number:hr_bpm"

@@ -69,6 +69,8 @@ class Verdict:
 _YES_NO_QUESTION = re.compile(r"^\W*(is|are|does|do|did|has|have|was|were|can|could|any|should|would|will|"
                               r"isn'?t|doesn'?t|shows?|see|tell me if|check (?:if|whether|for))\b|\bor not\b|\bany\b.*\?$",
                               re.IGNORECASE)
+_WH_QUESTION = re.compile(r"\b(?:what|which|how|where|when|who|why|tell|give|describe|define|name|list|show me|explain)\b",
+                          re.IGNORECASE)
 NUMBERS: tuple[tuple[str, str], ...] = (
     (r"\bQTc\b|corrected QT", "qtc_bazett_ms"),
     (r"\bQT\b", "qt_ms"),
@@ -87,7 +89,8 @@ CATEGORIES: tuple[tuple[str, str], ...] = (
 _OVERVIEW = re.compile(r"diagnos|interpret|summar|what do you see|findings?|conclusion|impression|report|"
                        r"what.*wrong|anything (?:abnormal|wrong|else)|abnormal(?:ities)?\b(?!.*\b(?:QRS|QT|PR|axis)\b)|"
                        r"read (?:this|the) ECG|overall", re.IGNORECASE)
-_GLOSSARY = re.compile(r"\bmean(?:s|ing)?\b|\bdefin|criteria|stand for|what (?:is|are) (?:an? )(?!heart)", re.IGNORECASE)
+# "mean" as a verb ("what does IRBBB mean"), not the adjective ("mean electrical axis", "mean heart rate")
+_GLOSSARY = re.compile(r"\bmean(?:s|ing)?\b(?!\s+(?:electrical|frontal|QRS|cardiac|heart|rate|axis|value|amplitude))|\bdefin|criteria|stand for|what (?:is|are) (?:an? )(?!heart)", re.IGNORECASE)
 _COMPARE = re.compile(r"compar|changed|change since|differen|\bvs\.?\s|versus|since the (?:previous|last|prior)",
                       re.IGNORECASE)
 _EXPLAIN = re.compile(r"\bwhy\b|evidence|explain|which leads?|what makes|based on|how do you know", re.IGNORECASE)
@@ -106,7 +109,8 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
      ("AXIS_LEFT",)),
     (r"\baxis\b.*\bright(?:ward)?\b|\bright(?:ward)?\b.*\baxis\b|\bRAD\b", ("AXIS_RIGHT",)),
     (r"\baxis\b.*\bnormal\b|\bnormal\b.*\baxis\b", ("AXIS_NORMAL",)),
-    (r"\b(?:ECG|EKG|tracing|electrocardiogram|it)\b.*\bnormal\b|within normal limits", ("NORM",)),
+    (r"\b(?:ECG|EKG|tracing|electrocardiogram|it)\b.*\bnormal\b|within normal limits|"
+     r"\bnormal (?:ECG|EKG|tracing|electrocardiogram)\b", ("NORM",)),
     (r"\bsinus\b", ("SR",)),  # "Is the rhythm sinus?"
 )
 
@@ -116,10 +120,12 @@ def route(question: str) -> Topic:
     q = question.strip()
     if _COMPARE.search(q):
         return Topic("compare")
-    yes_no = bool(_YES_NO_QUESTION.search(q))
     codes = [c for _, c, neg in find_statements(q)]
     if not codes:
         codes = [c for pattern, cs in FAMILY_WORDS if re.search(pattern, q, re.IGNORECASE) for c in cs]
+    # a finding named without a question word asks whether it is there ("Left bundle branch block?",
+    # "Long QT on this tracing?", "Left axis deviation present?")
+    yes_no = bool(_YES_NO_QUESTION.search(q)) or (bool(codes) and not _WH_QUESTION.search(q))
     if _GLOSSARY.search(q) and not yes_no:
         return Topic("glossary", codes=tuple(codes))
     if yes_no and codes and not re.search(r"\bwhy\b|explain|which leads?", q, re.IGNORECASE):
