@@ -109,8 +109,8 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
      ("AXIS_LEFT",)),
     (r"\baxis\b.*\bright(?:ward)?\b|\bright(?:ward)?\b.*\baxis\b|\bRAD\b", ("AXIS_RIGHT",)),
     (r"\baxis\b.*\bnormal\b|\bnormal\b.*\baxis\b", ("AXIS_NORMAL",)),
-    (r"\b(?:ECG|EKG|tracing|electrocardiogram|it)\b.*\bnormal\b|within normal limits|"
-     r"\bnormal (?:ECG|EKG|tracing|electrocardiogram)\b", ("NORM",)),
+    ((r"\b(?:ECG|EKG|tracing|electrocardiogram|it)\b.*\bnormal\b|within normal limits|"
+      r"\bnormal (?:ECG|EKG|tracing|electrocardiogram)\b"), ("NORM",)),
     (r"\bsinus\b", ("SR",)),  # "Is the rhythm sinus?"
 )
 
