@@ -123,6 +123,12 @@ so peak memory does not grow with the record (about 0.5 GB in ``report`` whateve
 ``medts rhythm`` streams the whole record in 60-s windows."""
 
 
+def resting_limits(what: str) -> InputLimits:
+    """The input limits of everything that analyses a resting ECG (measure, classify, report, chat,
+    the app, the MCP server): at most 24 leads, the first ``RESTING_EXCERPT_S`` of a longer record."""
+    return InputLimits(max_leads=ANALYSIS_MAX_LEADS, excerpt_s=RESTING_EXCERPT_S, what=what)
+
+
 def peek_shape(path: Path, format: str | None, fs: float | None) -> tuple[int, int, float] | None:
     """``(n_samples, n_leads, fs)`` from a file's header without reading its samples, when the format allows.
 

@@ -71,12 +71,13 @@ class MedtsTools:
     def load(self, arguments: dict[str, Any]) -> dict[str, Any]:
         from pydantic import ValidationError
 
+        from medts.cli_inputs import read_checked, resting_limits
         from medts.errors import MedtsError
-        from medts.io import read_record
 
         try:
             args = LoadArgs(**arguments)
-            ecg = read_record(Path(args.path).expanduser(), format=args.format, fs=args.fs)
+            ecg = read_checked(Path(args.path).expanduser(), format=args.format, fs=args.fs,
+                               limits=resting_limits("medts mcp"))
         except ValidationError as error:
             return {"tool": "load_ecg", "available": False, "reason": f"bad arguments: {error.errors()[0]['msg']}"}
         except MedtsError as error:
@@ -89,6 +90,8 @@ class MedtsTools:
             "leads": list(ecg.leads), "age_years": ecg.age, "sex": ecg.sex,
             "recorded_at": meta.get("base_datetime"), "loaded": sorted(self.toolbox.workspace.records),
         }
+        if ecg.input_notes():  # renamed leads, unconverted units, a long record cut to its first minutes
+            out["input_notes"] = ecg.input_notes()
         if meta.get("device_measurements") or meta.get("device_statements"):
             out["untrusted_device_report"] = {
                 "note": "what the recording device reported in the file; not medts' measurements",

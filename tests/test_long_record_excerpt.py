@@ -178,3 +178,19 @@ def test_a_lead_seconds_excerpt_keeps_more_time_on_fewer_leads():
     assert limits.excerpt_samples(int(1800 * FS), FS, 2) is None  # within the budget: the whole record
     both = InputLimits(excerpt_s=60.0, excerpt_lead_seconds=12 * 300.0)
     assert both.excerpt_samples(int(3600 * FS), FS, 2) == int(60 * FS)  # the tighter bound wins
+
+
+def test_the_mcp_server_and_the_app_read_a_long_record_as_its_excerpt(minute, tmp_path, monkeypatch):
+    """One policy for every surface that analyses a resting ECG (``resting_limits``)."""
+    from medts import cli_inputs
+    from medts.mcp_server import MedtsTools
+    from medts.ui.app import read_choice
+
+    hea, _ = minute
+    monkeypatch.setattr(cli_inputs, "RESTING_EXCERPT_S", 20.0)  # resting_limits reads it at call time
+    loaded = MedtsTools().load({"path": str(hea)})
+    assert loaded["available"] and loaded["duration_s"] == 20.0
+    assert any("medts mcp analysed its first 20 s of 60 s" in note for note in loaded["input_notes"])
+    monkeypatch.setenv("MEDTS_DATA", str(hea.parent))  # the app reads records under the data folder
+    ecg = read_choice(hea.name)
+    assert ecg.n_samples == int(20.0 * FS) and any("the app analysed" in n for n in ecg.input_notes())

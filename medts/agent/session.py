@@ -490,6 +490,6 @@ def _top_statement(results: list[dict[str, Any]]) -> str:
 
 
 def _read(path: str | Path) -> ECG:
-    from medts.io import read_record
+    from medts.cli_inputs import read_checked, resting_limits
 
-    return read_record(path)
+    return read_checked(Path(path), limits=resting_limits("medts chat"))

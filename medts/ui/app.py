@@ -175,9 +175,9 @@ def read_choice(choice: str, *, fs: float | None = None) -> ECG:
     path, _ = resolve_choice(choice)
     if choice.strip().startswith(EXAMPLE_PREFIX):
         return an.bundled_example(path)
-    from medts.io import read_record
+    from medts.cli_inputs import read_checked, resting_limits
 
-    return read_record(path, fs=fs)
+    return read_checked(Path(path), fs=fs, limits=resting_limits("the app"))
 
 
 # -------------------------------------------------------------------------------------------
