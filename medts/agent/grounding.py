@@ -316,13 +316,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "LPFB": (r"left posterior fascicular block",),
     "WPW": (r"Wolff[- ]Parkinson[- ]White", r"pre-?excitation"),
     # a wall named before MI / infarct is the located statement ("inferior MI" claims IMI, not only MI)
-    "IMI": (r"\binferior(?: wall)? (?:MI|infarcts?|infarction)\b",),
-    "ASMI": (r"\banteroseptal(?: wall)? (?:MI|infarcts?|infarction)\b",),
-    "AMI": (r"\banterior(?: wall)? (?:MI|infarcts?|infarction)\b",),
-    "ALMI": (r"\banterolateral(?: wall)? (?:MI|infarcts?|infarction)\b",),
-    "ILMI": (r"\binferolateral(?: wall)? (?:MI|infarcts?|infarction)\b",),
-    "LMI": (r"\blateral(?: wall)? (?:MI|infarcts?|infarction)\b",),
-    "PMI": (r"\bposterior(?: wall)? (?:MI|infarcts?|infarction)\b",),
+    **{code: (rf"\b{wall}(?: wall)? (?:MI|infarcts?|infarction)\b",) for code, wall in (
+        ("IMI", "inferior"), ("ASMI", "anteroseptal"), ("AMI", "anterior"), ("ALMI", "anterolateral"),
+        ("ILMI", "inferolateral"), ("LMI", "lateral"), ("PMI", "posterior"))},
     "MI": (r"myocardial infarction", r"\binfarcts?\b", r"heart attack", r"(?<![\w/])MI(?![\w/])", r"\bN?STEMI\b"),
     "STTC": (r"ST[- /]T changes?", r"ischa?emi[ac]\w*"),
     "CD": (r"conduction disturbances?",),
