@@ -27,3 +27,15 @@ def test_sinus_verdicts():
     g = interpret(with_values(m, qtc_bazett_ms=480.0, qtc_fridericia_ms=475.0), sex="F", scores=scores(NORM=0.2))
     assert "long QT" in g.verdict or "QT" in g.verdict
     assert interpret(m, sex="F", scores=scores(NORM=0.2)).verdict.endswith("; no other abnormality.")
+
+
+def test_reduced_lead_verdict_never_reads_as_a_clean_12_lead_ecg():
+    _, m = measured(70.0, leads=("I", "II"))
+    f = interpret(m, sex="F", scores=scores(NORM=0.9))
+    assert "NORM" not in f.codes() and "normal ECG" not in f.verdict
+    assert "no other abnormality in the 2 usable lead(s)" in f.verdict
+    assert f.verdict.endswith("; 10 of 12 leads missing or flat: statements that need them not assessed.")
+    _, m6 = measured(70.0, leads=("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2"))
+    assert "lead(s) V3, V4, V5, V6 missing or flat" in interpret(m6, sex="F", scores=scores(NORM=0.2)).verdict
+    _, full = measured(70.0)
+    assert "missing" not in interpret(full, sex="F", scores=scores(NORM=0.2)).verdict

@@ -55,15 +55,25 @@ def make_verdict(f) -> str:
              if not explained & set(FLAG_STATEMENTS.get(fl.name, ())) and fl.name not in ("rr_ms", "hr_bpm")]
     if f.axis.category not in (None, "normal axis") and not explained & {"LAFB", "LPFB"}:
         flags = [x for x in flags if not x.startswith("qrs axis")] + [f"{f.axis.category} (QRS axis {f.axis.axis_deg:.0f} deg)"]
+    absent = f.quality.absent_leads
     if "NORM" in codes:
         tail = "normal ECG"
     elif others or flags:
         tail = "; ".join(others + flags)
     else:
         tail = "no other abnormality" if f.classifier_available else "no other abnormal measurement"
+        if absent:  # "no abnormality" must not read as a clean 12-lead ECG
+            tail += f" in the {len(f.quality.usable_leads)} usable lead(s)"
     if not f.classifier_available:
         tail += " (statement classifier not run)"
+    if absent:
+        tail += f"; {_missing_phrase(absent)}: statements that need them not assessed"
     return f"{head}; {tail}."
+
+
+def _missing_phrase(leads: list[str]) -> str:
+    """The absent leads by name, or by count when there are many (a 1-lead record lacks 11)."""
+    return f"lead(s) {', '.join(leads)} missing or flat" if len(leads) <= 4 else f"{len(leads)} of 12 leads missing or flat"
 
 
 def unavailable_verdict(reason: str) -> str:
