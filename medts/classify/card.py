@@ -162,6 +162,20 @@ def selection_text(m: dict[str, Any]) -> str:
     return (f"**How the members were chosen.** {sel}\n\n")
 
 
+def missing_leads_text(level: str) -> str:
+    """How a record that lacks a standard lead is scored at ``level`` (the same routing as :func:`load_classifier`)."""
+    from medts.adapters import reduced_lead_dir
+
+    reduced = reduced_lead_dir(level)
+    withheld = ("The engine withholds every statement that needs a lead the record lacks "
+                "(`medts.interpret.statements.REQUIRED_LEADS`), and the output names the leads each statement needed.")
+    if reduced is not None:
+        return (f"A record that lacks a standard lead (missing or flat) is not scored by this model: medts routes it to the "
+                f"lead-dropout adapter `{reduced.name}` (see its model card). {withheld}")
+    return (f"A record that lacks a standard lead is scored with that lead zeroed (less reliable: the model was trained "
+            f"on 12 leads) and the missing leads are named in the output. {withheld}")
+
+
 def model_card(m: dict[str, Any]) -> str:
     """The ``MODEL_CARD.md`` text of an adapter manifest."""
     v = m["val_metrics"]
@@ -188,8 +202,7 @@ each convolution's batch norm is folded into it). Input: 100 Hz, leads {', '.joi
 {m['preprocessing']['bandpass_hz'][0]}-{m['preprocessing']['bandpass_hz'][1]} Hz and z-scored per lead; {m['window_samples'] / m['fs_hz']:g} s windows with
 stride {m['stride_samples'] / m['fs_hz']:g} s, window probabilities averaged, then averaged over members (training
 selected epochs with stride {m['train_config']['stride_samples'] / m['fs_hz']:g} s windows). Other sampling rates are resampled;
-missing leads are zeroed and named in the output (less reliable: the model was trained on 12 leads);
-NaN samples are refused.
+NaN samples are refused. {missing_leads_text(m['level'])}
 
 **How much data it saw: little.** {d['n_train_records']} records of PTB-XL folds 1-8 (the partial copy in
 `../shared/data/ptbxl`: raw `records100` records plus `processed100_zscore` arrays), selected and thresholded

@@ -9,9 +9,11 @@ z-score removes the mV scale the processed arrays have lost.
 Bad input policy
 ----------------
 - Wrong sampling rate: resampled to the model's rate with :meth:`medts.record.ECG.resample`.
-- Missing leads: **zeroed, and reported** (``missing_leads``); the model was trained on 12
-  leads, so outputs with missing leads are less reliable and the prediction says so. A record
-  with none of the 12 standard leads is refused (:class:`~medts.errors.InvalidECGError`).
+- Missing leads: **zeroed, and reported** (``missing_leads``). For the 12-lead models this is
+  less reliable and the prediction says so; the superdiagnostic level routes such records to
+  its lead-dropout adapter, trained with zeroed leads (:func:`medts.classify.predict.load_classifier`),
+  and the engine withholds statements whose leads are missing. A record with none of the 12
+  standard leads is refused (:class:`~medts.errors.InvalidECGError`).
 - NaN or infinite samples: :class:`~medts.errors.InvalidECGError` (``ECG`` refuses them on
   construction; :func:`standardise_signal` checks raw arrays too).
 
