@@ -161,3 +161,46 @@ def test_a_server_killed_mid_answer_keeps_the_streamed_part():
         worker.join(10)
     assert "".join(got).startswith("LVH means left ventricular hypertrophy.")
     assert len(errors) == 1 and "closed mid-answer" in errors[0] and server.base_url in errors[0]
+
+
+def test_tool_schemas_leave_out_what_the_model_cannot_choose():
+    from medts.agent.native import tool_schemas
+    from medts.agent.tools import TOOL_SPECS
+
+    one = {t["function"]["name"]: t["function"]["parameters"] for t in tool_schemas(_box())}
+    assert list(one) == list(TOOL_SPECS)  # every tool stays listed
+    assert one["measurements"]["properties"] == {} and "record" not in one["classify"]["properties"]
+    assert "top_k" not in one["classify"]["properties"] and one["classify"]["properties"]["level"]["enum"][0] == "all"
+    assert one["glossary"]["required"] == ["term"] and one["explain"]["required"] == ["code"]
+    text = json.dumps(one)
+    assert '"title"' not in text and "'" not in text and '\\"' not in text  # quotes cost HTML escapes in templates
+    two = ToolBox(Workspace({"current": simulate_example("sinus"), "previous": simulate_example("sinus")}))
+    both = {t["function"]["name"]: t["function"]["parameters"] for t in tool_schemas(two)}
+    assert both["measurements"]["properties"]["record"]["enum"] == ["current", "previous"]
+    assert both["compare"]["properties"]["before"]["enum"] == ["current", "previous"]
+    # a call without the left-out argument runs on the default record
+    assert _box().run("measurements", {})["record"] == "current"
+
+
+def test_the_answer_request_carries_only_the_facts_the_question_needs():
+    from medts.agent.native import answer_facts
+    from medts.agent.planner import plan
+
+    box = _box()
+    for call in plan("Is the QRS duration normal?", has_previous=False):  # the diagnosis tools too ("normal")
+        box.run(call.name, call.args)
+    qrs = round(box.trace[1].result["qrs_ms"]["value"])
+    facts = answer_facts("Is the QRS duration normal?", box.trace)
+    assert len(facts) == 1 and facts[0].startswith(f"QRS duration: {qrs} ms")
+    rate = answer_facts("What is the heart rate?", box.trace)
+    assert rate[0].startswith("heart rate:") and not any("QRS" in f or "classifier" in f for f in rate)
+    # a question about a finding keeps the rhythm and classifier evidence
+    af = answer_facts("Is there atrial fibrillation?", box.trace)
+    assert any(f.startswith("rhythm:") for f in af) and any("AFIB" in f for f in af)
+
+
+def test_history_drops_the_partial_mark():
+    from medts.agent.native import PARTIAL_MARK
+
+    msgs = history_messages([("Rate?", f"The heart rate is 70 bpm.\n\n{PARTIAL_MARK}\n\n{DRAFT_NOTICE}")])
+    assert msgs[1].content == "The heart rate is 70 bpm."

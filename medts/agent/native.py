@@ -82,11 +82,11 @@ class NativeTurn:
 
 
 def history_messages(turns: Sequence[tuple[str, str]]) -> list[BaseMessage]:
-    """Earlier (question, answer) pairs as chat messages, without the draft notice: sent back
-    every turn it would teach the model to repeat it."""
+    """Earlier (question, answer) pairs as chat messages, without the draft notice and the
+    partial-answer mark: sent back every turn they would teach the model to repeat them."""
     out: list[BaseMessage] = []
     for question, answer in turns:
-        out += [HumanMessage(question), AIMessage(answer.replace(DRAFT_NOTICE, "").strip())]
+        out += [HumanMessage(question), AIMessage(answer.replace(DRAFT_NOTICE, "").replace(PARTIAL_MARK, "").strip())]
     return out
 
 
@@ -167,24 +167,49 @@ def answer_messages(system_prompt: str, history: Sequence[BaseMessage], question
 
 def answer_facts(question: str, trace: Sequence[Any]) -> list[str]:
     """The fact lines (:func:`medts.agent.planner.fact_lines`, as plan mode gives the model) of
-    the results in ``trace`` that the grounding check supports. Only the results of the tools
-    the planner would call for ``question`` (:func:`medts.agent.planner.plan`) when the model
-    called any of them: a small model calls more than it needs (delineation for a heart rate),
-    and each fact line is ~10 tokens the server prefills before the first answer token. A
-    result no fact line covers goes as :func:`compact_json`."""
+    the results in ``trace`` that the grounding check supports, and only those the question
+    needs: each fact line is ~10 tokens the server prefills before the first answer token.
+
+    - a question about one measurement ("Is the QRS duration normal?", "What is the heart
+      rate?": :func:`measurement_kinds`) gets that measurement's lines (and record_summary's
+      when the quality is not good), not the rhythm and classifier lines its wording ("normal")
+      would bring in;
+    - otherwise the results of the tools the planner would call for ``question``
+      (:func:`medts.agent.planner.plan`) when the model called any of them: a small model calls
+      more than it needs (delineation for a heart rate).
+
+    A result no fact line covers goes as :func:`compact_json`."""
     from medts.agent.grounding import Grounder
     from medts.agent.planner import fact_lines, plan
 
     check = Grounder.from_trace(trace, question)
-    wanted = {c.name for c in plan(question, has_previous=True)}
+    kinds = measurement_kinds(question)
+    wanted = {"record_summary", "measurements"} if kinds else {c.name for c in plan(question, has_previous=True)}
     relevant = [c for c in trace if c.name in wanted] or list(trace)
     out: list[str] = []
     for call in relevant:
-        lines = fact_lines(question, [call.result])
+        lines = fact_lines(question, [call.result], kinds=kinds)
         if not lines and call.name != "record_summary":  # a good-quality summary says nothing to answer from
             lines = [f"{call.name}: {compact_json(call.result)}"]
         out += [f for f in lines if f not in out and all(c.grounded for c in check.check(f))]
     return out
+
+
+_KEY_KINDS = {"hr_bpm": "rate", "rr_ms": "rate", "pr_ms": "intervals", "qrs_ms": "intervals", "qt_ms": "intervals",
+              "qtc_bazett_ms": "intervals", "hrv": "hrv", "sokolow_lyon_mv": "voltage", "cornell_mv": "voltage",
+              "qrs_axis_deg": "axis", "axis": "axis"}
+"""Measurement (the verdict router's topic name) -> the fact-line kind that covers it."""
+
+
+def measurement_kinds(question: str) -> list[str] | None:
+    """``[kind]`` when ``question`` asks about one measurement (a number, its reference-range
+    flag, or the axis: :func:`medts.agent.verdict.route`), else None."""
+    from medts.agent.verdict import route
+
+    topic = route(question)
+    if topic.kind in ("number", "flag", "category") and topic.name in _KEY_KINDS:
+        return [_KEY_KINDS[topic.name]]
+    return None
 
 
 def compact_json(result: Any) -> str:
@@ -226,20 +251,44 @@ def _calls(reply: Any) -> list[dict[str, Any]]:
         {**c, "args": None} for c in getattr(reply, "invalid_tool_calls", None) or []]
 
 
-def tool_schemas(toolbox: ToolBox) -> list[dict[str, Any]]:
-    """The tools in OpenAI format, each ``record`` argument limited to the loaded records' names:
-    servers that constrain tool arguments by their schema (llama-cpp-python, vLLM's guided
-    decoding) then cannot produce a record that does not exist."""
-    from langchain_core.utils.function_calling import convert_to_openai_tool
+HIDDEN_ARGS: dict[str, frozenset[str]] = {"classify": frozenset({"top_k"})}
+"""Arguments the model is not shown (their defaults apply): tuning knobs no question needs."""
 
+_RECORD_ARGS = frozenset({"record", "before", "after"})
+
+
+def tool_schemas(toolbox: ToolBox) -> list[dict[str, Any]]:
+    """The tools in OpenAI format, as short as the choices they leave the model: every native
+    question sends them (the first tool round is most of its prompt), and small servers prefill
+    every token on a CPU.
+
+    - a record argument (``record``, ``before``, ``after``) is limited to the loaded records'
+      names: servers that constrain tool arguments by their schema (llama-cpp-python, vLLM's
+      guided decoding) then cannot produce a record that does not exist; with one record
+      loaded ``record`` is left out (nothing to choose; the tool's default, ``current``, applies)
+      and ``compare`` keeps its defaults;
+    - :data:`HIDDEN_ARGS` are left out, and so are pydantic's ``title`` fields.
+
+    Every tool stays listed (``compare`` with one record loaded answers that there is no
+    earlier ECG)."""
     names = sorted(toolbox.workspace.records)
     out = []
-    for tool in toolbox.langchain_tools():
-        spec = convert_to_openai_tool(tool)
-        prop = spec["function"].get("parameters", {}).get("properties", {}).get("record")
-        if prop is not None and names:
-            prop["enum"] = names
-        out.append(spec)
+    for name, (schema, description) in TOOL_SPECS.items():
+        params = schema.model_json_schema()
+        props: dict[str, Any] = {}
+        for arg, prop in params.get("properties", {}).items():
+            if arg in HIDDEN_ARGS.get(name, ()) or (arg == "record" and len(names) <= 1):
+                continue
+            prop = {k: v for k, v in prop.items() if k != "title"}
+            if arg in _RECORD_ARGS and len(names) > 1:
+                prop["enum"] = names
+            props[arg] = prop
+        parameters: dict[str, Any] = {"type": "object", "properties": props}
+        required = [arg for arg in params.get("required", []) if arg in props]
+        if required:
+            parameters["required"] = required
+        out.append({"type": "function",
+                    "function": {"name": name, "description": description, "parameters": parameters}})
     return out
 
 

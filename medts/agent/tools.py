@@ -483,13 +483,17 @@ def compare(a: dict[str, Any], b: dict[str, Any], findings_a: Any, findings_b: A
 # ---------------------------------------------------------------------------------------------
 # Argument schemas (what an LLM sees) and the ToolBox
 # ---------------------------------------------------------------------------------------------
+# Descriptions are short and free of quotes: every native question sends them (llama-cpp-python's
+# template writes each quote as an HTML escape, several tokens), and the tool names, argument
+# names and enums already say most of it. medts.agent.native.tool_schemas leaves out what the
+# model cannot choose (a record argument when one ECG is loaded, classify's top_k).
 class RecordArgs(BaseModel):
-    record: str = Field("current", description="which loaded ECG: 'current' (default) or 'previous'")
+    record: str = Field("current", description="which loaded ECG")
 
 
 class DelineationArgs(RecordArgs):
     method: Literal["auto", "medtsllm", "neurokit2"] = Field(
-        "auto", description="'medtsllm' segmentation head, 'neurokit2' fallback, or 'auto'")
+        "auto", description="medtsllm segmentation head, neurokit2 fallback, or auto")
 
 
 class ClassifyArgs(RecordArgs):
@@ -499,11 +503,11 @@ class ClassifyArgs(RecordArgs):
 
 
 class ExplainArgs(RecordArgs):
-    code: str = Field(..., description="SCP statement code to explain, e.g. 'LVH', 'AFIB'")
+    code: str = Field(..., description="SCP statement code, e.g. LVH or AFIB")
 
 
 class GlossaryArgs(BaseModel):
-    term: str = Field(..., description="SCP code ('IRBBB') or words ('right bundle branch block')")
+    term: str = Field(..., description="SCP code (IRBBB) or words (right bundle branch block)")
 
 
 class CompareArgs(BaseModel):
@@ -512,16 +516,16 @@ class CompareArgs(BaseModel):
 
 
 TOOL_SPECS: dict[str, tuple[type[BaseModel], str]] = {
-    "record_summary": (RecordArgs, "Record facts (duration, leads, fs, age, sex) and signal quality; "
-                                   "quality 'poor' means the ECG cannot be interpreted."),
-    "measurements": (RecordArgs, "Heart rate, PR, QRS, QT, QTc (4 formulas), P/QRS/T axes, ST at J+60 ms, "
-                                 "T amplitude, LVH voltages, HRV, rhythm features, reference limits."),
+    "record_summary": (RecordArgs, ("Record facts (duration, leads, fs, age, sex) and signal quality; "
+                                    "quality poor means the ECG cannot be interpreted.")),
+    "measurements": (RecordArgs, ("Heart rate, PR, QRS, QT, QTc, P/QRS/T axes, ST at J+60 ms, T amplitude, "
+                                  "LVH voltages, HRV, rhythm features, reference limits.")),
     "delineation": (DelineationArgs, "P/QRS/T onsets and offsets: wave counts and median durations."),
     "classify": (ClassifyArgs, "PTB-XL statements with probabilities, thresholds and present/absent."),
-    "interpretation": (RecordArgs, "The verdict line and the final statements: classifier outputs checked against "
-                                   "the measurements, each asserted or withheld with its reason."),
-    "explain": (ExplainArgs, "Evidence for one statement: which leads (and times) drive the classifier."),
-    "anomalies": (RecordArgs, "Unusual beats (anomaly head, or beat-template correlation fallback)."),
+    "interpretation": (RecordArgs, ("The verdict and final statements: classifier outputs checked against "
+                                    "the measurements, each asserted or withheld with its reason.")),
+    "explain": (ExplainArgs, "Which leads and times drive the classifier for one statement."),
+    "anomalies": (RecordArgs, "Unusual beats (anomaly head, or beat-template correlation)."),
     "glossary": (GlossaryArgs, "Definition and typical criteria of an ECG statement."),
     "compare": (CompareArgs, "What changed between two loaded ECGs: measurements and statements."),
 }
