@@ -115,3 +115,12 @@ def test_shipped_adapter_reloads_exactly():
     logits = head.logits(*probe_inputs())[0]
     assert torch.topk(logits, 8).indices.tolist() == manifest["reference_logits"]["token_ids"]
     assert np.allclose(torch.topk(logits, 8).values.numpy(), manifest["reference_logits"]["logits"], rtol=0, atol=1e-4)
+
+
+def test_building_the_head_warns_nothing(tokenizer):
+    """peft's deprecation warnings would print inside the report progress bar."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _head(tokenizer, perturb=False)

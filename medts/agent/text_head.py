@@ -41,7 +41,7 @@ from torch import nn
 from medts.adapters import SEGMENTATION, TEXT_HEAD, adapter_dir, write_lora_config
 from medts.agent.generated_text import decode_new_tokens
 from medts.errors import MedtsError
-from medts.medtsllm.backbone import DEFAULT_BACKBONE
+from medts.medtsllm.backbone import DEFAULT_BACKBONE, quiet_hf
 from medts.medtsllm.config import EncoderConfig
 from medts.medtsllm.encoder import PatchReprogrammingEncoder
 from medts.medtsllm.revin import RevIN
@@ -91,7 +91,8 @@ class TextHead(nn.Module):
         lora = LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=0.0, bias="none",
                           target_modules=list(config.lora_targets), layers_to_transform=list(range(first, n_layers)))
         llm.requires_grad_(False)
-        self.llm = get_peft_model(llm, lora)
+        with quiet_hf():  # peft's is_gradient_checkpointing FutureWarning would print inside our progress bars
+            self.llm = get_peft_model(llm, lora)
         self.tokenizer = tokenizer
         if tokenizer.pad_token is None:
             tokenizer.pad_token = tokenizer.eos_token
