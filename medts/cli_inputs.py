@@ -273,6 +273,7 @@ def run_per_record(
     setup: Callable[[], None] | None = None,
     limits: InputLimits | None = None,
     prepare: Callable[[Any], Any] | None = None,
+    reader: Callable[[Path], Any] | None = None,
 ) -> tuple[list[dict[str, Any]], Failures]:
     """Read each record, run ``analyse(ecg)`` and collect JSON rows; one bad record never stops the batch.
 
@@ -286,6 +287,7 @@ def run_per_record(
     source)`` is printed for each success when given (``None`` for ``--json``). ``what`` names the step
     in error messages ("segmentation failed: ..."). ``prepare(ecg)`` runs right after each read, before
     ``setup``: e.g. :func:`keep_leads`, so leads a command does not analyse are not held while its model runs.
+    ``reader(path)`` replaces :func:`read_checked` (``medts info`` summarises a long record window by window).
     """
     rows: list[dict[str, Any]] = []
     expanded = expand(paths, format)
@@ -295,7 +297,8 @@ def run_per_record(
         internal = False
         if error is None:
             try:
-                ecg = read_checked(path, format=format, fs=fs, leads=leads, limits=limits)
+                ecg = (reader(path) if reader is not None
+                       else read_checked(path, format=format, fs=fs, leads=leads, limits=limits))
                 ecg = prepare(ecg) if prepare is not None else ecg
             except MedtsError as exc:
                 error = str(exc)

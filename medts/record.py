@@ -265,20 +265,13 @@ class ECG:
 
         Lead problems start with ``"lead <name> "`` so a quality grade can tell which lead is
         unusable (see :func:`implausible_amplitude_leads`)."""
-        problems = []
         too_large = dict(implausible_amplitude_leads(self))
-        for i, name in enumerate(self.leads):
+        peak_to_peak, extreme = [], []
+        for i in range(self.n_leads):
             x = self.signal[:, i]
-            if name in too_large:
-                continue  # said by input_notes
-
-            if float(np.ptp(x)) < MIN_SIGNAL_MV:
-                problems.append(f"lead {name} is flat (peak-to-peak < {MIN_SIGNAL_MV:g} mV)")
-                continue
-            extreme = np.isclose(x, x.max()) | np.isclose(x, x.min())
-            if extreme.mean() > 0.05:
-                problems.append(f"lead {name} looks saturated ({100 * extreme.mean():.0f}% of samples at its limits)")
-        return self.input_notes() + problems
+            peak_to_peak.append(float(np.ptp(x)))
+            extreme.append(float((np.isclose(x, x.max()) | np.isclose(x, x.min())).mean()))
+        return self.input_notes() + lead_problems(self.leads, peak_to_peak, extreme, too_large)
 
     def input_notes(self) -> list[str]:
         """What every output must repeat about the input itself: leads with an implausible
@@ -286,43 +279,77 @@ class ECG:
         repeated, units the reader could not convert to mV, and ``metadata["carried_notes"]``: a
         long record cut to an excerpt, notes on leads dropped before the analysis
         (:func:`medts.cli_inputs.read_checked`, :func:`medts.cli_inputs.keep_leads`)."""
-        notes = [
-            f"lead {name} has an implausible amplitude ({deviation:.4g} mV from its median; an ECG front end records "
-            f"at most about {MAX_PLAUSIBLE_MV:g} mV): wrong units (uV read as mV?) or corrupt data, so its "
-            "amplitudes are not used"
-            for name, deviation in implausible_amplitude_leads(self)
-        ]
-        notes += [str(w) for w in self.metadata.get("unit_warnings", []) or []]
-        if self.metadata.get("lead_names_note"):
-            notes.append(str(self.metadata["lead_names_note"]))
-        # what an earlier step saw or did to the whole record: an excerpt cut from a long record, notes
-        # on leads dropped before the analysis (medts.cli_inputs)
-        notes += [str(n) for n in self.metadata.get("carried_notes", []) or [] if str(n) not in notes]
-        return notes
+        return record_input_notes(self.metadata, implausible_amplitude_leads(self))
 
     def summary(self) -> RecordSummary:
-        return RecordSummary(
-            record_id=self.record_id,
-            source=self.source,
-            fs_hz=self.fs,
-            n_samples=self.n_samples,
-            duration_s=round(self.duration_s, 4),
-            leads=list(self.leads),
-            age_years=self.age,
-            sex=self.sex,
-            amplitude_min_mv={n: round(float(self.signal[:, i].min()), 4) for i, n in enumerate(self.leads)},
-            amplitude_max_mv={n: round(float(self.signal[:, i].max()), 4) for i, n in enumerate(self.leads)},
-            problems=self.problems(),
-            recorded_at=self.metadata.get("base_datetime"),
-            device_measurements=dict(self.metadata.get("device_measurements") or {}),
-            device_statements=[str(s) for s in self.metadata.get("device_statements") or []],
-        )
+        return summary_of(self, self.n_samples,
+                          [float(self.signal[:, i].min()) for i in range(self.n_leads)],
+                          [float(self.signal[:, i].max()) for i in range(self.n_leads)], self.problems())
 
     def __repr__(self) -> str:
         return (
             f"ECG(record_id={self.record_id!r}, fs={self.fs:g} Hz, duration={self.duration_s:.2f} s, "
             f"leads={list(self.leads)})"
         )
+
+
+def lead_problems(leads, peak_to_peak, extreme_fraction, too_large) -> list[str]:
+    """Flat and saturated leads from per-lead statistics (the rule of :meth:`ECG.problems`, also
+    applied to a record summarised window by window, :mod:`medts.summary_stream`).
+
+    ``peak_to_peak`` in mV per lead; ``extreme_fraction`` is the share of samples at the lead's
+    maximum or minimum; leads in ``too_large`` (implausible amplitude) are said by the input notes.
+    """
+    problems = []
+    for name, ptp, extreme in zip(leads, peak_to_peak, extreme_fraction):
+        if name in too_large:
+            continue  # said by input_notes
+        if ptp < MIN_SIGNAL_MV:
+            problems.append(f"lead {name} is flat (peak-to-peak < {MIN_SIGNAL_MV:g} mV)")
+        elif extreme > 0.05:
+            problems.append(f"lead {name} looks saturated ({100 * extreme:.0f}% of samples at its limits)")
+    return problems
+
+
+def record_input_notes(metadata: dict[str, Any], too_large: list[tuple[str, float]]) -> list[str]:
+    """The notes of :meth:`ECG.input_notes` from the reader's ``metadata`` and the
+    ``(lead, deviation from its median in mV)`` of leads with an implausible amplitude."""
+    notes = [
+        f"lead {name} has an implausible amplitude ({deviation:.4g} mV from its median; an ECG front end records "
+        f"at most about {MAX_PLAUSIBLE_MV:g} mV): wrong units (uV read as mV?) or corrupt data, so its "
+        "amplitudes are not used"
+        for name, deviation in too_large
+    ]
+    notes += [str(w) for w in metadata.get("unit_warnings", []) or []]
+    if metadata.get("lead_names_note"):
+        notes.append(str(metadata["lead_names_note"]))
+    # what an earlier step saw or did to the whole record: an excerpt cut from a long record, notes
+    # on leads dropped before the analysis (medts.cli_inputs)
+    notes += [str(n) for n in metadata.get("carried_notes", []) or [] if str(n) not in notes]
+    return notes
+
+
+def summary_of(ecg: ECG, n_samples: int, minimum: list[float], maximum: list[float],
+               problems: list[str]) -> RecordSummary:
+    """The :class:`RecordSummary` of a record with ``n_samples`` samples whose identity and metadata are
+    ``ecg``'s (all of it, or its first window when the record is summarised window by window) and whose
+    per-lead ``minimum``/``maximum`` (mV) and ``problems`` were computed on the whole record."""
+    return RecordSummary(
+        record_id=ecg.record_id,
+        source=ecg.source,
+        fs_hz=ecg.fs,
+        n_samples=n_samples,
+        duration_s=round(n_samples / ecg.fs, 4),
+        leads=list(ecg.leads),
+        age_years=ecg.age,
+        sex=ecg.sex,
+        amplitude_min_mv={n: round(v, 4) for n, v in zip(ecg.leads, minimum)},
+        amplitude_max_mv={n: round(v, 4) for n, v in zip(ecg.leads, maximum)},
+        problems=problems,
+        recorded_at=ecg.metadata.get("base_datetime"),
+        device_measurements=dict(ecg.metadata.get("device_measurements") or {}),
+        device_statements=[str(s) for s in ecg.metadata.get("device_statements") or []],
+    )
 
 
 def implausible_amplitude_leads(ecg: ECG) -> list[tuple[str, float]]:

@@ -65,8 +65,13 @@ def info(
     leads: LeadsOption = None,
 ) -> None:
     """Show leads, sampling rate, duration, amplitude range and obvious problems of ECG records."""
-    rows, failures = run_per_record(paths, format, check_fs_option(fs), lambda ecg: ecg.summary(), what="reading",
-                                    text_report=None if json_output else _render, leads=parse_leads(leads))
+    from medts.summary_stream import read_for_summary
+
+    rate, names = check_fs_option(fs), parse_leads(leads)
+    # A long WFDB or ISHNE record is summarised window by window (same output, bounded memory).
+    rows, failures = run_per_record(paths, format, rate, lambda ecg: ecg.summary(), what="reading",
+                                    text_report=None if json_output else _render, leads=names,
+                                    reader=lambda path: read_for_summary(path, format=format, fs=rate, leads=names))
     if json_output:
         typer.echo(json.dumps(rows, indent=2))
     failures.exit()

@@ -93,8 +93,9 @@ FORMATS: dict[str, FormatInfo] = {
         ),
         FormatInfo(
             "ishne", (".ecg",), "no (from the file)",
-            "ISHNE Holter 1.0 (long ambulatory recordings, 1-12 int16 leads) decoded by ecgdatakit; header CRC "
-            "checked, truncated files refused; age/sex/start time from the header. Read whole into memory.",
+            "ISHNE Holter 1.0 (long ambulatory recordings, 1-12 int16 leads): header decoded by ecgdatakit, CRC "
+            "checked; samples read by sample range (a long file is never held whole); a file shorter than its "
+            "header says is read as far as it goes, with a note; age/sex/start time from the header.",
         ),
     )
 }
@@ -170,8 +171,8 @@ def read_record(path: str | Path, *, format: str | None = None, fs: float | None
         The lead names, one per column, in the file's column order: they replace the names the
         file gives (generic names like ``ECG1`` or none at all). A different count is an error.
     max_samples : int, optional
-        Keep only the first ``max_samples`` samples. WFDB records are read by sample range (the
-        rest never enters memory); other formats are read whole, then cut.
+        Keep only the first ``max_samples`` samples. WFDB records and ISHNE Holter files are read
+        by sample range (the rest never enters memory); other formats are read whole, then cut.
 
     Raises
     ------
@@ -193,6 +194,8 @@ def read_record(path: str | Path, *, format: str | None = None, fs: float | None
                 from medts.io.wfdb_io import read_wfdb
 
                 ecg = read_wfdb(path, fs=fs, max_samples=max_samples)
+            elif name == "ishne":  # read by sample range too: a Holter file can hold 24 h
+                ecg = _hospital.read_ishne(path, fs, max_samples)
             else:
                 ecg = _READERS[name](path, fs)
         if max_samples is not None and ecg.n_samples > max_samples:

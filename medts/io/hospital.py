@@ -48,10 +48,10 @@ def read_scp(path: Path, fs: float | None) -> ECG:
     return _check_fs(path, read_scp_ecg(path), fs)
 
 
-def read_ishne(path: Path, fs: float | None) -> ECG:
+def read_ishne(path: Path, fs: float | None, max_samples: int | None = None) -> ECG:
     from medts.io.ishne import read_ishne as _read
 
-    return _check_fs(path, _read(path), fs)
+    return _check_fs(path, _read(path, max_samples=max_samples), fs)
 
 
 def not_a_record(path: Path) -> str | None:

@@ -566,3 +566,33 @@ def write_wfdb_annotation(
     if write_ext != extension:
         Path(f"{base}.{write_ext}").replace(target)
     return target
+
+
+def read_wfdb_samples(path: str | Path, start: int, stop: int) -> np.ndarray:
+    """Samples ``[start, stop)`` of a single-segment WFDB record as ``float32 [stop - start, n_leads]`` in mV,
+    the values :func:`read_wfdb` gives for them (same conversion, unknown units left unscaled).
+
+    For reading a long record window by window (``medts info``); the header, checksums and metadata
+    are checked by :func:`read_wfdb` on the record's first part first.
+
+    Raises
+    ------
+    ECGReadError
+        NaN (WFDB "invalid") samples in the range, or data that does not match the header.
+    """
+    base = record_base(path)
+    header = Path(f"{base}.hea")
+    try:
+        record = wfdb.rdrecord(str(base), sampfrom=int(start), sampto=int(stop), physical=False)
+    except Exception as error:  # wfdb raises ValueError, IndexError, ...
+        raise ECGReadError(header, _describe_wfdb_error(error)) from error
+    record.dac(expanded=False, return_res=64, inplace=True)
+    signal = record.p_signal
+    scales = [unit_scale_to_mv(u) or 1.0 for u in (record.units or [None] * record.n_sig)]
+    if any(s != 1.0 for s in scales):
+        signal = signal * np.asarray(scales)[None, :]
+    n_invalid = int(np.isnan(signal).sum())
+    if n_invalid:
+        raise ECGReadError(header, f"{n_invalid} NaN samples (WFDB 'invalid sample' markers or NaN values) in "
+                                   f"samples {start}-{stop} of the signal")
+    return np.ascontiguousarray(signal, np.float32)
