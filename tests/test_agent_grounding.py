@@ -291,3 +291,30 @@ def test_an_asserted_superclass_supports_its_name_and_probability():
     assert ground_answer("Yes: medts asserts MI (myocardial infarction), classifier probability 80%.", trace,
                          question="Any inferior MI?").n_ungrounded == 1
     assert ground_answer("There is no MI.", trace).n_ungrounded == 1
+
+
+def _withheld_trace(code: str, reason: str) -> list:
+    return [ToolCall("interpretation", {}, {"tool": "interpretation", "asserted": [
+        {"code": "SR", "description": "sinus rhythm", "origin": "measurement", "reason": "sinus rhythm: P waves"}],
+        "withheld": [{"code": code, "description": "", "origin": "classifier", "reason": reason,
+                      "probability": 0.21}]}, 0.0)]
+
+
+def test_a_statement_the_engine_could_not_check_is_cannot_tell_not_no():
+    """Withheld because the PR was not measured: neither "No" nor "no first-degree AV block" is
+    supported; the verdict says "Cannot tell" with the engine's reason, and that sentence grounds.
+    Withheld because a measurement contradicts it: "No"."""
+    from medts.agent.verdict import decide, route
+
+    undecided = _withheld_trace("1AVB", "cannot be checked: PR not measured (no consistent P waves)")
+    topic = route("Is there a first-degree AV block?")
+    v = decide(topic, [c.result for c in undecided], undecided)
+    assert v.answer == "cannot tell" and "PR not measured" in v.sentence
+    assert ground_answer(v.sentence, undecided, question="Is there a first-degree AV block?").n_ungrounded == 0
+    assert ground_answer("No: there is no first-degree AV block.", undecided,
+                         question="Is there a first-degree AV block?").n_ungrounded >= 1
+    # the family is undecided too when one member is ("Any heart block?")
+    assert decide(route("Any AV block?"), [c.result for c in undecided], undecided).answer == "cannot tell"
+    contradicted = _withheld_trace("1AVB", "measurement contradicts it: PR 160 ms (<= 200 ms)")
+    assert decide(topic, [c.result for c in contradicted], contradicted).answer == "no"
+    assert ground_answer("There is no first-degree AV block.", contradicted).n_ungrounded == 0

@@ -198,3 +198,20 @@ def test_a_finding_named_without_a_question_word_is_a_yes_no_question():
     assert route("What's the mean electrical axis?").label == "category:axis"  # 'mean' the adjective
     assert route("What does IRBBB mean?").kind == "glossary"
     assert route("Heart rate?").label == "number:hr_bpm"
+
+
+def test_an_undecided_answer_is_scored_as_neither_yes_nor_no():
+    text = ("Cannot tell from this ECG: medts leaves 1AVB (first-degree AV block) undecided "
+            "(cannot be checked: PR not measured).")
+    q = "Is there a first-degree AV block?"
+    assert not score_answer_text(text, [{"statement": "1AVB", "present": False}], q)
+    assert not score_answer_text(text, [{"statement": "1AVB", "present": True}], q)
+    assert score_answer_text("No: there is no first-degree AV block.", [{"statement": "1AVB", "present": False}], q)
+
+
+def test_a_named_ventricle_routes_hypertrophy_to_lvh_or_rvh():
+    from medts.agent.verdict import route
+
+    assert route("Is the left ventricle hypertrophied?").codes == ("LVH",)
+    assert route("Is the right ventricle enlarged?").codes == ("RVH",)
+    assert route("Any ventricular hypertrophy?").codes == ("HYP",)

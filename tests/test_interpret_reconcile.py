@@ -85,3 +85,23 @@ def test_left_axis_with_an_infarction_is_not_called_lafb_by_the_axis_alone():
     assert "LAFB" in interpret(lad, sex="M", scores=scores(NORM=0.1)).codes()
     f = interpret(lad, sex="M", scores=scores(IMI=0.8))
     assert "IMI" in f.codes() and "LAFB" not in f.codes()
+
+
+def test_withheld_as_undecided_is_told_apart_from_withheld_as_absent():
+    """A statement medts could not check (PR not measured, a lacking lead) is undecided, one a
+    measurement contradicts or an abnormality excludes is absent (chat answers "cannot tell" / "no")."""
+    from medts.interpret.reconcile import undetermined
+
+    _, m = measured(70.0)
+    no_pr = interpret(with_values(m, pr_ms=None), sex="M", scores=scores(**{"1AVB": 0.9}))
+    d = _decision(no_pr, "1AVB")
+    assert d.decision == "withheld" and undetermined("1AVB", d.reason)
+    narrow = interpret(with_values(m, qrs_ms=98.0), sex="M", scores=scores(CLBBB=0.8))
+    d = _decision(narrow, "CLBBB")
+    assert d.decision == "withheld" and not undetermined("CLBBB", d.reason)
+    norm = interpret(m, sex="M", scores=scores(NORM=0.9, LVH=0.7))
+    assert not undetermined("NORM", _decision(norm, "NORM").reason)
+    _, few = measured(70.0, leads=("I", "II", "III"))
+    lacking = interpret(few, sex="M", scores=scores(CLBBB=0.9, NORM=0.7))
+    assert undetermined("CLBBB", _decision(lacking, "CLBBB").reason)
+    assert undetermined("NORM", _decision(lacking, "NORM").reason)

@@ -216,6 +216,9 @@ class StatementFacts:
     measured: dict[str, tuple[bool, str]] = field(default_factory=dict)
     # Reference-range flags of measurements: citation "measurements.flags.qtc_bazett_ms" -> "normal"/"high"/"low"
     flags: dict[str, str] = field(default_factory=dict)
+    # Statements the engine withheld as undecided (:func:`medts.interpret.reconcile.undetermined`):
+    # neither present nor absent; only a "cannot tell" sentence may name them
+    undecided: dict[str, str] = field(default_factory=dict)
 
 
 def statement_facts(trace: Iterable[Any]) -> StatementFacts:
@@ -260,6 +263,7 @@ def _interpretation_statements(r: dict[str, Any], facts: StatementFacts) -> None
     """The engine's decisions (:mod:`medts.interpret`, the ``interpretation`` tool): an asserted
     statement is present, a withheld one absent, whatever the raw classifier said; a superclass
     is present only through an asserted member."""
+    from medts.interpret.reconcile import undetermined
     from medts.labels import STATEMENTS, SUPERCLASSES
 
     asserted = [s["code"] for s in r.get("asserted") or []]
@@ -268,6 +272,13 @@ def _interpretation_statements(r: dict[str, Any], facts: StatementFacts) -> None
         facts.present[code] = f"interpretation.asserted ({code})"
     for s in r.get("withheld") or []:
         facts.present.pop(s["code"], None)
+        if undetermined(s["code"], str(s.get("reason") or "")):
+            # withheld because medts could not decide it (PR not measured, a lacking lead, a paced
+            # rhythm hiding the atrial rhythm): no tool may then say it is absent either
+            facts.absent.pop(s["code"], None)
+            facts.measured.pop(s["code"], None)
+            facts.undecided[s["code"]] = f"interpretation.withheld ({s['code']})"
+            continue
         facts.absent[s["code"]] = f"interpretation.withheld ({s['code']})"
     for cls in SUPERCLASSES:
         members = [c for c in asserted if c == cls or (c in STATEMENTS and STATEMENTS[c].diagnostic_class == cls)]
@@ -865,8 +876,11 @@ def check_sentence(sentence: str, numbers: list[Fact], statements: StatementFact
         claims.append(Claim(text=text, kind="number", value=value, unit=unit,
                             grounded=citation is not None, citation=citation))
     classifier_output = bool(_CLASSIFIER_OUTPUT.search(sentence))
+    undecided_sentence = bool(UNDECIDED_SENTENCE.match(sentence))
     for _, _, text, code, negated in mentions:
         citation = match_statement(code, negated, statements, classifier_output=classifier_output)
+        if undecided_sentence:  # "Cannot tell ...: medts withholds 1AVB undecided" claims no polarity
+            citation = match_undecided(code, statements)
         claims.append(Claim(text=text, kind="statement", code=code, negated=negated,
                             grounded=citation is not None, citation=citation))
     for text, key, flags, negated in find_qualifiers(sentence, [(a, b) for a, b, *_ in mentions],
@@ -927,6 +941,17 @@ def check_citations(cited: list[str], claims: list[Claim]) -> list[Claim]:
 # A sentence that reports the classifier's output ("classifier finds LNGQT ...", "the
 # classifier's probability"): its statements are checked against the classifier, not measurements.
 _CLASSIFIER_OUTPUT = re.compile(r"\bclassifier\b", re.IGNORECASE)
+UNDECIDED_SENTENCE = re.compile(r"\W*cannot tell\b", re.IGNORECASE)
+"""A sentence that says a statement is undecided ("Cannot tell from this ECG: ...")."""
+
+
+def match_undecided(code: str, facts: StatementFacts) -> str | None:
+    """The citation of the engine's undecided decision on ``code`` or on a member of its family
+    (a "cannot tell" sentence may name only those); None otherwise."""
+    for c in (code, *IMPLIED_BY.get(code, ())):
+        if c in facts.undecided:
+            return facts.undecided[c]
+    return None
 
 
 @dataclass

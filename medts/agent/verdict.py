@@ -101,7 +101,10 @@ _WAVES = re.compile(r"delineat|\bwaves? (?:found|boundaries|onsets?|offsets?)|fi
 FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"\bMI\b|infarct|heart attack|\bSTEMI\b|\bQ[- ]waves? (?:of|from) (?:an )?(?:old|prior)", ("MI",)),
     (r"ischa?emi|ST[- /]T (?:changes?|abnormalit)", ("STTC",)),
-    (r"hypertroph|enlarge", ("HYP",)),
+    # "Is the left ventricle hypertrophied?" names LVH (the lexicon carries "left ventricular hypertrophy")
+    (r"\bleft ventric\w*\b.*\b(?:hypertroph|enlarge)|\b(?:hypertroph|enlarge)\w*\b.*\bleft ventric", ("LVH",)),
+    (r"\bright ventric\w*\b.*\b(?:hypertroph|enlarge)|\b(?:hypertroph|enlarge)\w*\b.*\bright ventric", ("RVH",)),
+    (r"^(?!.*\b(?:left|right) ventric).*(?:hypertroph|enlarge)", ("HYP",)),
     (r"fascicular block|hemiblock", ("LAFB", "LPFB")),
     (r"\bAV block\b|heart block|atrioventricular block", ("1AVB", "2AVB", "3AVB")),
     # "LAD"/"RAD" as axis deviation unless the question is about the artery (left anterior descending)
@@ -246,6 +249,9 @@ def decide_statement(code: str, facts: StatementFacts, results: list[dict[str, A
     evidence = replace(facts, defined={})
     yes, no = match_statement(code, False, evidence), match_statement(code, True, evidence)
     if yes is None and no is None:
+        undecided = _undecided(code, _result(results, "interpretation") or {})
+        if undecided is not None:
+            return "cannot tell", undecided
         if c is None and code not in _DECIDING_MEASUREMENT:
             return "cannot tell", "the statement classifier is not available for this record"
         if code in _DECIDING_MEASUREMENT and (m is None or _value(m, _DECIDING_MEASUREMENT[code]) is None):
@@ -292,6 +298,18 @@ def decide_statement(code: str, facts: StatementFacts, results: list[dict[str, A
                                 f"below its threshold of {_pct(top['threshold'])})")
             return answer, f"the classifier does not find {'any ' if code in IMPLIED_BY else ''}{what}"
     return answer, f"the tools {'show' if answer == 'yes' else 'do not show'} {_describe(code)}"
+
+
+def _undecided(code: str, r: dict[str, Any]) -> str | None:
+    """The engine's reason when it withheld ``code`` (or a member of its family) as undecided
+    (:func:`medts.interpret.reconcile.undetermined`: PR not measured, a lacking lead, a paced rhythm
+    hiding the atrial rhythm...), quoted; None when it did not."""
+    from medts.interpret.reconcile import undetermined
+
+    wanted = {code, *IMPLIED_BY.get(code, ())}
+    s = next((s for s in r.get("withheld") or [] if s["code"] in wanted
+              and undetermined(s["code"], str(s.get("reason") or ""))), None)
+    return None if s is None else f"medts leaves {_describe(s['code'])} undecided ({s['reason']})"
 
 
 def _interpretation_clause(code: str, answer: str, r: dict[str, Any], m: dict[str, Any] | None) -> str:

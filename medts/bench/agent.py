@@ -495,6 +495,7 @@ def score_answer_text(text: str, expect: list[dict[str, Any]], question: str = "
     starting with "Yes"/"No" asserts/denies the statements the question names."""
     from medts.agent.grounding import (
         _YES_NO,
+        UNDECIDED_SENTENCE,
         find_numbers,
         find_statements,
         split_citations,
@@ -506,7 +507,8 @@ def score_answer_text(text: str, expect: list[dict[str, Any]], question: str = "
     sentences = [body for cites, body in map(split_citations, split_sentences(text))
                  if not _is_definition(cites)]
     numbers = [(v, u) for s in sentences for _, v, u in find_numbers(s)]
-    statements = [(c, neg) for s in sentences for _, c, neg in find_statements(s)]
+    # "Cannot tell from this ECG: medts leaves 1AVB undecided" neither asserts nor denies 1AVB
+    statements = [(c, neg) for s in sentences if not UNDECIDED_SENTENCE.match(s) for _, c, neg in find_statements(s)]
     qcodes = [c for _, c, neg in find_statements(question) if not neg] or question_family_codes(question)
     for s in sentences:  # "No." / "Yes," answer the question; "No sign of AF" does not
         m = _YES_NO.match(s)

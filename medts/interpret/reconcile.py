@@ -224,3 +224,26 @@ def reconcile(m, *, sex: str | None, scores: list[ClassifierScore], quality: Qua
     order = {c: i for i, c in enumerate(rhythm.codes)}
     return sorted(out.values(), key=lambda d: (d.decision != "asserted", order.get(d.code, 99),
                                               -(d.probability or 0.0), d.code))
+
+
+UNDETERMINED_REASONS = (
+    "signal quality poor",  # rule 1: medts abstains
+    "needs lead(s)",  # rule 3: the record lacks a lead the statement needs
+    "cannot be checked",  # rule 4: the gate's measurement could not be made (e.g. PR not measured)
+    "rhythm is cannot tell",  # rule 2 (and NORM, rule 6): the rhythm rules name no rhythm
+    "the atrial rhythm is not named",  # rule 2: paced beats without coupled P waves
+)
+"""Phrases of the withheld reasons :func:`reconcile` writes when medts could not decide a statement
+(as opposed to deciding that the record does not have it)."""
+
+
+def undetermined(code: str, reason: str) -> bool:
+    """Whether a statement withheld with ``reason`` is undecided ("cannot tell from this ECG") rather
+    than absent. NORM withheld for an abnormality is absent even when a lead is lacking too.
+
+    >>> undetermined("1AVB", "cannot be checked: PR not measured"), undetermined("CLBBB", "measurement contradicts it: QRS 98 ms")
+    (True, False)
+    """
+    if code == "NORM" and ("abnormal statement" in reason or "abnormal measurement" in reason):
+        return False
+    return any(phrase in reason for phrase in UNDETERMINED_REASONS)
