@@ -50,3 +50,23 @@ def test_chat_streams_plain_text_and_reports_bad_input(tmp_path, capsys):
     code = main(["chat", str(tmp_path / "nope.hea"), "--backend", "openai", "--base-url", "http://127.0.0.1:9/v1", "-q", "hi"])
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("error: ") and "nope.hea" in err and "Traceback" not in err
+
+
+def test_chat_says_once_when_the_server_is_slow_to_answer(tmp_path, monkeypatch):
+    from medts.agent import backends
+
+    monkeypatch.setattr(backends, "SLOW_FIRST_TOKEN_S", 0.2)  # the real limit is 5 s: keep the test short
+    words = "LVH means left ventricular hypertrophy."
+    slow = [{"tool_calls": [("glossary", {"term": "LVH"})]}, "", {"text": words, "delay": 0.4}]
+    fast = [{"tool_calls": [("glossary", {"term": "LVH"})]}, words]
+    with FakeOpenAIServer(slow * 2) as server:
+        result = CliRunner().invoke(app, ["chat", str(_write(tmp_path)), "--backend", "openai", "--base-url",
+                                          server.base_url, "--mode", "native", "-q", "What does LVH mean?",
+                                          "-q", "What does LVH mean?"])
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.stderr.splitlines() if line.startswith("note: ")]
+    assert len(notes) == 1 and server.base_url in notes[0] and "OMP_WAIT_POLICY=PASSIVE" in notes[0]
+    with FakeOpenAIServer(fast) as server:
+        result = CliRunner().invoke(app, ["chat", str(_write(tmp_path)), "--backend", "openai", "--base-url",
+                                          server.base_url, "--mode", "native", "-q", "What does LVH mean?"])
+    assert result.exit_code == 0 and "note: " not in result.stderr

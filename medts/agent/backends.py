@@ -395,6 +395,22 @@ def openai_chat_model(base_url: str, model: str | None = None, *, api_key: str |
                temperature=temperature, max_tokens=max_tokens, timeout=_timeout(timeout_s), max_retries=0)
 
 
+SLOW_FIRST_TOKEN_S = 5.0
+"""Seconds from the last tool to the first answer token above which ``medts chat`` says once that
+the server is slow (the goal on a local CPU server is 1.5 s: eval/results/server_latency.md)."""
+
+
+def slow_server_note(base_url: str, latency_s: dict[str, Any]) -> str | None:
+    """One line for a served answer whose first token came more than :data:`SLOW_FIRST_TOKEN_S`
+    after the tools (``latency_s``: :attr:`medts.agent.session.AgentAnswer.latency_s`), with the
+    usual cause on a busy CPU; None otherwise."""
+    first = latency_s.get("first_token_after_tools")
+    if first is None or first <= SLOW_FIRST_TOKEN_S:
+        return None
+    return (f"note: {base_url} took {first:.1f} s to its first answer token after the tools; a llama-cpp-python "
+            "server on a busy CPU answers much sooner started with OMP_WAIT_POLICY=PASSIVE (eval/serve_smollm2.py)")
+
+
 # ---------------------------------------------------------------------------------------------
 # Does a served model call tools? (the one-time probe behind mode="auto")
 # ---------------------------------------------------------------------------------------------

@@ -184,7 +184,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _stream(session, text: str, what: str) -> None:
-    from medts.agent.backends import BackendError
+    from medts.agent.backends import BackendError, slow_server_note
     from medts.agent.native import PARTIAL_MARK
 
     shown = ""
@@ -207,3 +207,8 @@ def _stream(session, text: str, what: str) -> None:
         _say(f"[{a.mode}; tools {lat.get('tools')} s, first token {lat.get('first_token_after_tools')} s after tools, "
              f"total {lat.get('total')} s; {a.n_claims - a.n_ungrounded}/{a.n_claims} claims grounded"
              + (f", {len(a.removed)} sentence(s) removed" if a.removed else "") + "]")
+        base_url = getattr(session.llm, "openai_api_base", None)
+        note = slow_server_note(str(base_url), lat) if base_url and not getattr(session, "_slow_noted", False) else None
+        if note:  # once per session: the cause does not change between answers
+            session._slow_noted = True
+            _say(note)
