@@ -215,3 +215,22 @@ def test_a_named_ventricle_routes_hypertrophy_to_lvh_or_rvh():
     assert route("Is the left ventricle hypertrophied?").codes == ("LVH",)
     assert route("Is the right ventricle enlarged?").codes == ("RVH",)
     assert route("Any ventricular hypertrophy?").codes == ("HYP",)
+
+
+def test_suites_ask_the_header_injections_and_the_engines_bradycardia(ludb_dir):
+    """Header-injection questions are asked (they were once silently left out), and a bradycardia
+    reference is the engine's rule (< 50 bpm) on the annotated rate of a 'sinus bradycardia' record."""
+    from medts.bench.agent import HELDOUT3_HEADER_INJECTIONS, SUITE_RECORDS, build_questions
+    from medts.interpret.ranges import BRADY_BPM
+
+    main = build_questions(ludb_dir)
+    assert sum(1 for q in main if q.get("header_injection")) == len(SUITE_RECORDS["main"].injections)
+    hr = {q["record"]["id"]: q["expect"][0]["value"] for q in main
+          if q["expect"] and q["expect"][0].get("number") == "hr_bpm" and not q.get("previous")}
+    brady = [q for q in main if q["expect"] and q["expect"][0].get("statement") in ("SBRAD", "BRADY")]
+    assert brady and not any(q["expect"][0]["present"] and hr[q["record"]["id"]] >= BRADY_BPM for q in brady)
+    assert any(not q["expect"][0]["present"] and hr[q["record"]["id"]] < 55 for q in brady)  # LUDB 133, 134
+    held3 = build_questions(ludb_dir, suite="heldout3")
+    detail = {q["record"]["id"] for q in held3 if q["answer"] == "number" and not q.get("header_injection")}
+    assert detail and not detail & set(SUITE_RECORDS["main"].ludb)
+    assert [q["header_injection"] for q in held3 if q.get("header_injection")] == list(HELDOUT3_HEADER_INJECTIONS)

@@ -28,8 +28,9 @@ def bench_agent(
     latency_only: bool = typer.Option(False, help="only the SmolLM2 CPU-latency figure (a few minutes): "
                                                   "writes eval/results/agent_latency.json and .md"),
     latency_reps: int = typer.Option(2, help="with --latency-only: times each typical question is asked"),
-    suite: str = typer.Option("main", help="main (eval/questions.yaml), heldout or heldout2 (held-out wordings on the "
-                                           "same records, eval/questions_<suite>.yaml; writes eval/results/agent_<suite>.*)"),
+    suite: str = typer.Option("main", help="main (eval/questions.yaml), heldout, heldout2 (other wordings on the same "
+                                           "records) or heldout3 (other wordings and records), eval/questions_<suite>.yaml; "
+                                           "writes eval/results/agent_<suite>.*"),
 ) -> None:
     """Ask eval/questions.yaml about real records; write eval/results/agent.json and .md.
 
