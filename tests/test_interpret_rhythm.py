@@ -137,3 +137,71 @@ def test_pacing_spikes_are_not_measured_below_500_hz():
     v = m.rhythm.pacing_spike_fraction
     assert v.value is None and "500 Hz" in v.reason
     assert call_rhythm(m).code == "SR"
+
+
+def _rr_from_median(m, pattern: dict[int, float]):
+    """Measurements whose RR interval ``k`` (ending on beat ``k + 1``) is ``pattern[k]`` x the median RR."""
+    rr = np.diff([b.r_peak for b in m.beats])
+    med = float(np.median(rr))
+    shift, shifts = 0, {}
+    for k in range(len(rr)):
+        if k in pattern:
+            shift += round((pattern[k] - 1.0) * med)
+        shifts[k + 1] = shift
+    return _shift_beats(m, shifts, drop_p=tuple(k + 1 for k in pattern))
+
+
+def test_ectopic_beats_need_a_pause_to_be_set_aside():
+    from medts.interpret.rhythm import ectopic_rr
+
+    # an early beat followed by its pause, a couplet followed by a pause, an early last beat: set aside
+    assert ectopic_rr(np.array([1000, 700, 1300, 1000, 1000.0]), 1000.0).tolist() == [1]
+    assert ectopic_rr(np.array([1000, 750, 750, 1500, 1000.0]), 1000.0).tolist() == [1, 2]
+    assert ectopic_rr(np.array([1000, 1000, 1000, 700.0]), 1000.0).tolist() == [3]
+    # short intervals not followed by a pause, or three in a row (a run): the AF pattern, kept
+    assert ectopic_rr(np.array([1000, 800, 900, 1100, 1000.0]), 1000.0).tolist() == []
+    assert ectopic_rr(np.array([1000, 840, 820, 810, 1120.0]), 1000.0).tolist() == []
+
+
+def test_a_couplet_with_a_pause_keeps_the_sinus_label_on_a_real_signal():
+    _, m = measured(70.0)
+    call = call_rhythm(_rr_from_median(m, {4: 0.75, 5: 0.75, 6: 1.5}))  # two early beats, then the pause
+    assert call.code == "SR" and call.features.premature_beats == 2, call.reason
+
+
+def test_random_short_intervals_are_not_set_aside_as_ectopic_beats():
+    _, m = measured(70.0)
+    # AF-like: short intervals that follow each other without a pause (PTB-XL 00691's RR pattern)
+    afib_like = _rr_from_median(m, {2: 0.9, 3: 0.8, 4: 0.82, 5: 0.81, 6: 1.15, 7: 1.2})
+    call = call_rhythm(afib_like)
+    assert call.features.premature_beats == 0
+    assert call.features.dominant_irregularity > 0.06 and call.regular is False, call.reason
+
+
+def _ptbxl_rhythm(root, ecg_id: int):
+    from medts.io.ptbxl import PtbxlIndex
+    from medts.signal import measure_ecg
+
+    ecg = PtbxlIndex.open(root, sampling_rate=100).read(ecg_id)
+    return ecg, call_rhythm(measure_ecg(ecg))
+
+
+@pytest.mark.parametrize("ecg_id", [575, 882])
+def test_sinus_rhythm_with_atrial_ectopic_beats_is_not_af_when_the_classifier_says_no(ptbxl_dir, ecg_id):
+    """PTB-XL folds 1-8 (tuning records for the pause rule): sinus rhythm with PACs whose P waves the
+    100 Hz delineation misses. Before the pause rule every short RR was set aside or none (more than a
+    third), the dominant RR looked grossly irregular (0.22) and AFIB was asserted against the classifier."""
+    from medts.interpret.rhythm import AF_GROSS_IRREGULARITY, confirm_af
+
+    ecg, call = _ptbxl_rhythm(ptbxl_dir, ecg_id)
+    assert "SR" in ecg.metadata["scp_codes"] and "PAC" in ecg.metadata["scp_codes"]
+    assert call.features.premature_beats >= 2
+    assert call.features.dominant_irregularity < AF_GROSS_IRREGULARITY, call.reason
+    assert confirm_af(call, 0.17, 0.24).code is None  # the classifier's own probability is 0.12-0.17
+
+
+def test_af_with_short_runs_stays_irregular_on_a_real_record(ptbxl_dir):
+    """PTB-XL 00691 (AF, fold 1-8): its run of three short RR is not set aside as ectopic beats."""
+    ecg, call = _ptbxl_rhythm(ptbxl_dir, 691)
+    assert "AFIB" in ecg.metadata["scp_codes"]
+    assert call.code == "AFIB" and call.features.premature_beats <= 1, call.reason
