@@ -33,3 +33,21 @@ def test_rate_convention_only_at_the_disputed_rates():
     assert not rate_convention_only(_item("SR", "SR", 55.0))  # agreement, not a difference
     assert not rate_convention_only(_item("AFIB", "SR", 55.0))  # not a rate question
     assert not rate_convention_only(_item("SBRAD", "cannot tell", 55.0))
+
+
+def test_af_on_labelled_sinus_and_af_errors_are_counted_per_record():
+    from medts.bench.interpretation import PTBXL_SETS, set_summary
+
+    items = [
+        Item(set_name="t", record_id="a", truth={"SR"}, labelled=("AFIB",), engine={"AFIB"}, classifier=set(),
+             rhythm_truth="SR", engine_afib_on_labelled_sinus=True),
+        Item(set_name="t", record_id="b", truth={"AFIB"}, labelled=("AFIB",), engine=set(), classifier={"AFIB"},
+             rhythm_truth="AFIB"),
+        Item(set_name="t", record_id="c", truth={"AFIB"}, labelled=("AFIB",), engine={"AFIB"}, classifier=set(),
+             rhythm_truth="AFIB"),
+    ]
+    s = set_summary(items)
+    assert s["engine_afib_on_labelled_sinus"] == 1
+    assert s["afib_errors"] == {"missed": ["b"], "false": ["a"]}
+    assert s["engine"]["AFIB"]["sensitivity"] == 0.5
+    assert PTBXL_SETS[10] == "PTB-XL fold 10 (official test fold)"  # scored apart, never with folds 1-8
