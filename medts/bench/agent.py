@@ -484,11 +484,20 @@ def build_questions(ludb_root: Path, ptbxl_root: Path | None = None, *, suite: s
     return questions
 
 
+REPORT_WORDS = {"MI": r"infar[kc]", "IMI": r"infar[kc]", "BBB": r"sch?enkelblock|sk.nkelblock|bundle.branch",
+                "CLBBB": r"sch?enkelblock|sk.nkelblock|bundle.branch", "AFIB": r"flimmer|fibrillation",
+                "LVH": r"hypertro", "1AVB": r"a-?v.block|first.degree|1st.degree"}
+"""Words by which a PTB-XL report (German, Swedish or English) names a statement family; a record
+whose report names it is not taken as a negative for that family."""
+
+
 def _ptbxl_questions(root: Path, start: int, wording: dict[str, tuple[str, ...]] | None = None,
                      skip: int = 0) -> list[dict[str, Any]]:
     """Yes/no questions about statement families on PTB-XL fold-9 records with raw signals: the
     record's ``scp_codes`` (likelihood >= 50, or 0 for rhythm/form codes, which PTB-XL gives no
-    likelihood) and ``heart_axis`` are the reference; codes with likelihood 15-35 are skipped."""
+    likelihood) and ``heart_axis`` are the reference; codes with likelihood 15-35 are skipped, and a
+    negative's report must not name the family (:data:`REPORT_WORDS`). ``skip``: records per family
+    asked by an earlier suite (positives 4 each, negatives 3, axis 4)."""
     from medts.io.ptbxl import PtbxlIndex
     from medts.labels import STATEMENTS
 
@@ -499,6 +508,11 @@ def _ptbxl_questions(root: Path, start: int, wording: dict[str, tuple[str, ...]]
               "IMI": {"IMI", "ILMI", "IPLMI", "IPMI"}, "CLBBB": {"CLBBB"}, "1AVB": {"1AVB"},
               "STTC": {c for c, s in STATEMENTS.items() if s.diagnostic_class == "STTC"}}
 
+    def named_in_report(ecg_id: int, fam: str) -> bool:
+        """Whether the record's free-text report names the family (German, Swedish or English)."""
+        words = REPORT_WORDS.get(fam)
+        return bool(words and re.search(words, str(index.table.loc[ecg_id, "report"]), re.IGNORECASE))
+
     def codes(ecg_id: int) -> tuple[set[str], set[str]]:
         scp = index.table.loc[ecg_id, "scp_codes"]
         scp = scp if isinstance(scp, dict) else __import__("ast").literal_eval(scp)
@@ -508,7 +522,10 @@ def _ptbxl_questions(root: Path, start: int, wording: dict[str, tuple[str, ...]]
     out: list[dict[str, Any]] = []
     for fam, members in family.items():
         pos = [i for i in ids if codes(i)[0] & members][4 * skip:4 * skip + 4]
-        neg = [i for i in ids if not (codes(i)[0] | codes(i)[1]) & members][3 * skip:3 * skip + 3]
+        # a negative has no code of the family (sure or not) and a report that does not name it: ecg_id 17
+        # ("inferiorer infarkt alter unbest.", no MI code) is no reference for "no infarction"
+        neg = [i for i in ids if not (codes(i)[0] | codes(i)[1]) & members
+               and not named_in_report(i, fam)][3 * skip:3 * skip + 3]
         for k, ecg_id in enumerate(pos + neg):
             question, code, present = _pick(fam, k, wording), fam, ecg_id in pos
             if fam == "LVH" and hypertrophy_family(question) == "HYP":  # asks the family: any ventricular hypertrophy
