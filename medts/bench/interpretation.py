@@ -192,7 +192,7 @@ def ludb_items(builder, root: Path, ids: list[int], progress) -> list[Item]:
 PTBXL_SETS = {9: "PTB-XL fold 9", 10: "PTB-XL fold 10 (official test fold)"}
 """PTB-XL record sets by ``strat_fold``: folds 1-8 trained the classifiers, fold 9 chose their
 thresholds, fold 10 is the official test fold (withheld from the shared data; scored apart, with
-``--folds 10``, wherever a user has it; nothing in medts was tuned on it)."""
+``--fold 10``, wherever a user has it; nothing in medts was tuned on it)."""
 
 
 def ptbxl_items(builder, root: Path, folds: list[int], limit: int | None, progress) -> list[Item]:
@@ -356,7 +356,7 @@ def run(*, ludb_root: Path | None, ptbxl_root: Path | None, ludb_ids: list[int],
         "checked on PTB-XL folds 1-8 and LUDB 1-80 only. The AF confirmation (medts.interpret.rhythm.confirm_af: "
         "classifier AFIB above its threshold, or a grossly irregular RR) was chosen on PTB-XL folds 1-9 in an earlier "
         "commit, so PTB-XL fold 9 is not held out for AFIB (afib_errors lists the records); LUDB 81-160 is. PTB-XL "
-        "fold 10, the official test fold, is not in the shared data; with --folds 10 it is scored as its own set, and "
+        "fold 10, the official test fold, is not in the shared data; with --fold 10 it is scored as its own set, and "
         "nothing was tuned on it. 'Engine AFIB on regular rhythm with P' uses the engine's own RR and P-wave "
         "measurements (the rule forbids it); 'engine AFIB on labelled SR/STACH/SBRAD' checks the same against the "
         "labels instead. The sinus bradycardia limit "
