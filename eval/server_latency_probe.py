@@ -25,11 +25,15 @@ sys.path.insert(0, "tests")
 from langchain_core.callbacks import BaseCallbackHandler
 from test_agent_server import SERVER_ENV, LlamaServer, _session
 
-QUESTIONS = ["What is the heart rate?", "Is the QRS duration normal?"]
-CONFIGS = {"default": {}, "omp_passive": {"env": SERVER_ENV}, "one_thread": {"threads": 1}}
+QUESTIONS = ["What is the heart rate?", "Is the QRS duration normal?", "What is the QTc?"]
+CONFIGS = {"default": {}, "omp_passive": {"env": SERVER_ENV}, "one_thread": {"threads": 1},
+           "omp_passive_ram_cache": {"env": SERVER_ENV, "extra": ["--cache", "True", "--cache_type", "ram"]}}
 """Server settings compared: llama-cpp-python's defaults; OpenMP threads that sleep instead of
 spin (as tests/test_agent_server.py starts it); one thread for generation and prompt processing
-(no thread waits for a descheduled other)."""
+(no thread waits for a descheduled other); PASSIVE with llama-cpp-python's RAM prompt cache
+(``--cache True``: the state after each completion is kept, so the next question's first tool
+round reuses the system prompt and tool schemas instead of prefilling them again after the
+answer request replaced them)."""
 _HIT = re.compile(r"(\d+) prefix-match hit, remaining (\d+) prompt tokens")
 _EVAL = re.compile(r"prompt eval time =\s*([\d.]+) ms /\s*(\d+) tokens")
 
@@ -57,18 +61,24 @@ def ask(server: LlamaServer, question: str) -> dict:
     answer = session.ask(question)
     time.sleep(0.5)  # the server's log line of the last request
     text = server.log.read_text()
-    r = {"question": question, "latency_s": answer.latency_s, "model_tool_calls": [t["name"] for t in answer.tools[1:]],
+    r = {"question": question, "latency_s": answer.latency_s, "llm_text_redacted": answer.llm_text,
+         "removed": answer.removed, "model_tool_calls": [t["name"] for t in answer.tools[1:]],
          "requests": len(marks.marks), "load_avg_1min": round(os.getloadavg()[0], 2), "answer": answer.text}
     r["claims_grounded"] = f"{answer.n_claims - answer.n_ungrounded}/{answer.n_claims}"
     r["tool_requests"] = []
     for k, m in enumerate(marks.marks):
         end = marks.marks[k + 1]["log"] if k + 1 < len(marks.marks) else len(text)
         seg = text[m["log"]:end]
-        hit, ev = _HIT.search(seg), _EVAL.search(seg)
+        # a request is one or more completions (llama-cpp-python's chatml-function-calling runs a
+        # second, grammar-constrained one for a tool call's arguments): the first one's prompt is
+        # the request's; a prefix-match line is printed only when something was reused
+        ev = _EVAL.search(seg)
+        hit = _HIT.search(seg, 0, ev.start()) if ev else None
         prompt = {"prompt_chars": m["prompt_chars"],
                   "prompt_tokens_cached": int(hit.group(1)) if hit else 0,
-                  "prompt_tokens_prefilled": int(hit.group(2)) if hit else (int(ev.group(2)) if ev else None),
-                  "prefill_ms": float(ev.group(1)) if ev else None}
+                  "prompt_tokens_prefilled": int(ev.group(2)) if ev else None,
+                  "prefill_ms": float(ev.group(1)) if ev else None,
+                  "prefill_ms_all_completions": round(sum(float(x.group(1)) for x in _EVAL.finditer(seg)), 1)}
         if "first_t" not in m:
             r["tool_requests"].append(prompt)
             continue
@@ -108,7 +118,7 @@ def write_table(rec: dict, path: Path) -> None:
     """eval/results/server_latency.md: one row per answer of every ``before_*`` / ``after_*`` run."""
     rows = [("| run | question | load (1-min, `uptime`) | 1st tool round: cached + prefilled tokens | "
              "answer prompt: cached + prefilled tokens | prefill ms | server CPU-s to 1st token | "
-             "1st token after tools, wall s | claims grounded |"), "|---|---|---|---|---|---|---|---|---|"]
+             "1st token after tools, wall s | claims supported / found (the rest removed from the answer) |"), "|---|---|---|---|---|---|---|---|---|"]
     runs = [k for k, v in rec.items() if isinstance(v, dict) and v.get("answers")
             and all("answer_request" in a for a in v["answers"])]  # the runs of this script
     for key in sorted(runs, key=lambda k: (not k.startswith("before_"), rec[k].get("date", ""), k)):

@@ -50,14 +50,14 @@ class LlamaServer:
     """``python -m llama_cpp.server`` as a child process on a free local port."""
 
     def __init__(self, log: Path, *, verbose: bool = False, env: dict[str, str] | None = None,
-                 threads: int | None = None):
+                 threads: int | None = None, extra: list[str] | None = None):
         """``verbose``: the server logs its prompt-cache hits and prompt-eval times to ``log``;
         ``env``: extra environment (e.g. ``OMP_WAIT_POLICY=PASSIVE``); ``threads``: for both
         generation and prompt processing (default: 2 for generation, the server's default, all
-        CPUs, for prompt processing)."""
+        CPUs, for prompt processing); ``extra``: more server arguments."""
         self.port = _free_port()
         self.log = log
-        self.argv = server_command(self.port, threads=threads, verbose=verbose, model=_gguf())
+        self.argv = server_command(self.port, threads=threads, verbose=verbose, model=_gguf(), extra=extra)
         self.env = dict(env or {})
         self.proc = subprocess.Popen(self.argv, stdout=log.open("w"), stderr=subprocess.STDOUT,
                                      env={**os.environ, **self.env})
