@@ -194,8 +194,8 @@ def test_report_section_with_trend_and_event_strips(long_record, tmp_path):
 
 
 def test_memory_stays_bounded_and_time_scales_with_length():
-    """A 40-minute 2-lead 360 Hz record (one simulated minute tiled, read by sample range) needs no
-    more traced memory than a 10-minute one, and well under 10 CPU-s per hour."""
+    """A 20-minute 2-lead 360 Hz record (one simulated minute tiled, read by sample range) needs no
+    more traced memory than a 5-minute one, and well under 10 CPU-s per hour."""
     import time
     import tracemalloc
 
@@ -208,16 +208,18 @@ def test_memory_stays_bounded_and_time_scales_with_length():
                           lambda a, b: np.take(minute, np.arange(a, b) % len(minute), axis=0))
 
     peaks = {}
-    for minutes in (10, 40):
+    for minutes in (5, 20):
         tracemalloc.start()
-        t = time.process_time()
         res = analyze_recording(tiled(minutes))
-        cpu = time.process_time() - t
         peaks[minutes] = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         assert abs(res.ectopy.n_beats - 70 * minutes) <= 2 * minutes
-    assert peaks[40] < 1.5 * peaks[10], peaks
-    assert cpu < 10.0 * 2  # tracemalloc slows numpy down; the bench measures about 0.7 CPU-s per hour
+    assert peaks[20] < 1.5 * peaks[5], peaks
+    # CPU apart from tracemalloc, which slows the pure-Python gqrs detector several-fold
+    t = time.process_time()
+    analyze_recording(tiled(20))
+    cpu_per_hour = (time.process_time() - t) * 60.0 / 20.0
+    assert cpu_per_hour < 10.0, cpu_per_hour  # issue 16 goal; about 6 here, 2-lead 360 Hz
 
 
 @pytest.mark.parametrize("af", [False, True])
@@ -280,3 +282,32 @@ def test_v_model_must_match_the_rules_feature_order(monkeypatch):
     with pytest.raises(MedtsError, match="features"):
         classify.v_model()
     classify.v_model.cache_clear()
+
+
+def test_wide_ventricular_runs_of_mitdb_203_are_detected(mitdb_dir):
+    """Issue 16: NeuroKit2's detector missed 217 of the 444 ventricular beats of MIT-BIH 203 (wide,
+    multiform, in runs), so they could not be classified. Streamed in 60-s windows like
+    ``analyze_recording``, the beat detector must find nearly all of them (150 ms, MLII) without
+    inventing beats."""
+    from medts.bench.long import labelled, match
+    from medts.longterm.analyze import beat_lead
+
+    base = mitdb_dir / "full" / "203"
+    if not base.with_suffix(".hea").is_file():
+        pytest.skip("mitdb/full (DS1) not present")
+    src = open_long_record(base)
+    lead = beat_lead(src.leads)
+    found, last = [], None
+    for chunk in iter_chunks(src, window_s=60.0, margin_s=3.0):
+        p = detect_rpeaks(chunk.signal[:, lead], src.fs)[0] + chunk.read_start
+        own = (p >= chunk.start) & (p < chunk.stop) & ((p > last + 0.2 * src.fs) if last is not None else True)
+        found.extend(p[own])
+        last = int(p[own][-1]) if own.any() else last
+    ref, lab = labelled(base)
+    det = np.asarray(found)
+    hit = np.zeros(len(ref), bool)
+    m = match(det, ref, round(0.15 * src.fs))
+    hit[m[m >= 0]] = True
+    assert hit[lab == "V"].mean() > 0.9  # 0.95 with gqrs; 0.51 with NeuroKit2's "neurokit" method
+    assert hit[lab == "N"].mean() > 0.98
+    assert (m < 0).sum() < 0.02 * len(ref)  # detections with no reference beat (22 of 2,967 here)
