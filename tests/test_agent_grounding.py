@@ -318,3 +318,30 @@ def test_a_statement_the_engine_could_not_check_is_cannot_tell_not_no():
     contradicted = _withheld_trace("1AVB", "measurement contradicts it: PR 160 ms (<= 200 ms)")
     assert decide(topic, [c.result for c in contradicted], contradicted).answer == "no"
     assert ground_answer("There is no first-degree AV block.", contradicted).n_ungrounded == 0
+
+
+def _asserted_trace(*codes: str) -> list:
+    return [ToolCall("interpretation", {}, {"tool": "interpretation", "asserted": [
+        {"code": c, "description": "", "origin": "measurement", "reason": "pacemaker spikes"} for c in codes],
+        "withheld": []}, 0.0)]
+
+
+def test_the_rhythm_of_a_paced_record_is_the_engines_paced_rhythm():
+    """Once answered "Cannot tell: neither the rhythm measurements nor the classifier identify the rhythm"."""
+    from medts.agent.verdict import decide, route
+
+    topic = route("What is the rhythm?")
+    paced = _asserted_trace("PACE")
+    v = decide(topic, [c.result for c in paced], paced)
+    assert v.answer == "paced rhythm" and ground_answer(v.sentence, paced).n_ungrounded == 0
+    both = _asserted_trace("SR", "PACE")
+    assert decide(topic, [c.result for c in both], both).answer == "sinus rhythm with pacing"
+
+
+def test_a_question_about_lvh_criteria_asks_the_voltage_criteria_first():
+    from medts.agent.verdict import route
+
+    assert route("Does this meet criteria for left ventricular hypertrophy?").codes == ("VCLVH", "LVH")
+    assert route("Are LVH voltage criteria met?").codes[0] == "VCLVH"
+    assert route("Is there LVH?").codes == ("LVH",)
+    assert route("What are the criteria for LVH?").kind == "glossary"

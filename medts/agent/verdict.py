@@ -131,6 +131,9 @@ def route(question: str) -> Topic:
     yes_no = bool(_YES_NO_QUESTION.search(q)) or (bool(codes) and not _WH_QUESTION.search(q))
     if _GLOSSARY.search(q) and not yes_no:
         return Topic("glossary", codes=tuple(codes))
+    if yes_no and "LVH" in codes and re.search(r"criteri|voltage", q, re.IGNORECASE):
+        # "Does this meet criteria for LVH?" asks the voltage criteria (VCLVH), then the diagnosis
+        codes = ["VCLVH", *codes]
     if yes_no and codes and not re.search(r"\bwhy\b|explain|which leads?", q, re.IGNORECASE):
         return Topic("statement", codes=tuple(dict.fromkeys(codes)))
     if _EXPLAIN.search(q):
@@ -268,7 +271,8 @@ def decide_statement(code: str, facts: StatementFacts, results: list[dict[str, A
             return answer, f"the QRS axis is {_value(m, key):.0f} degrees ({m.get('qrs_axis_category')})"
         if code == "VCLVH":
             phrases = [p for p in (measurement_phrase(m, "sokolow_lyon_mv"), measurement_phrase(m, "cornell_mv")) if p]
-            return answer, " and ".join(phrases)
+            meets = "meets the voltage criteria (VCLVH)" if answer == "yes" else "does not meet the voltage criteria"
+            return answer, f"the QRS voltage {meets}: " + " and ".join(phrases)
         phrase = measurement_phrase(m, key)
         if phrase:
             return answer, phrase
@@ -376,15 +380,18 @@ def _rhythm_category(facts: StatementFacts, m: dict[str, Any] | None, c: dict[st
 
     clause = _rhythm_clause(m) if m else None
     named = (("AFIB", "Atrial fibrillation"), ("STACH", "Sinus tachycardia"), ("SBRAD", "Sinus bradycardia"),
-             ("SR", "Sinus rhythm"))
+             ("SR", "Sinus rhythm"), ("PACE", "Paced rhythm"))
     for code, name in named:
         cite = match_statement(code, False, facts)
         if cite and cite.startswith("measurements."):
             return name, clause or ""
+    paced = (match_statement("PACE", False, facts) or "").startswith("interpretation.")
     for code, name in named:  # the engine's asserted rhythm (e.g. sinus rhythm at 51 bpm, not bradycardia below 50)
         cite = match_statement(code, False, facts)
         if cite and cite.startswith("interpretation."):
-            return name, f"medts asserts {code}" + (f" ({clause})" if clause else "")
+            name += " with pacing" if paced and code != "PACE" else ""
+            return name, f"medts asserts {code}" + (" and PACE" if paced and code != "PACE" else "") + (
+                f" ({clause})" if clause else "")
     if c is not None:
         for s in c.get("statements") or []:
             st = STATEMENTS.get(s["code"])
@@ -412,8 +419,9 @@ def decide(topic: Topic, results: list[dict[str, Any]], trace: list[Any], questi
         extra = []
         for other in topic.codes[1:3]:  # "LBBB or RBBB?": each named statement gets its own clause
             a2, c2 = decide_statement(other, facts, results)
+            # "no LVH (...): the classifier ..." - one polarity per clause ("LVH (...): no, ..." read as LVH)
             if a2 != "cannot tell":
-                extra.append(f"{_describe(other)}: {a2}, {c2}")
+                extra.append(f"{'no ' if a2 == 'no' else ''}{_describe(other)}{' too' if a2 == 'yes' else ''}: {c2}")
         return Verdict(topic, answer, f"{answer.capitalize()}: {clause}" + "".join(f"; {e}" for e in extra) + ".")
     if topic.kind == "flag":
         if m is None or _value(m, topic.name) is None:
