@@ -135,3 +135,35 @@ def test_ishne_holter_is_read_by_sample_range_with_ecgdatakit_s_values(tmp_path)
     notes = [n for n in short.input_notes() if "announces 7500 samples per lead but the file holds 7399" in n]
     assert notes and short.summary().n_samples == 7399
     assert short.summary() == read_record(cut).summary()
+
+
+def test_rhythm_streams_an_ishne_holter_file_by_sample_range(tmp_path, monkeypatch):
+    """``open_long_record`` on ISHNE reads windows from the data block, the values of the whole read."""
+    from medts.io import ishne
+    from medts.longterm.stream import iter_chunks, open_long_record
+    from medts.simulate import simulate_12lead
+
+    ecg = simulate_12lead(duration_s=40.0, fs=250.0, hr_bpm=70.0, seed=5).select_leads(["II", "V1"])
+    path = tmp_path / "h.ecg"
+    path.write_bytes(ishne_holter(ecg)[:-4 * 50])  # 50 frames short of what the header announces
+    whole = read_record(path)
+    sizes = []
+    real = ishne._frames
+    monkeypatch.setattr(ishne, "_frames", lambda *a: sizes.append(a[-1] - a[-2]) or real(*a))
+    src = open_long_record(path)  # reads its first part (up to 2^16 frames) for the header's metadata
+    sizes.clear()
+    got = np.concatenate([c.signal[c.start - c.read_start:c.stop - c.read_start]
+                          for c in iter_chunks(src, window_s=10.0, margin_s=1.0)])
+    assert src.n_samples == whole.n_samples == ecg.n_samples - 50 and np.array_equal(got, whole.signal)
+    assert max(sizes) <= 12 * 250  # a window and its margins, never the whole file
+    assert "read as far as it goes" in (src.note or "")
+
+
+def test_anomalies_scores_the_first_hour_of_a_day_long_record():
+    """A 24-hour record is scored on its first hour (read by sample range), no longer refused."""
+    from medts.commands.anomalies import ANOMALY_LIMITS
+
+    fs, n = 500.0, 24 * 3600 * 500
+    keep = ANOMALY_LIMITS.excerpt_samples(n, fs, 12)
+    assert keep == 3600 * 500
+    ANOMALY_LIMITS.check("day.hea", keep, 12, fs)  # the excerpt is within the limits: no refusal

@@ -39,9 +39,11 @@ from medts.cli_inputs import (
 )
 from medts.errors import MedtsError
 
-ANOMALY_LIMITS = InputLimits(max_leads=ANALYSIS_MAX_LEADS, max_seconds=3600.0, what="medts anomalies")
-"""One lead is scored over the whole record at once (1.2 GB for 30 minutes of 2 leads was
-measured); records over an hour are refused until scoring works in bounded windows."""
+ANOMALY_LIMITS = InputLimits(max_leads=ANALYSIS_MAX_LEADS, excerpt_s=3600.0, what="medts anomalies",
+                             whole_record_hint="to score a later part, cut the record there first")
+"""One lead is scored over the whole record at once (0.83 GB peak for 60 minutes of 12 leads, the
+other leads dropped after reading): a longer record is scored on its first hour, read by sample
+range, and every output says so (a 24-hour record was refused before)."""
 
 
 def default_adapter() -> Path:

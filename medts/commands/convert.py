@@ -16,9 +16,21 @@ from typing import Annotated
 import typer
 from pydantic import BaseModel
 
-from medts.cli_inputs import FsOption, LeadsOption, check_fs_option, parse_leads, run_per_record
+from medts.cli_inputs import (
+    FsOption,
+    InputLimits,
+    LeadsOption,
+    check_fs_option,
+    parse_leads,
+    run_per_record,
+)
 
 TARGETS = {"dicom": ".dcm", "aecg": ".xml", "wfdb": ".hea"}
+
+CONVERT_LIMITS = InputLimits(max_lead_seconds=12 * 3600.0, what="medts convert")
+"""The writers hold the whole record (several copies while they quantise it): at most 12 leads x 60
+minutes (24 leads: 30), refused from the header before any sample is read; a 24-hour 12-lead record
+took 8.7 GB before this limit. Cut a longer record first."""
 
 
 class Converted(BaseModel):
@@ -74,7 +86,7 @@ def register(app: typer.Typer) -> None:
             raise MedtsError(f"--to must be one of {', '.join(TARGETS)}, got {to!r}")
         rows, failures = run_per_record(
             paths, format, check_fs_option(fs), lambda ecg: write_as(ecg, to, out, overwrite=overwrite),
-            what="conversion", leads=parse_leads(leads),
+            what="conversion", leads=parse_leads(leads), limits=CONVERT_LIMITS,
             text_report=None if json_out else (lambda done, source: f"{source} -> {done.output}"))
         if json_out:
             print(json.dumps(rows))

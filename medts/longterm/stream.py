@@ -1,8 +1,8 @@
 """Reading a long recording window by window, so memory stays bounded whatever its length.
 
-WFDB records are read straight from disk with ``wfdb.rdrecord(sampfrom=, sampto=)``; any other
-format medts reads (``medts.io.read_record``) is loaded once and sliced (those formats have no
-sample-range reader). Every chunk carries ``margin`` samples of context on both sides so that
+WFDB records are read straight from disk with ``wfdb.rdrecord(sampfrom=, sampto=)`` and ISHNE
+Holter files through :func:`medts.io.ranged.open_ranged`; any other format medts reads
+(``medts.io.read_record``) is loaded once and sliced (those formats have no sample-range reader). Every chunk carries ``margin`` samples of context on both sides so that
 filters and beat segments near a window edge see real signal, not padding.
 
 Example
@@ -69,7 +69,14 @@ def open_long_record(path: str | Path, *, fs: float | None = None, leads: list[s
     base = _wfdb_base(p)
     if base is None:
         from medts.io import read_record
+        from medts.io.ranged import open_ranged
 
+        ranged = open_ranged(p, format=None, fs=fs, leads=leads, head_samples=1 << 16)
+        if ranged is not None:  # ISHNE Holter: read by sample range too (24 h of 12 leads is gigabytes)
+            head = ranged.head
+            notes = [head.metadata.get("lead_names_note"), *(head.metadata.get("carried_notes") or [])]
+            return LongSource(p.stem, head.fs, ranged.n_samples, tuple(head.leads), ranged.read,
+                              "; ".join(str(n) for n in notes if n) or None)
         return source_from_ecg(read_record(p, fs=fs, leads=leads), name=p.stem)
     try:
         header = wfdb.rdheader(str(base))
