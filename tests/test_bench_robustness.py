@@ -37,3 +37,25 @@ def test_catalogue_runs_are_judged_and_written(tmp_path, monkeypatch):
     doc = json.loads(json_path.read_text())
     assert doc["benchmark"] == "robustness" and doc["metrics"]["silent_wrong_results"] == 1
     assert "silent wrong results (goal 0) | 1" in md_path.read_text()
+
+
+def test_the_day_long_record_is_written_by_tiling_and_reads_as_whole(tmp_path):
+    """The 24-hour case never exists in memory: the minute's frames are appended and the header's
+    checksums scaled, so medts' reader (which verifies them) reads the minute repeated."""
+    import numpy as np
+
+    from medts.bench.robustness import write_tiled_wfdb
+    from medts.io import read_record
+    from medts.simulate import simulate_12lead
+
+    minute = simulate_12lead(duration_s=60.0, fs=500.0, hr_bpm=70.0, seed=5)
+    hea = write_tiled_wfdb(tmp_path, "tiled3", minute, 3)
+    back = read_record(hea)  # checksums verified: a wrong one raises
+    assert back.n_samples == 3 * minute.n_samples and back.leads == minute.leads
+    one = back.signal[: minute.n_samples]
+    assert np.array_equal(back.signal, np.tile(one, (3, 1)))
+    assert float(np.abs(one - minute.signal).max()) < 1e-3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tiled3.dat", "tiled3.hea"]
+    cases = make_catalogue(tmp_path / "inputs", long_minutes=0, long_hours=3 / 60)
+    day = next(c for c in cases if c.kind == "long")
+    assert day.name == "long_0.05h_12lead" and day.timeout_s and read_record(day.paths[0]).n_samples == 90000

@@ -183,6 +183,26 @@ def test_philips_uncompressed_and_xli(tmp_path, sinus, compression):
     assert ecg.age == 54.0 and ecg.sex == "F" and ecg.metadata["device"]["model"] == "PageWriter TC70"
 
 
+def test_philips_signal_offset_is_the_count_for_zero_volts(tmp_path, sinus):
+    """signaloffset (the ADC count that stands for 0 V) is subtracted, unsigned counts read as such: an
+    offset-binary file reads as the signed one does, and as ecgdatakit reads it (sierraecg ignores it)."""
+    import warnings
+
+    from ecgdatakit.parsing.parser import FileParser
+
+    (tmp_path / "signed.xml").write_text(philips_xml(sinus))
+    (tmp_path / "offset.xml").write_text(philips_xml(sinus, signal_offset=32768))
+    assert "<signaloffset>32768</signaloffset>" in (tmp_path / "offset.xml").read_text()
+    signed, offset = read_record(tmp_path / "signed.xml"), read_record(tmp_path / "offset.xml")
+    assert np.array_equal(offset.signal, signed.signal)
+    assert not offset.input_notes()  # no 164 mV shift flagged as an implausible amplitude
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = FileParser.parse(tmp_path / "offset.xml", auto_scale=True, units="mV")
+    for lead in theirs.leads:
+        assert np.allclose(np.asarray(lead.samples), offset.lead(lead.label), atol=1e-6), lead.label
+
+
 def test_philips_unsupported_and_damaged(tmp_path, sinus):
     (tmp_path / "zip.xml").write_text(philips_xml(sinus).replace('compression="Uncompressed"', 'compression="ZIP"'))
     _raises(tmp_path / "zip.xml", "compression 'ZIP' is not supported")

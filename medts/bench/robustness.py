@@ -38,7 +38,7 @@ import numpy as np
 LONG_RECORD_GOAL_MB = 1024.0
 """Issue 19's 1 GB goal in the units peak memory is reported in (MB = KiB / 1024, as /usr/bin/time %M)."""
 
-COMMANDS = ("info", "measure", "classify", "segment", "anomalies", "report", "chat")
+COMMANDS = ("info", "measure", "classify", "segment", "anomalies", "report", "chat", "rhythm", "convert")
 MODEL_COMMANDS = ("segment", "anomalies", "chat")
 """Commands that load a large model: run on readable inputs only with ``--with-models``."""
 
@@ -59,6 +59,8 @@ class Case:
     args: tuple[str, ...] = ()
     note_words: tuple[str, ...] = ()
     commands: tuple[str, ...] | None = None
+    timeout_s: float | None = None
+    """Seconds before a run on this case is killed (``None``: the bench's ``--timeout``)."""
 
 
 @dataclass
@@ -99,8 +101,37 @@ def _edit_record_line(hea: Path, name: str, fs_field: str | None) -> Path:
     return out
 
 
-def make_catalogue(folder: Path, *, long_minutes: float = 60.0) -> list[Case]:
-    """Write the bad-input catalogue into ``folder`` and describe each case."""
+def write_tiled_wfdb(folder: Path, name: str, minute, repeats: int) -> Path:
+    """A WFDB record of ``minute`` (an :class:`~medts.record.ECG`) repeated ``repeats`` times, written by
+    appending the minute's format-16 frames to the file, so a 24-hour record never exists in memory
+    (1 GB on disk for 12 leads at 500 Hz). The header's per-signal checksums are the minute's times
+    ``repeats`` (mod 2^16), so the record reads as whole and verified."""
+    one = _write_wfdb(folder, f"{name}_minute", minute)
+    lines = one.read_text().splitlines()
+    record = lines[0].split()
+    signals = []
+    for line in lines[1:]:
+        if not line.strip() or line.startswith("#"):
+            signals.append(line)
+            continue
+        fields = line.split()
+        fields[0] = f"{name}.dat"
+        fields[6] = str((repeats * int(fields[6])) % 65536)  # checksum: sum of the digital samples mod 2^16
+        signals.append(" ".join(fields))
+    header = folder / f"{name}.hea"
+    header.write_text(" ".join([name, record[1], record[2], str(int(record[3]) * repeats), *record[4:]]) + "\n"
+                      + "\n".join(signals) + "\n")
+    block = one.with_suffix(".dat").read_bytes()
+    with open(header.with_suffix(".dat"), "wb") as out:
+        out.writelines(block for _ in range(repeats))
+    one.unlink()
+    one.with_suffix(".dat").unlink()
+    return header
+
+
+def make_catalogue(folder: Path, *, long_minutes: float = 60.0, long_hours: float = 0.0) -> list[Case]:
+    """Write the bad-input catalogue into ``folder`` and describe each case (``long_hours``: also a
+    record that many hours long, 12 leads at 500 Hz, written by :func:`write_tiled_wfdb`)."""
     from medts.simulate import simulate_12lead
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -175,6 +206,13 @@ def make_catalogue(folder: Path, *, long_minutes: float = 60.0) -> list[Case]:
         path = _write_wfdb(folder, f"long{int(long_minutes)}min", long)
         cases.append(Case(f"long_{int(long_minutes)}min_12lead", "long", (str(path),),
                           f"{long_minutes:g} minutes of 12 leads at 500 Hz"))
+    if long_hours > 0:
+        minute = simulate_12lead(duration_s=60.0, fs=500.0, hr_bpm=70.0, seed=5)
+        repeats = round(long_hours * 60)
+        path = write_tiled_wfdb(folder, f"tiled{repeats}min", minute, repeats)
+        cases.append(Case(f"long_{long_hours:g}h_12lead", "long", (str(path),),
+                          f"{long_hours:g} hours of 12 leads at 500 Hz (one simulated minute repeated)",
+                          timeout_s=1500.0))
     return cases
 
 
@@ -185,6 +223,8 @@ def command_line(command: str, case: Case, out: Path) -> list[str]:
                        "--no-progress", "--evidence", "none", *case.args]
     if command == "chat":
         return base + [case.paths[0], "-q", "What is the heart rate?", "--json", *case.args]
+    if command == "convert":
+        return base + [*case.paths, "--to", "wfdb", "--out", str(out / "converted"), "--json", *case.args]
     return base + [*case.paths, "--json", *case.args]
 
 
@@ -278,7 +318,8 @@ def judge(run: Run, case: Case, said: str) -> None:
 
 
 def run_robustness(*, commands: tuple[str, ...] = COMMANDS, with_models: bool = False, long_minutes: float = 60.0,
-                   timeout_s: float = 300.0, work: Path | None = None, progress: bool = True) -> dict[str, Any]:
+                   long_hours: float = 24.0, timeout_s: float = 300.0, work: Path | None = None,
+                   progress: bool = True) -> dict[str, Any]:
     """Make the catalogue, run every command on every case, and return the runs and totals."""
     root = Path(work) if work is not None else Path(tempfile.mkdtemp(prefix="medts-robustness-"))
     import signal
@@ -287,7 +328,7 @@ def run_robustness(*, commands: tuple[str, ...] = COMMANDS, with_models: bool = 
     if previous == signal.SIG_DFL:  # a stopped bench still removes its inputs (finally runs on SystemExit)
         signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
-        cases = make_catalogue(root / "inputs", long_minutes=long_minutes)
+        cases = make_catalogue(root / "inputs", long_minutes=long_minutes, long_hours=long_hours)
         runs: list[Run] = []
         for case in cases:
             for command in commands:
@@ -298,7 +339,7 @@ def run_robustness(*, commands: tuple[str, ...] = COMMANDS, with_models: bool = 
                                     skipped="loads a large model on a readable input (--with-models runs it)"))
                     continue
                 work = root / "runs" / f"{case.name}-{command}"
-                run = run_case(command, case, work, timeout_s=timeout_s)
+                run = run_case(command, case, work, timeout_s=max(timeout_s, case.timeout_s or 0.0))
                 runs.append(run)
                 shutil.rmtree(work, ignore_errors=True)
                 if progress:
@@ -326,12 +367,12 @@ def totals(runs: list[Run]) -> dict[str, Any]:
         "tracebacks": sum(r.traceback for r in done),
         "failed_runs": [f"{r.command} {r.case}: {r.why}" for r in done if not r.passed],
         "peak_rss_mb_max": max((r.peak_rss_mb or 0.0 for r in done), default=None),
-        "long_record_peak_rss_mb": {r.command: r.peak_rss_mb for r in long},
-        "long_record_exit": {r.command: r.exit_code for r in long},
-        "long_record_seconds": {r.command: r.seconds for r in long},
-        "long_record_first_line": {r.command: r.first_line for r in long},
-        "long_record_within_1gb": {r.command: r.peak_rss_mb is not None and r.peak_rss_mb <= LONG_RECORD_GOAL_MB
-                                   for r in long},
+        "long_record_peak_rss_mb": {r.case: {x.command: x.peak_rss_mb for x in long if x.case == r.case}
+                                    for r in long},
+        "long_record_runs": [{"case": r.case, "command": r.command, "exit": r.exit_code, "peak_rss_mb": r.peak_rss_mb,
+                              "within_1gb": r.peak_rss_mb is not None and r.peak_rss_mb <= LONG_RECORD_GOAL_MB,
+                              "seconds": r.seconds, "left_behind": len(r.left_behind), "first_line": r.first_line}
+                             for r in long],
     }
 
 
@@ -346,10 +387,9 @@ def write_robustness_results(result: dict[str, Any], *, command: str | None = No
         ["tracebacks (goal 0)", t["tracebacks"]],
         ["largest peak memory of any run (MB)", t["peak_rss_mb_max"]],
     ])
-    long_rows = [[c, t["long_record_exit"].get(c), t["long_record_peak_rss_mb"].get(c),
-                  "yes" if t.get("long_record_within_1gb", {}).get(c) else "NO", t["long_record_seconds"].get(c),
-                  (t.get("long_record_first_line", {}).get(c) or "")[:160].replace("|", "/")]
-                 for c in t["long_record_exit"]]
+    long_rows = [[r["case"], r["command"], r["exit"], r["peak_rss_mb"], "yes" if r["within_1gb"] else "NO",
+                  r["seconds"], r["left_behind"], (r["first_line"] or "")[:160].replace("|", "/")]
+                 for r in t.get("long_record_runs", [])]
     runs = markdown_table(["command", "case", "kind", "exit", "s", "peak MB", "pass", "first stderr line / why"], [
         [r["command"], r["case"], r["kind"], r["exit_code"], r["seconds"], r["peak_rss_mb"],
          "skip" if r["skipped"] else ("yes" if r["passed"] else "NO"),
@@ -357,9 +397,9 @@ def write_robustness_results(result: dict[str, Any], *, command: str | None = No
         for r in result["runs"]])
     tables = ["## Goals\n\n" + summary]
     if long_rows:
-        tables.append(f"## Long record (peak memory goal: 1 GB = {LONG_RECORD_GOAL_MB:g} MB)\n\n"
-                      + markdown_table(["command", "exit", "peak MB", "within goal", "seconds",
-                                        "first stderr line"], long_rows))
+        tables.append(f"## Long records (peak memory goal: 1 GB = {LONG_RECORD_GOAL_MB:g} MB)\n\n"
+                      + markdown_table(["record", "command", "exit", "peak MB", "within goal", "seconds",
+                                        "files left in TMPDIR", "first stderr line"], long_rows))
     tables.append("## Every run\n\n" + runs)
     return write_results(
         "robustness", command=command,
@@ -369,10 +409,12 @@ def write_robustness_results(result: dict[str, Any], *, command: str | None = No
         notes=[("Each run is a fresh `python -m medts.cli` process with its own TMPDIR; peak memory is that "
                "process's maximum resident set (/usr/bin/time %M), so it includes Python, torch and the models."),
                ("bad: must exit 2 with exactly one 'error:' line naming the file and no traceback; odd: must succeed "
-               "and say what is odd (else a silent wrong result); long: a 60-minute 12-lead record, refused with "
-               "one line where a command holds the whole record (segment beyond 12 leads x 5 min), else processed "
-               "(peak memory reported); measure, classify, report and chat analyse its first 5 minutes, read by "
-               "sample range, and say so in a note (medts.cli_inputs.RESTING_EXCERPT_S)."),
+               "and say what is odd (else a silent wrong result); long: a 60-minute and a 24-hour 12-lead record at 500 Hz "
+               "(the 24-hour one is one simulated minute repeated, 1 GB on disk, written frame block by block), "
+               "refused with one line where a command would hold the whole record (convert beyond 12 leads x 60 min), "
+               "else processed (peak memory reported); measure, classify, report and chat analyse the first 5 "
+               "minutes, segment 12 leads x 5 min, anomalies the first hour, all read by sample range and said in "
+               "a note; info summarises the whole record window by window; rhythm streams it in 60-s windows."),
                ("Readable inputs are not fed to segment/anomalies/chat unless --with-models (each run loads "
                "a large model); their bad-input runs always run (inputs are checked before models load).")],
         markdown_tables=tables,

@@ -1,8 +1,9 @@
 """Philips Sierra / PageWriter XML (``<restingecgdata>``, versions 1.03 and 1.04.x).
 
-``parsedwaveforms`` holds all leads, base64, little-endian int16, lead after lead, each
-``durationperchannel`` ms long at ``signalcharacteristics/samplingrate``; one unit is
-``resolution`` microvolts. Uncompressed data are read here. XLI-compressed data (what
+``parsedwaveforms`` holds all leads, base64, little-endian int16 (uint16 when ``signalsigned`` is
+false), lead after lead, each ``durationperchannel`` ms long at ``signalcharacteristics/samplingrate``;
+one unit is ``resolution`` microvolts above ``signaloffset``, the count that stands for 0 V (0 on
+the carts seen, subtracted from every lead as ecgdatakit does; sierraecg ignores it). Uncompressed data are read here. XLI-compressed data (what
 PageWriter carts write) are decoded by ``sierraecg`` (the maintained reference decoder of the
 format, sierra-ecg-tools), which also rebuilds the limb leads the carts store as residuals.
 Demographics from ``patient/generalpatientdata``, time from ``dataacquisition@date/@time``, the
@@ -55,10 +56,15 @@ def philips_from_xml(root: ET.Element, path: Path) -> ECG:
         waveform.get("compressmethod") if waveform.get("compressflag", "").lower() == "true" else None) or "Uncompressed"
     if (waveform.get("dataencoding") or "Base64") != "Base64":
         raise ECGReadError(path, f"Philips waveform encoding {waveform.get('dataencoding')!r} is not supported (Base64 is)")
+    # signaloffset: the ADC count that stands for 0 V (0 on the carts seen; an offset-binary writer stores
+    # unsigned counts around e.g. 32768): subtracted from every lead, as ecgdatakit's reader does
+    zero = number(waveform.get("signaloffset")) or number(text(signal_info, "signaloffset")) or 0.0
+    signed = (waveform.get("signalsigned") or text(signal_info, "signalsigned") or "true").strip().lower()
     if compression.upper() == "XLI":
         columns = _xli_leads(path, version, labels, n_samples)
     elif compression.lower() in ("uncompressed", "none", ""):
-        columns = _uncompressed_leads(path, waveform.text or "", len(labels), n_samples)
+        columns = _uncompressed_leads(path, waveform.text or "", len(labels), n_samples,
+                                      unsigned=signed in ("false", "0", "no"))
     else:
         raise ECGReadError(path, f"Philips waveform compression {compression!r} is not supported (XLI and uncompressed are)")
     acquisition = child(root, "dataacquisition")
@@ -75,7 +81,7 @@ def philips_from_xml(root: ET.Element, path: Path) -> ECG:
             {name: number(text(interpretation, "globalmeasurements", tag)) for tag, name in MEASUREMENTS.items()}),
         "device_statements": _statements(interpretation),
     }
-    signal = np.stack(columns, axis=1) * (resolution_uv / 1000.0)
+    signal = (np.stack(columns, axis=1) - zero) * (resolution_uv / 1000.0)
     return ECG(signal, fs=fs, leads=tuple(labels), record_id=path.stem, source=str(path),
                age=_age(patient, acquired), sex=text(patient, "sex"), metadata=metadata)
 
@@ -88,7 +94,8 @@ def _labels(waveform: ET.Element, signal_info: ET.Element | None) -> list[str]:
     return list(STANDARD_LEADS[:count]) + [f"ECG{i + 1}" for i in range(12, count)]
 
 
-def _uncompressed_leads(path: Path, encoded: str, n_leads: int, n_samples: int) -> list[np.ndarray]:
+def _uncompressed_leads(path: Path, encoded: str, n_leads: int, n_samples: int, *,
+                        unsigned: bool = False) -> list[np.ndarray]:
     try:
         raw = base64.b64decode("".join(encoded.split()), validate=True)
     except (binascii.Error, ValueError):
@@ -97,7 +104,7 @@ def _uncompressed_leads(path: Path, encoded: str, n_leads: int, n_samples: int) 
     if len(raw) < needed:
         raise ECGReadError(path, f"Philips waveform data is truncated: {len(raw)} bytes for {n_leads} leads x "
                                  f"{n_samples} samples ({needed} bytes)")
-    samples = np.frombuffer(raw[:needed], dtype="<i2").astype(np.float64).reshape(n_leads, n_samples)
+    samples = np.frombuffer(raw[:needed], dtype="<u2" if unsigned else "<i2").astype(np.float64).reshape(n_leads, n_samples)
     return list(samples)
 
 

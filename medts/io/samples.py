@@ -140,14 +140,19 @@ def limb_residuals(leads: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return out
 
 
-def philips_xml(ecg: ECG, *, compression: str = "Uncompressed", resolution_uv: float = 5.0, version: str = "1.04") -> str:
-    leads = {name: integers(ecg, name, resolution_uv) for name in ecg.leads}
+def philips_xml(ecg: ECG, *, compression: str = "Uncompressed", resolution_uv: float = 5.0, version: str = "1.04",
+                signal_offset: int = 0) -> str:
+    """``signal_offset``: the ADC count that stands for 0 V (``signaloffset``); a non-zero one writes
+    uncompressed samples as unsigned 16-bit counts (``signalsigned`` False), as offset-binary carts do."""
+    if signal_offset and compression == "XLI":
+        raise ValueError("a signal offset is written for uncompressed data only")
+    leads = {name: integers(ecg, name, resolution_uv) + signal_offset for name in ecg.leads}
     if compression == "XLI":
         stored = limb_residuals(leads)
         payload = b"".join(xli_chunk(stored[name]) for name in ecg.leads)
         attrs = 'dataencoding="Base64" compression="XLI"'
     else:
-        payload = b"".join(leads[name].astype("<i2").tobytes() for name in ecg.leads)
+        payload = b"".join(leads[name].astype("<u2" if signal_offset else "<i2").tobytes() for name in ecg.leads)
         attrs = 'dataencoding="Base64" compression="Uncompressed"'
     duration_ms = round(1000 * ecg.n_samples / ecg.fs)
     sex = {"M": "Male", "F": "Female"}.get(ecg.sex or "", "Unknown")
@@ -157,8 +162,8 @@ def philips_xml(ecg: ECG, *, compression: str = "Uncompressed", resolution_uv: f
   <dataacquisition date="2024-01-02" time="10:11:12">
     <machine machineid="1">PageWriter TC70</machine>
     <signalcharacteristics><samplingrate>{int(ecg.fs)}</samplingrate><resolution>{resolution_uv:g}</resolution>
-      <acquisitiontype>STD-12</acquisitiontype><bitspersample>16</bitspersample><signaloffset>0</signaloffset>
-      <signalsigned>True</signalsigned><numberchannelsallocated>{ecg.n_leads}</numberchannelsallocated>
+      <acquisitiontype>STD-12</acquisitiontype><bitspersample>16</bitspersample><signaloffset>{signal_offset}</signaloffset>
+      <signalsigned>{not signal_offset}</signalsigned><numberchannelsallocated>{ecg.n_leads}</numberchannelsallocated>
       <numberchannelsvalid>{ecg.n_leads}</numberchannelsvalid></signalcharacteristics>
   </dataacquisition>
   <patient><generalpatientdata><patientid>SIM-0001</patientid><age><years>{int(ecg.age or 0)}</years></age>
