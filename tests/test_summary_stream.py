@@ -167,3 +167,21 @@ def test_anomalies_scores_the_first_hour_of_a_day_long_record():
     keep = ANOMALY_LIMITS.excerpt_samples(n, fs, 12)
     assert keep == 3600 * 500
     ANOMALY_LIMITS.check("day.hea", keep, 12, fs)  # the excerpt is within the limits: no refusal
+
+
+@pytest.mark.parametrize("damage", ["truncated", "missing_dat", "empty_header"])
+def test_rhythm_refuses_a_broken_wfdb_record_in_one_line(tmp_path, capsys, damage):
+    """``medts rhythm`` reads through medts' reader first: exit 2 and one line naming the file, not a
+    wfdb traceback reported as an internal error (exit 1), as before."""
+    from medts.cli import main
+
+    hea, _ = _long_wfdb(tmp_path, 5000)
+    if damage == "truncated":
+        hea.with_suffix(".dat").write_bytes(hea.with_suffix(".dat").read_bytes()[:500])
+    elif damage == "missing_dat":
+        hea.with_suffix(".dat").unlink()
+    else:
+        hea.write_text("")
+    assert main(["rhythm", str(hea), "--json"]) == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith(("error:", "internal error:"))]
+    assert len(errors) == 1 and errors[0].startswith("error:") and "long.hea" in errors[0]

@@ -78,6 +78,11 @@ def open_long_record(path: str | Path, *, fs: float | None = None, leads: list[s
             return LongSource(p.stem, head.fs, ranged.n_samples, tuple(head.leads), ranged.read,
                               "; ".join(str(n) for n in notes if n) or None)
         return source_from_ecg(read_record(p, fs=fs, leads=leads), name=p.stem)
+    from medts.io import read_record
+
+    # medts' reader checks what wfdb does not (an empty or broken header, a missing, truncated or foreign
+    # signal file via the header checksums, streamed in blocks) and says so in one line naming the file
+    read_record(f"{base}.hea", fs=fs, leads=leads, max_samples=1 << 16)
     try:
         header = wfdb.rdheader(str(base))
     except (OSError, ValueError) as error:
