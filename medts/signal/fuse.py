@@ -4,7 +4,8 @@ QRS onset and offset come from the spatial velocity of all usable leads
 (:func:`medts.signal.delineate.qrs_bounds`). P and T boundaries are fused from the per-lead
 NeuroKit2 ``prominence`` delineation with a robust percentile across leads (an earlier
 percentile for onsets, as the earliest robust onset; a later one for offsets) plus a
-constant shift. Percentiles and shifts were tuned on LUDB records 1-80 only (``TUNED_ON``);
+constant shift, except the T end, which is the trapezium-area T end of each lead fused over the
+leads with a prominent T wave (:mod:`medts.signal.tend`). Percentiles and shifts were tuned on LUDB records 1-80 only (``TUNED_ON``);
 records 81-160 and QTDB are held out.
 
 Example
@@ -25,6 +26,7 @@ import numpy as np
 import scipy.signal
 
 from medts.signal.delineate import FIDUCIALS, delineate_lead_nk, qrs_bounds, spatial_velocity
+from medts.signal.tend import fuse_t_end, t_end_trapezium
 
 TUNED_ON: tuple[int, ...] = tuple(range(1, 81))
 """LUDB records used to choose the constants below (records 81-160 are held out)."""
@@ -39,7 +41,7 @@ FUSION = {
     "P_on": (25.0, 4.0),
     "P_off": (40.0, 3.0),
     "T_on": (40.0, 2.0),
-    "T_off": (40.0, -4.0),
+    # T_off: medts.signal.tend.T_END_FUSION (trapezium-area T end per lead)
 }
 
 PEAKS_IN_FUSED_WINDOW = True
@@ -257,23 +259,28 @@ def delineate_ecg(cleaned: np.ndarray, fs: float, rpeaks: np.ndarray, leads: lis
     glob = {k: np.full(n_beats, np.nan) for k in FIDUCIALS}
     if n_beats == 0 or not usable:
         return Delineation(fs, rpeaks, list(leads), glob, per, np.zeros(n_beats, bool))
+    velocity = spatial_velocity(cleaned, fs, usable)
+    on, off = qrs_bounds(velocity, rpeaks, fs, **QRS_PARAMS)
+    ms = fs / 1000.0
+    glob["QRS_on"] = on + FUSION["QRS_on"][1] * ms
+    glob["QRS_off"] = off + FUSION["QRS_off"][1] * ms
+    t_amp = np.full((n_leads, n_beats), np.nan)
     w = max(1, int(0.04 * fs))
     for j in usable:
         # NeuroKit2's prominence method expects the lead's own (positive) R peak: move the
         # consensus R to this lead's local maximum, as nk.ecg_peaks would place it.
         lead_r = _local_max(cleaned[:, j], rpeaks, w)
         d = delineate_lead_nk(cleaned[:, j], lead_r, fs, method="prominence")
-        for k in ("P_on", "P_peak", "P_off", "T_on", "T_peak", "T_off"):
+        for k in ("P_on", "P_peak", "P_off", "T_on", "T_peak"):
             per[k][j] = d[k]
+        # T end: trapezium area after NeuroKit2's T peak (its own T offset sits early on QTDB)
+        per["T_off"][j], t_amp[j] = t_end_trapezium(
+            cleaned[:, j], fs, rpeaks, glob["QRS_on"], glob["QRS_off"], d["T_peak"])
     sub = {k: per[k][usable] for k in per}  # [n_usable, n_beats]
-    velocity = spatial_velocity(cleaned, fs, usable)
-    on, off = qrs_bounds(velocity, rpeaks, fs, **QRS_PARAMS)
-    ms = fs / 1000.0
-    glob["QRS_on"] = on + FUSION["QRS_on"][1] * ms
-    glob["QRS_off"] = off + FUSION["QRS_off"][1] * ms
-    for kind in ("P_on", "P_off", "T_on", "T_off"):
+    for kind in ("P_on", "P_off", "T_on"):
         q, shift = FUSION[kind]
         glob[kind] = fuse_percentile(sub[kind], q, shift * ms)
+    glob["T_off"] = fuse_t_end(sub["T_off"], t_amp[usable], fs)
     present, lead_ok, p_note = p_waves_present(sub["P_peak"], rpeaks, fs)
     if not lead_ok.all():  # few leads, one coupled: fuse the P boundaries from the coupled leads only
         for kind in ("P_on", "P_peak", "P_off"):
