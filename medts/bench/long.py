@@ -130,6 +130,10 @@ def nk_rpeaks(src, lead: int) -> np.ndarray:
     return np.asarray(info["ECG_R_Peaks"])
 
 
+DETECT_CLASSES = ("N", "S", "V", "F")
+"""Reference classes whose detection sensitivity (found within MATCH_S, whatever class called) is reported."""
+
+
 def score_record(name: str, src, ref: np.ndarray, lab: np.ndarray, has_s: bool, *,
                  baseline_threshold: float | None) -> dict[str, Any]:
     from medts.longterm.analyze import analyze_recording, beat_lead
@@ -137,14 +141,15 @@ def score_record(name: str, src, ref: np.ndarray, lab: np.ndarray, has_s: bool, 
     res = analyze_recording(src, with_beats=True)
     det = np.asarray(res.beats.samples)
     pred = np.asarray(res.beats.classes)
-    tol = int(round(MATCH_S * src.fs))
+    tol = round(MATCH_S * src.fs)
     m = match(det, ref, tol)
     truth = np.where(m >= 0, lab[np.clip(m, 0, None)], "X")
     found = np.zeros(len(ref), bool)
     found[m[m >= 0]] = True
     row: dict[str, Any] = {"record": name, "minutes": round(src.duration_s / 60, 1), "beats_ref": len(ref),
                            "beat_se": float(found.mean()) if len(ref) else None,
-                           "beat_ppv": float((m >= 0).mean()) if len(det) else None}
+                           "beat_ppv": float((m >= 0).mean()) if len(det) else None,
+                           "detected": {c: [int(found[lab == c].sum()), int((lab == c).sum())] for c in DETECT_CLASSES}}
     for cls in ("V", "S") if has_s else ("V",):
         c = class_counts(pred, truth, cls)
         c["fn"] += int(((lab == cls) & ~found).sum())
@@ -176,7 +181,7 @@ def ds1_baseline_threshold(root: Path, progress: Callable[[str], None]) -> tuple
         res = analyze_recording(src, with_beats=True)
         det = np.asarray(res.beats.samples)
         ref, lab = labelled(base)
-        m = match(det, ref, int(round(MATCH_S * src.fs)))
+        m = match(det, ref, round(MATCH_S * src.fs))
         truth = np.where(m >= 0, lab[np.clip(m, 0, None)], "X")
         scores.append(baseline_template_rr(src, det, beat_lead(src.leads)))
         truths.append(truth)
@@ -316,12 +321,14 @@ def run(data_root: Path, *, parts: tuple[str, ...], command: str,
             c = {k: sum(r[cls][k] for r in rows if cls in r) for k in ("tp", "fp", "fn")}
             pooled[cls] = rates(c)
         cb = {k: sum(r["baseline_template_rr_V"][k] for r in rows) for k in ("tp", "fp", "fn")}
+        detected = {c: [sum(r["detected"][c][i] for r in rows) for i in (0, 1)] for c in DETECT_CLASSES}
         with_v = [r for r in rows if r["V"]["tp"] + r["V"]["fn"] >= 10]
         metrics["beats"] = {
             "pooled": pooled, "records": rows,
             "v_f1_min_records_with_10_v": min((r["V"]["f1"] for r in with_v), default=None),
             "v_f1_ge_095_records": sum((r["V"]["f1"] or 0) >= 0.95 for r in with_v), "records_with_10_v": len(with_v),
             "fusion": {"n": sum(r["F"]["n"] for r in rows), "called_V": sum(r["F"]["called_V"] for r in rows)},
+            "detection_se": {c: {"found": f, "n": n, "se": f / n if n else None} for c, (f, n) in detected.items()},
             "tuning_ds1_apparent": ds1_rows}
         baselines["template_rr_V"] = {"threshold_from": "MIT-BIH DS1 pooled best F1", "threshold": thr,
                                       "pooled": rates(cb)}
@@ -338,6 +345,9 @@ def run(data_root: Path, *, parts: tuple[str, ...], command: str,
         tables.append("## Beats (test records; thresholds from MIT-BIH DS1)\n\n" + markdown_table(
             ["record", "min", "ref beats", "beat Se", "NK2 beat Se", "V n", "V Se", "V PPV", "V F1",
              "template+RR V F1", "S n", "S Se", "S PPV", "F called V", "AF called"], tab))
+        tables.append("## Beat detection per reference class (test records, 150 ms)\n\n" + markdown_table(
+            ["class", "reference beats", "detected", "detection Se"],
+            [[c, n, f, f / n if n else None] for c, (f, n) in detected.items()]))
     if "af" in parts:
         metrics["af"] = run_af(data_root, progress)
         a = metrics["af"]
@@ -368,7 +378,9 @@ def run(data_root: Path, *, parts: tuple[str, ...], command: str,
         ("Split by record. Every threshold (V/S beat models, T-wave guard, AF window rule, template+RR baseline "
          "threshold) was set on MIT-BIH DS1 (mitdb/full, 21 records); DS1 rows are tuning figures, not tests. "
          "The V model (adapters/beats-longterm, an MLP with a feature for likeness to the record's own confident "
-         "V beats) and its threshold were chosen by leave-one-record-out on DS1 (python -m medts.longterm.train)."),
+         "V beats) and its threshold were chosen by leave-one-record-out on DS1 (python -m medts.longterm.train). "
+         "The beat detector (wfdb gqrs, medts.longterm.beats.detect_rpeaks) was chosen on DS1 detection "
+         "sensitivity per class; the NK2 column is NeuroKit2's default detector on the whole lead."),
         ("Test beats: QTDB records with .atr labels (15 min excerpts, 250 Hz; DS1 excerpts sel116/sel223/sel230 "
          "excluded), mitdb/100 whole, mlii_npz DS2 records 105, 121, 123, 200 whole (V labels only). Detected beats "
          "are matched to reference beats within 150 ms; reference beats never detected count as misses."),
