@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.signal import sawtooth
 
 from medts.record import ECG, STANDARD_LEADS
 
@@ -80,6 +81,9 @@ def simulate_12lead(
     seed: int,
     *,
     atrial_fibrillation: bool = False,
+    flutter_conduction: tuple[int, ...] = (),
+    flutter_rate_per_min: float = 300.0,
+    flutter_amplitude_mv: float = 0.15,
     noise_mv: float = 0.01,
     record_id: str | None = None,
     age: float | None = None,
@@ -99,6 +103,15 @@ def simulate_12lead(
         Seed for RR variability and noise; the same seed gives the same signal.
     atrial_fibrillation : bool
         Irregular RR, no P waves, fibrillatory baseline (f waves, ~6 Hz).
+    flutter_conduction : tuple of int
+        Atrial flutter when given: no P waves, a sawtooth of flutter waves at ``flutter_rate_per_min``
+        (negative in II, III, aVF, positive in V1, ~0.15 mV), and each QRS after the number of flutter
+        waves given here in turn: ``(2,)`` is 2:1 conduction, ``(2, 4, 3)`` variable conduction.
+        ``hr_bpm`` is then ignored (the rate follows from the flutter rate and the ratios).
+    flutter_rate_per_min : float
+        Atrial rate of the flutter (typical flutter 240-340 /min).
+    flutter_amplitude_mv : float
+        Amplitude of the flutter heart vector's inferior component (mV); lead II shows about as much.
     noise_mv : float
         SD of white noise added to every lead, in mV; a slow baseline wander is added too.
 
@@ -110,16 +123,28 @@ def simulate_12lead(
     rng = np.random.default_rng(seed)
     n = int(round(duration_s * fs))
     t = np.arange(n) / fs
-    rr = _rr_intervals(duration_s, hr_bpm, atrial_fibrillation, rng)
+    if flutter_conduction:
+        n_beats = int(duration_s * flutter_rate_per_min / 60.0 / min(flutter_conduction)) + 3
+        ratios = np.resize(np.asarray(flutter_conduction, float), n_beats)
+        rr = ratios * 60.0 / flutter_rate_per_min
+    else:
+        rr = _rr_intervals(duration_s, hr_bpm, atrial_fibrillation, rng)
     r_times = 0.35 + np.concatenate([[0.0], np.cumsum(rr[:-1])])
+    f_start = r_times[0] - 0.2  # a flutter wave 0.2 s (the AV delay) before the first QRS
+    if len(set(flutter_conduction)) > 1:
+        # variable conduction: the flutter-wave-to-QRS interval varies from beat to beat (concealed conduction)
+        r_times = r_times + rng.uniform(-0.04, 0.08, len(r_times))
     r_times = r_times[r_times < duration_s + 0.5]
 
     heart = np.zeros((n, 3))  # [n_samples, xyz]
-    waves = [w for w in NORMAL_SINUS_WAVES if not (atrial_fibrillation and w.offset_s < -0.1)]
+    no_p = atrial_fibrillation or bool(flutter_conduction)
+    waves = [w for w in NORMAL_SINUS_WAVES if not (no_p and w.offset_s < -0.1)]
     for i, r_time in enumerate(r_times):
         rr_s = rr[min(i, len(rr) - 1)]
         for wave in waves:
             heart += np.outer(np.exp(-0.5 * ((t - r_time - wave.offset_s) / wave.width_s) ** 2), wave.vector_mv)
+        if flutter_conduction:  # QT adapts to the rate over minutes, not beat to beat (variable conduction)
+            rr_s = float(np.mean(rr))
         qt_s = 0.40 * np.sqrt(rr_s)  # Bazett-like QT that follows the rate
         t_peak = r_time + qt_s - 0.10
         # A T wave rises slowly and falls faster: two half-Gaussians.
@@ -129,6 +154,10 @@ def simulate_12lead(
         f_rate = rng.uniform(5.0, 7.0)
         phase = 2 * np.pi * f_rate * t + 0.8 * np.sin(2 * np.pi * 0.7 * t)
         heart += np.outer(0.03 * np.sin(phase), (0.3, 0.3, -0.9))
+    if flutter_conduction:
+        # each QRS follows a flutter wave by an AV delay of 0.2 s; a slow limb and a fast one (sawtooth)
+        wave = sawtooth(2 * np.pi * flutter_rate_per_min / 60.0 * (t - f_start), width=0.8)
+        heart += np.outer(wave, flutter_amplitude_mv * np.array([0.0, -1.0, -0.67]))
 
     # Baseline wander (breathing) moves the whole heart vector, so the limb leads stay consistent.
     heart += 0.06 * np.sin(2 * np.pi * 0.15 * t[:, None] + rng.uniform(0, 2 * np.pi, 3))
@@ -144,9 +173,10 @@ def simulate_12lead(
         signal.astype(np.float32),
         fs=fs,
         leads=STANDARD_LEADS,
-        record_id=record_id or ("sim-af" if atrial_fibrillation else "sim-sinus"),
+        record_id=record_id or ("sim-af" if atrial_fibrillation else "sim-flutter" if flutter_conduction else "sim-sinus"),
         age=age,
         sex=sex,
         metadata={"simulated": True, "hr_bpm_target": hr_bpm, "seed": seed,
-                  "rhythm": "atrial fibrillation" if atrial_fibrillation else "sinus rhythm"},
+                  "rhythm": "atrial fibrillation" if atrial_fibrillation else "atrial flutter" if flutter_conduction
+                  else "sinus rhythm"},
     )

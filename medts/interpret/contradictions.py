@@ -3,7 +3,7 @@
 Three kinds:
 
 - ``exclusive``: statements that cannot hold together (CLBBB with CRBBB, NORM with any abnormal
-  statement or abnormal flag, two rhythm labels, AFIB with a sinus label).
+  statement or abnormal flag, two rhythm labels, AFIB or AFLT with a sinus label, AFLT with AFIB).
 - ``measurement``: a statement against the measurement that defines it (STACH at <= 100 bpm,
   CLBBB with QRS < 120 ms, 1AVB with PR <= 200 ms, a flag that does not match its value...).
 - ``text``: free text (report interpretation, chat answer) against the structured result: a
@@ -33,7 +33,9 @@ Kind = Literal["exclusive", "measurement", "text"]
 
 RHYTHM_LABELS = ("SR", "STACH", "SBRAD", "AFIB", "AFLT")
 EXCLUSIVE_PAIRS = (("CLBBB", "CRBBB"), ("CLBBB", "ILBBB"), ("CRBBB", "IRBBB"), ("ILBBB", "IRBBB"),
-                   ("AFIB", "SARRH"), ("AFIB", "1AVB"))
+                   ("AFIB", "SARRH"), ("AFIB", "1AVB"), ("AFLT", "SARRH"), ("AFLT", "1AVB"))
+"""Pairs that cannot hold together; the rhythm labels (:data:`RHYTHM_LABELS`: AFLT against SR, STACH, SBRAD,
+AFIB) exclude each other as well."""
 
 
 class Contradiction(BaseModel):

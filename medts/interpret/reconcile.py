@@ -4,9 +4,9 @@ Order of the rules (the first that applies decides; every decision keeps the cla
 probability and threshold beside it):
 
 1. Poor signal quality: every statement withheld (medts abstains).
-2. Rhythm statements SR, STACH, SBRAD, SARRH, AFIB come from :func:`medts.interpret.rhythm.call_rhythm`
-   (RR pattern, P waves, rate); the classifier's own calls on them are shown but do not decide.
-   AFLT, SVTAC and PSVT from the classifier are withheld when the measured rhythm is sinus or AFIB.
+2. Rhythm statements SR, STACH, SBRAD, SARRH, AFIB, AFLT come from :func:`medts.interpret.rhythm.call_rhythm`
+   (RR pattern, P waves, atrial activity, rate); the classifier's own calls on them are shown but do not
+   decide. SVTAC and PSVT from the classifier are withheld when the measured rhythm is sinus, AFIB or AFLT.
 3. A classifier statement that needs leads the record lacks (missing, disconnected or flat;
    :data:`medts.interpret.statements.REQUIRED_LEADS`) is withheld, naming the leads.
 4. Measurement gates (:mod:`medts.interpret.statements`): CLBBB/CRBBB need QRS >= 120 ms and
@@ -141,7 +141,7 @@ def reconcile(m, *, sex: str | None, scores: list[ClassifierScore], quality: Qua
         origin = "measurement+classifier" if code in present else "measurement"
         add(code, "asserted", origin, f"{rhythm.label}: {rhythm.reason}", "medts.interpret.rhythm")
     for code in present:
-        if code in RHYTHM_CODES and code not in rhythm.codes or code in ("AFLT", "SVTAC", "PSVT") and (rhythm.sinus or rhythm.code == "AFIB"):
+        if code in RHYTHM_CODES and code not in rhythm.codes or code in ("SVTAC", "PSVT") and (rhythm.sinus or rhythm.code in ("AFIB", "AFLT")):
             add(code, "withheld", "classifier", f"measured rhythm is {rhythm.label}: {rhythm.reason}")
 
     # 3. leads, 4. gates

@@ -224,6 +224,10 @@ def measured_statements(f) -> dict[str, dict]:
         put("SR", True, "rhythm.p_wave_fraction", False)
     if f.rhythm.code == "AFIB":
         put("AFIB", True, "rhythm_label", False)
+        put("AFLT", False, "rhythm_label", False)
+    elif f.rhythm.code == "AFLT":
+        put("AFLT", True, "rhythm_label", False)
+        put("AFIB", False, "rhythm_label", False)
     elif f.rhythm.p_waves_consistent:
         put("AFIB", False, "rhythm.p_wave_fraction", False)
         put("AFLT", False, "rhythm.p_wave_fraction", False)

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from medts.interpret.ranges import BRADY_BPM, TACHY_BPM
 
-NOT_LISTED = ("NORM", "SR", "STACH", "SBRAD", "SARRH", "AFIB", "PACE")
+NOT_LISTED = ("NORM", "SR", "STACH", "SBRAD", "SARRH", "AFIB", "AFLT", "PACE")
 """Asserted codes the rhythm phrase already says (or NORM, said separately)."""
 
-FLAG_STATEMENTS = {"hr_bpm": ("STACH", "SBRAD", "AFIB"), "rr_ms": ("STACH", "SBRAD", "AFIB"), "pr_ms": ("1AVB",),
+FLAG_STATEMENTS = {"hr_bpm": ("STACH", "SBRAD", "AFIB", "AFLT"), "rr_ms": ("STACH", "SBRAD", "AFIB", "AFLT"), "pr_ms": ("1AVB",),
                    "qrs_ms": ("CLBBB", "CRBBB", "IVCD", "ILBBB", "IRBBB", "WPW"), "qtc_bazett_ms": ("LNGQT",),
                    "qtc_fridericia_ms": ("LNGQT",), "sokolow_lyon_mv": ("LVH", "VCLVH"), "cornell_mv": ("LVH", "VCLVH"),
                    "qrs_axis_deg": ("LAFB", "LPFB")}

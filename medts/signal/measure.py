@@ -26,6 +26,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from medts.record import ECG, STANDARD_LEADS
+from medts.signal.atrial import AtrialActivity, atrial_activity
 from medts.signal.clean import clean_ecg, detect_powerline
 from medts.signal.fuse import Delineation, delineate_ecg
 from medts.signal.intervals import (
@@ -81,6 +82,9 @@ class Rhythm(BaseModel):
                                                    "pre-QRS segment (a repeated P wave the delineation may miss)")
     pacing_spike_fraction: Value | None = Field(None, description="fraction of beats with a pacemaker spike in the "
                                                                   "120 ms before the R peak (raw signal, >= 500 Hz)")
+    atrial: AtrialActivity | None = Field(None, description="atrial activity in II, III, aVF, V1: spectral peak after "
+                                                            "QRS-T cancellation, harmonics of the average cycle "
+                                                            "(medts.signal.atrial; read by the flutter rule)")
 
 
 class Measurements(BaseModel):
@@ -241,7 +245,9 @@ def _assemble(ecg, cleaned, d: Delineation, quality, usable, reversal, line, mis
         p_axis_deg=p_axis, qrs_axis_deg=qrs_axis, t_axis_deg=t_axis,
         st_j60_mv=st, t_amplitude_mv=tamp, sokolow_lyon_mv=sokolow, cornell_mv=cornell,
         hrv=hrv_time(d.rpeaks, fs), rhythm=_rhythm(d, presence, p_template_fraction(cleaned, fs, d, usable),
-                                                   pacing_spike_fraction(ecg.signal, fs, d.rpeaks, usable)), beats=_beats(d), warnings=notes,
+                                                   pacing_spike_fraction(ecg.signal, fs, d.rpeaks, usable),
+                                                   atrial_activity(cleaned, fs, d.rpeaks, list(d.leads), usable)),
+        beats=_beats(d), warnings=notes,
     )
 
 
@@ -335,7 +341,8 @@ def pacing_spike_fraction(raw: np.ndarray, fs: float, rpeaks: np.ndarray, usable
                  quality="good" if len(spiked) >= 4 else "uncertain", n_beats=len(spiked))
 
 
-def _rhythm(d: Delineation, presence: Value, p_template: Value, pacing: Value | None = None) -> Rhythm:
+def _rhythm(d: Delineation, presence: Value, p_template: Value, pacing: Value | None = None,
+            atrial: AtrialActivity | None = None) -> Rhythm:
     rr = np.diff(d.rpeaks.astype(float)) * 1000.0 / d.fs
     if len(rr) < 3:
         why = f"rhythm needs at least 4 beats, found {len(d.rpeaks)}"
@@ -347,7 +354,7 @@ def _rhythm(d: Delineation, presence: Value, p_template: Value, pacing: Value | 
         cv = Value(value=round(cv_v, 4), unit="ratio", quality=quality, n_beats=len(rr) + 1)
         succ = Value(value=round(succ_v, 4), unit="ratio", quality=quality, n_beats=len(rr) + 1)
     return Rhythm(rr_cv=cv, rr_successive_irregularity=succ, p_wave_fraction=presence, p_template_fraction=p_template,
-                  pacing_spike_fraction=pacing)
+                  pacing_spike_fraction=pacing, atrial=atrial)
 
 
 def _beats(d: Delineation) -> list[BeatFiducials]:
