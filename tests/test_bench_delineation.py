@@ -94,3 +94,26 @@ def test_ludb_benchmark_two_records(ludb_dir, tmp_path, monkeypatch):
     assert record["data"]["tuning_records_ludb"][:3] == [1, 2, 3]
     assert any("annotated span" in note for note in record["notes"])
     assert "LUDB fiducials" in md_path.read_text()
+    by = metrics["ludb"]["intervals_by_subset"]["medts"]
+    assert by["tuning"]["QT"]["n_records_compared"] == 1 and by["held_out"]["QT"]["n_records_compared"] == 1
+    assert "tuning vs held-out records" in md_path.read_text()
+
+
+@pytest.mark.realdata
+def test_qtdb_benchmark_reports_the_t_end_tuning_half_apart(qtdb_dir, tmp_path, monkeypatch):
+    from medts.bench.delineation import qtdb_tuning_records, run
+    from medts.io.qtdb import qtdb_record_names
+
+    monkeypatch.setenv("MEDTS_RESULTS", str(tmp_path))
+    names = qtdb_record_names(qtdb_dir)
+    assert qtdb_tuning_records(qtdb_dir) == set(names[0::2])
+    metrics, json_path, md_path = run(data_root=qtdb_dir.parent, ludb_records=[], qtdb_limit=2,
+                                      methods=("medts",), parts=("qtdb",), name="delin_qtdb_test")
+    q = metrics["qtdb"]
+    assert q["records"] == names[:2] and q["tuning_records"] == names[:1]
+    by = q["qt_vs_q1c_by_subset"]["medts"]
+    assert by["tuning"]["n_records_compared"] == 1 and by["held_out"]["n_records_compared"] == 1
+    assert q["fiducials_held_out"]["medts"]["QRS_on"]["tp"] > 0
+    record = json.loads(json_path.read_text())
+    assert any("RECORDS[0::2]" in note for note in record["notes"])
+    assert "held-out half RECORDS[1::2]" in md_path.read_text()

@@ -62,7 +62,10 @@ RULES = [
     "across the fused wave, the T window widened by 20 ms before and 60 ms after). NeuroKit2 baselines run per lead: nk.ecg_clean -> nk.ecg_peaks -> nk.ecg_delineate "
     "(method dwt or prominence), QRS peak = that lead's R peak."),
     (f"Tuning: medts constants were chosen on LUDB records {TUNED_ON[0]}-{TUNED_ON[-1]} only; records "
-    f"{TUNED_ON[-1] + 1}-160 and all of QTDB, CPSC2019 and MIT-BIH are held out."),
+    f"{TUNED_ON[-1] + 1}-160 and all of CPSC2019 and MIT-BIH are held out. Exception: the T-end constants "
+    "(medts.signal.tend: trapezium window, lead selection by T amplitude, percentile, shift) were chosen on "
+    "LUDB 1-80 together with QTDB RECORDS[0::2] (1st, 3rd, ... record); QTDB QT and T-offset figures are "
+    "given for that tuning half and for the held-out half RECORDS[1::2] apart."),
     ("Annotators' cross-lead SD: for each beat, the SD (ms) of the cardiologists' own marks of a fiducial "
     "across the leads where they marked it (>= 3 leads; marks more than 100 ms apart belong to different beats), "
     "as the root mean square over all beats of the LUDB records scored (metrics.ludb.annotator_cross_lead_sd_ms "
@@ -262,6 +265,7 @@ def bench_ludb(root: Path, records: list[int], methods: tuple[str, ...] = METHOD
                "held_out": set(records) - set(TUNED_ON)}
     scores = {m: {s: {k: FiducialScore() for k in FIDUCIALS} for s in subsets} for m in methods}
     intervals: dict[str, dict[str, list]] = {m: {"PR": [], "QRS": [], "QT": []} for m in methods}
+    by_subset = {m: {s: {"PR": [], "QRS": [], "QT": []} for s in ("tuning", "held_out")} for m in methods}
     af_records = []
     annotator_sd: dict[str, list[float]] = {k: [] for k in FIDUCIALS}
     results = _map(ludb_record_result, [(root, rid, methods) for rid in records], workers)
@@ -270,6 +274,9 @@ def bench_ludb(root: Path, records: list[int], methods: tuple[str, ...] = METHOD
         for method in methods:
             for name, pair in res["intervals"][method].items():
                 intervals[method][name].append(pair)
+                for subset in ("tuning", "held_out"):
+                    if rid in subsets[subset]:
+                        by_subset[method][subset][name].append(pair)
             for kind, match in res["matches"][method]:
                 for subset, ids in subsets.items():
                     if rid in ids:
@@ -284,6 +291,8 @@ def bench_ludb(root: Path, records: list[int], methods: tuple[str, ...] = METHOD
         "fiducials": {m: {s: {k: scores[m][s][k].summary() for k in FIDUCIALS} for s in subsets if subsets[s]}
                       for m in methods},
         "intervals": {m: {name: _interval_summary(pairs) for name, pairs in intervals[m].items()} for m in methods},
+        "intervals_by_subset": {m: {s: {name: _interval_summary(p) for name, p in by_subset[m][s].items()}
+                                    for s in by_subset[m] if subsets[s]} for m in methods},
         "atrial_fibrillation_records": af_records,
         "annotator_cross_lead_sd_ms": {
             k: {"n_beats": len(v), "mean": float(np.mean(v)) if v else None,
@@ -356,28 +365,48 @@ def qtdb_record_result(root: Path, name: str, methods: tuple[str, ...]) -> dict[
 def bench_qtdb(root: Path, names: list[str], methods: tuple[str, ...] = METHODS,
                progress: Callable[[str], None] | None = None, workers: int = 1) -> dict[str, Any]:
     """Sensitivity and errors against QTDB ``.q1c`` annotations (annotated region only)."""
-    scores = {m: {k: FiducialScore() for k in FIDUCIALS} for m in methods}
+    tuned = qtdb_tuning_records(root)
+    subsets = ("all", "tuning", "held_out")
+    scores = {m: {s: {k: FiducialScore() for k in FIDUCIALS} for s in subsets} for m in methods}
     used = []
-    qt_pairs: dict[str, list] = {m: [] for m in methods}
+    qt_pairs: dict[str, dict[str, list]] = {m: {s: [] for s in subsets} for m in methods}
     for n, res in enumerate(_map(qtdb_record_result, [(root, name, methods) for name in names], workers)):
         if res is None:
             continue
         used.append(res["record"])
+        mine = ("all", "tuning" if res["record"] in tuned else "held_out")
         for method in methods:
-            qt_pairs[method].append(res["qt"][method])
-        for method in methods:
-            for kind, match in res["matches"][method]:
-                scores[method][kind].add(match, res["fs"])
+            for subset in mine:
+                qt_pairs[method][subset].append(res["qt"][method])
+                for kind, match in res["matches"][method]:
+                    scores[method][subset][kind].add(match, res["fs"])
         if progress:
             progress(f"QTDB {n + 1}/{len(names)} ({res['record']})")
-    out = {}
-    for m in methods:
-        out[m] = {}
-        for k in FIDUCIALS:
-            s = scores[m][k].summary()
-            out[m][k] = {key: s[key] for key in ("tp", "fn", "sensitivity", "mean_error_ms", "sd_error_ms", "mae_ms")}
-    return {"records": used, "window_s": QTDB_WINDOW_S, "fiducials": out,
-            "qt_vs_q1c": {m: _interval_summary(qt_pairs[m]) for m in methods}}
+
+    def fiducials(subset: str) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for m in methods:
+            out[m] = {}
+            for k in FIDUCIALS:
+                s = scores[m][subset][k].summary()
+                out[m][k] = {key: s[key] for key in ("tp", "fn", "sensitivity", "mean_error_ms", "sd_error_ms", "mae_ms")}
+        return out
+
+    return {"records": used, "window_s": QTDB_WINDOW_S, "fiducials": fiducials("all"),
+            "fiducials_held_out": fiducials("held_out"),
+            "tuning_records": [r for r in used if r in tuned],
+            "qt_vs_q1c": {m: _interval_summary(qt_pairs[m]["all"]) for m in methods},
+            "qt_vs_q1c_by_subset": {m: {s: _interval_summary(qt_pairs[m][s]) for s in ("tuning", "held_out")}
+                                    for m in methods}}
+
+
+def qtdb_tuning_records(root: Path) -> set[str]:
+    """QTDB records that took part in choosing the T-end constants (``medts.signal.tend``)."""
+    from medts.io.qtdb import qtdb_record_names
+    from medts.signal.tend import QTDB_TUNED_EVERY
+
+    start, step = QTDB_TUNED_EVERY
+    return set(qtdb_record_names(root)[start::step])
 
 
 # --------------------------------------------------------------------------- R peaks
@@ -524,6 +553,16 @@ def _tables(metrics: dict[str, Any], methods: tuple[str, ...]) -> list[str]:
             rows.append(row)
         header = ["interval"] + [f"{m} {c}" for m in methods for c in ("MAE", "mean", "n", "missed")]
         tables.append("## LUDB global intervals vs cardiologists (ms)\n\n" + markdown_table(header, rows))
+        by = ludb.get("intervals_by_subset", {}).get("medts", {})
+        if by:
+            rows = [[name] + [v for subset in ("tuning", "held_out") if subset in by
+                              for v in (by[subset][name]["mae_ms"], by[subset][name]["mean_error_ms"],
+                                        by[subset][name]["n_records_compared"])]
+                    for name in ("PR", "QRS", "QT")]
+            header = ["interval"] + [f"medts {subset} {c}" for subset in ("tuning", "held_out") if subset in by
+                                     for c in ("MAE", "mean", "n")]
+            tables.append("## LUDB global intervals, medts, tuning vs held-out records (ms)\n\n"
+                          + markdown_table(header, rows))
     qtdb = metrics.get("qtdb")
     if qtdb:
         rows = []
@@ -535,11 +574,30 @@ def _tables(metrics: dict[str, Any], methods: tuple[str, ...]) -> list[str]:
             rows.append(row)
         header = ["fiducial"] + [f"{m} {c}" for m in methods for c in ("Se", "mean", "SD", "MAE")]
         tables.append(f"## QTDB q1c ({len(qtdb['records'])} records; ms)\n\n" + markdown_table(header, rows))
+        if "fiducials_held_out" in qtdb:
+            rows = []
+            for kind in FIDUCIALS:
+                row = [kind]
+                for m in methods:
+                    s = qtdb["fiducials_held_out"][m][kind]
+                    row += [s["sensitivity"], s["mean_error_ms"], s["sd_error_ms"], s["mae_ms"]]
+                rows.append(row)
+            n_held = len(qtdb["records"]) - len(qtdb.get("tuning_records", []))
+            tables.append(f"## QTDB q1c, held-out half RECORDS[1::2] ({n_held} records; ms)\n\n"
+                          + markdown_table(header, rows))
         if "qt_vs_q1c" in qtdb:
-            rows = [[m, q["mae_ms"], q["mean_error_ms"], q["n_records_compared"], q["n_reference_only"]]
-                    for m, q in qtdb["qt_vs_q1c"].items()]
+            by = qtdb.get("qt_vs_q1c_by_subset", {})
+            rows = []
+            for m, q in qtdb["qt_vs_q1c"].items():
+                row = [m, q["mae_ms"], q["mean_error_ms"], q["n_records_compared"], q["n_reference_only"]]
+                for subset in ("tuning", "held_out"):
+                    s = by.get(m, {}).get(subset, {})
+                    row += [s.get("mae_ms"), s.get("mean_error_ms"), s.get("n_records_compared")]
+                rows.append(row)
             tables.append("## QTDB QT (median over the annotated beats' window) vs q1c (ms)\n\n"
-                          + markdown_table(["method", "MAE", "mean error", "records", "missed"], rows))
+                          + markdown_table(["method", "MAE", "mean error", "records", "missed",
+                                            "tuning MAE", "tuning mean", "tuning n",
+                                            "held-out MAE", "held-out mean", "held-out n"], rows))
     rows = []
     for ds in ("rpeaks_cpsc2019", "rpeaks_mitdb_mlii"):
         if ds in metrics:
