@@ -5,8 +5,9 @@ QRS onset and offset come from the spatial velocity of all usable leads
 NeuroKit2 ``prominence`` delineation with a robust percentile across leads (an earlier
 percentile for onsets, as the earliest robust onset; a later one for offsets) plus a
 constant shift, except the T end, which is the trapezium-area T end of each lead fused over the
-leads with a prominent T wave (:mod:`medts.signal.tend`). Percentiles and shifts were tuned on LUDB records 1-80 only (``TUNED_ON``);
-records 81-160 and QTDB are held out.
+leads with a prominent T wave (:mod:`medts.signal.tend`). Percentiles and shifts were tuned on
+LUDB records 1-80 only (``TUNED_ON``); records 81-160 and QTDB are held out. The T-end constants
+(in :mod:`medts.signal.tend`) were chosen on LUDB 1-80 with half of QTDB (``RECORDS[0::2]``).
 
 Example
 -------
