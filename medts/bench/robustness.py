@@ -411,7 +411,7 @@ def write_robustness_results(result: dict[str, Any], *, command: str | None = No
                ("bad: must exit 2 with exactly one 'error:' line naming the file and no traceback; odd: must succeed "
                "and say what is odd (else a silent wrong result); long: a 60-minute and a 24-hour 12-lead record at 500 Hz "
                "(the 24-hour one is one simulated minute repeated, 1 GB on disk, written frame block by block), "
-               "refused with one line where a command would hold the whole record (convert beyond 12 leads x 60 min), "
+               "refused with one line where a command would hold the whole record (convert beyond 12 leads x 30 min), "
                "else processed (peak memory reported); measure, classify, report and chat analyse the first 5 "
                "minutes, segment 12 leads x 5 min, anomalies the first hour, all read by sample range and said in "
                "a note; info summarises the whole record window by window; rhythm streams it in 60-s windows."),
