@@ -345,3 +345,13 @@ def test_a_question_about_lvh_criteria_asks_the_voltage_criteria_first():
     assert route("Are LVH voltage criteria met?").codes[0] == "VCLVH"
     assert route("Is there LVH?").codes == ("LVH",)
     assert route("What are the criteria for LVH?").kind == "glossary"
+
+
+def test_a_tracing_within_normal_limits_claims_a_normal_ecg():
+    """SmolLM2 once kept "This trace lies between normal limits ..." after "No: medts does not assert NORM"."""
+    withheld = [ToolCall("interpretation", {}, {"tool": "interpretation", "asserted": [], "withheld": [
+        {"code": "NORM", "description": "", "origin": "classifier",
+         "reason": "normal ECG needs no abnormality: abnormal measurement(s): P axis -9 deg (low)"}]}, 0.0)]
+    assert find_statements("This trace lies between normal limits.")[0][1] == "NORM"
+    assert ground_answer("This trace lies between normal limits.", withheld).n_ungrounded == 1
+    assert ground_answer("The tracing is not within normal limits.", withheld).n_ungrounded == 0

@@ -334,7 +334,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "STTC": (r"ST[- /]T changes?", r"ischa?emi[ac]\w*"),
     "CD": (r"conduction disturbances?",),
     "HYP": (r"\bhypertrophy\b",),
-    "NORM": (r"normal ECG", r"normal electrocardiogram"),
+    # "This trace lies between normal limits ..." (SmolLM2, after a "No" to "Is this tracing within
+    # normal limits?") claims a normal ECG, not only a heart rate in range
+    "NORM": (r"normal ECG", r"normal electrocardiogram", r"\bnormal (?:tracing|EKG)\b",
+             r"\b(?:ECG|EKG|trac(?:e|ing)|electrocardiogram)\b[^.;:]{0,30}\b(?:within|between|in) (?:the )?normal limits"),
     "SR": (r"(?<!no )sinus rhythm",),
     "STACH": (r"sinus tachycardia",),
     "SBRAD": (r"sinus bradycardia",),
