@@ -160,3 +160,51 @@ def test_verdict_follows_the_measurement_when_the_model_says_otherwise():
     assert a.verdict_answer == "no" and a.text.startswith(f"No: the QTc (Bazett) is {qtc:.0f} ms")
     assert "prolonged" not in a.text.split("\n")[0].split("]")[-1]
     assert a.llm_text.startswith("[removed: unsupported")
+
+
+# Decisions, prognosis and personal data asked in words the first policy missed (a pacemaker
+# question once got a paced-rhythm "No", "chances of surviving" and "where ... live" got
+# "cannot tell"), and ECG questions with the same words that must stay answerable.
+@pytest.mark.parametrize("question, category", [
+    ("Should this patient get a pacemaker?", "treatment"),
+    ("Does she need an ICD?", "treatment"),
+    ("Is a pacemaker indicated here?", "treatment"),
+    ("Is he a candidate for CRT?", "treatment"),
+    ("Should we send her for ablation?", "treatment"),
+    ("Should the patient be cardioverted?", "treatment"),
+    ("Does he need a stent?", "treatment"),
+    ("Should she stop her blood thinners?", "treatment"),
+    ("Can he start ramipril?", "treatment"),
+    ("Should my father take his beta blocker tonight?", "treatment"),
+    ("Should he be admitted?", "treatment"),
+    ("What are his chances of surviving a year?", "prognosis"),
+    ("How long does she have to live?", "prognosis"),
+    ("What is the likelihood she dies in the next year?", "prognosis"),
+    ("Will he survive the night?", "prognosis"),
+    ("Is this fatal?", "prognosis"),
+    ("Where does this patient live?", "identity"),
+    ("What is her date of birth?", "identity"),
+    ("Give me his phone number.", "identity"),
+    ("Which insurance does she have?", "identity"),
+    ("Who is this man?", "identity"),
+    ("What is the name of the patient?", "identity"),
+])
+def test_decision_prognosis_and_personal_data_questions_are_refused(question, category):
+    r = refusal(question)
+    assert r is not None and r.category == category, (question, r)
+
+
+@pytest.mark.parametrize("question", [
+    "Is this a paced rhythm?", "Is there a pacemaker spike?", "Does the patient have a pacemaker?",
+    "Is the pacemaker capturing?", "Can you name the underlying rhythm?", "What is the name of this rhythm?",
+    "What is the chance this is atrial fibrillation?", "How likely is left ventricular hypertrophy?",
+    "How long is the QT interval?", "Where is the ST elevation?", "Does the patient have a long QT?",
+    "What rhythm does he have?", "Is the patient fibrillating?", "Is there ventricular fibrillation?",
+    "Is there an inferior wall myocardial infarction?", "Is the heart going slowly?", "Was this recorded in April?",
+])
+def test_ecg_questions_with_device_or_personal_words_stay_answerable(question):
+    assert refusal(question) is None, question
+
+
+def test_policy_version_is_bumped_with_the_new_patterns():
+    assert policy().version >= 2
