@@ -43,12 +43,12 @@ def test_planted_wrong_numbers_and_statements_are_removed(sinus_item):
     m = sinus_item.facts["measurements"]
     hr, qrs = m["hr_bpm"]["value"], m["qrs_ms"]["value"]
     raw = (f"Heart rate {hr:.0f} bpm. The QRS duration is {qrs + 50:.0f} ms. "
-           "There is left bundle branch block. The QTc is 450 ms.")
+           "There is left bundle branch block. The QTc is 460 ms.")
     [r] = ground_texts([sinus_item], [raw])
     assert f"{hr:.0f} bpm [measurements.hr_bpm]" in r.text
     assert f"{qrs + 50:.0f}" not in r.text and "bundle branch" not in r.text
-    # 450 ms is only a reference limit here, never a measured QTc
-    assert abs(m["qtc_bazett_ms"]["value"] - 450) > 3 and "450" not in r.text
+    # 460 ms is only the QTc reference limit here, never a measured QTc
+    assert abs(m["qtc_bazett_ms"]["value"] - 460) > 3 and "460" not in r.text
     assert r.n_ungrounded == 3 and len(r.removed) == 3
     [flagged] = ground_texts([sinus_item], [raw], grounding="flag")
     assert flagged.text.count("[UNVERIFIED]") == 3
