@@ -157,7 +157,8 @@ def test_verdict_follows_the_measurement_when_the_model_says_otherwise():
     s.load(simulate_example("sinus"))
     a = s.ask("Is the QTc prolonged?")
     qtc = s.toolbox.measured("current")["qtc_bazett_ms"]["value"]
-    assert a.verdict_answer == "no" and a.text.startswith(f"No: the QTc (Bazett) is {qtc:.0f} ms")
+    # the engine's long-QT rule decides (Bazett and Fridericia), with its own deciding facts
+    assert a.verdict_answer == "no" and a.text.startswith(f"No: medts does not find long QT: QTc Bazett {qtc:.0f} ms")
     assert "prolonged" not in a.text.split("\n")[0].split("]")[-1]
     assert a.llm_text.startswith("[removed: unsupported")
 

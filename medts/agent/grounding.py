@@ -174,13 +174,14 @@ def numeric_facts(tool: str, data: Any, path: str = "", unit: str | None = None,
 
 
 def reason_texts(data: Any) -> list[str]:
-    """The tools' own ``reason`` texts (e.g. "QRS onsets spread 102 ms"). They are never evidence
+    """The tools' own ``reason`` (and ``rule``) texts (e.g. "QRS onsets spread 102 ms"). They are never evidence
     for a number; a sentence quoting one verbatim (a fact line saying why a value is missing)
     makes no claim with the numbers inside the quote."""
     out: list[str] = []
     if isinstance(data, dict):
         for key, value in data.items():
-            if key == "reason" and isinstance(value, str) and value.strip():
+            # a rule's criterion in words ("long QT needs ... both above the limit") is quotable too
+            if key in ("reason", "rule") and isinstance(value, str) and value.strip():
                 out.append(value.strip())
             elif "untrusted" not in str(key):
                 out += reason_texts(value)
@@ -320,16 +321,24 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "CLBBB": (r"(?:complete )?left bundle[- ]branch block", r"\bLBBB\b"),
     "IRBBB": (r"incomplete right bundle[- ]branch block",),
     "ILBBB": (r"incomplete left bundle[- ]branch block",),
-    "1AVB": (r"first[- ]degree (?:AV|atrioventricular|heart) block", r"1st[- ]degree (?:AV )?block"),
-    "2AVB": (r"second[- ]degree (?:AV|atrioventricular|heart) block",),
-    "3AVB": (r"third[- ]degree (?:AV|atrioventricular|heart) block", r"complete heart block"),
+    # AVB / "1st degree block" / "1°AVB" / "1AVB": the abbreviations of ECG reports
+    "1AVB": (r"(?:first|1st|1\s*°)[- ]?degree (?:AV |atrioventricular |heart )?block", r"(?:first|1st)[- ]degree AVB",
+             r"\b1\s*°?\s*AVB\b", r"\b(?:1st|first)[- ]degree\b(?!\s+(?:\w+ )?(?:burn|relative))"),
+    "2AVB": (r"(?:second|2nd)[- ]degree (?:AV |atrioventricular |heart )?block", r"\b(?:2\s*°?\s*|(?:second|2nd)[- ]degree )AVB\b",
+             r"\bMobitz\b", r"\bWenckebach\b"),
+    "3AVB": (r"(?:third|3rd)[- ]degree (?:AV |atrioventricular |heart )?block", r"\b(?:3\s*°?\s*|(?:third|3rd)[- ]degree )AVB\b",
+             r"complete (?:heart|AV|atrioventricular) block", r"\bCHB\b"),
     "LAFB": (r"left anterior fascicular block", r"left anterior hemiblock"),
     "LPFB": (r"left posterior fascicular block",),
     "WPW": (r"Wolff[- ]Parkinson[- ]White", r"pre-?excitation"),
     # a wall named before MI / infarct is the located statement ("inferior MI" claims IMI, not only MI)
-    **{code: (rf"\b{wall}(?: wall)? (?:MI|infarcts?|infarction)\b",) for code, wall in (
-        ("IMI", "inferior"), ("ASMI", "anteroseptal"), ("AMI", "anterior"), ("ALMI", "anterolateral"),
-        ("ILMI", "inferolateral"), ("LMI", "lateral"), ("PMI", "posterior"))},
+    # ("inferior wall myocardial infarction", "antero-septal infarct" and "IWMI" too)
+    **{code: (rf"\b{wall}(?: wall)?(?: myocardial)? (?:MI|infarcts?|infarction)\b", rf"\b{abbr}\b")
+       for code, wall, abbr in (
+        ("IMI", "inferior", "IWMI"), ("ASMI", "antero-?septal", "ASMI"), ("AMI", "anterior", "AWMI"),
+        ("ALMI", "antero-?lateral", "ALMI"), ("ILMI", "infero-?lateral", "ILMI"), ("LMI", "lateral", "LWMI"),
+        ("PMI", "posterior", "PWMI"), ("IPLMI", "infero-?postero-?lateral", "IPLMI"),
+        ("IPMI", "infero-?posterior", "IPMI"))},
     "MI": (r"myocardial infarction", r"\binfarcts?\b", r"heart attack", r"(?<![\w/])MI(?![\w/])", r"\bN?STEMI\b"),
     "STTC": (r"ST[- /]T changes?", r"ischa?emi[ac]\w*"),
     "CD": (r"conduction disturbances?",),
@@ -339,8 +348,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "NORM": (r"normal ECG", r"normal electrocardiogram", r"\bnormal (?:tracing|EKG)\b",
              r"\b(?:ECG|EKG|trac(?:e|ing)|electrocardiogram)\b[^.;:]{0,30}\b(?:within|between|in) (?:the )?normal limits"),
     "SR": (r"(?<!no )sinus rhythm",),
-    "STACH": (r"sinus tachycardia",),
-    "SBRAD": (r"sinus bradycardia",),
+    "STACH": (r"sinus tachycardia", r"\bsinus tachy\b"),
+    "SBRAD": (r"sinus bradycardia", r"\bsinus brady\b"),
     "SARRH": (r"sinus arrhythmia",),
     "TACHY": (r"tachycardi?a?c?",),
     "BRADY": (r"bradycardi?a?c?",),
@@ -756,9 +765,14 @@ FLAGGED_QUANTITIES: tuple[tuple[str, str], ...] = (
 QUALIFIERS: tuple[tuple[str, frozenset[str]], ...] = (
     (r"within (?:the )?(?:normal |reference )?(?:limits?|range)|within normal limits|normal|unremarkable|narrow",
      frozenset({"normal"})),
-    (r"above (?:the )?(?:upper )?(?:normal |reference )?(?:limit|range)|prolonged|lengthened|long|wide(?:ned)?|"
-     r"broad|increased|elevated|high|fast|rapid", frozenset({"high"})),
-    (r"below (?:the )?(?:lower )?(?:normal |reference )?(?:limit|range)|shortened|short|decreased|low|slow",
+    # "above normal", "longer than normal" claim high (leftmost match: before "normal" alone)
+    ((r"above (?:the )?(?:upper )?(?:normal |reference )?(?:limit|range)|"
+      r"(?:above|over|beyond|(?:longer|higher|wider|faster|greater|more) than) (?:the )?(?:upper )?(?:normal|reference|usual)"
+      r"(?: (?:limits?|range|values?))?|prolonged|lengthened|long(?:er)?|wide(?:ned|r)?|"
+      r"broad|increased|elevated|high(?:er)?|fast(?:er)?|rapid"), frozenset({"high"})),
+    ((r"below (?:the )?(?:lower )?(?:normal |reference )?(?:limit|range)|"
+      r"(?:below|under|(?:shorter|lower|slower|less) than) (?:the )?(?:lower )?(?:normal|reference|usual)"
+      r"(?: (?:limits?|range|values?))?|shortened|short(?:er)?|decreased|low(?:er)?|slow(?:er)?"),
      frozenset({"low"})),
     (r"abnormal", frozenset({"low", "high"})),
 )

@@ -76,7 +76,8 @@ NUMBERS: tuple[tuple[str, str], ...] = (
     (r"\bQT\b", "qt_ms"),
     (r"\bP-?R\b|\bPQ\b", "pr_ms"),
     (r"\bQRS\b(?!\s+axis)", "qrs_ms"),
-    (r"heart ?rate|\brate\b|\bHR\b|\bbpm\b|pulse|how fast|beats? per minute", "hr_bpm"),
+    ((r"heart ?rate|\brate\b|\bHR\b|\bbpm\b|pulse|how (?:fast|quick|slow)|beats? (?:per|a|an|each|every|in a) min(?:ute)?\b|"
+      r"\bbeats? ?/ ?min\b|how many (?:heart ?)?beats"), "hr_bpm"),
     (r"\bSDNN\b|\bRMSSD\b|\bHRV\b|variability", "hrv"),
     (r"Sokolow", "sokolow_lyon_mv"),
     (r"Cornell", "cornell_mv"),
@@ -100,7 +101,16 @@ _WAVES = re.compile(r"delineat|\bwaves? (?:found|boundaries|onsets?|offsets?)|fi
 # family words the statement lexicon does not carry as such
 FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"\bMI\b|infarct|heart attack|\bSTEMI\b|\bQ[- ]waves? (?:of|from) (?:an )?(?:old|prior)", ("MI",)),
-    (r"ischa?emi|ST[- /]T (?:changes?|abnormalit)", ("STTC",)),
+    (r"ischa?emi|ST[- /]T (?:changes?|abnormalit)|\bST(?:[- ]segments?)? (?:changes?|abnormalit\w*|deviations?|shifts?)\b",
+     ("STTC",)),
+    # "Is the patient fibrillating?", "in fib?" (atrial: medts has no ventricular fibrillation statement)
+    (r"^(?!.*\bventric).*\b(?:fibrillat\w*|fib)\b", ("AFIB",)),
+    (r"\bflutter\w*\b", ("AFLT",)),
+    # the rate in words: "Is the heart going slowly?", "beating too fast?", "brady?", "tachy?"
+    ((r"\b(?:going|beating|running|racing|pumping)\b[^?.]{0,20}\b(?:slow(?:ly)?|sluggish)\b|\bslow (?:heart|pulse|heartbeat)|"
+      r"\bbrady\w*\b"), ("BRADY",)),
+    ((r"\b(?:going|beating|running|racing|pumping)\b[^?.]{0,20}\b(?:fast|quick(?:ly)?|rapid(?:ly)?)\b|\bfast (?:heart|pulse|heartbeat)|"
+      r"\bracing\b|\btachy\w*\b"), ("TACHY",)),
     # "Is the left ventricle hypertrophied?" names LVH (the lexicon carries "left ventricular hypertrophy")
     (r"\bleft ventric\w*\b.*\b(?:hypertroph|enlarge)|\b(?:hypertroph|enlarge)\w*\b.*\bleft ventric", ("LVH",)),
     (r"\bright ventric\w*\b.*\b(?:hypertroph|enlarge)|\b(?:hypertroph|enlarge)\w*\b.*\bright ventric", ("RVH",)),
@@ -112,8 +122,11 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
      ("AXIS_LEFT",)),
     (r"\baxis\b.*\bright(?:ward)?\b|\bright(?:ward)?\b.*\baxis\b|\bRAD\b", ("AXIS_RIGHT",)),
     (r"\baxis\b.*\bnormal\b|\bnormal\b.*\baxis\b", ("AXIS_NORMAL",)),
-    ((r"\b(?:ECG|EKG|tracing|electrocardiogram|it)\b.*\bnormal\b|within normal limits|"
-      r"\bnormal (?:ECG|EKG|tracing|electrocardiogram)\b"), ("NORM",)),
+    # a normal ECG, unless the question names a measurement ("Is the QTc within normal limits?")
+    ((r"^(?!.*\b(?:QTc?|P-?R|PQ|QRS|heart ?rate|rate|HR|pulse|axis|intervals?|duration|voltages?|rhythm|"
+      r"P[- ]waves?|T[- ]waves?|ST)\b)"
+      r"(?:.*\b(?:ECG|EKG|tracing|electrocardiogram|it)\b.*\bnormal\b|.*within normal limits|"
+      r".*\bnormal (?:ECG|EKG|tracing|electrocardiogram)\b|.*\b(?:everything|all|it all)\b.*\b(?:normal|fine|ok(?:ay)?)\b)"), ("NORM",)),
     (r"\bsinus\b", ("SR",)),  # "Is the rhythm sinus?"
 )
 
@@ -147,6 +160,10 @@ def route(question: str) -> Topic:
         return Topic("statement", codes=tuple(dict.fromkeys(codes)))
     if yes_no and qualifiers:
         _, key, flags, negated = qualifiers[0]
+        if key == "qtc_bazett_ms" and flags == frozenset({"high"}) and not negated:
+            # "Is the QTc above normal / lengthened?" asks long QT, whose rule is not the Bazett
+            # flag alone (Bazett and Fridericia): the engine's statement answers it
+            return Topic("statement", codes=("LNGQT",))
         return Topic("flag", name=key, flags=flags, negated=negated)
     for pattern, name in CATEGORIES:
         if re.search(pattern, q, re.IGNORECASE):
@@ -267,6 +284,9 @@ def decide_statement(code: str, facts: StatementFacts, results: list[dict[str, A
         return answer, _interpretation_clause(code, answer, _result(results, "interpretation") or {}, m)
     if cite.startswith("measurements.") and code in _DECIDING_MEASUREMENT and m is not None:
         key = _DECIDING_MEASUREMENT[code]
+        engine = _engine_rule(code, answer, m)
+        if engine:
+            return answer, engine
         if code.startswith("AXIS_"):
             return answer, f"the QRS axis is {_value(m, key):.0f} degrees ({m.get('qrs_axis_category')})"
         if code == "VCLVH":
@@ -302,6 +322,22 @@ def decide_statement(code: str, facts: StatementFacts, results: list[dict[str, A
                                 f"below its threshold of {_pct(top['threshold'])})")
             return answer, f"the classifier does not find {'any ' if code in IMPLIED_BY else ''}{what}"
     return answer, f"the tools {'show' if answer == 'yes' else 'do not show'} {_describe(code)}"
+
+
+# statements whose engine rule uses more than the one measurement the flag shows (long QT: Bazett
+# AND Fridericia above the limit), so the flag alone could seem to contradict the answer
+_ENGINE_REASON = {"LNGQT": "long QT"}
+
+
+def _engine_rule(code: str, answer: str, m: dict[str, Any]) -> str | None:
+    """The engine's own deciding facts for ``code`` (its rule's reason and criterion, from the
+    measurements tool's ``measured_statements``), e.g. ``"medts does not find long QT: QTc Bazett
+    486 ms, Fridericia 440 ms vs limit 450 ms (long QT needs ...)"``; None when not given."""
+    s = (m.get("measured_statements") or {}).get(code) or {}
+    if code not in _ENGINE_REASON or not s.get("reason"):
+        return None
+    found = "finds" if answer == "yes" else "does not find"
+    return f"medts {found} {_ENGINE_REASON[code]}: {s['reason']} ({s['rule']})"
 
 
 def _undecided(code: str, r: dict[str, Any]) -> str | None:
@@ -350,13 +386,18 @@ _FLAG_STATEMENTS = {("pr_ms", "high"): ("1AVB", "first-degree AV block"), ("qtc_
                     ("hr_bpm", "low"): ("BRADY", "bradycardia")}
 
 
-def _flag_statement(key: str, flags: frozenset[str], facts: StatementFacts) -> str:
-    """`` (no first-degree AV block)`` after a PR verdict, when the statement facts settle it."""
+def _flag_statement(key: str, flags: frozenset[str], facts: StatementFacts, m: dict[str, Any] | None = None) -> str:
+    """`` (no first-degree AV block)`` after a PR verdict, when the statement facts settle it; the
+    engine's own rule and reason where it uses more than this flag (long QT: Bazett and Fridericia)."""
     found = _FLAG_STATEMENTS.get((key, "low" if flags == frozenset({"low"}) else "high"))
     if found is None:
         return ""
     code, phrase = found
-    if match_statement(code, False, facts):
+    present = match_statement(code, False, facts)
+    engine = _engine_rule(code, "yes" if present else "no", m or {})
+    if engine and (present or match_statement(code, True, facts)):
+        return f"; {engine}"
+    if present:
         return f" ({phrase})"
     if match_statement(code, True, facts):
         return f" (no {phrase})"
@@ -429,7 +470,7 @@ def decide(topic: Topic, results: list[dict[str, Any]], trace: list[Any], questi
         holds = match_qualifier(topic.name, topic.flags, False, facts) is not None
         answer = "yes" if holds != topic.negated else "no"
         return Verdict(topic, answer, f"{answer.capitalize()}: {measurement_phrase(m, topic.name)}"
-                                      f"{_flag_statement(topic.name, topic.flags, facts)}.")
+                                      f"{_flag_statement(topic.name, topic.flags, facts, m)}.")
     if topic.kind == "number":
         if topic.name == "hrv":
             hrv = (m or {}).get("hrv") or {}

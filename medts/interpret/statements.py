@@ -126,6 +126,14 @@ def _reason(m, name: str, default: str) -> str:
     return (v.reason if v is not None else None) or default
 
 
+# The criterion of each measurement-defined statement, in words (the table above), quoted by the
+# agent next to the rule's reason so an answer never states a limit the rule does not use alone
+RULE_TEXT = {
+    "LNGQT": "long QT needs QTc Bazett and Fridericia both above the sex-specific limit, with QRS < 120 ms",
+    "1AVB": "first-degree AV block needs PR > 200 ms with consistent P waves",
+}
+
+
 def first_degree_av_block(m, p_consistent: bool | None) -> tuple[bool | None, str]:
     pr = _value(m, "pr_ms")
     if pr is None:
@@ -209,9 +217,11 @@ def measured_statements(f) -> dict[str, dict]:
     values = {fl.name: fl.value for fl in f.flags}
     out: dict[str, dict] = {}
 
-    def put(code: str, present: bool | None, field: str, decisive: bool) -> None:
+    def put(code: str, present: bool | None, field: str, decisive: bool, reason: str | None = None) -> None:
         if present is not None:
             out[code] = {"present": bool(present), "field": field, "decisive": decisive}
+            if reason is not None:  # the rule's own deciding facts, for a surface to quote
+                out[code].update(reason=reason, rule=RULE_TEXT[code])
 
     hr, qrs = values.get("hr_bpm"), values.get("qrs_ms")
     codes = set(f.rhythm.codes)
@@ -234,8 +244,10 @@ def measured_statements(f) -> dict[str, dict]:
     if f.rhythm.regular is not None:
         put("IRREG", not f.rhythm.regular, "rr_irregular", False)
         put("RREG", f.rhythm.regular, "rr_irregular", False)
-    put("LNGQT", long_qt(values, f.sex)[0], "qtc_bazett_ms", True)
-    put("1AVB", first_degree_av_block(values, f.rhythm.p_waves_consistent)[0], "pr_ms", True)
+    long_, why = long_qt(values, f.sex)
+    put("LNGQT", long_, "qtc_bazett_ms", True, why)
+    avb, why = first_degree_av_block(values, f.rhythm.p_waves_consistent)
+    put("1AVB", avb, "pr_ms", True, why)
     if f.axis.category is not None:
         for name, code in (("normal axis", "AXIS_NORMAL"), ("left axis deviation", "AXIS_LEFT"),
                            ("right axis deviation", "AXIS_RIGHT"), ("extreme axis deviation", "AXIS_EXTREME")):

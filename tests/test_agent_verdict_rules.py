@@ -1,0 +1,83 @@
+"""The verdict states the engine's own deciding facts (one clinical truth), and the router reads
+standard ECG abbreviations and synonyms. A long-QT question once got "No: the QTc (Bazett) is
+486 ms, above the limit of 450 ms" (the engine's rule needs Bazett AND Fridericia above the
+limit); "1st degree AVB?", "Is the patient fibrillating?", "ST changes?" and "Is the heart going
+slowly?" once got "no tool decides this"."""
+
+from __future__ import annotations
+
+import pytest
+
+from medts.agent.grounding import ground_answer
+from medts.agent.tools import ToolCall
+from medts.agent.verdict import decide, route
+from medts.interpret.ranges import reference_range
+from medts.interpret.statements import RULE_TEXT, long_qt
+
+
+def _qt_trace(bazett_ms: float, fridericia_ms: float, sex: str = "M") -> list:
+    """A measurements result as tools.measurements writes it, with the engine's measured
+    statement for long QT (its rule's reason and criterion) from medts.interpret.statements."""
+    limit = reference_range("qtc_bazett_ms", sex)[1]
+    values = {"qtc_bazett_ms": bazett_ms, "qtc_fridericia_ms": fridericia_ms, "qrs_ms": 90.0}
+    present, why = long_qt(values, sex)
+    m = {"tool": "measurements", "qtc_bazett_ms": {"value": bazett_ms, "unit": "ms"},
+         "qtc_fridericia_ms": {"value": fridericia_ms, "unit": "ms"}, "qrs_ms": {"value": 90.0, "unit": "ms"},
+         "reference_limits": {"qtc_bazett_ms": {"low": None, "high": limit}},
+         "flags": {"qtc_bazett_ms": "high" if bazett_ms > limit else "normal"},
+         "measured_statements": {"LNGQT": {"present": present, "field": "qtc_bazett_ms", "decisive": True,
+                                           "reason": why, "rule": RULE_TEXT["LNGQT"]}}}
+    return [ToolCall("measurements", {}, m, 0.0)]
+
+
+def test_long_qt_rule_reads_dict_values():
+    """long_qt reads plain dicts (the agent's measurements) as well as the engine's flags."""
+    assert long_qt({"qtc_bazett_ms": 486.0, "qtc_fridericia_ms": 449.0, "qrs_ms": 90.0}, "M")[0] is False
+    assert long_qt({"qtc_bazett_ms": 486.0, "qtc_fridericia_ms": 470.0, "qrs_ms": 90.0}, "M")[0] is True
+
+
+@pytest.mark.parametrize("question", ["Does the patient have a long QTc?", "Is the corrected QT above normal?",
+                                      "Is the QTc interval lengthened?", "Is the QT prolonged?"])
+def test_a_long_qt_no_states_the_engines_rule_not_a_contradicting_flag(question):
+    trace = _qt_trace(486.0, 449.0)  # Bazett above 450 ms, Fridericia not: the engine says no long QT
+    topic = route(question)
+    assert topic.kind == "statement" and topic.codes[0] == "LNGQT", topic
+    v = decide(topic, [c.result for c in trace], trace, question)
+    assert v.answer == "no"
+    assert "above the limit" not in v.sentence  # the flag alone would seem to contradict the "No"
+    assert "Fridericia 449 ms" in v.sentence and "both above" in v.sentence
+    assert ground_answer(v.sentence, trace, question=question).n_ungrounded == 0
+
+
+def test_a_long_qt_yes_states_both_corrections():
+    trace = _qt_trace(492.0, 470.0)
+    v = decide(route("Long QT?"), [c.result for c in trace], trace)
+    assert v.answer == "yes" and "Bazett 492 ms, Fridericia 470 ms" in v.sentence
+    assert ground_answer(v.sentence, trace, question="Long QT?").n_ungrounded == 0
+
+
+def test_a_qtc_flag_question_adds_the_engines_long_qt_decision():
+    """'Is the QTc normal?' asks the Bazett flag (No: above the limit); the engine's long-QT
+    decision follows with its reason, so the answer cannot be read as long QT."""
+    trace = _qt_trace(486.0, 449.0)
+    v = decide(route("Is the QTc normal?"), [c.result for c in trace], trace)
+    assert v.answer == "no" and "medts does not find long QT" in v.sentence
+
+
+@pytest.mark.parametrize("question, label", [
+    ("1st degree AVB?", "yes/no:1AVB"), ("Any 1° AVB?", "yes/no:1AVB"), ("first degree heart block?", "yes/no:1AVB"),
+    ("Mobitz type 1?", "yes/no:2AVB"), ("CHB?", "yes/no:3AVB"),
+    ("Is the patient fibrillating?", "yes/no:AFIB"), ("in fib?", "yes/no:AFIB"), ("Is she in flutter?", "yes/no:AFLT"),
+    ("ST changes?", "yes/no:STTC"), ("Any ST-segment deviation?", "yes/no:STTC"), ("ST elevation?", "yes/no:STE_"),
+    ("ST depression?", "yes/no:STD_"),
+    ("Is the heart going slowly?", "yes/no:BRADY"), ("brady?", "yes/no:BRADY"), ("Is the heart racing?", "yes/no:TACHY"),
+    ("sinus brady?", "yes/no:SBRAD"), ("sinus tachy?", "yes/no:STACH"),
+    ("how many beats a minute?", "number:hr_bpm"), ("beats per min?", "number:hr_bpm"),
+    ("Any evidence of an inferior wall myocardial infarction?", "yes/no:IMI"), ("IWMI?", "yes/no:IMI"),
+    ("Old anteroseptal MI?", "yes/no:ASMI"), ("antero-lateral infarct?", "yes/no:ALMI"),
+    ("Is everything normal on this ECG?", "yes/no:NORM"), ("Is the QTc within normal limits?", "yes/no:qtc_bazett_ms:normal"),
+    ("Is the PR interval longer than normal?", "yes/no:pr_ms:high"), ("Is the heart rate slower than normal?", "yes/no:hr_bpm:low"),
+    ("Is anything abnormal?", "overview"), ("Is there ventricular fibrillation?", "unknown"),
+])
+def test_the_router_reads_ecg_abbreviations_and_synonyms(question, label):
+    assert route(question).label == label
