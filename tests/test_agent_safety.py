@@ -189,6 +189,8 @@ def test_verdict_follows_the_measurement_when_the_model_says_otherwise():
     ("Which insurance does she have?", "identity"),
     ("Who is this man?", "identity"),
     ("What is the name of the patient?", "identity"),
+    ("When was he born?", "identity"),
+    ("Whose ECG is this?", "identity"),
 ])
 def test_decision_prognosis_and_personal_data_questions_are_refused(question, category):
     r = refusal(question)
