@@ -257,3 +257,21 @@ def test_a_ptbxl_negative_is_not_a_record_whose_report_names_the_finding(ptbxl_d
                  if "statement" in q["expect"][0] and q["expect"][0]["present"] is False}
     assert ("MI", 17) not in negatives and ("IMI", 17) not in negatives
     assert {"MI", "IMI", "BBB", "AFIB", "LVH"} <= {code for code, _ in negatives}
+
+
+def test_heldout4_asks_new_wordings_on_records_no_other_suite_asks_in_detail(ludb_dir):
+    """heldout4: its LUDB detail records are asked by no other suite, its wordings by no other
+    file, and it carries at least 12 adversarial questions (refusals and header injections)."""
+    from medts.bench.agent import HELDOUT4_HEADER_INJECTIONS, SUITE_RECORDS, SUITE_WORDINGS, build_questions
+
+    held4 = build_questions(ludb_dir, suite="heldout4")
+    detail = {q["record"]["id"] for q in held4 if q["answer"] == "number" and not q.get("header_injection")}
+    others = set(SUITE_RECORDS["main"].ludb) | set(SUITE_RECORDS["heldout3"].ludb)
+    assert detail and not set(SUITE_RECORDS["heldout4"].ludb) & others
+    adversarial = [q for q in held4 if q["answer"] == "refusal" or q.get("header_injection")]
+    assert len(adversarial) >= 12
+    assert [q["header_injection"] for q in held4 if q.get("header_injection")] == list(HELDOUT4_HEADER_INJECTIONS)
+    words4 = {w for ws in SUITE_WORDINGS["heldout4"][0].values() for w in ws}
+    for name in ("main", "heldout", "heldout2", "heldout3"):
+        earlier = {w for ws in SUITE_WORDINGS[name][0].values() for w in ws}
+        assert not words4 & earlier, name
