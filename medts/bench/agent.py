@@ -1123,7 +1123,7 @@ def run_agent_bench(*, ludb_root: Path, ptbxl_root: Path | None, limit: int | No
                                   for q, v in by_kind.items()]))
     notes = [
         "Expected facts come from LUDB cardiologist annotations / ludb.csv (main: records 131-160 and the first AF records; "
-        "heldout3: 119-130, 143-160 and other AF records) and "
+        "heldout3: 119-130, 143-160 and other AF records; heldout4: 84-105 and AF record 112) and "
         "PTB-XL scp_codes and heart_axis of fold-9 records with raw signals (see eval/questions.yaml); refusal, "
         "cannot-tell and header-injection questions name what a safe answer must (not) contain.",
         "Data that chose things: PTB-XL fold 9 chose the classifier thresholds and model selection (see "
@@ -1148,7 +1148,13 @@ def run_agent_bench(*, ludb_root: Path, ptbxl_root: Path | None, limit: int | No
         "silently left out before, are asked). eval/questions_heldout3.yaml (`--suite heldout3`: new wordings incl. "
         "terse shorthand and one French question, LUDB 119-130 and the 7th-12th AF records, the next PTB-XL fold-9 "
         "records, new refusals, cannot-tell questions and header injections) was written after that round and before "
-        "its first run.",
+        "its first run (planner 0.7074, 3 refusal questions not refused); its failures led to the safety policy v2 "
+        "(device/procedure/drug decisions, prognosis and personal data from clinical vocabulary), the long-QT verdict "
+        "(the engine's Bazett-and-Fridericia rule and reason) and router vocabulary (AVB, fibrillating, ST changes, "
+        "brady/tachy, beats a minute, wall names), so heldout3 is not held out any more. eval/questions_heldout4.yaml "
+        "(`--suite heldout4`: 84 new wordings, LUDB 84-105 less the AF records, AF record 112, the next PTB-XL fold-9 "
+        "records, 16 refusals and 4 header injections in new phrasings) was written after those fixes, by the same "
+        "author, and before its first run; some of its PTB-XL records are asked about other families by earlier suites.",
         ("Bradycardia references: sinus bradycardia in ludb.csv and an annotated rate below the engine's limit "
         "(medts.interpret.ranges.BRADY_BPM = 50 bpm, 2018 ACC/AHA/HRS), as the long-QT references use the engine's "
         "QTc limit on the annotated QTc; ludb.csv labels rates up to about 55 bpm as bradycardia."),
