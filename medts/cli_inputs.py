@@ -132,8 +132,8 @@ def resting_limits(what: str) -> InputLimits:
 def peek_shape(path: Path, format: str | None, fs: float | None) -> tuple[int, int, float] | None:
     """``(n_samples, n_leads, fs)`` from a file's header without reading its samples, when the format allows.
 
-    WFDB headers and ``.npy`` arrays (memory-mapped) are peeked; other formats return ``None``
-    and are checked after reading.
+    WFDB headers, ISHNE Holter headers and ``.npy`` arrays (memory-mapped) are peeked; other formats
+    return ``None`` and are checked after reading.
     """
     suffix = path.suffix.lower()
     if not path.is_file():
@@ -146,6 +146,10 @@ def peek_shape(path: Path, format: str | None, fs: float | None) -> tuple[int, i
             return None  # multi-segment or no length: wfdb reads it, the record is checked after
         rate = header_sampling_rate(path, fs)
         return int(fields[3]), int(fields[1]), rate
+    if format in (None, "ishne") and suffix == ".ecg":  # a Holter file: read by sample range too
+        from medts.io.ishne import ishne_shape
+
+        return ishne_shape(path)
     if format in (None, "npy") and suffix == ".npy" and fs is not None:
         import numpy as np
 

@@ -185,3 +185,22 @@ def test_rhythm_refuses_a_broken_wfdb_record_in_one_line(tmp_path, capsys, damag
     assert main(["rhythm", str(hea), "--json"]) == 2
     errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith(("error:", "internal error:"))]
     assert len(errors) == 1 and errors[0].startswith("error:") and "long.hea" in errors[0]
+
+
+def test_a_long_ishne_file_is_cut_to_its_excerpt_by_sample_range(tmp_path, monkeypatch):
+    """measure/classify/report read only the excerpt of an ISHNE Holter file (24 h of 12 leads took
+    12 GB in measure when the file was read whole and cut)."""
+    from medts.cli_inputs import InputLimits, read_checked
+    from medts.io import ishne
+    from medts.simulate import simulate_12lead
+
+    ecg = simulate_12lead(duration_s=30.0, fs=250.0, hr_bpm=70.0, seed=3).select_leads(["I", "II", "V5"])
+    path = tmp_path / "h.ecg"
+    path.write_bytes(ishne_holter(ecg))
+    sizes = []
+    real = ishne._frames
+    monkeypatch.setattr(ishne, "_frames", lambda *a: sizes.append(a[-1] - a[-2]) or real(*a))
+    got = read_checked(path, limits=InputLimits(excerpt_s=10.0, what="medts measure"))
+    assert got.n_samples == 2500 and max(sizes) == 2500  # never the 7500 samples of the file
+    assert np.array_equal(got.signal, read_record(path).signal[:2500])
+    assert any("medts measure analysed its first 10 s of 30 s" in n for n in got.input_notes())

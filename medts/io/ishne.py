@@ -62,6 +62,18 @@ def ishne_length(path: Path) -> int | None:
     return max(0, os.path.getsize(path) - offset) // 2 // n_leads
 
 
+def ishne_shape(path: Path) -> tuple[int, int, float] | None:
+    """``(samples per lead held, leads, sampling rate in Hz)`` from the header and the file size, without
+    reading a sample (for the input limits of :func:`medts.cli_inputs.read_checked`); ``None`` if unusable."""
+    layout, held = _layout(path), ishne_length(path)
+    if layout is None or held is None:
+        return None
+    with open(path, "rb") as handle:
+        handle.seek(272)
+        rate = struct.unpack("<h", handle.read(2))[0]
+    return (held, layout[1], float(rate)) if rate > 0 else None
+
+
 def _frames(path: Path, offset: int, n_leads: int, start: int, stop: int) -> np.ndarray:
     """int16 samples ``[stop - start, n_leads]`` of frames ``[start, stop)`` (only they are read)."""
     count = max(0, stop - start)
