@@ -45,7 +45,7 @@ def test_a_long_qt_no_states_the_engines_rule_not_a_contradicting_flag(question)
     v = decide(topic, [c.result for c in trace], trace, question)
     assert v.answer == "no"
     assert "above the limit" not in v.sentence  # the flag alone would seem to contradict the "No"
-    assert "Fridericia 449 ms" in v.sentence and "both above" in v.sentence
+    assert "Fridericia 449 ms" in v.sentence and "both above" in v.sentence and "criterion" in v.sentence
     assert ground_answer(v.sentence, trace, question=question).n_ungrounded == 0
 
 
@@ -81,3 +81,27 @@ def test_a_qtc_flag_question_adds_the_engines_long_qt_decision():
 ])
 def test_the_router_reads_ecg_abbreviations_and_synonyms(question, label):
     assert route(question).label == label
+
+
+def test_a_code_glossed_in_parentheses_stays_negated():
+    """'does not find SR (sinus rhythm)' once grounded 'sinus rhythm' as a positive claim (the
+    verdict became 'the tool results disagree')."""
+    from medts.agent.grounding import statement_mentions
+
+    mentions = statement_mentions("No: the classifier does not find SR (sinus rhythm): probability 35%.")
+    assert mentions and all(neg for *_, code, neg in mentions if code == "SR")
+    # a gloss with no statement before it still ends the negation's scope
+    assert not statement_mentions("There are no P waves (atrial fibrillation).")[0][4]
+
+
+def test_sinus_bradycardia_no_on_a_slow_non_sinus_rhythm_names_the_rhythm():
+    """A rate under the limit with a 'No' to sinus bradycardia once read 'No: the heart rate is 50 bpm,
+    below the limit of 50 bpm' (49.9 bpm, atrial fibrillation): the rhythm and one decimal are given."""
+    m = {"tool": "measurements", "hr_bpm": {"value": 49.9, "unit": "bpm"}, "rhythm_label": "atrial fibrillation",
+         "reference_limits": {"hr_bpm": {"low": 50.0, "high": 100.0}}, "flags": {"hr_bpm": "low"},
+         "measured_statements": {"BRADY": {"present": True, "field": "hr_bpm", "decisive": True},
+                                 "SBRAD": {"present": False, "field": "hr_bpm", "decisive": True},
+                                 "AFIB": {"present": True, "field": "rhythm_label", "decisive": False}}}
+    trace = [ToolCall("measurements", {}, m, 0.0)]
+    v = decide(route("sinus brady?"), [m], trace)
+    assert v.answer == "no" and "49.9 bpm" in v.sentence and "atrial fibrillation, not sinus rhythm" in v.sentence

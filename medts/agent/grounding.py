@@ -507,11 +507,21 @@ def _scope_ended(between: str, cue: str) -> bool:
     for m in _SCOPE_END.finditer(between):
         if m.group(0) == "(":
             inner = between[:m.start()]
-            if inner.strip() and not _mentions_statement(inner):
+            # "does not find SR (sinus rhythm)": a code just before the gloss keeps the scope
+            code = re.search(r"\b([A-Z][A-Z0-9_]+)\s*$", inner)
+            named = code is not None and _is_code(code.group(1))
+            if inner.strip() and not named and not _mentions_statement(inner):
                 return True
         elif cue.lower() == "without":
             return True
     return False
+
+
+def _is_code(token: str) -> bool:
+    """Whether ``token`` is a statement code or a pseudo-code (SR, LVH, AXIS_LEFT...)."""
+    from medts.labels import STATEMENTS
+
+    return token in STATEMENTS or token in SYNONYMS or token in IMPLIED_BY
 
 
 def _mentions_statement(text: str) -> bool:

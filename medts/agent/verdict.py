@@ -219,10 +219,13 @@ def measurement_phrase(m: dict[str, Any], key: str) -> str | None:
     if v is None:
         return None
     unit = _UNITS[key]
-    text = f"the {_NAMES[key]} is {v:.2f} {unit}" if unit == "mV" else f"the {_NAMES[key]} is {v:.0f} {unit}"
     lim = (m.get("reference_limits") or {}).get(key) or {}
     flag = (m.get("flags") or {}).get(key)
     lo, hi = lim.get("low"), lim.get("high")
+    # 49.6 bpm below a 50 bpm limit: one decimal, or "50 bpm, below the limit of 50 bpm"
+    edge = flag in ("low", "high") and any(x is not None and f"{x:.0f}" == f"{v:.0f}" for x in (lo, hi))
+    text = (f"the {_NAMES[key]} is {v:.2f} {unit}" if unit == "mV"
+            else f"the {_NAMES[key]} is {v:.1f} {unit}" if edge else f"the {_NAMES[key]} is {v:.0f} {unit}")
     if flag in ("normal", "high", "low") and (lo is not None or hi is not None):
         fmt = (lambda x: f"{x:.1f} {unit}") if unit == "mV" else (lambda x: f"{x:.0f} {unit}")
         if flag == "normal":
@@ -294,6 +297,10 @@ def decide_statement(code: str, facts: StatementFacts, results: list[dict[str, A
             meets = "meets the voltage criteria (VCLVH)" if answer == "yes" else "does not meet the voltage criteria"
             return answer, f"the QRS voltage {meets}: " + " and ".join(phrases)
         phrase = measurement_phrase(m, key)
+        rate_flag = (m.get("flags") or {}).get(key)
+        if phrase and answer == "no" and (code, rate_flag) in (("SBRAD", "low"), ("STACH", "high")) and m.get("rhythm_label"):
+            # the rate meets the limit but the rhythm is not sinus: say so, or "No" reads as a contradiction
+            return answer, f"{phrase}, but the measured rhythm is {m['rhythm_label']}, not sinus rhythm"
         if phrase:
             return answer, phrase
     if cite.startswith("measurements.") and m is not None:

@@ -126,11 +126,12 @@ def _reason(m, name: str, default: str) -> str:
     return (v.reason if v is not None else None) or default
 
 
-# The criterion of each measurement-defined statement, in words (the table above), quoted by the
-# agent next to the rule's reason so an answer never states a limit the rule does not use alone
+# The criterion of each measurement-defined statement, in words (the table above; no statement
+# name, which a reader would take for a claim), quoted by the agent next to the rule's reason so
+# an answer never states a limit the rule does not use alone
 RULE_TEXT = {
-    "LNGQT": "long QT needs QTc Bazett and Fridericia both above the sex-specific limit, with QRS < 120 ms",
-    "1AVB": "first-degree AV block needs PR > 200 ms with consistent P waves",
+    "LNGQT": "the criterion: QTc Bazett and Fridericia both above the sex-specific limit, with QRS < 120 ms",
+    "1AVB": "the criterion: PR > 200 ms with consistent P waves",
 }
 
 
