@@ -48,6 +48,7 @@ def text_report(res, source: str, max_windows: int = 20) -> str:
                      f"  QT {w.qt_ms} ms  PR {w.pr_ms} ms")
     if len(res.windows) > max_windows:
         lines.append(f"    ... {len(res.windows) - max_windows} more windows (use --json for all)")
+    lines += [f"  note: {note}" for note in res.notes]
     return "\n".join(lines)
 
 

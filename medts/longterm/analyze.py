@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 
 from medts.interpret import longterm as rules
 from medts.interpret.ranges import RANGES
-from medts.longterm.beats import SEGMENT_AFTER_S, SEGMENT_BEFORE_S, BeatExtractor
+from medts.longterm.beats import SEGMENT_AFTER_S, SEGMENT_BEFORE_S, BeatExtractor, implausible_amplitude
 from medts.longterm.classify import EctopySummary, beat_classes, beat_scores, summarise_ectopy
 from medts.longterm.rhythm import (
     Episode,
@@ -30,6 +30,7 @@ from medts.longterm.rhythm import (
     window_rhythm,
 )
 from medts.longterm.stream import LongSource, iter_chunks, open_long_record
+from medts.record import MAX_PLAUSIBLE_MV
 
 SCHEMA_VERSION = "1.0"
 MARGIN_S = 3.0
@@ -100,7 +101,9 @@ def analyze_recording(path_or_source: str | Path | LongSource, *, window_s: floa
     windows: list[WindowRhythm] = []
     poor = 0
     min_corr_feature = float(np.log(1.0 - rules.WINDOW_MIN_BEAT_CORR + 0.01))
+    implausible = 0
     for chunk in iter_chunks(src, window_s=window_s, margin_s=MARGIN_S):
+        implausible += implausible_amplitude(chunk.signal[:, li])  # no beats are detected there
         block = ext.add(chunk)
         v, s = beat_scores(block.features)
         is_v = v >= rules.V_THRESHOLD
@@ -133,6 +136,9 @@ def analyze_recording(path_or_source: str | Path | LongSource, *, window_s: floa
               "end, too close to the edge to compare")]
     if src.note:
         notes.append(src.note)
+    if implausible:
+        notes.append(f"lead {src.leads[li]}: implausible amplitude (beyond {MAX_PLAUSIBLE_MV:g} mV from its median; "
+                     f"wrong units?) in {implausible} of {len(windows)} window(s): no beats analysed there")
     if src.leads[li].upper() not in ("MLII", "II", "ML2"):
         notes.append(f"the beat models were fitted on lead MLII; lead {src.leads[li]} may score differently")
     result = LongTermResult(
