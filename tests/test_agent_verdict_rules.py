@@ -78,6 +78,9 @@ def test_a_qtc_flag_question_adds_the_engines_long_qt_decision():
     ("Is everything normal on this ECG?", "yes/no:NORM"), ("Is the QTc within normal limits?", "yes/no:qtc_bazett_ms:normal"),
     ("Is the PR interval longer than normal?", "yes/no:pr_ms:high"), ("Is the heart rate slower than normal?", "yes/no:hr_bpm:low"),
     ("Is anything abnormal?", "overview"), ("Is there ventricular fibrillation?", "unknown"),
+    ("Is the axis deviated rightwards?", "yes/no:AXIS_RIGHT"), ("Is AV conduction delayed?", "yes/no:1AVB"),
+    ("Any ST-T wave abnormality?", "yes/no:STTC"), ("Is this a normal resting ECG?", "yes/no:NORM"),
+    ("Is there a left or right bundle branch block?", "yes/no:BBB"), ("Is there LBBB or RBBB?", "yes/no:CLBBB+CRBBB"),
 ])
 def test_the_router_reads_ecg_abbreviations_and_synonyms(question, label):
     assert route(question).label == label

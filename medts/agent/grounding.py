@@ -340,7 +340,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         ("PMI", "posterior", "PWMI"), ("IPLMI", "infero-?postero-?lateral", "IPLMI"),
         ("IPMI", "infero-?posterior", "IPMI"))},
     "MI": (r"myocardial infarction", r"\binfarcts?\b", r"heart attack", r"(?<![\w/])MI(?![\w/])", r"\bN?STEMI\b"),
-    "STTC": (r"ST[- /]T changes?", r"ischa?emi[ac]\w*"),
+    "STTC": (r"ST[- /]T(?:[- ]waves?)? changes?", r"ischa?emi[ac]\w*"),
     "CD": (r"conduction disturbances?",),
     "HYP": (r"\bhypertrophy\b",),
     # "This trace lies between normal limits ..." (SmolLM2, after a "No" to "Is this tracing within

@@ -101,7 +101,7 @@ _WAVES = re.compile(r"delineat|\bwaves? (?:found|boundaries|onsets?|offsets?)|fi
 # family words the statement lexicon does not carry as such
 FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"\bMI\b|infarct|heart attack|\bSTEMI\b|\bQ[- ]waves? (?:of|from) (?:an )?(?:old|prior)", ("MI",)),
-    (r"ischa?emi|ST[- /]T (?:changes?|abnormalit)|\bST(?:[- ]segments?)? (?:changes?|abnormalit\w*|deviations?|shifts?)\b",
+    (r"ischa?emi|ST[- /]T(?:[- ]waves?)? (?:changes?|abnormalit)|\bST(?:[- ]segments?)? (?:changes?|abnormalit\w*|deviations?|shifts?)\b",
      ("STTC",)),
     # "Is the patient fibrillating?", "in fib?" (atrial: medts has no ventricular fibrillation statement)
     (r"^(?!.*\bventric).*\b(?:fibrillat\w*|fib)\b", ("AFIB",)),
@@ -116,19 +116,25 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"\bright ventric\w*\b.*\b(?:hypertroph|enlarge)|\b(?:hypertroph|enlarge)\w*\b.*\bright ventric", ("RVH",)),
     (r"^(?!.*\b(?:left|right) ventric).*(?:hypertroph|enlarge)", ("HYP",)),
     (r"fascicular block|hemiblock", ("LAFB", "LPFB")),
+    # slowed AV conduction is first-degree block ("Is AV conduction prolonged?")
+    ((r"\b(?:AV|atrioventricular) (?:nodal )?conduction\b[^?.]{0,25}\b(?:prolong|delay|slow|long|lengthen)\w*|"
+      r"\b(?:prolong|delay|slow|long|lengthen)\w* (?:AV|atrioventricular) (?:nodal )?conduction\b"), ("1AVB",)),
     (r"\bAV block\b|heart block|atrioventricular block", ("1AVB", "2AVB", "3AVB")),
     # "LAD"/"RAD" as axis deviation unless the question is about the artery (left anterior descending)
-    (r"\baxis\b.*\bleft(?:ward)?\b|\bleft(?:ward)?\b.*\baxis\b|\bLAD\b(?!.*\b(?:arter|territor|occlu|stenos|coronar))",
+    (r"\baxis\b.*\bleft(?:wards?)?\b|\bleft(?:wards?)?\b.*\baxis\b|\bLAD\b(?!.*\b(?:arter|territor|occlu|stenos|coronar))",
      ("AXIS_LEFT",)),
-    (r"\baxis\b.*\bright(?:ward)?\b|\bright(?:ward)?\b.*\baxis\b|\bRAD\b", ("AXIS_RIGHT",)),
+    (r"\baxis\b.*\bright(?:wards?)?\b|\bright(?:wards?)?\b.*\baxis\b|\bRAD\b", ("AXIS_RIGHT",)),
     (r"\baxis\b.*\bnormal\b|\bnormal\b.*\baxis\b", ("AXIS_NORMAL",)),
     # a normal ECG, unless the question names a measurement ("Is the QTc within normal limits?")
     ((r"^(?!.*\b(?:QTc?|P-?R|PQ|QRS|heart ?rate|rate|HR|pulse|axis|intervals?|duration|voltages?|rhythm|"
       r"P[- ]waves?|T[- ]waves?|ST)\b)"
       r"(?:.*\b(?:ECG|EKG|tracing|electrocardiogram|it)\b.*\bnormal\b|.*within normal limits|"
-      r".*\bnormal (?:ECG|EKG|tracing|electrocardiogram)\b|.*\b(?:everything|all|it all)\b.*\b(?:normal|fine|ok(?:ay)?)\b)"), ("NORM",)),
+      r".*\bnormal (?:12[- ]lead |resting |standard )?(?:ECG|EKG|tracing|electrocardiogram)\b|.*\b(?:everything|all|it all)\b.*\b(?:normal|fine|ok(?:ay)?)\b)"), ("NORM",)),
     (r"\bsinus\b", ("SR",)),  # "Is the rhythm sinus?"
 )
+
+
+_EITHER_BBB = re.compile(r"\b(?:right or left|left or right|either)\b[^?.]{0,30}\bbundle", re.IGNORECASE)
 
 
 def route(question: str) -> Topic:
@@ -137,6 +143,8 @@ def route(question: str) -> Topic:
     if _COMPARE.search(q):
         return Topic("compare")
     codes = [c for _, c, neg in find_statements(q)]
+    if _EITHER_BBB.search(q):  # "a right or left bundle branch block?" asks the family, not the one named last
+        codes = ["BBB"]
     if not codes:
         codes = [c for pattern, cs in FAMILY_WORDS if re.search(pattern, q, re.IGNORECASE) for c in cs]
     # a finding named without a question word asks whether it is there ("Left bundle branch block?",
