@@ -335,9 +335,12 @@ def test_serial_comparison_side_by_side_with_a_table_of_changes(app_url, browser
     page.fill("#compare-picker input", "example: afib")
     page.keyboard.press("Escape")
     page.click("#compare")
-    page.wait_for_function("() => document.querySelector('#changes [role=gridcell]')"
-                           " || document.querySelector('#status').innerText.includes('Error')",
-                           timeout=180_000)  # queued behind the example's step 2; ~90 s measured at load 12
+    try:
+        page.wait_for_function("() => document.querySelector('#changes [role=gridcell]')"
+                               " || document.querySelector('#status').innerText.includes('Error')",
+                               timeout=180_000)
+    except Exception:  # say what the page shows instead of a bare timeout
+        raise AssertionError(f"status: {page.inner_text('#status')!r}; comparison: {page.inner_text('#comparison')[:300]!r}")
     assert "Error" not in page.inner_text("#status"), page.inner_text("#status")
     for elem in ("compare-previous", "compare-current"):
         page.wait_for_function(f"() => document.querySelector('#{elem} .js-plotly-plot')?._fullData", timeout=30_000)

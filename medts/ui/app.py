@@ -466,7 +466,9 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
                     overlays = gr.CheckboxGroup([WAVES_OVERLAY, "anomalies", MEDTSLLM_OVERLAY],
                                                 value=[WAVES_OVERLAY, "anomalies"], label="Overlays", elem_id="overlays")
                 overlays_md = gr.Markdown("", elem_id="overlays-note")
-        with gr.Column(visible=False, elem_id="comparison") as compare_box:
+        # "hidden", not False: a column left out of the page drops the plot and table values sent in the
+        # update that shows it (empty comparison seen under load); a hidden one is mounted and keeps them
+        with gr.Column(visible="hidden", elem_id="comparison") as compare_box:
             compare_md = gr.Markdown("", elem_id="comparison-title")
             with gr.Row():
                 compare_prev_plot = gr.Plot(label="Previous ECG", elem_id="compare-previous")
@@ -539,7 +541,7 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
                 start_slider: gr.update(maximum=max(0.0, round(ecg.duration_s - 1.0, 1)), value=0),
                 window_slider: gr.update(maximum=max(1.0, round(ecg.duration_s)), value=st.view.window_s),
                 overlays: [WAVES_OVERLAY, "anomalies"],  # a new record starts with the default view (View())
-                layout_radio: VIEWS[0], caliper_md: CALIPER_HINT, compare_box: gr.update(visible=False),
+                layout_radio: VIEWS[0], caliper_md: CALIPER_HINT, compare_box: gr.update(visible="hidden"),
                 overlays_md: "Computing statements and anomalies...", meas_note: "Measuring...",
                 meas_df: [], stm_note: "Computing statements...", stm_df: [], evidence_md: "",
                 quality_note: "", quality_df: [], interp_md: "",
