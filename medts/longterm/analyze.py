@@ -19,7 +19,12 @@ from pydantic import BaseModel, Field
 
 from medts.interpret import longterm as rules
 from medts.interpret.ranges import RANGES
-from medts.longterm.beats import SEGMENT_AFTER_S, SEGMENT_BEFORE_S, BeatExtractor, implausible_amplitude
+from medts.longterm.beats import (
+    SEGMENT_AFTER_S,
+    SEGMENT_BEFORE_S,
+    BeatExtractor,
+    implausible_amplitude,
+)
 from medts.longterm.classify import EctopySummary, beat_classes, beat_scores, summarise_ectopy
 from medts.longterm.rhythm import (
     Episode,
