@@ -330,6 +330,8 @@ def test_upload_measurements_fit_tool_trace_and_no_server_paths(app_url, browser
 
 
 def test_serial_comparison_side_by_side_with_a_table_of_changes(app_url, browser) -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page, _ = _open(browser, app_url)  # current: the sinus example (68 bpm)
     page.get_by_text("Compare with another ECG").click()
     page.fill("#compare-picker input", "example: afib")
@@ -339,7 +341,7 @@ def test_serial_comparison_side_by_side_with_a_table_of_changes(app_url, browser
         page.wait_for_function("() => document.querySelector('#changes [role=gridcell]')"
                                " || document.querySelector('#status').innerText.includes('Error')",
                                timeout=180_000)
-    except Exception:  # say what the page shows instead of a bare timeout
+    except PlaywrightTimeout:  # say what the page shows instead of a bare timeout
         raise AssertionError(f"status: {page.inner_text('#status')!r}; comparison: {page.inner_text('#comparison')[:300]!r}")
     assert "Error" not in page.inner_text("#status"), page.inner_text("#status")
     for elem in ("compare-previous", "compare-current"):
