@@ -565,23 +565,16 @@ def _tables(metrics: dict[str, Any], methods: tuple[str, ...]) -> list[str]:
                           + markdown_table(header, rows))
     qtdb = metrics.get("qtdb")
     if qtdb:
-        rows = []
-        for kind in FIDUCIALS:
-            row = [kind]
-            for m in methods:
-                s = qtdb["fiducials"][m][kind]
-                row += [s["sensitivity"], s["mean_error_ms"], s["sd_error_ms"], s["mae_ms"]]
-            rows.append(row)
+        def fiducial_rows(key: str) -> list[list]:
+            return [[kind] + [x for m in methods for x in (qtdb[key][m][kind]["sensitivity"], qtdb[key][m][kind]["mean_error_ms"],
+                                                           qtdb[key][m][kind]["sd_error_ms"], qtdb[key][m][kind]["mae_ms"])]
+                    for kind in FIDUCIALS]
+
         header = ["fiducial"] + [f"{m} {c}" for m in methods for c in ("Se", "mean", "SD", "MAE")]
-        tables.append(f"## QTDB q1c ({len(qtdb['records'])} records; ms)\n\n" + markdown_table(header, rows))
+        tables.append(f"## QTDB q1c ({len(qtdb['records'])} records; ms)\n\n"
+                      + markdown_table(header, fiducial_rows("fiducials")))
         if "fiducials_held_out" in qtdb:
-            rows = []
-            for kind in FIDUCIALS:
-                row = [kind]
-                for m in methods:
-                    s = qtdb["fiducials_held_out"][m][kind]
-                    row += [s["sensitivity"], s["mean_error_ms"], s["sd_error_ms"], s["mae_ms"]]
-                rows.append(row)
+            rows = fiducial_rows("fiducials_held_out")
             n_held = len(qtdb["records"]) - len(qtdb.get("tuning_records", []))
             tables.append(f"## QTDB q1c, held-out half RECORDS[1::2] ({n_held} records; ms)\n\n"
                           + markdown_table(header, rows))
