@@ -321,3 +321,14 @@ def test_a_lead_at_an_implausible_amplitude_is_noted_not_a_crash(tmp_path, capsy
     assert main(["rhythm", str(tmp_path / "loud.hea")]) == 0
     out = capsys.readouterr().out
     assert "lead II: implausible amplitude" in out and "0 beats" in out
+
+
+def test_af_shorter_than_an_episode_is_said_not_hidden(capsys):
+    """A 10 s AF record has no 30 s episode; the output must not read as 'no AF'."""
+    from medts.cli import main
+    from medts.examples import example_path
+
+    assert main(["rhythm", str(example_path("afib"))]) == 0
+    assert "AF/flutter seen in 1 window(s), 10 s in all, shorter than the 30 s" in capsys.readouterr().out
+    assert main(["rhythm", str(example_path("sinus"))]) == 0
+    assert "AF/flutter seen" not in capsys.readouterr().out

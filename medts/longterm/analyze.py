@@ -141,6 +141,11 @@ def analyze_recording(path_or_source: str | Path | LongSource, *, window_s: floa
               "end, too close to the edge to compare")]
     if src.note:
         notes.append(src.note)
+    af_windows = [w for w in windows if w.rhythm == "AF/flutter"]
+    if af_windows and not episodes:  # "0 episodes" must not read as "no AF" beside an AF window
+        seen_s = sum(w.end_s - w.start_s for w in af_windows)
+        notes.append(f"AF/flutter seen in {len(af_windows)} window(s), {seen_s:.0f} s in all, shorter than the "
+                     f"{rules.AF_MIN_EPISODE_S:.0f} s an AF episode needs: no episode counted")
     if implausible:
         notes.append(f"lead {src.leads[li]}: implausible amplitude (beyond {MAX_PLAUSIBLE_MV:g} mV from its median; "
                      f"wrong units?) in {implausible} of {len(windows)} window(s): no beats analysed there")
