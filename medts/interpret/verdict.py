@@ -51,10 +51,10 @@ def make_verdict(f) -> str:
     codes = f.codes()
     others = [SHORT.get(s.code, s.description) for s in f.asserted if s.code not in NOT_LISTED]
     explained = set(codes)
-    flags = [f"{fl.label.lower()} {fl.value:g} {fl.unit} ({fl.flag})" for fl in f.abnormal_flags
+    flags = [f"{fl.label} {fl.value:g} {fl.unit} ({fl.flag})" for fl in f.abnormal_flags
              if not explained & set(FLAG_STATEMENTS.get(fl.name, ())) and fl.name not in ("rr_ms", "hr_bpm")]
     if f.axis.category not in (None, "normal axis") and not explained & {"LAFB", "LPFB"}:
-        flags = [x for x in flags if not x.startswith("qrs axis")] + [f"{f.axis.category} (QRS axis {f.axis.axis_deg:.0f} deg)"]
+        flags = [x for x in flags if not x.startswith("QRS axis")] + [f"{f.axis.category} (QRS axis {f.axis.axis_deg:.0f} deg)"]
     absent = f.quality.absent_leads
     if "NORM" in codes:
         tail = "normal ECG"
