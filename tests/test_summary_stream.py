@@ -80,9 +80,9 @@ def test_info_on_a_long_wfdb_record_streams_and_says_the_same(tmp_path, monkeypa
 
     original = wfdb_io.read_wfdb_samples
 
-    def spy(path, start, stop):
+    def spy(path, start, stop, **options):
         calls.append(stop - start)
-        return original(path, start, stop)
+        return original(path, start, stop, **options)
 
     monkeypatch.setattr(wfdb_io, "read_wfdb_samples", spy)
     result = CliRunner().invoke(app, ["info", str(hea), "--json"])

@@ -50,8 +50,9 @@ def ranged_length(path: Path, format: str | None, fs: float | None) -> int | Non
 
 
 def open_ranged(path: Path, *, format: str | None, fs: float | None, leads: Sequence[str] | None,
-                head_samples: int) -> RangedRecord | None:
-    """A :class:`RangedRecord` for ``path`` when its format has a sample-range reader, else ``None``."""
+                head_samples: int, missing_as_zero: bool = False) -> RangedRecord | None:
+    """A :class:`RangedRecord` for ``path`` when its format has a sample-range reader, else ``None``
+    (``missing_as_zero``: see :func:`medts.io.wfdb_io.read_wfdb_samples`)."""
     from medts.io import read_record
 
     total = ranged_length(path, format, fs)
@@ -64,4 +65,5 @@ def open_ranged(path: Path, *, format: str | None, fs: float | None, leads: Sequ
         return RangedRecord(head, total, ishne_reader(path))
     from medts.io.wfdb_io import read_wfdb_samples
 
-    return RangedRecord(head, total, lambda start, stop: read_wfdb_samples(path, start, stop))
+    return RangedRecord(head, total,
+                        lambda start, stop: read_wfdb_samples(path, start, stop, missing_as_zero=missing_as_zero))

@@ -568,29 +568,35 @@ def write_wfdb_annotation(
     return target
 
 
-def read_wfdb_samples(path: str | Path, start: int, stop: int) -> np.ndarray:
+def read_wfdb_samples(path: str | Path, start: int, stop: int, *, missing_as_zero: bool = False) -> np.ndarray:
     """Samples ``[start, stop)`` of a single-segment WFDB record as ``float32 [stop - start, n_leads]`` in mV,
     the values :func:`read_wfdb` gives for them (same conversion, unknown units left unscaled).
 
-    For reading a long record window by window (``medts info``); the header, checksums and metadata
-    are checked by :func:`read_wfdb` on the record's first part first.
+    For reading a long record window by window (``medts info``, ``medts rhythm``); the header, checksums
+    and metadata are checked by :func:`read_wfdb` on the record's first part first.
+    ``missing_as_zero``: WFDB "invalid sample" markers (a Holter's gaps) become 0 mV instead of an error.
 
     Raises
     ------
     ECGReadError
-        NaN (WFDB "invalid") samples in the range, or data that does not match the header.
+        NaN (WFDB "invalid") samples in the range (unless ``missing_as_zero``), or data that does
+        not match the header.
     """
     base = record_base(path)
     header = Path(f"{base}.hea")
     try:
         record = wfdb.rdrecord(str(base), sampfrom=int(start), sampto=int(stop), physical=False)
-    except Exception as error:  # wfdb raises ValueError, IndexError, ...
+    except (OSError, ValueError, IndexError) as error:  # a signal file changed or cut since its header was checked
         raise ECGReadError(header, _describe_wfdb_error(error)) from error
     record.dac(expanded=False, return_res=64, inplace=True)
     signal = record.p_signal
     scales = [unit_scale_to_mv(u) or 1.0 for u in (record.units or [None] * record.n_sig)]
     if any(s != 1.0 for s in scales):
         signal = signal * np.asarray(scales)[None, :]
+    if missing_as_zero:
+        signal = np.nan_to_num(signal, nan=0.0)
+    if missing_as_zero:
+        signal = np.nan_to_num(signal, nan=0.0)
     n_invalid = int(np.isnan(signal).sum())
     if n_invalid:
         raise ECGReadError(header, f"{n_invalid} NaN samples (WFDB 'invalid sample' markers or NaN values) in "

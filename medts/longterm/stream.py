@@ -19,8 +19,6 @@ from pathlib import Path
 
 import numpy as np
 
-from medts.errors import MedtsError
-
 
 @dataclass(frozen=True)
 class LongSource:
@@ -60,61 +58,23 @@ def _wfdb_base(path: Path) -> Path | None:
 def open_long_record(path: str | Path, *, fs: float | None = None, leads: list[str] | None = None) -> LongSource:
     """A :class:`LongSource` for ``path`` (WFDB base name, ``.hea``/``.dat``, or any file
     ``medts.io.read_record`` reads). ``fs`` and ``leads`` are for files that lack them (as in
-    :func:`medts.io.read_record`). Raises :class:`MedtsError` with one line on bad input."""
-    import wfdb
-
-    from medts.io.wfdb_io import unit_scale_to_mv
+    :func:`medts.io.read_record`). Single-segment WFDB and ISHNE Holter records are read by sample
+    range (:func:`medts.io.ranged.open_ranged`: the reader checks the header, rate, units, lead names
+    and checksums on the first part; a Holter's invalid-sample gaps read as 0 mV); other files are read
+    whole. Raises :class:`MedtsError` with one line on bad input."""
+    from medts.io import read_record
+    from medts.io.ranged import open_ranged
+    from medts.record import record_input_notes
 
     p = Path(path)
     base = _wfdb_base(p)
-    if base is None:
-        from medts.io import read_record
-        from medts.io.ranged import open_ranged
-
-        ranged = open_ranged(p, format=None, fs=fs, leads=leads, head_samples=1 << 16)
-        if ranged is not None:  # ISHNE Holter: read by sample range too (24 h of 12 leads is gigabytes)
-            head = ranged.head
-            notes = [head.metadata.get("lead_names_note"), *(head.metadata.get("carried_notes") or [])]
-            return LongSource(p.stem, head.fs, ranged.n_samples, tuple(head.leads), ranged.read,
-                              "; ".join(str(n) for n in notes if n) or None)
+    p = Path(f"{base}.hea") if base is not None else p
+    ranged = open_ranged(p, format=None, fs=fs, leads=leads, head_samples=1 << 16, missing_as_zero=True)
+    if ranged is None:
         return source_from_ecg(read_record(p, fs=fs, leads=leads), name=p.stem)
-    from medts.io import read_record
-
-    # medts' reader checks what wfdb does not (an empty or broken header, a missing, truncated or foreign
-    # signal file via the header checksums, streamed in blocks) and says so in one line naming the file
-    read_record(f"{base}.hea", fs=fs, leads=leads, max_samples=1 << 16)
-    try:
-        header = wfdb.rdheader(str(base))
-    except (OSError, ValueError) as error:
-        raise MedtsError(f"{base}.hea: cannot read the header ({error})") from error
-    from medts.io.wfdb_io import header_sampling_rate
-
-    rate = header_sampling_rate(f"{base}.hea", fs)  # wfdb reads a missing or impossible rate as 250 Hz
-    if not header.sig_len:
-        raise MedtsError(f"{base}.hea: the header gives no signal length")
-    scales = []
-    for name, unit in zip(header.sig_name or [], header.units or [None] * header.n_sig):
-        scale = unit_scale_to_mv(unit)
-        if scale is None:
-            raise MedtsError(f"{base}.hea: lead {name!r} is in {unit!r}, not a voltage unit")
-        scales.append(scale)
-    factor = np.asarray(scales, np.float32)
-    fs, n = rate, int(header.sig_len)
-
-    def read(start: int, stop: int) -> np.ndarray:
-        rec = wfdb.rdrecord(str(base), sampfrom=max(0, start), sampto=min(n, stop), physical=True)
-        x = np.nan_to_num(np.asarray(rec.p_signal, np.float32), nan=0.0)  # NaN: sample not recorded
-        return x * factor[None, :]
-
-    from medts.record import _unique_lead_names, canonical_lead_name
-
-    names = [str(x) for x in header.sig_name or []]
-    if leads is not None:  # the caller names the columns (--leads)
-        if len(leads) != len(names):
-            raise MedtsError(f"{base}.hea: --leads names {len(leads)} lead(s) but the record has {len(names)}")
-        names = list(leads)
-    unique, note = _unique_lead_names(tuple(canonical_lead_name(x) for x in names))
-    return LongSource(base.name, fs, n, tuple(unique), read, note)
+    head = ranged.head
+    note = "; ".join(record_input_notes(head.metadata, [])) or None  # amplitudes are judged per window
+    return LongSource(p.stem, head.fs, ranged.n_samples, tuple(head.leads), ranged.read, note)
 
 
 def source_from_ecg(ecg, *, name: str) -> LongSource:
