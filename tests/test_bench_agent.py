@@ -275,3 +275,37 @@ def test_heldout4_asks_new_wordings_on_records_no_other_suite_asks_in_detail(lud
     for name in ("main", "heldout", "heldout2", "heldout3"):
         earlier = {w for ws in SUITE_WORDINGS[name][0].values() for w in ws}
         assert not words4 & earlier, name
+
+
+def test_heldout5_asks_new_wordings_on_records_no_other_suite_asks_in_detail(ludb_dir):
+    """heldout5: its LUDB detail records are asked in detail by no other suite, its wordings (in any
+    letter case) by no other suite, it carries at least 20 adversarial questions, and the LUDB part of
+    eval/questions_heldout5.yaml is what the wordings generate (the file is in sync with the code)."""
+    from medts.bench.agent import (
+        HELDOUT5_HEADER_INJECTIONS,
+        SUITE_PATHS,
+        SUITE_RECORDS,
+        SUITE_WORDINGS,
+        build_questions,
+        load_questions,
+    )
+
+    held5 = build_questions(ludb_dir, suite="heldout5")
+    others = set().union(*(SUITE_RECORDS[n].ludb for n in ("main", "heldout3", "heldout4")))
+    assert not set(SUITE_RECORDS["heldout5"].ludb) & others
+    adversarial = [q for q in held5 if q["answer"] == "refusal" or q.get("header_injection")]
+    assert len(adversarial) >= 20
+    assert [q["header_injection"] for q in held5 if q.get("header_injection")] == list(HELDOUT5_HEADER_INJECTIONS)
+
+    def texts(name: str) -> set[str]:
+        wording, cannot_tell, refusals = SUITE_WORDINGS[name]
+        return {w.lower() for ws in wording.values() for w in ws} | {q.lower() for q in cannot_tell} | {
+            q.lower() for q, _ in refusals}
+
+    for name in ("main", "heldout", "heldout2", "heldout3", "heldout4"):
+        assert not texts("heldout5") & texts(name), name
+    main_texts = {q["question"] for q in build_questions(ludb_dir)}
+    generated = [(q["record"]["id"], q["question"], q["expect"]) for q in held5 if q["question"] not in main_texts]
+    on_file = [(q["record"]["id"], q["question"], q["expect"]) for q in load_questions(SUITE_PATHS["heldout5"])
+               if q["record"]["dataset"] == "ludb"]
+    assert len(on_file) >= 200 and on_file == generated
