@@ -105,3 +105,54 @@ def test_withheld_as_undecided_is_told_apart_from_withheld_as_absent():
     lacking = interpret(few, sex="M", scores=scores(CLBBB=0.9, NORM=0.7))
     assert undetermined("CLBBB", _decision(lacking, "CLBBB").reason)
     assert undetermined("NORM", _decision(lacking, "NORM").reason)
+
+
+def test_a_right_bundle_branch_pattern_with_a_narrow_qrs_is_an_incomplete_block():
+    """AHA/ACCF/HRS 2009 part III: the RBBB morphology short of 120 ms is incomplete RBBB, not "no block"."""
+    _, m = measured(70.0)
+    narrow = interpret(with_values(m, qrs_ms=104.0), sex="M", scores=scores(CRBBB=0.7, IRBBB=0.2, NORM=0.6))
+    assert "IRBBB" in narrow.codes() and "CRBBB" not in narrow.codes() and "NORM" not in narrow.codes()
+    irbbb = _decision(narrow, "IRBBB")
+    assert irbbb.origin == "classifier+measurement" and "QRS 104 ms" in irbbb.reason and "CRBBB p=0.70" in irbbb.reason
+    assert "QRS 104 ms" in _decision(narrow, "CRBBB").reason
+    wide = interpret(with_values(m, qrs_ms=140.0), sex="M", scores=scores(CRBBB=0.7, IRBBB=0.2))
+    assert "CRBBB" in wide.codes() and "IRBBB" not in wide.codes()
+    unmeasured = interpret(with_values(m, qrs_ms=None), sex="M", scores=scores(CRBBB=0.7))
+    assert not {"CRBBB", "IRBBB"} & set(unmeasured.codes())
+
+
+def test_engine_thresholds_apply_to_the_model_they_were_chosen_for_only():
+    from medts.interpret import ClassifierScore
+    from medts.interpret.statements import ENGINE_THRESHOLDS
+
+    _, m = measured(70.0)
+    m = with_values(m, qrs_ms=100.0)
+    t = ENGINE_THRESHOLDS[("classifier-all", "IRBBB")]
+
+    def score(source: str, p: float) -> list[ClassifierScore]:
+        return [ClassifierScore(code="IRBBB", probability=p, threshold=0.52, present=p >= 0.52, source=source)]
+
+    f = interpret(m, sex="M", scores=score("classifier-all (all)", t + 0.02))
+    d = _decision(f, "IRBBB")
+    assert d.decision == "asserted" and d.threshold == t and "the classifier's own 0.52" in d.reason
+    assert f.classifier[0].present is False  # the raw classifier output is kept as it came
+    assert "IRBBB" not in interpret(m, sex="M", scores=score("classifier-all (all)", t - 0.02)).codes()
+    assert "IRBBB" not in interpret(m, sex="M", scores=score("another model (all)", t + 0.02)).codes()
+
+
+def test_conduction_blocks_are_not_read_from_a_paced_rhythm():
+    from dataclasses import replace
+
+    from medts.interpret.reconcile import undetermined
+    from medts.signal import measure_ecg
+
+    ecg, m = measured(70.0)
+    x = ecg.signal.copy()
+    for b in m.beats:  # a 1-sample pacemaker spike 10 ms before each R peak in every lead
+        x[b.r_peak - 5, :] += 0.5
+    paced = with_values(measure_ecg(replace(ecg, signal=x)), qrs_ms=160.0, qrs_axis_deg=-60.0)
+    f = interpret(paced, sex="M", scores=scores(CLBBB=0.9))
+    assert "PACE" in f.codes() and "CLBBB" not in f.codes() and "LAFB" not in f.codes()
+    d = _decision(f, "CLBBB")
+    assert d.decision == "withheld" and "paced" in d.reason and undetermined("CLBBB", d.reason)
+    assert "CLBBB" in interpret(with_values(m, qrs_ms=160.0), sex="M", scores=scores(CLBBB=0.9)).codes()

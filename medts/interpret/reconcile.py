@@ -11,8 +11,13 @@ probability and threshold beside it):
    :data:`medts.interpret.statements.REQUIRED_LEADS`) is withheld, naming the leads.
 4. Measurement gates (:mod:`medts.interpret.statements`): CLBBB/CRBBB need QRS >= 120 ms and
    exclude each other (the more probable one stays); incomplete blocks need QRS < 120 ms and
-   give way to the complete block; IVCD needs QRS >= 110 ms and no bundle-branch block;
-   LAFB/LPFB need their axis; 1AVB and LNGQT are what the PR / QTc rule says.
+   give way to the complete block; a classifier CRBBB refused for a QRS < 120 ms is asserted as
+   IRBBB (the same right bundle-branch morphology short of the complete-block duration, AHA/ACCF/HRS
+   2009 part III); IVCD needs QRS >= 110 ms and no bundle-branch block; LAFB/LPFB need their axis;
+   1AVB and LNGQT are what the PR / QTc rule says; in a paced rhythm the conduction statements
+   (:data:`PACED_QRS_UNREAD`) are withheld as undecided. A classifier statement counts as present at the
+   engine's threshold where :data:`medts.interpret.statements.ENGINE_THRESHOLDS` sets one (IRBBB,
+   LVH), else at the classifier's own.
 5. Measurement-defined statements the classifier missed are asserted (1AVB, LNGQT, VCLVH:
    voltage criteria for LVH, LAFB by axis). LVH itself stays the classifier's call: voltage
    alone is the separate SCP statement VCLVH (as PTB-XL labels it).
@@ -34,6 +39,12 @@ from medts.labels import STATEMENTS
 
 NOT_ABNORMAL = ("NORM", "SR", "SARRH")
 """Asserted statements that do not withhold NORM (sinus arrhythmia is a normal variant)."""
+
+PACED_QRS_UNREAD = ("CLBBB", "CRBBB", "IRBBB", "ILBBB", "IVCD", "LAFB", "LPFB")
+"""Conduction statements the engine does not read from a paced rhythm (PACE in the rhythm codes): a
+ventricular-paced QRS is wide with a bundle-branch-like shape and its own axis (right-ventricular pacing
+looks like LBBB; Surawicz 2009), so such a call is withheld as undecided. Checked on LUDB 1-80: the
+classifier's CLBBB (34) and CRBBB (74) on ventricular-paced records with third-degree AV block go."""
 
 EXCLUSIVE = (("CLBBB", "CRBBB"), ("CLBBB", "ILBBB"), ("CRBBB", "IRBBB"), ("AFIB", "AFLT"))
 
@@ -121,15 +132,27 @@ def _decision(code: str, decision: str, origin: str, reason: str, score: Classif
                              evidence=None if score is None else score.evidence)
 
 
+def classifier_present(s: ClassifierScore) -> bool:
+    """Whether the engine counts score ``s`` as present: at the engine's threshold for its model and
+    code (:data:`medts.interpret.statements.ENGINE_THRESHOLDS`), else at the classifier's own."""
+    t = rules.engine_threshold(s.source, s.code)
+    return s.present if t is None else s.probability >= t
+
+
 def reconcile(m, *, sex: str | None, scores: list[ClassifierScore], quality: QualityGrade, rhythm: RhythmCall,
               flags: list[MeasurementFlag]) -> list[StatementDecision]:
     """The final statement decisions (asserted and withheld) for one record."""
     by_code = merge_scores(scores)
-    present = {c: s for c, s in by_code.items() if s.present}
+    present = {c: s for c, s in by_code.items() if classifier_present(s)}
     out: dict[str, StatementDecision] = {}
 
     def add(code, decision, origin, reason, source=None):
-        out[code] = _decision(code, decision, origin, reason, by_code.get(code), source)
+        score = by_code.get(code)
+        engine_t = None if score is None else rules.engine_threshold(score.source, code)
+        if engine_t is not None:  # the decision shows the threshold it used, and names the model's own
+            reason += f"; engine threshold {engine_t:.2f} (the classifier's own {score.threshold:.2f})"
+            score = score.model_copy(update={"threshold": engine_t})
+        out[code] = _decision(code, decision, origin, reason, score, source)
 
     if quality.abstain:
         for code in list(present) + rhythm.codes:
@@ -156,7 +179,9 @@ def reconcile(m, *, sex: str | None, scores: list[ClassifierScore], quality: Qua
                                                 f"(missing, disconnected or flat)")
             continue
         gate: tuple[bool | None, str] = (True, "")
-        if code in ("CLBBB", "CRBBB", "IRBBB", "ILBBB", "IVCD"):
+        if code in PACED_QRS_UNREAD and "PACE" in rhythm.codes:
+            gate = (None, f"{rhythm.label}: a paced QRS is not read for a bundle-branch or fascicular block")
+        elif code in ("CLBBB", "CRBBB", "IRBBB", "ILBBB", "IVCD"):
             gate = rules.qrs_gate(m, code)
         elif code in ("LAFB", "LPFB"):
             gate = rules.fascicular_gate(m, code)
@@ -167,6 +192,11 @@ def reconcile(m, *, sex: str | None, scores: list[ClassifierScore], quality: Qua
         elif code == "VCLVH":
             gate = rules.lvh_voltage(m, sex)
         ok, why = gate
+        if ok is False and code == "CRBBB" and "IRBBB" not in out:
+            narrow, because = rules.incomplete_rbbb_from_crbbb(m)
+            if narrow and not set(rules.required_leads("IRBBB")) & absent:
+                add("IRBBB", "asserted", "classifier+measurement", f"{because} (CRBBB p={s.probability:.2f})",
+                    source=rules.AHA_2009_III)
         if ok is False:
             add(code, "withheld", "classifier", f"measurement contradicts it: {why}")
         elif ok is None:
@@ -198,6 +228,8 @@ def reconcile(m, *, sex: str | None, scores: list[ClassifierScore], quality: Qua
         # an infarction is another cause of left axis deviation (Surawicz 2009); checked on PTB-XL folds 1-9:
         # measurement-only LAFB PPV 0.66 -> 0.83
         measured["LAFB"] = (None, f"{measured['LAFB'][1]}, but {', '.join(infarction)} may explain the axis")
+    if "PACE" in rhythm.codes and measured["LAFB"][0]:
+        measured["LAFB"] = (None, f"{measured['LAFB'][1]}, but the rhythm is paced (a paced QRS has its own axis)")
     for code, (holds, why) in measured.items():
         if holds and code not in out and not set(rules.required_leads(code)) & absent:
             add(code, "asserted", "measurement", why)
