@@ -25,6 +25,7 @@ def bench_ptbxl(
     nested_level: Annotated[list[str] | None, typer.Option("--nested-level", help="Level(s) for --nested (default: superdiagnostic and all).")] = None,
     nested_model: Annotated[str, typer.Option("--nested-model", help="Model preset trained per outer fold.")] = "xresnet1d-small",
     nested_epochs: Annotated[int, typer.Option("--nested-epochs", min=1, help="Epochs per outer fold.")] = 8,
+    hybrid: Annotated[bool, typer.Option("--hybrid", help="With --nested: add the hybrid rows (CNN logits + engine measurements; naive prior, CNN only, measurements only, stacked, late fusion) and write eval/results/<name>_nested_hybrid instead of <name>_nested.")] = False,
 ) -> None:
     """prepare -> predict -> evaluate (prepared.json and predictions/*.npz kept in --work); --nested adds nested CV."""
     import sys
@@ -34,6 +35,8 @@ def bench_ptbxl(
     from medts.errors import MedtsError
     from medts.labels import LEVELS
 
+    if hybrid and not nested:
+        raise MedtsError("--hybrid needs --nested (the hybrid rows are built inside the nested CV)")
     root = data or dataset_dir("ptbxl")
     if root is None:
         raise MedtsError("no PTB-XL root: pass --data ROOT")
@@ -49,15 +52,22 @@ def bench_ptbxl(
     else:
         typer.echo(f"wrote {json_path} and {md_path}", err=True)
     if nested:
+        from medts.bench.hybrid import run as run_hybrid
         from medts.bench.nested import run as run_nested
 
         chosen = tuple(nested_level or ("superdiagnostic", "all"))
         bad = [lv for lv in chosen if lv not in LEVELS]
         if bad:
             raise MedtsError(f"unknown --nested-level {', '.join(bad)}; choose from {', '.join(LEVELS)}")
-        nested_json, nested_md = run_nested(root, levels=chosen, model=nested_model, epochs=nested_epochs,
-                                            n_boot=min(n_boot, 200), name=f"{name}_nested", fold9=json_path,
-                                            command=command, log=lambda m: typer.echo(m, err=True))
+        log = lambda m: typer.echo(m, err=True)
+        if hybrid:
+            nested_json, nested_md = run_hybrid(root, levels=chosen, model=nested_model, epochs=nested_epochs,
+                                                n_boot=min(n_boot, 200), name=f"{name}_nested_hybrid",
+                                                command=command, log=log)
+        else:
+            nested_json, nested_md = run_nested(root, levels=chosen, model=nested_model, epochs=nested_epochs,
+                                                n_boot=min(n_boot, 200), name=f"{name}_nested", fold9=json_path,
+                                                command=command, log=log)
         typer.echo(f"wrote {nested_json} and {nested_md}", err=True)
 
 
