@@ -90,7 +90,9 @@ def prefix_cache(model: Any, tok: Any, head: list[dict[str, str]], input_ids: An
     k = (*key, tuple(ids[0].tolist()))
     if k not in _PREFIX_CACHES:
         with torch.inference_mode():
-            out = model(input_ids=ids, use_cache=True)
+            # only the cache is wanted: logits for every prefix token would be a [1, n, 49152] buffer
+            # (about 60 MB for a 600-token prefix) on top of the weights
+            out = model(input_ids=ids, use_cache=True, logits_to_keep=1)
         cache = getattr(out, "cache", None)
         _PREFIX_CACHES[k] = cache if cache is not None else out.past_key_values
         while len(_PREFIX_CACHES) > PREFIX_CACHE_SIZE:

@@ -113,6 +113,9 @@ def register(app: typer.Typer) -> None:
         from medts.agent.backends import BackendError
         from medts.agent.native import PARTIAL_MARK
         from medts.cli_inputs import check_fs_option, parse_leads, read_checked
+        from medts.heap import bound_heap
+
+        bound_heap()  # before the record is read and the model's threads start (medts.heap says why)
 
         # Read (and check) the records before any model loads: a bad path costs no load.
         rate, names = check_fs_option(fs), parse_leads(leads)
