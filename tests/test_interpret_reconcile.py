@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from interpret_helpers import measured, scores, with_values
 
 from medts.interpret import interpret
@@ -156,3 +157,27 @@ def test_conduction_blocks_are_not_read_from_a_paced_rhythm():
     d = _decision(f, "CLBBB")
     assert d.decision == "withheld" and "paced" in d.reason and undetermined("CLBBB", d.reason)
     assert "CLBBB" in interpret(with_values(m, qrs_ms=160.0), sex="M", scores=scores(CLBBB=0.9)).codes()
+
+
+@pytest.mark.realdata
+def test_real_records_paced_blocks_withheld_and_narrow_right_bundle_pattern_called_incomplete(ludb_dir, ptbxl_dir):
+    """LUDB 34 (ventricular pacing, third-degree AV block; no bundle-branch label): the shipped classifier
+    calls CLBBB, the engine does not read a paced QRS. PTB-XL 255 and 932 (folds 1-8, labelled IRBBB):
+    the classifier calls CRBBB below its IRBBB threshold, the measured QRS is < 120 ms: incomplete RBBB.
+    These records tuned the rules (LUDB 1-80, PTB-XL folds 1-8)."""
+    from medts.io.ludb import read_ludb
+    from medts.io.ptbxl import PtbxlIndex
+    from medts.report.build import ReportBuilder
+
+    index = PtbxlIndex.open(ptbxl_dir, sampling_rate=100)
+    paced, *narrow = ReportBuilder(text="template", evidence="none").build_many(
+        [read_ludb(ludb_dir, 34).ecg, index.read(255), index.read(932)])
+    f = paced.findings
+    assert any(s.code == "CLBBB" and s.present for s in f.classifier)  # the premise: the classifier says CLBBB
+    assert "PACE" in f.codes() and not {"CLBBB", "CRBBB"} & set(f.codes())
+    assert "paced" in _decision(f, "CLBBB").reason
+    for report in narrow:
+        f = report.findings
+        assert any(s.code == "CRBBB" and s.present for s in f.classifier), report.record.record_id
+        assert "IRBBB" in f.codes() and "CRBBB" not in f.codes(), report.record.record_id
+        assert f.flag("qrs_ms").value < 120 and "incomplete right bundle-branch block" in _decision(f, "IRBBB").reason
