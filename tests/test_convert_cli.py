@@ -36,13 +36,13 @@ def test_convert_refuses_to_overwrite_and_unknown_targets(tmp_path, capsys):
 
 
 def test_convert_refuses_a_record_too_long_to_hold_from_its_header(tmp_path, capsys):
-    """12 leads x 31 min: refused in one line from the header alone (no signal file is even needed),
-    before the writers would hold it (60 minutes took 1.3 GB, 24 hours 8.7 GB)."""
-    n = 31 * 60 * 500
+    """12 leads x 61 min: refused in one line from the header alone (no signal file is even needed),
+    before the reader and writers would hold it (24 hours took 8.7 GB)."""
+    n = 61 * 60 * 500
     lines = [f"long 12 500 {n}"] + [f"long.dat 16 200/mV 16 0 0 0 0 {lead}" for lead in
                                      ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")]
     (tmp_path / "long.hea").write_text("\n".join(lines) + "\n")
     assert main(["convert", str(tmp_path / "long.hea"), "--to", "wfdb", "--out", str(tmp_path / "out")]) == 2
     err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
-    assert len(err) == 1 and "12 leads x 31.0 min is too long for medts convert" in err[0]
+    assert len(err) == 1 and "12 leads x 61.0 min is too long for medts convert" in err[0]
     assert not (tmp_path / "out").exists()

@@ -43,6 +43,29 @@ def test_write_read_round_trip_preserves_signal_fs_leads_age_sex(tmp_path):
     assert np.array_equal(read_wfdb(tmp_path / "rec.dat").signal, back.signal)
 
 
+@pytest.mark.parametrize("fmt", ["16", "32"])
+def test_window_by_window_writer_writes_the_files_wfdb_wrsamp_writes(tmp_path, monkeypatch, fmt):
+    # 2,500 samples in windows of 700 (the last one short): header and .dat byte for byte as wrsamp's.
+    from medts.io import wfdb_io
+
+    monkeypatch.setattr(wfdb_io, "WRITE_WINDOW_SAMPLES", 700)
+    x = _signal(2500, 3, seed=7).astype(np.float32)
+    x[:, 2] *= 1e4  # a wide range: fmt 32 gains in the millions
+    ecg = ECG(x, fs=500, leads=("I", "II", "V1"), record_id="w", age=70, sex="M")
+    ours = write_wfdb(ecg, tmp_path / "ours" / "w", fmt=fmt)
+    (tmp_path / "ref").mkdir()
+    wfdb.wrsamp("w", fs=500.0, units=["mV"] * 3, sig_name=["I", "II", "V1"], p_signal=x.astype(np.float64),
+                fmt=[fmt] * 3, comments=["Age: 70", "Sex: Male"], write_dir=str(tmp_path / "ref"))
+    assert ours.read_text() == (tmp_path / "ref" / "w.hea").read_text()
+    assert ours.with_suffix(".dat").read_bytes() == (tmp_path / "ref" / "w.dat").read_bytes()
+
+
+def test_writer_refuses_formats_it_does_not_write(tmp_path):
+    ecg = ECG(_signal(1000, 1), fs=500, leads=("II",), record_id="f")
+    with pytest.raises(ECGReadError, match="formats 16 and 32, not '212'"):
+        write_wfdb(ecg, tmp_path / "f", fmt="212")
+
+
 @pytest.mark.parametrize("fmt", ["16", "212", "24", "32", "80", "508", "516"])
 def test_reads_every_common_storage_format_like_wfdb_physical(tmp_path, fmt):
     x = _signal(1500, 2, seed=int(fmt))

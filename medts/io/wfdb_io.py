@@ -410,24 +410,71 @@ _AGE_SEX_COMMENT = re.compile(r"^\s*<?\s*(age|sex|gender)\s*>?\s*:", re.IGNORECA
 _RECORD_NAME = re.compile(r"^[-\w]+$")
 
 
+WRITE_WINDOW_SAMPLES = 30_000
+"""Samples per lead converted and written at a time by :func:`write_wfdb` (60 s at 500 Hz)."""
+
+_DAT_DTYPES = {"16": np.dtype("<i2"), "32": np.dtype("<i4")}
+"""The formats :func:`write_wfdb` writes: little-endian two's complement, frame after frame."""
+
+
 def write_wfdb(ecg: ECG, path_without_ext: str | Path, *, fmt: str = "16") -> Path:
     """Write ``ecg`` as a WFDB record (``.hea`` + ``.dat``, units mV) and return the ``.hea`` path.
 
     Age and sex go into ``# Age: ..`` / ``# Sex: ..`` comments (read back by :func:`read_wfdb`);
     other comments from ``ecg.metadata["comments"]`` are kept (newlines replaced by spaces).
-    Gains are chosen by ``wfdb`` to use the full digital range of ``fmt``, so the round-trip
-    error is below one quantisation step.
+    Gains are chosen by ``wfdb`` to use the full digital range of ``fmt`` (16 or 32), so the
+    round-trip error is below one quantisation step.
+
+    ``wfdb`` chooses the gains and baselines, converts and writes the header; the samples are
+    converted and appended :data:`WRITE_WINDOW_SAMPLES` at a time, because ``wfdb.wrsamp`` holds
+    several int64 copies of the whole record (1.3 GB for 60 minutes of 12 leads). The files are
+    byte for byte those ``wfdb.wrsamp`` writes (tested).
 
     Raises
     ------
     ECGReadError
-        If the record name is not a valid WFDB name or writing fails.
+        If the record name is not a valid WFDB name, ``fmt`` is not 16 or 32, or writing fails.
     """
     base = record_base(path_without_ext)
     name = base.name
     if not _RECORD_NAME.match(name):
         raise ECGReadError(base, "WFDB record names may only contain letters, digits, '-' and '_'")
+    if str(fmt) not in _DAT_DTYPES:
+        raise ECGReadError(base, f"medts writes WFDB formats {' and '.join(_DAT_DTYPES)}, not {fmt!r}")
     base.parent.mkdir(parents=True, exist_ok=True)
+    n = ecg.n_leads
+    record = wfdb.Record(record_name=name, n_sig=n, fs=float(ecg.fs), sig_len=ecg.n_samples,
+                         file_name=[f"{name}.dat"] * n, fmt=[str(fmt)] * n, units=["mV"] * n,
+                         sig_name=list(ecg.leads), comments=_header_comments(ecg))
+    # wfdb.wrsamp's gains come from float64 extremes: the same here, without a float64 copy of the record
+    low = np.nanmin(ecg.signal, axis=0).astype(np.float64)
+    high = np.nanmax(ecg.signal, axis=0).astype(np.float64)
+    if not (np.isfinite(low).all() and np.isfinite(high).all()):
+        raise ECGReadError(base, "cannot write WFDB record: infinite samples (or a lead of NaN only)")
+    try:
+        gains_baselines = [record.calc_adc_gain_baseline(ch, low, high) for ch in range(n)]
+        record.adc_gain = [float(g) for g, _ in gains_baselines]
+        record.baseline = [int(b) for _, b in gains_baselines]
+        sums = np.zeros(n, dtype=np.int64)
+        with open(base.parent / f"{name}.dat", "wb") as dat:
+            for start in range(0, ecg.n_samples, WRITE_WINDOW_SAMPLES):
+                window = wfdb.Record(p_signal=ecg.signal[start:start + WRITE_WINDOW_SAMPLES].astype(np.float64),
+                                     fmt=record.fmt, adc_gain=record.adc_gain, baseline=record.baseline)
+                digital = window.adc()  # int64 [window, leads]
+                if start == 0:
+                    record.init_value = [int(v) for v in digital[0]]
+                sums += digital.sum(axis=0)
+                dat.write(digital.astype(_DAT_DTYPES[str(fmt)]).tobytes())
+        record.checksum = [int(v) for v in sums % 65536]
+        record.set_defaults()
+        record.wrheader(write_dir=str(base.parent))
+    except (OSError, ValueError) as error:
+        raise ECGReadError(base, f"cannot write WFDB record ({type(error).__name__}: {error})") from error
+    return base.parent / f"{name}.hea"
+
+
+def _header_comments(ecg: ECG) -> list[str]:
+    """Age, sex and the record's other comments (one line each) for a WFDB header."""
     comments = []
     if ecg.age is not None:
         comments.append(f"Age: {ecg.age:g}")
@@ -437,20 +484,7 @@ def write_wfdb(ecg: ECG, path_without_ext: str | Path, *, fmt: str = "16") -> Pa
         text = " ".join(str(comment).splitlines())
         if not _AGE_SEX_COMMENT.match(text):
             comments.append(text)
-    try:
-        wfdb.wrsamp(
-            name,
-            fs=float(ecg.fs),
-            units=["mV"] * ecg.n_leads,
-            sig_name=list(ecg.leads),
-            p_signal=ecg.signal.astype(np.float64),
-            fmt=[str(fmt)] * ecg.n_leads,
-            comments=comments,
-            write_dir=str(base.parent),
-        )
-    except Exception as error:
-        raise ECGReadError(base, f"cannot write WFDB record ({type(error).__name__}: {error})") from error
-    return base.parent / f"{name}.hea"
+    return comments
 
 
 # -- annotations --------------------------------------------------------------------------------
