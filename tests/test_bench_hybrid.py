@@ -92,6 +92,8 @@ def test_nested_hybrid_run_reports_every_row_without_choosing_on_the_outer_fold(
     assert m["n_records"] == sum(f["n_test_records"] for f in m["per_outer_fold"])
     assert doc["data"]["records_by_source"]["processed100_zscore"] == 2
     assert "hybrid, late fusion" in md_path.read_text()
+    assert set(m["pooled_auc_per_class"]["CNN only"]) == set(m["classes"]) == set(m["n_positives"])
+    assert sum(m["n_positives"].values()) >= m["n_records"]  # every scored record has at least one label
     # measurements are cached: a second call loads them instead of measuring again
     from medts.bench.hybrid import measurement_features
     from medts.classify.data import load_ptbxl_cache

@@ -88,20 +88,32 @@ def measurement_features(cache: Any, *, folder: Path | None = None, log: Callabl
     (the key hashes the cache's records, sources and :data:`FEATURE_VERSION`); later calls load it.
     A record the engine cannot measure (an error from the reader or the measurement) is all NaN.
     """
-    from medts.config import cache_dir
-
-    key_text = json.dumps([str(cache.root), FEATURE_VERSION, FEATURE_NAMES, cache.ecg_ids.tolist(), cache.sources])
-    folder = folder or cache_dir() / "ptbxl_measure" / hashlib.sha1(key_text.encode()).hexdigest()[:16]
+    folder = folder or _feature_folder(cache)
     path = folder / "features.npy"
     if path.is_file():
         return np.load(path)
+    start = time.perf_counter()
     x = _measure_all(cache, log)
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / "features.tmp.npy"
     np.save(tmp, x)
     tmp.replace(path)
-    (folder / "names.json").write_text(json.dumps(list(FEATURE_NAMES)))
+    (folder / "meta.json").write_text(json.dumps({"names": list(FEATURE_NAMES),
+                                                  "measure_seconds": round(time.perf_counter() - start, 1)}))
     return x
+
+
+def _feature_folder(cache: Any) -> Path:
+    from medts.config import cache_dir
+
+    key_text = json.dumps([str(cache.root), FEATURE_VERSION, FEATURE_NAMES, cache.ecg_ids.tolist(), cache.sources])
+    return cache_dir() / "ptbxl_measure" / hashlib.sha1(key_text.encode()).hexdigest()[:16]
+
+
+def measure_seconds(cache: Any) -> float | None:
+    """Wall seconds the cached measurements of ``cache`` took when first made (None if unknown)."""
+    meta = _feature_folder(cache) / "meta.json"
+    return json.loads(meta.read_text()).get("measure_seconds") if meta.is_file() else None
 
 
 def _measure_all(cache: Any, log: Callable[[str], None]) -> np.ndarray:
@@ -142,7 +154,9 @@ def fit_predict(x_train: np.ndarray, y_train: np.ndarray, x_tests: list[np.ndarr
     """One boosted-tree classifier per class fit on ``x_train``; logits ``[n, n_classes]`` for each of ``x_tests``.
 
     Classes with fewer than :data:`MIN_POSITIVES` positives (or negatives) in ``y_train`` get
-    ``fallback[i][:, c]`` (same shapes as the outputs) or else the training prior's logit.
+    ``fallback[i][:, c]`` (same shapes as the outputs) or else logit 0: a constant that is the same in
+    every fold, so pooling the outer folds adds no fold-dependent offset (the training prior's logit
+    would, and it is anti-correlated with the test fold's own prevalence).
     Fixed settings, no early stopping, one thread: deterministic and chosen before any test fold was seen.
     """
     from sklearn.ensemble import HistGradientBoostingClassifier
@@ -158,7 +172,7 @@ def fit_predict(x_train: np.ndarray, y_train: np.ndarray, x_tests: list[np.ndarr
             pos = int(y.sum())
             if min(pos, len(y) - pos) < MIN_POSITIVES:
                 for i, out in enumerate(outs):
-                    out[:, c] = fallback[i][:, c] if fallback is not None else _logit(np.full(len(out), y.mean()))
+                    out[:, c] = fallback[i][:, c] if fallback is not None else 0.0
                 continue
             model = HistGradientBoostingClassifier(max_iter=100, learning_rate=0.1, max_leaf_nodes=8,
                                                    min_samples_leaf=20, l2_regularization=1.0,
@@ -209,7 +223,7 @@ ROWS = ("naive prior", "CNN only", "measurements only", "hybrid, stacked", "hybr
 def hybrid_level(cache: Any, features: np.ndarray, level: str, *, model: str, epochs: int, seed: int,
                  batch_size: int = 64, n_boot: int = 200, log: Callable[[str], None] = print) -> dict[str, Any]:
     """Nested CV of one level with the rows of :data:`ROWS` (see the module docstring)."""
-    from medts.classify.metrics import macro_auc
+    from medts.classify.metrics import auc_per_class, macro_auc
     from medts.classify.models import fold_batchnorm
     from medts.classify.predict import predict_signals
     from medts.classify.train import LevelData, TrainConfig, train_one
@@ -250,8 +264,24 @@ def hybrid_level(cache: Any, features: np.ndarray, level: str, *, model: str, ep
             + f" (w={weight:g})")
     rows = {row: _pooled(ys, scores[row], n_boot) for row in ROWS}
     deltas = {row: paired_delta(ys, scores[row], scores["CNN only"], n_boot) for row in ROWS[2:]}
-    return {"rows": rows, "delta_vs_cnn": deltas, "per_outer_fold": per_fold, "n_records": int(sum(len(y) for y in ys)),
-            "classes": data.classes}
+    y = np.concatenate(ys)
+    per_class = {row: {c: (None if np.isnan(a) else round(float(a), 4)) for c, a in
+                       zip(data.classes, auc_per_class(y, np.concatenate(scores[row])))} for row in ROWS[1:]}
+    return {"rows": rows, "delta_vs_cnn": deltas, "per_outer_fold": per_fold, "n_records": len(y),
+            "classes": data.classes, "pooled_auc_per_class": per_class,
+            "n_positives": {c: int(n) for c, n in zip(data.classes, y.sum(axis=0))}}
+
+
+def class_changes(m: dict[str, Any], row: str = "hybrid, late fusion", *, min_pos: int = 10,
+                  n: int = 8) -> list[list[Any]]:
+    """Table rows for the classes (>= ``min_pos`` positives) whose pooled AUC ``row`` changed most vs the CNN:
+    the ``n`` largest gains, then the ``n // 2`` largest losses."""
+    cnn, new, pos = m["pooled_auc_per_class"]["CNN only"], m["pooled_auc_per_class"][row], m["n_positives"]
+    meas = m["pooled_auc_per_class"]["measurements only"]
+    ok = [c for c in m["classes"] if pos[c] >= min_pos and cnn[c] is not None and new[c] is not None]
+    ranked = sorted(ok, key=lambda c: new[c] - cnn[c], reverse=True)
+    chosen = ranked[:n] + [c for c in ranked[::-1][: n // 2] if c not in ranked[:n]]
+    return [[c, pos[c], cnn[c], meas[c], new[c], f"{new[c] - cnn[c]:+.3f}"] for c in chosen]
 
 
 def run(root: str | Path, *, levels: tuple[str, ...] = ("superdiagnostic", "all"), model: str = "xresnet1d-small",
@@ -272,12 +302,14 @@ def run(root: str | Path, *, levels: tuple[str, ...] = ("superdiagnostic", "all"
     for level in levels:  # written after each level, so a long run leaves the finished levels behind
         metrics[level] = hybrid_level(cache, features, level, model=model, epochs=epochs, seed=seed,
                                       batch_size=batch_size, n_boot=n_boot, log=log)
-        paths = _write(name, command, metrics, levels, coverage, raw, measure_s, model, epochs, seed)
+        paths = _write(name, command, metrics, levels, coverage, raw, (measure_s, measure_seconds(cache)), model,
+                       epochs, seed)
     return paths
 
 
 def _write(name: str, command: str | None, metrics: dict[str, Any], levels: tuple[str, ...], coverage: dict,
-           raw: np.ndarray, measure_s: float, model: str, epochs: int, seed: int) -> tuple[Path, Path]:
+           raw: np.ndarray, measure_s: tuple[float, float | None], model: str, epochs: int,
+           seed: int) -> tuple[Path, Path]:
     from medts.bench.results import markdown_table, write_results
 
     summary = []
@@ -295,6 +327,9 @@ def _write(name: str, command: str | None, metrics: dict[str, Any], levels: tupl
                   f["fusion_seconds"]] for level, m in metrics.items() for f in m["per_outer_fold"]]
     folds = markdown_table(["level", "outer fold", "selection fold", "records", "chosen epoch", "fusion w",
                             *ROWS, "CNN train s", "fusion s"], fold_rows)
+    changes = [[level, *r] for level, m in metrics.items() for r in class_changes(m)]
+    change_table = markdown_table(["level", "statement", "positives", "CNN only", "measurements only",
+                                   "hybrid, late fusion", "Δ"], changes)
     n_raw = int(raw.sum())
     notes = [
         ("Same protocol as ptbxl_nested: per outer fold, the CNN trains on seven folds and its epoch is chosen on the "
@@ -307,13 +342,20 @@ def _write(name: str, command: str | None, metrics: dict[str, Any], levels: tupl
         ("The stacked hybrid's CNN logits on the training folds are in-sample (the CNN trained on them), so the "
          "stacker learns to trust a CNN that is better there than on new records; the late fusion avoids this by "
          "weighting on the selection fold. Both rows are reported; neither was chosen by test figures."),
-        (f"Measurements: medts.signal.measure.measure_ecg once per record ({measure_s:.0f} s this run; cached under "
-         f"the user cache). {n_raw} records have raw mV signals (records100) and get all {len(FEATURE_NAMES)} "
+        (f"Measurements: medts.signal.measure.measure_ecg once per record (first measurement {measure_s[1]} s wall "
+         f"on the shared 2-core machine; {measure_s[0]:.0f} s this run; cached under the user cache). {n_raw} records have raw mV signals (records100) and get all {len(FEATURE_NAMES)} "
          f"features; {len(raw) - n_raw} exist only as band-passed z-scored arrays and get the "
          f"{len(TIMING_FEATURES)} timing/rate/rhythm features (amplitude and axis features missing). Missingness "
          "therefore marks the source, whose label mix differs a little (e.g. MI 19% raw vs 14% processed at "
          "superdiagnostic level); on the full PTB-XL release every record is raw."),
-        "The naive prior scores every record with the training prevalence: 0.5 per fold by construction (the floor).",
+        ("The naive prior scores every record with the training prevalence: 0.5 per fold by construction. Pooled, "
+         "it falls below 0.5 because the leave-folds-out prevalence is anti-correlated with the test fold's own; the "
+         "same fold-to-fold calibration shifts lower every pooled figure at the all-statements level (many rare "
+         "statements), so there the mean over folds is the fairer summary and the pooled one a lower bound."),
+        ("Classes with fewer than 5 training positives get logit 0 from the measurement model (the CNN logit alone in "
+         "the stack). A first run (commit d6c5b1b) gave them the training prior's logit instead: every per-fold "
+         "figure is the same (a constant within a fold changes no AUC), but the pooled all-statements late fusion "
+         "fell to 0.726 from that fold-dependent offset; nothing else changed."),
         "Pooled Δ: paired bootstrap over records (same resamples for both rows).",
     ]
     if len(metrics) < len(levels):
@@ -324,8 +366,10 @@ def _write(name: str, command: str | None, metrics: dict[str, Any], levels: tupl
               "levels_done": list(metrics),
               "feature_names": list(FEATURE_NAMES), "feature_coverage": coverage,
               "records_by_source": {"records100": n_raw, "processed100_zscore": int(len(raw) - n_raw)}},
-        metrics={**metrics, "measure_seconds": round(measure_s, 1)},
+        metrics={**metrics, "measure_seconds_this_run": round(measure_s[0], 1), "measure_seconds_first": measure_s[1]},
         baselines={level: {"naive prior": m["rows"]["naive prior"], "CNN only": m["rows"]["CNN only"]}
                    for level, m in metrics.items()},
         notes=notes, markdown_tables=["## Hybrid rows beside the CNN and the prior (nested CV)\n\n" + table,
-                                      "## Per outer fold (macro-AUC)\n\n" + folds])
+                                      "## Per outer fold (macro-AUC)\n\n" + folds,
+                                      "## Statements that changed most with the late fusion (pooled AUC, >= 10 "
+                                      "positives; largest gains, then largest losses)\n\n" + change_table])
