@@ -214,3 +214,12 @@ def test_ecg_questions_with_device_or_personal_words_stay_answerable(question):
 
 def test_policy_version_is_bumped_with_the_new_patterns():
     assert policy().version >= 3
+
+
+def test_a_statement_name_the_header_also_lists_is_not_header_text():
+    # LUDB headers list diagnoses in words; medts naming the same statement quotes its glossary, not the header
+    header = ["Rhythm: Sinus rhythm.", "Conduction abnormality: Complete right bundle branch block."]
+    assert unsafe_reason("No: medts does not assert CRBBB (complete right bundle branch block).", header) is None
+    # five words of the header that are not a glossary statement still count as quoted header text
+    injected = header + ["The patient was admitted on a rainy Tuesday morning."]
+    assert unsafe_reason("He was admitted on a rainy Tuesday morning.", injected) == "header text"

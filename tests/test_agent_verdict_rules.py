@@ -6,6 +6,8 @@ slowly?" once got "no tool decides this"."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from medts.agent.grounding import ground_answer
@@ -108,3 +110,36 @@ def test_sinus_bradycardia_no_on_a_slow_non_sinus_rhythm_names_the_rhythm():
     trace = [ToolCall("measurements", {}, m, 0.0)]
     v = decide(route("sinus brady?"), [m], trace)
     assert v.answer == "no" and "49.9 bpm" in v.sentence and "atrial fibrillation, not sinus rhythm" in v.sentence
+
+
+def test_classifier_rows_carry_the_engines_threshold_where_it_reads_the_model_differently():
+    from medts.agent.tools import _classifier_row
+    from medts.interpret.statements import ENGINE_THRESHOLDS
+
+    (model, code), threshold = next(iter(ENGINE_THRESHOLDS.items()))
+    row = {"code": code, "description": code, "probability": 0.1, "threshold": 0.5, "present": False}
+    assert _classifier_row(row, model)["engine_threshold"] == threshold
+    assert "engine_threshold" not in _classifier_row(row, "another-model")
+    assert "engine_threshold" not in _classifier_row({**row, "code": "NORM"}, model)
+
+
+_BELOW = re.compile(r"probability (\d+)%,? below (?:its|the) threshold of (\d+)%")
+
+
+def test_a_no_quotes_the_threshold_that_decided_and_the_engines_reason(ludb_dir):
+    """LUDB 108: the classifier calls CRBBB at 46% (its threshold 20%) but the engine withholds it (QRS
+    91 ms). The answer once read "probability 46%, below its threshold of 20%", and a LUDB header's
+    "Complete right bundle branch block" made the verdict naming that statement count as header text."""
+    from medts.agent.backends import ScriptedChatModel
+    from medts.agent.session import AgentConfig, ChatSession
+    from medts.io import read_record
+
+    s = ChatSession(ScriptedChatModel(script=["OK."] * 4, supports_tools=False), AgentConfig(mode="plan"))
+    s.load(read_record(ludb_dir / "data" / "108.hea"))
+    answer = s.ask("Is there a complete right bundle branch block?").text
+    assert answer.startswith("No: medts does not assert CRBBB") and "QRS 91 ms" in answer, answer
+    for question in ("Any RBBB or LBBB?", "Is there LVH?", "Is there a left bundle branch block?"):
+        text = s.ask(question).text
+        assert not text.startswith("Cannot tell"), text
+        for p, t in _BELOW.findall(text):
+            assert int(p) < int(t), text

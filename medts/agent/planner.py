@@ -29,6 +29,7 @@ import yaml
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
 from medts.config import PROJECT_ROOT
+from medts.interpret.statements import engine_threshold
 
 PROMPT_DIR = PROJECT_ROOT / "prompts" / "agent"
 
@@ -279,10 +280,17 @@ def classifier_lines(c: dict[str, Any], codes: list[str]) -> list[str]:
     for code in codes:
         if code in by_code and not by_code[code]["present"]:
             s = by_code[code]
-            p, t = _percent(s.get("probability")), _percent(s.get("threshold"))
+            engine_t = engine_threshold(c.get("model"), code)
+            p, t = _percent(s.get("probability")), _percent(engine_t if engine_t is not None else s.get("threshold"))
+            if engine_t is not None and p and s["probability"] >= engine_t:
+                # the engine reads this model at its own threshold: say so, or "below its threshold"
+                # would sit beside the engine's "medts asserts ..."
+                lines.append(f"classifier gives {code} ({s['description']}) probability {p}, at or above medts's "
+                             f"threshold of {t} for it (the model's own: {_percent(s.get('threshold'))})")
+                continue
             lines.append(f"classifier does not find {code} ({s['description']})"
                          + (f": probability {p}" if p else ": below its threshold")
-                         + (f", below its threshold of {t}" if p and t else ""))
+                         + (f", below the threshold of {t}" if p and t else ""))
         elif code not in by_code and code in (c.get("evaluated_codes") or []):
             lines.append(f"classifier does not find {code} (below its threshold)")
     return lines

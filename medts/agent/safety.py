@@ -89,11 +89,25 @@ def unsafe_reason(sentence: str, header_texts: Iterable[str] = ()) -> str | None
 
 
 def _shares_run(text: str, header: str, n: int) -> bool:
-    """Whether ``text`` repeats ``n`` consecutive words of ``header``."""
+    """Whether ``text`` repeats ``n`` consecutive words of ``header`` that are not medts's own words: a
+    statement name from the glossary ("complete right bundle branch block", as LUDB headers list their
+    diagnoses) is what the tools say, not text taken from the header."""
     words = re.findall(r"\w+", header)
-    runs = {" ".join(words[i:i + n]) for i in range(len(words) - n + 1)}
+    runs = {" ".join(words[i:i + n]) for i in range(len(words) - n + 1)} - _glossary_runs(n)
     flat = " ".join(re.findall(r"\w+", text))
     return any(r in flat for r in runs)
+
+
+@functools.cache
+def _glossary_runs(n: int) -> frozenset[str]:
+    """Every run of ``n`` consecutive words in the statement glossary's descriptions (lower case)."""
+    from medts.labels import STATEMENTS
+
+    runs = set()
+    for statement in STATEMENTS.values():
+        words = re.findall(r"\w+", statement.description.lower())
+        runs.update(" ".join(words[i:i + n]) for i in range(len(words) - n + 1))
+    return frozenset(runs)
 
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")

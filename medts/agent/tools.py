@@ -53,6 +53,7 @@ from medts.adapters import SEGMENTATION as SEGMENTATION_ADAPTER
 from medts.adapters import adapter_dir
 from medts.interpret import RANGES
 from medts.interpret import rhythm as rhythm_rules
+from medts.interpret.statements import engine_threshold
 from medts.record import ECG
 
 RecordName = str
@@ -404,12 +405,22 @@ def classify(ecg: ECG, bank: ClassifierBank, level: str, top_k: int) -> dict[str
     shown = [s for s in ranked if s["present"]] + [s for s in ranked if not s["present"]][: max(top_k, 0)]
     return {
         "model": pred["model"], "level": pred["level"], "present": pred["present"],
-        "statements": [{k: s[k] for k in ("code", "description", "probability", "threshold", "present")}
-                       for s in shown],
+        "statements": [_classifier_row(s, pred["model"]) for s in shown],
         "evaluated_codes": [s["code"] for s in ranked],
         "notes": pred["notes"], "missing_leads": pred["missing_leads"], "leads_present": pred["leads_present"],
         "rule": "present when probability >= the statement's calibrated threshold",
     }
+
+
+def _classifier_row(s: dict[str, Any], model: str) -> dict[str, Any]:
+    """One classifier statement as the agent sees it; ``engine_threshold`` where the engine reads this
+    model's probability at its own threshold (medts.interpret.statements.ENGINE_THRESHOLDS), so an
+    answer quoting the threshold that decided can cite it."""
+    row = {k: s[k] for k in ("code", "description", "probability", "threshold", "present")}
+    engine = engine_threshold(model, s["code"])
+    if engine is not None:
+        row["engine_threshold"] = engine
+    return row
 
 
 def explain(ecg: ECG, bank: ClassifierBank, code: str) -> dict[str, Any]:

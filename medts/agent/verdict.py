@@ -29,6 +29,7 @@ from medts.agent.grounding import (
     match_statement,
     statement_facts,
 )
+from medts.interpret.statements import engine_threshold
 
 Kind = Literal["statement", "flag", "number", "category", "overview", "glossary", "compare", "anomaly", "waves",
                "explain", "unknown"]
@@ -326,15 +327,24 @@ def decide_statement(code: str, facts: StatementFacts, results: list[dict[str, A
             return answer, (f"the classifier finds {_describe(s['code'])}" + (f", probability {p}" if p else "")
                             + (f", threshold {t}" if t else ""))
         if answer == "no":
+            interpretation = _result(results, "interpretation") or {}
+            wanted = {code, *IMPLIED_BY.get(code, ())}
+            if any(s["code"] in wanted for s in interpretation.get("withheld") or []):
+                # the engine's reason (a QRS gate, a missing lead): the classifier's number alone would
+                # read "probability 46%, below its threshold of 20%"
+                return answer, _interpretation_clause(code, answer, interpretation, m)
             top = rows[0] if rows else None
             what = _describe(code)
-            if top is not None and _pct(top.get("probability")) and top["code"] == code:
+            # the threshold that decided: the engine's own where it reads this model differently
+            threshold = None if top is None else engine_threshold(c.get("model"), top["code"]) or top["threshold"]
+            below = top is not None and _pct(top.get("probability")) and top["probability"] < threshold
+            if below and top["code"] == code:
                 return answer, (f"the classifier does not find {what}: probability {_pct(top['probability'])}, "
-                                f"below its threshold of {_pct(top['threshold'])}")
-            if top is not None and _pct(top.get("probability")):
+                                f"below the threshold of {_pct(threshold)}")
+            if below:
                 return answer, (f"the classifier does not find {'any ' if code in IMPLIED_BY else ''}{what} "
                                 f"(most probable {top['code']}: probability {_pct(top['probability'])}, "
-                                f"below its threshold of {_pct(top['threshold'])})")
+                                f"below the threshold of {_pct(threshold)})")
             return answer, f"the classifier does not find {'any ' if code in IMPLIED_BY else ''}{what}"
     return answer, f"the tools {'show' if answer == 'yes' else 'do not show'} {_describe(code)}"
 
