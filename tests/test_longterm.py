@@ -278,6 +278,43 @@ def test_v_model_must_match_the_rules_feature_order(monkeypatch):
     classify.v_model.cache_clear()
 
 
+def test_s_model_must_match_the_rules_feature_order(monkeypatch):
+    from medts.errors import MedtsError
+    from medts.longterm import classify
+
+    classify.s_model.cache_clear()
+    monkeypatch.setattr(rules, "S_FEATURES", rules.S_FEATURES[::-1])
+    with pytest.raises(MedtsError, match="s_features"):
+        classify.s_model()
+    classify.s_model.cache_clear()
+
+
+def test_prematurity_is_measured_against_the_patients_own_rr_spread(long_record):
+    """rr_z (asinh of how early a beat comes, in units of the spread of the preceding RR): the
+    ectopic beats at 60 % of the sinus RR stand far out of a steady sinus rhythm, while beats of
+    atrial fibrillation, early by as much in seconds, stay within their own rhythm's spread."""
+    from medts.longterm.beats import BeatExtractor
+
+    base, _, ectopic = long_record
+    src = open_long_record(base)
+    ext = BeatExtractor(fs=src.fs, lead=0)
+    samples, rr_z, prem = [], [], []
+    for chunk in iter_chunks(src, window_s=60.0, margin_s=3.0):
+        block = ext.add(chunk)
+        samples.append(block.samples)
+        rr_z.append(block.features["rr_z"])
+        prem.append(block.features["prematurity"])
+    s, z, p = np.concatenate(samples), np.concatenate(rr_z), np.concatenate(prem)
+    near = np.array([np.min(np.abs(ectopic - x)) <= 0.1 * FS for x in s])
+    sinus = (s < SEGMENT_S * FS) & ~near
+    af = (s > (SEGMENT_S + 30) * FS) & (s < (2 * SEGMENT_S - 30) * FS)
+    assert np.median(z[near]) > np.arcsinh(5.0)  # > 5 spreads early
+    assert np.median(np.abs(z[sinus])) < np.arcsinh(2.0)
+    early_af = af & (p > 0.15)  # AF beats at least 15 % early in seconds ...
+    assert early_af.sum() >= 10
+    assert np.median(z[early_af]) < np.median(z[near]) - 1.0  # ... are far less early for their rhythm
+
+
 def test_wide_ventricular_runs_of_mitdb_203_are_detected(mitdb_dir):
     """Issue 16: NeuroKit2's detector missed 217 of the 444 ventricular beats of MIT-BIH 203 (wide,
     multiform, in runs), so they could not be classified. Streamed in 60-s windows like

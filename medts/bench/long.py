@@ -381,8 +381,10 @@ def run(data_root: Path, *, parts: tuple[str, ...], command: str,
     notes = [
         ("Split by record. Every threshold (V/S beat models, T-wave guard, AF window rule, template+RR baseline "
          "threshold) was set on MIT-BIH DS1 (mitdb/full, 21 records); DS1 rows are tuning figures, not tests. "
-         "The V model (adapters/beats-longterm, an MLP with a feature for likeness to the record's own confident "
-         "V beats) and its threshold were chosen by leave-one-record-out on DS1 (python -m medts.longterm.train). "
+         "The V and S models (adapters/beats-longterm: two small MLPs over features relative to the record's own "
+         "beats and RR spread, with a feature for likeness to its own confident V beats), fitted on the beats the "
+         "pipeline detects (gqrs), and their thresholds were chosen by leave-one-record-out on DS1 "
+         "(python -m medts.longterm.train). "
          "The beat detector (wfdb gqrs, medts.longterm.beats.detect_rpeaks) was chosen on DS1 detection "
          "sensitivity per class; the NK2 column is NeuroKit2's default detector on the whole lead."),
         ("Test beats: QTDB records with .atr labels (15 min excerpts, 250 Hz; DS1 excerpts sel116/sel223/sel230 "

@@ -43,27 +43,24 @@ AF_MERGE_GAP_S = 60.0
 #   then 10 squared terms), class-balanced. Its confident beats (>= V_SEED_THRESHOLD, fixed a priori;
 #   0.95 and 0.999 gave lower LORO F1) fill the bank of the record's own ventricular beats behind the
 #   ``v_like2`` feature (medts.longterm.beats).
-# - V model: a one-hidden-layer MLP over V_FEATURES, shipped as adapters/beats-longterm
-#   (``python -m medts.longterm.train --out adapters/beats-longterm``); V_THRESHOLD is the best pooled
-#   LORO F1 on DS1. LORO pooled V F1 on DS1: seed model alone 0.748, quadratic logistic with v_like2
-#   0.775, this MLP 0.796.
-# - S model: logistic over S_FEATURES and their squares; S_THRESHOLD the best pooled LORO F1 on DS1.
+# - V and S models: one-hidden-layer MLPs over V_FEATURES / S_FEATURES, shipped as adapters/beats-longterm
+#   (``python -m medts.longterm.train --out adapters/beats-longterm``), fitted on the beats the pipeline
+#   detects (gqrs) labelled by the reference beat within 150 ms; V_THRESHOLD / S_THRESHOLD are the best
+#   pooled LORO F1 on DS1 (S: beats in reference AF episodes left out). LORO on DS1 chose the features
+#   (rr_z / pause_z: prematurity and pause in units of the patient's own RR spread).
 SEED_FEATURE_ORDER = ("qrs_corr", "beat_corr", "qrs_diff", "width_rel", "amp_rel", "prematurity", "pause",
                       "rr_ratio", "p_corr", "p_amp")
-V_FEATURES = SEED_FEATURE_ORDER + ("v_like2",)
-S_FEATURES = SEED_FEATURE_ORDER
+V_FEATURES = SEED_FEATURE_ORDER + ("v_like2", "rr_z", "pause_z", "compensation")
+S_FEATURES = SEED_FEATURE_ORDER + ("rr_z", "pause_z", "prematurity_slow", "compensation")
 V_SEED_FEATURES = SEED_FEATURE_ORDER
 V_SEED_WEIGHTS = (-3.61898, 4.10798, 3.36929, 5.29445, 2.49787, 5.91103, 3.05695, 0.56525, 3.0131, -1.68116,
              -0.76402, 0.88117, 0.33356, -2.25543, -0.69461, 3.84123, -1.41842, 0.96479, 0.82829, 0.34691)
 V_SEED_INTERCEPT = 2.52843
 V_SEED_THRESHOLD = 0.99
 V_MODEL_ADAPTER = "beats-longterm"
-V_THRESHOLD = 0.911
+V_THRESHOLD = 0.819
 """A beat is ventricular (AAMI V) when its V score reaches this."""
-S_WEIGHTS = (-0.80678, 2.1774, -6.82145, -5.52994, -0.78498, 9.9678, 2.94859, -0.75129, -0.1367, -0.55349,
-             -0.13335, 0.09696, -1.48098, 2.77645, 1.08432, 9.68075, -1.03774, -2.01721, -0.48135, -0.68515)
-S_INTERCEPT = -1.8362
-S_THRESHOLD = 0.92
+S_THRESHOLD = 0.951
 """A beat that is not V is supraventricular (AAMI S) when its S score reaches this."""
 S_NOT_IN_AF = True
 """Inside atrial fibrillation every irregular beat would look premature: no S beats are called there."""

@@ -28,7 +28,10 @@ Features per beat (float, one scale for every record):
 - ``compensation``: (RR before + RR after) / local RR - 2 (about 0 after a full compensatory
   pause, negative for a premature atrial beat that resets the sinus node);
 - ``prematurity_slow``: 1 - RR before / upper quartile of the 24 RR intervals before the beat;
-  ``rr_change``: log(RR before / the RR interval before it).
+  ``rr_change``: log(RR before / the RR interval before it);
+- ``rr_z`` / ``pause_z``: asinh((local RR - RR before) / spread) and asinh((RR after - local RR) /
+  spread), spread = median absolute deviation of the 24 RR intervals before the beat (at least 2 %
+  of the local RR): prematurity and pause in units of the patient's own beat-to-beat variability.
 
 Example
 -------
@@ -50,7 +53,7 @@ from medts.signal.peaks import drop_t_waves
 
 FEATURES = ("qrs_corr", "beat_corr", "qrs_diff", "width_rel", "amp_rel", "prematurity", "pause", "rr_ratio",
             "p_corr", "p_amp", "qrs_corr_rel", "qrs_diff_rel", "t_corr", "width_abs", "compensation",
-            "prematurity_slow", "rr_change", "v_like", "v_like2", "v_vs_n")
+            "prematurity_slow", "rr_change", "v_like", "v_like2", "v_vs_n", "rr_z", "pause_z")
 
 SEGMENT_BEFORE_S, SEGMENT_AFTER_S = 0.30, 0.45
 QRS_S = (-0.08, 0.10)
@@ -175,9 +178,12 @@ class BeatExtractor:
             nxt = (later - samples) / fs
         # local RR: median of the LOCAL_RR_BEATS intervals before each beat (history carried over)
         hist = list(self._rr_history)
-        local, slow, prev_rr = np.empty(n), np.empty(n), np.full(n, np.nan)
+        local, slow, prev_rr, spread = np.empty(n), np.empty(n), np.full(n, np.nan), np.full(n, np.nan)
         for i, rr in enumerate(rr_before):
             local[i] = np.median(hist[-LOCAL_RR_BEATS:]) if hist else (np.nanmedian(rr_before) if n > 1 else np.nan)
+            if len(hist) >= 4:  # the rhythm's own beat-to-beat spread (MAD of the last 24 RR)
+                recent = np.asarray(hist[-SLOW_RR_BEATS:])
+                spread[i] = np.median(np.abs(recent - np.median(recent)))
             slow[i] = np.percentile(hist[-SLOW_RR_BEATS:], 75) if hist else local[i]
             prev_rr[i] = hist[-1] if hist else np.nan
             if np.isfinite(rr):
@@ -193,6 +199,11 @@ class BeatExtractor:
         prem_slow = np.nan_to_num(1.0 - rr_before / slow, nan=0.0)
         compensation = np.nan_to_num((rr_before + nxt) / local - 2.0, nan=0.0)
         rr_change = np.nan_to_num(np.log(np.maximum(rr_before, 1e-3) / np.maximum(prev_rr, 1e-3)), nan=0.0)
+        # prematurity / pause in units of this patient's own RR spread (floor 2 % of the local RR):
+        # 10 % early is striking in a steady sinus rhythm and ordinary in sinus arrhythmia
+        scale = np.maximum(np.nan_to_num(spread, nan=0.0), 0.02 * local)
+        rr_z = np.nan_to_num((local - rr_before) / scale, nan=0.0)
+        pause_z = np.nan_to_num((nxt - local) / scale, nan=0.0)
 
         lag = round(ALIGN_S * fs)
         ext = beat_matrix(clean, peaks[idx], fs, SEGMENT_BEFORE_S + lag / fs, SEGMENT_AFTER_S + lag / fs)
@@ -233,6 +244,8 @@ class BeatExtractor:
                 "compensation": np.clip(compensation, -1.5, 2.0),
                 "prematurity_slow": np.clip(prem_slow, -1.0, 1.0),
                 "rr_change": np.clip(rr_change, -1.5, 1.5),
+                "rr_z": np.arcsinh(np.clip(rr_z, -100.0, 100.0)),
+                "pause_z": np.arcsinh(np.clip(pause_z, -100.0, 100.0)),
             }
             feats.update(self._v_bank_features(feats, ext, q, lag, qrs))
             p_present, p_note = p_wave_present(own_typical, pw, qrs)  # this window's beats only

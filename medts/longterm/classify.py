@@ -1,9 +1,9 @@
 """AAMI beat classes (N / S / V) from the beat features, and the ectopy summary: counts,
 couplets, runs and burden.
 
-The V score is a small MLP shipped as ``adapters/beats-longterm`` and the S score a logistic
-model whose weights live in :mod:`medts.interpret.longterm`; both thresholds live there (all
-fitted on MIT-BIH DS1 only). Fusion (F) beats are not called: they
+The V and S scores are two small MLPs shipped in ``adapters/beats-longterm`` (``model`` and
+``s_model``); both thresholds live in :mod:`medts.interpret.longterm` (all fitted on MIT-BIH DS1
+only, on the beats the pipeline detects). Fusion (F) beats are not called: they
 are scored like any beat and ``medts bench long`` reports what becomes of them.
 
 Example
@@ -27,23 +27,32 @@ from pydantic import BaseModel
 
 from medts.interpret import longterm as rules
 from medts.longterm.beats import FEATURES as BEAT_FEATURES
-from medts.longterm.beats import logistic_score
 
 assert set(rules.V_FEATURES) | set(rules.S_FEATURES) <= set(BEAT_FEATURES), "interpret.longterm: unknown feature"
+
+
+def _manifest_model(key: str, features_key: str, expected: tuple[str, ...], rules_name: str) -> dict[str, np.ndarray]:
+    from medts.adapters import load_manifest
+    from medts.errors import MedtsError
+
+    manifest = load_manifest(rules.V_MODEL_ADAPTER)
+    if tuple(manifest.get(features_key, ())) != tuple(expected):
+        raise MedtsError(f"adapters/{rules.V_MODEL_ADAPTER}: {features_key} {manifest.get(features_key)} are not "
+                         f"medts.interpret.longterm.{rules_name} {list(expected)}")
+    return {k: np.asarray(v, float) for k, v in manifest[key].items()}
 
 
 @lru_cache(maxsize=1)
 def v_model() -> dict[str, np.ndarray]:
     """The V-beat MLP of ``adapters/<rules.V_MODEL_ADAPTER>`` (fitted on MIT-BIH DS1 by
     ``medts.longterm.train``), as float arrays; its feature order must be ``rules.V_FEATURES``."""
-    from medts.adapters import load_manifest
-    from medts.errors import MedtsError
+    return _manifest_model("model", "features", tuple(rules.V_FEATURES), "V_FEATURES")
 
-    manifest = load_manifest(rules.V_MODEL_ADAPTER)
-    if tuple(manifest.get("features", ())) != tuple(rules.V_FEATURES):
-        raise MedtsError(f"adapters/{rules.V_MODEL_ADAPTER}: features {manifest.get('features')} are not "
-                         f"medts.interpret.longterm.V_FEATURES {list(rules.V_FEATURES)}")
-    return {k: np.asarray(v, float) for k, v in manifest["model"].items()}
+
+@lru_cache(maxsize=1)
+def s_model() -> dict[str, np.ndarray]:
+    """The S-beat MLP (``s_model`` of the same adapter); feature order ``rules.S_FEATURES``."""
+    return _manifest_model("s_model", "s_features", tuple(rules.S_FEATURES), "S_FEATURES")
 
 
 def mlp_score(x: np.ndarray, model: dict) -> np.ndarray:
@@ -57,9 +66,10 @@ def mlp_score(x: np.ndarray, model: dict) -> np.ndarray:
 
 def beat_scores(feats: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """(V score, S score), float [n_beats] each in [0, 1]."""
-    x = np.stack([np.asarray(feats[k], float) for k in rules.V_FEATURES], axis=1).reshape(-1, len(rules.V_FEATURES))
-    return (mlp_score(x, v_model()),
-            logistic_score(feats, rules.S_FEATURES, rules.S_WEIGHTS, rules.S_INTERCEPT))
+    def design(order: tuple[str, ...]) -> np.ndarray:
+        return np.stack([np.asarray(feats[k], float) for k in order], axis=1).reshape(-1, len(order))
+
+    return mlp_score(design(tuple(rules.V_FEATURES)), v_model()), mlp_score(design(tuple(rules.S_FEATURES)), s_model())
 
 
 def beat_classes(v_score: np.ndarray, s_score: np.ndarray, in_af: np.ndarray) -> np.ndarray:
