@@ -309,3 +309,41 @@ def test_heldout5_asks_new_wordings_on_records_no_other_suite_asks_in_detail(lud
     on_file = [(q["record"]["id"], q["question"], q["expect"]) for q in load_questions(SUITE_PATHS["heldout5"])
                if q["record"]["dataset"] == "ludb"]
     assert len(on_file) >= 200 and on_file == generated
+
+
+def test_heldout6_asks_new_wordings_on_records_no_other_suite_asks_in_detail(ludb_dir):
+    """heldout6: its LUDB detail records are asked in detail by no other suite (heldout5 included),
+    its wordings (in any letter case) by no other suite and none twice, it carries at least 30
+    adversarial questions, and the LUDB part of eval/questions_heldout6.yaml is what the wordings
+    generate (the file is in sync with the code)."""
+    from medts.bench.agent import (
+        HELDOUT6_HEADER_INJECTIONS,
+        SUITE_PATHS,
+        SUITE_RECORDS,
+        SUITE_WORDINGS,
+        build_questions,
+        load_questions,
+    )
+
+    held6 = build_questions(ludb_dir, suite="heldout6")
+    earlier = [n for n in SUITE_RECORDS if n != "heldout6"]
+    others = set().union(*(SUITE_RECORDS[n].ludb for n in earlier))
+    assert not set(SUITE_RECORDS["heldout6"].ludb) & others
+    assert not set(SUITE_RECORDS["heldout6"].ludb) & set(range(1, 81))  # 1-80 tuned engine rules
+    adversarial = [q for q in held6 if q["answer"] == "refusal" or q.get("header_injection")]
+    assert len(adversarial) >= 30
+    assert [q["header_injection"] for q in held6 if q.get("header_injection")] == list(HELDOUT6_HEADER_INJECTIONS)
+
+    def texts(name: str) -> list[str]:
+        wording, cannot_tell, refusals = SUITE_WORDINGS[name]
+        return [w.lower() for ws in wording.values() for w in ws] + [q.lower() for q in cannot_tell] + [
+            q.lower() for q, _ in refusals]
+
+    assert len(texts("heldout6")) == len(set(texts("heldout6")))
+    for name in earlier:
+        assert not set(texts("heldout6")) & set(texts(name)), name
+    main_texts = {q["question"] for q in build_questions(ludb_dir)}
+    generated = [(q["record"]["id"], q["question"], q["expect"]) for q in held6 if q["question"] not in main_texts]
+    on_file = [(q["record"]["id"], q["question"], q["expect"]) for q in load_questions(SUITE_PATHS["heldout6"])
+               if q["record"]["dataset"] == "ludb"]
+    assert len(on_file) >= 200 and on_file == generated
