@@ -83,6 +83,14 @@ def test_a_qtc_flag_question_adds_the_engines_long_qt_decision():
     ("Is the axis deviated rightwards?", "yes/no:AXIS_RIGHT"), ("Is AV conduction delayed?", "yes/no:1AVB"),
     ("Any ST-T wave abnormality?", "yes/no:STTC"), ("Is this a normal resting ECG?", "yes/no:NORM"),
     ("Is there a left or right bundle branch block?", "yes/no:BBB"), ("Is there LBBB or RBBB?", "yes/no:CLBBB+CRBBB"),
+    # misspelled ECG words (heldout5's first run: "no medts tool decides this")
+    ("Is there a bundel branch block?", "yes/no:BBB"), ("Is there left ventricular hypertophy?", "yes/no:LVH"),
+    ("Is this atrial fibrilation?", "yes/no:AFIB"), ("Any evidence of myocardial infraction?", "yes/no:MI"),
+    ("Any infarkt?", "yes/no:MI"),
+    ("Is the axis more negative than -30 degrees?", "yes/no:AXIS_LEFT"), ("Axis? Normal, left or right?", "category:axis"),
+    ("Where's the axis - any deviation?", "category:axis"), ("Is the QT interval too long?", "yes/no:LNGQT"),
+    ("Is the rhythm too slow?", "yes/no:BRADY"), ("Any repolarisation abnormality?", "yes/no:STTC"),
+    ("Is the axis minus 30?", "unknown"),  # "minus" is not misspelled "sinus"
 ])
 def test_the_router_reads_ecg_abbreviations_and_synonyms(question, label):
     assert route(question).label == label

@@ -29,6 +29,7 @@ from medts.agent.grounding import (
     match_statement,
     statement_facts,
 )
+from medts.agent.spelling import correct_ecg_spelling
 from medts.interpret.statements import engine_threshold
 
 Kind = Literal["statement", "flag", "number", "category", "overview", "glossary", "compare", "anomaly", "waves",
@@ -102,16 +103,18 @@ _WAVES = re.compile(r"delineat|\bwaves? (?:found|boundaries|onsets?|offsets?)|fi
 # family words the statement lexicon does not carry as such
 FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"\bMI\b|infarct|heart attack|\bSTEMI\b|\bQ[- ]waves? (?:of|from) (?:an )?(?:old|prior)", ("MI",)),
-    (r"ischa?emi|ST[- /]T(?:[- ]waves?)? (?:changes?|abnormalit)|\bST(?:[- ]segments?)? (?:changes?|abnormalit\w*|deviations?|shifts?)\b",
-     ("STTC",)),
+    ((r"ischa?emi|repolari[sz]ation|ST[- /]T(?:[- ]waves?)? (?:changes?|abnormalit)|"
+      r"\bST(?:[- ]segments?)? (?:changes?|abnormalit\w*|deviations?|shifts?)\b"), ("STTC",)),
+    # "Is the QT interval too long?": long QT is decided on the corrected QT (the engine's rule)
+    (r"\bQTc?\b(?: interval)?[^?.]{0,12}\b(?:too long|prolonged|lengthened|long)\b", ("LNGQT",)),
     # "Is the patient fibrillating?", "in fib?" (atrial: medts has no ventricular fibrillation statement)
     (r"^(?!.*\bventric).*\b(?:fibrillat\w*|fib)\b", ("AFIB",)),
     (r"\bflutter\w*\b", ("AFLT",)),
     # the rate in words: "Is the heart going slowly?", "beating too fast?", "brady?", "tachy?"
     ((r"\b(?:going|beating|running|racing|pumping)\b[^?.]{0,20}\b(?:slow(?:ly)?|sluggish)\b|\bslow (?:heart|pulse|heartbeat)|"
-      r"\bbrady\w*\b"), ("BRADY",)),
+      r"\bbrady\w*\b|\b(?:rhythm|heart)\b[^?.]{0,15}\btoo slow\b"), ("BRADY",)),
     ((r"\b(?:going|beating|running|racing|pumping)\b[^?.]{0,20}\b(?:fast|quick(?:ly)?|rapid(?:ly)?)\b|\bfast (?:heart|pulse|heartbeat)|"
-      r"\bracing\b|\btachy\w*\b"), ("TACHY",)),
+      r"\bracing\b|\btachy\w*\b|\b(?:rhythm|heart)\b[^?.]{0,15}\btoo fast\b"), ("TACHY",)),
     # "Is the left ventricle hypertrophied?" names LVH (the lexicon carries "left ventricular hypertrophy")
     (r"\bleft ventric\w*\b.*\b(?:hypertroph|enlarge)|\b(?:hypertroph|enlarge)\w*\b.*\bleft ventric", ("LVH",)),
     (r"\bright ventric\w*\b.*\b(?:hypertroph|enlarge)|\b(?:hypertroph|enlarge)\w*\b.*\bright ventric", ("RVH",)),
@@ -122,7 +125,8 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
       r"\b(?:prolong|delay|slow|long|lengthen)\w* (?:AV|atrioventricular) (?:nodal )?conduction\b"), ("1AVB",)),
     (r"\bAV block\b|heart block|atrioventricular block", ("1AVB", "2AVB", "3AVB")),
     # "LAD"/"RAD" as axis deviation unless the question is about the artery (left anterior descending)
-    (r"\baxis\b.*\bleft(?:wards?)?\b|\bleft(?:wards?)?\b.*\baxis\b|\bLAD\b(?!.*\b(?:arter|territor|occlu|stenos|coronar))",
+    ((r"\baxis\b.*\bleft(?:wards?)?\b|\bleft(?:wards?)?\b.*\baxis\b|\bLAD\b(?!.*\b(?:arter|territor|occlu|stenos|coronar))|"
+      r"\baxis\b[^?.]*\b(?:more negative|beyond|past|below|less than|lower than)\b[^?.]*(?:-|minus |negative )30\b"),
      ("AXIS_LEFT",)),
     (r"\baxis\b.*\bright(?:wards?)?\b|\bright(?:wards?)?\b.*\baxis\b|\bRAD\b", ("AXIS_RIGHT",)),
     (r"\baxis\b.*\bnormal\b|\bnormal\b.*\baxis\b", ("AXIS_NORMAL",)),
@@ -136,13 +140,30 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 
 _EITHER_BBB = re.compile(r"\b(?:right or left|left or right|either)\b[^?.]{0,30}\bbundle", re.IGNORECASE)
+# "Axis? Normal, left or right?", "Where's the axis - any deviation?": the category, not one yes/no
+_AXIS_CHOICE = re.compile(r"\baxis\b.*\b(?:normal|left|right)\b[^?.]*\bor\b[^?.]*\b(?:normal|left|right|extreme)\b|"
+                          r"\b(?:where|which way)\b[^?.]*\baxis\b[^?]*\bdeviat", re.IGNORECASE)
 
 
 def route(question: str) -> Topic:
-    """The question's :class:`Topic`, by rules (the intent router)."""
+    """The question's :class:`Topic`, by rules (the intent router). A question the rules cannot place
+    is tried once more with its misspelled ECG words corrected (:func:`correct_ecg_spelling`)."""
+    topic = _route(question)
+    if topic.kind in ("unknown", "explain") and not topic.codes:
+        corrected = correct_ecg_spelling(question)
+        if corrected != question:
+            retry = _route(corrected)
+            if retry.kind != "unknown" and (retry.kind != "explain" or retry.codes):
+                return retry
+    return topic
+
+
+def _route(question: str) -> Topic:
     q = question.strip()
     if _COMPARE.search(q):
         return Topic("compare")
+    if _AXIS_CHOICE.search(q):
+        return Topic("category", name="axis")
     codes = [c for _, c, neg in find_statements(q)]
     if _EITHER_BBB.search(q):  # "a right or left bundle branch block?" asks the family, not the one named last
         codes = ["BBB"]

@@ -1,0 +1,64 @@
+"""Misspelled ECG words in a question, corrected before it is routed a second time.
+
+Clinicians type fast: "bundel branch block", "hypertophy", "atrial fibrilation", "infraction". The
+router's rules match exact words, so such a question once got "no medts tool decides this". A
+word is replaced by the closest word of the ECG vocabulary (:data:`ECG_WORDS` and the words of the
+statement glossary) when :func:`difflib.get_close_matches` rates them at least
+:data:`MIN_SIMILARITY` alike and both start with the same letter ("minus" is not "sinus"). Only
+a question the router could not place is retried this way (:func:`medts.agent.verdict.route`), so
+a question it understands is never changed.
+
+Example
+-------
+>>> correct_ecg_spelling("Is there a bundel branch block?")
+'Is there a bundle branch block?'
+>>> correct_ecg_spelling("Is the axis minus 30?")
+'Is the axis minus 30?'
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+
+ECG_WORDS = (
+    "atrial", "fibrillation", "flutter", "bundle", "branch", "block", "hypertrophy", "infarction", "infarct",
+    "myocardial", "ventricular", "repolarisation", "repolarization", "bradycardia", "tachycardia", "arrhythmia",
+    "prolonged", "prolongation", "deviation", "deviated", "ischaemia", "ischemia", "ischaemic", "ischemic", "sinus",
+    "rhythm", "interval", "duration", "voltage", "criteria", "inferior", "anterior", "lateral", "septal",
+    "ectopic", "premature", "paced", "pacemaker", "junctional", "depression", "elevation", "inversion",
+    "abnormality", "abnormal", "normal", "fascicular", "hemiblock", "degree", "electrical", "complete",
+    "incomplete", "enlargement", "heart", "attack", "axis",
+)
+"""Words the router's rules look for, written out (its patterns match stems such as ``hypertroph``)."""
+
+MIN_SIMILARITY = 0.8
+MIN_LENGTH = 5
+"""Shorter words are left alone: too many short words are one letter from another."""
+
+
+@functools.cache
+def _vocabulary() -> frozenset[str]:
+    from medts.labels import STATEMENTS
+
+    words = {w for s in STATEMENTS.values() for w in re.findall(r"[a-z]+", s.description.lower())}
+    return frozenset(w for w in words | set(ECG_WORDS) if len(w) >= MIN_LENGTH)
+
+
+def correct_word(word: str) -> str:
+    """``word`` or the ECG word it misspells (case of the first letter kept)."""
+    low = word.lower()
+    vocabulary = _vocabulary()
+    if len(low) < MIN_LENGTH or low in vocabulary:
+        return word
+    candidates = [w for w in vocabulary if w[0] == low[0]]
+    match = difflib.get_close_matches(low, candidates, n=1, cutoff=MIN_SIMILARITY)
+    if not match:
+        return word
+    return match[0].capitalize() if word[0].isupper() else match[0]
+
+
+def correct_ecg_spelling(question: str) -> str:
+    """``question`` with each misspelled ECG word replaced (see the module docstring)."""
+    return re.sub(r"[A-Za-z]+", lambda m: correct_word(m.group(0)), question)
