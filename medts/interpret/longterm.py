@@ -47,10 +47,11 @@ AF_MERGE_GAP_S = 60.0
 #   (``python -m medts.longterm.train --out adapters/beats-longterm``), fitted on the beats the pipeline
 #   detects (gqrs) labelled by the reference beat within 150 ms; V_THRESHOLD / S_THRESHOLD are the best
 #   pooled LORO F1 on DS1 (S: beats in reference AF episodes left out). LORO on DS1 chose the features
-#   (rr_z / pause_z: prematurity and pause in units of the patient's own RR spread).
+#   (rr_z / pause_z: prematurity and pause in units of the patient's own RR spread; V also window_noise /
+#   qrs_diff_z: the window's noise level and how unusual a QRS is against the window's own variation).
 SEED_FEATURE_ORDER = ("qrs_corr", "beat_corr", "qrs_diff", "width_rel", "amp_rel", "prematurity", "pause",
                       "rr_ratio", "p_corr", "p_amp")
-V_FEATURES = SEED_FEATURE_ORDER + ("v_like2", "rr_z", "pause_z", "compensation")
+V_FEATURES = SEED_FEATURE_ORDER + ("v_like2", "rr_z", "pause_z", "compensation", "window_noise", "qrs_diff_z")
 S_FEATURES = SEED_FEATURE_ORDER + ("rr_z", "pause_z", "prematurity_slow", "compensation")
 V_SEED_FEATURES = SEED_FEATURE_ORDER
 V_SEED_WEIGHTS = (-3.61898, 4.10798, 3.36929, 5.29445, 2.49787, 5.91103, 3.05695, 0.56525, 3.0131, -1.68116,
@@ -58,7 +59,7 @@ V_SEED_WEIGHTS = (-3.61898, 4.10798, 3.36929, 5.29445, 2.49787, 5.91103, 3.05695
 V_SEED_INTERCEPT = 2.52843
 V_SEED_THRESHOLD = 0.99
 V_MODEL_ADAPTER = "beats-longterm"
-V_THRESHOLD = 0.819
+V_THRESHOLD = 0.899
 """A beat is ventricular (AAMI V) when its V score reaches this."""
 S_THRESHOLD = 0.951
 """A beat that is not V is supraventricular (AAMI S) when its S score reaches this."""

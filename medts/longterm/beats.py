@@ -31,7 +31,11 @@ Features per beat (float, one scale for every record):
   ``rr_change``: log(RR before / the RR interval before it);
 - ``rr_z`` / ``pause_z``: asinh((local RR - RR before) / spread) and asinh((RR after - local RR) /
   spread), spread = median absolute deviation of the 24 RR intervals before the beat (at least 2 %
-  of the local RR): prematurity and pause in units of the patient's own beat-to-beat variability.
+  of the local RR): prematurity and pause in units of the patient's own beat-to-beat variability;
+- ``window_noise``: the median ``beat_corr`` of the window's beats (the same for all of them: how
+  far even typical beats stray from the reference, so noise-driven shape changes count for less);
+  ``qrs_diff_z``: asinh of ``qrs_diff`` minus its window median, in units of its median absolute
+  deviation (+0.05): how unusual a QRS is against this window's own beat-to-beat variation.
 
 Example
 -------
@@ -53,7 +57,7 @@ from medts.signal.peaks import drop_t_waves
 
 FEATURES = ("qrs_corr", "beat_corr", "qrs_diff", "width_rel", "amp_rel", "prematurity", "pause", "rr_ratio",
             "p_corr", "p_amp", "qrs_corr_rel", "qrs_diff_rel", "t_corr", "width_abs", "compensation",
-            "prematurity_slow", "rr_change", "v_like", "v_like2", "v_vs_n", "rr_z", "pause_z")
+            "prematurity_slow", "rr_change", "v_like", "v_like2", "v_vs_n", "rr_z", "pause_z", "window_noise", "qrs_diff_z")
 
 SEGMENT_BEFORE_S, SEGMENT_AFTER_S = 0.30, 0.45
 QRS_S = (-0.08, 0.10)
@@ -247,6 +251,9 @@ class BeatExtractor:
                 "rr_z": np.arcsinh(np.clip(rr_z, -100.0, 100.0)),
                 "pause_z": np.arcsinh(np.clip(pause_z, -100.0, 100.0)),
             }
+            feats["window_noise"] = np.full(n, float(np.median(feats["beat_corr"])))
+            qd_spread = float(np.median(np.abs(qrs_diff - np.median(qrs_diff)))) + 0.05
+            feats["qrs_diff_z"] = np.arcsinh((qrs_diff - np.median(qrs_diff)) / qd_spread)
             feats.update(self._v_bank_features(feats, ext, q, lag, qrs))
             p_present, p_note = p_wave_present(own_typical, pw, qrs)  # this window's beats only
         else:
