@@ -64,9 +64,8 @@ RULES = [
     (f"Tuning: medts constants were chosen on LUDB records {TUNED_ON[0]}-{TUNED_ON[-1]} only; records "
     f"{TUNED_ON[-1] + 1}-160 and all of CPSC2019 and MIT-BIH are held out. Exception: the T-end constants "
     "(medts.signal.tend: trapezium window, lead selection by T amplitude, percentile, shift) were chosen on "
-    "LUDB 1-80 together with QTDB RECORDS[0::2] (1st, 3rd, ... record), and so were the P-onset constants "
-    "(medts.signal.ponset: trapezium refinement of NeuroKit2's window-clipped onsets; P-onset fusion percentile "
-    "and shift); QTDB figures are given for that tuning half and for the held-out half RECORDS[1::2] apart."),
+    "LUDB 1-80 together with QTDB RECORDS[0::2] (1st, 3rd, ... record); QTDB QT and T-offset figures are "
+    "given for that tuning half and for the held-out half RECORDS[1::2] apart."),
     ("Annotators' cross-lead SD: for each beat, the SD (ms) of the cardiologists' own marks of a fiducial "
     "across the leads where they marked it (>= 3 leads; marks more than 100 ms apart belong to different beats), "
     "as the root mean square over all beats of the LUDB records scored (metrics.ludb.annotator_cross_lead_sd_ms "
