@@ -5,13 +5,9 @@ QRS onset and offset come from the spatial velocity of all usable leads
 NeuroKit2 ``prominence`` delineation with a robust percentile across leads (an earlier
 percentile for onsets, as the earliest robust onset; a later one for offsets) plus a
 constant shift, except the T end, which is the trapezium-area T end of each lead fused over the
-leads with a prominent T wave (:mod:`medts.signal.tend`), and the P onset, where each lead's
-NeuroKit2 onset clipped by its 50-ms search window is first moved earlier by the trapezium-area
-method (:mod:`medts.signal.ponset`). Percentiles and shifts were tuned on LUDB records 1-80 only
-(``TUNED_ON``); records 81-160 and QTDB are held out. The T-end constants (in
-:mod:`medts.signal.tend`) and the P-onset constants (:mod:`medts.signal.ponset` and
-``FUSION["P_on"]``, 30th percentile + 8 ms, was 25th + 4 ms on NeuroKit2's own onsets) were chosen
-on LUDB 1-80 with half of QTDB (``RECORDS[0::2]``).
+leads with a prominent T wave (:mod:`medts.signal.tend`). Percentiles and shifts were tuned on
+LUDB records 1-80 only (``TUNED_ON``); records 81-160 and QTDB are held out. The T-end constants
+(in :mod:`medts.signal.tend`) were chosen on LUDB 1-80 with half of QTDB (``RECORDS[0::2]``).
 
 Example
 -------
@@ -31,7 +27,6 @@ import numpy as np
 import scipy.signal
 
 from medts.signal.delineate import FIDUCIALS, delineate_lead_nk, qrs_bounds, spatial_velocity
-from medts.signal.ponset import refine_p_onsets
 from medts.signal.tend import fuse_t_end, t_end_trapezium
 
 TUNED_ON: tuple[int, ...] = tuple(range(1, 81))
@@ -44,7 +39,7 @@ FUSION = {
     # kind: (percentile across leads, shift in ms), chosen on TUNED_ON
     "QRS_on": (None, -2.0),
     "QRS_off": (None, 1.0),
-    "P_on": (30.0, 8.0),  # on the onsets of medts.signal.ponset (LUDB 1-80 + QTDB RECORDS[0::2])
+    "P_on": (25.0, 4.0),
     "P_off": (40.0, 3.0),
     "T_on": (40.0, 2.0),
     # T_off: medts.signal.tend.T_END_FUSION (trapezium-area T end per lead)
@@ -279,7 +274,6 @@ def delineate_ecg(cleaned: np.ndarray, fs: float, rpeaks: np.ndarray, leads: lis
         d = delineate_lead_nk(cleaned[:, j], lead_r, fs, method="prominence")
         for k in ("P_on", "P_peak", "P_off", "T_on", "T_peak"):
             per[k][j] = d[k]
-        per["P_on"][j] = refine_p_onsets(cleaned[:, j], fs, rpeaks, d["P_peak"], d["P_on"])
         # T end: trapezium area after NeuroKit2's T peak (its own T offset sits early on QTDB)
         per["T_off"][j], t_amp[j] = t_end_trapezium(
             cleaned[:, j], fs, rpeaks, glob["QRS_on"], glob["QRS_off"], d["T_peak"])
