@@ -31,10 +31,11 @@ libc.free.argtypes = [ctypes.c_void_p]
 def rss_kib():
     return int(open("/proc/self/status").read().split("VmRSS:")[1].split()[0])
 big = libc.malloc(24 << 20); ctypes.memset(big, 1, 24 << 20); libc.free(big)
-blocks = [libc.malloc(16 << 20) for _ in range(4)]
-for b in blocks:
-    ctypes.memset(b, 1, 16 << 20)
-keep = libc.malloc(256 << 10)  # a live heap chunk above them: the heap top cannot be trimmed
+blocks, keep = [], []
+for _ in range(4):
+    blocks.append(libc.malloc(16 << 20))
+    ctypes.memset(blocks[-1], 1, 16 << 20)
+    keep.append(libc.malloc(480 << 10))  # a live heap chunk after each: freed blocks cannot be trimmed
 before = rss_kib()
 for b in blocks:
     libc.free(b)
@@ -43,4 +44,4 @@ print(before - rss_kib())
     released = {mode: int(subprocess.run([sys.executable, "-c", script, mode], capture_output=True, text=True,
                                          check=True).stdout) for mode in ("default", "bound")}
     assert released["bound"] >= 60 * 1024  # all four 16 MiB buffers went back
-    assert released["default"] < 16 * 1024  # glibc's default kept them (what bound_heap prevents)
+    assert released["default"] <= 32 * 1024  # glibc's default kept most of them (what bound_heap prevents)
