@@ -29,7 +29,6 @@ import yaml
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
 from medts.config import PROJECT_ROOT
-from medts.interpret.statements import engine_threshold
 
 PROMPT_DIR = PROJECT_ROOT / "prompts" / "agent"
 
@@ -280,7 +279,7 @@ def classifier_lines(c: dict[str, Any], codes: list[str]) -> list[str]:
     for code in codes:
         if code in by_code and not by_code[code]["present"]:
             s = by_code[code]
-            engine_t = engine_threshold(c.get("model"), code)
+            engine_t = s.get("engine_threshold")  # the engine's own threshold for this model, if it has one
             p, t = _percent(s.get("probability")), _percent(engine_t if engine_t is not None else s.get("threshold"))
             if engine_t is not None and p and s["probability"] >= engine_t:
                 # the engine reads this model at its own threshold: say so, or "below its threshold"

@@ -46,6 +46,7 @@ def _vocabulary() -> frozenset[str]:
     return frozenset(w for w in words | set(ECG_WORDS) if len(w) >= MIN_LENGTH)
 
 
+@functools.lru_cache(maxsize=4096)
 def correct_word(word: str) -> str:
     """``word`` or the ECG word it misspells (case of the first letter kept)."""
     low = word.lower()

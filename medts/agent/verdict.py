@@ -30,7 +30,6 @@ from medts.agent.grounding import (
     statement_facts,
 )
 from medts.agent.spelling import correct_ecg_spelling
-from medts.interpret.statements import engine_threshold
 
 Kind = Literal["statement", "flag", "number", "category", "overview", "glossary", "compare", "anomaly", "waves",
                "explain", "unknown"]
@@ -357,7 +356,7 @@ def decide_statement(code: str, facts: StatementFacts, results: list[dict[str, A
             top = rows[0] if rows else None
             what = _describe(code)
             # the threshold that decided: the engine's own where it reads this model differently
-            threshold = None if top is None else engine_threshold(c.get("model"), top["code"]) or top["threshold"]
+            threshold = None if top is None else top.get("engine_threshold", top["threshold"])
             below = top is not None and _pct(top.get("probability")) and top["probability"] < threshold
             if below and top["code"] == code:
                 return answer, (f"the classifier does not find {what}: probability {_pct(top['probability'])}, "
