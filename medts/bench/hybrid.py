@@ -194,13 +194,10 @@ def choose_weight(y_select: np.ndarray, cnn_logit: np.ndarray, meas_logit: np.nd
 
 
 def _pooled(ys: list[np.ndarray], ps: list[np.ndarray], n_boot: int) -> dict[str, Any]:
-    from medts.classify.metrics import bootstrap_ci, macro_auc
+    from medts.bench.nested import pooled_summary
 
-    y, p = np.concatenate(ys), np.concatenate(ps)
-    per_fold = [macro_auc(a, b) for a, b in zip(ys, ps)]
-    return {"pooled_macro_auc": macro_auc(y, p), "pooled_macro_auc_ci95": list(bootstrap_ci(y, p, macro_auc, n_boot=n_boot)),
-            "mean_macro_auc": float(np.mean(per_fold)), "sd_macro_auc": float(np.std(per_fold, ddof=1)),
-            "per_outer_fold": [round(a, 4) for a in per_fold]}
+    summary, per_fold = pooled_summary(ys, ps, n_boot)
+    return {**summary, "per_outer_fold": [round(a, 4) for a in per_fold]}
 
 
 def paired_delta(ys: list[np.ndarray], a: list[np.ndarray], b: list[np.ndarray], n_boot: int) -> dict[str, Any]:

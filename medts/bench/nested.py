@@ -35,7 +35,7 @@ def inner_fold(outer: int) -> int:
 def nested_level(cache: Any, level: str, *, model: str, epochs: int, seed: int, batch_size: int = 64,
                  n_boot: int = 200, log=print) -> dict[str, Any]:
     """Nested hold-out CV of one level: per-outer-fold and pooled macro-AUC (see the module docstring)."""
-    from medts.classify.metrics import bootstrap_ci, macro_auc
+    from medts.classify.metrics import macro_auc
     from medts.classify.models import fold_batchnorm
     from medts.classify.predict import predict_signals
     from medts.classify.train import LevelData, TrainConfig, train_one
@@ -59,11 +59,20 @@ def nested_level(cache: Any, level: str, *, model: str, epochs: int, seed: int, 
         log(f"[nested {level}] outer fold {outer} (select on {select}): macro-AUC {auc:.4f}")
         ys.append(test.y_val)
         ps.append(probs)
+    summary, _ = pooled_summary(ys, ps, n_boot)
+    return {"per_outer_fold": per_fold, **summary, "n_records": sum(len(y) for y in ys)}
+
+
+def pooled_summary(ys: list[np.ndarray], ps: list[np.ndarray], n_boot: int) -> tuple[dict[str, Any], list[float]]:
+    """Mean ± SD of the outer folds' macro-AUCs and the pooled macro-AUC with its bootstrap CI, for
+    labels ``ys`` and scores ``ps`` per outer fold; also the per-fold macro-AUCs."""
+    from medts.classify.metrics import bootstrap_ci, macro_auc
+
+    aucs = [macro_auc(y, p) for y, p in zip(ys, ps)]
     y, p = np.concatenate(ys), np.concatenate(ps)
-    aucs = [f["macro_auc"] for f in per_fold]
-    return {"per_outer_fold": per_fold, "mean_macro_auc": float(np.mean(aucs)), "sd_macro_auc": float(np.std(aucs, ddof=1)),
-            "pooled_macro_auc": macro_auc(y, p), "pooled_macro_auc_ci95": list(bootstrap_ci(y, p, macro_auc, n_boot=n_boot)),
-            "n_records": len(y)}
+    return ({"mean_macro_auc": float(np.mean(aucs)), "sd_macro_auc": float(np.std(aucs, ddof=1)),
+             "pooled_macro_auc": macro_auc(y, p), "pooled_macro_auc_ci95": list(bootstrap_ci(y, p, macro_auc, n_boot=n_boot))},
+            aucs)
 
 
 def run(root: str | Path, *, levels: tuple[str, ...] = ("superdiagnostic", "all"), model: str = "xresnet1d-small",
