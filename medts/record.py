@@ -361,9 +361,23 @@ def implausible_amplitude_leads(ecg: ECG) -> list[tuple[str, float]]:
     """
     if ecg.n_samples == 0:
         return []
-    median = np.median(ecg.signal, axis=0)
-    deviation = np.max(np.abs(ecg.signal - median[None, :]), axis=0)
+    deviation = deviation_from_median_mv(ecg.signal)
     return [(name, float(d)) for name, d in zip(ecg.leads, deviation) if d > MAX_PLAUSIBLE_MV]
+
+
+def deviation_from_median_mv(x: np.ndarray) -> np.ndarray:
+    """Largest distance of each lead of ``x`` ``[samples]`` or ``[samples, leads]`` (mV) from its median."""
+    return np.max(np.abs(x - np.median(x, axis=0)), axis=0)
+
+
+def implausible_amplitude(x: np.ndarray) -> bool:
+    """True when lead ``x`` [samples] (mV) strays further from its median than an ECG front end records
+    (:data:`MAX_PLAUSIBLE_MV`): wrong units or corrupt data. The one rule every check reads.
+
+    >>> implausible_amplitude(np.r_[np.zeros(99), 1e6]), implausible_amplitude(np.zeros(100))
+    (True, False)
+    """
+    return bool(len(x)) and float(deviation_from_median_mv(x)) > MAX_PLAUSIBLE_MV
 
 
 def _unique_lead_names(leads: tuple[str, ...]) -> tuple[tuple[str, ...], str | None]:

@@ -19,12 +19,7 @@ from pydantic import BaseModel, Field
 
 from medts.interpret import longterm as rules
 from medts.interpret.ranges import RANGES
-from medts.longterm.beats import (
-    SEGMENT_AFTER_S,
-    SEGMENT_BEFORE_S,
-    BeatExtractor,
-    implausible_amplitude,
-)
+from medts.longterm.beats import SEGMENT_AFTER_S, SEGMENT_BEFORE_S, BeatExtractor
 from medts.longterm.classify import EctopySummary, beat_classes, beat_scores, summarise_ectopy
 from medts.longterm.rhythm import (
     Episode,
@@ -35,7 +30,7 @@ from medts.longterm.rhythm import (
     window_rhythm,
 )
 from medts.longterm.stream import LongSource, iter_chunks, open_long_record
-from medts.record import MAX_PLAUSIBLE_MV
+from medts.record import MAX_PLAUSIBLE_MV, implausible_amplitude
 
 SCHEMA_VERSION = "1.0"
 MARGIN_S = 3.0

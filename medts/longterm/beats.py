@@ -52,6 +52,7 @@ from dataclasses import dataclass, field
 import neurokit2 as nk
 import numpy as np
 
+from medts.record import implausible_amplitude
 from medts.signal.beats import beat_matrix, qrs_width_ms
 from medts.signal.peaks import drop_t_waves
 
@@ -101,18 +102,10 @@ def detect_rpeaks(lead: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
     return drop_t_waves(peaks, clean, fs), clean
 
 
-def implausible_amplitude(x: np.ndarray) -> bool:
-    """True when lead ``x`` (mV) strays further from its median than an ECG front end records
-    (:data:`medts.record.MAX_PLAUSIBLE_MV`, the same rule as the resting-ECG input check)."""
-    from medts.record import MAX_PLAUSIBLE_MV
-
-    return bool(len(x)) and float(np.max(np.abs(x - np.median(x)))) > MAX_PLAUSIBLE_MV
-
-
 def _gqrs(x: np.ndarray, fs: float) -> np.ndarray:
     """QRS sample indices (int64, sorted) by ``wfdb.processing.gqrs_detect`` on a mV lead; none for
     a flat or too short lead (gqrs needs about 2 s to learn the signal's scale) or one whose
-    amplitude no ECG front end records (:func:`implausible_amplitude`: wrong units; gqrs overflows)."""
+    amplitude no ECG front end records (:func:`medts.record.implausible_amplitude`: wrong units; gqrs overflows)."""
     from wfdb.processing import gqrs_detect
 
     if len(x) < int(2 * fs) or not np.ptp(x) > 0 or implausible_amplitude(x):

@@ -35,7 +35,7 @@ import numpy as np
 import scipy.signal
 from pydantic import BaseModel
 
-from medts.record import MAX_PLAUSIBLE_MV
+from medts.record import implausible_amplitude
 
 UNUSABLE_FLAGS = frozenset({"disconnected", "flat", "saturated", "noisy", "implausible_amplitude"})
 
@@ -92,7 +92,7 @@ def assess_leads(
         corr = None
         if np.ptp(x) < 1e-6:
             flags.append("disconnected")
-        elif float(np.max(np.abs(x - np.median(x)))) > MAX_PLAUSIBLE_MV:
+        elif implausible_amplitude(x):
             flags.append("implausible_amplitude")  # nothing else measured on it can be trusted
         else:
             if amplitude < 0.1:
