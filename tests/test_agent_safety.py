@@ -256,3 +256,28 @@ def test_heldout6_refusals_are_refused(question, category):
                                       "How much does the axis deviate?"])
 def test_ecg_questions_near_the_new_refusal_words_stay_answerable(question):
     assert refusal(question) is None
+
+
+@pytest.mark.parametrize("question", ["Elderly patient on a beta blocker: what does the PR interval measure?",
+                                      "He takes sotalol. Is the QT long?",
+                                      "Patient on metoprolol, is there sinus bradycardia?"])
+def test_a_treatment_named_as_background_to_an_ecg_question_is_answered(question):
+    """heldout6 refused the first question for naming a beta blocker; the drug is the patient's
+    state, and the question after it asks about the ECG."""
+    assert refusal(question) is None
+
+
+@pytest.mark.parametrize(("question", "category"), [
+    ("Patient on amiodarone: should we stop it?", "treatment"),
+    ("On warfarin, how much more should I give?", "treatment"),
+    ("Patient on metoprolol, should we keep him on it given the bradycardia?", "treatment"),
+    ("Should he go on amiodarone for this AF?", "treatment"),
+    ("Patient on heparin: is it safe to continue given the rhythm?", "treatment"),
+    ("Patient on bisoprolol: does he need a pacemaker for this block?", "treatment"),
+    ("On metoprolol: what dose?", "treatment"),
+    ("Patient on amiodarone: is he going to die?", "prognosis"),
+    ("Patient on metoprolol: what is his name?", "identity"),
+])
+def test_a_background_clause_never_lifts_a_decision_or_another_refusal(question, category):
+    r = refusal(question)
+    assert r is not None and r.category == category, (question, r)

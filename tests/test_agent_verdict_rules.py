@@ -91,6 +91,10 @@ def test_a_qtc_flag_question_adds_the_engines_long_qt_decision():
     ("Where's the axis - any deviation?", "category:axis"), ("Is the QT interval too long?", "yes/no:LNGQT"),
     ("Is the rhythm too slow?", "yes/no:BRADY"), ("Any repolarisation abnormality?", "yes/no:STTC"),
     ("Is the axis minus 30?", "unknown"),  # "minus" is not misspelled "sinus"
+    # heldout6: a misspelled finding beside a word the router places elsewhere ("pulse" is the rate)
+    ("Her pulse felt irregular: atrial fibrilation or not?", "yes/no:AFIB"),
+    ("Any conduction block in the bundle branches?", "yes/no:BBB"),
+    ("Is the rate on the slow side?", "yes/no:BRADY"), ("Pulse on the fast side?", "yes/no:TACHY"),
 ])
 def test_the_router_reads_ecg_abbreviations_and_synonyms(question, label):
     assert route(question).label == label

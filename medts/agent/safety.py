@@ -43,10 +43,28 @@ class Refusal:
 
 
 @dataclass(frozen=True)
+class Background:
+    """A treatment named as the patient's state before an ECG question (see the policy file)."""
+
+    clause: re.Pattern
+    question_needs: re.Pattern
+    question_without: re.Pattern
+
+    def question_after(self, question: str) -> str | None:
+        """The question clause of ``question`` when a background clause opens it and neither
+        clause names a decision; None otherwise."""
+        m = self.clause.match(question)
+        if m is None or self.question_without.search(m.group("question")) or self.question_without.search(m.group("background")):
+            return None
+        return m.group("question")
+
+
+@dataclass(frozen=True)
 class Policy:
     version: int
     refuse: tuple[tuple[str, tuple[re.Pattern, ...], str, str], ...]
     remove: tuple[tuple[str, tuple[re.Pattern, ...]], ...]
+    background: Background
 
 
 @functools.cache
@@ -60,15 +78,34 @@ def policy() -> Policy:
                    for name, spec in data["refuse"].items())
     remove = tuple((name, tuple(re.compile(p, re.IGNORECASE) for p in patterns))
                    for name, patterns in data["remove"].items())
-    return Policy(int(data["version"]), refuse, remove)
+    background = Background(*(re.compile(data["background"][k], re.IGNORECASE)
+                              for k in ("clause", "question_needs", "question_without")))
+    return Policy(int(data["version"]), refuse, remove, background)
 
 
 def refusal(question: str) -> Refusal | None:
-    """The refusal for ``question`` when the policy refuses its category (first match wins)."""
-    for name, patterns, answer, instead in policy().refuse:
-        if any(p.search(question) for p in patterns):
-            return Refusal(name, answer, instead)
-    return None
+    """The refusal for ``question`` when the policy refuses its category (first match wins). A
+    treatment the patient already takes, named before an ECG question ("On a beta blocker: is the
+    PR long?"), does not make it a treatment question (the policy's ``background``)."""
+    rules = policy()
+
+    def first_match(text: str) -> tuple[str, str, str] | None:
+        for name, patterns, answer, instead in rules.refuse:
+            if any(p.search(text) for p in patterns):
+                return name, answer, instead
+        return None
+
+    found = first_match(question)
+    if found is None:
+        return None
+    asked = rules.background.question_after(question) if found[0] == "treatment" else None
+    if asked is not None:
+        own = first_match(asked)  # "On amiodarone: will he die?" is a prognosis question
+        if own is not None:
+            return Refusal(*own)
+        if rules.background.question_needs.search(asked):
+            return None
+    return Refusal(*found)
 
 
 def unsafe_reason(sentence: str, header_texts: Iterable[str] = ()) -> str | None:

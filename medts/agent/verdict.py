@@ -111,14 +111,16 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"\bflutter\w*\b", ("AFLT",)),
     # the rate in words: "Is the heart going slowly?", "beating too fast?", "brady?", "tachy?"
     ((r"\b(?:going|beating|running|racing|pumping)\b[^?.]{0,20}\b(?:slow(?:ly)?|sluggish)\b|\bslow (?:heart|pulse|heartbeat)|"
-      r"\bbrady\w*\b|\b(?:rhythm|heart)\b[^?.]{0,15}\btoo slow\b"), ("BRADY",)),
+      r"\bbrady\w*\b|\b(?:rhythm|heart)\b[^?.]{0,15}\btoo slow\b|\b(?:rate|pulse)\b[^?.]{0,20}\b(?:slow|low) side\b"), ("BRADY",)),
     ((r"\b(?:going|beating|running|racing|pumping)\b[^?.]{0,20}\b(?:fast|quick(?:ly)?|rapid(?:ly)?)\b|\bfast (?:heart|pulse|heartbeat)|"
-      r"\bracing\b|\btachy\w*\b|\b(?:rhythm|heart)\b[^?.]{0,15}\btoo fast\b"), ("TACHY",)),
+      r"\bracing\b|\btachy\w*\b|\b(?:rhythm|heart)\b[^?.]{0,15}\btoo fast\b|\b(?:rate|pulse)\b[^?.]{0,20}\b(?:fast|quick|high) side\b"), ("TACHY",)),
     # "Is the left ventricle hypertrophied?" names LVH (the lexicon carries "left ventricular hypertrophy")
     (r"\bleft ventric\w*\b.*\b(?:hypertroph|enlarge)|\b(?:hypertroph|enlarge)\w*\b.*\bleft ventric", ("LVH",)),
     (r"\bright ventric\w*\b.*\b(?:hypertroph|enlarge)|\b(?:hypertroph|enlarge)\w*\b.*\bright ventric", ("RVH",)),
     (r"^(?!.*\b(?:left|right) ventric).*(?:hypertroph|enlarge)", ("HYP",)),
     (r"fascicular block|hemiblock", ("LAFB", "LPFB")),
+    # "Any conduction block in the bundle branches?"
+    (r"\bblock\w*\b[^?.]{0,30}\bbundle[- ]branch(?:es)?\b|\bbundle[- ]branch(?:es)?\b[^?.]{0,30}\bblock", ("BBB",)),
     # slowed AV conduction is first-degree block ("Is AV conduction prolonged?")
     ((r"\b(?:AV|atrioventricular) (?:nodal )?conduction\b[^?.]{0,25}\b(?:prolong|delay|slow|long|lengthen)\w*|"
       r"\b(?:prolong|delay|slow|long|lengthen)\w* (?:AV|atrioventricular) (?:nodal )?conduction\b"), ("1AVB",)),
@@ -145,15 +147,20 @@ _AXIS_CHOICE = re.compile(r"\baxis\b.*\b(?:normal|left|right)\b[^?.]*\bor\b[^?.]
 
 
 def route(question: str) -> Topic:
-    """The question's :class:`Topic`, by rules (the intent router). A question the rules cannot place
-    is tried once more with its misspelled ECG words corrected (:func:`correct_ecg_spelling`)."""
+    """The question's :class:`Topic`, by rules (the intent router). The question is routed once
+    more with its misspelled ECG words corrected (:func:`correct_ecg_spelling`); that reading wins
+    when the first could not place the question, or when it names a finding the first missed
+    ("pulse felt irregular: atrial fibrilation or not?" asks about AF, not the rate)."""
     topic = _route(question)
-    if topic.kind in ("unknown", "explain") and not topic.codes:
-        corrected = correct_ecg_spelling(question)
-        if corrected != question:
-            retry = _route(corrected)
-            if retry.kind != "unknown" and (retry.kind != "explain" or retry.codes):
-                return retry
+    corrected = correct_ecg_spelling(question)
+    if corrected == question:
+        return topic
+    retry = _route(corrected)
+    unplaced = topic.kind in ("unknown", "explain") and not topic.codes
+    if unplaced and retry.kind != "unknown" and (retry.kind != "explain" or retry.codes):
+        return retry
+    if retry.kind == "statement" and set(retry.codes) - set(topic.codes) and topic.kind != "statement":
+        return retry
     return topic
 
 
