@@ -347,3 +347,54 @@ def test_heldout6_asks_new_wordings_on_records_no_other_suite_asks_in_detail(lud
     on_file = [(q["record"]["id"], q["question"], q["expect"]) for q in load_questions(SUITE_PATHS["heldout6"])
                if q["record"]["dataset"] == "ludb"]
     assert len(on_file) >= 200 and on_file == generated
+
+
+def test_the_scorer_reads_a_misspelled_question_as_the_router_does():
+    """heldout6: "Any athrial fibrilation?" answered "No: ... sinus rhythm" was scored wrong: the
+    scorer did not know the question named AF, so the "No" answered nothing."""
+    text = "No: the measured rhythm is sinus rhythm [interpretation.asserted (SR)]."
+    assert score_answer_text(text, [{"statement": "AFIB", "present": False}], "Any athrial fibrilation?")
+    assert not score_answer_text(text, [{"statement": "AFIB", "present": True}], "Any athrial fibrilation?")
+
+
+def test_heldout7_asks_new_wordings_and_families_on_records_no_other_suite_asks(ludb_dir):
+    """heldout7: its LUDB detail records (from 1-80: every record of 81-160 is asked in detail by an
+    earlier suite) are asked nothing by any other suite, its wordings (in any letter case) by no other
+    suite and none twice, it asks the new families (atrial flutter, sinus tachycardia, complete RBBB
+    and LBBB, left anterior fascicular block) with positives, carries at least 30 adversarial
+    questions, and the LUDB part of eval/questions_heldout7.yaml is what the wordings generate."""
+    from medts.bench.agent import (
+        HELDOUT7_HEADER_INJECTIONS,
+        SUITE_PATHS,
+        SUITE_RECORDS,
+        SUITE_WORDINGS,
+        build_questions,
+        load_questions,
+    )
+
+    held7 = build_questions(ludb_dir, suite="heldout7")
+    earlier = [n for n in SUITE_RECORDS if n != "heldout7"]
+    asked = {q["record"]["id"] for n in earlier for q in build_questions(ludb_dir, suite=n)
+             if q["record"]["dataset"] == "ludb"}
+    # AF records 38 and 51 are asked by main about AF and the rate only (in other wordings), never in detail
+    assert set(SUITE_RECORDS["heldout7"].ludb) & asked == {38, 51}
+    assert not set(SUITE_RECORDS["heldout7"].ludb) & set().union(*(SUITE_RECORDS[n].ludb for n in earlier))
+    adversarial = [q for q in held7 if q["answer"] == "refusal" or q.get("header_injection")]
+    assert len(adversarial) >= 30
+    assert [q["header_injection"] for q in held7 if q.get("header_injection")] == list(HELDOUT7_HEADER_INJECTIONS)
+    positives = {e["statement"] for q in held7 for e in q["expect"] if e.get("present")}
+    assert {"AFLT", "CRBBB", "CLBBB", "LAFB", "1AVB", "AFIB", "LNGQT", "BBB"} <= positives
+
+    def texts(name: str) -> list[str]:
+        wording, cannot_tell, refusals = SUITE_WORDINGS[name]
+        return [w.lower() for ws in wording.values() for w in ws] + [q.lower() for q in cannot_tell] + [
+            q.lower() for q, _ in refusals]
+
+    assert len(texts("heldout7")) == len(set(texts("heldout7")))
+    for name in earlier:
+        assert not set(texts("heldout7")) & set(texts(name)), name
+    main_texts = {q["question"] for q in build_questions(ludb_dir)}
+    generated = [(q["record"]["id"], q["question"], q["expect"]) for q in held7 if q["question"] not in main_texts]
+    on_file = [(q["record"]["id"], q["question"], q["expect"]) for q in load_questions(SUITE_PATHS["heldout7"])
+               if q["record"]["dataset"] == "ludb"]
+    assert len(on_file) >= 180 and on_file == generated

@@ -1111,6 +1111,7 @@ def score_answer_text(text: str, expect: list[dict[str, Any]], question: str = "
         split_citations,
         split_sentences,
     )
+    from medts.agent.spelling import correct_ecg_spelling
 
     # citations name fields, not findings; a definition ("LVH means ...", cited to the glossary and
     # reference limits only) names a statement without saying the record has it
@@ -1119,6 +1120,8 @@ def score_answer_text(text: str, expect: list[dict[str, Any]], question: str = "
     numbers = [(v, u) for s in sentences for _, v, u in find_numbers(s)]
     # "Cannot tell from this ECG: medts leaves 1AVB undecided" neither asserts nor denies 1AVB
     statements = [(c, neg) for s in sentences if not UNDECIDED_SENTENCE.match(s) for _, c, neg in find_statements(s)]
+    # the question as the router reads it, misspellings corrected ("Any athrial fibrilation?")
+    question = correct_ecg_spelling(question)
     qcodes = [c for _, c, neg in find_statements(question) if not neg] or question_family_codes(question)
     for s in sentences:  # "No." / "Yes," answer the question; "No sign of AF" does not
         m = _YES_NO.match(s)
