@@ -5,11 +5,17 @@ Rules, in order (each call says which fired, in ``reason``):
 1. Fewer than 4 beats: cannot tell.
 1b. Pacemaker spikes (:func:`medts.signal.measure.pacing_spike_fraction`, raw signal at >= 500 Hz)
    before at least half of the beats: paced rhythm (PACE; an artificial pacemaker rhythm, Mason
-   et al., AHA/ACCF/HRS 2007 part II statement list), never AFIB; when delineated P waves with a
+   et al., AHA/ACCF/HRS 2007 part II statement list), never AFIB by the measurements alone; when delineated P waves with a
    fixed PR precede the paced beats (atrial-synchronous pacing) the sinus label is given too
    ("sinus rhythm with pacing": SR/STACH/SBRAD + PACE). Set on LUDB 1-80 (its 5 paced records: 70-100 % of beats with a spike; its 75
    others: 0 %); LUDB 81-160 held out. Below 500 Hz the spikes are not measured and this rule is
    silent (a classifier PACE call then stands or falls by itself).
+   With a statement classifier (:func:`confirm_af`), a paced rhythm whose atrial rhythm rule 1b did not
+   name (no P waves coupled to the paced beats) is "atrial fibrillation with ventricular pacing" (AFIB +
+   PACE) when the classifier's AFIB reaches its threshold (:func:`_paced_af`; the paced RR cannot show the
+   irregular ventricular response, so the atrial activity decides). Set on LUDB 1-80 (record 8: AF with
+   ventricular pacing; the 4 paced sinus records stay below); LUDB 81-160 held out. Without a classifier a
+   paced rhythm is never AFIB.
 1c. Atrial flutter (AFLT; :func:`flutter_evidence` on :mod:`medts.signal.atrial`): regular atrial
    activity at 240-350 /min (4.0-5.8 Hz; flutter waves 240-340 /min, the "sawtooth" of the
    inferior leads: Surawicz & Knilans, Chou's Electrocardiography in Clinical Practice, 6th ed.,
@@ -58,7 +64,8 @@ Rules, in order (each call says which fired, in ``reason``):
 6. Anything else (for example a regular rhythm without P waves: flutter that rule 1c missed, junctional, ectopic
    atrial, or P waves the delineation missed) is "cannot tell", with the reason.
 
-A regular rhythm is never AFIB, and a rhythm with consistent P waves is never AFIB (nor is a
+A regular rhythm is never AFIB (except under ventricular pacing, rule 1b, whose RR is the pacemaker's),
+and a rhythm with consistent P waves is never AFIB (nor is a
 flutter call).
 
 With a statement classifier (:func:`confirm_af`), AFIB needs the measurements (no consistent P
@@ -119,6 +126,7 @@ RHYTHM_TEXT = {
     "SARRH": "sinus arrhythmia", "AFIB": "atrial fibrillation", "PACE": "paced rhythm",
     "AFLT": "atrial flutter",
 }
+PACED_AF_LABEL = "atrial fibrillation with ventricular pacing"
 RHYTHM_CODES = ("SR", "STACH", "SBRAD", "SARRH", "AFIB", "AFLT")
 """The rhythm statements the measurements decide (the classifier's own calls on them are overridden)."""
 
@@ -364,8 +372,10 @@ def confirm_af(call: RhythmCall, afib_probability: float | None, afib_threshold:
 
     ``afib_probability`` None: no classifier scored AFIB; the measurement rule stands alone.
     """
-    if afib_probability is None or afib_threshold is None or call.code in ("PACE", "AFLT"):
+    if afib_probability is None or afib_threshold is None or call.code == "AFLT":
         return call
+    if call.code == "PACE":
+        return _paced_af(call, afib_probability, afib_threshold)
     if call.code is None and call.features.flutter_evidence == "weak":
         return call  # possible flutter: the classifier does not tell flutter from fibrillation (rule 1c)
     f = call.features
@@ -390,6 +400,28 @@ def confirm_af(call: RhythmCall, afib_probability: float | None, afib_threshold:
     if call.code == "AFIB":
         return call.model_copy(update={"reason": f"{call.reason}; confirmed by the {clf}"})
     return call
+
+
+def _paced_af(call: RhythmCall, afib_probability: float, afib_threshold: float) -> RhythmCall:
+    """A paced rhythm whose atrial rhythm rule 1b could not name: atrial fibrillation under the pacing when the
+    classifier's AFIB reaches its threshold (rule 1b of the module, with a classifier).
+
+    Ventricular pacing hides the ventricular response that rule 4 reads (the paced RR is the pacemaker's), so
+    the atrial rhythm under it is read from the atrial activity: no P waves coupled to the paced beats
+    (``call.code == "PACE"``: rule 1b found none) and fibrillatory activity, which the classifier reads from the
+    whole record. A pacemaker cannot capture fibrillating atria, so the pacing named beside AF is ventricular.
+    Set on LUDB 1-80: record 8 (AF, ventricular pacing, classifier AFIB 0.35 against 0.24) gains AFIB; the 4
+    paced sinus records stay PACE (AFIB 0.04-0.21). LUDB 81-160 held out.
+    """
+    if afib_probability < afib_threshold:
+        return call
+    f = call.features
+    rate = f"; heart rate {f.hr_bpm:.0f} bpm" if f.hr_bpm is not None else ""
+    return call.model_copy(update={
+        "code": "AFIB", "label": PACED_AF_LABEL, "codes": ["AFIB", "PACE"], "p_waves_consistent": False,
+        "reason": (f"pacemaker spikes before {100 * (f.pacing_spike_fraction or 0):.0f} % of beats and no P waves "
+                   f"coupled to the paced beats; the atrial rhythm under the pacing is atrial fibrillation by the "
+                   f"classifier AFIB p={afib_probability:.2f} (threshold {afib_threshold:.2f}){rate}")})
 
 
 def abstained_rhythm(reason: str) -> RhythmCall:

@@ -30,6 +30,8 @@ that a reader would take for findings."""
 
 def _rate_phrase(f) -> str:
     hr = f.rhythm.features.hr_bpm
+    if f.rhythm.code == "AFIB" and "PACE" in f.rhythm.codes:  # the paced rate is no ventricular response
+        return "Atrial fibrillation with ventricular pacing" + (f", heart rate {hr:.0f} bpm" if hr is not None else "")
     if f.rhythm.code == "AFIB" and hr is not None:
         speed = " with rapid ventricular response" if hr > TACHY_BPM else " with slow ventricular response" if hr < BRADY_BPM else ""
         return f"Atrial fibrillation{speed}, heart rate {hr:.0f} bpm"
