@@ -89,10 +89,13 @@ def beat_class(v_score: float, s_score: float, in_af: bool) -> str:
     return "N"
 
 
-def is_af_window(irregularity: float, fraction_changing: float, p_wave: bool, n_beats: int) -> bool:
-    """The per-window AF/flutter rule."""
-    return (n_beats >= AF_MIN_BEATS and irregularity > AF_MIN_IRREGULARITY
-            and fraction_changing > AF_MIN_FRACTION_CHANGING and not (AF_REQUIRES_NO_P_WAVE and p_wave))
+def is_af_window(irregularity: float, fraction_changing: float, p_wave: bool, n_beats: int, *,
+                 min_irregularity: float = AF_MIN_IRREGULARITY,
+                 min_fraction_changing: float = AF_MIN_FRACTION_CHANGING) -> bool:
+    """The per-window AF/flutter rule. The two thresholds are the constants above; ``medts bench long``
+    passes others only to re-choose them without the record it scores (leave-one-record-out)."""
+    return (n_beats >= AF_MIN_BEATS and irregularity > min_irregularity
+            and fraction_changing > min_fraction_changing and not (AF_REQUIRES_NO_P_WAVE and p_wave))
 
 # ---- window quality ------------------------------------------------------------------------------------
 WINDOW_MIN_BEAT_CORR = 0.7

@@ -38,6 +38,10 @@ class WindowRhythm(BaseModel):
     rhythm: str
     """"AF/flutter", "regular" or "irregular" (not AF), or "unreadable" (too few beats)."""
     irregularity: float | None
+    fraction_changing: float | None = None
+    """Fraction of successive RR differences above 5 % of the median RR (``window_rr_metrics``)."""
+    n_rr_used: int = 0
+    """RR intervals the rhythm call used (those around ventricular beats left out)."""
     p_wave: bool
     p_wave_note: str
     counts: dict[str, int]
@@ -77,15 +81,35 @@ def window_rhythm(start_s: float, end_s: float, rr_s: np.ndarray, classes: np.nd
     finite = rr[np.isfinite(rr)]
     hr = round(60.0 / float(np.median(finite)), 1) if len(finite) else None
     counts = {k: int((classes == k).sum()) for k in ("N", "S", "V", "Q")}
-    if n < rules.AF_MIN_BEATS or not np.isfinite(irregularity):
-        label = "unreadable"
-    elif rules.is_af_window(irregularity, changing, p_wave, len(rr_clean)):
-        label = "AF/flutter"
-    else:
-        label = "irregular" if irregularity > rules.AF_MIN_IRREGULARITY else "regular"
+    label = rhythm_label(n, irregularity, changing, p_wave, len(rr_clean))
     return WindowRhythm(start_s=round(start_s, 2), end_s=round(end_s, 2), n_beats=n, hr_bpm=hr, rhythm=label,
-                        irregularity=None if not np.isfinite(irregularity) else round(irregularity, 3),
-                        p_wave=p_wave, p_wave_note=p_note, counts=counts)
+                        irregularity=None if not np.isfinite(irregularity) else round(irregularity, 4),
+                        fraction_changing=None if not np.isfinite(changing) else round(changing, 4),
+                        n_rr_used=len(rr_clean), p_wave=p_wave, p_wave_note=p_note, counts=counts)
+
+
+def rhythm_label(n_beats: int, irregularity: float, fraction_changing: float, p_wave: bool, n_rr_used: int,
+                 **thresholds: float) -> str:
+    """A window's rhythm label from its RR measures (``thresholds``: see ``rules.is_af_window``)."""
+    if n_beats < rules.AF_MIN_BEATS or irregularity is None or not np.isfinite(irregularity):
+        return "unreadable"
+    if rules.is_af_window(irregularity, fraction_changing, p_wave, n_rr_used, **thresholds):
+        return "AF/flutter"
+    return "irregular" if irregularity > thresholds.get("min_irregularity", rules.AF_MIN_IRREGULARITY) else "regular"
+
+
+def relabel_windows(windows: list[WindowRhythm], **thresholds: float) -> list[WindowRhythm]:
+    """The windows with their rhythm re-decided under other AF thresholds (unreadable ones kept).
+    For ``medts bench long``'s leave-one-record-out test of the AF rule; ``analyze_recording`` uses
+    the shipped thresholds. Irregularity and fraction changing are the stored values (4 decimals)."""
+    out = []
+    for w in windows:
+        if w.rhythm == "unreadable" or w.irregularity is None or w.fraction_changing is None:
+            out.append(w)
+            continue
+        label = rhythm_label(w.n_beats, w.irregularity, w.fraction_changing, w.p_wave, w.n_rr_used, **thresholds)
+        out.append(w.model_copy(update={"rhythm": label}))
+    return out
 
 
 def af_episodes(windows: list[WindowRhythm]) -> list[Episode]:
