@@ -22,7 +22,8 @@ PTB-XL folds 1-8 trained the classifiers and fold 9 chose their thresholds, so t
 rows (and the engine statements that come from the classifier) are optimistic there; of the
 measurement rules only the sinus bradycardia limit (a choice between two guideline values, < 50
 or < 60 bpm) was checked on PTB-XL folds 1-8 (with LUDB 1-80), fold 9 held out. The pacing-spike
-threshold was set on LUDB 1-80. The atrial-flutter rule (rule 1c of :mod:`medts.interpret.rhythm`) was
+threshold and the atrial-fibrillation-under-pacing rule (medts.interpret.rhythm._paced_af: record 8) were set on
+LUDB 1-80. The atrial-flutter rule (rule 1c of :mod:`medts.interpret.rhythm`) was
 tuned on LUDB 1-80 (flutter records 35 and 52) and PTB-XL folds 1-8 (706 and 858); LUDB 81-160 (103) and
 PTB-XL fold 9 (17, 18, 20, 23, 34) are held out for it. The bundled examples are simulated.
 """
@@ -383,7 +384,10 @@ def run(*, ludb_root: Path | None, ptbxl_root: Path | None, ludb_ids: list[int],
         "90-100 bpm (rate_convention_only); 'sinus/AF/flutter agreement' compares the rhythm family only. On paced LUDB "
         "records (the 'Cardiac pacing' column: 10 of 160) the label names the atrial rhythm under the pacing; the engine "
         "says 'paced rhythm' (PACE, from pacemaker spikes in the raw 500 Hz signal; the classifiers' PACE probability is "
-        "0.00 on all 10) and names the atrial rhythm only when P waves are coupled to the paced beats: 'not paced' "
+        "0.00 on all 10) and names the atrial rhythm only when P waves are coupled to the paced beats (sinus rhythm with "
+        "pacing) or, with no P waves coupled, when the classifier's AFIB reaches its threshold (atrial fibrillation with "
+        "ventricular pacing, AFIB + PACE: medts.interpret.rhythm._paced_af, set on LUDB 1-80 record 8; the 4 paced sinus "
+        "records of LUDB 1-80 stay below, AFIB 0.04-0.21; LUDB 81-160 held out for it): 'not paced' "
         "columns leave these records out; paced_confusion lists them; PACE is scored as a statement. The spike threshold "
         "was set on LUDB 1-80. LUDB 'Sinus rhythm' with third-degree AV block names the atrial rhythm: the engine "
         "says 'cannot tell' (P waves not coupled to the QRS)."),
@@ -407,7 +411,7 @@ def run(*, ludb_root: Path | None, ptbxl_root: Path | None, ludb_ids: list[int],
     ]
     data = {"ludb": str(ludb_root) if ludb_root else None, "ludb_records": [min(ludb_ids), max(ludb_ids)] if ludb_root else None,
             "ptbxl": str(ptbxl_root) if ptbxl_root else None, "ptbxl_folds": ptbxl_folds if ptbxl_root else None,
-            "ptbxl_limit": ptbxl_limit, "examples": sorted(EXAMPLE_TRUTH), "tuning_records": "LUDB 1-80 (rhythm thresholds, pacing spikes); LUDB 1-80 + PTB-XL folds 1-8 (sinus "
+            "ptbxl_limit": ptbxl_limit, "examples": sorted(EXAMPLE_TRUTH), "tuning_records": "LUDB 1-80 (rhythm thresholds, pacing spikes, AF under pacing); LUDB 1-80 + PTB-XL folds 1-8 (sinus "
                                                           "bradycardia limit, ectopic-beat pause rule); PTB-XL folds 1-9 "
                                                           "(AF confirmation, classifier thresholds); LUDB 1-80 + PTB-XL "
                                                           "folds 1-8 (atrial-flutter rule); LUDB 1-80 + PTB-XL folds 1-8 (narrow-CRBBB -> IRBBB rule, engine "
