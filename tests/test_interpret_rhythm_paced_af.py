@@ -50,3 +50,20 @@ def test_verdict_of_af_under_pacing_names_the_pacing_not_a_ventricular_response(
     assert "ventricular response" not in f.verdict
     asserted = {s.code for s in f.statements if s.decision == "asserted"}
     assert {"AFIB", "PACE"} <= asserted and not asserted & {"SR", "STACH", "SBRAD", "SARRH"}
+
+
+def test_ludb_paced_records_with_the_shipped_classifiers(ludb_dir):
+    """LUDB 1-80 (the records that set the rule): record 8, AF with ventricular pacing, is AF under pacing;
+    records 34 and 74, sinus rhythm with ventricular pacing and third-degree AV block, stay 'paced rhythm'."""
+    from medts.classify.predict import Classifier, default_adapter_dir
+    from medts.interpret import interpret_ecg
+    from medts.io.ludb import read_ludb
+
+    folders = [default_adapter_dir(level) for level in ("all", "superdiagnostic")]
+    clfs = [Classifier.load(d) for d in folders if (d / "manifest.json").is_file()]
+    calls = {}
+    for i in (8, 34, 74):
+        ecg = read_ludb(ludb_dir, i).ecg
+        calls[i] = interpret_ecg(ecg, predictions=[c.predict(ecg) for c in clfs]).rhythm
+    assert calls[8].codes == ["AFIB", "PACE"], calls[8].reason
+    assert calls[34].codes == ["PACE"] and calls[74].codes == ["PACE"], (calls[34].reason, calls[74].reason)
