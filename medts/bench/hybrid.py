@@ -13,6 +13,12 @@ choosing anything:
 * **hybrid, late fusion**: ``CNN logit + w * measurement-model logit`` per class, ``w`` from
   :data:`FUSION_WEIGHTS` chosen on the selection fold (where both models are out-of-sample);
   ``w = 0`` is allowed, so it can fall back to the CNN;
+* **hybrid, stacked OOF**: the stacked learner fit on *out-of-fold* CNN logits (two half-CNNs, each
+  trained on half of the training folds, score the other half: :func:`cnn_outputs`), so it learns how far
+  to trust the CNN from records the CNN never saw; it scores the full CNN's test logits;
+* **hybrid, per-kind choice**: per statement kind (:func:`statement_kinds`: rhythm / form / diagnostic),
+  the selection fold picks late fusion with a weight from the grid, the measurement model alone or the
+  OOF stack (:func:`per_kind_candidates`, :func:`choose_per_group`);
 * **naive prior**: the training prevalence of each class (macro-AUC 0.5 by construction: the floor).
 
 Measurements come from :func:`medts.signal.measure.measure_ecg`, once per record, cached on disk
@@ -144,13 +150,108 @@ def _measure_all(cache: Any, log: Callable[[str], None]) -> np.ndarray:
     return x
 
 
+def half_split(train_folds: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The training folds cut in two (alternate folds), for out-of-fold CNN logits on the training rows.
+
+    >>> half_split((1, 2, 3, 4, 5, 6, 7))
+    ((1, 3, 5, 7), (2, 4, 6))
+    """
+    return tuple(train_folds[0::2]), tuple(train_folds[1::2])
+
+
+def cnn_outputs(cache: Any, level: str, train_folds: tuple[int, ...], select: int, outer: int, *, model: str,
+                epochs: int, seed: int, batch_size: int = 64) -> dict[str, Any]:
+    """CNN logits for one outer fold: the full CNN (trained on ``train_folds``, epoch chosen on ``select``)
+    on the training, selection and test rows, and **out-of-fold** logits on the training rows from two
+    half-CNNs (each trained on one half of :func:`half_split`, epoch chosen on ``select``, scoring the other
+    half), with the half-CNNs' mean logit on the selection and test rows. Also the wall seconds of each part.
+    """
+    from medts.classify.models import fold_batchnorm
+    from medts.classify.predict import predict_signals
+    from medts.classify.train import LevelData, TrainConfig, train_one
+
+    def fit(folds: tuple[int, ...]) -> tuple[Any, TrainConfig, Any]:
+        cfg = TrainConfig(level=level, model=model, epochs=epochs, seed=seed, batch_size=batch_size,
+                          train_folds=folds, val_fold=select, num_threads=1)
+        result = train_one(LevelData.build(cache, level, folds, select), cfg, log=lambda _m: None)
+        return [fold_batchnorm(result.net)], cfg, result
+
+    def logits(net: Any, cfg: TrainConfig, rows: np.ndarray) -> np.ndarray:
+        return _logit(predict_signals(net, np.asarray(cache.signals[rows], np.float32), window=cfg.window_samples,
+                                      stride=cfg.stride_samples, aggregate=cfg.aggregate))
+
+    data = LevelData.build(cache, level, train_folds, select)
+    test = LevelData.build(cache, level, train_folds, outer)
+    start = time.perf_counter()
+    net, cfg, result = fit(train_folds)
+    train_s = time.perf_counter() - start
+    start = time.perf_counter()
+    full = [logits(net, cfg, rows) for rows in (data.train_rows, data.val_rows, test.val_rows)]
+    predict_s = time.perf_counter() - start
+    start = time.perf_counter()
+    oof = np.zeros_like(full[0])
+    half_select, half_test = np.zeros_like(full[1]), np.zeros_like(full[2])
+    for fit_folds, held in zip(half_split(train_folds), half_split(train_folds)[::-1]):
+        half_net, half_cfg, _ = fit(fit_folds)
+        held_mask = np.isin(data.train_rows, cache.rows(list(held)))
+        oof[held_mask] = logits(half_net, half_cfg, data.train_rows[held_mask])
+        half_select += logits(half_net, half_cfg, data.val_rows) / 2
+        half_test += logits(half_net, half_cfg, test.val_rows) / 2
+    oof_s = time.perf_counter() - start
+    return {"data": data, "test": test, "best_epoch": result.best_epoch, "train": full[0], "select": full[1],
+            "test_logits": full[2], "oof_train": oof, "half_select": half_select, "half_test": half_test,
+            "train_seconds": train_s, "predict_seconds": predict_s, "oof_seconds": oof_s}
+
+
+CNN_OUTPUTS_VERSION = 1
+_CNN_ARRAYS = ("train", "select", "test_logits", "oof_train", "half_select", "half_test")
+_CNN_SCALARS = ("best_epoch", "train_seconds", "predict_seconds", "oof_seconds")
+
+
+def cnn_outputs_folder(cache: Any, level: str, *, model: str, epochs: int, seed: int, batch_size: int) -> Path:
+    """Where :func:`cached_cnn_outputs` keeps one level's CNN logits: ``cache_dir()/ptbxl_cnn/<key>``, the key
+    hashing the cache's records, the recipe and :data:`CNN_OUTPUTS_VERSION`."""
+    from medts.config import cache_dir
+
+    key_text = json.dumps([str(cache.root), CNN_OUTPUTS_VERSION, cache.ecg_ids.tolist(), cache.sources, level, model,
+                           epochs, seed, batch_size])
+    return cache_dir() / "ptbxl_cnn" / hashlib.sha1(key_text.encode()).hexdigest()[:16]
+
+
+def cached_cnn_outputs(cache: Any, level: str, train_folds: tuple[int, ...], select: int, outer: int, *, model: str,
+                       epochs: int, seed: int, batch_size: int = 64) -> dict[str, Any]:
+    """:func:`cnn_outputs`, stored once per outer fold under :func:`cnn_outputs_folder` and loaded on later
+    runs (the CNNs then are not retrained; the stored seconds are those of the run that trained them,
+    ``"cached": True`` says so). The fusion rows are cheap next to the CNNs; this lets them be rerun."""
+    from medts.classify.train import LevelData
+
+    folder = cnn_outputs_folder(cache, level, model=model, epochs=epochs, seed=seed, batch_size=batch_size)
+    path = folder / f"outer{outer}.npz"
+    if path.is_file():
+        with np.load(path) as z:
+            out: dict[str, Any] = {k: z[k] for k in _CNN_ARRAYS}
+            out.update({k: z[k].item() for k in _CNN_SCALARS})
+        out["data"] = LevelData.build(cache, level, train_folds, select)
+        out["test"] = LevelData.build(cache, level, train_folds, outer)
+        if out["train"].shape[0] != len(out["data"].train_rows) or out["test_logits"].shape[0] != len(out["test"].val_rows):
+            raise ValueError(f"{path}: cached CNN outputs do not match the records (delete the folder)")
+        return {**out, "cached": True}
+    out = cnn_outputs(cache, level, train_folds, select, outer, model=model, epochs=epochs, seed=seed,
+                      batch_size=batch_size)
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f"outer{outer}.tmp.npz"
+    np.savez(tmp, **{k: out[k] for k in _CNN_ARRAYS}, **{k: np.asarray(out[k]) for k in _CNN_SCALARS})
+    tmp.replace(path)
+    return {**out, "cached": False}
+
+
 def _logit(p: np.ndarray) -> np.ndarray:
     p = np.clip(np.asarray(p, np.float64), 1e-6, 1 - 1e-6)
     return np.log(p / (1 - p))
 
 
 def fit_predict(x_train: np.ndarray, y_train: np.ndarray, x_tests: list[np.ndarray], *, seed: int = 0,
-                fallback: list[np.ndarray] | None = None) -> list[np.ndarray]:
+                fallback: list[np.ndarray] | None = None, timing: dict[str, float] | None = None) -> list[np.ndarray]:
     """One boosted-tree classifier per class fit on ``x_train``; logits ``[n, n_classes]`` for each of ``x_tests``.
 
     Classes with fewer than :data:`MIN_POSITIVES` positives (or negatives) in ``y_train`` get
@@ -158,6 +259,7 @@ def fit_predict(x_train: np.ndarray, y_train: np.ndarray, x_tests: list[np.ndarr
     every fold, so pooling the outer folds adds no fold-dependent offset (the training prior's logit
     would, and it is anti-correlated with the test fold's own prevalence).
     Fixed settings, no early stopping, one thread: deterministic and chosen before any test fold was seen.
+    ``timing``, when given, gets ``predict_seconds`` and ``predict_rows`` added (the inference part only).
     """
     from sklearn.ensemble import HistGradientBoostingClassifier
     from threadpoolctl import threadpool_limits
@@ -178,8 +280,13 @@ def fit_predict(x_train: np.ndarray, y_train: np.ndarray, x_tests: list[np.ndarr
                                                    min_samples_leaf=20, l2_regularization=1.0,
                                                    early_stopping=False, random_state=seed)
             model.fit(x_train, y)
+            start = time.perf_counter()
             for out, x in zip(outs, x_tests):
                 out[:, c] = model.decision_function(x)
+            if timing is not None:
+                timing["predict_seconds"] = timing.get("predict_seconds", 0.0) + time.perf_counter() - start
+    if timing is not None:
+        timing["predict_rows"] = timing.get("predict_rows", 0) + sum(len(x) for x in x_tests)
     return outs
 
 
@@ -191,6 +298,48 @@ def choose_weight(y_select: np.ndarray, cnn_logit: np.ndarray, meas_logit: np.nd
     scores = {f"{w:g}": macro_auc(y_select, cnn_logit + w * meas_logit) for w in weights}
     best = max(weights, key=lambda w: (scores[f"{w:g}"], -w))
     return float(best), scores
+
+
+def statement_kinds(classes: list[str]) -> list[str]:
+    """The kind of each class for per-kind fusion: ``rhythm``, ``diagnostic`` or ``form`` (a statement that is
+    both diagnostic and form counts as diagnostic); superclasses and sub-classes are ``diagnostic``.
+
+    Fixed before any fold was scored: rhythm statements are where the CNN (2.5 s windows) cannot see the
+    RR sequence and the measurements can, so they may want another fusion than the morphology statements.
+    """
+    from medts.labels import STATEMENTS
+
+    def kind(code: str) -> str:
+        s = STATEMENTS.get(code)
+        if s is None or s.diagnostic:
+            return "diagnostic"
+        return "rhythm" if s.rhythm else "form"
+
+    return [kind(c) for c in classes]
+
+
+def choose_per_group(y_select: np.ndarray, candidates: list[np.ndarray], groups: list[str]) -> np.ndarray:
+    """Index into ``candidates`` (score arrays ``[n, n_classes]`` on the selection fold) per class: the one with
+    the best macro-AUC over the classes of that class's group (classes without both labels on the selection fold
+    count for nothing; a group with none takes candidate 0; ties: the earlier candidate)."""
+    from medts.classify.metrics import auc_per_class
+
+    aucs = np.array([auc_per_class(y_select, c) for c in candidates])  # [n_candidates, n_classes]
+    g = np.asarray(groups)
+    choice = np.zeros(len(groups), np.int64)
+    for name in dict.fromkeys(groups):
+        cols = g == name
+        if not np.isfinite(aucs[:, cols]).any():
+            continue
+        means = [float(np.nanmean(a[cols])) if np.isfinite(a[cols]).any() else -np.inf for a in aucs]
+        choice[cols] = int(np.argmax(means))
+    return choice
+
+
+def apply_choice(choice: np.ndarray, candidates: list[np.ndarray]) -> np.ndarray:
+    """Scores ``[n, n_classes]`` taking class ``c`` from ``candidates[choice[c]]``."""
+    stacked = np.stack(candidates)  # [n_candidates, n, n_classes]
+    return stacked[choice, :, np.arange(len(choice))].T
 
 
 def _pooled(ys: list[np.ndarray], ps: list[np.ndarray], n_boot: int) -> dict[str, Any]:
@@ -214,62 +363,117 @@ def paired_delta(ys: list[np.ndarray], a: list[np.ndarray], b: list[np.ndarray],
     return {"delta": delta(y, both), "ci95": list(bootstrap_ci(y, both, delta, n_boot=n_boot))}
 
 
-ROWS = ("naive prior", "CNN only", "measurements only", "hybrid, stacked", "hybrid, late fusion")
+ROWS = ("naive prior", "CNN only", "measurements only", "hybrid, stacked", "hybrid, stacked OOF",
+        "hybrid, late fusion", "hybrid, per-kind choice")
+"""Rows of the hybrid table (see the module docstring); the last four are hybrids."""
+
+
+def per_kind_candidates(cnn: np.ndarray, meas: np.ndarray, oof_stack: np.ndarray) -> tuple[list[str], list[np.ndarray]]:
+    """The scores the per-kind choice picks from, with their names: late fusion ``cnn + w * meas`` for each
+    ``w`` in :data:`FUSION_WEIGHTS` (``w = 0`` is the CNN alone), the measurement model alone, the OOF stack."""
+    names = [f"late w={w:g}" for w in FUSION_WEIGHTS] + ["measurements only", "stacked OOF"]
+    return names, [cnn + w * meas for w in FUSION_WEIGHTS] + [meas, oof_stack]
 
 
 def hybrid_level(cache: Any, features: np.ndarray, level: str, *, model: str, epochs: int, seed: int,
                  batch_size: int = 64, n_boot: int = 200, log: Callable[[str], None] = print) -> dict[str, Any]:
     """Nested CV of one level with the rows of :data:`ROWS` (see the module docstring)."""
     from medts.classify.metrics import auc_per_class, macro_auc
-    from medts.classify.models import fold_batchnorm
-    from medts.classify.predict import predict_signals
-    from medts.classify.train import LevelData, TrainConfig, train_one
 
     scores: dict[str, list[np.ndarray]] = {row: [] for row in ROWS}
     ys, per_fold = [], []
     for outer in OUTER_FOLDS:
         select = inner_fold(outer)
         train_folds = tuple(f for f in OUTER_FOLDS if f not in (outer, select))
-        cfg = TrainConfig(level=level, model=model, epochs=epochs, seed=seed, batch_size=batch_size,
-                          train_folds=train_folds, val_fold=select, num_threads=1)
-        data = LevelData.build(cache, level, train_folds, select)
-        start = time.perf_counter()
-        result = train_one(data, cfg, log=lambda _m: None)
-        train_s = time.perf_counter() - start
-        test = LevelData.build(cache, level, train_folds, outer)
-        net = [fold_batchnorm(result.net)]
-        cnn = [_logit(predict_signals(net, np.asarray(cache.signals[rows], np.float32), window=cfg.window_samples,
-                                      stride=cfg.stride_samples, aggregate=cfg.aggregate))
-               for rows in (data.train_rows, data.val_rows, test.val_rows)]
-        start = time.perf_counter()
+        cnn = cached_cnn_outputs(cache, level, train_folds, select, outer, model=model, epochs=epochs, seed=seed,
+                                 batch_size=batch_size)
+        data, test = cnn["data"], cnn["test"]
+        kinds = statement_kinds(data.classes)
         f_tr, f_se, f_te = (features[rows] for rows in (data.train_rows, data.val_rows, test.val_rows))
-        meas = fit_predict(f_tr, data.y_train, [f_se, f_te], seed=seed)
-        stack = fit_predict(np.hstack([cnn[0], f_tr]), data.y_train,
-                            [np.hstack([cnn[2], f_te])], seed=seed, fallback=[cnn[2]])[0]
-        weight, weight_scores = choose_weight(data.y_val, cnn[1], meas[0])
-        fuse_s = time.perf_counter() - start
+        seconds, timing = {}, {"measurements only": {}, "hybrid, stacked": {}, "hybrid, stacked OOF": {}}
+        start = time.perf_counter()
+        meas = fit_predict(f_tr, data.y_train, [f_se, f_te], seed=seed, timing=timing["measurements only"])
+        seconds["measurement_model"] = time.perf_counter() - start
+        start = time.perf_counter()
+        stack = fit_predict(np.hstack([cnn["train"], f_tr]), data.y_train, [np.hstack([cnn["test_logits"], f_te])],
+                            seed=seed, fallback=[cnn["test_logits"]], timing=timing["hybrid, stacked"])[0]
+        seconds["stack"] = time.perf_counter() - start
+        start = time.perf_counter()  # the OOF stack learns on out-of-fold CNN logits; it scores the full CNN's
+        oof = fit_predict(np.hstack([cnn["oof_train"], f_tr]), data.y_train,
+                          [np.hstack([cnn["select"], f_se]), np.hstack([cnn["test_logits"], f_te])], seed=seed,
+                          fallback=[cnn["select"], cnn["test_logits"]], timing=timing["hybrid, stacked OOF"])
+        seconds["stack_oof"] = time.perf_counter() - start
+        start = time.perf_counter()
+        weight, weight_scores = choose_weight(data.y_val, cnn["select"], meas[0])
+        names, select_candidates = per_kind_candidates(cnn["select"], meas[0], oof[0])
+        choice = choose_per_group(data.y_val, select_candidates, kinds)
+        per_kind = apply_choice(choice, per_kind_candidates(cnn["test_logits"], meas[1], oof[1])[1])
+        seconds["choose"] = time.perf_counter() - start
         prior = np.tile(_logit(data.y_train.mean(axis=0)), (len(test.val_rows), 1))
-        for row, s in zip(ROWS, (prior, cnn[2], meas[1], stack, cnn[2] + weight * meas[1])):
-            scores[row].append(s)
+        for row, sc in zip(ROWS, (prior, cnn["test_logits"], meas[1], stack, oof[1], cnn["test_logits"] + weight * meas[1],
+                                  per_kind)):
+            scores[row].append(sc)
         ys.append(test.y_val)
+        n_predicted = len(data.train_rows) + len(data.val_rows) + len(test.val_rows)
+        chosen = {k: names[int(choice[kinds.index(k)])] for k in dict.fromkeys(kinds)}
         per_fold.append({"outer_fold": outer, "selection_fold": select, "n_test_records": len(test.val_rows),
-                         "best_epoch": result.best_epoch, "late_fusion_weight": weight,
-                         "selection_fold_macro_auc_by_weight": weight_scores,
+                         "best_epoch": cnn["best_epoch"], "cnn_outputs_cached": cnn["cached"],
+                         "late_fusion_weight": weight,
+                         "selection_fold_macro_auc_by_weight": weight_scores, "per_kind_choice": chosen,
                          "macro_auc": {row: round(macro_auc(test.y_val, scores[row][-1]), 4) for row in ROWS},
-                         "cnn_train_seconds": round(train_s, 1), "fusion_seconds": round(fuse_s, 1)})
+                         "cnn_train_seconds": round(cnn["train_seconds"], 1),
+                         "cnn_predict_ms_per_record": round(1000 * cnn["predict_seconds"] / n_predicted, 3),
+                         "oof_cnn_seconds": round(cnn["oof_seconds"], 1),
+                         **{f"{k}_seconds": round(v, 1) for k, v in seconds.items()},
+                         "learner_predict_ms_per_record": {k: round(1000 * t["predict_seconds"] / t["predict_rows"], 3)
+                                                           for k, t in timing.items() if t.get("predict_rows")},
+                         "fusion_seconds": round(seconds["measurement_model"] + seconds["stack"] + seconds["choose"], 1)})
         log(f"[hybrid {level}] outer fold {outer}: " + ", ".join(f"{r} {v:.3f}" for r, v in per_fold[-1]["macro_auc"].items())
-            + f" (w={weight:g})")
+            + f" (w={weight:g}; per kind: {chosen})")
     rows = {row: _pooled(ys, scores[row], n_boot) for row in ROWS}
     deltas = {row: paired_delta(ys, scores[row], scores["CNN only"], n_boot) for row in ROWS[2:]}
+    late = "hybrid, late fusion"
+    deltas_vs_late = {row: paired_delta(ys, scores[row], scores[late], n_boot) for row in ROWS[ROWS.index(late) + 1:]}
     y = np.concatenate(ys)
     per_class = {row: {c: (None if np.isnan(a) else round(float(a), 4)) for c, a in
                        zip(data.classes, auc_per_class(y, np.concatenate(scores[row])))} for row in ROWS[1:]}
-    return {"rows": rows, "delta_vs_cnn": deltas, "per_outer_fold": per_fold, "n_records": len(y),
-            "classes": data.classes, "pooled_auc_per_class": per_class,
+    return {"rows": rows, "delta_vs_cnn": deltas, "delta_vs_late_fusion": deltas_vs_late, "per_outer_fold": per_fold,
+            "n_records": len(y), "classes": data.classes, "statement_kinds": dict(zip(data.classes, kinds)),
+            "pooled_auc_per_class": per_class,
             "n_positives": {c: int(n) for c, n in zip(data.classes, y.sum(axis=0))}}
 
 
-def class_changes(m: dict[str, Any], row: str = "hybrid, late fusion", *, min_pos: int = 10,
+CHANGE_ROW = "hybrid, per-kind choice"
+"""The row whose per-statement changes vs the CNN the results list."""
+
+
+def row_costs(m: dict[str, Any], measure_ms: float) -> dict[str, tuple[str, str]]:
+    """Per row of one level's metrics ``m``: (training seconds per outer fold, mean over folds; inference
+    milliseconds per record), as table text. Inference of a measurement row includes ``measure_ms`` (one
+    :func:`~medts.signal.measure.measure_ecg` per record, 1 core), which dominates it."""
+    folds = m["per_outer_fold"]
+
+    def mean(key: str) -> float:
+        return float(np.mean([f.get(key, 0.0) for f in folds]))
+
+    def learner_ms(row: str) -> float:
+        return float(np.mean([f["learner_predict_ms_per_record"].get(row, 0.0) for f in folds]))
+
+    cnn_s, oof_s, meas_s = mean("cnn_train_seconds"), mean("oof_cnn_seconds"), mean("measurement_model_seconds")
+    cnn_ms, meas_ms = mean("cnn_predict_ms_per_record"), measure_ms + learner_ms("measurements only")
+    train = {"naive prior": 0.0, "CNN only": cnn_s, "measurements only": meas_s,
+             "hybrid, stacked": cnn_s + mean("stack_seconds"), "hybrid, stacked OOF": cnn_s + oof_s + mean("stack_oof_seconds"),
+             "hybrid, late fusion": cnn_s + meas_s + mean("choose_seconds"),
+             "hybrid, per-kind choice": cnn_s + oof_s + meas_s + mean("stack_oof_seconds") + mean("choose_seconds")}
+    infer = {"naive prior": 0.0, "CNN only": cnn_ms, "measurements only": meas_ms,
+             "hybrid, stacked": cnn_ms + measure_ms + learner_ms("hybrid, stacked"),
+             "hybrid, stacked OOF": cnn_ms + measure_ms + learner_ms("hybrid, stacked OOF"),
+             "hybrid, late fusion": cnn_ms + meas_ms,
+             "hybrid, per-kind choice": cnn_ms + meas_ms + learner_ms("hybrid, stacked OOF")}
+    return {row: (f"{train[row]:.1f}", f"{infer[row]:.2f}") for row in ROWS}
+
+
+def class_changes(m: dict[str, Any], row: str = CHANGE_ROW, *, min_pos: int = 10,
                   n: int = 8) -> list[list[Any]]:
     """Table rows for the classes (>= ``min_pos`` positives) whose pooled AUC ``row`` changed most vs the CNN:
     the ``n`` largest gains, then the ``n // 2`` largest losses."""
@@ -309,24 +513,29 @@ def _write(name: str, command: str | None, metrics: dict[str, Any], levels: tupl
            seed: int) -> tuple[Path, Path]:
     from medts.bench.results import markdown_table, write_results
 
+    measure_ms = 1000 * measure_s[1] / len(raw) if measure_s[1] else float("nan")
     summary = []
     for level, m in metrics.items():
+        costs = row_costs(m, measure_ms)
         for row in ROWS:
             r = m["rows"][row]
-            d = m["delta_vs_cnn"].get(row)
+            d, dl = m["delta_vs_cnn"].get(row), m.get("delta_vs_late_fusion", {}).get(row)
             summary.append([level, row, (f"{r['pooled_macro_auc']:.3f} ({r['pooled_macro_auc_ci95'][0]:.3f}-"
                             f"{r['pooled_macro_auc_ci95'][1]:.3f})"), f"{r['mean_macro_auc']:.3f} ± {r['sd_macro_auc']:.3f}",
-                            f"{d['delta']:+.3f} ({d['ci95'][0]:+.3f} to {d['ci95'][1]:+.3f})" if d else "-"])
+                            *(f"{x['delta']:+.3f} ({x['ci95'][0]:+.3f} to {x['ci95'][1]:+.3f})" if x else "-" for x in (d, dl)),
+                            *costs[row]])
     table = markdown_table(["level", "row", "pooled macro-AUC (95% CI)", "mean ± SD over 9 outer folds",
-                            "pooled Δ vs CNN only (paired 95% CI)"], summary)
+                            "pooled Δ vs CNN only (paired 95% CI)", "pooled Δ vs late fusion (paired 95% CI)",
+                            "train s per outer fold (mean)", "inference ms/record"], summary)
     fold_rows = [[level, f["outer_fold"], f["selection_fold"], f["n_test_records"], f["best_epoch"],
-                  f["late_fusion_weight"], *(f["macro_auc"][row] for row in ROWS), f["cnn_train_seconds"],
+                  f["late_fusion_weight"], ", ".join(f"{k}: {v}" for k, v in f["per_kind_choice"].items()),
+                  *(f["macro_auc"][row] for row in ROWS[1:]), f["cnn_train_seconds"], f["oof_cnn_seconds"],
                   f["fusion_seconds"]] for level, m in metrics.items() for f in m["per_outer_fold"]]
     folds = markdown_table(["level", "outer fold", "selection fold", "records", "chosen epoch", "fusion w",
-                            *ROWS, "CNN train s", "fusion s"], fold_rows)
-    changes = [[level, *r] for level, m in metrics.items() for r in class_changes(m)]
+                            "per-kind choice", *ROWS[1:], "CNN train s", "OOF CNNs s", "fusion s"], fold_rows)
+    changes = [[level, *r] for level, m in metrics.items() for r in class_changes(m, CHANGE_ROW)]
     change_table = markdown_table(["level", "statement", "positives", "CNN only", "measurements only",
-                                   "hybrid, late fusion", "Δ"], changes)
+                                   CHANGE_ROW, "Δ"], changes)
     n_raw = int(raw.sum())
     notes = [
         ("Same protocol as ptbxl_nested: per outer fold, the CNN trains on seven folds and its epoch is chosen on the "
@@ -339,6 +548,24 @@ def _write(name: str, command: str | None, metrics: dict[str, Any], levels: tupl
         ("The stacked hybrid's CNN logits on the training folds are in-sample (the CNN trained on them), so the "
          "stacker learns to trust a CNN that is better there than on new records; the late fusion avoids this by "
          "weighting on the selection fold. Both rows are reported; neither was chosen by test figures."),
+        ("Hybrid, stacked OOF: the same learner on [out-of-fold CNN logits, measurements]. The training folds are cut "
+         "in two (alternate folds); a half-CNN trained on each half (epoch chosen on the selection fold) scores the "
+         "other half, so no training row's CNN logit comes from a CNN that saw it. The learner then scores the full "
+         "CNN's logits on the test fold. Costs two extra half-size CNN trainings per outer fold ('OOF CNNs s')."),
+        ("Hybrid, per-kind choice: statements are split by kind (rhythm; form-only; diagnostic, which includes the "
+         "superclasses, so at the superdiagnostic level there is one group), fixed before any run. For each kind the "
+         "selection fold chooses one of: late fusion CNN + w x measurements for each w in the grid (w = 0 is the CNN "
+         "alone), the measurement model alone, or the OOF stack, by the kind's macro-AUC on the selection fold. "
+         "Per-statement choice was not used: a fold of ~260 records has a handful of positives for most statements "
+         "(tried on the superdiagnostic level during development: per-class weights 0.9125 vs 0.9141 global, mean over "
+         "outer folds)."),
+        ("Costs: train s per outer fold = CNN training (plus the two half-CNNs for the OOF rows) plus the boosted "
+         "trees, mean over outer folds, 1 thread on a shared 2-core machine. Inference ms/record = CNN prediction "
+         "+ one measure_ecg per record (first-measurement wall time / records) + tree prediction: the measurements "
+         "dominate, so every hybrid row runs at a few records/s per core, far below the CNN alone."),
+        ("CNN outputs (logits of the full CNN and the half-CNNs) are cached per outer fold under the user cache "
+         "(ptbxl_cnn/<key>); 'cnn_outputs_cached' per fold in the JSON says whether this run trained them, and the "
+         "seconds shown are those of the run that did."),
         (f"Measurements: medts.signal.measure.measure_ecg once per record (first measurement {measure_s[1]} s wall "
          f"on the shared 2-core machine; {measure_s[0]:.0f} s this run; cached under the user cache). {n_raw} records have raw mV signals (records100) and get all {len(FEATURE_NAMES)} "
          f"features; {len(raw) - n_raw} exist only as band-passed z-scored arrays and get the "
