@@ -95,6 +95,16 @@ def test_a_qtc_flag_question_adds_the_engines_long_qt_decision():
     ("Her pulse felt irregular: atrial fibrilation or not?", "yes/no:AFIB"),
     ("Any conduction block in the bundle branches?", "yes/no:BBB"),
     ("Is the rate on the slow side?", "yes/no:BRADY"), ("Pulse on the fast side?", "yes/no:TACHY"),
+    # heldout7's first run: "cannot tell" or the wrong number for these
+    ("Too slow?", "yes/no:BRADY"), ("Is AV conduction too slow?", "yes/no:1AVB"),
+    ("Where does the mean QRS vector point in the frontal plane?", "category:axis"),
+    ("QTc over the upper limit?", "yes/no:LNGQT"), ("QRS width normal?", "yes/no:qrs_ms:normal"),
+    ("left bundle branch blok?", "yes/no:CLBBB"), ("axsis?", "category:axis"), ("normall ecg?", "yes/no:NORM"),
+    ("Width of the ventricular complexes in milliseconds?", "number:qrs_ms"),
+    ("How many ms from the start of the P to the start of the QRS?", "number:pr_ms"),
+    ("Does the ECG suggest a thickened left ventricle?", "yes/no:LVH"), ("L axis dev?", "yes/no:AXIS_LEFT"),
+    ("Any ST or T abnormality at all?", "yes/no:STTC"), ("Repol abnormalities?", "yes/no:STTC"),
+    ("Is the left anterior fascicle blocked?", "yes/no:LAFB"), ("QRS?", "number:qrs_ms"),
 ])
 def test_the_router_reads_ecg_abbreviations_and_synonyms(question, label):
     assert route(question).label == label

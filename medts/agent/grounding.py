@@ -776,7 +776,7 @@ QUALIFIERS: tuple[tuple[str, frozenset[str]], ...] = (
     (r"within (?:the )?(?:normal |reference )?(?:limits?|range)|within normal limits|normal|unremarkable|narrow",
      frozenset({"normal"})),
     # "above normal", "longer than normal" claim high (leftmost match: before "normal" alone)
-    ((r"above (?:the )?(?:upper )?(?:normal |reference )?(?:limit|range)|"
+    ((r"(?:above|over|beyond|exceed(?:s|ing)?) (?:the )?(?:upper )?(?:normal |reference )?(?:limit|range)|"
       r"(?:above|over|beyond|(?:longer|higher|wider|faster|greater|more) than) (?:the )?(?:upper )?(?:normal|reference|usual)"
       r"(?: (?:limits?|range|values?))?|prolonged|lengthened|long(?:er)?|wide(?:ned|r)?|"
       r"broad|increased|elevated|high(?:er)?|fast(?:er)?|rapid"), frozenset({"high"})),

@@ -49,6 +49,11 @@ class Background:
     clause: re.Pattern
     question_needs: re.Pattern
     question_without: re.Pattern
+    status: re.Pattern
+
+    def asks_status(self, question: str) -> bool:
+        """Whether ``question`` only asks what the patient takes or has had ("Is she on warfarin?")."""
+        return bool(self.status.match(question)) and not self.question_without.search(question)
 
     def question_after(self, question: str) -> str | None:
         """The question clause of ``question`` when a background clause opens it and neither
@@ -79,7 +84,7 @@ def policy() -> Policy:
     remove = tuple((name, tuple(re.compile(p, re.IGNORECASE) for p in patterns))
                    for name, patterns in data["remove"].items())
     background = Background(*(re.compile(data["background"][k], re.IGNORECASE)
-                              for k in ("clause", "question_needs", "question_without")))
+                              for k in ("clause", "question_needs", "question_without", "status")))
     return Policy(int(data["version"]), refuse, remove, background)
 
 
@@ -96,7 +101,7 @@ def refusal(question: str) -> Refusal | None:
         return None
 
     found = first_match(question)
-    if found is None:
+    if found is None or (found[0] in ("treatment", "prognosis") and rules.background.asks_status(question)):
         return None
     asked = rules.background.question_after(question) if found[0] == "treatment" else None
     if asked is not None:

@@ -29,13 +29,14 @@ ECG_WORDS = (
     "rhythm", "interval", "duration", "voltage", "criteria", "inferior", "anterior", "lateral", "septal",
     "ectopic", "premature", "paced", "pacemaker", "junctional", "depression", "elevation", "inversion",
     "abnormality", "abnormal", "normal", "fascicular", "hemiblock", "degree", "electrical", "complete",
-    "incomplete", "enlargement", "heart", "attack", "axis",
+    "incomplete", "enlargement", "heart", "attack", "axis", "block", "ventricle",
 )
 """Words the router's rules look for, written out (its patterns match stems such as ``hypertroph``)."""
 
 MIN_SIMILARITY = 0.8
-MIN_LENGTH = 5
-"""Shorter words are left alone: too many short words are one letter from another."""
+MIN_LENGTH = 4
+"""Shorter words are left alone: too many short words are one letter from another ("blok" and
+"axsis" are corrected, "PR" and "ST" never)."""
 
 
 @functools.cache
@@ -54,10 +55,12 @@ def correct_word(word: str) -> str:
     if len(low) < MIN_LENGTH or low in vocabulary:
         return word
     candidates = [w for w in vocabulary if w[0] == low[0]]
-    match = difflib.get_close_matches(low, candidates, n=1, cutoff=MIN_SIMILARITY)
-    if not match:
+    matches = difflib.get_close_matches(low, candidates, n=3, cutoff=MIN_SIMILARITY)
+    if not matches:
         return word
-    return match[0].capitalize() if word[0].isupper() else match[0]
+    # the router's own words first: "normall" is "normal", not the glossary's "normally"
+    best = next((m for m in matches if m in ECG_WORDS), matches[0])
+    return best.capitalize() if word[0].isupper() else best
 
 
 def correct_ecg_spelling(question: str) -> str:

@@ -75,8 +75,9 @@ _WH_QUESTION = re.compile(r"\b(?:what|which|how|where|when|who|why|tell|give|des
 NUMBERS: tuple[tuple[str, str], ...] = (
     (r"\bQTc\b|corrected QT", "qtc_bazett_ms"),
     (r"\bQT\b", "qt_ms"),
-    (r"\bP-?R\b|\bPQ\b", "pr_ms"),
-    (r"\bQRS\b(?!\s+axis)", "qrs_ms"),
+    # "from the start of the P to the start of the QRS" is the PR, before "QRS" alone names the width
+    (r"\bP-?R\b|\bPQ\b|\b(?:start|onset|beginning) of (?:the )?P\b[^?]{0,40}\bQRS\b", "pr_ms"),
+    (r"\bQRS\b(?!\s+(?:axis|vector))|\bventricular complex(?:es)?\b", "qrs_ms"),
     ((r"heart ?rate|\brate\b|\bHR\b|\bbpm\b|pulse|how (?:fast|quick|slow)|beats? (?:per|a|an|each|every|in a) min(?:ute)?\b|"
       r"\bbeats? ?/ ?min\b|how many (?:heart ?)?beats"), "hr_bpm"),
     (r"\bSDNN\b|\bRMSSD\b|\bHRV\b|variability", "hrv"),
@@ -84,7 +85,7 @@ NUMBERS: tuple[tuple[str, str], ...] = (
     (r"Cornell", "cornell_mv"),
 )
 CATEGORIES: tuple[tuple[str, str], ...] = (
-    (r"\baxis\b|\bdeviation\b", "axis"),
+    (r"\baxis\b|\bdeviation\b|\b(?:QRS|electrical|cardiac) vector\b|\bfrontal[- ]plane\b", "axis"),
     (r"quality|nois|artifact|artefact|electrode|interpretab|usable|lead.*(?:off|missing|flat)", "quality"),
     (r"rhythm|\bsinus\b|arrhythm|\bregular\b", "rhythm"),
 )
@@ -103,7 +104,8 @@ _WAVES = re.compile(r"delineat|\bwaves? (?:found|boundaries|onsets?|offsets?)|fi
 FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"\bMI\b|infarct|heart attack|\bSTEMI\b|\bQ[- ]waves? (?:of|from) (?:an )?(?:old|prior)", ("MI",)),
     ((r"ischa?emi|repolari[sz]ation|ST[- /]T(?:[- ]waves?)? (?:changes?|abnormalit)|"
-      r"\bST(?:[- ]segments?)? (?:changes?|abnormalit\w*|deviations?|shifts?)\b"), ("STTC",)),
+      r"\bST(?:[- ]segments?)? (?:changes?|abnormalit\w*|deviations?|shifts?)\b|"
+      r"\bST (?:or|and|/|&) T(?:[- ]waves?)? (?:changes?|abnormalit\w*)|\brepol\b"), ("STTC",)),
     # "Is the QT interval too long?": long QT is decided on the corrected QT (the engine's rule)
     (r"\bQTc?\b(?: interval)?[^?.]{0,12}\b(?:too long|prolonged|lengthened|long)\b", ("LNGQT",)),
     # "Is the patient fibrillating?", "in fib?" (atrial: medts has no ventricular fibrillation statement)
@@ -111,13 +113,15 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"\bflutter\w*\b", ("AFLT",)),
     # the rate in words: "Is the heart going slowly?", "beating too fast?", "brady?", "tachy?"
     ((r"\b(?:going|beating|running|racing|pumping)\b[^?.]{0,20}\b(?:slow(?:ly)?|sluggish)\b|\bslow (?:heart|pulse|heartbeat)|"
-      r"\bbrady\w*\b|\b(?:rhythm|heart)\b[^?.]{0,15}\btoo slow\b|\b(?:rate|pulse)\b[^?.]{0,20}\b(?:slow|low) side\b"), ("BRADY",)),
+      r"\bbrady\w*\b|^(?!.*\bconduct).*\btoo slow\b|\b(?:rate|pulse)\b[^?.]{0,20}\b(?:slow|low) side\b"), ("BRADY",)),
     ((r"\b(?:going|beating|running|racing|pumping)\b[^?.]{0,20}\b(?:fast|quick(?:ly)?|rapid(?:ly)?)\b|\bfast (?:heart|pulse|heartbeat)|"
-      r"\bracing\b|\btachy\w*\b|\b(?:rhythm|heart)\b[^?.]{0,15}\btoo fast\b|\b(?:rate|pulse)\b[^?.]{0,20}\b(?:fast|quick|high) side\b"), ("TACHY",)),
+      r"\bracing\b|\btachy\w*\b|^(?!.*\bconduct).*\btoo fast\b|\b(?:rate|pulse)\b[^?.]{0,20}\b(?:fast|quick|high) side\b"), ("TACHY",)),
     # "Is the left ventricle hypertrophied?" names LVH (the lexicon carries "left ventricular hypertrophy")
-    (r"\bleft ventric\w*\b.*\b(?:hypertroph|enlarge)|\b(?:hypertroph|enlarge)\w*\b.*\bleft ventric", ("LVH",)),
-    (r"\bright ventric\w*\b.*\b(?:hypertroph|enlarge)|\b(?:hypertroph|enlarge)\w*\b.*\bright ventric", ("RVH",)),
+    (r"\bleft ventric\w*\b.*\b(?:hypertroph|enlarge|thick)|\b(?:hypertroph|enlarge|thick)\w*\b.*\bleft ventric", ("LVH",)),
+    (r"\bright ventric\w*\b.*\b(?:hypertroph|enlarge|thick)|\b(?:hypertroph|enlarge|thick)\w*\b.*\bright ventric", ("RVH",)),
     (r"^(?!.*\b(?:left|right) ventric).*(?:hypertroph|enlarge)", ("HYP",)),
+    (r"\banterior fascic\w*\b[^?.]{0,20}\bblock|\bblock\w*\b[^?.]{0,20}\banterior fascic", ("LAFB",)),
+    (r"\bposterior fascic\w*\b[^?.]{0,20}\bblock|\bblock\w*\b[^?.]{0,20}\bposterior fascic", ("LPFB",)),
     (r"fascicular block|hemiblock", ("LAFB", "LPFB")),
     # "Any conduction block in the bundle branches?"
     (r"\bblock\w*\b[^?.]{0,30}\bbundle[- ]branch(?:es)?\b|\bbundle[- ]branch(?:es)?\b[^?.]{0,30}\bblock", ("BBB",)),
@@ -127,9 +131,10 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"\bAV block\b|heart block|atrioventricular block", ("1AVB", "2AVB", "3AVB")),
     # "LAD"/"RAD" as axis deviation unless the question is about the artery (left anterior descending)
     ((r"\baxis\b.*\bleft(?:wards?)?\b|\bleft(?:wards?)?\b.*\baxis\b|\bLAD\b(?!.*\b(?:arter|territor|occlu|stenos|coronar))|"
-      r"\baxis\b[^?.]*\b(?:more negative|beyond|past|below|less than|lower than)\b[^?.]*(?:-|minus |negative )30\b"),
+      r"\baxis\b[^?.]*\b(?:more negative|beyond|past|below|less than|lower than)\b[^?.]*(?:-|minus |negative )30\b|"
+      r"\bL\.? ?axis\b"),
      ("AXIS_LEFT",)),
-    (r"\baxis\b.*\bright(?:wards?)?\b|\bright(?:wards?)?\b.*\baxis\b|\bRAD\b", ("AXIS_RIGHT",)),
+    (r"\baxis\b.*\bright(?:wards?)?\b|\bright(?:wards?)?\b.*\baxis\b|\bRAD\b|\bR\.? ?axis\b", ("AXIS_RIGHT",)),
     (r"\baxis\b.*\bnormal\b|\bnormal\b.*\baxis\b", ("AXIS_NORMAL",)),
     # a normal ECG, unless the question names a measurement ("Is the QTc within normal limits?")
     ((r"^(?!.*\b(?:QTc?|P-?R|PQ|QRS|heart ?rate|rate|HR|pulse|axis|intervals?|duration|voltages?|rhythm|"
@@ -192,6 +197,8 @@ def _route(question: str) -> Topic:
     if _WAVES.search(q):
         return Topic("waves")
     qualifiers = find_qualifiers(q)
+    # "QTc over the upper limit?", "QRS width normal?": a qualifier without a question word asks yes/no
+    yes_no = yes_no or (bool(qualifiers) and q.endswith("?") and not _WH_QUESTION.search(q))
     if yes_no and codes:
         return Topic("statement", codes=tuple(dict.fromkeys(codes)))
     if yes_no and qualifiers:
