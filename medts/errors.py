@@ -34,3 +34,6 @@ class ECGReadError(MedtsError):
         self.path = str(path)
         self.problem = problem
         super().__init__(f"{self.path}: {problem}")
+
+    def __reduce__(self):  # rebuilt from its two fields when it crosses a process boundary
+        return type(self), (self.path, self.problem)

@@ -359,14 +359,24 @@ class Classifier:
         MedtsError
             When the folder, manifest or weights are missing or do not match.
         """
+        from safetensors import SafetensorError
         from safetensors.torch import load_file
 
         folder = Path(folder)
         manifest_path, weights_path = folder / "manifest.json", folder / "model.safetensors"
         if not manifest_path.is_file() or not weights_path.is_file():
             raise MedtsError(f"{folder}: not a classifier adapter (needs manifest.json and model.safetensors)")
-        manifest = json.loads(manifest_path.read_text())
-        tensors = load_file(weights_path)
+        try:
+            manifest = json.loads(manifest_path.read_text())
+        except json.JSONDecodeError as error:
+            raise MedtsError(f"{manifest_path}: not valid JSON ({error})") from None
+        missing = [key for key in ("members", "classes", "thresholds") if key not in manifest]
+        if missing:
+            raise MedtsError(f"{manifest_path}: not a classifier manifest (no {', '.join(missing)})")
+        try:
+            tensors = load_file(weights_path)
+        except SafetensorError as error:
+            raise MedtsError(f"{weights_path}: not a readable safetensors file ({error})") from None
         members = []
         for i, cfg_dict in enumerate(manifest["members"]):
             net = build_model(ModelConfig.from_dict(cfg_dict))

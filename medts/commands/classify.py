@@ -58,28 +58,37 @@ def classify(
     show_all: Annotated[bool, typer.Option("--all", help="List every statement, not only those present.")] = False,
 ) -> None:
     """Classify ECG records into PTB-XL statements (drafts for clinician review)."""
-    from medts.classify.predict import classifier_for_level, level_availability, load_classifier
+    from medts.classify.predict import level_availability
+    from medts.classify.worker import ClassifierWorker
     from medts.errors import MedtsError
 
     level_name = Level(level).value
     if adapter is None and level_name not in level_availability():
         available = ", ".join(f"{name} ({how})" for name, how in level_availability().items()) or "none"
         raise MedtsError(f"--level {level_name}: no shipped classifier serves this level; levels available: {available}")
-    loaded: list = []
+    workers: list[ClassifierWorker] = []
 
     def setup() -> None:  # after the first record is read: bad inputs cost no model load
-        loaded.append(load_classifier(adapter) if adapter is not None else classifier_for_level(level_name))
+        workers.append(ClassifierWorker(adapter, level_name))
+        import neurokit2  # noqa: F401 - the measurements' library, imported while the worker loads torch
 
-    rows, failed = run_per_record(paths, None, check_fs_option(fs), lambda ecg: reconciled(loaded[0], ecg),
-                                  what="classification", text_report=None if json_output else _text(show_all),
-                                  leads=parse_leads(leads), setup=setup, limits=CLASSIFY_LIMITS)
+        workers[0].wait_ready()  # a broken adapter ends the command here, with one line
+
+    try:
+        rows, failed = run_per_record(paths, None, check_fs_option(fs), lambda ecg: reconciled(workers[0], ecg),
+                                      what="classification", text_report=None if json_output else _text(show_all),
+                                      leads=parse_leads(leads), setup=setup, limits=CLASSIFY_LIMITS)
+    finally:
+        for worker in workers:
+            worker.close()
     if json_output:
         typer.echo(json.dumps(rows, indent=2))
     failed.exit()
 
 
-def reconciled(clf, ecg):
-    """The classifier's prediction with the engine's decision on each statement beside it
+def reconciled(worker, ecg):
+    """The classifier's prediction (made in ``worker``, a :class:`~medts.classify.worker.ClassifierWorker`,
+    while this process measures) with the engine's decision on each statement beside it
     (:func:`medts.interpret.interpret`: the probabilities checked against the measurements)."""
     from pydantic import create_model
 
@@ -87,8 +96,10 @@ def reconciled(clf, ecg):
     from medts.interpret import StatementDecision, interpret, scores_from_predictions
     from medts.signal import measure_ecg
 
-    prediction = clf.predict(ecg)
-    findings = interpret(measure_ecg(ecg), sex=ecg.sex, scores=scores_from_predictions([prediction]))
+    pending = worker.submit(ecg)
+    measurements = measure_ecg(ecg)
+    prediction = pending.result()
+    findings = interpret(measurements, sex=ecg.sex, scores=scores_from_predictions([prediction]))
     model = create_model("ReconciledPrediction", __base__=ClassifierPrediction, verdict=(str, ...),
                          decisions=(list[StatementDecision], ...))
     return model(**prediction.model_dump(), verdict=findings.verdict, decisions=findings.statements)
