@@ -99,7 +99,7 @@ def test_per_kind_choice_takes_measurements_for_rhythm_and_the_cnn_for_morpholog
     meas = rng.normal(size=y.shape)
     meas[:, :2] += 3 * y[:, :2]  # the measurements see the rhythm classes only
     oof = rng.normal(size=y.shape)
-    names, candidates = per_kind_candidates(cnn, meas, oof)
+    names, candidates = per_kind_candidates(cnn, meas, oof + 0.5 * y, oof)
     choice = choose_per_group(y[:200], [c[:200] for c in candidates], kinds)
     assert choice[0] == choice[1] and choice[2] == choice[3]
     assert names[choice[0]] == "measurements only"

@@ -25,7 +25,7 @@ def bench_ptbxl(
     nested_level: Annotated[list[str] | None, typer.Option("--nested-level", help="Level(s) for --nested (default: superdiagnostic and all).")] = None,
     nested_model: Annotated[str, typer.Option("--nested-model", help="Model preset trained per outer fold.")] = "xresnet1d-small",
     nested_epochs: Annotated[int, typer.Option("--nested-epochs", min=1, help="Epochs per outer fold.")] = 8,
-    hybrid: Annotated[bool, typer.Option("--hybrid", help="With --nested: add the hybrid rows (CNN logits + engine measurements; naive prior, CNN only, measurements only, stacked, late fusion) and write eval/results/<name>_nested_hybrid instead of <name>_nested; skips the fold-9 scoring of the shipped adapters.")] = False,
+    hybrid: Annotated[bool, typer.Option("--hybrid", help="With --nested: add the hybrid rows (CNN logits + engine measurements; naive prior, CNN only, measurements only, stacked, stacked on out-of-fold CNN logits, late fusion, per-kind choice; CNN outputs cached per outer fold) and write eval/results/<name>_nested_hybrid instead of <name>_nested; skips the fold-9 scoring of the shipped adapters.")] = False,
 ) -> None:
     """prepare -> predict -> evaluate (prepared.json and predictions/*.npz kept in --work); --nested adds nested CV."""
     import sys
