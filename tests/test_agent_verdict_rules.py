@@ -105,6 +105,7 @@ def test_a_qtc_flag_question_adds_the_engines_long_qt_decision():
     ("Does the ECG suggest a thickened left ventricle?", "yes/no:LVH"), ("L axis dev?", "yes/no:AXIS_LEFT"),
     ("Any ST or T abnormality at all?", "yes/no:STTC"), ("Repol abnormalities?", "yes/no:STTC"),
     ("Is the left anterior fascicle blocked?", "yes/no:LAFB"), ("QRS?", "number:qrs_ms"),
+    ("Is the heart rate too slow?", "yes/no:BRADY"),
 ])
 def test_the_router_reads_ecg_abbreviations_and_synonyms(question, label):
     assert route(question).label == label
@@ -165,3 +166,15 @@ def test_a_no_quotes_the_threshold_that_decided_and_the_engines_reason(ludb_dir)
         assert not text.startswith("Cannot tell"), text
         for p, t in _BELOW.findall(text):
             assert int(p) < int(t), text
+
+
+@pytest.mark.parametrize(("question", "corrected"), [
+    ("left bundle branch blok?", "left bundle branch block?"), ("axsis?", "axis?"), ("normall ecg?", "normal ecg?"),
+    # a short word is never read as the stem of a longer one ("slow" once became "slower" and the
+    # bench scored a right "No" to "Is the heart rate too slow?" as wrong)
+    ("Is the heart rate too slow?", "Is the heart rate too slow?"), ("Is it fast?", "Is it fast?"),
+])
+def test_misspelling_correction_of_short_words(question, corrected):
+    from medts.agent.spelling import correct_ecg_spelling
+
+    assert correct_ecg_spelling(question) == corrected

@@ -54,7 +54,8 @@ def correct_word(word: str) -> str:
     vocabulary = _vocabulary()
     if len(low) < MIN_LENGTH or low in vocabulary:
         return word
-    candidates = [w for w in vocabulary if w[0] == low[0]]
+    # a short word is one typo from its correction, not a stem of a longer word ("slow" is not "slower")
+    candidates = [w for w in vocabulary if w[0] == low[0] and (len(low) > MIN_LENGTH or abs(len(w) - len(low)) <= 1)]
     matches = difflib.get_close_matches(low, candidates, n=3, cutoff=MIN_SIMILARITY)
     if not matches:
         return word
