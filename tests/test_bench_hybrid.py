@@ -135,6 +135,8 @@ def test_nested_hybrid_run_reports_every_row_without_choosing_on_the_outer_fold(
     assert all(v == 0.5 for v in m["rows"]["naive prior"]["per_outer_fold"])
     assert m["n_records"] == sum(f["n_test_records"] for f in m["per_outer_fold"])
     assert doc["data"]["records_by_source"]["processed100_zscore"] == 2
+    cov = doc["data"]["feature_coverage"]  # shape features reach the processed-only records; mV ones do not
+    assert cov["t_amplitude_z_V2"]["processed"] > 0 and cov["t_amplitude_mv_V2"]["processed"] == 0
     assert "hybrid, late fusion" in md_path.read_text() and "hybrid, per-kind choice" in md_path.read_text()
     assert all(set(f["per_kind_choice"]) == set(m["statement_kinds"].values()) for f in m["per_outer_fold"])
     assert not any(f["cnn_outputs_cached"] for f in m["per_outer_fold"])
