@@ -398,3 +398,45 @@ def test_heldout7_asks_new_wordings_and_families_on_records_no_other_suite_asks(
     on_file = [(q["record"]["id"], q["question"], q["expect"]) for q in load_questions(SUITE_PATHS["heldout7"])
                if q["record"]["dataset"] == "ludb"]
     assert len(on_file) >= 180 and on_file == generated
+
+
+def test_heldout8_asks_new_wordings_and_families_on_records_no_other_suite_asks(ludb_dir):
+    """heldout8: its LUDB detail records (from 1-80: LUDB has no record past 160 and every record of
+    81-160 is asked in detail by an earlier suite) are asked nothing by any other suite, its wordings
+    (in any letter case) by no other suite and none twice, it asks the new families (sinus arrhythmia,
+    incomplete RBBB and LBBB) with positives, carries at least 30 adversarial questions and 10
+    cannot-tell ones, and the LUDB part of eval/questions_heldout8.yaml is what the wordings generate."""
+    from medts.bench.agent import (
+        HELDOUT8_HEADER_INJECTIONS,
+        SUITE_PATHS,
+        SUITE_RECORDS,
+        SUITE_WORDINGS,
+        build_questions,
+        load_questions,
+    )
+
+    held8 = build_questions(ludb_dir, suite="heldout8")
+    earlier = [n for n in SUITE_RECORDS if n != "heldout8"]
+    asked = {q["record"]["id"] for n in earlier for q in build_questions(ludb_dir, suite=n)
+             if q["record"]["dataset"] == "ludb"}
+    assert not set(SUITE_RECORDS["heldout8"].ludb) & asked
+    adversarial = [q for q in held8 if q["answer"] == "refusal" or q.get("header_injection")]
+    assert len(adversarial) >= 30
+    assert len([q for q in held8 if q["answer"] == "cannot tell"]) >= 10
+    assert [q["header_injection"] for q in held8 if q.get("header_injection")] == list(HELDOUT8_HEADER_INJECTIONS)
+    positives = {e["statement"] for q in held8 for e in q["expect"] if e.get("present")}
+    assert {"SARRH", "IRBBB", "ILBBB", "LAFB", "1AVB", "AFIB", "LNGQT", "BBB", "LVH"} <= positives
+
+    def texts(name: str) -> list[str]:
+        wording, cannot_tell, refusals = SUITE_WORDINGS[name]
+        return [w.lower() for ws in wording.values() for w in ws] + [q.lower() for q in cannot_tell] + [
+            q.lower() for q, _ in refusals]
+
+    assert len(texts("heldout8")) == len(set(texts("heldout8")))
+    for name in earlier:
+        assert not set(texts("heldout8")) & set(texts(name)), name
+    main_texts = {q["question"] for q in build_questions(ludb_dir)}
+    generated = [(q["record"]["id"], q["question"], q["expect"]) for q in held8 if q["question"] not in main_texts]
+    on_file = [(q["record"]["id"], q["question"], q["expect"]) for q in load_questions(SUITE_PATHS["heldout8"])
+               if q["record"]["dataset"] == "ludb"]
+    assert len(on_file) >= 200 and on_file == generated
