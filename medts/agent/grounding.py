@@ -773,7 +773,7 @@ FLAGGED_QUANTITIES: tuple[tuple[str, str], ...] = (
 )
 # Qualifier words -> the flags (tools.measurements "flags": low / normal / high) they claim.
 QUALIFIERS: tuple[tuple[str, frozenset[str]], ...] = (
-    (r"within (?:the )?(?:normal |reference )?(?:limits?|range)|within normal limits|normal|unremarkable|narrow",
+    (r"within (?:the )?(?:normal |reference )?(?:limits?|range)|within normal limits|WNL|normal|unremarkable|narrow",
      frozenset({"normal"})),
     # "above normal", "longer than normal" claim high (leftmost match: before "normal" alone)
     ((r"(?:above|over|beyond|exceed(?:s|ing)?) (?:the )?(?:upper )?(?:normal |reference )?(?:limit|range)|"

@@ -73,10 +73,11 @@ _YES_NO_QUESTION = re.compile(r"^\W*(is|are|does|do|did|has|have|was|were|can|co
 _WH_QUESTION = re.compile(r"\b(?:what|which|how|where|when|who|why|tell|give|describe|define|name|list|show me|explain)\b",
                           re.IGNORECASE)
 NUMBERS: tuple[tuple[str, str], ...] = (
-    (r"\bQTc\b|corrected QT", "qtc_bazett_ms"),
+    (r"\bQTcB?\b|corrected QT", "qtc_bazett_ms"),
     (r"\bQT\b", "qt_ms"),
     # "from the start of the P to the start of the QRS" is the PR, before "QRS" alone names the width
-    (r"\bP-?R\b|\bPQ\b|\b(?:start|onset|beginning) of (?:the )?P\b[^?]{0,40}\bQRS\b", "pr_ms"),
+    ((r"\bP-?R\b|\bPQ\b|\b(?:start|onset|beginning) of (?:the )?P\b[^?]{0,40}\bQRS\b|"
+      r"\bP(?:[- ]wave)? (?:onset|start)\b[^?]{0,30}\bQRS\b"), "pr_ms"),
     (r"\bQRS\b(?!\s+(?:axis|vector))|\bventricular complex(?:es)?\b", "qrs_ms"),
     ((r"heart ?rate|\brate\b|\bHR\b|\bbpm\b|pulse|how (?:fast|quick|slow)|beats? (?:per|a|an|each|every|in a) min(?:ute)?\b|"
       r"\bbeats? ?/ ?min\b|how many (?:heart ?)?beats"), "hr_bpm"),
@@ -120,9 +121,15 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"\bleft ventric\w*\b.*\b(?:hypertroph|enlarge|thick)|\b(?:hypertroph|enlarge|thick)\w*\b.*\bleft ventric", ("LVH",)),
     (r"\bright ventric\w*\b.*\b(?:hypertroph|enlarge|thick)|\b(?:hypertroph|enlarge|thick)\w*\b.*\bright ventric", ("RVH",)),
     (r"^(?!.*\b(?:left|right) ventric).*(?:hypertroph|enlarge)", ("HYP",)),
-    (r"\banterior fascic\w*\b[^?.]{0,20}\bblock|\bblock\w*\b[^?.]{0,20}\banterior fascic", ("LAFB",)),
-    (r"\bposterior fascic\w*\b[^?.]{0,20}\bblock|\bblock\w*\b[^?.]{0,20}\bposterior fascic", ("LPFB",)),
-    (r"fascicular block|hemiblock", ("LAFB", "LPFB")),
+    ((r"\bant(?:erior|\.)? fascic\w*\b[^?.]{0,20}\bblock|\bblock\w*\b[^?.]{0,20}\banterior fascic|"
+      r"\b(?:left )?anterior hemi-?block\b|\bLAH(?:B| block)?\b"), ("LAFB",)),
+    ((r"\bpost(?:erior|\.)? fascic\w*\b[^?.]{0,20}\bblock|\bblock\w*\b[^?.]{0,20}\bposterior fascic|"
+      r"\b(?:left )?posterior hemi-?block\b|\bLPH(?:B| block)?\b"), ("LPFB",)),
+    (r"^(?!.*\b(?:anterior|posterior|ant|post)\b).*(?:fascicular block|hemi-?block)", ("LAFB", "LPFB")),
+    (r"\bi-?RBBB\b", ("IRBBB",)),
+    (r"\bi-?LBBB\b", ("ILBBB",)),
+    (r"\bAFL\b", ("AFLT",)),
+    (r"\bthick\w*\b[^?.]{0,20}\b(?:heart|muscle|wall)\b", ("HYP",)),
     # "Any conduction block in the bundle branches?"
     (r"\bblock\w*\b[^?.]{0,30}\bbundle[- ]branch(?:es)?\b|\bbundle[- ]branch(?:es)?\b[^?.]{0,30}\bblock", ("BBB",)),
     # slowed AV conduction is first-degree block ("Is AV conduction prolonged?")
@@ -139,13 +146,20 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # a normal ECG, unless the question names a measurement ("Is the QTc within normal limits?")
     ((r"^(?!.*\b(?:QTc?|P-?R|PQ|QRS|heart ?rate|rate|HR|pulse|axis|intervals?|duration|voltages?|rhythm|"
       r"P[- ]waves?|T[- ]waves?|ST)\b)"
-      r"(?:.*\b(?:ECG|EKG|tracing|electrocardiogram|it)\b.*\bnormal\b|.*within normal limits|"
+      r"(?:.*\b(?:ECG|EKG|tracing|electrocardiogram|it)\b.*\bnormal\b|.*within normal limits|.*\bWNL\b|"
+      r".*\b(?:reported|called|read) as normal\b|.*\bnormal 12[- ]lead\b|"
       r".*\bnormal (?:12[- ]lead |resting |standard )?(?:ECG|EKG|tracing|electrocardiogram)\b|.*\b(?:everything|all|it all)\b.*\b(?:normal|fine|ok(?:ay)?)\b)"), ("NORM",)),
     (r"\bsinus\b", ("SR",)),  # "Is the rhythm sinus?"
 )
 
 
-_EITHER_BBB = re.compile(r"\b(?:right or left|left or right|either)\b[^?.]{0,30}\bbundle", re.IGNORECASE)
+_EITHER_BBB = re.compile(r"\b(?:right or (?:the )?left|left or (?:the )?right|either)\b[^?.]{0,30}\bbundle", re.IGNORECASE)
+# "Incomplete RBBB?", "partial right bundle branch block": the lexicon reads the complete block
+_INCOMPLETE_BBB = re.compile(r"\b(?:incomplete|partial)\s+(?:(right|left)\s+(?:bundle[- ]branch block|BBB)|(R|L)BBB)\b",
+                             re.IGNORECASE)
+# "Is the sinus rate above 100?" asks the tachycardia limit, not whether the rhythm is sinus
+_RATE_LIMIT = re.compile(r"\brate\b[^?.]{0,20}\b(?:(above|over|more than|faster than|greater than|exceed\w*)\s*100|"
+                         r"(below|under|less than|slower than)\s*50)\b", re.IGNORECASE)
 # "Axis? Normal, left or right?", "Where's the axis - any deviation?": the category, not one yes/no
 _AXIS_CHOICE = re.compile(r"\baxis\b.*\b(?:normal|left|right)\b[^?.]*\bor\b[^?.]*\b(?:normal|left|right|extreme)\b|"
                           r"\b(?:where|which way)\b[^?.]*\baxis\b[^?]*\bdeviat", re.IGNORECASE)
@@ -176,6 +190,14 @@ def _route(question: str) -> Topic:
     if _AXIS_CHOICE.search(q):
         return Topic("category", name="axis")
     codes = [c for _, c, neg in find_statements(q)]
+    incomplete = _INCOMPLETE_BBB.search(q)
+    if incomplete:
+        side = (incomplete.group(1) or incomplete.group(2))[0].upper()
+        codes = [f"I{side}BBB", *(c for c in codes if c not in ("CRBBB", "CLBBB", "BBB"))]
+    limit = _RATE_LIMIT.search(q)
+    if limit:
+        sinus = re.search(r"\bsinus\b", q, re.IGNORECASE)
+        codes = [("STACH" if sinus else "TACHY") if limit.group(1) else ("SBRAD" if sinus else "BRADY")]
     if _EITHER_BBB.search(q):  # "a right or left bundle branch block?" asks the family, not the one named last
         codes = ["BBB"]
     if not codes:
