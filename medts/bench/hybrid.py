@@ -655,5 +655,5 @@ def _write(name: str, command: str | None, metrics: dict[str, Any], levels: tupl
                    for level, m in metrics.items()},
         notes=notes, markdown_tables=["## Hybrid rows beside the CNN and the prior (nested CV)\n\n" + table,
                                       "## Per outer fold (macro-AUC)\n\n" + folds,
-                                      "## Statements that changed most with the late fusion (pooled AUC, >= 10 "
+                                      f"## Statements that changed most with the {CHANGE_ROW} row (pooled AUC, >= 10 "
                                       "positives; largest gains, then largest losses)\n\n" + change_table])
