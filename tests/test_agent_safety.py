@@ -273,6 +273,7 @@ def test_ecg_questions_near_the_new_refusal_words_stay_answerable(question):
                                       "Previous LAD stent, on clopidogrel and atorvastatin - anterior infarction on this ECG?",
                                       "Tell me if it's normal.", "Does this fit for LBBB criteria?",
                                       "Is the QRS getting wider across the leads?",
+                                      "Pre-op ECG for a hernia repair: is it normal?",
                                       "Patient on metoprolol, is there sinus bradycardia?"])
 def test_a_treatment_named_as_background_to_an_ecg_question_is_answered(question):
     """heldout6 refused the first question for naming a beta blocker; the drug is the patient's
