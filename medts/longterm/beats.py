@@ -35,7 +35,12 @@ Features per beat (float, one scale for every record):
 - ``window_noise``: the median ``beat_corr`` of the window's beats (the same for all of them: how
   far even typical beats stray from the reference, so noise-driven shape changes count for less);
   ``qrs_diff_z``: asinh of ``qrs_diff`` minus its window median, in units of its median absolute
-  deviation (+0.05): how unusual a QRS is against this window's own beat-to-beat variation.
+  deviation (+0.05): how unusual a QRS is against this window's own beat-to-beat variation;
+- ``prematurity_long``: 1 - RR before / 90th percentile of the 256 RR intervals before the beat (the
+  underlying rhythm even through a run of supraventricular beats longer than 24 beats);
+- ``d_like2``: log(1 - r + 0.01), r the second-best QRS correlation with the record's recent beats
+  unlike the reference (a recurring unusual shape; behind the V second pass of
+  ``medts.interpret.longterm.v_by_own_cluster``).
 
 Example
 -------
@@ -58,7 +63,8 @@ from medts.signal.peaks import drop_t_waves
 
 FEATURES = ("qrs_corr", "beat_corr", "qrs_diff", "width_rel", "amp_rel", "prematurity", "pause", "rr_ratio",
             "p_corr", "p_amp", "qrs_corr_rel", "qrs_diff_rel", "t_corr", "width_abs", "compensation",
-            "prematurity_slow", "rr_change", "v_like", "v_like2", "v_vs_n", "rr_z", "pause_z", "window_noise", "qrs_diff_z")
+            "prematurity_slow", "rr_change", "v_like", "v_like2", "v_vs_n", "rr_z", "pause_z", "window_noise", "qrs_diff_z",
+            "d_like2", "prematurity_long")
 
 SEGMENT_BEFORE_S, SEGMENT_AFTER_S = 0.30, 0.45
 QRS_S = (-0.08, 0.10)
@@ -68,9 +74,16 @@ LOCAL_RR_BEATS = 8
 SLOW_RR_BEATS = 24
 """The slower local rhythm: upper quartile of the 24 RR intervals before a beat (frequent
 premature beats pull a median down; the upper quartile stays on the underlying rhythm)."""
+LONG_RR_PERCENTILE = 90
+LONG_RR_BEATS = 256
+"""``prematurity_long``: against the 90th percentile of the 256 RR intervals before a beat (a few
+minutes: a run of supraventricular beats longer than the 24-beat history is still early against it)."""
 T_S = (0.10, 0.40)
 V_BANK_BEATS = 32
 """The most recent beats the seed model calls ventricular with confidence, kept as examples."""
+D_BANK_MAX_CORR = 0.8
+"""Beats whose QRS correlates with the reference below this (fixed a priori) enter the bank of the
+record's recent *different* beats behind ``d_like2``, whatever the seed model says of them."""
 ALIGN_S = 0.04
 """Beats are shifted by up to ±40 ms onto the reference before comparing shapes."""
 
@@ -149,6 +162,7 @@ class BeatExtractor:
     _rr_history: list[float] = field(default_factory=list)
     _previous_typical: np.ndarray | None = None
     _v_bank: np.ndarray | None = None
+    _d_bank: np.ndarray | None = None
 
     def _idx(self, span: tuple[float, float]) -> slice:
         a = round((SEGMENT_BEFORE_S + span[0]) * self.fs)
@@ -176,16 +190,19 @@ class BeatExtractor:
         # local RR: median of the LOCAL_RR_BEATS intervals before each beat (history carried over)
         hist = list(self._rr_history)
         local, slow, prev_rr, spread = np.empty(n), np.empty(n), np.full(n, np.nan), np.full(n, np.nan)
+        longest = np.full(n, np.nan)
         for i, rr in enumerate(rr_before):
             local[i] = np.median(hist[-LOCAL_RR_BEATS:]) if hist else (np.nanmedian(rr_before) if n > 1 else np.nan)
             if len(hist) >= 4:  # the rhythm's own beat-to-beat spread (MAD of the last 24 RR)
                 recent = np.asarray(hist[-SLOW_RR_BEATS:])
                 spread[i] = np.median(np.abs(recent - np.median(recent)))
             slow[i] = np.percentile(hist[-SLOW_RR_BEATS:], 75) if hist else local[i]
+            if hist:  # the longest recent RR: the underlying rhythm even when most beats are premature
+                longest[i] = np.percentile(hist[-LONG_RR_BEATS:], LONG_RR_PERCENTILE)
             prev_rr[i] = hist[-1] if hist else np.nan
             if np.isfinite(rr):
                 hist.append(float(rr))
-        self._rr_history = hist[-SLOW_RR_BEATS:]
+        self._rr_history = hist[-LONG_RR_BEATS:]
         if n:
             self._last_beat = int(samples[-1])
         local = np.where(np.isfinite(local), local, np.nanmedian(rr_before) if n > 1 else 1.0)
@@ -194,6 +211,8 @@ class BeatExtractor:
         rr_ratio = np.nan_to_num(np.log(np.maximum(rr_before, 1e-3) / np.maximum(nxt, 1e-3)), nan=0.0)
         slow = np.where(np.isfinite(slow), slow, local)
         prem_slow = np.nan_to_num(1.0 - rr_before / slow, nan=0.0)
+        longest = np.where(np.isfinite(longest), longest, slow)
+        prem_long = np.nan_to_num(1.0 - rr_before / longest, nan=0.0)
         compensation = np.nan_to_num((rr_before + nxt) / local - 2.0, nan=0.0)
         rr_change = np.nan_to_num(np.log(np.maximum(rr_before, 1e-3) / np.maximum(prev_rr, 1e-3)), nan=0.0)
         # prematurity / pause in units of this patient's own RR spread (floor 2 % of the local RR):
@@ -240,6 +259,7 @@ class BeatExtractor:
                 "width_abs": np.log(np.maximum(widths, 1.0) / 100.0),
                 "compensation": np.clip(compensation, -1.5, 2.0),
                 "prematurity_slow": np.clip(prem_slow, -1.0, 1.0),
+                "prematurity_long": np.clip(prem_long, -1.0, 1.0),
                 "rr_change": np.clip(rr_change, -1.5, 1.5),
                 "rr_z": np.arcsinh(np.clip(rr_z, -100.0, 100.0)),
                 "pause_z": np.arcsinh(np.clip(pause_z, -100.0, 100.0)),
@@ -276,7 +296,25 @@ class BeatExtractor:
         second = top[:, 1] if top.shape[1] >= 2 else np.full(n, -1.0)
         self._v_bank = bank[-V_BANK_BEATS:]
         v_like = _log1m(np.maximum(best, -1.0))
-        return {"v_like": v_like, "v_like2": _log1m(np.maximum(second, -1.0)), "v_vs_n": feats["qrs_corr"] - v_like}
+        return {"v_like": v_like, "v_like2": _log1m(np.maximum(second, -1.0)), "v_vs_n": feats["qrs_corr"] - v_like,
+                "d_like2": self._d_like2(feats, ext, q, lag, qrs)}
+
+    def _d_like2(self, feats: dict[str, np.ndarray], ext: np.ndarray, q: np.ndarray, lag: int,
+                 qrs: slice) -> np.ndarray:
+        """Second-best QRS correlation (log(1 - r + 0.01)) of each beat with the bank of the record's
+        recent beats unlike the reference (QRS correlation < ``D_BANK_MAX_CORR``), the beat itself
+        excluded. Why: ventricular beats that the seed model never scores confidently (so ``v_like2``
+        finds no bank) still recur with one shape, while noise-distorted beats do not resemble each
+        other: a compact cluster of different beats is evidence of an ectopic focus."""
+        n = len(q)
+        different = np.flatnonzero(feats["qrs_corr"] > np.log(1.0 - D_BANK_MAX_CORR + 0.01))
+        old = self._d_bank if self._d_bank is not None else np.zeros((0, q.shape[1]))
+        bank = np.concatenate([old, q[different]])
+        corr = _bank_corr(ext, bank, lag, qrs)
+        corr[different, len(old) + np.arange(len(different))] = -1.0
+        self._d_bank = bank[-V_BANK_BEATS:]
+        second = -np.sort(-corr, axis=1)[:, 1] if corr.shape[1] >= 2 else np.full(n, -1.0)
+        return _log1m(np.maximum(second, -1.0))
 
     def _reference(self, ext: np.ndarray, prem: np.ndarray, lag: int,
                    qrs: slice) -> tuple[np.ndarray | None, np.ndarray]:

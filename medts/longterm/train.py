@@ -19,7 +19,10 @@ call no S beat in AF. LORO on DS1 (gqrs beats) chose the feature sets and sizes:
 with the 11 earlier features, 0.797 adding ``rr_z`` / ``pause_z`` / ``compensation`` (6 of 16
 records with V beats at F1 >= 0.95, against 5), 0.852 adding ``window_noise`` / ``qrs_diff_z`` too
 (false V on noisy 108: 444 -> 188); S F1 0.470 for the earlier quadratic logistic refitted the same
-way, 0.513 for this MLP (``rr_z_slow``, ``p_corr_rel``, ``window_noise`` did not help S).
+way, 0.513 for this MLP (``rr_z_slow``, ``p_corr_rel``, ``window_noise`` did not help S), 0.597 adding
+``prematurity_long`` (against the 90th percentile of the last 256 RR; with 3-seed ensembles 0.550 ->
+0.614, against the last 24 RR only: no gain). ``d_like2`` as a V input: F1 0.852 -> 0.842 (3 seeds:
+0.847 -> 0.848), not adopted; it drives the V second pass instead (``rules.v_by_own_cluster``).
 """
 
 from __future__ import annotations
