@@ -83,31 +83,6 @@ AF_MIN_BEATS = 12
 """Fewer beats in a window: no rhythm call."""
 
 
-# ---- V second pass: the record's own recurring unusual shape (medts.longterm.classify.own_cluster_v) ----
-# For records whose ventricular beats are clearly unlike the normal beat but never scored with
-# confidence (no bank behind ``v_like2``): while the record has had fewer than
-# V_CLUSTER_MAX_CONFIDENT beats at V_THRESHOLD, a beat is also V when its score reaches
-# V_CLUSTER_MIN_SCORE, its QRS correlates with the reference at most V_CLUSTER_MAX_REFERENCE_CORR and
-# at least V_CLUSTER_MIN_LIKENESS with another recent beat that is unlike the reference (``d_like2``:
-# a recurring shape, not noise). Chosen by leave-one-record-out on MIT-BIH DS1 (the best pooled F1 over
-# a grid of the four, scored on the held-out MLP scores): +11 true V (203, before its first confident V
-# beat), 0 false V on all 21 records (7 have no V beats); DS1 has no record whose V beats are never
-# confident, so the gain it targets is not measured there.
-V_CLUSTER_MAX_CONFIDENT = 1
-V_CLUSTER_MIN_SCORE = 0.1
-V_CLUSTER_MIN_LIKENESS = 0.8
-V_CLUSTER_MAX_REFERENCE_CORR = 0.8
-
-
-def v_by_own_cluster(v_score: float, likeness_r: float, reference_r: float, confident_so_far: int) -> bool:
-    """Whether a beat below V_THRESHOLD is still ventricular by the second pass (see above):
-    ``likeness_r`` is its second-best QRS correlation with the record's recent beats unlike the
-    reference, ``reference_r`` its QRS correlation with the reference, ``confident_so_far`` how many
-    beats of the record before it reached V_THRESHOLD."""
-    return (confident_so_far < V_CLUSTER_MAX_CONFIDENT and V_CLUSTER_MIN_SCORE <= v_score < V_THRESHOLD
-            and likeness_r >= V_CLUSTER_MIN_LIKENESS and reference_r <= V_CLUSTER_MAX_REFERENCE_CORR)
-
-
 def beat_class(v_score: float, s_score: float, in_af: bool) -> str:
     """AAMI class of one beat from its scores: "V", "S" or "N"."""
     if v_score >= V_THRESHOLD:

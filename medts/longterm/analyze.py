@@ -20,13 +20,7 @@ from pydantic import BaseModel, Field
 from medts.interpret import longterm as rules
 from medts.interpret.ranges import RANGES
 from medts.longterm.beats import SEGMENT_AFTER_S, SEGMENT_BEFORE_S, BeatExtractor
-from medts.longterm.classify import (
-    EctopySummary,
-    beat_classes,
-    beat_scores,
-    own_cluster_v,
-    summarise_ectopy,
-)
+from medts.longterm.classify import EctopySummary, beat_classes, beat_scores, summarise_ectopy
 from medts.longterm.rhythm import (
     Episode,
     Pause,
@@ -108,13 +102,11 @@ def analyze_recording(path_or_source: str | Path | LongSource, *, window_s: floa
     poor = 0
     min_corr_feature = float(np.log(1.0 - rules.WINDOW_MIN_BEAT_CORR + 0.01))
     implausible = 0
-    confident_v = 0  # beats at rules.V_THRESHOLD so far (gates the V second pass)
     for chunk in iter_chunks(src, window_s=window_s, margin_s=MARGIN_S):
         implausible += implausible_amplitude(chunk.signal[:, li])  # no beats are detected there
         block = ext.add(chunk)
         v, s = beat_scores(block.features)
-        cluster_v, confident_v = own_cluster_v(v, block.features, confident_v)
-        is_v = (v >= rules.V_THRESHOLD) | cluster_v
+        is_v = v >= rules.V_THRESHOLD
         provisional = np.where(is_v, "V", "N")
         intervals = window_intervals(chunk, src)
         # P-wave evidence from either view: the window's averaged beats, or a PR that the resting-ECG
@@ -122,7 +114,7 @@ def analyze_recording(path_or_source: str | Path | LongSource, *, window_s: floa
         p_wave = block.p_wave_window or intervals.get("pr_ms") is not None
         p_note = block.p_wave_note + ("; PR measured on the first 10 s" if intervals.get("pr_ms") is not None else "")
         w = window_rhythm(chunk.start / src.fs, chunk.stop / src.fs, block.rr_s, provisional, p_wave, p_note)
-        cls = np.where(cluster_v, "V", beat_classes(v, s, np.full(len(v), w.rhythm == "AF/flutter")))
+        cls = beat_classes(v, s, np.full(len(v), w.rhythm == "AF/flutter"))
         # a beat whose segment the record's start or end cuts off cannot be compared: AAMI Q
         cut = (block.samples < SEGMENT_BEFORE_S * src.fs) | (block.samples + SEGMENT_AFTER_S * src.fs > src.n_samples)
         cls = np.where(cut, "Q", cls)

@@ -37,10 +37,7 @@ Features per beat (float, one scale for every record):
   ``qrs_diff_z``: asinh of ``qrs_diff`` minus its window median, in units of its median absolute
   deviation (+0.05): how unusual a QRS is against this window's own beat-to-beat variation;
 - ``prematurity_long``: 1 - RR before / 90th percentile of the 256 RR intervals before the beat (the
-  underlying rhythm even through a run of supraventricular beats longer than 24 beats);
-- ``d_like2``: log(1 - r + 0.01), r the second-best QRS correlation with the record's recent beats
-  unlike the reference (a recurring unusual shape; behind the V second pass of
-  ``medts.interpret.longterm.v_by_own_cluster``).
+  underlying rhythm even through a run of supraventricular beats longer than 24 beats).
 
 Example
 -------
@@ -64,7 +61,7 @@ from medts.signal.peaks import drop_t_waves
 FEATURES = ("qrs_corr", "beat_corr", "qrs_diff", "width_rel", "amp_rel", "prematurity", "pause", "rr_ratio",
             "p_corr", "p_amp", "qrs_corr_rel", "qrs_diff_rel", "t_corr", "width_abs", "compensation",
             "prematurity_slow", "rr_change", "v_like", "v_like2", "v_vs_n", "rr_z", "pause_z", "window_noise", "qrs_diff_z",
-            "d_like2", "prematurity_long")
+            "prematurity_long")
 
 SEGMENT_BEFORE_S, SEGMENT_AFTER_S = 0.30, 0.45
 QRS_S = (-0.08, 0.10)
@@ -81,9 +78,6 @@ minutes: a run of supraventricular beats longer than the 24-beat history is stil
 T_S = (0.10, 0.40)
 V_BANK_BEATS = 32
 """The most recent beats the seed model calls ventricular with confidence, kept as examples."""
-D_BANK_MAX_CORR = 0.8
-"""Beats whose QRS correlates with the reference below this (fixed a priori) enter the bank of the
-record's recent *different* beats behind ``d_like2``, whatever the seed model says of them."""
 ALIGN_S = 0.04
 """Beats are shifted by up to ±40 ms onto the reference before comparing shapes."""
 
@@ -162,7 +156,6 @@ class BeatExtractor:
     _rr_history: list[float] = field(default_factory=list)
     _previous_typical: np.ndarray | None = None
     _v_bank: np.ndarray | None = None
-    _d_bank: np.ndarray | None = None
 
     def _idx(self, span: tuple[float, float]) -> slice:
         a = round((SEGMENT_BEFORE_S + span[0]) * self.fs)
@@ -296,25 +289,7 @@ class BeatExtractor:
         second = top[:, 1] if top.shape[1] >= 2 else np.full(n, -1.0)
         self._v_bank = bank[-V_BANK_BEATS:]
         v_like = _log1m(np.maximum(best, -1.0))
-        return {"v_like": v_like, "v_like2": _log1m(np.maximum(second, -1.0)), "v_vs_n": feats["qrs_corr"] - v_like,
-                "d_like2": self._d_like2(feats, ext, q, lag, qrs)}
-
-    def _d_like2(self, feats: dict[str, np.ndarray], ext: np.ndarray, q: np.ndarray, lag: int,
-                 qrs: slice) -> np.ndarray:
-        """Second-best QRS correlation (log(1 - r + 0.01)) of each beat with the bank of the record's
-        recent beats unlike the reference (QRS correlation < ``D_BANK_MAX_CORR``), the beat itself
-        excluded. Why: ventricular beats that the seed model never scores confidently (so ``v_like2``
-        finds no bank) still recur with one shape, while noise-distorted beats do not resemble each
-        other: a compact cluster of different beats is evidence of an ectopic focus."""
-        n = len(q)
-        different = np.flatnonzero(feats["qrs_corr"] > np.log(1.0 - D_BANK_MAX_CORR + 0.01))
-        old = self._d_bank if self._d_bank is not None else np.zeros((0, q.shape[1]))
-        bank = np.concatenate([old, q[different]])
-        corr = _bank_corr(ext, bank, lag, qrs)
-        corr[different, len(old) + np.arange(len(different))] = -1.0
-        self._d_bank = bank[-V_BANK_BEATS:]
-        second = -np.sort(-corr, axis=1)[:, 1] if corr.shape[1] >= 2 else np.full(n, -1.0)
-        return _log1m(np.maximum(second, -1.0))
+        return {"v_like": v_like, "v_like2": _log1m(np.maximum(second, -1.0)), "v_vs_n": feats["qrs_corr"] - v_like}
 
     def _reference(self, ext: np.ndarray, prem: np.ndarray, lag: int,
                    qrs: slice) -> tuple[np.ndarray | None, np.ndarray]:

@@ -78,23 +78,6 @@ def beat_classes(v_score: np.ndarray, s_score: np.ndarray, in_af: np.ndarray) ->
                     dtype="<U1")
 
 
-def _corr_from_feature(feature: np.ndarray) -> np.ndarray:
-    """Correlation back from a ``log(1 - r + 0.01)`` beat feature (``medts.longterm.beats``)."""
-    return 1.01 - np.exp(np.asarray(feature, float))
-
-
-def own_cluster_v(v_score: np.ndarray, feats: dict[str, np.ndarray], confident_before: int) -> tuple[np.ndarray, int]:
-    """The V second pass (``rules.v_by_own_cluster``) over one window's beats, in order: bool
-    [n_beats] (beats below ``rules.V_THRESHOLD`` that are V by the record's own recurring unusual
-    shape) and the record's count of beats at ``rules.V_THRESHOLD`` after this window.
-    ``confident_before``: that count before this window."""
-    confident = confident_before + np.concatenate([[0], np.cumsum(v_score >= rules.V_THRESHOLD)[:-1]])
-    like, ref = _corr_from_feature(feats["d_like2"]), _corr_from_feature(feats["qrs_corr"])
-    calls = np.array([rules.v_by_own_cluster(float(v), float(lk), float(r), int(c))
-                      for v, lk, r, c in zip(v_score, like, ref, confident)], bool)
-    return calls, confident_before + int((v_score >= rules.V_THRESHOLD).sum())
-
-
 class EctopyRun(BaseModel):
     """Consecutive ectopic beats of one class: onset and offset in seconds from the start."""
 

