@@ -51,7 +51,7 @@ AF_MERGE_GAP_S = 60.0
 #   qrs_diff_z: the window's noise level and how unusual a QRS is against the window's own variation;
 #   S also prematurity_long: against the 90th percentile of the last 256 RR, so runs of S beats stay
 #   early: S LORO F1 0.513 -> 0.597, Se 0.447 -> 0.538, PPV 0.602 -> 0.671; 207's SVT runs Se 0.12 -> 0.75;
-#   false S on 106 (ventricular bigeminy: the post-V pauses set the 90th percentile) 7 -> 91).
+#   S scores at the threshold on 106's beats that are not S 7 -> 91, nearly all V beats, called V first).
 SEED_FEATURE_ORDER = ("qrs_corr", "beat_corr", "qrs_diff", "width_rel", "amp_rel", "prematurity", "pause",
                       "rr_ratio", "p_corr", "p_amp")
 V_FEATURES = SEED_FEATURE_ORDER + ("v_like2", "rr_z", "pause_z", "compensation", "window_noise", "qrs_diff_z")
