@@ -164,3 +164,19 @@ def write_lora_config(lora_dir: str | Path, config: Any, *, decoder_layers: int 
     ]
     (lora_dir / "README.md").write_text("\n".join(card))
     return lora_dir / "adapter_config.json"
+
+
+DERIVED_FROM_ALL = ("diagnostic", "form", "rhythm")
+"""Levels whose labels are a subset of the 71 statements, so the all-statement classifier serves them
+with its own per-statement probabilities and thresholds (the sub- and superdiagnostic levels aggregate
+statements into classes, which needs a model and thresholds of their own)."""
+
+
+def level_availability() -> dict[str, str]:
+    """``{level: how it is served}`` for every level that can be classified with the shipped adapters
+    (torch-free: ``medts classify`` checks ``--level`` before its worker imports torch)."""
+    shipped = classifier_levels()
+    out = {level: f"adapters/classifier-{level}" for level in shipped}
+    if "all" in shipped:
+        out.update({level: "statements of adapters/classifier-all" for level in DERIVED_FROM_ALL if level not in out})
+    return out

@@ -10,7 +10,8 @@ import wfdb
 from typer.testing import CliRunner
 
 from medts.adapters import classifier_levels
-from medts.classify.predict import classifier_for_level, level_availability
+from medts.adapters import level_availability
+from medts.classify.predict import classifier_for_level
 from medts.cli import app, main
 from medts.errors import MedtsError
 from medts.interpret.statements import required_leads

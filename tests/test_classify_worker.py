@@ -70,3 +70,16 @@ def test_a_corrupt_weights_file_names_the_file(tmp_path):
     with pytest.raises(MedtsError, match="not a readable safetensors file") as caught:
         Classifier.load(tmp_path)
     assert str(tmp_path / "model.safetensors") in str(caught.value)
+
+
+def test_the_cli_process_itself_never_imports_torch():
+    """The worker only overlaps torch's import if the command's own process does not import it
+    (an import of medts.classify.predict for one helper once made the worker a thread)."""
+    probe = ("import sys\nfrom medts.cli import main\n"
+             f"code = main(['classify', {str(example_path('sinus'))!r}, '--json'])\n"
+             "print('torch' in sys.modules, file=sys.stderr)\nsys.exit(code)\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False,
+                          env={**os.environ, "HF_HUB_OFFLINE": "1"}, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "False"
+    assert json.loads(done.stdout)[0]["present"]

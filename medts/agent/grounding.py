@@ -441,7 +441,7 @@ def _descriptions() -> tuple[tuple[re.Pattern, str], ...]:
     """Patterns of the descriptions medts writes for statement, subclass and superclass codes
     (:func:`medts.classify.predict.describe_label`; those with parentheses or commas, whose
     inner words could read as other statements), longest first."""
-    from medts.classify.predict import describe_label
+    from medts.classify.outputs import describe_label
     from medts.labels import STATEMENTS, SUPERCLASSES
 
     codes = [*STATEMENTS, *SUPERCLASSES, *sorted({s.diagnostic_subclass for s in STATEMENTS.values()

@@ -214,7 +214,7 @@ def evaluate(work: Path, *, n_boot: int = 1000, seed: int = 0) -> dict[str, Any]
 def markdown_tables(result: dict[str, Any], timings: dict[str, Any], test_fold: int) -> list[str]:
     """The summary, throughput and per-statement tables of the ``.md`` file."""
     from medts.bench.results import markdown_table
-    from medts.classify.predict import describe_label
+    from medts.classify.outputs import describe_label
     from medts.classify.train import member_label, recipe_text
 
     def ci(pair):

@@ -32,7 +32,8 @@ import numpy as np
 import torch
 from pydantic import BaseModel
 
-from medts.classify.predict import Classifier, describe_label
+from medts.classify.outputs import describe_label
+from medts.classify.predict import Classifier
 from medts.classify.preprocess import model_input
 from medts.record import ECG, STANDARD_LEADS
 

@@ -41,7 +41,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from pydantic import BaseModel
 
 from medts.classify.calibrate import Threshold
 from medts.classify.data import sliding_windows, window_starts
@@ -52,81 +51,13 @@ from medts.classify.models import (
     fold_batchnorm,
     to_channels_last_2d,
 )
+from medts.classify.outputs import ClassifierPrediction, StatementPrediction, describe_label
 from medts.classify.preprocess import model_input
 from medts.errors import MedtsError
 from medts.record import ECG
 from medts.serialization import json_default
 
-SCHEMA_VERSION = 1
 AGGREGATES = ("mean", "max")
-
-
-class StatementPrediction(BaseModel):
-    """One statement's score for one record.
-
-    ``present`` is the classifier's raw decision (probability >= threshold). ``withheld`` says why
-    a statement above its threshold is still not asserted: it needs leads the record lacks
-    (``leads_needed``, from :func:`medts.interpret.statements.required_leads`; empty means any one lead).
-    """
-
-    code: str
-    description: str | None
-    probability: float
-    threshold: float
-    present: bool
-    leads_needed: list[str] = []
-    withheld: str | None = None
-
-
-class ClassifierPrediction(BaseModel):
-    """JSON-ready classifier output for one record (``medts classify --json``)."""
-
-    schema_version: int = SCHEMA_VERSION
-    record_id: str
-    source: str | None
-    model: str
-    level: str
-    fs_hz_input: float
-    fs_hz_model: float
-    resampled: bool
-    missing_leads: list[str]
-    notes: list[str]
-    present: list[str]
-    """Statements above threshold whose leads the record has (most probable first)."""
-    withheld: list[str] = []
-    """Statements above threshold but withheld: they need leads the record lacks."""
-    absent_leads: list[str] = []
-    """Leads missing from the record or flat in it (the classifier saw them as zeros)."""
-    leads_present: list[str] = []
-    """Standard leads the record has and that are not flat: the leads the classifier used."""
-    reduced_lead_model: bool = False
-    """Scored by the lead-dropout classifier for records lacking a lead (its statements' ``leads_needed`` are
-    :data:`medts.interpret.statements.REDUCED_LEAD_MODEL_LEADS`)."""
-    statements: list[StatementPrediction]
-    decision_rule: str | None = None
-    """How the thresholds were chosen (``manifest['decision_rule']['name']``; None for adapters that predate it)."""
-    disclaimer: str = "Draft for clinician review; not a diagnosis."
-
-
-_SUPERCLASS_TEXT = {
-    "NORM": "normal ECG",
-    "MI": "myocardial infarction (any site or age)",
-    "STTC": "ST/T change (ischaemic or non-specific)",
-    "CD": "conduction disturbance (bundle branch or fascicular block, AV block, WPW, ...)",
-    "HYP": "hypertrophy or atrial enlargement",
-}
-
-
-def describe_label(code: str) -> str | None:
-    """Plain-language meaning of a statement, diagnostic subclass or superclass code."""
-    from medts.labels import STATEMENTS
-
-    if code in STATEMENTS:
-        return STATEMENTS[code].description
-    if code in _SUPERCLASS_TEXT:
-        return _SUPERCLASS_TEXT[code]
-    members = sorted(s.code for s in STATEMENTS.values() if s.diagnostic and s.diagnostic_subclass == code)
-    return f"diagnostic subclass grouping {', '.join(members)}" if members else None
 
 
 def default_adapter_dir(level: str) -> Path:
@@ -134,23 +65,6 @@ def default_adapter_dir(level: str) -> Path:
     from medts.adapters import classifier_dir
 
     return classifier_dir(level)
-
-
-DERIVED_FROM_ALL = ("diagnostic", "form", "rhythm")
-"""Levels whose labels are a subset of the 71 statements, so the all-statement classifier serves them
-with its own per-statement probabilities and thresholds (the sub- and superdiagnostic levels aggregate
-statements into classes, which needs a model and thresholds of their own)."""
-
-
-def level_availability() -> dict[str, str]:
-    """``{level: how it is served}`` for every level that can be classified with the shipped adapters."""
-    from medts.adapters import classifier_levels
-
-    shipped = classifier_levels()
-    out = {level: f"adapters/classifier-{level}" for level in shipped}
-    if "all" in shipped:
-        out.update({level: "statements of adapters/classifier-all" for level in DERIVED_FROM_ALL if level not in out})
-    return out
 
 
 def load_classifier(folder: str | Path) -> Classifier:
@@ -196,6 +110,8 @@ def classifier_for_level(level: str) -> Classifier:
         raise MedtsError(f"unknown level {level!r}; choose from {', '.join(LEVELS)}")
     if is_classifier(classifier_dir(level)):
         return load_classifier(classifier_dir(level))
+    from medts.adapters import level_availability
+
     available = level_availability()
     if level not in available:
         raise MedtsError(f"no classifier for level {level!r} is shipped and it cannot be derived from another; "

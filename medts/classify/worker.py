@@ -33,7 +33,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from medts.classify.predict import Classifier, ClassifierPrediction
+    from medts.classify.outputs import ClassifierPrediction
+    from medts.classify.predict import Classifier
     from medts.record import ECG
 
 _loaded: dict[tuple[str | None, str], Classifier] = {}

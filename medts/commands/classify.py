@@ -58,7 +58,7 @@ def classify(
     show_all: Annotated[bool, typer.Option("--all", help="List every statement, not only those present.")] = False,
 ) -> None:
     """Classify ECG records into PTB-XL statements (drafts for clinician review)."""
-    from medts.classify.predict import level_availability
+    from medts.adapters import level_availability
     from medts.classify.worker import ClassifierWorker
     from medts.errors import MedtsError
 
@@ -92,7 +92,7 @@ def reconciled(worker, ecg):
     (:func:`medts.interpret.interpret`: the probabilities checked against the measurements)."""
     from pydantic import create_model
 
-    from medts.classify.predict import ClassifierPrediction
+    from medts.classify.outputs import ClassifierPrediction
     from medts.interpret import StatementDecision, interpret, scores_from_predictions
     from medts.signal import measure_ecg
 

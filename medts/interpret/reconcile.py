@@ -104,7 +104,7 @@ def describe(code: str) -> str:
         return rhythm_description(code)
     if code in STATEMENTS:
         return STATEMENTS[code].description
-    from medts.classify.predict import describe_label
+    from medts.classify.outputs import describe_label
 
     return describe_label(code) or code
 
