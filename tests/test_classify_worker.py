@@ -1,4 +1,4 @@
-"""The classifier worker of ``medts classify``: a spawned process when torch is not imported yet
+"""The classifier worker of ``medts classify``: a forked process when torch is not imported yet
 (its import overlaps NeuroKit2's), a thread otherwise; both give the in-process prediction."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
                           text=True, env=env, timeout=300)
 
 
-def test_the_cli_classifies_in_a_spawned_worker_as_in_process():
+def test_the_cli_classifies_in_a_worker_process_as_in_process():
     done = _cli(str(example_path("afib")), "--json")
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""  # the worker's imports and model load print nothing

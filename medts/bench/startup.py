@@ -99,7 +99,7 @@ def run_startup_bench(record: Path, *, repeats: int = 5, command: str | None = N
                ("measure and classify need NeuroKit2 (R peaks, delineation, HRV): its import alone loads sklearn, "
                 "pandas and matplotlib (importing only neurokit2.ecg costs the same: its subpackages import them)."),
                ("classify also needs torch (the classifiers) and measures the record (statements are reconciled "
-                "with the measurements). It loads and runs the classifier in a spawned worker process "
+                "with the measurements). It loads and runs the classifier in a forked worker process "
                 "(medts.classify.worker) while its own process imports NeuroKit2 and measures, so torch is not in "
                 "its 'heavy imports' and its CPU s (both processes) exceeds its wall s on two cores."),
                ("The CLI imports only the invoked command's module (medts.cli.modules_for): about 0.2 CPU-s less for "

@@ -19,7 +19,6 @@ Example
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import rankdata
 
 
 def auc_per_class(y_true: np.ndarray, probs: np.ndarray) -> np.ndarray:
@@ -28,6 +27,9 @@ def auc_per_class(y_true: np.ndarray, probs: np.ndarray) -> np.ndarray:
     Computed from mid-ranks (Mann-Whitney U), identical to ``sklearn.metrics.roc_auc_score``
     but vectorised over columns so that bootstrapping 71 statements stays fast.
     """
+    # imported here: loading a classifier (calibrate imports this module) needs none of scipy.stats
+    from scipy.stats import rankdata
+
     y = np.asarray(y_true, bool)
     ranks = rankdata(np.asarray(probs, np.float64), axis=0)  # mid-ranks for ties
     n_pos = y.sum(axis=0)

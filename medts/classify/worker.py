@@ -3,10 +3,12 @@
 ``medts classify`` needs two heavy imports: torch for the classifier and NeuroKit2 for the
 measurements the engine reconciles the statements with (1.2 and 1.7 CPU-s on the development
 machine). An import holds the interpreter lock, so in one process they add up (2.9 s for one
-record). :class:`ClassifierWorker` loads the classifier in a second process (``spawn``: nothing of
-the parent's state is copied, so no lock held by a parent thread can be inherited) while the
-command's own process imports NeuroKit2 and measures; on two cores the wall time is the longer of
-the two. Records are predicted one after another in the same worker, so a batch loads the model
+record). :class:`ClassifierWorker` loads the classifier in a second process while the command's
+own process imports NeuroKit2 and measures; on two cores the wall time is the longer of the two.
+The worker is forked (it starts with the modules the command has imported, numpy and wfdb among
+them): a spawned worker imports them again, and measured slower than no worker at all. Measured
+on the development machine, the two alternating: 2.65-2.89 s wall with the worker against 3.70-4.27
+s in one process (a slower hour of the same machine than the 2.86 s of ``medts bench startup``). Records are predicted one after another in the same worker, so a batch loads the model
 once. Where torch is imported already (the app, a notebook, the tests) a thread of the same process
 predicts instead: there is no import left to overlap.
 
@@ -73,7 +75,7 @@ class ClassifierWorker:
         # with torch imported already (the app, a notebook, tests) there is no import to overlap: a
         # thread predicts (torch's kernels release the interpreter lock while this one measures)
         self._pool: Executor = (ThreadPoolExecutor(max_workers=1) if self.in_process else
-                                ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")))
+                                ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")))
         self._warm = self._pool.submit(_warm_up, *self._args)
 
     def wait_ready(self) -> None:
