@@ -262,7 +262,12 @@ def test_a_ptbxl_negative_is_not_a_record_whose_report_names_the_finding(ptbxl_d
 def test_heldout4_asks_new_wordings_on_records_no_other_suite_asks_in_detail(ludb_dir):
     """heldout4: its LUDB detail records are asked by no other suite, its wordings by no other
     file, and it carries at least 12 adversarial questions (refusals and header injections)."""
-    from medts.bench.agent import HELDOUT4_HEADER_INJECTIONS, SUITE_RECORDS, SUITE_WORDINGS, build_questions
+    from medts.bench.agent import (
+        HELDOUT4_HEADER_INJECTIONS,
+        SUITE_RECORDS,
+        SUITE_WORDINGS,
+        build_questions,
+    )
 
     held4 = build_questions(ludb_dir, suite="heldout4")
     detail = {q["record"]["id"] for q in held4 if q["answer"] == "number" and not q.get("header_injection")}
@@ -283,11 +288,8 @@ def test_heldout5_asks_new_wordings_on_records_no_other_suite_asks_in_detail(lud
     eval/questions_heldout5.yaml is what the wordings generate (the file is in sync with the code)."""
     from medts.bench.agent import (
         HELDOUT5_HEADER_INJECTIONS,
-        SUITE_PATHS,
         SUITE_RECORDS,
-        SUITE_WORDINGS,
         build_questions,
-        load_questions,
     )
 
     held5 = build_questions(ludb_dir, suite="heldout5")
@@ -297,18 +299,9 @@ def test_heldout5_asks_new_wordings_on_records_no_other_suite_asks_in_detail(lud
     assert len(adversarial) >= 20
     assert [q["header_injection"] for q in held5 if q.get("header_injection")] == list(HELDOUT5_HEADER_INJECTIONS)
 
-    def texts(name: str) -> set[str]:
-        wording, cannot_tell, refusals = SUITE_WORDINGS[name]
-        return {w.lower() for ws in wording.values() for w in ws} | {q.lower() for q in cannot_tell} | {
-            q.lower() for q, _ in refusals}
-
     for name in ("main", "heldout", "heldout2", "heldout3", "heldout4"):
-        assert not texts("heldout5") & texts(name), name
-    main_texts = {q["question"] for q in build_questions(ludb_dir)}
-    generated = [(q["record"]["id"], q["question"], q["expect"]) for q in held5 if q["question"] not in main_texts]
-    on_file = [(q["record"]["id"], q["question"], q["expect"]) for q in load_questions(SUITE_PATHS["heldout5"])
-               if q["record"]["dataset"] == "ludb"]
-    assert len(on_file) >= 200 and on_file == generated
+        assert not set(_suite_texts("heldout5")) & set(_suite_texts(name)), name
+    _assert_ludb_part_on_file_is_generated(ludb_dir, "heldout5", held5, minimum=200)
 
 
 def test_heldout6_asks_new_wordings_on_records_no_other_suite_asks_in_detail(ludb_dir):
@@ -318,11 +311,8 @@ def test_heldout6_asks_new_wordings_on_records_no_other_suite_asks_in_detail(lud
     generate (the file is in sync with the code)."""
     from medts.bench.agent import (
         HELDOUT6_HEADER_INJECTIONS,
-        SUITE_PATHS,
         SUITE_RECORDS,
-        SUITE_WORDINGS,
         build_questions,
-        load_questions,
     )
 
     held6 = build_questions(ludb_dir, suite="heldout6")
@@ -334,19 +324,10 @@ def test_heldout6_asks_new_wordings_on_records_no_other_suite_asks_in_detail(lud
     assert len(adversarial) >= 30
     assert [q["header_injection"] for q in held6 if q.get("header_injection")] == list(HELDOUT6_HEADER_INJECTIONS)
 
-    def texts(name: str) -> list[str]:
-        wording, cannot_tell, refusals = SUITE_WORDINGS[name]
-        return [w.lower() for ws in wording.values() for w in ws] + [q.lower() for q in cannot_tell] + [
-            q.lower() for q, _ in refusals]
-
-    assert len(texts("heldout6")) == len(set(texts("heldout6")))
+    assert len(_suite_texts("heldout6")) == len(set(_suite_texts("heldout6")))
     for name in earlier:
-        assert not set(texts("heldout6")) & set(texts(name)), name
-    main_texts = {q["question"] for q in build_questions(ludb_dir)}
-    generated = [(q["record"]["id"], q["question"], q["expect"]) for q in held6 if q["question"] not in main_texts]
-    on_file = [(q["record"]["id"], q["question"], q["expect"]) for q in load_questions(SUITE_PATHS["heldout6"])
-               if q["record"]["dataset"] == "ludb"]
-    assert len(on_file) >= 200 and on_file == generated
+        assert not set(_suite_texts("heldout6")) & set(_suite_texts(name)), name
+    _assert_ludb_part_on_file_is_generated(ludb_dir, "heldout6", held6, minimum=200)
 
 
 def test_the_scorer_reads_a_misspelled_question_as_the_router_does():
@@ -365,11 +346,8 @@ def test_heldout7_asks_new_wordings_and_families_on_records_no_other_suite_asks(
     questions, and the LUDB part of eval/questions_heldout7.yaml is what the wordings generate."""
     from medts.bench.agent import (
         HELDOUT7_HEADER_INJECTIONS,
-        SUITE_PATHS,
         SUITE_RECORDS,
-        SUITE_WORDINGS,
         build_questions,
-        load_questions,
     )
 
     held7 = build_questions(ludb_dir, suite="heldout7")
@@ -385,19 +363,10 @@ def test_heldout7_asks_new_wordings_and_families_on_records_no_other_suite_asks(
     positives = {e["statement"] for q in held7 for e in q["expect"] if e.get("present")}
     assert {"AFLT", "CRBBB", "CLBBB", "LAFB", "1AVB", "AFIB", "LNGQT", "BBB"} <= positives
 
-    def texts(name: str) -> list[str]:
-        wording, cannot_tell, refusals = SUITE_WORDINGS[name]
-        return [w.lower() for ws in wording.values() for w in ws] + [q.lower() for q in cannot_tell] + [
-            q.lower() for q, _ in refusals]
-
-    assert len(texts("heldout7")) == len(set(texts("heldout7")))
+    assert len(_suite_texts("heldout7")) == len(set(_suite_texts("heldout7")))
     for name in earlier:
-        assert not set(texts("heldout7")) & set(texts(name)), name
-    main_texts = {q["question"] for q in build_questions(ludb_dir)}
-    generated = [(q["record"]["id"], q["question"], q["expect"]) for q in held7 if q["question"] not in main_texts]
-    on_file = [(q["record"]["id"], q["question"], q["expect"]) for q in load_questions(SUITE_PATHS["heldout7"])
-               if q["record"]["dataset"] == "ludb"]
-    assert len(on_file) >= 180 and on_file == generated
+        assert not set(_suite_texts("heldout7")) & set(_suite_texts(name)), name
+    _assert_ludb_part_on_file_is_generated(ludb_dir, "heldout7", held7, minimum=180)
 
 
 def test_heldout8_asks_new_wordings_and_families_on_records_no_other_suite_asks(ludb_dir):
@@ -408,11 +377,8 @@ def test_heldout8_asks_new_wordings_and_families_on_records_no_other_suite_asks(
     cannot-tell ones, and the LUDB part of eval/questions_heldout8.yaml is what the wordings generate."""
     from medts.bench.agent import (
         HELDOUT8_HEADER_INJECTIONS,
-        SUITE_PATHS,
         SUITE_RECORDS,
-        SUITE_WORDINGS,
         build_questions,
-        load_questions,
     )
 
     held8 = build_questions(ludb_dir, suite="heldout8")
@@ -427,16 +393,27 @@ def test_heldout8_asks_new_wordings_and_families_on_records_no_other_suite_asks(
     positives = {e["statement"] for q in held8 for e in q["expect"] if e.get("present")}
     assert {"SARRH", "IRBBB", "ILBBB", "LAFB", "1AVB", "AFIB", "LNGQT", "BBB", "LVH"} <= positives
 
-    def texts(name: str) -> list[str]:
-        wording, cannot_tell, refusals = SUITE_WORDINGS[name]
-        return [w.lower() for ws in wording.values() for w in ws] + [q.lower() for q in cannot_tell] + [
-            q.lower() for q, _ in refusals]
-
-    assert len(texts("heldout8")) == len(set(texts("heldout8")))
+    assert len(_suite_texts("heldout8")) == len(set(_suite_texts("heldout8")))
     for name in earlier:
-        assert not set(texts("heldout8")) & set(texts(name)), name
+        assert not set(_suite_texts("heldout8")) & set(_suite_texts(name)), name
+    _assert_ludb_part_on_file_is_generated(ludb_dir, "heldout8", held8, minimum=200)
+
+
+def _suite_texts(name: str) -> list[str]:
+    """Every wording of suite ``name``, lower-cased (paraphrases, cannot-tell and refusal questions)."""
+    from medts.bench.agent import SUITE_WORDINGS
+
+    wording, cannot_tell, refusals = SUITE_WORDINGS[name]
+    return [w.lower() for ws in wording.values() for w in ws] + [q.lower() for q in cannot_tell] + [
+        q.lower() for q, _ in refusals]
+
+
+def _assert_ludb_part_on_file_is_generated(ludb_dir, suite: str, held: list[dict], minimum: int) -> None:
+    """The LUDB questions of ``suite``'s file are what its wordings generate (less the main suite's)."""
+    from medts.bench.agent import SUITE_PATHS, build_questions, load_questions
+
     main_texts = {q["question"] for q in build_questions(ludb_dir)}
-    generated = [(q["record"]["id"], q["question"], q["expect"]) for q in held8 if q["question"] not in main_texts]
-    on_file = [(q["record"]["id"], q["question"], q["expect"]) for q in load_questions(SUITE_PATHS["heldout8"])
+    generated = [(q["record"]["id"], q["question"], q["expect"]) for q in held if q["question"] not in main_texts]
+    on_file = [(q["record"]["id"], q["question"], q["expect"]) for q in load_questions(SUITE_PATHS[suite])
                if q["record"]["dataset"] == "ludb"]
-    assert len(on_file) >= 200 and on_file == generated
+    assert len(on_file) >= minimum and on_file == generated
