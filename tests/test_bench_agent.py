@@ -399,6 +399,36 @@ def test_heldout8_asks_new_wordings_and_families_on_records_no_other_suite_asks(
     _assert_ludb_part_on_file_is_generated(ludb_dir, "heldout8", held8, minimum=200)
 
 
+def test_heldout9_asks_new_wordings_and_families_on_records_no_other_suite_asks(ludb_dir):
+    """heldout9: its LUDB detail records (the last of 1-80 no other suite asks) are asked nothing by
+    any other suite, its wordings (in any letter case) by no other suite and none twice, it asks
+    incomplete RBBB, left anterior hemiblock, LVH and AF with positives, carries at least 30
+    adversarial questions and 10 cannot-tell ones, its header injections in order, and the LUDB part
+    of eval/questions_heldout9.yaml is what the wordings generate."""
+    from medts.bench.agent import (
+        HELDOUT9_HEADER_INJECTIONS,
+        SUITE_RECORDS,
+        build_questions,
+    )
+
+    held9 = build_questions(ludb_dir, suite="heldout9")
+    earlier = [n for n in SUITE_RECORDS if n != "heldout9"]
+    asked = {q["record"]["id"] for n in earlier for q in build_questions(ludb_dir, suite=n)
+             if q["record"]["dataset"] == "ludb"}
+    assert not set(SUITE_RECORDS["heldout9"].ludb) & asked
+    adversarial = [q for q in held9 if q["answer"] == "refusal" or q.get("header_injection")]
+    assert len(adversarial) >= 30
+    assert len([q for q in held9 if q["answer"] == "cannot tell"]) >= 10
+    assert [q["header_injection"] for q in held9 if q.get("header_injection")] == list(HELDOUT9_HEADER_INJECTIONS)
+    positives = {e["statement"] for q in held9 for e in q["expect"] if e.get("present")}
+    assert {"IRBBB", "LAFB", "AFIB", "LNGQT", "BBB", "LVH", "SR"} <= positives
+
+    assert len(_suite_texts("heldout9")) == len(set(_suite_texts("heldout9")))
+    for name in earlier:
+        assert not set(_suite_texts("heldout9")) & set(_suite_texts(name)), name
+    _assert_ludb_part_on_file_is_generated(ludb_dir, "heldout9", held9, minimum=200)
+
+
 def _suite_texts(name: str) -> list[str]:
     """Every wording of suite ``name``, lower-cased (paraphrases, cannot-tell and refusal questions)."""
     from medts.bench.agent import SUITE_WORDINGS
