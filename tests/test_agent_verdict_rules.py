@@ -117,6 +117,11 @@ def test_a_qtc_flag_question_adds_the_engines_long_qt_decision():
     ("Is there RBBB?", "yes/no:CRBBB"), ("Is the left or the right bundle branch blocked?", "yes/no:BBB"),
     ("WNL?", "yes/no:NORM"), ("Can this be reported as normal?", "yes/no:NORM"), ("Is this a normal 12-lead?", "yes/no:NORM"),
     ("AFL y/n", "yes/no:AFLT"),
+    # heldout9's first run
+    ("sinus bradicardia y/n?", "yes/no:SBRAD"), ("LAD (axis, not the artery)?", "yes/no:AXIS_LEFT"),
+    ("Big left ventricle on the ECG?", "yes/no:LVH"), ("Incomplete or no RBBB?", "yes/no:IRBBB"),
+    ("axis - anything odd?", "category:axis"), ("Any odd beats?", "anomaly"), ("MI in V1-V4?", "yes/no:AMI"),
+    ("MI in I, aVL, V5-V6?", "yes/no:LMI"), ("Infarct involving the lateral wall y/n", "yes/no:LMI"), ("Any MI?", "yes/no:MI"),
 ])
 def test_the_router_reads_ecg_abbreviations_and_synonyms(question, label):
     assert route(question).label == label

@@ -118,7 +118,7 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ((r"\b(?:going|beating|running|racing|pumping)\b[^?.]{0,20}\b(?:fast|quick(?:ly)?|rapid(?:ly)?)\b|\bfast (?:heart|pulse|heartbeat)|"
       r"\bracing\b|\btachy\w*\b|^(?!.*\bconduct).*\btoo fast\b|\b(?:rate|pulse)\b[^?.]{0,20}\b(?:fast|quick|high) side\b"), ("TACHY",)),
     # "Is the left ventricle hypertrophied?" names LVH (the lexicon carries "left ventricular hypertrophy")
-    (r"\bleft ventric\w*\b.*\b(?:hypertroph|enlarge|thick)|\b(?:hypertroph|enlarge|thick)\w*\b.*\bleft ventric", ("LVH",)),
+    (r"\bleft ventric\w*\b.*\b(?:hypertroph|enlarge|thick)|\b(?:hypertroph|enlarge|thick|big|large)\w*\b.*\bleft ventric", ("LVH",)),
     (r"\bright ventric\w*\b.*\b(?:hypertroph|enlarge|thick)|\b(?:hypertroph|enlarge|thick)\w*\b.*\bright ventric", ("RVH",)),
     (r"^(?!.*\b(?:left|right) ventric).*(?:hypertroph|enlarge)", ("HYP",)),
     ((r"\bant(?:erior|\.)? fascic\w*\b[^?.]{0,20}\bblock|\bblock\w*\b[^?.]{0,20}\banterior fascic|"
@@ -139,7 +139,7 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # "LAD"/"RAD" as axis deviation unless the question is about the artery (left anterior descending)
     ((r"\baxis\b.*\bleft(?:wards?)?\b|\bleft(?:wards?)?\b.*\baxis\b|\bLAD\b(?!.*\b(?:arter|territor|occlu|stenos|coronar))|"
       r"\baxis\b[^?.]*\b(?:more negative|beyond|past|below|less than|lower than)\b[^?.]*(?:-|minus |negative )30\b|"
-      r"\bL\.? ?axis\b"),
+      r"\bL\.? ?axis\b|\bLAD\b[^?.]*\baxis\b|\baxis\b[^?.]*\bLAD\b"),
      ("AXIS_LEFT",)),
     (r"\baxis\b.*\bright(?:wards?)?\b|\bright(?:wards?)?\b.*\baxis\b|\bRAD\b|\bR\.? ?axis\b", ("AXIS_RIGHT",)),
     (r"\baxis\b.*\bnormal\b|\bnormal\b.*\baxis\b", ("AXIS_NORMAL",)),
@@ -155,8 +155,11 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 _EITHER_BBB = re.compile(r"\b(?:right or (?:the )?left|left or (?:the )?right|either)\b[^?.]{0,30}\bbundle", re.IGNORECASE)
 # "Incomplete RBBB?", "partial right bundle branch block": the lexicon reads the complete block
-_INCOMPLETE_BBB = re.compile(r"\b(?:incomplete|partial)\s+(?:(right|left)\s+(?:bundle[- ]branch block|BBB)|(R|L)BBB)\b",
+_INCOMPLETE_BBB = re.compile(r"\b(?:incomplete|partial)\s+(?:or\s+no\s+)?(?:(right|left)\s+(?:bundle[- ]branch block|BBB)|(R|L)BBB)\b",
                              re.IGNORECASE)
+_MI_LOCATIONS = ((r"\bV1\s*(?:-|to)\s*V[3-4]\b|\bV2\s*(?:-|to)\s*V4\b|\banterior (?:wall|leads)\b", "AMI"),
+                 (r"\bI,?\s*(?:and\s*)?aVL\b|\bV5\s*(?:-|to|,|and)\s*V6\b|\blateral (?:wall|leads)\b", "LMI"),
+                 (r"\bII,?\s*III,?\s*(?:and\s*)?aVF\b|\binferior (?:wall|leads)\b", "IMI"))
 # "Is the sinus rate above 100?" asks the tachycardia limit, not whether the rhythm is sinus
 _RATE_LIMIT = re.compile(r"\brate\b[^?.]{0,20}\b(?:(above|over|more than|faster than|greater than|exceed\w*)\s*100|"
                          r"(below|under|less than|slower than)\s*50)\b", re.IGNORECASE)
@@ -178,9 +181,21 @@ def route(question: str) -> Topic:
     unplaced = topic.kind in ("unknown", "explain") and not topic.codes
     if unplaced and retry.kind != "unknown" and (retry.kind != "explain" or retry.codes):
         return retry
-    if retry.kind == "statement" and set(retry.codes) - set(topic.codes) and topic.kind != "statement":
-        return retry
+    if retry.kind == "statement" and set(retry.codes) - set(topic.codes) and (
+            topic.kind != "statement" or (_named_length(corrected) > _named_length(question)
+                                          and not set(retry.codes) & _FAMILIES)):
+        return retry  # "sinus bradicardia?" names sinus bradycardia, not the bare "sinus" it matched
     return topic
+
+
+_FAMILIES = frozenset({"HYP", "MI", "STTC", "CD", "BBB", "BRADY", "TACHY"})
+"""Family codes: a corrected reading that only names the family does not replace a specific one
+("the left ventricle hypertrophied" is LVH, though "hypertrophy" alone is the family)."""
+
+
+def _named_length(question: str) -> int:
+    """How many characters of ``question`` name statements (the lexicon's matches)."""
+    return sum(len(text) for text, _, _ in find_statements(question))
 
 
 def _route(question: str) -> Topic:
@@ -194,6 +209,9 @@ def _route(question: str) -> Topic:
     if incomplete:
         side = (incomplete.group(1) or incomplete.group(2))[0].upper()
         codes = [f"I{side}BBB", *(c for c in codes if c not in ("CRBBB", "CLBBB", "BBB"))]
+    if "MI" in codes:  # "MI in V1-V4?", "infarct involving the lateral wall": the location names the statement
+        located = [code for pattern, code in _MI_LOCATIONS if re.search(pattern, q, re.IGNORECASE)]
+        codes = [c for c in codes if c != "MI"] + located if located else codes
     limit = _RATE_LIMIT.search(q)
     if limit:
         sinus = re.search(r"\bsinus\b", q, re.IGNORECASE)
@@ -214,7 +232,7 @@ def _route(question: str) -> Topic:
         return Topic("statement", codes=tuple(dict.fromkeys(codes)))
     if _EXPLAIN.search(q):
         return Topic("explain", codes=tuple(codes))
-    if _ANOMALY.search(q):
+    if _ANOMALY.search(q) and not re.search(r"\baxis\b", q, re.IGNORECASE):  # "axis - anything odd?" asks the axis
         return Topic("anomaly")
     if _WAVES.search(q):
         return Topic("waves")
