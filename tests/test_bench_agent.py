@@ -369,64 +369,34 @@ def test_heldout7_asks_new_wordings_and_families_on_records_no_other_suite_asks(
     _assert_ludb_part_on_file_is_generated(ludb_dir, "heldout7", held7, minimum=180)
 
 
-def test_heldout8_asks_new_wordings_and_families_on_records_no_other_suite_asks(ludb_dir):
-    """heldout8: its LUDB detail records (from 1-80: LUDB has no record past 160 and every record of
-    81-160 is asked in detail by an earlier suite) are asked nothing by any other suite, its wordings
-    (in any letter case) by no other suite and none twice, it asks the new families (sinus arrhythmia,
-    incomplete RBBB and LBBB) with positives, carries at least 30 adversarial questions and 10
-    cannot-tell ones, and the LUDB part of eval/questions_heldout8.yaml is what the wordings generate."""
-    from medts.bench.agent import (
-        HELDOUT8_HEADER_INJECTIONS,
-        SUITE_RECORDS,
-        build_questions,
-    )
+@pytest.mark.parametrize(("suite", "families"), [
+    # heldout8: LUDB 1-80 records no suite asked (LUDB has no record past 160 and every record of 81-160
+    # is asked in detail by an earlier suite); new families sinus arrhythmia, incomplete RBBB and LBBB
+    ("heldout8", {"SARRH", "IRBBB", "ILBBB", "LAFB", "1AVB", "AFIB", "LNGQT", "BBB", "LVH"}),
+    # heldout9: the last records of 1-80 no other suite asks
+    ("heldout9", {"IRBBB", "LAFB", "AFIB", "LNGQT", "BBB", "LVH", "SR"}),
+])
+def test_late_heldout_suites_ask_new_wordings_and_families_on_records_no_other_suite_asks(ludb_dir, suite, families):
+    """The suite's LUDB detail records are asked nothing by any other suite, its wordings (in any
+    letter case) by no other suite and none twice, it asks ``families`` with positives, carries at
+    least 30 adversarial and 10 cannot-tell questions and its header injections in order, and the
+    LUDB part of its question file is what the wordings generate."""
+    from medts.bench import agent
 
-    held8 = build_questions(ludb_dir, suite="heldout8")
-    earlier = [n for n in SUITE_RECORDS if n != "heldout8"]
-    asked = {q["record"]["id"] for n in earlier for q in build_questions(ludb_dir, suite=n)
+    held = agent.build_questions(ludb_dir, suite=suite)
+    earlier = [n for n in agent.SUITE_RECORDS if n != suite]
+    asked = {q["record"]["id"] for n in earlier for q in agent.build_questions(ludb_dir, suite=n)
              if q["record"]["dataset"] == "ludb"}
-    assert not set(SUITE_RECORDS["heldout8"].ludb) & asked
-    adversarial = [q for q in held8 if q["answer"] == "refusal" or q.get("header_injection")]
-    assert len(adversarial) >= 30
-    assert len([q for q in held8 if q["answer"] == "cannot tell"]) >= 10
-    assert [q["header_injection"] for q in held8 if q.get("header_injection")] == list(HELDOUT8_HEADER_INJECTIONS)
-    positives = {e["statement"] for q in held8 for e in q["expect"] if e.get("present")}
-    assert {"SARRH", "IRBBB", "ILBBB", "LAFB", "1AVB", "AFIB", "LNGQT", "BBB", "LVH"} <= positives
-
-    assert len(_suite_texts("heldout8")) == len(set(_suite_texts("heldout8")))
+    assert not set(agent.SUITE_RECORDS[suite].ludb) & asked
+    assert len([q for q in held if q["answer"] == "refusal" or q.get("header_injection")]) >= 30
+    assert len([q for q in held if q["answer"] == "cannot tell"]) >= 10
+    injections = getattr(agent, f"{suite.upper()}_HEADER_INJECTIONS")
+    assert [q["header_injection"] for q in held if q.get("header_injection")] == list(injections)
+    assert families <= {e["statement"] for q in held for e in q["expect"] if e.get("present")}
+    assert len(_suite_texts(suite)) == len(set(_suite_texts(suite)))
     for name in earlier:
-        assert not set(_suite_texts("heldout8")) & set(_suite_texts(name)), name
-    _assert_ludb_part_on_file_is_generated(ludb_dir, "heldout8", held8, minimum=200)
-
-
-def test_heldout9_asks_new_wordings_and_families_on_records_no_other_suite_asks(ludb_dir):
-    """heldout9: its LUDB detail records (the last of 1-80 no other suite asks) are asked nothing by
-    any other suite, its wordings (in any letter case) by no other suite and none twice, it asks
-    incomplete RBBB, left anterior hemiblock, LVH and AF with positives, carries at least 30
-    adversarial questions and 10 cannot-tell ones, its header injections in order, and the LUDB part
-    of eval/questions_heldout9.yaml is what the wordings generate."""
-    from medts.bench.agent import (
-        HELDOUT9_HEADER_INJECTIONS,
-        SUITE_RECORDS,
-        build_questions,
-    )
-
-    held9 = build_questions(ludb_dir, suite="heldout9")
-    earlier = [n for n in SUITE_RECORDS if n != "heldout9"]
-    asked = {q["record"]["id"] for n in earlier for q in build_questions(ludb_dir, suite=n)
-             if q["record"]["dataset"] == "ludb"}
-    assert not set(SUITE_RECORDS["heldout9"].ludb) & asked
-    adversarial = [q for q in held9 if q["answer"] == "refusal" or q.get("header_injection")]
-    assert len(adversarial) >= 30
-    assert len([q for q in held9 if q["answer"] == "cannot tell"]) >= 10
-    assert [q["header_injection"] for q in held9 if q.get("header_injection")] == list(HELDOUT9_HEADER_INJECTIONS)
-    positives = {e["statement"] for q in held9 for e in q["expect"] if e.get("present")}
-    assert {"IRBBB", "LAFB", "AFIB", "LNGQT", "BBB", "LVH", "SR"} <= positives
-
-    assert len(_suite_texts("heldout9")) == len(set(_suite_texts("heldout9")))
-    for name in earlier:
-        assert not set(_suite_texts("heldout9")) & set(_suite_texts(name)), name
-    _assert_ludb_part_on_file_is_generated(ludb_dir, "heldout9", held9, minimum=200)
+        assert not set(_suite_texts(suite)) & set(_suite_texts(name)), name
+    _assert_ludb_part_on_file_is_generated(ludb_dir, suite, held, minimum=200)
 
 
 def _suite_texts(name: str) -> list[str]:
