@@ -188,9 +188,10 @@ def route(question: str) -> Topic:
     return topic
 
 
-_FAMILIES = frozenset({"HYP", "MI", "STTC", "CD", "BBB", "BRADY", "TACHY"})
-"""Family codes: a corrected reading that only names the family does not replace a specific one
-("the left ventricle hypertrophied" is LVH, though "hypertrophy" alone is the family)."""
+_FAMILIES = frozenset(IMPLIED_BY)
+"""Family codes (grounding's :data:`~medts.agent.grounding.IMPLIED_BY`): a corrected reading that only
+names the family does not replace a specific one ("the left ventricle hypertrophied" is LVH, though
+"hypertrophy" alone is the family)."""
 
 
 def _named_length(question: str) -> int:

@@ -5,12 +5,14 @@ measurements the engine reconciles the statements with (1.2 and 1.7 CPU-s on the
 machine). An import holds the interpreter lock, so in one process they add up (2.9 s for one
 record). :class:`ClassifierWorker` loads the classifier in a second process while the command's
 own process imports NeuroKit2 and measures; on two cores the wall time is the longer of the two.
-The worker is forked (it starts with the modules the command has imported, numpy and wfdb among
-them): a spawned worker imports them again, and measured slower than no worker at all. Measured
-on the development machine, the two alternating: 2.65-2.89 s wall with the worker against 3.70-4.27
-s in one process (a slower hour of the same machine than the 2.86 s of ``medts bench startup``). Records are predicted one after another in the same worker, so a batch loads the model
-once. Where torch is imported already (the app, a notebook, the tests) a thread of the same process
-predicts instead: there is no import left to overlap.
+Records are predicted one after another in the same worker, so a batch loads the model once.
+
+The worker is forked: it starts with the modules the command has imported (numpy, wfdb); a spawned
+worker imports them again and measured slower than no worker at all. On the development machine,
+alternating runs took 2.65-2.89 s wall with the worker against 3.70-4.27 s in one process. Where
+torch is imported already (the app, a notebook, the tests) a thread of the same process predicts
+instead: there is no import left to overlap, and forking a process that runs torch's thread pools
+is not safe.
 
 Errors raised in the worker (a bad adapter folder: :class:`~medts.errors.MedtsError`) come back
 as the same exception from :meth:`ClassifierWorker.wait_ready` or from the future
