@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from medts.bench.segmentation import mask_fiducials, model_masks
+from medts.errors import MedtsError
 from medts.medtsllm.config import MedTsLLMConfig
 from medts.medtsllm.data import resample_mask
 from medts.medtsllm.infer import decode_masks, drop_short_runs, waves_from_mask
@@ -78,10 +79,58 @@ def test_bench_writes_results_with_baselines(ludb_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("MEDTS_RESULTS", str(tmp_path / "results"))
     cfg = MedTsLLMConfig().replace(backbone={"use_llm": False, "baseline_width": 32, "baseline_max_positions": 64})
     save_checkpoint(MedTsLLM(cfg).eval(), tmp_path / "ck")
-    json_path, md_path = run_segmentation_bench([tmp_path / "ck"], ludb_dir, record_ids=[131], timing_records=0,
+    torch.manual_seed(1)
+    save_checkpoint(MedTsLLM(cfg).eval(), tmp_path / "ck2")
+    json_path, md_path = run_segmentation_bench([tmp_path / "ck", tmp_path / "ck2"], ludb_dir, record_ids=[131, 132],
+                                                timing_records=0, pairs=[("ck", "ck2")], n_boot=50,
                                                 name="segmentation-test", log=lambda m: None)
     doc = json.loads(json_path.read_text())
     assert set(doc["metrics"]["baselines"]) == {"nk_dwt", "nk_prominence", "medts"}
     nk = doc["metrics"]["baselines"]["nk_dwt"]["fiducials"]["QRS_on"]
     assert nk["tp"] > 0 and nk["f1"] > 0.5
     assert "ck" in doc["metrics"]["models"] and "## LUDB fiducial F1" in md_path.read_text()
+    model = doc["metrics"]["models"]["ck"]
+    assert len(model["confusion_per_record"]) == 2
+    lo, hi = model["per_sample_ci95"]["mean_iou"]
+    assert lo <= model["per_sample"]["mean_iou"] <= hi
+    (pair,) = doc["metrics"]["bootstrap"]["pairs"]
+    expected = model["per_sample"]["mean_iou"] - doc["metrics"]["models"]["ck2"]["per_sample"]["mean_iou"]
+    assert pair["delta"]["mean_iou"] == pytest.approx(expected)
+    assert "LLM row minus its no-LLM twin" in md_path.read_text()
+
+
+def test_bench_refuses_a_pair_naming_no_checkpoint(ludb_dir, tmp_path):
+    from medts.bench.segmentation import run_segmentation_bench
+
+    with pytest.raises(MedtsError, match="pair a=b"):
+        run_segmentation_bench([tmp_path / "a"], ludb_dir, record_ids=[131], pairs=[("a", "b")], log=lambda m: None)
+
+
+def _perfect_confusions(n_records: int, wrong: int) -> np.ndarray:
+    """[n_records, 4, 4]: 100 samples per class per record, ``wrong`` of each wave class called "none"."""
+    c = np.zeros((n_records, 4, 4), np.int64)
+    for k in range(4):
+        c[:, k, k] = 100
+    for k in (1, 2, 3):
+        c[:, k, k] -= wrong
+        c[:, k, 0] += wrong
+    return c
+
+
+def test_bootstrap_pairs_tell_a_better_row_from_a_tie():
+    from medts.bench.segmentation import bootstrap_iou
+
+    rng = np.random.default_rng(0)
+    noisy = _perfect_confusions(20, 5)
+    worse = _perfect_confusions(20, 30)
+
+    noisy[:, 1, 1] -= rng.integers(0, 10, 20)  # record-to-record spread, so intervals are not points
+    noisy[:, 1, 0] += 100 - noisy[:, 1, :].sum(axis=1)
+    out = bootstrap_iou({"good": noisy, "worse": worse, "same": noisy.copy()}, n_boot=200,
+                        pairs=[("good", "worse"), ("good", "same")])
+    ahead, tie = out["pairs"]
+    assert ahead["delta"]["mean_iou"] > 0.1 and ahead["llm_ahead_beyond_interval"]
+    assert tie["delta"]["mean_iou"] == 0 and tie["interval"]["mean_iou"] == [0.0, 0.0]
+    assert not tie["llm_ahead_beyond_interval"]
+    lo, hi = out["models"]["good"]["iou_P"]
+    assert lo < hi

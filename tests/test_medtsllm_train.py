@@ -109,3 +109,25 @@ def test_init_from_continues_a_checkpoint_and_refuses_another_architecture(tmp_p
         torch.testing.assert_close(model(x).output, first(x).output, rtol=0, atol=0)
     with pytest.raises(MedtsError, match="head"):
         _initial_model(cont.replace(head={"refine_channels": 16}))
+
+
+def test_set_overrides_fields_and_names_bad_assignments():
+    from medts.errors import MedtsError
+    from medts.medtsllm.config import with_overrides
+
+    cfg = with_overrides(MedTsLLMConfig(), ["backbone.n_layers=6", "lora.targets=[q_proj, k_proj]", "train.lr=1e-3"])
+    assert cfg.backbone.n_layers == 6 and cfg.lora.targets == ("q_proj", "k_proj") and cfg.train.lr == 1e-3
+    assert with_overrides(cfg, []) == cfg
+    for bad, message in (("n_layers=6", "SECTION.FIELD=VALUE"), ("model.n_layers=6", "unknown config section"),
+                         ("backbone.layers=6", "unknown keys")):
+        with pytest.raises(MedtsError, match=message):
+            with_overrides(MedTsLLMConfig(), [bad])
+
+
+def test_train_cli_exits_2_on_a_bad_set(tmp_path, capsys):
+    from medts.cli import main
+
+    code = main(["train", "segmentation", "--data", str(tmp_path), "--set", "backbone.layers=6",
+                 "--out", str(tmp_path / "run")])
+    assert code == 2 and "'backbone': ['layers']" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()

@@ -44,6 +44,7 @@ from medts.bench.delineation import (
 )
 from medts.bench.metrics import FiducialScore, match_fiducials
 from medts.bench.results import markdown_table, write_results
+from medts.errors import MedtsError
 from medts.io.ludb import read_ludb
 from medts.medtsllm.checkpoint import load_checkpoint, read_manifest
 from medts.medtsllm.infer import decode_masks, segment_logits, waves_from_mask
@@ -73,9 +74,49 @@ def mask_fiducials(mask: np.ndarray, lead_signal: np.ndarray, fs: float) -> dict
     return waves_to_fiducials(waves_from_mask(mask, lead_signal, fs))
 
 
+BOOT_KEYS = ("iou_P", "iou_QRS", "iou_T", "mean_iou")
+
+
+def bootstrap_iou(per_record: dict[str, np.ndarray], *, n_boot: int = 1000, seed: int = 0,
+                  pairs: list[tuple[str, str]] | None = None) -> dict[str, Any]:
+    """95 % percentile intervals over records resampled with replacement (the same resamples for
+    every model, so differences are paired): per model, IoU P/QRS/T and mean IoU; per ``pairs``
+    entry ``(llm, twin)``, the difference ``llm - twin`` of each, its interval, and whether the
+    LLM row is ahead by more than the interval (lower bound > 0).
+
+    ``per_record``: ``{model: int [n_records, 4, 4]}`` confusions, records in the same order.
+
+    >>> c = np.zeros((3, 4, 4), int); c[:, 0, 0] = c[:, 1, 1] = c[:, 2, 2] = c[:, 3, 3] = 10
+    >>> bootstrap_iou({"m": c}, n_boot=20)["models"]["m"]["mean_iou"]
+    [1.0, 1.0]
+    """
+    names = list(per_record)
+    n = len(per_record[names[0]])
+    rng = np.random.default_rng(seed)
+    draws = {m: {k: [] for k in BOOT_KEYS} for m in names}
+    for _ in range(n_boot):
+        idx = rng.integers(0, n, n)
+        for m in names:
+            scores = iou_f1(per_record[m][idx].sum(axis=0))
+            for k in BOOT_KEYS:
+                draws[m][k].append(scores[k])
+
+    def interval(values) -> list[float]:
+        return [float(v) for v in np.quantile(values, [0.025, 0.975])]
+
+    out: dict[str, Any] = {"n_boot": n_boot, "seed": seed, "unit": "record",
+                           "models": {m: {k: interval(draws[m][k]) for k in BOOT_KEYS} for m in names}, "pairs": []}
+    for llm, twin in pairs or []:
+        point = {k: iou_f1(per_record[llm].sum(axis=0))[k] - iou_f1(per_record[twin].sum(axis=0))[k] for k in BOOT_KEYS}
+        deltas = {k: interval(np.subtract(draws[llm][k], draws[twin][k])) for k in BOOT_KEYS}
+        out["pairs"].append({"llm": llm, "twin": twin, "delta": point, "interval": deltas,
+                             "llm_ahead_beyond_interval": deltas["mean_iou"][0] > 0})
+    return out
+
+
 def evaluate_checkpoint(model, root: Path, record_ids: list[int], log: Callable[[str], None]) -> dict[str, Any]:
     """Per-sample IoU/F1, fiducial scores and inference time of one model over ``record_ids``."""
-    conf = np.zeros((4, 4), np.int64)
+    per_record: list[np.ndarray] = []  # [4, 4] confusion of each record: the unit of the bootstrap
     scores = {f: FiducialScore() for f in FIDUCIALS}
     seconds: list[float] = []
     cpu: list[float] = []
@@ -87,6 +128,7 @@ def evaluate_checkpoint(model, root: Path, record_ids: list[int], log: Callable[
         seconds.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
         tol = int(round(TOLERANCE_MS * ecg.fs / 1000.0))
+        conf = np.zeros((4, 4), np.int64)
         for li, lead in enumerate(ecg.leads):
             a, b = rec.annotated_span(lead)
             if b <= a:
@@ -97,8 +139,10 @@ def evaluate_checkpoint(model, root: Path, record_ids: list[int], log: Callable[
             ann = waves_to_fiducials(rec.waves[lead])
             for fid in FIDUCIALS:
                 scores[fid].add(match_fiducials(det[fid], ann[fid], tolerance=tol, span=(a, b)), ecg.fs)
+        per_record.append(conf)
         log(f"record {rid}: {seconds[-1]:.2f} s")
-    return {"per_sample": iou_f1(conf), "fiducials": {f: s.summary() for f, s in scores.items()},
+    return {"per_sample": iou_f1(np.sum(per_record, axis=0)), "confusion_per_record": np.stack(per_record).tolist(),
+            "fiducials": {f: s.summary() for f, s in scores.items()},
             "inference_s_per_record": {"mean": float(np.mean(seconds)), "median": float(np.median(seconds)),
                                        "cpu_median": float(np.median(cpu)), "records": len(seconds)}}
 
@@ -264,11 +308,16 @@ def run_segmentation_bench(
     qtdb_names: list[str] | None = None,
     timing_records: int = 3,
     workers: int = 1,
+    pairs: list[tuple[str, str]] | None = None,
+    n_boot: int = 1000,
     command: str | None = None,
     name: str = "segmentation",
     log: Callable[[str], None] = print,
 ) -> tuple[Path, Path]:
     """Evaluate every checkpoint and the baselines on the same records; write ``eval/results/<name>.*``.
+
+    ``pairs``: ``(llm, twin)`` checkpoint folder names whose mean-IoU difference gets a paired
+    bootstrap interval over records (``bootstrap_iou``); every model gets its own interval.
 
     ``workers`` > 1 runs the parts (each checkpoint on LUDB, the LUDB baselines, each
     leads-independent checkpoint on QTDB, the QTDB baselines) in that many processes; the
@@ -277,6 +326,12 @@ def run_segmentation_bench(
     """
     root = Path(root)
     record_ids = record_ids or list(range(131, 161))
+    labels = [Path(ck).name for ck in checkpoints]
+    if len(set(labels)) != len(labels):
+        raise MedtsError("checkpoint folder names must differ (they label the rows)")
+    for llm, twin in pairs or []:
+        if llm not in labels or twin not in labels:
+            raise MedtsError(f"pair {llm}={twin}: both must be checkpoint folder names among {labels}")
     manifests = {str(ck): read_manifest(ck) for ck in checkpoints}
     tasks: list[tuple[str, str | None, str, list]] = [("ludb_model", str(ck), str(root), record_ids) for ck in checkpoints]
     tasks.append(("ludb_baselines", None, str(root), record_ids))
@@ -318,6 +373,10 @@ def run_segmentation_bench(
             if qtdb is None:
                 qtdb = {"records": res["records"], "window_s": res["window_s"], "fiducials": {}}
             qtdb["fiducials"].update(res["fiducials"])
+    boot = bootstrap_iou({m: np.asarray(r["confusion_per_record"]) for m, r in results.items()}, n_boot=n_boot,
+                         pairs=pairs)
+    for m, r in results.items():
+        r["per_sample_ci95"] = boot["models"][m]
     if qtdb is not None:  # models first, then the baselines, as in the LUDB tables
         order = [Path(ck).name for ck in checkpoints] + list(BASELINES)
         qtdb["fiducials"] = {m: qtdb["fiducials"][m] for m in order if m in qtdb["fiducials"]}
@@ -333,7 +392,7 @@ def run_segmentation_bench(
                                                    variants=ck == first_llm)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     peak_child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
-    tables = _tables(results, baselines, qtdb, timing)
+    tables = _tables(results, baselines, qtdb, timing, boot["pairs"])
     data = {"dataset": "ludb", "root": str(root), "records": record_ids,
             "leads": "all 12, each lead scored on its annotated span", "tolerance_ms": TOLERANCE_MS}
     if qtdb is not None:
@@ -362,23 +421,28 @@ def run_segmentation_bench(
         (f"Peak resident memory: {peak_mb:.0f} MB for the main process"
          + (f", {peak_child_mb:.0f} MB for the largest worker process." if workers > 1 else ".")),
     ]
-    metrics = {"models": results, "baselines": baselines, "qtdb": qtdb, "timing": timing, "peak_rss_mb": peak_mb,
+    metrics = {"models": results, "baselines": baselines, "qtdb": qtdb, "timing": timing,
+               "bootstrap": {k: v for k, v in boot.items() if k != "models"}, "peak_rss_mb": peak_mb,
                "peak_rss_worker_mb": peak_child_mb if workers > 1 else None}
     return write_results(name, command=command, data=data, metrics=metrics, notes=notes, markdown_tables=tables,
                          baselines={m: baselines[m] for m in BASELINES})
 
 
 def _tables(results: dict[str, Any], baselines: dict[str, Any], qtdb: dict[str, Any] | None,
-            timing: dict[str, Any]) -> list[str]:
+            timing: dict[str, Any], pairs: list[dict[str, Any]]) -> list[str]:
     rows = []
     for label, r in results.items():
         ps, cfg = r["per_sample"], r["config"]
-        rows.append([label, cfg["backbone"]["use_llm"], cfg["data"]["lead_mode"], r["train"].get("steps"),
-                     ps["iou_P"], ps["iou_QRS"], ps["iou_T"], ps["mean_iou"], ps["mean_f1"],
+        llm = cfg["backbone"]["use_llm"]
+        lo, hi = r["per_sample_ci95"]["mean_iou"]
+        rows.append([label, cfg["backbone"]["n_layers"] if llm else "none", cfg["lora"]["r"] if llm else "",
+                     cfg["data"]["lead_mode"], r["train"].get("steps"),
+                     ps["iou_P"], ps["iou_QRS"], ps["iou_T"], ps["mean_iou"], f"{lo:.3f}-{hi:.3f}", ps["mean_f1"],
                      (r["parameter_counts"] or {}).get("trainable_total"), r["train"].get("seconds_per_step"),
                      r["train"].get("seconds_per_epoch"), r["inference_s_per_record"].get("cpu_median")])
-    t1 = markdown_table(["model", "LLM", "leads", "steps", "IoU P", "IoU QRS", "IoU T", "mean IoU", "mean F1 (sample)",
-                         "trainable params", "train s / step", "train s / epoch", "inference CPU s / 10 s 12-lead record"], rows)
+    t1 = markdown_table(["model", "LLM layers", "LoRA r", "leads", "steps", "IoU P", "IoU QRS", "IoU T", "mean IoU",
+                         "mean IoU 95 % CI", "mean F1 (sample)", "trainable params", "train s / step", "train s / epoch",
+                         "inference CPU s / 10 s 12-lead record"], rows)
     methods = list(results) + list(BASELINES)
 
     def fid(m: str) -> dict[str, Any]:
@@ -389,7 +453,18 @@ def _tables(results: dict[str, Any], baselines: dict[str, Any], qtdb: dict[str, 
     t2 = markdown_table(["fiducial"] + methods + ["best NeuroKit2"], f1_rows)
     err_rows = [[k] + [_mean_sd(fid(m)[k]) for m in methods] for k in FIDUCIALS]
     t3 = markdown_table(["fiducial"] + methods, err_rows)
-    tables = ["## LUDB per-sample segmentation", t1, "## LUDB fiducial F1 (±150 ms)", t2,
+    tables = ["## LUDB per-sample segmentation", t1]
+    if pairs:
+        def delta(p: dict[str, Any], k: str) -> str:
+            lo, hi = p["interval"][k]
+            return f"{p['delta'][k]:+.3f} ({lo:+.3f} to {hi:+.3f})"
+
+        tables += ["## LLM row minus its no-LLM twin (paired bootstrap over records, 95 % interval)",
+                   markdown_table(["LLM row", "no-LLM twin", "Δ IoU P", "Δ IoU QRS", "Δ IoU T", "Δ mean IoU",
+                                   "ahead beyond the interval"],
+                                  [[p["llm"], p["twin"]] + [delta(p, k) for k in BOOT_KEYS]
+                                   + ["yes" if p["llm_ahead_beyond_interval"] else "no"] for p in pairs])]
+    tables += ["## LUDB fiducial F1 (±150 ms)", t2,
               "## LUDB fiducial error, mean ± SD (ms)", t3]
     if qtdb is not None:
         qm = list(qtdb["fiducials"])

@@ -39,6 +39,9 @@ def bench_segmentation(
     timing_records: int = typer.Option(3, help="LUDB records timed for fp32/bf16 and window overlap (0: skip)"),
     workers: int = typer.Option(1, help="processes for the independent parts (figures unchanged)"),
     name: str = typer.Option("segmentation", help="results name under eval/results/"),
+    pair: Optional[List[str]] = typer.Option(None, "--pair", help="LLM=TWIN checkpoint folder names: paired bootstrap "
+                                             "interval of their mean-IoU difference (repeat)"),
+    n_boot: int = typer.Option(1000, help="bootstrap resamples of the records"),
     timing_only: bool = typer.Option(False, "--timing-only", help="only time inference on the first "
                                      "--timing-records records (writes <name>_timing)"),
 ) -> None:
@@ -70,7 +73,14 @@ def bench_segmentation(
             from medts.io.qtdb import qtdb_record_names
 
             names = qtdb_record_names(qroot)[:qtdb_records]
+    pairs = []
+    for item in pair or []:
+        llm, sep, twin = item.partition("=")
+        if not sep or not llm or not twin:
+            raise MedtsError(f"--pair {item!r}: expected LLM=TWIN checkpoint folder names")
+        pairs.append((llm, twin))
     paths = run_segmentation_bench(checkpoint, root, record_ids=_records(records), qtdb_root=qroot, qtdb_names=names,
-                                   timing_records=timing_records, workers=workers, command=command, name=name,
+                                   timing_records=timing_records, workers=workers, pairs=pairs, n_boot=n_boot,
+                                   command=command, name=name,
                                    log=lambda m: print(m, file=sys.stderr, flush=True))
     print("\n".join(str(p) for p in paths))

@@ -18,13 +18,14 @@ def _log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def _run(task: str, data: Optional[Path], config: Optional[Path], out: Path, steps: Optional[int], as_json: bool) -> None:
+def _run(task: str, data: Optional[Path], config: Optional[Path], out: Path, steps: Optional[int],
+         assignments: list[str], as_json: bool) -> None:
     from medts.config import dataset_dir
     from medts.medtsllm.checkpoint import save_checkpoint
-    from medts.medtsllm.config import load_config
+    from medts.medtsllm.config import load_config, with_overrides
     from medts.medtsllm.train import train_model
 
-    cfg = load_config(config, task=task)  # type: ignore[arg-type]
+    cfg = with_overrides(load_config(config, task=task), assignments)  # type: ignore[arg-type]
     if steps is not None:
         cfg = cfg.replace(train={"steps": steps})
     if task == "segmentation":
@@ -150,10 +151,12 @@ def train_segmentation(
     config: Optional[Path] = typer.Option(None, help="YAML MedTsLLM config (default: built-in defaults)"),
     out: Path = typer.Option(Path("runs/medtsllm-segmentation"), help="checkpoint folder to write"),
     steps: Optional[int] = typer.Option(None, help="override train.steps"),
+    assignments: Optional[list[str]] = typer.Option(None, "--set", help="override one config field, SECTION.FIELD=VALUE "
+                                                    "(YAML value; repeatable), e.g. --set backbone.n_layers=6"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON summary on stdout"),
 ) -> None:
     """Train the MedTsLLM segmentation head (P/QRS/T/none per sample) on LUDB."""
-    _run("segmentation", data, config, out, steps, as_json)
+    _run("segmentation", data, config, out, steps, assignments or [], as_json)
 
 
 @train_app.command("anomaly")
@@ -162,7 +165,9 @@ def train_anomaly(
     config: Optional[Path] = typer.Option(None, help="YAML MedTsLLM config"),
     out: Path = typer.Option(Path("runs/medtsllm-anomaly"), help="checkpoint folder to write"),
     steps: Optional[int] = typer.Option(None, help="override train.steps"),
+    assignments: Optional[list[str]] = typer.Option(None, "--set", help="override one config field, SECTION.FIELD=VALUE "
+                                                    "(YAML value; repeatable), e.g. --set backbone.n_layers=6"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON summary on stdout"),
 ) -> None:
     """Train the MedTsLLM anomaly (reconstruction) head on normal-rhythm windows."""
-    _run("anomaly", data, config, out, steps, as_json)
+    _run("anomaly", data, config, out, steps, assignments or [], as_json)

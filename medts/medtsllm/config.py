@@ -208,6 +208,35 @@ class MedTsLLMConfig:
         return MedTsLLMConfig.from_dict(d)
 
 
+def with_overrides(cfg: MedTsLLMConfig, assignments: list[str] | tuple[str, ...]) -> MedTsLLMConfig:
+    """``cfg`` with ``SECTION.FIELD=VALUE`` assignments applied, each value read as YAML
+    (``backbone.n_layers=6``, ``lora.r=16``, ``train.steps=4400``): one base config file serves
+    a whole ablation grid, and the manifest's command records each row's changes.
+
+    >>> with_overrides(MedTsLLMConfig(), ["backbone.n_layers=6", "train.steps=50"]).backbone.n_layers
+    6
+    """
+    import yaml
+
+    sections: dict[str, dict[str, Any]] = {}
+    for item in assignments:
+        key, sep, text = item.partition("=")
+        section, dot, name = key.strip().partition(".")
+        if not sep or not dot or not name:
+            raise MedtsError(f"--set {item!r}: expected SECTION.FIELD=VALUE, e.g. backbone.n_layers=6")
+        if section == "task" or not isinstance(getattr(cfg, section, None), (BackboneConfig, LoraSettings, EncoderConfig,
+                                                                             HeadConfig, PromptConfig, DataConfig, TrainConfig)):
+            raise MedtsError(f"--set {item!r}: unknown config section {section!r}")
+        value = yaml.safe_load(text)
+        if isinstance(getattr(getattr(cfg, section), name, None), float) and isinstance(value, (str, int)):
+            try:  # YAML reads "1e-3" (no dot) as a string; a float field wants the number
+                value = float(value)
+            except ValueError as exc:
+                raise MedtsError(f"--set {item!r}: {section}.{name} needs a number") from exc
+        sections.setdefault(section, {})[name] = value
+    return cfg.replace(**sections) if sections else cfg
+
+
 def load_config(path: str | Path | None, *, task: Task | None = None) -> MedTsLLMConfig:
     """Read a YAML config (``None`` gives defaults); ``task`` overrides the file's task."""
     d: dict[str, Any] = {} if path is None else read_yaml_mapping(path, "MedTsLLM config")
