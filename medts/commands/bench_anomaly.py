@@ -36,10 +36,17 @@ def bench_anomaly(
     pass_hop_s: float = typer.Option(4.0, help="window hop (s) of the reconstruction pass"),
     cache: Optional[Path] = typer.Option(None, help="folder caching reconstruction errors (keyed by weights and signal)"),
     save_scorer: Optional[Path] = typer.Option(None, help="write the fitted beat scorer into this checkpoint's manifest"),
-    name: str = typer.Option("anomaly", help="results name under eval/results/"),
+    name: str | None = typer.Option(None, help="results name under eval/results/ (default: anomaly, or "
+                                       "anomaly_whole with --whole-records)"),
+    whole_records: Path | None = typer.Option(None, "--whole-records", help="folder of whole WFDB MIT-BIH records "
+                                                 "(e.g. mitdb/full): score them whole with the first checkpoint's "
+                                                 "shipped beat scorer, with and without its MedTsLLM term"),
+    whole_limit: int | None = typer.Option(None, help="with --whole-records: score only the first N records"),
 ) -> None:
     """Per-beat PVC detection across records (AUROC, F1 at a training-record threshold, fusion
-    beats) of anomaly checkpoints and their cross-validated beat scorers beside the baselines."""
+    beats) of anomaly checkpoints and their cross-validated beat scorers beside the baselines.
+    With ``--whole-records``: whole 30-min records, the shipped scorer with vs without its
+    MedTsLLM term (paired bootstrap over records; ``medts.bench.anomaly_whole``)."""
     from medts.bench.anomaly import run_anomaly_bench
     from medts.config import dataset_dir
 
@@ -57,8 +64,33 @@ def bench_anomaly(
     qrecs = None if qtdb_records is None else [q for q in qtdb_records.split(",") if q]
     qtrain = None if qtdb_train_records is None else [q for q in qtdb_train_records.split(",") if q]
     command = "medts " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    if whole_records is not None:
+        if save_scorer is not None:
+            raise MedtsError("--whole-records scores the shipped scorer as it is: drop --save-scorer")
+        paths = _whole(checkpoint, whole_records, root, qroot, calib_minutes, cache, whole_limit, command,
+                       name or "anomaly_whole")
+        print("\n".join(str(p) for p in paths))
+        return
     paths = run_anomaly_bench(checkpoint, root, qtdb_root=qroot, qtdb_records=qrecs, qtdb_train_records=qtrain, test_records=_ids(test_records),
                               train_records=_ids(train_records), minutes=minutes, calib_minutes=calib_minutes,
-                              pass_hop_s=pass_hop_s, cache=cache, save_scorer=save_scorer, command=command, name=name,
+                              pass_hop_s=pass_hop_s, cache=cache, save_scorer=save_scorer, command=command, name=name or "anomaly",
                               log=lambda m: print(m, file=sys.stderr, flush=True))
     print("\n".join(str(p) for p in paths))
+
+
+def _whole(checkpoints: list[Path], folder: Path, root: Path, qroot: Path | None, calib_minutes: float | None,
+           cache: Path | None, limit: int | None, command: str, name: str) -> tuple[Path, Path]:
+    """``--whole-records``: the first checkpoint whose manifest holds a beat scorer."""
+    import json
+
+    from medts.bench.anomaly_whole import run_whole_record_bench
+
+    if not Path(folder).is_dir():
+        raise MedtsError(f"{folder}: whole-record folder not found")
+    ck = next((c for c in checkpoints if json.loads((Path(c) / "manifest.json").read_text()).get("beat_scorer")), None)
+    if ck is None:
+        raise MedtsError("--whole-records needs a checkpoint with a beat_scorer (medts bench anomaly --save-scorer)")
+    return run_whole_record_bench(ck, folder, root, qtdb_root=qroot if qroot and Path(qroot).is_dir() else None,
+                                  calib_minutes=15.0 if calib_minutes is None else calib_minutes, cache=cache,
+                                  limit=limit, command=command, name=name,
+                                  log=lambda m: print(m, file=sys.stderr, flush=True))
