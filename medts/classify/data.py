@@ -233,10 +233,14 @@ class RandomCropDataset(torch.utils.data.Dataset):
     with probability p, the other leads set to zero: exactly what inference feeds the model for a
     lead the record lacks (flat after standardisation), so the model learns to read reduced-lead
     records. Crops and drops are drawn with torch's global generator: a seeded run is reproducible.
+
+    Optional augmentation (off by default): ``amplitude_scale`` a multiplies each lead of a crop by a
+    factor drawn uniformly from [1 - a, 1 + a] (electrode gain varies between recordings), and
+    ``noise_sd`` adds white Gaussian noise of that SD (the signals are z-scored: units of the lead's SD).
     """
 
     def __init__(self, signals: np.ndarray, rows: np.ndarray, labels: np.ndarray, window: int, *,
-                 lead_dropout: float = 0.0):
+                 lead_dropout: float = 0.0, amplitude_scale: float = 0.0, noise_sd: float = 0.0):
         if len(rows) == 0:
             raise MedtsError("no training records: check the folds and the label level")
         if not 0.0 <= lead_dropout <= 1.0:
@@ -246,6 +250,10 @@ class RandomCropDataset(torch.utils.data.Dataset):
         self.labels = torch.from_numpy(np.asarray(labels, np.float32))
         self.window = window
         self.lead_dropout = lead_dropout
+        if not 0.0 <= amplitude_scale < 1.0 or noise_sd < 0.0:
+            raise ValueError(f"amplitude_scale must be in [0, 1) and noise_sd >= 0, got {amplitude_scale}, {noise_sd}")
+        self.amplitude_scale = amplitude_scale
+        self.noise_sd = noise_sd
         self._masks = [keep_leads_mask(s) for s in REDUCED_LEAD_SETS]
 
     def __len__(self) -> int:
@@ -257,4 +265,9 @@ class RandomCropDataset(torch.utils.data.Dataset):
         crop = np.array(record[start : start + self.window], dtype=np.float32).T  # [leads, window]
         if self.lead_dropout and float(torch.rand(())) < self.lead_dropout:
             crop[~self._masks[int(torch.randint(0, len(self._masks), ()))]] = 0.0
-        return torch.from_numpy(crop), self.labels[i]
+        x = torch.from_numpy(crop)
+        if self.amplitude_scale:
+            x = x * (1.0 + self.amplitude_scale * (2.0 * torch.rand(x.shape[0], 1) - 1.0))
+        if self.noise_sd:
+            x = x + self.noise_sd * torch.randn(x.shape)
+        return x, self.labels[i]

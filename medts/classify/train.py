@@ -81,6 +81,10 @@ class TrainConfig:
     distill_weight: float = 0.5
     lead_dropout: float = 0.0
     """Probability that a training crop keeps only a reduced lead set (see ``data.REDUCED_LEAD_SETS``)."""
+    amplitude_scale: float = 0.0
+    """Per-lead gain augmentation of training crops: factor uniform in [1 - a, 1 + a] (0: off)."""
+    noise_sd: float = 0.0
+    """White Gaussian noise added to training crops, in units of the z-scored lead's SD (0: off)."""
 
 
 SCHEDULES = ("onecycle", "cosine")
@@ -161,7 +165,8 @@ def train_one(data: LevelData, cfg: TrainConfig, *, log: Callable[[str], None] =
     model_cfg = preset_config(cfg.model, len(data.classes), window_samples=cfg.window_samples)
     net = build_model(model_cfg)
     dataset = RandomCropDataset(data.cache.signals, data.train_rows, data.y_train, cfg.window_samples,
-                                lead_dropout=cfg.lead_dropout)
+                                lead_dropout=cfg.lead_dropout, amplitude_scale=cfg.amplitude_scale,
+                                noise_sd=cfg.noise_sd)
     loader = torch.utils.data.DataLoader(dataset, batch_size=cfg.batch_size, shuffle=True, drop_last=True,
                                          generator=torch.Generator().manual_seed(cfg.seed))
     optimizer = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)

@@ -25,6 +25,8 @@ def bench_ptbxl(
     nested_level: Annotated[list[str] | None, typer.Option("--nested-level", help="Level(s) for --nested (default: superdiagnostic and all).")] = None,
     nested_model: Annotated[str, typer.Option("--nested-model", help="Model preset trained per outer fold.")] = "xresnet1d-small",
     nested_epochs: Annotated[int, typer.Option("--nested-epochs", min=1, help="Epochs per outer fold.")] = 8,
+    rows: Annotated[list[str] | None, typer.Option("--rows", help="With --nested: the comparison rows beside CNN only (repeatable: augment, scalogram, ensemble-scalogram, ensemble-augment; see medts.bench.nested_rows); writes eval/results/<name>_nested_rows and skips the fold-9 scoring.")] = None,
+    rows_fold: Annotated[list[int] | None, typer.Option("--rows-fold", help="With --rows: outer folds to score (repeatable; default 1-9). Every row uses the same folds.")] = None,
     hybrid: Annotated[bool, typer.Option("--hybrid", help="With --nested: add the hybrid rows (CNN logits + engine measurements; naive prior, CNN only, measurements only, stacked, stacked on out-of-fold CNN logits, late fusion, per-kind choice; CNN outputs cached per outer fold) and write eval/results/<name>_nested_hybrid instead of <name>_nested; skips the fold-9 scoring of the shipped adapters.")] = False,
 ) -> None:
     """prepare -> predict -> evaluate (prepared.json and predictions/*.npz kept in --work); --nested adds nested CV."""
@@ -37,6 +39,14 @@ def bench_ptbxl(
 
     if hybrid and not nested:
         raise MedtsError("--hybrid needs --nested (the hybrid rows are built inside the nested CV)")
+    if rows and not nested:
+        raise MedtsError("--rows needs --nested (the comparison rows are built inside the nested CV)")
+    if rows and hybrid:
+        raise MedtsError("--rows and --hybrid write different tables: run them one at a time")
+    if rows:
+        from medts.bench.nested_rows import parse_rows
+
+        row_names = parse_rows(list(rows))
     root = data or dataset_dir("ptbxl")
     if root is None:
         raise MedtsError("no PTB-XL root: pass --data ROOT")
@@ -46,7 +56,7 @@ def bench_ptbxl(
         raise MedtsError(f"unknown level(s) {', '.join(bad)}; choose from {', '.join(LEVELS)}")
     command = "medts " + " ".join(sys.argv[1:])
     json_path = None
-    if not hybrid:  # the hybrid file has no fold-9 column: the shipped adapters need not be scored
+    if not (hybrid or rows):  # those files have no fold-9 column: the shipped adapters need not be scored
         json_path, md_path = run_benchmark(root, fold=fold, levels=tuple(level) or LEVELS,
                                            adapters=list(adapter or []) or None, n_boot=n_boot, name=name,
                                            command=command, work=work)
@@ -63,7 +73,14 @@ def bench_ptbxl(
         if bad:
             raise MedtsError(f"unknown --nested-level {', '.join(bad)}; choose from {', '.join(LEVELS)}")
         log = lambda m: typer.echo(m, err=True)
-        if hybrid:
+        if rows:
+            from medts.bench.nested_rows import run as run_rows
+
+            nested_json, nested_md = run_rows(root, levels=chosen, rows=row_names,
+                                              folds=tuple(rows_fold or range(1, 10)), model=nested_model,
+                                              epochs=nested_epochs, n_boot=min(n_boot, 200),
+                                              name=f"{name}_nested_rows", command=command, log=log)
+        elif hybrid:
             nested_json, nested_md = run_hybrid(root, levels=chosen, model=nested_model, epochs=nested_epochs,
                                                 n_boot=min(n_boot, 200), name=f"{name}_nested_hybrid",
                                                 command=command, log=log)
