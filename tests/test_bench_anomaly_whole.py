@@ -68,7 +68,8 @@ def test_summarise_per_record_pooled_and_paired():
     labels1, labels2 = np.array([1, 0, 0, 1], bool), np.array([0, 0, 0], bool)
     rows = [
         {"record": "r1", "labels": labels1, "scores": {WITH_LLM: np.array([0.9, 0.1, 0.8, 0.7]),
-                                                       WITHOUT_LLM: np.array([0.9, 0.1, 0.2, 0.7])}},
+                                                       WITHOUT_LLM: np.array([0.9, 0.1, 0.2, 0.7])},
+         "info": {"pvc_reference": 3, "pvc_detected": 2}},  # one V beat the detector missed
         {"record": "r2", "labels": labels2, "scores": {WITH_LLM: np.array([0.1, 0.2, 0.3]),
                                                        WITHOUT_LLM: np.array([0.6, 0.2, 0.3])}},
     ]
@@ -86,6 +87,10 @@ def test_summarise_per_record_pooled_and_paired():
     assert w["pooled"]["f1"] == pytest.approx(0.8) and wo["pooled"]["f1"] == pytest.approx(0.8)  # 2 tp, 1 fp each
     assert w["mean_f1_records_with_v"] == pytest.approx(0.8)
     assert w["pooled"]["auroc"] == pytest.approx(0.9) and wo["pooled"]["auroc"] == 1.0  # 0.8 negative above 0.7 V
+    # the undetected V beat is a miss of every method in the 'all reference V' figures only
+    assert w["pooled"]["v_missed_by_detection"] == 1 and w["pooled"]["sensitivity"] == 1.0
+    assert w["pooled"]["sensitivity_all_reference_v"] == pytest.approx(2 / 3)
+    assert w["pooled"]["f1_all_reference_v"] == pytest.approx(4 / 6)  # tp 2, fp 1, fn 1
     paired = out["paired"][f"{WITH_LLM} - {WITHOUT_LLM}"]
     assert paired["difference"] == pytest.approx(0.0) and paired["n_boot"] == 50
 
