@@ -143,3 +143,22 @@ def test_real_mitdb_114_mlii_is_the_second_signal(mitdb_dir):
     assert np.corrcoef(rec.signal[:3000], raw_at_100)[0, 1] > 0.95
     tests, excluded = whole_test_records(full, exclude=[108, 114])
     assert excluded == ["108", "114"] and len(tests) == 19
+
+
+def test_cli_whole_records_bad_inputs_are_one_line_errors(tmp_path, capsys):
+    import json
+
+    from medts.cli import main
+
+    ck = tmp_path / "ck"
+    ck.mkdir()
+    (ck / "manifest.json").write_text(json.dumps({"config": {}}))  # no beat_scorer
+    whole, data = tmp_path / "full", tmp_path / "mlii_npz"
+    whole.mkdir()
+    data.mkdir()
+    args = ["bench", "anomaly", "-c", str(ck), "--data", str(data), "--whole-records"]
+    for extra, words in (([str(whole)], "beat_scorer"), ([str(tmp_path / "absent")], "not found"),
+                         ([str(whole), "--save-scorer", str(ck)], "--save-scorer")):
+        assert main(args + extra) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("error:") and words in err[0]
