@@ -43,6 +43,21 @@ def test_nested_rows_run_scores_every_row_on_the_same_outer_folds(tmp_path, monk
     assert doc["data"]["pretrained_2d_weights_offline"] is False
     text = md_path.read_text()
     assert "scalogram 2-D CNN" in text and "mean ± SD over 2 outer folds" in text and "on outer folds [2, 5] only" in text
+    # trained rows are cached per outer fold: a rerun on more folds trains only the new fold
+    from medts.bench import nested_rows
+
+    trained, original = [], dict(nested_rows.BUILDERS)
+
+    def spy(row):
+        return lambda *a, **kw: trained.append(row) or original[row](*a, **kw)
+
+    monkeypatch.setattr(nested_rows, "BUILDERS", {row: spy(row) for row in original})
+    json2, _ = run(root, levels=("superdiagnostic",), rows=rows, folds=(2, 5, 7), epochs=1, batch_size=4, n_boot=10,
+                   command="pytest", log=lambda m: None)
+    m2 = json.loads(json2.read_text())["metrics"]["superdiagnostic"]
+    assert sorted(trained) == sorted([AUGMENTED, SCALOGRAM])  # fold 7 only (CNN only has the hybrid cache)
+    assert [f[SCALOGRAM]["cached"] for f in m2["per_outer_fold"]] == [True, True, False]
+    assert m2["per_outer_fold"][0][SCALOGRAM]["macro_auc"] == fold[SCALOGRAM]["macro_auc"]
 
 
 def test_cli_rows_without_nested_is_refused_before_any_work(tmp_path):

@@ -128,6 +128,44 @@ def scalogram_row(ctx: Context, level: str, train_folds: tuple[int, ...], select
 
 BUILDERS: dict[str, Callable[..., FoldOutput]] = {CNN: cnn_row, AUGMENTED: augmented_row, SCALOGRAM: scalogram_row}
 
+ROWS_CACHE_VERSION = 1
+
+
+def row_cache_path(ctx: Context, level: str, row: str, outer: int) -> Path:
+    """Where :func:`cached_row` keeps one trained row's outputs on one outer fold:
+    ``cache_dir()/ptbxl_rows/<key>/outer<k>.npz``, the key hashing the records, the level, the row and its
+    recipe (preset, epochs, seed, batch size, :data:`AUGMENT`, the scalogram settings)."""
+    import hashlib
+    import json
+
+    from medts.classify.scalogram import describe
+    from medts.config import cache_dir
+
+    key_text = json.dumps([str(ctx.cache.root), ROWS_CACHE_VERSION, ctx.cache.ecg_ids.tolist(), ctx.cache.sources,
+                           level, row, ctx.model, ctx.epochs, ctx.seed, ctx.batch_size, AUGMENT, describe()])
+    return cache_dir() / "ptbxl_rows" / hashlib.sha1(key_text.encode()).hexdigest()[:16] / f"outer{outer}.npz"
+
+
+def cached_row(ctx: Context, level: str, row: str, train_folds: tuple[int, ...], select: int,
+               outer: int) -> FoldOutput:
+    """``BUILDERS[row]`` on one outer fold, stored once (outside the repository) and loaded on later runs, so an
+    interrupted run, or one on more folds, retrains nothing already done; ``cached`` says which. The stored
+    seconds are those of the run that trained it. CNN only has its own cache (the hybrid bench's)."""
+    if row == CNN:
+        return cnn_row(ctx, level, train_folds, select, outer)
+    path = row_cache_path(ctx, level, row, outer)
+    if path.is_file():
+        with np.load(path) as z:
+            return FoldOutput(z["test_logits"], float(z["train_seconds"]), float(z["predict_ms_per_record"]),
+                              int(z["best_epoch"]), cached=True)
+    out = BUILDERS[row](ctx, level, train_folds, select, outer)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez(tmp, test_logits=out.test_logits, train_seconds=out.train_seconds,
+             predict_ms_per_record=out.predict_ms_per_record, best_epoch=out.best_epoch)
+    tmp.replace(path)
+    return out
+
 
 def rows_level(ctx: Context, level: str, rows: tuple[str, ...], folds: tuple[int, ...], *,
                n_boot: int = 200) -> dict[str, Any]:
@@ -150,7 +188,7 @@ def rows_level(ctx: Context, level: str, rows: tuple[str, ...], folds: tuple[int
         train_folds = tuple(f for f in OUTER_FOLDS if f not in (outer, select))
         outs = {}
         for row in trained:
-            outs[row] = BUILDERS[row](ctx, level, train_folds, select, outer)
+            outs[row] = cached_row(ctx, level, row, train_folds, select, outer)
             ctx.log(f"[rows {level}] outer fold {outer}: {row} trained in {outs[row].train_seconds:.0f} s")
         for e, members in ensembles.items():
             a, b = (outs[m] for m in members)
