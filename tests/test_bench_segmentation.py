@@ -34,15 +34,29 @@ def test_decode_masks_places_boundaries_between_model_samples():
     probs = np.zeros((n, 2, 4))
     probs[:, 0, 2] = p_qrs
     probs[:, 0, 0] = 1 - p_qrs
-    probs[:, 1, 0] = 1.0
+    probs[:, 1] = probs[:, 0]  # the same QRS in lead 2 (leads are blended: keep them alike here)
     probs[30, 1, :] = [0.2, 0.0, 0.0, 0.8]  # one 10 ms T blip in lead 2
     out = decode_masks(probs, fs_model=100.0, fs_out=500.0, n_out=5 * n)
     assert out.shape == (200, 2) and out.dtype == np.int8
     onset = int(np.flatnonzero(out[:, 0] == 2)[0])
     assert onset == 51  # the first 500 Hz sample past the crossing (10.09 x 5 = 50.5)
-    assert (out[:, 1] == 0).all()  # the blip is shorter than a T wave: dropped
+    assert not (out[:, 1] == 3).any()  # the blip is shorter than a T wave: dropped
     nearest = resample_mask(probs[:, 0].argmax(-1), 100.0, 500.0, 200)
     assert int(np.flatnonzero(nearest == 2)[0]) == 53  # the 10 ms grid: halfway to model sample 11
+
+
+def test_decode_masks_lends_a_faint_lead_the_other_leads_wave():
+    """A P wave that 11 leads see clearly and one lead calls 'none' at 0.6 (faint P, as in aVR):
+    blended with the all-lead mean, that lead gets the P wave too; a lead alone is unchanged."""
+    n = 60
+    probs = np.zeros((n, 12, 4))
+    probs[:, :, 0] = 1.0
+    probs[20:30, :, :] = [0.1, 0.9, 0.0, 0.0]
+    probs[20:30, 5, :] = [0.6, 0.4, 0.0, 0.0]
+    out = decode_masks(probs, fs_model=100.0, fs_out=100.0, n_out=n)
+    assert (out[20:30, 5] == 1).all() and (out[20:30, 0] == 1).all()
+    alone = decode_masks(probs[:, 5:6], fs_model=100.0, fs_out=100.0, n_out=n)
+    assert not (alone == 1).any()
 
 
 def test_waves_from_mask_places_peak_at_the_extremum():
