@@ -296,6 +296,9 @@ def _write(name: str, command: str | None, metrics: dict[str, Any], levels: tupl
          "inference."),
         ("Raw + processed copies together was not run: only 64 records exist in both records100 and "
          "processed100_zscore (the cache takes the raw copy), so it would add ~2.6% duplicate training records."),
+        ("Trained rows are cached per outer fold under the user cache (ptbxl_rows/<key>, CNN only under ptbxl_cnn); "
+         "'cached' per fold and row in the JSON says whether this run trained it, and the seconds shown are those of "
+         "the run that did."),
         ("Pooled Δ: paired bootstrap over records (same resamples for both rows). Train s: wall seconds per outer fold, "
          "1 thread on a 2-core machine shared with other training jobs, so costs are comparable only roughly."),
     ]
