@@ -3,6 +3,8 @@ records, reading a whole WFDB record (MLII by name, AAMI V and F marks from ``.a
 per-record / pooled summary, on tiny synthetic inputs; one check on real MIT-BIH (skips without
 the shared data)."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -17,6 +19,7 @@ from medts.bench.anomaly_whole import (
     summarise,
     whole_test_records,
 )
+from medts.errors import MedtsError
 
 
 def test_counts_and_rates_per_record():
@@ -146,8 +149,6 @@ def test_real_mitdb_114_mlii_is_the_second_signal(mitdb_dir):
 
 
 def test_cli_whole_records_bad_inputs_are_one_line_errors(tmp_path, capsys):
-    import json
-
     from medts.cli import main
 
     ck = tmp_path / "ck"
@@ -157,8 +158,94 @@ def test_cli_whole_records_bad_inputs_are_one_line_errors(tmp_path, capsys):
     whole.mkdir()
     data.mkdir()
     args = ["bench", "anomaly", "-c", str(ck), "--data", str(data), "--whole-records"]
-    for extra, words in (([str(whole)], "beat_scorer"), ([str(tmp_path / "absent")], "not found"),
-                         ([str(whole), "--save-scorer", str(ck)], "--save-scorer")):
+    for extra, words in (([str(whole)], "beat_scorer"), ([str(tmp_path / "absent")], "not found")):
         assert main(args + extra) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and err[0].startswith("error:") and words in err[0]
+    # --save-scorer with --whole-records: only the tested checkpoint, and on every record
+    tested = tmp_path / "tested"
+    tested.mkdir()
+    (tested / "manifest.json").write_text(json.dumps({"config": {}, "beat_scorer": {"features": ["recon_rel"]}}))
+    both = ["bench", "anomaly", "-c", str(tested), "-c", str(ck), "--data", str(data), "--whole-records", str(whole)]
+    for extra, words in ((["--save-scorer", str(ck)], "tests and saves"),
+                         (["--save-scorer", str(tested), "--whole-limit", "2"], "--whole-limit")):
+        assert main(both + extra) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("error:") and words in err[0]
+
+
+def hand_scored_records(n_records=4, seed=0):
+    """Stand-ins for ``Scored`` training records (``feats``, ``v``): hand features and ``recon_rel``
+    that all separate the V beats a little."""
+    from types import SimpleNamespace
+
+    from medts.bench.anomaly import HAND_FEATURES
+
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n_records):
+        v = rng.random(300) < 0.1
+        feats = {f: rng.normal(0, 1, 300) + 2.0 * v for f in HAND_FEATURES + ("recon_rel",)}
+        out.append(SimpleNamespace(feats=feats, v=v))
+    return out
+
+
+def candidate_with_term(trains):
+    from medts.bench.anomaly import HAND_FEATURES
+    from medts.medtsllm.anomaly import fit_beat_scorer
+
+    return fit_beat_scorer([s.feats for s in trains], [s.v for s in trains], HAND_FEATURES + ("recon_rel",),
+                           center=True, threshold_rule="f1_at_prevalence_0.2", pass_hop_s=4.0,
+                           fitted_on={"records": [1, 2], "candidate": "hand+recon_rel, per-record centred"})
+
+
+def test_ablation_is_the_candidate_less_its_llm_term():
+    from medts.bench.anomaly import HAND_FEATURES
+    from medts.bench.anomaly_whole import ABLATION, fit_reference_scorers, rule_of
+
+    trains = hand_scored_records()
+    cand = candidate_with_term(trains)
+    scorers, cv = fit_reference_scorers(trains, cand, {"records": [1, 2]})
+    abl = scorers[ABLATION]
+    assert abl.features == list(HAND_FEATURES) and not abl.uses_model_terms and cand.uses_model_terms
+    assert abl.center and rule_of(abl) == "f1_at_prevalence_0.2" and abl.pass_hop_s == 4.0
+    assert abl.fitted_on["candidate"] == "hand+recon_rel, per-record centred less recon_rel"
+    assert cv and all("recon_rel" not in k for k in cv)
+
+
+def test_ship_decision_drops_the_term_unless_it_helps_and_is_idempotent(tmp_path):
+    from medts.bench.anomaly_whole import (
+        ABLATION,
+        WITH_LLM,
+        fit_reference_scorers,
+        ship_decision,
+        term_candidate,
+    )
+
+    trains = hand_scored_records()
+    cand = dict(candidate_with_term(trains).to_dict(), selection="cross-validated", command="old")
+    abl = fit_reference_scorers(trains, candidate_with_term(trains), {"records": [1, 2]})[0][ABLATION]
+    ck = tmp_path / "ck"
+    ck.mkdir()
+    (ck / "manifest.json").write_text(json.dumps({"task": "anomaly", "beat_scorer": cand}))
+    tie = {"difference": -0.003, "difference_interval": [-0.023, 0.010], "verdict": "tie"}
+    pooled = {WITH_LLM: 0.730, ABLATION: 0.732}
+    for _ in range(2):  # the second run finds the candidate under previous_beat_scorer and writes the same
+        manifest = json.loads((ck / "manifest.json").read_text())
+        assert term_candidate(manifest, ck)["features"] == cand["features"]
+        assert ship_decision(ck, term_candidate(manifest, ck), abl, tie, pooled, ["100", "101"], ["108"], "cmd") is False
+        m = json.loads((ck / "manifest.json").read_text())
+        assert m["beat_scorer"]["features"] == abl.features and m["beat_scorer"]["coef"] == abl.coef
+        assert "recon_rel" not in m["beat_scorer"]["features"] and "0.730 with" in m["beat_scorer"]["selection"]
+        prev = m["previous_beat_scorer"]
+        assert prev["coef"] == cand["coef"] and prev["selection"] == "cross-validated" and "recon_rel" in prev["replaced"]
+        assert prev["whole_record_test"]["paired_difference_95ci"] == [-0.023, 0.010] and m["task"] == "anomaly"
+    # a term that helps stays shipped
+    (ck / "manifest.json").write_text(json.dumps({"beat_scorer": cand}))
+    helps = dict(tie, difference=0.05, difference_interval=[0.01, 0.09], verdict="a better")
+    assert ship_decision(ck, cand, abl, helps, pooled, ["100"], ["108"], "cmd") is True
+    m = json.loads((ck / "manifest.json").read_text())
+    assert m["beat_scorer"]["coef"] == cand["coef"] and "previous_beat_scorer" not in m
+    assert m["beat_scorer"]["whole_record_test"]["verdict"] == "a better"
+    with pytest.raises(MedtsError):
+        term_candidate({"beat_scorer": abl.to_dict()}, ck)

@@ -18,7 +18,10 @@ figures and reported on their own. Every method scores every detected beat:
 - ``beat scorer without MedTsLLM terms``: ``medtsllm.anomaly.BeatScorer`` over the hand-made
   beat features only; ``<checkpoint> + beat scorer``: the same with the checkpoint's terms
   (record-normalised reconstruction error and/or embedding distance), whichever candidate the
-  cross-validation picks.
+  cross-validation picks;
+- ``<checkpoint> shipped beat scorer``: the scorer in the checkpoint's manifest, as ``medts
+  anomalies`` uses it (for ``anomaly-smollm2``: the candidate above without its MedTsLLM term,
+  which the whole-record test of ``anomaly_whole`` chose).
 
 Metrics: AUROC, AUPRC, F1 at one threshold chosen on the training records (the scorer's own rule;
 Youden for the baselines), with and without point adjustment, best F1 with the threshold chosen
@@ -48,6 +51,7 @@ from medts.medtsllm.anomaly import (
     BEAT_HALF_WIDTH_S,
     THRESHOLD_RULES,
     BeatRecord,
+    BeatScorer,
     baseline_scores,
     beat_embeddings,
     beat_features,
@@ -344,6 +348,9 @@ def run_anomaly_bench(
                                                  f"{best_any.name}")
             path.write_text(json.dumps(data, indent=2))
             log(f"  wrote the beat scorer into {path}")
+        shipped = json.loads((Path(ck) / "manifest.json").read_text()).get("beat_scorer")
+        if shipped:
+            methods[f"{label} shipped beat scorer"] = shipped_method(shipped, ftrain, ftest)
         # timing on one uncached minute of the first held-out record
         t0, c0 = time.perf_counter(), time.process_time()
         reconstruction_pass(model, every[0].rec.signal[:int(60 * fs)], lead="II", hop_s=pass_hop_s)
@@ -380,6 +387,16 @@ def scorer_method(cand: Candidate, ftrain: list[dict], ytrain: list[np.ndarray],
                                     "candidate": cand.name})
     return {"kind": kind, "rule": cand.rule, "scorer": sc.to_dict(), "candidate": cand.name,
             "threshold_override": sc.threshold,
+            "train": [sc.score(f) for f in ftrain], "test": [sc.score(f) for f in ftest]}
+
+
+def shipped_method(scorer: dict, ftrain: list[dict], ftest: list[dict]) -> dict[str, Any]:
+    """A ``methods`` entry for a manifest's ``beat_scorer`` as shipped (nothing refitted)."""
+    from medts.bench.anomaly_whole import rule_of
+
+    sc = BeatScorer.from_dict(scorer)
+    return {"kind": "shipped scorer", "rule": rule_of(sc), "scorer": sc.to_dict(),
+            "candidate": sc.fitted_on.get("candidate", "as shipped"), "threshold_override": sc.threshold,
             "train": [sc.score(f) for f in ftrain], "test": [sc.score(f) for f in ftest]}
 
 
@@ -521,6 +538,9 @@ def write_bench(results: dict[str, Any], model_info: dict[str, Any], cv_tables: 
         "unmatched detections count as negatives and missed reference beats are not scored (counts in data.beats).",
         "'best F1 (oracle thr.)' picks the threshold on the test beats themselves and is optimistic; point adjustment "
         "(a run of consecutive PVCs counts as found when any beat of it is flagged) inflates F1 further.",
+        ("'<checkpoint> shipped beat scorer' is the manifest's scorer as shipped: fitted on the same training records "
+         "(thresholds there), but whether its MedTsLLM term was kept was decided on whole MIT-BIH records that include "
+         "these held-out ones (medts bench anomaly --whole-records --save-scorer, issue #20's rule)."),
         "Fusion beats: the mlii_npz files mark only ventricular beats (F beats there count as negatives); QTDB "
         "sel213/sel223 (.atr, from MIT-BIH 213/223, lead MLII) give F beats, reported separately.",
         f"Timing: benchmark {timing['benchmark_cpu_s']:.0f} CPU s, {timing['benchmark_wall_s']:.0f} s wall (load "

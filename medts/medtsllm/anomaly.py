@@ -386,7 +386,9 @@ def baseline_scores(signal: np.ndarray, beats: np.ndarray, fs: float) -> dict[st
 # ----- the calibrated beat scorer ----------------------------------------------------------------
 BEAT_FEATURES = ("recon_rel", "template_robust", "qrs_template_robust", "rr_ratio", "rr_prematurity", "qrs_width_rel",
                  "amplitude_rel")
-"""The features of the shipped beat scorer (``beat_features`` computes these and a few more)."""
+"""``fit_beat_scorer``'s default features: the hand-made ones plus the MedTsLLM ``recon_rel``
+(``beat_features`` computes these and a few more). The shipped scorer dropped ``recon_rel``
+after the whole-record test (``medts.bench.anomaly_whole``; adapter manifest)."""
 FEATURE_WORDS = {"recon_rel": "reconstruction error", "template_robust": "shape differs from the typical beat",
                  "qrs_template_robust": "QRS shape differs", "rr_ratio": "premature with a pause after",
                  "rr_prematurity": "premature", "qrs_width_rel": "wide QRS", "amplitude_rel": "large QRS",
@@ -478,8 +480,9 @@ class BeatScorer:
 
     ``center``: each feature has the record's median subtracted first (``score`` and
     ``contributions`` take ONE record's features), a per-record robust shift that stays put as
-    long as most beats are normal. ``pass_hop_s``: the window hop of the reconstruction pass the
-    features were computed with (None: half a window)."""
+    long as most beats are normal. ``pass_hop_s``: the window hop of the reconstruction pass run
+    with the scorer (its ``recon_rel`` feature, or only the errors shown beside the score; None:
+    half a window)."""
 
     features: list[str]
     mean: list[float]
@@ -506,6 +509,12 @@ class BeatScorer:
     def contributions(self, feats: dict[str, np.ndarray]) -> np.ndarray:
         """Each feature's term of the logit, float [n_beats, n_features] (why a beat scored high)."""
         return self.standardized(feats) * np.asarray(self.coef)
+
+    @property
+    def uses_model_terms(self) -> bool:
+        """True when a feature comes from the MedTsLLM model (``recon_rel``, ``embed_*``); False:
+        the beat decision rests on the hand-made beat features alone."""
+        return any(f == "recon_rel" or f.startswith("embed") for f in self.features)
 
     @property
     def uses_embeddings(self) -> bool:
