@@ -487,7 +487,7 @@ def write_whole(results: dict[str, Any], thresholds: dict[str, float], scorers: 
          "earlier session designed the hand-made beat features while looking at them."),
         ("Pooled figures sum counts over records; a record with no V beat adds only false positives. The bootstrap "
          "resamples records with replacement (the same draws for both methods) and recomputes the pooled F1 of each."),
-        (f"Reading: the MedTsLLM term alone (shipped scorer vs the same candidate without it) is a "
+        (f"Reading: the MedTsLLM term alone (the candidate with it vs the same candidate without it) is a "
          f"'{term['verdict']}' ({term['difference']:+.4f}, 95 % interval {term['difference_interval'][0]:+.4f} to "
          f"{term['difference_interval'][1]:+.4f}); against the cross-validated no-LLM scorer, "
          f"'{cved['verdict']}' ({cved['difference']:+.4f}, {cved['difference_interval'][0]:+.4f} to "
