@@ -144,3 +144,23 @@ def test_bad_adapter_folder_and_missing_lead_are_one_line_errors(sim_record, tmp
     result = CliRunner().invoke(app, ["anomalies", str(path), "--lead", "V5", "--json"])
     assert result.exit_code == 2  # bad input (cli_inputs contract)
     assert "no lead" in json.loads(result.stdout)[0]["error"]
+
+
+def test_shipped_scorer_has_no_medtsllm_term_and_reasons_never_name_it(scored):
+    """Issue #20: the LLM term did not help on whole records, so the shipped beat decision uses
+    the hand-made features only; the MedTsLLM reconstruction is still reported per beat."""
+    from medts.medtsllm.anomaly import FEATURE_WORDS, BeatScorer
+
+    manifest = json.loads((default_adapter() / "manifest.json").read_text())
+    shipped = BeatScorer.from_dict(manifest["beat_scorer"])
+    assert not shipped.uses_model_terms and not any(f == "recon_rel" or f.startswith("embed") for f in shipped.features)
+    assert manifest["beat_scorer"]["whole_record_test"]["verdict"] != "a better"
+    # the scorer it replaced is kept, with its MedTsLLM term
+    assert "recon_rel" in manifest["previous_beat_scorer"]["features"]
+    res = json.loads(scored.stdout)[0]
+    flagged = [b for b in res["beats"] if b["flagged"]]
+    assert flagged and all(FEATURE_WORDS["recon_rel"] not in b["reasons"] for b in flagged)
+    assert all(FEATURE_WORDS["recon_rel"] not in it["reasons"] for it in res["items"])
+    recon = np.array([b["reconstruction"] for b in res["beats"]])
+    assert np.isfinite(recon).all() and recon.max() > 0  # the MedTsLLM pass still ran
+    assert "not used to flag" in res["note"]

@@ -118,4 +118,8 @@ def test_cross_record_run_on_synthetic_records(tmp_path, monkeypatch):
     manifest = json.loads((ck / "manifest.json").read_text())
     assert manifest["beat_scorer"]["threshold"] == scorer["scorer"]["threshold"]
     assert manifest["beat_scorer"]["pass_hop_s"] == 4.0 and "leave-one-record-out" in manifest["beat_scorer"]["selection"]
+    # the shipped row scores the manifest's scorer as written, nothing refitted
+    shipped = methods["ck shipped beat scorer"]
+    assert shipped["kind"] == "shipped scorer" and shipped["scorer"]["coef"] == manifest["beat_scorer"]["coef"]
+    assert shipped["pooled_mitdb"]["auroc"] == scorer["pooled_mitdb"]["auroc"]
     assert "F1 @ train thr." in md_path.read_text() and "cross-validation" in md_path.read_text()

@@ -15,7 +15,8 @@ delineation          MedTsLLM segmentation head (``segment_record``, ``adapters/
 classify             ``medts.classify.predict.Classifier`` (``adapters/classifier-*``)
 interpretation       ``medts.interpret``: verdict, reconciled statements (asserted / withheld, reasons)
 explain              ``medts.classify.attribution`` (integrated gradients by lead and time span)
-anomalies            MedTsLLM anomaly head (``detect_anomalies``, ``adapters/anomaly-smollm2``),
+anomalies            anomaly adapter (``detect_anomalies``, ``adapters/anomaly-smollm2``: beat scorer
+                     over hand-made beat features; MedTsLLM reconstruction shown, not deciding),
                      else beat-template correlation + RR prematurity (``detector`` says which)
 glossary             ``medts.labels.STATEMENTS`` + typical criteria (below)
 compare              measurements and statements of two records

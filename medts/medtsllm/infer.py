@@ -373,7 +373,11 @@ def detect_anomalies(ecg: ECG, adapter_dir: str | Path, *, lead: str | None = No
 
     Beats are the R peaks the pipeline detects (``medtsllm.anomaly.detect_beats``), never
     reference annotations. With a ``beat_scorer`` in the manifest (``medts bench anomaly
-    --save-scorer``) the beat score is its probability, else the reconstruction error.
+    --save-scorer``) the beat score is its probability, else the reconstruction error. The
+    shipped scorer uses hand-made beat features only (shape, QRS width and amplitude, RR timing):
+    its MedTsLLM term did not help on whole records and was dropped (issue #20); the MedTsLLM
+    reconstruction pass still runs for each beat's ``reconstruction`` and the window scores,
+    shown for inspection, not used to flag a beat.
 
     Parameters
     ----------
@@ -424,6 +428,10 @@ def detect_anomalies(ecg: ECG, adapter_dir: str | Path, *, lead: str | None = No
         thr_default = (manifest.get("threshold") or {}).get("value")
         method = (manifest.get("threshold") or {}).get("method")
     thr = threshold if threshold is not None else thr_default
+    note = {} if scorer is None or scorer.uses_model_terms else {"note": (
+        "Draft for clinician review: beats the adapter's beat scorer flags as unusual (possible ventricular "
+        "ectopy) from hand-made beat features (shape, QRS width and amplitude, RR timing); the MedTsLLM "
+        "reconstruction error is shown, not used to flag; not a diagnosis.")}
     beat_list, items = [], []
     for i, (b, sc, rc) in enumerate(zip(beats, scores, recon)):
         t = float(b / fs)
@@ -445,4 +453,4 @@ def detect_anomalies(ecg: ECG, adapter_dir: str | Path, *, lead: str | None = No
     return AnomalyResult(record_id=ecg.record_id, lead=name, fs_input_hz=float(ecg.fs), fs_model_hz=float(fs),
                          adapter=str(adapter_dir), score_kind=kind, threshold=None if thr is None else float(thr),
                          threshold_method=method if threshold is None else "given by the caller",
-                         beats=beat_list, windows=windows, items=items)
+                         beats=beat_list, windows=windows, items=items, **note)

@@ -363,7 +363,8 @@ class AnomalyProvider(Protocol):
 
 
 class SegmentationSource:
-    """Anomalies from the MedTsLLM anomaly head.
+    """Anomalies from the MedTsLLM anomaly adapter (``detect_anomalies``: its beat scorer flags beats
+    from hand-made beat features; the MedTsLLM reconstruction pass gives the per-window scores).
 
     The hook: shipped weights under ``adapters/*anomaly*/`` and a function
     ``medts.medtsllm.infer.detect_anomalies(ecg, adapter_dir) -> {"threshold": float, "items": [{start_s,
@@ -421,8 +422,9 @@ class AnomalySource:
     ``premature`` x the median RR; ``score`` is (1 - correlation) + max(prematurity, 0), the
     ``template+rr`` score of :func:`medts.medtsllm.anomaly.baseline_scores`.
 
-    With ``head=True`` the MedTsLLM anomaly head (:class:`SegmentationSource`) is used instead
-    when its adapter is shipped (an LLM forward pass per window: much slower).
+    With ``head=True`` the MedTsLLM anomaly adapter (:class:`SegmentationSource`) is used instead
+    when it is shipped (its beat scorer decides; it also runs an LLM forward pass per window for
+    the reconstruction scores: much slower).
     """
 
     uses_beats = True
