@@ -14,7 +14,8 @@ it into a calibrated per-beat probability: a logistic model over the error norma
 record (log of the beat's error / the record's median beat error) and record-relative RR,
 shape, QRS-width and amplitude terms (``beat_features``, from ``medts.signal.beats``), with
 weights and threshold fitted on the training records' beats only (``fit_beat_scorer``; stored
-in the adapter manifest as ``beat_scorer``).
+in the adapter manifest as ``beat_scorer``). The shipped scorer keeps only the hand-made terms:
+the error term did not help on whole MIT-BIH records (``medts.bench.anomaly_whole``, issue #20).
 
 Beats are R peaks that the pipeline detects (``detect_beats``: NeuroKit2 clean + peaks, as
 ``medts.signal.peaks``); a detected beat is a PVC when it lies within 100 ms of a reference
