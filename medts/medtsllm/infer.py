@@ -1,5 +1,6 @@
 """Whole-record inference: slide the model's window over a record, average overlapping logits
-(segmentation), or score beats and windows by reconstruction error (``detect_anomalies``).
+(segmentation), or score beats (the adapter's beat scorer) and windows (reconstruction error)
+(``detect_anomalies``).
 
 Example
 -------
@@ -281,8 +282,9 @@ def segment_record(ecg: ECG, adapter_dir: str | Path, *, dataset: str | None = N
 class BeatScore(BaseModel):
     """One beat: R peak ``sample`` (at the input record's rate), ``time_s``, its ``score`` (what is
     compared with the threshold: the beat scorer's probability when the adapter has one, else the
-    reconstruction error), the pure ``reconstruction`` error and, when flagged, the ``reasons``
-    (the scorer's terms that pushed the beat up)."""
+    reconstruction error), the MedTsLLM ``reconstruction`` error (shown for inspection; the shipped
+    scorer does not use it) and, when flagged, the ``reasons`` (the scorer's terms that pushed the
+    beat up)."""
 
     sample: int
     time_s: float
@@ -319,9 +321,9 @@ class AnomalyResult(BaseModel):
     """``detect_anomalies`` output; serialises with ``model_dump(mode="json")``.
 
     ``score_kind`` says what beat scores are: ``"beat scorer"`` (probability 0..1 that a beat is
-    ventricular, from a logistic model over the record-normalised reconstruction error, RR timing,
-    beat shape, QRS width and amplitude, fitted on training records; see the adapter manifest's
-    ``beat_scorer``) or ``"reconstruction"`` (squared reconstruction error in units of the record's
+    ventricular, from a logistic model over beat features fitted on training records: in the
+    shipped adapter RR timing, beat shape, QRS width and amplitude, with no MedTsLLM term, which
+    did not help on whole records; see the adapter manifest's ``beat_scorer``) or ``"reconstruction"`` (squared reconstruction error in units of the record's
     scale, mV² / median window SD², over ±0.2 s of each beat). Beats at or above ``threshold`` are
     ``items``."""
 
