@@ -7,13 +7,22 @@ import json
 import pytest
 from classify_synthetic import write_classify_root
 
-from medts.bench.nested_rows import AUGMENTED, CNN, ENSEMBLES, SCALOGRAM, parse_rows
+from medts.bench.nested_rows import (
+    AUG_ONLY,
+    AUGMENTED,
+    CNN,
+    ENSEMBLES,
+    LONGER,
+    SCALOGRAM,
+    parse_rows,
+)
 from medts.errors import MedtsError
 
 
 def test_parse_rows_puts_cnn_first_and_brings_an_ensembles_members():
     assert parse_rows(["ensemble-scalogram"]) == (CNN, SCALOGRAM, "ensemble: CNN + scalogram")
     assert parse_rows([]) == (CNN,)
+    assert parse_rows(["augment-only", "longer"]) == (CNN, LONGER, AUG_ONLY)
     with pytest.raises(MedtsError, match="unknown --rows"):
         parse_rows(["resnet50"])
 
@@ -25,7 +34,7 @@ def test_nested_rows_run_scores_every_row_on_the_same_outer_folds(tmp_path, monk
     monkeypatch.setenv("MEDTS_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("MEDTS_RESULTS", str(tmp_path / "results"))
     root = write_classify_root(tmp_path / "ptbxl", per_fold=6, val_records=6)
-    rows = parse_rows(["augment", "ensemble-scalogram", "ensemble-augment"])
+    rows = parse_rows(["augment", "ensemble-scalogram", "ensemble-augment"])  # the rows of the committed run
     json_path, md_path = run(root, levels=("superdiagnostic",), rows=rows, folds=(2, 5), epochs=1, batch_size=4,
                              n_boot=10, command="pytest", log=lambda m: None)
     doc = json.loads(json_path.read_text())

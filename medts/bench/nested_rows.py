@@ -35,8 +35,10 @@ AUGMENT = {"amplitude_scale": 0.2, "noise_sd": 0.05, "lead_dropout": 0.1}
 """The augmentation of the augmented row, fixed before any run (not tuned on any fold)."""
 
 CNN, AUGMENTED, SCALOGRAM = "CNN only", "CNN, 2x epochs + augmentation", "scalogram 2-D CNN"
+LONGER, AUG_ONLY = "CNN, 2x epochs", "CNN, augmentation"
+"""The two halves of the augmented row, to tell which one helps (same preset and seed)."""
 ENSEMBLES = {"ensemble: CNN + scalogram": (CNN, SCALOGRAM), "ensemble: CNN + augmented": (CNN, AUGMENTED)}
-ROW_KEYS = {"cnn": CNN, "augment": AUGMENTED, "scalogram": SCALOGRAM,
+ROW_KEYS = {"cnn": CNN, "augment": AUGMENTED, "longer": LONGER, "augment-only": AUG_ONLY, "scalogram": SCALOGRAM,
             "ensemble-scalogram": "ensemble: CNN + scalogram", "ensemble-augment": "ensemble: CNN + augmented"}
 """``--rows`` keys and the row each names (``cnn`` is always run: every delta is against it)."""
 
@@ -88,14 +90,17 @@ def cnn_row(ctx: Context, level: str, train_folds: tuple[int, ...], select: int,
                       int(out["best_epoch"]), bool(out["cached"]))
 
 
-def augmented_row(ctx: Context, level: str, train_folds: tuple[int, ...], select: int, outer: int) -> FoldOutput:
-    """The CNN preset trained ``2 * epochs`` epochs with :data:`AUGMENT`, epoch chosen on ``select``."""
+def cnn_variant_row(ctx: Context, level: str, train_folds: tuple[int, ...], select: int, outer: int, *,
+                    epoch_factor: int, augment: bool) -> FoldOutput:
+    """The CNN preset trained ``epoch_factor * epochs`` epochs, with :data:`AUGMENT` when ``augment``, epoch
+    chosen on ``select``."""
     from medts.classify.models import fold_batchnorm
     from medts.classify.predict import predict_signals
     from medts.classify.train import LevelData, TrainConfig, train_one
 
-    cfg = TrainConfig(level=level, model=ctx.model, epochs=2 * ctx.epochs, seed=ctx.seed, batch_size=ctx.batch_size,
-                      train_folds=train_folds, val_fold=select, num_threads=1, **AUGMENT)
+    cfg = TrainConfig(level=level, model=ctx.model, epochs=epoch_factor * ctx.epochs, seed=ctx.seed,
+                      batch_size=ctx.batch_size, train_folds=train_folds, val_fold=select, num_threads=1,
+                      **(AUGMENT if augment else {}))
     start = time.perf_counter()
     result = train_one(LevelData.build(ctx.cache, level, train_folds, select), cfg, log=lambda _m: None)
     train_s = time.perf_counter() - start
@@ -126,7 +131,23 @@ def scalogram_row(ctx: Context, level: str, train_folds: tuple[int, ...], select
     return FoldOutput(_logit(probs), train_s, ms, result.best_epoch)
 
 
-BUILDERS: dict[str, Callable[..., FoldOutput]] = {CNN: cnn_row, AUGMENTED: augmented_row, SCALOGRAM: scalogram_row}
+def augmented_row(ctx: Context, level: str, train_folds: tuple[int, ...], select: int, outer: int) -> FoldOutput:
+    """2x epochs and :data:`AUGMENT`."""
+    return cnn_variant_row(ctx, level, train_folds, select, outer, epoch_factor=2, augment=True)
+
+
+def longer_row(ctx: Context, level: str, train_folds: tuple[int, ...], select: int, outer: int) -> FoldOutput:
+    """2x epochs, no augmentation beyond the random crop."""
+    return cnn_variant_row(ctx, level, train_folds, select, outer, epoch_factor=2, augment=False)
+
+
+def augment_only_row(ctx: Context, level: str, train_folds: tuple[int, ...], select: int, outer: int) -> FoldOutput:
+    """:data:`AUGMENT` at the nested run's epochs."""
+    return cnn_variant_row(ctx, level, train_folds, select, outer, epoch_factor=1, augment=True)
+
+
+BUILDERS: dict[str, Callable[..., FoldOutput]] = {CNN: cnn_row, AUGMENTED: augmented_row, LONGER: longer_row,
+                                                  AUG_ONLY: augment_only_row, SCALOGRAM: scalogram_row}
 
 ROWS_CACHE_VERSION = 1
 
@@ -284,7 +305,9 @@ def _write(name: str, command: str | None, metrics: dict[str, Any], levels: tupl
         (f"CNN, 2x epochs + augmentation: the same preset and seed, {2 * ctx.epochs} epochs, training crops with per-lead "
          f"gain x U[{1 - AUGMENT['amplitude_scale']:g}, {1 + AUGMENT['amplitude_scale']:g}], white noise SD "
          f"{AUGMENT['noise_sd']:g} (z units) and reduced-lead dropout p {AUGMENT['lead_dropout']:g}; the random 2.5 s "
-         "crop (time shift) is in every 1-D row. Settings fixed before the run, not tuned."),
+         "crop (time shift) is in every 1-D row. Settings fixed before the run, not tuned. 'CNN, 2x epochs' and 'CNN, "
+         f"augmentation' (when present) are its two halves: {2 * ctx.epochs} epochs without the augmentation, and the "
+         f"augmentation at {ctx.epochs} epochs."),
         (f"Scalogram 2-D CNN: CWT ({describe()['wavelet']} wavelet, {describe()['n_scales']} scales "
          f"{describe()['fmax_hz']:g}-{describe()['fmin_hz']:g} Hz, |coef| averaged over {describe()['time_pool']} samples, "
          "log1p) per lead of the preprocessed 100 Hz record: a 12 x 32 x 250 image, leads as channels; a small 2-D CNN "
