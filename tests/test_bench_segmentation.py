@@ -148,3 +148,15 @@ def test_bootstrap_pairs_tell_a_better_row_from_a_tie():
     assert not tie["llm_ahead_beyond_interval"]
     lo, hi = out["models"]["good"]["iou_P"]
     assert lo < hi
+
+
+@pytest.mark.parametrize("pair, message", [("ck", "expected LLM=TWIN"), ("ck=nope", "pair ck=nope")])
+def test_bench_cli_refuses_a_bad_pair_with_exit_2(tmp_path, capsys, pair, message):
+    from medts.cli import main
+    from medts.medtsllm.checkpoint import save_checkpoint
+
+    cfg = MedTsLLMConfig().replace(backbone={"use_llm": False, "baseline_width": 32, "baseline_max_positions": 64})
+    save_checkpoint(MedTsLLM(cfg).eval(), tmp_path / "ck")
+    code = main(["bench", "segmentation", "-c", str(tmp_path / "ck"), "--data", str(tmp_path), "--qtdb-records", "-1",
+                 "--pair", pair, "--name", "never-written"])
+    assert code == 2 and message in capsys.readouterr().err
