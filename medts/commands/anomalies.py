@@ -11,7 +11,8 @@ MedTsLLM reconstruction term did not help on whole records and was dropped), els
 reconstruction error; beats at or above the threshold are flagged with the terms that pushed
 them up. The MedTsLLM reconstruction error is still given per beat and per window. A record
 that cannot be read or scored gives a one-line error naming it and the batch goes on (exit code 2
-at the end). With ``--json`` exactly one JSON document goes to stdout: a list in input order. Every flag is a draft for clinician review.
+at the end). With ``--json`` exactly one JSON document goes to stdout: a list in input order.
+Every flag is a draft for clinician review.
 
 Example
 -------
