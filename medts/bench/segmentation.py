@@ -4,8 +4,8 @@ In one run, on the same LUDB validation records (default 131-160, every lead):
 
 1. **Models.** Each checkpoint (the LLM model, the no-LLM baseline, both lead modes) slides its
    window over every lead without overlap (``medtsllm.infer.segment_logits``, each lead's prompt
-   run once); the class probabilities are decoded at 500 Hz by ``infer.decode_masks`` (linear
-   interpolation, argmax, runs too short to be waves dropped), the decoder ``medts segment`` uses. Inside each lead's annotated span we count per-sample IoU and F1 for P, QRS
+   run once); the class probabilities are decoded at 500 Hz by ``infer.decode_masks`` (leads
+   blended with their mean, linear interpolation, argmax, runs too short to be waves dropped), the decoder ``medts segment`` uses. Inside each lead's annotated span we count per-sample IoU and F1 for P, QRS
    and T, decode the mask into waves (onset, chord-deviation peak, offset:
    ``infer.waves_from_mask``) and match them to the cardiologists' at ±150 ms.
 2. **Baselines.** NeuroKit2 ``dwt`` and ``prominence`` per lead and medts's fused delineation,
@@ -400,8 +400,10 @@ def run_segmentation_bench(
     notes = [
         ("Per-sample IoU/F1 are pooled over all validation leads inside each lead's annotated span, at 500 Hz "
          "(model probabilities are decoded at 500 Hz, see the next note)."),
-        ("Model masks: class probabilities at the model rate are interpolated linearly to 500 Hz, argmax per "
-         "sample, then P/QRS runs < 30 ms and T runs < 50 ms are relabelled as their neighbour "
+        ("Model masks: each lead's class probabilities are blended half-and-half with the mean over the record's "
+         "leads (medts.medtsllm.infer.blend_leads; weight chosen on LUDB training records 1-130), interpolated "
+         "linearly to 500 Hz, argmax per sample, then P/QRS runs < 30 ms and T runs < 50 ms are relabelled as "
+         "their neighbour "
          "(medts.medtsllm.infer.decode_masks, also used by medts segment); the same decoding feeds IoU and "
          "fiducials. The interpolation was chosen without looking at validation scores (it replaces "
          "nearest-sample mapping, which snaps boundaries to the model's 10 ms grid)."),
