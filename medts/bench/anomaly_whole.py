@@ -56,6 +56,7 @@ from medts.bench.anomaly import (
     read_records,
     select_by_cv,
 )
+from medts.bench.metrics import interval_95, record_resamples
 from medts.bench.results import markdown_table, write_results
 from medts.errors import MedtsError
 from medts.medtsllm.anomaly import (
@@ -123,17 +124,13 @@ def paired_bootstrap_f1(counts_a: np.ndarray, counts_b: np.ndarray, *, n_boot: i
     a, b = np.asarray(counts_a), np.asarray(counts_b)
     if a.shape != b.shape or a.ndim != 2 or a.shape[1] != 3:
         raise ValueError(f"counts must both be [n_records, 3], got {a.shape} and {b.shape}")
-    rng = np.random.default_rng(seed)
-    n = len(a)
     fa, fb = np.empty(n_boot), np.empty(n_boot)
-    for i in range(n_boot):
-        idx = rng.integers(0, n, n)
+    for i, idx in enumerate(record_resamples(len(a), n_boot, seed)):
         fa[i], fb[i] = pooled_f1(a[idx]), pooled_f1(b[idx])
-    lo, hi = (float(v) for v in np.quantile(fa - fb, [0.025, 0.975]))
+    lo, hi = interval_95(fa - fb)
     verdict = "a better" if lo > 0 else "b better" if hi < 0 else "tie"
     return {"difference": pooled_f1(a) - pooled_f1(b), "difference_interval": [lo, hi], "verdict": verdict,
-            "a_interval": [float(v) for v in np.quantile(fa, [0.025, 0.975])],
-            "b_interval": [float(v) for v in np.quantile(fb, [0.025, 0.975])], "n_boot": n_boot, "seed": seed,
+            "a_interval": interval_95(fa), "b_interval": interval_95(fb), "n_boot": n_boot, "seed": seed,
             "unit": "record"}
 
 

@@ -16,6 +16,7 @@ Example
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -115,3 +116,20 @@ class FiducialScore:
             "sd_error_ms": float(err.std(ddof=1)) if len(err) > 1 else None,
             "mae_ms": float(np.abs(err).mean()) if len(err) else None,
         }
+
+
+def record_resamples(n_records: int, n_boot: int, seed: int = 0) -> Iterator[np.ndarray]:
+    """Index arrays int [n_records] of records drawn with replacement, one per bootstrap resample.
+    Score every method on the same draws so that their differences are paired.
+
+    >>> [len(idx) for idx in record_resamples(3, 2)]
+    [3, 3]
+    """
+    rng = np.random.default_rng(seed)
+    for _ in range(n_boot):
+        yield rng.integers(0, n_records, n_records)
+
+
+def interval_95(values) -> list[float]:
+    """The 2.5th and 97.5th percentiles of bootstrap ``values``."""
+    return [float(v) for v in np.quantile(values, [0.025, 0.975])]

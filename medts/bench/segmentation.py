@@ -42,7 +42,7 @@ from medts.bench.delineation import (
     qtdb_record_result,
     waves_to_fiducials,
 )
-from medts.bench.metrics import FiducialScore, match_fiducials
+from medts.bench.metrics import FiducialScore, interval_95, match_fiducials, record_resamples
 from medts.bench.results import markdown_table, write_results
 from medts.errors import MedtsError
 from medts.io.ludb import read_ludb
@@ -91,24 +91,17 @@ def bootstrap_iou(per_record: dict[str, np.ndarray], *, n_boot: int = 1000, seed
     [1.0, 1.0]
     """
     names = list(per_record)
-    n = len(per_record[names[0]])
-    rng = np.random.default_rng(seed)
     draws = {m: {k: [] for k in BOOT_KEYS} for m in names}
-    for _ in range(n_boot):
-        idx = rng.integers(0, n, n)
+    for idx in record_resamples(len(per_record[names[0]]), n_boot, seed):
         for m in names:
             scores = iou_f1(per_record[m][idx].sum(axis=0))
             for k in BOOT_KEYS:
                 draws[m][k].append(scores[k])
-
-    def interval(values) -> list[float]:
-        return [float(v) for v in np.quantile(values, [0.025, 0.975])]
-
     out: dict[str, Any] = {"n_boot": n_boot, "seed": seed, "unit": "record",
-                           "models": {m: {k: interval(draws[m][k]) for k in BOOT_KEYS} for m in names}, "pairs": []}
+                           "models": {m: {k: interval_95(draws[m][k]) for k in BOOT_KEYS} for m in names}, "pairs": []}
     for llm, twin in pairs or []:
         point = {k: iou_f1(per_record[llm].sum(axis=0))[k] - iou_f1(per_record[twin].sum(axis=0))[k] for k in BOOT_KEYS}
-        deltas = {k: interval(np.subtract(draws[llm][k], draws[twin][k])) for k in BOOT_KEYS}
+        deltas = {k: interval_95(np.subtract(draws[llm][k], draws[twin][k])) for k in BOOT_KEYS}
         out["pairs"].append({"llm": llm, "twin": twin, "delta": point, "interval": deltas,
                              "llm_ahead_beyond_interval": deltas["mean_iou"][0] > 0})
     return out
