@@ -96,6 +96,13 @@ def features_from_measurements(m: Any, *, amplitudes: bool = True) -> np.ndarray
     return np.asarray(out + amp, np.float64)
 
 
+def shape_values(m: Any) -> np.ndarray:
+    """:data:`SHAPE_FEATURES` ``float64 [24]`` from the :class:`~medts.signal.measure.Measurements` of a per-lead
+    standardised signal (ST at J+60 ms, then T amplitude, per lead in :data:`STANDARD_LEADS` order; NaN unmeasured)."""
+    return np.asarray([_value(m.st_j60_mv.get(lead)) for lead in STANDARD_LEADS]
+                      + [_value(m.t_amplitude_mv.get(lead)) for lead in STANDARD_LEADS], np.float64)
+
+
 def measurement_features(cache: Any, *, folder: Path | None = None, log: Callable[[str], None] = print) -> np.ndarray:
     """Measurement features ``float32 [n_records, len(FEATURE_NAMES)]`` aligned with ``cache`` rows.
 
@@ -141,8 +148,7 @@ def shape_features(cache: Any, *, log: Callable[[str], None] = print) -> np.ndar
             failed += 1
             log(f"[hybrid] record {ecg_id}: shape not measured ({err})")
             continue
-        x[row] = [_value(m.st_j60_mv.get(lead)) for lead in STANDARD_LEADS] + \
-                 [_value(m.t_amplitude_mv.get(lead)) for lead in STANDARD_LEADS]
+        x[row] = shape_values(m)
     seconds = time.perf_counter() - start
     log(f"[hybrid] shape features of {len(x) - failed}/{len(x)} records in {seconds:.0f} s")
     folder.mkdir(parents=True, exist_ok=True)
@@ -297,36 +303,55 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
-def fit_predict(x_train: np.ndarray, y_train: np.ndarray, x_tests: list[np.ndarray], *, seed: int = 0,
-                fallback: list[np.ndarray] | None = None, timing: dict[str, float] | None = None) -> list[np.ndarray]:
-    """One boosted-tree classifier per class fit on ``x_train``; logits ``[n, n_classes]`` for each of ``x_tests``.
+def fit_models(x_train: np.ndarray, y_train: np.ndarray, *, seed: int = 0) -> tuple[np.ndarray, list[Any]]:
+    """One boosted-tree classifier per class fit on ``x_train [n, n_features]`` (labels ``y_train [n, n_classes]``).
 
-    Classes with fewer than :data:`MIN_POSITIVES` positives (or negatives) in ``y_train`` get
-    ``fallback[i][:, c]`` (same shapes as the outputs) or else logit 0: a constant that is the same in
-    every fold, so pooling the outer folds adds no fold-dependent offset (the training prior's logit
-    would, and it is anti-correlated with the test fold's own prevalence).
-    Fixed settings, no early stopping, one thread: deterministic and chosen before any test fold was seen.
-    ``timing``, when given, gets ``predict_seconds`` and ``predict_rows`` added (the inference part only).
+    Returns ``(seen, models)``: ``seen`` marks the feature columns the models use (a feature never measured in
+    training carries nothing and breaks binning, so it is dropped), and ``models[c]`` is the fitted
+    :class:`~sklearn.ensemble.HistGradientBoostingClassifier` of class ``c``, or None when the class has fewer than
+    :data:`MIN_POSITIVES` positives (or negatives). Fixed settings, no early stopping, one thread: deterministic and
+    chosen before any test fold was seen. :mod:`medts.classify.fusion` exports these models for inference.
     """
     from sklearn.ensemble import HistGradientBoostingClassifier
     from threadpoolctl import threadpool_limits
 
-    n_classes = y_train.shape[1]
-    outs = [np.zeros((len(x), n_classes), np.float64) for x in x_tests]
-    seen = np.isfinite(x_train).any(axis=0)  # a feature never measured in training carries nothing (and breaks binning)
-    x_train, x_tests = x_train[:, seen], [x[:, seen] for x in x_tests]
+    seen = np.isfinite(x_train).any(axis=0)
+    x_train = x_train[:, seen]
+    models: list[Any] = []
     with threadpool_limits(1):
-        for c in range(n_classes):
+        for c in range(y_train.shape[1]):
             y = y_train[:, c] > 0.5
             pos = int(y.sum())
             if min(pos, len(y) - pos) < MIN_POSITIVES:
-                for i, out in enumerate(outs):
-                    out[:, c] = fallback[i][:, c] if fallback is not None else 0.0
+                models.append(None)
                 continue
             model = HistGradientBoostingClassifier(max_iter=100, learning_rate=0.1, max_leaf_nodes=8,
                                                    min_samples_leaf=20, l2_regularization=1.0,
                                                    early_stopping=False, random_state=seed)
-            model.fit(x_train, y)
+            models.append(model.fit(x_train, y))
+    return seen, models
+
+
+def fit_predict(x_train: np.ndarray, y_train: np.ndarray, x_tests: list[np.ndarray], *, seed: int = 0,
+                fallback: list[np.ndarray] | None = None, timing: dict[str, float] | None = None) -> list[np.ndarray]:
+    """:func:`fit_models` on ``x_train``; logits ``[n, n_classes]`` for each of ``x_tests``.
+
+    Classes without a model (too few positives) get ``fallback[i][:, c]`` (same shapes as the outputs) or else
+    logit 0: a constant that is the same in every fold, so pooling the outer folds adds no fold-dependent offset
+    (the training prior's logit would, and it is anti-correlated with the test fold's own prevalence).
+    ``timing``, when given, gets ``predict_seconds`` and ``predict_rows`` added (the inference part only).
+    """
+    from threadpoolctl import threadpool_limits
+
+    seen, models = fit_models(x_train, y_train, seed=seed)
+    outs = [np.zeros((len(x), y_train.shape[1]), np.float64) for x in x_tests]
+    x_tests = [x[:, seen] for x in x_tests]
+    with threadpool_limits(1):
+        for c, model in enumerate(models):
+            if model is None:
+                for i, out in enumerate(outs):
+                    out[:, c] = fallback[i][:, c] if fallback is not None else 0.0
+                continue
             start = time.perf_counter()
             for out, x in zip(outs, x_tests):
                 out[:, c] = model.decision_function(x)
