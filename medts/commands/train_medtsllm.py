@@ -42,6 +42,8 @@ def _run(task: str, data: Optional[Path], config: Optional[Path], out: Path, ste
         val_set = LudbWindows(root, range(c, d + 1), cfg, with_prompts=with_prompts)
         data_info = {"dataset": "ludb", "root": str(root), "train_records": [a, b], "val_records": [c, d],
                      "train_windows": len(train_set), "val_windows": len(val_set)}
+        if cfg.data.qtdb_train != "none":
+            train_set, data_info["qtdb"] = _with_qtdb(train_set, cfg, with_prompts)
     else:
         train_set, val_set, data_info, calib = _anomaly_data(cfg, data)
     _log(f"{len(train_set)} training windows, {len(val_set)} validation windows")
@@ -68,6 +70,26 @@ def _run(task: str, data: Optional[Path], config: Optional[Path], out: Path, ste
         print(json.dumps(summary, default=str))
     else:
         _log(f"saved {out}")
+
+
+def _with_qtdb(ludb_set, cfg, with_prompts: bool):
+    """LUDB training windows plus QTDB's marked beats (``data.qtdb_train``), and what was read."""
+    from torch.utils.data import ConcatDataset
+
+    from medts.config import dataset_dir
+    from medts.medtsllm.qtdb_data import QtdbWindows, qtdb_training_names
+
+    root = dataset_dir("qtdb")
+    if root is None or not Path(root).is_dir():
+        raise MedtsError("data.qtdb_train needs the QTDB folder (shared data or $MEDTS_DATA/qtdb): not found")
+    try:
+        names = qtdb_training_names(root, cfg.data.qtdb_train)
+        qtdb_set = QtdbWindows(root, names, cfg, with_prompts=with_prompts)
+    except ValueError as err:
+        raise MedtsError(str(err)) from err
+    _log(f"QTDB: {len(qtdb_set)} training windows from {len(names)} records ({cfg.data.qtdb_train} half)")
+    return ConcatDataset([ludb_set, qtdb_set]), {"root": str(root), "half": cfg.data.qtdb_train,
+                                                 "records": names, "train_windows": len(qtdb_set)}
 
 
 ARCHITECTURE_SECTIONS = ("task", "backbone", "lora", "encoder", "head")

@@ -22,6 +22,7 @@ from medts.errors import MedtsError
 
 Task = Literal["segmentation", "anomaly"]
 LeadMode = Literal["independent", "concatenated"]
+QtdbHalf = Literal["none", "even"]
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,9 @@ class DataConfig:
     """Windows: ``window_s`` seconds resampled to ``fs`` Hz; ``lead_mode`` independent (one lead
     per sequence) or concatenated (all ``leads`` in one sequence).
 
-    Segmentation uses LUDB ``train_records``/``val_records`` (inclusive id ranges). Anomaly uses
+    Segmentation uses LUDB ``train_records``/``val_records`` (inclusive id ranges), plus QTDB's
+    cardiologist-marked beats when ``qtdb_train`` is ``"even"`` (``RECORDS[0::2]``, see
+    :mod:`medts.medtsllm.qtdb_data`; ``"none"`` reads no QTDB record). Anomaly uses
     MIT-BIH record ids ``anomaly_train_records`` (training windows, PVC-free when
     ``normal_only``) and ``anomaly_test_records`` (held out, scored by ``medts bench anomaly``);
     split by record, never by window."""
@@ -119,6 +122,7 @@ class DataConfig:
     leads: tuple[str, ...] = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
     train_records: tuple[int, int] = (1, 130)
     val_records: tuple[int, int] = (131, 160)
+    qtdb_train: QtdbHalf = "none"
     anomaly_train_records: tuple[int, ...] = (100, 102, 104, 105, 108, 114, 121, 123)
     anomaly_test_records: tuple[int, ...] = (106, 116, 119, 200)
     normal_only: bool = True

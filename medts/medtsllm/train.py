@@ -48,6 +48,9 @@ class TrainResult:
 def soft_dice_loss(logits: torch.Tensor, labels: torch.Tensor, classes: tuple[int, ...] = (1, 2, 3)) -> torch.Tensor:
     """1 - mean soft Dice over ``classes`` of softmax(``logits``) [..., K] against ``labels`` [...].
 
+    Samples labelled below 0 (``ignore_index`` -100: unknown, see
+    :mod:`medts.medtsllm.qtdb_data`) count for neither side, as in the cross-entropy.
+
     Example
     -------
     >>> y = torch.tensor([[0, 1, 2, 3]])
@@ -55,7 +58,10 @@ def soft_dice_loss(logits: torch.Tensor, labels: torch.Tensor, classes: tuple[in
     0.0
     """
     probs = logits.float().softmax(-1).reshape(-1, logits.shape[-1])  # [n, K]
-    onehot = F.one_hot(labels.reshape(-1), logits.shape[-1]).to(probs.dtype)  # [n, K]
+    flat = labels.reshape(-1)
+    known = (flat >= 0).to(probs.dtype)[:, None]  # [n, 1]
+    onehot = F.one_hot(flat.clamp(min=0), logits.shape[-1]).to(probs.dtype) * known  # [n, K]
+    probs = probs * known
     cls = list(classes)
     inter = (probs[:, cls] * onehot[:, cls]).sum(0)  # [len(classes)]
     total = probs[:, cls].sum(0) + onehot[:, cls].sum(0)
