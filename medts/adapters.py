@@ -58,6 +58,17 @@ def reduced_lead_dir(level: str) -> Path | None:
     return None if name is None or not is_classifier(ADAPTERS_ROOT / name) else ADAPTERS_ROOT / name
 
 
+HYBRID_HEADS = {"all": "classifier-all-hybrid", "superdiagnostic": "classifier-superdiagnostic-hybrid"}
+"""Level -> the late-fusion head (measurement trees + weight, :mod:`medts.classify.fusion`) that scores the 12-lead
+records of ``classifier-<level>`` beside the CNN (see :func:`medts.classify.predict.load_classifier`)."""
+
+
+def hybrid_head_dir(level: str) -> Path | None:
+    """``adapters/<fusion head of level>`` when one is registered and its folder has a manifest, else None."""
+    name = HYBRID_HEADS.get(level)
+    return None if name is None or not (ADAPTERS_ROOT / name / "manifest.json").is_file() else ADAPTERS_ROOT / name
+
+
 def is_classifier(folder: Path) -> bool:
     """True when ``folder`` holds a classifier adapter (``manifest.json`` and ``model.safetensors``)."""
     return (folder / "manifest.json").is_file() and (folder / "model.safetensors").is_file()

@@ -405,7 +405,7 @@ def classify(ecg: ECG, bank: ClassifierBank, level: str, top_k: int) -> dict[str
     ranked = sorted(pred["statements"], key=lambda s: -s["probability"])
     shown = [s for s in ranked if s["present"]] + [s for s in ranked if not s["present"]][: max(top_k, 0)]
     return {
-        "model": pred["model"], "level": pred["level"], "present": pred["present"],
+        "model": pred["model"], "level": pred["level"], "scored_by": pred["scored_by"], "present": pred["present"],
         "statements": [_classifier_row(s, pred["model"]) for s in shown],
         "evaluated_codes": [s["code"] for s in ranked],
         "notes": pred["notes"], "missing_leads": pred["missing_leads"], "leads_present": pred["leads_present"],
@@ -416,8 +416,12 @@ def classify(ecg: ECG, bank: ClassifierBank, level: str, top_k: int) -> dict[str
 def _classifier_row(s: dict[str, Any], model: str) -> dict[str, Any]:
     """One classifier statement as the agent sees it; ``engine_threshold`` where the engine reads this
     model's probability at its own threshold (medts.interpret.statements.ENGINE_THRESHOLDS), so an
-    answer quoting the threshold that decided can cite it."""
+    answer quoting the threshold that decided can cite it. A record scored by CNN + measurements (late fusion) also
+    shows the CNN's own ``cnn_probability``, which is what the engine reads at an engine threshold
+    (:func:`medts.interpret.score_of`)."""
     row = {k: s[k] for k in ("code", "description", "probability", "threshold", "present")}
+    if s.get("cnn_probability") is not None:
+        row["cnn_probability"] = s["cnn_probability"]
     engine = engine_threshold(model, s["code"])
     if engine is not None:
         row["engine_threshold"] = engine

@@ -198,11 +198,36 @@ thresholds, fold 10 is the official test fold (withheld from the shared data; sc
 ``--fold 10``, wherever a user has it; nothing in medts was tuned on it)."""
 
 
+def crossfit_fusion(builder, root: Path) -> dict[str, dict[int, Any]]:
+    """Per fused classifier of ``builder`` (by level): out-of-fold fusion heads for PTB-XL folds 1-8
+    (:func:`medts.classify.fusion.crossfit_heads`), so that no fold 1-8 record is scored by trees fit on it."""
+    from medts.classify.fusion import crossfit_heads
+
+    return {clf.level: crossfit_heads(root, clf.fusion, log=lambda _m: None)
+            for clf in builder.sources.statements.classifiers if clf.fusion is not None}
+
+
 def ptbxl_items(builder, root: Path, folds: list[int], limit: int | None, progress) -> list[Item]:
+    """Score the PTB-XL records of ``folds``. Records of folds 1-8 are fused by out-of-fold heads
+    (:func:`crossfit_fusion`); fold 9 and later by the shipped heads."""
     from medts.io.ptbxl import PtbxlIndex
 
     index = PtbxlIndex.open(root, sampling_rate=100)
     ids = index.ecg_ids(folds)[:limit] if limit else index.ecg_ids(folds)
+    fold_of = {i: int(index.table.loc[i, "strat_fold"]) for i in ids}
+    crossfit = crossfit_fusion(builder, root) if any(f <= 8 for f in fold_of.values()) else {}
+    shipped = {clf.level: clf.fusion for clf in builder.sources.statements.classifiers}
+    items = []
+    for fold in sorted(set(fold_of.values())):
+        for clf in builder.sources.statements.classifiers:  # the fold's own heads, restored after the loop
+            clf.fusion = crossfit.get(clf.level, {}).get(fold, shipped[clf.level])
+        items += _ptbxl_fold_items(builder, index, [i for i in ids if fold_of[i] == fold], progress)
+    for clf in builder.sources.statements.classifiers:
+        clf.fusion = shipped[clf.level]
+    return items
+
+
+def _ptbxl_fold_items(builder, index, ids: list[int], progress) -> list[Item]:
     items = []
     for start in range(0, len(ids), CHUNK):
         ecgs = [index.read(i) for i in ids[start:start + CHUNK]]

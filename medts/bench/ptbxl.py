@@ -143,8 +143,66 @@ def predict(work: Path, adapters: list[Path], *, timing_records: int = 32, repea
             "manifest_val_metrics": clf.manifest.get("val_metrics"),
             "training": [{k: v for k, v in m.items() if k != "history"} for m in clf.manifest.get("training", [])],
         }
+    hybrid = hybrid_predictions(work, adapters, cache, rows, prepared, timing_records=timing_records, repeats=repeats)
+    if hybrid:
+        timings["hybrid"] = hybrid
     (work / "timings.json").write_text(json.dumps(timings, indent=2))
     return timings
+
+
+def hybrid_predictions(work: Path, adapters: list[Path], cache: Any, rows: np.ndarray, prepared: dict, *,
+                       timing_records: int, repeats: int) -> dict[str, dict]:
+    """For each shipped adapter with a late-fusion head (:func:`medts.adapters.hybrid_head_dir`): the fused
+    probabilities of the prepared records -> ``work/predictions/<head name>.npz``, and the cost of the fused
+    single-record path (CNN + two measure_ecg + trees, what ``medts classify`` runs on a 12-lead record).
+
+    The bench scores the fusion from the cached features the head was trained with
+    (:func:`medts.bench.hybrid.measurement_features`, :func:`~medts.bench.hybrid.shape_features`: raw 100 Hz
+    records in mV, band-passed z-scored arrays with timing features only). On the timing records read raw, the
+    fused probabilities from features measured live (the path of ``medts classify``) are compared with them.
+    """
+    from medts.adapters import classifier_dir
+    from medts.bench.hybrid import measurement_features, shape_features
+    from medts.classify import fusion
+    from medts.classify.predict import load_classifier
+    from medts.classify.train import reference_ecg
+
+    features = np.hstack([measurement_features(cache, log=lambda _m: None),
+                          shape_features(cache, log=lambda _m: None)])[rows]
+    out = {}
+    for adapter in adapters:
+        clf = load_classifier(adapter)  # attaches the head only to the shipped adapter of its level
+        if clf.fusion is None or Path(adapter).resolve() != classifier_dir(clf.level).resolve():
+            continue
+        head = clf.fusion
+        with np.load(work / "predictions" / f"{clf.name}.npz") as npz:
+            cnn = npz["probs"]
+        fused = head.fuse(cnn, features)
+        np.savez(work / "predictions" / f"{head.name}.npz", ecg_ids=np.asarray(prepared["ecg_ids"]), probs=fused,
+                 classes=np.asarray(head.classes))
+        timed = [int(r) for r in rows[:timing_records]]
+        ecgs = [reference_ecg(cache, r) for r in timed]
+
+        def single(c=clf, e=ecgs) -> list:
+            fusion._feature_cache.clear()  # time the measurements too, as for a new record
+            return [c.predict(x) for x in e]
+
+        preds = single()
+        single_s = min(_seconds(single) for _ in range(repeats))
+        single_cpu_s = min(_cpu_seconds(single) for _ in range(repeats))
+        trees_s = min(_seconds(lambda h=head: h.tree_logits(features)) for _ in range(repeats))
+        raw = [i for i, r in enumerate(timed) if cache.sources[r] == "records100"]
+        diff = [float(np.max(np.abs(np.array([s.probability for s in preds[i].statements]) - fused[i]))) for i in raw]
+        out[head.name] = {
+            "adapter": str(head.name), "level": clf.level, "fuses": clf.name, "fusion_weight": head.weight,
+            "single_records_per_s": len(ecgs) / single_s, "single_records_per_cpu_s": len(ecgs) / single_cpu_s,
+            "single_records": len(ecgs), "scored_by": sorted({p.scored_by for p in preds}),
+            "trees_ms_per_record": 1000 * trees_s / len(features),
+            "live_vs_cached_features": {"records": len(raw), "max_abs_probability_difference": max(diff) if diff else None,
+                                        "median_of_record_max": float(np.median(diff)) if diff else None},
+            "chosen_on_fold_9": head.manifest.get("chosen_on_fold_9"),
+        }
+    return out
 
 
 def level_scores(level: str, predictions: dict[str, dict]) -> tuple[np.ndarray, list[str], str] | None:
@@ -208,7 +266,34 @@ def evaluate(work: Path, *, n_boot: int = 1000, seed: int = 0) -> dict[str, Any]
             "fmax": fmax(y, prior),
             "fmax_ci95": bootstrap_ci(y, prior, fmax, n_boot=min(n_boot, 200), seed=seed),
         }
+    hybrid = hybrid_metrics(prepared, predictions, n_boot=n_boot, seed=seed)
+    if hybrid:
+        metrics["hybrid"] = hybrid
     return {"metrics": metrics, "baselines": baselines}
+
+
+def hybrid_metrics(prepared: dict, predictions: dict[str, dict], *, n_boot: int, seed: int) -> dict[str, Any]:
+    """Per fusion head's level: macro-AUC and Fmax of the fused scores beside the CNN's own, with the paired
+    bootstrap difference (:func:`medts.bench.hybrid.paired_delta`, same resampled records)."""
+    from medts.adapters import HYBRID_HEADS
+    from medts.bench.hybrid import paired_delta
+
+    out = {}
+    for level, name in HYBRID_HEADS.items():
+        cnn_name = f"classifier-{level}"
+        if name not in predictions or cnn_name not in predictions or level not in prepared["labels"]:
+            continue
+        y = np.asarray(prepared["labels"][level]["y"], np.float32)
+        keep = y.sum(axis=1) > 0
+        y, fused, cnn = y[keep], predictions[name]["probs"][keep], predictions[cnn_name]["probs"][keep]
+        out[level] = {
+            "head": name, "cnn": cnn_name, "n_records": int(keep.sum()),
+            "cnn_macro_auc": macro_auc(y, cnn), "hybrid_macro_auc": macro_auc(y, fused),
+            "hybrid_macro_auc_ci95": bootstrap_ci(y, fused, macro_auc, n_boot=n_boot, seed=seed),
+            "cnn_fmax": fmax(y, cnn), "hybrid_fmax": fmax(y, fused),
+            "delta_vs_cnn": paired_delta([y], [fused], [cnn], n_boot),
+        }
+    return out
 
 
 def markdown_tables(result: dict[str, Any], timings: dict[str, Any], test_fold: int) -> list[str]:
@@ -222,6 +307,8 @@ def markdown_tables(result: dict[str, Any], timings: dict[str, Any], test_fold: 
 
     rows = []
     for level, m in result["metrics"].items():
+        if level == "hybrid":
+            continue
         b = result["baselines"]["naive_prior"][level]
         rows.append([level, m["scores_from"], m["n_records"], f"{m['n_classes_with_auc']}/{m['n_classes']}",
                      round(m["macro_auc"], 4), ci(m["macro_auc_ci95"]), round(m["fmax"], 4), ci(m["fmax_ci95"]),
@@ -229,8 +316,30 @@ def markdown_tables(result: dict[str, Any], timings: dict[str, Any], test_fold: 
     tables = [f"## Fold {test_fold} results\n\n" + markdown_table(
         ["level", "scores from", "records", "classes with AUC", "macro-AUC", "95% CI", "Fmax", "Fmax 95% CI",
          "naive prior AUC", "naive prior Fmax"], rows)]
+    hybrid, costs = result["metrics"].get("hybrid", {}), timings.get("hybrid", {})
+    if hybrid:
+        cnn_rate = {t["level"]: t for n, t in timings.items() if n != "hybrid"}
+        tables.append(f"## Hybrid (CNN + measurements, late fusion) beside the shipped CNN, fold {test_fold}\n\n" + markdown_table(
+            ["level", "scored by", "records", "macro-AUC", "95% CI", "Δ vs CNN (paired 95% CI)", "Fmax",
+             "single records/s (measurements included)", "single records per CPU-second", "batch records/s (1 thread)"],
+            [row for level, h in hybrid.items() for row in (
+                [level, h["cnn"] + " (CNN only)", h["n_records"], round(h["cnn_macro_auc"], 4), "-", "-",
+                 round(h["cnn_fmax"], 4), round(cnn_rate[level]["single_records_per_s"], 1),
+                 round(cnn_rate[level]["single_records_per_cpu_s"], 1),
+                 round(cnn_rate[level]["batch_records_per_s_1_thread"], 1)],
+                [level, f"{h['cnn']} + {h['head']} (w={costs[h['head']]['fusion_weight']:g})", h["n_records"],
+                 round(h["hybrid_macro_auc"], 4), ci(h["hybrid_macro_auc_ci95"]),
+                 f"{h['delta_vs_cnn']['delta']:+.4f} ({h['delta_vs_cnn']['ci95'][0]:+.4f} to {h['delta_vs_cnn']['ci95'][1]:+.4f})",
+                 round(h["hybrid_fmax"], 4), round(costs[h["head"]]["single_records_per_s"], 1),
+                 round(costs[h["head"]]["single_records_per_cpu_s"], 1), "- (CNN only in batch)"])])
+            + f"\n\nFold {test_fold} chose the fusion weight w and the fused thresholds (as it chose the CNNs' epochs, "
+              "members and thresholds), so both rows are optimistic; the nested figures without that bias are in "
+              "ptbxl_16ep_nested_hybrid.md. The measurement trees were fit on folds 1-8. Batch inference "
+              "(predict_proba on preprocessed signals) is CNN only.")
     trows = []
     for name, t in timings.items():
+        if name == "hybrid":
+            continue
         for member in t["training"]:
             trows.append([name, member_label(member), recipe_text(member), member["n_parameters"], member["best_epoch"],
                           round(member["best_val_macro_auc"], 4),
@@ -247,11 +356,14 @@ def markdown_tables(result: dict[str, Any], timings: dict[str, Any], test_fold: 
                                      round(t.get("batch_records_per_s_1_thread", float("nan")), 1),
                                      round(t.get("batch_records_per_cpu_s_1_thread", float("nan")), 1),
                                      round(t["single_records_per_s"], 1),
-                                     round(t.get("single_records_per_cpu_s", float("nan")), 1)] for n, t in timings.items()])
+                                     round(t.get("single_records_per_cpu_s", float("nan")), 1)] for n, t in timings.items()
+                                    if n != "hybrid"])
                   + "\n\nWall-clock rates are the best of several passes on a machine shared with other jobs (load average "
                     "in `timing` of the JSON); records per CPU-second count only this process's CPU time with one torch "
                     "thread, i.e. the rate of one dedicated core.")
     for level, m in result["metrics"].items():
+        if level == "hybrid":
+            continue
         rows = [[s["code"], describe_label(s["code"]) or "", s["n_positive"],
                  None if s["auc"] is None else round(s["auc"], 4)] for s in m["per_statement"]]
         tables.append(f"## Per-statement AUC, level {level}\n\n" + markdown_table(

@@ -29,8 +29,10 @@ one on the model input (band-passed, z-scored per lead). Only records with all 1
 
 from __future__ import annotations
 
+import hashlib
 import json
 import warnings
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -224,6 +226,30 @@ class FusionHead:
         return cls(arrays, float(weight), classes, parsed, manifest)
 
 
+FEATURE_CACHE_SIZE = 256
+"""Records whose features :func:`cached_record_features` keeps (a report scores each record with two classifiers)."""
+_feature_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+
+
+def cached_record_features(ecg: Any, model_signal: np.ndarray, model_fs_hz: float) -> np.ndarray:
+    """:meth:`FusionHead.record_features`, kept for the last :data:`FEATURE_CACHE_SIZE` records by a hash of the
+    record's samples, rate, leads and model input: the all-statement and superdiagnostic heads read the same
+    features, so a record is measured once for both."""
+    digest = hashlib.sha1()
+    for part in (np.ascontiguousarray(ecg.signal), np.ascontiguousarray(model_signal)):
+        digest.update(part.tobytes())
+    digest.update(repr((float(ecg.fs), list(ecg.leads), float(model_fs_hz), ecg.signal.shape)).encode())
+    key = digest.hexdigest()
+    if key in _feature_cache:
+        _feature_cache.move_to_end(key)
+        return _feature_cache[key]
+    features = FusionHead.record_features(ecg, model_signal, model_fs_hz)
+    _feature_cache[key] = features
+    while len(_feature_cache) > FEATURE_CACHE_SIZE:
+        _feature_cache.popitem(last=False)
+    return features
+
+
 def _read_arrays(path: Path) -> dict[str, np.ndarray]:
     from safetensors import SafetensorError
     from safetensors.numpy import load_file
@@ -328,6 +354,32 @@ def train_head(root: str | Path, adapter: str | Path, *, seed: int = 0, command:
         "inputs": "12-lead records only; two measure_ecg calls at the model rate (mV record, standardised model input)",
     }
     return head, {"y_val": data.y_val, "cnn_val": cnn_val, "fused_val": fused_val}
+
+
+def crossfit_heads(root: str | Path, head: FusionHead, *, seed: int = 0, log: Any = print) -> dict[int, FusionHead]:
+    """Out-of-fold copies of ``head`` for PTB-XL folds 1-8: for fold ``k`` the trees are refit on the other seven
+    training folds (same features, settings and classes), with ``head``'s weight and thresholds (chosen on fold 9).
+
+    The shipped trees were fit on folds 1-8, so on those records they are in-sample; anything tuned or checked on
+    folds 1-8 with fused scores (the interpretation engine's rules, ``medts bench interpretation``) uses these.
+    """
+    from medts.bench.hybrid import fit_models, measurement_features, shape_features
+    from medts.classify.data import TRAIN_FOLDS, VAL_FOLD, load_ptbxl_cache
+    from medts.classify.train import LevelData
+
+    cache = load_ptbxl_cache(root)
+    features = np.hstack([measurement_features(cache, log=log), shape_features(cache, log=log)]).astype(np.float64)
+    level = str(head.manifest.get("level"))
+    data = LevelData.build(cache, level, TRAIN_FOLDS, VAL_FOLD)
+    if data.classes != head.classes:
+        raise MedtsError(f"{head.name}: classes differ from PTB-XL level {level}")
+    out = {}
+    for fold in TRAIN_FOLDS:
+        keep = cache.folds[data.train_rows] != fold
+        seen, models = fit_models(features[data.train_rows[keep]], data.y_train[keep], seed=seed)
+        out[fold] = FusionHead(trees_from_models(models, seen), head.weight, head.classes, head.thresholds,
+                               {**head.manifest, "crossfit_fold_out": fold})
+    return out
 
 
 def _sklearn_version() -> str:

@@ -26,6 +26,11 @@ class StatementPrediction(BaseModel):
     present: bool
     leads_needed: list[str] = []
     withheld: str | None = None
+    cnn_probability: float | None = None
+    """The CNN's own probability when the record was scored by CNN + measurements (``probability`` is then the
+    fused one); None when the CNN alone scored it."""
+    cnn_threshold: float | None = None
+    """The CNN's own threshold for ``cnn_probability`` (None when the CNN alone scored the record)."""
 
 
 class ClassifierPrediction(BaseModel):
@@ -53,6 +58,9 @@ class ClassifierPrediction(BaseModel):
     """Scored by the lead-dropout classifier for records lacking a lead (its statements' ``leads_needed`` are
     :data:`medts.interpret.statements.REDUCED_LEAD_MODEL_LEADS`)."""
     statements: list[StatementPrediction]
+    scored_by: str = "CNN"
+    """Which path scored the record: ``CNN`` or ``CNN + measurements (late fusion)`` (12-lead records with a fusion head,
+    :mod:`medts.classify.fusion`; the CNN's own scores stay in each statement's ``cnn_probability``)."""
     decision_rule: str | None = None
     """How the thresholds were chosen (``manifest['decision_rule']['name']``; None for adapters that predate it)."""
     disclaimer: str = "Draft for clinician review; not a diagnosis."

@@ -44,6 +44,7 @@ import torch
 
 from medts.classify.calibrate import Threshold
 from medts.classify.data import sliding_windows, window_starts
+from medts.classify.fusion import FusionHead
 from medts.classify.models import (
     ECGClassifierNet,
     ModelConfig,
@@ -58,6 +59,8 @@ from medts.record import ECG
 from medts.serialization import json_default
 
 AGGREGATES = ("mean", "max")
+FUSED_PATH = "CNN + measurements (late fusion)"
+"""``scored_by`` of a record scored by a fusion head (:mod:`medts.classify.fusion`); otherwise ``CNN``."""
 
 
 def default_adapter_dir(level: str) -> Path:
@@ -85,13 +88,33 @@ def load_classifier(folder: str | Path) -> Classifier:
     from medts.adapters import classifier_dir, load_manifest, reduced_lead_dir
 
     clf = Classifier.load(folder)
+    if Path(folder).resolve() != classifier_dir(clf.level).resolve():
+        return clf
+    attach_fusion(clf)
     reduced = reduced_lead_dir(clf.level)
-    if reduced is None or Path(folder).resolve() != classifier_dir(clf.level).resolve():
+    if reduced is None:
         return clf
     companion = load_manifest(reduced)
     if companion.get("classes") != clf.classes or companion.get("preprocessing") != clf.manifest.get("preprocessing"):
         raise MedtsError(f"{reduced}: reduced-lead adapter does not score {clf.name}'s classes on its preprocessing")
     clf.reduced_dir = reduced
+    return clf
+
+
+def attach_fusion(clf: Classifier) -> Classifier:
+    """Attach the shipped late-fusion head of ``clf``'s level (:func:`medts.adapters.hybrid_head_dir`) as
+    :attr:`Classifier.fusion`, loaded strictly (a corrupt head raises :class:`MedtsError`, one line); none shipped:
+    ``clf`` unchanged."""
+    from medts.adapters import hybrid_head_dir
+    from medts.classify.fusion import FusionHead
+
+    folder = hybrid_head_dir(clf.level)
+    if folder is None:
+        return clf
+    head = FusionHead.load(folder)
+    if head.classes != clf.classes or head.manifest.get("fuses") != clf.name:
+        raise MedtsError(f"{folder}: fusion head does not fuse {clf.name}'s classes")
+    clf.fusion = head
     return clf
 
 
@@ -116,7 +139,7 @@ def classifier_for_level(level: str) -> Classifier:
     if level not in available:
         raise MedtsError(f"no classifier for level {level!r} is shipped and it cannot be derived from another; "
                          f"levels available: {', '.join(available) or 'none'}")
-    return Classifier.load(classifier_dir("all")).restricted(level, level_classes(level))
+    return load_classifier(classifier_dir("all")).restricted(level, level_classes(level))
 
 
 SMALL_INPUT_WINDOWS = 64
@@ -218,6 +241,9 @@ class Classifier:
         recipe = manifest.get("train_config")
         self.lead_dropout = float(recipe.get("lead_dropout") or 0.0) if isinstance(recipe, dict) else 0.0
         """Probability a lead was zeroed per training window (0: trained on 12 leads only)."""
+        self.fusion: FusionHead | None = None
+        """Late-fusion head (CNN + measurements) for 12-lead records, set by :func:`load_classifier` for the shipped
+        adapters (:mod:`medts.classify.fusion`); :meth:`predict_proba` (batch, preprocessed signals) never uses it."""
         self.reduced_lead_model = isinstance(manifest.get("reduced_leads"), dict)
         """The adapter was validated per lead set (manifest ``reduced_leads``): the engine's lead rule for
         lead-dropout scores (:data:`medts.interpret.statements.REDUCED_LEAD_MODEL_LEADS`) applies to it."""
@@ -368,22 +394,30 @@ class Classifier:
         for ecg, (x, missing), p in zip(ecgs, inputs, probs):
             flat = {lead for lead, zero in zip(STANDARD_LEADS, ~x.any(axis=0)) if zero}
             absent = [lead for lead in STANDARD_LEADS if lead in flat or lead in missing]
+            fused = self._fused(ecg, x, p) if self.fusion is not None and not absent else None
             statements = []
-            for code, prob in zip(self.classes, p):
+            for j, (code, prob) in enumerate(zip(self.classes, p)):
                 if code not in reported:
                     continue
                 threshold = self.thresholds[code].threshold
                 needed = list(required_leads(code, reduced_lead_model=self.reduced_lead_model))
                 lacking = [lead for lead in needed if lead in absent]
+                cnn = {}
+                if fused is not None:  # the fused score decides; the CNN's own stays beside it
+                    cnn = {"cnn_probability": round(float(prob), 6), "cnn_threshold": round(threshold, 6)}
+                    prob, threshold = fused[j], self.fusion.thresholds[code].threshold
                 present = bool(prob >= threshold)
                 statements.append(StatementPrediction(
                     code=code, description=describe_label(code),
                     probability=round(float(prob), 6), threshold=round(threshold, 6), present=present,
                     leads_needed=needed,
                     withheld=(f"needs lead(s) {', '.join(lacking)}, which the record lacks (missing or flat)"
-                              if present and lacking else None),
+                              if present and lacking else None), **cnn,
                 ))
             notes = []
+            if fused is not None:
+                notes.append(f"scored by: {FUSED_PATH} ({self.fusion.name}: w={self.fusion.weight:g}, trees fit on PTB-XL "
+                             "folds 1-8, w and thresholds chosen on fold 9); the CNN's own probabilities are in cnn_probability")
             if missing and self.lead_dropout > 0:
                 notes.append(f"lead(s) {', '.join(missing)} missing: zero inputs, as in this model's lead-dropout "
                              "training; statements that need those leads are withheld")
@@ -404,8 +438,16 @@ class Classifier:
                 present=[s.code for s in sorted(statements, key=lambda s: -s.probability) if s.present and not s.withheld],
                 withheld=[s.code for s in sorted(statements, key=lambda s: -s.probability) if s.withheld],
                 statements=statements, decision_rule=self.decision_rule,
+                scored_by=FUSED_PATH if fused is not None else "CNN",
             ))
         return results
+
+    def _fused(self, ecg: ECG, x: np.ndarray, p: np.ndarray) -> np.ndarray:
+        """Fused probabilities ``[n_classes]`` of one 12-lead record (CNN probabilities ``p``, model input ``x``)."""
+        from medts.classify.fusion import cached_record_features
+
+        features = cached_record_features(ecg, x, self.fs_hz)
+        return self.fusion.fuse(p[None, :], features[None, :])[0]
 
 
 def round_weights_to_float16(net: ECGClassifierNet) -> ECGClassifierNet:

@@ -10,7 +10,10 @@ threshold that needs a lead the record lacks (missing or flat) is withheld with 
 superdiagnostic level a record lacking a standard lead (missing or flat) is scored by the reduced-lead
 adapter ``adapters/classifier-superdiagnostic-reduced`` (trained with lead dropout) instead of being
 zero-filled into the 12-lead model; the output names the model and the leads present
-(:func:`medts.classify.predict.load_classifier`). A file
+(:func:`medts.classify.predict.load_classifier`). Records with all 12 leads at the all-statement and superdiagnostic
+levels (and the levels derived from the all-statement one) are scored by the CNN and the shipped late-fusion head
+together (``adapters/classifier-<level>-hybrid``, :mod:`medts.classify.fusion`): the output says ``scored by: CNN +
+measurements (late fusion)`` and keeps the CNN's own probability beside each fused one. A file
 that cannot be read gives a one-line error and the batch goes on (exit code 2 at the end; see :mod:`medts.cli_inputs`). Name generic leads
 (``ECG1``, one unnamed lead) with ``--leads``. With ``--json`` exactly one JSON document (a list in
 input order of :class:`~medts.classify.predict.ClassifierPrediction` or ``{"source", "error"}``)
@@ -115,7 +118,7 @@ def _text(show_all: bool):
 
 
 def _print(prediction, show_all: bool, echo=typer.echo) -> None:
-    echo(f"{prediction.record_id} ({prediction.source}) - {prediction.model}")
+    echo(f"{prediction.record_id} ({prediction.source}) - {prediction.model}, scored by: {prediction.scored_by}")
     for note in prediction.notes:
         echo(f"  note: {note}")
     echo(f"  verdict (medts.interpret): {prediction.verdict}")
@@ -124,7 +127,8 @@ def _print(prediction, show_all: bool, echo=typer.echo) -> None:
     for s in sorted(rows, key=lambda s: -s.probability):
         mark = "withheld" if s.withheld else "present " if s.present else "absent  "
         needed = "all 12" if len(s.leads_needed) == 12 else ", ".join(s.leads_needed) or "any one"
-        echo(f"  {mark} {s.code:<6} p={s.probability:.3f} (threshold {s.threshold:.3f})  {s.description or ''}"
+        cnn = "" if s.cnn_probability is None else f" [CNN alone p={s.cnn_probability:.3f}, threshold {s.cnn_threshold:.3f}]"
+        echo(f"  {mark} {s.code:<6} p={s.probability:.3f} (threshold {s.threshold:.3f}){cnn}  {s.description or ''}"
              f"  [leads needed: {needed}]")
         if s.withheld:
             echo(f"           {s.withheld}")

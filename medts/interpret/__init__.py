@@ -39,16 +39,31 @@ from medts.interpret.verdict import make_verdict
 __all__ = [
     "RANGES", "REPORTED_VALUES", "AxisCall", "ClassifierScore", "Findings", "MeasurementFlag", "QualityGrade",
     "RhythmCall", "StatementDecision", "axis_category", "call_axis", "call_rhythm", "flag_measurements", "flag_value",
-    "grade_quality", "interpret", "interpret_ecg", "make_verdict", "reconcile", "reference_range", "scores_from_predictions",
+    "grade_quality", "interpret", "interpret_ecg", "make_verdict", "reconcile", "reference_range", "score_of", "scores_from_predictions",
 ]
 
 
 def scores_from_predictions(predictions) -> list[ClassifierScore]:
-    """:class:`ClassifierScore` rows from ``medts.classify.predict.ClassifierPrediction`` objects."""
-    return [ClassifierScore(code=s.code, probability=float(s.probability), threshold=float(s.threshold),
-                            present=bool(s.present), source=f"{p.model} ({p.level})",
-                            reduced_lead_model=p.reduced_lead_model)
-            for p in predictions for s in p.statements]
+    """:class:`ClassifierScore` rows from ``medts.classify.predict.ClassifierPrediction`` objects (:func:`score_of`)."""
+    return [score_of(p, s) for p in predictions for s in p.statements]
+
+
+def score_of(prediction, statement) -> ClassifierScore:
+    """The engine's :class:`ClassifierScore` of one statement of a ``ClassifierPrediction``.
+
+    A record scored by CNN + measurements (late fusion) gives the engine the fused probability and threshold, except
+    for the statements the engine reads at its own threshold (:data:`~medts.interpret.statements.ENGINE_THRESHOLDS`:
+    classifier-all IRBBB and LVH): those thresholds were set on the CNN's probabilities (PTB-XL folds 1-8, LUDB 1-80),
+    so the engine keeps reading the CNN's own probability there (``cnn_probability``).
+    """
+    from medts.interpret.statements import engine_threshold
+
+    s, source = statement, f"{prediction.model} ({prediction.level})"
+    cnn_input = s.cnn_probability is not None and engine_threshold(source, s.code) is not None
+    prob, threshold = (s.cnn_probability, s.cnn_threshold) if cnn_input else (s.probability, s.threshold)
+    return ClassifierScore(code=s.code, probability=float(prob), threshold=float(threshold),
+                           present=bool(prob >= threshold) if cnn_input else bool(s.present), source=source,
+                           reduced_lead_model=prediction.reduced_lead_model)
 
 
 def interpret(m, *, sex: str | None, scores: list[ClassifierScore] | None = None) -> Findings:

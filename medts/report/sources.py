@@ -259,9 +259,14 @@ class ClassifierSource:
     def available(self) -> bool:
         return bool(self._classifiers)
 
+    @property
+    def classifiers(self) -> list[Any]:
+        """The loaded classifiers (:class:`medts.classify.predict.Classifier`), in scoring order."""
+        return list(self._classifiers)
+
     def scores_many(self, ecgs: list[ECG]) -> list[ClassifierRun]:
         """Every shipped classifier's scores for ``ecgs`` (one batch per classifier)."""
-        from medts.interpret import ClassifierScore
+        from medts.interpret import score_of
 
         if not self._classifiers:
             reason = self._reason or "unavailable"
@@ -284,10 +289,7 @@ class ClassifierSource:
                 run.notes += [f"{clf.name}: {n}" for n in pred.notes]
                 for sp in pred.statements:
                     leads, why = leads_by_code.get(sp.code, ([], None))
-                    run.scores.append(ClassifierScore(code=sp.code, probability=float(sp.probability),
-                                                      threshold=float(sp.threshold), present=bool(sp.present),
-                                                      source=f"{pred.model} ({clf.level})", evidence_leads=leads,
-                                                      evidence=why, reduced_lead_model=pred.reduced_lead_model))
+                    run.scores.append(score_of(pred, sp).model_copy(update={"evidence_leads": leads, "evidence": why}))
         for run, why in zip(out, failed):
             if len(why) == len(self._classifiers):  # no classifier scored this record: say why
                 run.available, run.reason = False, "; ".join(why)
