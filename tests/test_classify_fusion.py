@@ -98,16 +98,22 @@ def test_reduced_lead_records_and_batch_inference_stay_cnn_only():
 
 
 @needs_heads
-def test_engine_reads_the_cnn_probability_where_it_has_its_own_threshold():
+def test_engine_reads_the_cnn_probability_where_its_rules_were_tuned_on_it():
     from medts.classify.predict import classifier_for_level
     from medts.interpret import scores_from_predictions
+    from medts.interpret.statements import CNN_ENGINE_INPUTS, ENGINE_THRESHOLDS
 
+    assert set(ENGINE_THRESHOLDS) <= CNN_ENGINE_INPUTS
     pred = classifier_for_level("all").predict(load_example("afib"))
     scores = {s.code: s for s in scores_from_predictions([pred])}
     statements = {s.code: s for s in pred.statements}
-    for code in ("IRBBB", "LVH"):  # ENGINE_THRESHOLDS: set on the CNN's probabilities
+    for model, code in CNN_ENGINE_INPUTS:  # IRBBB, LVH, AFIB, CLBBB, CRBBB, LAFB of classifier-all
+        assert model == pred.model
         assert scores[code].probability == pytest.approx(statements[code].cnn_probability)
-    assert scores["SR"].probability == pytest.approx(statements["SR"].probability)
+        assert scores[code].threshold == pytest.approx(statements[code].cnn_threshold)
+    for code in ("SR", "NORM"):  # read fused; the fusion moved both on this record
+        assert scores[code].probability == pytest.approx(statements[code].probability)
+        assert abs(statements[code].probability - statements[code].cnn_probability) > 0.05
 
 
 @needs_heads

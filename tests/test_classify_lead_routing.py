@@ -127,7 +127,7 @@ def test_classify_routes_a_two_lead_record_to_the_reduced_lead_model(tmp_path):
 def test_classify_routes_a_one_lead_record_and_the_text_names_the_model(tmp_path):
     path = _write_example_leads(tmp_path, "one", ["II"])
     doc = _classify_json(path)
-    assert doc["model"] == REDUCED and doc["leads_present"] == ["II"]
+    assert doc["model"] == REDUCED and doc["leads_present"] == ["II"] and doc["scored_by"] == "CNN"
     for s in doc["statements"]:  # a statement above threshold stands only when its leads are present
         lacking = [lead for lead in s["leads_needed"] if lead != "II"]
         assert (s["withheld"] is not None) == (s["present"] and bool(lacking))
@@ -143,8 +143,9 @@ def test_a_12_lead_record_still_uses_the_12_lead_model(tmp_path):
     assert doc["leads_present"] == list(STANDARD_LEADS) and not any(REDUCED in n for n in doc["notes"])
     from medts.io import read_record
 
-    plain = Classifier.load(classifier_dir("superdiagnostic")).predict(read_record(path))
-    assert {s["code"]: s["probability"] for s in doc["statements"]} == {s.code: s.probability for s in plain.statements}
+    plain = Classifier.load(classifier_dir("superdiagnostic")).predict(read_record(path))  # the CNN alone
+    assert doc["scored_by"] == "CNN + measurements (late fusion)"  # a 12-lead record also gets the fusion head
+    assert {s["code"]: s["cnn_probability"] for s in doc["statements"]} == {s.code: s.probability for s in plain.statements}
 
 
 def test_a_batch_mixes_both_models_in_input_order():

@@ -417,8 +417,8 @@ def _classifier_row(s: dict[str, Any], model: str) -> dict[str, Any]:
     """One classifier statement as the agent sees it; ``engine_threshold`` where the engine reads this
     model's probability at its own threshold (medts.interpret.statements.ENGINE_THRESHOLDS), so an
     answer quoting the threshold that decided can cite it. A record scored by CNN + measurements (late fusion) also
-    shows the CNN's own ``cnn_probability``, which is what the engine reads at an engine threshold
-    (:func:`medts.interpret.score_of`)."""
+    shows the CNN's own ``cnn_probability``, which the engine reads for the statements of
+    medts.interpret.statements.CNN_ENGINE_INPUTS (:func:`medts.interpret.score_of`)."""
     row = {k: s[k] for k in ("code", "description", "probability", "threshold", "present")}
     if s.get("cnn_probability") is not None:
         row["cnn_probability"] = s["cnn_probability"]

@@ -52,18 +52,18 @@ def score_of(prediction, statement) -> ClassifierScore:
     """The engine's :class:`ClassifierScore` of one statement of a ``ClassifierPrediction``.
 
     A record scored by CNN + measurements (late fusion) gives the engine the fused probability and threshold, except
-    for the statements the engine reads at its own threshold (:data:`~medts.interpret.statements.ENGINE_THRESHOLDS`:
-    classifier-all IRBBB and LVH): those thresholds were set on the CNN's probabilities (PTB-XL folds 1-8, LUDB 1-80),
-    so the engine keeps reading the CNN's own probability there (``cnn_probability``).
+    for :data:`~medts.interpret.statements.CNN_ENGINE_INPUTS` (classifier-all IRBBB and LVH, read at the engine's own
+    thresholds, and AFIB, CLBBB, CRBBB, LAFB): rules tuned on the CNN's probabilities read them, so the engine keeps
+    the CNN's own probability and threshold there (``cnn_probability``, ``cnn_threshold``).
     """
-    from medts.interpret.statements import engine_threshold
+    from medts.interpret.statements import reads_cnn
 
     s, source = statement, f"{prediction.model} ({prediction.level})"
-    cnn_input = s.cnn_probability is not None and engine_threshold(source, s.code) is not None
+    cnn_input = s.cnn_probability is not None and reads_cnn(source, s.code)
     prob, threshold = (s.cnn_probability, s.cnn_threshold) if cnn_input else (s.probability, s.threshold)
     return ClassifierScore(code=s.code, probability=float(prob), threshold=float(threshold),
                            present=bool(prob >= threshold) if cnn_input else bool(s.present), source=source,
-                           reduced_lead_model=prediction.reduced_lead_model)
+                           reduced_lead_model=prediction.reduced_lead_model, cnn_probability=s.cnn_probability)
 
 
 def interpret(m, *, sex: str | None, scores: list[ClassifierScore] | None = None) -> Findings:

@@ -62,6 +62,8 @@ class ClassifierScore(BaseModel):
     reduced_lead_model: bool = False
     """Scored by the lead-dropout classifier for records lacking a lead: its statements need only the leads of
     :data:`medts.interpret.statements.REDUCED_LEAD_MODEL_LEADS`."""
+    cnn_probability: float | None = None
+    """The CNN's own probability when the record was scored by CNN + measurements (late fusion); None otherwise."""
 
 
 class Findings(BaseModel):

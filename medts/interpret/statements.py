@@ -65,10 +65,34 @@ specificity 0.81 unchanged). Folds 1-8 trained the model, so its probabilities a
 Keyed by model name: a retrained or renamed model keeps its own thresholds."""
 
 
+CNN_ENGINE_INPUTS: frozenset[tuple[str, str]] = frozenset(ENGINE_THRESHOLDS) | frozenset(
+    ("classifier-all", code) for code in ("AFIB", "CLBBB", "CRBBB", "LAFB"))
+"""``(model, code)`` whose **CNN** probability (and the CNN's own threshold) the engine reads even when the record
+was scored by CNN + measurements (late fusion, :mod:`medts.classify.fusion`); every other statement is read fused.
+IRBBB and LVH: the engine thresholds above were set on the CNN's probabilities. The other four were chosen by
+``medts bench interpretation`` with every engine input fused against the CNN-only engine, on the tuning records
+only (LUDB 1-80 and PTB-XL folds 1-8, those fused by out-of-fold trees; LUDB 81-160 and fold 9 not looked at for
+this): fused inputs lowered a sensitivity or specificity there: AFIB (LUDB 1-80 sensitivity 1.00 -> 0.75: the
+AF-under-pacing rule reads the AFIB probability; PTB-XL 1-8 specificity 0.991 -> 0.990), CLBBB (sensitivity LUDB
+1-80 0.67 -> 0.33, PTB-XL 1-8 0.92 -> 0.85), CRBBB (PTB-XL 1-8 sensitivity 0.93 -> 0.86; the narrow-CRBBB ->
+IRBBB rule reads it too: IRBBB sensitivity 0.58 -> 0.53) and LAFB (PTB-XL 1-8 specificity 0.985 -> 0.981). NORM,
+the other scored statement that changed, improved on PTB-XL 1-8 (sensitivity 0.688 -> 0.693, specificity 0.939 ->
+0.948) and is read fused."""
+
+
+def _model(source: str | None) -> str:
+    return (source or "").split(" (")[0]
+
+
 def engine_threshold(source: str | None, code: str) -> float | None:
     """The engine's threshold for ``code`` scored by ``source`` (``"classifier-all (all)"``), or None."""
-    model = (source or "").split(" (")[0]
-    return ENGINE_THRESHOLDS.get((model, code))
+    return ENGINE_THRESHOLDS.get((_model(source), code))
+
+
+def reads_cnn(source: str | None, code: str) -> bool:
+    """Whether the engine reads the CNN's own probability of ``code`` from ``source`` on a fused record
+    (:data:`CNN_ENGINE_INPUTS`)."""
+    return (_model(source), code) in CNN_ENGINE_INPUTS
 
 
 RULE_SOURCES = {
