@@ -130,3 +130,22 @@ def test_corrupt_shipped_head_ends_classify_with_exit_2_and_one_line(tmp_path, m
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2
     assert len(err) == 1 and FUSION_FILE in err[0] and "not a readable safetensors file" in err[0]
+
+
+def test_bench_hybrid_row_pairs_the_fused_scores_with_the_cnn_on_the_same_records():
+    from medts.bench.ptbxl import hybrid_metrics
+
+    rng = np.random.default_rng(2)
+    y = (rng.random((200, 3)) < 0.3).astype(np.float32)
+    y[:10] = 0  # records without a label at the level are left out, as for the CNN rows
+    cnn = np.clip(0.3 * y + rng.random(y.shape) * 0.7, 0, 1)
+    fused = np.clip(0.6 * y + rng.random(y.shape) * 0.4, 0, 1)
+    prepared = {"labels": {"all": {"y": y.tolist(), "classes": ["A", "B", "C"]}}}
+    out = hybrid_metrics(prepared, {"classifier-all": {"probs": cnn}, "classifier-all-hybrid": {"probs": fused}},
+                         n_boot=50, seed=0)
+    row = out["all"]
+    assert row["n_records"] == int((y.sum(axis=1) > 0).sum()) < 200
+    assert row["hybrid_macro_auc"] > row["cnn_macro_auc"]
+    assert row["delta_vs_cnn"]["delta"] == pytest.approx(row["hybrid_macro_auc"] - row["cnn_macro_auc"])
+    assert row["delta_vs_cnn"]["ci95"][0] > 0
+    assert "superdiagnostic" not in out  # no head predictions: no row
