@@ -369,3 +369,70 @@ def test_af_shorter_than_an_episode_is_said_not_hidden(capsys):
     assert "AF/flutter seen in 1 window(s), 10 s in all, shorter than the 30 s" in capsys.readouterr().out
     assert main(["rhythm", str(example_path("sinus"))]) == 0
     assert "AF/flutter seen" not in capsys.readouterr().out
+
+
+def _early_beat_record(folder, fs: float = 360.0, minutes: float = 4.0, every: int = 10):
+    """One simulated sinus beat (lead II, with its P wave) tiled at a steady 1.0 s RR, every
+    ``every``-th beat 40 % early (0.6 s) and followed by a full compensatory pause (1.4 s): a premature
+    beat with a normal QRS, as a supraventricular beat has. Written as a 2-lead WFDB record; returns
+    its base path and the early beats' R positions (samples)."""
+    ecg = simulate_12lead(10.0, fs, 60.0, seed=4, noise_mv=0.0)
+    ii = ecg.signal[:, ecg.leads.index("II")].astype(float)
+    r, _ = detect_rpeaks(ii, fs)
+    beat = ii[r[4] - int(0.4 * fs):r[4] + int(0.55 * fs)]  # P wave to T wave, one beat
+    beat = beat - np.median(ii)
+    rr = []
+    for k in range(int(minutes * 60)):
+        rr += [0.6, 1.4] if k % every == every - 1 else [1.0]
+    peaks = np.round(np.cumsum([2.0] + rr) * fs).astype(int)
+    peaks = peaks[peaks + len(beat) < (minutes * 60 + 4) * fs]
+    x = np.zeros(int((minutes * 60 + 4) * fs))
+    for p in peaks:
+        x[p - int(0.4 * fs):p - int(0.4 * fs) + len(beat)] += beat
+    early = peaks[1:][np.isclose(np.diff(peaks) / fs, 0.6, atol=0.01)]
+    rng = np.random.default_rng(0)
+    sig = np.stack([x, 0.5 * x], axis=1) + 0.005 * rng.standard_normal((len(x), 2))
+    wfdb.wrsamp("pac", fs=fs, units=["mV", "mV"], sig_name=["MLII", "V1"], p_signal=sig, fmt=["16", "16"],
+                write_dir=str(folder))
+    return folder / "pac", early
+
+
+def test_prematurity_against_the_rr_around_the_beat(tmp_path):
+    """prematurity_mean / prematurity_centred: RR before the beat against the mean / median of the
+    RR intervals around it (up to 10 before its own RR, up to 10 after the RR following it); the
+    premature beats' own short RR and long pause are left out, so a beat 40 % early reads 0.4 and
+    pause_mean (RR after against the same mean) reads the 0.4 compensatory pause, while the beats on
+    time read about 0 even though premature beats and pauses surround them."""
+    from medts.longterm.beats import BeatExtractor
+
+    base, early = _early_beat_record(tmp_path)
+    src = open_long_record(base)
+    ext = BeatExtractor(fs=src.fs, lead=0)
+    blocks = [ext.add(c) for c in iter_chunks(src, window_s=60.0, margin_s=3.0)]
+    s = np.concatenate([b.samples for b in blocks])
+    f = {k: np.concatenate([b.features[k] for b in blocks]) for k in ("prematurity_mean", "pause_mean",
+                                                                       "prematurity_centred")}
+    is_early = np.array([np.min(np.abs(early - x)) <= 0.05 * src.fs for x in s])
+    assert is_early.sum() >= 0.9 * len(early)
+    after = np.r_[False, is_early[:-1]]  # the beat that ends the compensatory pause
+    on_time = ~is_early & ~after & (s > 15 * src.fs)
+    assert np.allclose(f["prematurity_mean"][is_early & (s > 15 * src.fs)], 0.4, atol=0.03)
+    assert np.allclose(f["prematurity_centred"][is_early & (s > 15 * src.fs)], 0.4, atol=0.03)
+    # within 0.05: at a window's end fewer RR intervals after the beat are known (3 s margin)
+    assert np.allclose(f["pause_mean"][is_early & (s > 15 * src.fs)], 0.4, atol=0.05)
+    assert np.abs(f["prematurity_mean"][on_time]).max() < 0.05
+    assert np.median(f["prematurity_mean"][after]) < -0.3  # its RR is the long pause
+
+
+def test_premature_beats_with_a_normal_qrs_are_called_s(tmp_path):
+    """With the shipped models and thresholds: the premature beats with a normal QRS and a
+    compensatory pause are supraventricular (S), the beats on time normal (N), none ventricular."""
+    base, early = _early_beat_record(tmp_path, minutes=6.0)
+    res = analyze_recording(base, with_beats=True)
+    s = np.asarray(res.beats.samples)
+    cls = np.asarray(res.beats.classes)
+    is_early = np.array([np.min(np.abs(early - x)) <= 0.05 * 360.0 for x in s])
+    late = s > 60 * 360.0  # after the first window's reference beats
+    assert (cls[is_early & late] == "S").mean() >= 0.9
+    assert (cls[~is_early & late] == "N").mean() >= 0.98
+    assert not (cls == "V").any()

@@ -51,11 +51,17 @@ AF_MERGE_GAP_S = 60.0
 #   qrs_diff_z: the window's noise level and how unusual a QRS is against the window's own variation;
 #   S also prematurity_long: against the 90th percentile of the last 256 RR, so runs of S beats stay
 #   early: S LORO F1 0.513 -> 0.597, Se 0.447 -> 0.538, PPV 0.602 -> 0.671; 207's SVT runs Se 0.12 -> 0.75;
-#   S scores at the threshold on 106's beats that are not S 7 -> 91, nearly all V beats, called V first).
+#   S scores at the threshold on 106's beats that are not S 7 -> 91, nearly all V beats, called V first;
+#   then prematurity_mean / pause_mean / prematurity_centred, the RR around the beat on both sides, and an 8-unit
+#   S MLP: S LORO Se at PPV >= 0.5 0.641 -> 0.709, best F1 0.594 -> 0.643).
+# - S_THRESHOLD rule, stated before scoring any test record: the highest pooled LORO S sensitivity on DS1 whose
+#   pooled LORO PPV is at least 0.5 (medts.longterm.train.S_MIN_PPV; the issue sets a sensitivity goal for S
+#   and the inter-patient literature reaches Se 0.76-0.85 at PPV 0.4-0.6). V_THRESHOLD stays the best F1.
 SEED_FEATURE_ORDER = ("qrs_corr", "beat_corr", "qrs_diff", "width_rel", "amp_rel", "prematurity", "pause",
                       "rr_ratio", "p_corr", "p_amp")
 V_FEATURES = SEED_FEATURE_ORDER + ("v_like2", "rr_z", "pause_z", "compensation", "window_noise", "qrs_diff_z")
-S_FEATURES = SEED_FEATURE_ORDER + ("rr_z", "pause_z", "prematurity_slow", "compensation", "prematurity_long")
+S_FEATURES = SEED_FEATURE_ORDER + ("rr_z", "pause_z", "prematurity_slow", "compensation", "prematurity_long",
+                                   "prematurity_mean", "pause_mean", "prematurity_centred")
 V_SEED_FEATURES = SEED_FEATURE_ORDER
 V_SEED_WEIGHTS = (-3.61898, 4.10798, 3.36929, 5.29445, 2.49787, 5.91103, 3.05695, 0.56525, 3.0131, -1.68116,
              -0.76402, 0.88117, 0.33356, -2.25543, -0.69461, 3.84123, -1.41842, 0.96479, 0.82829, 0.34691)
@@ -64,8 +70,9 @@ V_SEED_THRESHOLD = 0.99
 V_MODEL_ADAPTER = "beats-longterm"
 V_THRESHOLD = 0.899
 """A beat is ventricular (AAMI V) when its V score reaches this."""
-S_THRESHOLD = 0.971
-"""A beat that is not V is supraventricular (AAMI S) when its S score reaches this."""
+S_THRESHOLD = 0.785
+"""A beat that is not V is supraventricular (AAMI S) when its S score reaches this (DS1 LORO: Se 0.710,
+PPV 0.507 counting V beats with high S scores as false S; was 0.971 at the best F1)."""
 S_NOT_IN_AF = True
 """Inside atrial fibrillation every irregular beat would look premature: no S beats are called there."""
 

@@ -38,6 +38,12 @@ Features per beat (float, one scale for every record):
   deviation (+0.05): how unusual a QRS is against this window's own beat-to-beat variation;
 - ``prematurity_long``: 1 - RR before / 90th percentile of the 256 RR intervals before the beat (the
   underlying rhythm even through a run of supraventricular beats longer than 24 beats).
+- ``prematurity_mean`` / ``prematurity_centred``: 1 - RR before / mean (median) of the RR intervals
+  around the beat: up to 10 before its own RR and up to 10 after the RR that follows it (within the
+  window and its margin), the beat's own two intervals left out; ``pause_mean``: RR after / that mean
+  - 1 (de Chazal et al. 2004's local average RR: the rhythm on both sides of the beat, so a beat at the
+  start of a rate change is not called premature, and the beat's own short RR and pause do not pull
+  its reference).
 
 Example
 -------
@@ -61,7 +67,7 @@ from medts.signal.peaks import drop_t_waves
 FEATURES = ("qrs_corr", "beat_corr", "qrs_diff", "width_rel", "amp_rel", "prematurity", "pause", "rr_ratio",
             "p_corr", "p_amp", "qrs_corr_rel", "qrs_diff_rel", "t_corr", "width_abs", "compensation",
             "prematurity_slow", "rr_change", "v_like", "v_like2", "v_vs_n", "rr_z", "pause_z", "window_noise", "qrs_diff_z",
-            "prematurity_long")
+            "prematurity_long", "prematurity_mean", "pause_mean", "prematurity_centred")
 
 SEGMENT_BEFORE_S, SEGMENT_AFTER_S = 0.30, 0.45
 QRS_S = (-0.08, 0.10)
@@ -71,6 +77,10 @@ LOCAL_RR_BEATS = 8
 SLOW_RR_BEATS = 24
 """The slower local rhythm: upper quartile of the 24 RR intervals before a beat (frequent
 premature beats pull a median down; the upper quartile stays on the underlying rhythm)."""
+AROUND_RR_BEATS = 10
+"""``prematurity_mean`` / ``pause_mean`` / ``prematurity_centred``: the local rhythm from up to 10 RR
+intervals before the beat's own RR and up to 10 after the RR that follows it (de Chazal et al. 2004's
+local average RR, the beat's own two intervals left out so that it does not pull its reference)."""
 LONG_RR_PERCENTILE = 90
 LONG_RR_BEATS = 256
 """``prematurity_long``: against the 90th percentile of the 256 RR intervals before a beat (a few
@@ -183,8 +193,13 @@ class BeatExtractor:
         # local RR: median of the LOCAL_RR_BEATS intervals before each beat (history carried over)
         hist = list(self._rr_history)
         local, slow, prev_rr, spread = np.empty(n), np.empty(n), np.full(n, np.nan), np.full(n, np.nan)
-        longest = np.full(n, np.nan)
+        longest, around_mean, around_median = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
         for i, rr in enumerate(rr_before):
+            # the RR intervals around the beat, its own two left out: before its RR, after its next RR
+            around = np.concatenate([hist[-AROUND_RR_BEATS:],
+                                     np.diff(absolute[idx[i] + 1:idx[i] + 2 + AROUND_RR_BEATS]) / fs])
+            if len(around):
+                around_mean[i], around_median[i] = np.mean(around), np.median(around)
             local[i] = np.median(hist[-LOCAL_RR_BEATS:]) if hist else (np.nanmedian(rr_before) if n > 1 else np.nan)
             if len(hist) >= 4:  # the rhythm's own beat-to-beat spread (MAD of the last 24 RR)
                 recent = np.asarray(hist[-SLOW_RR_BEATS:])
@@ -207,6 +222,11 @@ class BeatExtractor:
         longest = np.where(np.isfinite(longest), longest, slow)
         prem_long = np.nan_to_num(1.0 - rr_before / longest, nan=0.0)
         compensation = np.nan_to_num((rr_before + nxt) / local - 2.0, nan=0.0)
+        around_mean = np.where(np.isfinite(around_mean), around_mean, local)
+        around_median = np.where(np.isfinite(around_median), around_median, local)
+        prem_mean = np.nan_to_num(1.0 - rr_before / around_mean, nan=0.0)
+        pause_mean = np.nan_to_num(nxt / around_mean - 1.0, nan=0.0)
+        prem_centred = np.nan_to_num(1.0 - rr_before / around_median, nan=0.0)
         rr_change = np.nan_to_num(np.log(np.maximum(rr_before, 1e-3) / np.maximum(prev_rr, 1e-3)), nan=0.0)
         # prematurity / pause in units of this patient's own RR spread (floor 2 % of the local RR):
         # 10 % early is striking in a steady sinus rhythm and ordinary in sinus arrhythmia
@@ -253,6 +273,9 @@ class BeatExtractor:
                 "compensation": np.clip(compensation, -1.5, 2.0),
                 "prematurity_slow": np.clip(prem_slow, -1.0, 1.0),
                 "prematurity_long": np.clip(prem_long, -1.0, 1.0),
+                "prematurity_mean": np.clip(prem_mean, -1.0, 1.0),
+                "pause_mean": np.clip(pause_mean, -1.0, 2.0),
+                "prematurity_centred": np.clip(prem_centred, -1.0, 1.0),
                 "rr_change": np.clip(rr_change, -1.5, 1.5),
                 "rr_z": np.arcsinh(np.clip(rr_z, -100.0, 100.0)),
                 "pause_z": np.arcsinh(np.clip(pause_z, -100.0, 100.0)),
