@@ -430,6 +430,14 @@ def run(*, ludb_root: Path | None, ptbxl_root: Path | None, ludb_ids: list[int],
         "its own 0.52) and LVH (0.15, its own 0.23), ENGINE_THRESHOLDS; conduction statements are withheld as undecided "
         "in a paced rhythm (PACED_QRS_UNREAD; LUDB 1-80 records 34 and 74). The classifier's own thresholds were chosen "
         "on fold 9, so the classifier-alone rows there are in-sample, the engine's changes are not."),
+        ("Classifiers: 12-lead records are scored by CNN + measurements (late fusion: adapters/classifier-all-hybrid, "
+         "classifier-superdiagnostic-hybrid; trees fit on PTB-XL folds 1-8, weight and thresholds chosen on fold 9). "
+         "PTB-XL folds 1-8 records are fused by out-of-fold trees (medts.classify.fusion.crossfit_heads: refit without "
+         "the record's fold), so no record here is scored by trees fit on it; fold 9 chose the fusion weight. The "
+         "engine reads the CNN's own probability for medts.interpret.statements.CNN_ENGINE_INPUTS (classifier-all "
+         "IRBBB, LVH, AFIB, CLBBB, CRBBB, LAFB), chosen on LUDB 1-80 and PTB-XL folds 1-8 (fused inputs lowered their "
+         "sensitivity or specificity there); the classifier-alone baseline rows score what the engine reads (fused, but the "
+         "CNN's own for those six)."),
         ("Contradictions: medts.interpret.contradictions.report_contradictions on each report (statements vs measurements, "
         "mutually exclusive statements, flags vs values, template text vs JSON, verdict first)."),
         f"Run: {timing}",
