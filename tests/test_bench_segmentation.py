@@ -160,3 +160,14 @@ def test_bench_cli_refuses_a_bad_pair_with_exit_2(tmp_path, capsys, pair, messag
     code = main(["bench", "segmentation", "-c", str(tmp_path / "ck"), "--data", str(tmp_path), "--qtdb-records", "-1",
                  "--pair", pair, "--name", "never-written"])
     assert code == 2 and message in capsys.readouterr().err
+
+
+def test_bench_cli_refuses_an_unknown_qtdb_half_with_exit_2(tmp_path, capsys):
+    from medts.cli import main
+    from medts.medtsllm.checkpoint import save_checkpoint
+
+    cfg = MedTsLLMConfig().replace(backbone={"use_llm": False, "baseline_width": 32, "baseline_max_positions": 64})
+    save_checkpoint(MedTsLLM(cfg).eval(), tmp_path / "ck")
+    code = main(["bench", "segmentation", "-c", str(tmp_path / "ck"), "--data", str(tmp_path), "--qtdb-half", "even",
+                 "--name", "never-written"])
+    assert code == 2 and "--qtdb-half 'even'" in capsys.readouterr().err

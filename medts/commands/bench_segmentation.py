@@ -36,6 +36,8 @@ def bench_segmentation(
     records: str = typer.Option("131-160", help="record ids, e.g. 131-160 or 131,140-145"),
     qtdb: Optional[Path] = typer.Option(None, help="QTDB root (default: the shared data folder, when present)"),
     qtdb_records: int = typer.Option(0, help="score only the first N QTDB records (0: all; -1: skip QTDB)"),
+    qtdb_half: str = typer.Option("all", help="QTDB records scored: all, or odd (RECORDS[1::2], the half no "
+                                  "segmentation run trains on: data.qtdb_train=even reads RECORDS[0::2])"),
     timing_records: int = typer.Option(3, help="LUDB records timed for fp32/bf16 and window overlap (0: skip)"),
     workers: int = typer.Option(1, help="processes for the independent parts (figures unchanged)"),
     name: str = typer.Option("segmentation", help="results name under eval/results/"),
@@ -63,16 +65,19 @@ def bench_segmentation(
                                 name=f"{name}_timing", log=lambda m: print(m, file=sys.stderr, flush=True))
         print("\n".join(str(p) for p in paths))
         return
+    if qtdb_half not in ("all", "odd"):
+        raise MedtsError(f"--qtdb-half {qtdb_half!r}: expected all or odd")
     qroot = None
     names = None
     if qtdb_records >= 0:
         qroot = qtdb or dataset_dir("qtdb")
         if qtdb is not None and not Path(qtdb).is_dir():
             raise MedtsError(f"{qtdb}: QTDB folder not found")
-        if qroot is not None and qtdb_records > 0:
+        if qroot is not None and (qtdb_records > 0 or qtdb_half == "odd"):
             from medts.io.qtdb import qtdb_record_names
 
-            names = qtdb_record_names(qroot)[:qtdb_records]
+            names = qtdb_record_names(qroot)[slice(1, None, 2) if qtdb_half == "odd" else slice(None)]
+            names = names[:qtdb_records] if qtdb_records > 0 else names
     pairs = []
     for item in pair or []:
         llm, sep, twin = item.partition("=")
