@@ -200,8 +200,8 @@ thresholds, fold 10 is the official test fold (withheld from the shared data; sc
 
 def crossfit_fusion(builder, root: Path) -> dict[str, dict[int, Any]]:
     """Per fused classifier of ``builder`` (by level): out-of-fold fusion heads for PTB-XL folds 1-8
-    (:func:`medts.classify.fusion.crossfit_heads`), so that no fold 1-8 record is scored by trees fit on it."""
-    from medts.classify.fusion import crossfit_heads
+    (:func:`medts.bench.fusion_heads.crossfit_heads`), so that no fold 1-8 record is scored by trees fit on it."""
+    from medts.bench.fusion_heads import crossfit_heads
 
     return {clf.level: crossfit_heads(root, clf.fusion, log=lambda _m: None)
             for clf in builder.sources.statements.classifiers if clf.fusion is not None}
@@ -432,7 +432,7 @@ def run(*, ludb_root: Path | None, ptbxl_root: Path | None, ludb_ids: list[int],
         "on fold 9, so the classifier-alone rows there are in-sample, the engine's changes are not."),
         ("Classifiers: 12-lead records are scored by CNN + measurements (late fusion: adapters/classifier-all-hybrid, "
          "classifier-superdiagnostic-hybrid; trees fit on PTB-XL folds 1-8, weight and thresholds chosen on fold 9). "
-         "PTB-XL folds 1-8 records are fused by out-of-fold trees (medts.classify.fusion.crossfit_heads: refit without "
+         "PTB-XL folds 1-8 records are fused by out-of-fold trees (medts.bench.fusion_heads.crossfit_heads: refit without "
          "the record's fold), so no record here is scored by trees fit on it; fold 9 chose the fusion weight. The "
          "engine reads the CNN's own probability for medts.interpret.statements.CNN_ENGINE_INPUTS (classifier-all "
          "IRBBB, LVH, AFIB, CLBBB, CRBBB, LAFB), chosen on LUDB 1-80 and PTB-XL folds 1-8 (fused inputs lowered their "
