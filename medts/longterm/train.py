@@ -28,7 +28,9 @@ Se / PPV): the 15 features above with 4 units 0.641 / 0.509; adding ``prematurit
 units 0.713 / 0.502 (best F1 0.594 -> 0.643; shipped), 3-seed ensemble of 4 units 0.716; no gain from
 adding ``rr_change`` (0.659), ``qrs_corr_rel`` / ``qrs_diff_rel`` / ``t_corr`` (0.678), run context (the
 highest ``prematurity`` of the last 8 beats, the lowest ``prematurity_long`` of the last 3, the median
-``p_corr`` of the last 3: 0.674) or a class-balanced logistic regression (0.695). ``d_like2`` as a V input: F1 0.852 -> 0.842 (3 seeds:
+``p_corr`` of the last 3: 0.674), a class-balanced logistic regression (0.695), or a second-lead P-wave
+term (P-region correlation and amplitude on the record's other lead, V1 on most DS1 records, against that
+lead's window template: 0.691; with its QRS correlation too: 0.625). ``d_like2`` as a V input: F1 0.852 -> 0.842 (3 seeds:
 0.847 -> 0.848), not adopted. A V second pass on it (while a record has no beat at V_THRESHOLD, call V
 a beat scoring >= 0.1 whose QRS is unlike the reference, r <= 0.8, and like another such beat, r >= 0.8)
 added 11 true and 0 false V on DS1 by LORO but 6 true and 33 false V on the bench long test records, and
