@@ -114,12 +114,11 @@ class IntentClassifier:
         self.config = config
 
     def features(self, questions: list[str]) -> Any:
-        """Mean of the last hidden states over each question's tokens [n, hidden]."""
-        enc = self.tok(questions, return_tensors="pt", padding=True)
-        out = self.model(**enc, output_hidden_states=True)
-        h = out.hidden_states[-1]
-        mask = enc["attention_mask"].unsqueeze(-1).to(h.dtype)
-        return (h * mask).sum(1) / mask.sum(1)
+        """Mean of the last hidden states over each question's tokens [n, hidden] (shared code:
+        :func:`medts.agent.question_embed.mean_last_hidden`)."""
+        from medts.agent.question_embed import mean_last_hidden
+
+        return mean_last_hidden(self.model, self.tok, questions)
 
     def _logits(self, questions: list[str]) -> Any:
         return self.head(self.features(questions))

@@ -113,6 +113,15 @@ def refusal(question: str) -> Refusal | None:
     return Refusal(*found)
 
 
+def refusal_for(category: str) -> Refusal:
+    """The fixed refusal of ``category`` (its ``answer`` and ``instead`` in the policy file), for a
+    question the learned check (:mod:`medts.agent.safety_model`) refuses after the patterns let it pass."""
+    for name, _, answer, instead in policy().refuse:
+        if name == category:
+            return Refusal(name, answer, instead)
+    raise KeyError(f"no refusal category {category!r} in {SAFETY_PATH}")
+
+
 def unsafe_reason(sentence: str, header_texts: Iterable[str] = ()) -> str | None:
     """Why ``sentence`` may not be shown (``"dose"``, ``"treatment"``, ``"identity"``,
     ``"prognosis"``, ``"header text"``), or None. ``header_texts``: the record's own header

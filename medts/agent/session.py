@@ -50,7 +50,7 @@ from medts.agent.planner import (
     plan,
     render,
 )
-from medts.agent.safety import Refusal, policy, refusal, scrub
+from medts.agent.safety import Refusal, policy, refusal, refusal_for, scrub
 from medts.agent.tools import TOOL_SPECS, ToolBox, Workspace
 from medts.agent.verdict import Topic, Verdict, decide, route
 from medts.record import ECG
@@ -78,6 +78,10 @@ class AgentAnswer(BaseModel):
     verdict_answer: str = Field("", description="yes / no / a category / a number / 'cannot tell'")
     topic: str = Field("", description="what the question asks, as the intent router read it")
     refused: str | None = Field(None, description="safety-policy category when the question was refused")
+    safety: dict[str, Any] | None = Field(
+        None, description="which check refused ('by': 'patterns' or 'classifier') and, when the learned check "
+                          "ran, its p_refuse, threshold and most probable category; None when no check refused and "
+                          "none but the patterns ran")
     llm_text: str = Field(description="the LLM's sentences that passed grounding and the safety policy; every "
                                       "other sentence it wrote is replaced by a [removed: why] mark")
     notice: str = DRAFT_NOTICE
@@ -103,9 +107,14 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[-])|\n+")
 class ChatSession:
     """Multi-turn chat about loaded ECGs (see the module docstring)."""
 
-    def __init__(self, llm: BaseChatModel | None, config: AgentConfig | None = None, toolbox: ToolBox | None = None):
+    def __init__(self, llm: BaseChatModel | None, config: AgentConfig | None = None, toolbox: ToolBox | None = None,
+                 safety_check: Any = "auto"):
         # llm None: the planner alone answers (verdict and tool facts, no model text)
         self.llm = llm
+        # the learned refusal check, asked after the patterns: "auto" uses it where the local
+        # SmolLM2 is loaded anyway (see default_safety_check); None: the patterns alone
+        self.safety_check = default_safety_check(llm) if safety_check == "auto" else safety_check
+        self._safety: dict[str, Any] | None = None
         self.config = config or AgentConfig()
         self.toolbox = toolbox or ToolBox(Workspace())
         self.history: list[tuple[str, str, list[str]]] = []  # (question, answer text, intents)
@@ -166,7 +175,7 @@ class ChatSession:
         start = len(self.toolbox.trace)
         self._cut = ""
         self._verdict, self._verdict_text = None, ""
-        refused = refusal(question)
+        refused = self._refusal(question)
         if refused is not None:  # no tool, no LLM: nothing a model writes can reach a refusal
             yield from self._refuse(question, refused, start, t0)
             return
@@ -187,6 +196,18 @@ class ChatSession:
             yield from self._native(question, record, start, t0)
         else:
             yield from self._plan(question, kinds, record, start, t0)
+
+    def _refusal(self, question: str) -> Refusal | None:
+        """The pattern policy first (data: prompts/agent/safety.yaml), then the learned check on what
+        the patterns let through; ``self._safety`` records which decided (and the probability)."""
+        refused = refusal(question)
+        self._safety = {"by": "patterns"} if refused is not None else None
+        if refused is None and self.safety_check is not None:
+            decision = self.safety_check.decide(question)
+            self._safety = {"by": "classifier" if decision.refuse else None, **decision.as_dict()}
+            if decision.refuse:
+                refused = refusal_for(decision.category)
+        return refused
 
     def _refuse(self, question: str, refused: Refusal, start: int, t0: float) -> Iterator[str]:
         text = refused.text + "\n\n" + DRAFT_NOTICE
@@ -413,7 +434,7 @@ class ChatSession:
         self.last = AgentAnswer(
             question=question, text=scrub(text, headers), llm_text=redacted_llm_text(llm_text, grounder, self._cut),
             verdict=self._verdict_text if verdict is not None else "",
-            verdict_answer=verdict.answer if verdict is not None else "", refused=refused,
+            verdict_answer=verdict.answer if verdict is not None else "", refused=refused, safety=self._safety,
             topic=verdict.topic.label if verdict is not None else (f"refused:{refused}" if refused else mode),
             mode=mode, record=record, abstained=abstained,
             tools=[{"name": c.name, "args": c.args, "seconds": c.seconds, "available": c.result.get("available", True)}
@@ -493,3 +514,17 @@ def _read(path: str | Path) -> ECG:
     from medts.cli_inputs import read_checked, resting_limits
 
     return read_checked(Path(path), limits=resting_limits("medts chat"))
+
+
+def default_safety_check(llm: BaseChatModel | None) -> Any:
+    """The learned refusal check (adapters/safety-smollm2) for a local model it was trained on: that
+    model's weights are loaded anyway, so the check costs one forward pass of the question. None for
+    a served model and for the planner without a model (loading SmolLM2 only for this check would
+    add its weights and torch to a process that has neither; see medts.agent.safety_model)."""
+    from medts.agent.backends import LocalChatModel
+
+    if not isinstance(llm, LocalChatModel):
+        return None
+    from medts.agent.safety_model import shipped_check
+
+    return shipped_check(llm.source, llm.dtype)

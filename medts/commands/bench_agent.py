@@ -78,3 +78,31 @@ def bench_intent(
     for p in run_intent_bench(config=IntentConfig(epochs=epochs, max_seconds=max_seconds, lora_r=lora_r),
                               command="medts bench intent " + " ".join(sys.argv[3:])):
         print(p)
+
+
+@bench_app.command("safety")
+def bench_safety(
+    questions: Optional[str] = typer.Option(None, "--questions", help="a blind question file (id, category, text): "
+                                            "scored with the shipped adapter as it is, nothing trained"),
+    name: str = typer.Option("safety", help="result name with --questions: eval/results/<name>.{json,md}"),
+    save_adapter: bool = typer.Option(False, "--save-adapter", help="also fit the head on every example and write "
+                                      "adapters/safety-smollm2 with the LOSO threshold"),
+) -> None:
+    """Pattern policy vs the learned refusal check (SmolLM2 + logistic head) vs either: leave-one-suite-out
+    over the agent suites (eval/results/safety.json and .md), or a blind question file."""
+    from pathlib import Path
+
+    from medts.bench.safety import run_blind_bench, run_safety_bench
+
+    command = "medts bench safety " + " ".join(sys.argv[3:])
+    if questions is not None:
+        path = Path(questions)
+        if not path.is_file():
+            raise MedtsError(f"{path}: question file not found")
+        if name == "safety":
+            raise MedtsError("--questions needs --name (the LOSO result keeps eval/results/safety.*)")
+        paths = run_blind_bench(path, name=name, command=command)
+    else:
+        paths = run_safety_bench(save_adapter=save_adapter, command=command)
+    for p in paths:
+        print(p)
