@@ -43,11 +43,17 @@ from medts.signal.clean import clean_ecg
 from medts.signal.delineate import FIDUCIALS
 from medts.signal.fuse import TUNED_ON
 from medts.signal.measure import analyse_ecg, measure_ecg, measurements_from_analysis
+from medts.signal.openecg_baseline import OPENECG_LUDB_VAL, openecg_lead_fiducials
 from medts.signal.peaks import consensus_rpeaks
 
 TOLERANCE_MS = 150.0
 RPEAK_TOLERANCE_MS = 75.0
-METHODS = ("medts", "nk_dwt", "nk_prominence")
+METHODS = ("medts", "nk_dwt", "nk_prominence", "openecg")
+NK_METHODS = ("nk_dwt", "nk_prominence")
+OPENECG = "openecg"
+"""openecg (PyPI) is scored on LUDB only, on its own validation records: it was trained on the rest of
+LUDB and on all of QTDB (``medts.signal.openecg_baseline``)."""
+OPENECG_SUBSETS = ("openecg_val", "openecg_val_held_out")
 CSE_SD_MS = {"P_on": 10.2, "P_off": 12.7, "QRS_on": 6.5, "QRS_off": 11.6, "T_off": 30.6}
 
 RULES = [
@@ -81,6 +87,15 @@ RULES = [
     "record are processed, from 5 s before its first q1c mark; marks at least 1 s inside that window are scored."),
     (f"R peaks: F1 at ±{RPEAK_TOLERANCE_MS:g} ms; medts = clean_ecg + consensus_rpeaks (one lead here), "
     "NeuroKit2 = nk.ecg_clean + nk.ecg_peaks."),
+    ("openecg (PyPI openecg==0.11.0, bundled codec_v6 frame channel, per lead, 500 Hz 10 s windows): it was "
+    "trained on LUDB except its 41 validation records (github.com/vitaldb/openecg data/splits/ludb_v1.json) and "
+    "on all of QTDB, so it is scored on LUDB only and only on the benchmark's records in that validation split "
+    "(subset openecg_val; for LUDB 1-160: 10, 11, 14, 20, 21, 22, 28, 33, 34, 35, 39, 47, 48, 53, 55, 56, 66, 67, "
+    "70, 72, 73, 74, 78, 91, 92, 93, 95, 101, 115, 119, 120, 133, 135, 154). Those records are also in medts's "
+    "tuning half (1-80) for 23 of them; subset openecg_val_held_out keeps the 11 records that neither openecg "
+    "trained on nor medts tuned on (81-160). All methods are shown on both subsets. openecg fiducials: one beat "
+    "per QRS label run; its P = last P run since the previous QRS, T = first T run before the next QRS; "
+    "onset/offset = first/last sample of the run; peak = largest deviation from the chord across the run."),
     ("Speed: wall time per 12-lead 10 s 500 Hz LUDB record (median over records, after a warm-up), "
     "single process; peak Python memory by tracemalloc."),
 ]
@@ -233,6 +248,8 @@ def ludb_record_result(root: Path, rid: int, methods: tuple[str, ...]) -> dict[s
     out: dict[str, Any] = {"record": rid, "fs": fs, "matches": {}, "intervals": {}, "af": None,
                            "annotator_sd_ms": annotator_cross_lead_sd_ms(ann, fs)}
     for method in methods:
+        if method == OPENECG and rid not in OPENECG_LUDB_VAL:
+            continue  # openecg trained on this record
         if method == "medts":
             a = analyse_ecg(ecg)
             per = a.delineation.per_lead
@@ -243,8 +260,11 @@ def ludb_record_result(root: Path, rid: int, methods: tuple[str, ...]) -> dict[s
                 out["af"] = {"record": rid, "rhythm": rhythm, "pr_ms": m.pr_ms.value,
                              "pr_reason": m.pr_ms.reason, "p_wave_fraction": m.rhythm.p_wave_fraction.value}
         else:
-            nk_method = method.removeprefix("nk_")
-            lead_fids = {lead: nk_lead_fiducials(ecg.lead(lead), fs, nk_method) for lead in ecg.leads}
+            if method == OPENECG:
+                lead_fids = {lead: openecg_lead_fiducials(ecg.lead(lead), fs) for lead in ecg.leads}
+            else:
+                nk_method = method.removeprefix("nk_")
+                lead_fids = {lead: nk_lead_fiducials(ecg.lead(lead), fs, nk_method) for lead in ecg.leads}
             per_lead_iv = [fiducial_intervals_ms(lead_fids[lead], fs) for lead in ecg.leads]
             method_iv = {name: _median_or_none([iv[name] for iv in per_lead_iv]) for name in ("PR", "QRS", "QT")}
         out["intervals"][method] = {name: (method_iv[name], ref_iv[name]) for name in ("PR", "QRS", "QT")}
@@ -263,23 +283,30 @@ def bench_ludb(root: Path, records: list[int], methods: tuple[str, ...] = METHOD
     """
     subsets = {"all": set(records), "tuning": set(records) & set(TUNED_ON),
                "held_out": set(records) - set(TUNED_ON)}
-    scores = {m: {s: {k: FiducialScore() for k in FIDUCIALS} for s in subsets} for m in methods}
+    if OPENECG in methods:
+        subsets["openecg_val"] = set(records) & set(OPENECG_LUDB_VAL)
+        subsets["openecg_val_held_out"] = subsets["openecg_val"] - set(TUNED_ON)
+    scores = {m: {s: {k: FiducialScore() for k in FIDUCIALS} for s in _method_subsets(m, subsets)}
+              for m in methods}
     intervals: dict[str, dict[str, list]] = {m: {"PR": [], "QRS": [], "QT": []} for m in methods}
-    by_subset = {m: {s: {"PR": [], "QRS": [], "QT": []} for s in ("tuning", "held_out")} for m in methods}
+    by_subset = {m: {s: {"PR": [], "QRS": [], "QT": []} for s in _method_subsets(m, subsets) if s != "all"}
+                 for m in methods}
     af_records = []
     annotator_sd: dict[str, list[float]] = {k: [] for k in FIDUCIALS}
     results = _map(ludb_record_result, [(root, rid, methods) for rid in records], workers)
     for n, res in enumerate(results):
         rid = res["record"]
         for method in methods:
+            if method not in res["matches"]:
+                continue
             for name, pair in res["intervals"][method].items():
                 intervals[method][name].append(pair)
-                for subset in ("tuning", "held_out"):
+                for subset in by_subset[method]:
                     if rid in subsets[subset]:
                         by_subset[method][subset][name].append(pair)
             for kind, match in res["matches"][method]:
-                for subset, ids in subsets.items():
-                    if rid in ids:
+                for subset in scores[method]:
+                    if rid in subsets[subset]:
                         scores[method][subset][kind].add(match, res["fs"])
         if res["af"]:
             af_records.append(res["af"])
@@ -288,7 +315,7 @@ def bench_ludb(root: Path, records: list[int], methods: tuple[str, ...] = METHOD
         if progress:
             progress(f"LUDB {n + 1}/{len(records)} (record {rid})")
     return {
-        "fiducials": {m: {s: {k: scores[m][s][k].summary() for k in FIDUCIALS} for s in subsets if subsets[s]}
+        "fiducials": {m: {s: {k: scores[m][s][k].summary() for k in FIDUCIALS} for s in scores[m] if subsets[s]}
                       for m in methods},
         "intervals": {m: {name: _interval_summary(pairs) for name, pairs in intervals[m].items()} for m in methods},
         "intervals_by_subset": {m: {s: {name: _interval_summary(p) for name, p in by_subset[m][s].items()}
@@ -300,6 +327,13 @@ def bench_ludb(root: Path, records: list[int], methods: tuple[str, ...] = METHOD
                 "rms": float(np.sqrt(np.mean(np.square(v)))) if v else None}
             for k, v in annotator_sd.items()},
     }
+
+
+def _method_subsets(method: str, subsets: dict[str, set[int]]) -> list[str]:
+    """Record subsets a method is scored on: openecg only on records outside its LUDB training split."""
+    if method == OPENECG:
+        return [s for s in subsets if s in OPENECG_SUBSETS]
+    return list(subsets)
 
 
 def _map(fn: Callable, args: list[tuple], workers: int):
@@ -471,7 +505,7 @@ def load_mitdb_mlii(root: Path) -> list[tuple[str, np.ndarray, float, np.ndarray
 
 
 # --------------------------------------------------------------------------- speed
-def bench_speed(root: Path, records: list[int]) -> dict[str, Any]:
+def bench_speed(root: Path, records: list[int], methods: tuple[str, ...] = METHODS) -> dict[str, Any]:
     """Median wall time (s) per 12-lead record and peak traced memory (MiB) per pipeline."""
     from medts.io.ludb import read_ludb
 
@@ -492,6 +526,9 @@ def bench_speed(root: Path, records: list[int]) -> dict[str, Any]:
     pipelines = {"medts_measure_ecg": measure_ecg, "nk_ecg_process_12_leads": nk_process,
                  "nk_clean_peaks_dwt_12_leads": nk_delineate("dwt"),
                  "nk_clean_peaks_prominence_12_leads": nk_delineate("prominence")}
+    if OPENECG in methods:
+        pipelines["openecg_12_leads"] = lambda ecg: [openecg_lead_fiducials(ecg.signal[:, j], ecg.fs)
+                                                     for j in range(ecg.n_leads)]
     out: dict[str, Any] = {"records": records}
     for name, fn in pipelines.items():
         fn(ecgs[0])  # warm-up (imports, caches)
@@ -521,8 +558,8 @@ def _fid_rows(fid: dict[str, Any], subset: str, methods: tuple[str, ...],
         for m in methods:
             s = fid[m][subset][kind]
             row += [s["f1"], s["mean_error_ms"], s["sd_error_ms"], s["mae_ms"]]
-        best_f1 = max((fid[m][subset][kind]["f1"] or 0 for m in methods if m != "medts"), default=0)
-        best_mae = min((fid[m][subset][kind]["mae_ms"] or 1e9 for m in methods if m != "medts"), default=1e9)
+        best_f1 = max((fid[m][subset][kind]["f1"] or 0 for m in methods if m in NK_METHODS), default=0)
+        best_mae = min((fid[m][subset][kind]["mae_ms"] or 1e9 for m in methods if m in NK_METHODS), default=1e9)
         ours = fid["medts"][subset][kind]
         row += [ours["f1"] / best_f1 if best_f1 else None,
                 ours["mae_ms"] / best_mae if ours["mae_ms"] is not None and best_mae < 1e9 else None,
@@ -531,19 +568,41 @@ def _fid_rows(fid: dict[str, Any], subset: str, methods: tuple[str, ...],
     return rows
 
 
-def _tables(metrics: dict[str, Any], methods: tuple[str, ...]) -> list[str]:
+def _openecg_interval_tables(ludb: dict[str, Any], methods: tuple[str, ...]) -> list[str]:
+    """Global intervals of every method on openecg's LUDB validation records (one table per subset)."""
     tables = []
+    by = ludb.get("intervals_by_subset", {})
+    for subset in OPENECG_SUBSETS:
+        if OPENECG not in methods or subset not in by.get(OPENECG, {}):
+            continue
+        rows = [[name] + [v for m in methods for v in (by[m][subset][name]["mae_ms"], by[m][subset][name]["mean_error_ms"],
+                                                        by[m][subset][name]["n_records_compared"])]
+                for name in ("PR", "QRS", "QT")]
+        header = ["interval"] + [f"{m} {c}" for m in methods for c in ("MAE", "mean", "n")]
+        tables.append(f"## LUDB global intervals vs cardiologists, {subset} records (ms)\n\n"
+                      + markdown_table(header, rows))
+    return tables
+
+
+def _tables(metrics: dict[str, Any], methods: tuple[str, ...],
+            qtdb_methods: tuple[str, ...] | None = None) -> list[str]:
+    tables = []
+    if qtdb_methods is None:
+        qtdb_methods = tuple(m for m in methods if m != OPENECG)
     ludb = metrics.get("ludb")
     if ludb:
-        header = ["fiducial"]
-        for m in methods:
-            header += [f"{m} F1", f"{m} mean", f"{m} SD", f"{m} MAE"]
-        header += ["F1 ratio (medts / best NK)", "MAE ratio (medts / best NK)", "CSE SD limit",
-                   "annotators' cross-lead SD (all records)"]
         for subset in ludb["fiducials"]["medts"]:
+            shown = tuple(m for m in methods if subset in ludb["fiducials"][m])
+            header = ["fiducial"]
+            for m in shown:
+                header += [f"{m} F1", f"{m} mean", f"{m} SD", f"{m} MAE"]
+            header += ["F1 ratio (medts / best NK)", "MAE ratio (medts / best NK)", "CSE SD limit",
+                       "annotators' cross-lead SD (all records)"]
             tables.append(f"## LUDB fiducials ({subset}; ms; ±{TOLERANCE_MS:g} ms)\n\n"
-                          + markdown_table(header, _fid_rows(ludb["fiducials"], subset, methods,
+                          + markdown_table(header, _fid_rows(ludb["fiducials"], subset, shown,
                                                              ludb.get("annotator_cross_lead_sd_ms"))))
+        tables += _openecg_interval_tables(ludb, methods)
+        methods = tuple(m for m in methods if m != OPENECG)  # openecg: its own records, table above
         rows = []
         for name in ("PR", "QRS", "QT"):
             row: list[Any] = [name]
@@ -563,6 +622,7 @@ def _tables(metrics: dict[str, Any], methods: tuple[str, ...]) -> list[str]:
                                      for c in ("MAE", "mean", "n")]
             tables.append("## LUDB global intervals, medts, tuning vs held-out records (ms)\n\n"
                           + markdown_table(header, rows))
+    methods = qtdb_methods
     qtdb = metrics.get("qtdb")
     if qtdb:
         def fiducial_rows(key: str) -> list[list]:
@@ -625,7 +685,10 @@ def run(
     """Run the benchmark parts and write ``eval/results/<name>.json`` / ``.md``."""
     metrics: dict[str, Any] = {}
     data: dict[str, Any] = {"tuning_records_ludb": list(TUNED_ON)}
+    if OPENECG in methods:
+        data["openecg_ludb_val_records"] = [r for r in ludb_records if r in OPENECG_LUDB_VAL]
     notes = list(RULES)
+    qtdb_methods = tuple(m for m in methods if m != OPENECG)  # openecg trained on all of QTDB
     ludb_root, qtdb_root = data_root / "ludb", data_root / "qtdb"
     if "ludb" in parts and ludb_root.is_dir():
         metrics["ludb"] = bench_ludb(ludb_root, ludb_records, methods, progress, workers)
@@ -634,7 +697,7 @@ def run(
         from medts.io.qtdb import qtdb_record_names
 
         names = qtdb_record_names(qtdb_root)[: qtdb_limit or None]
-        metrics["qtdb"] = bench_qtdb(qtdb_root, names, methods, progress, workers)
+        metrics["qtdb"] = bench_qtdb(qtdb_root, names, qtdb_methods, progress, workers)
         data["qtdb"] = {"root": str(qtdb_root), "records": metrics["qtdb"]["records"], "annotation": "q1c"}
     if "rpeaks" in parts:
         if (data_root / "cpsc2019").is_dir():
@@ -648,10 +711,10 @@ def run(
         if progress:
             progress("R peaks done")
     if "speed" in parts and ludb_root.is_dir():
-        metrics["speed"] = bench_speed(ludb_root, ludb_records[:speed_records])
+        metrics["speed"] = bench_speed(ludb_root, ludb_records[:speed_records], methods)
     data["threads"] = {"OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS"), "workers": workers}
     baselines = {m: "see metrics.*.<method>" for m in methods if m != "medts"}
     baselines["nk_ecg_peaks"] = "see metrics.rpeaks_*.nk_ecg_peaks"
     json_path, md_path = write_results(name, command=command, data=data, metrics=metrics, baselines=baselines,
-                                       notes=notes, markdown_tables=_tables(metrics, methods))
+                                       notes=notes, markdown_tables=_tables(metrics, methods, qtdb_methods))
     return metrics, json_path, md_path
