@@ -87,3 +87,21 @@ def test_bench_scores_openecg_only_outside_its_ludb_training_split(ludb_dir, tmp
     all_table = md.split("## LUDB fiducials (all;")[1].split("##")[0]
     assert "openecg" not in all_table
     assert "openecg_val records (ms)" in md
+
+
+@pytest.mark.realdata
+def test_segmentation_bench_openecg_row_uses_only_its_held_out_records(ludb_dir):
+    from medts.bench.segmentation import _openecg_tables, evaluate_openecg
+    from medts.medtsllm.train import iou_f1
+
+    assert 131 not in OPENECG_LUDB_VAL and 133 in OPENECG_LUDB_VAL
+    out = evaluate_openecg(ludb_dir, [131, 133], log=lambda m: None)
+    assert out["records"] == [133] and len(out["confusion_per_record"]) == 1
+    assert out["per_sample"]["iou_QRS"] > 0.7 and out["per_sample"]["mean_iou"] > 0.6
+    # a model row in that table is recomputed from the model's confusion of record 133 only
+    conf_131, conf_133 = np.diag([100, 0, 0, 0]), np.diag([50, 10, 20, 30])
+    conf_133[2, 0] = 20  # 20 QRS samples called none
+    table = "\n".join(_openecg_tables(out, {"m": {"confusion_per_record": [conf_131, conf_133]}}, [131, 133]))
+    assert "(133)" in table
+    row = next(line for line in table.splitlines() if line.startswith("| m |"))
+    assert f"{iou_f1(conf_133)['iou_QRS']:.4g}" in row and iou_f1(conf_133)["iou_QRS"] == pytest.approx(0.5)

@@ -152,6 +152,32 @@ def evaluate_baselines(root: Path, record_ids: list[int], log: Callable[[str], N
     return {m: {"fiducials": {f: s.summary() for f, s in scores[m].items()}} for m in BASELINES}
 
 
+def evaluate_openecg(root: Path, record_ids: list[int], log: Callable[[str], None]) -> dict[str, Any]:
+    """openecg's per-sample IoU/F1 on the ``record_ids`` outside its LUDB training split (its val records).
+
+    Labels: openecg's frame channel per lead (``medts.signal.openecg_baseline``; paced QRS counted as QRS),
+    scored like the models inside each lead's annotated span, one [4, 4] confusion per record.
+    """
+    from medts.signal.openecg_baseline import OPENECG_LUDB_VAL, WAVE_CLASSES, openecg_frame_labels
+
+    ids = [rid for rid in record_ids if rid in OPENECG_LUDB_VAL]
+    per_record: list[np.ndarray] = []
+    for rid in ids:
+        rec = read_ludb(root, rid)
+        conf = np.zeros((4, 4), np.int64)
+        for li, lead in enumerate(rec.ecg.leads):
+            a, b = rec.annotated_span(lead)
+            if b <= a:
+                continue
+            labels = openecg_frame_labels(rec.ecg.signal[:, li], rec.ecg.fs).astype(np.int64)
+            labels[np.isin(labels, WAVE_CLASSES["QRS"])] = 2
+            conf += confusion(labels[a:b], rec.mask(lead)[a:b].astype(np.int64))
+        per_record.append(conf)
+        log(f"openecg record {rid}")
+    return {"records": ids, "per_sample": iou_f1(np.sum(per_record, axis=0)) if ids else None,
+            "confusion_per_record": [c.tolist() for c in per_record]}
+
+
 def evaluate_qtdb(models: dict[str, Any], root: Path, names: list[str], log: Callable[[str], None], *,
                   baselines: bool = True) -> dict[str, Any]:
     """Sensitivity and errors against QTDB ``.q1c`` marks for ``models`` (leads independent) and
@@ -286,6 +312,8 @@ def _task(kind: str, target: str | None, root: str, items: list) -> tuple[str, s
         return kind, target, evaluate_checkpoint(model, Path(root), items, _log_stderr)
     if kind == "ludb_baselines":
         return kind, None, evaluate_baselines(Path(root), items, _log_stderr)
+    if kind == "ludb_openecg":
+        return kind, None, evaluate_openecg(Path(root), items, _log_stderr)
     if kind == "qtdb_model":
         models = {Path(target).name: load_checkpoint(target)}
         return kind, target, evaluate_qtdb(models, Path(root), items, _log_stderr, baselines=False)
@@ -328,6 +356,7 @@ def run_segmentation_bench(
     manifests = {str(ck): read_manifest(ck) for ck in checkpoints}
     tasks: list[tuple[str, str | None, str, list]] = [("ludb_model", str(ck), str(root), record_ids) for ck in checkpoints]
     tasks.append(("ludb_baselines", None, str(root), record_ids))
+    tasks.append(("ludb_openecg", None, str(root), record_ids))
     if qtdb_root is not None:
         from medts.io.qtdb import qtdb_record_names
 
@@ -344,6 +373,7 @@ def run_segmentation_bench(
         done = [_task(*t) for t in tasks]
     results: dict[str, Any] = {}
     baselines: dict[str, Any] = {}
+    openecg: dict[str, Any] = {}
     qtdb: dict[str, Any] | None = None
     for kind, target, res in done:
         if kind == "ludb_model":
@@ -362,6 +392,8 @@ def run_segmentation_bench(
             results[Path(target).name] = res
         elif kind == "ludb_baselines":
             baselines = res
+        elif kind == "ludb_openecg":
+            openecg = res
         else:
             if qtdb is None:
                 qtdb = {"records": res["records"], "window_s": res["window_s"], "fiducials": {}}
@@ -386,6 +418,7 @@ def run_segmentation_bench(
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     peak_child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
     tables = _tables(results, baselines, qtdb, timing, boot["pairs"])
+    tables[2:2] = _openecg_tables(openecg, results, record_ids)
     data = {"dataset": "ludb", "root": str(root), "records": record_ids,
             "leads": "all 12, each lead scored on its annotated span", "tolerance_ms": TOLERANCE_MS}
     if qtdb is not None:
@@ -413,14 +446,33 @@ def run_segmentation_bench(
          "per-model column comes from the evaluation pass"
          + (f" ({workers} parts in parallel processes)" if workers > 1 else "")
          + "; the timing table was measured alone at the end of the run."),
+        ("openecg (PyPI openecg==0.11.0, bundled codec_v6, per lead at 500 Hz): trained on LUDB except its 41 "
+         "validation records (github.com/vitaldb/openecg data/splits/ludb_v1.json), so it is scored only on the "
+         f"records here outside that training split ({', '.join(map(str, openecg.get('records', []))) or 'none'}), "
+         "per sample like the models, its paced-QRS class counted as QRS; the models' rows in that table are "
+         "recomputed from their per-record confusions on the same records. Not in the fiducial tables."),
         (f"Peak resident memory: {peak_mb:.0f} MB for the main process"
          + (f", {peak_child_mb:.0f} MB for the largest worker process." if workers > 1 else ".")),
     ]
-    metrics = {"models": results, "baselines": baselines, "qtdb": qtdb, "timing": timing,
+    metrics = {"models": results, "baselines": baselines, "openecg": openecg, "qtdb": qtdb, "timing": timing,
                "bootstrap": {k: v for k, v in boot.items() if k != "models"}, "peak_rss_mb": peak_mb,
                "peak_rss_worker_mb": peak_child_mb if workers > 1 else None}
     return write_results(name, command=command, data=data, metrics=metrics, notes=notes, markdown_tables=tables,
                          baselines={m: baselines[m] for m in BASELINES})
+
+
+def _openecg_tables(openecg: dict[str, Any], results: dict[str, Any], record_ids: list[int]) -> list[str]:
+    """openecg's per-sample IoU beside every model's on the same records (its LUDB val records only)."""
+    ids = openecg.get("records") or []
+    if not ids:
+        return []
+    keep = [record_ids.index(rid) for rid in ids]
+    rows = [["openecg", *(openecg["per_sample"][k] for k in BOOT_KEYS)]]
+    for label, r in results.items():
+        conf = np.asarray(r["confusion_per_record"])[keep].sum(axis=0)
+        rows.append([label, *(iou_f1(conf)[k] for k in BOOT_KEYS)])
+    return [f"## openecg per-sample segmentation, records outside its LUDB training split ({', '.join(map(str, ids))})",
+            markdown_table(["method", "IoU P", "IoU QRS", "IoU T", "mean IoU"], rows)]
 
 
 def _tables(results: dict[str, Any], baselines: dict[str, Any], qtdb: dict[str, Any] | None,
