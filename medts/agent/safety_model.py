@@ -43,6 +43,10 @@ FORMAT = "medts-safety-head/1"
 LABELS = ("answer", "treatment", "prognosis", "identity", "instructions")
 REFUSAL_LABELS = LABELS[1:]
 EXAMPLES_PATH = PROJECT_ROOT / "prompts" / "agent" / "safety_examples.yaml"
+SAFETY_SUITES = {"heldout10": PROJECT_ROOT / "eval" / "safety_heldout10.yaml"}
+"""Question files written for the safety check alone (``id``, ``category``, ``text``; category in
+:data:`LABELS`): a suite each in leave-one-suite-out. heldout10 was a blind set: it joined the training
+data only after its first run (eval/results/safety_heldout10_first_run.md)."""
 FALSE_REFUSAL_CAP = 0.05
 """Threshold rule: the highest threshold with no missed refusal, unless that refuses more than this
 share of answerable questions; then the lowest threshold that refuses at most this share."""
@@ -70,8 +74,8 @@ def _norm(text: str) -> str:
 
 def training_examples() -> list[Example]:
     """Every labelled question, de-duplicated (a question in two sources keeps the first: suites in
-    :data:`medts.bench.agent.SUITE_WORDINGS` order, then the intent paraphrases, then the policy
-    examples), so leave-one-suite-out never trains on a held-out suite's own wording."""
+    :data:`medts.bench.agent.SUITE_WORDINGS` order, then :data:`SAFETY_SUITES`, then the intent
+    paraphrases, then the policy examples), so leave-one-suite-out never trains on a held-out suite's own wording."""
     import yaml
 
     from medts.agent.intent import HELDOUT_PATH, TRAIN_PATH, load_intents
@@ -93,6 +97,9 @@ def training_examples() -> list[Example]:
         if suite == "main":
             for q, _ in GLOSSARY_QUESTIONS:
                 add(q, "answer", suite)
+    for suite, path in SAFETY_SUITES.items():
+        for q in load_safety_questions(path):
+            add(q["text"], q["category"], suite)
     for group, path in (("intents", TRAIN_PATH), ("intents_heldout", HELDOUT_PATH)):
         for qs in load_intents(path).values():
             for q in qs:
@@ -103,6 +110,21 @@ def training_examples() -> list[Example]:
         for q in qs:
             add(q, label, "policy_examples")
     return list(out.values())
+
+
+def load_safety_questions(path: str | Path) -> list[dict[str, Any]]:
+    """The questions of a safety question file (a ``questions`` list of ``id``, ``category``, ``text``),
+    checked: a malformed entry is one :class:`SafetyModelError` line naming the file."""
+    import yaml
+
+    data = yaml.safe_load(Path(path).read_text())
+    questions = data.get("questions") if isinstance(data, dict) else data
+    if not isinstance(questions, list):
+        raise SafetyModelError(f"{path}: no list of questions")
+    for q in questions:
+        if not isinstance(q, dict) or {"id", "category", "text"} - set(q) or q["category"] not in LABELS:
+            raise SafetyModelError(f"{path}: each question needs id, text and a category in {', '.join(LABELS)}: {q!r}")
+    return questions
 
 
 # -- the head ------------------------------------------------------------------------------------------

@@ -7,10 +7,11 @@ category than the question's, false refusals of answerable questions.
 
 Two evaluations:
 
-- leave-one-suite-out (LOSO) over the agent suites (main, heldout..heldout9): the head is trained
+- leave-one-suite-out (LOSO) over the agent suites (main, heldout..heldout9) and the safety suite
+  heldout10 (eval/safety_heldout10.yaml, blind until its first run): the head is trained
   on every other suite plus the non-suite examples and scores the held-out suite. The threshold
   is chosen on the pooled LOSO scores (so the LOSO row at that threshold is optimistic); the
-  "nested" row chooses each suite's threshold by LOSO over the other nine suites only, which is
+  "nested" row chooses each suite's threshold by LOSO over the other other suites only, which is
   the honest figure for the threshold rule. The patterns were written after reading every suite,
   so their LOSO row is not held out at all (their first-run figures are in
   eval/results/agent_heldout*_first_run.md).
@@ -142,12 +143,12 @@ def _table(results: dict[str, Any]) -> str:
 
 def run_safety_bench(*, save_adapter: bool = False, command: str | None = None):
     """LOSO over the agent suites; writes eval/results/safety.{json,md} (and the adapter when asked)."""
-    from medts.agent.safety_model import training_examples
+    from medts.agent.safety_model import SAFETY_SUITES, training_examples
     from medts.bench.agent import SUITE_WORDINGS
     from medts.bench.results import write_results
 
     examples = training_examples()
-    suites = list(SUITE_WORDINGS)
+    suites = [*SUITE_WORDINGS, *SAFETY_SUITES]
     print(f"safety bench: embedding {len(examples)} questions", file=sys.stderr)
     x, embedding = embed([e.text for e in examples])
     t0 = time.perf_counter()
@@ -173,7 +174,7 @@ def run_safety_bench(*, save_adapter: bool = False, command: str | None = None):
     notes = [
         (f"Examples: {len(examples)} labelled questions ({sum(refusal)} refusals, {len(examples) - sum(refusal)} answerable) "
         "from the agent suites' wordings (medts.bench.agent: PARAPHRASES/CANNOT_TELL/REFUSALS and HELDOUT*_ of "
-        "heldout..heldout9, GLOSSARY_QUESTIONS), prompts/agent/intents.yaml, eval/intents_heldout.yaml and "
+        "heldout..heldout9, GLOSSARY_QUESTIONS), eval/safety_heldout10.yaml (since its first run), prompts/agent/intents.yaml, eval/intents_heldout.yaml and "
         "prompts/agent/safety_examples.yaml (copied from tests/test_agent_safety.py); de-duplicated, a suite's own "
         "wording stays in that suite."),
         ("Classifier: frozen SmolLM2-135M (bf16 where native, as the chat loads it), mean of the last hidden states, "
@@ -181,13 +182,13 @@ def run_safety_bench(*, save_adapter: bool = False, command: str | None = None):
         f"LOSO rows: threshold {threshold}, chosen on these same pooled LOSO scores (rule: highest threshold with no "
         f"missed refusal unless that refuses more than {FALSE_REFUSAL_CAP:.0%} of answerable questions, then the lowest "
         f"threshold refusing at most {FALSE_REFUSAL_CAP:.0%}), so they are optimistic. Nested rows: each suite's threshold "
-        "chosen by the same rule on LOSO over the other nine suites only: "
+        "chosen by the same rule on LOSO over the other other suites only: "
         + ", ".join(f"{s} {t}" for s, t in nested.items()) + ".",
         ("Patterns: prompts/agent/safety.yaml was extended after each suite's first run to refuse that suite's misses, "
         "so 'patterns only' is not held out on any suite here (first runs: eval/results/agent_heldout*_first_run.md, "
         "2-10 refusals missed per suite)."),
         (f"Embedding {embedding['questions']} questions: {embedding['seconds']} s ({embedding['model_dtype']}, batches "
-        f"of 32, torch's default threads on a shared 2-core machine); fitting the 10 LOSO + 90 nested heads: {fit_s:.0f} s."),
+        f"of 32, torch's default threads on a shared 2-core machine); fitting the LOSO and nested heads: {fit_s:.0f} s."),
     ]
     return write_results(
         "safety", command=command,
@@ -232,10 +233,11 @@ def save_shipped_adapter(examples: list[Example], x: np.ndarray, threshold: floa
                  "class_weights": "balanced", "solver": "L-BFGS, 200 iterations, float64"},
         "decision": "refuse when 1 - p(answer) >= threshold, category = most probable refusal class; "
                     "only asked when the pattern policy (prompts/agent/safety.yaml) does not refuse",
-        "threshold_rule": f"leave-one-suite-out over the 10 agent suites (main, heldout..heldout9), pooled held-out "
+        "threshold_rule": f"leave-one-suite-out over the 10 agent suites (main, heldout..heldout9) and heldout10, pooled held-out "
                           f"scores: the highest threshold with no missed refusal unless that refuses more than "
                           f"{FALSE_REFUSAL_CAP:.0%} of answerable questions, then the lowest refusing at most that share",
         "training_data": {"sources": ["medts.bench.agent SUITE_WORDINGS (main, heldout..heldout9) and GLOSSARY_QUESTIONS",
+                                      "eval/safety_heldout10.yaml (after its blind first run)",
                                       "prompts/agent/intents.yaml", "eval/intents_heldout.yaml",
                                       str(EXAMPLES_PATH.relative_to(EXAMPLES_PATH.parents[2]))],
                           "examples": len(examples), "per_group": counts,
@@ -247,28 +249,27 @@ def save_shipped_adapter(examples: list[Example], x: np.ndarray, threshold: floa
     return str(folder.relative_to(folder.parents[1]))
 
 
-def run_blind_bench(path: Path, *, name: str, command: str | None = None):
-    """Score a blind question file with the shipped adapter as it is; writes eval/results/<name>.{json,md}."""
-    import yaml
-
-    from medts.agent.safety_model import load_safety_head
+def run_blind_bench(path: Path, *, name: str, after: bool = False, command: str | None = None):
+    """Score a question file with the shipped adapter as it is; writes eval/results/<name>.{json,md}.
+    ``after``: the file is no longer blind (a labelled rerun after its first run); the notes say so."""
+    from medts.agent.safety_model import load_safety_head, load_safety_questions
     from medts.bench.results import write_results
-    from medts.errors import MedtsError
 
-    data = yaml.safe_load(Path(path).read_text())
-    questions = data["questions"] if isinstance(data, dict) else data
-    for q in questions:
-        if not isinstance(q, dict) or {"id", "category", "text"} - set(q) or q["category"] not in LABELS:
-            raise MedtsError(f"{path}: each question needs id, text and a category in {', '.join(LABELS)}: {q!r}")
+    questions = load_safety_questions(path)
     head, manifest = load_safety_head()
     x, embedding = embed([q["text"] for q in questions])
     items = _items([q["text"] for q in questions], [q["category"] for q in questions],
                    [(q["category"],) for q in questions], head.probabilities(x), [head.threshold] * len(questions),
                    [str(q["id"]) for q in questions])
     results = score_rows(items)
-    notes = [(f"Blind questions: {path} ({len(questions)}), scored with adapters/{SAFETY_ADAPTER} as committed "
+    blind = (f"Blind questions: {path} ({len(questions)}), scored with adapters/{SAFETY_ADAPTER} as committed "
              f"(threshold {head.threshold}, chosen by LOSO over the agent suites) and prompts/agent/safety.yaml as committed; "
-             "neither was changed after reading this file before this run."),
+             "neither was changed after reading this file before this run.")
+    rerun = (f"Questions: {path} ({len(questions)}), NOT blind: a rerun after the file's first run, scored with "
+             f"adapters/{SAFETY_ADAPTER} as committed (threshold {head.threshold}; training data: "
+             f"{'; '.join(manifest['training_data']['sources'])}) and prompts/agent/safety.yaml as committed. Where the "
+             "file is among the training sources these figures are in-sample, not a held-out result.")
+    notes = [rerun if after else blind,
              f"Embedding: {embedding['seconds']} s for {embedding['questions']} questions ({embedding['model_dtype']})."]
     return write_results(
         name, command=command, data={"questions": str(path), "adapter": manifest.get("training_data", {}).get("examples")},

@@ -87,6 +87,8 @@ def bench_safety(
     name: str = typer.Option("safety", help="result name with --questions: eval/results/<name>.{json,md}"),
     save_adapter: bool = typer.Option(False, "--save-adapter", help="also fit the head on every example and write "
                                       "adapters/safety-smollm2 with the LOSO threshold"),
+    after_first_run: bool = typer.Option(False, "--after-first-run", help="with --questions: the file is no longer "
+                                         "blind (a labelled rerun after its first run)"),
 ) -> None:
     """Pattern policy vs the learned refusal check (SmolLM2 + logistic head) vs either: leave-one-suite-out
     over the agent suites (eval/results/safety.json and .md), or a blind question file."""
@@ -101,7 +103,7 @@ def bench_safety(
             raise MedtsError(f"{path}: question file not found")
         if name == "safety":
             raise MedtsError("--questions needs --name (the LOSO result keeps eval/results/safety.*)")
-        paths = run_blind_bench(path, name=name, command=command)
+        paths = run_blind_bench(path, name=name, after=after_first_run, command=command)
     else:
         paths = run_safety_bench(save_adapter=save_adapter, command=command)
     for p in paths:
