@@ -97,7 +97,8 @@ RULES = [
     "per QRS label run; its P = last P run since the previous QRS, T = first T run before the next QRS; "
     "onset/offset = first/last sample of the run; peak = largest deviation from the chord across the run."),
     ("Speed: wall time per 12-lead 10 s 500 Hz LUDB record (median over records, after a warm-up), "
-    "single process; peak Python memory by tracemalloc."),
+    "single process; peak Python memory by tracemalloc (it does not see torch's tensor memory, so openecg's "
+    "figure leaves out its model and activations)."),
 ]
 
 
