@@ -21,9 +21,10 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Any
 
 import numpy as np
 import torch
@@ -55,28 +56,35 @@ def resample_mask(mask: np.ndarray, fs_in: float, fs_out: float, n_out: int) -> 
     return mask[idx]
 
 
-def prepare_ludb_record(root: str | Path, record_id: int, fs: float, leads: Iterable[str]) -> PreparedRecord:
-    """Read one LUDB record and bring signal, masks and spans to ``fs`` Hz.
-
-    The result is cached under ``cache_dir()/ludb_prepared`` (keyed by record, rate, leads and
-    the source header's size and mtime) because reading and resampling all 160 records takes
-    about two minutes on one core.
-    """
-    leads = tuple(leads)
-    header = ludb_record_path(root, record_id).with_suffix(".hea")
+def cached_prepared(folder: str, header: Path, name: str, key_parts: tuple, build: Callable[[], Any]) -> Any:
+    """``build()``, pickled under ``cache_dir()/folder`` and keyed by the source ``header``'s path, size
+    and mtime plus ``key_parts``, so an edited record or another rate is prepared again. Written to a
+    temporary file first: parallel workers never read a half-written cache."""
     stat = header.stat()
-    key = hashlib.sha1(f"{header.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{fs}|{leads}".encode()).hexdigest()[:16]
-    cached = cache_dir() / "ludb_prepared" / f"{record_id}-{key}.pkl"
+    key = hashlib.sha1(f"{header.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{key_parts}".encode()).hexdigest()[:16]
+    cached = cache_dir() / folder / f"{name}-{key}.pkl"
     if cached.is_file():
         with cached.open("rb") as fh:
             return pickle.load(fh)
-    prepared = _prepare_ludb_record(root, record_id, fs, leads)
+    prepared = build()
     cached.parent.mkdir(parents=True, exist_ok=True)
     tmp = cached.with_suffix(f".tmp{os.getpid()}")
     with tmp.open("wb") as fh:
         pickle.dump(prepared, fh)
     tmp.rename(cached)
     return prepared
+
+
+def prepare_ludb_record(root: str | Path, record_id: int, fs: float, leads: Iterable[str]) -> PreparedRecord:
+    """Read one LUDB record and bring signal, masks and spans to ``fs`` Hz.
+
+    The result is cached under ``cache_dir()/ludb_prepared`` (:func:`cached_prepared`) because reading
+    and resampling all 160 records takes about two minutes on one core.
+    """
+    leads = tuple(leads)
+    header = ludb_record_path(root, record_id).with_suffix(".hea")
+    return cached_prepared("ludb_prepared", header, str(record_id), (fs, leads),
+                           lambda: _prepare_ludb_record(root, record_id, fs, leads))
 
 
 def _prepare_ludb_record(root: str | Path, record_id: int, fs: float, leads: tuple[str, ...]) -> PreparedRecord:

@@ -30,9 +30,6 @@ Example
 
 from __future__ import annotations
 
-import hashlib
-import os
-import pickle
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
@@ -42,15 +39,16 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from medts.config import cache_dir
 from medts.io.annotations import Wave
 from medts.io.qtdb import qtdb_record_names, read_qtdb
 from medts.medtsllm.config import MedTsLLMConfig
-from medts.medtsllm.data import resample_mask, window_starts
+from medts.medtsllm.data import cached_prepared, resample_mask, window_starts
 from medts.medtsllm.prompt import build_prompt
 
 IGNORE = -100
 """Label of a sample whose class the annotation does not fix (PyTorch's ``ignore_index``)."""
+LABEL_VERSION = 1
+"""Bumped when :func:`qtdb_labels` changes, so cached prepared records are rebuilt."""
 MAX_GAP_RR = 1.6
 """Two marked beats are linked (the signal between them is labelled) when their QRS onsets are
 closer than this many median RR intervals: no unmarked beat fits between them."""
@@ -147,30 +145,22 @@ def qtdb_labels(waves: list[Wave], n: int) -> tuple[np.ndarray, list[tuple[int, 
 
 def prepare_qtdb_record(root: str | Path, name: str, fs: float) -> PreparedQtdbRecord:
     """Read QTDB record ``name``, label it from ``.q1c`` and bring it to ``fs`` Hz (cached under
-    ``cache_dir()/qtdb_prepared``, keyed by the header's size and mtime and the rate)."""
-    header = Path(root) / f"{name}.hea"
-    stat = header.stat()
-    key = hashlib.sha1(f"{header.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{fs}|v1".encode()).hexdigest()[:16]
-    cached = cache_dir() / "qtdb_prepared" / f"{name}-{key}.pkl"
-    if cached.is_file():
-        with cached.open("rb") as fh:
-            return pickle.load(fh)
+    ``cache_dir()/qtdb_prepared``, :func:`medts.medtsllm.data.cached_prepared`)."""
+    return cached_prepared("qtdb_prepared", Path(root) / f"{name}.hea", name, (fs, LABEL_VERSION),
+                           lambda: _prepare_qtdb_record(root, name, fs))
+
+
+def _prepare_qtdb_record(root: str | Path, name: str, fs: float) -> PreparedQtdbRecord:
     rec = read_qtdb(root, name)
     ecg = rec.ecg
     labels, runs = qtdb_labels(rec.q1c, ecg.signal.shape[0])
     res = ecg.resample(fs) if fs != ecg.fs else ecg
     n = res.signal.shape[0]
     scale = fs / ecg.fs
-    prepared = PreparedQtdbRecord(
+    return PreparedQtdbRecord(
         name=name, signal=res.signal.astype(np.float32), labels=resample_mask(labels, ecg.fs, fs, n),
         runs=[(int(np.ceil(a * scale)), min(n, int(np.floor(b * scale)))) for a, b in runs], leads=tuple(ecg.leads),
     )
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_suffix(f".tmp{os.getpid()}")
-    with tmp.open("wb") as fh:
-        pickle.dump(prepared, fh)
-    tmp.rename(cached)
-    return prepared
 
 
 class QtdbWindows(Dataset):
