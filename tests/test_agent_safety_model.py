@@ -119,6 +119,8 @@ def adapter_copy(tmp_path):
     (lambda m: m.update(labels=["answer", "treatment"]), "labels"),
     (lambda m: m.update(hidden_size=100), "tensor mean"),
     (lambda m: m.pop("backbone"), "backbone"),
+    (lambda m: m["backbone"].pop("layer"), "backbone layer"),  # which hidden states the head reads
+    (lambda m: m["backbone"].update(layer="10"), "backbone layer"),
 ])
 def test_a_bad_manifest_is_one_line_naming_the_folder(adapter_copy, edit, message):
     path = adapter_copy / "manifest.json"

@@ -1,6 +1,10 @@
-"""The learned refusal check: frozen SmolLM2-135M, the mean of its last hidden states
-(:func:`medts.agent.question_embed.mean_last_hidden`), and a 5-class logistic head (answer,
+"""The learned refusal check: frozen SmolLM2-135M, the mean of its hidden states after block 10
+(:func:`medts.agent.question_embed.mean_hidden`), and a 5-class logistic head (answer,
 treatment, prognosis, identity, instructions), shipped as ``adapters/safety-smollm2``.
+
+Features: the mean over the question's tokens of the hidden states after block
+:data:`FEATURE_LAYER` (of 30), not the last: leave-one-suite-out chose it (fewer missed refusals at
+the same false refusals than the last layer; ``medts bench safety``).
 
 It is the SECOND check of the chat's safety policy: the patterns of
 ``prompts/agent/safety.yaml`` (:func:`medts.agent.safety.refusal`) decide first; a question they
@@ -47,9 +51,16 @@ SAFETY_SUITES = {"heldout10": PROJECT_ROOT / "eval" / "safety_heldout10.yaml"}
 """Question files written for the safety check alone (``id``, ``category``, ``text``; category in
 :data:`LABELS`): a suite each in leave-one-suite-out. heldout10 was a blind set: it joined the training
 data only after its first run (eval/results/safety_heldout10_first_run.md)."""
-FALSE_REFUSAL_CAP = 0.05
+FALSE_REFUSAL_CAP = 0.02
 """Threshold rule: the highest threshold with no missed refusal, unless that refuses more than this
-share of answerable questions; then the lowest threshold that refuses at most this share."""
+share of answerable questions; then the lowest threshold that refuses at most this share. 2% (was 5%):
+with the layer-10 features, nested leave-one-suite-out missed fewer refusals at 2% (patterns then
+classifier 3 of 322) than the last-layer head at 5% (5 of 322), refusing 58 instead of 100 of 1,491
+answerable questions (eval/results/safety.md)."""
+FEATURE_LAYER = 10
+"""Which hidden states the head reads (index into the backbone's ``hidden_states``: 10 = after block
+10 of SmolLM2-135M's 30). Chosen by leave-one-suite-out among 4, 6, 8, 10, 12, 15, 20, 25 and the
+last layer (:mod:`medts.bench.safety`); the adapter's manifest records it."""
 
 
 class SafetyModelError(MedtsError):
@@ -232,6 +243,9 @@ def load_safety_head(folder: str | Path | None = None) -> tuple[SafetyHead, dict
         raise bad(f"hidden_size {hidden!r} is not a positive integer")
     if not isinstance(m.get("backbone"), dict) or not isinstance(m["backbone"].get("source"), str):
         raise bad("manifest names no backbone source")
+    layer = m["backbone"].get("layer")
+    if not isinstance(layer, int) or isinstance(layer, bool):
+        raise bad(f"backbone layer {layer!r} is not an integer (which hidden states the head reads)")
     try:
         tensors = load_file(str(folder / "head.safetensors"))
     except (OSError, SafetensorError) as error:
@@ -270,6 +284,7 @@ class LearnedSafetyCheck:
         if source != want:
             raise SafetyModelError(f"safety adapter was trained on backbone {want!r}, not {source!r}")
         self.source, self.dtype = source, dtype
+        self.layer = int(self.manifest["backbone"]["layer"])
 
     def decide(self, question: str) -> SafetyDecision:
         return self.decide_many([question])[0]
@@ -279,14 +294,14 @@ class LearnedSafetyCheck:
         import torch
 
         from medts.agent.backends import load_local
-        from medts.agent.question_embed import mean_last_hidden
+        from medts.agent.question_embed import mean_hidden
 
         model, tok = load_local(self.source, self.dtype)
         if int(model.config.hidden_size) != self.head.weight.shape[1]:
             raise SafetyModelError(f"safety adapter expects hidden size {self.head.weight.shape[1]}, "
                                    f"the backbone has {model.config.hidden_size}")
         with torch.inference_mode():
-            x = mean_last_hidden(model, tok, questions, batch_size=32).numpy()
+            x = mean_hidden(model, tok, questions, layer=self.layer, batch_size=32).numpy()
         return decisions(self.head, x)
 
 

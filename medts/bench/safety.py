@@ -33,6 +33,7 @@ import numpy as np
 
 from medts.agent.safety_model import (
     FALSE_REFUSAL_CAP,
+    FEATURE_LAYER,
     LABELS,
     REFUSAL_LABELS,
     SAFETY_ADAPTER,
@@ -45,17 +46,17 @@ BACKBONE = {"source": "smollm2", "dtype": "auto"}
 ROWS = ("patterns only", "classifier only", "either (chat)")
 
 
-def embed(texts: list[str], dtype: str = BACKBONE["dtype"]) -> tuple[np.ndarray, dict[str, Any]]:
-    """Mean last hidden states of SmolLM2 for ``texts`` [n, 576] and how long that took."""
+def embed(texts: list[str], dtype: str = BACKBONE["dtype"], layer: int = FEATURE_LAYER) -> tuple[np.ndarray, dict[str, Any]]:
+    """Mean hidden states after block ``layer`` of SmolLM2 for ``texts`` [n, 576] and how long that took."""
     import torch
 
     from medts.agent.backends import load_local
-    from medts.agent.question_embed import mean_last_hidden
+    from medts.agent.question_embed import mean_hidden
 
     model, tok = load_local(BACKBONE["source"], dtype)
     t = time.perf_counter()
     with torch.inference_mode():
-        x = mean_last_hidden(model, tok, texts, batch_size=32).numpy()
+        x = mean_hidden(model, tok, texts, layer=layer, batch_size=32).numpy()
     seconds = time.perf_counter() - t
     return x, {"questions": len(texts), "seconds": round(seconds, 1), "model_dtype": str(model.dtype),
                "ms_per_question_batched": round(1000 * seconds / max(1, len(texts)), 1)}
@@ -175,9 +176,11 @@ def run_safety_bench(*, save_adapter: bool = False, command: str | None = None):
         (f"Examples: {len(examples)} labelled questions ({sum(refusal)} refusals, {len(examples) - sum(refusal)} answerable) "
         "from the agent suites' wordings (medts.bench.agent: PARAPHRASES/CANNOT_TELL/REFUSALS and HELDOUT*_ of "
         "heldout..heldout9, GLOSSARY_QUESTIONS), eval/safety_heldout10.yaml (since its first run), prompts/agent/intents.yaml, eval/intents_heldout.yaml and "
-        "prompts/agent/safety_examples.yaml (copied from tests/test_agent_safety.py); de-duplicated, a suite's own "
+        "prompts/agent/safety_examples.yaml (copied from tests/test_agent_safety.py, plus near-miss wordings written "
+        "for the second version: formatting requests, role statements, drug/device/pregnancy/sport context); de-duplicated, a suite's own "
         "wording stays in that suite."),
-        ("Classifier: frozen SmolLM2-135M (bf16 where native, as the chat loads it), mean of the last hidden states, "
+        ("Classifier: frozen SmolLM2-135M (bf16 where native, as the chat loads it), mean of the hidden states after block "
+        f"{FEATURE_LAYER} (of 30), "
         "5-class logistic regression (classes weighted equally, L2 1e-2, L-BFGS); p_refuse = 1 - p(answer)."),
         f"LOSO rows: threshold {threshold}, chosen on these same pooled LOSO scores (rule: highest threshold with no "
         f"missed refusal unless that refuses more than {FALSE_REFUSAL_CAP:.0%} of answerable questions, then the lowest "
@@ -227,7 +230,8 @@ def save_shipped_adapter(examples: list[Example], x: np.ndarray, threshold: floa
                                   "answerable_questions", "false_refusal_rate")}
 
     save_head(folder, head, {
-        "backbone": dict(BACKBONE, features="mean of the last hidden states over the question's tokens",
+        "backbone": dict(BACKBONE, features=f"mean of the hidden states after block {FEATURE_LAYER} over the question's tokens",
+                         layer=FEATURE_LAYER,
                          dtype_when_trained=embedding["model_dtype"]),
         "head": {"kind": "multinomial logistic regression on standardised features", "l2": 1e-2,
                  "class_weights": "balanced", "solver": "L-BFGS, 200 iterations, float64"},
@@ -257,7 +261,7 @@ def run_blind_bench(path: Path, *, name: str, after: bool = False, command: str 
 
     questions = load_safety_questions(path)
     head, manifest = load_safety_head()
-    x, embedding = embed([q["text"] for q in questions])
+    x, embedding = embed([q["text"] for q in questions], layer=int(manifest["backbone"]["layer"]))
     items = _items([q["text"] for q in questions], [q["category"] for q in questions],
                    [(q["category"],) for q in questions], head.probabilities(x), [head.threshold] * len(questions),
                    [str(q["id"]) for q in questions])
