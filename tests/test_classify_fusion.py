@@ -149,3 +149,23 @@ def test_bench_hybrid_row_pairs_the_fused_scores_with_the_cnn_on_the_same_record
     assert row["delta_vs_cnn"]["delta"] == pytest.approx(row["hybrid_macro_auc"] - row["cnn_macro_auc"])
     assert row["delta_vs_cnn"]["ci95"][0] > 0
     assert "superdiagnostic" not in out  # no head predictions: no row
+
+
+def test_features_measured_elsewhere_are_used_without_measuring_again(monkeypatch):
+    """``medts classify`` measures the fusion features in its parent process (NeuroKit2 loaded there) and hands
+    them to the worker, which must not measure the record again."""
+    from medts.classify import fusion
+    from medts.examples import load_example
+
+    ecg = load_example("sinus")
+    x = np.zeros((1000, 12))
+    features = np.arange(len(fusion.feature_names()), dtype=np.float64)
+    fusion.remember_record_features(ecg, x, 100.0, features)
+
+    def measured(*_args):
+        raise AssertionError("measured")
+
+    monkeypatch.setattr(fusion.FusionHead, "record_features", staticmethod(measured))
+    np.testing.assert_array_equal(fusion.cached_record_features(ecg, x, 100.0), features)
+    with pytest.raises(AssertionError, match="measured"):  # another model input is not the remembered record
+        fusion.cached_record_features(ecg, x + 1.0, 100.0)

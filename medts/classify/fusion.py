@@ -231,23 +231,33 @@ FEATURE_CACHE_SIZE = 256
 _feature_cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
 
-def cached_record_features(ecg: Any, model_signal: np.ndarray, model_fs_hz: float) -> np.ndarray:
-    """:meth:`FusionHead.record_features`, kept for the last :data:`FEATURE_CACHE_SIZE` records by a hash of the
-    record's samples, rate, leads and model input: the all-statement and superdiagnostic heads read the same
-    features, so a record is measured once for both."""
+def _feature_key(ecg: Any, model_signal: np.ndarray, model_fs_hz: float) -> str:
+    """Cache key of a record's features: a hash of its samples, rate, leads and model input."""
     digest = hashlib.sha1()
     for part in (np.ascontiguousarray(ecg.signal), np.ascontiguousarray(model_signal)):
         digest.update(part.tobytes())
     digest.update(repr((float(ecg.fs), list(ecg.leads), float(model_fs_hz), ecg.signal.shape)).encode())
-    key = digest.hexdigest()
+    return digest.hexdigest()
+
+
+def remember_record_features(ecg: Any, model_signal: np.ndarray, model_fs_hz: float, features: np.ndarray) -> None:
+    """Keep ``features`` (measured elsewhere, e.g. by ``medts classify``'s parent process, which has NeuroKit2
+    loaded) as this record's :func:`cached_record_features`, so this process need not measure it."""
+    _feature_cache[_feature_key(ecg, model_signal, model_fs_hz)] = np.asarray(features, np.float64)
+    while len(_feature_cache) > FEATURE_CACHE_SIZE:
+        _feature_cache.popitem(last=False)
+
+
+def cached_record_features(ecg: Any, model_signal: np.ndarray, model_fs_hz: float) -> np.ndarray:
+    """:meth:`FusionHead.record_features`, kept for the last :data:`FEATURE_CACHE_SIZE` records by a hash of the
+    record's samples, rate, leads and model input: the all-statement and superdiagnostic heads read the same
+    features, so a record is measured once for both."""
+    key = _feature_key(ecg, model_signal, model_fs_hz)
     if key in _feature_cache:
         _feature_cache.move_to_end(key)
         return _feature_cache[key]
-    features = FusionHead.record_features(ecg, model_signal, model_fs_hz)
-    _feature_cache[key] = features
-    while len(_feature_cache) > FEATURE_CACHE_SIZE:
-        _feature_cache.popitem(last=False)
-    return features
+    remember_record_features(ecg, model_signal, model_fs_hz, FusionHead.record_features(ecg, model_signal, model_fs_hz))
+    return _feature_cache[key]
 
 
 def _read_arrays(path: Path) -> dict[str, np.ndarray]:

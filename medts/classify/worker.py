@@ -37,10 +37,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from medts.classify.outputs import ClassifierPrediction
     from medts.classify.predict import Classifier
     from medts.record import ECG
 
+FusionInputs = tuple["np.ndarray", float, "np.ndarray"]
+"""(model input [n_samples, 12], model rate Hz, fusion features): what the worker's fusion head reads."""
 _loaded: dict[tuple[str | None, str], Classifier] = {}
 """The worker process's classifiers, by (adapter folder, level)."""
 
@@ -55,14 +59,20 @@ def _load(adapter: str | None, level: str) -> Classifier:
     return _loaded[key]
 
 
-def _warm_up(adapter: str | None, level: str) -> None:
+def _warm_up(adapter: str | None, level: str) -> float | None:
     """Runs in the worker as soon as it starts: imports torch and loads the classifier while the
-    parent imports its own libraries."""
-    _load(adapter, level)
+    parent imports its own libraries. Returns the model rate (Hz) when a fusion head scores complete
+    12-lead records with measurements (:mod:`medts.classify.fusion`), else ``None``."""
+    clf = _load(adapter, level)
+    return clf.fs_hz if clf.fusion is not None else None
 
 
-def _predict(adapter: str | None, level: str, ecg: ECG) -> ClassifierPrediction:
-    """Runs in the worker: the prediction for ``ecg``."""
+def _predict(adapter: str | None, level: str, ecg: ECG, fusion_inputs: FusionInputs | None) -> ClassifierPrediction:
+    """Runs in the worker: the prediction for ``ecg``, with the fusion features the parent measured."""
+    if fusion_inputs is not None:
+        from medts.classify.fusion import remember_record_features
+
+        remember_record_features(ecg, *fusion_inputs)
     return _load(adapter, level).predict(ecg)
 
 
@@ -86,8 +96,25 @@ class ClassifierWorker:
         self._warm.result()
 
     def submit(self, ecg: ECG) -> Future[ClassifierPrediction]:
-        """Start predicting ``ecg``; the future's ``result()`` is the prediction or the worker's error."""
-        return self._pool.submit(_predict, *self._args, ecg)
+        """Start predicting ``ecg``; the future's ``result()`` is the prediction or the worker's error.
+
+        Waits until the classifier is loaded. When it fuses this record with measurements, they are
+        measured here first: this process has NeuroKit2 loaded, so the worker never imports it."""
+        return self._pool.submit(_predict, *self._args, ecg, self._fusion_inputs(ecg))
+
+    def _fusion_inputs(self, ecg: ECG) -> FusionInputs | None:
+        """The fusion head's inputs for ``ecg``, or ``None`` when no head fuses it (no head, or a lead
+        missing or flat: those records keep the CNN path, as in :meth:`Classifier.predict_many`)."""
+        fs_hz = self._warm.result()
+        if fs_hz is None:
+            return None
+        from medts.classify.fusion import FusionHead
+        from medts.classify.preprocess import model_input
+
+        x, missing = model_input(ecg, fs_hz=fs_hz)
+        if missing or not x.any(axis=0).all():
+            return None
+        return x, fs_hz, FusionHead.record_features(ecg, x, fs_hz)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
