@@ -44,7 +44,7 @@ import torch
 
 from medts.classify.calibrate import Threshold
 from medts.classify.data import sliding_windows, window_starts
-from medts.classify.fusion import FusionHead
+from medts.classify.fusion import FusionHead, cached_record_features
 from medts.classify.models import (
     ECGClassifierNet,
     ModelConfig,
@@ -106,7 +106,6 @@ def attach_fusion(clf: Classifier) -> Classifier:
     :attr:`Classifier.fusion`, loaded strictly (a corrupt head raises :class:`MedtsError`, one line); none shipped:
     ``clf`` unchanged."""
     from medts.adapters import hybrid_head_dir
-    from medts.classify.fusion import FusionHead
 
     folder = hybrid_head_dir(clf.level)
     if folder is None:
@@ -444,8 +443,6 @@ class Classifier:
 
     def _fused(self, ecg: ECG, x: np.ndarray, p: np.ndarray) -> np.ndarray:
         """Fused probabilities ``[n_classes]`` of one 12-lead record (CNN probabilities ``p``, model input ``x``)."""
-        from medts.classify.fusion import cached_record_features
-
         features = cached_record_features(ecg, x, self.fs_hz)
         return self.fusion.fuse(p[None, :], features[None, :])[0]
 
