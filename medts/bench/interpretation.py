@@ -37,8 +37,9 @@ from pathlib import Path
 from typing import Any
 
 STATEMENTS_SCORED = ("SR", "STACH", "SBRAD", "SARRH", "AFIB", "AFLT", "PACE", "1AVB", "CLBBB", "CRBBB", "IRBBB", "LAFB",
-                     "LVH", "LNGQT", "NORM")
-LUDB_LABELLED = ("SR", "STACH", "SBRAD", "SARRH", "AFIB", "AFLT", "PACE", "1AVB", "CLBBB", "CRBBB", "IRBBB", "LAFB", "LVH")
+                     "LVH", "LNGQT", "PAC", "PVC", "NORM")
+LUDB_LABELLED = ("SR", "STACH", "SBRAD", "SARRH", "AFIB", "AFLT", "PACE", "1AVB", "CLBBB", "CRBBB", "IRBBB", "LAFB", "LVH",
+                 "PAC", "PVC")
 """LUDB has no normal-ECG or long-QT label: those statements are scored on PTB-XL and the examples only."""
 RHYTHM_LABELS = ("SR", "STACH", "SBRAD", "SARRH", "AFIB", "AFLT")
 LUDB_AXIS = {"normal": "normal axis", "vertical": "normal axis", "horizontal": "normal axis",

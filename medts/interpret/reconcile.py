@@ -7,6 +7,8 @@ probability and threshold beside it):
 2. Rhythm statements SR, STACH, SBRAD, SARRH, AFIB, AFLT come from :func:`medts.interpret.rhythm.call_rhythm`
    (RR pattern, P waves, atrial activity, rate); the classifier's own calls on them are shown but do not
    decide. SVTAC and PSVT from the classifier are withheld when the measured rhythm is sinus, AFIB or AFLT.
+2b. PAC and PVC come from :func:`medts.interpret.ectopy.premature_beats` (early beats followed by a pause,
+   their QRS width against the dominant beats); the classifier's own calls are shown but do not decide.
 3. A classifier statement that needs leads the record lacks (missing, disconnected or flat;
    :data:`medts.interpret.statements.REQUIRED_LEADS`) is withheld, naming the leads.
 4. Measurement gates (:mod:`medts.interpret.statements`): CLBBB/CRBBB need QRS >= 120 ms and
@@ -31,6 +33,7 @@ from pydantic import BaseModel
 
 from medts.interpret import statements as rules
 from medts.interpret.axis import AxisCall
+from medts.interpret.ectopy import ECTOPY_SOURCE, premature_beats
 from medts.interpret.quality import QualityGrade
 from medts.interpret.ranges import MeasurementFlag
 from medts.interpret.rhythm import RHYTHM_CODES, RhythmCall, rhythm_description
@@ -168,6 +171,16 @@ def reconcile(m, *, sex: str | None, scores: list[ClassifierScore], quality: Qua
     for code in present:
         if code in RHYTHM_CODES and code not in rhythm.codes or code in ("SVTAC", "PSVT") and (rhythm.sinus or rhythm.code in ("AFIB", "AFLT")):
             add(code, "withheld", "classifier", f"measured rhythm is {rhythm.label}: {rhythm.reason}")
+
+    # 2b. premature beats
+    ectopy = premature_beats(m, rhythm)
+    for code, holds in (("PAC", ectopy.pac), ("PVC", ectopy.pvc)):
+        if holds:
+            add(code, "asserted", "measurement+classifier" if code in present else "measurement", ectopy.reason,
+                ECTOPY_SOURCE)
+        elif code in present:
+            add(code, "withheld", "classifier", f"{'measurement contradicts it' if holds is False else 'cannot be checked'}: "
+                                                f"{ectopy.reason}")
 
     # 3. leads, 4. gates
     absent = set(quality.absent_leads)
