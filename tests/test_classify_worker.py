@@ -83,3 +83,28 @@ def test_the_cli_process_itself_never_imports_torch():
     assert done.returncode == 0, done.stderr
     assert done.stderr.strip().splitlines()[-1] == "False"
     assert json.loads(done.stdout)[0]["present"]
+
+
+def test_given_the_model_input_the_classifier_imports_neither_scipy_signal_nor_neurokit2(tmp_path):
+    """What the worker runs (load, predict from the record and model input the command's process sent)
+    needs no band-pass and no measurement library: the worker's start-up is torch and the weights only."""
+    import pickle
+
+    from medts.classify.preprocess import model_input
+
+    ecg = load_example("afib")
+    clf = classifier_for_level("superdiagnostic")
+    (tmp_path / "inputs.pkl").write_bytes(pickle.dumps((ecg, model_input(ecg, fs_hz=clf.fs_hz))))
+    code = ("import json, pickle, sys\nfrom medts.classify.predict import classifier_for_level\n"
+            f"ecg, inputs = pickle.loads(open({str(tmp_path / 'inputs.pkl')!r}, 'rb').read())\n"
+            "clf = classifier_for_level('superdiagnostic')\nclf.fusion = None\n"
+            "p = clf.predict_many([ecg], [inputs])[0]\n"
+            "print(json.dumps([[s.probability for s in p.statements],"
+            " [m for m in ('scipy.signal', 'neurokit2', 'sklearn') if m in sys.modules]]))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False,
+                          env={**os.environ, "HF_HUB_OFFLINE": "1"}, timeout=300)
+    assert done.returncode == 0, done.stderr
+    probs, heavy = json.loads(done.stdout.strip().splitlines()[-1])
+    assert heavy == []
+    clf.fusion = None  # the CNN's own probabilities (fused ones need the measurements)
+    assert probs == [s.probability for s in clf.predict(ecg).statements]

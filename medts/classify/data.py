@@ -33,7 +33,6 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from medts.classify.preprocess import PREPROCESS_VERSION, standardise_signal
 from medts.config import cache_dir
 from medts.errors import ECGReadError, MedtsError
 
@@ -111,6 +110,7 @@ def load_ptbxl_cache(
     ECGReadError
         If the root is not a PTB-XL root or holds no usable record.
     """
+    from medts.classify.preprocess import PREPROCESS_VERSION  # scipy.signal: only where signals are preprocessed
     from medts.io.ptbxl import PtbxlIndex, processed_zscore_arrays
 
     root = Path(root).resolve()
@@ -150,6 +150,7 @@ def load_ptbxl_cache(
 
 
 def _write_cache(index, entries: dict, ids: list[int], folder: Path, n_samples: int, fs_hz: float) -> None:
+    from medts.classify.preprocess import PREPROCESS_VERSION, standardise_signal
     from medts.io.ptbxl import load_processed_zscore
 
     folder.mkdir(parents=True, exist_ok=True)

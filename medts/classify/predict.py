@@ -53,7 +53,6 @@ from medts.classify.models import (
     to_channels_last_2d,
 )
 from medts.classify.outputs import ClassifierPrediction, StatementPrediction, describe_label
-from medts.classify.preprocess import model_input
 from medts.errors import MedtsError
 from medts.record import ECG
 from medts.serialization import json_default
@@ -348,7 +347,8 @@ class Classifier:
             return self
         return self.reduced  # type: ignore[return-value]
 
-    def predict_many(self, ecgs: list[ECG]) -> list[ClassifierPrediction]:
+    def predict_many(self, ecgs: list[ECG],
+                     inputs: list[tuple[np.ndarray, list[str]]] | None = None) -> list[ClassifierPrediction]:
         """Statements with probabilities, thresholds and present/absent for each record.
 
         Records of equal length are scored in one batch. Missing leads are zeroed and named in
@@ -356,8 +356,13 @@ class Classifier:
         lead is ``withheld`` with the reason; other sampling rates are resampled to the model rate.
         With :attr:`reduced` set, records lacking a lead are scored by it (:meth:`scorer`) and the
         notes say which model scored them instead of this one.
+
+        ``inputs`` are the records' :func:`~medts.classify.preprocess.model_input` at :attr:`fs_hz` (signal,
+        missing leads) when the caller made them already (``medts classify``'s worker gets them from the
+        command's process, so it never imports scipy.signal for the band-pass).
         """
-        inputs = [model_input(ecg, fs_hz=self.fs_hz) for ecg in ecgs]
+        if inputs is None:
+            inputs = [_model_input(ecg, self.fs_hz) for ecg in ecgs]
         routed = [i for i, (x, _) in enumerate(inputs) if self.scorer(x) is not self]
         reduced = self.reduced if routed else None
         if reduced is None:
@@ -365,7 +370,7 @@ class Classifier:
         kept = [i for i in range(len(ecgs)) if i not in set(routed)]
         out: list[ClassifierPrediction | None] = [None] * len(ecgs)
         for clf, idx in ((self, kept), (reduced, routed)):
-            sub = [inputs[i] if clf.fs_hz == self.fs_hz else model_input(ecgs[i], fs_hz=clf.fs_hz) for i in idx]
+            sub = [inputs[i] if clf.fs_hz == self.fs_hz else _model_input(ecgs[i], clf.fs_hz) for i in idx]
             for i, pred in zip(idx, clf._predict_inputs([ecgs[i] for i in idx], sub) if idx else []):
                 out[i] = pred
         for i in routed:
@@ -376,7 +381,7 @@ class Classifier:
         return out  # type: ignore[return-value]
 
     def _predict_inputs(self, ecgs: list[ECG], inputs: list[tuple[np.ndarray, list[str]]]) -> list[ClassifierPrediction]:
-        """:meth:`predict_many` with the model inputs (:func:`model_input` at this model's rate) given."""
+        """:meth:`predict_many` with the model inputs (:func:`_model_input` at this model's rate) given."""
         from medts.interpret.statements import required_leads
         from medts.record import STANDARD_LEADS
 
@@ -445,6 +450,14 @@ class Classifier:
         """Fused probabilities ``[n_classes]`` of one 12-lead record (CNN probabilities ``p``, model input ``x``)."""
         features = cached_record_features(ecg, x, self.fs_hz)
         return self.fusion.fuse(p[None, :], features[None, :])[0]
+
+
+def _model_input(ecg: ECG, fs_hz: float) -> tuple[np.ndarray, list[str]]:
+    """:func:`medts.classify.preprocess.model_input`, imported on first use: its band-pass loads scipy.signal
+    (about 0.6 CPU-s), which ``medts classify``'s worker never needs (it is handed the model input)."""
+    from medts.classify.preprocess import model_input
+
+    return model_input(ecg, fs_hz=fs_hz)
 
 
 def round_weights_to_float16(net: ECGClassifierNet) -> ECGClassifierNet:

@@ -7,9 +7,13 @@ record). :class:`ClassifierWorker` loads the classifier in a second process whil
 own process imports NeuroKit2 and measures; on two cores the wall time is the longer of the two.
 Records are predicted one after another in the same worker, so a batch loads the model once.
 
-The worker is forked: it starts with the modules the command has imported (numpy, wfdb); a spawned
-worker imports them again and measured slower than no worker at all. On the development machine,
-alternating runs took 2.65-2.89 s wall with the worker against 3.70-4.27 s in one process. Where
+The worker is forked: it starts with the modules the command has imported (numpy); a spawned
+worker imports them again and measured slower than no worker at all. ``medts classify`` starts it
+before reading any record, and it imports torch at once (:func:`_import_torch`); the classifier is
+loaded once the first record is read (:meth:`ClassifierWorker.load`: bad inputs cost no model load).
+The command's process makes the model input (band-pass, scipy.signal) and the fusion features
+(NeuroKit2) and hands them over, so the worker imports neither: it needs about 1.5 CPU-s (torch,
+the networks, the weights) against 2.5 for the command's process (reading, NeuroKit2, measuring). Where
 torch is imported already (the app, a notebook, the tests) a thread of the same process predicts
 instead: there is no import left to overlap, and forking a process that runs torch's thread pools
 is not safe.
@@ -43,10 +47,16 @@ if TYPE_CHECKING:
     from medts.classify.predict import Classifier
     from medts.record import ECG
 
-FusionInputs = tuple["np.ndarray", float, "np.ndarray"]
-"""(model input [n_samples, 12], model rate Hz, fusion features): what the worker's fusion head reads."""
+ModelInput = tuple["np.ndarray", list[str]]
+"""(model input [n_samples, 12] at the model rate, missing leads): :func:`medts.classify.preprocess.model_input`."""
 _loaded: dict[tuple[str | None, str], Classifier] = {}
 """The worker process's classifiers, by (adapter folder, level)."""
+
+
+def _import_torch() -> None:
+    """Runs in the worker as soon as it starts, before any record is read: the imports that take
+    most of its time (torch, the networks), none of which reads a file."""
+    import medts.classify.predict  # noqa: F401 - imports torch
 
 
 def _load(adapter: str | None, level: str) -> Classifier:
@@ -59,21 +69,24 @@ def _load(adapter: str | None, level: str) -> Classifier:
     return _loaded[key]
 
 
-def _warm_up(adapter: str | None, level: str) -> float | None:
-    """Runs in the worker as soon as it starts: imports torch and loads the classifier while the
-    parent imports its own libraries. Returns the model rate (Hz) when a fusion head scores complete
-    12-lead records with measurements (:mod:`medts.classify.fusion`), else ``None``."""
+def _warm_up(adapter: str | None, level: str) -> tuple[float, bool]:
+    """Runs in the worker once the first record is read: loads the classifier. Returns its model rate
+    (Hz) and whether a fusion head scores complete 12-lead records with measurements
+    (:mod:`medts.classify.fusion`)."""
     clf = _load(adapter, level)
-    return clf.fs_hz if clf.fusion is not None else None
+    return clf.fs_hz, clf.fusion is not None
 
 
-def _predict(adapter: str | None, level: str, ecg: ECG, fusion_inputs: FusionInputs | None) -> ClassifierPrediction:
-    """Runs in the worker: the prediction for ``ecg``, with the fusion features the parent measured."""
-    if fusion_inputs is not None:
+def _predict(adapter: str | None, level: str, ecg: ECG, model_signal: ModelInput,
+             features: np.ndarray | None) -> ClassifierPrediction:
+    """Runs in the worker: the prediction for ``ecg`` from its model input and, when fused, the fusion
+    features, both made by the parent (so the worker imports neither scipy.signal nor NeuroKit2)."""
+    clf = _load(adapter, level)
+    if features is not None:
         from medts.classify.fusion import remember_record_features
 
-        remember_record_features(ecg, *fusion_inputs)
-    return _load(adapter, level).predict(ecg)
+        remember_record_features(ecg, model_signal[0], clf.fs_hz, features)
+    return clf.predict_many([ecg], [model_signal])[0]
 
 
 class ClassifierWorker:
@@ -88,33 +101,38 @@ class ClassifierWorker:
         # thread predicts (torch's kernels release the interpreter lock while this one measures)
         self._pool: Executor = (ThreadPoolExecutor(max_workers=1) if self.in_process else
                                 ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")))
-        self._warm = self._pool.submit(_warm_up, *self._args)
+        self._warm: Future[tuple[float, bool]] | None = None
+        if not self.in_process:
+            self._pool.submit(_import_torch)  # the process starts now and imports torch
+
+    def load(self) -> Future[tuple[float, bool]]:
+        """Start loading the classifier (after its imports, in the worker); the future of its model rate and
+        whether it fuses. ``medts classify`` calls it once the first record is read, so bad inputs cost no
+        model load."""
+        if self._warm is None:
+            self._warm = self._pool.submit(_warm_up, *self._args)
+        return self._warm
 
     def wait_ready(self) -> None:
-        """Block until the classifier is loaded; re-raises the worker's error (a broken adapter:
-        :class:`~medts.errors.MedtsError`)."""
-        self._warm.result()
+        """Block until the classifier is loaded (starting to load it if :meth:`load` was not called);
+        re-raises the worker's error (a broken adapter: :class:`~medts.errors.MedtsError`)."""
+        self.load().result()
 
     def submit(self, ecg: ECG) -> Future[ClassifierPrediction]:
         """Start predicting ``ecg``; the future's ``result()`` is the prediction or the worker's error.
 
-        Waits until the classifier is loaded. When it fuses this record with measurements, they are
-        measured here first: this process has NeuroKit2 loaded, so the worker never imports it."""
-        return self._pool.submit(_predict, *self._args, ecg, self._fusion_inputs(ecg))
-
-    def _fusion_inputs(self, ecg: ECG) -> FusionInputs | None:
-        """The fusion head's inputs for ``ecg``, or ``None`` when no head fuses it (no head, or a lead
-        missing or flat: those records keep the CNN path, as in :meth:`Classifier.predict_many`)."""
-        fs_hz = self._warm.result()
-        if fs_hz is None:
-            return None
+        Waits until the classifier is loaded. The model input (band-passed, z-scored) and, when a fusion
+        head scores this record, the measurements it reads are made here first: this process has
+        scipy.signal and NeuroKit2 loaded, so the worker imports neither."""
         from medts.classify.fusion import FusionHead
         from medts.classify.preprocess import model_input
 
+        fs_hz, fused = self.load().result()
         x, missing = model_input(ecg, fs_hz=fs_hz)
-        if missing or not x.any(axis=0).all():
-            return None
-        return x, fs_hz, FusionHead.record_features(ecg, x, fs_hz)
+        # a lead missing or flat: no fusion (the CNN path, as in Classifier.predict_many)
+        features = (FusionHead.record_features(ecg, x, fs_hz) if fused and not missing and x.any(axis=0).all()
+                    else None)
+        return self._pool.submit(_predict, *self._args, ecg, (x, missing), features)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)

@@ -69,21 +69,24 @@ def classify(
     if adapter is None and level_name not in level_availability():
         available = ", ".join(f"{name} ({how})" for name, how in level_availability().items()) or "none"
         raise MedtsError(f"--level {level_name}: no shipped classifier serves this level; levels available: {available}")
-    workers: list[ClassifierWorker] = []
+    import numpy  # noqa: F401 - before the worker forks, so that it inherits numpy instead of importing it again
+
+    # the worker process starts now: its torch import overlaps this process reading the first record and
+    # importing NeuroKit2 (inputs that all fail to read still wait for that import before the command exits)
+    worker = ClassifierWorker(adapter, level_name)
 
     def setup() -> None:  # after the first record is read: bad inputs cost no model load
-        workers.append(ClassifierWorker(adapter, level_name))
-        import neurokit2  # noqa: F401 - the measurements' library, imported while the worker loads torch
+        worker.load()
+        import neurokit2  # noqa: F401 - the measurements' library, imported while the worker loads the classifier
 
-        workers[0].wait_ready()  # a broken adapter ends the command here, with one line
+        worker.wait_ready()  # a broken adapter ends the command here, with one line
 
     try:
-        rows, failed = run_per_record(paths, None, check_fs_option(fs), lambda ecg: reconciled(workers[0], ecg),
+        rows, failed = run_per_record(paths, None, check_fs_option(fs), lambda ecg: reconciled(worker, ecg),
                                       what="classification", text_report=None if json_output else _text(show_all),
                                       leads=parse_leads(leads), setup=setup, limits=CLASSIFY_LIMITS)
     finally:
-        for worker in workers:
-            worker.close()
+        worker.close()
     if json_output:
         typer.echo(json.dumps(rows, indent=2))
     failed.exit()
