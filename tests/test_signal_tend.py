@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from medts.signal.tend import T_END_FUSION, fuse_t_end, t_end_trapezium
+from medts.signal.tend import T_END_FUSION, T_END_OUTLIER_MS, fuse_t_end, reject_outlier_t_ends, t_end_trapezium
 
 FS = 250.0
 
@@ -71,6 +71,31 @@ def test_fusion_ignores_leads_with_a_low_t_wave():
     assert np.allclose(both, [100 + q * 60 + shift, 200 + q * 60 + shift])
     missing = fuse_t_end(np.array([[np.nan], [np.nan]]), np.array([[0.3], [0.2]]), FS)
     assert np.isnan(missing).all()
+
+
+def test_a_t_end_on_a_later_wave_is_dropped_before_fusion():
+    """One beat of lead 0 has a second wave 250 ms after its T peak (a noise bump, a U wave) and
+    NeuroKit2's T peak on it: that beat's end lands on the bump, far from the lead's other beats,
+    so it is dropped and the beat's fused end comes from lead 1, as on the other beats."""
+    x0, r, on, off, peak = _beats()
+    x1, *_ = _beats(t_sigma_s=0.05)
+    t = np.arange(len(x0)) / FS
+    late = (r[2] / FS) + 0.55
+    x0 = x0 + 0.6 * np.exp(-(((t - late) / 0.03) ** 2))
+    peaks0 = peak.copy()
+    peaks0[2] = round(late * FS)
+    e0, a0 = t_end_trapezium(x0, FS, r, on, off, peaks0)
+    e1, a1 = t_end_trapezium(x1, FS, r, on, off, peak)
+    assert (e0[2] - e1[2]) * 1000 / FS > T_END_OUTLIER_MS  # the end on the bump
+    ends = np.vstack([e0, e1])
+    kept = reject_outlier_t_ends(ends, on, FS)
+    assert np.isnan(kept[0, 2]) and np.isfinite(kept[0, [0, 1, 3, 4]]).all() and np.isfinite(kept[1]).all()
+    fused = fuse_t_end(kept, np.vstack([a0, a1]), FS)
+    naive = fuse_t_end(ends, np.vstack([a0, a1]), FS)
+    shift = T_END_FUSION["shift_ms"] * FS / 1000
+    assert fused[2] == e1[2] + shift  # lead 1 alone
+    assert (naive[2] - fused[2]) * 1000 / FS > 40  # without the rejection, the bump pulls it late
+    assert np.allclose(fused[[0, 1, 3, 4]], naive[[0, 1, 3, 4]])
 
 
 def test_qtdb_held_out_qt_no_longer_systematically_short(qtdb_dir: Path):

@@ -27,7 +27,7 @@ import numpy as np
 import scipy.signal
 
 from medts.signal.delineate import FIDUCIALS, delineate_lead_nk, qrs_bounds, spatial_velocity
-from medts.signal.tend import fuse_t_end, t_end_trapezium
+from medts.signal.tend import fuse_t_end, reject_outlier_t_ends, t_end_trapezium
 
 TUNED_ON: tuple[int, ...] = tuple(range(1, 81))
 """LUDB records used to choose the constants below (records 81-160 are held out)."""
@@ -281,7 +281,7 @@ def delineate_ecg(cleaned: np.ndarray, fs: float, rpeaks: np.ndarray, leads: lis
     for kind in ("P_on", "P_off", "T_on"):
         q, shift = FUSION[kind]
         glob[kind] = fuse_percentile(sub[kind], q, shift * ms)
-    glob["T_off"] = fuse_t_end(sub["T_off"], t_amp[usable], fs)
+    glob["T_off"] = fuse_t_end(reject_outlier_t_ends(sub["T_off"], glob["QRS_on"], fs), t_amp[usable], fs)
     present, lead_ok, p_note = p_waves_present(sub["P_peak"], rpeaks, fs)
     if not lead_ok.all():  # few leads, one coupled: fuse the P boundaries from the coupled leads only
         for kind in ("P_on", "P_peak", "P_off"):
