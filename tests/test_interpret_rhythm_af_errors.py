@@ -1,0 +1,83 @@
+"""AF error modes of the rhythm rules (issue #13): P waves inside the preceding T wave (rule 3b) and
+ventricular ectopic beats of another QRS width under a grossly irregular RR (rule 4b)."""
+
+from __future__ import annotations
+
+from interpret_helpers import measured
+
+from medts.interpret.rhythm import P_ON_T_FRACTION, call_rhythm, confirm_af
+
+
+def _beats(m, **per_beat):
+    """Measurements whose beat fiducials are replaced: ``name=callable(k, beat) -> value``."""
+    beats = []
+    for k, b in enumerate(m.beats):
+        d = b.model_dump()
+        d.update({name: f(k, b) for name, f in per_beat.items()})
+        beats.append(type(b)(**d))
+    return m.model_copy(update={"beats": beats})
+
+
+def test_p_waves_inside_the_preceding_t_wave_need_the_classifier_to_be_doubted():
+    _, m = measured(110.0)
+    sinus = call_rhythm(m)
+    assert sinus.code == "STACH" and (sinus.features.p_on_t_fraction or 0.0) < P_ON_T_FRACTION, sinus.reason
+    # each T wave now ends after the next beat's P wave starts: the "P wave" cannot be told from the T wave
+    nxt = {k: b.p_on for k, b in enumerate(m.beats)}
+    call = call_rhythm(_beats(m, t_off=lambda k, b: (nxt.get(k + 1) or b.t_off or b.r_peak) + 2))
+    assert call.features.p_on_t_fraction >= P_ON_T_FRACTION and "preceding T wave" in call.reason
+    assert call.code == "STACH"  # the measurements alone keep the sinus call (never AF on a regular rhythm with P)
+    slightly = call.model_copy(update={"features": call.features.model_copy(update={"dominant_irregularity": 0.05})})
+    assert confirm_af(slightly, 0.1, 0.24).code == "STACH"  # classifier below threshold: sinus stands
+    af = confirm_af(slightly, 0.9, 0.24)
+    assert af.code == "AFIB" and af.p_waves_consistent is False and "cannot be told from the T waves" in af.reason
+    assert confirm_af(call, 0.9, 0.24).code == "STACH"  # RR regular within 3 %: the classifier alone does not decide
+    sinus_slightly = sinus.model_copy(update={"features": sinus.features.model_copy(update={"dominant_irregularity": 0.05})})
+    assert confirm_af(sinus_slightly, 0.9, 0.24).code == "STACH"  # separate P waves: sinus stands
+
+
+def _mixed(m):
+    """Every third beat widened to 170 ms (the others keep their simulated width, < 120 ms)."""
+    fs = m.fs_hz
+    return _beats(m, qrs_off=lambda k, b: b.qrs_on + int(0.170 * fs) if k % 3 == 0 and b.qrs_on is not None else b.qrs_off)
+
+
+def test_wide_beats_among_narrow_ones_keep_the_gross_irregularity_from_calling_af_alone():
+    _, m = measured(105.0, af=True, seed=11)
+    call = call_rhythm(m)
+    assert not call.features.mixed_qrs
+    assert confirm_af(call, 0.1, 0.3).code == "AFIB"  # grossly irregular, one QRS width, no P waves
+    mixed = call_rhythm(_mixed(m))
+    assert mixed.features.mixed_qrs and mixed.code == "AFIB"
+    refused = confirm_af(mixed, 0.1, 0.3)
+    assert refused.code is None and "two QRS widths" in refused.reason
+    assert confirm_af(mixed, 0.9, 0.3).code == "AFIB"  # the classifier still confirms AF with ectopic beats
+
+
+def test_p_on_t_record_af_at_171_bpm(ptbxl_dir):
+    """PTB-XL 00942 (folds 1-8, tuning): AF with rapid ventricular response at 171 bpm, nearly regular RR
+    (0.057). The 100 Hz delineation placed a 'P wave' at a fixed PR before every beat, starting inside the
+    previous T wave: before rule 3b it stayed sinus tachycardia against the classifier's AFIB 0.92."""
+    from medts.io.ptbxl import PtbxlIndex
+    from medts.signal import measure_ecg
+
+    ecg = PtbxlIndex.open(ptbxl_dir, sampling_rate=100).read(942)
+    assert "AFIB" in ecg.metadata["scp_codes"]
+    call = call_rhythm(measure_ecg(ecg))
+    assert call.features.p_on_t_fraction >= P_ON_T_FRACTION and call.code == "STACH", call.reason
+    assert confirm_af(call, 0.92, 0.24).code == "AFIB"
+    assert confirm_af(call, 0.1, 0.24).code == "STACH"
+
+
+def test_bigeminy_record_is_not_af(ptbxl_dir):
+    """PTB-XL 00628 (folds 1-8, tuning): sinus rhythm with ventricular bigeminy (wide beats 160 ms among
+    narrow 60-90 ms), RR alternating with missed beats (irregularity 1.29). Before rule 4b the gross
+    irregularity called AF although the classifier's AFIB was 0.19 (threshold 0.24)."""
+    from medts.io.ptbxl import PtbxlIndex
+    from medts.signal import measure_ecg
+
+    ecg = PtbxlIndex.open(ptbxl_dir, sampling_rate=100).read(628)
+    assert "PVC" in ecg.metadata["scp_codes"]
+    call = call_rhythm(measure_ecg(ecg))
+    assert call.features.mixed_qrs, call.reason
+    assert confirm_af(call, 0.19, 0.24).code is None
