@@ -23,6 +23,7 @@ goes to stdout. Outputs are drafts for clinician review.
 from __future__ import annotations
 
 import enum
+import gc
 import json
 from pathlib import Path
 from typing import Annotated
@@ -69,6 +70,8 @@ def classify(
     if adapter is None and level_name not in level_availability():
         available = ", ".join(f"{name} ({how})" for name, how in level_availability().items()) or "none"
         raise MedtsError(f"--level {level_name}: no shipped classifier serves this level; levels available: {available}")
+    collecting = gc.isenabled()
+    gc.disable()  # while the libraries import (wfdb and pandas with the first record, then NeuroKit2): see setup
     import numpy  # noqa: F401 - before the worker forks, so that it inherits numpy instead of importing it again
 
     # the worker process starts now: its torch import overlaps this process reading the first record and
@@ -79,6 +82,11 @@ def classify(
         worker.load()
         import neurokit2  # noqa: F401 - the measurements' library, imported while the worker loads the classifier
 
+        # the cyclic collector's passes over the growing heap took about 13% of NeuroKit2's import time on the
+        # development machine: it was off; what the imports made is frozen (later collections skip it)
+        gc.freeze()
+        if collecting:
+            gc.enable()
         worker.wait_ready()  # a broken adapter ends the command here, with one line
 
     try:
@@ -87,6 +95,9 @@ def classify(
                                       leads=parse_leads(leads), setup=setup, limits=CLASSIFY_LIMITS)
     finally:
         worker.close()
+        gc.unfreeze()  # a caller in the same process (the tests) collects as before
+        if collecting:
+            gc.enable()
     if json_output:
         typer.echo(json.dumps(rows, indent=2))
     failed.exit()
