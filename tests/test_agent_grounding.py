@@ -355,3 +355,48 @@ def test_a_tracing_within_normal_limits_claims_a_normal_ecg():
     assert find_statements("This trace lies between normal limits.")[0][1] == "NORM"
     assert ground_answer("This trace lies between normal limits.", withheld).n_ungrounded == 1
     assert ground_answer("The tracing is not within normal limits.", withheld).n_ungrounded == 0
+
+
+def test_a_yes_no_verdict_grounds_against_the_statement_the_router_read():
+    """The verdict answers the router's statement, and its "Yes"/"No" is grounded against that one,
+    not the lexicon's reading of the question: "Incomplete RBBB?" (lexicon: CRBBB) asserted IRBBB and
+    "Infarct involving the lateral wall y/n" (lexicon: the family MI) denied LMI once became "Cannot
+    tell from this ECG: the tool results disagree" (heldout8/9 reruns)."""
+    from medts.agent.grounding import answered_codes
+    from medts.agent.verdict import decide, route
+
+    assert answered_codes("Incomplete RBBB?") == ["IRBBB"]
+    assert answered_codes("RBBB or LBBB?") == ["CRBBB"]  # the verdict's first statement; the second has its clause
+    # a negated mention is still the statement the "No" answers ("No BBB here, is there?" - "No: ...")
+    assert answered_codes("No BBB here, is there?") == ["BBB"]
+    # no statement topic: the statements named, as before
+    assert answered_codes("What is the heart rate?") == []
+    irbbb = [ToolCall("interpretation", {}, {"tool": "interpretation", "asserted": [
+        {"code": "IRBBB", "description": "incomplete right bundle branch block", "origin": "classifier",
+         "reason": "classifier above threshold", "probability": 0.36}], "withheld": []}, 0.0)]
+    q = "Incomplete RBBB?"
+    v = decide(route(q), [c.result for c in irbbb], irbbb, q)
+    assert v.answer == "yes"
+    assert ground_answer(v.sentence, irbbb, question=q).n_ungrounded == 0
+    # the complete block is not asserted: "Yes" to "Complete RBBB?" stays unsupported
+    assert ground_answer(v.sentence, irbbb, question="Complete RBBB?").n_ungrounded >= 1
+    lmi = [ToolCall("classify", {}, {"tool": "classify", "present": ["IMI"], "evaluated_codes": ["LMI", "IMI"],
+                                     "statements": [
+        {"code": "LMI", "description": "lateral myocardial infarction", "probability": 0.0, "threshold": 0.25,
+         "present": False},
+        {"code": "IMI", "description": "inferior myocardial infarction", "probability": 0.9, "threshold": 0.25,
+         "present": True}]}, 0.0)]
+    q = "Infarct involving the lateral wall y/n"
+    v = decide(route(q), [c.result for c in lmi], lmi, q)
+    assert v.answer == "no" and "LMI" in v.sentence
+    # an inferior MI is there, so "No" to the family would be unsupported; "No" to LMI is supported
+    assert ground_answer(v.sentence, lmi, question=q).n_ungrounded == 0
+
+
+def test_voltage_criteria_for_lvh_asks_the_diagnosis_too():
+    """"Does this meet voltage criteria for LVH?" (the lexicon reads it all as VCLVH) once answered
+    the voltage criteria alone, never whether medts finds LVH."""
+    from medts.agent.verdict import route
+
+    assert route("Does this meet voltage criteria for LVH?").codes == ("VCLVH", "LVH")
+    assert route("LVH on voltage?").codes == ("VCLVH", "LVH")

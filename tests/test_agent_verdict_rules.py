@@ -122,6 +122,12 @@ def test_a_qtc_flag_question_adds_the_engines_long_qt_decision():
     ("Big left ventricle on the ECG?", "yes/no:LVH"), ("Incomplete or no RBBB?", "yes/no:IRBBB"),
     ("axis - anything odd?", "category:axis"), ("Any odd beats?", "anomaly"), ("MI in V1-V4?", "yes/no:AMI"),
     ("MI in I, aVL, V5-V6?", "yes/no:LMI"), ("Infarct involving the lateral wall y/n", "yes/no:LMI"), ("Any MI?", "yes/no:MI"),
+    # heldout8/9 reruns (helper of issue #14)
+    ("How wide are the QRSs, in ms?", "number:qrs_ms"), ("Is this a normal trace?", "yes/no:NORM"),
+    ("Normal recording?", "yes/no:NORM"),
+    ("Any anterior or anteroseptal infarction?", "yes/no:ASMI+AMI"), ("Inferior or lateral MI?", "yes/no:LMI+IMI"),
+    ("On rosuvastatin after an MI years ago - is there a lateral infarct?", "yes/no:LMI+MI"),
+    ("QT corrected for the heart rate - how many ms?", "number:qtc_bazett_ms"), ("QT interval in ms?", "number:qt_ms"),
 ])
 def test_the_router_reads_ecg_abbreviations_and_synonyms(question, label):
     assert route(question).label == label
@@ -194,3 +200,21 @@ def test_misspelling_correction_of_short_words(question, corrected):
     from medts.agent.spelling import correct_ecg_spelling
 
     assert correct_ecg_spelling(question) == corrected
+
+
+def test_a_no_to_sinus_bradycardia_at_a_normal_rate_says_no_bradycardia():
+    """"Heart rate slow - sinus bradycardia?" at 86 bpm once read "No: the heart rate is 86 bpm, within
+    the range 50 bpm to 100 bpm", never saying that there is no bradycardia of any kind."""
+    m = {"tool": "measurements", "hr_bpm": {"value": 86.0, "unit": "bpm"}, "rhythm_label": "sinus rhythm",
+         "reference_limits": {"hr_bpm": {"low": 50.0, "high": 100.0}}, "flags": {"hr_bpm": "normal"},
+         "measured_statements": {"BRADY": {"present": False, "field": "hr_bpm", "decisive": True},
+                                 "SBRAD": {"present": False, "field": "hr_bpm", "decisive": True},
+                                 "TACHY": {"present": False, "field": "hr_bpm", "decisive": True},
+                                 "STACH": {"present": False, "field": "hr_bpm", "decisive": True}}}
+    trace = [ToolCall("measurements", {}, m, 0.0)]
+    q = "Heart rate slow - sinus bradycardia?"
+    v = decide(route(q), [m], trace, q)
+    assert v.answer == "no" and v.sentence.endswith("(no bradycardia).")
+    assert ground_answer(v.sentence, trace, question=q).n_ungrounded == 0
+    v = decide(route("Sinus tachycardia?"), [m], trace)
+    assert v.answer == "no" and "(no tachycardia)" in v.sentence

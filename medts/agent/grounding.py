@@ -863,6 +863,20 @@ def split_sentences(text: str) -> list[str]:
 _YES_NO = re.compile(r"^\W*(yes|no)\b(?=\s*[,.!;:]|\s*$)", re.IGNORECASE)
 
 
+def answered_codes(question: str) -> list[str]:
+    """The statements a bare "Yes"/"No" answering ``question`` asserts / denies: the statement the
+    intent router reads (:func:`medts.agent.verdict.route`; its verdict's "Yes"/"No" answers the
+    first code: "Incomplete RBBB?" is IRBBB, "MI in V1-V4?" AMI, "RBBB or LBBB?" the family BBB),
+    else the statements the question names, not negated. The grounding check once read the
+    lexicon alone, so a verdict on the router's statement failed it ("the tool results disagree")."""
+    from medts.agent.verdict import route  # verdict builds on this module
+
+    topic = route(question) if question.strip() else None
+    if topic is not None and topic.kind == "statement" and topic.codes:
+        return [topic.codes[0]]
+    return [code for _, code, negated in find_statements(question) if not negated]
+
+
 def check_sentence(sentence: str, numbers: list[Fact], statements: StatementFacts,
                    question_numbers: list[tuple[float, str]] | None = None,
                    question_codes: list[str] | None = None, previous_quantity: str | None = None,
@@ -1013,7 +1027,7 @@ class Grounder:
                    for f in numeric_facts(call.name, call.result)]
         numbers += glossary_facts(trace)
         qnums = [(v, u) for _, v, u in find_numbers(question)]
-        qcodes = [code for _, code, negated in find_statements(question) if not negated]
+        qcodes = answered_codes(question)
         quoted = sorted({t for call in trace for t in reason_texts(call.result)}, key=len, reverse=True)
         headers = [str(h) for call in trace if call.name == "record_summary"
                    for h in call.result.get("untrusted_header_text") or []]

@@ -37,7 +37,7 @@ INTENT_RULES: tuple[tuple[str, str], ...] = (
     ("glossary", r"\bmean(?:s|ing)?\b|\bdefin|criteria|stand for|what (?:is|are) (?:an? )(?!heart)"),
     ("quality", r"quality|nois|artifact|artefact|electrode|interpretab|reversed|lead.*(?:off|missing|flat)"),
     ("rate", r"heart ?rate|\brate\b|\bbpm\b|pulse|tachy|brady|how fast|too (?:fast|slow)"),
-    ("intervals", r"\bPR\b|\bQRS\b|\bQTc?\b|interval|duration|wide|narrow|AV block|first[- ]degree"),
+    ("intervals", r"\bPR\b|\bQRSs?\b|\bQTc?\b|interval|duration|wide|narrow|AV block|first[- ]degree"),
     ("axis", r"\baxis\b|deviation"),
     ("hrv", r"\bHRV\b|variability|SDNN|RMSSD"),
     ("st", r"\bST\b|isch[a]?emi|injur|elevation|depression|T[- ]waves?\b|infarct|\bMI\b"),

@@ -73,12 +73,12 @@ _YES_NO_QUESTION = re.compile(r"^\W*(is|are|does|do|did|has|have|was|were|can|co
 _WH_QUESTION = re.compile(r"\b(?:what|which|how|where|when|who|why|tell|give|describe|define|name|list|show me|explain)\b",
                           re.IGNORECASE)
 NUMBERS: tuple[tuple[str, str], ...] = (
-    (r"\bQTcB?\b|corrected QT", "qtc_bazett_ms"),
+    (r"\bQTcB?\b|corrected QT|\bQT\b[^?.]{0,12}\bcorrected\b", "qtc_bazett_ms"),  # "QT corrected for the rate"
     (r"\bQT\b", "qt_ms"),
     # "from the start of the P to the start of the QRS" is the PR, before "QRS" alone names the width
     ((r"\bP-?R\b|\bPQ\b|\b(?:start|onset|beginning) of (?:the )?P\b[^?]{0,40}\bQRS\b|"
       r"\bP(?:[- ]wave)? (?:onset|start)\b[^?]{0,30}\bQRS\b"), "pr_ms"),
-    (r"\bQRS\b(?!\s+(?:axis|vector))|\bventricular complex(?:es)?\b", "qrs_ms"),
+    (r"\bQRSs?\b(?!\s+(?:axis|vector))|\bventricular complex(?:es)?\b", "qrs_ms"),  # "How wide are the QRSs?"
     ((r"heart ?rate|\brate\b|\bHR\b|\bbpm\b|pulse|how (?:fast|quick|slow)|beats? (?:per|a|an|each|every|in a) min(?:ute)?\b|"
       r"\bbeats? ?/ ?min\b|how many (?:heart ?)?beats"), "hr_bpm"),
     (r"\bSDNN\b|\bRMSSD\b|\bHRV\b|variability", "hrv"),
@@ -146,9 +146,9 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # a normal ECG, unless the question names a measurement ("Is the QTc within normal limits?")
     ((r"^(?!.*\b(?:QTc?|P-?R|PQ|QRS|heart ?rate|rate|HR|pulse|axis|intervals?|duration|voltages?|rhythm|"
       r"P[- ]waves?|T[- ]waves?|ST)\b)"
-      r"(?:.*\b(?:ECG|EKG|tracing|electrocardiogram|it)\b.*\bnormal\b|.*within normal limits|.*\bWNL\b|"
+      r"(?:.*\b(?:ECG|EKG|tracing|trace|strip|recording|electrocardiogram|it)\b.*\bnormal\b|.*within normal limits|.*\bWNL\b|"
       r".*\b(?:reported|called|read) as normal\b|.*\bnormal 12[- ]lead\b|"
-      r".*\bnormal (?:12[- ]lead |resting |standard )?(?:ECG|EKG|tracing|electrocardiogram)\b|.*\b(?:everything|all|it all)\b.*\b(?:normal|fine|ok(?:ay)?)\b)"), ("NORM",)),
+      r".*\bnormal (?:12[- ]lead |resting |standard )?(?:ECG|EKG|tracing|trace|strip|recording|electrocardiogram)\b|.*\b(?:everything|all|it all)\b.*\b(?:normal|fine|ok(?:ay)?)\b)"), ("NORM",)),
     (r"\bsinus\b", ("SR",)),  # "Is the rhythm sinus?"
 )
 
@@ -160,6 +160,11 @@ _INCOMPLETE_BBB = re.compile(r"\b(?:incomplete|partial)\s+(?:or\s+no\s+)?(?:(rig
 _MI_LOCATIONS = ((r"\bV1\s*(?:-|to)\s*V[3-4]\b|\bV2\s*(?:-|to)\s*V4\b|\banterior (?:wall|leads)\b", "AMI"),
                  (r"\bI,?\s*(?:and\s*)?aVL\b|\bV5\s*(?:-|to|,|and)\s*V6\b|\blateral (?:wall|leads)\b", "LMI"),
                  (r"\bII,?\s*III,?\s*(?:and\s*)?aVF\b|\binferior (?:wall|leads)\b", "IMI"))
+# "anterior or anteroseptal infarction?", "inferior/lateral MI?": a wall named before "or" names its
+# own statement too (the lexicon reads only the words next to "infarction")
+_MI_WALLS = {"anterior": "AMI", "inferior": "IMI", "lateral": "LMI", "posterior": "PMI", "anteroseptal": "ASMI"}
+_MI_COORDINATED = re.compile(r"\b(anterior|inferior|lateral|posterior|anteroseptal)\s*(?:or|and|/|,)\s*"
+                             r"(?:\w+[- ])?\w+\s+(?:wall\s+)?(?:MI|infarct\w*|STEMI)\b", re.IGNORECASE)
 # "Is the sinus rate above 100?" asks the tachycardia limit, not whether the rhythm is sinus
 _RATE_LIMIT = re.compile(r"\brate\b[^?.]{0,20}\b(?:(above|over|more than|faster than|greater than|exceed\w*)\s*100|"
                          r"(below|under|less than|slower than)\s*50)\b", re.IGNORECASE)
@@ -210,6 +215,12 @@ def _route(question: str) -> Topic:
     if incomplete:
         side = (incomplete.group(1) or incomplete.group(2))[0].upper()
         codes = [f"I{side}BBB", *(c for c in codes if c not in ("CRBBB", "CLBBB", "BBB"))]
+    coordinated = _MI_COORDINATED.search(q)
+    if coordinated:
+        from medts.labels import STATEMENTS
+
+        wall = _MI_WALLS[coordinated.group(1).lower()]
+        codes = [*codes, *([wall] if wall in STATEMENTS and wall not in codes else [])]
     if "MI" in codes:  # "MI in V1-V4?", "infarct involving the lateral wall": the location names the statement
         located = [code for pattern, code in _MI_LOCATIONS if re.search(pattern, q, re.IGNORECASE)]
         codes = [c for c in codes if c != "MI"] + located if located else codes
@@ -221,6 +232,9 @@ def _route(question: str) -> Topic:
         codes = ["BBB"]
     if not codes:
         codes = [c for pattern, cs in FAMILY_WORDS if re.search(pattern, q, re.IGNORECASE) for c in cs]
+    # "after an MI years ago - is there a lateral infarct?": a family named beside one of its members is
+    # answered after it (the verdict's "Yes"/"No" answers the first code; the family gets its own clause)
+    codes = sorted(codes, key=lambda c: c in _FAMILIES and any(m in codes for m in IMPLIED_BY[c]))
     # a finding named without a question word asks whether it is there ("Left bundle branch block?",
     # "Long QT on this tracing?", "Left axis deviation present?")
     yes_no = bool(_YES_NO_QUESTION.search(q)) or (bool(codes) and not _WH_QUESTION.search(q))
@@ -229,6 +243,9 @@ def _route(question: str) -> Topic:
     if yes_no and "LVH" in codes and re.search(r"criteri|voltage", q, re.IGNORECASE):
         # "Does this meet criteria for LVH?" asks the voltage criteria (VCLVH), then the diagnosis
         codes = ["VCLVH", *codes]
+    elif yes_no and "VCLVH" in codes and "LVH" not in codes:
+        # "Does this meet voltage criteria for LVH?" (the lexicon reads it all as VCLVH): the diagnosis too
+        codes = [*codes, "LVH"]
     if yes_no and codes and not re.search(r"\bwhy\b|explain|which leads?", q, re.IGNORECASE):
         return Topic("statement", codes=tuple(dict.fromkeys(codes)))
     if _EXPLAIN.search(q):
@@ -385,6 +402,9 @@ def decide_statement(code: str, facts: StatementFacts, results: list[dict[str, A
         if phrase and answer == "no" and (code, rate_flag) in (("SBRAD", "low"), ("STACH", "high")) and m.get("rhythm_label"):
             # the rate meets the limit but the rhythm is not sinus: say so, or "No" reads as a contradiction
             return answer, f"{phrase}, but the measured rhythm is {m['rhythm_label']}, not sinus rhythm"
+        if phrase and answer == "no" and code in ("SBRAD", "STACH"):
+            # "Heart rate slow - sinus bradycardia?" at 86 bpm: no bradycardia of any kind, said in words
+            return answer, phrase + _flag_statement(key, frozenset({"low" if code == "SBRAD" else "high"}), facts, m)
         if phrase:
             return answer, phrase
     if cite.startswith("measurements.") and m is not None:
