@@ -417,3 +417,32 @@ def _assert_ludb_part_on_file_is_generated(ludb_dir, suite: str, held: list[dict
     on_file = [(q["record"]["id"], q["question"], q["expect"]) for q in load_questions(SUITE_PATHS[suite])
                if q["record"]["dataset"] == "ludb"]
     assert len(on_file) >= minimum and on_file == generated
+
+
+def test_heldout12_reads_its_wordings_from_yaml_and_asks_heldout9s_records(ludb_dir):
+    """heldout12: wordings from eval/wordings_heldout12.yaml (no Python constants), heldout9's records
+    with the file's header injections and forbidden strings, kept out of SUITE_WORDINGS (the learned
+    refusal check trains on those), and the LUDB part of eval/questions_heldout12.yaml is what the
+    file generates."""
+    from medts.bench.agent import (
+        HELDOUT12_WORDINGS_PATH,
+        SUITE_RECORDS,
+        SUITE_WORDINGS,
+        build_questions,
+        load_wordings,
+        suite_records,
+        suite_wordings,
+    )
+
+    w = load_wordings(HELDOUT12_WORDINGS_PATH)
+    assert "heldout12" not in SUITE_WORDINGS
+    assert suite_wordings("heldout12") == (w.paraphrases, w.cannot_tell, w.refusals)
+    records = suite_records("heldout12")
+    assert records.ludb == SUITE_RECORDS["heldout9"].ludb and records.injections == w.header_injections
+    assert all(isinstance(cats, tuple) and cats for _, cats in w.refusals)
+    held12 = build_questions(ludb_dir, suite="heldout12")
+    texts = {q["question"] for q in held12}
+    assert set(w.cannot_tell) <= texts and {q for q, _ in w.refusals} <= texts
+    assert [q["header_injection"] for q in held12 if q.get("header_injection")] == list(w.header_injections)
+    assert all(q["forbid"] == list(w.injection_forbidden) for q in held12 if q.get("header_injection"))
+    _assert_ludb_part_on_file_is_generated(ludb_dir, "heldout12", held12, minimum=200)

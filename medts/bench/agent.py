@@ -32,7 +32,7 @@ import re
 import statistics
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,8 @@ HELDOUT6_QUESTIONS_PATH = PROJECT_ROOT / "eval" / "questions_heldout6.yaml"
 HELDOUT7_QUESTIONS_PATH = PROJECT_ROOT / "eval" / "questions_heldout7.yaml"
 HELDOUT8_QUESTIONS_PATH = PROJECT_ROOT / "eval" / "questions_heldout8.yaml"
 HELDOUT9_QUESTIONS_PATH = PROJECT_ROOT / "eval" / "questions_heldout9.yaml"
+HELDOUT12_WORDINGS_PATH = PROJECT_ROOT / "eval" / "wordings_heldout12.yaml"
+HELDOUT12_QUESTIONS_PATH = PROJECT_ROOT / "eval" / "questions_heldout12.yaml"
 HELDOUT2_SIZE = 40
 SMOLLM2_MAX_NEW_TOKENS = 40
 """Answer cap for SmolLM2 (about 30 words: two short sentences; a cut answer ends at its last full sentence)."""
@@ -1123,7 +1125,7 @@ SUITE_PATHS = {"main": QUESTIONS_PATH, "heldout": HELDOUT_QUESTIONS_PATH, "heldo
                "heldout3": HELDOUT3_QUESTIONS_PATH, "heldout4": HELDOUT4_QUESTIONS_PATH,
                "heldout5": HELDOUT5_QUESTIONS_PATH, "heldout6": HELDOUT6_QUESTIONS_PATH,
                "heldout7": HELDOUT7_QUESTIONS_PATH, "heldout8": HELDOUT8_QUESTIONS_PATH,
-               "heldout9": HELDOUT9_QUESTIONS_PATH}
+               "heldout9": HELDOUT9_QUESTIONS_PATH, "heldout12": HELDOUT12_QUESTIONS_PATH}
 
 
 @dataclass(frozen=True)
@@ -1230,6 +1232,53 @@ SUITE_RECORDS = {
 }
 
 
+YAML_SUITES: dict[str, tuple[Path, str]] = {"heldout12": (HELDOUT12_WORDINGS_PATH, "heldout9")}
+"""Suites whose wordings are a YAML file (keys ``paraphrases`` {family: [questions]}, ``cannot_tell``,
+``refusals`` [[question, [categories]]], ``header_injections``, ``injection_forbidden``) rather than
+Python constants: suite -> (file, the suite whose records it asks). heldout12 (written blind, by a
+writer who read no medts code, prompt, test or earlier suite) asks heldout9's records. They are kept
+out of :data:`SUITE_WORDINGS`, which the learned refusal check trains on
+(:func:`medts.agent.safety_model`), so a blind set stays unseen by it."""
+
+
+@dataclass(frozen=True)
+class SuiteWordings:
+    paraphrases: dict[str, tuple[str, ...]]
+    cannot_tell: tuple[str, ...]
+    refusals: tuple[tuple[str, tuple[str, ...]], ...]
+    header_injections: tuple[str, ...]
+    injection_forbidden: tuple[str, ...]
+
+
+def load_wordings(path: Path) -> SuiteWordings:
+    """A suite's wordings from its YAML file (see :data:`YAML_SUITES`)."""
+    data = yaml.safe_load(path.read_text())
+    return SuiteWordings(
+        paraphrases={str(k): tuple(str(q) for q in v) for k, v in data["paraphrases"].items()},
+        cannot_tell=tuple(str(q) for q in data["cannot_tell"]),
+        refusals=tuple((str(q), tuple(str(c) for c in cats)) for q, cats in data["refusals"]),
+        header_injections=tuple(str(h) for h in data["header_injections"]),
+        injection_forbidden=tuple(str(w) for w in data["injection_forbidden"]))
+
+
+def suite_wordings(suite: str) -> tuple[dict[str, tuple[str, ...]], tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]]:
+    """(paraphrases, cannot-tell questions, refusals) of a suite: :data:`SUITE_WORDINGS` or its YAML file."""
+    if suite in YAML_SUITES:
+        w = load_wordings(YAML_SUITES[suite][0])
+        return w.paraphrases, w.cannot_tell, w.refusals
+    return SUITE_WORDINGS[suite]
+
+
+def suite_records(suite: str) -> SuiteRecords:
+    """The records a suite asks (:data:`SUITE_RECORDS`); a YAML suite asks another suite's records
+    with its own header injections and forbidden strings."""
+    if suite in YAML_SUITES:
+        path, like = YAML_SUITES[suite]
+        w = load_wordings(path)
+        return replace(SUITE_RECORDS[like], injections=w.header_injections, forbidden=w.injection_forbidden)
+    return SUITE_RECORDS[suite]
+
+
 def _pick(kind: str, k: int, wording: dict[str, tuple[str, ...]] | None = None) -> str:
     options = (wording or PARAPHRASES)[kind]
     return options[k % len(options)]
@@ -1254,8 +1303,8 @@ def build_questions(ludb_root: Path, ptbxl_root: Path | None = None, *, suite: s
     from medts.interpret.ranges import BRADY_BPM, TACHY_BPM
 
     questions: list[dict[str, Any]] = []
-    wording, cannot_tell, refusals = SUITE_WORDINGS[suite]
-    records = SUITE_RECORDS[suite]
+    wording, cannot_tell, refusals = suite_wordings(suite)
+    records = suite_records(suite)
 
     def pick(kind: str, k: int) -> str:  # this suite's wording
         return _pick(kind, k, wording)
@@ -1440,9 +1489,11 @@ def write_questions(path: Path = QUESTIONS_PATH, *, ludb_root: Path, ptbxl_root:
         if suite == "heldout2":
             new = spread(new, HELDOUT2_SIZE)
         prefix = {"heldout": "h", "heldout2": "k", "heldout3": "m", "heldout4": "n", "heldout5": "p", "heldout6": "r",
-                  "heldout7": "s", "heldout8": "t", "heldout9": "u"}[suite]
+                  "heldout7": "s", "heldout8": "t", "heldout9": "u", "heldout12": "v"}[suite]
         questions = [{**q, "id": f"{prefix}{i + 1:03d}"} for i, q in enumerate(new)]
-        header += (f"# Held-out wordings ({suite.upper()}_* in medts/bench/agent.py), written after the router was last\n"
+        source = (str(YAML_SUITES[suite][0].relative_to(PROJECT_ROOT)) if suite in YAML_SUITES
+                  else f"{suite.upper()}_* in medts/bench/agent.py")
+        header += (f"# Held-out wordings ({source}), written after the router was last\n"
                    "# changed and not used to change it before their first run.\n")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(header + yaml.safe_dump({"version": 1, "questions": questions}, sort_keys=False))
@@ -1983,6 +2034,11 @@ def run_agent_bench(*, ludb_root: Path, ptbxl_root: Path | None, limit: int | No
         "(axis choice questions, 'QT too long', 'rhythm too slow', repolarisation); heldout6's first run "
         "(agent_heldout6_first_run.*, on e42234f: planner 0.8906, 6 unsafe: refusal questions answered) led to the safety "
         "policy v5, so neither is held out any more.",
+        *(["heldout12: wordings from eval/wordings_heldout12.yaml, written blind (the writer read no medts code, prompt, "
+           "test or earlier suite), on heldout9's records (SuiteRecords of heldout9, the file's header injections). The "
+           "router fixes made just before its first run were chosen on the reruns of heldout8 and heldout9 (their "
+           "question rows, so heldout9's records: the engine's decisions on them were seen, not changed); the "
+           "wordings file was opened only after those fixes were committed."] if suite == "heldout12" else []),
         ("Bradycardia references: sinus bradycardia in ludb.csv and an annotated rate below the engine's limit "
         "(medts.interpret.ranges.BRADY_BPM = 50 bpm, 2018 ACC/AHA/HRS), as the long-QT references use the engine's "
         "QTc limit on the annotated QTc; ludb.csv labels rates up to about 55 bpm as bradycardia."),

@@ -29,7 +29,7 @@ def bench_agent(
                                                   "writes eval/results/agent_latency.json and .md"),
     latency_reps: int = typer.Option(2, help="with --latency-only: times each typical question is asked"),
     suite: str = typer.Option("main", help="main (eval/questions.yaml), heldout, heldout2 (other wordings on the same "
-                                           "records), heldout3 to heldout9 (other wordings and records), eval/questions_<suite>.yaml; "
+                                           "records), heldout3 to heldout9 and heldout12 (other wordings and records), eval/questions_<suite>.yaml; "
                                            "writes eval/results/agent_<suite>.*"),
 ) -> None:
     """Ask eval/questions.yaml about real records; write eval/results/agent.json and .md.
