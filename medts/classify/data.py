@@ -110,7 +110,7 @@ def load_ptbxl_cache(
     ECGReadError
         If the root is not a PTB-XL root or holds no usable record.
     """
-    from medts.classify.preprocess import PREPROCESS_VERSION  # scipy.signal: only where signals are preprocessed
+    from medts.classify.preprocess import PREPROCESS_VERSION  # imported here: it loads scipy.signal
     from medts.io.ptbxl import PtbxlIndex, processed_zscore_arrays
 
     root = Path(root).resolve()

@@ -12,8 +12,9 @@ worker imports them again and measured slower than no worker at all. ``medts cla
 before reading any record, and it imports torch at once (:func:`_import_torch`); the classifier is
 loaded once the first record is read (:meth:`ClassifierWorker.load`: bad inputs cost no model load).
 The command's process makes the model input (band-pass, scipy.signal) and the fusion features
-(NeuroKit2) and hands them over, so the worker imports neither: it needs about 1.5 CPU-s (torch,
-the networks, the weights) against 2.5 for the command's process (reading, NeuroKit2, measuring). Where
+(NeuroKit2) and hands them over, so the worker imports neither: on the development machine (shared
+with other jobs) it needed about 1.3 CPU-s (torch, the networks, the weights) against 2.2 for the
+command's process (reading, NeuroKit2, measuring), which is the critical path. Where
 torch is imported already (the app, a notebook, the tests) a thread of the same process predicts
 instead: there is no import left to overlap, and forking a process that runs torch's thread pools
 is not safe.

@@ -72,29 +72,31 @@ def classify(
         raise MedtsError(f"--level {level_name}: no shipped classifier serves this level; levels available: {available}")
     collecting = gc.isenabled()
     gc.disable()  # while the libraries import (wfdb and pandas with the first record, then NeuroKit2): see setup
-    import numpy  # noqa: F401 - before the worker forks, so that it inherits numpy instead of importing it again
-
-    # the worker process starts now: its torch import overlaps this process reading the first record and
-    # importing NeuroKit2 (inputs that all fail to read still wait for that import before the command exits)
-    worker = ClassifierWorker(adapter, level_name)
-
-    def setup() -> None:  # after the first record is read: bad inputs cost no model load
-        worker.load()
-        import neurokit2  # noqa: F401 - the measurements' library, imported while the worker loads the classifier
-
-        # the cyclic collector's passes over the growing heap took about 13% of NeuroKit2's import time on the
-        # development machine: it was off; what the imports made is frozen (later collections skip it)
-        gc.freeze()
-        if collecting:
-            gc.enable()
-        worker.wait_ready()  # a broken adapter ends the command here, with one line
-
     try:
-        rows, failed = run_per_record(paths, None, check_fs_option(fs), lambda ecg: reconciled(worker, ecg),
-                                      what="classification", text_report=None if json_output else _text(show_all),
-                                      leads=parse_leads(leads), setup=setup, limits=CLASSIFY_LIMITS)
+        import numpy  # noqa: F401 - before the worker forks, so that it inherits numpy instead of importing it again
+
+        # the worker process starts now: its torch import overlaps this process reading the first record and
+        # importing NeuroKit2 (inputs that all fail to read still wait for that import before the command exits)
+        worker = ClassifierWorker(adapter, level_name)
+
+        def setup() -> None:  # after the first record is read: bad inputs cost no model load
+            worker.load()
+            import neurokit2  # noqa: F401 - the measurements' library, imported while the worker loads the classifier
+
+            # the cyclic collector's passes over the growing heap took about 13% of NeuroKit2's import time on the
+            # development machine: it was off; what the imports made is frozen (later collections skip it)
+            gc.freeze()
+            if collecting:
+                gc.enable()
+            worker.wait_ready()  # a broken adapter ends the command here, with one line
+
+        try:
+            rows, failed = run_per_record(paths, None, check_fs_option(fs), lambda ecg: reconciled(worker, ecg),
+                                          what="classification", text_report=None if json_output else _text(show_all),
+                                          leads=parse_leads(leads), setup=setup, limits=CLASSIFY_LIMITS)
+        finally:
+            worker.close()
     finally:
-        worker.close()
         gc.unfreeze()  # a caller in the same process (the tests) collects as before
         if collecting:
             gc.enable()
