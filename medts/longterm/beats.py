@@ -44,6 +44,14 @@ Features per beat (float, one scale for every record):
   - 1 (de Chazal et al. 2004's local average RR: the rhythm on both sides of the beat, so a beat at the
   start of a rate change is not called premature, and the beat's own short RR and pause do not pull
   its reference).
+- ``slope_rel``: log of the QRS's peak-to-peak over its steepest absolute slope (the time its steepest
+  deflection would take to cover the QRS) against the reference's; ``energy_width_rel``: log of the time
+  holding the middle 80 % of the QRS's absolute slope against the reference's (a QRS duration with no
+  onset/offset threshold). Both are free of amplitude and polarity: a ventricular beat of the same
+  polarity and shape family as the normal beat is still slower and broader.
+- ``beat_noise``: log RMS of the second difference of the beat before its P-wave peak and late in its T
+  wave (``NOISE_S``) over the reference QRS peak-to-peak; ``window_beat_noise``: its window median
+  (high-frequency noise and muscle artefact, on one scale for every record).
 
 Example
 -------
@@ -67,7 +75,8 @@ from medts.signal.peaks import drop_t_waves
 FEATURES = ("qrs_corr", "beat_corr", "qrs_diff", "width_rel", "amp_rel", "prematurity", "pause", "rr_ratio",
             "p_corr", "p_amp", "qrs_corr_rel", "qrs_diff_rel", "t_corr", "width_abs", "compensation",
             "prematurity_slow", "rr_change", "v_like", "v_like2", "v_vs_n", "rr_z", "pause_z", "window_noise", "qrs_diff_z",
-            "prematurity_long", "prematurity_mean", "pause_mean", "prematurity_centred")
+            "prematurity_long", "prematurity_mean", "pause_mean", "prematurity_centred", "slope_rel", "energy_width_rel",
+            "beat_noise", "window_beat_noise")
 
 SEGMENT_BEFORE_S, SEGMENT_AFTER_S = 0.30, 0.45
 QRS_S = (-0.08, 0.10)
@@ -86,6 +95,8 @@ LONG_RR_BEATS = 256
 """``prematurity_long``: against the 90th percentile of the 256 RR intervals before a beat (a few
 minutes: a run of supraventricular beats longer than the 24-beat history is still early against it)."""
 T_S = (0.10, 0.40)
+NOISE_S = ((-0.25, -0.12), (0.22, 0.40))
+"""``beat_noise`` is measured here (s from the R peak): smooth P and T waves, clear of even a wide QRS."""
 V_BANK_BEATS = 32
 """The most recent beats the seed model calls ventricular with confidence, kept as examples."""
 ALIGN_S = 0.04
@@ -283,6 +294,8 @@ class BeatExtractor:
             feats["window_noise"] = np.full(n, float(np.median(feats["beat_corr"])))
             qd_spread = float(np.median(np.abs(qrs_diff - np.median(qrs_diff)))) + 0.05
             feats["qrs_diff_z"] = np.arcsinh((qrs_diff - np.median(qrs_diff)) / qd_spread)
+            feats.update(_shape_features(q, t_q, seg, tuple(self._idx(span) for span in NOISE_S), t_ptp, fs))
+            feats["window_beat_noise"] = np.full(n, float(np.median(feats["beat_noise"])))
             feats.update(self._v_bank_features(feats, ext, q, lag, qrs))
             p_present, p_note = p_wave_present(own_typical, pw, qrs)  # this window's beats only
         else:
@@ -331,6 +344,40 @@ class BeatExtractor:
         if len(typical):
             self._previous_typical = typical[-64:]
         return (ref if len(ref) else None), typical
+
+
+def _slope_time(q: np.ndarray, fs: float) -> np.ndarray:
+    """Peak-to-peak over the largest absolute slope (s) of each QRS row [beats, samples]: how long
+    the steepest deflection would take to cover the QRS amplitude; amplitude- and polarity-free."""
+    q = np.atleast_2d(q)
+    slope = np.abs(np.diff(q, axis=1)).max(axis=1) * fs + 1e-9
+    return np.ptp(q, axis=1) / slope
+
+
+def _energy_span(q: np.ndarray, fs: float) -> np.ndarray:
+    """Time (s) holding the middle 80 % of each QRS row's absolute slope (10th to 90th percentile of
+    its cumulative sum): a QRS duration without onset/offset thresholds, amplitude- and polarity-free."""
+    q = np.atleast_2d(q)
+    e = np.abs(np.diff(q, axis=1))
+    c = np.cumsum(e, axis=1) / (e.sum(axis=1, keepdims=True) + 1e-12)
+    lo = (c < 0.1).sum(axis=1)
+    hi = (c < 0.9).sum(axis=1)
+    return (hi - lo + 1) / fs
+
+
+def _shape_features(q: np.ndarray, t_q: np.ndarray, seg: np.ndarray, noise_spans: tuple[slice, ...], t_ptp: float,
+                    fs: float) -> dict[str, np.ndarray]:
+    """``slope_rel`` / ``energy_width_rel``: log of each QRS's :func:`_slope_time` /
+    :func:`_energy_span` over the reference QRS's (ventricular beats rise slowly and spread their
+    deflection over a longer time, whatever their amplitude or polarity); ``beat_noise``: log RMS of
+    the second difference of the beat in ``noise_spans`` (``NOISE_S``: before the P wave's peak and
+    late in the T wave, clear of even a wide QRS) over the reference QRS peak-to-peak (high-frequency
+    noise or muscle artefact around the beat itself, on one scale for every record)."""
+    slope_rel = np.log(_slope_time(q, fs) / _slope_time(t_q, fs)[0])
+    width_rel = np.log(_energy_span(q, fs) / _energy_span(t_q, fs)[0])
+    d2 = np.concatenate([np.diff(seg[:, quiet], n=2, axis=1) for quiet in noise_spans], axis=1)
+    noise = np.log(np.sqrt(np.mean(d2 ** 2, axis=1)) / t_ptp + 1e-5)
+    return {"slope_rel": slope_rel, "energy_width_rel": width_rel, "beat_noise": noise}
 
 
 def logistic_score(feats: dict[str, np.ndarray], order: tuple[str, ...], weights: tuple[float, ...],
