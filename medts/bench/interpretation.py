@@ -446,6 +446,11 @@ def run(*, ludb_root: Path | None, ptbxl_root: Path | None, ludb_ids: list[int],
         "its own 0.52) and LVH (0.15, its own 0.23), ENGINE_THRESHOLDS; conduction statements are withheld as undecided "
         "in a paced rhythm (PACED_QRS_UNREAD; LUDB 1-80 records 34 and 74). The classifier's own thresholds were chosen "
         "on fold 9, so the classifier-alone rows there are in-sample, the engine's changes are not."),
+        ("Premature beats (medts.interpret.ectopy): PAC and PVC are the engine's, from early beats followed by a pause "
+         "and their QRS width against the dominant beats (PVC >= 30 ms wider and >= 110 ms; PAC within 20 ms, in a sinus "
+         "rhythm, < 85 % of the RR before); the classifier's calls are shown, not decisive. Chosen on PTB-XL folds 1-8 + "
+         "LUDB 1-80 only; LUDB 81-160 and PTB-XL fold 9 held out (fold 9 has no PAC label). NORM is withheld beside an "
+         "asserted PAC or PVC."),
         ("Classifiers: 12-lead records are scored by CNN + measurements (late fusion: adapters/classifier-all-hybrid, "
          "classifier-superdiagnostic-hybrid; trees fit on PTB-XL folds 1-8, weight and thresholds chosen on fold 9). "
          "PTB-XL folds 1-8 records are fused by out-of-fold trees (medts.bench.fusion_heads.crossfit_heads: refit without "
@@ -466,7 +471,8 @@ def run(*, ludb_root: Path | None, ptbxl_root: Path | None, ludb_ids: list[int],
                                                           "folds 1-8 (atrial-flutter rule); LUDB 1-80 + PTB-XL folds 1-8 (narrow-CRBBB -> IRBBB rule, engine "
                                                           "thresholds for IRBBB and LVH, paced-rhythm conduction rule); "
                                                           "PTB-XL folds 1-8 + LUDB 1-80 (P waves inside the T wave, "
-                                                          "rule 3b: 00942; two QRS widths, rule 4b: 00628)",
+                                                          "rule 3b: 00942; two QRS widths, rule 4b: 00628); PTB-XL folds 1-8 + "
+                                                          "LUDB 1-80 (PAC/PVC from premature beats)",
             "records_per_set": {k: len(v) for k, v in sets.items()}}
     metrics = {k: {kk: vv for kk, vv in s.items() if kk != "classifier_alone"} for k, s in summaries.items()}
     baselines = {k: {"classifier_alone": s["classifier_alone"], "afib_12_lead": s["afib_12_lead"]["classifier_alone"]}
