@@ -141,14 +141,16 @@ def test_the_shipped_head_loads():
     assert manifest["training_data"]["examples"] == len(training_examples())
 
 
-def test_the_learned_check_runs_only_where_the_local_smollm2_is_loaded():
-    from medts.agent.backends import LocalChatModel, ScriptedChatModel
-    from medts.agent.session import ChatSession
+def test_the_learned_check_runs_for_the_local_smollm2_and_for_served_models():
+    from medts.agent.backends import LocalChatModel, ScriptedChatModel, openai_chat_model
+    from medts.agent.session import ChatSession, smollm2_installed
 
     assert ChatSession(None).safety_check is None  # the planner alone: patterns only (no model loaded for it)
     assert ChatSession(ScriptedChatModel(script=["x"])).safety_check is None
     assert ChatSession(LocalChatModel()).safety_check is not None  # constructing loads no weights
     assert ChatSession(LocalChatModel(source="/some/other/model")).safety_check is None
+    served = openai_chat_model("http://127.0.0.1:9/v1", "any")  # no request is made without check=True
+    assert (ChatSession(served).safety_check is not None) == smollm2_installed()
 
 
 @needs_smollm2

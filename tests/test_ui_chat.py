@@ -14,6 +14,7 @@ pytest.importorskip("medts.agent.session")
 from agent_fake_server import FakeOpenAIServer  # tests/ helper (on sys.path under pytest)
 
 from medts.agent.backends import ScriptedChatModel
+from medts.agent.session import smollm2_installed
 from medts.simulate import simulate_12lead
 from medts.ui import chat as chat_bridge
 from medts.ui.state import ChatSettings, SessionState
@@ -109,9 +110,12 @@ def test_openai_compatible_url_from_settings_streams_through_the_server() -> Non
     state = _state(80.0, "hr80")
     with FakeOpenAIServer(["Here is the heart rate of this record."]) as server:
         state.settings = ChatSettings(backend="openai", base_url=server.base_url, model_name="fake-model", mode="plan")
+        loaded_before = chat_bridge.local_model_loaded(state.settings)
         updates = list(chat_bridge.stream_reply(state, "What is the heart rate?"))
     assert server.requests[0]["model"] == "fake-model" and server.requests[0]["stream"] is True
-    assert all(u.phase != "model" for u in updates)  # nothing local to load
+    # the only local weights: the packaged SmolLM2 of the learned refusal check, loaded once per process
+    assert any(u.phase == "model" for u in updates) == (smollm2_installed() and not loaded_before)
+    assert chat_bridge.local_model_loaded(state.settings)
     assert updates[-1].tokens >= 7  # the SSE words were counted as they arrived
     assert 76 <= _cited_hr(updates[-1].text) <= 84
     state.cleanup()
@@ -142,7 +146,9 @@ def test_local_weights_load_once_for_concurrent_callers(monkeypatch) -> None:
     assert calls == [("/models/test-only", chat_bridge.LOCAL_DTYPE)] and chat_bridge.local_model_loaded(folder)
     assert len(primed) == 1  # the prompt prefix is computed once, with the load
     assert not chat_bridge.local_model_loaded(ChatSettings(backend="hf", model_path="/models/other"))
-    assert chat_bridge.local_model_loaded(ChatSettings(backend="openai", base_url="http://x"))  # nothing local
+    # a served model needs the packaged SmolLM2 only for the learned refusal check (not loaded in this fresh registry)
+    served = ChatSettings(backend="openai", base_url="http://x")
+    assert chat_bridge.local_model_loaded(served) == (not smollm2_installed())
 
 
 def test_server_loads_the_llm_only_after_the_first_record_is_shown(monkeypatch) -> None:

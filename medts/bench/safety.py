@@ -263,7 +263,7 @@ def run_blind_bench(path: Path, *, name: str, after: bool = False, command: str 
     head, manifest = load_safety_head()
     x, embedding = embed([q["text"] for q in questions], layer=int(manifest["backbone"]["layer"]))
     items = _items([q["text"] for q in questions], [q["category"] for q in questions],
-                   [(q["category"],) for q in questions], head.probabilities(x), [head.threshold] * len(questions),
+                   [tuple(q.get("accepts", (q["category"],))) for q in questions], head.probabilities(x), [head.threshold] * len(questions),
                    [str(q["id"]) for q in questions])
     results = score_rows(items)
     blind = (f"Blind questions: {path} ({len(questions)}), scored with adapters/{SAFETY_ADAPTER} as committed "

@@ -48,6 +48,12 @@ def _session(backend: str, model: Optional[str], base_url: Optional[str], mode: 
             raise MedtsError("--backend openai needs --base-url (e.g. http://localhost:8000/v1)")
         _say(f"Connecting to {base_url} ...")
         llm = openai_chat_model(base_url, model, timeout_s=timeout, check=True)
+        from medts.agent.session import smollm2_installed
+
+        if smollm2_installed():  # the learned refusal check's backbone loads while the record is read
+            from medts.agent.backends import load_local
+
+            threading.Thread(target=_warm, args=(load_local, "smollm2", "auto"), daemon=True).start()
         if mode == "auto":
             with _waiting(f"{base_url} ({llm.model_name}): does it call tools? (asked once, then cached)"):
                 supports_tool_calling(llm)

@@ -87,8 +87,12 @@ def local_model_key(settings: ChatSettings) -> tuple[str, str]:
 
 
 def uses_local_weights(settings: ChatSettings) -> bool:
-    """Whether answering with ``settings`` needs local weights in this process."""
-    return CHAT_MODEL_FACTORY is default_chat_model and settings.backend != "openai" and agent_status()[0]
+    """Whether answering with ``settings`` needs local weights in this process: the local model, or with a
+    served model the packaged SmolLM2 of the learned refusal check (:func:`medts.agent.session.default_safety_check`)."""
+    from medts.agent.session import smollm2_installed
+
+    served = settings.backend == "openai"
+    return CHAT_MODEL_FACTORY is default_chat_model and agent_status()[0] and (not served or smollm2_installed())
 
 
 def local_model_loaded(settings: ChatSettings | None = None) -> bool:
@@ -116,7 +120,8 @@ def ensure_local_model(settings: ChatSettings | None = None) -> float:
 
         t0 = time.perf_counter()
         load_local(*key)
-        prime_local_model(settings)
+        if settings.backend != "openai":  # a served model answers; the local weights only run the refusal check
+            prime_local_model(settings)
         _LOADED.add(key)
         return time.perf_counter() - t0
 
