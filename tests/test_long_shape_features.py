@@ -56,3 +56,19 @@ def test_beat_noise_rises_with_muscle_like_noise_in_the_beat_and_its_window():
     # clean sinus beats look like their own reference: shape ratios near 0
     assert np.median(np.abs(f0["slope_rel"])) < 0.15
     assert np.median(np.abs(f0["energy_width_rel"])) < 0.15
+
+
+def test_beat_noise_does_not_change_with_the_sampling_rate():
+    """The same ECG at 360 Hz and resampled to 250 Hz (QTDB's rate): beat_noise is a second derivative,
+    not a second difference per sample (which reads a smooth wave about (360/250)^2 = 2x larger at 250 Hz)."""
+    from scipy.signal import resample_poly
+
+    ecg = simulate_12lead(70.0, FS, 70.0, seed=5)
+    x = ecg.signal[:, ecg.leads.index("II")].astype(float)
+    feats = {}
+    for fs, sig in ((FS, x), (250.0, resample_poly(x, 25, 36))):
+        src = source_from_array(sig, fs, ("II",), name="sim")
+        ext = BeatExtractor(fs=fs, lead=0)
+        feats[fs] = np.concatenate([ext.add(c).features["beat_noise"]
+                                    for c in iter_chunks(src, window_s=60.0, margin_s=3.0)])
+    assert abs(np.median(feats[250.0]) - np.median(feats[FS])) < 0.2

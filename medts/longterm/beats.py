@@ -50,7 +50,8 @@ Features per beat (float, one scale for every record):
   onset/offset threshold). Both are free of amplitude and polarity: a ventricular beat of the same
   polarity and shape family as the normal beat is still slower and broader.
 - ``beat_noise``: log RMS of the second difference of the beat before its P-wave peak and late in its T
-  wave (``NOISE_S``) over the reference QRS peak-to-peak; ``window_beat_noise``: its window median
+  wave (``NOISE_S``; the second derivative, scaled to 360-Hz samples) over the reference QRS
+  peak-to-peak; ``window_beat_noise``: its window median
   (high-frequency noise and muscle artefact, on one scale for every record).
 
 Example
@@ -97,6 +98,9 @@ minutes: a run of supraventricular beats longer than the 24-beat history is stil
 T_S = (0.10, 0.40)
 NOISE_S = ((-0.25, -0.12), (0.22, 0.40))
 """``beat_noise`` is measured here (s from the R peak): smooth P and T waves, clear of even a wide QRS."""
+NOISE_REF_FS = 360.0
+"""``beat_noise`` is the second difference per sample at this rate (MIT-BIH's, where the V model was fitted):
+the second derivative, so that it does not change with the sampling rate."""
 V_BANK_BEATS = 32
 """The most recent beats the seed model calls ventricular with confidence, kept as examples."""
 ALIGN_S = 0.04
@@ -375,7 +379,9 @@ def _shape_features(q: np.ndarray, t_q: np.ndarray, seg: np.ndarray, noise_spans
     noise or muscle artefact around the beat itself, on one scale for every record)."""
     slope_rel = np.log(_slope_time(q, fs) / _slope_time(t_q, fs)[0])
     width_rel = np.log(_energy_span(q, fs) / _energy_span(t_q, fs)[0])
-    d2 = np.concatenate([np.diff(seg[:, quiet], n=2, axis=1) for quiet in noise_spans], axis=1)
+    # second derivative in time units (x (fs / NOISE_REF_FS)^2): the same signal gives the same value at any
+    # sampling rate (a raw second difference of a smooth wave shrinks as (1 / fs)^2: 250 Hz read 2x noisier)
+    d2 = np.concatenate([np.diff(seg[:, quiet], n=2, axis=1) for quiet in noise_spans], axis=1) * (fs / NOISE_REF_FS) ** 2
     noise = np.log(np.sqrt(np.mean(d2 ** 2, axis=1)) / t_ptp + 1e-5)
     return {"slope_rel": slope_rel, "energy_width_rel": width_rel, "beat_noise": noise}
 

@@ -44,7 +44,9 @@ pooled LORO F1 over the three seeds, over ``slope_rel`` / ``energy_width_rel`` (
 slowness and breadth against the reference: 0.8667 / 0.8671 / 0.8680), both groups (0.8763 / 0.8696 / 0.8763) and
 the two shape terms with ``window_beat_noise`` only (0.8798 / 0.8725). A first ``beat_noise`` measured over the
 whole beat outside -80..+100 ms took the tail of wide V complexes for noise (pooled LORO F1 0.8649 / 0.8705 /
-0.8616) and was replaced.
+0.8616) and was replaced. ``beat_noise`` is a second derivative scaled to 360-Hz samples: the first bench run after
+this choice, with a per-sample second difference, read QTDB's 250-Hz beats about twice as noisy (test V Se 0.853 ->
+0.798); the rate fix leaves every DS1 feature (360 Hz), the model and these figures unchanged.
 """
 
 from __future__ import annotations
