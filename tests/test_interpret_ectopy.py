@@ -85,3 +85,15 @@ def test_ptbxl_tuning_records(ptbxl_dir, record, code):
     m = measure_ecg(ecg)
     call = premature_beats(m, call_rhythm(m))
     assert getattr(call, code.lower()) is True, call.reason
+
+
+def test_ventricular_bigeminy_is_ectopy_not_sinus_arrhythmia(ptbxl_dir):
+    """PTB-XL 00363 (tuning folds): sinus tachycardia with ventricular bigeminy. The early wide beats are
+    set aside by the rhythm rule (up to half of the beats), so the dominant rhythm is regular."""
+    from medts.io.ptbxl import PtbxlIndex
+    from medts.signal.measure import measure_ecg
+
+    m = measure_ecg(PtbxlIndex.open(ptbxl_dir, sampling_rate=100).read(363))
+    rhythm = call_rhythm(m)
+    assert rhythm.codes == ["STACH"] and rhythm.features.premature_beats >= 5, rhythm.reason
+    assert premature_beats(m, rhythm).pvc is True
