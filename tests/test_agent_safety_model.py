@@ -153,6 +153,15 @@ def test_the_learned_check_runs_for_the_local_smollm2_and_for_served_models():
     assert (ChatSession(served).safety_check is not None) == smollm2_installed()
 
 
+def test_the_bench_and_a_served_models_session_share_one_learned_check_rule():
+    from medts.agent.backends import openai_chat_model
+    from medts.agent.session import default_safety_check, served_model_safety_check, smollm2_installed
+
+    served = openai_chat_model("http://127.0.0.1:9/v1", "any")
+    assert default_safety_check(served) is served_model_safety_check()  # one cached check, no weights loaded
+    assert (served_model_safety_check() is not None) == smollm2_installed()
+
+
 @needs_smollm2
 def test_the_chat_refuses_with_the_category_text_and_records_the_classifier(check):
     from medts.agent.backends import LocalChatModel

@@ -535,6 +535,16 @@ def default_safety_check(llm: BaseChatModel | None) -> Any:
 
     if isinstance(llm, LocalChatModel):
         return shipped_check(llm.source, llm.dtype)
+    return served_model_safety_check()
+
+
+def served_model_safety_check() -> Any:
+    """The learned refusal check a served model's session asks (the packaged SmolLM2's, loaded for the
+    check alone), or None where the packaged SmolLM2 is not installed (the patterns alone). Used by
+    :func:`default_safety_check` and by ``medts bench agent`` for its rows that stand for a served
+    model (fake-native) and for the planner."""
+    from medts.agent.safety_model import shipped_check
+
     return shipped_check("smollm2", "auto") if smollm2_installed() else None
 
 

@@ -1912,14 +1912,18 @@ def llm_dtype(name: str) -> Any:
 
 def run_agent_bench(*, ludb_root: Path, ptbxl_root: Path | None, limit: int | None, backends: list[str],
                     latency_dtypes: list[str], command: str | None = None, smollm2_every: int = 1,
-                    smollm2_sample: int | None = None, suite: str = "main") -> tuple[Path, Path]:
+                    smollm2_sample: int | None = None, suite: str = "main",
+                    learned_check: bool = True) -> tuple[Path, Path]:
     """The full benchmark; writes ``eval/results/agent.json`` and ``.md``. Backends: ``planner``
     (no LLM: verdict and tool facts), ``fake-native`` (a scripted model driving the tool-calling
     loop) and ``smollm2`` (plan-then-compose with the local model), which answers every
     ``smollm2_every``-th question, or ``smollm2_sample`` questions spread evenly over the suite.
     ``suite``: ``main`` (eval/questions.yaml, writes agent.*), ``heldout`` or ``heldout2`` (held-out
-    wordings on the same records, eval/questions_<suite>.yaml; writes agent_<suite>.*)."""
-    from medts.agent.session import AgentConfig, ChatSession
+    wordings on the same records, eval/questions_<suite>.yaml; writes agent_<suite>.*).
+    ``learned_check``: the planner and fake-native sessions ask the learned refusal check after the
+    patterns, as a served model's session does (:func:`medts.agent.session.served_model_safety_check`;
+    none where the packaged SmolLM2 is not installed); False: the patterns alone."""
+    from medts.agent.session import AgentConfig, ChatSession, served_model_safety_check
     from medts.agent.tools import ClassifierBank, ToolBox
     from medts.bench.results import markdown_table, write_results
 
@@ -1941,6 +1945,8 @@ def run_agent_bench(*, ludb_root: Path, ptbxl_root: Path | None, limit: int | No
         box._cache = tool_cache
         return box
 
+    # the served-model sessions' refusal check (one instance, so the backbone loads once)
+    check = served_model_safety_check() if learned_check and {"planner", "fake-native"} & set(backends) else None
     seconds: dict[str, float] = {}
     for backend in backends:
         asked = questions
@@ -1954,10 +1960,10 @@ def run_agent_bench(*, ludb_root: Path, ptbxl_root: Path | None, limit: int | No
                 return ChatSession(llm, AgentConfig(mode="plan"), toolbox())
         elif backend == "fake-native":
             def factory():
-                return ChatSession(planner_driven_fake(), AgentConfig(mode="native"), toolbox())
+                return ChatSession(planner_driven_fake(), AgentConfig(mode="native"), toolbox(), safety_check=check)
         elif backend == "planner":
             def factory():
-                return ChatSession(None, AgentConfig(mode="plan"), toolbox())
+                return ChatSession(None, AgentConfig(mode="plan"), toolbox(), safety_check=check)
         else:
             raise ValueError(f"unknown backend {backend!r}")
         t = time.perf_counter()
@@ -2054,7 +2060,13 @@ def run_agent_bench(*, ludb_root: Path, ptbxl_root: Path | None, limit: int | No
         "results, written citations included (each must support its sentence). 'share of checked claims removed': "
         "unsupported claims (mostly the model's) removed before the answer was shown, over all checked claims.",
         "planner: no LLM (the verdict and up to 4 cited tool facts). fake-native: a scripted model that drives the "
-        "tool-calling loop with the rule planner's tools and answers with the tools' fact lines. smollm2: "
+        "tool-calling loop with the rule planner's tools and answers with the tools' fact lines. "
+        + ("Both ask the learned refusal check (adapters/safety-smollm2 on the packaged SmolLM2) after the safety "
+           "patterns, as `medts chat --backend openai` and the app do for a served model "
+           "(medts.agent.session.served_model_safety_check). " if check is not None else
+           "Both answer with the safety patterns alone (learned refusal check "
+           + ("switched off, --no-learned-check). " if not learned_check else "not installed). "))
+        + "smollm2 (its own learned check): "
         f"plan-then-compose, max {SMOLLM2_MAX_NEW_TOKENS} new tokens, "
         + (f"{smollm2_sample} questions spread evenly over the suite (CPU time on the shared 2-core machine)"
            if smollm2_sample else "every question" if smollm2_every == 1 else f"every {smollm2_every}th question") + ".",
@@ -2063,6 +2075,7 @@ def run_agent_bench(*, ludb_root: Path, ptbxl_root: Path | None, limit: int | No
     return write_results(
         "agent" if suite == "main" else f"agent_{suite}", command=command,
         data={"questions": str(path.relative_to(PROJECT_ROOT)), "n_questions": len(questions),
+              "learned_refusal_check": check is not None,
               "latency_record": latency_name,
               "datasets": sorted({q["record"]["dataset"] for q in questions}),
               "records": sorted({f"{q['record']['dataset']}:{q['record']['id']}" for q in questions})},

@@ -31,6 +31,9 @@ def bench_agent(
     suite: str = typer.Option("main", help="main (eval/questions.yaml), heldout, heldout2 (other wordings on the same "
                                            "records), heldout3 to heldout9 and heldout12 (other wordings and records), eval/questions_<suite>.yaml; "
                                            "writes eval/results/agent_<suite>.*"),
+    learned_check: bool = typer.Option(True, help="planner and fake-native ask the learned refusal check after the "
+                                                  "patterns, as a served model does (where the packaged SmolLM2 is "
+                                                  "installed); --no-learned-check: the patterns alone"),
 ) -> None:
     """Ask eval/questions.yaml about real records; write eval/results/agent.json and .md.
 
@@ -59,7 +62,7 @@ def bench_agent(
             write_q(path, ludb_root=ludb, ptbxl_root=ptbxl, suite=name)
     paths = run_agent_bench(ludb_root=ludb, ptbxl_root=ptbxl, limit=limit, backends=backend,
                             latency_dtypes=latency_dtype or [], smollm2_every=smollm2_every,
-                            smollm2_sample=smollm2_sample, suite=suite, command="medts bench agent " + " ".join(sys.argv[3:]))
+                            smollm2_sample=smollm2_sample, suite=suite, learned_check=learned_check, command="medts bench agent " + " ".join(sys.argv[3:]))
     for p in paths:
         print(p)
 
