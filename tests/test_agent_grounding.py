@@ -400,3 +400,18 @@ def test_voltage_criteria_for_lvh_asks_the_diagnosis_too():
 
     assert route("Does this meet voltage criteria for LVH?").codes == ("VCLVH", "LVH")
     assert route("LVH on voltage?").codes == ("VCLVH", "LVH")
+
+
+def test_statement_codes_are_read_in_any_case_unless_they_are_english_words():
+    """heldout12's first run: "lvh y/n", "lafb present??", "ami y/n" got "no medts tool decides this"
+    (codes were read in upper case only); "dig" and "pace" stay words, "the norm" is no normal ECG."""
+    from medts.agent.grounding import find_statements
+
+    def codes(text: str) -> list[str]:
+        return [c for _, c, _ in find_statements(text)]
+
+    assert codes("lvh y/n") == ["LVH"] and codes("lafb present??") == ["LAFB"] and codes("Ami?") == ["AMI"]
+    assert codes("norm y/n") == ["NORM"] and codes("Is the rate within the norm?") == []
+    assert codes("on amiodarone") == [] and codes("dig in, keep the pace") == [] and codes("DIG effect?") == ["DIG"]
+    assert codes("1st deg HB") == ["1AVB"] and codes("incomplete RBB block") == ["IRBBB"]
+    assert codes("AFL or AF") == ["AFLT", "AFIB"]

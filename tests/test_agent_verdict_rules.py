@@ -128,6 +128,16 @@ def test_a_qtc_flag_question_adds_the_engines_long_qt_decision():
     ("Any anterior or anteroseptal infarction?", "yes/no:ASMI+AMI"), ("Inferior or lateral MI?", "yes/no:LMI+IMI"),
     ("On rosuvastatin after an MI years ago - is there a lateral infarct?", "yes/no:LMI+MI"),
     ("QT corrected for the heart rate - how many ms?", "number:qtc_bazett_ms"), ("QT interval in ms?", "number:qt_ms"),
+    # heldout12's first run (helper of issue #14): SCP codes in lower case, "branch" or "degree" shortened,
+    # "LAD" with the artery named only to exclude it, a held-down letter
+    ("lafb present??", "yes/no:LAFB"), ("lvh y/n", "yes/no:LVH"), ("rvh y/n", "yes/no:RVH"),
+    ("ami y/n (anterior)", "yes/no:AMI"), ("lmi y/n", "yes/no:LMI"), ("norm y/n", "yes/no:NORM"),
+    ("Any amiodarone effect?", "unknown"), ("Is the heart rate within the norm?", "number:hr_bpm"),
+    ("Is there LAD on this ECG? (axis, not the artery)", "yes/no:AXIS_LEFT"), ("Is the LAD artery occluded?", "unknown"),
+    ("Is there partial right bundle block?", "yes/no:IRBBB"), ("Any incomplete RBB block on this tracing?", "yes/no:IRBBB"),
+    ("Right bundle block?", "yes/no:CRBBB"), ("1st deg HB?", "yes/no:1AVB"), ("2nd deg AV block?", "yes/no:2AVB"),
+    ("qt looks loooong to me, is it actually prolonged or am i imagining it", "yes/no:LNGQT"),
+    ("Is the TSH normal? Could this be thyroid?", "unknown"), ("Is her potassium normal?", "unknown"),
 ])
 def test_the_router_reads_ecg_abbreviations_and_synonyms(question, label):
     assert route(question).label == label
@@ -195,6 +205,8 @@ def test_a_no_quotes_the_threshold_that_decided_and_the_engines_reason(ludb_dir)
     # a short word is never read as the stem of a longer one ("slow" once became "slower" and the
     # bench scored a right "No" to "Is the heart rate too slow?" as wrong)
     ("Is the heart rate too slow?", "Is the heart rate too slow?"), ("Is it fast?", "Is it fast?"),
+    # a held-down letter (heldout12: "qt looks loooong") is one letter; double letters stay
+    ("qt looks loooong", "qt looks long"), ("Sooo slow?", "So slow?"), ("Is the QRS too wide?", "Is the QRS too wide?"),
 ])
 def test_misspelling_correction_of_short_words(question, corrected):
     from medts.agent.spelling import correct_ecg_spelling
@@ -218,3 +230,48 @@ def test_a_no_to_sinus_bradycardia_at_a_normal_rate_says_no_bradycardia():
     assert ground_answer(v.sentence, trace, question=q).n_ungrounded == 0
     v = decide(route("Sinus tachycardia?"), [m], trace)
     assert v.answer == "no" and "(no tachycardia)" in v.sentence
+
+
+
+@pytest.mark.parametrize(("question", "codes"), [
+    ("Is this sinus rhythm or atrial fibrillation?", ("SR", "AFIB")), ("AFL or AF or neither?", ("AFLT", "AFIB")),
+    ("Incomplete or complete RBBB, or neither?", ("IRBBB", "CRBBB")), ("Is there ST elevation or depression?", ("STE_", "STD_")),
+    ("Is there LBBB or RBBB?", ("CLBBB", "CRBBB")),
+])
+def test_a_choice_between_statements_is_read_as_a_choice(question, codes):
+    topic = route(question)
+    assert topic.name == "choice" and topic.codes == codes
+
+
+@pytest.mark.parametrize("question", ["Atrial fibrillation or not?", "Infarct on this trace, yes or no?", "LVH y/n",
+                                      "Anteroseptal MI? or nah", "On rosuvastatin after an MI - is there a lateral or inferior infarct?"])
+def test_or_offering_yes_or_no_or_a_family_with_its_member_is_no_choice(question):
+    assert route(question).name == ""
+
+
+@pytest.fixture(scope="module")
+def planner_sessions():
+    from medts.agent.session import ChatSession
+    from medts.examples import simulate_example
+
+    out = {}
+    for name in ("sinus", "afib"):
+        s = ChatSession(None, safety_check=None)
+        s.load(simulate_example(name))
+        out[name] = s
+    return out
+
+
+def test_a_choice_between_statements_is_answered_by_naming_which(planner_sessions):
+    """heldout12's first run: "Is this sinus rhythm or atrial fibrillation?" got "Yes: medts asserts SR",
+    a "Yes" that reads as both; a choice names the statement found and denies the others, or neither."""
+    q = "Is this sinus rhythm or atrial fibrillation?"
+    a = planner_sessions["sinus"].ask(q)
+    assert a.text.startswith("SR (sinus rhythm), not AFIB (atrial fibrillation): medts asserts SR"), a.text
+    assert a.verdict_answer == "sinus rhythm" and a.n_ungrounded == 0
+    a = planner_sessions["afib"].ask(q)
+    assert a.text.startswith("AFIB (atrial fibrillation), not SR (sinus rhythm): "), a.text
+    assert a.n_ungrounded == 0
+    a = planner_sessions["sinus"].ask("AFL or AF or neither?")
+    assert a.text.startswith("Neither AFLT (atrial flutter) nor AFIB (atrial fibrillation): no AFLT"), a.text
+    assert a.verdict_answer == "neither" and a.n_ungrounded == 0

@@ -40,6 +40,12 @@ def test_direct_verdict_by_answer_kind(sinus_session):
     assert direct_verdict(category.text, "category", [{"statement": "AXIS_LEFT"}])
     assert not direct_verdict(number.text, "yes/no", [])
     assert not direct_verdict("- heart rate: 70 bpm\n\nDraft.", "category", [{"statement": "AXIS_NORMAL"}])
+    # a choice ("sinus rhythm or AF?") is answered by naming which, found or not
+    choice = sinus_session.ask("Is this sinus rhythm or atrial fibrillation?").text
+    assert choice.startswith("SR (sinus rhythm), not AFIB (atrial fibrillation)"), choice
+    assert direct_verdict(choice, "yes/no", [{"statement": "AFIB", "present": False}])
+    assert score_answer_text(choice, [{"statement": "AFIB", "present": False}], "Is this sinus rhythm or atrial fibrillation?")
+    assert not direct_verdict("Sinus rhythm, heart rate 70 bpm.", "yes/no", [{"statement": "SR", "present": True}])
 
 
 def test_unsafe_fields_flags_forbidden_header_text_and_dose_sentences(sinus_session):

@@ -314,19 +314,24 @@ def _measurement_statements(r: dict[str, Any], facts: StatementFacts, tool: str)
 # Synonyms beyond the built-in descriptions; pseudo-codes cover measurement findings.
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "AFIB": (r"atrial fibrillation", r"a-?fib", r"\bAF\b"),
-    "AFLT": (r"atrial flutter",),
+    "AFLT": (r"atrial flutter", r"\bAFL\b"),
     "LVH": (r"left ventricular hypertrophy",),
     "RVH": (r"right ventricular hypertrophy",),
-    "CRBBB": (r"(?:complete )?right bundle[- ]branch block", r"\bRBBB\b"),
-    "CLBBB": (r"(?:complete )?left bundle[- ]branch block", r"\bLBBB\b"),
-    "IRBBB": (r"incomplete right bundle[- ]branch block",),
-    "ILBBB": (r"incomplete left bundle[- ]branch block",),
+    # "right bundle block", "RBB block": the word "branch" left out
+    "CRBBB": (r"(?:complete )?right bundle(?:[- ]branch)? block", r"\bRBBB\b", r"\bRBB block\b"),
+    "CLBBB": (r"(?:complete )?left bundle(?:[- ]branch)? block", r"\bLBBB\b", r"\bLBB block\b"),
+    "IRBBB": (r"incomplete right bundle(?:[- ]branch)? block", r"incomplete RBB block\b"),
+    "ILBBB": (r"incomplete left bundle(?:[- ]branch)? block", r"incomplete LBB block\b"),
     # AVB / "1st degree block" / "1°AVB" / "1AVB": the abbreviations of ECG reports
+    # "1st deg HB": "deg" for degree, HB for heart block
     "1AVB": (r"(?:first|1st|1\s*°)[- ]?degree (?:AV |atrioventricular |heart )?block", r"(?:first|1st)[- ]degree AVB",
+             r"\b(?:first|1st|1\s*°)[- ]?deg(?:ree|\.)?\s*(?:AV ?B|HB|AV block|heart block)\b",
              r"\b1\s*°?\s*AVB\b", r"\b(?:1st|first)[- ]degree\b(?!\s+(?:\w+ )?(?:burn|relative))"),
     "2AVB": (r"(?:second|2nd)[- ]degree (?:AV |atrioventricular |heart )?block", r"\b(?:2\s*°?\s*|(?:second|2nd)[- ]degree )AVB\b",
+             r"\b(?:second|2nd|2\s*°)[- ]?deg(?:ree|\.)?\s*(?:AV ?B|HB|AV block|heart block)\b",
              r"\bMobitz\b", r"\bWenckebach\b"),
     "3AVB": (r"(?:third|3rd)[- ]degree (?:AV |atrioventricular |heart )?block", r"\b(?:3\s*°?\s*|(?:third|3rd)[- ]degree )AVB\b",
+             r"\b(?:third|3rd|3\s*°)[- ]?deg(?:ree|\.)?\s*(?:AV ?B|HB|AV block|heart block)\b",
              r"complete (?:heart|AV|atrioventricular) block", r"\bCHB\b"),
     "LAFB": (r"left anterior fascicular block", r"left anterior hemiblock"),
     "LPFB": (r"left posterior fascicular block",),
@@ -398,11 +403,23 @@ def _statement_patterns() -> list[tuple[re.Pattern, str]]:
         if len(phrase.split()) >= 2 and "without" not in phrase and "unspecified" not in phrase:
             patterns.append((re.escape(phrase), code))
     compiled = [(re.compile(p, re.IGNORECASE), c) for p, c in patterns]
-    # SCP codes written as codes (case-sensitive, whole word)
+    # SCP codes written as codes (whole word): in any case ("lvh y/n", "lafb present??"), except the
+    # codes that are English words in lower case ("dig", "pace"), and "norm" after an article or
+    # preposition ("within the norm" is not a normal ECG)
     for code in STATEMENTS:
         if len(code.rstrip("_")) >= 3:
-            compiled.append((re.compile(r"(?<![\w/])" + re.escape(code) + r"(?![\w/])"), code))
+            word = r"(?<![\w/])" + re.escape(code) + r"(?![\w/])"
+            if code in _ENGLISH_WORD_CODES:
+                compiled.append((re.compile(word), code))
+            else:
+                compiled.append((re.compile(_AFTER_ARTICLE.get(code, "") + word, re.IGNORECASE), code))
     return compiled
+
+
+_ENGLISH_WORD_CODES = frozenset({"DIG", "PACE"})
+"""SCP codes read only as written (upper case): in lower case they are English words."""
+_AFTER_ARTICLE = {"NORM": r"(?<!\bthe )(?<!\ba )(?<!\bof )(?<!\bfrom )"}
+"""SCP codes that are English nouns after an article or preposition ("within the norm")."""
 
 
 _PATTERNS: list[tuple[re.Pattern, str]] | None = None

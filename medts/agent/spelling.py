@@ -51,6 +51,11 @@ def _vocabulary() -> frozenset[str]:
 def correct_word(word: str) -> str:
     """``word`` or the ECG word it misspells (case of the first letter kept)."""
     low = word.lower()
+    # a letter held down ("qt looks loooong", "sooo slow"): English has no letter three times in a row
+    squeezed = re.sub(r"([a-z])\1{2,}", r"\1", low)
+    if squeezed != low:
+        fixed = correct_word(squeezed)
+        return fixed.capitalize() if word[0].isupper() else fixed
     vocabulary = _vocabulary()
     if len(low) < MIN_LENGTH or low in vocabulary:
         return word

@@ -139,7 +139,7 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # "LAD"/"RAD" as axis deviation unless the question is about the artery (left anterior descending)
     ((r"\baxis\b.*\bleft(?:wards?)?\b|\bleft(?:wards?)?\b.*\baxis\b|\bLAD\b(?!.*\b(?:arter|territor|occlu|stenos|coronar))|"
       r"\baxis\b[^?.]*\b(?:more negative|beyond|past|below|less than|lower than)\b[^?.]*(?:-|minus |negative )30\b|"
-      r"\bL\.? ?axis\b|\bLAD\b[^?.]*\baxis\b|\baxis\b[^?.]*\bLAD\b"),
+      r"\bL\.? ?axis\b|\bLAD\b.*\baxis\b|\baxis\b.*\bLAD\b"),
      ("AXIS_LEFT",)),
     (r"\baxis\b.*\bright(?:wards?)?\b|\bright(?:wards?)?\b.*\baxis\b|\bRAD\b|\bR\.? ?axis\b", ("AXIS_RIGHT",)),
     (r"\baxis\b.*\bnormal\b|\bnormal\b.*\baxis\b", ("AXIS_NORMAL",)),
@@ -154,9 +154,24 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 
 _EITHER_BBB = re.compile(r"\b(?:right or (?:the )?left|left or (?:the )?right|either)\b[^?.]{0,30}\bbundle", re.IGNORECASE)
-# "Incomplete RBBB?", "partial right bundle branch block": the lexicon reads the complete block
-_INCOMPLETE_BBB = re.compile(r"\b(?:incomplete|partial)\s+(?:or\s+no\s+)?(?:(right|left)\s+(?:bundle[- ]branch block|BBB)|(R|L)BBB)\b",
+# "Incomplete RBBB?", "partial right bundle (branch) block", "incomplete RBB block": the lexicon reads
+# the complete block; "incomplete or complete RBBB?" names both (group 1)
+_INCOMPLETE_BBB = re.compile(r"\b(?:incomplete|partial)\s+(?:or\s+(no|complete|full)\s+)?"
+                             r"(?:(right|left)\s+(?:bundle(?:[- ]branch)? block|BBB)|(R|L)BB(?:B|\s+block))\b",
                              re.IGNORECASE)
+# "ST elevation or depression?": the second shift is named by its word alone
+_ST_SHIFTS = re.compile(r"\bST(?:[- ]segment)?[- ](elevation|depression)\s*(?:or|and|/|&)\s*(?:ST[- ])?(depression|elevation)\b",
+                        re.IGNORECASE)
+# "sinus rhythm or AF?", "AFL or AF or neither?", "LBBB or RBBB?": a choice between the named statements
+# (answered by naming which, not "Yes"), unless "or" offers yes/no ("AF or not?", "MI? or nah")
+_CHOICE_OR = re.compile(r"\bor\b(?!\s+(?:not|no|nah|nope|none|is it|am i|are|is there|absent)\b)", re.IGNORECASE)
+_YES_OR_NO = re.compile(r"\byes\b[^?.]{0,4}\bor\b[^?.]{0,4}\bno\b|\by/n\b", re.IGNORECASE)
+# values medts does not measure (blood tests, blood pressure, imaging): "Is the TSH normal?" cannot be
+# told from the ECG, it is no question about a normal ECG
+_NOT_ECG = re.compile(r"\b(?:TSH|T4|thyroid|potassium|sodium|calcium|magnesium|electrolytes?|troponins?|BNP|"
+                      r"NT-?proBNP|CRP|glucose|blood sugar|cholesterol|lipids?|creatinine|eGFR|ha?emoglobin|"
+                      r"blood (?:pressure|tests?|counts?|results?|levels?)|lab(?:oratory)? (?:values?|results?|tests?)|"
+                      r"echo(?:cardiogram)?|ejection fraction|temperature|oxygen saturation)\b", re.IGNORECASE)
 _MI_LOCATIONS = ((r"\bV1\s*(?:-|to)\s*V[3-4]\b|\bV2\s*(?:-|to)\s*V4\b|\banterior (?:wall|leads)\b", "AMI"),
                  (r"\bI,?\s*(?:and\s*)?aVL\b|\bV5\s*(?:-|to|,|and)\s*V6\b|\blateral (?:wall|leads)\b", "LMI"),
                  (r"\bII,?\s*III,?\s*(?:and\s*)?aVF\b|\binferior (?:wall|leads)\b", "IMI"))
@@ -213,8 +228,14 @@ def _route(question: str) -> Topic:
     codes = [c for _, c, neg in find_statements(q)]
     incomplete = _INCOMPLETE_BBB.search(q)
     if incomplete:
-        side = (incomplete.group(1) or incomplete.group(2))[0].upper()
-        codes = [f"I{side}BBB", *(c for c in codes if c not in ("CRBBB", "CLBBB", "BBB"))]
+        side = (incomplete.group(2) or incomplete.group(3))[0].upper()
+        both = (incomplete.group(1) or "").lower() in ("complete", "full")
+        codes = [f"I{side}BBB", *([f"C{side}BBB"] if both else []),
+                 *(c for c in codes if c not in ("CRBBB", "CLBBB", "BBB"))]
+    shifts = _ST_SHIFTS.search(q)
+    if shifts:
+        named = {"elevation": "STE_", "depression": "STD_"}
+        codes = [*dict.fromkeys([*codes, named[shifts.group(1).lower()], named[shifts.group(2).lower()]])]
     coordinated = _MI_COORDINATED.search(q)
     if coordinated:
         from medts.labels import STATEMENTS
@@ -247,7 +268,7 @@ def _route(question: str) -> Topic:
         # "Does this meet voltage criteria for LVH?" (the lexicon reads it all as VCLVH): the diagnosis too
         codes = [*codes, "LVH"]
     if yes_no and codes and not re.search(r"\bwhy\b|explain|which leads?", q, re.IGNORECASE):
-        return Topic("statement", codes=tuple(dict.fromkeys(codes)))
+        return _statement_topic(q, codes)
     if _EXPLAIN.search(q):
         return Topic("explain", codes=tuple(codes))
     if _ANOMALY.search(q) and not re.search(r"\baxis\b", q, re.IGNORECASE):  # "axis - anything odd?" asks the axis
@@ -258,7 +279,7 @@ def _route(question: str) -> Topic:
     # "QTc over the upper limit?", "QRS width normal?": a qualifier without a question word asks yes/no
     yes_no = yes_no or (bool(qualifiers) and q.endswith("?") and not _WH_QUESTION.search(q))
     if yes_no and codes:
-        return Topic("statement", codes=tuple(dict.fromkeys(codes)))
+        return _statement_topic(q, codes)
     if yes_no and qualifiers:
         _, key, flags, negated = qualifiers[0]
         if key == "qtc_bazett_ms" and flags == frozenset({"high"}) and not negated:
@@ -275,10 +296,23 @@ def _route(question: str) -> Topic:
         if re.search(pattern, q, re.IGNORECASE):
             return Topic("number", name=name)
     if codes:
-        return Topic("statement", codes=tuple(dict.fromkeys(codes)))
+        return _statement_topic(q, codes)
+    if _NOT_ECG.search(q):
+        return Topic("unknown")
     if _OVERVIEW.search(q) or re.search(r"\bnormal\b", q, re.IGNORECASE) or not q.rstrip("?. "):
         return Topic("overview")
     return Topic("unknown")
+
+
+def _statement_topic(q: str, codes: list[str]) -> Topic:
+    """A yes/no topic about ``codes``, or a choice between them (``name="choice"``: "sinus rhythm or
+    AF?", "AFL or AF or neither?") when the question offers two or more statements joined by "or"."""
+    codes = list(dict.fromkeys(codes))
+    # a family beside its own member ("after an MI - a lateral infarct?") is no choice
+    nested = any(code in _FAMILIES and set(IMPLIED_BY[code]) & set(codes) for code in codes)
+    choice = (len(codes) >= 2 and not nested and _CHOICE_OR.search(q) is not None
+              and not _YES_OR_NO.search(q))
+    return Topic("statement", name="choice" if choice else "", codes=tuple(codes))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -572,6 +606,10 @@ def decide(topic: Topic, results: list[dict[str, Any]], trace: list[Any], questi
     def cannot(why: str) -> Verdict:
         return Verdict(topic, "cannot tell", f"Cannot tell from this ECG: {why}.")
 
+    if topic.kind == "statement" and topic.name == "choice":
+        chosen = _choice(topic, facts, results)
+        if chosen is not None:
+            return chosen
     if topic.kind == "statement":
         code = topic.codes[0]
         answer, clause = decide_statement(code, facts, results)
@@ -629,6 +667,27 @@ def decide(topic: Topic, results: list[dict[str, Any]], trace: list[Any], questi
         return cannot("no medts tool decides this (the tools measure rate, rhythm, intervals, axis, voltages and "
                       "ST levels, and the classifier scores the PTB-XL statements)")
     return Verdict(topic, "", "")  # glossary, compare, explain, anomaly, waves: the fact lines answer
+
+
+def _choice(topic: Topic, facts: StatementFacts, results: list[dict[str, Any]]) -> Verdict | None:
+    """The answer to a choice ("sinus rhythm or AF?"): the statements found, then those not found,
+    e.g. "SR (sinus rhythm), not AFIB (atrial fibrillation): ..." or "Neither AFLT (...) nor AFIB (...): ...";
+    None when a named statement is undecided and none is found (the yes/no answer then says so)."""
+    decided = [(code, *decide_statement(code, facts, results)) for code in topic.codes[:3]]
+    found = [d for d in decided if d[1] == "yes"]
+    absent = [d for d in decided if d[1] == "no"]
+    if not found and len(absent) < len(decided):
+        return None
+    if found:
+        head = " and ".join(_describe(code) for code, _, _ in found)
+        head += (", not " + " or ".join(_describe(code) for code, _, _ in absent)) if absent else ""
+        answer = " and ".join(_describe(code).split(" (")[-1].rstrip(")") for code, _, _ in found)
+    else:
+        head = "Neither " + " nor ".join(_describe(code) for code, _, _ in absent)
+        answer = "neither"
+    # a found statement's clause names it ("medts asserts SR ..."); one not found is named before its clause
+    body = "; ".join([clause for _, _, clause in found] + [f"no {_describe(code)}: {clause}" for code, _, clause in absent])
+    return Verdict(topic, answer, f"{head[0].upper() + head[1:]}: {body}.")
 
 
 def _overview(topic: Topic, facts: StatementFacts, m: dict[str, Any] | None, c: dict[str, Any] | None) -> Verdict:

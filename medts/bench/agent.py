@@ -1640,6 +1640,16 @@ def direct_verdict(answer_text: str, kind: str, expect: list[dict[str, Any]]) ->
 
     sentences = split_sentences(answer_text)
     first = re.sub(r"\[[^\]]*\]", "", sentences[0]) if sentences else ""
+    if kind == "yes/no" and not re.match(_DIRECT[kind], first, re.IGNORECASE):
+        # a choice ("sinus rhythm or AF?") is answered by naming which: "SR (sinus rhythm), not AFIB
+        # (...): ...", "Neither AFLT (...) nor AFIB (...): ..." - the asked statement, found or not, opens it
+        head = first.split(":")[0]
+        if not re.search(r"^\W*neither\b|,\s*not\b", head, re.IGNORECASE):
+            return False
+        codes = {f["statement"] for f in expect if "statement" in f}
+        named = {c for _, c, _ in find_statements(head)}
+        return bool(named & codes) or any(code in _family_members(c) or c in _family_members(code)
+                                          for c in named for code in codes)
     if kind in _DIRECT:
         return bool(re.match(_DIRECT[kind], first, re.IGNORECASE))
     if kind == "number":
