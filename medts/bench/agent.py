@@ -2054,7 +2054,13 @@ def run_agent_bench(*, ludb_root: Path, ptbxl_root: Path | None, limit: int | No
            "test or earlier suite), on heldout9's records (SuiteRecords of heldout9, the file's header injections). The "
            "router fixes made just before its first run were chosen on the reruns of heldout8 and heldout9 (their "
            "question rows, so heldout9's records: the engine's decisions on them were seen, not changed); the "
-           "wordings file was opened only after those fixes were committed."] if suite == "heldout12" else []),
+           "wordings file was opened only after those fixes were committed. Its first run (eval/results/"
+           "agent_heldout12_first_run.*: planner 0.811, direct verdict 0.9378, 15 unsafe, refusals 45/62; the "
+           "planner and fake-native rows then had the safety patterns alone) led to the learned refusal check in "
+           "those rows and to router fixes chosen on its question rows (SCP codes in lower case, 'LAD' with the "
+           "artery named, 'right bundle block', '1st deg HB', choice questions answered by naming which, blood "
+           "tests cannot be told), so heldout12 is a seen suite now: its later figures are not held-out figures."]
+          if suite == "heldout12" else []),
         ("Bradycardia references: sinus bradycardia in ludb.csv and an annotated rate below the engine's limit "
         "(medts.interpret.ranges.BRADY_BPM = 50 bpm, 2018 ACC/AHA/HRS), as the long-QT references use the engine's "
         "QTc limit on the annotated QTc; ludb.csv labels rates up to about 55 bpm as bradycardia."),
