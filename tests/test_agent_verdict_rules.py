@@ -207,7 +207,7 @@ def test_a_no_quotes_the_threshold_that_decided_and_the_engines_reason(ludb_dir)
     ("Is the heart rate too slow?", "Is the heart rate too slow?"), ("Is it fast?", "Is it fast?"),
     # a held-down letter (heldout12: "qt looks loooong") is one letter; double letters stay
     ("qt looks loooong", "qt looks long"), ("Sooo slow?", "So slow?"), ("Is the QRS too wide?", "Is the QRS too wide?"),
-    ("Is there a BBB?", "Is there a BBB?"), ("rbbb y/n", "rbbb y/n"), ("III?", "III?"),
+    ("Is there a BBB?", "Is there a BBB?"), ("rbbb y/n", "rbbb y/n"), ("III?", "III?"), ("iii?", "iii?"),
 ])
 def test_misspelling_correction_of_short_words(question, corrected):
     from medts.agent.spelling import correct_ecg_spelling

@@ -52,8 +52,8 @@ def correct_word(word: str) -> str:
     """``word`` or the ECG word it misspells (case of the first letter kept)."""
     low = word.lower()
     # a vowel held down ("qt looks loooong", "sooo slow"): English has no vowel three times in a row;
-    # consonants are left alone (BBB, LBBB, rbbb and lead III are abbreviations)
-    squeezed = re.sub(r"([aeiou])\1{2,}", r"\1", low)
+    # consonants and "i" are left alone (BBB, LBBB, rbbb and lead III / iii are abbreviations)
+    squeezed = re.sub(r"([aeou])\1{2,}", r"\1", low)
     if squeezed != low:
         fixed = correct_word(squeezed)
         return fixed.capitalize() if word[0].isupper() else fixed
