@@ -42,6 +42,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from medts.errors import MedtsError
 from medts.ui.state import ChatSettings, SessionState
 
 log = logging.getLogger("medts.ui")
@@ -138,7 +139,7 @@ def prime_local_model(settings: ChatSettings) -> None:
         source, dtype = local_model_key(settings)
         LocalChatModel(source=source, dtype=dtype, max_new_tokens=1).invoke(
             compose_messages("What is the heart rate?", ["heart rate: 70 bpm"]))
-    except Exception:  # best effort
+    except MedtsError:  # a model that cannot load: the first question reports it as one line
         log.debug("priming the local model failed", exc_info=True)
 
 
@@ -206,7 +207,7 @@ def prepare(state: SessionState) -> None:
         session = open_session(state)
         session.toolbox.measured("current")
         session.toolbox.classified("current")
-    except Exception:  # the question itself will report the problem
+    except MedtsError:  # a record or model problem: the question itself reports it as one line
         log.debug("preparing the chat session failed", exc_info=True)
 
 
