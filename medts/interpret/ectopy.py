@@ -47,7 +47,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import BaseModel
 
-from medts.interpret.rhythm import MIN_BEATS, PREMATURE_FRACTION, RhythmCall, ectopic_rr
+from medts.interpret.rhythm import MIN_BEATS, PREMATURE_FRACTION, RhythmCall, beat_qrs_ms, ectopic_rr
 from medts.interpret.statements import WIDE_QRS_MS
 
 VENTRICULAR_WIDENING_MS = 30.0
@@ -72,25 +72,6 @@ class EctopyCall(BaseModel):
     reason: str
 
 
-def _qrs_widths_ms(m) -> np.ndarray:
-    fs = float(m.fs_hz)
-    return np.array([(b.qrs_off - b.qrs_on) * 1000.0 / fs if b.qrs_on is not None and b.qrs_off is not None
-                     else np.nan for b in m.beats])
-
-
-def _paused_premature(rr: np.ndarray) -> list[int]:
-    """Indices ``i`` of RR intervals ending on a premature beat (beat ``i + 1``) followed by a pause inside the record."""
-    early = set(ectopic_rr(rr, float(np.median(rr))).tolist())
-    out = []
-    for i in sorted(early):
-        end = i
-        while end in early:
-            end += 1
-        if end < len(rr):  # the pause after the run is in the record
-            out.append(i)
-    return out
-
-
 def premature_beats(m, rhythm: RhythmCall) -> EctopyCall:
     """PAC / PVC of a ``medts.signal.Measurements`` given its rhythm call (see the module rules)."""
     n = len(m.beats)
@@ -100,14 +81,14 @@ def premature_beats(m, rhythm: RhythmCall) -> EctopyCall:
         return EctopyCall(pac=None, pvc=None, reason=f"{rhythm.label}: premature beats are not read from a paced rhythm")
     r = np.array([b.r_peak for b in m.beats], dtype=float)
     rr = np.diff(r) * 1000.0 / float(m.fs_hz)
-    premature = _paused_premature(rr)
+    premature = ectopic_rr(rr, float(np.median(rr)), pause_in_record=True).tolist()
     if not premature:
         return EctopyCall(pac=False, pvc=False, reason=f"no premature beat followed by a pause among {n} beats "
                                                        f"(premature: RR below {100 * PREMATURE_FRACTION:.0f} % of the median)")
     if len(premature) > MAX_PREMATURE_SHARE * n:
         return EctopyCall(pac=None, pvc=None, reason=f"{len(premature)} of {n} beats come early: the early beats are "
                                                       "the rhythm itself, not ectopy that can be told apart")
-    widths = _qrs_widths_ms(m)
+    widths = beat_qrs_ms(m)
     dominant = np.ones(n, bool)
     dominant[[i + 1 for i in premature]] = False
     dom_widths = widths[dominant & np.isfinite(widths)]

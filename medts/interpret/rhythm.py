@@ -213,7 +213,7 @@ def _irregularity(rr: np.ndarray) -> float | None:
     return float(np.median(np.abs(np.diff(rr))) / np.median(rr)) if len(rr) >= 3 else None
 
 
-def ectopic_rr(rr: np.ndarray, median_rr: float) -> np.ndarray:
+def ectopic_rr(rr: np.ndarray, median_rr: float, *, pause_in_record: bool = False) -> np.ndarray:
     """Indices ``i`` of the RR intervals (ms) that end on an isolated ectopic beat (or a couplet).
 
     Ectopic beats come early (RR < ``PREMATURE_FRACTION`` x the median RR) *and are followed by a
@@ -225,6 +225,8 @@ def ectopic_rr(rr: np.ndarray, median_rr: float) -> np.ndarray:
     atrial fibrillation short intervals follow each other at random, and setting every short
     interval aside made the rest look regular (PTB-XL 00691, AF: a run of three short RR was set
     aside with the one after it). Checked on PTB-XL folds 1-8 and LUDB 1-80 (tuning records).
+    ``pause_in_record``: the pause must lie inside the record (an early last beat is not read; the
+    premature-beat statements, :mod:`medts.interpret.ectopy`, need it: the record may have cut that beat).
     """
     early = rr < PREMATURE_FRACTION * median_rr
     out: list[int] = []
@@ -236,7 +238,9 @@ def ectopic_rr(rr: np.ndarray, median_rr: float) -> np.ndarray:
         j = i
         while j < len(rr) and early[j]:
             j += 1  # rr[i:j] is a run of early intervals
-        if j - i <= MAX_ECTOPIC_RUN and (j == len(rr) or rr[j] >= PAUSE_FRACTION * median_rr):
+        ends_record = j == len(rr)
+        if j - i <= MAX_ECTOPIC_RUN and (ends_record and not pause_in_record
+                                         or not ends_record and rr[j] >= PAUSE_FRACTION * median_rr):
             out.extend(range(i, j))
         i = j
     return np.array(out, dtype=int)
@@ -299,11 +303,19 @@ def _p_on_t(m, dominant_beat: np.ndarray) -> float | None:
     return _round(inside / n) if n else None
 
 
+def beat_qrs_ms(m) -> np.ndarray:
+    """QRS duration (ms) of each beat of a ``medts.signal.Measurements`` (fused onset to offset; NaN where
+    either is missing)."""
+    fs = float(m.fs_hz)
+    return np.array([(b.qrs_off - b.qrs_on) * 1000.0 / fs if b.qrs_on is not None and b.qrs_off is not None
+                     else np.nan for b in m.beats], dtype=float)
+
+
 def _mixed_qrs(m) -> bool:
     """Rule 4b: beats of two QRS widths, wide (>= :data:`WIDE_QRS_MS`) among narrow, their medians at least
     :data:`MIXED_QRS_GAP_MS` apart, each kind >= :data:`MIXED_QRS_SHARE` of the beats."""
-    q = np.array([(b.qrs_off - b.qrs_on) * 1000.0 / m.fs_hz for b in m.beats
-                  if b.qrs_on is not None and b.qrs_off is not None])
+    q = beat_qrs_ms(m)
+    q = q[np.isfinite(q)]
     if len(q) < MIN_BEATS:
         return False
     wide, narrow = q[q >= WIDE_QRS_MS], q[q < WIDE_QRS_MS]
