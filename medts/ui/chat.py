@@ -90,7 +90,7 @@ def local_model_key(settings: ChatSettings) -> tuple[str, str]:
 def uses_local_weights(settings: ChatSettings) -> bool:
     """Whether answering with ``settings`` needs local weights in this process: the local model, or with a
     served model the packaged SmolLM2 of the learned refusal check (:func:`medts.agent.session.default_safety_check`)."""
-    from medts.agent.session import smollm2_installed
+    from medts.config import smollm2_installed
 
     served = settings.backend == "openai"
     return CHAT_MODEL_FACTORY is default_chat_model and agent_status()[0] and (not served or smollm2_installed())
