@@ -8,7 +8,7 @@ verdict. :func:`find_contradictions` lists what a report, an answer or the app's
 against the findings.
 
 Modules: :mod:`.ranges` (reference ranges, flags), :mod:`.quality` (grade),
-:mod:`.rhythm`, :mod:`.axis`, :mod:`.statements` (measurement-defined statements, lead needs),
+:mod:`.rhythm`, :mod:`.ectopy` (PAC/PVC), :mod:`.axis`, :mod:`.statements` (measurement-defined statements, lead needs),
 :mod:`.reconcile`, :mod:`.verdict`, :mod:`.contradictions`.
 
 Example
