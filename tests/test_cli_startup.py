@@ -49,6 +49,12 @@ def test_measure_imports_no_llm_stack():
     assert not set(LLM_STACK) & set(mods), mods
 
 
+def test_measure_refuses_a_missing_file_before_importing_neurokit2(tmp_path):
+    rc, mods = _imported_by(["measure", str(tmp_path / "absent.hea")])
+    assert rc == 2
+    assert "neurokit2" not in mods, mods
+
+
 def test_loading_the_llm_prints_nothing():
     """transformers' "Loading weights" bar and peft's FutureWarning once printed inside the report
     progress bar and chat answers."""

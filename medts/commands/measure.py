@@ -82,11 +82,16 @@ def register(app: typer.Typer) -> None:
         powerline: Annotated[str, typer.Option("--powerline", help="Powerline notch: auto, 50, 60 or none.")] = "auto",
     ) -> None:
         """Measure HR, PR, QRS, QT/QTc, axes, ST, T amplitudes, voltages, HRV and rhythm features."""
-        from medts.signal import measure_ecg
-
         line = _powerline(powerline)
+
+        def analyse(ecg: Any) -> Any:
+            # imported here, after the first record is read: NeuroKit2's import (~2 s) is not paid by bad input
+            from medts.signal import measure_ecg
+
+            return measure_ecg(ecg, powerline=line)
+
         results, failed = run_per_record(
-            paths, format, check_fs_option(fs), lambda ecg: measure_ecg(ecg, powerline=line),
+            paths, format, check_fs_option(fs), analyse,
             what="measurement", text_report=None if json_out else (lambda m, _source: _text_report(m)),
             leads=parse_leads(leads), limits=MEASURE_LIMITS)
         if json_out:
