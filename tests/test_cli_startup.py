@@ -49,8 +49,9 @@ def test_measure_imports_no_llm_stack():
     assert not set(LLM_STACK) & set(mods), mods
 
 
-def test_measure_refuses_a_missing_file_before_importing_neurokit2(tmp_path):
-    rc, mods = _imported_by(["measure", str(tmp_path / "absent.hea")])
+@pytest.mark.parametrize("command", ["measure", "rhythm"])
+def test_a_missing_file_is_refused_before_neurokit2_is_imported(tmp_path, command):
+    rc, mods = _imported_by([command, str(tmp_path / "absent.hea")])
     assert rc == 2
     assert "neurokit2" not in mods, mods
 

@@ -11,7 +11,7 @@ import wfdb
 from scipy.signal.windows import tukey
 
 from medts.interpret import longterm as rules
-from medts.longterm import analyze_recording
+from medts.longterm.analyze import analyze_recording
 from medts.longterm.beats import detect_rpeaks
 from medts.longterm.classify import summarise_ectopy
 from medts.longterm.rhythm import WindowRhythm, af_episodes

@@ -67,8 +67,6 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Long-recording rhythm: AF/flutter episodes, ectopy, pauses, rate trend (windowed, bounded memory)."""
         from medts.cli_inputs import Failures, check_fs_option, expand, parse_leads
-        from medts.longterm import analyze_recording
-        from medts.longterm.report import write_section
         from medts.longterm.stream import open_long_record
 
         if not math.isfinite(window) or not 10.0 <= window <= 600.0:
@@ -80,6 +78,9 @@ def register(app: typer.Typer) -> None:
             if error is None:
                 try:
                     src = open_long_record(path, fs=check_fs_option(fs), leads=parse_leads(leads))
+                    # imported once a record opens: a bad file is refused without NeuroKit2's import
+                    from medts.longterm.analyze import analyze_recording
+
                     res = analyze_recording(src, window_s=window, lead=lead, with_beats=beats)
                 except MedtsError as err:
                     error = str(err)
@@ -90,6 +91,8 @@ def register(app: typer.Typer) -> None:
                 continue
             rows.append({"source": source, **res.model_dump(mode="json")})
             if report is not None:
+                from medts.longterm.report import write_section
+
                 md = write_section(res, src, report)
                 typer.echo(f"wrote {md}", err=True)
             if not json_out:
