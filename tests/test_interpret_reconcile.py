@@ -81,9 +81,13 @@ def test_raw_probabilities_stay_visible():
 
 
 def test_left_axis_with_an_infarction_is_not_called_lafb_by_the_axis_alone():
+    from medts.signal.qwaves import QrsWaves
+
     _, m = measured(70.0)
     lad = with_values(m, qrs_axis_deg=-60.0)
     assert "LAFB" in interpret(lad, sex="M", scores=scores(NORM=0.1)).codes()
+    q = QrsWaves(q_ms=40.0, q_mv=0.3, r_mv=0.5, s_mv=0.1, qs=False, n_beats=12)  # inferior Q waves: IMI is asserted
+    lad = lad.model_copy(update={"qrs_waves": {**lad.qrs_waves, "II": q, "III": q, "aVF": q}})
     f = interpret(lad, sex="M", scores=scores(IMI=0.8))
     assert "IMI" in f.codes() and "LAFB" not in f.codes()
 

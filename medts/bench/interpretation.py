@@ -5,7 +5,7 @@ template text, no evidence leads): measurements, the shipped classifiers, then
 :func:`medts.interpret.interpret`. Scored per record set:
 
 - per statement (SR, STACH, SBRAD, SARRH, AFIB, AFLT, 1AVB, CLBBB, CRBBB, IRBBB, LAFB, LVH, LNGQT,
-  NORM): sensitivity, specificity and PPV of the engine's asserted statements and, as the
+  NORM, and infarction: MI, IMI, AMI, see :func:`infarction_codes`): sensitivity, specificity and PPV of the engine's asserted statements and, as the
   baseline row of the same run, of the classifiers alone (statements above threshold);
 - the rhythm label (LUDB: the Rhythms column) and the axis category (LUDB: the axis column, see
   :data:`LUDB_AXIS` and :func:`ludb_convention`);
@@ -25,7 +25,9 @@ or < 60 bpm) was checked on PTB-XL folds 1-8 (with LUDB 1-80), fold 9 held out. 
 threshold and the atrial-fibrillation-under-pacing rule (medts.interpret.rhythm._paced_af: record 8) were set on
 LUDB 1-80. The atrial-flutter rule (rule 1c of :mod:`medts.interpret.rhythm`) was
 tuned on LUDB 1-80 (flutter records 35 and 52) and PTB-XL folds 1-8 (706 and 858); LUDB 81-160 (103) and
-PTB-XL fold 9 (17, 18, 20, 23, 34) are held out for it. The bundled examples are simulated.
+PTB-XL fold 9 (17, 18, 20, 23, 34) are held out for it. The infarction rule (:mod:`medts.interpret.infarction`)
+was chosen on LUDB 1-80 and PTB-XL folds 1-8; LUDB 81-160 and PTB-XL fold 9 are held out for it. The bundled
+examples are simulated.
 """
 
 from __future__ import annotations
@@ -37,9 +39,9 @@ from pathlib import Path
 from typing import Any
 
 STATEMENTS_SCORED = ("SR", "STACH", "SBRAD", "SARRH", "AFIB", "AFLT", "PACE", "1AVB", "CLBBB", "CRBBB", "IRBBB", "LAFB",
-                     "LVH", "LNGQT", "PAC", "PVC", "NORM")
+                     "LVH", "LNGQT", "PAC", "PVC", "NORM", "MI", "IMI", "AMI")
 LUDB_LABELLED = ("SR", "STACH", "SBRAD", "SARRH", "AFIB", "AFLT", "PACE", "1AVB", "CLBBB", "CRBBB", "IRBBB", "LAFB", "LVH",
-                 "PAC", "PVC")
+                 "PAC", "PVC", "MI", "IMI", "AMI")
 """LUDB has no normal-ECG or long-QT label: those statements are scored on PTB-XL and the examples only."""
 RHYTHM_LABELS = ("SR", "STACH", "SBRAD", "SARRH", "AFIB", "AFLT")
 LUDB_AXIS = {"normal": "normal axis", "vertical": "normal axis", "horizontal": "normal axis",
@@ -136,6 +138,22 @@ def statement_metrics(items: list[Item], which: str) -> dict[str, dict[str, Any]
     return out
 
 
+def infarction_codes(codes: set[str]) -> set[str]:
+    """``codes`` plus the scored infarction rows: MI when any infarction statement (or the MI superclass) is
+    among them, and the PTB-XL diagnostic subclass (IMI inferior: IMI, ILMI, IPLMI, IPMI, INJIN, INJIL; AMI
+    anterior: ASMI, AMI, ALMI, INJAS, INJAL, INJLA) of each infarction statement.
+
+    >>> sorted(infarction_codes({"ASMI", "SR"}))
+    ['AMI', 'ASMI', 'MI', 'SR']
+    """
+    from medts.interpret.infarction import is_infarction
+    from medts.labels import STATEMENTS
+
+    infarcts = {c for c in codes if is_infarction(c)}
+    subclasses = {STATEMENTS[c].diagnostic_subclass for c in infarcts if c in STATEMENTS} - {None}
+    return set(codes) | ({"MI"} if infarcts else set()) | subclasses
+
+
 def _ludb_rhythm(codes: list[str]) -> str | None:
     return next((c for c in RHYTHM_LABELS if c in codes), None)
 
@@ -148,8 +166,9 @@ def score_report(report, set_name: str, truth: set[str], labelled: tuple[str, ..
     from medts.interpret.reconcile import NOT_ABNORMAL
 
     f = report.findings
-    engine = set(report.statements.codes())
-    classifier = {s.code for s in f.classifier if s.present} if f is not None else set()
+    truth = infarction_codes(truth)
+    engine = infarction_codes(set(report.statements.codes()))
+    classifier = infarction_codes({s.code for s in f.classifier if s.present} if f is not None else set())
     abnormal_flags = [m.name for m in report.measurements.items if m.flag in ("low", "high")]
     regular_sinus = f is not None and f.rhythm.regular is True and f.rhythm.p_waves_consistent is True
     return Item(

@@ -34,6 +34,7 @@ from pydantic import BaseModel
 from medts.interpret import statements as rules
 from medts.interpret.axis import AxisCall
 from medts.interpret.ectopy import ECTOPY_SOURCE, premature_beats
+from medts.interpret.infarction import UDMI_2018, infarction_gate, is_infarction
 from medts.interpret.quality import QualityGrade
 from medts.interpret.ranges import MeasurementFlag
 from medts.interpret.rhythm import RHYTHM_CODES, RhythmCall, rhythm_description
@@ -184,6 +185,7 @@ def reconcile(m, *, sex: str | None, scores: list[ClassifierScore], quality: Qua
 
     # 3. leads, 4. gates
     absent = set(quality.absent_leads)
+    lbbb = "CLBBB" in present and rules.qrs_gate(m, "CLBBB")[0] is True
     for code, s in present.items():
         if code in out:
             continue
@@ -206,6 +208,8 @@ def reconcile(m, *, sex: str | None, scores: list[ClassifierScore], quality: Qua
             gate = rules.long_qt(m, sex)
         elif code == "VCLVH":
             gate = rules.lvh_voltage(m, sex)
+        elif is_infarction(code):
+            gate = infarction_gate(m, code, sex=sex, paced="PACE" in rhythm.codes, lbbb=lbbb)
         ok, why = gate
         if ok is False and code == "CRBBB" and "IRBBB" not in out:
             narrow, because = rules.incomplete_rbbb_from_crbbb(m)
@@ -213,9 +217,10 @@ def reconcile(m, *, sex: str | None, scores: list[ClassifierScore], quality: Qua
                 add("IRBBB", "asserted", "classifier+measurement", f"{because} (CRBBB p={s.probability:.2f})",
                     source=rules.AHA_2009_III)
         if ok is False:
-            add(code, "withheld", "classifier", f"measurement contradicts it: {why}")
+            add(code, "withheld", "classifier", f"{'measurements do not support it' if is_infarction(code) else 'measurement contradicts it'}: {why}",
+                source=UDMI_2018 if is_infarction(code) else None)
         elif ok is None:
-            add(code, "withheld", "classifier", f"cannot be checked: {why}")
+            add(code, "withheld", "classifier", f"cannot be checked: {why}", source=UDMI_2018 if is_infarction(code) else None)
         elif code != "NORM":
             add(code, "asserted", "classifier", f"classifier above threshold{'; ' + why if why else ''}",
                 source=s.source)

@@ -43,6 +43,7 @@ from medts.signal.intervals import (
 )
 from medts.signal.peaks import consensus_rpeaks, lead_rpeaks
 from medts.signal.quality import LeadQuality, assess_leads, limb_lead_reversal
+from medts.signal.qwaves import QrsWaves, qrs_waves
 
 SCHEMA_VERSION = 1
 
@@ -121,6 +122,8 @@ class Measurements(BaseModel):
     rhythm: Rhythm
     beats: list[BeatFiducials]
     warnings: list[str]
+    qrs_waves: dict[str, QrsWaves] = Field(default_factory=dict)
+    """Per usable lead: Q wave duration and depth, R height, S depth (:mod:`medts.signal.qwaves`)."""
 
 
 @dataclass
@@ -233,6 +236,8 @@ def _assemble(ecg, cleaned, d: Delineation, quality, usable, reversal, line, mis
         tamp[name] = t_amplitude_mv(cleaned[:, j], g["T_on"], g["T_off"], base[name])
     rs = {name: qrs_r_s_mv(cleaned[:, idx[name]], g["QRS_on"], g["QRS_off"], base[name])
           for name in ("V1", "V3", "V5", "V6", "aVL") if name in usable_names}
+    waves = {name: w for name in usable_names
+             if (w := qrs_waves(cleaned[:, idx[name]], g["QRS_on"], g["QRS_off"], base[name], fs)) is not None}
     sokolow = _sum_voltages(rs, [("V1", 1)], [("V5", 0), ("V6", 0)], "Sokolow-Lyon (S V1 + max R V5/V6)")
     cornell = _sum_voltages(rs, [("aVL", 0), ("V3", 1)], [], "Cornell (R aVL + S V3)")
     return Measurements(
@@ -247,7 +252,7 @@ def _assemble(ecg, cleaned, d: Delineation, quality, usable, reversal, line, mis
         hrv=hrv_time(d.rpeaks, fs), rhythm=_rhythm(d, presence, p_template_fraction(cleaned, fs, d, usable),
                                                    pacing_spike_fraction(ecg.signal, fs, d.rpeaks, usable),
                                                    atrial_activity(cleaned, fs, d.rpeaks, list(d.leads), usable)),
-        beats=_beats(d), warnings=notes,
+        beats=_beats(d), warnings=notes, qrs_waves={name: waves[name] for name in d.leads if name in waves},
     )
 
 
