@@ -65,7 +65,10 @@ The Q, ST and V2-V3 values are UDMI 2018's. Chosen there: the partner Q (a UDMI 
 or QS in the contiguous lead; strict pairs only: PTB-XL 1-8 MI sensitivity 0.578, with the partner 0.695 at the
 same LUDB figures: at 100 Hz a 30 ms Q is 3 samples) and poor R progression at R V3 <= 0.2 mV (the usual
 3 mm, 0.3 mV: LUDB 1-80 MI false positives 10 instead of 8, PTB-XL 1-8 26 instead of 21, sensitivity 0.711
-instead of 0.695; without the R-progression sign LUDB sensitivity fell 12/14 -> 10/14). Engine MI (any
+instead of 0.695; without the R-progression sign LUDB sensitivity fell 12/14 -> 10/14). Not taken: T inversion
+<= -0.1 mV with R > S in two contiguous leads (a UDMI ischaemia sign, not an infarction one): PTB-XL 1-8
+sensitivity 0.695 -> 0.734 but false positives 21 -> 27, LUDB 1-80 12 -> 13 of 14 and 8 -> 10; Q depth 0.05 mV
+instead of UDMI's 0.1: PTB-XL 89 -> 91 true, LUDB false positives 8 -> 9. Engine MI (any
 infarction statement asserted) before -> after: LUDB 1-80 sensitivity 13/14 -> 12/14, specificity 0.682 ->
 0.879 (false positives 21 -> 8), PPV 0.38 -> 0.60; PTB-XL folds 1-8 sensitivity 0.859 -> 0.695 (110 -> 89 of
 128; the classifier trained on these folds, so its own figure is optimistic), specificity 0.923 -> 0.965
