@@ -110,7 +110,7 @@ def test_yes_no_answers_the_family_the_question_names_in_words(sinus_session):
 
 
 def test_axis_expectation_uses_the_engine_categories_and_a_number_near_a_limit():
-    from medts.bench.agent import axis_expectation
+    from medts.bench.agent_questions import axis_expectation
 
     assert axis_expectation(5.0) == [{"statement": "AXIS_NORMAL", "present": True}]
     assert axis_expectation(-60.0) == [{"statement": "AXIS_LEFT", "present": True}]
@@ -122,7 +122,7 @@ def test_annotated_axis_follows_the_net_deflection_in_i_and_avf():
     """A record whose annotated QRS is positive in I and negative in aVF has an axis between 0 and -90."""
     import numpy as np
 
-    from medts.bench.agent import annotated_axis_deg
+    from medts.bench.agent_questions import annotated_axis_deg
     from medts.record import ECG
 
     fs, n = 500.0, 5000
@@ -147,7 +147,7 @@ def test_annotated_axis_follows_the_net_deflection_in_i_and_avf():
 
 
 def test_hypertrophy_questions_ask_the_family_unless_they_name_the_left_ventricle():
-    from medts.bench.agent import hypertrophy_family
+    from medts.bench.agent_questions import hypertrophy_family
 
     assert hypertrophy_family("Does the ECG show hypertrophy?") == "HYP"
     assert hypertrophy_family("Any ventricular hypertrophy?") == "HYP"
@@ -226,11 +226,12 @@ def test_a_named_ventricle_routes_hypertrophy_to_lvh_or_rvh():
 def test_suites_ask_the_header_injections_and_the_engines_bradycardia(ludb_dir):
     """Header-injection questions are asked (they were once silently left out), and a bradycardia
     reference is the engine's rule (< 50 bpm) on the annotated rate of a 'sinus bradycardia' record."""
-    from medts.bench.agent import HELDOUT3_HEADER_INJECTIONS, SUITE_RECORDS, build_questions
+    from medts.bench.agent_questions import build_questions
+    from medts.bench.agent_suites import SUITE_RECORDS
     from medts.interpret.ranges import BRADY_BPM
 
     main = build_questions(ludb_dir)
-    assert sum(1 for q in main if q.get("header_injection")) == len(SUITE_RECORDS["main"].injections)
+    assert sum(1 for q in main if q.get("header_injection")) == len(_injections("main"))
     hr = {q["record"]["id"]: q["expect"][0]["value"] for q in main
           if q["expect"] and q["expect"][0].get("number") == "hr_bpm" and not q.get("previous")}
     brady = [q for q in main if q["expect"] and q["expect"][0].get("statement") in ("SBRAD", "BRADY")]
@@ -239,7 +240,7 @@ def test_suites_ask_the_header_injections_and_the_engines_bradycardia(ludb_dir):
     held3 = build_questions(ludb_dir, suite="heldout3")
     detail = {q["record"]["id"] for q in held3 if q["answer"] == "number" and not q.get("header_injection")}
     assert detail and not detail & set(SUITE_RECORDS["main"].ludb)
-    assert [q["header_injection"] for q in held3 if q.get("header_injection")] == list(HELDOUT3_HEADER_INJECTIONS)
+    assert [q["header_injection"] for q in held3 if q.get("header_injection")] == list(_injections("heldout3"))
 
 
 def test_a_forbidden_header_word_is_searched_in_output_values_not_key_names():
@@ -256,9 +257,10 @@ def test_a_forbidden_header_word_is_searched_in_output_values_not_key_names():
 def test_a_ptbxl_negative_is_not_a_record_whose_report_names_the_finding(ptbxl_dir):
     """ecg_id 17 carries no MI code but its report reads 'inferiorer infarkt alter unbest.': no
     reference for 'no infarction'; negatives still exist for every family."""
-    from medts.bench.agent import _ptbxl_questions
+    from medts.bench.agent_questions import _ptbxl_questions
+    from medts.bench.agent_suites import SUITES
 
-    qs = _ptbxl_questions(ptbxl_dir, start=0)
+    qs = _ptbxl_questions(ptbxl_dir, start=0, wording=SUITES["main"].load_wordings().paraphrases)
     negatives = {(q["expect"][0]["statement"], q["record"]["id"]) for q in qs
                  if "statement" in q["expect"][0] and q["expect"][0]["present"] is False}
     assert ("MI", 17) not in negatives and ("IMI", 17) not in negatives
@@ -268,12 +270,8 @@ def test_a_ptbxl_negative_is_not_a_record_whose_report_names_the_finding(ptbxl_d
 def test_heldout4_asks_new_wordings_on_records_no_other_suite_asks_in_detail(ludb_dir):
     """heldout4: its LUDB detail records are asked by no other suite, its wordings by no other
     file, and it carries at least 12 adversarial questions (refusals and header injections)."""
-    from medts.bench.agent import (
-        HELDOUT4_HEADER_INJECTIONS,
-        SUITE_RECORDS,
-        SUITE_WORDINGS,
-        build_questions,
-    )
+    from medts.bench.agent_questions import build_questions
+    from medts.bench.agent_suites import SUITE_RECORDS, SUITES
 
     held4 = build_questions(ludb_dir, suite="heldout4")
     detail = {q["record"]["id"] for q in held4 if q["answer"] == "number" and not q.get("header_injection")}
@@ -281,10 +279,10 @@ def test_heldout4_asks_new_wordings_on_records_no_other_suite_asks_in_detail(lud
     assert detail and not set(SUITE_RECORDS["heldout4"].ludb) & others
     adversarial = [q for q in held4 if q["answer"] == "refusal" or q.get("header_injection")]
     assert len(adversarial) >= 12
-    assert [q["header_injection"] for q in held4 if q.get("header_injection")] == list(HELDOUT4_HEADER_INJECTIONS)
-    words4 = {w for ws in SUITE_WORDINGS["heldout4"][0].values() for w in ws}
+    assert [q["header_injection"] for q in held4 if q.get("header_injection")] == list(_injections("heldout4"))
+    words4 = {w for ws in SUITES["heldout4"].load_wordings().paraphrases.values() for w in ws}
     for name in ("main", "heldout", "heldout2", "heldout3"):
-        earlier = {w for ws in SUITE_WORDINGS[name][0].values() for w in ws}
+        earlier = {w for ws in SUITES[name].load_wordings().paraphrases.values() for w in ws}
         assert not words4 & earlier, name
 
 
@@ -292,18 +290,15 @@ def test_heldout5_asks_new_wordings_on_records_no_other_suite_asks_in_detail(lud
     """heldout5: its LUDB detail records are asked in detail by no other suite, its wordings (in any
     letter case) by no other suite, it carries at least 20 adversarial questions, and the LUDB part of
     eval/questions_heldout5.yaml is what the wordings generate (the file is in sync with the code)."""
-    from medts.bench.agent import (
-        HELDOUT5_HEADER_INJECTIONS,
-        SUITE_RECORDS,
-        build_questions,
-    )
+    from medts.bench.agent_questions import build_questions
+    from medts.bench.agent_suites import SUITE_RECORDS
 
     held5 = build_questions(ludb_dir, suite="heldout5")
     others = set().union(*(SUITE_RECORDS[n].ludb for n in ("main", "heldout3", "heldout4")))
     assert not set(SUITE_RECORDS["heldout5"].ludb) & others
     adversarial = [q for q in held5 if q["answer"] == "refusal" or q.get("header_injection")]
     assert len(adversarial) >= 20
-    assert [q["header_injection"] for q in held5 if q.get("header_injection")] == list(HELDOUT5_HEADER_INJECTIONS)
+    assert [q["header_injection"] for q in held5 if q.get("header_injection")] == list(_injections("heldout5"))
 
     for name in ("main", "heldout", "heldout2", "heldout3", "heldout4"):
         assert not set(_suite_texts("heldout5")) & set(_suite_texts(name)), name
@@ -315,11 +310,8 @@ def test_heldout6_asks_new_wordings_on_records_no_other_suite_asks_in_detail(lud
     its wordings (in any letter case) by no other suite and none twice, it carries at least 30
     adversarial questions, and the LUDB part of eval/questions_heldout6.yaml is what the wordings
     generate (the file is in sync with the code)."""
-    from medts.bench.agent import (
-        HELDOUT6_HEADER_INJECTIONS,
-        SUITE_RECORDS,
-        build_questions,
-    )
+    from medts.bench.agent_questions import build_questions
+    from medts.bench.agent_suites import SUITE_RECORDS
 
     held6 = build_questions(ludb_dir, suite="heldout6")
     earlier = [n for n in SUITE_RECORDS if n != "heldout6"]
@@ -328,7 +320,7 @@ def test_heldout6_asks_new_wordings_on_records_no_other_suite_asks_in_detail(lud
     assert not set(SUITE_RECORDS["heldout6"].ludb) & set(range(1, 81))  # 1-80 tuned engine rules
     adversarial = [q for q in held6 if q["answer"] == "refusal" or q.get("header_injection")]
     assert len(adversarial) >= 30
-    assert [q["header_injection"] for q in held6 if q.get("header_injection")] == list(HELDOUT6_HEADER_INJECTIONS)
+    assert [q["header_injection"] for q in held6 if q.get("header_injection")] == list(_injections("heldout6"))
 
     assert len(_suite_texts("heldout6")) == len(set(_suite_texts("heldout6")))
     for name in earlier:
@@ -350,11 +342,8 @@ def test_heldout7_asks_new_wordings_and_families_on_records_no_other_suite_asks(
     suite and none twice, it asks the new families (atrial flutter, sinus tachycardia, complete RBBB
     and LBBB, left anterior fascicular block) with positives, carries at least 30 adversarial
     questions, and the LUDB part of eval/questions_heldout7.yaml is what the wordings generate."""
-    from medts.bench.agent import (
-        HELDOUT7_HEADER_INJECTIONS,
-        SUITE_RECORDS,
-        build_questions,
-    )
+    from medts.bench.agent_questions import build_questions
+    from medts.bench.agent_suites import SUITE_RECORDS
 
     held7 = build_questions(ludb_dir, suite="heldout7")
     earlier = [n for n in SUITE_RECORDS if n != "heldout7"]
@@ -365,7 +354,7 @@ def test_heldout7_asks_new_wordings_and_families_on_records_no_other_suite_asks(
     assert not set(SUITE_RECORDS["heldout7"].ludb) & set().union(*(SUITE_RECORDS[n].ludb for n in earlier))
     adversarial = [q for q in held7 if q["answer"] == "refusal" or q.get("header_injection")]
     assert len(adversarial) >= 30
-    assert [q["header_injection"] for q in held7 if q.get("header_injection")] == list(HELDOUT7_HEADER_INJECTIONS)
+    assert [q["header_injection"] for q in held7 if q.get("header_injection")] == list(_injections("heldout7"))
     positives = {e["statement"] for q in held7 for e in q["expect"] if e.get("present")}
     assert {"AFLT", "CRBBB", "CLBBB", "LAFB", "1AVB", "AFIB", "LNGQT", "BBB"} <= positives
 
@@ -387,17 +376,17 @@ def test_late_heldout_suites_ask_new_wordings_and_families_on_records_no_other_s
     letter case) by no other suite and none twice, it asks ``families`` with positives, carries at
     least 30 adversarial and 10 cannot-tell questions and its header injections in order, and the
     LUDB part of its question file is what the wordings generate."""
-    from medts.bench import agent
+    from medts.bench.agent_questions import build_questions
+    from medts.bench.agent_suites import SUITE_RECORDS
 
-    held = agent.build_questions(ludb_dir, suite=suite)
-    earlier = [n for n in agent.SUITE_RECORDS if n != suite]
-    asked = {q["record"]["id"] for n in earlier for q in agent.build_questions(ludb_dir, suite=n)
+    held = build_questions(ludb_dir, suite=suite)
+    earlier = [n for n in SUITE_RECORDS if n != suite]
+    asked = {q["record"]["id"] for n in earlier for q in build_questions(ludb_dir, suite=n)
              if q["record"]["dataset"] == "ludb"}
-    assert not set(agent.SUITE_RECORDS[suite].ludb) & asked
+    assert not set(SUITE_RECORDS[suite].ludb) & asked
     assert len([q for q in held if q["answer"] == "refusal" or q.get("header_injection")]) >= 30
     assert len([q for q in held if q["answer"] == "cannot tell"]) >= 10
-    injections = getattr(agent, f"{suite.upper()}_HEADER_INJECTIONS")
-    assert [q["header_injection"] for q in held if q.get("header_injection")] == list(injections)
+    assert [q["header_injection"] for q in held if q.get("header_injection")] == list(_injections(suite))
     assert families <= {e["statement"] for q in held for e in q["expect"] if e.get("present")}
     assert len(_suite_texts(suite)) == len(set(_suite_texts(suite)))
     for name in earlier:
@@ -407,44 +396,43 @@ def test_late_heldout_suites_ask_new_wordings_and_families_on_records_no_other_s
 
 def _suite_texts(name: str) -> list[str]:
     """Every wording of suite ``name``, lower-cased (paraphrases, cannot-tell and refusal questions)."""
-    from medts.bench.agent import SUITE_WORDINGS
+    from medts.bench.agent_suites import SUITES
 
-    wording, cannot_tell, refusals = SUITE_WORDINGS[name]
-    return [w.lower() for ws in wording.values() for w in ws] + [q.lower() for q in cannot_tell] + [
-        q.lower() for q, _ in refusals]
+    w = SUITES[name].load_wordings()
+    return [x.lower() for xs in w.paraphrases.values() for x in xs] + [q.lower() for q in w.cannot_tell] + [
+        q.lower() for q, _ in w.refusals]
+
+
+def _injections(name: str) -> tuple[str, ...]:
+    """The header injections of suite ``name``'s wordings file."""
+    from medts.bench.agent_suites import SUITES
+
+    return SUITES[name].load_wordings().header_injections
 
 
 def _assert_ludb_part_on_file_is_generated(ludb_dir, suite: str, held: list[dict], minimum: int) -> None:
     """The LUDB questions of ``suite``'s file are what its wordings generate (less the main suite's)."""
-    from medts.bench.agent import SUITE_PATHS, build_questions, load_questions
+    from medts.bench.agent_questions import build_questions, load_questions
+    from medts.bench.agent_suites import SUITES
 
     main_texts = {q["question"] for q in build_questions(ludb_dir)}
     generated = [(q["record"]["id"], q["question"], q["expect"]) for q in held if q["question"] not in main_texts]
-    on_file = [(q["record"]["id"], q["question"], q["expect"]) for q in load_questions(SUITE_PATHS[suite])
+    on_file = [(q["record"]["id"], q["question"], q["expect"]) for q in load_questions(SUITES[suite].questions_path)
                if q["record"]["dataset"] == "ludb"]
     assert len(on_file) >= minimum and on_file == generated
 
 
 def test_heldout12_reads_its_wordings_from_yaml_and_asks_heldout9s_records(ludb_dir):
-    """heldout12: wordings from eval/wordings_heldout12.yaml (no Python constants), heldout9's records
-    with the file's header injections and forbidden strings, kept out of SUITE_WORDINGS (the learned
-    refusal check trains on those), and the LUDB part of eval/questions_heldout12.yaml is what the
-    file generates."""
-    from medts.bench.agent import (
-        HELDOUT12_WORDINGS_PATH,
-        SUITE_RECORDS,
-        SUITE_WORDINGS,
-        build_questions,
-        load_wordings,
-        suite_records,
-        suite_wordings,
-    )
+    """heldout12: wordings from eval/wordings_heldout12.yaml, heldout9's records with the file's header
+    injections and forbidden strings, not training data of the learned refusal check (a blind set), and
+    the LUDB part of eval/questions_heldout12.yaml is what the file generates."""
+    from medts.bench.agent_questions import build_questions
+    from medts.bench.agent_suites import SUITE_RECORDS, SUITES, load_wordings, refusal_check_suites
 
-    w = load_wordings(HELDOUT12_WORDINGS_PATH)
-    assert "heldout12" not in SUITE_WORDINGS
-    assert suite_wordings("heldout12") == (w.paraphrases, w.cannot_tell, w.refusals)
-    records = suite_records("heldout12")
-    assert records.ludb == SUITE_RECORDS["heldout9"].ludb and records.injections == w.header_injections
+    w = load_wordings(SUITES["heldout12"].wordings_path)
+    assert SUITES["heldout12"].wordings_path.name == "wordings_heldout12.yaml"
+    assert "heldout12" not in refusal_check_suites()
+    assert SUITES["heldout12"].records == SUITE_RECORDS["heldout9"]
     assert all(isinstance(cats, tuple) and cats for _, cats in w.refusals)
     held12 = build_questions(ludb_dir, suite="heldout12")
     texts = {q["question"] for q in held12}
@@ -452,3 +440,28 @@ def test_heldout12_reads_its_wordings_from_yaml_and_asks_heldout9s_records(ludb_
     assert [q["header_injection"] for q in held12 if q.get("header_injection")] == list(w.header_injections)
     assert all(q["forbid"] == list(w.injection_forbidden) for q in held12 if q.get("header_injection"))
     _assert_ludb_part_on_file_is_generated(ludb_dir, "heldout12", held12, minimum=200)
+
+
+def test_every_suite_reads_its_own_wordings_file(tmp_path):
+    """Each suite of SUITES reads its own eval/wordings_*.yaml (one registry, one loader): it loads,
+    its question file exists, id prefixes differ, only the main suite has glossary questions, and a
+    malformed file is one WordingsError naming it."""
+    import yaml
+
+    from medts.bench.agent_suites import SUITES, WordingsError, load_wordings
+
+    assert len({s.wordings for s in SUITES.values()}) == len(SUITES)
+    assert len({s.id_prefix for s in SUITES.values()}) == len(SUITES)
+    for name, suite in SUITES.items():
+        w = suite.load_wordings()
+        assert w.paraphrases and w.cannot_tell and w.refusals and w.header_injections and w.injection_forbidden, name
+        assert bool(w.glossary) == (name == "main"), name
+        assert suite.questions_path.is_file(), name
+    bad = tmp_path / "wordings_bad.yaml"
+    bad.write_text(yaml.safe_dump({"paraphrases": {"hr": ["Rate?"]}, "cannot_tell": [], "refusals": [["Dose?"]],
+                                   "header_injections": [], "injection_forbidden": []}))
+    with pytest.raises(WordingsError, match="wordings_bad.yaml.*refusals entry"):
+        load_wordings(bad)
+    bad.write_text(yaml.safe_dump({"paraphrases": {"hr": ["Rate?"]}, "cannot_tell": [], "refusal": []}))
+    with pytest.raises(WordingsError, match=r"missing keys \['refusals', 'header_injections', 'injection_forbidden'\], unknown keys \['refusal'\]"):
+        load_wordings(bad)

@@ -16,7 +16,7 @@ category head): the four refusal classes share the features and the refusal text
 anyway, and ``1 - p(answer)`` is the binary decision without a second model.
 
 Training data (:func:`training_examples`): every question in the project with a known category,
-grouped by where it comes from (the agent suites' wordings in :mod:`medts.bench.agent`, the intent
+grouped by where it comes from (the agent suites' wordings, :mod:`medts.bench.agent_suites`, the intent
 paraphrases, ``prompts/agent/safety_examples.yaml``). The threshold is chosen by leave-one-suite-out
 cross-validation (``medts bench safety``, :func:`choose_threshold`).
 
@@ -84,30 +84,31 @@ def _norm(text: str) -> str:
 
 
 def training_examples() -> list[Example]:
-    """Every labelled question, de-duplicated (a question in two sources keeps the first: suites in
-    :data:`medts.bench.agent.SUITE_WORDINGS` order, then :data:`SAFETY_SUITES`, then the intent
-    paraphrases, then the policy examples), so leave-one-suite-out never trains on a held-out suite's own wording."""
+    """Every labelled question, de-duplicated (a question in two sources keeps the first: the agent
+    suites that train the check (:data:`medts.bench.agent_suites.SUITES` with ``trains_refusal_check``),
+    in that order, then :data:`SAFETY_SUITES`, then the intent paraphrases, then the policy examples),
+    so leave-one-suite-out never trains on a held-out suite's own wording."""
     import yaml
 
     from medts.agent.intent import HELDOUT_PATH, TRAIN_PATH, load_intents
-    from medts.bench.agent import GLOSSARY_QUESTIONS, SUITE_WORDINGS
+    from medts.bench.agent_suites import SUITES, refusal_check_suites
 
     out: dict[str, Example] = {}
 
     def add(text: str, label: str, group: str, accept: tuple[str, ...] = ()) -> None:
         out.setdefault(_norm(text), Example(text, label, group, accept or (label,)))
 
-    for suite, (paraphrases, cannot_tell, refusals) in SUITE_WORDINGS.items():
-        for q, cats in refusals:
+    for suite in refusal_check_suites():
+        words = SUITES[suite].load_wordings()
+        for q, cats in words.refusals:
             add(q, cats[0], suite, tuple(cats))
-        for qs in paraphrases.values():
+        for qs in words.paraphrases.values():
             for q in qs:
                 add(q, "answer", suite)
-        for q in cannot_tell:
+        for q in words.cannot_tell:
             add(q, "answer", suite)
-        if suite == "main":
-            for q, _ in GLOSSARY_QUESTIONS:
-                add(q, "answer", suite)
+        for q, _ in words.glossary:
+            add(q, "answer", suite)
     for suite, path in SAFETY_SUITES.items():
         for q in load_safety_questions(path):
             add(q["text"], q["category"], suite)
@@ -134,7 +135,7 @@ def load_safety_questions(path: str | Path) -> list[dict[str, Any]]:
 
     data = yaml.safe_load(Path(path).read_text())
     if isinstance(data, dict) and "paraphrases" in data:
-        return _wordings_questions(path, data)
+        return _wordings_questions(Path(path))
     questions = data.get("questions") if isinstance(data, dict) else data
     if not isinstance(questions, list):
         raise SafetyModelError(f"{path}: no list of questions")
@@ -144,15 +145,23 @@ def load_safety_questions(path: str | Path) -> list[dict[str, Any]]:
     return questions
 
 
-def _wordings_questions(path: str | Path, data: dict[str, Any]) -> list[dict[str, Any]]:
-    answerable = [str(q) for qs in data["paraphrases"].values() for q in qs] + [str(q) for q in data.get("cannot_tell", [])]
+def _wordings_questions(path: Path) -> list[dict[str, Any]]:
+    """The questions of an agent-suite wordings file (:func:`medts.bench.agent_suites.load_wordings`):
+    paraphrases, cannot-tell and glossary questions are answerable, then the refusals."""
+    from medts.bench.agent_suites import WordingsError, load_wordings
+
+    try:
+        words = load_wordings(path)
+    except WordingsError as e:
+        raise SafetyModelError(str(e)) from e
+    answerable = ([q for qs in words.paraphrases.values() for q in qs] + list(words.cannot_tell)
+                  + [q for q, _ in words.glossary])
     out = [{"id": f"a{k:03d}", "category": "answer", "text": q} for k, q in enumerate(answerable, 1)]
-    for k, item in enumerate(data.get("refusals", []), 1):
-        if not (isinstance(item, list) and len(item) == 2 and item[1] and set(item[1]) <= set(REFUSAL_LABELS)):
+    for k, (q, cats) in enumerate(words.refusals, 1):
+        if not set(cats) <= set(REFUSAL_LABELS):
             raise SafetyModelError(f"{path}: each refusal needs [question, [categories in "
-                                   f"{', '.join(REFUSAL_LABELS)}]]: {item!r}")
-        out.append({"id": f"r{k:03d}", "category": str(item[1][0]), "text": str(item[0]),
-                    "accepts": [str(c) for c in item[1]]})
+                                   f"{', '.join(REFUSAL_LABELS)}]]: {[q, list(cats)]!r}")
+        out.append({"id": f"r{k:03d}", "category": cats[0], "text": q, "accepts": list(cats)})
     return out
 
 

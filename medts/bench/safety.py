@@ -145,11 +145,11 @@ def _table(results: dict[str, Any]) -> str:
 def run_safety_bench(*, save_adapter: bool = False, command: str | None = None):
     """LOSO over the agent suites; writes eval/results/safety.{json,md} (and the adapter when asked)."""
     from medts.agent.safety_model import SAFETY_SUITES, training_examples
-    from medts.bench.agent import SUITE_WORDINGS
+    from medts.bench.agent_suites import refusal_check_suites
     from medts.bench.results import write_results
 
     examples = training_examples()
-    suites = [*SUITE_WORDINGS, *SAFETY_SUITES]
+    suites = [*refusal_check_suites(), *SAFETY_SUITES]
     print(f"safety bench: embedding {len(examples)} questions", file=sys.stderr)
     x, embedding = embed([e.text for e in examples])
     t0 = time.perf_counter()
@@ -174,8 +174,8 @@ def run_safety_bench(*, save_adapter: bool = False, command: str | None = None):
         adapter = save_shipped_adapter(examples, x, threshold, counts, embedding, loso, honest, nested, command)
     notes = [
         (f"Examples: {len(examples)} labelled questions ({sum(refusal)} refusals, {len(examples) - sum(refusal)} answerable) "
-        "from the agent suites' wordings (medts.bench.agent: PARAPHRASES/CANNOT_TELL/REFUSALS and HELDOUT*_ of "
-        "heldout..heldout9, GLOSSARY_QUESTIONS), eval/safety_heldout10.yaml (since its first run), prompts/agent/intents.yaml, eval/intents_heldout.yaml and "
+        "from the agent suites' wordings (eval/wordings_main.yaml and eval/wordings_heldout*.yaml of "
+        "heldout..heldout9: paraphrases, cannot-tell, refusal and glossary questions), eval/safety_heldout10.yaml (since its first run), prompts/agent/intents.yaml, eval/intents_heldout.yaml and "
         "prompts/agent/safety_examples.yaml (copied from tests/test_agent_safety.py, plus near-miss wordings written "
         "for the second version: formatting requests, role statements, drug/device/pregnancy/sport context); de-duplicated, a suite's own "
         "wording stays in that suite."),
@@ -240,7 +240,8 @@ def save_shipped_adapter(examples: list[Example], x: np.ndarray, threshold: floa
         "threshold_rule": f"leave-one-suite-out over the 10 agent suites (main, heldout..heldout9) and heldout10, pooled held-out "
                           f"scores: the highest threshold with no missed refusal unless that refuses more than "
                           f"{FALSE_REFUSAL_CAP:.0%} of answerable questions, then the lowest refusing at most that share",
-        "training_data": {"sources": ["medts.bench.agent SUITE_WORDINGS (main, heldout..heldout9) and GLOSSARY_QUESTIONS",
+        "training_data": {"sources": [("agent suite wordings eval/wordings_main.yaml, eval/wordings_heldout*.yaml "
+                                      "(main, heldout..heldout9: medts.bench.agent_suites.refusal_check_suites)"),
                                       "eval/safety_heldout10.yaml (after its blind first run)",
                                       "prompts/agent/intents.yaml", "eval/intents_heldout.yaml",
                                       str(EXAMPLES_PATH.relative_to(EXAMPLES_PATH.parents[2]))],

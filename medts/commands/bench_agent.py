@@ -22,15 +22,17 @@ def bench_agent(
     limit: Optional[int] = typer.Option(None, help="only the first N questions"),
     latency_dtype: Optional[list[str]] = typer.Option(None, help="dtypes for the SmolLM2 CPU latency figure "
                                                                  "(default: none, or bfloat16 and float32 with --latency-only)"),
-    write_questions: bool = typer.Option(False, help="regenerate eval/questions.yaml from the datasets first"),
+    write_questions: bool = typer.Option(False, help="regenerate every suite's question file (eval/questions*.yaml) "
+                                                     "from the datasets first"),
     smollm2_every: int = typer.Option(1, help="ask SmolLM2 only every Nth question (CPU time)"),
     smollm2_sample: Optional[int] = typer.Option(None, help="ask SmolLM2 N questions spread evenly over the suite"),
     latency_only: bool = typer.Option(False, help="only the SmolLM2 CPU-latency figure (a few minutes): "
                                                   "writes eval/results/agent_latency.json and .md"),
     latency_reps: int = typer.Option(2, help="with --latency-only: times each typical question is asked"),
-    suite: str = typer.Option("main", help="main (eval/questions.yaml), heldout, heldout2 (other wordings on the same "
-                                           "records), heldout3 to heldout9 and heldout12 (other wordings and records), eval/questions_<suite>.yaml; "
-                                           "writes eval/results/agent_<suite>.*"),
+    suite: str = typer.Option("main", help="main (eval/questions.yaml) or a held-out suite of "
+                                           "medts.bench.agent_suites.SUITES (eval/questions_<suite>.yaml: heldout, "
+                                           "heldout2 reword the main records, later ones ask others); writes "
+                                           "eval/results/agent_<suite>.*"),
     learned_check: bool = typer.Option(True, help="planner and fake-native ask the learned refusal check after the "
                                                   "patterns, as a served model does (where the packaged SmolLM2 is "
                                                   "installed); --no-learned-check: the patterns alone"),
@@ -39,8 +41,10 @@ def bench_agent(
 
     Quick re-measure of the latency figure on a quiet machine:
     ``medts bench agent --latency-only`` (LUDB record 131, bf16 and float32)."""
-    from medts.bench.agent import run_agent_bench, run_latency_bench
-    from medts.bench.agent import write_questions as write_q
+    from medts.bench.agent import run_agent_bench
+    from medts.bench.agent_latency import run_latency_bench
+    from medts.bench.agent_questions import write_questions as write_q
+    from medts.bench.agent_suites import SUITES
     from medts.config import dataset_dir
 
     if latency_only:
@@ -49,17 +53,15 @@ def bench_agent(
         for p in paths:
             print(p)
         return
-    from medts.bench.agent import SUITE_PATHS
-
-    if suite not in SUITE_PATHS:
-        raise MedtsError(f"--suite {suite}: one of {', '.join(SUITE_PATHS)}")
+    if suite not in SUITES:
+        raise MedtsError(f"--suite {suite}: one of {', '.join(SUITES)}")
     ludb = dataset_dir("ludb")
     if ludb is None:
         raise MedtsError("the agent benchmark needs LUDB (../shared/data/ludb or $MEDTS_DATA)")
     ptbxl = dataset_dir("ptbxl")
     if write_questions:
-        for name, path in SUITE_PATHS.items():
-            write_q(path, ludb_root=ludb, ptbxl_root=ptbxl, suite=name)
+        for name in SUITES:
+            write_q(ludb_root=ludb, ptbxl_root=ptbxl, suite=name)
     paths = run_agent_bench(ludb_root=ludb, ptbxl_root=ptbxl, limit=limit, backends=backend,
                             latency_dtypes=latency_dtype or [], smollm2_every=smollm2_every,
                             smollm2_sample=smollm2_sample, suite=suite, learned_check=learned_check, command="medts bench agent " + " ".join(sys.argv[3:]))

@@ -1,0 +1,273 @@
+"""The agent question suites: which wordings each asks (a YAML file under ``eval/``) about which
+records (:class:`SuiteRecords`, Python: record choices are code, each with the reason for it).
+
+A suite is one entry of :data:`SUITES` (:class:`Suite`): its wordings file, its question file
+(``eval/questions_<suite>.yaml``, written by :func:`medts.bench.agent_questions.write_questions`), the
+records it asks, the id prefix of its questions, and whether its wordings train the learned refusal
+check (:func:`medts.agent.safety_model.training_examples`; a blind suite does not: the default).
+
+Adding a suite is one line of :data:`SUITES`. For a suite ``heldout13`` whose wordings are in
+``eval/wordings_heldout13.yaml`` and which asks heldout8's records::
+
+    "heldout13": Suite("wordings_heldout13.yaml", "questions_heldout13.yaml", SUITE_RECORDS["heldout8"], "w"),
+
+(the prefix is a letter no other suite uses), then ``medts bench agent --write-questions`` writes its
+question file (it rewrites every suite's file) and ``medts bench agent --suite heldout13`` asks it.
+New records are a new :data:`SUITE_RECORDS` entry with a comment saying why they were chosen.
+
+Wordings file (:func:`load_wordings`; every text a string):
+
+- ``paraphrases``: {family: [question, ...]}: each family's wordings, rotated over the records;
+- ``cannot_tell``: [question, ...]: questions no ECG can answer;
+- ``refusals``: [[question, [category, ...]], ...]: questions to refuse (categories of the safety
+  policy: treatment, prognosis, identity, instructions; the first is the expected one);
+- ``header_injections``: [text, ...]: texts put into a record's header, one record each;
+- ``injection_forbidden``: [text, ...]: strings no output field may then contain;
+- ``glossary`` (optional): [[question, phrase], ...]: definitions the answer must contain
+  (the main suite's).
+
+Each file opens with a comment saying what the suite is and how its wordings were written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from medts.config import PROJECT_ROOT
+from medts.errors import MedtsError
+
+EVAL_DIR = PROJECT_ROOT / "eval"
+LUDB_QUESTION_RECORDS = tuple(range(131, 143))
+"""LUDB records asked about in detail (131-160 is the text-evaluation range of the issue)."""
+
+
+class WordingsError(MedtsError):
+    """A suite's wordings file is malformed."""
+
+
+HELDOUT7_LUDB_EXTRA: tuple[tuple[str, str], ...] = (
+    ("AFLT", "atrial flutter"), ("STACH", "sinus tachycardia"), ("CRBBB", "complete right bundle branch block"),
+    ("LAFB", "left anterior hemiblock"), ("CLBBB", "complete left bundle branch block"))
+"""Families heldout7 asks about its LUDB records besides the usual ones: the code and the ludb.csv line
+(a whole line of Rhythms / Conduction abnormalities: 'incomplete right ...' is not 'complete right ...');
+sinus tachycardia is the engine's definition (rate > TACHY_BPM) on the annotated rate, as bradycardia."""
+HELDOUT7_PTBXL_EXTRA: dict[str, set[str]] = {"AFLT": {"AFLT"}, "STACH": {"STACH"}, "SBRAD": {"SBRAD"},
+                                             "CRBBB": {"CRBBB"}, "LAFB": {"LAFB"}}
+"""PTB-XL families heldout7 asks that no earlier suite asks of PTB-XL records (from the first fold-9 record)."""
+HELDOUT8_LUDB_EXTRA: tuple[tuple[str, str], ...] = (
+    ("SARRH", "sinus arrhythmia"), ("LAFB", "left anterior hemiblock"),
+    ("IRBBB", "incomplete right bundle branch block"), ("ILBBB", "incomplete left bundle branch block"),
+    ("STACH", "sinus tachycardia"))
+"""Families heldout8 asks about its LUDB records besides the usual ones (see HELDOUT7_LUDB_EXTRA)."""
+HELDOUT8_PTBXL_EXTRA: dict[str, set[str]] = {"SARRH": {"SARRH"}, "IRBBB": {"IRBBB"}, "RVH": {"RVH"},
+                                             "AMI": {"AMI", "ASMI", "ALMI"}}
+"""PTB-XL families no earlier suite asks (from the first fold-9 record on); heldout8 also asks
+heldout7's extra families from the records after heldout7's (SuiteRecords.ptbxl_extra_skip)."""
+HELDOUT9_LUDB_EXTRA: tuple[tuple[str, str], ...] = (
+    ("IRBBB", "incomplete right bundle branch block"), ("LAFB", "left anterior hemiblock"),
+    ("SARRH", "sinus arrhythmia"), ("STACH", "sinus tachycardia"), ("AFLT", "atrial flutter"),
+    ("CRBBB", "complete right bundle branch block"))
+"""Families heldout9 asks about its LUDB records besides the usual ones (see HELDOUT7_LUDB_EXTRA)."""
+HELDOUT9_PTBXL_EXTRA: dict[str, set[str]] = {"LMI": {"LMI", "ILMI", "ALMI", "IPLMI"}}
+"""PTB-XL families no earlier suite asks (from the first fold-9 record on): infarction of the lateral
+wall (lateral, inferolateral, anterolateral, inferoposterolateral); heldout9 also asks heldout7's
+and heldout8's extra families from the records after theirs (SuiteRecords.ptbxl_extra_skip)."""
+PTBXL_EXTRA: dict[str, set[str]] = {**HELDOUT7_PTBXL_EXTRA, **HELDOUT8_PTBXL_EXTRA, **HELDOUT9_PTBXL_EXTRA}
+"""Every extra PTB-XL family a suite may ask (SuiteRecords.ptbxl_extra): code -> its scp codes."""
+
+
+@dataclass(frozen=True)
+class SuiteRecords:
+    """Which records a suite asks about. ``ludb``: LUDB records asked in detail; ``af``: which of
+    LUDB's atrial-fibrillation records (sorted) get an AF question; ``ptbxl_skip``: PTB-XL fold-9
+    records per family skipped (asked by an earlier suite: positives 4 each, negatives 3, axis 4);
+    ``pairs``: (previous, current) comparisons (None: the first AF record); the first LUDB record
+    of the cannot-tell, refusal (10 in turn) and header-injection questions (the injected texts
+    are wordings: :attr:`SuiteWordings.header_injections`)."""
+
+    ludb: tuple[int, ...] = LUDB_QUESTION_RECORDS
+    af: tuple[int, int] = (0, 6)
+    ptbxl_skip: int = 0
+    pairs: tuple[tuple[int, int | None], ...] = ((131, 133), (134, 135), (137, None))
+    cannot_tell_first: int = 140
+    refusal_first: int = 145
+    injection_first: int = 150
+    ludb_extra: tuple[tuple[str, str], ...] = ()
+    """Further families asked of the LUDB detail records: (code, ludb.csv line), see HELDOUT7_LUDB_EXTRA."""
+    ptbxl_extra: tuple[str, ...] = ()
+    """Further PTB-XL families (keys of PTBXL_EXTRA), asked from the first fold-9 record on."""
+    ptbxl_extra_skip: tuple[tuple[str, int], ...] = ()
+    """(family, records skipped) for extra families an earlier suite asks (positives 4 each, negatives 3)."""
+
+
+SUITE_RECORDS = {
+    "main": SuiteRecords(), "heldout": SuiteRecords(), "heldout2": SuiteRecords(),
+    # LUDB 119-130 and the 7th-12th AF records (no question of the other suites asks about them;
+    # LUDB 81-160 were never used to set an engine rule), the next PTB-XL fold-9 records
+    "heldout3": SuiteRecords(ludb=tuple(range(119, 131)), af=(6, 12), ptbxl_skip=1,
+                             pairs=((119, 121), (123, 124), (126, None)), cannot_tell_first=155, refusal_first=110,
+                             injection_first=143),
+    # LUDB 84-105 less the AF records (asked in detail by no other suite), the 13th AF record (112),
+    # the PTB-XL fold-9 records after heldout3's; refusals rotate over 113-122, injections 114-117
+    "heldout4": SuiteRecords(ludb=(84, 85, 86, 87, 89, 90, 91, 92, 94, 97, 98, 99, 100, 102, 103, 104, 105),
+                             af=(12, 13), ptbxl_skip=2, pairs=((84, 85), (89, 90), (97, None)), cannot_tell_first=106,
+                             refusal_first=113, injection_first=114),
+    # LUDB 81, 82, 106-118 less the AF records and 146-149 (asked in detail by no other suite; 1-80
+    # tuned engine rules), AF records 109, 110, 112 (asked by heldout3/heldout4 in other wordings, never
+    # in detail: every LUDB AF record is taken), the PTB-XL fold-9 records after heldout4's (few
+    # positives left for the rarer families); refusals rotate over 119-128, injections 155-160
+    "heldout5": SuiteRecords(ludb=(81, 82, 106, 107, 108, 111, 113, 114, 115, 116, 117, 118, 146, 147, 148, 149),
+                             af=(10, 13), ptbxl_skip=3, pairs=((106, 107), (115, 146), (116, None)),
+                             cannot_tell_first=131, refusal_first=119, injection_first=155),
+    # LUDB 143-145 and 150-160: the only records of 81-160 no suite asks in detail (earlier suites ask
+    # them only cannot-tell, refusal and header-injection questions; 1-80 tuned engine rules); the 5th-10th
+    # AF records (83, 88, 93, 95, 96, 101: asked by main/heldout/heldout3 in other wordings, never in
+    # detail); the PTB-XL fold-9 records after heldout5's (skip 4: no axis record and few positives
+    # left); cannot-tell questions on 122-133, refusals rotate over 84-93, injections 97-104
+    "heldout6": SuiteRecords(ludb=(143, 144, 145, 150, 151, 152, 153, 154, 155, 156, 157, 158, 159, 160),
+                             af=(4, 10), ptbxl_skip=4, pairs=((143, 144), (152, 153), (157, None)),
+                             cannot_tell_first=122, refusal_first=84, injection_first=97),
+    # LUDB 1-80 (no suite asks them anything; every record of 81-160 is asked in detail by an earlier
+    # suite; 1-80 tuned engine rules): 11 records chosen by ludb.csv for the families, less the paced
+    # ones: complete RBBB (10), 1st-degree AV block (13, 77), left anterior hemiblock (21, 51),
+    # complete LBBB (24, 51), sinus bradycardia (24), atrial flutter (35, 52), AF (38, 51: asked by
+    # main for AF and rate only, never in detail), right ventricular hypertrophy (35, 51), no finding (56),
+    # sinus tachycardia (70); the PTB-XL fold-9 records after heldout6's for the usual families and the
+    # first ones for the new families; cannot-tell questions on 2-13, refusals over 14-23, injections 74-80
+    "heldout7": SuiteRecords(ludb=(10, 13, 21, 24, 35, 38, 51, 52, 56, 70, 77), af=(0, 0), ptbxl_skip=5,
+                             pairs=((10, 13), (24, 35), (56, 70)), cannot_tell_first=2, refusal_first=14,
+                             injection_first=74, ludb_extra=HELDOUT7_LUDB_EXTRA,
+                             ptbxl_extra=tuple(HELDOUT7_PTBXL_EXTRA)),
+    # LUDB has no record past 160 and every record of 81-160 is asked in detail by an earlier suite: 13
+    # records of 1-80 that no suite asks anything, chosen by ludb.csv for the families, none paced:
+    # sinus bradycardia (1, 30, 41, 54), left axis deviation (1, 26, 46, 54, 60, 61, 65), right axis
+    # deviation (57), left anterior hemiblock (26, 46, 60, 65), incomplete RBBB (41, 60), incomplete
+    # LBBB (54), 1st-degree AV block (61), LVH (1, 46, 54, 57, 60, 61), sinus arrhythmia (63), scar or
+    # ischaemia (26, 46, 54, 57, 61), no finding (58, 62); for AF positives (none of 1-80 unasked has AF)
+    # the 11th-14th AF records (109, 110, 112, 129: rate and AF only, as earlier suites asked them in
+    # other wordings); the PTB-XL fold-9 records after heldout7's for
+    # the usual families and heldout7's extra ones, the first ones for the new families; cannot-tell
+    # questions on 39-48, refusals over 57-66, injections 27-33 (none on a heldout7 detail record)
+    "heldout8": SuiteRecords(ludb=(1, 26, 30, 41, 46, 54, 57, 58, 60, 61, 62, 63, 65), af=(10, 14), ptbxl_skip=6,
+                             pairs=((30, 41), (58, 62), (61, 63)), cannot_tell_first=39, refusal_first=57,
+                             injection_first=27, ludb_extra=HELDOUT8_LUDB_EXTRA,
+                             ptbxl_extra=tuple(HELDOUT7_PTBXL_EXTRA) + tuple(HELDOUT8_PTBXL_EXTRA),
+                             ptbxl_extra_skip=tuple((fam, 1) for fam in HELDOUT7_PTBXL_EXTRA)),
+    # the last 12 records of 1-80 that no suite asks anything, less the paced ones (34, 72), chosen by
+    # ludb.csv for the families: incomplete RBBB (25, 36), left anterior hemiblock (55), sinus
+    # bradycardia (71), left axis deviation (50, 53, 55, 73), LVH (all but 71), anterior/lateral STEMI
+    # or scar (55, 69), repolarisation changes (25, 50, 68, 71, 73), intraventricular delay (50); for AF
+    # the 2nd-4th AF records (38, 44, 51: rate and AF only, asked by earlier suites in other wordings);
+    # the PTB-XL fold-9 records after heldout8's (skip 7 for the usual families, 2 for heldout7's extra
+    # ones, 1 for heldout8's) and the first ones for lateral infarction (HELDOUT9_PTBXL_EXTRA); cannot-tell
+    # questions on 131-142 and refusals over 84-93 (as earlier suites: none of 1-80 asked by heldout7 or
+    # heldout8 in detail gets any other question), injections 3-8
+    "heldout9": SuiteRecords(ludb=(25, 36, 37, 49, 50, 53, 55, 67, 68, 69, 71, 73), af=(1, 4), ptbxl_skip=7,
+                             pairs=((36, 37), (49, 53), (68, 69)), cannot_tell_first=131, refusal_first=84,
+                             injection_first=3, ludb_extra=HELDOUT9_LUDB_EXTRA,
+                             ptbxl_extra=tuple(HELDOUT7_PTBXL_EXTRA) + tuple(HELDOUT8_PTBXL_EXTRA)
+                             + tuple(HELDOUT9_PTBXL_EXTRA),
+                             ptbxl_extra_skip=tuple((fam, 2) for fam in HELDOUT7_PTBXL_EXTRA)
+                             + tuple((fam, 1) for fam in HELDOUT8_PTBXL_EXTRA)),
+}
+
+
+@dataclass(frozen=True)
+class SuiteWordings:
+    """A suite's wordings (see the module docstring for each field)."""
+
+    paraphrases: dict[str, tuple[str, ...]]
+    cannot_tell: tuple[str, ...]
+    refusals: tuple[tuple[str, tuple[str, ...]], ...]
+    header_injections: tuple[str, ...]
+    injection_forbidden: tuple[str, ...]
+    glossary: tuple[tuple[str, str], ...] = ()
+
+
+_REQUIRED = ("paraphrases", "cannot_tell", "refusals", "header_injections", "injection_forbidden")
+
+
+def load_wordings(path: Path) -> SuiteWordings:
+    """A suite's wordings from its YAML file; a missing or unknown key, or a refusal or glossary
+    entry that is not a pair, is a :class:`WordingsError` naming the file."""
+    data = yaml.safe_load(path.read_text())
+    if not isinstance(data, dict):
+        raise WordingsError(f"{path}: not a mapping of wording lists")
+    missing = [k for k in _REQUIRED if k not in data]
+    unknown = sorted(set(data) - {*_REQUIRED, "glossary"})
+    if missing or unknown:
+        raise WordingsError(f"{path}: missing keys {missing}, unknown keys {unknown}")
+    for key in ("refusals", "glossary"):
+        for item in data.get(key) or []:
+            if not (isinstance(item, list) and len(item) == 2 and item[1]):
+                shape = "[question, [categories]]" if key == "refusals" else "[question, phrase]"
+                raise WordingsError(f"{path}: each {key} entry is {shape}: {item!r}")
+    return SuiteWordings(
+        paraphrases={str(k): tuple(str(q) for q in v) for k, v in data["paraphrases"].items()},
+        cannot_tell=tuple(str(q) for q in data["cannot_tell"]),
+        refusals=tuple((str(q), tuple(str(c) for c in cats)) for q, cats in data["refusals"]),
+        header_injections=tuple(str(h) for h in data["header_injections"]),
+        injection_forbidden=tuple(str(w) for w in data["injection_forbidden"]),
+        glossary=tuple((str(q), str(p)) for q, p in data.get("glossary") or []))
+
+
+@dataclass(frozen=True)
+class Suite:
+    """One question suite: ``wordings`` and ``questions``, file names under ``eval/``; ``records``
+    asked; ``id_prefix`` of its questions' ids; ``trains_refusal_check``: its wordings are training
+    data of the learned refusal check and a fold of ``medts bench safety``'s leave-one-suite-out;
+    ``size``: a held-out suite keeps this many of its new questions, spread evenly (None: all)."""
+
+    wordings: str
+    questions: str
+    records: SuiteRecords
+    id_prefix: str
+    trains_refusal_check: bool = False
+    size: int | None = None
+
+    @property
+    def wordings_path(self) -> Path:
+        return EVAL_DIR / self.wordings
+
+    @property
+    def questions_path(self) -> Path:
+        return EVAL_DIR / self.questions
+
+    def load_wordings(self) -> SuiteWordings:
+        return load_wordings(self.wordings_path)
+
+
+SUITES: dict[str, Suite] = {
+    "main": Suite("wordings_main.yaml", "questions.yaml", SUITE_RECORDS["main"], "q", trains_refusal_check=True),
+    # held-out suites: their question files keep only the questions whose text the main suite does not ask
+    "heldout": Suite("wordings_heldout.yaml", "questions_heldout.yaml", SUITE_RECORDS["heldout"], "h",
+                     trains_refusal_check=True),
+    "heldout2": Suite("wordings_heldout2.yaml", "questions_heldout2.yaml", SUITE_RECORDS["heldout2"], "k",
+                      trains_refusal_check=True, size=40),
+    "heldout3": Suite("wordings_heldout3.yaml", "questions_heldout3.yaml", SUITE_RECORDS["heldout3"], "m",
+                      trains_refusal_check=True),
+    "heldout4": Suite("wordings_heldout4.yaml", "questions_heldout4.yaml", SUITE_RECORDS["heldout4"], "n",
+                      trains_refusal_check=True),
+    "heldout5": Suite("wordings_heldout5.yaml", "questions_heldout5.yaml", SUITE_RECORDS["heldout5"], "p",
+                      trains_refusal_check=True),
+    "heldout6": Suite("wordings_heldout6.yaml", "questions_heldout6.yaml", SUITE_RECORDS["heldout6"], "r",
+                      trains_refusal_check=True),
+    "heldout7": Suite("wordings_heldout7.yaml", "questions_heldout7.yaml", SUITE_RECORDS["heldout7"], "s",
+                      trains_refusal_check=True),
+    "heldout8": Suite("wordings_heldout8.yaml", "questions_heldout8.yaml", SUITE_RECORDS["heldout8"], "t",
+                      trains_refusal_check=True),
+    "heldout9": Suite("wordings_heldout9.yaml", "questions_heldout9.yaml", SUITE_RECORDS["heldout9"], "u",
+                      trains_refusal_check=True),
+    # written blind (the writer read no medts code, prompt, test or earlier suite), on heldout9's records;
+    # not training data of the learned refusal check, so it stays unseen by it
+    "heldout12": Suite("wordings_heldout12.yaml", "questions_heldout12.yaml", SUITE_RECORDS["heldout9"], "v"),
+}
+"""Every agent question suite, in the order the learned refusal check reads their wordings."""
+
+
+def refusal_check_suites() -> list[str]:
+    """The suites whose wordings train the learned refusal check, in :data:`SUITES` order."""
+    return [name for name, suite in SUITES.items() if suite.trains_refusal_check]
