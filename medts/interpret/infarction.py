@@ -73,7 +73,13 @@ infarction statement asserted) before -> after: LUDB 1-80 sensitivity 13/14 -> 1
 0.879 (false positives 21 -> 8), PPV 0.38 -> 0.60; PTB-XL folds 1-8 sensitivity 0.859 -> 0.695 (110 -> 89 of
 128; the classifier trained on these folds, so its own figure is optimistic), specificity 0.923 -> 0.965
 (false positives 46 -> 21), PPV 0.71 -> 0.81. Keeping the classifier's call in LBBB or withholding it changed
-nothing there (no record decided); the classifier's call stands because the criteria cannot refute it."""
+nothing there (no record decided); the classifier's call stands because the criteria cannot refute it.
+These replays read the shipped classifier's scores of /tmp dumps (``ReportBuilder`` sources); ``medts bench
+interpretation`` scores PTB-XL folds 1-8 with out-of-fold fused scores, hence its own folds 1-8 figures.
+Held out, run once after the choice (engine against the classifier alone, the engine's former MI): ``medts bench
+interpretation`` LUDB 81-160 MI false positives 16 -> 9, sensitivity 7/8 -> 7/8; PTB-XL fold 9 false positives
+19 -> 13, sensitivity 28/31 -> 25/31; ``medts bench external`` on LUDB 1-160 converted to the Challenge layout
+(half of it the tuning records): MI false positives 30 -> 16 of 160, MI superclass sensitivity 16/22 -> 15/22."""
 
 
 def is_infarction(code: str) -> bool:

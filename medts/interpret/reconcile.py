@@ -17,7 +17,9 @@ probability and threshold beside it):
    IRBBB (the same right bundle-branch morphology short of the complete-block duration, AHA/ACCF/HRS
    2009 part III); IVCD needs QRS >= 110 ms and no bundle-branch block; LAFB/LPFB need their axis;
    1AVB and LNGQT are what the PR / QTc rule says; in a paced rhythm the conduction statements
-   (:data:`PACED_QRS_UNREAD`) are withheld as undecided. A classifier statement counts as present at the
+   (:data:`PACED_QRS_UNREAD`) are withheld as undecided. Infarction statements (MI and its SCP statements) need a
+   Q wave, ST elevation or poor R progression in two contiguous leads of their territory
+   (:func:`medts.interpret.infarction.infarction_gate`, UDMI 2018). A classifier statement counts as present at the
    engine's threshold where :data:`medts.interpret.statements.ENGINE_THRESHOLDS` sets one (IRBBB,
    LVH), else at the classifier's own.
 5. Measurement-defined statements the classifier missed are asserted (1AVB, LNGQT, VCLVH:
