@@ -91,11 +91,11 @@ def window_rhythm(start_s: float, end_s: float, rr_s: np.ndarray, classes: np.nd
 def rhythm_label(n_beats: int, irregularity: float, fraction_changing: float, p_wave: bool, n_rr_used: int,
                  **thresholds: float) -> str:
     """A window's rhythm label from its RR measures (``thresholds``: see ``rules.is_af_window``)."""
-    if n_beats < rules.AF_MIN_BEATS or irregularity is None or not np.isfinite(irregularity):
+    if n_beats < thresholds.get("min_beats", rules.AF_MIN_BEATS) or irregularity is None or not np.isfinite(irregularity):
         return "unreadable"
     if rules.is_af_window(irregularity, fraction_changing, p_wave, n_rr_used, **thresholds):
         return "AF/flutter"
-    return "irregular" if irregularity > thresholds.get("min_irregularity", rules.AF_MIN_IRREGULARITY) else "regular"
+    return "irregular" if irregularity > rules.WINDOW_MIN_IRREGULARITY else "regular"
 
 
 def relabel_windows(windows: list[WindowRhythm], **thresholds: float) -> list[WindowRhythm]:
