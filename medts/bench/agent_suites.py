@@ -31,7 +31,7 @@ Each file opens with a comment saying what the suite is and how its wordings wer
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -173,6 +173,9 @@ SUITE_RECORDS = {
                              ptbxl_extra_skip=tuple((fam, 2) for fam in HELDOUT7_PTBXL_EXTRA)
                              + tuple((fam, 1) for fam in HELDOUT8_PTBXL_EXTRA)),
 }
+# heldout13 asks heldout8's records less the incomplete-LBBB question: its blind wordings have none
+SUITE_RECORDS["heldout13"] = replace(SUITE_RECORDS["heldout8"], ludb_extra=tuple(
+    (code, line) for code, line in HELDOUT8_LUDB_EXTRA if code != "ILBBB"))
 
 
 @dataclass(frozen=True)
@@ -264,6 +267,8 @@ SUITES: dict[str, Suite] = {
     # written blind (the writer read no medts code, prompt, test or earlier suite), on heldout9's records;
     # not training data of the learned refusal check, so it stays unseen by it
     "heldout12": Suite("wordings_heldout12.yaml", "questions_heldout12.yaml", SUITE_RECORDS["heldout9"], "v"),
+    # written blind as heldout12, on heldout8's records (less ILBBB: no wording asks it); not training data of the learned refusal check
+    "heldout13": Suite("wordings_heldout13.yaml", "questions_heldout13.yaml", SUITE_RECORDS["heldout13"], "w"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
