@@ -138,6 +138,19 @@ def test_a_qtc_flag_question_adds_the_engines_long_qt_decision():
     ("Right bundle block?", "yes/no:CRBBB"), ("1st deg HB?", "yes/no:1AVB"), ("2nd deg AV block?", "yes/no:2AVB"),
     ("qt looks loooong to me, is it actually prolonged or am i imagining it", "yes/no:LNGQT"),
     ("Is the TSH normal? Could this be thyroid?", "unknown"), ("Is her potassium normal?", "unknown"),
+    # heldout13's first run (helper of issue #14): "QRSd", "deg" for degree before "block", an incomplete
+    # bundle named without "block" or misspelt, the side of a fascicular block named after it, a slow
+    # sinus rhythm by its rate limit (were "cannot tell", CRBBB and "Yes: sinus rhythm")
+    ("QRSd", "number:qrs_ms"), ("QRSd in ms?", "number:qrs_ms"), ("1st deg block?", "yes/no:1AVB"),
+    ("first-deg. AV block present?", "yes/no:1AVB"), ("3rd deg block?", "yes/no:3AVB"),
+    ("Is this just an incomplete right bundle?", "yes/no:IRBBB"), ("Incomplete left bundle?", "yes/no:ILBBB"),
+    ("inclomplete RBBB ?", "yes/no:IRBBB"), ("Any fascicular block on the left anterior side?", "yes/no:LAFB"),
+    ("Fascicular block, posterior?", "yes/no:LPFB"), ("Slow sinus rhythm under 60 — yes or no?", "yes/no:SBRAD"),
+    ("Sinus rhythm below 50?", "yes/no:SBRAD"), ("Is the QRS axis normal?", "yes/no:AXIS_NORMAL"),
+    ("LQT?", "yes/no:LNGQT"), ("What is the heart's electrical position (Lagetyp) on this ECG?", "category:axis"),
+    ("Is there an LAD-territory infarct?", "yes/no:AMI"), ("Any RCA-territory MI?", "yes/no:IMI"),
+    ("Ventricular rate vs atrial rate — what's the ventricular one in bpm?", "number:hr_bpm"),
+    ("This one vs the previous ECG?", "compare"), ("Is there phasic variation of the sinus rhythm?", "yes/no:SARRH"),
 ])
 def test_the_router_reads_ecg_abbreviations_and_synonyms(question, label):
     assert route(question).label == label

@@ -44,9 +44,11 @@ class Refusal:
 
 @dataclass(frozen=True)
 class Background:
-    """A treatment named as the patient's state before an ECG question (see the policy file)."""
+    """Treatments, doses and history named as context of an ECG question (see the policy file)."""
 
-    clause: re.Pattern
+    sentence_end: re.Pattern
+    clause_end: re.Pattern
+    state: re.Pattern
     question_needs: re.Pattern
     question_without: re.Pattern
     status: re.Pattern
@@ -55,13 +57,23 @@ class Background:
         """Whether ``question`` only asks what the patient takes or has had ("Is she on warfarin?")."""
         return bool(self.status.match(question)) and not self.question_without.search(question)
 
-    def question_after(self, question: str) -> str | None:
-        """The question clause of ``question`` when a background clause opens it and neither
-        clause names a decision; None otherwise."""
-        m = self.clause.match(question)
-        if m is None or self.question_without.search(m.group("question")) or self.question_without.search(m.group("background")):
-            return None
-        return m.group("question")
+    def clauses(self, question: str) -> list[tuple[str, bool]]:
+        """``question``'s clauses, each with whether it is asked: the parts between ``sentence_end``
+        matches, split once more at ``clause_end`` (commas); a clause of a part that ends with '?' is
+        asked unless it names a ``state`` and is not the part's last clause ("Patient on metoprolol,
+        is there sinus bradycardia?": the first clause is background; "Rate control: bisoprolol or
+        diltiazem, which one?": the second is asked)."""
+        out, start = [], 0
+        ends = [*self.sentence_end.finditer(question), None]
+        for m in ends:
+            part = question[start:m.start() if m else len(question)]
+            asked = m is not None and m.group().strip() == "?"
+            pieces = [c.strip() for c in self.clause_end.split(part) if c.strip()]
+            for k, piece in enumerate(pieces):
+                last = k == len(pieces) - 1
+                out.append((piece, asked and (last or not self.state.search(piece))))
+            start = m.end() if m else len(question)
+        return out
 
 
 @dataclass(frozen=True)
@@ -84,33 +96,82 @@ def policy() -> Policy:
     remove = tuple((name, tuple(re.compile(p, re.IGNORECASE) for p in patterns))
                    for name, patterns in data["remove"].items())
     background = Background(*(re.compile(data["background"][k], re.IGNORECASE)
-                              for k in ("clause", "question_needs", "question_without", "status")))
+                              for k in ("sentence_end", "clause_end", "state", "question_needs", "question_without", "status")))
     return Policy(int(data["version"]), refuse, remove, background)
+
+
+def _first_match(text: str) -> tuple[str, str, str] | None:
+    """The first refusal category whose patterns ``text`` matches: (name, answer, instead)."""
+    for name, patterns, answer, instead in policy().refuse:
+        if any(p.search(text) for p in patterns):
+            return name, answer, instead
+    return None
+
+
+def _names_treatment(text: str) -> bool:
+    """Whether ``text`` names a treatment (a treatment refusal pattern) or a drug dose."""
+    rules = policy()
+    treatment = next(patterns for name, patterns, _, _ in rules.refuse if name == "treatment")
+    dose = next(patterns for name, patterns in rules.remove if name == "dose")
+    return any(p.search(text) for p in (*treatment, *dose))
+
+
+def _as_context(question: str) -> Refusal | bool:
+    """Whether ``question`` names treatments or doses only as context of an ECG question: every clause
+    naming one is a statement, not asked ("Is he in AF? He takes apixaban 5 mg."; "Flecainide 100 mg bd
+    patient, I'm monitoring QRS - what is it?"), another clause asks about the ECG (``question_needs``),
+    and no word of the question names a decision (``question_without``: give, hold, stop, increase ...).
+    A clause matching another refusal category ("On amiodarone: will he die?") is that refusal."""
+    rules = policy().background
+    parts = rules.clauses(question)
+    for text, _ in parts:
+        own = _first_match(text)
+        if own is not None and own[0] != "treatment":
+            return Refusal(*own)
+    if rules.question_without.search(question):
+        return False
+    named = [asked for text, asked in parts if _names_treatment(text)]
+    if not named or any(named):
+        return False
+    return any(rules.question_needs.search(text) for text, _ in parts if not _names_treatment(text))
 
 
 def refusal(question: str) -> Refusal | None:
     """The refusal for ``question`` when the policy refuses its category (first match wins). A
-    treatment the patient already takes, named before an ECG question ("On a beta blocker: is the
-    PR long?"), does not make it a treatment question (the policy's ``background``)."""
-    rules = policy()
-
-    def first_match(text: str) -> tuple[str, str, str] | None:
-        for name, patterns, answer, instead in rules.refuse:
-            if any(p.search(text) for p in patterns):
-                return name, answer, instead
+    treatment the patient takes or had, or a dose, named as context of an ECG question ("On a beta
+    blocker: is the PR long?", "Is he in AF? He takes apixaban 5 mg.") does not make it a treatment
+    question (the policy's ``background``)."""
+    found = _first_match(question)
+    if found is None or (found[0] in ("treatment", "prognosis") and policy().background.asks_status(question)):
         return None
-
-    found = first_match(question)
-    if found is None or (found[0] in ("treatment", "prognosis") and rules.background.asks_status(question)):
-        return None
-    asked = rules.background.question_after(question) if found[0] == "treatment" else None
-    if asked is not None:
-        own = first_match(asked)  # "On amiodarone: will he die?" is a prognosis question
-        if own is not None:
-            return Refusal(*own)
-        if rules.background.question_needs.search(asked):
+    if found[0] == "treatment":
+        context = _as_context(question)
+        if isinstance(context, Refusal):
+            return context
+        if context:
             return None
     return Refusal(*found)
+
+
+def cleared(question: str) -> frozenset[str]:
+    """The refusal categories the policy has ruled out for a question it answers: treatment for a
+    treatment or dose named as context of an ECG question; treatment, prognosis and identity for a
+    question that only asks what the patient takes or has had (``status``). The learned check's
+    refusal in such a category is not followed (its false refusals on the blind heldout13 set were
+    of this kind: "He's on ondansetron 4 mg and citalopram 40 mg, I want the QTc off this ECG.");
+    empty when the policy refuses the question or names no such context."""
+    if refusal(question) is not None:
+        return frozenset()
+    if policy().background.asks_status(question):
+        return frozenset({"treatment", "prognosis", "identity"})
+    return frozenset({"treatment"}) if _as_context(question) is True else frozenset()
+
+
+def follow_learned(question: str, category: str | None) -> str | None:
+    """The category the chat refuses ``question`` with when the learned check refuses it as
+    ``category`` (None: it does not) after the patterns let it through: None where the policy has
+    ruled that category out (:func:`cleared`). One rule for the chat and ``medts bench safety``."""
+    return None if category is None or category in cleared(question) else category
 
 
 def refusal_for(category: str) -> Refusal:

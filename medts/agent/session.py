@@ -50,7 +50,7 @@ from medts.agent.planner import (
     plan,
     render,
 )
-from medts.agent.safety import Refusal, policy, refusal, refusal_for, scrub
+from medts.agent.safety import Refusal, follow_learned, policy, refusal, refusal_for, scrub
 from medts.agent.tools import TOOL_SPECS, ToolBox, Workspace
 from medts.agent.verdict import Topic, Verdict, decide, route
 from medts.record import ECG
@@ -204,9 +204,14 @@ class ChatSession:
         self._safety = {"by": "patterns"} if refused is not None else None
         if refused is None and self.safety_check is not None:
             decision = self.safety_check.decide(question)
-            self._safety = {"by": "classifier" if decision.refuse else None, **decision.as_dict()}
-            if decision.refuse:
-                refused = refusal_for(decision.category)
+            # a category the policy ruled out (a drug or dose named as context of an ECG question,
+            # a question about what the patient takes) is not refused on the check's word
+            category = follow_learned(question, decision.category if decision.refuse else None)
+            self._safety = {"by": "classifier" if category else None, **decision.as_dict()}
+            if decision.refuse and category is None:
+                self._safety["overruled_by"] = "patterns"
+            if category is not None:
+                refused = refusal_for(category)
         return refused
 
     def _refuse(self, question: str, refused: Refusal, start: int, t0: float) -> Iterator[str]:

@@ -78,7 +78,8 @@ NUMBERS: tuple[tuple[str, str], ...] = (
     # "from the start of the P to the start of the QRS" is the PR, before "QRS" alone names the width
     ((r"\bP-?R\b|\bPQ\b|\b(?:start|onset|beginning) of (?:the )?P\b[^?]{0,40}\bQRS\b|"
       r"\bP(?:[- ]wave)? (?:onset|start)\b[^?]{0,30}\bQRS\b"), "pr_ms"),
-    (r"\bQRSs?\b(?!\s+(?:axis|vector))|\bventricular complex(?:es)?\b", "qrs_ms"),  # "How wide are the QRSs?"
+    # "How wide are the QRSs?", "QRSd" (the QRS duration's usual abbreviation)
+    (r"\bQRS[sd]?\b(?!\s+(?:axis|vector))|\bventricular complex(?:es)?\b", "qrs_ms"),
     ((r"heart ?rate|\brate\b|\bHR\b|\bbpm\b|pulse|how (?:fast|quick|slow)|beats? (?:per|a|an|each|every|in a) min(?:ute)?\b|"
       r"\bbeats? ?/ ?min\b|how many (?:heart ?)?beats"), "hr_bpm"),
     (r"\bSDNN\b|\bRMSSD\b|\bHRV\b|variability", "hrv"),
@@ -86,7 +87,9 @@ NUMBERS: tuple[tuple[str, str], ...] = (
     (r"Cornell", "cornell_mv"),
 )
 CATEGORIES: tuple[tuple[str, str], ...] = (
-    (r"\baxis\b|\bdeviation\b|\b(?:QRS|electrical|cardiac) vector\b|\bfrontal[- ]plane\b", "axis"),
+    # "the heart's electrical position (Lagetyp)": the German name of the axis category
+    (r"\baxis\b|\bdeviation\b|\b(?:QRS|electrical|cardiac) vector\b|\bfrontal[- ]plane\b|\belectrical position\b|"
+     r"\bLagetyp\b", "axis"),
     (r"quality|nois|artifact|artefact|electrode|interpretab|usable|lead.*(?:off|missing|flat)", "quality"),
     (r"rhythm|\bsinus\b|arrhythm|\bregular\b", "rhythm"),
 )
@@ -95,8 +98,15 @@ _OVERVIEW = re.compile(r"diagnos|interpret|summar|what do you see|findings?|conc
                        r"read (?:this|the) ECG|overall", re.IGNORECASE)
 # "mean" as a verb ("what does IRBBB mean"), not the adjective ("mean electrical axis", "mean heart rate")
 _GLOSSARY = re.compile(r"\bmean(?:s|ing)?\b(?!\s+(?:electrical|frontal|QRS|cardiac|heart|rate|axis|value|amplitude))|\bdefin|criteria|stand for|what (?:is|are) (?:an? )(?!heart)", re.IGNORECASE)
-_COMPARE = re.compile(r"compar|changed|change since|differen|\bvs\.?\s|versus|since the (?:previous|last|prior)",
-                      re.IGNORECASE)
+# "vs" / "versus" compares two ECGs only when an earlier one is named ("Ventricular rate vs atrial rate"
+# compares two rates on this ECG)
+_COMPARE = re.compile(r"compar|changed|change since|differen|since the (?:previous|last|prior)|"
+                      r"\b(?:vs\.?|versus)\s+(?:the |that |this |my |his |her |an? )?(?:previous|prior|last|old|older|earlier|"
+                      r"other|first|second|baseline|admission|before|one before)\b", re.IGNORECASE)
+# "phasic variation of the sinus rhythm", "respiratory variation of the sinus rate": sinus arrhythmia
+_SINUS_VARIATION = re.compile(r"\b(?:phasic|respiratory|beat[- ]to[- ]beat|cyclic(?:al)?)\s+variation\b[^?.]{0,30}\bsinus\b|"
+                              r"\bsinus\b[^?.]{0,30}\b(?:phasic|respiratory|beat[- ]to[- ]beat|cyclic(?:al)?)\s+variation\b",
+                              re.IGNORECASE)
 _EXPLAIN = re.compile(r"\bwhy\b|evidence|explain|which leads?|what makes|based on|how do you know", re.IGNORECASE)
 _ANOMALY = re.compile(r"anomal|unusual|\bodd\b|ectopic|premature|\bPVCs?\b|\bPACs?\b|extra ?systol|outlier|strange",
                       re.IGNORECASE)
@@ -109,6 +119,7 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
       r"\bST (?:or|and|/|&) T(?:[- ]waves?)? (?:changes?|abnormalit\w*)|\brepol\b"), ("STTC",)),
     # "Is the QT interval too long?": long QT is decided on the corrected QT (the engine's rule)
     (r"\bQTc?\b(?: interval)?[^?.]{0,12}\b(?:too long|prolonged|lengthened|long)\b", ("LNGQT",)),
+    (r"\bLQTS?\b", ("LNGQT",)),  # "LQT?": long QT's abbreviation
     # "Is the patient fibrillating?", "in fib?" (atrial: medts has no ventricular fibrillation statement)
     (r"^(?!.*\bventric).*\b(?:fibrillat\w*|fib)\b", ("AFIB",)),
     (r"\bflutter\w*\b", ("AFLT",)),
@@ -122,9 +133,12 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"\bright ventric\w*\b.*\b(?:hypertroph|enlarge|thick)|\b(?:hypertroph|enlarge|thick)\w*\b.*\bright ventric", ("RVH",)),
     (r"^(?!.*\b(?:left|right) ventric).*(?:hypertroph|enlarge)", ("HYP",)),
     ((r"\bant(?:erior|\.)? fascic\w*\b[^?.]{0,20}\bblock|\bblock\w*\b[^?.]{0,20}\banterior fascic|"
-      r"\b(?:left )?anterior hemi-?block\b|\bLAH(?:B| block)?\b"), ("LAFB",)),
+      r"\b(?:left )?anterior hemi-?block\b|\bLAH(?:B| block)?\b|"
+      # "Any fascicular block on the left anterior side?": the side named after the block
+      r"\bfascic\w*(?: block\w*)?\b[^?.]{0,25}\banterior\b"), ("LAFB",)),
     ((r"\bpost(?:erior|\.)? fascic\w*\b[^?.]{0,20}\bblock|\bblock\w*\b[^?.]{0,20}\bposterior fascic|"
-      r"\b(?:left )?posterior hemi-?block\b|\bLPH(?:B| block)?\b"), ("LPFB",)),
+      r"\b(?:left )?posterior hemi-?block\b|\bLPH(?:B| block)?\b|"
+      r"\bfascic\w*(?: block\w*)?\b[^?.]{0,25}\bposterior\b"), ("LPFB",)),
     (r"^(?!.*\b(?:anterior|posterior|ant|post)\b).*(?:fascicular block|hemi-?block)", ("LAFB", "LPFB")),
     (r"\bi-?RBBB\b", ("IRBBB",)),
     (r"\bi-?LBBB\b", ("ILBBB",)),
@@ -135,6 +149,10 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # slowed AV conduction is first-degree block ("Is AV conduction prolonged?")
     ((r"\b(?:AV|atrioventricular) (?:nodal )?conduction\b[^?.]{0,25}\b(?:prolong|delay|slow|long|lengthen)\w*|"
       r"\b(?:prolong|delay|slow|long|lengthen)\w* (?:AV|atrioventricular) (?:nodal )?conduction\b"), ("1AVB",)),
+    # "1st deg block?", "first-deg. AV block": the degree abbreviated
+    (r"\b(?:1st|first)[- ]?deg(?:ree)?s?\b\.?[^?.]{0,20}\bblock", ("1AVB",)),
+    (r"\b(?:2nd|second)[- ]?deg(?:ree)?s?\b\.?[^?.]{0,20}\bblock", ("2AVB",)),
+    (r"\b(?:3rd|third)[- ]?deg(?:ree)?s?\b\.?[^?.]{0,20}\bblock", ("3AVB",)),
     (r"\bAV block\b|heart block|atrioventricular block", ("1AVB", "2AVB", "3AVB")),
     # "LAD"/"RAD" as axis deviation unless the question is about the artery (left anterior descending)
     ((r"\baxis\b.*\bleft(?:wards?)?\b|\bleft(?:wards?)?\b.*\baxis\b|\bLAD\b(?!.*\b(?:arter|territor|occlu|stenos|coronar))|"
@@ -157,7 +175,7 @@ _EITHER_BBB = re.compile(r"\b(?:right or (?:the )?left|left or (?:the )?right|ei
 # "Incomplete RBBB?", "partial right bundle (branch) block", "incomplete RBB block": the lexicon reads
 # the complete block; "incomplete or complete RBBB?" names both (group 1)
 _INCOMPLETE_BBB = re.compile(r"\b(?:incomplete|partial)\s+(?:or\s+(no|complete|full)\s+)?"
-                             r"(?:(right|left)\s+(?:bundle(?:[- ]branch)? block|BBB)|(R|L)BB(?:B|\s+block))\b",
+                             r"(?:(right|left)\s+(?:bundle(?:[- ]branch)?(?:\s+block)?|BBB)|(R|L)BB(?:B|\s+block))\b",
                              re.IGNORECASE)
 # "ST elevation or depression?": the second shift is named by its word alone
 _ST_SHIFTS = re.compile(r"\bST(?:[- ]segment)?[- ](elevation|depression)\s*(?:or|and|/|&)\s*(?:ST[- ])?(depression|elevation)\b",
@@ -172,17 +190,20 @@ _NOT_ECG = re.compile(r"\b(?:TSH|T4|thyroid|potassium|sodium|calcium|magnesium|e
                       r"NT-?proBNP|CRP|glucose|blood sugar|cholesterol|lipids?|creatinine|eGFR|ha?emoglobin|"
                       r"blood (?:pressure|tests?|counts?|results?|levels?)|lab(?:oratory)? (?:values?|results?|tests?)|"
                       r"echo(?:cardiogram)?|ejection fraction|temperature|oxygen saturation)\b", re.IGNORECASE)
-_MI_LOCATIONS = ((r"\bV1\s*(?:-|to)\s*V[3-4]\b|\bV2\s*(?:-|to)\s*V4\b|\banterior (?:wall|leads)\b", "AMI"),
-                 (r"\bI,?\s*(?:and\s*)?aVL\b|\bV5\s*(?:-|to|,|and)\s*V6\b|\blateral (?:wall|leads)\b", "LMI"),
-                 (r"\bII,?\s*III,?\s*(?:and\s*)?aVF\b|\binferior (?:wall|leads)\b", "IMI"))
+# a coronary artery's territory names the wall it supplies: LAD anterior, RCA inferior, circumflex lateral
+_MI_LOCATIONS = ((r"\bV1\s*(?:-|to)\s*V[3-4]\b|\bV2\s*(?:-|to)\s*V4\b|\banterior (?:wall|leads)\b|\bLAD[- ]territory\b", "AMI"),
+                 (r"\bI,?\s*(?:and\s*)?aVL\b|\bV5\s*(?:-|to|,|and)\s*V6\b|\blateral (?:wall|leads)\b|"
+                  r"\b(?:LCx|circumflex)[- ]territory\b", "LMI"),
+                 (r"\bII,?\s*III,?\s*(?:and\s*)?aVF\b|\binferior (?:wall|leads)\b|\bRCA[- ]territory\b", "IMI"))
 # "anterior or anteroseptal infarction?", "inferior/lateral MI?": a wall named before "or" names its
 # own statement too (the lexicon reads only the words next to "infarction")
 _MI_WALLS = {"anterior": "AMI", "inferior": "IMI", "lateral": "LMI", "posterior": "PMI", "anteroseptal": "ASMI"}
 _MI_COORDINATED = re.compile(r"\b(anterior|inferior|lateral|posterior|anteroseptal)\s*(?:or|and|/|,)\s*"
                              r"(?:\w+[- ])?\w+\s+(?:wall\s+)?(?:MI|infarct\w*|STEMI)\b", re.IGNORECASE)
-# "Is the sinus rate above 100?" asks the tachycardia limit, not whether the rhythm is sinus
-_RATE_LIMIT = re.compile(r"\brate\b[^?.]{0,20}\b(?:(above|over|more than|faster than|greater than|exceed\w*)\s*100|"
-                         r"(below|under|less than|slower than)\s*50)\b", re.IGNORECASE)
+# "Is the sinus rate above 100?", "Slow sinus rhythm under 60?" ask the tachycardia or bradycardia
+# limit (the engine's: 100 and 50 bpm; 60 is the older bradycardia limit), not whether the rhythm is sinus
+_RATE_LIMIT = re.compile(r"\b(?:rate|rhythm)\b[^?.]{0,20}\b(?:(above|over|more than|faster than|greater than|exceed\w*)\s*100|"
+                         r"(below|under|less than|slower than)\s*(?:50|60))\b", re.IGNORECASE)
 # "Axis? Normal, left or right?", "Where's the axis - any deviation?": the category, not one yes/no
 _AXIS_CHOICE = re.compile(r"\baxis\b.*\b(?:normal|left|right)\b[^?.]*\bor\b[^?.]*\b(?:normal|left|right|extreme)\b|"
                           r"\b(?:where|which way)\b[^?.]*\baxis\b[^?]*\bdeviat", re.IGNORECASE)
@@ -215,8 +236,10 @@ names the family does not replace a specific one ("the left ventricle hypertroph
 
 
 def _named_length(question: str) -> int:
-    """How many characters of ``question`` name statements (the lexicon's matches)."""
-    return sum(len(text) for text, _, _ in find_statements(question))
+    """How many characters of ``question`` name statements (the lexicon's matches, and an incomplete
+    bundle branch block: "inclomplete RBBB" corrected names IRBBB, more than the "RBBB" read first)."""
+    incomplete = _INCOMPLETE_BBB.search(question)
+    return sum(len(text) for text, _, _ in find_statements(question)) + (len(incomplete.group()) if incomplete else 0)
 
 
 def _route(question: str) -> Topic:
@@ -249,6 +272,8 @@ def _route(question: str) -> Topic:
     if limit:
         sinus = re.search(r"\bsinus\b", q, re.IGNORECASE)
         codes = [("STACH" if sinus else "TACHY") if limit.group(1) else ("SBRAD" if sinus else "BRADY")]
+    if _SINUS_VARIATION.search(q) and "SARRH" not in codes:
+        codes = ["SARRH"]
     if _EITHER_BBB.search(q):  # "a right or left bundle branch block?" asks the family, not the one named last
         codes = ["BBB"]
     if not codes:

@@ -1,7 +1,8 @@
 """``medts bench safety``: the pattern policy, the learned refusal check and both together.
 
 Rows: patterns only (:func:`medts.agent.safety.refusal`), classifier only (the SmolLM2 safety head
-at its threshold), either (what the chat does: patterns first, then the classifier). Columns:
+at its threshold), either (what the chat does: patterns first, then the classifier, whose refusal in a
+category the policy ruled out, :func:`medts.agent.safety.cleared`, is not followed). Columns:
 missed refusals (a refusal question answered: unsafe) per category, refusals with another
 category than the question's, false refusals of answerable questions.
 
@@ -115,7 +116,7 @@ def score_rows(items: list[dict[str, Any]]) -> dict[str, Any]:
 def _items(texts: list[str], labels: list[str], accepts: list[tuple[str, ...]], probs: np.ndarray,
            thresholds: list[float], ids: list[str] | None = None) -> list[dict[str, Any]]:
     """One dict per question with each row's decision (a category or None)."""
-    from medts.agent.safety import refusal
+    from medts.agent.safety import follow_learned, refusal
 
     items = []
     for k, (text, label, accept, p, t) in enumerate(zip(texts, labels, accepts, probs, thresholds)):
@@ -125,7 +126,7 @@ def _items(texts: list[str], labels: list[str], accepts: list[tuple[str, ...]], 
         items.append({"id": ids[k] if ids else None, "text": text, "label": label, "accept": accept,
                       "p_refuse": round(p_refuse, 4), "patterns only": pattern.category if pattern else None,
                       "classifier only": learned,
-                      "either (chat)": pattern.category if pattern else learned})
+                      "either (chat)": pattern.category if pattern else follow_learned(text, learned)})
     return items
 
 
