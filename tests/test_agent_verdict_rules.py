@@ -150,7 +150,7 @@ def test_a_qtc_flag_question_adds_the_engines_long_qt_decision():
     ("LQT?", "yes/no:LNGQT"), ("What is the heart's electrical position (Lagetyp) on this ECG?", "category:axis"),
     ("Is there an LAD-territory infarct?", "yes/no:AMI"), ("Any RCA-territory MI?", "yes/no:IMI"),
     ("Ventricular rate vs atrial rate — what's the ventricular one in bpm?", "number:hr_bpm"),
-    ("This one vs the previous ECG?", "compare"), ("Is there phasic variation of the sinus rhythm?", "yes/no:SARRH"),
+    ("Wide QRS from a bundle block — yes or no?", "yes/no:BBB+WIDEQRS"), ("This one vs the previous ECG?", "compare"), ("Is there phasic variation of the sinus rhythm?", "yes/no:SARRH"),
 ])
 def test_the_router_reads_ecg_abbreviations_and_synonyms(question, label):
     assert route(question).label == label

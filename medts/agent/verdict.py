@@ -103,6 +103,10 @@ _GLOSSARY = re.compile(r"\bmean(?:s|ing)?\b(?!\s+(?:electrical|frontal|QRS|cardi
 _COMPARE = re.compile(r"compar|changed|change since|differen|since the (?:previous|last|prior)|"
                       r"\b(?:vs\.?|versus)\s+(?:the |that |this |my |his |her |an? )?(?:previous|prior|last|old|older|earlier|"
                       r"other|first|second|baseline|admission|before|one before)\b", re.IGNORECASE)
+# "a bundle block", "bundle-branch block" named beside a finding the lexicon reads first ("Wide QRS from a
+# bundle block?" asks whether there is a bundle branch block, the wide QRS is its consequence)
+_BUNDLE_BLOCK = re.compile(r"\bbundle(?:[- ]branch(?:es)?)?[- ]block", re.IGNORECASE)
+_BBB_CODES = frozenset({"BBB", "CRBBB", "CLBBB", "IRBBB", "ILBBB", "IVCD", "LAFB", "LPFB"})
 # "phasic variation of the sinus rhythm", "respiratory variation of the sinus rate": sinus arrhythmia
 _SINUS_VARIATION = re.compile(r"\b(?:phasic|respiratory|beat[- ]to[- ]beat|cyclic(?:al)?)\s+variation\b[^?.]{0,30}\bsinus\b|"
                               r"\bsinus\b[^?.]{0,30}\b(?:phasic|respiratory|beat[- ]to[- ]beat|cyclic(?:al)?)\s+variation\b",
@@ -272,6 +276,8 @@ def _route(question: str) -> Topic:
     if limit:
         sinus = re.search(r"\bsinus\b", q, re.IGNORECASE)
         codes = [("STACH" if sinus else "TACHY") if limit.group(1) else ("SBRAD" if sinus else "BRADY")]
+    if _BUNDLE_BLOCK.search(q) and not set(codes) & _BBB_CODES:  # "Wide QRS from a bundle block?" asks the block
+        codes = ["BBB", *codes]
     if _SINUS_VARIATION.search(q) and "SARRH" not in codes:
         codes = ["SARRH"]
     if _EITHER_BBB.search(q):  # "a right or left bundle branch block?" asks the family, not the one named last
