@@ -289,3 +289,11 @@ def test_a_choice_between_statements_is_answered_by_naming_which(planner_session
     a = planner_sessions["sinus"].ask("AFL or AF or neither?")
     assert a.text.startswith("Neither AFLT (atrial flutter) nor AFIB (atrial fibrillation): no AFLT"), a.text
     assert a.verdict_answer == "neither" and a.n_ungrounded == 0
+
+
+def test_a_measured_statement_denied_beside_another_is_named_in_words():
+    """heldout13's rerun: "Wide QRS from a bundle block?" answered "...; no wideqrs: the QRS duration is 91 ms"."""
+    from medts.agent.verdict import _describe
+
+    assert _describe("WIDEQRS") == "wide QRS" and _describe("BRADY") == "bradycardia"
+    assert _describe("CLBBB").startswith("CLBBB (")

@@ -420,7 +420,8 @@ def _describe(code: str) -> str:
     if code in families:
         return families[code]
     st = STATEMENTS.get(code)
-    return f"{code} ({st.description.split('(')[0].strip()})" if st else code.lower().replace("_", " ")
+    measured = {c: phrase for c, phrase in _FLAG_STATEMENTS.values()}  # "wide QRS", not "wideqrs"
+    return f"{code} ({st.description.split('(')[0].strip()})" if st else measured.get(code, code.lower().replace("_", " "))
 
 
 def _members(code: str, classify: dict[str, Any]) -> list[dict[str, Any]]:
