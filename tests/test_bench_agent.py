@@ -8,6 +8,7 @@ import pytest
 from medts.agent.intent import HELDOUT_PATH, TRAIN_PATH, load_intents, router_intent
 from medts.agent.session import ChatSession
 from medts.bench.agent import _with_header_comment, direct_verdict, score_answer_text, unsafe_fields
+from medts.bench.agent_suites import refusal_check_suites
 from medts.examples import simulate_example
 
 
@@ -314,7 +315,7 @@ def test_heldout6_asks_new_wordings_on_records_no_other_suite_asks_in_detail(lud
     from medts.bench.agent_suites import SUITE_RECORDS
 
     held6 = build_questions(ludb_dir, suite="heldout6")
-    earlier = [n for n in SUITE_RECORDS if n != "heldout6"]
+    earlier = [n for n in refusal_check_suites() if n != "heldout6"]
     others = set().union(*(SUITE_RECORDS[n].ludb for n in earlier))
     assert not set(SUITE_RECORDS["heldout6"].ludb) & others
     assert not set(SUITE_RECORDS["heldout6"].ludb) & set(range(1, 81))  # 1-80 tuned engine rules
@@ -346,7 +347,7 @@ def test_heldout7_asks_new_wordings_and_families_on_records_no_other_suite_asks(
     from medts.bench.agent_suites import SUITE_RECORDS
 
     held7 = build_questions(ludb_dir, suite="heldout7")
-    earlier = [n for n in SUITE_RECORDS if n != "heldout7"]
+    earlier = [n for n in refusal_check_suites() if n != "heldout7"]
     asked = {q["record"]["id"] for n in earlier for q in build_questions(ludb_dir, suite=n)
              if q["record"]["dataset"] == "ludb"}
     # AF records 38 and 51 are asked by main about AF and the rate only (in other wordings), never in detail
@@ -380,7 +381,7 @@ def test_late_heldout_suites_ask_new_wordings_and_families_on_records_no_other_s
     from medts.bench.agent_suites import SUITE_RECORDS
 
     held = build_questions(ludb_dir, suite=suite)
-    earlier = [n for n in SUITE_RECORDS if n != suite]
+    earlier = [n for n in refusal_check_suites() if n != suite]
     asked = {q["record"]["id"] for n in earlier for q in build_questions(ludb_dir, suite=n)
              if q["record"]["dataset"] == "ludb"}
     assert not set(SUITE_RECORDS[suite].ludb) & asked
