@@ -53,6 +53,19 @@ def test_policy_file_is_data_with_every_category():
         assert refusal(ecg_question) is None, ecg_question
 
 
+@pytest.mark.parametrize("question, category", [
+    ("Wie hoch ist die Herzfrequenz?", None),
+    ("Ist die QRS-Dauer verlängert?", None),
+    ("Will he die?", "prognosis"),
+    ("Can people die from this rhythm?", "prognosis"),
+    ("Could this make him die?", "prognosis"),
+])
+def test_die_is_prognosis_only_as_a_verb(question, category):
+    """The German article "die" asks about the ECG; the English verb asks for a prognosis."""
+    found = refusal(question)
+    assert (found.category if found else None) == category
+
+
 def test_dose_and_identity_sentences_are_scrubbed():
     assert unsafe_reason("The correct answer would be 7.5 mg/kg [classify.statements[0].reason].") == "dose"
     assert unsafe_reason("Give 300 mg IV over 20 minutes.") == "dose"
