@@ -154,3 +154,15 @@ def test_the_program_skips_the_exit_collection_and_keeps_its_output_and_exit_cod
             "rc = cli.main()\nprint(rc, gc.get_freeze_count() > 0)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert out.stdout.strip().splitlines()[-1] == "0 True"
+
+
+def test_classify_starts_no_classifier_worker_when_no_input_exists(tmp_path, monkeypatch):
+    """A worker process imports torch (about 1.5 s) and the command waits for it on exit: missing inputs
+    must not start one."""
+    import medts.classify.worker as worker_module
+    from medts.cli import main
+
+    started = []
+    monkeypatch.setattr(worker_module, "ClassifierWorker", lambda *args: started.append(args))
+    assert main(["classify", str(tmp_path / "absent.hea"), str(tmp_path / "gone")]) == 2
+    assert started == []

@@ -75,9 +75,13 @@ def classify(
     try:
         import numpy  # noqa: F401 - before the worker forks, so that it inherits numpy instead of importing it again
 
+        from medts.cli_inputs import expand
+
         # the worker process starts now: its torch import overlaps this process reading the first record and
-        # importing NeuroKit2 (inputs that all fail to read still wait for that import before the command exits)
-        worker = ClassifierWorker(adapter, level_name)
+        # importing NeuroKit2; when no input names a record (missing files) no worker starts, so the command
+        # exits without waiting for torch (a file that exists but fails to read still waits for that import)
+        worker = (ClassifierWorker(adapter, level_name) if any(error is None for *_, error in expand(paths, None))
+                  else None)
 
         def setup() -> None:  # after the first record is read: bad inputs cost no model load
             worker.load()
@@ -95,7 +99,8 @@ def classify(
                                           what="classification", text_report=None if json_output else _text(show_all),
                                           leads=parse_leads(leads), setup=setup, limits=CLASSIFY_LIMITS)
         finally:
-            worker.close()
+            if worker is not None:
+                worker.close()
     finally:
         gc.unfreeze()  # a caller in the same process (the tests) collects as before
         if collecting:
