@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from interpret_helpers import measured
 
-from medts.interpret.rhythm import P_ON_T_FRACTION, call_rhythm, confirm_af
+from medts.interpret.rhythm import (
+    IRREGULARITY,
+    P_COUPLED_FRACTION,
+    P_ON_T_FRACTION,
+    P_TEMPLATE_IRREGULAR,
+    call_rhythm,
+    confirm_af,
+)
 
 
 def _beats(m, **per_beat):
@@ -34,6 +41,31 @@ def test_p_waves_inside_the_preceding_t_wave_need_the_classifier_to_be_doubted()
     assert confirm_af(call, 0.9, 0.24).code == "STACH"  # RR regular within 3 %: the classifier alone does not decide
     sinus_slightly = sinus.model_copy(update={"features": sinus.features.model_copy(update={"dominant_irregularity": 0.05})})
     assert confirm_af(sinus_slightly, 0.9, 0.24).code == "STACH"  # separate P waves: sinus stands
+
+
+def test_an_irregular_fast_rhythm_is_not_given_p_waves_that_do_not_repeat():
+    """Rule 3c (issue #13/#16): simulated AF at 170 bpm. The P search lands on the deflection after each T
+    wave; with RR ~350 ms its "PR" falls within 40 ms of the median before most beats by chance, so the
+    rhythm was called sinus tachycardia. Those "P waves" do not repeat their shape before the QRS."""
+    _, m = measured(170.0, af=True, seed=3)
+    call = call_rhythm(m)
+    f = call.features
+    assert f.dominant_irregularity > IRREGULARITY and f.p_coupled_fraction >= P_COUPLED_FRACTION, call.reason
+    assert f.p_template_fraction < P_TEMPLATE_IRREGULAR
+    assert call.code == "AFIB" and call.p_waves_consistent is False and "not conducted P waves" in call.reason
+    # the same beats with a pre-QRS deflection that repeats: the coupled P waves stand (sinus, irregular)
+    tpl = m.rhythm.p_template_fraction.model_copy(update={"value": 0.9})
+    repeated = call_rhythm(m.model_copy(update={"rhythm": m.rhythm.model_copy(update={"p_template_fraction": tpl})}))
+    assert repeated.sinus and "SARRH" in repeated.codes
+
+
+def test_sinus_tachycardia_at_150_bpm_keeps_its_p_waves():
+    """Simulated sinus tachycardia at 150 bpm: regular, P waves close to (partly inside) the T waves. Rule
+    3c does not judge a regular rhythm, and the classifier alone does not make it AF (RR within 3 %)."""
+    _, m = measured(150.0, seed=3)
+    call = call_rhythm(m)
+    assert call.code == "STACH" and call.p_waves_consistent, call.reason
+    assert confirm_af(call, 0.9, 0.24).code == "STACH"
 
 
 def _mixed(m):
