@@ -269,6 +269,9 @@ SUITES: dict[str, Suite] = {
     "heldout12": Suite("wordings_heldout12.yaml", "questions_heldout12.yaml", SUITE_RECORDS["heldout9"], "v"),
     # written blind as heldout12, on heldout8's records (less ILBBB: no wording asks it); not training data of the learned refusal check
     "heldout13": Suite("wordings_heldout13.yaml", "questions_heldout13.yaml", SUITE_RECORDS["heldout13"], "w"),
+    # written blind as heldout12 by a new writer, on heldout13's records (so a change from heldout13 is the
+    # wordings'); not training data of the learned refusal check
+    "heldout14": Suite("wordings_heldout14.yaml", "questions_heldout14.yaml", SUITE_RECORDS["heldout13"], "x"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
