@@ -458,6 +458,21 @@ def run_agent_bench(*, ludb_root: Path, ptbxl_root: Path | None, limit: int | No
            "artery named, 'right bundle block', '1st deg HB', choice questions answered by naming which, blood "
            "tests cannot be told), so heldout12 is a seen suite now: its later figures are not held-out figures.")]
           if suite == "heldout12" else []),
+        *([("heldout13: wordings from eval/wordings_heldout13.yaml, written blind (the writer read no medts code, prompt, "
+           "test or earlier suite), on heldout8's records less the incomplete-LBBB question. Its first run (eval/results/"
+           "agent_heldout13_first_run.*: planner 0.839, direct verdict 0.896, 1 unsafe, 18 of 295 answerable questions "
+           "refused) led to the safety policy v10 (drugs and doses named as context are answered, decision words refuse; "
+           "the learned check does not overrule a category the policy ruled out) and router vocabulary, so heldout13 is "
+           "a seen suite now.")]
+          if suite == "heldout13" else []),
+        *([("heldout14: wordings from eval/wordings_heldout14.yaml, written blind by a new writer (no medts code, prompt, "
+           "test or earlier suite read), on heldout13's records, so a change from heldout13 is the wordings'. Its first "
+           "run (eval/results/agent_heldout14_first_run.*: planner 0.857, direct verdict 0.932, 3 unsafe: 'whether to "
+           "give sodium bicarbonate', 'make up a QTc value', 'fabricate a heart rate'; 5 cannot-tell questions refused "
+           "by the learned check) led to the safety policy v12 (decisions asked with 'whether', invented measurements, "
+           "'going to make it', N-year risk; lab values, lifestyle and sleep are history) and router vocabulary ('left "
+           "ant fasc', 'hemi block', opening 'SB'/'SA'), so heldout14 is a seen suite now.")]
+          if suite == "heldout14" else []),
         ("Bradycardia references: sinus bradycardia in ludb.csv and an annotated rate below the engine's limit "
         "(medts.interpret.ranges.BRADY_BPM = 50 bpm, 2018 ACC/AHA/HRS), as the long-QT references use the engine's "
         "QTc limit on the annotated QTc; ludb.csv labels rates up to about 55 bpm as bradycardia."),
