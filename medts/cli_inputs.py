@@ -266,7 +266,7 @@ class Failures:
 
 
 def run_per_record(
-    paths: list[str],
+    inputs: list[tuple[str, Path | None, str | None]],
     format: str | None,
     fs: float | None,
     analyse: Callable[[Any], Any],
@@ -279,7 +279,8 @@ def run_per_record(
     prepare: Callable[[Any], Any] | None = None,
     reader: Callable[[Path], Any] | None = None,
 ) -> tuple[list[dict[str, Any]], Failures]:
-    """Read each record, run ``analyse(ecg)`` and collect JSON rows; one bad record never stops the batch.
+    """Read each record of ``inputs`` (:func:`expand`'s list), run ``analyse(ecg)`` and collect JSON rows; one bad
+    record never stops the batch.
 
     Every record is read and checked (``limits``) before ``setup`` runs (model loading): ``setup``
     runs once, when the first record is ready, so bad inputs cost no model load, and an error in
@@ -294,10 +295,9 @@ def run_per_record(
     ``reader(path)`` replaces :func:`read_checked` (``medts info`` summarises a long record window by window).
     """
     rows: list[dict[str, Any]] = []
-    expanded = expand(paths, format)
-    failures = Failures(total=len(expanded))
+    failures = Failures(total=len(inputs))
     ready = setup is None
-    for source, path, error in expanded:
+    for source, path, error in inputs:
         internal = False
         if error is None:
             try:

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from medts.cli import app, main
-from medts.cli_inputs import EXIT_BAD_INPUT, EXIT_INTERNAL, InputLimits, run_per_record
+from medts.cli_inputs import EXIT_BAD_INPUT, EXIT_INTERNAL, InputLimits, expand, run_per_record
 from medts.io.wfdb_io import write_wfdb
 from medts.simulate import simulate_12lead
 
@@ -142,7 +142,7 @@ def test_exit_codes_zero_two_and_one(records, tmp_path, capsys):
     def buggy(ecg):
         raise ZeroDivisionError("a bug, not the input")
 
-    rows, failures = run_per_record([str(folder / "good.hea")], None, None, buggy, what="step", text_report=None)
+    rows, failures = run_per_record(expand([str(folder / "good.hea")], None), None, None, buggy, what="step", text_report=None)
     assert failures.exit_code == EXIT_INTERNAL and "internal error" in rows[0]["error"]
 
 

@@ -35,6 +35,7 @@ from medts.cli_inputs import (
     InputLimits,
     LeadsOption,
     check_fs_option,
+    expand,
     keep_leads,
     parse_leads,
     run_per_record,
@@ -125,7 +126,7 @@ def register(app: typer.Typer) -> None:
             return detect_anomalies(ecg, folder, lead=lead, threshold=threshold)
 
         results, failed = run_per_record(
-            paths, format, check_fs_option(fs), analyse, what="anomaly scoring",
+            expand(paths, format), format, check_fs_option(fs), analyse, what="anomaly scoring",
             text_report=None if json_out else text_report, leads=parse_leads(leads), setup=setup,
             limits=ANOMALY_LIMITS, prepare=lambda ecg: keep_leads(ecg, [scored_lead(ecg, trained_on, lead)]))
         if json_out:

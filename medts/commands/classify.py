@@ -80,8 +80,8 @@ def classify(
         # the worker process starts now: its torch import overlaps this process reading the first record and
         # importing NeuroKit2; when no input names a record (missing files) no worker starts, so the command
         # exits without waiting for torch (a file that exists but fails to read still waits for that import)
-        worker = (ClassifierWorker(adapter, level_name) if any(error is None for *_, error in expand(paths, None))
-                  else None)
+        inputs = expand(paths, None)
+        worker = ClassifierWorker(adapter, level_name) if any(error is None for *_, error in inputs) else None
 
         def setup() -> None:  # after the first record is read: bad inputs cost no model load
             worker.load()
@@ -95,7 +95,7 @@ def classify(
             worker.wait_ready()  # a broken adapter ends the command here, with one line
 
         try:
-            rows, failed = run_per_record(paths, None, check_fs_option(fs), lambda ecg: reconciled(worker, ecg),
+            rows, failed = run_per_record(inputs, None, check_fs_option(fs), lambda ecg: reconciled(worker, ecg),
                                           what="classification", text_report=None if json_output else _text(show_all),
                                           leads=parse_leads(leads), setup=setup, limits=CLASSIFY_LIMITS)
         finally:

@@ -21,6 +21,7 @@ from medts.cli_inputs import (
     InputLimits,
     LeadsOption,
     check_fs_option,
+    expand,
     parse_leads,
     run_per_record,
 )
@@ -86,7 +87,7 @@ def register(app: typer.Typer) -> None:
         if to not in TARGETS:
             raise MedtsError(f"--to must be one of {', '.join(TARGETS)}, got {to!r}")
         rows, failures = run_per_record(
-            paths, format, check_fs_option(fs), lambda ecg: write_as(ecg, to, out, overwrite=overwrite),
+            expand(paths, format), format, check_fs_option(fs), lambda ecg: write_as(ecg, to, out, overwrite=overwrite),
             what="conversion", leads=parse_leads(leads), limits=CONVERT_LIMITS,
             text_report=None if json_out else (lambda done, source: f"{source} -> {done.output}"))
         if json_out:

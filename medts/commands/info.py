@@ -20,11 +20,6 @@ from rich.table import Table
 from medts.cli_inputs import FsOption, LeadsOption, check_fs_option, expand, parse_leads, run_per_record
 
 
-# Shared by the other per-record commands (and kept importable from here).
-_expand = expand
-run_per_record = run_per_record
-
-
 def _heading(summary: Any) -> str:
     age = "?" if summary.age_years is None else f"{summary.age_years:g}"
     return (
@@ -69,7 +64,7 @@ def info(
 
     rate, names = check_fs_option(fs), parse_leads(leads)
     # A long WFDB or ISHNE record is summarised window by window (same output, bounded memory).
-    rows, failures = run_per_record(paths, format, rate, lambda ecg: ecg.summary(), what="reading",
+    rows, failures = run_per_record(expand(paths, format), format, rate, lambda ecg: ecg.summary(), what="reading",
                                     text_report=None if json_output else _render, leads=names,
                                     reader=lambda path: read_for_summary(path, format=format, fs=rate, leads=names))
     if json_output:

@@ -21,6 +21,7 @@ from medts.cli_inputs import (
     InputLimits,
     LeadsOption,
     check_fs_option,
+    expand,
     parse_leads,
     run_per_record,
 )
@@ -91,7 +92,7 @@ def register(app: typer.Typer) -> None:
             return measure_ecg(ecg, powerline=line)
 
         results, failed = run_per_record(
-            paths, format, check_fs_option(fs), analyse,
+            expand(paths, format), format, check_fs_option(fs), analyse,
             what="measurement", text_report=None if json_out else (lambda m, _source: _text_report(m)),
             leads=parse_leads(leads), limits=MEASURE_LIMITS)
         if json_out:

@@ -30,6 +30,7 @@ from medts.cli_inputs import (
     InputLimits,
     LeadsOption,
     check_fs_option,
+    expand,
     parse_leads,
     run_per_record,
 )
@@ -96,7 +97,7 @@ def register(app: typer.Typer) -> None:
             return segment_record(ecg, folder)
 
         results, failed = run_per_record(
-            paths, format, check_fs_option(fs), analyse, what="segmentation",
+            expand(paths, format), format, check_fs_option(fs), analyse, what="segmentation",
             text_report=None if json_out else text_report, leads=parse_leads(leads), setup=setup,
             limits=SEGMENT_LIMITS)
         if out is not None:
