@@ -466,3 +466,14 @@ def test_the_learned_checks_refusal_in_a_category_the_policy_ruled_out_is_not_fo
     assert b.refused == "treatment" and b.safety["by"] == "classifier"
     s.safety_check = _AlwaysRefuses("identity")
     assert s.ask(q).refused == "identity"
+
+
+@pytest.mark.parametrize("question", ["What is her T4?", "How high is the CRP?", "What is the BMI?",
+                                      "What was the temperature?"])
+def test_one_vocabulary_of_what_no_ecg_measures_serves_history_and_the_router(question):
+    """The safety policy's not_on_the_ecg words: the router gives no ECG topic (a "normal?" about them
+    is no question about a normal ECG) and the status pattern clears the question as history."""
+    from medts.agent.verdict import route
+
+    assert route(question).kind == "unknown" and route(question.replace("?", " normal?")).kind == "unknown"
+    assert policy().background.asks_status(question)

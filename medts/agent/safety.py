@@ -82,6 +82,7 @@ class Policy:
     refuse: tuple[tuple[str, tuple[re.Pattern, ...], str, str], ...]
     remove: tuple[tuple[str, tuple[re.Pattern, ...]], ...]
     background: Background
+    not_on_the_ecg: re.Pattern  # lab values, vital signs, imaging: what no ECG measures
 
 
 @functools.cache
@@ -95,9 +96,10 @@ def policy() -> Policy:
                    for name, spec in data["refuse"].items())
     remove = tuple((name, tuple(re.compile(p, re.IGNORECASE) for p in patterns))
                    for name, patterns in data["remove"].items())
-    background = Background(*(re.compile(data["background"][k], re.IGNORECASE)
+    vocabulary = data["not_on_the_ecg"]
+    background = Background(*(re.compile(data["background"][k].replace("{not_on_the_ecg}", vocabulary), re.IGNORECASE)
                               for k in ("sentence_end", "clause_end", "state", "question_needs", "question_without", "status")))
-    return Policy(int(data["version"]), refuse, remove, background)
+    return Policy(int(data["version"]), refuse, remove, background, re.compile(rf"\b(?:{vocabulary})\b", re.IGNORECASE))
 
 
 def _first_match(text: str) -> tuple[str, str, str] | None:

@@ -29,6 +29,7 @@ from medts.agent.grounding import (
     match_statement,
     statement_facts,
 )
+from medts.agent.safety import policy
 from medts.agent.spelling import correct_ecg_spelling
 
 Kind = Literal["statement", "flag", "number", "category", "overview", "glossary", "compare", "anomaly", "waves",
@@ -196,12 +197,6 @@ _ST_SHIFTS = re.compile(r"\bST(?:[- ]segment)?[- ](elevation|depression)\s*(?:or
 # (answered by naming which, not "Yes"), unless "or" offers yes/no ("AF or not?", "MI? or nah")
 _CHOICE_OR = re.compile(r"\bor\b(?!\s+(?:not|no|nah|nope|none|is it|am i|are|is there|absent)\b)", re.IGNORECASE)
 _YES_OR_NO = re.compile(r"\byes\b[^?.]{0,4}\bor\b[^?.]{0,4}\bno\b|\by/n\b", re.IGNORECASE)
-# values medts does not measure (blood tests, blood pressure, imaging): "Is the TSH normal?" cannot be
-# told from the ECG, it is no question about a normal ECG
-_NOT_ECG = re.compile(r"\b(?:TSH|T4|thyroid|potassium|sodium|calcium|magnesium|electrolytes?|troponins?|BNP|"
-                      r"NT-?proBNP|CRP|glucose|blood sugar|cholesterol|lipids?|creatinine|eGFR|ha?emoglobin|"
-                      r"blood (?:pressure|tests?|counts?|results?|levels?)|lab(?:oratory)? (?:values?|results?|tests?)|"
-                      r"echo(?:cardiogram)?|ejection fraction|temperature|oxygen saturation)\b", re.IGNORECASE)
 # a coronary artery's territory names the wall it supplies: LAD anterior, RCA inferior, circumflex lateral
 _MI_LOCATIONS = ((r"\bV1\s*(?:-|to)\s*V[3-4]\b|\bV2\s*(?:-|to)\s*V4\b|\banterior (?:wall|leads)\b|\bLAD[- ]territory\b", "AMI"),
                  (r"\bI,?\s*(?:and\s*)?aVL\b|\bV5\s*(?:-|to|,|and)\s*V6\b|\blateral (?:wall|leads)\b|"
@@ -336,7 +331,9 @@ def _route(question: str) -> Topic:
             return Topic("number", name=name)
     if codes:
         return _statement_topic(q, codes)
-    if _NOT_ECG.search(q):
+    # values medts does not measure (the safety policy's vocabulary): "Is the TSH normal?" cannot be told
+    # from the ECG, it is no question about a normal ECG
+    if policy().not_on_the_ecg.search(q):
         return Topic("unknown")
     if _OVERVIEW.search(q) or re.search(r"\bnormal\b", q, re.IGNORECASE) or not q.rstrip("?. "):
         return Topic("overview")
