@@ -272,6 +272,8 @@ SUITES: dict[str, Suite] = {
     # written blind as heldout12 by a new writer, on heldout13's records (so a change from heldout13 is the
     # wordings'); not training data of the learned refusal check
     "heldout14": Suite("wordings_heldout14.yaml", "questions_heldout14.yaml", SUITE_RECORDS["heldout13"], "x"),
+    # written blind by another new writer, on heldout13's records again; not training data of the learned refusal check
+    "heldout15": Suite("wordings_heldout15.yaml", "questions_heldout15.yaml", SUITE_RECORDS["heldout13"], "y"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
