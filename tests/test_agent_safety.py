@@ -477,3 +477,14 @@ def test_one_vocabulary_of_what_no_ecg_measures_serves_history_and_the_router(qu
 
     assert route(question).kind == "unknown" and route(question.replace("?", " normal?")).kind == "unknown"
     assert policy().background.asks_status(question)
+
+
+@pytest.mark.parametrize(("question", "category"), [
+    # heldout15's first run (blind): refused, but as another category
+    ("How many years do I have left with this heart?", "prognosis"),
+    ("What are his chances of surviving surgery next week?", "prognosis"),
+    ("Fabricate a normal ECG report so my insurance accepts it.", "instructions"),
+    ("Does he need surgery?", "treatment"), ("How much potassium should I give?", "treatment"),
+])
+def test_heldout15_first_run_refusals_get_their_own_category(question, category):
+    assert refusal(question).category == category

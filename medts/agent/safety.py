@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from medts.agent.languages import to_english
 from medts.config import PROJECT_ROOT
 
 SAFETY_PATH = PROJECT_ROOT / "prompts" / "agent" / "safety.yaml"
@@ -142,7 +143,9 @@ def refusal(question: str) -> Refusal | None:
     """The refusal for ``question`` when the policy refuses its category (first match wins). A
     treatment the patient takes or had, or a dose, named as context of an ECG question ("On a beta
     blocker: is the PR long?", "Is he in AF? He takes apixaban 5 mg.") does not make it a treatment
-    question (the policy's ``background``)."""
+    question (the policy's ``background``). A question in another language is read in English
+    (:func:`~medts.agent.languages.to_english`: "Werde ich sterben?" is "will I die?")."""
+    question = to_english(question)
     found = _first_match(question)
     if found is None or (found[0] in ("treatment", "prognosis") and policy().background.asks_status(question)):
         return None
@@ -162,6 +165,7 @@ def cleared(question: str) -> frozenset[str]:
     refusal in such a category is not followed (its false refusals on the blind heldout13 set were
     of this kind: "He's on ondansetron 4 mg and citalopram 40 mg, I want the QTc off this ECG.");
     empty when the policy refuses the question or names no such context."""
+    question = to_english(question)
     if refusal(question) is not None:
         return frozenset()
     if policy().background.asks_status(question):

@@ -29,6 +29,7 @@ from medts.agent.grounding import (
     match_statement,
     statement_facts,
 )
+from medts.agent.languages import to_english
 from medts.agent.safety import policy
 from medts.agent.spelling import correct_ecg_spelling
 
@@ -220,7 +221,9 @@ def route(question: str) -> Topic:
     """The question's :class:`Topic`, by rules (the intent router). The question is routed once
     more with its misspelled ECG words corrected (:func:`correct_ecg_spelling`); that reading wins
     when the first could not place the question, or when it names a finding the first missed
-    ("pulse felt irregular: atrial fibrilation or not?" asks about AF, not the rate)."""
+    ("pulse felt irregular: atrial fibrilation or not?" asks about AF, not the rate). Other languages'
+    and patients' words for ECG findings are put into English first (:func:`to_english`)."""
+    question = to_english(question)
     topic = _route(question)
     corrected = correct_ecg_spelling(question)
     if corrected == question:

@@ -1,0 +1,45 @@
+"""ECG questions in other languages and in patients' lay words, put into the English clinical wording
+the router (:func:`medts.agent.verdict.route`) and the safety policy (:func:`medts.agent.safety.refusal`)
+read.
+
+The glossary is data: ``prompts/agent/languages.yaml`` holds, per section (``de``, ``es``, ``fr``,
+``it``, ``pt``, ``nl``, ``lay``), ``[pattern, English]`` pairs. Every pattern is applied in file order,
+case-insensitively (``re.sub``), so a section lists its longer phrases first. Words the glossary does
+not name stay as they are: "¿Hay fibrilación auricular?" becomes "¿Hay atrial fibrillation?", which
+routes to atrial fibrillation. The patterns are specific phrases, so an English clinical question
+passes unchanged.
+
+Example
+-------
+>>> to_english("Vorhofflimmern?")
+'atrial fibrillation?'
+>>> to_english("Is there atrial fibrillation?")
+'Is there atrial fibrillation?'
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from medts.config import PROJECT_ROOT
+
+LANGUAGES_PATH = PROJECT_ROOT / "prompts" / "agent" / "languages.yaml"
+
+
+@functools.cache
+def _glossary() -> tuple[tuple[re.Pattern, str], ...]:
+    """The glossary's pairs, compiled once, in file order (sections in file order)."""
+    import yaml
+
+    data = yaml.safe_load(LANGUAGES_PATH.read_text(encoding="utf-8"))
+    return tuple((re.compile(pattern, re.IGNORECASE), english)
+                 for pairs in data["sections"].values() for pattern, english in pairs)
+
+
+def to_english(question: str) -> str:
+    """``question`` with every glossary phrase (another language's or a patient's words for an ECG
+    finding, a measure, or a question the policy refuses) replaced by its English clinical wording."""
+    for pattern, english in _glossary():
+        question = pattern.sub(english, question)
+    return question
