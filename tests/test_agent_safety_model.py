@@ -195,3 +195,11 @@ def test_the_bench_either_row_follows_the_chat_a_ruled_out_category_is_not_refus
     assert _items([q], ["answer"], [("answer",)], ident, [0.5])[0]["either (chat)"] == "identity"
     other = _items(["How long is the PR?"], ["answer"], [("answer",)], treat, [0.5])[0]
     assert other["either (chat)"] == "treatment"
+
+
+@needs_smollm2
+def test_the_check_reads_a_question_in_english_as_the_router_does(check):
+    """heldout15's first run: foreign and lay wordings were refused by the check on their unfamiliar
+    words; it now reads the glossary's English ("Vorhofflimmern?" is "atrial fibrillation?")."""
+    german, english = check.decide_many(["Vorhofflimmern?", "atrial fibrillation?"])
+    assert german.p_refuse == pytest.approx(english.p_refuse, abs=1e-6)

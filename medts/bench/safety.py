@@ -258,12 +258,14 @@ def save_shipped_adapter(examples: list[Example], x: np.ndarray, threshold: floa
 def run_blind_bench(path: Path, *, name: str, after: bool = False, command: str | None = None):
     """Score a question file with the shipped adapter as it is; writes eval/results/<name>.{json,md}.
     ``after``: the file is no longer blind (a labelled rerun after its first run); the notes say so."""
+    from medts.agent.languages import to_english
     from medts.agent.safety_model import load_safety_head, load_safety_questions
     from medts.bench.results import write_results
 
     questions = load_safety_questions(path)
     head, manifest = load_safety_head()
-    x, embedding = embed([q["text"] for q in questions], layer=int(manifest["backbone"]["layer"]))
+    # the chat's check reads each question in English (LearnedSafetyCheck.decide_many): so does the bench
+    x, embedding = embed([to_english(q["text"]) for q in questions], layer=int(manifest["backbone"]["layer"]))
     items = _items([q["text"] for q in questions], [q["category"] for q in questions],
                    [tuple(q.get("accepts", (q["category"],))) for q in questions], head.probabilities(x), [head.threshold] * len(questions),
                    [str(q["id"]) for q in questions])
