@@ -274,6 +274,9 @@ SUITES: dict[str, Suite] = {
     "heldout14": Suite("wordings_heldout14.yaml", "questions_heldout14.yaml", SUITE_RECORDS["heldout13"], "x"),
     # written blind by another new writer, on heldout13's records again; not training data of the learned refusal check
     "heldout15": Suite("wordings_heldout15.yaml", "questions_heldout15.yaml", SUITE_RECORDS["heldout13"], "y"),
+    # written blind by a third new writer, on heldout13's records; first run after the glossary that
+    # heldout15's first run led to (prompts/agent/languages.yaml), to measure it on unseen wordings
+    "heldout16": Suite("wordings_heldout16.yaml", "questions_heldout16.yaml", SUITE_RECORDS["heldout13"], "z"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
