@@ -51,3 +51,27 @@ def test_af_on_labelled_sinus_and_af_errors_are_counted_per_record():
     assert s["afib_errors"] == {"missed": ["b"], "false": ["a"]}
     assert s["engine"]["AFIB"]["sensitivity"] == 0.5
     assert PTBXL_SETS[10] == "PTB-XL fold 10 (official test fold)"  # scored apart, never with folds 1-8
+
+
+def test_sinus_calls_rescored_under_other_rate_conventions():
+    from medts.bench.interpretation import (
+        SINUS_RATE_CONVENTIONS,
+        rhythm_under_convention,
+        set_summary,
+    )
+
+    def item(truth, engine, hr, codes, paced=False):
+        return Item(set_name="t", record_id=f"{truth}{engine}{hr}", truth=set(), labelled=(), engine=set(),
+                    classifier=set(), rhythm_truth=truth, rhythm_engine=engine, hr_bpm=hr, rhythm_codes=codes, paced=paced)
+
+    brady = item("SBRAD", "SR", 55.0, ["SR"])
+    assert rhythm_under_convention(brady, 50.0, 100.0) == "SR" and rhythm_under_convention(brady, 60.0, 100.0) == "SBRAD"
+    assert rhythm_under_convention(item("SBRAD", "SARRH", 55.0, ["SARRH"]), 60.0, 100.0) == "SBRAD"
+    assert rhythm_under_convention(item("STACH", "SR", 95.0, ["SR"]), 50.0, 90.0) == "STACH"
+    assert rhythm_under_convention(item("SR", "SR", 55.0, ["SR", "PACE"], paced=True), 60.0, 100.0) == "SR"
+    assert rhythm_under_convention(item("SR", "AFIB", 55.0, ["AFIB"]), 60.0, 100.0) == "AFIB"
+    s = set_summary([brady, item("SR", "SR", 70.0, ["SR"])])["rhythm_label"]
+    by = s["agreement_by_sinus_rate_convention"]
+    engine, aha = list(SINUS_RATE_CONVENTIONS)[:2]
+    assert by[engine]["all"] == 0.5 and by[aha]["all"] == 1.0
+    assert s["disagreements"] == ["SBRADSR55.0: SBRAD -> SR at 55 bpm (rate convention)"]
