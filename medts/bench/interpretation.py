@@ -85,7 +85,7 @@ the rate category at such a rate is counted apart, as a convention difference.""
 SINUS_RATE_CONVENTIONS = {
     "< 50 / > 100 bpm (engine: 2018 ACC/AHA/HRS, AHA/ACCF/HRS 2007)": (50.0, 100.0),
     "< 60 / > 100 bpm (AHA/ACCF/HRS 2007-2009 statements)": (60.0, 100.0),
-    "< 50 / > 90 bpm (Spodick et al., Am J Cardiol 1992;70:1245)": (50.0, 90.0),
+    "< 50 / > 90 bpm (Spodick et al. 1992, doi:10.1016/0002-9149(92)90947-W)": (50.0, 90.0),
 }
 """Sinus rate limits (bradycardia below, tachycardia above) under which the engine's sinus calls are also scored
 (:func:`rhythm_under_convention`): the engine keeps its own; the others only show what the label agreement would be
