@@ -87,16 +87,10 @@ Rules, in order (each call says which fired, in ``reason``):
    and a pre-QRS template before 52 %: now AFIB. Set on the tuning records (PTB-XL folds 1-8, LUDB
    1-80): their 38 irregular (> 6 %) records with a sinus call all have the template before >= 78 %
    of beats (lowest PTB-XL 00956 sinus arrhythmia 0.78, 00176 and 00416 0.80), so 0.75 changes no
-   tuning call (checked on all 803: no call changed); their 42 AF records
-   range 0.0-0.96 (median 0.27). A regular rhythm is not
-   judged by this rule (its template window holds the same T-wave tail before every QRS).
-   LUDB 81-160 and PTB-XL fold 9 held out. A P search that must start after the previous T end (or
-   after a fixed share of the RR) was tried on the same tuning records and not adopted: the AF record
-   it was meant for, PTB-XL 00567 (136 bpm, P onsets 10-30 ms after the T end, PR following the next
-   QRS, not the previous beat), looks like the sinus tachycardias 00738, 00855 and 00857 (128-130 bpm,
-   P onsets 0-30 ms after the T end): a start >= 20 ms after the T end removes the P waves of all four
-   (48-58 % of beats left), one at 0 ms changes only 00942 (rule 3b's record), and a start at 65 % of
-   the RR strips most sinus tachycardias.
+   tuning call (checked on all 803: no call changed); their 42 AF records range 0.0-0.96 (median
+      0.27). A regular rhythm is not judged by this rule (its template window holds the same T-wave tail
+   before every QRS). LUDB 81-160 and PTB-XL fold 9 held out. (A P search starting after the previous
+   T end was tried and rejected: see the README.)
 4. Irregular dominant RR (median successive difference > 6 % of the median RR) without
    consistent P waves: atrial fibrillation (AFIB; Kligfield et al. 2007 / AHA/ACCF/HRS 2009:
    irregularly irregular ventricular response, no organised atrial activity).
