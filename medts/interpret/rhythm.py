@@ -88,7 +88,7 @@ Rules, in order (each call says which fired, in ``reason``):
    1-80): their 38 irregular (> 6 %) records with a sinus call all have the template before >= 78 %
    of beats (lowest PTB-XL 00956 sinus arrhythmia 0.78, 00176 and 00416 0.80), so 0.75 changes no
    tuning call (checked on all 803: no call changed); their 42 AF records range 0.0-0.96 (median
-      0.27). A regular rhythm is not judged by this rule (its template window holds the same T-wave tail
+   0.27). A regular rhythm is not judged by this rule (its template window holds the same T-wave tail
    before every QRS). LUDB 81-160 and PTB-XL fold 9 held out. (A P search starting after the previous
    T end was tried and rejected: see the README.)
 4. Irregular dominant RR (median successive difference > 6 % of the median RR) without
