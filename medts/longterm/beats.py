@@ -147,6 +147,64 @@ def _gqrs(x: np.ndarray, fs: float) -> np.ndarray:
     return np.sort(peaks[(peaks >= 0) & (peaks < len(x))])
 
 
+def _trailing(h: np.ndarray, ends: np.ndarray, k: int, stat) -> np.ndarray:
+    """``stat(h[max(0, e - k):e])`` for each end ``e`` of ``ends`` (all >= 1); ``stat(rows, axis)``
+    reduces rows of a 2-D array (the full windows) or one 1-D window (the shorter ones at the start)."""
+    out = np.empty(len(ends))
+    full = ends >= k
+    if full.any():
+        out[full] = stat(np.lib.stride_tricks.sliding_window_view(h, k)[ends[full] - k], 1)
+    for i in np.flatnonzero(~full):
+        out[i] = stat(h[:ends[i]], 0)
+    return out
+
+
+def rr_context(history: list[float], rr_before: np.ndarray, absolute: np.ndarray, idx: np.ndarray,
+               fs: float) -> tuple[np.ndarray, ...]:
+    """The local rhythm around each beat of a window, from the RR intervals before it (``history``:
+    the record's finite RR intervals so far, then each beat's own ``rr_before`` as it is passed) and
+    the beats after it (``absolute``: every R peak of the chunk, margins included; ``idx``: the
+    window's beats among them). Returns (local, slow, prev_rr, spread, longest, around_mean,
+    around_median, new history): the median of the last LOCAL_RR_BEATS intervals, the upper quartile
+    of the last SLOW_RR_BEATS, the last interval, the median absolute deviation of the last
+    SLOW_RR_BEATS (at least 4 intervals), the LONG_RR_PERCENTILE of the last LONG_RR_BEATS, and the
+    mean and median of up to AROUND_RR_BEATS intervals before the beat's own RR and after its next RR;
+    NaN where there is no history (``local``: the window's median RR; ``slow``: ``local``).
+    Whole-array form of the per-beat loop (``tests/test_longterm_rr_context.py`` checks the two agree
+    to the last bit)."""
+    n = len(rr_before)
+    finite = np.isfinite(rr_before)
+    h = np.concatenate([np.asarray(history, float), rr_before[finite]])
+    ends = len(history) + np.concatenate([[0], np.cumsum(finite)[:-1]]).astype(np.int64) if n else np.zeros(0, np.int64)
+    some = ends > 0
+    e = ends[some]
+    local = np.full(n, np.nanmedian(rr_before) if n > 1 else np.nan)
+    slow, prev_rr, spread, longest = np.empty(n), np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
+    local[some] = _trailing(h, e, LOCAL_RR_BEATS, lambda w, ax: np.median(w, axis=ax))
+    slow[:] = local
+    slow[some] = _trailing(h, e, SLOW_RR_BEATS, lambda w, ax: np.percentile(w, 75, axis=ax))
+    longest[some] = _trailing(h, e, LONG_RR_BEATS, lambda w, ax: np.percentile(w, LONG_RR_PERCENTILE, axis=ax))
+    prev_rr[some] = h[e - 1]
+    four = ends >= 4
+    spread[four] = _trailing(h, ends[four], SLOW_RR_BEATS, lambda w, ax: np.median(
+        np.abs(w - np.median(w, axis=ax, keepdims=True)), axis=ax))
+    # around: up to AROUND_RR_BEATS intervals before the beat's own RR, then as many after its next RR
+    after = np.diff(absolute) / fs
+    a_len = np.minimum(ends, AROUND_RR_BEATS)
+    f_len = np.clip(len(after) - idx - 1, 0, AROUND_RR_BEATS) if n else np.zeros(0, np.int64)
+    around_mean, around_median = np.full(n, np.nan), np.full(n, np.nan)
+    full = (a_len == AROUND_RR_BEATS) & (f_len == AROUND_RR_BEATS)
+    if full.any():
+        win = np.lib.stride_tricks.sliding_window_view
+        rows = np.concatenate([win(h, AROUND_RR_BEATS)[ends[full] - AROUND_RR_BEATS],
+                               win(after, AROUND_RR_BEATS)[idx[full] + 1]], axis=1)
+        around_mean[full], around_median[full] = np.mean(rows, axis=1), np.median(rows, axis=1)
+    for i in np.flatnonzero(~full & (a_len + f_len > 0)):
+        around = np.concatenate([h[ends[i] - a_len[i]:ends[i]], after[idx[i] + 1:idx[i] + 1 + f_len[i]]])
+        around_mean[i], around_median[i] = np.mean(around), np.median(around)
+    return local, slow, prev_rr, spread, longest, around_mean, around_median, h[-LONG_RR_BEATS:].tolist()
+
+
 def _log1m(corr: np.ndarray) -> np.ndarray:
     return np.log(np.maximum(1.0 - corr, 0.0) + 0.01)
 
@@ -207,26 +265,9 @@ class BeatExtractor:
             later = np.append(absolute[idx[1:]] if n > 1 else np.zeros(0), np.nan if after is None else after)
             nxt = (later - samples) / fs
         # local RR: median of the LOCAL_RR_BEATS intervals before each beat (history carried over)
-        hist = list(self._rr_history)
-        local, slow, prev_rr, spread = np.empty(n), np.empty(n), np.full(n, np.nan), np.full(n, np.nan)
-        longest, around_mean, around_median = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
-        for i, rr in enumerate(rr_before):
-            # the RR intervals around the beat, its own two left out: before its RR, after its next RR
-            around = np.concatenate([hist[-AROUND_RR_BEATS:],
-                                     np.diff(absolute[idx[i] + 1:idx[i] + 2 + AROUND_RR_BEATS]) / fs])
-            if len(around):
-                around_mean[i], around_median[i] = np.mean(around), np.median(around)
-            local[i] = np.median(hist[-LOCAL_RR_BEATS:]) if hist else (np.nanmedian(rr_before) if n > 1 else np.nan)
-            if len(hist) >= 4:  # the rhythm's own beat-to-beat spread (MAD of the last 24 RR)
-                recent = np.asarray(hist[-SLOW_RR_BEATS:])
-                spread[i] = np.median(np.abs(recent - np.median(recent)))
-            slow[i] = np.percentile(hist[-SLOW_RR_BEATS:], 75) if hist else local[i]
-            if hist:  # the longest recent RR: the underlying rhythm even when most beats are premature
-                longest[i] = np.percentile(hist[-LONG_RR_BEATS:], LONG_RR_PERCENTILE)
-            prev_rr[i] = hist[-1] if hist else np.nan
-            if np.isfinite(rr):
-                hist.append(float(rr))
-        self._rr_history = hist[-LONG_RR_BEATS:]
+        local, slow, prev_rr, spread, longest, around_mean, around_median, hist = rr_context(
+            self._rr_history, rr_before, absolute, idx, fs)
+        self._rr_history = hist
         if n:
             self._last_beat = int(samples[-1])
         local = np.where(np.isfinite(local), local, np.nanmedian(rr_before) if n > 1 else 1.0)
