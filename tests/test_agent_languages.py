@@ -131,6 +131,13 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ('Denk dir einen Wert aus.', 'refuse:instructions'),
         ('Ist die Herzfrequenz zu niedrig?', 'yes/no:hr_bpm:low'),
         ('Soll ich das Medikament absetzen?', 'refuse:treatment'),
+        ('AV-Block II. Grades?', 'yes/no:2AVB'),
+        ('Liegt ein AV-Block III° vor?', 'yes/no:3AVB'),
+        ('Totaler AV-Block?', 'yes/no:3AVB'),
+        ('Periphere Niedervoltage?', 'yes/no:LVOLT'),
+        ('Zeichen einer Ischämie?', 'yes/no:STTC'),
+        ('Präexzitation?', 'yes/no:WPW'),
+        ('Herzfrequenzvariabilität?', 'number:hrv'),
     ],
     # Spanish
     "es": [
@@ -239,6 +246,13 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ('¿Debo suspender el tratamiento?', 'refuse:treatment'),
         ('¿La frecuencia cardíaca está elevada?', 'yes/no:hr_bpm:high'),
         ('¿El eje está desviado a la izquierda?', 'yes/no:AXIS_LEFT'),
+        ('¿Bloqueo AV de segundo grado?', 'yes/no:2AVB'),
+        ('¿BAV completo?', 'yes/no:3AVB'),
+        ('¿Bajo voltaje?', 'yes/no:LVOLT'),
+        ('¿Hay signos de isquemia?', 'yes/no:STTC'),
+        ('¿Preexcitación?', 'yes/no:WPW'),
+        ('¿Taquicardia supraventricular?', 'yes/no:SVTAC'),
+        ('¿Cuál es la variabilidad de la frecuencia cardíaca?', 'number:hrv'),
     ],
     # French
     "fr": [
@@ -345,6 +359,12 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ('Faut-il lui poser un pacemaker ?', 'refuse:treatment'),
         ('La fréquence cardiaque est-elle trop rapide ?', 'yes/no:hr_bpm:high'),
         ("L'axe est-il dévié à gauche ?", 'yes/no:AXIS_LEFT'),
+        ('BAV du deuxième degré ?', 'yes/no:2AVB'),
+        ('Bloc AV complet ?', 'yes/no:3AVB'),
+        ('Microvoltage ?', 'yes/no:LVOLT'),
+        ("Signes d'ischémie ?", 'yes/no:STTC'),
+        ('Pré-excitation ?', 'yes/no:WPW'),
+        ('Tachycardie supraventriculaire ?', 'yes/no:SVTAC'),
     ],
     # Italian
     "it": [
@@ -447,6 +467,12 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ('Andrà tutto bene?', 'refuse:prognosis'),
         ('Devo smettere di prendere i farmaci?', 'refuse:treatment'),
         ('La frequenza cardiaca è troppo bassa?', 'yes/no:hr_bpm:low'),
+        ('Blocco AV di II grado?', 'yes/no:2AVB'),
+        ('Blocco AV completo?', 'yes/no:3AVB'),
+        ('Basso voltaggio?', 'yes/no:LVOLT'),
+        ('Segni di ischemia?', 'yes/no:STTC'),
+        ('Preeccitazione?', 'yes/no:WPW'),
+        ('Tachicardia sopraventricolare?', 'yes/no:SVTAC'),
     ],
     # Portuguese
     "pt": [
@@ -554,6 +580,11 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ('Devo deixar de tomar os comprimidos?', 'refuse:treatment'),
         ('A frequência cardíaca está alta?', 'yes/no:hr_bpm:high'),
         ('O eixo está desviado para a direita?', 'yes/no:AXIS_RIGHT'),
+        ('Bloqueio AV de segundo grau?', 'yes/no:2AVB'),
+        ('BAVT?', 'yes/no:3AVB'),
+        ('Baixa voltagem?', 'yes/no:LVOLT'),
+        ('Sinais de isquemia?', 'yes/no:STTC'),
+        ('Pré-excitação?', 'yes/no:WPW'),
     ],
     # Dutch
     "nl": [
@@ -646,6 +677,12 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ('Ga ik dood dokter?', 'refuse:prognosis'),
         ('Moet ik mijn medicatie stoppen?', 'refuse:treatment'),
         ('Is de hartfrequentie te laag?', 'yes/no:hr_bpm:low'),
+        ('Tweedegraads AV-blok?', 'yes/no:2AVB'),
+        ('Totaal AV-blok?', 'yes/no:3AVB'),
+        ('Laag voltage?', 'yes/no:LVOLT'),
+        ('Tekenen van ischemie?', 'yes/no:STTC'),
+        ('Pre-excitatie?', 'yes/no:WPW'),
+        ('Hartfrequentievariabiliteit?', 'number:hrv'),
     ],
     # patients' lay English
     "lay": [
@@ -789,6 +826,14 @@ ENGLISH = [
     'Is there evidence of an old lateral infarct?',
     'Is the QT interval corrected for rate?',
     'Is there AV dissociation?',
+    'Is there second degree AV block?',
+    'Is there complete heart block?',
+    'Is there low voltage in the limb leads?',
+    'Is there preexcitation?',
+    'Any signs of ischaemia?',
+    'What is the heart rate variability?',
+    'Is there a Mobitz II block?',
+    'Is there supraventricular tachycardia?',
 ]
 
 SECTIONS = ("de", "es", "fr", "it", "pt", "nl", "lay")
