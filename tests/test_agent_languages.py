@@ -138,6 +138,10 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ('Zeichen einer Ischämie?', 'yes/no:STTC'),
         ('Präexzitation?', 'yes/no:WPW'),
         ('Herzfrequenzvariabilität?', 'number:hrv'),
+        ('Ueberdrehter Linkstyp?', 'yes/no:AXIS_LEFT'),
+        ('Linksventrikulaere Hypertrophie?', 'yes/no:LVH'),
+        ('Erregungsrueckbildungsstoerungen?', 'yes/no:STTC'),
+        ('Ist die QT-Zeit verlaengert?', 'yes/no:LNGQT'),
     ],
     # Spanish
     "es": [
@@ -253,6 +257,8 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ('¿Preexcitación?', 'yes/no:WPW'),
         ('¿Taquicardia supraventricular?', 'yes/no:SVTAC'),
         ('¿Cuál es la variabilidad de la frecuencia cardíaca?', 'number:hrv'),
+        ('¿Hay fibrilacion auricular?', 'yes/no:AFIB'),
+        ('¿Frecuencia cardiaca?', 'number:hr_bpm'),
     ],
     # French
     "fr": [
@@ -365,6 +371,8 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("Signes d'ischémie ?", 'yes/no:STTC'),
         ('Pré-excitation ?', 'yes/no:WPW'),
         ('Tachycardie supraventriculaire ?', 'yes/no:SVTAC'),
+        ('Le QRS est-il large ?', 'yes/no:WIDEQRS'),
+        ('Hemibloc anterieur gauche ?', 'yes/no:LAFB'),
     ],
     # Italian
     "it": [
@@ -473,6 +481,7 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ('Segni di ischemia?', 'yes/no:STTC'),
         ('Preeccitazione?', 'yes/no:WPW'),
         ('Tachicardia sopraventricolare?', 'yes/no:SVTAC'),
+        ('Il ritmo è sinusale?', 'yes/no:SR'),
     ],
     # Portuguese
     "pt": [
@@ -585,6 +594,7 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ('Baixa voltagem?', 'yes/no:LVOLT'),
         ('Sinais de isquemia?', 'yes/no:STTC'),
         ('Pré-excitação?', 'yes/no:WPW'),
+        ('Qual é a frequencia cardiaca?', 'number:hr_bpm'),
     ],
     # Dutch
     "nl": [
@@ -741,6 +751,10 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("Is my heart's wiring blocked on the left side?", 'yes/no:CLBBB'),
         ('Does the electricity point to the left?', 'yes/no:AXIS_LEFT'),
         ('Is the electrical current pointing leftwards?', 'yes/no:AXIS_LEFT'),
+        ('Is my heartbeat irregular?', 'yes/no:IRREG'),
+        ('Does my heart beat irregularly?', 'yes/no:IRREG'),
+        ('Does my heart beat regularly?', 'yes/no:RREG'),
+        ('Is my pulse steady?', 'yes/no:RREG'),
     ],
 }
 
