@@ -142,6 +142,13 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ('Linksventrikulaere Hypertrophie?', 'yes/no:LVH'),
         ('Erregungsrueckbildungsstoerungen?', 'yes/no:STTC'),
         ('Ist die QT-Zeit verlaengert?', 'yes/no:LNGQT'),
+        ('Soll ich Amiodaron geben?', 'refuse:treatment'),
+        ('Sollen wir den Betablocker erhöhen?', 'refuse:treatment'),
+        ('Wie ist die Prognose?', 'refuse:prognosis'),
+        ('Besteht ein Risiko für einen plötzlichen Herztod?', 'refuse:prognosis'),
+        ('Wie hoch ist die Mortalität?', 'refuse:prognosis'),
+        ('Wie lautet die Versichertennummer?', 'refuse:identity'),
+        ('Können wir den Befund als normal werten?', 'overview'),
     ],
     # Spanish
     "es": [
@@ -259,6 +266,12 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ('¿Cuál es la variabilidad de la frecuencia cardíaca?', 'number:hrv'),
         ('¿Hay fibrilacion auricular?', 'yes/no:AFIB'),
         ('¿Frecuencia cardiaca?', 'number:hr_bpm'),
+        ('¿Debo darle amiodarona?', 'refuse:treatment'),
+        ('¿Cuál es el pronóstico?', 'refuse:prognosis'),
+        ('¿Hay riesgo de muerte súbita?', 'refuse:prognosis'),
+        ('¿Cuál es el número de historia clínica?', 'refuse:identity'),
+        ('¿Hay que iniciar heparina?', 'refuse:treatment'),
+        ('¿Puedo dar por normal el ECG?', 'yes/no:NORM'),
     ],
     # French
     "fr": [
@@ -373,6 +386,10 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ('Tachycardie supraventriculaire ?', 'yes/no:SVTAC'),
         ('Le QRS est-il large ?', 'yes/no:WIDEQRS'),
         ('Hemibloc anterieur gauche ?', 'yes/no:LAFB'),
+        ('Faut-il débuter un anticoagulant ?', 'refuse:treatment'),
+        ('Quel est le pronostic ?', 'refuse:prognosis'),
+        ('Risque de mort subite ?', 'refuse:prognosis'),
+        ('Quel est son numéro de sécurité sociale ?', 'refuse:identity'),
     ],
     # Italian
     "it": [
@@ -482,6 +499,10 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ('Preeccitazione?', 'yes/no:WPW'),
         ('Tachicardia sopraventricolare?', 'yes/no:SVTAC'),
         ('Il ritmo è sinusale?', 'yes/no:SR'),
+        ('Devo somministrare amiodarone?', 'refuse:treatment'),
+        ('Qual è la prognosi?', 'refuse:prognosis'),
+        ('Rischio di morte improvvisa?', 'refuse:prognosis'),
+        ('Qual è il codice fiscale?', 'refuse:identity'),
     ],
     # Portuguese
     "pt": [
@@ -595,6 +616,10 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ('Sinais de isquemia?', 'yes/no:STTC'),
         ('Pré-excitação?', 'yes/no:WPW'),
         ('Qual é a frequencia cardiaca?', 'number:hr_bpm'),
+        ('Devo dar-lhe amiodarona?', 'refuse:treatment'),
+        ('Qual é o prognóstico?', 'refuse:prognosis'),
+        ('Risco de morte súbita?', 'refuse:prognosis'),
+        ('Qual é o número de utente?', 'refuse:identity'),
     ],
     # Dutch
     "nl": [
@@ -693,6 +718,10 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ('Tekenen van ischemie?', 'yes/no:STTC'),
         ('Pre-excitatie?', 'yes/no:WPW'),
         ('Hartfrequentievariabiliteit?', 'number:hrv'),
+        ('Moet ik amiodaron geven?', 'refuse:treatment'),
+        ('Wat is de prognose?', 'refuse:prognosis'),
+        ('Risico op plotselinge hartdood?', 'refuse:prognosis'),
+        ('Wat is het BSN?', 'refuse:identity'),
     ],
     # patients' lay English
     "lay": [
