@@ -924,3 +924,16 @@ def test_every_section_is_exercised() -> None:
         changed = sum(to_english(q) != q for q, _ in rows)
         assert changed >= 0.9 * len(rows), name
 
+
+
+@pytest.mark.parametrize(("question", "codes"), [
+    # English with a typo stays English: no doubled "myocardial"; the wall is kept
+    ("anterior myocardial infarkt?", ("AMI",)), ("lateral myocardial infarktion?", ("LMI",)),
+])
+def test_an_english_infarct_with_a_german_spelling_keeps_its_wall(question, codes):
+    assert route(question).codes == codes
+
+
+def test_an_axis_question_naming_the_axis_is_left_to_the_router():
+    """'Which way is the electrical axis pointing - normal, LAD or RAD?' asks the category."""
+    assert route("Which way is the electrical axis pointing - normal, LAD or RAD?").kind == "category"
