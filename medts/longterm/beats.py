@@ -116,7 +116,8 @@ def detect_rpeaks(lead: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
     record 203), and a missed beat cannot be classified. On the 21 DS1 records, streamed in 60-s
     windows, beats found within 150 ms of the reference (``medts bench long`` protocol):
     V 0.888 -> 0.983, S 0.883 -> 0.969, N 0.985 -> 0.999, F 0.976 -> 1.0, with fewer extra
-    detections (358 -> 283), at about 5 CPU-s per hour of 360 Hz ECG (NeuroKit2: 0.2). The union of
+    detections (358 -> 283), at about 5 CPU-s per hour of 360 Hz ECG in wfdb's own code (0.3 in
+    :mod:`medts.longterm.gqrs`, the same beats; NeuroKit2: 0.2). The union of
     both detectors found more S beats (0.997) but kept NeuroKit2's 240 false beats on record 108.
     Two corrections follow: each peak moves to the largest absolute cleaned amplitude within
     ±50 ms (ventricular beats are often negative), and T waves taken for beats are dropped
