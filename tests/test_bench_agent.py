@@ -466,3 +466,14 @@ def test_every_suite_reads_its_own_wordings_file(tmp_path):
     bad.write_text(yaml.safe_dump({"paraphrases": {"hr": ["Rate?"]}, "cannot_tell": [], "refusal": []}))
     with pytest.raises(WordingsError, match=r"missing keys \['refusals', 'header_injections', 'injection_forbidden'\], unknown keys \['refusal'\]"):
         load_wordings(bad)
+
+
+def test_the_scorer_reads_a_foreign_question_in_english_and_a_member_as_its_family():
+    """heldout16's first run: "No: ... sinus rhythm" to "Liegt Vorhofflimmern vor?" denies AF (the scorer
+    once read no statement in the German question); "Yes: medts asserts LVH" answers "hypertrophy?"."""
+    no_af = "No: the measured rhythm is sinus rhythm (P waves before 100% of beats)."
+    assert score_answer_text(no_af, [{"statement": "AFIB", "present": False}], "Liegt Vorhofflimmern vor?")
+    assert not score_answer_text(no_af, [{"statement": "AFIB", "present": True}], "Liegt Vorhofflimmern vor?")
+    lvh = "Yes: medts asserts LVH (left ventricular hypertrophy), classifier probability 33%."
+    assert score_answer_text(lvh, [{"statement": "HYP", "present": True}], "Hypertrophy?")
+    assert not score_answer_text(lvh, [{"statement": "HYP", "present": False}], "Hypertrophy?")

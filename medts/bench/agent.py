@@ -53,6 +53,8 @@ def fact_correct(fact: dict[str, Any], numbers: list[tuple[float, str]], stateme
         said = [not neg for c, neg in statements if c == code]
         # "no hypertrophy statement" denies LVH too: a denied family denies its members
         said += [False for c, neg in statements if neg and c != code and code in _family_members(c)]
+        # and an asserted member asserts its family: "Yes: LVH" answers "hypertrophy?" with yes
+        said += [True for c, neg in statements if not neg and c != code and c in _family_members(code)]
         return bool(said) and all(s == present for s in said)
     return fact["text"].lower() in text.lower()
 
@@ -90,6 +92,7 @@ def score_answer_text(text: str, expect: list[dict[str, Any]], question: str = "
         split_citations,
         split_sentences,
     )
+    from medts.agent.languages import to_english
     from medts.agent.spelling import correct_ecg_spelling
 
     # citations name fields, not findings; a definition ("LVH means ...", cited to the glossary and
@@ -99,8 +102,9 @@ def score_answer_text(text: str, expect: list[dict[str, Any]], question: str = "
     numbers = [(v, u) for s in sentences for _, v, u in find_numbers(s)]
     # "Cannot tell from this ECG: medts leaves 1AVB undecided" neither asserts nor denies 1AVB
     statements = [(c, neg) for s in sentences if not UNDECIDED_SENTENCE.match(s) for _, c, neg in find_statements(s)]
-    # the question as the router reads it, misspellings corrected ("Any athrial fibrilation?")
-    question = correct_ecg_spelling(question)
+    # the question as the router reads it: in English ("Liegt Vorhofflimmern vor?" names AFIB), misspellings
+    # corrected ("Any athrial fibrilation?")
+    question = correct_ecg_spelling(to_english(question))
     qcodes = [c for _, c, neg in find_statements(question) if not neg] or question_family_codes(question)
     for s in sentences:  # "No." / "Yes," answer the question; "No sign of AF" does not
         m = _YES_NO.match(s)
