@@ -937,3 +937,13 @@ def test_an_english_infarct_with_a_german_spelling_keeps_its_wall(question, code
 def test_an_axis_question_naming_the_axis_is_left_to_the_router():
     """'Which way is the electrical axis pointing - normal, LAD or RAD?' asks the category."""
     assert route("Which way is the electrical axis pointing - normal, LAD or RAD?").kind == "category"
+
+
+@pytest.mark.parametrize(("question", "codes"), [
+    # heldout16's first run (blind): "verlengd" without its inflection, German ST- or T-wave changes, a
+    # branch block without "bundle"
+    ("Verlengd QT-interval?", ("LNGQT",)), ("ST-Strecken- oder T-Wellen-Veränderungen?", ("STTC",)),
+    ("The nurse said something about a branch block. Do I have one on this ECG?", ("BBB",)),
+])
+def test_heldout16_first_run_wordings_reach_their_statement(question, codes):
+    assert route(question).codes == codes

@@ -159,7 +159,9 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"\bAFL\b", ("AFLT",)),
     (r"\bthick\w*\b[^?.]{0,20}\b(?:heart|muscle|wall)\b", ("HYP",)),
     # "Any conduction block in the bundle branches?"
-    (r"\bblock\w*\b[^?.]{0,30}\bbundle[- ]branch(?:es)?\b|\bbundle[- ]branch(?:es)?\b[^?.]{0,30}\bblock", ("BBB",)),
+    # heldout16: "a branch block" (the bundle left out)
+    (r"\bblock\w*\b[^?.]{0,30}\bbundle[- ]branch(?:es)?\b|\bbundle[- ]branch(?:es)?\b[^?.]{0,30}\bblock|"
+     r"(?<!bundle )(?<!bundle-)\bbranch[- ]block", ("BBB",)),
     # slowed AV conduction is first-degree block ("Is AV conduction prolonged?")
     ((r"\b(?:AV|atrioventricular) (?:nodal )?conduction\b[^?.]{0,25}\b(?:prolong|delay|slow|long|lengthen)\w*|"
       r"\b(?:prolong|delay|slow|long|lengthen)\w* (?:AV|atrioventricular) (?:nodal )?conduction\b"), ("1AVB",)),
