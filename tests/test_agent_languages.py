@@ -947,3 +947,20 @@ def test_an_axis_question_naming_the_axis_is_left_to_the_router():
 ])
 def test_heldout16_first_run_wordings_reach_their_statement(question, codes):
     assert route(question).codes == codes
+
+
+@pytest.mark.parametrize(("question", "code"), [
+    # heldout15's rerun: a patient's "recovery time between beats" is the QT; German "sterben" after an
+    # object; Spanish allergies asked verb first
+    ("Is my heart's recovery time between beats longer than normal?", "LNGQT"),
+])
+def test_heldout15_rerun_lay_qt_wording(question, code):
+    assert route(question).codes == (code,)
+
+
+@pytest.mark.parametrize(("question", "category"), [
+    ("Werde ich an einem Herzinfarkt sterben?", "prognosis"), ("¿Tiene el paciente alergia a la penicilina?", None),
+])
+def test_heldout15_rerun_foreign_refusal_and_history(question, category):
+    found = refusal(question)
+    assert (found.category if found else None) == category
