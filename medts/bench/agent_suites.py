@@ -277,6 +277,9 @@ SUITES: dict[str, Suite] = {
     # written blind by a third new writer, on heldout13's records; first run after the glossary that
     # heldout15's first run led to (prompts/agent/languages.yaml), to measure it on unseen wordings
     "heldout16": Suite("wordings_heldout16.yaml", "questions_heldout16.yaml", SUITE_RECORDS["heldout13"], "z"),
+    # written blind by a fourth new writer (more languages, trick requests), on heldout13's records; first
+    # run after the changes heldout15 and heldout16 led to
+    "heldout17": Suite("wordings_heldout17.yaml", "questions_heldout17.yaml", SUITE_RECORDS["heldout13"], "a"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
