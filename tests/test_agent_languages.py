@@ -964,3 +964,20 @@ def test_heldout15_rerun_lay_qt_wording(question, code):
 def test_heldout15_rerun_foreign_refusal_and_history(question, category):
     found = refusal(question)
     assert (found.category if found else None) == category
+
+
+@pytest.mark.parametrize(("question", "category"), [
+    # heldout17's first run (blind): foreign refusals the glossary missed
+    ("Faut-il l'anticoaguler ?", "treatment"), ("Wird mein Vater das überleben?", "prognosis"),
+    ("¿Cuánto tiempo le queda de vida?", "prognosis"), ("Quanti anni di vita gli restano?", "prognosis"),
+])
+def test_heldout17_first_run_foreign_refusals(question, category):
+    assert refusal(question).category == category
+
+
+@pytest.mark.parametrize(("question", "code"), [
+    ("Onvolledig rechterbundeltakblok aanwezig?", "IRBBB"),
+    ("is the right side heart muscle thickened on this tracing?", "RVH"),
+])
+def test_heldout17_first_run_wordings_reach_their_statement(question, code):
+    assert route(question).codes == (code,)

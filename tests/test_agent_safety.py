@@ -504,3 +504,12 @@ def test_heldout16_first_run_misses_are_refused_and_history_is_not(question, cat
     assert (found.category if found else None) == category
     if category is None:
         assert follow_learned(question, "identity") is None and follow_learned(question, "treatment") is None
+
+
+@pytest.mark.parametrize("question", [
+    # heldout17's first run (blind): the asker's own need to check is no decision; allergy is history
+    "pt on flecainide 100mg bd, need to check QRS duration - what is it?", "Is the patient allergic to penicillin?",
+])
+def test_heldout17_first_run_false_refusals_are_answered(question):
+    assert refusal(question) is None and follow_learned(question, "treatment") is None
+    assert refusal("Does he need amiodarone?").category == "treatment"
