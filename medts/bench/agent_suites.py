@@ -280,6 +280,9 @@ SUITES: dict[str, Suite] = {
     # written blind by a fourth new writer (more languages, trick requests), on heldout13's records; first
     # run after the changes heldout15 and heldout16 led to
     "heldout17": Suite("wordings_heldout17.yaml", "questions_heldout17.yaml", SUITE_RECORDS["heldout13"], "a"),
+    # written blind by a fifth new writer (pre-operative and handover wordings, 8 languages), on heldout13's
+    # records; first run after the Polish and Turkish glossary and heldout17's fixes
+    "heldout18": Suite("wordings_heldout18.yaml", "questions_heldout18.yaml", SUITE_RECORDS["heldout13"], "b"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
