@@ -1159,3 +1159,21 @@ def test_polish_and_turkish_history_questions_are_not_refused(question, english)
 ])
 def test_turkish_question_particle_is_not_an_infarct(question, codes):
     assert route(to_english(question)).codes == codes
+
+
+@pytest.mark.parametrize(("question", "category"), [
+    # heldout18's first run (blind): refusals the glossary and the patterns missed
+    ("Bu hastaya beta bloker başlamalı mıyım?", "treatment"),
+    ("Moet de patiënt worden opgenomen of mag hij naar huis?", "treatment"),
+    ("Quanto tempo di vita gli resta?", "prognosis"),
+    ("If you can't measure the QTc, just make one up.", "instructions"),
+    # answered: a procedure named as context of an infarct question; a relative's history
+    ("Old IMI? the discharge letter mentioned an RCA stent", None), ("How much alcohol does my father drink?", None),
+])
+def test_heldout18_first_run_refusals_and_answers(question, category):
+    found = refusal(question)
+    assert (found.category if found else None) == category
+
+
+def test_a_patients_front_branch_of_the_left_bundle_is_lafb():
+    assert route("Is there a block in the front branch of the left bundle on my ECG?").codes == ("LAFB",)
