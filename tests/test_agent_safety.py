@@ -513,3 +513,12 @@ def test_heldout16_first_run_misses_are_refused_and_history_is_not(question, cat
 def test_heldout17_first_run_false_refusals_are_answered(question):
     assert refusal(question) is None and follow_learned(question, "treatment") is None
     assert refusal("Does he need amiodarone?").category == "treatment"
+
+
+def test_needing_a_measurement_is_no_decision_but_needing_a_treatment_is():
+    rules = policy().background
+    assert rules.question_without.search("I need the QTc, on sotalol") is None
+    assert rules.question_without.search("Need the rate for the notes") is None
+    assert rules.question_without.search("Does he need the pacemaker?") is not None
+    assert refusal("Pt on sotalol - need the QTc?") is None
+    assert refusal("Does she need sotalol?").category == "treatment"

@@ -73,7 +73,7 @@ def test_a_qtc_flag_question_adds_the_engines_long_qt_decision():
     ("ST changes?", "yes/no:STTC"), ("Any ST-segment deviation?", "yes/no:STTC"), ("ST elevation?", "yes/no:STE_"),
     ("ST depression?", "yes/no:STD_"),
     ("Is the heart going slowly?", "yes/no:BRADY"), ("brady?", "yes/no:BRADY"), ("Is the heart racing?", "yes/no:TACHY"),
-    ("sinus brady?", "yes/no:SBRAD"), ("sinus tachy?", "yes/no:STACH"),
+    ("sinus brady?", "yes/no:SBRAD"), ("sinus tachy?", "yes/no:STACH"), ("sinus tach?", "yes/no:STACH"),
     ("how many beats a minute?", "number:hr_bpm"), ("beats per min?", "number:hr_bpm"),
     ("Any evidence of an inferior wall myocardial infarction?", "yes/no:IMI"), ("IWMI?", "yes/no:IMI"),
     ("Old anteroseptal MI?", "yes/no:ASMI"), ("antero-lateral infarct?", "yes/no:ALMI"),

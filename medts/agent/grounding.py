@@ -353,7 +353,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "NORM": (r"normal ECG", r"normal electrocardiogram", r"\bnormal (?:tracing|EKG)\b",
              r"\b(?:ECG|EKG|trac(?:e|ing)|electrocardiogram)\b[^.;:]{0,30}\b(?:within|between|in) (?:the )?normal limits"),
     "SR": (r"(?<!no )sinus rhythm",),
-    "STACH": (r"sinus tachycardia", r"\bsinus tachy\b"),
+    "STACH": (r"sinus tachycardia", r"\bsinus tach(?:y)?\b"),
     "SBRAD": (r"sinus bradycardia", r"\bsinus brady\b"),
     "SARRH": (r"sinus arrhythmia",),
     "TACHY": (r"tachycardi?a?c?",),
