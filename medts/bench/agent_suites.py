@@ -283,6 +283,9 @@ SUITES: dict[str, Suite] = {
     # written blind by a fifth new writer (pre-operative and handover wordings, 8 languages), on heldout13's
     # records; first run after the Polish and Turkish glossary and heldout17's fixes
     "heldout18": Suite("wordings_heldout18.yaml", "questions_heldout18.yaml", SUITE_RECORDS["heldout13"], "b"),
+    # written blind by a sixth new writer (telehealth, pharmacists, ICU, students, relatives; 8 languages), on
+    # heldout13's records; first run after heldout18's fixes
+    "heldout19": Suite("wordings_heldout19.yaml", "questions_heldout19.yaml", SUITE_RECORDS["heldout13"], "c"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
