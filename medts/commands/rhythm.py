@@ -26,13 +26,18 @@ from medts.cli_inputs import FsOption, LeadsOption
 from medts.errors import MedtsError
 
 
+def _or_dash(value, unit: str) -> str:
+    return "-" if value is None else f"{value} {unit}"
+
+
 def text_report(res, source: str, max_windows: int = 20) -> str:
     """Readable summary: rate, episodes, ectopy, pauses, then the per-window trend."""
-    e, r = res.ectopy, res.rate
+    from medts.longterm.report import rate_text
+
+    e = res.ectopy
     lines = [(f"{res.record or source}: {res.duration_s / 60:.1f} min, lead {res.lead}, {e.n_beats} beats "
               f"(draft for clinician review)"),
-             (f"  rate: mean {r.mean_bpm} bpm, slowest {r.min_bpm} bpm at {r.min_at_s} s, fastest {r.max_bpm} bpm "
-              f"at {r.max_at_s} s"),
+             f"  rate: {rate_text(res)}",
              f"  AF/flutter: {len(res.episodes)} episode(s), burden {res.af_burden_percent}%"]
     for ep in res.episodes:
         lines.append(f"    {ep.onset_s:8.0f}-{ep.offset_s:8.0f} s  {ep.duration_s:7.0f} s  mean {ep.mean_hr_bpm} bpm")
@@ -44,8 +49,8 @@ def text_report(res, source: str, max_windows: int = 20) -> str:
                                                         if res.pauses else ""))
     lines.append(f"  windows: {len(res.windows)} ({res.poor_quality_windows} poor quality, {res.p_wave_windows} with P waves)")
     for w in res.windows[:max_windows]:
-        lines.append(f"    {w.start_s:8.0f}-{w.end_s:8.0f} s  {w.hr_bpm} bpm  {w.rhythm:10s}  V {w.counts['V']} S {w.counts['S']}"
-                     f"  QT {w.qt_ms} ms  PR {w.pr_ms} ms")
+        lines.append(f"    {w.start_s:8.0f}-{w.end_s:8.0f} s  {_or_dash(w.hr_bpm, 'bpm')}  {w.rhythm:10s}  "
+                     f"V {w.counts['V']} S {w.counts['S']}  QT {_or_dash(w.qt_ms, 'ms')}  PR {_or_dash(w.pr_ms, 'ms')}")
     if len(res.windows) > max_windows:
         lines.append(f"    ... {len(res.windows) - max_windows} more windows (use --json for all)")
     lines += [f"  note: {note}" for note in res.notes]

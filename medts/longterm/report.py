@@ -84,6 +84,19 @@ def hr_trend_svg(res: LongTermResult, *, width: int = 720, height: int = 180) ->
             f'{total / 3600:.2f} h</text></svg>')
 
 
+def rate_text(res: LongTermResult) -> str:
+    """The rate summary in words: mean, slowest and fastest window, or why there is none (every window
+    had too few beats for a rhythm call, e.g. a record shorter than one window at a slow rate)."""
+    r = res.rate
+    if r.mean_bpm is None:
+        from medts.interpret.longterm import AF_MIN_BEATS
+
+        return (f"not summarised: no window had the {AF_MIN_BEATS} beats a rhythm call needs "
+                f"({len(res.windows)} window(s) of up to {res.window_s:g} s; per-window rate below)")
+    return (f"mean {r.mean_bpm} bpm, slowest window {r.min_bpm} bpm at {r.min_at_s} s, fastest window "
+            f"{r.max_bpm} bpm at {r.max_at_s} s")
+
+
 def markdown_section(res: LongTermResult, *, trend_file: str | None = None,
                      strip_files: list[tuple[str, str]] | None = None) -> str:
     """The long-recording section in Markdown (tables; image links when files are given)."""
@@ -91,8 +104,7 @@ def markdown_section(res: LongTermResult, *, trend_file: str | None = None,
     lines = ["## Long recording (Holter-style analysis)", "", f"_{res.draft}_", "",
              (f"- Duration {res.duration_s / 3600:.2f} h, beat analysis on lead {res.lead}, {e.n_beats} beats, "
               f"{len(res.windows)} windows of {res.window_s:g} s ({res.poor_quality_windows} poor quality)."),
-             (f"- Heart rate: mean {r.mean_bpm} bpm; slowest window {r.min_bpm} bpm at {r.min_at_s} s; fastest "
-              f"{r.max_bpm} bpm at {r.max_at_s} s; {r.minutes_below_range} min below and {r.minutes_above_range} min "
+             (f"- Heart rate: {rate_text(res)}; {r.minutes_below_range} min below and {r.minutes_above_range} min "
               f"above {r.range_bpm[0]:g}-{r.range_bpm[1]:g} bpm."),
              f"- AF/flutter burden {res.af_burden_percent}% ({len(res.episodes)} episode(s)).",
              qt_line(res), ""]
