@@ -266,12 +266,12 @@ class ECG:
         Lead problems start with ``"lead <name> "`` so a quality grade can tell which lead is
         unusable (see :func:`implausible_amplitude_leads`)."""
         too_large = dict(implausible_amplitude_leads(self))
-        peak_to_peak, extreme = [], []
+        peak_to_peak, on_rail = [], []
         for i in range(self.n_leads):
             x = self.signal[:, i]
             peak_to_peak.append(float(np.ptp(x)))
-            extreme.append(float((np.isclose(x, x.max()) | np.isclose(x, x.min())).mean()))
-        return self.input_notes() + lead_problems(self.leads, peak_to_peak, extreme, too_large)
+            on_rail.append(max(rail_samples(x, float(x.max()), float(x.min()))))
+        return self.input_notes() + lead_problems(self.leads, peak_to_peak, on_rail, self.n_samples, too_large)
 
     def input_notes(self) -> list[str]:
         """What every output must repeat about the input itself: leads with an implausible
@@ -293,21 +293,76 @@ class ECG:
         )
 
 
-def lead_problems(leads, peak_to_peak, extreme_fraction, too_large) -> list[str]:
+SATURATED_FRACTION = 0.005
+"""A lead is saturated (clipped at the ADC rail) when more than this share of its samples, and at least
+``SATURATED_MIN_SAMPLES``, sit on its maximum or on its minimum: R peaks cut flat for 15 ms each in a
+10-s record put about 2 % there. One rule for ``medts info`` (:meth:`ECG.problems`) and for the lead
+quality of ``measure`` (:mod:`medts.signal.quality`)."""
+SATURATED_MIN_SAMPLES = 5
+
+
+class RailCount:
+    """Samples of one lead on its ``maximum`` and on its ``minimum`` (the lead's extremes over the whole
+    record), fed window by window, within a tolerance of a millionth of the range. A run that starts
+    or ends the record is not counted: records are often padded with a held value at their edges
+    (PTB-XL's last 4-8 samples), which is no clipping."""
+
+    def __init__(self, maximum: float, minimum: float):
+        tol = 1e-6 * max(1.0, maximum - minimum)
+        self.limits = ((maximum - tol, True), (minimum + tol, False))
+        self.total, self.leading, self.trailing = [0, 0], [0, 0], [0, 0]
+        self.leading_open, self.n = [True, True], 0
+
+    def add(self, x: np.ndarray) -> None:
+        for k, (limit, upper) in enumerate(self.limits):
+            on = x >= limit if upper else x <= limit
+            n_on = int(np.count_nonzero(on))
+            self.total[k] += n_on
+            if n_on == len(on):
+                self.leading[k] += n_on if self.leading_open[k] else 0
+                self.trailing[k] += n_on
+            else:
+                if self.leading_open[k]:
+                    self.leading[k] += int(np.argmin(on))
+                    self.leading_open[k] = False
+                self.trailing[k] = int(np.argmin(on[::-1]))
+        self.n += len(x)
+
+    def counts(self) -> tuple[int, int]:
+        """(on the maximum, on the minimum), edge runs left out (all of it when the whole lead is on it)."""
+        return tuple(t if t == self.n else t - lead - trail
+                     for t, lead, trail in zip(self.total, self.leading, self.trailing))
+
+
+def rail_samples(x: np.ndarray, maximum: float, minimum: float) -> tuple[int, int]:
+    """:class:`RailCount` of a whole lead ``x`` in one piece."""
+    count = RailCount(maximum, minimum)
+    count.add(x)
+    return count.counts()
+
+
+def is_saturated(on_rail: int, n_samples: int) -> bool:
+    """The saturation rule (``SATURATED_FRACTION``) for a lead with ``on_rail`` samples on its busier rail."""
+    return on_rail >= SATURATED_MIN_SAMPLES and on_rail > SATURATED_FRACTION * n_samples
+
+
+def lead_problems(leads, peak_to_peak, on_rail, n_samples: int, too_large) -> list[str]:
     """Flat and saturated leads from per-lead statistics (the rule of :meth:`ECG.problems`, also
     applied to a record summarised window by window, :mod:`medts.summary_stream`).
 
-    ``peak_to_peak`` in mV per lead; ``extreme_fraction`` is the share of samples at the lead's
-    maximum or minimum; leads in ``too_large`` (implausible amplitude) are said by the input notes.
+    ``peak_to_peak`` in mV per lead; ``on_rail`` is the number of samples on the lead's maximum or
+    on its minimum, whichever holds more (:func:`rail_samples`); leads in ``too_large`` (implausible
+    amplitude) are said by the input notes.
     """
     problems = []
-    for name, ptp, extreme in zip(leads, peak_to_peak, extreme_fraction):
+    for name, ptp, rail in zip(leads, peak_to_peak, on_rail):
         if name in too_large:
             continue  # said by input_notes
         if ptp < MIN_SIGNAL_MV:
             problems.append(f"lead {name} is flat (peak-to-peak < {MIN_SIGNAL_MV:g} mV)")
-        elif extreme > 0.05:
-            problems.append(f"lead {name} looks saturated ({100 * extreme:.0f}% of samples at its limits)")
+        elif is_saturated(rail, n_samples):
+            problems.append(f"lead {name} looks saturated ({100 * rail / n_samples:.1f}% of samples at one of its "
+                            "limits: clipped)")
     return problems
 
 

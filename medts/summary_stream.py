@@ -25,6 +25,7 @@ import numpy as np
 from medts.record import (
     ECG,
     MAX_PLAUSIBLE_MV,
+    RailCount,
     RecordSummary,
     lead_problems,
     record_input_notes,
@@ -85,12 +86,12 @@ def summarise_windows(head: ECG, n_samples: int,
     # per lead and rank: (top 16 bits of the key, samples in lower bins)
     target = [[_rank_bin(coarse[lead], rank) for rank in ranks] for lead in range(n_leads)]
     fine = np.zeros((n_leads, 2, 1 << 16), np.int64)
-    extreme = np.zeros(n_leads, np.int64)
+    on_rail = [RailCount(float(maximum[lead]), float(minimum[lead])) for lead in range(n_leads)]
     for window in windows():
         keys = _keys(window)
         for lead in range(n_leads):
             x = window[:, lead]
-            extreme[lead] += int(np.count_nonzero(np.isclose(x, maximum[lead]) | np.isclose(x, minimum[lead])))
+            on_rail[lead].add(x)
             for r, (top, _) in enumerate(target[lead]):
                 low = keys[:, lead][(keys[:, lead] >> np.uint32(16)) == top] & np.uint32(0xFFFF)
                 fine[lead, r] += np.bincount(low, minlength=1 << 16)
@@ -105,7 +106,7 @@ def summarise_windows(head: ECG, n_samples: int,
     too_large = [(name, float(d)) for name, d in zip(head.leads, deviation) if d > MAX_PLAUSIBLE_MV]
     notes = record_input_notes(head.metadata, too_large)
     problems = notes + lead_problems(head.leads, [float(x) for x in maximum - minimum],
-                                     [float(c) / n_samples for c in extreme], dict(too_large))
+                                     [max(c.counts()) for c in on_rail], n_samples, dict(too_large))
     return summary_of(head, n_samples, [float(x) for x in minimum], [float(x) for x in maximum], problems), notes
 
 

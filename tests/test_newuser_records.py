@@ -20,3 +20,49 @@ def test_rhythm_on_a_short_slow_record_says_why_there_is_no_rate_summary():
     text, md = text_report(res, "short"), markdown_section(res)
     assert "None" not in text and "None" not in md.split("### AF/flutter")[0]
     assert "not summarised: no window had the 12 beats a rhythm call needs" in text
+
+
+def test_info_and_measure_agree_on_a_lead_clipped_at_its_r_peaks():
+    # Lead II amplified 8x and cut at +5 mV (an ADC rail): its R peaks, 2 % of its samples, sit on the rail.
+    # measure flagged it saturated, while info said "problems: none found" (its rule wanted 5 %).
+    import numpy as np
+
+    from medts.signal.measure import measure_ecg
+
+    ecg = simulate_12lead(10.0, 500.0, 60.0, seed=4)
+    sig = ecg.signal.copy()
+    j = ecg.leads.index("II")
+    sig[:, j] = np.clip(sig[:, j] * 8, -5, 5)
+    clipped = type(ecg)(sig, fs=ecg.fs, leads=ecg.leads, record_id="clipped")
+    assert [p for p in clipped.problems() if "saturated" in p] == [p for p in clipped.problems() if p.startswith("lead II ")]
+    assert any("lead II looks saturated" in p for p in clipped.problems())
+    flagged = {q.lead for q in measure_ecg(clipped).lead_quality if "saturated" in q.flags}
+    assert flagged == {"II"}
+    assert not any("saturated" in p for p in ecg.problems())
+
+
+def test_a_value_held_at_the_record_edge_is_not_clipping_and_the_streamed_summary_agrees():
+    # PTB-XL pads some records' last samples with a held value (00883 lead II: its last 8 samples
+    # at the lead's minimum); measure called such a lead saturated, so unusable.
+    import numpy as np
+
+    from medts.signal.measure import measure_ecg
+    from medts.summary_stream import iter_windows, summarise_windows
+
+    ecg = simulate_12lead(10.0, 100.0, 60.0, seed=5)
+    sig = ecg.signal.copy()
+    j = ecg.leads.index("II")
+    sig[-8:, j] = sig[:, j].min() - 0.05
+    padded = type(ecg)(sig, fs=ecg.fs, leads=ecg.leads, record_id="padded")
+    assert not any("saturated" in p for p in padded.problems())
+    assert not any("saturated" in q.flags for q in measure_ecg(padded).lead_quality)
+    # a clipped lead, summarised in windows that cut its edge runs and clipped runs, as info does on long records
+    sig = ecg.signal.copy()
+    sig[:, j] = np.clip(ecg.signal[:, j] * 8, -5, 5)
+    sig[:3, j], sig[-5:, j] = 5.0, 5.0
+    clipped = type(ecg)(sig, fs=ecg.fs, leads=ecg.leads, record_id="clipped")
+    n = clipped.n_samples
+    for window in (1, 2, 7, 333, n):
+        summary, _ = summarise_windows(clipped, n, iter_windows(lambda a, b: clipped.signal[a:b], n, window))
+        assert summary == clipped.summary()
+    assert any("lead II looks saturated" in p for p in clipped.summary().problems)

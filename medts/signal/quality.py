@@ -35,7 +35,7 @@ import numpy as np
 import scipy.signal
 from pydantic import BaseModel
 
-from medts.record import implausible_amplitude
+from medts.record import implausible_amplitude, is_saturated, rail_samples
 
 UNUSABLE_FLAGS = frozenset({"disconnected", "flat", "saturated", "noisy", "implausible_amplitude"})
 
@@ -120,12 +120,10 @@ def assess_leads(
     return out
 
 
-def _is_saturated(x: np.ndarray, fraction: float = 0.005) -> bool:
-    """True when many samples sit exactly on the maximum or minimum (the ADC rail)."""
-    hi, lo = x.max(), x.min()
-    tol = 1e-6 * max(1.0, hi - lo)
-    at_rail = max(np.sum(x >= hi - tol), np.sum(x <= lo + tol))
-    return at_rail / len(x) > fraction and at_rail >= 5
+def _is_saturated(x: np.ndarray) -> bool:
+    """True when many samples sit exactly on the maximum or minimum (the ADC rail): the rule of
+    :func:`medts.record.is_saturated`, shared with ``medts info``."""
+    return is_saturated(max(rail_samples(x, float(x.max()), float(x.min()))), len(x))
 
 
 def beat_correlation(lead: np.ndarray, rpeaks: np.ndarray, fs: float) -> float | None:
