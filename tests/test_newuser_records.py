@@ -66,3 +66,23 @@ def test_a_value_held_at_the_record_edge_is_not_clipping_and_the_streamed_summar
         summary, _ = summarise_windows(clipped, n, iter_windows(lambda a, b: clipped.signal[a:b], n, window))
         assert summary == clipped.summary()
     assert any("lead II looks saturated" in p for p in clipped.summary().problems)
+
+
+def test_rhythm_reads_a_challenge_mat_named_by_its_mat_file(tmp_path):
+    # `medts rhythm A0001.mat` looked for "A0001.mat.hea" (exit 2, "WFDB header file not found")
+    # while every other command read the same file.
+    import numpy as np
+    import scipy.io
+
+    from medts.longterm.stream import open_long_record
+
+    ecg = simulate_12lead(10.0, 500.0, 75.0, seed=6)
+    val = np.round(ecg.signal.T * 1000).astype(np.int16)
+    scipy.io.savemat(tmp_path / "A0001.mat", {"val": val})
+    lines = [f"A0001 12 500 {val.shape[1]}"] + [f"A0001.mat 16+24 1000/mV 16 0 {row[0]} 0 0 {lead}"
+                                               for lead, row in zip(ecg.leads, val)]
+    (tmp_path / "A0001.hea").write_text("\n".join(lines) + "\n")
+    for path in (tmp_path / "A0001.mat", tmp_path / "A0001.hea"):
+        src = open_long_record(path)
+        assert (src.name, src.fs, src.n_samples, src.leads) == ("A0001", 500.0, val.shape[1], tuple(ecg.leads))
+        np.testing.assert_allclose(src.read(0, 100), val.T[:100] / 1000.0, atol=1e-6)

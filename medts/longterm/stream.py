@@ -51,8 +51,15 @@ class Chunk:
 
 
 def _wfdb_base(path: Path) -> Path | None:
-    base = path.with_suffix("") if path.suffix in (".hea", ".dat") else path
-    return base if base.with_suffix(".hea").is_file() else None
+    """The WFDB record name for a ``.hea``/``.dat`` path or a bare record name; ``None`` for another file
+    (a CinC ``A0001.mat`` has an ``A0001.hea`` beside it, but is no ``A0001.mat.hea`` record)."""
+    if path.suffix in (".hea", ".dat"):
+        base = path.with_suffix("")
+    elif path.is_file():
+        return None
+    else:
+        base = path
+    return base if Path(f"{base}.hea").is_file() else None
 
 
 def open_long_record(path: str | Path, *, fs: float | None = None, leads: list[str] | None = None) -> LongSource:
