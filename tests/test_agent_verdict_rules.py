@@ -304,3 +304,51 @@ def test_a_measured_statement_denied_beside_another_is_named_in_words():
 
     assert _describe("WIDEQRS") == "wide QRS" and _describe("BRADY") == "bradycardia"
     assert _describe("CLBBB").startswith("CLBBB (")
+
+
+def test_rr_regularity_states_the_value_that_decided_it():
+    from medts.agent.verdict import rr_regularity
+
+    regular = {"rr_irregular": False, "rhythm": {"dominant_irregularity": 0.021, "rr_successive_irregularity": 0.09,
+                                                 "rr_cv": 0.17, "premature_beats": 1}}
+    assert rr_regularity(regular) == ("RR regular (median beat-to-beat change 2% of the RR interval; 1 early beat "
+                                      "set aside; overall variation 17%)")
+    irregular = {"rr_irregular": True, "rhythm": {"dominant_irregularity": 0.04, "rr_successive_irregularity": 0.11,
+                                                  "rr_cv": 0.2, "premature_beats": 0}}
+    assert rr_regularity(irregular).startswith("RR irregular (median beat-to-beat change 11% ")
+    assert rr_regularity({"rr_irregular": None, "rhythm": {"rr_cv": 0.2}}) is None
+
+
+def test_a_phasic_sinus_rhythm_is_regular_beat_to_beat_and_the_answer_says_so(ludb_dir):
+    """LUDB 1 (sinus bradycardia, 46 bpm): regular beat to beat at an overall RR variation of 17 %; the
+    answer once read "RR regular (variation 17%)", which a reader takes for a contradiction."""
+    from medts.agent.backends import ScriptedChatModel
+    from medts.agent.session import AgentConfig, ChatSession
+    from medts.io import read_record
+
+    s = ChatSession(ScriptedChatModel(script=["OK."] * 2, supports_tools=False), AgentConfig(mode="plan"))
+    s.load(read_record(ludb_dir / "data" / "1.hea"))
+    answer = s.ask("What is the rhythm?").text
+    found = re.search(r"RR regular \(median beat-to-beat change (\d+)% of the RR interval; (?:.*; )?overall variation "
+                      r"(\d+)%\)", answer)
+    assert found is not None, answer
+    assert int(found.group(1)) <= 6 < int(found.group(2)), answer
+
+
+@pytest.mark.parametrize("question, label", [
+    # heldout19's first run (blind wordings)
+    ("irregularly irregular with no p waves - is that what we've got here?", "yes/no:AFIB"),
+    ("Can you tell me the electrical axis of the heart on this ECG?", "category:axis"),
+    ("Can you tell me if there is atrial fibrillation?", "yes/no:AFIB"),
+    ("How long is the gap between the P wave and the QRS here?", "number:pr_ms"),
+    ("How many milliseconds between the onset of atrial and ventricular depolarization?", "number:pr_ms"),
+    ("duration of ventricular depolarisation on this trace?", "number:qrs_ms"),
+    ("left ant hemiblock present?", "yes/no:LAFB"),
+    ("Does the ECG show ST segment or T wave changes?", "yes/no:STTC"),
+    ("slow sinus rhythm?", "yes/no:SBRAD"), ("fast sinus rhythm, yes or no", "yes/no:STACH"),
+    ("Has there been an infarction of the front wall of the heart?", "yes/no:AMI"),
+    ("Was the coronary angiogram normal?", "unknown"),
+    ("Sağ veya sol dal bloğu var mı?", "yes/no:BBB"),
+])
+def test_heldout19_first_run_wordings_route_to_what_they_ask(question, label):
+    assert route(question).label == label

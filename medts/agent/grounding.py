@@ -601,6 +601,7 @@ QUANTITIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"\bPR\b|P-R|\bPQ\b", ("pr_ms",)),
     (r"P[- ]wave|\bP duration", ("p_duration", "waves.P", "p_wave")),
     (r"\bQRS\b", ("qrs",)),
+    (r"beat-to-beat change", ("irregularity",)),
     (r"\bRR\b|R-R|\bNN\b", ("rr_ms", "mean_rr", "rr")),
     (r"variation|variability of the RR|coefficient of variation", ("rr_cv",)),
     (r"heart rate|\brate\b|\bHR\b|pulse", ("hr_bpm", "hr")),

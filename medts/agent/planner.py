@@ -28,6 +28,7 @@ import jinja2
 import yaml
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
+from medts.agent.verdict import rr_regularity
 from medts.config import PROJECT_ROOT
 
 PROMPT_DIR = PROJECT_ROOT / "prompts" / "agent"
@@ -207,12 +208,12 @@ def measurement_lines(m: dict[str, Any], kinds: set[str], intervals: set[str] | 
             lines.append(f"the heart rate is below the limit of {lim['low']:.0f} bpm (bradycardia)")
     if kinds & {"rhythm", "diagnosis", "anomaly"}:
         rh = m.get("rhythm") or {}
-        pf, cv = _v(rh, "p_wave_fraction"), _v(rh, "rr_cv")
+        pf = _v(rh, "p_wave_fraction")
         if m.get("rhythm_label"):
             lines.append(f"rhythm: {m['rhythm_label']}")
-        if cv is not None and m.get("rr_irregular") is not None:
-            lines.append("RR intervals: " + ("irregular" if m["rr_irregular"] else "regular")
-                         + f" (variation {100 * cv:.0f}%)")
+        regularity = rr_regularity(m)
+        if regularity:
+            lines.append(regularity)
         if pf is not None:
             lines.append(f"P waves found before {100 * pf:.0f}% of beats")
         if m.get("af_like_irregular_without_p_waves") is True:

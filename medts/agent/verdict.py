@@ -72,6 +72,11 @@ class Verdict:
 _YES_NO_QUESTION = re.compile(r"^\W*(is|are|does|do|did|has|have|was|were|can|could|any|should|would|will|"
                               r"isn'?t|doesn'?t|shows?|see|tell me if|check (?:if|whether|for))\b|\bor not\b|\bany\b.*\?$",
                               re.IGNORECASE)
+# "Can you tell me the electrical axis?", "Could you give me the QRS?": a request for a value, no yes/no
+# question ("Can you tell me if ...", "Could you check whether ..." stay yes/no)
+_POLITE_REQUEST = re.compile(r"^\W*(?:can|could|would|will) you (?:please |kindly |just )?(?:tell|give|show|let me know|measure|"
+                             r"calculate|work out|read|report|provide|estimate|determine)\b(?!(?: me| us)? (?:if|whether)\b)",
+                             re.IGNORECASE)
 _WH_QUESTION = re.compile(r"\b(?:what|which|how|where|when|who|why|tell|give|describe|define|name|list|show me|explain)\b",
                           re.IGNORECASE)
 NUMBERS: tuple[tuple[str, str], ...] = (
@@ -79,9 +84,13 @@ NUMBERS: tuple[tuple[str, str], ...] = (
     (r"\bQT\b", "qt_ms"),
     # "from the start of the P to the start of the QRS" is the PR, before "QRS" alone names the width
     ((r"\bP-?R\b|\bPQ\b|\b(?:start|onset|beginning) of (?:the )?P\b[^?]{0,40}\bQRS\b|"
-      r"\bP(?:[- ]wave)? (?:onset|start)\b[^?]{0,30}\bQRS\b"), "pr_ms"),
+      r"\bP(?:[- ]wave)? (?:onset|start)\b[^?]{0,30}\bQRS\b|"
+      # "the gap between the P wave and the QRS"
+      r"\b(?:gap|time|interval|distance|delay)\b[^?]{0,15}\bbetween (?:the )?P(?:[- ]waves?)?\b[^?]{0,20}\bQRS\b|"
+      # "between the onset of atrial and ventricular depolarisation" (before the QRS's "ventricular depolarisation")
+      r"\batrial and ventricular (?:de|activ)\w*|\bonset of atrial\b[^?]{0,30}\bventricular\b"), "pr_ms"),
     # "How wide are the QRSs?", "QRSd" (the QRS duration's usual abbreviation)
-    (r"\bQRS[sd]?\b(?!\s+(?:axis|vector))|\bventricular complex(?:es)?\b", "qrs_ms"),
+    (r"\bQRS[sd]?\b(?!\s+(?:axis|vector))|\bventricular complex(?:es)?\b|\bventricular depolari[sz]ation\b", "qrs_ms"),
     ((r"heart ?rate|\brate\b|\bHR\b|\bbpm\b|pulse|how (?:fast|quick|slow)|beats? (?:per|a|an|each|every|in a) min(?:ute)?\b|"
       r"\bbeats? ?/ ?min\b|how many (?:heart ?)?beats"), "hr_bpm"),
     (r"\bSDNN\b|\bRMSSD\b|\bHRV\b|variability", "hrv"),
@@ -122,13 +131,14 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"\bMI\b|infarct|heart attack|\bSTEMI\b|\bQ[- ]waves? (?:of|from) (?:an )?(?:old|prior)", ("MI",)),
     ((r"ischa?emi|repolari[sz]ation|ST[- /]T(?:[- ]waves?)? (?:changes?|abnormalit)|"
       r"\bST(?:[- ]segments?)? (?:changes?|abnormalit\w*|deviations?|shifts?)\b|"
-      r"\bST (?:or|and|/|&) T(?:[- ]waves?)? (?:changes?|abnormalit\w*)|\brepol\b"), ("STTC",)),
+      r"\bST(?:[- ]segments?)? (?:or|and|/|&) T(?:[- ]waves?)? (?:changes?|abnormalit\w*)|\brepol\b"), ("STTC",)),
     # "Is the QT interval too long?": long QT is decided on the corrected QT (the engine's rule)
     (r"\bQTc?\b(?: interval)?[^?.]{0,12}\b(?:too long|prolonged|lengthened|long)\b", ("LNGQT",)),
     (r"\bLQTS?\b", ("LNGQT",)),  # "LQT?": long QT's abbreviation
     # "Is the patient fibrillating?", "in fib?" (atrial: medts has no ventricular fibrillation statement)
     (r"^(?!.*\bventric).*\b(?:fibrillat\w*|fib)\b", ("AFIB",)),
     (r"\bflutter\w*\b", ("AFLT",)),
+    (r"\birregularly irregular\b", ("AFIB",)),  # the textbook description of atrial fibrillation
     # the rate in words: "Is the heart going slowly?", "beating too fast?", "brady?", "tachy?"
     ((r"\b(?:going|beating|running|racing|pumping)\b[^?.]{0,20}\b(?:slow(?:ly)?|sluggish)\b|\bslow (?:heart|pulse|heartbeat)|"
       r"\bbrady\w*\b|^(?!.*\bconduct).*\btoo slow\b|\b(?:rate|pulse)\b[^?.]{0,20}\b(?:slow|low) side\b"), ("BRADY",)),
@@ -142,7 +152,7 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"^(?!.*\b(?:left|right) ventric).*(?:hypertroph|enlarge)", ("HYP",)),
     # heldout14: "left ant fasc block", "anterior hemi block"
     ((r"\bant(?:erior|\.)? fasc\w*\b[^?.]{0,20}\bblock|\bblock\w*\b[^?.]{0,20}\banterior fascic|"
-      r"\b(?:left )?anterior hemi[- ]?block\b|\bLAH(?:B| block)?\b|"
+      r"\b(?:left )?ant(?:erior|\.)? hemi[- ]?block\b|\bLAH(?:B| block)?\b|"
       # "Any fascicular block on the left anterior side?": the side named after the block
       r"\bfascic\w*(?: block\w*)?\b[^?.]{0,25}\banterior\b"), ("LAFB",)),
     ((r"\bpost(?:erior|\.)? fascic\w*\b[^?.]{0,20}\bblock|\bblock\w*\b[^?.]{0,20}\bposterior fascic|"
@@ -201,10 +211,13 @@ _ST_SHIFTS = re.compile(r"\bST(?:[- ]segment)?[- ](elevation|depression)\s*(?:or
 _CHOICE_OR = re.compile(r"\bor\b(?!\s+(?:not|no|nah|nope|none|is it|am i|are|is there|absent)\b)", re.IGNORECASE)
 _YES_OR_NO = re.compile(r"\byes\b[^?.]{0,4}\bor\b[^?.]{0,4}\bno\b|\by/n\b", re.IGNORECASE)
 # a coronary artery's territory names the wall it supplies: LAD anterior, RCA inferior, circumflex lateral
-_MI_LOCATIONS = ((r"\bV1\s*(?:-|to)\s*V[3-4]\b|\bV2\s*(?:-|to)\s*V4\b|\banterior (?:wall|leads)\b|\bLAD[- ]territory\b", "AMI"),
+# ("the front wall of the heart", "the bottom of the heart": the walls in lay words)
+_MI_LOCATIONS = ((r"\bV1\s*(?:-|to)\s*V[3-4]\b|\bV2\s*(?:-|to)\s*V4\b|\banterior (?:wall|leads)\b|\bLAD[- ]territory\b|"
+                  r"\bfront (?:wall|of the heart)\b", "AMI"),
                  (r"\bI,?\s*(?:and\s*)?aVL\b|\bV5\s*(?:-|to|,|and)\s*V6\b|\blateral (?:wall|leads)\b|"
                   r"\b(?:LCx|circumflex)[- ]territory\b", "LMI"),
-                 (r"\bII,?\s*III,?\s*(?:and\s*)?aVF\b|\binferior (?:wall|leads)\b|\bRCA[- ]territory\b", "IMI"))
+                 (r"\bII,?\s*III,?\s*(?:and\s*)?aVF\b|\binferior (?:wall|leads)\b|\bRCA[- ]territory\b|"
+                  r"\b(?:bottom|lower|underside) (?:wall|of the heart)\b", "IMI"))
 # "anterior or anteroseptal infarction?", "inferior/lateral MI?": a wall named before "or" names its
 # own statement too (the lexicon reads only the words next to "infarction")
 _MI_WALLS = {"anterior": "AMI", "inferior": "IMI", "lateral": "LMI", "posterior": "PMI", "anteroseptal": "ASMI"}
@@ -214,6 +227,7 @@ _MI_COORDINATED = re.compile(r"\b(anterior|inferior|lateral|posterior|anterosept
 # limit (the engine's: 100 and 50 bpm; 60 is the older bradycardia limit), not whether the rhythm is sinus
 _RATE_LIMIT = re.compile(r"\b(?:rate|rhythm)\b[^?.]{0,20}\b(?:(above|over|more than|faster than|greater than|exceed\w*)\s*100|"
                          r"(below|under|less than|slower than)\s*(?:50|60))\b", re.IGNORECASE)
+_SINUS_SPEED = re.compile(r"\b(slow|fast|rapid|quick)\s+sinus\s+(?:rhythm|rate)\b", re.IGNORECASE)
 # "Axis? Normal, left or right?", "Where's the axis - any deviation?": the category, not one yes/no
 _AXIS_CHOICE = re.compile(r"\baxis\b.*\b(?:normal|left|right)\b[^?.]*\bor\b[^?.]*\b(?:normal|left|right|extreme)\b|"
                           r"\b(?:where|which way)\b[^?.]*\baxis\b[^?]*\bdeviat", re.IGNORECASE)
@@ -277,9 +291,10 @@ def _route(question: str) -> Topic:
 
         wall = _MI_WALLS[coordinated.group(1).lower()]
         codes = [*codes, *([wall] if wall in STATEMENTS and wall not in codes else [])]
-    if "MI" in codes:  # "MI in V1-V4?", "infarct involving the lateral wall": the location names the statement
-        located = [code for pattern, code in _MI_LOCATIONS if re.search(pattern, q, re.IGNORECASE)]
-        codes = [c for c in codes if c != "MI"] + located if located else codes
+    codes = _located_mi(q, codes)
+    speed = _SINUS_SPEED.search(q)
+    if speed and "SR" in codes:  # "slow sinus rhythm?" asks sinus bradycardia, not whether the rhythm is sinus
+        codes = ["SBRAD" if speed.group(1).lower() == "slow" else "STACH", *(c for c in codes if c != "SR")]
     limit = _RATE_LIMIT.search(q)
     if limit:
         sinus = re.search(r"\bsinus\b", q, re.IGNORECASE)
@@ -291,13 +306,14 @@ def _route(question: str) -> Topic:
     if _EITHER_BBB.search(q):  # "a right or left bundle branch block?" asks the family, not the one named last
         codes = ["BBB"]
     if not codes:
-        codes = [c for pattern, cs in FAMILY_WORDS if re.search(pattern, q, re.IGNORECASE) for c in cs]
+        codes = _located_mi(q, [c for pattern, cs in FAMILY_WORDS if re.search(pattern, q, re.IGNORECASE) for c in cs])
     # "after an MI years ago - is there a lateral infarct?": a family named beside one of its members is
     # answered after it (the verdict's "Yes"/"No" answers the first code; the family gets its own clause)
     codes = sorted(codes, key=lambda c: c in _FAMILIES and any(m in codes for m in IMPLIED_BY[c]))
     # a finding named without a question word asks whether it is there ("Left bundle branch block?",
     # "Long QT on this tracing?", "Left axis deviation present?")
-    yes_no = bool(_YES_NO_QUESTION.search(q)) or (bool(codes) and not _WH_QUESTION.search(q))
+    yes_no = ((bool(_YES_NO_QUESTION.search(q)) and not _POLITE_REQUEST.search(q))
+              or (bool(codes) and not _WH_QUESTION.search(q)))
     if _GLOSSARY.search(q) and not yes_no:
         return Topic("glossary", codes=tuple(codes))
     if yes_no and "LVH" in codes and re.search(r"criteri|voltage", q, re.IGNORECASE):
@@ -343,6 +359,14 @@ def _route(question: str) -> Topic:
     if _OVERVIEW.search(q) or re.search(r"\bnormal\b", q, re.IGNORECASE) or not q.rstrip("?. "):
         return Topic("overview")
     return Topic("unknown")
+
+
+def _located_mi(q: str, codes: list[str]) -> list[str]:
+    """"MI in V1-V4?", "infarct involving the lateral wall": the location names the statement."""
+    if "MI" not in codes:
+        return codes
+    located = [code for pattern, code in _MI_LOCATIONS if re.search(pattern, q, re.IGNORECASE)]
+    return [c for c in codes if c != "MI"] + located if located else codes
 
 
 def _statement_topic(q: str, codes: list[str]) -> Topic:
@@ -600,14 +624,40 @@ def _flag_statement(key: str, flags: frozenset[str], facts: StatementFacts, m: d
     return ""
 
 
+def rr_regularity(m: dict[str, Any]) -> str | None:
+    """The engine's RR regularity in words with the value that decided it: the median beat-to-beat
+    change of the dominant beats (premature beats set aside) for a regular rhythm, the larger of it and
+    the change over all beats for an irregular one (:mod:`medts.interpret.rhythm` rules 2 and 3b), then
+    the overall variation. The overall variation alone misled: a slow phasic sinus rhythm is regular
+    beat to beat at an overall variation of 17 % (LUDB 1)."""
+    rh = m.get("rhythm") or {}
+    irregular = m.get("rr_irregular")
+    dominant, successive = _value(rh, "dominant_irregularity"), _value(rh, "rr_successive_irregularity")
+    cv = _value(rh, "rr_cv")
+    if irregular is None or (dominant is None and cv is None):
+        return None
+    change = max(dominant or 0.0, successive or 0.0) if irregular else dominant
+    details = []
+    if change is not None:
+        details.append(f"median beat-to-beat change {100 * change:.0f}% of the RR interval")
+    premature = _value(rh, "premature_beats")
+    if not irregular and premature:
+        # "premature beat" would claim the premature-complex statement, which one early beat does not make
+        details.append(f"{premature:.0f} early beat{'s' if premature != 1 else ''} set aside")
+    if cv is not None:
+        details.append(f"overall variation {100 * cv:.0f}%")
+    return ("RR irregular" if irregular else "RR regular") + f" ({'; '.join(details)})"
+
+
 def _rhythm_clause(m: dict[str, Any]) -> str | None:
     rh = m.get("rhythm") or {}
-    pf, cv = _value(rh, "p_wave_fraction"), _value(rh, "rr_cv")
+    pf = _value(rh, "p_wave_fraction")
     parts = []
     if pf is not None:
         parts.append(f"P waves before {100 * pf:.0f}% of beats")
-    if cv is not None:
-        parts.append(("RR irregular" if m.get("rr_irregular") else "RR regular") + f" (variation {100 * cv:.0f}%)")
+    regularity = rr_regularity(m)
+    if regularity:
+        parts.append(regularity)
     return " and ".join(parts) or None
 
 
