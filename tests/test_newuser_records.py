@@ -86,3 +86,30 @@ def test_rhythm_reads_a_challenge_mat_named_by_its_mat_file(tmp_path):
         src = open_long_record(path)
         assert (src.name, src.fs, src.n_samples, src.leads) == ("A0001", 500.0, val.shape[1], tuple(ecg.leads))
         np.testing.assert_allclose(src.read(0, 100), val.T[:100] / 1000.0, atol=1e-6)
+
+
+def test_a_signal_gap_is_no_pause_and_a_gap_early_in_the_record_is_read_like_a_late_one(tmp_path):
+    # A Holter's invalid samples (NaN in WFDB) read as 0 mV; 6 s of them were reported as a 6.8 s
+    # pause, and a gap in the first 65536 samples refused the record (exit 2) while a later one was read.
+    import numpy as np
+    import wfdb
+
+    from medts.longterm.stream import open_long_record
+
+    fs = 250.0
+    ecg = simulate_12lead(150.0, fs, 70.0, seed=7)
+    x = ecg.signal[:, [ecg.leads.index("II")]].astype(float)
+    x[int(20 * fs):int(26 * fs)] = np.nan
+    wfdb.wrsamp("gap", fs=fs, units=["mV"], sig_name=["II"], p_signal=x, fmt=["16"], write_dir=str(tmp_path))
+    src = open_long_record(tmp_path / "gap.hea")
+    assert src.n_samples == len(x) and not np.isnan(src.read(0, src.n_samples)).any()
+    res = analyze_recording(src)
+    assert res.pauses == []
+    assert [(g.onset_s, g.duration_s) for g in res.signal_gaps] == [(20.0, 6.0)]
+    assert any("no pause is called across them" in n for n in res.notes)
+    # the same record with a true pause (a flat-free 3 s without beats: baseline noise) keeps it
+    y = ecg.signal[:, [ecg.leads.index("II")]].astype(float)
+    quiet = slice(int(40 * fs), int(43 * fs))
+    y[quiet] = np.random.default_rng(0).normal(0, 0.01, (quiet.stop - quiet.start, 1))
+    res = analyze_recording(source_from_array(y, fs, ("II",), name="pause"))
+    assert res.signal_gaps == [] and len(res.pauses) == 1 and res.pauses[0].duration_s >= 3.0

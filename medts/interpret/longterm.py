@@ -29,6 +29,10 @@ RUN_MIN_BEATS = 3
 """Three or more consecutive ectopic beats of one class: a run (ventricular: non-sustained VT when
 shorter than 30 s; supraventricular: SVT run)."""
 SUSTAINED_RUN_S = 30.0
+SIGNAL_GAP_S = 0.5
+"""A stretch where the beat lead holds one exact value this long is a signal gap (WFDB invalid samples
+read as 0 mV, an electrode off, a recorder's dropout), not asystole: an RR interval across a gap is no
+pause. Real ECG never repeats a sample value this long (at most 8 samples, 22 ms, in MIT-BIH 108 and 201)."""
 
 # ---- atrial fibrillation episodes -------------------------------------------------------------------
 AF_MIN_EPISODE_S = 30.0

@@ -152,7 +152,8 @@ def _hea_signal_file(header: Path) -> str | None:
 
 
 def read_record(path: str | Path, *, format: str | None = None, fs: float | None = None,
-                leads: Sequence[str] | None = None, max_samples: int | None = None) -> ECG:
+                leads: Sequence[str] | None = None, max_samples: int | None = None,
+                missing_as_zero: bool = False) -> ECG:
     """Read one ECG record from any supported format (see :data:`FORMATS`).
 
     Parameters
@@ -173,6 +174,9 @@ def read_record(path: str | Path, *, format: str | None = None, fs: float | None
     max_samples : int, optional
         Keep only the first ``max_samples`` samples. WFDB records and ISHNE Holter files are read
         by sample range (the rest never enters memory); other formats are read whole, then cut.
+    missing_as_zero : bool
+        With ``max_samples``: a WFDB record's "invalid sample" markers become 0 mV instead of an
+        error (the first part of a long record read window by window, :mod:`medts.io.ranged`).
 
     Raises
     ------
@@ -193,7 +197,7 @@ def read_record(path: str | Path, *, format: str | None = None, fs: float | None
             if name == "wfdb" and max_samples is not None:
                 from medts.io.wfdb_io import read_wfdb
 
-                ecg = read_wfdb(path, fs=fs, max_samples=max_samples)
+                ecg = read_wfdb(path, fs=fs, max_samples=max_samples, missing_as_zero=missing_as_zero)
             elif name == "ishne":  # read by sample range too: a Holter file can hold 24 h
                 ecg = _hospital.read_ishne(path, fs, max_samples)
             else:

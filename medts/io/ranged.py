@@ -58,7 +58,8 @@ def open_ranged(path: Path, *, format: str | None, fs: float | None, leads: Sequ
     total = ranged_length(path, format, fs)
     if total is None:
         return None
-    head = read_record(path, format=format, fs=fs, leads=leads, max_samples=head_samples)
+    head = read_record(path, format=format, fs=fs, leads=leads, max_samples=head_samples,
+                       missing_as_zero=missing_as_zero)  # a gap in the first part reads as the rest do
     if path.suffix.lower() == ".ecg":
         from medts.io.ishne import ishne_reader
 

@@ -190,7 +190,7 @@ def record_base(path: str | Path) -> Path:
 
 
 def read_wfdb(path: str | Path, *, verify_checksum: bool = True, fs: float | None = None,
-              max_samples: int | None = None) -> ECG:
+              max_samples: int | None = None, missing_as_zero: bool = False) -> ECG:
     """Read a WFDB record (``.hea`` + signal file) as an :class:`ECG` in mV.
 
     Parameters
@@ -207,6 +207,9 @@ def read_wfdb(path: str | Path, *, verify_checksum: bool = True, fs: float | Non
     max_samples : int, optional
         Read only the first ``max_samples`` samples (a sample-range read: the rest of the file is
         never held in memory; its checksums are still verified, streamed in blocks).
+    missing_as_zero : bool
+        WFDB "invalid sample" markers (a Holter's gaps) become 0 mV instead of an error, as in
+        :func:`read_wfdb_samples` (``medts rhythm`` reads the first part with it, then the rest).
 
     Returns
     -------
@@ -229,7 +232,7 @@ def read_wfdb(path: str | Path, *, verify_checksum: bool = True, fs: float | Non
     try:
         rate = header_sampling_rate(header, fs)
         record = _read_record(base, verify_checksum=verify_checksum, header=header, sampto=max_samples)
-        return _record_to_ecg(record, header, rate)
+        return _record_to_ecg(record, header, rate, missing_as_zero)
     except ECGReadError:
         raise
     except InvalidECGError as error:
@@ -348,7 +351,7 @@ def _read_record(base: Path, *, verify_checksum: bool, header: Path, sampto: int
     return record
 
 
-def _record_to_ecg(record: wfdb.Record, header: Path, fs: float) -> ECG:
+def _record_to_ecg(record: wfdb.Record, header: Path, fs: float, missing_as_zero: bool = False) -> ECG:
     signal = record.p_signal
     if signal is None or signal.ndim != 2 or signal.shape[0] == 0:
         raise ECGReadError(header, "record has no samples")
@@ -363,6 +366,8 @@ def _record_to_ecg(record: wfdb.Record, header: Path, fs: float) -> ECG:
         scales.append(scale)
     if any(s != 1.0 for s in scales):
         signal = signal * np.asarray(scales)[None, :]
+    if missing_as_zero:
+        signal = np.nan_to_num(signal, nan=0.0)
     n_invalid = int(np.isnan(signal).sum())
     if n_invalid:
         raise ECGReadError(
@@ -627,8 +632,6 @@ def read_wfdb_samples(path: str | Path, start: int, stop: int, *, missing_as_zer
     scales = [unit_scale_to_mv(u) or 1.0 for u in (record.units or [None] * record.n_sig)]
     if any(s != 1.0 for s in scales):
         signal = signal * np.asarray(scales)[None, :]
-    if missing_as_zero:
-        signal = np.nan_to_num(signal, nan=0.0)
     if missing_as_zero:
         signal = np.nan_to_num(signal, nan=0.0)
     n_invalid = int(np.isnan(signal).sum())

@@ -24,9 +24,12 @@ from medts.longterm.classify import EctopySummary, beat_classes, beat_scores, su
 from medts.longterm.rhythm import (
     Episode,
     Pause,
+    SignalGap,
     WindowRhythm,
     af_episodes,
     find_pauses,
+    flat_runs,
+    merge_runs,
     window_rhythm,
 )
 from medts.longterm.stream import LongSource, iter_chunks, open_long_record
@@ -70,6 +73,8 @@ class LongTermResult(BaseModel):
     episodes: list[Episode]
     ectopy: EctopySummary
     pauses: list[Pause]
+    signal_gaps: list[SignalGap] = Field(default_factory=list)
+    """Stretches with no signal on the beat lead (``rules.SIGNAL_GAP_S``); no pause is called across them."""
     windows: list[WindowRhythm]
     poor_quality_windows: int
     p_wave_windows: int
@@ -102,8 +107,11 @@ def analyze_recording(path_or_source: str | Path | LongSource, *, window_s: floa
     poor = 0
     min_corr_feature = float(np.log(1.0 - rules.WINDOW_MIN_BEAT_CORR + 0.01))
     implausible = 0
+    gaps: list[tuple[int, int]] = []
     for chunk in iter_chunks(src, window_s=window_s, margin_s=MARGIN_S):
         implausible += implausible_amplitude(chunk.signal[:, li])  # no beats are detected there
+        gaps += [(chunk.read_start + a, chunk.read_start + b)
+                 for a, b in flat_runs(chunk.signal[:, li], int(round(rules.SIGNAL_GAP_S * src.fs)))]
         block = ext.add(chunk)
         v, s = beat_scores(block.features)
         is_v = v >= rules.V_THRESHOLD
@@ -141,6 +149,11 @@ def analyze_recording(path_or_source: str | Path | LongSource, *, window_s: floa
         seen_s = sum(w.end_s - w.start_s for w in af_windows)
         notes.append(f"AF/flutter seen in {len(af_windows)} window(s), {seen_s:.0f} s in all, shorter than the "
                      f"{rules.AF_MIN_EPISODE_S:.0f} s an AF episode needs: no episode counted")
+    gaps = merge_runs(gaps)
+    if gaps:
+        notes.append(f"lead {src.leads[li]}: no signal (one value held {rules.SIGNAL_GAP_S:g} s or longer: invalid samples "
+                     f"read as 0 mV, or an electrode off) in {len(gaps)} stretch(es), {sum(b - a for a, b in gaps) / src.fs:.1f} s "
+                     "in all: no pause is called across them")
     if implausible:
         notes.append(f"lead {src.leads[li]}: implausible amplitude (beyond {MAX_PLAUSIBLE_MV:g} mV from its median; "
                      f"wrong units?) in {implausible} of {len(windows)} window(s): no beats analysed there")
@@ -150,7 +163,9 @@ def analyze_recording(path_or_source: str | Path | LongSource, *, window_s: floa
         record=src.name, fs=src.fs, duration_s=round(src.duration_s, 2), lead=src.leads[li], window_s=window_s,
         rate=rate_summary(windows), af_burden_percent=round(100.0 * af_s / src.duration_s, 2) if src.duration_s else 0.0,
         episodes=episodes, ectopy=summarise_ectopy(all_samples, all_classes, src.fs),
-        pauses=find_pauses(all_samples, src.fs), windows=windows, poor_quality_windows=poor,
+        pauses=find_pauses(all_samples, src.fs, gaps),
+        signal_gaps=[SignalGap(onset_s=round(a / src.fs, 2), duration_s=round((b - a) / src.fs, 2)) for a, b in gaps],
+        windows=windows, poor_quality_windows=poor,
         p_wave_windows=sum(w.p_wave for w in windows), notes=notes)
     if with_beats:
         result.beats = BeatTable(samples=[int(x) for x in all_samples], classes=[str(c) for c in all_classes],

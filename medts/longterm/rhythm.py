@@ -138,10 +138,38 @@ def af_episodes(windows: list[WindowRhythm]) -> list[Episode]:
     return episodes
 
 
-def find_pauses(samples: np.ndarray, fs: float) -> list[Pause]:
-    """RR intervals of at least ``PAUSE_S``."""
+class SignalGap(BaseModel):
+    """A stretch where the beat lead holds one value (``rules.SIGNAL_GAP_S``): no signal, no asystole."""
+
+    onset_s: float
+    duration_s: float
+
+
+def flat_runs(x: np.ndarray, min_samples: int) -> list[tuple[int, int]]:
+    """``[start, stop)`` of every run of at least ``min_samples`` equal consecutive values of ``x``."""
+    same = np.concatenate([[False], np.diff(np.asarray(x)) == 0, [False]])
+    edges = np.flatnonzero(np.diff(same.astype(np.int8)))
+    starts, stops = edges[::2], edges[1::2] + 1  # a run of k equal differences spans k + 1 samples
+    return [(int(a), int(b)) for a, b in zip(starts, stops) if b - a >= min_samples]
+
+
+def merge_runs(runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping or touching ``[start, stop)`` runs (found in overlapping windows) joined, in order."""
+    out: list[list[int]] = []
+    for a, b in sorted(runs):
+        if out and a <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return [(a, b) for a, b in out]
+
+
+def find_pauses(samples: np.ndarray, fs: float, gaps: list[tuple[int, int]] = ()) -> list[Pause]:
+    """RR intervals of at least ``PAUSE_S``, except those across a signal gap (``gaps``: ``[start, stop)``
+    samples, see ``rules.SIGNAL_GAP_S``)."""
     s = np.asarray(samples, float)
     rr = np.diff(s) / fs
-    idx = np.flatnonzero(rr >= rules.PAUSE_S)
+    idx = [i for i in np.flatnonzero(rr >= rules.PAUSE_S)
+           if not any(a < s[i + 1] and b > s[i] for a, b in gaps)]
     return [Pause(onset_s=round(s[i] / fs, 2), duration_s=round(float(rr[i]), 2), long=bool(rr[i] >= rules.LONG_PAUSE_S))
             for i in idx]
