@@ -113,3 +113,20 @@ def test_a_signal_gap_is_no_pause_and_a_gap_early_in_the_record_is_read_like_a_l
     y[quiet] = np.random.default_rng(0).normal(0, 0.01, (quiet.stop - quiet.start, 1))
     res = analyze_recording(source_from_array(y, fs, ("II",), name="pause"))
     assert res.signal_gaps == [] and len(res.pauses) == 1 and res.pauses[0].duration_s >= 3.0
+
+
+def test_the_verdict_says_a_suspected_arm_electrode_reversal():
+    # Arm electrodes swapped (PTB-XL 00001 and 00256 with I inverted, II<->III, aVR<->aVL): measure
+    # suspected it, but the verdict asserted the right or extreme axis deviation the swap makes (and MI)
+    # without a word about it. Here the swap's signature: lead I inverted, aVR upright.
+    from medts.interpret import interpret_ecg
+
+    ecg = simulate_12lead(10.0, 500.0, 70.0, seed=8)
+    sig = ecg.signal.copy()
+    for lead in ("I", "aVR"):
+        sig[:, ecg.leads.index(lead)] *= -1
+    swapped = type(ecg)(sig, fs=ecg.fs, leads=ecg.leads, record_id="swapped")
+    f = interpret_ecg(swapped)
+    assert f.quality.limb_lead_reversal
+    assert "electrode reversal" in f.verdict and "check the electrodes" in f.verdict
+    assert "reversal" not in interpret_ecg(ecg).verdict

@@ -70,6 +70,8 @@ def make_verdict(f) -> str:
         tail += " (statement classifier not run)"
     if absent:
         tail += f"; {_missing_phrase(absent)}: statements that need them not assessed"
+    if f.quality.limb_lead_reversal:  # axis and limb-lead Q waves are what a reversal changes first
+        tail += f"; {f.quality.limb_lead_reversal}: axis and limb-lead findings may be artefacts, check the electrodes"
     return f"{head}; {tail}."
 
 
