@@ -179,6 +179,7 @@ def read_checked(path: Path, *, format: str | None = None, fs: float | None = No
     ecg = read_record(path, format=format, fs=fs, leads=leads, max_samples=keep)
     if limits is None:
         return ecg
+    ecg = with_limb_leads(ecg)
     if total is None:  # a format without a header to peek: read whole, cut now
         total = ecg.n_samples
         keep = limits.excerpt_samples(ecg.n_samples, ecg.fs, ecg.n_leads)
@@ -188,6 +189,27 @@ def read_checked(path: Path, *, format: str | None = None, fs: float | None = No
     if ecg.n_samples < total:
         ecg = carry_notes(ecg, [excerpt_note(ecg.n_samples, total, ecg.fs, limits)])
     return ecg
+
+
+def with_limb_leads(ecg):
+    """``ecg`` with III, aVR, aVL and aVF computed from I and II where it lacks them, as the carts that
+    store 8 leads (I, II, V1-V6) do, and a note saying so; unchanged without a live lead I and II
+    (a flat one would make copies of the other look like limb leads)."""
+    import numpy as np
+
+    from medts.io.device import complete_limb_leads
+    from medts.record import MIN_SIGNAL_MV
+
+    if "I" not in ecg.leads or "II" not in ecg.leads or any(
+            np.ptp(ecg.signal[:, ecg.leads.index(name)]) < MIN_SIGNAL_MV for name in ("I", "II")):
+        return ecg
+    leads, columns, derived = complete_limb_leads(list(ecg.leads), [ecg.signal[:, j] for j in range(ecg.n_leads)])
+    if not derived:
+        return ecg
+    out = replace(ecg, signal=np.stack(columns, axis=1).astype(np.float32), leads=tuple(leads),
+                  metadata={**ecg.metadata, "derived_leads": list(ecg.metadata.get("derived_leads", [])) + derived})
+    return carry_notes(out, [f"lead(s) {', '.join(derived)} derived from I and II (Einthoven/Goldberger: III = II - I, "
+                             "aVR = -(I + II)/2, aVL = I - II/2, aVF = II - I/2); the record does not hold them"])
 
 
 def carry_notes(ecg, notes: Sequence[str]):

@@ -35,7 +35,9 @@ def test_classify_json_lists_records_in_input_order_and_reports_bad_files(adapte
     assert result.exit_code == 2  # bad input (cli_inputs contract)
     docs = json.loads(result.stdout)
     assert len(docs) == 2 and docs[0]["record_id"] == "rec_a"
-    assert docs[0]["missing_leads"] == ["III", "aVR", "aVL", "aVF"] and docs[0]["resampled"]
+    # the 8 stored leads (I, II, V1-V6) get III, aVR, aVL, aVF derived from I and II, as carts do
+    assert docs[0]["missing_leads"] == [] and docs[0]["resampled"]
+    assert "III, aVR, aVL, aVF derived from I and II" in result.stderr
     assert len(docs[0]["statements"]) == 5 and "broken.csv" in docs[1]["source"] and docs[1]["error"]
 
 

@@ -130,3 +130,29 @@ def test_the_verdict_says_a_suspected_arm_electrode_reversal():
     assert f.quality.limb_lead_reversal
     assert "electrode reversal" in f.verdict and "check the electrodes" in f.verdict
     assert "reversal" not in interpret_ecg(ecg).verdict
+
+
+def test_an_8_lead_record_gets_its_derived_limb_leads_with_a_note(tmp_path):
+    # Carts store I, II, V1-V6 and derive the other four; a WFDB/EDF/CSV export of those 8 leads had
+    # III, aVR, aVL, aVF "missing": PTB-XL 00041 (LAFB) cut to 8 leads lost its LAFB statement.
+    import numpy as np
+    import wfdb
+
+    from medts.cli_inputs import read_checked, resting_limits
+
+    ecg = simulate_12lead(10.0, 500.0, 70.0, seed=9)
+    eight = ["I", "II", "V1", "V2", "V3", "V4", "V5", "V6"]
+    cols = [ecg.leads.index(n) for n in eight]
+    wfdb.wrsamp("eight", fs=500, units=["mV"] * 8, sig_name=eight, p_signal=ecg.signal[:, cols].astype(float),
+                fmt=["16"] * 8, write_dir=str(tmp_path))
+    got = read_checked(tmp_path / "eight.hea", limits=resting_limits("test"))
+    assert got.leads == ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
+    lead = {n: got.signal[:, k] for k, n in enumerate(got.leads)}
+    np.testing.assert_allclose(lead["aVL"], lead["I"] - lead["II"] / 2, atol=1e-6)
+    np.testing.assert_allclose(lead["III"], lead["II"] - lead["I"], atol=1e-6)
+    assert any("III, aVR, aVL, aVF derived from I and II" in n for n in got.input_notes())
+    # a flat lead I: nothing is derived (III would be a copy of II)
+    flat = ecg.signal[:, cols].astype(float)
+    flat[:, 0] = 0.0
+    wfdb.wrsamp("flat", fs=500, units=["mV"] * 8, sig_name=eight, p_signal=flat, fmt=["16"] * 8, write_dir=str(tmp_path))
+    assert read_checked(tmp_path / "flat.hea", limits=resting_limits("test")).leads == tuple(eight)
