@@ -208,8 +208,9 @@ def with_limb_leads(ecg):
         return ecg
     out = replace(ecg, signal=np.stack(columns, axis=1).astype(np.float32), leads=tuple(leads),
                   metadata={**ecg.metadata, "derived_leads": list(ecg.metadata.get("derived_leads", [])) + derived})
-    return carry_notes(out, [f"lead(s) {', '.join(derived)} derived from I and II (Einthoven/Goldberger: III = II - I, "
-                             "aVR = -(I + II)/2, aVL = I - II/2, aVF = II - I/2); the record does not hold them"])
+    note = (f"lead(s) {', '.join(derived)} derived from I and II (Einthoven/Goldberger: III = II - I, "
+            "aVR = -(I + II)/2, aVL = I - II/2, aVF = II - I/2); the record does not hold them")
+    return carry_notes(out, [note])
 
 
 def carry_notes(ecg, notes: Sequence[str]):
