@@ -164,3 +164,16 @@ def test_shipped_scorer_has_no_medtsllm_term_and_reasons_never_name_it(scored):
     recon = np.array([b["reconstruction"] for b in res["beats"]])
     assert np.isfinite(recon).all() and recon.max() > 0  # the MedTsLLM pass still ran
     assert "not used to flag" in res["note"]
+
+
+def test_a_flat_scored_lead_is_said_not_reported_as_zero_flagged(tmp_path):
+    # An all-zero lead II printed "0 beats detected, 0 flagged" and nothing else: read as "no ectopy".
+    sig = np.zeros((2500, 2))
+    sig[:, 1] = ectopic_simulation(10.0)[0][:2500]
+    wfdb.wrsamp("flatii", fs=FS, units=["mV", "mV"], sig_name=["II", "V1"], p_signal=sig, fmt=["16", "16"],
+                write_dir=str(tmp_path))
+    result = CliRunner().invoke(app, ["anomalies", str(tmp_path / "flatii.hea")])
+    assert result.exit_code == 0, result.output
+    assert "problem: lead II is flat" in result.stdout
+    doc = json.loads(CliRunner().invoke(app, ["anomalies", str(tmp_path / "flatii.hea"), "--json"]).stdout)[0]
+    assert doc["lead"] == "II" and doc["problems"] and doc["problems"][0].startswith("lead II is flat")

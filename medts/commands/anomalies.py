@@ -80,6 +80,7 @@ def text_report(res: Any, source: str, max_windows: int = 30) -> str:
     thr = "none" if res.threshold is None else f"{res.threshold:.3g}"
     lines = [f"{res.record_id or source}: lead {res.lead}, {len(res.beats)} beats detected, {len(res.items)} flagged "
              f"({res.score_kind} >= {thr}; {Path(res.adapter).name}; draft for clinician review)"]
+    lines += [f"  problem: {p} (scores on this lead are not reliable)" for p in res.problems]
     for it in res.items:
         lines.append(f"  beat at {it.time_s:8.3f} s  score {it.score:.3f}  detector: {it.kind}"
                      + (f" ({', '.join(it.reasons)})" if it.reasons else ""))

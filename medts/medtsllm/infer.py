@@ -338,6 +338,9 @@ class AnomalyResult(BaseModel):
     beats: list[BeatScore]
     windows: list[WindowScore]
     items: list[AnomalyItem]
+    problems: list[str] = []
+    """What is wrong with the scored lead itself (flat, saturated: :meth:`medts.record.ECG.problems`):
+    "0 flagged" on a lead without signal is no finding."""
     note: str = ("Draft for clinician review: beats the MedTsLLM anomaly adapter scores as unusual "
                  "(possible ventricular ectopy); not a diagnosis.")
 
@@ -412,6 +415,7 @@ def detect_anomalies(ecg: ECG, adapter_dir: str | Path, *, lead: str | None = No
         raise MedtsError(f"{ecg.record_id or 'record'}: no lead {lead!r} (leads: {', '.join(ecg.leads)})")
     fs = cfg.data.fs
     x = ecg.select_leads([name])
+    problems = [p for p in x.problems() if p.startswith(f"lead {name} ")]
     x = x.resample(fs) if x.fs != fs else x
     sig = x.signal[:, 0]
     beats = detect_beats(sig, fs)
@@ -455,4 +459,4 @@ def detect_anomalies(ecg: ECG, adapter_dir: str | Path, *, lead: str | None = No
     return AnomalyResult(record_id=ecg.record_id, lead=name, fs_input_hz=float(ecg.fs), fs_model_hz=float(fs),
                          adapter=str(adapter_dir), score_kind=kind, threshold=None if thr is None else float(thr),
                          threshold_method=method if threshold is None else "given by the caller",
-                         beats=beat_list, windows=windows, items=items, **note)
+                         beats=beat_list, windows=windows, items=items, problems=problems, **note)
