@@ -57,25 +57,34 @@ _LEAD_ALIASES = {
     "leadi": "I", "leadii": "II", "leadiii": "III",
 }
 _PRECORDIAL = re.compile(r"^(?:lead)?v([1-6])$")
+_LABEL_PREFIX = re.compile(r"^(?:mdcecglead|ecg|ekg|lead)")
+"""What exports put before a lead's name: "ECG II", "EKG V1", "Lead aVR", "MDC_ECG_LEAD_AVF" (ISO/IEEE 11073)."""
 
 
 def canonical_lead_name(name: str) -> str:
     """Map a lead label to its canonical spelling.
 
-    ``"avr"``, ``"AVR"`` and ``"aVR"`` become ``"aVR"``; ``"MLII"``, ``"ii"`` and ``"Lead II"``
-    become ``"II"``; ``"v1"`` becomes ``"V1"``. Labels with no standard meaning (``"ECG1"``)
-    are returned stripped but otherwise unchanged.
+    ``"avr"``, ``"AVR"`` and ``"aVR"`` become ``"aVR"``; ``"MLII"``, ``"ii"``, ``"Lead II"``, ``"ECG II"``
+    and ``"MDC_ECG_LEAD_II"`` become ``"II"``; ``"v1"`` becomes ``"V1"``. Labels with no standard
+    meaning (``"ECG1"``) and inverted leads (``"-aVR"``, Cabrera's display: not aVR itself) are
+    returned stripped but otherwise unchanged.
 
     >>> canonical_lead_name("MLII"), canonical_lead_name("avf"), canonical_lead_name(" v5 ")
     ('II', 'aVF', 'V5')
+    >>> canonical_lead_name("EKG V1"), canonical_lead_name("MDC_ECG_LEAD_AVR"), canonical_lead_name("-aVR")
+    ('V1', 'aVR', '-aVR')
     """
-    key = re.sub(r"[\s_\-]", "", str(name)).lower()
-    if key in _LEAD_ALIASES:
-        return _LEAD_ALIASES[key]
-    match = _PRECORDIAL.match(key)
-    if match:
-        return f"V{match.group(1)}"
-    return str(name).strip()
+    label = str(name).strip()
+    if label.startswith("-"):
+        return label
+    key = re.sub(r"[\s_\-:]", "", label).lower()
+    for candidate in dict.fromkeys((key, _LABEL_PREFIX.sub("", key))):
+        if candidate in _LEAD_ALIASES:
+            return _LEAD_ALIASES[candidate]
+        match = _PRECORDIAL.match(candidate)
+        if match:
+            return f"V{match.group(1)}"
+    return label
 
 
 class RecordSummary(BaseModel):

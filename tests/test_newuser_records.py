@@ -156,3 +156,15 @@ def test_an_8_lead_record_gets_its_derived_limb_leads_with_a_note(tmp_path):
     flat[:, 0] = 0.0
     wfdb.wrsamp("flat", fs=500, units=["mV"] * 8, sig_name=eight, p_signal=flat, fmt=["16"] * 8, write_dir=str(tmp_path))
     assert read_checked(tmp_path / "flat.hea", limits=resting_limits("test")).leads == tuple(eight)
+
+
+def test_lead_labels_of_other_exports_are_recognised_and_minus_avr_is_not_avr():
+    # WFDB/CSV exports named "ECG I", "EKG V1", "Lead aVR" or "MDC_ECG_LEAD_II" read as 12 unknown leads
+    # (classify refused the record; "Lead I" mapped but "Lead aVR" did not), and "-aVR" (inverted aVR,
+    # Cabrera display) was read as aVR without its sign.
+    from medts.record import STANDARD_LEADS, canonical_lead_name
+
+    for prefix in ("ECG ", "EKG-", "Lead ", "MDC_ECG_LEAD_"):
+        assert [canonical_lead_name(prefix + lead.upper()) for lead in STANDARD_LEADS] == list(STANDARD_LEADS)
+    assert canonical_lead_name("-aVR") == "-aVR"
+    assert [canonical_lead_name(x) for x in ("ECG1", "ECG", "lead1", "Lead III", "MLII")] == ["ECG1", "ECG", "I", "III", "II"]
