@@ -168,3 +168,23 @@ def test_lead_labels_of_other_exports_are_recognised_and_minus_avr_is_not_avr():
         assert [canonical_lead_name(prefix + lead.upper()) for lead in STANDARD_LEADS] == list(STANDARD_LEADS)
     assert canonical_lead_name("-aVR") == "-aVR"
     assert [canonical_lead_name(x) for x in ("ECG1", "ECG", "lead1", "Lead III", "MLII")] == ["ECG1", "ECG", "I", "III", "II"]
+
+
+def test_classify_on_an_all_zero_record_names_no_lead_as_present(tmp_path):
+    # The routing note ended "on the lead(s) present: " with nothing after it.
+    import json
+
+    import numpy as np
+    import wfdb
+    from typer.testing import CliRunner
+
+    from medts.cli import app
+    from medts.record import STANDARD_LEADS
+
+    wfdb.wrsamp("zeros", fs=500, units=["mV"] * 12, sig_name=list(STANDARD_LEADS), p_signal=np.zeros((5000, 12)),
+                fmt=["16"] * 12, write_dir=str(tmp_path))
+    result = CliRunner().invoke(app, ["classify", "--json", str(tmp_path / "zeros.hea")])
+    assert result.exit_code == 0, result.output
+    (doc,) = json.loads(result.stdout)
+    assert doc["verdict"].startswith("Cannot interpret")
+    assert doc["notes"][0].endswith("on the lead(s) present: none (every lead missing or flat)")

@@ -377,7 +377,7 @@ class Classifier:
             pred = out[i]
             pred.notes.insert(0, f"scored by {reduced.name} (trained with lead dropout {reduced.lead_dropout:g} "
                                  f"for records without all 12 leads) instead of the 12-lead {self.name}, on the "
-                                 f"lead(s) present: {', '.join(pred.leads_present)}")
+                                 f"lead(s) present: {', '.join(pred.leads_present) or 'none (every lead missing or flat)'}")
         return out  # type: ignore[return-value]
 
     def _predict_inputs(self, ecgs: list[ECG], inputs: list[tuple[np.ndarray, list[str]]]) -> list[ClassifierPrediction]:
