@@ -188,3 +188,20 @@ def test_classify_on_an_all_zero_record_names_no_lead_as_present(tmp_path):
     (doc,) = json.loads(result.stdout)
     assert doc["verdict"].startswith("Cannot interpret")
     assert doc["notes"][0].endswith("on the lead(s) present: none (every lead missing or flat)")
+
+
+def test_one_inverted_limb_lead_is_the_one_flagged_and_the_verdict_says_so():
+    # PTB-XL 00001 with lead II's sign flipped: quality flagged aVF (II's recipe from aVF was wrong and
+    # aVF's only recipe used II) and the verdict read "normal ECG" with no word on it.
+    from medts.interpret import interpret_ecg
+    from medts.signal.measure import measure_ecg
+
+    ecg = simulate_12lead(10.0, 500.0, 70.0, seed=8)
+    assert not any(q.flags for q in measure_ecg(ecg).lead_quality)
+    for lead in ("I", "II", "III", "aVR", "aVL", "aVF"):
+        sig = ecg.signal.copy()
+        sig[:, ecg.leads.index(lead)] *= -1
+        flipped = type(ecg)(sig, fs=ecg.fs, leads=ecg.leads, record_id="flipped")
+        assert {q.lead for q in measure_ecg(flipped).lead_quality if "possibly_inverted" in q.flags} == {lead}
+    f = interpret_ecg(flipped)  # aVF flipped
+    assert "lead(s) aVF possibly inverted" in f.verdict

@@ -72,6 +72,10 @@ def make_verdict(f) -> str:
         tail += f"; {_missing_phrase(absent)}: statements that need them not assessed"
     if f.quality.limb_lead_reversal:  # axis and limb-lead Q waves are what a reversal changes first
         tail += f"; {f.quality.limb_lead_reversal}: axis and limb-lead findings may be artefacts, check the electrodes"
+    inverted = [lead for lead, flags in f.quality.lead_flags.items() if "possibly_inverted" in flags]
+    if inverted and not f.quality.limb_lead_reversal:
+        tail += (f"; lead(s) {', '.join(inverted)} possibly inverted (polarity against the other leads): findings "
+                 "in them may be artefacts, check the electrodes or the export")
     return f"{head}; {tail}."
 
 

@@ -42,11 +42,13 @@ UNUSABLE_FLAGS = frozenset({"disconnected", "flat", "saturated", "noisy", "impla
 _EINTHOVEN = {
     # lead: ways to compute it from other limb leads (coefficients on named leads)
     "I": [{"II": 1, "III": -1}, {"aVR": -2, "II": -1}, {"aVL": 2, "III": 1}],
-    "II": [{"I": 1, "III": 1}, {"aVR": -2, "I": -1}, {"aVF": 2, "I": -1}],
+    "II": [{"I": 1, "III": 1}, {"aVR": -2, "I": -1}, {"aVF": 1, "I": 0.5}],
     "III": [{"II": 1, "I": -1}, {"aVF": 2, "II": -1}, {"aVL": -2, "I": 1}],
-    "aVR": [{"I": -0.5, "II": -0.5}],
-    "aVL": [{"I": 1, "II": -0.5}],
-    "aVF": [{"II": 1, "I": -0.5}],
+    # each augmented lead from two pairs of I, II, III, so that one inverted lead among those is not
+    # blamed on it (II inverted made aVF's only recipe, II - I/2, anti-correlate)
+    "aVR": [{"I": -0.5, "II": -0.5}, {"I": -1, "III": 0.5}, {"II": -1, "III": 0.5}],
+    "aVL": [{"I": 1, "II": -0.5}, {"I": 0.5, "III": -0.5}, {"II": 0.5, "III": -1}],
+    "aVF": [{"II": 1, "I": -0.5}, {"I": 0.5, "III": 1}, {"II": 0.5, "III": 0.5}],
 }
 
 
