@@ -286,6 +286,9 @@ SUITES: dict[str, Suite] = {
     # written blind by a sixth new writer (telehealth, pharmacists, ICU, students, relatives; 8 languages), on
     # heldout13's records; first run after heldout18's fixes
     "heldout19": Suite("wordings_heldout19.yaml", "questions_heldout19.yaml", SUITE_RECORDS["heldout13"], "c"),
+    # written blind by a seventh new writer (night-shift and handover wordings, tag questions, vital signs in the
+    # context), on heldout13's records; first run after heldout19's fixes
+    "heldout20": Suite("wordings_heldout20.yaml", "questions_heldout20.yaml", SUITE_RECORDS["heldout13"], "d"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
