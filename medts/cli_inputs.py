@@ -193,14 +193,15 @@ def read_checked(path: Path, *, format: str | None = None, fs: float | None = No
 
 def with_limb_leads(ecg):
     """``ecg`` with III, aVR, aVL and aVF computed from I and II where it lacks them, as the carts that
-    store 8 leads (I, II, V1-V6) do, and a note saying so; unchanged without a live lead I and II
-    (a flat one would make copies of the other look like limb leads)."""
+    store 8 leads (I, II, V1-V6) do, and a note saying so. Only for such a record (I, II and all six
+    chest leads): a 2- or 3-lead record (I + II, a Holter's I, II, V5) is read as the leads it holds.
+    Unchanged without a live lead I and II (a flat one would make copies of the other look like limb leads)."""
     import numpy as np
 
     from medts.io.device import complete_limb_leads
     from medts.record import MIN_SIGNAL_MV
 
-    if "I" not in ecg.leads or "II" not in ecg.leads or any(
+    if not {"I", "II", "V1", "V2", "V3", "V4", "V5", "V6"} <= set(ecg.leads) or any(
             np.ptp(ecg.signal[:, ecg.leads.index(name)]) < MIN_SIGNAL_MV for name in ("I", "II")):
         return ecg
     leads, columns, derived = complete_limb_leads(list(ecg.leads), [ecg.signal[:, j] for j in range(ecg.n_leads)])
