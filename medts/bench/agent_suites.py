@@ -289,6 +289,9 @@ SUITES: dict[str, Suite] = {
     # written blind by a seventh new writer (night-shift and handover wordings, tag questions, vital signs in the
     # context), on heldout13's records; first run after heldout19's fixes
     "heldout20": Suite("wordings_heldout20.yaml", "questions_heldout20.yaml", SUITE_RECORDS["heldout13"], "d"),
+    # written blind by an eighth new writer (sports and occupational screening, pre-procedure checks, dictated and
+    # rambling wordings, 7 languages), on heldout13's records; first run after heldout20's fixes
+    "heldout21": Suite("wordings_heldout21.yaml", "questions_heldout21.yaml", SUITE_RECORDS["heldout13"], "e"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
