@@ -128,3 +128,35 @@ def test_mitbih_npz_files(mitdb_dir):
             assert ecg.fs == float(z["fs"]) == 360.0
             np.testing.assert_array_equal(ecg.signal[:, 0], z["ecg_mlii_mV"])
         assert ecg.leads == ("II",)
+
+
+def _european_csv(path, *, separator=";"):
+    """A 12 s lead I/II/V1 simulated ECG (neurokit2, seed 7) written like a European export:
+    the given separator, decimal commas, a time column in seconds. Returns the values in mV."""
+    import neurokit2 as nk
+
+    fs = 250
+    ii = nk.ecg_simulate(duration=12, sampling_rate=fs, heart_rate=70, random_state=7)
+    values = np.column_stack([0.6 * ii, ii, -0.4 * ii])
+    lines = [separator.join(["time", "I", "II", "V1"])]
+    for i, row in enumerate(values):
+        cells = [f"{i / fs:.3f}"] + [f"{v:.4f}" for v in row]
+        lines.append(separator.join(cell.replace(".", ",") for cell in cells))
+    path.write_text("\n".join(lines) + "\n")
+    return fs, values
+
+
+@pytest.mark.parametrize("separator", [";", "\t"])
+def test_csv_decimal_comma_european_export(tmp_path, separator):
+    path = tmp_path / "eu.csv"
+    fs, values = _european_csv(path, separator=separator)
+    ecg = read_record(path)
+    assert ecg.fs == pytest.approx(fs) and ecg.leads == ("I", "II", "V1")
+    np.testing.assert_allclose(ecg.signal, values, atol=1e-4)
+
+
+def test_csv_decimal_comma_with_comma_separator_is_a_clear_error(tmp_path):
+    path = tmp_path / "ambiguous.csv"
+    path.write_text("II\n" + "\n".join(f"0,{i % 10}" for i in range(2000)) + "\n")
+    with pytest.raises(ECGReadError, match=r"ambiguous\.csv: row 2 has 2 columns .*decimal commas need ';'"):
+        read_record(path, fs=250)

@@ -4,7 +4,9 @@
   ``time_ms``, ``ms``, ``sample``/``index`` are recognised; ``_ms`` means milliseconds) is used
   to derive ``fs`` when ``fs`` is not given (and checked against it when it is: a mismatch is
   an error). Every other column is a lead, in mV (a unit suffix such as ``II_uV`` / ``II (uV)``
-  converts). Text in a numeric column is an error naming the row and column.
+  converts). Text in a numeric column is an error naming the row and column. The separator
+  (',', ';' or tab) is detected, and so is a decimal comma (``0,125;-0,03``) when the
+  separator is not ','.
 - **NPY**: one array ``[n_samples, n_leads]`` (or ``[n_leads, n_samples]``, the longer axis is
   time) in mV; ``fs`` must be given. Leads are named ``ECG1``, ``ECG2``, ... unless ``leads``
   are passed.
@@ -80,11 +82,7 @@ def read_csv(path: str | Path, *, fs: float | None = None) -> ECG:
         raise ECGReadError(path, f"not a UTF-8 text CSV file ({error.reason} at byte {error.start})") from error
     except OSError as error:
         raise ECGReadError(path, f"cannot read file: {error.strerror or error}") from error
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ","
+    delimiter = _sniff_delimiter(text)
     rows = [row for row in csv.reader(io.StringIO(text), delimiter=delimiter) if any(c.strip() for c in row)]
     if not rows:
         raise ECGReadError(path, "empty CSV file")
@@ -96,13 +94,18 @@ def read_csv(path: str | Path, *, fs: float | None = None) -> ECG:
     body = rows[1:]
     if not body:
         raise ECGReadError(path, "CSV has a header but no samples")
+    comma = _decimal_comma(delimiter, body)
     values = np.empty((len(body), len(header)), np.float64)
     for r, row in enumerate(body):
         if len(row) != len(header):
-            raise ECGReadError(path, f"row {r + 2} has {len(row)} columns but the header has {len(header)}")
+            hint = (
+                " (decimal commas need ';' or tab separators)"
+                if delimiter == "," and len(row) > len(header) and not comma else ""
+            )
+            raise ECGReadError(path, f"row {r + 2} has {len(row)} columns but the header has {len(header)}{hint}")
         for c, cell in enumerate(row):
             try:
-                values[r, c] = float(cell)
+                values[r, c] = float(cell.replace(",", ".") if comma else cell)
             except ValueError:
                 raise ECGReadError(
                     path, f"row {r + 2}, column {header[c]!r}: {cell.strip()!r} is not a number"
@@ -122,6 +125,29 @@ def read_csv(path: str | Path, *, fs: float | None = None) -> ECG:
     names, scales = zip(*(_split_unit(header[i]) for i in lead_columns))
     signal = values[:, lead_columns] * np.asarray(scales)[None, :]
     return _make_ecg(path, signal, fs, names, {"format": "csv", "columns": header})
+
+
+def _sniff_delimiter(text: str) -> str:
+    """Column separator of a CSV text: ',', ';' or tab (``csv.Sniffer`` on the first 4 kB).
+
+    Falls back to ',' when the sniffer cannot decide (for example a single-column file).
+    """
+    try:
+        return csv.Sniffer().sniff(text[:4096], delimiters=",;\t").delimiter
+    except csv.Error:
+        return ","
+
+
+def _decimal_comma(delimiter: str, body: list[list[str]]) -> bool:
+    """True when the numbers use a decimal comma (European exports: ``0,125;-0,03``).
+
+    Only possible when the separator is not ','; decided from all data rows: some cell holds a
+    ',' and no cell holds a '.'.
+    """
+    if delimiter == ",":
+        return False
+    text = "".join(cell for row in body for cell in row)
+    return "," in text and "." not in text
 
 
 def _is_number(text: str) -> bool:
