@@ -84,13 +84,29 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``medts`` script; returns the exit code.
 
     Called as the program (``argv`` None: the ``medts`` script, ``python -m medts``), it leaves the
-    objects it made out of the interpreter's final garbage collections (:func:`_skip_exit_collection`)."""
+    objects it made out of the interpreter's final garbage collections (:func:`_skip_exit_collection`) and,
+    for a command that measures, does not run NeuroKit2's unused imports (:func:`_defer_unused_packages`)."""
     if argv is None:
+        _defer_unused_packages(sys.argv[1:])
         try:
             return _run(sys.argv[1:])
         finally:
             _skip_exit_collection()
     return _run(list(argv))
+
+
+_DEFERRING_COMMANDS = frozenset({"measure", "rhythm", "classify"})
+"""Commands that import NeuroKit2 but use neither matplotlib nor scikit-learn (both of which NeuroKit2 imports)."""
+
+
+def _defer_unused_packages(args: list[str]) -> None:
+    """For the commands above, run as the program: matplotlib and scikit-learn are imported lazily
+    (:mod:`medts.lazy_imports`), their code runs only if something reads them. About 0.6-0.8 CPU-s of
+    NeuroKit2's import on the development machine (eval/results/cli_startup.md)."""
+    if args and args[0] in _DEFERRING_COMMANDS:
+        from medts.lazy_imports import defer
+
+        defer()
 
 
 def _skip_exit_collection() -> None:
