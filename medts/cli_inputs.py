@@ -85,6 +85,9 @@ class InputLimits:
     """As ``excerpt_s``, as leads x seconds (a per-lead model: 12 leads x 5 min = 2 leads x 30 min)."""
     whole_record_hint: str = "`medts rhythm` analyses the whole record window by window"
     """What the excerpt note tells a user who wants the rest of the record."""
+    mend_gaps: bool = False
+    """Missing samples (NaN) follow the resting-ECG rule of :mod:`medts.interpret.gaps` (short stretches
+    bridged, long ones cut, every output says where) instead of refusing the record."""
 
     def excerpt_samples(self, n_samples: int, fs: float, n_leads: int = 1) -> int | None:
         """Samples to keep of a record of ``n_samples`` x ``n_leads`` at ``fs`` Hz (``None``: all of them)."""
@@ -125,8 +128,9 @@ so peak memory does not grow with the record (about 0.5 GB in ``report`` whateve
 
 def resting_limits(what: str) -> InputLimits:
     """The input limits of everything that analyses a resting ECG (measure, classify, report, chat,
-    the app, the MCP server): at most 24 leads, the first ``RESTING_EXCERPT_S`` of a longer record."""
-    return InputLimits(max_leads=ANALYSIS_MAX_LEADS, excerpt_s=RESTING_EXCERPT_S, what=what)
+    the app, the MCP server): at most 24 leads, the first ``RESTING_EXCERPT_S`` of a longer record,
+    missing samples handled by :mod:`medts.interpret.gaps`."""
+    return InputLimits(max_leads=ANALYSIS_MAX_LEADS, excerpt_s=RESTING_EXCERPT_S, what=what, mend_gaps=True)
 
 
 def peek_shape(path: Path, format: str | None, fs: float | None) -> tuple[int, int, float] | None:
@@ -176,7 +180,8 @@ def read_checked(path: Path, *, format: str | None = None, fs: float | None = No
             total = peeked[0]
             keep = limits.excerpt_samples(peeked[0], peeked[2], peeked[1])
             limits.check(str(path), keep or peeked[0], *peeked[1:])
-    ecg = read_record(path, format=format, fs=fs, leads=leads, max_samples=keep)
+    ecg = read_record(path, format=format, fs=fs, leads=leads, max_samples=keep,
+                      mend_gaps=limits is not None and limits.mend_gaps)
     if limits is None:
         return ecg
     ecg = with_limb_leads(ecg)
@@ -186,8 +191,8 @@ def read_checked(path: Path, *, format: str | None = None, fs: float | None = No
         if keep is not None:
             ecg = ecg.slice(0.0, keep / ecg.fs)
     limits.check(str(path), ecg.n_samples, ecg.n_leads, ecg.fs)
-    if ecg.n_samples < total:
-        ecg = carry_notes(ecg, [excerpt_note(ecg.n_samples, total, ecg.fs, limits)])
+    if keep is not None:  # not a record shortened around a signal gap (its own note says so)
+        ecg = carry_notes(ecg, [excerpt_note(keep, total, ecg.fs, limits)])
     return ecg
 
 

@@ -23,7 +23,7 @@ import typer
 from medts.cli_inputs import ANALYSIS_MAX_LEADS, FS_HELP, LEADS_HELP, RESTING_EXCERPT_S, InputLimits
 from medts.errors import MedtsError
 
-CHAT_LIMITS = InputLimits(max_leads=ANALYSIS_MAX_LEADS, excerpt_s=RESTING_EXCERPT_S, what="medts chat")
+CHAT_LIMITS = InputLimits(max_leads=ANALYSIS_MAX_LEADS, excerpt_s=RESTING_EXCERPT_S, what="medts chat", mend_gaps=True)
 """The agent's tools measure and classify the record at once: a long one is cut to its first 5
 minutes (read by sample range), and a ``note:`` line says so."""
 

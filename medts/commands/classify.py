@@ -45,7 +45,8 @@ from medts.labels import LEVELS
 Level = enum.Enum("Level", {level: level for level in LEVELS}, type=str)
 """The six PTB-XL label levels as ``--level`` choices (typer lists them in --help)."""
 
-CLASSIFY_LIMITS = InputLimits(max_leads=ANALYSIS_MAX_LEADS, excerpt_s=RESTING_EXCERPT_S, what="medts classify")
+CLASSIFY_LIMITS = InputLimits(max_leads=ANALYSIS_MAX_LEADS, excerpt_s=RESTING_EXCERPT_S, what="medts classify",
+                              mend_gaps=True)
 """At most the first 5 minutes are classified and measured (the whole of a 60-minute 12-lead
 record took 1.7 GB); the output says so (``input_notes``)."""
 

@@ -27,7 +27,8 @@ from medts.cli_inputs import (
 )
 from medts.errors import MedtsError
 
-MEASURE_LIMITS = InputLimits(max_leads=ANALYSIS_MAX_LEADS, excerpt_s=RESTING_EXCERPT_S, what="medts measure")
+MEASURE_LIMITS = InputLimits(max_leads=ANALYSIS_MAX_LEADS, excerpt_s=RESTING_EXCERPT_S, what="medts measure",
+                             mend_gaps=True)
 """At most the first 5 minutes are measured (the whole of a 60-minute 12-lead record took 1.35 GB);
 the output says so (``input_notes``)."""
 

@@ -153,7 +153,7 @@ def _hea_signal_file(header: Path) -> str | None:
 
 def read_record(path: str | Path, *, format: str | None = None, fs: float | None = None,
                 leads: Sequence[str] | None = None, max_samples: int | None = None,
-                missing_as_zero: bool = False) -> ECG:
+                missing_as_zero: bool = False, mend_gaps: bool = False) -> ECG:
     """Read one ECG record from any supported format (see :data:`FORMATS`).
 
     Parameters
@@ -177,6 +177,10 @@ def read_record(path: str | Path, *, format: str | None = None, fs: float | None
     missing_as_zero : bool
         With ``max_samples``: a WFDB record's "invalid sample" markers become 0 mV instead of an
         error (the first part of a long record read window by window, :mod:`medts.io.ranged`).
+    mend_gaps : bool
+        Missing samples (WFDB "invalid" markers, NaN, empty CSV cells) in WFDB, CSV, NPY and NPZ
+        records follow the resting-ECG rule of :mod:`medts.interpret.gaps` (short stretches bridged,
+        long ones cut to the longest part without a gap, notes every output repeats) instead of an error.
 
     Raises
     ------
@@ -197,9 +201,12 @@ def read_record(path: str | Path, *, format: str | None = None, fs: float | None
             if name == "wfdb" and max_samples is not None:
                 from medts.io.wfdb_io import read_wfdb
 
-                ecg = read_wfdb(path, fs=fs, max_samples=max_samples, missing_as_zero=missing_as_zero)
+                ecg = read_wfdb(path, fs=fs, max_samples=max_samples, missing_as_zero=missing_as_zero,
+                                mend_gaps=mend_gaps)
             elif name == "ishne":  # read by sample range too: a Holter file can hold 24 h
                 ecg = _hospital.read_ishne(path, fs, max_samples)
+            elif mend_gaps and name in GAP_FORMATS:
+                ecg = _READERS[name](path, fs, mend_gaps=True)
             else:
                 ecg = _READERS[name](path, fs)
         if max_samples is not None and ecg.n_samples > max_samples:
@@ -235,10 +242,10 @@ def _check_fs(path: Path, ecg: ECG, fs: float | None) -> ECG:
     return ecg
 
 
-def _read_wfdb(path: Path, fs: float | None) -> ECG:
+def _read_wfdb(path: Path, fs: float | None, mend_gaps: bool = False) -> ECG:
     from medts.io.wfdb_io import read_wfdb
 
-    return read_wfdb(path, fs=fs)
+    return read_wfdb(path, fs=fs, mend_gaps=mend_gaps)
 
 
 def _read_cinc(path: Path, fs: float | None) -> ECG:
@@ -253,22 +260,22 @@ def _read_edf(path: Path, fs: float | None) -> ECG:
     return _check_fs(path, read_edf(path), fs)
 
 
-def _read_csv(path: Path, fs: float | None) -> ECG:
+def _read_csv(path: Path, fs: float | None, mend_gaps: bool = False) -> ECG:
     from medts.io.tabular import read_csv
 
-    return read_csv(path, fs=fs)
+    return read_csv(path, fs=fs, mend_gaps=mend_gaps)
 
 
-def _read_npy(path: Path, fs: float | None) -> ECG:
+def _read_npy(path: Path, fs: float | None, mend_gaps: bool = False) -> ECG:
     from medts.io.tabular import read_npy
 
-    return read_npy(path, fs=fs)
+    return read_npy(path, fs=fs, mend_gaps=mend_gaps)
 
 
-def _read_npz(path: Path, fs: float | None) -> ECG:
+def _read_npz(path: Path, fs: float | None, mend_gaps: bool = False) -> ECG:
     from medts.io.tabular import read_npz
 
-    return read_npz(path, fs=fs)
+    return read_npz(path, fs=fs, mend_gaps=mend_gaps)
 
 
 _READERS = {
@@ -277,6 +284,10 @@ _READERS = {
     "xml": _hospital.read_xml, "dicom": _hospital.read_dicom, "scp": _hospital.read_scp,
     "ishne": _hospital.read_ishne,
 }
+
+
+GAP_FORMATS = frozenset({"wfdb", "csv", "npy", "npz"})
+"""Formats whose files can hold missing samples (NaN); their readers take ``mend_gaps``."""
 
 
 def _is_record_file(path: Path) -> bool:

@@ -65,8 +65,11 @@ def _split_unit(column: str) -> tuple[str, float]:
     return column.strip(), 1.0
 
 
-def read_csv(path: str | Path, *, fs: float | None = None) -> ECG:
+def read_csv(path: str | Path, *, fs: float | None = None, mend_gaps: bool = False) -> ECG:
     """Read a CSV file with a header row of lead names (and optionally a time column).
+
+    An empty cell, or ``nan``, is a missing sample: an error unless ``mend_gaps`` (the resting-ECG
+    rule of :mod:`medts.interpret.gaps`: short stretches bridged, long ones cut, with notes).
 
     Raises
     ------
@@ -83,7 +86,9 @@ def read_csv(path: str | Path, *, fs: float | None = None) -> ECG:
     except OSError as error:
         raise ECGReadError(path, f"cannot read file: {error.strerror or error}") from error
     delimiter = _sniff_delimiter(text)
-    rows = [row for row in csv.reader(io.StringIO(text), delimiter=delimiter) if any(c.strip() for c in row)]
+    rows = [row for row in csv.reader(io.StringIO(text), delimiter=delimiter) if len(row) > 1 or any(c.strip() for c in row)]
+    while rows and not any(c.strip() for c in rows[-1]):
+        rows.pop()  # trailing ';;;' lines of a spreadsheet export; an empty row inside is a missing sample
     if not rows:
         raise ECGReadError(path, "empty CSV file")
     header = [c.strip() for c in rows[0]]
@@ -105,7 +110,7 @@ def read_csv(path: str | Path, *, fs: float | None = None) -> ECG:
             raise ECGReadError(path, f"row {r + 2} has {len(row)} columns but the header has {len(header)}{hint}")
         for c, cell in enumerate(row):
             try:
-                values[r, c] = float(cell.replace(",", ".") if comma else cell)
+                values[r, c] = float(cell.replace(",", ".") if comma else cell) if cell.strip() else np.nan
             except ValueError:
                 raise ECGReadError(
                     path, f"row {r + 2}, column {header[c]!r}: {cell.strip()!r} is not a number"
@@ -124,7 +129,7 @@ def read_csv(path: str | Path, *, fs: float | None = None) -> ECG:
         raise ECGReadError(path, "CSV has a time column but no lead columns")
     names, scales = zip(*(_split_unit(header[i]) for i in lead_columns))
     signal = values[:, lead_columns] * np.asarray(scales)[None, :]
-    return _make_ecg(path, signal, fs, names, {"format": "csv", "columns": header})
+    return _make_ecg(path, signal, fs, names, {"format": "csv", "columns": header}, mend_gaps=mend_gaps)
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -183,8 +188,13 @@ def _fs_from_time(path: Path, name: str, column: np.ndarray, fs: float | None) -
     return round(derived, 6)
 
 
-def _make_ecg(path: Path, signal: np.ndarray, fs: float, leads, metadata: dict, **kwargs) -> ECG:
+def _make_ecg(path: Path, signal: np.ndarray, fs: float, leads, metadata: dict, *, mend_gaps: bool = False,
+              **kwargs) -> ECG:
     try:
+        if mend_gaps and not np.isfinite(signal).all():
+            from medts.interpret.gaps import mend_for_reader
+
+            signal, metadata = mend_for_reader(signal, fs, [str(n) for n in leads], metadata)
         return ECG(signal=signal, fs=fs, leads=tuple(leads), record_id=path.stem, source=str(path),
                    metadata=metadata, **kwargs)
     except InvalidECGError as error:
@@ -210,8 +220,9 @@ def _default_leads(n: int, leads) -> tuple[str, ...]:
     return ("ECG",) if n == 1 else tuple(f"ECG{i + 1}" for i in range(n))
 
 
-def read_npy(path: str | Path, *, fs: float | None = None, leads: list[str] | None = None) -> ECG:
-    """Read a ``.npy`` array in mV (``fs`` is required: the file cannot carry it)."""
+def read_npy(path: str | Path, *, fs: float | None = None, leads: list[str] | None = None,
+             mend_gaps: bool = False) -> ECG:
+    """Read a ``.npy`` array in mV (``fs`` is required: the file cannot carry it); ``mend_gaps``: as :func:`read_csv`."""
     path = Path(path)
     if fs is None:
         raise ECGReadError(path, "a .npy file carries no sampling rate: pass fs (e.g. --fs 500)")
@@ -220,11 +231,13 @@ def read_npy(path: str | Path, *, fs: float | None = None, leads: list[str] | No
     except Exception as error:  # numpy raises ValueError/OSError/EOFError...
         raise ECGReadError(path, f"not a readable .npy array ({type(error).__name__}: {error})") from error
     signal = _orient(path, array, "array")
-    return _make_ecg(path, signal, fs, _default_leads(signal.shape[1], leads), {"format": "npy"})
+    return _make_ecg(path, signal, fs, _default_leads(signal.shape[1], leads), {"format": "npy"}, mend_gaps=mend_gaps)
 
 
-def read_npz(path: str | Path, *, fs: float | None = None, leads: list[str] | None = None) -> ECG:
-    """Read a ``.npz`` archive with a signal array (mV) and usually ``fs``; see the module doc."""
+def read_npz(path: str | Path, *, fs: float | None = None, leads: list[str] | None = None,
+             mend_gaps: bool = False) -> ECG:
+    """Read a ``.npz`` archive with a signal array (mV) and usually ``fs``; see the module doc (``mend_gaps``: as
+    :func:`read_csv`)."""
     path = Path(path)
     try:
         archive = np.load(path, allow_pickle=False)
@@ -262,7 +275,7 @@ def read_npz(path: str | Path, *, fs: float | None = None, leads: list[str] | No
         leads = [key[4:-3]]  # "ecg_mlii_mV" -> "mlii" -> canonical "II"
     extras = {k: v.tolist() for k, v in content.items() if k != key and v.size <= 16}
     return _make_ecg(path, signal, fs, _default_leads(signal.shape[1], leads),
-                     {"format": "npz", "npz_key": key, "npz_extras": extras})
+                     {"format": "npz", "npz_key": key, "npz_extras": extras}, mend_gaps=mend_gaps)
 
 
 def write_csv(ecg: ECG, path: str | Path, *, time_column: bool = True) -> Path:

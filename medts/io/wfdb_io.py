@@ -190,7 +190,7 @@ def record_base(path: str | Path) -> Path:
 
 
 def read_wfdb(path: str | Path, *, verify_checksum: bool = True, fs: float | None = None,
-              max_samples: int | None = None, missing_as_zero: bool = False) -> ECG:
+              max_samples: int | None = None, missing_as_zero: bool = False, mend_gaps: bool = False) -> ECG:
     """Read a WFDB record (``.hea`` + signal file) as an :class:`ECG` in mV.
 
     Parameters
@@ -210,6 +210,10 @@ def read_wfdb(path: str | Path, *, verify_checksum: bool = True, fs: float | Non
     missing_as_zero : bool
         WFDB "invalid sample" markers (a Holter's gaps) become 0 mV instead of an error, as in
         :func:`read_wfdb_samples` (``medts rhythm`` reads the first part with it, then the rest).
+    mend_gaps : bool
+        WFDB "invalid sample" markers are handled by the resting-ECG rule of
+        :mod:`medts.interpret.gaps` (short stretches bridged, long ones cut, notes in
+        ``metadata["carried_notes"]``) instead of an error.
 
     Returns
     -------
@@ -232,7 +236,7 @@ def read_wfdb(path: str | Path, *, verify_checksum: bool = True, fs: float | Non
     try:
         rate = header_sampling_rate(header, fs)
         record = _read_record(base, verify_checksum=verify_checksum, header=header, sampto=max_samples)
-        return _record_to_ecg(record, header, rate, missing_as_zero)
+        return _record_to_ecg(record, header, rate, missing_as_zero, mend_gaps)
     except ECGReadError:
         raise
     except InvalidECGError as error:
@@ -351,7 +355,8 @@ def _read_record(base: Path, *, verify_checksum: bool, header: Path, sampto: int
     return record
 
 
-def _record_to_ecg(record: wfdb.Record, header: Path, fs: float, missing_as_zero: bool = False) -> ECG:
+def _record_to_ecg(record: wfdb.Record, header: Path, fs: float, missing_as_zero: bool = False,
+                   mend_gaps: bool = False) -> ECG:
     signal = record.p_signal
     if signal is None or signal.ndim != 2 or signal.shape[0] == 0:
         raise ECGReadError(header, "record has no samples")
@@ -369,7 +374,7 @@ def _record_to_ecg(record: wfdb.Record, header: Path, fs: float, missing_as_zero
     if missing_as_zero:
         signal = np.nan_to_num(signal, nan=0.0)
     n_invalid = int(np.isnan(signal).sum())
-    if n_invalid:
+    if n_invalid and not mend_gaps:
         raise ECGReadError(
             header,
             f"{n_invalid} NaN samples (WFDB 'invalid sample' markers or NaN values) in the signal",
@@ -386,6 +391,10 @@ def _record_to_ecg(record: wfdb.Record, header: Path, fs: float, missing_as_zero
     }
     if unknown_units:
         metadata["unit_warnings"] = unit_warnings(unknown_units)
+    if n_invalid:
+        from medts.interpret.gaps import mend_for_reader
+
+        signal, metadata = mend_for_reader(signal, fs, [str(n) for n in record.sig_name], metadata)
     return ECG(
         signal=signal,
         fs=fs,

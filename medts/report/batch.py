@@ -339,7 +339,7 @@ def _report_limits():
 
     # Measurements, classifier, anomalies and the tracing all hold the record: a long one is cut to
     # its first 5 minutes (read by sample range) and the report's quality problems say so.
-    return InputLimits(max_leads=ANALYSIS_MAX_LEADS, excerpt_s=RESTING_EXCERPT_S, what="medts report")
+    return InputLimits(max_leads=ANALYSIS_MAX_LEADS, excerpt_s=RESTING_EXCERPT_S, what="medts report", mend_gaps=True)
 
 
 def _describe(error: BaseException) -> str:
