@@ -4,8 +4,8 @@
 ``import matplotlib.pyplot as plt`` at the top, for their ``show=True`` plots) and scikit-learn
 (clustering, mixtures, complexity measures, example data sets). Neither is executed by the
 functions ``medts measure`` / ``medts classify`` call (``ecg_clean``, ``ecg_peaks``,
-``ecg_delineate``, ``hrv_time``, ...), yet together they were about 0.7 CPU-s of a one-record
-``medts measure`` (eval/results/cli_startup.md).
+``ecg_delineate``, ``hrv_time``, ...), yet together they were about 0.8 of the 2.3 CPU-s of a
+one-record ``medts measure`` (eval/results/cli_startup.md).
 
 :func:`defer` puts a finder first on :data:`sys.meta_path` that gives every pure-Python module of
 the named top-level packages a lazy module, in the manner of :class:`importlib.util.LazyLoader`:
@@ -16,16 +16,20 @@ executes the package):
 
 - reading the import system's own attributes (``__path__``, ``__spec__``, ``__name__``, ...) or a
   submodule (``from matplotlib import pyplot``) does not execute the module;
-- executing a module first executes its parent package (as an eager import would have).
+- the first read of a deferred package's module ends the deferral of that package: the module
+  runs (its parent packages first), then every module of the package still lazy, in the order they
+  were imported, and what the package imports from then on is imported eagerly.
 
-So ``import matplotlib.pyplot as plt`` at the top of a NeuroKit2 module costs a file-system lookup;
-a later ``plt.subplots()`` (``show=True``) executes matplotlib, then pyplot, then what they use,
-exactly as the first import would have. Limits, which is why :func:`defer` is applied only to the
-commands that need it and only to packages named here:
+So ``import matplotlib.pyplot as plt`` at the top of a NeuroKit2 module costs a file-system lookup,
+and a later ``plt.subplots()`` (``show=True``) runs matplotlib as the first import would have:
+modules that register something in another at import (matplotlib's legend keywords in its
+docstring registry) still do so before use. Drawn with a deferred matplotlib, medts's ECG page and
+NeuroKit2's ``signal_plot`` / ``ecg_plot`` figures are byte-identical to an eager import's, and
+scikit-learn fits the same (tests/test_lazy_imports.py). Limits, which is why :func:`defer` is
+applied only to the commands that need it and only to packages named here:
 
-- a module imported only for its side effects (``import x.registers_something``) and never read
-  runs late or never; matplotlib and scikit-learn are therefore deferred only in processes where
-  medts itself never uses them;
+- a module imported only for its side effects and never read (``import x.registers_something``)
+  before the package's first use runs only at that first use;
 - a name that is both a submodule and something else the package's ``__init__`` binds reads as
   the submodule (matplotlib and scikit-learn have no such name);
 - extension modules and namespace packages are imported eagerly as usual (not wrapped), but an
@@ -74,12 +78,30 @@ class _LazyModule(types.ModuleType):
 
 
 def _execute(module: types.ModuleType) -> None:
+    """First use of a deferred package: stop deferring it (what it imports from now on is imported
+    eagerly, as usual), run the module read (after its parent packages), then every module of the
+    package that is still lazy, in the order they were imported. Running the whole package keeps
+    the side effects its modules have on each other at import (matplotlib's docstring registry, for
+    one) in place. A lazy module read while that runs is run on its own, at that point."""
+    root = object.__getattribute__(module, "__dict__")["__name__"].partition(".")[0]
+    finder = next((f for f in sys.meta_path if isinstance(f, _DeferringFinder)), None)
+    if finder is None or root not in finder.packages:
+        _run(module)
+        return
+    finder.packages.discard(root)
+    pending = [m for name, m in list(sys.modules.items()) if name.partition(".")[0] == root]
+    for lazy in (module, *pending):
+        if isinstance(lazy, _LazyModule):
+            _run(lazy)
+
+
+def _run(module: types.ModuleType) -> None:
     """Run a lazy module's code (its parent package's first), keeping what was set on it meanwhile
     (submodules the import system bound to it)."""
     name = object.__getattribute__(module, "__dict__")["__name__"]
     parent = sys.modules.get(name.rpartition(".")[0])
     if isinstance(parent, _LazyModule):
-        _execute(parent)
+        _run(parent)
         if not isinstance(module, _LazyModule):
             return  # the parent's code imported and ran it
     module.__class__ = types.ModuleType  # from here on, attribute reads are plain
@@ -110,8 +132,8 @@ class _DeferringFinder(importlib.abc.MetaPathFinder):
     """First on :data:`sys.meta_path`: asks the finders after it and wraps the source loader of
     modules under :attr:`packages`."""
 
-    def __init__(self, packages: frozenset[str]) -> None:
-        self.packages = packages
+    def __init__(self, packages: set[str]) -> None:
+        self.packages = packages  # a package leaves the set at its first use (see _execute)
 
     def find_spec(self, fullname: str, path, target=None) -> importlib.machinery.ModuleSpec | None:
         if fullname.partition(".")[0] not in self.packages:
@@ -133,7 +155,7 @@ def defer(packages: Iterable[str] = DEFERRED) -> bool:
     names = frozenset(packages)
     if any(isinstance(f, _DeferringFinder) for f in sys.meta_path) or names & sys.modules.keys():
         return False
-    sys.meta_path.insert(0, _DeferringFinder(names))
+    sys.meta_path.insert(0, _DeferringFinder(set(names)))
     return True
 
 

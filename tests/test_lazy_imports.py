@@ -115,3 +115,33 @@ def test_a_deferred_package_runs_parent_first_when_read(tmp_path):
     got = _python(code)
     assert got == {"before": [], "after": ["pkg", "sub"], "result": 2, "executed": [True, True]}
 
+
+
+
+_DRAW = textwrap.dedent("""
+    import hashlib, json, sys
+    if sys.argv[1] == "defer":
+        from medts.lazy_imports import defer
+        assert defer()
+    import neurokit2  # noqa: F401 - registers matplotlib (lazy, when deferred) as a measuring command does
+    from medts.examples import load_example
+    from medts.lazy_imports import executed
+    from medts.report.paper import figure_bytes, plot_paper
+    ran_before = executed("matplotlib")
+    png = figure_bytes(plot_paper(load_example("sinus"), title="sinus", notice="DRAFT"), "png", dpi=40)
+    x = neurokit2.ecg_simulate(duration=5, sampling_rate=250, random_state=3)
+    binary = neurokit2.signal_binarize(x, method="mixture")  # scikit-learn's GaussianMixture
+    from sklearn.linear_model import LogisticRegression
+    fit = LogisticRegression().fit(list(zip(x[:-1], x[1:])), x[1:] > x[:-1]).coef_
+    print(json.dumps({"ran_before": ran_before, "ran_after": executed("matplotlib.figure"),
+                      "png": hashlib.sha256(png).hexdigest(), "sklearn": [list(binary), fit.round(9).tolist()]}))
+""")
+
+
+def test_deferred_packages_work_the_same_when_used():
+    """A deferred matplotlib runs on first use (here medts's ECG paper page) and draws what an eager
+    import draws, byte for byte; a deferred scikit-learn fits the same."""
+    deferred, eager = _python(_DRAW, "defer"), _python(_DRAW, "eager")
+    assert deferred["ran_before"] is False and eager["ran_before"] is True
+    assert deferred["ran_after"] is True
+    assert deferred["png"] == eager["png"] and deferred["sklearn"] == eager["sklearn"]
