@@ -1,9 +1,10 @@
 """medts.signal.quality: per-lead flags and limb-lead reversal."""
 
 import numpy as np
-from signal_synth import synth_ecg
+from signal_synth import QRS_MS, synth_ecg
 
 from medts.signal.clean import clean_ecg
+from medts.signal.fuse import delineate_ecg
 from medts.signal.peaks import consensus_rpeaks
 from medts.signal.quality import assess_leads, limb_lead_reversal
 
@@ -46,7 +47,26 @@ def test_left_right_arm_reversal_detected():
     swapped[:, idx["I"]] = -ecg.signal[:, idx["I"]]
     swapped[:, idx["II"]], swapped[:, idx["III"]] = ecg.signal[:, idx["III"]], ecg.signal[:, idx["II"]]
     swapped[:, idx["aVR"]], swapped[:, idx["aVL"]] = ecg.signal[:, idx["aVL"]], ecg.signal[:, idx["aVR"]]
-    _, x, r = _assess(swapped, ecg.fs, ecg.leads)
-    assert limb_lead_reversal(x, list(ecg.leads), r, ecg.fs) is not None
-    _, x0, r0 = _assess(ecg.signal, ecg.fs, ecg.leads)
-    assert limb_lead_reversal(x0, list(ecg.leads), r0, ecg.fs) is None
+    assert _reversal(swapped, ecg.fs, ecg.leads) is not None
+    assert _reversal(ecg.signal, ecg.fs, ecg.leads) is None
+
+
+def _reversal(sig, fs, leads):
+    _, x, r = _assess(sig, fs, leads)
+    return limb_lead_reversal(x, list(leads), r, fs, delineate_ecg(x, fs, r, list(leads), list(range(len(leads)))))
+
+
+def test_right_axis_qrs_with_upright_p_and_t_in_lead_i_is_no_arm_reversal():
+    # QRS axis 150 deg (lead I QRS negative, aVR positive: RVH, LPFB), P and T axis 50 deg, as in the
+    # PTB-XL records the QRS-only rule flagged (ecg_id 222 RVH, 680 and 903 RBBB)
+    normal, onsets = synth_ecg(seed=8, axis_deg=50.0)
+    right, onsets_r = synth_ecg(seed=8, axis_deg=150.0)
+    assert np.array_equal(onsets, onsets_r)
+    sig = normal.signal.copy()
+    for q0 in onsets:
+        sig[q0 : q0 + int(QRS_MS * normal.fs / 1000)] = right.signal[q0 : q0 + int(QRS_MS * normal.fs / 1000)]
+    idx = {name: j for j, name in enumerate(normal.leads)}
+    qrs = [slice(q0, q0 + int(QRS_MS * normal.fs / 1000)) for q0 in onsets]
+    assert np.mean([sig[w, idx["I"]].max() + sig[w, idx["I"]].min() for w in qrs]) < 0
+    assert np.mean([sig[w, idx["aVR"]].max() + sig[w, idx["aVR"]].min() for w in qrs]) > 0
+    assert _reversal(sig, normal.fs, normal.leads) is None

@@ -159,7 +159,7 @@ def analyse_ecg(ecg: ECG, *, powerline: float | str | None = "auto") -> Analysis
     if usable and len(rpeaks) < 2:
         notes.append(f"only {len(rpeaks)} beat(s) detected")
     d = delineate_ecg(cleaned, fs, rpeaks, leads, usable)
-    reversal = limb_lead_reversal(cleaned, leads, rpeaks, fs) if usable else None
+    reversal = limb_lead_reversal(cleaned, leads, rpeaks, fs, d) if usable else None
     if reversal:
         notes.append(reversal)
     if fs < 250:
