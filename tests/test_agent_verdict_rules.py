@@ -365,3 +365,13 @@ def test_heldout19_first_run_wordings_route_to_what_they_ask(question, label):
 ])
 def test_heldout20_first_run_wordings_route_to_what_they_ask(question, label):
     assert route(question).label == label
+
+
+@pytest.mark.parametrize("question, label", [
+    # heldout21's first run (blind wordings)
+    ("Paramedic: any hemiblock of the left anterior fascicle?", "yes/no:LAFB"),
+    ("Paramedic: any ST depression, ST elevation or T inversion?", "yes/no:STTC"),
+    ("inc rbbb y/n", "yes/no:IRBBB"),
+])
+def test_heldout21_first_run_wordings_route_to_what_they_ask(question, label):
+    assert route(question).label == label

@@ -89,6 +89,7 @@ class Policy:
     not_on_the_ecg: re.Pattern  # lab values, vital signs, imaging: what no ECG measures
     identity_needs: re.Pattern  # a learned identity refusal of an ECG question needs one of these words
     treatment_needs: re.Pattern  # ... a learned treatment refusal one of these (or a treatment, a decision)
+    instructions_needs: re.Pattern  # ... a learned instructions refusal one of these
 
 
 @functools.cache
@@ -108,7 +109,7 @@ def policy() -> Policy:
                                         "request")))
     learned = {k: re.compile(v, re.IGNORECASE) for k, v in data["learned"].items()}
     return Policy(int(data["version"]), refuse, remove, background, re.compile(rf"\b(?:{vocabulary})\b", re.IGNORECASE),
-                  learned["identity_needs"], learned["treatment_needs"])
+                  learned["identity_needs"], learned["treatment_needs"], learned["instructions_needs"])
 
 
 def _first_match(text: str) -> tuple[str, str, str] | None:
@@ -196,11 +197,12 @@ def _learned_unsupported(question: str, category: str) -> bool:
     question asks about the ECG (the router places it): an identity refusal without a word that
     identifies a person ("Could you tell me my heart rate from this printout?"), a treatment refusal
     without a treatment, a dose, a decision or a request for advice ("Could you measure the PR for
-    me please"). A question the router cannot place keeps the refusal: the learned check exists for
+    me please"), an instructions refusal without a word about the rules, the prompt, the answer's form
+    or an invented value ("whats the qtc (bazett or whatever the machine uses)"). A question the router cannot place keeps the refusal: the learned check exists for
     phrasings the patterns miss ("Is it OK for him to do the treadmill test today?")."""
     from medts.agent.verdict import route  # the router reads this policy's vocabulary at import
 
-    if category not in ("identity", "treatment"):
+    if category not in ("identity", "treatment", "instructions"):
         return False
     english = to_english(question)
     if route(english).kind == "unknown":
@@ -208,6 +210,8 @@ def _learned_unsupported(question: str, category: str) -> bool:
     rules = policy()
     if category == "identity":
         return rules.identity_needs.search(english) is None
+    if category == "instructions":
+        return rules.instructions_needs.search(english) is None
     return not (rules.treatment_needs.search(english) or rules.background.question_without.search(english)
                 or _names_treatment(english))
 

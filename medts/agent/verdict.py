@@ -159,11 +159,11 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"^(?!.*\b(?:left|right) ventric).*(?:hypertroph|enlarge)", ("HYP",)),
     # heldout14: "left ant fasc block", "anterior hemi block"
     ((r"\bant(?:erior|\.)? fasc\w*\b[^?.]{0,20}\bblock|\bblock\w*\b[^?.]{0,20}\banterior fascic|"
-      r"\b(?:left )?ant(?:erior|\.)? hemi[- ]?block\b|\bLAH(?:B| block)?\b|"
+      r"\b(?:left )?ant(?:erior|\.)? hemi[- ]?block\b|\bLAH(?:B| block)?\b|\bhemi-?block\w*\b[^?.]{0,25}\banterior fascic|"
       # "Any fascicular block on the left anterior side?": the side named after the block
       r"\bfascic\w*(?: block\w*)?\b[^?.]{0,25}\banterior\b"), ("LAFB",)),
     ((r"\bpost(?:erior|\.)? fascic\w*\b[^?.]{0,20}\bblock|\bblock\w*\b[^?.]{0,20}\bposterior fascic|"
-      r"\b(?:left )?posterior hemi-?block\b|\bLPH(?:B| block)?\b|"
+      r"\b(?:left )?posterior hemi-?block\b|\bLPH(?:B| block)?\b|\bhemi-?block\w*\b[^?.]{0,25}\bposterior fascic|"
       r"\bfascic\w*(?: block\w*)?\b[^?.]{0,25}\bposterior\b"), ("LPFB",)),
     (r"^(?!.*\b(?:anterior|posterior|ant|post)\b).*(?:fascicular block|hemi-?block)", ("LAFB", "LPFB")),
     (r"\bi-?RBBB\b|\bincomplete (?:block|conduction) (?:of|in) the right bundle\b", ("IRBBB",)),
@@ -207,13 +207,13 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
 _EITHER_BBB = re.compile(r"\b(?:right or (?:the )?left|left or (?:the )?right|either)\b[^?.]{0,30}\bbundle", re.IGNORECASE)
 # "Incomplete RBBB?", "partial right bundle (branch) block", "incomplete RBB block": the lexicon reads
 # the complete block; "incomplete or complete RBBB?" names both (group 1)
-_INCOMPLETE_BBB = re.compile(r"\b(?:incomplete|partial)\s+(?:or\s+(no|complete|full)\s+)?"
+_INCOMPLETE_BBB = re.compile(r"\b(?:incomplete|partial|inc(?:\.|\b))\s*(?:or\s+(no|complete|full)\s+)?"
                              r"(?:(right|left)\s+(?:bundle(?:[- ]branch)?(?:\s+block)?|BBB)|(R|L)BB(?:B|\s+block))\b",
                              re.IGNORECASE)
 # "ST elevation or depression?": the second shift is named by its word alone
 _ST_SHIFTS = re.compile(r"\bST(?:[- ]segment)?[- ](elevation|depression)\s*(?:or|and|/|&)\s*(?:ST[- ])?(depression|elevation)\b",
                         re.IGNORECASE)
-_T_WAVE_CHANGE = re.compile(r"\bT[- ]waves?\b[^?.]{0,15}\b(?:abnormal|change|inver|flat)\w*|"
+_T_WAVE_CHANGE = re.compile(r"\bT[- ]waves?\b[^?.]{0,15}\b(?:abnormal|change|inver|flat)\w*|\bT[- ]?inver\w*|"
                             r"\b(?:abnormal|inverted|flat)\w*\s+T[- ]waves?\b", re.IGNORECASE)
 # "sinus rhythm or AF?", "AFL or AF or neither?", "LBBB or RBBB?": a choice between the named statements
 # (answered by naming which, not "Yes"), unless "or" offers yes/no ("AF or not?", "MI? or nah")
