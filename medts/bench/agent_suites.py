@@ -292,6 +292,9 @@ SUITES: dict[str, Suite] = {
     # written blind by an eighth new writer (sports and occupational screening, pre-procedure checks, dictated and
     # rambling wordings, 7 languages), on heldout13's records; first run after heldout20's fixes
     "heldout21": Suite("wordings_heldout21.yaml", "questions_heldout21.yaml", SUITE_RECORDS["heldout13"], "e"),
+    # written blind by a ninth new writer (emergency triage, clinic, telephone and smart-watch wordings, non-native
+    # and chat-style English, 11 languages), on heldout13's records; first run after heldout21's fixes
+    "heldout22": Suite("wordings_heldout22.yaml", "questions_heldout22.yaml", SUITE_RECORDS["heldout13"], "f"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
