@@ -375,3 +375,15 @@ def test_heldout20_first_run_wordings_route_to_what_they_ask(question, label):
 ])
 def test_heldout21_first_run_wordings_route_to_what_they_ask(question, label):
     assert route(question).label == label
+
+
+@pytest.mark.parametrize("question, label", [
+    # heldout22's first run (blind wordings)
+    ("The time between atrium and ventricle activation, how much it is in this ECG?", "number:pr_ms"),
+    ("The left heart muscle is big on this ECG?", "yes/no:LVH"),
+    ("The ventricle complex, how many ms it take in this ECG?", "number:qrs_ms"),
+    ("ST/T abnormal? y/n", "yes/no:STTC"),
+    ("Is the right bundle only partly blocked in this ECG?", "yes/no:IRBBB"),
+])
+def test_heldout22_first_run_wordings_route_to_what_they_ask(question, label):
+    assert route(question).label == label

@@ -87,6 +87,7 @@ class Policy:
     remove: tuple[tuple[str, tuple[re.Pattern, ...]], ...]
     background: Background
     not_on_the_ecg: re.Pattern  # lab values, vital signs, imaging: what no ECG measures
+    outcome_first: tuple[re.Pattern, ...]  # a future outcome is prognosis, also where it names a treatment
     identity_needs: re.Pattern  # a learned identity refusal of an ECG question needs one of these words
     treatment_needs: re.Pattern  # ... a learned treatment refusal one of these (or a treatment, a decision)
     instructions_needs: re.Pattern  # ... a learned instructions refusal one of these
@@ -108,13 +109,18 @@ def policy() -> Policy:
                               for k in ("sentence_end", "clause_end", "state", "question_needs", "question_without", "status",
                                         "request")))
     learned = {k: re.compile(v, re.IGNORECASE) for k, v in data["learned"].items()}
-    return Policy(int(data["version"]), refuse, remove, background, re.compile(rf"\b(?:{vocabulary})\b", re.IGNORECASE),
+    outcome = tuple(re.compile(p, re.IGNORECASE) for p in data["outcome_first"])
+    return Policy(int(data["version"]), refuse, remove, background, re.compile(rf"\b(?:{vocabulary})\b", re.IGNORECASE), outcome,
                   learned["identity_needs"], learned["treatment_needs"], learned["instructions_needs"])
 
 
 def _first_match(text: str) -> tuple[str, str, str] | None:
-    """The first refusal category whose patterns ``text`` matches: (name, answer, instead)."""
-    for name, patterns, answer, instead in policy().refuse:
+    """The first refusal category whose patterns ``text`` matches: (name, answer, instead); a future
+    outcome (the policy's ``outcome_first``) is prognosis before any category is read."""
+    rules = policy()
+    if any(p.search(text) for p in rules.outcome_first):
+        return next((name, answer, instead) for name, _, answer, instead in rules.refuse if name == "prognosis")
+    for name, patterns, answer, instead in rules.refuse:
         if any(p.search(text) for p in patterns):
             return name, answer, instead
     return None

