@@ -295,6 +295,10 @@ SUITES: dict[str, Suite] = {
     # written blind by a ninth new writer (emergency triage, clinic, telephone and smart-watch wordings, non-native
     # and chat-style English, 11 languages), on heldout13's records; first run after heldout21's fixes
     "heldout22": Suite("wordings_heldout22.yaml", "questions_heldout22.yaml", SUITE_RECORDS["heldout13"], "f"),
+    # written blind by a tenth new writer (CCU, EP lab, pharmacy QT monitoring, carers and interpreters, questions
+    # quoting another device's numbers or presupposing a finding, 14 languages), on heldout13's records; first run
+    # after heldout22's fixes
+    "heldout23": Suite("wordings_heldout23.yaml", "questions_heldout23.yaml", SUITE_RECORDS["heldout13"], "g"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
