@@ -21,3 +21,38 @@ def test_consensus_finds_every_beat_despite_a_noisy_lead():
 
 def test_no_beats_in_silence():
     assert len(consensus_rpeaks(np.zeros((5000, 3)), 500.0)) == 0
+
+
+def _lead_ii(hr_bpm: float, seed: int):
+    from medts.simulate import simulate_12lead
+
+    ecg = simulate_12lead(10.0, 500.0, hr_bpm, seed=seed)
+    return clean_ecg(ecg.signal[:, [ecg.leads.index("II")]], 500.0)
+
+
+def test_a_p_wave_taken_for_a_beat_on_a_one_lead_record_is_dropped():
+    # LUDB 24 lead II alone (LBBB): NeuroKit2 took the last P wave for a beat (0.13x the QRS slope),
+    # so a regular sinus rhythm had RR variation 0.25 and SDNN 276 ms.
+    from medts.signal.peaks import drop_flat_false_beats
+
+    x = _lead_ii(50.0, 7)
+    beats = consensus_rpeaks(x, 500.0)
+    assert len(beats) >= 6
+    last = int(beats[-1])
+    lo, hi = last - int(0.30 * 500), last - int(0.12 * 500)
+    p_peak = lo + int(np.argmax(np.abs(x[lo:hi, 0])))
+    with_p = np.sort(np.append(beats, p_peak))
+    kept = drop_flat_false_beats(with_p, np.abs(x[:, 0]), 500.0)
+    assert list(kept) == list(beats)
+
+
+def test_a_premature_steep_beat_is_kept():
+    # the rule drops flat early detections only: a premature QRS (a PVC-like copy of a beat) stays
+    x = _lead_ii(60.0, 8)
+    beats = consensus_rpeaks(x, 500.0)
+    a, b = int(beats[2]), int(beats[3])
+    at, w = a + int(0.55 * (b - a)), int(0.06 * 500)
+    y = x.copy()
+    y[at - w:at + w, 0] += 1.3 * x[a - w:a + w, 0]
+    found = consensus_rpeaks(y, 500.0)
+    assert len(found) == len(beats) + 1 and np.min(np.abs(found - at)) <= 10
