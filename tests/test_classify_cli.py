@@ -140,3 +140,26 @@ def test_classify_shows_the_engine_decision_beside_the_raw_probability():
             assert s["code"] in decided and decided[s["code"]]["probability"] == pytest.approx(s["probability"], abs=1e-4)
     if "NORM" in decided:  # the raw classifier may say NORM on this record; the engine never keeps it beside AF
         assert decided["NORM"]["decision"] == "withheld" and "AFIB" in decided["NORM"]["reason"]
+
+
+def test_classify_text_lists_the_engines_own_statements_with_their_leads(tmp_path):
+    # issue 15 item 3: the engine's rhythm and measurement statements were in the verdict only, with no
+    # line saying which leads they needed; a 6-limb-lead record now lists them beside the classifier's
+    from medts.classify.predict import default_adapter_dir
+    from medts.simulate import simulate_12lead
+
+    if not (default_adapter_dir("superdiagnostic") / "manifest.json").is_file():
+        pytest.skip("no shipped superdiagnostic classifier")
+    ecg = simulate_12lead(10.0, 500.0, 72.0, seed=11).select_leads(["I", "II", "III", "aVR", "aVL", "aVF"])
+    wfdb.wrsamp("limb6", fs=500, units=["mV"] * 6, sig_name=list(ecg.leads), p_signal=ecg.signal.astype(float),
+                fmt=["16"] * 6, write_dir=str(tmp_path))
+    result = CliRunner().invoke(app, ["classify", str(tmp_path / "limb6.hea")])
+    assert result.exit_code == 0, result.output
+    assert "asserted SR     by the engine (measurement)  sinus rhythm  [leads needed: any one]" in result.output
+    result = CliRunner().invoke(app, ["classify", str(tmp_path / "limb6.hea"), "--json"])
+    (doc,) = json.loads(result.stdout)
+    decided = {d["code"]: d for d in doc["decisions"]}
+    assert decided["SR"]["leads_needed"] == []
+    for s in doc["statements"]:
+        if s["code"] in decided:
+            assert decided[s["code"]]["leads_needed"] == s["leads_needed"]

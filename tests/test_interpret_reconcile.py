@@ -185,3 +185,15 @@ def test_real_records_paced_blocks_withheld_and_narrow_right_bundle_pattern_call
         assert any(s.code == "CRBBB" and s.present for s in f.classifier), report.record.record_id
         assert "IRBBB" in f.codes() and "CRBBB" not in f.codes(), report.record.record_id
         assert f.flag("qrs_ms").value < 120 and "incomplete right bundle-branch block" in _decision(f, "IRBBB").reason
+
+
+def test_every_decision_names_the_leads_it_needed_on_a_limb_lead_record():
+    # issue 15 item 3: on a 6-limb-lead record, `medts classify` named the leads only for classifier
+    # statements; the engine's own (sinus rhythm, LAFB by axis, premature beats) said nothing.
+    _, m = measured(70.0, leads=("I", "II", "III", "aVR", "aVL", "aVF"))
+    f = interpret(with_values(m, qrs_axis_deg=-60.0, qrs_ms=96.0), sex="M", scores=scores(CLBBB=0.9, IMI=0.8))
+    needed = {s.code: s.leads_needed for s in f.statements}
+    assert needed["LAFB"] == ["I", "II", "aVF"] and _decision(f, "LAFB").decision == "asserted"
+    assert needed[f.rhythm.code] == []  # a rhythm: any one lead
+    assert needed["CLBBB"] == ["I", "V1", "V6"] and _decision(f, "CLBBB").decision == "withheld"
+    assert needed["IMI"] == ["II", "III", "aVF"]

@@ -139,6 +139,11 @@ def _text(show_all: bool):
     return render
 
 
+def _leads_text(leads: list[str]) -> str:
+    """A statement's needed leads in words: ``all 12``, ``any one`` or the names."""
+    return "all 12" if len(leads) == 12 else ", ".join(leads) or "any one"
+
+
 def _print(prediction, show_all: bool, echo=typer.echo) -> None:
     echo(f"{prediction.record_id} ({prediction.source}) - {prediction.model}, scored by: {prediction.scored_by}")
     for note in prediction.notes:
@@ -148,7 +153,7 @@ def _print(prediction, show_all: bool, echo=typer.echo) -> None:
     rows = prediction.statements if show_all else [s for s in prediction.statements if s.present]
     for s in sorted(rows, key=lambda s: -s.probability):
         mark = "withheld" if s.withheld else "present " if s.present else "absent  "
-        needed = "all 12" if len(s.leads_needed) == 12 else ", ".join(s.leads_needed) or "any one"
+        needed = _leads_text(s.leads_needed)
         cnn = "" if s.cnn_probability is None else f" [CNN alone p={s.cnn_probability:.3f}, threshold {s.cnn_threshold:.3f}]"
         echo(f"  {mark} {s.code:<6} p={s.probability:.3f} (threshold {s.threshold:.3f}){cnn}  {s.description or ''}"
              f"  [leads needed: {needed}]")
@@ -156,7 +161,13 @@ def _print(prediction, show_all: bool, echo=typer.echo) -> None:
             echo(f"           {s.withheld}")
         if s.code in decided:
             echo(f"           engine: {decided[s.code].decision} - {decided[s.code].reason}")
-    if not rows:
+    shown = {s.code for s in rows}
+    for d in prediction.decisions:  # the engine's own statements (rhythm, measurement rules), not in the rows above
+        if d.code not in shown:
+            echo(f"  {d.decision:<8} {d.code:<6} by the engine ({d.origin})  {d.description}  "
+                 f"[leads needed: {_leads_text(d.leads_needed)}]")
+            echo(f"           {d.reason}")
+    if not rows and not prediction.decisions:
         echo("  no statement above its threshold")
     echo(f"  {prediction.disclaimer}")
 

@@ -131,7 +131,9 @@ def _decision(code: str, decision: str, origin: str, reason: str, score: Classif
               source: str | None = None) -> StatementDecision:
     if score is not None:
         reason += f"; classifier p={score.probability:.2f} (threshold {score.threshold:.2f})"
+    leads = rules.decision_leads(code, origin, reduced_lead_model=score is not None and score.reduced_lead_model)
     return StatementDecision(code=code, description=describe(code), decision=decision, origin=origin, reason=reason,
+                             leads_needed=leads,
                              probability=None if score is None else round(score.probability, 4),
                              threshold=None if score is None else round(score.threshold, 4),
                              classifier_present=None if score is None else score.present,

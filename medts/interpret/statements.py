@@ -159,6 +159,28 @@ class StatementDecision(BaseModel):
     source: str | None = None
     evidence_leads: list[str] = []
     evidence: str | None = None
+    leads_needed: list[str] = []
+    """The leads this statement is read from (:func:`decision_leads`); empty: any one lead."""
+
+
+MEASURED_ANY_LEAD = ("PAC", "PVC")
+"""Statements the engine reads from the beat sequence on whatever leads the record has
+(:mod:`medts.interpret.ectopy`), like the rhythm statements."""
+
+
+def decision_leads(code: str, origin: str, *, reduced_lead_model: bool = False) -> list[str]:
+    """The leads a decision on ``code`` needed (empty: any one lead), as the record's output names them.
+
+    A rhythm statement or a premature beat read from the beat sequence needs any one lead; every other
+    statement needs :func:`required_leads` (the leads the reconciliation checks before asserting it).
+    ``origin`` is the decision's origin (``measurement``, ``classifier``, ...).
+
+    >>> decision_leads("LAFB", "measurement"), decision_leads("PAC", "measurement"), decision_leads("SR", "measurement")
+    (['I', 'II', 'aVF'], [], [])
+    """
+    if code in MEASURED_ANY_LEAD and "measurement" in origin:
+        return []
+    return list(required_leads(code, reduced_lead_model=reduced_lead_model))
 
 
 def _value(m, name: str) -> float | None:
