@@ -146,3 +146,24 @@ def test_ptbxl_tuning_records(ptbxl_dir, ecg_id, code):
     ecg = PtbxlIndex.open(ptbxl_dir, sampling_rate=100).read(ecg_id)
     assert ("AFLT" in ecg.metadata["scp_codes"]) == (code == "AFLT")
     assert call_rhythm(measure_ecg(ecg)).code == code
+
+
+def test_a_sinus_tachycardia_at_2_to_1_flutter_rates_without_v1_says_flutter_is_not_excluded():
+    # LUDB 35 (typical flutter, 2:1, 142 bpm): rule 1c finds it from V1 on the 12 leads, while lead II alone,
+    # I + II and the six limb leads were called plain sinus tachycardia.
+    from interpret_helpers import measured
+
+    from medts.interpret import interpret
+
+    _, full = measured(140.0, seed=5)
+    _, limb = measured(140.0, seed=5, leads=("I", "II", "III", "aVR", "aVL", "aVF"))
+    f12, f6 = interpret(full, sex="F", scores=[]), interpret(limb, sex="F", scores=[])
+    assert f12.rhythm.code == f6.rhythm.code == "STACH"
+    assert f12.rhythm.caveat is None and "not excluded" not in f12.verdict
+    assert "atrial flutter not excluded without lead V1: at 2:1 conduction its waves can pass for P waves" in f6.verdict
+    assert f6.rhythm.caveat in f6.rhythm.reason
+    from medts.report.consistency import codes_in_text
+
+    assert "AFLT" not in codes_in_text(f6.verdict, plain_language=True)  # the caveat reads as no flutter claim
+    _, slow = measured(95.0, seed=5, leads=("II",))
+    assert interpret(slow, sex="F", scores=[]).rhythm.caveat is None

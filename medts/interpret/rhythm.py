@@ -230,6 +230,8 @@ class RhythmCall(BaseModel):
     codes: list[str]
     reason: str
     features: RhythmFeatures
+    caveat: str | None = None
+    """What the record's leads cannot rule out about this call (:func:`flutter_caveat`), said in the verdict."""
 
     @property
     def sinus(self) -> bool:
@@ -472,13 +474,43 @@ def call_rhythm(m) -> RhythmCall:
         codes = sinus_codes(hr, irregular)
         code = codes[0]
         label = RHYTHM_TEXT[code] + (" with sinus arrhythmia" if code != "SARRH" and "SARRH" in codes else "")
+        caveat = flutter_caveat(code, hr, getattr(m.rhythm, "atrial", None))
         return RhythmCall(code=code, label=label, regular=not irregular, p_waves_consistent=True, codes=codes,
-                          reason=f"consistent P waves ({p_text}); {rr_text}; heart rate {hr:.0f} bpm{ectopy}", features=f)
+                          reason=f"consistent P waves ({p_text}); {rr_text}; heart rate {hr:.0f} bpm{ectopy}"
+                                 + (f"; {caveat}" if caveat else ""), features=f, caveat=caveat)
     why = ("regular rhythm without consistent P waves (flutter, junctional, ectopic atrial or paced rhythm, or P waves "
            "not found)") \
         if not irregular else "irregular rhythm"
     return RhythmCall(code=None, label="cannot tell", regular=not irregular, p_waves_consistent=p_ok, codes=[],
                       reason=f"{why}: {p_text}; {rr_text}{ectopy}", features=f)
+
+
+FLUTTER_2TO1_BPM = (120.0, 175.0)
+"""Ventricular rates of atrial flutter with 2:1 conduction (flutter waves 240-350 /min, rule 1c)."""
+
+
+def flutter_caveat(code: str, hr_bpm: float, atrial) -> str | None:
+    """The caveat on a sinus tachycardia at 120-175 bpm when lead V1 was not analysed for atrial activity
+    (missing or unusable), else None.
+
+    At 2:1 conduction one flutter wave falls before each QRS and the other inside the T wave, so lead II
+    alone reads as P waves with a fixed PR. Rule 1c found LUDB 35 (typical flutter, 2:1, 142 bpm) from V1 on
+    its 12 leads, while the same record's lead II, I + II and six limb leads were called sinus tachycardia.
+    Without V1 (absent or unusable) the call stands but says what it cannot exclude, worded so that the report's
+    consistency check reads a negated flutter, not a flutter claim (AHA/ACCF/HRS 2009 part II lists flutter
+    among the regular narrow-complex tachycardias to be told apart from sinus tachycardia).
+
+    >>> flutter_caveat("STACH", 142.0, None)
+    'atrial flutter not excluded without lead V1: at 2:1 conduction its waves can pass for P waves'
+    >>> flutter_caveat("SR", 80.0, None) is None
+    True
+    """
+    lo, hi = FLUTTER_2TO1_BPM
+    if code != "STACH" or not lo <= hr_bpm <= hi:
+        return None
+    if atrial is not None and any(a.lead == "V1" for a in atrial.leads):
+        return None
+    return "atrial flutter not excluded without lead V1: at 2:1 conduction its waves can pass for P waves"
 
 
 def sinus_codes(hr_bpm: float, irregular: bool, *, brady_bpm: float = BRADY_BPM, tachy_bpm: float = TACHY_BPM) -> list[str]:

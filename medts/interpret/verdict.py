@@ -37,7 +37,8 @@ def _rate_phrase(f) -> str:
         return f"Atrial fibrillation{speed}, heart rate {hr:.0f} bpm"
     if f.rhythm.code is not None:
         label = f.rhythm.label[0].upper() + f.rhythm.label[1:]
-        return f"{label}, heart rate {hr:.0f} bpm" if hr is not None else label
+        head = f"{label}, heart rate {hr:.0f} bpm" if hr is not None else label
+        return head + (f" ({f.rhythm.caveat})" if f.rhythm.caveat else "")
     if f.rhythm.regular is None:
         why = "too few beats"
     else:  # fixed words: the reason text names statements (e.g. the AF the classifier did not confirm)
