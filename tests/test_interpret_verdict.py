@@ -39,3 +39,16 @@ def test_reduced_lead_verdict_never_reads_as_a_clean_12_lead_ecg():
     assert "lead(s) V3, V4, V5, V6 missing or flat" in interpret(m6, sex="F", scores=scores(NORM=0.2)).verdict
     _, full = measured(70.0)
     assert "missing" not in interpret(full, sex="F", scores=scores(NORM=0.2)).verdict
+
+
+def test_an_undetermined_rhythm_makes_no_claim_about_av_conduction():
+    # V1 or aVR alone at 73 bpm (LUDB 21, sinus): P waves small there, so "cannot tell" is right, but the
+    # verdict said "P waves not consistently conducted", an AV-conduction claim one lead cannot support.
+    from medts.interpret.verdict import make_verdict
+
+    _, m = measured(72.0)
+    f = interpret(m, sex="M", scores=[])
+    undecided = f.rhythm.model_copy(update={"code": None, "codes": [], "label": "cannot tell", "regular": True})
+    text = make_verdict(f.model_copy(update={"rhythm": undecided, "statements": []}))
+    assert text.startswith("Rhythm: cannot tell (regular RR, no consistent P wave before the QRS), heart rate ")
+    assert "conducted" not in text

@@ -42,7 +42,7 @@ def _rate_phrase(f) -> str:
     if f.rhythm.regular is None:
         why = "too few beats"
     else:  # fixed words: the reason text names statements (e.g. the AF the classifier did not confirm)
-        why = f"{'regular' if f.rhythm.regular else 'irregular'} RR, P waves not consistently conducted"
+        why = f"{'regular' if f.rhythm.regular else 'irregular'} RR, no consistent P wave before the QRS"
     return f"Rhythm: cannot tell ({why})" + (f", heart rate {hr:.0f} bpm" if hr is not None else "")
 
 
