@@ -55,3 +55,14 @@ def test_isoelectric_level_is_the_median_of_the_20_ms_before_each_qrs_onset():
     w = 10  # 20 ms at 500 Hz
     expected = [np.nan, np.nan] + [np.median(lead[int(q) - w: int(q) + 1]) for q in qrs_on[2:]]
     np.testing.assert_array_equal(isoelectric_level(lead, qrs_on, 500.0), expected)
+
+
+def test_an_interval_below_its_physiological_range_is_no_measurement_and_a_long_one_is_kept():
+    # V1 alone (LUDB 24, LBBB of ~170 ms): the QRS boundaries fell 3 ms apart, and the report printed
+    # "QRS duration 3 ms, normal"
+    fs = 500.0
+    on = np.array([100.0, 600, 1100, 1600])
+    tiny = interval_ms(on, on + 1.5, fs, name="QRS")
+    assert tiny.value is None and tiny.quality == "unavailable" and "below the physiological 40 ms" in tiny.reason
+    long_pr = interval_ms(on, on + 225, fs, name="PR")  # 450 ms: a real (if rare) first-degree AV block
+    assert long_pr.value == 450.0 and long_pr.quality == "uncertain" and "outside the usual" in long_pr.reason

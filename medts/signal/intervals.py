@@ -29,7 +29,10 @@ SPREAD_LIMIT_MS = {"PR": 20.0, "P": 20.0, "QRS": 20.0, "QT": 40.0}
 """Beat-to-beat interquartile range above which an interval is flagged ``uncertain``."""
 
 PLAUSIBLE_MS = {"PR": (60, 400), "P": (40, 200), "QRS": (40, 250), "QT": (200, 700)}
-"""Physiological ranges; a median outside them is kept but flagged ``uncertain``."""
+"""Physiological ranges. A median above one is kept but flagged ``uncertain`` (a PR of 450 ms or a QT of
+720 ms can be real); a median below one is no measurement and is reported unavailable: on V1 alone (LUDB 21
+and 24) the QRS boundaries fell 3 ms apart, and the report printed "QRS duration 3 ms, normal" beside an
+LBBB of 170 ms."""
 
 
 class Value(BaseModel):
@@ -56,7 +59,7 @@ def interval_ms(start: np.ndarray, end: np.ndarray, fs: float, *, name: str) -> 
     """Median over beats of ``end - start`` (ms), with a quality flag.
 
     ``uncertain`` when fewer than 3 beats, a beat-to-beat IQR above ``SPREAD_LIMIT_MS`` or a
-    median outside ``PLAUSIBLE_MS``.
+    median above ``PLAUSIBLE_MS``; unavailable when the median is below it.
     """
     d = (np.asarray(end, float) - np.asarray(start, float)) * 1000.0 / fs
     d = d[np.isfinite(d) & (d > 0)]
@@ -70,6 +73,9 @@ def interval_ms(start: np.ndarray, end: np.ndarray, fs: float, *, name: str) -> 
     if iqr > SPREAD_LIMIT_MS.get(name, 40.0):
         reasons.append(f"beat-to-beat spread {iqr:.0f} ms")
     lo, hi = PLAUSIBLE_MS.get(name, (0, 1e9))
+    if value < lo:
+        return Value.missing("ms", f"{name} boundaries not found: median {value:.0f} ms over {len(d)} beat(s), "
+                                   f"below the physiological {lo} ms")
     if not lo <= value <= hi:
         reasons.append(f"outside the usual {lo}-{hi} ms")
     return Value(
