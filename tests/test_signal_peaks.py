@@ -80,3 +80,13 @@ def test_beats_of_a_dominantly_negative_lead_alone_are_found_at_a_steady_rr(seed
     assert dominantly_negative(x[:, 0])
     beats = consensus_rpeaks(x, 500.0)
     assert len(beats) == 8 and np.diff(beats).std() < 15
+
+
+def test_with_several_leads_a_negative_lead_is_not_inverted():
+    # I + II of a paced record (LUDB 34): one lead's peaks moved to another deflection on some beats, the
+    # consensus beat jittered (RR variation 0.04 -> 0.11) and the rhythm read as atrial fibrillation
+    from medts.signal.peaks import lead_rpeaks
+
+    x = clean_ecg(_qs_lead(0)[:, None], 500.0)[:, 0]
+    assert list(lead_rpeaks(x, 500.0)) == list(lead_rpeaks(x, 500.0, invert_negative=False))
+    assert list(lead_rpeaks(x, 500.0)) != list(lead_rpeaks(x, 500.0, invert_negative=True))

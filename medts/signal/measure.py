@@ -149,7 +149,7 @@ def analyse_ecg(ecg: ECG, *, powerline: float | str | None = "auto") -> Analysis
     cleaned = clean_ecg(raw, fs, powerline=line)
     # Quality needs beats; a first R-peak pass over all non-constant leads gives them.
     live = [j for j in range(len(leads)) if np.ptp(raw[:, j]) > 1e-6]
-    per_lead = {j: lead_rpeaks(cleaned[:, j], fs) for j in live}
+    per_lead = {j: lead_rpeaks(cleaned[:, j], fs, invert_negative=len(live) == 1) for j in live}
     r_all = consensus_rpeaks(cleaned, fs, leads=live, per_lead=per_lead) if live else np.zeros(0, np.int64)
     quality = assess_leads(raw, cleaned, fs, leads, r_all, lead_peaks=per_lead)
     usable = [j for j, q in enumerate(quality) if q.usable]

@@ -34,17 +34,19 @@ def dominantly_negative(lead: np.ndarray) -> bool:
     return bool(-lo > NEGATIVE_QRS_RATIO * max(hi, 0.0))
 
 
-def lead_rpeaks(lead: np.ndarray, fs: float) -> np.ndarray:
+def lead_rpeaks(lead: np.ndarray, fs: float, *, invert_negative: bool = False) -> np.ndarray:
     """R peaks of one cleaned lead (sample indices); empty when NeuroKit2 finds none or fails.
 
-    A dominantly negative lead is inverted first: NeuroKit2 places each peak at the largest positive sample
+    ``invert_negative`` (for a record of one lead): a dominantly negative lead is inverted first: NeuroKit2 places each peak at the largest positive sample
     near the QRS, which on aVR alone (LUDB 24, LBBB) wandered between the small R and the T wave (beats 527-664
     samples apart on a regular rhythm, beat correlation 0.54: the lead was called noisy and medts abstained).
     MIT-BIH first 10 min in 10 s windows, one channel alone (ratio 1.5 set on LUDB 24 aVR, not tuned here): V1
     (V4 on 124), 13 records: beat sensitivity higher on 7 (203: 0.805 -> 0.845, 201: 0.978 -> 0.992), lower on
-    207 (0.985 -> 0.984), false detections 203 -> 197; MLII, 8 records: unchanged on 6, 207 0.901 -> 0.954."""
+    207 (0.985 -> 0.984), false detections 203 -> 197; MLII, 8 records: unchanged on 6, 207 0.901 -> 0.954.
+    Only for one lead: with several, leads placing a beat at different deflections made the consensus beat
+    jitter (LUDB 34, paced, I + II: RR variation 0.04 -> 0.11, called atrial fibrillation)."""
     lead = np.asarray(lead, float)
-    if len(lead) and dominantly_negative(lead):
+    if invert_negative and len(lead) and dominantly_negative(lead):
         lead = -lead
     try:
         with warnings.catch_warnings():
@@ -136,7 +138,7 @@ def consensus_rpeaks(
     if not cols:
         return np.zeros(0, np.int64)
     cache = {} if per_lead is None else per_lead
-    found = [cache[j] if j in cache else lead_rpeaks(x[:, j], fs) for j in cols]
+    found = [cache[j] if j in cache else lead_rpeaks(x[:, j], fs, invert_negative=len(cols) == 1) for j in cols]
     allp = np.sort(np.concatenate(found)) if found else np.zeros(0, np.int64)
     if len(allp) == 0:
         return np.zeros(0, np.int64)
