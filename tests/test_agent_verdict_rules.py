@@ -319,9 +319,10 @@ def test_rr_regularity_states_the_value_that_decided_it():
     assert rr_regularity({"rr_irregular": None, "rhythm": {"rr_cv": 0.2}}) is None
 
 
-def test_a_phasic_sinus_rhythm_is_regular_beat_to_beat_and_the_answer_says_so(ludb_dir):
-    """LUDB 1 (sinus bradycardia, 46 bpm): regular beat to beat at an overall RR variation of 17 %; the
-    answer once read "RR regular (variation 17%)", which a reader takes for a contradiction."""
+def test_a_regular_sinus_rhythm_answer_gives_the_deciding_rr_values(ludb_dir):
+    """LUDB 1 (sinus bradycardia, 46 bpm): the answer once read "RR regular (variation 17%)", which a reader
+    takes for a contradiction; it gives the deciding beat-to-beat change beside the overall variation (the
+    17 % came from a false R peak on a P wave, dropped since: both are now about 2 %)."""
     from medts.agent.backends import ScriptedChatModel
     from medts.agent.session import AgentConfig, ChatSession
     from medts.io import read_record
@@ -332,7 +333,7 @@ def test_a_phasic_sinus_rhythm_is_regular_beat_to_beat_and_the_answer_says_so(lu
     found = re.search(r"RR regular \(median beat-to-beat change (\d+)% of the RR interval; (?:.*; )?overall variation "
                       r"(\d+)%\)", answer)
     assert found is not None, answer
-    assert int(found.group(1)) <= 6 < int(found.group(2)), answer
+    assert int(found.group(1)) <= 6 and int(found.group(2)) <= 10, answer
 
 
 @pytest.mark.parametrize("question, label", [
@@ -386,4 +387,16 @@ def test_heldout21_first_run_wordings_route_to_what_they_ask(question, label):
     ("Is the right bundle only partly blocked in this ECG?", "yes/no:IRBBB"),
 ])
 def test_heldout22_first_run_wordings_route_to_what_they_ask(question, label):
+    assert route(question).label == label
+
+
+@pytest.mark.parametrize("question, label", [
+    # heldout23's first run (blind wordings)
+    ("Is the left anterior fascicle conducting normally, or is there a fascicular block?", "yes/no:LAFB"),
+    ("I might be wrong, but are those T waves inverted?", "yes/no:STTC"),
+    ("The interpreter relays: the patient wants to know if his 'big left heart' shows on the ECG.", "yes/no:LVH"),
+    ("Telemetry tech: is this a complete right bundle?", "yes/no:CRBBB"),
+    ("What is the definition of LBBB?", "glossary"),
+])
+def test_heldout23_first_run_wordings_route_to_what_they_ask(question, label):
     assert route(question).label == label

@@ -151,7 +151,19 @@ def _as_context(question: str) -> Refusal | bool:
     named = [asked for text, asked in parts if _names_treatment(text)]
     if not named or any(named):
         return False
-    return any(rules.question_needs.search(text) for text, _ in parts if not _names_treatment(text))
+    # the ECG word may share a clause with the treatment ("takes ADHD tablets and the GP wants her QTc - what
+    # is it?"): it is looked for with the treatment's own words taken out
+    return any(rules.question_needs.search(_without_treatments(text)) for text, _ in parts)
+
+
+def _without_treatments(text: str) -> str:
+    """``text`` with every treatment-pattern and dose match blanked out."""
+    rules = policy()
+    treatment = next(patterns for name, patterns, _, _ in rules.refuse if name == "treatment")
+    dose = next(patterns for name, patterns in rules.remove if name == "dose")
+    for pattern in (*treatment, *dose):
+        text = pattern.sub(" ", text)
+    return text
 
 
 def refusal(question: str) -> Refusal | None:

@@ -111,7 +111,7 @@ _OVERVIEW = re.compile(r"diagnos|interpret|summar|what do you see|findings?|conc
                        r"what.*wrong|anything (?:abnormal|wrong|else)|abnormal(?:ities)?\b(?!.*\b(?:QRS|QT|PR|axis)\b)|"
                        r"read (?:this|the) ECG|overall", re.IGNORECASE)
 # "mean" as a verb ("what does IRBBB mean"), not the adjective ("mean electrical axis", "mean heart rate")
-_GLOSSARY = re.compile(r"\bmean(?:s|ing)?\b(?!\s+(?:electrical|frontal|QRS|cardiac|heart|rate|axis|value|amplitude))|\bdefin|criteria|stand for|what (?:is|are) (?:an? )(?!heart)", re.IGNORECASE)
+_GLOSSARY = re.compile(r"\bmean(?:s|ing)?\b(?!\s+(?:electrical|frontal|QRS|cardiac|heart|rate|axis|value|amplitude))|\bdefin(?!ite)|criteria|stand for|what (?:is|are) (?:an? )(?!heart)", re.IGNORECASE)
 # "vs" / "versus" compares two ECGs only when an earlier one is named ("Ventricular rate vs atrial rate"
 # compares two rates on this ECG)
 _COMPARE = re.compile(r"compar|changed|change since|differen|since the (?:previous|last|prior)|"
@@ -156,14 +156,15 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # "Is the heart muscle on the left side thick?"
     # "The left heart muscle is big on this ECG?" (heldout22)
     (r"\bleft side\b[^?.]{0,20}\bthick|\bthick\w*\b[^?.]{0,20}\bleft side\b|"
-     r"\bleft (?:heart )?(?:muscle|chamber|side of the heart)\b[^?.]{0,20}\b(?:big|large|thick|enlarged|bigger)\b", ("LVH",)),
+     r"\bleft (?:heart )?(?:muscle|chamber|side of the heart)\b[^?.]{0,20}\b(?:big|large|thick|enlarged|bigger)\b|"
+     r"\b(?:big|large|enlarged|thick)\w* left (?:heart|ventricle|chamber)\b", ("LVH",)),
     (r"\bright ventric\w*\b.*\b(?:hypertroph|enlarge|thick)|\b(?:hypertroph|enlarge|thick)\w*\b.*\bright ventric", ("RVH",)),
     (r"^(?!.*\b(?:left|right) ventric).*(?:hypertroph|enlarge)", ("HYP",)),
     # heldout14: "left ant fasc block", "anterior hemi block"
     ((r"\bant(?:erior|\.)? fasc\w*\b[^?.]{0,20}\bblock|\bblock\w*\b[^?.]{0,20}\banterior fascic|"
       r"\b(?:left )?ant(?:erior|\.)? hemi[- ]?block\b|\bLAH(?:B| block)?\b|\bhemi-?block\w*\b[^?.]{0,25}\banterior fascic|"
       # "Any fascicular block on the left anterior side?": the side named after the block
-      r"\bfascic\w*(?: block\w*)?\b[^?.]{0,25}\banterior\b"), ("LAFB",)),
+      r"\bfascic\w*(?: block\w*)?\b[^?.]{0,25}\banterior\b|\bleft anterior fascic\w*\b[^?]{0,60}\bfascicular block"), ("LAFB",)),
     ((r"\bpost(?:erior|\.)? fascic\w*\b[^?.]{0,20}\bblock|\bblock\w*\b[^?.]{0,20}\bposterior fascic|"
       r"\b(?:left )?posterior hemi-?block\b|\bLPH(?:B| block)?\b|\bhemi-?block\w*\b[^?.]{0,25}\bposterior fascic|"
       r"\bfascic\w*(?: block\w*)?\b[^?.]{0,25}\bposterior\b"), ("LPFB",)),
@@ -175,7 +176,9 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"^\W*SA\b(?!\s*(?:node|nodal|block))", ("SARRH",)),
     # "are the t waves and st segments normal": ST/T named T first
     (r"\bT[- ]waves?\b[^?.]{0,10}\b(?:and|or|&|/)\s*(?:the )?ST(?:[- ]segments?)?\b", ("STTC",)),
+    (r"\bT[- ]waves?\b[^?.]{0,10}\binvert\w*|\binverted T[- ]waves?\b|\bT[- ]wave inversions?\b", ("STTC",)),
     (r"\bi-?LBBB\b", ("ILBBB",)),
+    (r"\b(?:complete|full) right bundle\b(?![- ]branch)", ("CRBBB",)), (r"\b(?:complete|full) left bundle\b(?![- ]branch)", ("CLBBB",)),
     (r"\bAFL\b", ("AFLT",)),
     (r"\bthick\w*\b[^?.]{0,20}\b(?:heart|muscle|wall)\b", ("HYP",)),
     # "Any conduction block in the bundle branches?"
