@@ -52,3 +52,14 @@ def test_an_undetermined_rhythm_makes_no_claim_about_av_conduction():
     text = make_verdict(f.model_copy(update={"rhythm": undecided, "statements": []}))
     assert text.startswith("Rhythm: cannot tell (regular RR, no consistent P wave before the QRS), heart rate ")
     assert "conducted" not in text
+
+
+def test_p_wave_values_are_named_in_the_verdict_only_beside_consistent_p_waves():
+    # LUDB 8 (AF with ventricular pacing), six limb leads: the verdict said "P axis -51 deg (low)"
+    _, sinus = measured(72.0)
+    _, af = measured(110.0, af=True)
+    kept = interpret(with_values(sinus, p_axis_deg=-51.0), sex="M", scores=[])
+    dropped = interpret(with_values(af, p_axis_deg=-51.0, pr_ms=100.0), sex="M", scores=[])
+    assert kept.rhythm.p_waves_consistent is True and "P axis -51 deg (low)" in kept.verdict
+    assert dropped.rhythm.code == "AFIB" and "P axis" not in dropped.verdict and "PR interval" not in dropped.verdict
+    assert dropped.flag("p_axis_deg").flag == "low"  # the measurement table keeps it

@@ -28,6 +28,12 @@ SHORT = {"MI": "myocardial infarction (superclass)", "STTC": "ST/T change (super
 that a reader would take for findings."""
 
 
+P_WAVE_VALUES = ("p_axis_deg", "pr_ms", "p_duration_ms")
+"""Values read from P waves: the verdict names them only when the rhythm call found consistent P waves. A paced
+atrial fibrillation (LUDB 8, six limb leads) got "P axis -51 deg (low)" from deflections that are no P waves; the
+values and their flags stay in the measurement table."""
+
+
 def _rate_phrase(f) -> str:
     hr = f.rhythm.features.hr_bpm
     if f.rhythm.code == "AFIB" and "PACE" in f.rhythm.codes:  # the paced rate is no ventricular response
@@ -55,7 +61,8 @@ def make_verdict(f) -> str:
     others = [SHORT.get(s.code, s.description) for s in f.asserted if s.code not in NOT_LISTED]
     explained = set(codes)
     flags = [f"{fl.label} {fl.value:g} {fl.unit} ({fl.flag})" for fl in f.abnormal_flags
-             if not explained & set(FLAG_STATEMENTS.get(fl.name, ())) and fl.name not in ("rr_ms", "hr_bpm")]
+             if not explained & set(FLAG_STATEMENTS.get(fl.name, ())) and fl.name not in ("rr_ms", "hr_bpm")
+             and not (fl.name in P_WAVE_VALUES and f.rhythm.p_waves_consistent is not True)]
     if f.axis.category not in (None, "normal axis") and not explained & {"LAFB", "LPFB"}:
         flags = [x for x in flags if not x.startswith("QRS axis")] + [f"{f.axis.category} (QRS axis {f.axis.axis_deg:.0f} deg)"]
     absent = f.quality.absent_leads
