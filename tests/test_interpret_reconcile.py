@@ -197,3 +197,13 @@ def test_every_decision_names_the_leads_it_needed_on_a_limb_lead_record():
     assert needed[f.rhythm.code] == []  # a rhythm: any one lead
     assert needed["CLBBB"] == ["I", "V1", "V6"] and _decision(f, "CLBBB").decision == "withheld"
     assert needed["IMI"] == ["II", "III", "aVF"]
+
+
+def test_a_measurement_rule_met_on_a_reduced_lead_record_is_withheld_with_the_leads_it_needs():
+    # lead II alone with PR 260 ms: the verdict flagged the PR, but 1AVB (read on all 12 leads) was silently
+    # absent from the decisions
+    _, m = measured(70.0, leads=("II",))
+    f = interpret(with_values(m, pr_ms=260.0), sex="M", scores=[])
+    d = _decision(f, "1AVB")
+    assert d.decision == "withheld" and "PR 260 ms" in d.reason and "needs lead(s)" in d.reason and "V1" in d.reason
+    assert "1AVB" not in f.codes()

@@ -255,8 +255,12 @@ def reconcile(m, *, sex: str | None, scores: list[ClassifierScore], quality: Qua
     if "PACE" in rhythm.codes and measured["LAFB"][0]:
         measured["LAFB"] = (None, f"{measured['LAFB'][1]}, but the rhythm is paced (a paced QRS has its own axis)")
     for code, (holds, why) in measured.items():
-        if holds and code not in out and not set(rules.required_leads(code)) & absent:
+        lacking = [lead for lead in rules.required_leads(code) if lead in absent]
+        if holds and code not in out and not lacking:
             add(code, "asserted", "measurement", why)
+        elif holds and code not in out:  # said, not dropped: the flag alone would leave the reader guessing
+            add(code, "withheld", "measurement", f"{why}, but needs lead(s) {', '.join(lacking)}, which the record "
+                                                 f"lacks (missing, disconnected or flat)")
         elif holds and code in out and out[code].decision == "asserted":
             out[code] = out[code].model_copy(update={"origin": "measurement+classifier",
                                                      "reason": f"{why}; {out[code].reason}"})
