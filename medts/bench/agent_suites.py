@@ -299,6 +299,10 @@ SUITES: dict[str, Suite] = {
     # quoting another device's numbers or presupposing a finding, 14 languages), on heldout13's records; first run
     # after heldout22's fixes
     "heldout23": Suite("wordings_heldout23.yaml", "questions_heldout23.yaml", SUITE_RECORDS["heldout13"], "g"),
+    # written blind by an eleventh new writer (remote clinics, aviation and occupational medicine, scribes, patient
+    # portals, regional English idioms, commands and fill-in-the-blank questions, 14 languages), on heldout13's
+    # records; first run after heldout23's fixes
+    "heldout24": Suite("wordings_heldout24.yaml", "questions_heldout24.yaml", SUITE_RECORDS["heldout13"], "i"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
