@@ -70,6 +70,15 @@ T_WAVE_LATE_S = 0.6
 30 % of its steepest slope and under half its height is still taken for its T wave."""
 
 
+def steepest_slope(peaks: np.ndarray, signal: np.ndarray, fs: float) -> np.ndarray:
+    """The steepest absolute sample-to-sample slope of ``signal`` within ±40 ms of each of ``peaks``
+    (sample indices), in the signal's units per sample; one value per peak."""
+    slope = np.abs(np.gradient(np.asarray(signal, float)))
+    half = max(1, int(round(0.04 * fs)))
+    padded = np.pad(slope, half, mode="edge")
+    return padded[np.asarray(peaks, np.int64)[:, None] + np.arange(2 * half + 1)[None, :]].max(axis=1)
+
+
 def drop_t_waves(peaks: np.ndarray, lead: np.ndarray, fs: float) -> np.ndarray:
     """``peaks`` (sorted sample indices into the cleaned ``lead``) without T waves taken for beats:
     a peak within ``T_WAVE_GUARD_S`` of the last kept one whose steepest slope (±40 ms) is below
@@ -77,10 +86,7 @@ def drop_t_waves(peaks: np.ndarray, lead: np.ndarray, fs: float) -> np.ndarray:
     peaks = np.asarray(peaks, np.int64)
     if len(peaks) < 2:
         return peaks
-    slope = np.abs(np.gradient(np.asarray(lead, float)))
-    half = max(1, int(round(0.04 * fs)))
-    padded = np.pad(slope, half, mode="edge")
-    steep = padded[peaks[:, None] + np.arange(2 * half + 1)[None, :]].max(axis=1)
+    steep = steepest_slope(peaks, lead, fs)
     height = np.abs(np.asarray(lead, float))[peaks]
     guard, refractory = T_WAVE_GUARD_S * fs, 0.2 * fs
     keep = [0]
@@ -197,10 +203,7 @@ def drop_flat_false_beats(beats: np.ndarray, magnitude: np.ndarray, fs: float) -
     beats = np.asarray(beats, np.int64)
     if len(beats) < 4:
         return beats
-    slope = np.abs(np.gradient(np.asarray(magnitude, float)))
-    half = max(1, int(round(0.04 * fs)))
-    padded = np.pad(slope, half, mode="edge")
-    steep = padded[beats[:, None] + np.arange(2 * half + 1)[None, :]].max(axis=1)
+    steep = steepest_slope(beats, magnitude, fs)
     median_rr = float(np.median(np.diff(beats)))
     flat = steep < FLAT_BEAT_SLOPE * float(np.median(steep))
     gap_after = np.append(np.diff(beats), len(magnitude))
