@@ -303,6 +303,10 @@ SUITES: dict[str, Suite] = {
     # portals, regional English idioms, commands and fill-in-the-blank questions, 14 languages), on heldout13's
     # records; first run after heldout23's fixes
     "heldout24": Suite("wordings_heldout24.yaml", "questions_heldout24.yaml", SUITE_RECORDS["heldout13"], "i"),
+    # written blind by a twelfth new writer (virtual wards, palliative, obstetric and paediatric care, psychiatry QT
+    # checks, locums, the public, autocorrect errors, requests hidden mid-sentence, 17 languages), on heldout13's
+    # records; first run after heldout24's fixes
+    "heldout25": Suite("wordings_heldout25.yaml", "questions_heldout25.yaml", SUITE_RECORDS["heldout13"], "j"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
