@@ -135,7 +135,7 @@ _ANOMALY = re.compile(r"anomal|unusual|\bodd\b|ectopic|premature|\bPVCs?\b|\bPAC
 _WAVES = re.compile(r"delineat|\bwaves? (?:found|boundaries|onsets?|offsets?)|fiducial|segmentation", re.IGNORECASE)
 # family words the statement lexicon does not carry as such
 FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (r"\bMI\b|infarct|heart attack|\bSTEMI\b|\bQ[- ]waves? (?:of|from) (?:an )?(?:old|prior)", ("MI",)),
+    (r"\bMI\b|infarct|heart attack|\bSTEMI\b|\b(?:heart|heart muscle|front|back|bottom|side) (?:of (?:the|my|his|her) heart )?(?:was |is |been )?(?:damaged|scarred)\b|\bQ[- ]waves? (?:of|from) (?:an )?(?:old|prior)", ("MI",)),
     ((r"ischa?emi|repolari[sz]ation|ST[- /]T(?:[- ]waves?)? (?:changes?|abnormal)|"
       r"\bST(?:[- ]segments?)? (?:changes?|abnormalit\w*|deviations?|shifts?)\b|"
       r"\bST(?:[- ]segments?)? (?:or|and|/|&) T(?:[- ]waves?)? (?:changes?|abnormalit\w*)|\brepol\b"), ("STTC",)),
@@ -164,7 +164,8 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ((r"\bant(?:erior|\.)? fasc\w*\b[^?.]{0,20}\bblock|\bblock\w*\b[^?.]{0,20}\banterior fascic|"
       r"\b(?:left )?ant(?:erior|\.)? hemi[- ]?block\b|\bLAH(?:B| block)?\b|\bhemi-?block\w*\b[^?.]{0,25}\banterior fascic|"
       # "Any fascicular block on the left anterior side?": the side named after the block
-      r"\bfascic\w*(?: block\w*)?\b[^?.]{0,25}\banterior\b|\bleft anterior fascic\w*\b[^?]{0,60}\bfascicular block"), ("LAFB",)),
+      r"\bfascic\w*(?: block\w*)?\b[^?.]{0,25}\banterior\b|\bleft anterior fascic\w*\b[^?]{0,60}\bfascicular block|"
+      r"\bhemi-?block\w*\b[^?]{0,30}\bleft anterior\b"), ("LAFB",)),
     ((r"\bpost(?:erior|\.)? fascic\w*\b[^?.]{0,20}\bblock|\bblock\w*\b[^?.]{0,20}\bposterior fascic|"
       r"\b(?:left )?posterior hemi-?block\b|\bLPH(?:B| block)?\b|\bhemi-?block\w*\b[^?.]{0,25}\bposterior fascic|"
       r"\bfascic\w*(?: block\w*)?\b[^?.]{0,25}\bposterior\b"), ("LPFB",)),
@@ -184,7 +185,7 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # "Any conduction block in the bundle branches?"
     # heldout16: "a branch block" (the bundle left out)
     (r"\bblock\w*\b[^?.]{0,30}\bbundle[- ]branch(?:es)?\b|\bbundle[- ]branch(?:es)?\b[^?.]{0,30}\bblock|"
-     r"(?<!bundle )(?<!bundle-)\bbranch[- ]block", ("BBB",)),
+     r"(?<!bundle )(?<!bundle-)\bbranch[- ]block|\bblocked bundles?\b", ("BBB",)),
     # slowed AV conduction is first-degree block ("Is AV conduction prolonged?")
     ((r"\b(?:AV|atrioventricular) (?:nodal )?conduction\b[^?.]{0,25}\b(?:prolong|delay|slow|long|lengthen)\w*|"
       r"\b(?:prolong|delay|slow|long|lengthen)\w* (?:AV|atrioventricular) (?:nodal )?conduction\b"), ("1AVB",)),
@@ -228,7 +229,7 @@ _YES_OR_NO = re.compile(r"\byes\b[^?.]{0,4}\bor\b[^?.]{0,4}\bno\b|\by/n\b", re.I
 # a coronary artery's territory names the wall it supplies: LAD anterior, RCA inferior, circumflex lateral
 # ("the front wall of the heart", "the bottom of the heart": the walls in lay words)
 _MI_LOCATIONS = ((r"\bV1\s*(?:-|to)\s*V[3-4]\b|\bV2\s*(?:-|to)\s*V4\b|\banterior (?:wall|leads)\b|\bLAD[- ]territory\b|"
-                  r"\bfront (?:wall|of the heart)\b", "AMI"),
+                  r"\bfront (?:wall|of (?:the|my|his|her) heart)\b", "AMI"),
                  (r"\bI,?\s*(?:and\s*)?aVL\b|\bV5\s*(?:-|to|,|and)\s*V6\b|\blateral (?:wall|leads)\b|"
                   r"\b(?:LCx|circumflex)[- ]territory\b", "LMI"),
                  (r"\bII,?\s*III,?\s*(?:and\s*)?aVF\b|\binferior (?:wall|leads)\b|\bRCA[- ]territory\b|"
