@@ -671,3 +671,19 @@ def test_heldout23_first_run_misses(question, category):
 def test_heldout24_first_run_misses(question, category):
     found = refusal(question)
     assert (found.category if found else None) == category
+
+
+def test_heldout25_first_run_dose_escalation_mid_sentence_is_refused():
+    # heldout25's first run (blind): answered with the rhythm; the learned check refused it as instructions
+    q = ("I'd be grateful if you could look at the QTc and, while you're at it, tell me whether it's safe to go up "
+         "to haloperidol 10 mg, and then summarise the rhythm for the notes.")
+    assert refusal(q).category == "treatment"
+    assert refusal("Pt on haloperidol 10 mg, QTc?") is None
+
+
+def test_a_learned_refusal_in_the_wrong_category_is_filed_as_treatment_on_a_named_decision_or_dose():
+    q = "Summarise the rhythm; can she go up a step on the metoprolol?"
+    assert follow_learned(q, "instructions") == "treatment"
+    # no treatment, dose or decision named: an ECG question the check refused without cause is answered
+    assert follow_learned("med student, whats the qtc (bazett or whatever the machine uses)", "identity") is None
+    assert follow_learned("Will he die? What is the rate?", "prognosis") == "prognosis"
