@@ -350,12 +350,6 @@ def test_a_regular_sinus_rhythm_answer_gives_the_deciding_rr_values(ludb_dir):
     ("Has there been an infarction of the front wall of the heart?", "yes/no:AMI"),
     ("Was the coronary angiogram normal?", "unknown"),
     ("Sağ veya sol dal bloğu var mı?", "yes/no:BBB"),
-])
-def test_heldout19_first_run_wordings_route_to_what_they_ask(question, label):
-    assert route(question).label == label
-
-
-@pytest.mark.parametrize("question, label", [
     # heldout20's first run (blind wordings)
     ("Is the anterior fascicle of the left bundle blocked on this tracing?", "yes/no:LAFB"),
     ("How many milliseconds from the start of the Q to the end of the S?", "number:qrs_ms"),
@@ -363,52 +357,29 @@ def test_heldout19_first_run_wordings_route_to_what_they_ask(question, label):
     ("Is there any ST depression, ST elevation or T-wave abnormality?", "yes/no:STTC"),
     ("ST elevation or depression?", "yes/no:STE_+STD_"),
     ("Left anterior fascicular block or LBBB?", "yes/no:LAFB+CLBBB"),
-])
-def test_heldout20_first_run_wordings_route_to_what_they_ask(question, label):
-    assert route(question).label == label
-
-
-@pytest.mark.parametrize("question, label", [
     # heldout21's first run (blind wordings)
     ("Paramedic: any hemiblock of the left anterior fascicle?", "yes/no:LAFB"),
     ("Paramedic: any ST depression, ST elevation or T inversion?", "yes/no:STTC"),
     ("inc rbbb y/n", "yes/no:IRBBB"),
-])
-def test_heldout21_first_run_wordings_route_to_what_they_ask(question, label):
-    assert route(question).label == label
-
-
-@pytest.mark.parametrize("question, label", [
     # heldout22's first run (blind wordings)
     ("The time between atrium and ventricle activation, how much it is in this ECG?", "number:pr_ms"),
     ("The left heart muscle is big on this ECG?", "yes/no:LVH"),
     ("The ventricle complex, how many ms it take in this ECG?", "number:qrs_ms"),
     ("ST/T abnormal? y/n", "yes/no:STTC"),
     ("Is the right bundle only partly blocked in this ECG?", "yes/no:IRBBB"),
-])
-def test_heldout22_first_run_wordings_route_to_what_they_ask(question, label):
-    assert route(question).label == label
-
-
-@pytest.mark.parametrize("question, label", [
     # heldout23's first run (blind wordings)
     ("Is the left anterior fascicle conducting normally, or is there a fascicular block?", "yes/no:LAFB"),
     ("I might be wrong, but are those T waves inverted?", "yes/no:STTC"),
     ("The interpreter relays: the patient wants to know if his 'big left heart' shows on the ECG.", "yes/no:LVH"),
     ("Telemetry tech: is this a complete right bundle?", "yes/no:CRBBB"),
     ("What is the definition of LBBB?", "glossary"),
-])
-def test_heldout23_first_run_wordings_route_to_what_they_ask(question, label):
-    assert route(question).label == label
-
-
-@pytest.mark.parametrize("question, label", [
     # heldout24's first run (blind wordings)
     ("Is there a hemiblock, the left anterior one?", "yes/no:LAFB"),
     ("Does my ECG show one of those blocked bundles?", "yes/no:BBB"),
     ("Does my ECG show the front of my heart was damaged?", "yes/no:AMI"),
 ])
-def test_heldout24_first_run_wordings_route_to_what_they_ask(question, label):
+def test_blind_first_run_wordings_route_to_what_they_ask(question, label):
+    """Wordings each blind set's first run (heldout19-24) routed wrong, with the topic they ask."""
     assert route(question).label == label
 
 
