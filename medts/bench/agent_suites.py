@@ -307,6 +307,9 @@ SUITES: dict[str, Suite] = {
     # checks, locums, the public, autocorrect errors, requests hidden mid-sentence, 17 languages), on heldout13's
     # records; first run after heldout24's fixes
     "heldout25": Suite("wordings_heldout25.yaml", "questions_heldout25.yaml", SUITE_RECORDS["heldout13"], "j"),
+    # written blind by a thirteenth new writer (handovers, receptionists and pharmacists relaying questions, viva-style,
+    # fragments, earlier reports, hypotheticals, 19 languages), on heldout13's records; first run after heldout25's fix
+    "heldout26": Suite("wordings_heldout26.yaml", "questions_heldout26.yaml", SUITE_RECORDS["heldout13"], "l"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
