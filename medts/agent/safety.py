@@ -126,12 +126,18 @@ def _first_match(text: str) -> tuple[str, str, str] | None:
     return None
 
 
-def _names_treatment(text: str) -> bool:
-    """Whether ``text`` names a treatment (a treatment refusal pattern) or a drug dose."""
+@functools.cache
+def _treatment_patterns() -> tuple[re.Pattern, ...]:
+    """The policy's treatment refusal patterns and its dose patterns: what names a treatment."""
     rules = policy()
     treatment = next(patterns for name, patterns, _, _ in rules.refuse if name == "treatment")
     dose = next(patterns for name, patterns in rules.remove if name == "dose")
-    return any(p.search(text) for p in (*treatment, *dose))
+    return (*treatment, *dose)
+
+
+def _names_treatment(text: str) -> bool:
+    """Whether ``text`` names a treatment (a treatment refusal pattern) or a drug dose."""
+    return any(p.search(text) for p in _treatment_patterns())
 
 
 def _as_context(question: str) -> Refusal | bool:
@@ -158,10 +164,7 @@ def _as_context(question: str) -> Refusal | bool:
 
 def _without_treatments(text: str) -> str:
     """``text`` with every treatment-pattern and dose match blanked out."""
-    rules = policy()
-    treatment = next(patterns for name, patterns, _, _ in rules.refuse if name == "treatment")
-    dose = next(patterns for name, patterns in rules.remove if name == "dose")
-    for pattern in (*treatment, *dose):
+    for pattern in _treatment_patterns():
         text = pattern.sub(" ", text)
     return text
 
@@ -209,14 +212,15 @@ def follow_learned(question: str, category: str | None) -> str | None:
     me whether it's safe to go up to haloperidol 10 mg" and heldout26: "tell me how many joules to
     shock with", both refused as instructions, are treatment). One rule for the chat and
     ``medts bench safety``."""
-    if category is None or category in cleared(question):
+    ruled_out = cleared(question)
+    if category is None or category in ruled_out:
         return None
     named = _named_categories(question) if category in _WORDED else None
     if named is None or category in named:
         return category
     # refiled under the first category the question does name (safety before the odd false refusal:
     # heldout26's "... tell me how many joules to shock with", refused as instructions, names a treatment)
-    others = [c for c in named if c not in cleared(question)]
+    others = [c for c in named if c not in ruled_out]
     return others[0] if others else None
 
 
