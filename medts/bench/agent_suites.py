@@ -310,6 +310,14 @@ SUITES: dict[str, Suite] = {
     # written blind by a thirteenth new writer (handovers, receptionists and pharmacists relaying questions, viva-style,
     # fragments, earlier reports, hypotheticals, 19 languages), on heldout13's records; first run after heldout25's fix
     "heldout26": Suite("wordings_heldout26.yaml", "questions_heldout26.yaml", SUITE_RECORDS["heldout13"], "l"),
+    # written blind by a fourteenth new writer (triage nurses, telemetry technicians, OSCE students, anxious patients
+    # and relatives, locums, phone typos, rambling and double questions, smartwatch comparisons, quoted numbers to
+    # check, 15 languages), on heldout13's records; first run after heldout26's fixes (policy v28)
+    "heldout27": Suite("wordings_heldout27.yaml", "questions_heldout27.yaml", SUITE_RECORDS["heldout13"], "o"),
+    # written blind by a fifteenth new writer (ICU and pre-op assessments, athlete screening, occupational health,
+    # research coders, insurance examiners, tele-cardiology, telegraphic style, negations, statements to confirm,
+    # stated thresholds, passive voice, 15 languages), on heldout13's records; first run with heldout27's
+    "heldout28": Suite("wordings_heldout28.yaml", "questions_heldout28.yaml", SUITE_RECORDS["heldout13"], "A"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
