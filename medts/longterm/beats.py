@@ -123,9 +123,7 @@ def detect_rpeaks(lead: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
     ±50 ms (ventricular beats are often negative), and T waves taken for beats are dropped
     (``medts.signal.peaks.drop_t_waves``: the source of 1.2-1.6x over-detection at 40-50 bpm)."""
     x = np.asarray(lead, float)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # NeuroKit2 warns on short or flat input
-        clean = nk.ecg_clean(x, sampling_rate=round(fs))
+    clean = clean_lead(x, fs)
     peaks = _gqrs(x, fs)
     if len(peaks) == 0:
         return peaks, clean
@@ -133,6 +131,13 @@ def detect_rpeaks(lead: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
     win = beat_matrix(np.abs(clean), peaks, fs, half / fs, (half + 1) / fs)  # [beats, 2*half+1]
     peaks = np.unique(np.clip(peaks - half + np.argmax(win, axis=1), 0, len(clean) - 1))
     return drop_t_waves(peaks, clean, fs), clean
+
+
+def clean_lead(lead: np.ndarray, fs: float) -> np.ndarray:
+    """One lead cleaned by NeuroKit2 (``nk.ecg_clean``, its default filter) at ``fs`` Hz."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # NeuroKit2 warns on short or flat input
+        return nk.ecg_clean(np.asarray(lead, float), sampling_rate=round(fs))
 
 
 def _gqrs(x: np.ndarray, fs: float) -> np.ndarray:
@@ -229,6 +234,9 @@ class BeatBlock:
     p_wave_window: bool
     """Whether the window's typical beats show a consistent P wave (see :func:`p_wave_present`)."""
     p_wave_note: str
+    chunk_peaks: np.ndarray
+    """Every R peak found in the chunk read (its margins included), as sample indices into the chunk:
+    what ``BeatExtractor.add(chunk, peaks=...)`` takes to describe the same beats on another lead."""
 
 
 @dataclass
@@ -247,9 +255,14 @@ class BeatExtractor:
         b = round((SEGMENT_BEFORE_S + span[1]) * self.fs)
         return slice(a, b)
 
-    def add(self, chunk) -> BeatBlock:
+    def add(self, chunk, peaks: np.ndarray | None = None) -> BeatBlock:
+        """The features of the beats ``chunk`` owns. ``peaks`` (sample indices into the chunk): beats
+        found on another lead, so that a second lead describes the same beats (none: detect here)."""
         fs = self.fs
-        peaks, clean = detect_rpeaks(chunk.signal[:, self.lead], fs)
+        if peaks is None:
+            peaks, clean = detect_rpeaks(chunk.signal[:, self.lead], fs)
+        else:
+            clean = clean_lead(chunk.signal[:, self.lead], fs)
         absolute = peaks + chunk.read_start
         own = (absolute >= chunk.start) & (absolute < chunk.stop)
         if self._last_beat is not None:  # beats already owned by the previous window
@@ -347,7 +360,7 @@ class BeatExtractor:
             p_present, p_note = p_wave_present(own_typical, pw, qrs)  # this window's beats only
         else:
             feats = {k: np.zeros(n) for k in FEATURES}
-        return BeatBlock(samples.astype(np.int64), feats, rr_before, widths, p_present, p_note)
+        return BeatBlock(samples.astype(np.int64), feats, rr_before, widths, p_present, p_note, peaks)
 
     def _v_bank_features(self, feats: dict[str, np.ndarray], ext: np.ndarray, q: np.ndarray, lag: int,
                          qrs: slice) -> dict[str, np.ndarray]:
