@@ -28,6 +28,23 @@ Constants were chosen on LUDB records 1-80 together with half of QTDB (the 1st, 
 record of QTDB's ``RECORDS`` file: ``QTDB_TUNED_EVERY``), by the smallest sum of the two sets' QT
 mean absolute errors; LUDB 81-160 and the other QTDB records (2nd, 4th, ...) are held out.
 
+Alternatives measured on the same tuning records and rejected (QTDB QT MAE / LUDB 1-80 QT MAE in
+ms; 20.0 / 10.9 as shipped). On QTDB the error is the T end, not the QRS onset (mean absolute
+per-record mean error 18 ms for the T offset, 6 ms for the QRS onset), and most of it comes from a
+few records: the cardiologist marks the end of a small final lobe after an ST depression or of a
+biphasic T (medts 49-126 ms early on sel223, sele0409, sel46, sel51, sele0104), or, on a wide QRS,
+an end well before the slow return of the T wave (sel36, medts 146 ms late). Rejected: the peak of
+largest deviation instead of NeuroKit2's T peak, 28.9 / 11.2; restarting the trapezium from a
+later or opposite-sign lobe (with guards for bumps, contiguity and a baseline interpolated to the
+next beat), 19.2-31.8 / 10.8-14.3: it fixes sel46 and sel51 but moves sel100, sel41, sel820 and
+sele0609 60-190 ms late, onto a U wave, a baseline step or the next P wave; a median-beat template
+per lead, 31.7 / 11.2; with two leads more than 60 ms apart, the larger T's end, 19.4 / 10.9; only
+the lead with the largest median T over the 60 s (up to 3 leads), 18.7 / 10.9; a 90 ms
+Savitzky-Golay window, 19.0 / 10.5; the median or the latest lead, 19.6 / 11.6 and 19.1 / 23.1;
+``TRAPEZIUM_XR_MS`` 200, 19.5 / 12.8. No gain had a 95 % bootstrap interval over the 42 QTDB
+records that excluded zero, and most of each came from one record (sel39, whose beats alternate
+between two ends).
+
 Example
 -------
 >>> import numpy as np
