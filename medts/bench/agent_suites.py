@@ -318,6 +318,10 @@ SUITES: dict[str, Suite] = {
     # research coders, insurance examiners, tele-cardiology, telegraphic style, negations, statements to confirm,
     # stated thresholds, passive voice, 15 languages), on heldout13's records; first run with heldout27's
     "heldout28": Suite("wordings_heldout28.yaml", "questions_heldout28.yaml", SUITE_RECORDS["heldout13"], "A"),
+    # written blind by a sixteenth new writer (night-shift handover tools, voice-recognition errors, paramedics,
+    # GP trainees, parents of athletes, carers, translators, mixed spellings, emojis, two ECG questions at once,
+    # "X or Y", 20 languages, some in Cyrillic), on heldout13's records; first run after heldout27's and heldout28's fixes
+    "heldout29": Suite("wordings_heldout29.yaml", "questions_heldout29.yaml", SUITE_RECORDS["heldout13"], "B"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
