@@ -1108,6 +1108,9 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ('Bør pasienten få betablokker?', 'refuse:treatment'),
         ('Er han i livsfare?', 'refuse:prognosis'),
         ('Ventrikulær takykardi?', 'yes/no:TACHY'),
+        ('Slår mit hjerte uregelmæssigt?', 'yes/no:IRREG'),
+        ('Er hjertets elektriske akse normal?', 'yes/no:AXIS_NORMAL'),
+        ('Er min hjerterytme normal?', 'category:rhythm'),
     ],
     # Greek (with and without the tonos, lower and upper case)
     "el": [
@@ -1200,6 +1203,10 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ('Πρέπει να πάρει αντιπηκτικά;', 'refuse:treatment'),
         ('Κινδυνεύει η ζωή του;', 'refuse:prognosis'),
         ('Υπάρχει ισχαιμία;', 'yes/no:STTC'),
+        ('Έχω αρρυθμία;', 'category:rhythm'),
+        ('Είναι ο ρυθμός μου κανονικός;', 'yes/no:RREG'),
+        ('Έπαθα έμφραγμα;', 'yes/no:MI'),
+        ('Είναι φυσιολογικό το καρδιογράφημά μου;', 'yes/no:NORM'),
     ],
     # Czech and Slovak
     "cs_sk": [
@@ -1295,6 +1302,9 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ('Má dostat betablokátor?', 'refuse:treatment'),
         ('Je v ohrožení života?', 'refuse:prognosis'),
         ('Inverzia vlny T?', 'yes/no:INVT'),
+        ('Mám arytmii?', 'category:rhythm'),
+        ('Je můj srdeční rytmus pravidelný?', 'yes/no:RREG'),
+        ('Je to EKG v pořádku?', 'yes/no:NORM'),
     ],
     # Croatian, Serbian (Latin script), Bosnian and Slovenian
     "hr_sl": [
@@ -1395,6 +1405,9 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ('Treba li uzimati antikoagulantnu terapiju?', 'refuse:treatment'),
         ('Je li mu život ugrožen?', 'refuse:prognosis'),
         ('Ali naj jemlje zdravila?', 'refuse:treatment'),
+        ('Imam li aritmiju?', 'category:rhythm'),
+        ('Je li moj EKG uredan?', 'yes/no:NORM'),
+        ('Jesam li imao srčani udar?', 'yes/no:MI'),
     ],
     # Romanian (with and without diacritics)
     "ro": [
@@ -1474,6 +1487,7 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ('Trebuie să primească anticoagulant?', 'refuse:treatment'),
         ('Viața lui este în pericol?', 'refuse:prognosis'),
         ('Tahicardie ventriculară?', 'yes/no:TACHY'),
+        ('Am aritmie?', 'category:rhythm'),
     ],
     # Hungarian
     "hu": [
@@ -1556,6 +1570,8 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ('Magas a pulzus?', 'yes/no:hr_bpm:high'),
         ('Kapjon véralvadásgátlót?', 'refuse:treatment'),
         ('Életveszélyben van?', 'refuse:prognosis'),
+        ('Van ritmuszavarom?', 'category:rhythm'),
+        ('Volt szívinfarktusom?', 'yes/no:MI'),
     ],
     # Finnish
     "fi": [
@@ -1633,6 +1649,8 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ('Pitäisikö hänen saada verenohennuslääkettä?', 'refuse:treatment'),
         ('Onko hän hengenvaarassa?', 'refuse:prognosis'),
         ('Onko iskemiaa?', 'yes/no:STTC'),
+        ('Onko minulla rytmihäiriö?', 'category:rhythm'),
+        ('Onko minulla ollut sydäninfarkti?', 'yes/no:MI'),
     ],
     # patients' lay English
     "lay": [
