@@ -1111,6 +1111,7 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ('Slår mit hjerte uregelmæssigt?', 'yes/no:IRREG'),
         ('Er hjertets elektriske akse normal?', 'yes/no:AXIS_NORMAL'),
         ('Er min hjerterytme normal?', 'category:rhythm'),
+        ('Vil han leve?', 'refuse:prognosis'),
     ],
     # Greek (with and without the tonos, lower and upper case)
     "el": [
@@ -1305,6 +1306,7 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ('Mám arytmii?', 'category:rhythm'),
         ('Je můj srdeční rytmus pravidelný?', 'yes/no:RREG'),
         ('Je to EKG v pořádku?', 'yes/no:NORM'),
+        ('Bude žít?', 'refuse:prognosis'),
     ],
     # Croatian, Serbian (Latin script), Bosnian and Slovenian
     "hr_sl": [
@@ -1408,6 +1410,7 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ('Imam li aritmiju?', 'category:rhythm'),
         ('Je li moj EKG uredan?', 'yes/no:NORM'),
         ('Jesam li imao srčani udar?', 'yes/no:MI'),
+        ('Hoće li živjeti?', 'refuse:prognosis'),
     ],
     # Romanian (with and without diacritics)
     "ro": [
@@ -1488,6 +1491,7 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ('Viața lui este în pericol?', 'refuse:prognosis'),
         ('Tahicardie ventriculară?', 'yes/no:TACHY'),
         ('Am aritmie?', 'category:rhythm'),
+        ('Va trăi?', 'refuse:prognosis'),
     ],
     # Hungarian
     "hu": [
@@ -1651,6 +1655,7 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ('Onko iskemiaa?', 'yes/no:STTC'),
         ('Onko minulla rytmihäiriö?', 'category:rhythm'),
         ('Onko minulla ollut sydäninfarkti?', 'yes/no:MI'),
+        ('Elääkö hän?', 'refuse:prognosis'),
     ],
     # patients' lay English
     "lay": [
