@@ -72,17 +72,24 @@ def beat_scores(feats: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return mlp_score(design(tuple(rules.V_FEATURES)), v_model()), mlp_score(design(tuple(rules.S_FEATURES)), s_model())
 
 
+def logit(p: np.ndarray) -> np.ndarray:
+    """log(p / (1 - p)), float, with p clipped away from 0 and 1."""
+    q = np.clip(np.asarray(p, float), 1e-9, 1.0 - 1e-9)
+    return np.log(q / (1.0 - q))
+
+
+def mean_logit_score(beat_lead: np.ndarray, other_lead: np.ndarray, shift: float = 0.0) -> np.ndarray:
+    """sigmoid(mean of the two leads' logits + ``shift``), float [n_beats]."""
+    z = 0.5 * (logit(beat_lead) + logit(other_lead)) + shift
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -40.0, 40.0)))
+
+
 def two_lead_v_score(beat_lead: np.ndarray, other_lead: np.ndarray) -> np.ndarray:
     """V score of beats scored on two leads (``beat_scores`` on each): the mean of the two logits, shifted
     so that ``rules.V_THRESHOLD`` on the result means ``rules.V_TWO_LEAD_THRESHOLD`` on the mean; one
     threshold and one [0, 1] scale for one- and two-lead records alike. float [n_beats]."""
-    def logit(p: np.ndarray) -> np.ndarray:
-        q = np.clip(np.asarray(p, float), 1e-9, 1.0 - 1e-9)
-        return np.log(q / (1.0 - q))
-
     shift = float(logit(np.array(rules.V_THRESHOLD)) - logit(np.array(rules.V_TWO_LEAD_THRESHOLD)))
-    z = 0.5 * (logit(beat_lead) + logit(other_lead)) + shift
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -40.0, 40.0)))
+    return mean_logit_score(beat_lead, other_lead, shift)
 
 
 def beat_classes(v_score: np.ndarray, s_score: np.ndarray, in_af: np.ndarray) -> np.ndarray:

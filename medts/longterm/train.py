@@ -200,11 +200,9 @@ def loro_scores(xs: dict, ys: dict, hidden: int, also: dict | None = None) -> tu
 def two_lead_threshold(held: dict, held_other: dict, ys: dict, missed: dict) -> tuple[float, dict[str, float], dict]:
     """``V_TWO_LEAD_THRESHOLD``: the best pooled LORO F1 of the mean of the two leads' logits, reported
     as the probability whose logit the mean must reach, with the pooled and per-record figures."""
-    def logit(p: np.ndarray) -> np.ndarray:
-        q = np.clip(p, 1e-9, 1.0 - 1e-9)
-        return np.log(q / (1.0 - q))
+    from medts.longterm.classify import mean_logit_score
 
-    mean = {rid: 1.0 / (1.0 + np.exp(-0.5 * (logit(held[rid]) + logit(held_other[rid])))) for rid in held}
+    mean = {rid: mean_logit_score(held[rid], held_other[rid]) for rid in held}
     scores, pos = np.concatenate(list(mean.values())), np.concatenate(list(ys.values())) > 0
     thr, pooled = best_threshold(scores, pos, sum(missed.values()))
     return thr, pooled, per_record(mean, ys, missed, thr)
