@@ -3,7 +3,8 @@ the router (:func:`medts.agent.verdict.route`) and the safety policy (:func:`med
 read.
 
 The glossary is data: ``prompts/agent/languages.yaml`` holds, per section (``de``, ``es``, ``fr``,
-``it``, ``pt``, ``nl``, ``pl``, ``tr``, ``sv``, ``no_da``, ``el``, ``cs_sk``, ``hr_sl``, ``ro``, ``hu``, ``fi``, ``lay``), ``[pattern, English]`` pairs. Every pattern
+``it``, ``pt``, ``nl``, ``pl``, ``tr``, ``sv``, ``no_da``, ``el``, ``cs_sk``, ``hr_sl``, ``ro``, ``hu``, ``fi``,
+``cyr`` (Russian, Ukrainian, Bulgarian, Serbian Cyrillic, Macedonian), ``lay``), ``[pattern, English]`` pairs. Every pattern
 is applied in file order, case-insensitively (``re.sub``), so a section lists its longer phrases first. Words the glossary does
 not name stay as they are: "¿Hay fibrilación auricular?" becomes "¿Hay atrial fibrillation?", which
 routes to atrial fibrillation. The patterns are specific phrases, so an English clinical question
