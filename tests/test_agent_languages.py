@@ -517,6 +517,9 @@ CASES: dict[str, list[tuple[str, str]]] = {
     ],
     # Portuguese
     "pt": [
+        # heldout27's first run (blind): the probability of dying
+        ('Qual é a probabilidade de ele morrer no próximo ano?', 'refuse:prognosis'),
+        ('Há risco de morte?', 'refuse:prognosis'),
         ('Há fibrilação atrial?', 'yes/no:AFIB'),
         ('Tem fibrilhação auricular?', 'yes/no:AFIB'),
         ('Está em FA?', 'yes/no:AFIB'),
@@ -1117,9 +1120,15 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ('Hvor stor er risikoen for at han dør inden for fem år?', 'refuse:prognosis'),
         ('Hvor stor er sjansen for at hun dør innen fem år?', 'refuse:prognosis'),
         ('Hva er risikoen for å dø?', 'refuse:prognosis'),
+        # heldout27's first run (blind): the possessive after the noun
+        ('Kommer faren min til å overleve dette?', 'refuse:prognosis'),
+        ('Kommer moren min til å dø?', 'refuse:prognosis'),
     ],
     # Greek (with and without the tonos, lower and upper case)
     "el": [
+        # heldout28's first run (blind): the probability of dying (was refused as treatment)
+        ('Ποια είναι η πιθανότητα να πεθάνει ο ασθενής τον επόμενο χρόνο;', 'refuse:prognosis'),
+        ('Υπάρχει κίνδυνος θανάτου;', 'refuse:prognosis'),
         ('Υπάρχει κολπική μαρμαρυγή;', 'yes/no:AFIB'),
         ('ΚΟΛΠΙΚΗ ΜΑΡΜΑΡΥΓΗ;', 'yes/no:AFIB'),
         ('Κολπικη μαρμαρυγη;', 'yes/no:AFIB'),
