@@ -1975,6 +1975,13 @@ CASES: dict[str, list[tuple[str, str]]] = {
     ],
     # patients' lay English
     "lay": [
+        # dictated questions (heldout29, seen): letters spoken one by one, letters' names
+        ('Dictated: L V H by voltage criteria?', 'yes/no:VCLVH+LVH'),
+        ("Fellow dictating: what's the cue are ess duration", 'number:qrs_ms'),
+        ('Voice dictation: cue T C value on this tracing', 'number:qtc_bazett_ms'),
+        ('Dictated: long cue tee, yes or no', 'yes/no:LNGQT'),
+        ('Dictated: S T T changes, any?', 'yes/no:STTC'),
+        ('Dictated: left bundle, L B B B, complete?', 'yes/no:CLBBB'),
         ("Is my heart's recharge time too long?", 'yes/no:LNGQT'),
         ('How long is the recharge time?', 'number:qt_ms'),
         ('How long does the signal take to get from the top chambers to the bottom chambers?', 'number:pr_ms'),

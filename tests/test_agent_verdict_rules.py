@@ -173,6 +173,9 @@ def test_a_qtc_flag_question_adds_the_engines_long_qt_decision():
     ("Is there an AV block?", "yes/no:1AVB+2AVB+3AVB"),
     ("Translator's paraphrase: the doctor wishes to know the speed of the heartbeat shown on the recording.",
      "number:hr_bpm"),
+    ("AV conduction time on this ECG, in milliseconds?", "number:pr_ms"),
+    ("Paramedic: is the QT stretched out, over?", "yes/no:LNGQT"),
+    ("Left axis deviation or normal axis?", "category:axis"), ("Is there left axis deviation or not?", "yes/no:AXIS_LEFT"),
 ])
 def test_the_router_reads_ecg_abbreviations_and_synonyms(question, label):
     assert route(question).label == label

