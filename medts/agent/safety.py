@@ -99,17 +99,23 @@ def policy() -> Policy:
     import yaml
 
     data = yaml.safe_load(SAFETY_PATH.read_text())
-    refuse = tuple((name, tuple(re.compile(p, re.IGNORECASE) for p in spec["patterns"]),
+    vocabulary = data["not_on_the_ecg"]
+    words = {**data["words"], "not_on_the_ecg": vocabulary}
+
+    def compiled(pattern: str) -> re.Pattern:
+        for name, text in words.items():  # the policy's named word lists ({relative}, {role}, ...)
+            pattern = pattern.replace("{" + name + "}", text)
+        return re.compile(pattern, re.IGNORECASE)
+
+    refuse = tuple((name, tuple(compiled(p) for p in spec["patterns"]),
                     " ".join(spec["answer"].split()), " ".join(spec["instead"].split()))
                    for name, spec in data["refuse"].items())
-    remove = tuple((name, tuple(re.compile(p, re.IGNORECASE) for p in patterns))
-                   for name, patterns in data["remove"].items())
-    vocabulary = data["not_on_the_ecg"]
-    background = Background(*(re.compile(data["background"][k].replace("{not_on_the_ecg}", vocabulary), re.IGNORECASE)
+    remove = tuple((name, tuple(compiled(p) for p in patterns)) for name, patterns in data["remove"].items())
+    background = Background(*(compiled(data["background"][k])
                               for k in ("sentence_end", "clause_end", "state", "question_needs", "question_without", "status",
                                         "request")))
-    learned = {k: re.compile(v, re.IGNORECASE) for k, v in data["learned"].items()}
-    outcome = tuple(re.compile(p, re.IGNORECASE) for p in data["outcome_first"])
+    learned = {k: compiled(v) for k, v in data["learned"].items()}
+    outcome = tuple(compiled(p) for p in data["outcome_first"])
     return Policy(int(data["version"]), refuse, remove, background, re.compile(rf"\b(?:{vocabulary})\b", re.IGNORECASE), outcome,
                   learned["identity_needs"], learned["treatment_needs"], learned["instructions_needs"])
 

@@ -20,7 +20,14 @@ from pydantic import BaseModel, Field
 from medts.interpret import longterm as rules
 from medts.interpret.ranges import RANGES
 from medts.longterm.beats import SEGMENT_AFTER_S, SEGMENT_BEFORE_S, BeatExtractor
-from medts.longterm.classify import EctopySummary, beat_classes, beat_scores, summarise_ectopy, two_lead_v_score
+from medts.longterm.classify import (
+    EctopySummary,
+    beat_classes,
+    beat_scores,
+    summarise_ectopy,
+    two_lead_v_score,
+    v_scores,
+)
 from medts.longterm.rhythm import (
     Episode,
     Pause,
@@ -134,7 +141,7 @@ def analyze_recording(path_or_source: str | Path | LongSource, *, window_s: floa
             # a flat or implausible stretch of it says nothing, so the beat lead scores alone there
             other_block = ext_other.add(chunk, peaks=block.chunk_peaks)
             if lead_usable(chunk.signal[:, other], src.fs):
-                v = two_lead_v_score(v, beat_scores(other_block.features)[0])
+                v = two_lead_v_score(v, v_scores(other_block.features))
                 two_lead_windows += 1
         is_v = v >= rules.V_THRESHOLD
         provisional = np.where(is_v, "V", "N")

@@ -64,12 +64,19 @@ def mlp_score(x: np.ndarray, model: dict) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(out, -40.0, 40.0)))
 
 
+def design(feats: dict[str, np.ndarray], order: tuple[str, ...]) -> np.ndarray:
+    """[beats, features]: the features in ``order``."""
+    return np.stack([np.asarray(feats[k], float) for k in order], axis=1).reshape(-1, len(order))
+
+
+def v_scores(feats: dict[str, np.ndarray]) -> np.ndarray:
+    """V score, float [n_beats] in [0, 1] (a second lead needs only this one)."""
+    return mlp_score(design(feats, tuple(rules.V_FEATURES)), v_model())
+
+
 def beat_scores(feats: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """(V score, S score), float [n_beats] each in [0, 1]."""
-    def design(order: tuple[str, ...]) -> np.ndarray:
-        return np.stack([np.asarray(feats[k], float) for k in order], axis=1).reshape(-1, len(order))
-
-    return mlp_score(design(tuple(rules.V_FEATURES)), v_model()), mlp_score(design(tuple(rules.S_FEATURES)), s_model())
+    return v_scores(feats), mlp_score(design(feats, tuple(rules.S_FEATURES)), s_model())
 
 
 def logit(p: np.ndarray) -> np.ndarray:

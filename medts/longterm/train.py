@@ -67,6 +67,7 @@ from typing import Any
 import numpy as np
 
 from medts.bench.long import DS1, MATCH_S, labelled, match
+from medts.longterm.classify import design, mean_logit_score, mlp_score
 
 L2 = 1e-3
 HIDDEN = 8
@@ -118,11 +119,6 @@ def record_features(base: Path) -> tuple[dict[str, np.ndarray], np.ndarray, dict
     missed = {c: int(((lab == c) & ~found).sum()) for c in ("V", "S")}
     return ({k: np.concatenate(v) for k, v in feats.items()}, truth, missed, in_af,
             {k: np.concatenate(v) for k, v in feats_other.items()})
-
-
-def design(feats: dict[str, np.ndarray], order: tuple[str, ...]) -> np.ndarray:
-    """[beats, features]: the features in ``order``."""
-    return np.stack([np.asarray(feats[k], float) for k in order], axis=1)
 
 
 def fit_mlp(x: np.ndarray, y: np.ndarray, *, hidden: int = HIDDEN, seed: int = SEED) -> dict[str, Any]:
@@ -184,8 +180,6 @@ def sensitive_threshold(scores: np.ndarray, is_pos: np.ndarray, missed: int,
 def loro_scores(xs: dict, ys: dict, hidden: int, also: dict | None = None) -> tuple[dict, dict]:
     """Each record's scores by a model fitted on the other records, and (``also``: more rows per record,
     e.g. its other lead, not fitted on) those rows' scores by the same model."""
-    from medts.longterm.classify import mlp_score
-
     held, held_also = {}, {}
     for rid, x in xs.items():
         others = [r for r in xs if r != rid]
@@ -200,8 +194,6 @@ def loro_scores(xs: dict, ys: dict, hidden: int, also: dict | None = None) -> tu
 def two_lead_threshold(held: dict, held_other: dict, ys: dict, missed: dict) -> tuple[float, dict[str, float], dict]:
     """``V_TWO_LEAD_THRESHOLD``: the best pooled LORO F1 of the mean of the two leads' logits, reported
     as the probability whose logit the mean must reach, with the pooled and per-record figures."""
-    from medts.longterm.classify import mean_logit_score
-
     mean = {rid: mean_logit_score(held[rid], held_other[rid]) for rid in held}
     scores, pos = np.concatenate(list(mean.values())), np.concatenate(list(ys.values())) > 0
     thr, pooled = best_threshold(scores, pos, sum(missed.values()))
