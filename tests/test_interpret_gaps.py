@@ -112,3 +112,18 @@ def test_measure_cli_measures_a_gapped_record_and_refuses_an_unusable_one(tmp_pa
     result = CliRunner().invoke(app, ["measure", str(middle)])
     assert result.exit_code == 2
     assert "middle.hea: signal gap(s)" in result.output and "6.00-7.20 s" in result.output
+
+
+@pytest.mark.parametrize("command", ["segment", "anomalies"])
+def test_model_commands_read_a_gapped_record_and_name_the_gaps(tmp_path, ecg3, command):
+    """segment and anomalies follow the same gap rule as measure (they refused any missing sample before)."""
+    from medts.cli import app
+
+    header = _wrsamp(tmp_path, "gapped", _with_nan(ecg3, (4.0, 4.3)))
+    result = CliRunner().invoke(app, [command, str(header)])
+    assert result.exit_code == 0, result.output
+    assert "4.00-4.30 s" in result.output and "bridged" in result.output
+    middle = _wrsamp(tmp_path, "middle", _with_nan(ecg3, (6.0, 7.2)))
+    result = CliRunner().invoke(app, [command, str(middle)])
+    assert result.exit_code == 2
+    assert "middle.hea: signal gap(s)" in result.output

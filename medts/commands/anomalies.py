@@ -42,7 +42,7 @@ from medts.cli_inputs import (
 )
 from medts.errors import MedtsError
 
-ANOMALY_LIMITS = InputLimits(max_leads=ANALYSIS_MAX_LEADS, excerpt_s=3600.0, what="medts anomalies",
+ANOMALY_LIMITS = InputLimits(max_leads=ANALYSIS_MAX_LEADS, excerpt_s=3600.0, what="medts anomalies", mend_gaps=True,
                              whole_record_hint="to score a later part, cut the record there first")
 """One lead is scored over the whole record at once (0.83 GB peak for 60 minutes of 12 leads, the
 other leads dropped after reading): a longer record is scored on its first hour, read by sample

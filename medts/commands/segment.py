@@ -37,7 +37,7 @@ from medts.cli_inputs import (
 from medts.errors import MedtsError
 
 SEGMENT_LIMITS = InputLimits(
-    max_leads=ANALYSIS_MAX_LEADS, excerpt_lead_seconds=12 * 300.0, what="medts segment",
+    max_leads=ANALYSIS_MAX_LEADS, excerpt_lead_seconds=12 * 300.0, what="medts segment", mend_gaps=True,
     whole_record_hint="to segment a later part, cut the record there first")
 """The model runs in batches of ``SEGMENT_BATCH`` sequences (peak 0.81 GB for 10 s and 0.82 GB for 5 min
 of 12 leads; one batch for the whole record took 1.28 GB at 5 minutes and passed 6 GB at 60), but the
