@@ -322,6 +322,10 @@ SUITES: dict[str, Suite] = {
     # GP trainees, parents of athletes, carers, translators, mixed spellings, emojis, two ECG questions at once,
     # "X or Y", 20 languages, some in Cyrillic), on heldout13's records; first run after heldout27's and heldout28's fixes
     "heldout29": Suite("wordings_heldout29.yaml", "questions_heldout29.yaml", SUITE_RECORDS["heldout13"], "B"),
+    # written blind by a seventeenth new writer (ECG technicians, ED triage abbreviations, viva practice, occupational
+    # health, relatives texting, non-native English, markdown lists, machine statements to confirm, "X or Y", about 13%
+    # in 17 other languages, mostly Cyrillic), on heldout13's records; first run after heldout29's fixes
+    "heldout30": Suite("wordings_heldout30.yaml", "questions_heldout30.yaml", SUITE_RECORDS["heldout13"], "C"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
