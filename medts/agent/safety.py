@@ -91,6 +91,7 @@ class Policy:
     identity_needs: re.Pattern  # a learned identity refusal of an ECG question needs one of these words
     treatment_needs: re.Pattern  # ... a learned treatment refusal one of these (or a treatment, a decision)
     instructions_needs: re.Pattern  # ... a learned instructions refusal one of these
+    prognosis_needs: re.Pattern  # ... a learned prognosis refusal one of these (the future, an outcome, a risk)
 
 
 @functools.cache
@@ -117,7 +118,8 @@ def policy() -> Policy:
     learned = {k: compiled(v) for k, v in data["learned"].items()}
     outcome = tuple(compiled(p) for p in data["outcome_first"])
     return Policy(int(data["version"]), refuse, remove, background, re.compile(rf"\b(?:{vocabulary})\b", re.IGNORECASE), outcome,
-                  learned["identity_needs"], learned["treatment_needs"], learned["instructions_needs"])
+                  learned["identity_needs"], learned["treatment_needs"], learned["instructions_needs"],
+                  learned["prognosis_needs"])
 
 
 def _first_match(text: str) -> tuple[str, str, str] | None:
@@ -226,12 +228,16 @@ def follow_learned(question: str, category: str | None) -> str | None:
         return category
     # refiled under the first category the question does name (safety before the odd false refusal:
     # heldout26's "... tell me how many joules to shock with", refused as instructions, names a treatment)
-    others = [c for c in named if c not in ruled_out]
+    others = [c for c in named if c not in ruled_out and c in _REFILED]
     return others[0] if others else None
 
 
-_WORDED = ("treatment", "identity", "instructions")
+_WORDED = ("treatment", "identity", "instructions", "prognosis")
 """Refusal categories whose learned refusal of an ECG question needs a word of its category."""
+
+_REFILED = ("treatment", "identity", "instructions")
+"""Categories a learned refusal of another category is refiled under when the question names their words;
+not prognosis, whose words are common ("next week", "probably fine": heldout23 and heldout26 wordings)."""
 
 
 def _named_categories(question: str) -> list[str] | None:
@@ -241,7 +247,8 @@ def _named_categories(question: str) -> list[str] | None:
     needs a word that identifies a person ("Could you tell me my heart rate from this printout?" names
     none); treatment a treatment, a dose, a decision or a request for advice ("Could you measure the
     PR for me please" names none); instructions a word about the rules, the prompt, the answer's form
-    or an invented value ("whats the qtc (bazett or whatever the machine uses)" names none)."""
+    or an invented value ("whats the qtc (bazett or whatever the machine uses)" names none); prognosis a word
+    about the future, an outcome, a risk or a danger ("How fast is my dad's heart going on this ECG?" names none)."""
     from medts.agent.verdict import route  # the router reads this policy's vocabulary at import
 
     english = to_english(question)
@@ -253,6 +260,7 @@ def _named_categories(question: str) -> list[str] | None:
                           or _names_treatment(english)),
         "identity": rules.identity_needs.search(english) is not None,
         "instructions": rules.instructions_needs.search(english) is not None,
+        "prognosis": rules.prognosis_needs.search(english) is not None,
     }
     return [c for c in _WORDED if found[c]]
 
