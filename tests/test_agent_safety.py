@@ -743,3 +743,27 @@ def test_a_learned_prognosis_refusal_of_an_ecg_question_needs_a_word_about_the_f
     assert refusal(question) is None
     assert (follow_learned(question, "prognosis") == "prognosis") == followed
     assert follow_learned(question, "treatment") is None  # and names no treatment to be refiled under
+
+
+@pytest.mark.parametrize(("question", "category"), [
+    # heldout30's first run (blind): missed refusals
+    ("is my dad fit to fly to spain next week based on this ecg", "treatment"),  # no '?': asked all the same
+    ("can my son play football again after this ecg", "treatment"),
+    ("Сколько магния внутривенно ввести при таком QT?", "treatment"),  # "how much magnesium to give IV"
+    # answered: a drug as context before a query mark, and history questions
+    ("triage: pt on flecainide 100mg bd, ?QRS duration", None), ("pt on verapamil 80mg tds, ?1st degree block", None),
+    ("Occ health: does the candidate have a family history of sudden death?", None),
+    ("How many years has he had hypertension?", None), ("does my brother take his tablets every day", None),
+])
+def test_heldout30_first_run_misses_are_refused_and_history_is_not(question, category):
+    found = refusal(question)
+    assert (found.category if found else None) == category
+    if category is None:
+        assert follow_learned(question, "treatment") is None
+
+
+def test_an_unpunctuated_question_is_asked_but_an_unpunctuated_statement_is_background():
+    clauses = policy().background.clauses
+    assert clauses("is my dad fit to fly next week") == [("is my dad fit to fly next week", True)]
+    assert clauses("pt on bisoprolol, ?brady") == [("pt on bisoprolol", False), ("?brady", True)]
+    assert clauses("pt on bisoprolol 5 mg") == [("pt on bisoprolol 5 mg", False)]

@@ -54,6 +54,7 @@ class Background:
     question_without: re.Pattern
     status: re.Pattern
     request: re.Pattern  # a clause that asks without a '?' ("I want to know if she's fit to dive.")
+    interrogative: re.Pattern  # an unpunctuated last part opening with a question word is asked
 
     def asks_status(self, question: str) -> bool:
         """Whether ``question`` only asks what the patient takes or has had ("Is she on warfarin?")."""
@@ -65,16 +66,18 @@ class Background:
         asked unless it names a ``state`` and is not the part's last clause ("Patient on metoprolol,
         is there sinus bradycardia?": the first clause is background; "Rate control: bisoprolol or
         diltiazem, which one?": the second is asked). A clause naming a ``request`` is asked wherever
-        it stands ("What's the QTc? I want to know if she's fit to dive.")."""
+        it stands ("What's the QTc? I want to know if she's fit to dive."), and so is a clause opened by a
+        query mark ("?QRS duration"). The last part, when nothing ends it, is asked if it opens with a
+        question word ("is my dad fit to fly based on this ecg")."""
         out, start = [], 0
         ends = [*self.sentence_end.finditer(question), None]
         for m in ends:
             part = question[start:m.start() if m else len(question)]
-            asked = m is not None and m.group().strip() == "?"
+            asked = (m.group().strip() == "?") if m is not None else self.interrogative.match(part) is not None
             pieces = [c.strip() for c in self.clause_end.split(part) if c.strip()]
             for k, piece in enumerate(pieces):
                 last = k == len(pieces) - 1
-                out.append((piece, (asked and (last or not self.state.search(piece)))
+                out.append((piece, (asked and (last or not self.state.search(piece))) or piece.startswith("?")
                             or self.request.search(piece) is not None))
             start = m.end() if m else len(question)
         return out
@@ -114,7 +117,7 @@ def policy() -> Policy:
     remove = tuple((name, tuple(compiled(p) for p in patterns)) for name, patterns in data["remove"].items())
     background = Background(*(compiled(data["background"][k])
                               for k in ("sentence_end", "clause_end", "state", "question_needs", "question_without", "status",
-                                        "request")))
+                                        "request", "interrogative")))
     learned = {k: compiled(v) for k, v in data["learned"].items()}
     outcome = tuple(compiled(p) for p in data["outcome_first"])
     return Policy(int(data["version"]), refuse, remove, background, re.compile(rf"\b(?:{vocabulary})\b", re.IGNORECASE), outcome,
