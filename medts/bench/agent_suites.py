@@ -326,6 +326,10 @@ SUITES: dict[str, Suite] = {
     # health, relatives texting, non-native English, markdown lists, machine statements to confirm, "X or Y", about 13%
     # in 17 other languages, mostly Cyrillic), on heldout13's records; first run after heldout29's fixes
     "heldout30": Suite("wordings_heldout30.yaml", "questions_heldout30.yaml", SUITE_RECORDS["heldout13"], "C"),
+    # written blind by an eighteenth new writer (pharmacists, dentists, anaesthetists, sports physicians, midwives,
+    # research nurses, coders, rambling messages, code-switching, negated confirmations, odd units, formal register,
+    # 21 languages), on heldout13's records; first run after heldout30's fixes
+    "heldout31": Suite("wordings_heldout31.yaml", "questions_heldout31.yaml", SUITE_RECORDS["heldout13"], "D"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
