@@ -56,6 +56,14 @@ both leads' beats (single lead 0.877, 6 of 14; mean logit 0.865, 8 of 14), the m
 and mean of the two probabilities. The choice looked at both leads' scores of four test records
 (QTDB sel891, sel15814, sel821, sel853: V beats clearly apart from the others but under the threshold on
 the beat lead) before it was made.
+A learned beat shape (issue #16, DS1 LORO only, not shipped): a 1-D CNN (4 conv layers, 13.6k parameters) over
+-250..+400 ms of both leads at 180 Hz beside each lead's usual beat (median of the minute's non-premature beats),
+with the RR features or with all hand features. CNN alone: pooled V F1 0.806, 5 of 14 records >= 0.95; hybrid
+(CNN + hand features): 0.887, 6 of 14; hybrid logit averaged with this MLP's: 0.890, 6 of 14 (seeds 0-2 of the
+hybrid alone: 0.887 / 0.867 / 0.856), against 0.866 and 7 of 14 here. The pooled gain is record 203 (0.65 -> 0.82);
+118 and 114 fall. The remaining failures are outside the beat classifier: 207's false V inside ventricular
+flutter and its one-minute all-V run taken for the usual beat, 223's long V runs, 205's 12 undetected V beats (F1
+cap 0.908), 108's noise.
 """
 
 from __future__ import annotations
