@@ -88,6 +88,7 @@ def test_a_qtc_flag_question_adds_the_engines_long_qt_decision():
     ("Is this atrial fibrilation?", "yes/no:AFIB"), ("Any evidence of myocardial infraction?", "yes/no:MI"),
     ("Any infarkt?", "yes/no:MI"),
     ("Is the axis more negative than -30 degrees?", "yes/no:AXIS_LEFT"), ("Axis? Normal, left or right?", "category:axis"),
+    ("Is the axis more negative than minus thirty degrees?", "yes/no:AXIS_LEFT"),  # heldout31: the number in words
     ("Where's the axis - any deviation?", "category:axis"), ("Is the QT interval too long?", "yes/no:LNGQT"),
     ("Is the rhythm too slow?", "yes/no:BRADY"), ("Any repolarisation abnormality?", "yes/no:STTC"),
     ("Is the axis minus 30?", "unknown"),  # "minus" is not misspelled "sinus"

@@ -207,7 +207,7 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"\bAV block\b|heart block|atrioventricular block", ("1AVB", "2AVB", "3AVB")),
     # "LAD"/"RAD" as axis deviation unless the question is about the artery (left anterior descending)
     ((r"\baxis\b.*\bleft(?:wards?)?\b|\bleft(?:wards?)?\b.*\baxis\b|\bLAD\b(?!.*\b(?:arter|territor|occlu|stenos|coronar))|"
-      r"\baxis\b[^?.]*\b(?:more negative|beyond|past|below|less than|lower than)\b[^?.]*(?:-|minus |negative )30\b|"
+      r"\baxis\b[^?.]*\b(?:more negative|beyond|past|below|less than|lower than)\b[^?.]*(?:-|minus |negative )(?:30|thirty)\b|"
       r"\bL\.? ?axis\b|\bLAD\b.*\baxis\b|\baxis\b.*\bLAD\b"),
      ("AXIS_LEFT",)),
     (r"\baxis\b.*\bright(?:wards?)?\b|\bright(?:wards?)?\b.*\baxis\b|\bRAD\b|\bR\.? ?axis\b", ("AXIS_RIGHT",)),
