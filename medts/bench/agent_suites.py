@@ -330,6 +330,10 @@ SUITES: dict[str, Suite] = {
     # research nurses, coders, rambling messages, code-switching, negated confirmations, odd units, formal register,
     # 21 languages), on heldout13's records; first run after heldout30's fixes
     "heldout31": Suite("wordings_heldout31.yaml", "questions_heldout31.yaml", SUITE_RECORDS["heldout13"], "D"),
+    # written blind by a nineteenth new writer (telehealth nurses, night registrars, flight and expedition doctors,
+    # prison and military medics, care homes, smartwatch owners, scribes, sceptical consultants, vignettes, email
+    # subject lines, shorthand and arrows, 20 languages), on heldout13's records; first run after heldout31's fixes
+    "heldout32": Suite("wordings_heldout32.yaml", "questions_heldout32.yaml", SUITE_RECORDS["heldout13"], "E"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
