@@ -89,6 +89,9 @@ def test_a_qtc_flag_question_adds_the_engines_long_qt_decision():
     ("Any infarkt?", "yes/no:MI"),
     ("Is the axis more negative than -30 degrees?", "yes/no:AXIS_LEFT"), ("Axis? Normal, left or right?", "category:axis"),
     ("Is the axis more negative than minus thirty degrees?", "yes/no:AXIS_LEFT"),  # heldout31: the number in words
+    # heldout32: the finding named after its family, and an arrow for "prolonged"
+    ("Scribe: consultant says 'any hemiblock?' Left anterior, yes/no?", "yes/no:LAFB"),
+    ("Re: 'bundle branch?' - complete right?", "yes/no:CRBBB"), ("QT ↑? yes/no", "yes/no:LNGQT"),
     ("Where's the axis - any deviation?", "category:axis"), ("Is the QT interval too long?", "yes/no:LNGQT"),
     ("Is the rhythm too slow?", "yes/no:BRADY"), ("Any repolarisation abnormality?", "yes/no:STTC"),
     ("Is the axis minus 30?", "unknown"),  # "minus" is not misspelled "sinus"

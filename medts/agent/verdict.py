@@ -150,6 +150,7 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
       r"\b(?:changes?|abnormalit\w*) (?:in|of|to) (?:the )?(?:ST(?:[- ]segments?)?|T[- ]waves?)\b"), ("STTC",)),
     # "Is the QT interval too long?": long QT is decided on the corrected QT (the engine's rule)
     (r"\bQTc?\b(?: interval)?[^?.]{0,12}\b(?:too long|prolonged|lengthened|long|stretched(?: out)?|drawn out)\b", ("LNGQT",)),
+    (r"\bQTc?\b(?: interval)?\s*↑", ("LNGQT",)),  # heldout32: "QT ↑? yes/no"
     (r"\bLQTS?\b", ("LNGQT",)),  # "LQT?": long QT's abbreviation
     # "Is the patient fibrillating?", "in fib?" (atrial: medts has no ventricular fibrillation statement)
     (r"^(?!.*\bventric).*\b(?:fibrillat\w*|fib)\b", ("AFIB",)),
@@ -174,7 +175,7 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
       r"\b(?:left )?ant(?:erior|\.)? hemi[- ]?block\b|\bLAH(?:B| block)?\b|\bhemi-?block\w*\b[^?.]{0,25}\banterior fascic|"
       # "Any fascicular block on the left anterior side?": the side named after the block
       r"\bfascic\w*(?: block\w*)?\b[^?.]{0,25}\banterior\b|\bleft anterior fascic\w*\b[^?]{0,60}\bfascicular block|"
-      r"\bhemi-?block\w*\b[^?]{0,30}\bleft anterior\b"), ("LAFB",)),
+      r"\bhemi-?block\w*\b(?:[^?]|\?['\"’]){0,30}\bleft anterior\b"), ("LAFB",)),  # heldout32: "any hemiblock?' Left anterior"
     ((r"\bpost(?:erior|\.)? fascic\w*\b[^?.]{0,20}\bblock|\bblock\w*\b[^?.]{0,20}\bposterior fascic|"
       r"\b(?:left )?posterior hemi-?block\b|\bLPH(?:B| block)?\b|\bhemi-?block\w*\b[^?.]{0,25}\bposterior fascic|"
       r"\bfascic\w*(?: block\w*)?\b[^?.]{0,25}\bposterior\b"), ("LPFB",)),
@@ -190,7 +191,10 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"\bT[- ]waves?\b[^?.]{0,10}\b(?:and|or|&|/)\s*(?:the )?ST(?:[- ]segments?)?\b", ("STTC",)),
     (r"\bT[- ]waves?\b[^?.]{0,10}\binvert\w*|\binverted T[- ]waves?\b|\bT[- ]wave inversions?\b", ("STTC",)),
     (r"\bi-?LBBB\b", ("ILBBB",)),
-    (r"\b(?:complete|full) right bundle\b(?![- ]branch)", ("CRBBB",)), (r"\b(?:complete|full) left bundle\b(?![- ]branch)", ("CLBBB",)),
+    (r"\b(?:complete|full) right bundle\b(?![- ]branch)", ("CRBBB",)),
+    # heldout32: "Re: 'bundle branch?' - complete right?" (the branch named after the family)
+    (r"\bbundle[- ]branch\b.{0,20}\b(?:complete|full) right\b(?! axis)", ("CRBBB",)),
+    (r"\bbundle[- ]branch\b.{0,20}\b(?:complete|full) left\b(?! axis)", ("CLBBB",)), (r"\b(?:complete|full) left bundle\b(?![- ]branch)", ("CLBBB",)),
     (r"\bAFL\b", ("AFLT",)),
     (r"\bthick\w*\b[^?.]{0,20}\b(?:heart|muscle|wall)\b", ("HYP",)),
     # "Any conduction block in the bundle branches?"
