@@ -767,6 +767,11 @@ def test_an_unpunctuated_question_is_asked_but_an_unpunctuated_statement_is_back
     assert clauses("is my dad fit to fly next week") == [("is my dad fit to fly next week", True)]
     assert clauses("pt on bisoprolol, ?brady") == [("pt on bisoprolol", False), ("?brady", True)]
     assert clauses("pt on bisoprolol 5 mg") == [("pt on bisoprolol 5 mg", False)]
+    # a subject's treatment inside an unpunctuated question is background
+    assert clauses("does this show afib my dad takes apixaban") == [("does this show afib", True),
+                                                                    ("my dad takes apixaban", False)]
+    assert refusal("does this show afib my dad takes apixaban") is None
+    assert refusal("should he stop the apixaban my dad takes apixaban").category == "treatment"
 
 
 @pytest.mark.parametrize(("question", "category"), [

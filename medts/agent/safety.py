@@ -54,6 +54,7 @@ class Background:
     question_without: re.Pattern
     status: re.Pattern
     request: re.Pattern  # a clause that asks without a '?' ("I want to know if she's fit to dive.")
+    subject_state: re.Pattern  # where such a part names a subject's treatment, background begins
     interrogative: re.Pattern  # an unpunctuated last part opening with a question word is asked
 
     def asks_status(self, question: str) -> bool:
@@ -68,12 +69,17 @@ class Background:
         diltiazem, which one?": the second is asked). A clause naming a ``request`` is asked wherever
         it stands ("What's the QTc? I want to know if she's fit to dive."), and so is a clause opened by a
         query mark ("?QRS duration"). The last part, when nothing ends it, is asked if it opens with a
-        question word ("is my dad fit to fly based on this ecg")."""
+        question word ("is my dad fit to fly based on this ecg"), up to a subject's treatment, which is
+        background ("does this show afib | my dad takes apixaban")."""
         out, start = [], 0
         ends = [*self.sentence_end.finditer(question), None]
         for m in ends:
             part = question[start:m.start() if m else len(question)]
             asked = (m.group().strip() == "?") if m is not None else self.interrogative.match(part) is not None
+            state = self.subject_state.search(part) if m is None and asked else None
+            if state is not None and state.start() > 0:
+                out.extend([(part[:state.start()].strip(), True), (part[state.start():].strip(), False)])
+                break
             pieces = [c.strip() for c in self.clause_end.split(part) if c.strip()]
             for k, piece in enumerate(pieces):
                 last = k == len(pieces) - 1
@@ -117,7 +123,7 @@ def policy() -> Policy:
     remove = tuple((name, tuple(compiled(p) for p in patterns)) for name, patterns in data["remove"].items())
     background = Background(*(compiled(data["background"][k])
                               for k in ("sentence_end", "clause_end", "state", "question_needs", "question_without", "status",
-                                        "request", "interrogative")))
+                                        "request", "subject_state", "interrogative")))
     learned = {k: compiled(v) for k, v in data["learned"].items()}
     outcome = tuple(compiled(p) for p in data["outcome_first"])
     return Policy(int(data["version"]), refuse, remove, background, re.compile(rf"\b(?:{vocabulary})\b", re.IGNORECASE), outcome,
