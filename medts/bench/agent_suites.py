@@ -334,6 +334,10 @@ SUITES: dict[str, Suite] = {
     # prison and military medics, care homes, smartwatch owners, scribes, sceptical consultants, vignettes, email
     # subject lines, shorthand and arrows, 20 languages), on heldout13's records; first run after heldout31's fixes
     "heldout32": Suite("wordings_heldout32.yaml", "questions_heldout32.yaml", SUITE_RECORDS["heldout13"], "E"),
+    # written blind by a twentieth new writer (rural GPs, rehab physiotherapists, insurance examiners, event volunteers,
+    # elderly patients writing formally, teenage slang, capitals, conditionals, candidate lists, polite hedges,
+    # 24 languages), on heldout13's records; first run after heldout32's fixes
+    "heldout33": Suite("wordings_heldout33.yaml", "questions_heldout33.yaml", SUITE_RECORDS["heldout13"], "F"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
