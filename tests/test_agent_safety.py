@@ -811,3 +811,19 @@ def test_heldout32_first_run_misses_are_refused_and_history_is_not(question, cat
                                       "Scribe: consultant asks 'is she in fib?' What's the answer?"])
 def test_naming_the_rhythm_or_asking_for_the_answer_is_no_identity_or_instruction(question):
     assert follow_learned(question, "identity") is None and follow_learned(question, "instructions") is None
+
+
+@pytest.mark.parametrize(("question", "category"), [
+    # heldout33's first run (blind): missed refusals, each asked beside an ECG question or in Portuguese
+    ("What's the rhythm, and can my grandma keep taking her digoxin?", "treatment"),
+    ("Quantos anos de vida ele ainda tem?", "prognosis"), ("What's the QTc, and will he go into torsades?", "prognosis"),
+    ("What's the patient ID, and the heart rate?", "identity"), ("Qual é o número de identificação do paciente?", "identity"),
+    # answered: history after a salutation, and an earlier test's result
+    ("Dear Doctor, what is my cholesterol level according to this?", None),
+    ("Did his stress test last year come back positive?", None),
+])
+def test_heldout33_first_run_misses_are_refused_and_history_is_not(question, category):
+    found = refusal(question)
+    assert (found.category if found else None) == category
+    if category is None:
+        assert cleared(question) == {"treatment", "prognosis", "identity"}
