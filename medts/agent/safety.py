@@ -76,9 +76,9 @@ class Background:
         for m in ends:
             part = question[start:m.start() if m else len(question)]
             asked = (m.group().strip() == "?") if m is not None else self.interrogative.match(part) is not None
-            state = self.subject_state.search(part) if m is None and asked else None
-            if state is not None and state.start() > 0:
-                out.extend([(part[:state.start()].strip(), True), (part[state.start():].strip(), False)])
+            treatment = self.subject_state.search(part) if m is None and asked else None
+            if treatment is not None and treatment.start() > 0:  # the last part: nothing follows it
+                out.extend([(part[:treatment.start()].strip(), True), (part[treatment.start():].strip(), False)])
                 break
             pieces = [c.strip() for c in self.clause_end.split(part) if c.strip()]
             for k, piece in enumerate(pieces):

@@ -191,10 +191,11 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"\bT[- ]waves?\b[^?.]{0,10}\b(?:and|or|&|/)\s*(?:the )?ST(?:[- ]segments?)?\b", ("STTC",)),
     (r"\bT[- ]waves?\b[^?.]{0,10}\binvert\w*|\binverted T[- ]waves?\b|\bT[- ]wave inversions?\b", ("STTC",)),
     (r"\bi-?LBBB\b", ("ILBBB",)),
-    (r"\b(?:complete|full) right bundle\b(?![- ]branch)", ("CRBBB",)),
-    # heldout32: "Re: 'bundle branch?' - complete right?" (the branch named after the family)
-    (r"\bbundle[- ]branch\b.{0,20}\b(?:complete|full) right\b(?! axis)", ("CRBBB",)),
-    (r"\bbundle[- ]branch\b.{0,20}\b(?:complete|full) left\b(?! axis)", ("CLBBB",)), (r"\b(?:complete|full) left bundle\b(?![- ]branch)", ("CLBBB",)),
+    # "complete right bundle?"; heldout32: "Re: 'bundle branch?' - complete right?" (the branch named after the family)
+    (r"\b(?:complete|full) right bundle\b(?![- ]branch)|\bbundle[- ]branch\b.{0,20}\b(?:complete|full) right\b(?! axis)",
+     ("CRBBB",)),
+    (r"\b(?:complete|full) left bundle\b(?![- ]branch)|\bbundle[- ]branch\b.{0,20}\b(?:complete|full) left\b(?! axis)",
+     ("CLBBB",)),
     (r"\bAFL\b", ("AFLT",)),
     (r"\bthick\w*\b[^?.]{0,20}\b(?:heart|muscle|wall)\b", ("HYP",)),
     # "Any conduction block in the bundle branches?"
