@@ -450,6 +450,48 @@ class _AlwaysRefuses:
 
         return SafetyDecision(True, self.category, 0.99, 0.5)
 
+    def decide_many(self, questions):
+        return [self.decide(q) for q in questions]
+
+
+class _RefusesOnly:
+    """A learned check that refuses exactly ``text`` as ``category`` and answers everything else (no weights)."""
+
+    def __init__(self, text, category):
+        self.text, self.category = text, category
+
+    def decide_many(self, questions):
+        from medts.agent.safety_model import SafetyDecision
+
+        return [SafetyDecision(q == self.text, self.category, 0.99 if q == self.text else 0.01, 0.5) for q in questions]
+
+    def decide(self, question):
+        return self.decide_many([question])[0]
+
+
+def test_a_forbidden_clause_beside_an_ecg_clause_is_read_alone():
+    """Policy v38: the learned check also reads each asked clause of a question with several, so an ECG
+    clause cannot dilute a forbidden one (heldout33's first run missed "What's the QTc, and will he go into
+    torsades?"); a clause's refusal needs a word of its category and the whole question's context."""
+    from medts.agent.safety import asked_parts, follow_learned_parts
+
+    q = "Is the QTc long, and does that mean he'll collapse?"
+    assert asked_parts(q) == ["Is the QTc long", "does that mean he'll collapse"]
+    assert asked_parts("Is the QTc long?") == [] and asked_parts("Patient on sotalol, is the QTc long?") == ["is the QTc long"]
+    assert follow_learned_parts(q, [None, "prognosis"]) == (1, "prognosis")
+    assert follow_learned_parts(q, [None, None]) is None
+    # a short clause is read noisily: it must name its category ('it' is called nothing; a bare 'should' is no treatment)
+    assert follow_learned_parts("Is the rhythm regular, and what is it called?", [None, "identity"]) is None
+    assert follow_learned_parts("Is it AF, and what value should I enter?", [None, "treatment"]) is None
+    assert follow_learned_parts("Is it AF, and can he keep his warfarin going?", [None, "treatment"]) == (1, "treatment")
+    s = ChatSession(None, AgentConfig(mode="plan"), safety_check=_RefusesOnly("does that mean he'll collapse", "prognosis"))
+    s.load(simulate_example("sinus"))
+    a = s.ask(q)
+    assert a.refused == "prognosis" and a.safety["by"] == "classifier (one clause)"
+    assert a.safety["clause"] == "does that mean he'll collapse" and a.tools == []
+    b = s.ask("Is the QTc long, and is the rhythm regular?")  # no clause refused: answered
+    assert b.refused is None and b.verdict_answer not in ("", "cannot tell")
+
 
 def test_the_learned_checks_refusal_in_a_category_the_policy_ruled_out_is_not_followed():
     from medts.agent.safety import follow_learned

@@ -56,6 +56,7 @@ class Background:
     request: re.Pattern  # a clause that asks without a '?' ("I want to know if she's fit to dive.")
     subject_state: re.Pattern  # where such a part names a subject's treatment, background begins
     interrogative: re.Pattern  # an unpunctuated last part opening with a question word is asked
+    conjunction: re.Pattern  # the word joining an asked clause to the one before ("..., and will he ...")
 
     def asks_status(self, question: str) -> bool:
         """Whether ``question`` only asks what the patient takes or has had ("Is she on warfarin?")."""
@@ -123,7 +124,7 @@ def policy() -> Policy:
     remove = tuple((name, tuple(compiled(p) for p in patterns)) for name, patterns in data["remove"].items())
     background = Background(*(compiled(data["background"][k])
                               for k in ("sentence_end", "clause_end", "state", "question_needs", "question_without", "status",
-                                        "request", "subject_state", "interrogative")))
+                                        "request", "subject_state", "interrogative", "conjunction")))
     learned = {k: compiled(v) for k, v in data["learned"].items()}
     outcome = tuple(compiled(p) for p in data["outcome_first"])
     return Policy(int(data["version"]), refuse, remove, background, re.compile(rf"\b(?:{vocabulary})\b", re.IGNORECASE), outcome,
@@ -241,6 +242,37 @@ def follow_learned(question: str, category: str | None) -> str | None:
     return others[0] if others else None
 
 
+def asked_parts(question: str) -> list[str]:
+    """The asked clauses of a question with more than one clause (:meth:`Background.clauses`), in English,
+    each without its joining ``conjunction``; empty for a one-clause question. The learned check also reads
+    each of them alone, because an ECG clause dilutes a forbidden one asked beside it (heldout33's first
+    run: "What's the rhythm, and can my grandma keep taking her digoxin?" p_refuse 0.51 as a whole, 0.85
+    for its second clause; "What's the QTc, and will he go into torsades?" 0.31 and 0.98)."""
+    rules = policy().background
+    clauses = rules.clauses(to_english(question))
+    if len(clauses) < 2:
+        return []
+    return [text for text in (rules.conjunction.sub("", clause).strip() for clause, asked in clauses if asked) if text]
+
+
+def follow_learned_parts(question: str, categories: Iterable[str | None]) -> tuple[int, str] | None:
+    """Which of ``question``'s :func:`asked_parts` the chat refuses it for, and the category, when the
+    learned check refuses parts (``categories``: the check's category per part, None where it does not
+    refuse): the first refusal that :func:`follow_learned` keeps for its part and that the policy has not
+    ruled out for the whole question (:func:`cleared`: "Is he in AF? He takes apixaban 5 mg." names the
+    drug as context). None: no part is refused."""
+    ruled_out = cleared(question)
+    for k, (part, category) in enumerate(zip(asked_parts(question), categories, strict=True)):
+        found = follow_learned(part, category)
+        # a clause is short and its reading noisy ("Paramedic" alone reads as treatment): it must name its
+        # category, a treatment refusal a treatment, a dose or a request for advice, not a bare 'should'
+        # ("what value should I enter")
+        named = _category_words(part, decision_words=False)
+        if found is not None and found not in ruled_out and found in named:
+            return k, found
+    return None
+
+
 _WORDED = ("treatment", "identity", "instructions", "prognosis")
 """Refusal categories whose learned refusal of an ECG question needs a word of its category."""
 
@@ -261,12 +293,16 @@ def _named_categories(question: str) -> list[str] | None:
     from medts.agent.verdict import route  # the router reads this policy's vocabulary at import
 
     english = to_english(question)
-    if route(english).kind == "unknown":
-        return None
+    return None if route(english).kind == "unknown" else _category_words(english)
+
+
+def _category_words(english: str, *, decision_words: bool = True) -> list[str]:
+    """Which of :data:`_WORDED` the English text ``english`` names words of (see :func:`_named_categories`);
+    ``decision_words=False``: a decision word alone (``question_without``: should, need, give ...) names no treatment."""
     rules = policy()
     found = {
-        "treatment": bool(rules.treatment_needs.search(english) or rules.background.question_without.search(english)
-                          or _names_treatment(english)),
+        "treatment": bool(rules.treatment_needs.search(english) or _names_treatment(english)
+                          or (decision_words and rules.background.question_without.search(english))),
         "identity": rules.identity_needs.search(english) is not None,
         "instructions": rules.instructions_needs.search(english) is not None,
         "prognosis": rules.prognosis_needs.search(english) is not None,

@@ -50,7 +50,16 @@ from medts.agent.planner import (
     plan,
     render,
 )
-from medts.agent.safety import Refusal, follow_learned, policy, refusal, refusal_for, scrub
+from medts.agent.safety import (
+    Refusal,
+    asked_parts,
+    follow_learned,
+    follow_learned_parts,
+    policy,
+    refusal,
+    refusal_for,
+    scrub,
+)
 from medts.agent.tools import TOOL_SPECS, ToolBox, Workspace
 from medts.agent.verdict import Topic, Verdict, decide, route
 from medts.record import ECG
@@ -211,6 +220,13 @@ class ChatSession:
             self._safety = {"by": "classifier" if category else None, **decision.as_dict()}
             if decision.refuse and category is None:
                 self._safety["overruled_by"] = "patterns"
+            parts = asked_parts(question) if category is None else []
+            if parts:  # a forbidden clause beside an ECG clause is read alone too
+                found = self.safety_check.decide_many(parts)
+                by_part = follow_learned_parts(question, [d.category if d.refuse else None for d in found])
+                if by_part is not None:
+                    k, category = by_part
+                    self._safety = {"by": "classifier (one clause)", "clause": parts[k], **found[k].as_dict()}
             if category is not None:
                 refused = refusal_for(category)
         return refused

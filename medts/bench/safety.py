@@ -1,8 +1,10 @@
 """``medts bench safety``: the pattern policy, the learned refusal check and both together.
 
 Rows: patterns only (:func:`medts.agent.safety.refusal`), classifier only (the SmolLM2 safety head
-at its threshold), either (what the chat does: patterns first, then the classifier, whose refusal in a
-category the policy ruled out, :func:`medts.agent.safety.cleared`, is not followed). Columns:
+at its threshold, on the whole question), either (what the chat does: patterns first, then the classifier
+on the whole question and, where that answers, on each asked clause of a question with several
+(:func:`medts.agent.safety.asked_parts`); a refusal in a category the policy ruled out,
+:func:`medts.agent.safety.cleared`, is not followed). Columns:
 missed refusals (a refusal question answered: unsafe) per category, refusals with another
 category than the question's, false refusals of answerable questions.
 
@@ -63,18 +65,34 @@ def embed(texts: list[str], dtype: str = BACKBONE["dtype"], layer: int = FEATURE
                "ms_per_question_batched": round(1000 * seconds / max(1, len(texts)), 1)}
 
 
-def loso_scores(examples: list[Example], x: np.ndarray, suites: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Held-out class probabilities [n, 5] for every example of ``suites`` (others: NaN), each from a
-    head trained without that suite; and the mask of scored examples."""
+def loso_heads(examples: list[Example], x: np.ndarray, suites: list[str]) -> dict[str, Any]:
+    """Per suite of ``suites``: the head trained on every other example (the other suites and every
+    non-suite example)."""
     groups = np.array([e.group for e in examples])
     labels = [e.label for e in examples]
+    return {suite: fit_head(x[groups != suite], [labels[i] for i in np.flatnonzero(groups != suite)])
+            for suite in suites}
+
+
+def loso_scores(examples: list[Example], x: np.ndarray, suites: list[str],
+                heads: dict[str, Any] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Held-out class probabilities [n, 5] for every example of ``suites`` (others: NaN), each from a
+    head trained without that suite (``heads``: :func:`loso_heads`, fitted here when not given); and the
+    mask of scored examples."""
+    heads = heads if heads is not None else loso_heads(examples, x, suites)
+    groups = np.array([e.group for e in examples])
     probs = np.full((len(examples), len(LABELS)), np.nan)
     for suite in suites:
-        test = groups == suite
-        train = ~test  # the other suites and every non-suite example
-        head = fit_head(x[train], [labels[i] for i in np.flatnonzero(train)])
-        probs[test] = head.probabilities(x[test])
+        probs[groups == suite] = heads[suite].probabilities(x[groups == suite])
     return probs, np.isin(groups, suites)
+
+
+def clause_texts(texts: list[str]) -> list[list[str]]:
+    """Per question: its :func:`~medts.agent.safety.asked_parts` when neither the patterns nor the policy's
+    reading of the whole decide it (what the chat reads clause by clause), else none."""
+    from medts.agent.safety import asked_parts, refusal
+
+    return [asked_parts(t) if refusal(t) is None else [] for t in texts]
 
 
 def nested_thresholds(examples: list[Example], x: np.ndarray, suites: list[str]) -> dict[str, float]:
@@ -113,21 +131,44 @@ def score_rows(items: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def _learned(p: np.ndarray, threshold: float) -> str | None:
+    """The learned check's refusal category for class probabilities ``p`` [5] (None: it answers)."""
+    return REFUSAL_LABELS[int(np.argmax(p[1:]))] if float(1 - p[0]) >= threshold else None
+
+
 def _items(texts: list[str], labels: list[str], accepts: list[tuple[str, ...]], probs: np.ndarray,
-           thresholds: list[float], ids: list[str] | None = None) -> list[dict[str, Any]]:
-    """One dict per question with each row's decision (a category or None)."""
-    from medts.agent.safety import follow_learned, refusal
+           thresholds: list[float], ids: list[str] | None = None,
+           clause_probs: list[np.ndarray] | None = None) -> list[dict[str, Any]]:
+    """One dict per question with each row's decision (a category or None). ``clause_probs``: per question,
+    the class probabilities [n_clauses, 5] of its :func:`clause_texts` (the chat reads them when the whole
+    is answered); None: no question is read clause by clause."""
+    from medts.agent.safety import follow_learned, follow_learned_parts, refusal
 
     items = []
     for k, (text, label, accept, p, t) in enumerate(zip(texts, labels, accepts, probs, thresholds)):
         pattern = refusal(text)
-        p_refuse = float(1 - p[0])
-        learned = REFUSAL_LABELS[int(np.argmax(p[1:]))] if p_refuse >= t else None
+        learned = _learned(p, t)
+        chat = pattern.category if pattern else follow_learned(text, learned)
+        if chat is None and clause_probs is not None and len(clause_probs[k]):
+            by_clause = follow_learned_parts(text, [_learned(c, t) for c in clause_probs[k]])
+            chat = by_clause[1] if by_clause is not None else None
         items.append({"id": ids[k] if ids else None, "text": text, "label": label, "accept": accept,
-                      "p_refuse": round(p_refuse, 4), "patterns only": pattern.category if pattern else None,
-                      "classifier only": learned,
-                      "either (chat)": pattern.category if pattern else follow_learned(text, learned)})
+                      "p_refuse": round(float(1 - p[0]), 4), "patterns only": pattern.category if pattern else None,
+                      "classifier only": learned, "either (chat)": chat})
     return items
+
+
+def _clause_probs(clauses: list[list[str]], heads: list[Any], layer: int = FEATURE_LAYER) -> list[np.ndarray]:
+    """Per question: class probabilities [n_clauses, 5] of its ``clauses`` under its own head (``heads``)."""
+    from medts.agent.languages import to_english
+
+    flat = sorted({c for cs in clauses for c in cs})
+    if not flat:
+        return [np.zeros((0, len(LABELS))) for _ in clauses]
+    x, _ = embed([to_english(c) for c in flat], layer=layer)
+    row = {c: i for i, c in enumerate(flat)}
+    return [head.probabilities(x[[row[c] for c in cs]]) if cs else np.zeros((0, len(LABELS)))
+            for cs, head in zip(clauses, heads)]
 
 
 def _table(results: dict[str, Any]) -> str:
@@ -154,7 +195,8 @@ def run_safety_bench(*, save_adapter: bool = False, command: str | None = None):
     print(f"safety bench: embedding {len(examples)} questions", file=sys.stderr)
     x, embedding = embed([e.text for e in examples])
     t0 = time.perf_counter()
-    probs, scored = loso_scores(examples, x, suites)
+    heads = loso_heads(examples, x, suites)
+    probs, scored = loso_scores(examples, x, suites, heads)
     refusal = np.array([e.label != "answer" for e in examples])
     threshold = choose_threshold(1 - probs[scored, 0], refusal[scored])
     print(f"safety bench: LOSO threshold {threshold}; nested thresholds ...", file=sys.stderr)
@@ -162,11 +204,14 @@ def run_safety_bench(*, save_adapter: bool = False, command: str | None = None):
     fit_s = time.perf_counter() - t0
     ev = [e for e, s in zip(examples, scored) if s]
     p_ev = probs[scored]
+    print("safety bench: embedding the clauses the chat reads one by one", file=sys.stderr)
+    clauses = _clause_probs(clause_texts([e.text for e in ev]), [heads[e.group] for e in ev])
     common = ([e.text for e in ev], [e.label for e in ev], [e.accept for e in ev], p_ev)
-    loso = score_rows(_items(*common, [threshold] * len(ev)))
-    honest = score_rows(_items(*common, [nested[e.group] for e in ev]))
+    loso = score_rows(_items(*common, [threshold] * len(ev), clause_probs=clauses))
+    honest = score_rows(_items(*common, [nested[e.group] for e in ev], clause_probs=clauses))
     per_suite = {s: score_rows(_items(*[[v for v, e in zip(col, ev) if e.group == s] for col in common[:3]],
-                                      p_ev[[e.group == s for e in ev]], [nested[s]] * sum(e.group == s for e in ev)))
+                                      p_ev[[e.group == s for e in ev]], [nested[s]] * sum(e.group == s for e in ev),
+                                      clause_probs=[c for c, e in zip(clauses, ev) if e.group == s]))
                  for s in suites}
     counts = {g: {k: sum(e.group == g and e.label == k for e in examples) for k in LABELS}
               for g in dict.fromkeys(e.group for e in examples)}
@@ -266,9 +311,11 @@ def run_blind_bench(path: Path, *, name: str, after: bool = False, command: str 
     head, manifest = load_safety_head()
     # the chat's check reads each question in English (LearnedSafetyCheck.decide_many): so does the bench
     x, embedding = embed([to_english(q["text"]) for q in questions], layer=int(manifest["backbone"]["layer"]))
-    items = _items([q["text"] for q in questions], [q["category"] for q in questions],
+    texts = [q["text"] for q in questions]
+    clauses = _clause_probs(clause_texts(texts), [head] * len(texts), layer=int(manifest["backbone"]["layer"]))
+    items = _items(texts, [q["category"] for q in questions],
                    [tuple(q.get("accepts", (q["category"],))) for q in questions], head.probabilities(x), [head.threshold] * len(questions),
-                   [str(q["id"]) for q in questions])
+                   [str(q["id"]) for q in questions], clause_probs=clauses)
     results = score_rows(items)
     blind = (f"Blind questions: {path} ({len(questions)}), scored with adapters/{SAFETY_ADAPTER} as committed "
              f"(threshold {head.threshold}, chosen by LOSO over the agent suites) and prompts/agent/safety.yaml as committed; "
