@@ -338,6 +338,10 @@ SUITES: dict[str, Suite] = {
     # elderly patients writing formally, teenage slang, capitals, conditionals, candidate lists, polite hedges,
     # 24 languages), on heldout13's records; first run after heldout32's fixes
     "heldout33": Suite("wordings_heldout33.yaml", "questions_heldout33.yaml", SUITE_RECORDS["heldout13"], "F"),
+    # written blind by a twenty-first new writer (voice dictation with transcription errors, night-shift narratives,
+    # triage nurses, pharmacists, sports physicians, student quizzes, quoted machine statements, terse abbreviations,
+    # named criteria, emoji, negated questions, 14 languages), on heldout13's records; first run after policy v38
+    "heldout34": Suite("wordings_heldout34.yaml", "questions_heldout34.yaml", SUITE_RECORDS["heldout13"], "G"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
