@@ -172,7 +172,10 @@ def _as_context(question: str) -> Refusal | bool:
             return Refusal(*own)
     if rules.question_without.search(question):
         return False
-    named = [asked for text, asked in parts if _names_treatment(text)]
+    # a clause that only asks what the patient takes ("Is the PR long, and is he on any beta blocker?")
+    # asks for no advice: the drug it names is context too (v39)
+    named = [asked and not rules.asks_status(rules.conjunction.sub("", text)) for text, asked in parts
+             if _names_treatment(text)]
     if not named or any(named):
         return False
     # the ECG word may share a clause with the treatment ("takes ADHD tablets and the GP wants her QTc - what
