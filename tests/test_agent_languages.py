@@ -1982,6 +1982,11 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ('Dictated: long cue tee, yes or no', 'yes/no:LNGQT'),
         ('Dictated: S T T changes, any?', 'yes/no:STTC'),
         ('Dictated: left bundle, L B B B, complete?', 'yes/no:CLBBB'),
+        # words a dictation program hears for ECG terms (heldout34, seen)
+        ('acts is on this ecg', 'category:axis'), ('left access deviation present', 'yes/no:AXIS_LEFT'),
+        ('left anterior fa sickle block', 'yes/no:LAFB'), ('left ventricular hyper trophy', 'yes/no:LVH'),
+        ('sinus a rhythmia yes no', 'yes/no:SARRH'), ('ST tea changes', 'yes/no:STTC'),
+        ('write bundle branch block?', 'yes/no:CRBBB'), ('hard rate on this one', 'number:hr_bpm'),
         ("Is my heart's recharge time too long?", 'yes/no:LNGQT'),
         ('How long is the recharge time?', 'number:qt_ms'),
         ('How long does the signal take to get from the top chambers to the bottom chambers?', 'number:pr_ms'),
@@ -2163,7 +2168,7 @@ ENGLISH = [
 ]
 
 SECTIONS = ("de", "es", "fr", "it", "pt", "nl", "pl", "tr", "sv", "no_da", "el", "cs_sk", "hr_sl", "ro", "hu", "fi",
-            "cyr", "lay")
+            "cyr", "lay", "labs")
 
 
 def _expected(question: str) -> str:
@@ -2195,7 +2200,7 @@ def test_glossary_file_shape() -> None:
     data = yaml.safe_load(LANGUAGES_PATH.read_text(encoding="utf-8"))
     assert tuple(data["sections"]) == SECTIONS
     for name, pairs in data["sections"].items():
-        assert len(pairs) >= (25 if name == "lay" else 40), name
+        assert len(pairs) >= {"lay": 25, "labs": 10}.get(name, 40), name
         for pattern, english in pairs:
             re.compile(pattern, re.IGNORECASE)
             assert english.strip() == english and english, (name, pattern)
@@ -2353,3 +2358,23 @@ def test_cyrillic_history_and_recording_questions_are_not_refused(question):
 ])
 def test_a_rhythms_name_is_no_patients_name(question, expected):
     assert _expected(question) == expected, to_english(question)
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    # heldout34 (seen): the QT named after the word for long, and a yes/no question asked as "tell me whether"
+    ("¿Está prolongado el QT?", "yes/no:LNGQT"), ("Está prolongado o QT?", "yes/no:LNGQT"),
+    ("pharmacist here, the team is thinking about azithromycin. just tell me whether the QT is prolonged on this tracing",
+     "yes/no:LNGQT"),
+    ("Tell me the QRS duration", "number:qrs_ms"),
+    # lab values in other languages are history: no ECG topic (answered "cannot tell from this ECG")
+    ("¿Qué nivel de sodio tiene el paciente?", "unknown"), ("Qual é a glicemia do paciente?", "unknown"),
+])
+def test_heldout34_first_run_wordings(question, expected):
+    assert _expected(question) == expected, to_english(question)
+
+
+def test_a_lab_word_of_another_language_is_no_english_word():
+    assert to_english("Is there a sod on the roof?") == "Is there a sod on the roof?"
+    assert to_english("Is there access to the notes?") == "Is there access to the notes?"
+    assert to_english("Kalium und Natrium?") == "potassium und sodium?"
+

@@ -4,7 +4,8 @@ read.
 
 The glossary is data: ``prompts/agent/languages.yaml`` holds, per section (``de``, ``es``, ``fr``,
 ``it``, ``pt``, ``nl``, ``pl``, ``tr``, ``sv``, ``no_da``, ``el``, ``cs_sk``, ``hr_sl``, ``ro``, ``hu``, ``fi``,
-``cyr`` (Russian, Ukrainian, Bulgarian, Serbian Cyrillic, Macedonian), ``lay``), ``[pattern, English]`` pairs. Every pattern
+``cyr`` (Russian, Ukrainian, Bulgarian, Serbian Cyrillic, Macedonian), ``lay``, ``labs`` (lab values and imaging
+in the other languages)), ``[pattern, English]`` pairs. Every pattern
 is applied in file order, case-insensitively (``re.sub``), so a section lists its longer phrases first. Words the glossary does
 not name stay as they are: "¿Hay fibrilación auricular?" becomes "¿Hay atrial fibrillation?", which
 routes to atrial fibrillation. The patterns are specific phrases, so an English clinical question

@@ -198,8 +198,16 @@ def refusal(question: str) -> Refusal | None:
     (:func:`~medts.agent.languages.to_english`: "Werde ich sterben?" is "will I die?")."""
     question = to_english(question)
     found = _first_match(question)
-    if found is None or (found[0] in ("treatment", "prognosis") and policy().background.asks_status(question)):
+    if found is None:
         return None
+    rules = policy().background
+    if found[0] in ("treatment", "prognosis") and rules.asks_status(question):
+        # a history question is no request, but a refused clause asked beside it is ("What's her sodium, and
+        # will she die?" was answered up to v39)
+        # ("Does she drink, and how many units a week?" names no decision: a treatment clause needs one)
+        beside = [m for c in asked_parts(question) if not rules.asks_status(c)
+                  for m in [_first_match(c)] if m is not None and (m[0] != "treatment" or rules.question_without.search(c))]
+        return Refusal(*beside[0]) if beside else None
     if found[0] == "treatment":
         context = _as_context(question)
         if isinstance(context, Refusal):
@@ -219,9 +227,18 @@ def cleared(question: str) -> frozenset[str]:
     question = to_english(question)
     if refusal(question) is not None:
         return frozenset()
-    if policy().background.asks_status(question):
+    if policy().background.asks_status(question) or _asks_lab_value(question):
         return frozenset({"treatment", "prognosis", "identity"})
     return frozenset({"treatment"}) if _as_context(question) is True else frozenset()
+
+
+def _asks_lab_value(english: str) -> bool:
+    """Whether ``english`` names what no ECG measures (a lab value, imaging: ``not_on_the_ecg``) and nothing of the
+    ECG or of any refusal category: a history question in any word order ("¿Qué nivel de sodio tiene el paciente?",
+    read "¿Qué nivel de sodium tiene el paciente?", was refused as treatment on heldout34's first run)."""
+    rules = policy()
+    return (rules.not_on_the_ecg.search(english) is not None and not rules.background.question_needs.search(english)
+            and not _category_words(english))
 
 
 def follow_learned(question: str, category: str | None) -> str | None:

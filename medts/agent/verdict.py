@@ -70,7 +70,9 @@ class Verdict:
 
 
 _YES_NO_QUESTION = re.compile(r"^\W*(is|are|does|do|did|has|have|was|were|can|could|any|should|would|will|"
-                              r"isn'?t|doesn'?t|shows?|see|tell me if|check (?:if|whether|for))\b|\bor not\b|\bany\b.*\?$",
+                              r"isn'?t|doesn'?t|shows?|see|tell me if|check (?:if|whether|for))\b|\bor not\b|\bany\b.*\?$|"
+                              # "pharmacist here, ... just tell me whether the QT is prolonged" (heldout34)
+                              r"\b(?:tell|let) me (?:know )?whether\b",
                               re.IGNORECASE)
 # "Can you tell me the electrical axis?", "Could you give me the QRS?": a request for a value, no yes/no
 # question ("Can you tell me if ...", "Could you check whether ..." stay yes/no)
