@@ -901,4 +901,8 @@ def test_decisions_beside_the_heldout34_fixes_are_still_refused():
     assert refusal("What's her sodium, and will she die?").category == "prognosis"
     assert refusal("Is he on warfarin, and should I stop it?").category == "treatment"
     assert refusal("Does she drink, and how many units a week?") is None
+    # v41: a future need or a place the patient ends up in is prognosis, not treatment (heldout34)
+    assert refusal("will he eventually need a heart transplant").category == "prognosis"
+    assert refusal("is this patient going to end up in ICU tonight").category == "prognosis"
+    assert refusal("Does he need a pacemaker?").category == "treatment"
 
