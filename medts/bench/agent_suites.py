@@ -342,6 +342,11 @@ SUITES: dict[str, Suite] = {
     # triage nurses, pharmacists, sports physicians, student quizzes, quoted machine statements, terse abbreviations,
     # named criteria, emoji, negated questions, 14 languages), on heldout13's records; first run after policy v38
     "heldout34": Suite("wordings_heldout34.yaml", "questions_heldout34.yaml", SUITE_RECORDS["heldout13"], "G"),
+    # written blind by a twenty-second new writer (ambulance crews, ECG technicians, dentists and endoscopists before
+    # sedation, airline and cruise staff, school nurses, fitness instructors, interpreters relaying relatives, language
+    # switches mid-sentence, quoted numbers to confirm, lowercase run-ons, heavy typos, two findings at once, 10
+    # languages), on heldout13's records; first run after heldout34's fixes (policy v41)
+    "heldout35": Suite("wordings_heldout35.yaml", "questions_heldout35.yaml", SUITE_RECORDS["heldout13"], "H"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
