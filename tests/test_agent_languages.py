@@ -1987,6 +1987,9 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ('left anterior fa sickle block', 'yes/no:LAFB'), ('left ventricular hyper trophy', 'yes/no:LVH'),
         ('sinus a rhythmia yes no', 'yes/no:SARRH'), ('ST tea changes', 'yes/no:STTC'),
         ('write bundle branch block?', 'yes/no:CRBBB'), ('hard rate on this one', 'number:hr_bpm'),
+        # run-together shorthand and punctuation typed without a space (heldout35, seen)
+        ('is it aflutter?yes or no', 'yes/no:AFLT'), ('sinusbrady y/n', 'yes/no:SBRAD'),
+        ('normal 12 lead?yes or no', 'yes/no:NORM'),
         ("Is my heart's recharge time too long?", 'yes/no:LNGQT'),
         ('How long is the recharge time?', 'number:qt_ms'),
         ('How long does the signal take to get from the top chambers to the bottom chambers?', 'number:pr_ms'),
@@ -2377,4 +2380,12 @@ def test_a_lab_word_of_another_language_is_no_english_word():
     assert to_english("Is there a sod on the roof?") == "Is there a sod on the roof?"
     assert to_english("Is there access to the notes?") == "Is there access to the notes?"
     assert to_english("Kalium und Natrium?") == "potassium und sodium?"
+
+
+def test_a_query_mark_and_a_thousands_comma_keep_their_place():
+    """A space is put after ',', '?' or ';' typed between two letters only: '?QRS' after a space is a query
+    mark and '1,000' a number."""
+    assert to_english("is it aflutter?yes or no") == "is it atrial flutter? yes or no"
+    assert to_english("pt on flecainide, ?QRS duration") == "pt on flecainide, ?QRS duration"
+    assert to_english("1,000 beats") == "1,000 beats"
 

