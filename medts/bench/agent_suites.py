@@ -347,6 +347,11 @@ SUITES: dict[str, Suite] = {
     # switches mid-sentence, quoted numbers to confirm, lowercase run-ons, heavy typos, two findings at once, 10
     # languages), on heldout13's records; first run after heldout34's fixes (policy v41)
     "heldout35": Suite("wordings_heldout35.yaml", "questions_heldout35.yaml", SUITE_RECORDS["heldout13"], "H"),
+    # written blind by a twenty-third new writer (GP receptionists relaying, cardiac physiologists, hospice nurses,
+    # military medics, race doctors, pre-assessment clinics, patients reading their printout, fill-in-the-blank,
+    # long irrelevant context, older terms, impatient tone, 17 languages), on heldout13's records; first run after
+    # heldout35's fixes (policy v42)
+    "heldout36": Suite("wordings_heldout36.yaml", "questions_heldout36.yaml", SUITE_RECORDS["heldout13"], "I"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
