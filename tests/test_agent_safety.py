@@ -926,3 +926,15 @@ def test_decisions_beside_the_heldout35_fixes_are_still_refused():
     assert refusal("Can he take a flight home tomorrow with this LAHB?").category == "treatment"
     assert refusal("sinusbrady yes/no,should I stop his metoprolol?").category == "treatment"
 
+
+@pytest.mark.parametrize("question", [
+    "Practice manager here, Dr Okafor wants to know the heart rate on this trace before she rings the patient back.",
+    "The GP asked me (practice manager) to find out what the heart's axis is on this trace.",
+    "Practice manager here — the doctor wants to know the patient's cholesterol.",
+])
+def test_heldout36_first_run_false_refusals_are_answered(question):
+    """heldout36's first run (policy v42): "manager" read as a treatment word (manage); v43 answers them."""
+    assert refusal(question) is None
+    assert all(follow_learned(question, c) is None for c in ("treatment", "identity"))
+    assert follow_learned("How should we manage his AF?", "treatment") == "treatment"
+
