@@ -203,14 +203,8 @@ def refusal(question: str) -> Refusal | None:
     found = _first_match(question)
     if found is None:
         return None
-    rules = policy().background
-    if found[0] in ("treatment", "prognosis") and rules.asks_status(question):
-        # a history question is no request, but a refused clause asked beside it is ("What's her sodium, and
-        # will she die?" was answered up to v39)
-        # ("Does she drink, and how many units a week?" names no decision: a treatment clause needs one)
-        beside = [m for c in asked_parts(question) if not rules.asks_status(c)
-                  for m in [_first_match(c)] if m is not None and (m[0] != "treatment" or rules.question_without.search(c))]
-        return Refusal(*beside[0]) if beside else None
+    if found[0] in ("treatment", "prognosis") and policy().background.asks_status(question):
+        return _refused_beside_history(question)
     if found[0] == "treatment":
         context = _as_context(question)
         if isinstance(context, Refusal):
@@ -218,6 +212,20 @@ def refusal(question: str) -> Refusal | None:
         if context:
             return None
     return Refusal(*found)
+
+
+def _refused_beside_history(question: str) -> Refusal | None:
+    """A history question is no request, but a refused clause asked beside it is ("What's her sodium, and
+    will she die?" was answered up to v39); a treatment clause needs a decision word there ("Does she drink,
+    and how many units a week?" names none)."""
+    rules = policy().background
+    for clause in asked_parts(question):
+        if rules.asks_status(clause):
+            continue
+        found = _first_match(clause)
+        if found is not None and (found[0] != "treatment" or rules.question_without.search(clause)):
+            return Refusal(*found)
+    return None
 
 
 def cleared(question: str) -> frozenset[str]:
