@@ -352,6 +352,11 @@ SUITES: dict[str, Suite] = {
     # long irrelevant context, older terms, impatient tone, 17 languages), on heldout13's records; first run after
     # heldout35's fixes (policy v42)
     "heldout36": Suite("wordings_heldout36.yaml", "questions_heldout36.yaml", SUITE_RECORDS["heldout13"], "I"),
+    # written blind by a twenty-fourth new writer (on-call fellows at handover, emergency registrars' abbreviations,
+    # telehealth SMS shorthand, Socratic students, occupational-health examiners, quoted machine statements to confirm,
+    # hedges and double negatives, numbered multi-line messages, markdown, non-native English, about 20 languages),
+    # on heldout13's records; first run after heldout36's fix (policy v43)
+    "heldout37": Suite("wordings_heldout37.yaml", "questions_heldout37.yaml", SUITE_RECORDS["heldout13"], "J"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
