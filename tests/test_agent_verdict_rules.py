@@ -399,6 +399,17 @@ def test_a_regular_sinus_rhythm_answer_gives_the_deciding_rr_values(ludb_dir):
     ("Is there a hemiblock, the left anterior one?", "yes/no:LAFB"),
     ("Does my ECG show one of those blocked bundles?", "yes/no:BBB"),
     ("Does my ECG show the front of my heart was damaged?", "yes/no:AMI"),
+    # heldout37's first run (blind wordings): the marked item of a list, a self-correction, shorthand
+    ("- rate fine\n- axis fine\n- **what's the QRS duration?**\n- will recheck lytes later", "number:qrs_ms"),
+    ("- qtc? no wait\n- just tell me: is the QT prolonged yes/no", "yes/no:LNGQT"),
+    ("1. PR interval?\n2. (ignore, I'll ask about the echo later)", "number:pr_ms"),
+    ("slow sinus yes no nurse", "yes/no:SBRAD"),
+    ("fast sinus?", "yes/no:STACH"),
+    ("ED reg: any STE/STD or TWI?", "yes/no:STTC"),
+    ("ED reg: anterior STEMI?", "yes/no:AMI"),
+    ("inferior NSTEMI?", "yes/no:IMI"),
+    ("Did the chest X-ray show an enlarged heart?", "unknown"),  # another test's result (heldout36)
+    ("Did the echo show LVH?", "unknown"),
 ])
 def test_blind_first_run_wordings_route_to_what_they_ask(question, label):
     """Wordings each blind set's first run (heldout19-24) routed wrong, with the topic they ask."""

@@ -4,8 +4,10 @@ read.
 
 The glossary is data: ``prompts/agent/languages.yaml`` holds, per section (``de``, ``es``, ``fr``,
 ``it``, ``pt``, ``nl``, ``pl``, ``tr``, ``sv``, ``no_da``, ``el``, ``cs_sk``, ``hr_sl``, ``ro``, ``hu``, ``fi``,
-``cyr`` (Russian, Ukrainian, Bulgarian, Serbian Cyrillic, Macedonian), ``lay``, ``labs`` (lab values and imaging
-in the other languages)), ``[pattern, English]`` pairs. Every pattern
+``cyr`` (Russian, Ukrainian, Bulgarian, Serbian Cyrillic, Macedonian), ``ja_ko`` (Japanese, Korean), ``zh`` (Chinese),
+``ar_fa_he`` (Arabic, Persian, Hebrew), ``hi_ur_bn_ta`` (Hindi, Urdu, Bengali, Tamil), ``vi_th_id_tl_sw`` (Vietnamese,
+Thai, Indonesian/Malay, Tagalog, Swahili), ``lay``, ``labs`` (lab values and imaging in the other languages)),
+``[pattern, English]`` pairs. Every pattern
 is applied in file order, case-insensitively (``re.sub``), so a section lists its longer phrases first. Words the glossary does
 not name stay as they are: "¿Hay fibrilación auricular?" becomes "¿Hay atrial fibrillation?", which
 routes to atrial fibrillation. The patterns are specific phrases, so an English clinical question
