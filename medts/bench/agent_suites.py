@@ -357,6 +357,11 @@ SUITES: dict[str, Suite] = {
     # hedges and double negatives, numbered multi-line messages, markdown, non-native English, about 20 languages),
     # on heldout13's records; first run after heldout36's fix (policy v43)
     "heldout37": Suite("wordings_heldout37.yaml", "questions_heldout37.yaml", SUITE_RECORDS["heldout13"], "J"),
+    # written blind by a twenty-fifth new writer (outpatient nurses and secretaries, sports screeners, veterinary-trained
+    # locums, slow dictation, parents, case-report-form fields, multiple-choice questions, odd units, phonetic
+    # misspellings, a described tracing before the question, chat-app emojis and timestamps, about 26 languages),
+    # on heldout13's records; first run after heldout37's fixes (policy v44, five new glossary sections)
+    "heldout38": Suite("wordings_heldout38.yaml", "questions_heldout38.yaml", SUITE_RECORDS["heldout13"], "K"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
