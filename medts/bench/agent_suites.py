@@ -362,6 +362,11 @@ SUITES: dict[str, Suite] = {
     # misspellings, a described tracing before the question, chat-app emojis and timestamps, about 26 languages),
     # on heldout13's records; first run after heldout37's fixes (policy v44, five new glossary sections)
     "heldout38": Suite("wordings_heldout38.yaml", "questions_heldout38.yaml", SUITE_RECORDS["heldout13"], "K"),
+    # written blind by a twenty-sixth new writer (dialysis nurses, psychiatric wards before antipsychotics, sedation
+    # lists, expedition doctors on satellite links, community pharmacists, interpreters, report auditors, e-mails with
+    # greetings and signatures, phone-keyboard typos, requests for a certainty, named leads, about 17 languages), on
+    # heldout13's records; first run after heldout38's fixes (policy v45)
+    "heldout39": Suite("wordings_heldout39.yaml", "questions_heldout39.yaml", SUITE_RECORDS["heldout13"], "L"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
