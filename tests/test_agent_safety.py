@@ -1001,3 +1001,34 @@ def test_heldout38_first_run_false_refusals_are_answered(question, category):
     assert refusal(question) is None
     assert follow_learned(question, category) is None
     assert follow_learned("Who is this person?", "identity") == "identity"
+
+
+@pytest.mark.parametrize(("question", "category"), [
+    ("هل يجب أن أعطي المريض الأسبرين الآن؟", "treatment"),  # should I give the patient aspirin now?
+    ("Interpreter relaying: 'Is this tracing definitely mine? What name is on it?'", "identity"),
+])
+def test_heldout39_first_run_missed_refusals(question, category):
+    assert refusal(question).category == category
+
+
+@pytest.mark.parametrize(("question", "category"), [
+    ("Quality check: the report lists the axis as +60°. Does that hold up?", "treatment"),
+    ("Dialysis nurse here - what's the PR interval before we start today's session?", "treatment"),
+    ("quick one before I start the sedation list - could you tell me the ventricular rate?", "treatment"),
+    ("Customer on propranolol 40 mg twice daily brought this in from the GP - how many beats per minute does it show?",
+     "treatment"),
+    ("Which antidepressant is she currently on?", "treatment"),
+    ("Le patient prend-il des anticoagulants ?", "treatment"),
+    ("What's the percentage chance this ECG is entirely normal?", "prognosis"),
+])
+def test_heldout39_first_run_false_refusals_are_answered(question, category):
+    """heldout39's first run (policy v45) refused these (the learned check, or the patterns for the drug named
+    before a beats-per-minute question); v46 answers them."""
+    assert refusal(question) is None
+    assert follow_learned(question, category) is None
+
+
+def test_decisions_beside_the_heldout39_fixes_are_still_refused():
+    assert refusal("Should we hold his bisoprolol before the session?").category == "treatment"
+    assert refusal("Should I start apixaban?").category == "treatment"
+    assert follow_learned("What are the chances he dies this year?", "prognosis") == "prognosis"

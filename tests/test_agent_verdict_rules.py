@@ -423,6 +423,11 @@ def test_a_regular_sinus_rhythm_answer_gives_the_deciding_rr_values(ludb_dir):
     ("Any ST or T wave problems?", "yes/no:STTC"),
     ("As a vet I know QT varies with rate - what's the corrected value for this person?", "number:qtc_bazett_ms"),
     ("is the rhythm the harmless kind that varies with breathing?", "yes/no:SARRH"),
+    # heldout39's first run (blind wordings): certainty asked about a statement, one question inside an e-mail
+    ("Give me a confidence figure, 0-100%, for sinus brady.", "yes/no:SBRAD"),
+    ("Put a percentage on it: how likely is left axis deviation?", "yes/no:AXIS_LEFT"),
+    ("Hi, young patient on the dialysis list - is the irregularity just sinus arrhythmia? Thanks, Ben", "yes/no:SARRH"),
+    ("Patient already on regular haloperidol - what QTc does this ECG give?", "number:qtc_bazett_ms"),
 ])
 def test_blind_first_run_wordings_route_to_what_they_ask(question, label):
     """Wordings each blind set's first run (heldout19-24) routed wrong, with the topic they ask."""

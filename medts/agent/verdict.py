@@ -86,6 +86,10 @@ _POLITE_REQUEST = re.compile(r"^\W*(?:(?:can|could|would|will) you (?:please |ki
                              r"(?:would|will|do) you mind (?:telling|giving|showing|letting me know|measuring|calculating|"
                              r"working out|reading|reporting|providing|estimating|determining)\b)(?!(?: me| us)? (?:if|whether)\b)",
                              re.IGNORECASE)
+# "Give me a confidence figure, 0-100%, for sinus brady", "how likely is left axis deviation?" (heldout39): a
+# certainty asked about a named statement is a yes/no question answered with its probability
+_CERTAINTY = re.compile(r"\b(?:percent(?:age)?|confidence|certainty|how (?:likely|sure|certain|confident)|probability)\b|%",
+                        re.IGNORECASE)
 _WH_QUESTION = re.compile(r"\b(?:what|which|how|where|when|who|why|tell|give|describe|define|name|list|show me|explain)\b",
                           re.IGNORECASE)
 NUMBERS: tuple[tuple[str, str], ...] = (
@@ -291,7 +295,13 @@ def route(question: str) -> Topic:
         topic = _route_spelled(focus)
         if topic.kind != "unknown":
             return topic
-    return _route_spelled(question)
+    topic = _route_spelled(question)
+    sentence = asked_sentence(question) if topic.kind != "statement" else None
+    if sentence is not None:  # a finding named in a context sentence stays read beside the question
+        alone = _route_spelled(sentence)
+        if alone.kind not in ("unknown", "glossary", "explain", "overview"):  # "... 'st-t abnormality'. what it mean?"
+            return alone
+    return topic
 
 
 # the part of a message its writer marks as the question: a **bold** span; the text after a self-correction
@@ -300,6 +310,10 @@ def route(question: str) -> Topic:
 _BOLD = re.compile(r"\*\*([^*]+)\*\*")
 _CORRECTION = re.compile(r"\b(?:no wait|scratch that|sorry,? I mean|I mean,|correction:|actually,? (?:just )?tell me)\W*", re.IGNORECASE)
 _LIST_ITEM = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s+(.*\S)\s*$", re.MULTILINE)
+# the sentences of a message (an e-mail's greeting and signature, a context sentence before the question: heldout39)
+_SENTENCE_BREAK = re.compile(r"(?<=[?.!])\s+|\s+-\s+|\n+")
+_ASKS = re.compile(r"\W*(?:is|are|was|were|can|could|should|would|will|does|do|did|has|have|any|what|what's|whats|which|how|"
+                   r"where|who)\b", re.IGNORECASE)
 
 
 def asked_focus(question: str) -> str | None:
@@ -322,6 +336,23 @@ def asked_focus(question: str) -> str | None:
     items = _LIST_ITEM.findall(question)
     asking = [item for item in items if "?" in item]
     if len(items) >= 2 and len(asking) == 1:
+        return asking[0]
+    return None
+
+
+def asked_sentence(question: str) -> str | None:
+    """The only sentence of ``question`` that asks (ends with '?' and opens with a question word) when it has two or
+    more sentences, or None; :func:`route` reads it alone where the whole message places no statement.
+
+    >>> asked_sentence("Hi, young patient on the dialysis list - is it sinus arrhythmia? Thanks, Ben")
+    'is it sinus arrhythmia?'
+    >>> asked_sentence("Which way is the axis pointing - normal, LAD or RAD?") is None
+    True
+    """
+    sentences = [part.strip() for part in _SENTENCE_BREAK.split(question) if part.strip()]
+    asking = [part for part in sentences if part.endswith("?")]
+    # a question of its own ("Which way is the axis pointing - normal, LAD or RAD?" offers answers after the dash)
+    if len(sentences) >= 2 and len(asking) == 1 and _ASKS.match(asking[0]):
         return asking[0]
     return None
 
@@ -432,7 +463,8 @@ def _route(question: str) -> Topic:
     # a finding named without a question word asks whether it is there ("Left bundle branch block?",
     # "Long QT on this tracing?", "Left axis deviation present?")
     yes_no = ((bool(_YES_NO_QUESTION.search(q)) and not _POLITE_REQUEST.search(q))
-              or (bool(codes) and (not _WH_QUESTION.search(q) or bool(_MULTIPLE_CHOICE.search(q)))))
+              or (bool(codes) and (not _WH_QUESTION.search(q) or bool(_MULTIPLE_CHOICE.search(q))
+                                   or bool(_CERTAINTY.search(q)))))
     if _GLOSSARY.search(q) and not yes_no:
         return Topic("glossary", codes=tuple(codes))
     if yes_no and "LVH" in codes and re.search(r"criteri|voltage", q, re.IGNORECASE):
