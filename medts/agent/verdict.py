@@ -439,8 +439,7 @@ def _route(question: str) -> Topic:
         # "ST depression, ST elevation or T-wave abnormality?", "any STE/STD or TWI?" ask the ST/T family
         codes = ["STTC"]
     speed = _SINUS_SPEED.search(q)
-    if speed and "SR" in codes:  # "slow sinus rhythm?" asks sinus bradycardia, not whether the rhythm is sinus
-        codes = ["SBRAD" if speed.group(1).lower() == "slow" else "STACH", *(c for c in codes if c != "SR")]
+    codes = _sinus_by_speed(speed, codes)
     limit = _RATE_LIMIT.search(q)
     if limit:
         sinus = re.search(r"\bsinus\b", q, re.IGNORECASE)
@@ -453,10 +452,9 @@ def _route(question: str) -> Topic:
         codes = ["BBB"]
     if not codes:
         codes = _located_mi(q, [c for pattern, cs in FAMILY_WORDS if re.search(pattern, q, re.IGNORECASE) for c in cs])
-        if speed and codes == ["SR"]:  # "slow sinus?" (heldout37): the bare "sinus" is a family word
-            codes = ["SBRAD" if speed.group(1).lower() == "slow" else "STACH"]
         if set(codes) in ({"TACHY", "SR"}, {"BRADY", "SR"}):  # "too fast, from its normal pacemaker" (the sinus node)
             codes = ["STACH" if "TACHY" in codes else "SBRAD"]
+        codes = _sinus_by_speed(speed, codes)  # "slow sinus?" (heldout37): the bare "sinus" is a family word
     # "after an MI years ago - is there a lateral infarct?": a family named beside one of its members is
     # answered after it (the verdict's "Yes"/"No" answers the first code; the family gets its own clause)
     codes = sorted(codes, key=lambda c: c in _FAMILIES and any(m in codes for m in IMPLIED_BY[c]))
@@ -510,6 +508,14 @@ def _route(question: str) -> Topic:
     if _OVERVIEW.search(q) or re.search(r"\bnormal\b", q, re.IGNORECASE) or not q.rstrip("?. "):
         return Topic("overview")
     return Topic("unknown")
+
+
+def _sinus_by_speed(speed: re.Match | None, codes: list[str]) -> list[str]:
+    """``codes`` with SR read as sinus bradycardia or tachycardia where the question names the speed ("slow sinus
+    rhythm?" asks sinus bradycardia, not whether the rhythm is sinus)."""
+    if not speed or "SR" not in codes:
+        return codes
+    return ["SBRAD" if speed.group(1).lower() == "slow" else "STACH", *(c for c in codes if c != "SR")]
 
 
 def _located_mi(q: str, codes: list[str]) -> list[str]:
