@@ -367,6 +367,11 @@ SUITES: dict[str, Suite] = {
     # greetings and signatures, phone-keyboard typos, requests for a certainty, named leads, about 17 languages), on
     # heldout13's records; first run after heldout38's fixes (policy v45)
     "heldout39": Suite("wordings_heldout39.yaml", "questions_heldout39.yaml", SUITE_RECORDS["heldout13"], "L"),
+    # written blind by a twenty-seventh new writer (voice-dictation slips, Slack threads with @mentions and quoted
+    # messages, code-switching, pre-op pharmacists and anaesthetists, relatives, terse one-word and ALL-CAPS queries,
+    # older terms, questions buried in a paragraph, typos, a wrong guess to correct, about 21 languages), on
+    # heldout13's records; first run after heldout39's fixes (policy v46)
+    "heldout40": Suite("wordings_heldout40.yaml", "questions_heldout40.yaml", SUITE_RECORDS["heldout13"], "M"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
