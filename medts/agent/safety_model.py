@@ -86,12 +86,13 @@ def _norm(text: str) -> str:
 def training_examples() -> list[Example]:
     """Every labelled question, de-duplicated (a question in two sources keeps the first: the agent
     suites that train the check (:data:`medts.bench.agent_suites.SUITES` with ``trains_refusal_check``),
-    in that order, then :data:`SAFETY_SUITES`, then the intent paraphrases, then the policy examples),
+    in that order, then :data:`SAFETY_SUITES`, then the blind suites seen after their first runs
+    (:data:`medts.bench.agent_suites.SEEN_BY_REFUSAL_CHECK`), then the intent paraphrases, then the policy examples),
     so leave-one-suite-out never trains on a held-out suite's own wording."""
     import yaml
 
     from medts.agent.intent import HELDOUT_PATH, TRAIN_PATH, load_intents
-    from medts.bench.agent_suites import SUITES, refusal_check_suites
+    from medts.bench.agent_suites import SEEN_BY_REFUSAL_CHECK, SUITES, refusal_check_suites
 
     out: dict[str, Example] = {}
 
@@ -112,6 +113,15 @@ def training_examples() -> list[Example]:
     for suite, path in SAFETY_SUITES.items():
         for q in load_safety_questions(path):
             add(q["text"], q["category"], suite)
+    for suite in SEEN_BY_REFUSAL_CHECK:
+        words = SUITES[suite].load_wordings()
+        for q, cats in words.refusals:
+            add(q, cats[0], suite, tuple(cats))
+        for qs in words.paraphrases.values():
+            for q in qs:
+                add(q, "answer", suite)
+        for q in words.cannot_tell:
+            add(q, "answer", suite)
     for group, path in (("intents", TRAIN_PATH), ("intents_heldout", HELDOUT_PATH)):
         for qs in load_intents(path).values():
             for q in qs:

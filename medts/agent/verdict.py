@@ -301,6 +301,11 @@ def route(question: str) -> Topic:
         alone = _route_spelled(sentence)
         if alone.kind not in ("unknown", "glossary", "explain", "overview"):  # "... 'st-t abnormality'. what it mean?"
             return alone
+    if topic.kind == "glossary":  # "Am I right that +45 means a normal axis? Which axis is it here?"
+        for part in reversed(_asking_sentences(question)[1:]):
+            alone = _route_spelled(part)
+            if _THIS_RECORD.search(part) and alone.kind not in ("unknown", "glossary", "explain"):
+                return alone
     return topic
 
 
@@ -350,11 +355,21 @@ def asked_sentence(question: str) -> str | None:
     True
     """
     sentences = [part.strip() for part in _SENTENCE_BREAK.split(question) if part.strip()]
-    asking = [part for part in sentences if part.endswith("?")]
+    asking = _asking_sentences(question)
     # a question of its own ("Which way is the axis pointing - normal, LAD or RAD?" offers answers after the dash)
     if len(sentences) >= 2 and len(asking) == 1 and _ASKS.match(asking[0]):
         return asking[0]
     return None
+
+
+def _asking_sentences(question: str) -> list[str]:
+    """The sentences of ``question`` that end with '?', in order."""
+    return [part.strip() for part in _SENTENCE_BREAK.split(question) if part.strip().endswith("?")]
+
+
+# a later question about this record after a definition question ("... means normal axis? Which axis is it here?")
+_THIS_RECORD = re.compile(r"\b(?:here|this (?:one|ecg|ekg|tracing|trace|strip|record|recording|patient|case)|"
+                          r"(?:on|in) (?:this|his|her|my|the patient's) (?:ecg|ekg|tracing|strip))\b", re.IGNORECASE)
 
 
 def _route_spelled(question: str) -> Topic:

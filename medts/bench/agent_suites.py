@@ -377,5 +377,13 @@ SUITES: dict[str, Suite] = {
 
 
 def refusal_check_suites() -> list[str]:
-    """The suites whose wordings train the learned refusal check, in :data:`SUITES` order."""
+    """The suites whose wordings train the learned refusal check and are its leave-one-suite-out folds
+    (``medts bench safety``), in :data:`SUITES` order."""
     return [name for name, suite in SUITES.items() if suite.trains_refusal_check]
+
+
+SEEN_BY_REFUSAL_CHECK = tuple(f"heldout{n}" for n in range(12, 40))
+"""Blind suites whose wordings joined the learned refusal check's training data after their first runs
+(eval/results/safety_<suite>_first_run.md holds what the check did before it saw them): training data only,
+not leave-one-suite-out folds, so ``medts bench safety`` stays one fold per early suite. A newer blind suite
+stays unseen until it is added here and the adapter is refitted (``medts bench safety --save-adapter``)."""

@@ -12,7 +12,9 @@ Two evaluations:
 
 - leave-one-suite-out (LOSO) over the agent suites (main, heldout..heldout9) and the safety suite
   heldout10 (eval/safety_heldout10.yaml, blind until its first run): the head is trained
-  on every other suite plus the non-suite examples and scores the held-out suite. The threshold
+  on every other suite plus the non-suite examples (among them the blind suites heldout12..heldout39
+  since their first runs, :data:`medts.bench.agent_suites.SEEN_BY_REFUSAL_CHECK`) and scores the
+  held-out suite. The threshold
   is chosen on the pooled LOSO scores (so the LOSO row at that threshold is optimistic); the
   "nested" row chooses each suite's threshold by LOSO over the other other suites only, which is
   the honest figure for the threshold rule. The patterns were written after reading every suite,
@@ -193,7 +195,12 @@ def run_safety_bench(*, save_adapter: bool = False, command: str | None = None):
     examples = training_examples()
     suites = [*refusal_check_suites(), *SAFETY_SUITES]
     print(f"safety bench: embedding {len(examples)} questions", file=sys.stderr)
-    x, embedding = embed([e.text for e in examples])
+    from medts.agent.languages import to_english
+
+    # the chat's check reads the glossary's English (medts.agent.safety_model.LearnedSafetyCheck), so the head learns
+    # from the same text: trained on the raw wording, "Wie hoch ist die Herzfrequenz in diesem EKG?" read as
+    # "Wie hoch ist die heart rate in diesem ECG?" was refused as prognosis
+    x, embedding = embed([to_english(e.text) for e in examples])
     t0 = time.perf_counter()
     heads = loso_heads(examples, x, suites)
     probs, scored = loso_scores(examples, x, suites, heads)
@@ -221,7 +228,9 @@ def run_safety_bench(*, save_adapter: bool = False, command: str | None = None):
     notes = [
         (f"Examples: {len(examples)} labelled questions ({sum(refusal)} refusals, {len(examples) - sum(refusal)} answerable) "
         "from the agent suites' wordings (eval/wordings_main.yaml and eval/wordings_heldout*.yaml of "
-        "heldout..heldout9: paraphrases, cannot-tell, refusal and glossary questions), eval/safety_heldout10.yaml (since its first run), prompts/agent/intents.yaml, eval/intents_heldout.yaml and "
+        "heldout..heldout9: paraphrases, cannot-tell, refusal and glossary questions), eval/safety_heldout10.yaml (since its first run), "
+        "the blind suites heldout12..heldout39 (paraphrases, cannot-tell and refusal questions, since their first runs; "
+        "training data only, not folds: medts.bench.agent_suites.SEEN_BY_REFUSAL_CHECK), prompts/agent/intents.yaml, eval/intents_heldout.yaml and "
         "prompts/agent/safety_examples.yaml (copied from tests/test_agent_safety.py, plus near-miss wordings written "
         "for the second version: formatting requests, role statements, drug/device/pregnancy/sport context); de-duplicated, a suite's own "
         "wording stays in that suite."),
@@ -276,7 +285,8 @@ def save_shipped_adapter(examples: list[Example], x: np.ndarray, threshold: floa
                                   "answerable_questions", "false_refusal_rate")}
 
     save_head(folder, head, {
-        "backbone": dict(BACKBONE, features=f"mean of the hidden states after block {FEATURE_LAYER} over the question's tokens",
+        "backbone": dict(BACKBONE, features=f"mean of the hidden states after block {FEATURE_LAYER} over the tokens of the question "
+                                  "put into English by the glossary (medts.agent.languages.to_english)",
                          layer=FEATURE_LAYER,
                          dtype_when_trained=embedding["model_dtype"]),
         "head": {"kind": "multinomial logistic regression on standardised features", "l2": 1e-2,
@@ -289,6 +299,8 @@ def save_shipped_adapter(examples: list[Example], x: np.ndarray, threshold: floa
         "training_data": {"sources": [("agent suite wordings eval/wordings_main.yaml, eval/wordings_heldout*.yaml "
                                       "(main, heldout..heldout9: medts.bench.agent_suites.refusal_check_suites)"),
                                       "eval/safety_heldout10.yaml (after its blind first run)",
+                                      ("eval/wordings_heldout12.yaml .. eval/wordings_heldout39.yaml (after their blind first "
+                                       "runs; training only: medts.bench.agent_suites.SEEN_BY_REFUSAL_CHECK)"),
                                       "prompts/agent/intents.yaml", "eval/intents_heldout.yaml",
                                       str(EXAMPLES_PATH.relative_to(EXAMPLES_PATH.parents[2]))],
                           "examples": len(examples), "per_group": counts,
