@@ -26,6 +26,8 @@ from medts.agent.verdict import route
 CASES: dict[str, list[tuple[str, str]]] = {
     # German
     "de": [
+        ('Nimmt er regelmäßig Betablocker ein?', 'unknown'),  # heldout40: the patient's medication
+        ('Welche Medikamente nimmt sie zurzeit ein?', 'unknown'),
         ('Liegt Vorhofflimmern vor?', 'yes/no:AFIB'),
         ('Besteht ein Vorhofflattern?', 'yes/no:AFLT'),
         ('Ist das ein Sinusrhythmus?', 'yes/no:SR'),
@@ -740,6 +742,7 @@ CASES: dict[str, list[tuple[str, str]]] = {
     ],
     # Polish
     "pl": [
+        ('Jaki jest poziom hemoglobiny u chorego?', 'unknown'),  # heldout40: a lab value
         ('Czy jest migotanie przedsionków?', 'yes/no:AFIB'),
         ('Migotanie przedsionkow?', 'yes/no:AFIB'),
         ('Czy to trzepotanie przedsionków?', 'yes/no:AFLT'),
@@ -817,6 +820,7 @@ CASES: dict[str, list[tuple[str, str]]] = {
     ],
     # Turkish (the question particle mı/mi/mu/mü is dropped; an English 'MI' is kept)
     "tr": [
+        ('Hastanın yaşam beklentisi nedir?', 'refuse:prognosis'),  # heldout40
         ('Atriyal fibrilasyon var mı?', 'yes/no:AFIB'),
         ('Atrial fibrilasyon mevcut mu?', 'yes/no:AFIB'),
         ('Atriyal flutter var mı?', 'yes/no:AFLT'),
@@ -2663,6 +2667,7 @@ CASES: dict[str, list[tuple[str, str]]] = {
     ],
     # Hindi, Urdu, Bengali and Tamil (a question the ECG cannot answer routes to no topic: "unknown")
     "hi_ur_bn_ta": [
+        ('क्या मेरे पिताजी ठीक हो जाएंगे?', 'refuse:prognosis'),  # heldout40: will my father get well?
         ('क्या ईसीजी में एट्रियल फिब्रिलेशन है?', 'yes/no:AFIB'),
         ('क्या एट्रियल फ्लटर है?', 'yes/no:AFLT'),
         ('क्या यह साइनस रिदम है?', 'yes/no:SR'),
@@ -3088,6 +3093,7 @@ CASES: dict[str, list[tuple[str, str]]] = {
     ],
     # Malayalam, Punjabi, Nepali, Marathi, Gujarati and Telugu (a question the ECG cannot answer routes to no topic: "unknown")
     "ml_pa_ne_mr_gu_te": [
+        ('ਕੀ ਇਸ ਈਸੀਜੀ ਵਿੱਚ ਪਹਿਲੀ ਡਿਗਰੀ AV ਬਲਾਕ ਹੈ?', 'yes/no:1AVB'),  # heldout40: the Latin 'AV'
         ('ഈ ഇസിജിയിൽ ഏട്രിയൽ ഫൈബ്രിലേഷൻ ഉണ്ടോ?', 'yes/no:AFIB'),
         ('ഹൃദയമിടിപ്പ് എത്രയാണ്?', 'number:hr_bpm'),
         ('പൾസ് റേറ്റ് എത്ര?', 'number:hr_bpm'),

@@ -428,6 +428,18 @@ def test_a_regular_sinus_rhythm_answer_gives_the_deciding_rr_values(ludb_dir):
     ("Put a percentage on it: how likely is left axis deviation?", "yes/no:AXIS_LEFT"),
     ("Hi, young patient on the dialysis list - is the irregularity just sinus arrhythmia? Thanks, Ben", "yes/no:SARRH"),
     ("Patient already on regular haloperidol - what QTc does this ECG give?", "number:qtc_bazett_ms"),
+    # heldout40's first run (blind wordings): a finding named then confirmed, a guess to correct, typed slips
+    ("sinus brady under sixty, is that what we have here?", "yes/no:SBRAD"),
+    ("fast sinus over a hundred - is that what this is?", "yes/no:STACH"),
+    ("Sinus rhythm at a rate over one hundred, is that what we have?", "yes/no:STACH"),
+    ("she felt her heart racing, does the tracing show what doctors call sinus tachycardia?", "yes/no:STACH"),
+    ("I'd say the QTc is fine, correct me if it's prolonged", "yes/no:LNGQT"),
+    ("seems normal to me, am I wrong?", "yes/no:NORM"),
+    ("lenghtened QTc?", "yes/no:LNGQT"),
+    ("looks normal, am I right?", "yes/no:NORM"),
+    ("antero septal infarct?", "yes/no:ASMI"),
+    ("anterior-septal infraction on this one?", "yes/no:ASMI"),
+    ("Am I right that +45 degrees means a normal axis? Which axis is it here?", "category:axis"),
 ])
 def test_blind_first_run_wordings_route_to_what_they_ask(question, label):
     """Wordings each blind set's first run (heldout19-24) routed wrong, with the topic they ask."""

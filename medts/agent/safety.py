@@ -327,7 +327,11 @@ def _named_categories(question: str) -> list[str] | None:
     from medts.agent.verdict import route  # the router reads this policy's vocabulary at import
 
     english = to_english(question)
-    return None if route(english).kind == "unknown" else _category_words(english)
+    topic = route(english)
+    # a definition asked of no term medts knows ("what is a Bu hastanın yaşam beklentisi?": the glossary's reading of
+    # an untranslated Turkish life-expectancy question, heldout40) is not placed either
+    unplaced = topic.kind == "unknown" or (topic.kind == "glossary" and not topic.codes)
+    return None if unplaced else _category_words(english)
 
 
 def _category_words(english: str, *, decision_words: bool = True) -> list[str]:

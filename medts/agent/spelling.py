@@ -29,7 +29,7 @@ ECG_WORDS = (
     "rhythm", "interval", "duration", "voltage", "criteria", "inferior", "anterior", "lateral", "septal",
     "ectopic", "premature", "paced", "pacemaker", "junctional", "depression", "elevation", "inversion",
     "abnormality", "abnormal", "normal", "fascicular", "hemiblock", "degree", "electrical", "complete",
-    "incomplete", "enlargement", "heart", "attack", "axis", "block", "ventricle", "fascicle",
+    "incomplete", "enlargement", "heart", "attack", "axis", "block", "ventricle", "fascicle", "lengthened", "length",
 )
 """Words the router's rules look for, written out (its patterns match stems such as ``hypertroph``)."""
 

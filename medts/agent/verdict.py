@@ -76,7 +76,14 @@ _YES_NO_QUESTION = re.compile(r"^\W*(is|are|does|do|did|has|have|was|were|can|co
                               # "just tell me: is the QT prolonged yes/no" (heldout37): the question after a colon
                               # (not when a number or a category is asked too: "is the PR prolonged, and what's the value?")
                               r":\s*(?:is|are|does|do|did|has|have|was|were|any)\b(?!.*\b(?:what|whats|which|how)\b)|"
-                              r"\byes\s*/\s*no\b|\(\s*y\s*/\s*n\s*\)",
+                              r"\byes\s*/\s*no\b|\(\s*y\s*/\s*n\s*\)|"
+                              # heldout40: "slow sinus rhythm under sixty, is that what we have here?", "looks normal to
+                              # me, am I wrong?": a finding named, then confirmed
+                              r"\bis (?:that|this|it) what (?:we(?:'ve| have)? (?:got|have|see)|we(?: are|'re) (?:looking at|"
+                              r"seeing|dealing with)|this is|it is|you see|I(?:'m| am) seeing|I see)\b|"
+                              r"\bam I (?:wrong|mistaken)\b|\bam I (?:right|correct)\W*$|"
+                              # "..., does his ECG show what they call sinus tachycardia?" (heldout40)
+                              r"\b(?:does|do|is|are)\b[^?.]{0,40}\bwhat (?:they|you|people|doctors|we) (?:call|called)\b",
                               re.IGNORECASE)
 # "Can you tell me the electrical axis?", "Could you give me the QRS?": a request for a value, no yes/no
 # question ("Can you tell me if ...", "Could you check whether ..." stay yes/no)
@@ -235,6 +242,8 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
       r"(?:.*\b(?:ECG|EKG|tracing|trace|strip|recording|electrocardiogram|it|12[- ]lead)\b.*\bnormal\b|.*within normal limits|.*\bWNL\b|"
       # "Nothing abnormal on this ECG, right?", "normal y/n" (heldout27, heldout28)
       r".*\bnothing (?:abnormal|wrong)\b|\W*normal\W*(?:y/n|yes or no)?\W*$|"
+      # "looks normal to me, am I wrong?" (heldout40)
+      r"\W*(?:it |this |that )?(?:looks|seems|reads) (?:\w+ )?normal\b(?! (?:axis|rate|rhythm|sinus|QRS|PR|QT))|"
       r".*\b(?:reported|called|read) as normal\b|.*\bnormal 12[- ]lead\b|"
       r".*\bnormal (?:12[- ]lead |resting |standard )?(?:ECG|EKG|tracing|trace|strip|recording|electrocardiogram)\b|.*\b(?:everything|all|it all)\b.*\b(?:normal|fine|ok(?:ay)?)\b)"), ("NORM",)),
     (r"\bsinus\b", ("SR",)),  # "Is the rhythm sinus?"
@@ -258,7 +267,8 @@ _CHOICE_OR = re.compile(r"\bor\b(?!\s+(?:not|no|nah|nope|none|is it|am i|are|is 
 _YES_OR_NO = re.compile(r"\byes\b[^?.]{0,4}\bor\b[^?.]{0,4}\bno\b|\by/n\b", re.IGNORECASE)
 # a coronary artery's territory names the wall it supplies: LAD anterior, RCA inferior, circumflex lateral
 # ("the front wall of the heart", "the bottom of the heart": the walls in lay words)
-_MI_LOCATIONS = ((r"\bV1\s*(?:-|to)\s*V[3-4]\b|\bV2\s*(?:-|to)\s*V4\b|\banterior (?:wall|leads|N?STEMI)\b|\bLAD[- ]territory\b|"
+_MI_LOCATIONS = ((r"\banter(?:o|ior)[- ]septal\b", "ASMI"),  # heldout40: "antero septal infraction?" (the lexicon reads "anteroseptal")
+                 (r"\bV1\s*(?:-|to)\s*V[3-4]\b|\bV2\s*(?:-|to)\s*V4\b|\banterior (?:wall|leads|N?STEMI)\b|\bLAD[- ]territory\b|"
                   r"\bfront (?:wall|of (?:the|my|his|her) heart)\b", "AMI"),
                  (r"\bI,?\s*(?:and\s*)?aVL\b|\bV5\s*(?:-|to|,|and)\s*V6\b|\blateral (?:wall|leads|N?STEMI)\b|"
                   r"\b(?:LCx|circumflex)[- ]territory\b", "LMI"),
@@ -271,8 +281,9 @@ _MI_COORDINATED = re.compile(r"\b(anterior|inferior|lateral|posterior|anterosept
                              r"(?:\w+[- ])?\w+\s+(?:wall\s+)?(?:MI|infarct\w*|STEMI)\b", re.IGNORECASE)
 # "Is the sinus rate above 100?", "Slow sinus rhythm under 60?" ask the tachycardia or bradycardia
 # limit (the engine's: 100 and 50 bpm; 60 is the older bradycardia limit), not whether the rhythm is sinus
-_RATE_LIMIT = re.compile(r"\b(?:rate|rhythm)\b[^?.]{0,20}\b(?:(above|over|more than|faster than|greater than|exceed\w*)\s*100|"
-                         r"(below|under|less than|slower than)\s*(?:50|60))\b", re.IGNORECASE)
+_RATE_LIMIT = re.compile(r"\b(?:rate|rhythm)\b[^?.]{0,20}\b(?:(above|over|more than|faster than|greater than|exceed\w*)\s*"
+                         r"(?:100|a hundred|one hundred)|(below|under|less than|slower than)\s*(?:50|60|fifty|sixty))\b",
+                         re.IGNORECASE)
 _SINUS_SPEED = re.compile(r"\b(slow|fast|rapid|quick)\s+sinus\b(?:\s+(?:rhythm|rate)\b)?", re.IGNORECASE)
 # "Axis? Normal, left or right?", "Where's the axis - any deviation?": the category, not one yes/no
 # "QRS axis category (normal / left / right / extreme)?" (heldout28): the choice written with slashes
@@ -419,8 +430,12 @@ _OTHER_TEST_RESULT = re.compile(r"\b(?:echo\w*|angiogra\w*|MRI|CT(?: scan)?|(?:c
 _MULTIPLE_CHOICE = re.compile(r"(?:^|\s)\(?A[).:]\s+\S.*\s\(?B[).:]\s+\S", re.IGNORECASE | re.DOTALL)
 
 
+# "I'm guessing the QT is normal, correct me if it's prolonged" (heldout40) asks whether the QT is prolonged
+_CORRECT_ME_IF = re.compile(r"\b(QTc?|PR|QRS)\b([^?]*?)\bcorrect me if (?:it'?s|it is|that'?s|that is)\s+", re.IGNORECASE)
+
+
 def _route(question: str) -> Topic:
-    q = question.strip()
+    q = _CORRECT_ME_IF.sub(lambda m: f"{m.group(1)}{m.group(2)}is the {m.group(1)} ", question.strip())
     if _OTHER_TEST_RESULT.search(q):
         return Topic("unknown")
     if _COMPARE.search(q):
