@@ -99,7 +99,7 @@ def training_examples() -> list[Example]:
     def add(text: str, label: str, group: str, accept: tuple[str, ...] = ()) -> None:
         out.setdefault(_norm(text), Example(text, label, group, accept or (label,)))
 
-    for suite in refusal_check_suites():
+    def add_wordings(suite: str) -> None:
         words = SUITES[suite].load_wordings()
         for q, cats in words.refusals:
             add(q, cats[0], suite, tuple(cats))
@@ -110,18 +110,14 @@ def training_examples() -> list[Example]:
             add(q, "answer", suite)
         for q, _ in words.glossary:
             add(q, "answer", suite)
+
+    for suite in refusal_check_suites():
+        add_wordings(suite)
     for suite, path in SAFETY_SUITES.items():
         for q in load_safety_questions(path):
             add(q["text"], q["category"], suite)
     for suite in SEEN_BY_REFUSAL_CHECK:
-        words = SUITES[suite].load_wordings()
-        for q, cats in words.refusals:
-            add(q, cats[0], suite, tuple(cats))
-        for qs in words.paraphrases.values():
-            for q in qs:
-                add(q, "answer", suite)
-        for q in words.cannot_tell:
-            add(q, "answer", suite)
+        add_wordings(suite)
     for group, path in (("intents", TRAIN_PATH), ("intents_heldout", HELDOUT_PATH)):
         for qs in load_intents(path).values():
             for q in qs:
