@@ -313,7 +313,7 @@ def route(question: str) -> Topic:
         if alone.kind not in ("unknown", "glossary", "explain", "overview"):  # "... 'st-t abnormality'. what it mean?"
             return alone
     if topic.kind == "glossary":  # "Am I right that +45 means a normal axis? Which axis is it here?"
-        for part in reversed(_asking_sentences(question)[1:]):
+        for part in reversed([part for part in _sentences(question) if part.endswith("?")][1:]):
             alone = _route_spelled(part)
             if _THIS_RECORD.search(part) and alone.kind not in ("unknown", "glossary", "explain"):
                 return alone
@@ -365,17 +365,17 @@ def asked_sentence(question: str) -> str | None:
     >>> asked_sentence("Which way is the axis pointing - normal, LAD or RAD?") is None
     True
     """
-    sentences = [part.strip() for part in _SENTENCE_BREAK.split(question) if part.strip()]
-    asking = _asking_sentences(question)
+    sentences = _sentences(question)
+    asking = [part for part in sentences if part.endswith("?")]
     # a question of its own ("Which way is the axis pointing - normal, LAD or RAD?" offers answers after the dash)
     if len(sentences) >= 2 and len(asking) == 1 and _ASKS.match(asking[0]):
         return asking[0]
     return None
 
 
-def _asking_sentences(question: str) -> list[str]:
-    """The sentences of ``question`` that end with '?', in order."""
-    return [part.strip() for part in _SENTENCE_BREAK.split(question) if part.strip().endswith("?")]
+def _sentences(question: str) -> list[str]:
+    """The sentences of ``question`` (:data:`_SENTENCE_BREAK`), in order."""
+    return [part.strip() for part in _SENTENCE_BREAK.split(question) if part.strip()]
 
 
 # a later question about this record after a definition question ("... means normal axis? Which axis is it here?")
