@@ -8,7 +8,7 @@ interval and axis features from the measurements). Keys containing ``untrusted``
 input file) are never facts.
 
 Claims are found with regular expressions: ``<number> <unit>`` (bpm, ms, s, mV, deg/°, %, Hz,
-years, beats, leads) and statement phrases (a lexicon from :data:`medts.labels.STATEMENTS` plus
+years, beats, leads, min) and statement phrases (a lexicon from :data:`medts.labels.STATEMENTS` plus
 common synonyms), with negation (``no``, ``not``, ``without``...) in the same clause. A number
 matches a fact of the same unit within :data:`TOLERANCE` (ms<->s converted; % also matches
 probabilities and fractions x100). A positive statement matches a classifier ``present`` code (or
@@ -47,6 +47,7 @@ from pydantic import BaseModel
 TOLERANCE: dict[str, tuple[float, float]] = {
     "bpm": (1.0, 0.01), "ms": (2.0, 0.01), "s": (0.02, 0.01), "mV": (0.02, 0.03), "deg": (2.0, 0.0),
     "%": (1.0, 0.0), "Hz": (0.5, 0.0), "": (0.5, 0.01), "years": (0.5, 0.0), "beats": (0.0, 0.0), "leads": (0.0, 0.0),
+    "min": (0.05, 0.0),
 }
 
 _UNIT_WORDS = [
@@ -60,14 +61,15 @@ _UNIT_WORDS = [
     (r"s|sec|seconds?", "s"),
     (r"beats?", "beats"),
     (r"leads?", "leads"),
+    (r"minutes?|mins?", "min"),  # only the whole-recording tool reports one (duration_minutes)
     # units no tool reports: such claims can never be grounded (small models invent them)
-    (r"minutes?|mins?|hours?|days?|weeks?|months?|cm|mm|kg|mmHg|times", "other"),
+    (r"hours?|days?|weeks?|months?|cm|mm|kg|mmHg|times", "other"),
 ]
 _NUMBER_UNIT = re.compile(
     r"(?<![\w.])(?<!\w\+)([-+−]?\d+(?:\.\d+)?)\s*(" + "|".join(f"(?:{w})" for w, _ in _UNIT_WORDS) + r")(?![\w])",
     re.IGNORECASE,
 )
-_KEY_UNITS = (("_ms", "ms"), ("_bpm", "bpm"), ("_deg", "deg"), ("_mv", "mV"), ("_s", "s"), ("_hz", "Hz"),
+_KEY_UNITS = (("_ms", "ms"), ("_bpm", "bpm"), ("_deg", "deg"), ("_mv", "mV"), ("_s", "s"), ("_hz", "Hz"), ("_minutes", "min"),
               ("_pct", "%"), ("_years", "years"), ("probability", "probability"), ("_fraction", "fraction"),
               ("_cv", "fraction"), ("irregularity", "fraction"),
               ("threshold", "probability"))
@@ -248,6 +250,11 @@ def statement_facts(trace: Iterable[Any]) -> StatementFacts:
                 facts.defined[e["code"]] = "glossary.entries"
                 for _, code, _ in find_statements(f"{e.get('description', '')}. {e.get('typical_criteria', '')}"):
                     facts.defined.setdefault(code, "glossary.entries")
+        elif tool == "whole_recording":  # the long record as a whole: its own present/absent codes
+            for code in r.get("present") or []:
+                facts.present.setdefault(code, f"whole_recording.present ({code})")
+            for code in r.get("absent") or []:
+                facts.absent.setdefault(code, f"whole_recording.absent ({code})")
         elif tool == "compare":
             st = r.get("statements") or {}
             for code in (st.get("new") or []) + (st.get("unchanged") or []):
@@ -359,8 +366,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "TACHY": (r"tachycardi?a?c?",),
     "BRADY": (r"bradycardi?a?c?",),
     "LNGQT": (r"(?:long|prolonged) QTc?", r"QTc? prolongation", r"QTc?(?: interval)? (?:is |was )?(?:not )?(?:prolonged|long)"),
-    "PVC": (r"premature ventricular (?:beats?|contractions?|complex(?:es)?)", r"\bPVCs?\b", r"ventricular ectop\w+"),
-    "PAC": (r"premature atrial (?:beats?|contractions?|complex(?:es)?)", r"\bPACs?\b"),
+    # "supraventricular ectopic beats" (the long-recording S class) are PAC, never PVC
+    "PVC": (r"premature ventricular (?:beats?|contractions?|complex(?:es)?)", r"\bPVCs?\b", r"\bventricular ectop\w+"),
+    "PAC": (r"premature atrial (?:beats?|contractions?|complex(?:es)?)", r"\bPACs?\b",
+            r"\bsupraventricular (?:ectop\w+|premature (?:beats?|contractions?|complex(?:es)?))"),
     "STE_": (r"ST[- ]elevation", r"ST[- ]segment elevation"),
     "STD_": (r"ST[- ]depression", r"ST[- ]segment depression"),
     "INVT": (r"inverted T[- ]waves?", r"T[- ]wave inversions?"),

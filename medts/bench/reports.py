@@ -39,7 +39,7 @@ import numpy as np
 
 from medts.labels import STATEMENTS, SUPERCLASSES, aggregate_codes, level_classes
 from medts.report.consistency import check_text, codes_in_text, text_json_disagreements  # noqa: F401 (re-exported)
-from medts.report.schema import Report
+from medts.report.schema import SCHEMA_VERSION, Report
 
 def level_sets(codes: list[str], level: str) -> set[str]:
     """Codes aggregated to ``level`` (superclass codes asserted directly count at superdiagnostic)."""
@@ -266,7 +266,7 @@ def stage_cpu(inputs: list[str], *, folds: list[int] | None, limit: int, chunk_s
                     medts_version="bench", generated_at="", record=record_info(ecg), quality=sec.quality,
                     measurements=sec.measurements, rhythm_axis=sec.rhythm_axis, verdict=sec.verdict,
                     statements=sec.statements, findings=sec.findings, anomalies=anomalies,
-                    waves=sig.waves, interpretation=None, tools={}, schema_version="1.2",
+                    waves=sig.waves, interpretation=None, tools={}, schema_version=SCHEMA_VERSION,
                     notice=Report.model_fields["notice"].default)
                 text = s.text.interpretations([draft])[0]
                 report = Report.model_validate({**draft.__dict__, "interpretation": text})

@@ -14,6 +14,9 @@ HELP = "\n\n".join([
     "Each report: record metadata, signal quality, measurements with normal ranges and flags, rhythm and axis, "
     "SCP statements with probabilities and evidence leads, anomalous beats, and an interpretation written by the "
     "local LLM from those sections and checked against them (--no-llm: template text, fastest).",
+    "Long records: the sections above read the first 5 min; a record of 2 min or more also gets its whole "
+    "recording analysed in 60-s windows (AF/flutter episodes, ectopy, pauses, heart-rate trend and strips of the "
+    "worst events; --resting-only skips it), and the verdict says what it found.",
     "Default formats: json, md and html (the tracing on ECG paper as vector SVG inside the HTML); add pdf or png "
     "with --formats (or --formats all). Resumable: records that already have report.json are skipped (never "
     "overwritten without --overwrite); a bad record goes to errors.jsonl and the batch goes on; files are written "
@@ -52,6 +55,10 @@ def register(app: typer.Typer) -> None:
         fs: float = typer.Option(None, "--fs", help=FS_HELP),
         leads: str = typer.Option(None, "--leads", help=LEADS_HELP),
         no_overlays: bool = typer.Option(False, "--no-overlays", help="No P/QRS/T or anomaly shading on the plot."),
+        whole_record: bool = typer.Option(True, "--whole-record/--resting-only",
+                                          help="Records of 2 min or more: also analyse the whole recording window by "
+                                               "window (AF/flutter episodes, ectopy, pauses, rate trend; about 4 CPU-s "
+                                               "per hour of ECG). The other sections read the first 5 min."),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON document (a list in input order) on stdout."),
         progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar with ETA on stderr."),
     ) -> None:
@@ -73,6 +80,7 @@ def register(app: typer.Typer) -> None:
             overwrite=overwrite, deidentify=deidentify, salt=salt, folds=fold or None, limit=limit,
             sampling_rate=sampling_rate, fs=check_fs_option(fs), overlays=not no_overlays, progress=progress,
             chunk_size=chunk_size, writer=writer, evidence=evidence, anomaly_head=anomaly_head, leads=parse_leads(leads),
+            whole_record=whole_record,
         )
         summary = (f"{result.n_done} reported, {result.n_skipped} already done, {result.n_failed} failed "
                    f"in {result.seconds:.1f} s -> {out}")

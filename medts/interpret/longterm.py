@@ -143,3 +143,18 @@ WINDOW_MIN_BEAT_CORR = 0.7
 PREFERRED_LEADS = ("MLII", "II", "ML2", "V5", "I")
 """The beat-analysis lead: the first of these the record has, else its first lead. The DS1 models
 were fitted on MLII."""
+
+
+# ---- long recordings in a resting report (medts report) -------------------------------------------
+REPORT_WHOLE_RECORD_MIN_S = 120.0
+"""A report on a record at least this long adds the whole-record windowed analysis (two windows or more;
+with one window it would only repeat the resting analysis); a record longer than the resting excerpt
+(``medts.cli_inputs.RESTING_EXCERPT_S``) is otherwise read on its first minutes only."""
+
+
+def whole_record_codes(n_episodes: int, v_beats: int, s_beats: int) -> tuple[str, ...]:
+    """SCP-ECG codes the whole-record analysis supports, so a report text may name them beside the
+    resting excerpt's statements: AFIB (the windowed rule does not tell AF from flutter, so it stands for
+    both) with an AF/flutter episode, PVC with a ventricular beat, PAC with a supraventricular one."""
+    return tuple(code for code, found in (("AFIB", n_episodes), ("AFLT", n_episodes), ("PVC", v_beats),
+                                          ("PAC", s_beats)) if found)

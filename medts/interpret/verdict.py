@@ -95,3 +95,49 @@ def _missing_phrase(leads: list[str]) -> str:
 def unavailable_verdict(reason: str) -> str:
     """The verdict when the measurements could not be made (nothing can be checked)."""
     return f"Cannot interpret: measurements unavailable ({reason})."
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def whole_record_sentence(res, resting_codes: set[str], resting_s: float) -> str:
+    """The sentence a report on a long record adds after its verdict: what the windowed analysis of the
+    whole recording (:class:`medts.longterm.result.LongTermResult` ``res``) found, in words a reader can
+    set beside the resting analysis of the first ``resting_s`` seconds (its asserted codes
+    ``resting_codes``). Where the two disagree on atrial fibrillation over the span both read, it says
+    so ("cannot tell") instead of taking a side; it never denies an ectopic beat the resting analysis
+    asserts. No rate in it: the verdict's rate is the excerpt's."""
+    e = res.ectopy
+    head = (f"Whole recording ({res.duration_s / 60:.1f} min, {res.window_s:g}-s windows on lead {res.lead}, "
+            f"{_count(res.poor_quality_windows, 'poor-quality window')}): ")
+    resting_af = bool(resting_codes & {"AFIB", "AFLT"})
+    read_both = [w for w in res.windows if w.start_s < resting_s]
+    windowed_af = any(w.rhythm == "AF/flutter" for w in read_both)
+    parts = []
+    if resting_af != windowed_af and read_both:
+        parts.append(f"atrial fibrillation or flutter in the first {resting_s:g} s: cannot tell (the resting analysis "
+                     f"{'reads it' if resting_af else 'does not'}, the windowed analysis "
+                     f"{'does not' if resting_af else 'reads it'}; check the tracing)")
+    if res.episodes:
+        parts.append(f"AF/flutter in {_count(len(res.episodes), 'episode')} from {res.episodes[0].onset_s:g} s, "
+                     f"burden {res.af_burden_percent:g}%")
+    elif not resting_af:
+        parts.append("no AF/flutter episode")
+    for kind, name, code in (("V", "ventricular", "PVC"), ("S", "supraventricular", "PAC")):
+        n = e.counts[kind]
+        if n == 0:
+            parts.append(f"{name} ectopic beats: none called by the windowed analysis" if code in resting_codes
+                         else f"no {name} ectopic beat")
+            continue
+        runs = sum(1 for r in e.runs if r.kind == kind)
+        extra = [x for x in (_count(e.couplets[kind], "couplet") if e.couplets[kind] else "",
+                             _count(runs, "run") + " of 3 or more" if runs else "") if x]
+        parts.append(f"{_count(n, f'{name} ectopic beat')} ({e.burden_percent[kind]:g}% of {e.n_beats} beats"
+                     + "".join(f", {x}" for x in extra) + ")")
+    if res.pauses:
+        longest = max(p.duration_s for p in res.pauses)
+        parts.append(f"{_count(len(res.pauses), 'pause')} of 2 s or more (longest {longest:g} s)")
+    else:
+        parts.append("no pause of 2 s or more")
+    return head + "; ".join(parts) + "."

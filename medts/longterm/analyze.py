@@ -15,22 +15,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, Field
 
 from medts.interpret import longterm as rules
 from medts.interpret.ranges import RANGES
 from medts.longterm.beats import SEGMENT_AFTER_S, SEGMENT_BEFORE_S, BeatExtractor
 from medts.longterm.classify import (
-    EctopySummary,
     beat_classes,
     beat_scores,
     summarise_ectopy,
     two_lead_v_score,
     v_scores,
 )
+from medts.longterm.result import BeatTable, LongTermResult, RateSummary
 from medts.longterm.rhythm import (
-    Episode,
-    Pause,
     SignalGap,
     WindowRhythm,
     af_episodes,
@@ -42,52 +39,7 @@ from medts.longterm.rhythm import (
 from medts.longterm.stream import LongSource, iter_chunks, open_long_record
 from medts.record import MAX_PLAUSIBLE_MV, implausible_amplitude
 
-SCHEMA_VERSION = "1.0"
 MARGIN_S = 3.0
-
-
-class RateSummary(BaseModel):
-    mean_bpm: float | None
-    min_bpm: float | None
-    min_at_s: float | None
-    max_bpm: float | None
-    max_at_s: float | None
-    minutes_below_range: float
-    minutes_above_range: float
-    range_bpm: tuple[float | None, float | None]
-
-
-class BeatTable(BaseModel):
-    """Every beat (only with ``with_beats``): sample index, AAMI class, V and S scores."""
-
-    samples: list[int]
-    classes: list[str]
-    v_score: list[float]
-    s_score: list[float]
-
-
-class LongTermResult(BaseModel):
-    """The long-recording analysis; a draft for clinician review."""
-
-    schema_version: str = SCHEMA_VERSION
-    record: str
-    fs: float
-    duration_s: float
-    lead: str
-    window_s: float
-    rate: RateSummary
-    af_burden_percent: float
-    episodes: list[Episode]
-    ectopy: EctopySummary
-    pauses: list[Pause]
-    signal_gaps: list[SignalGap] = Field(default_factory=list)
-    """Stretches with no signal on the beat lead (``rules.SIGNAL_GAP_S``); no pause is called across them."""
-    windows: list[WindowRhythm]
-    poor_quality_windows: int
-    p_wave_windows: int
-    notes: list[str] = Field(default_factory=list)
-    beats: BeatTable | None = None
-    draft: str = "Draft for clinician review: automated Holter-style analysis, not a diagnosis."
 
 
 def beat_lead(leads: tuple[str, ...]) -> int:

@@ -23,10 +23,10 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from pydantic import BaseModel
 
 from medts.interpret import longterm as rules
 from medts.longterm.beats import FEATURES as BEAT_FEATURES
+from medts.longterm.result import EctopyRun, EctopySummary
 
 assert set(rules.V_FEATURES) | set(rules.S_FEATURES) <= set(BEAT_FEATURES), "interpret.longterm: unknown feature"
 
@@ -103,29 +103,6 @@ def beat_classes(v_score: np.ndarray, s_score: np.ndarray, in_af: np.ndarray) ->
     """str [n_beats]: "N", "S" or "V" (``rules.beat_class``)."""
     return np.array([rules.beat_class(float(v), float(s), bool(a)) for v, s, a in zip(v_score, s_score, in_af)],
                     dtype="<U1")
-
-
-class EctopyRun(BaseModel):
-    """Consecutive ectopic beats of one class: onset and offset in seconds from the start."""
-
-    kind: str
-    beats: int
-    onset_s: float
-    offset_s: float
-    rate_bpm: float | None
-
-
-class EctopySummary(BaseModel):
-    """Counts per class (Q: unclassifiable), isolated beats, couplets and runs, and burden (% of all beats)."""
-
-    n_beats: int
-    counts: dict[str, int]
-    burden_percent: dict[str, float]
-    isolated: dict[str, int]
-    couplets: dict[str, int]
-    runs: list[EctopyRun]
-    bigeminy_beats: int
-    """Ventricular beats in bigeminy (V N V N V: every other beat, at least 3 V)."""
 
 
 def summarise_ectopy(samples: np.ndarray, classes: np.ndarray, fs: float) -> EctopySummary:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from medts.longterm.analyze import LongTermResult
+from medts.longterm.result import LongTermResult
 from medts.longterm.stream import LongSource
 
 STRIP_S = 10.0
@@ -49,16 +49,17 @@ def worst_events(res: LongTermResult, n: int = 4) -> list[Event]:
     return events[:n]
 
 
-def strip_svg(src: LongSource, event: Event, *, notice: str) -> str:
-    """A 10-s strip around ``event`` on ECG paper (SVG), read from ``src`` by sample range."""
+def strip_svg(src: LongSource, event: Event, *, notice: str, name: str) -> str:
+    """A 10-s strip around ``event`` on ECG paper (SVG), read from ``src`` by sample range, titled ``name``
+    (the record's name as the report gives it: a pseudonym when de-identified, never the file's)."""
     from medts.record import ECG
     from medts.report.paper import paper_svg
 
     start = max(0.0, min(event.time_s - STRIP_S / 2, src.duration_s - STRIP_S))
     a = int(round(start * src.fs))
     sig = src.read(a, a + int(round(STRIP_S * src.fs)))
-    ecg = ECG(sig, fs=src.fs, leads=src.leads, record_id=src.name)
-    return paper_svg(ecg, title=f"{src.name}: {event.label}", subtitle=f"{start:.1f}-{start + STRIP_S:.1f} s",
+    ecg = ECG(sig, fs=src.fs, leads=src.leads, record_id=name)
+    return paper_svg(ecg, title=f"{name}: {event.label}", subtitle=f"{start:.1f}-{start + STRIP_S:.1f} s",
                      notice=notice)
 
 
@@ -97,36 +98,83 @@ def rate_text(res: LongTermResult) -> str:
             f"{r.max_bpm} bpm at {r.max_at_s} s")
 
 
+Table = tuple[str, list[str], list[list[str]]]  # title, header, rows (as medts.report.render_markdown)
+
+
+def episode_rows(res: LongTermResult) -> list[list[str]]:
+    """AF/flutter episodes: onset, offset, duration (s), mean rate (bpm)."""
+    return [[f"{x.onset_s:g}", f"{x.offset_s:g}", f"{x.duration_s:g}", f"{x.mean_hr_bpm}"] for x in res.episodes]
+
+
+def ectopy_rows(res: LongTermResult) -> list[list[str]]:
+    """Per ectopic class: beats, burden %, isolated, couplets, runs."""
+    e = res.ectopy
+    return [[name, f"{e.counts[k]}", f"{e.burden_percent[k]}", f"{e.isolated[k]}", f"{e.couplets[k]}",
+             f"{sum(1 for x in e.runs if x.kind == k)}"] for k, name in (("V", "ventricular"), ("S", "supraventricular"))]
+
+
+def runs_text(res: LongTermResult, limit: int = 20) -> str | None:
+    """The ectopic runs (3 or more beats) in words, at most ``limit``; None without any."""
+    runs = res.ectopy.runs
+    if not runs:
+        return None
+    more = f"; ... {len(runs) - limit} more" if len(runs) > limit else ""
+    return ("Runs (3 or more beats): " + "; ".join(f"{x.kind} x{x.beats} at {x.onset_s:g} s ({x.rate_bpm} bpm)"
+                                                  for x in runs[:limit]) + more)
+
+
+def pause_rows(res: LongTermResult, limit: int = 10) -> list[list[str]]:
+    """The longest pauses (at most ``limit``): onset and duration (s)."""
+    return [[f"{p.onset_s:g}", f"{p.duration_s:g}"] for p in sorted(res.pauses, key=lambda p: -p.duration_s)[:limit]]
+
+
+def summary_items(res: LongTermResult) -> list[list[str]]:
+    """[label, text] rows: duration, heart rate, AF/flutter burden and QT of the whole recording."""
+    e, r = res.ectopy, res.rate
+    qt = qt_text(res)
+    return [["Duration", (f"{res.duration_s / 3600:.2f} h, beat analysis on lead {res.lead}, {e.n_beats} beats, "
+                          f"{len(res.windows)} windows of {res.window_s:g} s ({res.poor_quality_windows} poor quality)")],
+            ["Heart rate", (f"{rate_text(res)}; {r.minutes_below_range} min below and {r.minutes_above_range} min "
+                            f"above {r.range_bpm[0]:g}-{r.range_bpm[1]:g} bpm")],
+            ["AF/flutter", f"burden {res.af_burden_percent}% ({len(res.episodes)} episode(s))"],
+            ["QT", qt]]
+
+
+def whole_record_tables(res: LongTermResult) -> list[tuple[str, str | None, Table | None]]:
+    """(title, note, table) sections of the whole-record analysis, as a report's other sections are
+    given to its Markdown, HTML and PDF renderers (``medts.report.render_markdown.section_tables``)."""
+    return [
+        ("Whole recording (windowed analysis)", res.draft, ("Whole recording", ["", ""], summary_items(res))),
+        ("Whole recording: AF/flutter episodes", None if res.episodes else "none found",
+         ("Episodes", ["Onset (s)", "Offset (s)", "Duration (s)", "Mean rate (bpm)"], episode_rows(res))
+         if res.episodes else None),
+        ("Whole recording: ectopy", runs_text(res),
+         ("Ectopy", ["Class", "Beats", "Burden %", "Isolated", "Couplets", "Runs"], ectopy_rows(res))),
+        (f"Whole recording: pauses (RR of 2 s or more): {len(res.pauses)}", None,
+         ("Pauses", ["At (s)", "Duration (s)"], pause_rows(res)) if res.pauses else None),
+        ("Whole recording: notes", "; ".join(res.notes), None),
+    ]
+
+
 def markdown_section(res: LongTermResult, *, trend_file: str | None = None,
                      strip_files: list[tuple[str, str]] | None = None) -> str:
     """The long-recording section in Markdown (tables; image links when files are given)."""
-    e, r = res.ectopy, res.rate
-    lines = ["## Long recording (Holter-style analysis)", "", f"_{res.draft}_", "",
-             (f"- Duration {res.duration_s / 3600:.2f} h, beat analysis on lead {res.lead}, {e.n_beats} beats, "
-              f"{len(res.windows)} windows of {res.window_s:g} s ({res.poor_quality_windows} poor quality)."),
-             (f"- Heart rate: {rate_text(res)}; {r.minutes_below_range} min below and {r.minutes_above_range} min "
-              f"above {r.range_bpm[0]:g}-{r.range_bpm[1]:g} bpm."),
-             f"- AF/flutter burden {res.af_burden_percent}% ({len(res.episodes)} episode(s)).",
-             qt_line(res), ""]
+    from medts.report.render_markdown import md_table
+
+    lines = ["## Long recording (Holter-style analysis)", "", f"_{res.draft}_", ""]
+    lines += [f"- {label}: {text}." for label, text in summary_items(res)] + [""]
     if trend_file:
         lines += [f"![heart-rate trend]({trend_file})", ""]
     lines += ["### AF/flutter episodes", ""]
-    if res.episodes:
-        lines += ["| onset (s) | offset (s) | duration (s) | mean rate (bpm) |", "|---|---|---|---|"]
-        lines += [f"| {x.onset_s:g} | {x.offset_s:g} | {x.duration_s:g} | {x.mean_hr_bpm} |" for x in res.episodes]
-    else:
-        lines.append("None found.")
-    lines += ["", "### Ectopy", "", "| class | beats | burden % | isolated | couplets | runs |", "|---|---|---|---|---|---|"]
-    for k, name in (("V", "ventricular"), ("S", "supraventricular")):
-        lines.append(f"| {name} | {e.counts[k]} | {e.burden_percent[k]} | {e.isolated[k]} | {e.couplets[k]} | "
-                     f"{sum(1 for x in e.runs if x.kind == k)} |")
-    if e.runs:
-        lines += ["", "Runs (3 or more beats): " + "; ".join(f"{x.kind} x{x.beats} at {x.onset_s:g} s ({x.rate_bpm} bpm)"
-                                                            for x in e.runs[:20])]
+    lines.append(md_table(["onset (s)", "offset (s)", "duration (s)", "mean rate (bpm)"], episode_rows(res))
+                 if res.episodes else "None found.")
+    lines += ["", "### Ectopy", "", md_table(["class", "beats", "burden %", "isolated", "couplets", "runs"],
+                                              ectopy_rows(res))]
+    if res.ectopy.runs:
+        lines += ["", runs_text(res)]
     lines += ["", f"### Pauses (RR of 2 s or more): {len(res.pauses)}", ""]
     if res.pauses:
-        longest = sorted(res.pauses, key=lambda p: -p.duration_s)[:10]
-        lines += ["| at (s) | duration (s) |", "|---|---|"] + [f"| {p.onset_s:g} | {p.duration_s:g} |" for p in longest]
+        lines.append(md_table(["at (s)", "duration (s)"], pause_rows(res)))
     if strip_files:
         lines += ["", "### Strips of the worst events", ""]
         lines += [f"![{label}]({name})" for label, name in strip_files]
@@ -134,15 +182,25 @@ def markdown_section(res: LongTermResult, *, trend_file: str | None = None,
     return "\n".join(lines) + "\n"
 
 
-def qt_line(res: LongTermResult) -> str:
+def qt_text(res: LongTermResult) -> str:
     """QT and QTc (Fridericia) over the windows where they were measured (first 10 s of each)."""
     qt = [w.qt_ms for w in res.windows if w.qt_ms is not None]
     qtc = [w.qtc_fridericia_ms for w in res.windows if w.qtc_fridericia_ms is not None]
     if not qt:
-        return "- QT: not measured in any window."
-    return (f"- QT per window (first 10 s of each, medts measurements): median {sorted(qt)[len(qt) // 2]:g} ms, "
+        return "not measured in any window"
+    return (f"per window (first 10 s of each, medts measurements): median {sorted(qt)[len(qt) // 2]:g} ms, "
             f"range {min(qt):g}-{max(qt):g} ms in {len(qt)} of {len(res.windows)} windows"
-            + (f"; QTc (Fridericia) up to {max(qtc):g} ms." if qtc else "."))
+            + (f"; QTc (Fridericia) up to {max(qtc):g} ms" if qtc else ""))
+
+
+def figures(res: LongTermResult, src: LongSource | None, *, n_strips: int = 4, prefix: str = "") -> list[tuple[str, str, str]]:
+    """(caption, file name, SVG) of the heart-rate trend and, given the recording ``src``, 10-s strips of
+    the worst events (read by sample range); file names start with ``prefix``."""
+    out = [("heart-rate trend", f"{prefix}hr-trend.svg", hr_trend_svg(res))]
+    if src is not None:
+        out += [(ev.label, f"{prefix}event{i + 1}.svg", strip_svg(src, ev, notice="DRAFT for clinician review", name=res.record))
+                for i, ev in enumerate(worst_events(res, n_strips))]
+    return out
 
 
 def write_section(res: LongTermResult, src: LongSource, folder: str | Path, *, n_strips: int = 4) -> Path:
@@ -150,13 +208,9 @@ def write_section(res: LongTermResult, src: LongSource, folder: str | Path, *, n
     Markdown path."""
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
-    trend = f"{res.record}-hr-trend.svg"
-    (out / trend).write_text(hr_trend_svg(res))
-    strips = []
-    for i, ev in enumerate(worst_events(res, n_strips)):
-        name = f"{res.record}-event{i + 1}.svg"
-        (out / name).write_text(strip_svg(src, ev, notice="DRAFT for clinician review"))
-        strips.append((ev.label, name))
+    made = figures(res, src, n_strips=n_strips, prefix=f"{res.record}-")
+    for _, name, svg in made:
+        (out / name).write_text(svg)
     md = out / f"{res.record}-rhythm.md"
-    md.write_text(markdown_section(res, trend_file=trend, strip_files=strips))
+    md.write_text(markdown_section(res, trend_file=made[0][1], strip_files=[(c, n) for c, n, _ in made[1:]]))
     return md

@@ -106,6 +106,8 @@ class BatchConfig:
     evidence: str = "occlusion"
     anomaly_head: bool = False
     text_batch_size: int = 16
+    whole_record: bool = True
+    """Analyse a long record's whole recording window by window (``_whole_record``)."""
 
 
 @dataclass
@@ -223,8 +225,13 @@ def is_done(out: Path, key: str) -> bool:
     return (record_dir(out, key) / DONE_FILE).is_file()
 
 
-def write_outputs(report: Report, ecg: Any, folder: Path, formats: tuple[str, ...], *, overlays: bool = True) -> None:
-    """Render ``report`` in ``formats`` into ``folder``; ``report.json`` is written last."""
+def write_outputs(report: Report, ecg: Any, folder: Path, formats: tuple[str, ...], *, overlays: bool = True,
+                  whole_record_source: Any = None) -> None:
+    """Render ``report`` in ``formats`` into ``folder``; ``report.json`` is written last.
+
+    A report with a ``long_recording`` section gets its heart-rate trend and, given the recording's
+    ``whole_record_source`` (:class:`medts.longterm.stream.LongSource`), 10-s strips of its worst
+    events, as SVG files beside ``report.md`` and inside ``report.html``."""
     from medts.report.render_html import render_html
     from medts.report.render_markdown import render_markdown
     from medts.report.render_pdf import paper_subtitle, render_pdf
@@ -239,15 +246,24 @@ def write_outputs(report: Report, ecg: Any, folder: Path, formats: tuple[str, ..
         with matplotlib.rc_context({"text.parse_math": False}):  # names from files are text, never formulas
             fig = plot_paper(ecg, title=title, subtitle=paper_subtitle(report), notice=report.notice, overlay=overlay)
             atomic_write(folder / "paper.png", figure_bytes(fig))
+    made = []
+    if report.long_recording is not None and ("md" in formats or "html" in formats):
+        from medts.longterm.report import figures
+
+        made = figures(report.long_recording, whole_record_source)
     if "md" in formats:
-        atomic_write(folder / "report.md", render_markdown(report, image="paper.png" if "png" in formats else None))
+        for _, name, svg in made:
+            atomic_write(folder / name, svg)
+        atomic_write(folder / "report.md", render_markdown(report, image="paper.png" if "png" in formats else None,
+                                                           figures=[(caption, name) for caption, name, _ in made]))
     if "html" in formats:
         from medts.report.paper import paper_svg
 
         # Vector SVG written directly (no matplotlib: ~5 ms instead of ~0.3 s), text kept as text,
         # sharp at any zoom and at print size.
         svg = paper_svg(ecg, title=title, subtitle=paper_subtitle(report), notice=report.notice, overlay=overlay)
-        atomic_write(folder / "report.html", render_html(report, image=svg.encode("utf-8"), image_format="svg"))
+        atomic_write(folder / "report.html", render_html(report, image=svg.encode("utf-8"), image_format="svg",
+                                                         figures=[(c, f.encode("utf-8")) for c, _, f in made]))
     if "pdf" in formats:
         atomic_write(folder / "report.pdf", render_pdf(report, ecg, overlay=overlay))
     if "fhir" in formats:  # FHIR R5 Bundle: preliminary DiagnosticReport + Observations
@@ -334,6 +350,21 @@ def _read(job: Job, config: BatchConfig):
     return read_checked(Path(job.path), fs=config.fs, leads=config.leads, limits=_report_limits())
 
 
+def _whole_record(job: Job, ecg: Any, config: BatchConfig):
+    """``(analysis, source)`` of the whole recording, window by window, for a record read from a file
+    whose resting analysis spans at least ``REPORT_WHOLE_RECORD_MIN_S`` (a long record is read on its
+    first minutes only); ``None`` for shorter records. Streamed from disk: memory stays bounded."""
+    from medts.interpret.longterm import REPORT_WHOLE_RECORD_MIN_S
+
+    if not config.whole_record or job.path is None or ecg.duration_s < REPORT_WHOLE_RECORD_MIN_S:
+        return None
+    from medts.longterm.analyze import analyze_recording
+    from medts.longterm.stream import open_long_record
+
+    source = open_long_record(Path(job.path), fs=config.fs, leads=list(config.leads) if config.leads else None)
+    return analyze_recording(source), source
+
+
 def _report_limits():
     from medts.cli_inputs import ANALYSIS_MAX_LEADS, RESTING_EXCERPT_S, InputLimits
 
@@ -394,27 +425,30 @@ def process_chunk(jobs: list[Job]) -> list[JobResult]:
     config: BatchConfig = _STATE["config"]
     out = Path(config.out)
     results: dict[str, JobResult] = {}
-    ecgs, ok_jobs = [], []
+    ecgs, ok_jobs, wholes = [], [], []
     t0, c0 = time.perf_counter(), time.process_time()
     for job in jobs:
         try:
             ecg = _read(job, config)
+            whole = _whole_record(job, ecg, config)
             # De-identified outputs are named by the pseudonym of the job key (stable across runs).
             ecgs.append(deidentified_record(ecg, job, config) if config.deidentify else ecg)
             ok_jobs.append(job)
+            wholes.append(whole)
         except Exception as error:  # noqa: BLE001 - a bad record is logged, the batch goes on
             results[job.key] = _failed(job, error)
     builder = _builder() if ecgs else None
+    analyses = [w and w[0] for w in wholes]
     try:
-        reports = builder.build_many(ecgs) if ecgs else []
+        reports = builder.build_many(ecgs, analyses) if ecgs else []
     except Exception:  # noqa: BLE001 - isolate the record that broke the batch call
         reports = []
-        for job, ecg in zip(ok_jobs, ecgs):
+        for job, ecg, analysis in zip(ok_jobs, ecgs, analyses):
             try:
-                reports.append(builder.build(ecg))
+                reports.append(builder.build(ecg, analysis))
             except Exception as error:  # noqa: BLE001
                 reports.append(error)
-    for job, ecg, report in zip(ok_jobs, ecgs, reports):
+    for job, ecg, report, whole in zip(ok_jobs, ecgs, reports, wholes):
         if isinstance(report, BaseException):
             results[job.key] = _failed(job, report)
             continue
@@ -424,7 +458,8 @@ def process_chunk(jobs: list[Job]) -> list[JobResult]:
                                          + "; ".join(missing), internal=True)
             continue
         try:
-            write_outputs(report, ecg, record_dir(out, output_key(job, config)), config.formats, overlays=config.overlays)
+            write_outputs(report, ecg, record_dir(out, output_key(job, config)), config.formats, overlays=config.overlays,
+                          whole_record_source=whole and whole[1])
             results[job.key] = JobResult(job.key, job.input, "done")
         except Exception as error:  # noqa: BLE001
             results[job.key] = _failed(job, error)
@@ -455,7 +490,7 @@ def run_batch(inputs: list[str], out: str | Path, *, formats: Iterable[str] = DE
               salt: str = "", folds: list[int] | None = None, limit: int | None = None, sampling_rate: int = 100,
               fs: float | None = None, overlays: bool = True, chunk_size: int = 16, progress: bool = True,
               jobs: list[Job] | None = None, writer: str = "auto", evidence: str = "occlusion",
-              anomaly_head: bool = False, leads: list[str] | None = None) -> BatchResult:
+              anomaly_head: bool = False, leads: list[str] | None = None, whole_record: bool = True) -> BatchResult:
     """Report every record of ``inputs`` into ``out`` (see the module docstring for the layout).
 
     Parameters
@@ -475,6 +510,9 @@ def run_batch(inputs: list[str], out: str | Path, *, formats: Iterable[str] = DE
         See :class:`medts.report.build.ReportBuilder`.
     fs, leads
         Sampling rate and lead names for files that lack them (see :func:`medts.io.read_record`).
+    whole_record : bool
+        A record of at least ``medts.interpret.longterm.REPORT_WHOLE_RECORD_MIN_S`` also gets its whole
+        recording analysed window by window (``long_recording``; about 4 CPU-s per hour of ECG).
     """
     formats = tuple(dict.fromkeys(["json", *(FORMATS if "all" in formats else formats)]))
     unknown = set(formats) - set(FORMATS)
@@ -484,7 +522,7 @@ def run_batch(inputs: list[str], out: str | Path, *, formats: Iterable[str] = DE
     out.mkdir(parents=True, exist_ok=True)
     config = BatchConfig(out=str(out), formats=formats, text=text, deidentify=deidentify, salt=salt,
                          overlays=overlays, fs=fs, writer=writer, evidence=evidence, anomaly_head=anomaly_head,
-                         text_batch_size=chunk_size, leads=tuple(leads) if leads else None)
+                         text_batch_size=chunk_size, leads=tuple(leads) if leads else None, whole_record=whole_record)
     all_jobs = jobs if jobs is not None else resolve_inputs(inputs, folds=folds, limit=limit, sampling_rate=sampling_rate)
     rank, world = _distributed()
     my_jobs = all_jobs[rank::world]
@@ -600,7 +638,8 @@ def _run_chunks(chunks: list[list[Job]], config: BatchConfig, workers: int):
 DEIDENTIFIED_ERROR = "failed: the reason names the input, so it is only in errors.jsonl"
 
 SUMMARY_COLUMNS = ("key", "record_id", "status", "quality", "hr_bpm", "pr_ms", "qrs_ms", "qtc_bazett_ms",
-                   "qrs_axis_deg", "rhythm", "statements", "n_anomalies", "text", "error")
+                   "qrs_axis_deg", "rhythm", "statements", "n_anomalies", "whole_record_af_episodes",
+                   "whole_record_af_burden_percent", "whole_record_v_beats", "whole_record_s_beats", "text", "error")
 
 
 def finish(out: Path, jobs: dict[str, Job], config: BatchConfig) -> None:
@@ -638,12 +677,17 @@ def summary_row(key: str, report: Report, folder: Path, out: Path) -> dict[str, 
         m = report.measurements.get(name)
         return "" if m is None or m.value is None else m.value
 
+    whole = report.long_recording
     return {
         "key": key, "record_id": report.record.record_id, "status": "done", "quality": report.quality.overall,
         "hr_bpm": value("hr_bpm"), "pr_ms": value("pr_ms"), "qrs_ms": value("qrs_ms"),
         "qtc_bazett_ms": value("qtc_bazett_ms"), "qrs_axis_deg": value("qrs_axis_deg"),
         "rhythm": report.rhythm_axis.rhythm or "", "statements": " ".join(report.statements.codes()),
         "n_anomalies": len(report.anomalies.items) if report.anomalies.status.available else "",
+        "whole_record_af_episodes": "" if whole is None else len(whole.episodes),
+        "whole_record_af_burden_percent": "" if whole is None else whole.af_burden_percent,
+        "whole_record_v_beats": "" if whole is None else whole.ectopy.counts["V"],
+        "whole_record_s_beats": "" if whole is None else whole.ectopy.counts["S"],
         "text": report.interpretation.writer or report.interpretation.generator, "error": "",
         "report": str(folder.relative_to(out)),
         "link": str((folder / next((n for n in ("report.html", "report.pdf", "report.md") if (folder / n).is_file()),

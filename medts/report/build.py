@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import medts
+from medts.interpret.verdict import whole_record_sentence
+from medts.longterm.result import LongTermResult
 from medts.record import ECG, STANDARD_LEADS
 from medts.report.schema import SCHEMA_VERSION, RecordInfo, Report
 from medts.report.sources import AnomalySource, ClassifierSource, SignalSource, report_sections
@@ -141,22 +143,32 @@ class ReportBuilder:
         self._tools = {"medts": medts.__version__, "signal": s.signal.name, "statements": s.statements.name,
                        "anomalies": s.anomalies.name, "text": s.text.name}
 
-    def build(self, ecg: ECG) -> Report:
-        return self.build_many([ecg])[0]
+    def build(self, ecg: ECG, whole_record: LongTermResult | None = None) -> Report:
+        return self.build_many([ecg], [whole_record])[0]
 
-    def build_many(self, ecgs: list[ECG]) -> list[Report]:
-        """Reports for ``ecgs`` (classifier and text generation batched over the list)."""
+    def build_many(self, ecgs: list[ECG], whole_records: list[LongTermResult | None] | None = None) -> list[Report]:
+        """Reports for ``ecgs`` (classifier and text generation batched over the list).
+
+        ``whole_records``: per record, the windowed analysis of the whole recording
+        (:func:`medts.longterm.analyze.analyze_recording`) when ``ecg`` is a long record or its excerpt;
+        the report then carries it and its verdict says what it found (:func:`whole_record_sentence`)."""
         s = self.sources
+        whole_records = whole_records or [None] * len(ecgs)
         runs = s.statements.scores_many(ecgs)
         now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
         drafts = []
-        for ecg, run in zip(ecgs, runs):
+        for ecg, run, whole in zip(ecgs, runs, whole_records):
             sig = s.signal.sections(ecg)
             sec = report_sections(ecg, sig, run, s.signal.name)
             anomalies = (s.anomalies.anomalies(ecg, r_peaks=sig.r_peaks, usable_leads=sig.usable_leads)
                          if getattr(s.anomalies, "uses_beats", False) else s.anomalies.anomalies(ecg))
+            verdict = sec.verdict
+            if whole is not None:
+                if self.deidentify:  # the analysis names the record by its file
+                    whole = whole.model_copy(update={"record": ecg.record_id})
+                verdict = f"{verdict} {whole_record_sentence(whole, set(sec.statements.codes()), ecg.duration_s)}"
             drafts.append(Report.model_construct(
-                medts_version=medts.__version__, generated_at=now, verdict=sec.verdict,
+                medts_version=medts.__version__, generated_at=now, verdict=verdict, long_recording=whole,
                 record=record_info(ecg, deidentify=self.deidentify, salt=self.salt),
                 quality=sec.quality, measurements=sec.measurements, rhythm_axis=sec.rhythm_axis,
                 statements=sec.statements, anomalies=anomalies, waves=sig.waves, findings=sec.findings,

@@ -22,7 +22,8 @@ What the text asserts
   counts as supported when the JSON asserts it or a more specific code (``sinus rhythm`` by STACH).
 - **Probabilities** written with a code (``p=0.93``, ``probability 93%``).
 
-Disagreements (goal 0): a code the text asserts that the JSON does not; a code the JSON asserts
+Disagreements (goal 0): a code the text asserts that the JSON does not (the statements, or on a long
+record the whole-recording analysis: an AF/flutter episode, ventricular or supraventricular ectopic beats); a code the JSON asserts
 that the text negates; a measurement whose written value differs from the JSON value by more
 than the rounding of the written number (or whose JSON value is missing); a number in a unit the
 named measurement never has (``QRS 1.2 mV``) is not compared;
@@ -260,6 +261,17 @@ class Consistency:
     n_number_claims: int = 0
 
 
+def whole_record_codes(report: Report) -> tuple[str, ...]:
+    """Codes the report's whole-recording analysis supports (none without one): its verdict sentence may
+    name an AF/flutter episode or ectopic beats the resting excerpt does not show."""
+    from medts.interpret.longterm import whole_record_codes as codes
+
+    whole = report.long_recording
+    if whole is None:
+        return ()
+    return codes(len(whole.episodes), whole.ectopy.counts["V"], whole.ectopy.counts["S"])
+
+
 def check_text(report: Report, text: str | None = None) -> Consistency:
     """Compare ``text`` (default: the report's interpretation) with the report's JSON sections."""
     text = report.interpretation.text if text is None else text
@@ -267,6 +279,7 @@ def check_text(report: Report, text: str | None = None) -> Consistency:
     json_codes = set(report.statements.codes())
     implied = implied_by()
     supported = json_codes | {code for code, by in implied.items() if json_codes & set(by)}
+    supported |= set(whole_record_codes(report))
     mentions = code_mentions(text)
     asserted = [c for c in mentions if not c.negated]
     words = plain_language_mentions(text)

@@ -46,6 +46,9 @@ _TEMPLATE = jinja2.Environment(autoescape=True).from_string("""<!DOCTYPE html>
 {% for row in table[2] %}<tr>{% for c in row %}<td{% if c in ("HIGH", "LOW") %} class="flag-{{ c|lower }}"{% endif %}>{{ c }}</td>{% endfor %}</tr>{% endfor %}
 </table>{% endif %}
 {% endfor %}
+{% if figures %}<h2>Whole recording: heart-rate trend and strips of the worst events</h2>
+{% for caption, uri in figures %}<figure><img class="paper" alt="{{ caption }}" src="{{ uri }}"><figcaption>{{ caption }}</figcaption></figure>
+{% endfor %}{% endif %}
 <h2>Tools</h2><table>{% for k, v in r.tools.items() %}<tr><td>{{ k }}</td><td>{{ v }}</td></tr>{% endfor %}</table>
 <p class="note">Schema {{ r.schema_version }}; generated {{ r.generated_at }} by medts {{ r.medts_version }}.</p>
 <div class="notice">&#9888; {{ r.notice }}</div>
@@ -58,7 +61,10 @@ def data_uri(data: bytes, fmt: str = "png") -> str:
     return f"data:{mime};base64," + base64.b64encode(data).decode("ascii")
 
 
-def render_html(report: Report, *, image: bytes | None = None, image_format: str = "png") -> str:
-    """The report as one self-contained HTML page (``image``: the paper plot's PNG or SVG bytes)."""
+def render_html(report: Report, *, image: bytes | None = None, image_format: str = "png",
+                figures: list[tuple[str, bytes]] | None = None) -> str:
+    """The report as one self-contained HTML page (``image``: the paper plot's PNG or SVG bytes;
+    ``figures``: (caption, SVG bytes) of the whole-recording trend and event strips)."""
     return _TEMPLATE.render(r=report, css=_CSS, sections=section_tables(report), source=text_source(report.interpretation),
-                            image_uri=data_uri(image, image_format) if image else None)
+                            image_uri=data_uri(image, image_format) if image else None,
+                            figures=[(caption, data_uri(svg, "svg")) for caption, svg in figures or []])

@@ -94,6 +94,10 @@ def section_tables(report: Report) -> list[tuple[str, str | None, Table | None]]
     out.append(("Anomalies", note, ("Anomalies", ["Start (s)", "End (s)", "Score", "Lead"],
                                     [[f"{a.start_s:.2f}", f"{a.end_s:.2f}", f"{a.score:.3g}", a.lead or "all"]
                                      for a in an.items]) if an.items else None))
+    if report.long_recording is not None:
+        from medts.longterm.report import whole_record_tables
+
+        out += whole_record_tables(report.long_recording)
     return out
 
 
@@ -123,7 +127,7 @@ def md_escape(text: object, *, inline: bool = True) -> str:
     return _MD_LINE_START.sub(lambda m: f"{m.group(1)}\\{m.group(2)}", out)
 
 
-def _md_table(header: list[str], rows: list[list[str]]) -> str:
+def md_table(header: list[str], rows: list[list[str]]) -> str:
     esc = [[md_escape(c) for c in row] for row in rows]
     if not any(header):
         header = ["", ""]
@@ -151,8 +155,9 @@ def text_source(interpretation) -> str:
     return f"{WRITER_TEXT.get(key, key)} [{'; '.join(tags)}]"
 
 
-def render_markdown(report: Report, *, image: str | None = None) -> str:
-    """The report as Markdown; ``image`` is a relative path to the paper plot, if written."""
+def render_markdown(report: Report, *, image: str | None = None, figures: list[tuple[str, str]] | None = None) -> str:
+    """The report as Markdown; ``image`` is a relative path to the paper plot, if written; ``figures``
+    are (caption, relative path) of the whole-recording trend and event strips, if written."""
     # Every text that can come from an input file, a model or a user goes through md_escape.
     lines = [f"> **{report.notice}**", "", f"# Draft ECG report: {md_escape(report.record.record_id)}", ""]
     if image:
@@ -168,10 +173,13 @@ def render_markdown(report: Report, *, image: str | None = None) -> str:
         if note:
             lines += [f"*{md_escape(note)}*", ""]
         if table:
-            lines += [_md_table(table[1], table[2]), ""]
+            lines += [md_table(table[1], table[2]), ""]
         if title.startswith("Statements") and report.statements.notes:
             lines += [f"- {md_escape(n)}" for n in report.statements.notes] + [""]
-    lines += ["## Tools", "", _md_table(["Part", "Tool"], [[k, v] for k, v in report.tools.items()]), "",
+    if figures:
+        lines += ["## Whole recording: heart-rate trend and strips of the worst events", ""]
+        lines += [f"![{md_escape(caption)}]({path})" for caption, path in figures] + [""]
+    lines += ["## Tools", "", md_table(["Part", "Tool"], [[k, v] for k, v in report.tools.items()]), "",
               f"Schema {report.schema_version}; generated {report.generated_at} by medts {report.medts_version}.", "",
               f"> **{report.notice}**", ""]
     return "\n".join(lines)

@@ -10,7 +10,7 @@ Example
 -------
 >>> from medts.report.schema import Report, json_schema
 >>> json_schema()["properties"]["schema_version"]["enum"]
-['1.0', '1.1', '1.2']
+['1.0', '1.1', '1.2', '1.3']
 """
 
 from __future__ import annotations
@@ -20,11 +20,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from medts.interpret import Findings
+from medts.longterm.result import LongTermResult
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 """Report schema version: ``major.minor``. 1.1 added ``interpretation.writer``; 1.2 added ``verdict``,
 ``findings`` (the :mod:`medts.interpret` result), ``statements.withheld`` and a ``reason``/``origin``
-per statement; 1.0 and 1.1 documents still validate."""
+per statement; 1.3 added ``long_recording`` (the whole-record windowed analysis of a long record);
+1.0-1.2 documents still validate."""
 
 SAFETY_NOTICE = (
     "DRAFT for clinician review — not a diagnosis. Generated automatically by medts from "
@@ -186,7 +188,7 @@ class Interpretation(_Model):
 class Report(_Model):
     """A draft ECG report for one record."""
 
-    schema_version: Literal["1.0", "1.1", "1.2"] = SCHEMA_VERSION
+    schema_version: Literal["1.0", "1.1", "1.2", "1.3"] = SCHEMA_VERSION
     notice: str = SAFETY_NOTICE
     verdict: str | None = None
     medts_version: str
@@ -200,6 +202,9 @@ class Report(_Model):
     waves: Waves
     interpretation: Interpretation
     findings: Findings | None = None
+    long_recording: LongTermResult | None = None
+    """The whole record analysed window by window (``medts.longterm``), on records of at least
+    ``medts.interpret.longterm.REPORT_WHOLE_RECORD_MIN_S``; the other sections read the resting excerpt."""
     tools: dict[str, str] = Field(default_factory=dict)
 
 
