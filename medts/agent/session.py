@@ -62,6 +62,7 @@ from medts.agent.safety import (
 )
 from medts.agent.tools import TOOL_SPECS, ToolBox, Workspace
 from medts.agent.verdict import Topic, Verdict, decide, route
+from medts.agent.whole_recording import asks_whole_recording
 from medts.record import ECG
 
 
@@ -201,10 +202,51 @@ class ChatSession:
         if quality.get("abstain") and "quality" not in kinds and topic.name != "quality":
             yield from self._abstain(question, record, summary, start, t0)
             return
-        if self.mode == "native":
+        if self._is_long(record) and asks_whole_recording(question):
+            yield from self._whole_recording(question, record, start, t0)
+        elif self.mode == "native":
             yield from self._native(question, record, start, t0)
         else:
             yield from self._plan(question, kinds, record, start, t0)
+
+    def _is_long(self, record: str) -> bool:
+        """Whether ``record`` is a long recording read from a file (its whole recording can be analysed)."""
+        from medts.interpret.longterm import REPORT_WHOLE_RECORD_MIN_S
+
+        ecg = self.toolbox.workspace.get(record)
+        return ecg.source is not None and ecg.duration_s >= REPORT_WHOLE_RECORD_MIN_S
+
+    def _whole_recording(self, question: str, record: str, start: int, t0: float) -> Iterator[str]:
+        """A question about a long recording as a whole: the ``whole_recording`` tool and a verdict built
+        from its fields only (no language model), grounded like every verdict; its summary as the fact."""
+        from medts.agent.whole_recording import TOPIC, whole_recording_verdict
+
+        self._topic, self._first_token = TOPIC, None  # no language model writes here
+        result = self.toolbox.run("whole_recording", {"record": record})
+        t_tools = time.perf_counter()
+        self._cpu_tools = time.process_time()
+        trace = self.toolbox.trace[start:]
+        grounder = Grounder.from_trace(trace, question, self.config.grounding)
+        verdict = whole_recording_verdict(question, result)
+        checker = Grounder.from_trace(trace, question, "remove")
+        text = checker.sentence(verdict.sentence)
+        if not text:
+            verdict = Verdict(TOPIC, "cannot tell", "Cannot tell over the whole recording: the tool results disagree.")
+            text = verdict.sentence
+        grounder.claims += checker.claims
+        self._verdict, self._verdict_text = verdict, text
+        first = time.perf_counter()
+        yield text + " "
+        summary = result.get("summary")
+        facts = [f for f in ([summary] if summary and summary != verdict.sentence else [])
+                 if all(c.grounded for c in Grounder.from_trace(trace, question).check(f))]
+        extra = self._supporting_facts(facts, grounder, trace, question)
+        block = ("\n\n" + "\n".join(f"- {f}" for f in extra)) if extra else ""
+        if block:
+            yield block
+        yield "\n\n" + DRAFT_NOTICE
+        self._finish(question, (text + block + "\n\n" + DRAFT_NOTICE).strip(), "", "whole_recording", record, start,
+                     t0, t_tools, first, grounder, facts, kinds=["whole_recording"])
 
     def _refusal(self, question: str) -> Refusal | None:
         """The pattern policy first (data: prompts/agent/safety.yaml), then the learned check on what

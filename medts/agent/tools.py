@@ -20,6 +20,7 @@ anomalies            anomaly adapter (``detect_anomalies``, ``adapters/anomaly-s
                      else beat-template correlation + RR prematurity (``detector`` says which)
 glossary             ``medts.labels.STATEMENTS`` + typical criteria (below)
 compare              measurements and statements of two records
+whole_recording      ``medts.longterm.analyze_recording`` over the whole file of a long record (60-s windows)
 ===================  ==================================================================
 
 Every result has ``tool``, ``record``, ``available`` and, when unavailable, ``reason``; numbers
@@ -503,6 +504,53 @@ def compare(a: dict[str, Any], b: dict[str, Any], findings_a: Any, findings_b: A
 # template writes each quote as an HTML escape, several tokens), and the tool names, argument
 # names and enums already say most of it. medts.agent.native.tool_schemas leaves out what the
 # model cannot choose (a record argument when one ECG is loaded, classify's top_k).
+def whole_recording(ecg: ECG, resting_codes: set[str]) -> dict[str, Any]:
+    """The whole recording behind ``ecg`` (a long record is read for chat on its first minutes) analysed
+    window by window (:func:`medts.longterm.analyze.analyze_recording`, streamed from its file):
+    AF/flutter episodes and burden, ventricular and supraventricular ectopy, runs, pauses and the rate
+    range, with the codes it shows present or absent and the report's sentence on it (which names the
+    resting analysis's ``resting_codes`` where the two disagree)."""
+    from medts.interpret.longterm import PAUSE_S, REPORT_WHOLE_RECORD_MIN_S, RUN_MIN_BEATS, whole_record_codes
+    from medts.interpret.verdict import whole_record_sentence
+    from medts.longterm.stream import open_long_record
+
+    if ecg.source is None:
+        return {"available": False, "reason": "the record was given as data, not a file, so there is no whole recording to read"}
+    src = open_long_record(ecg.source, fs=ecg.fs)
+    if src.duration_s < REPORT_WHOLE_RECORD_MIN_S:
+        return {"available": False, "duration_s": round(src.duration_s, 1),
+                "reason": (f"the record is {src.duration_s:.0f} s long; a whole-recording analysis needs "
+                           f"{REPORT_WHOLE_RECORD_MIN_S:g} s or more (two 60-s windows), so the answer comes "
+                           "from the resting tools")}
+    from medts.longterm.analyze import analyze_recording
+
+    res = analyze_recording(src)
+    e, rate = res.ectopy, res.rate
+    present = whole_record_codes(len(res.episodes), e.counts["V"], e.counts["S"])
+    return {
+        "duration_s": round(res.duration_s, 1), "duration_minutes": round(res.duration_s / 60.0, 1), "window_s": res.window_s,
+        "beat_lead": res.lead, "n_beats": e.n_beats, "n_windows": len(res.windows),
+        "n_poor_quality_windows": res.poor_quality_windows,
+        "af_episodes": len(res.episodes), "af_burden_pct": res.af_burden_percent,
+        "episodes": [{"onset_s": x.onset_s, "offset_s": x.offset_s, "duration_s": x.duration_s,
+                      "mean_hr_bpm": x.mean_hr_bpm} for x in res.episodes[:50]],
+        **{name: {"n_beats": e.counts[k], "burden_pct": e.burden_percent[k], "isolated": e.isolated[k],
+                  "couplets": e.couplets[k], "runs": sum(1 for x in e.runs if x.kind == k),
+                  **({"n_bigeminy_beats": e.bigeminy_beats} if k == "V" else {})}
+           for k, name in (("V", "ventricular"), ("S", "supraventricular"))},
+        "runs": [{"kind": x.kind, "n_beats": x.beats, "onset_s": x.onset_s, "rate_bpm": x.rate_bpm} for x in e.runs[:50]],
+        "run_min_beats": RUN_MIN_BEATS, "pause_min_s": PAUSE_S, "n_pauses": len(res.pauses),
+        "longest_pause_s": max((p.duration_s for p in res.pauses), default=None),
+        "longest_pause_onset_s": max(res.pauses, key=lambda p: p.duration_s).onset_s if res.pauses else None,
+        "rate": {"mean_hr_bpm": rate.mean_bpm, "slowest_window_hr_bpm": rate.min_bpm, "slowest_window_at_s": rate.min_at_s,
+                 "fastest_window_hr_bpm": rate.max_bpm, "fastest_window_at_s": rate.max_at_s},
+        "present": list(present),
+        "absent": [c for c in ("AFIB", "AFLT", "PVC", "PAC") if c not in present],
+        "summary": whole_record_sentence(res, resting_codes, ecg.duration_s),
+        "notes": res.notes,
+    }
+
+
 class RecordArgs(BaseModel):
     record: str = Field("current", description="which loaded ECG")
 
@@ -544,6 +592,8 @@ TOOL_SPECS: dict[str, tuple[type[BaseModel], str]] = {
     "anomalies": (RecordArgs, "Unusual beats (anomaly head, or beat-template correlation)."),
     "glossary": (GlossaryArgs, "Definition and typical criteria of an ECG statement."),
     "compare": (CompareArgs, "What changed between two loaded ECGs: measurements and statements."),
+    "whole_recording": (RecordArgs, ("A long record as a whole, window by window: AF/flutter episodes and burden, "
+                                     "ventricular and supraventricular ectopic beats, runs, pauses, rate range.")),
 }
 
 
@@ -632,6 +682,9 @@ class ToolBox:
             return self._cached(ecg, f"explain:{a.code.upper()}", lambda: explain(ecg, self.classifiers, a.code))
         if name == "anomalies":
             return self._cached(ecg, "anomalies", lambda: anomalies(ecg, self.measured(a.record), self.anomaly_adapter))
+        if name == "whole_recording":
+            return self._cached(ecg, "whole_recording",
+                                lambda: whole_recording(ecg, set(self.findings(a.record).codes())))
         raise KeyError(f"unknown tool {name!r}")
 
     def run(self, name: str, args: dict[str, Any] | None = None) -> dict[str, Any]:

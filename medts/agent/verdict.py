@@ -34,7 +34,7 @@ from medts.agent.safety import policy
 from medts.agent.spelling import correct_ecg_spelling
 
 Kind = Literal["statement", "flag", "number", "category", "overview", "glossary", "compare", "anomaly", "waves",
-               "explain", "unknown"]
+               "explain", "recording", "unknown"]
 
 
 @dataclass(frozen=True)

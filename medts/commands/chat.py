@@ -213,8 +213,9 @@ def _stream(session, text: str, what: str) -> None:
     a = session.last
     if a is not None:
         lat = a.latency_s
-        _say(f"[{a.mode}; tools {lat.get('tools')} s, first token {lat.get('first_token_after_tools')} s after tools, "
-             f"total {lat.get('total')} s; {a.n_claims - a.n_ungrounded}/{a.n_claims} claims grounded"
+        token = lat.get("first_token_after_tools")  # None: no language model wrote (refusal, whole recording)
+        _say(f"[{a.mode}; tools {lat.get('tools')} s, " + (f"first token {token} s after tools, " if token is not None else "")
+             + f"total {lat.get('total')} s; {a.n_claims - a.n_ungrounded}/{a.n_claims} claims grounded"
              + (f", {len(a.removed)} sentence(s) removed" if a.removed else "") + "]")
         base_url = getattr(session.llm, "openai_api_base", None)
         note = slow_server_note(str(base_url), lat) if base_url and not getattr(session, "_slow_noted", False) else None

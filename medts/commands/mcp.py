@@ -13,8 +13,8 @@ def register(app: typer.Typer) -> None:
         transport: str = typer.Option("stdio", "--transport", help="MCP transport; stdio is the one supported."),
         list_tools: bool = typer.Option(False, "--list-tools", help="Print the tools and their JSON schemas, then exit."),
     ) -> None:
-        """Serve the agent's tools (load_ecg, record_summary, measurements, delineation, classify, explain,
-        anomalies, glossary, compare) over the Model Context Protocol. Results are drafts for clinician review."""
+        """Serve the agent's tools (load_ecg, record_summary, measurements, delineation, classify, interpretation, explain,
+        anomalies, glossary, compare, whole_recording) over the Model Context Protocol. Results are drafts for clinician review."""
         import json
 
         from medts.errors import MedtsError
