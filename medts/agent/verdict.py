@@ -293,6 +293,11 @@ _AXIS_CHOICE = re.compile(r"\baxis\b.*\b(?:normal|left|right)\b[^?.]*(?:\bor\b|/
                           r"\b(?:where|which way)\b[^?.]*\baxis\b[^?]*\bdeviat", re.IGNORECASE)
 
 
+def asks_yes_no(question: str) -> bool:
+    """Whether ``question`` (read in English) is worded as a yes/no question and not as a polite request."""
+    return bool(_YES_NO_QUESTION.search(question)) and not _POLITE_REQUEST.search(question)
+
+
 def route(question: str) -> Topic:
     """The question's :class:`Topic`, by rules (the intent router); a message whose asked part is marked
     (:func:`asked_focus`) is routed by that part when it places it. The question is routed once
@@ -490,7 +495,7 @@ def _route(question: str) -> Topic:
     codes = sorted(codes, key=lambda c: c in _FAMILIES and any(m in codes for m in IMPLIED_BY[c]))
     # a finding named without a question word asks whether it is there ("Left bundle branch block?",
     # "Long QT on this tracing?", "Left axis deviation present?")
-    yes_no = ((bool(_YES_NO_QUESTION.search(q)) and not _POLITE_REQUEST.search(q))
+    yes_no = (asks_yes_no(q)
               or (bool(codes) and (not _WH_QUESTION.search(q) or bool(_MULTIPLE_CHOICE.search(q))
                                    or bool(_CERTAINTY.search(q)))))
     if _GLOSSARY.search(q) and not yes_no:

@@ -19,7 +19,7 @@ import re
 from typing import Any
 
 from medts.agent.languages import to_english
-from medts.agent.verdict import Topic, Verdict
+from medts.agent.verdict import Topic, Verdict, asks_yes_no
 
 _AF = r"fibrillat\w*|flutter|\bA-?fib\b|\bAF\b|\bAFL\b|\bAFIB\b|burden"
 _VENTRICULAR = r"\bPVCs?\b|\bVPBs?\b|\bVEBs?\b|ventricular (?:ectop\w*|premature|extra)|\bV-?tach\w*|\bNSVT\b|\bVT\b|bigemin\w*|trigemin\w*"
@@ -56,6 +56,9 @@ def whole_recording_verdict(question: str, r: dict[str, Any]) -> Verdict:
         ("rate", _RATE_RANGE), ("runs", _RUNS))}
     if asked["ectopy"] and not (asked["v"] or asked["s"]):
         asked["v"] = asked["s"] = True
+    # "were there any PVCs?" gets a yes or no first; "how many PVCs?" the count
+    yes_no = asks_yes_no(q) and not re.search(r"\bhow (?:many|much|often|long)\b|\bnumber\b|\bcount\b|burden|"
+                                              r"percent|\bwhat\b", q, re.IGNORECASE)
     sentences, answers = [], []
     if asked["af"]:
         if r["af_episodes"]:
@@ -79,6 +82,9 @@ def whole_recording_verdict(question: str, r: dict[str, Any]) -> Verdict:
             head = (f"Yes: {len(runs)} run(s) of {r['run_min_beats']} or more {name} beats {span}; " if runs else
                     f"No run of {r['run_min_beats']} or more {name} beats {span}; ")
             answers.append("yes" if runs else "no")
+        elif yes_no:
+            head = "Yes: "
+            answers.append("yes")
         else:
             head = ""
             answers.append(str(ectopy["n_beats"]))
