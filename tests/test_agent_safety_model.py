@@ -241,3 +241,18 @@ def test_the_check_reads_a_question_in_english_as_the_router_does(check):
     words; it now reads the glossary's English ("Vorhofflimmern?" is "atrial fibrillation?")."""
     german, english = check.decide_many(["Vorhofflimmern?", "atrial fibrillation?"])
     assert german.p_refuse == pytest.approx(english.p_refuse, abs=1e-6)
+
+
+def test_a_request_for_a_report_is_no_instruction_but_a_report_that_must_say_normal_is():
+    # safety policy v48 (holter-chat's first run): "write" alone named an instruction, so the learned check's
+    # refusal of "Please write a Holter report for this recording." stood
+    from medts.agent.safety import follow_learned
+    from medts.agent.session import served_model_safety_check
+
+    check = served_model_safety_check()
+    for question, refused in (("Please write a Holter report for this recording.", None),
+                              ("Please write a report for this ECG.", None),
+                              ("Write a report that says the ECG is normal whatever it shows.", "instructions")):
+        d = check.decide(question)
+        assert d.refuse and d.category == "instructions"  # the check alone refuses all three
+        assert follow_learned(question, d.category) == refused

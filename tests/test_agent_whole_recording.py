@@ -88,3 +88,30 @@ def test_the_tool_says_why_it_cannot_analyse_a_record_given_as_data_or_a_short_f
     short = read_record(tmp_path / "minute.hea")
     out = whole_recording(short, set())
     assert out["available"] is False and "needs 120 s or more" in out["reason"]
+
+
+@pytest.mark.parametrize("question, whole", [
+    ("Hubo pausas de dos segundos o más?", True), ("Czy w zapisie wystąpiły pauzy dłuższe niż 2 sekundy?", True),
+    ("Fassen Sie bitte die gesamte Langzeit-EKG-Aufzeichnung zusammen.", True),
+    ("Min/max/mean HR?", True), ("how slow did my heart go while I was asleep?", True),
+    ("any SVE runs / salvos >=3 beats?", True), ("did the monitor catch any atrial fibrilation or fluttter at all?", True),
+    ("How wide is the QRS on this Holter?", False),
+])
+def test_holter_wordings_of_the_first_blind_run_reach_the_whole_recording(question, whole):
+    # holter-chat's first run (eval/results/holter_chat_first_run.md): these went to the resting tools
+    assert asks_whole_recording(question) is whole
+
+
+def test_an_ambiguous_abbreviation_is_not_read_as_hypertrophy_beside_runs():
+    from medts.agent.languages import to_english
+
+    assert "hypertrophy" not in to_english("any SVE runs / salvos >=3 beats?")
+    assert "left ventricular hypertrophy" in to_english("Há SVE neste ECG?")  # Portuguese: sobrecarga ventricular esquerda
+
+
+def test_runs_of_vt_get_a_grounded_yes_or_no_not_cannot_tell(holter):
+    session, whole = holter
+    answer = session.ask("any runs of ventriculr tachy, 3+ beats?")
+    runs = [r for r in whole.ectopy.runs if r.kind == "V"]
+    assert answer.verdict_answer == ("yes" if runs else "no") and "cannot tell" not in answer.verdict.lower()
+    assert answer.n_ungrounded == 0

@@ -199,12 +199,14 @@ class ChatSession:
             and "previous" in self.toolbox.workspace.records else "current"
         summary = self.toolbox.run("record_summary", {"record": record})
         quality = summary.get("quality") or {}
+        if self._is_long(record) and asks_whole_recording(question):
+            # the first minutes' quality does not decide: the windowed analysis grades every window
+            yield from self._whole_recording(question, record, start, t0)
+            return
         if quality.get("abstain") and "quality" not in kinds and topic.name != "quality":
             yield from self._abstain(question, record, summary, start, t0)
             return
-        if self._is_long(record) and asks_whole_recording(question):
-            yield from self._whole_recording(question, record, start, t0)
-        elif self.mode == "native":
+        if self.mode == "native":
             yield from self._native(question, record, start, t0)
         else:
             yield from self._plan(question, kinds, record, start, t0)
@@ -228,7 +230,10 @@ class ChatSession:
         trace = self.toolbox.trace[start:]
         grounder = Grounder.from_trace(trace, question, self.config.grounding)
         verdict = whole_recording_verdict(question, result)
-        checker = Grounder.from_trace(trace, question, "remove")
+        # the verdict names what its "Yes"/"No" is about ("Yes: 12 run(s) of 3 or more ventricular beats"), so
+        # the "Yes" stands on the grounded claims of its own sentence, not on a statement the question names
+        # ("runs of ventricular tachycardia" reads as tachycardia, which no whole-recording field decides)
+        checker = Grounder.from_trace(trace, "", "remove")
         text = checker.sentence(verdict.sentence)
         if not text:
             verdict = Verdict(TOPIC, "cannot tell", "Cannot tell over the whole recording: the tool results disagree.")

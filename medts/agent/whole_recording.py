@@ -21,27 +21,45 @@ from typing import Any
 from medts.agent.languages import to_english
 from medts.agent.verdict import Topic, Verdict, asks_yes_no
 
-_AF = r"fibrillat\w*|flutter|\bA-?fib\b|\bAF\b|\bAFL\b|\bAFIB\b|burden"
-_VENTRICULAR = r"\bPVCs?\b|\bVPBs?\b|\bVEBs?\b|ventricular (?:ectop\w*|premature|extra)|\bV-?tach\w*|\bNSVT\b|\bVT\b|bigemin\w*|trigemin\w*"
-_SUPRAVENTRICULAR = r"\bPACs?\b|\bAPBs?\b|\bSVEBs?\b|supraventricular|atrial (?:ectop\w*|premature|extra)|\bSVT\b"
-_ECTOPY = r"ectop\w*|premature|extra ?systol\w*|extra beats?|skipped beats?|couplets?|\bruns?\b"
-_RUNS = r"\bruns?\b|tachycardia|\bV-?tach\w*|\bN?SVT\b|\bVT\b|salvos?"
-_PAUSE = r"\bpauses?\b|asystol\w*|sinus arrest|dropped beats?|\bgaps? between beats\b"
-_RATE_RANGE = (r"slowest|fastest|lowest (?:heart )?rate|highest (?:heart )?rate|(?:min|max)(?:imum)? (?:heart )?rate|"
-               r"rate (?:trend|range)|heart rate over|average (?:heart )?rate")
-_WHOLE = (r"whole (?:recording|record|tracing|holter)|entire|all night|overnight|during the (?:night|day|recording)|"
-          r"\bholter\b|\b(?:24|48)[- ]?h(?:ours?|r)?\b|over the (?:recording|day|night)|in total|total (?:number|count)|"
-          r"how many|episodes?|paroxysm\w*|\bbouts?\b")
-_ASKS = re.compile("|".join(f"(?:{p})" for p in (_AF, _VENTRICULAR, _SUPRAVENTRICULAR, _ECTOPY, _PAUSE, _RATE_RANGE, _WHOLE)),
+_AF = (r"fibril+at\w*|flut+er\w*|\bA-?fib\b|\bAF\b|\bAFL\b|\bAFIB\b|\bPAF\b|burden|out of rhythm|"
+       r"time (?:spent )?in (?:AF|a-?fib|atrial)")
+_VENTRICULAR = (r"\bPVCs?\b|\bVPBs?\b|\bVEBs?\b|\bVEs\b|\bventri[ck]ul\w*(?! (?:rate|response))|\bV-?tach\w*|\bNSVT\b|\bVT\b|"
+                r"bigemin\w*|trigemin\w*|(?:bottom|lower) (?:of (?:the|my|his|her) heart|chambers?)")
+_SUPRAVENTRICULAR = (r"\bPACs?\b|\bAPBs?\b|\bAPCs?\b|\bSVEB?s?\b|\bSVPBs?\b|supraventri[ck]ul\w*|premature atrial|"
+                     r"\batrial (?:ectop\w*|premature|extra\w*|tachy\w*|runs?)|upper chambers?|\bSVT\b")
+_ECTOPY = r"ectop\w*|premature|extra ?systol\w*|extra beats?|skipped beats?|couplets?|\bruns?\b|salvos?"
+_RUNS = (r"\bruns?\b|tachycardi\w*|\btachy\b|\bV-?tach\w*|\bN?SVT\b|\bVT\b|salvos?|bursts?|consecutive|in a row|"
+         r"three or more|\b3\s*\+|non-?sustained|fast rhythm")
+_PAUSE = (r"\bpaus\w*|asystol\w*|sinus arrest|dropped beats?|gaps? between beats|heart (?:stop\w*|skip\w* a beat)|"
+          r"stop(?:ped|s)? beating|RR (?:intervals? )?(?:over|above|longer|of more|>)")
+_RATE_RANGE = (r"slowest|fastest|lowest|highest|(?:min|max)(?:imum)?\b|\baverage\b|\bmean\b|heart ?rates?|\bHR\b|"
+               r"\bpulse\b|how (?:slow|fast)|rate (?:trend|range)")
+_SUMMARY = (r"summar\w*|overall|\bmonitor\b|\btapes?\b|ambulatory|\bholter\b|whole (?:recording|record|tracing)|"
+            r"entire|all night|overnight|(?:during|in|over) the (?:night|day|recording)|\b(?:24|48)[- ]?h(?:ours?|r)?\b|"
+            r"twenty-four hours|in total|total (?:number|count|time)|how many|episodes?|paroxysm\w*|\bbouts?\b|"
+            r"(?:write|give me|draft) (?:a |the |an )?(?:\w+ )?report")
+_ASKS = re.compile("|".join(f"(?:{p})" for p in (_AF, _VENTRICULAR, _SUPRAVENTRICULAR, _ECTOPY, _PAUSE, _SUMMARY)),
                    re.IGNORECASE)
+_RESTING = re.compile(r"\bQRS\b|\bPR\b|\bQTc?\b|\baxis\b|\bST\b|\bT[- ]waves?\b|\bP[- ]waves?\b|\bintervals?\b(?! (?:over|above|longer|of more))|"
+                      r"duration|\bwidth\b|\bwide\b|voltage|hypertroph\w*|\bLVH\b|bundle|\bblock\b|infarct\w*|\bMI\b|"
+                      r"isch(?:a)?emi\w*|\blead\b|morpholog\w*|\bdelta\b|\bWPW\b", re.IGNORECASE)
+_RATE = re.compile(_RATE_RANGE + r"|brady\w*|tachy\w*", re.IGNORECASE)
+"""Rate words that route a question to the whole recording; bradycardia and tachycardia too ("any brady
+overnight?"), which the verdict answers with the rate range unless runs are asked ("runs of V tach")."""
 
 TOPIC = Topic("whole_recording", "recording")
 
 
 def asks_whole_recording(question: str) -> bool:
-    """Whether ``question`` asks about what happens over a long recording (AF/flutter, ectopy, pauses,
-    the rate range, or the recording as a whole) rather than about a wave or an interval."""
-    return bool(_ASKS.search(to_english(question)))
+    """Whether ``question``, asked of a long recording, is about the recording as a whole (AF/flutter,
+    ectopy, runs, pauses, the rate and its range, a summary) rather than about a wave, an interval, the
+    axis or a morphology, which the resting tools answer from the first minutes."""
+    english = to_english(question)
+    if _RESTING.search(english):
+        # "QRS width?" stays resting; "how many PVCs, and what's the QRS?" too (the resting tools answer
+        # the morphology, the PVCs are in their anomalies)
+        return False
+    return bool(_ASKS.search(english) or _RATE.search(english))
 
 
 def whole_recording_verdict(question: str, r: dict[str, Any]) -> Verdict:
@@ -54,6 +72,10 @@ def whole_recording_verdict(question: str, r: dict[str, Any]) -> Verdict:
     asked = {name: bool(re.search(p, q, re.IGNORECASE)) for name, p in (
         ("af", _AF), ("v", _VENTRICULAR), ("s", _SUPRAVENTRICULAR), ("ectopy", _ECTOPY), ("pause", _PAUSE),
         ("rate", _RATE_RANGE), ("runs", _RUNS))}
+    if asked["runs"] and not (asked["v"] or asked["s"] or asked["ectopy"]):  # "any tachycardia runs?": both classes
+        asked["v"] = asked["s"] = True
+    if not any(asked.values()) and _RATE.search(q):  # "any brady overnight?": the rate range answers
+        asked["rate"] = True
     if asked["ectopy"] and not (asked["v"] or asked["s"]):
         asked["v"] = asked["s"] = True
     # "were there any PVCs?" gets a yes or no first; "how many PVCs?" the count
