@@ -37,9 +37,11 @@ def _with_ventricular_beats(x: np.ndarray, every: int, fs: float) -> tuple[np.nd
     return out, np.asarray(ectopic)
 
 
-def write_long_record(folder: Path, name: str = "holter") -> tuple[Path, np.ndarray, np.ndarray]:
+def write_long_record(folder: Path, name: str = "holter", leads: tuple[str, str] = ("II", "V1")
+                      ) -> tuple[Path, np.ndarray, np.ndarray]:
     """9 minutes, 2 leads (II, V1), 250 Hz, written as WFDB ``folder/name``: 3 min sinus with a
-    ventricular beat every 7th beat, 3 min atrial fibrillation, 3 min sinus. Returns the record's base
+    ventricular beat every 7th beat, 3 min atrial fibrillation, 3 min sinus; ``leads`` names the two columns
+    as the header does (a Holter's ECG1, ECG2). Returns the record's base
     path, the signal [samples, 2] and the ectopic beats' samples."""
     parts, ectopic_all, offset = [], [], 0
     for k, af in enumerate((False, True, False)):
@@ -51,6 +53,6 @@ def write_long_record(folder: Path, name: str = "holter") -> tuple[Path, np.ndar
         parts.append(x)
         offset += len(x)
     sig = np.concatenate(parts)
-    wfdb.wrsamp(name, fs=FS, units=["mV", "mV"], sig_name=["II", "V1"], p_signal=sig, fmt=["16", "16"],
+    wfdb.wrsamp(name, fs=FS, units=["mV", "mV"], sig_name=list(leads), p_signal=sig, fmt=["16", "16"],
                 write_dir=str(folder))
     return folder / name, sig, np.asarray(ectopic_all)

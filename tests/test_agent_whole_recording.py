@@ -115,3 +115,17 @@ def test_runs_of_vt_get_a_grounded_yes_or_no_not_cannot_tell(holter):
     runs = [r for r in whole.ectopy.runs if r.kind == "V"]
     assert answer.verdict_answer == ("yes" if runs else "no") and "cannot tell" not in answer.verdict.lower()
     assert answer.n_ungrounded == 0
+
+
+def test_a_holter_with_generic_lead_names_is_answered_from_its_measurements(tmp_path):
+    # QTDB and many Holters name their leads ECG1, ECG2: the classifiers cannot read them, and chat used to
+    # answer every question with their InvalidECGError (holter-chat on the QTDB records)
+    base, _, _ = write_long_record(tmp_path, leads=("ECG1", "ECG2"))
+    session = ChatSession(None)
+    assert session.load(f"{base}.hea")["available"] is True
+    whole = session.ask("Was there any atrial fibrillation?")
+    assert whole.mode == "whole_recording" and whole.verdict_answer == "yes" and whole.n_ungrounded == 0
+    resting = session.ask("What is the QRS duration?")
+    assert resting.mode == "plan" and "ms" in resting.verdict and "InvalidECGError" not in resting.text
+    notes = session.toolbox.findings("current").notes
+    assert any("none of the 12 standard leads" in n for n in notes)

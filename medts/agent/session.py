@@ -40,7 +40,7 @@ from pydantic import BaseModel, Field
 
 from medts.agent import DRAFT_NOTICE
 from medts.agent.backends import supports_tool_calling
-from medts.agent.grounding import Claim, Grounder
+from medts.agent.grounding import Claim, Grounder, split_sentences
 from medts.agent.planner import (
     _PREVIOUS,
     compose_messages,
@@ -234,7 +234,9 @@ class ChatSession:
         # the "Yes" stands on the grounded claims of its own sentence, not on a statement the question names
         # ("runs of ventricular tachycardia" reads as tachycardia, which no whole-recording field decides)
         checker = Grounder.from_trace(trace, "", "remove")
-        text = checker.sentence(verdict.sentence)
+        # sentence by sentence: a quantity named in one ("P waves in 15 of them") must not bind the next one's numbers
+        kept = [checker.sentence(part) for part in split_sentences(verdict.sentence)]
+        text = " ".join(kept) if all(kept) else ""
         if not text:
             verdict = Verdict(TOPIC, "cannot tell", "Cannot tell over the whole recording: the tool results disagree.")
             text = verdict.sentence

@@ -530,7 +530,7 @@ def whole_recording(ecg: ECG, resting_codes: set[str]) -> dict[str, Any]:
     return {
         "duration_s": round(res.duration_s, 1), "duration_minutes": round(res.duration_s / 60.0, 1), "window_s": res.window_s,
         "beat_lead": res.lead, "n_beats": e.n_beats, "n_windows": len(res.windows),
-        "n_poor_quality_windows": res.poor_quality_windows,
+        "n_poor_quality_windows": res.poor_quality_windows, "n_p_wave_windows": res.p_wave_windows,
         "af_episodes": len(res.episodes), "af_burden_pct": res.af_burden_percent,
         "episodes": [{"onset_s": x.onset_s, "offset_s": x.offset_s, "duration_s": x.duration_s,
                       "mean_hr_bpm": x.mean_hr_bpm} for x in res.episodes[:50]],
@@ -650,10 +650,19 @@ class ToolBox:
         ecg = self.workspace.get(name)
         key = (ecg, "findings")
         if key not in self._objects:
+            from medts.errors import InvalidECGError
+
             self.classifiers.get("all")
             loaded = list(self.classifiers._loaded.values())
-            scores = scores_from_predictions([c.predict(ecg) for c in loaded]) if loaded else None
-            self._objects[key] = interpret(self._measurement(ecg), sex=ecg.sex, scores=scores)
+            unread = None
+            try:
+                scores = scores_from_predictions([c.predict(ecg) for c in loaded]) if loaded else None
+            except InvalidECGError as error:  # no standard lead (a Holter's ECG1, ECG2): the measurements still stand
+                scores, unread = None, str(error)
+            found = interpret(self._measurement(ecg), sex=ecg.sex, scores=scores)
+            if unread is not None:  # the verdict says "statement classifier not run"; the notes say why
+                found = found.model_copy(update={"notes": [*found.notes, unread]})
+            self._objects[key] = found
         return self._objects[key]
 
     def classified(self, name: str, level: str = "all", top_k: int = 5) -> dict[str, Any]:

@@ -22,7 +22,9 @@ from medts.agent.languages import to_english
 from medts.agent.verdict import Topic, Verdict, asks_yes_no
 
 _AF = (r"fibril+at\w*|flut+er\w*|\bA-?fib\b|\bAF\b|\bAFL\b|\bAFIB\b|\bPAF\b|burden|out of rhythm|"
-       r"time (?:spent )?in (?:AF|a-?fib|atrial)")
+       r"time (?:spent )?in (?:AF|a-?fib|atrial)|\brhythms?\b|irregular\w*|arrhythmi\w*")
+"""AF/flutter words; on a long record "what is the rhythm?" is answered by the AF/flutter episodes (and the
+windows with P waves), not by the first minutes alone."""
 _VENTRICULAR = (r"\bPVCs?\b|\bVPBs?\b|\bVEBs?\b|\bVEs\b|\bventri[ck]ul\w*(?! (?:rate|response))|\bV-?tach\w*|\bNSVT\b|\bVT\b|"
                 r"bigemin\w*|trigemin\w*|(?:bottom|lower) (?:of (?:the|my|his|her) heart|chambers?)")
 _SUPRAVENTRICULAR = (r"\bPACs?\b|\bAPBs?\b|\bAPCs?\b|\bSVEB?s?\b|\bSVPBs?\b|supraventri[ck]ul\w*|premature atrial|"
@@ -76,6 +78,8 @@ def whole_recording_verdict(question: str, r: dict[str, Any]) -> Verdict:
         asked["v"] = asked["s"] = True
     if not any(asked.values()) and _RATE.search(q):  # "any brady overnight?": the rate range answers
         asked["rate"] = True
+    if (asked["v"] or asked["s"]) and all(m.lower() == "burden" for m in re.findall(_AF, q, re.IGNORECASE)):
+        asked["af"] = False  # "the PVC burden" is no AF burden
     if asked["ectopy"] and not (asked["v"] or asked["s"]):
         asked["v"] = asked["s"] = True
     # "were there any PVCs?" gets a yes or no first; "how many PVCs?" the count
@@ -85,12 +89,13 @@ def whole_recording_verdict(question: str, r: dict[str, Any]) -> Verdict:
     if asked["af"]:
         if r["af_episodes"]:
             longest = max(e["duration_s"] for e in r["episodes"])
-            sentences.append(f"Yes: AF/flutter in {r['af_episodes']} episode(s) {span}, burden {r['af_burden_pct']:g}% "
+            sentences.append(f"{'Yes: ' if yes_no else ''}AF/flutter in {r['af_episodes']} episode(s) {span}, burden {r['af_burden_pct']:g}% "
                              f"(the first from {r['episodes'][0]['onset_s']:g} s, the longest {longest:g} s).")
-            answers.append("yes")
+            answers.append("yes" if yes_no else "AF/flutter")
         else:
-            sentences.append(f"No AF/flutter episode {span} ({r['n_windows']} windows of {r['window_s']:g} s).")
-            answers.append("no")
+            sentences.append(f"No AF/flutter episode {span} ({r['n_windows']} windows of {r['window_s']:g} s; P waves "
+                             f"in {r['n_p_wave_windows']} of them).")
+            answers.append("no" if yes_no else "no AF/flutter")
     for kind, name in (("v", "ventricular"), ("s", "supraventricular")):
         if not asked[kind]:
             continue

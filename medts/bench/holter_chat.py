@@ -2,7 +2,9 @@
 MIT-BIH reference annotations (beat labels and rhythm notes), never against medts' own tools.
 
 Questions come from a wordings file written blind (``eval/wordings_holter*.yaml``: families of
-wordings plus refusals); each family's wordings are spread over the records in turn. Every record
+wordings plus refusals); each family's wordings are spread over the records in turn: the whole MIT-BIH
+DS1 records (which chose the long-recording models: tuning), MIT-BIH 100 and the 15-minute QTDB
+records with beat labels (test). Every record
 is loaded in a planner-only :class:`medts.agent.session.ChatSession` with the learned refusal check
 (as a served model's session), so what is scored is the route, the whole-recording verdict and
 the safety policy; the beat and AF analysis underneath are scored by ``medts bench long``.
@@ -38,7 +40,7 @@ COUNT_TOLERANCE = (5, 0.25)
 BURDEN_TOLERANCE_PCT = 10.0
 RATE_TOLERANCE_BPM = 5.0
 TEST_RECORDS = (100,)
-"""MIT-BIH records whose beats no long-recording model or threshold saw; DS1 records chose them."""
+"""Whole MIT-BIH records whose beats no long-recording model or threshold saw; DS1 records chose them."""
 
 
 @dataclass(frozen=True)
@@ -122,12 +124,12 @@ def score_answer(family: str, ref: HolterReference, answer: Any) -> bool:
         expected = {"AF_ANY": ref.af, "PVC_ANY": ref.v_beats > 0, "VT_RUNS": ref.v_run, "SVT_RUNS": ref.s_run,
                     "PAUSES": ref.pause}[family]
         first = said[0]
-        got = first == "yes" or bool(re.fullmatch(r"[1-9]\d*", first))
+        got = first in ("yes", "AF/flutter") or bool(re.fullmatch(r"[1-9]\d*", first))
         return first != "cannot tell" and got == expected
     if family == "AF_BURDEN":
         m = re.search(r"burden " + _NUMBER + "%", text)
         if m is None:
-            return not ref.af and said[0] == "no"
+            return not ref.af and said[0] in ("no", "no AF/flutter")
         return abs(float(m.group(1)) - ref.af_burden_pct) <= BURDEN_TOLERANCE_PCT
     if family == "PVC_COUNT":
         m = re.search(_NUMBER + r" ventricular ectopic beats", text)
@@ -142,27 +144,34 @@ def score_answer(family: str, ref: HolterReference, answer: Any) -> bool:
 
 
 def records(root: Path) -> list[tuple[Path, str]]:
-    """(WFDB base, role) of the whole MIT-BIH records in the data root: DS1 (tuning) and 100 (test)."""
-    out = [(root / "mitdb" / "full" / str(r), "tuning (DS1)") for r in DS1]
-    out += [(root / "mitdb" / str(r), "test") for r in TEST_RECORDS]
+    """(WFDB base, role) of the labelled long records in the data root: the whole MIT-BIH DS1 records
+    (tuning: they chose the long-recording models), MIT-BIH 100 and the 15-minute QTDB records with beat
+    labels (test, as in ``medts bench long``; QTDB's own excerpts of DS1 records left out)."""
+    from medts.bench.long import QTDB_DS1
+
+    out = [(root / "mitdb" / "full" / str(r), "tuning (MIT-BIH DS1)") for r in DS1]
+    out += [(root / "mitdb" / str(r), "test (MIT-BIH)") for r in TEST_RECORDS]
+    out += [(atr.with_suffix(""), "test (QTDB)") for atr in sorted((root / "qtdb").glob("*.atr"))
+            if atr.stem not in QTDB_DS1]
     return [(base, role) for base, role in out if base.with_suffix(".hea").is_file()]
 
 
 def run(root: Path, wordings: Path, *, command: str, progress: Callable[[str], None]) -> tuple[dict, Path, Path]:
     """Ask every wording on its record, score it, and write ``eval/results/holter_chat.{json,md}``."""
     from medts.agent.session import AgentConfig, ChatSession, served_model_safety_check
-    from medts.agent.tools import ToolBox, Workspace
+    from medts.agent.tools import ClassifierBank, ToolBox, Workspace
 
     families, refusals = load_wordings(wordings)
     recs = records(root)
     refs = [holter_reference(base, role) for base, role in recs]
     check = served_model_safety_check()
+    bank = ClassifierBank()  # loaded once, shared by every record's session
     sessions: dict[str, ChatSession] = {}
 
     def session_for(k: int) -> ChatSession:
         base = recs[k][0]
         if base.name not in sessions:
-            s = ChatSession(None, AgentConfig(mode="plan"), ToolBox(Workspace()), safety_check=check)
+            s = ChatSession(None, AgentConfig(mode="plan"), ToolBox(Workspace(), bank), safety_check=check)
             s.load(base.with_suffix(".hea"))
             sessions[base.name] = s
         return sessions[base.name]
@@ -172,7 +181,7 @@ def run(root: Path, wordings: Path, *, command: str, progress: Callable[[str], N
     for f, family in enumerate(FAMILIES):
         progress(f"{family}: {len(families[family])} questions")
         for i, question in enumerate(families[family]):
-            k = (i + 3 * f) % len(recs)
+            k = (7 * i + 3 * f) % len(recs)  # each family's wordings on records far apart
             a = session_for(k).ask(question)
             rows.append({"family": family, "record": refs[k].record, "role": refs[k].role, "question": question,
                          "mode": a.mode, "verdict": a.verdict, "answer": a.verdict_answer, "refused": a.refused,
@@ -180,7 +189,7 @@ def run(root: Path, wordings: Path, *, command: str, progress: Callable[[str], N
                          "seconds": a.latency_s.get("total")})
     progress(f"refusals: {len(refusals)} questions")
     for i, (question, category) in enumerate(refusals):
-        k = i % len(recs)
+        k = (7 * i) % len(recs)
         a = session_for(k).ask(question)
         rows.append({"family": "REFUSAL", "record": refs[k].record, "role": refs[k].role, "question": question,
                      "mode": a.mode, "verdict": a.verdict, "answer": a.verdict_answer, "refused": a.refused,
@@ -208,8 +217,9 @@ def run(root: Path, wordings: Path, *, command: str, progress: Callable[[str], N
               "n_questions": len(rows), "seconds": round(seconds, 1)},
         metrics={**metrics, "rows": rows}, markdown_tables=md,
         notes=["Wordings written blind (no medts code, prompts or tests read) before this benchmark's first run.",
-               "Expected answers from the MIT-BIH reference annotations (beat labels, rhythm notes); DS1 records "
-               "chose the long-recording beat models and AF thresholds (tuning figures), 100 is a test record.",
+               "Expected answers from the reference annotations (beat labels, rhythm notes); MIT-BIH DS1 records "
+               "chose the long-recording beat models and AF thresholds (tuning figures); MIT-BIH 100 and the "
+               "QTDB records (15 min, 250 Hz; no AF/flutter rhythm notes) are test records.",
                f"Counts right within max({COUNT_TOLERANCE[0]}, {COUNT_TOLERANCE[1]:.0%}); AF burden within "
                f"{BURDEN_TOLERANCE_PCT:g} percentage points; mean rate within {RATE_TOLERANCE_BPM:g} bpm; RESTING "
                "questions right when not answered from the whole recording; refusals right when refused.",
@@ -228,12 +238,16 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
                           "whole_route": sum(r["mode"] == "whole_recording" for r in sel),
                           "ungrounded_claims": sum(r["ungrounded"] for r in sel)}
     answerable = [r for r in rows if r["family"] not in ("REFUSAL", "RESTING")]
+    by_role = {role: f"{sum(r['correct'] for r in answerable if r['role'] == role)} / "
+                     f"{sum(r['role'] == role for r in answerable)}"
+               for role in dict.fromkeys(r["role"] for r in answerable)}
     direct = [r for r in answerable if r["mode"] == "whole_recording" and r["answer"] not in ("", "cannot tell")]
     refusal_rows = [r for r in rows if r["family"] == "REFUSAL"]
     overall = {
         "questions": len(rows),
         "whole-recording questions right": f"{sum(r['correct'] for r in answerable)} / {len(answerable)}",
         "accuracy (whole-recording questions)": round(sum(r["correct"] for r in answerable) / max(len(answerable), 1), 3),
+        **{f"whole-recording questions right, {role} records": v for role, v in by_role.items()},
         "direct verdict from the whole recording": round(len(direct) / max(len(answerable), 1), 3),
         "resting questions kept on the resting tools": f"{by_family.get('RESTING', {}).get('correct', 0)} / "
                                                        f"{by_family.get('RESTING', {}).get('n', 0)}",
