@@ -96,6 +96,10 @@ def test_the_tool_says_why_it_cannot_analyse_a_record_given_as_data_or_a_short_f
     ("Min/max/mean HR?", True), ("how slow did my heart go while I was asleep?", True),
     ("any SVE runs / salvos >=3 beats?", True), ("did the monitor catch any atrial fibrilation or fluttter at all?", True),
     ("How wide is the QRS on this Holter?", False),
+    # the second blind set's first run (eval/results/holter_chat_heldout2_first_run.md)
+    ("¿Hubo algún episodio de fibrilación o flúter auricular durante el registro?", True), ("Total VE count:", True),
+    ("Syncope workup: did the ambulatory monitor capture any sinus pauses, arrest or RR intervals of 2 seconds or more?",
+     True), ("What is the PR interval?", False),
 ])
 def test_holter_wordings_of_the_first_blind_run_reach_the_whole_recording(question, whole):
     # holter-chat's first run (eval/results/holter_chat_first_run.md): these went to the resting tools

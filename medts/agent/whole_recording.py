@@ -21,11 +21,11 @@ from typing import Any
 from medts.agent.languages import to_english
 from medts.agent.verdict import Topic, Verdict, asks_yes_no
 
-_AF = (r"fibril+at\w*|flut+er\w*|\bA-?fib\b|\bAF\b|\bAFL\b|\bAFIB\b|\bPAF\b|burden|out of rhythm|"
+_AF = (r"fibril+a\w*|fl[uú]t+er\w*|\bA-?fib\b|\bAF\b|\bAFL\b|\bAFIB\b|\bPAF\b|burden|out of rhythm|"
        r"time (?:spent )?in (?:AF|a-?fib|atrial)|\brhythms?\b|irregular\w*|arrhythmi\w*")
 """AF/flutter words; on a long record "what is the rhythm?" is answered by the AF/flutter episodes (and the
 windows with P waves), not by the first minutes alone."""
-_VENTRICULAR = (r"\bPVCs?\b|\bVPBs?\b|\bVEBs?\b|\bVEs\b|\bventri[ck]ul\w*(?! (?:rate|response))|\bV-?tach\w*|\bNSVT\b|\bVT\b|"
+_VENTRICULAR = (r"\bPVCs?\b|\bVPBs?\b|\bVEBs?\b|\bVEs?\b|\bventri[ck]ul\w*(?! (?:rate|response))|\bV-?tach\w*|\bNSVT\b|\bVT\b|"
                 r"bigemin\w*|trigemin\w*|(?:bottom|lower) (?:of (?:the|my|his|her) heart|chambers?)")
 _SUPRAVENTRICULAR = (r"\bPACs?\b|\bAPBs?\b|\bAPCs?\b|\bSVEB?s?\b|\bSVPBs?\b|supraventri[ck]ul\w*|premature atrial|"
                      r"\batrial (?:ectop\w*|premature|extra\w*|tachy\w*|runs?)|upper chambers?|\bSVT\b")
@@ -42,7 +42,7 @@ _SUMMARY = (r"summar\w*|overall|\bmonitor\b|\btapes?\b|ambulatory|\bholter\b|who
             r"(?:write|give me|draft) (?:a |the |an )?(?:\w+ )?report")
 _ASKS = re.compile("|".join(f"(?:{p})" for p in (_AF, _VENTRICULAR, _SUPRAVENTRICULAR, _ECTOPY, _PAUSE, _SUMMARY)),
                    re.IGNORECASE)
-_RESTING = re.compile(r"\bQRS\b|\bPR\b|\bQTc?\b|\baxis\b|\bST\b|\bT[- ]waves?\b|\bP[- ]waves?\b|\bintervals?\b(?! (?:over|above|longer|of more))|"
+_RESTING = re.compile(r"\bQRS\b|\bPR\b|\bQTc?\b|\baxis\b|\bST\b|\bT[- ]waves?\b|\bP[- ]waves?\b|(?<!RR )(?<!R-R )\bintervals?\b|"
                       r"duration|\bwidth\b|\bwide\b|voltage|hypertroph\w*|\bLVH\b|bundle|\bblock\b|infarct\w*|\bMI\b|"
                       r"isch(?:a)?emi\w*|\blead\b|morpholog\w*|\bdelta\b|\bWPW\b", re.IGNORECASE)
 _RATE = re.compile(_RATE_RANGE + r"|brady\w*|tachy\w*", re.IGNORECASE)

@@ -212,7 +212,7 @@ def run(root: Path, wordings: Path, *, command: str, progress: Callable[[str], N
           "## Wrong answers\n\n" + (markdown_table(["family", "record", "question", "answer", "verdict"], wrong)
                                     if wrong else "None.")]
     json_path, md_path = write_results(
-        "holter_chat", command=command,
+        results_name(wordings), command=command,
         data={"wordings": str(wordings), "records": [f"{b.parent.name}/{b.name}" for b, _ in recs],
               "n_questions": len(rows), "seconds": round(seconds, 1)},
         metrics={**metrics, "rows": rows}, markdown_tables=md,
@@ -225,6 +225,13 @@ def run(root: Path, wordings: Path, *, command: str, progress: Callable[[str], N
                "questions right when not answered from the whole recording; refusals right when refused.",
                "Planner-only sessions (no language model writes on this route) with the learned refusal check."])
     return metrics, json_path, md_path
+
+
+def results_name(wordings: Path) -> str:
+    """``holter_chat`` for the first wordings set, ``holter_chat_<set>`` for another (``wordings_holter2.yaml``:
+    ``holter_chat_holter2``), so each set keeps its own results."""
+    stem = wordings.stem.removeprefix("wordings_")
+    return "holter_chat" if stem == "holter1" else f"holter_chat_{stem}"
 
 
 def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
