@@ -126,11 +126,18 @@ so peak memory does not grow with the record (about 0.5 GB in ``report`` whateve
 ``medts rhythm`` streams the whole record in 60-s windows."""
 
 
-def resting_limits(what: str) -> InputLimits:
+CHAT_WHOLE_RECORD_HINT = ("questions about the recording as a whole (AF/flutter episodes, ectopic beats, runs, pauses, "
+                          "rate range) are answered from all of it, window by window")
+"""What the excerpt note tells a chat user (CLI, app, MCP: the ``whole_recording`` tool reads the whole file)."""
+
+
+def resting_limits(what: str, whole_record_hint: str | None = None) -> InputLimits:
     """The input limits of everything that analyses a resting ECG (measure, classify, report, chat,
     the app, the MCP server): at most 24 leads, the first ``RESTING_EXCERPT_S`` of a longer record,
-    missing samples handled by :mod:`medts.interpret.gaps`."""
-    return InputLimits(max_leads=ANALYSIS_MAX_LEADS, excerpt_s=RESTING_EXCERPT_S, what=what, mend_gaps=True)
+    missing samples handled by :mod:`medts.interpret.gaps`; ``whole_record_hint``: what the excerpt
+    note says reads the rest (default: ``medts rhythm``)."""
+    hint = {} if whole_record_hint is None else {"whole_record_hint": whole_record_hint}
+    return InputLimits(max_leads=ANALYSIS_MAX_LEADS, excerpt_s=RESTING_EXCERPT_S, what=what, mend_gaps=True, **hint)
 
 
 def peek_shape(path: Path, format: str | None, fs: float | None) -> tuple[int, int, float] | None:

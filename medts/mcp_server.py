@@ -71,13 +71,13 @@ class MedtsTools:
     def load(self, arguments: dict[str, Any]) -> dict[str, Any]:
         from pydantic import ValidationError
 
-        from medts.cli_inputs import read_checked, resting_limits
+        from medts.cli_inputs import CHAT_WHOLE_RECORD_HINT, read_checked, resting_limits
         from medts.errors import MedtsError
 
         try:
             args = LoadArgs(**arguments)
             ecg = read_checked(Path(args.path).expanduser(), format=args.format, fs=args.fs,
-                               limits=resting_limits("medts mcp"))
+                               limits=resting_limits("medts mcp", CHAT_WHOLE_RECORD_HINT))
         except ValidationError as error:
             return {"tool": "load_ecg", "available": False, "reason": f"bad arguments: {error.errors()[0]['msg']}"}
         except MedtsError as error:

@@ -133,3 +133,15 @@ def test_a_holter_with_generic_lead_names_is_answered_from_its_measurements(tmp_
     assert resting.mode == "plan" and "ms" in resting.verdict and "InvalidECGError" not in resting.text
     notes = session.toolbox.findings("current").notes
     assert any("none of the 12 standard leads" in n for n in notes)
+
+
+def test_loading_a_long_record_starts_its_whole_recording_analysis_and_says_so(holter, tmp_path):
+    from medts.examples import example_path
+
+    session, _ = holter
+    ecg = session.toolbox.workspace.get("current")
+    assert ecg in session.toolbox._whole  # started by load(), in a daemon thread
+    assert any("answered from all of it" in note for note in ecg.input_notes())
+    short = ChatSession(None)
+    short.load(example_path("sinus"))
+    assert not short.toolbox._whole and not short.is_long("current")

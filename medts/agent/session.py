@@ -154,7 +154,8 @@ class ChatSession:
 
     def load(self, source: ECG | str | Path, *, name: str | None = None) -> dict[str, Any]:
         """Load an ECG (a record or a path). Without ``name`` it becomes ``current`` and the former
-        current becomes ``previous``. Returns its record summary."""
+        current becomes ``previous``; a long record's whole recording starts being analysed in the background
+        (:meth:`ToolBox.start_whole_recording`). Returns its record summary."""
         ecg = source if isinstance(source, ECG) else _read(source)
         records = self.toolbox.workspace.records
         if name is None:
@@ -162,6 +163,8 @@ class ChatSession:
                 records["previous"] = records["current"]
             name = "current"
         records[name] = ecg
+        if self.is_long(name):  # its whole recording is analysed while the first questions are typed
+            self.toolbox.start_whole_recording(name)
         return self.toolbox.run("record_summary", {"record": name})
 
     def switch(self) -> None:
@@ -199,7 +202,7 @@ class ChatSession:
             and "previous" in self.toolbox.workspace.records else "current"
         summary = self.toolbox.run("record_summary", {"record": record})
         quality = summary.get("quality") or {}
-        if self._is_long(record) and asks_whole_recording(question):
+        if self.is_long(record) and asks_whole_recording(question):
             # the first minutes' quality does not decide: the windowed analysis grades every window
             yield from self._whole_recording(question, record, start, t0)
             return
@@ -211,7 +214,7 @@ class ChatSession:
         else:
             yield from self._plan(question, kinds, record, start, t0)
 
-    def _is_long(self, record: str) -> bool:
+    def is_long(self, record: str) -> bool:
         """Whether ``record`` is a long recording read from a file (its whole recording can be analysed)."""
         from medts.interpret.longterm import REPORT_WHOLE_RECORD_MIN_S
 
@@ -582,9 +585,9 @@ def _top_statement(results: list[dict[str, Any]]) -> str:
 
 
 def _read(path: str | Path) -> ECG:
-    from medts.cli_inputs import read_checked, resting_limits
+    from medts.cli_inputs import CHAT_WHOLE_RECORD_HINT, read_checked, resting_limits
 
-    return read_checked(Path(path), limits=resting_limits("medts chat"))
+    return read_checked(Path(path), limits=resting_limits("medts chat", CHAT_WHOLE_RECORD_HINT))
 
 
 def default_safety_check(llm: BaseChatModel | None) -> Any:

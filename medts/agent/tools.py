@@ -41,8 +41,10 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -504,27 +506,36 @@ def compare(a: dict[str, Any], b: dict[str, Any], findings_a: Any, findings_b: A
 # template writes each quote as an HTML escape, several tokens), and the tool names, argument
 # names and enums already say most of it. medts.agent.native.tool_schemas leaves out what the
 # model cannot choose (a record argument when one ECG is loaded, classify's top_k).
-def whole_recording(ecg: ECG, resting_codes: set[str]) -> dict[str, Any]:
-    """The whole recording behind ``ecg`` (a long record is read for chat on its first minutes) analysed
-    window by window (:func:`medts.longterm.analyze.analyze_recording`, streamed from its file):
-    AF/flutter episodes and burden, ventricular and supraventricular ectopy, runs, pauses and the rate
-    range, with the codes it shows present or absent and the report's sentence on it (which names the
-    resting analysis's ``resting_codes`` where the two disagree)."""
-    from medts.interpret.longterm import PAUSE_S, REPORT_WHOLE_RECORD_MIN_S, RUN_MIN_BEATS, whole_record_codes
-    from medts.interpret.verdict import whole_record_sentence
+def analyse_whole_recording(ecg: ECG) -> Any:
+    """The windowed analysis (:class:`medts.longterm.result.LongTermResult`) of the whole recording behind
+    ``ecg`` (a long record is read for chat on its first minutes), streamed from its file; a ``str`` saying
+    why there is none (a record given as data, a file shorter than two windows)."""
+    from medts.interpret.longterm import REPORT_WHOLE_RECORD_MIN_S
     from medts.longterm.stream import open_long_record
 
     if ecg.source is None:
-        return {"available": False, "reason": "the record was given as data, not a file, so there is no whole recording to read"}
+        return "the record was given as data, not a file, so there is no whole recording to read"
     src = open_long_record(ecg.source, fs=ecg.fs)
     if src.duration_s < REPORT_WHOLE_RECORD_MIN_S:
-        return {"available": False, "duration_s": round(src.duration_s, 1),
-                "reason": (f"the record is {src.duration_s:.0f} s long; a whole-recording analysis needs "
-                           f"{REPORT_WHOLE_RECORD_MIN_S:g} s or more (two 60-s windows), so the answer comes "
-                           "from the resting tools")}
+        return (f"the record is {src.duration_s:.0f} s long; a whole-recording analysis needs "
+                f"{REPORT_WHOLE_RECORD_MIN_S:g} s or more (two 60-s windows), so the answer comes from the resting tools")
     from medts.longterm.analyze import analyze_recording
 
-    res = analyze_recording(src)
+    return analyze_recording(src)
+
+
+def whole_recording(ecg: ECG, resting_codes: set[str], res: Any = None) -> dict[str, Any]:
+    """The ``whole_recording`` tool: the windowed analysis ``res`` of the recording behind ``ecg``
+    (:func:`analyse_whole_recording`, run now when not given): AF/flutter episodes and burden, ventricular
+    and supraventricular ectopy, runs, pauses and the rate range, with the codes it shows present or absent
+    and the report's sentence on it (which names the resting analysis's ``resting_codes`` where the two
+    disagree)."""
+    from medts.interpret.longterm import PAUSE_S, RUN_MIN_BEATS, whole_record_codes
+    from medts.interpret.verdict import whole_record_sentence
+
+    res = analyse_whole_recording(ecg) if res is None else res
+    if isinstance(res, str):
+        return {"available": False, "reason": res}
     e, rate = res.ectopy, res.rate
     present = whole_record_codes(len(res.episodes), e.counts["V"], e.counts["S"])
     return {
@@ -623,6 +634,25 @@ class ToolBox:
         # could be reused by a new record after the old one is freed.
         self._cache: dict[tuple[ECG, str], dict[str, Any]] = {}
         self._objects: dict[tuple[ECG, str], Any] = {}  # typed results (measurements, findings) by record
+        self._whole: dict[ECG, Future] = {}  # whole-recording analyses started in the background
+
+    def start_whole_recording(self, name: str) -> None:
+        """Start the windowed analysis of record ``name``'s whole recording in a background thread (a long
+        record's first question about it then need not wait for it all: about 4 CPU-s per hour of ECG). A
+        daemon thread: leaving the chat never waits for it."""
+        ecg = self.workspace.get(name)
+        if ecg in self._whole:
+            return
+        future: Future = Future()
+        self._whole[ecg] = future
+
+        def work() -> None:
+            try:
+                future.set_result(analyse_whole_recording(ecg))
+            except BaseException as error:  # noqa: BLE001 - handed to the tool call that waits for it, which reports it
+                future.set_exception(error)
+
+        threading.Thread(target=work, name=f"whole-recording-{name}", daemon=True).start()
 
     def _cached(self, ecg: ECG, key: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         k = (ecg, key)
@@ -692,8 +722,9 @@ class ToolBox:
         if name == "anomalies":
             return self._cached(ecg, "anomalies", lambda: anomalies(ecg, self.measured(a.record), self.anomaly_adapter))
         if name == "whole_recording":
-            return self._cached(ecg, "whole_recording",
-                                lambda: whole_recording(ecg, set(self.findings(a.record).codes())))
+            started = self._whole.get(ecg)
+            return self._cached(ecg, "whole_recording", lambda: whole_recording(
+                ecg, set(self.findings(a.record).codes()), started.result() if started is not None else None))
         raise KeyError(f"unknown tool {name!r}")
 
     def run(self, name: str, args: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -140,6 +140,9 @@ def register(app: typer.Typer) -> None:
         q = summary.get("quality") or {}
         _say(f"Loaded {summary['record_id']}: {summary['duration_s']:.1f} s, {summary['n_leads']} leads at "
              f"{summary['fs_hz']:g} Hz; quality {q.get('overall')}. Mode: {session.mode}.")
+        if session.is_long("current"):
+            _say("Long record: its whole recording is being analysed in the background (60-s windows) for questions "
+                 "about it as a whole (AF episodes and burden, ectopic beats, runs, pauses, rate range).")
         if question:
             answers = []
             for text in question:

@@ -34,9 +34,13 @@ def text_report(res, source: str, max_windows: int = 20) -> str:
     """Readable summary: rate, episodes, ectopy, pauses, then the per-window trend."""
     from medts.longterm.report import rate_text
 
+    from medts.interpret.verdict import whole_record_sentence
+
     e = res.ectopy
     lines = [(f"{res.record or source}: {res.duration_s / 60:.1f} min, lead {res.lead}, {e.n_beats} beats "
               f"(draft for clinician review)"),
+             # the sentence `medts report` and chat give on the same recording (no resting excerpt here)
+             f"  {whole_record_sentence(res, set(), 0.0)}",
              f"  rate: {rate_text(res)}",
              f"  AF/flutter: {len(res.episodes)} episode(s), burden {res.af_burden_percent}%"]
     for ep in res.episodes:

@@ -161,7 +161,10 @@ def markdown_section(res: LongTermResult, *, trend_file: str | None = None,
     """The long-recording section in Markdown (tables; image links when files are given)."""
     from medts.report.render_markdown import md_table
 
-    lines = ["## Long recording (Holter-style analysis)", "", f"_{res.draft}_", ""]
+    from medts.interpret.verdict import whole_record_sentence
+
+    lines = ["## Long recording (Holter-style analysis)", "", f"_{res.draft}_", "",
+             f"**Summary (draft):** {whole_record_sentence(res, set(), 0.0)}", ""]
     lines += [f"- {label}: {text}." for label, text in summary_items(res)] + [""]
     if trend_file:
         lines += [f"![heart-rate trend]({trend_file})", ""]

@@ -347,7 +347,7 @@ def _read(job: Job, config: BatchConfig):
         return indexes[key].read(job.ecg_id)
     from medts.cli_inputs import read_checked
 
-    return read_checked(Path(job.path), fs=config.fs, leads=config.leads, limits=_report_limits())
+    return read_checked(Path(job.path), fs=config.fs, leads=config.leads, limits=_report_limits(config))
 
 
 def _whole_record(job: Job, ecg: Any, config: BatchConfig):
@@ -365,12 +365,13 @@ def _whole_record(job: Job, ecg: Any, config: BatchConfig):
     return analyze_recording(source), source
 
 
-def _report_limits():
-    from medts.cli_inputs import ANALYSIS_MAX_LEADS, RESTING_EXCERPT_S, InputLimits
+def _report_limits(config: BatchConfig):
+    from medts.cli_inputs import resting_limits
 
     # Measurements, classifier, anomalies and the tracing all hold the record: a long one is cut to
     # its first 5 minutes (read by sample range) and the report's quality problems say so.
-    return InputLimits(max_leads=ANALYSIS_MAX_LEADS, excerpt_s=RESTING_EXCERPT_S, what="medts report", mend_gaps=True)
+    return resting_limits("medts report", "the report's whole-recording sections analyse all of it window by window"
+                          if config.whole_record else None)
 
 
 def _describe(error: BaseException) -> str:

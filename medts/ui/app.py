@@ -175,9 +175,9 @@ def read_choice(choice: str, *, fs: float | None = None) -> ECG:
     path, _ = resolve_choice(choice)
     if choice.strip().startswith(EXAMPLE_PREFIX):
         return an.bundled_example(path)
-    from medts.cli_inputs import read_checked, resting_limits
+    from medts.cli_inputs import CHAT_WHOLE_RECORD_HINT, read_checked, resting_limits
 
-    return read_checked(Path(path), fs=fs, limits=resting_limits("the app"))
+    return read_checked(Path(path), fs=fs, limits=resting_limits("the app", CHAT_WHOLE_RECORD_HINT))
 
 
 # -------------------------------------------------------------------------------------------

@@ -254,11 +254,11 @@ def load_upload(files: list[str | Path], *, fs: float | None = None, workdir: Pa
     try:
         staged = stage_files([Path(f) for f in files], dest, max_bytes=max_bytes)
         records = pick_records(staged, dest)
-        from medts.cli_inputs import read_checked, resting_limits
+        from medts.cli_inputs import CHAT_WHOLE_RECORD_HINT, read_checked, resting_limits
 
         path = records[0]
         try:
-            ecg = read_checked(path, fs=fs, limits=resting_limits("the app"))
+            ecg = read_checked(path, fs=fs, limits=resting_limits("the app", CHAT_WHOLE_RECORD_HINT))
         except ECGReadError as error:
             # Show the name the user knows, not the staging folder.
             raise ECGReadError(path.relative_to(dest), error.problem) from None
