@@ -372,6 +372,11 @@ SUITES: dict[str, Suite] = {
     # older terms, questions buried in a paragraph, typos, a wrong guess to correct, about 21 languages), on
     # heldout13's records; first run after heldout39's fixes (policy v46)
     "heldout40": Suite("wordings_heldout40.yaml", "questions_heldout40.yaml", SUITE_RECORDS["heldout13"], "M"),
+    # written blind by a twenty-eighth new writer (EHR inbox and pager messages, Socratic teaching questions,
+    # insurance and occupational-health assessors, athlete screening, literal translations, either-or questions,
+    # odd units, several sub-questions in one message, old abbreviations, double negatives, about 23 languages), on
+    # heldout13's records; first run after the long-recording work (policy v48)
+    "heldout41": Suite("wordings_heldout41.yaml", "questions_heldout41.yaml", SUITE_RECORDS["heldout13"], "N"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
