@@ -27,6 +27,7 @@ def holter(tmp_path_factory):
     ("Any pauses longer than 2 seconds?", True), ("Were there runs of VT?", True),
     ("What was the slowest heart rate overnight?", True), ("Wie viele Extrasystolen?", True),
     ("What is the QT interval?", False), ("Is the QRS wide?", False), ("What is the axis?", False),
+    ("What was the duration of the longest AF episode?", True), ("What is the P wave duration?", False),
 ])
 def test_which_questions_ask_about_the_recording_as_a_whole(question, whole):
     assert asks_whole_recording(question) is whole

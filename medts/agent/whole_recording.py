@@ -43,7 +43,7 @@ _SUMMARY = (r"summar\w*|overall|\bmonitor\b|\btapes?\b|ambulatory|\bholter\b|who
 _ASKS = re.compile("|".join(f"(?:{p})" for p in (_AF, _VENTRICULAR, _SUPRAVENTRICULAR, _ECTOPY, _PAUSE, _SUMMARY)),
                    re.IGNORECASE)
 _RESTING = re.compile(r"\bQRS\b|\bPR\b|\bQTc?\b|\baxis\b|\bST\b|\bT[- ]waves?\b|\bP[- ]waves?\b|(?<!RR )(?<!R-R )\bintervals?\b|"
-                      r"duration|\bwidth\b|\bwide\b|voltage|hypertroph\w*|\bLVH\b|bundle|\bblock\b|infarct\w*|\bMI\b|"
+                      r"\b(?:QRS|P|PR|QT|T)[- ]?(?:wave )?(?:duration|width)|\bduration of (?:the )?(?:QRS|P|PR|QT|T)\b|voltage|hypertroph\w*|\bLVH\b|bundle|\bblock\b|infarct\w*|\bMI\b|"
                       r"isch(?:a)?emi\w*|\blead\b|morpholog\w*|\bdelta\b|\bWPW\b", re.IGNORECASE)
 _RATE = re.compile(_RATE_RANGE + r"|brady\w*|tachy\w*", re.IGNORECASE)
 """Rate words that route a question to the whole recording; bradycardia and tachycardia too ("any brady
