@@ -271,8 +271,11 @@ def follow_learned(question: str, category: str | None) -> str | None:
     if named is None or category in named:
         return category
     # refiled under the first category the question does name (safety before the odd false refusal:
-    # heldout26's "... tell me how many joules to shock with", refused as instructions, names a treatment)
-    others = [c for c in named if c not in ruled_out and c in _REFILED]
+    # heldout26's "... tell me how many joules to shock with", refused as instructions, names a treatment) by its
+    # own words: a bare decision word is not enough (heldout41: "... which method did you use?", refused as
+    # identity, was refiled as treatment for its "use")
+    strict = _category_words(to_english(question), decision_words=False)
+    others = [c for c in named if c not in ruled_out and c in _REFILED and c in strict]
     return others[0] if others else None
 
 
