@@ -146,3 +146,10 @@ def test_loading_a_long_record_starts_its_whole_recording_analysis_and_says_so(h
     short = ChatSession(None)
     short.load(example_path("sinus"))
     assert not short.toolbox._whole and not short.is_long("current")
+
+
+def test_a_guess_to_confirm_gets_a_yes_or_no_first(holter):
+    session, whole = holter
+    answer = session.ask("I assume there were a few VPBs scattered through, yes?")
+    assert answer.verdict_answer == ("yes" if whole.ectopy.counts["V"] else "no")
+    assert answer.verdict.startswith("Yes: ") and answer.n_ungrounded == 0

@@ -83,7 +83,9 @@ def whole_recording_verdict(question: str, r: dict[str, Any]) -> Verdict:
     if asked["ectopy"] and not (asked["v"] or asked["s"]):
         asked["v"] = asked["s"] = True
     # "were there any PVCs?" gets a yes or no first; "how many PVCs?" the count
-    yes_no = asks_yes_no(q) and not re.search(r"\bhow (?:many|much|often|long)\b|\bnumber\b|\bcount\b|burden|"
+    # "... a few VPBs scattered through, yes?" / "no pauses, correct?" (holter-chat heldout2) confirm a guess
+    confirm = re.search(r"[,;:—–-]\s*(?:yes|right|correct|true|no)\s*\?*\s*$", q, re.IGNORECASE)
+    yes_no = (asks_yes_no(q) or confirm is not None) and not re.search(r"\bhow (?:many|much|often|long)\b|\bnumber\b|\bcount\b|burden|"
                                               r"percent|\bwhat\b", q, re.IGNORECASE)
     sentences, answers = [], []
     if asked["af"]:
