@@ -530,14 +530,15 @@ def whole_recording(ecg: ECG, resting_codes: set[str], res: Any = None) -> dict[
     and supraventricular ectopy, runs, pauses and the rate range, with the codes it shows present or absent
     and the report's sentence on it (which names the resting analysis's ``resting_codes`` where the two
     disagree)."""
-    from medts.interpret.longterm import PAUSE_S, RUN_MIN_BEATS, whole_record_codes
+    from medts.interpret.longterm import PAUSE_S, RUN_MIN_BEATS, WHOLE_RECORD_CODES, whole_record_codes
     from medts.interpret.verdict import whole_record_sentence
 
     res = analyse_whole_recording(ecg) if res is None else res
     if isinstance(res, str):
         return {"available": False, "reason": res}
     e, rate = res.ectopy, res.rate
-    present = whole_record_codes(len(res.episodes), e.counts["V"], e.counts["S"])
+    present = whole_record_codes(res)
+    longest = max(res.pauses, key=lambda p: p.duration_s, default=None)
     return {
         "duration_s": round(res.duration_s, 1), "duration_minutes": round(res.duration_s / 60.0, 1), "window_s": res.window_s,
         "beat_lead": res.lead, "n_beats": e.n_beats, "n_windows": len(res.windows),
@@ -551,12 +552,12 @@ def whole_recording(ecg: ECG, resting_codes: set[str], res: Any = None) -> dict[
            for k, name in (("V", "ventricular"), ("S", "supraventricular"))},
         "runs": [{"kind": x.kind, "n_beats": x.beats, "onset_s": x.onset_s, "rate_bpm": x.rate_bpm} for x in e.runs[:50]],
         "run_min_beats": RUN_MIN_BEATS, "pause_min_s": PAUSE_S, "n_pauses": len(res.pauses),
-        "longest_pause_s": max((p.duration_s for p in res.pauses), default=None),
-        "longest_pause_onset_s": max(res.pauses, key=lambda p: p.duration_s).onset_s if res.pauses else None,
+        "longest_pause_s": None if longest is None else longest.duration_s,
+        "longest_pause_onset_s": None if longest is None else longest.onset_s,
         "rate": {"mean_hr_bpm": rate.mean_bpm, "slowest_window_hr_bpm": rate.min_bpm, "slowest_window_at_s": rate.min_at_s,
                  "fastest_window_hr_bpm": rate.max_bpm, "fastest_window_at_s": rate.max_at_s},
         "present": list(present),
-        "absent": [c for c in ("AFIB", "AFLT", "PVC", "PAC") if c not in present],
+        "absent": [c for c in WHOLE_RECORD_CODES if c not in present],
         "summary": whole_record_sentence(res, resting_codes, ecg.duration_s),
         "notes": res.notes,
     }

@@ -152,9 +152,14 @@ with one window it would only repeat the resting analysis); a record longer than
 (``medts.cli_inputs.RESTING_EXCERPT_S``) is otherwise read on its first minutes only."""
 
 
-def whole_record_codes(n_episodes: int, v_beats: int, s_beats: int) -> tuple[str, ...]:
-    """SCP-ECG codes the whole-record analysis supports, so a report text may name them beside the
-    resting excerpt's statements: AFIB (the windowed rule does not tell AF from flutter, so it stands for
-    both) with an AF/flutter episode, PVC with a ventricular beat, PAC with a supraventricular one."""
-    return tuple(code for code, found in (("AFIB", n_episodes), ("AFLT", n_episodes), ("PVC", v_beats),
-                                          ("PAC", s_beats)) if found)
+WHOLE_RECORD_CODES = ("AFIB", "AFLT", "PVC", "PAC")
+"""The SCP-ECG codes a whole-record analysis decides (present or absent: :func:`whole_record_codes`)."""
+
+
+def whole_record_codes(res) -> tuple[str, ...]:
+    """The codes of :data:`WHOLE_RECORD_CODES` the whole-record analysis ``res``
+    (:class:`medts.longterm.result.LongTermResult`) shows present, so a report text may name them beside
+    the resting excerpt's statements: AFIB and AFLT with an AF/flutter episode (the windowed rule does not
+    tell AF from flutter), PVC with a ventricular beat, PAC with a supraventricular one."""
+    found = {"AFIB": res.episodes, "AFLT": res.episodes, "PVC": res.ectopy.counts["V"], "PAC": res.ectopy.counts["S"]}
+    return tuple(code for code in WHOLE_RECORD_CODES if found[code])

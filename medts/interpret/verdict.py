@@ -10,6 +10,7 @@ leads usable."
 
 from __future__ import annotations
 
+from medts.interpret.longterm import PAUSE_S, RUN_MIN_BEATS
 from medts.interpret.ranges import BRADY_BPM, TACHY_BPM
 
 NOT_LISTED = ("NORM", "SR", "STACH", "SBRAD", "SARRH", "AFIB", "AFLT", "PACE")
@@ -97,8 +98,8 @@ def unavailable_verdict(reason: str) -> str:
     return f"Cannot interpret: measurements unavailable ({reason})."
 
 
-def _count(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
+def _count(n: int, one: str) -> str:
+    return f"{n} {one if n == 1 else one + 's'}"
 
 
 def whole_record_sentence(res, resting_codes: set[str], resting_s: float) -> str:
@@ -132,12 +133,12 @@ def whole_record_sentence(res, resting_codes: set[str], resting_s: float) -> str
             continue
         runs = sum(1 for r in e.runs if r.kind == kind)
         extra = [x for x in (_count(e.couplets[kind], "couplet") if e.couplets[kind] else "",
-                             _count(runs, "run") + " of 3 or more" if runs else "") if x]
+                             _count(runs, "run") + f" of {RUN_MIN_BEATS} or more" if runs else "") if x]
         parts.append(f"{_count(n, f'{name} ectopic beat')} ({e.burden_percent[kind]:g}% of {e.n_beats} beats"
                      + "".join(f", {x}" for x in extra) + ")")
     if res.pauses:
         longest = max(p.duration_s for p in res.pauses)
-        parts.append(f"{_count(len(res.pauses), 'pause')} of 2 s or more (longest {longest:g} s)")
+        parts.append(f"{_count(len(res.pauses), 'pause')} of {PAUSE_S:g} s or more (longest {longest:g} s)")
     else:
-        parts.append("no pause of 2 s or more")
+        parts.append(f"no pause of {PAUSE_S:g} s or more")
     return head + "; ".join(parts) + "."

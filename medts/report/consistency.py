@@ -266,10 +266,7 @@ def whole_record_codes(report: Report) -> tuple[str, ...]:
     name an AF/flutter episode or ectopic beats the resting excerpt does not show."""
     from medts.interpret.longterm import whole_record_codes as codes
 
-    whole = report.long_recording
-    if whole is None:
-        return ()
-    return codes(len(whole.episodes), whole.ectopy.counts["V"], whole.ectopy.counts["S"])
+    return () if report.long_recording is None else codes(report.long_recording)
 
 
 def check_text(report: Report, text: str | None = None) -> Consistency:
