@@ -425,3 +425,16 @@ def test_a_flat_second_lead_leaves_the_beat_leads_scores_alone(long_record):
     assert f"V scores from leads II and V1 together in {len(both.windows)} of {len(both.windows)} windows" in both.notes[0]
     assert both.beats.samples == one.beats.samples  # the other lead follows the beat lead's beats
     assert both.beats.v_score != one.beats.v_score
+
+
+def test_bench_counts_fusion_beats_called_v_as_aami_ec57_does():
+    from medts.bench.long import class_counts, rates
+
+    truth = np.array(["V", "V", "F", "F", "N", "X", "Q", "S"])
+    pred = np.array(["V", "N", "V", "N", "V", "V", "V", "S"])
+    v = class_counts(pred, truth, "V")
+    # Fusion and unclassifiable beats called V are neither true nor false V; N and extra beats are false.
+    assert v == {"tp": 1, "fp": 2, "fn": 1}
+    assert rates(v)["ppv"] == pytest.approx(1 / 3)
+    s = class_counts(np.array(["S", "S", "S", "N"]), np.array(["S", "F", "Q", "S"]), "S")
+    assert s == {"tp": 1, "fp": 1, "fn": 1}  # a fusion beat called S is a false S
