@@ -112,3 +112,14 @@ def test_anomaly_reconstruction_is_in_input_units(tokenizer):
     with torch.no_grad():
         out = model(x, ["ECG:", "ECG:"])
     assert (out.output[..., 0] - 50.0).abs().max() < 1.0
+
+
+def test_converting_the_packaged_gguf_prints_only_our_own_line(tmp_path, capfd):
+    from medts.medtsllm.backbone import convert_gguf, smollm2_gguf_path
+
+    out = convert_gguf(smollm2_gguf_path(), tmp_path / "converted")
+    assert (out / "config.json").is_file() and list(out.glob("*.safetensors"))
+    err = capfd.readouterr().err
+    # transformers' own GGUF progress bar would add "Converting and de-quantizing ..." lines
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("medts: converting"), lines

@@ -17,11 +17,12 @@ Example
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import io
 import os
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import torch
@@ -72,7 +73,8 @@ def convert_gguf(gguf: Path, out: Path) -> Path:
     folder, name = str(gguf.parent), gguf.name
     print(f"medts: converting {name} to a safetensors cache in {out.parent} (once; about a minute)",
           file=sys.stderr, flush=True)
-    with quiet_hf():
+    # transformers' GGUF reader draws its own tqdm bar, which hf_logging's switch does not reach
+    with quiet_hf(), contextlib.redirect_stderr(io.StringIO()):
         tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
         model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.bfloat16)
     # The GGUF quantizer marks the model as quantized; a plain save needs both cleared.
@@ -123,7 +125,7 @@ def resolve_dtype(name: str) -> torch.dtype:
     return dtype
 
 
-@contextmanager
+@contextlib.contextmanager
 def quiet_hf() -> Iterator[None]:
     """Loading without transformers' own output: its "Loading weights" progress bar, its
     info/warning log lines, and peft's deprecation warning about ``is_gradient_checkpointing``
