@@ -377,6 +377,11 @@ SUITES: dict[str, Suite] = {
     # odd units, several sub-questions in one message, old abbreviations, double negatives, about 23 languages), on
     # heldout13's records; first run after the long-recording work (policy v48)
     "heldout41": Suite("wordings_heldout41.yaml", "questions_heldout41.yaml", SUITE_RECORDS["heldout13"], "N"),
+    # written blind by a twenty-ninth new writer (voice-dictation transcripts with homophones, code-switching,
+    # paramedic radio, rural telemedicine, pharmacists, relatives and patients, medico-legal reviewers, data
+    # labellers, ALL CAPS and emoji, wrong guesses to correct, about 20 languages), on heldout13's records; first
+    # run after the EC57 bench change (policy v49)
+    "heldout42": Suite("wordings_heldout42.yaml", "questions_heldout42.yaml", SUITE_RECORDS["heldout13"], "O"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
