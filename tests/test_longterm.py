@@ -119,7 +119,9 @@ def test_rhythm_command_json_and_bad_input(long_record, tmp_path, capsys):
 
     base, _, _ = long_record
     assert main(["rhythm", str(base) + ".hea", "--json"]) == 0
-    out = json.loads(capsys.readouterr().out)
+    captured = capsys.readouterr()
+    out = json.loads(captured.out)
+    assert captured.err == ""  # 9 minutes: no progress bar
     assert len(out) == 1 and out[0]["episodes"] and out[0]["draft"].startswith("Draft")
     bad = tmp_path / "bad.hea"
     bad.write_text("garbage\n")
@@ -438,3 +440,15 @@ def test_bench_counts_fusion_beats_called_v_as_aami_ec57_does():
     assert rates(v)["ppv"] == pytest.approx(1 / 3)
     s = class_counts(np.array(["S", "S", "S", "N"]), np.array(["S", "F", "Q", "S"]), "S")
     assert s == {"tp": 1, "fp": 1, "fn": 1}  # a fusion beat called S is a false S
+
+
+def test_rhythm_command_shows_progress_on_a_long_record(mitdb_dir, capsys):
+    from medts.cli import main
+
+    record = str(mitdb_dir / "100.hea")
+    assert main(["rhythm", record, "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)[0]["duration_s"] > 1800
+    assert "100%" in captured.err and "30.1/30.1 min" in captured.err  # the bar reaches the end
+    assert main(["rhythm", record, "--json", "--no-progress"]) == 0
+    assert capsys.readouterr().err == ""

@@ -12,6 +12,7 @@ Example
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -64,8 +65,10 @@ def lead_usable(lead: np.ndarray, fs: float) -> bool:
 
 
 def analyze_recording(path_or_source: str | Path | LongSource, *, window_s: float = rules.WINDOW_S,
-                      lead: str | None = None, with_beats: bool = False) -> LongTermResult:
-    """Analyse a recording window by window (see the module docstring)."""
+                      lead: str | None = None, with_beats: bool = False,
+                      on_window: Callable[[float], None] | None = None) -> LongTermResult:
+    """Analyse a recording window by window (see the module docstring). ``on_window`` is called after
+    each window with the seconds of the recording analysed so far (for a progress bar)."""
     src = path_or_source if isinstance(path_or_source, LongSource) else open_long_record(path_or_source)
     if lead is not None and lead not in src.leads:
         from medts.errors import MedtsError
@@ -112,6 +115,8 @@ def analyze_recording(path_or_source: str | Path | LongSource, *, window_s: floa
             poor += 1
             w = w.model_copy(update={"p_wave_note": w.p_wave_note + "; poor signal quality"})
         windows.append(w)
+        if on_window is not None:
+            on_window(chunk.stop / src.fs)
         samples.append(block.samples)
         classes.append(cls)
         vs.append(v.astype(np.float32))
