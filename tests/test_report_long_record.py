@@ -117,7 +117,7 @@ def test_the_text_check_accepts_what_the_whole_recording_found_and_nothing_else(
     assert check_text(without, text).disagreements == ["text asserts ['AFIB'], JSON does not"]
 
 
-def test_mitdb_records_with_af_episodes_report_without_contradiction(mitdb_dir, tmp_path):
+def test_mitdb_records_with_af_episodes_report_without_contradiction(mitdb_dir, tmp_path, capsys):
     from medts.cli import main
 
     records = [mitdb_dir / "full" / f"{r}.hea" for r in ("201", "203")]
@@ -125,6 +125,9 @@ def test_mitdb_records_with_af_episodes_report_without_contradiction(mitdb_dir, 
         pytest.skip("mitdb/full (DS1) not present")
     out = tmp_path / "reports"
     assert main(["report", *map(str, records), "--out", str(out), "--no-llm", "--formats", "json"]) == 0
+    err = capsys.readouterr().err
+    # 30 minutes each: the whole-recording analysis moves its own bar under the batch's
+    assert "201 (whole recording)" in err and "203 (whole recording)" in err and "Traceback" not in err
     for name in ("201", "203"):
         report = Report.model_validate_json((out / "records" / name / "report.json").read_text())
         assert report.long_recording.episodes and report_contradictions(report) == []

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -62,26 +60,6 @@ def text_report(res, source: str, max_windows: int = 20) -> str:
     return "\n".join(lines)
 
 
-PROGRESS_MIN_S = 600.0
-"""Records at least this long get a progress bar: shorter ones finish in a few seconds."""
-
-
-@contextmanager
-def _window_bar(src, *, enabled: bool) -> Iterator[Callable[[float], None] | None]:
-    """A tqdm bar in minutes of the recording analysed, or None for a short record or ``--no-progress``."""
-    if not enabled or src.duration_s < PROGRESS_MIN_S:
-        yield None
-        return
-    from tqdm import tqdm
-
-    total = round(src.duration_s / 60, 1)
-    with tqdm(total=total, unit="min", desc=src.name, dynamic_ncols=True, bar_format=BAR_FORMAT) as bar:
-        yield lambda seconds: bar.update(round(min(seconds / 60, total) - bar.n, 1))
-
-
-BAR_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} min [{elapsed}<{remaining}]"
-
-
 def register(app: typer.Typer) -> None:
     @app.command("rhythm")
     def rhythm(
@@ -95,7 +73,7 @@ def register(app: typer.Typer) -> None:
         fs: FsOption = None,
         leads: LeadsOption = None,
         progress: Annotated[bool, typer.Option("--progress/--no-progress", help=(
-            f"Progress bar on stderr for records of {PROGRESS_MIN_S // 60:g} min or more."))] = True,
+            "Progress bar on stderr for records of 10 min or more."))] = True,
     ) -> None:
         """Long-recording rhythm: AF/flutter episodes, ectopy, pauses, rate trend (windowed, bounded memory)."""
         from medts.cli_inputs import Failures, check_fs_option, expand, parse_leads
@@ -112,8 +90,9 @@ def register(app: typer.Typer) -> None:
                     src = open_long_record(path, fs=check_fs_option(fs), leads=parse_leads(leads))
                     # imported once a record opens: a bad file is refused without NeuroKit2's import
                     from medts.longterm.analyze import analyze_recording
+                    from medts.longterm.progress import window_bar
 
-                    with _window_bar(src, enabled=progress) as on_window:
+                    with window_bar(src, enabled=progress) as on_window:
                         res = analyze_recording(src, window_s=window, lead=lead, with_beats=beats,
                                                 on_window=on_window)
                 except MedtsError as err:

@@ -433,8 +433,10 @@ def _shape_features(q: np.ndarray, t_q: np.ndarray, seg: np.ndarray, noise_spans
     the second difference of the beat in ``noise_spans`` (``NOISE_S``: before the P wave's peak and
     late in the T wave, clear of even a wide QRS) over the reference QRS peak-to-peak (high-frequency
     noise or muscle artefact around the beat itself, on one scale for every record)."""
-    slope_rel = np.log(_slope_time(q, fs) / _slope_time(t_q, fs)[0])
-    width_rel = np.log(_energy_span(q, fs) / _energy_span(t_q, fs)[0])
+    # a flat stretch (an electrode off) has no QRS: NaN here, and the caller leaves such a lead out
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope_rel = np.log(_slope_time(q, fs) / _slope_time(t_q, fs)[0])
+        width_rel = np.log(_energy_span(q, fs) / _energy_span(t_q, fs)[0])
     # second derivative in time units (x (fs / NOISE_REF_FS)^2): the same signal gives the same value at any
     # sampling rate (a raw second difference of a smooth wave shrinks as (1 / fs)^2: 250 Hz read 2x noisier)
     d2 = np.concatenate([np.diff(seg[:, quiet], n=2, axis=1) for quiet in noise_spans], axis=1) * (fs / NOISE_REF_FS) ** 2

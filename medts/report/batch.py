@@ -108,6 +108,8 @@ class BatchConfig:
     text_batch_size: int = 16
     whole_record: bool = True
     """Analyse a long record's whole recording window by window (``_whole_record``)."""
+    whole_record_progress: bool = False
+    """A second progress bar for that analysis (only in the main process: workers have no terminal)."""
 
 
 @dataclass
@@ -335,8 +337,6 @@ def _builder() -> Any:
 
 
 def _read(job: Job, config: BatchConfig):
-    from medts.io import read_record
-
     if job.ptbxl_root is not None:
         indexes = _STATE.setdefault("ptbxl", {})
         key = (job.ptbxl_root, job.sampling_rate)
@@ -359,10 +359,12 @@ def _whole_record(job: Job, ecg: Any, config: BatchConfig):
     if not config.whole_record or job.path is None or ecg.duration_s < REPORT_WHOLE_RECORD_MIN_S:
         return None
     from medts.longterm.analyze import analyze_recording
+    from medts.longterm.progress import window_bar
     from medts.longterm.stream import open_long_record
 
     source = open_long_record(Path(job.path), fs=config.fs, leads=list(config.leads) if config.leads else None)
-    return analyze_recording(source), source
+    with window_bar(source, enabled=config.whole_record_progress, nested=True) as on_window:
+        return analyze_recording(source, on_window=on_window), source
 
 
 def _report_limits(config: BatchConfig):
@@ -523,7 +525,8 @@ def run_batch(inputs: list[str], out: str | Path, *, formats: Iterable[str] = DE
     out.mkdir(parents=True, exist_ok=True)
     config = BatchConfig(out=str(out), formats=formats, text=text, deidentify=deidentify, salt=salt,
                          overlays=overlays, fs=fs, writer=writer, evidence=evidence, anomaly_head=anomaly_head,
-                         text_batch_size=chunk_size, leads=tuple(leads) if leads else None, whole_record=whole_record)
+                         text_batch_size=chunk_size, leads=tuple(leads) if leads else None, whole_record=whole_record,
+                         whole_record_progress=progress and workers <= 1)
     all_jobs = jobs if jobs is not None else resolve_inputs(inputs, folds=folds, limit=limit, sampling_rate=sampling_rate)
     rank, world = _distributed()
     my_jobs = all_jobs[rank::world]
