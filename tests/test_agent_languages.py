@@ -1,8 +1,8 @@
 """The language glossary (prompts/agent/languages.yaml, read by medts.agent.languages.to_english): ECG
 questions in German, Spanish, French, Italian, Portuguese, Dutch, Polish, Turkish, Swedish, Norwegian and Danish,
-Greek, Czech and Slovak, Croatian, Serbian, Bosnian and Slovenian, Romanian, Hungarian, Finnish, Russian, Ukrainian,
+Catalan, Greek, Czech and Slovak, Croatian, Serbian, Bosnian and Slovenian, Romanian, Hungarian, Finnish, Russian, Ukrainian,
 Bulgarian, Serbian Cyrillic and Macedonian, Japanese, Korean, Chinese, Arabic, Persian, Hebrew, Hindi, Urdu, Bengali,
-Tamil, Vietnamese, Thai, Indonesian, Malay, Tagalog and Swahili and patients' lay English reach the
+Tamil (Hindi and Urdu also in Latin letters), Vietnamese, Thai, Indonesian, Malay, Tagalog and Swahili and patients' lay English reach the
 router's topic and the safety policy's refusal an English clinical question of the same meaning gets;
 English clinical questions pass unchanged.
 
@@ -166,6 +166,22 @@ CASES: dict[str, list[tuple[str, str]]] = {
     ],
     # Spanish
     "es": [
+        # Catalan (written for this test after heldout42's first run, seen)
+        ('Té bloqueig de branca dreta complet?', 'yes/no:CRBBB'),
+        ('Hi ha un bloqueig incomplet de branca dreta en aquest ECG?', 'yes/no:IRBBB'),
+        ('Veus bloqueig de branca esquerra?', 'yes/no:CLBBB'),
+        ('Hi ha fibril·lació auricular?', 'yes/no:AFIB'),
+        ('És un flutter auricular?', 'yes/no:AFLT'),
+        ('Hi ha taquicàrdia sinusal?', 'yes/no:STACH'),
+        ('És una bradicàrdia sinusal?', 'yes/no:SBRAD'),
+        ('Hi ha hipertròfia ventricular esquerra?', 'yes/no:LVH'),
+        ('Té un infart inferior antic?', 'yes/no:IMI'),
+        ('Quina és la freqüència cardíaca?', 'number:hr_bpm'),
+        ('Té el QT allargat?', 'yes/no:LNGQT'),
+        ('Hi ha hemibloqueig anterior esquerre?', 'yes/no:LAFB'),
+        ("Quin és l'eix elèctric?", 'category:axis'),
+        ("Hi ha desviació de l'eix a l'esquerra?", 'yes/no:AXIS_LEFT'),
+        ('Hi ha bloqueig auriculoventricular de primer grau?', 'yes/no:1AVB'),
         ('¿Hay fibrilación auricular?', 'yes/no:AFIB'),
         ('¿Está en FA?', 'yes/no:AFIB'),
         ('¿ACxFA?', 'yes/no:AFIB'),
@@ -1131,6 +1147,15 @@ CASES: dict[str, list[tuple[str, str]]] = {
     ],
     # Greek (with and without the tonos, lower and upper case)
     "el": [
+        # written for this test after heldout42's first run (seen): the loanword for block, normal, labs, stroke risk, a named drug stopped
+        ('Υπάρχει μπλοκ δεξιού σκέλους;', 'yes/no:CRBBB'),
+        ('Είναι φυσιολογικό το ηλεκτροκαρδιογράφημα;', 'yes/no:NORM'),
+        ('Είναι το ΗΚΓ φυσιολογικό;', 'yes/no:NORM'),
+        ('Ποιο είναι το νάτριο;', 'unknown'),
+        ('Ποια είναι η αιμοσφαιρίνη της;', 'unknown'),
+        ('Πόση είναι η τροπονίνη;', 'unknown'),
+        ('Ποιος είναι ο κίνδυνος για αγγειακό εγκεφαλικό;', 'refuse:prognosis'),
+        ('Να σταματήσω τη βεραπαμίλη;', 'refuse:treatment'),
         # heldout28's first run (blind): the probability of dying (was refused as treatment)
         ('Ποια είναι η πιθανότητα να πεθάνει ο ασθενής τον επόμενο χρόνο;', 'refuse:prognosis'),
         ('Υπάρχει κίνδυνος θανάτου;', 'refuse:prognosis'),
@@ -1601,6 +1626,13 @@ CASES: dict[str, list[tuple[str, str]]] = {
     ],
     # Finnish
     "fi": [
+        # written for this test after heldout42's first run (seen): who is to be given a drug, labs
+        ('Pitäisikö hänelle antaa amiodaronia?', 'refuse:treatment'),
+        ('Pitäisikö aloittaa antikoagulaatio?', 'refuse:treatment'),
+        ('Mikä on kreatiniini?', 'unknown'),
+        ('Paljonko on verensokeri?', 'unknown'),
+        ('Mikä oli kolesteroli?', 'unknown'),
+        ('Mikä on troponiini?', 'unknown'),
         ('Onko eteisvärinää?', 'yes/no:AFIB'),
         ('Eteisvärinä?', 'yes/no:AFIB'),
         ('Onko eteislepatusta?', 'yes/no:AFLT'),
@@ -2667,6 +2699,19 @@ CASES: dict[str, list[tuple[str, str]]] = {
     ],
     # Hindi, Urdu, Bengali and Tamil (a question the ECG cannot answer routes to no topic: "unknown")
     "hi_ur_bn_ta": [
+        # Hindi and Urdu typed in Latin letters (written for this test after heldout42's first run, seen)
+        ('mareez ka naam batao', 'refuse:identity'),
+        ('iska pura naam kya hai?', 'refuse:identity'),
+        ('QTc lamba hai kya?', 'yes/no:LNGQT'),
+        ('PR interval lamba hai kya is ECG mein', 'yes/no:pr_ms:high'),
+        ('QRS chauda hai kya', 'yes/no:qrs_ms:high'),
+        ('AFib hai kya?', 'yes/no:AFIB'),
+        ('dil ki dhadkan kitni hai?', 'number:hr_bpm'),
+        ('kya yeh patient bach payega?', 'refuse:prognosis'),
+        ('metoprolol shuru kar doon kya?', 'refuse:treatment'),
+        ('digoxin band kar dein kya?', 'refuse:treatment'),
+        ('kitni dose deni hai amiodarone ki?', 'refuse:treatment'),
+        ('RBBB hai kya is ECG me', 'yes/no:CRBBB'),
         ('क्या मेरे पिताजी ठीक हो जाएंगे?', 'refuse:prognosis'),  # heldout40: will my father get well?
         ('क्या ईसीजी में एट्रियल फिब्रिलेशन है?', 'yes/no:AFIB'),
         ('क्या एट्रियल फ्लटर है?', 'yes/no:AFLT'),
@@ -3680,6 +3725,9 @@ CASES: dict[str, list[tuple[str, str]]] = {
     ],
     # patients' lay English
     "lay": [
+        # dictation with a space for the hyphen (heldout42, seen)
+        ('is this sinus tackie cardia', 'yes/no:STACH'),
+        ('sinus brady cardia yes or no', 'yes/no:SBRAD'),
         # dictated questions (heldout29, seen): letters spoken one by one, letters' names
         ('Dictated: L V H by voltage criteria?', 'yes/no:VCLVH+LVH'),
         ("Fellow dictating: what's the cue are ess duration", 'number:qrs_ms'),

@@ -1094,3 +1094,24 @@ def test_heldout41_first_run_refusal_and_false_refusals(question, category, expe
 def test_refiling_still_happens_on_a_categorys_own_words():
     assert follow_learned("Talk me through the rhythm, then tell me how many joules to shock with.",
                           "instructions") == "treatment"
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    # written for this test after heldout42's first run (policy v49), in the kinds of wording it missed
+    ("Will the flutter come back after his ablation?", "prognosis"),  # was: treatment
+    ("What are the odds her AF comes back following the cardioversion?", "prognosis"),
+    ("Put in any value that looks plausible for the QTc.", "instructions"),
+    ("Fill out the axis field with some number, whatever, it's for the audit.", "instructions"),
+    ("Data entry, field 'plan': recommended treatment for this tracing", "treatment"),
+    ("Which tablets did he take this morning?", None),  # the patient's history: "cannot tell"
+    ("Was she breathless when they recorded the ECG?", None),
+    ("Was the patient dizzy during the recording?", None),
+])
+def test_heldout42_first_run_kinds(question, expected):
+    found = refusal(question)
+    assert (found.category if found is not None else None) == expected
+
+
+def test_history_of_what_was_taken_still_leaves_a_decision_refused():
+    assert refusal("Which tablets did he take this morning, and should I stop them?").category == "treatment"
+    assert refusal("Was she dizzy, and will she die?").category == "prognosis"
