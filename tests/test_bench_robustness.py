@@ -59,3 +59,14 @@ def test_the_day_long_record_is_written_by_tiling_and_reads_as_whole(tmp_path):
     cases = make_catalogue(tmp_path / "inputs", long_minutes=0, long_hours=3 / 60)
     day = next(c for c in cases if c.kind == "long")
     assert day.name == "long_0.05h_12lead" and day.timeout_s and read_record(day.paths[0]).n_samples == 90000
+
+
+def test_missing_samples_are_judged_as_the_gap_policy_says(tmp_path):
+    """A short NaN gap is bridged and said (odd: exit 0 naming it, or an open refusal); a long one that leaves
+    under 8 s is refused with one line (medts.interpret.gaps)."""
+    cases = {c.name: c for c in make_catalogue(tmp_path / "inputs", long_minutes=0)}
+    assert cases["nan_samples"].kind == "odd" and cases["nan_gap_2s"].kind == "bad"
+    short = run_case("measure", cases["nan_samples"], tmp_path / "short", timeout_s=120)
+    assert short.exit_code == 0 and short.passed, short.why
+    long = run_case("measure", cases["nan_gap_2s"], tmp_path / "long", timeout_s=120)
+    assert long.exit_code == 2 and long.passed and "nan_gap.npz" in long.error_lines[0], long.why

@@ -162,10 +162,12 @@ def make_catalogue(folder: Path, *, long_minutes: float = 60.0, long_hours: floa
     bad("csv_text_cell", folder / "text.csv", "text in a numeric CSV column")
     (folder / "noheader.csv").write_text("\n".join("0.1,0.2" for _ in range(3000)) + "\n")
     bad("csv_no_header", folder / "noheader.csv", "CSV without a header row", "--fs", "500")
-    nan = ecg.signal.copy()
-    nan[100:110, 3] = np.nan
-    np.savez(folder / "nan.npz", signal=nan, fs=500.0, leads=np.array(ecg.leads))
-    bad("nan_samples", folder / "nan.npz", "NaN samples")
+    # Missing samples: a gap of 0.5 s or more that leaves under 8 s without one is refused (medts.interpret.gaps);
+    # a shorter gap is bridged and said (the odd case below)
+    gap = ecg.signal.copy()
+    gap[1500:2500, :] = np.nan
+    np.savez(folder / "nan_gap.npz", signal=gap, fs=500.0, leads=np.array(ecg.leads))
+    bad("nan_gap_2s", folder / "nan_gap.npz", "2 s of NaN samples in every lead (5 s left without a gap)")
     np.save(folder / "short.npy", ecg.signal[:400])
     bad("too_short", folder / "short.npy", "0.8 s of signal", "--fs", "500")
     np.save(folder / "wide.npy", np.zeros((5000, 2000), np.float32))  # 40 MB; the longer axis is time
@@ -198,6 +200,11 @@ def make_catalogue(folder: Path, *, long_minutes: float = 60.0, long_hours: floa
     mmhg = _edit_record_line(good, "mmhg", "500")
     mmhg.write_text(mmhg.read_text().replace("/mV", "/mmHg", 1))
     cases.append(Case("unit_mmHg", "odd", (str(mmhg),), "lead I in mmHg", note_words=("mmHg",)))
+    nan = ecg.signal.copy()
+    nan[100:110, 3] = np.nan
+    np.savez(folder / "nan.npz", signal=nan, fs=500.0, leads=np.array(ecg.leads))
+    cases.append(Case("nan_samples", "odd", (str(folder / "nan.npz"),), "10 NaN samples (0.02 s) in one lead",
+                      note_words=("missing samples", "NaN")))
     if long_minutes > 0:
         # One simulated minute tiled (the simulator costs O(samples x beats): an hour would take an hour).
         minute = simulate_12lead(duration_s=60.0, fs=500.0, hr_bpm=70.0, seed=5)

@@ -143,6 +143,8 @@ def register(app: typer.Typer) -> None:
         if session.is_long("current"):
             _say("Long record: its whole recording is being analysed in the background (60-s windows) for questions "
                  "about it as a whole (AF episodes and burden, ectopic beats, runs, pauses, rate range).")
+            # a question about the whole recording waits for that analysis, not for the model
+            what = f"{what} or the whole-recording analysis (a few seconds per hour of ECG)"
         if question:
             answers = []
             for text in question:
