@@ -133,3 +133,15 @@ def test_mitdb_records_with_af_episodes_report_without_contradiction(mitdb_dir, 
         assert report.long_recording.episodes and report_contradictions(report) == []
     listing = json.loads((out / "records" / "201" / "report.json").read_text())
     assert listing["long_recording"]["af_burden_percent"] > 20.0
+
+
+def test_a_de_identified_report_of_a_long_record_names_it_nowhere_on_the_terminal(mitdb_dir, tmp_path, capsys):
+    from medts.cli import main
+
+    out = tmp_path / "deid"
+    assert main(["report", str(mitdb_dir / "100.hea"), "--out", str(out), "--no-llm", "--deidentify",
+                 "--formats", "json"]) == 0
+    captured = capsys.readouterr()
+    # 30 minutes: the whole-recording bar is shown, under a neutral name
+    assert "record (whole recording)" in captured.err
+    assert "100 (whole recording)" not in captured.err and "mitdb" not in captured.err + captured.out

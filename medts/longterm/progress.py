@@ -15,16 +15,19 @@ BAR_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} min [{elapse
 
 
 @contextmanager
-def window_bar(src: LongSource, *, enabled: bool, nested: bool = False) -> Iterator[Callable[[float], None] | None]:
+def window_bar(src: LongSource, *, enabled: bool, nested: bool = False,
+               label: str | None = None) -> Iterator[Callable[[float], None] | None]:
     """Yield an ``on_window`` callback for :func:`medts.longterm.analyze.analyze_recording` that moves a
     tqdm bar on stderr, or None for a record shorter than ``PROGRESS_MIN_S`` or when not ``enabled``.
-    ``nested``: a second line under another bar (the report batch's), removed when done."""
+    ``nested``: a second line under another bar (the report batch's), removed when done. ``label``: the
+    bar's name instead of the record's (a de-identified run never prints the record's name)."""
     if not enabled or src.duration_s < PROGRESS_MIN_S:
         yield None
         return
     from tqdm import tqdm
 
     total = round(src.duration_s / 60, 1)
-    with tqdm(total=total, unit="min", desc=f"{src.name} (whole recording)" if nested else src.name,
+    name = src.name if label is None else label
+    with tqdm(total=total, unit="min", desc=f"{name} (whole recording)" if nested else name,
               dynamic_ncols=True, bar_format=BAR_FORMAT, position=1 if nested else 0, leave=not nested) as bar:
         yield lambda seconds: bar.update(round(min(seconds / 60, total) - bar.n, 1))

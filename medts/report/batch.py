@@ -363,7 +363,8 @@ def _whole_record(job: Job, ecg: Any, config: BatchConfig):
     from medts.longterm.stream import open_long_record
 
     source = open_long_record(Path(job.path), fs=config.fs, leads=list(config.leads) if config.leads else None)
-    with window_bar(source, enabled=config.whole_record_progress, nested=True) as on_window:
+    with window_bar(source, enabled=config.whole_record_progress, nested=True,
+                    label="record" if config.deidentify else None) as on_window:
         return analyze_recording(source, on_window=on_window), source
 
 
