@@ -239,7 +239,7 @@ This adapter was made by:
 On a full PTB-XL root (`ptbxl_database.csv`, `scp_statements.csv`, `records100/`) the same command with
 `--data /path/to/ptb-xl` trains on folds 1-8, selects on fold 9, and `medts bench ptbxl --data /path/to/ptb-xl`
 then reports fold-10 macro-AUC with CIs. For GPUs: `accelerate launch -m medts.cli train classifier ...`.
-Reloading reproduces the recorded fold-9 probabilities exactly (see `reference_predictions` in
+Reloading reproduces the recorded fold-9 probabilities to their stored 6 decimals (see `reference_predictions` in
 `manifest.json`; checked by `tests/test_classify_predict.py`).
 
 Data: PTB-XL (Wagner et al., Scientific Data 7:154, 2020; PhysioNet; CC-BY 4.0).
