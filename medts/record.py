@@ -279,7 +279,8 @@ class ECG:
         for i in range(self.n_leads):
             x = self.signal[:, i]
             peak_to_peak.append(float(np.ptp(x)))
-            on_rail.append(max(rail_samples(x, float(x.max()), float(x.min()))))
+            top, bottom = float(x.max()), float(x.min())
+            on_rail.append(clipping_samples(rail_samples(x, top, bottom), top, bottom, float(np.median(x))))
         return self.input_notes() + lead_problems(self.leads, peak_to_peak, on_rail, self.n_samples, too_large)
 
     def input_notes(self) -> list[str]:
@@ -308,6 +309,22 @@ SATURATED_FRACTION = 0.005
 10-s record put about 2 % there. One rule for ``medts info`` (:meth:`ECG.problems`) and for the lead
 quality of ``measure`` (:mod:`medts.signal.quality`)."""
 SATURATED_MIN_SAMPLES = 5
+
+RAIL_FAR_FRACTION = 0.4
+"""Only an extreme at least this share of the lead's range away from its median can be an ADC rail: a
+clipped lead is cut at its largest excursions. Flat stretches at a shallow trough are not clipping: LUDB
+stores some leads piecewise flat (LUDB 120 lead I: four 38-ms runs at its -0.13 mV minimum, R waves at
+0.85 mV; 115 II, 115 aVR, 116 V5, 124 II, 100 V6) and PTB-XL 00262 lead III; all read as saturated, and a
+one-lead record of such a lead was refused. Set on LUDB 1-160 and PTB-XL 00001-00999 (the 9 leads flagged
+there; 2 stay flagged: LUDB 109 II and V4 end on a 60-ms flat run at 0.7-0.9 of their range)."""
+
+
+def clipping_samples(counts: tuple[int, int], maximum: float, minimum: float, median: float) -> int:
+    """Samples on the busier rail (``counts`` from :class:`RailCount`: on the maximum, on the minimum) among
+    the rails far enough from the lead's ``median`` (:data:`RAIL_FAR_FRACTION`) to be clipping (mV)."""
+    span = maximum - minimum
+    far = (maximum - median >= RAIL_FAR_FRACTION * span, median - minimum >= RAIL_FAR_FRACTION * span)
+    return max((n for n, ok in zip(counts, far) if ok), default=0)
 
 
 class RailCount:
@@ -360,7 +377,7 @@ def lead_problems(leads, peak_to_peak, on_rail, n_samples: int, too_large) -> li
     applied to a record summarised window by window, :mod:`medts.summary_stream`).
 
     ``peak_to_peak`` in mV per lead; ``on_rail`` is the number of samples on the lead's maximum or
-    on its minimum, whichever holds more (:func:`rail_samples`); leads in ``too_large`` (implausible
+    on its minimum, whichever holds more, among the rails that can be clipping (:func:`clipping_samples`); leads in ``too_large`` (implausible
     amplitude) are said by the input notes.
     """
     problems = []

@@ -27,6 +27,7 @@ from medts.record import (
     MAX_PLAUSIBLE_MV,
     RailCount,
     RecordSummary,
+    clipping_samples,
     lead_problems,
     record_input_notes,
     summary_of,
@@ -106,7 +107,9 @@ def summarise_windows(head: ECG, n_samples: int,
     too_large = [(name, float(d)) for name, d in zip(head.leads, deviation) if d > MAX_PLAUSIBLE_MV]
     notes = record_input_notes(head.metadata, too_large)
     problems = notes + lead_problems(head.leads, [float(x) for x in maximum - minimum],
-                                     [max(c.counts()) for c in on_rail], n_samples, dict(too_large))
+                                     [clipping_samples(c.counts(), float(maximum[lead]), float(minimum[lead]),
+                                                       float(median[lead])) for lead, c in enumerate(on_rail)],
+                                     n_samples, dict(too_large))
     return summary_of(head, n_samples, [float(x) for x in minimum], [float(x) for x in maximum], problems), notes
 
 

@@ -205,3 +205,26 @@ def test_one_inverted_limb_lead_is_the_one_flagged_and_the_verdict_says_so():
         assert {q.lead for q in measure_ecg(flipped).lead_quality if "possibly_inverted" in q.flags} == {lead}
     f = interpret_ecg(flipped)  # aVF flipped
     assert "lead(s) aVF possibly inverted" in f.verdict
+
+
+def test_flat_stretches_at_a_shallow_trough_are_not_clipping_and_every_surface_agrees():
+    # LUDB stores some leads piecewise flat: LUDB 120 lead I sits for 38 ms at a time on its -0.13 mV
+    # minimum (R waves 0.85 mV). info, measure and the streamed summary all called it saturated, and a
+    # one-lead record of such a lead was refused. Here: four 40-ms flat runs at the trough after the T wave.
+    import numpy as np
+
+    from medts.signal.measure import measure_ecg
+    from medts.summary_stream import iter_windows, summarise_windows
+
+    ecg = simulate_12lead(10.0, 500.0, 60.0, seed=6)
+    ii = ecg.signal[:, [ecg.leads.index("II")]].astype(float)
+    trough = float(ii.min()) - 0.02
+    for start in (1700, 2700, 3700, 4700):
+        ii[start:start + 20, 0] = trough
+    lead = type(ecg)(ii, fs=ecg.fs, leads=["II"], record_id="flat-troughs")
+    assert (np.abs(ii[:, 0] - trough) < 1e-9).sum() > 0.005 * len(ii)  # the old rule's share
+    assert not any("saturated" in p for p in lead.problems())
+    quality = measure_ecg(lead).lead_quality[0]
+    assert quality.usable and "saturated" not in quality.flags
+    summary, _ = summarise_windows(lead, lead.n_samples, iter_windows(lambda a, b: lead.signal[a:b], lead.n_samples, 1000))
+    assert summary == lead.summary()

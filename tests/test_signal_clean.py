@@ -41,3 +41,18 @@ def test_baseline_wander_removed_without_shifting_waves():
     reference = clean_ecg(ecg.signal, ecg.fs, powerline=None)[:, 1]
     inner = slice(int(ecg.fs), -int(ecg.fs))
     assert np.max(np.abs(lead[inner] - reference[inner])) < 0.05  # the 1 mV wander is gone
+
+
+def test_a_step_in_the_last_samples_is_held_not_spread_over_the_last_second():
+    from medts.signal.clean import hold_edge_steps
+
+    fs = 500.0
+    x = np.zeros((5000, 2))
+    x[100::250, :] = 1.0  # spikes standing in for QRS complexes: amplitude 1 mV
+    x[-3:, 0] = [0.3, 0.6, 0.9]  # lead 0 ends with a step
+    held = hold_edge_steps(x, fs)
+    assert np.all(held[-10:, 0] == x[-11, 0])
+    assert np.array_equal(held[:, 1], x[:, 1])  # no step: untouched
+    cleaned = clean_ecg(x, fs, powerline=None)
+    # the last second matches the lead without the step (held: 0.9 mV spread as a -1.6 mV swing on LUDB 133)
+    assert np.abs(cleaned[-500:-10, 0] - cleaned[-500:-10, 1]).max() < 0.05

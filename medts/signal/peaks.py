@@ -28,9 +28,21 @@ NEGATIVE_QRS_RATIO = 1.5
 dominantly negative QRS (aVR, a QS complex in V1): its beats are detected on the inverted lead."""
 
 
-def dominantly_negative(lead: np.ndarray) -> bool:
-    """Whether the cleaned ``lead`` (mV) has a dominantly negative QRS (:data:`NEGATIVE_QRS_RATIO`)."""
-    lo, hi = np.percentile(np.asarray(lead, float), [0.5, 99.5])
+EDGE_S = 0.1
+"""The first and last 100 ms of a cleaned lead hold the zero-phase filter's edge transient, not ECG."""
+
+
+def dominantly_negative(lead: np.ndarray, fs: float) -> bool:
+    """Whether the cleaned ``lead`` (mV, sampled at ``fs`` Hz) has a dominantly negative QRS
+    (:data:`NEGATIVE_QRS_RATIO`), judged without its first and last :data:`EDGE_S`: a step in the
+    record's last samples (LUDB 133 lead II: 0.03 to 0.92 mV in 3 samples) left -1.6 mV in the cleaned
+    lead's last 100 ms, so an upright lead II was inverted and NeuroKit2 found T waves as beats
+    (beat correlation 0.35: the lead was called noisy and a one-lead record refused)."""
+    x = np.asarray(lead, float)
+    edge = int(EDGE_S * fs)
+    if len(x) > 4 * edge:
+        x = x[edge:-edge]
+    lo, hi = np.percentile(x, [0.5, 99.5])
     return bool(-lo > NEGATIVE_QRS_RATIO * max(hi, 0.0))
 
 
@@ -46,7 +58,7 @@ def lead_rpeaks(lead: np.ndarray, fs: float, *, invert_negative: bool = False) -
     Only for one lead: with several, leads placing a beat at different deflections made the consensus beat
     jitter (LUDB 34, paced, I + II: RR variation 0.04 -> 0.11, called atrial fibrillation)."""
     lead = np.asarray(lead, float)
-    if invert_negative and len(lead) and dominantly_negative(lead):
+    if invert_negative and len(lead) and dominantly_negative(lead, fs):
         lead = -lead
     try:
         with warnings.catch_warnings():
@@ -185,6 +197,10 @@ steep beat follows within half the median RR (its QRS: the detection was a P wav
 record's first or last 100 ms (the cleaning filter's transient), is no QRS (:func:`drop_flat_false_beats`)."""
 
 
+SMALL_BEAT_FRACTION = 0.4
+SMALL_BEAT_PAUSE = 1.25
+
+
 def drop_flat_false_beats(beats: np.ndarray, magnitude: np.ndarray, fs: float) -> np.ndarray:
     """``beats`` (sorted sample indices into ``magnitude``, the spatial magnitude in mV) without
     detections far flatter than the QRS complexes around them that sit just before a beat or at the
@@ -210,7 +226,11 @@ def drop_flat_false_beats(beats: np.ndarray, magnitude: np.ndarray, fs: float) -
     next_steep = np.append(steep[1:], 0.0) >= FLAT_BEAT_SLOPE * float(np.median(steep))
     before_a_beat = (gap_after < 0.5 * median_rr) & next_steep
     edge = (beats < 0.1 * fs) | (beats >= len(magnitude) - 0.1 * fs)
-    return beats[~(flat & (before_a_beat | edge))]
+    gap_before = np.insert(np.diff(beats), 0, len(magnitude))
+    small = (steep < SMALL_BEAT_FRACTION * float(np.median(steep))) \
+        & (magnitude[beats] < SMALL_BEAT_FRACTION * float(np.median(magnitude[beats])))
+    no_pause = gap_after < SMALL_BEAT_PAUSE * gap_before
+    return beats[~((flat & (before_a_beat | edge)) | (small & no_pause))]
 
 
 def _drop_lone_t_waves(beats: np.ndarray, support: np.ndarray, magnitude: np.ndarray, fs: float) -> np.ndarray:

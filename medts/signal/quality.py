@@ -37,7 +37,7 @@ import numpy as np
 import scipy.signal
 from pydantic import BaseModel
 
-from medts.record import implausible_amplitude, is_saturated, rail_samples
+from medts.record import clipping_samples, implausible_amplitude, is_saturated, rail_samples
 
 if TYPE_CHECKING:
     from medts.signal.fuse import Delineation
@@ -130,7 +130,8 @@ def assess_leads(
 def _is_saturated(x: np.ndarray) -> bool:
     """True when many samples sit exactly on the maximum or minimum (the ADC rail): the rule of
     :func:`medts.record.is_saturated`, shared with ``medts info``."""
-    return is_saturated(max(rail_samples(x, float(x.max()), float(x.min()))), len(x))
+    top, bottom = float(x.max()), float(x.min())
+    return is_saturated(clipping_samples(rail_samples(x, top, bottom), top, bottom, float(np.median(x))), len(x))
 
 
 def beat_correlation(lead: np.ndarray, rpeaks: np.ndarray, fs: float) -> float | None:
