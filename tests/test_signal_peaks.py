@@ -139,3 +139,28 @@ def test_a_step_at_the_records_end_does_not_turn_lead_ii_alone_into_noise(ludb_d
     assert m.lead_quality[0].usable, m.lead_quality
     assert m.n_beats >= 8
     assert 45 <= m.hr_bpm.value <= 60
+
+
+def test_muscle_noise_does_not_hide_beats_from_a_one_lead_record(cpsc2019_dir):
+    # CPSC2019 01714: NeuroKit2's detector on the 0.5-100 Hz cleaned lead found 4 of 12 beats (muscle noise
+    # raised its gradient threshold); the 25 Hz pass finds them
+    import scipy.io
+
+    from medts.signal.measure import find_beats
+
+    x = scipy.io.loadmat(str(cpsc2019_dir / "data" / "data_01714.mat"))["ecg"].ravel().astype(float)
+    ref = scipy.io.loadmat(str(cpsc2019_dir / "ref" / "R_01714.mat"))["R_peak"].ravel().astype(np.int64)
+    beats = find_beats(x[:, None], 500.0, ["ECG1"]).rpeaks
+    found = sum(np.abs(beats - r).min() <= 38 for r in ref)
+    assert found >= 11 and len(beats) <= len(ref) + 1
+
+
+def test_the_wide_band_peaks_stay_unless_the_smoothed_lead_finds_far_more():
+    from medts.signal.peaks import more_complete_peaks
+
+    wide = np.array([500, 1500, 2500, 3500])
+    assert np.array_equal(more_complete_peaks(wide, np.array([500, 1000, 1500, 2000, 2500]), 500.0), wide)
+    smooth = np.arange(500, 4600, 500)
+    assert np.array_equal(more_complete_peaks(wide, smooth, 500.0), smooth)
+    elsewhere = np.arange(250, 4600, 500)  # more peaks, but none where the wide-band ones were
+    assert np.array_equal(more_complete_peaks(wide, elsewhere, 500.0), wide)

@@ -70,3 +70,26 @@ def test_right_axis_qrs_with_upright_p_and_t_in_lead_i_is_no_arm_reversal():
     assert np.mean([sig[w, idx["I"]].max() + sig[w, idx["I"]].min() for w in qrs]) < 0
     assert np.mean([sig[w, idx["aVR"]].max() + sig[w, idx["aVR"]].min() for w in qrs]) > 0
     assert _reversal(sig, normal.fs, normal.leads) is None
+
+
+def test_ventricular_bigeminy_is_two_shapes_not_noise(cpsc2019_dir):
+    # CPSC2019 01389: every other beat is ventricular; against the median beat the lead correlated 0.49 and
+    # was called noisy, so the one-lead record was refused although NeuroKit2 finds all 13 beats
+    import scipy.io
+
+    from medts.signal.measure import find_beats
+
+    x = scipy.io.loadmat(str(cpsc2019_dir / "data" / "data_01389.mat"))["ecg"].ravel().astype(float)
+    ref = scipy.io.loadmat(str(cpsc2019_dir / "ref" / "R_01389.mat"))["R_peak"].ravel().astype(np.int64)
+    found = find_beats(x[:, None], 500.0, ["ECG1"])
+    assert found.usable == [0], found.quality
+    assert len(found.rpeaks) == len(ref)
+
+
+def test_a_lead_of_noise_with_a_few_similar_bursts_is_still_noisy():
+    from medts.signal.quality import beat_correlation
+
+    rng = np.random.default_rng(7)
+    lead = rng.normal(0, 0.3, 5000)
+    r = np.arange(300, 4700, 400)
+    assert beat_correlation(lead, r, 500.0) < 0.6

@@ -139,12 +139,21 @@ class Analysis:
     notes: list[str]
 
 
-def analyse_ecg(ecg: ECG, *, powerline: float | str | None = "auto") -> Analysis:
-    """Clean, assess lead quality, find consensus R peaks and delineate with multi-lead fusion."""
-    fs = float(ecg.fs)
-    leads = list(ecg.leads)
-    raw = ecg.signal.astype(float)
-    notes: list[str] = []
+@dataclass
+class BeatSearch:
+    """What :func:`find_beats` returns: the cleaned signal, lead quality and the beats of the usable leads."""
+
+    cleaned: np.ndarray  # [n_samples, n_leads] mV
+    quality: list[LeadQuality]
+    usable: list[int]
+    rpeaks: np.ndarray  # [n_beats] sample indices
+    powerline: float | None
+
+
+def find_beats(raw: np.ndarray, fs: float, leads: list[str], *, powerline: float | str | None = "auto") -> BeatSearch:
+    """Clean ``raw`` ([n_samples, n_leads] mV at ``fs`` Hz), assess each lead and find the consensus R peaks
+    of the usable leads (no beats when none is usable): the first steps of :func:`analyse_ecg`."""
+    raw = np.asarray(raw, float)
     line = detect_powerline(raw - np.median(raw, axis=0), fs) if powerline == "auto" else powerline
     cleaned = clean_ecg(raw, fs, powerline=line)
     # Quality needs beats; a first R-peak pass over all non-constant leads gives them.
@@ -153,9 +162,19 @@ def analyse_ecg(ecg: ECG, *, powerline: float | str | None = "auto") -> Analysis
     r_all = consensus_rpeaks(cleaned, fs, leads=live, per_lead=per_lead) if live else np.zeros(0, np.int64)
     quality = assess_leads(raw, cleaned, fs, leads, r_all, lead_peaks=per_lead)
     usable = [j for j, q in enumerate(quality) if q.usable]
+    rpeaks = consensus_rpeaks(cleaned, fs, leads=usable, per_lead=per_lead) if usable else np.zeros(0, np.int64)
+    return BeatSearch(cleaned, quality, usable, rpeaks, line if isinstance(line, (int, float)) else None)
+
+
+def analyse_ecg(ecg: ECG, *, powerline: float | str | None = "auto") -> Analysis:
+    """Clean, assess lead quality, find consensus R peaks and delineate with multi-lead fusion."""
+    fs = float(ecg.fs)
+    leads = list(ecg.leads)
+    notes: list[str] = []
+    found = find_beats(ecg.signal, fs, leads, powerline=powerline)
+    cleaned, quality, usable, rpeaks = found.cleaned, found.quality, found.usable, found.rpeaks
     if not usable:
         notes.append("no usable lead: every lead is flat, disconnected, saturated or noisy")
-    rpeaks = consensus_rpeaks(cleaned, fs, leads=usable, per_lead=per_lead) if usable else np.zeros(0, np.int64)
     if usable and len(rpeaks) < 2:
         notes.append(f"only {len(rpeaks)} beat(s) detected")
     d = delineate_ecg(cleaned, fs, rpeaks, leads, usable)
@@ -164,7 +183,7 @@ def analyse_ecg(ecg: ECG, *, powerline: float | str | None = "auto") -> Analysis
         notes.append(reversal)
     if fs < 250:
         notes.append(f"sampling rate {fs:g} Hz: boundaries are accurate to about {1000 / fs:.0f} ms at best")
-    return Analysis(cleaned, quality, usable, d, line if isinstance(line, (int, float)) else None, reversal, notes)
+    return Analysis(cleaned, quality, usable, d, found.powerline, reversal, notes)
 
 
 def measure_ecg(ecg: ECG, *, powerline: float | str | None = "auto") -> Measurements:

@@ -19,6 +19,7 @@ import warnings
 
 import neurokit2 as nk
 import numpy as np
+import scipy.signal
 
 CLUSTER_MS = 60.0
 
@@ -65,10 +66,40 @@ def lead_rpeaks(lead: np.ndarray, fs: float, *, invert_negative: bool = False) -
             warnings.simplefilter("ignore")
             # ecg_findpeaks is ecg_peaks without building a per-sample DataFrame (4x faster).
             info = nk.ecg_findpeaks(lead, sampling_rate=round(fs), method="neurokit")
-        peaks = np.asarray(info["ECG_R_Peaks"], dtype=np.int64)
+            peaks = np.asarray(info["ECG_R_Peaks"], dtype=np.int64)
+            if fs > 2.2 * QRS_BAND_HZ:
+                smooth = nk.ecg_findpeaks(qrs_band(lead, fs), sampling_rate=round(fs), method="neurokit")
+                peaks = more_complete_peaks(peaks, np.asarray(smooth["ECG_R_Peaks"], dtype=np.int64), fs)
     except Exception:  # noqa: BLE001 - NeuroKit2 raises many types on degenerate input
         return np.zeros(0, np.int64)
     return drop_t_waves(peaks, lead, fs)
+
+
+QRS_BAND_HZ = 25.0
+"""Low-pass (Hz) of a second NeuroKit2 pass over a lead (:func:`more_complete_peaks`)."""
+
+
+def qrs_band(lead: np.ndarray, fs: float) -> np.ndarray:
+    """``lead`` low-passed at :data:`QRS_BAND_HZ` (2nd-order Butterworth, zero phase)."""
+    sos = scipy.signal.butter(2, QRS_BAND_HZ, "lowpass", fs=fs, output="sos")
+    return scipy.signal.sosfiltfilt(sos, lead)
+
+
+def more_complete_peaks(wide: np.ndarray, smooth: np.ndarray, fs: float) -> np.ndarray:
+    """NeuroKit2's peaks on the cleaned lead (``wide``, 0.5-100 Hz) or, when they are far more and hold most of
+    those, on the lead low-passed at 25 Hz (``smooth``): sample indices.
+
+    Muscle noise at 25-100 Hz raises the gradient threshold of NeuroKit2's detector so that it skips
+    beats: CPSC2019 01714 (one lead, 12 beats): 4 found on the cleaned lead, 13 on the smoothed one
+    (NeuroKit2's own cleaning, a 20-ms moving average, finds 12). Taking the smoothed lead always lost
+    beats on clean 12-lead LUDB records, so it is taken only when it finds at least 1.3 times as many
+    peaks (plus one) and at least 60 % of the cleaned lead's peaks lie within 60 ms of one of its own.
+    Set on CPSC2019 (50 records), which no other beat rule used; LUDB, MIT-BIH and QTDB unchanged or better
+    (``medts bench beats``)."""
+    if len(smooth) < 1.3 * len(wide) + 1:
+        return wide
+    found = [np.any(np.abs(smooth - p) <= 0.06 * fs) for p in wide]
+    return smooth if not found or np.mean(found) >= 0.6 else wide
 
 
 T_WAVE_GUARD_S = 0.36
