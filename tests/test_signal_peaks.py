@@ -155,12 +155,22 @@ def test_muscle_noise_does_not_hide_beats_from_a_one_lead_record(cpsc2019_dir):
     assert found >= 11 and len(beats) <= len(ref) + 1
 
 
-def test_the_wide_band_peaks_stay_unless_the_smoothed_lead_finds_far_more():
+def test_the_wide_band_peaks_stay_unless_the_smoothed_lead_finds_far_more_beats_as_steep():
     from medts.signal.peaks import more_complete_peaks
 
+    fs = 500.0
+    lead = np.zeros(5000)
+    for p in range(500, 4600, 500):
+        lead[p - 10:p + 11] = 1.0 - np.abs(np.arange(-10, 11)) / 10  # QRS-like spikes every second
     wide = np.array([500, 1500, 2500, 3500])
-    assert np.array_equal(more_complete_peaks(wide, np.array([500, 1000, 1500, 2000, 2500]), 500.0), wide)
+    assert np.array_equal(more_complete_peaks(wide, np.array([500, 1000, 1500, 2000, 2500]), lead, fs), wide)
     smooth = np.arange(500, 4600, 500)
-    assert np.array_equal(more_complete_peaks(wide, smooth, 500.0), smooth)
+    assert np.array_equal(more_complete_peaks(wide, smooth, lead, fs), smooth)
     elsewhere = np.arange(250, 4600, 500)  # more peaks, but none where the wide-band ones were
-    assert np.array_equal(more_complete_peaks(wide, elsewhere, 500.0), wide)
+    assert np.array_equal(more_complete_peaks(wide, elsewhere, lead, fs), wide)
+    # blocked P waves (2:1 AV block, QTDB sel231): extra peaks that are gentle bumps, not QRS complexes
+    bumps = lead.copy()
+    for p in range(750, 4600, 1000):
+        bumps[p - 40:p + 41] = 0.3 * np.hanning(81)
+    with_p = np.sort(np.concatenate([wide, np.arange(750, 4600, 1000)]))
+    assert np.array_equal(more_complete_peaks(wide, with_p, bumps, fs), wide)
