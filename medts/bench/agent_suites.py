@@ -382,6 +382,11 @@ SUITES: dict[str, Suite] = {
     # labellers, ALL CAPS and emoji, wrong guesses to correct, about 20 languages), on heldout13's records; first
     # run after the EC57 bench change (policy v49)
     "heldout42": Suite("wordings_heldout42.yaml", "questions_heldout42.yaml", SUITE_RECORDS["heldout13"], "O"),
+    # written blind by a thirtieth new writer (SBAR handovers, fellows texting, e-consult forms, pseudo-JSON and
+    # checklists from developers, questions buried in narrative, British / Australian / Nigerian / Indian English,
+    # imperatives, double negatives, keyboard typos, about 29 languages not used before), on heldout13's records;
+    # first run after the beat-detection work (policy v50)
+    "heldout43": Suite("wordings_heldout43.yaml", "questions_heldout43.yaml", SUITE_RECORDS["heldout13"], "P"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
