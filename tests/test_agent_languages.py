@@ -3802,6 +3802,15 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ('Does my heart beat irregularly?', 'yes/no:IRREG'),
         ('Does my heart beat regularly?', 'yes/no:RREG'),
         ('Is my pulse steady?', 'yes/no:RREG'),
+        # written after heldout43's first run, in the kinds of wording it missed
+        ('NAD?', 'yes/no:NORM'),
+        ('Any wahala with the ST-T?', 'yes/no:STTC'),
+        ('Anything odd with the ST segments or the T waves?', 'yes/no:STTC'),
+        ('Is his left bundle fully blocked?', 'yes/no:CLBBB'),
+        ('Right bundle totally blocked on this one?', 'yes/no:CRBBB'),
+        ('A partial (incomplete) left bundle branch block?', 'yes/no:ILBBB'),
+        ('rhtyhm??', 'category:rhythm'),
+        ('QRSS widht', 'number:qrs_ms'),
     ],
 }
 

@@ -14,6 +14,8 @@ Example
 'Is there a bundle branch block?'
 >>> correct_ecg_spelling("Is the axis minus 30?")
 'Is the axis minus 30?'
+>>> correct_ecg_spelling("Whatt is the QTcc?")
+'Whatt is the QTc?'
 """
 
 from __future__ import annotations
@@ -32,6 +34,17 @@ ECG_WORDS = (
     "incomplete", "enlargement", "heart", "attack", "axis", "block", "ventricle", "fascicle", "lengthened", "length",
 )
 """Words the router's rules look for, written out (its patterns match stems such as ``hypertroph``)."""
+
+ABBREVIATIONS = {a.upper(): a for a in ("QTc", "QT", "QRS", "ECG", "EKG", "PR", "HR", "LVH", "RVH", "LAFB", "RBBB", "LBBB")}
+"""Abbreviations the router reads, by their upper case: a doubled or swapped key in one is put right too."""
+
+
+def _one_key_edits(low: str) -> list[str]:
+    """``low`` with one doubled letter undoubled, or with two neighbouring letters swapped."""
+    undoubled = [low[:i] + low[i + 1:] for i in range(1, len(low)) if low[i] == low[i - 1]]
+    swapped = [low[:i] + low[i + 1] + low[i] + low[i + 2:] for i in range(len(low) - 1) if low[i] != low[i + 1]]
+    return undoubled + swapped
+
 
 MIN_SIMILARITY = 0.8
 MIN_LENGTH = 4
@@ -58,7 +71,16 @@ def correct_word(word: str) -> str:
         fixed = correct_word(squeezed)
         return fixed.capitalize() if word[0].isupper() else fixed
     vocabulary = _vocabulary()
-    if len(low) < MIN_LENGTH or low in vocabulary:
+    if low in vocabulary or low.upper() in ABBREVIATIONS:
+        return word
+    # a doubled key ("QTcc", "axxis") or two letters swapped ("axsi", "rhtyhm"): one edit from a known word
+    # (heldout43: "axsi??? degreees", "Whatt is teh QTcc vlaue"); the abbreviation keeps its own case
+    for edit in _one_key_edits(low) if len(low) >= 3 else ():  # "RP" and "TQ" are other intervals
+        if edit in vocabulary:
+            return edit.capitalize() if word[0].isupper() else edit
+        if edit.upper() in ABBREVIATIONS:
+            return ABBREVIATIONS[edit.upper()]
+    if len(low) < MIN_LENGTH:
         return word
     # a short word is one typo from its correction, not a stem of a longer word ("slow" is not "slower")
     candidates = [w for w in vocabulary if w[0] == low[0] and (len(low) > MIN_LENGTH or abs(len(w) - len(low)) <= 1)]

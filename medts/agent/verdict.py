@@ -199,15 +199,23 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
       r"\b(?:left )?posterior hemi-?block\b|\bLPH(?:B| block)?\b|\bhemi-?block\w*\b[^?.]{0,25}\bposterior fascic|"
       r"\bfascic\w*(?: block\w*)?\b[^?.]{0,25}\bposterior\b"), ("LPFB",)),
     (r"^(?!.*\b(?:anterior|posterior|ant|post)\b).*(?:fascicular block|hemi-?block)", ("LAFB", "LPFB")),
+    # heldout43: "Is the right bundle completely blocked?"
+    (r"\bright bundle(?:[- ]branch)?\b[^?.]{0,12}\b(?:completely|fully|totally) block\w*", ("CRBBB",)),
+    (r"\bleft bundle(?:[- ]branch)?\b[^?.]{0,12}\b(?:completely|fully|totally) block\w*", ("CLBBB",)),
     (r"\bi-?RBBB\b|\bincomplete (?:block|conduction) (?:of|in) the right bundle\b|"
      r"\bright bundle\b[^?.]{0,20}\b(?:partly|partially|incompletely)\b[^?.]{0,10}\bblock|"
      # "right bundle branch delay that doesn't quite reach a full block" (heldout27): a right bundle conduction delay
      r"\bright bundle(?:[- ]branch)? (?:conduction )?delay\b", ("IRBBB",)),
     # terse abbreviations that open a question: "SB y/n", "SA y/n" (not the SA node)
     (r"^\W*SB\b", ("SBRAD",)),
-    (r"^\W*SA\b(?!\s*(?:node|nodal|block))", ("SARRH",)),
+    # upper case only: Albanian "Sa është ...?" is "how much is ...?" (heldout43)
+    (r"^\W*(?-i:SA)\b(?!\s*(?:node|nodal|block))", ("SARRH",)),
     # "are the t waves and st segments normal": ST/T named T first
     (r"\bT[- ]waves?\b[^?.]{0,10}\b(?:and|or|&|/)\s*(?:the )?ST(?:[- ]segments?)?\b", ("STTC",)),
+    # heldout43: "anything going on with the ST segments or T waves?", "any ST-T wahala?" (pidgin: trouble)
+    (r"\bST[- ]segments?\s*(?:and|or|&|/)\s*(?:the )?T[- ]waves?\b|\bST[- ]?T\b[^?.]{0,6}\b(?:wahala|trouble|problems?|issues?|worries)\b|"
+     r"\b(?:wahala|trouble|problems?|issues?|worries)\b[^?.]{0,12}\bST[- ]?T\b",
+     ("STTC",)),
     (r"\bT[- ]waves?\b[^?.]{0,10}\binvert\w*|\binverted T[- ]waves?\b|\bT[- ]wave inversions?\b", ("STTC",)),
     (r"\bi-?LBBB\b", ("ILBBB",)),
     # "complete right bundle?"; heldout32: "Re: 'bundle branch?' - complete right?" (the branch named after the family)
@@ -242,6 +250,8 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
       r"(?:.*\b(?:ECG|EKG|tracing|trace|strip|recording|electrocardiogram|it|12[- ]lead)\b.*\bnormal\b|.*within normal limits|.*\bWNL\b|"
       # "Nothing abnormal on this ECG, right?", "normal y/n" (heldout27, heldout28)
       r".*\bnothing (?:abnormal|wrong)\b|\W*normal\W*(?:y/n|yes or no)?\W*$|"
+      # "NAD on this ECG?" (no abnormality detected; heldout43)
+      r".*(?-i:\bNAD\b)|.*\bno abnormalit(?:y|ies) (?:detected|seen|found)\b|"
       # "looks normal to me, am I wrong?" (heldout40)
       r"\W*(?:it |this |that )?(?:looks|seems|reads) (?:\w+ )?normal\b(?! (?:axis|rate|rhythm|sinus|QRS|PR|QT))|"
       r".*\b(?:reported|called|read) as normal\b|.*\bnormal 12[- ]lead\b|"
@@ -253,7 +263,7 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
 _EITHER_BBB = re.compile(r"\b(?:right or (?:the )?left|left or (?:the )?right|either)\b[^?.]{0,30}\bbundle", re.IGNORECASE)
 # "Incomplete RBBB?", "partial right bundle (branch) block", "incomplete RBB block": the lexicon reads
 # the complete block; "incomplete or complete RBBB?" names both (group 1)
-_INCOMPLETE_BBB = re.compile(r"\b(?:incomplete|partial|inc(?:\.|\b))\s*(?:or\s+(no|complete|full)\s+)?"
+_INCOMPLETE_BBB = re.compile(r"\b(?:incomplete|partial|inc(?:\.|\b))\s*(?:\((?:incomplete|partial)\)\s*)?(?:or\s+(no|complete|full)\s+)?"
                              r"(?:(right|left)\s+(?:bundle(?:[- ]branch)?(?:\s+block)?|BBB)|(R|L)BB(?:B|\s+block))\b",
                              re.IGNORECASE)
 # "ST elevation or depression?": the second shift is named by its word alone
