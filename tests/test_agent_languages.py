@@ -3138,6 +3138,8 @@ CASES: dict[str, list[tuple[str, str]]] = {
     ],
     # Malayalam, Punjabi, Nepali, Marathi, Gujarati and Telugu (a question the ECG cannot answer routes to no topic: "unknown")
     "ml_pa_ne_mr_gu_te": [
+        ('ਈਸੀਜੀ ਤੇ ਤਾਲ ਕੀ ਹੈ?', 'category:rhythm'),  # after heldout43's rerun: Punjabi ਤਾਲ (rhythm)
+        ('ST మరియు T తరంగ మార్పులు కనిపిస్తున్నాయా?', 'yes/no:STTC'),  # Telugu, ST and T in Latin letters
         ('ਕੀ ਇਸ ਈਸੀਜੀ ਵਿੱਚ ਪਹਿਲੀ ਡਿਗਰੀ AV ਬਲਾਕ ਹੈ?', 'yes/no:1AVB'),  # heldout40: the Latin 'AV'
         ('ഈ ഇസിജിയിൽ ഏട്രിയൽ ഫൈബ്രിലേഷൻ ഉണ്ടോ?', 'yes/no:AFIB'),
         ('ഹൃദയമിടിപ്പ് എത്രയാണ്?', 'number:hr_bpm'),
