@@ -387,6 +387,11 @@ SUITES: dict[str, Suite] = {
     # imperatives, double negatives, keyboard typos, about 29 languages not used before), on heldout13's records;
     # first run after the beat-detection work (policy v50)
     "heldout43": Suite("wordings_heldout43.yaml", "questions_heldout43.yaml", SUITE_RECORDS["heldout13"], "P"),
+    # written blind by a thirty-first new writer (transliterations: Arabizi, Russian translit, Greeklish, Finglish,
+    # romaji, pinyin, Romanized Hindi / Bengali / Tamil / Korean; flashcards, fill-in-the-blank, double-checking an
+    # earlier answer, formal letters, teenagers and elderly patients, numbers in words, regional dialects), on
+    # heldout13's records; first run after heldout43's fixes (policy v51)
+    "heldout44": Suite("wordings_heldout44.yaml", "questions_heldout44.yaml", SUITE_RECORDS["heldout13"], "Q"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
