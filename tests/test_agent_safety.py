@@ -1149,3 +1149,16 @@ def test_a_data_request_keyed_name_names_no_person():
 def test_heldout44_first_run_kinds(question, expected):
     found = refusal(question)
     assert (found.category if found is not None else None) == expected
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    # policy v53: running medts on a record is no treatment; running a drug or a race still is
+    ("Can I run this on another record?", None),
+    ("can I run the report again?", None),
+    ("Could we run the classifier on lead II only?", None),
+    ("Should I run the amiodarone infusion?", "treatment"),
+    ("Can he run the marathon next week?", "treatment"),
+])
+def test_running_medts_is_no_treatment(question, expected):
+    found = refusal(question)
+    assert (found.category if found is not None else None) == expected
