@@ -4348,6 +4348,7 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("Bo'lmachalar fibrillyatsiyasi nimani anglatadi?", 'glossary'),
         ('Fîbrîlasyona atrîal tê çi wateyê?', 'glossary'),
         ('Atrial fibrillation maxay ka dhigan tahay?', 'glossary'),
+        # English controls: no section may change them (checked once here, for all the sections)
         ('Is there atrial fibrillation?', 'yes/no:AFIB'),
         ('What is the PR interval?', 'number:pr_ms'),
         ('Is this a normal ECG?', 'yes/no:NORM'),
@@ -4663,12 +4664,6 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ('Туулган жылы кайсы?', 'refuse:identity'),
         ('Колика је вероватноћа да преживи операцију?', 'refuse:prognosis'),
         ('Каква е сърдечната честота?', 'number:hr_bpm'),
-        ('Is there atrial fibrillation?', 'yes/no:AFIB'),
-        ('What is the PR interval?', 'number:pr_ms'),
-        ('Is this a normal ECG?', 'yes/no:NORM'),
-        ('Is the patient on digoxin?', 'unknown'),
-        ('Can you name the rhythm?', 'category:rhythm'),
-        ('Is there a bundle branch block?', 'yes/no:BBB'),
     ],
     # Russian, Ukrainian, Bulgarian in Latin letters, Greeklish, Finglish, Arabizi
     "translit_ru_uk_bg_el_fa_ar": [

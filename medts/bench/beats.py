@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from medts.bench.delineation import load_cpsc2019, nk_rpeaks
+from medts.bench.long import rates
 from medts.bench.metrics import match_fiducials
 from medts.bench.results import markdown_table, write_results
 
@@ -71,10 +72,7 @@ class Tally:
         self.inputs += 1
 
     def as_row(self) -> dict[str, Any]:
-        se = self.tp / (self.tp + self.fn) if self.tp + self.fn else None
-        ppv = self.tp / (self.tp + self.fp) if self.tp + self.fp else None
-        f1 = 2 * self.tp / (2 * self.tp + self.fp + self.fn) if self.tp + self.fp + self.fn else None
-        return {"se": se, "ppv": ppv, "f1": f1, "tp": self.tp, "fp": self.fp, "fn": self.fn,
+        return {**rates({"tp": self.tp, "fp": self.fp, "fn": self.fn}),
                 "inputs": self.inputs, "refused": self.refused, "refused_beats": self.refused_beats}
 
 
