@@ -392,6 +392,12 @@ SUITES: dict[str, Suite] = {
     # earlier answer, formal letters, teenagers and elderly patients, numbers in words, regional dialects), on
     # heldout13's records; first run after heldout43's fixes (policy v51)
     "heldout44": Suite("wordings_heldout44.yaml", "questions_heldout44.yaml", SUITE_RECORDS["heldout13"], "Q"),
+    # written blind by a thirty-second new writer (a relative writing through a patient portal, anxious and
+    # sceptical patients, markdown and unrelated context around the question, negated and hypothetical wording,
+    # guideline and criteria wording, clipped fellow's abbreviations, medico-legal wording, emoji, ALL CAPS,
+    # telegram style, about 24 less-used languages and varieties), on heldout13's records; first run after
+    # heldout44's fixes (policy v53)
+    "heldout45": Suite("wordings_heldout45.yaml", "questions_heldout45.yaml", SUITE_RECORDS["heldout13"], "R"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
