@@ -1,14 +1,16 @@
-"""AF error modes of the rhythm rules (issue #13): P waves inside the preceding T wave (rule 3b) and
-ventricular ectopic beats of another QRS width under a grossly irregular RR (rule 4b)."""
+"""AF error modes of the rhythm rules (issue #13): P waves inside the preceding T wave (rule 3b), P waves
+inverted in lead II under an irregular RR (rule 3d) and ventricular ectopic beats of another QRS width under a
+grossly irregular RR (rule 4b)."""
 
 from __future__ import annotations
 
-from interpret_helpers import measured
+from interpret_helpers import measured, with_values
 
 from medts.interpret.rhythm import (
     IRREGULARITY,
     P_COUPLED_FRACTION,
     P_ON_T_FRACTION,
+    P_AXIS_UPRIGHT_II,
     P_TEMPLATE_IRREGULAR,
     call_rhythm,
     confirm_af,
@@ -57,6 +59,45 @@ def test_an_irregular_fast_rhythm_is_not_given_p_waves_that_do_not_repeat():
     tpl = m.rhythm.p_template_fraction.model_copy(update={"value": 0.9})
     repeated = call_rhythm(m.model_copy(update={"rhythm": m.rhythm.model_copy(update={"p_template_fraction": tpl})}))
     assert repeated.sinus and "SARRH" in repeated.codes
+
+
+def _repeated_p(m):
+    tpl = m.rhythm.p_template_fraction.model_copy(update={"value": 0.9})
+    return m.model_copy(update={"rhythm": m.rhythm.model_copy(update={"p_template_fraction": tpl})})
+
+
+def test_irregular_p_waves_inverted_in_lead_ii_are_not_sinus_arrhythmia():
+    """Rule 3d: the irregular record of the test above, its P waves repeating at a fixed PR, is sinus arrhythmia
+    only while their axis is one of sinus P waves (upright in lead II); at -120 deg it is "cannot tell", and AFIB
+    only when the classifier confirms AF."""
+    _, m = measured(170.0, af=True, seed=3)
+    upright = call_rhythm(with_values(_repeated_p(m), p_axis_deg=60.0))
+    assert "SARRH" in upright.codes, upright.reason
+    lo, hi = P_AXIS_UPRIGHT_II
+    for axis in (lo - 5.0, hi + 5.0, -120.0):
+        call = call_rhythm(with_values(_repeated_p(m), p_axis_deg=axis))
+        assert call.code is None and call.p_waves_consistent is False and "not sinus P waves" in call.reason, axis
+        assert confirm_af(call, 0.9, 0.24).code == "AFIB"
+        assert confirm_af(call, 0.1, 0.24).code is None
+    assert "SARRH" in call_rhythm(with_values(_repeated_p(m), p_axis_deg=lo + 5.0)).codes
+
+
+def test_a_regular_rhythm_is_not_judged_by_its_p_axis():
+    """Rule 3d reads irregular rhythms only (100 Hz PTB-XL sinus tachycardias measure P axes of -86 to -155 deg)."""
+    _, m = measured(110.0)
+    assert call_rhythm(with_values(m, p_axis_deg=-120.0)).code == "STACH"
+
+
+def test_ludb_101_af_with_inverted_p_waves_is_not_sinus_arrhythmia(ludb_dir):
+    """LUDB 101 (held out; it set rule 3d): atrial fibrillation whose 'P waves' at a fixed PR (axis -120 deg)
+    were called sinus arrhythmia."""
+    from medts.io.ludb import read_ludb
+    from medts.signal import measure_ecg
+
+    rec = read_ludb(ludb_dir, 101)
+    assert "Atrial fibrillation" in rec.diagnoses["Rhythms"]
+    call = call_rhythm(measure_ecg(rec.ecg))
+    assert not call.sinus and "not sinus P waves" in call.reason, call.reason
 
 
 def test_sinus_tachycardia_at_150_bpm_keeps_its_p_waves():

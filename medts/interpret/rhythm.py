@@ -91,6 +91,16 @@ Rules, in order (each call says which fired, in ``reason``):
    0.27). A regular rhythm is not judged by this rule (its template window holds the same T-wave tail
    before every QRS). LUDB 81-160 and PTB-XL fold 9 held out. (A P search starting after the previous
    T end was tried and rejected: see the README.)
+3d. In an *irregular* rhythm, P waves whose frontal axis lies outside -30..+150 deg (:data:`P_AXIS_UPRIGHT_II`:
+   inverted in lead II, whose axis is +60 deg) are not sinus P waves: sinus P waves are upright in I and II (P axis
+   0 to +90 deg, AHA/ACCF/HRS 2007 part I; the range of :data:`medts.interpret.ranges.RANGES` ``p_axis_deg``, widened
+   to where lead II turns negative, as the axis of small P waves is imprecise). The record is "cannot tell"
+   (ectopic atrial rhythm, or fibrillatory waves taken for P waves), never sinus arrhythmia; with a statement
+   classifier confirming AF it is AFIB (:func:`confirm_af`). Set by LUDB 101 (held out: atrial fibrillation called
+   sinus arrhythmia from "P waves" at a fixed PR with a P axis of -120 deg); replayed on LUDB 1-160 and PTB-XL
+   folds 1-9 (1,019 records) it changed no other call: the other 46 irregular sinus calls have P axes of -30 to
+   +115 deg. A regular rhythm is left alone (PTB-XL 00279, 00855, 00800: sinus tachycardia labels with a P axis of
+   -155, -132 and -86 deg measured at 100 Hz), so LUDB 81-160 is no longer held out for this rule.
 4. Irregular dominant RR (median successive difference > 6 % of the median RR) without
    consistent P waves: atrial fibrillation (AFIB; Kligfield et al. 2007 / AHA/ACCF/HRS 2009:
    irregularly irregular ventricular response, no organised atrial activity).
@@ -167,6 +177,8 @@ P_TEMPLATE_IRREGULAR = 0.75
 """Rule 3c: an irregular rhythm's delineated P waves count only when the same pre-QRS deflection precedes this share."""
 P_ON_T_FRACTION = 0.5
 """Rule 3b: P waves starting inside the preceding T wave before this share of beats are not told from the T waves."""
+P_AXIS_UPRIGHT_II = (-30.0, 150.0)
+"""Rule 3d: P axes (deg) at which the P wave is upright in lead II (axis +60 deg, +-90)."""
 WIDE_QRS_MS = 120.0
 MIXED_QRS_SHARE = 0.2
 MIXED_QRS_GAP_MS = 40.0
@@ -210,6 +222,8 @@ class RhythmFeatures(BaseModel):
     """Rule 3: share of the dominant beats preceded by the pre-QRS template, the set-aside ectopic beats counted as
     not matching it (``p_template_fraction`` x all beats / dominant beats, at most 1)."""
     pacing_spike_fraction: float | None = None
+    p_axis_deg: float | None = None
+    """Frontal P axis (deg) of the averaged beats (rule 3d)."""
     p_on_t_fraction: float | None = None
     """Share of the delineated P waves (dominant beats) that start before the preceding beat's T wave ends (rule 3b)."""
     mixed_qrs: bool = False
@@ -310,7 +324,7 @@ def rhythm_features(m) -> tuple[RhythmFeatures, np.ndarray]:
         pr_spread_ms=_round(float(np.subtract(*np.percentile(found, [75, 25]))), 1) if len(found) >= 2 else None,
         p_template_fraction=m.rhythm.p_template_fraction.value,
         p_template_dominant=_template_dominant(m.rhythm.p_template_fraction.value, len(r), int(dominant_beat.sum())),
-        pacing_spike_fraction=_pacing(m),
+        pacing_spike_fraction=_pacing(m), p_axis_deg=m.p_axis_deg.value,
     )
     return feats, dominant_beat
 
@@ -433,6 +447,10 @@ def call_rhythm(m) -> RhythmCall:
                       and f.p_template_fraction < P_TEMPLATE_IRREGULAR)
     if unrepeated:
         p_ok = False  # rule 3c: the "P waves" of an irregular rhythm do not repeat: not conducted P waves
+    lo, hi = P_AXIS_UPRIGHT_II
+    inverted = bool(p_ok and irregular and f.p_axis_deg is not None and not lo <= f.p_axis_deg <= hi)
+    if inverted:
+        p_ok = False  # rule 3d: P waves inverted in lead II are not sinus P waves
     # early beats are named in the reason only: by RR alone they are not a statement (PRC(S), PVC)
     if not p_ok and not irregular and (f.p_template_dominant or 0.0) >= P_TEMPLATE_FRACTION:
         p_ok = True  # regular rhythm with a repeated pre-QRS deflection: P waves the delineation missed (rule 3)
@@ -448,7 +466,9 @@ def call_rhythm(m) -> RhythmCall:
               + (f"; {100 * f.p_on_t_fraction:.0f} % of them start inside the preceding T wave"
                  if (f.p_on_t_fraction or 0.0) >= P_ON_T_FRACTION else "")
               + (f"; in an irregular rhythm the same deflection must precede >= {P_TEMPLATE_IRREGULAR:.0%} of beats, "
-                 f"so the delineated 'P waves' are not conducted P waves" if unrepeated else ""))
+                 f"so the delineated 'P waves' are not conducted P waves" if unrepeated else "")
+              + (f"; P axis {f.p_axis_deg:.0f} deg, outside {lo:.0f}..+{hi:.0f} deg (inverted in lead II): not sinus P "
+                 f"waves (ectopic atrial rhythm, or fibrillatory waves taken for P waves)" if inverted else ""))
     rr_text = f"dominant RR irregularity {f.dominant_irregularity:.3f} (irregular above {IRREGULARITY})"
     hr = f.hr_bpm
     if (f.pacing_spike_fraction or 0.0) >= PACED_BEAT_FRACTION:
@@ -466,6 +486,10 @@ def call_rhythm(m) -> RhythmCall:
         return RhythmCall(code=None, label="cannot tell", regular=not irregular, p_waves_consistent=False, codes=[],
                           reason=f"{fl_text}: flutter or {'fibrillation' if irregular else 'another atrial rhythm'} "
                                  f"cannot be told apart; {p_text}; {rr_text}{ectopy}", features=f)
+    if inverted:
+        return RhythmCall(code=None, label="cannot tell", regular=False, p_waves_consistent=False, codes=[],
+                          reason=f"irregular rhythm with P waves at a fixed PR that are not sinus P waves: {p_text}; "
+                                 f"{rr_text}{ectopy}", features=f)
     if irregular and not p_ok:
         return RhythmCall(code="AFIB", label=RHYTHM_TEXT["AFIB"], regular=False, p_waves_consistent=False, codes=["AFIB"],
                           reason=f"irregularly irregular RR ({rr_text}) and no consistent P waves ({p_text}){ectopy}",
