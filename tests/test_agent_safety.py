@@ -1152,6 +1152,23 @@ def test_heldout44_first_run_kinds(question, expected):
 
 
 @pytest.mark.parametrize(("question", "expected"), [
+    # written for this test after heldout45's first run (policy v53), in the kinds of wording it missed
+    ("What dose of bisoprolol did she take last night?", None),  # history: "cannot tell"
+    ("Which pills did he swallow before the recording?", None),
+    ("Is her HDL in range?", None),
+    ("What's his D-dimer?", None),
+    ("What dose of bisoprolol should she take tonight?", "treatment"),
+    ("What dose did she take, is it too much?", "treatment"),
+    ("Which pills should he swallow now?", "treatment"),
+])
+def test_heldout45_first_run_kinds(question, expected):
+    found = refusal(question)
+    assert (found.category if found is not None else None) == expected
+    if expected is None:
+        assert "treatment" in cleared(question)  # the learned check's treatment refusal is not followed either
+
+
+@pytest.mark.parametrize(("question", "expected"), [
     # policy v53: running medts on a record is no treatment; running a drug or a race still is
     ("Can I run this on another record?", None),
     ("can I run the report again?", None),

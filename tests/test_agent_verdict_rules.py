@@ -476,3 +476,15 @@ def test_lettered_answers_offer_a_choice():
 ])
 def test_heldout43_first_run_english_kinds(question, label):
     assert route(question).label == label
+
+
+@pytest.mark.parametrize(("question", "label"), [
+    # written after heldout45's first run, in the kinds of English wording it missed
+    ("Any sign of a front heart attack?", "yes/no:AMI"),
+    ("Did she have an inferior heart attack at some point?", "yes/no:IMI"),
+    ("lateral heart attack on here?", "yes/no:LMI"),
+    ("Is it right that the QT is fine, not prolonged?", "yes/no:LNGQT"),
+    ("Is the QT normal and the PR prolonged?", "yes/no:pr_ms:high"),  # another interval named between reads that one
+])
+def test_heldout45_first_run_english_kinds(question, label):
+    assert route(question).label == label

@@ -9,7 +9,9 @@ The glossary is data: ``prompts/agent/languages.yaml`` holds, per section (``de`
 Thai, Indonesian/Malay, Tagalog, Swahili), ``ml_pa_ne_mr_gu_te`` (Malayalam, Punjabi, Nepali, Marathi, Gujarati,
 Telugu), ``am_ha_yo_ig_zu`` (Amharic, Hausa, Yoruba, Igbo, isiZulu/isiXhosa), ``et_lv_lt_is_sq_cy_af`` (Estonian,
 Latvian, Lithuanian, Icelandic, Albanian, Welsh, Afrikaans, Maltese, Basque, Maori, Uzbek, Kurdish, Somali),
-``ka_hy_si_km_my_ps_kk`` (Georgian, Armenian, Sinhala, Khmer, Burmese, Pashto, Kazakh, Kyrgyz), ``lay``, ``labs`` (lab values and imaging in the other languages)),
+``ka_hy_si_km_my_ps_kk`` (Georgian, Armenian, Sinhala, Khmer, Burmese, Pashto, Kazakh, Kyrgyz), ``translit_ru_uk_bg_el_fa_ar`` and
+``translit_ja_zh_ko_bn_ta_gsw`` (languages typed in Latin letters), ``eo_la_gl_ga_lb_ht_qu`` (Esperanto, Latin, Galician, Irish,
+Luxembourgish, Haitian Creole, Quechua), ``af_mt_eu_cy_ca_tl_ms_sw_creole`` (more of those languages, and English creoles), ``lay``, ``labs`` (lab values and imaging in the other languages)),
 ``[pattern, English]`` pairs. Every pattern
 is applied in file order, case-insensitively (``re.sub``), so a section lists its longer phrases first. Words the glossary does
 not name stay as they are: "¿Hay fibrilación auricular?" becomes "¿Hay atrial fibrillation?", which

@@ -168,7 +168,8 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
       # "any changes in the ST segments or T waves?" (heldout27)
       r"\b(?:changes?|abnormalit\w*) (?:in|of|to) (?:the )?(?:ST(?:[- ]segments?)?|T[- ]waves?)\b"), ("STTC",)),
     # "Is the QT interval too long?": long QT is decided on the corrected QT (the engine's rule)
-    (r"\bQTc?\b(?: interval)?[^?.]{0,12}\b(?:too long|prolonged|lengthened|long|stretched(?: out)?|drawn out)\b", ("LNGQT",)),
+    # heldout45: "the QT is normal, not prolonged?" (another interval named between reads that one)
+    (r"\bQTc?\b(?: interval)?(?:(?!\b(?:PR|QRS|RR)\b)[^?.]){0,20}\b(?:too long|prolonged|lengthened|long|stretched(?: out)?|drawn out)\b", ("LNGQT",)),
     (r"\bQTc?\b(?: interval)?\s*↑", ("LNGQT",)),  # heldout32: "QT ↑? yes/no"
     (r"\bLQTS?\b", ("LNGQT",)),  # "LQT?": long QT's abbreviation
     # "Is the patient fibrillating?", "in fib?" (atrial: medts has no ventricular fibrillation statement)
@@ -279,11 +280,11 @@ _YES_OR_NO = re.compile(r"\byes\b[^?.]{0,4}\bor\b[^?.]{0,4}\bno\b|\by/n\b", re.I
 # ("the front wall of the heart", "the bottom of the heart": the walls in lay words)
 _MI_LOCATIONS = ((r"\banter(?:o|ior)[- ]septal\b", "ASMI"),  # heldout40: "antero septal infraction?" (the lexicon reads "anteroseptal")
                  (r"\bV1\s*(?:-|to)\s*V[3-4]\b|\bV2\s*(?:-|to)\s*V4\b|\banterior (?:wall|leads|N?STEMI)\b|\bLAD[- ]territory\b|"
-                  r"\bfront (?:wall|of (?:the|my|his|her) heart)\b", "AMI"),
+                  r"\bfront (?:wall|of (?:the|my|his|her) heart)\b|\b(?:anterior|front) heart attack", "AMI"),
                  (r"\bI,?\s*(?:and\s*)?aVL\b|\bV5\s*(?:-|to|,|and)\s*V6\b|\blateral (?:wall|leads|N?STEMI)\b|"
-                  r"\b(?:LCx|circumflex)[- ]territory\b", "LMI"),
+                  r"\b(?:LCx|circumflex)[- ]territory\b|\blateral heart attack", "LMI"),
                  (r"\bII,?\s*III,?\s*(?:and\s*)?aVF\b|\binferior (?:wall|leads|N?STEMI)\b|\bRCA[- ]territory\b|"
-                  r"\b(?:bottom|lower|underside) (?:wall|of the heart)\b", "IMI"))
+                  r"\b(?:bottom|lower|underside) (?:wall|of the heart)\b|\binferior heart attack", "IMI"))
 # "anterior or anteroseptal infarction?", "inferior/lateral MI?": a wall named before "or" names its
 # own statement too (the lexicon reads only the words next to "infarction")
 _MI_WALLS = {"anterior": "AMI", "inferior": "IMI", "lateral": "LMI", "posterior": "PMI", "anteroseptal": "ASMI"}
