@@ -398,6 +398,11 @@ SUITES: dict[str, Suite] = {
     # telegram style, about 24 less-used languages and varieties), on heldout13's records; first run after
     # heldout44's fixes (policy v53)
     "heldout45": Suite("wordings_heldout45.yaml", "questions_heldout45.yaml", SUITE_RECORDS["heldout13"], "R"),
+    # written blind by a thirty-third new writer (e-mail threads with quoted messages and footers, voice-assistant
+    # commands, dataset labellers, auditors and coders, autocorrect and speech-to-text slips, mixed units, long
+    # academic sentences and two-word queries, about 30 less-used languages), on heldout13's records; first run
+    # after heldout45's fixes (policy v54)
+    "heldout46": Suite("wordings_heldout46.yaml", "questions_heldout46.yaml", SUITE_RECORDS["heldout13"], "S"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
