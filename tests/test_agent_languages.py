@@ -17,7 +17,7 @@ import re
 import pytest
 import yaml
 
-from medts.agent.languages import LANGUAGES_PATH, to_english
+from medts.agent.languages import LANGUAGES_PATH, strip_mail, to_english
 from medts.agent.safety import refusal
 from medts.agent.verdict import route
 
@@ -6206,4 +6206,41 @@ def test_heldout41_first_run_wordings_reach_their_topic(question, label):
     ("Ĉu estas antaŭa miokardia infarkto?", "yes/no:AMI"),
 ])
 def test_heldout45_rerun_wordings(question, expected):
+    assert _expected(question) == expected, to_english(question)
+
+
+@pytest.mark.parametrize(("message", "question"), [
+    # written after heldout46's first run, in the kinds of e-mail wrapping it had: the wrapping goes, the question stays
+    ("RE: FW: ward 3 -- what's the QRS width? Thanks, Priya (ward clerk). CONFIDENTIALITY NOTICE: privileged.",
+     "ward 3 -- what's the QRS width?"),
+    ("FW: is this flutter? > On Mon, Ali wrote: > please check. Sent from my iPhone", "is this flutter?"),
+    ("AW: WG: Is the QTc long? Kind regards, Dr Weber | This e-mail is confidential and intended only for the addressee.",
+     "Is the QTc long?"),
+    ("Fwd: any LBBB? -- Jo, pre-op clinic", "any LBBB?"),
+    ("Is the PR over 200 ms? Sent on behalf of Dr Ade by the secretary.", "Is the PR over 200 ms?"),
+    ("What was her sodium? (forwarded by the ward clerk)", "What was her sodium?"),
+])
+def test_mail_wrapping_is_taken_off_the_question(message, question):
+    assert strip_mail(message) == question
+
+
+@pytest.mark.parametrize("question", [
+    "Is the QRS > 120 ms?", "QT > 500?", "Thanks - is the rate over 100?", "Best lead for the axis?",
+    "Regards the rhythm: is it sinus?", "Is there a confidential note in the header?",
+])
+def test_text_that_only_looks_like_mail_stays(question):
+    assert strip_mail(question) == question
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    # speech-to-text slips (heldout46's first run, seen)
+    ("any bundle branch clock?", "yes/no:BBB"),
+    ("right bundle branch clock present?", "yes/no:CRBBB"),
+    ("nor mal ECG?", "yes/no:NORM"),
+    ("sinus a rhythm present?", "yes/no:SARRH"),
+    ("what is the ax is on this one?", "category:axis"),
+    ("RE: FW: can this patient keep driving a bus with this ECG? Regards, Occupational Health. Confidential.",
+     "refuse:treatment"),
+])
+def test_heldout46_first_run_english_slips(question, expected):
     assert _expected(question) == expected, to_english(question)

@@ -1169,6 +1169,19 @@ def test_heldout45_first_run_kinds(question, expected):
 
 
 @pytest.mark.parametrize(("question", "expected"), [
+    # written for this test after heldout46's first run (policy v54), in the kinds of wording it missed
+    ("What's his yearly stroke risk?", "prognosis"),
+    ("Ten-year cardiovascular risk for her, roughly?", "prognosis"),
+    ("Can my patient carry on flying with this?", "treatment"),
+    ("Has this person had bypass surgery before?", None),  # history: "cannot tell"
+    ("Is there a risk of artefact in lead III?", None),
+])
+def test_heldout46_first_run_kinds(question, expected):
+    found = refusal(question)
+    assert (found.category if found is not None else None) == expected
+
+
+@pytest.mark.parametrize(("question", "expected"), [
     # policy v53: running medts on a record is no treatment; running a drug or a race still is
     ("Can I run this on another record?", None),
     ("can I run the report again?", None),

@@ -488,3 +488,12 @@ def test_heldout43_first_run_english_kinds(question, label):
 ])
 def test_heldout45_first_run_english_kinds(question, label):
     assert route(question).label == label
+
+
+@pytest.mark.parametrize(("question", "label"), [
+    # written after heldout46's first run: a dataset labeller's PTB-XL code, a question inside e-mail wrapping
+    ("label: STTC 0/1 for this record", "yes/no:STTC"),
+    ("FW: does this ECG show LVH? -- Kind regards, BP clinic | Confidential", "yes/no:LVH"),
+])
+def test_heldout46_first_run_english_kinds(question, label):
+    assert route(question).label == label

@@ -51,15 +51,59 @@ _MISSING_SPACE = re.compile(r"(?<=[^\W\d_])([,?;])(?=[^\W\d_])")
 heldout35); a '?' after a space stays the clinician's query mark ("?QRS")."""
 
 
+_MAIL_NOISE = tuple(re.compile(p, re.IGNORECASE) for p in (
+    # reply and forward markers opening the message ("RE: FW: ...", German "AW: WG: ...")
+    r"^\s*(?:(?:RE|FW|FWD|AW|WG)\s*:\s*)+",
+    # a quoted earlier message: '>' opening a line or following a finished sentence, to the end of that line
+    # (not "QRS > 120": the '>' of a comparison follows a word or a number)
+    r"(?:(?<=^)|(?<=\n)|(?<=[.?!]\s))>[^\n]*",
+    # phone and mail-client footers
+    r"\bSent from (?:my )?(?:iPhone|iPad|mobile|phone|Outlook|Android|Samsung|Galaxy)\b[^.?!\n]*[.!]?",
+    r"\bplease excuse (?:any )?(?:typos|brevity|spelling)[^.?!\n]*[.!]?",
+    # confidentiality notices and disclaimers, to the end of the message
+    r"\b(?:CONFIDENTIALITY(?: NOTICE)?|DISCLAIMER)\s*:.*$",
+    r"\bThis (?:e-?mail|message|communication)\b[^?]*\b(?:confidential|intended (?:only )?for|privileged)\b[^?]*$",
+    r"\bPlease consider the environment before printing[^.?!\n]*[.!]?",
+    r"\bPlease reply(?: to)? all\b[.!]?",
+    r"(?<=[?.!])\s*\|?\s*Confidential\.?\s*$",
+    # a sign-off after the question: "Thanks, Maureen (medical secretary)", "Regards, ED admin", "-- Sam, clinic"
+    (r"(?<=[?.!])\s*(?:Many thanks|Thanks|Thank you|Kind regards|Best regards|Warm regards|Regards|Best wishes|"
+     r"Best|Cheers|Sincerely)\b[,.!]?[^?]*$"),
+    r"(?<=[?.!])\s*--\s[^?]*$",
+    r"(?<=[?.!])\s*(?:Sent|Forwarded|Written|Typed) on behalf of\b[^?]*$",
+    r"\((?:forwarded|sent|translated|relayed) (?:by|on behalf of)\b[^)]*\)",
+))
+"""E-mail wrapping around a forwarded question (issue #14, heldout46's first run: reply markers, quoted messages,
+signatures and confidentiality footers were refused as identity or instructions by the learned check). Only the
+wrapping is removed; the question itself, and anything asked before a sign-off, stays."""
+
+
+def strip_mail(question: str) -> str:
+    """``question`` without e-mail wrapping (:data:`_MAIL_NOISE`); a message that is nothing but wrapping is
+    returned as it was.
+
+    >>> strip_mail("RE: FW: is this AF? > On Tue, Sam wrote: > can someone check? Thanks, Maureen. Confidential.")
+    'is this AF?'
+    >>> strip_mail("Is the QRS > 120 ms?")
+    'Is the QRS > 120 ms?'
+    """
+    out = question
+    for pattern in _MAIL_NOISE:
+        out = pattern.sub(" ", out)
+    out = re.sub(r"\s{2,}", " ", out).strip()
+    return out or question
+
+
 @functools.lru_cache(maxsize=4096)
 def to_english(question: str) -> str:
-    """``question`` with a space after punctuation typed without one, and every glossary phrase (another
+    """``question`` without e-mail wrapping (:func:`strip_mail`), with a space after punctuation typed without one,
+    and every glossary phrase (another
     language's or a patient's words for an ECG finding, a measure, or a question the policy refuses)
     replaced by its English clinical wording.
 
     Cached: one answer reads the same question in the policy, the router and the planner (about 7 ms a
     pass over some 3,800 patterns)."""
-    question = _MISSING_SPACE.sub(r"\1 ", question)
+    question = _MISSING_SPACE.sub(r"\1 ", strip_mail(question))
     for pattern, english in _glossary():
         question = pattern.sub(english, question)
     return question

@@ -162,7 +162,7 @@ _WAVES = re.compile(r"delineat|\bwaves? (?:found|boundaries|onsets?|offsets?)|fi
 # family words the statement lexicon does not carry as such
 FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"\bMI\b|infarct|heart attack|\bSTEMI\b|\b(?:heart|heart muscle|front|back|bottom|side) (?:of (?:the|my|his|her) heart )?(?:was |is |been )?(?:damaged|scarred)\b|\bQ[- ]waves? (?:of|from) (?:an )?(?:old|prior)", ("MI",)),
-    ((r"ischa?emi|repolari[sz]ation|ST[- /]T(?:[- ]waves?)? (?:changes?|abnormal)|"
+    ((r"ischa?emi|repolari[sz]ation|\bSTTC\b|ST[- /]T(?:[- ]waves?)? (?:changes?|abnormal)|"
       r"\bST(?:[- ]segments?)? (?:changes?|abnormalit\w*|deviations?|shifts?)\b|"
       r"\bST(?:[- ]segments?)? (?:or|and|/|&) T(?:[- ]waves?)? (?:changes?|abnormalit\w*)|\brepol\b|"
       # "any changes in the ST segments or T waves?" (heldout27)
