@@ -11,7 +11,11 @@ Telugu), ``am_ha_yo_ig_zu`` (Amharic, Hausa, Yoruba, Igbo, isiZulu/isiXhosa), ``
 Latvian, Lithuanian, Icelandic, Albanian, Welsh, Afrikaans, Maltese, Basque, Maori, Uzbek, Kurdish, Somali),
 ``ka_hy_si_km_my_ps_kk`` (Georgian, Armenian, Sinhala, Khmer, Burmese, Pashto, Kazakh, Kyrgyz), ``translit_ru_uk_bg_el_fa_ar`` and
 ``translit_ja_zh_ko_bn_ta_gsw`` (languages typed in Latin letters), ``eo_la_gl_ga_lb_ht_qu`` (Esperanto, Latin, Galician, Irish,
-Luxembourgish, Haitian Creole, Quechua), ``af_mt_eu_cy_ca_tl_ms_sw_creole`` (more of those languages, and English creoles), ``lay``, ``labs`` (lab values and imaging in the other languages)),
+Luxembourgish, Haitian Creole, Quechua), ``af_mt_eu_cy_ca_tl_ms_sw_creole`` (more of those languages, and English creoles),
+``rw_ln_wo_tw_om_ti_sn_ny_mg_st`` (Kinyarwanda, Lingala, Wolof, Twi, Oromo, Tigrinya, Shona, Chichewa, Malagasy, Sesotho),
+``lo_mn_ug_tg_az_tt_be`` (Lao, Mongolian, Uyghur, Tajik, Azerbaijani, Tatar, Belarusian, Turkmen),
+``fy_br_sc_co_rm_fo_oc_ast_pacific`` (Frisian, Breton, Sardinian, Corsican, Romansh, Faroese, Occitan, Asturian, Samoan,
+Tongan, Hawaiian, Nahuatl, Aymara, Guarani), ``lay``, ``labs`` (lab values and imaging in the other languages)),
 ``[pattern, English]`` pairs. Every pattern
 is applied in file order, case-insensitively (``re.sub``), so a section lists its longer phrases first. Words the glossary does
 not name stay as they are: "¿Hay fibrilación auricular?" becomes "¿Hay atrial fibrillation?", which
@@ -90,6 +94,8 @@ def strip_mail(question: str) -> str:
     out = question
     for pattern in _MAIL_NOISE:
         out = pattern.sub(" ", out)
+    if out == question:  # no wrapping: the spacing is left as it is (to_english must be stable on its own output)
+        return question
     out = re.sub(r"\s{2,}", " ", out).strip()
     return out or question
 
