@@ -1174,6 +1174,8 @@ def test_heldout45_first_run_kinds(question, expected):
     ("Ten-year cardiovascular risk for her, roughly?", "prognosis"),
     ("Can my patient carry on flying with this?", "treatment"),
     ("Has this person had bypass surgery before?", None),  # history: "cannot tell"
+    ("When was she last admitted to hospital?", None),
+    ("Should she be admitted to hospital?", "treatment"),
     ("Is there a risk of artefact in lead III?", None),
 ])
 def test_heldout46_first_run_kinds(question, expected):
