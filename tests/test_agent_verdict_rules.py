@@ -473,27 +473,15 @@ def test_lettered_answers_offer_a_choice():
     ("QRSS widht", "number:qrs_ms"),
     ("Sa AF?", "yes/no:AFIB"),  # "Sa" opening a question is no sinus arrhythmia; "SA y/n" still is
     ("SA y/n", "yes/no:SARRH"),
-])
-def test_heldout43_first_run_english_kinds(question, label):
-    assert route(question).label == label
-
-
-@pytest.mark.parametrize(("question", "label"), [
     # written after heldout45's first run, in the kinds of English wording it missed
     ("Any sign of a front heart attack?", "yes/no:AMI"),
     ("Did she have an inferior heart attack at some point?", "yes/no:IMI"),
     ("lateral heart attack on here?", "yes/no:LMI"),
     ("Is it right that the QT is fine, not prolonged?", "yes/no:LNGQT"),
     ("Is the QT normal and the PR prolonged?", "yes/no:pr_ms:high"),  # another interval named between reads that one
-])
-def test_heldout45_first_run_english_kinds(question, label):
-    assert route(question).label == label
-
-
-@pytest.mark.parametrize(("question", "label"), [
     # written after heldout46's first run: a dataset labeller's PTB-XL code, a question inside e-mail wrapping
     ("label: STTC 0/1 for this record", "yes/no:STTC"),
     ("FW: does this ECG show LVH? -- Kind regards, BP clinic | Confidential", "yes/no:LVH"),
 ])
-def test_heldout46_first_run_english_kinds(question, label):
+def test_english_kinds_blind_runs_missed(question, label):
     assert route(question).label == label
