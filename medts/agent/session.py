@@ -50,6 +50,7 @@ from medts.agent.planner import (
     plan,
     render,
 )
+from medts.agent.readable import Reading, read_question
 from medts.agent.safety import (
     Refusal,
     asked_parts,
@@ -65,6 +66,8 @@ from medts.agent.verdict import Topic, Verdict, decide, route
 from medts.agent.whole_recording import asks_whole_recording
 from medts.record import ECG
 
+UNREAD_WORDS_SHOWN = 5
+"""How many of a question's unread words the answer names (all are in ``AgentAnswer.unread_words``)."""
 
 class AgentConfig(BaseModel):
     """How the agent answers. ``mode``: ``auto`` picks ``native`` for tool-calling models."""
@@ -98,6 +101,9 @@ class AgentAnswer(BaseModel):
     mode: str
     record: str | None
     abstained: bool = False
+    unread_words: list[str] = Field(default_factory=list, description="the words medts could not read when it "
+                                    "answered nothing because too few of the question's words were English or "
+                                    "ECG terms (medts.agent.readable); empty otherwise")
     tools: list[dict[str, Any]]
     claims: list[Claim]
     n_claims: int
@@ -198,6 +204,11 @@ class ChatSession:
             kinds = self.history[-1][2]
             topic = self._topics[-1] if self._topics else topic
         self._topic = topic
+        if topic.kind == "unknown":  # words the router could not place: are they words medts reads at all?
+            reading = read_question(question)
+            if not reading.readable:
+                yield from self._unread(question, reading, start, t0)
+                return
         record = "previous" if _PREVIOUS.search(question) and "compare" not in kinds \
             and "previous" in self.toolbox.workspace.records else "current"
         summary = self.toolbox.run("record_summary", {"record": record})
@@ -289,6 +300,18 @@ class ChatSession:
         self._verdict = None
         self._finish(question, text, "", "refused", None, start, t0, None, None, Grounder.from_trace([], question), [],
                      refused=refused.category, kinds=[])
+
+    def _unread(self, question: str, reading: Reading, start: int, t0: float) -> Iterator[str]:
+        """A question in words medts does not read (:mod:`medts.agent.readable`): it says so, names them,
+        and answers nothing (no tool, no LLM)."""
+        shown = ", ".join(f"'{w}'" for w in dict.fromkeys(reading.unread[:UNREAD_WORDS_SHOWN]))
+        more = " ..." if len(reading.unread) > UNREAD_WORDS_SHOWN else ""
+        text = render(load_prompt("compose")["unread"], words=shown + more, n_unread=len(reading.unread),
+                      n_words=len(reading.words)).strip() + "\n\n" + DRAFT_NOTICE
+        yield text
+        self._verdict = None
+        self._finish(question, text, "", "unread", None, start, t0, None, None, Grounder.from_trace([], question), [],
+                     kinds=[], unread=reading.unread)
 
     def _abstain(self, question: str, record: str, summary: dict[str, Any], start: int, t0: float) -> Iterator[str]:
         q = summary["quality"]
@@ -499,7 +522,8 @@ class ChatSession:
 
     def _finish(self, question: str, text: str, llm_text: str, mode: str, record: str | None, start: int,
                 t0: float, t_tools: float | None, first: float | None, grounder: Grounder, facts: list[str],
-                *, abstained: bool = False, kinds: list[str] | None = None, refused: str | None = None) -> None:
+                *, abstained: bool = False, kinds: list[str] | None = None, refused: str | None = None,
+                unread: tuple[str, ...] = ()) -> None:
         now = time.perf_counter()
         first_token = getattr(self, "_first_token", None)
         trace = self.toolbox.trace[start:]
@@ -510,7 +534,7 @@ class ChatSession:
             verdict=self._verdict_text if verdict is not None else "",
             verdict_answer=verdict.answer if verdict is not None else "", refused=refused, safety=self._safety,
             topic=verdict.topic.label if verdict is not None else (f"refused:{refused}" if refused else mode),
-            mode=mode, record=record, abstained=abstained,
+            mode=mode, record=record, abstained=abstained, unread_words=list(unread),
             tools=[{"name": c.name, "args": c.args, "seconds": c.seconds, "available": c.result.get("available", True)}
                    for c in trace],
             # an unsupported claim keeps its kind and unit, never its text

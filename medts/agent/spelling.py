@@ -53,7 +53,9 @@ MIN_LENGTH = 4
 
 
 @functools.cache
-def _vocabulary() -> frozenset[str]:
+def ecg_vocabulary() -> frozenset[str]:
+    """The ECG words spelling is corrected towards: :data:`ECG_WORDS` and the statement glossary's words
+    (four letters or more)."""
     from medts.labels import STATEMENTS
 
     words = {w for s in STATEMENTS.values() for w in re.findall(r"[a-z]+", s.description.lower())}
@@ -70,7 +72,7 @@ def correct_word(word: str) -> str:
     if squeezed != low:
         fixed = correct_word(squeezed)
         return fixed.capitalize() if word[0].isupper() else fixed
-    vocabulary = _vocabulary()
+    vocabulary = ecg_vocabulary()
     if low in vocabulary or low.upper() in ABBREVIATIONS:
         return word
     # a doubled key ("QTcc", "axxis") or two letters swapped ("axsi", "rhtyhm"): one edit from a known word
