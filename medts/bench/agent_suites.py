@@ -403,6 +403,11 @@ SUITES: dict[str, Suite] = {
     # academic sentences and two-word queries, about 30 less-used languages), on heldout13's records; first run
     # after heldout45's fixes (policy v54)
     "heldout46": Suite("wordings_heldout46.yaml", "questions_heldout46.yaml", SUITE_RECORDS["heldout13"], "S"),
+    # written blind by a thirty-fourth new writer (pharmacists, dentists, dive clerks, physiotherapists, school nurses
+    # and interpreters needing the ECG read, learners' first-language grammar, old-fashioned English, SQL / HL7 / XML /
+    # LaTeX / command-line wrappers, rhymes and haiku, ranges and thresholds to check, about 60 rarely used languages),
+    # on heldout13's records; first run after heldout46's fixes (policy v55) and the unread-question answer
+    "heldout47": Suite("wordings_heldout47.yaml", "questions_heldout47.yaml", SUITE_RECORDS["heldout13"], "T"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
