@@ -18,6 +18,8 @@ from medts.examples import simulate_example
     "Liegt Vorhofflimmern vor?",  # German: the glossary reads it as English first
     "QTc?",
     "pt w/ palpitations, HR?",
+    "Syncope?",  # one word never declines a question: English medical words are rare in general text
+    "Is there a murmur on auscultation?",
 ])
 def test_english_clinical_and_glossary_questions_are_read(question):
     assert read_question(question).readable
@@ -33,6 +35,14 @@ def test_questions_in_languages_outside_the_glossary_are_not_read(question, unre
     assert not reading.readable and reading.share < MIN_READ_SHARE
     if unread is not None:
         assert reading.unread == unread
+
+
+def test_two_letter_words_of_other_languages_are_not_counted_and_vowel_signs_stay_in_their_word():
+    # heldout47's first run (Setswana: may the patient drive?): "ka", an English word to wordfreq, kept it readable
+    reading = read_question("A molwetse o ka kgweetsa koloi ka ECG e?")
+    assert reading.words == ("molwetse", "kgweetsa", "koloi", "ECG") and not reading.readable
+    # Assamese: the vowel signs are combining marks, part of the word ("ইচিজিত", not "ইচ")
+    assert read_question("এই ইচিজিত ছাইনাছ টেকিকাৰ্ডিয়া আছেনে?").words == ("ইচিজিত", "ছাইনাছ", "টেকিকাৰ্ডিয়া", "আছেনে")
 
 
 def test_abbreviations_and_ecg_terms_are_read_words():
@@ -51,7 +61,7 @@ def test_the_chat_says_it_cannot_read_a_question_names_the_words_and_answers_not
     a = s.ask("Czy powinienem włączyć heparynę?")  # Polish: should I start heparin?
     assert a.unread_words == ["Czy", "powinienem", "włączyć", "heparynę"]
     assert a.text.startswith("Cannot tell from this ECG: medts could not read this question")
-    assert "'powinienem'" in a.text and "(4 of 4 words)" in a.text and a.text.endswith(DRAFT_NOTICE)
+    assert "'powinienem'" in a.text and "(4 of" not in a.text and a.text.endswith(DRAFT_NOTICE)
     assert a.tools == [] and a.facts == [] and s.llm.seen == []  # no tool, no model: nothing is answered
     assert a.topic == "unread" and a.refused is None and a.verdict == ""
 

@@ -306,8 +306,8 @@ class ChatSession:
         and answers nothing (no tool, no LLM)."""
         shown = ", ".join(f"'{w}'" for w in dict.fromkeys(reading.unread[:UNREAD_WORDS_SHOWN]))
         more = " ..." if len(reading.unread) > UNREAD_WORDS_SHOWN else ""
-        text = render(load_prompt("compose")["unread"], words=shown + more, n_unread=len(reading.unread),
-                      n_words=len(reading.words)).strip() + "\n\n" + DRAFT_NOTICE
+        # no count of them: a number in an answer is a claim the grounding check looks for in the tools' results
+        text = render(load_prompt("compose")["unread"], words=shown + more).strip() + "\n\n" + DRAFT_NOTICE
         yield text
         self._verdict = None
         self._finish(question, text, "", "unread", None, start, t0, None, None, Grounder.from_trace([], question), [],
