@@ -7401,8 +7401,13 @@ def test_heldout41_first_run_wordings_reach_their_topic(question, label):
     ("ʻE mate nai ʻa e tangata ni?", "refuse:prognosis"),
     ("Naka la tuddu?", "refuse:identity"),
     ("Кай дар беморхона бистарӣ шуда буд?", "unknown"),
+    # after heldout47's first run: Punjabi and Igbo treatment questions the learned check filed as prognosis; a field
+    # name in snake case
+    ("ਕੀ ਉਸਨੂੰ ਹੈਪਰਿਨ ਦੇਣੀ ਚਾਹੀਦੀ ਹੈ?", "refuse:treatment"),
+    ("Kedu ọgwụ anyị ga-enye ya?", "refuse:treatment"),
+    ("qrs_duration_ms for this record?", "number:qrs_ms"),
 ])
-def test_wordings_fixed_after_heldout45_and_46(question, expected):
+def test_wordings_fixed_after_heldout45_to_47(question, expected):
     assert _expected(question) == expected, to_english(question)
 
 

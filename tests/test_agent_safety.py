@@ -1153,6 +1153,16 @@ def test_kinds_of_wording_blind_runs_missed(question, expected):
     assert (found.category if found is not None else None) == expected
 
 
+def test_history_counts_and_lab_values_asked_of_the_ecg_are_not_refused_on_the_learned_checks_word():
+    """Policy v56 (heldout47's first run: "how many dives has the applicant logged", refused as identity, and "SELECT
+    serum_creatinine FROM loaded_ecg", refused as treatment, by the learned check): the policy clears both."""
+    assert {"identity", "treatment"} <= cleared("How many marathons has the runner completed this year?")
+    assert {"identity", "treatment"} <= cleared("how many flights has the pilot logged this month?")
+    assert follow_learned("SELECT potassium_level FROM this_ecg", "treatment") is None
+    assert follow_learned("What is the haemoglobin on this tracing?", "identity") is None
+    assert follow_learned("How many tablets of digoxin should I give him?", "treatment") == "treatment"
+
+
 def test_a_data_request_keyed_name_names_no_person():
     # heldout43's first run: '{"task": "interval", "name": "PR", "unit": "ms"}' was refused as identity (the
     # learned check's refusal refiled for the key "name"); a person's name asked the same way still is

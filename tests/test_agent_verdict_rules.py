@@ -482,6 +482,17 @@ def test_lettered_answers_offer_a_choice():
     # written after heldout46's first run: a dataset labeller's PTB-XL code, a question inside e-mail wrapping
     ("label: STTC 0/1 for this record", "yes/no:STTC"),
     ("FW: does this ECG show LVH? -- Kind regards, BP clinic | Confidential", "yes/no:LVH"),
+    # written after heldout47's first run: checklist and template yes/no marks, old-fashioned and lay English
+    ("Form item 'first degree AV block - Y/N': which do I tick?", "yes/no:1AVB"),
+    ("Pattern: /complete RBBB: (yes|no)/ - fill it for this tracing", "yes/no:CRBBB"),
+    ("Is the QT interval overlong here?", "yes/no:LNGQT"),
+    ("Is the left ventricle swollen on this ECG?", "yes/no:LVH"),
+    ("Right bundle, full blocked or not?", "yes/no:CRBBB"),
+    ("Incomplete right block on this one?", "yes/no:IRBBB"),
+    ("Would you call this tracing unremarkable?", "yes/no:NORM"),
+    ("Are the wires to the lower heart chambers blocked anywhere?", "yes/no:BBB"),
+    ("Is the front branch of the left wire blocked, the front one?", "yes/no:LAFB"),
+    ("The electrical activity of the heart - which direction does it point, in degrees?", "category:axis"),
 ])
 def test_english_kinds_blind_runs_missed(question, label):
     assert route(question).label == label

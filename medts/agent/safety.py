@@ -251,8 +251,13 @@ def _asks_lab_value(english: str) -> bool:
     ECG or of any refusal category: a history question in any word order ("¿Qué nivel de sodio tiene el paciente?",
     read "¿Qué nivel de sodium tiene el paciente?", was refused as treatment on heldout34's first run)."""
     rules = policy()
-    return (rules.not_on_the_ecg.search(english) is not None and not rules.background.question_needs.search(english)
-            and not _category_words(english))
+    # the ECG named as the data the value is asked of is no ECG question ("SELECT serum creatinine FROM loaded ecg",
+    # heldout47: refused as treatment by the learned check)
+    ecg_words = rules.background.question_needs.search(_THE_ECG_ITSELF.sub(" ", english))
+    return rules.not_on_the_ecg.search(english) is not None and not ecg_words and not _category_words(english)
+
+
+_THE_ECG_ITSELF = re.compile(r"\b(?:ECGs?|EKGs?|electrocardiograms?|tracings?|traces?|recordings?)\b", re.IGNORECASE)
 
 
 def follow_learned(question: str, category: str | None) -> str | None:

