@@ -1155,12 +1155,16 @@ def test_kinds_of_wording_blind_runs_missed(question, expected):
 
 def test_history_counts_and_lab_values_asked_of_the_ecg_are_not_refused_on_the_learned_checks_word():
     """Policy v56 (heldout47's first run: "how many dives has the applicant logged", refused as identity, and "SELECT
-    serum_creatinine FROM loaded_ecg", refused as treatment, by the learned check): the policy clears both."""
+    serum_creatinine FROM loaded_ecg", refused as treatment, by the learned check): the policy clears both, and
+    follows no identity refusal of a question naming a rhythm's name."""
     assert {"identity", "treatment"} <= cleared("How many marathons has the runner completed this year?")
     assert {"identity", "treatment"} <= cleared("how many flights has the pilot logged this month?")
     assert follow_learned("SELECT potassium_level FROM this_ecg", "treatment") is None
     assert follow_learned("What is the haemoglobin on this tracing?", "identity") is None
     assert follow_learned("How many tablets of digoxin should I give him?", "treatment") == "treatment"
+    # "the name of the rhythm" names no person (heldout47: refused as identity, read clause by clause)
+    assert follow_learned("What's the name of this rhythm?", "identity") is None
+    assert follow_learned("What is the name of the patient?", "identity") == "identity"
 
 
 def test_a_data_request_keyed_name_names_no_person():
