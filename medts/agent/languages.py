@@ -15,7 +15,13 @@ Luxembourgish, Haitian Creole, Quechua), ``af_mt_eu_cy_ca_tl_ms_sw_creole`` (mor
 ``rw_ln_wo_tw_om_ti_sn_ny_mg_st`` (Kinyarwanda, Lingala, Wolof, Twi, Oromo, Tigrinya, Shona, Chichewa, Malagasy, Sesotho),
 ``lo_mn_ug_tg_az_tt_be`` (Lao, Mongolian, Uyghur, Tajik, Azerbaijani, Tatar, Belarusian, Turkmen),
 ``fy_br_sc_co_rm_fo_oc_ast_pacific`` (Frisian, Breton, Sardinian, Corsican, Romansh, Faroese, Occitan, Asturian, Samoan,
-Tongan, Hawaiian, Nahuatl, Aymara, Guarani), ``lay``, ``labs`` (lab values and imaging in the other languages)),
+Tongan, Hawaiian, Nahuatl, Aymara, Guarani), ``ku_sd_or_as_uz_cv_ba_ce_os`` (Kurdish, Sindhi, Odia, Assamese, Uzbek,
+Chuvash, Bashkir, Chechen, Ossetian), ``hmn_ceb_ilo_jv_su_fj_tpi_bi_ch_kl_se`` (Hmong, Cebuano, Ilocano, Javanese, Sundanese,
+Fijian, Tok Pisin, Bislama, Chamorro, Greenlandic, Northern Sami), ``yi_lad_rom_hsb_csb_gv_kw_gd_nds_gsw_li_wa`` (Yiddish,
+Ladino, Romani, Upper Sorbian, Kashubian, Manx, Cornish, Scottish Gaelic, Low German, Alsatian, Limburgish, Walloon),
+``ff_bm_ee_ki_lg_tn_xh_ts_rn`` (Fula, Bambara, Ewe, Kikuyu, Luganda, Tswana, isiXhosa, Xitsonga, Kirundi),
+``vec_nap_scn_pap_srn_kea_lij_fur`` (Venetian, Neapolitan, Sicilian, Ligurian, Friulian, Papiamento, Sranan Tongo, Cape
+Verdean Creole), ``lay``, ``labs`` (lab values and imaging in the other languages)),
 ``[pattern, English]`` pairs. Every pattern
 is applied in file order, case-insensitively (``re.sub``), so a section lists its longer phrases first. Words the glossary does
 not name stay as they are: "¿Hay fibrilación auricular?" becomes "¿Hay atrial fibrillation?", which
