@@ -1145,9 +1145,16 @@ def test_history_of_what_was_taken_still_leaves_a_decision_refused():
     ("Could we run the classifier on lead II only?", None),
     ("Should I run the amiodarone infusion?", "treatment"),
     ("Can he run the marathon next week?", "treatment"),
+    # policy v56 (heldout47's first run): a decision tied to an ECG finding in a clause not asked is the asker's rule
+    ("Study rule: we hold dosing when the QTc is over 500 ms - what is it here?", None),
+    ("I will stop the sotalol if the QT is long. Is it long?", None),
+    ("Should I stop the sotalol if the QTc is over 500?", "treatment"),
+    ("If the QT is long, stop the sotalol?", "treatment"),
+    ("Should I stop the bisoprolol - HR is 45?", "treatment"),
+    ("The protocol says give magnesium if the QTc is over 500. Should I give it?", "treatment"),
 ])
 def test_kinds_of_wording_blind_runs_missed(question, expected):
-    """Wordings written after blind first runs (heldout43, 44, 46) and for policy v53, in the kinds of wording
+    """Wordings written after blind first runs (heldout43, 44, 46, 47) and for policy v53, in the kinds of wording
     those runs missed or refused wrongly: the refusal category the patterns give (None: answered)."""
     found = refusal(question)
     assert (found.category if found is not None else None) == expected

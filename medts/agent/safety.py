@@ -170,7 +170,7 @@ def _as_context(question: str) -> Refusal | bool:
         own = _first_match(text)
         if own is not None and own[0] != "treatment":
             return Refusal(*own)
-    if rules.question_without.search(question):
+    if rules.question_without.search(question) and not _decisions_only_as_conditions(parts, question):
         return False
     # a clause that only asks what the patient takes ("Is the PR long, and is he on any beta blocker?")
     # asks for no advice: the drug it names is context too (v39)
@@ -184,6 +184,26 @@ def _as_context(question: str) -> Refusal | bool:
     asked = [rules.conjunction.sub("", text) for text, is_asked in parts if is_asked]
     return (any(rules.question_needs.search(_without_treatments(text)) for text, _ in parts)
             or (bool(asked) and all(rules.asks_status(text) for text in asked)))
+
+
+_CONDITION = re.compile(r"\b(?:if|when|whenever|unless|once)\b(.*)", re.IGNORECASE)
+
+
+def _decisions_only_as_conditions(parts: list[tuple[str, bool]], question: str) -> bool:
+    """Whether every decision word of ``question`` sits in a clause that is not asked and ties the decision to an ECG
+    finding ("the protocol stops dosing if the QT is prolonged - is it prolonged?", heldout47's first run: a rule
+    the asker follows, not advice asked of medts). A decision in an asked clause ("Should I stop the sotalol if the
+    QTc is over 500?") or in a clause without such a condition ("Should I stop the bisoprolol - HR is 45?") is not."""
+    rules = policy().background
+    deciding = [(text, asked) for text, asked in parts if rules.question_without.search(text)]
+    if not deciding or sum(len(rules.question_without.findall(text)) for text, _ in deciding) \
+            < len(rules.question_without.findall(question)):
+        return False  # a decision word no single clause holds is read as asked
+    for text, asked in deciding:
+        condition = _CONDITION.search(text)
+        if asked or condition is None or not rules.question_needs.search(condition.group(1)):
+            return False
+    return True
 
 
 def _without_treatments(text: str) -> str:
