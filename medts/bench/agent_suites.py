@@ -408,6 +408,11 @@ SUITES: dict[str, Suite] = {
     # LaTeX / command-line wrappers, rhymes and haiku, ranges and thresholds to check, about 60 rarely used languages),
     # on heldout13's records; first run after heldout46's fixes (policy v55) and the unread-question answer
     "heldout47": Suite("wordings_heldout47.yaml", "questions_heldout47.yaml", SUITE_RECORDS["heldout13"], "T"),
+    # written blind by a thirty-fifth new writer (text pasted from other software: full-width letters, zero-width and
+    # non-breaking spaces, look-alike letters, HTML entities; other AI agents and workflow tools calling medts; quoted
+    # machine statements of other ECG carts; lawyers, journalists, adjusters and sceptics; eponyms as context; about 50
+    # rarely used languages), on heldout13's records; first run after heldout47's fixes (policy v56)
+    "heldout48": Suite("wordings_heldout48.yaml", "questions_heldout48.yaml", SUITE_RECORDS["heldout13"], "U"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
