@@ -42,8 +42,9 @@ def test_two_letter_words_of_other_languages_are_not_counted_and_vowel_signs_sta
     # readable; the same words in another Setswana question (can the patient travel by car soon?)
     reading = read_question("A molwetse o ka tsamaya ka koloi ka bonako?")
     assert reading.words == ("molwetse", "tsamaya", "koloi", "bonako") and not reading.readable
-    # Assamese: the vowel signs are combining marks, part of the word ("ইচিজিত", not "ইচ")
-    assert read_question("এই ইচিজিত ছাইনাছ টেকিকাৰ্ডিয়া আছেনে?").words == ("ইচিজিত", "ছাইনাছ", "টেকিকাৰ্ডিয়া", "আছেনে")
+    # Assamese and Odia ("how is the weather today?"): the vowel signs are combining marks, part of the word
+    assert read_question("আজি বতৰ কেনেকুৱা আছে?").words == ("আজি", "বতৰ", "কেনেকুৱা", "আছে")
+    assert read_question("ଆଜି ପାଣିପାଗ କେମିତି ଅଛି?").words == ("ଆଜି", "ପାଣିପାଗ", "କେମିତି", "ଅଛି")
 
 
 def test_abbreviations_and_ecg_terms_are_read_words():
