@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import re
 
+import unicodedata
+
 import pytest
 import yaml
 
-from medts.agent.languages import LANGUAGES_PATH, strip_mail, to_english
+from medts.agent.languages import clean_text, LANGUAGES_PATH, strip_mail, to_english
 from medts.agent.safety import refusal
 from medts.agent.verdict import route
 
@@ -8974,3 +8976,28 @@ def test_mail_wrapping_is_taken_off_the_question(message, question):
 ])
 def test_text_that_only_looks_like_mail_stays(question):
     assert strip_mail(question) == question
+
+
+@pytest.mark.parametrize(("pasted", "typed"), [
+    # heldout48's first run: text as other software hands it over
+    ("Ｗｈａｔ ｉｓ ｔｈｅ ＱＲＳ ｄｕｒａｔｉｏｎ？", "What is the QRS duration?"),  # full-width, from an East-Asian keyboard
+    ("Is the\u00a0QTc long?", "Is the QTc long?"),  # a non-breaking space
+    ("Is the Q\u200bT long?", "Is the QT long?"),  # a zero-width space
+    ("QRS &gt; 120 ms &amp; notched?", "QRS > 120 ms & notched?"),
+    ("sinus%20bradycardia%3F", "sinus bradycardia?"),
+    ("Is there lеft bundle brаnch block?", "Is there left bundle branch block?"),  # Cyrillic е and а inside
+])
+def test_text_pasted_from_other_software_is_read_as_typed(pasted, typed):
+    assert clean_text(pasted) == typed
+
+
+@pytest.mark.parametrize("question", [
+    "Есть ли мерцание предсердий?",  # a word wholly in Cyrillic stays Cyrillic
+    "Υπάρχει κολπική μαρμαρυγή;",
+    "Is the SpO2 95% and the rate 60%?",  # a percent sign is no URL escape
+    "QTc 500+ ms?",
+    "Q&A: is the PR long?",
+    "این نوار قلب طبیعی است؟",  # the zero-width non-joiner of Persian is kept
+])
+def test_clean_text_leaves_ordinary_text_alone(question):
+    assert clean_text(question) == unicodedata.normalize("NFKC", question)

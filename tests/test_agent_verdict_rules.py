@@ -493,6 +493,13 @@ def test_lettered_answers_offer_a_choice():
     ("Are the wires to the lower heart chambers blocked anywhere?", "yes/no:BBB"),
     ("Is the front branch of the left wire blocked, the front one?", "yes/no:LAFB"),
     ("The electrical activity of the heart - which direction does it point, in degrees?", "category:axis"),
+    # written after heldout48's first run: an ECG word split by a space or a line break, pasted text
+    ("Is there a complete left bundle bra nch block?", "yes/no:CLBBB"),
+    ("Atrial fibril\nlation on this one?", "yes/no:AFIB"),
+    ("Any infe rior infarc tion?", "yes/no:IMI"),
+    ("Was the ECG taken as part of a trial?", "unknown"),  # "a trial" is no split "atrial"
+    ("ＱＴｃ ｖａｌｕｅ？", "number:qtc_bazett_ms"),
+    ("left%20axis%20deviation%3F", "yes/no:AXIS_LEFT"),
 ])
 def test_english_kinds_blind_runs_missed(question, label):
     assert route(question).label == label

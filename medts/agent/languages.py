@@ -39,7 +39,10 @@ Example
 from __future__ import annotations
 
 import functools
+import html
 import re
+import unicodedata
+import urllib.parse
 
 from medts.config import PROJECT_ROOT
 
@@ -59,6 +62,43 @@ def _glossary() -> tuple[tuple[re.Pattern, str], ...]:
 _MISSING_SPACE = re.compile(r"(?<=[^\W\d_])([,?;])(?=[^\W\d_])")
 """A comma, question mark or semicolon written between two letters ("aflutter?yes or no", "yes/no,he takes ...":
 heldout35); a '?' after a space stays the clinician's query mark ("?QRS")."""
+
+# ---- text as other software hands it over (heldout48's first run: 40 of 365 questions typed on an East-Asian keyboard in
+# full-width letters were not read; look-alike Cyrillic letters inside English words, URL-encoded and HTML-escaped text
+# were not placed)
+_INVISIBLE = re.compile("[\u200b\u2060\ufeff\u00ad]")
+"""Zero-width space, word joiner, byte-order mark and soft hyphen: invisible, and never part of a word (the zero-width
+joiner and non-joiner are: Persian and Indic scripts spell with them)."""
+_HTML_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-f]+|[a-z]+\d*);", re.IGNORECASE)
+_URL_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+_LATIN = re.compile(r"[A-Za-z]")
+_LOOK_ALIKES = str.maketrans(
+    "аеорсухіјѕԁһӏԛԝАВЕКМНОРСТХІЈЅαονρΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
+    "aeopcyxijsdhlqwABEKMHOPCTXIJSaovpABEZHIKMNOPTYX")
+"""Cyrillic and Greek letters that look like Latin ones, read as those inside a word that has Latin letters too
+("аtrial fibrillаtion" with two Cyrillic "а"); a word written wholly in Cyrillic or Greek is left as it is."""
+
+
+def clean_text(question: str) -> str:
+    """``question`` as typed, without what other software adds: compatibility forms (full-width "ＱＴｃ", a
+    non-breaking space) in their plain form (Unicode NFKC), invisible characters removed, HTML entities ("&gt;")
+    and URL escapes ("long%20QT%3F", when there are two or more) decoded, and look-alike Cyrillic or Greek letters
+    inside a Latin word read as Latin.
+
+    >>> clean_text("Ｉｓ ｔｈｅ ＱＴ ｌｏｎｇ？")
+    'Is the QT long?'
+    >>> clean_text("long%20QT%3F"), clean_text("QRS &gt; 120 ms?"), clean_text("Is this аtrial fibrillаtion?")
+    ('long QT?', 'QRS > 120 ms?', 'Is this atrial fibrillation?')
+    >>> clean_text("Есть ли мерцание предсердий?")  # Russian stays Russian
+    'Есть ли мерцание предсердий?'
+    """
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", question))
+    if _HTML_ENTITY.search(text):
+        text = html.unescape(text)
+    if len(_URL_ESCAPE.findall(text)) >= 2:
+        text = urllib.parse.unquote(text)
+    return re.sub(r"\w+", lambda m: m.group(0).translate(_LOOK_ALIKES) if _LATIN.search(m.group(0)) else m.group(0), text)
+
 
 _SNAKE_CASE = re.compile(r"(?<=[^\W\d_])_(?=[^\W\d_])")
 """An underscore between two letters joins the words of a field name ("SELECT serum_creatinine FROM loaded_ecg",
@@ -112,7 +152,8 @@ def strip_mail(question: str) -> str:
 
 @functools.lru_cache(maxsize=32768)
 def to_english(question: str) -> str:
-    """``question`` without e-mail wrapping (:func:`strip_mail`), with a space after punctuation typed without one
+    """``question`` cleaned of what other software adds (:func:`clean_text`), without e-mail wrapping
+    (:func:`strip_mail`), with a space after punctuation typed without one
     and for an underscore between letters, and every glossary phrase (another
     language's or a patient's words for an ECG finding, a measure, or a question the policy refuses)
     replaced by its English clinical wording.
@@ -120,7 +161,7 @@ def to_english(question: str) -> str:
     Cached: one answer reads the same question in the policy, the router and the planner (about 8 ms a
     pass over some 7,600 patterns); the cache holds 32,768 questions, so the test suite's ~7,000 glossary
     questions are each translated once (about 2 MB of strings)."""
-    question = _SNAKE_CASE.sub(" ", _MISSING_SPACE.sub(r"\1 ", strip_mail(question)))
+    question = _SNAKE_CASE.sub(" ", _MISSING_SPACE.sub(r"\1 ", strip_mail(clean_text(question))))
     for pattern, english in _glossary():
         question = pattern.sub(english, question)
     return question

@@ -24,6 +24,8 @@ import difflib
 import functools
 import re
 
+from wordfreq import zipf_frequency
+
 ECG_WORDS = (
     "atrial", "fibrillation", "flutter", "bundle", "branch", "block", "hypertrophy", "infarction", "infarct",
     "myocardial", "ventricular", "repolarisation", "repolarization", "bradycardia", "tachycardia", "arrhythmia",
@@ -94,6 +96,45 @@ def correct_word(word: str) -> str:
     return best.capitalize() if word[0].isupper() else best
 
 
+_WORD_AND_SPACE = re.compile(r"([A-Za-z]+)(\s?)")
+
+
+def _split_word(first: str, second: str) -> bool:
+    """Whether ``first`` and ``second`` are one ECG word split by a space or a line break ("fibril lation", "bra nch",
+    "infarc tion": heldout48's first run, text pasted from other software): not where either half is an ECG word, nor
+    where the second half is a common English word ("a trial" stays two words)."""
+    vocabulary = ecg_vocabulary()
+    return ((first + second).lower() in vocabulary and first.lower() not in vocabulary
+            and second.lower() not in vocabulary
+            and not (len(second) >= 3 and zipf_frequency(second.lower(), "en") >= COMMON_WORD_ZIPF))
+
+
+def _rejoin_split_words(question: str) -> str:
+    """``question`` with each ECG word split in two (:func:`_split_word`) joined."""
+    out, last = [], 0
+    matches = list(_WORD_AND_SPACE.finditer(question))
+    k = 0
+    while k < len(matches):
+        m = matches[k]
+        nxt = matches[k + 1] if k + 1 < len(matches) else None
+        if (m.group(2) and nxt is not None and nxt.start() == m.end() and _split_word(m.group(1), nxt.group(1))):
+            out.append(question[last:m.start()] + m.group(1) + nxt.group(1) + nxt.group(2))
+            last, k = nxt.end(), k + 2
+            continue
+        k += 1
+    return "".join(out) + question[last:]
+
+
+COMMON_WORD_ZIPF = 3.0
+"""A second half at least this frequent in English (``wordfreq``) is a word of its own, not the end of a split one."""
+
+
 def correct_ecg_spelling(question: str) -> str:
-    """``question`` with each misspelled ECG word replaced (see the module docstring)."""
+    """``question`` with each ECG word split in two joined, and each misspelled ECG word replaced (see the module
+    docstring).
+
+    >>> correct_ecg_spelling("Is this atrial fibril lation? Or a trial artefact?")
+    'Is this atrial fibrillation? Or a trial artefact?'
+    """
+    question = _rejoin_split_words(question)
     return re.sub(r"[A-Za-z]+", lambda m: correct_word(m.group(0)), question)
