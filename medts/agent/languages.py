@@ -21,7 +21,11 @@ Fijian, Tok Pisin, Bislama, Chamorro, Greenlandic, Northern Sami), ``yi_lad_rom_
 Ladino, Romani, Upper Sorbian, Kashubian, Manx, Cornish, Scottish Gaelic, Low German, Alsatian, Limburgish, Walloon),
 ``ff_bm_ee_ki_lg_tn_xh_ts_rn`` (Fula, Bambara, Ewe, Kikuyu, Luganda, Tswana, isiXhosa, Xitsonga, Kirundi),
 ``vec_nap_scn_pap_srn_kea_lij_fur`` (Venetian, Neapolitan, Sicilian, Ligurian, Friulian, Papiamento, Sranan Tongo, Cape
-Verdean Creole), ``lay``, ``labs`` (lab values and imaging in the other languages)),
+Verdean Creole), after heldout48's first run ``kok_mai_bho_sat_mni_lus_bo_dz_dv``,
+``tet_mh_ty_chr_nv_iu_cr_arn_quc_yua_an_krl_udm_kv_chm_myv``, ``aii_bal_zza_glk_din_nus_kr_aa_sid_kri_bem_tum_loz`` and
+``nr_ss_ve_ng_hz_nan_hak_za_kar_shn_mnw`` (South Asian and Himalayan, Pacific, American, Uralic, Middle Eastern, African and
+Chinese and Burmese regional languages, thinly: written in about 20 minutes each), ``lay``, ``labs`` (lab values and imaging
+in the other languages)),
 ``[pattern, English]`` pairs. Every pattern
 is applied in file order, case-insensitively (``re.sub``), so a section lists its longer phrases first. Words the glossary does
 not name stay as they are: "¿Hay fibrilación auricular?" becomes "¿Hay atrial fibrillation?", which
@@ -69,21 +73,24 @@ heldout35); a '?' after a space stays the clinician's query mark ("?QRS")."""
 _INVISIBLE = re.compile("[\u200b\u2060\ufeff\u00ad]")
 """Zero-width space, word joiner, byte-order mark and soft hyphen: invisible, and never part of a word (the zero-width
 joiner and non-joiner are: Persian and Indic scripts spell with them)."""
+_COMPATIBILITY = re.compile("[\uff01-\uffef\u00a0\u2000-\u200a\u202f\u205f\u3000]")
+"""Full-width and half-width forms and the wide or non-breaking spaces, put in their plain form (NFKC) one character at
+a time: NFKC over the whole text would also split Thai and Lao vowels (SARA AM) the glossary spells whole."""
 _HTML_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-f]+|[a-z]+\d*);", re.IGNORECASE)
 _URL_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 _LATIN = re.compile(r"[A-Za-z]")
 _LOOK_ALIKES = str.maketrans(
     "аеорсухіјѕԁһӏԛԝАВЕКМНОРСТХІЈЅαονρΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
     "aeopcyxijsdhlqwABEKMHOPCTXIJSaovpABEZHIKMNOPTYX")
-"""Cyrillic and Greek letters that look like Latin ones, read as those inside a word that has Latin letters too
-("аtrial fibrillаtion" with two Cyrillic "а"); a word written wholly in Cyrillic or Greek is left as it is."""
+"""Cyrillic and Greek letters that look like Latin ones, read as those inside a word mostly in Latin letters
+("аtrial fibrillаtion" with two Cyrillic "а"); a word mostly in Cyrillic or Greek is left as it is."""
 
 
 def clean_text(question: str) -> str:
-    """``question`` as typed, without what other software adds: compatibility forms (full-width "ＱＴｃ", a
-    non-breaking space) in their plain form (Unicode NFKC), invisible characters removed, HTML entities ("&gt;")
+    """``question`` as typed, without what other software adds: full-width letters ("ＱＴｃ") and wide or non-breaking
+    spaces in their plain form (Unicode NFKC, those characters only), invisible characters removed, HTML entities ("&gt;")
     and URL escapes ("long%20QT%3F", when there are two or more) decoded, and look-alike Cyrillic or Greek letters
-    inside a Latin word read as Latin.
+    inside a word mostly in Latin letters read as Latin.
 
     >>> clean_text("Ｉｓ ｔｈｅ ＱＴ ｌｏｎｇ？")
     'Is the QT long?'
@@ -92,12 +99,21 @@ def clean_text(question: str) -> str:
     >>> clean_text("Есть ли мерцание предсердий?")  # Russian stays Russian
     'Есть ли мерцание предсердий?'
     """
-    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", question))
+    text = _INVISIBLE.sub("", _COMPATIBILITY.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), question))
     if _HTML_ENTITY.search(text):
         text = html.unescape(text)
     if len(_URL_ESCAPE.findall(text)) >= 2:
         text = urllib.parse.unquote(text)
-    return re.sub(r"\w+", lambda m: m.group(0).translate(_LOOK_ALIKES) if _LATIN.search(m.group(0)) else m.group(0), text)
+    return re.sub(r"\w+", _latin_look_alikes, text)
+
+
+def _latin_look_alikes(word: re.Match) -> str:
+    """A word mostly in Latin letters with look-alike Cyrillic or Greek ones among them, in Latin letters only; a word
+    mostly in another script stays as it is (Chechen writes its palochka as a Latin "I": "цIе")."""
+    text = word.group(0)
+    latin = len(_LATIN.findall(text))
+    others = sum(ch.isalpha() for ch in text) - latin
+    return text.translate(_LOOK_ALIKES) if latin > others else text
 
 
 _SNAKE_CASE = re.compile(r"(?<=[^\W\d_])_(?=[^\W\d_])")
