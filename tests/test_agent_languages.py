@@ -9705,6 +9705,7 @@ def test_text_that_only_looks_like_mail_stays(question):
     ("QRS &gt; 120 ms &amp; notched?", "QRS > 120 ms & notched?"),
     ("sinus%20bradycardia%3F", "sinus bradycardia?"),
     ("Is there lеft bundle brаnch block?", "Is there left bundle branch block?"),  # Cyrillic е and а inside
+    ("What is the РR interval?", "What is the PR interval?"),  # a Cyrillic Р beside one Latin letter
 ])
 def test_text_pasted_from_other_software_is_read_as_typed(pasted, typed):
     assert clean_text(pasted) == typed

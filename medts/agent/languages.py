@@ -108,12 +108,13 @@ def clean_text(question: str) -> str:
 
 
 def _latin_look_alikes(word: re.Match) -> str:
-    """A word mostly in Latin letters with look-alike Cyrillic or Greek ones among them, in Latin letters only; a word
-    mostly in another script stays as it is (Chechen writes its palochka as a Latin "I": "цIе")."""
+    """A word with at least as many Latin letters as others, its look-alike Cyrillic or Greek ones read as Latin ("РR"
+    with a Cyrillic "Р": heldout48); a word mostly in another script stays as it is (Chechen writes its palochka as a
+    Latin "I": "цIе")."""
     text = word.group(0)
     latin = len(_LATIN.findall(text))
     others = sum(ch.isalpha() for ch in text) - latin
-    return text.translate(_LOOK_ALIKES) if latin > others else text
+    return text.translate(_LOOK_ALIKES) if latin >= others else text
 
 
 _SNAKE_CASE = re.compile(r"(?<=[^\W\d_])_(?=[^\W\d_])")
