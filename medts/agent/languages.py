@@ -175,9 +175,9 @@ def to_english(question: str) -> str:
     language's or a patient's words for an ECG finding, a measure, or a question the policy refuses)
     replaced by its English clinical wording.
 
-    Cached: one answer reads the same question in the policy, the router and the planner (about 8 ms a
-    pass over some 7,600 patterns); the cache holds 32,768 questions, so the test suite's ~7,000 glossary
-    questions are each translated once (about 2 MB of strings)."""
+    Cached: one answer reads the same question in the policy, the router and the planner (about 9 ms a
+    pass over some 9,900 patterns); the cache holds 32,768 questions, so the test suite's ~9,100 glossary
+    questions are each translated once (about 3 MB of strings)."""
     question = _SNAKE_CASE.sub(" ", _MISSING_SPACE.sub(r"\1 ", strip_mail(clean_text(question))))
     for pattern, english in _glossary():
         question = pattern.sub(english, question)

@@ -11,7 +11,7 @@ could not read such a question, names the words it could not read, and answers n
 checked, so a question it understands is never declined.
 
 A word is read when it is a common English word (Zipf frequency of at least
-:data:`COMMON_ENGLISH_ZIPF` in ``wordfreq``'s English list: once per million words or more),
+:data:`medts.agent.spelling.COMMON_ENGLISH_ZIPF` in ``wordfreq``'s English list: once per million words or more),
 a word of the ECG vocabulary (:func:`medts.agent.spelling.ecg_vocabulary`) or an abbreviation typed
 with two capitals (eGFR, MRN, TSH). Words of one or two letters are not counted, but for English function
 words and ECG abbreviations. A question of two or more counted words is declined when under
@@ -40,15 +40,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import regex
-from wordfreq import zipf_frequency
 
 from medts.agent.languages import to_english
-from medts.agent.spelling import ABBREVIATIONS, ecg_vocabulary
-
-COMMON_ENGLISH_ZIPF = 3.0
-"""A word at least this frequent in English (``wordfreq``'s Zipf scale, log10 of occurrences per billion
-words: 3 is once per million words) is read as English; rarer words count as read only when they are
-ECG terms or abbreviations."""
+from medts.agent.spelling import ABBREVIATIONS, ecg_vocabulary, is_common_english
 
 MIN_READ_SHARE = 0.5
 """A question is read when at least this share of its words (:data:`MIN_WORD_LETTERS` letters or more) is read."""
@@ -95,7 +89,7 @@ def is_read_word(word: str) -> bool:
         return True
     if word.isascii() and sum(c.isupper() for c in word) >= 2:  # eGFR, HbA1c, MRN
         return True
-    return zipf_frequency(low, "en") >= COMMON_ENGLISH_ZIPF
+    return is_common_english(word)
 
 
 def read_question(question: str) -> Reading:

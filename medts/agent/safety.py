@@ -266,6 +266,10 @@ def cleared(question: str) -> frozenset[str]:
     return frozenset({"treatment"}) if _as_context(question) is True else frozenset()
 
 
+_THE_ECG_ITSELF = re.compile(r"\b(?:ECGs?|EKGs?|electrocardiograms?|tracings?|traces?|recordings?)\b", re.IGNORECASE)
+"""The ECG named as the data a value is asked of (:func:`_asks_lab_value`)."""
+
+
 def _asks_lab_value(english: str) -> bool:
     """Whether ``english`` names what no ECG measures (a lab value, imaging: ``not_on_the_ecg``) and nothing of the
     ECG or of any refusal category: a history question in any word order ("¿Qué nivel de sodio tiene el paciente?",
@@ -276,8 +280,6 @@ def _asks_lab_value(english: str) -> bool:
     ecg_words = rules.background.question_needs.search(_THE_ECG_ITSELF.sub(" ", english))
     return rules.not_on_the_ecg.search(english) is not None and not ecg_words and not _category_words(english)
 
-
-_THE_ECG_ITSELF = re.compile(r"\b(?:ECGs?|EKGs?|electrocardiograms?|tracings?|traces?|recordings?)\b", re.IGNORECASE)
 
 
 def follow_learned(question: str, category: str | None) -> str | None:

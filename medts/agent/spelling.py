@@ -96,7 +96,14 @@ def correct_word(word: str) -> str:
     return best.capitalize() if word[0].isupper() else best
 
 
-_WORD_AND_SPACE = re.compile(r"([A-Za-z]+)(\s?)")
+COMMON_ENGLISH_ZIPF = 3.0
+"""A word at least this frequent in English (``wordfreq``'s Zipf scale, log10 of occurrences per billion words: 3 is
+once per million words) is a common English word (:func:`is_common_english`)."""
+
+
+def is_common_english(word: str) -> bool:
+    """Whether ``word`` (any case) is a common English word (:data:`COMMON_ENGLISH_ZIPF`)."""
+    return zipf_frequency(word.lower(), "en") >= COMMON_ENGLISH_ZIPF
 
 
 def _split_word(first: str, second: str) -> bool:
@@ -105,28 +112,18 @@ def _split_word(first: str, second: str) -> bool:
     where the second half is a common English word ("a trial" stays two words)."""
     vocabulary = ecg_vocabulary()
     return ((first + second).lower() in vocabulary and first.lower() not in vocabulary
-            and second.lower() not in vocabulary
-            and not (len(second) >= 3 and zipf_frequency(second.lower(), "en") >= COMMON_WORD_ZIPF))
+            and second.lower() not in vocabulary and not (len(second) >= 3 and is_common_english(second)))
 
 
 def _rejoin_split_words(question: str) -> str:
-    """``question`` with each ECG word split in two (:func:`_split_word`) joined."""
-    out, last = [], 0
-    matches = list(_WORD_AND_SPACE.finditer(question))
-    k = 0
-    while k < len(matches):
-        m = matches[k]
-        nxt = matches[k + 1] if k + 1 < len(matches) else None
-        if (m.group(2) and nxt is not None and nxt.start() == m.end() and _split_word(m.group(1), nxt.group(1))):
-            out.append(question[last:m.start()] + m.group(1) + nxt.group(1) + nxt.group(2))
-            last, k = nxt.end(), k + 2
-            continue
-        k += 1
-    return "".join(out) + question[last:]
-
-
-COMMON_WORD_ZIPF = 3.0
-"""A second half at least this frequent in English (``wordfreq``) is a word of its own, not the end of a split one."""
+    """``question`` with each ECG word split in two by one whitespace character (:func:`_split_word`) joined."""
+    parts = re.split(r"([A-Za-z]+)", question)  # separator, word, separator, word, ..., separator
+    k = 1
+    while k + 2 < len(parts):
+        if len(parts[k + 1]) == 1 and parts[k + 1].isspace() and _split_word(parts[k], parts[k + 2]):
+            parts[k:k + 3] = [parts[k] + parts[k + 2]]
+        k += 2
+    return "".join(parts)
 
 
 def correct_ecg_spelling(question: str) -> str:
