@@ -413,6 +413,12 @@ SUITES: dict[str, Suite] = {
     # machine statements of other ECG carts; lawyers, journalists, adjusters and sceptics; eponyms as context; about 50
     # rarely used languages), on heldout13's records; first run after heldout47's fixes (policy v56)
     "heldout48": Suite("wordings_heldout48.yaml", "questions_heldout48.yaml", SUITE_RECORDS["heldout13"], "U"),
+    # written blind by a thirty-sixth new writer (paper-and-calipers thinking: small squares, big boxes, seconds; code
+    # and tools: Python calls, shell flags, spreadsheet formulas, YAML, regular expressions, unit-test asserts; leetspeak,
+    # spaced-out letters, words broken by hyphens, dots or line breaks; children, grandparents, quiz hosts, pilots,
+    # gamers; comparisons as context; about 50 rarely used languages), on heldout13's records; first run after
+    # heldout48's fixes (policy v56)
+    "heldout49": Suite("wordings_heldout49.yaml", "questions_heldout49.yaml", SUITE_RECORDS["heldout13"], "V"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
