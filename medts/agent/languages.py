@@ -48,19 +48,22 @@ import re
 import unicodedata
 import urllib.parse
 
+from medts.agent.glossary_filter import RequirementIndex, fold, pattern_requirement
 from medts.config import PROJECT_ROOT
 
 LANGUAGES_PATH = PROJECT_ROOT / "prompts" / "agent" / "languages.yaml"
 
 
 @functools.cache
-def _glossary() -> tuple[tuple[re.Pattern, str], ...]:
-    """The glossary's pairs, compiled once, in file order (sections in file order)."""
+def _glossary() -> tuple[tuple[tuple[re.Pattern, str], ...], RequirementIndex]:
+    """The glossary's pairs, compiled once, in file order (sections in file order), and the index of
+    the literals one of which each pattern's match contains (:mod:`medts.agent.glossary_filter`)."""
     import yaml
 
     data = yaml.safe_load(LANGUAGES_PATH.read_text(encoding="utf-8"))
-    return tuple((re.compile(pattern, re.IGNORECASE), english)
-                 for pairs in data["sections"].values() for pattern, english in pairs)
+    pairs = tuple((re.compile(pattern, re.IGNORECASE), english)
+                  for section in data["sections"].values() for pattern, english in section)
+    return pairs, RequirementIndex([pattern_requirement(pattern) for pattern, _ in pairs])
 
 
 _MISSING_SPACE = re.compile(r"(?<=[^\W\d_])([,?;])(?=[^\W\d_])")
@@ -175,10 +178,18 @@ def to_english(question: str) -> str:
     language's or a patient's words for an ECG finding, a measure, or a question the policy refuses)
     replaced by its English clinical wording.
 
-    Cached: one answer reads the same question in the policy, the router and the planner (about 9 ms a
-    pass over some 9,900 patterns); the cache holds 32,768 questions, so the test suite's ~9,100 glossary
+    A pattern runs only where the question holds a literal it needs
+    (:mod:`medts.agent.glossary_filter`): about 1 ms a pass over some 9,900 patterns instead of 7.
+    Cached: one answer reads the same question in the policy, the router and the planner; the cache holds 32,768 questions, so the test suite's ~9,100 glossary
     questions are each translated once (about 3 MB of strings)."""
     question = _SNAKE_CASE.sub(" ", _MISSING_SPACE.sub(r"\1 ", strip_mail(clean_text(question))))
-    for pattern, english in _glossary():
-        question = pattern.sub(english, question)
+    pairs, index = _glossary()
+    todo = index.candidates(fold(question))
+    while todo:
+        number = todo.pop(0)
+        pattern, english = pairs[number]
+        replaced = pattern.sub(english, question)
+        if replaced != question:  # the new words may let later patterns match (or stop them)
+            question = replaced
+            todo = index.candidates(fold(question), after=number)
     return question
