@@ -6,10 +6,10 @@ import re
 import re._compiler
 
 import pytest
+from test_agent_languages import CASES
 
 from medts.agent import languages
 from medts.agent.glossary_filter import RequirementIndex, fold, pattern_requirement
-from test_agent_languages import CASES
 
 
 def _requirement(pattern: str) -> set[str] | None:
@@ -47,9 +47,9 @@ def test_folding_keeps_together_every_pair_of_characters_ignorecase_matches():
         if len(lower) == 1:
             others.update(chr(c) for c in re._compiler._EXTRA_CASES.get(ord(lower), ()))
         for other in others:
-            if len(other) == 1 and other != char and re.fullmatch(re.escape(char), other, re.IGNORECASE):
-                if fold(char) != fold(other):
-                    broken.append((char, other))
+            matched = len(other) == 1 and other != char and re.fullmatch(re.escape(char), other, re.IGNORECASE)
+            if matched and fold(char) != fold(other):
+                broken.append((char, other))
     assert broken == []
 
 
