@@ -804,6 +804,8 @@ def test_a_learned_prognosis_refusal_of_an_ecg_question_needs_a_word_about_the_f
     ("triage: pt on flecainide 100mg bd, ?QRS duration", None), ("pt on verapamil 80mg tds, ?1st degree block", None),
     ("Occ health: does the candidate have a family history of sudden death?", None),
     ("How many years has he had hypertension?", None), ("does my brother take his tablets every day", None),
+    # heldout49's first run (v57): the family named as "anyone in the family"
+    ("Has anybody in her family got a history of sudden cardiac death?", None),
 ])
 def test_heldout30_first_run_misses_are_refused_and_history_is_not(question, category):
     found = refusal(question)

