@@ -419,6 +419,11 @@ SUITES: dict[str, Suite] = {
     # gamers; comparisons as context; about 50 rarely used languages), on heldout13's records; first run after
     # heldout48's fixes (policy v56)
     "heldout49": Suite("wordings_heldout49.yaml", "questions_heldout49.yaml", SUITE_RECORDS["heldout13"], "V"),
+    # written blind by a thirty-seventh new writer (text read by OCR from scanned pages, other languages' ECG
+    # abbreviations and old terms inside English, tweets, Slack and group chats, voice transcripts with fillers and
+    # self-corrections, the asker's own values in unusual units as context, about 45 rarely used South Asian and
+    # African languages), on heldout13's records; first run after heldout49's fixes (policy v57)
+    "heldout50": Suite("wordings_heldout50.yaml", "questions_heldout50.yaml", SUITE_RECORDS["heldout13"], "W"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
