@@ -806,6 +806,12 @@ def test_a_learned_prognosis_refusal_of_an_ecg_question_needs_a_word_about_the_f
     ("How many years has he had hypertension?", None), ("does my brother take his tablets every day", None),
     # heldout49's first run (v57): the family named as "anyone in the family"
     ("Has anybody in her family got a history of sudden cardiac death?", None),
+    # heldout50's first run (v58): chat turns and labels before a history question, a procedure's outcome as prognosis
+    ("Al: no idea | Bea: @bot did she have a stroke last year?", None),
+    ("What's the success rate of the ablation for her?", "prognosis"),
+    ("Complication risk if she has the ICD implant?", "prognosis"),
+    ("@bot odds she ends up in ICU this week? :crystal_ball:", "prognosis"),
+    ("Did she have a stroke? Will she have another?", "prognosis"),
 ])
 def test_heldout30_first_run_misses_are_refused_and_history_is_not(question, category):
     found = refusal(question)

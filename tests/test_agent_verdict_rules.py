@@ -513,6 +513,19 @@ def test_lettered_answers_offer_a_choice():
     ("Does this ECG match /atrial\\s+flutter/ ?", "yes/no:AFLT"),
     ("Any inferior MI now, compared with the 2019 tracing?", "yes/no:IMI"),
     ("Compare with the previous ECG: what changed?", "compare"),
+    # written after heldout50's first run: text recognition slips, chat wrapping, absent findings as what normal means,
+    # the ST-T family named after its members, old terms, "is that what it shows", "mi ECG" (my ECG)
+    ("ls this a norrnal tracing?", "yes/no:NORM"),
+    ("Any 5T-segrnent changes or T-wave changes?", "yes/no:STTC"),
+    ("Sinus bracl ycarclia here?", "yes/no:SBRAD"),
+    ("Is the ECG normal, no LBBB and no AF?", "yes/no:NORM"),
+    ("ST elevation, ST depression or T inversion - any ST-T changes?", "yes/no:STTC"),
+    ("respiratory sinus irregularity?", "yes/no:SARRH"),
+    ("sinus arrhythmia - is that what this tracing shows?", "yes/no:SARRH"),
+    ("What is the PR interval on mi ECG?", "number:pr_ms"),
+    ("Fast but sinus?", "yes/no:STACH"),
+    ("#ECG #LongQT is the QT prolonged here? #FOAMed", "yes/no:LNGQT"),
+    ("Al: slow rate | Bea: sinus brady? | Bea: @medts is it?", "yes/no:SBRAD"),  # a short last turn keeps the chat
 ])
 def test_english_kinds_blind_runs_missed(question, label):
     assert route(question).label == label

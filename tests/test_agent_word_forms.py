@@ -17,6 +17,7 @@ from medts.agent.word_forms import read_word_forms
     ("left ventricular hyper\ntrophy?", "left ventricular hypertrophy?"),
     ("Left anterior hemi-block?", "Left anterior hemiblock?"),
     ("Does it match /sinus\\s+rhythm/?", "Does it match /sinus rhythm/?"),
+    ("Any 5T-segrnent changes? A norrnal ECG?", "Any ST-segment changes? A normal ECG?"),  # text recognition slips
 ])
 def test_a_disguised_word_is_read(typed, read):
     assert read_word_forms(typed) == read

