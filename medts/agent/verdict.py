@@ -482,7 +482,8 @@ def _route(question: str, compare: bool = True) -> Topic:
     mentions = find_statements(q)
     codes = [c for _, c, _ in mentions]
     if mentions and all(negated for *_, negated in mentions) and _NORMAL_ECG.search(q):
-        codes = []  # "ECG normal (without LBBB, without AF)?" (heldout50): the absent findings are what normal means
+        # "ECG normal (without LBBB, without AF)?" (heldout50): the absent findings are what normal means
+        return _statement_topic(q, ["NORM"])
     incomplete = _INCOMPLETE_BBB.search(q)
     if incomplete:
         side = (incomplete.group(2) or incomplete.group(3))[0].upper()
