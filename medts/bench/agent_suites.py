@@ -424,6 +424,12 @@ SUITES: dict[str, Suite] = {
     # self-corrections, the asker's own values in unusual units as context, about 45 rarely used South Asian and
     # African languages), on heldout13's records; first run after heldout49's fixes (policy v57)
     "heldout50": Suite("wordings_heldout50.yaml", "questions_heldout50.yaml", SUITE_RECORDS["heldout13"], "W"),
+    # written blind by a thirty-eighth new writer (English terms written in other scripts as they sound, the NATO
+    # phonetic alphabet, phonetic and dyslexic-style spellings, sign-language glosses, lead- and strip-specific wording,
+    # anxious, angry or grieving askers, administrators and exam rubrics, about 30 rarely used Philippine, Indonesian,
+    # Micronesian and mainland South-East Asian languages), on heldout13's records; first run after heldout50's fixes
+    # (policy v58)
+    "heldout51": Suite("wordings_heldout51.yaml", "questions_heldout51.yaml", SUITE_RECORDS["heldout13"], "X"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
