@@ -11239,6 +11239,7 @@ def test_heldout41_first_run_wordings_reach_their_topic(question, label):
     # after heldout50's first run (seen): a Sylheti identity question, French "sans" before a finding
     ("Rogir nam ki?", "refuse:identity"),
     ("ECG normal, sans BBD ?", "yes/no:NORM"),
+    ("Jatuo ni madho sigara?", "unknown"),  # after heldout50's rerun: history, not refused
 ])
 def test_wordings_fixed_after_heldout45_to_50(question, expected):
     assert _expected(question) == expected, to_english(question)
