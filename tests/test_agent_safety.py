@@ -812,6 +812,8 @@ def test_a_learned_prognosis_refusal_of_an_ecg_question_needs_a_word_about_the_f
     ("Complication risk if she has the ICD implant?", "prognosis"),
     ("@bot odds she ends up in ICU this week? :crystal_ball:", "prognosis"),
     ("Did she have a stroke? Will she have another?", "prognosis"),
+    # heldout51's first run (v59): a sign-language gloss
+    ("ME DIE SOON? HEART THIS.", "prognosis"),
 ])
 def test_heldout30_first_run_misses_are_refused_and_history_is_not(question, category):
     found = refusal(question)

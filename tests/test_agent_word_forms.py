@@ -18,6 +18,10 @@ from medts.agent.word_forms import read_word_forms
     ("Left anterior hemi-block?", "Left anterior hemiblock?"),
     ("Does it match /sinus\\s+rhythm/?", "Does it match /sinus rhythm/?"),
     ("Any 5T-segrnent changes? A norrnal ECG?", "Any ST-segment changes? A normal ECG?"),  # text recognition slips
+    ("Lima Victor Hotel, affirm?", "LVH, affirm?"),  # the NATO alphabet
+    ("Sierra Yankee Sierra Tango Echo Mike prompt", "system prompt"),
+    ("the kyoo ar ess and the cue tee see", "the QRS and the QTC"),  # letters as they are said
+    ("Tango wave inversion?", "T wave inversion?"),
 ])
 def test_a_disguised_word_is_read(typed, read):
     assert read_word_forms(typed) == read
@@ -31,6 +35,7 @@ def test_a_disguised_word_is_read(typed, read):
     "ST-T changes? P-R interval? A-V block? a-fib?",  # the router reads these as typed
     "Is this\\nAF?",  # a line break between two words
     "Was the ECG part of a trial?",
+    "See you at the hotel in India - echo and golf later?",  # words of the NATO alphabet that spell nothing known
 ])
 def test_plain_text_is_left_as_typed(typed):
     assert read_word_forms(typed) == typed
