@@ -1,5 +1,5 @@
 """A fast test that a glossary pattern cannot match a question, so :func:`medts.agent.languages.to_english`
-runs only the few of its ~10,700 patterns that might.
+runs only the few of its ~11,000 patterns that might.
 
 Each pattern gets a *requirement* (:func:`pattern_requirement`): a set of literal strings of which any
 match must contain at least one, read from the pattern's parse tree (``re._parser``, the standard

@@ -30,7 +30,11 @@ Chinese and Burmese regional languages, thinly: written in about 20 minutes each
 ``cab_miq_ay_guc_kek_tzj_nah_zap_gn_qu`` (languages of the Americas), after heldout50's first run
 ``syl_ctg_rhg_brx_kha_new_xsr_awa_mag_raj_kfy_gbm_doi_ks_skr_hno_brh_wbl_bsk`` (South Asian regional languages) and
 ``luo_kln_mas_kam_luy_ach_nyn_xog_suk_jmc_vmw_seh_toi_umb_kmb_kg_lua_sg_fon_mos_dyu_snk_dje_taq_kab_rif_shi`` (East, Central
-and West African and Berber languages), also thin, ``lay``, ``labs`` (lab values and imaging in the other languages)),
+and West African and Berber languages), after heldout51's first run
+``hil_war_pam_bcl_pag_mrw_tsg_cbk_min_ace_ban_bjn_bug_mad_sas_iba_kzj`` (Philippine and Indonesian regional languages) and
+``gil_tvl_chk_pon_rar_mww_lis_ahk_lhu_kac_cnh_rki_blt_tts_kjg`` (Micronesian, Polynesian and mainland South-East Asian
+languages: rate, rhythm, infarction, normal ECG and the refusals only), also thin, ``lay``, ``labs`` (lab values and
+imaging in the other languages)),
 ``[pattern, English]`` pairs. Every pattern
 is applied in file order, case-insensitively (``re.sub``), so a section lists its longer phrases first. Words the glossary does
 not name stay as they are: "¿Hay fibrilación auricular?" becomes "¿Hay atrial fibrillation?", which
@@ -195,7 +199,7 @@ def to_english(question: str) -> str:
     replaced by its English clinical wording.
 
     A pattern runs only where the question holds a literal it needs
-    (:mod:`medts.agent.glossary_filter`): about 1 ms a pass over some 10,700 patterns instead of 7.
+    (:mod:`medts.agent.glossary_filter`): about 1 ms a pass over some 11,000 patterns instead of 7.
     Cached: one answer reads the same question in the policy, the router and the planner; the cache holds 32,768 questions, so the test suite's ~9,100 glossary
     questions are each translated once (about 3 MB of strings)."""
     question = _SNAKE_CASE.sub(" ", _MISSING_SPACE.sub(r"\1 ", strip_mail(clean_text(question))))
