@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import re
-import re._compiler
+import sys
 
 import pytest
 from test_agent_languages import CASES
 
 from medts.agent import languages
 from medts.agent.glossary_filter import RequirementIndex, fold, pattern_requirement
+
+if sys.version_info >= (3, 11):
+    from re._compiler import _EXTRA_CASES as EXTRA_CASES  # the compiler's extra case equivalences
+else:
+    from sre_compile import _ignorecase_fixes as EXTRA_CASES
 
 
 def _requirement(pattern: str) -> set[str] | None:
@@ -45,7 +50,7 @@ def test_folding_keeps_together_every_pair_of_characters_ignorecase_matches():
         lower = char.lower()
         others = {char.upper(), lower, char.title(), char.casefold()}
         if len(lower) == 1:
-            others.update(chr(c) for c in re._compiler._EXTRA_CASES.get(ord(lower), ()))
+            others.update(chr(c) for c in EXTRA_CASES.get(ord(lower), ()))
         for other in others:
             matched = len(other) == 1 and other != char and re.fullmatch(re.escape(char), other, re.IGNORECASE)
             if matched and fold(char) != fold(other):

@@ -3,7 +3,7 @@ runs only the few of its ~11,000 patterns that might.
 
 Each pattern gets a *requirement* (:func:`pattern_requirement`): a set of literal strings of which any
 match must contain at least one, read from the pattern's parse tree (``re._parser``, the standard
-library's own parser). "tropon[yi]n" requires ``{"tropon"}``; "(?:detak|denyut) jantung" requires
+library's own parser, ``sre_parse`` on Python 3.10). "tropon[yi]n" requires ``{"tropon"}``; "(?:detak|denyut) jantung" requires
 ``{" jantung"}``; a pattern made only of classes and repeats requires nothing and always runs.
 Case is folded on both sides by :func:`fold`, one character at a time, so the test never rejects a
 match ``re.IGNORECASE`` would make: the folded literal is a substring of the folded question
@@ -25,8 +25,16 @@ from __future__ import annotations
 
 import functools
 import re
-import re._parser as sre_parse  # the standard library's regular-expression parser (no public name)
+import sys
 import unicodedata
+
+if sys.version_info >= (3, 11):
+    import re._parser as sre_parse  # the standard library's regular-expression parser (no public name)
+else:  # Python 3.10 names the same parser sre_parse
+    import sre_parse
+
+_REPEATS = tuple(getattr(sre_parse, name) for name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
+                 if hasattr(sre_parse, name))  # possessive repeats are new in Python 3.11
 
 _MAX_CLASS_CHARS = 8
 """A character class of at most this many plain characters ("[yi]") is a requirement of single characters."""
@@ -82,7 +90,7 @@ def _requirement(items) -> frozenset[str] | None:
             alternatives = [_requirement(branch) for branch in value[1]]
             if all(alternatives):
                 candidates.append(frozenset().union(*alternatives))
-        elif op in (sre_parse.MAX_REPEAT, sre_parse.MIN_REPEAT, sre_parse.POSSESSIVE_REPEAT) and value[0] >= 1:
+        elif op in _REPEATS and value[0] >= 1:
             candidates.append(_requirement(value[2]) or frozenset())
         elif op is sre_parse.IN:
             candidates.append(_class_chars(value) or frozenset())

@@ -26,7 +26,13 @@ from __future__ import annotations
 import itertools
 import re
 
-from medts.agent.spelling import ABBREVIATIONS, correct_word, ecg_vocabulary, is_common_english, undo_ocr_confusions
+from medts.agent.spelling import (
+    ABBREVIATIONS,
+    correct_word,
+    ecg_vocabulary,
+    is_common_english,
+    undo_ocr_confusions,
+)
 
 READ_ABBREVIATIONS = frozenset(ABBREVIATIONS) | {
     "AF", "AFIB", "AFL", "AV", "AVB", "BBB", "RBBB", "LBBB", "IRBBB", "CRBBB", "CLBBB", "LPFB", "MI", "IMI", "AMI",
@@ -73,7 +79,7 @@ def _unleet(token: str, short_words: bool) -> str | None:
     # a digit between two letters ("th1s", "pr0mp7") is leetspeak's mark; digits only at a word's edges are more often
     # tone numbers or chat-alphabet letters ("bo5", "far3", "84M", "10k"): those words are read as ECG words only
     anywhere = short_words or _INNER_DIGIT.search(token)
-    choices = [_LEET[c] if c in _LEET else c for c in token]
+    choices = [_LEET.get(c, c) for c in token]
     spellings = [s.upper() if upper else s for s in map("".join, itertools.product(*choices))]
     for word in spellings:
         if word.upper() in READ_ABBREVIATIONS:
