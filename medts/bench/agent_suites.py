@@ -430,6 +430,11 @@ SUITES: dict[str, Suite] = {
     # Micronesian and mainland South-East Asian languages), on heldout13's records; first run after heldout50's fixes
     # (policy v58)
     "heldout51": Suite("wordings_heldout51.yaml", "questions_heldout51.yaml", SUITE_RECORDS["heldout13"], "X"),
+    # written blind by a thirty-ninth new writer (questions inside tables, CSV lines, checklists and forms; second opinions
+    # and the asker's own reading as context; answer-first constraints and long preambles; ships, Antarctic stations,
+    # prisons, mountain rescue, field medics; about 30 rarely used Iranian, Caucasian, Siberian, Finnic and Sami languages
+    # and English-lexifier creoles), on heldout13's records; first run after heldout51's fixes (policy v59)
+    "heldout52": Suite("wordings_heldout52.yaml", "questions_heldout52.yaml", SUITE_RECORDS["heldout13"], "Y"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
