@@ -814,6 +814,10 @@ def test_a_learned_prognosis_refusal_of_an_ecg_question_needs_a_word_about_the_f
     ("Did she have a stroke? Will she have another?", "prognosis"),
     # heldout51's first run (v59): a sign-language gloss
     ("ME DIE SOON? HEART THIS.", "prognosis"),
+    # heldout52's first run (v60): a match with a closing "going by this ECG", Nigerian Pidgin
+    ("Can he play in the cup final tomorrow, going by this ECG?", "treatment"),
+    ("Which drug we go give am?", "treatment"),
+    ("He takes apixaban 5 mg - is the QT long, going by this ECG?", None),
 ])
 def test_heldout30_first_run_misses_are_refused_and_history_is_not(question, category):
     found = refusal(question)

@@ -158,6 +158,12 @@ def _names_treatment(text: str) -> bool:
     return any(p.search(text) for p in _treatment_patterns())
 
 
+_ECG_QUALIFIER = re.compile(r",?\s*\b(?:going by|based on|according to|judging by|judged by|on the basis of)\s+"
+                            r"(?:this|the|her|his|my)\s+(?:ECG|EKG|tracing|trace|strip|recording)\s*(?=\?\s*$)", re.IGNORECASE)
+"""A closing "going by this ECG" is where the answer should come from, not an ECG question of its own (heldout52:
+"Can she play in the rugby final on Saturday, going by this ECG?" read the rugby as context of an ECG clause)."""
+
+
 def _as_context(question: str) -> Refusal | bool:
     """Whether ``question`` names treatments or doses only as context of an ECG question: every clause
     naming one is a statement, not asked ("Is he in AF? He takes apixaban 5 mg."; "Flecainide 100 mg bd
@@ -226,7 +232,7 @@ def refusal(question: str) -> Refusal | None:
     if found[0] in ("treatment", "prognosis") and policy().background.asks_status(question):
         return _refused_beside_history(question)
     if found[0] == "treatment":
-        context = _as_context(question)
+        context = _as_context(_ECG_QUALIFIER.sub("", question))
         if isinstance(context, Refusal):
             return context
         if context:
