@@ -28,6 +28,7 @@ import re
 
 from medts.agent.spelling import (
     ABBREVIATIONS,
+    OCR_CONFUSIONS,
     correct_word,
     ecg_vocabulary,
     is_common_english,
@@ -46,6 +47,7 @@ _LEAD = re.compile(r"[Vv][1-9][Rr]?|a?V[RLF]|[Ii]{1,3}", re.ASCII)
 _INNER_DIGIT = re.compile(r"[A-Za-z]\d+[A-Za-z]")
 _ALNUM_WORD = re.compile(r"\b[A-Za-z0-9]+\b")
 _ALPHA_WORD = re.compile(r"\b[A-Za-z]+\b")
+_OCR_PAIR = re.compile("|".join(wrong for wrong, _ in OCR_CONFUSIONS), re.IGNORECASE)
 _SPACED_LETTERS = re.compile(r"(?<![\w'])[A-Za-z](?: [A-Za-z])+(?![\w'])")
 _BROKEN_WORD = re.compile(r"\b([A-Za-z]+)(?:-|\r?\n)([A-Za-z]+)\b")
 _REGEX_SPACE = re.compile(r"(?<=[A-Za-z])\\s[+*]?(?=[A-Za-z])")
@@ -118,7 +120,10 @@ def _join_broken(match: re.Match) -> str:
 
 def _read_ocr(match: re.Match) -> str:
     word = match.group(0)
-    return match.group(0) if _known(word) else (undo_ocr_confusions(word) or word)
+    # most words hold no confusable pair: they skip the word-frequency lookup (this runs on every word of a question)
+    if not _OCR_PAIR.search(word) or _known(word):
+        return word
+    return undo_ocr_confusions(word) or word
 
 
 _NATO_ALPHABET = {
