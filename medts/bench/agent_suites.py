@@ -435,6 +435,12 @@ SUITES: dict[str, Suite] = {
     # prisons, mountain rescue, field medics; about 30 rarely used Iranian, Caucasian, Siberian, Finnic and Sami languages
     # and English-lexifier creoles), on heldout13's records; first run after heldout51's fixes (policy v59)
     "heldout52": Suite("wordings_heldout52.yaml", "questions_heldout52.yaml", SUITE_RECORDS["heldout13"], "Y"),
+    # written blind by a fortieth new writer (true/false and agree/disagree statements, tag questions and litotes;
+    # reported speech through relatives and interpreters; lay metaphors; inverted word order, passive and bureaucratic
+    # wording, one-word questions; telemedicine with dropped words; sleep-lab, dialysis, tele-ICU, mine-site and
+    # blood-donation roles; about 40 rarely used languages of Europe, Siberia, the Americas, Oceania and Africa), on
+    # heldout13's records; first run after heldout52's fixes (policy v60)
+    "heldout53": Suite("wordings_heldout53.yaml", "questions_heldout53.yaml", SUITE_RECORDS["heldout13"], "Z"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
