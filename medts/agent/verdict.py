@@ -155,8 +155,6 @@ _FASCICLE_OF_LEFT_BUNDLE = re.compile(r"\b(anterior|posterior) fascic\w*\s+of\s+
                                       r"[^?.]{0,15}\bblock", re.IGNORECASE)
 _NORMAL_ECG = re.compile(r"\b(?:ECG|EKG|tracing|trace)\b[^?.,(]{0,15}\bnormal\b|\bnormal\s+(?:ECG|EKG|tracing|trace|12-lead)\b",
                          re.IGNORECASE)
-_VENTRICLE_BY_LETTERS = re.compile(r"\b([LR])V\b[^?.]{0,20}\b(?:hypertroph|enlarg|thick)|"
-                                   r"\b(?:hypertroph|enlarg|thick)\w*[^?.]{0,20}\b([LR])V\b", re.IGNORECASE)
 _BBB_CODES = frozenset({"BBB", "CRBBB", "CLBBB", "IRBBB", "ILBBB", "IVCD", "LAFB", "LPFB"})
 # "phasic variation of the sinus rhythm", "respiratory variation of the sinus rate": sinus arrhythmia
 # heldout50: "respiratory sinus irregularity (old term)"
@@ -523,9 +521,6 @@ def _route(question: str, compare: bool = True) -> Topic:
         codes = ["SARRH"]
     if _EITHER_BBB.search(q):  # "a right or left bundle branch block?" asks the family, not the one named last
         codes = ["BBB"]
-    ventricle = _VENTRICLE_BY_LETTERS.search(q)
-    if codes == ["HYP"] and ventricle:  # "LV hypertrophy?" (heldout49): the lexicon reads only "hypertrophy"
-        codes = [f"{(ventricle.group(1) or ventricle.group(2)).upper()}VH"]
     if not codes:
         codes = _located_mi(q, [c for pattern, cs in FAMILY_WORDS if re.search(pattern, q, re.IGNORECASE) for c in cs])
         if set(codes) in ({"TACHY", "SR"}, {"BRADY", "SR"}):  # "too fast, from its normal pacemaker" (the sinus node)
