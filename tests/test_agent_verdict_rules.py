@@ -526,6 +526,16 @@ def test_lettered_answers_offer_a_choice():
     ("Fast but sinus?", "yes/no:STACH"),
     ("#ECG #LongQT is the QT prolonged here? #FOAMed", "yes/no:LNGQT"),
     ("Al: slow rate | Bea: sinus brady? | Bea: @medts is it?", "yes/no:SBRAD"),  # a short last turn keeps the chat
+    # written after heldout53's first run: "ECG-mi" and "Mi <finding>" are no MI, a hyphenated heart attack, the
+    # axis as an arrow, a second wall in brackets, the sides named after the bundle, a transcript's breaks
+    ("ECG-mi QRS qanoq sivisutigiva?", "number:qrs_ms"),
+    ("Mi left bundle branch block eng' ECG ni?", "yes/no:CLBBB"),
+    ("Old MI?", "yes/no:MI"), ("mi?", "yes/no:MI"),
+    ("Does the back of her heart show heart-attack damage?", "yes/no:MI"),
+    ("Which way does the heart's electrical arrow point, in degrees?", "category:axis"),
+    ("Is there an inferior (or inferolateral) myocardial infarction?", "yes/no:IMI+MI"),
+    ("Is there a bundle branch block, left or right?", "yes/no:BBB"),
+    ("Right ventric... the... [inaudible] ...right ventricle hypertrophied?", "yes/no:RVH"),
 ])
 def test_english_kinds_blind_runs_missed(question, label):
     assert route(question).label == label

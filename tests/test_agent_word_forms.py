@@ -22,6 +22,11 @@ from medts.agent.word_forms import read_word_forms
     ("Sierra Yankee Sierra Tango Echo Mike prompt", "system prompt"),
     ("the kyoo ar ess and the cue tee see", "the QRS and the QTC"),  # letters as they are said
     ("Tango wave inversion?", "T wave inversion?"),
+    # a transcript's breaks (heldout53): marks dropped, words broken off and started again
+    ("Is the QT lo... long, the QT, is it... [inaudible] ...prolonged?", "Is the QT long, the QT, is it prolonged?"),
+    ("Left ant... anterior fasc... [inaudible] ...hemiblock, is it there?", "Left anterior hemiblock, is it there?"),
+    ("the QRS dur- sorry - the QRS duration?", "the QRS sorry - the QRS duration?"),
+    ("Bundle branch... any bundle bra... (inaudible) left or right?", "Bundle branch... any bundle left or right?"),
 ])
 def test_a_disguised_word_is_read(typed, read):
     assert read_word_forms(typed) == read
@@ -36,6 +41,7 @@ def test_a_disguised_word_is_read(typed, read):
     "Is this\\nAF?",  # a line break between two words
     "Was the ECG part of a trial?",
     "See you at the hotel in India - echo and golf later?",  # words of the NATO alphabet that spell nothing known
+    "ST- and T-wave changes?", "Hmm... is it AF?",  # a whole word before a hyphen or "..." stays
 ])
 def test_plain_text_is_left_as_typed(typed):
     assert read_word_forms(typed) == typed

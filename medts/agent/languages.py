@@ -33,7 +33,12 @@ Chinese and Burmese regional languages, thinly: written in about 20 minutes each
 and West African and Berber languages), after heldout51's first run
 ``hil_war_pam_bcl_pag_mrw_tsg_cbk_min_ace_ban_bjn_bug_mad_sas_iba_kzj`` (Philippine and Indonesian regional languages) and
 ``gil_tvl_chk_pon_rar_mww_lis_ahk_lhu_kac_cnh_rki_blt_tts_kjg`` (Micronesian, Polynesian and mainland South-East Asian
-languages: rate, rhythm, infarction, normal ECG and the refusals only), also thin, ``lay``, ``labs`` (lab values and
+languages: rate, rhythm, infarction, normal ECG and the refusals only), also thin, after heldout53's first run
+``pcd_nrf_ovd_bar_szl_ltg_sgs_crg_gul_mfe_crs`` (Picard, Jerriais, Elfdalian, Bavarian, Silesian, Latgalian, Samogitian,
+Michif, Gullah, Mauritian and Seychellois Creole), ``sah_tyv_bua_xal_kaa_gag_rup_rue_kl_iu_crk_arn_yua_pau_tet`` (Siberian,
+Turkic, Romance and Slavic minority, Arctic and American languages, Palauan, Tetum) and
+``sg_bem_ny_tum_ve_hz_ng_aa_din_ach_mas_kln_kea`` (Central, Southern and East African languages, Kabuverdianu), filling
+the earlier thin sections' gaps, ``lay``, ``labs`` (lab values and
 imaging in the other languages)),
 ``[pattern, English]`` pairs. Every pattern
 is applied in file order, case-insensitively (``re.sub``), so a section lists its longer phrases first. Words the glossary does
@@ -59,6 +64,7 @@ import urllib.parse
 
 from medts.agent.glossary_filter import RequirementIndex, fold, pattern_requirement
 from medts.agent.word_forms import read_word_forms
+from medts.agent.word_order import undo_inversion
 from medts.config import PROJECT_ROOT
 
 LANGUAGES_PATH = PROJECT_ROOT / "prompts" / "agent" / "languages.yaml"
@@ -194,7 +200,8 @@ def to_english(question: str) -> str:
     """``question`` cleaned of what other software adds (:func:`clean_text`), without e-mail wrapping
     (:func:`strip_mail`), with a space after punctuation typed without one
     and for an underscore between letters, words typed in disguise read (leetspeak, letters spaced out, an ECG word
-    broken by a hyphen or a line break: :func:`medts.agent.word_forms.read_word_forms`), and every glossary phrase (another
+    broken by a hyphen or a line break: :func:`medts.agent.word_forms.read_word_forms`), a sentence in inverted order
+    put back in the usual one (:func:`medts.agent.word_order.undo_inversion`), and every glossary phrase (another
     language's or a patient's words for an ECG finding, a measure, or a question the policy refuses)
     replaced by its English clinical wording.
 
@@ -203,7 +210,7 @@ def to_english(question: str) -> str:
     Cached: one answer reads the same question in the policy, the router and the planner; the cache holds 32,768 questions, so the test suite's ~9,100 glossary
     questions are each translated once (about 3 MB of strings)."""
     question = _SNAKE_CASE.sub(" ", _MISSING_SPACE.sub(r"\1 ", strip_mail(clean_text(question))))
-    question = read_word_forms(question)
+    question = undo_inversion(read_word_forms(question))
     pairs, index = _glossary()
     todo = index.candidates(fold(question))
     while todo:

@@ -56,6 +56,7 @@ class Background:
     request: re.Pattern  # a clause that asks without a '?' ("I want to know if she's fit to dive.")
     subject_state: re.Pattern  # where such a part names a subject's treatment, background begins
     interrogative: re.Pattern  # an unpunctuated last part opening with a question word is asked
+    judged: re.Pattern  # "True or false:" before a statement asks it
     conjunction: re.Pattern  # the word joining an asked clause to the one before ("..., and will he ...")
 
     def asks_status(self, question: str) -> bool:
@@ -69,14 +70,15 @@ class Background:
         is there sinus bradycardia?": the first clause is background; "Rate control: bisoprolol or
         diltiazem, which one?": the second is asked). A clause naming a ``request`` is asked wherever
         it stands ("What's the QTc? I want to know if she's fit to dive."), and so is a clause opened by a
-        query mark ("?QRS duration"). The last part, when nothing ends it, is asked if it opens with a
+        query mark ("?QRS duration") and a statement put to be ``judged`` ("True or false: he is fit to drive."). The last part, when nothing ends it, is asked if it opens with a
         question word ("is my dad fit to fly based on this ecg"), up to a subject's treatment, which is
         background ("does this show afib | my dad takes apixaban")."""
-        out, start = [], 0
+        out, start, judged = [], 0, False
         ends = [*self.sentence_end.finditer(question), None]
         for m in ends:
             part = question[start:m.start() if m else len(question)]
             asked = (m.group().strip() == "?") if m is not None else self.interrogative.match(part) is not None
+            asked, judged = asked or judged, self.judged.match(part) is not None
             treatment = self.subject_state.search(part) if m is None and asked else None
             if treatment is not None and treatment.start() > 0:  # the last part: nothing follows it
                 out.extend([(part[:treatment.start()].strip(), True), (part[treatment.start():].strip(), False)])
@@ -124,7 +126,7 @@ def policy() -> Policy:
     remove = tuple((name, tuple(compiled(p) for p in patterns)) for name, patterns in data["remove"].items())
     background = Background(*(compiled(data["background"][k])
                               for k in ("sentence_end", "clause_end", "state", "question_needs", "question_without", "status",
-                                        "request", "subject_state", "interrogative", "conjunction")))
+                                        "request", "subject_state", "interrogative", "judged", "conjunction")))
     learned = {k: compiled(v) for k, v in data["learned"].items()}
     outcome = tuple(compiled(p) for p in data["outcome_first"])
     return Policy(int(data["version"]), refuse, remove, background, re.compile(rf"\b(?:{vocabulary})\b", re.IGNORECASE), outcome,

