@@ -1228,3 +1228,11 @@ def test_heldout45_first_run_kinds(question, expected):
     assert (found.category if found is not None else None) == expected
     if expected is None:
         assert "treatment" in cleared(question)  # the learned check's treatment refusal is not followed either
+
+
+def test_an_infarcts_age_is_no_persons():
+    """v62 (heldout53's rerun): the learned check's identity refusal needs a word about a person; "of any age" is the
+    infarct's age."""
+    question = "The presence of myocardial infarction, of any age and in any territory, is to be confirmed or excluded."
+    assert follow_learned(question, "identity") is None
+    assert follow_learned("What age is the patient?", "identity") == "identity"

@@ -66,7 +66,7 @@ def ecg_vocabulary() -> frozenset[str]:
 
 @functools.lru_cache(maxsize=4096)
 def correct_word(word: str) -> str:
-    """``word`` or the ECG word it misspells (case of the first letter kept)."""
+    """``word`` or the ECG word it misspells or text recognition misread (case of the first letter kept)."""
     low = word.lower()
     # a vowel held down ("qt looks loooong", "sooo slow"): English has no vowel three times in a row;
     # consonants and "i" are left alone (BBB, LBBB, rbbb and lead III / iii are abbreviations)
@@ -77,6 +77,11 @@ def correct_word(word: str) -> str:
     vocabulary = ecg_vocabulary()
     if low in vocabulary or low.upper() in ABBREVIATIONS:
         return word
+    # text recognition's slips ("norrnal"); here for the halves a split word's join gives ("bracl ycarclia"), which
+    # medts.agent.word_forms saw apart
+    read = undo_ocr_confusions(low)
+    if read is not None:
+        return read.capitalize() if word[0].isupper() else read
     # a doubled key ("QTcc", "axxis") or two letters swapped ("axsi", "rhtyhm"): one edit from a known word
     # (heldout43: "axsi??? degreees", "Whatt is teh QTcc vlaue"); the abbreviation keeps its own case
     for edit in _one_key_edits(low) if len(low) >= 3 else ():  # "RP" and "TQ" are other intervals
@@ -149,4 +154,4 @@ def correct_ecg_spelling(question: str) -> str:
     'Is this atrial fibrillation? Or a trial artefact?'
     """
     question = _rejoin_split_words(question)
-    return re.sub(r"[A-Za-z]+", lambda m: undo_ocr_confusions(m.group(0)) or correct_word(m.group(0)), question)
+    return re.sub(r"[A-Za-z]+", lambda m: correct_word(m.group(0)), question)
