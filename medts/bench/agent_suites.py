@@ -11,7 +11,7 @@ Adding a suite is one line of :data:`SUITES`. For a suite ``heldout13`` whose wo
 
     "heldout13": Suite("wordings_heldout13.yaml", "questions_heldout13.yaml", SUITE_RECORDS["heldout8"], "w"),
 
-(the prefix is a letter no other suite uses), then ``medts bench agent --write-questions`` writes its
+(the prefix is one no other suite uses: a letter, then two once the letters ran out), then ``medts bench agent --write-questions`` writes its
 question file (it rewrites every suite's file) and ``medts bench agent --suite heldout13`` asks it.
 New records are a new :data:`SUITE_RECORDS` entry with a comment saying why they were chosen.
 
@@ -441,6 +441,12 @@ SUITES: dict[str, Suite] = {
     # blood-donation roles; about 40 rarely used languages of Europe, Siberia, the Americas, Oceania and Africa), on
     # heldout13's records; first run after heldout52's fixes (policy v60)
     "heldout53": Suite("wordings_heldout53.yaml", "questions_heldout53.yaml", SUITE_RECORDS["heldout13"], "Z"),
+    # written blind by a forty-first new writer (follow-up turns leaning on an earlier answer; loose or wrong terms then
+    # what is meant; hedged academic and conditional wording; specialists outside cardiology; "explain like I'm five",
+    # blunt one-liners and machine-translated English; a third in colloquial, regional or romanised forms of widely
+    # spoken languages: Arabizi, Darija, Hinglish, Roman Urdu, Taglish, Sheng, Greeklish, Finglish, languages typed
+    # without diacritics), on heldout13's records; first run after heldout53's fixes (policy v62)
+    "heldout54": Suite("wordings_heldout54.yaml", "questions_heldout54.yaml", SUITE_RECORDS["heldout13"], "AA"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
