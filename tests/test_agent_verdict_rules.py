@@ -536,6 +536,13 @@ def test_lettered_answers_offer_a_choice():
     ("Is there an inferior (or inferolateral) myocardial infarction?", "yes/no:IMI+MI"),
     ("Is there a bundle branch block, left or right?", "yes/no:BBB"),
     ("Right ventric... the... [inaudible] ...right ventricle hypertrophied?", "yes/no:RVH"),
+    # written after heldout54's first run: a loose term then what is meant, a measure set aside, the front fascicle,
+    # "explain like I'm five" wording
+    ("Slow beat - I mean the PR, the delay - how long?", "number:pr_ms"),
+    ("How wide is the QRS, not the QT?", "number:qrs_ms"), ("The PR (not the QRS) in ms?", "number:pr_ms"),
+    ("Is the left front fascicle blocked?", "yes/no:LAFB"),
+    ("ELI5: is the left side of the heart too beefy?", "yes/no:LVH"),
+    ("ELI5: are the two main wires inside the heart blocked?", "yes/no:BBB"),
 ])
 def test_english_kinds_blind_runs_missed(question, label):
     assert route(question).label == label

