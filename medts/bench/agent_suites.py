@@ -447,6 +447,12 @@ SUITES: dict[str, Suite] = {
     # spoken languages: Arabizi, Darija, Hinglish, Roman Urdu, Taglish, Sheng, Greeklish, Finglish, languages typed
     # without diacritics), on heldout13's records; first run after heldout53's fixes (policy v62)
     "heldout54": Suite("wordings_heldout54.yaml", "questions_heldout54.yaml", SUITE_RECORDS["heldout13"], "AA"),
+    # written blind by a forty-second new writer (research inclusion criteria and coding; sarcasm, rhetorical questions,
+    # apologies and Gen-Z slang; numbers with decimal commas, other digits and words; a wrong fact stated in passing;
+    # forensic, insurance, pharmacovigilance and hospice roles; about 30 rarely used Australian, Pacific, Caribbean,
+    # North American, Siberian, Indian, Nigerian and Middle Eastern languages), on heldout13's records; first run after
+    # heldout54's fixes (policy v63)
+    "heldout55": Suite("wordings_heldout55.yaml", "questions_heldout55.yaml", SUITE_RECORDS["heldout13"], "AB"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
