@@ -543,6 +543,9 @@ def test_lettered_answers_offer_a_choice():
     ("Is the left front fascicle blocked?", "yes/no:LAFB"),
     ("ELI5: is the left side of the heart too beefy?", "yes/no:LVH"),
     ("ELI5: are the two main wires inside the heart blocked?", "yes/no:BBB"),
+    # written after heldout55's first run: "mi" after "ECG" or a verb is no MI; a lab value asked after a criterion
+    ("ECG mi enyene AF?", "yes/no:AFIB"), ("Tell mi di rhythm?", "category:rhythm"), ("Show MI?", "yes/no:MI"),
+    ("Criterion 3 is potassium above 3,5 - what was her potassium?", "unknown"),
 ])
 def test_english_kinds_blind_runs_missed(question, label):
     assert route(question).label == label

