@@ -453,6 +453,11 @@ SUITES: dict[str, Suite] = {
     # North American, Siberian, Indian, Nigerian and Middle Eastern languages), on heldout13's records; first run after
     # heldout54's fixes (policy v63)
     "heldout55": Suite("wordings_heldout55.yaml", "questions_heldout55.yaml", SUITE_RECORDS["heldout13"], "AB"),
+    # written blind by a forty-third new writer (past and future tense about the tracing; file, record and sample IDs as
+    # context; dictated punctuation; dialogue transcripts; negative-polarity questions; stress-lab, neonatal, outreach,
+    # pre-operative, occupational-health and coding roles; about 25 rarely used Himalayan, North-East and Central Indian
+    # and East and Southern African languages), on heldout13's records; first run after heldout55's fixes (policy v64)
+    "heldout56": Suite("wordings_heldout56.yaml", "questions_heldout56.yaml", SUITE_RECORDS["heldout13"], "AC"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
