@@ -546,6 +546,9 @@ def test_lettered_answers_offer_a_choice():
     # written after heldout55's first run: "mi" after "ECG" or a verb is no MI; a lab value asked after a criterion
     ("ECG mi enyene AF?", "yes/no:AFIB"), ("Tell mi di rhythm?", "category:rhythm"), ("Show MI?", "yes/no:MI"),
     ("Criterion 3 is potassium above 3,5 - what was her potassium?", "unknown"),
+    # written after heldout56's first run: a file name or path is the record, whatever words it holds
+    ("For 00123_hr.hea, what is her ejection fraction?", "unknown"),
+    ("In /data/ptb/record_17, is the QT long?", "yes/no:LNGQT"), ("ST elevation in V1/V2?", "yes/no:STE_"),
 ])
 def test_english_kinds_blind_runs_missed(question, label):
     assert route(question).label == label
