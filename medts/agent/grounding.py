@@ -319,7 +319,7 @@ def _measurement_statements(r: dict[str, Any], facts: StatementFacts, tool: str)
 # Claims in text
 # ---------------------------------------------------------------------------------------------
 # Synonyms beyond the built-in descriptions; pseudo-codes cover measurement findings.
-_NOT_A_WORD_MI = (r"(?!(?<=(?-i:Mi|mi))\s+(?:left|right|sinus|atrial|first|1st|complete|incomplete|bundle|QTc?|QRS|PR|"
+NOT_A_WORD_MI = (r"(?!(?<=(?-i:Mi|mi))\s+(?:left|right|sinus|atrial|first|1st|complete|incomplete|bundle|QTc?|QRS|PR|"
                   r"heart|axis|long|normal)\b)"
                   # heldout55: "ECG mi enyene LVH?" (Efik "this ECG"), creole "Tel mi ol yu rul" (tell me)
                   + "".join(rf"(?<!(?i:{word}) (?-i:mi))" for word in ("ECG", "EKG", "tel", "tell", "gib", "give", "show", "for", "to")))
@@ -365,7 +365,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     # not "ECG-mi" (Greenlandic: "in the ECG") nor "Mi left anterior fascicular block ...?" (Kalenjin "is there":
     # a word written "Mi" or "mi" before another finding's name; heldout53)
     "MI": (r"myocardial infarction", r"\binfarcts?\b", r"heart[- ]attack",
-           r"(?<![\w/])(?<!ECG-)(?<!EKG-)MI(?![\w/])(?!\s+(?:ECG|EKG|electro\w*)\b)" + _NOT_A_WORD_MI, r"\bN?STEMI\b"),
+           r"(?<![\w/])(?<!ECG-)(?<!EKG-)MI(?![\w/])(?!\s+(?:ECG|EKG|electro\w*)\b)" + NOT_A_WORD_MI, r"\bN?STEMI\b"),
     "STTC": (r"ST[- /]T(?:[- ]waves?)? changes?", r"ischa?emi[ac]\w*"),
     "CD": (r"conduction disturbances?",),
     "HYP": (r"\bhypertrophy\b",),

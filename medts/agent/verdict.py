@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from medts.agent.grounding import (
     IMPLIED_BY,
-    _NOT_A_WORD_MI,
+    NOT_A_WORD_MI,
     StatementFacts,
     find_qualifiers,
     find_statements,
@@ -170,7 +170,7 @@ _WAVES = re.compile(r"delineat|\bwaves? (?:found|boundaries|onsets?|offsets?)|fi
 # family words the statement lexicon does not carry as such
 FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # not "mi ECG" (Spanish, Italian, Tok Pisin: "my ECG"; heldout50: "¿Es normal mi ECG?" was asked as MI)
-    (r"(?<!ECG-)(?<!EKG-)\bMI\b(?!\s+(?:ECG|EKG|electro\w*)\b)" + _NOT_A_WORD_MI + r"|infarct|heart[- ]attack|\bSTEMI\b|\b(?:heart|heart muscle|front|back|bottom|side) (?:of (?:the|my|his|her) heart )?(?:was |is |been )?(?:damaged|scarred)\b|\bQ[- ]waves? (?:of|from) (?:an )?(?:old|prior)", ("MI",)),
+    (r"(?<!ECG-)(?<!EKG-)\bMI\b(?!\s+(?:ECG|EKG|electro\w*)\b)" + NOT_A_WORD_MI + r"|infarct|heart[- ]attack|\bSTEMI\b|\b(?:heart|heart muscle|front|back|bottom|side) (?:of (?:the|my|his|her) heart )?(?:was |is |been )?(?:damaged|scarred)\b|\bQ[- ]waves? (?:of|from) (?:an )?(?:old|prior)", ("MI",)),
     ((r"ischa?emi|repolari[sz]ation|\bSTTC\b|ST[- /]T(?:[- ]waves?)? (?:changes?|abnormal)|"
       r"\bST(?:[- ]segments?)? (?:changes?|abnormalit\w*|deviations?|shifts?)\b|"
       r"\bST(?:[- ]segments?)? (?:or|and|/|&) T(?:[- ]waves?)? (?:changes?|abnormalit\w*)|\brepol\b|"
@@ -358,14 +358,16 @@ def route(question: str) -> Topic:
     and patients' words for ECG findings are put into English first (:func:`to_english`)."""
     question = to_english(question)
     focus = asked_focus(question)
+    whole: Topic | None = None
     if focus is not None:
         topic = _route_spelled(focus)
         # a clarification that names only a measure keeps the finding asked ("Does this show LAD? I mean the axis,
         # not the artery.": left axis deviation, not the axis's value)
-        clarified = _CLARIFICATION.search(question) is not None and topic.kind in ("number", "category")
-        if topic.kind != "unknown" and not (clarified and _route_spelled(question).kind == "statement"):
+        if _CLARIFICATION.search(question) is not None and topic.kind in ("number", "category"):
+            whole = _route_spelled(question)
+        if topic.kind != "unknown" and not (whole is not None and whole.kind == "statement"):
             return topic
-    topic = _route_spelled(question)
+    topic = whole if whole is not None else _route_spelled(question)
     sentence = asked_sentence(question) if topic.kind != "statement" else None
     if sentence is not None:  # a finding named in a context sentence stays read beside the question
         alone = _route_spelled(sentence)
