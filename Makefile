@@ -28,6 +28,7 @@ browser:
 	  || echo "note: could not install chromium; browser tests will be skipped"
 
 test: install browser
+	$(BIN)/ruff check --quiet medts tests eval app.py
 	$(BIN)/python -m pytest -q
 
 test-all: install
@@ -45,7 +46,7 @@ bench: install
 	$(BIN)/medts bench io
 
 lint: install
-	$(BIN)/ruff check medts tests
+	$(BIN)/ruff check medts tests eval app.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

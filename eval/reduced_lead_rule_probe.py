@@ -33,7 +33,9 @@ for name in ("classifier-superdiagnostic-reduced", "classifier-superdiagnostic")
             p = clf.predict_proba(x)
             y = data.y_val
             pred = p >= thr
-            tp = (pred & (y == 1)).sum(0); fp = (pred & (y == 0)).sum(0); pos = (y == 1).sum(0)
+            tp = (pred & (y == 1)).sum(0)
+            fp = (pred & (y == 0)).sum(0)
+            pos = (y == 1).sum(0)
             res[",".join(leads) if len(leads) < 12 else "12"] = {
                 "macro_auc": round(macro_auc(y, p), 4),
                 "auc": dict(zip(clf.classes, np.round(auc_per_class(y, p), 3).tolist())),

@@ -30,7 +30,7 @@ if importlib.util.find_spec("llama_cpp") is None:
 
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "eval"))
-from serve_smollm2 import SERVER_ENV, gguf_path, server_command  # the documented server command
+from serve_smollm2 import SERVER_ENV, gguf_path, server_command  # noqa: E402 (eval/ is put on the path above)
 
 
 def _gguf() -> Path:

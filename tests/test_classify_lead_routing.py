@@ -110,7 +110,7 @@ def test_classify_routes_a_two_lead_record_to_the_reduced_lead_model(tmp_path):
     doc = _classify_json(path)
     assert doc["model"] == REDUCED and doc["reduced_lead_model"] is True
     # a 2-lead record is read as the leads it holds (limb leads are derived only for 8-lead exports)
-    assert doc["leads_present"] == ["I", "II"] and doc["missing_leads"] == [l for l in STANDARD_LEADS if l not in ("I", "II")]
+    assert doc["leads_present"] == ["I", "II"] and doc["missing_leads"] == [lead for lead in STANDARD_LEADS if lead not in ("I", "II")]
     assert doc["notes"][0].startswith(f"scored by {REDUCED}") and "instead of the 12-lead classifier-superdiagnostic" in doc["notes"][0]
     assert "lead(s) present: I, II" in doc["notes"][0] and "III" not in doc["notes"][0]
     # the probabilities are the reduced-lead model's own, not the 12-lead model's relabelled

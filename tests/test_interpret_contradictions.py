@@ -16,7 +16,9 @@ from medts.interpret.contradictions import (
 
 
 def test_it_finds_planted_contradictions():
-    kinds = lambda cs: [c.kind for c in cs]
+    def kinds(contradictions):
+        return [c.kind for c in contradictions]
+
     assert kinds(statement_contradictions(["CLBBB", "CRBBB"], values={"qrs_ms": 140.0})) == ["exclusive"]
     assert kinds(statement_contradictions(["NORM", "LVH"], values={})) == ["exclusive"]
     assert kinds(statement_contradictions(["NORM"], values={}, abnormal_flags=["hr_bpm"])) == ["exclusive"]

@@ -19,7 +19,7 @@ from report_helpers import write_corrupt_files, write_good_records
 
 
 def _load_errors(out: Path) -> dict[str, str]:
-    return {json.loads(l)["key"]: json.loads(l)["error"] for l in (out / "errors.jsonl").read_text().splitlines()}
+    return {json.loads(line)["key"]: json.loads(line)["error"] for line in (out / "errors.jsonl").read_text().splitlines()}
 
 
 def test_batch_reports_good_records_lists_bad_ones_and_never_overwrites(tmp_path):
@@ -136,9 +136,9 @@ def test_accelerate_launch_splits_the_inputs_across_two_processes(tmp_path):
     env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
-    lines = [l for l in done.stderr.splitlines() if "reported," in l]
-    assert sorted(l.split("]")[0] for l in lines) == ["[process 0/2", "[process 1/2"]
-    assert all(l.split("] ")[1].startswith("2 reported") for l in lines)  # two records each
+    lines = [line for line in done.stderr.splitlines() if "reported," in line]
+    assert sorted(line.split("]")[0] for line in lines) == ["[process 0/2", "[process 1/2"]
+    assert all(line.split("] ")[1].startswith("2 reported") for line in lines)  # two records each
     listing = json.loads(done.stdout)  # one JSON document, from process 0, for every input in order
     assert [r["key"] for r in listing] == good and {r["status"] for r in listing} == {"done"}
     assert len(list(csv.DictReader((out / "summary.csv").open()))) == 4

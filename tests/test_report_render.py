@@ -27,7 +27,7 @@ def built():
 def test_markdown_starts_and_ends_with_the_notice_and_lists_every_measurement(built):
     _, report = built
     md = render_markdown(report, image="paper.png")
-    lines = [l for l in md.splitlines() if l.strip()]
+    lines = [line for line in md.splitlines() if line.strip()]
     assert SAFETY_NOTICE in lines[0] and SAFETY_NOTICE in lines[-1]
     for m in report.measurements.items:
         assert f"| {m.label} | {format_value(m.value, m.unit)} | {m.unit} |" in md
@@ -66,7 +66,6 @@ def test_pdf_opens_and_converts_to_images_with_the_tracing_and_the_notice(built)
 
 def test_every_renderer_escapes_file_and_lead_names(tmp_path):
     """A file and a lead named with markup, Markdown and matplotlib math: nothing comes out raw."""
-    import zipfile
 
     from medts.report.batch import run_batch
     from medts.report.render_markdown import md_escape

@@ -72,7 +72,9 @@ def bench_ptbxl(
         bad = [lv for lv in chosen if lv not in LEVELS]
         if bad:
             raise MedtsError(f"unknown --nested-level {', '.join(bad)}; choose from {', '.join(LEVELS)}")
-        log = lambda m: typer.echo(m, err=True)
+        def log(message: str) -> None:
+            typer.echo(message, err=True)
+
         if rows:
             from medts.bench.nested_rows import run as run_rows
 
