@@ -458,6 +458,12 @@ SUITES: dict[str, Suite] = {
     # pre-operative, occupational-health and coding roles; about 25 rarely used Himalayan, North-East and Central Indian
     # and East and Southern African languages), on heldout13's records; first run after heldout55's fixes (policy v64)
     "heldout56": Suite("wordings_heldout56.yaml", "questions_heldout56.yaml", SUITE_RECORDS["heldout13"], "AC"),
+    # written blind by a forty-fourth new writer (circumlocution instead of the term; politeness and disclaimer wrappers;
+    # chatter about the tool; mobile autocorrect slips; order-set verbs and shorthand such as "r/o AF" and "?LBBB"; time
+    # pressure; perfusionist, dialysis, sleep-lab, school-nurse, hyperbaric, trial-monitor, engineering, veterinary and
+    # chaplain roles; about 25 rarely used American, Pacific, African, North-East Indian and European languages), on
+    # heldout13's records; first run after heldout56's fixes (policy v65)
+    "heldout57": Suite("wordings_heldout57.yaml", "questions_heldout57.yaml", SUITE_RECORDS["heldout13"], "AD"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
