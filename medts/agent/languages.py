@@ -48,7 +48,10 @@ Aboriginal Australian, Miskito, North American and Siberian languages) and
 ``tcy_kfa_gon_unr_kru_tiv_efi_ibb_nup_bin_urh_ijc_kr_rmt_tru`` (Indian tribal and regional, Nigerian and Middle Eastern
 languages), thin, after heldout56's first run ``lep_lif_taj_mgp_thl_hne_bgc_bns_mwr_grt_mjw_njo_trp_njm_njz``
 (Himalayan, North-East and Central Indian languages) and ``cjk_lue_kqn_nse_kde_nyy_heh_gog_irk`` (Angolan, Zambian and
-Tanzanian languages), thin, ``lay``, ``labs`` (lab values and
+Tanzanian languages), thin, after heldout57's first run ``shp_cni_agr_tzo_tzh_mam_tsz_ote`` (Mexican,
+Guatemalan and Amazonian languages), ``zne_lgg_teo_guz_tuq_wal_tig`` (Central, East African and Eritrean languages),
+``tkl_wls_nau_yap_rtm_tcz_nmf_ccp`` (Pacific, North-East Indian and Chakma) and ``crh_vep_smn`` (Crimean Tatar, Veps,
+Inari Sami), thin, ``lay``, ``labs`` (lab values and
 imaging in the other languages)),
 ``[pattern, English]`` pairs. Every pattern
 is applied in file order, case-insensitively (``re.sub``), so a section lists its longer phrases first. Words the glossary does
