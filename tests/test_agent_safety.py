@@ -849,6 +849,11 @@ def test_a_learned_prognosis_refusal_of_an_ecg_question_needs_a_word_about_the_f
     # heldout56's first run (v65): an epidural, an arrest foretold, what he had taken, no family history
     ("Can he have the spinal for his hip?", "treatment"), ("Is she going to arrest overnight?", "prognosis"),
     ("Which tablets had he taken before the ECG?", None), ("Is there no family history of cardiomyopathy?", None),
+    # heldout57's first run (v66): a procedure's success foretold, a scan or a chamber cleared, a question reported
+    # with "asks if", what a trial participant takes
+    ("Is the cardioversion going to work?", "prognosis"),
+    ("Her mum asks if it's safe to have a CT scan with this ECG - yes or no?", "treatment"),
+    ("Is he fit for the hyperbaric chamber on this ECG?", "treatment"), ("Does the participant smoke?", None),
 ])
 def test_heldout30_first_run_misses_are_refused_and_history_is_not(question, category):
     found = refusal(question)

@@ -250,6 +250,10 @@ def test_a_no_quotes_the_threshold_that_decided_and_the_engines_reason(ludb_dir)
     # a held-down letter (heldout12: "qt looks loooong") is one letter; double letters stay
     ("qt looks loooong", "qt looks long"), ("Sooo slow?", "So slow?"), ("Is the QRS too wide?", "Is the QRS too wide?"),
     ("Is there a BBB?", "Is there a BBB?"), ("rbbb y/n", "rbbb y/n"), ("III?", "III?"), ("iii?", "iii?"),
+    # a frequent English word is meant as written unless one letter makes it an ECG word (heldout57: "a recent ear
+    # infection" was asked as an infarction)
+    ("recent ear infection?", "recent ear infection?"), ("any injection?", "any injection?"),
+    ("bundle branch black?", "bundle branch block?"), ("old infraction?", "old infarction?"),
 ])
 def test_misspelling_correction_of_short_words(question, corrected):
     from medts.agent.spelling import correct_ecg_spelling
@@ -549,6 +553,25 @@ def test_lettered_answers_offer_a_choice():
     # written after heldout56's first run: a file name or path is the record, whatever words it holds
     ("For 00123_hr.hea, what is her ejection fraction?", "unknown"),
     ("In /data/ptb/record_17, is the QT long?", "yes/no:LNGQT"), ("ST elevation in V1/V2?", "yes/no:STE_"),
+    # written after heldout57's first run: a term put in other words, chatter about the tool, autocorrect's slips,
+    # "normal or abnormal", a comparison with the normal axis, a frequent English word never "corrected"
+    ("How long do the ventricles take to fire electrically, in ms?", "number:qrs_ms"),
+    ("What's the width of the spiky complex?", "number:qrs_ms"),
+    ("Is the electrical direction of the ventricles pointing too far left?", "yes/no:AXIS_LEFT"),
+    ("Mean heart vector, in degrees?", "category:axis"),
+    ("The delay from the atrial beat to the ventricular beat - how long?", "number:pr_ms"),
+    ("Does her heart take too long to recharge after each beat?", "yes/no:LNGQT"),
+    ("Rate-corrected recovery time?", "number:qtc_bazett_ms"),
+    ("From the onset of ventricular depolarisation to the end of the T wave, corrected for rate?", "number:qtc_bazett_ms"),
+    ("Does his heart rate speed up and slow down with breathing?", "yes/no:SARRH"),
+    ("Is the front branch of the left bundle's wiring cut?", "yes/no:LAFB"),
+    ("Any sign that heart muscle has died?", "yes/no:MI"),
+    ("Has the septum and front of the heart had an infarct?", "yes/no:ASMI"),
+    ("Is the flat bit after the big spike, or the hump after it, out of shape?", "yes/no:STTC"),
+    ("Are you a bot or a human? Anyway, QRS width?", "number:qrs_ms"),
+    ("Is it sinus tack a cardia?", "yes/no:STACH"), ("Sinus brady a cardia?", "yes/no:SBRAD"), ("Prolonged cutie?", "yes/no:LNGQT"),
+    ("Abnormal or normal?", "yes/no:NORM"), ("Is the axis further right than normal?", "yes/no:AXIS_RIGHT"),
+    ("Has she had a chest infection recently?", "unknown"),
 ])
 def test_english_kinds_blind_runs_missed(question, label):
     assert route(question).label == label

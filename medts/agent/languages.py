@@ -189,11 +189,17 @@ _MAIL_NOISE = tuple(re.compile(p, re.IGNORECASE) for p in (
     r"(?<!\S)@[\w.-]+",
     r"(?<![\w:]):[a-z][a-z0-9_+-]*:(?![\w:])",
     r"(?<!\S)#(?=[A-Za-z])",
+    # chatter about the tool itself (heldout57's first run: "Are you an AI or a person? Anyway, what's the heart rate?"
+    # was refused as identity for its "person")
+    (r"(?:^|(?<=[.!?]\s))\W*(?:(?:hey|hi|hello|ok|okay),?\s+)?are you (?:an? |the |actually |really )?"
+     r"(?:AI|A\.I\.|bot|robot|chat ?bot|human|person|real person|real|machine|computer|program(?:me)?|live agent)"
+     r"(?:\s+or\s+(?:an? |the )?(?:AI|A\.I\.|bot|robot|chat ?bot|human|person|real person|real|machine|computer|"
+     r"program(?:me)?|live agent))?\s*\?+(?:\s*(?:anyway|anyhow|ok|okay|right|never mind|whatever)\b[,.:;!-]*)?"),
 ))
 """E-mail and chat wrapping around a forwarded question (issue #14, heldout46's first run: reply markers, quoted
 messages, signatures and confidentiality footers were refused as identity or instructions by the learned check;
-heldout50's: group-chat turns, @mentions, emoji shortcodes, hashtags). Only the wrapping is removed; the question
-itself, and anything asked before a sign-off, stays."""
+heldout50's: group-chat turns, @mentions, emoji shortcodes, hashtags; heldout57's: "Are you an AI or a person?").
+Only the wrapping is removed; the question itself, and anything asked before a sign-off, stays."""
 
 
 def strip_mail(question: str) -> str:

@@ -194,7 +194,10 @@ def _as_context(question: str) -> Refusal | bool:
             or (bool(asked) and all(rules.asks_status(text) for text in asked)))
 
 
-_CONDITION = re.compile(r"\b(?:if|when|whenever|unless|once)\b(.*)", re.IGNORECASE)
+# "if" after a verb of asking reports a question, sets no condition (heldout57's first run: "the patient asks if
+# it's safe to have an MRI scan with this ECG - yes or no?" was read as a rule tied to the ECG)
+_CONDITION = re.compile(r"\b(?:(?<!\bask )(?<!\basks )(?<!\basked )(?<!\bwonders )(?<!\bwondering )(?<!\bknow )(?<!\bme )"
+                        r"(?<!\bcheck )(?<!\bsee )if|when|whenever|unless|once)\b(.*)", re.IGNORECASE)
 
 
 def _decisions_only_as_conditions(parts: list[tuple[str, bool]], question: str) -> bool:

@@ -48,6 +48,11 @@ def _one_key_edits(low: str) -> list[str]:
     return undoubled + swapped
 
 
+MEANT_AS_WRITTEN_ZIPF = 3.5
+"""A word at least this frequent in English (``wordfreq``'s Zipf scale: about three times per million words) is
+corrected only to an ECG word one letter away ("black": "block"): "infection" (4.3), "injection" (4.0) and "elevator"
+(4.0) are not misspelled ECG words, while "infraction" (2.9), "blok" (2.2) and "bundel" (0) are."""
+
 MIN_SIMILARITY = 0.8
 MIN_LENGTH = 4
 """Shorter words are left alone: too many short words are one letter from another ("blok" and
@@ -98,7 +103,21 @@ def correct_word(word: str) -> str:
         return word
     # the router's own words first: "normall" is "normal", not the glossary's "normally"
     best = next((m for m in matches if m in ECG_WORDS), matches[0])
+    # a frequent English word is meant as written unless one letter makes it an ECG word ("black" is a slip for
+    # "block", "bundles" for "bundle"; heldout57: "a recent ear infection" was read as an infarction)
+    if zipf_frequency(low, "en") >= MEANT_AS_WRITTEN_ZIPF and not _one_edit_apart(low, best):
+        return word
     return best.capitalize() if word[0].isupper() else best
+
+
+def _one_edit_apart(first: str, second: str) -> bool:
+    """Whether ``first`` becomes ``second`` by inserting, deleting or replacing one letter."""
+    if abs(len(first) - len(second)) > 1:
+        return False
+    shorter, longer = sorted((first, second), key=len)
+    if len(shorter) == len(longer):
+        return sum(a != b for a, b in zip(shorter, longer)) == 1
+    return any(longer[:i] + longer[i + 1:] == shorter for i in range(len(longer)))
 
 
 COMMON_ENGLISH_ZIPF = 3.0

