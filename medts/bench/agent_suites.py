@@ -464,6 +464,13 @@ SUITES: dict[str, Suite] = {
     # chaplain roles; about 25 rarely used American, Pacific, African, North-East Indian and European languages), on
     # heldout13's records; first run after heldout56's fixes (policy v65)
     "heldout57": Suite("wordings_heldout57.yaml", "questions_heldout57.yaml", SUITE_RECORDS["heldout13"], "AD"),
+    # written blind by a forty-fifth new writer (a wearable's or monitor's claim as context; answer-format requests: JSON,
+    # a table row, a traffic light; search-engine keyword queries; tickets and to-do items; a distracting finding set
+    # aside; the question said aloud to the patient; midwife, genetic-counselling, sports-science, aviation-medicine,
+    # podiatry, psychiatry, pharmacy, coroner's and military roles; about 27 rarely used Caucasian, Siberian, Volga,
+    # American, Ethiopian, South Asian, Pacific and European languages), on heldout13's records; first run after
+    # heldout57's fixes (policy v66)
+    "heldout58": Suite("wordings_heldout58.yaml", "questions_heldout58.yaml", SUITE_RECORDS["heldout13"], "AE"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
