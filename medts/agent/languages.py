@@ -51,7 +51,10 @@ languages), thin, after heldout56's first run ``lep_lif_taj_mgp_thl_hne_bgc_bns_
 Tanzanian languages), thin, after heldout57's first run ``shp_cni_agr_tzo_tzh_mam_tsz_ote`` (Mexican,
 Guatemalan and Amazonian languages), ``zne_lgg_teo_guz_tuq_wal_tig`` (Central, East African and Eritrean languages),
 ``tkl_wls_nau_yap_rtm_tcz_nmf_ccp`` (Pacific, North-East Indian and Chakma) and ``crh_vep_smn`` (Crimean Tatar, Veps,
-Inari Sami), thin, ``lay``, ``labs`` (lab values and
+Inari Sami), thin, after heldout58's first run ``alt_kjh_mdf_krc_lbe_dar_tab_abq`` (Siberian, Volga and
+Caucasian languages), ``mzh_tob_cak_hdy_ktb_stv_har`` (Gran Chaco, Mayan and Ethiopian languages),
+``bpy_bfq_saz_kos_pih`` (South Indian, Bishnupriya, Kosraean, Norfuk) and ``fkv_fit_sms_vro_mwl_aae_griko`` (Kven,
+Meankieli, Skolt Sami, Voro, Mirandese, Arberesh, Griko), thin, ``lay``, ``labs`` (lab values and
 imaging in the other languages)),
 ``[pattern, English]`` pairs. Every pattern
 is applied in file order, case-insensitively (``re.sub``), so a section lists its longer phrases first. Words the glossary does
