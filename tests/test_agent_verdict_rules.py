@@ -574,6 +574,16 @@ def test_lettered_answers_offer_a_choice():
     ("Has she had a chest infection recently?", "unknown"),
     # a leftover of earlier runs: "any mi?" lost its "mi" as a Turkish question particle
     ("any mi?", "yes/no:MI"), ("Any mi", "yes/no:MI"), ("Bu EKG normal mi?", "yes/no:NORM"),
+    # written after heldout58's first run: a finding set aside, what a device said before the question, the bundle of
+    # "your heart", both bundles named in brackets, "based on the tracing", the wall in brackets after a foreign word
+    ("Setting aside the tachycardia, is the QRS axis normal?", "yes/no:AXIS_NORMAL"),
+    ("The Holter said sinus bradycardia - what is the PR here?", "number:pr_ms"),
+    ("My smartwatch flagged AF - is the rhythm regular on this 12-lead?", "yes/no:RREG"),
+    ("The app said AFib. Does this ECG show it?", "yes/no:AFIB"),
+    ("Is the left bundle of her heart completely blocked?", "yes/no:CLBBB"),
+    ("Bundle branch block (LBBB or RBBB) present?", "yes/no:BBB"),
+    ("Does she drink alcohol, based on this ECG?", "unknown"),
+    ("Ово ECG (inferior) infarct?", "yes/no:IMI"),
 ])
 def test_english_kinds_blind_runs_missed(question, label):
     assert route(question).label == label

