@@ -471,6 +471,13 @@ SUITES: dict[str, Suite] = {
     # American, Ethiopian, South Asian, Pacific and European languages), on heldout13's records; first run after
     # heldout57's fixes (policy v66)
     "heldout58": Suite("wordings_heldout58.yaml", "questions_heldout58.yaml", SUITE_RECORDS["heldout13"], "AE"),
+    # written blind by a forty-sixth new writer (the lead, box or complex read by hand named as context; other countries'
+    # and specialties' ECG abbreviations inside English; numbers in words and fractions of a second; bets, games and
+    # quizzes; typos in the key abbreviation; read aloud on the phone with fillers; recovery, rehabilitation, sedation,
+    # remote-area, ship, diving, pharmacy, sonography and illustration roles; about 26 rarely used Alpine, Balkan,
+    # Finnic, Uralic, Siberian and North American languages), on heldout13's records; first run after heldout58's
+    # fixes (policy v67)
+    "heldout59": Suite("wordings_heldout59.yaml", "questions_heldout59.yaml", SUITE_RECORDS["heldout13"], "AF"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
