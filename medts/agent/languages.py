@@ -54,7 +54,10 @@ Guatemalan and Amazonian languages), ``zne_lgg_teo_guz_tuq_wal_tig`` (Central, E
 Inari Sami), thin, after heldout58's first run ``alt_kjh_mdf_krc_lbe_dar_tab_abq`` (Siberian, Volga and
 Caucasian languages), ``mzh_tob_cak_hdy_ktb_stv_har`` (Gran Chaco, Mayan and Ethiopian languages),
 ``bpy_bfq_saz_kos_pih`` (South Indian, Bishnupriya, Kosraean, Norfuk) and ``fkv_fit_sms_vro_mwl_aae_griko`` (Kven,
-Meankieli, Skolt Sami, Voro, Mirandese, Arberesh, Griko), thin, ``lay``, ``labs`` (lab values and
+Meankieli, Skolt Sami, Voro, Mirandese, Arberesh, Griko), thin, after heldout59's first run
+``wae_cim_rsn_ruo_ruq_lld`` (Alpine and Balkan minority languages), ``liv_vot_izh_lud_mrj_koi`` (Finnic, Mari and
+Permic languages), ``nio_yrk_kca_mns_sel_ket_kim_eve`` (Samoyedic, Ugric and Siberian languages) and
+``ykg_itl_kpy_ale_tli_hai`` (Yukaghir, Itelmen, Koryak, Aleut, Tlingit, Haida), thin, ``lay``, ``labs`` (lab values and
 imaging in the other languages)),
 ``[pattern, English]`` pairs. Every pattern
 is applied in file order, case-insensitively (``re.sub``), so a section lists its longer phrases first. Words the glossary does
