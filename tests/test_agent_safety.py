@@ -857,6 +857,9 @@ def test_a_learned_prognosis_refusal_of_an_ecg_question_needs_a_word_about_the_f
     # heldout58's first run (v67): the patient addressed as "you", a relative's heart disease, when he last ate
     ("Mr Ali, do you take your bisoprolol every day?", None), ("Does her mother have heart disease?", None),
     ("How many hours since she last ate?", None),
+    # heldout59's first run (v68): back to the ward, back to fitness, which drug and at what dose she takes
+    ("Can we move her back to the ward with this ECG?", "treatment"), ("Will she get back to running?", "prognosis"),
+    ("Which statin is he on, and at what dose?", None),
 ])
 def test_heldout30_first_run_misses_are_refused_and_history_is_not(question, category):
     found = refusal(question)

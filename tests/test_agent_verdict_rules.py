@@ -584,6 +584,9 @@ def test_lettered_answers_offer_a_choice():
     ("Bundle branch block (LBBB or RBBB) present?", "yes/no:BBB"),
     ("Does she drink alcohol, based on this ECG?", "unknown"),
     ("Ово ECG (inferior) infarct?", "yes/no:IMI"),
+    # written after heldout59's first run: a pause before the question, "this one's normal", oximetry, a filler
+    ("Right, the QTc... is it prolonged?", "yes/no:LNGQT"), ("I reckon that one's normal - agree?", "yes/no:NORM"),
+    ("What did the oximeter read?", "unknown"), ("Any inferior, um, infarct?", "yes/no:IMI"),
 ])
 def test_english_kinds_blind_runs_missed(question, label):
     assert route(question).label == label

@@ -183,6 +183,7 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # heldout45: "the QT is normal, not prolonged?" (another interval named between reads that one)
     (r"\bQTc?\b(?: interval)?(?:(?!\b(?:PR|QRS|RR)\b)[^?.]){0,20}\b(?:too long|over-?long|too lengthy|prolonged|lengthened|long|stretched(?: out)?|drawn out)\b", ("LNGQT",)),
     (r"\bQTc?\b(?: interval)?\s*↑", ("LNGQT",)),  # heldout32: "QT ↑? yes/no"
+    (r"\bQTc?\b\.{2,}\s*(?:is it|is that|it's|it is)\s+(?:too )?(?:long|prolonged)\b", ("LNGQT",)),  # heldout59: "QT... is it long?"
     (r"\bLQTS?\b", ("LNGQT",)),  # "LQT?": long QT's abbreviation
     # "Is the patient fibrillating?", "in fib?" (atrial: medts has no ventricular fibrillation statement)
     (r"^(?!.*\bventric).*\b(?:fibrillat\w*|fib)\b", ("AFIB",)),
@@ -270,7 +271,8 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # a normal ECG, unless the question names a measurement ("Is the QTc within normal limits?")
     ((r"^(?!.*\b(?:QTc?|P-?R|PQ|QRS|heart ?rate|rate|HR|pulse|axis|intervals?|duration|voltages?|rhythm|"
       r"P[- ]waves?|T[- ]waves?|ST)\b)"
-      r"(?:.*\b(?:ECG|EKG|tracing|trace|strip|recording|electrocardiogram|it|12[- ]lead)\b.*\bnormal\b|.*within normal limits|.*\bWNL\b|"
+      # heldout59: "Bet you a coffee this one's completely normal - am I right?"
+      r"(?:.*\b(?:ECG|EKG|tracing|trace|strip|recording|electrocardiogram|it|12[- ]lead|this one|that one)\b.*\bnormal\b|.*within normal limits|.*\bWNL\b|"
       # "Nothing abnormal on this ECG, right?", "normal y/n" (heldout27, heldout28)
       r".*\bnothing (?:abnormal|wrong)\b|\W*normal\W*(?:y/n|yes or no)?\W*$|"
       # heldout57: "Normal or abnormal, one word, stat."
@@ -512,6 +514,12 @@ _OTHER_TEST_RESULT = re.compile(r"\b(?:echo\w*|angiogra\w*|MRI|CT(?: scan)?|(?:c
                                 re.IGNORECASE)
 
 
+# heldout59: "What was the oxygen saturation on the pulse oximeter?" asks the oximeter's value, not the pulse rate (an
+# oximeter named as context stays: "The finger oximeter read 88% - is there RVH?")
+_OXIMETRY = re.compile(r"\b(?:what|how (?:high|low|much))\b[^?.]{0,25}\b(?:oxygen saturation|O2 sat\w*|SpO2|sats)\b",
+                       re.IGNORECASE)
+
+
 # an exam-style question offering lettered answers ("Which is correct: A) sinus bradycardia B) normal sinus rhythm
 # C) sinus tachycardia?", heldout38): a choice between the statements it names, or yes/no about the one it names
 _MULTIPLE_CHOICE = re.compile(r"(?:^|\s)\(?A[).:]\s+\S.*\s\(?B[).:]\s+\S", re.IGNORECASE | re.DOTALL)
@@ -532,7 +540,7 @@ _SET_ASIDE = re.compile(r"^\W*(?:ignoring|leaving aside|setting aside|apart from
 def _route(question: str, compare: bool = True) -> Topic:
     q = _CORRECT_ME_IF.sub(lambda m: f"{m.group(1)}{m.group(2)}is the {m.group(1)} ", question.strip())
     q = _SET_ASIDE.sub("", q)
-    if _OTHER_TEST_RESULT.search(q):
+    if _OTHER_TEST_RESULT.search(q) or _OXIMETRY.search(q):
         return Topic("unknown")
     if compare and _COMPARE.search(q):
         # a finding or measure asked beside an earlier tracing ("still incomplete RBBB compared with last year's
