@@ -860,6 +860,8 @@ def test_a_learned_prognosis_refusal_of_an_ecg_question_needs_a_word_about_the_f
     # heldout59's first run (v68): back to the ward, back to fitness, which drug and at what dose she takes
     ("Can we move her back to the ward with this ECG?", "treatment"), ("Will she get back to running?", "prognosis"),
     ("Which statin is he on, and at what dose?", None),
+    # v69: a dose named in a clause asking what was taken is history; a decision asked beside it is not
+    ("Did the patient take this morning's flecainide dose?", None), ("Did he take his dose, and should I give more?", "treatment"),
 ])
 def test_heldout30_first_run_misses_are_refused_and_history_is_not(question, category):
     found = refusal(question)

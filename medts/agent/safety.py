@@ -58,10 +58,13 @@ class Background:
     interrogative: re.Pattern  # an unpunctuated last part opening with a question word is asked
     judged: re.Pattern  # "True or false:" before a statement asks it
     conjunction: re.Pattern  # the word joining an asked clause to the one before ("..., and will he ...")
+    taken: re.Pattern  # a clause asking what the patient took ("Did he take this morning's flecainide dose")
 
     def asks_status(self, question: str) -> bool:
-        """Whether ``question`` only asks what the patient takes or has had ("Is she on warfarin?")."""
-        return bool(self.status.match(question)) and not self.question_without.search(question)
+        """Whether ``question`` only asks what the patient takes or has had ("Is she on warfarin?"); a dose named in a
+        clause asking what was taken is no decision word ("Did the patient take this morning's flecainide dose?")."""
+        return bool(self.status.match(question)) and not (self.question_without.search(question)
+                                                          and self.question_without.search(self.taken.sub(" ", question)))
 
     def clauses(self, question: str) -> list[tuple[str, bool]]:
         """``question``'s clauses, each with whether it is asked: the parts between ``sentence_end``
@@ -126,7 +129,7 @@ def policy() -> Policy:
     remove = tuple((name, tuple(compiled(p) for p in patterns)) for name, patterns in data["remove"].items())
     background = Background(*(compiled(data["background"][k])
                               for k in ("sentence_end", "clause_end", "state", "question_needs", "question_without", "status",
-                                        "request", "subject_state", "interrogative", "judged", "conjunction")))
+                                        "request", "subject_state", "interrogative", "judged", "conjunction", "taken")))
     learned = {k: compiled(v) for k, v in data["learned"].items()}
     outcome = tuple(compiled(p) for p in data["outcome_first"])
     return Policy(int(data["version"]), refuse, remove, background, re.compile(rf"\b(?:{vocabulary})\b", re.IGNORECASE), outcome,
