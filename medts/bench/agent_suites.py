@@ -478,6 +478,12 @@ SUITES: dict[str, Suite] = {
     # Finnic, Uralic, Siberian and North American languages), on heldout13's records; first run after heldout58's
     # fixes (policy v67)
     "heldout59": Suite("wordings_heldout59.yaml", "questions_heldout59.yaml", SUITE_RECORDS["heldout13"], "AF"),
+    # written blind by a forty-seventh new writer (subtitle and video-transcript lines with timestamps; slide headings
+    # and lecture blanks; audit and retrospective-review wording; emoji for words; patient-leaflet quotes; ECG-tech
+    # trainee, flight nurse, sonographer, physicist, coach, lifeguard, trainer, yoga and occupational-therapy roles;
+    # about 26 rarely used West Germanic, Jewish, Greek, Turkic, Romani, Scots and Chinese-variety languages), on
+    # heldout13's records; first run after heldout59's fixes (policy v69)
+    "heldout60": Suite("wordings_heldout60.yaml", "questions_heldout60.yaml", SUITE_RECORDS["heldout13"], "AG"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
