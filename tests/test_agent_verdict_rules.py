@@ -587,6 +587,14 @@ def test_lettered_answers_offer_a_choice():
     # written after heldout59's first run: a pause before the question, "this one's normal", oximetry, a filler
     ("Right, the QTc... is it prolonged?", "yes/no:LNGQT"), ("I reckon that one's normal - agree?", "yes/no:NORM"),
     ("What did the oximeter read?", "unknown"), ("Any inferior, um, infarct?", "yes/no:IMI"),
+    # written after heldout60's first run: emoji for words (the glossary reads arrows), the ST segment's shift by arrow
+    # or adjective, "T inverted?", "QT high?", "either LBBB or RBBB"
+    ("QT 📈?", "yes/no:LNGQT"), ("Is the QTc high?", "yes/no:LNGQT"), ("Is the QTc high-normal?", "yes/no:qtc_bazett_ms:normal"),
+    ("Axis ⬅️? ✅ or ❌", "yes/no:AXIS_LEFT"), ("P → R time in ms?", "number:pr_ms"), ("🫀 rate?", "number:hr_bpm"),
+    ("ST ⬇️⬆️ anywhere?", "yes/no:STTC"), ("T 🔄 in V1?", "yes/no:STTC"), ("T inverted anywhere?", "yes/no:STTC"),
+    ("Is the ST elevated in V2?", "yes/no:STE_"), ("ST ⬇️ in V5?", "yes/no:STD_"),
+    ("Is the ST segment depressed or elevated?", "yes/no:STE_+STD_"),
+    ("Is there either an RBBB or an LBBB?", "yes/no:BBB"), ("Is it LBBB or RBBB?", "yes/no:CLBBB+CRBBB"),
 ])
 def test_english_kinds_blind_runs_missed(question, label):
     assert route(question).label == label

