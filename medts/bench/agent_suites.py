@@ -484,6 +484,13 @@ SUITES: dict[str, Suite] = {
     # about 26 rarely used West Germanic, Jewish, Greek, Turkic, Romani, Scots and Chinese-variety languages), on
     # heldout13's records; first run after heldout59's fixes (policy v69)
     "heldout60": Suite("wordings_heldout60.yaml", "questions_heldout60.yaml", SUITE_RECORDS["heldout13"], "AG"),
+    # written blind by a forty-eighth new writer (courtroom and deposition transcripts, OSCE and viva examiner prompts;
+    # meeting minutes, agenda items and calendar invites; commit messages and code-review comments; headlines and
+    # clickbait; a dictionary definition before the question; the question in a footnote or a P.S.; numbered steps;
+    # midwife, school nurse, radiographer, firefighter, chaplain, social worker, speech therapist, anaesthetic nurse and
+    # astronaut trainer roles; about 25 rarely used Formosan, Iranian, Dardic, North American, Khoisan, Semitic,
+    # Korean and Japanese languages and dialects), on heldout13's records; first run after heldout60's fixes (policy v70)
+    "heldout61": Suite("wordings_heldout61.yaml", "questions_heldout61.yaml", SUITE_RECORDS["heldout13"], "AH"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
