@@ -869,12 +869,27 @@ def test_a_learned_prognosis_refusal_of_an_ecg_question_needs_a_word_about_the_f
     ("Will my client have a heart attack if he keeps training?", "prognosis"), ("Will the graft stay open?", "prognosis"),
     ("Is this ECG from our striker, Marco?", "identity"), ("Is this tracing from my dad?", "identity"),
     ("How long was the casualty underwater before the ECG?", None),
+    # heldout61's first run (v71): a stent working on, a procedure's success, a question a dash ends before a tag, when
+    # he last ate, a yes/no needed for an audit, a decision said as what the ECG question comes before
+    ("Will the stent she had keep working?", "prognosis"), ("What are the chances the valve surgery is a success?", "prognosis"),
+    ("Can he drive home after this ECG - eh?", "treatment"), ("What time did she last eat?", None),
+    ("Did he take his metoprolol before the ECG? Need a yes/no for the audit.", None),
+    ("Is there a long QT before we change the methadone dose?", None),
+    ("Should I stop the sotalol before the operation?", "treatment"),
+    ("Is the QT long before I start sotalol, and should I give magnesium?", "treatment"),
+    ("How long does the QRS stay on the screen - its duration?", None),
 ])
 def test_heldout30_first_run_misses_are_refused_and_history_is_not(question, category):
     found = refusal(question)
     assert (found.category if found else None) == category
     if category is None:
         assert follow_learned(question, "treatment") is None
+
+
+def test_two_history_questions_clear_the_learned_refusals_of_history():
+    # v71 (heldout61's first run): "How much coffee ...? Did she drink some before the test?" was refused as instructions
+    assert {"treatment", "prognosis", "identity"} <= cleared("Does he smoke? How much does he drink?")
+    assert cleared("Does he smoke? Should he stop the bisoprolol?") == frozenset()
 
 
 def test_flagging_or_labelling_a_finding_is_no_treatment_decision():

@@ -595,6 +595,10 @@ def test_lettered_answers_offer_a_choice():
     ("Is the ST elevated in V2?", "yes/no:STE_"), ("ST ⬇️ in V5?", "yes/no:STD_"),
     ("Is the ST segment depressed or elevated?", "yes/no:STE_+STD_"),
     ("Is there either an RBBB or an LBBB?", "yes/no:BBB"), ("Is it LBBB or RBBB?", "yes/no:CLBBB+CRBBB"),
+    # written after heldout61's first run: numbered steps on one line end in the question; "SB" after a label
+    ("1) look at V1 2) ST elevation? 3) RBBB yes/no", "yes/no:CRBBB"),
+    ("1) load it 2) find the widest QRS 3) report its duration in ms", "number:qrs_ms"),
+    ("Item 2: SB - yes/no?", "yes/no:SBRAD"),
 ])
 def test_english_kinds_blind_runs_missed(question, label):
     assert route(question).label == label

