@@ -491,6 +491,13 @@ SUITES: dict[str, Suite] = {
     # astronaut trainer roles; about 25 rarely used Formosan, Iranian, Dardic, North American, Khoisan, Semitic,
     # Korean and Japanese languages and dialects), on heldout13's records; first run after heldout60's fixes (policy v70)
     "heldout61": Suite("wordings_heldout61.yaml", "questions_heldout61.yaml", SUITE_RECORDS["heldout13"], "AH"),
+    # written blind by a forty-ninth new writer (forum and Q&A-site posts with titles, tags and edit lines; e-mail
+    # subject lines alone; FAQ entries and citation-style context; a hypothesis to test and a confidence request; a
+    # diagnosis code as context; the asker's own description of the tracing; veterinary, dietetic, physiotherapy,
+    # podiatry, optometry, dental-hygiene, paramedic-student, interpreter, coding, sleep, dialysis and perfusion roles;
+    # about 25 rarely used West African, South-West Chinese, Vietnamese highland, Mien, Australian and Papuan
+    # languages), on heldout13's records; first run after heldout61's fixes (policy v71)
+    "heldout62": Suite("wordings_heldout62.yaml", "questions_heldout62.yaml", SUITE_RECORDS["heldout13"], "AI"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
