@@ -599,6 +599,14 @@ def test_lettered_answers_offer_a_choice():
     ("1) look at V1 2) ST elevation? 3) RBBB yes/no", "yes/no:CRBBB"),
     ("1) load it 2) find the widest QRS 3) report its duration in ms", "number:qrs_ms"),
     ("Item 2: SB - yes/no?", "yes/no:SBRAD"),
+    # written after heldout62's first run: criteria described, then asked whether they are met; a lead-in before the
+    # asked sentence; a finding named only in the context before the last, asked sentence
+    ("(Smith et al., 2019) describe LAFB criteria; are they met here?", "yes/no:LAFB"),
+    ("Guidelines give cut-offs - by those, is the QT prolonged?", "yes/no:LNGQT"),
+    ("Coded as 'abnormal ECG' - are there ST or T-wave abnormalities specifically?", "yes/no:STTC"),
+    ("Someone wrote 'sinus tach?' - is it atrial flutter?", "yes/no:AFLT"),
+    ("did my heart attack hit the front part? does the ecg show anterior MI", "yes/no:AMI+MI"),
+    ("does this ecg have long qt", "yes/no:LNGQT"),  # the Bahnar "ECG ... lơng" (normal) needs its diacritic
 ])
 def test_english_kinds_blind_runs_missed(question, label):
     assert route(question).label == label

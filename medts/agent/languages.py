@@ -65,7 +65,11 @@ Tsakonian), ``rmq_sth_sco_scs_ulster`` (Calo, Shelta, Scots, Ulster Scots),
 thin, after heldout61's first run ``ami_tay_pwn_bnn_trv`` (Amis, Atayal, Paiwan, Bunun, Seediq),
 ``mzn_lrc_tly_hac_lki_scl_khw_kls`` (Mazandarani, Luri, Talysh, Hawrami, Laki, Shina, Khowar, Kalasha),
 ``chy_bla_mic_esu_ipk_cho_mus_ood`` (Cheyenne, Blackfoot, Mi'kmaq, Central Yupik, Inupiaq, Choctaw, Muscogee, Tohono
-O'odham), ``naq_gdq_jje_kansai`` (Khoekhoe, Mehri, Jeju, Kansai Japanese), thin, ``lay``, ``labs`` (lab values and
+O'odham), ``naq_gdq_jje_kansai`` (Khoekhoe, Mehri, Jeju, Kansai Japanese), thin, after heldout62's first run
+``mnk_sus_kpe_vai_men`` (Mandinka, Susu, Kpelle, Vai, Mende), ``srr_tem_dyo_dag_dga_gaa_bci`` (Serer, Temne, Jola,
+Dagbani, Dagaare, Ga, Baoule), ``iii_nxq_bca_kmc_swi_pcc`` (Nuosu Yi, Naxi, Bai, Dong, Sui, Bouyei),
+``bdq_jra_ium_aer_tiw_enq_hui`` (Bahnar, Jarai, Iu Mien, Arrernte, Tiwi, Enga, Huli), thin, ``lay``, ``labs`` (lab
+values and
 imaging in the other languages)),
 ``[pattern, English]`` pairs. Every pattern
 is applied in file order, case-insensitively (``re.sub``), so a section lists its longer phrases first. Words the glossary does

