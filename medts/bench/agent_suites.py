@@ -498,6 +498,13 @@ SUITES: dict[str, Suite] = {
     # about 25 rarely used West African, South-West Chinese, Vietnamese highland, Mien, Australian and Papuan
     # languages), on heldout13's records; first run after heldout61's fixes (policy v71)
     "heldout62": Suite("wordings_heldout62.yaml", "questions_heldout62.yaml", SUITE_RECORDS["heldout13"], "AI"),
+    # written blind by a fiftieth new writer (an unrelated afterthought after the question and a rhetorical question
+    # before it; bug-report and test-case layouts; customer-service enquiries; incident reports; weather-forecast,
+    # sports-commentary and news-anchor voices; a quotation as preamble; dispatcher, pharmacologist, geneticist,
+    # librarian, epidemiologist, statistician, data-scientist, nurse-educator, porter and ward-clerk roles; about 25
+    # rarely used Mesoamerican, Romance, Kartvelian and creole languages), on heldout13's records; first run after
+    # heldout62's fixes (policy v72)
+    "heldout63": Suite("wordings_heldout63.yaml", "questions_heldout63.yaml", SUITE_RECORDS["heldout13"], "AJ"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
