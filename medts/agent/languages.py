@@ -68,8 +68,11 @@ thin, after heldout61's first run ``ami_tay_pwn_bnn_trv`` (Amis, Atayal, Paiwan,
 O'odham), ``naq_gdq_jje_kansai`` (Khoekhoe, Mehri, Jeju, Kansai Japanese), thin, after heldout62's first run
 ``mnk_sus_kpe_vai_men`` (Mandinka, Susu, Kpelle, Vai, Mende), ``srr_tem_dyo_dag_dga_gaa_bci`` (Serer, Temne, Jola,
 Dagbani, Dagaare, Ga, Baoule), ``iii_nxq_bca_kmc_swi_pcc`` (Nuosu Yi, Naxi, Bai, Dong, Sui, Bouyei),
-``bdq_jra_ium_aer_tiw_enq_hui`` (Bahnar, Jarai, Iu Mien, Arrernte, Tiwi, Enga, Huli), thin, ``lay``, ``labs`` (lab
-values and
+``bdq_jra_ium_aer_tiw_enq_hui`` (Bahnar, Jarai, Iu Mien, Arrernte, Tiwi, Enga, Huli), thin, after heldout63's first
+run ``cuk_emp_maz_top_hus_chz_tar_yaq`` (Guna, Embera, Mazatec, Totonac, Huastec, Chinantec, Raramuri, Yaqui),
+``frp_gsc_auv_leon_ext`` (Arpitan, Gascon, Auvergnat, Leonese, Extremaduran), ``egl_lmo_pms_rgn_csango`` (Emilian,
+Lombard, Piedmontese, Romagnol, Csango Hungarian), ``sva_xmf_lzz_bbl_mcm_mzs_mbf`` (Svan, Mingrelian, Laz, Bats,
+Kristang, Macanese Patua, Baba Malay), thin, ``lay``, ``labs`` (lab values and
 imaging in the other languages)),
 ``[pattern, English]`` pairs. Every pattern
 is applied in file order, case-insensitively (``re.sub``), so a section lists its longer phrases first. Words the glossary does
