@@ -382,13 +382,11 @@ def route(question: str) -> Topic:
     ("pulse felt irregular: atrial fibrilation or not?" asks about AF, not the rate). Other languages'
     and patients' words for ECG findings are put into English first (:func:`to_english`)."""
     question = to_english(question)
-    if _DEVICE_SAID.search(question) and (sentence := asked_sentence(question)) is not None:
-        alone = _route_spelled(sentence)  # what a watch or monitor said is context of the question asked after it
-        if alone.kind in ("statement", "flag", "number", "category"):
-            return alone
-    if (step := last_step(question)) is not None:
-        alone = _route_spelled(step)
-        if alone.kind in ("statement", "flag", "number", "category"):
+    asked = asked_sentence(question)
+    # what a watch or monitor said is context of the question asked after it; numbered steps say how to look before
+    # the last one asks
+    for part in (asked if _DEVICE_SAID.search(question) else None, last_step(question)):
+        if part is not None and (alone := _route_spelled(part)).kind in ("statement", "flag", "number", "category"):
             return alone
     focus = asked_focus(question)
     whole: Topic | None = None
@@ -401,23 +399,21 @@ def route(question: str) -> Topic:
         if topic.kind != "unknown" and not (whole is not None and whole.kind == "statement"):
             return topic
     topic = whole if whole is not None else _route_spelled(question)
-    if (topic.kind == "statement" and (sentence := asked_sentence(question)) is not None
-            and question.rstrip().endswith(sentence)):
+    if topic.kind == "statement" and asked is not None and question.rstrip().endswith(asked):
         # a finding named only in the context before the asked sentence is not asked (heldout62: "ICD-10 R94.31
         # 'abnormal ECG' - are there ST or T-wave abnormalities specifically?" asks the ST-T family, not NORM)
-        alone = _route_spelled(sentence)
+        alone = _route_spelled(asked)
         dropped = set(topic.codes) - set(alone.codes)
         # a family named beside one of its members stays answered after it ("after an MI years ago - is there a lateral
         # infarct?")
         if (alone.kind == "statement" and set(alone.codes) < set(topic.codes)
                 and not all(c in _FAMILIES and any(m in alone.codes for m in IMPLIED_BY[c]) for c in dropped)):
             return alone
-    sentence = asked_sentence(question) if topic.kind != "statement" else None
-    if sentence is not None:  # a finding named in a context sentence stays read beside the question
-        alone = _route_spelled(sentence)
+    if asked is not None and topic.kind != "statement":  # a finding named in a context sentence stays read beside it
+        alone = _route_spelled(asked)
         if alone.kind not in ("unknown", "glossary", "explain", "overview"):  # "... 'st-t abnormality'. what it mean?"
             return alone
-        if alone.kind == "unknown" and policy().not_on_the_ecg.search(sentence):
+        if alone.kind == "unknown" and policy().not_on_the_ecg.search(asked):
             return alone  # "Inclusion criterion 2 is serum potassium >= 3.5 - what was his potassium level?" (heldout55)
     if topic.kind == "glossary" and topic.codes and _CRITERIA_MET.search(question):
         return Topic("statement", codes=topic.codes)  # "(Elizari et al., 2007) describe LAFB criteria; are they met here?"
