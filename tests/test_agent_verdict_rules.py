@@ -607,6 +607,9 @@ def test_lettered_answers_offer_a_choice():
     ("Someone wrote 'sinus tach?' - is it atrial flutter?", "yes/no:AFLT"),
     ("did my heart attack hit the front part? does the ecg show anterior MI", "yes/no:AMI+MI"),
     ("does this ecg have long qt", "yes/no:LNGQT"),  # the Bahnar "ECG ... lơng" (normal) needs its diacritic
+    # written after heldout63's first run: a last sentence asking to confirm after context that asks with no question word
+    ("Expected: sinus rhythm. Actual: irregular? Please confirm whether the ECG shows atrial flutter.", "yes/no:AFLT"),
+    ("Target: normal axis. Found: ? - can you check if there is right axis deviation.", "yes/no:AXIS_RIGHT"),
 ])
 def test_english_kinds_blind_runs_missed(question, label):
     assert route(question).label == label

