@@ -505,6 +505,11 @@ SUITES: dict[str, Suite] = {
     # rarely used Mesoamerican, Romance, Kartvelian and creole languages), on heldout13's records; first run after
     # heldout62's fixes (policy v72)
     "heldout63": Suite("wordings_heldout63.yaml", "questions_heldout63.yaml", SUITE_RECORDS["heldout13"], "AJ"),
+    # written blind by a fifty-first new writer (riddles; the tool's earlier answer quoted back; stuck keys and missing
+    # spaces; Latin and clinical shorthand; the asker's own probability; receptionist, secretary, biomedical-engineer,
+    # trial-monitor and other new roles; about 23 rarely used creole, Torres Strait, Polynesian outlier, Micronesian,
+    # Philippine, Indonesian and Sami languages), on heldout13's records; first run after heldout63's fixes (policy v73)
+    "heldout64": Suite("wordings_heldout64.yaml", "questions_heldout64.yaml", SUITE_RECORDS["heldout13"], "AK"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
