@@ -610,6 +610,15 @@ def test_lettered_answers_offer_a_choice():
     # written after heldout63's first run: a last sentence asking to confirm after context that asks with no question word
     ("Expected: sinus rhythm. Actual: irregular? Please confirm whether the ECG shows atrial flutter.", "yes/no:AFLT"),
     ("Target: normal axis. Found: ? - can you check if there is right axis deviation.", "yes/no:AXIS_RIGHT"),
+    # written after heldout64's first run: the tool's earlier answer quoted back; run-together words; dotted shorthand;
+    # a finding named in the context beside a different one asked; a misspelled word that names another measure
+    ("You said 'sinus rhythm' before - is that still your read?", "yes/no:SR"),
+    ("Your last reply said 'PR 160 ms'. Would you still give that PR?", "number:pr_ms"),
+    ("You told me earlier 'no AF' - any atrial flutter though?", "yes/no:AFLT"),
+    ("isthereLBBB?", "yes/no:CLBBB"), ("whatsthePRinterval?", "number:pr_ms"),
+    ("C.R.B.B.B. - pres. or abs.?", "yes/no:CRBBB"), ("Q.R.S. dur. (ms) - val.?", "number:qrs_ms"),
+    ("Maybe some ST depression in V5 - any T-wave inversion?", "yes/no:INVT"),
+    ("QRS axsi?", "category:axis"),
 ])
 def test_english_kinds_blind_runs_missed(question, label):
     assert route(question).label == label

@@ -72,7 +72,10 @@ Dagbani, Dagaare, Ga, Baoule), ``iii_nxq_bca_kmc_swi_pcc`` (Nuosu Yi, Naxi, Bai,
 run ``cuk_emp_maz_top_hus_chz_tar_yaq`` (Guna, Embera, Mazatec, Totonac, Huastec, Chinantec, Raramuri, Yaqui),
 ``frp_gsc_auv_leon_ext`` (Arpitan, Gascon, Auvergnat, Leonese, Extremaduran), ``egl_lmo_pms_rgn_csango`` (Emilian,
 Lombard, Piedmontese, Romagnol, Csango Hungarian), ``sva_xmf_lzz_bbl_mcm_mzs_mbf`` (Svan, Mingrelian, Laz, Bats,
-Kristang, Macanese Patua, Baba Malay), thin, ``lay``, ``labs`` (lab values and
+Kristang, Macanese Patua, Baba Malay), thin, after heldout64's first run ``srm_djk_pln_lou`` (Saramaccan, Ndyuka,
+Palenquero, Louisiana Creole), ``mwp_mer_mnv_tkp_uli_woe`` (Kala Lagaw Ya, Meriam Mir, Rennellese, Tikopia, Ulithian,
+Woleaian), ``ivv_ifk_kyb_mbt_bnc_sxn`` (Ivatan, Ifugao, Kalinga, Manobo, Bontoc, Sangirese),
+``sda_nia_bbc_mwv_smj_sje_sju`` (Toraja, Nias, Batak Toba, Mentawai, Lule, Pite and Ume Sami), thin, ``lay``, ``labs`` (lab values and
 imaging in the other languages)),
 ``[pattern, English]`` pairs. Every pattern
 is applied in file order, case-insensitively (``re.sub``), so a section lists its longer phrases first. Words the glossary does
@@ -97,7 +100,7 @@ import unicodedata
 import urllib.parse
 
 from medts.agent.glossary_filter import RequirementIndex, fold, pattern_requirement
-from medts.agent.word_forms import read_word_forms
+from medts.agent.word_forms import read_word_forms, split_run_together
 from medts.agent.word_order import undo_inversion
 from medts.config import PROJECT_ROOT
 
@@ -247,9 +250,10 @@ def to_english(question: str) -> str:
     (:func:`strip_mail`), with a file name or path read as "the record", with a space after punctuation typed without one
     and for an underscore between letters, words typed in disguise read (leetspeak, letters spaced out, an ECG word
     broken by a hyphen or a line break: :func:`medts.agent.word_forms.read_word_forms`), a sentence in inverted order
-    put back in the usual one (:func:`medts.agent.word_order.undo_inversion`), and every glossary phrase (another
+    put back in the usual one (:func:`medts.agent.word_order.undo_inversion`), every glossary phrase (another
     language's or a patient's words for an ECG finding, a measure, or a question the policy refuses)
-    replaced by its English clinical wording.
+    replaced by its English clinical wording, and then words typed without spaces split
+    (:func:`medts.agent.word_forms.split_run_together`: "isthereAF?").
 
     A pattern runs only where the question holds a literal it needs
     (:mod:`medts.agent.glossary_filter`): about 1 ms a pass over some 11,000 patterns instead of 7.
@@ -266,4 +270,4 @@ def to_english(question: str) -> str:
         if replaced != question:  # the new words may let later patterns match (or stop them)
             question = replaced
             todo = index.candidates(fold(question), after=number)
-    return question
+    return split_run_together(question)

