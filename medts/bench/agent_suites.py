@@ -510,6 +510,14 @@ SUITES: dict[str, Suite] = {
     # trial-monitor and other new roles; about 23 rarely used creole, Torres Strait, Polynesian outlier, Micronesian,
     # Philippine, Indonesian and Sami languages), on heldout13's records; first run after heldout63's fixes (policy v73)
     "heldout64": Suite("wordings_heldout64.yaml", "questions_heldout64.yaml", SUITE_RECORDS["heldout13"], "AK"),
+    # written blind by a fifty-second new writer (a TL;DR line; a question broken across continuation markers; an
+    # interruption inside the question; mail-merge and prompt templates with their placeholders filled; a colleague's
+    # question quoted; arguing both sides before deciding; "sanity check" phrasing; a word limit on the answer; locum,
+    # ethics-committee, patient-advocate, IT-support, illustrator, photographer, tattoo-artist, scout-leader, marathon
+    # and sports-journalist roles; about 22 rarely used Melanesian, Brazilian indigenous, Central African, Gurage,
+    # Mixtec, Triqui, Marquesan, Rarotongan, Lower Sorbian and Pitkern languages), on heldout13's records; first run
+    # after heldout64's fixes (policy v74)
+    "heldout65": Suite("wordings_heldout65.yaml", "questions_heldout65.yaml", SUITE_RECORDS["heldout13"], "AL"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
