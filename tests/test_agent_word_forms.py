@@ -64,7 +64,7 @@ def test_an_abbreviation_with_periods_is_read(typed, read):
 @pytest.mark.parametrize(("typed", "read"), [
     ("isthereLBBB?", "is there LBBB?"), ("anyAF?", "any AF?"), ("whatsthePRinterval", "whats the PR interval"),
     ("leftventricularhypertrophy?", "left ventricular hypertrophy?"), ("2nddegreeAVblock", "2nd degree AV block"),
-    ("anyqt?", "anyqt?"),  # five letters without a case change stay whole
+    ("longQT?", "long QT?"), ("inferiorMI?", "inferior MI?"), ("anyqt?", "anyqt?"),  # five letters without a case change stay whole
     ("whatsthestrokerisk?", "whats the stroke risk?"),
     # ... and so do another language's words, a misspelled word and a word medts knows
     ("Vorhofflimmern?", "Vorhofflimmern?"), ("Herzfrequenz", "Herzfrequenz"), ("Befunden", "Befunden"),

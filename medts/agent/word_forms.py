@@ -231,9 +231,10 @@ def _split_run_together(match: re.Match) -> str:
     token = match.group(0)
     # a case change marks a join ("anyMI"): a shorter token is split there too
     shortest = MIN_RUN_TOGETHER - 1 if re.search(r"[a-z][A-Z]", token) else MIN_RUN_TOGETHER
-    # a word English uses ("printout", "Fitbit", "headstands") or a misspelled ECG word ("anterosepal") stays whole
+    # a word English uses ("printout", "Fitbit", "headstands") or a misspelled ECG word ("anterosepal") stays whole; a
+    # case change is a join, not a slip ("longQT" is no misspelled "long")
     if (len(token) < shortest or _known(token) or _LEAD.fullmatch(token) or zipf_frequency(token, "en") >= WHOLE_WORD_ZIPF
-            or correct_word(token) != token):
+            or (shortest == MIN_RUN_TOGETHER and correct_word(token) != token)):
         return token
     pieces = _segmenter()(token)
     if len(pieces) < 2 or "".join(pieces) != token.lower() or not all(_known_piece(p) for p in pieces):
