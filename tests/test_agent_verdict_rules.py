@@ -619,6 +619,8 @@ def test_lettered_answers_offer_a_choice():
     ("C.R.B.B.B. - pres. or abs.?", "yes/no:CRBBB"), ("Q.R.S. dur. (ms) - val.?", "number:qrs_ms"),
     ("Maybe some ST depression in V5 - any T-wave inversion?", "yes/no:INVT"),
     ("QRS axsi?", "category:axis"),
+    ("is this normal?", "yes/no:NORM"), ("Would you call this normal?", "yes/no:NORM"),
+    ("Is this a fast heartbeat coming from the normal starting point?", "yes/no:TACHY"),  # "this ... normal" far apart
 ])
 def test_english_kinds_blind_runs_missed(question, label):
     assert route(question).label == label

@@ -282,7 +282,9 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ((r"^(?!.*\b(?:QTc?|P-?R|PQ|QRS|heart ?rate|rate|HR|pulse|axis|intervals?|duration|voltages?|rhythm|"
       r"P[- ]waves?|T[- ]waves?|ST)\b)"
       # heldout59: "Bet you a coffee this one's completely normal - am I right?"
-      r"(?:.*\b(?:ECG|EKG|tracing|trace|strip|recording|electrocardiogram|it|12[- ]lead|this one|that one)\b.*\bnormal\b|.*within normal limits|.*\bWNL\b|"
+      # heldout64: "is this normal?"
+      r"(?:.*\b(?:ECG|EKG|tracing|trace|strip|recording|electrocardiogram|it|12[- ]lead|this one|that one)\b.*\bnormal\b|"
+      r".*\bthis (?:\w+ )?normal\b|.*within normal limits|.*\bWNL\b|"
       # "Nothing abnormal on this ECG, right?", "normal y/n" (heldout27, heldout28)
       r".*\bnothing (?:abnormal|wrong)\b|\W*normal\W*(?:y/n|yes or no)?\W*$|"
       # heldout57: "Normal or abnormal, one word, stat."
