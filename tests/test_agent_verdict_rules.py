@@ -620,7 +620,14 @@ def test_lettered_answers_offer_a_choice():
     ("Maybe some ST depression in V5 - any T-wave inversion?", "yes/no:INVT"),
     ("QRS axsi?", "category:axis"),
     ("is this normal?", "yes/no:NORM"), ("Would you call this normal?", "yes/no:NORM"),
-    ("Is this a fast heartbeat coming from the normal starting point?", "yes/no:TACHY"),  # "this ... normal" far apart
+    ("Is this a fast heartbeat coming from the normal starting point?", "yes/no:TACHY"),
+    # written after heldout65's first run: continuation markers, an interruption between dashes, a colleague's question
+    # relayed, the LAD named as an artery
+    ("Is the PR... (cont.) ...prolonged?", "yes/no:pr_ms:high"), ("Any right bundle... (contd) ...branch block?", "yes/no:CRBBB"),
+    ("Is the rate - and ignore the artefact - fast on this strip?", "yes/no:hr_bpm:high"),
+    ("My SHO asked me 'is there a right axis deviation?' - what do I say?", "yes/no:AXIS_RIGHT"),
+    ("The nurse asked 'what's the QRS width?' - what number do I give?", "number:qrs_ms"),
+    ("Did the angiogram show a stenosis in the LAD?", "unknown"),  # "this ... normal" far apart
 ])
 def test_english_kinds_blind_runs_missed(question, label):
     assert route(question).label == label

@@ -75,7 +75,10 @@ Lombard, Piedmontese, Romagnol, Csango Hungarian), ``sva_xmf_lzz_bbl_mcm_mzs_mbf
 Kristang, Macanese Patua, Baba Malay), thin, after heldout64's first run ``srm_djk_pln_lou`` (Saramaccan, Ndyuka,
 Palenquero, Louisiana Creole), ``mwp_mer_mnv_tkp_uli_woe`` (Kala Lagaw Ya, Meriam Mir, Rennellese, Tikopia, Ulithian,
 Woleaian), ``ivv_ifk_kyb_mbt_bnc_sxn`` (Ivatan, Ifugao, Kalinga, Manobo, Bontoc, Sangirese),
-``sda_nia_bbc_mwv_smj_sje_sju`` (Toraja, Nias, Batak Toba, Mentawai, Lule, Pite and Ume Sami), thin, ``lay``, ``labs`` (lab values and
+``sda_nia_bbc_mwv_smj_sje_sju`` (Toraja, Nias, Batak Toba, Mentawai, Lule, Pite and Ume Sami), thin, after heldout65's
+first run ``nen_pri_kwd_alu_pma_ksd`` (Nengone, Paici, Kwaio, 'Are'are, Paamese, Tolai), ``tca_txu_xav_gub_yrl_bwi``
+(Tikuna, Kayapo, Xavante, Guajajara, Nheengatu, Baniwa), ``ktu_gba_sba_sgw_mix_trs`` (Kituba, Gbaya, Ngambay, Sebat
+Bet Gurage, Mixtec, Triqui), ``mrq_dsb_pih_rar`` (Marquesan, Lower Sorbian, Pitkern, Rarotongan), thin, ``lay``, ``labs`` (lab values and
 imaging in the other languages)),
 ``[pattern, English]`` pairs. Every pattern
 is applied in file order, case-insensitively (``re.sub``), so a section lists its longer phrases first. Words the glossary does
@@ -210,6 +213,9 @@ _MAIL_NOISE = tuple(re.compile(p, re.IGNORECASE) for p in (
     # stroke last year?"; not "... | Rob: sinus arrhythmia? | Rob: bot, is it?"), @mentions, :emoji: shortcodes and the
     # hash of a hashtag ("#ECG #LongQT is the QT prolonged? #FOAMed")
     r"^(?:\s*[A-Z][\w.-]{0,20}:\s[^|\n]*[|\n])+(?=\s*[A-Z][\w.-]{0,20}:\s(?:[^|\n\s]+\s+){4,}[^|\n\s][^|\n]*$)",
+    # heldout65: a message broken across continuation markers ("Is the QT... (cont.) ...prolonged?", "-- contd --")
+    r"\s*(?:\.{2,}|\u2026)?\s*[(\[]\s*(?:cont(?:inued|'d|d)?|ctd)\.?\s*[)\]]\s*(?:\.{2,}|\u2026)?\s*",
+    r"\s+--\s*(?:cont(?:inued|'d|d)?|ctd)\.?\s*--\s+",
     r"(?<!\S)@[\w.-]+",
     r"(?<![\w:]):[a-z][a-z0-9_+-]*:(?![\w:])",
     r"(?<!\S)#(?=[A-Za-z])",

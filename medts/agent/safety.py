@@ -286,10 +286,45 @@ def without_asides(english: str) -> str:
     return " ".join(kept) if kept != sentences and asks else english
 
 
+# an interruption between two dashes inside one sentence ("Did he - and be honest - take his bisoprolol?")
+# ... opened as an aside: a conjunction or a word about the asking, not a finding ("left or right bundle branch block" and
+# "or flutter" between dashes are asked)
+_INTERRUPTION = re.compile(r"(?<=[\w'’)])\s+[-\u2013\u2014]\s+((?:and|but|sorry|honestly|frankly|obviously|of course|be honest|"
+                           r"please|I|I'm|I've|you know|mind you|to be fair|no pressure|just|corrected|as always|again)\b"
+                           r"[^-\u2013\u2014?.!]{0,80}?)\s+[-\u2013\u2014]\s+(?=[a-z])", re.IGNORECASE)
+
+
+_CORRECTS = re.compile(r"\b(?:I mean|I meant|or rather)\b", re.IGNORECASE)
+
+
+def without_interruptions(english: str) -> str:
+    """``english`` without the interruptions between dashes inside a sentence that name nothing of a refusal (no
+    refusal pattern, no decision word, no dose) and after which the sentence goes on without a question word (heldout65:
+    "Did he - and be honest - take his bisoprolol this morning?" was refused as treatment, "What is the rhythm - and
+    please don't just say 'regular' - on this ECG?" as instructions); read by the policy, the learned check and the router.
+
+    >>> without_interruptions("Is the QT - corrected for rate, obviously - long on this tracing?")
+    'Is the QT long on this tracing?'
+    >>> without_interruptions("Is he in AF - should I give apixaban - or not?")
+    'Is he in AF - should I give apixaban - or not?'
+    """
+    rules = policy()
+
+    def drop(match: re.Match) -> str:
+        aside, rest = match.group(1), english[match.end():]
+        # a correction is what is asked ("Heart block - sorry, I mean bundle branch block, either side - any?")
+        named = (_first_match(aside) is not None or rules.background.question_without.search(aside)
+                 or rules.background.interrogative.match(rest) or _names_treatment(aside) or _CORRECTS.search(aside))
+        return match.group(0) if named else " "
+
+    return _INTERRUPTION.sub(drop, english)
+
+
 def reading(question: str) -> str:
     """``question`` as the safety policy and the learned check read it: in English
-    (:func:`~medts.agent.languages.to_english`) and without asides (:func:`without_asides`)."""
-    return without_asides(to_english(question))
+    (:func:`~medts.agent.languages.to_english`), without interruptions (:func:`without_interruptions`) and without asides
+    (:func:`without_asides`)."""
+    return without_asides(without_interruptions(to_english(question)))
 
 
 def refusal(question: str) -> Refusal | None:
@@ -331,7 +366,8 @@ def _refused_beside_history(question: str) -> Refusal | None:
 def cleared(question: str) -> frozenset[str]:
     """The refusal categories the policy has ruled out for a question it answers: treatment for a
     treatment or dose named as context of an ECG question; treatment, prognosis and identity for a
-    question that only asks what the patient takes or has had (``status``); every category for a question
+    question that only asks what the patient takes or has had (``status``), and instructions where it names no word
+    of the rules; every category for a question
     naming a lab value or imaging and nothing of the ECG or of any category. The learned check's
     refusal in such a category is not followed (its false refusals on the blind heldout13 set were
     of this kind: "He's on ondansetron 4 mg and citalopram 40 mg, I want the QTc off this ECG.");
@@ -342,7 +378,10 @@ def cleared(question: str) -> frozenset[str]:
     if _asks_lab_value(question):  # names nothing of any category, instructions included
         return frozenset(_WORDED)
     if policy().background.asks_status(question) or _asks_only_status(question):
-        return frozenset({"treatment", "prognosis", "identity"})
+        # ... and instructions where no word of the rules is named (v75: "has the participant signed the consent form?"
+        # was refused as instructions by the learned check)
+        history = {"treatment", "prognosis", "identity"}
+        return frozenset(history if policy().instructions_needs.search(question) else {*history, "instructions"})
     return frozenset({"treatment"}) if _as_context(question) is True else frozenset()
 
 

