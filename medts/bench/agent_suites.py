@@ -518,6 +518,13 @@ SUITES: dict[str, Suite] = {
     # Mixtec, Triqui, Marquesan, Rarotongan, Lower Sorbian and Pitkern languages), on heldout13's records; first run
     # after heldout64's fixes (policy v74)
     "heldout65": Suite("wordings_heldout65.yaml", "questions_heldout65.yaml", SUITE_RECORDS["heldout13"], "AL"),
+    # written blind by a fifty-third new writer (forum and chat markup: spoiler tags, quoted lines, struck-through
+    # questions; internet acronyms; "asking for a friend"; footnote markers; a bet between two colleagues to settle; units
+    # spelled out; audiologist, orthotist, prosthetist, genetic-counsellor, phlebotomist, sterile-services, volunteer-driver,
+    # air-ambulance-pilot, occupational-health and pharmacy-technician roles; about 22 rarely used Pamir, Dungan,
+    # North-East Indian, Naga, Kuki-Chin, Caucasian, Finnic and Siberian languages), on heldout13's records; first run
+    # after heldout65's fixes (policy v75)
+    "heldout66": Suite("wordings_heldout66.yaml", "questions_heldout66.yaml", SUITE_RECORDS["heldout13"], "AM"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
