@@ -78,7 +78,10 @@ Woleaian), ``ivv_ifk_kyb_mbt_bnc_sxn`` (Ivatan, Ifugao, Kalinga, Manobo, Bontoc,
 ``sda_nia_bbc_mwv_smj_sje_sju`` (Toraja, Nias, Batak Toba, Mentawai, Lule, Pite and Ume Sami), thin, after heldout65's
 first run ``nen_pri_kwd_alu_pma_ksd`` (Nengone, Paici, Kwaio, 'Are'are, Paamese, Tolai), ``tca_txu_xav_gub_yrl_bwi``
 (Tikuna, Kayapo, Xavante, Guajajara, Nheengatu, Baniwa), ``ktu_gba_sba_sgw_mix_trs`` (Kituba, Gbaya, Ngambay, Sebat
-Bet Gurage, Mixtec, Triqui), ``mrq_dsb_pih_rar`` (Marquesan, Lower Sorbian, Pitkern, Rarotongan), thin, ``lay``, ``labs`` (lab values and
+Bet Gurage, Mixtec, Triqui), ``mrq_dsb_pih_rar`` (Marquesan, Lower Sorbian, Pitkern, Rarotongan), thin, after
+heldout66's first run ``dng_sgh_rus_yai`` (Dungan, Shughni, Rushani, Yaghnobi), ``lbj_mrg_apt_njh_rah`` (Ladakhi, Mising,
+Apatani, Lotha, Rabha), ``pck_lmd_nkh_zeh`` (Paite, Liangmai, Chakhesang, Zeme), ``udi_bdk_kry_tkr_kjj`` (Udi, Budukh,
+Kryts, Tsakhur, Khinalug), thin, ``lay``, ``labs`` (lab values and
 imaging in the other languages)),
 ``[pattern, English]`` pairs. Every pattern
 is applied in file order, case-insensitively (``re.sub``), so a section lists its longer phrases first. Words the glossary does
