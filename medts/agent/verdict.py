@@ -31,7 +31,7 @@ from medts.agent.grounding import (
     statement_facts,
 )
 from medts.agent.languages import to_english
-from medts.agent.safety import policy, without_interruptions
+from medts.agent.safety import policy, without_asides, without_interruptions
 from medts.agent.spelling import ECG_WORDS, correct_ecg_spelling
 
 Kind = Literal["statement", "flag", "number", "category", "overview", "glossary", "compare", "anomaly", "waves",
@@ -401,7 +401,7 @@ def route(question: str) -> Topic:
     if (asked_of_me is not None and not clarified
             and (relayed := route(asked_of_me.group("quoted"))).kind in ("statement", "flag", "number", "category")):
         return relayed
-    question = without_interruptions(to_english(question))
+    question = without_asides(without_interruptions(to_english(question)))
     asked = asked_sentence(question)
     # what a watch or monitor said is context of the question asked after it; numbered steps say how to look before
     # the last one asks
