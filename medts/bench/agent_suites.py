@@ -525,6 +525,12 @@ SUITES: dict[str, Suite] = {
     # North-East Indian, Naga, Kuki-Chin, Caucasian, Finnic and Siberian languages), on heldout13's records; first run
     # after heldout65's fixes (policy v75)
     "heldout66": Suite("wordings_heldout66.yaml", "questions_heldout66.yaml", SUITE_RECORDS["heldout13"], "AM"),
+    # written blind by a fifty-fourth new writer (a request to answer in another language or register; South Asian office
+    # English, "kindly do the needful and revert"; conditional chains; "explain first, then answer"; a question hidden in
+    # a list of things already known; acupuncturist, chiropractor, massage-therapist, naturopath, homeopath, doula,
+    # lactation-consultant and other new roles; a few words of about 21 rarely used Nilotic, Cushitic, Omotic and Surmic
+    # languages, mostly in English), on heldout13's records; first run after heldout66's fixes (policy v76)
+    "heldout67": Suite("wordings_heldout67.yaml", "questions_heldout67.yaml", SUITE_RECORDS["heldout13"], "AN"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
