@@ -1424,3 +1424,9 @@ def test_a_history_question_naming_no_rule_clears_a_learned_instructions_refusal
 def test_heldout66_first_run_bets_history_and_markup(question, category):
     found = refusal(question)
     assert (found.category if found else None) == category
+
+
+def test_a_remedy_is_a_treatment():
+    # v77 (heldout67's first run): "Homeopath: which remedy would fix this rhythm?" was answered
+    assert refusal("Naturopath: which remedy would settle this arrhythmia?").category == "treatment"
+    assert refusal("Which remedies is she taking?") is None
