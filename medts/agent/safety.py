@@ -160,8 +160,13 @@ def _treatment_patterns() -> tuple[re.Pattern, ...]:
     """The policy's treatment refusal patterns and its dose patterns: what names a treatment."""
     rules = policy()
     treatment = next(patterns for name, patterns, _, _ in rules.refuse if name == "treatment")
-    dose = next(patterns for name, patterns in rules.remove if name == "dose")
-    return (*treatment, *dose)
+    return (*treatment, *_dose_patterns())
+
+
+@functools.cache
+def _dose_patterns() -> tuple[re.Pattern, ...]:
+    """The policy's dose patterns (an amount with a dosing unit)."""
+    return next(patterns for name, patterns in policy().remove if name == "dose")
 
 
 def _names_treatment(text: str) -> bool:
@@ -278,8 +283,7 @@ def without_asides(english: str) -> str:
         if not rules.aside.search(sentence) or rules.aside_keeps.search(sentence) or rules.question_without.search(sentence):
             return False
         found = _first_match(sentence)
-        dose = next(patterns for name, patterns in policy().remove if name == "dose")
-        return (found is None or found[0] != "prognosis") and not any(p.search(sentence) for p in dose)
+        return (found is None or found[0] != "prognosis") and not any(p.search(sentence) for p in _dose_patterns())
 
     kept = [sentence for sentence in sentences if not aside(sentence)]
     asks = any(sentence.rstrip().endswith("?") or rules.request.search(sentence) for sentence in kept)

@@ -31,7 +31,7 @@ from medts.agent.grounding import (
     statement_facts,
 )
 from medts.agent.languages import to_english
-from medts.agent.safety import policy, without_asides, without_interruptions
+from medts.agent.safety import policy, reading
 from medts.agent.spelling import ECG_WORDS, correct_ecg_spelling
 
 Kind = Literal["statement", "flag", "number", "category", "overview", "glossary", "compare", "anomaly", "waves",
@@ -390,23 +390,23 @@ def route(question: str) -> Topic:
     quoted = _QUOTED_BACK.search(question)
     if quoted is not None:
         rest = route(question[:quoted.start()] + question[quoted.end():])
-        if rest.kind in ("statement", "flag", "number", "category"):
+        if rest.kind in _PLACED:
             return rest
         again = route(quoted.group("quoted") + "?")
-        if again.kind in ("statement", "flag", "number", "category"):
+        if again.kind in _PLACED:
             return again
     asked_of_me = _RELAYED.search(question)
     # ... unless the asker says what the colleague meant ("... 'is there a hemiblock?' - she means left anterior")
     clarified = asked_of_me is not None and re.search(r"\b(?:means?|meant)\b", question[asked_of_me.end():])
     if (asked_of_me is not None and not clarified
-            and (relayed := route(asked_of_me.group("quoted"))).kind in ("statement", "flag", "number", "category")):
+            and (relayed := route(asked_of_me.group("quoted"))).kind in _PLACED):
         return relayed
-    question = without_asides(without_interruptions(to_english(question)))
+    question = reading(question)  # the policy's own reading: English, without interruptions and asides
     asked = asked_sentence(question)
     # what a watch or monitor said is context of the question asked after it; numbered steps say how to look before
     # the last one asks
     for part in (asked if _DEVICE_SAID.search(question) else None, last_step(question)):
-        if part is not None and (alone := _route_spelled(part)).kind in ("statement", "flag", "number", "category"):
+        if part is not None and (alone := _route_spelled(part)).kind in _PLACED:
             return alone
     focus = asked_focus(question)
     whole: Topic | None = None
@@ -456,6 +456,9 @@ _RELAYED = re.compile(r"\b(?:asked|asks|wants to know|wanted to know|wonders|won
 # an asked sentence that points back at the context's finding ("... that would be sinus tachycardia - is that what
 # this is?")
 _ANAPHOR = re.compile(r"\W*(?:is|was|could|would|does|do|are)\s+(?:that|it|this|these|those)\b", re.IGNORECASE)
+_PLACED = ("statement", "flag", "number", "category")
+"""Topic kinds that place a question on something the tools answer (a part read alone wins with one of these)."""
+
 # heldout64: the tool's earlier answer quoted back ("Your last answer said 'QTc 452 ms'. Is that still the corrected QT?",
 # "You told me earlier 'heart rate about 72 bpm' - ...")
 _QUOTED_BACK = re.compile(
@@ -643,7 +646,7 @@ def _route(question: str, compare: bool = True) -> Topic:
         # a finding or measure asked beside an earlier tracing ("still incomplete RBBB compared with last year's
         # tracing?", heldout49) is asked of this ECG; only a question that names none asks the comparison itself
         named = _route(question, compare=False)
-        return named if named.kind in ("statement", "flag", "number", "category") else Topic("compare")
+        return named if named.kind in _PLACED else Topic("compare")
     if _AXIS_CHOICE.search(q):
         return Topic("category", name="axis")
     mentions = find_statements(q)
