@@ -30,7 +30,6 @@ from medts.agent.grounding import (
     match_statement,
     statement_facts,
 )
-from medts.agent.languages import to_english
 from medts.agent.safety import policy, reading
 from medts.agent.spelling import ECG_WORDS, correct_ecg_spelling
 
@@ -384,7 +383,7 @@ def route(question: str) -> Topic:
     more with its misspelled ECG words corrected (:func:`correct_ecg_spelling`); that reading wins
     when the first could not place the question, or when it names a finding the first missed
     ("pulse felt irregular: atrial fibrilation or not?" asks about AF, not the rate). Other languages'
-    and patients' words for ECG findings are put into English first (:func:`to_english`). The tool's earlier answer
+    and patients' words for ECG findings are put into English first (:func:`~medts.agent.languages.to_english`). The tool's earlier answer
     quoted back is context of the question asked beside it, or the finding asked again where nothing else is asked
     ("You said 'no LVH' earlier - is that still your answer?")."""
     quoted = _QUOTED_BACK.search(question)
