@@ -631,6 +631,17 @@ def test_lettered_answers_offer_a_choice():
     # written after heldout66's first run: struck-through questions, spoiler tags, a bet between colleagues
     ("~~LAFB?~~ complete LBBB?", "yes/no:CLBBB"), ("||deep S in V1?|| - any RVH?", "yes/no:RVH"),
     ("Ravi says RAD, Mo says normal - who's right? Is there right axis deviation?", "yes/no:AXIS_RIGHT"),  # "this ... normal" far apart
+    # written after heldout67's first run: explain first, then the question; values already known, then the one asked;
+    # a chain of conditions with what to answer
+    ("Describe it like a tour guide, then: any right bundle branch block?", "yes/no:CRBBB"),
+    ("Talk me through V5 and V6, then tell me: LVH, yes or no?", "yes/no:LVH"),
+    ("Narrate it like a documentary, but finish with the number: the QRS duration.", "number:qrs_ms"),
+    ("HR 80, QRS 100, axis +45 - and the PR?", "number:pr_ms"),
+    ("Sinus, rate 60, PR normal - so is the QT long?", "yes/no:LNGQT"),
+    ("Axis normal, rate 75 - and what's her potassium?", "unknown"),
+    ("If the QRS is over 120 ms say LBBB or RBBB; if not, say narrow - which one?", "yes/no:CLBBB+CRBBB"),
+    ("If there is any infarct, say where; if none, just say none.", "yes/no:MI"),
+    ("If the rate is irregular give the mean; if regular give the rate - either way, what's the heart rate?", "number:hr_bpm"),
 ])
 def test_english_kinds_blind_runs_missed(question, label):
     assert route(question).label == label

@@ -112,6 +112,7 @@ class Policy:
     treatment_needs: re.Pattern  # ... a learned treatment refusal one of these (or a treatment, a decision)
     instructions_needs: re.Pattern  # ... a learned instructions refusal one of these
     prognosis_needs: re.Pattern  # ... a learned prognosis refusal one of these (the future, an outcome, a risk)
+    answer_choice: re.Pattern  # "say" / "name" after a condition: the answer's form, not read as those words
 
 
 @functools.cache
@@ -140,7 +141,7 @@ def policy() -> Policy:
     outcome = tuple(compiled(p) for p in data["outcome_first"])
     return Policy(int(data["version"]), refuse, remove, background, re.compile(rf"\b(?:{vocabulary})\b", re.IGNORECASE), outcome,
                   learned["identity_needs"], learned["treatment_needs"], learned["instructions_needs"],
-                  learned["prognosis_needs"])
+                  learned["prognosis_needs"], learned["answer_choice"])
 
 
 def _first_match(text: str) -> tuple[str, str, str] | None:
@@ -501,8 +502,10 @@ def _named_categories(question: str) -> list[str] | None:
 
 def _category_words(english: str, *, decision_words: bool = True) -> list[str]:
     """Which of :data:`_WORDED` the English text ``english`` names words of (see :func:`_named_categories`);
-    ``decision_words=False``: a decision word alone (``question_without``: should, need, give ...) names no treatment."""
+    ``decision_words=False``: a decision word alone (``question_without``: should, need, give ...) names no treatment.
+    "Say" or "name" telling what to answer under a condition (``answer_choice``: "if none, just say no") names nothing."""
     rules = policy()
+    english = rules.answer_choice.sub(lambda m: m.group("lead"), english)
     found = {
         "treatment": bool(rules.treatment_needs.search(english) or _names_treatment(english)
                           or (decision_words and rules.background.question_without.search(english))),

@@ -30,6 +30,15 @@ from medts.agent.grounding import (
     match_statement,
     statement_facts,
 )
+from medts.agent.message_parts import (
+    after_known_values,
+    answer_chain,
+    asked_focus,
+    asked_sentence,
+    explained_first,
+    last_step,
+    sentences,
+)
 from medts.agent.safety import policy, reading
 from medts.agent.spelling import ECG_WORDS, correct_ecg_spelling
 
@@ -403,8 +412,10 @@ def route(question: str) -> Topic:
     question = reading(question)  # the policy's own reading: English, without interruptions and asides
     asked = asked_sentence(question)
     # what a watch or monitor said is context of the question asked after it; numbered steps say how to look before
-    # the last one asks
-    for part in (asked if _DEVICE_SAID.search(question) else None, last_step(question)):
+    # the last one asks; so does a request to explain first; values the asker knows are context of the one asked
+    # after them; a chain of conditions asks what it offers to answer
+    for part in (asked if _DEVICE_SAID.search(question) else None, last_step(question), explained_first(question),
+                 after_known_values(question), *answer_chain(question)):
         if part is not None and (alone := _route_spelled(part)).kind in _PLACED:
             return alone
     focus = asked_focus(question)
@@ -441,7 +452,7 @@ def route(question: str) -> Topic:
     if topic.kind == "glossary" and topic.codes and _CRITERIA_MET.search(question):
         return Topic("statement", codes=topic.codes)  # "(Elizari et al., 2007) describe LAFB criteria; are they met here?"
     if topic.kind == "glossary":  # "Am I right that +45 means a normal axis? Which axis is it here?"
-        for part in reversed([part for part in _sentences(question) if part.endswith("?")][1:]):
+        for part in reversed([part for part in sentences(question) if part.endswith("?")][1:]):
             alone = _route_spelled(part)
             if _THIS_RECORD.search(part) and alone.kind not in ("unknown", "glossary", "explain"):
                 return alone
@@ -469,92 +480,8 @@ _DEVICE_SAID = re.compile(r"\b(?:watch|smart ?watch|monitor|Holter|cart|machine|
                           r"algorithm|computer|telemetry|patch|loop recorder)\b[^?.]{0,30}\b(?:said|says|showed|shows|flagged|"
                           r"flags|reported|reports|read|reads|called|calls|label(?:l)?ed|mentions|mentioned|gave|gives|"
                           r"detected|detects)\b", re.IGNORECASE)
-# the part of a message its writer marks as the question: a **bold** span; the text after a self-correction
-# ("qtc? no wait - is the QT prolonged yes/no"); the one item of a bulleted or numbered list that asks
-# (heldout37's first run: "- rate fine / - axis fine / - **what's the QRS duration?**")
-_BOLD = re.compile(r"\*\*([^*]+)\*\*")
 # heldout54: a loose term, then what is meant ("Left bundle block - I mean just the front fascicle, the hemiblock - any?")
 _CLARIFICATION = re.compile(r"\b(?:I mean|I meant|or rather)\b", re.IGNORECASE)
-_CORRECTION = re.compile(r"\b(?:no wait|scratch that|sorry,? I mean|I mean\b,?|I meant|or rather|correction:|"
-                         r"actually,? (?:just )?tell me)\W*", re.IGNORECASE)
-_LIST_ITEM = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s+(.*\S)\s*$", re.MULTILINE)
-# heldout61: numbered steps on one line end in the question ("1) V1-V4 2) Q waves / ST elevation? 3) anterior MI yes/no")
-_INLINE_STEP = re.compile(r"(?:^|(?<=\s))(\d)[.)]\s+")
-# the sentences of a message (an e-mail's greeting and signature, a context sentence before the question: heldout39)
-_SENTENCE_BREAK = re.compile(r"(?<=[?.!])\s+|\s+-\s+|\n+")
-_ASKS = re.compile(r"\W*(?:(?:by|on|with|going by|according to) (?:those|these|them|that|this|it|their \w+),\s*)?(?:is|are|was|were|can|could|should|would|will|does|do|did|has|have|any|what|what's|whats|which|how|"
-                   r"where|who)\b", re.IGNORECASE)
-
-
-def asked_focus(question: str) -> str | None:
-    """The part of ``question`` its writer marks as the question, or None: a single **bold** span, the text
-    after the last self-correction, or the only item asking ('?') of a list of two or more items.
-
-    >>> asked_focus("- rate fine\\n- **what's the QRS duration?**\\n- will recheck lytes later")
-    "what's the QRS duration?"
-    >>> asked_focus("1. PR interval?\\n2. (ignore, I'll ask about the echo later)")
-    'PR interval?'
-    >>> asked_focus("Is there AF?") is None
-    True
-    """
-    bold = _BOLD.findall(question)
-    if len(bold) == 1:
-        return bold[0].strip()
-    corrections = list(_CORRECTION.finditer(question))
-    if corrections and question[corrections[-1].end():].strip():
-        return question[corrections[-1].end():].strip()
-    items = _LIST_ITEM.findall(question)
-    asking = [item for item in items if "?" in item]
-    if len(items) >= 2 and len(asking) == 1:
-        return asking[0]
-    return None
-
-
-def last_step(question: str) -> str | None:
-    """The last of two or more numbered steps written on one line, or None; :func:`route` reads it alone where it
-    places a finding or a measure (the steps before it say how to look).
-
-    >>> last_step("1) S in V1 2) R in V5 3) add them - LVH or not?")
-    'add them - LVH or not?'
-    >>> last_step("Is there AF?") is None
-    True
-    """
-    steps = list(_INLINE_STEP.finditer(question))
-    if "\n" in question.strip() or len(steps) < 2 or [int(m.group(1)) for m in steps] != list(range(1, len(steps) + 1)):
-        return None
-    return question[steps[-1].end():].strip() or None
-
-
-_CONFIRM_WHETHER = re.compile(r"\W*(?:(?:please|pls|kindly)\s+)?(?:(?:can|could|would) you\s+)?(?:please\s+)?"
-                              r"(?:confirm|check|verify|tell me|let me know|say)\s+(?:whether|if)\b", re.IGNORECASE)
-
-
-def asked_sentence(question: str) -> str | None:
-    """The only sentence of ``question`` that asks (ends with '?' and opens with a question word) when it has two or
-    more sentences, else its last sentence when that asks to confirm whether (no other opens with a question word), or
-    None; :func:`route` reads it alone where the whole message places no statement.
-
-    >>> asked_sentence("Hi, young patient on the dialysis list - is it sinus arrhythmia? Thanks, Ben")
-    'is it sinus arrhythmia?'
-    >>> asked_sentence("Which way is the axis pointing - normal, LAD or RAD?") is None
-    True
-    """
-    sentences = _sentences(question)
-    asking = [part for part in sentences if part.endswith("?")]
-    # a question of its own ("Which way is the axis pointing - normal, LAD or RAD?" offers answers after the dash)
-    if len(sentences) >= 2 and len(asking) == 1 and _ASKS.match(asking[0]):
-        return asking[0]
-    # heldout63: a last sentence asking to confirm, after context that asks with no question word ("Expected: sinus
-    # rhythm. Actual: irregular? Please confirm whether the loaded ECG shows atrial fibrillation.")
-    if (len(sentences) >= 2 and _CONFIRM_WHETHER.match(sentences[-1])
-            and not any(_ASKS.match(part) for part in asking)):
-        return sentences[-1]
-    return None
-
-
-def _sentences(question: str) -> list[str]:
-    """The sentences of ``question`` (:data:`_SENTENCE_BREAK`), in order."""
-    return [part.strip() for part in _SENTENCE_BREAK.split(question) if part.strip()]
 
 
 # heldout62: criteria described, then asked whether they are met ("... describe LAFB criteria; are they met here?")

@@ -1,0 +1,177 @@
+"""The parts of a chat message that ask: what the router (:func:`medts.agent.verdict.route`) reads alone
+when the whole message would place the question elsewhere. Pure text functions, no routing.
+
+Example
+-------
+>>> asked_sentence("Hi, young patient on the dialysis list - is it sinus arrhythmia? Thanks, Ben")
+'is it sinus arrhythmia?'
+"""
+
+from __future__ import annotations
+
+import re
+
+# the part of a message its writer marks as the question: a **bold** span; the text after a self-correction
+# ("qtc? no wait - is the QT prolonged yes/no"); the one item of a bulleted or numbered list that asks
+# (heldout37's first run: "- rate fine / - axis fine / - **what's the QRS duration?**")
+_BOLD = re.compile(r"\*\*([^*]+)\*\*")
+_CORRECTION = re.compile(r"\b(?:no wait|scratch that|sorry,? I mean|I mean\b,?|I meant|or rather|correction:|"
+                         r"actually,? (?:just )?tell me)\W*", re.IGNORECASE)
+_LIST_ITEM = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s+(.*\S)\s*$", re.MULTILINE)
+# heldout61: numbered steps on one line end in the question ("1) V1-V4 2) Q waves / ST elevation? 3) anterior MI yes/no")
+_INLINE_STEP = re.compile(r"(?:^|(?<=\s))(\d)[.)]\s+")
+# the sentences of a message (an e-mail's greeting and signature, a context sentence before the question: heldout39)
+_SENTENCE_BREAK = re.compile(r"(?<=[?.!])\s+|\s+-\s+|\n+")
+_ASKS = re.compile(r"\W*(?:(?:and|so|but)\s+)?(?:(?:by|on|with|going by|according to) (?:those|these|them|that|this|it|their \w+),\s*)?(?:is|are|was|were|can|could|should|would|will|does|do|did|has|have|any|what|what's|whats|which|how|"
+                   r"where|who)\b", re.IGNORECASE)
+
+
+def asked_focus(question: str) -> str | None:
+    """The part of ``question`` its writer marks as the question, or None: a single **bold** span, the text
+    after the last self-correction, or the only item asking ('?') of a list of two or more items.
+
+    >>> asked_focus("- rate fine\\n- **what's the QRS duration?**\\n- will recheck lytes later")
+    "what's the QRS duration?"
+    >>> asked_focus("1. PR interval?\\n2. (ignore, I'll ask about the echo later)")
+    'PR interval?'
+    >>> asked_focus("Is there AF?") is None
+    True
+    """
+    bold = _BOLD.findall(question)
+    if len(bold) == 1:
+        return bold[0].strip()
+    corrections = list(_CORRECTION.finditer(question))
+    if corrections and question[corrections[-1].end():].strip():
+        return question[corrections[-1].end():].strip()
+    items = _LIST_ITEM.findall(question)
+    asking = [item for item in items if "?" in item]
+    if len(items) >= 2 and len(asking) == 1:
+        return asking[0]
+    return None
+
+
+def last_step(question: str) -> str | None:
+    """The last of two or more numbered steps written on one line, or None; :func:`~medts.agent.verdict.route` reads it alone where it
+    places a finding or a measure (the steps before it say how to look).
+
+    >>> last_step("1) S in V1 2) R in V5 3) add them - LVH or not?")
+    'add them - LVH or not?'
+    >>> last_step("Is there AF?") is None
+    True
+    """
+    steps = list(_INLINE_STEP.finditer(question))
+    if "\n" in question.strip() or len(steps) < 2 or [int(m.group(1)) for m in steps] != list(range(1, len(steps) + 1)):
+        return None
+    return question[steps[-1].end():].strip() or None
+
+
+_CONFIRM_WHETHER = re.compile(r"\W*(?:(?:please|pls|kindly)\s+)?(?:(?:can|could|would) you\s+)?(?:please\s+)?"
+                              r"(?:confirm|check|verify|tell me|let me know|say)\s+(?:whether|if)\b", re.IGNORECASE)
+
+
+def asked_sentence(question: str) -> str | None:
+    """The only sentence of ``question`` that asks (ends with '?' and opens with a question word) when it has two or
+    more sentences, else its last sentence when that asks to confirm whether (no other opens with a question word), or
+    None; :func:`~medts.agent.verdict.route` reads it alone where the whole message places no statement.
+
+    >>> asked_sentence("Hi, young patient on the dialysis list - is it sinus arrhythmia? Thanks, Ben")
+    'is it sinus arrhythmia?'
+    >>> asked_sentence("Which way is the axis pointing - normal, LAD or RAD?") is None
+    True
+    """
+    parts = sentences(question)
+    asking = [part for part in parts if part.endswith("?")]
+    # a question of its own ("Which way is the axis pointing - normal, LAD or RAD?" offers answers after the dash)
+    if len(parts) >= 2 and len(asking) == 1 and _ASKS.match(asking[0]):
+        return asking[0]
+    # heldout63: a last sentence asking to confirm, after context that asks with no question word ("Expected: sinus
+    # rhythm. Actual: irregular? Please confirm whether the loaded ECG shows atrial fibrillation.")
+    if len(parts) >= 2 and _CONFIRM_WHETHER.match(parts[-1]) and not any(_ASKS.match(part) for part in asking):
+        return parts[-1]
+    return None
+
+
+def sentences(question: str) -> list[str]:
+    """The sentences of ``question`` (:data:`_SENTENCE_BREAK`), in order."""
+    return [part.strip() for part in _SENTENCE_BREAK.split(question) if part.strip()]
+
+
+# heldout67: a request to explain or walk through first, then the question after a comma ("Walk me through leads I, II
+# and aVF, then tell me: left axis deviation, yes or no?", "Tell it to me like a bedtime story, but end with the number:
+# the PR interval.")
+_EXPLAIN_FIRST = re.compile(r"^\W*(?:please\s+)?(?:(?:walk|talk) (?:me|us) through|explain|tell|narrate|commentate|describe|"
+                            r"go through)\b", re.IGNORECASE)
+_THEN_ANSWER = re.compile(r",\s*(?:(?:and\s+)?then|but (?:end|finish)(?: (?:it|up))?(?: with)?)\b(?:\s+(?:tell (?:me|us)|"
+                          r"say(?: plainly)?|give (?:me|us)|answer(?: me)?|the figure|the number))?\s*[:,-]?\s*", re.IGNORECASE)
+
+
+def explained_first(question: str) -> str | None:
+    """The question asked after a request to explain first ("Explain like a pirate, then: ..."), or None.
+
+    >>> explained_first("Explain like a pirate, then: be there atrial fibrillation, aye or nay?")
+    'be there atrial fibrillation, aye or nay?'
+    >>> explained_first("Explain the axis") is None
+    True
+    """
+    then = _THEN_ANSWER.search(question) if _EXPLAIN_FIRST.match(question) else None
+    return (question[then.end():].strip() or None) if then is not None else None
+
+
+# heldout67: values the asker already knows, then the one asked ("Rate 70, axis normal, PR 160 - and the QTc?")
+_KNOWN_VALUE = re.compile(r"\d|\b(?:normal|fine|ok|okay|regular|irregular|sinus|narrow|unremarkable|stable|nil|none|"
+                          r"neg(?:ative)?|NAD|WNL)\b", re.IGNORECASE)
+
+
+def after_known_values(question: str) -> str | None:
+    """The last sentence of ``question`` when every sentence before it lists values the asker knows (two or more short
+    items, each a value: "Rate 72, sinus, PR 150, axis +30"), else None.
+
+    >>> after_known_values("Rhythm regular, axis fine, PR 160 - so what's the heart rate?")
+    "so what's the heart rate?"
+    >>> after_known_values("Patient with chest pain, sweaty - is it an MI?") is None
+    True
+    """
+    parts = sentences(question)
+    if len(parts) < 2 or not parts[-1].endswith("?"):
+        return None
+    return parts[-1] if all(_lists_values(part) for part in parts[:-1]) else None
+
+
+def _lists_values(part: str) -> bool:
+    items = [item.strip() for item in part.rstrip(".;:").split(",") if item.strip()]
+    return (len(items) >= 2 and "?" not in part
+            and all(len(item.split()) <= 3 and _KNOWN_VALUE.search(item) for item in items))
+
+
+# heldout67: a chain of conditions, each with what to answer ("If the PR is over 200 ms say first-degree block; if not,
+# say no - which is it?", "If there are ST or T changes, say which leads; if none, just say none.")
+_CHAIN = re.compile(r"^\W*if\b[^?]*?\b(?:say|give|tell|name)\b", re.IGNORECASE)
+_CHAIN_PART = re.compile(r";\s*|(?<=[?.!])\s+|\s+-\s+|\n+")
+_CONDITIONAL = re.compile(r"^\W*(?:(?:and|but|or)\s+)?(?:if|otherwise|else|unless)\b", re.IGNORECASE)
+_LINKING = re.compile(r"^\W*(?:(?:either way|in any case|regardless|anyway|so|and|but)\b\W*)+", re.IGNORECASE)
+_SAID = re.compile(r"\b(?:say|give(?:\s+(?:me|us))?|tell (?:me|us)|name)\s+['\"\u2018\u201c]?(?P<said>[^;'\"\u2019\u201d?.!]+)",
+                   re.IGNORECASE)
+_NO_TERM = re.compile(r"^(?:so|no|none|nothing|yes|which|what|it|that|this|them)\b", re.IGNORECASE)
+_CONDITION = re.compile(r"^\W*if\s+(?P<condition>[^,;]+?)(?:,|\s+(?:say|give|tell|name)\b|$)", re.IGNORECASE)
+
+
+def answer_chain(question: str) -> list[str]:
+    """What a chain of conditions asks, in the order :func:`~medts.agent.verdict.route` tries them (empty when
+    ``question`` opens with no condition telling what to answer): a part asked outside the conditions, or a condition
+    asked with its own '?' ("... - either way, how many bpm?"); the answers the chain offers ("first-degree block or
+    no?"); its first condition ("there are ST or T changes?").
+
+    >>> answer_chain("If the PR is over 200 ms say first-degree block; if not, say no - which is it?")
+    ['which is it?', 'first-degree block or no?', 'the PR is over 200 ms?']
+    >>> answer_chain("Is there AF?")
+    []
+    """
+    if not _CHAIN.match(question):
+        return []
+    parts = [part.strip() for part in _CHAIN_PART.split(question) if part.strip()]
+    asked = [_LINKING.sub("", part) for part in parts if not _CONDITIONAL.match(part) or part.endswith("?")]
+    said = [m.group("said").strip() for part in parts if _CONDITIONAL.match(part) for m in _SAID.finditer(part)]
+    terms = [term for term in said if not _NO_TERM.match(term)]
+    offered = [" or ".join([terms[0], *(term for term in said[1:2] if term != terms[0])]) + "?"] if terms else []
+    first = _CONDITION.match(parts[0])
+    return [*reversed(asked), *offered, *([first.group("condition").strip() + "?"] if first else [])]
