@@ -531,6 +531,13 @@ SUITES: dict[str, Suite] = {
     # lactation-consultant and other new roles; a few words of about 21 rarely used Nilotic, Cushitic, Omotic and Surmic
     # languages, mostly in English), on heldout13's records; first run after heldout66's fixes (policy v76)
     "heldout67": Suite("wordings_heldout67.yaml", "questions_heldout67.yaml", SUITE_RECORDS["heldout13"], "AN"),
+    # written blind by a fifty-fifth new writer (legal-contract clauses; crossword and cryptic clues; chat-bot slash
+    # commands and text-adventure prompts; screenplay scenes; mathematical and logical notation; answers asked in
+    # seconds, small squares or Roman numerals; emphatic repetition; shopping-list, recipe, packing-list and itinerary
+    # layouts; haggling; mind-maps and outlines; zookeeper, gate-agent, purser, ski-patrol, ranger, film-set medic,
+    # esports, stenographer, underwriter, funeral-director, beekeeper and lighthouse-keeper roles; greetings in six
+    # Cameroonian, Gabonese and Berber languages), on heldout13's records; first run after heldout67's fixes (policy v78)
+    "heldout68": Suite("wordings_heldout68.yaml", "questions_heldout68.yaml", SUITE_RECORDS["heldout13"], "AO"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
