@@ -538,6 +538,14 @@ SUITES: dict[str, Suite] = {
     # esports, stenographer, underwriter, funeral-director, beekeeper and lighthouse-keeper roles; greetings in six
     # Cameroonian, Gabonese and Berber languages), on heldout13's records; first run after heldout67's fixes (policy v78)
     "heldout68": Suite("wordings_heldout68.yaml", "questions_heldout68.yaml", SUITE_RECORDS["heldout13"], "AO"),
+    # written blind by a fifty-sixth new writer (pager and beeper messages with callback numbers; live-stream and Discord
+    # chat logs; keyboard-layout slips (AZERTY, QWERTZ, inverted caps lock, a shifted hand); Cockney, Singlish,
+    # Australian and Glaswegian English; malapropisms and eggcorns; age/sex and setting shorthand; emoticons and
+    # kaomoji; nervous trainee preambles with deadlines; polls; quoted reply chains; bus-driver, farmer, fisherman,
+    # nail-technician, hairdresser, dispatcher, radio-presenter, parkour, church-warden, wedding-planner and sommelier
+    # roles; a few words of Manchu, Xibe, Fuzhounese, Puxian and Leizhou Min and Salar), on heldout13's records; first
+    # run after heldout68's fixes (policy v79)
+    "heldout69": Suite("wordings_heldout69.yaml", "questions_heldout69.yaml", SUITE_RECORDS["heldout13"], "AP"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
