@@ -17884,6 +17884,7 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ('Axis hashū ergi de urhuhe nio?', 'yes/no:AXIS_LEFT'),
         ('Niyaman i mudan?', 'category:rhythm'),
         ('Dambagu omimbio?', 'unknown'),
+        ('Ere ECG de ST kubulin bio?', 'yes/no:STTC'),  # heldout69's first run (seen)
         ('ᠪᡠᠴᡝᠮᠪᡳᠣ?', 'refuse:prognosis'),
     ],
     # Fuzhounese, Puxian, Leizhou, Salar

@@ -236,22 +236,32 @@ def _before_decision(question: str) -> str:
 # "if" after a verb of asking reports a question, sets no condition (heldout57's first run: "the patient asks if
 # it's safe to have an MRI scan with this ECG - yes or no?" was read as a rule tied to the ECG)
 _CONDITION = re.compile(r"\b(?:(?<!\bask )(?<!\basks )(?<!\basked )(?<!\bwonders )(?<!\bwondering )(?<!\bknow )(?<!\bme )"
-                        r"(?<!\bcheck )(?<!\bsee )if|when|whenever|unless|once)\b(.*)", re.IGNORECASE)
+                        r"(?<!\bcheck )(?<!\bsee )if|when|whenever|unless|once|till|until)\b(.*)", re.IGNORECASE)
+# v81 (heldout69's first run): "the pharmacist won't release the dose till she has it: the QTc?" waits for the answer
+_WAITS_FOR_ANSWER = re.compile(r"^\s*(?:\w+\s+){0,2}(?:has|have|gets?|got|sees?|knows?|hears?)\s+(?:it|that|this|"
+                               r"the (?:number|value|answer|figure|result|reading))\s*$", re.IGNORECASE)
+_ASKS_ADVICE = re.compile(r"^\W*(?:should|shall|can|could|may|must|do|would|will)\s+(?:i|we|you)\b", re.IGNORECASE)
 
 
 def _decisions_only_as_conditions(parts: list[tuple[str, bool]], question: str) -> bool:
     """Whether every decision word of ``question`` sits in a clause that is not asked and ties the decision to an ECG
     finding ("the protocol stops dosing if the QT is prolonged - is it prolonged?", heldout47's first run: a rule
     the asker follows, not advice asked of medts). A decision in an asked clause ("Should I stop the sotalol if the
-    QTc is over 500?") or in a clause without such a condition ("Should I stop the bisoprolol - HR is 45?") is not."""
+    QTc is over 500?") or in a clause without such a condition ("Should I stop the bisoprolol - HR is 45?") is not. A
+    condition that waits for the answer asked ("the pharmacist won't release the dose till she has it: the QTc?") ties
+    the decision to the ECG as well."""
     rules = policy().background
     deciding = [(text, asked) for text, asked in parts if rules.question_without.search(text)]
     if not deciding or sum(len(rules.question_without.findall(text)) for text, _ in deciding) \
             < len(rules.question_without.findall(question)):
         return False  # a decision word no single clause holds is read as asked
+    asks_the_ecg = any(asked and rules.question_needs.search(text) for text, asked in parts)
     for text, asked in deciding:
         condition = _CONDITION.search(text)
-        if asked or condition is None or not rules.question_needs.search(condition.group(1)):
+        if asked or condition is None:
+            return False
+        if not (rules.question_needs.search(condition.group(1))
+                or (asks_the_ecg and _WAITS_FOR_ANSWER.match(condition.group(1)) and not _ASKS_ADVICE.match(text))):
             return False
     return True
 
