@@ -546,6 +546,14 @@ SUITES: dict[str, Suite] = {
     # roles; a few words of Manchu, Xibe, Fuzhounese, Puxian and Leizhou Min and Salar), on heldout13's records; first
     # run after heldout68's fixes (policy v79)
     "heldout69": Suite("wordings_heldout69.yaml", "questions_heldout69.yaml", SUITE_RECORDS["heldout13"], "AP"),
+    # written blind by a fifty-seventh new writer (telegram style with STOP; radio procedure words; haiku-like verse;
+    # questions inside code (SQL, pandas comments, spreadsheet formulas); handwritten notes with [illegible]; nested
+    # parentheses; shift-handover stamps with time zones; Markdown headings and checkboxes; auction and quiz-show voice;
+    # diary entries; the asker correcting their own term, unit or lead; jockey, glassblower, opera-singer, tugboat,
+    # miner, trapeze, falconer, cheesemaker, air-traffic-controller, bell-ringer, luthier and crane-operator roles; a few
+    # words of sixteen Cushitic, Nubian, Saharan, Songhai, Berber, Ryukyuan, Wu, Tujia, Loloish, Jingpo, Nicobarese,
+    # Chamic and Bahnaric languages), on heldout13's records; first run after heldout69's fixes (policy v81)
+    "heldout70": Suite("wordings_heldout70.yaml", "questions_heldout70.yaml", SUITE_RECORDS["heldout13"], "AQ"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
