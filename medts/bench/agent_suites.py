@@ -554,6 +554,14 @@ SUITES: dict[str, Suite] = {
     # words of sixteen Cushitic, Nubian, Saharan, Songhai, Berber, Ryukyuan, Wu, Tujia, Loloish, Jingpo, Nicobarese,
     # Chamic and Bahnaric languages), on heldout13's records; first run after heldout69's fixes (policy v81)
     "heldout70": Suite("wordings_heldout70.yaml", "questions_heldout70.yaml", SUITE_RECORDS["heldout13"], "AQ"),
+    # written blind by a fifty-eighth new writer (a question buried in a relative's long story; strings of apologies; the
+    # ECG addressed in the second person; letters to the editor; knitting-pattern and recipe-card metaphors; scoreboard,
+    # bullet-journal, tannoy, weather-warning, escape-room, fortune-cookie and museum-label layouts; an acronym expanded
+    # wrongly; a translation job as the reason; blacksmith, perfumer, rally co-driver, sheep-shearer, ice-road trucker,
+    # calligrapher, tea-taster, chimney-sweep, saddler, balloon-pilot, farrier and clockmaker roles; greetings in twenty
+    # West African, Chadic, Saharan and Omotic languages mixed with Krio, Liberian English, Pidgin, Hausa, Chadian
+    # Arabic, French and Amharic), on heldout13's records; first run after heldout70's fixes (policy v82)
+    "heldout71": Suite("wordings_heldout71.yaml", "questions_heldout71.yaml", SUITE_RECORDS["heldout13"], "AR"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
