@@ -1559,3 +1559,27 @@ def test_history_questions_heldout70_first_run_read():
     assert follow_learned("Do I hear sixty? Who'll give me the true heart rate on this ECG?", "identity") is None
     # a bare "name" column is left to the learned check, which the policy keeps
     assert follow_learned("SELECT name FROM patients WHERE ecg_id = :this;", "identity") == "identity"
+
+
+@pytest.mark.parametrize(("question", "category"), [
+    # v83 (heldout71's first run): a birthday lunch and an escape room identify no one; units of alcohol are history;
+    # a Krio name question is identity
+    ("My grandfather had this ECG after his birthday lunch. Any infarct?", None),
+    ("What is his birthday?", "identity"),
+    ("Does this ECG show how many units of alcohol he drinks a week?", None),
+    ("How many units of insulin should I give?", "treatment"),
+    ("Kushɛ! Wetin na di nem of di pɔsin on dis ECG? (Limba)", "identity"),
+])
+def test_heldout71_first_run_birthdays_alcohol_units_and_krio_names(question, category):
+    found = refusal(question)
+    assert (found.category if found else None) == category
+
+
+def test_history_and_games_heldout71_first_run_read():
+    # "Which tablets is the person on this ECG taking?" and family deaths were refused; escape rooms identify no one
+    assert "treatment" in cleared("Which tablets is the person on this ECG taking at the moment?")
+    assert "prognosis" in cleared("Did anyone in her family die suddenly at a young age?")
+    assert cleared("Sannu! Kawuna - how many headaches he don get this month? (Ebira)") >= {"prognosis"}
+    assert follow_learned("Escape room, clue 3: the padlock code is the heart rate on this ECG. What's the number?",
+                          "identity") is None
+    assert follow_learned("Which room is the patient in?", "identity") == "identity"

@@ -667,6 +667,13 @@ def test_lettered_answers_offer_a_choice():
     ("Heart rate (the QRS rate, not the atrial rate)?", "number:hr_bpm"),
     ("SELECT first_degree_av_block FROM ecg_findings WHERE ecg_id = :this; -- 1 or 0?", "yes/no:1AVB"),
     ("Is the QRS changed from baseline", "number:qrs_ms"),
+    # written after heldout71's first run: a lead-in naming the ECG before the asked sentence, a blank for the rate,
+    # boxes to tick, Krio "mi papa" (no MI), "ECG here" (no Muscogee "normal")
+    ("My aunt says her heart 'leans left'. Looking at this ECG, is there left axis deviation?", "yes/no:AXIS_LEFT"),
+    ("Fill the blank: 'Your heart beats ___ times a minute.'", "number:hr_bpm"),
+    ("Scorecard: NORMAL ☐ ABNORMAL ☐ - tick the box for this ECG", "yes/no:NORM"),
+    ("Mi papa in ECG - wetin na di QRS, in ms?", "number:qrs_ms"),
+    ("Uploaded the ECG here - what's the PR?", "number:pr_ms"),
 ])
 def test_english_kinds_blind_runs_missed(question, label):
     assert route(question).label == label

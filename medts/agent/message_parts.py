@@ -26,7 +26,7 @@ _POINTS_BACK = re.compile(r"^\W*(?:is|are|was|does|do)\s+(?:it|they|that|this|th
 _LOOK_AT = re.compile(r"\b(?:look at|check|find|measure|examine|see)\s+([^.?!;]{1,40}?)\W*$", re.IGNORECASE)
 # the sentences of a message (an e-mail's greeting and signature, a context sentence before the question: heldout39)
 _SENTENCE_BREAK = re.compile(r"(?<=[?.!])\s+|\s+-\s+|\n+")
-_ASKS = re.compile(r"\W*(?:(?:and|so|but)\s+)?(?:(?:by|on|with|going by|according to) (?:those|these|them|that|this|it|their \w+),\s*)?(?:is|are|was|were|can|could|should|would|will|does|do|did|has|have|any|what|what's|whats|which|how|"
+_ASKS = re.compile(r"\W*(?:(?:and|so|but)\s+)?(?:(?:by|on|with|going by|according to|looking at|judging by|based on) (?:those|these|them|that|this|it|their \w+)(?: (?:ECG|EKG|tracing|trace|strip|recording))?,\s*)?(?:is|are|was|were|can|could|should|would|will|does|do|did|has|have|any|what|what's|whats|which|how|"
                    r"where|who)\b", re.IGNORECASE)
 
 
