@@ -562,6 +562,14 @@ SUITES: dict[str, Suite] = {
     # West African, Chadic, Saharan and Omotic languages mixed with Krio, Liberian English, Pidgin, Hausa, Chadian
     # Arabic, French and Amharic), on heldout13's records; first run after heldout70's fixes (policy v82)
     "heldout71": Suite("wordings_heldout71.yaml", "questions_heldout71.yaml", SUITE_RECORDS["heldout13"], "AR"),
+    # written blind by a fifty-ninth new writer (contract clauses, crossword clues, screenplay directions, voice-dictation
+    # mishearings, text-speak, forwarded chat transcripts, multiple choice with distractors, double negatives, sports
+    # commentary, flight-deck checklists, classified ads, horoscopes, git commit messages and chess annotation;
+    # lighthouse-keeper, beekeeper, glassblower, puppeteer, snow-plough, oyster-farmer, organ-tuner, luthier, falconer,
+    # tugboat and locksmith roles; greetings and people or place names of twenty Chadic, Saharan, Nubian, Central
+    # Sudanic, Tibeto-Burman, Polynesian outlier and Mexican languages mixed with French, Arabic, Swahili, Lingala,
+    # Chinese and Spanish), on heldout13's records; first run after heldout71's fixes (policy v83)
+    "heldout72": Suite("wordings_heldout72.yaml", "questions_heldout72.yaml", SUITE_RECORDS["heldout13"], "AS"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
