@@ -27,12 +27,13 @@ browser:
 	  || (apt-get update >/dev/null 2>&1 && apt-get install -y chromium >/dev/null 2>&1) \
 	  || echo "note: could not install chromium; browser tests will be skipped"
 
+# Two pytest workers (pytest-xdist): the 2-core machine runs the default suite in about half the time.
 test: install browser
 	$(BIN)/ruff check --quiet medts tests eval app.py
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 test-all: install
-	$(BIN)/python -m pytest -q -m "slow or not slow"
+	$(BIN)/python -m pytest -q -n 2 -m "slow or not slow"
 
 # medts against a real OpenAI-compatible server on 127.0.0.1 (llama-cpp-python serving the packaged
 # SmolLM2 GGUF). llama-cpp-python builds from source once (about 10 min on 2 cores; niced, one job).

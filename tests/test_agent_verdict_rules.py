@@ -32,6 +32,39 @@ def _qt_trace(bazett_ms: float, fridericia_ms: float, sex: str = "M") -> list:
     return [ToolCall("measurements", {}, m, 0.0)]
 
 
+def _infarct_trace(asserted: str) -> list:
+    """A classifier and an engine result that assert the infarct statement ``asserted`` and no other."""
+    codes = ("AMI", "ASMI", "ALMI", "IMI", "ILMI", "IPLMI", "IPMI", "LMI", "PMI")
+    rows = [{"code": c, "probability": 0.61 if c == asserted else 0.02, "threshold": 0.2, "present": c == asserted}
+            for c in codes]
+    engine = {"tool": "interpretation", "asserted": [{"code": asserted, "origin": "classifier", "probability": 0.61}],
+              "withheld": []}
+    classify = {"tool": "classify", "statements": rows, "present": [asserted], "evaluated_codes": list(codes)}
+    return [ToolCall("classify", {}, classify, 0.0),
+            ToolCall("interpretation", {}, engine, 0.0)]
+
+
+@pytest.mark.parametrize(("question", "asserted", "answer"), [
+    # heldout72's first run: "is that an anterior infarct?" got "No" beside an asserted anteroseptal infarction, and
+    # "anterior or anteroseptal infarction?" got "ASMI, not AMI": a wall has an infarct when one spanning it is there
+    ("Is that an anterior infarct?", "ASMI", "yes"),
+    ("Anterior or anteroseptal infarction on this ECG?", "ASMI", "yes"),
+    ("Anterior or anteroseptal infarction on this ECG?", "AMI", "yes"),
+    ("Any inferior MI?", "ILMI", "yes"),
+    ("Lateral infarct?", "ALMI", "yes"),
+    ("Any inferior MI?", "ASMI", "no"),
+    ("Anteroseptal MI?", "AMI", "no"),  # an anterior infarct need not reach the septum
+])
+def test_an_infarct_of_a_wall_is_there_when_one_spanning_it_is(question, asserted, answer):
+    trace = _infarct_trace(asserted)
+    topic = route(question)
+    assert topic.kind == "statement" and topic.name != "choice", topic
+    v = decide(topic, [c.result for c in trace], trace, question)
+    assert v.answer == answer, v.sentence
+    assert (asserted in v.sentence) == (answer == "yes")
+    assert ground_answer(v.sentence, trace, question=question).n_ungrounded == 0
+
+
 def test_long_qt_rule_reads_dict_values():
     """long_qt reads plain dicts (the agent's measurements) as well as the engine's flags."""
     assert long_qt({"qtc_bazett_ms": 486.0, "qtc_fridericia_ms": 449.0, "qrs_ms": 90.0}, "M")[0] is False
@@ -129,7 +162,7 @@ def test_a_qtc_flag_question_adds_the_engines_long_qt_decision():
     # heldout8/9 reruns (helper of issue #14)
     ("How wide are the QRSs, in ms?", "number:qrs_ms"), ("Is this a normal trace?", "yes/no:NORM"),
     ("Normal recording?", "yes/no:NORM"),
-    ("Any anterior or anteroseptal infarction?", "yes/no:ASMI+AMI"), ("Inferior or lateral MI?", "yes/no:LMI+IMI"),
+    ("Any anterior or anteroseptal infarction?", "yes/no:AMI"), ("Inferior or lateral MI?", "yes/no:LMI+IMI"),
     ("On rosuvastatin after an MI years ago - is there a lateral infarct?", "yes/no:LMI+MI"),
     ("QT corrected for the heart rate - how many ms?", "number:qtc_bazett_ms"), ("QT interval in ms?", "number:qt_ms"),
     # heldout12's first run (helper of issue #14): SCP codes in lower case, "branch" or "degree" shortened,
@@ -674,6 +707,15 @@ def test_lettered_answers_offer_a_choice():
     ("Scorecard: NORMAL ☐ ABNORMAL ☐ - tick the box for this ECG", "yes/no:NORM"),
     ("Mi papa in ECG - wetin na di QRS, in ms?", "number:qrs_ms"),
     ("Uploaded the ECG here - what's the PR?", "number:pr_ms"),
+    # written after heldout72's first run: options listed before the question asked, text-speak, a misheard term said
+    # again plainly, the rhythm strip as the recording, a people's name typed as one word
+    ("PR is: (a) short (b) normal (c) long - is it long?", "yes/no:pr_ms:high"),
+    ("The wide QRS means: (a) RBBB (b) LBBB (c) nothing - is there a left bundle branch block?", "yes/no:CLBBB"),
+    ("rt bundle? lft axis dev? y/n", "yes/no:AXIS_LEFT"),
+    ("dictation wrote 'key are ess' - it means the QRS duration; how long is it?", "number:qrs_ms"),
+    ("Straight from the rhythm strip: how many beats per minute?", "number:hr_bpm"),
+    ("What does the rhythm strip show?", "category:rhythm"),
+    ("A Prinmi grandmother asks: is the QT long?", "yes/no:LNGQT"),
 ])
 def test_english_kinds_blind_runs_missed(question, label):
     assert route(question).label == label

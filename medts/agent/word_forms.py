@@ -246,11 +246,29 @@ def _split_run_together(match: re.Match) -> str:
     ecg = any(_ecg_word(p) or p.upper() in READ_ABBREVIATIONS for p in pieces)
     if not ecg and (len(pieces) == 2 or max(len(p) for p in pieces) < 5):
         return token
+    if _proper_name(match, pieces):
+        return token
     out, start = [], 0
     for piece in pieces:  # the pieces in the token's own case ("AF", "QTc")
         out.append(token[start:start + len(piece)])
         start += len(piece)
     return " ".join(out)
+
+
+# heldout72's first run: "a Prinmi (Pumi) family" was read "a Pr in mi family", an MI question
+_SENTENCE_OPENS = ".?!:;\"'(\u2014\u2013-"
+
+
+def _proper_name(match: re.Match, pieces: list[str]) -> bool:
+    """Whether the capitalised token of ``match`` is a name inside a sentence ("a Prinmi family"): its ECG pieces are
+    abbreviations typed in lower case between short words, and no sentence opens with it (a first word is capitalised
+    anyway: "Isthereaf?")."""
+    token = match.group(0)
+    if (not (token[0].isupper() and token[1:].islower()) or any(_ecg_word(p) for p in pieces)
+            or max(len(p) for p in pieces) > 3):
+        return False
+    before = match.string[:match.start()].rstrip()
+    return bool(before) and before[-1] not in _SENTENCE_OPENS
 
 
 _ORDINALS = frozenset({"1st", "2nd", "3rd"})
