@@ -570,6 +570,15 @@ SUITES: dict[str, Suite] = {
     # Sudanic, Tibeto-Burman, Polynesian outlier and Mexican languages mixed with French, Arabic, Swahili, Lingala,
     # Chinese and Spanish), on heldout13's records; first run after heldout71's fixes (policy v83)
     "heldout72": Suite("wordings_heldout72.yaml", "questions_heldout72.yaml", SUITE_RECORDS["heldout13"], "AS"),
+    # written blind by a sixtieth new writer (a question hidden in a shopping or to-do list, telephone-menu options,
+    # headline and standfirst, numbered tweet threads, reported speech, tongue-twisters, bets between nurses, a
+    # librarian's reference enquiry, interruptions by a phone call or a child, exam answer-sheet headers, regional
+    # British, Australian and Caribbean dialect, parliamentary written questions, wine-tasting notes, unrelated PSs;
+    # zookeeper, park-ranger, gondolier, tram-driver, cheesemaker, harbour-pilot, bell-ringer and cable-car roles;
+    # greetings, kinship words and place names of twenty Dagestanian, Finnic, Siberian, Timorese and Flores
+    # languages mixed with Russian, Portuguese, Indonesian and English), on heldout13's records; first run after
+    # heldout72's fixes (policy v84)
+    "heldout73": Suite("wordings_heldout73.yaml", "questions_heldout73.yaml", SUITE_RECORDS["heldout13"], "AT"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
