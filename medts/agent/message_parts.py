@@ -26,6 +26,7 @@ _POINTS_BACK = re.compile(r"^\W*(?:is|are|was|does|do)\s+(?:it|they|that|this|th
 _LOOK_AT = re.compile(r"\b(?:look at|check|find|measure|examine|see)\s+([^.?!;]{1,40}?)\W*$", re.IGNORECASE)
 # the sentences of a message (an e-mail's greeting and signature, a context sentence before the question: heldout39)
 _SENTENCE_BREAK = re.compile(r"(?<=[?.!])\s+|\s+-\s+|\n+")
+_LEAD_IN = re.compile(r"^[^:?.!]{1,25}:\s*")  # a short label before an asked sentence ("I pressed 3: ...")
 _ASKS = re.compile(r"\W*(?:(?:and|so|but)\s+)?(?:(?:by|on|with|going by|according to|looking at|judging by|based on) (?:those|these|them|that|this|it|their \w+)(?: (?:ECG|EKG|tracing|trace|strip|recording))?,\s*)?(?:is|are|was|were|can|could|should|would|will|does|do|did|has|have|any|what|what's|whats|which|how|"
                    r"where|who)\b", re.IGNORECASE)
 
@@ -92,13 +93,12 @@ def asked_sentence(question: str) -> str | None:
     parts = sentences(question)
     asking = [part for part in parts if part.endswith("?")]
     # a question of its own ("Which way is the axis pointing - normal, LAD or RAD?" offers answers after the dash)
-    if len(parts) >= 2 and len(asking) == 1 and _ASKS.match(asking[0]):
-        return asking[0]
-    # ... after a short label (heldout73: "Press 1 for rhythm, press 3 for heart rate. I pressed 3: how many beats per
-    # minute?")
-    labelled = _LEAD_IN.sub("", asking[0]) if len(parts) >= 2 and len(asking) == 1 else ""
-    if labelled != (asking[0] if asking else "") and _ASKS.match(labelled):
-        return labelled
+    if len(parts) >= 2 and len(asking) == 1:
+        # ... or after a short label (heldout73: "Press 1 for rhythm, press 3 for heart rate. I pressed 3: how many
+        # beats per minute?")
+        for sentence in (asking[0], _LEAD_IN.sub("", asking[0])):
+            if _ASKS.match(sentence):
+                return sentence
     # heldout63: a last sentence asking to confirm, after context that asks with no question word ("Expected: sinus
     # rhythm. Actual: irregular? Please confirm whether the loaded ECG shows atrial fibrillation.")
     if len(parts) >= 2 and _CONFIRM_WHETHER.match(parts[-1]) and not any(_ASKS.match(part) for part in asking):
@@ -106,7 +106,6 @@ def asked_sentence(question: str) -> str | None:
     return None
 
 
-_LEAD_IN = re.compile(r"^[^:?.!]{1,25}:\s*")
 # heldout73: the one item of a comma-separated list that asks ("Shopping list: apples, string, is there left axis
 # deviation?, stamps.")
 _LIST_ASKS = re.compile(r"(?:^|,\s*)(?P<item>[^,?]{3,120}\?)(?=\s*,)")

@@ -28,6 +28,7 @@ import jinja2
 import yaml
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
+from medts.agent.grounding import WALLS
 from medts.agent.verdict import rr_regularity
 from medts.config import PROJECT_ROOT
 
@@ -267,8 +268,6 @@ def classifier_lines(c: dict[str, Any], codes: list[str]) -> list[str]:
     if not c.get("available", True):
         return [f"PTB-XL statement classifier: not available ({c.get('reason', '')[:80]})",
                 "no diagnostic statement can be made without the classifier"]
-    from medts.agent.grounding import WALLS
-
     by_code = {s["code"]: s for s in c.get("statements") or []}
     lines = []
     # a question naming statements gets those (an infarct wall: the infarcts spanning it too); otherwise every present

@@ -113,11 +113,11 @@ _POLITE_REQUEST = re.compile(r"^\W*(?:(?:can|could|would|will) you (?:please |ki
                              re.IGNORECASE)
 # "Give me a confidence figure, 0-100%, for sinus brady", "how likely is left axis deviation?" (heldout39): a
 # certainty asked about a named statement is a yes/no question answered with its probability
+_CERTAINTY = re.compile(r"\b(?:percent(?:age)?|confidence|certainty|how (?:likely|sure|certain|confident)|probability)\b|%",
+                        re.IGNORECASE)
 # heldout73: "Nurse A reckons left axis deviation, Nurse B says no. Who wins?" asks whether the finding is there (when
 # nothing else asks: "Who's winning: what's the rhythm?" asks the rhythm)
 _WHO_WINS = re.compile(r"\bwho(?:'s| is)? (?:right|correct|winning|wins|won)\b", re.IGNORECASE)
-_CERTAINTY = re.compile(r"\b(?:percent(?:age)?|confidence|certainty|how (?:likely|sure|certain|confident)|probability)\b|%",
-                        re.IGNORECASE)
 # "what" in "is that what this tracing shows?" (heldout50) asks no open question: the finding named before is asked
 _WH_QUESTION = re.compile(r"\b(?:(?<!is that )(?<!is this )(?<!is it )(?<!was that )(?<!was this )what|which|how|where|when|who|why|tell|give|describe|define|"
                           r"name|list|show me|explain)\b", re.IGNORECASE)
@@ -662,7 +662,7 @@ def _route(question: str, compare: bool = True) -> Topic:
         codes = _sinus_by_speed(speed, codes)  # "slow sinus?" (heldout37): the bare "sinus" is a family word
     # "after an MI years ago - is there a lateral infarct?": a family named beside one of its members is
     # answered after it (the verdict's "Yes"/"No" answers the first code; the family gets its own clause)
-    codes = sorted(codes, key=lambda c: c in IMPLIED_BY and any(m in codes for m in IMPLIED_BY[c]))
+    codes = _members_first(codes)
     # a finding named without a question word asks whether it is there ("Left bundle branch block?",
     # "Long QT on this tracing?", "Left axis deviation present?")
     yes_no = (asks_yes_no(q)
@@ -733,6 +733,11 @@ def _located_mi(q: str, codes: list[str]) -> list[str]:
     return [c for c in codes if c != "MI"] + located if located else codes
 
 
+def _members_first(codes: list[str]) -> list[str]:
+    """``codes`` with each family named beside one of its members moved after them (a stable sort)."""
+    return sorted(codes, key=lambda c: c in IMPLIED_BY and any(m in codes for m in IMPLIED_BY[c]))
+
+
 def _statement_topic(q: str, codes: list[str]) -> Topic:
     """A yes/no topic about ``codes``, or a choice between them (``name="choice"``: "sinus rhythm or
     AF?", "AFL or AF or neither?") when the question offers two or more statements joined by "or"."""
@@ -742,7 +747,7 @@ def _statement_topic(q: str, codes: list[str]) -> Topic:
     walls = [c for c in codes if c in WALLS and set(WALLS[c]) & set(codes)]
     codes = [c for c in codes if not any(c in WALLS[w] for w in walls)]
     if walls:  # ... before the families that hold it ("an MI before? anterior or anteroseptal?" asks the wall first)
-        codes = sorted(codes, key=lambda c: c in IMPLIED_BY and any(m in codes for m in IMPLIED_BY[c]))
+        codes = _members_first(codes)
     # a family beside its own member ("after an MI - a lateral infarct?") is no choice
     nested = any(code in IMPLIED_BY and set(IMPLIED_BY[code]) & set(codes) for code in codes)
     choice = (len(codes) >= 2 and not nested and (_CHOICE_OR.search(q) is not None or _MULTIPLE_CHOICE.search(q) is not None)
