@@ -579,6 +579,15 @@ SUITES: dict[str, Suite] = {
     # languages mixed with Russian, Portuguese, Indonesian and English), on heldout13's records; first run after
     # heldout72's fixes (policy v84)
     "heldout73": Suite("wordings_heldout73.yaml", "questions_heldout73.yaml", SUITE_RECORDS["heldout13"], "AT"),
+    # heldout74: written blind by a writer who read no medts code or earlier set (cooking-recipe steps, knitting
+    # pattern notes, a referee's VAR review, flat-pack assembly steps, agony-aunt letters, auctioneer's patter,
+    # museum audio guides, ship's logs, bird-watcher field logs, a quiz host, board-game cards, dating-profile
+    # asides, restaurant orders, peer-review comments, lost-property notices, numbers written out in words, odd units,
+    # voice-note fillers, spoonerisms, "explain like I'm five", children's questions, distractors about another
+    # patient; beekeeper, falconer, stonemason, puppeteer, lock-keeper, farrier and blacksmith roles; twenty Indian,
+    # Himalayan, Andean, Pacific and Russian-minority languages, mostly mixed with Hindi, Tamil, Nepali, Spanish,
+    # French or Russian), on heldout13's records; first run after heldout73's fixes (policy v86)
+    "heldout74": Suite("wordings_heldout74.yaml", "questions_heldout74.yaml", SUITE_RECORDS["heldout13"], "AU"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
