@@ -75,3 +75,18 @@ def test_sinus_calls_rescored_under_other_rate_conventions():
     engine, aha = list(SINUS_RATE_CONVENTIONS)[:2]
     assert by[engine]["all"] == 0.5 and by[aha]["all"] == 1.0
     assert s["disagreements"] == ["SBRADSR55.0: SBRAD -> SR at 55 bpm (rate convention)"]
+
+
+def test_a_prolonged_pr_under_either_ptbxl_label_is_scored_beside_1avb():
+    # PTB-XL labels a PR above 200 ms as 1AVB or as LPR (prolonged PR interval); the engine's 1AVB is that measurement
+    from medts.bench.interpretation import PROLONGED_PR, prolonged_pr_codes, statement_metrics
+
+    assert prolonged_pr_codes({"LPR", "SR"}) == {"LPR", "SR", PROLONGED_PR}
+    assert prolonged_pr_codes({"1AVB"}) == {"1AVB", PROLONGED_PR}
+    assert prolonged_pr_codes({"SR"}) == {"SR"}
+    labelled = ("1AVB", PROLONGED_PR)
+    items = [Item(set_name="t", record_id=r, truth=prolonged_pr_codes(t), labelled=labelled,
+                  engine=prolonged_pr_codes(e), classifier=set())
+             for r, t, e in (("a", {"LPR"}, {"1AVB"}), ("b", {"1AVB"}, {"1AVB"}), ("c", set(), set()))]
+    rows = statement_metrics(items, "engine")
+    assert rows["1AVB"]["ppv"] == 0.5 and rows[PROLONGED_PR]["ppv"] == 1.0

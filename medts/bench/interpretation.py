@@ -4,7 +4,7 @@ Every record goes through the report pipeline (:class:`medts.report.build.Report
 template text, no evidence leads): measurements, the shipped classifiers, then
 :func:`medts.interpret.interpret`. Scored per record set:
 
-- per statement (SR, STACH, SBRAD, SARRH, AFIB, AFLT, 1AVB, CLBBB, CRBBB, IRBBB, LAFB, LVH, LNGQT,
+- per statement (SR, STACH, SBRAD, SARRH, AFIB, AFLT, 1AVB, 1AVB|LPR (a PR above 200 ms under either PTB-XL label, :data:`PROLONGED_PR`), CLBBB, CRBBB, IRBBB, LAFB, LVH, LNGQT,
   NORM, and infarction: MI, IMI, AMI, see :func:`infarction_codes`): sensitivity, specificity and PPV of the engine's asserted statements and, as the
   baseline row of the same run, of the classifiers alone (statements above threshold);
 - the rhythm label (LUDB: the Rhythms column) and the axis category (LUDB: the axis column, see
@@ -38,8 +38,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-STATEMENTS_SCORED = ("SR", "STACH", "SBRAD", "SARRH", "AFIB", "AFLT", "PACE", "1AVB", "CLBBB", "CRBBB", "IRBBB", "LAFB",
-                     "LVH", "LNGQT", "PAC", "PVC", "NORM", "MI", "IMI", "AMI")
+PROLONGED_PR = "1AVB|LPR"
+"""A scored row beside 1AVB: PTB-XL labels a PR above 200 ms either as first-degree AV block (1AVB, a diagnostic
+statement) or as a prolonged PR interval (LPR, a form statement; 215 records carry LPR without 1AVB), while the engine's
+1AVB is that measurement (PR > 200 ms, AHA/ACCF/HRS 2009 part III). Truth: 1AVB or LPR; engine: 1AVB (or LPR)."""
+STATEMENTS_SCORED = ("SR", "STACH", "SBRAD", "SARRH", "AFIB", "AFLT", "PACE", "1AVB", PROLONGED_PR, "CLBBB", "CRBBB",
+                     "IRBBB", "LAFB", "LVH", "LNGQT", "PAC", "PVC", "NORM", "MI", "IMI", "AMI")
 LUDB_LABELLED = ("SR", "STACH", "SBRAD", "SARRH", "AFIB", "AFLT", "PACE", "1AVB", "CLBBB", "CRBBB", "IRBBB", "LAFB", "LVH",
                  "PAC", "PVC", "MI", "IMI", "AMI")
 """LUDB has no normal-ECG or long-QT label: those statements are scored on PTB-XL and the examples only."""
@@ -175,6 +179,15 @@ def infarction_codes(codes: set[str]) -> set[str]:
     return set(codes) | ({"MI"} if infarcts else set()) | subclasses
 
 
+def prolonged_pr_codes(codes: set[str]) -> set[str]:
+    """``codes`` plus :data:`PROLONGED_PR` when 1AVB or LPR is among them.
+
+    >>> sorted(prolonged_pr_codes({"LPR", "SR"}))
+    ['1AVB|LPR', 'LPR', 'SR']
+    """
+    return set(codes) | ({PROLONGED_PR} if codes & {"1AVB", "LPR"} else set())
+
+
 def _ludb_rhythm(codes: list[str]) -> str | None:
     return next((c for c in RHYTHM_LABELS if c in codes), None)
 
@@ -187,9 +200,9 @@ def score_report(report, set_name: str, truth: set[str], labelled: tuple[str, ..
     from medts.interpret.reconcile import NOT_ABNORMAL
 
     f = report.findings
-    truth = infarction_codes(truth)
-    engine = infarction_codes(set(report.statements.codes()))
-    classifier = infarction_codes({s.code for s in f.classifier if s.present} if f is not None else set())
+    truth = prolonged_pr_codes(infarction_codes(truth))
+    engine = prolonged_pr_codes(infarction_codes(set(report.statements.codes())))
+    classifier = prolonged_pr_codes(infarction_codes({s.code for s in f.classifier if s.present} if f is not None else set()))
     abnormal_flags = [m.name for m in report.measurements.items if m.flag in ("low", "high")]
     regular_sinus = f is not None and f.rhythm.regular is True and f.rhythm.p_waves_consistent is True
     return Item(
