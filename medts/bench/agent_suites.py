@@ -588,6 +588,15 @@ SUITES: dict[str, Suite] = {
     # Himalayan, Andean, Pacific and Russian-minority languages, mostly mixed with Hindi, Tamil, Nepali, Spanish,
     # French or Russian), on heldout13's records; first run after heldout73's fixes (policy v86)
     "heldout74": Suite("wordings_heldout74.yaml", "questions_heldout74.yaml", SUITE_RECORDS["heldout13"], "AU"),
+    # heldout75: written blind by a writer who read no medts code or earlier set (about half realistic chat-box
+    # wording: terse shorthand, polite sentences, Indian, Nigerian, Australian, UK and US English, context first;
+    # the rest podcast transcripts, a detective's notebook, a spy's coded message, text-adventure commands, Dear Diary,
+    # product reviews, a press conference, a starship medical officer's log, a role-playing character sheet, a news
+    # ticker, a radio call-in, an insurance assessor, a sports physio, a pharmacist; chimney-sweep, luthier, perfumer
+    # and seismologist roles; Kannada ten times, Hazaragi, and eighteen Siberian and North American languages mixed
+    # with Russian, Quebec French or English), on heldout13's records; first run after heldout74's fixes (policy v87
+    # and the Kannada glossary section)
+    "heldout75": Suite("wordings_heldout75.yaml", "questions_heldout75.yaml", SUITE_RECORDS["heldout13"], "AV"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
