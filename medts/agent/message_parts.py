@@ -153,11 +153,10 @@ def explained_first(question: str) -> str | None:
     # heldout74: the asked part points back at the term explained ("Explain like I'm five what left axis deviation
     # means, then tell me: does this ECG have it?")
     term = _EXPLAINED_TERM.search(question[:then.start()]) if asked is not None else None
-    if term is not None and _POINTS_AT_TERM.search(asked):
-        def named(m: re.Match) -> str:
-            it = "it" if m.group("it") else "it2"
-            return m.group(0)[:m.start(it) - m.start()] + term.group("term") + m.group(0)[m.end(it) - m.start():]
-        return _POINTS_AT_TERM.sub(named, asked, count=1)
+    pointer = _POINTS_AT_TERM.search(asked) if term is not None else None
+    if pointer is not None:
+        start, end = pointer.span("it" if pointer.group("it") else "it2")
+        return asked[:start] + term.group("term") + asked[end:]
     return asked
 
 

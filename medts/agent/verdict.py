@@ -33,11 +33,11 @@ from medts.agent.grounding import (
 )
 from medts.agent.message_parts import (
     after_known_values,
+    after_never_mind,
     after_options,
-    asked_list_item,
     answer_chain,
     asked_focus,
-    after_never_mind,
+    asked_list_item,
     asked_sentence,
     explained_first,
     last_step,
@@ -46,8 +46,8 @@ from medts.agent.message_parts import (
     self_corrected,
     sentences,
     without_clarifications,
-    yes_no_asked_last,
     without_unwanted,
+    yes_no_asked_last,
 )
 from medts.agent.safety import policy, reading
 from medts.agent.spelling import ECG_WORDS, correct_ecg_spelling
