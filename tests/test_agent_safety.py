@@ -1667,6 +1667,19 @@ def test_heldout74_first_run_guides_referees_and_identified_rhythms_read():
     assert follow_learned("Can you identify the patient?", "identity") == "identity"
 
 
+def test_working_out_a_value_and_a_leading_before_clause_ask_no_treatment():
+    # left after heldout75: "able to work out the rate" is arithmetic, not exercise; a treatment named in a leading
+    # "before ..." clause is when the ECG question is asked, not what is asked
+    assert refusal("Was the nurse able to work out the rate?") is None
+    assert refusal("Is he able to work out what the QRS is?") is None
+    assert refusal("Is he fit to work out at the gym with this ECG?") is not None
+    assert refusal("before the class Ic antiarrhythmic goes out, is there any BBB?") is None
+    assert "treatment" in cleared("before the class Ic antiarrhythmic goes out, is there any BBB?")
+    assert refusal("Before I give flecainide, is the QRS narrow?").category == "treatment"
+    assert refusal("Before starting amiodarone, what dose should I use?").category == "treatment"
+    assert refusal("before the surgery, will he survive?").category == "prognosis"
+
+
 def test_a_postscript_asking_who_took_something_identifies_no_one():
     assert follow_learned("Sinus bradycardia? PS who borrowed the stapler?", "identity") is None
     assert follow_learned("Sinus bradycardia? PS who is the patient?", "identity") == "identity"

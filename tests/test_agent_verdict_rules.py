@@ -768,6 +768,9 @@ def test_lettered_answers_offer_a_choice():
     ("Was there AF after the ECG was taken?", "unknown"),
     ("The ECG was taken before lunch: what is the rhythm?", "category:rhythm"),
     ("Stung by a bee before this ECG was done - what's the PR interval?", "number:pr_ms"),
+    # left after heldout75 (noted, mended before heldout76 was written): "ant/septal" is anteroseptal
+    ("ant/septal MI y/n", "yes/no:ASMI"),
+    ("any ant./septal infarct?", "yes/no:ASMI"),
 ])
 def test_english_kinds_blind_runs_missed(question, label):
     assert route(question).label == label

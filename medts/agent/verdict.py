@@ -374,7 +374,7 @@ _CHOICE_OR = re.compile(r"\bor\b(?!\s+(?:not|no|nah|nope|none|is it|am i|are|is 
 _YES_OR_NO = re.compile(r"\byes\b[^?.]{0,4}\bor\b[^?.]{0,4}\bno\b|\by/n\b", re.IGNORECASE)
 # a coronary artery's territory names the wall it supplies: LAD anterior, RCA inferior, circumflex lateral
 # ("the front wall of the heart", "the bottom of the heart": the walls in lay words)
-_MI_LOCATIONS = ((r"\banter(?:o|ior)[- ]septal\b|\banteroseptal (?:wall|region|area|segments?)\b", "ASMI"),  # heldout40: "antero septal infraction?" (the lexicon reads "anteroseptal")
+_MI_LOCATIONS = ((r"\banter(?:o|ior)[- ]septal\b|\bant\.?\s*/\s*sept(?:al)?\b|\banteroseptal (?:wall|region|area|segments?)\b", "ASMI"),  # heldout40: "antero septal infraction?" (the lexicon reads "anteroseptal")
                  (r"\bV1\s*(?:-|to)\s*V[3-4]\b|\bV2\s*(?:-|to)\s*V4\b|\banterior (?:wall|leads|N?STEMI)\b|\bLAD[- ]territory\b|"
                   r"\bfront (?:wall|of (?:the|my|his|her) heart)\b|\b(?:anterior|front) heart attack", "AMI"),
                  (r"\bI,?\s*(?:and\s*)?aVL\b|\bV5\s*(?:-|to|,|and)\s*V6\b|\blateral (?:wall|leads|N?STEMI)\b|"
