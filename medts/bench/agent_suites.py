@@ -597,6 +597,14 @@ SUITES: dict[str, Suite] = {
     # with Russian, Quebec French or English), on heldout13's records; first run after heldout74's fixes (policy v87
     # and the Kannada glossary section)
     "heldout75": Suite("wordings_heldout75.yaml", "questions_heldout75.yaml", SUITE_RECORDS["heldout13"], "AV"),
+    # heldout76: written blind by a writer who read no medts code or earlier set (how people type into a chat box:
+    # 90 code-switched or romanized items in 20 mixes - Hinglish, Banglish, Tanglish, Kanglish, Roman Urdu, Taglish,
+    # Spanglish, Portunol, Franglais, Denglisch, Arabizi, Greeklish, Finglish, Russian translit, Singlish, Manglish,
+    # Sheng, Konglish, Romaji, Pinyin; ward shorthand, voice-to-text errors, negated and tag questions, a machine
+    # printout or a GP cited; ward whiteboards, pager messages, triage and pre-op forms, audit spreadsheets, ambulance
+    # handovers, WhatsApp family groups, remote telehealth, a SQL query), on heldout13's records; first run after
+    # heldout75's fixes and the mends noted after it (policy v88)
+    "heldout76": Suite("wordings_heldout76.yaml", "questions_heldout76.yaml", SUITE_RECORDS["heldout13"], "AW"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
