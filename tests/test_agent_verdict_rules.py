@@ -771,6 +771,15 @@ def test_lettered_answers_offer_a_choice():
     # left after heldout75 (noted, mended before heldout76 was written): "ant/septal" is anteroseptal
     ("ant/septal MI y/n", "yes/no:ASMI"),
     ("any ant./septal infarct?", "yes/no:ASMI"),
+    # written after heldout76's first run: one rhythm offered as a guess, a tick-box, a word meant said after the slip,
+    # another time that names no ECG
+    ("is it sinus or something else?", "category:rhythm"),
+    ("AF or some other rhythm?", "category:rhythm"),
+    ("is it sinus?", "yes/no:SR"),
+    ("ECG reporting tick-box: 'Left axis deviation [yes] [no]' - which box for this one?", "yes/no:AXIS_LEFT"),
+    ("is there a bundle branch blog on this... block I mean", "yes/no:BBB"),
+    ("What was the rhythm at 3 am last night when the monitor alarmed?", "unknown"),
+    ("What was the heart rate on the ECG taken last night?", "number:hr_bpm"),
 ])
 def test_english_kinds_blind_runs_missed(question, label):
     assert route(question).label == label

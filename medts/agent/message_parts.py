@@ -9,6 +9,7 @@ Example
 
 from __future__ import annotations
 
+import difflib
 import re
 
 # the part of a message its writer marks as the question: a **bold** span; the text after a self-correction
@@ -282,6 +283,32 @@ def self_corrected(question: str) -> str | None:
     for _ in range(replaced):
         kept = kept[:kept.rstrip().rfind(" ") + 1] if " " in kept.rstrip() else ""
     return (kept + after).strip()
+
+
+# heldout76: "is there a bundle branch blog on this... block I mean" (voice-to-text, then the word it meant said after)
+_MEANT_AFTER = re.compile(r"(?:\.{2,}|\u2026|,|;|\s[\u2014\u2013-])\s*(?P<word>[A-Za-z][\w'-]*)\s*,?\s+I mean\W*$", re.IGNORECASE)
+
+
+def meant_after(question: str) -> str | None:
+    """``question`` with the word its writer names at the end as the one meant ("... blog on this... block I mean")
+    put in place of the last word before it that looks like a slip of it (same first letter, similar spelling), or None.
+
+    >>> meant_after("is there a bundle branch blog on this... block I mean")
+    'is there a bundle branch block on this'
+    >>> meant_after("Is the QRS wide... the QRS I mean") is None
+    True
+    """
+    found = _MEANT_AFTER.search(question)
+    if found is None:
+        return None
+    meant, body = found.group("word"), question[:found.start()]
+    words = list(re.finditer(r"[A-Za-z][\w'-]*", body))
+    for w in reversed(words):
+        slip = w.group()
+        if (slip.lower() != meant.lower() and slip[0].lower() == meant[0].lower()
+                and difflib.SequenceMatcher(None, slip.lower(), meant.lower()).ratio() >= 0.6):
+            return (body[:w.start()] + meant + body[w.end():]).strip()
+    return None
 
 
 def _bare(word: str) -> str:
