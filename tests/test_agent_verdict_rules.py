@@ -811,3 +811,17 @@ def test_a_comparison_without_an_earlier_ecg_cannot_be_told():
     s.load(simulate_example("sinus"), name="previous")
     both = s.ask("Has it changed since last year's ECG?")
     assert not both.text.startswith("Cannot tell") and "compare" in [t["name"] for t in both.tools]
+
+
+def test_p_waves_only_the_template_finds_are_named_beside_the_delineated_share():
+    # heldout76's first run: "sinus rhythm (P waves before 0% of beats ...)" on LUDB 60, whose P waves only the repeated
+    # pre-QRS deflection finds (medts.interpret.rhythm rule 3), read as a contradiction
+    from medts.agent.verdict import p_wave_phrase
+
+    template_only = {"rhythm": {"p_wave_fraction": {"value": 0.0}, "p_template_fraction": {"value": 0.89}}}
+    assert p_wave_phrase(template_only) == ("P waves delineated before 0% of beats, a repeated pre-QRS deflection "
+                                            "before 89% of beats")
+    delineated = {"rhythm": {"p_wave_fraction": {"value": 1.0}, "p_template_fraction": {"value": 0.95}}}
+    assert p_wave_phrase(delineated) == "P waves before 100% of beats"
+    no_template = {"rhythm": {"p_wave_fraction": {"value": 0.2}, "p_template_fraction": {"value": 0.5}}}
+    assert p_wave_phrase(no_template) == "P waves before 20% of beats"

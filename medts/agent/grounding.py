@@ -627,6 +627,7 @@ QUANTITIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"\bQT\b", ("qt_ms",)),
     (r"\bPR\b|P-R|\bPQ\b", ("pr_ms",)),
     (r"P[- ]wave|\bP duration", ("p_duration", "waves.P", "p_wave")),
+    (r"pre-QRS deflection", ("p_template",)),
     (r"\bQRS\b", ("qrs",)),
     (r"beat-to-beat change", ("irregularity",)),
     (r"\bRR\b|R-R|\bNN\b", ("rr_ms", "mean_rr", "rr")),

@@ -29,7 +29,7 @@ import yaml
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
 from medts.agent.grounding import WALLS
-from medts.agent.verdict import rr_regularity
+from medts.agent.verdict import p_wave_phrase, rr_regularity
 from medts.config import PROJECT_ROOT
 
 PROMPT_DIR = PROJECT_ROOT / "prompts" / "agent"
@@ -208,15 +208,14 @@ def measurement_lines(m: dict[str, Any], kinds: set[str], intervals: set[str] | 
         elif flag == "low" and lim.get("low") is not None:
             lines.append(f"the heart rate is below the limit of {lim['low']:.0f} bpm (bradycardia)")
     if kinds & {"rhythm", "diagnosis", "anomaly"}:
-        rh = m.get("rhythm") or {}
-        pf = _v(rh, "p_wave_fraction")
+        p_waves = p_wave_phrase(m)
         if m.get("rhythm_label"):
             lines.append(f"rhythm: {m['rhythm_label']}")
         regularity = rr_regularity(m)
         if regularity:
             lines.append(regularity)
-        if pf is not None:
-            lines.append(f"P waves found before {100 * pf:.0f}% of beats")
+        if p_waves is not None:
+            lines.append(p_waves)
         if m.get("af_like_irregular_without_p_waves") is True:
             lines.append("irregular rhythm without consistent P waves, as in atrial fibrillation")
         elif (m.get("measured_statements") or {}).get("AFIB", {}).get("present") is False:

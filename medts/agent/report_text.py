@@ -143,6 +143,7 @@ def compact_fact_lines(facts: dict[str, Any], *, describe: bool = False) -> list
     plain-language names without probabilities, ``findings: normal ECG, sinus rhythm`` (a 135M model
     copies names it can read and turns bare probabilities into invented percentages)."""
     from medts.agent.planner import _v
+    from medts.agent.verdict import p_wave_phrase
 
     m = facts.get("measurements") or {}
     lines: list[str] = []
@@ -153,13 +154,12 @@ def compact_fact_lines(facts: dict[str, Any], *, describe: bool = False) -> list
         hr = _v(m, "hr_bpm")
         if hr is not None:
             lines.append(f"heart rate {hr:.0f} bpm")
-        rh = m.get("rhythm") or {}
-        pf = _v(rh, "p_wave_fraction")
+        p_waves = p_wave_phrase(m)
         if m.get("af_like_irregular_without_p_waves") is True:
             lines.append("irregular rhythm without P waves")
         elif m.get("rr_irregular") is not None:
             lines.append(("irregular" if m["rr_irregular"] else "regular") + " rhythm"
-                         + (f", P waves before {100 * pf:.0f}% of beats" if pf is not None else ""))
+                         + (f", {p_waves}" if p_waves is not None else ""))
         parts = [f"{name} {_v(m, key):.0f} ms" for key, name in (("pr_ms", "PR"), ("qrs_ms", "QRS"),
                                                                   ("qtc_bazett_ms", "QTc"))
                  if _v(m, key) is not None]

@@ -1078,12 +1078,29 @@ def rr_regularity(m: dict[str, Any]) -> str | None:
     return ("RR irregular" if irregular else "RR regular") + f" ({'; '.join(details)})"
 
 
-def _rhythm_clause(m: dict[str, Any]) -> str | None:
+def p_wave_phrase(m: dict[str, Any]) -> str | None:
+    """"P waves before X% of beats", with the share of beats the same pre-QRS deflection precedes where that is what
+    makes the engine's P waves consistent (medts.interpret.rhythm rule 3: P waves the delineation missed). heldout76:
+    "sinus rhythm (P waves before 0% of beats ...)" on LUDB 60, whose P waves only the template finds, read as a
+    contradiction."""
+    from medts.interpret.rhythm import P_TEMPLATE_FRACTION
+
     rh = m.get("rhythm") or {}
-    pf = _value(rh, "p_wave_fraction")
+    pf, template = _value(rh, "p_wave_fraction"), _value(rh, "p_template_fraction")
+    if pf is None:
+        return None
+    text = f"P waves before {100 * pf:.0f}% of beats"
+    if template is not None and template >= P_TEMPLATE_FRACTION and template > pf:
+        text = (f"P waves delineated before {100 * pf:.0f}% of beats, a repeated pre-QRS deflection before "
+                f"{100 * template:.0f}% of beats")
+    return text
+
+
+def _rhythm_clause(m: dict[str, Any]) -> str | None:
     parts = []
-    if pf is not None:
-        parts.append(f"P waves before {100 * pf:.0f}% of beats")
+    p_waves = p_wave_phrase(m)
+    if p_waves is not None:
+        parts.append(p_waves)
     regularity = rr_regularity(m)
     if regularity:
         parts.append(regularity)
