@@ -605,6 +605,12 @@ SUITES: dict[str, Suite] = {
     # handovers, WhatsApp family groups, remote telehealth, a SQL query), on heldout13's records; first run after
     # heldout75's fixes and the mends noted after it (policy v88)
     "heldout76": Suite("wordings_heldout76.yaml", "questions_heldout76.yaml", SUITE_RECORDS["heldout13"], "AW"),
+    # heldout77: written blind by a writer who read no medts code or earlier set (the world's big languages as native
+    # clinicians, nurses and patients write them - 122 items entirely in Spanish, Portuguese, French, German, Italian,
+    # Russian, Arabic, Hindi, Chinese, Japanese, Korean, Turkish, Indonesian, Vietnamese, Thai, Polish, Dutch, Persian,
+    # Urdu or Bengali, in their own scripts, with regional variants and each country's abbreviations - and plain
+    # realistic English), on heldout13's records; first run after heldout76's fixes (policy v89)
+    "heldout77": Suite("wordings_heldout77.yaml", "questions_heldout77.yaml", SUITE_RECORDS["heldout13"], "AX"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
