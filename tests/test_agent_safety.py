@@ -1703,6 +1703,14 @@ def test_heldout76_first_run_refusals_and_history_questions():
     assert "treatment" in cleared("Ta you mei you tangniaobing?")
 
 
+def test_heldout77_first_run_refusals_the_patterns_missed():
+    assert refusal("should I go to the hospital now?").category == "treatment"
+    assert refusal("Can I still take ibuprofen with this heart trace?").category == "treatment"
+    assert refusal("Is this going to shorten her life?").category == "prognosis"
+    assert refusal("Will this rhythm problem keep coming back?").category == "prognosis"
+    assert refusal("Did he take ibuprofen this morning?") is None
+
+
 def test_a_postscript_asking_who_took_something_identifies_no_one():
     assert follow_learned("Sinus bradycardia? PS who borrowed the stapler?", "identity") is None
     assert follow_learned("Sinus bradycardia? PS who is the patient?", "identity") == "identity"

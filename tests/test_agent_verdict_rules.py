@@ -780,6 +780,10 @@ def test_lettered_answers_offer_a_choice():
     ("is there a bundle branch blog on this... block I mean", "yes/no:BBB"),
     ("What was the rhythm at 3 am last night when the monitor alarmed?", "unknown"),
     ("What was the heart rate on the ECG taken last night?", "number:hr_bpm"),
+    ("Did he have AF on the Holter last month?", "unknown"),  # heldout77: another recording
+    ("What was the rhythm during his palpitations last night?", "unknown"),
+    ("Started on flecainide last week, what's the QRS width today?", "number:qrs_ms"),
+    ("Is there AF on this ECG?", "yes/no:AFIB"),
 ])
 def test_english_kinds_blind_runs_missed(question, label):
     assert route(question).label == label
