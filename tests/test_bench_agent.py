@@ -477,3 +477,13 @@ def test_the_scorer_reads_a_foreign_question_in_english_and_a_member_as_its_fami
     lvh = "Yes: medts asserts LVH (left ventricular hypertrophy), classifier probability 33%."
     assert score_answer_text(lvh, [{"statement": "HYP", "present": True}], "Hypertrophy?")
     assert not score_answer_text(lvh, [{"statement": "HYP", "present": False}], "Hypertrophy?")
+
+
+def test_a_denied_member_answers_an_absent_family_and_only_that():
+    # heldout77's first run: "Is there LVH?" on a record labelled without any hypertrophy (truth HYP absent) answered
+    # "No: ... does not find LVH" and was scored a miss
+    no_lvh = "No: the classifier does not find LVH (left ventricular hypertrophy): probability 0%."
+    assert score_answer_text(no_lvh, [{"statement": "HYP", "present": False}], "Is there LVH?")
+    assert not score_answer_text(no_lvh, [{"statement": "HYP", "present": True}], "Is there LVH?")
+    yes_lvh = "Yes: medts asserts LVH (left ventricular hypertrophy)."
+    assert not score_answer_text(yes_lvh, [{"statement": "HYP", "present": False}], "Is there LVH?")

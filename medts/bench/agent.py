@@ -55,6 +55,11 @@ def fact_correct(fact: dict[str, Any], numbers: list[tuple[float, str]], stateme
         said += [False for c, neg in statements if neg and c != code and code in _family_members(c)]
         # and an asserted member asserts its family: "Yes: LVH" answers "hypertrophy?" with yes
         said += [True for c, neg in statements if not neg and c != code and c in _family_members(code)]
+        # a family that is absent has every member absent: "No LVH" is right where the label says no hypertrophy
+        # (heldout77: an LVH question whose record's truth is HYP absent was scored a miss); where the family is
+        # present, a denied member says nothing about it
+        if not present:
+            said += [False for c, neg in statements if neg and c != code and c in _family_members(code)]
         return bool(said) and all(s == present for s in said)
     return fact["text"].lower() in text.lower()
 
