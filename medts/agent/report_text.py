@@ -47,6 +47,7 @@ from medts.agent.grounding import ground_answer
 from medts.agent.planner import fact_lines, load_prompt, render
 from medts.agent.text_data import REPORT_TOOLS, statement_sentence
 from medts.agent.tools import ToolCall
+from medts.agent.verdict import p_wave_phrase
 from medts.errors import MedtsError
 from medts.record import ECG
 
@@ -143,7 +144,6 @@ def compact_fact_lines(facts: dict[str, Any], *, describe: bool = False) -> list
     plain-language names without probabilities, ``findings: normal ECG, sinus rhythm`` (a 135M model
     copies names it can read and turns bare probabilities into invented percentages)."""
     from medts.agent.planner import _v
-    from medts.agent.verdict import p_wave_phrase
 
     m = facts.get("measurements") or {}
     lines: list[str] = []

@@ -52,7 +52,7 @@ from medts.agent.message_parts import (
 )
 from medts.agent.safety import policy, reading
 from medts.agent.spelling import ECG_WORDS, correct_ecg_spelling
-from medts.interpret.rhythm import RHYTHM_CODES
+from medts.interpret.rhythm import P_TEMPLATE_FRACTION, RHYTHM_CODES
 
 Kind = Literal["statement", "flag", "number", "category", "overview", "glossary", "compare", "anomaly", "waves",
                "explain", "recording", "unknown"]
@@ -594,13 +594,14 @@ _OXIMETRY = re.compile(r"\b(?:what|how (?:high|low|much))\b[^?.]{0,25}\b(?:oxyge
                        re.IGNORECASE)
 
 
-# an exam-style question offering lettered answers ("Which is correct: A) sinus bradycardia B) normal sinus rhythm
-# C) sinus tachycardia?", heldout38): a choice between the statements it names, or yes/no about the one it names
 # heldout76: "'Left axis deviation [yes] [no]' - which box for this one?" asks yes or no
 _TICK_BOX = re.compile(r"\[\s*(?:yes|y)\s*\]\s*\[\s*(?:no|n)\s*\]|\[\s*\]\s*(?:yes|y)\b[^?\[]{0,15}\[\s*\]\s*(?:no|n)\b|"
                        r"\b(?:Y/N|yes/no)\b[^?]{0,40}\bwhich (?:box|one|option)\b", re.IGNORECASE)
 _OR_SOMETHING_ELSE = re.compile(r"\bor\s+(?:something|anything|some\w*)\s+else\b|\bor\s+(?:another|some other|a different)\s+"
                                 r"rhythm\b", re.IGNORECASE)
+
+# an exam-style question offering lettered answers ("Which is correct: A) sinus bradycardia B) normal sinus rhythm
+# C) sinus tachycardia?", heldout38): a choice between the statements it names, or yes/no about the one it names
 _MULTIPLE_CHOICE = re.compile(r"(?:^|\s)\(?A[).:]\s+\S.*\s\(?B[).:]\s+\S", re.IGNORECASE | re.DOTALL)
 
 
@@ -644,9 +645,18 @@ _ECG_NAMED = re.compile(r"\b(?:ECGs?|EKGs?|tracings?|traces?|recordings?|strips?
                         re.IGNORECASE)
 
 
+def _outside_this_ecg(question: str) -> bool:
+    """Whether ``question`` asks about a time or a recording other than this ECG: before it started or after it ended, or
+    an event or earlier recording in the asked (last) clause of a question that names no ECG ("Started on flecainide
+    last week, what's the QRS?" asks now)."""
+    if _OUTSIDE_RECORDING.search(question):
+        return True
+    return (_OTHER_TIME.search(question) is not None and not _ECG_NAMED.search(question)
+            and _OTHER_TIME.search(_LAST_CLAUSE.split(question.strip())[-1]) is not None)
+
+
 def _route(question: str, compare: bool = True) -> Topic:
-    asked_last = _LAST_CLAUSE.split(question.strip())[-1]  # "Started on flecainide last week, what's the QRS?" asks now
-    if _OUTSIDE_RECORDING.search(question) or (_OTHER_TIME.search(asked_last) and not _ECG_NAMED.search(question)):
+    if _outside_this_ecg(question):
         return Topic("unknown")
     if _RHYTHM_STRIP.search(question):
         recording = _route(_RHYTHM_STRIP.sub("tracing", question), compare)
@@ -1087,8 +1097,6 @@ def p_wave_phrase(m: dict[str, Any]) -> str | None:
     makes the engine's P waves consistent (medts.interpret.rhythm rule 3: P waves the delineation missed). heldout76:
     "sinus rhythm (P waves before 0% of beats ...)" on LUDB 60, whose P waves only the template finds, read as a
     contradiction."""
-    from medts.interpret.rhythm import P_TEMPLATE_FRACTION
-
     rh = m.get("rhythm") or {}
     pf, template = _value(rh, "p_wave_fraction"), _value(rh, "p_template_fraction")
     if pf is None:
