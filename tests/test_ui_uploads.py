@@ -243,3 +243,20 @@ def test_session_folders_are_deleted_when_the_server_process_is_stopped(tmp_path
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=30) == 128 + signal.SIGTERM
     assert not workdir.exists()
+
+
+def test_session_folders_are_deleted_when_a_process_that_never_started_a_server_exits() -> None:
+    # A script or test driving the app never calls install_shutdown_cleanup; its folders go too.
+    import subprocess
+    import sys
+
+    script = (
+        "from medts.ui.state import SessionState\n"
+        "folder = SessionState.new().fresh_dir('report')\n"
+        "(folder / 'report.md').write_text('draft')\n"
+        "print(folder.parent)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    workdir = Path(done.stdout.strip())
+    assert workdir.name.startswith("medts-ui-")
+    assert not workdir.exists()

@@ -13,7 +13,7 @@ the limit too.
 
 Nothing stays on disk: the staged copies are deleted as soon as the record is read (the
 :class:`~medts.record.ECG` is in memory), whether reading worked or not; folders still staging
-when the process ends are deleted at exit (:func:`install_shutdown_cleanup` makes SIGTERM an
+when the process ends are deleted at exit, and so is each UI session's folder (:func:`install_shutdown_cleanup` makes SIGTERM an
 orderly exit too, so a stopped server leaves nothing behind).
 
 Example
@@ -28,6 +28,7 @@ Example
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import stat
 import sys
@@ -77,18 +78,22 @@ def _remove_all() -> None:
     _AT_EXIT.clear()
 
 
+# Registered on import, not by the server alone: any process that staged an upload or opened a
+# UI session (a test, a notebook, a script driving the app) leaves no folder behind at exit.
+atexit.register(_remove_all)
+
+
 def install_shutdown_cleanup() -> None:
-    """Delete staged uploads and registered folders at exit, and turn SIGTERM into an orderly exit
-    (Python's default SIGTERM ends the process without running exit handlers). Call it once from
-    the main thread of a server process; calling it again does nothing."""
+    """Turn SIGTERM into an orderly exit, so the at-exit deletion of staged uploads and registered
+    folders also runs when a server is stopped (Python's default SIGTERM ends the process without
+    running exit handlers). Call it once from the main thread of a server process; calling it again
+    does nothing."""
     global _CLEANUP_INSTALLED
     if _CLEANUP_INSTALLED:
         return
-    import atexit
     import signal
     import threading
 
-    atexit.register(_remove_all)
     if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
         signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     _CLEANUP_INSTALLED = True
