@@ -84,9 +84,13 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``medts`` script; returns the exit code.
 
     Called as the program (``argv`` None: the ``medts`` script, ``python -m medts``), it leaves the
-    objects it made out of the interpreter's final garbage collections (:func:`_skip_exit_collection`) and,
-    for a command that measures, does not run NeuroKit2's unused imports (:func:`_defer_unused_packages`)."""
+    objects it made out of the interpreter's final garbage collections (:func:`_skip_exit_collection`),
+    for a command that measures, does not run NeuroKit2's unused imports (:func:`_defer_unused_packages`),
+    and shows no library warning (:func:`medts.config.silence_library_warnings`)."""
     if argv is None:
+        from medts.config import silence_library_warnings
+
+        silence_library_warnings()
         _defer_unused_packages(sys.argv[1:])
         try:
             return _run(sys.argv[1:])

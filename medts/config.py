@@ -48,6 +48,22 @@ def keep_torch_caches_out_of_tmp() -> None:
     os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(cache_dir() / "torchinductor"))
 
 
+def silence_library_warnings() -> None:
+    """Ignore every Python warning in this process, unless the user asked for warnings
+    (``python -W ...`` or ``$PYTHONWARNINGS``: :data:`sys.warnoptions` is then non-empty).
+
+    For the ``medts`` program and the app only: their terminal shows medts' own messages and
+    progress, nothing else. The local ``warnings.catch_warnings`` blocks around NeuroKit2 and SciPy
+    calls are not enough there: they change the process-wide filter list, so when the whole-recording
+    analysis runs in a background thread, one thread leaving its block restores the filters while the
+    other is still inside its own (a NeuroKit2 PeakPropertyWarning reached the output that way)."""
+    import sys
+    import warnings
+
+    if not sys.warnoptions:
+        warnings.simplefilter("ignore")
+
+
 def read_yaml_mapping(path: str | Path, what: str) -> dict:
     """A YAML file that must hold a mapping (an empty file gives ``{}``).
 

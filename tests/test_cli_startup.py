@@ -166,3 +166,20 @@ def test_classify_starts_no_classifier_worker_when_no_input_exists(tmp_path, mon
     monkeypatch.setattr(worker_module, "ClassifierWorker", lambda *args: started.append(args))
     assert main(["classify", str(tmp_path / "absent.hea"), str(tmp_path / "gone")]) == 2
     assert started == []
+
+
+@pytest.mark.parametrize("warn_option, shown", [([], False), (["-W", "default"], True)])
+def test_the_program_shows_no_library_warning_unless_python_is_asked_for_warnings(warn_option, shown) -> None:
+    # A catch_warnings block is process-wide, so a background thread can let a library's warning out:
+    # the program ignores warnings as a whole, unless the user asked for them.
+    code = (
+        "import sys, threading, warnings\n"
+        "from medts.cli import main\n"
+        "sys.argv = ['medts', '--version']\n"
+        "main()\n"
+        "threading.Thread(target=lambda: warnings.warn('PeakPropertyWarning from a library')).start()\n"
+    )
+    done = subprocess.run([sys.executable, *warn_option, "-c", code], capture_output=True, text=True, check=True,
+                          env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert done.stdout.startswith("medts ")
+    assert ("PeakPropertyWarning from a library" in done.stderr) is shown

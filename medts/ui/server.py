@@ -136,8 +136,10 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """``python app.py [--host H] [--port P] [--auth user:pw] [--example sinus]``."""
+    from medts.config import silence_library_warnings
     from medts.heap import bound_heap
 
+    silence_library_warnings()
     args = parser().parse_args(argv)
     bound_heap()  # the app holds the local LLM too (medts.heap says why)
     if args.host not in ("127.0.0.1", "localhost") and not (args.auth or os.environ.get("MEDTS_UI_AUTH")):
