@@ -611,6 +611,15 @@ SUITES: dict[str, Suite] = {
     # Urdu or Bengali, in their own scripts, with regional variants and each country's abbreviations - and plain
     # realistic English), on heldout13's records; first run after heldout76's fixes (policy v89)
     "heldout77": Suite("wordings_heldout77.yaml", "questions_heldout77.yaml", SUITE_RECORDS["heldout13"], "AX"),
+    # heldout78: written blind by a writer who read no medts code or earlier set (twenty mid-size languages as native
+    # clinicians, nurses and patients write them - 104 items entirely in Greek, Czech, Swedish, Hungarian, Romanian,
+    # Ukrainian, Hebrew, Swahili, Tamil, Telugu, Malay, Filipino, Finnish, Danish, Norwegian, Serbian, Bulgarian,
+    # Amharic, Marathi or Nepali, in their own scripts, with each country's abbreviations - and realistic English:
+    # wrong premises, questions near the safety line that are still ECG questions, drugs, procedures and relatives
+    # as context only, lead-specific and criteria-based wording, second opinions, a printout quoted by the patient,
+    # fellows' shorthand, vignettes before the question), on heldout13's records; first run after heldout77's fixes
+    # (policy v90)
+    "heldout78": Suite("wordings_heldout78.yaml", "questions_heldout78.yaml", SUITE_RECORDS["heldout13"], "AY"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
