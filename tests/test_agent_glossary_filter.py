@@ -9,7 +9,7 @@ import pytest
 from test_agent_languages import CASES
 
 from medts.agent import languages
-from medts.agent.glossary_filter import RequirementIndex, fold, pattern_requirement
+from medts.agent.glossary_filter import RequirementIndex, cached_requirements, fold, pattern_requirement
 
 if sys.version_info >= (3, 11):
     from re._compiler import _EXTRA_CASES as EXTRA_CASES  # the compiler's extra case equivalences
@@ -18,7 +18,7 @@ else:
 
 
 def _requirement(pattern: str) -> set[str] | None:
-    found = pattern_requirement(re.compile(pattern, re.IGNORECASE))
+    found = pattern_requirement(pattern, re.IGNORECASE)
     return None if found is None else set(found)
 
 
@@ -68,12 +68,26 @@ def test_the_index_offers_each_pattern_whose_literal_the_text_holds():
 def test_the_index_changes_no_translation():
     """Every 40th glossary case translated with every pattern tried in file order, as before the index,
     gives the same English."""
-    pairs, _ = languages._glossary()
+    glossary = languages._glossary()
     questions = [q for rows in CASES.values() for q, _ in rows][::40]
     assert len(questions) > 200
     for question in questions:
         text = languages._SNAKE_CASE.sub(" ", languages._MISSING_SPACE.sub(
             r"\1 ", languages.strip_mail(languages.clean_text(question))))
-        for pattern, english in pairs:
-            text = pattern.sub(english, text)
+        for number, english in enumerate(glossary.english):
+            text = glossary.pattern(number).sub(english, text)
         assert languages.to_english(question) == text, question
+
+
+def test_requirements_are_kept_on_disk_per_source_list_and_read_back_unchanged(tmp_path, monkeypatch):
+    monkeypatch.setenv("MEDTS_CACHE", str(tmp_path))
+    sources = [r"\bvorhofflimmern\b", r"tropon[yi]n", r"[0-9]+", r"(?:detak|denyut) jantung"]
+    computed = cached_requirements(sources, re.IGNORECASE)
+    assert computed == [pattern_requirement(s, re.IGNORECASE) for s in sources]
+    assert computed[2] is None and computed[1] == frozenset({"tropon"})
+    (kept,) = tmp_path.glob("glossary-requirements-*.json")
+    kept.write_text(kept.read_text().replace("tropon", "TAMPERED"))  # the next call reads the file, not the patterns
+    assert cached_requirements(sources, re.IGNORECASE)[1] == frozenset({"TAMPERED"})
+    assert cached_requirements(sources[:3], re.IGNORECASE)[1] == frozenset({"tropon"})  # other sources: another file
+    assert len(list(tmp_path.glob("glossary-requirements-*.json"))) == 2
+    assert not list(tmp_path.glob("*.partial"))

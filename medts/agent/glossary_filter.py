@@ -1,5 +1,5 @@
 """A fast test that a glossary pattern cannot match a question, so :func:`medts.agent.languages.to_english`
-runs only the few of its ~11,000 patterns that might.
+runs only the few of its ~16,000 patterns that might.
 
 Each pattern gets a *requirement* (:func:`pattern_requirement`): a set of literal strings of which any
 match must contain at least one, read from the pattern's parse tree (``re._parser``, the standard
@@ -14,7 +14,7 @@ whenever the pattern matches it (checked over every Basic Multilingual Plane cha
 Example
 -------
 >>> import re
->>> sorted(pattern_requirement(re.compile(r"\\b(?:left|LEFT)\\s+axis\\b", re.IGNORECASE)))
+>>> sorted(pattern_requirement(r"\\b(?:left|LEFT)\\s+axis\\b", re.IGNORECASE))
 ['axis']
 >>> index = RequirementIndex([frozenset({"axis"}), frozenset({"fibrillation"}), None])
 >>> index.candidates(fold("Left AXIS deviation?"))
@@ -24,9 +24,13 @@ Example
 from __future__ import annotations
 
 import functools
-import re
+import hashlib
+import json
+import os
 import sys
 import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
 
 if sys.version_info >= (3, 11):
     import re._parser as sre_parse  # the standard library's regular-expression parser (no public name)
@@ -98,11 +102,41 @@ def _requirement(items) -> frozenset[str] | None:
     return _best(candidates)
 
 
-def pattern_requirement(pattern: re.Pattern) -> frozenset[str] | None:
-    """Folded literals of which every match of ``pattern`` contains one, or ``None`` when the
-    pattern names no literal it always needs (it must then always be tried)."""
-    found = _requirement(sre_parse.parse(pattern.pattern, pattern.flags))
+def pattern_requirement(source: str, flags: int) -> frozenset[str] | None:
+    """Folded literals of which every match of the pattern ``source`` (compiled with ``flags``)
+    contains one, or ``None`` when the pattern names no literal it always needs (it must then always
+    be tried)."""
+    found = _requirement(sre_parse.parse(source, flags))
     return None if found is None else frozenset(fold(s) for s in found)
+
+
+def cached_requirements(sources: Sequence[str], flags: int) -> list[frozenset[str] | None]:
+    """:func:`pattern_requirement` of each source, read from a JSON file under
+    :func:`medts.config.cache_dir` when one was written for the same sources, flags and version of
+    this module (its name holds their SHA-256), else computed and written there.
+
+    Parsing the glossary's ~16,000 patterns takes about 6 CPU-s, which a chat's first question would
+    otherwise wait for; reading the file takes a few milliseconds. A cache folder that cannot be
+    written only costs the parse again next time."""
+    from medts.config import cache_dir
+
+    digest = hashlib.sha256()
+    for part in (Path(__file__).read_bytes(), str(flags).encode(), "\x00".join(sources).encode()):
+        digest.update(part)
+        digest.update(b"\x01")
+    path = cache_dir() / f"glossary-requirements-{digest.hexdigest()[:32]}.json"
+    if path.is_file():
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        return [None if literals is None else frozenset(literals) for literals in stored]
+    found = [pattern_requirement(source, flags) for source in sources]
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    try:
+        partial.write_text(json.dumps([None if r is None else sorted(r) for r in found], ensure_ascii=False),
+                           encoding="utf-8")
+        partial.replace(path)  # atomic: a concurrent reader sees the whole file or none
+    except OSError:  # a read-only cache folder: the requirements are right, only not kept
+        partial.unlink(missing_ok=True)
+    return found
 
 
 _KEY_CHARS = 3

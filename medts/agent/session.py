@@ -562,6 +562,17 @@ class ChatSession:
         self._topics.append(self._topic)
 
 
+def warm_question_reading() -> None:
+    """Build what reading a question needs (the safety policy's patterns, the glossary and its literal
+    index, the router's patterns) by reading one question, so that the first question asked does not
+    wait for it: about 3 CPU-s, 25 before the glossary's index was kept on disk
+    (:func:`medts.agent.glossary_filter.cached_requirements`). Meant for a background thread started
+    while a record loads (``medts chat``, the app's warm-up)."""
+    question = "Is there atrial fibrillation on this ECG, and what is the QRS duration?"
+    refusal(question)
+    route(question)
+
+
 def redacted_llm_text(raw: str, grounder: Grounder, cut: str) -> str:
     """The model's text with every sentence that did not pass replaced by ``[removed: why]``
     (unsupported, unsafe, claimless filler, unfinished): no unverified text reaches ``--json``."""

@@ -38,9 +38,11 @@ def _say(text: str) -> None:
 
 def _session(backend: str, model: Optional[str], base_url: Optional[str], mode: str, dtype: str,
              max_new_tokens: int, grounding: str, timeout: float):
-    from medts.agent.session import AgentConfig, ChatSession
+    from medts.agent.session import AgentConfig, ChatSession, warm_question_reading
 
     config = AgentConfig(mode=mode, grounding=grounding)
+    # the patterns that read a question are built while the record is read and measured
+    threading.Thread(target=warm_question_reading, name="medts-reading-warmup", daemon=True).start()
     if backend == "openai":
         from medts.agent.backends import openai_chat_model, supports_tool_calling
 

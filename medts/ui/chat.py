@@ -317,7 +317,7 @@ def stream_reply(state: SessionState, question: str, *, poll_s: float = 0.1) -> 
             pieces.put(("error", error))
 
     threading.Thread(target=produce, name="medts-ui-answer", daemon=True).start()
-    text, seen = "", (-1, -1)
+    text, seen = "", (0, 0)  # nothing new until a tool call or a token: the app already shows that tools run
 
     def update() -> ReplyUpdate:
         tokens = counter.tokens if counter is not None else 0

@@ -57,8 +57,9 @@ no record has been shown yet (a record shown earlier starts it at once)."""
 def warm_up(*, llm_delay_s: float | None = LLM_WARMUP_DELAY_S, initial: str | None = None) -> threading.Thread:
     """Warm up in the background at start-up, in the order a user needs things: NeuroKit2 and
     SciPy (the tracing and measurements), the report pipeline and classifier weights (statements),
-    then, once the first record is on screen (:data:`medts.ui.chat.RECORD_SHOWN`) or after
-    ``llm_delay_s`` seconds, the local LLM (chat). So the first tracing never waits for the LLM,
+    the patterns that read a question (:func:`medts.agent.session.warm_question_reading`), then,
+    once the first record is on screen (:data:`medts.ui.chat.RECORD_SHOWN`) or after ``llm_delay_s``
+    seconds, the local LLM (chat). So the first tracing never waits for the LLM,
     and the first question only waits if it comes before the LLM finished loading. ``initial``
     (a record choice such as ``"example: sinus"``) is the record measured first, so a page that
     opens on it shows its tracing without measuring it again. ``llm_delay_s=None``: no LLM
@@ -81,7 +82,9 @@ def warm_up(*, llm_delay_s: float | None = LLM_WARMUP_DELAY_S, initial: str | No
             chat_bridge.RECORD_SHOWN.wait(timeout=llm_delay_s)
             chat_bridge.warm_local_model()
 
-        for step in (measure_once, report_builder, chat_bridge.shared_classifiers, load_llm):
+        from medts.agent.session import warm_question_reading
+
+        for step in (measure_once, report_builder, chat_bridge.shared_classifiers, warm_question_reading, load_llm):
             try:
                 step()
             except Exception:  # a failure shows later, in the panel that needs it
