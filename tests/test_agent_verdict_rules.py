@@ -65,6 +65,39 @@ def test_an_infarct_of_a_wall_is_there_when_one_spanning_it_is(question, asserte
     assert ground_answer(v.sentence, trace, question=question).n_ungrounded == 0
 
 
+def _sttc_trace(present: bool) -> list:
+    """A classifier and an engine result that assert STTC, or find no ST-T statement."""
+    rows = [{"code": "STTC", "probability": 0.52 if present else 0.02, "threshold": 0.15, "present": present}]
+    engine = {"tool": "interpretation", "withheld": [],
+              "asserted": [{"code": "STTC", "origin": "classifier", "probability": 0.52}] if present else []}
+    classify = {"tool": "classify", "statements": rows, "present": ["STTC"] if present else [], "evaluated_codes": ["STTC"]}
+    return [ToolCall("classify", {}, classify, 0.0), ToolCall("interpretation", {}, engine, 0.0)]
+
+
+@pytest.mark.parametrize("question", ["Is the ST segment normal on this tracing?", "Are the ST segments and T waves normal?",
+                                      "Are the T waves normal?"])
+@pytest.mark.parametrize("present", [True, False])
+def test_asked_whether_st_and_t_are_normal_the_yes_means_no_st_t_change(question, present):
+    # heldout78: "Are the ST segments and T waves normal?" got "No: the classifier does not find any ST-T change" (and
+    # "Yes: medts asserts STTC" where it did); "Is the ST segment normal?" got an overview
+    trace = _sttc_trace(present)
+    topic = route(question)
+    assert topic.kind == "statement" and topic.codes == ("STTC",) and topic.negated
+    v = decide(topic, [c.result for c in trace], trace, question)
+    assert v.answer == ("no" if present else "yes")
+    assert v.sentence.startswith("No, not normal: medts asserts STTC" if present else "Yes, normal: ")
+    assert ground_answer(v.sentence, trace, question=question).n_ungrounded == 0
+    # an LLM's bare "Yes." is checked with the question's polarity: it denies STTC
+    assert ground_answer("Yes.", trace, question=question).n_ungrounded == (1 if present else 0)
+
+
+def test_a_question_naming_st_changes_or_offering_abnormal_is_not_inverted():
+    assert not route("Any ST changes?").negated
+    assert not route("Are the T waves and ST segments normal or abnormal?").negated
+    assert route("यो ECG मा मुटुको अगाडिको भित्तामा हृदयाघात भएको संकेत छ?").codes == ("AMI",)  # heldout78 (Nepali)
+    assert route("St'ECG l'è normêl?").kind == "overview"  # Lombard: "is this ECG normal?" names no ST segment
+
+
 def test_the_fact_lines_of_a_wall_name_the_infarct_that_spans_it():
     # heldout73's first run: "Yes: medts asserts ASMI" sat above "- classifier does not find AMI (anterior myocardial
     # infarction)", which reads as a contradiction

@@ -487,3 +487,14 @@ def test_a_denied_member_answers_an_absent_family_and_only_that():
     assert not score_answer_text(no_lvh, [{"statement": "HYP", "present": True}], "Is there LVH?")
     yes_lvh = "Yes: medts asserts LVH (left ventricular hypertrophy)."
     assert not score_answer_text(yes_lvh, [{"statement": "HYP", "present": False}], "Is there LVH?")
+
+
+def test_a_yes_normal_answer_denies_the_finding_the_question_names():
+    question = "Are the ST segments and T waves normal?"
+    normal = "Yes, normal: the classifier does not find any ST-T change statement."
+    changed = "No, not normal: medts asserts STTC (ST-T change), classifier probability 52%."
+    assert score_answer_text(normal, [{"statement": "STTC", "present": False}], question)
+    assert not score_answer_text(normal, [{"statement": "STTC", "present": True}], question)
+    assert score_answer_text(changed, [{"statement": "STTC", "present": True}], question)
+    assert not score_answer_text("No: the classifier does not find any ST-T change statement.",
+                                 [{"statement": "STTC", "present": True}], "Any ST changes?")

@@ -923,12 +923,22 @@ def answered_codes(question: str) -> list[str]:
     return [code for _, code, negated in find_statements(question) if not negated]
 
 
+def yes_denies(question: str) -> bool:
+    """Whether a bare "Yes" answering ``question`` denies its statement: the question asks for the
+    statement's absence ("Are the ST segments normal?": :attr:`medts.agent.verdict.Topic.negated`)."""
+    from medts.agent.verdict import route
+
+    topic = route(question) if question.strip() else None
+    return topic is not None and topic.kind == "statement" and topic.negated
+
+
 def check_sentence(sentence: str, numbers: list[Fact], statements: StatementFacts,
                    question_numbers: list[tuple[float, str]] | None = None,
                    question_codes: list[str] | None = None, previous_quantity: str | None = None,
-                   quoted: Iterable[str] = ()) -> list[Claim]:
+                   quoted: Iterable[str] = (), inverted: bool = False) -> list[Claim]:
     """Claims of one sentence, each matched to the facts. A bare "Yes"/"No" answering a question
-    about statements (``question_codes``) asserts / denies them. ``previous_quantity``: the
+    about statements (``question_codes``) asserts / denies them (denies / asserts where ``inverted``:
+    :func:`yes_denies`). ``previous_quantity``: the
     measurement the previous sentence named (see :func:`find_qualifiers`). ``quoted``: tool
     ``reason`` texts; numbers inside a verbatim quote of one are not claims (and a reason is
     never evidence for a number anywhere else). Citations written in the sentence
@@ -940,7 +950,7 @@ def check_sentence(sentence: str, numbers: list[Fact], statements: StatementFact
     claims: list[Claim] = []
     yes_no = _YES_NO.match(sentence)
     for code in (question_codes or []) if yes_no else []:
-        negated = yes_no.group(1).lower() == "no"
+        negated = (yes_no.group(1).lower() == "no") != inverted
         citation = match_statement(code, negated, statements)
         claims.append(Claim(text=yes_no.group(1), kind="statement", code=code, negated=negated,
                             grounded=citation is not None, citation=citation))
@@ -1050,6 +1060,7 @@ class Grounder:
     question_numbers: list[tuple[float, str]]
     mode: Literal["remove", "flag"] = "remove"
     question_codes: list[str] = field(default_factory=list)
+    inverted: bool = False  # a "Yes" denies the question's statement (:func:`yes_denies`)
     claims: list[Claim] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     # why each removed sentence went ("unsupported number", "safety: dose"...): what output
@@ -1077,7 +1088,8 @@ class Grounder:
         quoted = sorted({t for call in trace for t in reason_texts(call.result)}, key=len, reverse=True)
         headers = [str(h) for call in trace if call.name == "record_summary"
                    for h in call.result.get("untrusted_header_text") or []]
-        return cls(numbers, statement_facts(trace), qnums, mode, qcodes, quoted=quoted, header_texts=headers)
+        return cls(numbers, statement_facts(trace), qnums, mode, qcodes, yes_denies(question), quoted=quoted,
+                   header_texts=headers)
 
     def check(self, sentence: str) -> list[Claim]:
         """The claims of ``sentence`` (not recorded): safety first, then tools and citations."""
@@ -1087,7 +1099,7 @@ class Grounder:
         if unsafe is not None:  # whatever it cites: a dose never becomes safe by a citation
             return [Claim(text=unsafe, kind="safety", grounded=False)]
         return check_sentence(sentence, self.numbers, self.statements, self.question_numbers, self.question_codes,
-                              previous_quantity=self.previous_quantity, quoted=self.quoted)
+                              previous_quantity=self.previous_quantity, quoted=self.quoted, inverted=self.inverted)
 
     def sentence(self, sentence: str) -> str:
         """The sentence with citations, or '' (removed) / flagged when a claim is unsupported.

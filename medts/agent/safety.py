@@ -215,6 +215,10 @@ def _as_context(question: str) -> Refusal | bool:
 _BEFORE = re.compile(r"\b(?:before|prior to|ahead of)\b", re.IGNORECASE)
 
 
+_WANTS_A_BASELINE = re.compile(r"\bbaseline\b|\bI (?:need|want|would like|'d like) (?:a |the |to (?:know|have|record|document) )",
+                               re.IGNORECASE)
+
+
 def _before_decision(question: str) -> str:
     """``question`` up to a "before" that follows an ECG question and leads, in one clause to the end, to a decision
     or a treatment ("Is there a long QT before we change the methadone dose?" asks about the QT); the whole question
@@ -257,6 +261,10 @@ def _decisions_only_as_conditions(parts: list[tuple[str, bool]], question: str) 
         return False  # a decision word no single clause holds is read as asked
     asks_the_ecg = any(asked and rules.question_needs.search(text) for text, asked in parts)
     for text, asked in deciding:
+        if not asked and asks_the_ecg and _BEFORE.match(text.strip()) and _WANTS_A_BASELINE.search(text):
+            continue  # v91: the asker's own plan, said as when a baseline measurement is wanted ("Before I start
+            # flecainide I need a baseline - what's the QRS width on this ECG?"); "Before I give flecainide, is the QRS
+            # narrow?" still asks whether to give it
         condition = _CONDITION.search(text)
         if asked or condition is None:
             return False

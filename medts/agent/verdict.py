@@ -263,6 +263,10 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"^\W*(?:[^:?.!]{1,30}:\s*)?SB\b", ("SBRAD",)),  # heldout61: "Agenda item 4: SB on loaded ECG - yes/no"
     # upper case only: Albanian "Sa është ...?" is "how much is ...?" (heldout43)
     (r"^\W*(?-i:SA)\b(?!\s*(?:node|nodal|block))", ("SARRH",)),
+    # heldout78: "Is the ST segment normal on this tracing?", "are the T waves normal?" (a "Yes" then denies STTC:
+    # _ASKS_NORMAL_ST_T)
+    # (the segment's letters as capitals and not before an apostrophe: Lombard "St'ECG l'è normêl?" asks a normal ECG)
+    (r"(?:(?-i:\bST)(?:[- ]segments?)?|\bST[- ]segments?|\bT[- ]waves?)\b(?!['’])[^?.,;]{0,20}\bnormal\b", ("STTC",)),
     # "are the t waves and st segments normal": ST/T named T first
     (r"\bT[- ]waves?\b[^?.]{0,10}\b(?:and|or|&|/)\s*(?:the )?ST(?:[- ]segments?)?\b", ("STTC",)),
     # heldout43: "anything going on with the ST segments or T waves?", "any ST-T wahala?" (pidgin: trouble)
@@ -820,7 +824,16 @@ def _statement_topic(q: str, codes: list[str]) -> Topic:
     nested = any(code in IMPLIED_BY and set(IMPLIED_BY[code]) & set(codes) for code in codes)
     choice = (len(codes) >= 2 and not nested and (_CHOICE_OR.search(q) is not None or _MULTIPLE_CHOICE.search(q) is not None)
               and not _YES_OR_NO.search(q))
+    if codes == ["STTC"] and _ASKS_NORMAL_ST_T.search(q) and not _NAMES_ST_T_CHANGE.search(q):
+        return Topic("statement", codes=("STTC",), negated=True)  # "Are the ST segments normal?": "Yes" denies STTC
     return Topic("statement", name="choice" if choice else "", codes=tuple(codes))
+
+
+_ASKS_NORMAL_ST_T = re.compile(r"\bnormal\b|\bwithin normal limits\b|\bWNL\b", re.IGNORECASE)
+_NAMES_ST_T_CHANGE = re.compile(r"abnormal|\bchang|\bdepress|\belevat|\binver|\bdeviat|\bshift|\bflat", re.IGNORECASE)
+"""A question whether the ST segments or T waves are normal asks the opposite of the ST-T change statement: its "Yes"
+denies STTC (heldout78: "Is the ST segment normal on this tracing?"; "Are the ST segments and T waves normal?" was
+answered "No: the classifier does not find any ST-T change statement", and "Yes: medts asserts STTC" where it did)."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1165,6 +1178,9 @@ def decide(topic: Topic, results: list[dict[str, Any]], trace: list[Any], questi
         answer, clause = decide_statement(code, facts, results)
         if answer == "cannot tell":
             return cannot(clause)
+        if topic.negated:  # "Are the ST segments normal?" asks whether the statement is absent
+            answer = "no" if answer == "yes" else "yes"
+            return Verdict(topic, answer, f"{'Yes, normal' if answer == 'yes' else 'No, not normal'}: {clause}.")
         extra = []
         for other in topic.codes[1:3]:  # "LBBB or RBBB?": each named statement gets its own clause
             a2, c2 = decide_statement(other, facts, results)

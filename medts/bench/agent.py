@@ -64,6 +64,9 @@ def fact_correct(fact: dict[str, Any], numbers: list[tuple[float, str]], stateme
     return fact["text"].lower() in text.lower()
 
 
+_NORMAL_ANSWER = re.compile(r"^\W*(?:yes,\s*normal|no,\s*not normal)\b", re.IGNORECASE)
+
+
 def question_family_codes(question: str) -> list[str]:
     """Statement families a question names in words the statement lexicon does not carry
     ("Is the axis deviated to the left?" names AXIS_LEFT): a "Yes"/"No" answers them."""
@@ -114,7 +117,10 @@ def score_answer_text(text: str, expect: list[dict[str, Any]], question: str = "
     for s in sentences:  # "No." / "Yes," answer the question; "No sign of AF" does not
         m = _YES_NO.match(s)
         if m:
-            statements += [(c, m.group(1).lower() == "no") for c in qcodes]
+            # "Yes, normal: ..." / "No, not normal: ..." answer a question whether something is normal: the yes
+            # denies the finding named, the no asserts it ("Are the ST segments normal?")
+            denied = (m.group(1).lower() == "no") != bool(_NORMAL_ANSWER.match(s))
+            statements += [(c, denied) for c in qcodes]
     return all(fact_correct(f, numbers, statements, text) for f in expect)
 
 
