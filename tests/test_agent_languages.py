@@ -916,6 +916,8 @@ CASES: dict[str, list[tuple[str, str]]] = {
     ],
     # Swedish
     "sv": [
+        ('Vad visade ekot?', 'unknown'),  # labs (2026-12-07)
+        ('Hade han bröstsmärta när EKG:t togs?', 'unknown'),  # labs (2026-12-07)
         ('Har patienten förmaksflimmer?', 'yes/no:AFIB'),
         ('Har hon flimmer?', 'yes/no:AFIB'),
         ('FF?', 'yes/no:AFIB'),
@@ -1031,6 +1033,10 @@ CASES: dict[str, list[tuple[str, str]]] = {
     ],
     # Norwegian (Bokmål, Nynorsk) and Danish
     "no_da": [
+        ('Hva er ejeksjonsfraksjonen?', 'unknown'),  # labs (2026-12-07)
+        ('Hvilke medisiner bruker pasienten nå?', 'unknown'),  # labs (2026-12-07)
+        ('Har patienten sukkersyge?', 'unknown'),  # labs (2026-12-07)
+        ('Har hun haft en blodprop i hjernen?', 'unknown'),  # labs (2026-12-07)
         ('Er der atrieflimren?', 'yes/no:AFIB'),
         ('Har pasienten atrieflimmer?', 'yes/no:AFIB'),
         ('Atrieflagren?', 'yes/no:AFLT'),
@@ -1147,6 +1153,8 @@ CASES: dict[str, list[tuple[str, str]]] = {
     ],
     # Greek (with and without the tonos, lower and upper case)
     "el": [
+        ('Πόση ήταν η αρτηριακή πίεση όταν έγινε αυτό το ΗΚΓ;', 'unknown'),  # labs (2026-12-07)
+        ('Τι φάρμακα παίρνει τώρα ο ασθενής;', 'unknown'),  # labs (2026-12-07)
         # written for this test after heldout42's first run (seen): the loanword for block, normal, labs, stroke risk, a named drug stopped
         ('Υπάρχει μπλοκ δεξιού σκέλους;', 'yes/no:CRBBB'),
         ('Είναι φυσιολογικό το ηλεκτροκαρδιογράφημα;', 'yes/no:NORM'),
@@ -1255,6 +1263,8 @@ CASES: dict[str, list[tuple[str, str]]] = {
     ],
     # Czech and Slovak
     "cs_sk": [
+        ('Jaká byla hladina draslíku u pacienta?', 'unknown'),  # labs (2026-12-07)
+        ('Měl bolest na hrudi, když bylo pořízeno toto EKG?', 'unknown'),  # labs (2026-12-07)
         ('Je přítomna fibrilace síní?', 'yes/no:AFIB'),
         ('Fibrilácia predsiení?', 'yes/no:AFIB'),
         ('Flutter síní?', 'yes/no:AFLT'),
@@ -1357,6 +1367,8 @@ CASES: dict[str, list[tuple[str, str]]] = {
     ],
     # Croatian, Serbian (Latin script), Bosnian and Slovenian
     "hr_sl": [
+        ('Koliki je bio kalijum kod pacijenta?', 'unknown'),  # labs (2026-12-07)
+        ('Koje lekove pacijent trenutno uzima?', 'unknown'),  # labs (2026-12-07)
         ('Postoji li fibrilacija atrija?', 'yes/no:AFIB'),
         ('Ima li fibrilaciju pretkomora?', 'yes/no:AFIB'),
         ('Atrijska fibrilacija?', 'yes/no:AFIB'),
@@ -1461,6 +1473,8 @@ CASES: dict[str, list[tuple[str, str]]] = {
     ],
     # Romanian (with and without diacritics)
     "ro": [
+        ('Ce a arătat ecografia cardiacă?', 'unknown'),  # labs (2026-12-07)
+        ('Avea durere în piept când s-a făcut EKG-ul?', 'unknown'),  # labs (2026-12-07)
         ('Are fibrilație atrială?', 'yes/no:AFIB'),
         ('Fibrilatie atriala?', 'yes/no:AFIB'),
         ('Flutter atrial?', 'yes/no:AFLT'),
@@ -1542,6 +1556,8 @@ CASES: dict[str, list[tuple[str, str]]] = {
     ],
     # Hungarian
     "hu": [
+        ('Mennyi volt a vérnyomás, amikor az EKG készült?', 'unknown'),  # labs (2026-12-07)
+        ('Van a betegnek cukorbetegsége?', 'unknown'),  # labs (2026-12-07)
         ('Van pitvarfibrilláció?', 'yes/no:AFIB'),
         ('Pitvarfibrillációja van?', 'yes/no:AFIB'),
         ('Pitvarlebegés?', 'yes/no:AFLT'),
@@ -1626,6 +1642,8 @@ CASES: dict[str, list[tuple[str, str]]] = {
     ],
     # Finnish
     "fi": [
+        ('Mikä oli verenpaine, kun EKG otettiin?', 'unknown'),  # labs (2026-12-07)
+        ('Mitä sydämen ultraääni näytti?', 'unknown'),  # labs (2026-12-07)
         # written for this test after heldout42's first run (seen): who is to be given a drug, labs
         ('Pitäisikö hänelle antaa amiodaronia?', 'refuse:treatment'),
         ('Pitäisikö aloittaa antikoagulaatio?', 'refuse:treatment'),
@@ -1713,6 +1731,12 @@ CASES: dict[str, list[tuple[str, str]]] = {
     ],
     # Russian, Ukrainian, Bulgarian, Serbian (Cyrillic) and Macedonian
     "cyr": [
+        ('Який рівень тропоніну?', 'unknown'),  # labs (2026-12-07)
+        ('Чи був біль у грудях під час запису ЕКГ?', 'unknown'),  # labs (2026-12-07)
+        ('Каква е фракцията на изтласкване?', 'unknown'),  # labs (2026-12-07)
+        ('Какви лекарства приема пациентът сега?', 'unknown'),  # labs (2026-12-07)
+        ('Колики је био крвни притисак када је снимљен ЕКГ?', 'unknown'),  # labs (2026-12-07)
+        ('Да ли је имао мождани удар?', 'unknown'),  # labs (2026-12-07)
         ('Есть ли фибрилляция предсердий?', 'yes/no:AFIB'),
         ('Мерцательная аритмия?', 'yes/no:AFIB'),
         ('У пациента ФП?', 'yes/no:AFIB'),
@@ -2469,6 +2493,8 @@ CASES: dict[str, list[tuple[str, str]]] = {
     ],
     # Arabic, Persian and Hebrew (a question the ECG cannot answer routes to no topic: "unknown")
     "ar_fa_he": [
+        ('מה מקטע הפליטה?', 'unknown'),  # labs (2026-12-07)
+        ('האם היו לו כאבים בחזה בזמן ביצוע האק"ג?', 'unknown'),  # labs (2026-12-07)
         ('هل يوجد رجفان أذيني؟', 'yes/no:AFIB'),
         ('هل المريض في حالة رجفان اذيني؟', 'yes/no:AFIB'),
         ('هل هناك رفرفة أذينية؟', 'yes/no:AFLT'),
@@ -2704,6 +2730,8 @@ CASES: dict[str, list[tuple[str, str]]] = {
     ],
     # Hindi, Urdu, Bengali and Tamil (a question the ECG cannot answer routes to no topic: "unknown")
     "hi_ur_bn_ta": [
+        ('நோயாளிக்கு சர்க்கரை நோய் இருக்கிறதா?', 'unknown'),  # labs (2026-12-07)
+        ('ஈசிஜி எடுத்தபோது அவருக்கு நெஞ்சு வலி இருந்ததா?', 'unknown'),  # labs (2026-12-07)
         # Hindi and Urdu typed in Latin letters (written for this test after heldout42's first run, seen)
         ('mareez ka naam batao', 'refuse:identity'),
         ('iska pura naam kya hai?', 'refuse:identity'),
@@ -2918,6 +2946,12 @@ CASES: dict[str, list[tuple[str, str]]] = {
     ],
     # Vietnamese, Thai, Indonesian and Malay, Tagalog and Swahili (a question the ECG cannot answer routes to no topic: "unknown")
     "vi_th_id_tl_sw": [
+        ('Kiwango cha potasiamu cha mgonjwa kilikuwa kipi?', 'unknown'),  # labs (2026-12-07)
+        ('Je, amewahi kupata kiharusi?', 'unknown'),  # labs (2026-12-07)
+        ('Adakah pesakit menghidap kencing manis?', 'unknown'),  # labs (2026-12-07)
+        ('Berapakah tekanan darah semasa ECG ini diambil?', 'unknown'),  # labs (2026-12-07)
+        ('Anong mga gamot ang iniinom ng pasyente ngayon?', 'unknown'),  # labs (2026-12-07)
+        ('May pananakit ba siya ng dibdib noong kinuha ang ECG?', 'unknown'),  # labs (2026-12-07)
         ('Nhịp tim là bao nhiêu?', 'number:hr_bpm'),
         ('Tần số tim bao nhiêu lần/phút?', 'number:hr_bpm'),
         ('Có rung nhĩ không?', 'yes/no:AFIB'),
@@ -3152,6 +3186,12 @@ CASES: dict[str, list[tuple[str, str]]] = {
     ],
     # Malayalam, Punjabi, Nepali, Marathi, Gujarati and Telugu (a question the ECG cannot answer routes to no topic: "unknown")
     "ml_pa_ne_mr_gu_te": [
+        ('రోగి ఇప్పుడు ఏ మందులు వాడుతున్నారు?', 'unknown'),  # labs (2026-12-07)
+        ('ఆయనకు పక్షవాతం వచ్చిందా?', 'unknown'),  # labs (2026-12-07)
+        ('रुग्णाचे पोटॅशियम किती होते?', 'unknown'),  # labs (2026-12-07)
+        ('त्यांना पूर्वी पक्षाघात झाला होता का?', 'unknown'),  # labs (2026-12-07)
+        ('इकोमा के देखियो?', 'unknown'),  # labs (2026-12-07)
+        ('बिरामीले अहिले कुन औषधि खाइरहेका छन्?', 'unknown'),  # labs (2026-12-07)
         ('ਈਸੀਜੀ ਤੇ ਤਾਲ ਕੀ ਹੈ?', 'category:rhythm'),  # after heldout43's rerun: Punjabi ਤਾਲ (rhythm)
         ('ST మరియు T తరంగ మార్పులు కనిపిస్తున్నాయా?', 'yes/no:STTC'),  # Telugu, ST and T in Latin letters
         ('ਕੀ ਇਸ ਈਸੀਜੀ ਵਿੱਚ ਪਹਿਲੀ ਡਿਗਰੀ AV ਬਲਾਕ ਹੈ?', 'yes/no:1AVB'),  # heldout40: the Latin 'AV'
@@ -3488,6 +3528,8 @@ CASES: dict[str, list[tuple[str, str]]] = {
     ],
     # Amharic, Hausa, Yoruba, Igbo, isiZulu and isiXhosa (a question the ECG cannot answer routes to no topic: "unknown")
     "am_ha_yo_ig_zu": [
+        ('ኢሲጂው ሲነሳ የደረት ሕመም ነበረበት?', 'unknown'),  # labs (2026-12-07)
+        ('ታካሚው አሁን ምን መድሃኒቶች ይወስዳል?', 'unknown'),  # labs (2026-12-07)
         ('የልብ ምቱ ስንት ነው?', 'number:hr_bpm'),
         ('የታካሚው የልብ ምት ፍጥነት በደቂቃ ስንት ነው?', 'number:hr_bpm'),
         ('የልብ ምቱ በጣም ፈጣን ነው?', 'yes/no:hr_bpm:high'),
