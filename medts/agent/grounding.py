@@ -915,21 +915,19 @@ def answered_codes(question: str) -> list[str]:
     first code: "Incomplete RBBB?" is IRBBB, "MI in V1-V4?" AMI, "RBBB or LBBB?" the family BBB),
     else the statements the question names, not negated. The grounding check once read the
     lexicon alone, so a verdict on the router's statement failed it ("the tool results disagree")."""
+    return _answered(question)[0]
+
+
+def _answered(question: str) -> tuple[list[str], bool]:
+    """:func:`answered_codes` of ``question`` and whether a bare "Yes" answering it denies its statement (the
+    question asks for the statement's absence, "Are the ST segments normal?": :attr:`medts.agent.verdict.Topic.negated`),
+    from one reading by the router."""
     from medts.agent.verdict import route  # verdict builds on this module
 
     topic = route(question) if question.strip() else None
     if topic is not None and topic.kind == "statement" and topic.codes:
-        return [topic.codes[0]]
-    return [code for _, code, negated in find_statements(question) if not negated]
-
-
-def yes_denies(question: str) -> bool:
-    """Whether a bare "Yes" answering ``question`` denies its statement: the question asks for the
-    statement's absence ("Are the ST segments normal?": :attr:`medts.agent.verdict.Topic.negated`)."""
-    from medts.agent.verdict import route
-
-    topic = route(question) if question.strip() else None
-    return topic is not None and topic.kind == "statement" and topic.negated
+        return [topic.codes[0]], topic.negated
+    return [code for _, code, negated in find_statements(question) if not negated], False
 
 
 def check_sentence(sentence: str, numbers: list[Fact], statements: StatementFacts,
@@ -938,7 +936,7 @@ def check_sentence(sentence: str, numbers: list[Fact], statements: StatementFact
                    quoted: Iterable[str] = (), inverted: bool = False) -> list[Claim]:
     """Claims of one sentence, each matched to the facts. A bare "Yes"/"No" answering a question
     about statements (``question_codes``) asserts / denies them (denies / asserts where ``inverted``:
-    :func:`yes_denies`). ``previous_quantity``: the
+    the question asks for their absence). ``previous_quantity``: the
     measurement the previous sentence named (see :func:`find_qualifiers`). ``quoted``: tool
     ``reason`` texts; numbers inside a verbatim quote of one are not claims (and a reason is
     never evidence for a number anywhere else). Citations written in the sentence
@@ -1060,7 +1058,7 @@ class Grounder:
     question_numbers: list[tuple[float, str]]
     mode: Literal["remove", "flag"] = "remove"
     question_codes: list[str] = field(default_factory=list)
-    inverted: bool = False  # a "Yes" denies the question's statement (:func:`yes_denies`)
+    inverted: bool = False  # a "Yes" denies the question's statement ("Are the ST segments normal?")
     claims: list[Claim] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     # why each removed sentence went ("unsupported number", "safety: dose"...): what output
@@ -1084,11 +1082,11 @@ class Grounder:
                    for f in numeric_facts(call.name, call.result)]
         numbers += glossary_facts(trace)
         qnums = [(v, u) for _, v, u in find_numbers(question)]
-        qcodes = answered_codes(question)
+        qcodes, inverted = _answered(question)
         quoted = sorted({t for call in trace for t in reason_texts(call.result)}, key=len, reverse=True)
         headers = [str(h) for call in trace if call.name == "record_summary"
                    for h in call.result.get("untrusted_header_text") or []]
-        return cls(numbers, statement_facts(trace), qnums, mode, qcodes, yes_denies(question), quoted=quoted,
+        return cls(numbers, statement_facts(trace), qnums, mode, qcodes, inverted, quoted=quoted,
                    header_texts=headers)
 
     def check(self, sentence: str) -> list[Claim]:

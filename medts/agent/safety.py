@@ -215,6 +215,7 @@ def _as_context(question: str) -> Refusal | bool:
 _BEFORE = re.compile(r"\b(?:before|prior to|ahead of)\b", re.IGNORECASE)
 
 
+# v91: what a part opening with "before" says the asker wants measured first (_decisions_only_as_conditions)
 _WANTS_A_BASELINE = re.compile(r"\bbaseline\b|\bI (?:need|want|would like|'d like) (?:a |the |to (?:know|have|record|document) )",
                                re.IGNORECASE)
 

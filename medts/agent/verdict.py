@@ -829,7 +829,7 @@ def _statement_topic(q: str, codes: list[str]) -> Topic:
     return Topic("statement", name="choice" if choice else "", codes=tuple(codes))
 
 
-_ASKS_NORMAL_ST_T = re.compile(r"\bnormal\b|\bwithin normal limits\b|\bWNL\b", re.IGNORECASE)
+_ASKS_NORMAL_ST_T = re.compile(r"\bnormal\b|\bWNL\b", re.IGNORECASE)
 _NAMES_ST_T_CHANGE = re.compile(r"abnormal|\bchang|\bdepress|\belevat|\binver|\bdeviat|\bshift|\bflat", re.IGNORECASE)
 """A question whether the ST segments or T waves are normal asks the opposite of the ST-T change statement: its "Yes"
 denies STTC (heldout78: "Is the ST segment normal on this tracing?"; "Are the ST segments and T waves normal?" was
