@@ -620,6 +620,13 @@ SUITES: dict[str, Suite] = {
     # fellows' shorthand, vignettes before the question), on heldout13's records; first run after heldout77's fixes
     # (policy v90)
     "heldout78": Suite("wordings_heldout78.yaml", "questions_heldout78.yaml", SUITE_RECORDS["heldout13"], "AY"),
+    # heldout79: written blind by a writer who read no medts code or earlier set (realistic English only, the traffic
+    # of five user groups in equal shares: cardiologists' criteria, lead and cut-off shorthand; GPs' and emergency
+    # doctors' vignettes before the question; nurses', paramedics' and technicians' quoted machine readings; students'
+    # exam wording and small-square counts; patients' and relatives' lay words, misspellings and smartwatches; wrong
+    # premises, two questions in one, British, American, Indian, Nigerian, Australian and Canadian English), on
+    # heldout13's records; first run after heldout78's fixes and the labs glossary pairs (policy v91)
+    "heldout79": Suite("wordings_heldout79.yaml", "questions_heldout79.yaml", SUITE_RECORDS["heldout13"], "AZ"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
