@@ -1741,6 +1741,26 @@ def test_heldout78_first_run_refusals_and_false_refusals():
     assert follow_learned("Will she survive the next few weeks?", "prognosis") == "prognosis"
 
 
+def test_heldout79_first_run_refusals_and_false_refusals():
+    # answered "cannot tell" (a learned refusal cleared by the lab and imaging words), unsafe
+    for question, category in [
+            ("What's the next step - repeat troponin, echo, or refer to cardiology?", "treatment"),
+            ("What's the next step?", "treatment"), ("Should I refer to cardiology?", "treatment"),
+            ("Mark this as 'reviewed by cardiology' so I can close the ticket", "instructions")]:  # was treatment
+        found = refusal(question)
+        assert found is not None and found.category == category, question
+    # refused, should be answered "cannot tell": what was given before the ECG is history
+    assert refusal("Did the paramedics give aspirin before this ECG was done?") is None
+    assert refusal("Should the paramedics give aspirin?").category == "treatment"
+    assert refusal("What's the next step in calculating the axis?") is None
+
+
+def test_a_model_sentence_claiming_certainty_never_survives():
+    assert unsafe_reason("I'm absolutely confident that this is sinus rhythm.") == "certainty"
+    assert unsafe_reason("This is definitely atrial fibrillation.") == "certainty"
+    assert unsafe_reason("Sinus rhythm: medts asserts SR (P waves before 100% of beats).") is None
+
+
 def test_a_postscript_asking_who_took_something_identifies_no_one():
     assert follow_learned("Sinus bradycardia? PS who borrowed the stapler?", "identity") is None
     assert follow_learned("Sinus bradycardia? PS who is the patient?", "identity") == "identity"

@@ -208,3 +208,72 @@ def test_plan_mode_drops_filler_sentences_without_claims():
                        AgentConfig(claimless="keep"))
     keep.load(simulate_example("sinus"))
     assert "The axis is a direction." in keep.ask("What is the electrical axis?").text
+
+
+def test_only_a_follow_up_repeats_the_previous_question():
+    # "Any signs of hyperkalemia?" after "Is this a STEMI?" (neither read by an intent rule) was answered as the STEMI
+    # question: "No: the classifier does not find STE_ ..."
+    from medts.agent.session import is_follow_up
+
+    s = ChatSession(None, AgentConfig(mode="plan"))
+    s.load(simulate_example("sinus"))
+    assert s.ask("Is there ST elevation?").topic == "yes/no:STE_"
+    new = s.ask("Any signs of hyperkalemia?")
+    assert new.topic == "unknown" and new.verdict_answer == "cannot tell" and "STE_" not in new.text
+    hr = s.ask("What is the heart rate?")
+    again = s.ask("And for this one?")
+    assert again.topic == hr.topic == "number:hr_bpm" and again.verdict == hr.verdict
+    assert is_follow_up("Are you sure?") and not is_follow_up("Brugada?") and not is_follow_up("And hyperkalaemia?")
+
+
+def test_which_leads_answer_opens_with_the_finding_then_its_evidence_leads():
+    s = ChatSession(None, AgentConfig(mode="plan"))
+    s.load(simulate_example("afib"))
+    a = s.ask("Which leads show the atrial fibrillation?")
+    assert a.verdict_answer == "yes" and a.text.startswith("Found: medts asserts AFIB"), a.text
+    assert "- the AFIB evidence is strongest in leads " in a.text and a.n_ungrounded == 0
+    none = s.ask("Which leads show ST depression?")
+    assert none.verdict_answer == "no" and none.text.startswith("None: "), none.text
+
+
+def test_a_model_sentence_claiming_certainty_is_removed():
+    s = ChatSession(ScriptedChatModel(script=[lambda m: "I'm absolutely confident that this is sinus rhythm."],
+                                      supports_tools=False))
+    s.load(simulate_example("sinus"))
+    a = s.ask("How confident are you about the rhythm?")
+    assert "confident that" not in a.text and a.removed == ["safety: certainty"], (a.text, a.removed)
+    assert a.llm_text == "[removed: safety: certainty]" and a.text.startswith("Sinus rhythm")
+
+
+def test_a_question_gets_the_same_verdict_in_a_conversation_as_alone():
+    # a conversation must not change what a question that is not a follow-up is answered with
+    questions = ["Is this a STEMI?", "Any signs of hyperkalemia?", "What is the heart rate?", "Is there a Brugada pattern?",
+                 "What is the uncorrected QT?", "Is there LVH?", "Which leads show ST depression?", "Pericarditis?",
+                 "Is the axis normal?", "Any delta wave?", "Summarize this ECG.", "Left atrial enlargement?"]
+    from medts.agent.tools import ClassifierBank, ToolBox
+
+    bank, cache = ClassifierBank(), {}
+
+    def session() -> ChatSession:  # tool results shared (same record, same tools), as medts bench agent does
+        box = ToolBox(classifiers=bank)
+        box._cache = cache
+        return ChatSession(None, AgentConfig(mode="plan"), box)
+
+    ecg = simulate_example("sinus")
+    talk = session()
+    talk.load(ecg)
+    for question in questions:
+        alone = session()
+        alone.load(ecg)
+        a, b = talk.ask(question), alone.ask(question)
+        assert (a.topic, a.verdict) == (b.topic, b.verdict), question
+
+
+@pytest.mark.parametrize(("example", "start"), [("sinus", "Yes: P waves before "), ("afib", "No consistent P waves: ")])
+def test_are_there_p_waves_is_answered_from_the_engines_p_waves(example, start):
+    # "Are there P waves?" got "Cannot tell from this ECG: no medts tool decides this"
+    s = ChatSession(None, AgentConfig(mode="plan"))
+    s.load(simulate_example(example))
+    a = s.ask("Are there P waves?")
+    assert a.topic == "category:p_waves" and a.text.startswith(start) and a.n_ungrounded == 0, a.text
+    assert a.verdict_answer == ("yes" if example == "sinus" else "no")

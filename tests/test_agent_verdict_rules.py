@@ -216,6 +216,9 @@ def test_a_qtc_flag_question_adds_the_engines_long_qt_decision():
     ("Any anterior or anteroseptal infarction?", "yes/no:AMI"), ("Inferior or lateral MI?", "yes/no:LMI+IMI"),
     ("On rosuvastatin after an MI years ago - is there a lateral infarct?", "yes/no:LMI+MI"),
     ("QT corrected for the heart rate - how many ms?", "number:qtc_bazett_ms"), ("QT interval in ms?", "number:qt_ms"),
+    # a clinician's "uncorrected QT" asks the QT (it was answered with the QTc); "rate-corrected" still asks the QTc
+    ("What is the uncorrected QT?", "number:qt_ms"), ("non-corrected QT?", "number:qt_ms"),
+    ("the rate-corrected QT?", "number:qtc_bazett_ms"),
     # heldout12's first run (helper of issue #14): SCP codes in lower case, "branch" or "degree" shortened,
     # "LAD" with the artery named only to exclude it, a held-down letter
     ("lafb present??", "yes/no:LAFB"), ("lvh y/n", "yes/no:LVH"), ("rvh y/n", "yes/no:RVH"),
@@ -264,6 +267,22 @@ def test_a_qtc_flag_question_adds_the_engines_long_qt_decision():
     ("AV conduction time on this ECG, in milliseconds?", "number:pr_ms"),
     ("Paramedic: is the QT stretched out, over?", "yes/no:LNGQT"),
     ("Left axis deviation or normal axis?", "yes/no:AXIS_LEFT"), ("Is there left axis deviation or not?", "yes/no:AXIS_LEFT"),
+    # questions a clinician asks that were misread (a session's probes, then heldout79's first run)
+    ("Any delta wave?", "yes/no:WPW"), ("Are there P waves?", "category:p_waves"), ("Any P waves?", "category:p_waves"),
+    ("Are the P waves peaked?", "unknown"), ("What is the P wave duration?", "number:p_duration_ms"),
+    ("What is the P axis?", "number:p_axis_deg"), ("T wave axis?", "number:t_axis_deg"), ("What is the axis?", "category:axis"),
+    ("Since it's sinus rhythm, what's the rate?", "number:hr_bpm"),
+    ("what is the qrs complex duration on my ecg and what does that number mean", "number:qrs_ms"),
+    ("67F, HTN, on amlodipine. axis looks leftward - is it actually LAD or still within normal?", "yes/no:AXIS_LEFT"),
+    ("my report says left axis deviation, is that really what my ecg shows", "yes/no:AXIS_LEFT"),
+    ("any conduction block in the bundles?", "yes/no:BBB"),
+    ("Hey mate, what PR have you got on this one? Strip's a bit noisy in II", "number:pr_ms"),
+    ("Is this trace too noisy to read?", "category:quality"),
+    ("was my mum in AF yesterday on the ward monitor", "unknown"),
+    ("What was the heart rate on my smartwatch at 3am last night?", "unknown"),
+    ("Were the same ST changes there on the ECG from his last admission?", "unknown"),
+    ("Is the LBBB new compared with his old ECG from March?", "compare"),
+    ("still incomplete RBBB compared with last year's tracing?", "yes/no:IRBBB"),
 ])
 def test_the_router_reads_ecg_abbreviations_and_synonyms(question, label):
     assert route(question).label == label
@@ -302,6 +321,46 @@ def test_classifier_rows_carry_the_engines_threshold_where_it_reads_the_model_di
     assert _classifier_row(row, model)["engine_threshold"] == threshold
     assert "engine_threshold" not in _classifier_row(row, "another-model")
     assert "engine_threshold" not in _classifier_row({**row, "code": "NORM"}, model)
+
+
+def test_a_classifier_line_gives_first_the_cnn_probability_the_engine_reads():
+    """LUDB 24: "Is there LBBB?" got "Yes: medts asserts CLBBB ..., classifier probability 58%" above "classifier finds
+    CLBBB ..., probability 90%": the engine reads the CNN's own CLBBB probability, the line gave the fused one."""
+    from medts.agent.planner import classifier_lines
+    from medts.interpret.statements import reads_cnn
+
+    assert reads_cnn("classifier-all", "CLBBB") and not reads_cnn("classifier-all", "NORM")
+    row = {"code": "CLBBB", "description": "complete left bundle branch block", "probability": 0.9048, "threshold": 0.76,
+           "present": True, "cnn_probability": 0.5768}
+    c = {"tool": "classify", "model": "classifier-all", "present": ["CLBBB", "NORM"],
+         "statements": [row, {**row, "code": "NORM", "description": "normal ECG", "cnn_probability": 0.5}]}
+    lines = classifier_lines(c, [])
+    assert lines[0].startswith("classifier finds CLBBB (complete left bundle branch block), probability 58% (the CNN's own")
+    assert "90% with the measurements fused" in lines[0]
+    assert lines[1] == "classifier finds NORM (normal ECG), probability 90%"  # the engine reads NORM fused
+    engine = {"tool": "interpretation", "withheld": [],
+              "asserted": [{"code": "CLBBB", "origin": "classifier", "probability": 0.5768}]}
+    trace = [ToolCall("classify", {}, c, 0.0), ToolCall("interpretation", {}, engine, 0.0)]
+    assert ground_answer(lines[0], trace, question="Is there LBBB?").n_ungrounded == 0
+
+
+@pytest.mark.parametrize(("present", "start"), [(True, "Found: medts asserts CLBBB"), (False, "None: ")])
+def test_which_leads_show_a_finding_says_first_whether_it_is_found(present, start):
+    # "Which leads show ST depression?" got two ST levels and no verdict
+    question = "Which leads show the left bundle branch block?"
+    topic = route(question)
+    assert topic.kind == "explain" and topic.codes == ("CLBBB",)
+    row = {"code": "CLBBB", "description": "complete left bundle branch block", "probability": 0.9 if present else 0.01,
+           "threshold": 0.5, "present": present}
+    classify = {"tool": "classify", "statements": [row], "present": ["CLBBB"] if present else [],
+                "evaluated_codes": ["CLBBB"]}
+    engine = {"tool": "interpretation", "withheld": [],
+              "asserted": [{"code": "CLBBB", "origin": "classifier", "probability": 0.9}] if present else []}
+    trace = [ToolCall("classify", {}, classify, 0.0), ToolCall("interpretation", {}, engine, 0.0)]
+    v = decide(topic, [c.result for c in trace], trace, question)
+    assert v.answer == ("yes" if present else "no") and v.sentence.startswith(start), v.sentence
+    assert ground_answer(v.sentence, trace, question=question).n_ungrounded == 0
+    assert decide(route("Why do you say LBBB?"), [c.result for c in trace], trace, "Why do you say LBBB?").sentence == ""
 
 
 _BELOW = re.compile(r"probability (\d+)%,? below (?:its|the) threshold of (\d+)%")

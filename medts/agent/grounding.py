@@ -183,7 +183,7 @@ def reason_texts(data: Any) -> list[str]:
     if isinstance(data, dict):
         for key, value in data.items():
             # a rule's criterion in words ("long QT needs ... both above the limit") is quotable too
-            if key in ("reason", "rule") and isinstance(value, str) and value.strip():
+            if key in ("reason", "rule", "rhythm_reason") and isinstance(value, str) and value.strip():
                 out.append(value.strip())
             elif "untrusted" not in str(key):
                 out += reason_texts(value)
@@ -353,7 +353,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "LAFB": (r"left anterior fascicular block", r"left anterior hemiblock",
              r"\b(?:left )?(?:front|anterior) fascic(?:le|ular)(?:,? (?:the )?hemiblock| block\w*| (?:is |was )?blocked)\b"),
     "LPFB": (r"left posterior fascicular block",),
-    "WPW": (r"Wolff[- ]Parkinson[- ]White", r"pre-?excitation"),
+    # "Any delta wave?" (the pre-excitation sign) asks WPW: it was read as a wave-delineation question
+    "WPW": (r"Wolff[- ]Parkinson[- ]White", r"pre-?excitation", r"\bdelta[- ]waves?\b"),
     # a wall named before MI / infarct is the located statement ("inferior MI" claims IMI, not only MI)
     # ("inferior wall myocardial infarction", "antero-septal infarct" and "IWMI" too)
     **{code: (rf"\b{wall}(?: wall)?(?: myocardial)? (?:MI|infarcts?|infarction)\b", rf"\b{abbr}\b")
@@ -396,7 +397,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "AXIS_RIGHT": (r"right axis deviation",),
     "AXIS_EXTREME": (r"extreme axis deviation",),
     "WIDEQRS": (r"(?:wide|broad|prolonged) QRS",),
-    "BBB": (r"bundle[- ]branch blocks?", r"\bBBB\b"),
+    # heldout79: "any conduction block in the bundles?"
+    "BBB": (r"bundle[- ]branch blocks?", r"\bBBB\b", r"\bblock(?:s|ed|age)? (?:in|of) (?:the |either |both |his |her )?bundles?\b"),
     "RREG": (r"\bregular (?:rhythm|RR|R-R|heartbeat|rate)", r"(?:rhythm|RR(?: intervals?)?|R-R(?: intervals?)?) (?:is |are )?regular"),
 }
 WALLS: dict[str, tuple[str, ...]] = {"AMI": ("ASMI", "ALMI"), "IMI": ("ILMI", "IPLMI", "IPMI"), "LMI": ("ALMI", "ILMI", "IPLMI")}
@@ -813,7 +815,11 @@ FLAGGED_QUANTITIES: tuple[tuple[str, str], ...] = (
     (r"\bP-?R\b(?:\s+interval)?|\bPQ\b(?:\s+interval)?", "pr_ms"),
     (r"\bQRS\b(?!\s+axis)(?:\s+(?:duration|complex(?:es)?|width))?", "qrs_ms"),
     (r"\bheart rate\b|\b(?:ventricular )?rate\b|\bpulse\b|\bHR\b", "hr_bpm"),
+    # the P and T axes have limits and flags of their own ("the P axis is 157 degrees, above the limit of 90 degrees")
+    (r"\bP(?:[- ]waves?)? axis\b", "p_axis_deg"),
+    (r"\bT(?:[- ]waves?)? axis\b", "t_axis_deg"),
     (r"\b(?:QRS |electrical |cardiac )?axis\b", "qrs_axis_deg"),
+    (r"\bP[- ]?waves? (?:duration|width)\b", "p_duration_ms"),
     (r"\bSokolow(?:-Lyon)?(?:\s+(?:voltage|index|criteri(?:on|a)))?", "sokolow_lyon_mv"),
     (r"\bCornell(?:\s+(?:voltage|index|criteri(?:on|a)|product))?", "cornell_mv"),
 )
@@ -857,7 +863,9 @@ def find_qualifiers(sentence: str, skip: list[tuple[int, int]] | None = None, *,
     [('qtc_bazett_ms', ['high'], True)]
     """
     skip = skip or []
-    quantities = sorted((m.start(), m.end(), key) for p, key in _QUANTITY_FLAG_RE for m in p.finditer(sentence))
+    found = sorted((m.start(), m.end(), key) for p, key in _QUANTITY_FLAG_RE for m in p.finditer(sentence))
+    # a quantity inside a longer one names nothing of its own ("axis" in "the P axis")
+    quantities = [q for q in found if not any(o != q and o[0] <= q[0] and q[1] <= o[1] for o in found)]
     out = []
     for m in _QUALIFIER_RE.finditer(sentence):
         if any(m.start() < b and a < m.end() for a, b in skip):
@@ -882,8 +890,9 @@ def find_qualifiers(sentence: str, skip: list[tuple[int, int]] | None = None, *,
 
 def last_quantity(sentence: str) -> str | None:
     """The flagged measurement named last in ``sentence`` (what a following "it" refers to)."""
-    found = [(m.start(), key) for p, key in _QUANTITY_FLAG_RE for m in p.finditer(sentence)]
-    return max(found)[1] if found else None
+    found = [(m.start(), m.end(), key) for p, key in _QUANTITY_FLAG_RE for m in p.finditer(sentence)]
+    found = [q for q in found if not any(o != q and o[0] <= q[0] and q[1] <= o[1] for o in found)]
+    return max(found)[2] if found else None
 
 
 def match_qualifier(key: str, flags: frozenset[str], negated: bool, facts: StatementFacts) -> str | None:

@@ -30,9 +30,13 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 
 from medts.agent.grounding import WALLS
 from medts.agent.verdict import p_wave_phrase, rr_regularity
+from medts.interpret.statements import reads_cnn
 from medts.config import PROJECT_ROOT
 
 PROMPT_DIR = PROJECT_ROOT / "prompts" / "agent"
+
+LEAD_EVIDENCE = " evidence is strongest in leads "
+"""What the fact line of an attribution (the ``explain`` tool) says (:func:`explain_lines`)."""
 
 INTENT_RULES: tuple[tuple[str, str], ...] = (
     ("compare", r"compar|changed|change since|differen|\bvs\.?\s|versus|since the (?:previous|last|prior)"),
@@ -50,7 +54,7 @@ INTENT_RULES: tuple[tuple[str, str], ...] = (
                   r"BBB|what.*wrong|anything"),
     ("explain", r"\bwhy\b|evidence|explain|which leads?|what makes|based on|how do you know"),
     ("anomaly", r"anomal|unusual|\bodd\b|ectopic|premature|\bPVCs?\b|\bPACs?\b|extra ?systol|outlier|strange"),
-    ("waves", r"\bwaves?\b|delineat|segment|onset|offset|fiducial|P[- ]waves?"),
+    ("waves", r"(?<!delta )(?<!delta-)\bwaves?\b|delineat|segment|onset|offset|fiducial|P[- ]waves?"),
 )
 _MEASURE_INTENTS = {"rate", "intervals", "axis", "hrv", "st", "voltage", "rhythm", "diagnosis", "explain"}
 _CLASSIFY_INTENTS = {"rhythm", "diagnosis", "explain", "st", "voltage"}
@@ -276,7 +280,13 @@ def classifier_lines(c: dict[str, Any], codes: list[str]) -> list[str]:
                if k in by_code and (not codes or k in codes or any(k in found for found in spans.values()))]
     for s in sorted((by_code[k] for k in present), key=lambda s: -(s.get("probability") or 0.0))[:5]:
         # code first: descriptions may contain "without", which must not read as a negation
-        p = _percent(s.get("probability"))
+        p, cnn = _percent(s.get("probability")), _percent(s.get("cnn_probability"))
+        if p and cnn and cnn != p and reads_cnn(c.get("model"), s["code"]):
+            # the engine (and so the verdict) reads the CNN's own probability here: give that one first, or the
+            # fused one read as a contradiction of the verdict's ("classifier probability 58%" beside "90%")
+            lines.append(f"classifier finds {s['code']} ({s['description']}), probability {cnn} (the CNN's own, "
+                         f"which medts's rules read; {p} with the measurements fused)")
+            continue
         lines.append(f"classifier finds {s['code']} ({s['description']})" + (f", probability {p}" if p else ""))
     if not c.get("present") and not codes:
         lines.append("classifier: no statement reached its threshold")
@@ -332,7 +342,8 @@ def fact_lines(question: str, results: list[dict[str, Any]], kinds: list[str] | 
         elif tool == "interpretation":
             lines += interpretation_lines(r, codes)
         elif tool == "explain":
-            lines += explain_lines(r)
+            # first: the answer to "why?" / "which leads?", not a fact cut after the first few shown
+            lines[:0] = explain_lines(r)
         elif tool == "anomalies":
             n, total = r.get("n_anomalous_beats"), r.get("n_beats")
             if n is None:
@@ -380,9 +391,9 @@ def explain_lines(r: dict[str, Any]) -> list[str]:
     if not r.get("available", True):
         return [f"explanation for {r.get('code')}: not available ({str(r.get('reason', ''))[:100]})"]
     if "top_leads" in r:
-        p = _percent(r.get("probability"))
-        return ([f"the classifier's {r['code']} probability is {p}"] if p else []) + [
-            f"the {r['code']} evidence is strongest in leads {', '.join(r['top_leads'])} ({r['method']})"]
+        # no probability here: the attributed model's own (classifier-all's CNN at 90 %) read as a contradiction
+        # beside the engine's (the fused probability, 58 %) in the verdict of the same answer
+        return [f"the {r['code']}{LEAD_EVIDENCE}{', '.join(r['top_leads'])} ({r['method']})"]
     return [f"explanation for {r.get('code')} from {r.get('method')}"]
 
 

@@ -43,6 +43,7 @@ from medts.agent.backends import supports_tool_calling
 from medts.agent.grounding import Claim, Grounder, split_sentences
 from medts.agent.planner import (
     _PREVIOUS,
+    LEAD_EVIDENCE,
     compose_messages,
     fact_lines,
     intents,
@@ -118,6 +119,25 @@ class AgentAnswer(BaseModel):
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[-])|\n+")
+
+FOLLOW_UP_WORDS = frozenset(
+    "and also so then ok okay what about how same for the a in on of with previous prior earlier older other first "
+    "last second one ones ecg ekg tracing recording record strip it that this those these there question again now "
+    "are you sure certain really please too as well is was true".split())
+"""Words a follow-up question (one that asks the previous question again: "And for the previous one?", "What
+about that one?", "Are you sure?") is made of. A question with a word outside them asks something of its own,
+even when no rule places it ("Any signs of hyperkalemia?" after "Is this a STEMI?" is not answered as the STEMI
+question: it was answered "No: the classifier does not find STE_")."""
+
+
+def is_follow_up(question: str) -> bool:
+    """Whether ``question`` only points back at the previous question (see :data:`FOLLOW_UP_WORDS`).
+
+    >>> is_follow_up("And for the previous one?"), is_follow_up("Any signs of hyperkalemia?")
+    (True, False)
+    """
+    words = re.findall(r"[^\W\d_]+", question.casefold())
+    return bool(words) and all(w in FOLLOW_UP_WORDS for w in words)
 
 
 class ChatSession:
@@ -200,7 +220,7 @@ class ChatSession:
             return
         kinds = intents(question)
         topic = route(question)
-        if not kinds and self.history:  # a follow-up such as "and for the previous one?"
+        if not kinds and self.history and is_follow_up(question):  # "and for the previous one?"
             kinds = self.history[-1][2]
             topic = self._topics[-1] if self._topics else topic
         self._topic = topic
@@ -347,7 +367,7 @@ class ChatSession:
                 results.append(self.toolbox.trace[start].result)  # already run for the quality check
                 continue
             if name == "explain" and args.get("code") == "?":
-                args["code"] = _top_statement(results)
+                args["code"] = _top_statement(results, topic.codes)
             results.append(self.toolbox.run(name, args))
         t_tools = time.perf_counter()
         self._cpu_tools = time.process_time()
@@ -411,7 +431,8 @@ class ChatSession:
             cites = {c.citation for c in claims if c.grounded}
             if any(not c.grounded for c in claims):
                 continue
-            if self.config.show_facts == "always" or not cites or not cites <= covered:
+            # the leads an attribution names are news even where the statement it cites was said already
+            if self.config.show_facts == "always" or not cites or not cites <= covered or LEAD_EVIDENCE in fact:
                 line = checker.sentence(fact)
                 if line:
                     out.append(line)
@@ -610,13 +631,25 @@ def trim_unfinished(last: str, finish_reason: str | None) -> tuple[str, str]:
     return last, ""
 
 
-def _top_statement(results: list[dict[str, Any]]) -> str:
-    """The most probable present non-normal statement of the classify result (for "why?")."""
-    for r in results:
-        if r.get("tool") == "classify" and r.get("present"):
-            codes = [c for c in r["present"] if c not in ("NORM", "SR")]
-            return (codes or r["present"])[0]
-    return "NORM"
+def _top_statement(results: list[dict[str, Any]], asked: tuple[str, ...] = ()) -> str:
+    """The statement a "why?" or "which leads?" question is explained by: the asked statement's present member
+    ("Which leads show the infarct?": the present infarct statement, not the record's most probable statement,
+    which explained a bundle-branch block), else the asked statement the classifiers score, else the most
+    probable present non-normal statement of the classify result."""
+    from medts.agent.grounding import IMPLIED_BY
+    from medts.labels import STATEMENTS, SUPERCLASSES
+
+    present = next((r.get("present") or [] for r in results if r.get("tool") == "classify"), [])
+    for code in asked:
+        members = {code, *IMPLIED_BY.get(code, ())}
+        found = [c for c in present if c in members]
+        if found:
+            return found[0]
+    scored = [c for c in asked if c in STATEMENTS or c in SUPERCLASSES]
+    if scored:
+        return scored[0]
+    codes = [c for c in present if c not in ("NORM", "SR")]
+    return (codes or present or ["NORM"])[0]
 
 
 def _read(path: str | Path) -> ECG:

