@@ -283,6 +283,10 @@ def test_a_qtc_flag_question_adds_the_engines_long_qt_decision():
     ("Were the same ST changes there on the ECG from his last admission?", "unknown"),
     ("Is the LBBB new compared with his old ECG from March?", "compare"),
     ("still incomplete RBBB compared with last year's tracing?", "yes/no:IRBBB"),
+    ("What is the ST level in V2?", "number:st_j60_mv:V2"), ("How deep is the T wave in lead III?", "number:t_amplitude_mv:III"),
+    ("Is the T wave inverted in lead III?", "yes/no:STTC"), ("Describe this ECG systematically.", "overview"),
+    ("Which lead is the noisiest?", "category:quality"), ("What is the RR interval?", "number:rr_ms"),
+    ("Is the RR regular?", "yes/no:RREG"),
 ])
 def test_the_router_reads_ecg_abbreviations_and_synonyms(question, label):
     assert route(question).label == label
@@ -361,6 +365,22 @@ def test_which_leads_show_a_finding_says_first_whether_it_is_found(present, star
     assert v.answer == ("yes" if present else "no") and v.sentence.startswith(start), v.sentence
     assert ground_answer(v.sentence, trace, question=question).n_ungrounded == 0
     assert decide(route("Why do you say LBBB?"), [c.result for c in trace], trace, "Why do you say LBBB?").sentence == ""
+
+
+def test_a_leads_st_level_and_t_amplitude_are_answered_and_listed_for_the_leads_named():
+    from medts.agent.planner import lead_lines
+
+    m = {"tool": "measurements", "st_j60_mv": {"III": {"value": 0.0}, "V2": {"value": 0.05}, "V3": {"value": 0.12}},
+         "t_amplitude_mv": {"I": {"value": -0.05}, "III": {"value": -0.05}, "V2": {"value": 0.19}}}
+    trace = [ToolCall("measurements", {}, m, 0.0)]
+    v = decide(route("What is the ST level in V3?"), [m], trace, "What is the ST level in V3?")
+    assert v.sentence == "The ST level at J+60 ms in lead V3 is 0.12 mV." and v.answer == "0.12 mV"
+    assert decide(route("ST level in aVL?"), [m], trace).answer == "cannot tell"
+    lines = lead_lines("Is the T wave inverted in lead III?", m)
+    assert lines == ["ST level at J+60 ms in lead III is 0.00 mV", "T wave amplitude in lead III is -0.05 mV"]
+    checked = ground_answer(lines[1], trace, question="Is the T wave inverted in lead III?")
+    assert checked.n_ungrounded == 0 and [c.citation for c in checked.claims] == ["measurements.t_amplitude_mv.III"]
+    assert lead_lines("ST elevation in V2-V3?", m)[0] == "ST level at J+60 ms in lead V2 is 0.05 mV"
 
 
 _BELOW = re.compile(r"probability (\d+)%,? below (?:its|the) threshold of (\d+)%")

@@ -336,6 +336,7 @@ def fact_lines(question: str, results: list[dict[str, Any]], kinds: list[str] | 
         elif not r.get("available", True) and tool != "classify":
             lines.append(f"{tool}: not available ({str(r.get('reason', ''))[:80]})")
         elif tool == "measurements":
+            lines += lead_lines(question, r) if "st" in kinds_set else []
             lines += measurement_lines(r, measure_kinds, interval_keys)
         elif tool == "classify":
             lines += classifier_lines(r, codes)
@@ -375,6 +376,30 @@ def fact_lines(question: str, results: list[dict[str, Any]], kinds: list[str] | 
             else:
                 lines.append("statement comparison: not available (no classifier)")
     return lines
+
+
+_NAMED_LEAD = re.compile(r"\b(?:leads? )?(I{1,3}|aVR|aVL|aVF|V[1-6])\b(?:\s*(?:-|to)\s*(V[1-6]))?")
+
+
+def lead_lines(question: str, m: dict[str, Any]) -> list[str]:
+    """The ST level and T amplitude of each lead the question names ("Is the T wave inverted in lead III?",
+    "ST elevation in V2-V4?"), before the record-wide lines: the classifier's statement answers the question, the
+    named leads' values are what a reader checks it against."""
+    leads: list[str] = []
+    for a, b in _NAMED_LEAD.findall(question):
+        if b and a.startswith("V"):
+            leads += [f"V{i}" for i in range(int(a[1]), int(b[1]) + 1)]
+        else:
+            leads.append(a)
+    lines = []
+    for lead in dict.fromkeys(leads):
+        st, t = _v(m.get("st_j60_mv") or {}, lead), _v(m.get("t_amplitude_mv") or {}, lead)
+        # the lead in the number's own clause, so the grounding cites that lead's field
+        if st is not None:
+            lines.append(f"ST level at J+60 ms in lead {lead} is {st:.2f} mV")
+        if t is not None:
+            lines.append(f"T wave amplitude in lead {lead} is {t:.2f} mV")
+    return lines[:6]
 
 
 def interpretation_lines(r: dict[str, Any], codes: list[str]) -> list[str]:

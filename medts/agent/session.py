@@ -123,9 +123,10 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[-])|\n+")
 FOLLOW_UP_WORDS = frozenset(
     "and also so then ok okay what about how same for the a in on of with previous prior earlier older other first "
     "last second one ones ecg ekg tracing recording record strip it that this those these there question again now "
-    "are you sure certain really please too as well is was true".split())
+    "are you sure certain really please too as well is was true can could would will repeat say tell me once more "
+    "go over yes yeah right".split())
 """Words a follow-up question (one that asks the previous question again: "And for the previous one?", "What
-about that one?", "Are you sure?") is made of. A question with a word outside them asks something of its own,
+about that one?", "Are you sure?", "Can you repeat that?") is made of. A question with a word outside them asks something of its own,
 even when no rule places it ("Any signs of hyperkalemia?" after "Is this a STEMI?" is not answered as the STEMI
 question: it was answered "No: the classifier does not find STE_")."""
 

@@ -132,6 +132,9 @@ NUMBERS: tuple[tuple[str, str], ...] = (
     (r"\bP[- ]?waves?\b[^?.]{0,12}\b(?:duration|width|length)\b|\b(?:duration|width|length) of (?:the )?P[- ]?waves?\b",
      "p_duration_ms"),
     (r"\bP(?:[- ]waves?)? axis\b", "p_axis_deg"), (r"\bT(?:[- ]waves?)? axis\b", "t_axis_deg"),
+    # "What is the RR interval?" (not "is the RR regular?": a statement)
+    (r"\b(?:what|how long)\b[^?]{0,25}\bR-?R(?:[- ]intervals?)?\b(?![^?]*\b(?:regular|irregular|vary|varies|variab\w*)\b)",
+     "rr_ms"),
     # "QT corrected for the rate", "the corrected q-t" (heldout20)
     # "the uncorrected QT" asks the QT (it was answered with the QTc)
     (r"\bQ-?TcB?\b|(?<!non-)\bcorrected Q-?T|\bQ-?T\b[^?.]{0,12}\bcorrected\b|"
@@ -178,7 +181,9 @@ CATEGORIES: tuple[tuple[str, str], ...] = (
      r"[^?]{0,40}\??\s*$", "p_waves"),
     (r"rhythm|\bsinus\b|arrhythm|\bregular\b", "rhythm"),
 )
+_CATEGORY_PATTERN = {name: pattern for pattern, name in CATEGORIES}
 _OVERVIEW = re.compile(r"diagnos|interpret|summar|what do you see|findings?|conclusion|impression|report|"
+                       r"\bdescribe (?:this|the|my|his|her) (?:ECG|EKG|tracing|trace)\b|"
                        r"what.*wrong|anything (?:abnormal|wrong|else)|abnormal(?:ities)?\b(?!.*\b(?:QRS|QT|PR|axis)\b)|"
                        r"read (?:this|the) ECG|overall", re.IGNORECASE)
 # "mean" as a verb ("what does IRBBB mean"), not the adjective ("mean electrical axis", "mean heart rate")
@@ -796,7 +801,8 @@ def _route(question: str, compare: bool = True) -> Topic:
         return Topic("category", name="rhythm")
     if yes_no and codes and not re.search(r"\bwhy\b|explain|which leads?", q, re.IGNORECASE):
         return _statement_topic(q, codes)
-    if _EXPLAIN.search(q):
+    if _EXPLAIN.search(q) and not (not codes and re.search(_CATEGORY_PATTERN["quality"], q, re.IGNORECASE)):
+        # "Which lead is the noisiest?" asks the signal quality, not the evidence for a statement
         return Topic("explain", codes=tuple(codes))
     if _ANOMALY.search(q) and not re.search(r"\baxis\b", q, re.IGNORECASE):  # "axis - anything odd?" asks the axis
         return Topic("anomaly")
@@ -819,6 +825,10 @@ def _route(question: str, compare: bool = True) -> Topic:
             if name == "axis" and yes_no:
                 break
             return Topic("category", name=name)
+    lead_value = _LEAD_VALUE.search(q)
+    if lead_value is not None and not yes_no:
+        key = "t_amplitude_mv" if lead_value.group("wave").upper().startswith("T") else "st_j60_mv"
+        return Topic("number", name=f"{key}:{_lead_name(lead_value.group('lead'))}")
     measured = _NOT_THIS_MEASURE.sub(" ", q)
     for pattern, name in NUMBERS:
         if re.search(pattern, measured, re.IGNORECASE):
@@ -832,6 +842,16 @@ def _route(question: str, compare: bool = True) -> Topic:
     if _OVERVIEW.search(q) or re.search(r"\bnormal\b", q, re.IGNORECASE) or not q.rstrip("?. "):
         return Topic("overview")
     return Topic("unknown")
+
+
+# "What is the ST level in V2?", "How deep is the T wave in lead III?": one lead's measured value (was "cannot tell")
+_LEAD_VALUE = re.compile(r"\b(?P<wave>ST(?:[- ]segments?)?|T[- ]waves?)\b[^?.]{0,30}?\b(?:in|at|on|of) (?:lead )?"
+                         r"(?P<lead>I{1,3}|aVR|aVL|aVF|V[1-6])\b", re.IGNORECASE)
+_LEADS = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
+
+
+def _lead_name(text: str) -> str:
+    return next(lead for lead in _LEADS if lead.lower() == text.lower())
 
 
 def _sinus_by_speed(speed: re.Match | None, codes: list[str]) -> list[str]:
@@ -907,10 +927,10 @@ def _pct(p: Any) -> str | None:
     return f"{100 * p:.0f}%" if isinstance(p, (int, float)) and not isinstance(p, bool) else None
 
 
-_NAMES = {"hr_bpm": "heart rate", "p_duration_ms": "P wave duration", "p_axis_deg": "P axis", "t_axis_deg": "T axis", "pr_ms": "PR interval", "qrs_ms": "QRS duration", "qt_ms": "QT interval",
+_NAMES = {"hr_bpm": "heart rate", "rr_ms": "RR interval", "p_duration_ms": "P wave duration", "p_axis_deg": "P axis", "t_axis_deg": "T axis", "pr_ms": "PR interval", "qrs_ms": "QRS duration", "qt_ms": "QT interval",
           "qtc_bazett_ms": "QTc (Bazett)", "qrs_axis_deg": "QRS axis", "sokolow_lyon_mv": "Sokolow-Lyon voltage",
           "cornell_mv": "Cornell voltage"}
-_UNITS = {"hr_bpm": "bpm", "p_duration_ms": "ms", "p_axis_deg": "degrees", "t_axis_deg": "degrees", "pr_ms": "ms", "qrs_ms": "ms", "qt_ms": "ms", "qtc_bazett_ms": "ms", "qrs_axis_deg": "degrees",
+_UNITS = {"hr_bpm": "bpm", "rr_ms": "ms", "p_duration_ms": "ms", "p_axis_deg": "degrees", "t_axis_deg": "degrees", "pr_ms": "ms", "qrs_ms": "ms", "qt_ms": "ms", "qtc_bazett_ms": "ms", "qrs_axis_deg": "degrees",
           "sokolow_lyon_mv": "mV", "cornell_mv": "mV"}
 
 
@@ -1166,6 +1186,10 @@ def p_wave_phrase(m: dict[str, Any]) -> str | None:
     if pf is None:
         return None
     text = f"P waves before {100 * pf:.0f}% of beats"
+    if m.get("p_waves_consistent") is False and pf > 0:
+        # "atrial fibrillation (P waves before 100% of beats ...)" read as a contradiction: the engine does not count
+        # the delineated waves as P waves (not at a fixed PR, not repeated, inverted in lead II ...)
+        return f"no consistent P waves (candidate P waves delineated before {100 * pf:.0f}% of beats)"
     if template is not None and template >= P_TEMPLATE_FRACTION and template > pf:
         text = (f"P waves delineated before {100 * pf:.0f}% of beats, a repeated pre-QRS deflection before "
                 f"{100 * template:.0f}% of beats")
@@ -1246,6 +1270,13 @@ def decide(topic: Topic, results: list[dict[str, Any]], trace: list[Any], questi
         answer = "yes" if holds != topic.negated else "no"
         return Verdict(topic, answer, f"{answer.capitalize()}: {measurement_phrase(m, topic.name)}"
                                       f"{_flag_statement(topic.name, topic.flags, facts, m)}.")
+    if topic.kind == "number" and ":" in topic.name:  # one lead's ST level or T amplitude
+        key, lead = topic.name.split(":")
+        v = _value((m or {}).get(key) or {}, lead)
+        what = {"st_j60_mv": "ST level at J+60 ms", "t_amplitude_mv": "T wave amplitude"}[key]
+        if v is None:
+            return cannot(f"the {what} in lead {lead} could not be measured")
+        return Verdict(topic, f"{v:.2f} mV", f"The {what} in lead {lead} is {v:.2f} mV.")
     if topic.kind == "number":
         if topic.name == "hrv":
             hrv = (m or {}).get("hrv") or {}
@@ -1280,8 +1311,7 @@ def decide(topic: Topic, results: list[dict[str, Any]], trace: list[Any], questi
         # "No consistent P waves: P waves before 100% of beats" read as a contradiction: the engine's own reason says
         # why the delineated ones are not conducted P waves (not coupled, not repeated, inverted in lead II ...)
         reason = m.get("rhythm_reason")
-        return Verdict(topic, "no", f"No consistent P waves: {phrase} ({reason})." if reason
-                       else f"No consistent P waves: {phrase}.")
+        return Verdict(topic, "no", f"No: {phrase}" + (f"; the rhythm call: {reason}." if reason else "."))
     if topic.kind == "category" and topic.name == "quality":
         q = (summary or {}).get("quality") or {}
         if not q:
