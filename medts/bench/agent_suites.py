@@ -627,6 +627,13 @@ SUITES: dict[str, Suite] = {
     # premises, two questions in one, British, American, Indian, Nigerian, Australian and Canadian English), on
     # heldout13's records; first run after heldout78's fixes and the labs glossary pairs (policy v91)
     "heldout79": Suite("wordings_heldout79.yaml", "questions_heldout79.yaml", SUITE_RECORDS["heldout13"], "AZ"),
+    # heldout80: written blind by a writer who read no medts code or earlier set (realistic English typed into a hospital
+    # ECG viewer's chat box: one- to four-word fragments with fast-typing slips, SOAP and triage notes pasted before the
+    # question, an evaluator's pointed questions - exact values, "yes or no only", "are you sure?", negative and
+    # lead-specific checks - and people who are not doctors: a physiotherapist, a pharmacist, a sports coach, a
+    # student technician, a dental nurse, a care-home worker, a teenager, older patients), on heldout13's records;
+    # first run after heldout79's fixes (policy v92)
+    "heldout80": Suite("wordings_heldout80.yaml", "questions_heldout80.yaml", SUITE_RECORDS["heldout13"], "BA"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
