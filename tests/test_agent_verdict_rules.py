@@ -383,6 +383,25 @@ def test_a_leads_st_level_and_t_amplitude_are_answered_and_listed_for_the_leads_
     assert lead_lines("ST elevation in V2-V3?", m)[0] == "ST level at J+60 ms in lead V2 is 0.05 mV"
 
 
+@pytest.mark.parametrize("present", [True, False])
+@pytest.mark.parametrize("question", ["Are you sure there's no left bundle branch block?", "no LBBB, right?",
+                                      "It isn't LBBB, is it?", "Is there LBBB?"])
+def test_a_yes_no_asked_in_the_negative_says_which_way(question, present):
+    # heldout80: "Are you sure there's no anterior MI?" got "Yes: medts asserts ASMI" (a bare yes reads either way)
+    row = {"code": "CLBBB", "description": "complete left bundle branch block", "probability": 0.9 if present else 0.01,
+           "threshold": 0.5, "present": present}
+    classify = {"tool": "classify", "statements": [row], "present": ["CLBBB"] if present else [],
+                "evaluated_codes": ["CLBBB"]}
+    engine = {"tool": "interpretation", "withheld": [],
+              "asserted": [{"code": "CLBBB", "origin": "classifier", "probability": 0.9}] if present else []}
+    trace = [ToolCall("classify", {}, classify, 0.0), ToolCall("interpretation", {}, engine, 0.0)]
+    v = decide(route(question), [c.result for c in trace], trace, question)
+    plain = question == "Is there LBBB?"
+    start = ("Yes" if present else "No") + ("" if plain else ", there is" if present else ", there is none") + ": "
+    assert v.answer == ("yes" if present else "no") and v.sentence.startswith(start), v.sentence
+    assert ground_answer(v.sentence, trace, question=question).n_ungrounded == 0
+
+
 _BELOW = re.compile(r"probability (\d+)%,? below (?:its|the) threshold of (\d+)%")
 
 

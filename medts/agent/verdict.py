@@ -182,6 +182,12 @@ CATEGORIES: tuple[tuple[str, str], ...] = (
     (r"rhythm|\bsinus\b|arrhythm|\bregular\b", "rhythm"),
 )
 _CATEGORY_PATTERN = {name: pattern for pattern, name in CATEGORIES}
+# a yes/no asked in the negative (heldout80: "Are you sure there's no anterior MI?", "no LBBB, right?", "It isn't
+# flutter, is it?")
+_ASKED_IN_THE_NEGATIVE = re.compile(r"\bthere(?:'s| is| are)? no\b|\b(?:is|are)n'?t there\b|\b(?:is|are) there not\b|"
+                                    r"^\W*no\b[^?]{1,40},?\s*(?:right|correct|yes|yeah|true|ok|okay)\W*$|"
+                                    r"\b(?:it|this|that)(?:'s| is|s)? (?:not|n't)\b|\b(?:it|this|that) isn'?t\b|"
+                                    r"\bisn'?t (?:it|this|that)\b|\bis (?:it|this|that) not\b", re.IGNORECASE)
 _OVERVIEW = re.compile(r"diagnos|interpret|summar|what do you see|findings?|conclusion|impression|report|"
                        r"\bdescribe (?:this|the|my|his|her) (?:ECG|EKG|tracing|trace)\b|"
                        r"what.*wrong|anything (?:abnormal|wrong|else)|abnormal(?:ities)?\b(?!.*\b(?:QRS|QT|PR|axis)\b)|"
@@ -1262,7 +1268,11 @@ def decide(topic: Topic, results: list[dict[str, Any]], trace: list[Any], questi
             # "no LVH (...): the classifier ..." - one polarity per clause ("LVH (...): no, ..." read as LVH)
             if a2 != "cannot tell":
                 extra.append(f"{'no ' if a2 == 'no' else ''}{_describe(other)}{' too' if a2 == 'yes' else ''}: {c2}")
-        return Verdict(topic, answer, f"{answer.capitalize()}: {clause}" + "".join(f"; {e}" for e in extra) + ".")
+        # "Are you sure there's no anterior MI?" got "Yes: medts asserts ASMI": a bare yes to a question asked in the
+        # negative reads either way, so it says which
+        opening = answer.capitalize() + ((", there is" if answer == "yes" else ", there is none")
+                                         if _ASKED_IN_THE_NEGATIVE.search(question) else "")
+        return Verdict(topic, answer, f"{opening}: {clause}" + "".join(f"; {e}" for e in extra) + ".")
     if topic.kind == "flag":
         if m is None or _value(m, topic.name) is None:
             return cannot(f"the {_NAMES.get(topic.name, topic.name)} could not be measured" + _reason((m or {}).get(topic.name)))
