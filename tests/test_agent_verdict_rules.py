@@ -348,19 +348,24 @@ def test_a_classifier_line_gives_first_the_cnn_probability_the_engine_reads():
     assert ground_answer(lines[0], trace, question="Is there LBBB?").n_ungrounded == 0
 
 
-@pytest.mark.parametrize(("present", "start"), [(True, "Found: medts asserts CLBBB"), (False, "None: ")])
-def test_which_leads_show_a_finding_says_first_whether_it_is_found(present, start):
-    # "Which leads show ST depression?" got two ST levels and no verdict
-    question = "Which leads show the left bundle branch block?"
-    topic = route(question)
-    assert topic.kind == "explain" and topic.codes == ("CLBBB",)
+def _clbbb_trace(present: bool) -> list:
+    """A classifier and an engine result that assert CLBBB, or find none."""
     row = {"code": "CLBBB", "description": "complete left bundle branch block", "probability": 0.9 if present else 0.01,
            "threshold": 0.5, "present": present}
     classify = {"tool": "classify", "statements": [row], "present": ["CLBBB"] if present else [],
                 "evaluated_codes": ["CLBBB"]}
     engine = {"tool": "interpretation", "withheld": [],
               "asserted": [{"code": "CLBBB", "origin": "classifier", "probability": 0.9}] if present else []}
-    trace = [ToolCall("classify", {}, classify, 0.0), ToolCall("interpretation", {}, engine, 0.0)]
+    return [ToolCall("classify", {}, classify, 0.0), ToolCall("interpretation", {}, engine, 0.0)]
+
+
+@pytest.mark.parametrize(("present", "start"), [(True, "Found: medts asserts CLBBB"), (False, "None: ")])
+def test_which_leads_show_a_finding_says_first_whether_it_is_found(present, start):
+    # "Which leads show ST depression?" got two ST levels and no verdict
+    question = "Which leads show the left bundle branch block?"
+    topic = route(question)
+    assert topic.kind == "explain" and topic.codes == ("CLBBB",)
+    trace = _clbbb_trace(present)
     v = decide(topic, [c.result for c in trace], trace, question)
     assert v.answer == ("yes" if present else "no") and v.sentence.startswith(start), v.sentence
     assert ground_answer(v.sentence, trace, question=question).n_ungrounded == 0
@@ -388,13 +393,7 @@ def test_a_leads_st_level_and_t_amplitude_are_answered_and_listed_for_the_leads_
                                       "It isn't LBBB, is it?", "Is there LBBB?"])
 def test_a_yes_no_asked_in_the_negative_says_which_way(question, present):
     # heldout80: "Are you sure there's no anterior MI?" got "Yes: medts asserts ASMI" (a bare yes reads either way)
-    row = {"code": "CLBBB", "description": "complete left bundle branch block", "probability": 0.9 if present else 0.01,
-           "threshold": 0.5, "present": present}
-    classify = {"tool": "classify", "statements": [row], "present": ["CLBBB"] if present else [],
-                "evaluated_codes": ["CLBBB"]}
-    engine = {"tool": "interpretation", "withheld": [],
-              "asserted": [{"code": "CLBBB", "origin": "classifier", "probability": 0.9}] if present else []}
-    trace = [ToolCall("classify", {}, classify, 0.0), ToolCall("interpretation", {}, engine, 0.0)]
+    trace = _clbbb_trace(present)
     v = decide(route(question), [c.result for c in trace], trace, question)
     plain = question == "Is there LBBB?"
     start = ("Yes" if present else "No") + ("" if plain else ", there is" if present else ", there is none") + ": "

@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from medts.agent.grounding import (
     IMPLIED_BY,
+    LEADS,
     NOT_A_WORD_MI,
     WALLS,
     StatementFacts,
@@ -853,11 +854,8 @@ def _route(question: str, compare: bool = True) -> Topic:
 # "What is the ST level in V2?", "How deep is the T wave in lead III?": one lead's measured value (was "cannot tell")
 _LEAD_VALUE = re.compile(r"\b(?P<wave>ST(?:[- ]segments?)?|T[- ]waves?)\b[^?.]{0,30}?\b(?:in|at|on|of) (?:lead )?"
                          r"(?P<lead>I{1,3}|aVR|aVL|aVF|V[1-6])\b", re.IGNORECASE)
-_LEADS = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
-
-
 def _lead_name(text: str) -> str:
-    return next(lead for lead in _LEADS if lead.lower() == text.lower())
+    return next(lead for lead in LEADS if lead.lower() == text.lower())
 
 
 def _sinus_by_speed(speed: re.Match | None, codes: list[str]) -> list[str]:
