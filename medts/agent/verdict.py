@@ -43,6 +43,7 @@ from medts.agent.message_parts import (
     explained_first,
     last_step,
     meant_after,
+    measure_asked_last,
     postscript,
     restated_ask,
     self_corrected,
@@ -407,6 +408,9 @@ _T_WAVE_CHANGE = re.compile(r"\bT[- ]waves?\b[^?.]{0,15}\b(?:abnormal|change|inv
 # "sinus rhythm or AF?", "AFL or AF or neither?", "LBBB or RBBB?": a choice between the named statements
 # (answered by naming which, not "Yes"), unless "or" offers yes/no ("AF or not?", "MI? or nah")
 _CHOICE_OR = re.compile(r"\bor\b(?!\s+(?:not|no|nah|nope|none|is it|am i|are|is there|absent)\b)", re.IGNORECASE)
+# a choice asked as whether any of them is there (heldout80's "Is there any ST elevation or depression?" got "Neither ...")
+_ASKS_WHETHER_ANY = re.compile(r"^\W*(?:(?:is|are) there|any|do you see|does (?:it|this|this ECG|the ECG|this tracing) show)\b",
+                               re.IGNORECASE)
 _YES_OR_NO = re.compile(r"\byes\b[^?.]{0,4}\bor\b[^?.]{0,4}\bno\b|\by/n\b", re.IGNORECASE)
 # a coronary artery's territory names the wall it supplies: LAD anterior, RCA inferior, circumflex lateral
 # ("the front wall of the heart", "the bottom of the heart": the walls in lay words)
@@ -521,6 +525,12 @@ def route(question: str) -> Topic:
         # ... nor where the asked sentence names other findings only (heldout64: "I'd give 50% to some T-wave inversion
         # - are there any ST-segment or T-wave changes?" asks the ST/T family)
         if alone.kind == "statement" and not set(alone.codes) & set(topic.codes) and not _ANAPHOR.match(asked):
+            return alone
+    if topic.kind == "statement" and (last := measure_asked_last(question)) is not None:
+        # a measure asked after statements that name a finding asks the measure (heldout80: "... * AF ablation 2019 *
+        # sinus per monitor now * on digoxin. PR interval on today's ECG?" was answered about AF)
+        alone = _route_spelled(last)
+        if alone.kind in ("number", "category"):
             return alone
     if asked is not None and topic.kind != "statement":  # a finding named in a context sentence stays read beside it
         alone = _route_spelled(asked)
@@ -696,6 +706,15 @@ _OTHER_TIME = re.compile(r"\b(?:was|were|did|had)\b[^?]*\b(?:last (?:week|month|
 _OTHER_ECG_THEN = re.compile(r"^\W*(?:was|were|did|had)\b[^?]*\b(?:on|in) (?:the|his|her|their|an?) (?:ECGs?|EKGs?|tracings?|"
                              r"recordings?|strips?) (?:from|of|at|during|on|taken|done|recorded) (?:at |during |on |in )?"
                              r"(?:his|her|their|the|a|an) (?:last|previous|prior|earlier|old|first|other)\b", re.IGNORECASE)
+# heldout80: "how long has she had this LBBB for?" asks since when (history), not whether
+_SINCE_WHEN = re.compile(r"\b(?:how long|since when|for how many (?:years|months|weeks))\b[^?]*\b(?:has|have|had)\s+(?:he|she|"
+                         r"they|I|you|the patient|this patient|(?:my|his|her|our|their) \w+)\s+(?:had|got|been)\b|"
+                         r"\bwhen did (?:he|she|they|I|you|the patient|(?:my|his|her|our|their) \w+) (?:first )?"
+                         r"(?:get|develop|start|notice|acquire)\b", re.IGNORECASE)
+# heldout80: "LV wall thickness in mm on echo - exact number please." asks another test's value
+_OTHER_TEST = re.compile(r"\b(?:on|by|from|at|in) (?:the |his |her |their |an? |today's |yesterday's )?(?:echo(?:cardiogram)?|"
+                         r"cardiac MRI|MRI|CT(?: scan)?|CT coronary angiogram|(?:chest )?x-?ray|ultrasound|angiogra\w*|"
+                         r"cath(?:eter)?(?: lab)?)\b", re.IGNORECASE)
 _LAST_CLAUSE = re.compile(r"[,;:]\s|\s[-\u2013\u2014]\s|[.!?]\s+(?=\S)")
 _ECG_NAMED = re.compile(r"\b(?:ECGs?|EKGs?|tracings?|traces?|recordings?|strips?|12-lead|printouts?|rhythm strips?)\b",
                         re.IGNORECASE)
@@ -705,8 +724,12 @@ def _outside_this_ecg(question: str) -> bool:
     """Whether ``question`` asks about a time or a recording other than this ECG: before it started or after it ended, or
     an event or earlier recording in the asked (last) clause of a question that names no ECG ("Started on flecainide
     last week, what's the QRS?" asks now)."""
-    if _OUTSIDE_RECORDING.search(question) or _OTHER_ECG_THEN.search(question):
+    if _OUTSIDE_RECORDING.search(question) or _OTHER_ECG_THEN.search(question) or _SINCE_WHEN.search(question):
         return True
+    other_test = _OTHER_TEST.search(question)
+    if other_test is not None and not _ECG_NAMED.search(question):
+        # ... where nothing is asked in a clause after it ("LVH on echo, any strain pattern?" asks the ECG)
+        return not any("?" in clause for clause in _LAST_CLAUSE.split(question[other_test.end():])[1:])
     return (_OTHER_TIME.search(question) is not None and not _ECG_NAMED.search(question)
             and _OTHER_TIME.search(_LAST_CLAUSE.split(question.strip())[-1]) is not None)
 
@@ -1250,6 +1273,11 @@ def decide(topic: Topic, results: list[dict[str, Any]], trace: list[Any], questi
 
     if topic.kind == "statement" and topic.name == "choice":
         chosen = _choice(topic, facts, results)
+        if chosen is not None and _ASKS_WHETHER_ANY.match(question):
+            # "Is there any ST elevation or depression?" asks whether either is there: yes or no first, then which
+            if chosen.answer == "neither":
+                return replace(chosen, sentence="No: n" + chosen.sentence[1:])
+            return replace(chosen, sentence="Yes: " + chosen.sentence)
         if chosen is not None:
             return chosen
     if topic.kind == "statement":

@@ -634,6 +634,13 @@ SUITES: dict[str, Suite] = {
     # student technician, a dental nurse, a care-home worker, a teenager, older patients), on heldout13's records;
     # first run after heldout79's fixes (policy v92)
     "heldout80": Suite("wordings_heldout80.yaml", "questions_heldout80.yaml", SUITE_RECORDS["heldout13"], "BA"),
+    # heldout81: written blind by a writer who read no medts code or earlier set (realistic English from five settings
+    # in equal shares: speech-to-text dictation with spelled-out numbers and no punctuation; paramedic and emergency
+    # pre-alert handovers before the question; the ECG machine's own printed interpretation pasted and questioned;
+    # remote-monitoring staff and cardiac physiologists' criteria, lead-specific and double-checking questions;
+    # patients and relatives reading their printout at home), on heldout13's records; first run after heldout80's
+    # fixes (policy v93)
+    "heldout81": Suite("wordings_heldout81.yaml", "questions_heldout81.yaml", SUITE_RECORDS["heldout13"], "BB"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
