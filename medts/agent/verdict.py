@@ -151,6 +151,11 @@ NUMBERS: tuple[tuple[str, str], ...] = (
       r"\batri(?:al|um|a)\b[^?.]{0,5}\b(?:and|to)\s+ventric\w*\s+(?:de|activ)\w*|\bonset of atrial\b[^?]{0,30}\bventricular\b|"
       # "AV conduction time in milliseconds?" (heldout29)
       r"\b(?:AV|atrioventricular) conduction time\b"), "pr_ms"),
+    # "How many beats are on this strip?", "How many QRS complexes are there?" count the beats (were answered with the rate)
+    ((r"\bhow many (?:heart ?)?beats\b(?!\s*(?:(?:per|a|an|each|every|/|in a|in one)\s*)?min)(?:[^?.]{0,20}\b(?:on|in) (?:this|the|my|his|her) (?:strip|tracing|trace|recording|"
+      r"record|printout|ECG|EKG)\b(?![^?.]{0,10}\b(?:per|a|each|every) min)|[^?.]{0,15}\b(?:in total|altogether|did you "
+      r"(?:count|detect|find)|were (?:counted|detected|found))\b)|\bnumber of (?:heart ?)?beats\b(?! (?:per|a|each) min)|"
+      r"\bbeat count\b|\bhow many (?:QRS(?: complexes)?|R waves)\b(?![^?.]{0,10}\b(?:per|a|each) min)"), "n_beats"),
     # "How wide are the QRSs?", "QRSd" (the QRS duration's usual abbreviation)
     # "from the start of the Q to the end of the S" (heldout20) spans the QRS
     ((r"\bQRS[sd]?\b(?!\s+(?:axis|vector))|\bventric(?:ular|le) complex(?:es)?\b|\bventricular depolari[sz]ation\b|"
@@ -202,7 +207,16 @@ _GLOSSARY = re.compile(r"(?<!\bI )(?<!\bit )(?<!\bthat )(?<!\bthis )\bmean(?:s|i
 # compares two rates on this ECG)
 _ASKS_NEW = re.compile(r"^\W*(?:is|are|was|were|has|have)\b[^?]{0,40}\b(?:new|newly|recent|fresh|old|changed|resolved|gone|"
                        r"worse|better|same)\b(?=[^?]*\b(?:compar\w*|since|than|vs\.?|versus)\b)", re.IGNORECASE)
+# ... or whether it matches, or is better or worse than, another (heldout81)
+_ASKS_LIKENESS = re.compile(r"\bmatch(?:es)?\b|\b(?:better|worse)\b[^?]{0,15}\b(?:than|as)\b", re.IGNORECASE)
 _COMPARE = re.compile(r"compar|changed|change since|differen|since the (?:previous|last|prior)|"
+                      # heldout81: "is this ecg better or worse than the one he had last year" (refused as treatment), "Does
+                      # this match the rhythm strip the ambulance crew took an hour ago?"
+                      r"\bmatch(?:es)? (?:the|that|his|her|my|their) (?:\w+ ){0,2}(?:strip|ECG|EKG|tracing|trace|recording|one)\b"
+                      r"(?=[^?.]{0,40}\b(?:took|taken|did|done|recorded|from|before|earlier|previous|old|last|yesterday|ago|"
+                      r"ambulance|paramedics?)\b)|"
+                      r"\b(?:better|worse|same)\b[^?]{0,15}\b(?:than|as) (?:the|that|his|her|my|their) (?:one|ECG|EKG|tracing|"
+                      r"trace|recording)s? (?:\w+ ){0,3}(?:had|did|done|taken|recorded|before|last|previous|from)\b|"
                       r"\b(?:vs\.?|versus)\s+(?:the |that |this |my |his |her |an? )?(?:previous|prior|last|old|older|earlier|"
                       r"other|first|second|baseline|admission|before|one before)\b", re.IGNORECASE)
 # "a bundle block", "bundle-branch block" named beside a finding the lexicon reads first ("Wide QRS from a
@@ -224,7 +238,11 @@ _SINUS_VARIATION = re.compile(r"\b(?:phasic|respiratory|beat[- ]to[- ]beat|cycli
 # heldout58: "Does this person smoke, based on the tracing?" names where the answer should come from, asks no reasons
 # "which leads show <finding>?", "in what leads is there ...": the leads of a finding the question presumes
 _WHICH_LEADS = re.compile(r"\b(?:which|what) leads?\b", re.IGNORECASE)
-_EXPLAIN = re.compile(r"\bwhy\b|evidence|explain|which leads?|what makes|"
+# "which lead did you measure?", "which lead gives the clearest T wave end" ask how a value was read, beside the value or
+# the yes/no asked (heldout81: "QT prolongation present - yes/no, and which lead did you measure?" got the explanation)
+_EXPLAIN = re.compile(r"\bwhy\b|evidence|explain|which leads?(?! (?:did|do|would|should|will) (?:you|I|we) (?:measure|use|pick|"
+                      r"choose|read)| (?:gives?|has|have|shows?) the (?:clearest|best|cleanest)| (?:is|are) (?:best|clearest|"
+                      r"used))|what makes|"
                       r"based on(?! (?:the|this|her|his|my|their|today's) (?:ECG|EKG|tracing|trace|strip|recording|12-lead)\b)|"
                       r"how do you know", re.IGNORECASE)
 _ANOMALY = re.compile(r"anomal|unusual|\bodd\b|ectopic|premature|\bPVCs?\b|\bPACs?\b|extra ?systol|outlier|strange",
@@ -338,8 +356,9 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ((r"\baxis\b.*\bleft(?:wards?)?\b|\bleft(?:wards?)?\b.*\baxis\b|"
       # heldout65: "What did the coronary angiogram show - any stenosis in the LAD?" names the artery
       # heldout69: "can this lad go back to training?" names a young man
-      r"^(?!.*\b(?:arter|territor|occlu|stenos|coronar|angiogra|stent|graft|PCI\b))(?:.*(?<!\bthis )(?<!\bthe )(?<!\ba )(?<!\bmy )"
-      r"(?<!\bour )(?<!\byoung )(?<!\bthat )\bLAD\b)|"
+      # ... written in capitals it is the axis ("net negative in II and aVF: is this LAD?", heldout81)
+      r"^(?!.*\b(?:arter|territor|occlu|stenos|coronar|angiogra|stent|graft|PCI\b))(?:.*(?:(?<!\bthis )(?<!\bthe )(?<!\ba )(?<!\bmy )"
+      r"(?<!\bour )(?<!\byoung )(?<!\bthat )\bLAD\b|(?-i:\bLAD\b)))|"
       r"\baxis\b[^?.]*\b(?:more negative|beyond|past|below|less than|lower than)\b[^?.]*(?:-|minus |negative )(?:30|thirty)\b|"
       r"\bL\.? ?axis\b|\bLAD\b.*\baxis\b|\baxis\b.*\bLAD\b"),
      ("AXIS_LEFT",)),
@@ -530,7 +549,7 @@ def route(question: str) -> Topic:
         # a measure asked after statements that name a finding asks the measure (heldout80: "... * AF ablation 2019 *
         # sinus per monitor now * on digoxin. PR interval on today's ECG?" was answered about AF)
         alone = _route_spelled(last)
-        if alone.kind in ("number", "category"):
+        if alone.kind == "number":
             return alone
     if asked is not None and topic.kind != "statement":  # a finding named in a context sentence stays read beside it
         alone = _route_spelled(asked)
@@ -656,6 +675,9 @@ _CORRECT_ME_IF = re.compile(r"\b(QTc?|PR|QRS)\b([^?]*?)\bcorrect me if (?:it'?s|
 
 
 # "the QRS, not the QT - how long does it last?" (heldout54): a measure set aside is not the one asked
+_SHAPE = re.compile(r"\b(?:(?:QRS|P[- ]waves?|T[- ]waves?|P|T) )?(?:morpholog\w*|shape|configuration)(?: of (?:the )?"
+                    r"(?:QRS(?: complex(?:es)?)?|P[- ]waves?|T[- ]waves?|P|T|ST)\b)?|\b(?:QRS|P[- ]wave|T[- ]wave) pattern\b",
+                    re.IGNORECASE)
 _NOT_THIS_MEASURE = re.compile(r",?\s*\(?\b(?:not|rather than|instead of)\s+(?:the\s+|just\s+the\s+)?(?:raw\s+|uncorrected\s+)?"
                                r"(?:Q-?T(?:cB?)?|QRS|P-?R|RR|heart rate|rate|axis)\b\)?", re.IGNORECASE)
 # heldout58: "Ignoring the bradycardia, is there a first-degree AV block?": a finding set aside before the question
@@ -707,8 +729,10 @@ _OTHER_ECG_THEN = re.compile(r"^\W*(?:was|were|did|had)\b[^?]*\b(?:on|in) (?:the
                              r"recordings?|strips?) (?:from|of|at|during|on|taken|done|recorded) (?:at |during |on |in )?"
                              r"(?:his|her|their|the|a|an) (?:last|previous|prior|earlier|old|first|other)\b", re.IGNORECASE)
 # heldout80: "how long has she had this LBBB for?" asks since when (history), not whether
-_SINCE_WHEN = re.compile(r"\b(?:how long|since when|for how many (?:years|months|weeks))\b[^?]*\b(?:has|have|had)\s+(?:he|she|"
-                         r"they|I|you|the patient|this patient|(?:my|his|her|our|their) \w+)\s+(?:had|got|been)\b|"
+_SINCE_WHEN = re.compile(r"\bhow long (?:has|have|had) (?:the|this|that|his|her|their|my) (?:[\w-]+ ){1,2}been (?:going on|"
+                         r"present|there|around)\b|"
+                         r"\b(?:how long|since when|for how many (?:years|months|weeks))\b[^?]*\b(?:has|have|had)\s+(?:he|she|"
+                         r"they|I|you|the patient|this patient|(?:my|his|her|our|their) \w+)\s+(?:had|been)\b|"
                          r"\bwhen did (?:he|she|they|I|you|the patient|(?:my|his|her|our|their) \w+) (?:first )?"
                          r"(?:get|develop|start|notice|acquire)\b", re.IGNORECASE)
 # heldout80: "LV wall thickness in mm on echo - exact number please." asks another test's value
@@ -753,7 +777,8 @@ def _route(question: str, compare: bool = True) -> Topic:
         # so does one asking whether a finding is new (heldout79: "Is the LBBB new compared with his old ECG from
         # March?" got "No: ... CLBBB" with no earlier ECG loaded)
         named = _route(question, compare=False)
-        return named if named.kind in _PLACED and not _ASKS_NEW.search(q) else Topic("compare", codes=named.codes)
+        return (named if named.kind in _PLACED and not _ASKS_NEW.search(q) and not _ASKS_LIKENESS.search(q)
+                else Topic("compare", codes=named.codes))
     if _AXIS_CHOICE.search(q):
         # heldout72-73: "Is the axis off to the left, or is it plumb normal?" offers a finding or normal: yes/no on it
         sides = {{"lad": "left", "rad": "right"}.get(side.lower(), side.lower())
@@ -859,10 +884,14 @@ def _route(question: str, compare: bool = True) -> Topic:
     if lead_value is not None and not yes_no:
         key = "t_amplitude_mv" if lead_value.group("wave").upper().startswith("T") else "st_j60_mv"
         return Topic("number", name=f"{key}:{_lead_name(lead_value.group('lead'))}")
-    measured = _NOT_THIS_MEASURE.sub(" ", q)
+    # a wave's shape no measurement gives ("What is the QRS morphology in V1?" got the width), unless a measure is asked
+    # beside it ("P wave shape ok, any P mitrale, and mainly - how long is the PR interval?")
+    measured = _SHAPE.sub(" ", _NOT_THIS_MEASURE.sub(" ", q))
     for pattern, name in NUMBERS:
         if re.search(pattern, measured, re.IGNORECASE):
             return Topic("number", name=name)
+    if _SHAPE.search(q) and not codes:
+        return Topic("unknown")
     if codes:
         return _statement_topic(q, codes)
     # values medts does not measure (the safety policy's vocabulary): "Is the TSH normal?" cannot be told
@@ -954,11 +983,36 @@ def _pct(p: Any) -> str | None:
     return f"{100 * p:.0f}%" if isinstance(p, (int, float)) and not isinstance(p, bool) else None
 
 
-_NAMES = {"hr_bpm": "heart rate", "rr_ms": "RR interval", "p_duration_ms": "P wave duration", "p_axis_deg": "P axis", "t_axis_deg": "T axis", "pr_ms": "PR interval", "qrs_ms": "QRS duration", "qt_ms": "QT interval",
+_NAMES = {"n_beats": "number of beats detected", "hr_bpm": "heart rate", "rr_ms": "RR interval", "p_duration_ms": "P wave duration", "p_axis_deg": "P axis", "t_axis_deg": "T axis", "pr_ms": "PR interval", "qrs_ms": "QRS duration", "qt_ms": "QT interval",
           "qtc_bazett_ms": "QTc (Bazett)", "qrs_axis_deg": "QRS axis", "sokolow_lyon_mv": "Sokolow-Lyon voltage",
           "cornell_mv": "Cornell voltage"}
-_UNITS = {"hr_bpm": "bpm", "rr_ms": "ms", "p_duration_ms": "ms", "p_axis_deg": "degrees", "t_axis_deg": "degrees", "pr_ms": "ms", "qrs_ms": "ms", "qt_ms": "ms", "qtc_bazett_ms": "ms", "qrs_axis_deg": "degrees",
+_UNITS = {"n_beats": "beats", "hr_bpm": "bpm", "rr_ms": "ms", "p_duration_ms": "ms", "p_axis_deg": "degrees", "t_axis_deg": "degrees", "pr_ms": "ms", "qrs_ms": "ms", "qt_ms": "ms", "qtc_bazett_ms": "ms", "qrs_axis_deg": "degrees",
           "sokolow_lyon_mv": "mV", "cornell_mv": "mV"}
+
+
+# heldout81: "Machine: ... 1ST DEGREE A-V BLOCK. Is the PR actually over 200?" got the PR alone, no yes or no
+_CUT_OFF = re.compile(r"(?:^|[.:!?]\s+|\s-\s)(?:(?:so|and|but|ok|okay)\W+)?(?:is|are|was|does|did|has)\b[^?.]{0,40}?\b"
+                      r"(?P<side>over|above|more than|longer than|greater than|wider than|exceed(?:s|ing)?|at least|under|"
+                      r"below|less than|shorter than|narrower than)\s+(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>ms|msec|milliseconds?|"
+                      r"bpm|s|secs?|seconds?)?(?=\W*(?:\?|$|,|\bor\b))", re.IGNORECASE)
+
+
+def _beyond_cut_off(question: str, value: float, unit: str) -> bool | None:
+    """Whether ``value`` lies beyond the cut-off a yes/no question names ("Is the PR over 200?", "is the QRS under
+    0.12 s?"); None where the question names none, or one in another unit."""
+    found = _CUT_OFF.search(question)
+    if found is None or unit not in ("ms", "bpm"):
+        return None
+    n, said = float(found.group("n")), (found.group("unit") or "").lower()
+    if unit == "ms" and said in ("s", "sec", "secs", "second", "seconds"):
+        n *= 1000.0
+    elif said and not (said.startswith("m") if unit == "ms" else said == "bpm"):
+        return None
+    side = found.group("side").lower()
+    if side == "at least":
+        return value >= n
+    return value > n if side in ("over", "above", "more than", "longer than", "greater than", "wider than") or \
+        side.startswith("exceed") else value < n
 
 
 def measurement_phrase(m: dict[str, Any], key: str) -> str | None:
@@ -966,6 +1020,8 @@ def measurement_phrase(m: dict[str, Any], key: str) -> str | None:
     v = _value(m, key)
     if v is None:
         return None
+    if key == "n_beats":
+        return f"{v:.0f} beats were detected on this recording"
     unit = _UNITS[key]
     lim = (m.get("reference_limits") or {}).get(key) or {}
     flag = (m.get("flags") or {}).get(key)
@@ -1323,7 +1379,11 @@ def decide(topic: Topic, results: list[dict[str, Any]], trace: list[Any], questi
         phrase = measurement_phrase(m, topic.name) if m else None
         if phrase is None:
             return cannot(f"the {_NAMES[topic.name]} could not be measured" + _reason((m or {}).get(topic.name)))
-        return Verdict(topic, f"{_value(m, topic.name):.0f} {_UNITS[topic.name]}", phrase[0].upper() + phrase[1:] + ".")
+        value = _value(m, topic.name)
+        beyond = _beyond_cut_off(question, value, _UNITS[topic.name])
+        if beyond is not None:  # "Is the PR actually over 200?": yes or no first, then the measurement
+            return Verdict(topic, f"{value:.0f} {_UNITS[topic.name]}", f"{'Yes' if beyond else 'No'}: {phrase}.")
+        return Verdict(topic, f"{value:.0f} {_UNITS[topic.name]}", phrase[0].upper() + phrase[1:] + ".")
     if topic.kind == "category" and topic.name == "axis":
         ax = _value(m, "qrs_axis_deg") if m else None
         if ax is None or not m.get("qrs_axis_category"):
