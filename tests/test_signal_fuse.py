@@ -1,5 +1,5 @@
 """medts.signal.fuse.p_waves_present: P-wave presence per 10-s window, and one coupled lead being
-enough on records with few leads (2-lead Holter) but not on 12-lead records."""
+enough on records with few leads (2-lead Holter) but not on 12-lead records, where three agreeing leads are."""
 
 import numpy as np
 
@@ -39,6 +39,24 @@ def test_twelve_leads_never_rest_on_one_lead():
     two_random = np.stack([_random(r, rng), _random(r, rng)]).astype(float)
     present, _, note = p_waves_present(two_random, r, FS)
     assert not present.any() and "not coupled" in note
+
+
+def test_twelve_leads_keep_the_p_waves_of_three_agreeing_coupled_leads():
+    # LUDB 60 and 121 (sinus): P waves clear in II, III, aVF and V4 only; the median over leads wandered
+    rng = np.random.default_rng(3)
+    r = _beats(10.0)
+    coupled = [_coupled(r, rng) for _ in range(3)]
+    wandering = _random(r, rng)  # the other leads' "P peaks" follow one feature that wanders, as the median does
+    others = [wandering + rng.integers(-1, 2, len(r)) for _ in range(9)]
+    peaks = np.stack(coupled + others).astype(float)
+    present, lead_ok, note = p_waves_present(peaks, r, FS)
+    assert present.all() and lead_ok[:3].all() and not lead_ok[3:].any()
+    assert "some leads only" in note
+    # ... not two, and not three whose PRs disagree (160, 160 and 240 ms)
+    two = np.stack(coupled[:2] + others + [_random(r, rng)]).astype(float)
+    assert not p_waves_present(two, r, FS)[0].any()
+    apart = np.stack(coupled[:2] + [coupled[2] - int(0.08 * FS)] + others).astype(float)
+    assert not p_waves_present(apart, r, FS)[0].any()
 
 
 def test_presence_is_decided_per_window_not_for_the_whole_record():

@@ -169,6 +169,14 @@ FEW_LEADS = 3
 window (2-lead Holter records: a lead without visible P waves made the median PR wander)."""
 
 
+COUPLED_LEADS_AGREEING = 3
+"""With more than ``FEW_LEADS`` usable leads, a window the median over leads rejects keeps its P waves when
+at least this many leads are each coupled to the QRS on their own, with PRs within ``1.5 * PR_SPREAD_MS`` of
+their median (LUDB sinus records 10, 43, 45, 60, 72, 104, 121, 125: P waves clear in the inferior or
+precordial leads only, and the median over leads wandered; in every LUDB 1-160 AF or flutter record at most one
+lead is coupled). Chosen on LUDB 1-160; PTB-XL is the test."""
+
+
 def p_waves_present(per_p_peak: np.ndarray, rpeaks: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray, str]:
     """Whether each beat has a P wave, decided per window of ``P_WINDOW_S``, which leads' P marks to
     keep, and a note saying what was seen.
@@ -177,8 +185,9 @@ def p_waves_present(per_p_peak: np.ndarray, rpeaks: np.ndarray, fs: float) -> tu
     consistent P waves when the PR distance of its proposed P peaks (median over leads) varies by
     more than ``PR_SPREAD_MS`` (robust SD) or sits within 60 ms of the R peak; a beat lacks one
     when fewer than half the usable leads propose one. With ``FEW_LEADS`` usable leads or fewer, a
-    window the median rejects is kept when one lead on its own is coupled: that lead's marks are
-    kept and the others' dropped in that window.
+    window the median rejects is kept when one lead on its own is coupled; with more, when
+    ``COUPLED_LEADS_AGREEING`` leads are, with agreeing PRs: those leads' marks are kept and the
+    others' dropped in that window.
 
     Returns (present bool [n_beats], lead_ok bool [n_leads, n_beats], note).
     """
@@ -195,7 +204,7 @@ def p_waves_present(per_p_peak: np.ndarray, rpeaks: np.ndarray, fs: float) -> tu
     window = np.floor(np.asarray(rpeaks, float) / (P_WINDOW_S * fs)).astype(int)
     if window[-1] > 0 and (window == window[-1]).sum() < 4:
         window[window == window[-1]] = window[-1] - 1  # a short tail joins the window before it
-    uncoupled, near_qrs, judged, one_lead = 0, 0, 0, 0
+    uncoupled, near_qrs, judged, some_leads = 0, 0, 0, 0
 
     def coupled(values: np.ndarray) -> str | None:
         """None when coupled, else why not. Robust spread: one edge beat or one misplaced P must not
@@ -214,15 +223,18 @@ def p_waves_present(per_p_peak: np.ndarray, rpeaks: np.ndarray, fs: float) -> tu
         why = coupled(good)
         if why is None:
             continue
-        if n_leads <= FEW_LEADS:
-            ok = [j for j in range(n_leads) if np.isfinite(pr_lead[j, beats]).sum() >= 3
-                  and coupled(pr_lead[j, beats][np.isfinite(pr_lead[j, beats])]) is None]
-            if ok:
-                lead_ok[:, beats] = False
-                lead_ok[ok, :] = lead_ok[ok, :] | beats[None, :]
-                present[beats] = np.isfinite(per_p_peak[ok][:, beats]).any(axis=0)
-                one_lead += 1
-                continue
+        ok = [j for j in range(n_leads) if np.isfinite(pr_lead[j, beats]).sum() >= 3
+              and coupled(pr_lead[j, beats][np.isfinite(pr_lead[j, beats])]) is None]
+        if n_leads > FEW_LEADS and ok:
+            lead_pr = np.array([np.nanmedian(pr_lead[j, beats]) for j in ok])
+            ok = [j for j, v in zip(ok, lead_pr, strict=True) if abs(v - np.median(lead_pr)) <= 1.5 * PR_SPREAD_MS]
+            ok = ok if len(ok) >= COUPLED_LEADS_AGREEING else []
+        if ok:
+            lead_ok[:, beats] = False
+            lead_ok[ok, :] = lead_ok[ok, :] | beats[None, :]
+            present[beats] = np.isfinite(per_p_peak[ok][:, beats]).any(axis=0)
+            some_leads += 1
+            continue
         present[beats] = False
         uncoupled += why == "uncoupled"
         near_qrs += why == "near QRS"
@@ -232,8 +244,9 @@ def p_waves_present(per_p_peak: np.ndarray, rpeaks: np.ndarray, fs: float) -> tu
                      f"{uncoupled} of {judged} window(s) of {P_WINDOW_S:g} s")
     if near_qrs:
         parts.append(f"proposed P peaks within 60 ms of the R peak in {near_qrs} of {judged} window(s)")
-    if one_lead:
-        parts.append(f"P waves coupled to the QRS in one lead only in {one_lead} of {judged} window(s)")
+    if some_leads:
+        only = "one lead only" if n_leads <= FEW_LEADS else "some leads only"
+        parts.append(f"P waves coupled to the QRS in {only} in {some_leads} of {judged} window(s)")
     note = "; ".join(parts) if parts else f"P waves coupled to the QRS in all {judged} window(s) judged"
     return present, lead_ok, note
 
