@@ -163,6 +163,22 @@ def test_conduction_blocks_are_not_read_from_a_paced_rhythm():
     assert "CLBBB" in interpret(with_values(m, qrs_ms=160.0), sex="M", scores=scores(CLBBB=0.9)).codes()
 
 
+def test_a_paced_beats_av_delay_is_no_first_degree_block():
+    # LUDB 104: P-synchronous ventricular pacing at an AV delay of 218 ms was asserted 1AVB once its P waves were read
+    from dataclasses import replace
+
+    from medts.signal import measure_ecg
+
+    ecg, m = measured(70.0)
+    x = ecg.signal.copy()
+    for b in m.beats:
+        x[b.r_peak - 5, :] += 0.5
+    paced = with_values(measure_ecg(replace(ecg, signal=x)), pr_ms=220.0)
+    for found in (interpret(paced, sex="M", scores=scores()), interpret(paced, sex="M", scores=scores(**{"1AVB": 0.9}))):
+        assert "PACE" in found.codes() and "1AVB" not in found.codes()
+    assert "1AVB" in interpret(with_values(m, pr_ms=220.0), sex="M", scores=scores()).codes()
+
+
 @pytest.mark.realdata
 def test_real_records_paced_blocks_withheld_and_narrow_right_bundle_pattern_called_incomplete(ludb_dir, ptbxl_dir):
     """LUDB 34 (ventricular pacing, third-degree AV block; no bundle-branch label): the shipped classifier
