@@ -11,10 +11,10 @@ from medts.record import STANDARD_LEADS
 
 def test_first_degree_av_block_needs_a_long_pr_with_consistent_p_waves():
     _, m = measured(70.0)
-    assert rules.first_degree_av_block(with_values(m, pr_ms=240.0), True)[0] is True
-    assert rules.first_degree_av_block(with_values(m, pr_ms=180.0), True)[0] is False
-    assert rules.first_degree_av_block(with_values(m, pr_ms=240.0), False)[0] is None
-    assert rules.first_degree_av_block(with_values(m, pr_ms=None), True)[0] is None
+    assert rules.first_degree_av_block(with_values(m, pr_ms=240.0), True, paced=False)[0] is True
+    assert rules.first_degree_av_block(with_values(m, pr_ms=180.0), True, paced=False)[0] is False
+    assert rules.first_degree_av_block(with_values(m, pr_ms=240.0), False, paced=False)[0] is None
+    assert rules.first_degree_av_block(with_values(m, pr_ms=None), True, paced=False)[0] is None
 
 
 def test_long_qt_uses_both_formulas_and_the_sex_limit_and_not_a_wide_qrs():

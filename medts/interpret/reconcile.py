@@ -52,10 +52,6 @@ ventricular-paced QRS is wide with a bundle-branch-like shape and its own axis (
 looks like LBBB; Surawicz 2009), so such a call is withheld as undecided. Checked on LUDB 1-80: the
 classifier's CLBBB (34) and CRBBB (74) on ventricular-paced records with third-degree AV block go."""
 
-_PACED_AV_DELAY = "the rhythm is paced: the P-to-paced-beat interval is the pacemaker's AV delay, not a PR interval"
-"""Why 1AVB is left undecided in a paced rhythm (LUDB 104: third-degree AV block, P-synchronous ventricular pacing at an
-AV delay of 218 ms, was asserted 1AVB once its P waves were read, 2026-12-07)."""
-
 EXCLUSIVE = (("CLBBB", "CRBBB"), ("CLBBB", "ILBBB"), ("CRBBB", "IRBBB"), ("AFIB", "AFLT"))
 
 
@@ -210,10 +206,8 @@ def reconcile(m, *, sex: str | None, scores: list[ClassifierScore], quality: Qua
             gate = rules.qrs_gate(m, code)
         elif code in ("LAFB", "LPFB"):
             gate = rules.fascicular_gate(m, code)
-        elif code == "1AVB" and "PACE" in rhythm.codes:
-            gate = (None, _PACED_AV_DELAY)
         elif code == "1AVB":
-            gate = rules.first_degree_av_block(m, rhythm.p_waves_consistent)
+            gate = rules.first_degree_av_block(m, rhythm.p_waves_consistent, paced="PACE" in rhythm.codes)
         elif code == "LNGQT":
             gate = rules.long_qt(m, sex)
         elif code == "VCLVH":
@@ -247,7 +241,7 @@ def reconcile(m, *, sex: str | None, scores: list[ClassifierScore], quality: Qua
 
     # 5. measurement-defined statements
     measured = {
-        "1AVB": rules.first_degree_av_block(m, rhythm.p_waves_consistent),
+        "1AVB": rules.first_degree_av_block(m, rhythm.p_waves_consistent, paced="PACE" in rhythm.codes),
         "LNGQT": rules.long_qt(m, sex),
         "VCLVH": rules.lvh_voltage(m, sex),
         "LAFB": rules.lafb_by_axis(m),
@@ -258,8 +252,6 @@ def reconcile(m, *, sex: str | None, scores: list[ClassifierScore], quality: Qua
         # an infarction is another cause of left axis deviation (Surawicz 2009); checked on PTB-XL folds 1-9:
         # measurement-only LAFB PPV 0.66 -> 0.83
         measured["LAFB"] = (None, f"{measured['LAFB'][1]}, but {', '.join(infarction)} may explain the axis")
-    if "PACE" in rhythm.codes and measured["1AVB"][0]:
-        measured["1AVB"] = (None, f"{measured['1AVB'][1]}, but {_PACED_AV_DELAY}")
     if "PACE" in rhythm.codes and measured["LAFB"][0]:
         measured["LAFB"] = (None, f"{measured['LAFB'][1]}, but the rhythm is paced (a paced QRS has its own axis)")
     for code, (holds, why) in measured.items():

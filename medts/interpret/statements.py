@@ -6,7 +6,7 @@ not measured); :mod:`medts.interpret.reconcile` combines them with the classifie
 ============  ===================================================  ===========================
 statement     rule                                                 source
 ============  ===================================================  ===========================
-1AVB          PR > 200 ms with consistent P waves                  AHA/ACCF/HRS 2009 part III
+1AVB          PR > 200 ms, consistent P waves, rhythm not paced    AHA/ACCF/HRS 2009 part III
 LNGQT         QTc Bazett and Fridericia > 450 ms (men) /           AHA/ACCF/HRS 2009 part IV
               460 ms (women), QRS < 120 ms (a wide QRS
               lengthens QT without repolarisation change)
@@ -205,12 +205,19 @@ RULE_TEXT = {
 }
 
 
-def first_degree_av_block(m, p_consistent: bool | None) -> tuple[bool | None, str]:
+PACED_AV_DELAY = "the rhythm is paced: the P-to-paced-beat interval is the pacemaker's AV delay, not a PR interval"
+"""Why 1AVB is left undecided in a paced rhythm (LUDB 104: third-degree AV block, P-synchronous ventricular pacing at an
+AV delay of 218 ms, was asserted 1AVB once its P waves were read, 2026-12-07)."""
+
+
+def first_degree_av_block(m, p_consistent: bool | None, *, paced: bool) -> tuple[bool | None, str]:
     pr = _value(m, "pr_ms")
     if pr is None:
         return None, f"PR not measured ({_reason(m, 'pr_ms', 'no consistent P waves')})"
     if not p_consistent:
         return None, f"PR {pr:.0f} ms but P waves not consistent"
+    if paced:
+        return None, f"PR {pr:.0f} ms, but {PACED_AV_DELAY}"
     return pr > LONG_PR_MS, f"PR {pr:.0f} ms ({'>' if pr > LONG_PR_MS else '<='} {LONG_PR_MS:.0f} ms)"
 
 
@@ -335,7 +342,7 @@ def measured_statements(f) -> dict[str, dict]:
         put("RREG", f.rhythm.regular, "rr_irregular", False)
     long_, why = long_qt(values, f.sex)
     put("LNGQT", long_, "qtc_bazett_ms", True, why)
-    avb, why = first_degree_av_block(values, f.rhythm.p_waves_consistent)
+    avb, why = first_degree_av_block(values, f.rhythm.p_waves_consistent, paced="PACE" in f.rhythm.codes)
     put("1AVB", avb, "pr_ms", True, why)
     if f.axis.category is not None:
         for name, code in (("normal axis", "AXIS_NORMAL"), ("left axis deviation", "AXIS_LEFT"),
