@@ -1826,3 +1826,12 @@ def test_heldout81_first_run_false_refusals_are_answered():
     assert refusal(q) is None and "treatment" in cleared(q)
     assert refusal("they want to start me on a new tablet, is that ok?").category == "treatment"
     assert refusal("is the qt ok they want to start me on sotalol 80 mg, what dose?").category == "treatment"
+
+
+def test_who_reported_the_ecg_is_an_identity_question():
+    # heldout81's rerun: answered with the overview
+    assert refusal("Who is the consultant at the bottom of the report?").category == "identity"
+    assert refusal("who's the reporting cardiologist on this").category == "identity"
+    # asking whom to see next names nobody on the record
+    assert refusal("Who is the doctor I should see about this?") is None or \
+        refusal("Who is the doctor I should see about this?").category != "identity"

@@ -641,6 +641,12 @@ SUITES: dict[str, Suite] = {
     # patients and relatives reading their printout at home), on heldout13's records; first run after heldout80's
     # fixes (policy v93)
     "heldout81": Suite("wordings_heldout81.yaml", "questions_heldout81.yaml", SUITE_RECORDS["heldout13"], "BB"),
+    # heldout82: written blind by a writer who read no medts code or earlier set (realistic English from five settings
+    # mixed within each finding: clinical-trial coordinators screening against eligibility criteria; pre-operative
+    # assessment clinics; pharmacists checking an ECG around a QT-prolonging or rate-controlling medicine named as
+    # context; sports and pre-participation screening of athletes; telehealth and out-of-hours GP consults and patients
+    # uploading a photo of their printout), on heldout13's records; first run after heldout81's fixes (policy v95)
+    "heldout82": Suite("wordings_heldout82.yaml", "questions_heldout82.yaml", SUITE_RECORDS["heldout13"], "BC"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
