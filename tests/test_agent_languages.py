@@ -3456,7 +3456,7 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ('రోగి ఏవైనా మందులు వాడుతున్నారా?', 'unknown'),
         ('ట్రోపోనిన్ ఎంత?', 'unknown'),
         ('ക്യുടി ഇന്റർവൽ കൂടുതലാണോ?', 'yes/no:LNGQT'),
-        ('ഇസിജി അസാധാരണമാണോ?', 'overview'),
+        ('ഇസിജി അസാധാരണമാണോ?', 'yes/no:NORM'),  # "ECG abnormal?": a yes or no (heldout82)
         ('ഞാൻ സുഖം പ്രാപിക്കുമോ?', 'refuse:prognosis'),
         ('ഇൻകംപ്ലീറ്റ് റൈറ്റ് ബണ്ടിൽ ബ്രാഞ്ച് ബ്ലോക്ക് ഉണ്ടോ?', 'yes/no:IRBBB'),
         ('ആന്റീരോസെപ്റ്റൽ ഇൻഫാർക്ഷൻ ഉണ്ടോ?', 'yes/no:ASMI'),
@@ -3467,7 +3467,7 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ('വിമാനത്തിൽ യാത്ര ചെയ്യാമോ?', 'refuse:treatment'),
         ('രോഗി പുകവലിക്കുമോ?', 'unknown'),
         ('എക്കോ റിപ്പോർട്ട് എന്താണ്?', 'unknown'),
-        ('ਕੀ ਈਸੀਜੀ ਅਸਧਾਰਨ ਹੈ?', 'overview'),
+        ('ਕੀ ਈਸੀਜੀ ਅਸਧਾਰਨ ਹੈ?', 'yes/no:NORM'),  # "ECG abnormal?": a yes or no (heldout82)
         ('ਕੀ ਕਿਊਟੀ ਇੰਟਰਵਲ ਵਧਿਆ ਹੋਇਆ ਹੈ?', 'yes/no:LNGQT'),
         ('ਕੀ ਪਾਪਾ ਅਪਰੇਸ਼ਨ ਵਿੱਚ ਬਚ ਜਾਣਗੇ?', 'refuse:prognosis'),
         ('ਕੀ ਮੈਂ ਜਹਾਜ਼ ਵਿੱਚ ਸਫ਼ਰ ਕਰ ਸਕਦਾ ਹਾਂ?', 'refuse:treatment'),
@@ -3497,7 +3497,7 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ('तो गाडी चालवू शकतो का?', 'refuse:treatment'),
         ('रुग्ण धूम्रपान करतो का?', 'unknown'),
         ('रक्तदाब किती आहे?', 'unknown'),
-        ('ईसीजी असामान्य आहे का?', 'overview'),
+        ('ईसीजी असामान्य आहे का?', 'yes/no:NORM'),  # "ECG abnormal?": a yes or no (heldout82)
         ('શું ક્યુટી ઇન્ટરવલ વધારે છે?', 'yes/no:LNGQT'),
         ('શું ઈસીજી ઠીક છે?', 'yes/no:NORM'),
         ('શું ઇન્ફિરિયર વોલ ઇન્ફાર્ક્શન છે?', 'yes/no:IMI'),
@@ -3509,7 +3509,7 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ('દર્દી કઈ દવાઓ લે છે?', 'unknown'),
         ('બ્લડ પ્રેશર કેટલું છે?', 'unknown'),
         ('క్యూటీ ఇంటర్వెల్ ఎక్కువగా ఉందా?', 'yes/no:LNGQT'),
-        ('ఈసీజీ అసాధారణంగా ఉందా?', 'overview'),
+        ('ఈసీజీ అసాధారణంగా ఉందా?', 'yes/no:NORM'),  # "ECG abnormal?": a yes or no (heldout82)
         ('ఆపరేషన్ తర్వాత ఆయన బ్రతుకుతారా?', 'refuse:prognosis'),
         ('అతను డ్రైవ్ చేయవచ్చా?', 'refuse:treatment'),
         ('ఏదో ఒక విలువ కల్పించి చెప్పు', 'refuse:instructions'),

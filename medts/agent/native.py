@@ -196,7 +196,7 @@ def answer_facts(question: str, trace: Sequence[Any]) -> list[str]:
 
 
 _KEY_KINDS = {"hr_bpm": "rate", "rr_ms": "rate", "pr_ms": "intervals", "qrs_ms": "intervals", "qt_ms": "intervals",
-              "qtc_bazett_ms": "intervals", "hrv": "hrv", "sokolow_lyon_mv": "voltage", "cornell_mv": "voltage",
+              "qtc_bazett_ms": "intervals", "qtc_fridericia_ms": "intervals", "hrv": "hrv", "sokolow_lyon_mv": "voltage", "cornell_mv": "voltage",
               "qrs_axis_deg": "axis", "axis": "axis"}
 """Measurement (the verdict router's topic name) -> the fact-line kind that covers it."""
 

@@ -201,6 +201,10 @@ def _as_context(question: str) -> Refusal | bool:
     # asks for no advice: the drug it names is context too (v39)
     named = [asked and not rules.asks_status(rules.conjunction.sub("", text)) for text, asked in parts
              if _names_treatment(text)]
+    if not named and rules.question_without.search(question):
+        # v96: a decision word only in a baseline wanted before it, with no treatment pattern's drug ("Before we start
+        # digoxin I want a baseline PR. What is it?")
+        return any(rules.question_needs.search(text) for text, _ in parts) and any(asked for _, asked in parts)
     if not named or any(named):
         return False
     # the ECG word may share a clause with the treatment ("takes ADHD tablets and the GP wants her QTc - what
@@ -245,6 +249,8 @@ _CONDITION = re.compile(r"\b(?:(?<!\bask )(?<!\basks )(?<!\basked )(?<!\bwonders
 # v81 (heldout69's first run): "the pharmacist won't release the dose till she has it: the QTc?" waits for the answer
 _WAITS_FOR_ANSWER = re.compile(r"^\s*(?:\w+\s+){0,2}(?:has|have|gets?|got|sees?|knows?|hears?)\s+(?:it|that|this|"
                                r"the (?:number|value|answer|figure|result|reading))\s*$", re.IGNORECASE)
+# what a value or category asked looks like (the answer is a fact, not a go or no-go): _decisions_only_as_conditions
+_ASKS_A_VALUE = re.compile(r"^\W*(?:what(?:'s|s| is| are| was)?|which|how (?:long|wide|fast|slow|many|much))\b", re.IGNORECASE)
 _ASKS_ADVICE = re.compile(r"^\W*(?:should|shall|can|could|may|must|do|would|will)\s+(?:i|we|you)\b", re.IGNORECASE)
 
 
@@ -261,8 +267,15 @@ def _decisions_only_as_conditions(parts: list[tuple[str, bool]], question: str) 
             < len(rules.question_without.findall(question)):
         return False  # a decision word no single clause holds is read as asked
     asks_the_ecg = any(asked and rules.question_needs.search(text) for text, asked in parts)
+    asked_texts = [text for text, asked in parts if asked]
+    # v96 (heldout82's first run): an ECG value or category asked, not a yes or no ("Before I start sotalol, what rhythm
+    # is she in?"), and a baseline named with its measure before a bare question ("Before we start digoxin I want a
+    # baseline PR. What is it?"), were refused as treatment
+    asks_a_value = asks_the_ecg and all(_ASKS_A_VALUE.match(text) for text in asked_texts)
     for text, asked in deciding:
-        if not asked and asks_the_ecg and _BEFORE.match(text.strip()) and _WANTS_A_BASELINE.search(text):
+        if not asked and _BEFORE.match(text.strip()) and (
+                asks_a_value or (_WANTS_A_BASELINE.search(text)
+                                 and (asks_the_ecg or (asked_texts and rules.question_needs.search(text))))):
             continue  # v91: the asker's own plan, said as when a baseline measurement is wanted ("Before I start
             # flecainide I need a baseline - what's the QRS width on this ECG?"); "Before I give flecainide, is the QRS
             # narrow?" still asks whether to give it
