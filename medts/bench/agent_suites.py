@@ -647,6 +647,12 @@ SUITES: dict[str, Suite] = {
     # context; sports and pre-participation screening of athletes; telehealth and out-of-hours GP consults and patients
     # uploading a photo of their printout), on heldout13's records; first run after heldout81's fixes (policy v95)
     "heldout82": Suite("wordings_heldout82.yaml", "questions_heldout82.yaml", SUITE_RECORDS["heldout13"], "BC"),
+    # heldout83: written blind by a writer who read no medts code or earlier set (realistic English from five settings:
+    # cardiology clinic letters and dictated notes with a history first; intensive-care and high-dependency units with
+    # drips and electrolytes as context; obstetric and paediatric wording ("for his age"); cardiac rehabilitation,
+    # occupational-health and insurance forms; juniors and students checking their own, sometimes wrong, reasoning),
+    # on heldout13's records; first run after heldout82's fixes (policy v96)
+    "heldout83": Suite("wordings_heldout83.yaml", "questions_heldout83.yaml", SUITE_RECORDS["heldout13"], "BD"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
