@@ -1115,3 +1115,35 @@ def test_a_rhythm_guessed_or_something_else_opens_with_whether_the_guess_holds(q
     v = decide(topic, [c.result for c in trace], trace, question)
     assert v.sentence.startswith(opening), v.sentence
     assert ground_answer(v.sentence, trace, question=question).n_ungrounded == 0
+
+
+@pytest.mark.parametrize(("question", "label"), [
+    # heldout83's first run
+    ("The machine reads 'atrial fibrillation with rapid ventricular response'. Is that right, or is it shivering "
+     "artefact?", "yes/no:AFIB"),  # got the signal quality
+    ("Is the signal quality good enough, or is it artefact?", "category:quality"),
+    ("Starting phase III rehab next week. Is his QT normal?", "yes/no:LNGQT"),  # got the uncorrected QT, no verdict
+    ("Is the QTc normal?", "yes/no:qtc_bazett_ms:normal"), ("What is the QT?", "number:qt_ms"),
+    ("The report says 'LAFB'. Which criteria does this ECG meet for it?", "yes/no:LAFB"),  # got the definition
+    ("I examine applicants for an insurer and the form has a box for LVH by Sokolow-Lyon. Is it met, yes or no?",
+     "yes/no:VCLVH+LVH"),
+    ("Is the fetal heart rate normal?", "unknown"), ("CTG baseline rate?", "unknown"),  # got the mother's rate
+    ("Insurance form: normal or abnormal?", "yes/no:NORM"),  # got the overview
+    # "the QRS as 120 ms" is English, not the Icelandic or Afrikaans for the QRS axis (got a right-axis yes or no)
+    ("I measured the QRS as 3 small squares, so 120 ms, and called it broad. Is that right?", "yes/no:qrs_ms:high"),
+    ("Wat is die QRS as?", "category:axis"),
+    # "unexplained" asks for no explanation (got the explain topic)
+    ("Dear colleague, in view of her history of unexplained syncope, I would appreciate your measurement of the corrected "
+     "QT on this ECG.", "number:qtc_bazett_ms"),
+])
+def test_heldout83_first_run_routes(question, label):
+    assert route(question).label == label
+
+
+def test_asked_whether_the_qt_is_normal_the_long_qt_rule_answers():
+    question = "Is his QT normal?"
+    for bazett, fridericia, opening in ((430.0, 420.0, "Yes, normal: "), (500.0, 480.0, "No, not normal: ")):
+        trace = _qt_trace(bazett, fridericia)
+        v = decide(route(question), [c.result for c in trace], trace, question)
+        assert v.sentence.startswith(opening), v.sentence
+        assert ground_answer(v.sentence, trace, question=question).n_ungrounded == 0

@@ -498,3 +498,16 @@ def test_a_yes_normal_answer_denies_the_finding_the_question_names():
     assert score_answer_text(changed, [{"statement": "STTC", "present": True}], question)
     assert not score_answer_text("No: the classifier does not find any ST-T change statement.",
                                  [{"statement": "STTC", "present": True}], "Any ST changes?")
+
+
+@pytest.mark.parametrize(("answer", "present"), [
+    ("Yes, abnormal: the classifier does not find NORM (normal ECG): probability 2%.", False),
+    ("No, normal: medts asserts NORM (normal ECG), classifier probability 99%.", True),
+    ("Yes, normal: medts asserts NORM (normal ECG), classifier probability 99%.", True),
+    ("No, abnormal: the classifier does not find NORM (normal ECG): probability 2%.", False),
+])
+@pytest.mark.parametrize("question", ["Is this ECG abnormal?", "Normal ECG, or abnormal - which is it?"])
+def test_a_qualified_answer_about_a_normal_ecg_is_scored_by_its_qualifier(answer, present, question):
+    # heldout82: "Yes, normal: medts asserts NORM" was read as denying NORM, as "Yes, normal" denies an ST-T change
+    assert score_answer_text(answer, [{"statement": "NORM", "present": present}], question)
+    assert not score_answer_text(answer, [{"statement": "NORM", "present": not present}], question)

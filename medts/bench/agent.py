@@ -64,7 +64,9 @@ def fact_correct(fact: dict[str, Any], numbers: list[tuple[float, str]], stateme
     return fact["text"].lower() in text.lower()
 
 
-_NORMAL_ANSWER = re.compile(r"^\W*(?:yes,\s*normal|no,\s*not normal)\b", re.IGNORECASE)
+_QUALIFIED_ANSWER = re.compile(r"^\W*(?:yes|no),\s*(?P<said>not normal|abnormal|normal)\b", re.IGNORECASE)
+"""A "Yes"/"No" followed by what holds ("Yes, normal: ...", "No, not normal: ...", "Yes, abnormal: ..."): the qualifier,
+not the bare yes or no, says whether the finding named is there (normal asserts NORM and denies any other finding)."""
 
 
 def question_family_codes(question: str) -> list[str]:
@@ -116,11 +118,15 @@ def score_answer_text(text: str, expect: list[dict[str, Any]], question: str = "
     qcodes = [c for _, c, neg in find_statements(question) if not neg] or question_family_codes(question)
     for s in sentences:  # "No." / "Yes," answer the question; "No sign of AF" does not
         m = _YES_NO.match(s)
-        if m:
-            # "Yes, normal: ..." / "No, not normal: ..." answer a question whether something is normal: the yes
-            # denies the finding named, the no asserts it ("Are the ST segments normal?")
-            denied = (m.group(1).lower() == "no") != bool(_NORMAL_ANSWER.match(s))
-            statements += [(c, denied) for c in qcodes]
+        qualified = _QUALIFIED_ANSWER.match(s)
+        if qualified:
+            # "Yes, normal: ..." / "No, not normal: ..." answer a question whether something is normal ("Are the ST
+            # segments normal?": the yes denies the finding named); "Yes, abnormal" / "No, normal" whether the ECG is
+            # abnormal (heldout82): the qualifier says which holds
+            normal = qualified.group("said").lower() == "normal"
+            statements += [(c, (c != "NORM") == normal) for c in qcodes]
+        elif m:
+            statements += [(c, m.group(1).lower() == "no") for c in qcodes]
     return all(fact_correct(f, numbers, statements, text) for f in expect)
 
 
