@@ -65,12 +65,12 @@ def test_an_infarct_of_a_wall_is_there_when_one_spanning_it_is(question, asserte
     assert ground_answer(v.sentence, trace, question=question).n_ungrounded == 0
 
 
-def _sttc_trace(present: bool) -> list:
-    """A classifier and an engine result that assert STTC, or find no ST-T statement."""
-    rows = [{"code": "STTC", "probability": 0.52 if present else 0.02, "threshold": 0.15, "present": present}]
+def _one_statement_trace(code: str, present: bool, probability: float, threshold: float) -> list:
+    """A classifier and an engine result that assert ``code`` (at ``probability``), or do not (at 0.02)."""
+    rows = [{"code": code, "probability": probability if present else 0.02, "threshold": threshold, "present": present}]
     engine = {"tool": "interpretation", "withheld": [],
-              "asserted": [{"code": "STTC", "origin": "classifier", "probability": 0.52}] if present else []}
-    classify = {"tool": "classify", "statements": rows, "present": ["STTC"] if present else [], "evaluated_codes": ["STTC"]}
+              "asserted": [{"code": code, "origin": "classifier", "probability": probability}] if present else []}
+    classify = {"tool": "classify", "statements": rows, "present": [code] if present else [], "evaluated_codes": [code]}
     return [ToolCall("classify", {}, classify, 0.0), ToolCall("interpretation", {}, engine, 0.0)]
 
 
@@ -80,7 +80,7 @@ def _sttc_trace(present: bool) -> list:
 def test_asked_whether_st_and_t_are_normal_the_yes_means_no_st_t_change(question, present):
     # heldout78: "Are the ST segments and T waves normal?" got "No: the classifier does not find any ST-T change" (and
     # "Yes: medts asserts STTC" where it did); "Is the ST segment normal?" got an overview
-    trace = _sttc_trace(present)
+    trace = _one_statement_trace("STTC", present, 0.52, 0.15)
     topic = route(question)
     assert topic.kind == "statement" and topic.codes == ("STTC",) and topic.negated
     v = decide(topic, [c.result for c in trace], trace, question)
@@ -1028,15 +1028,6 @@ def test_p_waves_only_the_template_finds_are_named_beside_the_delineated_share()
     assert p_wave_phrase(no_template) == "P waves before 20% of beats"
 
 
-def _norm_trace(present: bool) -> list:
-    """A classifier and an engine result that assert NORM, or do not."""
-    rows = [{"code": "NORM", "probability": 0.91 if present else 0.02, "threshold": 0.6, "present": present}]
-    engine = {"tool": "interpretation", "withheld": [],
-              "asserted": [{"code": "NORM", "origin": "classifier", "probability": 0.91}] if present else []}
-    classify = {"tool": "classify", "statements": rows, "present": ["NORM"] if present else [], "evaluated_codes": ["NORM"]}
-    return [ToolCall("classify", {}, classify, 0.0), ToolCall("interpretation", {}, engine, 0.0)]
-
-
 @pytest.mark.parametrize(("question", "opening_if_normal", "opening_if_not"), [
     # heldout82's first run: "abnormal ECG?" got "No: the classifier does not find NORM" (a "No" read as "not abnormal"),
     # "Is this ECG abnormal?" and "... normal variants, or is the ECG abnormal?" the overview with no verdict
@@ -1048,7 +1039,7 @@ def _norm_trace(present: bool) -> list:
 ])
 @pytest.mark.parametrize("present", [True, False])
 def test_asked_whether_the_ecg_is_abnormal_the_answer_says_which(question, opening_if_normal, opening_if_not, present):
-    trace = _norm_trace(present)
+    trace = _one_statement_trace("NORM", present, 0.91, 0.6)
     topic = route(question)
     assert topic.kind == "statement" and topic.codes == ("NORM",)
     v = decide(topic, [c.result for c in trace], trace, question)
