@@ -251,6 +251,10 @@ _ANOMALY = re.compile(r"anomal|unusual|\bodd\b|ectopic|premature|\bPVCs?\b|\bPAC
                       re.IGNORECASE)
 _WAVES = re.compile(r"delineat|\bwaves? (?:found|boundaries|onsets?|offsets?)|fiducial|segmentation", re.IGNORECASE)
 # family words the statement lexicon does not carry as such
+_QT_NORMAL = (r"(?<!corrected )\bQ-?T\b(?: interval)?\s+(?:(?:is|looks|seems|still|all|within|in)\s+)?"
+              r"(?:normal|OK|okay|fine|WNL)\b(?!\s+(?:and|but|or)\b)")
+"""The uncorrected QT asked whether normal ("Is his QT normal?", heldout83): it has no reference range of its own, so
+the long-QT rule answers, its "Yes" denying long QT (:func:`_statement_topic`)."""
 FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # not "mi ECG" (Spanish, Italian, Tok Pisin: "my ECG"; heldout50: "¿Es normal mi ECG?" was asked as MI)
     (r"(?<!ECG-)(?<!EKG-)\bMI\b(?!\s+(?:ECG|EKG|electro\w*)\b)" + NOT_A_WORD_MI + r"|infarct|heart[- ]attack|\bSTEMI\b|\b(?:heart|heart muscle|front|back|bottom|side) (?:of (?:the|my|his|her) heart )?(?:was |is |been )?(?:damaged|scarred)\b|\bQ[- ]waves? (?:of|from) (?:an )?(?:old|prior)", ("MI",)),
@@ -263,9 +267,7 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # heldout45: "the QT is normal, not prolonged?" (another interval named between reads that one)
     (r"\bQTc?\b(?: interval)?(?:(?!\b(?:PR|QRS|RR)\b)[^?.]){0,20}\b(?:too long|over-?long|too lengthy|prolonged|lengthened|long|stretched(?: out)?|drawn out)\b", ("LNGQT",)),
     (r"\bQTc?\b(?: interval)?\s*↑", ("LNGQT",)),  # heldout32: "QT ↑? yes/no"
-    # heldout83: "Starting phase III rehab next week. Is his QT normal?" got the uncorrected QT and no verdict (the QT has
-    # no reference range of its own: the long-QT rule answers)
-    (r"(?<!corrected )\bQ-?T\b(?: interval)?\s+(?:(?:is|looks|seems|still|all|within|in)\s+)?(?:normal|OK|okay|fine|WNL)\b(?!\s+(?:and|but|or)\b)", ("LNGQT",)),
+    (_QT_NORMAL, ("LNGQT",)),  # heldout83: "Is his QT normal?" got the uncorrected QT and no verdict
     # heldout60: "QT ⬆️?" (the glossary reads the emoji as "↑"), "QT high?"
     (r"\bQTc?\b(?: interval)?(?: (?:is|looks|seems))? (?:too )?(?:high|raised|increased|elevated|up)\b(?![- ]normal)\s*\?", ("LNGQT",)),
     (r"\bQTc?\b\.{2,}\s*(?:is it|is that|it's|it is)\s+(?:too )?(?:long|prolonged)\b", ("LNGQT",)),  # heldout59: "QT... is it long?"
@@ -995,7 +997,7 @@ def _statement_topic(q: str, codes: list[str]) -> Topic:
     return Topic("statement", name="choice" if choice else "", codes=tuple(codes))
 
 
-_ASKS_NORMAL_QT = re.compile(r"(?<!corrected )\bQ-?T\b(?: interval)?\s+(?:(?:is|looks|seems|still|all|within|in)\s+)?(?:normal|OK|okay|fine|WNL)\b(?!\s+(?:and|but|or)\b)", re.IGNORECASE)
+_ASKS_NORMAL_QT = re.compile(_QT_NORMAL, re.IGNORECASE)
 _NAMES_BAZETT = re.compile(r"\bBazett\b|\bQ-?TcB\b", re.IGNORECASE)
 _ABNORMAL = re.compile(r"(?<!\bnot )(?<!n't )\babnormal\b", re.IGNORECASE)
 """A question whether the ECG is abnormal asks the opposite of the normal-ECG statement (heldout82's rerun: "abnormal
@@ -1393,12 +1395,13 @@ def decide(topic: Topic, results: list[dict[str, Any]], trace: list[Any], questi
         answer, clause = decide_statement(code, facts, results)
         if answer == "cannot tell":
             return cannot(clause)
-        if topic.negated:  # "Are the ST segments normal?" asks whether the statement is absent
-            answer = "no" if answer == "yes" else "yes"
-            said = (("Yes, abnormal", "No, normal") if code == "NORM" else ("Yes, normal", "No, not normal"))
-            return Verdict(topic, answer, f"{said[0] if answer == 'yes' else said[1]}: {clause}.")
-        if code == "NORM" and _ABNORMAL.search(question):  # "Normal or abnormal?": the "No" says which
-            return Verdict(topic, answer, f"{'Yes, normal' if answer == 'yes' else 'No, abnormal'}: {clause}.")
+        if topic.negated or (code == "NORM" and _ABNORMAL.search(question)):
+            # asked whether it is normal ("Are the ST segments normal?": the statement's absence) or abnormal ("Is the ECG
+            # abnormal?", "normal or abnormal?"): the yes or no is followed by what holds, so it reads one way only
+            normal = (answer == "yes") == (code == "NORM")
+            answer = ("no" if answer == "yes" else "yes") if topic.negated else answer
+            held = "normal" if normal else "abnormal" if code == "NORM" else "not normal"
+            return Verdict(topic, answer, f"{answer.capitalize()}, {held}: {clause}.")
         extra = []
         for other in topic.codes[1:3]:  # "LBBB or RBBB?": each named statement gets its own clause
             a2, c2 = decide_statement(other, facts, results)
