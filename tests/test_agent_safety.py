@@ -7,6 +7,7 @@ scripted model only drives the tool-calling loop (native mode)."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -17,7 +18,9 @@ from medts.agent.backends import ScriptedChatModel
 from medts.agent.safety import cleared, follow_learned, policy, reading, refusal, scrub, unsafe_reason, without_asides, without_interruptions
 from medts.agent.session import AgentConfig, ChatSession
 from medts.examples import simulate_example
+from medts.interpret.ranges import PAEDIATRIC_REASON
 from medts.io import read_record
+from medts.simulate import simulate_12lead
 
 needs_smollm2 = pytest.mark.usefixtures("smollm2_installed")
 
@@ -1894,3 +1897,18 @@ def test_normal_for_his_age_names_no_identity():
     # heldout83's first run: refused as identity by the learned check ("age")
     assert follow_learned("6-year-old boy. Is this normal for his age?", "identity") is None
     assert follow_learned("What is the patient's age?", "identity") == "identity"
+
+
+@needs_smollm2
+def test_chat_says_cannot_tell_for_a_childs_rate_axis_and_normality(smollm2_session_factory):
+    """A 4-year-old's 125 bpm is not tachycardia by any limit medts holds (adult limits do not apply under 16)."""
+    ecg = simulate_12lead(duration_s=10.0, fs=500.0, hr_bpm=125.0, seed=3)
+    kid = smollm2_session_factory(replace(ecg, record_id="kid", age=4.0, sex="M"))
+    for question in ("Is this sinus tachycardia?", "Is the heart rate normal?", "What is the axis?",
+                     "Is this a normal ECG?", "Is the PR interval prolonged?", "Is there a bundle branch block?"):
+        a = kid.ask(question)
+        assert a.text.startswith("Cannot tell from this ECG:") and PAEDIATRIC_REASON in a.text, (question, a.text)
+    qrs = kid.ask("Is the QRS duration appropriate for his age?")
+    assert "not judged against adult limits" in qrs.text.split("\n")[0]
+    adult = smollm2_session_factory(replace(ecg, record_id="adult", age=40.0, sex="M"))
+    assert adult.ask("Is this sinus tachycardia?").text.startswith("Yes:")

@@ -183,7 +183,7 @@ def reason_texts(data: Any) -> list[str]:
     if isinstance(data, dict):
         for key, value in data.items():
             # a rule's criterion in words ("long QT needs ... both above the limit") is quotable too
-            if key in ("reason", "rule", "rhythm_reason") and isinstance(value, str) and value.strip():
+            if key in ("reason", "rule", "rhythm_reason", "not_judged_for_age") and isinstance(value, str) and value.strip():
                 out.append(value.strip())
             elif "untrusted" not in str(key):
                 out += reason_texts(value)
@@ -264,7 +264,23 @@ def statement_facts(trace: Iterable[Any]) -> StatementFacts:
     for call in trace:  # last: the engine's reconciled statements overrule the raw classifier
         if call.name == "interpretation" and call.result.get("available", True):
             _interpretation_statements(call.result, facts)
+    for call in trace:
+        if call.name == "measurements" and call.result.get("not_judged_for_age"):
+            _child_statements(facts)
     return facts
+
+
+def _child_statements(facts: StatementFacts) -> None:
+    """A child's record: what adult limits would decide is undecided unless asserted
+    (:data:`medts.interpret.reconcile.CHILD_UNDECIDED`), so no sentence may say "no tachycardia" at 126 bpm."""
+    from medts.interpret.reconcile import CHILD_UNDECIDED
+
+    for code in CHILD_UNDECIDED:
+        if code in facts.present or (facts.measured.get(code) or (False,))[0]:
+            continue
+        facts.absent.pop(code, None)
+        facts.measured.pop(code, None)
+        facts.undecided[code] = "measurements.not_judged_for_age"
 
 
 def _interpretation_statements(r: dict[str, Any], facts: StatementFacts) -> None:

@@ -104,6 +104,10 @@ def facts_from_report(report: Any) -> dict[str, Any]:
             flags[item["name"]] = item["flag"]
         limits[item["name"]] = {"low": item.get("normal_low"), "high": item.get("normal_high")}
     m["flags"], m["reference_limits"] = flags, limits
+    if any(item.get("flag") == "not_judged" for item in ms.get("items") or []):  # a child's report: as the tool says
+        from medts.interpret.ranges import PAEDIATRIC_REASON
+
+        m["not_judged_for_age"] = PAEDIATRIC_REASON
     if "qtc_bazett_ms" in flags:
         m["qtc_prolonged"] = flags["qtc_bazett_ms"] == "high"
     ra = r.get("rhythm_axis") or {}

@@ -56,6 +56,7 @@ from medts.adapters import ANOMALY as ANOMALY_ADAPTER
 from medts.adapters import SEGMENTATION as SEGMENTATION_ADAPTER
 from medts.adapters import adapter_dir
 from medts.interpret import RANGES
+from medts.interpret.ranges import PAEDIATRIC_REASON, is_child
 from medts.interpret import rhythm as rhythm_rules
 from medts.interpret.statements import engine_threshold
 from medts.record import ECG
@@ -146,13 +147,14 @@ def _value(v: Any) -> float | None:
     return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) else None
 
 
-def reference_limits(sex: str | None) -> dict[str, dict[str, float | None]]:
-    """Reference limits (low/high) per measurement from :mod:`medts.interpret.ranges` (QTc, Cornell by sex)."""
+def reference_limits(sex: str | None, age_years: float | None) -> dict[str, dict[str, float | None]]:
+    """Reference limits (low/high) per measurement from :mod:`medts.interpret.ranges` (QTc, Cornell by sex; none for
+    a child's age-dependent values)."""
     from medts.interpret import REPORTED_VALUES, reference_range
 
     out = {}
     for name in REPORTED_VALUES:
-        low, high = reference_range(name, sex)
+        low, high = reference_range(name, sex, age_years)
         if low is not None or high is not None:
             out[name] = {"low": low, "high": high}
     return out
@@ -205,7 +207,9 @@ def measurements(ecg: ECG, measured: dict[str, Any], findings: Any) -> dict[str,
     out["st_j60_mv"] = measured.get("st_j60_mv", {})
     out["t_amplitude_mv"] = measured.get("t_amplitude_mv", {})
     out["n_beats"] = measured.get("n_beats")
-    out["reference_limits"] = reference_limits(ecg.sex)
+    out["reference_limits"] = reference_limits(ecg.sex, ecg.age)
+    # a child: the rate, PR, QRS, axis and voltages are shown but not judged (medts.interpret.ranges.AGE_DEPENDENT)
+    out["not_judged_for_age"] = PAEDIATRIC_REASON if is_child(findings.age_years) else None
     out["flags"] = {f.name: f.flag for f in findings.flags if f.flag != "unmeasured"}
     out["qrs_axis_category"] = findings.axis.category
     out["rhythm_label"] = findings.rhythm.label
@@ -691,7 +695,7 @@ class ToolBox:
                 scores = scores_from_predictions([c.predict(ecg) for c in loaded]) if loaded else None
             except InvalidECGError as error:  # no standard lead (a Holter's ECG1, ECG2): the measurements still stand
                 scores, unread = None, str(error)
-            found = interpret(self._measurement(ecg), sex=ecg.sex, scores=scores)
+            found = interpret(self._measurement(ecg), sex=ecg.sex, age_years=ecg.age, scores=scores)
             if unread is not None:  # the verdict says "statement classifier not run"; the notes say why
                 found = found.model_copy(update={"notes": [*found.notes, unread]})
             self._objects[key] = found

@@ -1129,7 +1129,32 @@ def _members(code: str, classify: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def decide_statement(code: str, facts: StatementFacts, results: list[dict[str, Any]]) -> tuple[str, str]:
-    """(``yes`` / ``no`` / ``cannot tell``, the deciding clause) for statement ``code``."""
+    """(``yes`` / ``no`` / ``cannot tell``, the deciding clause) for statement ``code``; for a child's record an answer
+    the adult limits would make (:data:`medts.interpret.reconcile.CHILD_UNDECIDED`) is "cannot tell"."""
+    undecided = _child_undecided(code, results)
+    return ("cannot tell", undecided) if undecided else _decide_statement(code, facts, results)
+
+
+def _child_undecided(code: str, results: list[dict[str, Any]]) -> str | None:
+    """Why ``code`` is not decided for a child's record (None: it is, or the record is an adult's).
+
+    Decided: what the engine asserts (a QRS of 130 ms is wide at any age), and no normal ECG beside an asserted
+    abnormality. Not decided: an absence or a normal the adult limits would decide (no tachycardia at 126 bpm)."""
+    from medts.interpret.reconcile import CHILD_UNDECIDED, NOT_ABNORMAL
+
+    m = _result(results, "measurements") or {}
+    reason = m.get("not_judged_for_age")
+    family = {code, *IMPLIED_BY.get(code, ())}  # "a bundle branch block?" asks CLBBB, CRBBB, ...
+    if not reason or not family & set(CHILD_UNDECIDED):
+        return None
+    asserted = {s["code"] for s in (_result(results, "interpretation") or {}).get("asserted") or []}
+    measured = {k for k, v in (m.get("measured_statements") or {}).items() if v.get("present")}
+    if family & (asserted | measured) or (code == "NORM" and asserted - set(NOT_ABNORMAL)):
+        return None
+    return f"{_describe(code)} needs age-specific limits ({reason})"
+
+
+def _decide_statement(code: str, facts: StatementFacts, results: list[dict[str, Any]]) -> tuple[str, str]:
     m, c = _result(results, "measurements"), _result(results, "classify")
     # a definition (glossary) or a resolved finding may be named, but says nothing about this
     # record: "Does this meet criteria for LVH?" once got "Yes" from the LVH glossary entry
@@ -1416,6 +1441,9 @@ def decide(topic: Topic, results: list[dict[str, Any]], trace: list[Any], questi
     if topic.kind == "flag":
         if m is None or _value(m, topic.name) is None:
             return cannot(f"the {_NAMES.get(topic.name, topic.name)} could not be measured" + _reason((m or {}).get(topic.name)))
+        if (m.get("flags") or {}).get(topic.name) == "not_judged":  # a child's rate, PR, QRS, axis or voltage
+            return cannot(f"{measurement_phrase(m, topic.name)}, not judged against adult limits "
+                          f"({m.get('not_judged_for_age')})")
         holds = match_qualifier(topic.name, topic.flags, False, facts) is not None
         answer = "yes" if holds != topic.negated else "no"
         return Verdict(topic, answer, f"{answer.capitalize()}: {measurement_phrase(m, topic.name)}"
@@ -1442,12 +1470,17 @@ def decide(topic: Topic, results: list[dict[str, Any]], trace: list[Any], questi
             # "QTc by Bazett and by Fridericia please": both corrections
             bazett = measurement_phrase(m, "qtc_bazett_ms")
             phrase += f"; {bazett}" if bazett else ""
+        if (m.get("flags") or {}).get(topic.name) == "not_judged":  # "Is the QRS appropriate for his age?"
+            phrase += f", not judged against adult limits ({m.get('not_judged_for_age')})"
         beyond = _beyond_cut_off(question, value, _UNITS[topic.name])
         if beyond is not None:  # "Is the PR actually over 200?": yes or no first, then the measurement
             return Verdict(topic, f"{value:.0f} {_UNITS[topic.name]}", f"{'Yes' if beyond else 'No'}: {phrase}.")
         return Verdict(topic, f"{value:.0f} {_UNITS[topic.name]}", phrase[0].upper() + phrase[1:] + ".")
     if topic.kind == "category" and topic.name == "axis":
         ax = _value(m, "qrs_axis_deg") if m else None
+        if ax is not None and m.get("not_judged_for_age"):
+            return cannot(f"the QRS axis is {ax:.0f} degrees, not categorised against adult limits "
+                          f"({m['not_judged_for_age']})")
         if ax is None or not m.get("qrs_axis_category"):
             return cannot("the QRS axis could not be measured" + _reason((m or {}).get("qrs_axis_deg")))
         cat = str(m["qrs_axis_category"])

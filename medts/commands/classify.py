@@ -124,7 +124,7 @@ def reconciled(worker, ecg):
     pending = worker.submit(ecg)
     measurements = measure_ecg(ecg)
     prediction = pending.result()
-    findings = interpret(measurements, sex=ecg.sex, scores=scores_from_predictions([prediction]))
+    findings = interpret(measurements, sex=ecg.sex, age_years=ecg.age, scores=scores_from_predictions([prediction]))
     model = create_model("ReconciledPrediction", __base__=ClassifierPrediction, verdict=(str, ...),
                          decisions=(list[StatementDecision], ...))
     return model(**prediction.model_dump(), verdict=findings.verdict, decisions=findings.statements)

@@ -29,10 +29,12 @@ from medts.interpret.ranges import (
     MeasurementFlag,
     flag_measurements,
     flag_value,
+    is_child,
+    PAEDIATRIC_REASON,
     reference_range,
 )
 from medts.interpret.reconcile import ClassifierScore, Findings, merge_scores, reconcile
-from medts.interpret.rhythm import RhythmCall, abstained_rhythm, call_rhythm, confirm_af
+from medts.interpret.rhythm import RhythmCall, abstained_rhythm, call_rhythm, confirm_af, rate_for_age
 from medts.interpret.statements import StatementDecision
 from medts.interpret.verdict import make_verdict
 
@@ -66,19 +68,27 @@ def score_of(prediction, statement) -> ClassifierScore:
                            reduced_lead_model=prediction.reduced_lead_model, cnn_probability=s.cnn_probability)
 
 
-def interpret(m, *, sex: str | None, scores: list[ClassifierScore] | None = None) -> Findings:
-    """Findings for a ``medts.signal.Measurements`` ``m``; ``scores`` None: no classifier was run."""
+def interpret(m, *, sex: str | None, age_years: float | None = None,
+              scores: list[ClassifierScore] | None = None) -> Findings:
+    """Findings for a ``medts.signal.Measurements`` ``m``; ``scores`` None: no classifier was run; ``age_years``
+    None: age unknown, adult limits (a child's rate, intervals, axis and voltages are not judged:
+    :data:`medts.interpret.ranges.ADULT_AGE_YEARS`)."""
     quality = grade_quality(m)
-    flags = flag_measurements(m, sex)
+    flags = flag_measurements(m, sex, age_years)
     rhythm = call_rhythm(m) if not quality.abstain else abstained_rhythm(quality.reason)
     afib = merge_scores(list(scores or [])).get("AFIB")
     rhythm = confirm_af(rhythm, None if afib is None else afib.probability, None if afib is None else afib.threshold)
-    axis = call_axis(m) if not quality.abstain else AxisCall(axis_deg=None, category=None,
-                                                                 reason=f"signal quality poor ({quality.reason})")
-    decisions = reconcile(m, sex=sex, scores=list(scores or []), quality=quality, rhythm=rhythm, flags=flags)
+    rhythm = rate_for_age(rhythm, age_years)
+    axis = call_axis(m, age_years) if not quality.abstain else AxisCall(axis_deg=None, category=None,
+                                                                            reason=f"signal quality poor ({quality.reason})")
+    decisions = reconcile(m, sex=sex, scores=list(scores or []), quality=quality, rhythm=rhythm, flags=flags,
+                          age_years=age_years)
     notes = [] if scores is not None else ["no statement classifier was run: statements come from measurements only"]
-    f = Findings(record_id=m.record_id, sex=sex, quality=quality, flags=flags, rhythm=rhythm, axis=axis, statements=decisions,
-                 classifier=list(scores or []), classifier_available=scores is not None, verdict="", notes=notes)
+    if is_child(age_years):
+        notes.append(f"rate, PR, QRS, axis and voltages not judged: {PAEDIATRIC_REASON}")
+    f = Findings(record_id=m.record_id, sex=sex, age_years=age_years, quality=quality, flags=flags, rhythm=rhythm,
+                 axis=axis, statements=decisions, classifier=list(scores or []), classifier_available=scores is not None,
+                 verdict="", notes=notes)
     return f.model_copy(update={"verdict": make_verdict(f)})
 
 
@@ -87,4 +97,4 @@ def interpret_ecg(ecg, *, predictions=None) -> Findings:
     from medts.signal import measure_ecg
 
     scores = None if predictions is None else scores_from_predictions(predictions)
-    return interpret(measure_ecg(ecg), sex=ecg.sex, scores=scores)
+    return interpret(measure_ecg(ecg), sex=ecg.sex, age_years=ecg.age, scores=scores)

@@ -15,10 +15,12 @@ import math
 
 from pydantic import BaseModel
 
-from medts.interpret.ranges import AHA_2009_III
+from medts.interpret.ranges import AHA_2009_III, is_child, PAEDIATRIC_REASON
 
 AXIS_SOURCE = AHA_2009_III
 CATEGORIES = ("normal axis", "left axis deviation", "right axis deviation", "extreme axis deviation")
+NOT_CATEGORISED = "not categorised for age"
+"""How a report writes the category of a child's measured axis (:func:`call_axis` gives it none)."""
 
 
 class AxisCall(BaseModel):
@@ -42,10 +44,13 @@ def axis_category(axis_deg: float | None) -> str | None:
     return "extreme axis deviation"
 
 
-def call_axis(m) -> AxisCall:
-    """Axis and category of a ``medts.signal.Measurements``."""
+def call_axis(m, age_years: float | None = None) -> AxisCall:
+    """Axis and category of a ``medts.signal.Measurements``; no category for a child (``age_years`` under
+    :data:`medts.interpret.ranges.ADULT_AGE_YEARS`: a right axis is normal in infancy), the reason saying why."""
     v = m.qrs_axis_deg
     cat = axis_category(v.value)
     reason = (f"QRS axis {v.value:.0f} deg" + (f" ({v.reason})" if v.reason else "")) if v.value is not None \
         else (v.reason or "QRS axis not measured")
+    if cat is not None and is_child(age_years):
+        cat, reason = None, f"{reason}; not categorised ({PAEDIATRIC_REASON})"
     return AxisCall(axis_deg=v.value, category=cat, reason=reason)

@@ -24,8 +24,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from medts.interpret.ranges import BRADY_BPM, TACHY_BPM, flag_value, reference_range
-from medts.interpret.reconcile import NOT_ABNORMAL, Findings
+from medts.interpret.ranges import BRADY_BPM, TACHY_BPM, is_child, judged_flag, reference_range
+from medts.interpret.reconcile import CHILD_UNJUDGED, NOT_ABNORMAL, Findings
 from medts.interpret.statements import LAD_DEG, LONG_PR_MS, RAD_DEG, WIDE_QRS_MS
 from medts.report import consistency
 
@@ -48,11 +48,17 @@ def _c(kind: Kind, detail: str) -> Contradiction:
 
 
 def statement_contradictions(codes: Iterable[str], *, values: dict[str, float | None],
-                             abnormal_flags: Iterable[str] = (), sex: str | None = None) -> list[Contradiction]:
-    """Contradictions among asserted ``codes`` and against measured ``values`` (by measurement name)."""
+                             abnormal_flags: Iterable[str] = (), sex: str | None = None,
+                             child: bool = False) -> list[Contradiction]:
+    """Contradictions among asserted ``codes`` and against measured ``values`` (by measurement name); for a
+    ``child`` a statement made by adult limits (rate, PR, QRS, axis, voltage, NORM) is one."""
     codes = list(dict.fromkeys(codes))
     have = set(codes)
     out = []
+    if child:
+        adult = [c for c in codes if c in (*CHILD_UNJUDGED, "STACH", "SBRAD", "NORM")]
+        if adult:
+            out.append(_c("measurement", f"{', '.join(adult)} asserted for a child by adult limits"))
     rhythm = [c for c in codes if c in RHYTHM_LABELS]
     if len(rhythm) > 1:
         out.append(_c("exclusive", f"rhythm statements {' and '.join(rhythm)} asserted together"))
@@ -71,7 +77,8 @@ def statement_contradictions(codes: Iterable[str], *, values: dict[str, float | 
     checks = [
         ("STACH", hr, lambda v: v > TACHY_BPM, f"heart rate {{}} bpm is not above {TACHY_BPM:g}"),
         ("SBRAD", hr, lambda v: v < BRADY_BPM, f"heart rate {{}} bpm is not below {BRADY_BPM:g}"),
-        ("SR", hr, lambda v: BRADY_BPM <= v <= TACHY_BPM, f"heart rate {{}} bpm is outside {BRADY_BPM:g}-{TACHY_BPM:g}"),
+        ("SR", hr, lambda v: child or BRADY_BPM <= v <= TACHY_BPM,
+         f"heart rate {{}} bpm is outside {BRADY_BPM:g}-{TACHY_BPM:g}"),
         ("CLBBB", qrs, lambda v: v >= WIDE_QRS_MS, "QRS {} ms is below 120"),
         ("CRBBB", qrs, lambda v: v >= WIDE_QRS_MS, "QRS {} ms is below 120"),
         ("IRBBB", qrs, lambda v: v < WIDE_QRS_MS, "QRS {} ms is 120 or more (complete block)"),
@@ -90,10 +97,11 @@ def statement_contradictions(codes: Iterable[str], *, values: dict[str, float | 
 def findings_contradictions(f: Findings) -> list[Contradiction]:
     """Contradictions inside one :class:`Findings` (statements, flags, rhythm label)."""
     values = {fl.name: fl.value for fl in f.flags}
+    child = is_child(f.age_years)
     out = statement_contradictions(f.codes(), values=values, sex=None,
-                                   abnormal_flags=[fl.name for fl in f.abnormal_flags])
+                                   abnormal_flags=[fl.name for fl in f.abnormal_flags], child=child)
     for fl in f.flags:
-        if fl.flag != flag_value(fl.value, fl.low, fl.high):
+        if fl.flag != judged_flag(fl.name, fl.value, fl.low, fl.high, child=child):
             out.append(_c("measurement", f"{fl.name} {fl.value} flagged {fl.flag} against {fl.low}-{fl.high}"))
     if f.rhythm.code is not None and f.rhythm.code not in f.codes() and not f.quality.abstain:
         out.append(_c("exclusive", f"rhythm label {f.rhythm.code} not among the asserted statements"))
@@ -137,10 +145,12 @@ def report_contradictions(report) -> list[Contradiction]:
     """Contradictions in a :class:`medts.report.schema.Report`: its statements, flags, rhythm and text."""
     values = {m.name: m.value for m in report.measurements.items}
     abnormal = [m.name for m in report.measurements.items if m.flag in ("low", "high")]
+    # a de-identified report keeps no age: its not-judged flags say that it was read as a child's
+    child = is_child(report.record.age_years) or any(m.flag == "not_judged" for m in report.measurements.items)
     out = statement_contradictions(report.statements.codes(), values=values, abnormal_flags=abnormal,
-                                   sex=report.record.sex)
+                                   sex=report.record.sex, child=child)
     for m in report.measurements.items:
-        if m.flag != flag_value(m.value, m.normal_low, m.normal_high):
+        if m.flag != judged_flag(m.name, m.value, m.normal_low, m.normal_high, child=child):
             out.append(_c("measurement", f"{m.name} {m.value} flagged {m.flag} against {m.normal_low}-{m.normal_high}"))
     out += [_c("text", d) for d in consistency.check_text(report).disagreements]
     verdict = getattr(report, "verdict", None)

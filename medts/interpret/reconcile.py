@@ -27,6 +27,11 @@ probability and threshold beside it):
    alone is the separate SCP statement VCLVH (as PTB-XL labels it).
 6. NORM is asserted only when the classifier says NORM and no abnormal statement and no
    abnormal measurement flag is present, on all 12 leads.
+
+A child (a recorded age under :data:`medts.interpret.ranges.ADULT_AGE_YEARS`) is not judged against
+adult limits: the statements of :data:`CHILD_UNJUDGED`, a bundle-branch block refused only for a QRS
+under 120 ms, and NORM (when nothing abnormal is asserted) are withheld as undecided, and the
+measurement-defined 1AVB, VCLVH and LAFB are not asserted.
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ from medts.interpret.axis import AxisCall
 from medts.interpret.ectopy import ECTOPY_SOURCE, premature_beats
 from medts.interpret.infarction import UDMI_2018, infarction_gate, is_infarction
 from medts.interpret.quality import QualityGrade
-from medts.interpret.ranges import MeasurementFlag
+from medts.interpret.ranges import MeasurementFlag, is_child, PAEDIATRIC_REASON
 from medts.interpret.rhythm import RHYTHM_CODES, RhythmCall, rhythm_description
 from medts.interpret.statements import StatementDecision
 from medts.labels import STATEMENTS
@@ -51,6 +56,18 @@ PACED_QRS_UNREAD = ("CLBBB", "CRBBB", "IRBBB", "ILBBB", "IVCD", "LAFB", "LPFB")
 ventricular-paced QRS is wide with a bundle-branch-like shape and its own axis (right-ventricular pacing
 looks like LBBB; Surawicz 2009), so such a call is withheld as undecided. Checked on LUDB 1-80: the
 classifier's CLBBB (34) and CRBBB (74) on ventricular-paced records with third-degree AV block go."""
+
+CHILD_UNJUDGED = ("1AVB", "LAFB", "LPFB", "IRBBB", "ILBBB", "IVCD", "LVH", "VCLVH", "RVH", "SEHYP", "HYP",
+                  "LAO/LAE", "RAO/RAE", "HVOLT", "LVOLT")
+"""Statements whose criteria are adult limits of the PR, QRS duration, axis or voltages, which change with a child's
+age (:data:`medts.interpret.ranges.RIJNBEEK_2001`): withheld as undecided for a child, whatever the classifier (trained
+on PTB-XL, whose patients are almost all adults: 64 of 21,837 under 16) says."""
+
+CHILD_UNDECIDED = (*CHILD_UNJUDGED, "STACH", "SBRAD", "NORM", "CLBBB", "CRBBB", "TACHY", "BRADY", "AXIS_NORMAL",
+                   "AXIS_LEFT", "AXIS_RIGHT", "AXIS_EXTREME", "WIDEQRS")
+"""What a child's record leaves undecided unless the engine asserts it (with the measured pseudo-statements of
+:func:`medts.interpret.statements.measured_statements`): its absence is judged by adult limits (no tachycardia at
+126 bpm, no first-degree block at a PR of 180 ms, a QRS under 120 ms), so "no" is not an answer a surface may give."""
 
 EXCLUSIVE = (("CLBBB", "CRBBB"), ("CLBBB", "ILBBB"), ("CRBBB", "IRBBB"), ("AFIB", "AFLT"))
 
@@ -77,6 +94,8 @@ class Findings(BaseModel):
 
     record_id: str
     sex: str | None = None
+    age_years: float | None = None
+    """The recorded age; under :data:`medts.interpret.ranges.ADULT_AGE_YEARS` the adult limits are not applied."""
     quality: QualityGrade
     flags: list[MeasurementFlag]
     rhythm: RhythmCall
@@ -150,8 +169,9 @@ def classifier_present(s: ClassifierScore) -> bool:
 
 
 def reconcile(m, *, sex: str | None, scores: list[ClassifierScore], quality: QualityGrade, rhythm: RhythmCall,
-              flags: list[MeasurementFlag]) -> list[StatementDecision]:
-    """The final statement decisions (asserted and withheld) for one record."""
+              flags: list[MeasurementFlag], age_years: float | None = None) -> list[StatementDecision]:
+    """The final statement decisions (asserted and withheld) for one record (``age_years`` None: an adult)."""
+    child = is_child(age_years)
     by_code = merge_scores(scores)
     present = {c: s for c, s in by_code.items() if classifier_present(s)}
     out: dict[str, StatementDecision] = {}
@@ -200,7 +220,9 @@ def reconcile(m, *, sex: str | None, scores: list[ClassifierScore], quality: Qua
                                                 f"(missing, disconnected or flat)")
             continue
         gate: tuple[bool | None, str] = (True, "")
-        if code in PACED_QRS_UNREAD and "PACE" in rhythm.codes:
+        if child and code in CHILD_UNJUDGED:
+            gate = (None, f"adult criteria ({PAEDIATRIC_REASON})")
+        elif code in PACED_QRS_UNREAD and "PACE" in rhythm.codes:
             gate = (None, f"{rhythm.label}: a paced QRS is not read for a bundle-branch or fascicular block")
         elif code in ("CLBBB", "CRBBB", "IRBBB", "ILBBB", "IVCD"):
             gate = rules.qrs_gate(m, code)
@@ -215,6 +237,8 @@ def reconcile(m, *, sex: str | None, scores: list[ClassifierScore], quality: Qua
         elif is_infarction(code):
             gate = infarction_gate(m, code, sex=sex, paced="PACE" in rhythm.codes, lbbb=lbbb)
         ok, why = gate
+        if child and ok is False and code in ("CLBBB", "CRBBB"):  # a child's complete block can be under 120 ms
+            ok, why = None, f"{why} ({PAEDIATRIC_REASON})"
         if ok is False and code == "CRBBB" and "IRBBB" not in out:
             narrow, because = rules.incomplete_rbbb_from_crbbb(m)
             if narrow and not set(rules.required_leads("IRBBB")) & absent:
@@ -246,6 +270,8 @@ def reconcile(m, *, sex: str | None, scores: list[ClassifierScore], quality: Qua
         "VCLVH": rules.lvh_voltage(m, sex),
         "LAFB": rules.lafb_by_axis(m),
     }
+    if child:  # adult PR, voltage and axis criteria: not asserted for a child
+        measured = {code: rule for code, rule in measured.items() if code not in CHILD_UNJUDGED}
     infarction = [c for c, d in out.items() if d.decision == "asserted"
                   and (c == "MI" or (c in STATEMENTS and STATEMENTS[c].diagnostic_class == "MI"))]
     if infarction and measured["LAFB"][0]:
@@ -278,6 +304,9 @@ def reconcile(m, *, sex: str | None, scores: list[ClassifierScore], quality: Qua
                 f"needs lead(s) {', '.join(lacking)}, which the record lacks" if lacking else "",
                 f"rhythm is {rhythm.label}" if rhythm.code not in ("SR", "SARRH") else ""]))
             add("NORM", "withheld", "classifier", f"normal ECG needs no abnormality: {why}")
+        elif child:
+            add("NORM", "withheld", "classifier", f"cannot be checked: normal for age needs paediatric limits "
+                                                  f"({PAEDIATRIC_REASON})")
         else:
             add("NORM", "asserted", "classifier", "classifier above threshold; sinus rhythm, every measurement "
                                                   "in range, no abnormal statement")

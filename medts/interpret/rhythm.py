@@ -160,7 +160,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import BaseModel
 
-from medts.interpret.ranges import BRADY_BPM, TACHY_BPM
+from medts.interpret.ranges import BRADY_BPM, TACHY_BPM, is_child, PAEDIATRIC_REASON
 from medts.labels import STATEMENTS
 
 MIN_BEATS = 4
@@ -634,6 +634,29 @@ def _paced_af(call: RhythmCall, afib_probability: float, afib_threshold: float) 
         "reason": (f"pacemaker spikes before {100 * (f.pacing_spike_fraction or 0):.0f} % of beats and no P waves "
                    f"coupled to the paced beats; the atrial rhythm under the pacing is atrial fibrillation by the "
                    f"classifier AFIB p={afib_probability:.2f} (threshold {afib_threshold:.2f}){rate}")})
+
+
+def rate_for_age(call: RhythmCall, age_years: float | None) -> RhythmCall:
+    """The rhythm call of a child with its rate left unjudged: sinus tachycardia or bradycardia becomes sinus rhythm
+    (sinus arrhythmia when the RR varies), the reason saying that the adult rate limits do not apply
+    (:func:`medts.interpret.ranges.is_child`). An adult's call (or ``age_years`` None) is returned unchanged.
+
+    >>> from medts.interpret.rhythm import RhythmCall, RhythmFeatures
+    >>> fast = RhythmCall(code="STACH", label="sinus tachycardia", regular=True, p_waves_consistent=True,
+    ...                   codes=["STACH"], reason="consistent P waves", features=RhythmFeatures(n_beats=20, hr_bpm=125.0))
+    >>> rate_for_age(fast, 4.0).codes, rate_for_age(fast, 40.0).codes
+    (['SR'], ['STACH'])
+    """
+    if not is_child(age_years) or not set(call.codes) & {"STACH", "SBRAD"}:
+        return call
+    codes = [c for c in call.codes if c not in ("STACH", "SBRAD")]
+    sinus = next((c for c in codes if c in ("SARRH",)), "SR")
+    codes = [sinus] + [c for c in codes if c != sinus]
+    label = RHYTHM_TEXT[sinus] + (" with pacing" if "PACE" in codes else "")
+    rate = f"heart rate {call.features.hr_bpm:.0f} bpm" if call.features.hr_bpm is not None else "the heart rate"
+    return call.model_copy(update={
+        "code": sinus, "codes": codes, "label": label,
+        "reason": f"{call.reason}; {rate} not called fast or slow ({PAEDIATRIC_REASON})"})
 
 
 def abstained_rhythm(reason: str) -> RhythmCall:

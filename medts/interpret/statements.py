@@ -40,6 +40,7 @@ from medts.interpret.ranges import (
     AHA_2009_V,
     BRADY_BPM,
     TACHY_BPM,
+    is_child,
     reference_range,
 )
 from medts.labels import STATEMENTS
@@ -321,7 +322,8 @@ def measured_statements(f) -> dict[str, dict]:
 
     hr, qrs = values.get("hr_bpm"), values.get("qrs_ms")
     codes = set(f.rhythm.codes)
-    if hr is not None:
+    child = is_child(f.age_years)  # adult rate, PR, axis and voltage limits do not apply: those stay undecided
+    if hr is not None and not child:
         put("TACHY", hr > TACHY_BPM, "hr_bpm", True)
         put("BRADY", hr < BRADY_BPM, "hr_bpm", True)
         put("STACH", "STACH" in codes, "hr_bpm", hr <= TACHY_BPM)
@@ -343,12 +345,12 @@ def measured_statements(f) -> dict[str, dict]:
     long_, why = long_qt(values, f.sex)
     put("LNGQT", long_, "qtc_bazett_ms", True, why)
     avb, why = first_degree_av_block(values, f.rhythm.p_waves_consistent, paced="PACE" in f.rhythm.codes)
-    put("1AVB", avb, "pr_ms", True, why)
+    put("1AVB", None if child else avb, "pr_ms", True, why)
     if f.axis.category is not None:
         for name, code in (("normal axis", "AXIS_NORMAL"), ("left axis deviation", "AXIS_LEFT"),
                            ("right axis deviation", "AXIS_RIGHT"), ("extreme axis deviation", "AXIS_EXTREME")):
             put(code, f.axis.category == name, "qrs_axis_category", True)
-    put("VCLVH", lvh_voltage(values, f.sex)[0], "flags", True)
-    if qrs is not None:
+    put("VCLVH", None if child else lvh_voltage(values, f.sex)[0], "flags", True)
+    if qrs is not None and (qrs >= WIDE_QRS_MS or not child):  # 120 ms is wide at any age, not the only width
         put("WIDEQRS", qrs >= WIDE_QRS_MS, "qrs_ms", True)
     return out

@@ -11,7 +11,7 @@ leads usable."
 from __future__ import annotations
 
 from medts.interpret.longterm import PAUSE_S, RUN_MIN_BEATS
-from medts.interpret.ranges import BRADY_BPM, TACHY_BPM
+from medts.interpret.ranges import BRADY_BPM, PAEDIATRIC_REASON, TACHY_BPM, is_child
 
 NOT_LISTED = ("NORM", "SR", "STACH", "SBRAD", "SARRH", "AFIB", "AFLT", "PACE")
 """Asserted codes the rhythm phrase already says (or NORM, said separately)."""
@@ -40,7 +40,8 @@ def _rate_phrase(f) -> str:
     if f.rhythm.code == "AFIB" and "PACE" in f.rhythm.codes:  # the paced rate is no ventricular response
         return "Atrial fibrillation with ventricular pacing" + (f", heart rate {hr:.0f} bpm" if hr is not None else "")
     if f.rhythm.code == "AFIB" and hr is not None:
-        speed = " with rapid ventricular response" if hr > TACHY_BPM else " with slow ventricular response" if hr < BRADY_BPM else ""
+        speed = "" if is_child(f.age_years) else " with rapid ventricular response" if hr > TACHY_BPM \
+            else " with slow ventricular response" if hr < BRADY_BPM else ""
         return f"Atrial fibrillation{speed}, heart rate {hr:.0f} bpm"
     if f.rhythm.code is not None:
         label = f.rhythm.label[0].upper() + f.rhythm.label[1:]
@@ -73,10 +74,14 @@ def make_verdict(f) -> str:
         tail = "; ".join(others + flags)
     else:
         tail = "no other abnormality" if f.classifier_available else "no other abnormal measurement"
+        if is_child(f.age_years):  # what was not judged is said next; "no abnormality" alone would read as all clear
+            tail += " by the criteria that do not depend on age"
         if absent:  # "no abnormality" must not read as a clean 12-lead ECG
             tail += f" in the {len(f.quality.usable_leads)} usable lead(s)"
     if not f.classifier_available:
         tail += " (statement classifier not run)"
+    if is_child(f.age_years):
+        tail += f"; rate, PR, QRS, axis and voltages not judged for age ({PAEDIATRIC_REASON})"
     if absent:
         tail += f"; {_missing_phrase(absent)}: statements that need them not assessed"
     if f.quality.limb_lead_reversal:  # axis and limb-lead Q waves are what a reversal changes first

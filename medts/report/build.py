@@ -171,7 +171,9 @@ class ReportBuilder:
                 medts_version=medts.__version__, generated_at=now, verdict=verdict, long_recording=whole,
                 record=record_info(ecg, deidentify=self.deidentify, salt=self.salt),
                 quality=sec.quality, measurements=sec.measurements, rhythm_axis=sec.rhythm_axis,
-                statements=sec.statements, anomalies=anomalies, waves=sig.waves, findings=sec.findings,
+                statements=sec.statements, anomalies=anomalies, waves=sig.waves,
+                findings=sec.findings if not self.deidentify or sec.findings is None
+                else sec.findings.model_copy(update={"age_years": None}),
                 interpretation=None, tools=dict(self._tools),
                 schema_version=SCHEMA_VERSION, notice=Report.model_fields["notice"].default,
             ))

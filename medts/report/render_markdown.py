@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import re
 
+from medts.interpret.ranges import FLAG_TEXT
 from medts.report.schema import Report, SectionStatus
 
 Table = tuple[str, list[str], list[list[str]]]  # title, header, rows
@@ -73,7 +74,7 @@ def section_tables(report: Report) -> list[tuple[str, str | None, Table | None]]
     out.append(("Measurements", unavailable_line(m.status),
                 ("Measurements", ["Measurement", "Value", "Unit", "Normal range", "Flag"],
                  [[i.label, format_value(i.value, i.unit), i.unit, _range(i.normal_low, i.normal_high),
-                   i.flag.upper() if i.flag in ("low", "high") else i.flag] for i in m.items]) if m.items else None))
+                   FLAG_TEXT[i.flag]] for i in m.items]) if m.items else None))
     ra = report.rhythm_axis
     rows = []
     if ra.rhythm:

@@ -127,6 +127,8 @@ def report_sections(ecg: ECG, sig: SignalSections, run: ClassifierRun, signal_to
     copies its decisions into the report schema.
     """
     from medts.interpret import interpret
+    from medts.interpret.axis import NOT_CATEGORISED
+    from medts.interpret.ranges import is_child
     from medts.interpret.verdict import unavailable_verdict
 
     if sig.measured is None:
@@ -139,7 +141,7 @@ def report_sections(ecg: ECG, sig: SignalSections, run: ClassifierRun, signal_to
             statements=Statements(status=_unavailable(run.tool, f"statements withheld: {why}"), withheld=withheld,
                                   notes=list(run.notes)),
             verdict=unavailable_verdict(why), findings=None)
-    f = interpret(sig.measured, sex=ecg.sex, scores=run.scores if run.available else None)
+    f = interpret(sig.measured, sex=ecg.sex, age_years=ecg.age, scores=run.scores if run.available else None)
     q = f.quality
     # The reader's notes (renamed leads, unconverted units) are problems a reader of the report must see.
     problems = list(q.problems) + [n for n in ecg.input_notes() if n not in q.problems]
@@ -149,7 +151,9 @@ def report_sections(ecg: ECG, sig: SignalSections, run: ClassifierRun, signal_to
     items = [Measurement(name=fl.name, label=fl.label, value=fl.value, unit=fl.unit, normal_low=fl.low,
                          normal_high=fl.high, flag=fl.flag, quality=fl.quality, reason=fl.reason) for fl in f.flags]
     rhythm_axis = RhythmAxis(status=_ok("medts.interpret.rhythm"), rhythm=f.rhythm.label, rhythm_reason=f.rhythm.reason,
-                             regular=f.rhythm.regular, axis_deg=f.axis.axis_deg, axis_category=f.axis.category)
+                             regular=f.rhythm.regular, axis_deg=f.axis.axis_deg,
+                             axis_category=NOT_CATEGORISED if f.axis.category is None and f.axis.axis_deg is not None
+                             and is_child(f.age_years) else f.axis.category)
     by_code = {s.code: s for s in run.scores}
 
     def finding(d) -> StatementFinding:

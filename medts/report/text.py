@@ -23,6 +23,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Protocol
 
+from medts.interpret.ranges import FLAG_TEXT
 from medts.record import ECG
 from medts.report.render_markdown import format_value
 from medts.report.schema import Interpretation, Report
@@ -47,7 +48,7 @@ def _measure_sentence(report: Report) -> str | None:
     for item in m.items:
         if item.value is None or item.name.endswith("_deg"):
             continue
-        flag = "" if item.flag in ("normal", "unmeasured") else f" ({item.flag})"
+        flag = "" if item.flag in ("normal", "unmeasured") else f" ({FLAG_TEXT[item.flag].lower()})"
         parts.append(f"{item.label} {format_value(item.value, item.unit)} {item.unit}{flag}")
     return ("Measurements: " + "; ".join(parts) + ".") if parts else None
 

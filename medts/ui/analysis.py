@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from medts.interpret.ranges import FLAG_TEXT
 from medts.record import ECG
 from medts.ui.plots import Region, WaveBox
 
@@ -217,7 +218,7 @@ def measurement_rows(report: Any) -> list[list[str]]:
         rng = ("-" if low is None and high is None else
                f"< {_fmt(high)}" if low is None else f"> {_fmt(low)}" if high is None else f"{_fmt(low)}-{_fmt(high)}")
         value = _fmt(m.value, 0 if m.unit in ("ms", "bpm", "deg") else 2) if m.value is not None else "-"
-        flag = {"high": "HIGH", "low": "LOW", "normal": "normal", "unmeasured": "not measured"}.get(m.flag, m.flag)
+        flag = FLAG_TEXT[m.flag]
         rows.append([m.label, value, m.unit, rng, flag])
     ra = report.rhythm_axis
     if ra.status.available and ra.rhythm:
