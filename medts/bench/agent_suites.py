@@ -653,6 +653,12 @@ SUITES: dict[str, Suite] = {
     # occupational-health and insurance forms; juniors and students checking their own, sometimes wrong, reasoning),
     # on heldout13's records; first run after heldout82's fixes (policy v96)
     "heldout83": Suite("wordings_heldout83.yaml", "questions_heldout83.yaml", SUITE_RECORDS["heldout13"], "BD"),
+    # heldout84: written blind by a writer who read no medts code or earlier set (realistic English from five settings:
+    # emergency-department triage nurses and registrars typing in a rush; out-of-hours GPs and remote readers of an ECG
+    # sent from home or an ambulance; care-home and district nurses who are not ECG experts; OSCE examiners and
+    # students preparing for exams; patients and relatives reading a portal result), on heldout13's records; first run
+    # after heldout83's fixes and the children's rule (policy v97)
+    "heldout84": Suite("wordings_heldout84.yaml", "questions_heldout84.yaml", SUITE_RECORDS["heldout13"], "BE"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
