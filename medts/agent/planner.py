@@ -117,7 +117,16 @@ def plan(question: str, *, has_previous: bool = False, found: list[str] | None =
 def _glossary_term(question: str) -> str:
     m = re.search(r"(?:what (?:is|are|does)|define|criteria (?:for|of)|meaning of)\s+(?:an?\s+|the\s+)?(.+?)"
                   r"(?:\s+mean|\s+stand for)?\s*\??$", question.strip(), re.IGNORECASE)
-    return (m.group(1) if m else question).strip(" ?.")
+    term = (m.group(1) if m else question).strip(" ?.")
+    named = _REPORT_SAYS.search(question)
+    if named and re.match(r"(?:that|this|it|they)\b", term, re.IGNORECASE):
+        # heldout84: "My report says PR interval 180, what does that mean and is that normal?" looked up "that ..."
+        return named.group("term").strip()
+    return term
+
+
+_REPORT_SAYS = re.compile(r"\b(?:says?|said|mentions?|mentioned|reads?|states?|stated|lists?|listed)\s+['\"\u2018\u201c]?"
+                          r"(?P<term>[^,;?'\"\u2019\u201d]{2,60})", re.IGNORECASE)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -265,9 +274,10 @@ def _percent(p: Any) -> str | None:
     return f"{100 * p:.0f}%" if isinstance(p, (int, float)) and not isinstance(p, bool) and math.isfinite(p) else None
 
 
-def classifier_lines(c: dict[str, Any], codes: list[str]) -> list[str]:
+def classifier_lines(c: dict[str, Any], codes: list[str], asserted: frozenset[str] = frozenset()) -> list[str]:
     """Fact lines for the classify result: present statements, then the asked-about ``codes``
-    that are absent. A probability the tool could not give (None) is left out, not invented."""
+    that are absent. A probability the tool could not give (None) is left out, not invented. ``asserted``: the codes
+    the engine asserts (from its measurements where the classifier stays below its threshold)."""
     if not c.get("available", True):
         return [f"PTB-XL statement classifier: not available ({c.get('reason', '')[:80]})",
                 "no diagnostic statement can be made without the classifier"]
@@ -300,6 +310,12 @@ def classifier_lines(c: dict[str, Any], codes: list[str]) -> list[str]:
                 # would sit beside the engine's "medts asserts ..."
                 lines.append(f"classifier gives {code} ({s['description']}) probability {p}, at or above medts's "
                              f"threshold of {t} for it (the model's own: {_percent(s.get('threshold'))})")
+                continue
+            if code in asserted and p and t:
+                # heldout84's first run: "Yes: medts finds long QT" beside "classifier does not find LNGQT" read as a
+                # contradiction: the engine's measurement rule decides, the classifier's number stays visible
+                lines.append(f"classifier alone gives {code} ({s['description']}) probability {p}, below the threshold "
+                             f"of {t}; medts's measurement rule decides it")
                 continue
             if spans[code] and p and t:
                 # heldout73's first run: "Yes: medts asserts ASMI" beside "classifier does not find AMI" read as a
@@ -339,7 +355,9 @@ def fact_lines(question: str, results: list[dict[str, Any]], kinds: list[str] | 
             lines += lead_lines(question, r) if "st" in kinds_set else []
             lines += measurement_lines(r, measure_kinds, interval_keys)
         elif tool == "classify":
-            lines += classifier_lines(r, codes)
+            asserted = frozenset(s["code"] for i in results if i.get("tool") == "interpretation"
+                                 for s in i.get("asserted") or [])
+            lines += classifier_lines(r, codes, asserted)
         elif tool == "interpretation":
             lines += interpretation_lines(r, codes)
         elif tool == "explain":

@@ -113,6 +113,7 @@ class Policy:
     instructions_needs: re.Pattern  # ... a learned instructions refusal one of these
     prognosis_needs: re.Pattern  # ... a learned prognosis refusal one of these (the future, an outcome, a risk)
     answer_choice: re.Pattern  # "say" / "name" after a condition: the answer's form, not read as those words
+    reading_method: re.Pattern  # "which formula would you use": how the ECG is read, not a decision
 
 
 @functools.cache
@@ -141,7 +142,7 @@ def policy() -> Policy:
     outcome = tuple(compiled(p) for p in data["outcome_first"])
     return Policy(int(data["version"]), refuse, remove, background, re.compile(rf"\b(?:{vocabulary})\b", re.IGNORECASE), outcome,
                   learned["identity_needs"], learned["treatment_needs"], learned["instructions_needs"],
-                  learned["prognosis_needs"], learned["answer_choice"])
+                  learned["prognosis_needs"], learned["answer_choice"], learned["reading_method"])
 
 
 def _first_match(text: str) -> tuple[str, str, str] | None:
@@ -216,7 +217,8 @@ def _as_context(question: str) -> Refusal | bool:
 
 
 # heldout61's first run: "Long QT on loaded ECG - yes/no before methadone dose change." (was refused as treatment)
-_BEFORE = re.compile(r"\b(?:before|prior to|ahead of)\b", re.IGNORECASE)
+# v98 (heldout84's first run): "qtc pls, about to give ondansetron" (refused as treatment by the learned check)
+_BEFORE = re.compile(r"\b(?:before|prior to|ahead of|about to|(?:am|are|is|'m|'re) (?:going|planning) to)\b", re.IGNORECASE)
 
 
 # v91: what a part opening with "before" says the asker wants measured first (_decisions_only_as_conditions)
@@ -537,7 +539,7 @@ def _category_words(english: str, *, decision_words: bool = True) -> list[str]:
     ``decision_words=False``: a decision word alone (``question_without``: should, need, give ...) names no treatment.
     "Say" or "name" telling what to answer under a condition (``answer_choice``: "if none, just say no") names nothing."""
     rules = policy()
-    english = rules.answer_choice.sub(lambda m: m.group("lead"), english)
+    english = rules.reading_method.sub(" ", rules.answer_choice.sub(lambda m: m.group("lead"), english))
     found = {
         "treatment": bool(rules.treatment_needs.search(english) or _names_treatment(english)
                           or (decision_words and rules.background.question_without.search(english))),

