@@ -1164,6 +1164,7 @@ def test_heldout83_first_run_routes(question, label):
     # a tag question before a finding named as context (got WPW)
     ("PR isn't short is it? thinking about pre-excitation in this 17 yo with palpitations", "number:pr_ms"),
     ("What's the QT status - prolonged or normal?", "yes/no:LNGQT"),  # got the QT value
+    ("Student: what criteria would you use for LAFB here, and does it meet them?", "yes/no:LAFB"),  # the definition
     ("broad or narrow complex? resus bay, 60s M, ?VT vs SVT", "yes/no:qrs_ms:normal"),  # got "no tool decides"
 ])
 def test_heldout84_first_run_routes(question, label):

