@@ -659,6 +659,12 @@ SUITES: dict[str, Suite] = {
     # students preparing for exams; patients and relatives reading a portal result), on heldout13's records; first run
     # after heldout83's fixes and the children's rule (policy v97)
     "heldout84": Suite("wordings_heldout84.yaml", "questions_heldout84.yaml", SUITE_RECORDS["heldout13"], "BE"),
+    # heldout85: written blind by a writer who read no medts code or earlier set (realistic English from five settings:
+    # medicolegal reviewers and expert witnesses going over an old ECG; aviation, maritime, diving and military medical
+    # examiners; sedation, endoscopy, dental and day-surgery units before a procedure; sleep-study, Holter and
+    # cardiac-physiology technicians in technical shorthand; night-shift handover messages), on heldout13's records;
+    # first run after heldout84's fixes (policy v98)
+    "heldout85": Suite("wordings_heldout85.yaml", "questions_heldout85.yaml", SUITE_RECORDS["heldout13"], "BF"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
