@@ -665,6 +665,12 @@ SUITES: dict[str, Suite] = {
     # cardiac-physiology technicians in technical shorthand; night-shift handover messages), on heldout13's records;
     # first run after heldout84's fixes (policy v98)
     "heldout85": Suite("wordings_heldout85.yaml", "questions_heldout85.yaml", SUITE_RECORDS["heldout13"], "BF"),
+    # heldout86: written blind by a writer who read no medts code or earlier set (realistic English from five settings:
+    # researchers checking labels for a study or a machine-learning dataset; renal, oncology and psychiatry wards with
+    # a medicine or an electrolyte as context; GP receptionists and healthcare assistants who recorded the ECG; a
+    # cardiologist dictating a formal report item by item; long rambling messages and two questions at once), on
+    # heldout13's records; first run after heldout85's fixes (policy v99)
+    "heldout86": Suite("wordings_heldout86.yaml", "questions_heldout86.yaml", SUITE_RECORDS["heldout13"], "BG"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
