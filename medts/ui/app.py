@@ -713,6 +713,9 @@ def build_app(*, initial: str | None = None, max_upload_bytes: int = MAX_UPLOAD_
                 return
             yield {state: st, compare_md: p["title"], compare_prev_plot: p["previous"], compare_cur_plot: p["current"],
                    changes_df: p["changes"], status: ok_message(f"Compared with {label}: {len(p['changes'])} rows of changes.")}
+            # the table once more: under load it still came up empty beside its filled plots and the status naming its
+            # rows (a full browser-test run, 2026-12-07), its value lost right after the update that showed the column
+            yield {changes_df: p["changes"]}
             yield from on_ask(f"Compare with the previous ECG ({label}): what changed?", history, st)
 
         measure_outputs = [state, status, plot, meas_note, meas_df, quality_note, quality_df]
