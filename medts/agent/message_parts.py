@@ -28,6 +28,11 @@ _LOOK_AT = re.compile(r"\b(?:look at|check|find|measure|examine|see)\s+([^.?!;]{
 # the sentences of a message (an e-mail's greeting and signature, a context sentence before the question: heldout39)
 _SENTENCE_BREAK = re.compile(r"(?<=[?.!])\s+|\s+-\s+|\n+")
 _LEAD_IN = re.compile(r"^[^:?.!]{1,25}:\s*")  # a short label before an asked sentence ("I pressed 3: ...")
+
+
+def without_lead_in(text: str) -> str:
+    """``text`` without a short label before it ("Student: does this ECG show ...?" -> "does this ECG show ...?")."""
+    return _LEAD_IN.sub("", text)
 _ASKS = re.compile(r"\W*(?:(?:and|so|but)\s+)?(?:(?:by|on|with|going by|according to|looking at|judging by|based on) (?:those|these|them|that|this|it|their \w+)(?: (?:ECG|EKG|tracing|trace|strip|recording))?,\s*)?(?:is|are|was|were|can|could|should|would|will|does|do|did|has|have|any|what|what's|whats|which|how|"
                    r"where|who)\b", re.IGNORECASE)
 
@@ -109,7 +114,7 @@ def asked_sentence(question: str) -> str | None:
         # ... or by its tag, where no other sentence asks for the value ("PR isn't long, is it? Number please.")
         tagged = _TAG_QUESTION.search(asking[0]) and not any(_VALUE_WANTED.search(part) for part in parts
                                                              if part != asking[0])
-        for sentence in (asking[0], _LEAD_IN.sub("", asking[0])):
+        for sentence in (asking[0], without_lead_in(asking[0])):
             if _ASKS.match(sentence) or tagged:
                 return sentence
     # heldout63: a last sentence asking to confirm, after context that asks with no question word ("Expected: sinus

@@ -49,6 +49,7 @@ from medts.agent.message_parts import (
     self_corrected,
     sentences,
     without_clarifications,
+    without_lead_in,
     without_unwanted,
     yes_no_asked_last,
 )
@@ -244,7 +245,6 @@ _SINUS_VARIATION = re.compile(r"\b(?:phasic|respiratory|beat[- ]to[- ]beat|cycli
 # heldout58: "Does this person smoke, based on the tracing?" names where the answer should come from, asks no reasons
 # "which leads show <finding>?", "in what leads is there ...": the leads of a finding the question presumes
 _WHICH_LEADS = re.compile(r"\b(?:which|what) leads?\b", re.IGNORECASE)
-_LABEL_FIRST = re.compile(r"^[^:?.!]{1,25}:\s*")  # "Student: ...", "Examiner: ..."
 _LAY_AXIS = re.compile(r"\b(?:the )?heart(?:'s)? (?:electrical direction|direction of electrical activity)|"
                        r"\b(?:the )?heart(?=(?: is)? pointing\b)", re.IGNORECASE)
 _QT_CHOICE = re.compile(r"\bQTc?\b[^?.]{0,30}\b(?:(?:prolonged|long)\s+or\s+normal|normal\s+or\s+(?:prolonged|long))\b",
@@ -1620,7 +1620,7 @@ def decide(topic: Topic, results: list[dict[str, Any]], trace: list[Any], questi
         return cannot("no medts tool decides this (the tools measure rate, rhythm, intervals, axis, voltages and "
                       "ST levels, and the classifier scores the PTB-XL statements)")
     # "Student: does this ECG show left axis deviation, and which leads tell you?" (a short label first)
-    asked_whether = (asks_yes_no(question) or asks_yes_no(_LABEL_FIRST.sub("", question))
+    asked_whether = (asks_yes_no(question) or asks_yes_no(without_lead_in(question))
                      or _EVIDENCE_FOR.search(question) is not None)
     if topic.kind == "explain" and topic.codes and (_WHICH_LEADS.search(question) or asked_whether):
         # "Which leads show ST depression?" presumes the finding: say first whether medts finds it at all (it got

@@ -650,7 +650,7 @@ def rate_for_age(call: RhythmCall, age_years: float | None) -> RhythmCall:
     if not is_child(age_years) or not set(call.codes) & {"STACH", "SBRAD"}:
         return call
     codes = [c for c in call.codes if c not in ("STACH", "SBRAD")]
-    sinus = next((c for c in codes if c in ("SARRH",)), "SR")
+    sinus = "SARRH" if "SARRH" in codes else "SR"
     codes = [sinus] + [c for c in codes if c != sinus]
     label = RHYTHM_TEXT[sinus] + (" with pacing" if "PACE" in codes else "")
     rate = f"heart rate {call.features.hr_bpm:.0f} bpm" if call.features.hr_bpm is not None else "the heart rate"
