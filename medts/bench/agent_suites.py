@@ -671,6 +671,12 @@ SUITES: dict[str, Suite] = {
     # cardiologist dictating a formal report item by item; long rambling messages and two questions at once), on
     # heldout13's records; first run after heldout85's fixes (policy v99)
     "heldout86": Suite("wordings_heldout86.yaml", "questions_heldout86.yaml", SUITE_RECORDS["heldout13"], "BG"),
+    # heldout87: written blind by a writer who read no medts code or earlier set (realistic English from five settings:
+    # a stroke unit screening for atrial fibrillation; virtual wards reviewing ECGs remotely with home-monitoring
+    # context; prison and police-custody healthcare (methadone, withdrawal, restraint); cardiac rehabilitation before an
+    # exercise session; clinical audit and coding staff checking a report's coded statements against the tracing), on
+    # heldout13's records; first run after heldout86's fixes (policy v99)
+    "heldout87": Suite("wordings_heldout87.yaml", "questions_heldout87.yaml", SUITE_RECORDS["heldout13"], "BH"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
