@@ -12,7 +12,7 @@ import pytest
 
 from medts.agent.grounding import ground_answer
 from medts.agent.tools import ToolCall
-from medts.agent.verdict import decide, route
+from medts.agent.verdict import asked_topics, decide, route
 from medts.interpret.ranges import reference_range
 from medts.interpret.statements import RULE_TEXT, long_qt
 
@@ -1192,3 +1192,47 @@ def test_asked_whether_the_qt_is_normal_the_long_qt_rule_answers():
         v = decide(route(question), [c.result for c in trace], trace, question)
         assert v.sentence.startswith(opening), v.sentence
         assert ground_answer(v.sentence, trace, question=question).n_ungrounded == 0
+
+
+@pytest.mark.parametrize("question, first, second", [
+    # heldout86's first run: the second question went unanswered, or the first did
+    ("What is the heart rate, and is the rhythm regular?", "The heart rate is", "regular"),
+    ("Is there LBBB, and what's the QRS width?", "No: ", "The QRS duration is"),
+    ("What is the PR interval and is there any sign of a delta wave?", "The PR interval is", "WPW"),
+])
+def test_two_questions_joined_by_and_get_a_verdict_each_in_the_order_asked(planner_sessions, question, first, second):
+    answer = planner_sessions["sinus"].ask(question)
+    verdicts = answer.text.split("\n\n")[0]
+    assert verdicts.startswith(first), verdicts
+    assert second in verdicts[len(first):], verdicts
+    assert answer.n_ungrounded == 0
+
+
+@pytest.mark.parametrize("question", [
+    "What's the QRS duration, and is it within normal limits?",  # the second asks the first's range, not NORM
+    "Is the rhythm regular?",
+])
+def test_one_question_gets_one_verdict(question):
+    assert len(asked_topics(question, route(question))) == 1
+
+
+def test_ventricular_depolarisation_time_is_the_qrs_duration_not_a_normal_ecg():
+    assert route("Ventricular depolarisation time within normal limits?").label == "number:qrs_ms"
+
+
+@pytest.mark.parametrize("question, label", [
+    # heldout87's first run: Q waves read nowhere ("no medts tool decides this")
+    ("Pathological Q waves anywhere?", "yes/no:MI"), ("Q waves in II, III and aVF?", "yes/no:IMI"),
+    ("Q waves V1 to V4?", "yes/no:AMI"), ("Q waves in lead I and aVL?", "yes/no:LMI"), ("Do I see Q waves?", "yes/no:MI"),
+    ("What is the Q wave width in lead III?", "unknown"),
+    # flutter beside AF is atrial flutter (got AF alone); beat-to-beat variation is sinus arrhythmia (got SR)
+    ("AF or flutter?", "yes/no:AFIB+AFLT"), ("does the sinus rate vary beat to beat here", "yes/no:SARRH"),
+    # another recording, the ECG's handling, two documents compared, a detainee's history (got an ECG answer)
+    ("Did the 72-hour Holter pick up any paroxysmal AF?", "unknown"),
+    ("Was this ECG reported within 24 hours of being recorded?", "unknown"),
+    ("Audit: is the AF code on the discharge summary the same as the one on the clinic letter?", "unknown"),
+    ("Has the detainee taken anything else today, spice or cocaine?", "unknown"),
+    ("Is there AF on this Holter?", "yes/no:AFIB"),
+])
+def test_heldout87_first_run_routes(question, label):
+    assert route(question).label == label

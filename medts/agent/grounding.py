@@ -272,12 +272,12 @@ def statement_facts(trace: Iterable[Any]) -> StatementFacts:
 
 def _child_statements(facts: StatementFacts) -> None:
     """A child's record: what adult limits would decide is undecided unless asserted
-    (:data:`medts.interpret.reconcile.CHILD_UNDECIDED`), so no sentence may say "no tachycardia" at 126 bpm."""
-    from medts.interpret.reconcile import CHILD_UNDECIDED
+    (:func:`medts.interpret.reconcile.child_undecided`), so no sentence may say "no tachycardia" at 126 bpm."""
+    from medts.interpret.reconcile import child_undecided
 
-    for code in CHILD_UNDECIDED:
-        if code in facts.present or (facts.measured.get(code) or (False,))[0]:
-            continue
+    measured = {code for code, (present, _) in facts.measured.items() if present}
+    asserted = {code for code, cite in facts.present.items() if cite.startswith("interpretation.asserted")}
+    for code in child_undecided(asserted, measured) - set(facts.present):
         facts.absent.pop(code, None)
         facts.measured.pop(code, None)
         facts.undecided[code] = "measurements.not_judged_for_age"

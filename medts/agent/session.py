@@ -63,7 +63,7 @@ from medts.agent.safety import (
     scrub,
 )
 from medts.agent.tools import TOOL_SPECS, ToolBox, Workspace
-from medts.agent.verdict import Topic, Verdict, decide, route
+from medts.agent.verdict import Topic, Verdict, asked_topics, decide, route
 from medts.agent.whole_recording import asks_whole_recording
 from medts.record import ECG
 
@@ -361,9 +361,13 @@ class ChatSession:
         return [(n, {**a, "top_k": 71} if n == "classify" else a) for n, a in calls]
 
     def _plan(self, question: str, kinds: list[str], record: str, start: int, t0: float) -> Iterator[str]:
-        topic = self._topic
+        asked = asked_topics(question, self._topic)  # two questions joined by "and" get a verdict each, in order
+        self._topic = topic = asked[0][1]
+        calls = []
+        for part, part_topic in asked:
+            calls += [c for c in self._tool_calls(question, kinds, part_topic, record) if c not in calls]
         results = []
-        for name, args in self._tool_calls(question, kinds, topic, record):
+        for name, args in calls:
             if name == "record_summary" and args.get("record", "current") == record:
                 results.append(self.toolbox.trace[start].result)  # already run for the quality check
                 continue
@@ -378,7 +382,14 @@ class ChatSession:
         # only fact lines the grounding check supports reach the model, the answer and --json
         facts = [f for f in fact_lines(question, results, kinds or None)
                  if all(c.grounded for c in Grounder.from_trace(trace, question).check(f))]
-        verdict_text = self._verdict_sentence(topic, results, trace, question, grounder)
+        verdict_text = self._verdict_sentence(topic, results, trace, question if len(asked) == 1 else asked[0][0],
+                                              grounder)
+        if len(asked) == 2 and verdict_text:
+            first_verdict = self._verdict, self._verdict_text
+            second = self._verdict_sentence(asked[1][1], results, trace, asked[1][0], grounder)
+            self._verdict, self._verdict_text = first_verdict
+            if second and second != verdict_text:
+                verdict_text += " " + second
         pieces, llm_text, first = [], "", None
         if verdict_text:
             first = time.perf_counter()

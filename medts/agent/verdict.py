@@ -48,6 +48,7 @@ from medts.agent.message_parts import (
     restated_ask,
     self_corrected,
     sentences,
+    two_asks,
     without_clarifications,
     without_lead_in,
     without_unwanted,
@@ -405,7 +406,9 @@ FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # heldout57: "Is the axis swung further to the left than normal?" compares with the normal axis, asks no normal axis
     (r"\baxis\b.*\b(?<!than )(?<!than the )normal\b|\bnormal\b.*\baxis\b", ("AXIS_NORMAL",)),
     # a normal ECG, unless the question names a measurement ("Is the QTc within normal limits?")
+    # heldout86: "Ventricular depolarisation time within normal limits?" names the QRS duration
     ((r"^(?!.*\b(?:QTc?|P-?R|PQ|QRS|heart ?rate|rate|HR|pulse|axis|intervals?|duration|voltages?|rhythm|"
+      r"ventricular depolari[sz]ation|"
       r"P[- ]waves?|T[- ]waves?|ST)\b)"
       # heldout59: "Bet you a coffee this one's completely normal - am I right?"
       # heldout64: "is this normal?"
@@ -615,6 +618,10 @@ def route(question: str) -> Topic:
         # heldout85: "I read it as a narrow complex, is that fair?" ("no medts tool decides this"); where the complex is
         # context of another question ("regular narrow complex at 150 - atrial flutter?") that question is asked
         return _route_spelled(f"Is the QRS {width.group(1).lower()}?")
+    if topic.kind == "unknown" and _Q_WAVES.search(question) and not re.search(r"\b(?:what|how|which)\b", question, re.I):
+        # heldout87: "Pathological Q waves anywhere?", "Q waves in II, III and aVF?" (the engine checks a classifier's
+        # infarct against the measured Q waves of its territory: medts.interpret.infarction)
+        return _route_spelled(f"Is there {_q_wave_territory(question)}?")
     if topic.kind == "unknown" and _RATE_COUNTED.search(question):
         return Topic("number", name="hr_bpm")  # heldout85: "I counted roughly 110 from the R-R spacing, am I right?"
     if topic.kind == "glossary":  # "Am I right that +45 means a normal axis? Which axis is it here?"
@@ -623,6 +630,45 @@ def route(question: str) -> Topic:
             if _THIS_RECORD.search(part) and alone.kind not in ("unknown", "glossary", "explain"):
                 return alone
     return topic
+
+
+
+def asked_topics(question: str, topic: Topic) -> list[tuple[str, Topic]]:
+    """The questions asked with their topics, in the order asked: two where one sentence joins two questions with "and"
+    (:func:`~medts.agent.message_parts.two_asks`) that place different things, else ``[(question, topic)]`` (``topic``:
+    the whole message's route). "... and is it normal?" after a measure asks that measure's range,
+    which its own verdict gives, so it is not a second question.
+
+    >>> [t.label for _, t in asked_topics("What is the heart rate, and is the rhythm regular?",
+    ...                                   route("What is the heart rate, and is the rhythm regular?"))]
+    ['number:hr_bpm', 'yes/no:RREG']
+    """
+    pair = two_asks(reading(question))
+    if pair is None:
+        return [(question, topic)]
+    asked = [(part, _route_spelled(part)) for part in pair]
+    first, second = (t for _, t in asked)
+    if (not all(t.kind in _PLACED for _, t in asked) or _subject(first) == _subject(second)
+            or second.codes == ("NORM",)):
+        return [(question, topic)]
+    return asked
+
+
+def _subject(topic: Topic) -> tuple[str, ...]:
+    """What a topic is about: a measure's flag and its value are one subject."""
+    return ("statement", *topic.codes) if topic.kind == "statement" else ("measure", topic.name)
+
+
+_Q_WAVES = re.compile(r"\b(?:Q[- ]?waves?|QS (?:complex(?:es)?|waves?|pattern)|Qs)\b", re.IGNORECASE)
+_TERRITORY_WORDS = (("an inferior infarct", r"\binferior\b|\bIII\b|\baVF\b"),
+                    ("an anterior infarct", r"\b(?:anterior|septal|anteroseptal|precordial)\b|\bV[1-4]\b"),
+                    ("a lateral infarct", r"\blateral\b|\baVL\b|\bV[56]\b|\bleads? I\b(?!I)"))
+
+
+def _q_wave_territory(question: str) -> str:
+    """The infarct that Q waves in the leads or wall ``question`` names would mean: one territory, else any infarct."""
+    named = [infarct for infarct, words in _TERRITORY_WORDS if re.search(words, question, re.IGNORECASE)]
+    return named[0] if len(named) == 1 else "an infarct"
 
 
 # heldout65: a colleague's question relayed ("My registrar asked me 'is the axis swung to the left?' - what do I tell
@@ -754,10 +800,13 @@ def _named_length(question: str) -> int:
 
 
 # what another test showed: "Did the chest X-ray show an enlarged heart?" (heldout36) asks the X-ray, not the ECG
+# heldout87: "Did the 72-hour Holter pick up any paroxysmal AF?" asks another recording (a long record loaded here is read
+# whole before any route: medts.agent.whole_recording)
 _OTHER_TEST_RESULT = re.compile(r"\b(?:echo\w*|angiogra\w*|MRI|CT(?: scan)?|(?:chest )?x-?rays?|ultrasound|"
-                                r"blood tests?|bloods|labs?|stress test|exercise test|troponins?)\b[^?.]{0,15}\b"
-                                r"(?:show|showed|shows|say|said|says|find|found|reveal\w*|demonstrat\w*|confirm\w*)\b",
-                                re.IGNORECASE)
+                                r"blood tests?|bloods|labs?|stress test|exercise test|troponins?|holters?|"
+                                r"(?:event|loop) recorders?|ambulatory (?:ECG|monitor\w*)|zio(?: patch)?|patch monitor)\b"
+                                r"[^?.]{0,15}\b(?:show|showed|shows|say|said|says|find|found|reveal\w*|demonstrat\w*|"
+                                r"confirm\w*|pick(?:ed)? up|pick(?:s|ing)? up|captur\w*|detect\w*)\b", re.IGNORECASE)
 
 
 # heldout59: "What was the oxygen saturation on the pulse oximeter?" asks the oximeter's value, not the pulse rate (an
@@ -843,6 +892,14 @@ _OTHER_ECG_THEN = re.compile(r"^\W*(?:was|were|did|had)\b[^?]*\b(?:on|in) (?:the
                              r"\b(?:ECGs?|EKGs?|tracings?|recordings?|strips?) (?:that|which) (?:is|was|has|have)(?:n't| not)"
                              r"(?: been)? (?:loaded|uploaded|attached|shown|here|available|in (?:the|this) (?:system|chat))\b",
                              re.IGNORECASE)
+# heldout87: "Was this ECG reported within 24 hours of being recorded?" asks how it was handled; "is the AF code on the
+# discharge summary the same as the one on the clinic letter?" compares two documents
+_ECG_HANDLING = re.compile(r"^\W*(?:\w+:\s*)?(?:was|were|has|had|is)\s+(?:this|the|that)\s+(?:ECG|EKG|tracing|trace|recording|strip)\s+"
+                           r"(?:been\s+|already\s+)?(?:reported|reviewed|read|seen|acted on|uploaded|sent|filed|scanned|"
+                           r"signed|coded|looked at|actioned)\b|"
+                           r"\b(?:discharge summary|clinic letter|referral letter|GP letter|notes)\b[^?]*\b(?:same as|match(?:es)?|"
+                           r"agree with|consistent with)\b[^?]*\b(?:discharge summary|clinic letter|referral letter|GP letter|"
+                           r"notes)\b", re.IGNORECASE)
 # heldout80: "how long has she had this LBBB for?" asks since when (history), not whether
 _SINCE_WHEN = re.compile(r"\bhow long (?:has|have|had) (?:the|this|that|his|her|their|my) (?:[\w-]+ ){1,2}been (?:going on|"
                          r"present|there|around)\b|"
@@ -865,7 +922,8 @@ def _outside_this_ecg(question: str) -> bool:
     """Whether ``question`` asks about a time or a recording other than this ECG: before it started or after it ended, or
     an event or earlier recording in the asked (last) clause of a question that names no ECG ("Started on flecainide
     last week, what's the QRS?" asks now)."""
-    if _OUTSIDE_RECORDING.search(question) or _OTHER_ECG_THEN.search(question) or _SINCE_WHEN.search(question):
+    if (_OUTSIDE_RECORDING.search(question) or _OTHER_ECG_THEN.search(question) or _SINCE_WHEN.search(question)
+            or _ECG_HANDLING.search(question)):
         return True
     other_test = _OTHER_TEST.search(question)
     if other_test is not None and not _ECG_NAMED.search(question):
@@ -1031,7 +1089,9 @@ def _route(question: str, compare: bool = True) -> Topic:
         return _statement_topic(q, codes)
     # values medts does not measure (the safety policy's vocabulary): "Is the TSH normal?" cannot be told
     # from the ECG, it is no question about a normal ECG
-    if policy().not_on_the_ecg.search(q):
+    # ... nor does what the patient took or has had (heldout87: "Has the detainee taken anything else today, spice or
+    # cocaine?" got the overview)
+    if policy().not_on_the_ecg.search(q) or policy().background.asks_status(q):
         return Topic("unknown")
     if _OVERVIEW.search(q) or re.search(r"\bnormal\b", q, re.IGNORECASE) or not q.rstrip("?. "):
         return Topic("overview")
@@ -1232,16 +1292,16 @@ def _child_undecided(code: str, results: list[dict[str, Any]]) -> str | None:
 
     Decided: what the engine asserts (a QRS of 130 ms is wide at any age), and no normal ECG beside an asserted
     abnormality. Not decided: an absence or a normal the adult limits would decide (no tachycardia at 126 bpm)."""
-    from medts.interpret.reconcile import CHILD_UNDECIDED, NOT_ABNORMAL
+    from medts.interpret.reconcile import child_undecided
 
     m = _result(results, "measurements") or {}
     reason = m.get("not_judged_for_age")
-    family = {code, *IMPLIED_BY.get(code, ())}  # "a bundle branch block?" asks CLBBB, CRBBB, ...
-    if not reason or not family & set(CHILD_UNDECIDED):
+    if not reason:
         return None
+    family = {code, *IMPLIED_BY.get(code, ())}  # "a bundle branch block?" asks CLBBB, CRBBB, ...
     asserted = {s["code"] for s in (_result(results, "interpretation") or {}).get("asserted") or []}
     measured = {k for k, v in (m.get("measured_statements") or {}).items() if v.get("present")}
-    if family & (asserted | measured) or (code == "NORM" and asserted - set(NOT_ABNORMAL)):
+    if family & (asserted | measured) or not family & child_undecided(asserted, measured):
         return None
     return f"{_describe(code)} needs age-specific limits ({reason})"
 

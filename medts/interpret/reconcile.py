@@ -69,6 +69,21 @@ CHILD_UNDECIDED = (*CHILD_UNJUDGED, "STACH", "SBRAD", "NORM", "CLBBB", "CRBBB", 
 :func:`medts.interpret.statements.measured_statements`): its absence is judged by adult limits (no tachycardia at
 126 bpm, no first-degree block at a PR of 180 ms, a QRS under 120 ms), so "no" is not an answer a surface may give."""
 
+
+
+def child_undecided(asserted: set[str], measured: set[str]) -> frozenset[str]:
+    """The :data:`CHILD_UNDECIDED` codes a child's record leaves undecided: not asserted by the engine, not present as
+    a measured pseudo-statement, and no normal ECG beside an asserted abnormality (that "no" stands at any age). The one
+    rule the chat verdict and the grounding check read.
+
+    >>> sorted(child_undecided({"SR", "CLBBB"}, set()) & {"CLBBB", "NORM", "STACH"})
+    ['STACH']
+    """
+    decided = asserted | measured
+    normal_ruled_out = bool(asserted - set(NOT_ABNORMAL))
+    return frozenset(c for c in CHILD_UNDECIDED if c not in decided and not (c == "NORM" and normal_ruled_out))
+
+
 EXCLUSIVE = (("CLBBB", "CRBBB"), ("CLBBB", "ILBBB"), ("CRBBB", "IRBBB"), ("AFIB", "AFLT"))
 
 
