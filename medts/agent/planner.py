@@ -29,6 +29,7 @@ import yaml
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
 from medts.agent.grounding import WALLS
+from medts.agent.message_parts import reported_term
 from medts.agent.verdict import p_wave_phrase, rr_regularity
 from medts.interpret.statements import reads_cnn
 from medts.config import PROJECT_ROOT
@@ -118,15 +119,11 @@ def _glossary_term(question: str) -> str:
     m = re.search(r"(?:what (?:is|are|does)|define|criteria (?:for|of)|meaning of)\s+(?:an?\s+|the\s+)?(.+?)"
                   r"(?:\s+mean|\s+stand for)?\s*\??$", question.strip(), re.IGNORECASE)
     term = (m.group(1) if m else question).strip(" ?.")
-    named = _REPORT_SAYS.search(question)
+    named = reported_term(question)
     if named and re.match(r"(?:that|this|it|they)\b", term, re.IGNORECASE):
         # heldout84: "My report says PR interval 180, what does that mean and is that normal?" looked up "that ..."
-        return named.group("term").strip()
+        return named
     return term
-
-
-_REPORT_SAYS = re.compile(r"\b(?:says?|said|mentions?|mentioned|reads?|states?|stated|lists?|listed)\s+['\"\u2018\u201c]?"
-                          r"(?P<term>[^,;?'\"\u2019\u201d]{2,60})", re.IGNORECASE)
 
 
 # ---------------------------------------------------------------------------------------------

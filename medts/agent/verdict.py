@@ -45,6 +45,7 @@ from medts.agent.message_parts import (
     meant_after,
     measure_asked_last,
     postscript,
+    report_finding_asked,
     restated_ask,
     self_corrected,
     sentences,
@@ -692,26 +693,6 @@ _DEVICE_SAID = re.compile(r"\b(?:watch|smart ?watch|monitor|Holter|cart|machine|
                           r"algorithm|computer|telemetry|patch|loop recorder)\b[^?.]{0,30}\b(?:said|says|showed|shows|flagged|"
                           r"flags|reported|reports|read|reads|called|calls|label(?:l)?ed|mentions|mentioned|gave|gives|"
                           r"detected|detects)\b", re.IGNORECASE)
-# heldout84: a finding the patient's report or printout names, then what it means ("My report says possible LVH, what
-# does that mean?", "My teenager's ECG report says sinus arrhythmia, what is that and is it dangerous?"): whether this
-# ECG shows it is asked as well (it got the definition alone); the definition stays among the facts
-_REPORT_NAMES = re.compile(r"\b(?:report|printout|print-?out|letter|results?|summary|interpretation|app|machine|doctor|GP|"
-                           r"nurse|cardiologist)\b[^?.!]{0,25}\b(?:says?|said|mentions?|mentioned|reads?|states?|stated|"
-                           r"lists?|listed|wrote|written|called it)\b", re.IGNORECASE)
-_MEANING_ASKED = re.compile(r"[,;:-]?\s*\b(?:and\s+)?(?:what (?:does|do) (?:that|this|it|they) (?:mean|stand for)|"
-                            r"what(?:'s| is) (?:that|this|it))\b\s*(?:,|and\b|\?)?\s*", re.IGNORECASE)
-
-
-def report_finding_asked(question: str) -> str | None:
-    """``question`` without its "what does that mean" where a report named the finding first (``_REPORT_NAMES``); None
-    when it asks no meaning of a reported finding."""
-    named = _REPORT_NAMES.search(question)
-    meaning = _MEANING_ASKED.search(question)
-    if named is None or meaning is None or meaning.start() < named.end():
-        return None
-    return _MEANING_ASKED.sub(" ", question).strip()
-
-
 # heldout84: a yes or no asked, then the rule's cut-off ("is this 1st degree AV block, and what's the PR cut-off?", "is
 # this sinus brady, and what rate threshold would you quote?"): the yes or no is what the record answers
 _CRITERION_ASKED = re.compile(r"[,;-]?\s*\b(?:and|plus|also)\s+(?:what(?:'s| is| are| would| do)?|which)\s+(?:\w+\s+){0,3}?"

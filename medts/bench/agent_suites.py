@@ -677,6 +677,12 @@ SUITES: dict[str, Suite] = {
     # exercise session; clinical audit and coding staff checking a report's coded statements against the tracing), on
     # heldout13's records; first run after heldout86's fixes (policy v99)
     "heldout87": Suite("wordings_heldout87.yaml", "questions_heldout87.yaml", SUITE_RECORDS["heldout13"], "BH"),
+    # heldout88: written blind by a writer who read no medts code or earlier set (realistic English from five settings:
+    # an eating-disorder unit (refeeding, low potassium, bradycardia); a first-seizure clinic telling syncope from
+    # seizure; a sleep and respiratory clinic (apnoea, night-time pauses); an HIV / tuberculosis clinic with QT-prolonging
+    # drugs; an ECG-course tutor quizzing trainees with leading or wrong suggestions), on heldout13's records; first run
+    # after heldout87's fixes (policy v100)
+    "heldout88": Suite("wordings_heldout88.yaml", "questions_heldout88.yaml", SUITE_RECORDS["heldout13"], "BI"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
