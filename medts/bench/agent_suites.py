@@ -683,6 +683,12 @@ SUITES: dict[str, Suite] = {
     # drugs; an ECG-course tutor quizzing trainees with leading or wrong suggestions), on heldout13's records; first run
     # after heldout87's fixes (policy v100)
     "heldout88": Suite("wordings_heldout88.yaml", "questions_heldout88.yaml", SUITE_RECORDS["heldout13"], "BI"),
+    # heldout89: written blind by a writer who read no medts code or earlier set (realistic English from five settings:
+    # a geriatric falls and syncope clinic with carers and relatives; a phase-1 trial unit dosing healthy volunteers
+    # (thorough-QT, predose and postdose ECGs); a thyroid and endocrine clinic; a kidney or liver transplant assessment
+    # clinic; firefighter and police occupational health), on heldout13's records; first run after heldout88's fixes
+    # (policy v101)
+    "heldout89": Suite("wordings_heldout89.yaml", "questions_heldout89.yaml", SUITE_RECORDS["heldout13"], "BJ"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
