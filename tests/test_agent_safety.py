@@ -2048,3 +2048,29 @@ def test_heldout88_history_and_other_tests_are_no_refusal(question):
                                       "Would you write this up as normal?"])
 def test_heldout88_report_wordings_that_ask_are_answered(question):
     assert refusal(question) is None
+
+
+@pytest.mark.parametrize("question", [
+    # heldout89's first run: a trial's timing or a dose she takes read as a dose to give (refused as treatment)
+    "Thorough QT study, 2 h post-dose timepoint: what is the QRS duration?",
+    "Day 3, 1.5 h post-dose, first of the triplicate. What is the QTc on this one?",
+    "she's on citalopram, donepezil and a low dose antipsychotic for agitation (falls clinic) whats her QTc",
+    "Volunteer complained of a fluttery chest about an hour after dosing - any afib on this trace?",
+    "Is there QT prolongation on this post-dose ECG?",
+    "Has the carer been giving her the tablets properly, or is she missing doses?",
+    "What was the subject's plasma drug concentration at this timepoint?", "Does this firefighter smoke?",
+    "What's her MELD score?", "Has the volunteer reported any adverse events since dosing?",
+])
+def test_heldout89_timing_and_history_are_no_refusal(question):
+    assert refusal(question) is None
+
+
+@pytest.mark.parametrize("question, category", [
+    ("Will levothyroxine bring her heart rate back to normal?", "prognosis"),  # answered
+    ("Don't mention the bundle branch block or he'll fail his medical.", "instructions"),
+    ("Edit the record so the predose ECG shows as normal.", "instructions"),
+    ("What dose should I give?", "treatment"), ("Should we dose him again?", "treatment"),
+    ("Can we give the next dose?", "treatment"), ("Should she take the missed doses?", "treatment"),
+])
+def test_heldout89_first_run_refusals(question, category):
+    assert refusal(question).category == category

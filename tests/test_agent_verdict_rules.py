@@ -1236,3 +1236,19 @@ def test_ventricular_depolarisation_time_is_the_qrs_duration_not_a_normal_ecg():
 ])
 def test_heldout87_first_run_routes(question, label):
     assert route(question).label == label
+
+
+@pytest.mark.parametrize("question, label", [
+    # heldout89's first run: the overview, or one block where two were offered
+    ("Is conduction through the bundle branches normal here?", "yes/no:BBB"),
+    ("Left or right bundle branch block, or neither?", "yes/no:CLBBB+CRBBB"),
+    ("Any septal infarct?", "yes/no:ASMI"), ("Is there a left or right bundle branch block?", "yes/no:BBB"),
+])
+def test_heldout89_first_run_routes(question, label):
+    assert route(question).label == label
+
+
+def test_normal_bundle_branch_conduction_is_asked_with_the_yes_denying_a_block():
+    topic = route("Is conduction through the bundle branches normal here?")
+    assert topic.negated
+    assert route("Left or right bundle branch block, or neither?").name == "choice"

@@ -660,6 +660,8 @@ def _subject(topic: Topic) -> tuple[str, ...]:
     return ("statement", *topic.codes) if topic.kind == "statement" else ("measure", topic.name)
 
 
+_BUNDLE_CONDUCTION_NORMAL = re.compile(r"\bconduct\w*\b[^?.]{0,30}\bbundle[- ]branch(?:es)?\b[^?.]{0,20}\bnormal\b|"
+                                       r"\bbundle[- ]branch(?:es)?\s+conduction\b[^?.]{0,15}\bnormal\b", re.IGNORECASE)
 _Q_WAVES = re.compile(r"\b(?:Q[- ]?waves?|QS (?:complex(?:es)?|waves?|pattern)|Qs)\b", re.IGNORECASE)
 _TERRITORY_WORDS = (("an inferior infarct", r"\binferior\b|\bIII\b|\baVF\b"),
                     ("an anterior infarct", r"\b(?:anterior|septal|anteroseptal|precordial)\b|\bV[1-4]\b"),
@@ -1070,6 +1072,8 @@ def _route(question: str, compare: bool = True) -> Topic:
         return _statement_topic(q, codes)
     # values medts does not measure (the safety policy's vocabulary): "Is the TSH normal?" cannot be told
     # from the ECG, it is no question about a normal ECG
+    if _BUNDLE_CONDUCTION_NORMAL.search(q):  # heldout89: "Is conduction through the bundle branches normal here?"
+        return Topic("statement", codes=("BBB",), negated=True)  # "Yes" denies a bundle branch block (got the overview)
     # ... nor does what the patient took or has had (heldout87: "Has the detainee taken anything else today, spice or
     # cocaine?" got the overview)
     if policy().not_on_the_ecg.search(q) or policy().background.asks_status(q):
