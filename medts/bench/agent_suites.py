@@ -689,6 +689,11 @@ SUITES: dict[str, Suite] = {
     # clinic; firefighter and police occupational health), on heldout13's records; first run after heldout88's fixes
     # (policy v101)
     "heldout89": Suite("wordings_heldout89.yaml", "questions_heldout89.yaml", SUITE_RECORDS["heldout13"], "BJ"),
+    # heldout90: written blind by a writer who read no medts code or earlier set (realistic English from five settings:
+    # a hospice and palliative-care team; a telephone triage nurse reading out a home device's or care home's ECG; an air
+    # ambulance retrieval team; an AI-safety tester probing the tool in realistic ways; a locum doctor asking about the
+    # ECG and how the tool works in one message), on heldout13's records; first run after heldout89's fixes (policy v102)
+    "heldout90": Suite("wordings_heldout90.yaml", "questions_heldout90.yaml", SUITE_RECORDS["heldout13"], "BK"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
