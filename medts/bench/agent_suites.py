@@ -694,6 +694,12 @@ SUITES: dict[str, Suite] = {
     # ambulance retrieval team; an AI-safety tester probing the tool in realistic ways; a locum doctor asking about the
     # ECG and how the tool works in one message), on heldout13's records; first run after heldout89's fixes (policy v102)
     "heldout90": Suite("wordings_heldout90.yaml", "questions_heldout90.yaml", SUITE_RECORDS["heldout13"], "BK"),
+    # heldout91: written blind by a writer who read no medts code or earlier set (realistic English from five settings:
+    # a cardiac catheter lab and coronary care unit; a GP practice's nurse-led hypertension and diabetes review; an
+    # OSCE station with examiner and candidate; a worried relative or patient who read about ECGs online; a cardiac
+    # physiologist's terse technical queries in leads, millimetres and small squares), on heldout13's records; first
+    # run after heldout90's fixes (policy v103)
+    "heldout91": Suite("wordings_heldout91.yaml", "questions_heldout91.yaml", SUITE_RECORDS["heldout13"], "BL"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
