@@ -1252,3 +1252,9 @@ def test_normal_bundle_branch_conduction_is_asked_with_the_yes_denying_a_block()
     topic = route("Is conduction through the bundle branches normal here?")
     assert topic.negated
     assert route("Left or right bundle branch block, or neither?").name == "choice"
+
+
+@pytest.mark.parametrize("question", ["the ST bit looks funny to me. is there something wrong with it?",
+                                      "Is there something wrong with the ST segment?", "Anything odd about the T waves?"])
+def test_heldout91_lay_words_for_st_t_changes(question):
+    assert route(question).label == "yes/no:STTC"  # got "no medts tool decides this"

@@ -404,6 +404,9 @@ def refusal(question: str) -> Refusal | None:
     found = _first_match(question)
     if found is None:
         return None
+    if found[0] == "prognosis" and any(p.search(question) for p in policy().outcome_first):
+        return Refusal(*found)  # a future outcome stays one beside what he takes (heldout91: "if he takes the new tablets
+        # will his heart go back to normal?" read as a history question)
     if found[0] in ("treatment", "prognosis") and policy().background.asks_status(question):
         return _refused_beside_history(question)
     if found[0] == "treatment":
