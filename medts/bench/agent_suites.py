@@ -700,6 +700,11 @@ SUITES: dict[str, Suite] = {
     # physiologist's terse technical queries in leads, millimetres and small squares), on heldout13's records; first
     # run after heldout90's fixes (policy v103)
     "heldout91": Suite("wordings_heldout91.yaml", "questions_heldout91.yaml", SUITE_RECORDS["heldout13"], "BL"),
+    # heldout92: written blind by a writer who read no medts code or earlier set (realistic English from five settings:
+    # an acute medical unit on a busy take; a pharmacy-led anticoagulation and QT-drug monitoring clinic; a sports club
+    # doctor and physiotherapists; an adult congenital and inherited-conditions clinic; a medical secretary typing on a
+    # consultant's behalf), on heldout13's records; first run after heldout91's fixes (policy v104)
+    "heldout92": Suite("wordings_heldout92.yaml", "questions_heldout92.yaml", SUITE_RECORDS["heldout13"], "BM"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
