@@ -364,7 +364,7 @@ class ChatSession:
         asked = asked_topics(question, self._topic)  # two questions joined by "and" get a verdict each, in order
         self._topic = topic = asked[0][1]
         calls = []
-        for part, part_topic in asked:
+        for _, part_topic in asked:
             calls += [c for c in self._tool_calls(question, kinds, part_topic, record) if c not in calls]
         results = []
         for name, args in calls:
@@ -382,8 +382,8 @@ class ChatSession:
         # only fact lines the grounding check supports reach the model, the answer and --json
         facts = [f for f in fact_lines(question, results, kinds or None)
                  if all(c.grounded for c in Grounder.from_trace(trace, question).check(f))]
-        verdict_text = self._verdict_sentence(topic, results, trace, question if len(asked) == 1 else asked[0][0],
-                                              grounder)
+        # asked_topics gives the whole question where one is asked; the answer's verdict fields keep the first one's
+        verdict_text = self._verdict_sentence(topic, results, trace, asked[0][0], grounder)
         if len(asked) == 2 and verdict_text:
             first_verdict = self._verdict, self._verdict_text
             second = self._verdict_sentence(asked[1][1], results, trace, asked[1][0], grounder)
