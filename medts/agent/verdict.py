@@ -44,6 +44,7 @@ from medts.agent.message_parts import (
     last_step,
     meant_after,
     measure_asked_last,
+    pointed_back,
     postscript,
     report_finding_asked,
     restated_ask,
@@ -564,7 +565,7 @@ def route(question: str) -> Topic:
                  without_clarifications(question), after_options(question),
                  asked_list_item(question), after_never_mind(question),
                  asked if _DEVICE_SAID.search(question) and not _RIGHT_OR_ARTEFACT.match(asked or "") else None,
-                 last_step(question), explained_first(question),
+                 last_step(question), pointed_back(question), explained_first(question),
                  after_known_values(question), *answer_chain(question), without_unwanted(question),
                  yes_no_asked_last(question),
                  restated[1] if restated is not None and (restated[2] or _route_spelled(restated[0]).kind == "unknown")
