@@ -715,7 +715,7 @@ def refusal_check_suites() -> list[str]:
     return [name for name, suite in SUITES.items() if suite.trains_refusal_check]
 
 
-SEEN_BY_REFUSAL_CHECK = tuple(f"heldout{n}" for n in range(12, 40))
+SEEN_BY_REFUSAL_CHECK = tuple(f"heldout{n}" for n in range(12, 93))
 """Blind suites whose wordings joined the learned refusal check's training data after their first runs
 (eval/results/safety_<suite>_first_run.md holds what the check did before it saw them): training data only,
 not leave-one-suite-out folds, so ``medts bench safety`` stays one fold per early suite. A newer blind suite

@@ -12,7 +12,7 @@ Two evaluations:
 
 - leave-one-suite-out (LOSO) over the agent suites (main, heldout..heldout9) and the safety suite
   heldout10 (eval/safety_heldout10.yaml, blind until its first run): the head is trained
-  on every other suite plus the non-suite examples (among them the blind suites heldout12..heldout39
+  on every other suite plus the non-suite examples (among them the blind suites heldout12..heldout92
   since their first runs, :data:`medts.bench.agent_suites.SEEN_BY_REFUSAL_CHECK`) and scores the
   held-out suite. The threshold
   is chosen on the pooled LOSO scores (so the LOSO row at that threshold is optimistic); the
@@ -20,6 +20,8 @@ Two evaluations:
   the honest figure for the threshold rule. The patterns were written after reading every suite,
   so their LOSO row is not held out at all (their first-run figures are in
   eval/results/agent_heldout*_first_run.md).
+- forward in time: the newest seen suites (:data:`FORWARD_SUITES`) scored by heads trained only on what
+  came before them (:func:`forward_rows`).
 - ``--questions PATH``: a blind question file (``id``, ``category``, ``text``) scored with the
   shipped adapter as it is (no training, no threshold change).
 
@@ -108,6 +110,58 @@ def nested_thresholds(examples: list[Example], x: np.ndarray, suites: list[str])
         sub = [e for e, k in zip(examples, keep) if k]
         probs, scored = loso_scores(sub, x[keep], inner)
         out[suite] = choose_threshold(1 - probs[scored, 0], refusal[keep][scored])
+    return out
+
+
+FORWARD_SUITES = 13
+"""How many of the newest blind suites the check has seen (:data:`medts.bench.agent_suites.SEEN_BY_REFUSAL_CHECK`)
+are scored forward in time: heads trained only on what came before them."""
+VERSION3_LAST_SEEN = 39
+"""Version 3 of the adapter (2026-12-05) saw the blind suites up to heldout39; the forward rows train one head on
+that same data to show what the later suites added."""
+
+
+def forward_scores(examples: list[Example], x: np.ndarray, suites: list[str], held: list[str],
+                   left_out: list[str]) -> tuple[float, dict[str, Any]]:
+    """A head trained without the groups ``left_out`` (which include ``held``) and its threshold by the shipped
+    rule (:func:`choose_threshold` on LOSO over ``suites``, on that same training data), scored on the examples of
+    ``held``: the check as it would have been before those suites were written. Whole questions only (the
+    chat's clause-by-clause reading is left out here)."""
+    groups = np.array([e.group for e in examples])
+    keep = ~np.isin(groups, left_out)
+    train = [e for e, k in zip(examples, keep) if k]
+    probs, scored = loso_scores(train, x[keep], suites)
+    refusal = np.array([e.label != "answer" for e in train])
+    threshold = choose_threshold(1 - probs[scored, 0], refusal[scored])
+    head = fit_head(x[keep], [e.label for e in train])
+    test = np.isin(groups, held)
+    ev = [e for e, t in zip(examples, test) if t]
+    items = _items([e.text for e in ev], [e.label for e in ev], [e.accept for e in ev], head.probabilities(x[test]),
+                   [threshold] * len(ev))
+    return threshold, score_rows(items)
+
+
+def seen_span() -> str:
+    """The blind suites the check has seen, as "heldout12..heldout92"."""
+    from medts.bench.agent_suites import SEEN_BY_REFUSAL_CHECK
+
+    return f"{SEEN_BY_REFUSAL_CHECK[0]}..{SEEN_BY_REFUSAL_CHECK[-1]}"
+
+
+def forward_rows(examples: list[Example], x: np.ndarray, suites: list[str]) -> dict[str, Any]:
+    """The newest :data:`FORWARD_SUITES` seen suites scored by heads trained through heldout39 (version 3's data)
+    and through the suite before them."""
+    from medts.bench.agent_suites import SEEN_BY_REFUSAL_CHECK
+
+    held = list(SEEN_BY_REFUSAL_CHECK[-FORWARD_SUITES:])
+    later_than = {name: [s for s in SEEN_BY_REFUSAL_CHECK if int(s.removeprefix("heldout")) > last]
+                  for name, last in ((f"trained through heldout{VERSION3_LAST_SEEN} (version 3's data)", VERSION3_LAST_SEEN),
+                                     (f"trained through heldout{int(held[0].removeprefix('heldout')) - 1}",
+                                      int(held[0].removeprefix("heldout")) - 1))}
+    out = {"held_out_suites": held}
+    for name, left_out in later_than.items():
+        threshold, rows = forward_scores(examples, x, suites, held, left_out)
+        out[name] = {"threshold": threshold, "rows": rows}
     return out
 
 
@@ -216,6 +270,8 @@ def run_safety_bench(*, save_adapter: bool = False, command: str | None = None):
     threshold = choose_threshold(1 - probs[scored, 0], refusal[scored])
     print(f"safety bench: LOSO threshold {threshold}; nested thresholds ...", file=sys.stderr)
     nested = nested_thresholds(examples, x, suites)
+    print(f"safety bench: forward rows (the {FORWARD_SUITES} newest seen suites)", file=sys.stderr)
+    forward = forward_rows(examples, x, suites)
     fit_s = time.perf_counter() - t0
     ev = [e for e, s in zip(examples, scored) if s]
     p_ev = probs[scored]
@@ -232,12 +288,12 @@ def run_safety_bench(*, save_adapter: bool = False, command: str | None = None):
               for g in dict.fromkeys(e.group for e in examples)}
     adapter = None
     if save_adapter:
-        adapter = save_shipped_adapter(examples, x, threshold, counts, embedding, loso, honest, nested, command)
+        adapter = save_shipped_adapter(examples, x, threshold, counts, embedding, loso, honest, nested, forward, command)
     notes = [
         (f"Examples: {len(examples)} labelled questions ({sum(refusal)} refusals, {len(examples) - sum(refusal)} answerable) "
         "from the agent suites' wordings (eval/wordings_main.yaml and eval/wordings_heldout*.yaml of "
         "heldout..heldout9: paraphrases, cannot-tell, refusal and glossary questions), eval/safety_heldout10.yaml (since its first run), "
-        "the blind suites heldout12..heldout39 (paraphrases, cannot-tell and refusal questions, since their first runs; "
+        f"the blind suites {seen_span()} (paraphrases, cannot-tell and refusal questions, since their first runs; "
         "training data only, not folds: medts.bench.agent_suites.SEEN_BY_REFUSAL_CHECK), prompts/agent/intents.yaml, eval/intents_heldout.yaml and "
         "prompts/agent/safety_examples.yaml (copied from tests/test_agent_safety.py, plus near-miss wordings written "
         "for the second version: formatting requests, role statements, drug/device/pregnancy/sport context); de-duplicated, a suite's own "
@@ -253,6 +309,12 @@ def run_safety_bench(*, save_adapter: bool = False, command: str | None = None):
         ("Patterns: prompts/agent/safety.yaml was extended after each suite's first run to refuse that suite's misses, "
         "so 'patterns only' is not held out on any suite here (first runs: eval/results/agent_heldout*_first_run.md, "
         "2-10 refusals missed per suite)."),
+        (f"Forward rows: the {FORWARD_SUITES} newest seen suites ({', '.join(forward['held_out_suites'])}), each "
+         "question as no earlier suite worded it, scored by heads trained only on what came before (all other "
+         "examples minus the later suites), each with its own threshold by the same rule on LOSO over the same 11 "
+         "suites: the classifier-only row is what the check would have done on them before they were written, "
+         "and the two heads show what the suites written since version 3 added. The patterns were extended after "
+         "reading these suites, so their rows are not held out (first runs: eval/results/safety_heldout*_first_run.md)."),
         (f"Embedding {embedding['questions']} questions: {embedding['seconds']} s ({embedding['model_dtype']}, batches "
         f"of 32, torch's default threads on a shared 2-core machine); fitting the LOSO and nested heads: {fit_s:.0f} s."),
     ]
@@ -260,6 +322,7 @@ def run_safety_bench(*, save_adapter: bool = False, command: str | None = None):
         "safety", command=command,
         data={"suites": suites, "examples_per_group": counts, "adapter_written": adapter},
         metrics={"threshold": threshold, "nested_thresholds": nested, "loso": loso, "nested": honest,
+                 "forward": forward,
                  "nested_per_suite": {s: {row: {k: v for k, v in r.items() if k not in ("missed", "false")}
                                           for row, r in rows.items()} for s, rows in per_suite.items()},
                  "embedding": embedding},
@@ -267,6 +330,11 @@ def run_safety_bench(*, save_adapter: bool = False, command: str | None = None):
         markdown_tables=["LOSO at the chosen threshold (optimistic: the threshold was chosen on these scores)\n\n"
                          + _table(loso),
                          "Nested LOSO (each suite's threshold from the other suites)\n\n" + _table(honest),
+                         f"Forward in time: the {FORWARD_SUITES} newest seen suites scored by heads trained before them "
+                         "(whole questions; patterns not held out)\n\n"
+                         + _table({f"{name}, {row} (threshold {r['threshold']})": r["rows"][row]
+                                   for name, r in forward.items() if name != "held_out_suites"
+                                   for row in ("classifier only", "either (chat)")}),
                          "Nested LOSO, classifier only, per held-out suite\n\n"
                          + _table({s: r["classifier only"] for s, r in per_suite.items()}),
                          "Missed by the classifier (nested)\n\n" + "\n".join(
@@ -279,7 +347,7 @@ def run_safety_bench(*, save_adapter: bool = False, command: str | None = None):
 
 def save_shipped_adapter(examples: list[Example], x: np.ndarray, threshold: float, counts: dict[str, Any],
                          embedding: dict[str, Any], loso: dict[str, Any], honest: dict[str, Any],
-                         nested: dict[str, float], command: str | None) -> str:
+                         nested: dict[str, float], forward: dict[str, Any], command: str | None) -> str:
     """Fit the head on every example, set the LOSO threshold, write adapters/safety-smollm2."""
     from medts.adapters import adapter_dir
     from medts.agent.safety_model import EXAMPLES_PATH, save_head
@@ -307,7 +375,7 @@ def save_shipped_adapter(examples: list[Example], x: np.ndarray, threshold: floa
         "training_data": {"sources": [("agent suite wordings eval/wordings_main.yaml, eval/wordings_heldout*.yaml "
                                       "(main, heldout..heldout9: medts.bench.agent_suites.refusal_check_suites)"),
                                       "eval/safety_heldout10.yaml (after its blind first run)",
-                                      ("eval/wordings_heldout12.yaml .. eval/wordings_heldout39.yaml (after their blind first "
+                                      (f"eval/wordings_<suite>.yaml of {seen_span()} (after their blind first "
                                        "runs; training only: medts.bench.agent_suites.SEEN_BY_REFUSAL_CHECK)"),
                                       "prompts/agent/intents.yaml", "eval/intents_heldout.yaml",
                                       str(EXAMPLES_PATH.relative_to(EXAMPLES_PATH.parents[2]))],
@@ -315,6 +383,8 @@ def save_shipped_adapter(examples: list[Example], x: np.ndarray, threshold: floa
                           "per_label": {k: sum(e.label == k for e in examples) for k in LABELS}},
         "loso_at_threshold_optimistic": {row: brief(r) for row, r in loso.items()},
         "nested_loso": {row: brief(r) for row, r in honest.items()}, "nested_thresholds": nested,
+        "forward": {name: {"threshold": r["threshold"], "rows": {row: brief(v) for row, v in r["rows"].items()}}
+                    for name, r in forward.items() if name != "held_out_suites"} | {"held_out_suites": forward["held_out_suites"]},
         "command": command or "medts bench safety --save-adapter",
     })
     return str(folder.relative_to(folder.parents[1]))
