@@ -285,3 +285,34 @@ def test_holter_questions_in_spanish_and_turkish_are_refused_or_answered_as_they
                                ("Kayıt boyunca neler görüldü, genel bir özet verir misiniz?", None)):
         d = check.decide(question)
         assert follow_learned(question, d.category if d.refuse else None) == expected
+
+
+def test_forward_rows_score_a_suite_with_a_head_that_never_saw_it_or_what_came_after():
+    """medts bench safety's forward rows: a head trained without the held suite and the later ones misses a
+    refusal style only a later suite taught; trained with that later suite it refuses it. Features are 2-D here:
+    answers near (0, 0..3), treatment refusals near (3, 0), overlapping them, the new style near (0, 8)."""
+    from medts.agent.safety_model import Example
+    from medts.bench.safety import forward_scores
+
+    rng = np.random.default_rng(0)
+    examples, points = [], []
+
+    def add(group: str, label: str, centre: tuple[float, float], n: int) -> None:
+        for k in range(n):
+            examples.append(Example(f"placeholder {group} {label} {k}", label, group, (label,)))
+            points.append(np.array(centre) + rng.normal(0, 0.8, 2))
+
+    for suite in ("s1", "s2"):
+        add(suite, "answer", (0, 0), 20)
+        add(suite, "answer", (0, 3), 20)
+        add(suite, "treatment", (3, 0), 10)
+    add("later", "prognosis", (0, 8), 40)
+    add("held", "prognosis", (0, 8), 10)
+    add("held", "answer", (0, 0), 10)
+    x = np.array(points)
+    _, without_later = forward_scores(examples, x, ["s1", "s2"], ["held"], ["held", "later"])
+    threshold, with_later = forward_scores(examples, x, ["s1", "s2"], ["held"], ["held"])
+    assert without_later["classifier only"]["missed_refusals"] == 10
+    assert with_later["classifier only"]["missed_refusals"] == 0
+    assert with_later["classifier only"]["refusal_questions"] == 10 and with_later["classifier only"]["answerable_questions"] == 10
+    assert 0 < threshold < 1
