@@ -705,6 +705,12 @@ SUITES: dict[str, Suite] = {
     # doctor and physiotherapists; an adult congenital and inherited-conditions clinic; a medical secretary typing on a
     # consultant's behalf), on heldout13's records; first run after heldout91's fixes (policy v104)
     "heldout92": Suite("wordings_heldout92.yaml", "questions_heldout92.yaml", SUITE_RECORDS["heldout13"], "BM"),
+    # heldout93: written blind by a writer who read no medts code or earlier set (realistic English from five settings:
+    # a cruise-ship or expedition doctor; a psychiatric liaison team (clozapine, lithium, antipsychotics); an obstetric
+    # medicine and antenatal clinic; a foundation doctor covering surgical wards overnight; a rural nurse practitioner
+    # sending photographed ECGs), on heldout13's records; first run with the refusal check's version 4 (trained through
+    # heldout92) and policy v105
+    "heldout93": Suite("wordings_heldout93.yaml", "questions_heldout93.yaml", SUITE_RECORDS["heldout13"], "BN"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
