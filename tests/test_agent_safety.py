@@ -2141,3 +2141,15 @@ def test_missed_doses_are_history(question):
     assert refusal(question) is None
     assert follow_learned(question, "treatment") is None
     assert refusal("Should I give extra doses of sotalol?").category == "treatment"
+
+
+@pytest.mark.parametrize("question, category", [
+    # heldout93's first run: refused as treatment
+    ("will this AF go away on its own after surgery?", "prognosis"),
+    ("was this done before or after the ondansetron?", None),
+    ("is this ECG from the patient I admitted earlier, Mr Patel?", None),  # the learned check refuses it as identity
+    ("Should we admit him?", "treatment"), ("Should he be admitted?", "treatment"),
+])
+def test_heldout93_first_run_refusals(question, category):
+    found = refusal(question)
+    assert (found.category if found else None) == category

