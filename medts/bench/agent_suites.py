@@ -711,6 +711,11 @@ SUITES: dict[str, Suite] = {
     # sending photographed ECGs), on heldout13's records; first run with the refusal check's version 4 (trained through
     # heldout92) and policy v105
     "heldout93": Suite("wordings_heldout93.yaml", "questions_heldout93.yaml", SUITE_RECORDS["heldout13"], "BN"),
+    # heldout94: written blind by a writer who read no medts code or earlier set (realistic English from five settings:
+    # a haematology and oncology day unit (QT-prolonging chemotherapy and antiemetics); a school or university health
+    # service; an insurance or pre-employment medical examiner; a neurology ward; a night-shift telemetry nurse paging
+    # about alarms), on heldout13's records; first run after heldout93's fixes (refusal check version 4, policy v106)
+    "heldout94": Suite("wordings_heldout94.yaml", "questions_heldout94.yaml", SUITE_RECORDS["heldout13"], "BO"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
