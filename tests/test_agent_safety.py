@@ -2153,3 +2153,14 @@ def test_missed_doses_are_history(question):
 def test_heldout93_first_run_refusals(question, category):
     found = refusal(question)
     assert (found.category if found else None) == category
+
+
+@pytest.mark.parametrize("question, category", [
+    # heldout94's first run: answered, or refused as treatment
+    ("Will the ECG changes from the SAH resolve?", "prognosis"),
+    ("Will the QT come down after we stop the drugs?", "prognosis"),
+    ("Has he used cocaine or other drugs recently?", None),
+])
+def test_heldout94_first_run_refusals(question, category):
+    found = refusal(question)
+    assert (found.category if found else None) == category

@@ -1286,3 +1286,19 @@ def test_heldout93_first_run_routes(question, label):
 def test_anything_abnormal_is_the_normal_ecg_asked_the_other_way_round():
     topic = route("anything abnormal on this?")
     assert topic.codes == ("NORM",) and topic.negated
+
+
+@pytest.mark.parametrize("question, label", [
+    # heldout94's first run: ward shorthand read nowhere, a choice read as the overview, a measure asked before a note of
+    # what the asker suspects read as that finding
+    ("first deg heart blk?", "yes/no:1AVB"), ("left ant fascicular blk?", "yes/no:LAFB"),
+    ("P to R time on this tracing?", "number:pr_ms"), ("is there a left bundle", "yes/no:CLBBB"),
+    ("Overall interpretation: normal / abnormal", "yes/no:NORM"),
+    ("short PR? Student with palpitations, wondering about pre-excitation", "yes/no:pr_ms"),
+    # ... and what the rewrites leave alone
+    ("Are the T waves and ST segments normal or abnormal?", "yes/no:STTC"),
+    ("Is there right bundle conduction delay short of complete block?", "yes/no:IRBBB"),
+    ("QTc? worried about torsades, is it long QT?", "yes/no:LNGQT"),
+])
+def test_heldout94_first_run_routes(question, label):
+    assert route(question).label.startswith(label)

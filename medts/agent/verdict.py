@@ -209,7 +209,9 @@ _OVERVIEW = re.compile(r"diagnos|interpret|summar|what do you see|findings?|conc
                        r"\bdescribe (?:this|the|my|his|her) (?:ECG|EKG|tracing|trace)\b|"
                        r"what.*wrong|anything (?:abnormal|wrong|else)|abnormal(?:ities)?\b(?!.*\b(?:QRS|QT|PR|axis)\b)|"
                        r"read (?:this|the) ECG|overall", re.IGNORECASE)
-_QUERY_NOTE = re.compile(r"(?<!\S)\?[A-Za-z]")  # "?pre-excitation": a query mark before a word notes a differential
+# what the asker suspects, noted after the question ("?pre-excitation", "wondering about pre-excitation")
+_SUSPECTED_NOTE = re.compile(r"(?<!\S)\?[A-Za-z]|\b(?:wondering|worried|thinking|concerned|querying|considering)\s+"
+                             r"(?:about|of|re)\b", re.IGNORECASE)
 # a yes or no on anything abnormal at all: the normal ECG asked the other way round ("what is abnormal?" asks the overview)
 _ANYTHING_ABNORMAL = re.compile(r"^\W*(?:(?:is|was) there |(?:do|can|did) you see |see )?(?:anything|any) (?:abnormal(?:ity|ities)?|"
                                 r"wrong|amiss)\b(?: (?:on|in|with|about) (?:this|it|the|her|his)(?: (?:ECG|EKG|tracing|trace|"
@@ -605,10 +607,12 @@ def route(question: str) -> Topic:
         if (alone.kind == "statement" and not set(alone.codes) & set(topic.codes) and not _ANAPHOR.match(asked)
                 and not (alone.codes == ("NORM",) and alone.negated)):
             return alone
-    # ... also without a question word, before a note whose query mark names a finding (heldout93: "PR short or long?
-    # she's 28 weeks, ?pre-excitation in the past")
+    # ... also without a question word, before a note of what the asker suspects (heldout93: "PR short or long? she's 28
+    # weeks, ?pre-excitation in the past"; heldout94: "short PR? Student with palpitations, wondering about pre-excitation")
     first = sentences(question)[0]
-    marked = asked or (first if first.endswith("?") and _QUERY_NOTE.search(question[len(first):]) else None)
+    rest = question[question.find(first) + len(first):]
+    marked = asked or (first if first.endswith("?") and not re.search(r"\?(?![A-Za-z])", rest)
+                       and _SUSPECTED_NOTE.search(rest) else None)
     if (topic.kind == "statement" and marked is not None and not question.rstrip().endswith(marked)
             and (alone := _route_spelled(marked)).kind in ("flag", "number")):
         # a measure asked before a sentence that names a finding and asks nothing asks the measure (heldout82: "Is the PR
