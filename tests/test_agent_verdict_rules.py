@@ -1302,3 +1302,8 @@ def test_anything_abnormal_is_the_normal_ecg_asked_the_other_way_round():
 ])
 def test_heldout94_first_run_routes(question, label):
     assert route(question).label.startswith(label)
+
+
+@pytest.mark.parametrize("question", ["", "   ", "?"])
+def test_an_empty_message_routes_to_the_overview(question):
+    assert route(question).kind == "overview"  # the sentence rules read no sentence (was an IndexError)

@@ -609,7 +609,7 @@ def route(question: str) -> Topic:
             return alone
     # ... also without a question word, before a note of what the asker suspects (heldout93: "PR short or long? she's 28
     # weeks, ?pre-excitation in the past"; heldout94: "short PR? Student with palpitations, wondering about pre-excitation")
-    first = sentences(question)[0]
+    first = next(iter(sentences(question)), "")
     rest = question[question.find(first) + len(first):]
     marked = asked or (first if first.endswith("?") and not re.search(r"\?(?![A-Za-z])", rest)
                        and _SUSPECTED_NOTE.search(rest) else None)
