@@ -716,6 +716,11 @@ SUITES: dict[str, Suite] = {
     # service; an insurance or pre-employment medical examiner; a neurology ward; a night-shift telemetry nurse paging
     # about alarms), on heldout13's records; first run after heldout93's fixes (refusal check version 4, policy v106)
     "heldout94": Suite("wordings_heldout94.yaml", "questions_heldout94.yaml", SUITE_RECORDS["heldout13"], "BO"),
+    # heldout95: written blind by a writer who read no medts code or earlier set (realistic English from five settings:
+    # a renal dialysis unit; a cardiology registrar typing what a phone referrer says; learners who mix up terms; a remote
+    # mining or oil-rig medic; a geriatric day hospital with relatives present), on heldout13's records; first run after
+    # heldout94's fixes (refusal check version 4, policy v107)
+    "heldout95": Suite("wordings_heldout95.yaml", "questions_heldout95.yaml", SUITE_RECORDS["heldout13"], "BP"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
