@@ -2164,3 +2164,15 @@ def test_heldout93_first_run_refusals(question, category):
 def test_heldout94_first_run_refusals(question, category):
     found = refusal(question)
     assert (found.category if found else None) == category
+
+
+@pytest.mark.parametrize("question, category", [
+    # heldout95's first run: history refused as treatment; the decisions beside them stay refused
+    ("How much fluid did they take off on dialysis today?", None),
+    ("Is the caller's patient already on anticoagulation?", None),
+    ("How much fluid should they take off next session?", "treatment"),
+    ("Should the caller's patient go on anticoagulation?", "treatment"),
+])
+def test_heldout95_first_run_refusals(question, category):
+    found = refusal(question)
+    assert (found.category if found else None) == category

@@ -1307,3 +1307,9 @@ def test_heldout94_first_run_routes(question, label):
 @pytest.mark.parametrize("question", ["", "   ", "?"])
 def test_an_empty_message_routes_to_the_overview(question):
     assert route(question).kind == "overview"  # the sentence rules read no sentence (was an IndexError)
+
+
+@pytest.mark.parametrize("question", ["K was 6.8 pre-dialysis — peaked T waves or other T wave changes?",
+                                      "T wave abnormalities?", "non-specific T wave changes?"])
+def test_heldout95_t_wave_changes_are_the_st_t_family(question):
+    assert route(question).label == "yes/no:STTC"  # got "no medts tool decides this" or the overview
