@@ -148,21 +148,22 @@ def seen_span() -> str:
     return f"{SEEN_BY_REFUSAL_CHECK[0]}..{SEEN_BY_REFUSAL_CHECK[-1]}"
 
 
-def forward_rows(examples: list[Example], x: np.ndarray, suites: list[str]) -> dict[str, Any]:
-    """The newest :data:`FORWARD_SUITES` seen suites scored by heads trained through heldout39 (version 3's data)
-    and through the suite before them."""
+def forward_rows(examples: list[Example], x: np.ndarray, suites: list[str]) -> tuple[list[str], dict[str, Any]]:
+    """The newest :data:`FORWARD_SUITES` seen suites, and per head (trained through heldout39, version 3's data, and
+    through the suite before them) its threshold and rows on those suites."""
     from medts.bench.agent_suites import SEEN_BY_REFUSAL_CHECK
 
+    def number(suite: str) -> int:
+        return int(suite.removeprefix("heldout"))
+
     held = list(SEEN_BY_REFUSAL_CHECK[-FORWARD_SUITES:])
-    later_than = {name: [s for s in SEEN_BY_REFUSAL_CHECK if int(s.removeprefix("heldout")) > last]
-                  for name, last in ((f"trained through heldout{VERSION3_LAST_SEEN} (version 3's data)", VERSION3_LAST_SEEN),
-                                     (f"trained through heldout{int(held[0].removeprefix('heldout')) - 1}",
-                                      int(held[0].removeprefix("heldout")) - 1))}
-    out = {"held_out_suites": held}
-    for name, left_out in later_than.items():
-        threshold, rows = forward_scores(examples, x, suites, held, left_out)
-        out[name] = {"threshold": threshold, "rows": rows}
-    return out
+    heads = {}
+    for name, last in ((f"trained through heldout{VERSION3_LAST_SEEN} (version 3's data)", VERSION3_LAST_SEEN),
+                       (f"trained through heldout{number(held[0]) - 1}", number(held[0]) - 1)):
+        threshold, rows = forward_scores(examples, x, suites, held,
+                                         [s for s in SEEN_BY_REFUSAL_CHECK if number(s) > last])
+        heads[name] = {"threshold": threshold, "rows": rows}
+    return held, heads
 
 
 def score_rows(items: list[dict[str, Any]]) -> dict[str, Any]:
@@ -271,7 +272,7 @@ def run_safety_bench(*, save_adapter: bool = False, command: str | None = None):
     print(f"safety bench: LOSO threshold {threshold}; nested thresholds ...", file=sys.stderr)
     nested = nested_thresholds(examples, x, suites)
     print(f"safety bench: forward rows (the {FORWARD_SUITES} newest seen suites)", file=sys.stderr)
-    forward = forward_rows(examples, x, suites)
+    forward_held, forward = forward_rows(examples, x, suites)
     fit_s = time.perf_counter() - t0
     ev = [e for e, s in zip(examples, scored) if s]
     p_ev = probs[scored]
@@ -288,7 +289,8 @@ def run_safety_bench(*, save_adapter: bool = False, command: str | None = None):
               for g in dict.fromkeys(e.group for e in examples)}
     adapter = None
     if save_adapter:
-        adapter = save_shipped_adapter(examples, x, threshold, counts, embedding, loso, honest, nested, forward, command)
+        adapter = save_shipped_adapter(examples, x, threshold, counts, embedding, loso, honest, nested, forward_held, forward,
+                                       command)
     notes = [
         (f"Examples: {len(examples)} labelled questions ({sum(refusal)} refusals, {len(examples) - sum(refusal)} answerable) "
         "from the agent suites' wordings (eval/wordings_main.yaml and eval/wordings_heldout*.yaml of "
@@ -309,7 +311,7 @@ def run_safety_bench(*, save_adapter: bool = False, command: str | None = None):
         ("Patterns: prompts/agent/safety.yaml was extended after each suite's first run to refuse that suite's misses, "
         "so 'patterns only' is not held out on any suite here (first runs: eval/results/agent_heldout*_first_run.md, "
         "2-10 refusals missed per suite)."),
-        (f"Forward rows: the {FORWARD_SUITES} newest seen suites ({', '.join(forward['held_out_suites'])}), each "
+        (f"Forward rows: the {FORWARD_SUITES} newest seen suites ({', '.join(forward_held)}), each "
          "question as no earlier suite worded it, scored by heads trained only on what came before (all other "
          "examples minus the later suites), each with its own threshold by the same rule on LOSO over the same 11 "
          "suites: the classifier-only row is what the check would have done on them before they were written, "
@@ -322,7 +324,7 @@ def run_safety_bench(*, save_adapter: bool = False, command: str | None = None):
         "safety", command=command,
         data={"suites": suites, "examples_per_group": counts, "adapter_written": adapter},
         metrics={"threshold": threshold, "nested_thresholds": nested, "loso": loso, "nested": honest,
-                 "forward": forward,
+                 "forward": {"held_out_suites": forward_held, **forward},
                  "nested_per_suite": {s: {row: {k: v for k, v in r.items() if k not in ("missed", "false")}
                                           for row, r in rows.items()} for s, rows in per_suite.items()},
                  "embedding": embedding},
@@ -333,8 +335,7 @@ def run_safety_bench(*, save_adapter: bool = False, command: str | None = None):
                          f"Forward in time: the {FORWARD_SUITES} newest seen suites scored by heads trained before them "
                          "(whole questions; patterns not held out)\n\n"
                          + _table({f"{name}, {row} (threshold {r['threshold']})": r["rows"][row]
-                                   for name, r in forward.items() if name != "held_out_suites"
-                                   for row in ("classifier only", "either (chat)")}),
+                                   for name, r in forward.items() for row in ("classifier only", "either (chat)")}),
                          "Nested LOSO, classifier only, per held-out suite\n\n"
                          + _table({s: r["classifier only"] for s, r in per_suite.items()}),
                          "Missed by the classifier (nested)\n\n" + "\n".join(
@@ -347,7 +348,8 @@ def run_safety_bench(*, save_adapter: bool = False, command: str | None = None):
 
 def save_shipped_adapter(examples: list[Example], x: np.ndarray, threshold: float, counts: dict[str, Any],
                          embedding: dict[str, Any], loso: dict[str, Any], honest: dict[str, Any],
-                         nested: dict[str, float], forward: dict[str, Any], command: str | None) -> str:
+                         nested: dict[str, float], forward_held: list[str], forward: dict[str, Any],
+                         command: str | None) -> str:
     """Fit the head on every example, set the LOSO threshold, write adapters/safety-smollm2."""
     from medts.adapters import adapter_dir
     from medts.agent.safety_model import EXAMPLES_PATH, save_head
@@ -384,7 +386,7 @@ def save_shipped_adapter(examples: list[Example], x: np.ndarray, threshold: floa
         "loso_at_threshold_optimistic": {row: brief(r) for row, r in loso.items()},
         "nested_loso": {row: brief(r) for row, r in honest.items()}, "nested_thresholds": nested,
         "forward": {name: {"threshold": r["threshold"], "rows": {row: brief(v) for row, v in r["rows"].items()}}
-                    for name, r in forward.items() if name != "held_out_suites"} | {"held_out_suites": forward["held_out_suites"]},
+                    for name, r in forward.items()} | {"held_out_suites": forward_held},
         "command": command or "medts bench safety --save-adapter",
     })
     return str(folder.relative_to(folder.parents[1]))
