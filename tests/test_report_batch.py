@@ -164,6 +164,6 @@ def test_text_is_written_once_per_chunk_and_the_report_names_its_writer(tmp_path
     assert result.n_done == 5
     assert calls == [(3, 3), (2, 3)]  # one call per chunk, batch size = chunk size
     report = Report.model_validate_json((out / "records" / "good00" / "report.json").read_text())
-    assert report.interpretation.writer == "template" and report.schema_version == "1.4"
+    assert report.interpretation.writer == "template" and report.schema_version == "1.5"
     assert "Text written by: template sentences (no language model) [writer: template]" in \
         (out / "records" / "good00" / "report.md").read_text()

@@ -36,7 +36,7 @@ def test_a_long_record_gets_the_whole_recording_beside_its_excerpt(long_report):
     out, base = long_report
     report = _report(out)
     whole = report.long_recording
-    assert report.schema_version == "1.4" and whole is not None
+    assert report.schema_version == "1.5" and whole is not None
     assert report.record.duration_s == pytest.approx(300.0)  # the resting sections read the first 5 min
     assert whole.duration_s == pytest.approx(540.0, abs=1.0)  # the windowed analysis reads all 9
     assert len(whole.episodes) == 1 and 120.0 <= whole.episodes[0].onset_s <= 240.0

@@ -267,7 +267,40 @@ def statement_facts(trace: Iterable[Any]) -> StatementFacts:
     for call in trace:
         if call.name == "measurements" and call.result.get("not_judged_for_age"):
             _child_statements(facts)
+    _unread_absences(trace, facts)
+    _untold_ectopy(trace, facts)
     return facts
+
+
+def _untold_ectopy(trace: Iterable[Any], facts: StatementFacts) -> None:
+    """A premature-beat statement the engine could not tell (:class:`medts.interpret.ectopy.EctopyCall` None: early
+    beats of untold origin, a paced rhythm, too few beats) and did not assert is undecided, whatever the classifier
+    said: LUDB 105 (three early beats of untold origin) got "No: the classifier does not find PVC"."""
+    for call in trace:
+        if call.name != "measurements" or not call.result.get("available", True):
+            continue
+        ectopy = call.result.get("ectopy") or {}
+        for code, key in (("PAC", "pac"), ("PVC", "pvc")):
+            if key in ectopy and ectopy[key] is None and code not in facts.present:
+                facts.absent.pop(code, None)
+                facts.undecided[code] = "measurements.ectopy"
+
+
+def _unread_absences(trace: Iterable[Any], facts: StatementFacts) -> None:
+    """A classifier's "not found" on a statement read from leads the record lacks is no absence
+    (:func:`medts.interpret.statements.absence_undecided`): only a "cannot tell" sentence may name it."""
+    from medts.interpret.statements import absence_undecided
+
+    calls = {call.name: call.result for call in trace if call.result.get("available", True)}
+    c = calls.get("classify")
+    if not c or not c.get("absent_leads"):
+        return
+    qrs = ((calls.get("measurements") or {}).get("qrs_ms") or {}).get("value")
+    for code, cite in list(facts.absent.items()):
+        if cite.startswith("classify.statements") and absence_undecided(
+                code, c["absent_leads"], reduced_lead_model=bool(c.get("reduced_lead_model")), qrs_ms=qrs):
+            del facts.absent[code]
+            facts.undecided[code] = "classify.absent_leads"
 
 
 def _child_statements(facts: StatementFacts) -> None:
@@ -401,6 +434,11 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "PVC": (r"premature ventricular (?:beats?|contractions?|complex(?:es)?)", r"\bPVCs?\b", r"\bventricular ectop\w+"),
     "PAC": (r"premature atrial (?:beats?|contractions?|complex(?:es)?)", r"\bPACs?\b",
             r"\bsupraventricular (?:ectop\w+|premature (?:beats?|contractions?|complex(?:es)?))"),
+    # premature beats of either origin ("any ectopics?", "extra beats?"): the family of PAC and PVC; an ectopic atrial
+    # rhythm or focus is no premature beat
+    "ECTOPY": (r"\bectopics\b", r"\bectopic (?:beats?|complex(?:es)?|activity)", r"\bectopy\b", r"\bextra ?systol\w*",
+               r"\bextra beats?\b", r"(?<!atrial )(?<!ventricular )(?<!supraventricular )\bpremature (?:beats?|complex(?:es)?|contractions?)",
+               r"\bskipped beats?\b"),
     "STE_": (r"ST[- ]elevation", r"ST[- ]segment elevation"),
     "STD_": (r"ST[- ]depression", r"ST[- ]segment depression"),
     "INVT": (r"inverted T[- ]waves?", r"T[- ]wave inversions?"),
@@ -426,7 +464,7 @@ anterior infarct?" got "No" beside an asserted anteroseptal infarction); each wa
 IMPLIED_BY: dict[str, tuple[str, ...]] = {
     "TACHY": ("STACH", "SVTAC", "PSVT"), "BRADY": ("SBRAD",), "IRREG": ("AFIB", "SARRH"),
     "SR": ("STACH", "SBRAD", "SARRH"), "HYP": ("LVH", "RVH", "SEHYP"), "WIDEQRS": ("CLBBB", "CRBBB", "IVCD"),
-    "BBB": ("CLBBB", "CRBBB", "ILBBB", "IRBBB"),
+    "BBB": ("CLBBB", "CRBBB", "ILBBB", "IRBBB"), "ECTOPY": ("PAC", "PVC"),
     # a superclass is absent when every statement of it is (the classifier evaluates all 71)
     "MI": ("IMI", "ASMI", "ILMI", "AMI", "ALMI", "INJAS", "LMI", "INJAL", "IPLMI", "IPMI", "INJIN", "INJLA", "PMI", "INJIL"),
     "STTC": ("NDT", "NST_", "DIG", "LNGQT", "ISC_", "ISCAL", "ISCIN", "ISCIL", "ISCAS", "ISCLA", "ANEUR", "EL", "ISCAN"),
@@ -673,10 +711,13 @@ def quantity_keys(sentence: str, start: int, end: int) -> tuple[str, ...] | None
     for pattern, keys in _QUANTITY_RE[:3]:
         if pattern.search(after.split(",")[0]):
             return keys
-    clause_start = 0
-    for m in _CLAUSE_SPLIT.finditer(sentence[:start]):
-        clause_start = m.end()
+    splits = list(_CLAUSE_SPLIT.finditer(sentence[:start]))
+    clause_start = splits[-1].end() if splits else 0
     before = sentence[clause_start:start]
+    if splits and splits[-1].group() == ":" and not before.strip():
+        # a fact line "highest ST level at J+60 ms: 0.00 mV in lead V1" names its quantity before the colon; without
+        # it the closest value of any mV field in V1 cited the line (an atrial harmonic's amplitude, 0.0 mV)
+        before = sentence[splits[-2].end() if len(splits) > 1 else 0:start]
     best: tuple[int, tuple[str, ...]] | None = None
     for pattern, keys in _QUANTITY_RE:
         for m in pattern.finditer(before):

@@ -218,6 +218,9 @@ def measurements(ecg: ECG, measured: dict[str, Any], findings: Any) -> dict[str,
     out["rr_irregular"] = None if findings.rhythm.regular is None else not findings.rhythm.regular
     out["af_like_irregular_without_p_waves"] = (None if findings.rhythm.regular is None
                                                 else findings.rhythm.code == "AFIB")
+    out["ectopy"] = {"pac": findings.ectopy.pac, "pvc": findings.ectopy.pvc, "reason": findings.ectopy.reason,
+                     "ventricular": findings.ectopy.ventricular,
+                     "supraventricular": findings.ectopy.supraventricular, "untold_origin": findings.ectopy.untold}
     statements = measured_statements(findings)
     out["measured_statements"] = statements
     out["qtc_prolonged"] = (statements.get("LNGQT") or {}).get("present")
@@ -417,6 +420,7 @@ def classify(ecg: ECG, bank: ClassifierBank, level: str, top_k: int) -> dict[str
         "statements": [_classifier_row(s, pred["model"]) for s in shown],
         "evaluated_codes": [s["code"] for s in ranked],
         "notes": pred["notes"], "missing_leads": pred["missing_leads"], "leads_present": pred["leads_present"],
+        "absent_leads": pred["absent_leads"], "reduced_lead_model": pred["reduced_lead_model"],
         "rule": "present when probability >= the statement's calibrated threshold",
     }
 

@@ -276,6 +276,7 @@ _EXPLAIN = re.compile(r"\bwhy\b|evidence|(?<!un)explain|which leads?(?! (?:did|d
                       r"used))|what makes|"
                       r"based on(?! (?:the|this|her|his|my|their|today's) (?:ECG|EKG|tracing|trace|strip|recording|12-lead)\b)|"
                       r"how do you know", re.IGNORECASE)
+_RHYTHM_NAMED = re.compile(r"\brhythm\b|\bsinus\b|fibrillat|\ba-?fib\b|\bAF\b|flutter", re.IGNORECASE)
 _ANOMALY = re.compile(r"anomal|unusual|\bodd\b|ectopic|premature|\bPVCs?\b|\bPACs?\b|extra ?systol|outlier|strange",
                       re.IGNORECASE)
 _WAVES = re.compile(r"delineat|\bwaves? (?:found|boundaries|onsets?|offsets?)|fiducial|segmentation", re.IGNORECASE)
@@ -1014,6 +1015,10 @@ def _route(question: str, compare: bool = True) -> Topic:
         codes = ["SARRH"]
     if _EITHER_BBB.search(q):  # "a right or left bundle branch block?" asks the family, not the one named last
         codes = ["BBB"]
+    if "ECTOPY" in codes and _RHYTHM_NAMED.search(q) and set(codes) <= {"ECTOPY", "IRREG", "RREG", *RHYTHM_CODES}:
+        # "AF or just frequent ectopics?", "sinus with occasional ectopics - does that fit?", "Dominant rhythm? Any
+        # ectopy?": the rhythm is asked (its answer says which early beats the rhythm call set aside)
+        codes = [c for c in codes if c != "ECTOPY"]
     if not codes:
         codes = _located_mi(q, [c for pattern, cs in FAMILY_WORDS if re.search(pattern, q, re.IGNORECASE) for c in cs])
         if set(codes) in ({"TACHY", "SR"}, {"BRADY", "SR"}):  # "too fast, from its normal pacemaker" (the sinus node)
@@ -1271,6 +1276,7 @@ def _describe(code: str) -> str:
 
     families = {"MI": "myocardial infarction statement", "STTC": "ST-T change statement", "HYP": "hypertrophy statement",
                 "CD": "conduction disturbance statement", "BBB": "bundle-branch block statement",
+                "ECTOPY": "premature (ectopic) beat",
                 # heldout89: "Axis normal, not axis left" read as a typing slip
                 "AXIS_LEFT": "left axis deviation", "AXIS_RIGHT": "right axis deviation", "AXIS_NORMAL": "a normal axis",
                 "AXIS_EXTREME": "an extreme axis"}
@@ -1324,6 +1330,13 @@ def _decide_statement(code: str, facts: StatementFacts, results: list[dict[str, 
         undecided = _undecided(code, _result(results, "interpretation") or {})
         if undecided is not None:
             return "cannot tell", undecided
+        unread = _absence_unread(code, c, m) if c is not None else None
+        if unread is not None:
+            return "cannot tell", unread
+        untold = [k for k in (code, *IMPLIED_BY.get(code, ())) if k in ("PAC", "PVC")
+                  and ((m or {}).get("ectopy") or {}).get(k.lower(), False) is None]
+        if untold:
+            return "cannot tell", f"medts cannot tell {_ENGINE_REASON[code]}: {m['ectopy']['reason']}"
         if c is None and code not in _DECIDING_MEASUREMENT:
             return "cannot tell", "the statement classifier is not available for this record"
         if code in _DECIDING_MEASUREMENT and (m is None or _value(m, _DECIDING_MEASUREMENT[code]) is None):
@@ -1334,6 +1347,8 @@ def _decide_statement(code: str, facts: StatementFacts, results: list[dict[str, 
     cite = yes if yes is not None else no
     if cite.startswith("interpretation."):
         return answer, _interpretation_clause(code, answer, _result(results, "interpretation") or {}, m)
+    if cite.startswith("measurements.ectopy") and m is not None:  # premature beats, from the beat sequence
+        return answer, _ectopy_clause(code, answer, m)
     if cite.startswith("measurements.") and code in _DECIDING_MEASUREMENT and m is not None:
         key = _DECIDING_MEASUREMENT[code]
         engine = _engine_rule(code, answer, m)
@@ -1394,7 +1409,8 @@ def _decide_statement(code: str, facts: StatementFacts, results: list[dict[str, 
 
 # statements whose engine rule uses more than the one measurement the flag shows (long QT: Bazett
 # AND Fridericia above the limit), so the flag alone could seem to contradict the answer
-_ENGINE_REASON = {"LNGQT": "long QT"}
+_ENGINE_REASON = {"LNGQT": "long QT", "PAC": "premature atrial beats", "PVC": "premature ventricular beats",
+                  "ECTOPY": "premature beats"}
 
 
 def _engine_rule(code: str, answer: str, m: dict[str, Any]) -> str | None:
@@ -1406,6 +1422,32 @@ def _engine_rule(code: str, answer: str, m: dict[str, Any]) -> str | None:
         return None
     found = "finds" if answer == "yes" else "does not find"
     return f"medts {found} {_ENGINE_REASON[code]}: {s['reason']} ({s['rule']})"
+
+
+def _ectopy_clause(code: str, answer: str, m: dict[str, Any]) -> str:
+    """The engine's premature-beat reading (:mod:`medts.interpret.ectopy`) behind a yes or no on PAC, PVC or either."""
+    s = m["measured_statements"]
+    member = code if code in s else next((c for c in IMPLIED_BY.get(code, ()) if c in s and s[c]["present"] == (answer == "yes")),
+                                          next(c for c in IMPLIED_BY[code] if c in s))
+    return f"medts {'finds' if answer == 'yes' else 'does not find'} {_ENGINE_REASON[code]}: {s[member]['reason']}"
+
+
+def _absence_unread(code: str, c: dict[str, Any], m: dict[str, Any] | None) -> str | None:
+    """Why the classifier's "not found" does not rule out ``code`` (or a member of its family) on this record: the
+    engine's rule (:func:`medts.interpret.statements.absence_undecided`) on the leads the record lacks. A 2-lead record
+    once got "No: the classifier does not find STE_" to "Is there ST elevation in V2?", and "No" to an anterior MI."""
+    from medts.interpret.statements import absence_undecided
+
+    absent = c.get("absent_leads") or []
+    if not absent:
+        return None
+    qrs = _value(m, "qrs_ms") if m else None
+    for member in (code, *IMPLIED_BY.get(code, ())):
+        why = absence_undecided(member, absent, reduced_lead_model=bool(c.get("reduced_lead_model")), qrs_ms=qrs)
+        if why is not None:
+            subject = "it" if member == code else _describe(member)
+            return f"medts cannot rule out {_describe(code)}: {subject} is {why}, and the classifier saw them as flat lines"
+    return None
 
 
 def _undecided(code: str, r: dict[str, Any]) -> str | None:

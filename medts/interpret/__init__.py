@@ -22,6 +22,7 @@ Example
 from __future__ import annotations
 
 from medts.interpret.axis import AxisCall, axis_category, call_axis
+from medts.interpret.ectopy import EctopyCall, premature_beats
 from medts.interpret.quality import QualityGrade, grade_quality
 from medts.interpret.ranges import (
     RANGES,
@@ -81,14 +82,16 @@ def interpret(m, *, sex: str | None, age_years: float | None = None,
     rhythm = rate_for_age(rhythm, age_years)
     axis = call_axis(m, age_years) if not quality.abstain else AxisCall(axis_deg=None, category=None,
                                                                             reason=f"signal quality poor ({quality.reason})")
-    decisions = reconcile(m, sex=sex, scores=list(scores or []), quality=quality, rhythm=rhythm, flags=flags,
-                          age_years=age_years)
+    ectopy = premature_beats(m, rhythm) if not quality.abstain else EctopyCall(
+        pac=None, pvc=None, reason=f"signal quality poor ({quality.reason})")
+    decisions = reconcile(m, sex=sex, scores=list(scores or []), quality=quality, rhythm=rhythm, ectopy=ectopy,
+                          flags=flags, age_years=age_years)
     notes = [] if scores is not None else ["no statement classifier was run: statements come from measurements only"]
     if is_child(age_years):
         notes.append(f"rate, PR, QRS, axis and voltages not judged: {PAEDIATRIC_REASON}")
     f = Findings(record_id=m.record_id, sex=sex, age_years=age_years, quality=quality, flags=flags, rhythm=rhythm,
                  axis=axis, statements=decisions, classifier=list(scores or []), classifier_available=scores is not None,
-                 verdict="", notes=notes)
+                 ectopy=ectopy, verdict="", notes=notes)
     return f.model_copy(update={"verdict": make_verdict(f)})
 
 

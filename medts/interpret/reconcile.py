@@ -40,7 +40,7 @@ from pydantic import BaseModel
 
 from medts.interpret import statements as rules
 from medts.interpret.axis import AxisCall
-from medts.interpret.ectopy import ECTOPY_SOURCE, premature_beats
+from medts.interpret.ectopy import ECTOPY_SOURCE, EctopyCall
 from medts.interpret.infarction import UDMI_2018, infarction_gate, is_infarction
 from medts.interpret.quality import QualityGrade
 from medts.interpret.ranges import MeasurementFlag, is_child, PAEDIATRIC_REASON
@@ -118,6 +118,9 @@ class Findings(BaseModel):
     statements: list[StatementDecision]
     classifier: list[ClassifierScore]
     classifier_available: bool
+    ectopy: EctopyCall | None = None
+    """Premature beats (PAC / PVC) read from the beat sequence; what decides those statements, present or absent.
+    Always set by :func:`medts.interpret.interpret`; None only in a report written before schema 1.5."""
     verdict: str
     notes: list[str] = []
 
@@ -184,8 +187,9 @@ def classifier_present(s: ClassifierScore) -> bool:
 
 
 def reconcile(m, *, sex: str | None, scores: list[ClassifierScore], quality: QualityGrade, rhythm: RhythmCall,
-              flags: list[MeasurementFlag], age_years: float | None = None) -> list[StatementDecision]:
-    """The final statement decisions (asserted and withheld) for one record (``age_years`` None: an adult)."""
+              ectopy: EctopyCall, flags: list[MeasurementFlag], age_years: float | None = None) -> list[StatementDecision]:
+    """The final statement decisions (asserted and withheld) for one record (``age_years`` None: an adult;
+    ``ectopy``: :func:`medts.interpret.ectopy.premature_beats` of ``m``)."""
     child = is_child(age_years)
     by_code = merge_scores(scores)
     present = {c: s for c, s in by_code.items() if classifier_present(s)}
@@ -213,7 +217,6 @@ def reconcile(m, *, sex: str | None, scores: list[ClassifierScore], quality: Qua
             add(code, "withheld", "classifier", f"measured rhythm is {rhythm.label}: {rhythm.reason}")
 
     # 2b. premature beats
-    ectopy = premature_beats(m, rhythm)
     for code, holds in (("PAC", ectopy.pac), ("PVC", ectopy.pvc)):
         if holds:
             add(code, "asserted", "measurement+classifier" if code in present else "measurement", ectopy.reason,

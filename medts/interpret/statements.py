@@ -146,6 +146,30 @@ def required_leads(code: str, *, reduced_lead_model: bool = False) -> tuple[str,
     return () if s is not None and s.rhythm and not s.diagnostic and not s.form else STANDARD_LEADS
 
 
+def absence_undecided(code: str, absent_leads: list[str] | tuple[str, ...], *, reduced_lead_model: bool = False,
+                      qrs_ms: float | None = None) -> str | None:
+    """Why a classifier's "not found" leaves ``code`` undecided on this record, or None when the absence stands.
+
+    A statement read from leads the record lacks cannot be ruled out by a classifier that saw those
+    leads as flat lines (an anterior infarction on a limb-lead record, ST elevation on a 2-lead Holter
+    strip): its low probability says nothing about the missing leads. A measurement that holds on any
+    lead still decides: a QRS < 120 ms excludes a complete bundle-branch block, and < 110 ms an IVCD.
+
+    >>> absence_undecided("AMI", ["V1", "V2", "V3", "V4", "V5", "V6"])
+    'read from lead(s) V2, V3, V4, which the record lacks (missing, disconnected or flat)'
+    >>> absence_undecided("CRBBB", ["V1", "V6"], qrs_ms=84.0) is None
+    True
+    >>> absence_undecided("IMI", []) is None
+    True
+    """
+    lacking = [lead for lead in required_leads(code, reduced_lead_model=reduced_lead_model) if lead in absent_leads]
+    if not lacking:
+        return None
+    if qrs_ms is not None and code in ("CLBBB", "CRBBB", "IVCD") and qrs_gate({"qrs_ms": qrs_ms}, code)[0] is False:
+        return None
+    return f"read from lead(s) {', '.join(lacking)}, which the record lacks (missing, disconnected or flat)"
+
+
 class StatementDecision(BaseModel):
     """One statement: asserted or withheld, why, and the classifier's raw output beside it."""
 
@@ -203,6 +227,8 @@ def _reason(m, name: str, default: str) -> str:
 RULE_TEXT = {
     "LNGQT": "the criterion: QTc Bazett and Fridericia both above the sex-specific limit, with QRS < 120 ms",
     "1AVB": "the criterion: PR > 200 ms with consistent P waves",
+    "PAC": "the criterion: an early beat followed by a pause, its QRS like the dominant beats, in a sinus rhythm",
+    "PVC": "the criterion: an early beat followed by a pause, its QRS at least 30 ms wider than the dominant beats",
 }
 
 
@@ -353,4 +379,9 @@ def measured_statements(f) -> dict[str, dict]:
     put("VCLVH", None if child else lvh_voltage(values, f.sex)[0], "flags", True)
     if qrs is not None and (qrs >= WIDE_QRS_MS or not child):  # 120 ms is wide at any age, not the only width
         put("WIDEQRS", qrs >= WIDE_QRS_MS, "qrs_ms", True)
+    # premature beats: the engine reads them from the beat sequence on any lead (medts.interpret.ectopy), so its
+    # "none" decides where a classifier that saw missing leads as flat lines cannot
+    if f.ectopy is not None:
+        put("PAC", f.ectopy.pac, "ectopy", True, f.ectopy.reason)
+        put("PVC", f.ectopy.pvc, "ectopy", True, f.ectopy.reason)
     return out

@@ -10,7 +10,7 @@ Example
 -------
 >>> from medts.report.schema import Report, json_schema
 >>> json_schema()["properties"]["schema_version"]["enum"]
-['1.0', '1.1', '1.2', '1.3', '1.4']
+['1.0', '1.1', '1.2', '1.3', '1.4', '1.5']
 """
 
 from __future__ import annotations
@@ -22,12 +22,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from medts.interpret import Findings
 from medts.longterm.result import LongTermResult
 
-SCHEMA_VERSION = "1.4"
+SCHEMA_VERSION = "1.5"
 """Report schema version: ``major.minor``. 1.1 added ``interpretation.writer``; 1.2 added ``verdict``,
 ``findings`` (the :mod:`medts.interpret` result), ``statements.withheld`` and a ``reason``/``origin``
 per statement; 1.3 added ``long_recording`` (the whole-record windowed analysis of a long record);
 1.4 added the measurement flag ``not_judged`` (a child's age-dependent values, :data:`medts.interpret.ranges.AGE_DEPENDENT`)
-and ``findings.age_years``; 1.0-1.3 documents still validate."""
+and ``findings.age_years``; 1.5 added ``findings.ectopy`` (the premature beats read from the beat sequence, which
+decide PAC and PVC present or absent); 1.0-1.4 documents still validate."""
 
 SAFETY_NOTICE = (
     "DRAFT for clinician review — not a diagnosis. Generated automatically by medts from "
@@ -189,7 +190,7 @@ class Interpretation(_Model):
 class Report(_Model):
     """A draft ECG report for one record."""
 
-    schema_version: Literal["1.0", "1.1", "1.2", "1.3", "1.4"] = SCHEMA_VERSION
+    schema_version: Literal["1.0", "1.1", "1.2", "1.3", "1.4", "1.5"] = SCHEMA_VERSION
     notice: str = SAFETY_NOTICE
     verdict: str | None = None
     medts_version: str
