@@ -721,6 +721,12 @@ SUITES: dict[str, Suite] = {
     # mining or oil-rig medic; a geriatric day hospital with relatives present), on heldout13's records; first run after
     # heldout94's fixes (refusal check version 4, policy v107)
     "heldout95": Suite("wordings_heldout95.yaml", "questions_heldout95.yaml", SUITE_RECORDS["heldout13"], "BP"),
+    # heldout96: written blind by a writer who read no medts code or earlier set (realistic English from five settings:
+    # an anaesthetic pre-operative assessment clinic; a heart-failure specialist nurse at home and in clinic; a rapid-access
+    # chest pain clinic; an emergency department resuscitation team lead; a remote ECG monitoring service's coordinators
+    # and the patients who phone them), on heldout13's records; first run after heldout95's fixes and the reduced-lead
+    # and premature-beat answers of 7fe623d (refusal check version 4, policy v108)
+    "heldout96": Suite("wordings_heldout96.yaml", "questions_heldout96.yaml", SUITE_RECORDS["heldout13"], "BQ"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
