@@ -111,3 +111,52 @@ def test_a_fact_line_cites_the_quantity_named_before_its_colon(limb_pair):
     st = s.toolbox.measured("current")["st_j60_mv"]["II"]["value"]
     out = g.sentence(f"highest ST level at J+60 ms: {st:.2f} mV in lead II")
     assert out.endswith("[measurements.st_j60_mv.II]"), out
+
+
+@pytest.mark.parametrize("question", ["Is this VT?", "Could this be ventricular tachycardia?"])
+def test_ventricular_tachycardia_is_ruled_out_by_the_engine_when_the_rate_qrs_or_rhythm_exclude_it(question):
+    from medts.interpret import interpret_ecg
+    from medts.interpret.statements import measured_statements
+
+    sinus, afib = simulate_example("sinus"), simulate_example("afib")
+    for ecg, field in ((sinus, "measurements.hr_bpm"), (afib, "measurements.qrs_ms")):  # 102 bpm, narrow QRS
+        assert measured_statements(interpret_ecg(ecg))["VTACH"]["present"] is False
+        _, a = _ask(ecg, question)
+        assert a.verdict_answer == "no" and a.text.startswith("No: medts does not find ventricular tachycardia"), a.text
+        assert f"[{field}]" in a.text and a.n_ungrounded == 0
+
+
+def test_a_wide_fast_rhythm_is_never_ruled_out_or_asserted_as_vt():
+    from types import SimpleNamespace
+
+    from medts.interpret.statements import _ventricular_tachycardia_excluded
+
+    rhythm = SimpleNamespace(sinus=False, label="cannot tell", reason="no consistent P waves")
+    assert _ventricular_tachycardia_excluded(SimpleNamespace(rhythm=rhythm), 160.0, 150.0, False)[0] is None
+    assert _ventricular_tachycardia_excluded(SimpleNamespace(rhythm=rhythm), 160.0, 150.0, True)[0] is None
+
+
+@pytest.mark.parametrize("question, code", [("Is this SVT?", "SVTAC"), ("Any bigeminy?", "BIGU"),
+                                            ("Digoxin effect?", "DIG"), ("Ventricular trigeminy?", "TRIGU"),
+                                            ("Any pauses?", "PAUSE"), ("Is there a sinus pause?", "PAUSE")])
+def test_abbreviations_reach_their_statements(question, code):
+    from medts.agent.verdict import route
+
+    assert route(question).label == f"yes/no:{code}"
+
+
+def test_a_pause_is_ruled_out_by_the_longest_interval_and_a_long_gap_is_not_asserted():
+    from medts.record import ECG
+
+    ecg = simulate_example("sinus")
+    s, a = _ask(ecg, "Any pauses?")
+    assert a.verdict_answer == "no" and "the longest interval between beats is" in a.text, a.text
+    assert "[measurements.rhythm.longest_rr_ms]" in a.text and a.n_ungrounded == 0
+    beats = s.toolbox.measured("current")["beats"]
+    # two beats blanked: a gap of three RR intervals, which may be a pause or beats the detector missed
+    sig = ecg.signal.copy()
+    start, end = beats[4]["t_off"] + int(0.1 * ecg.fs), beats[7]["p_on"] - int(0.1 * ecg.fs)
+    sig[start:end] = sig[start]
+    gap = ECG(signal=sig, fs=ecg.fs, leads=ecg.leads, record_id="gap", age=ecg.age, sex=ecg.sex)
+    _, b = _ask(gap, "Is there a pause?")
+    assert b.verdict_answer == "cannot tell" and "or a beat not detected" in b.text, b.text

@@ -1313,3 +1313,13 @@ def test_an_empty_message_routes_to_the_overview(question):
                                       "T wave abnormalities?", "non-specific T wave changes?"])
 def test_heldout95_t_wave_changes_are_the_st_t_family(question):
     assert route(question).label == "yes/no:STTC"  # got "no medts tool decides this" or the overview
+
+
+@pytest.mark.parametrize("question, label", [
+    # heldout96's first run: ST changes named beside T-wave inversion ask the ST-T family (INVT alone answered)
+    ("ED resus: any ST changes or T wave inversion?", "yes/no:STTC"),
+    ("T wave inversion or other ST changes?", "yes/no:STTC"),
+    ("Any T wave inversion?", "yes/no:INVT"),
+])
+def test_heldout96_first_run_routes(question, label):
+    assert route(question).label == label

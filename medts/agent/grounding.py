@@ -358,7 +358,9 @@ def _measurement_statements(r: dict[str, Any], facts: StatementFacts, tool: str)
             facts.flags.setdefault(f"{tool}.flags.{key}", flag)
     for code, s in (r.get("measured_statements") or {}).items():
         cite = f"{tool}.{s['field']}"
-        if s["decisive"]:
+        if s["present"] is None:
+            facts.undecided.setdefault(code, cite)
+        elif s["decisive"]:
             _measured(facts, code, s["present"], cite)
         else:
             (facts.present if s["present"] else facts.absent).setdefault(code, cite)
@@ -439,6 +441,16 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "ECTOPY": (r"\bectopics\b", r"\bectopic (?:beats?|complex(?:es)?|activity)", r"\bectopy\b", r"\bextra ?systol\w*",
                r"\bextra beats?\b", r"(?<!atrial )(?<!ventricular )(?<!supraventricular )\bpremature (?:beats?|complex(?:es)?|contractions?)",
                r"\bskipped beats?\b"),
+    # no SCP statement: the engine only rules it out (medts.interpret.statements.measured_statements)
+    "VTACH": (r"\bVT\b", r"\bV-?tach\b", r"ventricular tachy\w*"),
+    "SVTAC": (r"\bSVT\b",),
+    # no SCP statement: an interval of 2 s or more between beats (medts.interpret.statements.pause_between_beats)
+    # asked ("any pauses?", "is there a pause?"), not named as context ("the Holter summary mentions pauses")
+    "PAUSE": (r"\b(?:any|is there an?|are there(?: any)?|(?:see|show|shows|showing) (?:an?|any))\s+(?:\w+\s+)?pauses?\b",
+              r"\bpauses?\s*\?", r"\bsinus (?:arrest|pause)s?\b"),
+    "BIGU": (r"\bbigemin\w*",),
+    "TRIGU": (r"\btrigemin\w*",),
+    "DIG": (r"\b(?:digoxin|digitalis|dig)\s+(?:effect|changes?)\b",),
     "STE_": (r"ST[- ]elevation", r"ST[- ]segment elevation"),
     "STD_": (r"ST[- ]depression", r"ST[- ]segment depression"),
     "INVT": (r"inverted T[- ]waves?", r"T[- ]wave inversions?"),
@@ -462,7 +474,7 @@ WALLS: dict[str, tuple[str, ...]] = {"AMI": ("ASMI", "ALMI"), "IMI": ("ILMI", "I
 anterior infarct?" got "No" beside an asserted anteroseptal infarction); each wall is a statement of its own too."""
 # Pseudo-codes that are implied by a more specific code (a claim of TACHY is grounded by STACH...).
 IMPLIED_BY: dict[str, tuple[str, ...]] = {
-    "TACHY": ("STACH", "SVTAC", "PSVT"), "BRADY": ("SBRAD",), "IRREG": ("AFIB", "SARRH"),
+    "TACHY": ("STACH", "SVTAC", "PSVT", "VTACH"), "BRADY": ("SBRAD",), "IRREG": ("AFIB", "SARRH"),
     "SR": ("STACH", "SBRAD", "SARRH"), "HYP": ("LVH", "RVH", "SEHYP"), "WIDEQRS": ("CLBBB", "CRBBB", "IVCD"),
     "BBB": ("CLBBB", "CRBBB", "ILBBB", "IRBBB"), "ECTOPY": ("PAC", "PVC"),
     # a superclass is absent when every statement of it is (the classifier evaluates all 71)

