@@ -17,6 +17,7 @@ from medts.agent.grounding import Grounder, statement_facts
 from medts.agent.session import AgentConfig, ChatSession
 from medts.examples import simulate_example
 from medts.interpret.statements import absence_undecided
+from medts.config import dataset_dir
 from medts.io import read_record
 
 
@@ -160,3 +161,15 @@ def test_a_pause_is_ruled_out_by_the_longest_interval_and_a_long_gap_is_not_asse
     gap = ECG(signal=sig, fs=ecg.fs, leads=ecg.leads, record_id="gap", age=ecg.age, sex=ecg.sex)
     _, b = _ask(gap, "Is there a pause?")
     assert b.verdict_answer == "cannot tell" and "or a beat not detected" in b.text, b.text
+
+
+@pytest.mark.skipif(dataset_dir("ludb") is None, reason="LUDB not in the shared data")
+@pytest.mark.parametrize("question, code", [("Is there a LBBB?", "CLBBB"), ("Any Q waves in the inferior leads?", "IMI")])
+def test_a_block_or_infarct_is_not_ruled_out_in_a_paced_rhythm(question, code):
+    """LUDB 45 (atrial and ventricular pacing): the engine withholds a classifier's block or infarct as unread, so
+    the classifier's "not found" is no "No" either."""
+    record = read_record(dataset_dir("ludb") / "data" / "45.hea")
+    _, a = _ask(record, question)
+    assert a.verdict_answer == "cannot tell", a.text
+    assert f"medts cannot rule out {code}" in a.text and "hidden by the paced rhythm" in a.text
+    assert "[interpretation.asserted (PACE)]" in a.text and a.n_ungrounded == 0

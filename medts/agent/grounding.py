@@ -287,20 +287,25 @@ def _untold_ectopy(trace: Iterable[Any], facts: StatementFacts) -> None:
 
 
 def _unread_absences(trace: Iterable[Any], facts: StatementFacts) -> None:
-    """A classifier's "not found" on a statement read from leads the record lacks is no absence
-    (:func:`medts.interpret.statements.absence_undecided`): only a "cannot tell" sentence may name it."""
+    """A classifier's "not found" on a statement read from leads the record lacks, or on a block or an infarction in a
+    paced rhythm, is no absence (:func:`medts.interpret.statements.absence_undecided`): only a "cannot tell" sentence may
+    name it."""
     from medts.interpret.statements import absence_undecided
 
     calls = {call.name: call.result for call in trace if call.result.get("available", True)}
     c = calls.get("classify")
-    if not c or not c.get("absent_leads"):
+    paced = any(s["code"] == "PACE" for s in (calls.get("interpretation") or {}).get("asserted") or [])
+    if not c or not (c.get("absent_leads") or paced):
         return
     qrs = ((calls.get("measurements") or {}).get("qrs_ms") or {}).get("value")
     for code, cite in list(facts.absent.items()):
-        if cite.startswith("classify.statements") and absence_undecided(
-                code, c["absent_leads"], reduced_lead_model=bool(c.get("reduced_lead_model")), qrs_ms=qrs):
+        why = cite.startswith("classify.statements") and absence_undecided(
+            code, c.get("absent_leads") or [], reduced_lead_model=bool(c.get("reduced_lead_model")), qrs_ms=qrs,
+            paced=paced)
+        if why:
             del facts.absent[code]
-            facts.undecided[code] = "classify.absent_leads"
+            facts.undecided[code] = "interpretation.asserted (PACE)" if why.startswith("hidden by the paced") \
+                else "classify.absent_leads"
 
 
 def _child_statements(facts: StatementFacts) -> None:
@@ -1059,7 +1064,8 @@ def check_sentence(sentence: str, numbers: list[Fact], statements: StatementFact
     for _, _, text, code, negated in mentions:
         citation = match_statement(code, negated, statements, classifier_output=classifier_output)
         if undecided_sentence:  # "Cannot tell ...: medts withholds 1AVB undecided" claims no polarity
-            citation = match_undecided(code, statements)
+            # ... and may name what holds as said ("... not read from a paced rhythm": PACE asserted)
+            citation = match_undecided(code, statements) or (citation if not negated else None)
         claims.append(Claim(text=text, kind="statement", code=code, negated=negated,
                             grounded=citation is not None, citation=citation))
     for text, key, flags, negated in find_qualifiers(sentence, [(a, b) for a, b, *_ in mentions],

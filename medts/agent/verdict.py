@@ -1334,7 +1334,8 @@ def _decide_statement(code: str, facts: StatementFacts, results: list[dict[str, 
         undecided = _undecided(code, _result(results, "interpretation") or {})
         if undecided is not None:
             return "cannot tell", undecided
-        unread = _absence_unread(code, c, m) if c is not None else None
+        asserted = {s["code"] for s in (_result(results, "interpretation") or {}).get("asserted") or []}
+        unread = _absence_unread(code, c, m, asserted) if c is not None else None
         if unread is not None:
             return "cannot tell", unread
         untold = [k for k in (code, *IMPLIED_BY.get(code, ())) if k in ("PAC", "PVC")
@@ -1441,24 +1442,24 @@ def _ectopy_clause(code: str, answer: str, m: dict[str, Any]) -> str:
     return f"medts {'finds' if answer == 'yes' else 'does not find'} {_ENGINE_REASON[code]}: {s[member]['reason']}"
 
 
-def _absence_unread(code: str, c: dict[str, Any], m: dict[str, Any] | None) -> str | None:
+def _absence_unread(code: str, c: dict[str, Any], m: dict[str, Any] | None, asserted_codes: set[str]) -> str | None:
     """Why the classifier's "not found" does not rule out ``code`` (or a member of its family) on this record: the
     engine's rule (:func:`medts.interpret.statements.absence_undecided`) on the leads the record lacks. A 2-lead record
     once got "No: the classifier does not find STE_" to "Is there ST elevation in V2?", and "No" to an anterior MI."""
     from medts.interpret.statements import absence_undecided
 
-    absent = c.get("absent_leads") or []
-    if not absent:
+    absent, paced = c.get("absent_leads") or [], "PACE" in asserted_codes
+    if not absent and not paced:
         return None
     qrs = _value(m, "qrs_ms") if m else None
     scored = set(c.get("evaluated_codes") or ())
     for member in (code, *IMPLIED_BY.get(code, ())):
         if member not in scored:  # no classifier "not found" to read (VTACH, PAUSE: the engine's own rules)
             continue
-        why = absence_undecided(member, absent, reduced_lead_model=bool(c.get("reduced_lead_model")), qrs_ms=qrs)
+        why = absence_undecided(member, absent, reduced_lead_model=bool(c.get("reduced_lead_model")), qrs_ms=qrs,
+                                paced=paced)
         if why is not None:
-            subject = "it" if member == code else _describe(member)
-            return f"medts cannot rule out {_describe(code)}: {subject} is {why}, and the classifier saw them as flat lines"
+            return f"medts cannot rule out {_describe(code)}: {'it' if member == code else _describe(member)} is {why}"
     return None
 
 

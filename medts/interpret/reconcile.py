@@ -45,17 +45,11 @@ from medts.interpret.infarction import UDMI_2018, infarction_gate, is_infarction
 from medts.interpret.quality import QualityGrade
 from medts.interpret.ranges import MeasurementFlag, is_child, PAEDIATRIC_REASON
 from medts.interpret.rhythm import RHYTHM_CODES, RhythmCall, rhythm_description
-from medts.interpret.statements import StatementDecision
+from medts.interpret.statements import PACED_QRS_UNREAD, StatementDecision
 from medts.labels import STATEMENTS
 
 NOT_ABNORMAL = ("NORM", "SR", "SARRH")
 """Asserted statements that do not withhold NORM (sinus arrhythmia is a normal variant)."""
-
-PACED_QRS_UNREAD = ("CLBBB", "CRBBB", "IRBBB", "ILBBB", "IVCD", "LAFB", "LPFB")
-"""Conduction statements the engine does not read from a paced rhythm (PACE in the rhythm codes): a
-ventricular-paced QRS is wide with a bundle-branch-like shape and its own axis (right-ventricular pacing
-looks like LBBB; Surawicz 2009), so such a call is withheld as undecided. Checked on LUDB 1-80: the
-classifier's CLBBB (34) and CRBBB (74) on ventricular-paced records with third-degree AV block go."""
 
 CHILD_UNJUDGED = ("1AVB", "LAFB", "LPFB", "IRBBB", "ILBBB", "IVCD", "LVH", "VCLVH", "RVH", "SEHYP", "HYP",
                   "LAO/LAE", "RAO/RAE", "HVOLT", "LVOLT")

@@ -146,28 +146,43 @@ def required_leads(code: str, *, reduced_lead_model: bool = False) -> tuple[str,
     return () if s is not None and s.rhythm and not s.diagnostic and not s.form else STANDARD_LEADS
 
 
+PACED_QRS_UNREAD = ("CLBBB", "CRBBB", "IRBBB", "ILBBB", "IVCD", "LAFB", "LPFB")
+"""Conduction statements the engine does not read from a paced rhythm (PACE in the rhythm codes): a
+ventricular-paced QRS is wide with a bundle-branch-like shape and its own axis (right-ventricular pacing
+looks like LBBB; Surawicz 2009), so such a call is withheld as undecided. Checked on LUDB 1-80: the
+classifier's CLBBB (34) and CRBBB (74) on ventricular-paced records with third-degree AV block go."""
+
 def absence_undecided(code: str, absent_leads: list[str] | tuple[str, ...], *, reduced_lead_model: bool = False,
-                      qrs_ms: float | None = None) -> str | None:
+                      qrs_ms: float | None = None, paced: bool = False) -> str | None:
     """Why a classifier's "not found" leaves ``code`` undecided on this record, or None when the absence stands.
 
     A statement read from leads the record lacks cannot be ruled out by a classifier that saw those
     leads as flat lines (an anterior infarction on a limb-lead record, ST elevation on a 2-lead Holter
     strip): its low probability says nothing about the missing leads. A measurement that holds on any
     lead still decides: a QRS < 120 ms excludes a complete bundle-branch block, and < 110 ms an IVCD.
+    In a paced rhythm (``paced``) the QRS and ST are the pacemaker's: a conduction block
+    (:data:`PACED_QRS_UNREAD`) or an infarction is no more ruled out than it is asserted.
 
     >>> absence_undecided("AMI", ["V1", "V2", "V3", "V4", "V5", "V6"])
-    'read from lead(s) V2, V3, V4, which the record lacks (missing, disconnected or flat)'
+    'read from lead(s) V2, V3, V4, which the record lacks (missing, disconnected or flat), and the classifier saw them as flat'
+    >>> absence_undecided("IMI", [], paced=True)
+    "hidden by the paced rhythm (the QRS and ST are the pacemaker's)"
     >>> absence_undecided("CRBBB", ["V1", "V6"], qrs_ms=84.0) is None
     True
     >>> absence_undecided("IMI", []) is None
     True
     """
+    from medts.interpret.infarction import is_infarction
+
+    if paced and (code in PACED_QRS_UNREAD or is_infarction(code)):
+        return "hidden by the paced rhythm (the QRS and ST are the pacemaker's)"
     lacking = [lead for lead in required_leads(code, reduced_lead_model=reduced_lead_model) if lead in absent_leads]
     if not lacking:
         return None
     if qrs_ms is not None and code in ("CLBBB", "CRBBB", "IVCD") and qrs_gate({"qrs_ms": qrs_ms}, code)[0] is False:
         return None
-    return f"read from lead(s) {', '.join(lacking)}, which the record lacks (missing, disconnected or flat)"
+    return (f"read from lead(s) {', '.join(lacking)}, which the record lacks (missing, disconnected or flat), and the "
+            f"classifier saw {'them' if len(lacking) > 1 else 'it'} as flat")
 
 
 class StatementDecision(BaseModel):
