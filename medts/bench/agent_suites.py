@@ -727,6 +727,11 @@ SUITES: dict[str, Suite] = {
     # and the patients who phone them), on heldout13's records; first run after heldout95's fixes and the reduced-lead
     # and premature-beat answers of 7fe623d (refusal check version 4, policy v108)
     "heldout96": Suite("wordings_heldout96.yaml", "questions_heldout96.yaml", SUITE_RECORDS["heldout13"], "BQ"),
+    # heldout97: written blind by a writer who read no medts code or earlier set (realistic English from five settings:
+    # a cardiothoracic surgical ward after heart surgery; an adult congenital heart disease clinic; an out-of-hours GP
+    # telephone and visiting service; a hospital-at-night nurse practitioner; a bariatric pre-operative clinic), on
+    # heldout13's records; first run after heldout96's fixes and the paced-rhythm absences of fed54f5 (policy v109)
+    "heldout97": Suite("wordings_heldout97.yaml", "questions_heldout97.yaml", SUITE_RECORDS["heldout13"], "BR"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
