@@ -173,3 +173,18 @@ def test_a_block_or_infarct_is_not_ruled_out_in_a_paced_rhythm(question, code):
     assert a.verdict_answer == "cannot tell", a.text
     assert f"medts cannot rule out {code}" in a.text and "hidden by the paced rhythm" in a.text
     assert "[interpretation.asserted (PACE)]" in a.text and a.n_ungrounded == 0
+
+
+@pytest.mark.parametrize("question, label", [("Is the AF rate controlled?", "yes/no:hr_bpm:high"),
+                                             ("What's the ventricular response?", "number:hr_bpm"),
+                                             ("Any f waves?", "yes/no:AFIB")])
+def test_af_rate_and_fibrillatory_wave_questions_route(question, label):
+    from medts.agent.verdict import route
+
+    assert route(question).label == label
+
+
+def test_rate_control_is_answered_from_the_ventricular_rate():
+    _, a = _ask(simulate_example("afib"), "Is the AF rate controlled?")  # 102 bpm: not controlled
+    assert a.verdict_answer.startswith("no") or a.text.startswith("No:"), a.text
+    assert "above the limit of 100 bpm" in a.text and a.n_ungrounded == 0

@@ -1323,3 +1323,16 @@ def test_heldout95_t_wave_changes_are_the_st_t_family(question):
 ])
 def test_heldout96_first_run_routes(question, label):
     assert route(question).label == label
+
+
+@pytest.mark.parametrize("question, label", [
+    # heldout97's first run: "can u ..." is a polite request like "can you ..."; "ant mi?" lost its "mi" to the Turkish
+    # question particle
+    ("can u work out the axis for me", "category:axis"),
+    ("ant mi?", "yes/no:AMI"),
+    ("inf mi?", "yes/no:IMI"),
+    ("lat mi?", "yes/no:LMI"),
+    ("normal mi?", "yes/no:NORM"),
+])
+def test_heldout97_first_run_routes(question, label):
+    assert route(question).label == label

@@ -382,7 +382,7 @@ NOT_A_WORD_MI = (r"(?!(?<=(?-i:Mi|mi))\s+(?:left|right|sinus|atrial|first|1st|co
 """After "MI": "Mi" or "mi" before another finding's name, after "ECG" or after a verb that takes "me" is a word of another
 language or an English creole, not myocardial infarction."""
 SYNONYMS: dict[str, tuple[str, ...]] = {
-    "AFIB": (r"atrial fibrillation", r"a-?fib", r"\bAF\b"),
+    "AFIB": (r"atrial fibrillation", r"a-?fib", r"\bAF\b", r"(?-i:\bf[- ]waves?\b)", r"\bfibrillatory waves?\b"),
     "AFLT": (r"atrial flutter", r"\bAFL\b"),
     # "LV hypertrophy", "RV wall thickening", "hypertrophy of the LV" (heldout49)
     **{code: (rf"{side} ventricular hypertrophy",

@@ -117,7 +117,7 @@ _YES_NO_QUESTION = re.compile(r"^\W*(is|are|does|do|did|has|have|was|were|can|co
 # "Can you tell me the electrical axis?", "Could you give me the QRS?": a request for a value, no yes/no
 # question ("Can you tell me if ...", "Could you check whether ..." stay yes/no)
 # "Would you mind telling me the QRS axis in degrees?" (heldout27) asks for the value too
-_POLITE_REQUEST = re.compile(r"^\W*(?:(?:can|could|would|will) you (?:please |kindly |just )?(?:tell|give|show|let me know|measure|"
+_POLITE_REQUEST = re.compile(r"^\W*(?:(?:can|could|would|will) (?:you|u|ya) (?:please |pls |plz |kindly |just )?(?:tell|give|show|let me know|measure|"
                              r"calculate|work out|read|report|provide|estimate|determine)\b|"
                              r"(?:would|will|do) you mind (?:telling|giving|showing|letting me know|measuring|calculating|"
                              r"working out|reading|reporting|providing|estimating|determining)\b)(?!(?: me| us)? (?:if|whether)\b)",
@@ -167,7 +167,7 @@ NUMBERS: tuple[tuple[str, str], ...] = (
     # "from the start of the Q to the end of the S" (heldout20) spans the QRS
     ((r"\bQRS[sd]?\b(?!\s+(?:axis|vector))|\bventric(?:ular|le) complex(?:es)?\b|\bventricular depolari[sz]ation\b|"
       r"\b(?:start|onset|beginning) of (?:the )?Q\b[^?.]{0,20}\b(?:end|offset) of (?:the )?S\b"), "qrs_ms"),
-    ((r"heart ?rate|\brate\b|\bHR\b|\bbpm\b|pulse|how (?:fast|quick|slow)|beats? (?:per|a|an|each|every|in a) min(?:ute)?\b|"
+    ((r"heart ?rate|\brate\b|\bHR\b|\bbpm\b|pulse|how (?:fast|quick|slow)|\bventricular response\b|beats? (?:per|a|an|each|every|in a) min(?:ute)?\b|"
       r"\bbeats? ?/ ?min\b|how many (?:heart ?)?beats|"
       # "the speed of the heartbeat shown on the recording" (heldout29)
       r"\b(?:speed|pace|frequency|tempo) of (?:the |his |her |my )?(?:heart ?beats?|heart|pulse)\b|"
@@ -276,6 +276,10 @@ _EXPLAIN = re.compile(r"\bwhy\b|evidence|(?<!un)explain|which leads?(?! (?:did|d
                       r"used))|what makes|"
                       r"based on(?! (?:the|this|her|his|my|their|today's) (?:ECG|EKG|tracing|trace|strip|recording|12-lead)\b)|"
                       r"how do you know", re.IGNORECASE)
+_RATE_CONTROLLED = re.compile(r"\b(?:is|are)\s+(?:the\s+|his\s+|her\s+|their\s+)?(?:AF\s+|ventricular\s+|heart\s+)?"
+                              r"(?:rate|response)\s+(?:(?:now|well|adequately|properly)\s+)?controlled\b|"
+                              r"\b(?:is|are)\s+(?:he|she|they|it|this|the AF|the patient)\s+(?:(?:actually|now|well|adequately)\s+)?"
+                              r"rate[- ]controlled\b", re.IGNORECASE)
 _RHYTHM_NAMED = re.compile(r"\brhythm\b|\bsinus\b|fibrillat|\ba-?fib\b|\bAF\b|flutter", re.IGNORECASE)
 _ANOMALY = re.compile(r"anomal|unusual|\bodd\b|ectopic|premature|\bPVCs?\b|\bPACs?\b|extra ?systol|outlier|strange",
                       re.IGNORECASE)
@@ -1036,6 +1040,10 @@ def _route(question: str, compare: bool = True) -> Topic:
         codes = [c for c in codes if c != "WIDEQRS"] + ["WIDEQRS"]
     if _RHYTHM_DESCRIBED.search(q) and any(c not in ("RREG", "IRREG") for c in codes):
         codes = [c for c in codes if c not in ("RREG", "IRREG")]
+    if (_RATE_CONTROLLED.search(q) and set(codes) <= {"AFIB", "AFLT", "TACHY"}
+            and not re.search(r"\bif (?:so|yes|it is|it does|there is)\b", q, re.IGNORECASE)):  # "AF? and if so, ..."
+        # "Is the AF rate controlled?" asks whether the ventricular rate is within range (it got "Yes: medts asserts AFIB")
+        return Topic("flag", name="hr_bpm", flags=frozenset({"high"}), negated=True)
     # a finding named without a question word asks whether it is there ("Left bundle branch block?",
     # "Long QT on this tracing?", "Left axis deviation present?")
     yes_no = (asks_yes_no(q) or (bool(codes) and bool(_TICK_BOX.search(q)))
