@@ -732,6 +732,11 @@ SUITES: dict[str, Suite] = {
     # telephone and visiting service; a hospital-at-night nurse practitioner; a bariatric pre-operative clinic), on
     # heldout13's records; first run after heldout96's fixes and the paced-rhythm absences of fed54f5 (policy v109)
     "heldout97": Suite("wordings_heldout97.yaml", "questions_heldout97.yaml", SUITE_RECORDS["heldout13"], "BR"),
+    # heldout98: written blind by a writer who read no medts code or earlier set (realistic English from five settings:
+    # a methadone and buprenorphine clinic; a rheumatology infusion and hydroxychloroquine clinic; an exercise stress-test
+    # laboratory; a city marathon's medical tent; an emergency department's chest-pain decision unit), on heldout13's
+    # records; first run after heldout97's fixes (policy v110)
+    "heldout98": Suite("wordings_heldout98.yaml", "questions_heldout98.yaml", SUITE_RECORDS["heldout13"], "BS"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
