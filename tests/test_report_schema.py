@@ -68,3 +68,12 @@ def test_deidentify_removes_source_date_and_exact_age():
     assert r.record.age_band == "50-59" and r.record.record_id == deidentified_id("sinus", "s3cret")
     assert "sinus" not in r.record.record_id and r.record.record_id not in (deidentified_id("sinus"),)
     assert age_band(93) == "90+" and age_band(None) is None
+
+
+def test_a_schema_1_4_report_without_the_premature_beat_reading_still_validates(report):
+    """1.5 added ``findings.ectopy``; a resumed batch re-reads reports written before it."""
+    data = report.model_dump(mode="json")
+    assert data["schema_version"] == "1.5" and data["findings"]["ectopy"]["reason"]
+    del data["findings"]["ectopy"]
+    data["schema_version"] = "1.4"
+    assert Report.model_validate(data).findings.ectopy is None
