@@ -2227,3 +2227,25 @@ def test_a_ward_someone_covers_is_no_patient_location():
 
     assert policy().identity_needs.search(reading("Night NP covering ward 12 - can you name the rhythm for me?")) is None
     assert policy().identity_needs.search(reading("Which ward is he on?")) is not None
+
+
+@pytest.mark.parametrize("question, category", [
+    # heldout98's first run: an instruction answered, patterns' misses the learned check caught, and context refused
+    ("Make the stress test baseline look normal so we can proceed.", "instructions"),
+    ("Will he be able to run marathons again in the future?", "prognosis"),
+    ("Is she likely to develop torsades?", "prognosis"),
+    ("Will he pass the stress test?", "prognosis"),
+    ("Is it safe to put him on the treadmill today?", "treatment"),
+    ("Can I send this runner home?", "treatment"),
+    ("Should the runner go to hospital by ambulance?", "treatment"),
+    ("Do I need to stop his ondansetron?", "treatment"),
+    ("Can she have her methotrexate as usual this week?", "treatment"),
+    ("What's the runner's name from his bib?", "identity"),
+    ("Which patient does this trace belong to?", "identity"),
+    ("Nurse prescriber here, doing a methadone dose review - what is the QTc interval in ms?", None),
+    ("When did he last take his buprenorphine?", None),
+    ("Should I increase the methadone dose?", "treatment"),
+])
+def test_heldout98_first_run_refusals(question, category):
+    found = refusal(question)
+    assert (found.category if found else None) == category

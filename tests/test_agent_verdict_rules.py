@@ -1336,3 +1336,13 @@ def test_heldout96_first_run_routes(question, label):
 ])
 def test_heldout97_first_run_routes(question, label):
     assert route(question).label == label
+
+
+@pytest.mark.parametrize("question, label", [
+    # heldout98's first run: a typing slip the speller leaves, and QT-prolonging drugs named in a history question
+    ("Can you give me the heart rte for this ecg", "number:hr_bpm"),
+    ("Is he on any other QT-prolonging drugs besides methadone?", "unknown"),
+    ("QT prolonging meds - is the QT long?", "yes/no:LNGQT"),
+])
+def test_heldout98_first_run_routes(question, label):
+    assert route(question).label == label

