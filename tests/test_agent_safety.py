@@ -2245,7 +2245,15 @@ def test_a_ward_someone_covers_is_no_patient_location():
     ("Nurse prescriber here, doing a methadone dose review - what is the QTc interval in ms?", None),
     ("When did he last take his buprenorphine?", None),
     ("Should I increase the methadone dose?", "treatment"),
+    ("How many miles had she run before she collapsed?", None),
 ])
 def test_heldout98_first_run_refusals(question, category):
     found = refusal(question)
     assert (found.category if found else None) == category
+
+
+def test_heldout98_rerun_history_clears_the_learned_prognosis_refusal():
+    from medts.agent.safety import cleared
+
+    assert "prognosis" in cleared("How many miles had she run before she collapsed?")
+    assert "prognosis" not in cleared("How many miles will she run before she collapses?")
