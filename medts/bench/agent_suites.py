@@ -737,6 +737,11 @@ SUITES: dict[str, Suite] = {
     # laboratory; a city marathon's medical tent; an emergency department's chest-pain decision unit), on heldout13's
     # records; first run after heldout97's fixes (policy v110)
     "heldout98": Suite("wordings_heldout98.yaml", "questions_heldout98.yaml", SUITE_RECORDS["heldout13"], "BS"),
+    # heldout99: written blind by a writer who read no medts code or earlier set (realistic English from five settings:
+    # a syncope and falls clinic; a lung cancer team's pre-chemotherapy check; a community pharmacy's ECG checks; a ward
+    # clerk and a foundation doctor writing discharge summaries; a young patient with palpitations messaging through a
+    # hospital app), on heldout13's records; first run after heldout98's fixes (policy v111)
+    "heldout99": Suite("wordings_heldout99.yaml", "questions_heldout99.yaml", SUITE_RECORDS["heldout13"], "BT"),
 }
 """Every agent question suite, in the order the learned refusal check reads their wordings."""
 
