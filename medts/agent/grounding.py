@@ -268,22 +268,10 @@ def statement_facts(trace: Iterable[Any]) -> StatementFacts:
         if call.name == "measurements" and call.result.get("not_judged_for_age"):
             _child_statements(facts)
     _unread_absences(trace, facts)
-    _untold_ectopy(trace, facts)
+    for code, cite in facts.undecided.items():  # a rule the engine could not decide outranks a classifier's "not found"
+        if cite.startswith("measurements.") and code not in facts.present:
+            facts.absent.pop(code, None)
     return facts
-
-
-def _untold_ectopy(trace: Iterable[Any], facts: StatementFacts) -> None:
-    """A premature-beat statement the engine could not tell (:class:`medts.interpret.ectopy.EctopyCall` None: early
-    beats of untold origin, a paced rhythm, too few beats) and did not assert is undecided, whatever the classifier
-    said: LUDB 105 (three early beats of untold origin) got "No: the classifier does not find PVC"."""
-    for call in trace:
-        if call.name != "measurements" or not call.result.get("available", True):
-            continue
-        ectopy = call.result.get("ectopy") or {}
-        for code, key in (("PAC", "pac"), ("PVC", "pvc")):
-            if key in ectopy and ectopy[key] is None and code not in facts.present:
-                facts.absent.pop(code, None)
-                facts.undecided[code] = "measurements.ectopy"
 
 
 def _unread_absences(trace: Iterable[Any], facts: StatementFacts) -> None:

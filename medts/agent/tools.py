@@ -218,8 +218,7 @@ def measurements(ecg: ECG, measured: dict[str, Any], findings: Any) -> dict[str,
     out["rr_irregular"] = None if findings.rhythm.regular is None else not findings.rhythm.regular
     out["af_like_irregular_without_p_waves"] = (None if findings.rhythm.regular is None
                                                 else findings.rhythm.code == "AFIB")
-    out["ectopy"] = {"pac": findings.ectopy.pac, "pvc": findings.ectopy.pvc, "reason": findings.ectopy.reason,
-                     "ventricular": findings.ectopy.ventricular,
+    out["ectopy"] = {"reason": findings.ectopy.reason, "ventricular": findings.ectopy.ventricular,
                      "supraventricular": findings.ectopy.supraventricular, "untold_origin": findings.ectopy.untold}
     statements = measured_statements(findings)
     out["measured_statements"] = statements

@@ -1349,13 +1349,12 @@ def _decide_statement(code: str, facts: StatementFacts, results: list[dict[str, 
         unread = _absence_unread(code, c, m, asserted) if c is not None else None
         if unread is not None:
             return "cannot tell", unread
-        untold = [k for k in (code, *IMPLIED_BY.get(code, ())) if k in ("PAC", "PVC")
-                  and ((m or {}).get("ectopy") or {}).get(k.lower(), False) is None]
-        if untold:
-            return "cannot tell", f"medts cannot tell {_ENGINE_REASON[code]}: {m['ectopy']['reason']}"
-        undecided = ((m or {}).get("measured_statements") or {}).get(code) or {}
-        if "present" in undecided and undecided["present"] is None:  # the engine's rule could not decide (a long gap)
-            return "cannot tell", undecided["reason"]
+        # the engine's rule could not decide: a long gap between beats, early beats of untold origin
+        measured = (m or {}).get("measured_statements") or {}
+        member = next((k for k in (code, *IMPLIED_BY.get(code, ())) if k in measured and measured[k]["present"] is None),
+                      None)
+        if member is not None:
+            return "cannot tell", f"medts cannot tell {_ENGINE_REASON.get(code, _describe(code))}: {measured[member]['reason']}"
         if c is None and code not in _DECIDING_MEASUREMENT:
             return "cannot tell", "the statement classifier is not available for this record"
         if code in _DECIDING_MEASUREMENT and (m is None or _value(m, _DECIDING_MEASUREMENT[code]) is None):

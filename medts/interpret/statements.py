@@ -436,6 +436,6 @@ def measured_statements(f) -> dict[str, dict]:
     pause, why = pause_between_beats(f.rhythm.features.longest_rr_ms)
     put("PAUSE", pause, "rhythm.longest_rr_ms", True, why, undecided=f.rhythm.features.longest_rr_ms is not None)
     if f.ectopy is not None:
-        put("PAC", f.ectopy.pac, "ectopy", True, f.ectopy.reason)
-        put("PVC", f.ectopy.pvc, "ectopy", True, f.ectopy.reason)
+        put("PAC", f.ectopy.pac, "ectopy", True, f.ectopy.reason, undecided=True)
+        put("PVC", f.ectopy.pvc, "ectopy", True, f.ectopy.reason, undecided=True)
     return out
